@@ -1,0 +1,165 @@
+import type { Clock } from "../clock.js";
+import type { Db } from "../db/db.js";
+import { hashToken, newToken } from "../util/tokens.js";
+import type { Role } from "./users.js";
+
+/** 'full' is signed in; the others are half-signed-in and reach only the MFA pages. */
+export type SessionStage = "full" | "mfa" | "mfa_setup";
+
+export interface SessionPolicy {
+  idleSeconds: number;
+  absoluteSeconds: number;
+  /** Half-signed-in sessions expire in minutes. */
+  partialSeconds: number;
+}
+
+export const DEFAULT_SESSION_POLICY: SessionPolicy = {
+  idleSeconds: 30 * 60,
+  absoluteSeconds: 12 * 3600,
+  partialSeconds: 5 * 60,
+};
+
+export interface Session {
+  tokenHash: Buffer;
+  stage: SessionStage;
+  activeSiteId: string;
+  expiresAt: Date;
+  user: {
+    id: string;
+    siteId: string;
+    username: string;
+    displayName: string;
+    role: Role;
+    disabled: boolean;
+    webAccess: boolean;
+  };
+}
+
+interface SessionRow {
+  token_hash: Buffer | Uint8Array;
+  stage: SessionStage;
+  active_site_id: string;
+  expires_at: Date;
+  idle_expires_at: Date;
+  last_seen_at: Date;
+  user_id: string;
+  site_id: string;
+  username: string;
+  display_name: string;
+  role: Role;
+  disabled: boolean;
+  web_access: boolean;
+}
+
+/** Server-side sessions (The Copenhagen Book): a random token in the cookie, its SHA-256 in the table. */
+export class Sessions {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    readonly policy: SessionPolicy = DEFAULT_SESSION_POLICY,
+  ) {}
+
+  async create(
+    userId: string,
+    activeSiteId: string,
+    stage: SessionStage,
+    clientAddress: string | null,
+  ): Promise<{ token: string; expiresAt: Date }> {
+    const token = newToken();
+    const now = this.clock.now();
+    const lifetime = stage === "full" ? this.policy.absoluteSeconds : this.policy.partialSeconds;
+    const idle = stage === "full" ? this.policy.idleSeconds : this.policy.partialSeconds;
+    const expiresAt = new Date(now.getTime() + lifetime * 1000);
+    await this.db.query(
+      `INSERT INTO sessions (token_hash, user_id, active_site_id, stage, created_at, last_seen_at, idle_expires_at,
+         expires_at, client_address)
+       VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8)`,
+      [
+        hashToken(token),
+        userId,
+        activeSiteId,
+        stage,
+        now,
+        new Date(now.getTime() + idle * 1000),
+        expiresAt,
+        clientAddress,
+      ],
+    );
+    return { token, expiresAt };
+  }
+
+  /** The live session for a token, sliding its idle expiry; null when unknown, expired or the user is disabled. */
+  async validate(token: string): Promise<Session | null> {
+    const tokenHash = hashToken(token);
+    const now = this.clock.now();
+    const { rows } = await this.db.query<SessionRow>(
+      `SELECT s.token_hash, s.stage, s.active_site_id, s.expires_at, s.idle_expires_at, s.last_seen_at,
+              u.id AS user_id, u.site_id, u.username, u.display_name, u.role, u.disabled, u.web_access
+       FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`,
+      [tokenHash],
+    );
+    const r = rows[0];
+    if (!r) return null;
+    if (r.expires_at <= now || r.idle_expires_at <= now || r.disabled) {
+      await this.db.query("DELETE FROM sessions WHERE token_hash = $1", [tokenHash]);
+      return null;
+    }
+    // Write the sliding expiry at most once a minute, not on every request.
+    if (r.stage === "full" && now.getTime() - new Date(r.last_seen_at).getTime() > 60_000) {
+      await this.db.query("UPDATE sessions SET last_seen_at = $2, idle_expires_at = $3 WHERE token_hash = $1", [
+        tokenHash,
+        now,
+        new Date(now.getTime() + this.policy.idleSeconds * 1000),
+      ]);
+    }
+    return {
+      tokenHash,
+      stage: r.stage,
+      activeSiteId: r.active_site_id,
+      expiresAt: r.expires_at,
+      user: {
+        id: r.user_id,
+        siteId: r.site_id,
+        username: r.username,
+        displayName: r.display_name,
+        role: r.role,
+        disabled: r.disabled,
+        webAccess: r.web_access,
+      },
+    };
+  }
+
+  /**
+   * Replaces a session with a new token at a privilege change (sign-in step done,
+   * site switched), so a token seen before the change is worth nothing after it.
+   */
+  async rotate(
+    old: Session,
+    changes: { stage?: SessionStage; activeSiteId?: string },
+    clientAddress: string | null,
+  ): Promise<{ token: string; expiresAt: Date }> {
+    return this.db.transaction(async (tx) => {
+      await tx.query("DELETE FROM sessions WHERE token_hash = $1", [old.tokenHash]);
+      return new Sessions(tx, this.clock, this.policy).create(
+        old.user.id,
+        changes.activeSiteId ?? old.activeSiteId,
+        changes.stage ?? old.stage,
+        clientAddress,
+      );
+    });
+  }
+
+  async revoke(tokenHash: Buffer): Promise<void> {
+    await this.db.query("DELETE FROM sessions WHERE token_hash = $1", [tokenHash]);
+  }
+
+  async revokeAllForUser(userId: string, db: Db = this.db): Promise<number> {
+    return (await db.query("DELETE FROM sessions WHERE user_id = $1", [userId])).rowCount;
+  }
+
+  async purgeExpired(): Promise<number> {
+    const now = this.clock.now();
+    return (await this.db.query("DELETE FROM sessions WHERE expires_at <= $1 OR idle_expires_at <= $1", [now]))
+      .rowCount;
+  }
+}

@@ -1,0 +1,150 @@
+import type { Clock } from "../clock.js";
+import type { Db } from "../db/db.js";
+import { isPgError, PgError } from "../db/db.js";
+import { hashPassword, passwordProblem } from "./passwords.js";
+
+export type Role = "admin" | "designer" | "user";
+
+export interface User {
+  id: string;
+  siteId: string;
+  username: string;
+  displayName: string;
+  email: string | null;
+  role: Role;
+  webAccess: boolean;
+  deviceAccess: boolean;
+  disabled: boolean;
+}
+
+export interface UserWithHash extends User {
+  passwordHash: string | null;
+}
+
+const COLUMNS = `id, site_id, username, display_name, email, role, web_access, device_access, disabled, password_hash`;
+
+interface UserRow {
+  id: string;
+  site_id: string;
+  username: string;
+  display_name: string;
+  email: string | null;
+  role: Role;
+  web_access: boolean;
+  device_access: boolean;
+  disabled: boolean;
+  password_hash: string | null;
+}
+
+const toUser = (r: UserRow): UserWithHash => ({
+  id: r.id,
+  siteId: r.site_id,
+  username: r.username,
+  displayName: r.display_name,
+  email: r.email,
+  role: r.role,
+  webAccess: r.web_access,
+  deviceAccess: r.device_access,
+  disabled: r.disabled,
+  passwordHash: r.password_hash,
+});
+
+export const USERNAME_PATTERN = /^[A-Za-z0-9._@-]{1,64}$/;
+
+export class UserInputError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface NewUser {
+  siteId: string;
+  username: string;
+  password?: string;
+  displayName?: string;
+  email?: string | null;
+  role?: Role;
+  webAccess?: boolean;
+  deviceAccess?: boolean;
+}
+
+/** Accounts: creation, lookup, passwords. The user-accounts app (forms/) edits the rest. */
+export class Users {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
+
+  async byUsername(username: string): Promise<UserWithHash | null> {
+    const { rows } = await this.db.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE lower(username) = lower($1)`, [
+      username,
+    ]);
+    return rows[0] ? toUser(rows[0]) : null;
+  }
+
+  async byId(id: string): Promise<UserWithHash | null> {
+    const { rows } = await this.db.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE id = $1`, [id]);
+    return rows[0] ? toUser(rows[0]) : null;
+  }
+
+  async countAdmins(siteId: string): Promise<number> {
+    const { rows } = await this.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM users WHERE site_id = $1 AND role = 'admin'",
+      [siteId],
+    );
+    return rows[0]!.n;
+  }
+
+  async create(input: NewUser, actorId: string | null = null): Promise<User> {
+    if (!USERNAME_PATTERN.test(input.username))
+      throw new UserInputError("username", "must be 1 to 64 letters, digits or . _ @ -");
+    let hash: string | null = null;
+    if (input.password !== undefined) {
+      const problem = passwordProblem(input.password);
+      if (problem) throw new UserInputError("password", problem);
+      hash = await hashPassword(input.password);
+    }
+    const now = this.clock.now();
+    try {
+      const { rows } = await this.db.query<UserRow>(
+        `INSERT INTO users (site_id, username, display_name, email, password_hash, role, web_access, device_access,
+           created_at, updated_at, created_by, updated_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $10) RETURNING ${COLUMNS}`,
+        [
+          input.siteId,
+          input.username,
+          input.displayName ?? input.username,
+          input.email ?? null,
+          hash,
+          input.role ?? "user",
+          input.webAccess ?? true,
+          input.deviceAccess ?? false,
+          now,
+          actorId,
+        ],
+      );
+      return stripHash(toUser(rows[0]!));
+    } catch (err) {
+      if (isPgError(err, PgError.uniqueViolation)) throw new UserInputError("username", "is already taken");
+      throw err;
+    }
+  }
+
+  async setPassword(userId: string, password: string, actorId: string | null = null): Promise<void> {
+    const problem = passwordProblem(password);
+    if (problem) throw new UserInputError("password", problem);
+    const hash = await hashPassword(password);
+    await this.db.query(
+      "UPDATE users SET password_hash = $2, updated_at = $3, updated_by = $4, version = version + 1 WHERE id = $1",
+      [userId, hash, this.clock.now(), actorId],
+    );
+  }
+}
+
+export function stripHash(u: UserWithHash): User {
+  const { passwordHash: _omit, ...user } = u;
+  return user;
+}

@@ -1,0 +1,51 @@
+import { validatorFor, describeError, errorPointer } from "./schema/ajv.js";
+import type { FormgateConfig } from "./schema/types.js";
+
+export type Config = FormgateConfig;
+
+export class ConfigError extends Error {}
+
+const DEFAULTS = { PORT: "3000", DATA_DIR: "./data", TRUST_PROXY: "false", LOG_LEVEL: "info" };
+const KNOWN = [
+  "PORT",
+  "DATA_DIR",
+  "DATABASE_URL",
+  "FORMGATE_SECRET_KEY",
+  "ADMIN_USERNAME",
+  "ADMIN_PASSWORD",
+  "TRUST_PROXY",
+  "LOG_LEVEL",
+  "PUBLIC_URL",
+] as const;
+
+// Environment values are strings; convert only the well-formed ones so the
+// schema reports the badly-formed ones by name.
+function convert(name: string, raw: string): unknown {
+  if (name === "PORT" && /^\d+$/.test(raw)) return Number(raw);
+  if (name === "TRUST_PROXY") {
+    if (/^(true|1|yes)$/i.test(raw)) return true;
+    if (/^(false|0|no)$/i.test(raw)) return false;
+  }
+  return raw;
+}
+
+/** Reads and validates configuration; throws ConfigError with one line naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const input: Record<string, unknown> = {};
+  for (const name of KNOWN) {
+    const raw = env[name] ?? DEFAULTS[name as keyof typeof DEFAULTS];
+    if (raw !== undefined && raw !== "") input[name] = convert(name, raw);
+  }
+  const validate = validatorFor<Config>("config.schema.json");
+  if (!validate(input)) {
+    const e = validate.errors![0]!;
+    const name = errorPointer(e).replace(/^\//, "") || "configuration";
+    const shown = name === "ADMIN_PASSWORD" || name === "FORMGATE_SECRET_KEY" ? "" : describeValue(input[name]);
+    throw new ConfigError(`Configuration error: ${name} ${describeError(e)}${shown}`);
+  }
+  return input as Config;
+}
+
+function describeValue(v: unknown): string {
+  return v === undefined ? "" : ` (got ${JSON.stringify(v)})`;
+}

@@ -1,0 +1,28 @@
+/** The one storage interface; PGlite and node-postgres implement it with the same SQL. */
+export interface Db {
+  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
+  /**
+   * Runs fn in a transaction and commits when it resolves, rolls back when it throws.
+   * Nest-safe: called on a transaction handle it opens a savepoint.
+   */
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+  transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
+  readonly backend: "pglite" | "pg";
+  close(): Promise<void>;
+}
+
+export interface QueryResult<T> {
+  rows: T[];
+  rowCount: number;
+}
+
+/** PostgreSQL SQLSTATE codes the services react to. */
+export const PgError = {
+  uniqueViolation: "23505",
+  serializationFailure: "40001",
+} as const;
+
+export function isPgError(err: unknown, code: string): boolean {
+  return typeof err === "object" && err !== null && (err as { code?: unknown }).code === code;
+}

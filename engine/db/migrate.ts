@@ -1,0 +1,42 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { Db } from "./db.js";
+
+const migrationsDir = fileURLToPath(new URL("./migrations/", import.meta.url));
+// Any constant works; all instances must agree on it.
+const MIGRATION_LOCK_KEY = 7_417_001;
+
+export interface Migration {
+  id: string;
+  sql: string;
+}
+
+export function listMigrations(dir = migrationsDir): Migration[] {
+  return readdirSync(dir)
+    .filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f))
+    .sort()
+    .map((f) => ({ id: f.replace(/\.sql$/, ""), sql: readFileSync(dir + f, "utf8") }));
+}
+
+/**
+ * Applies pending migrations in one transaction under an advisory lock, so
+ * instances starting at once apply each migration exactly once.
+ * Returns the ids it applied.
+ */
+export async function migrate(db: Db, migrations = listMigrations()): Promise<string[]> {
+  return db.transaction(async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK_KEY]);
+    await tx.query(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+    );
+    const done = new Set((await tx.query<{ id: string }>("SELECT id FROM schema_migrations")).rows.map((r) => r.id));
+    const applied: string[] = [];
+    for (const m of migrations) {
+      if (done.has(m.id)) continue;
+      await tx.exec(m.sql);
+      await tx.query("INSERT INTO schema_migrations (id) VALUES ($1)", [m.id]);
+      applied.push(m.id);
+    }
+    return applied;
+  });
+}

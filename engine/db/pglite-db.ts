@@ -1,0 +1,35 @@
+import { PGlite, type Results } from "@electric-sql/pglite";
+import type { Db, QueryResult } from "./db.js";
+import { transactionHandle } from "./savepoint.js";
+import { logQuery } from "./query-log.js";
+import type { Logger } from "../log.js";
+import { silentLogger } from "../log.js";
+
+function toResult<T>(r: Results<T>): QueryResult<T> {
+  return { rows: r.rows, rowCount: r.fields.length > 0 ? r.rows.length : (r.affectedRows ?? 0) };
+}
+
+/** Embedded PostgreSQL. One connection: PGlite's own transaction() holds its mutex, so other callers wait. */
+export async function openPgliteDb(
+  options: { dataDir?: string; loadDataDir?: Blob | File },
+  log: Logger = silentLogger,
+): Promise<Db & { pglite: PGlite }> {
+  const pglite = await PGlite.create({ dataDir: options.dataDir, loadDataDir: options.loadDataDir });
+  const runOn =
+    (target: { query: PGlite["query"] }) =>
+    async <T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> => {
+      const start = performance.now();
+      const r = toResult(await target.query<T>(sql, params as unknown[]));
+      logQuery(log, sql, start, r.rowCount);
+      return r;
+    };
+  return {
+    backend: "pglite",
+    pglite,
+    query: runOn(pglite),
+    exec: async (sql) => void (await pglite.exec(sql)),
+    transaction: (fn) =>
+      pglite.transaction((tx) => fn(transactionHandle(runOn(tx), async (sql) => void (await tx.exec(sql)), "pglite"))),
+    close: () => pglite.close(),
+  };
+}

@@ -1,0 +1,21 @@
+import type { Context } from "hono";
+import { getConnInfo } from "@hono/node-server/conninfo";
+
+/**
+ * The client's address. Behind a trusted proxy it is the rightmost
+ * X-Forwarded-For entry, the one our proxy appended; earlier entries are the
+ * client's own claims.
+ */
+export function clientAddress(c: Context, trustProxy: boolean): string | null {
+  if (trustProxy) {
+    const xff = c.req.header("x-forwarded-for");
+    const last = xff?.split(",").at(-1)?.trim();
+    if (last) return last;
+  }
+  try {
+    return getConnInfo(c).remote.address ?? null;
+  } catch {
+    // app.request() in tests has no socket.
+    return null;
+  }
+}

@@ -1,0 +1,33 @@
+/** Structured JSON-lines logger. Callers pass facts, never secrets or SQL parameters. */
+export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
+const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
+
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+  child(fields: Record<string, unknown>): Logger;
+}
+
+export type LogSink = (line: string) => void;
+
+export function createLogger(
+  level: LogLevel = "info",
+  sink: LogSink = (line) => process.stdout.write(line + "\n"),
+  base: Record<string, unknown> = {},
+): Logger {
+  const at = (lvl: Exclude<LogLevel, "silent">) => (msg: string, fields?: Record<string, unknown>) => {
+    if (RANK[lvl] < RANK[level]) return;
+    sink(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...base, ...fields }));
+  };
+  return {
+    debug: at("debug"),
+    info: at("info"),
+    warn: at("warn"),
+    error: at("error"),
+    child: (fields) => createLogger(level, sink, { ...base, ...fields }),
+  };
+}
+
+export const silentLogger = createLogger("silent");

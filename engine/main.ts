@@ -1,0 +1,48 @@
+import { serve } from "@hono/node-server";
+import { ConfigError, loadConfig } from "./config.js";
+import { createApp } from "./http/app.js";
+import { createLogger } from "./log.js";
+import { bootServices } from "./start.js";
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config.LOG_LEVEL);
+  const services = await bootServices(config, log);
+  const first = await services.firstAdmin.ensure({ username: config.ADMIN_USERNAME, password: config.ADMIN_PASSWORD });
+  const base = config.PUBLIC_URL ?? `http://localhost:${config.PORT}`;
+  if (first.kind === "created") log.info("first administrator created", { username: first.user.username });
+  if (first.kind === "setup-link") {
+    // Printed, not logged: the link is a one-time secret for whoever started the server.
+    console.log(
+      `\nNo administrator yet. Open this one-time link to create one (valid for 24 hours):\n  ${base}/setup/${first.token}\n`,
+    );
+  }
+  const app = createApp(services);
+  const server = serve({ fetch: app.fetch, port: config.PORT }, (info) => {
+    log.info("listening", { port: info.port, url: `${base}/login`, database: services.db.backend });
+  });
+  const purge = setInterval(() => void services.sessions.purgeExpired().catch(() => undefined), 10 * 60_000);
+  purge.unref();
+  const stop = () => {
+    log.info("shutting down");
+    clearInterval(purge);
+    server.close(() => void services.db.close().then(() => process.exit(0)));
+    setTimeout(() => process.exit(0), 5000).unref();
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+main().catch((err) => {
+  console.error(`Formgate failed to start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,92 @@
+import type { Child } from "hono/jsx";
+import { raw } from "hono/html";
+import { CSRF_FIELD } from "../http/csrf.js";
+
+export interface PageUser {
+  username: string;
+  displayName: string;
+  role: string;
+}
+
+export interface LayoutProps {
+  title: string;
+  csrfToken: string;
+  user?: PageUser | null;
+  siteName?: string;
+  children?: Child;
+}
+
+/** The hidden field every form carries; see engine/http/csrf.ts. */
+export function CsrfField({ token }: { token: string }) {
+  return <input type="hidden" name={CSRF_FIELD} value={token} />;
+}
+
+export function Layout({ title, csrfToken, user, siteName, children }: LayoutProps) {
+  return (
+    <>
+      {raw("<!DOCTYPE html>")}
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <meta name="csrf-token" content={csrfToken} />
+          <title>{`${title} · Formgate`}</title>
+          <link rel="stylesheet" href="/assets/pico.min.css" />
+          <link rel="stylesheet" href="/public/app.css" />
+          <script src="/assets/htmx.min.js" defer></script>
+          <script src="/public/app.js" defer></script>
+        </head>
+        <body>
+          <header class="container">
+            <nav>
+              <ul>
+                <li>
+                  <a href="/" class="brand">
+                    <strong>Formgate</strong>
+                  </a>
+                </li>
+                {siteName ? <li class="site-name">{siteName}</li> : null}
+              </ul>
+              {user ? (
+                <ul>
+                  {user.role === "admin" || user.role === "designer" ? (
+                    <li>
+                      <a href="/configure">Configure</a>
+                    </li>
+                  ) : null}
+                  <li>
+                    <a href="/apps">Apps</a>
+                  </li>
+                  <li>
+                    <form method="post" action="/logout" class="inline">
+                      <CsrfField token={csrfToken} />
+                      <button type="submit" class="secondary outline">
+                        Sign out {user.displayName || user.username}
+                      </button>
+                    </form>
+                  </li>
+                </ul>
+              ) : null}
+            </nav>
+          </header>
+          <main class="container">{children}</main>
+        </body>
+      </html>
+    </>
+  );
+}
+
+/** A message page for errors (no stack, no input echoed). */
+export function MessagePage(props: { title: string; message: string; csrfToken: string; status?: number }) {
+  return (
+    <Layout title={props.title} csrfToken={props.csrfToken}>
+      <article>
+        <h1>{props.title}</h1>
+        <p>{props.message}</p>
+        <p>
+          <a href="/">Back to the start page</a>
+        </p>
+      </article>
+    </Layout>
+  );
+}

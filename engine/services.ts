@@ -1,0 +1,48 @@
+import { AuditLog } from "./audit/audit-log.js";
+import { PasswordSignIn } from "./auth/sign-in.js";
+import { DEFAULT_SESSION_POLICY, Sessions, type SessionPolicy } from "./auth/sessions.js";
+import { Throttle } from "./auth/throttle.js";
+import { Users } from "./auth/users.js";
+import { FirstAdmin } from "./auth/first-admin.js";
+import type { Clock } from "./clock.js";
+import type { Config } from "./config.js";
+import type { Db } from "./db/db.js";
+import type { Logger } from "./log.js";
+import { Sites } from "./sites/sites.js";
+
+/** Everything a route may call; built once at start (and per test). Routes never touch db directly. */
+export interface Services {
+  db: Db;
+  clock: Clock;
+  config: Config;
+  log: Logger;
+  sites: Sites;
+  users: Users;
+  sessions: Sessions;
+  passwordSignIn: PasswordSignIn;
+  throttle: Throttle;
+  audit: AuditLog;
+  firstAdmin: FirstAdmin;
+}
+
+export function createServices(
+  db: Db,
+  clock: Clock,
+  config: Config,
+  log: Logger,
+  sessionPolicy: SessionPolicy = DEFAULT_SESSION_POLICY,
+): Services {
+  return {
+    db,
+    clock,
+    config,
+    log,
+    sites: new Sites(db, clock),
+    users: new Users(db, clock),
+    sessions: new Sessions(db, clock, sessionPolicy),
+    passwordSignIn: new PasswordSignIn(db, clock),
+    throttle: new Throttle(db, clock),
+    audit: new AuditLog(db, clock),
+    firstAdmin: new FirstAdmin(db, clock),
+  };
+}

@@ -1,0 +1,22 @@
+import { systemClock, type Clock } from "./clock.js";
+import type { Config } from "./config.js";
+import type { Db } from "./db/db.js";
+import { migrate } from "./db/migrate.js";
+import { openDb } from "./db/open.js";
+import type { Logger } from "./log.js";
+import { loadSecretKey } from "./secret-key.js";
+import { createServices, type Services } from "./services.js";
+
+/** Opens the database, applies migrations and builds the services: shared by the server and the CLI. */
+export async function bootServices(config: Config, log: Logger, clock: Clock = systemClock): Promise<Services> {
+  loadSecretKey(config);
+  const db: Db = await openDb(config, log);
+  try {
+    const applied = await migrate(db);
+    if (applied.length) log.info("migrations applied", { migrations: applied });
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  return createServices(db, clock, config, log);
+}

@@ -1,0 +1,14 @@
+import { PGlite } from "@electric-sql/pglite";
+let t = performance.now();
+const db = await PGlite.create();
+console.log("create", performance.now() - t);
+await db.exec("create table x(a int)");
+t = performance.now();
+const dump = await db.dumpDataDir("none");
+console.log("dump", performance.now() - t, dump.size);
+t = performance.now();
+const db2 = await PGlite.create({ loadDataDir: dump });
+console.log("load", performance.now() - t, (await db2.query("select count(*) from x")).rows);
+t = performance.now();
+const db3 = await PGlite.create();
+console.log("create2", performance.now() - t);

@@ -1,0 +1,8 @@
+// Sends the CSRF token with every htmx request, so buttons outside a form are protected too.
+document.addEventListener("htmx:config:request", (event) => {
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  const ctx = event.detail && event.detail.ctx;
+  if (meta && ctx && ctx.request && ctx.request.headers) {
+    ctx.request.headers["X-CSRF-Token"] = meta.content;
+  }
+});

@@ -1,0 +1,86 @@
+// @storage
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openPgDb } from "../../engine/db/pg-db.js";
+import { createDatabase, testBackend } from "../helpers/db.js";
+import { TEST_SECRET_KEY } from "../helpers/app.js";
+
+// One target for the whole suite: an embedded data directory, or a PostgreSQL database of its own.
+const dataDir = mkdtempSync(join(tmpdir(), "formgate-cli-"));
+const database = testBackend === "pg" ? await createDatabase() : null;
+
+function formgate(args: string[], input?: string, env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, ["bin/formgate.js", ...args], {
+    env: {
+      ...process.env,
+      DATA_DIR: dataDir,
+      FORMGATE_SECRET_KEY: TEST_SECRET_KEY,
+      ...(database ? { DATABASE_URL: database.url } : {}),
+      FORMGATE_PASSWORD: "",
+      ...env,
+    },
+    input: input ?? "",
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+test.after(async () => {
+  rmSync(dataDir, { recursive: true, force: true });
+  await database?.drop();
+});
+
+test(`migrate, user create --admin, user reset-password [${testBackend}]`, async () => {
+  const m = formgate(["migrate"]);
+  assert.is(m.code, 0, m.err);
+  assert.match(m.out, /applied: 001_foundation/);
+
+  const created = formgate(["user", "create", "root", "--admin"], "a long enough password\n");
+  assert.is(created.code, 0, created.err);
+  assert.match(created.out, /created admin root on public/);
+
+  const dup = formgate(["user", "create", "ROOT"], "a long enough password\n");
+  assert.is(dup.code, 1);
+  assert.match(dup.err, /^formgate: username is already taken/);
+
+  const short = formgate(["user", "create", "bob"], "short\n");
+  assert.is(short.code, 1);
+  assert.match(short.err, /password must be at least 12 characters/);
+  assert.not.match(short.err + short.out, /short\b(?! *\n)/);
+
+  const reset = formgate(["user", "reset-password", "root"], "", { FORMGATE_PASSWORD: "another long password" });
+  assert.is(reset.code, 0, reset.err);
+  assert.match(reset.out, /password of root changed/);
+
+  if (database) {
+    const db = openPgDb(database.url);
+    const { rows } = await db.query<{ action: string }>("SELECT action FROM audit_log ORDER BY id");
+    assert.equal(
+      rows.map((r) => r.action),
+      ["user.create", "user.password_reset"],
+    );
+    await db.close();
+  }
+});
+
+test(`clear errors and non-zero exits for bad use [${testBackend}]`, () => {
+  const unknown = formgate(["frobnicate"]);
+  assert.is(unknown.code, 1);
+  assert.match(unknown.err, /unknown command "frobnicate"/);
+  const noUser = formgate(["user", "reset-password", "nobody"], "a long enough password\n");
+  assert.is(noUser.code, 1);
+  assert.match(noUser.err, /no user "nobody"/);
+  const badRole = formgate(["user", "create", "x", "--role", "king"]);
+  assert.is(badRole.code, 1);
+  assert.match(badRole.err, /--role must be admin, designer or user/);
+  const badConfig = formgate(["migrate"], "", { PORT: "x" });
+  assert.is(badConfig.code, 1);
+  assert.match(badConfig.err, /PORT must be a whole number/);
+});
+
+test.run();

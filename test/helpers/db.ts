@@ -1,0 +1,90 @@
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import type { Db } from "../../engine/db/db.js";
+import { listMigrations, migrate } from "../../engine/db/migrate.js";
+import { openPgDb } from "../../engine/db/pg-db.js";
+import { openPgliteDb } from "../../engine/db/pglite-db.js";
+
+/** Which backend this run tests: test/run.mjs runs storage suites once per backend. */
+export const testBackend: "pglite" | "pg" = process.env.FORMGATE_TEST_BACKEND === "pg" ? "pg" : "pglite";
+
+const cacheDir = fileURLToPath(new URL("../../.cache/", import.meta.url));
+
+// initdb in PGlite takes seconds; a migrated data directory is dumped once per
+// set of migrations and loaded by every suite.
+async function pgliteTemplate(): Promise<Blob> {
+  const key = createHash("sha256")
+    .update(
+      listMigrations()
+        .map((m) => m.id + m.sql)
+        .join("\n"),
+    )
+    .digest("hex")
+    .slice(0, 16);
+  const file = `${cacheDir}pglite-template-${key}.tar.gz`;
+  if (!existsSync(file)) {
+    const db = await openPgliteDb({});
+    await migrate(db);
+    const dump = await db.pglite.dumpDataDir("gzip");
+    await db.close();
+    mkdirSync(cacheDir, { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, Buffer.from(await dump.arrayBuffer()));
+    renameSync(tmp, file);
+  }
+  return new Blob([readFileSync(file)]);
+}
+
+export function adminUrl(): string {
+  const url = process.env.TEST_DATABASE_URL;
+  if (!url) throw new Error("TEST_DATABASE_URL is not set");
+  return url;
+}
+
+/** A URL for a database of this suite's own on the test PostgreSQL server. */
+export function databaseUrl(name: string): string {
+  const u = new URL(adminUrl());
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+export async function createDatabase(): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+  const name = `formgate_test_${process.pid}_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: adminUrl() });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  return {
+    name,
+    url: databaseUrl(name),
+    async drop() {
+      const c = new pg.Client({ connectionString: adminUrl() });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+/** A migrated, empty database on the backend under test; close() also drops a PostgreSQL one. */
+export async function openTestDb(options: { migrated?: boolean } = {}): Promise<Db> {
+  const migrated = options.migrated ?? true;
+  if (testBackend === "pglite") {
+    return migrated ? openPgliteDb({ loadDataDir: await pgliteTemplate() }) : openPgliteDb({});
+  }
+  const database = await createDatabase();
+  const db = openPgDb(database.url);
+  if (migrated) await migrate(db);
+  return {
+    backend: db.backend,
+    query: db.query,
+    exec: db.exec,
+    transaction: db.transaction,
+    async close() {
+      await db.close();
+      await database.drop();
+    },
+  };
+}
