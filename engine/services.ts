@@ -9,6 +9,7 @@ import type { Config } from "./config.js";
 import type { Db } from "./db/db.js";
 import type { Logger } from "./log.js";
 import { Sites } from "./sites/sites.js";
+import { SecretBox } from "./mfa/secret-box.js";
 
 /** Everything a route may call; built once at start (and per test). Routes never touch db directly. */
 export interface Services {
@@ -23,6 +24,8 @@ export interface Services {
   throttle: Throttle;
   audit: AuditLog;
   firstAdmin: FirstAdmin;
+  /** Encrypts TOTP and hardware-token secrets at rest. */
+  secretBox: SecretBox;
 }
 
 export function createServices(
@@ -30,6 +33,7 @@ export function createServices(
   clock: Clock,
   config: Config,
   log: Logger,
+  secretKey: Buffer,
   sessionPolicy: SessionPolicy = DEFAULT_SESSION_POLICY,
 ): Services {
   return {
@@ -44,5 +48,6 @@ export function createServices(
     throttle: new Throttle(db, clock),
     audit: new AuditLog(db, clock),
     firstAdmin: new FirstAdmin(db, clock),
+    secretBox: new SecretBox(secretKey),
   };
 }

@@ -9,7 +9,7 @@ import { createServices, type Services } from "./services.js";
 
 /** Opens the database, applies migrations and builds the services: shared by the server and the CLI. */
 export async function bootServices(config: Config, log: Logger, clock: Clock = systemClock): Promise<Services> {
-  loadSecretKey(config);
+  const secretKey = loadSecretKey(config);
   const db: Db = await openDb(config, log);
   try {
     const applied = await migrate(db);
@@ -18,5 +18,5 @@ export async function bootServices(config: Config, log: Logger, clock: Clock = s
     await db.close();
     throw err;
   }
-  return createServices(db, clock, config, log);
+  return createServices(db, clock, config, log, secretKey);
 }

@@ -37,7 +37,7 @@ export async function startTestEnv(configOverrides: Partial<Config> = {}): Promi
   const clock = new ManualClock();
   const logLines: string[] = [];
   const log: Logger = createLogger("debug", (l) => logLines.push(l));
-  const services = createServices(db, clock, testConfig(configOverrides), log);
+  const services = createServices(db, clock, testConfig(configOverrides), log, Buffer.from(TEST_SECRET_KEY, "base64"));
   const app = createApp(services);
   return { db, clock, services, app, logLines, close: () => db.close() };
 }
