@@ -2,9 +2,9 @@
 // `npm run gen` writes it; test/schema/types.test.ts fails when it is stale.
 import { compile } from "json-schema-to-typescript";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { format } from "prettier";
+import { format, resolveConfig } from "prettier";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 export const typesFile = join(root, "engine/schema/types.ts");
@@ -28,11 +28,14 @@ export async function generateTypes(): Promise<string> {
       strictIndexSignatures: true,
       format: false,
       declareExternallyReferenced: true,
-      cwd: join(root, "schemas"),
+      // Relative $refs resolve against the referring file, as they do for Ajv (by $id).
+      cwd: dirname(file),
     });
     parts.push(ts);
   }
-  return format(parts.join("\n"), { parser: "typescript", filepath: typesFile });
+  // The repository's Prettier settings, so `npm run gen` output passes `npm run check` as written.
+  const options = (await resolveConfig(typesFile)) ?? {};
+  return format(parts.join("\n"), { ...options, parser: "typescript", filepath: typesFile });
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -43,3 +43,234 @@ export interface FormgateConfig {
    */
   PUBLIC_URL?: string;
 }
+
+/* from schemas/device-api/error.schema.json */
+
+/**
+ * Every 4xx and 5xx of the device API. `code` is stable for clients to branch on; `message` is for people; `fields` (422) maps a request property to what is wrong with it.
+ */
+export interface DeviceApiError {
+  error: {
+    code:
+      | "malformed_json"
+      | "unsupported_media_type"
+      | "body_too_large"
+      | "validation_failed"
+      | "invalid_credentials"
+      | "device_access_denied"
+      | "invalid_token"
+      | "challenge_invalid"
+      | "wrong_step"
+      | "invalid_code"
+      | "setup_required"
+      | "hardware_token_unavailable"
+      | "too_many_attempts"
+      | "not_found"
+      | "method_not_allowed"
+      | "internal";
+    message: string;
+    fields?: {
+      [k: string]: string | undefined;
+    };
+  };
+}
+
+/* from schemas/device-api/login-request.schema.json */
+
+/**
+ * POST /api/device/login: the password step of a device sign-in.
+ */
+export interface DeviceLoginRequest {
+  /**
+   * Sign-in name (case-insensitive).
+   */
+  username: string;
+  password: string;
+}
+
+/* from schemas/device-api/login-response.schema.json */
+
+/**
+ * Answer to a correct password: a token (MFA off, or setup skipped), a challenge for a code (MFA activated), or a challenge for setup (MFA on, not activated yet).
+ */
+export type DeviceLoginResponse = DeviceTokenGrant | DeviceMfaRequired | DeviceMfaSetupRequired;
+
+/**
+ * Sign-in finished: a bearer token for `Authorization: Bearer TOKEN`. It is shown once; the server keeps only its SHA-256.
+ */
+export interface DeviceTokenGrant {
+  status: "ok";
+  token: string;
+  tokenType: "Bearer";
+  expiresAt: string;
+}
+/**
+ * Send a current code with this challenge to POST /api/device/mfa.
+ */
+export interface DeviceMfaRequired {
+  status: "mfa_required";
+  challenge: string;
+  /**
+   * The challenge expires in minutes.
+   */
+  expiresAt: string;
+  /**
+   * What produces the code.
+   */
+  method: "app" | "hardware";
+}
+/**
+ * MFA is on for this user but not activated: set it up with POST /api/device/mfa/setup. While `optional` is true (within the enforcement delay) the client may skip setup with method "later".
+ */
+export interface DeviceMfaSetupRequired {
+  status: "mfa_setup_required";
+  challenge: string;
+  /**
+   * The challenge expires in minutes.
+   */
+  expiresAt: string;
+  /**
+   * Ways to activate MFA that are open to this user.
+   */
+  methods: ("app" | "hardware")[];
+  /**
+   * True while setup may still be postponed.
+   */
+  optional: boolean;
+  /**
+   * Whole days until setup becomes mandatory (when optional).
+   */
+  daysLeft?: number;
+  /**
+   * When setup becomes mandatory.
+   */
+  requiredFrom?: string;
+}
+
+/* from schemas/device-api/me-response.schema.json */
+
+/**
+ * GET /api/device/me: who the bearer token belongs to.
+ */
+export interface DeviceMe {
+  user: {
+    id: string;
+    username: string;
+    displayName: string;
+    email: string | null;
+    role: "admin" | "designer" | "user";
+    siteId: string;
+  };
+  token: {
+    createdAt: string;
+    expiresAt: string;
+  };
+}
+
+/* from schemas/device-api/mfa-request.schema.json */
+
+/**
+ * POST /api/device/mfa: a current code for the challenge of an `mfa_required` answer.
+ */
+export interface DeviceMfaRequest {
+  challenge: string;
+  /**
+   * The code the authenticator app or hardware token shows now.
+   */
+  code: string;
+}
+
+/* from schemas/device-api/mfa-setup-request.schema.json */
+
+/**
+ * POST /api/device/mfa/setup. method "app" without a code starts authenticator-app setup and returns the key; "app" with a code (and the challenge from that answer) activates it. "hardware" takes the serial number of a pre-registered token and its current code. "later" postpones setup while that is still allowed.
+ */
+export interface DeviceMfaSetupRequest {
+  challenge: string;
+  method: "app" | "hardware" | "later";
+  /**
+   * Serial number printed on the hardware token.
+   */
+  serialNumber?: string;
+  code?: string;
+}
+
+/* from schemas/device-api/mfa-setup-response.schema.json */
+
+/**
+ * A token once setup is confirmed or postponed, or the key of a new authenticator-app enrollment to confirm with a code.
+ */
+export type DeviceMfaSetupResponse = DeviceTokenGrant | DeviceMfaSetupStarted;
+
+/**
+ * Sign-in finished: a bearer token for `Authorization: Bearer TOKEN`. It is shown once; the server keeps only its SHA-256.
+ */
+export interface DeviceTokenGrant {
+  status: "ok";
+  token: string;
+  tokenType: "Bearer";
+  expiresAt: string;
+}
+/**
+ * Show the key (or open otpauthUri in an authenticator), then send method "app", a current code and this new challenge to POST /api/device/mfa/setup.
+ */
+export interface DeviceMfaSetupStarted {
+  status: "setup_started";
+  challenge: string;
+  expiresAt: string;
+  method: "app";
+  /**
+   * Google Key URI format, with issuer.
+   */
+  otpauthUri: string;
+  /**
+   * The Base32 secret in groups of four, for typing in by hand.
+   */
+  key: string;
+}
+
+/* from schemas/device-api/token-grant.schema.json */
+
+/**
+ * Sign-in finished: a bearer token for `Authorization: Bearer TOKEN`. It is shown once; the server keeps only its SHA-256.
+ */
+export interface DeviceTokenGrant {
+  status: "ok";
+  token: string;
+  tokenType: "Bearer";
+  expiresAt: string;
+}
+
+/* from schemas/hardware-token.schema.json */
+
+/**
+ * A hardware TOTP token as an administrator registers it (Register Token form) or as one row of an import file describes it, before its secret is sealed.
+ */
+export interface HardwareTokenInput {
+  /**
+   * A label for the token, shown in the registry and to the user at activation.
+   */
+  name: string;
+  /**
+   * The serial number printed on the token; unique regardless of case.
+   */
+  serialNumber: string;
+  /**
+   * Seconds per code (the TOTP period).
+   */
+  timeInterval: 30 | 60;
+  model?: string;
+  manufacturer?: string;
+  /**
+   * The token's key, Base32 (RFC 4648) or hexadecimal; spaces and dashes are ignored.
+   */
+  secretKey: string;
+  /**
+   * Digits per code.
+   */
+  digits?: 6 | 8;
+  /**
+   * HMAC hash of the TOTP.
+   */
+  algorithm?: "SHA1" | "SHA256" | "SHA512";
+}
