@@ -10,6 +10,7 @@ import type { Db } from "./db/db.js";
 import type { Logger } from "./log.js";
 import { Sites } from "./sites/sites.js";
 import { SecretBox } from "./mfa/secret-box.js";
+import { MfaService } from "./mfa/enrollments.js";
 
 /** Everything a route may call; built once at start (and per test). Routes never touch db directly. */
 export interface Services {
@@ -26,6 +27,8 @@ export interface Services {
   firstAdmin: FirstAdmin;
   /** Encrypts TOTP and hardware-token secrets at rest. */
   secretBox: SecretBox;
+  /** MFA settings, enrollments, code verification and the sign-in decision. */
+  mfa: MfaService;
 }
 
 export function createServices(
@@ -36,6 +39,9 @@ export function createServices(
   secretKey: Buffer,
   sessionPolicy: SessionPolicy = DEFAULT_SESSION_POLICY,
 ): Services {
+  const sessions = new Sessions(db, clock, sessionPolicy);
+  const audit = new AuditLog(db, clock);
+  const secretBox = new SecretBox(secretKey);
   return {
     db,
     clock,
@@ -43,11 +49,12 @@ export function createServices(
     log,
     sites: new Sites(db, clock),
     users: new Users(db, clock),
-    sessions: new Sessions(db, clock, sessionPolicy),
+    sessions,
     passwordSignIn: new PasswordSignIn(db, clock),
     throttle: new Throttle(db, clock),
-    audit: new AuditLog(db, clock),
+    audit,
     firstAdmin: new FirstAdmin(db, clock),
-    secretBox: new SecretBox(secretKey),
+    secretBox,
+    mfa: new MfaService(db, clock, secretBox, audit, sessions),
   };
 }

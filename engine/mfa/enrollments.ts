@@ -1,0 +1,514 @@
+import type { AuditLog } from "../audit/audit-log.js";
+import type { Sessions } from "../auth/sessions.js";
+import { ACCOUNT_POLICY, accountKey, Throttle } from "../auth/throttle.js";
+import type { Clock } from "../clock.js";
+import type { Db } from "../db/db.js";
+import { isPgError, PgError } from "../db/db.js";
+import { decideAfterPassword, type SignInDecision } from "./sign-in-flow.js";
+import type { SecretBox } from "./secret-box.js";
+import { type MfaFacts, type MfaMethod, type MfaStatus, withMessage } from "./status.js";
+import { assertTotpParams, matchTotpStep, totpStep, type TotpAlgorithm, type TotpParams } from "./totp.js";
+import { newAppSecret } from "./otpauth.js";
+
+/** Who makes a change. siteId is the site they work on; null (CLI, system) is not site-scoped. */
+export interface MfaActor {
+  id: string | null;
+  name: string;
+  siteId: string | null;
+}
+
+export interface MfaPolicy {
+  /** Steps accepted either side of the remembered drift at sign-in (1 = ±30 s). */
+  windowSteps: number;
+  /** A hardware token may have drifted on the shelf: a wider window when it is first activated. */
+  hardwareActivationWindowSteps: number;
+  /** An authenticator-app setup page stays valid this long. */
+  pendingSecretSeconds: number;
+}
+
+export const DEFAULT_MFA_POLICY: MfaPolicy = {
+  windowSteps: 1,
+  hardwareActivationWindowSteps: 10,
+  pendingSecretSeconds: 900,
+};
+
+export interface EnrollmentInput {
+  method: MfaMethod;
+  secret: Uint8Array;
+  algorithm: TotpAlgorithm;
+  digits: 6 | 8;
+  periodInSeconds: number;
+  /** Hardware tokens: the registry id (assignment) and the serial shown in the status message. */
+  tokenId?: string;
+  tokenSerial?: string;
+}
+
+export interface MfaSettingsInput {
+  enabled: boolean;
+  enforcementDelayDays: number;
+}
+
+/** Wrong and locked give the same answer to the user; the reason is for logs and the admin. */
+export type CodeCheck =
+  { ok: true; step: number } | { ok: false; reason: "invalid" | "locked" | "not_enrolled"; retryAfterSeconds: number };
+
+export type ActivationResult =
+  | { ok: true }
+  | {
+      ok: false;
+      reason: "invalid" | "locked" | "not_enabled" | "already_active" | "token_taken" | "expired";
+      retryAfterSeconds: number;
+    };
+
+export class MfaInputError extends Error {
+  constructor(
+    readonly field: "enabled" | "enforcementDelayDays",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The user does not exist, or belongs to a site the actor is not working on. */
+export class MfaAccessError extends Error {}
+
+export const MAX_ENFORCEMENT_DELAY_DAYS = 3650;
+const DAY_MS = 86_400_000;
+
+/** Failed codes are counted per account id, so renaming a user does not reset them. */
+export const codeThrottleKey = (userId: string) => `code:user:${userId}`;
+
+const sealContext = (userId: string) => `mfa-enrollment:${userId}`;
+const pendingContext = (userId: string) => `mfa-pending:${userId}`;
+
+interface FactsRow {
+  user_id: string;
+  site_id: string;
+  username: string;
+  enabled: boolean | null;
+  enforcement_delay_days: number | null;
+  enabled_at: Date | null;
+  enabled_by_name: string | null;
+  required_from: Date | null;
+  disabled_at: Date | null;
+  disabled_by_name: string | null;
+  method: MfaMethod | null;
+  activated_at: Date | null;
+  token_id: string | null;
+  token_serial: string | null;
+  locked_until: Date | null;
+}
+
+const FACTS_SQL = `SELECT u.id AS user_id, u.site_id, u.username, s.enabled, s.enforcement_delay_days, s.enabled_at,
+    s.enabled_by_name, s.required_from, s.disabled_at, s.disabled_by_name, e.method, e.activated_at, e.token_id,
+    e.token_serial, t.locked_until
+  FROM users u
+  LEFT JOIN mfa_settings s ON s.user_id = u.id
+  LEFT JOIN mfa_enrollments e ON e.user_id = u.id
+  LEFT JOIN throttles t ON t.key = 'code:user:' || u.id::text`;
+
+const toFacts = (r: FactsRow): MfaFacts => ({
+  userId: r.user_id,
+  enabled: r.enabled ?? false,
+  enforcementDelayDays: r.enforcement_delay_days ?? 0,
+  enabledAt: r.enabled_at,
+  enabledBy: r.enabled_by_name,
+  requiredFrom: r.required_from,
+  disabledAt: r.disabled_at,
+  disabledBy: r.disabled_by_name,
+  activation: r.method
+    ? { method: r.method, at: r.activated_at!, tokenId: r.token_id, tokenSerial: r.token_serial }
+    : null,
+  lockedUntil: r.locked_until,
+});
+
+interface EnrollmentRow {
+  method: MfaMethod;
+  secret_sealed: string;
+  algorithm: TotpAlgorithm;
+  digits: number;
+  period_seconds: number;
+  drift_steps: number;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * MFA per user: the administrator's settings (mfa.* system fields), the one
+ * activated enrollment, code verification with replay protection and lockout,
+ * and the sign-in decision. All state is in PostgreSQL, so it holds across instances.
+ */
+export class MfaService {
+  readonly #throttle: Throttle;
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly box: SecretBox,
+    private readonly audit: AuditLog,
+    private readonly sessions: Sessions,
+    readonly policy: MfaPolicy = DEFAULT_MFA_POLICY,
+  ) {
+    this.#throttle = new Throttle(db, clock);
+  }
+
+  // ---- reading ----
+
+  /** Structured state plus the status message; throws MfaAccessError for an unknown user. */
+  async statusOf(userId: string, db: Db = this.db): Promise<MfaStatus> {
+    const facts = await this.#facts(userId, db);
+    return withMessage(toFacts(facts), this.clock.now());
+  }
+
+  /** Statuses of many users in one query (list columns); unknown ids are left out. */
+  async statusesOf(userIds: readonly string[], db: Db = this.db): Promise<Map<string, MfaStatus>> {
+    const ids = userIds.filter((id) => UUID.test(id));
+    const out = new Map<string, MfaStatus>();
+    if (!ids.length) return out;
+    const { rows } = await db.query<FactsRow>(`${FACTS_SQL} WHERE u.id = ANY($1::uuid[])`, [ids]);
+    const now = this.clock.now();
+    for (const r of rows) out.set(r.user_id, withMessage(toFacts(r), now));
+    return out;
+  }
+
+  /** After a correct password: "ok", "mfa_required" or "mfa_setup_required" (optional while in the grace period). */
+  async afterPassword(userId: string): Promise<SignInDecision> {
+    return decideAfterPassword(await this.statusOf(userId), this.clock.now());
+  }
+
+  // ---- administrator settings ----
+
+  /**
+   * Applies the slider and the delay. OFF→ON starts the grace period; ON→OFF is a
+   * reset (enrollment deleted, a hardware token back in the pool, sessions
+   * revoked); a delay change recomputes the deadline from enabled_at. Pass the
+   * caller's transaction to save together with the rest of a user record.
+   */
+  async applySettings(userId: string, input: MfaSettingsInput, actor: MfaActor, tx?: Db): Promise<MfaStatus> {
+    if (typeof input.enabled !== "boolean") throw new MfaInputError("enabled", "must be on or off");
+    const delay = input.enforcementDelayDays;
+    if (!Number.isInteger(delay) || delay < 0 || delay > MAX_ENFORCEMENT_DELAY_DAYS) {
+      throw new MfaInputError(
+        "enforcementDelayDays",
+        `must be a whole number of days from 0 to ${MAX_ENFORCEMENT_DELAY_DAYS}`,
+      );
+    }
+    const run = async (db: Db) => {
+      const user = await this.#scopedUser(userId, actor, db);
+      const now = this.clock.now();
+      await db.query(
+        "INSERT INTO mfa_settings (user_id, updated_at) VALUES ($1, $2) ON CONFLICT (user_id) DO NOTHING",
+        [userId, now],
+      );
+      const { rows } = await db.query<{ enabled: boolean; enforcement_delay_days: number; enabled_at: Date | null }>(
+        "SELECT enabled, enforcement_delay_days, enabled_at FROM mfa_settings WHERE user_id = $1 FOR UPDATE",
+        [userId],
+      );
+      const before = rows[0]!;
+      const entry = (action: string, details: Record<string, unknown>) =>
+        this.audit.record(
+          { siteId: user.site_id, actor, action, target: { id: userId, name: user.username }, details },
+          db,
+        );
+      if (!before.enabled && input.enabled) {
+        // A fresh start: whatever was enrolled before is gone (OFF deleted it; this makes sure).
+        await this.#removeEnrollment(userId, db);
+        await db.query(
+          `UPDATE mfa_settings SET enabled = true, enforcement_delay_days = $2, enabled_at = $3, enabled_by = $4,
+             enabled_by_name = $5, required_from = $6, updated_at = $3 WHERE user_id = $1`,
+          [userId, delay, now, actor.id, actor.name, new Date(now.getTime() + delay * DAY_MS)],
+        );
+        await entry("mfa.enable", { enforcementDelayDays: delay });
+      } else if (before.enabled && !input.enabled) {
+        const removed = await this.#removeEnrollment(userId, db);
+        const revoked = await this.sessions.revokeAllForUser(userId, db);
+        await db.query(
+          `UPDATE mfa_settings SET enabled = false, enforcement_delay_days = $2, disabled_at = $3, disabled_by = $4,
+             disabled_by_name = $5, required_from = NULL, updated_at = $3 WHERE user_id = $1`,
+          [userId, delay, now, actor.id, actor.name],
+        );
+        await entry("mfa.disable", { sessionsRevoked: revoked });
+        if (removed) await entry("mfa.reset", { method: removed.method });
+      } else if (before.enforcement_delay_days !== delay) {
+        await db.query(
+          `UPDATE mfa_settings SET enforcement_delay_days = $2, updated_at = $3,
+             required_from = CASE WHEN enabled THEN enabled_at + make_interval(days => $2::int) END
+           WHERE user_id = $1`,
+          [userId, delay, now],
+        );
+        if (before.enabled) await entry("mfa.delay_change", { from: before.enforcement_delay_days, to: delay });
+      }
+      return this.statusOf(userId, db);
+    };
+    return tx ? run(tx) : this.db.transaction(run);
+  }
+
+  /**
+   * The CLI's reset, the same as OFF+Save then ON+Save: the enrollment goes (a
+   * hardware token back to the pool), sessions are revoked and, with MFA on,
+   * the grace period starts again from now.
+   */
+  async reset(userId: string, actor: MfaActor): Promise<MfaStatus> {
+    return this.db.transaction(async (tx) => {
+      const user = await this.#scopedUser(userId, actor, tx);
+      const removed = await this.#removeEnrollment(userId, tx);
+      const revoked = await this.sessions.revokeAllForUser(userId, tx);
+      const now = this.clock.now();
+      await tx.query(
+        `UPDATE mfa_settings SET enabled_at = $2, enabled_by = $3, enabled_by_name = $4, updated_at = $2,
+           required_from = $2::timestamptz + make_interval(days => enforcement_delay_days)
+         WHERE user_id = $1 AND enabled`,
+        [userId, now, actor.id, actor.name],
+      );
+      await this.audit.record(
+        {
+          siteId: user.site_id,
+          actor,
+          action: "mfa.reset",
+          target: { id: userId, name: user.username },
+          details: { method: removed?.method ?? null, sessionsRevoked: revoked },
+        },
+        tx,
+      );
+      return this.statusOf(userId, tx);
+    });
+  }
+
+  /** Lifts a lock caused by failed codes (and by failed passwords). Returns whether anything was locked. */
+  async unlock(userId: string, actor: MfaActor): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const user = await this.#scopedUser(userId, actor, tx);
+      const { rowCount } = await tx.query("DELETE FROM throttles WHERE key = ANY($1::text[])", [
+        [codeThrottleKey(userId), accountKey("password", user.username)],
+      ]);
+      await this.audit.record(
+        {
+          siteId: user.site_id,
+          actor,
+          action: "mfa.unlock",
+          target: { id: userId, name: user.username },
+          details: { cleared: rowCount },
+        },
+        tx,
+      );
+      return rowCount > 0;
+    });
+  }
+
+  // ---- verification ----
+
+  /**
+   * Checks a sign-in code: throttled per account, the enrollment's own
+   * parameters, the window centred at its drift, and each time step accepted
+   * at most once (a compare-and-set on last_used_step, so two instances
+   * receiving the same code at once cannot both accept it).
+   */
+  async verifyCode(userId: string, code: string): Promise<CodeCheck> {
+    const key = codeThrottleKey(userId);
+    const state = await this.#throttle.check(key);
+    if (state.locked) return { ok: false, reason: "locked", retryAfterSeconds: state.retryAfterSeconds };
+    const { rows } = await this.db.query<EnrollmentRow>(
+      `SELECT method, secret_sealed, algorithm, digits, period_seconds, drift_steps
+       FROM mfa_enrollments WHERE user_id = $1`,
+      [userId],
+    );
+    const e = rows[0];
+    if (!e) return { ok: false, reason: "not_enrolled", retryAfterSeconds: 0 };
+    const params: TotpParams = {
+      secret: this.box.open(e.secret_sealed, sealContext(userId)),
+      algorithm: e.algorithm,
+      digits: e.digits as 6 | 8,
+      periodInSeconds: e.period_seconds,
+    };
+    const now = this.clock.now();
+    const step = matchTotpStep(params, normaliseCode(code), now, {
+      window: this.policy.windowSteps,
+      centreOffset: e.drift_steps,
+    });
+    if (step !== null) {
+      const drift = step - totpStep(now, params.periodInSeconds);
+      const won = await this.db.query(
+        `UPDATE mfa_enrollments SET last_used_step = $2, drift_steps = $3
+         WHERE user_id = $1 AND (last_used_step IS NULL OR last_used_step < $2)`,
+        [userId, step, drift],
+      );
+      if (won.rowCount === 1) {
+        await this.#throttle.succeed(key);
+        return { ok: true, step };
+      }
+      // A replayed code (or the loser of a race) counts as a failure.
+    }
+    return this.#failure(userId, key);
+  }
+
+  /**
+   * Activates an enrollment after a correct current code (same lockout rules;
+   * the step used here cannot be used again to sign in). Used by the app setup
+   * page, /mfa/setup/hardware and the device API.
+   */
+  async activate(userId: string, input: EnrollmentInput, code: string, actor: MfaActor): Promise<ActivationResult> {
+    const params: TotpParams = {
+      secret: input.secret,
+      algorithm: input.algorithm,
+      digits: input.digits,
+      periodInSeconds: input.periodInSeconds,
+    };
+    assertTotpParams(params);
+    if (input.method !== "app" && input.method !== "hardware") throw new Error("method must be app or hardware");
+    if ((input.method === "hardware") !== (input.tokenId !== undefined)) {
+      throw new Error("a hardware activation needs tokenId, an app activation none");
+    }
+    const key = codeThrottleKey(userId);
+    const state = await this.#throttle.check(key);
+    if (state.locked) return { ok: false, reason: "locked", retryAfterSeconds: state.retryAfterSeconds };
+    const status = await this.statusOf(userId);
+    if (!status.enabled) return { ok: false, reason: "not_enabled", retryAfterSeconds: 0 };
+    if (status.activation) return { ok: false, reason: "already_active", retryAfterSeconds: 0 };
+    const now = this.clock.now();
+    const window = input.method === "hardware" ? this.policy.hardwareActivationWindowSteps : this.policy.windowSteps;
+    const step = matchTotpStep(params, normaliseCode(code), now, { window });
+    if (step === null) return this.#failure(userId, key);
+    try {
+      await this.db.transaction(async (tx) => {
+        const user = await this.#scopedUser(userId, actor, tx);
+        await tx.query(
+          `INSERT INTO mfa_enrollments (user_id, method, secret_sealed, algorithm, digits, period_seconds, drift_steps,
+             last_used_step, token_id, token_serial, activated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+          [
+            userId,
+            input.method,
+            this.box.seal(Buffer.from(input.secret), sealContext(userId)),
+            input.algorithm,
+            input.digits,
+            input.periodInSeconds,
+            step - totpStep(now, input.periodInSeconds),
+            step,
+            input.tokenId ?? null,
+            input.tokenSerial ?? null,
+            now,
+          ],
+        );
+        await tx.query("DELETE FROM mfa_pending_secrets WHERE user_id = $1", [userId]);
+        await this.audit.record(
+          {
+            siteId: user.site_id,
+            actor,
+            action: "mfa.activate",
+            target: { id: userId, name: user.username },
+            details: { method: input.method, ...(input.tokenSerial ? { serialNumber: input.tokenSerial } : {}) },
+          },
+          tx,
+        );
+      });
+    } catch (err) {
+      if (isPgError(err, PgError.uniqueViolation)) {
+        const taken = /token_id/.test(String((err as { constraint?: string }).constraint ?? (err as Error).message));
+        return { ok: false, reason: taken ? "token_taken" : "already_active", retryAfterSeconds: 0 };
+      }
+      throw err;
+    }
+    await this.#throttle.succeed(key);
+    return { ok: true };
+  }
+
+  // ---- authenticator-app setup ----
+
+  /** A fresh secret for the setup page, sealed in the database until activation (each visit replaces it). */
+  async startAppSetup(userId: string): Promise<Buffer> {
+    const secret = newAppSecret();
+    await this.db.query(
+      `INSERT INTO mfa_pending_secrets (user_id, secret_sealed, created_at) VALUES ($1, $2, $3)
+       ON CONFLICT (user_id) DO UPDATE SET secret_sealed = EXCLUDED.secret_sealed, created_at = EXCLUDED.created_at`,
+      [userId, this.box.seal(secret, pendingContext(userId)), this.clock.now()],
+    );
+    return secret;
+  }
+
+  /** The secret the last setup page showed, while it is still valid. */
+  async pendingAppSecret(userId: string): Promise<Buffer | null> {
+    const { rows } = await this.db.query<{ secret_sealed: string; created_at: Date }>(
+      "SELECT secret_sealed, created_at FROM mfa_pending_secrets WHERE user_id = $1",
+      [userId],
+    );
+    const r = rows[0];
+    if (!r) return null;
+    if (this.clock.now().getTime() - new Date(r.created_at).getTime() > this.policy.pendingSecretSeconds * 1000) {
+      return null;
+    }
+    return this.box.open(r.secret_sealed, pendingContext(userId));
+  }
+
+  /** Confirms the pending authenticator-app secret with a code. */
+  async activatePendingApp(userId: string, code: string, actor: MfaActor): Promise<ActivationResult> {
+    const secret = await this.pendingAppSecret(userId);
+    if (!secret) return { ok: false, reason: "expired", retryAfterSeconds: 0 };
+    return this.activate(
+      userId,
+      { method: "app", secret, algorithm: "SHA1", digits: 6, periodInSeconds: 30 },
+      code,
+      actor,
+    );
+  }
+
+  // ---- internals ----
+
+  async #failure(
+    userId: string,
+    key: string,
+  ): Promise<{ ok: false; reason: "invalid" | "locked"; retryAfterSeconds: number }> {
+    const after = await this.#throttle.fail(key, ACCOUNT_POLICY);
+    if (after.lockedNow) {
+      const { rows } = await this.db.query<{ site_id: string; username: string }>(
+        "SELECT site_id, username FROM users WHERE id = $1",
+        [userId],
+      );
+      if (rows[0]) {
+        await this.audit.record({
+          siteId: rows[0].site_id,
+          actor: { id: null, name: "system" },
+          action: "mfa.lock",
+          target: { id: userId, name: rows[0].username },
+          details: { failures: after.failures, lockSeconds: after.retryAfterSeconds },
+        });
+      }
+    }
+    return after.locked
+      ? { ok: false, reason: "locked", retryAfterSeconds: after.retryAfterSeconds }
+      : { ok: false, reason: "invalid", retryAfterSeconds: 0 };
+  }
+
+  async #facts(userId: string, db: Db): Promise<FactsRow> {
+    if (!UUID.test(userId)) throw new MfaAccessError("no such user");
+    const { rows } = await db.query<FactsRow>(`${FACTS_SQL} WHERE u.id = $1`, [userId]);
+    if (!rows[0]) throw new MfaAccessError("no such user");
+    return rows[0];
+  }
+
+  /** The user, if the actor may change them: same site as the one the actor works on. */
+  async #scopedUser(userId: string, actor: MfaActor, db: Db): Promise<{ site_id: string; username: string }> {
+    if (!UUID.test(userId)) throw new MfaAccessError("no such user");
+    const { rows } = await db.query<{ site_id: string; username: string }>(
+      "SELECT site_id, username FROM users WHERE id = $1",
+      [userId],
+    );
+    const user = rows[0];
+    if (!user || (actor.siteId !== null && actor.siteId !== user.site_id)) throw new MfaAccessError("no such user");
+    return user;
+  }
+
+  /** Deletes the enrollment and any pending secret; a hardware token thereby returns to the pool. */
+  async #removeEnrollment(userId: string, db: Db): Promise<{ method: MfaMethod; token_id: string | null } | null> {
+    await db.query("DELETE FROM mfa_pending_secrets WHERE user_id = $1", [userId]);
+    const { rows } = await db.query<{ method: MfaMethod; token_id: string | null }>(
+      "DELETE FROM mfa_enrollments WHERE user_id = $1 RETURNING method, token_id",
+      [userId],
+    );
+    return rows[0] ?? null;
+  }
+}
+
+/** People type codes with spaces or a dash ("123 456"); nothing else is forgiven. */
+export function normaliseCode(code: unknown): string {
+  return typeof code === "string" ? code.replace(/[\s-]/g, "") : "";
+}

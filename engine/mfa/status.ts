@@ -1,0 +1,69 @@
+/** A user's MFA state as administrators see it, and the status message under the switch. */
+
+export type MfaMethod = "app" | "hardware";
+export type MfaStateName = "off" | "pending" | "required" | "active";
+
+export interface MfaActivation {
+  method: MfaMethod;
+  at: Date;
+  tokenId: string | null;
+  tokenSerial: string | null;
+}
+
+export interface MfaStatus {
+  userId: string;
+  enabled: boolean;
+  enforcementDelayDays: number;
+  enabledAt: Date | null;
+  enabledBy: string | null;
+  /** enabledAt + delay: setup cannot be put off after this. */
+  requiredFrom: Date | null;
+  disabledAt: Date | null;
+  disabledBy: string | null;
+  activation: MfaActivation | null;
+  /** Set while failed codes keep the account locked (shown to administrators only). */
+  lockedUntil: Date | null;
+  state: MfaStateName;
+  message: string;
+}
+
+export type MfaFacts = Omit<MfaStatus, "state" | "message">;
+
+const day = (d: Date) => d.toISOString().slice(0, 10);
+const minute = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+
+export function stateOf(f: MfaFacts, now: Date): MfaStateName {
+  if (!f.enabled) return "off";
+  if (f.activation) return "active";
+  return f.requiredFrom && f.requiredFrom.getTime() > now.getTime() ? "pending" : "required";
+}
+
+/** The wording of DESIGN.md "MFA semantics"; dates are UTC. */
+export function statusMessage(f: MfaFacts, now: Date): string {
+  let text: string;
+  switch (stateOf(f, now)) {
+    case "off":
+      text = f.disabledAt ? `Off — turned off on ${day(f.disabledAt)} by ${f.disabledBy ?? "unknown"}` : "Off";
+      break;
+    case "pending":
+      text = `On — not activated, required from ${day(f.requiredFrom!)}`;
+      break;
+    case "required":
+      text = "On — required at next sign-in";
+      break;
+    case "active": {
+      const a = f.activation!;
+      const how = a.method === "app" ? "an authenticator app" : `hardware token ${a.tokenSerial ?? ""}`.trim();
+      text = `Activated on ${day(a.at)} with ${how}`;
+      break;
+    }
+  }
+  if (f.lockedUntil && f.lockedUntil.getTime() > now.getTime()) {
+    text += ` · locked after failed codes until ${minute(f.lockedUntil)}`;
+  }
+  return text;
+}
+
+export function withMessage(f: MfaFacts, now: Date): MfaStatus {
+  return { ...f, state: stateOf(f, now), message: statusMessage(f, now) };
+}
