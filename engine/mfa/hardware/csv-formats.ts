@@ -1,0 +1,196 @@
+import type { CsvRecord } from "./csv.js";
+import type { SecretEncoding } from "./secret-key.js";
+import { checkTokenInput, describeInputErrors, type TokenCandidate, type TokenInputValues } from "./token-input.js";
+
+/**
+ * Maps manufacturers' CSV exports onto token rows by their header. Known
+ * layouts (any column order, extra columns ignored):
+ *   upn,serial number,secret key,time interval,manufacturer,model   (Base32 keys; upn pre-assigns)
+ *   serial, seed(hex), type, digits, time step                      (hex seeds)
+ * and the same columns under the common aliases below.
+ */
+
+export type ParsedRow =
+  | { line: number; ok: true; token: TokenCandidate; upn: string | null }
+  | { line: number; ok: false; serialNumber: string | null; reason: string };
+
+/** A file that cannot be read at all: nothing is imported and no row is listed. */
+export class ImportFileError extends Error {}
+
+type Column = keyof TokenInputValues | "secretHex" | "secretBase32" | "type" | "upn";
+
+/** Header names after normalise(); the secret columns say which encoding they promise. */
+const ALIASES: Record<string, Column> = {
+  "serial number": "serialNumber",
+  serial: "serialNumber",
+  serialnumber: "serialNumber",
+  "serial no": "serialNumber",
+  "secret key": "secretBase32",
+  secret: "secretBase32",
+  secretkey: "secretBase32",
+  "secret(base32)": "secretBase32",
+  "seed(base32)": "secretBase32",
+  seed: "secretHex",
+  "seed(hex)": "secretHex",
+  "secret(hex)": "secretHex",
+  "hex seed": "secretHex",
+  "time interval": "timeInterval",
+  "time step": "timeInterval",
+  timestep: "timeInterval",
+  period: "timeInterval",
+  interval: "timeInterval",
+  digits: "digits",
+  "otp length": "digits",
+  type: "type",
+  "token type": "type",
+  algorithm: "algorithm",
+  hash: "algorithm",
+  manufacturer: "manufacturer",
+  vendor: "manufacturer",
+  model: "model",
+  name: "name",
+  description: "name",
+  "friendly name": "name",
+  upn: "upn",
+  user: "upn",
+  username: "upn",
+};
+
+const COLUMN_LABEL: Record<Column, string> = {
+  serialNumber: "serial number",
+  secretBase32: "secret key",
+  secretHex: "seed",
+  secretKey: "secret key",
+  timeInterval: "time interval",
+  digits: "digits",
+  type: "type",
+  algorithm: "algorithm",
+  manufacturer: "manufacturer",
+  model: "model",
+  name: "name",
+  upn: "upn",
+};
+
+export function normaliseHeader(h: string): string {
+  return h
+    .trim()
+    .toLowerCase()
+    .replace(/[_-]+/g, " ")
+    .replace(/\s+/g, " ")
+    .replace(/\s*\(\s*/g, "(")
+    .replace(/\s*\)/g, ")");
+}
+
+export interface CsvLayout {
+  /** Column index per known column. */
+  index: Partial<Record<Column, number>>;
+  secretColumn: "secretBase32" | "secretHex";
+  encoding: SecretEncoding;
+  headerNames: string[];
+  ignoredColumns: string[];
+  description: string;
+}
+
+export function layoutFromHeader(header: string[]): CsvLayout {
+  const index: Partial<Record<Column, number>> = {};
+  const ignoredColumns: string[] = [];
+  header.forEach((raw, i) => {
+    const col = ALIASES[normaliseHeader(raw)];
+    if (!col) {
+      if (raw.trim()) ignoredColumns.push(raw.trim());
+      return;
+    }
+    if (index[col] !== undefined) throw new ImportFileError(`the header names the column "${raw.trim()}" twice`);
+    index[col] = i;
+  });
+  const hasSecret = index.secretBase32 !== undefined || index.secretHex !== undefined;
+  if (index.serialNumber === undefined && !hasSecret) {
+    throw new ImportFileError(
+      'the first line is not a token file header: expected columns such as "upn,serial number,secret key,time interval,manufacturer,model" or "serial,seed,type,digits,time step"',
+    );
+  }
+  if (index.secretBase32 !== undefined && index.secretHex !== undefined) {
+    throw new ImportFileError("the header has both a Base32 secret key column and a hex seed column");
+  }
+  const missing: string[] = [];
+  if (index.serialNumber === undefined) missing.push('"serial number"');
+  if (!hasSecret) missing.push('"secret key" or "seed"');
+  if (index.timeInterval === undefined) missing.push('"time interval" or "time step"');
+  if (missing.length) throw new ImportFileError(`the header has no column ${missing.join(", no column ")}`);
+  const secretColumn = index.secretHex !== undefined ? "secretHex" : "secretBase32";
+  const encoding: SecretEncoding = secretColumn === "secretHex" ? "hex" : "base32";
+  const headerNames = header.map((h) => h.trim());
+  return {
+    index,
+    secretColumn,
+    encoding,
+    headerNames,
+    ignoredColumns,
+    description: `CSV with ${encoding === "hex" ? "hex" : "Base32"} keys (${headerNames.filter(Boolean).join(", ")})`,
+  };
+}
+
+/** "TOTP", "totp", "TOTP-SHA256": the algorithm may ride on the type. HOTP is counter-based: refused. */
+function readType(v: string): { algorithm?: string } | { error: string } {
+  const m = /^\s*totp(?:[\s/_-]*((?:hmac[-_ ]?)?sha[-_ ]?(?:1|256|512)))?\s*$/i.exec(v);
+  if (m) return m[1] ? { algorithm: m[1] } : {};
+  if (/^\s*hotp/i.test(v)) return { error: "type HOTP is not supported (only time-based TOTP tokens)" };
+  return { error: `type must be TOTP (got ${v.trim().slice(0, 20)})` };
+}
+
+export function rowFromRecord(layout: CsvLayout, rec: CsvRecord): ParsedRow {
+  const { index } = layout;
+  const get = (col: Column): string | undefined => {
+    const i = index[col];
+    return i === undefined ? undefined : rec.fields[i];
+  };
+  const serial = get("serialNumber")?.trim() || null;
+  const bad = (reason: string): ParsedRow => ({ line: rec.line, ok: false, serialNumber: serial, reason });
+  if (rec.error) return bad(`the line cannot be read: ${rec.error}`);
+  // A short row: name the first known column it does not reach.
+  const short = (Object.entries(index) as [Column, number][])
+    .filter(([, i]) => i >= rec.fields.length)
+    .sort((a, b) => a[1] - b[1]);
+  if (short.length) return bad(`missing column "${layout.headerNames[short[0]![1]] || COLUMN_LABEL[short[0]![0]]}"`);
+  if (rec.fields.slice(layout.headerNames.length).some((f) => f.trim() !== "")) {
+    return bad(`has ${rec.fields.length} fields but the header has ${layout.headerNames.length}`);
+  }
+  let algorithm = get("algorithm");
+  const type = get("type");
+  if (type !== undefined && type.trim() !== "") {
+    const t = readType(type);
+    if ("error" in t) return bad(t.error);
+    algorithm = algorithm?.trim() ? algorithm : t.algorithm;
+  }
+  const checked = checkTokenInput(
+    {
+      serialNumber: get("serialNumber"),
+      name: get("name"),
+      secretKey: get(layout.secretColumn),
+      timeInterval: get("timeInterval"),
+      digits: get("digits"),
+      algorithm,
+      manufacturer: get("manufacturer"),
+      model: get("model"),
+    },
+    layout.encoding,
+  );
+  if (!checked.ok) return bad(describeInputErrors(checked.errors));
+  const upn = get("upn")?.trim() || null;
+  return { line: rec.line, ok: true, token: checked.token, upn };
+}
+
+/** Reads the header, then maps each later record; throws ImportFileError for an unusable header. */
+export async function csvTokenRows(
+  records: AsyncIterable<CsvRecord>,
+): Promise<{ layout: CsvLayout; rows: AsyncGenerator<ParsedRow> }> {
+  const it = records[Symbol.asyncIterator]();
+  const first = await it.next();
+  if (first.done) throw new ImportFileError("the file is empty");
+  if (first.value.error) throw new ImportFileError(`the header line cannot be read: ${first.value.error}`);
+  const layout = layoutFromHeader(first.value.fields);
+  async function* rows(): AsyncGenerator<ParsedRow> {
+    for (let r = await it.next(); !r.done; r = await it.next()) yield rowFromRecord(layout, r.value);
+  }
+  return { layout, rows: rows() };
+}

@@ -1,0 +1,177 @@
+/**
+ * A streaming CSV reader (RFC 4180 and what spreadsheets write): UTF-8 with or
+ * without a byte-order mark, CRLF or LF line ends, quoted fields with "" for a
+ * quote and line breaks inside. It yields one record at a time, so a file of
+ * any size is read in constant memory.
+ */
+
+export interface CsvRecord {
+  /** Physical line (1-based) where the record starts. */
+  line: number;
+  fields: string[];
+  /** Set when the record is malformed; fields then hold what could be read. */
+  error?: string;
+}
+
+/** Longest field kept: a runaway quote must not swallow the file into memory. */
+export const MAX_FIELD_CHARS = 4096;
+
+const QUOTE = 34;
+const CR = 13;
+const LF = 10;
+
+/** Picks the delimiter the header line uses most: vendors export with , ; or tab. */
+export function detectDelimiter(firstLine: string): string {
+  let best = ",";
+  let bestCount = 0;
+  for (const d of [",", ";", "\t"]) {
+    const n = firstLine.split(d).length - 1;
+    if (n > bestCount) {
+      best = d;
+      bestCount = n;
+    }
+  }
+  return best;
+}
+
+export async function* readCsv(
+  chunks: AsyncIterable<Uint8Array | string>,
+  options: { delimiter?: string } = {},
+): AsyncGenerator<CsvRecord> {
+  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+  let delimiter = options.delimiter ? options.delimiter.charCodeAt(0) : -1;
+  let pendingHead = "";
+  let sawText = false;
+
+  let fields: string[] = [];
+  let field = "";
+  let inQuotes = false;
+  let afterQuote = false; // a quoted field just closed
+  let afterCr = false;
+  let line = 1;
+  let recordLine = 1;
+  let error: string | undefined;
+  let started = false; // anything in the current record
+
+  const endField = () => {
+    fields.push(field);
+    field = "";
+    afterQuote = false;
+  };
+  const takeRecord = (): CsvRecord | null => {
+    endField();
+    const rec: CsvRecord = { line: recordLine, fields, ...(error ? { error } : {}) };
+    const blank = !started && fields.length === 1 && fields[0] === "";
+    fields = [];
+    error = undefined;
+    started = false;
+    return blank ? null : rec;
+  };
+
+  function* feed(text: string): Generator<CsvRecord> {
+    for (let i = 0; i < text.length; i++) {
+      const ch = text.charCodeAt(i);
+      if (afterCr) {
+        afterCr = false;
+        if (ch === LF) continue; // CRLF is one line end
+      }
+      if (inQuotes) {
+        if (ch === QUOTE) {
+          if (i + 1 < text.length) {
+            if (text.charCodeAt(i + 1) === QUOTE) {
+              field += '"';
+              i++;
+            } else {
+              inQuotes = false;
+              afterQuote = true;
+            }
+          } else {
+            // The next chunk decides between "" and a closing quote.
+            inQuotes = false;
+            afterQuote = true;
+          }
+          continue;
+        }
+        if (ch === LF || ch === CR) {
+          line++;
+          if (ch === CR) afterCr = true;
+          field += "\n";
+        } else if (field.length < MAX_FIELD_CHARS) field += text[i];
+        else error ??= `a field is longer than ${MAX_FIELD_CHARS} characters`;
+        continue;
+      }
+      if (ch === QUOTE && afterQuote) {
+        // "" split across chunks: the quote we closed was an escaped one.
+        field += '"';
+        inQuotes = true;
+        afterQuote = false;
+        continue;
+      }
+      if (ch === delimiter) {
+        started = true;
+        endField();
+        continue;
+      }
+      if (ch === LF || ch === CR) {
+        if (ch === CR) afterCr = true;
+        const rec = takeRecord();
+        line++;
+        recordLine = line;
+        if (rec) yield rec;
+        continue;
+      }
+      if (ch === QUOTE && field === "") {
+        inQuotes = true;
+        started = true;
+        continue;
+      }
+      if (afterQuote) error ??= "text after a closing quote";
+      if (field.length < MAX_FIELD_CHARS) field += text[i];
+      else error ??= `a field is longer than ${MAX_FIELD_CHARS} characters`;
+      started = true;
+    }
+  }
+
+  function* feedWithDelimiter(text: string): Generator<CsvRecord> {
+    if (!sawText && text) {
+      sawText = true;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a BOM in text already decoded
+    }
+    if (delimiter >= 0) return yield* feed(text);
+    // The delimiter comes from the header line, so hold text until it is complete.
+    pendingHead += text;
+    const eol = pendingHead.search(/[\r\n]/);
+    if (eol < 0 && pendingHead.length < 64 * 1024) return;
+    delimiter = detectDelimiter(eol < 0 ? pendingHead : pendingHead.slice(0, eol)).charCodeAt(0);
+    const all = pendingHead;
+    pendingHead = "";
+    yield* feed(all);
+  }
+
+  try {
+    for await (const chunk of chunks) {
+      yield* feedWithDelimiter(typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true }));
+    }
+    yield* feedWithDelimiter(decoder.decode());
+  } catch (err) {
+    if (err instanceof TypeError && /encoded data|decode/i.test(err.message)) {
+      throw new CsvEncodingError(line);
+    }
+    throw err;
+  }
+  if (delimiter < 0) {
+    delimiter = detectDelimiter(pendingHead).charCodeAt(0);
+    const all = pendingHead;
+    pendingHead = "";
+    yield* feed(all);
+  }
+  if (inQuotes) error ??= "a quoted field is not closed";
+  const last = takeRecord();
+  if (last) yield last;
+}
+
+export class CsvEncodingError extends Error {
+  constructor(readonly line: number) {
+    super(`the file is not valid UTF-8 (near line ${line}); save it as UTF-8 and try again`);
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * Reads a token key as vendors and administrators write it: Base32 (RFC 4648,
+ * any case, padding optional) or hexadecimal, with spaces and dashes ignored.
+ * Returns the bytes and which encoding was found, or a reason for the admin.
+ */
+
+export type SecretEncoding = "base32" | "hex";
+
+export type ParsedSecret = { ok: true; bytes: Buffer; encoding: SecretEncoding } | { ok: false; reason: string };
+
+/** RFC 4226 R6 asks for at least 128 bits; the TOTP verifier refuses shorter keys too. */
+export const MIN_SECRET_BYTES = 16;
+export const MAX_SECRET_BYTES = 64;
+
+const BASE32_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+const BASE32_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 32; i++) {
+  BASE32_VALUE[BASE32_ALPHABET.charCodeAt(i)] = i;
+  BASE32_VALUE[BASE32_ALPHABET.toLowerCase().charCodeAt(i)] = i;
+}
+
+/** Lengths (mod 8) an unpadded Base32 string can have: 1, 3 and 6 cannot end a whole byte. */
+const BASE32_VALID_REMAINDERS = new Set([0, 2, 4, 5, 7]);
+
+export function decodeBase32(text: string): Buffer | null {
+  const s = text.replace(/=+$/, "");
+  if (!BASE32_VALID_REMAINDERS.has(s.length % 8)) return null;
+  const out = Buffer.alloc(Math.floor((s.length * 5) / 8));
+  let bits = 0;
+  let value = 0;
+  let o = 0;
+  for (let i = 0; i < s.length; i++) {
+    const code = s.charCodeAt(i);
+    const v = code < 128 ? BASE32_VALUE[code]! : -1;
+    if (v < 0) return null;
+    value = (value << 5) | v;
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (value >>> bits) & 0xff;
+    }
+  }
+  return out;
+}
+
+export function encodeBase32(bytes: Uint8Array): string {
+  let out = "";
+  let bits = 0;
+  let value = 0;
+  for (const b of bytes) {
+    value = (value << 8) | b;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      out += BASE32_ALPHABET[(value >>> bits) & 31];
+    }
+  }
+  if (bits > 0) out += BASE32_ALPHABET[(value << (5 - bits)) & 31];
+  return out;
+}
+
+const HEX = /^(?:[0-9a-fA-F]{2})+$/;
+const BASE32 = /^[A-Za-z2-7]+=*$/;
+
+function sized(bytes: Buffer, encoding: SecretEncoding): ParsedSecret {
+  const label = encoding === "hex" ? "hex" : "Base32";
+  if (bytes.length < MIN_SECRET_BYTES) {
+    return {
+      ok: false,
+      reason: `${label} key of ${bytes.length} bytes is too short (at least ${MIN_SECRET_BYTES} bytes, 128 bits)`,
+    };
+  }
+  if (bytes.length > MAX_SECRET_BYTES) {
+    return { ok: false, reason: `${label} key of ${bytes.length} bytes is too long (at most ${MAX_SECRET_BYTES})` };
+  }
+  return { ok: true, bytes, encoding };
+}
+
+/**
+ * `expect` is what a column or form promises; "auto" detects. A string that is
+ * valid as both (only 0-9 would make it hex-only, only G-Z it Base32-only) is
+ * read as hex: a random Base32 key almost never consists of A-F and 2-7 alone,
+ * while a random hex key avoids 0, 1, 8 and 9 just as rarely.
+ */
+export function parseSecretKey(input: string, expect: SecretEncoding | "auto" = "auto"): ParsedSecret {
+  const s = input.replace(/[\s-]/g, "");
+  if (!s) return { ok: false, reason: "the key is empty" };
+  const hexOk = HEX.test(s) || (/^0x/i.test(s) && HEX.test(s.slice(2)));
+  if (expect !== "base32" && hexOk) return sized(Buffer.from(s.replace(/^0x/i, ""), "hex"), "hex");
+  if (expect === "hex") {
+    return {
+      ok: false,
+      reason: /^[0-9a-fA-F]+$/.test(s) ? "hex key has an odd number of digits" : "not a hex key (0-9, A-F)",
+    };
+  }
+  const b32 = BASE32.test(s) ? decodeBase32(s) : null;
+  if (b32) return sized(b32, "base32");
+  if (expect === "base32") return { ok: false, reason: "not a Base32 key (A-Z, 2-7)" };
+  return { ok: false, reason: "neither Base32 (A-Z, 2-7) nor hex (0-9, A-F)" };
+}

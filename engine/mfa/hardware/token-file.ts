@@ -1,0 +1,79 @@
+import { readCsv, CsvEncodingError } from "./csv.js";
+import { csvTokenRows, ImportFileError, type ParsedRow } from "./csv-formats.js";
+import { looksLikeXml, parsePskc } from "./pskc.js";
+
+/** Largest PSKC document read (it is parsed whole; CSV is streamed and has no limit here). */
+export const MAX_PSKC_BYTES = 32 * 1024 * 1024;
+
+export interface TokenFile {
+  /** What was recognised, for the preview: "CSV with Base32 keys (…)", "PSKC (RFC 6030)". */
+  description: string;
+  ignoredColumns: string[];
+  rows: AsyncIterable<ParsedRow>;
+}
+
+async function* prepend<T>(first: T, rest: AsyncIterator<T>): AsyncGenerator<T> {
+  yield first;
+  for (let r = await rest.next(); !r.done; r = await rest.next()) yield r.value;
+}
+
+async function* guardEncoding(rows: AsyncGenerator<ParsedRow>): AsyncGenerator<ParsedRow> {
+  try {
+    yield* rows;
+  } catch (err) {
+    if (err instanceof CsvEncodingError) throw new ImportFileError(err.message);
+    throw err;
+  }
+}
+
+/**
+ * Opens a token file from a stream of chunks: PSKC when it starts with "<",
+ * otherwise CSV recognised by its header. Throws ImportFileError when the file
+ * cannot be used at all.
+ */
+export async function openTokenFile(
+  chunks: AsyncIterable<Uint8Array | string>,
+  options: { preSharedKey?: string } = {},
+): Promise<TokenFile> {
+  const it = chunks[Symbol.asyncIterator]();
+  let first = await it.next();
+  while (!first.done && first.value.length === 0) first = await it.next();
+  if (first.done) throw new ImportFileError("the file is empty");
+  const head =
+    typeof first.value === "string" ? first.value : Buffer.from(first.value.subarray(0, 64)).toString("utf8");
+  if (looksLikeXml(head)) {
+    const parts: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of prepend(first.value, it)) {
+      const b = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : Buffer.from(chunk);
+      size += b.length;
+      if (size > MAX_PSKC_BYTES) throw new ImportFileError(`the PSKC file is larger than ${MAX_PSKC_BYTES >> 20} MiB`);
+      parts.push(b);
+    }
+    const pskc = parsePskc(
+      Buffer.concat(parts)
+        .toString("utf8")
+        .replace(/^\uFEFF/, ""),
+      options.preSharedKey,
+    );
+    return {
+      description: pskc.description,
+      ignoredColumns: [],
+      rows: (async function* () {
+        yield* pskc.rows;
+      })(),
+    };
+  }
+  let csv;
+  try {
+    csv = await csvTokenRows(readCsv(prepend(first.value, it)));
+  } catch (err) {
+    if (err instanceof CsvEncodingError) throw new ImportFileError(err.message);
+    throw err;
+  }
+  return {
+    description: csv.layout.description,
+    ignoredColumns: csv.layout.ignoredColumns,
+    rows: guardEncoding(csv.rows),
+  };
+}

@@ -1,0 +1,317 @@
+import { randomUUID } from "node:crypto";
+import type { AuditLog } from "../../audit/audit-log.js";
+import type { Clock } from "../../clock.js";
+import type { Db } from "../../db/db.js";
+import { isPgError, PgError } from "../../db/db.js";
+import type { SecretBox } from "../secret-box.js";
+import type { ParsedRow } from "./csv-formats.js";
+import { tokenSecretContext } from "./registry.js";
+import { openTokenFile } from "./token-file.js";
+import type { TokenCandidate } from "./token-input.js";
+
+/**
+ * Import of a manufacturer's token file: a preview that checks every row
+ * (format, duplicates in the file and in the registry, users named by `upn`)
+ * and an import that runs the same checks and inserts the good rows in one
+ * transaction, or nothing. Rows are handled in batches as they stream in, so
+ * memory holds one batch plus the set of serial numbers seen.
+ */
+
+export const BATCH_ROWS = 1000;
+/** Bad rows listed one by one in a report; the count covers all of them. */
+export const MAX_LISTED_BAD_ROWS = 500;
+
+export interface BadRow {
+  line: number;
+  serialNumber: string | null;
+  reason: string;
+}
+
+export interface ImportReport {
+  fileName: string;
+  format: string;
+  ignoredColumns: string[];
+  /** Data rows read (the header not counted). */
+  total: number;
+  good: number;
+  badCount: number;
+  /** The first MAX_LISTED_BAD_ROWS bad rows, in file order. */
+  bad: BadRow[];
+  /** Good rows whose `upn` reserves the token for a user. */
+  reserved: number;
+  /** Tokens stored: 0 for a preview. */
+  imported: number;
+}
+
+export interface ImportOptions {
+  fileName: string;
+  preSharedKey?: string;
+}
+
+export interface CommitOptions extends ImportOptions {
+  actor: { id: string | null; name: string };
+  /** The site the audit entry belongs to (the Public Site). */
+  siteId: string | null;
+  /** Import the good rows even though some are bad (the admin confirmed it). */
+  skipBad: boolean;
+  /** The bad-row count the admin saw and confirmed; a different count now refuses the import. */
+  expectedBad?: number;
+}
+
+/** The import did not happen; the report says why (bad rows not confirmed, or changed since the preview). */
+export class ImportRefused extends Error {
+  constructor(
+    readonly report: ImportReport,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Chunks = AsyncIterable<Uint8Array | string>;
+
+interface GoodRow {
+  line: number;
+  token: TokenCandidate;
+  upn: string | null;
+  userId: string | null;
+}
+
+export class TokenImporter {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly secretBox: SecretBox,
+    private readonly audit: AuditLog,
+  ) {}
+
+  /** Checks the file and says what an import would do; stores nothing. */
+  async preview(chunks: Chunks, options: ImportOptions): Promise<ImportReport> {
+    const report = emptyReport(options.fileName);
+    await this.#run(this.db, chunks, report, options, null);
+    return report;
+  }
+
+  /** Imports every good row, or nothing; throws ImportRefused (rolled back) when it may not. */
+  async commit(chunks: Chunks, options: CommitOptions): Promise<ImportReport> {
+    const importId = randomUUID();
+    const report = emptyReport(options.fileName);
+    try {
+      return await this.db.transaction(async (tx) => {
+        await this.#run(tx, chunks, report, options, { importId, actorId: options.actor.id });
+        if (report.badCount > 0 && !options.skipBad) {
+          throw new ImportRefused(
+            { ...report, imported: 0 },
+            `${report.badCount} row${report.badCount === 1 ? " is" : "s are"} bad: nothing was imported. Fix the file, or confirm that the bad rows are skipped.`,
+          );
+        }
+        if (options.expectedBad !== undefined && options.expectedBad !== report.badCount) {
+          throw new ImportRefused(
+            { ...report, imported: 0 },
+            `The file now has ${report.badCount} bad rows, not the ${options.expectedBad} you confirmed (the registry changed since the preview): nothing was imported. Check the new preview.`,
+          );
+        }
+        if (report.good === 0) {
+          throw new ImportRefused(report, "The file has no good rows: nothing was imported.");
+        }
+        await this.audit.record(
+          {
+            siteId: options.siteId,
+            actor: options.actor,
+            action: "hardware_token.import",
+            details: {
+              importId,
+              fileName: options.fileName,
+              format: report.format,
+              imported: report.imported,
+              skipped: report.badCount,
+              reserved: report.reserved,
+            },
+          },
+          tx,
+        );
+        return report;
+      });
+    } catch (err) {
+      // Another admin registered one of the serials between our check and our insert.
+      if (isPgError(err, PgError.uniqueViolation)) {
+        throw new ImportRefused(
+          { ...report, imported: 0 },
+          "A serial number in the file was registered by someone else during the import: nothing was imported. Try again.",
+        );
+      }
+      throw err;
+    }
+  }
+
+  async #run(
+    db: Db,
+    chunks: Chunks,
+    report: ImportReport,
+    options: ImportOptions,
+    insert: { importId: string; actorId: string | null } | null,
+  ): Promise<void> {
+    const file = await openTokenFile(chunks, { preSharedKey: options.preSharedKey });
+    report.format = file.description;
+    report.ignoredColumns = file.ignoredColumns;
+    const seen = new Map<string, number>();
+    let batch: ParsedRow[] = [];
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const rows = batch;
+      batch = [];
+      await this.#checkBatch(db, rows, seen, report, insert);
+    };
+    for await (const row of file.rows) {
+      batch.push(row);
+      if (batch.length >= BATCH_ROWS) await flush();
+    }
+    await flush();
+  }
+
+  async #checkBatch(
+    db: Db,
+    rows: ParsedRow[],
+    seen: Map<string, number>,
+    report: ImportReport,
+    insert: { importId: string; actorId: string | null } | null,
+  ): Promise<void> {
+    const bad: BadRow[] = [];
+    const good: GoodRow[] = [];
+    for (const r of rows) {
+      report.total++;
+      if (!r.ok) {
+        bad.push({ line: r.line, serialNumber: r.serialNumber, reason: r.reason });
+        continue;
+      }
+      const key = r.token.serialNumber.toLowerCase();
+      const earlier = seen.get(key);
+      if (earlier !== undefined) {
+        bad.push({
+          line: r.line,
+          serialNumber: r.token.serialNumber,
+          reason: `duplicate serial number ${r.token.serialNumber} (also on line ${earlier})`,
+        });
+        continue;
+      }
+      seen.set(key, r.line);
+      good.push({ line: r.line, token: r.token, upn: r.upn, userId: null });
+    }
+
+    const registered = new Set<string>();
+    if (good.length) {
+      const { rows: found } = await db.query<{ s: string }>(
+        "SELECT lower(serial_number) AS s FROM hardware_tokens WHERE lower(serial_number) = ANY($1::text[])",
+        [good.map((g) => g.token.serialNumber.toLowerCase())],
+      );
+      for (const f of found) registered.add(f.s);
+    }
+    const users = await this.#resolveUsers(
+      db,
+      good.filter((g) => g.upn).map((g) => g.upn!),
+    );
+    const accepted: GoodRow[] = [];
+    for (const g of good) {
+      if (registered.has(g.token.serialNumber.toLowerCase())) {
+        bad.push({
+          line: g.line,
+          serialNumber: g.token.serialNumber,
+          reason: `serial number ${g.token.serialNumber} is already registered`,
+        });
+        continue;
+      }
+      if (g.upn) {
+        const u = users.get(g.upn.toLowerCase());
+        if (!u || "problem" in u) {
+          bad.push({ line: g.line, serialNumber: g.token.serialNumber, reason: u?.problem ?? `unknown user ${g.upn}` });
+          continue;
+        }
+        g.userId = u.id;
+        report.reserved++;
+      }
+      accepted.push(g);
+    }
+    report.good += accepted.length;
+    report.badCount += bad.length;
+    bad.sort((a, b) => a.line - b.line);
+    for (const b of bad) if (report.bad.length < MAX_LISTED_BAD_ROWS) report.bad.push(b);
+
+    if (insert && accepted.length) {
+      await this.#insert(db, accepted, insert);
+      report.imported += accepted.length;
+    }
+    for (const g of good) g.token.secret.fill(0);
+  }
+
+  /** A `upn` names a user by username, or by e-mail when exactly one account has it. */
+  async #resolveUsers(db: Db, upns: string[]): Promise<Map<string, { id: string } | { problem: string }>> {
+    const out = new Map<string, { id: string } | { problem: string }>();
+    if (upns.length === 0) return out;
+    const wanted = [...new Set(upns.map((u) => u.toLowerCase()))];
+    const { rows } = await db.query<{ id: string; u: string; e: string | null }>(
+      `SELECT id, lower(username) AS u, lower(email) AS e FROM users
+        WHERE lower(username) = ANY($1::text[]) OR lower(email) = ANY($1::text[])`,
+      [wanted],
+    );
+    for (const w of wanted) {
+      const byName = rows.find((r) => r.u === w);
+      if (byName) {
+        out.set(w, { id: byName.id });
+        continue;
+      }
+      const byEmail = rows.filter((r) => r.e === w);
+      if (byEmail.length === 1) out.set(w, { id: byEmail[0]!.id });
+      else if (byEmail.length > 1)
+        out.set(w, { problem: `user ${w} is ambiguous: ${byEmail.length} accounts have this e-mail` });
+    }
+    return out;
+  }
+
+  async #insert(db: Db, rows: GoodRow[], insert: { importId: string; actorId: string | null }): Promise<void> {
+    const now = this.clock.now();
+    const ids: string[] = [];
+    const sealed: string[] = [];
+    for (const g of rows) {
+      const id = randomUUID();
+      ids.push(id);
+      sealed.push(this.secretBox.seal(g.token.secret, tokenSecretContext(id)));
+    }
+    await db.query(
+      `INSERT INTO hardware_tokens (id, serial_number, name, model, manufacturer, secret_sealed, algorithm, digits,
+         period_seconds, reserved_for_user_id, import_id, created_at, created_by)
+       SELECT id, serial, name, model, manufacturer, sealed, algorithm, digits, period, reserved, $11, $12, $13
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                     $8::smallint[], $9::smallint[], $10::uuid[])
+           AS t (id, serial, name, model, manufacturer, sealed, algorithm, digits, period, reserved)`,
+      [
+        ids,
+        rows.map((g) => g.token.serialNumber),
+        rows.map((g) => g.token.name),
+        rows.map((g) => g.token.model),
+        rows.map((g) => g.token.manufacturer),
+        sealed,
+        rows.map((g) => g.token.algorithm),
+        rows.map((g) => g.token.digits),
+        rows.map((g) => g.token.periodInSeconds),
+        rows.map((g) => g.userId),
+        insert.importId,
+        now,
+        insert.actorId,
+      ],
+    );
+  }
+}
+
+function emptyReport(fileName: string): ImportReport {
+  return {
+    fileName,
+    format: "",
+    ignoredColumns: [],
+    total: 0,
+    good: 0,
+    badCount: 0,
+    bad: [],
+    reserved: 0,
+    imported: 0,
+  };
+}

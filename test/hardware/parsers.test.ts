@@ -1,0 +1,163 @@
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { readCsv, type CsvRecord } from "../../engine/mfa/hardware/csv.js";
+import { decodeBase32, encodeBase32, parseSecretKey } from "../../engine/mfa/hardware/secret-key.js";
+import { layoutFromHeader, rowFromRecord, ImportFileError } from "../../engine/mfa/hardware/csv-formats.js";
+import { checkTokenInput } from "../../engine/mfa/hardware/token-input.js";
+
+async function records(chunks: (string | Uint8Array)[]): Promise<CsvRecord[]> {
+  const out: CsvRecord[] = [];
+  for await (const r of readCsv(
+    (async function* () {
+      yield* chunks;
+    })(),
+  ))
+    out.push(r);
+  return out;
+}
+
+const csv = suite("CSV reader");
+
+csv("LF and CRLF, a BOM, quoted fields with commas, quotes and line breaks", async () => {
+  const text = '\uFEFFa,b,c\r\n1,"two, ""2""",3\r\n"multi\r\nline",x,\n\nlast,y,z';
+  const bytes = new TextEncoder().encode(text);
+  const expected = [
+    { line: 1, fields: ["a", "b", "c"] },
+    { line: 2, fields: ["1", 'two, "2"', "3"] },
+    { line: 3, fields: ["multi\nline", "x", ""] },
+    { line: 6, fields: ["last", "y", "z"] },
+  ];
+  assert.equal(await records([bytes]), expected);
+  // Every split point gives the same records: chunk edges inside "", CRLF and the BOM.
+  for (let i = 1; i < bytes.length; i++) {
+    assert.equal(await records([bytes.subarray(0, i), bytes.subarray(i)]), expected, `split at ${i}`);
+  }
+  assert.equal(await records([text.replace(/\r\n/g, "\n")]), expected);
+});
+
+csv("semicolon and tab files are recognised by the header", async () => {
+  assert.equal((await records(["serial;seed\nA;B\n"]))[1]!.fields, ["A", "B"]);
+  assert.equal((await records(["serial\tseed\nA\tB"]))[1]!.fields, ["A", "B"]);
+});
+
+csv("malformed quoting is reported on the record, not thrown", async () => {
+  const r = await records(['a,b\n"x"y,z\n"open,b\n']);
+  assert.is(r[1]!.error, "text after a closing quote");
+  assert.is(r[2]!.error, "a quoted field is not closed");
+});
+
+csv("bytes that are not UTF-8 stop the file", async () => {
+  try {
+    await records([new Uint8Array([0x61, 0x0a, 0xff, 0xfe])]);
+    assert.unreachable();
+  } catch (err) {
+    assert.match(String(err), /not valid UTF-8/);
+  }
+});
+
+const secrets = suite("secret keys");
+
+secrets("Base32 and hex are detected and decoded", () => {
+  const bytes = Buffer.from("12345678901234567890");
+  const b32 = encodeBase32(bytes);
+  assert.is(b32, "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
+  assert.equal(decodeBase32(b32), bytes);
+  const a = parseSecretKey(b32.toLowerCase().replace(/(.{4})/g, "$1 "));
+  assert.ok(a.ok && a.encoding === "base32" && a.bytes.equals(bytes));
+  const h = parseSecretKey(bytes.toString("hex"));
+  assert.ok(h.ok && h.encoding === "hex" && h.bytes.equals(bytes));
+  assert.equal(parseSecretKey("GEZDGNBV"), {
+    ok: false,
+    reason: "Base32 key of 5 bytes is too short (at least 16 bytes, 128 bits)",
+  });
+  assert.equal(parseSecretKey("hello world!"), { ok: false, reason: "neither Base32 (A-Z, 2-7) nor hex (0-9, A-F)" });
+  assert.equal(parseSecretKey(b32, "hex"), { ok: false, reason: "not a hex key (0-9, A-F)" });
+  assert.equal(parseSecretKey("3132333435363738393031323334353637383930", "base32"), {
+    ok: false,
+    reason: "not a Base32 key (A-Z, 2-7)",
+  });
+  assert.equal(parseSecretKey("GEZDGN"), { ok: false, reason: "neither Base32 (A-Z, 2-7) nor hex (0-9, A-F)" });
+});
+
+secrets("the register form's fields are checked by the JSON Schema, a message per field", () => {
+  const r = checkTokenInput({
+    name: "",
+    serialNumber: "bad serial!",
+    timeInterval: "45",
+    secretKey: "xyz!",
+    digits: "7",
+    algorithm: "MD5",
+  });
+  assert.equal(r, {
+    ok: false,
+    errors: {
+      serialNumber: "must be 1 to 64 letters, digits or . _ : / # - (starting with a letter or digit)",
+      timeInterval: "must be 30 or 60 seconds (got 45)",
+      digits: "must be 6 or 8 (got 7)",
+      algorithm: "must be SHA1, SHA256 or SHA512 (got MD5)",
+      secretKey: "neither Base32 (A-Z, 2-7) nor hex (0-9, A-F)",
+    },
+  });
+  const ok = checkTokenInput({
+    serialNumber: "T-1",
+    timeInterval: "60",
+    secretKey: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
+    algorithm: "hmac-sha256",
+  });
+  assert.ok(ok.ok);
+  if (ok.ok) {
+    assert.is(ok.token.name, "T-1", "the serial names an unnamed token");
+    assert.is(ok.token.periodInSeconds, 60);
+    assert.is(ok.token.digits, 6);
+    assert.is(ok.token.algorithm, "SHA256");
+  }
+});
+
+const formats = suite("CSV layouts");
+
+formats("both vendor layouts are recognised in any column order", () => {
+  const a = layoutFromHeader(["upn", "serial number", "secret key", "time interval", "manufacturer", "model"]);
+  assert.is(a.encoding, "base32");
+  const b = layoutFromHeader(["serial", " seed(hex)", "type", "digits", "time step"]);
+  assert.is(b.encoding, "hex");
+  const row = rowFromRecord(b, {
+    line: 2,
+    fields: ["S1", "3132333435363738393031323334353637383930", "TOTP-SHA256", "8", "60"],
+  });
+  assert.ok(row.ok);
+  if (row.ok) assert.equal([row.token.algorithm, row.token.digits, row.token.periodInSeconds], ["SHA256", 8, 60]);
+  const hotp = rowFromRecord(b, {
+    line: 3,
+    fields: ["S2", "3132333435363738393031323334353637383930", "HOTP", "6", "30"],
+  });
+  assert.equal(hotp, {
+    line: 3,
+    ok: false,
+    serialNumber: "S2",
+    reason: "type HOTP is not supported (only time-based TOTP tokens)",
+  });
+  const short = rowFromRecord(b, { line: 4, fields: ["S3", "3132333435363738393031323334353637383930", "TOTP"] });
+  assert.equal(short, { line: 4, ok: false, serialNumber: "S3", reason: 'missing column "digits"' });
+});
+
+formats("a header without the needed columns refuses the file", () => {
+  const message = (h: string[]) => {
+    try {
+      layoutFromHeader(h);
+      return "";
+    } catch (err) {
+      assert.instance(err, ImportFileError);
+      return (err as Error).message;
+    }
+  };
+  assert.match(message(["name", "email"]), /not a token file header/);
+  assert.is(message(["serial", "seed"]), 'the header has no column "time interval" or "time step"');
+  assert.is(
+    message(["serial", "serial number", "seed", "period"]),
+    'the header names the column "serial number" twice',
+  );
+});
+
+csv.run();
+secrets.run();
+formats.run();
