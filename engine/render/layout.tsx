@@ -32,7 +32,7 @@ export function Layout({ title, csrfToken, user, siteName, children }: LayoutPro
           <meta name="csrf-token" content={csrfToken} />
           <title>{`${title} · Formgate`}</title>
           <link rel="icon" href="/public/favicon.svg" type="image/svg+xml" />
-        <link rel="stylesheet" href="/assets/pico.min.css" />
+          <link rel="stylesheet" href="/assets/pico.min.css" />
           <link rel="stylesheet" href="/public/app.css" />
           <script src="/assets/htmx.min.js" defer></script>
           <script src="/public/app.js" defer></script>
