@@ -11,6 +11,9 @@ import type { Logger } from "./log.js";
 import { Sites } from "./sites/sites.js";
 import { SecretBox } from "./mfa/secret-box.js";
 import { MfaService } from "./mfa/enrollments.js";
+import { DeviceChallenges } from "./device/challenges.js";
+import { DeviceSignIn } from "./device/device-sign-in.js";
+import { DeviceTokens } from "./device/tokens.js";
 
 /** Everything a route may call; built once at start (and per test). Routes never touch db directly. */
 export interface Services {
@@ -29,6 +32,10 @@ export interface Services {
   secretBox: SecretBox;
   /** MFA settings, enrollments, code verification and the sign-in decision. */
   mfa: MfaService;
+  /** Bearer tokens of the JSON device API. */
+  deviceTokens: DeviceTokens;
+  /** The device API's sign-in steps (the same decisions, throttles and code checks as the web). */
+  deviceSignIn: DeviceSignIn;
 }
 
 export function createServices(
@@ -42,19 +49,35 @@ export function createServices(
   const sessions = new Sessions(db, clock, sessionPolicy);
   const audit = new AuditLog(db, clock);
   const secretBox = new SecretBox(secretKey);
+  const users = new Users(db, clock);
+  const passwordSignIn = new PasswordSignIn(db, clock);
+  const mfa = new MfaService(db, clock, secretBox, audit, sessions);
+  const deviceTokens = new DeviceTokens(db, clock);
+  const deviceChallenges = new DeviceChallenges(db, clock);
   return {
     db,
     clock,
     config,
     log,
     sites: new Sites(db, clock),
-    users: new Users(db, clock),
+    users,
     sessions,
-    passwordSignIn: new PasswordSignIn(db, clock),
+    passwordSignIn,
     throttle: new Throttle(db, clock),
     audit,
     firstAdmin: new FirstAdmin(db, clock),
     secretBox,
-    mfa: new MfaService(db, clock, secretBox, audit, sessions),
+    mfa,
+    deviceTokens,
+    deviceSignIn: new DeviceSignIn({
+      db,
+      clock,
+      log,
+      users,
+      passwordSignIn,
+      mfa,
+      tokens: deviceTokens,
+      challenges: deviceChallenges,
+    }),
   };
 }

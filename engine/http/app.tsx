@@ -5,6 +5,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { randomUUID } from "node:crypto";
 import { loginRoutes } from "../auth/login-routes.js";
 import { configureRoutes } from "../configure/configure-routes.js";
+import { deviceRoutes } from "../device/device-routes.js";
 import { Layout, MessagePage } from "../render/layout.js";
 import type { Services } from "../services.js";
 import { clientAddress } from "./client-address.js";
@@ -70,7 +71,15 @@ export function createApp(s: Services): Hono<AppEnv> {
     }
   });
 
-  app.use(bodyLimit({ maxSize: BODY_LIMIT_BYTES, onError: (c) => c.text("The request is too large.", 413) }));
+  app.use(
+    bodyLimit({
+      maxSize: BODY_LIMIT_BYTES,
+      onError: (c) =>
+        c.req.path.startsWith("/api/")
+          ? c.json({ error: { code: "body_too_large", message: "The request is too large." } }, 413)
+          : c.text("The request is too large.", 413),
+    }),
+  );
 
   app.use(async (c, next) => {
     const token = readCookie(c, SESSION_COOKIE);
@@ -84,6 +93,7 @@ export function createApp(s: Services): Hono<AppEnv> {
 
   app.use(csrfProtection({ ...cookieSettings, exemptPrefixes: ["/api/device/"] }));
 
+  app.route("/", deviceRoutes(s));
   app.route("/", loginRoutes(s, cookieSettings));
   app.route("/", configureRoutes(s, cookieSettings));
 

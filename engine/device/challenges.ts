@@ -1,0 +1,72 @@
+import type { Clock } from "../clock.js";
+import type { Db } from "../db/db.js";
+import { hashToken, newToken } from "../util/tokens.js";
+import { DEFAULT_DEVICE_POLICY, type DeviceTokenPolicy } from "./tokens.js";
+
+/** 'mfa': a code is due. 'mfa_setup': MFA must (or may) be set up first. */
+export type ChallengeKind = "mfa" | "mfa_setup";
+
+export interface Challenge {
+  hash: Buffer;
+  userId: string;
+  kind: ChallengeKind;
+  expiresAt: Date;
+}
+
+/**
+ * The short-lived, single-use value that carries a device sign-in from the
+ * password step to the MFA step: a random string to the client, its SHA-256
+ * in the table. Using it is a compare-and-set, so two requests with the same
+ * challenge cannot both finish a sign-in.
+ */
+export class DeviceChallenges {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    readonly policy: DeviceTokenPolicy = DEFAULT_DEVICE_POLICY,
+  ) {}
+
+  async issue(
+    userId: string,
+    kind: ChallengeKind,
+    clientAddress: string | null,
+    db: Db = this.db,
+  ): Promise<{ challenge: string; expiresAt: Date }> {
+    const challenge = newToken();
+    const now = this.clock.now();
+    const expiresAt = new Date(now.getTime() + this.policy.challengeSeconds * 1000);
+    await db.query(
+      `INSERT INTO device_challenges (challenge_hash, user_id, kind, created_at, expires_at, client_address)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [hashToken(challenge), userId, kind, now, expiresAt, clientAddress],
+    );
+    return { challenge, expiresAt };
+  }
+
+  /** A challenge that can still be used: unused, unexpired, not worn out by wrong codes. */
+  async find(challenge: string): Promise<Challenge | null> {
+    const hash = hashToken(challenge);
+    const { rows } = await this.db.query<{ user_id: string; kind: ChallengeKind; expires_at: Date }>(
+      `SELECT user_id, kind, expires_at FROM device_challenges
+       WHERE challenge_hash = $1 AND used_at IS NULL AND expires_at > $2 AND failures < $3`,
+      [hash, this.clock.now(), this.policy.challengeMaxFailures],
+    );
+    const r = rows[0];
+    return r ? { hash, userId: r.user_id, kind: r.kind, expiresAt: r.expires_at } : null;
+  }
+
+  /** Uses the challenge up; false when it was already used (or died) meanwhile. */
+  async consume(c: Challenge, db: Db = this.db): Promise<boolean> {
+    const { rowCount } = await db.query(
+      `UPDATE device_challenges SET used_at = $2
+       WHERE challenge_hash = $1 AND used_at IS NULL AND expires_at > $2 AND failures < $3`,
+      [c.hash, this.clock.now(), this.policy.challengeMaxFailures],
+    );
+    return rowCount === 1;
+  }
+
+  /** A wrong code; after policy.challengeMaxFailures of them the challenge is dead. */
+  async recordFailure(c: Challenge): Promise<void> {
+    await this.db.query("UPDATE device_challenges SET failures = failures + 1 WHERE challenge_hash = $1", [c.hash]);
+  }
+}

@@ -1,0 +1,258 @@
+import type { PasswordSignIn } from "../auth/sign-in.js";
+import type { Users } from "../auth/users.js";
+import type { Clock } from "../clock.js";
+import type { Db } from "../db/db.js";
+import type { Logger } from "../log.js";
+import type { ActivationResult, CodeCheck, MfaActor, MfaService } from "../mfa/enrollments.js";
+import { base32, groupsOfFour, otpauthUri, TOTP_ISSUER } from "../mfa/otpauth.js";
+import { decideAfterPassword } from "../mfa/sign-in-flow.js";
+import type {
+  DeviceLoginRequest,
+  DeviceLoginResponse,
+  DeviceMe,
+  DeviceMfaRequest,
+  DeviceMfaSetupRequest,
+  DeviceMfaSetupResponse,
+  DeviceTokenGrant,
+} from "../schema/types.js";
+import type { Challenge, DeviceChallenges } from "./challenges.js";
+import { DeviceError, tooManyAttempts } from "./errors.js";
+import type { DeviceTokenInfo, DeviceTokens } from "./tokens.js";
+
+/** Activates a pre-registered hardware token for a user (the hardware registry provides it). */
+export interface HardwareActivation {
+  activateHardware(
+    userId: string,
+    serialNumber: string,
+    code: string,
+    actor: MfaActor,
+  ): Promise<ActivationResult | { ok: false; reason: "unknown_token"; retryAfterSeconds: 0 }>;
+}
+
+export interface DeviceSignInDeps {
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  users: Users;
+  passwordSignIn: PasswordSignIn;
+  mfa: MfaService;
+  tokens: DeviceTokens;
+  challenges: DeviceChallenges;
+  /** Absent until a hardware registry is wired in; method "hardware" is then not offered. */
+  hardware?: HardwareActivation;
+}
+
+const CHALLENGE_GONE = "This challenge is unknown, used or expired. Sign in again.";
+const WRONG_CODE = "The code is not correct.";
+
+/**
+ * The device API's use cases. The decisions are the web's: the password step is
+ * engine/auth/sign-in.ts (same throttles), what follows it is
+ * decideAfterPassword, and codes go through MfaService (same lockout, same
+ * once-per-step replay protection), so a code used on the web is spent here too.
+ * Refusals are DeviceErrors, which the routes send as they are.
+ */
+export class DeviceSignIn {
+  constructor(private readonly d: DeviceSignInDeps) {}
+
+  async login(body: DeviceLoginRequest, clientAddress: string | null): Promise<DeviceLoginResponse> {
+    const result = await this.d.passwordSignIn.check(body.username.trim(), body.password, clientAddress);
+    if (result.kind === "throttled") throw tooManyAttempts(result.retryAfterSeconds);
+    if (result.kind === "invalid") {
+      throw new DeviceError(401, "invalid_credentials", "The username or password is incorrect.");
+    }
+    const user = result.user;
+    if (!user.deviceAccess) {
+      this.d.log.info("device sign-in refused", { userId: user.id, reason: "no device access" });
+      throw new DeviceError(403, "device_access_denied", "This account may not sign in through the device API.");
+    }
+    const now = this.d.clock.now();
+    const status = await this.d.mfa.statusOf(user.id);
+    const decision = decideAfterPassword(status, now);
+    if (decision.status === "ok") {
+      this.d.log.info("device signed in", { userId: user.id, mfa: false });
+      return this.#grant(user.id, clientAddress, this.d.db);
+    }
+    if (decision.status === "mfa_required") {
+      const { challenge, expiresAt } = await this.d.challenges.issue(user.id, "mfa", clientAddress);
+      return {
+        status: "mfa_required",
+        challenge,
+        expiresAt: expiresAt.toISOString(),
+        method: status.activation?.method ?? "app",
+      };
+    }
+    const { challenge, expiresAt } = await this.d.challenges.issue(user.id, "mfa_setup", clientAddress);
+    return {
+      status: "mfa_setup_required",
+      challenge,
+      expiresAt: expiresAt.toISOString(),
+      methods: this.#methods(),
+      optional: decision.optional,
+      ...(decision.optional ? { daysLeft: decision.daysLeft } : {}),
+      requiredFrom: decision.requiredFrom.toISOString(),
+    };
+  }
+
+  async mfa(body: DeviceMfaRequest, clientAddress: string | null): Promise<DeviceTokenGrant> {
+    const ch = await this.#challenge(body.challenge, "mfa");
+    const check = await this.d.mfa.verifyCode(ch.userId, body.code);
+    if (!check.ok) return this.#refuseCode(ch, check);
+    return this.#finish(ch, clientAddress);
+  }
+
+  async setup(body: DeviceMfaSetupRequest, clientAddress: string | null): Promise<DeviceMfaSetupResponse> {
+    const fields: Record<string, string> = {};
+    if (body.method === "hardware") {
+      if (body.serialNumber === undefined) fields.serialNumber = "is required for a hardware token";
+      if (body.code === undefined) fields.code = "is required for a hardware token";
+    } else if (body.serialNumber !== undefined) {
+      fields.serialNumber = "is only used with method hardware";
+    }
+    if (body.method === "later" && body.code !== undefined) fields.code = "is not used with method later";
+    if (Object.keys(fields).length) {
+      throw new DeviceError(422, "validation_failed", "Some fields are missing or invalid.", fields);
+    }
+
+    const ch = await this.#challenge(body.challenge, "mfa_setup");
+    const user = await this.#user(ch.userId);
+    const decision = decideAfterPassword(await this.d.mfa.statusOf(user.id), this.d.clock.now());
+    if (decision.status !== "mfa_setup_required") {
+      throw new DeviceError(409, "wrong_step", "MFA was activated or turned off meanwhile. Sign in again.");
+    }
+    const actor: MfaActor = { id: user.id, name: user.username, siteId: user.siteId };
+
+    if (body.method === "later") {
+      if (!decision.optional) {
+        throw new DeviceError(409, "setup_required", "MFA must be set up now; it can no longer be postponed.");
+      }
+      this.d.log.info("device MFA setup postponed", { userId: user.id, daysLeft: decision.daysLeft });
+      return this.#finish(ch, clientAddress);
+    }
+
+    if (body.method === "app" && body.code === undefined) {
+      // A new secret for the app to show; the sign-in goes on with a fresh challenge.
+      const next = await this.d.db.transaction(async (tx) => {
+        if (!(await this.d.challenges.consume(ch, tx))) throw new DeviceError(401, "challenge_invalid", CHALLENGE_GONE);
+        return this.d.challenges.issue(user.id, "mfa_setup", clientAddress, tx);
+      });
+      const secret = await this.d.mfa.startAppSetup(user.id);
+      return {
+        status: "setup_started",
+        challenge: next.challenge,
+        expiresAt: next.expiresAt.toISOString(),
+        method: "app",
+        otpauthUri: otpauthUri({ issuer: TOTP_ISSUER, accountName: user.username, secret }),
+        key: groupsOfFour(base32(secret)),
+      };
+    }
+
+    let result: ActivationResult | { ok: false; reason: "unknown_token"; retryAfterSeconds: 0 };
+    if (body.method === "app") {
+      result = await this.d.mfa.activatePendingApp(user.id, body.code!, actor);
+    } else {
+      if (!this.d.hardware) {
+        throw new DeviceError(422, "validation_failed", "Hardware tokens are not available.", {
+          method: "hardware tokens are not available",
+        });
+      }
+      result = await this.d.hardware.activateHardware(user.id, body.serialNumber!, body.code!, actor);
+    }
+    if (!result.ok) {
+      switch (result.reason) {
+        case "invalid":
+        case "locked":
+          return this.#refuseCode(ch, result);
+        case "expired":
+          throw new DeviceError(
+            409,
+            "wrong_step",
+            'The authenticator-app key has expired or was never handed out. Start again with method "app" and no code.',
+          );
+        case "unknown_token":
+          throw new DeviceError(422, "validation_failed", "Some fields are missing or invalid.", {
+            serialNumber: "is not an available hardware token",
+          });
+        case "token_taken":
+          throw new DeviceError(409, "hardware_token_unavailable", "This hardware token is already in use.");
+        case "not_enabled":
+        case "already_active":
+          throw new DeviceError(409, "wrong_step", "MFA was activated or turned off meanwhile. Sign in again.");
+      }
+    }
+    this.d.log.info("device MFA activated", { userId: user.id, method: body.method });
+    return this.#finish(ch, clientAddress);
+  }
+
+  me(info: DeviceTokenInfo): DeviceMe {
+    const u = info.user;
+    return {
+      user: {
+        id: u.id,
+        username: u.username,
+        displayName: u.displayName,
+        email: u.email,
+        role: u.role,
+        siteId: u.siteId,
+      },
+      token: { createdAt: info.createdAt.toISOString(), expiresAt: info.expiresAt.toISOString() },
+    };
+  }
+
+  async logout(info: DeviceTokenInfo): Promise<void> {
+    await this.d.tokens.revoke(info.tokenHash);
+    this.d.log.info("device signed out", { userId: info.user.id });
+  }
+
+  #methods(): ("app" | "hardware")[] {
+    return this.d.hardware ? ["app", "hardware"] : ["app"];
+  }
+
+  /** A live challenge of the expected kind whose user may still sign in on a device. */
+  async #challenge(value: string, kind: Challenge["kind"]): Promise<Challenge> {
+    const ch = await this.d.challenges.find(value);
+    if (!ch) throw new DeviceError(401, "challenge_invalid", CHALLENGE_GONE);
+    if (ch.kind !== kind) {
+      throw new DeviceError(
+        409,
+        "wrong_step",
+        kind === "mfa"
+          ? "This challenge is for MFA setup: use /api/device/mfa/setup."
+          : "This challenge asks for a code: use /api/device/mfa.",
+      );
+    }
+    await this.#user(ch.userId);
+    return ch;
+  }
+
+  async #user(userId: string) {
+    const user = await this.d.users.byId(userId);
+    if (!user || user.disabled || !user.deviceAccess) throw new DeviceError(401, "challenge_invalid", CHALLENGE_GONE);
+    return user;
+  }
+
+  /** Wrong and locked, from verifyCode or an activation: the lock is the web's lock, shared. */
+  async #refuseCode(ch: Challenge, check: Exclude<CodeCheck, { ok: true }> | ActivationResult): Promise<never> {
+    if (check.ok) throw new Error("unreachable");
+    if (check.reason === "locked") throw tooManyAttempts(check.retryAfterSeconds);
+    if (check.reason === "not_enrolled") {
+      throw new DeviceError(409, "wrong_step", "MFA was reset meanwhile. Sign in again.");
+    }
+    await this.d.challenges.recordFailure(ch);
+    throw new DeviceError(401, "invalid_code", WRONG_CODE);
+  }
+
+  /** Uses the challenge up and hands out a token, atomically: a challenge finishes one sign-in only. */
+  async #finish(ch: Challenge, clientAddress: string | null): Promise<DeviceTokenGrant> {
+    return this.d.db.transaction(async (tx) => {
+      if (!(await this.d.challenges.consume(ch, tx))) throw new DeviceError(401, "challenge_invalid", CHALLENGE_GONE);
+      this.d.log.info("device signed in", { userId: ch.userId, mfa: true });
+      return this.#grant(ch.userId, clientAddress, tx);
+    });
+  }
+
+  async #grant(userId: string, clientAddress: string | null, db: Db): Promise<DeviceTokenGrant> {
+    const { token, expiresAt } = await this.d.tokens.issue(userId, clientAddress, db);
+    return { status: "ok", token, tokenType: "Bearer", expiresAt: expiresAt.toISOString() };
+  }
+}

@@ -1,0 +1,42 @@
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { DeviceApiError as ErrorBody } from "../schema/types.js";
+
+export type DeviceErrorCode = ErrorBody["error"]["code"];
+
+/**
+ * Every refusal of the device API, answered as `{error: {code, message, fields?}}`.
+ * Thrown anywhere below the device routes; their onError turns it into JSON.
+ */
+export class DeviceError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: DeviceErrorCode,
+    message: string,
+    readonly fields?: Record<string, string>,
+    /** Seconds for Retry-After (429). */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+  }
+}
+
+export function errorBody(code: DeviceErrorCode, message: string, fields?: Record<string, string>): ErrorBody {
+  return { error: fields ? { code, message, fields } : { code, message } };
+}
+
+export function sendDeviceError(c: Context, err: DeviceError): Response {
+  if (err.retryAfterSeconds !== undefined) c.header("Retry-After", String(Math.max(1, err.retryAfterSeconds)));
+  if (err.code === "invalid_token") c.header("WWW-Authenticate", `Bearer realm="formgate", error="invalid_token"`);
+  c.header("Cache-Control", "no-store");
+  return c.json(errorBody(err.code, err.message, err.fields), err.status);
+}
+
+export const tooManyAttempts = (retryAfterSeconds: number) =>
+  new DeviceError(
+    429,
+    "too_many_attempts",
+    `Too many failed attempts. Try again in ${retryAfterSeconds} seconds.`,
+    undefined,
+    retryAfterSeconds,
+  );

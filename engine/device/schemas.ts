@@ -1,0 +1,41 @@
+import type { ValidateFunction } from "ajv/dist/2020.js";
+import { readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { ajv, loadSchema } from "../schema/ajv.js";
+
+/** The device API's bodies, by file name without `.schema.json` (e.g. "login-request"). */
+export type DeviceSchemaName =
+  | "login-request"
+  | "login-response"
+  | "token-grant"
+  | "mfa-request"
+  | "mfa-setup-request"
+  | "mfa-setup-response"
+  | "me-response"
+  | "error";
+
+const dir = fileURLToPath(new URL("../../schemas/device-api/", import.meta.url));
+
+let loaded: Map<string, Record<string, unknown>> | null = null;
+
+/** Every schema of schemas/device-api, registered once with the shared Ajv so their $refs resolve. */
+export function deviceSchemas(): Map<string, Record<string, unknown>> {
+  if (loaded) return loaded;
+  const map = new Map<string, Record<string, unknown>>();
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith(".schema.json"))
+    .sort()) {
+    const schema = loadSchema(`device-api/${file}`);
+    const id = schema.$id as string;
+    if (!ajv.getSchema(id)) ajv.addSchema(schema);
+    map.set(file.replace(/\.schema\.json$/, ""), schema);
+  }
+  loaded = map;
+  return map;
+}
+
+export function deviceValidator<T>(name: DeviceSchemaName): ValidateFunction<T> {
+  const schema = deviceSchemas().get(name);
+  if (!schema) throw new Error(`no device API schema ${name}`);
+  return ajv.getSchema(schema.$id as string) as ValidateFunction<T>;
+}

@@ -1,0 +1,66 @@
+import type { Hono } from "hono";
+import * as assert from "uvu/assert";
+import { deviceValidator, type DeviceSchemaName } from "../../engine/device/schemas.js";
+import type { AppEnv } from "../../engine/http/env.js";
+import { generateTotp, totpStep } from "../../engine/mfa/totp.js";
+import type { Clock } from "../../engine/clock.js";
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  json: any;
+}
+
+/** Calls the device API in-process the way a mobile app does: JSON in, JSON out, no cookies. */
+export async function api(
+  app: Hono<AppEnv>,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<ApiResponse> {
+  const init: RequestInit = { method, headers: { ...headers } };
+  if (body !== undefined) {
+    init.body = typeof body === "string" ? body : JSON.stringify(body);
+    (init.headers as Record<string, string>)["content-type"] ??= "application/json";
+  }
+  const res = await app.request(path, init);
+  const text = await res.text();
+  let json: unknown = null;
+  if (text) {
+    assert.match(res.headers.get("content-type") ?? "", /^application\/json/, `${path} answered ${text.slice(0, 80)}`);
+    json = JSON.parse(text);
+  }
+  return { status: res.status, headers: res.headers, json };
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** Asserts a body against the device API's own schema: what the server sends is what it documents. */
+export function assertSchema(name: DeviceSchemaName, value: unknown): void {
+  const v = deviceValidator(name);
+  assert.ok(v(value), `${name}: ${JSON.stringify(v.errors)} in ${JSON.stringify(value)}`);
+}
+
+/** Asserts an error answer: status, code and the documented shape. */
+export function assertError(r: ApiResponse, status: number, code: string): void {
+  assert.is(r.status, status, `expected ${status} ${code}, got ${r.status} ${JSON.stringify(r.json)}`);
+  assertSchema("error", r.json);
+  assert.is(r.json.error.code, code);
+}
+
+/** The code an authenticator app with this secret shows now (offset in steps). */
+export function codeFor(secret: Uint8Array, clock: Clock, offsetSteps = 0, periodInSeconds = 30, digits: 6 | 8 = 6) {
+  const params = { secret, algorithm: "SHA1" as const, digits, periodInSeconds };
+  return generateTotp(params, totpStep(clock.now(), periodInSeconds) + offsetSteps);
+}
+
+/** Decodes the Base32 key the setup answer shows in groups of four. */
+export function base32Decode(key: string): Buffer {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const ch of key.replace(/\s/g, "")) bits += alphabet.indexOf(ch).toString(2).padStart(5, "0");
+  const bytes: number[] = [];
+  for (let i = 0; i + 8 <= bits.length; i += 8) bytes.push(parseInt(bits.slice(i, i + 8), 2));
+  return Buffer.from(bytes);
+}
