@@ -7,6 +7,7 @@ import { FirstAdminPage, LoginPage } from "./login-pages.js";
 import { SetupLinkError } from "./first-admin.js";
 import { UserInputError } from "./users.js";
 import { MessagePage } from "../render/layout.js";
+import { stageFor } from "../mfa/sign-in-flow.js";
 
 const GENERIC_FAILURE = "The username or password is incorrect.";
 
@@ -49,13 +50,18 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
     }
     // A token from before sign-in is dropped: session fixation is impossible.
     if (c.var.session) await s.sessions.revoke(c.var.session.tokenHash);
+    // With MFA the session starts half-signed-in ('mfa' or 'mfa_setup'): it reaches only the MFA pages.
+    const decision = await s.mfa.afterPassword(result.user.id);
+    const stage = stageFor(decision);
     const { token, expiresAt } = await s.sessions.create(
       result.user.id,
       result.user.siteId,
-      "full",
+      stage,
       c.var.clientAddress,
     );
     writeSessionCookie(c, cookieSettings, token, expiresAt);
+    if (stage === "mfa") return c.redirect("/login/mfa", 303);
+    if (stage === "mfa_setup") return c.redirect("/mfa/setup", 303);
     c.var.log.info("signed in", { userId: result.user.id });
     return c.redirect("/", 303);
   });

@@ -289,8 +289,20 @@ t("a user of one site cannot be changed from another", async ({ env, siteId, adm
 t(
   "hardware: one token cannot be activated by two users; the status names its serial",
   async ({ env, siteId, admin }) => {
-    const tokenId = "7b0c6c2e-5d57-4b44-9a3f-0f0d1c1e2a3b";
+    let tokenId = "7b0c6c2e-5d57-4b44-9a3f-0f0d1c1e2a3b";
     const p: TotpParams = { secret: randomBytes(20), algorithm: "SHA256", digits: 8, periodInSeconds: 60 };
+    // Once the hardware registry exists (migration 004), token_id must name a registered token.
+    const { rows: registry } = await env.db.query<{ t: string | null }>(
+      "SELECT to_regclass('hardware_tokens')::text AS t",
+    );
+    if (registry[0]!.t) {
+      const { rows } = await env.db.query<{ id: string }>(
+        `INSERT INTO hardware_tokens (serial_number, name, secret_sealed, algorithm, digits, period_seconds, created_at)
+         VALUES ('HW-0001', 'test token', 'v1:sealed-elsewhere', 'SHA256', 8, 60, $1) RETURNING id`,
+        [env.clock.now()],
+      );
+      tokenId = rows[0]!.id;
+    }
     const a = await newUser(env, siteId);
     const b = await newUser(env, siteId);
     for (const id of [a, b]) {

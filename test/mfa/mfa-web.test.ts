@@ -1,0 +1,330 @@
+// @storage
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import jsQRModule from "jsqr";
+import { PNG } from "pngjs";
+import type { MfaActor } from "../../engine/mfa/enrollments.js";
+import { generateTotp, totpStep, type TotpParams } from "../../engine/mfa/totp.js";
+import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
+import { testBackend } from "../helpers/db.js";
+
+const PASSWORD = "correct horse battery";
+// jsqr is CommonJS with a default export: unwrap it the way engine/schema/ajv.ts does for ajv-formats.
+type JsQR = typeof import("jsqr").default;
+const jsQR = ((jsQRModule as unknown as { default?: JsQR }).default ?? jsQRModule) as JsQR;
+
+const t = suite<{ env: TestEnv; siteId: string; admin: MfaActor }>(`MFA sign-in flow [${testBackend}]`);
+let n = 0;
+
+t.before(async (ctx) => {
+  ctx.env = await startTestEnv();
+  ctx.siteId = (await ctx.env.services.sites.publicSite()).id;
+  const admin = await ctx.env.services.users.create({ siteId: ctx.siteId, username: "root", role: "admin" });
+  ctx.admin = { id: admin.id, name: admin.username, siteId: ctx.siteId };
+});
+t.after(async (ctx) => ctx.env.close());
+t.before.each(async (ctx) => ctx.env.clock.advanceSeconds(3600));
+
+async function userWithMfa(env: TestEnv, siteId: string, admin: MfaActor, delayDays: number | null) {
+  const username = `web${++n}`;
+  const user = await env.services.users.create({ siteId, username, password: PASSWORD });
+  if (delayDays !== null) {
+    await env.services.mfa.applySettings(user.id, { enabled: true, enforcementDelayDays: delayDays }, admin);
+  }
+  return { username, id: user.id };
+}
+
+const decode = (html: string) =>
+  html
+    .replace(/&amp;/g, "&")
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"');
+
+/** What the setup page shows: the grouped key, the link and the QR data URL. */
+function setupPageParts(html: string) {
+  const key = html.match(/id="totp-key">([A-Z2-7 ]+)</)![1]!;
+  const link = decode(html.match(/href="(otpauth:[^"]+)"/)![1]!);
+  const qr = html.match(/src="data:image\/png;base64,([A-Za-z0-9+/=]+)"/)![1]!;
+  return { key, link, qr };
+}
+
+function base32Decode(s: string): Buffer {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const ch of s.replace(/ /g, "")) bits += alphabet.indexOf(ch).toString(2).padStart(5, "0");
+  return Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)));
+}
+
+const appParams = (secret: Uint8Array): TotpParams => ({ secret, algorithm: "SHA1", digits: 6, periodInSeconds: 30 });
+const codeNow = (env: TestEnv, p: TotpParams, offset = 0) => generateTotp(p, totpStep(env.clock.now(), 30) + offset);
+
+/** Signs in, sets up an authenticator app through the pages, signs out; returns the parameters. */
+async function activateThroughPages(env: TestEnv, username: string) {
+  const c = new TestClient(env.app);
+  const login = await c.signIn(username, PASSWORD);
+  assert.is(login.res.headers.get("location"), "/mfa/setup");
+  const page = await c.get("/mfa/setup/app");
+  const p = appParams(base32Decode(setupPageParts(page.html).key));
+  const done = await c.post("/mfa/setup/app", { code: codeNow(env, p) });
+  assert.is(done.res.status, 303);
+  await c.post("/logout", {});
+  env.clock.advanceSeconds(60);
+  return p;
+}
+
+t("MFA off: the password signs in", async ({ env, siteId, admin }) => {
+  const u = await userWithMfa(env, siteId, admin, null);
+  const { res } = await new TestClient(env.app).signIn(u.username, PASSWORD);
+  assert.is(res.headers.get("location"), "/");
+});
+
+t(
+  "delay 0: setup is required; the half-signed-in session reaches only the MFA pages",
+  async ({ env, siteId, admin }) => {
+    const u = await userWithMfa(env, siteId, admin, 0);
+    const c = new TestClient(env.app);
+    const { res } = await c.signIn(u.username, PASSWORD);
+    assert.is(res.status, 303);
+    assert.is(res.headers.get("location"), "/mfa/setup");
+    const { rows } = await env.db.query<{ stage: string }>("SELECT stage FROM sessions WHERE user_id = $1", [u.id]);
+    assert.equal(
+      rows.map((r) => r.stage),
+      ["mfa_setup"],
+    );
+    for (const path of ["/", "/configure", "/configure/audit", "/login/mfa"]) {
+      const r = await c.get(path);
+      assert.is(r.res.status, 303, path);
+      assert.is(r.res.headers.get("location"), "/login", path);
+    }
+    const setup = await c.get("/mfa/setup");
+    assert.is(setup.res.status, 200);
+    assert.match(setup.html, /requires two-step verification before you can continue/);
+    assert.match(setup.html, /href="\/mfa\/setup\/app"/);
+    assert.match(setup.html, /href="\/mfa\/setup\/hardware"/);
+    assert.not.match(setup.html, /Remind me later/);
+    const later = await c.post("/mfa/setup/later", {});
+    assert.is(later.res.status, 403);
+    assert.is((await c.get("/")).res.headers.get("location"), "/login", "still not signed in");
+  },
+);
+
+t("delay 3: 'Remind me later' on day 2 signs in; on day 4 it is gone and refused", async ({ env, siteId, admin }) => {
+  const u = await userWithMfa(env, siteId, admin, 3);
+  env.clock.advanceDays(2);
+  const c = new TestClient(env.app);
+  await c.signIn(u.username, PASSWORD);
+  const half = c.cookies.get("fg_session");
+  const setup = await c.get("/mfa/setup");
+  assert.match(setup.html, /You have 1 day left/);
+  assert.match(setup.html, /Remind me later/);
+  const later = await c.post("/mfa/setup/later", {});
+  assert.is(later.res.status, 303);
+  assert.is(later.res.headers.get("location"), "/");
+  assert.is.not(c.cookies.get("fg_session"), half, "the token changes when the session becomes full");
+  assert.is(await env.services.sessions.validate(half!), null);
+  assert.is((await c.get("/")).res.status, 200);
+  // Signed in, the user can still set up, but there is nothing to postpone.
+  const again = await c.get("/mfa/setup");
+  assert.is(again.res.status, 200);
+  assert.not.match(again.html, /Remind me later/);
+
+  env.clock.advanceDays(2);
+  const d = new TestClient(env.app);
+  await d.signIn(u.username, PASSWORD);
+  const required = await d.get("/mfa/setup");
+  assert.not.match(required.html, /Remind me later/);
+  assert.is((await d.post("/mfa/setup/later", {})).res.status, 403);
+});
+
+t("changing the delay from 3 to 0 forces setup at the next sign-in", async ({ env, siteId, admin }) => {
+  const u = await userWithMfa(env, siteId, admin, 3);
+  const c = new TestClient(env.app);
+  await c.signIn(u.username, PASSWORD);
+  assert.match((await c.get("/mfa/setup")).html, /Remind me later/);
+  await env.services.mfa.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, admin);
+  const d = new TestClient(env.app);
+  await d.signIn(u.username, PASSWORD);
+  assert.not.match((await d.get("/mfa/setup")).html, /Remind me later/);
+  // The earlier half-signed-in session cannot postpone any more either.
+  assert.is((await c.post("/mfa/setup/later", {})).res.status, 403);
+});
+
+t(
+  "authenticator-app setup: a new key per visit, QR = link, activation with a current code",
+  async ({ env, siteId, admin }) => {
+    const u = await userWithMfa(env, siteId, admin, 0);
+    const c = new TestClient(env.app);
+    await c.signIn(u.username, PASSWORD);
+    const first = await c.get("/mfa/setup/app");
+    assert.is(first.res.status, 200);
+    assert.is(first.res.headers.get("cache-control"), "no-store");
+    const a = setupPageParts(first.html);
+    assert.match(a.key, /^([A-Z2-7]{4} ){7}[A-Z2-7]{4}$/, "32 base32 characters (160 bits) in groups of four");
+    assert.is(a.link, `otpauth://totp/Formgate:${u.username}?secret=${a.key.replace(/ /g, "")}&issuer=Formgate`);
+    const png = PNG.sync.read(Buffer.from(a.qr, "base64"));
+    const qr = jsQR(new Uint8ClampedArray(png.data), png.width, png.height);
+    assert.ok(qr, "the QR code decodes");
+    assert.is(qr!.data, a.link);
+
+    const second = setupPageParts((await c.get("/mfa/setup/app")).html);
+    assert.is.not(second.key, a.key, "each visit shows a new secret");
+    const oldParams = appParams(base32Decode(a.key));
+    const newParams = appParams(base32Decode(second.key));
+
+    const malformed = await c.post("/mfa/setup/app", { code: "12ab" });
+    assert.is(malformed.res.status, 422);
+    assert.match(malformed.html, /Enter the code your authenticator shows/);
+    const stale = await c.post("/mfa/setup/app", { code: codeNow(env, oldParams) });
+    assert.is(stale.res.status, 422, "the first page's key was replaced");
+    assert.match(stale.html, /The code is not valid/);
+    assert.is(setupPageParts(stale.html).key, second.key, "a failed attempt shows the same key again");
+    assert.is((await env.services.mfa.statusOf(u.id)).state, "required");
+
+    const half = c.cookies.get("fg_session");
+    const ok = await c.post("/mfa/setup/app", { code: codeNow(env, newParams) });
+    assert.is(ok.res.status, 303);
+    assert.is(ok.res.headers.get("location"), "/");
+    assert.is.not(c.cookies.get("fg_session"), half);
+    assert.is((await c.get("/")).res.status, 200);
+    const status = await env.services.mfa.statusOf(u.id);
+    assert.is(status.state, "active");
+    // Never shown again.
+    const after = await c.get("/mfa/setup/app");
+    assert.is(after.res.status, 303);
+    assert.not.match(after.html, new RegExp(second.key.slice(0, 9)));
+    const { rows } = await env.db.query<{ action: string }>(
+      "SELECT action FROM audit_log WHERE target_user_id = $1 AND action = 'mfa.activate'",
+      [u.id],
+    );
+    assert.is(rows.length, 1);
+  },
+);
+
+t("with MFA activated every sign-in needs a fresh code; a code is used once", async ({ env, siteId, admin }) => {
+  const u = await userWithMfa(env, siteId, admin, 0);
+  const p = await activateThroughPages(env, u.username);
+  const c = new TestClient(env.app);
+  const login = await c.signIn(u.username, PASSWORD);
+  assert.is(login.res.headers.get("location"), "/login/mfa");
+  assert.is((await c.get("/")).res.headers.get("location"), "/login");
+  const page = await c.get("/login/mfa");
+  assert.is(page.res.status, 200);
+  assert.match(page.html, /autocomplete="one-time-code"/);
+  const code = codeNow(env, p);
+  const ok = await c.post("/login/mfa", { code });
+  assert.is(ok.res.status, 303);
+  assert.is(ok.res.headers.get("location"), "/");
+  assert.is((await c.get("/")).res.status, 200);
+
+  const d = new TestClient(env.app);
+  await d.signIn(u.username, PASSWORD);
+  const replay = await d.post("/login/mfa", { code });
+  assert.is(replay.res.status, 401);
+  assert.match(replay.html, /The code is not valid/);
+});
+
+t("two sign-ins submitting the same code at the same moment: exactly one wins", async ({ env, siteId, admin }) => {
+  const u = await userWithMfa(env, siteId, admin, 0);
+  const p = await activateThroughPages(env, u.username);
+  const clients = [new TestClient(env.app), new TestClient(env.app), new TestClient(env.app)];
+  for (const c of clients) await c.signIn(u.username, PASSWORD);
+  const code = codeNow(env, p);
+  const results = await Promise.all(clients.map((c) => c.post("/login/mfa", { code })));
+  assert.equal(results.map((r) => r.res.status).sort(), [303, 401, 401]);
+});
+
+t("after 5 wrong codes even the right code gets the same refusal", async ({ env, siteId, admin }) => {
+  const u = await userWithMfa(env, siteId, admin, 0);
+  const p = await activateThroughPages(env, u.username);
+  const c = new TestClient(env.app);
+  await c.signIn(u.username, PASSWORD);
+  const strip = (h: string) => h.replace(/(value|content)="[A-Za-z0-9_-]{43}"/g, "TOKEN");
+  let wrongPage = "";
+  for (let i = 0; i < 5; i++) {
+    const r = await c.post("/login/mfa", { code: "000000" });
+    assert.is(r.res.status, 401);
+    wrongPage = strip(r.html);
+  }
+  const right = await c.post("/login/mfa", { code: codeNow(env, p) });
+  assert.is(right.res.status, 401);
+  assert.is(strip(right.html), wrongPage, "a locked account looks like a wrong code");
+  assert.is(right.res.headers.get("retry-after"), null);
+  assert.match((await env.services.mfa.statusOf(u.id)).message, /locked after failed codes/);
+  // The administrator sees it and lifts it.
+  await env.services.mfa.unlock(u.id, admin);
+  env.clock.advanceSeconds(30);
+  assert.is((await c.post("/login/mfa", { code: codeNow(env, p) })).res.status, 303);
+});
+
+t("a half-signed-in session expires in minutes", async ({ env, siteId, admin }) => {
+  const u = await userWithMfa(env, siteId, admin, 0);
+  const c = new TestClient(env.app);
+  await c.signIn(u.username, PASSWORD);
+  assert.is((await c.get("/mfa/setup")).res.status, 200);
+  env.clock.advanceSeconds(env.services.sessions.policy.partialSeconds + 1);
+  const r = await c.get("/mfa/setup");
+  assert.is(r.res.status, 303);
+  assert.is(r.res.headers.get("location"), "/login");
+});
+
+t("reset (OFF then ON) signs the user out; the next sign-in asks for a new setup", async ({ env, siteId, admin }) => {
+  const u = await userWithMfa(env, siteId, admin, 0);
+  const p = await activateThroughPages(env, u.username);
+  const c = new TestClient(env.app);
+  await c.signIn(u.username, PASSWORD);
+  await c.post("/login/mfa", { code: codeNow(env, p) });
+  assert.is((await c.get("/")).res.status, 200);
+  await env.services.mfa.applySettings(u.id, { enabled: false, enforcementDelayDays: 0 }, admin);
+  await env.services.mfa.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, admin);
+  assert.is((await c.get("/")).res.headers.get("location"), "/login", "the session was revoked");
+  const d = new TestClient(env.app);
+  const login = await d.signIn(u.username, PASSWORD);
+  assert.is(login.res.headers.get("location"), "/mfa/setup");
+  env.clock.advanceSeconds(30);
+  assert.is((await d.post("/login/mfa", { code: codeNow(env, p) })).res.headers.get("location"), "/login");
+  const fresh = setupPageParts((await d.get("/mfa/setup/app")).html);
+  assert.is.not(base32Decode(fresh.key).toString("hex"), Buffer.from(p.secret).toString("hex"));
+});
+
+t("no TOTP secret in plaintext in the database or the logs", async ({ env, siteId, admin }) => {
+  const u = await userWithMfa(env, siteId, admin, 0);
+  const c = new TestClient(env.app);
+  await c.signIn(u.username, PASSWORD);
+  const pending = setupPageParts((await c.get("/mfa/setup/app")).html);
+  const p = appParams(base32Decode(pending.key));
+  await c.post("/mfa/setup/app", { code: "000000" });
+  await c.post("/mfa/setup/app", { code: codeNow(env, p) });
+  // And one still pending for another user.
+  const v = await userWithMfa(env, siteId, admin, 0);
+  const c2 = new TestClient(env.app);
+  await c2.signIn(v.username, PASSWORD);
+  const pending2 = setupPageParts((await c2.get("/mfa/setup/app")).html);
+
+  const forms = (key: string) => {
+    const raw = base32Decode(key);
+    return [key.replace(/ /g, ""), raw.toString("hex"), raw.toString("base64"), raw.toString("base64url"), key];
+  };
+  const needles = [...forms(pending.key), ...forms(pending2.key)].map((s) => s.toLowerCase());
+  const { rows: tables } = await env.db.query<{ tablename: string }>(
+    "SELECT tablename FROM pg_tables WHERE schemaname = 'public'",
+  );
+  let dump = "";
+  for (const { tablename } of tables) {
+    const { rows } = await env.db.query(`SELECT t::text AS row FROM "${tablename}" t`);
+    dump += rows.map((r) => String(r.row)).join("\n");
+  }
+  assert.ok(dump.includes("mfa.activate") || dump.length > 0);
+  const { rows: sealed } = await env.db.query<{ secret_sealed: string }>("SELECT secret_sealed FROM mfa_enrollments");
+  assert.ok(
+    sealed.some((r) => r.secret_sealed.startsWith("v1:")),
+    "secrets are sealed",
+  );
+  const logs = env.logLines.join("\n");
+  assert.ok(logs.length > 0);
+  for (const needle of needles) {
+    assert.not.ok(dump.toLowerCase().includes(needle), `secret found in the database`);
+    assert.not.ok(logs.toLowerCase().includes(needle), `secret found in the logs`);
+  }
+});
+
+t.run();
