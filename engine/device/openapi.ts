@@ -50,7 +50,7 @@ export function openApiDocument(): Json {
         "send the token as `Authorization: Bearer TOKEN`. Only `application/json` bodies are accepted.",
     },
     jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
-    servers: [{ url: "/" }],
+    // No `servers`: the default is the server that serves this document, which is where the API is.
     paths: {
       "/api/device/login": {
         post: {
