@@ -11,6 +11,7 @@ import type { Logger } from "./log.js";
 import { Sites } from "./sites/sites.js";
 import { SecretBox } from "./mfa/secret-box.js";
 import { MfaService } from "./mfa/enrollments.js";
+import { AuditSearch } from "./audit/audit-search.js";
 import { DeviceChallenges } from "./device/challenges.js";
 import { DeviceSignIn } from "./device/device-sign-in.js";
 import { DeviceTokens } from "./device/tokens.js";
@@ -32,6 +33,8 @@ export interface Services {
   secretBox: SecretBox;
   /** MFA settings, enrollments, code verification and the sign-in decision. */
   mfa: MfaService;
+  /** Reads the audit log for /configure/audit. */
+  auditSearch: AuditSearch;
   /** Bearer tokens of the JSON device API. */
   deviceTokens: DeviceTokens;
   /** The device API's sign-in steps (the same decisions, throttles and code checks as the web). */
@@ -68,6 +71,7 @@ export function createServices(
     firstAdmin: new FirstAdmin(db, clock),
     secretBox,
     mfa,
+    auditSearch: new AuditSearch(db),
     deviceTokens,
     deviceSignIn: new DeviceSignIn({
       db,

@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import { loginRoutes } from "../auth/login-routes.js";
 import { configureRoutes } from "../configure/configure-routes.js";
 import { mfaRoutes } from "../mfa/mfa-routes.js";
+import { auditRoutes } from "../configure/audit-routes.js";
 import { deviceRoutes } from "../device/device-routes.js";
 import { Layout, MessagePage } from "../render/layout.js";
 import type { Services } from "../services.js";
@@ -97,6 +98,7 @@ export function createApp(s: Services): Hono<AppEnv> {
   app.route("/", deviceRoutes(s));
   app.route("/", loginRoutes(s, cookieSettings));
   app.route("/", mfaRoutes(s, cookieSettings));
+  app.route("/", auditRoutes(s));
   app.route("/", configureRoutes(s, cookieSettings));
 
   app.get("/", requireSignIn(), async (c) => {

@@ -349,6 +349,16 @@ export class HardwareTokens {
     return matches;
   }
 
+  async siteOfUser(userId: string): Promise<string | null> {
+    const { rows } = await this.db.query<{ site_id: string }>("SELECT site_id FROM users WHERE id = $1", [userId]);
+    return rows[0]?.site_id ?? null;
+  }
+
+  async usernameOf(userId: string): Promise<string> {
+    const { rows } = await this.db.query<{ username: string }>("SELECT username FROM users WHERE id = $1", [userId]);
+    return rows[0]?.username ?? "";
+  }
+
   async #lock(id: string, tx: Db): Promise<HardwareToken> {
     if (!UUID.test(id)) throw new TokenStateError("There is no such token.");
     const { rows } = await tx.query<{ id: string }>("SELECT id FROM hardware_tokens WHERE id = $1 FOR UPDATE", [id]);

@@ -1,0 +1,73 @@
+import type { AuditLog } from "../../audit/audit-log.js";
+import type { ActivationResult, MfaActor, MfaService } from "../enrollments.js";
+import type { HardwareTokens } from "./registry.js";
+
+export type HardwareActivationResult = ActivationResult | { ok: false; reason: "unknown_token"; retryAfterSeconds: 0 };
+
+/**
+ * Binds a registered token to a user: only when the token is in the pool for
+ * that user and the code it shows verifies (the MFA service checks the code,
+ * throttles failures and creates the enrollment with its own sealed copy of
+ * the key; its unique index on token_id stops two users taking one token).
+ * Used by /mfa/setup/hardware and the device API.
+ */
+export class HardwareActivation {
+  constructor(
+    private readonly registry: HardwareTokens,
+    private readonly mfa: MfaService,
+    private readonly audit: AuditLog,
+  ) {}
+
+  async activateHardware(
+    userId: string,
+    serialNumber: string,
+    code: string,
+    actor: MfaActor,
+  ): Promise<HardwareActivationResult> {
+    const token = await this.registry.bySerial(serialNumber.trim());
+    const usable =
+      token &&
+      token.state.kind !== "assigned" &&
+      !token.disabled &&
+      (token.reservedForUserId === null || token.reservedForUserId === userId);
+    if (!usable) return { ok: false, reason: "unknown_token", retryAfterSeconds: 0 };
+    const params = await this.registry.params(token);
+    try {
+      const result = await this.mfa.activate(
+        userId,
+        { method: "hardware", ...params, tokenId: token.id, tokenSerial: token.serialNumber },
+        code,
+        actor,
+      );
+      if (result.ok) {
+        const site = await this.registry.siteOfUser(userId);
+        await this.audit.record({
+          siteId: site,
+          actor,
+          action: "hardware_token.assign",
+          target: { id: userId, name: await this.registry.usernameOf(userId) },
+          details: { serialNumber: token.serialNumber },
+        });
+      }
+      return result;
+    } finally {
+      params.secret.fill(0);
+    }
+  }
+
+  /** Takes a token back from its user: resets that user's MFA (enrollment deleted, sessions revoked). */
+  async unassign(tokenId: string, actor: MfaActor): Promise<{ serialNumber: string; username: string } | null> {
+    const token = await this.registry.byId(tokenId);
+    if (!token || token.state.kind !== "assigned") return null;
+    const { userId, username } = token.state;
+    await this.mfa.reset(userId, actor);
+    await this.audit.record({
+      siteId: await this.registry.siteOfUser(userId),
+      actor,
+      action: "hardware_token.unassign",
+      target: { id: userId, name: username },
+      details: { serialNumber: token.serialNumber },
+    });
+    return { serialNumber: token.serialNumber, username };
+  }
+}

@@ -1,0 +1,221 @@
+// @storage
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { generateTotp, totpStep } from "../../engine/mfa/totp.js";
+import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
+import { testBackend } from "../helpers/db.js";
+import { base32For, hexFor, keyFor } from "./fixtures.js";
+
+const PASSWORD = "correct horse battery";
+interface Ctx {
+  env: TestEnv;
+  admin: TestClient;
+}
+const t = suite<Ctx>(`MFA hardware pages [${testBackend}]`);
+
+t.before(async (ctx) => {
+  ctx.env = await startTestEnv();
+  const s = ctx.env.services;
+  const pub = (await s.sites.publicSite()).id;
+  const other = await s.sites.create("branch", "Branch Office");
+  await s.users.create({ siteId: pub, username: "root", password: PASSWORD, role: "admin" });
+  await s.users.create({ siteId: pub, username: "designer", password: PASSWORD, role: "designer" });
+  await s.users.create({ siteId: other.id, username: "branchadmin", password: PASSWORD, role: "admin" });
+  ctx.admin = new TestClient(ctx.env.app);
+  const r = await ctx.admin.signIn("root", PASSWORD);
+  assert.is(r.res.status, 303);
+});
+t.after(async (ctx) => ctx.env.close());
+
+async function upload(c: TestClient, name: string, content: string | Uint8Array, fields: Record<string, string> = {}) {
+  const form = new FormData();
+  form.set("_csrf", c.csrf);
+  form.set("file", new File([content], name, { type: "text/csv" }));
+  for (const [k, v] of Object.entries(fields)) form.set(k, v);
+  const res = await c.request("/configure/mfa-hardware/import", { method: "POST", body: form });
+  return { res, html: await res.text() };
+}
+
+t("only administrators of the Public Site reach the registry; others are told where it is", async ({ env }) => {
+  for (const who of ["branchadmin", "designer"]) {
+    const c = new TestClient(env.app);
+    await c.signIn(who, PASSWORD);
+    for (const path of [
+      "/configure/mfa-hardware",
+      "/configure/mfa-hardware/register",
+      "/configure/mfa-hardware/import",
+    ]) {
+      const { res, html } = await c.get(path);
+      assert.is(res.status, 403, `${who} ${path}`);
+      assert.match(html, /Hardware tokens are managed on the Public Site/);
+      assert.match(html, /\/configure\/mfa-hardware/);
+    }
+    const post = await c.post("/configure/mfa-hardware/register", {
+      serialNumber: "X-1",
+      timeInterval: "30",
+      secretKey: base32For(1),
+    });
+    assert.is(post.res.status, 403);
+  }
+  const anonymous = await new TestClient(env.app).get("/configure/mfa-hardware");
+  assert.is(anonymous.res.status, 303);
+  assert.is((await env.services.hardware.registry.counts()).total, 0);
+});
+
+t("Register Token says which encoding it detected and never shows the key again", async ({ env, admin }) => {
+  await admin.get("/configure/mfa-hardware/register");
+  const hex = await admin.post("/configure/mfa-hardware/register", {
+    name: "Desk token",
+    serialNumber: "REG-HEX",
+    timeInterval: "60",
+    model: "OTP c200",
+    secretKey: hexFor(1),
+    digits: "6",
+    algorithm: "SHA1",
+  });
+  assert.is(hex.res.status, 200);
+  assert.match(hex.html, /<strong id="detected-encoding">hex<\/strong> \(\s*20 bytes\)/);
+  assert.not.ok(hex.html.includes(hexFor(1)));
+  const b32 = await admin.post("/configure/mfa-hardware/register", {
+    serialNumber: "REG-B32",
+    timeInterval: "30",
+    secretKey: base32For(2).toLowerCase(),
+    digits: "8",
+    algorithm: "SHA256",
+  });
+  assert.match(b32.html, /<strong id="detected-encoding">Base32<\/strong>/);
+
+  const bad = await admin.post("/configure/mfa-hardware/register", {
+    serialNumber: "reg-hex",
+    timeInterval: "45",
+    secretKey: "GEZDGNBV",
+    digits: "6",
+    algorithm: "SHA1",
+  });
+  assert.is(bad.res.status, 422);
+  assert.match(bad.html, /id="error-timeInterval">Time interval must be 30 or 60 seconds \(got 45\)\./);
+  assert.match(bad.html, /id="error-secretKey">Secret key Base32 key of 5 bytes is too short/);
+  assert.not.match(bad.html, /GEZDGNBV/, "the key is not echoed");
+  const dup = await admin.post("/configure/mfa-hardware/register", {
+    serialNumber: "reg-hex",
+    timeInterval: "30",
+    secretKey: base32For(3),
+  });
+  assert.is(dup.res.status, 422);
+  assert.match(dup.html, /id="error-serialNumber">Serial number is already registered\./);
+  assert.is((await env.services.hardware.registry.counts()).total, 2);
+  for (const line of env.logLines) assert.not.ok(line.includes(hexFor(1)) || line.includes(base32For(2)));
+
+  const audit = await env.db.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM audit_log WHERE action = 'hardware_token.register' AND actor_name = 'root'",
+  );
+  assert.is(audit.rows[0]!.n, 2);
+});
+
+t(
+  "import: upload, preview with each bad row, confirm skipping them, then the list shows the tokens",
+  async ({ env, admin }) => {
+    await admin.get("/configure/mfa-hardware/import");
+    // Larger than the 1 MiB default body limit: the import route has its own.
+    const rows = Array.from(
+      { length: 5_000 },
+      (_, i) => `,IMP-${String(i).padStart(5, "0")},${base32For(1000 + i)},30,Acme,A1,${"x".repeat(160)}`,
+    );
+    rows.push(`,IMP-BAD,${base32For(7)},90,Acme,A1,`);
+    const file = ["upn,serial number,secret key,time interval,manufacturer,model,notes", ...rows].join("\r\n");
+    assert.ok(file.length > 1024 * 1024);
+    const preview = await upload(admin, "big.csv", file);
+    assert.is(preview.res.status, 200, preview.html.slice(0, 500));
+    assert.match(preview.html, /5001 rows: <strong>5000 good<\/strong>, <strong>1 bad<\/strong>/);
+    assert.match(
+      preview.html,
+      /<td>5002<\/td><td>IMP-BAD<\/td><td>time interval must be 30 or 60 seconds \(got 90\)<\/td>/,
+    );
+    assert.is((await env.services.hardware.registry.counts()).total, 2, "a preview stores nothing");
+    const action = preview.html.match(/action="(\/configure\/mfa-hardware\/import\/[0-9a-f-]{36})"/)![1]!;
+
+    const unconfirmed = await admin.post(action, { expectedBad: "1" });
+    assert.is(unconfirmed.res.status, 422);
+    assert.match(unconfirmed.html, /1 row is bad: nothing was imported/);
+    assert.is((await env.services.hardware.registry.counts()).total, 2);
+
+    const done = await admin.post(action, { expectedBad: "1", skipBad: "yes" });
+    assert.is(done.res.status, 200);
+    assert.match(done.html, /Imported 5000 tokens from big.csv; skipped 1 bad rows/);
+    assert.is((await env.services.hardware.registry.counts()).total, 5_002);
+    const again = await admin.post(action, { expectedBad: "1", skipBad: "yes" });
+    assert.is(again.res.status, 410, "a preview is used once");
+
+    const page1 = await admin.get("/configure/mfa-hardware?q=imp-");
+    assert.is((page1.html.match(/<tr id="token-/g) ?? []).length, 50);
+    const next = page1.html
+      .match(/href="(\/configure\/mfa-hardware\?q=imp-&amp;after=[^"]+)"/)![1]!
+      .replace(/&amp;/g, "&");
+    assert.match(next, /after=IMP-00049/);
+    const page2 = await admin.get(next);
+    assert.match(page2.html, /<code>IMP-00050<\/code>/);
+    assert.not.match(page2.html, /<code>IMP-00049<\/code>/);
+
+    const fragment = await admin.request("/configure/mfa-hardware?q=REG-B32", {
+      headers: { "hx-request": "true", "hx-target": "div#token-list" },
+    });
+    const html = await fragment.text();
+    assert.match(html, /^<div id="token-list">/);
+    assert.match(html, /<code>REG-B32<\/code>/);
+    assert.not.match(html, /REG-HEX/);
+  },
+);
+
+t("a file that is not a token file is refused with a message and nothing is staged", async ({ env, admin }) => {
+  await admin.get("/configure/mfa-hardware/import");
+  const r = await upload(admin, "people.csv", "name,email\nA,b@c\n");
+  assert.is(r.res.status, 422);
+  assert.match(r.html, /This file cannot be imported: the first line is not a token file header/);
+  const staged = await env.db.query<{ n: number }>("SELECT count(*)::int AS n FROM hardware_token_uploads");
+  assert.is(staged.rows[0]!.n, 0);
+});
+
+t("disable, enable and delete an unassigned token; the audit log records each", async ({ env, admin }) => {
+  const token = (await env.services.hardware.registry.bySerial("REG-HEX"))!;
+  await admin.get("/configure/mfa-hardware?q=REG-HEX");
+  let r = await admin.post(`/configure/mfa-hardware/${token.id}/disable`, {});
+  assert.is(r.res.status, 303);
+  assert.match(r.res.headers.get("location")!, /q=REG-HEX&done=disabled%3AREG-HEX/);
+  let page = await admin.get(r.res.headers.get("location")!);
+  assert.match(page.html, /<td class="token-status">disabled<\/td>/);
+  assert.match(page.html, /Token REG-HEX is disabled/);
+  await admin.post(`/configure/mfa-hardware/${token.id}/enable`, {});
+  page = await admin.get("/configure/mfa-hardware?q=REG-HEX");
+  assert.match(page.html, /<td class="token-status">available<\/td>/);
+  r = await admin.post(`/configure/mfa-hardware/${token.id}/delete`, {});
+  assert.is(r.res.status, 303);
+  assert.is(await env.services.hardware.registry.bySerial("REG-HEX"), null);
+  const actions = await env.db.query<{ action: string }>(
+    "SELECT action FROM audit_log WHERE action LIKE 'hardware_token.%' AND details->>'serialNumber' = 'REG-HEX' ORDER BY id",
+  );
+  assert.equal(
+    actions.rows.map((a) => a.action),
+    ["hardware_token.register", "hardware_token.disable", "hardware_token.enable", "hardware_token.delete"],
+  );
+  const missing = await admin.post(`/configure/mfa-hardware/not-a-uuid/delete`, {});
+  assert.is(missing.res.status, 409);
+});
+
+t("find token by code names the token that shows it", async ({ env, admin }) => {
+  const token = (await env.services.hardware.registry.bySerial("REG-B32"))!;
+  const now = env.clock.now();
+  const code = generateTotp(
+    { secret: keyFor(2), algorithm: "SHA256", digits: 8, periodInSeconds: 30 },
+    totpStep(now, 30) - 1,
+  );
+  const found = await admin.get(`/configure/mfa-hardware/find?code=${code}`);
+  assert.is(found.res.status, 200);
+  assert.match(found.html, new RegExp(`<code>${token.serialNumber}</code>`));
+  assert.match(found.html, /its clock is -1 step\(s\) off/);
+  const none = await admin.get("/configure/mfa-hardware/find?code=00000000");
+  assert.match(none.html, /No registered token shows this code now/);
+  const bad = await admin.get("/configure/mfa-hardware/find?code=12ab");
+  assert.is(bad.res.status, 422);
+});
+
+t.run();
