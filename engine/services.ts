@@ -12,6 +12,7 @@ import { Sites } from "./sites/sites.js";
 import { SecretBox } from "./mfa/secret-box.js";
 import { MfaService } from "./mfa/enrollments.js";
 import { AuditSearch } from "./audit/audit-search.js";
+import { AuditSearch } from "./audit/audit-search.js";
 import { DeviceChallenges } from "./device/challenges.js";
 import { DeviceSignIn } from "./device/device-sign-in.js";
 import { DeviceTokens } from "./device/tokens.js";
@@ -33,6 +34,8 @@ export interface Services {
   secretBox: SecretBox;
   /** MFA settings, enrollments, code verification and the sign-in decision. */
   mfa: MfaService;
+  /** Reads the audit log for /configure/audit. */
+  auditSearch: AuditSearch;
   /** Reads the audit log for /configure/audit. */
   auditSearch: AuditSearch;
   /** Bearer tokens of the JSON device API. */
@@ -71,6 +74,7 @@ export function createServices(
     firstAdmin: new FirstAdmin(db, clock),
     secretBox,
     mfa,
+    auditSearch: new AuditSearch(db),
     auditSearch: new AuditSearch(db),
     deviceTokens,
     deviceSignIn: new DeviceSignIn({

@@ -7,6 +7,7 @@ import { loginRoutes } from "../auth/login-routes.js";
 import { configureRoutes } from "../configure/configure-routes.js";
 import { mfaRoutes } from "../mfa/mfa-routes.js";
 import { auditRoutes } from "../configure/audit-routes.js";
+import { auditRoutes } from "../configure/audit-routes.js";
 import { deviceRoutes } from "../device/device-routes.js";
 import { Layout, MessagePage } from "../render/layout.js";
 import type { Services } from "../services.js";
@@ -98,6 +99,7 @@ export function createApp(s: Services): Hono<AppEnv> {
   app.route("/", deviceRoutes(s));
   app.route("/", loginRoutes(s, cookieSettings));
   app.route("/", mfaRoutes(s, cookieSettings));
+  app.route("/", auditRoutes(s));
   app.route("/", auditRoutes(s));
   app.route("/", configureRoutes(s, cookieSettings));
 
