@@ -27,7 +27,7 @@ t.before(async (ctx) => {
 });
 t.after(async (ctx) => ctx.env.close());
 
-async function upload(c: TestClient, name: string, content: string | Uint8Array, fields: Record<string, string> = {}) {
+async function upload(c: TestClient, name: string, content: string, fields: Record<string, string> = {}) {
   const form = new FormData();
   form.set("_csrf", c.csrf);
   form.set("file", new File([content], name, { type: "text/csv" }));
