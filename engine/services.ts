@@ -16,6 +16,7 @@ import { AuditSearch } from "./audit/audit-search.js";
 import { DeviceChallenges } from "./device/challenges.js";
 import { DeviceSignIn } from "./device/device-sign-in.js";
 import { DeviceTokens } from "./device/tokens.js";
+import { createHardwareServices, type HardwareServices } from "./mfa/hardware/index.js";
 
 /** Everything a route may call; built once at start (and per test). Routes never touch db directly. */
 export interface Services {
@@ -42,6 +43,8 @@ export interface Services {
   deviceTokens: DeviceTokens;
   /** The device API's sign-in steps (the same decisions, throttles and code checks as the web). */
   deviceSignIn: DeviceSignIn;
+  /** The hardware-token registry: register, import, activate, find by code. */
+  hardware: HardwareServices;
 }
 
 export function createServices(
@@ -60,6 +63,7 @@ export function createServices(
   const mfa = new MfaService(db, clock, secretBox, audit, sessions);
   const deviceTokens = new DeviceTokens(db, clock);
   const deviceChallenges = new DeviceChallenges(db, clock);
+  const hardware = createHardwareServices(db, clock, secretBox, audit, mfa);
   return {
     db,
     clock,
@@ -86,6 +90,8 @@ export function createServices(
       mfa,
       tokens: deviceTokens,
       challenges: deviceChallenges,
+      hardware: hardware.activation,
     }),
+    hardware,
   };
 }

@@ -5,6 +5,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { randomUUID } from "node:crypto";
 import { loginRoutes } from "../auth/login-routes.js";
 import { configureRoutes } from "../configure/configure-routes.js";
+import { mfaHardwareRoutes, TOKEN_IMPORT_PATH, tokenImportBodyLimit } from "../configure/mfa-hardware-routes.js";
 import { mfaRoutes } from "../mfa/mfa-routes.js";
 import { auditRoutes } from "../configure/audit-routes.js";
 import { auditRoutes } from "../configure/audit-routes.js";
@@ -74,15 +75,15 @@ export function createApp(s: Services): Hono<AppEnv> {
     }
   });
 
-  app.use(
-    bodyLimit({
-      maxSize: BODY_LIMIT_BYTES,
-      onError: (c) =>
-        c.req.path.startsWith("/api/")
-          ? c.json({ error: { code: "body_too_large", message: "The request is too large." } }, 413)
-          : c.text("The request is too large.", 413),
-    }),
-  );
+  const defaultBodyLimit = bodyLimit({
+    maxSize: BODY_LIMIT_BYTES,
+    onError: (c) =>
+      c.req.path.startsWith("/api/")
+        ? c.json({ error: { code: "body_too_large", message: "The request is too large." } }, 413)
+        : c.text("The request is too large.", 413),
+  });
+  // Token files are the one upload larger than a form; that route has its own limit.
+  app.use((c, next) => (c.req.path === TOKEN_IMPORT_PATH ? tokenImportBodyLimit(c, next) : defaultBodyLimit(c, next)));
 
   app.use(async (c, next) => {
     const token = readCookie(c, SESSION_COOKIE);
@@ -102,6 +103,7 @@ export function createApp(s: Services): Hono<AppEnv> {
   app.route("/", auditRoutes(s));
   app.route("/", auditRoutes(s));
   app.route("/", configureRoutes(s, cookieSettings));
+  app.route("/", mfaHardwareRoutes(s));
 
   app.get("/", requireSignIn(), async (c) => {
     const session = signedIn(c);
