@@ -5,6 +5,8 @@ import { createLogger } from "./log.js";
 import { bootServices } from "./start.js";
 import { UserInputError } from "./auth/users.js";
 import { createInterface } from "node:readline/promises";
+import { runTokensCommand, TOKENS_USAGE, TokensCliError } from "./mfa/hardware/tokens-cli.js";
+import { MFA_USAGE, MfaCliError, runMfaCommand } from "./mfa/mfa-cli.js";
 
 const USAGE = `Usage: formgate <command>
 
@@ -14,6 +16,8 @@ Commands:
                                            create a user; the password is read from
                                            FORMGATE_PASSWORD or standard input
   user reset-password USERNAME             set a new password (same sources)
+${MFA_USAGE}
+${TOKENS_USAGE}
   help                                     show this text`;
 
 export class CliError extends Error {}
@@ -122,6 +126,33 @@ export async function runCli(argv: string[]): Promise<number> {
         });
         console.log(`password of ${user.username} changed; ${revoked} session(s) signed out`);
       }
+    } finally {
+      await s.db.close();
+    }
+    return 0;
+  }
+
+  if (command === "mfa") {
+    if (!args[0] || !args[1]) throw new CliError(`mfa needs a subcommand and a USERNAME\n\n${USAGE}`);
+    const s = await bootServices(config, log);
+    try {
+      console.log(await runMfaCommand(s, args));
+    } catch (err) {
+      if (err instanceof MfaCliError) throw new CliError(err.message);
+      throw err;
+    } finally {
+      await s.db.close();
+    }
+    return 0;
+  }
+
+  if (command === "tokens") {
+    const s = await bootServices(config, log);
+    try {
+      console.log(await runTokensCommand(s, args));
+    } catch (err) {
+      if (err instanceof TokensCliError) throw new CliError(err.message);
+      throw err;
     } finally {
       await s.db.close();
     }
