@@ -38,8 +38,10 @@ export interface DeviceSignInDeps {
   mfa: MfaService;
   tokens: DeviceTokens;
   challenges: DeviceChallenges;
-  /** Absent until a hardware registry is wired in; method "hardware" is then not offered. */
+  /** Without it method "hardware" is not offered. */
   hardware?: HardwareActivation;
+  /** The tokens a user could activate; "hardware" is offered only when there is one. */
+  hardwareTokens?: { availableFor(userId: string): Promise<readonly unknown[]> };
 }
 
 const CHALLENGE_GONE = "This challenge is unknown, used or expired. Sign in again.";
@@ -87,7 +89,7 @@ export class DeviceSignIn {
       status: "mfa_setup_required",
       challenge,
       expiresAt: expiresAt.toISOString(),
-      methods: this.#methods(),
+      methods: await this.#methods(user.id),
       optional: decision.optional,
       ...(decision.optional ? { daysLeft: decision.daysLeft } : {}),
       requiredFrom: decision.requiredFrom.toISOString(),
@@ -204,8 +206,10 @@ export class DeviceSignIn {
     this.d.log.info("device signed out", { userId: info.user.id });
   }
 
-  #methods(): ("app" | "hardware")[] {
-    return this.d.hardware ? ["app", "hardware"] : ["app"];
+  async #methods(userId: string): Promise<("app" | "hardware")[]> {
+    if (!this.d.hardware) return ["app"];
+    if (this.d.hardwareTokens && !(await this.d.hardwareTokens.availableFor(userId)).length) return ["app"];
+    return ["app", "hardware"];
   }
 
   /** A live challenge of the expected kind whose user may still sign in on a device. */
