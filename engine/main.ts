@@ -30,7 +30,9 @@ async function main() {
   const server = serve({ fetch: app.fetch, port: config.PORT }, (info) => {
     log.info("listening", { port: info.port, url: `${base}/login`, database: services.db.backend });
   });
-  const purge = setInterval(() => void services.sessions.purgeExpired().catch(() => undefined), 10 * 60_000);
+  const purgeExpired = () =>
+    Promise.all([services.sessions.purgeExpired(), services.deviceTokens.purgeExpired()]).catch(() => undefined);
+  const purge = setInterval(() => void purgeExpired(), 10 * 60_000);
   purge.unref();
   const stop = () => {
     log.info("shutting down");
