@@ -5,6 +5,7 @@ import { createLogger } from "./log.js";
 import { bootServices } from "./start.js";
 import { UserInputError } from "./auth/users.js";
 import { createInterface } from "node:readline/promises";
+import { runTokensCommand, TOKENS_USAGE, TokensCliError } from "./mfa/hardware/tokens-cli.js";
 import { MFA_USAGE, MfaCliError, runMfaCommand } from "./mfa/mfa-cli.js";
 
 const USAGE = `Usage: formgate <command>
@@ -16,6 +17,7 @@ Commands:
                                            FORMGATE_PASSWORD or standard input
   user reset-password USERNAME             set a new password (same sources)
 ${MFA_USAGE}
+${TOKENS_USAGE}
   help                                     show this text`;
 
 export class CliError extends Error {}
@@ -137,6 +139,19 @@ export async function runCli(argv: string[]): Promise<number> {
       console.log(await runMfaCommand(s, args));
     } catch (err) {
       if (err instanceof MfaCliError) throw new CliError(err.message);
+      throw err;
+    } finally {
+      await s.db.close();
+    }
+    return 0;
+  }
+
+  if (command === "tokens") {
+    const s = await bootServices(config, log);
+    try {
+      console.log(await runTokensCommand(s, args));
+    } catch (err) {
+      if (err instanceof TokensCliError) throw new CliError(err.message);
       throw err;
     } finally {
       await s.db.close();
