@@ -194,6 +194,14 @@ t("within the delay setup is optional, with the days left; 'later' gives a token
   assert.is(later.json.status, "ok");
   assert.is((await me(env, later.json.token)).status, 200);
   assertError(await setup(env, { challenge: r.json.challenge, method: "later" }), 401, "challenge_invalid");
+  // The token got without a code does not outlive an activation (here: on the web, through the same service).
+  const secret = randomBytes(20);
+  const app = { method: "app" as const, secret, algorithm: "SHA1" as const, digits: 6 as const, periodInSeconds: 30 };
+  const keep = (await login(env, u.username)).json.challenge;
+  const laterToken = (await setup(env, { challenge: keep, method: "later" })).json.token;
+  assert.ok((await env.services.mfa.activate(u.id, app, codeFor(secret, env.clock), ADMIN)).ok);
+  assertError(await me(env, laterToken), 401, "invalid_token");
+  await env.services.mfa.reset(u.id, ADMIN);
 
   env.clock.advanceDays(3); // day 4: past the deadline
   const past = await login(env, u.username);
