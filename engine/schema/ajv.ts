@@ -2,6 +2,7 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.
 import addFormatsModule from "ajv-formats";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { registerEngineKeywords } from "./keywords.js";
 
 // ajv-formats is CommonJS; its default export arrives wrapped under tsx/ESM.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
@@ -11,6 +12,7 @@ const addFormats = ((addFormatsModule as unknown as { default?: unknown }).defau
 export function createAjv(): Ajv2020 {
   const ajv = new Ajv2020({ strict: true, allErrors: true, useDefaults: false });
   addFormats(ajv);
+  registerEngineKeywords(ajv);
   return ajv;
 }
 

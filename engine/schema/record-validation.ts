@@ -1,0 +1,170 @@
+import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
+import { ajv, describeError, errorPointer } from "./ajv.js";
+import { findField, type FieldNode } from "./fields.js";
+import type { FieldSchema, RecordSchema } from "./types.js";
+
+/** Strings without a maxLength are bounded all the same, so no field can take megabytes. */
+export const DEFAULT_MAX_STRING = 10_000;
+export const DEFAULT_MAX_ITEMS = 200;
+
+export type FormMode = "create" | "edit";
+
+/** One message per field, keyed by the field's dot path ("checklist.0.item"); FORM_ERROR is for the whole form. */
+export type FieldErrors = Record<string, string>;
+export const FORM_ERROR = "";
+
+export interface RecordValidators {
+  create: ValidateFunction;
+  edit: ValidateFunction;
+}
+
+type Json = Record<string, unknown>;
+
+function transformObject(
+  properties: Record<string, FieldSchema | undefined>,
+  required: string[],
+  mode: FormMode,
+): Json {
+  const props: Json = {};
+  const req: string[] = [];
+  const conditions: Json[] = [];
+  for (const [name, f] of Object.entries(properties)) {
+    if (!f) continue;
+    props[name] = transformField(f, mode);
+    // Read-only fields are never posted; a blank password on edit means "unchanged".
+    const exempt = f.readOnly === true || (mode === "edit" && f.writeOnly === true);
+    if (!required.includes(name) || exempt) continue;
+    const rule = f["x-visibleWhen"];
+    if (!rule) {
+      req.push(name);
+      continue;
+    }
+    // A conditional field is required only while it is shown.
+    const test = "equals" in rule ? { const: rule.equals } : { enum: rule.in };
+    conditions.push({
+      if: { type: "object", properties: { [rule.field]: test }, required: [rule.field] },
+      then: { type: "object", properties: { [name]: true }, required: [name] },
+    });
+  }
+  const out: Json = { type: "object", properties: props, additionalProperties: false };
+  if (req.length) out.required = req;
+  if (conditions.length) out.allOf = conditions;
+  return out;
+}
+
+function transformField(f: FieldSchema, mode: FormMode): Json {
+  const out: Json = { ...f };
+  // A select's oneOf of {const, title} is an enum for validation: one clear error, not one per option.
+  if (f.oneOf) {
+    delete out.oneOf;
+    out.enum = f.oneOf.map((o) => o.const);
+  }
+  if (f.type === "string" && f.maxLength === undefined) out.maxLength = DEFAULT_MAX_STRING;
+  if (f.type === "array") {
+    if (f.maxItems === undefined) out.maxItems = DEFAULT_MAX_ITEMS;
+    if (f.items) out.items = transformField(f.items, mode);
+  }
+  if (f.type === "object") Object.assign(out, transformObject(f.properties ?? {}, f.required ?? [], mode));
+  return out;
+}
+
+/** The schema a posted record is validated with: the definition's, with the engine's bounds and form rules. */
+export function validationSchema(record: RecordSchema, mode: FormMode): Json {
+  return transformObject(record.properties, record.required ?? [], mode);
+}
+
+/**
+ * Compiles the create and edit validators with the shared strict Ajv. The
+ * schema objects are dropped from Ajv's cache at once: definitions change
+ * while the server runs (designer), and the caller keeps the functions.
+ */
+export function compileRecordValidators(record: RecordSchema): RecordValidators {
+  const compile = (mode: FormMode) => {
+    const schema = validationSchema(record, mode);
+    try {
+      return ajv.compile(schema);
+    } finally {
+      ajv.removeSchema(schema);
+    }
+  };
+  return { create: compile("create"), edit: compile("edit") };
+}
+
+const unescapePointer = (s: string) => s.replace(/~1/g, "/").replace(/~0/g, "~");
+
+function formatName(format: string): string {
+  switch (format) {
+    case "email":
+      return "an email address";
+    case "uri":
+      return "a full web address (https://…)";
+    case "date":
+      return "a date (YYYY-MM-DD)";
+    case "date-time":
+      return "a date and time";
+    default:
+      return `a valid ${format}`;
+  }
+}
+
+function describeForField(e: ErrorObject): string {
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case "required":
+      return "is required";
+    case "type": {
+      const t = p.type as string;
+      return t === "integer"
+        ? "must be a whole number"
+        : t === "number"
+          ? "must be a number"
+          : t === "boolean"
+            ? "must be yes or no"
+            : t === "string"
+              ? "must be text"
+              : `must be ${t === "array" ? "a list" : "a group of fields"}`;
+    }
+    case "enum":
+      return "must be one of the options";
+    case "format":
+      return `must be ${formatName(p.format as string)}`;
+    case "exclusiveMinimum":
+      return `must be more than ${p.limit}`;
+    case "exclusiveMaximum":
+      return `must be less than ${p.limit}`;
+    case "multipleOf":
+      return `must be a multiple of ${p.multipleOf}`;
+    case "minItems":
+      return `needs at least ${p.limit} ${p.limit === 1 ? "entry" : "entries"}`;
+    case "maxItems":
+      return `takes at most ${p.limit} entries`;
+    case "uniqueItems":
+      return "must not list the same entry twice";
+    case "pattern":
+      return "does not have the expected format";
+    default:
+      return describeError(e);
+  }
+}
+
+/** Maps Ajv errors to one plain message per field slot; what belongs to no field goes to FORM_ERROR. */
+export function fieldErrors(errors: readonly ErrorObject[] | null | undefined, fields: FieldNode[]): FieldErrors {
+  const out: FieldErrors = {};
+  for (const e of errors ?? []) {
+    if (e.keyword === "if") continue; // the then-branch's own error says which field
+    if (e.keyword === "additionalProperties") {
+      const name = (e.params as { additionalProperty: string }).additionalProperty;
+      out[FORM_ERROR] ??= `The form sent an unknown field "${name}".`;
+      continue;
+    }
+    const pointer = errorPointer(e);
+    const path = pointer.split("/").slice(1).map(unescapePointer).join(".");
+    const node = path ? findField(fields, path) : undefined;
+    if (!node) {
+      out[FORM_ERROR] ??= `${pointer || "The record"} ${describeForField(e)}.`;
+      continue;
+    }
+    out[path] ??= `${node.label} ${describeForField(e)}.`;
+  }
+  return out;
+}
