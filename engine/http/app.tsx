@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import { loginRoutes } from "../auth/login-routes.js";
 import { configureRoutes } from "../configure/configure-routes.js";
 import { mfaHardwareRoutes, TOKEN_IMPORT_PATH, tokenImportBodyLimit } from "../configure/mfa-hardware-routes.js";
+import { hardwareSetupRoutes } from "../mfa/hardware/setup-routes.js";
 import { mfaRoutes } from "../mfa/mfa-routes.js";
 import { auditRoutes } from "../configure/audit-routes.js";
 import { auditRoutes } from "../configure/audit-routes.js";
@@ -104,6 +105,7 @@ export function createApp(s: Services): Hono<AppEnv> {
   app.route("/", auditRoutes(s));
   app.route("/", configureRoutes(s, cookieSettings));
   app.route("/", mfaHardwareRoutes(s));
+  app.route("/", hardwareSetupRoutes(s, cookieSettings));
 
   app.get("/", requireSignIn(), async (c) => {
     const session = signedIn(c);
