@@ -9,7 +9,6 @@ import { mfaHardwareRoutes, TOKEN_IMPORT_PATH, tokenImportBodyLimit } from "../c
 import { hardwareSetupRoutes } from "../mfa/hardware/setup-routes.js";
 import { mfaRoutes } from "../mfa/mfa-routes.js";
 import { auditRoutes } from "../configure/audit-routes.js";
-import { auditRoutes } from "../configure/audit-routes.js";
 import { deviceRoutes } from "../device/device-routes.js";
 import { Layout, MessagePage } from "../render/layout.js";
 import type { Services } from "../services.js";
@@ -101,7 +100,6 @@ export function createApp(s: Services): Hono<AppEnv> {
   app.route("/", deviceRoutes(s));
   app.route("/", loginRoutes(s, cookieSettings));
   app.route("/", mfaRoutes(s, cookieSettings));
-  app.route("/", auditRoutes(s));
   app.route("/", auditRoutes(s));
   app.route("/", configureRoutes(s, cookieSettings));
   app.route("/", mfaHardwareRoutes(s));
