@@ -100,7 +100,8 @@ export class Sessions {
     );
     const r = rows[0];
     if (!r) return null;
-    if (r.expires_at <= now || r.idle_expires_at <= now || r.disabled) {
+    // Web sessions end when the user is disabled or loses web access, not only at expiry.
+    if (r.expires_at <= now || r.idle_expires_at <= now || r.disabled || !r.web_access) {
       await this.db.query("DELETE FROM sessions WHERE token_hash = $1", [tokenHash]);
       return null;
     }

@@ -20,6 +20,7 @@ export interface CsrfOptions extends CookieSettings {
 export function csrfProtection(options: CsrfOptions): MiddlewareHandler<AppEnv> {
   const exempt = options.exemptPrefixes ?? [];
   return async (c, next) => {
+    if (exempt.some((p) => c.req.path.startsWith(p))) return next();
     let token = readCookie(c, CSRF_COOKIE);
     if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) {
       token = newToken();
@@ -28,7 +29,6 @@ export function csrfProtection(options: CsrfOptions): MiddlewareHandler<AppEnv> 
     c.set("csrfToken", token);
     const method = c.req.method;
     if (method === "GET" || method === "HEAD" || method === "OPTIONS") return next();
-    if (exempt.some((p) => c.req.path.startsWith(p))) return next();
     if (c.req.header("sec-fetch-site") === "cross-site") {
       throw new HTTPException(403, { message: "Cross-site request refused." });
     }

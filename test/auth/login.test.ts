@@ -199,6 +199,19 @@ t("a disabled user cannot sign in and loses live sessions", async ({ env }) => {
   assert.match(again.html, /The username or password is incorrect/);
 });
 
+t("losing web access ends live web sessions", async ({ env }) => {
+  const user = await env.services.users.create({
+    siteId: (await env.services.sites.publicSite()).id,
+    username: "carol",
+    password: PASSWORD,
+  });
+  const c = new TestClient(env.app);
+  await c.signIn("carol", PASSWORD);
+  assert.is((await c.request("/")).status, 200);
+  await env.db.query("UPDATE users SET web_access = false WHERE id = $1", [user.id]);
+  assert.is((await c.request("/")).status, 303);
+});
+
 t("behind a proxy cookies are Secure and the address comes from X-Forwarded-For", async ({ env }) => {
   const { createApp } = await import("../../engine/http/app.js");
   const proxied = createApp({ ...env.services, config: { ...env.services.config, TRUST_PROXY: true } });
