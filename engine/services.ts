@@ -4,6 +4,8 @@ import { DEFAULT_SESSION_POLICY, Sessions, type SessionPolicy } from "./auth/ses
 import { Throttle } from "./auth/throttle.js";
 import { Users } from "./auth/users.js";
 import { FirstAdmin } from "./auth/first-admin.js";
+import { AppRegistry, loadBuiltInDefinitions } from "./apps/registry.js";
+import { RecordsStore } from "./apps/records-store.js";
 import type { Clock } from "./clock.js";
 import type { Config } from "./config.js";
 import type { Db } from "./db/db.js";
@@ -36,6 +38,10 @@ export interface Services {
   mfa: MfaService;
   /** Reads the audit log for /configure/audit. */
   auditSearch: AuditSearch;
+  /** App definitions (forms/ and designer versions per site) and the store each app's records live in. */
+  apps: AppRegistry;
+  /** The default record store: the `records` table. */
+  records: RecordsStore;
   /** Bearer tokens of the JSON device API. */
   deviceTokens: DeviceTokens;
   /** The device API's sign-in steps (the same decisions, throttles and code checks as the web). */
@@ -58,6 +64,9 @@ export function createServices(
   const users = new Users(db, clock);
   const passwordSignIn = new PasswordSignIn(db, clock);
   const mfa = new MfaService(db, clock, secretBox, audit, sessions);
+  const records = new RecordsStore(db, clock);
+  // Reads and checks forms/*.app.json: a broken definition stops start-up here.
+  const apps = new AppRegistry(db, clock, loadBuiltInDefinitions(), records);
   const deviceTokens = new DeviceTokens(db, clock);
   const deviceChallenges = new DeviceChallenges(db, clock);
   const hardware = createHardwareServices(db, clock, secretBox, audit, mfa);
@@ -76,6 +85,8 @@ export function createServices(
     secretBox,
     mfa,
     auditSearch: new AuditSearch(db),
+    apps,
+    records,
     deviceTokens,
     deviceSignIn: new DeviceSignIn({
       db,

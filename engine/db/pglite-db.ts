@@ -1,4 +1,5 @@
 import { PGlite, type Results } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import type { Db, QueryResult } from "./db.js";
 import { transactionHandle } from "./savepoint.js";
 import { logQuery } from "./query-log.js";
@@ -14,7 +15,12 @@ export async function openPgliteDb(
   options: { dataDir?: string; loadDataDir?: Blob | File },
   log: Logger = silentLogger,
 ): Promise<Db & { pglite: PGlite }> {
-  const pglite = await PGlite.create({ dataDir: options.dataDir, loadDataDir: options.loadDataDir });
+  // pg_trgm backs the records search index (migration 002); PostgreSQL ships it as a contrib extension.
+  const pglite = await PGlite.create({
+    dataDir: options.dataDir,
+    loadDataDir: options.loadDataDir,
+    extensions: { pg_trgm },
+  });
   const runOn =
     (target: { query: PGlite["query"] }) =>
     async <T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> => {

@@ -5,6 +5,8 @@ import { secureHeaders } from "hono/secure-headers";
 import { randomUUID } from "node:crypto";
 import { loginRoutes } from "../auth/login-routes.js";
 import { configureRoutes } from "../configure/configure-routes.js";
+import { appsIndexRoutes, recordRoutes } from "../apps/app-routes.js";
+import { appsDesignerRoutes } from "../configure/apps-routes.js";
 import { mfaHardwareRoutes, TOKEN_IMPORT_PATH, tokenImportBodyLimit } from "../configure/mfa-hardware-routes.js";
 import { hardwareSetupRoutes } from "../mfa/hardware/setup-routes.js";
 import { mfaRoutes } from "../mfa/mfa-routes.js";
@@ -102,6 +104,9 @@ export function createApp(s: Services): Hono<AppEnv> {
   app.route("/", mfaRoutes(s, cookieSettings));
   app.route("/", auditRoutes(s));
   app.route("/", configureRoutes(s, cookieSettings));
+  app.route("/", appsIndexRoutes(s));
+  app.route("/", recordRoutes(s));
+  app.route("/", appsDesignerRoutes(s));
   app.route("/", mfaHardwareRoutes(s));
   app.route("/", hardwareSetupRoutes(s, cookieSettings));
 

@@ -34,8 +34,10 @@ export function Layout({ title, csrfToken, user, siteName, children }: LayoutPro
           <link rel="icon" href="/public/favicon.svg" type="image/svg+xml" />
           <link rel="stylesheet" href="/assets/pico.min.css" />
           <link rel="stylesheet" href="/public/app.css" />
+          <link rel="stylesheet" href="/public/forms.css" />
           <script src="/assets/htmx.min.js" defer></script>
           <script src="/public/app.js" defer></script>
+          <script src="/public/forms.js" defer></script>
         </head>
         <body>
           <header class="container">

@@ -136,7 +136,8 @@ function buildNode(
       node.scalarType = items.type;
       const options = optionsOf(items);
       if (options) node.options = options;
-      if (!options) node.item = buildNode(name, items, parentNames, true, {});
+      // Blank rows are dropped, so a row's input is never "required" on its own.
+      if (!options) node.item = buildNode(name, items, parentNames, false, {});
     } else if (items.type === "object") {
       node.children = buildNodes(items.properties ?? {}, items.required ?? [], names, help);
     }
@@ -203,7 +204,7 @@ export function findField(fields: FieldNode[], path: string): FieldNode | undefi
   let found: FieldNode | undefined;
   for (const part of path.split(".")) {
     if (/^\d+$/.test(part)) {
-      if (!found || found.widget !== "rows") return undefined;
+      if (!found || found.schema.type !== "array") return undefined;
       continue;
     }
     found = level?.find((f) => f.name === part);

@@ -158,8 +158,10 @@ export function fieldErrors(errors: readonly ErrorObject[] | null | undefined, f
       continue;
     }
     const pointer = errorPointer(e);
-    const path = pointer.split("/").slice(1).map(unescapePointer).join(".");
+    let path = pointer.split("/").slice(1).map(unescapePointer).join(".");
     const node = path ? findField(fields, path) : undefined;
+    // A checkbox group or multi-select has one slot for the whole list.
+    if (node && (node.widget === "checkboxes" || node.widget === "multiselect")) path = path.replace(/(\.\d+)+$/, "");
     if (!node) {
       out[FORM_ERROR] ??= `${pointer || "The record"} ${describeForField(e)}.`;
       continue;

@@ -99,13 +99,13 @@ t("a typo in a standard keyword is refused with its pointer too", () => {
 
 t("a wrong value of an x- keyword is refused by the keyword's own meta-schema", () => {
   const a = base();
-  (a.record.properties.name as Record<string, unknown>)["x-system"] = "user.emial";
+  (a.record.properties.name as unknown as Record<string, unknown>)["x-system"] = "user.emial";
   refusedAt(a, "/record/properties/name/x-system", /must be one of "user.username"/);
   const b = base();
-  (b.record.properties.name as Record<string, unknown>)["x-widget"] = "slider";
+  (b.record.properties.name as unknown as Record<string, unknown>)["x-widget"] = "slider";
   refusedAt(b, "/record/properties/name/x-widget", /must be one of/);
   const c = base();
-  (c.record.properties.note as Record<string, unknown>)["x-visibleWhen"] = { field: "active", equal: true };
+  (c.record.properties.note as unknown as Record<string, unknown>)["x-visibleWhen"] = { field: "active", equal: true };
   refusedAt(c, "/record/properties/note/x-visibleWhen/equal", /unknown property "equal"/);
 });
 

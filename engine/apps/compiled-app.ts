@@ -1,0 +1,82 @@
+import { createHash } from "node:crypto";
+import { bindsUsers } from "../schema/app-definition.js";
+import { fieldTree, formSections, type FieldNode, type FormSectionView } from "../schema/fields.js";
+import { compileRecordValidators, type RecordValidators } from "../schema/record-validation.js";
+import type { AppDefinition, SystemBinding } from "../schema/types.js";
+import type { SortSpec } from "./record-store.js";
+
+/** An app definition with everything derived from it that requests need, built once per version. */
+export interface CompiledApp {
+  id: string;
+  title: string;
+  description?: string;
+  /** 0 is the built-in file in forms/; designer saves count from 1 per site. */
+  version: number;
+  definition: AppDefinition;
+  /** SHA-256 of the definition's JSON: equal definitions share compiled state. */
+  hash: string;
+  fields: FieldNode[];
+  sections: FormSectionView[];
+  validators: RecordValidators;
+  list: {
+    columns: FieldNode[];
+    sort: SortSpec;
+    searchable: string[];
+    pageSize: number;
+  };
+  bindings: Map<SystemBinding, FieldNode>;
+  /** Only administrators see its records (always so for apps over user accounts). */
+  adminOnly: boolean;
+  /** Its records are user accounts (it binds user.* / mfa.* fields). */
+  usersApp: boolean;
+}
+
+const DEFAULT_PAGE_SIZE = 25;
+
+function listableByDefault(f: FieldNode): boolean {
+  return !f.writeOnly && f.widget !== "fieldset" && f.widget !== "rows" && f.widget !== "readonly";
+}
+
+export function definitionHash(definition: AppDefinition): string {
+  return createHash("sha256").update(JSON.stringify(definition)).digest("hex");
+}
+
+/** Derives fields, sections, validators and the list view. The definition must have passed checkDefinition. */
+export function compileApp(definition: AppDefinition, version: number): CompiledApp {
+  const fields = fieldTree(definition.record, definition.form?.help ?? {});
+  const byName = new Map(fields.map((f) => [f.name, f]));
+  const columnNames =
+    definition.list?.columns ??
+    fields
+      .filter(listableByDefault)
+      .slice(0, 4)
+      .map((f) => f.name);
+  const columns = columnNames.flatMap((n) => (byName.has(n) ? [byName.get(n)!] : []));
+  const sortName = definition.list?.sort ?? columns[0]?.name ?? "";
+  const searchable =
+    definition.list?.searchable ?? columns.filter((c) => c.schema.type === "string" && !c.writeOnly).map((c) => c.name);
+  const bindings = new Map<SystemBinding, FieldNode>();
+  for (const f of fields) if (f.system) bindings.set(f.system, f);
+  const usersApp = bindsUsers(definition);
+  const app: CompiledApp = {
+    id: definition.id,
+    title: definition.title,
+    version,
+    definition,
+    hash: definitionHash(definition),
+    fields,
+    sections: formSections(definition, fields),
+    validators: compileRecordValidators(definition.record),
+    list: {
+      columns,
+      sort: { field: sortName.replace(/^-/, ""), direction: sortName.startsWith("-") ? "desc" : "asc" },
+      searchable,
+      pageSize: definition.list?.pageSize ?? DEFAULT_PAGE_SIZE,
+    },
+    bindings,
+    adminOnly: definition.adminOnly === true || usersApp,
+    usersApp,
+  };
+  if (definition.description) app.description = definition.description;
+  return app;
+}

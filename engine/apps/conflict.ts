@@ -1,0 +1,45 @@
+import { displayValue } from "../render/fields.js";
+import type { FieldChange } from "../render/record-pages.js";
+import type { FieldNode } from "../schema/fields.js";
+
+/** JSON with sorted keys: stored JSONB and posted values order keys differently. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+  if (v && typeof v === "object") {
+    return `{${Object.keys(v)
+      .sort()
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(v ?? null);
+}
+
+export const sameValue = (a: unknown, b: unknown) => canonical(a) === canonical(b);
+
+/**
+ * What a conflict shows: with the version the user started from (`before`),
+ * the fields the other save changed; without it, the fields where the saved
+ * record and the user's input differ. Passwords are never listed.
+ */
+export function conflictChanges(
+  fields: FieldNode[],
+  before: Record<string, unknown> | null,
+  current: Record<string, unknown>,
+  yours: Record<string, unknown>,
+): FieldChange[] {
+  const out: FieldChange[] = [];
+  for (const f of fields) {
+    if (f.writeOnly || f.readOnly) continue;
+    const changed = before ? !sameValue(before[f.name], current[f.name]) : !sameValue(current[f.name], yours[f.name]);
+    if (!changed) continue;
+    const change: FieldChange = {
+      label: f.label,
+      now: displayValue(f, current[f.name]),
+      yours: displayValue(f, yours[f.name]),
+    };
+    if (before) change.before = displayValue(f, before[f.name]);
+    out.push(change);
+  }
+  return out;
+}

@@ -1,0 +1,64 @@
+import type { CompiledApp } from "./compiled-app.js";
+import type { Cursor, RecordStore, SortSpec, StoreContext, StoredRecord } from "./record-store.js";
+
+const BATCH = 1000;
+
+/**
+ * One CSV field (RFC 4180). A cell that a spreadsheet would run as a formula
+ * (=, +, -, @, tab, CR) is prefixed with a quote (OWASP "CSV injection").
+ */
+export function csvField(value: string): string {
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+export const csvLine = (fields: string[]) => `${fields.map(csvField).join(",")}\r\n`;
+
+function cellText(value: unknown): string {
+  if (value === undefined || value === null) return "";
+  if (Array.isArray(value)) return value.map(cellText).join("; ");
+  if (typeof value === "object") return JSON.stringify(value);
+  return String(value);
+}
+
+/**
+ * The list as CSV: the id and every listed column, for all rows that match
+ * the search, in the list's order. Reads the store in keyset batches, so
+ * memory stays flat whatever the number of records.
+ */
+export async function* exportCsv(
+  app: CompiledApp,
+  store: RecordStore,
+  ctx: StoreContext,
+  query: { q?: string; sort: SortSpec },
+  cell?: (row: StoredRecord, column: string) => string | undefined,
+): AsyncGenerator<string> {
+  const columns = app.list.columns;
+  yield `\uFEFF${csvLine(["id", ...columns.map((c) => c.label)])}`;
+  let after: Cursor | undefined;
+  for (;;) {
+    const page = await store.list(app, ctx, { ...query, limit: BATCH, ...(after ? { after } : {}) });
+    let chunk = "";
+    for (const row of page.rows) {
+      chunk += csvLine([row.id, ...columns.map((c) => cell?.(row, c.name) ?? cellText(row.values[c.name]))]);
+    }
+    if (chunk) yield chunk;
+    if (!page.next) return;
+    after = page.next;
+  }
+}
+
+/** A streaming response body from an async generator of text. */
+export function textStream(chunks: AsyncGenerator<string>): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  return new ReadableStream({
+    async pull(controller) {
+      const { value, done } = await chunks.next();
+      if (done) controller.close();
+      else controller.enqueue(encoder.encode(value));
+    },
+    async cancel() {
+      await chunks.return(undefined);
+    },
+  });
+}

@@ -1,0 +1,78 @@
+import { bindsUsers, REQUIRED_USER_BINDINGS, type DefinitionProblem } from "../schema/app-definition.js";
+import type { AppDefinition, FieldSchema } from "../schema/types.js";
+
+const escapePointer = (s: string) => s.replace(/~/g, "~0").replace(/\//g, "~1");
+const plural = (n: number) => `${n} stored record${n === 1 ? "" : "s"}`;
+
+function typeChanges(
+  before: Record<string, FieldSchema | undefined>,
+  after: Record<string, FieldSchema | undefined>,
+  at: string,
+  recordCount: number,
+  out: DefinitionProblem[],
+) {
+  for (const [name, next] of Object.entries(after)) {
+    const prev = before[name];
+    if (!prev || !next) continue;
+    const pointer = `${at}/properties/${escapePointer(name)}`;
+    compareField(prev, next, pointer, name, recordCount, out);
+  }
+}
+
+function compareField(
+  prev: FieldSchema,
+  next: FieldSchema,
+  pointer: string,
+  name: string,
+  recordCount: number,
+  out: DefinitionProblem[],
+) {
+  if (prev.type !== next.type) {
+    out.push({
+      pointer: `${pointer}/type`,
+      message: `changes the type of "${name}" from ${prev.type} to ${next.type}, and ${plural(recordCount)} hold the old type. Add a new field instead, or move the data first.`,
+    });
+    return;
+  }
+  if (next.type === "object") typeChanges(prev.properties ?? {}, next.properties ?? {}, pointer, recordCount, out);
+  if (next.type === "array" && prev.items && next.items) {
+    compareField(prev.items, next.items, `${pointer}/items`, `${name}[]`, recordCount, out);
+  }
+}
+
+/**
+ * Why a new version of a definition would break records already stored, or
+ * nothing. Refused: changing a field's type while records exist, removing a
+ * system field the records cannot do without (a required one, or one the
+ * store needs), moving the app to another store while it has records, and
+ * changing the id. Removing an ordinary field is allowed: its stored values
+ * stay in the records (the store never drops keys it was not told about).
+ */
+export function breakingChanges(before: AppDefinition, after: AppDefinition, recordCount: number): DefinitionProblem[] {
+  const out: DefinitionProblem[] = [];
+  if (before.id !== after.id) out.push({ pointer: "/id", message: `an app's id cannot change (it is "${before.id}")` });
+  if (recordCount > 0) typeChanges(before.record.properties, after.record.properties, "/record", recordCount, out);
+  const usersBefore = bindsUsers(before);
+  if (recordCount > 0 && usersBefore !== bindsUsers(after)) {
+    out.push({
+      pointer: "/record",
+      message: usersBefore
+        ? `removes every system field, which would turn ${plural(recordCount)} of user accounts into ordinary records`
+        : `adds system fields, which would move ${plural(recordCount)} into user accounts`,
+    });
+  }
+  const boundAfter = new Set(Object.values(after.record.properties).map((f) => f?.["x-system"]));
+  const requiredBefore = new Set(before.record.required ?? []);
+  for (const [name, f] of Object.entries(before.record.properties)) {
+    const binding = f?.["x-system"];
+    if (!binding || boundAfter.has(binding)) continue;
+    const needed = requiredBefore.has(name) || (usersBefore && REQUIRED_USER_BINDINGS.includes(binding));
+    if (needed) {
+      out.push({
+        pointer: "/record/properties",
+        message: `removes the required system field "${name}" (${binding}); records cannot do without it`,
+      });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,126 @@
+import type { CompiledApp } from "./compiled-app.js";
+
+/** Who is acting, for created_by/updated_by and the audit log. */
+export interface Actor {
+  id: string | null;
+  name: string;
+}
+
+/** Every store call is scoped to one site: nothing of another site is ever read or written. */
+export interface StoreContext {
+  siteId: string;
+  actor: Actor;
+}
+
+export interface StoredRecord {
+  id: string;
+  version: number;
+  /** Top-level fields by name, read-only ones included (filled by the store); never a writeOnly value. */
+  values: Record<string, unknown>;
+  createdAt: Date;
+  updatedAt: Date;
+  createdBy: string | null;
+  updatedBy: string | null;
+  /** Username of the last editor, when the store knows it (shown on a conflict). */
+  updatedByName?: string | null;
+}
+
+export interface SortSpec {
+  field: string;
+  direction: "asc" | "desc";
+}
+
+/** A keyset position: the sort key of a row and its id (ties broken by id). */
+export interface Cursor {
+  key: unknown;
+  id: string;
+}
+
+export interface ListQuery {
+  /** Search words; a row matches when every word occurs in one of its searchable fields. */
+  q?: string;
+  sort: SortSpec;
+  /** The page after this row, or the page before that one (keyset paging, no OFFSET). */
+  after?: Cursor;
+  before?: Cursor;
+  limit: number;
+}
+
+export interface ListPage {
+  rows: StoredRecord[];
+  /** Cursors for the next and previous pages, null at either end. */
+  next: Cursor | null;
+  prev: Cursor | null;
+}
+
+export interface RecordChange {
+  /** The version the user edited; a newer stored version is a conflict. */
+  expectedVersion: number;
+  values: Record<string, unknown>;
+  /** The top-level fields this change decides (see ParsedForm.fields); every other stored key is kept. */
+  fields: string[];
+}
+
+/**
+ * Where one app's records live. The default is the `records` table (JSONB);
+ * an app whose fields are bound to user accounts is served by a store over
+ * `users`. Routes and rendering only ever see this interface.
+ */
+export interface RecordStore {
+  list(app: CompiledApp, ctx: StoreContext, query: ListQuery): Promise<ListPage>;
+  get(app: CompiledApp, ctx: StoreContext, id: string): Promise<StoredRecord | null>;
+  create(app: CompiledApp, ctx: StoreContext, values: Record<string, unknown>): Promise<StoredRecord>;
+  /** Throws RecordConflictError when the stored version is newer, RecordNotFoundError when gone. */
+  update(app: CompiledApp, ctx: StoreContext, id: string, change: RecordChange): Promise<StoredRecord>;
+  delete(app: CompiledApp, ctx: StoreContext, id: string, expectedVersion: number): Promise<void>;
+  /** How many records the app has on a site (the designer refuses breaking changes when there are any). */
+  count(app: CompiledApp, siteId: string): Promise<number>;
+  /** The values a record had at an older version, when the store keeps revisions (for "what changed"). */
+  revision?(app: CompiledApp, ctx: StoreContext, id: string, version: number): Promise<Record<string, unknown> | null>;
+  /** Columns a list can be sorted on (every listed column unless the store says otherwise). */
+  sortable?(app: CompiledApp): string[];
+}
+
+/** Decides which store serves an app; the first resolver that answers wins, the records store is the default. */
+export type StoreResolver = (app: CompiledApp) => RecordStore | null;
+
+export class RecordConflictError extends Error {
+  constructor(readonly current: StoredRecord) {
+    super("The record was changed by someone else.");
+  }
+}
+
+export class RecordNotFoundError extends Error {
+  constructor() {
+    super("The record does not exist (any more).");
+  }
+}
+
+/** A value the store refuses for a field (e.g. a username that is taken): shown in that field's slot. */
+export class RecordInputError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const isRecordId = (s: string) => UUID.test(s);
+
+/** Cursors travel in URLs (?after=) as base64url JSON; anything malformed reads as no cursor. */
+export function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify([c.key, c.id])).toString("base64url");
+}
+
+export function decodeCursor(s: string | undefined): Cursor | undefined {
+  if (!s || s.length > 2000 || !/^[A-Za-z0-9_-]+$/.test(s)) return undefined;
+  try {
+    const v = JSON.parse(Buffer.from(s, "base64url").toString("utf8")) as unknown;
+    if (!Array.isArray(v) || v.length !== 2 || typeof v[1] !== "string" || !isRecordId(v[1])) return undefined;
+    return { key: v[0], id: v[1] };
+  } catch {
+    return undefined;
+  }
+}

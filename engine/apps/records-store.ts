@@ -1,0 +1,315 @@
+import type { Clock } from "../clock.js";
+import type { Db } from "../db/db.js";
+import type { CompiledApp } from "./compiled-app.js";
+import {
+  RecordConflictError,
+  RecordNotFoundError,
+  type Cursor,
+  type ListPage,
+  type ListQuery,
+  type RecordChange,
+  type RecordStore,
+  type StoreContext,
+  type StoredRecord,
+} from "./record-store.js";
+
+interface RecordRow {
+  id: string;
+  version: number;
+  data: Record<string, unknown>;
+  created_at: Date;
+  updated_at: Date;
+  created_by: string | null;
+  updated_by: string | null;
+  updated_by_name?: string | null;
+  key?: unknown;
+}
+
+const COLUMNS = "r.id, r.version, r.data, r.created_at, r.updated_at, r.created_by, r.updated_by";
+
+// The lowercased searchable fields of a data value: the same expression on every write and rebuild.
+const searchOf = (data: string, fields: string) =>
+  `(SELECT lower(coalesce(string_agg(${data}->>f, ' '), '')) FROM unnest(${fields}::text[]) AS f)`;
+
+// A column's sort key: strings case-folded and cut (a btree entry must stay small), missing as JSON null.
+const SORT_KEY = `CASE jsonb_typeof(r.data->f)
+    WHEN 'string' THEN to_jsonb(left(lower(r.data->>f), 200))
+    WHEN 'array' THEN to_jsonb(left((r.data->f)::text, 200))
+    WHEN 'object' THEN 'null'::jsonb
+    ELSE coalesce(r.data->f, 'null'::jsonb) END`;
+
+/** Words of a search, as LIKE patterns (%, _ and \ escaped); at most 5 words of 100 characters in all. */
+export function searchPatterns(q: string | undefined): string[] {
+  const words = (q ?? "").slice(0, 100).toLowerCase().split(/\s+/).filter(Boolean).slice(0, 5);
+  return words.map((w) => `%${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+}
+
+/**
+ * The default store: one `records` table for every ordinary app, data as
+ * JSONB, a version per record for optimistic concurrency and a revision per
+ * change. Lists sort on any listed column through `record_sort_keys` and
+ * search through a trigram index on `search`; both are rebuilt when a
+ * definition changes its columns or searchable fields.
+ */
+export class RecordsStore implements RecordStore {
+  /** site:app -> the index spec this process knows is in place. */
+  readonly #indexed = new Map<string, string>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
+
+  sortable(app: CompiledApp): string[] {
+    return app.list.columns.map((c) => c.name);
+  }
+
+  #spec(app: CompiledApp) {
+    return { sort: this.sortable(app), search: app.list.searchable };
+  }
+
+  /** Makes sure sort keys and search text match the app's list view on this site; cheap when they do. */
+  async ensureIndexed(app: CompiledApp, siteId: string): Promise<void> {
+    const spec = this.#spec(app);
+    const memoKey = `${siteId}:${app.id}`;
+    const specKey = JSON.stringify(spec);
+    if (this.#indexed.get(memoKey) === specKey) return;
+    await this.db.transaction(async (tx) => {
+      // One rebuild at a time per site and app, across instances.
+      await tx.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`records-index:${memoKey}`]);
+      const { rows } = await tx.query<{ sort_fields: string[]; search_fields: string[] }>(
+        "SELECT sort_fields, search_fields FROM record_index_specs WHERE site_id = $1 AND app_id = $2",
+        [siteId, app.id],
+      );
+      const current = rows[0];
+      const same = (a: string[] | undefined, b: string[]) => JSON.stringify(a ?? null) === JSON.stringify(b);
+      if (!same(current?.sort_fields, spec.sort)) {
+        await tx.query(
+          "DELETE FROM record_sort_keys WHERE site_id = $1 AND app_id = $2 AND NOT (field = ANY($3::text[]))",
+          [siteId, app.id, spec.sort],
+        );
+        await tx.query(
+          `INSERT INTO record_sort_keys (record_id, site_id, app_id, field, key)
+           SELECT r.id, r.site_id, r.app_id, f, ${SORT_KEY}
+           FROM records r, unnest($3::text[]) AS f WHERE r.site_id = $1 AND r.app_id = $2
+           ON CONFLICT (record_id, field) DO NOTHING`,
+          [siteId, app.id, spec.sort],
+        );
+      }
+      if (!same(current?.search_fields, spec.search)) {
+        await tx.query(`UPDATE records r SET search = ${searchOf("r.data", "$3")} WHERE site_id = $1 AND app_id = $2`, [
+          siteId,
+          app.id,
+          spec.search,
+        ]);
+      }
+      await tx.query(
+        `INSERT INTO record_index_specs (site_id, app_id, sort_fields, search_fields) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (site_id, app_id) DO UPDATE SET sort_fields = EXCLUDED.sort_fields, search_fields = EXCLUDED.search_fields`,
+        [siteId, app.id, spec.sort, spec.search],
+      );
+    });
+    this.#indexed.set(memoKey, specKey);
+  }
+
+  async #writeSortKeys(tx: Db, app: CompiledApp, recordIds: string[]): Promise<void> {
+    await tx.query(
+      `INSERT INTO record_sort_keys (record_id, site_id, app_id, field, key)
+       SELECT r.id, r.site_id, r.app_id, f, ${SORT_KEY}
+       FROM records r, unnest($2::text[]) AS f WHERE r.id = ANY($1::uuid[])
+       ON CONFLICT (record_id, field) DO UPDATE SET key = EXCLUDED.key`,
+      [recordIds, this.sortable(app)],
+    );
+  }
+
+  #toRecord(app: CompiledApp, r: RecordRow): StoredRecord {
+    const values: Record<string, unknown> = {};
+    for (const f of app.fields) {
+      // A writeOnly value is stored but never read back out.
+      if (!f.writeOnly && r.data[f.name] !== undefined) values[f.name] = r.data[f.name];
+    }
+    const rec: StoredRecord = {
+      id: r.id,
+      version: r.version,
+      values,
+      createdAt: new Date(r.created_at),
+      updatedAt: new Date(r.updated_at),
+      createdBy: r.created_by,
+      updatedBy: r.updated_by,
+    };
+    if (r.updated_by_name !== undefined) rec.updatedByName = r.updated_by_name;
+    return rec;
+  }
+
+  async list(app: CompiledApp, ctx: StoreContext, query: ListQuery): Promise<ListPage> {
+    await this.ensureIndexed(app, ctx.siteId);
+    const sortField = this.sortable(app).includes(query.sort.field) ? query.sort.field : this.sortable(app)[0];
+    if (!sortField) return { rows: [], next: null, prev: null };
+    const backwards = query.before !== undefined && query.after === undefined;
+    const cursor = query.after ?? query.before;
+    // Walking backwards reverses the order; the page is flipped back below.
+    const ascending = (query.sort.direction === "asc") !== backwards;
+    const params: unknown[] = [ctx.siteId, app.id, sortField];
+    const where = ["k.site_id = $1", "k.app_id = $2", "k.field = $3"];
+    if (cursor) {
+      params.push(JSON.stringify(cursor.key), cursor.id);
+      where.push(
+        `(k.key, k.record_id) ${ascending ? ">" : "<"} ($${params.length - 1}::jsonb, $${params.length}::uuid)`,
+      );
+    }
+    for (const pattern of searchPatterns(query.q)) {
+      params.push(pattern);
+      where.push(`r.search LIKE $${params.length}`);
+    }
+    params.push(query.limit + 1);
+    const dir = ascending ? "ASC" : "DESC";
+    const { rows } = await this.db.query<RecordRow>(
+      `SELECT ${COLUMNS}, k.key FROM record_sort_keys k JOIN records r ON r.id = k.record_id
+       WHERE ${where.join(" AND ")} ORDER BY k.key ${dir}, k.record_id ${dir} LIMIT $${params.length}`,
+      params,
+    );
+    const more = rows.length > query.limit;
+    const page = rows.slice(0, query.limit);
+    if (backwards) page.reverse();
+    const cursorOf = (r: RecordRow | undefined): Cursor | null => (r ? { key: r.key, id: r.id } : null);
+    const first = cursorOf(page[0]);
+    const last = cursorOf(page[page.length - 1]);
+    return {
+      rows: page.map((r) => this.#toRecord(app, r)),
+      next: backwards ? (cursor ? last : null) : more ? last : null,
+      prev: backwards ? (more ? first : null) : cursor ? first : null,
+    };
+  }
+
+  async get(app: CompiledApp, ctx: StoreContext, id: string): Promise<StoredRecord | null> {
+    return this.#get(this.db, app, ctx, id);
+  }
+
+  async #get(db: Db, app: CompiledApp, ctx: StoreContext, id: string): Promise<StoredRecord | null> {
+    const { rows } = await db.query<RecordRow>(
+      `SELECT ${COLUMNS}, u.username AS updated_by_name FROM records r LEFT JOIN users u ON u.id = r.updated_by
+       WHERE r.id = $1 AND r.site_id = $2 AND r.app_id = $3`,
+      [id, ctx.siteId, app.id],
+    );
+    return rows[0] ? this.#toRecord(app, rows[0]) : null;
+  }
+
+  async create(app: CompiledApp, ctx: StoreContext, values: Record<string, unknown>): Promise<StoredRecord> {
+    const [created] = await this.createMany(app, ctx, [values]);
+    return created!;
+  }
+
+  /** Creates many records in one transaction with one statement each for rows, keys and revisions (imports, benchmarks). */
+  async createMany(app: CompiledApp, ctx: StoreContext, values: Record<string, unknown>[]): Promise<StoredRecord[]> {
+    await this.ensureIndexed(app, ctx.siteId);
+    const now = this.clock.now();
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<RecordRow>(
+        `INSERT INTO records AS r (site_id, app_id, data, search, created_at, updated_at, created_by, updated_by)
+         SELECT $1, $2, n.data, ${searchOf("n.data", "$4")}, $5, $5, $6, $6
+         FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS n (data, i) ORDER BY n.i
+         RETURNING ${COLUMNS}`,
+        [ctx.siteId, app.id, JSON.stringify(values), app.list.searchable, now, ctx.actor.id],
+      );
+      const ids = rows.map((r) => r.id);
+      await this.#writeSortKeys(tx, app, ids);
+      await tx.query(
+        `INSERT INTO record_revisions (record_id, version, site_id, app_id, operation, data, at, actor_id, actor_name)
+         SELECT id, 1, site_id, app_id, 'create', data, $2, $3, $4 FROM records WHERE id = ANY($1::uuid[])`,
+        [ids, now, ctx.actor.id, ctx.actor.name],
+      );
+      return rows.map((r) => this.#toRecord(app, r));
+    });
+  }
+
+  async update(app: CompiledApp, ctx: StoreContext, id: string, change: RecordChange): Promise<StoredRecord> {
+    await this.ensureIndexed(app, ctx.siteId);
+    const now = this.clock.now();
+    return this.db.transaction(async (tx) => {
+      // Keys this form does not decide (fields removed from the definition, unchanged passwords) are kept.
+      const { rows } = await tx.query<RecordRow>(
+        `UPDATE records r SET data = n.data, search = ${searchOf("n.data", "$6")}, version = r.version + 1,
+           updated_at = $7, updated_by = $8
+         FROM (SELECT (data - $4::text[]) || $5::jsonb AS data FROM records WHERE id = $1) n
+         WHERE r.id = $1 AND r.site_id = $2 AND r.app_id = $3 AND r.version = $9
+         RETURNING ${COLUMNS}`,
+        [
+          id,
+          ctx.siteId,
+          app.id,
+          change.fields,
+          JSON.stringify(change.values),
+          app.list.searchable,
+          now,
+          ctx.actor.id,
+          change.expectedVersion,
+        ],
+      );
+      const row = rows[0];
+      if (!row) {
+        const current = await this.#get(tx, app, ctx, id);
+        if (!current) throw new RecordNotFoundError();
+        throw new RecordConflictError(current);
+      }
+      await this.#writeSortKeys(tx, app, [id]);
+      await tx.query(
+        `INSERT INTO record_revisions (record_id, version, site_id, app_id, operation, data, at, actor_id, actor_name)
+         VALUES ($1, $2, $3, $4, 'update', $5, $6, $7, $8)`,
+        [id, row.version, ctx.siteId, app.id, JSON.stringify(row.data), now, ctx.actor.id, ctx.actor.name],
+      );
+      return this.#toRecord(app, { ...row, updated_by_name: ctx.actor.name });
+    });
+  }
+
+  async delete(app: CompiledApp, ctx: StoreContext, id: string, expectedVersion: number): Promise<void> {
+    const now = this.clock.now();
+    await this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<RecordRow>(
+        `DELETE FROM records r WHERE r.id = $1 AND r.site_id = $2 AND r.app_id = $3 AND r.version = $4
+         RETURNING ${COLUMNS}`,
+        [id, ctx.siteId, app.id, expectedVersion],
+      );
+      const row = rows[0];
+      if (!row) {
+        const current = await this.#get(tx, app, ctx, id);
+        if (!current) throw new RecordNotFoundError();
+        throw new RecordConflictError(current);
+      }
+      await tx.query(
+        `INSERT INTO record_revisions (record_id, version, site_id, app_id, operation, data, at, actor_id, actor_name)
+         VALUES ($1, $2, $3, $4, 'delete', $5, $6, $7, $8)`,
+        [id, row.version + 1, ctx.siteId, app.id, JSON.stringify(row.data), now, ctx.actor.id, ctx.actor.name],
+      );
+    });
+  }
+
+  async count(app: CompiledApp, siteId: string): Promise<number> {
+    const { rows } = await this.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM records WHERE site_id = $1 AND app_id = $2",
+      [siteId, app.id],
+    );
+    return rows[0]!.n;
+  }
+
+  async revision(
+    app: CompiledApp,
+    ctx: StoreContext,
+    id: string,
+    version: number,
+  ): Promise<Record<string, unknown> | null> {
+    const { rows } = await this.db.query<{ data: Record<string, unknown> }>(
+      "SELECT data FROM record_revisions WHERE record_id = $1 AND version = $2 AND site_id = $3 AND app_id = $4",
+      [id, version, ctx.siteId, app.id],
+    );
+    if (!rows[0]) return null;
+    return this.#toRecord(app, {
+      id,
+      version,
+      data: rows[0].data,
+      created_at: new Date(0),
+      updated_at: new Date(0),
+      created_by: null,
+      updated_by: null,
+    }).values;
+  }
+}

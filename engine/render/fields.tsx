@@ -1,0 +1,446 @@
+import type { Child } from "hono/jsx";
+import { isVisible, type FieldNode } from "../schema/fields.js";
+import { ROW_MARKER } from "../schema/form-post.js";
+import type { FieldErrors } from "../schema/record-validation.js";
+
+export type RenderMode = "create" | "edit" | "view";
+
+/** What every field of one form shares. */
+export interface FieldContext {
+  errors: FieldErrors;
+  mode: RenderMode;
+  /** Inline validation and x-visibleWhen refreshes post the form here on change (htmx); none in previews. */
+  checkUrl?: string;
+  /** A preview: inputs are inert and carry no name. */
+  preview?: boolean;
+}
+
+/** Stable ids for one field instance: its error slot is always `err-<sid>`. */
+export const slotId = (path: string[]) => path.join("-");
+export const fieldName = (path: string[]) => path.join(".");
+
+/** Text for a value shown, not edited: choices by their label, booleans as Yes/No. */
+export function displayValue(node: FieldNode, value: unknown): string {
+  if (value === undefined || value === null || value === "") return "—";
+  const label = (v: unknown) => node.options?.find((o) => o.value === v)?.label ?? String(v);
+  if (Array.isArray(value)) {
+    if (value.some((v) => v !== null && typeof v === "object")) {
+      return `${value.length} ${value.length === 1 ? "entry" : "entries"}`;
+    }
+    return value.length ? value.map(label).join(", ") : "—";
+  }
+  if (typeof value === "boolean") return value ? "Yes" : "No";
+  if (typeof value === "object") return JSON.stringify(value);
+  return label(value);
+}
+
+function inputValue(node: FieldNode, value: unknown): string {
+  if (value === undefined || value === null) return "";
+  if (node.widget === "datetime" && typeof value === "string") {
+    // <input type="datetime-local"> shows no zone; stored times are UTC.
+    const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})(:\d{2}(\.\d+)?)?(Z|[+-]00:00)$/.exec(value);
+    return m ? m[1]! : value;
+  }
+  return typeof value === "object" ? JSON.stringify(value) : String(value);
+}
+
+export function ErrorSlot({ sid, message }: { sid: string; message: string | undefined }) {
+  return (
+    <small class="field-error" id={`err-${sid}`} aria-live="polite">
+      {message ?? ""}
+    </small>
+  );
+}
+
+function Help({ sid, text }: { sid: string; text: string | undefined }) {
+  return text ? (
+    <small class="field-help" id={`help-${sid}`}>
+      {text}
+    </small>
+  ) : null;
+}
+
+function Required({ node }: { node: FieldNode }) {
+  return node.required ? (
+    <abbr class="required" title="required">
+      *
+    </abbr>
+  ) : null;
+}
+
+/** Attributes every input of a field gets: name, described-by, invalid state, inline validation. */
+function common(node: FieldNode, path: string[], ctx: FieldContext): Record<string, unknown> {
+  const sid = slotId(path);
+  const error = ctx.errors[fieldName(path)];
+  const attrs: Record<string, unknown> = {
+    name: ctx.preview ? undefined : fieldName(path),
+    "aria-invalid": error ? "true" : undefined,
+    "aria-describedby": [node.help ? `help-${sid}` : "", `err-${sid}`].filter(Boolean).join(" "),
+    disabled: ctx.preview || undefined,
+  };
+  if (ctx.checkUrl && !ctx.preview) {
+    attrs["hx-post"] = ctx.checkUrl;
+    attrs["hx-trigger"] = "change";
+    attrs["hx-swap"] = "none";
+    attrs["hx-vals"] = JSON.stringify({ _field: fieldName(path) });
+  }
+  return attrs;
+}
+
+function Options({ node, value, placeholder }: { node: FieldNode; value: unknown; placeholder: boolean }) {
+  const picked = Array.isArray(value) ? value : [value];
+  return (
+    <>
+      {placeholder ? (
+        <option value="" selected={value === undefined || value === ""}>
+          {node.required ? "Choose…" : "—"}
+        </option>
+      ) : null}
+      {(node.options ?? []).map((o) => (
+        <option value={String(o.value)} selected={picked.some((v) => v === o.value || v === String(o.value))}>
+          {o.label}
+        </option>
+      ))}
+    </>
+  );
+}
+
+const INPUT_TYPES: Partial<Record<FieldNode["widget"], string>> = {
+  text: "text",
+  email: "email",
+  url: "url",
+  date: "date",
+  datetime: "datetime-local",
+  number: "number",
+  password: "password",
+};
+
+function numberAttrs(node: FieldNode): Record<string, unknown> {
+  const s = node.schema;
+  const step = node.scalarType === "integer" ? (s.multipleOf ?? 1) : (s.multipleOf ?? "any");
+  return { min: s.minimum ?? s.exclusiveMinimum, max: s.maximum ?? s.exclusiveMaximum, step };
+}
+
+function textAttrs(node: FieldNode): Record<string, unknown> {
+  const s = node.schema;
+  // HTML anchors its pattern and JSON Schema does not: only an already anchored pattern means the same.
+  const pattern = s.pattern && s.pattern.startsWith("^") && s.pattern.endsWith("$") ? s.pattern : undefined;
+  return { maxlength: s.maxLength, minlength: s.minLength, pattern };
+}
+
+/** A single-value field: label, input, help, error slot. */
+function ScalarField({
+  node,
+  value,
+  path,
+  ctx,
+  label,
+}: {
+  node: FieldNode;
+  value: unknown;
+  path: string[];
+  ctx: FieldContext;
+  label?: string;
+}) {
+  const sid = slotId(path);
+  const id = `f-${sid}`;
+  const attrs: Record<string, unknown> = { ...common(node, path, ctx), id };
+  const required = node.required && !(node.writeOnly && ctx.mode === "edit") ? true : undefined;
+  const text = label ?? node.label;
+  let input: Child;
+  let labelled = true;
+  switch (node.widget) {
+    case "textarea":
+      input = (
+        <textarea {...attrs} {...textAttrs(node)} required={required} rows={4}>
+          {inputValue(node, value)}
+        </textarea>
+      );
+      break;
+    case "select":
+      input = (
+        <select {...attrs} required={required}>
+          <Options node={node} value={value} placeholder={true} />
+        </select>
+      );
+      break;
+    case "radio":
+      labelled = false;
+      input = (
+        <fieldset class="choices" aria-describedby={attrs["aria-describedby"] as string}>
+          <legend>
+            {text}
+            <Required node={node} />
+          </legend>
+          {(node.options ?? []).map((o, i) => (
+            <label>
+              <input
+                {...attrs}
+                id={`${id}-${i}`}
+                type="radio"
+                value={String(o.value)}
+                checked={value === o.value}
+                required={required}
+              />
+              {o.label}
+            </label>
+          ))}
+        </fieldset>
+      );
+      break;
+    case "switch":
+    case "checkbox":
+      labelled = false;
+      input = (
+        <label for={id}>
+          <input
+            {...attrs}
+            type="checkbox"
+            role={node.widget === "switch" ? "switch" : undefined}
+            value="true"
+            checked={value === true}
+          />
+          {text}
+        </label>
+      );
+      break;
+    case "password":
+      // Never echoed back: not the stored value, not what the user typed.
+      input = (
+        <input
+          {...attrs}
+          {...textAttrs(node)}
+          type="password"
+          autocomplete="new-password"
+          required={required}
+          placeholder={ctx.mode === "edit" ? "Leave blank to keep it unchanged" : undefined}
+        />
+      );
+      break;
+    default:
+      input = (
+        <input
+          {...attrs}
+          {...(node.widget === "number" ? numberAttrs(node) : textAttrs(node))}
+          type={INPUT_TYPES[node.widget] ?? "text"}
+          value={inputValue(node, value)}
+          required={required}
+        />
+      );
+  }
+  return (
+    <div class="field" id={`field-${sid}`} data-widget={node.widget}>
+      {labelled ? (
+        <label for={id}>
+          {text}
+          <Required node={node} />
+        </label>
+      ) : null}
+      {input}
+      <Help sid={sid} text={node.help} />
+      <ErrorSlot sid={sid} message={ctx.errors[fieldName(path)]} />
+    </div>
+  );
+}
+
+/** readOnly fields (and every field in view mode): text, not an input. */
+function ReadonlyField({ node, value, path }: { node: FieldNode; value: unknown; path: string[] }) {
+  const sid = slotId(path);
+  return (
+    <div class="field readonly" id={`field-${sid}`} data-widget="readonly">
+      <span class="field-label" id={`label-${sid}`}>
+        {node.label}
+      </span>
+      <output id={`f-${sid}`} aria-labelledby={`label-${sid}`}>
+        {displayValue(node, value)}
+      </output>
+      <Help sid={sid} text={node.help} />
+    </div>
+  );
+}
+
+function ChoiceList({
+  node,
+  value,
+  path,
+  ctx,
+}: {
+  node: FieldNode;
+  value: unknown;
+  path: string[];
+  ctx: FieldContext;
+}) {
+  const sid = slotId(path);
+  const attrs = common(node, path, ctx);
+  const picked = Array.isArray(value) ? value : [];
+  if (node.widget === "multiselect") {
+    return (
+      <div class="field" id={`field-${sid}`} data-widget="multiselect">
+        <label for={`f-${sid}`}>
+          {node.label}
+          <Required node={node} />
+        </label>
+        <select {...attrs} id={`f-${sid}`} multiple>
+          <Options node={node} value={picked} placeholder={false} />
+        </select>
+        <Help sid={sid} text={node.help} />
+        <ErrorSlot sid={sid} message={ctx.errors[fieldName(path)]} />
+      </div>
+    );
+  }
+  return (
+    <fieldset class="field choices" id={`field-${sid}`} data-widget="checkboxes" aria-describedby={`err-${sid}`}>
+      <legend>
+        {node.label}
+        <Required node={node} />
+      </legend>
+      {(node.options ?? []).map((o, i) => (
+        <label>
+          <input
+            {...attrs}
+            id={`f-${sid}-${i}`}
+            type="checkbox"
+            value={String(o.value)}
+            checked={picked.some((v) => v === o.value)}
+          />
+          {o.label}
+        </label>
+      ))}
+      <Help sid={sid} text={node.help} />
+      <ErrorSlot sid={sid} message={ctx.errors[fieldName(path)]} />
+    </fieldset>
+  );
+}
+
+function ObjectField({
+  node,
+  value,
+  path,
+  ctx,
+}: {
+  node: FieldNode;
+  value: unknown;
+  path: string[];
+  ctx: FieldContext;
+}) {
+  const sid = slotId(path);
+  const obj = value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  return (
+    <fieldset class="field group" id={`field-${sid}`} data-widget="fieldset">
+      <legend>
+        {node.label}
+        <Required node={node} />
+      </legend>
+      <Help sid={sid} text={node.help} />
+      <Fields nodes={node.children ?? []} values={obj} path={path} ctx={ctx} />
+      <ErrorSlot sid={sid} message={ctx.errors[fieldName(path)]} />
+    </fieldset>
+  );
+}
+
+/** Arrays of objects or of free values: one row each, with add and remove as submit buttons (work without JS). */
+function RowsField({ node, value, path, ctx }: { node: FieldNode; value: unknown; path: string[]; ctx: FieldContext }) {
+  const sid = slotId(path);
+  const rows = Array.isArray(value) ? value : [];
+  const editable = ctx.mode !== "view" && !ctx.preview;
+  const max = node.schema.maxItems;
+  return (
+    <fieldset class="field rows" id={`field-${sid}`} data-widget="rows">
+      <legend>
+        {node.label}
+        <Required node={node} />
+      </legend>
+      <Help sid={sid} text={node.help} />
+      {rows.length === 0 ? <p class="rows-empty">No entries.</p> : null}
+      {rows.map((row, i) => {
+        const rowPath = [...path, String(i)];
+        return (
+          <div class="row" id={`row-${slotId(rowPath)}`}>
+            {node.children ? (
+              <>
+                {editable ? <input type="hidden" name={`${fieldName(rowPath)}.${ROW_MARKER}`} value="1" /> : null}
+                <Fields
+                  nodes={node.children}
+                  values={row && typeof row === "object" ? (row as Record<string, unknown>) : {}}
+                  path={rowPath}
+                  ctx={ctx}
+                />
+              </>
+            ) : ctx.mode === "view" ? (
+              <ReadonlyField node={node.item!} value={row} path={rowPath} />
+            ) : (
+              <ScalarField node={node.item!} value={row} path={rowPath} ctx={ctx} label={`${node.label} ${i + 1}`} />
+            )}
+            {editable ? (
+              <button
+                type="submit"
+                name="_action"
+                value={`remove:${fieldName(rowPath)}`}
+                formnovalidate
+                class="secondary outline row-remove"
+                aria-label={`Remove row ${i + 1} of ${node.label}`}
+              >
+                Remove
+              </button>
+            ) : null}
+          </div>
+        );
+      })}
+      {editable && (max === undefined || rows.length < max) ? (
+        <button type="submit" name="_action" value={`add:${fieldName(path)}`} formnovalidate class="secondary row-add">
+          Add to {node.label}
+        </button>
+      ) : null}
+      <ErrorSlot sid={sid} message={ctx.errors[fieldName(path)]} />
+    </fieldset>
+  );
+}
+
+/** A hidden conditional field keeps its place (and id), so showing it again is one swap. */
+function HiddenField({ path }: { path: string[] }) {
+  return <div class="field" id={`field-${slotId(path)}`} hidden></div>;
+}
+
+/** One field at `path`, given the values of the object it belongs to (for x-visibleWhen). */
+export function Field(props: {
+  node: FieldNode;
+  value: unknown;
+  path: string[];
+  siblings: Record<string, unknown>;
+  ctx: FieldContext;
+}) {
+  const { node, value, path, ctx } = props;
+  if (!isVisible(node, props.siblings)) return <HiddenField path={path} />;
+  if (node.widget === "fieldset") return <ObjectField node={node} value={value} path={path} ctx={ctx} />;
+  if (node.widget === "rows") return <RowsField node={node} value={value} path={path} ctx={ctx} />;
+  if (node.widget === "readonly" || ctx.mode === "view") {
+    // A password is never displayed, not even as dots.
+    if (node.writeOnly) return null;
+    return <ReadonlyField node={node} value={value} path={path} />;
+  }
+  if (node.widget === "checkboxes" || node.widget === "multiselect") {
+    return <ChoiceList node={node} value={value} path={path} ctx={ctx} />;
+  }
+  return <ScalarField node={node} value={value} path={path} ctx={ctx} />;
+}
+
+export function Fields(props: {
+  nodes: FieldNode[];
+  values: Record<string, unknown>;
+  path: string[];
+  ctx: FieldContext;
+}) {
+  return (
+    <>
+      {props.nodes.map((node) => (
+        <Field
+          node={node}
+          value={props.values[node.name]}
+          path={[...props.path, node.name]}
+          siblings={props.values}
+          ctx={props.ctx}
+        />
+      ))}
+    </>
+  );
+}

@@ -1,0 +1,122 @@
+import type { Child } from "hono/jsx";
+import type { FormSectionView } from "../schema/fields.js";
+import { FORM_ERROR, type FieldErrors } from "../schema/record-validation.js";
+import { Fields, type FieldContext, type RenderMode } from "./fields.js";
+import { CsrfField } from "./layout.js";
+
+export interface RecordFormProps {
+  sections: FormSectionView[];
+  values: Record<string, unknown>;
+  errors: FieldErrors;
+  mode: RenderMode;
+  /** Where the form posts (plain POST without JavaScript). */
+  action: string;
+  csrfToken: string;
+  /** The version being edited, posted back for optimistic concurrency. */
+  version?: number;
+  /** Inline validation on change (htmx); omit for no inline checks. */
+  checkUrl?: string;
+  /** Shown as a Delete button (with a confirm) in edit mode. */
+  deleteUrl?: string;
+  cancelUrl?: string;
+  submitLabel?: string;
+  /** In a dialog the form posts through htmx and replaces itself with the answer. */
+  inDialog?: boolean;
+  /** A live preview (designer): inert inputs, no buttons. */
+  preview?: boolean;
+  /** Above the fields, e.g. the explanation of a conflict. */
+  notice?: Child;
+}
+
+function Sections({
+  sections,
+  values,
+  ctx,
+}: {
+  sections: FormSectionView[];
+  values: Record<string, unknown>;
+  ctx: FieldContext;
+}) {
+  return (
+    <>
+      {sections.map((s) => (
+        <section class="form-section">
+          {s.title ? <h2>{s.title}</h2> : null}
+          {s.description ? <p class="section-description">{s.description}</p> : null}
+          <Fields nodes={s.fields} values={values} path={[]} ctx={ctx} />
+        </section>
+      ))}
+    </>
+  );
+}
+
+/**
+ * A record's form from its definition, values, errors and mode. Every field
+ * has its error slot (err-<path>); the form-level slot is err-form.
+ */
+export function RecordForm(p: RecordFormProps) {
+  const ctx: FieldContext = { errors: p.errors, mode: p.mode };
+  if (p.checkUrl && p.mode !== "view") ctx.checkUrl = p.checkUrl;
+  if (p.preview) ctx.preview = true;
+  const formError = (
+    <div class="notice error" id="err-form" role="alert" hidden={!p.errors[FORM_ERROR]}>
+      {p.errors[FORM_ERROR] ?? ""}
+    </div>
+  );
+  if (p.mode === "view" || p.preview) {
+    return (
+      <div class={p.preview ? "record-form preview" : "record-view"} id="record-form">
+        {p.notice ?? null}
+        <Sections sections={p.sections} values={p.values} ctx={ctx} />
+        {p.cancelUrl && !p.preview ? (
+          <p>
+            <a href={p.cancelUrl} data-close-dialog={p.inDialog ? "true" : undefined}>
+              Back to the list
+            </a>
+          </p>
+        ) : null}
+      </div>
+    );
+  }
+  const hx = p.inDialog ? { "hx-post": p.action, "hx-target": "this", "hx-swap": "outerHTML" } : {};
+  return (
+    <form method="post" action={p.action} id="record-form" class="record-form" {...hx}>
+      <CsrfField token={p.csrfToken} />
+      {p.version !== undefined ? <input type="hidden" name="_version" value={String(p.version)} /> : null}
+      {p.inDialog ? <input type="hidden" name="_dialog" value="1" /> : null}
+      {p.notice ?? null}
+      {formError}
+      <Sections sections={p.sections} values={p.values} ctx={ctx} />
+      <div class="form-actions">
+        <button type="submit" name="_action" value="save">
+          {p.submitLabel ?? (p.mode === "create" ? "Create" : "Save")}
+        </button>
+        {p.cancelUrl ? (
+          <a
+            href={p.cancelUrl}
+            role="button"
+            class="secondary outline"
+            data-close-dialog={p.inDialog ? "true" : undefined}
+          >
+            Cancel
+          </a>
+        ) : null}
+        {p.deleteUrl && p.mode === "edit" ? (
+          <button
+            type="submit"
+            formaction={p.deleteUrl}
+            formnovalidate
+            class="secondary delete"
+            hx-post={p.deleteUrl}
+            hx-confirm="Delete this record? This cannot be undone."
+            hx-vals={JSON.stringify({ confirm: "yes" })}
+            hx-target="closest form"
+            hx-swap="outerHTML"
+          >
+            Delete
+          </button>
+        ) : null}
+      </div>
+    </form>
+  );
+}

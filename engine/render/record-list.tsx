@@ -1,0 +1,166 @@
+import type { StoredRecord, SortSpec } from "../apps/record-store.js";
+import type { FieldNode } from "../schema/fields.js";
+import { displayValue } from "./fields.js";
+
+export interface ListParams {
+  q?: string;
+  sort?: string;
+  after?: string;
+  before?: string;
+}
+
+export interface RecordListProps {
+  columns: FieldNode[];
+  rows: StoredRecord[];
+  /** Extra, store-provided text per row and column (e.g. a computed MFA status), by column name. */
+  cell?: (row: StoredRecord, column: FieldNode) => string | undefined;
+  rowHref: (row: StoredRecord) => string;
+  q: string;
+  sort: SortSpec;
+  sortable: string[];
+  /** Builds the list's own URL with other parameters (search, sort, page). */
+  listUrl: (p: ListParams) => string;
+  /** Encoded cursors of the neighbouring pages. */
+  next: string | null;
+  prev: string | null;
+  /** Rows open in the page's dialog (htmx); plain links still work without JavaScript. */
+  dialog: boolean;
+}
+
+export const sortParam = (s: SortSpec) => (s.direction === "desc" ? `-${s.field}` : s.field);
+
+/**
+ * The list region (#record-list): a table whose headers sort, rows that link
+ * to their record, and keyset paging. It reloads itself when a record is
+ * saved in the dialog (the fg-saved event).
+ */
+export function RecordList(p: RecordListProps) {
+  const current = p.listUrl({ q: p.q, sort: sortParam(p.sort) });
+  const region = { "hx-target": "#record-list", "hx-swap": "outerHTML" };
+  return (
+    <div id="record-list" hx-get={current} hx-trigger="fg-saved from:body" {...region}>
+      <table class="striped record-list">
+        <thead>
+          <tr>
+            {p.columns.map((col) => {
+              const active = p.sort.field === col.name;
+              const next: SortSpec = {
+                field: col.name,
+                direction: active && p.sort.direction === "asc" ? "desc" : "asc",
+              };
+              const href = p.listUrl({ q: p.q, sort: sortParam(next) });
+              const ariaSort = active ? (p.sort.direction === "asc" ? "ascending" : "descending") : undefined;
+              return (
+                <th scope="col" aria-sort={ariaSort}>
+                  {p.sortable.includes(col.name) ? (
+                    <a href={href} hx-get={href} hx-push-url="true" {...region}>
+                      {col.label}
+                      {active ? (p.sort.direction === "asc" ? " ▲" : " ▼") : ""}
+                    </a>
+                  ) : (
+                    col.label
+                  )}
+                </th>
+              );
+            })}
+          </tr>
+        </thead>
+        <tbody>
+          {p.rows.length === 0 ? (
+            <tr>
+              <td colspan={p.columns.length}>{p.q ? "No records match your search." : "No records yet."}</td>
+            </tr>
+          ) : null}
+          {p.rows.map((row) => {
+            const href = p.rowHref(row);
+            const dialog = p.dialog
+              ? { "hx-get": href, "hx-target": "#record-dialog-body", "hx-swap": "innerHTML" }
+              : {};
+            return (
+              <tr>
+                {p.columns.map((col, i) => {
+                  const text = p.cell?.(row, col) ?? displayValue(col, row.values[col.name]);
+                  return i === 0 ? (
+                    <th scope="row">
+                      <a href={href} {...dialog}>
+                        {text === "—" ? "(untitled)" : text}
+                      </a>
+                    </th>
+                  ) : (
+                    <td>{text}</td>
+                  );
+                })}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      <nav class="pager" aria-label="Pages">
+        <ul>
+          {p.prev ? (
+            <li>
+              <a
+                href={p.listUrl({ q: p.q, sort: sortParam(p.sort) })}
+                hx-get={p.listUrl({ q: p.q, sort: sortParam(p.sort) })}
+                hx-push-url="true"
+                {...region}
+              >
+                First page
+              </a>
+            </li>
+          ) : null}
+          {p.prev ? (
+            <li>
+              <a
+                href={p.listUrl({ q: p.q, sort: sortParam(p.sort), before: p.prev })}
+                hx-get={p.listUrl({ q: p.q, sort: sortParam(p.sort), before: p.prev })}
+                hx-push-url="true"
+                rel="prev"
+                {...region}
+              >
+                Previous
+              </a>
+            </li>
+          ) : null}
+          {p.next ? (
+            <li>
+              <a
+                href={p.listUrl({ q: p.q, sort: sortParam(p.sort), after: p.next })}
+                hx-get={p.listUrl({ q: p.q, sort: sortParam(p.sort), after: p.next })}
+                hx-push-url="true"
+                rel="next"
+                {...region}
+              >
+                Next
+              </a>
+            </li>
+          ) : null}
+        </ul>
+      </nav>
+    </div>
+  );
+}
+
+/** The search box: a GET form (works without JavaScript) that searches as you type with htmx. */
+export function ListSearch(p: { action: string; q: string; sort: SortSpec; label: string }) {
+  return (
+    <form method="get" action={p.action} role="search" class="list-search">
+      <input type="hidden" name="sort" value={sortParam(p.sort)} />
+      <input
+        type="search"
+        name="q"
+        value={p.q}
+        maxlength={100}
+        placeholder={p.label}
+        aria-label={p.label}
+        hx-get={p.action}
+        hx-trigger="input changed delay:300ms, search"
+        hx-include="closest form"
+        hx-target="#record-list"
+        hx-swap="outerHTML"
+        hx-replace-url="true"
+      />
+      <button type="submit">Search</button>
+    </form>
+  );
+}

@@ -1,0 +1,201 @@
+import type { Child } from "hono/jsx";
+import { CsrfField, Layout, type PageUser } from "./layout.js";
+
+export interface PageFrame {
+  csrfToken: string;
+  user: PageUser;
+  siteName?: string;
+}
+
+/** The page of an app's list: heading, toolbar (search, new, export), the list region and the edit dialog. */
+export function AppListPage(p: {
+  frame: PageFrame;
+  title: string;
+  description?: string;
+  search: Child;
+  list: Child;
+  newUrl?: string;
+  newLabel?: string;
+  exportUrl: string;
+}) {
+  return (
+    <Layout title={p.title} csrfToken={p.frame.csrfToken} user={p.frame.user} siteName={p.frame.siteName}>
+      <hgroup>
+        <h1>{p.title}</h1>
+        {p.description ? <p>{p.description}</p> : null}
+      </hgroup>
+      <div class="list-toolbar">
+        {p.search}
+        <div class="list-actions">
+          {p.newUrl ? (
+            <a href={p.newUrl} role="button" hx-get={p.newUrl} hx-target="#record-dialog-body" hx-swap="innerHTML">
+              {p.newLabel ?? "New record"}
+            </a>
+          ) : null}
+          <a href={p.exportUrl} role="button" class="secondary outline" download>
+            Export CSV
+          </a>
+        </div>
+      </div>
+      {p.list}
+      <RecordDialog />
+    </Layout>
+  );
+}
+
+/** Forms opened from the list load into this dialog (public/forms.js opens and closes it). */
+export function RecordDialog() {
+  return (
+    <dialog id="record-dialog" aria-labelledby="record-dialog-title">
+      <article>
+        <header>
+          <button type="button" class="close-dialog" aria-label="Close" data-close-dialog="true"></button>
+          <span id="record-dialog-title" class="visually-hidden">
+            Record
+          </span>
+        </header>
+        <div id="record-dialog-body"></div>
+      </article>
+    </dialog>
+  );
+}
+
+/** A record's form on a page of its own (the no-JavaScript path, and direct links). */
+export function RecordPage(p: {
+  frame: PageFrame;
+  title: string;
+  backUrl: string;
+  backLabel: string;
+  children: Child;
+}) {
+  return (
+    <Layout title={p.title} csrfToken={p.frame.csrfToken} user={p.frame.user} siteName={p.frame.siteName}>
+      <nav aria-label="breadcrumb">
+        <ul>
+          <li>
+            <a href={p.backUrl}>{p.backLabel}</a>
+          </li>
+          <li>{p.title}</li>
+        </ul>
+      </nav>
+      <h1>{p.title}</h1>
+      {p.children}
+    </Layout>
+  );
+}
+
+/** The same form as a dialog fragment, with its heading. */
+export function RecordFragment(p: { title: string; children: Child }) {
+  return (
+    <div class="record-fragment">
+      <h2>{p.title}</h2>
+      {p.children}
+    </div>
+  );
+}
+
+export interface FieldChange {
+  label: string;
+  before?: string;
+  now: string;
+  yours: string;
+}
+
+/** Shown above a form that lost a race: who saved, when, what they changed; the user's input stays in the form. */
+export function ConflictNotice(p: {
+  by: string | null;
+  at: Date;
+  version: number;
+  changes: FieldChange[];
+  showBefore: boolean;
+}) {
+  return (
+    <div class="notice error conflict" role="alert" id="conflict">
+      <p>
+        <strong>{p.by ?? "Someone else"}</strong> saved this record (version {p.version}) at{" "}
+        {p.at.toISOString().replace("T", " ").slice(0, 16)} UTC, after you opened it. Nothing was saved from your form;
+        your input is kept below.
+      </p>
+      {p.changes.length ? (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Field</th>
+              {p.showBefore ? <th scope="col">When you opened it</th> : null}
+              <th scope="col">Saved now</th>
+              <th scope="col">Your input</th>
+            </tr>
+          </thead>
+          <tbody>
+            {p.changes.map((ch) => (
+              <tr>
+                <th scope="row">{ch.label}</th>
+                {p.showBefore ? <td>{ch.before ?? "—"}</td> : null}
+                <td>{ch.now}</td>
+                <td>{ch.yours}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : (
+        <p>The saved version has the same values as your input.</p>
+      )}
+      <p>Save again to replace the saved version with yours, or cancel to keep it.</p>
+    </div>
+  );
+}
+
+/** Without JavaScript a delete needs this page to confirm; with htmx the button asks instead. */
+export function DeleteConfirmPage(p: {
+  frame: PageFrame;
+  title: string;
+  action: string;
+  version: number;
+  cancelUrl: string;
+  backUrl: string;
+  backLabel: string;
+}) {
+  return (
+    <RecordPage frame={p.frame} title={p.title} backUrl={p.backUrl} backLabel={p.backLabel}>
+      <article>
+        <p>Delete this record? This cannot be undone.</p>
+        <form method="post" action={p.action}>
+          <CsrfField token={p.frame.csrfToken} />
+          <input type="hidden" name="_version" value={String(p.version)} />
+          <input type="hidden" name="confirm" value="yes" />
+          <button type="submit" class="delete">
+            Delete
+          </button>{" "}
+          <a href={p.cancelUrl} role="button" class="secondary outline">
+            Cancel
+          </a>
+        </form>
+      </article>
+    </RecordPage>
+  );
+}
+
+export function AppsIndexPage(p: {
+  frame: PageFrame;
+  apps: { id: string; title: string; description?: string; href: string }[];
+}) {
+  return (
+    <Layout title="Apps" csrfToken={p.frame.csrfToken} user={p.frame.user} siteName={p.frame.siteName}>
+      <h1>Apps</h1>
+      {p.apps.length ? (
+        <ul class="app-index">
+          {p.apps.map((a) => (
+            <li>
+              <a href={a.href}>
+                <strong>{a.title}</strong>
+              </a>
+              {a.description ? <p>{a.description}</p> : null}
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <p>There are no apps on this site yet.</p>
+      )}
+    </Layout>
+  );
+}

@@ -1,0 +1,37 @@
+// Record forms and lists (engine/render/): opens the record dialog when htmx
+// loads a form into it, closes it on Cancel/Close and after a save (the
+// server's HX-Trigger: fg-saved, which also makes the list reload itself).
+(function () {
+  const dialog = () => document.getElementById("record-dialog");
+
+  function close() {
+    const d = dialog();
+    if (d && d.open) d.close();
+  }
+
+  document.addEventListener("htmx:after:swap", (event) => {
+    const target = event.detail && event.detail.ctx && event.detail.ctx.target;
+    const d = dialog();
+    if (d && target && d.contains(target) && !d.open) d.showModal();
+  });
+
+  document.addEventListener("click", (event) => {
+    const trigger = event.target instanceof Element ? event.target.closest("[data-close-dialog]") : null;
+    const d = dialog();
+    if (trigger && d && d.contains(trigger)) {
+      event.preventDefault();
+      close();
+    }
+  });
+
+  document.body.addEventListener("fg-saved", close);
+
+  document.addEventListener(
+    "close",
+    (event) => {
+      // A closed dialog forgets its form, so reopening never shows stale input.
+      if (event.target === dialog()) document.getElementById("record-dialog-body").replaceChildren();
+    },
+    true,
+  );
+})();
