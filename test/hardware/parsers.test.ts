@@ -4,6 +4,7 @@ import { readCsv, type CsvRecord } from "../../engine/mfa/hardware/csv.js";
 import { decodeBase32, encodeBase32, parseSecretKey } from "../../engine/mfa/hardware/secret-key.js";
 import { layoutFromHeader, rowFromRecord, ImportFileError } from "../../engine/mfa/hardware/csv-formats.js";
 import { checkTokenInput } from "../../engine/mfa/hardware/token-input.js";
+import { parsePskc } from "../../engine/mfa/hardware/pskc.js";
 
 async function records(chunks: (string | Uint8Array)[]): Promise<CsvRecord[]> {
   const out: CsvRecord[] = [];
@@ -158,6 +159,73 @@ formats("a header without the needed columns refuses the file", () => {
   );
 });
 
+const pskc = suite("PSKC");
+
+// RFC 6030 Figure 6 (pre-shared key 12345678901234567890123456789012), with its key declared TOTP.
+const FIGURE_6 = `<?xml version="1.0" encoding="UTF-8"?>
+<KeyContainer Version="1.0"
+    xmlns="urn:ietf:params:xml:ns:keyprov:pskc"
+    xmlns:ds="http://www.w3.org/2000/09/xmldsig#"
+    xmlns:xenc="http://www.w3.org/2001/04/xmlenc#">
+    <EncryptionKey>
+        <ds:KeyName>Pre-shared-key</ds:KeyName>
+    </EncryptionKey>
+    <MACMethod Algorithm="http://www.w3.org/2000/09/xmldsig#hmac-sha1">
+        <MACKey>
+            <xenc:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#aes128-cbc"/>
+            <xenc:CipherData>
+                <xenc:CipherValue>
+ESIzRFVmd4iZABEiM0RVZgKn6WjLaTC1sbeBMSvIhRejN9vJa2BOlSaMrR7I5wSX
+                </xenc:CipherValue>
+            </xenc:CipherData>
+        </MACKey>
+    </MACMethod>
+    <KeyPackage>
+        <DeviceInfo>
+            <Manufacturer>Manufacturer</Manufacturer>
+            <SerialNo>987654321</SerialNo>
+        </DeviceInfo>
+        <CryptoModuleInfo>
+            <Id>CM_ID_001</Id>
+        </CryptoModuleInfo>
+        <Key Id="12345678" Algorithm="urn:ietf:params:xml:ns:keyprov:pskc:totp">
+            <Issuer>Issuer</Issuer>
+            <AlgorithmParameters>
+                <ResponseFormat Length="8" Encoding="DECIMAL"/>
+            </AlgorithmParameters>
+            <Data>
+                <Secret>
+                    <EncryptedValue>
+                        <xenc:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#aes128-cbc"/>
+                        <xenc:CipherData>
+                            <xenc:CipherValue>
+AAECAwQFBgcICQoLDA0OD+cIHItlB3Wra1DUpxVvOx2lef1VmNPCMl8jwZqIUqGv
+                            </xenc:CipherValue>
+                        </xenc:CipherData>
+                    </EncryptedValue>
+                    <ValueMAC>Su+NvtQfmvfJzF6bmQiJqoLRExc=
+                    </ValueMAC>
+                </Secret>
+            </Data>
+        </Key>
+    </KeyPackage>
+</KeyContainer>`;
+
+pskc("RFC 6030 Figure 6: AES-128-CBC key under a pre-shared key, MAC checked", () => {
+  const file = parsePskc(FIGURE_6, "12345678901234567890123456789012");
+  assert.is(file.rows.length, 1);
+  const row = file.rows[0]!;
+  assert.ok(row.ok, JSON.stringify(row));
+  if (row.ok) {
+    assert.is(row.token.secret.toString("ascii"), "12345678901234567890");
+    assert.equal([row.token.serialNumber, row.token.digits, row.token.periodInSeconds], ["987654321", 8, 30]);
+  }
+  // A wrong key cannot even open the MAC key.
+  assert.throws(() => parsePskc(FIGURE_6, "00000000000000000000000000000000"), /MAC key/);
+  assert.throws(() => parsePskc(FIGURE_6.replace("<KeyContainer", "<!DOCTYPE x><KeyContainer")), /DOCTYPE/);
+});
+
 csv.run();
+pskc.run();
 secrets.run();
 formats.run();

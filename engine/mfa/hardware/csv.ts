@@ -53,6 +53,10 @@ export async function* readCsv(
   let error: string | undefined;
   let started = false; // anything in the current record
 
+  const append = (text: string, from: number, to: number) => {
+    if (field.length + (to - from) <= MAX_FIELD_CHARS) field += text.slice(from, to);
+    else error ??= `a field is longer than ${MAX_FIELD_CHARS} characters`;
+  };
   const endField = () => {
     fields.push(field);
     field = "";
@@ -96,8 +100,17 @@ export async function* readCsv(
           line++;
           if (ch === CR) afterCr = true;
           field += "\n";
-        } else if (field.length < MAX_FIELD_CHARS) field += text[i];
-        else error ??= `a field is longer than ${MAX_FIELD_CHARS} characters`;
+        } else {
+          // Take the run up to the next quote or line end at once: per-character appends are slow.
+          let j = i + 1;
+          while (j < text.length) {
+            const c = text.charCodeAt(j);
+            if (c === QUOTE || c === CR || c === LF) break;
+            j++;
+          }
+          append(text, i, j);
+          i = j - 1;
+        }
         continue;
       }
       if (ch === QUOTE && afterQuote) {
@@ -126,8 +139,14 @@ export async function* readCsv(
         continue;
       }
       if (afterQuote) error ??= "text after a closing quote";
-      if (field.length < MAX_FIELD_CHARS) field += text[i];
-      else error ??= `a field is longer than ${MAX_FIELD_CHARS} characters`;
+      let j = i + 1;
+      while (j < text.length) {
+        const c = text.charCodeAt(j);
+        if (c === delimiter || c === QUOTE || c === CR || c === LF) break;
+        j++;
+      }
+      append(text, i, j);
+      i = j - 1;
       started = true;
     }
   }
