@@ -26,6 +26,12 @@ export function ConfigureHome(props: {
               <li>
                 <a href="/configure/audit">Audit log</a>
               </li>
+              {/* The token registry lives on the Public Site: only its administrators get props.sites. */}
+              {props.sites ? (
+                <li>
+                  <a href="/configure/mfa-hardware">MFA Hardware</a>
+                </li>
+              ) : null}
             </>
           ) : null}
           <li>
