@@ -16,6 +16,16 @@ test("seals and opens; each seal uses a fresh nonce", () => {
   assert.equal(box.open(a, "totp:user-1"), secret);
 });
 
+test("nonces never repeat across many seals (pool refills included)", () => {
+  const box = new SecretBox(key);
+  const seen = new Set<string>();
+  for (let i = 0; i < 10_000; i++) {
+    const nonce = Buffer.from(box.seal(Buffer.from("x"), "ctx").split(":")[2]!, "base64url").subarray(0, 12);
+    seen.add(nonce.toString("hex"));
+  }
+  assert.is(seen.size, 10_000);
+});
+
 test("refuses another context, a tampered value and an unknown key", () => {
   const box = new SecretBox(key);
   const sealed = box.seal(Buffer.from("secret"), "totp:user-1");
