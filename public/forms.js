@@ -26,6 +26,18 @@
 
   document.body.addEventListener("fg-saved", close);
 
+  // Inline validation: the fields' container posts the whole form on change;
+  // this names the input that changed, before htmx collects the form.
+  document.addEventListener(
+    "change",
+    (event) => {
+      const input = event.target;
+      const form = input instanceof Element ? input.closest("form.record-form") : null;
+      if (form && form.elements._field && input.name) form.elements._field.value = input.name;
+    },
+    true,
+  );
+
   document.addEventListener(
     "close",
     (event) => {

@@ -516,7 +516,7 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
     const name = path[path.length - 1]!;
     const siblings = containerOf(parsed.values, parentPath) ?? {};
     const dependents = (nodesAt(r.app.fields, parentPath) ?? []).filter((n) => n.visibleWhen?.field === name);
-    const ctx = { errors: {}, mode, checkUrl: c.req.path };
+    const ctx = { errors: {}, mode };
     return sendPage(
       c,
       <>

@@ -72,6 +72,11 @@ export class DefinitionVersionConflict extends Error {
 }
 
 const CACHE_LIMIT = 500;
+/**
+ * How long an instance trusts the newest version number it read. A save on
+ * this instance applies at once; other instances see it within this time.
+ */
+export const VERSION_TTL_MS = 2000;
 
 /**
  * App definitions per site: the built-in files (version 0) and the designer's
@@ -83,6 +88,7 @@ export class AppRegistry {
   readonly #builtIns: Map<string, AppDefinition>;
   readonly #cache = new Map<string, CompiledApp>();
   readonly #resolvers: StoreResolver[] = [];
+  readonly #versions = new Map<string, { version: number | null; readAt: number }>();
 
   constructor(
     private readonly db: Db,
@@ -98,6 +104,7 @@ export class AppRegistry {
     const check = checkDefinition(input);
     if (!check.ok) throw new DefinitionError("built-in app", check.problems);
     this.#builtIns.set(check.definition.id, check.definition);
+    this.#versions.clear();
     for (const key of this.#cache.keys()) if (key.endsWith(`:${check.definition.id}:0`)) this.#cache.delete(key);
     return check.definition;
   }
@@ -134,13 +141,19 @@ export class AppRegistry {
     return app;
   }
 
+  /** The newest version on a site (0: the built-in file), null when the site has no such app. */
   async currentVersion(siteId: string, appId: string, db: Db = this.db): Promise<number | null> {
+    const key = `${siteId}:${appId}`;
+    const known = this.#versions.get(key);
+    // A monotonic timer, not the clock: this is cache freshness, not business time.
+    if (db === this.db && known && performance.now() - known.readAt < VERSION_TTL_MS) return known.version;
     const { rows } = await db.query<{ version: number }>(
       "SELECT version FROM app_definitions WHERE site_id = $1 AND app_id = $2 ORDER BY version DESC LIMIT 1",
       [siteId, appId],
     );
-    if (rows[0]) return rows[0].version;
-    return this.#builtIns.has(appId) ? 0 : null;
+    const version = rows[0] ? rows[0].version : this.#builtIns.has(appId) ? 0 : null;
+    if (db === this.db) this.#versions.set(key, { version, readAt: performance.now() });
+    return version;
   }
 
   /** The app as it is now on a site, or null when the site has no such app. */
@@ -229,6 +242,7 @@ export class AppRegistry {
   ): Promise<CompiledApp> {
     const check = checkDefinition(definition);
     if (!check.ok) throw new DefinitionError(`app ${definition.id}`, check.problems);
+    this.#versions.delete(`${siteId}:${definition.id}`); // compare with the database, not the cache
     const current = await this.currentVersion(siteId, definition.id, db);
     if (current !== baseVersion) throw new DefinitionVersionConflict(current ?? 0);
     const version = (current ?? 0) + 1;
@@ -251,6 +265,7 @@ export class AppRegistry {
       if (isPgError(err, PgError.uniqueViolation)) throw new DefinitionVersionConflict(version);
       throw err;
     }
+    this.#versions.set(`${siteId}:${definition.id}`, { version, readAt: performance.now() });
     return this.#compiled(siteId, definition.id, version, () => definition);
   }
 }

@@ -1,3 +1,4 @@
+import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import { isVisible, type FieldNode } from "../schema/fields.js";
 import { ROW_MARKER } from "../schema/form-post.js";
@@ -9,8 +10,6 @@ export type RenderMode = "create" | "edit" | "view";
 export interface FieldContext {
   errors: FieldErrors;
   mode: RenderMode;
-  /** Inline validation and x-visibleWhen refreshes post the form here on change (htmx); none in previews. */
-  checkUrl?: string;
   /** A preview: inputs are inert and carry no name. */
   preview?: boolean;
 }
@@ -68,23 +67,18 @@ function Required({ node }: { node: FieldNode }) {
   ) : null;
 }
 
-/** Attributes every input of a field gets: name, described-by, invalid state, inline validation. */
+/**
+ * Attributes every input of a field gets: name, described-by, invalid state.
+ * (Inline validation is one listener on the form's fields, see RecordForm.)
+ */
 function common(node: FieldNode, path: string[], ctx: FieldContext): Record<string, unknown> {
   const sid = slotId(path);
-  const error = ctx.errors[fieldName(path)];
-  const attrs: Record<string, unknown> = {
+  return {
     name: ctx.preview ? undefined : fieldName(path),
-    "aria-invalid": error ? "true" : undefined,
-    "aria-describedby": [node.help ? `help-${sid}` : "", `err-${sid}`].filter(Boolean).join(" "),
+    "aria-invalid": ctx.errors[fieldName(path)] ? "true" : undefined,
+    "aria-describedby": node.help ? `help-${sid} err-${sid}` : `err-${sid}`,
     disabled: ctx.preview || undefined,
   };
-  if (ctx.checkUrl && !ctx.preview) {
-    attrs["hx-post"] = ctx.checkUrl;
-    attrs["hx-trigger"] = "change";
-    attrs["hx-swap"] = "none";
-    attrs["hx-vals"] = JSON.stringify({ _field: fieldName(path) });
-  }
-  return attrs;
 }
 
 function Options({ node, value, placeholder }: { node: FieldNode; value: unknown; placeholder: boolean }) {
@@ -401,6 +395,77 @@ function HiddenField({ path }: { path: string[] }) {
   return <div class="field" id={`field-${slotId(path)}`} hidden></div>;
 }
 
+/** Escapes text and attribute values exactly as hono/jsx does. */
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>'"]/g, (c) =>
+    c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : c === '"' ? "&quot;" : "&#39;",
+  );
+}
+
+/** An input or choice list, rendered with JSX every time (Field reuses shells of it). */
+export function Leaf({
+  node,
+  value,
+  path,
+  ctx,
+}: {
+  node: FieldNode;
+  value: unknown;
+  path: string[];
+  ctx: FieldContext;
+}) {
+  if (node.widget === "checkboxes" || node.widget === "multiselect") {
+    return <ChoiceList node={node} value={value} path={path} ctx={ctx} />;
+  }
+  return <ScalarField node={node} value={value} path={path} ctx={ctx} />;
+}
+
+// A field's markup depends on its schema (fixed per app version), its path, the mode, its value and
+// its error. The first render of a field at a path is kept as a shell: for text-like inputs split
+// around the value, for choices and switches per value (few). Later renders without an error only
+// fill in the value, which makes an edit form several times cheaper to render; the markup is the
+// same as JSX's (test/render/widgets.test.tsx compares them).
+const VALUE_SENTINEL = "fg0valuesentinel0";
+const TEMPLATED = new Set<FieldNode["widget"]>(["text", "email", "url", "date", "datetime", "number", "textarea"]);
+const PER_VALUE = new Set<FieldNode["widget"]>([
+  "select",
+  "radio",
+  "switch",
+  "checkbox",
+  "checkboxes",
+  "multiselect",
+  "password",
+]);
+const MAX_SHELLS_PER_FIELD = 128;
+const shells = new WeakMap<FieldNode, Map<string, string | [string, string] | null>>();
+
+function fromShell(node: FieldNode, value: unknown, path: string[], ctx: FieldContext): string | null {
+  if (ctx.preview || ctx.mode === "view" || ctx.errors[fieldName(path)]) return null;
+  let cache = shells.get(node);
+  if (!cache) shells.set(node, (cache = new Map()));
+  const base = `${ctx.mode}|${fieldName(path)}`;
+  if (TEMPLATED.has(node.widget)) {
+    let shell = cache.get(base);
+    if (shell === undefined) {
+      const parts = String(<Leaf node={node} value={VALUE_SENTINEL} path={path} ctx={ctx} />).split(VALUE_SENTINEL);
+      shell = parts.length === 2 ? [parts[0]!, parts[1]!] : null;
+      if (cache.size < MAX_SHELLS_PER_FIELD) cache.set(base, shell);
+    }
+    if (!Array.isArray(shell)) return null;
+    return shell[0] + escapeHtml(inputValue(node, value)) + shell[1];
+  }
+  if (PER_VALUE.has(node.widget)) {
+    const key = node.widget === "password" ? base : `${base}|${JSON.stringify(value) ?? ""}`;
+    let html = cache.get(key);
+    if (typeof html !== "string") {
+      html = String(<Leaf node={node} value={value} path={path} ctx={ctx} />);
+      if (cache.size < MAX_SHELLS_PER_FIELD) cache.set(key, html);
+    }
+    return html;
+  }
+  return null;
+}
+
 /** One field at `path`, given the values of the object it belongs to (for x-visibleWhen). */
 export function Field(props: {
   node: FieldNode;
@@ -418,10 +483,9 @@ export function Field(props: {
     if (node.writeOnly) return null;
     return <ReadonlyField node={node} value={value} path={path} />;
   }
-  if (node.widget === "checkboxes" || node.widget === "multiselect") {
-    return <ChoiceList node={node} value={value} path={path} ctx={ctx} />;
-  }
-  return <ScalarField node={node} value={value} path={path} ctx={ctx} />;
+  const html = fromShell(node, value, path, ctx);
+  if (html !== null) return raw(html);
+  return <Leaf node={node} value={value} path={path} ctx={ctx} />;
 }
 
 export function Fields(props: {

@@ -14,7 +14,10 @@ export interface RecordFormProps {
   csrfToken: string;
   /** The version being edited, posted back for optimistic concurrency. */
   version?: number;
-  /** Inline validation on change (htmx); omit for no inline checks. */
+  /**
+   * Inline validation on change (htmx): the fields' container posts the form
+   * here when any input changes; public/forms.js names the input in `_field`.
+   */
   checkUrl?: string;
   /** Shown as a Delete button (with a confirm) in edit mode. */
   deleteUrl?: string;
@@ -56,7 +59,6 @@ function Sections({
  */
 export function RecordForm(p: RecordFormProps) {
   const ctx: FieldContext = { errors: p.errors, mode: p.mode };
-  if (p.checkUrl && p.mode !== "view") ctx.checkUrl = p.checkUrl;
   if (p.preview) ctx.preview = true;
   const formError = (
     <div class="notice error" id="err-form" role="alert" hidden={!p.errors[FORM_ERROR]}>
@@ -86,7 +88,14 @@ export function RecordForm(p: RecordFormProps) {
       {p.inDialog ? <input type="hidden" name="_dialog" value="1" /> : null}
       {p.notice ?? null}
       {formError}
-      <Sections sections={p.sections} values={p.values} ctx={ctx} />
+      {p.checkUrl ? (
+        <div class="record-fields" hx-post={p.checkUrl} hx-trigger="change" hx-swap="none">
+          <input type="hidden" name="_field" value="" />
+          <Sections sections={p.sections} values={p.values} ctx={ctx} />
+        </div>
+      ) : (
+        <Sections sections={p.sections} values={p.values} ctx={ctx} />
+      )}
       <div class="form-actions">
         <button type="submit" name="_action" value="save">
           {p.submitLabel ?? (p.mode === "create" ? "Create" : "Save")}

@@ -1,7 +1,7 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { compileApp } from "../../engine/apps/compiled-app.js";
-import { Field, Fields, type FieldContext, type RenderMode } from "../../engine/render/fields.js";
+import { Field, Fields, Leaf, type FieldContext, type RenderMode } from "../../engine/render/fields.js";
 import { RecordForm } from "../../engine/render/record-form.js";
 import { checkDefinition } from "../../engine/schema/app-definition.js";
 import { fieldTree, type FieldNode } from "../../engine/schema/fields.js";
@@ -19,10 +19,9 @@ function nodeOf(schema: FieldSchema, required = false): FieldNode {
 function html(
   schema: FieldSchema,
   value?: unknown,
-  opts: { mode?: RenderMode; errors?: Record<string, string>; required?: boolean; checkUrl?: string } = {},
+  opts: { mode?: RenderMode; errors?: Record<string, string>; required?: boolean } = {},
 ): string {
   const ctx: FieldContext = { errors: opts.errors ?? {}, mode: opts.mode ?? "edit" };
-  if (opts.checkUrl) ctx.checkUrl = opts.checkUrl;
   const node = nodeOf(schema, opts.required);
   return String(<Field node={node} value={value} path={["f"]} siblings={{ f: value }} ctx={ctx} />);
 }
@@ -291,12 +290,24 @@ t("x-visibleWhen: a hidden field keeps an empty placeholder, a shown one renders
   assert.is(fieldErrors(validators.create.errors, fields).reason, "Reason is required.");
 });
 
-t("inline validation: every input posts its form to the check URL on change, naming itself", () => {
-  const h = html({ type: "string" }, "x", { checkUrl: "/apps/a/new/check" });
+t("inline validation: one listener on the fields posts the form to the check URL on change", () => {
+  const app = compileApp({ id: "a", title: "A", record: { type: "object", properties: { f: { type: "string" } } } }, 0);
+  const h = String(
+    <RecordForm
+      sections={app.sections}
+      values={{}}
+      errors={{}}
+      mode="create"
+      action="/apps/a/new"
+      csrfToken="T"
+      checkUrl="/apps/a/new/check"
+    />,
+  );
   assert.match(
     h,
-    /hx-post="\/apps\/a\/new\/check" hx-trigger="change" hx-swap="none" hx-vals="\{&quot;_field&quot;:&quot;f&quot;\}"/,
+    /<div class="record-fields" hx-post="\/apps\/a\/new\/check" hx-trigger="change" hx-swap="none"><input type="hidden" name="_field" value=""\/>/,
   );
+  assert.not.match(html({ type: "string" }), /hx-post/, "inputs carry no request attributes of their own");
 });
 
 t("errors go to the field's own slot and mark the input invalid", () => {
@@ -364,6 +375,45 @@ t("the form: sections with titles, descriptions and help texts from `form`; CSRF
   );
   assert.match(dialog, /hx-post="\/x" hx-target="this" hx-swap="outerHTML"/);
   assert.match(dialog, /name="_dialog" value="1"/);
+});
+
+t("a field rendered from its cached shell is exactly the JSX markup, whatever the value", () => {
+  const nodes = fieldTree({
+    type: "object",
+    properties: {
+      text: { type: "string", maxLength: 50 },
+      area: { type: "string", "x-widget": "textarea" },
+      when: { type: "string", format: "date-time" },
+      count: { type: "integer", minimum: 0 },
+      pick: { type: "string", enum: ["a&b", "<c>"] },
+      flag: { type: "boolean" },
+      many: { type: "array", items: { type: "string", enum: ["x", "y"] } },
+      secret: { type: "string", writeOnly: true },
+    },
+  });
+  const values: unknown[] = [
+    undefined,
+    "",
+    `He said "hi" & <left> 'now'`,
+    "2026-01-05T09:30:00Z",
+    12,
+    "a&b",
+    true,
+    ["y"],
+    "12a",
+  ];
+  for (const mode of ["create", "edit"] as const) {
+    const ctx: FieldContext = { errors: {}, mode };
+    for (const node of nodes) {
+      for (const value of values) {
+        for (let i = 0; i < 2; i++) {
+          const cached = String(<Field node={node} value={value} path={[node.name]} siblings={{}} ctx={ctx} />);
+          const fresh = String(<Leaf node={node} value={value} path={[node.name]} ctx={ctx} />);
+          assert.is(cached, fresh, `${node.name} = ${JSON.stringify(value)} (${mode})`);
+        }
+      }
+    }
+  }
 });
 
 t.run();
