@@ -109,6 +109,10 @@ export class TokenImporter {
     const report = emptyReport(options.fileName);
     try {
       return await this.db.transaction(async (tx) => {
+        // The registry grows by the whole file inside this transaction, but the planner
+        // keeps its start-of-import statistics and would check each batch's serials with
+        // a sequential scan that grows with every batch; the unique index answers them.
+        await tx.query("SET LOCAL enable_seqscan = off");
         await this.#run(tx, chunks, report, options, { importId, actorId: options.actor.id });
         if (report.badCount > 0 && !options.skipBad) {
           throw new ImportRefused(
