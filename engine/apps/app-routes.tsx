@@ -21,7 +21,7 @@ import { FORM_ERROR, fieldErrors, type FieldErrors, type FormMode } from "../sch
 import type { Services } from "../services.js";
 import type { CompiledApp } from "./compiled-app.js";
 import { exportCsv, textStream } from "./csv-export.js";
-import { appHref } from "./registry.js";
+import { appHref, USER_ACCOUNTS_APP } from "./registry.js";
 import { conflictChanges } from "./conflict.js";
 import {
   decodeCursor,
@@ -50,7 +50,7 @@ export interface RecordRoutesOptions {
   appId?: string;
   /** Label of the link from a record back to its list. */
   listLabel?: string;
-  /** Label of the button that opens an empty form. */
+  /** Label of the button that opens an empty form, and the heading of that form. */
   newLabel?: string;
 }
 
@@ -190,7 +190,7 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
     const action = st.record ? `${r.href}/${st.record.id}` : `${r.href}/new`;
     // Read-only fields (computed by the store) keep the stored values while the user's input is re-shown.
     const values = st.record ? { ...readOnlyValues(r.app, st.record.values), ...st.values } : st.values;
-    const title = st.record ? recordTitle(r.app, st.record.values) : `New: ${r.app.title}`;
+    const title = st.record ? recordTitle(r.app, st.record.values) : (options.newLabel ?? `New: ${r.app.title}`);
     const form = (
       <RecordForm
         sections={r.app.sections}
@@ -527,7 +527,7 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
           <hx-partial hx-target={`#field-${slotId([...parentPath, node.name])}`} hx-swap="outerHTML">
             <Field
               node={node}
-              value={siblings[node.name]}
+              value={siblings[node.name] ?? node.schema.default}
               path={[...parentPath, node.name]}
               siblings={siblings}
               ctx={ctx}
@@ -539,6 +539,20 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
   }
 
   return routes;
+}
+
+/**
+ * The User Account Management app (forms/user-accounts.app.json) at
+ * /configure/users: the generic record routes for one fixed app, served by
+ * the users store because the app binds user.* and mfa.* fields.
+ */
+export function userAccountRoutes(s: Services): Hono<AppEnv> {
+  return recordRoutes(s, {
+    base: "/configure/users",
+    appId: USER_ACCOUNTS_APP,
+    listLabel: "Users",
+    newLabel: "Add user",
+  });
 }
 
 /** GET /apps: the apps of the active site this user may open. */

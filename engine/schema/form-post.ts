@@ -144,9 +144,14 @@ function parseNodes(nodes: FieldNode[], prefix: string, ctx: Ctx, topLevel: bool
     const v = parseNode(node, prefix + node.name, ctx, topLevel);
     if (v !== undefined) out[node.name] = v;
   }
-  // Hidden fields are not part of the record, whatever the browser sent for them.
   for (const node of nodes) {
-    if (node.visibleWhen && !isVisible(node, out)) delete out[node.name];
+    if (!node.visibleWhen) continue;
+    // Hidden fields are not part of the record, whatever the browser sent for them.
+    if (!isVisible(node, out)) delete out[node.name];
+    // A field that becomes visible with this post was not on the form the user saw: it takes its default.
+    else if (out[node.name] === undefined && node.schema.default !== undefined && !(prefix + node.name in ctx.body)) {
+      out[node.name] = structuredClone(node.schema.default);
+    }
   }
   return out;
 }
