@@ -7,8 +7,6 @@ import { FirstAdmin } from "./auth/first-admin.js";
 import { AppRegistry, loadBuiltInDefinitions } from "./apps/registry.js";
 import { RecordsStore } from "./apps/records-store.js";
 import { UsersStore } from "./apps/users-store.js";
-import { AppRegistry, loadBuiltInDefinitions } from "./apps/registry.js";
-import { RecordsStore } from "./apps/records-store.js";
 import type { Clock } from "./clock.js";
 import type { Config } from "./config.js";
 import type { Db } from "./db/db.js";
@@ -45,10 +43,6 @@ export interface Services {
   apps: AppRegistry;
   /** The default record store: the `records` table. */
   records: RecordsStore;
-  /** App definitions (forms/ and designer versions per site) and the store each app's records live in. */
-  apps: AppRegistry;
-  /** The default record store: the `records` table. */
-  records: RecordsStore;
   /** Bearer tokens of the JSON device API. */
   deviceTokens: DeviceTokens;
   /** The device API's sign-in steps (the same decisions, throttles and code checks as the web). */
@@ -77,9 +71,6 @@ export function createServices(
   // Apps whose records are user accounts (user.* / mfa.* bindings) are served from the users table.
   const usersStore = new UsersStore(db, clock, mfa, sessions, audit);
   apps.addStoreResolver((app) => (app.usersApp ? usersStore : null));
-  const records = new RecordsStore(db, clock);
-  // Reads and checks forms/*.app.json: a broken definition stops start-up here.
-  const apps = new AppRegistry(db, clock, loadBuiltInDefinitions(), records);
   const deviceTokens = new DeviceTokens(db, clock);
   const deviceChallenges = new DeviceChallenges(db, clock);
   const hardware = createHardwareServices(db, clock, secretBox, audit, mfa);
@@ -98,8 +89,6 @@ export function createServices(
     secretBox,
     mfa,
     auditSearch: new AuditSearch(db),
-    apps,
-    records,
     apps,
     records,
     deviceTokens,

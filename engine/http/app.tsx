@@ -7,8 +7,6 @@ import { loginRoutes } from "../auth/login-routes.js";
 import { configureRoutes } from "../configure/configure-routes.js";
 import { appsIndexRoutes, recordRoutes, userAccountRoutes } from "../apps/app-routes.js";
 import { appsDesignerRoutes } from "../configure/apps-routes.js";
-import { appsIndexRoutes, recordRoutes } from "../apps/app-routes.js";
-import { appsDesignerRoutes } from "../configure/apps-routes.js";
 import { mfaHardwareRoutes, TOKEN_IMPORT_PATH, tokenImportBodyLimit } from "../configure/mfa-hardware-routes.js";
 import { hardwareSetupRoutes } from "../mfa/hardware/setup-routes.js";
 import { mfaRoutes } from "../mfa/mfa-routes.js";
@@ -109,9 +107,6 @@ export function createApp(s: Services): Hono<AppEnv> {
   app.route("/", appsIndexRoutes(s));
   app.route("/", recordRoutes(s));
   app.route("/", userAccountRoutes(s));
-  app.route("/", appsDesignerRoutes(s));
-  app.route("/", appsIndexRoutes(s));
-  app.route("/", recordRoutes(s));
   app.route("/", appsDesignerRoutes(s));
   app.route("/", mfaHardwareRoutes(s));
   app.route("/", hardwareSetupRoutes(s, cookieSettings));
