@@ -9,10 +9,12 @@
     if (d && d.open) d.close();
   }
 
+  // Only a form loaded into the dialog's body opens it: swaps inside an open dialog (a re-rendered
+  // form, an inline check answering after the dialog closed) must not open it again.
   document.addEventListener("htmx:after:swap", (event) => {
     const target = event.detail && event.detail.ctx && event.detail.ctx.target;
     const d = dialog();
-    if (d && target && d.contains(target) && !d.open) d.showModal();
+    if (d && target && target.id === "record-dialog-body" && !d.open) d.showModal();
   });
 
   document.addEventListener("click", (event) => {

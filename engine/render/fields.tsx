@@ -115,11 +115,25 @@ function numberAttrs(node: FieldNode): Record<string, unknown> {
   return { min: s.minimum ?? s.exclusiveMinimum, max: s.maximum ?? s.exclusiveMaximum, step };
 }
 
+/**
+ * The JSON Schema pattern as an HTML pattern attribute, when it means the same there: HTML anchors
+ * the pattern (so only an anchored one is copied) and compiles it with the `v` flag, which refuses
+ * some classes JSON Schema's `u` regexes accept (e.g. an unescaped "-" in [A-Z0-9-]). Otherwise the
+ * browser would report an invalid pattern; the server checks it either way.
+ */
+function htmlPattern(pattern: string | undefined): string | undefined {
+  if (!pattern || !pattern.startsWith("^") || !pattern.endsWith("$")) return undefined;
+  try {
+    new RegExp(`^(?:${pattern})$`, "v");
+    return pattern;
+  } catch {
+    return undefined;
+  }
+}
+
 function textAttrs(node: FieldNode): Record<string, unknown> {
   const s = node.schema;
-  // HTML anchors its pattern and JSON Schema does not: only an already anchored pattern means the same.
-  const pattern = s.pattern && s.pattern.startsWith("^") && s.pattern.endsWith("$") ? s.pattern : undefined;
-  return { maxlength: s.maxLength, minlength: s.minLength, pattern };
+  return { maxlength: s.maxLength, minlength: s.minLength, pattern: htmlPattern(s.pattern) };
 }
 
 /** A single-value field: label, input, help, error slot. */

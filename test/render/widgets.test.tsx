@@ -48,6 +48,9 @@ t("text: an input with maxlength, minlength and an anchored pattern; round trip 
   assert.is(roundTrip({ type: "string" }, { f: [""] }).value, undefined, "blank is left out");
   // An unanchored JSON Schema pattern means "contains"; HTML's would mean "is", so it is not copied.
   assert.not.match(html({ type: "string", pattern: "[0-9]" }), /pattern=/);
+  // Nor one that HTML's `v`-flag regexes refuse (the browser would log an error and ignore it).
+  assert.not.match(html({ type: "string", pattern: "^[A-Z0-9-]+$" }), /pattern=/);
+  assert.match(html({ type: "string", pattern: "^[A-Z0-9\\-]+$" }), /pattern="\^\[A-Z0-9\\-\]\+\$"/);
 });
 
 t("textarea: for x-widget textarea and long strings; keeps spaces and newlines", () => {
