@@ -227,6 +227,11 @@ function semanticProblems(def: AppDefinition): DefinitionProblem[] {
           `${at}/x-visibleWhen/field`,
           `"${rule.field}" is ${typeName(control.type)}; only a single value can control a field`,
         );
+      } else if (control.readOnly) {
+        add(
+          `${at}/x-visibleWhen/field`,
+          `"${rule.field}" is readOnly, so a form never sends it; it cannot control a field`,
+        );
       } else if (control["x-visibleWhen"]) {
         add(
           `${at}/x-visibleWhen/field`,

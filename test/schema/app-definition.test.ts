@@ -209,6 +209,9 @@ t("x-visibleWhen must name a sibling with a value of the right type", () => {
   const c = base();
   c.record.properties.note!["x-visibleWhen"] = { field: "note", equals: "x" };
   refusedAt(c, "/record/properties/note/x-visibleWhen/field", /itself/);
+  const d = base();
+  d.record.properties.active = { type: "boolean", readOnly: true };
+  refusedAt(d, "/record/properties/note/x-visibleWhen/field", /readOnly/);
 });
 
 t("keywords that do not fit the type, bad choices and bad defaults are refused", () => {
