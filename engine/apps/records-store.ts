@@ -38,6 +38,9 @@ const SORT_KEY = `CASE jsonb_typeof(r.data->f)
     WHEN 'object' THEN 'null'::jsonb
     ELSE coalesce(r.data->f, 'null'::jsonb) END`;
 
+/** Up to this many matches a search pages through the matching ids; beyond, it filters the sorted walk. */
+export const SEARCH_HITS_CAP = 2000;
+
 /** Words of a search, as LIKE patterns (%, _ and \ escaped); at most 5 words of 100 characters in all. */
 export function searchPatterns(q: string | undefined): string[] {
   const words = (q ?? "").slice(0, 100).toLowerCase().split(/\s+/).filter(Boolean).slice(0, 5);
@@ -157,9 +160,21 @@ export class RecordsStore implements RecordStore {
         `(k.key, k.record_id) ${ascending ? ">" : "<"} ($${params.length - 1}::jsonb, $${params.length}::uuid)`,
       );
     }
-    for (const pattern of searchPatterns(query.q)) {
-      params.push(pattern);
-      where.push(`r.search LIKE $${params.length}`);
+    const patterns = searchPatterns(query.q);
+    if (patterns.length) {
+      // PostgreSQL cannot estimate how many rows match '%word%'. Walking the sort index and
+      // filtering is fast when matches are many and slow when they are few, so find the matches
+      // through the trigram index first: when there are not too many, page through just those.
+      const hits = await this.#searchHits(ctx.siteId, app.id, patterns);
+      if (hits) {
+        params.push(hits);
+        where.push(`k.record_id = ANY($${params.length}::uuid[])`);
+      } else {
+        for (const pattern of patterns) {
+          params.push(pattern);
+          where.push(`r.search LIKE $${params.length}`);
+        }
+      }
     }
     params.push(query.limit + 1);
     const dir = ascending ? "ASC" : "DESC";
@@ -179,6 +194,17 @@ export class RecordsStore implements RecordStore {
       next: backwards ? (cursor ? last : null) : more ? last : null,
       prev: backwards ? (more ? first : null) : cursor ? first : null,
     };
+  }
+
+  /** Ids of the records that match every pattern, or null when there are more than SEARCH_HITS_CAP. */
+  async #searchHits(siteId: string, appId: string, patterns: string[]): Promise<string[] | null> {
+    const params: unknown[] = [siteId, appId, ...patterns, SEARCH_HITS_CAP + 1];
+    const likes = patterns.map((_, i) => `search LIKE $${i + 3}`).join(" AND ");
+    const { rows } = await this.db.query<{ id: string }>(
+      `SELECT id FROM records WHERE site_id = $1 AND app_id = $2 AND ${likes} LIMIT $${params.length}`,
+      params,
+    );
+    return rows.length > SEARCH_HITS_CAP ? null : rows.map((r) => r.id);
   }
 
   async get(app: CompiledApp, ctx: StoreContext, id: string): Promise<StoredRecord | null> {

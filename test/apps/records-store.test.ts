@@ -8,7 +8,7 @@ import {
   type Cursor,
   type StoreContext,
 } from "../../engine/apps/record-store.js";
-import { RecordsStore, searchPatterns } from "../../engine/apps/records-store.js";
+import { RecordsStore, SEARCH_HITS_CAP, searchPatterns } from "../../engine/apps/records-store.js";
 import { ManualClock } from "../../engine/clock.js";
 import type { Db } from "../../engine/db/db.js";
 import type { AppDefinition } from "../../engine/schema/types.js";
@@ -144,13 +144,14 @@ async function walk(
   field: string,
   direction: "asc" | "desc",
   q?: string,
+  limit = 7,
 ) {
   const seen: string[] = [];
   let after: Cursor | undefined;
-  for (let i = 0; i < 50; i++) {
+  for (let i = 0; i < 500; i++) {
     const page = await store.list(app, ctx, {
       sort: { field, direction },
-      limit: 7,
+      limit,
       ...(after ? { after } : {}),
       ...(q ? { q } : {}),
     });
@@ -257,6 +258,25 @@ t(
     assert.is(paged.length, 3);
   },
 );
+
+t("a broad search (more matches than the id list takes) pages the same way", async ({ store, app, a }) => {
+  const n = SEARCH_HITS_CAP + 30;
+  await store.createMany(
+    app,
+    a,
+    Array.from({ length: n }, (_, i) => ({ name: `bolt ${String(i).padStart(5, "0")}`, qty: i })),
+  );
+  await store.create(app, a, { name: "nut" });
+  const broad = await walk(store, app, a, "qty", "desc", "bolt", 100);
+  assert.is(broad.length, n);
+  assert.is(new Set(broad).size, n);
+  // "0001" occurs in bolt 00010 to 00019, and in bolt 00001.
+  const narrow = await store.list(app, a, { q: "bolt 0001", sort: { field: "qty", direction: "desc" }, limit: 20 });
+  assert.equal(
+    narrow.rows.map((r) => r.values.qty),
+    [19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 1],
+  );
+});
 
 t("nothing of one site is visible or changeable from another", async ({ store, app, a, b }) => {
   const mine = await store.create(app, a, { name: "Site A widget" });
