@@ -2,6 +2,7 @@ import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import { isVisible, type FieldNode } from "../schema/fields.js";
 import { ROW_MARKER } from "../schema/form-post.js";
+import { escapeHtml } from "./shells.js";
 import type { FieldErrors } from "../schema/record-validation.js";
 
 export type RenderMode = "create" | "edit" | "view";
@@ -409,13 +410,6 @@ function HiddenField({ path }: { path: string[] }) {
   return <div class="field" id={`field-${slotId(path)}`} hidden></div>;
 }
 
-/** Escapes text and attribute values exactly as hono/jsx does. */
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>'"]/g, (c) =>
-    c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : c === '"' ? "&quot;" : "&#39;",
-  );
-}
-
 /** An input or choice list, rendered with JSX every time (Field reuses shells of it). */
 export function Leaf({
   node,
@@ -454,10 +448,11 @@ const MAX_SHELLS_PER_FIELD = 128;
 const shells = new WeakMap<FieldNode, Map<string, string | [string, string] | null>>();
 
 function fromShell(node: FieldNode, value: unknown, path: string[], ctx: FieldContext): string | null {
-  if (ctx.preview || ctx.mode === "view" || ctx.errors[fieldName(path)]) return null;
+  const name = fieldName(path);
+  if (ctx.preview || ctx.mode === "view" || ctx.errors[name]) return null;
   let cache = shells.get(node);
   if (!cache) shells.set(node, (cache = new Map()));
-  const base = `${ctx.mode}|${fieldName(path)}`;
+  const base = `${ctx.mode}|${name}`;
   if (TEMPLATED.has(node.widget)) {
     let shell = cache.get(base);
     if (shell === undefined) {
@@ -508,17 +503,19 @@ export function Fields(props: {
   path: string[];
   ctx: FieldContext;
 }) {
+  // Field is called directly: most fields come back as ready markup, and a component node each
+  // would only add work.
   return (
     <>
-      {props.nodes.map((node) => (
-        <Field
-          node={node}
-          value={props.values[node.name]}
-          path={[...props.path, node.name]}
-          siblings={props.values}
-          ctx={props.ctx}
-        />
-      ))}
+      {props.nodes.map((node) =>
+        Field({
+          node,
+          value: props.values[node.name],
+          path: [...props.path, node.name],
+          siblings: props.values,
+          ctx: props.ctx,
+        }),
+      )}
     </>
   );
 }

@@ -1,8 +1,10 @@
+import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import type { FormSectionView } from "../schema/fields.js";
 import { FORM_ERROR, type FieldErrors } from "../schema/record-validation.js";
 import { Fields, type FieldContext, type RenderMode } from "./fields.js";
 import { CsrfField } from "./layout.js";
+import { ShellCache, type SlotValue } from "./shells.js";
 
 export interface RecordFormProps {
   sections: FormSectionView[];
@@ -57,44 +59,46 @@ function Sections({
  * A record's form from its definition, values, errors and mode. Every field
  * has its error slot (err-<path>); the form-level slot is err-form.
  */
-export function RecordForm(p: RecordFormProps) {
-  const ctx: FieldContext = { errors: p.errors, mode: p.mode };
-  if (p.preview) ctx.preview = true;
-  const formError = (
-    <div class="notice error" id="err-form" role="alert" hidden={!p.errors[FORM_ERROR]}>
-      {p.errors[FORM_ERROR] ?? ""}
-    </div>
-  );
-  if (p.mode === "view" || p.preview) {
-    return (
-      <div class={p.preview ? "record-form preview" : "record-view"} id="record-form">
-        {p.notice ?? null}
-        <Sections sections={p.sections} values={p.values} ctx={ctx} />
-        {p.cancelUrl && !p.preview ? (
-          <p>
-            <a href={p.cancelUrl} data-close-dialog={p.inDialog ? "true" : undefined}>
-              Back to the list
-            </a>
-          </p>
-        ) : null}
-      </div>
-    );
-  }
+const frames = new WeakMap<FormSectionView[], ShellCache>();
+
+/** The form around its fields: everything of RecordForm but the fields, which arrive rendered. */
+function FormFrame(
+  p: RecordFormProps & {
+    csrf: string;
+    versionText: string;
+    noticeHtml: string;
+    formError: string;
+    fieldsHtml: string[];
+  },
+) {
   const hx = p.inDialog ? { "hx-post": p.action, "hx-target": "this", "hx-swap": "outerHTML" } : {};
+  const sections = (
+    <>
+      {p.sections.map((s, i) => (
+        <section class="form-section">
+          {s.title ? <h2>{s.title}</h2> : null}
+          {s.description ? <p class="section-description">{s.description}</p> : null}
+          {raw(p.fieldsHtml[i] ?? "")}
+        </section>
+      ))}
+    </>
+  );
   return (
     <form method="post" action={p.action} id="record-form" class="record-form" {...hx}>
-      <CsrfField token={p.csrfToken} />
-      {p.version !== undefined ? <input type="hidden" name="_version" value={String(p.version)} /> : null}
+      <CsrfField token={p.csrf} />
+      {p.version !== undefined ? <input type="hidden" name="_version" value={p.versionText} /> : null}
       {p.inDialog ? <input type="hidden" name="_dialog" value="1" /> : null}
-      {p.notice ?? null}
-      {formError}
+      {raw(p.noticeHtml)}
+      <div class="notice error" id="err-form" role="alert" hidden={!p.errors[FORM_ERROR]}>
+        {p.formError}
+      </div>
       {p.checkUrl ? (
         <div class="record-fields" hx-post={p.checkUrl} hx-trigger="change" hx-swap="none">
           <input type="hidden" name="_field" value="" />
-          <Sections sections={p.sections} values={p.values} ctx={ctx} />
+          {sections}
         </div>
       ) : (
-        <Sections sections={p.sections} values={p.values} ctx={ctx} />
+        sections
       )}
       <div class="form-actions">
         <button type="submit" name="_action" value="save">
@@ -127,5 +131,79 @@ export function RecordForm(p: RecordFormProps) {
         ) : null}
       </div>
     </form>
+  );
+}
+
+/**
+ * A record's form from its definition, values, errors and mode. Every field
+ * has its error slot (err-<path>); the form-level slot is err-form. The form's
+ * frame (everything but the fields) is memoised per app and mode (shells.ts).
+ */
+export function RecordForm(p: RecordFormProps) {
+  const ctx: FieldContext = { errors: p.errors, mode: p.mode };
+  if (p.preview) ctx.preview = true;
+  if (p.mode === "view" || p.preview) {
+    return (
+      <div class={p.preview ? "record-form preview" : "record-view"} id="record-form">
+        {p.notice ?? null}
+        <Sections sections={p.sections} values={p.values} ctx={ctx} />
+        {p.cancelUrl && !p.preview ? (
+          <p>
+            <a href={p.cancelUrl} data-close-dialog={p.inDialog ? "true" : undefined}>
+              Back to the list
+            </a>
+          </p>
+        ) : null}
+      </div>
+    );
+  }
+  let cache = frames.get(p.sections);
+  if (!cache) frames.set(p.sections, (cache = new ShellCache(64)));
+  const formError = p.errors[FORM_ERROR];
+  // The shape of the frame is the key; the URLs (they name the record) are slots like the token.
+  const key = JSON.stringify([
+    p.mode,
+    p.checkUrl !== undefined,
+    p.deleteUrl !== undefined,
+    p.cancelUrl !== undefined,
+    p.submitLabel ?? null,
+    p.inDialog === true,
+    p.version !== undefined,
+    formError !== undefined,
+  ]);
+  const fields = p.sections.map((s) => ({
+    html: String(<Fields nodes={s.fields} values={p.values} path={[]} ctx={ctx} />),
+  }));
+  const slots: SlotValue[] = [
+    { text: p.csrfToken },
+    { text: String(p.version ?? "") },
+    { html: p.notice ? String(p.notice) : "" },
+    { text: formError ?? "" },
+    { text: p.action },
+    { text: p.checkUrl ?? "" },
+    { text: p.deleteUrl ?? "" },
+    { text: p.cancelUrl ?? "" },
+    ...fields,
+  ];
+  return raw(
+    cache.render(
+      key,
+      slots,
+      ([csrf, versionText, noticeHtml, formErrorText, action, checkUrl, deleteUrl, cancelUrl, ...fieldsHtml]) =>
+        String(
+          <FormFrame
+            {...p}
+            action={action!}
+            checkUrl={p.checkUrl === undefined ? undefined : checkUrl}
+            deleteUrl={p.deleteUrl === undefined ? undefined : deleteUrl}
+            cancelUrl={p.cancelUrl === undefined ? undefined : cancelUrl}
+            csrf={csrf!}
+            versionText={versionText!}
+            noticeHtml={noticeHtml!}
+            formError={formErrorText!}
+            fieldsHtml={fieldsHtml}
+          />,
+        ),
+    ),
   );
 }

@@ -1,5 +1,7 @@
+import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import { CsrfField, Layout, type PageUser } from "./layout.js";
+import { ShellCache, type SlotValue } from "./shells.js";
 
 export interface PageFrame {
   csrfToken: string;
@@ -60,16 +62,18 @@ export function RecordDialog() {
   );
 }
 
-/** A record's form on a page of its own (the no-JavaScript path, and direct links). */
-export function RecordPage(p: {
+const recordPages = new ShellCache(512);
+
+function RecordPageMarkup(p: {
   frame: PageFrame;
   title: string;
+  csrf: string;
   backUrl: string;
   backLabel: string;
-  children: Child;
+  body: string;
 }) {
   return (
-    <Layout title={p.title} csrfToken={p.frame.csrfToken} user={p.frame.user} siteName={p.frame.siteName}>
+    <Layout title={p.title} csrfToken={p.csrf} user={p.frame.user} siteName={p.frame.siteName}>
       <nav aria-label="breadcrumb">
         <ul>
           <li>
@@ -79,8 +83,49 @@ export function RecordPage(p: {
         </ul>
       </nav>
       <h1>{p.title}</h1>
-      {p.children}
+      {raw(p.body)}
     </Layout>
+  );
+}
+
+/**
+ * A record's form on a page of its own (the no-JavaScript path, and direct
+ * links). The page frame is memoised per user and site (shells.ts): only the
+ * title, token, links and the form are filled in per request.
+ */
+export function RecordPage(p: {
+  frame: PageFrame;
+  title: string;
+  backUrl: string;
+  backLabel: string;
+  children: Child;
+}) {
+  const key = JSON.stringify([
+    p.frame.user.role,
+    p.frame.user.displayName,
+    p.frame.user.username,
+    p.frame.siteName ?? null,
+  ]);
+  const slots: SlotValue[] = [
+    { text: p.title },
+    { text: p.frame.csrfToken },
+    { text: p.backUrl },
+    { text: p.backLabel },
+    { html: String(p.children) },
+  ];
+  return raw(
+    recordPages.render(key, slots, ([title, csrf, backUrl, backLabel, body]) =>
+      String(
+        <RecordPageMarkup
+          frame={p.frame}
+          title={title!}
+          csrf={csrf!}
+          backUrl={backUrl!}
+          backLabel={backLabel!}
+          body={body!}
+        />,
+      ),
+    ),
   );
 }
 
