@@ -25,6 +25,31 @@ export interface StoredRecord {
   updatedByName?: string | null;
 }
 
+/** The bookkeeping columns every store reads alongside its values. */
+export interface StoredRowMeta {
+  id: string;
+  version: number;
+  created_at: Date | string;
+  updated_at: Date | string;
+  created_by: string | null;
+  updated_by: string | null;
+  updated_by_name?: string | null;
+}
+
+export function storedRecord(r: StoredRowMeta, values: Record<string, unknown>): StoredRecord {
+  const rec: StoredRecord = {
+    id: r.id,
+    version: r.version,
+    values,
+    createdAt: new Date(r.created_at),
+    updatedAt: new Date(r.updated_at),
+    createdBy: r.created_by,
+    updatedBy: r.updated_by,
+  };
+  if (r.updated_by_name !== undefined) rec.updatedByName = r.updated_by_name;
+  return rec;
+}
+
 export interface SortSpec {
   field: string;
   direction: "asc" | "desc";

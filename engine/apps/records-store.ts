@@ -11,6 +11,7 @@ import {
   type RecordStore,
   type StoreContext,
   type StoredRecord,
+  storedRecord,
 } from "./record-store.js";
 
 interface RecordRow {
@@ -131,17 +132,7 @@ export class RecordsStore implements RecordStore {
       // A writeOnly value is stored but never read back out.
       if (!f.writeOnly && r.data[f.name] !== undefined) values[f.name] = r.data[f.name];
     }
-    const rec: StoredRecord = {
-      id: r.id,
-      version: r.version,
-      values,
-      createdAt: new Date(r.created_at),
-      updatedAt: new Date(r.updated_at),
-      createdBy: r.created_by,
-      updatedBy: r.updated_by,
-    };
-    if (r.updated_by_name !== undefined) rec.updatedByName = r.updated_by_name;
-    return rec;
+    return storedRecord(r, values);
   }
 
   async list(app: CompiledApp, ctx: StoreContext, query: ListQuery): Promise<ListPage> {

@@ -20,6 +20,7 @@ import {
   type RecordStore,
   type StoreContext,
   type StoredRecord,
+  storedRecord,
 } from "./record-store.js";
 import { searchPatterns } from "./records-store.js";
 
@@ -151,17 +152,7 @@ export class UsersStore implements RecordStore {
       // Passwords are never read back; an email that is not set is left out.
       if (v !== undefined && v !== null && place.kind !== "password") values[f.name] = v;
     }
-    const rec: StoredRecord = {
-      id: r.id,
-      version: r.version,
-      values,
-      createdAt: new Date(r.created_at),
-      updatedAt: new Date(r.updated_at),
-      createdBy: r.created_by,
-      updatedBy: r.updated_by,
-    };
-    if (r.updated_by_name !== undefined) rec.updatedByName = r.updated_by_name;
-    return rec;
+    return storedRecord(r, values);
   }
 
   async list(app: CompiledApp, ctx: StoreContext, query: ListQuery): Promise<ListPage> {

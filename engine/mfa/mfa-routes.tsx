@@ -27,6 +27,19 @@ export function readCode(fields: Record<string, string>): string | null {
   return codeForm(input) ? input.code : null;
 }
 
+/** 409 when an administrator changed the user's MFA while a setup page was open. */
+export function setupChangedPage(c: Context<AppEnv>) {
+  return sendPage(
+    c,
+    <MessagePage
+      title="Setup not possible"
+      message="Two-step verification changed while you were setting it up. Sign in again."
+      csrfToken={c.var.csrfToken}
+    />,
+    409,
+  );
+}
+
 /** The user acting on their own account, from any site they may be working on. */
 export const selfActor = (session: Session): MfaActor => ({
   id: session.user.id,
@@ -188,15 +201,7 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
     if (result.reason === "invalid" || result.reason === "locked") {
       return appSetupPage(c, session, pending, 422, { error: GENERIC_CODE_FAILURE });
     }
-    return sendPage(
-      c,
-      <MessagePage
-        title="Setup not possible"
-        message="Two-step verification changed while you were setting it up. Sign in again."
-        csrfToken={c.var.csrfToken}
-      />,
-      409,
-    );
+    return setupChangedPage(c);
   });
 
   return app;

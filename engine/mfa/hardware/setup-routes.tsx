@@ -3,10 +3,16 @@ import type { Session } from "../../auth/sessions.js";
 import type { CookieSettings } from "../../http/cookies.js";
 import type { AppEnv } from "../../http/env.js";
 import { formFields, sendPage } from "../../http/page.js";
-import { MessagePage } from "../../render/layout.js";
 import { ajv } from "../../schema/ajv.js";
 import type { Services } from "../../services.js";
-import { finishSignIn, GENERIC_CODE_FAILURE, readCode, selfActor, setupAccess } from "../mfa-routes.js";
+import {
+  finishSignIn,
+  GENERIC_CODE_FAILURE,
+  readCode,
+  selfActor,
+  setupAccess,
+  setupChangedPage,
+} from "../mfa-routes.js";
 import { HardwareSetupPage } from "./setup-page.js";
 
 const serialField = ajv.compile<{ serialNumber: string }>({
@@ -71,15 +77,7 @@ export function hardwareSetupRoutes(s: Services, cookies: CookieSettings) {
           error: "Someone else has just activated this token. Choose another one or ask an administrator.",
         });
       default:
-        return sendPage(
-          c,
-          <MessagePage
-            title="Setup not possible"
-            message="Two-step verification changed while you were setting it up. Sign in again."
-            csrfToken={c.var.csrfToken}
-          />,
-          409,
-        );
+        return setupChangedPage(c);
     }
   });
 
