@@ -5,7 +5,7 @@ export type Config = FormgateConfig;
 
 export class ConfigError extends Error {}
 
-const DEFAULTS = { PORT: "3000", DATA_DIR: "./data", TRUST_PROXY: "false", LOG_LEVEL: "info" };
+const DEFAULTS = { PORT: "3000", DATA_DIR: "./data", TRUST_PROXY: "false", LOG_LEVEL: "info", TOTP_WINDOW_STEPS: "1" };
 const KNOWN = [
   "PORT",
   "DATA_DIR",
@@ -16,12 +16,13 @@ const KNOWN = [
   "TRUST_PROXY",
   "LOG_LEVEL",
   "PUBLIC_URL",
+  "TOTP_WINDOW_STEPS",
 ] as const;
 
 // Environment values are strings; convert only the well-formed ones so the
 // schema reports the badly-formed ones by name.
 function convert(name: string, raw: string): unknown {
-  if (name === "PORT" && /^\d+$/.test(raw)) return Number(raw);
+  if ((name === "PORT" || name === "TOTP_WINDOW_STEPS") && /^\d+$/.test(raw)) return Number(raw);
   if (name === "TRUST_PROXY") {
     if (/^(true|1|yes)$/i.test(raw)) return true;
     if (/^(false|0|no)$/i.test(raw)) return false;

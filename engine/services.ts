@@ -13,7 +13,7 @@ import type { Db } from "./db/db.js";
 import type { Logger } from "./log.js";
 import { Sites } from "./sites/sites.js";
 import { SecretBox } from "./mfa/secret-box.js";
-import { MfaService } from "./mfa/enrollments.js";
+import { DEFAULT_MFA_POLICY, MfaService } from "./mfa/enrollments.js";
 import { AuditSearch } from "./audit/audit-search.js";
 import { DeviceChallenges } from "./device/challenges.js";
 import { DeviceSignIn } from "./device/device-sign-in.js";
@@ -64,7 +64,10 @@ export function createServices(
   const secretBox = new SecretBox(secretKey);
   const users = new Users(db, clock);
   const passwordSignIn = new PasswordSignIn(db, clock);
-  const mfa = new MfaService(db, clock, secretBox, audit, sessions);
+  const mfa = new MfaService(db, clock, secretBox, audit, sessions, {
+    ...DEFAULT_MFA_POLICY,
+    windowSteps: config.TOTP_WINDOW_STEPS,
+  });
   const records = new RecordsStore(db, clock);
   // Reads and checks forms/*.app.json: a broken definition stops start-up here.
   const apps = new AppRegistry(db, clock, loadBuiltInDefinitions(), records);

@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from "../engine/config.js";
 
 test("defaults give a runnable configuration", () => {
   const c = loadConfig({});
-  assert.equal(c, { PORT: 3000, DATA_DIR: "./data", TRUST_PROXY: false, LOG_LEVEL: "info" });
+  assert.equal(c, { PORT: 3000, DATA_DIR: "./data", TRUST_PROXY: false, LOG_LEVEL: "info", TOTP_WINDOW_STEPS: 1 });
 });
 
 test("values are converted to their types", () => {
@@ -29,6 +29,7 @@ const errorFor = (env: Record<string, string>) => {
 test("a bad value names its variable", () => {
   assert.match(errorFor({ PORT: "abc" }), /^Configuration error: PORT must be a whole number \(got "abc"\)$/);
   assert.match(errorFor({ PORT: "70000" }), /PORT must be at most 65535/);
+  assert.match(errorFor({ TOTP_WINDOW_STEPS: "11" }), /TOTP_WINDOW_STEPS must be at most 10/);
   assert.match(errorFor({ LOG_LEVEL: "loud" }), /LOG_LEVEL must be one of/);
   assert.match(errorFor({ TRUST_PROXY: "perhaps" }), /TRUST_PROXY must be a boolean/);
   assert.match(errorFor({ DATABASE_URL: "mysql://x" }), /DATABASE_URL has an invalid format/);

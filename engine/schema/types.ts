@@ -215,6 +215,10 @@ export interface FormgateConfig {
    */
   LOG_LEVEL: "debug" | "info" | "warn" | "error" | "silent";
   /**
+   * Time steps accepted on either side of the current one (or of a hardware token's remembered drift) when a code is checked.
+   */
+  TOTP_WINDOW_STEPS: number;
+  /**
    * External base URL, used in the one-time setup link.
    */
   PUBLIC_URL?: string;

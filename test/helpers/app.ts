@@ -16,6 +16,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     DATA_DIR: "/nonexistent",
     TRUST_PROXY: false,
     LOG_LEVEL: "info",
+    TOTP_WINDOW_STEPS: 1,
     FORMGATE_SECRET_KEY: TEST_SECRET_KEY,
     ...overrides,
   };

@@ -1,0 +1,38 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { randomBytes } from "node:crypto";
+import { generateTotp, totpStep, type TotpParams } from "../../engine/mfa/totp.js";
+import { startTestEnv, type TestEnv } from "../helpers/app.js";
+
+/** A user of `env` with an activated authenticator app, and a code `offset` steps from now. */
+async function enrolled(env: TestEnv) {
+  const siteId = (await env.services.sites.publicSite()).id;
+  const user = await env.services.users.create({ siteId, username: "win" });
+  const self = { id: user.id, name: user.username, siteId: null };
+  await env.services.mfa.applySettings(user.id, { enabled: true, enforcementDelayDays: 0 }, { ...self, siteId });
+  const p: TotpParams = { secret: randomBytes(20), algorithm: "SHA1", digits: 6, periodInSeconds: 30 };
+  const codeAt = (offset: number) => generateTotp(p, totpStep(env.clock.now(), 30) + offset);
+  assert.equal(await env.services.mfa.activate(user.id, { method: "app", ...p }, codeAt(0), self), { ok: true });
+  env.clock.advanceSeconds(90);
+  return { userId: user.id, codeAt };
+}
+
+test("TOTP_WINDOW_STEPS sets how many steps around now a code may come from", async () => {
+  const strict = await startTestEnv({ TOTP_WINDOW_STEPS: 0 });
+  const loose = await startTestEnv({ TOTP_WINDOW_STEPS: 2 });
+  try {
+    const a = await enrolled(strict);
+    assert.is((await strict.services.mfa.verifyCode(a.userId, a.codeAt(-1))).ok, false, "window 0: a late code fails");
+    assert.is((await strict.services.mfa.verifyCode(a.userId, a.codeAt(0))).ok, true);
+
+    const b = await enrolled(loose);
+    assert.is((await loose.services.mfa.verifyCode(b.userId, b.codeAt(-2))).ok, true, "window 2: two steps late");
+    loose.clock.advanceSeconds(120);
+    assert.is((await loose.services.mfa.verifyCode(b.userId, b.codeAt(3))).ok, false, "three steps is too far");
+  } finally {
+    await strict.close();
+    await loose.close();
+  }
+});
+
+test.run();
