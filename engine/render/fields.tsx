@@ -2,7 +2,7 @@ import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import { isVisible, type FieldNode } from "../schema/fields.js";
 import { ROW_MARKER } from "../schema/form-post.js";
-import { escapeHtml } from "./shells.js";
+import { escapeHtml, ShellCache, type SlotValue } from "./shells.js";
 import type { FieldErrors } from "../schema/record-validation.js";
 
 export type RenderMode = "create" | "edit" | "view";
@@ -348,9 +348,76 @@ function ObjectField({
 }
 
 /** Arrays of objects or of free values: one row each, with add and remove as submit buttons (work without JS). */
+// The frame of a repeatable field (legend, row wrappers, add and remove buttons) depends on the
+// field, the mode and the number of rows only: it is memoised per field (shells.ts), and only the
+// rows' own fields and the error message are filled in per request.
+const rowFrames = new WeakMap<FieldNode, ShellCache>();
+
 function RowsField({ node, value, path, ctx }: { node: FieldNode; value: unknown; path: string[]; ctx: FieldContext }) {
-  const sid = slotId(path);
   const rows = Array.isArray(value) ? value : [];
+  const bodies = rows.map((row, i) => String(RowBody({ node, row, rowPath: [...path, String(i)], index: i, ctx })));
+  const error = ctx.errors[fieldName(path)];
+  let cache = rowFrames.get(node);
+  if (!cache) rowFrames.set(node, (cache = new ShellCache(64)));
+  const key = JSON.stringify([fieldName(path), ctx.mode, ctx.preview === true, rows.length, error !== undefined]);
+  const slots: SlotValue[] = [{ text: error ?? "" }, ...bodies.map((html) => ({ html }))];
+  return raw(
+    cache.render(key, slots, ([errorText, ...rowHtml]) =>
+      String(
+        <RowsFrame
+          node={node}
+          path={path}
+          ctx={ctx}
+          rowHtml={rowHtml}
+          error={error === undefined ? undefined : errorText}
+        />,
+      ),
+    ),
+  );
+}
+
+function RowBody({
+  node,
+  row,
+  rowPath,
+  index,
+  ctx,
+}: {
+  node: FieldNode;
+  row: unknown;
+  rowPath: string[];
+  index: number;
+  ctx: FieldContext;
+}) {
+  if (node.children) {
+    return Fields({
+      nodes: node.children,
+      values: row && typeof row === "object" ? (row as Record<string, unknown>) : {},
+      path: rowPath,
+      ctx,
+    });
+  }
+  return ctx.mode === "view" ? (
+    <ReadonlyField node={node.item!} value={row} path={rowPath} />
+  ) : (
+    <ScalarField node={node.item!} value={row} path={rowPath} ctx={ctx} label={`${node.label} ${index + 1}`} />
+  );
+}
+
+function RowsFrame({
+  node,
+  path,
+  ctx,
+  rowHtml,
+  error,
+}: {
+  node: FieldNode;
+  path: string[];
+  ctx: FieldContext;
+  rowHtml: string[];
+  error: string | undefined;
+}) {
+  const sid = slotId(path);
   const editable = ctx.mode !== "view" && !ctx.preview;
   const max = node.schema.maxItems;
   return (
@@ -360,26 +427,15 @@ function RowsField({ node, value, path, ctx }: { node: FieldNode; value: unknown
         <Required node={node} />
       </legend>
       <Help sid={sid} text={node.help} />
-      {rows.length === 0 ? <p class="rows-empty">No entries.</p> : null}
-      {rows.map((row, i) => {
+      {rowHtml.length === 0 ? <p class="rows-empty">No entries.</p> : null}
+      {rowHtml.map((html, i) => {
         const rowPath = [...path, String(i)];
         return (
           <div class="row" id={`row-${slotId(rowPath)}`}>
-            {node.children ? (
-              <>
-                {editable ? <input type="hidden" name={`${fieldName(rowPath)}.${ROW_MARKER}`} value="1" /> : null}
-                <Fields
-                  nodes={node.children}
-                  values={row && typeof row === "object" ? (row as Record<string, unknown>) : {}}
-                  path={rowPath}
-                  ctx={ctx}
-                />
-              </>
-            ) : ctx.mode === "view" ? (
-              <ReadonlyField node={node.item!} value={row} path={rowPath} />
-            ) : (
-              <ScalarField node={node.item!} value={row} path={rowPath} ctx={ctx} label={`${node.label} ${i + 1}`} />
-            )}
+            {node.children && editable ? (
+              <input type="hidden" name={`${fieldName(rowPath)}.${ROW_MARKER}`} value="1" />
+            ) : null}
+            {raw(html)}
             {editable ? (
               <button
                 type="submit"
@@ -395,12 +451,12 @@ function RowsField({ node, value, path, ctx }: { node: FieldNode; value: unknown
           </div>
         );
       })}
-      {editable && (max === undefined || rows.length < max) ? (
+      {editable && (max === undefined || rowHtml.length < max) ? (
         <button type="submit" name="_action" value={`add:${fieldName(path)}`} formnovalidate class="secondary row-add">
           Add to {node.label}
         </button>
       ) : null}
-      <ErrorSlot sid={sid} message={ctx.errors[fieldName(path)]} />
+      <ErrorSlot sid={sid} message={error} />
     </fieldset>
   );
 }

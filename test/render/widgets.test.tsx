@@ -260,6 +260,31 @@ t("arrays of objects are repeatable rows with add and remove buttons that work w
   assert.not.ok(applyRowAction(fields, removed.values, { kind: "add", path: "nope" }));
 });
 
+t("repeatable rows from the memoised frame are exactly what a fresh render gives", () => {
+  const schema: FieldSchema = {
+    type: "array",
+    title: "Checks & <notes>",
+    maxItems: 3,
+    items: { type: "object", properties: { item: { type: "string" }, ok: { type: "boolean" } } },
+  };
+  const node = nodeOf(schema);
+  const render = (value: unknown, mode: RenderMode = "edit", errors: Record<string, string> = {}) =>
+    String(<Field node={node} value={value} path={["f"]} siblings={{ f: value }} ctx={{ errors, mode }} />);
+  const cases: Array<[unknown, RenderMode, Record<string, string>]> = [
+    [[{ item: "Guard", ok: true }, { item: "Cable" }], "edit", {}],
+    [[{ item: 'A "quoted" & <odd> one' }, { item: "B", ok: true }], "edit", {}],
+    [[{ item: "x" }, { item: "y" }], "edit", { f: "Too <many> rows." }],
+    [[{ item: "p" }, { item: "q" }], "edit", { f: "Another & message." }],
+    [[{ item: "only" }], "create", {}],
+    [[{ item: "v1" }, { item: "v2" }], "view", {}],
+    [[], "edit", {}],
+  ];
+  for (const [value, mode, errors] of cases) render(value, mode, errors); // warm the frames
+  for (const [value, mode, errors] of cases) {
+    assert.is(render(value, mode, errors), html(schema, value, { mode, errors }), JSON.stringify([value, mode]));
+  }
+});
+
 t("arrays of free values are rows of single inputs", () => {
   const schema: FieldSchema = { type: "array", title: "Tags", items: { type: "string", maxLength: 5 } };
   const h = html(schema, ["a", "b"]);
