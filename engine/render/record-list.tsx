@@ -97,43 +97,16 @@ export function RecordList(p: RecordListProps) {
       </table>
       <nav class="pager" aria-label="Pages">
         <ul>
+          {p.prev ? <PagerLink url={p.listUrl({ q: p.q, sort: sortParam(p.sort) })} label="First page" /> : null}
           {p.prev ? (
-            <li>
-              <a
-                href={p.listUrl({ q: p.q, sort: sortParam(p.sort) })}
-                hx-get={p.listUrl({ q: p.q, sort: sortParam(p.sort) })}
-                hx-push-url="true"
-                {...region}
-              >
-                First page
-              </a>
-            </li>
-          ) : null}
-          {p.prev ? (
-            <li>
-              <a
-                href={p.listUrl({ q: p.q, sort: sortParam(p.sort), before: p.prev })}
-                hx-get={p.listUrl({ q: p.q, sort: sortParam(p.sort), before: p.prev })}
-                hx-push-url="true"
-                rel="prev"
-                {...region}
-              >
-                Previous
-              </a>
-            </li>
+            <PagerLink
+              url={p.listUrl({ q: p.q, sort: sortParam(p.sort), before: p.prev })}
+              rel="prev"
+              label="Previous"
+            />
           ) : null}
           {p.next ? (
-            <li>
-              <a
-                href={p.listUrl({ q: p.q, sort: sortParam(p.sort), after: p.next })}
-                hx-get={p.listUrl({ q: p.q, sort: sortParam(p.sort), after: p.next })}
-                hx-push-url="true"
-                rel="next"
-                {...region}
-              >
-                Next
-              </a>
-            </li>
+            <PagerLink url={p.listUrl({ q: p.q, sort: sortParam(p.sort), after: p.next })} rel="next" label="Next" />
           ) : null}
         </ul>
       </nav>
@@ -162,5 +135,23 @@ export function ListSearch(p: { action: string; q: string; sort: SortSpec; label
       />
       <button type="submit">Search</button>
     </form>
+  );
+}
+
+/** A pager link: a plain link without JavaScript, an in-place swap of the list region with htmx. */
+function PagerLink(props: { url: string; label: string; rel?: string }) {
+  return (
+    <li>
+      <a
+        href={props.url}
+        hx-get={props.url}
+        hx-push-url="true"
+        rel={props.rel}
+        hx-target="#record-list"
+        hx-swap="outerHTML"
+      >
+        {props.label}
+      </a>
+    </li>
   );
 }
