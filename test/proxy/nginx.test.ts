@@ -97,7 +97,7 @@ function proxiedClient(base: string, headers: Record<string, string> = {}) {
   return new TestClient(viaNginx as never, headers);
 }
 
-t("sign-in through the proxy gives Secure cookies and works on both instances", async ({ base, env }) => {
+t("sign-in through the proxy gives Secure cookies and works on both instances", async ({ base }) => {
   const c = proxiedClient(base);
   const { res } = await c.signIn("alice", PASSWORD);
   assert.is(res.status, 303);
@@ -110,7 +110,6 @@ t("sign-in through the proxy gives Secure cookies and works on both instances", 
   assert.match(res.headers.get("strict-transport-security") ?? "", /max-age=/);
   // Round-robin sends consecutive requests to alternate instances; the session lives in the database.
   for (let i = 0; i < 4; i++) assert.is((await c.request("/")).status, 200);
-  void env;
 });
 
 t("client addresses come from nginx, not from a header the client forged", async ({ base, env }) => {
