@@ -1,10 +1,10 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import type { Browser, Page } from "playwright-core";
-import { ScureBase32Plugin } from "otplib";
 import { generateTotp, totpStep, type TotpParams } from "../../engine/mfa/totp.js";
 import { startTestEnv, type TestEnv } from "../helpers/app.js";
 import { hasChromium, launchBrowser, listen } from "../helpers/browser.js";
+import { keyBytes } from "../helpers/totp.js";
 
 const PASSWORD = "correct horse battery";
 interface Ctx {
@@ -69,7 +69,7 @@ t("a user activates an authenticator app from the QR page, then every sign-in ne
   assert.ok(await qr.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), "the QR image renders");
   const key = (await page.locator("#totp-key").innerText()).replace(/\s+/g, "");
   const params: TotpParams = {
-    secret: new ScureBase32Plugin().decode(key),
+    secret: keyBytes(key),
     algorithm: "SHA1",
     digits: 6,
     periodInSeconds: 30,

@@ -54,13 +54,3 @@ export function codeFor(secret: Uint8Array, clock: Clock, offsetSteps = 0, perio
   const params = { secret, algorithm: "SHA1" as const, digits, periodInSeconds };
   return generateTotp(params, totpStep(clock.now(), periodInSeconds) + offsetSteps);
 }
-
-/** Decodes the Base32 key the setup answer shows in groups of four. */
-export function base32Decode(key: string): Buffer {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  let bits = "";
-  for (const ch of key.replace(/\s/g, "")) bits += alphabet.indexOf(ch).toString(2).padStart(5, "0");
-  const bytes: number[] = [];
-  for (let i = 0; i + 8 <= bits.length; i += 8) bytes.push(parseInt(bits.slice(i, i + 8), 2));
-  return Buffer.from(bytes);
-}

@@ -5,7 +5,8 @@ import * as assert from "uvu/assert";
 import type { MfaActor } from "../../engine/mfa/enrollments.js";
 import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
-import { api, assertError, assertSchema, base32Decode, bearer, codeFor } from "./client.js";
+import { keyBytes } from "../helpers/totp.js";
+import { api, assertError, assertSchema, bearer, codeFor } from "./client.js";
 
 const PASSWORD = "correct horse battery";
 const ADMIN: MfaActor = { id: null, name: "test admin", siteId: null };
@@ -227,7 +228,7 @@ t("authenticator-app setup: the key and otpauth URI, then a code activates and s
   assertSchema("mfa-setup-response", started.json);
   assert.is(started.json.status, "setup_started");
   assert.match(started.json.key, /^([A-Z2-7]{4} )+[A-Z2-7]{1,4}$/);
-  const secret = base32Decode(started.json.key);
+  const secret = keyBytes(started.json.key);
   assert.is(secret.length, 20);
   const uri = new URL(started.json.otpauthUri);
   assert.is(uri.protocol, "otpauth:");
@@ -277,7 +278,7 @@ t("confirming an app that was never started, or after MFA was turned off, is 409
   assertError(await setup(env, { challenge: json.challenge, method: "app", code: "123456" }), 409, "wrong_step");
   const started = await setup(env, { challenge: json.challenge, method: "app" });
   await env.services.mfa.applySettings(u.id, { enabled: false, enforcementDelayDays: 0 }, ADMIN);
-  const secret = base32Decode(started.json.key);
+  const secret = keyBytes(started.json.key);
   const r = await setup(env, { challenge: started.json.challenge, method: "app", code: codeFor(secret, env.clock) });
   assertError(r, 409, "wrong_step");
   assert.is((await env.services.mfa.statusOf(u.id)).state, "off");

@@ -4,6 +4,7 @@ import * as assert from "uvu/assert";
 import { generateTotp, totpStep, type TotpParams } from "../../engine/mfa/totp.js";
 import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
+import { codeAt } from "../helpers/totp.js";
 import { base32For, hexFor, keyFor } from "./fixtures.js";
 
 const PASSWORD = "correct horse battery";
@@ -40,9 +41,6 @@ async function register(env: TestEnv, serialNumber: string, n: number, extra: Re
   ).token;
 }
 
-const codeAt = (env: TestEnv, p: TotpParams, offsetSteps = 0) =>
-  generateTotp(p, totpStep(env.clock.now(), p.periodInSeconds) + offsetSteps);
-
 t(
   "a 60-second token activates at sign-in and then signs in with codes from its own interval",
   async ({ env, siteId }) => {
@@ -59,7 +57,7 @@ t(
     const wrong = await c.post("/mfa/setup/hardware", { serialNumber: "SIXTY-1", code: "00000000" });
     assert.is(wrong.res.status, 422);
     assert.match(wrong.html, /The code is not valid/);
-    const ok = await c.post("/mfa/setup/hardware", { serialNumber: "SIXTY-1", code: codeAt(env, p) });
+    const ok = await c.post("/mfa/setup/hardware", { serialNumber: "SIXTY-1", code: codeAt(env.clock, p) });
     assert.is(ok.res.status, 303);
     assert.is(ok.res.headers.get("location"), "/");
     assert.is((await c.get("/")).res.status, 200);
@@ -91,7 +89,7 @@ t(
     await again.get("/login/mfa");
     const thirty = generateTotp({ ...p, periodInSeconds: 30 }, totpStep(env.clock.now(), 30));
     assert.is((await again.post("/login/mfa", { code: thirty })).res.status, 401);
-    const good = await again.post("/login/mfa", { code: codeAt(env, p) });
+    const good = await again.post("/login/mfa", { code: codeAt(env.clock, p) });
     assert.is(good.res.status, 303);
     assert.is(good.res.headers.get("location"), "/");
   },
@@ -104,7 +102,7 @@ t(
     const p: TotpParams = { secret: keyFor(2), algorithm: "SHA1", digits: 6, periodInSeconds: 30 };
     const u = await userWithMfa(env, siteId, "drifter");
     // Activation allows a wide window (the token may have drifted on the shelf) and remembers the offset.
-    const r = await env.services.hardware.activation.activateHardware(u.id, "DRIFT-1", codeAt(env, p, 2), ADMIN);
+    const r = await env.services.hardware.activation.activateHardware(u.id, "DRIFT-1", codeAt(env.clock, p, 2), ADMIN);
     assert.ok(r.ok);
     const drift = await env.db.query<{ drift_steps: number }>(
       "SELECT drift_steps FROM mfa_enrollments WHERE user_id = $1",
@@ -113,11 +111,11 @@ t(
     assert.is(drift.rows[0]!.drift_steps, 2);
     for (let i = 0; i < 3; i++) {
       env.clock.advanceSeconds(30);
-      assert.ok((await env.services.mfa.verifyCode(u.id, codeAt(env, p, 2))).ok, `sign-in ${i + 1} at +2 steps`);
+      assert.ok((await env.services.mfa.verifyCode(u.id, codeAt(env.clock, p, 2))).ok, `sign-in ${i + 1} at +2 steps`);
     }
     // The token's own clock is 2 steps ahead: a code for our clock's step is outside ±1 around +2.
     env.clock.advanceSeconds(30);
-    assert.not.ok((await env.services.mfa.verifyCode(u.id, codeAt(env, p, 0))).ok);
+    assert.not.ok((await env.services.mfa.verifyCode(u.id, codeAt(env.clock, p, 0))).ok);
   },
 );
 
@@ -128,7 +126,10 @@ t("reset (unassign) returns the token to the pool and signs the user out", async
   const c = new TestClient(env.app);
   await c.signIn("pooled", PASSWORD);
   await c.get("/mfa/setup/hardware");
-  assert.is((await c.post("/mfa/setup/hardware", { serialNumber: "POOL-1", code: codeAt(env, p) })).res.status, 303);
+  assert.is(
+    (await c.post("/mfa/setup/hardware", { serialNumber: "POOL-1", code: codeAt(env.clock, p) })).res.status,
+    303,
+  );
   assert.is((await c.get("/")).res.status, 200);
 
   const token = (await env.services.hardware.registry.bySerial("POOL-1"))!;
@@ -157,7 +158,9 @@ t("reset (unassign) returns the token to the pool and signs the user out", async
   // Back in the pool: another user can take it.
   const other = await userWithMfa(env, siteId, "second");
   env.clock.advanceSeconds(30);
-  assert.ok((await env.services.hardware.activation.activateHardware(other.id, "POOL-1", codeAt(env, p), ADMIN)).ok);
+  assert.ok(
+    (await env.services.hardware.activation.activateHardware(other.id, "POOL-1", codeAt(env.clock, p), ADMIN)).ok,
+  );
 });
 
 t("assigned, disabled and others' reserved tokens are not offered and cannot be activated", async ({ env, siteId }) => {
@@ -178,7 +181,7 @@ t("assigned, disabled and others' reserved tokens are not offered and cannot be 
     offered.filter((s) => ["OFF-1", "RES-2", "SIXTY-1", "DRIFT-1", "POOL-1"].includes(s)),
     [],
   );
-  const code = codeAt(env, { secret: keyFor(4), algorithm: "SHA1", digits: 6, periodInSeconds: 30 });
+  const code = codeAt(env.clock, { secret: keyFor(4), algorithm: "SHA1", digits: 6, periodInSeconds: 30 });
   const r = await env.services.hardware.activation.activateHardware(mine.id, "OFF-1", code, ADMIN);
   assert.equal(r, { ok: false, reason: "unknown_token", retryAfterSeconds: 0 });
   const c = new TestClient(env.app);
@@ -202,7 +205,7 @@ t("two users activating one token at once: exactly one gets it", async ({ env, s
   const p: TotpParams = { secret: keyFor(7), algorithm: "SHA1", digits: 6, periodInSeconds: 30 };
   const a = await userWithMfa(env, siteId, "racer-a");
   const b = await userWithMfa(env, siteId, "racer-b");
-  const code = codeAt(env, p);
+  const code = codeAt(env.clock, p);
   const results = await Promise.all([
     env.services.hardware.activation.activateHardware(a.id, "RACE-1", code, ADMIN),
     env.services.hardware.activation.activateHardware(b.id, "RACE-1", code, ADMIN),
@@ -222,7 +225,7 @@ t("two users activating one token at once: exactly one gets it", async ({ env, s
   const d = await userWithMfa(env, siteId, "racer-d");
   const params = await env.services.hardware.registry.params(token);
   const input = { method: "hardware" as const, ...params, tokenId: token.id, tokenSerial: token.serialNumber };
-  const code2 = codeAt(env, params);
+  const code2 = codeAt(env.clock, params);
   const both = await Promise.all([
     env.services.mfa.activate(c.id, input, code2, ADMIN),
     env.services.mfa.activate(d.id, input, code2, ADMIN),

@@ -3,8 +3,9 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { randomBytes } from "node:crypto";
 import { codeThrottleKey, MfaAccessError, MfaInputError, type MfaActor } from "../../engine/mfa/enrollments.js";
-import { generateTotp, totpStep, type TotpParams } from "../../engine/mfa/totp.js";
+import type { TotpParams } from "../../engine/mfa/totp.js";
 import { startTestEnv, type TestEnv } from "../helpers/app.js";
+import { appParams, codeAt } from "../helpers/totp.js";
 import { rejects } from "../helpers/assert.js";
 import { testBackend } from "../helpers/db.js";
 
@@ -24,17 +25,12 @@ async function newUser(env: TestEnv, siteId: string): Promise<string> {
   return (await env.services.users.create({ siteId, username: `u${++n}` })).id;
 }
 
-const appParams = (secret: Uint8Array): TotpParams => ({ secret, algorithm: "SHA1", digits: 6, periodInSeconds: 30 });
-/** The code of the step `offset` steps from now. */
-const codeAt = (env: TestEnv, p: TotpParams, offset = 0) =>
-  generateTotp(p, totpStep(env.clock.now(), p.periodInSeconds) + offset);
-
 /** A user with MFA on and an activated authenticator app; returns its parameters. */
 async function activatedUser(env: TestEnv, siteId: string, admin: MfaActor) {
   const userId = await newUser(env, siteId);
   await env.services.mfa.applySettings(userId, { enabled: true, enforcementDelayDays: 0 }, admin);
   const p = appParams(randomBytes(20));
-  const r = await env.services.mfa.activate(userId, { method: "app", ...p }, codeAt(env, p), {
+  const r = await env.services.mfa.activate(userId, { method: "app", ...p }, codeAt(env.clock, p), {
     id: userId,
     name: "self",
     siteId: null,
@@ -131,13 +127,15 @@ t(
     const id = await newUser(env, siteId);
     const self = { id, name: "self", siteId: null };
     const p = appParams(randomBytes(20));
-    const off = await env.services.mfa.activate(id, { method: "app", ...p }, codeAt(env, p), self);
+    const off = await env.services.mfa.activate(id, { method: "app", ...p }, codeAt(env.clock, p), self);
     assert.equal(off, { ok: false, reason: "not_enabled", retryAfterSeconds: 0 });
     await env.services.mfa.applySettings(id, { enabled: true, enforcementDelayDays: 0 }, admin);
-    const wrong = await env.services.mfa.activate(id, { method: "app", ...p }, codeAt(env, p, 5), self);
+    const wrong = await env.services.mfa.activate(id, { method: "app", ...p }, codeAt(env.clock, p, 5), self);
     assert.equal(wrong, { ok: false, reason: "invalid", retryAfterSeconds: 0 });
-    assert.equal(await env.services.mfa.activate(id, { method: "app", ...p }, codeAt(env, p), self), { ok: true });
-    const again = await env.services.mfa.activate(id, { method: "app", ...p }, codeAt(env, p, 1), self);
+    assert.equal(await env.services.mfa.activate(id, { method: "app", ...p }, codeAt(env.clock, p), self), {
+      ok: true,
+    });
+    const again = await env.services.mfa.activate(id, { method: "app", ...p }, codeAt(env.clock, p, 1), self);
     assert.is(again.ok === false && again.reason, "already_active");
     const s = await env.services.mfa.statusOf(id);
     assert.is(s.state, "active");
@@ -154,25 +152,29 @@ t("a code is accepted one step early and one late, not two", async ({ env, siteI
     [1, true],
   ] as const) {
     const { userId, p } = await activatedUser(env, siteId, admin);
-    const r = await env.services.mfa.verifyCode(userId, codeAt(env, p, offset));
+    const r = await env.services.mfa.verifyCode(userId, codeAt(env.clock, p, offset));
     assert.is(r.ok, ok, `offset ${offset}`);
   }
 });
 
 t("the same code twice is refused, and an older step after a newer one", async ({ env, siteId, admin }) => {
   const { userId, p } = await activatedUser(env, siteId, admin);
-  const code = codeAt(env, p);
+  const code = codeAt(env.clock, p);
   assert.is((await env.services.mfa.verifyCode(userId, code)).ok, true);
   assert.equal(await env.services.mfa.verifyCode(userId, code), { ok: false, reason: "invalid", retryAfterSeconds: 0 });
   env.clock.advanceSeconds(30);
-  assert.is((await env.services.mfa.verifyCode(userId, codeAt(env, p, 1))).ok, true);
-  assert.is((await env.services.mfa.verifyCode(userId, codeAt(env, p))).ok, false, "step before the last used one");
+  assert.is((await env.services.mfa.verifyCode(userId, codeAt(env.clock, p, 1))).ok, true);
+  assert.is(
+    (await env.services.mfa.verifyCode(userId, codeAt(env.clock, p))).ok,
+    false,
+    "step before the last used one",
+  );
 });
 
 t("two verifications of the same code at the same moment: exactly one wins", async ({ env, siteId, admin }) => {
   for (let round = 0; round < 5; round++) {
     const { userId, p } = await activatedUser(env, siteId, admin);
-    const code = codeAt(env, p);
+    const code = codeAt(env.clock, p);
     const results = await Promise.all(Array.from({ length: 4 }, () => env.services.mfa.verifyCode(userId, code)));
     assert.is(results.filter((r) => r.ok).length, 1, `round ${round}: ${JSON.stringify(results)}`);
   }
@@ -180,10 +182,10 @@ t("two verifications of the same code at the same moment: exactly one wins", asy
 
 t("the drift is remembered and the window follows it", async ({ env, siteId, admin }) => {
   const { userId, p } = await activatedUser(env, siteId, admin);
-  assert.is((await env.services.mfa.verifyCode(userId, codeAt(env, p, 1))).ok, true);
+  assert.is((await env.services.mfa.verifyCode(userId, codeAt(env.clock, p, 1))).ok, true);
   env.clock.advanceSeconds(60);
   // Centred at +1 now: +2 is inside the window.
-  assert.is((await env.services.mfa.verifyCode(userId, codeAt(env, p, 2))).ok, true);
+  assert.is((await env.services.mfa.verifyCode(userId, codeAt(env.clock, p, 2))).ok, true);
   const { rows } = await env.db.query<{ drift_steps: number }>(
     "SELECT drift_steps FROM mfa_enrollments WHERE user_id = $1",
     [userId],
@@ -200,7 +202,7 @@ t(
     }
     const fifth = await env.services.mfa.verifyCode(userId, "000001");
     assert.is(fifth.ok === false && fifth.reason, "locked");
-    const right = await env.services.mfa.verifyCode(userId, codeAt(env, p));
+    const right = await env.services.mfa.verifyCode(userId, codeAt(env.clock, p));
     assert.is(right.ok === false && right.reason, "locked");
     const s = await env.services.mfa.statusOf(userId);
     assert.match(s.message, /^Activated on .* · locked after failed codes until /);
@@ -211,7 +213,7 @@ t(
     assert.is(rows.length, 1);
     assert.is(rows[0]!.details.failures, 5);
     assert.is(await env.services.mfa.unlock(userId, admin), true);
-    assert.is((await env.services.mfa.verifyCode(userId, codeAt(env, p))).ok, true);
+    assert.is((await env.services.mfa.verifyCode(userId, codeAt(env.clock, p))).ok, true);
   },
 );
 
@@ -248,7 +250,7 @@ t(
     await env.services.mfa.applySettings(userId, { enabled: true, enforcementDelayDays: 0 }, admin);
     const d = await env.services.mfa.afterPassword(userId);
     assert.is(d.status, "mfa_setup_required");
-    const r = await env.services.mfa.verifyCode(userId, codeAt(env, p));
+    const r = await env.services.mfa.verifyCode(userId, codeAt(env.clock, p));
     assert.is(r.ok === false && r.reason, "not_enrolled");
     const { rows } = await env.db.query<{ action: string }>(
       "SELECT action FROM audit_log WHERE target_user_id = $1 ORDER BY id",
@@ -310,14 +312,14 @@ t(
     }
     const input = { method: "hardware" as const, ...p, tokenId, tokenSerial: "HW-0001" };
     // A token left on the shelf drifted 4 steps: activation still finds it.
-    assert.equal(await env.services.mfa.activate(a, input, codeAt(env, p, 4), admin), { ok: true });
+    assert.equal(await env.services.mfa.activate(a, input, codeAt(env.clock, p, 4), admin), { ok: true });
     const s = await env.services.mfa.statusOf(a);
     assert.match(s.message, /with hardware token HW-0001$/);
-    const taken = await env.services.mfa.activate(b, input, codeAt(env, p, 5), admin);
+    const taken = await env.services.mfa.activate(b, input, codeAt(env.clock, p, 5), admin);
     assert.is(taken.ok === false && taken.reason, "token_taken");
     // Reset returns it to the pool.
     await env.services.mfa.applySettings(a, { enabled: false, enforcementDelayDays: 0 }, admin);
-    assert.equal(await env.services.mfa.activate(b, input, codeAt(env, p, 5), admin), { ok: true });
+    assert.equal(await env.services.mfa.activate(b, input, codeAt(env.clock, p, 5), admin), { ok: true });
   },
 );
 

@@ -4,8 +4,8 @@ import * as assert from "uvu/assert";
 import jsQRModule from "jsqr";
 import { PNG } from "pngjs";
 import type { MfaActor } from "../../engine/mfa/enrollments.js";
-import { generateTotp, totpStep, type TotpParams } from "../../engine/mfa/totp.js";
 import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
+import { appParams, codeAt, keyBytes } from "../helpers/totp.js";
 import { testBackend } from "../helpers/db.js";
 
 const PASSWORD = "correct horse battery";
@@ -48,24 +48,14 @@ function setupPageParts(html: string) {
   return { key, link, qr };
 }
 
-function base32Decode(s: string): Buffer {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  let bits = "";
-  for (const ch of s.replace(/ /g, "")) bits += alphabet.indexOf(ch).toString(2).padStart(5, "0");
-  return Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)));
-}
-
-const appParams = (secret: Uint8Array): TotpParams => ({ secret, algorithm: "SHA1", digits: 6, periodInSeconds: 30 });
-const codeNow = (env: TestEnv, p: TotpParams, offset = 0) => generateTotp(p, totpStep(env.clock.now(), 30) + offset);
-
 /** Signs in, sets up an authenticator app through the pages, signs out; returns the parameters. */
 async function activateThroughPages(env: TestEnv, username: string) {
   const c = new TestClient(env.app);
   const login = await c.signIn(username, PASSWORD);
   assert.is(login.res.headers.get("location"), "/mfa/setup");
   const page = await c.get("/mfa/setup/app");
-  const p = appParams(base32Decode(setupPageParts(page.html).key));
-  const done = await c.post("/mfa/setup/app", { code: codeNow(env, p) });
+  const p = appParams(keyBytes(setupPageParts(page.html).key));
+  const done = await c.post("/mfa/setup/app", { code: codeAt(env.clock, p) });
   assert.is(done.res.status, 303);
   await c.post("/logout", {});
   env.clock.advanceSeconds(60);
@@ -168,20 +158,20 @@ t(
 
     const second = setupPageParts((await c.get("/mfa/setup/app")).html);
     assert.is.not(second.key, a.key, "each visit shows a new secret");
-    const oldParams = appParams(base32Decode(a.key));
-    const newParams = appParams(base32Decode(second.key));
+    const oldParams = appParams(keyBytes(a.key));
+    const newParams = appParams(keyBytes(second.key));
 
     const malformed = await c.post("/mfa/setup/app", { code: "12ab" });
     assert.is(malformed.res.status, 422);
     assert.match(malformed.html, /Enter the code your authenticator shows/);
-    const stale = await c.post("/mfa/setup/app", { code: codeNow(env, oldParams) });
+    const stale = await c.post("/mfa/setup/app", { code: codeAt(env.clock, oldParams) });
     assert.is(stale.res.status, 422, "the first page's key was replaced");
     assert.match(stale.html, /The code is not valid/);
     assert.is(setupPageParts(stale.html).key, second.key, "a failed attempt shows the same key again");
     assert.is((await env.services.mfa.statusOf(u.id)).state, "required");
 
     const half = c.cookies.get("fg_session");
-    const ok = await c.post("/mfa/setup/app", { code: codeNow(env, newParams) });
+    const ok = await c.post("/mfa/setup/app", { code: codeAt(env.clock, newParams) });
     assert.is(ok.res.status, 303);
     assert.is(ok.res.headers.get("location"), "/");
     assert.is.not(c.cookies.get("fg_session"), half);
@@ -210,7 +200,7 @@ t("with MFA activated every sign-in needs a fresh code; a code is used once", as
   const page = await c.get("/login/mfa");
   assert.is(page.res.status, 200);
   assert.match(page.html, /autocomplete="one-time-code"/);
-  const code = codeNow(env, p);
+  const code = codeAt(env.clock, p);
   const ok = await c.post("/login/mfa", { code });
   assert.is(ok.res.status, 303);
   assert.is(ok.res.headers.get("location"), "/");
@@ -228,7 +218,7 @@ t("two sign-ins submitting the same code at the same moment: exactly one wins", 
   const p = await activateThroughPages(env, u.username);
   const clients = [new TestClient(env.app), new TestClient(env.app), new TestClient(env.app)];
   for (const c of clients) await c.signIn(u.username, PASSWORD);
-  const code = codeNow(env, p);
+  const code = codeAt(env.clock, p);
   const results = await Promise.all(clients.map((c) => c.post("/login/mfa", { code })));
   assert.equal(results.map((r) => r.res.status).sort(), [303, 401, 401]);
 });
@@ -245,7 +235,7 @@ t("after 5 wrong codes even the right code gets the same refusal", async ({ env,
     assert.is(r.res.status, 401);
     wrongPage = strip(r.html);
   }
-  const right = await c.post("/login/mfa", { code: codeNow(env, p) });
+  const right = await c.post("/login/mfa", { code: codeAt(env.clock, p) });
   assert.is(right.res.status, 401);
   assert.is(strip(right.html), wrongPage, "a locked account looks like a wrong code");
   assert.is(right.res.headers.get("retry-after"), null);
@@ -253,7 +243,7 @@ t("after 5 wrong codes even the right code gets the same refusal", async ({ env,
   // The administrator sees it and lifts it.
   await env.services.mfa.unlock(u.id, admin);
   env.clock.advanceSeconds(30);
-  assert.is((await c.post("/login/mfa", { code: codeNow(env, p) })).res.status, 303);
+  assert.is((await c.post("/login/mfa", { code: codeAt(env.clock, p) })).res.status, 303);
 });
 
 t("a half-signed-in session expires in minutes", async ({ env, siteId, admin }) => {
@@ -272,7 +262,7 @@ t("reset (OFF then ON) signs the user out; the next sign-in asks for a new setup
   const p = await activateThroughPages(env, u.username);
   const c = new TestClient(env.app);
   await c.signIn(u.username, PASSWORD);
-  await c.post("/login/mfa", { code: codeNow(env, p) });
+  await c.post("/login/mfa", { code: codeAt(env.clock, p) });
   assert.is((await c.get("/")).res.status, 200);
   await env.services.mfa.applySettings(u.id, { enabled: false, enforcementDelayDays: 0 }, admin);
   await env.services.mfa.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, admin);
@@ -281,9 +271,9 @@ t("reset (OFF then ON) signs the user out; the next sign-in asks for a new setup
   const login = await d.signIn(u.username, PASSWORD);
   assert.is(login.res.headers.get("location"), "/mfa/setup");
   env.clock.advanceSeconds(30);
-  assert.is((await d.post("/login/mfa", { code: codeNow(env, p) })).res.headers.get("location"), "/login");
+  assert.is((await d.post("/login/mfa", { code: codeAt(env.clock, p) })).res.headers.get("location"), "/login");
   const fresh = setupPageParts((await d.get("/mfa/setup/app")).html);
-  assert.is.not(base32Decode(fresh.key).toString("hex"), Buffer.from(p.secret).toString("hex"));
+  assert.is.not(keyBytes(fresh.key).toString("hex"), Buffer.from(p.secret).toString("hex"));
 });
 
 t("no TOTP secret in plaintext in the database or the logs", async ({ env, siteId, admin }) => {
@@ -291,9 +281,9 @@ t("no TOTP secret in plaintext in the database or the logs", async ({ env, siteI
   const c = new TestClient(env.app);
   await c.signIn(u.username, PASSWORD);
   const pending = setupPageParts((await c.get("/mfa/setup/app")).html);
-  const p = appParams(base32Decode(pending.key));
+  const p = appParams(keyBytes(pending.key));
   await c.post("/mfa/setup/app", { code: "000000" });
-  await c.post("/mfa/setup/app", { code: codeNow(env, p) });
+  await c.post("/mfa/setup/app", { code: codeAt(env.clock, p) });
   // And one still pending for another user.
   const v = await userWithMfa(env, siteId, admin, 0);
   const c2 = new TestClient(env.app);
@@ -301,7 +291,7 @@ t("no TOTP secret in plaintext in the database or the logs", async ({ env, siteI
   const pending2 = setupPageParts((await c2.get("/mfa/setup/app")).html);
 
   const forms = (key: string) => {
-    const raw = base32Decode(key);
+    const raw = keyBytes(key);
     return [key.replace(/ /g, ""), raw.toString("hex"), raw.toString("base64"), raw.toString("base64url"), key];
   };
   const needles = [...forms(pending.key), ...forms(pending2.key)].map((s) => s.toLowerCase());

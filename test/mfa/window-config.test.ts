@@ -1,8 +1,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { randomBytes } from "node:crypto";
-import { generateTotp, totpStep, type TotpParams } from "../../engine/mfa/totp.js";
 import { startTestEnv, type TestEnv } from "../helpers/app.js";
+import { appParams, codeAt as codeOf } from "../helpers/totp.js";
 
 /** A user of `env` with an activated authenticator app, and a code `offset` steps from now. */
 async function enrolled(env: TestEnv) {
@@ -10,8 +10,8 @@ async function enrolled(env: TestEnv) {
   const user = await env.services.users.create({ siteId, username: "win" });
   const self = { id: user.id, name: user.username, siteId: null };
   await env.services.mfa.applySettings(user.id, { enabled: true, enforcementDelayDays: 0 }, { ...self, siteId });
-  const p: TotpParams = { secret: randomBytes(20), algorithm: "SHA1", digits: 6, periodInSeconds: 30 };
-  const codeAt = (offset: number) => generateTotp(p, totpStep(env.clock.now(), 30) + offset);
+  const p = appParams(randomBytes(20));
+  const codeAt = (offset: number) => codeOf(env.clock, p, offset);
   assert.equal(await env.services.mfa.activate(user.id, { method: "app", ...p }, codeAt(0), self), { ok: true });
   env.clock.advanceSeconds(90);
   return { userId: user.id, codeAt };
