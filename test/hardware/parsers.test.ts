@@ -80,6 +80,34 @@ secrets("Base32 and hex are detected and decoded", () => {
   assert.equal(parseSecretKey("GEZDGN"), { ok: false, reason: "neither Base32 (A-Z, 2-7) nor hex (0-9, A-F)" });
 });
 
+secrets("a key that reads both ways takes the reading that is valid; hex when both are", () => {
+  // A vendor's documented sample: 26 Base32 characters (16 bytes), also hex digits (13 bytes).
+  const sample = parseSecretKey("2234567ABCDEF2234567ABCDEF");
+  assert.ok(sample.ok, JSON.stringify(sample));
+  if (sample.ok) {
+    assert.is(sample.encoding, "base32");
+    assert.equal(sample.bytes, decodeBase32("2234567ABCDEF2234567ABCDEF"));
+    assert.is(sample.bytes.length, 16);
+  }
+  // Valid both ways (32 digits: 16 bytes as hex, 20 as Base32): today's tie-break, hex.
+  const both = parseSecretKey("ABCDEF23ABCDEF23ABCDEF23ABCDEF23");
+  assert.ok(both.ok && both.encoding === "hex" && both.bytes.equals(Buffer.from("ABCDEF23".repeat(4), "hex")));
+  // Too short (or too long) either way: both sizes are named.
+  assert.equal(parseSecretKey("ABCDEF2345"), {
+    ok: false,
+    reason: "the key is too short read either way: 5 bytes as hex, 6 bytes as Base32 (at least 16 bytes, 128 bits)",
+  });
+  assert.equal(parseSecretKey("AB".repeat(70)), {
+    ok: false,
+    reason: "the key is too long read either way: 70 bytes as hex, 87 bytes as Base32 (at most 64)",
+  });
+  // A column that promises one encoding still reads only that one.
+  assert.equal(parseSecretKey("2234567ABCDEF2234567ABCDEF", "hex"), {
+    ok: false,
+    reason: "hex key of 13 bytes is too short (at least 16 bytes, 128 bits)",
+  });
+});
+
 secrets("the register form's fields are checked by the JSON Schema, a message per field", () => {
   const r = checkTokenInput({
     name: "",

@@ -4,6 +4,7 @@ import * as assert from "uvu/assert";
 import { generateTotp, totpStep } from "../../engine/mfa/totp.js";
 import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
+import { decodeBase32 } from "../../engine/mfa/hardware/secret-key.js";
 import { base32For, hexFor, keyFor } from "./fixtures.js";
 
 const PASSWORD = "correct horse battery";
@@ -110,6 +111,48 @@ t("Register Token says which encoding it detected and never shows the key again"
     "SELECT count(*)::int AS n FROM audit_log WHERE action = 'hardware_token.register' AND actor_name = 'root'",
   );
   assert.is(audit.rows[0]!.n, 2);
+});
+
+t("Register Token reads a key that is hex or Base32 the valid way and says which", async ({ env, admin }) => {
+  await admin.get("/configure/mfa-hardware/register");
+  // Fault 8: a vendor's sample key reads as 13 bytes of hex or 16 bytes of Base32; Base32 is the valid one.
+  const sample = await admin.post("/configure/mfa-hardware/register", {
+    serialNumber: "REG-SAMPLE",
+    timeInterval: "30",
+    secretKey: "2234567ABCDEF2234567ABCDEF",
+  });
+  assert.is(sample.res.status, 200, sample.html.slice(0, 500));
+  assert.match(sample.html, /<strong id="detected-encoding">Base32<\/strong> \(\s*16 bytes\)/);
+  assert.not.ok(sample.html.includes("2234567ABCDEF2234567ABCDEF"));
+  const stored = (await env.services.hardware.registry.bySerial("REG-SAMPLE"))!;
+  assert.ok(
+    (await env.services.hardware.registry.params(stored)).secret.equals(decodeBase32("2234567ABCDEF2234567ABCDEF")),
+  );
+  // Valid both ways (16 bytes as hex, 20 as Base32): hex, as before, and the page says so.
+  const both = await admin.post("/configure/mfa-hardware/register", {
+    serialNumber: "REG-BOTH",
+    timeInterval: "30",
+    secretKey: "ABCDEF23 ABCDEF23 ABCDEF23 ABCDEF23",
+  });
+  assert.match(both.html, /<strong id="detected-encoding">hex<\/strong> \(\s*16 bytes\)/);
+  const tooShort = await admin.post("/configure/mfa-hardware/register", {
+    serialNumber: "REG-SHORT",
+    timeInterval: "30",
+    secretKey: "ABCDEF2345",
+  });
+  assert.is(tooShort.res.status, 422);
+  assert.match(
+    tooShort.html,
+    /id="error-secretKey">Secret key the key is too short read either way: 5 bytes as hex, 6 bytes as Base32/,
+  );
+  // Leaves the registry as the later tests expect it.
+  const actor = { id: null, name: "test" };
+  await env.services.hardware.registry.delete(stored.id, actor, null);
+  await env.services.hardware.registry.delete(
+    (await env.services.hardware.registry.bySerial("REG-BOTH"))!.id,
+    actor,
+    null,
+  );
 });
 
 t(
