@@ -188,6 +188,55 @@ t("the hex-seed vendor layout with a BOM, LF and unknown columns", async (ctx) =
   assert.equal([h2.algorithm, h2.digits, h2.periodInSeconds], ["SHA256", 8, 60]);
 });
 
+t("rows of empty cells (, ; or tab) are skipped like blank lines, above the header too", async (ctx) => {
+  const header = ["upn", "serial number", "secret key", "time interval", "manufacturer", "model"];
+  let n = 0;
+  for (const [d, name] of [
+    [",", "comma"],
+    [";", "semicolon"],
+    ["\t", "tab"],
+  ] as const) {
+    const row = (cells: string[]) => cells.join(d);
+    const empty = d.repeat(5);
+    const file = [
+      empty,
+      "",
+      row(header),
+      row(["", `E-${name}-1`, base32For(60 + n), "30", "Acme", "A1"]),
+      empty,
+      row([" ", "  ", "", " ", "", "   "]),
+      row(['""', '" "', "", "", "", ""]),
+      row(["", `E-${name}-2`, base32For(61 + n), "60", "Acme", "A1"]),
+      empty,
+      empty,
+    ].join("\r\n");
+    n += 2;
+    const before = await count(ctx.env);
+    const preview = await ctx.importer.preview(chunksOf(file, 5), { fileName: `${name}.csv` });
+    assert.equal([preview.total, preview.good, preview.badCount, preview.bad], [2, 2, 0, []], name);
+    assert.match(preview.format, /^CSV with Base32 keys \(upn, serial number/, name);
+    // Nothing to confirm: the import goes through without "skip the bad rows".
+    const report = await ctx.importer.commit(chunksOf(file), {
+      fileName: `${name}.csv`,
+      actor,
+      siteId: ctx.siteId,
+      skipBad: false,
+    });
+    assert.is(report.imported, 2, name);
+    assert.is(await count(ctx.env), before + 2);
+    assert.is((await ctx.registry.bySerial(`E-${name}-2`))!.periodInSeconds, 60);
+  }
+  // A real bad row among them keeps its own line number.
+  const withBad = ["serial,seed,type,digits,time step", ",,,,", `E-9,${hexFor(69)},TOTP,6,45`, ",,,,"].join("\n");
+  const report = await ctx.importer.preview(chunksOf(withBad), { fileName: "e.csv" });
+  assert.equal(report.bad, [
+    { line: 3, serialNumber: "E-9", reason: "time interval must be 30 or 60 seconds (got 45)" },
+  ]);
+  assert.is(report.total, 1);
+  // A file of nothing but empty cells is empty.
+  await rejects(ctx.importer.preview(chunksOf(",,,,\n\n , ,\n"), { fileName: "x.csv" }), /the file is empty/);
+});
+
 t("a file that is no token file is refused as a whole", async (ctx) => {
   await rejects(ctx.importer.preview(chunksOf("name,email\nx,y\n"), { fileName: "x.csv" }), /not a token file header/);
   await rejects(ctx.importer.preview(chunksOf(""), { fileName: "x.csv" }), /the file is empty/);

@@ -41,6 +41,12 @@ csv("semicolon and tab files are recognised by the header", async () => {
   assert.equal((await records(["serial\tseed\nA\tB"]))[1]!.fields, ["A", "B"]);
 });
 
+csv("the delimiter comes from the first line with text, not from rows of empty cells above it", async () => {
+  assert.equal((await records([",,,,\n\nserial;seed\nA;B\n"]))[2]!.fields, ["A", "B"]);
+  assert.equal((await records([";;;\r\n", "serial\tse", "ed\nA\tB"]))[2]!.fields, ["A", "B"]);
+  assert.equal((await records([",,,"]))[0]!.fields, ["", "", "", ""]);
+});
+
 csv("malformed quoting is reported on the record, not thrown", async () => {
   const r = await records(['a,b\n"x"y,z\n"open,b\n']);
   assert.is(r[1]!.error, "text after a closing quote");

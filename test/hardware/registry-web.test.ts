@@ -209,6 +209,27 @@ t(
   },
 );
 
+t("import: rows of empty cells left by a spreadsheet are skipped, not bad rows to confirm", async ({ env, admin }) => {
+  await admin.get("/configure/mfa-hardware/import");
+  const file = [
+    "upn;serial number;secret key;time interval;manufacturer;model",
+    `;EMPTY-1;${base32For(81)};30;Acme;A1`,
+    ";;;;;",
+    `;EMPTY-2;${base32For(82)};30;Acme;A1`,
+    ";;;;;",
+    " ; ;;\t; ;",
+  ].join("\r\n");
+  const preview = await upload(admin, "sheet.csv", file);
+  assert.is(preview.res.status, 200, preview.html.slice(0, 500));
+  assert.match(preview.html, /2 rows: <strong>2 good<\/strong>, <strong>0 bad<\/strong>/);
+  assert.not.match(preview.html, /id="bad-rows"|name="skipBad"/);
+  const action = preview.html.match(/action="(\/configure\/mfa-hardware\/import\/[0-9a-f-]{36})"/)![1]!;
+  const done = await admin.post(action, { expectedBad: "0" });
+  assert.is(done.res.status, 200, done.html.slice(0, 500));
+  assert.match(done.html, /Imported 2 tokens from sheet.csv\./);
+  assert.ok(await env.services.hardware.registry.bySerial("EMPTY-2"));
+});
+
 t("a file that is not a token file is refused with a message and nothing is staged", async ({ env, admin }) => {
   await admin.get("/configure/mfa-hardware/import");
   const r = await upload(admin, "people.csv", "name,email\nA,b@c\n");

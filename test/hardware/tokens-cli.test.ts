@@ -40,14 +40,17 @@ test(`tokens import: refused with the bad rows listed, then imported with --skip
     [
       "upn,serial number,secret key,time interval,manufacturer,model",
       `,C-1,${base32For(1)},30,Acme,A1`,
+      ",,,,,", // rows of empty cells are skipped, not bad rows
       `,C-2,${base32For(2)},60,Acme,A1`,
+      " , ,,,,",
       `ghost,C-3,${base32For(3)},30,Acme,A1`,
+      ",,,,,",
     ].join("\n"),
   );
   const refused = formgate(["tokens", "import", csv]);
   assert.is(refused.code, 1, refused.out);
   assert.match(refused.err, /3 rows: 2 good, 1 bad/);
-  assert.match(refused.err, /line 4 \(C-3\): unknown user ghost/);
+  assert.match(refused.err, /line 6 \(C-3\): unknown user ghost/);
   assert.match(refused.err, /1 row is bad: nothing was imported/);
 
   const done = formgate(["tokens", "import", csv, "--skip-bad"]);

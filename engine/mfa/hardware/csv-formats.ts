@@ -180,17 +180,31 @@ export function rowFromRecord(layout: CsvLayout, rec: CsvRecord): ParsedRow {
   return { line: rec.line, ok: true, token: checked.token, upn };
 }
 
-/** Reads the header, then maps each later record; throws ImportFileError for an unusable header. */
+/**
+ * A record of empty or whitespace-only cells (`,,,,,`, `;;;;;`, tabs): what spreadsheet programs
+ * leave behind after deleted rows. It holds no data, so it is skipped like a blank line.
+ */
+export function isBlankRecord(rec: CsvRecord): boolean {
+  return !rec.error && rec.fields.every((f) => f.trim() === "");
+}
+
+/**
+ * Reads the header (the first record that is not blank), then maps each later record, skipping
+ * blank ones; throws ImportFileError for an unusable header.
+ */
 export async function csvTokenRows(
   records: AsyncIterable<CsvRecord>,
 ): Promise<{ layout: CsvLayout; rows: AsyncGenerator<ParsedRow> }> {
   const it = records[Symbol.asyncIterator]();
-  const first = await it.next();
+  let first = await it.next();
+  while (!first.done && isBlankRecord(first.value)) first = await it.next();
   if (first.done) throw new ImportFileError("the file is empty");
   if (first.value.error) throw new ImportFileError(`the header line cannot be read: ${first.value.error}`);
   const layout = layoutFromHeader(first.value.fields);
   async function* rows(): AsyncGenerator<ParsedRow> {
-    for (let r = await it.next(); !r.done; r = await it.next()) yield rowFromRecord(layout, r.value);
+    for (let r = await it.next(); !r.done; r = await it.next()) {
+      if (!isBlankRecord(r.value)) yield rowFromRecord(layout, r.value);
+    }
   }
   return { layout, rows: rows() };
 }
