@@ -304,8 +304,9 @@ export function ImportPage(props: Common & { error?: string }) {
       <p>
         Upload the token file from the manufacturer: CSV with a header (for example{" "}
         <code>upn,serial number,secret key,time interval,manufacturer,model</code> with Base32 keys, or{" "}
-        <code>serial, seed, type, digits, time step</code> with hex seeds), or PSKC (RFC 6030) XML. You will see a
-        preview before anything is stored.
+        <code>serial, seed, type, digits, time step</code> with hex seeds), privacyIDEA's OATH CSV without a header (
+        <code>serial, hex seed, TOTP, 6 or 8, time step</code>), or PSKC (RFC 6030) XML. You will see a preview before
+        anything is stored.
       </p>
       <form method="post" action={`${BASE}/import`} enctype="multipart/form-data">
         <CsrfField token={props.csrfToken} />

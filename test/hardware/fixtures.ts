@@ -6,6 +6,17 @@ export const keyFor = (n: number) => Buffer.from(`formgate-token-${String(n).pad
 export const base32For = (n: number) => encodeBase32(keyFor(n));
 export const hexFor = (n: number) => keyFor(n).toString("hex");
 
+/** privacyIDEA's OATH CSV as token vendors ship it: no header, hex seeds, ", " between cells; PI-3 and PI-5 are HOTP. */
+export const PRIVACYIDEA_FILE = [
+  `PI-1, ${hexFor(41)}, totp, 8`,
+  `PI-2, ${hexFor(42)}, TOTP, 6, 60`,
+  `PI-3, ${hexFor(43)}, hotp, 6, 0`,
+  ",,,,",
+  `PI-4, ${Buffer.alloc(32, 44).toString("hex")}, totp, 6, 30`,
+  `PI-5, ${hexFor(45)}, HOTP, 8`,
+  "",
+].join("\n");
+
 export async function* chunksOf(text: string, size = 64): AsyncGenerator<Uint8Array> {
   const bytes = new TextEncoder().encode(text);
   for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);

@@ -6,7 +6,7 @@ import { ImportRefused, TokenImporter, type ImportReport } from "../../engine/mf
 import { startTestEnv, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
 import { rejects } from "../helpers/assert.js";
-import { base32For, chunksOf, hexFor, keyFor, pskcDocument, RFC6030_PSK } from "./fixtures.js";
+import { base32For, chunksOf, hexFor, keyFor, PRIVACYIDEA_FILE, pskcDocument, RFC6030_PSK } from "./fixtures.js";
 
 interface Ctx {
   env: TestEnv;
@@ -237,8 +237,63 @@ t("rows of empty cells (, ; or tab) are skipped like blank lines, above the head
   await rejects(ctx.importer.preview(chunksOf(",,,,\n\n , ,\n"), { fileName: "x.csv" }), /the file is empty/);
 });
 
+t(
+  "privacyIDEA's headerless OATH CSV: TOTP rows with their digits and time step, HOTP rows listed as bad",
+  async (ctx) => {
+    const before = await count(ctx.env);
+    const preview = await ctx.importer.preview(chunksOf(PRIVACYIDEA_FILE, 9), { fileName: "pi.csv" });
+    assert.equal(preview, {
+      fileName: "pi.csv",
+      format: "privacyIDEA OATH CSV without a header (serial, hex seed, type, digits, time step)",
+      ignoredColumns: [],
+      total: 5,
+      good: 3,
+      badCount: 2,
+      bad: [
+        { line: 3, serialNumber: "PI-3", reason: "type HOTP is not supported (only time-based TOTP tokens)" },
+        { line: 6, serialNumber: "PI-5", reason: "type HOTP is not supported (only time-based TOTP tokens)" },
+      ],
+      reserved: 0,
+      imported: 0,
+    } satisfies ImportReport);
+    await rejects(
+      ctx.importer.commit(chunksOf(PRIVACYIDEA_FILE), {
+        fileName: "pi.csv",
+        actor,
+        siteId: ctx.siteId,
+        skipBad: false,
+      }),
+      /2 rows are bad: nothing was imported/,
+    );
+    assert.is(await count(ctx.env), before);
+    const report = await ctx.importer.commit(chunksOf(PRIVACYIDEA_FILE), {
+      fileName: "pi.csv",
+      actor,
+      siteId: ctx.siteId,
+      skipBad: true,
+      expectedBad: 2,
+    });
+    assert.is(report.imported, 3);
+    const shape = async (serial: string) => {
+      const tok = (await ctx.registry.bySerial(serial))!;
+      return [tok.algorithm, tok.digits, tok.periodInSeconds];
+    };
+    assert.equal(await shape("PI-1"), ["SHA1", 8, 30]);
+    assert.equal(await shape("PI-2"), ["SHA1", 6, 60]);
+    assert.equal(await shape("PI-4"), ["SHA256", 6, 30], "a 32-byte seed is SHA256, as privacyIDEA reads it");
+    const pi1 = (await ctx.registry.bySerial("PI-1"))!;
+    assert.ok(Buffer.from((await ctx.registry.params(pi1)).secret).equals(keyFor(41)));
+    assert.is(await ctx.registry.bySerial("PI-3"), null);
+  },
+);
+
 t("a file that is no token file is refused as a whole", async (ctx) => {
   await rejects(ctx.importer.preview(chunksOf("name,email\nx,y\n"), { fileName: "x.csv" }), /not a token file header/);
+  // Neither a header nor a privacyIDEA row (7 digits): the message names both accepted shapes.
+  await rejects(
+    ctx.importer.preview(chunksOf(`S-1,${hexFor(1)},totp,7\n`), { fileName: "x.csv" }),
+    /not a token file header \(columns such as "upn,serial number,secret key,time interval,manufacturer,model" or "serial,seed,type,digits,time step"\), nor a privacyIDEA token row without a header \("serial, hex seed, TOTP or HOTP, 6 or 8\[, time step\]"\)/,
+  );
   await rejects(ctx.importer.preview(chunksOf(""), { fileName: "x.csv" }), /the file is empty/);
   await rejects(ctx.importer.preview(chunksOf("<html></html>"), { fileName: "x.xml" }), /not a PSKC/);
 });

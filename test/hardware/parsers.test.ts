@@ -2,7 +2,13 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { readCsv, type CsvRecord } from "../../engine/mfa/hardware/csv.js";
 import { decodeBase32, encodeBase32, parseSecretKey } from "../../engine/mfa/hardware/secret-key.js";
-import { layoutFromHeader, rowFromRecord, ImportFileError } from "../../engine/mfa/hardware/csv-formats.js";
+import {
+  layoutFromHeader,
+  rowFromRecord,
+  ImportFileError,
+  isPrivacyIdeaRow,
+  PRIVACYIDEA_LAYOUT,
+} from "../../engine/mfa/hardware/csv-formats.js";
 import { checkTokenInput } from "../../engine/mfa/hardware/token-input.js";
 import { parsePskc } from "../../engine/mfa/hardware/pskc.js";
 
@@ -175,6 +181,56 @@ formats("both vendor layouts are recognised in any column order", () => {
   assert.equal(short, { line: 4, ok: false, serialNumber: "S3", reason: 'missing column "digits"' });
 });
 
+formats("privacyIDEA's OATH CSV is recognised by the shape of its first row", () => {
+  const seed = "3132333435363738393031323334353637383930";
+  assert.ok(isPrivacyIdeaRow(["PI-1", ` ${seed}`, " totp", " 8"]));
+  assert.ok(isPrivacyIdeaRow(["PI-1", seed.toUpperCase(), "HOTP", "6", "0", ""]), "trailing empty cells aside");
+  assert.ok(isPrivacyIdeaRow(["PI-1", seed, "TOTP", "6", "60"]));
+  for (const notOne of [
+    ["serial", "seed", "type", "digits", "time step"], // a header
+    ["PI-1", seed, "totp"], // 3 cells
+    ["PI-1", seed, "totp", "6", "30", "sha256"], // 6 cells
+    ["PI-1", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", "totp", "6"], // not hex
+    ["PI-1", seed.slice(1), "totp", "6"], // odd number of digits
+    ["PI-1", seed, "ocra", "6"],
+    ["PI-1", seed, "totp", "7"],
+  ]) {
+    assert.not.ok(isPrivacyIdeaRow(notOne), notOne.join(","));
+  }
+});
+
+formats("privacyIDEA rows: TOTP with its digits and time step, HOTP refused, the hash by seed length", () => {
+  const row = (line: number, fields: string[]) => rowFromRecord(PRIVACYIDEA_LAYOUT, { line, fields });
+  const seed20 = "3132333435363738393031323334353637383930";
+  const seed32 = Buffer.alloc(32, 7).toString("hex");
+  const seed64 = Buffer.alloc(64, 9).toString("hex");
+  const ok = (r: ReturnType<typeof row>) => {
+    assert.ok(r.ok, JSON.stringify(r));
+    return r.ok ? [r.token.serialNumber, r.token.algorithm, r.token.digits, r.token.periodInSeconds] : [];
+  };
+  assert.equal(ok(row(1, ["PI-1", ` ${seed20}`, " TOTP", " 8"])), ["PI-1", "SHA1", 8, 30]);
+  assert.equal(ok(row(2, ["PI-2", seed32, "totp", "6", "60"])), ["PI-2", "SHA256", 6, 60]);
+  assert.equal(ok(row(3, ["PI-3", seed64, "totp", "6", ""])), ["PI-3", "SHA512", 6, 30]);
+  assert.equal(ok(row(4, ["PI-4", seed20, "totp"])), ["PI-4", "SHA1", 6, 30], "privacyIDEA's defaults");
+  assert.equal(ok(row(5, ["PI-5", seed32, "TOTP-SHA1", "6"])), ["PI-5", "SHA1", 6, 30], "a hash on the type wins");
+  const reasons = [
+    row(6, ["PI-6", seed20, "HOTP", "6", "12"]),
+    row(7, ["PI-7", seed20]),
+    row(8, ["PI-8", Buffer.alloc(28, 1).toString("hex"), "totp", "6"]),
+    row(9, ["PI-9", seed20, "totp", "6", "45"]),
+    row(10, ["PI-10"]),
+    row(11, ["PI-11", seed20, "totp", "6", "30", "x"]),
+  ].map((r) => (r.ok ? "ok" : `${r.line} ${r.serialNumber}: ${r.reason}`));
+  assert.equal(reasons, [
+    "6 PI-6: type HOTP is not supported (only time-based TOTP tokens)",
+    "7 PI-7: no type, which privacyIDEA reads as HOTP: type HOTP is not supported (only time-based TOTP tokens)",
+    "8 PI-8: a seed of 28 bytes means SHA224 to privacyIDEA, which is not supported (SHA1, SHA256, SHA512)",
+    "9 PI-9: time interval must be 30 or 60 seconds (got 45)",
+    '10 PI-10: missing column "seed"',
+    "11 PI-11: has 6 fields; privacyIDEA token rows have at most 5 (serial, seed, type, digits, time step)",
+  ]);
+});
+
 formats("a header without the needed columns refuses the file", () => {
   const message = (h: string[]) => {
     try {
@@ -185,7 +241,10 @@ formats("a header without the needed columns refuses the file", () => {
       return (err as Error).message;
     }
   };
-  assert.match(message(["name", "email"]), /not a token file header/);
+  assert.is(
+    message(["name", "email"]),
+    'the first line is not a token file header (columns such as "upn,serial number,secret key,time interval,manufacturer,model" or "serial,seed,type,digits,time step"), nor a privacyIDEA token row without a header ("serial, hex seed, TOTP or HOTP, 6 or 8[, time step]")',
+  );
   assert.is(message(["serial", "seed"]), 'the header has no column "time interval" or "time step"');
   assert.is(
     message(["serial", "serial number", "seed", "period"]),

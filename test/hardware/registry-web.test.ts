@@ -5,7 +5,7 @@ import { generateTotp, totpStep } from "../../engine/mfa/totp.js";
 import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
 import { decodeBase32 } from "../../engine/mfa/hardware/secret-key.js";
-import { base32For, hexFor, keyFor } from "./fixtures.js";
+import { base32For, hexFor, keyFor, PRIVACYIDEA_FILE } from "./fixtures.js";
 
 const PASSWORD = "correct horse battery";
 interface Ctx {
@@ -126,7 +126,9 @@ t("Register Token reads a key that is hex or Base32 the valid way and says which
   assert.not.ok(sample.html.includes("2234567ABCDEF2234567ABCDEF"));
   const stored = (await env.services.hardware.registry.bySerial("REG-SAMPLE"))!;
   assert.ok(
-    (await env.services.hardware.registry.params(stored)).secret.equals(decodeBase32("2234567ABCDEF2234567ABCDEF")),
+    Buffer.from((await env.services.hardware.registry.params(stored)).secret).equals(
+      decodeBase32("2234567ABCDEF2234567ABCDEF")!,
+    ),
   );
   // Valid both ways (16 bytes as hex, 20 as Base32): hex, as before, and the page says so.
   const both = await admin.post("/configure/mfa-hardware/register", {
@@ -230,11 +232,35 @@ t("import: rows of empty cells left by a spreadsheet are skipped, not bad rows t
   assert.ok(await env.services.hardware.registry.bySerial("EMPTY-2"));
 });
 
+t(
+  "import: a privacyIDEA file without a header imports its TOTP rows; its HOTP rows are listed",
+  async ({ env, admin }) => {
+    await admin.get("/configure/mfa-hardware/import");
+    const preview = await upload(admin, "vendor-privacyidea.csv", PRIVACYIDEA_FILE);
+    assert.is(preview.res.status, 200, preview.html.slice(0, 500));
+    assert.match(preview.html, /privacyIDEA OATH CSV without a header/);
+    assert.match(preview.html, /5 rows: <strong>3 good<\/strong>, <strong>2 bad<\/strong>/);
+    assert.match(
+      preview.html,
+      /<td>3<\/td><td>PI-3<\/td><td>type HOTP is not supported \(only time-based TOTP tokens\)<\/td>/,
+    );
+    assert.match(preview.html, /<td>6<\/td><td>PI-5<\/td><td>type HOTP is not supported/);
+    const action = preview.html.match(/action="(\/configure\/mfa-hardware\/import\/[0-9a-f-]{36})"/)![1]!;
+    const done = await admin.post(action, { expectedBad: "2", skipBad: "yes" });
+    assert.is(done.res.status, 200, done.html.slice(0, 500));
+    assert.match(done.html, /Imported 3 tokens from vendor-privacyidea.csv; skipped 2 bad rows/);
+    const pi1 = (await env.services.hardware.registry.bySerial("PI-1"))!;
+    assert.equal([pi1.digits, pi1.periodInSeconds], [8, 30]);
+    assert.is((await env.services.hardware.registry.bySerial("PI-2"))!.periodInSeconds, 60);
+  },
+);
+
 t("a file that is not a token file is refused with a message and nothing is staged", async ({ env, admin }) => {
   await admin.get("/configure/mfa-hardware/import");
   const r = await upload(admin, "people.csv", "name,email\nA,b@c\n");
   assert.is(r.res.status, 422);
   assert.match(r.html, /This file cannot be imported: the first line is not a token file header/);
+  assert.match(r.html, /nor a privacyIDEA token row without a header/);
   const staged = await env.db.query<{ n: number }>("SELECT count(*)::int AS n FROM hardware_token_uploads");
   assert.is(staged.rows[0]!.n, 0);
 });
