@@ -6,7 +6,16 @@ import { ImportRefused, TokenImporter, type ImportReport } from "../../engine/mf
 import { startTestEnv, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
 import { rejects } from "../helpers/assert.js";
-import { base32For, chunksOf, hexFor, keyFor, PRIVACYIDEA_FILE, pskcDocument, RFC6030_PSK } from "./fixtures.js";
+import {
+  base32For,
+  chunksOf,
+  hexFor,
+  keyFor,
+  PRIVACYIDEA_FILE,
+  pskcDocument,
+  RFC6030_FIGURE_7_HOTP_AND_TOTP,
+  RFC6030_PSK,
+} from "./fixtures.js";
 
 interface Ctx {
   env: TestEnv;
@@ -333,5 +342,43 @@ t("PSKC with pre-shared-key-encrypted keys imports after the MAC checks out", as
   assert.equal([p1.model, p1.manufacturer, p1.periodInSeconds], ["PK-60", "Token Works", 60]);
   assert.ok((await ctx.registry.params(p1)).secret.every((b, i) => b === keyFor(31)[i]));
 });
+
+t(
+  "PSKC protected by a password (RFC 6030 Figure 7): imports with the password, refused without it or with a wrong one",
+  async (ctx) => {
+    const before = await count(ctx.env);
+    const doc = RFC6030_FIGURE_7_HOTP_AND_TOTP;
+    await rejects(
+      ctx.importer.preview(chunksOf(doc), { fileName: "f7.pskc" }),
+      /protected by the password "My Password 1": enter that password/,
+    );
+    for (const password of ["qwertz", "QWERTY"]) {
+      await rejects(
+        ctx.importer.commit(chunksOf(doc), { fileName: "f7.pskc", password, actor, siteId: ctx.siteId, skipBad: true }),
+        /^wrong password "My Password 1": the MAC check fails, so no key was decrypted$/,
+      );
+    }
+    assert.is(await count(ctx.env), before, "a wrong password stores nothing");
+    const preview = await ctx.importer.preview(chunksOf(doc), { fileName: "f7.pskc", password: "qwerty" });
+    assert.is(preview.format, "PSKC (RFC 6030), keys encrypted with a key derived from a password (PBKDF2)");
+    assert.equal([preview.total, preview.good], [2, 1]);
+    assert.equal(preview.bad, [
+      { line: 40, serialNumber: "987654321", reason: "HOTP keys are not supported (only time-based TOTP tokens)" },
+    ]);
+    const report = await ctx.importer.commit(chunksOf(doc), {
+      fileName: "f7.pskc",
+      password: "qwerty",
+      actor,
+      siteId: ctx.siteId,
+      skipBad: true,
+      expectedBad: 1,
+    });
+    assert.is(report.imported, 1);
+    const token = (await ctx.registry.bySerial("987654322"))!;
+    assert.equal([token.manufacturer, token.digits, token.periodInSeconds], ["TokenVendorAcme", 8, 30]);
+    assert.is(Buffer.from((await ctx.registry.params(token)).secret).toString("ascii"), "12345678901234567890");
+    assert.is(await ctx.registry.bySerial("987654321"), null);
+  },
+);
 
 t.run();

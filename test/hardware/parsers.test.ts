@@ -10,7 +10,9 @@ import {
   PRIVACYIDEA_LAYOUT,
 } from "../../engine/mfa/hardware/csv-formats.js";
 import { checkTokenInput } from "../../engine/mfa/hardware/token-input.js";
-import { parsePskc } from "../../engine/mfa/hardware/pskc.js";
+import { deriveKeyFromPassword, parsePskc } from "../../engine/mfa/hardware/pskc.js";
+import { rejects } from "../helpers/assert.js";
+import { RFC6030_FIGURE_7, RFC6030_FIGURE_7_PASSWORD, RFC6030_FIGURE_7_TOTP } from "./fixtures.js";
 
 async function records(chunks: (string | Uint8Array)[]): Promise<CsvRecord[]> {
   const out: CsvRecord[] = [];
@@ -304,8 +306,8 @@ AAECAwQFBgcICQoLDA0OD+cIHItlB3Wra1DUpxVvOx2lef1VmNPCMl8jwZqIUqGv
     </KeyPackage>
 </KeyContainer>`;
 
-pskc("RFC 6030 Figure 6: AES-128-CBC key under a pre-shared key, MAC checked", () => {
-  const file = parsePskc(FIGURE_6, "12345678901234567890123456789012");
+pskc("RFC 6030 Figure 6: AES-128-CBC key under a pre-shared key, MAC checked", async () => {
+  const file = await parsePskc(FIGURE_6, { preSharedKey: "12345678901234567890123456789012" });
   assert.is(file.rows.length, 1);
   const row = file.rows[0]!;
   assert.ok(row.ok, JSON.stringify(row));
@@ -314,8 +316,99 @@ pskc("RFC 6030 Figure 6: AES-128-CBC key under a pre-shared key, MAC checked", (
     assert.equal([row.token.serialNumber, row.token.digits, row.token.periodInSeconds], ["987654321", 8, 30]);
   }
   // A wrong key cannot even open the MAC key.
-  assert.throws(() => parsePskc(FIGURE_6, "00000000000000000000000000000000"), /MAC key/);
-  assert.throws(() => parsePskc(FIGURE_6.replace("<KeyContainer", "<!DOCTYPE x><KeyContainer")), /DOCTYPE/);
+  await rejects(parsePskc(FIGURE_6, { preSharedKey: "00000000000000000000000000000000" }), /MAC key/);
+  await rejects(parsePskc(FIGURE_6.replace("<KeyContainer", "<!DOCTYPE x><KeyContainer")), /DOCTYPE/);
+});
+
+pskc("RFC 6030 Figure 7: the password derives the RFC's key (PBKDF2-HMAC-SHA1)", async () => {
+  const derived = await deriveKeyFromPassword(RFC6030_FIGURE_7_PASSWORD, {
+    salt: Buffer.from("Ej7/PEpyEpw=", "base64"),
+    iterations: 1000,
+    keyLength: 16,
+    digest: "sha1",
+  });
+  // The derived key RFC 6030's example was made with.
+  assert.is(derived.toString("hex"), "651e63cd57008476af1ff6422cd02e41");
+});
+
+pskc(
+  "RFC 6030 Figure 7: a password-protected key decrypts to the RFC's plaintext; its HOTP key is a bad row",
+  async () => {
+    // As published the key is HOTP: the password opens it (its MAC matches), and the row is refused for HOTP.
+    const asPublished = await parsePskc(RFC6030_FIGURE_7, { password: RFC6030_FIGURE_7_PASSWORD });
+    assert.is(asPublished.description, "PSKC (RFC 6030), keys encrypted with a key derived from a password (PBKDF2)");
+    assert.equal(asPublished.rows, [
+      {
+        line: 40,
+        ok: false,
+        serialNumber: "987654321",
+        reason: "HOTP keys are not supported (only time-based TOTP tokens)",
+      },
+    ]);
+    // The same package declared TOTP: the decrypted secret is the RFC's plaintext.
+    const totp = await parsePskc(RFC6030_FIGURE_7_TOTP, { password: RFC6030_FIGURE_7_PASSWORD });
+    const row = totp.rows[0]!;
+    assert.ok(row.ok, JSON.stringify(row));
+    if (row.ok) {
+      assert.is(row.token.secret.toString("hex"), "3132333435363738393031323334353637383930");
+      assert.is(row.token.secret.toString("ascii"), "12345678901234567890");
+      assert.equal(
+        [row.token.serialNumber, row.token.manufacturer, row.token.digits, row.token.periodInSeconds],
+        ["987654321", "TokenVendorAcme", 8, 30],
+      );
+    }
+  },
+);
+
+pskc("a password-protected file without its password, or with a wrong one, is refused as a whole", async () => {
+  await rejects(
+    parsePskc(RFC6030_FIGURE_7_TOTP),
+    /^the keys in this file are protected by the password "My Password 1": enter that password$/,
+  );
+  // A pre-shared key is no password.
+  await rejects(
+    parsePskc(RFC6030_FIGURE_7_TOTP, { preSharedKey: "651e63cd57008476af1ff6422cd02e41" }),
+    /protected by the password "My Password 1"/,
+  );
+  for (const password of ["qwertz", "Qwerty", "qwerty ", "", "p\u00e4ssw\u00f6rd"]) {
+    const err = await rejects(parsePskc(RFC6030_FIGURE_7_TOTP, { password }));
+    assert.instance(err, ImportFileError);
+    assert.match(
+      (err as Error).message,
+      password
+        ? /^wrong password "My Password 1": the MAC check fails, so no key was decrypted$/
+        : /enter that password/,
+      JSON.stringify(password),
+    );
+  }
+  // A wrong password opens the MAC key about once in 256 tries (its padding comes out right by
+  // chance); then no MAC in the file matches, which refuses the file the same way. Simulated with
+  // the right password and the file's only value MAC spoiled.
+  const spoiled = RFC6030_FIGURE_7_TOTP.replace("LP6xMvjtypbfT9PdkJhBZ+D6O4w=", "AP6xMvjtypbfT9PdkJhBZ+D6O4w=");
+  await rejects(parsePskc(spoiled, { password: RFC6030_FIGURE_7_PASSWORD }), /^wrong password "My Password 1"/);
+});
+
+pskc("PBKDF2 parameters outside what the file may ask are refused", async () => {
+  const withParams = (from: string, to: string) => RFC6030_FIGURE_7_TOTP.replace(from, to);
+  await rejects(
+    parsePskc(withParams("<IterationCount>1000<", "<IterationCount>999999999<"), { password: "qwerty" }),
+    /iteration count must be 1 to 5000000/,
+  );
+  await rejects(
+    parsePskc(withParams("<KeyLength>16<", "<KeyLength>20<"), { password: "qwerty" }),
+    /key length must be 16, 24 or 32 bytes/,
+  );
+  await rejects(
+    parsePskc(withParams("pkcs-5v2-0#pbkdf2", "pkcs-5v2-0#scrypt"), { password: "qwerty" }),
+    /key derivation ".*#scrypt" is not supported \(PBKDF2 only\)/,
+  );
+  await rejects(
+    parsePskc(withParams("<KeyLength>16<", "<KeyLength>24<"), { password: "qwerty" }),
+    /^the MAC key cannot be used: the key derived from the password is 24 bytes, aes-128-cbc needs 16$/,
+  );
+  // Without KeyLength the cipher's key size is used: AES-128, 16 bytes, and the file still opens.
+  const noLength = await parsePskc(withParams("<KeyLength>16</KeyLength>", ""), { password: "qwerty" });
+  assert.ok(noLength.rows[0]!.ok);
 });
 
 csv.run();

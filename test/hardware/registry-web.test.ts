@@ -5,7 +5,7 @@ import { generateTotp, totpStep } from "../../engine/mfa/totp.js";
 import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
 import { decodeBase32 } from "../../engine/mfa/hardware/secret-key.js";
-import { base32For, hexFor, keyFor, PRIVACYIDEA_FILE } from "./fixtures.js";
+import { base32For, hexFor, keyFor, PRIVACYIDEA_FILE, RFC6030_FIGURE_7_HOTP_AND_TOTP } from "./fixtures.js";
 
 const PASSWORD = "correct horse battery";
 interface Ctx {
@@ -252,6 +252,56 @@ t(
     const pi1 = (await env.services.hardware.registry.bySerial("PI-1"))!;
     assert.equal([pi1.digits, pi1.periodInSeconds], [8, 30]);
     assert.is((await env.services.hardware.registry.bySerial("PI-2"))!.periodInSeconds, 60);
+  },
+);
+
+t(
+  "import: a password-protected PSKC file takes the password with the upload, and it carries to the import",
+  async ({ env, admin }) => {
+    await admin.get("/configure/mfa-hardware/import");
+    const page = await admin.get("/configure/mfa-hardware/import");
+    assert.match(page.html, /<input name="password" type="password" autocomplete="off" maxlength="200"\/>/);
+    const doc = RFC6030_FIGURE_7_HOTP_AND_TOTP;
+    const none = await upload(admin, "figure7.pskc", doc);
+    assert.is(none.res.status, 422);
+    assert.match(
+      none.html,
+      /This file cannot be imported: the keys in this file are protected by the password &quot;My Password 1&quot;: enter that password\./,
+    );
+    const wrong = await upload(admin, "figure7.pskc", doc, { password: "hunter2-wrong" });
+    assert.is(wrong.res.status, 422);
+    assert.match(wrong.html, /wrong password &quot;My Password 1&quot;: the MAC check fails, so no key was decrypted/);
+    assert.not.ok(wrong.html.includes("hunter2-wrong"), "the password is not echoed");
+    const tooLong = await upload(admin, "figure7.pskc", doc, { password: "x".repeat(201) });
+    assert.is(tooLong.res.status, 422);
+    assert.match(tooLong.html, /The password is too long/);
+    const staged = async () =>
+      (await env.db.query<{ n: number }>("SELECT count(*)::int AS n FROM hardware_token_uploads")).rows[0]!.n;
+    assert.is(await staged(), 0, "nothing is staged for a refused file");
+
+    const preview = await upload(admin, "figure7.pskc", doc, { password: "qwerty" });
+    assert.is(preview.res.status, 200, preview.html.slice(0, 500));
+    assert.match(preview.html, /keys encrypted with a key derived from a password \(PBKDF2\)/);
+    assert.match(preview.html, /2 rows: <strong>1 good<\/strong>, <strong>1 bad<\/strong>/);
+    assert.match(
+      preview.html,
+      /<td>987654321<\/td><td>HOTP keys are not supported \(only time-based TOTP tokens\)<\/td>/,
+    );
+    assert.not.match(preview.html, /qwerty/);
+    // Staged sealed with the file: the password is nowhere in the table in clear.
+    const row = await env.db.query<{ content_sealed: string }>("SELECT content_sealed FROM hardware_token_uploads");
+    assert.is(row.rows.length, 1);
+    assert.not.ok(row.rows[0]!.content_sealed.includes("qwerty"));
+    const action = preview.html.match(/action="(\/configure\/mfa-hardware\/import\/[0-9a-f-]{36})"/)![1]!;
+    const done = await admin.post(action, { expectedBad: "1", skipBad: "yes" });
+    assert.is(done.res.status, 200, done.html.slice(0, 500));
+    assert.match(done.html, /Imported 1 tokens from figure7.pskc; skipped 1 bad rows/);
+    const token = (await env.services.hardware.registry.bySerial("987654322"))!;
+    assert.is(
+      Buffer.from((await env.services.hardware.registry.params(token)).secret).toString("ascii"),
+      "12345678901234567890",
+    );
+    for (const line of env.logLines) assert.not.ok(line.includes("qwerty") || line.includes("hunter2-wrong"), line);
   },
 );
 
