@@ -83,6 +83,7 @@ export function normaliseHeader(h: string): string {
     .replace(/\s*\)/g, ")");
 }
 
+/** How a CSV file's columns map onto token fields: from its header, or privacyIDEA's fixed order. */
 export interface CsvLayout {
   /** Column index per known column. */
   index: Partial<Record<Column, number>>;
@@ -198,6 +199,10 @@ function readType(v: string): { algorithm?: string } | { error: string } {
   return { error: `type must be TOTP (got ${v.trim().slice(0, 20)})` };
 }
 
+/**
+ * One record as a token row, checked as the register form checks it; a bad row carries its line
+ * and the reason (HOTP, a missing column, extra fields, a bad key or value).
+ */
 export function rowFromRecord(layout: CsvLayout, rec: CsvRecord): ParsedRow {
   const { index, defaults } = layout;
   const get = (col: Column): string | undefined => {
