@@ -1,5 +1,6 @@
 import { CsrfField, Layout, type PageUser } from "../render/layout.js";
 import type { CodeMatch, HardwareToken, TokenPage } from "../mfa/hardware/registry.js";
+import { MAX_PSKC_PASSWORD_CHARS } from "../mfa/hardware/pskc.js";
 import type { ImportReport } from "../mfa/hardware/token-import.js";
 import type { TokenInputValues } from "../mfa/hardware/token-input.js";
 
@@ -304,8 +305,9 @@ export function ImportPage(props: Common & { error?: string }) {
       <p>
         Upload the token file from the manufacturer: CSV with a header (for example{" "}
         <code>upn,serial number,secret key,time interval,manufacturer,model</code> with Base32 keys, or{" "}
-        <code>serial, seed, type, digits, time step</code> with hex seeds), or PSKC (RFC 6030) XML. You will see a
-        preview before anything is stored.
+        <code>serial, seed, type, digits, time step</code> with hex seeds), privacyIDEA's OATH CSV without a header (
+        <code>serial, hex seed, TOTP, 6 or 8, time step</code>), or PSKC (RFC 6030) XML. You will see a preview before
+        anything is stored.
       </p>
       <form method="post" action={`${BASE}/import`} enctype="multipart/form-data">
         <CsrfField token={props.csrfToken} />
@@ -320,6 +322,11 @@ export function ImportPage(props: Common & { error?: string }) {
           Pre-shared key (PSKC files with encrypted keys only)
           <input name="preSharedKey" type="password" autocomplete="off" maxlength={100} />
           <small>Hex, as the manufacturer sent it separately from the file.</small>
+        </label>
+        <label>
+          Password (PSKC files protected by a password only)
+          <input name="password" type="password" autocomplete="off" maxlength={MAX_PSKC_PASSWORD_CHARS} />
+          <small>As the manufacturer sent it separately from the file.</small>
         </label>
         <button type="submit">Preview import</button>
       </form>

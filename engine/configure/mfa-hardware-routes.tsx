@@ -6,6 +6,7 @@ import type { AppEnv } from "../http/env.js";
 import { formFields, sendPage } from "../http/page.js";
 import { ImportFileError } from "../mfa/hardware/csv-formats.js";
 import { TokenInputError, TokenStateError } from "../mfa/hardware/registry.js";
+import { MAX_PSKC_PASSWORD_CHARS } from "../mfa/hardware/pskc.js";
 import { ImportRefused } from "../mfa/hardware/token-import.js";
 import type { TokenInputValues } from "../mfa/hardware/token-input.js";
 import { MessagePage } from "../render/layout.js";
@@ -188,11 +189,16 @@ export function mfaHardwareRoutes(s: Services) {
     if (preSharedKey && preSharedKey.length > 100) {
       return sendPage(c, <ImportPage {...await common(c)} error="The pre-shared key is too long." />, 422);
     }
+    // Taken as typed: spaces may be part of a password.
+    const password = typeof body.password === "string" && body.password !== "" ? body.password : undefined;
+    if (password && password.length > MAX_PSKC_PASSWORD_CHARS) {
+      return sendPage(c, <ImportPage {...await common(c)} error="The password is too long." />, 422);
+    }
     const fileName = (file.name.split(/[\\/]/).pop() || "upload").slice(0, 200);
     const content = Buffer.from(await file.arrayBuffer());
     let report;
     try {
-      report = await h.importer.preview(once(content), { fileName, preSharedKey });
+      report = await h.importer.preview(once(content), { fileName, preSharedKey, password });
     } catch (err) {
       if (err instanceof ImportFileError) {
         return sendPage(
@@ -203,7 +209,7 @@ export function mfaHardwareRoutes(s: Services) {
       }
       throw err;
     }
-    const uploadId = await h.uploads.stage(session.user.id, fileName, content, preSharedKey);
+    const uploadId = await h.uploads.stage(session.user.id, fileName, content, { preSharedKey, password });
     return sendPage(c, <PreviewPage {...await common(c)} report={report} uploadId={uploadId} />);
   });
 
@@ -227,6 +233,7 @@ export function mfaHardwareRoutes(s: Services) {
       const report = await h.importer.commit(once(upload.content), {
         fileName: upload.fileName,
         preSharedKey: upload.preSharedKey,
+        password: upload.password,
         actor: actorOf(session),
         siteId: await publicSiteId(),
         skipBad: f.skipBad === "yes",

@@ -6,6 +6,17 @@ export const keyFor = (n: number) => Buffer.from(`formgate-token-${String(n).pad
 export const base32For = (n: number) => encodeBase32(keyFor(n));
 export const hexFor = (n: number) => keyFor(n).toString("hex");
 
+/** privacyIDEA's OATH CSV as token vendors ship it: no header, hex seeds, ", " between cells; PI-3 and PI-5 are HOTP. */
+export const PRIVACYIDEA_FILE = [
+  `PI-1, ${hexFor(41)}, totp, 8`,
+  `PI-2, ${hexFor(42)}, TOTP, 6, 60`,
+  `PI-3, ${hexFor(43)}, hotp, 6, 0`,
+  ",,,,",
+  `PI-4, ${Buffer.alloc(32, 44).toString("hex")}, totp, 6, 30`,
+  `PI-5, ${hexFor(45)}, HOTP, 8`,
+  "",
+].join("\n");
+
 export async function* chunksOf(text: string, size = 64): AsyncGenerator<Uint8Array> {
   const bytes = new TextEncoder().encode(text);
   for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
@@ -83,3 +94,96 @@ export function pskcDocument(keys: PskcKey[], psk?: string): string {
 ${head}${packages.join("")}</KeyContainer>
 `;
 }
+
+/**
+ * RFC 6030 section 6.2, Figure 7: an HOTP key encrypted (AES-128-CBC) with a key derived by
+ * PBKDF2 (HMAC-SHA1, salt Ej7/PEpyEpw=, 1,000 iterations, 16 bytes) from the password "qwerty",
+ * MACed with HMAC-SHA1 under the MAC key; the plaintext key is "12345678901234567890".
+ */
+export const RFC6030_FIGURE_7 = `<?xml version="1.0" encoding="UTF-8"?>
+<pskc:KeyContainer
+  xmlns:pskc="urn:ietf:params:xml:ns:keyprov:pskc"
+  xmlns:xenc11="http://www.w3.org/2009/xmlenc11#"
+  xmlns:pkcs5=
+  "http://www.rsasecurity.com/rsalabs/pkcs/schemas/pkcs-5v2-0#"
+  xmlns:xenc="http://www.w3.org/2001/04/xmlenc#" Version="1.0">
+    <pskc:EncryptionKey>
+        <xenc11:DerivedKey>
+            <xenc11:KeyDerivationMethod
+              Algorithm=
+ "http://www.rsasecurity.com/rsalabs/pkcs/schemas/pkcs-5v2-0#pbkdf2">
+                <pkcs5:PBKDF2-params>
+                    <Salt>
+                        <Specified>Ej7/PEpyEpw=</Specified>
+                    </Salt>
+                    <IterationCount>1000</IterationCount>
+                    <KeyLength>16</KeyLength>
+                    <PRF/>
+                </pkcs5:PBKDF2-params>
+            </xenc11:KeyDerivationMethod>
+            <xenc:ReferenceList>
+                <xenc:DataReference URI="#ED"/>
+            </xenc:ReferenceList>
+            <xenc11:MasterKeyName>My Password 1</xenc11:MasterKeyName>
+        </xenc11:DerivedKey>
+    </pskc:EncryptionKey>
+    <pskc:MACMethod
+        Algorithm="http://www.w3.org/2000/09/xmldsig#hmac-sha1">
+        <pskc:MACKey>
+            <xenc:EncryptionMethod
+            Algorithm="http://www.w3.org/2001/04/xmlenc#aes128-cbc"/>
+            <xenc:CipherData>
+                <xenc:CipherValue>
+2GTTnLwM3I4e5IO5FkufoOEiOhNj91fhKRQBtBJYluUDsPOLTfUvoU2dStyOwYZx
+                </xenc:CipherValue>
+            </xenc:CipherData>
+        </pskc:MACKey>
+    </pskc:MACMethod>
+    <pskc:KeyPackage>
+        <pskc:DeviceInfo>
+            <pskc:Manufacturer>TokenVendorAcme</pskc:Manufacturer>
+            <pskc:SerialNo>987654321</pskc:SerialNo>
+        </pskc:DeviceInfo>
+        <pskc:CryptoModuleInfo>
+            <pskc:Id>CM_ID_001</pskc:Id>
+        </pskc:CryptoModuleInfo>
+        <pskc:Key Algorithm=
+        "urn:ietf:params:xml:ns:keyprov:pskc:hotp" Id="123456">
+            <pskc:Issuer>Example-Issuer</pskc:Issuer>
+            <pskc:AlgorithmParameters>
+                <pskc:ResponseFormat Length="8" Encoding="DECIMAL"/>
+            </pskc:AlgorithmParameters>
+            <pskc:Data>
+                <pskc:Secret>
+                <pskc:EncryptedValue Id="ED">
+                    <xenc:EncryptionMethod
+                        Algorithm=
+"http://www.w3.org/2001/04/xmlenc#aes128-cbc"/>
+                        <xenc:CipherData>
+                            <xenc:CipherValue>
+      oTvo+S22nsmS2Z/RtcoF8Hfh+jzMe0RkiafpoDpnoZTjPYZu6V+A4aEn032yCr4f
+                        </xenc:CipherValue>
+                    </xenc:CipherData>
+                    </pskc:EncryptedValue>
+                    <pskc:ValueMAC>LP6xMvjtypbfT9PdkJhBZ+D6O4w=
+                    </pskc:ValueMAC>
+                </pskc:Secret>
+            </pskc:Data>
+        </pskc:Key>
+    </pskc:KeyPackage>
+</pskc:KeyContainer>
+`;
+export const RFC6030_FIGURE_7_PASSWORD = "qwerty";
+/** Figure 7 with its key declared TOTP: the MAC covers only the encrypted value, so it still holds. */
+export const RFC6030_FIGURE_7_TOTP = RFC6030_FIGURE_7.replace(
+  '"urn:ietf:params:xml:ns:keyprov:pskc:hotp"',
+  '"urn:ietf:params:xml:ns:keyprov:pskc:totp"',
+);
+
+/** Figure 7's package as published (HOTP, serial 987654321) and again as TOTP with serial 987654322. */
+export const RFC6030_FIGURE_7_HOTP_AND_TOTP = (() => {
+  const start = RFC6030_FIGURE_7.indexOf("    <pskc:KeyPackage>");
+  const end = RFC6030_FIGURE_7.indexOf("</pskc:KeyContainer>");
+  const totp = RFC6030_FIGURE_7_TOTP.slice(start, end).replace("987654321", "987654322");
+  return `${RFC6030_FIGURE_7.slice(0, end)}${totp}</pskc:KeyContainer>\n`;
+})();

@@ -6,7 +6,16 @@ import { ImportRefused, TokenImporter, type ImportReport } from "../../engine/mf
 import { startTestEnv, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
 import { rejects } from "../helpers/assert.js";
-import { base32For, chunksOf, hexFor, keyFor, pskcDocument, RFC6030_PSK } from "./fixtures.js";
+import {
+  base32For,
+  chunksOf,
+  hexFor,
+  keyFor,
+  PRIVACYIDEA_FILE,
+  pskcDocument,
+  RFC6030_FIGURE_7_HOTP_AND_TOTP,
+  RFC6030_PSK,
+} from "./fixtures.js";
 
 interface Ctx {
   env: TestEnv;
@@ -188,8 +197,112 @@ t("the hex-seed vendor layout with a BOM, LF and unknown columns", async (ctx) =
   assert.equal([h2.algorithm, h2.digits, h2.periodInSeconds], ["SHA256", 8, 60]);
 });
 
+t("rows of empty cells (, ; or tab) are skipped like blank lines, above the header too", async (ctx) => {
+  const header = ["upn", "serial number", "secret key", "time interval", "manufacturer", "model"];
+  let n = 0;
+  for (const [d, name] of [
+    [",", "comma"],
+    [";", "semicolon"],
+    ["\t", "tab"],
+  ] as const) {
+    const row = (cells: string[]) => cells.join(d);
+    const empty = d.repeat(5);
+    const file = [
+      empty,
+      "",
+      row(header),
+      row(["", `E-${name}-1`, base32For(60 + n), "30", "Acme", "A1"]),
+      empty,
+      row([" ", "  ", "", " ", "", "   "]),
+      row(['""', '" "', "", "", "", ""]),
+      row(["", `E-${name}-2`, base32For(61 + n), "60", "Acme", "A1"]),
+      empty,
+      empty,
+    ].join("\r\n");
+    n += 2;
+    const before = await count(ctx.env);
+    const preview = await ctx.importer.preview(chunksOf(file, 5), { fileName: `${name}.csv` });
+    assert.equal([preview.total, preview.good, preview.badCount, preview.bad], [2, 2, 0, []], name);
+    assert.match(preview.format, /^CSV with Base32 keys \(upn, serial number/, name);
+    // Nothing to confirm: the import goes through without "skip the bad rows".
+    const report = await ctx.importer.commit(chunksOf(file), {
+      fileName: `${name}.csv`,
+      actor,
+      siteId: ctx.siteId,
+      skipBad: false,
+    });
+    assert.is(report.imported, 2, name);
+    assert.is(await count(ctx.env), before + 2);
+    assert.is((await ctx.registry.bySerial(`E-${name}-2`))!.periodInSeconds, 60);
+  }
+  // A real bad row among them keeps its own line number.
+  const withBad = ["serial,seed,type,digits,time step", ",,,,", `E-9,${hexFor(69)},TOTP,6,45`, ",,,,"].join("\n");
+  const report = await ctx.importer.preview(chunksOf(withBad), { fileName: "e.csv" });
+  assert.equal(report.bad, [
+    { line: 3, serialNumber: "E-9", reason: "time interval must be 30 or 60 seconds (got 45)" },
+  ]);
+  assert.is(report.total, 1);
+  // A file of nothing but empty cells is empty.
+  await rejects(ctx.importer.preview(chunksOf(",,,,\n\n , ,\n"), { fileName: "x.csv" }), /the file is empty/);
+});
+
+t(
+  "privacyIDEA's headerless OATH CSV: TOTP rows with their digits and time step, HOTP rows listed as bad",
+  async (ctx) => {
+    const before = await count(ctx.env);
+    const preview = await ctx.importer.preview(chunksOf(PRIVACYIDEA_FILE, 9), { fileName: "pi.csv" });
+    assert.equal(preview, {
+      fileName: "pi.csv",
+      format: "privacyIDEA OATH CSV without a header (serial, hex seed, type, digits, time step)",
+      ignoredColumns: [],
+      total: 5,
+      good: 3,
+      badCount: 2,
+      bad: [
+        { line: 3, serialNumber: "PI-3", reason: "type HOTP is not supported (only time-based TOTP tokens)" },
+        { line: 6, serialNumber: "PI-5", reason: "type HOTP is not supported (only time-based TOTP tokens)" },
+      ],
+      reserved: 0,
+      imported: 0,
+    } satisfies ImportReport);
+    await rejects(
+      ctx.importer.commit(chunksOf(PRIVACYIDEA_FILE), {
+        fileName: "pi.csv",
+        actor,
+        siteId: ctx.siteId,
+        skipBad: false,
+      }),
+      /2 rows are bad: nothing was imported/,
+    );
+    assert.is(await count(ctx.env), before);
+    const report = await ctx.importer.commit(chunksOf(PRIVACYIDEA_FILE), {
+      fileName: "pi.csv",
+      actor,
+      siteId: ctx.siteId,
+      skipBad: true,
+      expectedBad: 2,
+    });
+    assert.is(report.imported, 3);
+    const shape = async (serial: string) => {
+      const tok = (await ctx.registry.bySerial(serial))!;
+      return [tok.algorithm, tok.digits, tok.periodInSeconds];
+    };
+    assert.equal(await shape("PI-1"), ["SHA1", 8, 30]);
+    assert.equal(await shape("PI-2"), ["SHA1", 6, 60]);
+    assert.equal(await shape("PI-4"), ["SHA256", 6, 30], "a 32-byte seed is SHA256, as privacyIDEA reads it");
+    const pi1 = (await ctx.registry.bySerial("PI-1"))!;
+    assert.ok(Buffer.from((await ctx.registry.params(pi1)).secret).equals(keyFor(41)));
+    assert.is(await ctx.registry.bySerial("PI-3"), null);
+  },
+);
+
 t("a file that is no token file is refused as a whole", async (ctx) => {
   await rejects(ctx.importer.preview(chunksOf("name,email\nx,y\n"), { fileName: "x.csv" }), /not a token file header/);
+  // Neither a header nor a privacyIDEA row (7 digits): the message names both accepted shapes.
+  await rejects(
+    ctx.importer.preview(chunksOf(`S-1,${hexFor(1)},totp,7\n`), { fileName: "x.csv" }),
+    /not a token file header \(columns such as "upn,serial number,secret key,time interval,manufacturer,model" or "serial,seed,type,digits,time step"\), nor a privacyIDEA token row without a header \("serial, hex seed, TOTP or HOTP, 6 or 8\[, time step\]"\)/,
+  );
   await rejects(ctx.importer.preview(chunksOf(""), { fileName: "x.csv" }), /the file is empty/);
   await rejects(ctx.importer.preview(chunksOf("<html></html>"), { fileName: "x.xml" }), /not a PSKC/);
 });
@@ -229,5 +342,43 @@ t("PSKC with pre-shared-key-encrypted keys imports after the MAC checks out", as
   assert.equal([p1.model, p1.manufacturer, p1.periodInSeconds], ["PK-60", "Token Works", 60]);
   assert.ok((await ctx.registry.params(p1)).secret.every((b, i) => b === keyFor(31)[i]));
 });
+
+t(
+  "PSKC protected by a password (RFC 6030 Figure 7): imports with the password, refused without it or with a wrong one",
+  async (ctx) => {
+    const before = await count(ctx.env);
+    const doc = RFC6030_FIGURE_7_HOTP_AND_TOTP;
+    await rejects(
+      ctx.importer.preview(chunksOf(doc), { fileName: "f7.pskc" }),
+      /protected by the password "My Password 1": enter that password/,
+    );
+    for (const password of ["qwertz", "QWERTY"]) {
+      await rejects(
+        ctx.importer.commit(chunksOf(doc), { fileName: "f7.pskc", password, actor, siteId: ctx.siteId, skipBad: true }),
+        /^wrong password "My Password 1": the MAC check fails, so no key was decrypted$/,
+      );
+    }
+    assert.is(await count(ctx.env), before, "a wrong password stores nothing");
+    const preview = await ctx.importer.preview(chunksOf(doc), { fileName: "f7.pskc", password: "qwerty" });
+    assert.is(preview.format, "PSKC (RFC 6030), keys encrypted with a key derived from a password (PBKDF2)");
+    assert.equal([preview.total, preview.good], [2, 1]);
+    assert.equal(preview.bad, [
+      { line: 40, serialNumber: "987654321", reason: "HOTP keys are not supported (only time-based TOTP tokens)" },
+    ]);
+    const report = await ctx.importer.commit(chunksOf(doc), {
+      fileName: "f7.pskc",
+      password: "qwerty",
+      actor,
+      siteId: ctx.siteId,
+      skipBad: true,
+      expectedBad: 1,
+    });
+    assert.is(report.imported, 1);
+    const token = (await ctx.registry.bySerial("987654322"))!;
+    assert.equal([token.manufacturer, token.digits, token.periodInSeconds], ["TokenVendorAcme", 8, 30]);
+    assert.is(Buffer.from((await ctx.registry.params(token)).secret).toString("ascii"), "12345678901234567890");
+    assert.is(await ctx.registry.bySerial("987654321"), null);
+  },
+);
 
 t.run();

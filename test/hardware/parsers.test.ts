@@ -2,9 +2,17 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { readCsv, type CsvRecord } from "../../engine/mfa/hardware/csv.js";
 import { decodeBase32, encodeBase32, parseSecretKey } from "../../engine/mfa/hardware/secret-key.js";
-import { layoutFromHeader, rowFromRecord, ImportFileError } from "../../engine/mfa/hardware/csv-formats.js";
+import {
+  layoutFromHeader,
+  rowFromRecord,
+  ImportFileError,
+  isPrivacyIdeaRow,
+  PRIVACYIDEA_LAYOUT,
+} from "../../engine/mfa/hardware/csv-formats.js";
 import { checkTokenInput } from "../../engine/mfa/hardware/token-input.js";
-import { parsePskc } from "../../engine/mfa/hardware/pskc.js";
+import { deriveKeyFromPassword, parsePskc } from "../../engine/mfa/hardware/pskc.js";
+import { rejects } from "../helpers/assert.js";
+import { RFC6030_FIGURE_7, RFC6030_FIGURE_7_PASSWORD, RFC6030_FIGURE_7_TOTP } from "./fixtures.js";
 
 async function records(chunks: (string | Uint8Array)[]): Promise<CsvRecord[]> {
   const out: CsvRecord[] = [];
@@ -39,6 +47,12 @@ csv("LF and CRLF, a BOM, quoted fields with commas, quotes and line breaks", asy
 csv("semicolon and tab files are recognised by the header", async () => {
   assert.equal((await records(["serial;seed\nA;B\n"]))[1]!.fields, ["A", "B"]);
   assert.equal((await records(["serial\tseed\nA\tB"]))[1]!.fields, ["A", "B"]);
+});
+
+csv("the delimiter comes from the first line with text, not from rows of empty cells above it", async () => {
+  assert.equal((await records([",,,,\n\nserial;seed\nA;B\n"]))[2]!.fields, ["A", "B"]);
+  assert.equal((await records([";;;\r\n", "serial\tse", "ed\nA\tB"]))[2]!.fields, ["A", "B"]);
+  assert.equal((await records([",,,"]))[0]!.fields, ["", "", "", ""]);
 });
 
 csv("malformed quoting is reported on the record, not thrown", async () => {
@@ -78,6 +92,34 @@ secrets("Base32 and hex are detected and decoded", () => {
     reason: "not a Base32 key (A-Z, 2-7)",
   });
   assert.equal(parseSecretKey("GEZDGN"), { ok: false, reason: "neither Base32 (A-Z, 2-7) nor hex (0-9, A-F)" });
+});
+
+secrets("a key that reads both ways takes the reading that is valid; hex when both are", () => {
+  // A vendor's documented sample: 26 Base32 characters (16 bytes), also hex digits (13 bytes).
+  const sample = parseSecretKey("2234567ABCDEF2234567ABCDEF");
+  assert.ok(sample.ok, JSON.stringify(sample));
+  if (sample.ok) {
+    assert.is(sample.encoding, "base32");
+    assert.equal(sample.bytes, decodeBase32("2234567ABCDEF2234567ABCDEF"));
+    assert.is(sample.bytes.length, 16);
+  }
+  // Valid both ways (32 digits: 16 bytes as hex, 20 as Base32): today's tie-break, hex.
+  const both = parseSecretKey("ABCDEF23ABCDEF23ABCDEF23ABCDEF23");
+  assert.ok(both.ok && both.encoding === "hex" && both.bytes.equals(Buffer.from("ABCDEF23".repeat(4), "hex")));
+  // Too short (or too long) either way: both sizes are named.
+  assert.equal(parseSecretKey("ABCDEF2345"), {
+    ok: false,
+    reason: "the key is too short read either way: 5 bytes as hex, 6 bytes as Base32 (at least 16 bytes, 128 bits)",
+  });
+  assert.equal(parseSecretKey("AB".repeat(70)), {
+    ok: false,
+    reason: "the key is too long read either way: 70 bytes as hex, 87 bytes as Base32 (at most 64)",
+  });
+  // A column that promises one encoding still reads only that one.
+  assert.equal(parseSecretKey("2234567ABCDEF2234567ABCDEF", "hex"), {
+    ok: false,
+    reason: "hex key of 13 bytes is too short (at least 16 bytes, 128 bits)",
+  });
 });
 
 secrets("the register form's fields are checked by the JSON Schema, a message per field", () => {
@@ -141,6 +183,56 @@ formats("both vendor layouts are recognised in any column order", () => {
   assert.equal(short, { line: 4, ok: false, serialNumber: "S3", reason: 'missing column "digits"' });
 });
 
+formats("privacyIDEA's OATH CSV is recognised by the shape of its first row", () => {
+  const seed = "3132333435363738393031323334353637383930";
+  assert.ok(isPrivacyIdeaRow(["PI-1", ` ${seed}`, " totp", " 8"]));
+  assert.ok(isPrivacyIdeaRow(["PI-1", seed.toUpperCase(), "HOTP", "6", "0", ""]), "trailing empty cells aside");
+  assert.ok(isPrivacyIdeaRow(["PI-1", seed, "TOTP", "6", "60"]));
+  for (const notOne of [
+    ["serial", "seed", "type", "digits", "time step"], // a header
+    ["PI-1", seed, "totp"], // 3 cells
+    ["PI-1", seed, "totp", "6", "30", "sha256"], // 6 cells
+    ["PI-1", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", "totp", "6"], // not hex
+    ["PI-1", seed.slice(1), "totp", "6"], // odd number of digits
+    ["PI-1", seed, "ocra", "6"],
+    ["PI-1", seed, "totp", "7"],
+  ]) {
+    assert.not.ok(isPrivacyIdeaRow(notOne), notOne.join(","));
+  }
+});
+
+formats("privacyIDEA rows: TOTP with its digits and time step, HOTP refused, the hash by seed length", () => {
+  const row = (line: number, fields: string[]) => rowFromRecord(PRIVACYIDEA_LAYOUT, { line, fields });
+  const seed20 = "3132333435363738393031323334353637383930";
+  const seed32 = Buffer.alloc(32, 7).toString("hex");
+  const seed64 = Buffer.alloc(64, 9).toString("hex");
+  const ok = (r: ReturnType<typeof row>) => {
+    assert.ok(r.ok, JSON.stringify(r));
+    return r.ok ? [r.token.serialNumber, r.token.algorithm, r.token.digits, r.token.periodInSeconds] : [];
+  };
+  assert.equal(ok(row(1, ["PI-1", ` ${seed20}`, " TOTP", " 8"])), ["PI-1", "SHA1", 8, 30]);
+  assert.equal(ok(row(2, ["PI-2", seed32, "totp", "6", "60"])), ["PI-2", "SHA256", 6, 60]);
+  assert.equal(ok(row(3, ["PI-3", seed64, "totp", "6", ""])), ["PI-3", "SHA512", 6, 30]);
+  assert.equal(ok(row(4, ["PI-4", seed20, "totp"])), ["PI-4", "SHA1", 6, 30], "privacyIDEA's defaults");
+  assert.equal(ok(row(5, ["PI-5", seed32, "TOTP-SHA1", "6"])), ["PI-5", "SHA1", 6, 30], "a hash on the type wins");
+  const reasons = [
+    row(6, ["PI-6", seed20, "HOTP", "6", "12"]),
+    row(7, ["PI-7", seed20]),
+    row(8, ["PI-8", Buffer.alloc(28, 1).toString("hex"), "totp", "6"]),
+    row(9, ["PI-9", seed20, "totp", "6", "45"]),
+    row(10, ["PI-10"]),
+    row(11, ["PI-11", seed20, "totp", "6", "30", "x"]),
+  ].map((r) => (r.ok ? "ok" : `${r.line} ${r.serialNumber}: ${r.reason}`));
+  assert.equal(reasons, [
+    "6 PI-6: type HOTP is not supported (only time-based TOTP tokens)",
+    "7 PI-7: no type, which privacyIDEA reads as HOTP: type HOTP is not supported (only time-based TOTP tokens)",
+    "8 PI-8: a seed of 28 bytes means SHA224 to privacyIDEA, which is not supported (SHA1, SHA256, SHA512)",
+    "9 PI-9: time interval must be 30 or 60 seconds (got 45)",
+    '10 PI-10: missing column "seed"',
+    "11 PI-11: has 6 fields; privacyIDEA token rows have at most 5 (serial, seed, type, digits, time step)",
+  ]);
+});
+
 formats("a header without the needed columns refuses the file", () => {
   const message = (h: string[]) => {
     try {
@@ -151,7 +243,10 @@ formats("a header without the needed columns refuses the file", () => {
       return (err as Error).message;
     }
   };
-  assert.match(message(["name", "email"]), /not a token file header/);
+  assert.is(
+    message(["name", "email"]),
+    'the first line is not a token file header (columns such as "upn,serial number,secret key,time interval,manufacturer,model" or "serial,seed,type,digits,time step"), nor a privacyIDEA token row without a header ("serial, hex seed, TOTP or HOTP, 6 or 8[, time step]")',
+  );
   assert.is(message(["serial", "seed"]), 'the header has no column "time interval" or "time step"');
   assert.is(
     message(["serial", "serial number", "seed", "period"]),
@@ -211,8 +306,8 @@ AAECAwQFBgcICQoLDA0OD+cIHItlB3Wra1DUpxVvOx2lef1VmNPCMl8jwZqIUqGv
     </KeyPackage>
 </KeyContainer>`;
 
-pskc("RFC 6030 Figure 6: AES-128-CBC key under a pre-shared key, MAC checked", () => {
-  const file = parsePskc(FIGURE_6, "12345678901234567890123456789012");
+pskc("RFC 6030 Figure 6: AES-128-CBC key under a pre-shared key, MAC checked", async () => {
+  const file = await parsePskc(FIGURE_6, { preSharedKey: "12345678901234567890123456789012" });
   assert.is(file.rows.length, 1);
   const row = file.rows[0]!;
   assert.ok(row.ok, JSON.stringify(row));
@@ -221,8 +316,99 @@ pskc("RFC 6030 Figure 6: AES-128-CBC key under a pre-shared key, MAC checked", (
     assert.equal([row.token.serialNumber, row.token.digits, row.token.periodInSeconds], ["987654321", 8, 30]);
   }
   // A wrong key cannot even open the MAC key.
-  assert.throws(() => parsePskc(FIGURE_6, "00000000000000000000000000000000"), /MAC key/);
-  assert.throws(() => parsePskc(FIGURE_6.replace("<KeyContainer", "<!DOCTYPE x><KeyContainer")), /DOCTYPE/);
+  await rejects(parsePskc(FIGURE_6, { preSharedKey: "00000000000000000000000000000000" }), /MAC key/);
+  await rejects(parsePskc(FIGURE_6.replace("<KeyContainer", "<!DOCTYPE x><KeyContainer")), /DOCTYPE/);
+});
+
+pskc("RFC 6030 Figure 7: the password derives the RFC's key (PBKDF2-HMAC-SHA1)", async () => {
+  const derived = await deriveKeyFromPassword(RFC6030_FIGURE_7_PASSWORD, {
+    salt: Buffer.from("Ej7/PEpyEpw=", "base64"),
+    iterations: 1000,
+    keyLength: 16,
+    digest: "sha1",
+  });
+  // The derived key RFC 6030's example was made with.
+  assert.is(derived.toString("hex"), "651e63cd57008476af1ff6422cd02e41");
+});
+
+pskc(
+  "RFC 6030 Figure 7: a password-protected key decrypts to the RFC's plaintext; its HOTP key is a bad row",
+  async () => {
+    // As published the key is HOTP: the password opens it (its MAC matches), and the row is refused for HOTP.
+    const asPublished = await parsePskc(RFC6030_FIGURE_7, { password: RFC6030_FIGURE_7_PASSWORD });
+    assert.is(asPublished.description, "PSKC (RFC 6030), keys encrypted with a key derived from a password (PBKDF2)");
+    assert.equal(asPublished.rows, [
+      {
+        line: 40,
+        ok: false,
+        serialNumber: "987654321",
+        reason: "HOTP keys are not supported (only time-based TOTP tokens)",
+      },
+    ]);
+    // The same package declared TOTP: the decrypted secret is the RFC's plaintext.
+    const totp = await parsePskc(RFC6030_FIGURE_7_TOTP, { password: RFC6030_FIGURE_7_PASSWORD });
+    const row = totp.rows[0]!;
+    assert.ok(row.ok, JSON.stringify(row));
+    if (row.ok) {
+      assert.is(row.token.secret.toString("hex"), "3132333435363738393031323334353637383930");
+      assert.is(row.token.secret.toString("ascii"), "12345678901234567890");
+      assert.equal(
+        [row.token.serialNumber, row.token.manufacturer, row.token.digits, row.token.periodInSeconds],
+        ["987654321", "TokenVendorAcme", 8, 30],
+      );
+    }
+  },
+);
+
+pskc("a password-protected file without its password, or with a wrong one, is refused as a whole", async () => {
+  await rejects(
+    parsePskc(RFC6030_FIGURE_7_TOTP),
+    /^the keys in this file are protected by the password "My Password 1": enter that password$/,
+  );
+  // A pre-shared key is no password.
+  await rejects(
+    parsePskc(RFC6030_FIGURE_7_TOTP, { preSharedKey: "651e63cd57008476af1ff6422cd02e41" }),
+    /protected by the password "My Password 1"/,
+  );
+  for (const password of ["qwertz", "Qwerty", "qwerty ", "", "p\u00e4ssw\u00f6rd"]) {
+    const err = await rejects(parsePskc(RFC6030_FIGURE_7_TOTP, { password }));
+    assert.instance(err, ImportFileError);
+    assert.match(
+      (err as Error).message,
+      password
+        ? /^wrong password "My Password 1": the MAC check fails, so no key was decrypted$/
+        : /enter that password/,
+      JSON.stringify(password),
+    );
+  }
+  // A wrong password opens the MAC key about once in 256 tries (its padding comes out right by
+  // chance); then no MAC in the file matches, which refuses the file the same way. Simulated with
+  // the right password and the file's only value MAC spoiled.
+  const spoiled = RFC6030_FIGURE_7_TOTP.replace("LP6xMvjtypbfT9PdkJhBZ+D6O4w=", "AP6xMvjtypbfT9PdkJhBZ+D6O4w=");
+  await rejects(parsePskc(spoiled, { password: RFC6030_FIGURE_7_PASSWORD }), /^wrong password "My Password 1"/);
+});
+
+pskc("PBKDF2 parameters outside what the file may ask are refused", async () => {
+  const withParams = (from: string, to: string) => RFC6030_FIGURE_7_TOTP.replace(from, to);
+  await rejects(
+    parsePskc(withParams("<IterationCount>1000<", "<IterationCount>999999999<"), { password: "qwerty" }),
+    /iteration count must be 1 to 5000000/,
+  );
+  await rejects(
+    parsePskc(withParams("<KeyLength>16<", "<KeyLength>20<"), { password: "qwerty" }),
+    /key length must be 16, 24 or 32 bytes/,
+  );
+  await rejects(
+    parsePskc(withParams("pkcs-5v2-0#pbkdf2", "pkcs-5v2-0#scrypt"), { password: "qwerty" }),
+    /key derivation ".*#scrypt" is not supported \(PBKDF2 only\)/,
+  );
+  await rejects(
+    parsePskc(withParams("<KeyLength>16<", "<KeyLength>24<"), { password: "qwerty" }),
+    /^the MAC key cannot be used: the key derived from the password is 24 bytes, aes-128-cbc needs 16$/,
+  );
+  // Without KeyLength the cipher's key size is used: AES-128, 16 bytes, and the file still opens.
+  const noLength = await parsePskc(withParams("<KeyLength>16</KeyLength>", ""), { password: "qwerty" });
+  assert.ok(noLength.rows[0]!.ok);
 });
 
 csv.run();

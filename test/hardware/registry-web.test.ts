@@ -4,7 +4,8 @@ import * as assert from "uvu/assert";
 import { generateTotp, totpStep } from "../../engine/mfa/totp.js";
 import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
-import { base32For, hexFor, keyFor } from "./fixtures.js";
+import { decodeBase32 } from "../../engine/mfa/hardware/secret-key.js";
+import { base32For, hexFor, keyFor, PRIVACYIDEA_FILE, RFC6030_FIGURE_7_HOTP_AND_TOTP } from "./fixtures.js";
 
 const PASSWORD = "correct horse battery";
 interface Ctx {
@@ -112,6 +113,50 @@ t("Register Token says which encoding it detected and never shows the key again"
   assert.is(audit.rows[0]!.n, 2);
 });
 
+t("Register Token reads a key that is hex or Base32 the valid way and says which", async ({ env, admin }) => {
+  await admin.get("/configure/mfa-hardware/register");
+  // Fault 8: a vendor's sample key reads as 13 bytes of hex or 16 bytes of Base32; Base32 is the valid one.
+  const sample = await admin.post("/configure/mfa-hardware/register", {
+    serialNumber: "REG-SAMPLE",
+    timeInterval: "30",
+    secretKey: "2234567ABCDEF2234567ABCDEF",
+  });
+  assert.is(sample.res.status, 200, sample.html.slice(0, 500));
+  assert.match(sample.html, /<strong id="detected-encoding">Base32<\/strong> \(\s*16 bytes\)/);
+  assert.not.ok(sample.html.includes("2234567ABCDEF2234567ABCDEF"));
+  const stored = (await env.services.hardware.registry.bySerial("REG-SAMPLE"))!;
+  assert.ok(
+    Buffer.from((await env.services.hardware.registry.params(stored)).secret).equals(
+      decodeBase32("2234567ABCDEF2234567ABCDEF")!,
+    ),
+  );
+  // Valid both ways (16 bytes as hex, 20 as Base32): hex, as before, and the page says so.
+  const both = await admin.post("/configure/mfa-hardware/register", {
+    serialNumber: "REG-BOTH",
+    timeInterval: "30",
+    secretKey: "ABCDEF23 ABCDEF23 ABCDEF23 ABCDEF23",
+  });
+  assert.match(both.html, /<strong id="detected-encoding">hex<\/strong> \(\s*16 bytes\)/);
+  const tooShort = await admin.post("/configure/mfa-hardware/register", {
+    serialNumber: "REG-SHORT",
+    timeInterval: "30",
+    secretKey: "ABCDEF2345",
+  });
+  assert.is(tooShort.res.status, 422);
+  assert.match(
+    tooShort.html,
+    /id="error-secretKey">Secret key the key is too short read either way: 5 bytes as hex, 6 bytes as Base32/,
+  );
+  // Leaves the registry as the later tests expect it.
+  const actor = { id: null, name: "test" };
+  await env.services.hardware.registry.delete(stored.id, actor, null);
+  await env.services.hardware.registry.delete(
+    (await env.services.hardware.registry.bySerial("REG-BOTH"))!.id,
+    actor,
+    null,
+  );
+});
+
 t(
   "import: upload, preview with each bad row, confirm skipping them, then the list shows the tokens",
   async ({ env, admin }) => {
@@ -166,11 +211,106 @@ t(
   },
 );
 
+t("import: rows of empty cells left by a spreadsheet are skipped, not bad rows to confirm", async ({ env, admin }) => {
+  await admin.get("/configure/mfa-hardware/import");
+  const file = [
+    "upn;serial number;secret key;time interval;manufacturer;model",
+    `;EMPTY-1;${base32For(81)};30;Acme;A1`,
+    ";;;;;",
+    `;EMPTY-2;${base32For(82)};30;Acme;A1`,
+    ";;;;;",
+    " ; ;;\t; ;",
+  ].join("\r\n");
+  const preview = await upload(admin, "sheet.csv", file);
+  assert.is(preview.res.status, 200, preview.html.slice(0, 500));
+  assert.match(preview.html, /2 rows: <strong>2 good<\/strong>, <strong>0 bad<\/strong>/);
+  assert.not.match(preview.html, /id="bad-rows"|name="skipBad"/);
+  const action = preview.html.match(/action="(\/configure\/mfa-hardware\/import\/[0-9a-f-]{36})"/)![1]!;
+  const done = await admin.post(action, { expectedBad: "0" });
+  assert.is(done.res.status, 200, done.html.slice(0, 500));
+  assert.match(done.html, /Imported 2 tokens from sheet.csv\./);
+  assert.ok(await env.services.hardware.registry.bySerial("EMPTY-2"));
+});
+
+t(
+  "import: a privacyIDEA file without a header imports its TOTP rows; its HOTP rows are listed",
+  async ({ env, admin }) => {
+    await admin.get("/configure/mfa-hardware/import");
+    const preview = await upload(admin, "vendor-privacyidea.csv", PRIVACYIDEA_FILE);
+    assert.is(preview.res.status, 200, preview.html.slice(0, 500));
+    assert.match(preview.html, /privacyIDEA OATH CSV without a header/);
+    assert.match(preview.html, /5 rows: <strong>3 good<\/strong>, <strong>2 bad<\/strong>/);
+    assert.match(
+      preview.html,
+      /<td>3<\/td><td>PI-3<\/td><td>type HOTP is not supported \(only time-based TOTP tokens\)<\/td>/,
+    );
+    assert.match(preview.html, /<td>6<\/td><td>PI-5<\/td><td>type HOTP is not supported/);
+    const action = preview.html.match(/action="(\/configure\/mfa-hardware\/import\/[0-9a-f-]{36})"/)![1]!;
+    const done = await admin.post(action, { expectedBad: "2", skipBad: "yes" });
+    assert.is(done.res.status, 200, done.html.slice(0, 500));
+    assert.match(done.html, /Imported 3 tokens from vendor-privacyidea.csv; skipped 2 bad rows/);
+    const pi1 = (await env.services.hardware.registry.bySerial("PI-1"))!;
+    assert.equal([pi1.digits, pi1.periodInSeconds], [8, 30]);
+    assert.is((await env.services.hardware.registry.bySerial("PI-2"))!.periodInSeconds, 60);
+  },
+);
+
+t(
+  "import: a password-protected PSKC file takes the password with the upload, and it carries to the import",
+  async ({ env, admin }) => {
+    await admin.get("/configure/mfa-hardware/import");
+    const page = await admin.get("/configure/mfa-hardware/import");
+    assert.match(page.html, /<input name="password" type="password" autocomplete="off" maxlength="200"\/>/);
+    const doc = RFC6030_FIGURE_7_HOTP_AND_TOTP;
+    const none = await upload(admin, "figure7.pskc", doc);
+    assert.is(none.res.status, 422);
+    assert.match(
+      none.html,
+      /This file cannot be imported: the keys in this file are protected by the password &quot;My Password 1&quot;: enter that password\./,
+    );
+    const wrong = await upload(admin, "figure7.pskc", doc, { password: "hunter2-wrong" });
+    assert.is(wrong.res.status, 422);
+    assert.match(wrong.html, /wrong password &quot;My Password 1&quot;: the MAC check fails, so no key was decrypted/);
+    assert.not.ok(wrong.html.includes("hunter2-wrong"), "the password is not echoed");
+    const tooLong = await upload(admin, "figure7.pskc", doc, { password: "x".repeat(201) });
+    assert.is(tooLong.res.status, 422);
+    assert.match(tooLong.html, /The password is too long/);
+    const staged = async () =>
+      (await env.db.query<{ n: number }>("SELECT count(*)::int AS n FROM hardware_token_uploads")).rows[0]!.n;
+    assert.is(await staged(), 0, "nothing is staged for a refused file");
+
+    const preview = await upload(admin, "figure7.pskc", doc, { password: "qwerty" });
+    assert.is(preview.res.status, 200, preview.html.slice(0, 500));
+    assert.match(preview.html, /keys encrypted with a key derived from a password \(PBKDF2\)/);
+    assert.match(preview.html, /2 rows: <strong>1 good<\/strong>, <strong>1 bad<\/strong>/);
+    assert.match(
+      preview.html,
+      /<td>987654321<\/td><td>HOTP keys are not supported \(only time-based TOTP tokens\)<\/td>/,
+    );
+    assert.not.match(preview.html, /qwerty/);
+    // Staged sealed with the file: the password is nowhere in the table in clear.
+    const row = await env.db.query<{ content_sealed: string }>("SELECT content_sealed FROM hardware_token_uploads");
+    assert.is(row.rows.length, 1);
+    assert.not.ok(row.rows[0]!.content_sealed.includes("qwerty"));
+    const action = preview.html.match(/action="(\/configure\/mfa-hardware\/import\/[0-9a-f-]{36})"/)![1]!;
+    const done = await admin.post(action, { expectedBad: "1", skipBad: "yes" });
+    assert.is(done.res.status, 200, done.html.slice(0, 500));
+    assert.match(done.html, /Imported 1 tokens from figure7.pskc; skipped 1 bad rows/);
+    const token = (await env.services.hardware.registry.bySerial("987654322"))!;
+    assert.is(
+      Buffer.from((await env.services.hardware.registry.params(token)).secret).toString("ascii"),
+      "12345678901234567890",
+    );
+    for (const line of env.logLines) assert.not.ok(line.includes("qwerty") || line.includes("hunter2-wrong"), line);
+  },
+);
+
 t("a file that is not a token file is refused with a message and nothing is staged", async ({ env, admin }) => {
   await admin.get("/configure/mfa-hardware/import");
   const r = await upload(admin, "people.csv", "name,email\nA,b@c\n");
   assert.is(r.res.status, 422);
   assert.match(r.html, /This file cannot be imported: the first line is not a token file header/);
+  assert.match(r.html, /nor a privacyIDEA token row without a header/);
   const staged = await env.db.query<{ n: number }>("SELECT count(*)::int AS n FROM hardware_token_uploads");
   assert.is(staged.rows[0]!.n, 0);
 });

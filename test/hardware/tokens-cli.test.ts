@@ -7,7 +7,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDatabase, testBackend } from "../helpers/db.js";
 import { TEST_SECRET_KEY } from "../helpers/app.js";
-import { base32For, keyFor, pskcDocument, RFC6030_PSK } from "./fixtures.js";
+import {
+  base32For,
+  keyFor,
+  PRIVACYIDEA_FILE,
+  pskcDocument,
+  RFC6030_FIGURE_7_HOTP_AND_TOTP,
+  RFC6030_PSK,
+} from "./fixtures.js";
 
 const dir = mkdtempSync(join(tmpdir(), "formgate-tokens-"));
 const database = testBackend === "pg" ? await createDatabase() : null;
@@ -32,7 +39,7 @@ test.after(async () => {
   await database?.drop();
 });
 
-// Each run boots a server process (about 7 s on PGlite), so one file covers three runs; the other paths are in import.test.ts.
+// Each run boots a server process (about 7 s on PGlite), so one test covers several runs; the other paths are in import.test.ts.
 test(`tokens import: refused with the bad rows listed, then imported with --skip-bad [${testBackend}]`, () => {
   const csv = join(dir, "tokens.csv");
   writeFileSync(
@@ -40,14 +47,17 @@ test(`tokens import: refused with the bad rows listed, then imported with --skip
     [
       "upn,serial number,secret key,time interval,manufacturer,model",
       `,C-1,${base32For(1)},30,Acme,A1`,
+      ",,,,,", // rows of empty cells are skipped, not bad rows
       `,C-2,${base32For(2)},60,Acme,A1`,
+      " , ,,,,",
       `ghost,C-3,${base32For(3)},30,Acme,A1`,
+      ",,,,,",
     ].join("\n"),
   );
   const refused = formgate(["tokens", "import", csv]);
   assert.is(refused.code, 1, refused.out);
   assert.match(refused.err, /3 rows: 2 good, 1 bad/);
-  assert.match(refused.err, /line 4 \(C-3\): unknown user ghost/);
+  assert.match(refused.err, /line 6 \(C-3\): unknown user ghost/);
   assert.match(refused.err, /1 row is bad: nothing was imported/);
 
   const done = formgate(["tokens", "import", csv, "--skip-bad"]);
@@ -61,6 +71,29 @@ test(`tokens import: refused with the bad rows listed, then imported with --skip
   assert.is(withKey.code, 0, withKey.err);
   assert.match(withKey.out, /PSKC \(RFC 6030\), keys encrypted with a pre-shared key/);
   assert.match(withKey.out, /imported 1 tokens/);
+});
+
+test(`tokens import: a privacyIDEA file without a header, and a password-protected PSKC file [${testBackend}]`, () => {
+  const pi = join(dir, "privacyidea.csv");
+  writeFileSync(pi, PRIVACYIDEA_FILE);
+  const preview = formgate(["tokens", "import", pi, "--dry-run"]);
+  assert.is(preview.code, 0, preview.err);
+  assert.match(preview.out, /privacyIDEA OATH CSV without a header/);
+  assert.match(preview.out, /5 rows: 3 good, 2 bad/);
+  assert.match(preview.out, /line 3 \(PI-3\): type HOTP is not supported/);
+  assert.match(preview.out, /nothing imported \(dry run\)/);
+
+  const pskc = join(dir, "figure7.pskc");
+  writeFileSync(pskc, RFC6030_FIGURE_7_HOTP_AND_TOTP);
+  const wrong = formgate(["tokens", "import", pskc, "--skip-bad", "--password", "qwertz"]);
+  assert.is(wrong.code, 1, wrong.out);
+  assert.match(wrong.err, /figure7.pskc cannot be imported: wrong password "My Password 1": the MAC check fails/);
+  const done = formgate(["tokens", "import", pskc, "--skip-bad"], { FORMGATE_PSKC_PASSWORD: "qwerty" });
+  assert.is(done.code, 0, done.err);
+  assert.match(done.out, /keys encrypted with a key derived from a password/);
+  assert.match(done.out, /line 40 \(987654321\): HOTP keys are not supported/);
+  assert.match(done.out, /imported 1 tokens, skipped 1 bad rows/);
+  assert.not.ok((done.out + done.err + wrong.out + wrong.err).includes("qwert"), "the password is not printed");
 });
 
 test.run();

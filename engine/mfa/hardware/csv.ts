@@ -34,6 +34,17 @@ export function detectDelimiter(firstLine: string): string {
   return best;
 }
 
+/**
+ * The first line with more than delimiters, quotes and spaces: blank lines and rows of empty
+ * cells (`,,,,`) that spreadsheets leave above the header do not decide the delimiter. Null
+ * while no such line is complete (`atEnd`: the text is all there is).
+ */
+function firstTextLine(text: string, atEnd: boolean): string | null {
+  const lines = text.split(/\r\n|\r|\n/);
+  if (!atEnd) lines.pop(); // not yet complete
+  return lines.find((l) => /[^,;\t\s"]/.test(l)) ?? null;
+}
+
 export async function* readCsv(
   chunks: AsyncIterable<Uint8Array | string>,
   options: { delimiter?: string } = {},
@@ -157,11 +168,11 @@ export async function* readCsv(
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a BOM in text already decoded
     }
     if (delimiter >= 0) return yield* feed(text);
-    // The delimiter comes from the header line, so hold text until it is complete.
+    // The delimiter comes from the first line with text, so hold text until it is complete.
     pendingHead += text;
-    const eol = pendingHead.search(/[\r\n]/);
-    if (eol < 0 && pendingHead.length < 64 * 1024) return;
-    delimiter = detectDelimiter(eol < 0 ? pendingHead : pendingHead.slice(0, eol)).charCodeAt(0);
+    const head = firstTextLine(pendingHead, false);
+    if (head === null && pendingHead.length < 64 * 1024) return;
+    delimiter = detectDelimiter(head ?? pendingHead).charCodeAt(0);
     const all = pendingHead;
     pendingHead = "";
     yield* feed(all);
@@ -179,7 +190,7 @@ export async function* readCsv(
     throw err;
   }
   if (delimiter < 0) {
-    delimiter = detectDelimiter(pendingHead).charCodeAt(0);
+    delimiter = detectDelimiter(firstTextLine(pendingHead, true) ?? pendingHead).charCodeAt(0);
     const all = pendingHead;
     pendingHead = "";
     yield* feed(all);

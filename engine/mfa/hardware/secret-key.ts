@@ -77,24 +77,38 @@ function sized(bytes: Buffer, encoding: SecretEncoding): ParsedSecret {
 }
 
 /**
- * `expect` is what a column or form promises; "auto" detects. A string that is
- * valid as both (only 0-9 would make it hex-only, only G-Z it Base32-only) is
- * read as hex: a random Base32 key almost never consists of A-F and 2-7 alone,
- * while a random hex key avoids 0, 1, 8 and 9 just as rarely.
+ * `expect` is what a column or form promises; "auto" detects. A string can read
+ * both ways (A-F and 2-7 only, such as a vendor's sample `2234567ABCDEF2234567ABCDEF`):
+ * then the reading that gives a usable key wins, and when both do, hex does (a
+ * random Base32 key almost never consists of A-F and 2-7 alone, while a random
+ * hex key avoids 0, 1, 8 and 9 just as rarely). `encoding` says which was used.
  */
 export function parseSecretKey(input: string, expect: SecretEncoding | "auto" = "auto"): ParsedSecret {
   const s = input.replace(/[\s-]/g, "");
   if (!s) return { ok: false, reason: "the key is empty" };
-  const hexOk = HEX.test(s) || (/^0x/i.test(s) && HEX.test(s.slice(2)));
-  if (expect !== "base32" && hexOk) return sized(Buffer.from(s.replace(/^0x/i, ""), "hex"), "hex");
+  const hexDigits = HEX.test(s) ? s : /^0x/i.test(s) && HEX.test(s.slice(2)) ? s.slice(2) : null;
+  const hex = expect !== "base32" && hexDigits !== null ? sized(Buffer.from(hexDigits, "hex"), "hex") : null;
   if (expect === "hex") {
-    return {
-      ok: false,
-      reason: /^[0-9a-fA-F]+$/.test(s) ? "hex key has an odd number of digits" : "not a hex key (0-9, A-F)",
-    };
+    return (
+      hex ?? {
+        ok: false,
+        reason: /^[0-9a-fA-F]+$/.test(s) ? "hex key has an odd number of digits" : "not a hex key (0-9, A-F)",
+      }
+    );
   }
-  const b32 = BASE32.test(s) ? decodeBase32(s) : null;
-  if (b32) return sized(b32, "base32");
-  if (expect === "base32") return { ok: false, reason: "not a Base32 key (A-Z, 2-7)" };
-  return { ok: false, reason: "neither Base32 (A-Z, 2-7) nor hex (0-9, A-F)" };
+  const b32Bytes = BASE32.test(s) ? decodeBase32(s) : null;
+  const b32 = b32Bytes ? sized(b32Bytes, "base32") : null;
+  if (expect === "base32") return b32 ?? { ok: false, reason: "not a Base32 key (A-Z, 2-7)" };
+  if (hex?.ok) return hex;
+  if (b32?.ok) return b32;
+  if (hex && b32) return { ok: false, reason: neitherReading(hexDigits!.length / 2, b32Bytes!.length) };
+  return hex ?? b32 ?? { ok: false, reason: "neither Base32 (A-Z, 2-7) nor hex (0-9, A-F)" };
+}
+
+/** Both readings fail on size; Base32 always gives more bytes than hex, so both are short or both long. */
+function neitherReading(hexBytes: number, base32Bytes: number): string {
+  const sizes = `${hexBytes} bytes as hex, ${base32Bytes} bytes as Base32`;
+  return hexBytes < MIN_SECRET_BYTES
+    ? `the key is too short read either way: ${sizes} (at least ${MIN_SECRET_BYTES} bytes, 128 bits)`
+    : `the key is too long read either way: ${sizes} (at most ${MAX_SECRET_BYTES})`;
 }

@@ -1,6 +1,6 @@
 import { readCsv, CsvEncodingError } from "./csv.js";
 import { csvTokenRows, ImportFileError, type ParsedRow } from "./csv-formats.js";
-import { looksLikeXml, parsePskc } from "./pskc.js";
+import { looksLikeXml, parsePskc, type PskcCredentials } from "./pskc.js";
 
 /** Largest PSKC document read (it is parsed whole; CSV is streamed and has no limit here). */
 export const MAX_PSKC_BYTES = 32 * 1024 * 1024;
@@ -27,13 +27,14 @@ async function* guardEncoding(rows: AsyncGenerator<ParsedRow>): AsyncGenerator<P
 }
 
 /**
- * Opens a token file from a stream of chunks: PSKC when it starts with "<",
- * otherwise CSV recognised by its header. Throws ImportFileError when the file
- * cannot be used at all.
+ * Opens a token file from a stream of chunks: PSKC when it starts with "<"
+ * (opened with the pre-shared key or password given), otherwise CSV recognised
+ * by its header or, without one, by the shape of its first row. Throws
+ * ImportFileError when the file cannot be used at all.
  */
 export async function openTokenFile(
   chunks: AsyncIterable<Uint8Array | string>,
-  options: { preSharedKey?: string } = {},
+  credentials: PskcCredentials = {},
 ): Promise<TokenFile> {
   const it = chunks[Symbol.asyncIterator]();
   let first = await it.next();
@@ -50,11 +51,11 @@ export async function openTokenFile(
       if (size > MAX_PSKC_BYTES) throw new ImportFileError(`the PSKC file is larger than ${MAX_PSKC_BYTES >> 20} MiB`);
       parts.push(b);
     }
-    const pskc = parsePskc(
+    const pskc = await parsePskc(
       Buffer.concat(parts)
         .toString("utf8")
         .replace(/^\uFEFF/, ""),
-      options.preSharedKey,
+      credentials,
     );
     return {
       description: pskc.description,

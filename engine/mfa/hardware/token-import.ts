@@ -47,7 +47,10 @@ export interface ImportReport {
 
 export interface ImportOptions {
   fileName: string;
+  /** For a PSKC file encrypted with a pre-shared key (hex). */
   preSharedKey?: string;
+  /** For a PSKC file encrypted with a key derived from a password (RFC 6030 section 6.2). */
+  password?: string;
 }
 
 export interface CommitOptions extends ImportOptions {
@@ -166,7 +169,7 @@ export class TokenImporter {
     options: ImportOptions,
     insert: { importId: string; actorId: string | null } | null,
   ): Promise<void> {
-    const file = await openTokenFile(chunks, { preSharedKey: options.preSharedKey });
+    const file = await openTokenFile(chunks, { preSharedKey: options.preSharedKey, password: options.password });
     report.format = file.description;
     report.ignoredColumns = file.ignoredColumns;
     const state: RunState = { seen: new Map(), inFlight: null };

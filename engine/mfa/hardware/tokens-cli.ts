@@ -2,15 +2,17 @@ import { createReadStream, statSync } from "node:fs";
 import { basename } from "node:path";
 import type { Services } from "../../services.js";
 import { ImportFileError } from "./csv-formats.js";
+import { MAX_PSKC_PASSWORD_CHARS } from "./pskc.js";
 import { ImportRefused, type ImportReport } from "./token-import.js";
 
 /** `formgate tokens import FILE`: the web import's checks and all-or-nothing commit, from a shell. */
 
-export const TOKENS_USAGE = `  tokens import FILE [--dry-run] [--skip-bad] [--psk HEX]
+export const TOKENS_USAGE = `  tokens import FILE [--dry-run] [--skip-bad] [--psk HEX] [--password PASSWORD]
                                            import hardware tokens from a manufacturer's CSV
                                            or PSKC file; --dry-run only previews, --skip-bad
                                            imports the good rows of a file with bad ones; the
-                                           PSKC pre-shared key may also be in FORMGATE_PSKC_KEY`;
+                                           PSKC pre-shared key may also be in FORMGATE_PSKC_KEY,
+                                           its password in FORMGATE_PSKC_PASSWORD`;
 
 export class TokensCliError extends Error {}
 
@@ -36,12 +38,19 @@ export async function runTokensCommand(s: Services, args: string[]): Promise<str
   };
   const dryRun = take("--dry-run");
   const skipBad = take("--skip-bad");
-  let psk = process.env.FORMGATE_PSKC_KEY || undefined;
-  const pskAt = args.indexOf("--psk");
-  if (pskAt !== -1) {
-    psk = args[pskAt + 1];
-    if (!psk) throw new TokensCliError("--psk needs a value");
-    args.splice(pskAt, 2);
+  const takeValue = (name: string) => {
+    const i = args.indexOf(name);
+    if (i === -1) return undefined;
+    const value = args[i + 1];
+    if (!value) throw new TokensCliError(`${name} needs a value`);
+    args.splice(i, 2);
+    return value;
+  };
+  const psk = takeValue("--psk") ?? (process.env.FORMGATE_PSKC_KEY || undefined);
+  // The environment keeps the password out of the process list; --password is there for scripts that cannot.
+  const password = takeValue("--password") ?? (process.env.FORMGATE_PSKC_PASSWORD || undefined);
+  if (password && password.length > MAX_PSKC_PASSWORD_CHARS) {
+    throw new TokensCliError(`the password is longer than ${MAX_PSKC_PASSWORD_CHARS} characters`);
   }
   const file = args.shift();
   if (!file) throw new TokensCliError("tokens import needs a FILE");
@@ -52,7 +61,7 @@ export async function runTokensCommand(s: Services, args: string[]): Promise<str
     if (err instanceof TokensCliError) throw err;
     throw new TokensCliError(`cannot read ${file}`);
   }
-  const options = { fileName: basename(file), preSharedKey: psk };
+  const options = { fileName: basename(file), preSharedKey: psk, password };
   // Streamed: a file of any size is read in chunks, never whole (CSV).
   const open = () => createReadStream(file, { highWaterMark: 256 * 1024 });
   try {

@@ -13,11 +13,16 @@ export const UPLOAD_LIFETIME_SECONDS = 3600;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const context = (id: string, userId: string) => `hardware-upload:${id}:${userId}`;
 
-export interface StagedUpload {
+/** What opens an encrypted PSKC file; it waits sealed with the file and is never shown again. */
+export interface UploadCredentials {
+  preSharedKey?: string;
+  password?: string;
+}
+
+export interface StagedUpload extends UploadCredentials {
   id: string;
   fileName: string;
   content: Buffer;
-  preSharedKey?: string;
 }
 
 export class TokenUploads {
@@ -27,7 +32,7 @@ export class TokenUploads {
     private readonly box: SecretBox,
   ) {}
 
-  async stage(userId: string, fileName: string, content: Buffer, preSharedKey?: string): Promise<string> {
+  async stage(userId: string, fileName: string, content: Buffer, credentials: UploadCredentials = {}): Promise<string> {
     const now = this.clock.now();
     await this.db.query("DELETE FROM hardware_token_uploads WHERE expires_at <= $1 OR created_by = $2", [now, userId]);
     const { rows } = await this.db.query<{ id: string }>(
@@ -36,8 +41,9 @@ export class TokenUploads {
       [userId, now, new Date(now.getTime() + UPLOAD_LIFETIME_SECONDS * 1000), fileName],
     );
     const id = rows[0]!.id;
-    // The key's JSON on the first line, then the file as uploaded.
-    const payload = Buffer.concat([Buffer.from(JSON.stringify({ preSharedKey }) + "\n"), content]);
+    // The pre-shared key and password as JSON on the first line, then the file as uploaded.
+    const { preSharedKey, password } = credentials;
+    const payload = Buffer.concat([Buffer.from(JSON.stringify({ preSharedKey, password }) + "\n"), content]);
     await this.db.query("UPDATE hardware_token_uploads SET content_sealed = $2 WHERE id = $1", [
       id,
       this.box.seal(payload, context(id, userId)),
@@ -55,8 +61,8 @@ export class TokenUploads {
     if (!rows[0]) return null;
     const payload = this.box.open(rows[0].content_sealed, context(id, userId));
     const nl = payload.indexOf(10);
-    const { preSharedKey } = JSON.parse(payload.subarray(0, nl).toString("utf8")) as { preSharedKey?: string };
-    return { id, fileName: rows[0].file_name, content: payload.subarray(nl + 1), preSharedKey };
+    const { preSharedKey, password } = JSON.parse(payload.subarray(0, nl).toString("utf8")) as UploadCredentials;
+    return { id, fileName: rows[0].file_name, content: payload.subarray(nl + 1), preSharedKey, password };
   }
 
   async discard(id: string): Promise<void> {
