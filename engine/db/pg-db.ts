@@ -18,11 +18,16 @@ export const PG_CONNECTION_TIMEOUT_MS = 5000;
  * A connection error (server down, restarting, unreachable, or no pool connection within
  * PG_CONNECTION_TIMEOUT_MS) is thrown as DatabaseUnavailableError; the pool reconnects when the server is back.
  */
-export function openPgDb(connectionString: string, log: Logger = silentLogger, max = 10): Db & { pool: pg.Pool } {
+export function openPgDb(
+  connectionString: string,
+  log: Logger = silentLogger,
+  max = 10,
+  connectionTimeoutMillis = PG_CONNECTION_TIMEOUT_MS,
+): Db & { pool: pg.Pool } {
   const pool = new pg.Pool({
     connectionString,
     max,
-    connectionTimeoutMillis: PG_CONNECTION_TIMEOUT_MS,
+    connectionTimeoutMillis,
     options: "-c TimeZone=UTC",
   });
   pool.on("error", (err) => log.error("idle database client failed", { error: err.message }));
@@ -59,8 +64,16 @@ export function openPgDb(connectionString: string, log: Logger = silentLogger, m
         throw classifyDbError(err);
       }
       const run = runOn(client);
-      // A client whose ROLLBACK failed is in an unknown state: release(err) destroys it instead of pooling it.
+      // A client whose ROLLBACK failed, or whose connection died, is in an unknown state: release(err)
+      // destroys it instead of pooling it.
       let broken: Error | undefined;
+      // A connection lost between two statements is reported as an 'error' event of the checked-out
+      // client, not of the pool; without a listener it would end the process. The next statement fails.
+      const onError = (err: Error) => {
+        broken ??= err;
+        log.warn("database connection lost during a transaction", { error: err.message });
+      };
+      client.on("error", onError);
       try {
         await run("BEGIN");
         const exec = async (sql: string) => {
@@ -79,6 +92,7 @@ export function openPgDb(connectionString: string, log: Logger = silentLogger, m
         });
         throw err;
       } finally {
+        client.off("error", onError);
         client.release(broken);
       }
     },
