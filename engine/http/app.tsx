@@ -21,6 +21,7 @@ import type { AppEnv } from "./env.js";
 import { requireSignIn, signedIn } from "./guards.js";
 import { sendPage } from "./page.js";
 import { staticAssets } from "./static-assets.js";
+import { refuseUnstorablePath } from "./query.js";
 import { DatabaseUnavailableError } from "../db/unavailable.js";
 import { RETRY_AFTER_SECONDS, serviceUnavailable } from "./service-unavailable.js";
 
@@ -49,6 +50,8 @@ export function createApp(s: Services): Hono<AppEnv> {
       ms: Math.round((performance.now() - start) * 10) / 10,
     });
   });
+
+  app.use(refuseUnstorablePath);
 
   app.use(
     secureHeaders({

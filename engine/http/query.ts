@@ -1,4 +1,4 @@
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { isStorableText, UNSTORABLE_TEXT_MESSAGE, withoutUnstorable } from "../util/storable-text.js";
 
@@ -26,3 +26,16 @@ export function queryParams(c: Context): Record<string, string> {
 export function queryParam(c: Context, name: string): string | undefined {
   return queryParams(c)[name];
 }
+
+/**
+ * Middleware: a path whose decoded text PostgreSQL cannot store (`/apps/%00/new`) is an HTTPException
+ * 400 before any route runs, so no path parameter (an app id, a record id, a setup token) can carry
+ * such text to a query. Hono decodes the path once (decodeURI), which is what the routes match and
+ * their parameters are cut from.
+ */
+export const refuseUnstorablePath: MiddlewareHandler = async (c, next) => {
+  if (!isStorableText(c.req.path)) {
+    throw new HTTPException(400, { message: `The address ${UNSTORABLE_TEXT_MESSAGE}.` });
+  }
+  return next();
+};
