@@ -2,7 +2,7 @@ import { serve } from "@hono/node-server";
 import { ConfigError, loadConfig } from "./config.js";
 import { createApp } from "./http/app.js";
 import { createLogger } from "./log.js";
-import { bootServices } from "./start.js";
+import { bootServices, purgeExpired } from "./start.js";
 
 async function main() {
   let config;
@@ -30,9 +30,7 @@ async function main() {
   const server = serve({ fetch: app.fetch, port: config.PORT }, (info) => {
     log.info("listening", { port: info.port, url: `${base}/login`, database: services.db.backend });
   });
-  const purgeExpired = () =>
-    Promise.all([services.sessions.purgeExpired(), services.deviceTokens.purgeExpired()]).catch(() => undefined);
-  const purge = setInterval(() => void purgeExpired(), 10 * 60_000);
+  const purge = setInterval(() => void purgeExpired(services, log), 10 * 60_000);
   purge.unref();
   const stop = () => {
     log.info("shutting down");

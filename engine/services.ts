@@ -63,7 +63,7 @@ export function createServices(
   const audit = new AuditLog(db, clock);
   const secretBox = new SecretBox(secretKey);
   const users = new Users(db, clock);
-  const passwordSignIn = new PasswordSignIn(db, clock);
+  const passwordSignIn = new PasswordSignIn(db, clock, log.child({ component: "auth" }));
   const mfa = new MfaService(db, clock, secretBox, audit, sessions, {
     ...DEFAULT_MFA_POLICY,
     windowSteps: config.TOTP_WINDOW_STEPS,

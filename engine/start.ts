@@ -20,3 +20,15 @@ export async function bootServices(config: Config, log: Logger, clock: Clock = s
   }
   return createServices(db, clock, config, log, secretKey);
 }
+
+/**
+ * Deletes expired web sessions and device tokens (the server runs it every ten minutes). Never throws:
+ * a failure (the database down) is retried at the next run and logged as one line, no stack, no secret.
+ */
+export async function purgeExpired(services: Pick<Services, "sessions" | "deviceTokens">, log: Logger): Promise<void> {
+  try {
+    await Promise.all([services.sessions.purgeExpired(), services.deviceTokens.purgeExpired()]);
+  } catch (err) {
+    log.error("purge of expired sessions and device tokens failed", { error: (err as Error).message });
+  }
+}

@@ -1,6 +1,8 @@
 import { Hono, type Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../http/env.js";
+import { queryParams } from "../http/query.js";
+import { checkStorable, isFormContentType, readPostedForm, UnstorableTextError } from "../http/form-body.js";
 import { requireSignIn, signedIn } from "../http/guards.js";
 import type { JSX } from "hono/jsx/jsx-runtime";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -18,13 +20,20 @@ import {
 } from "../render/record-pages.js";
 import type { FieldNode } from "../schema/fields.js";
 import { applyRowAction, initialValues, parseForm, type FormBody } from "../schema/form-post.js";
-import { FORM_ERROR, fieldErrors, type FieldErrors, type FormMode } from "../schema/record-validation.js";
+import {
+  FORM_ERROR,
+  fieldErrors,
+  unstorableTextErrors,
+  type FieldErrors,
+  type FormMode,
+} from "../schema/record-validation.js";
 import type { Services } from "../services.js";
 import type { CompiledApp } from "./compiled-app.js";
 import { exportCsv, textStream } from "./csv-export.js";
 import { appHref, USER_ACCOUNTS_APP } from "./registry.js";
 import { conflictChanges } from "./conflict.js";
 import {
+  CursorError,
   decodeCursor,
   encodeCursor,
   RecordConflictError,
@@ -76,21 +85,20 @@ interface Resolved {
   frame: PageFrame;
 }
 
-/** A post's fields, every value kept in order; a file is refused (no record field takes one). */
+/**
+ * A post's fields, every value kept in order; a file is refused (no record field takes one). Throws
+ * UnstorableTextError (422) for text PostgreSQL cannot store; save() shows it in the field's slot.
+ */
 async function formBody(c: Context<AppEnv>): Promise<FormBody> {
-  const type = c.req.header("content-type") ?? "";
-  if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type)) {
+  if (!isFormContentType(c.req.header("content-type"))) {
     throw new HTTPException(415, { message: "Send the form as a form post." });
   }
-  const body = await c.req.parseBody({ all: true });
-  const out: FormBody = {};
-  for (const [k, v] of Object.entries(body)) {
-    const values = Array.isArray(v) ? v : [v];
-    if (values.some((x) => typeof x !== "string"))
-      throw new HTTPException(400, { message: "Files are not accepted here." });
-    out[k] = values as string[];
+  const posted = await readPostedForm(c);
+  if (Object.values(posted).some((values) => values.some((x) => typeof x !== "string"))) {
+    throw new HTTPException(400, { message: "Files are not accepted here." });
   }
-  return out;
+  checkStorable(posted);
+  return posted as FormBody;
 }
 
 const last = (v: string[] | undefined) => v?.[v.length - 1];
@@ -247,13 +255,28 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
 
   // ---- list and export ------------------------------------------------------------------
 
+  /** A list's ?q, ?sort, ?after and ?before: through the shared query reader, cursors checked against the sort column. */
   function listQuery(c: Context<AppEnv>, r: Resolved) {
+    const query = queryParams(c);
     const sortable = r.store.sortable?.(r.app) ?? r.app.list.columns.map((col) => col.name);
-    const q = (c.req.query("q") ?? "").slice(0, 100);
-    const sort = parseSort(c.req.query("sort"), sortable, r.app.list.sort);
-    const after = decodeCursor(c.req.query("after"));
-    const before = after ? undefined : decodeCursor(c.req.query("before"));
-    return { sortable, q, sort, after, before };
+    const q = (query.q ?? "").slice(0, 100);
+    const sort = parseSort(query.sort, sortable, r.app.list.sort);
+    const column = r.app.fields.find((f) => f.name === sort.field);
+    const cursor = (name: "after" | "before") => {
+      const raw = query[name];
+      if (!raw || !column) return undefined;
+      try {
+        return decodeCursor(raw, column);
+      } catch (err) {
+        if (!(err instanceof CursorError)) throw err;
+        throw new HTTPException(400, {
+          message: `The page link (?${name}=) is not valid for this list: ${err.message}. Open the list again from its first page.`,
+        });
+      }
+    };
+    const after = cursor("after");
+    const before = cursor("before");
+    return { sortable, q, sort, after, before: after ? undefined : before };
   }
 
   const listUrl = (href: string) => (p: ListParams) => {
@@ -425,14 +448,29 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
 
   // ---- save and check -------------------------------------------------------------------
 
+  /** The post, or (text PostgreSQL cannot store) the post with that text replaced and a message per field. */
+  async function readPost(c: Context<AppEnv>, r: Resolved): Promise<{ body: FormBody; textErrors: FieldErrors }> {
+    try {
+      return { body: await formBody(c), textErrors: {} };
+    } catch (err) {
+      if (!(err instanceof UnstorableTextError)) throw err;
+      return { body: err.values, textErrors: unstorableTextErrors(Object.keys(err.fields), r.app.fields) };
+    }
+  }
+
   async function save(c: Context<AppEnv>, r: Resolved, record: StoredRecord | null) {
     const mode: FormMode = record ? "edit" : "create";
-    const body = await formBody(c);
+    const { body, textErrors } = await readPost(c, r);
     const dialog = last(body._dialog) === "1";
     const parsed = parseForm(r.app.fields, body, mode);
     const base: Omit<FormState, "errors"> = { mode, values: parsed.values, dialog };
     if (record) base.record = record;
     if (parsed.version !== null) base.version = parsed.version;
+    if (Object.keys(textErrors).length) {
+      const validate = r.app.validators[mode];
+      const errors = validate(parsed.values) ? {} : fieldErrors(validate.errors, r.app.fields);
+      return renderForm(c, r, { ...base, errors: { ...errors, ...textErrors } }, 422);
+    }
 
     if (parsed.action.kind === "add" || parsed.action.kind === "remove") {
       applyRowAction(r.app.fields, parsed.values, parsed.action);
@@ -516,12 +554,12 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
    * it, re-rendered from the posted values. Nothing is stored.
    */
   async function check(c: Context<AppEnv>, r: Resolved, mode: FormMode) {
-    const body = await formBody(c);
+    const { body, textErrors } = await readPost(c, r);
     const field = last(body._field) ?? "";
     if (!/^[A-Za-z0-9_.]{1,300}$/.test(field)) throw new HTTPException(400, { message: "No field to check." });
     const parsed = parseForm(r.app.fields, body, mode);
     const validate = r.app.validators[mode];
-    const errors = validate(parsed.values) ? {} : fieldErrors(validate.errors, r.app.fields);
+    const errors = { ...(validate(parsed.values) ? {} : fieldErrors(validate.errors, r.app.fields)), ...textErrors };
     const path = field.split(".");
     const parentPath = path.slice(0, -1);
     const name = path[path.length - 1]!;

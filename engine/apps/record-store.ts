@@ -1,4 +1,6 @@
 import type { CompiledApp } from "./compiled-app.js";
+import type { FieldNode } from "../schema/fields.js";
+import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from "../util/storable-text.js";
 
 /** Who is acting, for created_by/updated_by and the audit log. */
 export interface Actor {
@@ -134,18 +136,60 @@ export class RecordInputError extends Error {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export const isRecordId = (s: string) => UUID.test(s);
 
-/** Cursors travel in URLs (?after=) as base64url JSON; anything malformed reads as no cursor. */
+/** Cursors travel in URLs (?after=, ?before=) as base64url JSON: `[sortKey, id]`. */
 export function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify([c.key, c.id])).toString("base64url");
 }
 
-export function decodeCursor(s: string | undefined): Cursor | undefined {
-  if (!s || s.length > 2000 || !/^[A-Za-z0-9_-]+$/.test(s)) return undefined;
-  try {
-    const v = JSON.parse(Buffer.from(s, "base64url").toString("utf8")) as unknown;
-    if (!Array.isArray(v) || v.length !== 2 || typeof v[1] !== "string" || !isRecordId(v[1])) return undefined;
-    return { key: v[0], id: v[1] };
-  } catch {
-    return undefined;
+/** A cursor that is not one a list of this column could have made; the message says why, for a 400. */
+export class CursorError extends Error {}
+
+const DATE_KEY = /^\d{4}-\d{2}-\d{2}([t ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(z|[+-]\d{2}:?\d{2})?)?$/i;
+
+/**
+ * What a sort key of the column may be, by the field's schema: every store keys a text column by its
+ * case-folded text (dates and times too, so "t" and "z" come lower-cased), a list of choices by its
+ * JSON text, a number column by the number, a switch by the boolean, and a missing value by null.
+ */
+function keyProblem(key: unknown, field: FieldNode): string | null {
+  if (key === null) return null;
+  const type = field.schema.type;
+  if (type === "string" || type === "array") {
+    if (typeof key !== "string") return `"${field.label}" is text, the cursor's value is not`;
+    if (!isStorableText(key)) return `the cursor's value ${UNSTORABLE_TEXT_MESSAGE}`;
+    const format = field.schema.format;
+    if ((format === "date" || format === "date-time") && !DATE_KEY.test(key)) {
+      return `"${field.label}" is a date, the cursor's value is not`;
+    }
+    return null;
   }
+  if (type === "integer" || type === "number") {
+    return typeof key === "number" && Number.isFinite(key)
+      ? null
+      : `"${field.label}" is a number, the cursor's value is not`;
+  }
+  if (type === "boolean")
+    return typeof key === "boolean" ? null : `"${field.label}" is yes/no, the cursor's value is not`;
+  return `"${field.label}" cannot be sorted on`;
+}
+
+/**
+ * Reads a cursor for a list sorted on `field`: base64url JSON `[key, id]` whose key has the column's
+ * type (see keyProblem) and whose id is a record id (a UUID). Anything else throws CursorError, so a
+ * crafted cursor never reaches SQL. The one place cursors are checked, for every store.
+ */
+export function decodeCursor(raw: string, field: FieldNode): Cursor {
+  if (raw.length > 2000 || !/^[A-Za-z0-9_-]+$/.test(raw)) throw new CursorError("it is not a page link of this list");
+  let v: unknown;
+  try {
+    v = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(raw, "base64url")));
+  } catch {
+    throw new CursorError("it is not a page link of this list");
+  }
+  if (!Array.isArray(v) || v.length !== 2 || typeof v[1] !== "string" || !isRecordId(v[1])) {
+    throw new CursorError("it is not a page link of this list");
+  }
+  const problem = keyProblem(v[0], field);
+  if (problem) throw new CursorError(problem);
+  return { key: v[0], id: v[1] };
 }

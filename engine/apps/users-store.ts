@@ -115,7 +115,9 @@ export class UsersStore implements RecordStore {
     }
     params.push(field);
     const key = `u.data->$${params.length}::text`;
+    // The records store's keys (engine/apps/records-store.ts), so one cursor check fits both.
     return `CASE jsonb_typeof(${key}) WHEN 'string' THEN to_jsonb(left(lower(${key} #>> '{}'), 200))
+      WHEN 'array' THEN to_jsonb(left((${key})::text, 200)) WHEN 'object' THEN 'null'::jsonb
       ELSE coalesce(${key}, 'null'::jsonb) END`;
   }
 

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../http/env.js";
 import { clearSessionCookie, writeSessionCookie } from "../http/cookies.js";
-import { formFields, sendPage } from "../http/page.js";
+import { formFieldsForForm, sendPage, unstorableMessage } from "../http/page.js";
 import type { Services } from "../services.js";
 import { FirstAdminPage, LoginPage } from "./login-pages.js";
 import { SetupLinkError } from "./first-admin.js";
@@ -21,9 +21,13 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
   });
 
   app.post("/login", async (c) => {
-    const f = await formFields(c);
+    const { fields: f, unstorable } = await formFieldsForForm(c);
     const username = (f.username ?? "").trim().slice(0, 64);
     const password = (f.password ?? "").slice(0, 256);
+    if (unstorable.length) {
+      const error = unstorableMessage(unstorable[0]!, { username: "Username", password: "Password" });
+      return sendPage(c, <LoginPage csrfToken={c.var.csrfToken} username={username} error={error} />, 422);
+    }
     if (!username || !password) {
       return sendPage(
         c,
@@ -89,9 +93,22 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
 
   app.post("/setup/:token", async (c) => {
     const token = c.req.param("token");
-    const f = await formFields(c);
+    const { fields: f, unstorable } = await formFieldsForForm(c);
     const username = (f.username ?? "").trim();
+    if (unstorable.length && (await s.firstAdmin.linkIsValid(token))) {
+      const labels = { username: "Username", password: "Password" };
+      const errors = Object.fromEntries(
+        unstorable.map((n) => [n in labels ? n : "username", unstorableMessage(n, labels)]),
+      );
+      return sendPage(
+        c,
+        <FirstAdminPage csrfToken={c.var.csrfToken} action={`/setup/${token}`} username={username} errors={errors} />,
+        422,
+      );
+    }
     try {
+      // An unstorable post on a dead link gets the link's answer.
+      if (unstorable.length) throw new SetupLinkError("This setup link has expired or was already used.");
       await s.firstAdmin.complete(token, username, f.password ?? "");
     } catch (err) {
       if (err instanceof UserInputError) {

@@ -1,4 +1,5 @@
 import { hash, verify, Algorithm } from "@node-rs/argon2";
+import { silentLogger, type Logger } from "../log.js";
 
 // OWASP Password Storage Cheat Sheet: Argon2id, 19 MiB, 2 iterations, 1 lane.
 // PHC strings carry the parameters, so raising them later keeps old hashes valid.
@@ -16,16 +17,28 @@ let dummyHash: Promise<string> | undefined;
 /**
  * Verifies a password. With no stored hash (unknown user, no password set) it
  * still runs one Argon2 verification, so timing does not tell the cases apart.
+ * A stored hash Argon2 cannot read (corrupt, or parameters it refuses) counts as
+ * a wrong password and is logged to `log` (the library's message, never the hash
+ * or the password), so an administrator can find and reset the account.
  */
-export async function verifyPassword(stored: string | null | undefined, password: string): Promise<boolean> {
+export async function verifyPassword(
+  stored: string | null | undefined,
+  password: string,
+  log: Logger = silentLogger,
+): Promise<boolean> {
   if (!stored) {
     dummyHash ??= hashPassword("formgate-dummy-password");
-    await verify(await dummyHash, password).catch(() => false);
+    await verify(await dummyHash, password).catch((err: Error) =>
+      log.error("password verification failed on the dummy hash", { error: err.message }),
+    );
     return false;
   }
   try {
     return await verify(stored, password);
-  } catch {
+  } catch (err) {
+    log.error("stored password hash cannot be verified; counted as a wrong password", {
+      error: (err as Error).message,
+    });
     return false;
   }
 }

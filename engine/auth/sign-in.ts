@@ -1,5 +1,6 @@
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
+import { silentLogger, type Logger } from "../log.js";
 import { verifyPassword } from "./passwords.js";
 import { ACCOUNT_POLICY, ADDRESS_POLICY, accountKey, addressKey, Throttle } from "./throttle.js";
 import { stripHash, type User, Users } from "./users.js";
@@ -15,7 +16,12 @@ export class PasswordSignIn {
   readonly #users: Users;
   readonly #throttle: Throttle;
 
-  constructor(db: Db, clock: Clock) {
+  constructor(
+    db: Db,
+    clock: Clock,
+    /** Where an unreadable stored hash is reported (see verifyPassword). */
+    private readonly log: Logger = silentLogger,
+  ) {
     this.#users = new Users(db, clock);
     this.#throttle = new Throttle(db, clock);
   }
@@ -27,7 +33,11 @@ export class PasswordSignIn {
       if (state.locked) return { kind: "throttled", retryAfterSeconds: state.retryAfterSeconds };
     }
     const user = await this.#users.byUsername(username);
-    const ok = await verifyPassword(user?.passwordHash, password);
+    const ok = await verifyPassword(
+      user?.passwordHash,
+      password,
+      user ? this.log.child({ userId: user.id }) : this.log,
+    );
     if (!ok || !user || user.disabled) {
       await this.#throttle.fail(keys[0]!, ACCOUNT_POLICY);
       if (keys[1]) await this.#throttle.fail(keys[1], ADDRESS_POLICY);

@@ -4,12 +4,14 @@ import { compileApp, type CompiledApp } from "../apps/compiled-app.js";
 import { breakingChanges } from "../apps/definition-changes.js";
 import { appHref, DefinitionVersionConflict } from "../apps/registry.js";
 import type { AppEnv } from "../http/env.js";
+import { queryParams } from "../http/query.js";
 import { requireRole, signedIn } from "../http/guards.js";
-import { formFields, sendPage } from "../http/page.js";
+import { formFields, formFieldsForForm, sendPage, unstorableMessage } from "../http/page.js";
 import type { PageFrame } from "../render/record-pages.js";
 import { checkDefinition, checkDefinitionText, type DefinitionProblem } from "../schema/app-definition.js";
 import type { AppDefinition } from "../schema/types.js";
 import type { Services } from "../services.js";
+import { UNSTORABLE_TEXT_MESSAGE } from "../util/storable-text.js";
 import { AppEditorPage, AppsListPage, DesignerFeedback } from "./apps-pages.js";
 
 /** A definition's JSON text is bounded like any other input. */
@@ -103,7 +105,7 @@ export function appsDesignerRoutes(s: Services): Hono<AppEnv> {
 
   routes.post("/configure/apps", async (c) => {
     const session = signedIn(c);
-    const f = await formFields(c);
+    const { fields: f, unstorable } = await formFieldsForForm(c);
     const newApp = { id: (f.id ?? "").trim(), title: (f.title ?? "").trim() };
     const errors: Record<string, string> = {};
     if (!APP_ID.test(newApp.id))
@@ -112,6 +114,8 @@ export function appsDesignerRoutes(s: Services): Hono<AppEnv> {
       errors.id = "Id is already taken on this site.";
     }
     if (!newApp.title || newApp.title.length > 200) errors.title = "Title must be 1 to 200 characters.";
+    const labels = { id: "Id", title: "Title" };
+    for (const n of unstorable) errors[n in labels ? n : "title"] = unstorableMessage(n, labels);
     if (Object.keys(errors).length) {
       const apps = (await s.apps.list(session.activeSiteId)).map((a) => ({ ...a, href: appHref(a.id) }));
       return sendPage(c, <AppsListPage frame={await frameOf(c)} apps={apps} errors={errors} newApp={newApp} />, 422);
@@ -145,8 +149,7 @@ export function appsDesignerRoutes(s: Services): Hono<AppEnv> {
 
   routes.get("/configure/apps/:appId", async (c) => {
     const app = await current(c, c.req.param("appId"));
-    const raw = c.req.query("version");
-    const saved = c.req.query("saved");
+    const { version: raw, saved } = queryParams(c);
     if (raw !== undefined) {
       const version = /^\d{1,9}$/.test(raw) ? Number(raw) : -1;
       const definition = version >= 0 ? await s.apps.definitionAt(signedIn(c).activeSiteId, app.id, version) : null;
@@ -165,11 +168,14 @@ export function appsDesignerRoutes(s: Services): Hono<AppEnv> {
   /** The live check (htmx, as the designer types): problems, breaking changes and the preview. */
   routes.post("/configure/apps/:appId/check", async (c) => {
     const app = await current(c, c.req.param("appId"));
-    const f = await formFields(c);
+    const { fields: f, unstorable } = await formFieldsForForm(c);
     const text = (f.definition ?? "").slice(0, MAX_DEFINITION_CHARS + 1);
-    const parsed = text.length > MAX_DEFINITION_CHARS ? null : checkDefinitionText(text);
+    const parsed = text.length > MAX_DEFINITION_CHARS || unstorable.length ? null : checkDefinitionText(text);
     if (!parsed || !parsed.ok) {
-      const problems = parsed && !parsed.ok ? parsed.problems : [{ pointer: "", message: "is too long" }];
+      const problems =
+        parsed && !parsed.ok
+          ? parsed.problems
+          : [{ pointer: "", message: unstorable.length ? UNSTORABLE_TEXT_MESSAGE : "is too long" }];
       return sendPage(
         c,
         <DesignerFeedback problems={problems} breaking={[]} preview={null} csrfToken={c.var.csrfToken} />,
@@ -186,11 +192,19 @@ export function appsDesignerRoutes(s: Services): Hono<AppEnv> {
   routes.post("/configure/apps/:appId", async (c) => {
     const session = signedIn(c);
     const app = await current(c, c.req.param("appId"));
-    const f = await formFields(c);
+    const { fields: f, unstorable } = await formFieldsForForm(c);
     const text = f.definition ?? "";
     const base = /^\d{1,9}$/.test(f._version ?? "") ? Number(f._version) : -1;
     if (text.length > MAX_DEFINITION_CHARS) {
       return editor(c, app, { text: "", problems: [{ pointer: "", message: "is too long" }], preview: null }, 422);
+    }
+    if (unstorable.length) {
+      return editor(
+        c,
+        app,
+        { text, problems: [{ pointer: "", message: UNSTORABLE_TEXT_MESSAGE }], preview: null },
+        422,
+      );
     }
     const parsed = checkDefinitionText(text);
     if (!parsed.ok) return editor(c, app, { text, problems: parsed.problems, preview: null }, 422);

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../http/env.js";
+import { queryParams } from "../http/query.js";
 import { requireRole, signedIn } from "../http/guards.js";
 import { sendPage } from "../http/page.js";
 import { ajv, describeError, errorPointer } from "../schema/ajv.js";
@@ -31,7 +32,7 @@ export function auditRoutes(s: Services) {
     const session = signedIn(c);
     const site = (await s.sites.byId(session.activeSiteId))!;
     const raw: Record<string, string> = {};
-    for (const [k, v] of Object.entries(c.req.query())) if (v !== "") raw[k] = v;
+    for (const [k, v] of Object.entries(queryParams(c))) if (v !== "") raw[k] = v;
     const valid = auditQuery(raw);
     const query = { user: (raw.user ?? "").slice(0, 64), action: (raw.action ?? "").slice(0, 64) };
     const actions = await s.auditSearch.actions(site.id);

@@ -3,7 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../http/env.js";
 import { writeSessionCookie } from "../http/cookies.js";
 import { requireRole, signedIn } from "../http/guards.js";
-import { formFields, sendPage } from "../http/page.js";
+import { formFieldsForForm, sendPage, unstorableMessage } from "../http/page.js";
 import type { Services } from "../services.js";
 import { SiteError } from "../sites/sites.js";
 import { ConfigureHome } from "./configure-pages.js";
@@ -37,8 +37,8 @@ export function configureRoutes(s: Services, cookieSettings: { secure: boolean }
     if (!(await isPublicSiteAdmin(s, session))) {
       throw new HTTPException(403, { message: "Only administrators of the Public Site can switch sites." });
     }
-    const f = await formFields(c);
-    const site = await s.sites.bySlug(f.site ?? "");
+    const { fields: f, unstorable } = await formFieldsForForm(c);
+    const site = unstorable.length ? null : await s.sites.bySlug(f.site ?? "");
     if (!site) {
       return sendPage(c, await home(session, c.var.csrfToken, { errors: { site: "No such site." } }), 422);
     }
@@ -53,8 +53,15 @@ export function configureRoutes(s: Services, cookieSettings: { secure: boolean }
     if (!(await isPublicSiteAdmin(s, session))) {
       throw new HTTPException(403, { message: "Only administrators of the Public Site can add sites." });
     }
-    const f = await formFields(c);
+    const { fields: f, unstorable } = await formFieldsForForm(c);
     const newSite = { slug: (f.slug ?? "").trim(), name: (f.name ?? "").trim() };
+    if (unstorable.length) {
+      const labels = { slug: "Slug", name: "Name" };
+      const errors = Object.fromEntries(
+        unstorable.map((n) => [n in labels ? n : "name", unstorableMessage(n, labels)]),
+      );
+      return sendPage(c, await home(session, c.var.csrfToken, { errors, newSite }), 422);
+    }
     try {
       const site = await s.sites.create(newSite.slug, newSite.name);
       await s.audit.record({

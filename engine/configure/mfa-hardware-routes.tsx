@@ -3,7 +3,9 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { Session } from "../auth/sessions.js";
 import type { AppEnv } from "../http/env.js";
-import { formFields, sendPage } from "../http/page.js";
+import { queryParam, queryParams } from "../http/query.js";
+import { formFields, formFieldsForForm, sendPage, unstorableMessage } from "../http/page.js";
+import { readFormWithFiles, UnstorableTextError } from "../http/form-body.js";
 import { ImportFileError } from "../mfa/hardware/csv-formats.js";
 import { TokenInputError, TokenStateError } from "../mfa/hardware/registry.js";
 import { MAX_PSKC_PASSWORD_CHARS } from "../mfa/hardware/pskc.js";
@@ -65,6 +67,16 @@ const DONE: Record<string, string> = {
   unassigned: "Token {} is unassigned and back in the pool; its user's MFA was reset and their sessions ended.",
 };
 
+const REGISTER_LABELS: Record<string, string> = {
+  name: "Name",
+  serialNumber: "Serial number",
+  timeInterval: "Time interval",
+  model: "Model",
+  secretKey: "Secret key",
+  digits: "Digits",
+  algorithm: "Algorithm",
+};
+
 const actorOf = (session: Session) => ({ id: session.user.id, name: session.user.username });
 
 export function mfaHardwareRoutes(s: Services) {
@@ -88,7 +100,7 @@ export function mfaHardwareRoutes(s: Services) {
   const publicSiteId = async () => (await s.sites.publicSite()).id;
 
   app.get(BASE, async (c) => {
-    const query = c.req.query();
+    const query = queryParams(c);
     if (!listQuery(query)) throw new HTTPException(400, { message: "The search is too long." });
     const q = query.q?.trim() ?? "";
     const page = await h.registry.list({ q, after: query.after });
@@ -151,7 +163,7 @@ export function mfaHardwareRoutes(s: Services) {
 
   app.post(`${BASE}/register`, async (c) => {
     const session = c.var.session!;
-    const f = await formFields(c);
+    const { fields: f, unstorable } = await formFieldsForForm(c);
     const values: TokenInputValues = {
       name: f.name,
       serialNumber: f.serialNumber,
@@ -161,6 +173,13 @@ export function mfaHardwareRoutes(s: Services) {
       digits: f.digits,
       algorithm: f.algorithm,
     };
+    if (unstorable.length) {
+      const errors = Object.fromEntries(
+        unstorable.map((n) => [n in REGISTER_LABELS ? n : "name", unstorableMessage(n, REGISTER_LABELS)]),
+      );
+      const { secretKey: _never, ...shown } = values;
+      return sendPage(c, <RegisterPage {...await common(c)} values={shown} errors={errors} />, 422);
+    }
     try {
       const { token, encoding } = await h.registry.register(values, actorOf(session), await publicSiteId());
       const keyBytes = (await h.registry.params(token)).secret.length;
@@ -179,7 +198,14 @@ export function mfaHardwareRoutes(s: Services) {
 
   app.post(TOKEN_IMPORT_PATH, async (c) => {
     const session = c.var.session!;
-    const body = await c.req.parseBody();
+    let body: Record<string, string | File>;
+    try {
+      body = await readFormWithFiles(c);
+    } catch (err) {
+      if (!(err instanceof UnstorableTextError)) throw err;
+      const error = unstorableMessage(Object.keys(err.fields)[0]!, { file: "The file name" });
+      return sendPage(c, <ImportPage {...await common(c)} error={error} />, 422);
+    }
     const file = body.file;
     if (!(file instanceof File) || file.size === 0) {
       return sendPage(c, <ImportPage {...await common(c)} error="Choose a token file (CSV or PSKC)." />, 422);
@@ -267,7 +293,7 @@ export function mfaHardwareRoutes(s: Services) {
   });
 
   app.get(`${BASE}/find`, async (c) => {
-    const raw = c.req.query("code");
+    const raw = queryParam(c, "code");
     if (raw === undefined) return sendPage(c, <FindPage {...await common(c)} />);
     const code = raw.replace(/\s/g, "").slice(0, 20);
     if (!/^(\d{6}|\d{8})$/.test(code)) {

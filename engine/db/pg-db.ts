@@ -4,19 +4,43 @@ import { transactionHandle } from "./savepoint.js";
 import { logQuery } from "./query-log.js";
 import type { Logger } from "../log.js";
 import { silentLogger } from "../log.js";
+import { classifyDbError } from "./unavailable.js";
 
 // count(*) and other int8 values come back as numbers, as they do from PGlite.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
-/** PostgreSQL over node-postgres, for DATABASE_URL and for scaling out. */
-export function openPgDb(connectionString: string, log: Logger = silentLogger, max = 10): Db & { pool: pg.Pool } {
-  const pool = new pg.Pool({ connectionString, max });
+/** How long a request waits for a pool connection before it fails (503) instead of hanging. */
+export const PG_CONNECTION_TIMEOUT_MS = 5000;
+
+/**
+ * PostgreSQL over node-postgres, for DATABASE_URL and for scaling out. Sessions run in UTC, whatever
+ * the server's or database's TimeZone, so timestamptz arithmetic in SQL agrees with the engine's.
+ * A connection error (server down, restarting, unreachable, or no pool connection within
+ * PG_CONNECTION_TIMEOUT_MS) is thrown as DatabaseUnavailableError; the pool reconnects when the server is back.
+ */
+export function openPgDb(
+  connectionString: string,
+  log: Logger = silentLogger,
+  max = 10,
+  connectionTimeoutMillis = PG_CONNECTION_TIMEOUT_MS,
+): Db & { pool: pg.Pool } {
+  const pool = new pg.Pool({
+    connectionString,
+    max,
+    connectionTimeoutMillis,
+    options: "-c TimeZone=UTC",
+  });
   pool.on("error", (err) => log.error("idle database client failed", { error: err.message }));
   const runOn =
     (target: pg.Pool | pg.PoolClient) =>
     async <T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> => {
       const start = performance.now();
-      const r = await target.query(sql, params as unknown[]);
+      let r: pg.QueryResult;
+      try {
+        r = await target.query(sql, params as unknown[]);
+      } catch (err) {
+        throw classifyDbError(err);
+      }
       const result = { rows: r.rows as T[], rowCount: r.rowCount ?? r.rows.length };
       logQuery(log, sql, start, result.rowCount);
       return result;
@@ -25,20 +49,51 @@ export function openPgDb(connectionString: string, log: Logger = silentLogger, m
     backend: "pg",
     pool,
     query: runOn(pool),
-    exec: async (sql) => void (await pool.query(sql)),
+    exec: async (sql) => {
+      try {
+        await pool.query(sql);
+      } catch (err) {
+        throw classifyDbError(err);
+      }
+    },
     async transaction(fn) {
-      const client = await pool.connect();
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (err) {
+        throw classifyDbError(err);
+      }
       const run = runOn(client);
+      // A client whose ROLLBACK failed, or whose connection died, is in an unknown state: release(err)
+      // destroys it instead of pooling it.
+      let broken: Error | undefined;
+      // A connection lost between two statements is reported as an 'error' event of the checked-out
+      // client, not of the pool; without a listener it would end the process. The next statement fails.
+      const onError = (err: Error) => {
+        broken ??= err;
+        log.warn("database connection lost during a transaction", { error: err.message });
+      };
+      client.on("error", onError);
       try {
         await run("BEGIN");
-        const result = await fn(transactionHandle(run, async (sql) => void (await client.query(sql)), "pg"));
+        const exec = async (sql: string) => {
+          try {
+            await client.query(sql);
+          } catch (err) {
+            throw classifyDbError(err);
+          }
+        };
+        const result = await fn(transactionHandle(run, exec, "pg"));
         await run("COMMIT");
         return result;
       } catch (err) {
-        await run("ROLLBACK").catch(() => undefined);
+        await run("ROLLBACK").catch((rollbackError: Error) => {
+          broken = rollbackError;
+        });
         throw err;
       } finally {
-        client.release();
+        client.off("error", onError);
+        client.release(broken);
       }
     },
     close: () => pool.end(),

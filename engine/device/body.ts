@@ -2,6 +2,8 @@ import type { ValidateFunction } from "ajv/dist/2020.js";
 import type { Context } from "hono";
 import { describeError, errorPointer } from "../schema/ajv.js";
 import { DeviceError } from "./errors.js";
+import { HTTPException } from "hono/http-exception";
+import { UNSTORABLE_TEXT_MESSAGE, unstorablePaths } from "../util/storable-text.js";
 
 /** Largest JSON body the device API reads; its requests are a few hundred bytes. */
 export const DEVICE_BODY_LIMIT_BYTES = 16 * 1024;
@@ -23,12 +25,20 @@ export async function readJsonBody<T>(c: Context, validate: ValidateFunction<T>)
   if (!isJsonContentType(c.req.header("content-type"))) {
     throw new DeviceError(400, "unsupported_media_type", "Send the body as application/json (UTF-8).");
   }
-  const bytes = new Uint8Array(await c.req.arrayBuffer());
   let value: unknown;
   try {
+    const bytes = new Uint8Array(await c.req.arrayBuffer());
     value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
-  } catch {
+  } catch (err) {
+    if (err instanceof HTTPException) throw err;
     throw new DeviceError(400, "malformed_json", "The body is not valid JSON.");
+  }
+  // JSON's \u escapes can carry a NUL or an unpaired surrogate, which PostgreSQL cannot store: refused
+  // here, before the schema or anything else looks at the value.
+  const unstorable = unstorablePaths(value);
+  if (unstorable.length) {
+    const fields = Object.fromEntries(unstorable.map((p) => [p.join(".") || "body", UNSTORABLE_TEXT_MESSAGE]));
+    throw new DeviceError(422, "validation_failed", `A value ${UNSTORABLE_TEXT_MESSAGE}.`, fields);
   }
   if (validate(value)) return value;
   const fields: Record<string, string> = {};

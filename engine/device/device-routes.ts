@@ -3,6 +3,8 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../http/env.js";
+import { DatabaseUnavailableError } from "../db/unavailable.js";
+import { serviceUnavailable } from "../http/service-unavailable.js";
 import type { DeviceLoginRequest, DeviceMfaRequest, DeviceMfaSetupRequest } from "../schema/types.js";
 import type { Services } from "../services.js";
 import { DEVICE_BODY_LIMIT_BYTES, readJsonBody } from "./body.js";
@@ -100,6 +102,7 @@ export function deviceRoutes(s: Services) {
 
   app.onError((err, c) => {
     if (err instanceof DeviceError) return sendDeviceError(c, err);
+    if (err instanceof DatabaseUnavailableError) return serviceUnavailable(c, err, s.log);
     if (err instanceof HTTPException && err.status < 500) {
       return sendDeviceError(c, fromHttpException(err.status as ContentfulStatusCode, err.message));
     }

@@ -31,7 +31,13 @@ export function openApiDocument(): Json {
     },
     content: json("error"),
   };
+  const unavailable = {
+    description: "service_unavailable: the database cannot be reached for now; retry after Retry-After seconds.",
+    headers: { "Retry-After": { description: "Seconds to wait before retrying.", schema: { type: "integer" } } },
+    content: json("error"),
+  };
   const common = {
+    "503": unavailable,
     "400": error("The body is not JSON, or not sent as application/json."),
     "413": error(`The body is larger than ${DEVICE_BODY_LIMIT_BYTES} bytes.`),
     "422": error("A field is missing or invalid; `fields` says which and why."),
@@ -106,6 +112,7 @@ export function openApiDocument(): Json {
           responses: {
             "200": { description: "The token's user.", content: json("me-response") },
             "401": error("invalid_token: missing, expired or revoked (sign-out, MFA reset, user disabled)."),
+            "503": unavailable,
           },
         },
       },
@@ -117,6 +124,7 @@ export function openApiDocument(): Json {
           responses: {
             "204": { description: "The token is revoked." },
             "401": error("invalid_token."),
+            "503": unavailable,
           },
         },
       },

@@ -21,6 +21,9 @@ import type { AppEnv } from "./env.js";
 import { requireSignIn, signedIn } from "./guards.js";
 import { sendPage } from "./page.js";
 import { staticAssets } from "./static-assets.js";
+import { refuseUnstorablePath } from "./query.js";
+import { DatabaseUnavailableError } from "../db/unavailable.js";
+import { RETRY_AFTER_SECONDS, serviceUnavailable } from "./service-unavailable.js";
 
 /** Default request body limit; routes that take files raise it for themselves. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -48,6 +51,8 @@ export function createApp(s: Services): Hono<AppEnv> {
     });
   });
 
+  app.use(refuseUnstorablePath);
+
   app.use(
     secureHeaders({
       contentSecurityPolicy: {
@@ -73,6 +78,7 @@ export function createApp(s: Services): Hono<AppEnv> {
       return c.json({ status: "ok", database: s.db.backend });
     } catch (err) {
       c.var.log.error("health check failed", { error: (err as Error).message });
+      c.header("Retry-After", String(RETRY_AFTER_SECONDS));
       return c.json({ status: "unavailable" }, 503);
     }
   });
@@ -132,6 +138,7 @@ export function createApp(s: Services): Hono<AppEnv> {
   );
 
   app.onError((err, c) => {
+    if (err instanceof DatabaseUnavailableError) return serviceUnavailable(c, err, s.log);
     if (err instanceof HTTPException && err.status < 500) {
       if (c.req.path.startsWith("/api/")) {
         return c.json({ error: { code: `http_${err.status}`, message: err.message } }, err.status);

@@ -3,6 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import { newToken, safeEqual } from "../util/tokens.js";
 import { CSRF_COOKIE, readCookie, writeCsrfCookie, type CookieSettings } from "./cookies.js";
 import type { AppEnv } from "./env.js";
+import { readPostedForm } from "./form-body.js";
 
 export const CSRF_FIELD = "_csrf";
 export const CSRF_HEADER = "x-csrf-token";
@@ -34,12 +35,9 @@ export function csrfProtection(options: CsrfOptions): MiddlewareHandler<AppEnv> 
     }
     let sent = c.req.header(CSRF_HEADER);
     if (!sent) {
-      const type = c.req.header("content-type") ?? "";
-      if (/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type)) {
-        const body = await c.req.parseBody({ all: true });
-        const field = body[CSRF_FIELD];
-        sent = typeof field === "string" ? field : undefined;
-      }
+      // The shared reader: a malformed body is a 400 here already, and the route reuses the parse.
+      const field = (await readPostedForm(c))[CSRF_FIELD]?.at(-1);
+      sent = typeof field === "string" ? field : undefined;
     }
     if (!sent || !safeEqual(sent, readCookie(c, CSRF_COOKIE) ?? "")) {
       throw new HTTPException(403, {

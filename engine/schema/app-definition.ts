@@ -4,6 +4,7 @@ import { optionsOf } from "./fields.js";
 import { SYSTEM_BINDINGS } from "./keywords.js";
 import { compileRecordValidators } from "./record-validation.js";
 import type { AppDefinition, FieldSchema, SystemBinding } from "./types.js";
+import { UNSTORABLE_TEXT_MESSAGE, unstorablePaths } from "../util/storable-text.js";
 
 /** One reason a definition is refused: where (a JSON Pointer into the definition) and why. */
 export interface DefinitionProblem {
@@ -343,6 +344,12 @@ function resolvePath(def: AppDefinition, path: string): FieldSchema | undefined 
  * compiling its record schema with the strict Ajv instance.
  */
 export function checkDefinition(input: unknown): DefinitionCheck {
+  // Definitions are stored as jsonb: a NUL or an unpaired surrogate (from a \u escape) cannot be.
+  const unstorable = unstorablePaths(input).map((path) => ({
+    pointer: path.map((p) => `/${p.replace(/~/g, "~0").replace(/\//g, "~1")}`).join(""),
+    message: UNSTORABLE_TEXT_MESSAGE,
+  }));
+  if (unstorable.length) return { ok: false, problems: unstorable };
   const meta = metaSchemaProblems(input);
   if (meta.length) return { ok: false, problems: meta };
   const definition = input as AppDefinition;

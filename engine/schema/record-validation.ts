@@ -2,6 +2,7 @@ import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import { ajv, describeError, errorPointer } from "./ajv.js";
 import { findField, type FieldNode } from "./fields.js";
 import type { FieldSchema, RecordSchema } from "./types.js";
+import { UNSTORABLE_TEXT_MESSAGE } from "../util/storable-text.js";
 
 /** Strings without a maxLength are bounded all the same, so no field can take megabytes. */
 export const DEFAULT_MAX_STRING = 10_000;
@@ -167,6 +168,21 @@ export function fieldErrors(errors: readonly ErrorObject[] | null | undefined, f
       continue;
     }
     out[path] ??= `${node.label} ${describeForField(e)}.`;
+  }
+  return out;
+}
+
+/**
+ * Messages for the slots of posted names whose text PostgreSQL cannot store (UnstorableTextError's
+ * `fields`): "Name contains a character that cannot be stored …" in the field's own slot, a name
+ * that is no field of the form (the version, an unknown name) in the form's.
+ */
+export function unstorableTextErrors(names: Iterable<string>, fields: FieldNode[]): FieldErrors {
+  const out: FieldErrors = {};
+  for (const name of names) {
+    const node = /^[A-Za-z0-9_.]{1,300}$/.test(name) ? findField(fields, name) : undefined;
+    if (node) out[name] ??= `${node.label} ${UNSTORABLE_TEXT_MESSAGE}.`;
+    else out[FORM_ERROR] ??= `The form field "${name}" ${UNSTORABLE_TEXT_MESSAGE}.`;
   }
   return out;
 }

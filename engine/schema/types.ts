@@ -247,7 +247,8 @@ export interface DeviceApiError {
       | "too_many_attempts"
       | "not_found"
       | "method_not_allowed"
-      | "internal";
+      | "internal"
+      | "service_unavailable";
     message: string;
     fields?: {
       [k: string]: string | undefined;

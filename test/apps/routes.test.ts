@@ -356,10 +356,13 @@ t("the list searches, sorts on any column and pages by keyset", async ({ env, ad
       "SN-059",
     ].filter((sn) => Number(sn.slice(3)) % 2 === 1),
   );
-  // A column that is not listed, and a forged cursor, fall back to the defaults.
-  const odd = await admin.get(`${APP}?sort=notAColumn&after=garbage`);
+  // A column that is not listed falls back to the default sort; a forged cursor is refused (400).
+  const odd = await admin.get(`${APP}?sort=notAColumn`);
   assert.is(odd.res.status, 200);
   assert.match(odd.html, /aria-sort="descending"/, "the default sort (-inspectedOn)");
+  const forged = await admin.get(`${APP}?sort=notAColumn&after=garbage`);
+  assert.is(forged.res.status, 400);
+  assert.match(forged.html, /page link/);
 });
 
 t("CSV export has the listed columns for the matching rows and defuses formulas", async ({ admin }) => {

@@ -1,0 +1,48 @@
+// Text PostgreSQL cannot store. U+0000: `text` and `jsonb` refuse it ("invalid byte sequence",
+// "unsupported Unicode escape sequence"). A UTF-16 surrogate without its partner has no UTF-8
+// encoding: node-postgres would write U+FFFD in its place, and jsonb refuses the `\uD800` escape
+// that JSON.stringify writes for it. Everything else (tabs, newlines, other control characters)
+// is stored as sent.
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const UNSTORABLE_ALL = new RegExp(UNSTORABLE.source, "g");
+
+/** What a refusal says after the field's name, e.g. `Name ${UNSTORABLE_TEXT_MESSAGE}.` */
+export const UNSTORABLE_TEXT_MESSAGE =
+  "contains a character that cannot be stored (a NUL character, U+0000, or an unpaired surrogate)";
+
+/** True when PostgreSQL can store the string as text or inside jsonb. */
+export function isStorableText(s: string): boolean {
+  return !UNSTORABLE.test(s);
+}
+
+/** The string with each unstorable character replaced by U+FFFD, for showing the input back to its author. */
+export function withoutUnstorable(s: string): string {
+  return s.replace(UNSTORABLE_ALL, "\uFFFD");
+}
+
+/**
+ * Where a JSON value holds a string (a value or an object key) that PostgreSQL cannot store: one list of
+ * keys and indices per place, the root being []. A bad key is reported at its own place (shown with
+ * U+FFFD) and its value is not looked into. Walks without recursion, so a deeply nested body cannot
+ * exhaust the stack, and stops after `limit` places.
+ */
+export function unstorablePaths(value: unknown, limit = 20): string[][] {
+  const found: string[][] = [];
+  const stack: { v: unknown; path: string[] }[] = [{ v: value, path: [] }];
+  while (stack.length && found.length < limit) {
+    const { v, path } = stack.pop()!;
+    if (typeof v === "string") {
+      if (!isStorableText(v)) found.push(path);
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], path: [...path, String(i)] });
+    } else if (v !== null && typeof v === "object") {
+      const entries = Object.entries(v);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [k, child] = entries[i]!;
+        if (!isStorableText(k)) found.push([...path, withoutUnstorable(k)]);
+        else stack.push({ v: child, path: [...path, k] });
+      }
+    }
+  }
+  return found;
+}
