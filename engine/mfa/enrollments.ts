@@ -4,7 +4,7 @@ import { ACCOUNT_POLICY, accountKey, Throttle } from "../auth/throttle.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { isPgError, PgError } from "../db/db.js";
-import { decideAfterPassword, type SignInDecision } from "./sign-in-flow.js";
+import { decideAfterPassword, enforcementDeadline, type SignInDecision } from "./sign-in-flow.js";
 import type { SecretBox } from "./secret-box.js";
 import { type MfaFacts, type MfaMethod, type MfaStatus, withMessage } from "./status.js";
 import { assertTotpParams, matchTotpStep, totpStep, type TotpAlgorithm, type TotpParams } from "./totp.js";
@@ -73,7 +73,6 @@ export class MfaInputError extends Error {
 export class MfaAccessError extends Error {}
 
 export const MAX_ENFORCEMENT_DELAY_DAYS = 3650;
-const DAY_MS = 86_400_000;
 
 /** Failed codes are counted per account id, so renaming a user does not reset them. */
 export const codeThrottleKey = (userId: string) => `code:user:${userId}`;
@@ -216,7 +215,7 @@ export class MfaService {
         await db.query(
           `UPDATE mfa_settings SET enabled = true, enforcement_delay_days = $2, enabled_at = $3, enabled_by = $4,
              enabled_by_name = $5, required_from = $6, updated_at = $3 WHERE user_id = $1`,
-          [userId, delay, now, actor.id, actor.name, new Date(now.getTime() + delay * DAY_MS)],
+          [userId, delay, now, actor.id, actor.name, enforcementDeadline(now, delay)],
         );
         await entry("mfa.enable", { enforcementDelayDays: delay });
       } else if (before.enabled && !input.enabled) {
@@ -230,11 +229,11 @@ export class MfaService {
         await entry("mfa.disable", { sessionsRevoked: revoked });
         if (removed) await entry("mfa.reset", { method: removed.method });
       } else if (before.enforcement_delay_days !== delay) {
+        // From enabled_at, not from now (the row is locked above, so enabled_at is the one in force).
+        const requiredFrom = before.enabled && before.enabled_at ? enforcementDeadline(before.enabled_at, delay) : null;
         await db.query(
-          `UPDATE mfa_settings SET enforcement_delay_days = $2, updated_at = $3,
-             required_from = CASE WHEN enabled THEN enabled_at + make_interval(days => $2::int) END
-           WHERE user_id = $1`,
-          [userId, delay, now],
+          "UPDATE mfa_settings SET enforcement_delay_days = $2, updated_at = $3, required_from = $4 WHERE user_id = $1",
+          [userId, delay, now, requiredFrom],
         );
         if (before.enabled) await entry("mfa.delay_change", { from: before.enforcement_delay_days, to: delay });
       }
@@ -254,12 +253,17 @@ export class MfaService {
       const removed = await this.#removeEnrollment(userId, tx);
       const revoked = await this.sessions.revokeAllForUser(userId, tx);
       const now = this.clock.now();
-      await tx.query(
-        `UPDATE mfa_settings SET enabled_at = $2, enabled_by = $3, enabled_by_name = $4, updated_at = $2,
-           required_from = $2::timestamptz + make_interval(days => enforcement_delay_days)
-         WHERE user_id = $1 AND enabled`,
-        [userId, now, actor.id, actor.name],
+      const { rows } = await tx.query<{ enforcement_delay_days: number }>(
+        "SELECT enforcement_delay_days FROM mfa_settings WHERE user_id = $1 AND enabled FOR UPDATE",
+        [userId],
       );
+      if (rows[0]) {
+        await tx.query(
+          `UPDATE mfa_settings SET enabled_at = $2, enabled_by = $3, enabled_by_name = $4, updated_at = $2,
+             required_from = $5 WHERE user_id = $1`,
+          [userId, now, actor.id, actor.name, enforcementDeadline(now, rows[0].enforcement_delay_days)],
+        );
+      }
       await this.audit.record(
         {
           siteId: user.site_id,
