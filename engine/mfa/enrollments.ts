@@ -7,7 +7,14 @@ import { isPgError, PgError } from "../db/db.js";
 import { decideAfterPassword, enforcementDeadline, type SignInDecision } from "./sign-in-flow.js";
 import type { SecretBox } from "./secret-box.js";
 import { type MfaFacts, type MfaMethod, type MfaStatus, withMessage } from "./status.js";
-import { assertTotpParams, matchTotpStep, totpStep, type TotpAlgorithm, type TotpParams } from "./totp.js";
+import {
+  assertTotpParams,
+  matchTotpStep,
+  normaliseCode,
+  totpStep,
+  type TotpAlgorithm,
+  type TotpParams,
+} from "./totp.js";
 import { newAppSecret } from "./otpauth.js";
 
 /** Who makes a change. siteId is the site they work on; null (CLI, system) is not site-scoped. */
@@ -325,7 +332,7 @@ export class MfaService {
       periodInSeconds: e.period_seconds,
     };
     const now = this.clock.now();
-    const step = matchTotpStep(params, normaliseCode(code), now, {
+    const step = matchTotpStep(params, normaliseCode(code) ?? "", now, {
       window: this.policy.windowSteps,
       centreOffset: e.drift_steps,
     });
@@ -370,7 +377,7 @@ export class MfaService {
     if (status.activation) return { ok: false, reason: "already_active", retryAfterSeconds: 0 };
     const now = this.clock.now();
     const window = input.method === "hardware" ? this.policy.hardwareActivationWindowSteps : this.policy.windowSteps;
-    const step = matchTotpStep(params, normaliseCode(code), now, { window });
+    const step = matchTotpStep(params, normaliseCode(code) ?? "", now, { window });
     if (step === null) return this.#failure(userId, key);
     try {
       await this.db.transaction(async (tx) => {
@@ -510,9 +517,4 @@ export class MfaService {
     );
     return rows[0] ?? null;
   }
-}
-
-/** People type codes with spaces or a dash ("123 456"); nothing else is forgiven. */
-export function normaliseCode(code: unknown): string {
-  return typeof code === "string" ? code.replace(/[\s-]/g, "") : "";
 }
