@@ -1,6 +1,6 @@
 import type { AuditLog } from "../audit/audit-log.js";
 import type { Sessions } from "../auth/sessions.js";
-import { ACCOUNT_POLICY, accountKey, Throttle } from "../auth/throttle.js";
+import { ACCOUNT_POLICY, accountKey, type Attempt, Throttle } from "../auth/throttle.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { isPgError, PgError } from "../db/db.js";
@@ -315,9 +315,6 @@ export class MfaService {
    * receiving the same code at once cannot both accept it).
    */
   async verifyCode(userId: string, code: string): Promise<CodeCheck> {
-    const key = codeThrottleKey(userId);
-    const state = await this.#throttle.check(key);
-    if (state.locked) return { ok: false, reason: "locked", retryAfterSeconds: state.retryAfterSeconds };
     const { rows } = await this.db.query<EnrollmentRow>(
       `SELECT method, secret_sealed, algorithm, digits, period_seconds, drift_steps
        FROM mfa_enrollments WHERE user_id = $1`,
@@ -325,6 +322,10 @@ export class MfaService {
     );
     const e = rows[0];
     if (!e) return { ok: false, reason: "not_enrolled", retryAfterSeconds: 0 };
+    // Counted before it is checked, in one statement with the lock check: see Throttle.claim.
+    const key = codeThrottleKey(userId);
+    const attempt = await this.#throttle.claim(key, ACCOUNT_POLICY);
+    if (!attempt.granted) return { ok: false, reason: "locked", retryAfterSeconds: attempt.retryAfterSeconds };
     const params: TotpParams = {
       secret: this.box.open(e.secret_sealed, sealContext(userId)),
       algorithm: e.algorithm,
@@ -344,12 +345,12 @@ export class MfaService {
         [userId, step, drift],
       );
       if (won.rowCount === 1) {
-        await this.#throttle.succeed(key);
+        await this.#throttle.succeed(key, attempt);
         return { ok: true, step };
       }
-      // A replayed code (or the loser of a race) counts as a failure.
+      // A replayed code (or the loser of a race) stays counted as a failure.
     }
-    return this.#failure(userId, key);
+    return this.#failure(userId, attempt);
   }
 
   /**
@@ -369,16 +370,16 @@ export class MfaService {
     if ((input.method === "hardware") !== (input.tokenId !== undefined)) {
       throw new Error("a hardware activation needs tokenId, an app activation none");
     }
-    const key = codeThrottleKey(userId);
-    const state = await this.#throttle.check(key);
-    if (state.locked) return { ok: false, reason: "locked", retryAfterSeconds: state.retryAfterSeconds };
     const status = await this.statusOf(userId);
     if (!status.enabled) return { ok: false, reason: "not_enabled", retryAfterSeconds: 0 };
     if (status.activation) return { ok: false, reason: "already_active", retryAfterSeconds: 0 };
+    const key = codeThrottleKey(userId);
+    const attempt = await this.#throttle.claim(key, ACCOUNT_POLICY);
+    if (!attempt.granted) return { ok: false, reason: "locked", retryAfterSeconds: attempt.retryAfterSeconds };
     const now = this.clock.now();
     const window = input.method === "hardware" ? this.policy.hardwareActivationWindowSteps : this.policy.windowSteps;
     const step = matchTotpStep(params, normaliseCode(code) ?? "", now, { window });
-    if (step === null) return this.#failure(userId, key);
+    if (step === null) return this.#failure(userId, attempt);
     try {
       await this.db.transaction(async (tx) => {
         const user = await this.#scopedUser(userId, actor, tx);
@@ -414,12 +415,14 @@ export class MfaService {
       });
     } catch (err) {
       if (isPgError(err, PgError.uniqueViolation)) {
+        // The code was right; someone else was faster. Not a failure, not a success either.
+        await this.#throttle.refund(key, attempt);
         const taken = /token_id/.test(String((err as { constraint?: string }).constraint ?? (err as Error).message));
         return { ok: false, reason: taken ? "token_taken" : "already_active", retryAfterSeconds: 0 };
       }
       throw err;
     }
-    await this.#throttle.succeed(key);
+    await this.#throttle.succeed(key, attempt);
     return { ok: true };
   }
 
@@ -464,29 +467,26 @@ export class MfaService {
 
   // ---- internals ----
 
+  /** A counted attempt that failed: audited when it was the one that set the lock. */
   async #failure(
     userId: string,
-    key: string,
+    attempt: Attempt & { granted: true },
   ): Promise<{ ok: false; reason: "invalid" | "locked"; retryAfterSeconds: number }> {
-    const after = await this.#throttle.fail(key, ACCOUNT_POLICY);
-    if (after.lockedNow) {
-      const { rows } = await this.db.query<{ site_id: string; username: string }>(
-        "SELECT site_id, username FROM users WHERE id = $1",
-        [userId],
-      );
-      if (rows[0]) {
-        await this.audit.record({
-          siteId: rows[0].site_id,
-          actor: { id: null, name: "system" },
-          action: "mfa.lock",
-          target: { id: userId, name: rows[0].username },
-          details: { failures: after.failures, lockSeconds: after.retryAfterSeconds },
-        });
-      }
+    if (!attempt.lockedNow) return { ok: false, reason: "invalid", retryAfterSeconds: 0 };
+    const { rows } = await this.db.query<{ site_id: string; username: string }>(
+      "SELECT site_id, username FROM users WHERE id = $1",
+      [userId],
+    );
+    if (rows[0]) {
+      await this.audit.record({
+        siteId: rows[0].site_id,
+        actor: { id: null, name: "system" },
+        action: "mfa.lock",
+        target: { id: userId, name: rows[0].username },
+        details: { failures: ACCOUNT_POLICY.maxFailures, lockSeconds: attempt.retryAfterSeconds },
+      });
     }
-    return after.locked
-      ? { ok: false, reason: "locked", retryAfterSeconds: after.retryAfterSeconds }
-      : { ok: false, reason: "invalid", retryAfterSeconds: 0 };
+    return { ok: false, reason: "locked", retryAfterSeconds: attempt.retryAfterSeconds };
   }
 
   async #facts(userId: string, db: Db): Promise<FactsRow> {
