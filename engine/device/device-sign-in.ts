@@ -235,13 +235,18 @@ export class DeviceSignIn {
     return user;
   }
 
-  /** Wrong and locked, from verifyCode or an activation: the lock is the web's lock, shared. */
+  /**
+   * Wrong and locked, from verifyCode or an activation (the lock is the web's
+   * lock, shared). Both get the same answer, as on the web: the signer is not
+   * told that the account is locked (only administrators see it), and a locked
+   * attempt wears the challenge out like a wrong code, so nothing tells them apart.
+   */
   async #refuseCode(ch: Challenge, check: Exclude<CodeCheck, { ok: true }> | ActivationResult): Promise<never> {
     if (check.ok) throw new Error("unreachable");
-    if (check.reason === "locked") throw tooManyAttempts(check.retryAfterSeconds);
     if (check.reason === "not_enrolled") {
       throw new DeviceError(409, "wrong_step", "MFA was reset meanwhile. Sign in again.");
     }
+    this.d.log.info("second factor refused", { userId: ch.userId, reason: check.reason });
     await this.d.challenges.recordFailure(ch);
     throw new DeviceError(401, "invalid_code", WRONG_CODE);
   }
