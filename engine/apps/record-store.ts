@@ -4,6 +4,8 @@ import type { CompiledApp } from "./compiled-app.js";
 export interface Actor {
   id: string | null;
   name: string;
+  /** Token hash of the session acting: kept when the actor changes their own credentials. */
+  credential?: Buffer;
 }
 
 /** Every store call is scoped to one site: nothing of another site is ever read or written. */

@@ -122,7 +122,8 @@ export class DeviceSignIn {
     if (decision.status !== "mfa_setup_required") {
       throw new DeviceError(409, "wrong_step", "MFA was activated or turned off meanwhile. Sign in again.");
     }
-    const actor: MfaActor = { id: user.id, name: user.username, siteId: user.siteId };
+    // The sign-in in progress is the one credential an activation keeps (it becomes a token in #finish).
+    const actor: MfaActor = { id: user.id, name: user.username, siteId: user.siteId, credential: ch.hash };
 
     if (body.method === "later") {
       if (!decision.optional) {

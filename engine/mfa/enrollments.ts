@@ -1,5 +1,5 @@
 import type { AuditLog } from "../audit/audit-log.js";
-import type { Sessions } from "../auth/sessions.js";
+import type { CredentialRevocation } from "../auth/revocation.js";
 import { ACCOUNT_POLICY, accountKey, type Attempt, Throttle } from "../auth/throttle.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
@@ -22,6 +22,11 @@ export interface MfaActor {
   id: string | null;
   name: string;
   siteId: string | null;
+  /**
+   * The token hash of the session or device challenge the actor acts with: a
+   * user changing their own MFA keeps it, every other credential ends.
+   */
+  credential?: Buffer;
 }
 
 export interface MfaPolicy {
@@ -152,7 +157,7 @@ export class MfaService {
     private readonly clock: Clock,
     private readonly box: SecretBox,
     private readonly audit: AuditLog,
-    private readonly sessions: Sessions,
+    private readonly revocation: CredentialRevocation,
     readonly policy: MfaPolicy = DEFAULT_MFA_POLICY,
   ) {
     this.#throttle = new Throttle(db, clock);
@@ -186,9 +191,10 @@ export class MfaService {
 
   /**
    * Applies the slider and the delay. OFF→ON starts the grace period; ON→OFF is a
-   * reset (enrollment deleted, a hardware token back in the pool, sessions
-   * revoked); a delay change recomputes the deadline from enabled_at. Pass the
-   * caller's transaction to save together with the rest of a user record.
+   * reset (enrollment deleted, a hardware token back in the pool); both end the
+   * user's sessions and device tokens (CredentialRevocation). A delay change
+   * recomputes the deadline from enabled_at. Pass the caller's transaction to
+   * save together with the rest of a user record.
    */
   async applySettings(userId: string, input: MfaSettingsInput, actor: MfaActor, tx?: Db): Promise<MfaStatus> {
     if (typeof input.enabled !== "boolean") throw new MfaInputError("enabled", "must be on or off");
@@ -219,6 +225,8 @@ export class MfaService {
       if (!before.enabled && input.enabled) {
         // A fresh start: whatever was enrolled before is gone (OFF deleted it; this makes sure).
         await this.#removeEnrollment(userId, db);
+        // Whatever was signed in with the password alone ends: the next sign-in follows the new rule.
+        await this.revocation.revoke(userId, "mfa_enabled", db, actor);
         await db.query(
           `UPDATE mfa_settings SET enabled = true, enforcement_delay_days = $2, enabled_at = $3, enabled_by = $4,
              enabled_by_name = $5, required_from = $6, updated_at = $3 WHERE user_id = $1`,
@@ -227,13 +235,13 @@ export class MfaService {
         await entry("mfa.enable", { enforcementDelayDays: delay });
       } else if (before.enabled && !input.enabled) {
         const removed = await this.#removeEnrollment(userId, db);
-        const revoked = await this.sessions.revokeAllForUser(userId, db);
+        const revoked = await this.revocation.revoke(userId, "mfa_disabled", db, actor);
         await db.query(
           `UPDATE mfa_settings SET enabled = false, enforcement_delay_days = $2, disabled_at = $3, disabled_by = $4,
              disabled_by_name = $5, required_from = NULL, updated_at = $3 WHERE user_id = $1`,
           [userId, delay, now, actor.id, actor.name],
         );
-        await entry("mfa.disable", { sessionsRevoked: revoked });
+        await entry("mfa.disable", { revoked });
         if (removed) await entry("mfa.reset", { method: removed.method });
       } else if (before.enforcement_delay_days !== delay) {
         // From enabled_at, not from now (the row is locked above, so enabled_at is the one in force).
@@ -251,14 +259,14 @@ export class MfaService {
 
   /**
    * The CLI's reset, the same as OFF+Save then ON+Save: the enrollment goes (a
-   * hardware token back to the pool), sessions are revoked and, with MFA on,
+   * hardware token back to the pool), sessions and device tokens end and, with MFA on,
    * the grace period starts again from now.
    */
   async reset(userId: string, actor: MfaActor): Promise<MfaStatus> {
     return this.db.transaction(async (tx) => {
       const user = await this.#scopedUser(userId, actor, tx);
       const removed = await this.#removeEnrollment(userId, tx);
-      const revoked = await this.sessions.revokeAllForUser(userId, tx);
+      const revoked = await this.revocation.revoke(userId, "mfa_reset", tx, actor);
       const now = this.clock.now();
       const { rows } = await tx.query<{ enforcement_delay_days: number }>(
         "SELECT enforcement_delay_days FROM mfa_settings WHERE user_id = $1 AND enabled FOR UPDATE",
@@ -277,7 +285,7 @@ export class MfaService {
           actor,
           action: "mfa.reset",
           target: { id: userId, name: user.username },
-          details: { method: removed?.method ?? null, sessionsRevoked: revoked },
+          details: { method: removed?.method ?? null, revoked },
         },
         tx,
       );
@@ -356,7 +364,9 @@ export class MfaService {
   /**
    * Activates an enrollment after a correct current code (same lockout rules;
    * the step used here cannot be used again to sign in). Used by the app setup
-   * page, /mfa/setup/hardware and the device API.
+   * page, /mfa/setup/hardware and the device API. Every other session and
+   * device token of the user ends; `actor.credential` (the sign-in doing the
+   * activation) is kept when the actor is the user.
    */
   async activate(userId: string, input: EnrollmentInput, code: string, actor: MfaActor): Promise<ActivationResult> {
     const params: TotpParams = {
@@ -402,6 +412,8 @@ export class MfaService {
           ],
         );
         await tx.query("DELETE FROM mfa_pending_secrets WHERE user_id = $1", [userId]);
+        // Sessions and tokens got with the password alone end; the sign-in that activated goes on.
+        await this.revocation.revoke(userId, "mfa_activated", tx, actor);
         await this.audit.record(
           {
             siteId: user.site_id,

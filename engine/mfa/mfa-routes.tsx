@@ -33,11 +33,12 @@ export function setupChangedPage(c: Context<AppEnv>) {
   );
 }
 
-/** The user acting on their own account, from any site they may be working on. */
+/** The user acting on their own account, from any site they may be working on, with this session (which they keep). */
 export const selfActor = (session: Session): MfaActor => ({
   id: session.user.id,
   name: session.user.username,
   siteId: null,
+  credential: session.tokenHash,
 });
 
 /**
