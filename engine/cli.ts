@@ -116,15 +116,18 @@ export async function runCli(argv: string[]): Promise<number> {
       } else {
         const user = await s.users.byUsername(username);
         if (!user) throw new CliError(`no user "${username}"`);
-        await s.users.setPassword(user.id, await readPassword());
-        const revoked = await s.sessions.revokeAllForUser(user.id);
+        const revoked = await s.users.setPassword(user.id, await readPassword());
         await s.audit.record({
           siteId: user.siteId,
           actor: { id: null, name: "cli" },
           action: "user.password_reset",
           target: { id: user.id, name: user.username },
+          details: { revoked },
         });
-        console.log(`password of ${user.username} changed; ${revoked} session(s) signed out`);
+        console.log(
+          `password of ${user.username} changed; signed out everywhere: ${revoked.webSessions ?? 0} web session(s), ` +
+            `${revoked.deviceTokens ?? 0} device token(s)`,
+        );
       }
     } finally {
       await s.db.close();

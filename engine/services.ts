@@ -4,6 +4,7 @@ import { DEFAULT_SESSION_POLICY, Sessions, type SessionPolicy } from "./auth/ses
 import { Throttle } from "./auth/throttle.js";
 import { Users } from "./auth/users.js";
 import { FirstAdmin } from "./auth/first-admin.js";
+import { CredentialRevocation } from "./auth/revocation.js";
 import { AppRegistry, loadBuiltInDefinitions } from "./apps/registry.js";
 import { RecordsStore } from "./apps/records-store.js";
 import { UsersStore } from "./apps/users-store.js";
@@ -29,6 +30,8 @@ export interface Services {
   sites: Sites;
   users: Users;
   sessions: Sessions;
+  /** The one path that ends a user's sessions, device tokens and challenges at a credential change. */
+  revocation: CredentialRevocation;
   passwordSignIn: PasswordSignIn;
   throttle: Throttle;
   audit: AuditLog;
@@ -60,11 +63,15 @@ export function createServices(
   sessionPolicy: SessionPolicy = DEFAULT_SESSION_POLICY,
 ): Services {
   const sessions = new Sessions(db, clock, sessionPolicy);
+  const deviceTokens = new DeviceTokens(db, clock);
+  const deviceChallenges = new DeviceChallenges(db, clock);
+  // Every kind of credential a user can hold; a new kind registers here.
+  const revocation = new CredentialRevocation(log, [sessions, deviceTokens, deviceChallenges]);
   const audit = new AuditLog(db, clock);
   const secretBox = new SecretBox(secretKey);
-  const users = new Users(db, clock);
+  const users = new Users(db, clock, revocation);
   const passwordSignIn = new PasswordSignIn(db, clock, log.child({ component: "auth" }));
-  const mfa = new MfaService(db, clock, secretBox, audit, sessions, {
+  const mfa = new MfaService(db, clock, secretBox, audit, revocation, {
     ...DEFAULT_MFA_POLICY,
     windowSteps: config.TOTP_WINDOW_STEPS,
   });
@@ -72,10 +79,8 @@ export function createServices(
   // Reads and checks forms/*.app.json: a broken definition stops start-up here.
   const apps = new AppRegistry(db, clock, loadBuiltInDefinitions(), records);
   // Apps whose records are user accounts (user.* / mfa.* bindings) are served from the users table.
-  const usersStore = new UsersStore(db, clock, mfa, sessions, audit);
+  const usersStore = new UsersStore(db, clock, mfa, revocation, audit);
   apps.addStoreResolver((app) => (app.usersApp ? usersStore : null));
-  const deviceTokens = new DeviceTokens(db, clock);
-  const deviceChallenges = new DeviceChallenges(db, clock);
   const hardware = createHardwareServices(db, clock, secretBox, audit, mfa);
   return {
     db,
@@ -85,6 +90,7 @@ export function createServices(
     sites: new Sites(db, clock),
     users,
     sessions,
+    revocation,
     passwordSignIn,
     throttle: new Throttle(db, clock),
     audit,

@@ -175,7 +175,10 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
     return {
       app,
       store: s.apps.storeFor(app),
-      storeCtx: { siteId: session.activeSiteId, actor: { id: session.user.id, name: session.user.username } },
+      storeCtx: {
+        siteId: session.activeSiteId,
+        actor: { id: session.user.id, name: session.user.username, credential: session.tokenHash },
+      },
       href: fixed ? base : `/apps/${app.id}`,
       canEdit: session.user.role === "admin",
       frame,

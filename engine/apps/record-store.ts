@@ -6,6 +6,8 @@ import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from "../util/storable-text.j
 export interface Actor {
   id: string | null;
   name: string;
+  /** Token hash of the session acting: kept when the actor changes their own credentials. */
+  credential?: Buffer;
 }
 
 /** Every store call is scoped to one site: nothing of another site is ever read or written. */

@@ -1,5 +1,5 @@
 import type { AuditLog } from "../audit/audit-log.js";
-import type { Sessions } from "../auth/sessions.js";
+import type { CredentialRevocation, RevocationReason } from "../auth/revocation.js";
 import { hashPassword, passwordProblem } from "../auth/passwords.js";
 import { USERNAME_PATTERN } from "../auth/users.js";
 import type { Clock } from "../clock.js";
@@ -75,6 +75,14 @@ function placeOf(app: CompiledApp, field: string): Place {
 
 const fieldOf = (app: CompiledApp, binding: SystemBinding) => app.bindings.get(binding)?.name;
 
+/** Whether setting a users column from `before` to `after` is a credential change, and which. */
+function revocationFor(column: string, before: unknown, after: unknown): RevocationReason | null {
+  if (column === "disabled" && after === true && before !== true) return "user_disabled";
+  if (column === "web_access" && after !== true && before === true) return "web_access_removed";
+  if (column === "device_access" && after !== true && before === true) return "device_access_removed";
+  return null;
+}
+
 /**
  * The store of apps whose records are user accounts (any user.* or mfa.*
  * binding, like forms/user-accounts.app.json): system fields are columns of
@@ -87,7 +95,7 @@ export class UsersStore implements RecordStore {
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly mfa: MfaService,
-    private readonly sessions: Sessions,
+    private readonly revocation: CredentialRevocation,
     private readonly audit: AuditLog,
   ) {}
 
@@ -269,7 +277,7 @@ export class UsersStore implements RecordStore {
       await this.mfa.applySettings(
         userId,
         { enabled, enforcementDelayDays: delay },
-        { id: ctx.actor.id, name: ctx.actor.name, siteId: ctx.siteId },
+        { id: ctx.actor.id, name: ctx.actor.name, siteId: ctx.siteId, credential: ctx.actor.credential },
         tx,
       );
     } catch (err) {
@@ -354,10 +362,14 @@ export class UsersStore implements RecordStore {
       const params: unknown[] = [id, ctx.siteId];
       const changed: string[] = [];
       const dataFields: string[] = [];
+      // Credential changes in this save: each ends the user's sessions and device tokens.
+      const revocations: RevocationReason[] = [];
       for (const field of fields) {
         const place = placeOf(app, field);
         const v = values[field];
         if (place.kind === "column") {
+          const revokedBy = revocationFor(place.column, current.values[field], v);
+          if (revokedBy) revocations.push(revokedBy);
           if (self && place.column === "role" && v !== "admin") {
             throw new RecordInputError(field, "You cannot take away your own administrator role.");
           }
@@ -375,6 +387,7 @@ export class UsersStore implements RecordStore {
             params.push(hash);
             sets.push(`password_hash = $${params.length}`);
             changed.push(field);
+            revocations.push("password_changed");
           }
         } else if (place.kind === "data") {
           dataFields.push(field);
@@ -390,8 +403,8 @@ export class UsersStore implements RecordStore {
       } catch (err) {
         this.#uniqueError(app, err);
       }
-      // A new password signs the user out everywhere (but not the administrator setting their own).
-      if (hash && !self) await this.sessions.revokeAllForUser(id, tx);
+      // An administrator changing their own account keeps the session they save it with.
+      if (revocations.length) await this.revocation.revoke(id, revocations, tx, ctx.actor);
       await this.#applyMfa(app, ctx, id, values, fields, tx);
       const usernameField = fieldOf(app, "user.username") ?? "";
       const name = values[usernameField] ?? current.values[usernameField];
@@ -415,6 +428,8 @@ export class UsersStore implements RecordStore {
       const current = await this.#get(tx, app, ctx, id, true);
       if (!current) throw new RecordNotFoundError();
       if (current.version !== expectedVersion) throw new RecordConflictError(current);
+      // The rows would go with the user (ON DELETE CASCADE); a kind of credential kept elsewhere would not.
+      await this.revocation.revoke(id, "user_deleted", tx, ctx.actor);
       const { rows } = await tx.query<{ username: string }>(
         "DELETE FROM users WHERE id = $1 AND site_id = $2 RETURNING username",
         [id, ctx.siteId],

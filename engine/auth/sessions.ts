@@ -1,6 +1,7 @@
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { hashToken, newToken } from "../util/tokens.js";
+import type { CredentialKind } from "./revocation.js";
 import type { Role } from "./users.js";
 
 /** 'full' is signed in; the others are half-signed-in and reach only the MFA pages. */
@@ -52,7 +53,7 @@ interface SessionRow {
 }
 
 /** Server-side sessions (The Copenhagen Book): a random token in the cookie, its SHA-256 in the table. */
-export class Sessions {
+export class Sessions implements CredentialKind {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
@@ -154,8 +155,15 @@ export class Sessions {
     await this.db.query("DELETE FROM sessions WHERE token_hash = $1", [tokenHash]);
   }
 
-  async revokeAllForUser(userId: string, db: Db = this.db): Promise<number> {
-    return (await db.query("DELETE FROM sessions WHERE user_id = $1", [userId])).rowCount;
+  readonly credentialKind = "webSessions";
+
+  /** Every session of the user but `keep`; only CredentialRevocation calls this (engine/auth/revocation.ts). */
+  async revokeAllForUser(userId: string, db: Db, keep?: Buffer): Promise<number> {
+    const { rowCount } = await db.query(
+      "DELETE FROM sessions WHERE user_id = $1 AND ($2::bytea IS NULL OR token_hash <> $2::bytea)",
+      [userId, keep ?? null],
+    );
+    return rowCount;
   }
 
   async purgeExpired(): Promise<number> {

@@ -27,23 +27,27 @@ export class PasswordSignIn {
   }
 
   async check(username: string, password: string, clientAddress: string | null): Promise<PasswordCheck> {
-    const keys = [accountKey("password", username), ...(clientAddress ? [addressKey(clientAddress)] : [])];
-    for (const key of keys) {
-      const state = await this.#throttle.check(key);
-      if (state.locked) return { kind: "throttled", retryAfterSeconds: state.retryAfterSeconds };
+    // The address first: an address that is locked does not count against (or lock) the account.
+    const address = clientAddress ? addressKey(clientAddress) : null;
+    const byAddress = address ? await this.#throttle.claim(address, ADDRESS_POLICY) : null;
+    if (byAddress && !byAddress.granted) return { kind: "throttled", retryAfterSeconds: byAddress.retryAfterSeconds };
+    const account = accountKey("password", username);
+    const byAccount = await this.#throttle.claim(account, ACCOUNT_POLICY);
+    if (!byAccount.granted) {
+      if (byAddress) await this.#throttle.refund(address!, byAddress);
+      return { kind: "throttled", retryAfterSeconds: byAccount.retryAfterSeconds };
     }
+    // Both attempts are counted already: concurrent wrong passwords cannot outrun the lock.
     const user = await this.#users.byUsername(username);
     const ok = await verifyPassword(
       user?.passwordHash,
       password,
       user ? this.log.child({ userId: user.id }) : this.log,
     );
-    if (!ok || !user || user.disabled) {
-      await this.#throttle.fail(keys[0]!, ACCOUNT_POLICY);
-      if (keys[1]) await this.#throttle.fail(keys[1], ADDRESS_POLICY);
-      return { kind: "invalid" };
-    }
-    await this.#throttle.succeed(keys[0]!);
+    if (!ok || !user || user.disabled) return { kind: "invalid" };
+    await this.#throttle.succeed(account, byAccount);
+    // Many people may sign in from one address: a success there is not a failure, but it does not clear the others.
+    if (byAddress) await this.#throttle.refund(address!, byAddress);
     return { kind: "ok", user: stripHash(user) };
   }
 }

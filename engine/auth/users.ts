@@ -2,6 +2,7 @@ import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { isPgError, PgError } from "../db/db.js";
 import { hashPassword, passwordProblem } from "./passwords.js";
+import type { CredentialRevocation, RevocationSummary } from "./revocation.js";
 
 export type Role = "admin" | "designer" | "user";
 
@@ -73,9 +74,11 @@ export interface NewUser {
 
 /** Accounts: creation, lookup, passwords. The user-accounts app (forms/) edits the rest. */
 export class Users {
+  /** `revocation` is needed to change passwords (setPassword); lookups and creation do without. */
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
+    private readonly revocation?: CredentialRevocation,
   ) {}
 
   async byUsername(username: string): Promise<UserWithHash | null> {
@@ -133,14 +136,25 @@ export class Users {
     }
   }
 
-  async setPassword(userId: string, password: string, actorId: string | null = null): Promise<void> {
+  /**
+   * Sets a new password and, in the same transaction, ends every credential of
+   * the user (CredentialRevocation). Throws UserInputError for a password the
+   * policy refuses. Returns what was revoked.
+   */
+  async setPassword(userId: string, password: string, actorId: string | null = null): Promise<RevocationSummary> {
+    const revocation = this.revocation;
+    if (!revocation) throw new Error("Users was built without the credential revocation: it cannot change passwords");
     const problem = passwordProblem(password);
     if (problem) throw new UserInputError("password", problem);
+    // Argon2 takes a while: hash before the transaction starts, not inside it.
     const hash = await hashPassword(password);
-    await this.db.query(
-      "UPDATE users SET password_hash = $2, updated_at = $3, updated_by = $4, version = version + 1 WHERE id = $1",
-      [userId, hash, this.clock.now(), actorId],
-    );
+    return this.db.transaction(async (tx) => {
+      await tx.query(
+        "UPDATE users SET password_hash = $2, updated_at = $3, updated_by = $4, version = version + 1 WHERE id = $1",
+        [userId, hash, this.clock.now(), actorId],
+      );
+      return revocation.revoke(userId, "password_changed", tx);
+    });
   }
 }
 

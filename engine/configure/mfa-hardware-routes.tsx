@@ -11,6 +11,7 @@ import { TokenInputError, TokenStateError } from "../mfa/hardware/registry.js";
 import { MAX_PSKC_PASSWORD_CHARS } from "../mfa/hardware/pskc.js";
 import { ImportRefused } from "../mfa/hardware/token-import.js";
 import type { TokenInputValues } from "../mfa/hardware/token-input.js";
+import { MAX_CODE_INPUT_LENGTH, normaliseCode } from "../mfa/totp.js";
 import { MessagePage } from "../render/layout.js";
 import { ajv } from "../schema/ajv.js";
 import type { Services } from "../services.js";
@@ -295,11 +296,15 @@ export function mfaHardwareRoutes(s: Services) {
   app.get(`${BASE}/find`, async (c) => {
     const raw = queryParam(c, "code");
     if (raw === undefined) return sendPage(c, <FindPage {...await common(c)} />);
-    const code = raw.replace(/\s/g, "").slice(0, 20);
-    if (!/^(\d{6}|\d{8})$/.test(code)) {
+    const code = normaliseCode(raw);
+    if (code === null) {
       return sendPage(
         c,
-        <FindPage {...await common(c)} code={code} error="Enter the 6 or 8 digits the token shows." />,
+        <FindPage
+          {...await common(c)}
+          code={raw.slice(0, MAX_CODE_INPUT_LENGTH)}
+          error="Enter the 6 or 8 digits the token shows."
+        />,
         422,
       );
     }

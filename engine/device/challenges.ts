@@ -1,4 +1,5 @@
 import type { Clock } from "../clock.js";
+import type { CredentialKind } from "../auth/revocation.js";
 import type { Db } from "../db/db.js";
 import { hashToken, newToken } from "../util/tokens.js";
 import { DEFAULT_DEVICE_POLICY, type DeviceTokenPolicy } from "./tokens.js";
@@ -19,7 +20,7 @@ export interface Challenge {
  * in the table. Using it is a compare-and-set, so two requests with the same
  * challenge cannot both finish a sign-in.
  */
-export class DeviceChallenges {
+export class DeviceChallenges implements CredentialKind {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
@@ -63,6 +64,20 @@ export class DeviceChallenges {
       [c.hash, this.clock.now(), this.policy.challengeMaxFailures],
     );
     return rowCount === 1;
+  }
+
+  readonly credentialKind = "deviceChallenges";
+
+  /**
+   * Every pending device sign-in of the user but `keep` (a half-signed-in
+   * credential like a web session at the MFA step); only CredentialRevocation calls this.
+   */
+  async revokeAllForUser(userId: string, db: Db, keep?: Buffer): Promise<number> {
+    const { rowCount } = await db.query(
+      "DELETE FROM device_challenges WHERE user_id = $1 AND ($2::bytea IS NULL OR challenge_hash <> $2::bytea)",
+      [userId, keep ?? null],
+    );
+    return rowCount;
   }
 
   /** A wrong code; after policy.challengeMaxFailures of them the challenge is dead. */

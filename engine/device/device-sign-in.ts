@@ -122,7 +122,8 @@ export class DeviceSignIn {
     if (decision.status !== "mfa_setup_required") {
       throw new DeviceError(409, "wrong_step", "MFA was activated or turned off meanwhile. Sign in again.");
     }
-    const actor: MfaActor = { id: user.id, name: user.username, siteId: user.siteId };
+    // The sign-in in progress is the one credential an activation keeps (it becomes a token in #finish).
+    const actor: MfaActor = { id: user.id, name: user.username, siteId: user.siteId, credential: ch.hash };
 
     if (body.method === "later") {
       if (!decision.optional) {
@@ -235,13 +236,18 @@ export class DeviceSignIn {
     return user;
   }
 
-  /** Wrong and locked, from verifyCode or an activation: the lock is the web's lock, shared. */
+  /**
+   * Wrong and locked, from verifyCode or an activation (the lock is the web's
+   * lock, shared). Both get the same answer, as on the web: the signer is not
+   * told that the account is locked (only administrators see it), and a locked
+   * attempt wears the challenge out like a wrong code, so nothing tells them apart.
+   */
   async #refuseCode(ch: Challenge, check: Exclude<CodeCheck, { ok: true }> | ActivationResult): Promise<never> {
     if (check.ok) throw new Error("unreachable");
-    if (check.reason === "locked") throw tooManyAttempts(check.retryAfterSeconds);
     if (check.reason === "not_enrolled") {
       throw new DeviceError(409, "wrong_step", "MFA was reset meanwhile. Sign in again.");
     }
+    this.d.log.info("second factor refused", { userId: ch.userId, reason: check.reason });
     await this.d.challenges.recordFailure(ch);
     throw new DeviceError(401, "invalid_code", WRONG_CODE);
   }

@@ -25,7 +25,8 @@ export function openApiDocument(): Json {
   const json = (name: DeviceSchemaName) => ({ "application/json": { schema: ref(name) } });
   const error = (description: string) => ({ description, content: json("error") });
   const limited = {
-    description: "Too many failed attempts; the lock is shared with the web sign-in.",
+    description:
+      "Too many failed passwords for this account or from this address; the lock is shared with the web sign-in.",
     headers: {
       "Retry-After": { description: "Seconds until another attempt is allowed.", schema: { type: "integer" } },
     },
@@ -41,7 +42,6 @@ export function openApiDocument(): Json {
     "400": error("The body is not JSON, or not sent as application/json."),
     "413": error(`The body is larger than ${DEVICE_BODY_LIMIT_BYTES} bytes.`),
     "422": error("A field is missing or invalid; `fields` says which and why."),
-    "429": limited,
   };
   const body = (name: DeviceSchemaName) => ({ required: true, content: json(name) });
 
@@ -68,6 +68,7 @@ export function openApiDocument(): Json {
           responses: {
             "200": { description: "A token, or a challenge for the MFA step.", content: json("login-response") },
             ...common,
+            "429": limited,
             "401": error("invalid_credentials: unknown user, wrong password or disabled account."),
             "403": error("device_access_denied: the account may sign in on the web only."),
           },
@@ -78,12 +79,13 @@ export function openApiDocument(): Json {
           operationId: "deviceMfa",
           summary: "Finish a sign-in with a current code",
           description:
-            "Each code is accepted once, on the web or here; five wrong codes lock the account for both (429).",
+            "Each code is accepted once, on the web or here. Five wrong codes lock the account for both; a code sent " +
+            "while it is locked gets the answer of a wrong code (401 invalid_code): only administrators see the lock.",
           requestBody: body("mfa-request"),
           responses: {
             "200": { description: "Signed in.", content: json("token-grant") },
             ...common,
-            "401": error("challenge_invalid (unknown, used or expired challenge) or invalid_code."),
+            "401": error("challenge_invalid (unknown, used or expired challenge) or invalid_code (wrong, or locked)."),
             "409": error("wrong_step: the challenge is for setup, or MFA changed meanwhile."),
           },
         },
@@ -99,7 +101,7 @@ export function openApiDocument(): Json {
               content: json("mfa-setup-response"),
             },
             ...common,
-            "401": error("challenge_invalid or invalid_code."),
+            "401": error("challenge_invalid or invalid_code (wrong, or locked: the same answer)."),
             "409": error("setup_required (cannot be postponed any more), hardware_token_unavailable, or wrong_step."),
           },
         },

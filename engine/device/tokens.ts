@@ -1,5 +1,6 @@
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
+import type { CredentialKind } from "../auth/revocation.js";
 import { hashToken, newToken } from "../util/tokens.js";
 
 export interface DeviceTokenPolicy {
@@ -49,20 +50,18 @@ interface TokenRow {
 
 /**
  * Bearer tokens of the device API (The Copenhagen Book): 256 random bits handed
- * out once, only their SHA-256 stored. Validity is decided on every request
- * against the user as they are now (see migration 005).
+ * out once, only their SHA-256 stored. A credential change ends them through
+ * CredentialRevocation; every request also checks that the user may still use
+ * the device API (not disabled, device access).
  */
-export class DeviceTokens {
+export class DeviceTokens implements CredentialKind {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     readonly policy: DeviceTokenPolicy = DEFAULT_DEVICE_POLICY,
   ) {}
 
-  /**
-   * Issues a token for a user. It remembers the MFA state in force now (copied
-   * in SQL, so the timestamps compare exactly) and dies when that state changes.
-   */
+  /** Issues a token for a user; it ends at expiry, at sign-out and through CredentialRevocation. */
   async issue(
     userId: string,
     clientAddress: string | null,
@@ -72,39 +71,30 @@ export class DeviceTokens {
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + this.policy.tokenSeconds * 1000);
     await db.query(
-      `INSERT INTO device_tokens (token_hash, user_id, created_at, mfa_enabled_at, mfa_disabled_at, mfa_activated_at,
-         last_used_at, expires_at, client_address)
-       SELECT $1, $2, $3, ms.enabled_at, ms.disabled_at, e.activated_at, $3, $4, $5
-       FROM (SELECT $2::uuid AS user_id) u
-       LEFT JOIN mfa_settings ms ON ms.user_id = u.user_id
-       LEFT JOIN mfa_enrollments e ON e.user_id = u.user_id`,
+      `INSERT INTO device_tokens (token_hash, user_id, created_at, last_used_at, expires_at, client_address)
+       VALUES ($1, $2, $3, $3, $4, $5)`,
       [hashToken(token), userId, now, expiresAt, clientAddress],
     );
     return { token, expiresAt };
   }
 
-  /** The live token's owner; null when unknown, expired, signed out, or revoked by the user's current state. */
+  /** The live token's owner; null when unknown, expired, signed out, revoked, or the user may not use it now. */
   async validate(token: string): Promise<DeviceTokenInfo | null> {
     const tokenHash = hashToken(token);
     const now = this.clock.now();
     const { rows } = await this.db.query<TokenRow>(
       `SELECT t.token_hash, t.created_at, t.expires_at, t.last_used_at,
               u.id AS user_id, u.site_id, u.username, u.display_name, u.email, u.role,
-              (t.expires_at > $2 AND NOT u.disabled AND u.device_access
-                AND t.mfa_enabled_at IS NOT DISTINCT FROM ms.enabled_at
-                AND t.mfa_disabled_at IS NOT DISTINCT FROM ms.disabled_at
-                AND t.mfa_activated_at IS NOT DISTINCT FROM e.activated_at) AS live
+              (t.expires_at > $2 AND NOT u.disabled AND u.device_access) AS live
        FROM device_tokens t
        JOIN users u ON u.id = t.user_id
-       LEFT JOIN mfa_settings ms ON ms.user_id = t.user_id
-       LEFT JOIN mfa_enrollments e ON e.user_id = t.user_id
        WHERE t.token_hash = $1`,
       [tokenHash, now],
     );
     const r = rows[0];
     if (!r) return null;
     if (!r.live) {
-      // Expired or revoked for good; a token never comes back to life.
+      // Expired, or its user may no longer use it; a token never comes back to life.
       await this.db.query("DELETE FROM device_tokens WHERE token_hash = $1", [tokenHash]);
       return null;
     }
@@ -131,8 +121,15 @@ export class DeviceTokens {
     await this.db.query("DELETE FROM device_tokens WHERE token_hash = $1", [tokenHash]);
   }
 
-  async revokeAllForUser(userId: string, db: Db = this.db): Promise<number> {
-    return (await db.query("DELETE FROM device_tokens WHERE user_id = $1", [userId])).rowCount;
+  readonly credentialKind = "deviceTokens";
+
+  /** Every bearer token of the user but `keep`; only CredentialRevocation calls this (engine/auth/revocation.ts). */
+  async revokeAllForUser(userId: string, db: Db, keep?: Buffer): Promise<number> {
+    const { rowCount } = await db.query(
+      "DELETE FROM device_tokens WHERE user_id = $1 AND ($2::bytea IS NULL OR token_hash <> $2::bytea)",
+      [userId, keep ?? null],
+    );
+    return rowCount;
   }
 
   /** Housekeeping: expired tokens and challenges (revoked ones go on their next use). */

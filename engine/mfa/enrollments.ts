@@ -1,13 +1,20 @@
 import type { AuditLog } from "../audit/audit-log.js";
-import type { Sessions } from "../auth/sessions.js";
-import { ACCOUNT_POLICY, accountKey, Throttle } from "../auth/throttle.js";
+import type { CredentialRevocation } from "../auth/revocation.js";
+import { ACCOUNT_POLICY, accountKey, type Attempt, Throttle } from "../auth/throttle.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { isPgError, PgError } from "../db/db.js";
-import { decideAfterPassword, type SignInDecision } from "./sign-in-flow.js";
+import { decideAfterPassword, enforcementDeadline, type SignInDecision } from "./sign-in-flow.js";
 import type { SecretBox } from "./secret-box.js";
 import { type MfaFacts, type MfaMethod, type MfaStatus, withMessage } from "./status.js";
-import { assertTotpParams, matchTotpStep, totpStep, type TotpAlgorithm, type TotpParams } from "./totp.js";
+import {
+  assertTotpParams,
+  matchTotpStep,
+  normaliseCode,
+  totpStep,
+  type TotpAlgorithm,
+  type TotpParams,
+} from "./totp.js";
 import { newAppSecret } from "./otpauth.js";
 
 /** Who makes a change. siteId is the site they work on; null (CLI, system) is not site-scoped. */
@@ -15,6 +22,11 @@ export interface MfaActor {
   id: string | null;
   name: string;
   siteId: string | null;
+  /**
+   * The token hash of the session or device challenge the actor acts with: a
+   * user changing their own MFA keeps it, every other credential ends.
+   */
+  credential?: Buffer;
 }
 
 export interface MfaPolicy {
@@ -73,7 +85,6 @@ export class MfaInputError extends Error {
 export class MfaAccessError extends Error {}
 
 export const MAX_ENFORCEMENT_DELAY_DAYS = 3650;
-const DAY_MS = 86_400_000;
 
 /** Failed codes are counted per account id, so renaming a user does not reset them. */
 export const codeThrottleKey = (userId: string) => `code:user:${userId}`;
@@ -146,7 +157,7 @@ export class MfaService {
     private readonly clock: Clock,
     private readonly box: SecretBox,
     private readonly audit: AuditLog,
-    private readonly sessions: Sessions,
+    private readonly revocation: CredentialRevocation,
     readonly policy: MfaPolicy = DEFAULT_MFA_POLICY,
   ) {
     this.#throttle = new Throttle(db, clock);
@@ -180,9 +191,10 @@ export class MfaService {
 
   /**
    * Applies the slider and the delay. OFF→ON starts the grace period; ON→OFF is a
-   * reset (enrollment deleted, a hardware token back in the pool, sessions
-   * revoked); a delay change recomputes the deadline from enabled_at. Pass the
-   * caller's transaction to save together with the rest of a user record.
+   * reset (enrollment deleted, a hardware token back in the pool); both end the
+   * user's sessions and device tokens (CredentialRevocation). A delay change
+   * recomputes the deadline from enabled_at. Pass the caller's transaction to
+   * save together with the rest of a user record.
    */
   async applySettings(userId: string, input: MfaSettingsInput, actor: MfaActor, tx?: Db): Promise<MfaStatus> {
     if (typeof input.enabled !== "boolean") throw new MfaInputError("enabled", "must be on or off");
@@ -213,28 +225,30 @@ export class MfaService {
       if (!before.enabled && input.enabled) {
         // A fresh start: whatever was enrolled before is gone (OFF deleted it; this makes sure).
         await this.#removeEnrollment(userId, db);
+        // Whatever was signed in with the password alone ends: the next sign-in follows the new rule.
+        await this.revocation.revoke(userId, "mfa_enabled", db, actor);
         await db.query(
           `UPDATE mfa_settings SET enabled = true, enforcement_delay_days = $2, enabled_at = $3, enabled_by = $4,
              enabled_by_name = $5, required_from = $6, updated_at = $3 WHERE user_id = $1`,
-          [userId, delay, now, actor.id, actor.name, new Date(now.getTime() + delay * DAY_MS)],
+          [userId, delay, now, actor.id, actor.name, enforcementDeadline(now, delay)],
         );
         await entry("mfa.enable", { enforcementDelayDays: delay });
       } else if (before.enabled && !input.enabled) {
         const removed = await this.#removeEnrollment(userId, db);
-        const revoked = await this.sessions.revokeAllForUser(userId, db);
+        const revoked = await this.revocation.revoke(userId, "mfa_disabled", db, actor);
         await db.query(
           `UPDATE mfa_settings SET enabled = false, enforcement_delay_days = $2, disabled_at = $3, disabled_by = $4,
              disabled_by_name = $5, required_from = NULL, updated_at = $3 WHERE user_id = $1`,
           [userId, delay, now, actor.id, actor.name],
         );
-        await entry("mfa.disable", { sessionsRevoked: revoked });
+        await entry("mfa.disable", { revoked });
         if (removed) await entry("mfa.reset", { method: removed.method });
       } else if (before.enforcement_delay_days !== delay) {
+        // From enabled_at, not from now (the row is locked above, so enabled_at is the one in force).
+        const requiredFrom = before.enabled && before.enabled_at ? enforcementDeadline(before.enabled_at, delay) : null;
         await db.query(
-          `UPDATE mfa_settings SET enforcement_delay_days = $2, updated_at = $3,
-             required_from = CASE WHEN enabled THEN enabled_at + make_interval(days => $2::int) END
-           WHERE user_id = $1`,
-          [userId, delay, now],
+          "UPDATE mfa_settings SET enforcement_delay_days = $2, updated_at = $3, required_from = $4 WHERE user_id = $1",
+          [userId, delay, now, requiredFrom],
         );
         if (before.enabled) await entry("mfa.delay_change", { from: before.enforcement_delay_days, to: delay });
       }
@@ -245,28 +259,33 @@ export class MfaService {
 
   /**
    * The CLI's reset, the same as OFF+Save then ON+Save: the enrollment goes (a
-   * hardware token back to the pool), sessions are revoked and, with MFA on,
+   * hardware token back to the pool), sessions and device tokens end and, with MFA on,
    * the grace period starts again from now.
    */
   async reset(userId: string, actor: MfaActor): Promise<MfaStatus> {
     return this.db.transaction(async (tx) => {
       const user = await this.#scopedUser(userId, actor, tx);
       const removed = await this.#removeEnrollment(userId, tx);
-      const revoked = await this.sessions.revokeAllForUser(userId, tx);
+      const revoked = await this.revocation.revoke(userId, "mfa_reset", tx, actor);
       const now = this.clock.now();
-      await tx.query(
-        `UPDATE mfa_settings SET enabled_at = $2, enabled_by = $3, enabled_by_name = $4, updated_at = $2,
-           required_from = $2::timestamptz + make_interval(days => enforcement_delay_days)
-         WHERE user_id = $1 AND enabled`,
-        [userId, now, actor.id, actor.name],
+      const { rows } = await tx.query<{ enforcement_delay_days: number }>(
+        "SELECT enforcement_delay_days FROM mfa_settings WHERE user_id = $1 AND enabled FOR UPDATE",
+        [userId],
       );
+      if (rows[0]) {
+        await tx.query(
+          `UPDATE mfa_settings SET enabled_at = $2, enabled_by = $3, enabled_by_name = $4, updated_at = $2,
+             required_from = $5 WHERE user_id = $1`,
+          [userId, now, actor.id, actor.name, enforcementDeadline(now, rows[0].enforcement_delay_days)],
+        );
+      }
       await this.audit.record(
         {
           siteId: user.site_id,
           actor,
           action: "mfa.reset",
           target: { id: userId, name: user.username },
-          details: { method: removed?.method ?? null, sessionsRevoked: revoked },
+          details: { method: removed?.method ?? null, revoked },
         },
         tx,
       );
@@ -304,9 +323,6 @@ export class MfaService {
    * receiving the same code at once cannot both accept it).
    */
   async verifyCode(userId: string, code: string): Promise<CodeCheck> {
-    const key = codeThrottleKey(userId);
-    const state = await this.#throttle.check(key);
-    if (state.locked) return { ok: false, reason: "locked", retryAfterSeconds: state.retryAfterSeconds };
     const { rows } = await this.db.query<EnrollmentRow>(
       `SELECT method, secret_sealed, algorithm, digits, period_seconds, drift_steps
        FROM mfa_enrollments WHERE user_id = $1`,
@@ -314,6 +330,10 @@ export class MfaService {
     );
     const e = rows[0];
     if (!e) return { ok: false, reason: "not_enrolled", retryAfterSeconds: 0 };
+    // Counted before it is checked, in one statement with the lock check: see Throttle.claim.
+    const key = codeThrottleKey(userId);
+    const attempt = await this.#throttle.claim(key, ACCOUNT_POLICY);
+    if (!attempt.granted) return { ok: false, reason: "locked", retryAfterSeconds: attempt.retryAfterSeconds };
     const params: TotpParams = {
       secret: this.box.open(e.secret_sealed, sealContext(userId)),
       algorithm: e.algorithm,
@@ -321,7 +341,7 @@ export class MfaService {
       periodInSeconds: e.period_seconds,
     };
     const now = this.clock.now();
-    const step = matchTotpStep(params, normaliseCode(code), now, {
+    const step = matchTotpStep(params, normaliseCode(code) ?? "", now, {
       window: this.policy.windowSteps,
       centreOffset: e.drift_steps,
     });
@@ -333,18 +353,20 @@ export class MfaService {
         [userId, step, drift],
       );
       if (won.rowCount === 1) {
-        await this.#throttle.succeed(key);
+        await this.#throttle.succeed(key, attempt);
         return { ok: true, step };
       }
-      // A replayed code (or the loser of a race) counts as a failure.
+      // A replayed code (or the loser of a race) stays counted as a failure.
     }
-    return this.#failure(userId, key);
+    return this.#failure(userId, attempt);
   }
 
   /**
    * Activates an enrollment after a correct current code (same lockout rules;
    * the step used here cannot be used again to sign in). Used by the app setup
-   * page, /mfa/setup/hardware and the device API.
+   * page, /mfa/setup/hardware and the device API. Every other session and
+   * device token of the user ends; `actor.credential` (the sign-in doing the
+   * activation) is kept when the actor is the user.
    */
   async activate(userId: string, input: EnrollmentInput, code: string, actor: MfaActor): Promise<ActivationResult> {
     const params: TotpParams = {
@@ -358,16 +380,16 @@ export class MfaService {
     if ((input.method === "hardware") !== (input.tokenId !== undefined)) {
       throw new Error("a hardware activation needs tokenId, an app activation none");
     }
-    const key = codeThrottleKey(userId);
-    const state = await this.#throttle.check(key);
-    if (state.locked) return { ok: false, reason: "locked", retryAfterSeconds: state.retryAfterSeconds };
     const status = await this.statusOf(userId);
     if (!status.enabled) return { ok: false, reason: "not_enabled", retryAfterSeconds: 0 };
     if (status.activation) return { ok: false, reason: "already_active", retryAfterSeconds: 0 };
+    const key = codeThrottleKey(userId);
+    const attempt = await this.#throttle.claim(key, ACCOUNT_POLICY);
+    if (!attempt.granted) return { ok: false, reason: "locked", retryAfterSeconds: attempt.retryAfterSeconds };
     const now = this.clock.now();
     const window = input.method === "hardware" ? this.policy.hardwareActivationWindowSteps : this.policy.windowSteps;
-    const step = matchTotpStep(params, normaliseCode(code), now, { window });
-    if (step === null) return this.#failure(userId, key);
+    const step = matchTotpStep(params, normaliseCode(code) ?? "", now, { window });
+    if (step === null) return this.#failure(userId, attempt);
     try {
       await this.db.transaction(async (tx) => {
         const user = await this.#scopedUser(userId, actor, tx);
@@ -390,6 +412,8 @@ export class MfaService {
           ],
         );
         await tx.query("DELETE FROM mfa_pending_secrets WHERE user_id = $1", [userId]);
+        // Sessions and tokens got with the password alone end; the sign-in that activated goes on.
+        await this.revocation.revoke(userId, "mfa_activated", tx, actor);
         await this.audit.record(
           {
             siteId: user.site_id,
@@ -403,12 +427,14 @@ export class MfaService {
       });
     } catch (err) {
       if (isPgError(err, PgError.uniqueViolation)) {
+        // The code was right; someone else was faster. Not a failure, not a success either.
+        await this.#throttle.refund(key, attempt);
         const taken = /token_id/.test(String((err as { constraint?: string }).constraint ?? (err as Error).message));
         return { ok: false, reason: taken ? "token_taken" : "already_active", retryAfterSeconds: 0 };
       }
       throw err;
     }
-    await this.#throttle.succeed(key);
+    await this.#throttle.succeed(key, attempt);
     return { ok: true };
   }
 
@@ -453,29 +479,26 @@ export class MfaService {
 
   // ---- internals ----
 
+  /** A counted attempt that failed: audited when it was the one that set the lock. */
   async #failure(
     userId: string,
-    key: string,
+    attempt: Attempt & { granted: true },
   ): Promise<{ ok: false; reason: "invalid" | "locked"; retryAfterSeconds: number }> {
-    const after = await this.#throttle.fail(key, ACCOUNT_POLICY);
-    if (after.lockedNow) {
-      const { rows } = await this.db.query<{ site_id: string; username: string }>(
-        "SELECT site_id, username FROM users WHERE id = $1",
-        [userId],
-      );
-      if (rows[0]) {
-        await this.audit.record({
-          siteId: rows[0].site_id,
-          actor: { id: null, name: "system" },
-          action: "mfa.lock",
-          target: { id: userId, name: rows[0].username },
-          details: { failures: after.failures, lockSeconds: after.retryAfterSeconds },
-        });
-      }
+    if (!attempt.lockedNow) return { ok: false, reason: "invalid", retryAfterSeconds: 0 };
+    const { rows } = await this.db.query<{ site_id: string; username: string }>(
+      "SELECT site_id, username FROM users WHERE id = $1",
+      [userId],
+    );
+    if (rows[0]) {
+      await this.audit.record({
+        siteId: rows[0].site_id,
+        actor: { id: null, name: "system" },
+        action: "mfa.lock",
+        target: { id: userId, name: rows[0].username },
+        details: { failures: ACCOUNT_POLICY.maxFailures, lockSeconds: attempt.retryAfterSeconds },
+      });
     }
-    return after.locked
-      ? { ok: false, reason: "locked", retryAfterSeconds: after.retryAfterSeconds }
-      : { ok: false, reason: "invalid", retryAfterSeconds: 0 };
+    return { ok: false, reason: "locked", retryAfterSeconds: attempt.retryAfterSeconds };
   }
 
   async #facts(userId: string, db: Db): Promise<FactsRow> {
@@ -506,9 +529,4 @@ export class MfaService {
     );
     return rows[0] ?? null;
   }
-}
-
-/** People type codes with spaces or a dash ("123 456"); nothing else is forgiven. */
-export function normaliseCode(code: unknown): string {
-  return typeof code === "string" ? code.replace(/[\s-]/g, "") : "";
 }

@@ -4,27 +4,20 @@ import { writeSessionCookie, type CookieSettings } from "../http/cookies.js";
 import type { AppEnv } from "../http/env.js";
 import { formFields, sendPage } from "../http/page.js";
 import { MessagePage } from "../render/layout.js";
-import { ajv } from "../schema/ajv.js";
 import type { Services } from "../services.js";
 import type { MfaActor } from "./enrollments.js";
 import { AppSetupPage, MfaCodePage, MfaSetupChoicePage } from "./mfa-pages.js";
 import { base32, groupsOfFour, otpauthUri, qrPngDataUrl, TOTP_ISSUER } from "./otpauth.js";
 import { decideAfterPassword, type SignInDecision } from "./sign-in-flow.js";
+import { normaliseCode } from "./totp.js";
 
 /** The same words for a wrong code and a locked account: a guesser learns nothing from either. */
 export const GENERIC_CODE_FAILURE = "The code is not valid. Check your authenticator and try again.";
 const MALFORMED_CODE = "Enter the code your authenticator shows (6 or 8 digits).";
 
-const codeForm = ajv.compile<{ code: string }>({
-  type: "object",
-  properties: { code: { type: "string", pattern: "^[0-9][0-9 -]{4,10}[0-9]$" } },
-  required: ["code"],
-});
-
-/** The code field, or null when it is missing or not digits (a 422, counted as nothing). */
+/** The code field as digits (normaliseCode: spaces and dashes ignored), or null when it is not a code (a 422, counted as nothing). */
 export function readCode(fields: Record<string, string>): string | null {
-  const input = { code: (fields.code ?? "").trim() };
-  return codeForm(input) ? input.code : null;
+  return normaliseCode(fields.code);
 }
 
 /** 409 when an administrator changed the user's MFA while a setup page was open. */
@@ -40,11 +33,12 @@ export function setupChangedPage(c: Context<AppEnv>) {
   );
 }
 
-/** The user acting on their own account, from any site they may be working on. */
+/** The user acting on their own account, from any site they may be working on, with this session (which they keep). */
 export const selfActor = (session: Session): MfaActor => ({
   id: session.user.id,
   name: session.user.username,
   siteId: null,
+  credential: session.tokenHash,
 });
 
 /**

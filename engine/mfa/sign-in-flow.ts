@@ -16,7 +16,18 @@ export interface SignInMfaState {
   activation: unknown | null;
 }
 
+/** A day of an enforcement delay: 24 hours, whatever the calendar or a time zone's daylight saving says. */
 const DAY_MS = 86_400_000;
+
+/**
+ * When MFA setup stops being optional: `enabledAt` + `delayDays` × 24 hours
+ * (UTC arithmetic on the instant, so a daylight-saving change in between moves
+ * nothing). The one computation of the deadline: switching MFA on, changing
+ * the delay and a reset all store what this returns.
+ */
+export function enforcementDeadline(enabledAt: Date, delayDays: number): Date {
+  return new Date(enabledAt.getTime() + delayDays * DAY_MS);
+}
 
 export function decideAfterPassword(state: SignInMfaState, now: Date): SignInDecision {
   if (!state.enabled) return { status: "ok" };

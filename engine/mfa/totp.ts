@@ -24,6 +24,23 @@ export interface MatchOptions {
   centreOffset?: number;
 }
 
+/** Longest input taken for a code, separators included; anything longer is not a code. */
+export const MAX_CODE_INPUT_LENGTH = 32;
+
+/**
+ * The one reading of a code as people type it, on every surface (web sign-in
+ * and setup pages, the device API, find-token-by-code): white space and
+ * hyphen-minus anywhere are ignored ("123 456", "1234-5678"), and what is left
+ * must be 6 or 8 ASCII digits (RFC 4226 §5.3 Digit sizes). Returns the digits,
+ * or null for anything else (wrong length, other characters, not a string).
+ * schemas/device-api/*-request.schema.json say the same in their `code` pattern.
+ */
+export function normaliseCode(input: unknown): string | null {
+  if (typeof input !== "string" || input.length > MAX_CODE_INPUT_LENGTH) return null;
+  const digits = input.replace(/[\s-]/g, "");
+  return /^(?:[0-9]{6}|[0-9]{8})$/.test(digits) ? digits : null;
+}
+
 /** Largest window a caller may ask for: wider windows make guessing easier. */
 export const MAX_WINDOW_STEPS = 20;
 /** RFC 4226 R6 asks for at least 128 bits; 160 is recommended. */

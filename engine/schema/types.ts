@@ -356,7 +356,7 @@ export interface DeviceMe {
 export interface DeviceMfaRequest {
   challenge: string;
   /**
-   * The code the authenticator app or hardware token shows now.
+   * The code the authenticator app or hardware token shows now: 6 or 8 digits. White space and dashes anywhere are ignored ("123 456", "1234-5678").
    */
   code: string;
 }
@@ -373,6 +373,9 @@ export interface DeviceMfaSetupRequest {
    * Serial number printed on the hardware token.
    */
   serialNumber?: string;
+  /**
+   * The code the authenticator app or hardware token shows now: 6 or 8 digits. White space and dashes anywhere are ignored ("123 456", "1234-5678").
+   */
   code?: string;
 }
 

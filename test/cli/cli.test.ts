@@ -7,7 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openPgDb } from "../../engine/db/pg-db.js";
 import { createDatabase, testBackend } from "../helpers/db.js";
-import { TEST_SECRET_KEY } from "../helpers/app.js";
+import { TEST_SECRET_KEY, testConfig } from "../helpers/app.js";
+import { systemClock } from "../../engine/clock.js";
+import { openDb } from "../../engine/db/open.js";
+import { silentLogger } from "../../engine/log.js";
+import { createServices } from "../../engine/services.js";
 
 // One target for the whole suite: an embedded data directory, or a PostgreSQL database of its own.
 const dataDir = mkdtempSync(join(tmpdir(), "formgate-cli-"));
@@ -66,6 +70,35 @@ test(`migrate, user create --admin, user reset-password [${testBackend}]`, async
     );
     await db.close();
   }
+});
+
+test(`user reset-password ends the user's web sessions and device tokens [${testBackend}]`, async () => {
+  const open = async () => {
+    const db = await openDb({ DATABASE_URL: database?.url, DATA_DIR: dataDir }, silentLogger);
+    return {
+      db,
+      s: createServices(db, systemClock, testConfig(), silentLogger, Buffer.from(TEST_SECRET_KEY, "base64")),
+    };
+  };
+  let { db, s } = await open();
+  const root = (await s.users.byUsername("root"))!;
+  // `user create` gives web access only; this administrator also uses the device API.
+  await db.query("UPDATE users SET device_access = true WHERE id = $1", [root.id]);
+  const session = await s.sessions.create(root.id, root.siteId, "full", null);
+  const device = await s.deviceTokens.issue(root.id, null);
+  assert.ok(await s.sessions.validate(session.token));
+  assert.ok(await s.deviceTokens.validate(device.token));
+  // The embedded database takes one process at a time.
+  await db.close();
+
+  const reset = formgate(["user", "reset-password", "root"], "", { FORMGATE_PASSWORD: "a third long password" });
+  assert.is(reset.code, 0, reset.err);
+  assert.match(reset.out, /password of root changed; signed out everywhere: 1 web session\(s\), 1 device token\(s\)/);
+
+  ({ db, s } = await open());
+  assert.is(await s.sessions.validate(session.token), null);
+  assert.is(await s.deviceTokens.validate(device.token), null);
+  await db.close();
 });
 
 test(`clear errors and non-zero exits for bad use [${testBackend}]`, () => {

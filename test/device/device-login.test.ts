@@ -5,6 +5,7 @@ import * as assert from "uvu/assert";
 import { DEVICE_BODY_LIMIT_BYTES } from "../../engine/device/body.js";
 import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
+import { saveUser } from "../helpers/users.js";
 import { api, assertError, assertSchema, bearer } from "./client.js";
 
 const PASSWORD = "correct horse battery";
@@ -227,25 +228,37 @@ t("expired tokens and used or expired challenges are purged", async ({ env }) =>
 });
 
 t("disabling the user revokes their tokens for good; so does taking device access away", async ({ env, ids }) => {
+  const s = env.services;
   const a = (await login(env, "eve")).json.token;
-  await env.db.query("UPDATE users SET disabled = true WHERE id = $1", [ids.eve]);
+  await saveUser(s, ids.eve!, { disabled: true });
   assertError(await api(env.app, "GET", "/api/device/me", undefined, bearer(a)), 401, "invalid_token");
   assertError(await login(env, "eve"), 401, "invalid_credentials");
-  await env.db.query("UPDATE users SET disabled = false WHERE id = $1", [ids.eve]);
+  await saveUser(s, ids.eve!, { disabled: false });
   assertError(await api(env.app, "GET", "/api/device/me", undefined, bearer(a)), 401, "invalid_token");
 
   const b = (await login(env, "fay")).json.token;
-  await env.db.query("UPDATE users SET disabled = true WHERE id = $1", [ids.fay]);
-  await env.db.query("UPDATE users SET disabled = false WHERE id = $1", [ids.fay]);
+  await saveUser(s, ids.fay!, { disabled: true });
+  await saveUser(s, ids.fay!, { disabled: false });
   assertError(await api(env.app, "GET", "/api/device/me", undefined, bearer(b)), 401, "invalid_token");
 
   const c = (await login(env, "fay")).json.token;
-  await env.db.query("UPDATE users SET device_access = false WHERE id = $1", [ids.fay]);
+  await saveUser(s, ids.fay!, { deviceAccess: false });
   assertError(await api(env.app, "GET", "/api/device/me", undefined, bearer(c)), 401, "invalid_token");
-  await env.db.query("UPDATE users SET device_access = true WHERE id = $1", [ids.fay]);
+  await saveUser(s, ids.fay!, { deviceAccess: true });
   assertError(await api(env.app, "GET", "/api/device/me", undefined, bearer(c)), 401, "invalid_token");
   assert.is((await login(env, "fay")).status, 200);
 });
+
+t(
+  "a token is refused while its user is disabled, even when the change bypassed the application",
+  async ({ env, ids }) => {
+    const a = (await login(env, "dan")).json.token;
+    await env.db.query("UPDATE users SET disabled = true WHERE id = $1", [ids.dan]);
+    assertError(await api(env.app, "GET", "/api/device/me", undefined, bearer(a)), 401, "invalid_token");
+    await env.db.query("UPDATE users SET disabled = false WHERE id = $1", [ids.dan]);
+    assertError(await api(env.app, "GET", "/api/device/me", undefined, bearer(a)), 401, "invalid_token");
+  },
+);
 
 t("unknown device paths and wrong methods answer in the error format", async ({ env }) => {
   assertError(await api(env.app, "GET", "/api/device/nothing"), 404, "not_found");

@@ -4,7 +4,7 @@ import type { Clock } from "../../clock.js";
 import type { Db } from "../../db/db.js";
 import { isPgError, PgError } from "../../db/db.js";
 import type { SecretBox } from "../secret-box.js";
-import { matchTotpStep, type TotpParams } from "../totp.js";
+import { matchTotpStep, normaliseCode, type TotpParams } from "../totp.js";
 import type { SecretEncoding } from "./secret-key.js";
 import { checkTokenInput, type HardwareAlgorithm, type TokenInputValues } from "./token-input.js";
 
@@ -317,8 +317,8 @@ export class HardwareTokens {
    * a registry of thousands, not a sign-in path.
    */
   async findByCode(code: string, window = 2): Promise<CodeMatch[]> {
-    const digits = code.replace(/\s/g, "");
-    if (!/^(\d{6}|\d{8})$/.test(digits)) return [];
+    const digits = normaliseCode(code);
+    if (digits === null) return [];
     const now = this.clock.now();
     const matches: CodeMatch[] = [];
     let after = "";

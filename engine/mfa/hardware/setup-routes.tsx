@@ -66,7 +66,7 @@ export function hardwareSetupRoutes(s: Services, cookies: CookieSettings) {
     switch (result.reason) {
       case "invalid":
       case "locked":
-        if (result.retryAfterSeconds) c.header("Retry-After", String(result.retryAfterSeconds));
+        // The same answer for both, without Retry-After: only administrators see the lock.
         return page(c, session, 422, { selected: input.serialNumber, error: GENERIC_CODE_FAILURE });
       case "unknown_token":
         return page(c, session, 422, {

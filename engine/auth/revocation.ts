@@ -1,0 +1,92 @@
+import type { Db } from "../db/db.js";
+import type { Logger } from "../log.js";
+
+/**
+ * A kind of credential a user can hold after signing in (a web session, a
+ * device bearer token, a device sign-in challenge). Each kind registers with
+ * CredentialRevocation, so a credential change ends it with all the others.
+ */
+export interface CredentialKind {
+  /** Key of this kind in a RevocationSummary, e.g. "webSessions". */
+  readonly credentialKind: string;
+  /**
+   * Ends every credential of this kind that the user holds, except the one
+   * whose SHA-256 token hash is `keep`, in the caller's transaction `db`.
+   * Returns how many ended.
+   */
+  revokeAllForUser(userId: string, db: Db, keep?: Buffer): Promise<number>;
+}
+
+/** What changed, for the log line. */
+export type RevocationReason =
+  | "password_changed"
+  | "mfa_enabled"
+  | "mfa_disabled"
+  | "mfa_reset"
+  | "mfa_activated"
+  | "user_disabled"
+  | "web_access_removed"
+  | "device_access_removed"
+  | "user_deleted";
+
+/** Who makes the change and the credential they make it with (a session's or challenge's token hash). */
+export interface CredentialHolder {
+  id: string | null;
+  credential?: Buffer;
+}
+
+/** How many credentials of each kind ended, by CredentialKind.credentialKind. */
+export type RevocationSummary = Record<string, number>;
+
+/**
+ * The one revocation path: every credential change (password, MFA on, off,
+ * reset or activation, disabling, web or device access removed, deletion)
+ * calls revoke() inside the transaction that makes the change, and every
+ * kind of credential is registered here, so a new kind cannot be forgotten
+ * by one of the paths and a rolled-back change revokes nothing.
+ *
+ * Users changing their own account keep the credential they act with (the
+ * session that saved the new password, the sign-in that activated MFA); all
+ * their other credentials end.
+ */
+export class CredentialRevocation {
+  readonly #kinds: CredentialKind[] = [];
+
+  constructor(
+    private readonly log: Logger,
+    kinds: readonly CredentialKind[] = [],
+  ) {
+    for (const kind of kinds) this.register(kind);
+  }
+
+  /** Adds a kind of credential; throws if its name is taken. */
+  register(kind: CredentialKind): void {
+    if (this.#kinds.some((k) => k.credentialKind === kind.credentialKind)) {
+      throw new Error(`credential kind ${kind.credentialKind} is registered twice`);
+    }
+    this.#kinds.push(kind);
+  }
+
+  /** The registered kinds' names, in order of registration. */
+  get kinds(): readonly string[] {
+    return this.#kinds.map((k) => k.credentialKind);
+  }
+
+  /**
+   * Ends every credential of `userId` of every registered kind, in `db` (pass
+   * the transaction of the change). `actor` acting on their own account keeps
+   * `actor.credential`.
+   */
+  async revoke(
+    userId: string,
+    reasons: RevocationReason | readonly RevocationReason[],
+    db: Db,
+    actor?: CredentialHolder,
+  ): Promise<RevocationSummary> {
+    const keep = actor && actor.id === userId ? actor.credential : undefined;
+    const summary: RevocationSummary = {};
+    for (const kind of this.#kinds) summary[kind.credentialKind] = await kind.revokeAllForUser(userId, db, keep);
+    this.log.info("credentials revoked", { userId, reasons: [reasons].flat(), kept: keep !== undefined, ...summary });
+    return summary;
+  }
+}
