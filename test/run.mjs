@@ -1,6 +1,7 @@
 // Runs every uvu suite in its own process through tsx, two at a time (the
 // machine has two cores). Suites whose first line is `// @storage` run again on
-// PostgreSQL when TEST_DATABASE_URL is set. Prints `N passed, N failed` last.
+// PostgreSQL when TEST_DATABASE_URL is set; suites whose first line is
+// `// @postgres` run only there. Prints `N passed, N failed` last.
 //
 // A suite that cannot run here (no chromium, no nginx) says so with the line
 // of test/helpers/skip.ts and is reported as skipped, never as passed; under
@@ -26,11 +27,12 @@ function findTests(dir) {
 const files = findTests(join(root, "test"))
   .sort()
   .filter((f) => !filter || f.includes(filter));
-const jobs = files.map((file) => ({ file, backend: "pglite" }));
+// `// @postgres`: the suite needs PostgreSQL itself (several processes share one database), so it
+// runs once, on TEST_DATABASE_URL, and says it was skipped when that is not set.
+const marker = (file) => readFileSync(file, "utf8").split("\n", 1)[0].trim();
+const jobs = files.map((file) => ({ file, backend: marker(file) === "// @postgres" ? "pg" : "pglite" }));
 if (process.env.TEST_DATABASE_URL) {
-  for (const file of files) {
-    if (readFileSync(file, "utf8").startsWith("// @storage")) jobs.push({ file, backend: "pg" });
-  }
+  for (const file of files) if (marker(file) === "// @storage") jobs.push({ file, backend: "pg" });
 }
 
 /** Keep in step with SKIPPED_SUITE_LINE in test/helpers/skip.ts. */

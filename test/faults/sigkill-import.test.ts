@@ -9,8 +9,9 @@ import { createServices } from "../../engine/services.js";
 import { testConfig, TEST_SECRET_KEY } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
 import { base32For, keyFor } from "../hardware/fixtures.js";
-import { randomBetween, WatchedChild } from "./child-process.js";
+import { randomBetween, WatchedChild } from "../helpers/child-process.js";
 import { ownDatabase, type OwnDatabase } from "./own-database.js";
+import { loudHook } from "../helpers/loud-hook.js";
 
 /*
  * `formgate tokens import` of 100,000 rows, killed with SIGKILL while it runs:
@@ -23,13 +24,15 @@ const ROWS = 100_000;
 const BATCHES = ROWS / 1000;
 const t = suite<{ db: OwnDatabase; csv: string }>(`SIGKILL during a token import [${testBackend}]`);
 
-t.before(async (ctx) => {
-  ctx.db = await ownDatabase();
-  ctx.csv = join(ctx.db.dir, "tokens.csv");
-  const lines = ["upn,serial number,secret key,time interval,manufacturer,model"];
-  for (let i = 0; i < ROWS; i++) lines.push(`,K-${i},${base32For(i)},30,Token Works,T1`);
-  writeFileSync(ctx.csv, lines.join("\n") + "\n");
-});
+t.before(
+  loudHook(async (ctx) => {
+    ctx.db = await ownDatabase();
+    ctx.csv = join(ctx.db.dir, "tokens.csv");
+    const lines = ["upn,serial number,secret key,time interval,manufacturer,model"];
+    for (let i = 0; i < ROWS; i++) lines.push(`,K-${i},${base32For(i)},30,Token Works,T1`);
+    writeFileSync(ctx.csv, lines.join("\n") + "\n");
+  }),
+);
 t.after(async (ctx) => ctx.db?.drop());
 
 /** The import, with each statement logged (its first words, never its parameters) so the test sees its progress. */

@@ -7,9 +7,10 @@ import { createServices } from "../../engine/services.js";
 import type { AppDefinition } from "../../engine/schema/types.js";
 import { testConfig, TEST_SECRET_KEY } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
-import { randomBetween, WatchedChild } from "./child-process.js";
+import { randomBetween, WatchedChild } from "../helpers/child-process.js";
 import { ownDatabase, type OwnDatabase } from "./own-database.js";
 import { samForm } from "./user-save-loop.js";
+import { loudHook } from "../helpers/loud-hook.js";
 
 /*
  * A process saving a user account in a loop (test/faults/user-save-loop.ts),
@@ -22,25 +23,33 @@ import { samForm } from "./user-save-loop.js";
 const ROUNDS = 3;
 const t = suite<{ db: OwnDatabase }>(`SIGKILL during a user save [${testBackend}]`);
 
-t.before(async (ctx) => {
-  ctx.db = await ownDatabase();
-  const db = await ctx.db.open();
-  try {
-    const s = createServices(db, new ManualClock(), testConfig(), silentLogger, Buffer.from(TEST_SECRET_KEY, "base64"));
-    const site = (await s.sites.publicSite()).id;
-    await s.users.create({ siteId: site, username: "root", role: "admin" });
-    const sam = await s.users.create({ siteId: site, username: "sam", ...generation0() });
-    await db.query(`UPDATE users SET data = '{"department": "dept-0"}' WHERE id = $1`, [sam.id]);
-    // A designer added a field, stored in users.data beside the engine's columns.
-    const app = (await s.apps.get(site, "user-accounts"))!;
-    const definition = structuredClone(app.definition) as AppDefinition;
-    definition.record.properties!.department = { type: "string", title: "Department", maxLength: 50 };
-    definition.form!.sections![0]!.fields.push("department");
-    await s.apps.save(site, definition, { id: null, name: "designer" }, app.version);
-  } finally {
-    await db.close();
-  }
-});
+t.before(
+  loudHook(async (ctx) => {
+    ctx.db = await ownDatabase();
+    const db = await ctx.db.open();
+    try {
+      const s = createServices(
+        db,
+        new ManualClock(),
+        testConfig(),
+        silentLogger,
+        Buffer.from(TEST_SECRET_KEY, "base64"),
+      );
+      const site = (await s.sites.publicSite()).id;
+      await s.users.create({ siteId: site, username: "root", role: "admin" });
+      const sam = await s.users.create({ siteId: site, username: "sam", ...generation0() });
+      await db.query(`UPDATE users SET data = '{"department": "dept-0"}' WHERE id = $1`, [sam.id]);
+      // A designer added a field, stored in users.data beside the engine's columns.
+      const app = (await s.apps.get(site, "user-accounts"))!;
+      const definition = structuredClone(app.definition) as AppDefinition;
+      definition.record.properties!.department = { type: "string", title: "Department", maxLength: 50 };
+      definition.form!.sections![0]!.fields.push("department");
+      await s.apps.save(site, definition, { id: null, name: "designer" }, app.version);
+    } finally {
+      await db.close();
+    }
+  }),
+);
 t.after(async (ctx) => ctx.db?.drop());
 
 function generation0() {

@@ -13,6 +13,7 @@ import {
   type Principal,
   type TwoSites,
 } from "./two-sites.js";
+import { loudHook } from "../helpers/loud-hook.js";
 
 /*
  * Every route of the router × every principal → the expected answer.
@@ -232,10 +233,12 @@ interface Ctx {
 }
 const t = suite<Ctx>(`authorization matrix [${testBackend}]`);
 
-t.before(async (ctx) => {
-  ctx.env = await startTestEnv();
-  ctx.fx = await buildTwoSites(ctx.env.services);
-});
+t.before(
+  loudHook(async (ctx) => {
+    ctx.env = await startTestEnv();
+    ctx.fx = await buildTwoSites(ctx.env.services);
+  }),
+);
 t.after(async (ctx) => ctx.env?.close());
 
 /** "METHOD /path" of every route the router holds, regex constraints dropped, each once. */

@@ -77,6 +77,15 @@ export class WatchedChild {
     });
   }
 
+  /** SIGTERM, as at a normal shutdown; SIGKILL if the child is still there after `graceMs`. */
+  async stop(graceMs = 10_000): Promise<void> {
+    if (this.#done) return;
+    this.#proc.kill("SIGTERM");
+    const timer = setTimeout(() => this.#proc.kill("SIGKILL"), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
   /** SIGKILL: no handler runs, no transaction is finished, nothing is flushed. */
   async kill(): Promise<void> {
     if (!this.#done) this.#proc.kill("SIGKILL");
