@@ -19,15 +19,22 @@ export interface OwnDatabase {
   drop(): Promise<void>;
 }
 
-/** On the backend under test: a PGlite data directory on disk, or a PostgreSQL database of its own. */
-export async function ownDatabase(): Promise<OwnDatabase> {
+/**
+ * On the backend under test: a PGlite data directory on disk, or a PostgreSQL
+ * database of its own, migrated; `prepare` fills it while it is open here.
+ */
+export async function ownDatabase(prepare: (db: Db) => Promise<void> = async () => {}): Promise<OwnDatabase> {
   const dir = mkdtempSync(join(tmpdir(), "formgate-faults-"));
   const env: Record<string, string> = { FORMGATE_SECRET_KEY: TEST_SECRET_KEY, DATA_DIR: join(dir, "data") };
   if (testBackend === "pglite") {
     const dataDir = join(dir, "data", "pgdata");
     mkdirSync(dataDir, { recursive: true });
     const db = await openPgliteDb({ dataDir, loadDataDir: await pgliteTemplate() });
-    await db.close();
+    try {
+      await prepare(db);
+    } finally {
+      await db.close();
+    }
     return {
       env,
       dir,
@@ -37,8 +44,12 @@ export async function ownDatabase(): Promise<OwnDatabase> {
   }
   const database = await createDatabase();
   const db = openPgDb(database.url);
-  await migrate(db);
-  await db.close();
+  try {
+    await migrate(db);
+    await prepare(db);
+  } finally {
+    await db.close();
+  }
   return {
     env: { ...env, DATABASE_URL: database.url },
     dir,

@@ -3,11 +3,14 @@
 // account "sam" through POST /configure/users/:id in a loop until it is killed.
 // Save number g writes generation g into every part of the account at once:
 // display name, e-mail, a designer's field in users.data and the MFA settings
-// (on for odd g with a delay of g % 7 days, off for even g). It prints
-// `saving g` before and `saved g` after each save, with every SQL statement's
-// log line between them, all on stdout so they arrive in order.
+// (on for odd g with a delay of g % 7 days, off for even g). It prints the
+// account as it finds it at start (`account {json}`: the state the previous
+// process left, read after the database recovered), then `saving g` before
+// and `saved g` after each save (with --read-only it stops after the account), with every SQL statement's log line between
+// them, all on stdout so they arrive in order.
 import { randomBytes } from "node:crypto";
 import { loadConfig } from "../../engine/config.js";
+import type { Db } from "../../engine/db/db.js";
 import { createApp } from "../../engine/http/app.js";
 import { createLogger } from "../../engine/log.js";
 import { bootServices } from "../../engine/start.js";
@@ -26,6 +29,32 @@ export function samForm(g: number): Record<string, string> {
   };
 }
 
+/** Every part of sam's account that one save writes, and the audit entries saves leave. */
+export interface Account {
+  display_name: string;
+  email: string;
+  department: string | null;
+  version: number;
+  enabled: boolean | null;
+  delay: number | null;
+  required_from: string | Date | null;
+  updates: number;
+  enables: number;
+  disables: number;
+}
+
+export async function readAccount(db: Db): Promise<Account> {
+  const { rows } = await db.query<Account>(
+    `SELECT u.display_name, u.email, u.data->>'department' AS department, u.version,
+            m.enabled, m.enforcement_delay_days AS delay, m.required_from,
+            (SELECT count(*)::int FROM audit_log a WHERE a.target_user_id = u.id AND a.action = 'user.update') AS updates,
+            (SELECT count(*)::int FROM audit_log a WHERE a.target_user_id = u.id AND a.action = 'mfa.enable') AS enables,
+            (SELECT count(*)::int FROM audit_log a WHERE a.target_user_id = u.id AND a.action = 'mfa.disable') AS disables
+       FROM users u LEFT JOIN mfa_settings m ON m.user_id = u.id WHERE u.username = 'sam'`,
+  );
+  return rows[0]!;
+}
+
 async function main() {
   const config = loadConfig();
   const services = await bootServices(
@@ -37,8 +66,13 @@ async function main() {
   const sam = (await services.users.byUsername("sam"))!;
   const { token } = await services.sessions.create(root.id, root.siteId, "full", null);
   const csrf = randomBytes(32).toString("base64url");
-  const { rows } = await services.db.query<{ version: number }>("SELECT version FROM users WHERE id = $1", [sam.id]);
-  let version = rows[0]!.version;
+  const account = await readAccount(services.db);
+  console.log(`account ${JSON.stringify(account)}`);
+  if (process.argv.includes("--read-only")) {
+    await services.db.close();
+    return;
+  }
+  let version = account.version;
   // The parent closing stdin (or dying) ends the loop.
   process.stdin.on("end", () => process.exit(0)).resume();
   for (let g = version; ; g++) {
