@@ -7,7 +7,8 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
 /**
  * A child process whose output is read line by line, so a test can act at a
  * point it names ("after the 37th batch insert") instead of after a delay.
- * Every wait has a deadline and fails with the child's output.
+ * Every wait has a deadline (for a hang, so generous enough for a busy machine) and fails with the
+ * child's output.
  */
 export class WatchedChild {
   readonly output: string[] = [];
@@ -49,7 +50,7 @@ export class WatchedChild {
    * that arrived meanwhile count too) for which `test` returns true. Rejects,
    * and kills the child, when it exits first or after `timeoutMs`.
    */
-  waitFor(what: string, test: (line: string) => boolean, timeoutMs = 60_000): Promise<string> {
+  waitFor(what: string, test: (line: string) => boolean, timeoutMs = 300_000): Promise<string> {
     return new Promise((resolve, reject) => {
       const fail = (why: string) => {
         cleanup();

@@ -71,7 +71,7 @@ async function startInstance(databaseUrl: string): Promise<Instance> {
   });
   const url = `http://127.0.0.1:${port}`;
   const listening = (async () => {
-    await server.waitFor(`instance on port ${port} to listen`, (l) => l.includes('"msg":"listening"'), 90_000);
+    await server.waitFor(`instance on port ${port} to listen`, (l) => l.includes('"msg":"listening"'));
     const health = await fetch(`${url}/healthz`);
     assert.is(health.status, 200, server.tail());
     assert.equal(await health.json(), { status: "ok", database: "pg" });
