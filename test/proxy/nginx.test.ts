@@ -223,8 +223,10 @@ t(
     const onA = sameBrowser(designer, a.url);
     const onB = sameBrowser(designer, b.url);
     const list = "/apps/equipment-inspections";
-    // B reads (and caches) the current version before A saves a new one.
+    // B reads (and caches) the current version before A saves a new one: by the end of this
+    // request B's cache entry exists, so it is older than VERSION_TTL_MS from then on.
     assert.match((await onB.get(list)).html, /<h1>Equipment inspections<\/h1>/);
+    const cachedBy = performance.now();
     const site = await ctx.services.sites.publicSite();
     const definition = structuredClone((await ctx.services.apps.get(site.id, "equipment-inspections"))!.definition);
     definition.title = "Equipment inspections, revised";
@@ -234,20 +236,27 @@ t(
     });
     assert.is(saved.res.status, 303, saved.html.slice(0, 500));
     const savedAt = performance.now();
-    assert.match((await onA.get(list)).html, /<h1>Equipment inspections, revised<\/h1>/, "A serves it at once");
-    // B's cache holds the old version for at most VERSION_TTL_MS; ask B until it serves the new one.
+    const revised = /<h1>Equipment inspections, revised<\/h1>/;
+    assert.match((await onA.get(list)).html, revised, "A serves it at once");
+    // Ask B until it serves the new version. A request B receives once its cache entry is older
+    // than VERSION_TTL_MS (the two seconds the README promises) must not get the old one.
     let seenAfter = -1;
-    while (performance.now() - savedAt < VERSION_TTL_MS + 3000) {
-      if (/<h1>Equipment inspections, revised<\/h1>/.test((await onB.get(list)).html)) {
-        seenAfter = performance.now() - savedAt;
+    while (performance.now() - cachedBy < VERSION_TTL_MS + 30_000) {
+      const asked = performance.now();
+      if (revised.test((await onB.get(list)).html)) {
+        seenAfter = asked - savedAt;
         break;
       }
+      assert.ok(
+        asked - cachedBy < VERSION_TTL_MS,
+        `B served the old version to a request sent ${Math.round(asked - cachedBy)} ms after it cached it`,
+      );
       await new Promise((r) => setTimeout(r, 100));
     }
-    console.log(`  instance B served the new version ${Math.round(seenAfter)} ms after the save on A`);
+    console.log(
+      `  instance B served the new version to a request sent ${Math.round(seenAfter)} ms after the save on A`,
+    );
     assert.ok(seenAfter >= 0, "B never served the new version");
-    // The README promises two seconds; the margin is for a request on a busy machine, not for the cache.
-    assert.ok(seenAfter <= VERSION_TTL_MS + 500, `B served it after ${Math.round(seenAfter)} ms`);
   },
 );
 
