@@ -1,6 +1,12 @@
 // Runs every uvu suite in its own process through tsx, two at a time (the
 // machine has two cores). Suites whose first line is `// @storage` run again on
-// PostgreSQL when TEST_DATABASE_URL is set. Prints `N passed, N failed` last.
+// PostgreSQL when TEST_DATABASE_URL is set; suites whose first line is
+// `// @postgres` run only there. Prints `N passed, N failed` last.
+//
+// A suite that cannot run here (no chromium, no nginx) says so with the line
+// of test/helpers/skip.ts and is reported as skipped, never as passed; under
+// CI=true a skipped suite counts as failed. A suite that runs no test at all
+// without saying why is a failure.
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -21,15 +27,22 @@ function findTests(dir) {
 const files = findTests(join(root, "test"))
   .sort()
   .filter((f) => !filter || f.includes(filter));
-const jobs = files.map((file) => ({ file, backend: "pglite" }));
+// `// @postgres`: the suite needs PostgreSQL itself (several processes share one database), so it
+// runs once, on TEST_DATABASE_URL, and says it was skipped when that is not set.
+const marker = (file) => readFileSync(file, "utf8").split("\n", 1)[0].trim();
+const jobs = files.map((file) => ({ file, backend: marker(file) === "// @postgres" ? "pg" : "pglite" }));
 if (process.env.TEST_DATABASE_URL) {
-  for (const file of files) {
-    if (readFileSync(file, "utf8").startsWith("// @storage")) jobs.push({ file, backend: "pg" });
-  }
+  for (const file of files) if (marker(file) === "// @storage") jobs.push({ file, backend: "pg" });
 }
+
+/** Keep in step with SKIPPED_SUITE_LINE in test/helpers/skip.ts. */
+const SKIPPED_SUITE = /^suite skipped: (.*)$/m;
+const ci = process.env.CI === "true";
 
 let passed = 0;
 let failed = 0;
+let skippedTests = 0;
+const skippedSuites = [];
 const failures = [];
 
 function runJob(job) {
@@ -46,16 +59,30 @@ function runJob(job) {
     const timer = setTimeout(() => child.kill("SIGKILL"), 10 * 60_000);
     child.on("close", (code) => {
       clearTimeout(timer);
+      const name = `${relative(root, job.file)} [${job.backend}]`;
+      const secs = ((Date.now() - started) / 1000).toFixed(1);
+      const skip = out.match(SKIPPED_SUITE);
+      if (skip && code === 0) {
+        skippedSuites.push(name);
+        if (ci) failed++;
+        console.log(`${ci ? "FAIL" : "skip"} ${name}: skipped, ${skip[1]} (${secs}s)`);
+        resolve();
+        return;
+      }
       const total = Number(out.match(/Total:\s+(\d+)/)?.[1] ?? 0);
       const ok = Number(out.match(/Passed:\s+(\d+)/)?.[1] ?? 0);
       const skipped = Number(out.match(/Skipped:\s+(\d+)/)?.[1] ?? 0);
       let bad = total - ok - skipped;
       if (code !== 0 && bad === 0) bad = 1; // crashed before or after its tests
+      if (total === 0 && bad === 0) {
+        bad = 1;
+        out += "\nThe suite ran no test and did not say why (see test/helpers/skip.ts).";
+      }
       passed += ok;
       failed += bad;
-      const name = `${relative(root, job.file)} [${job.backend}]`;
-      const secs = ((Date.now() - started) / 1000).toFixed(1);
-      console.log(`${bad ? "FAIL" : "ok  "} ${name}: ${ok} passed, ${bad} failed (${secs}s)`);
+      skippedTests += skipped;
+      const counts = `${ok} passed, ${bad} failed${skipped ? `, ${skipped} skipped` : ""}`;
+      console.log(`${bad ? "FAIL" : "ok  "} ${name}: ${counts} (${secs}s)`);
       if (bad) failures.push({ name, out });
       resolve();
     });
@@ -71,5 +98,13 @@ await Promise.all(workers);
 for (const f of failures) {
   console.log(`\n===== ${f.name} =====\n${f.out.slice(-6000)}`);
 }
-console.log(`\n${passed} passed, ${failed} failed`);
-process.exit(failed || jobs.length === 0 ? 1 : 0);
+const ran = jobs.length - skippedSuites.length;
+let totals = `\n${jobs.length} suite${jobs.length === 1 ? "" : "s"}: ${ran} ran, ${skippedSuites.length} skipped`;
+if (skippedTests) totals += `; ${skippedTests} tests skipped inside suites`;
+if (skippedSuites.length) {
+  totals += ` (${skippedSuites.join(", ")})`;
+  if (ci) totals += ": CI=true requires every suite to run, so each skipped suite counts as failed";
+}
+console.log(totals);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed || ran === 0 ? 1 : 0);

@@ -1,8 +1,7 @@
-import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import { isVisible, type FieldNode } from "../schema/fields.js";
 import { ROW_MARKER } from "../schema/form-post.js";
-import { escapeHtml, ShellCache, type SlotValue } from "./shells.js";
+import { fillAround, markupOf, ShellCache, splitAround, trustedRaw, type SafeHtml, type TextShell } from "./shells.js";
 import type { FieldErrors } from "../schema/record-validation.js";
 
 export type RenderMode = "create" | "edit" | "view";
@@ -355,24 +354,22 @@ const rowFrames = new WeakMap<FieldNode, ShellCache>();
 
 function RowsField({ node, value, path, ctx }: { node: FieldNode; value: unknown; path: string[]; ctx: FieldContext }) {
   const rows = Array.isArray(value) ? value : [];
-  const bodies = rows.map((row, i) => String(RowBody({ node, row, rowPath: [...path, String(i)], index: i, ctx })));
+  const bodies = rows.map((row, i) => markupOf(RowBody({ node, row, rowPath: [...path, String(i)], index: i, ctx })));
   const error = ctx.errors[fieldName(path)];
   let cache = rowFrames.get(node);
   if (!cache) rowFrames.set(node, (cache = new ShellCache(64)));
   const key = JSON.stringify([fieldName(path), ctx.mode, ctx.preview === true, rows.length, error !== undefined]);
-  const slots: SlotValue[] = [{ text: error ?? "" }, ...bodies.map((html) => ({ html }))];
-  return raw(
-    cache.render(key, slots, ([errorText, ...rowHtml]) =>
-      String(
-        <RowsFrame
-          node={node}
-          path={path}
-          ctx={ctx}
-          rowHtml={rowHtml}
-          error={error === undefined ? undefined : errorText}
-        />,
-      ),
-    ),
+  const slots = [{ text: error ?? "" }, ...bodies.map((html) => ({ html }))] as const;
+  return trustedRaw(
+    cache.render(key, slots, ([errorText, ...rowHtml]) => (
+      <RowsFrame
+        node={node}
+        path={path}
+        ctx={ctx}
+        rowHtml={rowHtml}
+        error={error === undefined ? undefined : errorText}
+      />
+    )),
   );
 }
 
@@ -414,7 +411,7 @@ function RowsFrame({
   node: FieldNode;
   path: string[];
   ctx: FieldContext;
-  rowHtml: string[];
+  rowHtml: SafeHtml[];
   error: string | undefined;
 }) {
   const sid = slotId(path);
@@ -435,7 +432,7 @@ function RowsFrame({
             {node.children && editable ? (
               <input type="hidden" name={`${fieldName(rowPath)}.${ROW_MARKER}`} value="1" />
             ) : null}
-            {raw(html)}
+            {trustedRaw(html)}
             {editable ? (
               <button
                 type="submit"
@@ -501,29 +498,32 @@ const PER_VALUE = new Set<FieldNode["widget"]>([
   "password",
 ]);
 const MAX_SHELLS_PER_FIELD = 128;
-const shells = new WeakMap<FieldNode, Map<string, string | [string, string] | null>>();
+const shells = new WeakMap<FieldNode, Map<string, SafeHtml | TextShell | null>>();
 
-function fromShell(node: FieldNode, value: unknown, path: string[], ctx: FieldContext): string | null {
+function fromShell(node: FieldNode, value: unknown, path: string[], ctx: FieldContext): SafeHtml | null {
   const name = fieldName(path);
   if (ctx.preview || ctx.mode === "view" || ctx.errors[name]) return null;
   let cache = shells.get(node);
   if (!cache) shells.set(node, (cache = new Map()));
   const base = `${ctx.mode}|${name}`;
   if (TEMPLATED.has(node.widget)) {
-    let shell = cache.get(base);
+    const shell = cache.get(base);
     if (shell === undefined) {
-      const parts = String(<Leaf node={node} value={VALUE_SENTINEL} path={path} ctx={ctx} />).split(VALUE_SENTINEL);
-      shell = parts.length === 2 ? [parts[0]!, parts[1]!] : null;
-      if (cache.size < MAX_SHELLS_PER_FIELD) cache.set(base, shell);
+      // The first render is direct, and the shell is kept only if it gives the same markup.
+      const direct = markupOf(<Leaf node={node} value={value} path={path} ctx={ctx} />);
+      const marked = markupOf(<Leaf node={node} value={VALUE_SENTINEL} path={path} ctx={ctx} />);
+      const made = splitAround(marked, VALUE_SENTINEL, inputValue(node, value), direct);
+      if (cache.size < MAX_SHELLS_PER_FIELD) cache.set(base, made);
+      return direct;
     }
-    if (!Array.isArray(shell)) return null;
-    return shell[0] + escapeHtml(inputValue(node, value)) + shell[1];
+    if (shell === null || typeof shell === "string") return null;
+    return fillAround(shell, inputValue(node, value));
   }
   if (PER_VALUE.has(node.widget)) {
     const key = node.widget === "password" ? base : `${base}|${JSON.stringify(value) ?? ""}`;
     let html = cache.get(key);
     if (typeof html !== "string") {
-      html = String(<Leaf node={node} value={value} path={path} ctx={ctx} />);
+      html = markupOf(<Leaf node={node} value={value} path={path} ctx={ctx} />);
       if (cache.size < MAX_SHELLS_PER_FIELD) cache.set(key, html);
     }
     return html;
@@ -549,7 +549,7 @@ export function Field(props: {
     return <ReadonlyField node={node} value={value} path={path} />;
   }
   const html = fromShell(node, value, path, ctx);
-  if (html !== null) return raw(html);
+  if (html !== null) return trustedRaw(html);
   return <Leaf node={node} value={value} path={path} ctx={ctx} />;
 }
 

@@ -1,6 +1,6 @@
 import type { Child } from "hono/jsx";
-import { raw } from "hono/html";
 import { CSRF_FIELD } from "../http/csrf.js";
+import { DOCTYPE, trustedRaw } from "./shells.js";
 
 export interface PageUser {
   username: string;
@@ -24,7 +24,7 @@ export function CsrfField({ token }: { token: string }) {
 export function Layout({ title, csrfToken, user, siteName, children }: LayoutProps) {
   return (
     <>
-      {raw("<!DOCTYPE html>")}
+      {trustedRaw(DOCTYPE)}
       <html lang="en">
         <head>
           <meta charset="utf-8" />

@@ -1,10 +1,9 @@
-import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import type { FormSectionView } from "../schema/fields.js";
 import { FORM_ERROR, type FieldErrors } from "../schema/record-validation.js";
 import { Fields, type FieldContext, type RenderMode } from "./fields.js";
 import { CsrfField } from "./layout.js";
-import { ShellCache, type SlotValue } from "./shells.js";
+import { markupOf, ShellCache, trustedRaw, type SafeHtml } from "./shells.js";
 
 export interface RecordFormProps {
   sections: FormSectionView[];
@@ -66,9 +65,9 @@ function FormFrame(
   p: RecordFormProps & {
     csrf: string;
     versionText: string;
-    noticeHtml: string;
+    noticeHtml: SafeHtml;
     formError: string;
-    fieldsHtml: string[];
+    fieldsHtml: SafeHtml[];
   },
 ) {
   const hx = p.inDialog ? { "hx-post": p.action, "hx-target": "this", "hx-swap": "outerHTML" } : {};
@@ -78,7 +77,7 @@ function FormFrame(
         <section class="form-section">
           {s.title ? <h2>{s.title}</h2> : null}
           {s.description ? <p class="section-description">{s.description}</p> : null}
-          {raw(p.fieldsHtml[i] ?? "")}
+          {p.fieldsHtml[i] === undefined ? null : trustedRaw(p.fieldsHtml[i])}
         </section>
       ))}
     </>
@@ -88,7 +87,7 @@ function FormFrame(
       <CsrfField token={p.csrf} />
       {p.version !== undefined ? <input type="hidden" name="_version" value={p.versionText} /> : null}
       {p.inDialog ? <input type="hidden" name="_dialog" value="1" /> : null}
-      {raw(p.noticeHtml)}
+      {trustedRaw(p.noticeHtml)}
       <div class="notice error" id="err-form" role="alert" hidden={!p.errors[FORM_ERROR]}>
         {p.formError}
       </div>
@@ -172,38 +171,37 @@ export function RecordForm(p: RecordFormProps) {
     formError !== undefined,
   ]);
   const fields = p.sections.map((s) => ({
-    html: String(<Fields nodes={s.fields} values={p.values} path={[]} ctx={ctx} />),
+    html: markupOf(<Fields nodes={s.fields} values={p.values} path={[]} ctx={ctx} />),
   }));
-  const slots: SlotValue[] = [
+  const slots = [
     { text: p.csrfToken },
     { text: String(p.version ?? "") },
-    { html: p.notice ? String(p.notice) : "" },
+    { html: markupOf(<>{p.notice ?? null}</>) },
     { text: formError ?? "" },
     { text: p.action },
     { text: p.checkUrl ?? "" },
     { text: p.deleteUrl ?? "" },
     { text: p.cancelUrl ?? "" },
     ...fields,
-  ];
-  return raw(
+  ] as const;
+  return trustedRaw(
     cache.render(
       key,
       slots,
-      ([csrf, versionText, noticeHtml, formErrorText, action, checkUrl, deleteUrl, cancelUrl, ...fieldsHtml]) =>
-        String(
-          <FormFrame
-            {...p}
-            action={action!}
-            checkUrl={p.checkUrl === undefined ? undefined : checkUrl}
-            deleteUrl={p.deleteUrl === undefined ? undefined : deleteUrl}
-            cancelUrl={p.cancelUrl === undefined ? undefined : cancelUrl}
-            csrf={csrf!}
-            versionText={versionText!}
-            noticeHtml={noticeHtml!}
-            formError={formErrorText!}
-            fieldsHtml={fieldsHtml}
-          />,
-        ),
+      ([csrf, versionText, noticeHtml, formErrorText, action, checkUrl, deleteUrl, cancelUrl, ...fieldsHtml]) => (
+        <FormFrame
+          {...p}
+          action={action}
+          checkUrl={p.checkUrl === undefined ? undefined : checkUrl}
+          deleteUrl={p.deleteUrl === undefined ? undefined : deleteUrl}
+          cancelUrl={p.cancelUrl === undefined ? undefined : cancelUrl}
+          csrf={csrf}
+          versionText={versionText}
+          noticeHtml={noticeHtml}
+          formError={formErrorText}
+          fieldsHtml={fieldsHtml}
+        />
+      ),
     ),
   );
 }

@@ -1,7 +1,6 @@
-import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import { CsrfField, Layout, type PageUser } from "./layout.js";
-import { ShellCache, type SlotValue } from "./shells.js";
+import { markupOf, ShellCache, trustedRaw, type SafeHtml } from "./shells.js";
 
 export interface PageFrame {
   csrfToken: string;
@@ -70,7 +69,7 @@ function RecordPageMarkup(p: {
   csrf: string;
   backUrl: string;
   backLabel: string;
-  body: string;
+  body: SafeHtml;
 }) {
   return (
     <Layout title={p.title} csrfToken={p.csrf} user={p.frame.user} siteName={p.frame.siteName}>
@@ -83,7 +82,7 @@ function RecordPageMarkup(p: {
         </ul>
       </nav>
       <h1>{p.title}</h1>
-      {raw(p.body)}
+      {trustedRaw(p.body)}
     </Layout>
   );
 }
@@ -106,26 +105,17 @@ export function RecordPage(p: {
     p.frame.user.username,
     p.frame.siteName ?? null,
   ]);
-  const slots: SlotValue[] = [
+  const slots = [
     { text: p.title },
     { text: p.frame.csrfToken },
     { text: p.backUrl },
     { text: p.backLabel },
-    { html: String(p.children) },
-  ];
-  return raw(
-    recordPages.render(key, slots, ([title, csrf, backUrl, backLabel, body]) =>
-      String(
-        <RecordPageMarkup
-          frame={p.frame}
-          title={title!}
-          csrf={csrf!}
-          backUrl={backUrl!}
-          backLabel={backLabel!}
-          body={body!}
-        />,
-      ),
-    ),
+    { html: markupOf(<>{p.children}</>) },
+  ] as const;
+  return trustedRaw(
+    recordPages.render(key, slots, ([title, csrf, backUrl, backLabel, body]) => (
+      <RecordPageMarkup frame={p.frame} title={title} csrf={csrf} backUrl={backUrl} backLabel={backLabel} body={body} />
+    )),
   );
 }
 

@@ -5,11 +5,49 @@
  * (a CSRF token, a title, the children) and kept split at the markers. Later
  * renders only join the parts with the values, escaped exactly as JSX would,
  * which is far cheaper than building the element tree again. The output is
- * byte for byte the JSX output (test/render/shells.test.tsx).
+ * byte for byte the JSX output (checked on first use, and in
+ * test/render/shells.test.tsx).
+ *
+ * Markup inserted without escaping has the type SafeHtml, and only this module
+ * makes it: from a rendered JSX element (JSX escapes every string it is given),
+ * from a shell (parts of such a rendering, text slots escaped as JSX does), and
+ * the doctype. trustedRaw() — the one raw() call in engine/ — takes nothing
+ * else, so a user's string cannot reach it by a later edit without a cast that
+ * test/render/safe-html.test.ts refuses.
  */
+import { raw } from "hono/html";
+import type { JSX } from "hono/jsx/jsx-runtime";
+import type { HtmlEscapedString } from "hono/utils/html";
+
+declare const safeHtml: unique symbol;
+
+/** Markup that may be inserted as it is: made only in this module (see above). */
+export type SafeHtml = string & { readonly [safeHtml]: true };
+
+/** Inserts safe markup into JSX unescaped. The only raw() in engine/. */
+export function trustedRaw(html: SafeHtml): HtmlEscapedString {
+  return raw(html);
+}
+
+/**
+ * The markup of a rendered element. Only elements: a string child would not be
+ * escaped by String(), so children are wrapped in a fragment (`<>{children}</>`).
+ * Components here render synchronously; an async one would be a bug, and throws.
+ */
+export function markupOf(element: JSX.Element): SafeHtml {
+  if (element instanceof Promise) throw new Error("markupOf: async components are not memoised");
+  return String(element) as SafeHtml;
+}
+
+export const DOCTYPE = "<!DOCTYPE html>" as SafeHtml;
 
 /** A value for a slot: text is escaped like JSX text and attribute values; html is inserted as it is. */
-export type SlotValue = { text: string } | { html: string };
+export type SlotValue = { text: string } | { html: SafeHtml };
+
+/** What a shell's render function gets for each slot: a string for text, SafeHtml for html. */
+export type SlotMarks<V extends readonly SlotValue[]> = {
+  [K in keyof V]: V[K] extends { html: SafeHtml } ? SafeHtml : string;
+};
 
 const MARK = (i: number) => `\u0001fg-slot-${i}\u0001`;
 const MARK_RE = /\u0001fg-slot-(\d+)\u0001/g;
@@ -36,16 +74,21 @@ export class ShellCache {
 
   /**
    * The markup of `render` for this key with the values in its slots. `render`
-   * gets one string per slot (a marker, or the value itself when rendering
-   * directly), passes text slots to JSX as they are and html slots through
-   * raw(), and must be a pure function of the key and those strings.
+   * gets one mark per slot (a marker, or the value itself when rendering
+   * directly), passes text marks to JSX as they are and html marks through
+   * trustedRaw(), and must be a pure function of the key and those marks.
    */
-  render(key: string, values: SlotValue[], render: (marks: string[]) => string): string {
-    const direct = () => render(values.map((v) => ("text" in v ? v.text : v.html)));
+  render<V extends readonly SlotValue[]>(
+    key: string,
+    values: V,
+    render: (marks: SlotMarks<V>) => JSX.Element,
+  ): SafeHtml {
+    const direct = () => markupOf(render(values.map((v) => ("text" in v ? v.text : v.html)) as SlotMarks<V>));
     if (values.some((v) => ("text" in v ? v.text : v.html).includes("\u0001"))) return direct();
     let shell = this.#shells.get(key);
     if (shell === undefined) {
-      shell = split(render(values.map((_, i) => MARK(i))));
+      // Markers are plain ASCII between control bytes: safe in any place a slot can be.
+      shell = split(markupOf(render(values.map((_, i) => MARK(i)) as SlotMarks<V>)));
       // The first use checks the shell against a direct render: a component that transforms a
       // value (rather than placing it) must not be memoised this way.
       const expected = direct();
@@ -57,16 +100,45 @@ export class ShellCache {
   }
 }
 
-function fill(shell: Shell, values: SlotValue[]): string {
-  let out = shell.parts[0]!;
+/**
+ * Markup split around one text value (an input's value): the parts of a
+ * rendering with a sentinel in the value's place. Made by splitAround(), which
+ * checks the split against a direct render; filled by fillAround().
+ */
+export type TextShell = readonly [SafeHtml, SafeHtml];
+
+/**
+ * Splits `withSentinel` (a rendering with `sentinel` as the value) around the
+ * sentinel, or null when it is not there exactly once or when filling the
+ * parts with `text` differs from `direct` (a rendering with `text` itself).
+ */
+export function splitAround(
+  withSentinel: SafeHtml,
+  sentinel: string,
+  text: string,
+  direct: SafeHtml,
+): TextShell | null {
+  const parts = withSentinel.split(sentinel);
+  if (parts.length !== 2) return null;
+  const shell = parts as unknown as TextShell;
+  return fillAround(shell, text) === direct ? shell : null;
+}
+
+/** The markup of a text shell with `text` in its place, escaped as JSX escapes text and attribute values. */
+export function fillAround(shell: TextShell, text: string): SafeHtml {
+  return (shell[0] + escapeHtml(text) + shell[1]) as SafeHtml;
+}
+
+function fill(shell: Shell, values: readonly SlotValue[]): SafeHtml {
+  let out: string = shell.parts[0]!;
   for (let i = 0; i < shell.slots.length; i++) {
     const v = values[shell.slots[i]!]!;
     out += ("text" in v ? escapeHtml(v.text) : v.html) + shell.parts[i + 1]!;
   }
-  return out;
+  return out as SafeHtml;
 }
 
-function split(html: string): Shell | null {
+function split(html: SafeHtml): Shell | null {
   const parts: string[] = [];
   const order: number[] = [];
   let last = 0;

@@ -3,6 +3,7 @@ import * as assert from "uvu/assert";
 import type { Browser, Page } from "playwright-core";
 import { startTestEnv, type TestEnv } from "../helpers/app.js";
 import { hasChromium, launchBrowser, listen } from "../helpers/browser.js";
+import { skipSuite } from "../helpers/skip.js";
 
 const PASSWORD = "correct horse battery";
 
@@ -130,7 +131,4 @@ t("no script errors or CSP violations along the way", ({ problems }) => {
 });
 
 if (hasChromium) t.run();
-else
-  console.log(
-    "browser suites skipped: chromium not installed (apt-get install chromium)\n\n  Total:     0\n  Passed:    0\n  Skipped:   0",
-  );
+else skipSuite("chromium not installed (apt-get install chromium)");

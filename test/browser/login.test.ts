@@ -3,6 +3,7 @@ import * as assert from "uvu/assert";
 import type { Browser } from "playwright-core";
 import { startTestEnv, type TestEnv } from "../helpers/app.js";
 import { hasChromium, launchBrowser, listen } from "../helpers/browser.js";
+import { skipSuite } from "../helpers/skip.js";
 
 const PASSWORD = "correct horse battery";
 const t = suite<{ env: TestEnv; browser: Browser; url: string; stop(): Promise<void> }>("browser: sign-in");
@@ -60,7 +61,4 @@ t("signs in and out in a real browser, with htmx loaded under the CSP", async ({
 });
 
 if (hasChromium) t.run();
-else
-  console.log(
-    "browser suites skipped: chromium not installed (apt-get install chromium)\n\n  Total:     0\n  Passed:    0\n  Skipped:   0",
-  );
+else skipSuite("chromium not installed (apt-get install chromium)");

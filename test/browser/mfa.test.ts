@@ -5,6 +5,7 @@ import { generateTotp, totpStep, type TotpParams } from "../../engine/mfa/totp.j
 import { startTestEnv, type TestEnv } from "../helpers/app.js";
 import { hasChromium, launchBrowser, listen } from "../helpers/browser.js";
 import { keyBytes } from "../helpers/totp.js";
+import { skipSuite } from "../helpers/skip.js";
 
 const PASSWORD = "correct horse battery";
 interface Ctx {
@@ -102,7 +103,4 @@ t("a user activates an authenticator app from the QR page, then every sign-in ne
 });
 
 if (hasChromium) t.run();
-else
-  console.log(
-    "browser suites skipped: chromium not installed (apt-get install chromium)\n\n  Total:     0\n  Passed:    0\n  Skipped:   0",
-  );
+else skipSuite("chromium not installed (apt-get install chromium)");

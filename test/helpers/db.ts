@@ -12,9 +12,11 @@ export const testBackend: "pglite" | "pg" = process.env.FORMGATE_TEST_BACKEND ==
 
 const cacheDir = fileURLToPath(new URL("../../.cache/", import.meta.url));
 
-// initdb in PGlite takes seconds; a migrated data directory is dumped once per
-// set of migrations and loaded by every suite.
-async function pgliteTemplate(): Promise<Blob> {
+/**
+ * initdb in PGlite takes seconds; a migrated data directory is dumped once per
+ * set of migrations and loaded by every suite (and by suites that need one on disk).
+ */
+export async function pgliteTemplate(): Promise<Blob> {
   const key = createHash("sha256")
     .update(
       listMigrations()

@@ -1,30 +1,29 @@
-import { raw } from "hono/html";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { readFileSync } from "node:fs";
 import { compileApp } from "../../engine/apps/compiled-app.js";
 import { RecordForm, type RecordFormProps } from "../../engine/render/record-form.js";
 import { RecordPage, type PageFrame } from "../../engine/render/record-pages.js";
-import { ShellCache } from "../../engine/render/shells.js";
+import { markupOf, ShellCache, trustedRaw, type SafeHtml } from "../../engine/render/shells.js";
 import type { AppDefinition } from "../../engine/schema/types.js";
 
 const t = suite("memoised markup");
 
 t("a shell fills text escaped like JSX and html as it is, in every place a slot appears", () => {
   const cache = new ShellCache();
-  const Comp = (p: { title: string; body: string }) => (
+  const Comp = (p: { title: string; body: SafeHtml }) => (
     <div title={p.title}>
       <h1>{p.title}</h1>
-      {raw(p.body)}
+      {trustedRaw(p.body)}
     </div>
   );
-  const render = (title: string, body: string) =>
-    cache.render("k", [{ text: title }, { html: body }], ([a, b]) => String(<Comp title={a!} body={b!} />));
-  const direct = (title: string, body: string) => String(<Comp title={title} body={body} />);
+  const render = (title: string, body: SafeHtml) =>
+    cache.render("k", [{ text: title }, { html: body }] as const, ([a, b]) => <Comp title={a} body={b} />);
+  const direct = (title: string, body: SafeHtml) => String(<Comp title={title} body={body} />);
   for (const [title, body] of [
-    ["plain", "<p>one</p>"],
-    [`quotes " and ' & <tags>`, "<b>two</b>"],
-    ["", ""],
+    ["plain", markupOf(<p>one</p>)],
+    [`quotes " and ' & <tags>`, markupOf(<b>two</b>)],
+    ["", markupOf(<></>)],
   ] as const) {
     assert.is(render(title, body), direct(title, body));
   }
@@ -35,7 +34,7 @@ t(
   () => {
     const cache = new ShellCache();
     const Upper = (p: { x: string }) => <p>{p.x.toUpperCase()}</p>;
-    const render = (x: string) => cache.render("u", [{ text: x }], ([v]) => String(<Upper x={v!} />));
+    const render = (x: string) => cache.render("u", [{ text: x }] as const, ([v]) => <Upper x={v} />);
     assert.is(render("abc"), "<p>ABC</p>");
     assert.is(render("def"), "<p>DEF</p>", "the self-check refused the shell");
     assert.is(render("a\u0001b"), "<p>A\u0001B</p>");

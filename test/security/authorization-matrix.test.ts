@@ -1,0 +1,361 @@
+// @storage
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { startTestEnv, type TestEnv } from "../helpers/app.js";
+import { testBackend } from "../helpers/db.js";
+import {
+  buildTwoSites,
+  csrfToken,
+  OTHER_MARK,
+  PRINCIPALS,
+  PUBLIC_MARK,
+  siteDigest,
+  type Principal,
+  type TwoSites,
+} from "./two-sites.js";
+import { loudHook } from "../helpers/loud-hook.js";
+
+/*
+ * Every route of the router × every principal → the expected answer.
+ *
+ * The routes are read from the router itself (Hono's `app.routes`: method and
+ * path, regex constraints dropped), so a route added without a row here fails
+ * the first test. Middleware registered with `use` shows up as method ALL: its
+ * row sends a method or path no handler takes, which shows the guard alone.
+ *
+ * Principals: anonymous; half-signed-in (password done, code pending: MFA is
+ * activated); a user, a designer and an administrator of the Public Site; an
+ * administrator of another site. Paths point at objects of the Public Site, so
+ * the other site's administrator — the most privileged outsider — is refused
+ * exactly where the Public Site's administrator succeeds. Every request carries
+ * a valid CSRF token, so a refusal shows authorization, not CSRF.
+ *
+ * Besides the status, each answer is checked for the marks of sites the
+ * principal may not see, and each request for writes to those sites (a digest
+ * of their rows before and after; of the principal's own site too when the
+ * request was refused).
+ */
+
+/** A status, or a redirect: "303 /login" (the Location's path; a trailing * matches any rest). */
+type Expect = number | `${number} /${string}`;
+const LOGIN: Expect = "303 /login";
+const HOME: Expect = "303 /";
+
+type Body = { form: Record<string, string> } | { json: unknown } | { multipart: Record<string, string | File> };
+type BodyFor = (p: Principal, fx: TwoSites, env: TestEnv) => Body | Promise<Body>;
+
+const CHALLENGE = "A".repeat(43);
+/** The stored version a form would carry ("1" once the object is gone: the request still goes out). */
+const versionOf = async (env: TestEnv, table: "records" | "users", id: string) =>
+  String((await env.db.query<{ v: number }>(`SELECT version AS v FROM ${table} WHERE id = $1`, [id])).rows[0]?.v ?? 1);
+const recordVersion = (env: TestEnv, id: string) => versionOf(env, "records", id);
+const userVersion = (env: TestEnv, id: string) => versionOf(env, "users", id);
+const ledgerVersion = async (env: TestEnv, fx: TwoSites) =>
+  String((await env.services.apps.currentVersion(fx.publicSiteId, fx.ids.ledger!)) ?? 1);
+const slug = (p: Principal) => p.toLowerCase();
+const inspection = { equipment: `Compressor ${PUBLIC_MARK}`, serialNumber: "SN-1", inspectedOn: "2026-01-02" };
+const account = (username: string, mark = "") => ({
+  username,
+  displayName: `${username} ${mark}`.trim(),
+  email: `${username}@example.org`,
+  password: "a long enough password",
+  role: "user",
+  webAccess: "true",
+});
+const ledgerDefinition = (title: string) =>
+  JSON.stringify({
+    id: `${PUBLIC_MARK}-ledger`,
+    title,
+    record: {
+      type: "object",
+      required: ["name"],
+      additionalProperties: false,
+      properties: { name: { type: "string", title: "Name", minLength: 1, maxLength: 200 } },
+    },
+    list: { columns: ["name"], searchable: ["name"] },
+  });
+
+/**
+ * What each request sends. Allowed writes are real ones (a valid record, the
+ * current version, confirm=yes), so an outsider's refusal is not a validation
+ * error in disguise.
+ */
+const BODIES: Record<string, BodyFor> = {
+  "POST /api/device/login": () => ({ json: {} }),
+  "POST /api/device/mfa": () => ({ json: { challenge: CHALLENGE, code: "123456" } }),
+  "POST /api/device/mfa/setup": () => ({ json: { challenge: CHALLENGE, method: "app" } }),
+  "POST /login": () => ({ form: { username: "", password: "" } }),
+  "POST /setup/:token": () => ({ form: { username: "intruder", password: "a long enough password" } }),
+  "POST /login/mfa": () => ({ form: { code: "abc" } }),
+  "POST /mfa/setup/app": () => ({ form: { code: "123456" } }),
+  "POST /mfa/setup/hardware": () => ({ form: { serialNumber: "PUBMARK-1", code: "123456" } }),
+  "POST /configure/site": () => ({ form: { site: "other" } }),
+  "POST /configure/sites": () => ({ form: { slug: "third", name: "Third Site" } }),
+  "POST /apps/:appId/new": () => ({ form: { name: "New entry" } }),
+  "POST /apps/:appId/new/check": () => ({ form: { _field: "name", name: "" } }),
+  "POST /apps/:appId/:recordId": async (_p, fx, env) => ({
+    form: { ...inspection, result: "pass-with-notes", _version: await recordVersion(env, fx.ids.record!) },
+  }),
+  "POST /apps/:appId/:recordId/check": () => ({ form: { ...inspection, _field: "result", result: "fail" } }),
+  "POST /apps/:appId/:recordId/delete": async (_p, fx, env) => ({
+    form: { confirm: "yes", _version: await recordVersion(env, fx.ids.recordToDelete!) },
+  }),
+  "POST /configure/users/new": (p) => ({ form: account(`new-${slug(p)}`) }),
+  "POST /configure/users/new/check": (p) => ({ form: { ...account(`new-${slug(p)}`), _field: "username" } }),
+  "POST /configure/users/:recordId": async (_p, fx, env) => ({
+    form: { ...account("pat", PUBLIC_MARK), password: "", _version: await userVersion(env, fx.ids.pat!) },
+  }),
+  "POST /configure/users/:recordId/check": () => ({ form: { ...account("pat", PUBLIC_MARK), _field: "email" } }),
+  "POST /configure/users/:recordId/delete": async (_p, fx, env) => ({
+    form: { confirm: "yes", _version: await userVersion(env, fx.ids.userToDelete!) },
+  }),
+  "POST /configure/apps": (p) => ({ form: { id: `new-${slug(p)}`, title: "New app" } }),
+  "POST /configure/apps/:appId/check": () => ({ form: { definition: ledgerDefinition("Ledger, checked") } }),
+  "POST /configure/apps/:appId": async (p, fx, env) => ({
+    form: { definition: ledgerDefinition(`Ledger ${PUBLIC_MARK} by ${p}`), _version: await ledgerVersion(env, fx) },
+  }),
+  "POST /configure/apps/:appId/restore": async (_p, fx, env) => ({
+    form: { version: "1", _version: await ledgerVersion(env, fx) },
+  }),
+  "POST /configure/mfa-hardware/register": () => ({
+    form: {
+      name: "New token",
+      serialNumber: "PUBMARK-R1",
+      timeInterval: "30",
+      secretKey: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+    },
+  }),
+  "POST /configure/mfa-hardware/import": () => ({
+    multipart: {
+      file: new File(
+        [
+          "upn,serial number,secret key,time interval,manufacturer,model\n,PUBMARK-I1,JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP,30,Token Works,T1\n",
+        ],
+        "tokens.csv",
+        { type: "text/csv" },
+      ),
+    },
+  }),
+};
+
+/* prettier-ignore */
+const MATRIX: Array<[route: string, request: string, ...expected: Expect[]]> = [
+  //                                                                                                         anonymous half   user  designer otherAdmin publicAdmin
+  ["ALL /*",                                  "GET /no-such-page",                                              404,  404,   404,  404,     404,       404],
+  ["GET /assets/:file",                       "GET /assets/htmx.min.js",                                        200,  200,   200,  200,     200,       200],
+  ["GET /public/:file",                       "GET /public/app.css",                                            200,  200,   200,  200,     200,       200],
+  ["GET /healthz",                            "GET /healthz",                                                   200,  200,   200,  200,     200,       200],
+  ["GET /",                                   "GET /",                                                          LOGIN, LOGIN, 200, 200,     200,       200],
+  // Device API: bearer tokens only (every signed-in principal holds one of its own); cookies count for nothing.
+  ["ALL /api/device/*",                       "GET /api/device/no-such-endpoint",                               404,  404,   404,  404,     404,       404],
+  ["POST /api/device/login",                  "POST /api/device/login",                                         422,  422,   422,  422,     422,       422],
+  ["POST /api/device/mfa",                    "POST /api/device/mfa",                                           401,  401,   401,  401,     401,       401],
+  ["POST /api/device/mfa/setup",              "POST /api/device/mfa/setup",                                     401,  401,   401,  401,     401,       401],
+  ["GET /api/device/me",                      "GET /api/device/me",                                             401,  401,   200,  200,     200,       200],
+  ["POST /api/device/logout",                 "POST /api/device/logout",                                        401,  401,   204,  204,     204,       204],
+  ["GET /api/openapi.json",                   "GET /api/openapi.json",                                          200,  200,   200,  200,     200,       200],
+  // Sign-in and MFA steps.
+  ["GET /login",                              "GET /login",                                                     200,  200,   HOME, HOME,    HOME,      HOME],
+  ["POST /login",                             "POST /login",                                                    422,  422,   422,  422,     422,       422],
+  ["POST /logout",                            "POST /logout",                                                   LOGIN, LOGIN, LOGIN, LOGIN, LOGIN,     LOGIN],
+  ["GET /setup/:token",                       "GET /setup/{setupToken}",                                        404,  404,   404,  404,     404,       404],
+  ["POST /setup/:token",                      "POST /setup/{setupToken}",                                       404,  404,   404,  404,     404,       404],
+  ["GET /login/mfa",                          "GET /login/mfa",                                                 LOGIN, 200,  HOME, HOME,    HOME,      HOME],
+  ["POST /login/mfa",                         "POST /login/mfa",                                                LOGIN, 422,  HOME, HOME,    HOME,      HOME],
+  ["GET /mfa/setup",                          "GET /mfa/setup",                                                 LOGIN, LOGIN, HOME, HOME,   HOME,      HOME],
+  ["POST /mfa/setup/later",                   "POST /mfa/setup/later",                                          LOGIN, LOGIN, HOME, HOME,   HOME,      HOME],
+  ["GET /mfa/setup/app",                      "GET /mfa/setup/app",                                             LOGIN, LOGIN, HOME, HOME,   HOME,      HOME],
+  ["POST /mfa/setup/app",                     "POST /mfa/setup/app",                                            LOGIN, LOGIN, HOME, HOME,   HOME,      HOME],
+  ["GET /mfa/setup/hardware",                 "GET /mfa/setup/hardware",                                        LOGIN, LOGIN, HOME, HOME,   HOME,      HOME],
+  ["POST /mfa/setup/hardware",                "POST /mfa/setup/hardware",                                       LOGIN, LOGIN, HOME, HOME,   HOME,      HOME],
+  // Configure: sites and audit.
+  ["ALL /configure",                          "PUT /configure",                                                 LOGIN, LOGIN, 403,  404,     404,       404],
+  ["ALL /configure/*",                        "GET /configure/no-such-page",                                    LOGIN, LOGIN, 403,  404,     404,       404],
+  ["GET /configure",                          "GET /configure",                                                 LOGIN, LOGIN, 403,  200,     200,       200],
+  ["POST /configure/site",                    "POST /configure/site",                                           LOGIN, LOGIN, 403,  403,     403,       "303 /configure"],
+  ["POST /configure/sites",                   "POST /configure/sites",                                          LOGIN, LOGIN, 403,  403,     403,       "303 /configure"],
+  ["ALL /configure/audit",                    "PUT /configure/audit",                                           LOGIN, LOGIN, 403,  403,     404,       404],
+  ["GET /configure/audit",                    "GET /configure/audit",                                           LOGIN, LOGIN, 403,  403,     200,       200],
+  // Apps and records: the list of the app both sites have, a record of the Public Site, an app only it has.
+  ["GET /apps",                               "GET /apps",                                                      LOGIN, LOGIN, 200,  200,     200,       200],
+  ["ALL /apps/:appId",                        "PUT /apps/equipment-inspections",                                LOGIN, LOGIN, 404,  404,     404,       404],
+  ["ALL /apps/:appId/*",                      "GET /apps/equipment-inspections/no-such-page",                   LOGIN, LOGIN, 404,  404,     404,       404],
+  ["GET /apps/:appId",                        "GET /apps/equipment-inspections",                                LOGIN, LOGIN, 200,  200,     200,       200],
+  ["GET /apps/:appId/export.csv",             "GET /apps/equipment-inspections/export.csv",                     LOGIN, LOGIN, 200,  200,     200,       200],
+  ["GET /apps/:appId/new",                    "GET /apps/{ledger}/new",                                         LOGIN, LOGIN, 403,  403,     404,       200],
+  ["POST /apps/:appId/new",                   "POST /apps/{ledger}/new",                                        LOGIN, LOGIN, 403,  403,     404,       "303 /apps/pubmark-ledger"],
+  ["POST /apps/:appId/new/check",             "POST /apps/{ledger}/new/check",                                  LOGIN, LOGIN, 403,  403,     404,       200],
+  ["GET /apps/:appId/:recordId",              "GET /apps/equipment-inspections/{record}",                       LOGIN, LOGIN, 200,  200,     404,       200],
+  ["POST /apps/:appId/:recordId",             "POST /apps/equipment-inspections/{record}",                      LOGIN, LOGIN, 403,  403,     404,       "303 /apps/equipment-inspections"],
+  ["POST /apps/:appId/:recordId/check",       "POST /apps/equipment-inspections/{record}/check",                LOGIN, LOGIN, 403,  403,     404,       200],
+  ["POST /apps/:appId/:recordId/delete",      "POST /apps/equipment-inspections/{recordToDelete}/delete",       LOGIN, LOGIN, 403,  403,     404,       "303 /apps/equipment-inspections"],
+  // User accounts: administrators only; another site's administrator manages its own site's users.
+  ["ALL /configure/users",                    "PUT /configure/users",                                           LOGIN, LOGIN, 403,  404,     404,       404],
+  ["ALL /configure/users/*",                  "GET /configure/users/no-such-page",                              LOGIN, LOGIN, 403,  404,     404,       404],
+  ["GET /configure/users",                    "GET /configure/users",                                           LOGIN, LOGIN, 403,  403,     200,       200],
+  ["GET /configure/users/export.csv",         "GET /configure/users/export.csv",                                LOGIN, LOGIN, 403,  403,     200,       200],
+  ["GET /configure/users/new",                "GET /configure/users/new",                                       LOGIN, LOGIN, 403,  403,     200,       200],
+  ["POST /configure/users/new",               "POST /configure/users/new",                                      LOGIN, LOGIN, 403,  403,     "303 /configure/users", "303 /configure/users"],
+  ["POST /configure/users/new/check",         "POST /configure/users/new/check",                                LOGIN, LOGIN, 403,  403,     200,       200],
+  ["GET /configure/users/:recordId",          "GET /configure/users/{pat}",                                     LOGIN, LOGIN, 403,  403,     404,       200],
+  ["POST /configure/users/:recordId",         "POST /configure/users/{pat}",                                    LOGIN, LOGIN, 403,  403,     404,       "303 /configure/users"],
+  ["POST /configure/users/:recordId/check",   "POST /configure/users/{pat}/check",                              LOGIN, LOGIN, 403,  403,     404,       200],
+  ["POST /configure/users/:recordId/delete",  "POST /configure/users/{userToDelete}/delete",                    LOGIN, LOGIN, 403,  403,     404,       "303 /configure/users"],
+  // Designer: every site edits its own definitions; the Public Site's own app is not found elsewhere.
+  ["ALL /configure/apps",                     "PUT /configure/apps",                                            LOGIN, LOGIN, 403,  404,     404,       404],
+  ["ALL /configure/apps/*",                   "GET /configure/apps/{ledger}/no-such-page",                      LOGIN, LOGIN, 403,  404,     404,       404],
+  ["GET /configure/apps",                     "GET /configure/apps",                                            LOGIN, LOGIN, 403,  200,     200,       200],
+  ["POST /configure/apps",                    "POST /configure/apps",                                           LOGIN, LOGIN, 403,  "303 /configure/apps/*", "303 /configure/apps/*", "303 /configure/apps/*"],
+  ["GET /configure/apps/:appId",              "GET /configure/apps/{ledger}",                                   LOGIN, LOGIN, 403,  200,     404,       200],
+  ["POST /configure/apps/:appId/check",       "POST /configure/apps/{ledger}/check",                            LOGIN, LOGIN, 403,  200,     404,       200],
+  ["POST /configure/apps/:appId",             "POST /configure/apps/{ledger}",                                  LOGIN, LOGIN, 403,  "303 /configure/apps/pubmark-ledger", 404, "303 /configure/apps/pubmark-ledger"],
+  ["POST /configure/apps/:appId/restore",     "POST /configure/apps/{ledger}/restore",                          LOGIN, LOGIN, 403,  "303 /configure/apps/pubmark-ledger", 404, "303 /configure/apps/pubmark-ledger"],
+  // Hardware registry: administrators of the Public Site only.
+  ["ALL /configure/mfa-hardware",             "PUT /configure/mfa-hardware",                                    LOGIN, LOGIN, 403,  403,     403,       404],
+  ["ALL /configure/mfa-hardware/*",           "GET /configure/mfa-hardware/no-such-page",                       LOGIN, LOGIN, 403,  403,     403,       404],
+  ["GET /configure/mfa-hardware",             "GET /configure/mfa-hardware",                                    LOGIN, LOGIN, 403,  403,     403,       200],
+  ["POST /configure/mfa-hardware/:id/disable","POST /configure/mfa-hardware/{tokenAvailable}/disable",          LOGIN, LOGIN, 403,  403,     403,       "303 /configure/mfa-hardware"],
+  ["POST /configure/mfa-hardware/:id/enable", "POST /configure/mfa-hardware/{tokenDisabled}/enable",            LOGIN, LOGIN, 403,  403,     403,       "303 /configure/mfa-hardware"],
+  ["POST /configure/mfa-hardware/:id/delete", "POST /configure/mfa-hardware/{tokenToDelete}/delete",            LOGIN, LOGIN, 403,  403,     403,       "303 /configure/mfa-hardware"],
+  ["POST /configure/mfa-hardware/:id/unassign","POST /configure/mfa-hardware/{tokenAssigned}/unassign",         LOGIN, LOGIN, 403,  403,     403,       "303 /configure/mfa-hardware"],
+  ["GET /configure/mfa-hardware/register",    "GET /configure/mfa-hardware/register",                           LOGIN, LOGIN, 403,  403,     403,       200],
+  ["POST /configure/mfa-hardware/register",   "POST /configure/mfa-hardware/register",                          LOGIN, LOGIN, 403,  403,     403,       200],
+  ["GET /configure/mfa-hardware/import",      "GET /configure/mfa-hardware/import",                             LOGIN, LOGIN, 403,  403,     403,       200],
+  ["POST /configure/mfa-hardware/import",     "POST /configure/mfa-hardware/import",                            LOGIN, LOGIN, 403,  403,     403,       200],
+  ["POST /configure/mfa-hardware/import/:uploadId", "POST /configure/mfa-hardware/import/{upload}",             LOGIN, LOGIN, 403,  403,     403,       200],
+  ["POST /configure/mfa-hardware/import/:uploadId/cancel", "POST /configure/mfa-hardware/import/{upload}/cancel", LOGIN, LOGIN, 403, 403,     403,       "303 /configure/mfa-hardware/import"],
+  ["GET /configure/mfa-hardware/find",        "GET /configure/mfa-hardware/find",                               LOGIN, LOGIN, 403,  403,     403,       200],
+];
+
+interface Ctx {
+  env: TestEnv;
+  fx: TwoSites;
+}
+const t = suite<Ctx>(`authorization matrix [${testBackend}]`);
+
+t.before(
+  loudHook(async (ctx) => {
+    ctx.env = await startTestEnv();
+    ctx.fx = await buildTwoSites(ctx.env.services);
+  }),
+);
+t.after(async (ctx) => ctx.env?.close());
+
+/** "METHOD /path" of every route the router holds, regex constraints dropped, each once. */
+function routerRoutes(env: TestEnv): string[] {
+  const keys = env.app.routes.map((r) => `${r.method} ${r.path.replace(/(:\w+)\{.*?\}(?=\/|$)/g, "$1")}`);
+  return [...new Set(keys)];
+}
+
+t("the matrix has exactly one row for every route of the router", ({ env }) => {
+  const routes = routerRoutes(env);
+  const rows = MATRIX.map(([route]) => route);
+  const missing = routes.filter((r) => !rows.includes(r));
+  const stale = rows.filter((r) => !routes.includes(r));
+  const twice = rows.filter((r, i) => rows.indexOf(r) !== i);
+  assert.equal(missing, [], `routes without a row in the matrix: ${missing.join(", ")}`);
+  assert.equal(stale, [], `rows for routes the router does not have: ${stale.join(", ")}`);
+  assert.equal(twice, [], `rows twice: ${twice.join(", ")}`);
+  for (const [route, request, ...expected] of MATRIX) {
+    assert.is(expected.length, PRINCIPALS.length, `${route}: one expectation per principal`);
+    const [method] = route.split(" ");
+    if (method !== "ALL") assert.is(request.split(" ")[0], method, `${route} is requested with its own method`);
+    if (BODIES[route]) assert.is(method, "POST", `${route} has a body`);
+  }
+});
+
+async function send(env: TestEnv, fx: TwoSites, p: Principal, route: string, request: string) {
+  const [method, template] = request.split(" ") as [string, string];
+  let path = template;
+  for (const [, name] of template.matchAll(/\{(\w+)\}/g)) {
+    const value = name === "upload" ? await fx.stageUpload() : name === "setupToken" ? "x".repeat(43) : fx.ids[name!];
+    assert.ok(value, `no fixture for {${name}}`);
+    path = path.replace(`{${name}}`, value!);
+  }
+  const creds = await fx.credentials(p);
+  const csrf = csrfToken();
+  const headers = new Headers({ cookie: `fg_csrf=${csrf}` });
+  if (creds.sessionToken) headers.set("cookie", `fg_csrf=${csrf}; fg_session=${creds.sessionToken}`);
+  if (creds.deviceToken) headers.set("authorization", `Bearer ${creds.deviceToken}`);
+  const init: RequestInit = { method, headers };
+  const body = await BODIES[route]?.(p, fx, env);
+  if (body && "json" in body) {
+    headers.set("content-type", "application/json");
+    init.body = JSON.stringify(body.json);
+  } else if (body && "multipart" in body) {
+    const form = new FormData();
+    form.set("_csrf", csrf);
+    for (const [k, v] of Object.entries(body.multipart)) form.set(k, v);
+    init.body = form;
+  } else if (method !== "GET") {
+    headers.set("content-type", "application/x-www-form-urlencoded");
+    init.body = new URLSearchParams({ _csrf: csrf, ...(body && "form" in body ? body.form : {}) });
+  }
+  return env.app.request(path, init);
+}
+
+function describe(status: number, location: string | null): string {
+  return location ? `${status} ${location.split("?")[0]}` : String(status);
+}
+
+function matches(expected: Expect, status: number, location: string | null): boolean {
+  if (typeof expected === "number") return status === expected && (status < 300 || status >= 400 || !location);
+  const [code, target] = expected.split(" ") as [string, string];
+  if (Number(code) !== status || !location) return false;
+  const path = location.split("?")[0]!;
+  return target.endsWith("*") ? path.startsWith(target.slice(0, -1)) : path === target;
+}
+
+/** A refusal: any 4xx, or being sent to sign in. */
+const refused = (e: Expect) => (typeof e === "number" ? e >= 400 : e === LOGIN);
+
+t("every principal gets the expected answer on every route; no site's data reaches another", async (ctx) => {
+  const { env, fx } = ctx;
+  const sites = [
+    { id: fx.publicSiteId, isPublic: true, mark: PUBLIC_MARK },
+    { id: fx.otherSiteId, isPublic: false, mark: OTHER_MARK },
+  ];
+  const digests = () => Promise.all(sites.map((s) => siteDigest(env.db, s.id, s.isPublic)));
+  const publicAtStart = (await digests())[0];
+  const wrong: string[] = [];
+  const started = performance.now();
+  for (const [route, request, ...expected] of MATRIX) {
+    for (const [i, p] of PRINCIPALS.entries()) {
+      const want = expected[i]!;
+      const before = await digests();
+      const res = await send(env, fx, p, route, request);
+      const text = await res.text();
+      const location = res.headers.get("location");
+      const cell = `${request} as ${p}`;
+      if (!matches(want, res.status, location)) {
+        wrong.push(`${cell}: expected ${want}, got ${describe(res.status, location)}`);
+      }
+      if (res.status >= 500) wrong.push(`${cell}: ${res.status} ${text.slice(0, 200)}`);
+      const after = await digests();
+      for (const [j, site] of sites.entries()) {
+        const own = fx.siteOf[p] === site.id;
+        if (!own) {
+          const seen = `${text}\n${location ?? ""}`.toLowerCase();
+          if (seen.includes(site.mark)) wrong.push(`${cell}: the answer shows data of ${site.mark}'s site`);
+        }
+        if ((!own || refused(want)) && before[j] !== after[j]) {
+          wrong.push(`${cell}: changed data of ${site.isPublic ? "the Public Site" : "the other site"}`);
+        }
+      }
+    }
+  }
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  console.log(
+    `authorization matrix [${testBackend}]: ${MATRIX.length} routes × ${PRINCIPALS.length} principals = ` +
+      `${MATRIX.length * PRINCIPALS.length} requests in ${seconds} s`,
+  );
+  assert.equal(wrong, [], `\n${wrong.join("\n")}`);
+  // The allowed writes happened, so the refusals above were not fixtures that were missing.
+  assert.is.not((await digests())[0], publicAtStart);
+  const s = env.services;
+  assert.is(await s.hardware.registry.byId(fx.ids.tokenToDelete!), null);
+  assert.is((await s.users.byId(fx.ids.userToDelete!)) ?? null, null);
+  assert.is((await env.db.query("SELECT 1 FROM records WHERE id = $1", [fx.ids.recordToDelete])).rowCount, 0);
+});
+
+t.run();
