@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { PATHS } from "../paths.js";
 import type { Db } from "./db.js";
 
-const migrationsDir = fileURLToPath(new URL("./migrations/", import.meta.url));
 // Any constant works; all instances must agree on it.
 const MIGRATION_LOCK_KEY = 7_417_001;
 
@@ -11,11 +11,11 @@ export interface Migration {
   sql: string;
 }
 
-export function listMigrations(dir = migrationsDir): Migration[] {
+export function listMigrations(dir = PATHS.migrations): Migration[] {
   return readdirSync(dir)
     .filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f))
     .sort()
-    .map((f) => ({ id: f.replace(/\.sql$/, ""), sql: readFileSync(dir + f, "utf8") }));
+    .map((f) => ({ id: f.replace(/\.sql$/, ""), sql: readFileSync(join(dir, f), "utf8") }));
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { ValidateFunction } from "ajv/dist/2020.js";
 import { readdirSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { PATHS } from "../paths.js";
 import { ajv, loadSchema } from "../schema/ajv.js";
 
 /** The device API's bodies, by file name without `.schema.json` (e.g. "login-request"). */
@@ -14,15 +15,13 @@ export type DeviceSchemaName =
   | "me-response"
   | "error";
 
-const dir = fileURLToPath(new URL("../../schemas/device-api/", import.meta.url));
-
 let loaded: Map<string, Record<string, unknown>> | null = null;
 
 /** Every schema of schemas/device-api, registered once with the shared Ajv so their $refs resolve. */
 export function deviceSchemas(): Map<string, Record<string, unknown>> {
   if (loaded) return loaded;
   const map = new Map<string, Record<string, unknown>>();
-  for (const file of readdirSync(dir)
+  for (const file of readdirSync(join(PATHS.schemas, "device-api"))
     .filter((f) => f.endsWith(".schema.json"))
     .sort()) {
     const schema = loadSchema(`device-api/${file}`);

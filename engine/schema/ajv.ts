@@ -1,7 +1,8 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { PATHS } from "../paths.js";
 import { registerEngineKeywords } from "./keywords.js";
 
 // ajv-formats is CommonJS; its default export arrives wrapped under tsx/ESM.
@@ -18,10 +19,8 @@ export function createAjv(): Ajv2020 {
 
 export const ajv = createAjv();
 
-const schemasDir = fileURLToPath(new URL("../../schemas/", import.meta.url));
-
 export function loadSchema(relativePath: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(schemasDir + relativePath, "utf8"));
+  return JSON.parse(readFileSync(join(PATHS.schemas, relativePath), "utf8"));
 }
 
 const compiled = new Map<string, ValidateFunction>();
