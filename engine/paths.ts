@@ -28,6 +28,8 @@ export const PATHS = {
   migrations: join(PROJECT_ROOT, "engine", "db", "migrations"),
   /** CSS, JS and images served under /static. */
   public: join(PROJECT_ROOT, "public"),
+  /** The build's output (bin/build.js): the bundles and the standalone validators; gitignored. */
+  dist: join(PROJECT_ROOT, "dist"),
   /** Generated files that may be deleted at any time (the PGlite template); gitignored. */
   cache: join(PROJECT_ROOT, ".cache"),
 } as const;

@@ -4,7 +4,7 @@ import { writeSessionCookie, type CookieSettings } from "../http/cookies.js";
 import type { AppEnv } from "../http/env.js";
 import { formFields, sendPage } from "../http/page.js";
 import { MessagePage } from "../render/layout.js";
-import { ajv } from "../schema/ajv.js";
+import { compileSchema } from "../schema/ajv.js";
 import type { Services } from "../services.js";
 import type { MfaActor } from "./enrollments.js";
 import { AppSetupPage, MfaCodePage, MfaSetupChoicePage } from "./mfa-pages.js";
@@ -15,7 +15,7 @@ import { decideAfterPassword, type SignInDecision } from "./sign-in-flow.js";
 export const GENERIC_CODE_FAILURE = "The code is not valid. Check your authenticator and try again.";
 const MALFORMED_CODE = "Enter the code your authenticator shows (6 or 8 digits).";
 
-const codeForm = ajv.compile<{ code: string }>({
+const codeForm = compileSchema<{ code: string }>({
   type: "object",
   properties: { code: { type: "string", pattern: "^[0-9][0-9 -]{4,10}[0-9]$" } },
   required: ["code"],

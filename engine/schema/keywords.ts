@@ -11,7 +11,8 @@ export const ENGINE_KEYWORDS = {
   "x-visibleWhen": "x-visible-when.schema.json",
 } as const;
 
-function loadKeywordSchema(file: string): Record<string, unknown> {
+/** A keyword's meta-schema from schemas/keywords/, as Ajv gets it. */
+export function loadKeywordSchema(file: string): Record<string, unknown> {
   const schema = JSON.parse(readFileSync(join(PATHS.schemas, "keywords", file), "utf8")) as Record<string, unknown>;
   // "x-generate" only tells `npm run gen` not to emit a second copy of the type; Ajv would call it unknown.
   delete schema["x-generate"];
