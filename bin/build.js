@@ -128,8 +128,8 @@ export async function ensureBuilt() {
 
 /** The PGlite template for the current migrations (made only when the cache has none). */
 export async function makePgliteTemplate() {
-  const { pgliteTemplate } = await import(bundleUrl("build-steps"));
-  await pgliteTemplate();
+  const { pgliteTemplateDir } = await import(bundleUrl("build-steps"));
+  await pgliteTemplateDir();
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

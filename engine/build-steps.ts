@@ -11,7 +11,7 @@ import { PATHS } from "./paths.js";
 import { validatorFor } from "./schema/ajv.js";
 import { standaloneValidators } from "./schema/standalone.js";
 
-export { pgliteTemplate } from "./db/pglite-template.js";
+export { pgliteTemplateDir } from "./db/pglite-template.js";
 
 /**
  * Standalone code for every validator the engine compiles before its first

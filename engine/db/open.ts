@@ -5,12 +5,13 @@ import type { Logger } from "../log.js";
 import type { Db } from "./db.js";
 import { openPgDb } from "./pg-db.js";
 import { openPgliteDb } from "./pglite-db.js";
-import { pgliteTemplate } from "./pglite-template.js";
+import { copyPgliteTemplate } from "./pglite-template.js";
 
 /**
  * DATABASE_URL selects PostgreSQL; otherwise the embedded database lives in
- * DATA_DIR/pgdata. A new data directory starts from the migrated template
- * (engine/db/pglite-template.ts) instead of running initdb.
+ * DATA_DIR/pgdata. A new data directory is a copy of the migrated template
+ * (engine/db/pglite-template.ts) instead of a fresh initdb; if the template
+ * cannot be made (the cache is not writable), PGlite runs initdb as before.
  */
 export async function openDb(config: Pick<Config, "DATABASE_URL" | "DATA_DIR">, log: Logger): Promise<Db> {
   const dbLog = log.child({ component: "db" });
@@ -18,7 +19,10 @@ export async function openDb(config: Pick<Config, "DATABASE_URL" | "DATA_DIR">, 
   const dir = resolve(config.DATA_DIR);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const dataDir = join(dir, "pgdata");
-  // PGlite refuses a tarball where a database exists; PG_VERSION is what it checks for.
-  const isNew = !existsSync(join(dataDir, "PG_VERSION"));
-  return openPgliteDb({ dataDir, loadDataDir: isNew ? await pgliteTemplate({ log: dbLog }) : undefined }, dbLog);
+  if (!existsSync(dataDir)) {
+    await copyPgliteTemplate(dataDir, { log: dbLog }).catch((err: Error) =>
+      dbLog.warn("no PGlite template, creating the database", { error: err.message }),
+    );
+  }
+  return openPgliteDb({ dataDir }, dbLog);
 }

@@ -6,7 +6,13 @@ import * as assert from "uvu/assert";
 import { listMigrations, migrate } from "../../engine/db/migrate.js";
 import { openDb } from "../../engine/db/open.js";
 import { openPgliteDb } from "../../engine/db/pglite-db.js";
-import { migrationsKey, pgliteTemplate, pgliteTemplatePath } from "../../engine/db/pglite-template.js";
+import {
+  copyPgliteTemplate,
+  migrationsKey,
+  pgliteTemplate,
+  pgliteTemplateDir,
+  pgliteTemplatePath,
+} from "../../engine/db/pglite-template.js";
 import { silentLogger } from "../../engine/log.js";
 import { loadSecretKey } from "../../engine/secret-key.js";
 
@@ -50,29 +56,41 @@ t("a new DATA_DIR starts migrated and empty from the template; its data is its o
   assert.is.not(keyA, keyB);
 });
 
-t("one template per set of migrations: made once, then read; templates of other migrations are removed", async () => {
+t("one template per set of migrations: made once, then copied or loaded; others are removed", async () => {
   const cacheDir = join(scratch, "cache");
   mkdirSync(cacheDir);
-  const stale = join(cacheDir, "pglite-template-0000000000000000.tar.gz");
-  writeFileSync(stale, "a template of older migrations");
+  const stale = join(cacheDir, "pglite-template-0000000000000000");
+  mkdirSync(stale);
+  writeFileSync(`${stale}.tar.gz`, "a template of older migrations");
   const migrations = [{ id: "001_one", sql: "CREATE TABLE one (v int); INSERT INTO one VALUES (7);" }];
-  const file = pgliteTemplatePath(cacheDir, migrations);
-  const made = await pgliteTemplate({ cacheDir, migrations });
-  assert.equal(readdirSync(cacheDir), [basename(file)], "the stale template was removed");
-  const mtime = statSync(file).mtimeMs;
-  const again = await pgliteTemplate({ cacheDir, migrations });
-  assert.is(statSync(file).mtimeMs, mtime, "read from the cache, not made again");
-  assert.equal(Buffer.from(await again.arrayBuffer()), Buffer.from(await made.arrayBuffer()));
-  const db = await openPgliteDb({ loadDataDir: again });
+  const dir = await pgliteTemplateDir({ cacheDir, migrations });
+  assert.is(dir, pgliteTemplatePath(cacheDir, migrations));
+  assert.equal(readdirSync(cacheDir), [basename(dir)], "the stale templates were removed");
+  const made = statSync(join(dir, "PG_VERSION")).mtimeMs;
+
+  // A copy is a data directory of its own: what is written to it never reaches the template.
+  const copy = join(scratch, "copy");
+  await copyPgliteTemplate(copy, { cacheDir, migrations });
+  const db = await openPgliteDb({ dataDir: copy });
   try {
     assert.equal((await db.query("SELECT v FROM one")).rows, [{ v: 7 }]);
     assert.equal((await db.query("SELECT id FROM schema_migrations")).rows, [{ id: "001_one" }]);
+    await db.query("INSERT INTO one VALUES (8)");
   } finally {
     await db.close();
   }
-  // Other migrations have another key, so this template is never loaded for them.
+  // The tarball for in-memory databases has the template's contents, not the copy's.
+  const memory = await openPgliteDb({ loadDataDir: await pgliteTemplate({ cacheDir, migrations }) });
+  try {
+    assert.equal((await memory.query("SELECT v FROM one")).rows, [{ v: 7 }]);
+  } finally {
+    await memory.close();
+  }
+  assert.is(statSync(join(dir, "PG_VERSION")).mtimeMs, made, "made once, then reused");
+  assert.ok(existsSync(`${dir}.tar.gz`));
+  // Other migrations have another key, so this template is never used for them.
   const changed = [{ id: "001_one", sql: `${migrations[0]!.sql} CREATE TABLE two (v int);` }];
-  assert.is.not(pgliteTemplatePath(cacheDir, changed), file);
+  assert.is.not(pgliteTemplatePath(cacheDir, changed), dir);
 });
 
 t("the server's key covers every migration's id and SQL", () => {
