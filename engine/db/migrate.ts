@@ -24,6 +24,9 @@ export function listMigrations(dir = PATHS.migrations): Migration[] {
  * Returns the ids it applied.
  */
 export async function migrate(db: Db, migrations = listMigrations()): Promise<string[]> {
+  // Every start but the first after an upgrade: one read, no transaction or lock. Migrations are
+  // only ever added, each in a committed transaction, so "all recorded" cannot be undone.
+  if (await allRecorded(db, migrations)) return [];
   return db.transaction(async (tx) => {
     await tx.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK_KEY]);
     await tx.query(
@@ -39,4 +42,15 @@ export async function migrate(db: Db, migrations = listMigrations()): Promise<st
     }
     return applied;
   });
+}
+
+async function allRecorded(db: Db, migrations: Migration[]): Promise<boolean> {
+  let rows: { id: string }[];
+  try {
+    ({ rows } = await db.query<{ id: string }>("SELECT id FROM schema_migrations"));
+  } catch {
+    return false; // a new database: no schema_migrations yet
+  }
+  const done = new Set(rows.map((r) => r.id));
+  return migrations.every((m) => done.has(m.id));
 }
