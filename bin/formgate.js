@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The `formgate` command: runs engine/cli.ts through tsx, so no build step is needed.
-import { register } from "tsx/esm/api";
-register();
-await import("../engine/cli.ts");
+// The `formgate` command: rebuilds dist/ if a source changed since the last build, then runs it.
+import { bundleUrl, ensureBuilt } from "./build.js";
+
+await ensureBuilt();
+await import(bundleUrl("cli"));

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Clock } from "../clock.js";
+import { PATHS, PROJECT_ROOT } from "../paths.js";
 import type { Db } from "../db/db.js";
 import { isPgError, PgError } from "../db/db.js";
 import { checkDefinition, DefinitionError } from "../schema/app-definition.js";
@@ -9,12 +9,11 @@ import type { AppDefinition } from "../schema/types.js";
 import { compileApp, type CompiledApp } from "./compiled-app.js";
 import type { Actor, RecordStore, StoreResolver } from "./record-store.js";
 
-export const FORMS_DIR = fileURLToPath(new URL("../../forms/", import.meta.url));
+export const FORMS_DIR = PATHS.forms;
 /** The built-in User Account Management app; its records live at /configure/users. */
 export const USER_ACCOUNTS_APP = "user-accounts";
 /** Where an app's records are opened. */
 export const appHref = (appId: string) => (appId === USER_ACCOUNTS_APP ? "/configure/users" : `/apps/${appId}`);
-const root = fileURLToPath(new URL("../../", import.meta.url));
 
 /**
  * Reads and checks every forms/*.app.json. Any invalid file (or two files with
@@ -27,7 +26,7 @@ export function loadBuiltInDefinitions(dir = FORMS_DIR): Map<string, AppDefiniti
     .filter((f) => f.endsWith(".app.json"))
     .sort()) {
     const path = join(dir, file);
-    const source = relative(root, path) || path;
+    const source = relative(PROJECT_ROOT, path) || path;
     let input: unknown;
     try {
       input = JSON.parse(readFileSync(path, "utf8"));

@@ -3,11 +3,11 @@ import type { AppEnv } from "../http/env.js";
 import { queryParams } from "../http/query.js";
 import { requireRole, signedIn } from "../http/guards.js";
 import { sendPage } from "../http/page.js";
-import { ajv, describeError, errorPointer } from "../schema/ajv.js";
+import { compileSchema, describeError, errorPointer } from "../schema/ajv.js";
 import type { Services } from "../services.js";
 import { AuditPage } from "./audit-pages.js";
 
-const auditQuery = ajv.compile<{ user?: string; action?: string; after?: string }>({
+const auditQuery = compileSchema<{ user?: string; action?: string; after?: string }>({
   type: "object",
   properties: {
     user: { type: "string", maxLength: 64, pattern: "^[A-Za-z0-9._@-]*$" },

@@ -13,7 +13,7 @@ import { ImportRefused } from "../mfa/hardware/token-import.js";
 import type { TokenInputValues } from "../mfa/hardware/token-input.js";
 import { MAX_CODE_INPUT_LENGTH, normaliseCode } from "../mfa/totp.js";
 import { MessagePage } from "../render/layout.js";
-import { ajv } from "../schema/ajv.js";
+import { compileSchema } from "../schema/ajv.js";
 import type { Services } from "../services.js";
 import { isPublicSiteAdmin } from "./configure-routes.js";
 import {
@@ -42,7 +42,7 @@ export const NOT_PUBLIC_SITE_MESSAGE =
   "Hardware tokens are managed on the Public Site: only administrators of the Public Site can open " +
   "Configure > MFA Hardware (/configure/mfa-hardware). Ask one of them to register, import or unassign a token.";
 
-const listQuery = ajv.compile<{ q?: string; after?: string; done?: string }>({
+const listQuery = compileSchema<{ q?: string; after?: string; done?: string }>({
   type: "object",
   properties: {
     q: { type: "string", maxLength: 100 },
@@ -52,7 +52,7 @@ const listQuery = ajv.compile<{ q?: string; after?: string; done?: string }>({
   additionalProperties: true,
 });
 
-const commitForm = ajv.compile<{ skipBad?: "yes"; expectedBad?: string }>({
+const commitForm = compileSchema<{ skipBad?: "yes"; expectedBad?: string }>({
   type: "object",
   properties: {
     skipBad: { const: "yes" },

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { PATHS } from "../paths.js";
 import type { Db } from "./db.js";
 
-const migrationsDir = fileURLToPath(new URL("./migrations/", import.meta.url));
 // Any constant works; all instances must agree on it.
 const MIGRATION_LOCK_KEY = 7_417_001;
 
@@ -11,11 +11,11 @@ export interface Migration {
   sql: string;
 }
 
-export function listMigrations(dir = migrationsDir): Migration[] {
+export function listMigrations(dir = PATHS.migrations): Migration[] {
   return readdirSync(dir)
     .filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f))
     .sort()
-    .map((f) => ({ id: f.replace(/\.sql$/, ""), sql: readFileSync(dir + f, "utf8") }));
+    .map((f) => ({ id: f.replace(/\.sql$/, ""), sql: readFileSync(join(dir, f), "utf8") }));
 }
 
 /**
@@ -24,6 +24,9 @@ export function listMigrations(dir = migrationsDir): Migration[] {
  * Returns the ids it applied.
  */
 export async function migrate(db: Db, migrations = listMigrations()): Promise<string[]> {
+  // Every start but the first after an upgrade: one read, no transaction or lock. Migrations are
+  // only ever added, each in a committed transaction, so "all recorded" cannot be undone.
+  if (await allRecorded(db, migrations)) return [];
   return db.transaction(async (tx) => {
     await tx.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK_KEY]);
     await tx.query(
@@ -39,4 +42,15 @@ export async function migrate(db: Db, migrations = listMigrations()): Promise<st
     }
     return applied;
   });
+}
+
+async function allRecorded(db: Db, migrations: Migration[]): Promise<boolean> {
+  let rows: { id: string }[];
+  try {
+    ({ rows } = await db.query<{ id: string }>("SELECT id FROM schema_migrations"));
+  } catch {
+    return false; // a new database: no schema_migrations yet
+  }
+  const done = new Set(rows.map((r) => r.id));
+  return migrations.every((m) => done.has(m.id));
 }

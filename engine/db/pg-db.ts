@@ -1,4 +1,5 @@
-import pg from "pg";
+import { createRequire } from "node:module";
+import type pg from "pg";
 import type { Db, QueryResult } from "./db.js";
 import { transactionHandle } from "./savepoint.js";
 import { logQuery } from "./query-log.js";
@@ -6,8 +7,17 @@ import type { Logger } from "../log.js";
 import { silentLogger } from "../log.js";
 import { classifyDbError } from "./unavailable.js";
 
-// count(*) and other int8 values come back as numbers, as they do from PGlite.
-pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+let loaded: typeof pg | undefined;
+
+// node-postgres is required when the first pool opens: a server on PGlite never loads it.
+function pgModule(): typeof pg {
+  if (!loaded) {
+    loaded = createRequire(import.meta.url)("pg") as typeof pg;
+    // count(*) and other int8 values come back as numbers, as they do from PGlite.
+    loaded.types.setTypeParser(loaded.types.builtins.INT8, (v) => Number(v));
+  }
+  return loaded;
+}
 
 /** How long a request waits for a pool connection before it fails (503) instead of hanging. */
 export const PG_CONNECTION_TIMEOUT_MS = 5000;
@@ -24,7 +34,7 @@ export function openPgDb(
   max = 10,
   connectionTimeoutMillis = PG_CONNECTION_TIMEOUT_MS,
 ): Db & { pool: pg.Pool } {
-  const pool = new pg.Pool({
+  const pool = new (pgModule().Pool)({
     connectionString,
     max,
     connectionTimeoutMillis,

@@ -1,5 +1,4 @@
-import { PGlite, type Results } from "@electric-sql/pglite";
-import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
+import type { PGlite, Results } from "@electric-sql/pglite";
 import type { Db, QueryResult } from "./db.js";
 import { transactionHandle } from "./savepoint.js";
 import { logQuery } from "./query-log.js";
@@ -15,7 +14,12 @@ export async function openPgliteDb(
   options: { dataDir?: string; loadDataDir?: Blob | File },
   log: Logger = silentLogger,
 ): Promise<Db & { pglite: PGlite }> {
-  // pg_trgm backs the records search index (migration 002); PostgreSQL ships it as a contrib extension.
+  // Imported here, not at the top: a server on PostgreSQL never loads PGlite.
+  const [{ PGlite }, { pg_trgm }] = await Promise.all([
+    import("@electric-sql/pglite"),
+    // pg_trgm backs the records search index (migration 002); PostgreSQL ships it as a contrib extension.
+    import("@electric-sql/pglite/contrib/pg_trgm"),
+  ]);
   const pglite = await PGlite.create({
     dataDir: options.dataDir,
     loadDataDir: options.loadDataDir,

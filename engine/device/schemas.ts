@@ -1,7 +1,8 @@
 import type { ValidateFunction } from "ajv/dist/2020.js";
 import { readdirSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { ajv, loadSchema } from "../schema/ajv.js";
+import { join } from "node:path";
+import { PATHS } from "../paths.js";
+import { compileSchema, loadSchema } from "../schema/ajv.js";
 
 /** The device API's bodies, by file name without `.schema.json` (e.g. "login-request"). */
 export type DeviceSchemaName =
@@ -14,28 +15,26 @@ export type DeviceSchemaName =
   | "me-response"
   | "error";
 
-const dir = fileURLToPath(new URL("../../schemas/device-api/", import.meta.url));
-
 let loaded: Map<string, Record<string, unknown>> | null = null;
 
-/** Every schema of schemas/device-api, registered once with the shared Ajv so their $refs resolve. */
+/** Every schema of schemas/device-api by name, read once. */
 export function deviceSchemas(): Map<string, Record<string, unknown>> {
   if (loaded) return loaded;
   const map = new Map<string, Record<string, unknown>>();
-  for (const file of readdirSync(dir)
+  for (const file of readdirSync(join(PATHS.schemas, "device-api"))
     .filter((f) => f.endsWith(".schema.json"))
     .sort()) {
     const schema = loadSchema(`device-api/${file}`);
-    const id = schema.$id as string;
-    if (!ajv.getSchema(id)) ajv.addSchema(schema);
     map.set(file.replace(/\.schema\.json$/, ""), schema);
   }
   loaded = map;
   return map;
 }
 
+/** The validator of one device API schema; the others are its $refs (by $id). */
 export function deviceValidator<T>(name: DeviceSchemaName): ValidateFunction<T> {
-  const schema = deviceSchemas().get(name);
+  const all = deviceSchemas();
+  const schema = all.get(name);
   if (!schema) throw new Error(`no device API schema ${name}`);
-  return ajv.getSchema(schema.$id as string) as ValidateFunction<T>;
+  return compileSchema<T>(schema, { refs: [...all.values()].filter((s) => s !== schema) });
 }

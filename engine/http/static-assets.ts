@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { Hono } from "hono";
+import { PATHS } from "../paths.js";
 import type { AppEnv } from "./env.js";
 
 const require = createRequire(import.meta.url);
-const publicDir = fileURLToPath(new URL("../../public/", import.meta.url));
 
 const TYPES: Record<string, string> = {
   ".css": "text/css; charset=utf-8",
@@ -45,7 +45,7 @@ export function staticAssets() {
     if (!/^[a-z0-9-]+\.(css|js|svg|png|ico)$/.test(file)) return c.notFound();
     if (!own.has(file)) {
       try {
-        own.set(file, load(publicDir + file));
+        own.set(file, load(join(PATHS.public, file)));
       } catch {
         return c.notFound();
       }

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { ScureBase32Plugin } from "otplib";
-import QRCode from "qrcode";
 import type { TotpAlgorithm } from "./totp.js";
 
 /** What an authenticator app needs to know: the Google Key URI format and its QR code. */
@@ -44,6 +43,8 @@ export function otpauthUri(k: KeyUri): string {
 }
 
 /** A PNG data URL the page embeds (the CSP allows img data:), so the secret never sits at a URL of its own. */
-export function qrPngDataUrl(uri: string): Promise<string> {
+export async function qrPngDataUrl(uri: string): Promise<string> {
+  // Imported on the first setup page, not at start.
+  const { default: QRCode } = await import("qrcode");
   return QRCode.toDataURL(uri, { errorCorrectionLevel: "M", margin: 2, scale: 6, type: "image/png" });
 }

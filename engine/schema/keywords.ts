@@ -1,9 +1,8 @@
 import type { Ajv2020 } from "ajv/dist/2020.js";
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { PATHS } from "../paths.js";
 import type { SystemBinding } from "./types.js";
-
-const keywordsDir = fileURLToPath(new URL("../../schemas/keywords/", import.meta.url));
 
 /** The engine's own JSON Schema keywords, each with the meta-schema file its value must satisfy. */
 export const ENGINE_KEYWORDS = {
@@ -12,8 +11,9 @@ export const ENGINE_KEYWORDS = {
   "x-visibleWhen": "x-visible-when.schema.json",
 } as const;
 
-function loadKeywordSchema(file: string): Record<string, unknown> {
-  const schema = JSON.parse(readFileSync(keywordsDir + file, "utf8")) as Record<string, unknown>;
+/** A keyword's meta-schema from schemas/keywords/, as Ajv gets it. */
+export function loadKeywordSchema(file: string): Record<string, unknown> {
+  const schema = JSON.parse(readFileSync(join(PATHS.schemas, "keywords", file), "utf8")) as Record<string, unknown>;
   // "x-generate" only tells `npm run gen` not to emit a second copy of the type; Ajv would call it unknown.
   delete schema["x-generate"];
   return schema;

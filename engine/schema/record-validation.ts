@@ -1,5 +1,5 @@
 import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
-import { ajv, describeError, errorPointer } from "./ajv.js";
+import { compileSchema, describeError, errorPointer } from "./ajv.js";
 import { findField, type FieldNode } from "./fields.js";
 import type { FieldSchema, RecordSchema } from "./types.js";
 import { UNSTORABLE_TEXT_MESSAGE } from "../util/storable-text.js";
@@ -75,19 +75,14 @@ export function validationSchema(record: RecordSchema, mode: FormMode): Json {
 }
 
 /**
- * Compiles the create and edit validators with the shared strict Ajv. The
- * schema objects are dropped from Ajv's cache at once: definitions change
- * while the server runs (designer), and the caller keeps the functions.
+ * The create and edit validators, compiled with the shared strict Ajv once per
+ * record schema (checking a definition and serving it reuse them) or generated
+ * at build time for the built-in apps. Ajv's own cache drops the schema
+ * objects at once: definitions change while the server runs (designer).
+ * Throws Ajv's error for a schema strict mode refuses.
  */
 export function compileRecordValidators(record: RecordSchema): RecordValidators {
-  const compile = (mode: FormMode) => {
-    const schema = validationSchema(record, mode);
-    try {
-      return ajv.compile(schema);
-    } finally {
-      ajv.removeSchema(schema);
-    }
-  };
+  const compile = (mode: FormMode) => compileSchema(validationSchema(record, mode), { transient: true });
   return { create: compile("create"), edit: compile("edit") };
 }
 

@@ -1,43 +1,15 @@
-import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { randomBytes } from "node:crypto";
 import pg from "pg";
 import type { Db } from "../../engine/db/db.js";
-import { listMigrations, migrate } from "../../engine/db/migrate.js";
+import { migrate } from "../../engine/db/migrate.js";
 import { openPgDb } from "../../engine/db/pg-db.js";
 import { openPgliteDb } from "../../engine/db/pglite-db.js";
+import { pgliteTemplate } from "../../engine/db/pglite-template.js";
+
+export { pgliteTemplate };
 
 /** Which backend this run tests: test/run.mjs runs storage suites once per backend. */
 export const testBackend: "pglite" | "pg" = process.env.FORMGATE_TEST_BACKEND === "pg" ? "pg" : "pglite";
-
-const cacheDir = fileURLToPath(new URL("../../.cache/", import.meta.url));
-
-/**
- * initdb in PGlite takes seconds; a migrated data directory is dumped once per
- * set of migrations and loaded by every suite (and by suites that need one on disk).
- */
-export async function pgliteTemplate(): Promise<Blob> {
-  const key = createHash("sha256")
-    .update(
-      listMigrations()
-        .map((m) => m.id + m.sql)
-        .join("\n"),
-    )
-    .digest("hex")
-    .slice(0, 16);
-  const file = `${cacheDir}pglite-template-${key}.tar.gz`;
-  if (!existsSync(file)) {
-    const db = await openPgliteDb({});
-    await migrate(db);
-    const dump = await db.pglite.dumpDataDir("gzip");
-    await db.close();
-    mkdirSync(cacheDir, { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, Buffer.from(await dump.arrayBuffer()));
-    renameSync(tmp, file);
-  }
-  return new Blob([readFileSync(file)]);
-}
 
 export function adminUrl(): string {
   const url = process.env.TEST_DATABASE_URL;

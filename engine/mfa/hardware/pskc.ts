@@ -1,4 +1,4 @@
-import { DOMParser, type Element } from "@xmldom/xmldom";
+import type { Element } from "@xmldom/xmldom";
 import { createDecipheriv, createHmac, pbkdf2, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
 import { ImportFileError, type ParsedRow } from "./csv-formats.js";
@@ -227,6 +227,8 @@ export interface PskcCredentials {
  */
 export async function parsePskc(xml: string, credentials: PskcCredentials = {}): Promise<PskcFile> {
   if (/<!DOCTYPE/i.test(xml)) throw new ImportFileError("PSKC files with a DOCTYPE are refused");
+  // Imported on the first PSKC file, not at start.
+  const { DOMParser } = await import("@xmldom/xmldom");
   let doc;
   try {
     doc = new DOMParser({

@@ -3,7 +3,7 @@ import type { Session } from "../../auth/sessions.js";
 import type { CookieSettings } from "../../http/cookies.js";
 import type { AppEnv } from "../../http/env.js";
 import { formFields, sendPage } from "../../http/page.js";
-import { ajv } from "../../schema/ajv.js";
+import { compileSchema } from "../../schema/ajv.js";
 import type { Services } from "../../services.js";
 import {
   finishSignIn,
@@ -15,7 +15,7 @@ import {
 } from "../mfa-routes.js";
 import { HardwareSetupPage } from "./setup-page.js";
 
-const serialField = ajv.compile<{ serialNumber: string }>({
+const serialField = compileSchema<{ serialNumber: string }>({
   type: "object",
   properties: { serialNumber: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._:/#-]{0,63}$" } },
   required: ["serialNumber"],

@@ -1,0 +1,144 @@
+#!/usr/bin/env node
+// Builds the server and the `formgate` command from engine/ into dist/, so they run as plain
+// JavaScript and nothing is transpiled at run time:
+//   1. esbuild bundles each entry (node_modules stay external, resolved at run time);
+//   2. the Ajv validators the engine compiles before its first request are written as standalone
+//      code (dist/validators.cjs, engine/schema/standalone.ts), so a start compiles no schema;
+//   3. (this script only, not ensureBuilt) the PGlite template a new DATA_DIR starts from.
+// `npm start` (bin/start.js) and `formgate` (bin/formgate.js) call ensureBuilt() first, which
+// rebuilds only when a source changed since the last build; `npm install` runs this file once
+// (the `prepare` script).
+//
+//   node bin/build.js      (npm run build)
+import { createHash } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, relative } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/** The bundles, dist/NAME.js, and the source file each starts from. Edit here when an entry file moves. */
+export const ENTRIES = {
+  main: "engine/main.ts",
+  cli: "engine/cli.ts",
+  "build-steps": "engine/build-steps.ts",
+};
+
+/** What the build is made from: a change to any file under these rebuilds. */
+const SOURCES = ["engine", "schemas", "forms", "tsconfig.json", "package.json", "bin/build.js"];
+
+// engine/paths.ts names the same directory (PATHS.dist).
+const OUT_DIR = join(ROOT, "dist");
+const VALIDATORS = join(OUT_DIR, "validators.cjs");
+const STAMP = join(OUT_DIR, "build-stamp.json");
+
+/** The file URL of a bundle, for import(). */
+export function bundleUrl(name) {
+  return pathToFileURL(join(OUT_DIR, `${name}.js`)).href;
+}
+
+function* files(path) {
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (!st) return;
+  if (!st.isDirectory()) {
+    yield [path, st];
+    return;
+  }
+  for (const name of readdirSync(path).sort()) yield* files(join(path, name));
+}
+
+/**
+ * SHA-256 over every source file's path, size and modification time (a few
+ * milliseconds for the whole tree): any edit, added, removed or restored file
+ * gives another fingerprint.
+ */
+function sourceFingerprint() {
+  const hash = createHash("sha256");
+  for (const source of SOURCES) {
+    for (const [path, st] of files(join(ROOT, source))) {
+      hash.update(`${relative(ROOT, path)}\0${st.size}\0${st.mtimeMs}\n`);
+    }
+  }
+  hash.update(JSON.stringify(ENTRIES));
+  return hash.digest("hex");
+}
+
+function isFresh(fingerprint) {
+  try {
+    const stamp = JSON.parse(readFileSync(STAMP, "utf8"));
+    return (
+      stamp.fingerprint === fingerprint &&
+      [...Object.keys(ENTRIES).map((name) => join(OUT_DIR, `${name}.js`)), VALIDATORS].every((f) =>
+        statSync(f, { throwIfNoEntry: false }),
+      )
+    );
+  } catch {
+    return false;
+  }
+}
+
+// Each file is written under a name of its own and renamed into place, so a process starting
+// while another builds never imports half a file.
+function writeAtomically(path, contents) {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, contents);
+  renameSync(tmp, path);
+}
+
+/** Bundles every entry into dist/ and writes the standalone validators; returns the build's id. */
+export async function build() {
+  const fingerprint = sourceFingerprint();
+  // esbuild is imported only here: a start that needs no build does not load it.
+  const esbuild = await import("esbuild");
+  const result = await esbuild.build({
+    absWorkingDir: ROOT,
+    entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([name, file]) => [name, join(ROOT, file)])),
+    outdir: OUT_DIR,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    packages: "external",
+    jsx: "automatic",
+    jsxImportSource: "hono/jsx",
+    sourcemap: "linked",
+    // engine/schema/precompiled.ts uses dist/validators.cjs only when it was made by the same build.
+    define: { FORMGATE_BUILD: JSON.stringify(fingerprint) },
+    write: false,
+    logLevel: "warning",
+  });
+  for (const file of result.outputFiles) writeAtomically(file.path, file.contents);
+  const steps = await import(`${bundleUrl("build-steps")}?${fingerprint}`);
+  writeAtomically(VALIDATORS, steps.buildStandaloneValidators(fingerprint));
+  writeAtomically(STAMP, JSON.stringify({ fingerprint, builtAt: new Date().toISOString() }) + "\n");
+  // Bundles of an entry that was renamed or removed would only mislead; files of a build still
+  // being written by another process end in .tmp.
+  const current = new Set([...result.outputFiles.map((f) => basename(f.path)), basename(VALIDATORS), basename(STAMP)]);
+  for (const name of readdirSync(OUT_DIR)) {
+    if (!current.has(name) && !name.endsWith(".tmp")) rmSync(join(OUT_DIR, name), { force: true });
+  }
+  return fingerprint;
+}
+
+/** Rebuilds dist/ when a source changed since the last build; otherwise returns at once. */
+export async function ensureBuilt() {
+  if (!isFresh(sourceFingerprint())) await build();
+}
+
+/** The PGlite template for the current migrations (made only when the cache has none). */
+export async function makePgliteTemplate() {
+  const { pgliteTemplateDir } = await import(bundleUrl("build-steps"));
+  await pgliteTemplateDir();
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const start = performance.now();
+  await build();
+  console.log(
+    `formgate: built ${relative(process.cwd(), OUT_DIR) || "."} in ${Math.round(performance.now() - start)} ms`,
+  );
+  const t = performance.now();
+  await makePgliteTemplate();
+  console.log(`formgate: PGlite template ready in ${Math.round(performance.now() - t)} ms`);
+}

@@ -1,0 +1,19 @@
+// `npm run bench [-- NAME…]`: runs the benchmarks one after another (or those whose file name
+// contains a NAME), each in a process of its own through tsx. They print numbers and assert
+// nothing; most need TEST_DATABASE_URL (a PostgreSQL server they may create databases on).
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const ORDER = ["startup-bench.ts", "render-bench.ts", "sign-in-bench.ts", "records-bench.ts", "token-import-bench.ts"];
+const names = process.argv.slice(2);
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const chosen = ORDER.filter((f) => !names.length || names.some((n) => f.includes(n)));
+if (!chosen.length) {
+  console.error(`no benchmark matches ${names.join(", ")}; there are ${ORDER.join(", ")}`);
+  process.exit(2);
+}
+for (const file of chosen) {
+  console.log(`\n=== test/bench/${file}`);
+  const r = spawnSync(process.execPath, ["--import", "tsx", `test/bench/${file}`], { cwd: root, stdio: "inherit" });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}

@@ -1,0 +1,336 @@
+// Sign-in benchmark on PostgreSQL: password + TOTP for distinct users (each code used once),
+//   - through the device API (POST /api/device/login, POST /api/device/mfa) and through the web
+//     forms (GET /login, POST /login, GET /login/mfa, POST /login/mfa): sign-ins per second, p50
+//     and p99 of a whole sign-in, the server's CPU per sign-in and the share of it that is Argon2id
+//     (one verification's CPU, measured alone in this process, over the server's CPU per sign-in);
+//   - the TOTP step alone (POST /api/device/mfa, challenges fetched beforehand) beside a bare Hono
+//     route running the same compare-and-set `UPDATE … RETURNING` on a pool of the same size
+//     (test/bench/servers/cas-route.mjs).
+// The server is the built one (`node bin/start.js`, LOG_LEVEL=warn) in a process of its own, the
+// bare route another, the load generator this process: N concurrent clients on keep-alive
+// connections. Every round runs each measurement once (interleaved); the table shows medians.
+//
+//   TEST_DATABASE_URL=postgres://… npx tsx test/bench/sign-in-bench.ts [--users 2000] [--rounds 3] [--clients 16]
+//
+// Users are made directly in the database (one Argon2id hash for all, a TOTP secret of their own
+// each, sealed as the engine seals it): ROUNDS × 3 × USERS of them, in a database of its own.
+import { randomBytes, randomUUID } from "node:crypto";
+import { Agent, request } from "node:http";
+import { fileURLToPath } from "node:url";
+import { migrate } from "../../engine/db/migrate.js";
+import { openPgDb } from "../../engine/db/pg-db.js";
+import { hashPassword, verifyPassword } from "../../engine/auth/passwords.js";
+import { silentLogger } from "../../engine/log.js";
+import { SecretBox } from "../../engine/mfa/secret-box.js";
+import { generateTotp, totpStep, type TotpParams } from "../../engine/mfa/totp.js";
+import { createDatabase } from "../helpers/db.js";
+import { median, processCpuMs, startServer, stopServer } from "../helpers/server-process.js";
+
+const args = process.argv.slice(2);
+const arg = (name: string, fallback: number) => {
+  const i = args.indexOf(name);
+  return i === -1 ? fallback : Number(args[i + 1]);
+};
+const USERS = arg("--users", 2000);
+const ROUNDS = arg("--rounds", 3);
+const CLIENTS = arg("--clients", 16);
+/** openDb's pool size for DATABASE_URL (engine/db/pg-db.ts); the bare route gets the same. */
+const POOL_SIZE = 10;
+const PASSWORD = "correct horse battery staple";
+const KEY = randomBytes(32);
+const root = fileURLToPath(new URL("../../", import.meta.url));
+
+interface BenchUser {
+  id: string;
+  username: string;
+  totp: TotpParams;
+}
+
+const codeNow = (u: BenchUser) => generateTotp(u.totp, totpStep(new Date(), u.totp.periodInSeconds));
+
+/** Users with web and device access, MFA on and activated with an authenticator app; none signed in yet. */
+async function makeUsers(db: ReturnType<typeof openPgDb>, prefix: string, count: number): Promise<BenchUser[]> {
+  const hash = await hashPassword(PASSWORD);
+  const box = new SecretBox(KEY);
+  const { rows } = await db.query<{ id: string }>("SELECT id FROM sites WHERE is_public");
+  const site = rows[0]!.id;
+  const users: BenchUser[] = Array.from({ length: count }, (_, i) => ({
+    id: randomUUID(),
+    username: `${prefix}-${i}`,
+    totp: { secret: randomBytes(20), algorithm: "SHA1", digits: 6, periodInSeconds: 30 },
+  }));
+  const now = new Date();
+  for (let i = 0; i < users.length; i += 1000) {
+    const batch = users.slice(i, i + 1000);
+    const ids = batch.map((u) => u.id);
+    await db.query(
+      `INSERT INTO users (id, site_id, username, password_hash, web_access, device_access, created_at, updated_at)
+       SELECT id, $2, username, $3, true, true, $4, $4 FROM unnest($1::uuid[], $5::text[]) AS u(id, username)`,
+      [ids, site, hash, now, batch.map((u) => u.username)],
+    );
+    await db.query(
+      `INSERT INTO mfa_settings (user_id, enabled, enforcement_delay_days, enabled_at, enabled_by_name, required_from, updated_at)
+       SELECT id, true, 0, $2, 'bench', $2, $2 FROM unnest($1::uuid[]) AS id`,
+      [ids, now],
+    );
+    // Sealed as MfaService seals an enrollment (engine/mfa/enrollments.ts, context mfa-enrollment:ID):
+    // if that changes, every code is refused and the benchmark stops with the server's answer.
+    await db.query(
+      `INSERT INTO mfa_enrollments (user_id, method, secret_sealed, algorithm, digits, period_seconds, activated_at)
+       SELECT id, 'app', sealed, 'SHA1', 6, 30, $3 FROM unnest($1::uuid[], $2::text[]) AS e(id, sealed)`,
+      [ids, batch.map((u) => box.seal(Buffer.from(u.totp.secret), `mfa-enrollment:${u.id}`)), now],
+    );
+  }
+  return users;
+}
+
+// ---- HTTP client: keep-alive connections, one per concurrent client ----
+
+interface Answer {
+  status: number;
+  body: string;
+  cookies: Map<string, string>;
+}
+
+function makeClient(port: number) {
+  const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
+  return function send(method: string, path: string, body?: string, headers: Record<string, string> = {}) {
+    return new Promise<Answer>((resolve, reject) => {
+      const req = request({ host: "127.0.0.1", port, method, path, agent, headers }, (res) => {
+        let data = "";
+        res.setEncoding("utf8");
+        res.on("data", (d) => (data += d));
+        res.on("end", () => {
+          const cookies = new Map<string, string>();
+          for (const line of res.headers["set-cookie"] ?? []) {
+            const [pair] = line.split(";");
+            const eq = pair!.indexOf("=");
+            cookies.set(pair!.slice(0, eq), pair!.slice(eq + 1));
+          }
+          resolve({ status: res.statusCode ?? 0, body: data, cookies });
+        });
+      });
+      req.on("error", reject);
+      if (body !== undefined) req.write(body);
+      req.end();
+    });
+  };
+}
+type Send = ReturnType<typeof makeClient>;
+
+const json = (send: Send, path: string, body: unknown) =>
+  send("POST", path, JSON.stringify(body), { "content-type": "application/json" });
+
+function expect(a: Answer, status: number, what: string): Answer {
+  if (a.status !== status) throw new Error(`${what}: ${a.status} ${a.body.slice(0, 300)}`);
+  return a;
+}
+
+async function deviceSignIn(send: Send, u: BenchUser): Promise<void> {
+  const login = expect(
+    await json(send, "/api/device/login", { username: u.username, password: PASSWORD }),
+    200,
+    "login",
+  );
+  const { challenge, status } = JSON.parse(login.body);
+  if (status !== "mfa_required") throw new Error(`login: ${login.body}`);
+  const mfa = expect(await json(send, "/api/device/mfa", { challenge, code: codeNow(u) }), 200, "mfa");
+  if (JSON.parse(mfa.body).status !== "ok") throw new Error(`mfa: ${mfa.body}`);
+}
+
+async function webSignIn(send: Send, u: BenchUser): Promise<void> {
+  const page = expect(await send("GET", "/login"), 200, "GET /login");
+  const csrf = page.cookies.get("fg_csrf")!;
+  if (!page.body.includes(`value="${csrf}"`)) throw new Error("GET /login: no CSRF field");
+  const form = (fields: Record<string, string>) => new URLSearchParams({ ...fields, _csrf: csrf }).toString();
+  const headers = (session?: string) => ({
+    "content-type": "application/x-www-form-urlencoded",
+    cookie: `fg_csrf=${csrf}${session ? `; fg_session=${session}` : ""}`,
+  });
+  const login = expect(
+    await send("POST", "/login", form({ username: u.username, password: PASSWORD }), headers()),
+    303,
+    "POST /login",
+  );
+  const half = login.cookies.get("fg_session")!;
+  expect(await send("GET", "/login/mfa", undefined, headers(half)), 200, "GET /login/mfa");
+  const done = expect(
+    await send("POST", "/login/mfa", form({ code: codeNow(u) }), headers(half)),
+    303,
+    "POST /login/mfa",
+  );
+  if (!done.cookies.get("fg_session")) throw new Error("POST /login/mfa: no session");
+}
+
+/** Runs `one` for every item with CLIENTS concurrent clients; each item's milliseconds and the total. */
+async function drive<T>(items: T[], one: (item: T) => Promise<void>): Promise<{ times: number[]; seconds: number }> {
+  const times: number[] = [];
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (next < items.length) {
+        const item = items[next++]!;
+        const t = performance.now();
+        await one(item);
+        times.push(performance.now() - t);
+      }
+    }),
+  );
+  return { times, seconds: (performance.now() - start) / 1000 };
+}
+
+const percentile = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
+
+interface Row {
+  rate: number[];
+  p50: number[];
+  p99: number[];
+  cpuMs: number[];
+}
+const newRow = (): Row => ({ rate: [], p50: [], p99: [], cpuMs: [] });
+
+async function main() {
+  if (!process.env.TEST_DATABASE_URL)
+    throw new Error("set TEST_DATABASE_URL (a PostgreSQL server the benchmark may create a database on)");
+  const database = await createDatabase();
+  const db = openPgDb(database.url, silentLogger, POOL_SIZE);
+  let engine: Awaited<ReturnType<typeof startServer>> | undefined;
+  let bare: Awaited<ReturnType<typeof startServer>> | undefined;
+  try {
+    await migrate(db);
+    const sets: Record<"device" | "web" | "totp", BenchUser[]>[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      sets.push({
+        device: await makeUsers(db, `d${r}`, USERS),
+        web: await makeUsers(db, `w${r}`, USERS),
+        totp: await makeUsers(db, `t${r}`, USERS),
+      });
+    }
+    await db.query("CREATE TABLE bench_cas (LIKE mfa_enrollments INCLUDING ALL)");
+    await db.query("INSERT INTO bench_cas SELECT * FROM mfa_enrollments");
+    await db.query("VACUUM ANALYZE");
+    process.stderr.write(`${(ROUNDS * 3 * USERS).toLocaleString("en")} users ready\n`);
+
+    // One Argon2id verification's CPU, as the server runs it (engine/auth/passwords.ts).
+    const hash = await hashPassword(PASSWORD);
+    for (let i = 0; i < 5; i++) await verifyPassword(hash, PASSWORD);
+    const before = process.cpuUsage();
+    const VERIFIES = 40;
+    for (let i = 0; i < VERIFIES; i++) await verifyPassword(hash, PASSWORD);
+    const spent = process.cpuUsage(before);
+    const argon2Ms = (spent.user + spent.system) / 1000 / VERIFIES;
+
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: database.url, LOG_LEVEL: "warn" };
+    engine = await startServer([process.execPath, "bin/start.js"], {
+      cwd: root,
+      env: { ...env, FORMGATE_SECRET_KEY: KEY.toString("base64") },
+    });
+    bare = await startServer([process.execPath, "test/bench/servers/cas-route.mjs"], {
+      cwd: root,
+      env: { ...env, POOL_SIZE: String(POOL_SIZE) },
+    });
+    const toEngine = makeClient(engine.port);
+    const toBare = makeClient(bare.port);
+    const server = engine.child.pid!;
+
+    const rows = { device: newRow(), web: newRow(), totp: newRow(), bare: newRow(), passwordStep: newRow() };
+    const record = (row: Row, r: { times: number[]; seconds: number }, cpuMs: number) => {
+      row.rate.push(r.times.length / r.seconds);
+      row.p50.push(percentile(r.times, 0.5));
+      row.p99.push(percentile(r.times, 0.99));
+      row.cpuMs.push(cpuMs / r.times.length);
+    };
+    const measured = async (row: Row, items: BenchUser[], one: (u: BenchUser) => Promise<void>, pid = server) => {
+      const cpu = processCpuMs(pid);
+      const r = await drive(items, one);
+      record(row, r, processCpuMs(pid) - cpu);
+    };
+
+    // Warm both servers up (JIT, pools) on users of their own.
+    const warm = await makeUsers(db, "warm", CLIENTS * 4);
+    await db.query("INSERT INTO bench_cas SELECT * FROM mfa_enrollments WHERE user_id = ANY($1::uuid[])", [
+      warm.map((u) => u.id),
+    ]);
+    await drive(warm.slice(0, CLIENTS * 2), (u) => deviceSignIn(toEngine, u));
+    await drive(warm.slice(CLIENTS * 2), (u) => webSignIn(toEngine, u));
+    await drive(warm, (u) =>
+      json(toBare, "/cas", { userId: u.id, step: 1 }).then((a) => void expect(a, 200, "warm-up")),
+    );
+
+    for (let r = 0; r < ROUNDS; r++) {
+      const set = sets[r]!;
+      await measured(rows.device, set.device, (u) => deviceSignIn(toEngine, u));
+      await measured(rows.web, set.web, (u) => webSignIn(toEngine, u));
+      // The TOTP step alone: challenges first (the password step, measured on its own), then the codes.
+      const challenges = new Map<BenchUser, string>();
+      await measured(rows.passwordStep, set.totp, async (u) => {
+        const a = expect(
+          await json(toEngine, "/api/device/login", { username: u.username, password: PASSWORD }),
+          200,
+          "login",
+        );
+        challenges.set(u, JSON.parse(a.body).challenge);
+      });
+      await measured(rows.totp, set.totp, async (u) => {
+        const a = await json(toEngine, "/api/device/mfa", { challenge: challenges.get(u), code: codeNow(u) });
+        expect(a, 200, "mfa");
+      });
+      const step = totpStep(new Date(), 30) + r; // each user once per round, so every compare-and-set wins
+      await measured(
+        rows.bare,
+        set.totp,
+        async (u) => void expect(await json(toBare, "/cas", { userId: u.id, step }), 200, "cas"),
+        bare.child.pid!,
+      );
+      process.stderr.write(
+        `round ${r + 1} of ${ROUNDS}: device ${rows.device.rate.at(-1)!.toFixed(0)}/s, web ${rows.web.rate.at(-1)!.toFixed(0)}/s, ` +
+          `TOTP step ${rows.totp.rate.at(-1)!.toFixed(0)}/s, bare route ${rows.bare.rate.at(-1)!.toFixed(0)}/s\n`,
+      );
+    }
+
+    const m = (row: Row) => ({
+      rate: median(row.rate),
+      p50: median(row.p50),
+      p99: median(row.p99),
+      cpuMs: median(row.cpuMs),
+    });
+    const line = (label: string, row: Row, argon2 = false) => {
+      const x = m(row);
+      const share = argon2 ? `${((100 * argon2Ms) / x.cpuMs).toFixed(0)}%`.padStart(8) : "".padStart(8);
+      console.log(
+        `  ${label.padEnd(44)} ${x.rate.toFixed(0).padStart(7)} ${`${x.p50.toFixed(1)} ms`.padStart(10)} ${`${x.p99.toFixed(1)} ms`.padStart(10)} ${`${x.cpuMs.toFixed(2)} ms`.padStart(10)} ${share}`,
+      );
+    };
+    console.log(
+      `\nsign-in, ${USERS.toLocaleString("en")} distinct users per measurement, ${CLIENTS} concurrent clients, PostgreSQL (pool ${POOL_SIZE}), medians of ${ROUNDS} interleaved rounds`,
+    );
+    console.log(
+      `  ${"".padEnd(44)} ${"per s".padStart(7)} ${"p50".padStart(10)} ${"p99".padStart(10)} ${"CPU each".padStart(10)} ${"Argon2".padStart(8)}`,
+    );
+    line("device API: password + TOTP", rows.device, true);
+    line("web forms: password + TOTP (4 requests)", rows.web, true);
+    line("password step alone (POST /api/device/login)", rows.passwordStep, true);
+    line("TOTP step alone (POST /api/device/mfa)", rows.totp);
+    line("bare Hono route, the same UPDATE … RETURNING", rows.bare);
+    // Each round's ratio pairs measurements taken seconds apart; their median cancels load that comes and goes.
+    const ratios = rows.totp.rate.map((t, i) => t / rows.bare.rate[i]!);
+    const list = ratios.map((x) => x.toFixed(2)).join(", ");
+    console.log(
+      `  ratio TOTP step / bare route (median of the rounds') ${median(ratios).toFixed(2)} (rounds: ${list})`,
+    );
+    const nonArgon = (row: Row) => `${(100 - (100 * argon2Ms) / m(row).cpuMs).toFixed(0)}%`;
+    console.log(
+      `  Argon2id verification: ${argon2Ms.toFixed(1)} ms CPU (alone, ${VERIFIES}×); everything else: ${nonArgon(rows.device)} of a device sign-in's server CPU, ${nonArgon(rows.web)} of a web one`,
+    );
+    console.log(`  (CPU each: the server process's user + system time over the measurement / requests or sign-ins)`);
+  } finally {
+    if (engine) await stopServer(engine.child);
+    if (bare) await stopServer(bare.child);
+    await db.close();
+    await database.drop();
+  }
+}
+
+await main();

@@ -1,0 +1,138 @@
+// A server in a process of its own, for start-up tests and benchmarks: spawn it, wait for the
+// first `/healthz` 200, stop the whole process group and wait until every process of it is gone.
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { readdirSync, readFileSync } from "node:fs";
+import { request } from "node:http";
+import { createServer } from "node:net";
+
+/** A TCP port that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  const srv = createServer();
+  srv.listen(0, "127.0.0.1");
+  await once(srv, "listening");
+  const port = (srv.address() as { port: number }).port;
+  srv.close();
+  await once(srv, "close");
+  return port;
+}
+
+function healthz(port: number): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request({ host: "127.0.0.1", port, path: "/healthz", agent: false }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    });
+    req.on("error", () => resolve(0));
+    req.end();
+  });
+}
+
+export interface Started {
+  child: ChildProcess;
+  port: number;
+  /** Milliseconds from spawn to the first /healthz 200. */
+  ms: number;
+  /** CPU milliseconds (user + system) the process group had used by then: steadier than `ms` on a busy machine. */
+  cpuMs: number;
+  output: () => string;
+}
+
+/**
+ * Spawns `command` in a process group of its own with PORT set and polls
+ * /healthz every 5 ms until it answers 200. Throws with the process's output
+ * when it exits first or takes longer than `timeoutMs`.
+ */
+export async function startServer(
+  command: string[],
+  options: { cwd: string; env: Record<string, string | undefined>; timeoutMs?: number },
+): Promise<Started> {
+  const port = await freePort();
+  let out = "";
+  const start = performance.now();
+  const child = spawn(command[0]!, command.slice(1), {
+    cwd: options.cwd,
+    env: { ...options.env, PORT: String(port) },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (out += d));
+  let exited = false;
+  child.on("exit", () => (exited = true));
+  const deadline = start + (options.timeoutMs ?? 60_000);
+  for (;;) {
+    if ((await healthz(port)) === 200) {
+      const ms = performance.now() - start;
+      return { child, port, ms, cpuMs: groupCpuMs(child.pid!), output: () => out };
+    }
+    if (exited || performance.now() > deadline) {
+      await stopServer(child);
+      throw new Error(`${command.join(" ")} did not answer /healthz:\n${out.slice(-3000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** /proc/PID/stat after the command name: fields[0] is the state, [2] the process group, [11] and [12] utime and stime. */
+function statFields(pid: number | string): string[] | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  } catch {
+    return null; // gone meanwhile
+  }
+}
+
+/** The live (not zombie) processes of a process group, from /proc (Linux). */
+function groupMembers(pgid: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    const fields = statFields(name);
+    if (fields && Number(fields[2]) === pgid && fields[0] !== "Z") out.push(Number(name));
+  }
+  return out;
+}
+
+// Linux reports CPU time in clock ticks of 10 ms (USER_HZ is 100 on every mainstream architecture).
+const TICK_MS = 10;
+
+/** CPU milliseconds (user + system) used by one process, from /proc/PID/stat. */
+export function processCpuMs(pid: number): number {
+  const f = statFields(pid);
+  return f ? (Number(f[11]) + Number(f[12])) * TICK_MS : 0;
+}
+
+/** CPU milliseconds used by the live processes of a group. */
+function groupCpuMs(pgid: number): number {
+  return groupMembers(pgid).reduce((sum, pid) => sum + processCpuMs(pid), 0);
+}
+
+/**
+ * SIGTERM to the whole group (npm, its shell and the server), then waits until
+ * every member has exited, so the next start finds the data directory closed.
+ */
+export async function stopServer(child: ChildProcess): Promise<void> {
+  const pgid = child.pid!;
+  try {
+    process.kill(-pgid, "SIGTERM");
+  } catch {
+    return;
+  }
+  const deadline = performance.now() + 15_000;
+  while (groupMembers(pgid).length) {
+    if (performance.now() > deadline) {
+      process.kill(-pgid, "SIGKILL");
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The median (the mean of the middle two for an even count). */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
