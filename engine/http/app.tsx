@@ -20,6 +20,8 @@ import { csrfProtection } from "./csrf.js";
 import type { AppEnv } from "./env.js";
 import { requireSignIn, signedIn } from "./guards.js";
 import { sendPage } from "./page.js";
+import { flashMessages } from "../web/http/flash.js";
+import { pageExtras } from "../web/http/page-extras.js";
 import { staticAssets } from "./static-assets.js";
 import { refuseUnstorablePath } from "./query.js";
 import { DatabaseUnavailableError } from "../db/unavailable.js";
@@ -102,6 +104,9 @@ export function createApp(s: Services): Hono<AppEnv> {
     }
     return next();
   });
+
+  app.use(flashMessages(s.secretBox, cookieSettings));
+  app.use(pageExtras(s));
 
   app.use(csrfProtection({ ...cookieSettings, exemptPrefixes: ["/api/device/"] }));
 
