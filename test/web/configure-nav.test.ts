@@ -105,7 +105,10 @@ t("a message the client wrote or altered is never shown", async ({ env }) => {
   const [v, key, data] = decodeURIComponent(sealed).split(":");
   const bytes = Buffer.from(data!, "base64url");
   bytes[14] = bytes[14]! ^ 1;
-  for (const forged of ["Your account is suspended", encodeURIComponent(`${v}:${key}:${bytes.toString("base64url")}`)]) {
+  for (const forged of [
+    "Your account is suspended",
+    encodeURIComponent(`${v}:${key}:${bytes.toString("base64url")}`),
+  ]) {
     c.cookies.set(FLASH_COOKIE, forged);
     const page = await c.get("/configure");
     assert.not.match(page.html, /role="status"/);
