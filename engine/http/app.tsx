@@ -3,7 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { randomUUID } from "node:crypto";
-import { loginRoutes } from "../auth/login-routes.js";
+import { loginRoutes } from "../web/auth/login-routes.js";
 import { configureRoutes } from "../configure/configure-routes.js";
 import { appsIndexRoutes, recordRoutes, userAccountRoutes } from "../apps/app-routes.js";
 import { appsDesignerRoutes } from "../configure/apps-routes.js";

@@ -1,4 +1,4 @@
-import { CsrfField, Layout } from "../render/layout.js";
+import { CsrfField, Layout } from "../../render/layout.js";
 
 export function LoginPage(props: { csrfToken: string; username?: string; error?: string; next?: string }) {
   return (

@@ -1,13 +1,13 @@
 import { Hono } from "hono";
-import type { AppEnv } from "../http/env.js";
-import { clearSessionCookie, writeSessionCookie } from "../http/cookies.js";
-import { formFieldsForForm, sendPage, unstorableMessage } from "../http/page.js";
-import type { Services } from "../services.js";
+import type { AppEnv } from "../../http/env.js";
+import { clearSessionCookie, writeSessionCookie } from "../../http/cookies.js";
+import { formFieldsForForm, sendPage, unstorableMessage } from "../../http/page.js";
+import type { Services } from "../../services.js";
 import { FirstAdminPage, LoginPage } from "./login-pages.js";
-import { SetupLinkError } from "./first-admin.js";
-import { UserInputError } from "./users.js";
-import { MessagePage } from "../render/layout.js";
-import { stageFor } from "../mfa/sign-in-flow.js";
+import { SetupLinkError } from "../../auth/first-admin.js";
+import { UserInputError } from "../../auth/users.js";
+import { MessagePage } from "../../render/layout.js";
+import { stageFor } from "../../mfa/sign-in-flow.js";
 
 const GENERIC_FAILURE = "The username or password is incorrect.";
 
