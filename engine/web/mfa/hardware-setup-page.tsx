@@ -1,5 +1,5 @@
 import { CsrfField, Layout } from "../../render/layout.js";
-import type { HardwareToken } from "./registry.js";
+import type { HardwareToken } from "../../mfa/hardware/registry.js";
 
 /** /mfa/setup/hardware: pick a pre-registered token and confirm it with the code it shows. */
 export function HardwareSetupPage(props: {

@@ -12,8 +12,8 @@ import {
   selfActor,
   setupAccess,
   setupChangedPage,
-} from "../mfa-routes.js";
-import { HardwareSetupPage } from "./setup-page.js";
+} from "./mfa-routes.js";
+import { HardwareSetupPage } from "./hardware-setup-page.js";
 
 const serialField = compileSchema<{ serialNumber: string }>({
   type: "object",

@@ -1,4 +1,4 @@
-import { CsrfField, Layout } from "../render/layout.js";
+import { CsrfField, Layout } from "../../render/layout.js";
 
 /** Pages of the second sign-in step and of MFA setup. Half-signed-in users see no navigation. */
 

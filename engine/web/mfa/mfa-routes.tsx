@@ -1,15 +1,15 @@
 import { Hono, type Context } from "hono";
-import type { Session } from "../auth/sessions.js";
-import { writeSessionCookie, type CookieSettings } from "../http/cookies.js";
-import type { AppEnv } from "../http/env.js";
-import { formFields, sendPage } from "../http/page.js";
-import { MessagePage } from "../render/layout.js";
-import type { Services } from "../services.js";
-import type { MfaActor } from "./enrollments.js";
+import type { Session } from "../../auth/sessions.js";
+import { writeSessionCookie, type CookieSettings } from "../../http/cookies.js";
+import type { AppEnv } from "../../http/env.js";
+import { formFields, sendPage } from "../../http/page.js";
+import { MessagePage } from "../../render/layout.js";
+import type { Services } from "../../services.js";
+import type { MfaActor } from "../../mfa/enrollments.js";
 import { AppSetupPage, MfaCodePage, MfaSetupChoicePage } from "./mfa-pages.js";
-import { base32, groupsOfFour, otpauthUri, qrPngDataUrl, TOTP_ISSUER } from "./otpauth.js";
-import { decideAfterPassword, type SignInDecision } from "./sign-in-flow.js";
-import { normaliseCode } from "./totp.js";
+import { base32, groupsOfFour, otpauthUri, qrPngDataUrl, TOTP_ISSUER } from "../../mfa/otpauth.js";
+import { decideAfterPassword, type SignInDecision } from "../../mfa/sign-in-flow.js";
+import { normaliseCode } from "../../mfa/totp.js";
 
 /** The same words for a wrong code and a locked account: a guesser learns nothing from either. */
 export const GENERIC_CODE_FAILURE = "The code is not valid. Check your authenticator and try again.";
