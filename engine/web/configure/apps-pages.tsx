@@ -1,10 +1,10 @@
-import type { AppSummary, AppVersionInfo } from "../apps/registry.js";
-import type { CompiledApp } from "../apps/compiled-app.js";
-import { initialValues } from "../schema/form-post.js";
-import type { DefinitionProblem } from "../schema/app-definition.js";
-import { RecordForm } from "../render/record-form.js";
-import { CsrfField, Layout } from "../render/layout.js";
-import type { PageFrame } from "../render/record-pages.js";
+import type { AppSummary, AppVersionInfo } from "../../apps/registry.js";
+import type { CompiledApp } from "../../apps/compiled-app.js";
+import { initialValues } from "../../schema/form-post.js";
+import type { DefinitionProblem } from "../../schema/app-definition.js";
+import { RecordForm } from "../../render/record-form.js";
+import { CsrfField, Layout } from "../../render/layout.js";
+import type { PageFrame } from "../../render/record-pages.js";
 
 const when = (d: Date | null) => (d ? `${d.toISOString().replace("T", " ").slice(0, 16)} UTC` : "");
 

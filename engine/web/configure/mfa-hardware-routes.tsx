@@ -1,20 +1,20 @@
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
-import type { Session } from "../auth/sessions.js";
-import type { AppEnv } from "../http/env.js";
-import { queryParam, queryParams } from "../http/query.js";
-import { formFields, formFieldsForForm, sendPage, unstorableMessage } from "../http/page.js";
-import { readFormWithFiles, UnstorableTextError } from "../http/form-body.js";
-import { ImportFileError } from "../mfa/hardware/csv-formats.js";
-import { TokenInputError, TokenStateError } from "../mfa/hardware/registry.js";
-import { MAX_PSKC_PASSWORD_CHARS } from "../mfa/hardware/pskc.js";
-import { ImportRefused } from "../mfa/hardware/token-import.js";
-import type { TokenInputValues } from "../mfa/hardware/token-input.js";
-import { MAX_CODE_INPUT_LENGTH, normaliseCode } from "../mfa/totp.js";
-import { MessagePage } from "../render/layout.js";
-import { compileSchema } from "../schema/ajv.js";
-import type { Services } from "../services.js";
+import type { Session } from "../../auth/sessions.js";
+import type { AppEnv } from "../../http/env.js";
+import { queryParam, queryParams } from "../../http/query.js";
+import { formFields, formFieldsForForm, sendPage, unstorableMessage } from "../../http/page.js";
+import { readFormWithFiles, UnstorableTextError } from "../../http/form-body.js";
+import { ImportFileError } from "../../mfa/hardware/csv-formats.js";
+import { TokenInputError, TokenStateError } from "../../mfa/hardware/registry.js";
+import { MAX_PSKC_PASSWORD_CHARS } from "../../mfa/hardware/pskc.js";
+import { ImportRefused } from "../../mfa/hardware/token-import.js";
+import type { TokenInputValues } from "../../mfa/hardware/token-input.js";
+import { MAX_CODE_INPUT_LENGTH, normaliseCode } from "../../mfa/totp.js";
+import { MessagePage } from "../../render/layout.js";
+import { compileSchema } from "../../schema/ajv.js";
+import type { Services } from "../../services.js";
 import { isPublicSiteAdmin } from "./configure-routes.js";
 import {
   FindPage,

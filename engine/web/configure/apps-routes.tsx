@@ -1,17 +1,17 @@
 import { Hono, type Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { compileApp, type CompiledApp } from "../apps/compiled-app.js";
-import { breakingChanges } from "../apps/definition-changes.js";
-import { appHref, DefinitionVersionConflict } from "../apps/registry.js";
-import type { AppEnv } from "../http/env.js";
-import { queryParams } from "../http/query.js";
-import { requireRole, signedIn } from "../http/guards.js";
-import { formFields, formFieldsForForm, sendPage, unstorableMessage } from "../http/page.js";
-import type { PageFrame } from "../render/record-pages.js";
-import { checkDefinition, checkDefinitionText, type DefinitionProblem } from "../schema/app-definition.js";
-import type { AppDefinition } from "../schema/types.js";
-import type { Services } from "../services.js";
-import { UNSTORABLE_TEXT_MESSAGE } from "../util/storable-text.js";
+import { compileApp, type CompiledApp } from "../../apps/compiled-app.js";
+import { breakingChanges } from "../../apps/definition-changes.js";
+import { appHref, DefinitionVersionConflict } from "../../apps/registry.js";
+import type { AppEnv } from "../../http/env.js";
+import { queryParams } from "../../http/query.js";
+import { requireRole, signedIn } from "../../http/guards.js";
+import { formFields, formFieldsForForm, sendPage, unstorableMessage } from "../../http/page.js";
+import type { PageFrame } from "../../render/record-pages.js";
+import { checkDefinition, checkDefinitionText, type DefinitionProblem } from "../../schema/app-definition.js";
+import type { AppDefinition } from "../../schema/types.js";
+import type { Services } from "../../services.js";
+import { UNSTORABLE_TEXT_MESSAGE } from "../../util/storable-text.js";
 import { AppEditorPage, AppsListPage, DesignerFeedback } from "./apps-pages.js";
 
 /** A definition's JSON text is bounded like any other input. */

@@ -1,13 +1,13 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { AppEnv } from "../http/env.js";
-import { writeSessionCookie } from "../http/cookies.js";
-import { requireRole, signedIn } from "../http/guards.js";
-import { formFieldsForForm, sendPage, unstorableMessage } from "../http/page.js";
-import type { Services } from "../services.js";
-import { SiteError } from "../sites/sites.js";
+import type { AppEnv } from "../../http/env.js";
+import { writeSessionCookie } from "../../http/cookies.js";
+import { requireRole, signedIn } from "../../http/guards.js";
+import { formFieldsForForm, sendPage, unstorableMessage } from "../../http/page.js";
+import type { Services } from "../../services.js";
+import { SiteError } from "../../sites/sites.js";
 import { ConfigureHome } from "./configure-pages.js";
-import type { Session } from "../auth/sessions.js";
+import type { Session } from "../../auth/sessions.js";
 
 /** Only administrators of the Public Site manage sites and may work on another site's data. */
 export async function isPublicSiteAdmin(s: Services, session: Session): Promise<boolean> {

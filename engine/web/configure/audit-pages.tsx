@@ -1,5 +1,5 @@
-import type { AuditRow } from "../audit/audit-search.js";
-import { Layout, type PageUser } from "../render/layout.js";
+import type { AuditRow } from "../../audit/audit-search.js";
+import { Layout, type PageUser } from "../../render/layout.js";
 
 export interface AuditQuery {
   user: string;

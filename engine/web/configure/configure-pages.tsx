@@ -1,5 +1,5 @@
-import type { Site } from "../sites/sites.js";
-import { CsrfField, Layout, type PageUser } from "../render/layout.js";
+import type { Site } from "../../sites/sites.js";
+import { CsrfField, Layout, type PageUser } from "../../render/layout.js";
 
 export function ConfigureHome(props: {
   csrfToken: string;

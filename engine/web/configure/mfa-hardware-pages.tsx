@@ -1,8 +1,8 @@
-import { CsrfField, Layout, type PageUser } from "../render/layout.js";
-import type { CodeMatch, HardwareToken, TokenPage } from "../mfa/hardware/registry.js";
-import { MAX_PSKC_PASSWORD_CHARS } from "../mfa/hardware/pskc.js";
-import type { ImportReport } from "../mfa/hardware/token-import.js";
-import type { TokenInputValues } from "../mfa/hardware/token-input.js";
+import { CsrfField, Layout, type PageUser } from "../../render/layout.js";
+import type { CodeMatch, HardwareToken, TokenPage } from "../../mfa/hardware/registry.js";
+import { MAX_PSKC_PASSWORD_CHARS } from "../../mfa/hardware/pskc.js";
+import type { ImportReport } from "../../mfa/hardware/token-import.js";
+import type { TokenInputValues } from "../../mfa/hardware/token-input.js";
 
 /** Configure > MFA Hardware: the registry list, Register Token, Import Tokens, Find token by code. */
 
