@@ -5,7 +5,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { randomUUID } from "node:crypto";
 import { loginRoutes } from "../web/auth/login-routes.js";
 import { configureRoutes } from "../web/configure/configure-routes.js";
-import { appsIndexRoutes, recordRoutes, userAccountRoutes } from "../apps/app-routes.js";
+import { appsIndexRoutes, recordRoutes, userAccountRoutes } from "../web/apps/app-routes.js";
 import { appsDesignerRoutes } from "../web/configure/apps-routes.js";
 import { mfaHardwareRoutes, TOKEN_IMPORT_PATH, tokenImportBodyLimit } from "../web/configure/mfa-hardware-routes.js";
 import { hardwareSetupRoutes } from "../web/mfa/hardware-setup-routes.js";

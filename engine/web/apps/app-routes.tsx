@@ -1,14 +1,14 @@
 import { Hono, type Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { AppEnv } from "../http/env.js";
-import { queryParams } from "../http/query.js";
-import { checkStorable, isFormContentType, readPostedForm, UnstorableTextError } from "../http/form-body.js";
-import { requireSignIn, signedIn } from "../http/guards.js";
+import type { AppEnv } from "../../http/env.js";
+import { queryParams } from "../../http/query.js";
+import { checkStorable, isFormContentType, readPostedForm, UnstorableTextError } from "../../http/form-body.js";
+import { requireSignIn, signedIn } from "../../http/guards.js";
 import type { JSX } from "hono/jsx/jsx-runtime";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { ErrorSlot, Field, slotId } from "../render/fields.js";
-import { RecordForm } from "../render/record-form.js";
-import { ListSearch, RecordList, type ListParams } from "../render/record-list.js";
+import { ErrorSlot, Field, slotId } from "../../render/fields.js";
+import { RecordForm } from "../../render/record-form.js";
+import { ListSearch, RecordList, type ListParams } from "../../render/record-list.js";
 import {
   AppListPage,
   AppsIndexPage,
@@ -17,21 +17,21 @@ import {
   RecordFragment,
   RecordPage,
   type PageFrame,
-} from "../render/record-pages.js";
-import type { FieldNode } from "../schema/fields.js";
-import { applyRowAction, initialValues, parseForm, type FormBody } from "../schema/form-post.js";
+} from "../../render/record-pages.js";
+import type { FieldNode } from "../../schema/fields.js";
+import { applyRowAction, initialValues, parseForm, type FormBody } from "../../schema/form-post.js";
 import {
   FORM_ERROR,
   fieldErrors,
   unstorableTextErrors,
   type FieldErrors,
   type FormMode,
-} from "../schema/record-validation.js";
-import type { Services } from "../services.js";
-import type { CompiledApp } from "./compiled-app.js";
-import { exportCsv, textStream } from "./csv-export.js";
-import { appHref, USER_ACCOUNTS_APP } from "./registry.js";
-import { conflictChanges } from "./conflict.js";
+} from "../../schema/record-validation.js";
+import type { Services } from "../../services.js";
+import type { CompiledApp } from "../../apps/compiled-app.js";
+import { exportCsv, textStream } from "../../apps/csv-export.js";
+import { appHref, USER_ACCOUNTS_APP } from "../../apps/registry.js";
+import { conflictChanges } from "../../apps/conflict.js";
 import {
   CursorError,
   decodeCursor,
@@ -43,8 +43,8 @@ import {
   type SortSpec,
   type StoreContext,
   type StoredRecord,
-} from "./record-store.js";
-import { displayValue } from "../render/fields.js";
+} from "../../apps/record-store.js";
+import { displayValue } from "../../render/fields.js";
 
 /**
  * sendPage (engine/http/page.ts) with the markup as a plain string. Every component here renders
