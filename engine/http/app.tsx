@@ -11,7 +11,7 @@ import { mfaHardwareRoutes, TOKEN_IMPORT_PATH, tokenImportBodyLimit } from "../w
 import { hardwareSetupRoutes } from "../web/mfa/hardware-setup-routes.js";
 import { mfaRoutes } from "../web/mfa/mfa-routes.js";
 import { auditRoutes } from "../web/configure/audit-routes.js";
-import { deviceRoutes } from "../device/device-routes.js";
+import { deviceRoutes } from "../web/device/device-routes.js";
 import { Layout, MessagePage } from "../render/layout.js";
 import type { Services } from "../services.js";
 import { clientAddress } from "./client-address.js";

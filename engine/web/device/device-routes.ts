@@ -2,16 +2,16 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { AppEnv } from "../http/env.js";
-import { DatabaseUnavailableError } from "../db/unavailable.js";
-import { serviceUnavailable } from "../http/service-unavailable.js";
-import type { DeviceLoginRequest, DeviceMfaRequest, DeviceMfaSetupRequest } from "../schema/types.js";
-import type { Services } from "../services.js";
+import type { AppEnv } from "../../http/env.js";
+import { DatabaseUnavailableError } from "../../db/unavailable.js";
+import { serviceUnavailable } from "../../http/service-unavailable.js";
+import type { DeviceLoginRequest, DeviceMfaRequest, DeviceMfaSetupRequest } from "../../schema/types.js";
+import type { Services } from "../../services.js";
 import { DEVICE_BODY_LIMIT_BYTES, readJsonBody } from "./body.js";
-import { DeviceError, sendDeviceError } from "./errors.js";
+import { DeviceError, sendDeviceError } from "../../device/errors.js";
 import { openApiDocument } from "./openapi.js";
-import { deviceValidator } from "./schemas.js";
-import type { DeviceTokenInfo } from "./tokens.js";
+import { deviceValidator } from "../../device/schemas.js";
+import type { DeviceTokenInfo } from "../../device/tokens.js";
 
 type DeviceEnv = { Variables: AppEnv["Variables"] & { deviceToken: DeviceTokenInfo } };
 

@@ -1,4 +1,4 @@
-import { deviceSchemas, type DeviceSchemaName } from "./schemas.js";
+import { deviceSchemas, type DeviceSchemaName } from "../../device/schemas.js";
 import { DEVICE_BODY_LIMIT_BYTES } from "./body.js";
 
 type Json = Record<string, unknown>;

@@ -1,9 +1,9 @@
 import type { ValidateFunction } from "ajv/dist/2020.js";
 import type { Context } from "hono";
-import { describeError, errorPointer } from "../schema/ajv.js";
-import { DeviceError } from "./errors.js";
+import { describeError, errorPointer } from "../../schema/ajv.js";
+import { DeviceError } from "../../device/errors.js";
 import { HTTPException } from "hono/http-exception";
-import { UNSTORABLE_TEXT_MESSAGE, unstorablePaths } from "../util/storable-text.js";
+import { UNSTORABLE_TEXT_MESSAGE, unstorablePaths } from "../../util/storable-text.js";
 
 /** Largest JSON body the device API reads; its requests are a few hundred bytes. */
 export const DEVICE_BODY_LIMIT_BYTES = 16 * 1024;
