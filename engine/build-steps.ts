@@ -4,7 +4,7 @@
 import { readdirSync } from "node:fs";
 import { loadBuiltInDefinitions } from "./apps/registry.js";
 import { deviceSchemas, deviceValidator, type DeviceSchemaName } from "./device/schemas.js";
-import "./http/app.js";
+import "./web/app.js";
 import "./mfa/hardware/tokens-cli.js";
 import "./mfa/mfa-cli.js";
 import { PATHS } from "./paths.js";

@@ -1,5 +1,5 @@
 import type { Child } from "hono/jsx";
-import { CSRF_FIELD } from "../http/csrf.js";
+import { CSRF_FIELD } from "../web/http/csrf.js";
 import { DOCTYPE, trustedRaw } from "./shells.js";
 
 export interface PageUser {
@@ -16,7 +16,7 @@ export interface LayoutProps {
   children?: Child;
 }
 
-/** The hidden field every form carries; see engine/http/csrf.ts. */
+/** The hidden field every form carries; see engine/web/http/csrf.ts. */
 export function CsrfField({ token }: { token: string }) {
   return <input type="hidden" name={CSRF_FIELD} value={token} />;
 }

@@ -1,9 +1,9 @@
 import { Hono, type Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { AppEnv } from "../../http/env.js";
-import { queryParams } from "../../http/query.js";
-import { checkStorable, isFormContentType, readPostedForm, UnstorableTextError } from "../../http/form-body.js";
-import { requireSignIn, signedIn } from "../../http/guards.js";
+import type { AppEnv } from "../http/env.js";
+import { queryParams } from "../http/query.js";
+import { checkStorable, isFormContentType, readPostedForm, UnstorableTextError } from "../http/form-body.js";
+import { requireSignIn, signedIn } from "../http/guards.js";
 import type { JSX } from "hono/jsx/jsx-runtime";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ErrorSlot, Field, slotId } from "../../render/fields.js";
@@ -47,7 +47,7 @@ import {
 import { displayValue } from "../../render/fields.js";
 
 /**
- * sendPage (engine/http/page.ts) with the markup as a plain string. Every component here renders
+ * sendPage (engine/web/http/page.ts) with the markup as a plain string. Every component here renders
  * synchronously, and Hono sends a string at once where an HTML object takes an async detour
  * (about a fifth of an edit form's request time).
  */

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
-import type { AppEnv } from "../../http/env.js";
-import { clearSessionCookie, writeSessionCookie } from "../../http/cookies.js";
-import { formFieldsForForm, sendPage, unstorableMessage } from "../../http/page.js";
+import type { AppEnv } from "../http/env.js";
+import { clearSessionCookie, writeSessionCookie } from "../http/cookies.js";
+import { formFieldsForForm, sendPage, unstorableMessage } from "../http/page.js";
 import type { Services } from "../../services.js";
 import { FirstAdminPage, LoginPage } from "./login-pages.js";
 import { SetupLinkError } from "../../auth/first-admin.js";

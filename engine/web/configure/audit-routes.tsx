@@ -1,8 +1,8 @@
 import { Hono } from "hono";
-import type { AppEnv } from "../../http/env.js";
-import { queryParams } from "../../http/query.js";
-import { requireRole, signedIn } from "../../http/guards.js";
-import { sendPage } from "../../http/page.js";
+import type { AppEnv } from "../http/env.js";
+import { queryParams } from "../http/query.js";
+import { requireRole, signedIn } from "../http/guards.js";
+import { sendPage } from "../http/page.js";
 import { compileSchema, describeError, errorPointer } from "../../schema/ajv.js";
 import type { Services } from "../../services.js";
 import { AuditPage } from "./audit-pages.js";

@@ -1,9 +1,9 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { AppEnv } from "../../http/env.js";
-import { writeSessionCookie } from "../../http/cookies.js";
-import { requireRole, signedIn } from "../../http/guards.js";
-import { formFieldsForForm, sendPage, unstorableMessage } from "../../http/page.js";
+import type { AppEnv } from "../http/env.js";
+import { writeSessionCookie } from "../http/cookies.js";
+import { requireRole, signedIn } from "../http/guards.js";
+import { formFieldsForForm, sendPage, unstorableMessage } from "../http/page.js";
 import type { Services } from "../../services.js";
 import { SiteError } from "../../sites/sites.js";
 import { ConfigureHome } from "./configure-pages.js";

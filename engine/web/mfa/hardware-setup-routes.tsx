@@ -1,8 +1,8 @@
 import { Hono, type Context } from "hono";
 import type { Session } from "../../auth/sessions.js";
-import type { CookieSettings } from "../../http/cookies.js";
-import type { AppEnv } from "../../http/env.js";
-import { formFields, sendPage } from "../../http/page.js";
+import type { CookieSettings } from "../http/cookies.js";
+import type { AppEnv } from "../http/env.js";
+import { formFields, sendPage } from "../http/page.js";
 import { compileSchema } from "../../schema/ajv.js";
 import type { Services } from "../../services.js";
 import {

@@ -1,8 +1,8 @@
 import { Hono, type Context } from "hono";
 import type { Session } from "../../auth/sessions.js";
-import { writeSessionCookie, type CookieSettings } from "../../http/cookies.js";
-import type { AppEnv } from "../../http/env.js";
-import { formFields, sendPage } from "../../http/page.js";
+import { writeSessionCookie, type CookieSettings } from "../http/cookies.js";
+import type { AppEnv } from "../http/env.js";
+import { formFields, sendPage } from "../http/page.js";
 import { MessagePage } from "../../render/layout.js";
 import type { Services } from "../../services.js";
 import type { MfaActor } from "../../mfa/enrollments.js";

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { isStorableText, UNSTORABLE_TEXT_MESSAGE, withoutUnstorable } from "../util/storable-text.js";
+import { isStorableText, UNSTORABLE_TEXT_MESSAGE, withoutUnstorable } from "../../util/storable-text.js";
 
 /** Every posted name with all its values in order: text, or a file of a multipart post. */
 export type PostedForm = Record<string, (string | File)[]>;

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { Hono } from "hono";
-import { PATHS } from "../paths.js";
+import { PATHS } from "../../paths.js";
 import type { AppEnv } from "./env.js";
 
 const require = createRequire(import.meta.url);

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { Role } from "../auth/users.js";
-import type { Session } from "../auth/sessions.js";
+import type { Role } from "../../auth/users.js";
+import type { Session } from "../../auth/sessions.js";
 import type { AppEnv } from "./env.js";
 
 /** Only fully signed-in sessions pass; others go to /login (pages) or get 401 (htmx). */

@@ -1,8 +1,8 @@
 import type { Context } from "hono";
-import type { DatabaseUnavailableError } from "../db/unavailable.js";
-import { errorBody } from "../device/errors.js";
-import type { Logger } from "../log.js";
-import { MessagePage } from "../render/layout.js";
+import type { DatabaseUnavailableError } from "../../db/unavailable.js";
+import { errorBody } from "../../device/errors.js";
+import type { Logger } from "../../log.js";
+import { MessagePage } from "../../render/layout.js";
 import type { AppEnv } from "./env.js";
 import { sendPage } from "./page.js";
 

@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { isStorableText, UNSTORABLE_TEXT_MESSAGE, withoutUnstorable } from "../util/storable-text.js";
+import { isStorableText, UNSTORABLE_TEXT_MESSAGE, withoutUnstorable } from "../../util/storable-text.js";
 
 /**
  * The query string's parameters, one value per name (the first, as Hono reads them). The one reader of

@@ -3,7 +3,7 @@ import type { JSX } from "hono/jsx/jsx-runtime";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "./env.js";
 import { readFormText, UnstorableTextError } from "./form-body.js";
-import { UNSTORABLE_TEXT_MESSAGE } from "../util/storable-text.js";
+import { UNSTORABLE_TEXT_MESSAGE } from "../../util/storable-text.js";
 
 /** Sends a rendered page with a status, marked uncacheable (pages may hold personal data). */
 export function sendPage(c: Context<AppEnv>, page: JSX.Element, status: ContentfulStatusCode = 200) {
@@ -14,7 +14,7 @@ export function sendPage(c: Context<AppEnv>, page: JSX.Element, status: Contentf
 /**
  * Reads a urlencoded or multipart body into single string values; repeated names keep the last, files
  * are left out. Throws HTTPException 400 for a malformed body and UnstorableTextError (422) for text
- * PostgreSQL cannot store (see engine/http/form-body.ts).
+ * PostgreSQL cannot store (see engine/web/http/form-body.ts).
  */
 export async function formFields(c: Context<AppEnv>): Promise<Record<string, string>> {
   const out: Record<string, string> = {};

@@ -1,5 +1,5 @@
-import type { Session } from "../auth/sessions.js";
-import type { Logger } from "../log.js";
+import type { Session } from "../../auth/sessions.js";
+import type { Logger } from "../../log.js";
 
 /** Per-request values every route can read through c.var. */
 export interface AppEnv {
