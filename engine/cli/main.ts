@@ -1,12 +1,12 @@
-import { ConfigError, loadConfig } from "./config.js";
-import { listMigrations, migrate } from "./db/migrate.js";
-import { openDb } from "./db/open.js";
-import { createLogger } from "./log.js";
-import { bootServices } from "./start.js";
-import { UserInputError } from "./auth/users.js";
+import { ConfigError, loadConfig } from "../config.js";
+import { listMigrations, migrate } from "../db/migrate.js";
+import { openDb } from "../db/open.js";
+import { createLogger } from "../log.js";
+import { bootServices } from "../start.js";
+import { UserInputError } from "../auth/users.js";
 import { createInterface } from "node:readline/promises";
-import { runTokensCommand, TOKENS_USAGE, TokensCliError } from "./mfa/hardware/tokens-cli.js";
-import { MFA_USAGE, MfaCliError, runMfaCommand } from "./mfa/mfa-cli.js";
+import { runTokensCommand, TOKENS_USAGE, TokensCliError } from "./tokens-cli.js";
+import { MFA_USAGE, MfaCliError, runMfaCommand } from "./mfa-cli.js";
 
 const USAGE = `Usage: formgate <command>
 

@@ -1,6 +1,6 @@
 import type { Services } from "../services.js";
-import type { MfaActor } from "./enrollments.js";
-import type { MfaStatus } from "./status.js";
+import type { MfaActor } from "../mfa/enrollments.js";
+import type { MfaStatus } from "../mfa/status.js";
 
 /** `formgate mfa status|reset|unlock USER`: what an operator needs when a user is stuck. */
 

@@ -1,9 +1,9 @@
 import { createReadStream, statSync } from "node:fs";
 import { basename } from "node:path";
-import type { Services } from "../../services.js";
-import { ImportFileError } from "./csv-formats.js";
-import { MAX_PSKC_PASSWORD_CHARS } from "./pskc.js";
-import { ImportRefused, type ImportReport } from "./token-import.js";
+import type { Services } from "../services.js";
+import { ImportFileError } from "../mfa/hardware/csv-formats.js";
+import { MAX_PSKC_PASSWORD_CHARS } from "../mfa/hardware/pskc.js";
+import { ImportRefused, type ImportReport } from "../mfa/hardware/token-import.js";
 
 /** `formgate tokens import FILE`: the web import's checks and all-or-nothing commit, from a shell. */
 
