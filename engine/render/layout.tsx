@@ -1,5 +1,4 @@
 import type { Child } from "hono/jsx";
-import { CSRF_FIELD } from "../web/http/csrf.js";
 import { DOCTYPE, trustedRaw } from "./shells.js";
 
 export interface PageUser {
@@ -15,6 +14,12 @@ export interface LayoutProps {
   siteName?: string;
   children?: Child;
 }
+
+/**
+ * Name of the hidden form field that carries the CSRF token. Defined here, beside the field that
+ * renders it, so rendering needs nothing from the web layer; engine/web/http/csrf.ts checks it.
+ */
+export const CSRF_FIELD = "_csrf";
 
 /** The hidden field every form carries; see engine/web/http/csrf.ts. */
 export function CsrfField({ token }: { token: string }) {

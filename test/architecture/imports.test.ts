@@ -207,6 +207,16 @@ t("the composition (services.ts, the route table) is imported only by the entry 
   );
 });
 
+t("engine/render/ imports no service, store or web code: only schema/ and util/", () => {
+  const { folders } = readGraph();
+  const allowed = new Set(["schema", "util"]);
+  const wrong = [...(folders.get("render")?.values() ?? [])].filter((e) => !allowed.has(e.to));
+  assert.equal(
+    wrong.flatMap((e) => e.via),
+    [],
+  );
+});
+
 t("the layout names real files", () => {
   const { files } = readGraph();
   for (const f of [...COMPOSITION]) assert.ok(files.includes(f), `engine/${f} is missing: update this test`);

@@ -44,7 +44,7 @@ import {
   type StoreContext,
   type StoredRecord,
 } from "../../apps/record-store.js";
-import { displayValue } from "../../render/fields.js";
+import { displayValue } from "../../schema/display-text.js";
 
 /**
  * sendPage (engine/web/http/page.ts) with the markup as a plain string. Every component here renders

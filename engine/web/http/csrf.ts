@@ -4,8 +4,8 @@ import { newToken, safeEqual } from "../../util/tokens.js";
 import { CSRF_COOKIE, readCookie, writeCsrfCookie, type CookieSettings } from "./cookies.js";
 import type { AppEnv } from "./env.js";
 import { readPostedForm } from "./form-body.js";
+import { CSRF_FIELD } from "../../render/layout.js";
 
-export const CSRF_FIELD = "_csrf";
 export const CSRF_HEADER = "x-csrf-token";
 
 export interface CsrfOptions extends CookieSettings {
