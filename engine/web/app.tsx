@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { randomUUID } from "node:crypto";
+import { withLogContext } from "../log.js";
 import { loginRoutes } from "./auth/login-routes.js";
 import { configureRoutes } from "./configure/configure-routes.js";
 import { appsIndexRoutes, recordRoutes, userAccountRoutes } from "./apps/app-routes.js";
@@ -42,7 +43,8 @@ export function createApp(s: Services): Hono<AppEnv> {
     c.set("clientAddress", clientAddress(c, s.config.TRUST_PROXY));
     c.set("session", null);
     const start = performance.now();
-    await next();
+    // The query log (engine/db/query-log.ts) carries the request id through this context.
+    await withLogContext({ requestId }, next);
     c.header("X-Request-Id", requestId);
     // The route pattern, not the URL: paths such as /setup/:token carry secrets.
     log.info("request", {
