@@ -11,8 +11,8 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { SecretBox } from "../../mfa/secret-box.js";
-import type { AppEnv } from "../../http/env.js";
-import type { CookieSettings } from "../../http/cookies.js";
+import type { AppEnv } from "./env.js";
+import type { CookieSettings } from "./cookies.js";
 
 export const FLASH_COOKIE = "fg_flash";
 /** Longer text is cut: a message names what changed, it is not a report. */

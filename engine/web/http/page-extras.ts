@@ -7,7 +7,7 @@
  * renders a full page, so redirects and fragments cost nothing.
  */
 import type { Context, MiddlewareHandler } from "hono";
-import type { AppEnv } from "../../http/env.js";
+import type { AppEnv } from "./env.js";
 import { decideAfterPassword } from "../../mfa/sign-in-flow.js";
 import { configurePlaceOf, type ConfigureNavFacts, type PageExtras } from "../../render/notices.js";
 import type { Services } from "../../services.js";
