@@ -17,6 +17,7 @@ import { SecretBox } from "./mfa/secret-box.js";
 import { DEFAULT_MFA_POLICY, MfaService } from "./mfa/enrollments.js";
 import { AuditSearch } from "./audit/audit-search.js";
 import { MfaStates } from "./mfa/mfa-states.js";
+import { CredentialCounts } from "./auth/credential-counts.js";
 import { DeviceChallenges } from "./device/challenges.js";
 import { DeviceSignIn } from "./device/device-sign-in.js";
 import { DeviceTokens } from "./device/tokens.js";
@@ -43,6 +44,8 @@ export interface Services {
   mfa: MfaService;
   /** The MFA states (off, pending, overdue, activated, locked) as counts and filters per site. */
   mfaStates: MfaStates;
+  /** How many sessions and device tokens a user holds (what a reset will end). */
+  credentialCounts: CredentialCounts;
   /** Reads the audit log for /configure/audit. */
   auditSearch: AuditSearch;
   /** App definitions (forms/ and designer versions per site) and the store each app's records live in. */
@@ -101,6 +104,7 @@ export function createServices(
     secretBox,
     mfa,
     mfaStates: new MfaStates(db, clock),
+    credentialCounts: new CredentialCounts(db, clock),
     auditSearch: new AuditSearch(db),
     apps,
     records,

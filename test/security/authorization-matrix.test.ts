@@ -173,7 +173,8 @@ const MATRIX: Array<[route: string, request: string, ...expected: Expect[]]> = [
   ["ALL /configure/*",                        "GET /configure/no-such-page",                                    LOGIN, LOGIN, 403,  404,     404,       404],
   ["GET /configure",                          "GET /configure",                                                 LOGIN, LOGIN, 403,  200,     200,       200],
   ["POST /configure/site",                    "POST /configure/site",                                           LOGIN, LOGIN, 403,  403,     403,       "303 /configure"],
-  ["POST /configure/sites",                   "POST /configure/sites",                                          LOGIN, LOGIN, 403,  403,     403,       "303 /configure"],
+  ["GET /configure/sites",                    "GET /configure/sites",                                           LOGIN, LOGIN, 403,  403,     200,       200],
+  ["POST /configure/sites",                   "POST /configure/sites",                                          LOGIN, LOGIN, 403,  403,     403,       "303 /configure/sites"],
   ["ALL /configure/audit",                    "PUT /configure/audit",                                           LOGIN, LOGIN, 403,  403,     404,       404],
   ["GET /configure/audit",                    "GET /configure/audit",                                           LOGIN, LOGIN, 403,  403,     200,       200],
   // Apps and records: the list of the app both sites have, a record of the Public Site, an app only it has.
