@@ -113,7 +113,12 @@ export class CredentialRevocation {
         ? { userId: actor.id, credential: actor.credential }
         : undefined;
     for (const kind of this.#kinds) summary[kind.credentialKind] = await kind.revokeAllForUsers(userIds, db, keep);
-    this.log.info("credentials revoked", { users: userIds.length, reasons: [reason], kept: keep !== undefined, ...summary });
+    this.log.info("credentials revoked", {
+      users: userIds.length,
+      reasons: [reason],
+      kept: keep !== undefined,
+      ...summary,
+    });
     return summary;
   }
 }
