@@ -1,5 +1,4 @@
 import type { Child } from "hono/jsx";
-import { CSRF_FIELD } from "../http/csrf.js";
 import { DOCTYPE, trustedRaw } from "./shells.js";
 
 export interface PageUser {
@@ -16,7 +15,13 @@ export interface LayoutProps {
   children?: Child;
 }
 
-/** The hidden field every form carries; see engine/http/csrf.ts. */
+/**
+ * Name of the hidden form field that carries the CSRF token. Defined here, beside the field that
+ * renders it, so rendering needs nothing from the web layer; engine/web/http/csrf.ts checks it.
+ */
+export const CSRF_FIELD = "_csrf";
+
+/** The hidden field every form carries; see engine/web/http/csrf.ts. */
 export function CsrfField({ token }: { token: string }) {
   return <input type="hidden" name={CSRF_FIELD} value={token} />;
 }
