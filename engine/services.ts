@@ -18,6 +18,7 @@ import { DEFAULT_MFA_POLICY, MfaService } from "./mfa/enrollments.js";
 import { AuditSearch } from "./audit/audit-search.js";
 import { MfaStates } from "./mfa/mfa-states.js";
 import { MfaRollouts } from "./mfa/rollout.js";
+import { MfaProgress } from "./mfa/progress.js";
 import { SiteMfaPolicies } from "./mfa/site-policy.js";
 import { USER_ACCOUNTS_APP } from "./apps/registry.js";
 import { DeviceChallenges } from "./device/challenges.js";
@@ -50,6 +51,8 @@ export interface Services {
   rollouts: MfaRollouts;
   /** Per-site MFA policy for accounts created in, or moved into, a required role. */
   mfaPolicies: SiteMfaPolicies;
+  /** Activations per day and overdue users for the MFA progress page. */
+  mfaProgress: MfaProgress;
   /** Reads the audit log for /configure/audit. */
   auditSearch: AuditSearch;
   /** App definitions (forms/ and designer versions per site) and the store each app's records live in. */
@@ -125,6 +128,7 @@ export function createServices(
     mfaStates: new MfaStates(db, clock),
     rollouts: new MfaRollouts(db, clock, audit, revocation, designerFields),
     mfaPolicies,
+    mfaProgress: new MfaProgress(db, clock),
     auditSearch: new AuditSearch(db),
     apps,
     records,

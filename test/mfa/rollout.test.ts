@@ -5,26 +5,16 @@ import type { Db } from "../../engine/db/db.js";
 import type { MfaActor } from "../../engine/mfa/enrollments.js";
 import { RolloutChangedError, RolloutInputError, type RolloutSelection } from "../../engine/mfa/rollout.js";
 import { enforcementDeadline } from "../../engine/mfa/sign-in-flow.js";
-import type { AppDefinition } from "../../engine/schema/types.js";
 import type { Services } from "../../engine/services.js";
 import { startTestEnv, type TestEnv } from "../helpers/app.js";
 import { rejects } from "../helpers/assert.js";
 import { testBackend } from "../helpers/db.js";
 import { saveUser } from "../helpers/users.js";
+import { addDepartments } from "../helpers/rollout.js";
 
 const t = suite<{ env: TestEnv; siteId: string; otherSiteId: string; admin: MfaActor }>(
   `MFA rollout and site policy [${testBackend}]`,
 );
-
-/** Adds a searchable designer field "department" to the user-accounts app of a site. */
-export async function addDepartmentField(s: Services, siteId: string): Promise<void> {
-  const app = (await s.apps.get(siteId, "user-accounts"))!;
-  const definition = structuredClone(app.definition) as AppDefinition;
-  definition.record.properties!.department = { type: "string", title: "Department", maxLength: 50 };
-  definition.form!.sections![0]!.fields.push("department");
-  definition.list!.searchable = [...(definition.list!.searchable ?? []), "department"];
-  await s.apps.save(siteId, definition, { id: null, name: "designer" }, app.version);
-}
 
 /** Every user's MFA settings, plus the audit log's length: what "changes nothing" compares. */
 async function snapshot(db: Db) {
@@ -49,7 +39,7 @@ t.before.each(async (ctx) => {
   ctx.env.clock.set("2026-06-01T09:00:00Z");
   ctx.siteId = (await s.sites.publicSite()).id;
   ctx.otherSiteId = (await s.sites.create("other", "Other Site")).id;
-  await addDepartmentField(s, ctx.siteId);
+  await addDepartments(s, ctx.siteId);
   const admin = await s.users.create({ siteId: ctx.siteId, username: "root", role: "admin" });
   ctx.admin = { id: admin.id, name: admin.username, siteId: ctx.siteId };
   const people: [string, string, string, string][] = [
