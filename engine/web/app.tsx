@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { randomUUID } from "node:crypto";
+import { withLogContext } from "../log.js";
 import { loginRoutes } from "./auth/login-routes.js";
 import { configureRoutes } from "./configure/configure-routes.js";
 import { mfaRolloutRoutes } from "./configure/mfa-rollout-routes.js";
@@ -23,6 +24,8 @@ import { requireSignIn, signedIn } from "./http/guards.js";
 import { sendPage } from "./http/page.js";
 import { staticAssets } from "./http/static-assets.js";
 import { refuseUnstorablePath } from "./http/query.js";
+import { flashMessages } from "./http/flash.js";
+import { pageExtras } from "./http/page-extras.js";
 import { DatabaseUnavailableError } from "../db/unavailable.js";
 import { RETRY_AFTER_SECONDS, serviceUnavailable } from "./http/service-unavailable.js";
 
@@ -41,7 +44,8 @@ export function createApp(s: Services): Hono<AppEnv> {
     c.set("clientAddress", clientAddress(c, s.config.TRUST_PROXY));
     c.set("session", null);
     const start = performance.now();
-    await next();
+    // The query log (engine/db/query-log.ts) carries the request id through this context.
+    await withLogContext({ requestId }, next);
     c.header("X-Request-Id", requestId);
     // The route pattern, not the URL: paths such as /setup/:token carry secrets.
     log.info("request", {
@@ -103,6 +107,9 @@ export function createApp(s: Services): Hono<AppEnv> {
     }
     return next();
   });
+
+  app.use(flashMessages(s.secretBox, cookieSettings));
+  app.use(pageExtras(s));
 
   app.use(csrfProtection({ ...cookieSettings, exemptPrefixes: ["/api/device/"] }));
 
