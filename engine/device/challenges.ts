@@ -128,6 +128,20 @@ export class DeviceChallenges implements CredentialKind {
     return rowCount;
   }
 
+  /** Every pending device sign-in of `userIds` but `keep`'s; only CredentialRevocation.revokeMany calls this. */
+  async revokeAllForUsers(
+    userIds: readonly string[],
+    db: Db,
+    keep?: { userId: string; credential: Buffer },
+  ): Promise<number> {
+    const { rowCount } = await db.query(
+      `DELETE FROM device_challenges WHERE user_id = ANY($1::uuid[])
+         AND ($2::uuid IS NULL OR user_id <> $2::uuid OR challenge_hash <> $3::bytea)`,
+      [userIds, keep?.userId ?? null, keep?.credential ?? null],
+    );
+    return rowCount;
+  }
+
   /** A wrong code; after policy.challengeMaxFailures of them the challenge is dead. */
   async recordFailure(c: Challenge): Promise<void> {
     await this.db.query("UPDATE device_challenges SET failures = failures + 1 WHERE challenge_hash = $1", [c.hash]);
