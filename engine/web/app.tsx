@@ -23,6 +23,8 @@ import { requireSignIn, signedIn } from "./http/guards.js";
 import { sendPage } from "./http/page.js";
 import { staticAssets } from "./http/static-assets.js";
 import { refuseUnstorablePath } from "./http/query.js";
+import { flashMessages } from "./http/flash.js";
+import { pageExtras } from "./http/page-extras.js";
 import { DatabaseUnavailableError } from "../db/unavailable.js";
 import { RETRY_AFTER_SECONDS, serviceUnavailable } from "./http/service-unavailable.js";
 
@@ -104,6 +106,9 @@ export function createApp(s: Services): Hono<AppEnv> {
     }
     return next();
   });
+
+  app.use(flashMessages(s.secretBox, cookieSettings));
+  app.use(pageExtras(s));
 
   app.use(csrfProtection({ ...cookieSettings, exemptPrefixes: ["/api/device/"] }));
 

@@ -4,8 +4,7 @@ import type { AppEnv } from "../http/env.js";
 import { queryParams } from "../http/query.js";
 import { checkStorable, isFormContentType, readPostedForm, UnstorableTextError } from "../http/form-body.js";
 import { requireSignIn, signedIn } from "../http/guards.js";
-import type { JSX } from "hono/jsx/jsx-runtime";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { sendPage } from "../http/page.js";
 import { ErrorSlot, Field, slotId } from "../../render/fields.js";
 import { RecordForm } from "../../render/record-form.js";
 import { ListSearch, RecordList, type ListParams } from "../../render/record-list.js";
@@ -45,16 +44,6 @@ import {
   type StoredRecord,
 } from "../../apps/record-store.js";
 import { displayValue } from "../../schema/display-text.js";
-
-/**
- * sendPage (engine/web/http/page.ts) with the markup as a plain string. Every component here renders
- * synchronously, and Hono sends a string at once where an HTML object takes an async detour
- * (about a fifth of an edit form's request time).
- */
-function sendPage(c: Context<AppEnv>, page: JSX.Element, status: ContentfulStatusCode = 200) {
-  c.header("Cache-Control", "no-store");
-  return c.html(String(page), status);
-}
 
 /** Record forms are small; this bounds what one post can make the server parse. */
 export const RECORD_BODY_LIMIT = 256 * 1024;

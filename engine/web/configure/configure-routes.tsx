@@ -8,6 +8,7 @@ import type { Services } from "../../services.js";
 import { SiteError } from "../../sites/sites.js";
 import { ConfigureHome } from "./configure-pages.js";
 import type { Session } from "../../auth/sessions.js";
+import { flash } from "../http/flash.js";
 
 /** Only administrators of the Public Site manage sites and may work on another site's data. */
 export async function isPublicSiteAdmin(s: Services, session: Session): Promise<boolean> {
@@ -45,6 +46,7 @@ export function configureRoutes(s: Services, cookieSettings: { secure: boolean }
     // Working on another tenant's data is a privilege change: new token.
     const { token, expiresAt } = await s.sessions.rotate(session, { activeSiteId: site.id }, c.var.clientAddress);
     writeSessionCookie(c, cookieSettings, token, expiresAt);
+    flash(c, `Switched to ${site.name}. Configure pages now show its users, apps and audit log.`);
     return c.redirect("/configure", 303);
   });
 
@@ -70,6 +72,7 @@ export function configureRoutes(s: Services, cookieSettings: { secure: boolean }
         action: "site.create",
         details: { slug: site.slug },
       });
+      flash(c, `Added site ${site.name} (${site.slug}).`);
     } catch (err) {
       if (err instanceof SiteError) {
         const label = err.field === "slug" ? "Slug" : "Name";
