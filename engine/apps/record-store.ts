@@ -111,6 +111,15 @@ export interface RecordStore {
   revision?(app: CompiledApp, ctx: StoreContext, id: string, version: number): Promise<Record<string, unknown> | null>;
   /** Columns a list can be sorted on (every listed column unless the store says otherwise). */
   sortable?(app: CompiledApp): string[];
+  /**
+   * The values a new-record form starts with, given the schema defaults: a store may
+   * preset fields from site settings (the users store switches MFA on under the site's policy).
+   */
+  newRecordValues?(
+    app: CompiledApp,
+    ctx: StoreContext,
+    defaults: Record<string, unknown>,
+  ): Promise<Record<string, unknown>>;
 }
 
 /** Decides which store serves an app; the first resolver that answers wins, the records store is the default. */

@@ -372,9 +372,10 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
   routes.get(`${base}/new`, async (c) => {
     const r = await resolve(c);
     requireEdit(r);
+    const defaults = initialValues(r.app.fields);
     return renderForm(c, r, {
       mode: "create",
-      values: initialValues(r.app.fields),
+      values: (await r.store.newRecordValues?.(r.app, r.storeCtx, defaults)) ?? defaults,
       errors: {},
       dialog: wantsRegion(c, "record-dialog-body"),
     });
