@@ -173,6 +173,10 @@ const MATRIX: Array<[route: string, request: string, ...expected: Expect[]]> = [
   ["POST /mfa/setup/app",                     "POST /mfa/setup/app",                                            LOGIN, LOGIN, HOME, HOME,   HOME,      HOME],
   ["GET /mfa/setup/hardware",                 "GET /mfa/setup/hardware",                                        LOGIN, LOGIN, HOME, HOME,   HOME,      HOME],
   ["POST /mfa/setup/hardware",                "POST /mfa/setup/hardware",                                       LOGIN, LOGIN, HOME, HOME,   HOME,      HOME],
+  // Every signed-in user's own account page.
+  ["ALL /account",                            "PUT /account",                                                   LOGIN, LOGIN, 404,  404,     404,       404],
+  ["GET /account",                            "GET /account",                                                   LOGIN, LOGIN, 200,  200,     200,       200],
+  ["POST /account",                           "POST /account",                                                  LOGIN, LOGIN, 422,  422,     422,       422],
   // Configure: sites and audit.
   ["ALL /configure",                          "PUT /configure",                                                 LOGIN, LOGIN, 403,  404,     404,       404],
   ["ALL /configure/*",                        "GET /configure/no-such-page",                                    LOGIN, LOGIN, 403,  404,     404,       404],

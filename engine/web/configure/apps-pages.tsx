@@ -19,32 +19,34 @@ export function AppsListPage(p: {
     <Layout title="Apps (designer)" csrfToken={p.frame.csrfToken} user={p.frame.user} siteName={p.frame.siteName}>
       <h1>Apps</h1>
       <p>Each app is a JSON Schema definition: its record, form layout and list. Changes apply on this site only.</p>
-      <table class="striped">
-        <thead>
-          <tr>
-            <th scope="col">App</th>
-            <th scope="col">Id</th>
-            <th scope="col">Version</th>
-            <th scope="col">Records</th>
-          </tr>
-        </thead>
-        <tbody>
-          {p.apps.map((a) => (
+      <div class="table-scroll" tabindex={0}>
+        <table class="striped">
+          <thead>
             <tr>
-              <th scope="row">
-                <a href={`/configure/apps/${a.id}`}>{a.title}</a>
-              </th>
-              <td>
-                <code>{a.id}</code>
-              </td>
-              <td>{a.version === 0 ? "built-in" : `${a.version}${a.builtIn ? " (customised)" : ""}`}</td>
-              <td>
-                <a href={a.href}>Open</a>
-              </td>
+              <th scope="col">App</th>
+              <th scope="col">Id</th>
+              <th scope="col">Version</th>
+              <th scope="col">Records</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {p.apps.map((a) => (
+              <tr>
+                <th scope="row">
+                  <a href={`/configure/apps/${a.id}`}>{a.title}</a>
+                </th>
+                <td>
+                  <code>{a.id}</code>
+                </td>
+                <td>{a.version === 0 ? "built-in" : `${a.version}${a.builtIn ? " (customised)" : ""}`}</td>
+                <td>
+                  <a href={a.href}>Open</a>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       <h2>New app</h2>
       <form method="post" action="/configure/apps">
         <CsrfField token={p.frame.csrfToken} />
