@@ -530,8 +530,12 @@ function applyGroups(def: AppDefinition, gs: { section: number | null; fields: s
   tidySections(def);
 }
 
-/** Where to move a field: a step up or down, before another field, or to the end of a section (1-based). */
-export type Move = { direction: "up" | "down" } | { before: string } | { section: number };
+/**
+ * Where to move a field: a step up or down, before another field, to the end
+ * of a section (1-based; 0: the fields in no section), or last among its
+ * siblings (drag and drop onto the end of a group's list).
+ */
+export type Move = { direction: "up" | "down" } | { before: string } | { section: number } | { last: true };
 
 /** Moves a field; a step past a section's edge moves it into the neighbouring section. */
 export function moveField(draft: AppDefinition, path: string, move: Move, ctx: EditContext): EditResult {
@@ -546,6 +550,7 @@ export function moveField(draft: AppDefinition, path: string, move: Move, ctx: E
     let to: number;
     if ("direction" in move) to = move.direction === "up" ? i - 1 : i + 1;
     else if ("before" in move) to = names.indexOf(move.before);
+    else if ("last" in move) to = names.length;
     else return { ok: false, errors: { section: "Fields of a group stay in their group." } };
     if (to < 0 || to > names.length) {
       return {
@@ -581,8 +586,10 @@ export function moveField(draft: AppDefinition, path: string, move: Move, ctx: E
     const tg = gs.findIndex((x) => x.fields.includes(move.before));
     if (tg < 0) return { ok: false, errors: { before: `There is no field "${move.before}" in the form.` } };
     gs[tg]!.fields.splice(gs[tg]!.fields.indexOf(move.before), 0, at.name);
+  } else if ("last" in move) {
+    gs[g]!.fields.push(at.name);
   } else {
-    const target = gs.find((x) => x.section === move.section - 1);
+    const target = move.section === 0 ? gs.at(-1) : gs.find((x) => x.section === move.section - 1);
     if (!target) return { ok: false, errors: { section: `There is no section ${move.section} in this form.` } };
     target.fields.push(at.name);
   }
