@@ -34,6 +34,8 @@
         handle: ".drag-handle",
         draggable: "li",
         animation: 150,
+        // Mouse and touch events rather than native drag and drop: the same on every browser.
+        forceFallback: true,
         onEnd: (event) => {
           if (event.from === event.to && event.oldIndex === event.newIndex) return;
           moved(outline, event);

@@ -201,7 +201,7 @@ export function fieldInputOf(def: AppDefinition, path: string): FieldInput | nul
     title: f.title ?? "",
     name: at.name,
     required: (at.holder.required ?? []).includes(at.name) ? "on" : "",
-    help: def.form?.help?.[path] ?? f.description ?? "",
+    help: def.form?.help?.[path] ?? "",
     options: optionsText(f),
     default: f.default === undefined ? "" : String(f.default),
     minimum: f.minimum === undefined ? "" : String(f.minimum),
@@ -395,10 +395,13 @@ function renameEverywhere(def: AppDefinition, at: Located, to: string) {
  * label and help text (retyping or renaming it is refused); a name changes
  * only while the app has no records, since stored values are kept under it.
  */
-export function updateField(draft: AppDefinition, path: string, input: FieldInput, ctx: EditContext): EditResult {
+export function updateField(draft: AppDefinition, path: string, posted: FieldInput, ctx: EditContext): EditResult {
   const def = clone(draft);
   const at = locate(def, path);
   if (!at) return { ok: false, errors: { _: "There is no such field." } };
+  // A property not posted keeps its value (a client may send only what changes); a section only moves when sent.
+  const { section: currentSection, ...kept } = fieldInputOf(draft, path)!;
+  const input: FieldInput = { ...kept, ...posted };
   const errors: Record<string, string> = {};
   const currentType = designerTypeOf(at.field);
   const type = (input.type ?? currentType).trim();
@@ -433,11 +436,12 @@ export function updateField(draft: AppDefinition, path: string, input: FieldInpu
     siblings,
     errors,
   );
-  const section = at.parentPath.length ? null : sectionIndex(def, input.section, errors);
+  const moveTo = input.section !== undefined && input.section.trim() !== currentSection ? input.section : undefined;
+  const section = at.parentPath.length ? null : sectionIndex(def, moveTo, errors);
   if (Object.keys(errors).length) return { ok: false, errors };
   // Only a type change may change the JSON type; the breaking-change check refuses it on stored records.
   at.holder.properties![at.name] = schema;
-  if (input.required !== undefined || input.type !== undefined) setRequired(at.holder, at.name, isOn(input.required));
+  setRequired(at.holder, at.name, isOn(input.required));
   setHelp(def, path, input.help);
   if (section !== null && def.form?.sections) {
     for (const s of def.form.sections) s.fields = s.fields.filter((n) => n !== at.name) as FormSection["fields"];

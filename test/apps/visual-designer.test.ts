@@ -54,8 +54,8 @@ t(
       "company",
       "visitDate",
       "arrivedAt",
-      "purpose",
       "badgeNumber",
+      "purpose",
       "escortNeeded",
       "escort",
       "notes",
@@ -65,7 +65,7 @@ t(
       { title: "Visitor", fields: ["name", "email", "company"] },
       {
         title: "Visit",
-        fields: ["visitDate", "arrivedAt", "purpose", "badgeNumber", "escortNeeded", "escort", "notes", "companions"],
+        fields: ["visitDate", "arrivedAt", "badgeNumber", "purpose", "escortNeeded", "escort", "notes", "companions"],
       },
     ]);
     assert.equal(def.record.properties.escort!["x-visibleWhen"], { field: "escortNeeded", equals: true });

@@ -5,7 +5,7 @@ import type { TestClient } from "./app.js";
  * "Visitor log" built through the designer's plain-POST contract, step by
  * step as docs/designer-guide.md and the browser test do it: nine field
  * types (Text, Email, Date, Date and time, Choice, Whole number, Yes/No,
- * Long text, Repeating rows), a visible-when rule, a moved field, two
+ * Long text, Repeating rows), a visible-when rule, two moved fields (Up, and a drag's `before`), two
  * sections, list columns; then Publish.
  */
 export const APP = "/configure/apps/visitor-log";
@@ -61,6 +61,8 @@ export async function buildVisitorLogByPosts(designer: TestClient): Promise<void
   );
   // The moved field: Email goes above Company.
   await ok(designer.post(`${APP}/fields/email/move`, { direction: "up" }), "move");
+  // What a drag and drop sends: Badge number dropped above Purpose.
+  await ok(designer.post(`${APP}/fields/badgeNumber/move`, { before: "purpose" }), "drag");
   await ok(
     designer.post(`${APP}/fields/new`, { type: "section", title: "Visitor", fields: ["name", "email", "company"] }),
     "section 1",

@@ -226,7 +226,7 @@ function FieldItems(p: {
         const path = [...p.parent, name].join(".");
         const nested = f.type === "object" ? f : f.type === "array" && f.items?.type === "object" ? f.items : null;
         return (
-          <li data-name={path} class={p.selected === path ? "selected" : undefined} id={`field-${path}`}>
+          <li data-name={path} class={p.selected === path ? "selected" : undefined} id={`outline-${path}`}>
             <span class="drag-handle" aria-hidden="true">
               ⠿
             </span>
@@ -310,6 +310,7 @@ function ErrorSlot({ name, errors }: { name: string; errors: Record<string, stri
   );
 }
 
+const isOn = (v: string | undefined) => v !== undefined && /^(on|true|yes|1)$/i.test(v);
 const invalid = (errors: Record<string, string>, name: string) => (errors[name] ? "true" : undefined);
 
 /** The properties panel: a new field of a type, or an existing field (locked down to label and help for a system field). */
@@ -448,12 +449,16 @@ export function FieldForm(p: {
       </label>
       {!p.system ? (
         <fieldset>
+          {/* Unchecked boxes send nothing; the hidden "off" before each says so (the last value wins). */}
+          <input type="hidden" name="required" value="off" />
           <label>
-            <input type="checkbox" name="required" value="on" checked={!!v.required} /> Required
+            <input type="checkbox" name="required" value="on" checked={isOn(v.required)} /> Required
           </label>
           <ErrorSlot name="required" errors={e} />
+          <input type="hidden" name="readOnly" value="off" />
           <label>
-            <input type="checkbox" name="readOnly" value="on" checked={!!v.readOnly} /> Read-only (shown, never entered)
+            <input type="checkbox" name="readOnly" value="on" checked={isOn(v.readOnly)} /> Read-only (shown, never
+            entered)
           </label>
           <ErrorSlot name="readOnly" errors={e} />
         </fieldset>
