@@ -116,6 +116,7 @@ t("a designer builds Visitor log without typing JSON, and publishes it", async (
   // Up without JavaScript's help, and a drag by the handle.
   await page.click('button[aria-label="Move email up"]');
   await page.locator("#flash").waitFor();
+  await page.locator("#outline-badgeNumber").scrollIntoViewIfNeeded();
   const handle = page.locator("#outline-badgeNumber .drag-handle");
   const target = page.locator("#outline-purpose");
   const from = (await handle.boundingBox())!;
@@ -123,7 +124,7 @@ t("a designer builds Visitor log without typing JSON, and publishes it", async (
   await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
   await page.mouse.down();
   for (let i = 1; i <= 10; i++) {
-    await page.mouse.move(from.x + from.width / 2, from.y + ((to.y + 4 - from.y) * i) / 10);
+    await page.mouse.move(from.x + from.width / 2 + i, from.y + ((to.y + 4 - from.y) * i) / 10);
   }
   await page.mouse.up();
   await page.waitForURL(/done=moved&field=badgeNumber/);
