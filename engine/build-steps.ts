@@ -4,9 +4,9 @@
 import { readdirSync } from "node:fs";
 import { loadBuiltInDefinitions } from "./apps/registry.js";
 import { deviceSchemas, deviceValidator, type DeviceSchemaName } from "./device/schemas.js";
-import "./http/app.js";
-import "./mfa/hardware/tokens-cli.js";
-import "./mfa/mfa-cli.js";
+import "./web/app.js";
+import "./cli/tokens-cli.js";
+import "./cli/mfa-cli.js";
 import { PATHS } from "./paths.js";
 import { validatorFor } from "./schema/ajv.js";
 import { standaloneValidators } from "./schema/standalone.js";

@@ -1,6 +1,6 @@
 import { serve } from "@hono/node-server";
 import { ConfigError, loadConfig } from "./config.js";
-import { createApp } from "./http/app.js";
+import { createApp } from "./web/app.js";
 import { createLogger } from "./log.js";
 import { bootServices, purgeExpired } from "./start.js";
 

@@ -17,6 +17,7 @@ import { Sites } from "./sites/sites.js";
 import { SecretBox } from "./mfa/secret-box.js";
 import { DEFAULT_MFA_POLICY, MfaService } from "./mfa/enrollments.js";
 import { AuditSearch } from "./audit/audit-search.js";
+import { MfaStates } from "./mfa/mfa-states.js";
 import { DeviceChallenges } from "./device/challenges.js";
 import { DeviceSignIn } from "./device/device-sign-in.js";
 import { DeviceTokens } from "./device/tokens.js";
@@ -41,6 +42,8 @@ export interface Services {
   secretBox: SecretBox;
   /** MFA settings, enrollments, code verification and the sign-in decision. */
   mfa: MfaService;
+  /** The MFA states (off, pending, overdue, activated, locked) as counts and filters per site. */
+  mfaStates: MfaStates;
   /** Reads the audit log for /configure/audit. */
   auditSearch: AuditSearch;
   /** App definitions (forms/ and designer versions per site) and the store each app's records live in. */
@@ -100,6 +103,7 @@ export function createServices(
     firstAdmin: new FirstAdmin(db, clock),
     secretBox,
     mfa,
+    mfaStates: new MfaStates(db, clock),
     auditSearch: new AuditSearch(db),
     apps,
     drafts: new AppDrafts(db, clock, apps),

@@ -1,5 +1,4 @@
-import { displayValue } from "../render/fields.js";
-import type { FieldChange } from "../render/record-pages.js";
+import { displayValue, type FieldChange } from "../schema/display-text.js";
 import type { FieldNode } from "../schema/fields.js";
 
 /** JSON with sorted keys: stored JSONB and posted values order keys differently. */

@@ -1,6 +1,7 @@
 import type { Clock } from "../clock.js";
 import type { CredentialKind } from "../auth/revocation.js";
 import type { Db } from "../db/db.js";
+import { Statement } from "../db/statement.js";
 import { hashToken, newToken } from "../util/tokens.js";
 import { DEFAULT_DEVICE_POLICY, type DeviceTokenPolicy } from "./tokens.js";
 
@@ -33,13 +34,27 @@ export class DeviceChallenges implements CredentialKind {
     clientAddress: string | null,
     db: Db = this.db,
   ): Promise<{ challenge: string; expiresAt: Date }> {
+    const st = new Statement();
+    const made = this.issueIn(st, st.param(userId, "uuid"), kind, clientAddress);
+    await st.run(db, "SELECT 1");
+    return made;
+  }
+
+  /** issue as a part of a larger statement; `userId` an SQL expression. */
+  issueIn(
+    st: Statement,
+    userId: string,
+    kind: ChallengeKind,
+    clientAddress: string | null,
+  ): { challenge: string; expiresAt: Date } {
     const challenge = newToken();
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + this.policy.challengeSeconds * 1000);
-    await db.query(
+    st.with(
+      "challenge",
       `INSERT INTO device_challenges (challenge_hash, user_id, kind, created_at, expires_at, client_address)
-       VALUES ($1, $2, $3, $4, $5, $6)`,
-      [hashToken(challenge), userId, kind, now, expiresAt, clientAddress],
+       VALUES (${st.param(hashToken(challenge), "bytea")}, ${userId}, ${st.param(kind, "text")},
+         ${st.param(now, "timestamptz")}, ${st.param(expiresAt, "timestamptz")}, ${st.param(clientAddress, "text")})`,
     );
     return { challenge, expiresAt };
   }
@@ -56,6 +71,24 @@ export class DeviceChallenges implements CredentialKind {
     return r ? { hash, userId: r.user_id, kind: r.kind, expiresAt: r.expires_at } : null;
   }
 
+  /**
+   * find as the first part of a statement: a CTE (its name returned) with the
+   * live challenge's user_id, kind and expires_at, joined with the columns the
+   * sign-in needs of its user (may_sign_in: not disabled, device access).
+   */
+  findIn(st: Statement, challenge: string): { cte: string; hash: Buffer } {
+    const hash = hashToken(challenge);
+    const cte = st.with(
+      "live_challenge",
+      `SELECT c.user_id, c.kind, c.expires_at, (NOT u.disabled AND u.device_access) AS may_sign_in
+       FROM device_challenges c JOIN users u ON u.id = c.user_id
+       WHERE c.challenge_hash = ${st.param(hash, "bytea")} AND c.used_at IS NULL
+         AND c.expires_at > ${st.param(this.clock.now(), "timestamptz")}
+         AND c.failures < ${st.param(this.policy.challengeMaxFailures, "int")}`,
+    );
+    return { cte, hash };
+  }
+
   /** Uses the challenge up; false when it was already used (or died) meanwhile. */
   async consume(c: Challenge, db: Db = this.db): Promise<boolean> {
     const { rowCount } = await db.query(
@@ -64,6 +97,21 @@ export class DeviceChallenges implements CredentialKind {
       [c.hash, this.clock.now(), this.policy.challengeMaxFailures],
     );
     return rowCount === 1;
+  }
+
+  /**
+   * consume as a part gated on `gate` (a CTE): a CTE (its name returned) with
+   * the challenge's user_id when it was used up by this statement.
+   */
+  consumeIn(st: Statement, c: Pick<Challenge, "hash">, gate: string): string {
+    const now = st.param(this.clock.now(), "timestamptz");
+    return st.with(
+      "consumed",
+      `UPDATE device_challenges SET used_at = ${now}
+       WHERE challenge_hash = ${st.param(c.hash, "bytea")} AND used_at IS NULL AND expires_at > ${now}
+         AND failures < ${st.param(this.policy.challengeMaxFailures, "int")} AND EXISTS (SELECT 1 FROM ${gate})
+       RETURNING user_id`,
+    );
   }
 
   readonly credentialKind = "deviceChallenges";

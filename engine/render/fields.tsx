@@ -1,5 +1,6 @@
 import type { Child } from "hono/jsx";
 import { isVisible, type FieldNode } from "../schema/fields.js";
+import { displayValue } from "../schema/display-text.js";
 import { ROW_MARKER } from "../schema/form-post.js";
 import { fillAround, markupOf, ShellCache, splitAround, trustedRaw, type SafeHtml, type TextShell } from "./shells.js";
 import type { FieldErrors } from "../schema/record-validation.js";
@@ -17,21 +18,6 @@ export interface FieldContext {
 /** Stable ids for one field instance: its error slot is always `err-<sid>`. */
 export const slotId = (path: string[]) => path.join("-");
 export const fieldName = (path: string[]) => path.join(".");
-
-/** Text for a value shown, not edited: choices by their label, booleans as Yes/No. */
-export function displayValue(node: FieldNode, value: unknown): string {
-  if (value === undefined || value === null || value === "") return "—";
-  const label = (v: unknown) => node.options?.find((o) => o.value === v)?.label ?? String(v);
-  if (Array.isArray(value)) {
-    if (value.some((v) => v !== null && typeof v === "object")) {
-      return `${value.length} ${value.length === 1 ? "entry" : "entries"}`;
-    }
-    return value.length ? value.map(label).join(", ") : "—";
-  }
-  if (typeof value === "boolean") return value ? "Yes" : "No";
-  if (typeof value === "object") return JSON.stringify(value);
-  return label(value);
-}
 
 function inputValue(node: FieldNode, value: unknown): string {
   if (value === undefined || value === null) return "";

@@ -1,6 +1,5 @@
 import type { Child } from "hono/jsx";
-import { CSRF_FIELD } from "../http/csrf.js";
-import { DOCTYPE, trustedRaw } from "./shells.js";
+import { DOCTYPE, PAGE_TOP_MARK, trustedRaw } from "./shells.js";
 
 export interface PageUser {
   username: string;
@@ -16,7 +15,13 @@ export interface LayoutProps {
   children?: Child;
 }
 
-/** The hidden field every form carries; see engine/http/csrf.ts. */
+/**
+ * Name of the hidden form field that carries the CSRF token. Defined here, beside the field that
+ * renders it, so rendering needs nothing from the web layer; engine/web/http/csrf.ts checks it.
+ */
+export const CSRF_FIELD = "_csrf";
+
+/** The hidden field every form carries; see engine/web/http/csrf.ts. */
 export function CsrfField({ token }: { token: string }) {
   return <input type="hidden" name={CSRF_FIELD} value={token} />;
 }
@@ -72,7 +77,10 @@ export function Layout({ title, csrfToken, user, siteName, children }: LayoutPro
               ) : null}
             </nav>
           </header>
-          <main class="container">{children}</main>
+          <main class="container">
+            {trustedRaw(PAGE_TOP_MARK)}
+            {children}
+          </main>
         </body>
       </html>
     </>

@@ -1,6 +1,6 @@
 import type { StoredRecord, SortSpec } from "../apps/record-store.js";
 import type { FieldNode } from "../schema/fields.js";
-import { displayValue } from "./fields.js";
+import { displayValue } from "../schema/display-text.js";
 
 export interface ListParams {
   q?: string;

@@ -1,6 +1,7 @@
 import type { Child } from "hono/jsx";
 import { CsrfField, Layout, type PageUser } from "./layout.js";
 import { markupOf, ShellCache, trustedRaw, type SafeHtml } from "./shells.js";
+import type { FieldChange } from "../schema/display-text.js";
 
 export interface PageFrame {
   csrfToken: string;
@@ -127,13 +128,6 @@ export function RecordFragment(p: { title: string; children: Child }) {
       {p.children}
     </div>
   );
-}
-
-export interface FieldChange {
-  label: string;
-  before?: string;
-  now: string;
-  yours: string;
 }
 
 /** Shown above a form that lost a race: who saved, when, what they changed; the user's input stays in the form. */

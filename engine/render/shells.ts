@@ -41,6 +41,13 @@ export function markupOf(element: JSX.Element): SafeHtml {
 
 export const DOCTYPE = "<!DOCTYPE html>" as SafeHtml;
 
+/**
+ * Where a full page's shared top (Configure navigation, MFA banner, one-time
+ * message) goes: the layout renders this comment, sendPage replaces it
+ * (engine/http/page.ts). Escaped text can never form it, so only the layout does.
+ */
+export const PAGE_TOP_MARK = "<!--fg:page-top-->" as SafeHtml;
+
 /** A value for a slot: text is escaped like JSX text and attribute values; html is inserted as it is. */
 export type SlotValue = { text: string } | { html: SafeHtml };
 

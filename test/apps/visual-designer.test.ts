@@ -1,7 +1,7 @@
 // @storage
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { createApp } from "../../engine/http/app.js";
+import { createApp } from "../../engine/web/app.js";
 import { createLogger } from "../../engine/log.js";
 import { createServices } from "../../engine/services.js";
 import { startTestEnv, TestClient, testConfig, TEST_SECRET_KEY, type TestEnv } from "../helpers/app.js";
@@ -84,7 +84,7 @@ t(
     const before = await ctx.admin.get("/apps/visitor-log/new");
     assert.not.match(before.html, /name="website"/);
     const designerPage = await ctx.dora.get(add.res.headers.get("location")!);
-    assert.match(designerPage.html, /Added &quot;Website&quot; to the draft\.|Added "Website" to the draft\./);
+    assert.match(designerPage.html, /Added (&quot;|")Website(&quot;|")\. Publish to apply it\./);
     assert.match(designerPage.html, /Unpublished changes by dora/);
     assert.match(designerPage.html, /name="website"/, "the preview shows the draft");
     assert.ok(await ctx.dora.post(`${APP}/discard`, {}));
@@ -247,7 +247,7 @@ t(
     assert.match(list.html, /href="\/configure\/apps\/new"/);
     assert.match(list.html, /Visitor log/);
     const dup = await d.post("/configure/apps/visitor-log/duplicate", { title: "Visitor log copy", id: "" });
-    assert.is(dup.res.headers.get("location"), "/configure/apps/visitor-log-copy?done=created");
+    assert.is(dup.res.headers.get("location"), "/configure/apps/visitor-log-copy");
     assert.is((await d.post("/configure/apps/visitor-log/delete", {})).res.status, 409, "has records");
     const ask = await d.post("/configure/apps/visitor-log-copy/delete", {});
     assert.is(ask.res.status, 200);

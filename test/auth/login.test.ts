@@ -211,7 +211,7 @@ t("losing web access ends live web sessions", async ({ env }) => {
 });
 
 t("behind a proxy cookies are Secure and the address comes from X-Forwarded-For", async ({ env }) => {
-  const { createApp } = await import("../../engine/http/app.js");
+  const { createApp } = await import("../../engine/web/app.js");
   const proxied = createApp({ ...env.services, config: { ...env.services.config, TRUST_PROXY: true } });
   const c = new TestClient(proxied, { "x-forwarded-for": "198.51.100.7, 203.0.113.50" });
   const { res } = await c.signIn("alice", PASSWORD);

@@ -9,7 +9,7 @@
 import { ManualClock } from "../../engine/clock.js";
 import { migrate } from "../../engine/db/migrate.js";
 import { openPgDb } from "../../engine/db/pg-db.js";
-import { createApp } from "../../engine/http/app.js";
+import { createApp } from "../../engine/web/app.js";
 import { silentLogger } from "../../engine/log.js";
 import { createServices } from "../../engine/services.js";
 import { TestClient, testConfig, TEST_SECRET_KEY } from "../helpers/app.js";

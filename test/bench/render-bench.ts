@@ -17,7 +17,7 @@ import { migrate } from "../../engine/db/migrate.js";
 import { openPgDb } from "../../engine/db/pg-db.js";
 import { openPgliteDb } from "../../engine/db/pglite-db.js";
 import { pgliteTemplate } from "../../engine/db/pglite-template.js";
-import { createApp } from "../../engine/http/app.js";
+import { createApp } from "../../engine/web/app.js";
 import { silentLogger } from "../../engine/log.js";
 import { RecordForm } from "../../engine/render/record-form.js";
 import { RecordPage } from "../../engine/render/record-pages.js";

@@ -67,11 +67,13 @@ const shot = (page: Page, name: string) =>
 
 /** Submits the properties panel and waits for the designer to show the saved draft (or fails with the messages). */
 async function submitPanel(page: Page, button: string) {
-  await page.locator("#field-form").getByRole("button", { name: button }).click();
-  await page.waitForLoadState("load");
+  await Promise.all([
+    page.waitForNavigation(),
+    page.locator("#field-form").getByRole("button", { name: button }).click(),
+  ]);
   const errors = await page.locator("#field-form .field-error:not(:empty), #err-_:not([hidden])").allInnerTexts();
   assert.equal(errors, [], `the panel refused: ${errors.join(" | ")}`);
-  await page.locator("#flash").waitFor();
+  await page.locator(".flash").waitFor();
 }
 
 async function addField(page: Page, f: Record<string, string>) {
@@ -101,7 +103,7 @@ t("a designer builds Visitor log without typing JSON, and publishes it", async (
   assert.is(await page.inputValue('input[name="id"]'), "visitor-log", "the id is suggested from the title");
   await shot(page, "2-new-app");
   await page.click("text=Create app");
-  await page.waitForURL(`${url}/configure/apps/visitor-log?done=created`);
+  await page.waitForURL(`${url}/configure/apps/visitor-log`);
 
   // The starter field becomes "Visitor name".
   await page.click("#outline-name a.field-label");
@@ -115,7 +117,7 @@ t("a designer builds Visitor log without typing JSON, and publishes it", async (
 
   // Up without JavaScript's help, and a drag by the handle.
   await page.click('button[aria-label="Move email up"]');
-  await page.locator("#flash").waitFor();
+  await page.locator(".flash").waitFor();
   await page.locator("#outline-badgeNumber").scrollIntoViewIfNeeded();
   const handle = page.locator("#outline-badgeNumber .drag-handle");
   const target = page.locator("#outline-purpose");
@@ -127,7 +129,7 @@ t("a designer builds Visitor log without typing JSON, and publishes it", async (
     await page.mouse.move(from.x + from.width / 2 + i, from.y + ((to.y + 4 - from.y) * i) / 10);
   }
   await page.mouse.up();
-  await page.waitForURL(/done=moved&field=badgeNumber/);
+  await page.locator(".flash").getByText('Moved "Badge number".').waitFor();
 
   // Sections: "Visitor" with the first three fields, "Visit" with the rest.
   await page.selectOption("form.add-field select[name=type]", "section");
@@ -150,11 +152,11 @@ t("a designer builds Visitor log without typing JSON, and publishes it", async (
   await page.selectOption('select[name="sort"]', VISITOR_LIST.sort);
   await shot(page, "4-list");
   await page.click("text=Save list");
-  await page.locator("#flash").waitFor();
+  await page.locator(".flash").waitFor();
 
   assert.is((await env.services.apps.get(siteId, "visitor-log"))!.version, 1, "nothing is live before Publish");
   await page.click(".draft-actions >> text=Publish");
-  await page.locator("#flash").getByText("Published Visitor log version 2.").waitFor();
+  await page.locator(".flash").getByText("Published Visitor log version 2.").waitFor();
   await shot(page, "5-published");
 });
 
@@ -197,7 +199,7 @@ t("the designer adds a Department choice to User accounts; the user dialog shows
   await shot(page, "8-department");
   await page.click(".draft-actions >> text=Publish");
   await page
-    .locator("#flash")
+    .locator(".flash")
     .getByText(/Published User accounts version/)
     .waitFor();
 

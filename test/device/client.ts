@@ -1,7 +1,7 @@
 import type { Hono } from "hono";
 import * as assert from "uvu/assert";
 import { deviceValidator, type DeviceSchemaName } from "../../engine/device/schemas.js";
-import type { AppEnv } from "../../engine/http/env.js";
+import type { AppEnv } from "../../engine/web/http/env.js";
 import { generateTotp, totpStep } from "../../engine/mfa/totp.js";
 import type { Clock } from "../../engine/clock.js";
 

@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { DEVICE_BODY_LIMIT_BYTES } from "../../engine/device/body.js";
+import { DEVICE_BODY_LIMIT_BYTES } from "../../engine/web/device/body.js";
 import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
 import { saveUser } from "../helpers/users.js";

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { openApiDocument } from "../../engine/device/openapi.js";
+import { openApiDocument } from "../../engine/web/device/openapi.js";
 import { deviceSchemas } from "../../engine/device/schemas.js";
 import { startTestEnv, type TestEnv } from "../helpers/app.js";
 

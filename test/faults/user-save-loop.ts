@@ -1,5 +1,5 @@
 // A child process for test/faults/sigkill-user-save.test.ts: the server's app
-// (engine/http/app.tsx) on the database of DATA_DIR or DATABASE_URL, saving the
+// (engine/web/app.tsx) on the database of DATA_DIR or DATABASE_URL, saving the
 // account "sam" through POST /configure/users/:id in a loop until it is killed.
 // Save number g writes generation g into every part of the account at once:
 // display name, e-mail, a designer's field in users.data and the MFA settings
@@ -11,7 +11,7 @@
 import { randomBytes } from "node:crypto";
 import { loadConfig } from "../../engine/config.js";
 import type { Db } from "../../engine/db/db.js";
-import { createApp } from "../../engine/http/app.js";
+import { createApp } from "../../engine/web/app.js";
 import { createLogger } from "../../engine/log.js";
 import { bootServices } from "../../engine/start.js";
 

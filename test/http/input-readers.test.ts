@@ -19,9 +19,9 @@ function sources(dir: string): string[] {
 
 /** Which file may call which raw reader of Hono's request. */
 const READERS: { pattern: RegExp; allowed: string[] }[] = [
-  { pattern: /\.req\.(query|queries)\(/, allowed: ["engine/http/query.ts"] },
-  { pattern: /\.req\.(parseBody|formData)\(/, allowed: ["engine/http/form-body.ts"] },
-  { pattern: /\.req\.(json|text|arrayBuffer|blob)\(/, allowed: ["engine/device/body.ts"] },
+  { pattern: /\.req\.(query|queries)\(/, allowed: ["engine/web/http/query.ts"] },
+  { pattern: /\.req\.(parseBody|formData)\(/, allowed: ["engine/web/http/form-body.ts"] },
+  { pattern: /\.req\.(json|text|arrayBuffer|blob)\(/, allowed: ["engine/web/device/body.ts"] },
   { pattern: /\.req\.(url|raw\.url)\b|new URL\(c\./, allowed: [] },
 ];
 

@@ -3,7 +3,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { MfaCliError, runMfaCommand } from "../../engine/mfa/mfa-cli.js";
+import { MfaCliError, runMfaCommand } from "../../engine/cli/mfa-cli.js";
 import { generateTotp, totpStep } from "../../engine/mfa/totp.js";
 import { startTestEnv, TEST_SECRET_KEY, type TestEnv } from "../helpers/app.js";
 import { rejects } from "../helpers/assert.js";

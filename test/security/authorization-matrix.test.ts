@@ -222,7 +222,7 @@ const MATRIX: Array<[route: string, request: string, ...expected: Expect[]]> = [
   ["GET /configure/apps/:appId",              "GET /configure/apps/{ledger}",                                   LOGIN, LOGIN, 403,  200,     404,       200],
   ["POST /configure/apps/:appId/check",       "POST /configure/apps/{ledger}/check",                            LOGIN, LOGIN, 403,  200,     404,       200],
   ["POST /configure/apps/:appId",             "POST /configure/apps/{ledger}",                                  LOGIN, LOGIN, 403,  "303 /configure/apps/pubmark-ledger", 404, "303 /configure/apps/pubmark-ledger"],
-  ["POST /configure/apps/:appId/restore",     "POST /configure/apps/{ledger}/restore",                          LOGIN, LOGIN, 403,  "303 /configure/apps/pubmark-ledger", 404, "303 /configure/apps/pubmark-ledger"],
+  ["POST /configure/apps/:appId/restore",     "POST /configure/apps/{ledger}/restore",                          LOGIN, LOGIN, 403,  "303 /configure/apps/pubmark-ledger/history", 404, "303 /configure/apps/pubmark-ledger/history"],
   // The visual designer: changes go to the app's draft; the rows run in this order, designer before administrator.
   ["GET /configure/apps/new",                 "GET /configure/apps/new",                                        LOGIN, LOGIN, 403,  200,     200,       200],
   ["POST /configure/apps/new",                "POST /configure/apps/new",                                       LOGIN, LOGIN, 403,  "303 /configure/apps/made-by-*", "303 /configure/apps/made-by-*", "303 /configure/apps/made-by-*"],

@@ -13,7 +13,7 @@ import type { AppVersionInfo } from "../../apps/registry.js";
 import { CsrfField, Layout } from "../../render/layout.js";
 import type { PageFrame } from "../../render/record-pages.js";
 import type { AppDefinition, FieldSchema } from "../../schema/types.js";
-import { DesignerFeedback } from "../../configure/apps-pages.js";
+import { DesignerFeedback } from "../configure/apps-pages.js";
 
 const when = (d: Date | null) => (d ? `${d.toISOString().replace("T", " ").slice(0, 16)} UTC` : "");
 const typeLabel = (f: FieldSchema) => fieldTypeInfo(designerTypeOf(f)).label;
@@ -63,8 +63,8 @@ export interface DesignerFrame {
   recordCount: number;
   listHref: string;
   draft: DraftInfo | null;
-  /** The one-time message of the change just made. */
-  flash?: string;
+  /** Why the last action was refused as a whole (e.g. Publish after someone else published). */
+  problem?: string;
 }
 
 function DraftBar(p: DesignerFrame) {
@@ -131,9 +131,9 @@ export function DesignerShell(p: DesignerFrame & { tab: DesignerTab; children?: 
         </ul>
       </nav>
       <h1>{p.title}</h1>
-      {p.flash ? (
-        <p class="notice" role="status" id="flash">
-          {p.flash}
+      {p.problem ? (
+        <p class="notice error" role="alert" id="designer-problem">
+          {p.problem}
         </p>
       ) : null}
       <DraftBar {...p} />

@@ -20,11 +20,12 @@ import {
 import { designerTypeOf, isDesignerType, type DesignerType } from "../../apps/field-types.js";
 import type { AppDraft } from "../../apps/drafts.js";
 import { appHref, DefinitionVersionConflict } from "../../apps/registry.js";
-import { readFormText } from "../../http/form-body.js";
-import type { AppEnv } from "../../http/env.js";
-import { signedIn } from "../../http/guards.js";
-import { sendPage } from "../../http/page.js";
-import { queryParams } from "../../http/query.js";
+import { flash } from "../http/flash.js";
+import { readFormText } from "../http/form-body.js";
+import type { AppEnv } from "../http/env.js";
+import { signedIn } from "../http/guards.js";
+import { sendPage } from "../http/page.js";
+import { queryParams } from "../http/query.js";
 import type { PageFrame } from "../../render/record-pages.js";
 import { bindsUsers } from "../../schema/app-definition.js";
 import type { AppDefinition, FieldSchema } from "../../schema/types.js";
@@ -107,7 +108,7 @@ export function visualDesignerRoutes(routes: Hono<AppEnv>, s: Services) {
   }
   type State = Awaited<ReturnType<typeof state>>;
 
-  async function shell(c: Context<AppEnv>, st: State, flash?: string): Promise<DesignerFrame> {
+  async function shell(c: Context<AppEnv>, st: State, problem?: string): Promise<DesignerFrame> {
     const me = signedIn(c).user.id;
     const d: AppDraft | null = st.draft;
     const f: DesignerFrame = {
@@ -126,7 +127,7 @@ export function visualDesignerRoutes(routes: Hono<AppEnv>, s: Services) {
           }
         : null,
     };
-    if (flash) f.flash = flash;
+    if (problem) f.problem = problem;
     return f;
   }
 
@@ -135,38 +136,6 @@ export function visualDesignerRoutes(routes: Hono<AppEnv>, s: Services) {
       return st.draft ? compileApp(st.working, st.app.version + 1) : st.app;
     } catch {
       return null;
-    }
-  }
-
-  /** The message of the change just made, from the redirect's query (codes only: no text from the address is shown). */
-  function flashOf(c: Context<AppEnv>, st: State): string | undefined {
-    const q = queryParams(c);
-    const field = q.field && FIELD_PATH.test(q.field) ? q.field : "";
-    const label = field ? (locate(st.working, field)?.field.title ?? field) : "";
-    const n = /^\d{1,9}$/.test(q.n ?? "") ? Number(q.n) : 0;
-    switch (q.done) {
-      case "added":
-        return `Added "${label}" to the draft.`;
-      case "saved":
-        return `Saved "${label}" in the draft.`;
-      case "moved":
-        return `Moved "${label}".`;
-      case "deleted":
-        return `Deleted "${field}" from the draft. Values already stored under "${field}" are kept in the records${n ? ` (${n})` : ""}; they are no longer shown.`;
-      case "section":
-        return "Added the section to the draft.";
-      case "list":
-        return "Saved the list in the draft.";
-      case "settings":
-        return "Saved the settings in the draft.";
-      case "published":
-        return `Published ${st.app.title} version ${st.app.version}.`;
-      case "discarded":
-        return "Discarded the draft: the designer shows the published version again.";
-      case "created":
-        return `Created ${st.app.title}. Add its fields, then publish.`;
-      default:
-        return q.saved && /^\d{1,9}$/.test(q.saved) ? `Saved as version ${q.saved}. It applies now.` : undefined;
     }
   }
 
@@ -211,8 +180,8 @@ export function visualDesignerRoutes(routes: Hono<AppEnv>, s: Services) {
     return panel;
   }
 
-  async function formPage(c: Context<AppEnv>, st: State, panel: Panel, status: 200 | 422 = 200, flash?: string) {
-    const frame = await shell(c, st, flash ?? flashOf(c, st));
+  async function formPage(c: Context<AppEnv>, st: State, panel: Panel, status: 200 | 422 = 200, problem?: string) {
+    const frame = await shell(c, st, problem);
     return sendPage(
       c,
       <DesignerFormPage {...frame} definition={st.working} preview={preview(st)} panel={panel} />,
@@ -220,18 +189,21 @@ export function visualDesignerRoutes(routes: Hono<AppEnv>, s: Services) {
     );
   }
 
-  /** Saves a change's result as the draft and goes back to the Form tab with a message; or shows the errors. */
+  /**
+   * Saves a change's result as the draft and goes back to the tab (`back`,
+   * "" for Form) with the change's message; or shows the errors.
+   */
   async function apply(
     c: Context<AppEnv>,
     st: State,
     result: EditResult,
     onError: (errors: Record<string, string>) => Promise<Response>,
-    done: string,
     back = "",
   ): Promise<Response> {
     if (!result.ok) return onError(result.errors);
     await s.drafts.save(siteOf(c), result.definition, st.draft?.baseVersion ?? st.app.version, actorOf(c));
-    return c.redirect(`/configure/apps/${st.app.id}${back}?${done}`, 303);
+    flash(c, `${result.message} Publish to apply it.`);
+    return c.redirect(`/configure/apps/${st.app.id}${back}`, 303);
   }
 
   routes.get("/configure/apps/new", async (c) => {
@@ -278,7 +250,8 @@ export function visualDesignerRoutes(routes: Hono<AppEnv>, s: Services) {
       action,
       details: from ? { app: definition.id, from } : { app: definition.id },
     });
-    return c.redirect(`/configure/apps/${definition.id}?done=created`, 303);
+    flash(c, `Created ${definition.title}. Add its fields, then publish.`);
+    return c.redirect(`/configure/apps/${definition.id}`, 303);
   }
 
   routes.post("/configure/apps/new", async (c) => {
@@ -365,7 +338,8 @@ export function visualDesignerRoutes(routes: Hono<AppEnv>, s: Services) {
     }
     await s.apps.remove(siteOf(c), st.app.id);
     await s.audit.record({ siteId: siteOf(c), actor: actorOf(c), action: "app.delete", details: { app: st.app.id } });
-    return c.redirect("/configure/apps?deleted=1", 303);
+    flash(c, `Deleted ${st.app.title}.`);
+    return c.redirect("/configure/apps", 303);
   });
 
   function newType(raw: string | undefined): DesignerType | null {
@@ -398,14 +372,10 @@ export function visualDesignerRoutes(routes: Hono<AppEnv>, s: Services) {
       formPage(c, st, panelFor(c, st, "new", type ?? "text", input, errors), 422);
     if (type === "section") {
       const result = addSection(st.working, { title: input.title ?? "", fields: all.fields ?? [] }, st.ctx);
-      return apply(c, st, result, fail, "done=section");
+      return apply(c, st, result, fail);
     }
     const result = addField(st.working, input, st.ctx);
-    if (!result.ok) return fail(result.errors);
-    const holder = input.parent ? `${input.parent}.` : "";
-    const before = new Set(Object.keys(siblingsOf(st.working, input.parent ?? "")));
-    const added = Object.keys(siblingsOf(result.definition, input.parent ?? "")).find((n) => !before.has(n)) ?? "";
-    return apply(c, st, result, fail, `done=added&field=${encodeURIComponent(holder + added)}`);
+    return apply(c, st, result, fail);
   });
 
   function fieldPath(c: Context<AppEnv>, st: State): string {
@@ -433,10 +403,7 @@ export function visualDesignerRoutes(routes: Hono<AppEnv>, s: Services) {
     const type = newType(shown.type) ?? designerTypeOf(locate(st.working, path)!.field);
     const fail = (errors: Record<string, string>) =>
       formPage(c, st, panelFor(c, st, "edit", type === "section" ? "text" : type, shown, errors, path), 422);
-    const result = updateField(st.working, path, input, st.ctx);
-    const renamed = (input.name ?? "").trim() || path.split(".").pop()!;
-    const newPath = [...path.split(".").slice(0, -1), renamed].join(".");
-    return apply(c, st, result, fail, `done=saved&field=${encodeURIComponent(newPath)}`);
+    return apply(c, st, updateField(st.working, path, input, st.ctx), fail);
   });
 
   routes.post("/configure/apps/:appId/fields/:name/delete", async (c) => {
@@ -448,7 +415,7 @@ export function visualDesignerRoutes(routes: Hono<AppEnv>, s: Services) {
       const input = fieldInputOf(st.working, path)!;
       return formPage(c, st, panelFor(c, st, "edit", input.type as DesignerType, input, errors, path), 422);
     };
-    return apply(c, st, result, fail, `done=deleted&field=${encodeURIComponent(path)}&n=${st.ctx.recordCount}`);
+    return apply(c, st, result, fail);
   });
 
   routes.post("/configure/apps/:appId/fields/:name/move", async (c) => {
@@ -466,23 +433,14 @@ export function visualDesignerRoutes(routes: Hono<AppEnv>, s: Services) {
     };
     if (!move)
       return fail({ _: 'Say where to move it: direction "up" or "down", before another field, or a section.' });
-    return apply(
-      c,
-      st,
-      moveField(st.working, path, move, st.ctx),
-      fail,
-      `done=moved&field=${encodeURIComponent(path)}`,
-    );
+    return apply(c, st, moveField(st.working, path, move, st.ctx), fail);
   });
 
   routes.get("/configure/apps/:appId/list", async (c) => {
     const st = await state(c);
     const l = st.working.list;
     const input = { columns: l?.columns ?? [], searchable: l?.searchable ?? [], sort: l?.sort ?? "" };
-    return sendPage(
-      c,
-      <DesignerListPage {...await shell(c, st, flashOf(c, st))} definition={st.working} input={input} errors={{}} />,
-    );
+    return sendPage(c, <DesignerListPage {...await shell(c, st)} definition={st.working} input={input} errors={{}} />);
   });
 
   routes.post("/configure/apps/:appId/list", async (c) => {
@@ -495,7 +453,7 @@ export function visualDesignerRoutes(routes: Hono<AppEnv>, s: Services) {
         <DesignerListPage {...await shell(c, st)} definition={st.working} input={input} errors={errors} />,
         422,
       );
-    return apply(c, st, setList(st.working, input, st.ctx), fail, "done=list", "/list");
+    return apply(c, st, setList(st.working, input, st.ctx), fail, "/list");
   });
 
   routes.get("/configure/apps/:appId/settings", async (c) => {
@@ -504,12 +462,7 @@ export function visualDesignerRoutes(routes: Hono<AppEnv>, s: Services) {
     const input = { title: d.title, description: d.description ?? "", adminOnly: d.adminOnly === true };
     return sendPage(
       c,
-      <DesignerSettingsPage
-        {...await shell(c, st, flashOf(c, st))}
-        input={input}
-        errors={{}}
-        bindsUsers={bindsUsers(d)}
-      />,
+      <DesignerSettingsPage {...await shell(c, st)} input={input} errors={{}} bindsUsers={bindsUsers(d)} />,
     );
   });
 
@@ -528,7 +481,7 @@ export function visualDesignerRoutes(routes: Hono<AppEnv>, s: Services) {
         />,
         422,
       );
-    return apply(c, st, setSettings(st.working, input, st.ctx), fail, "done=settings", "/settings");
+    return apply(c, st, setSettings(st.working, input, st.ctx), fail, "/settings");
   });
 
   routes.get("/configure/apps/:appId/history", async (c) => {
@@ -544,7 +497,7 @@ export function visualDesignerRoutes(routes: Hono<AppEnv>, s: Services) {
       if (!a || !b) throw new HTTPException(404, { message: "There is no such version of this app." });
       diff = { from, to, lines: lineDiff(JSON.stringify(a, null, 2), JSON.stringify(b, null, 2)) };
     }
-    return sendPage(c, <DesignerHistoryPage {...await shell(c, st, flashOf(c, st))} history={history} diff={diff} />);
+    return sendPage(c, <DesignerHistoryPage {...await shell(c, st)} history={history} diff={diff} />);
   });
 
   routes.post("/configure/apps/:appId/publish", async (c) => {
@@ -559,7 +512,8 @@ export function visualDesignerRoutes(routes: Hono<AppEnv>, s: Services) {
         action: "app.publish",
         details: { app: app.id, version },
       });
-      return c.redirect(`/configure/apps/${app.id}?done=published`, 303);
+      flash(c, `Published ${app.title} version ${version}.`);
+      return c.redirect(`/configure/apps/${app.id}`, 303);
     } catch (err) {
       if (!(err instanceof DefinitionVersionConflict)) throw err;
       const st = await state(c);
@@ -572,8 +526,9 @@ export function visualDesignerRoutes(routes: Hono<AppEnv>, s: Services) {
     await postedForm(c);
     if (await s.drafts.discard(siteOf(c), app.id)) {
       await s.audit.record({ siteId: siteOf(c), actor: actorOf(c), action: "app.discard", details: { app: app.id } });
+      flash(c, "Discarded the draft: the designer shows the published version again.");
     }
-    return c.redirect(`/configure/apps/${app.id}?done=discarded`, 303);
+    return c.redirect(`/configure/apps/${app.id}`, 303);
   });
 
   return {

@@ -1,0 +1,176 @@
+import { ConfigError, loadConfig } from "../config.js";
+import { listMigrations, migrate } from "../db/migrate.js";
+import { openDb } from "../db/open.js";
+import { createLogger } from "../log.js";
+import { bootServices } from "../start.js";
+import { UserInputError } from "../auth/users.js";
+import { createInterface } from "node:readline/promises";
+import { runTokensCommand, TOKENS_USAGE, TokensCliError } from "./tokens-cli.js";
+import { MFA_USAGE, MfaCliError, runMfaCommand } from "./mfa-cli.js";
+
+const USAGE = `Usage: formgate <command>
+
+Commands:
+  migrate                                  apply database migrations
+  user create USERNAME [--admin|--role R] [--site SLUG] [--display-name NAME]
+                                           create a user; the password is read from
+                                           FORMGATE_PASSWORD or standard input
+  user reset-password USERNAME             set a new password (same sources)
+${MFA_USAGE}
+${TOKENS_USAGE}
+  help                                     show this text`;
+
+export class CliError extends Error {}
+
+function option(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  if (i === -1) return undefined;
+  const v = args[i + 1];
+  if (v === undefined || v.startsWith("--")) throw new CliError(`${name} needs a value`);
+  args.splice(i, 2);
+  return v;
+}
+
+function flag(args: string[], name: string): boolean {
+  const i = args.indexOf(name);
+  if (i === -1) return false;
+  args.splice(i, 1);
+  return true;
+}
+
+async function readPassword(): Promise<string> {
+  const fromEnv = process.env.FORMGATE_PASSWORD;
+  if (fromEnv) return fromEnv;
+  if (process.stdin.isTTY) {
+    const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+    const answer = await rl.question("Password: ");
+    rl.close();
+    return answer;
+  }
+  let data = "";
+  for await (const chunk of process.stdin) data += chunk;
+  const line = data.split(/\r?\n/)[0] ?? "";
+  if (!line) throw new CliError("no password given: set FORMGATE_PASSWORD or pipe it on standard input");
+  return line;
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const args = [...argv];
+  const command = args.shift();
+  if (!command || command === "help" || command === "--help") {
+    console.log(USAGE);
+    return command ? 0 : 2;
+  }
+  const config = loadConfig();
+  const log = createLogger(config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL, (l) =>
+    process.stderr.write(l + "\n"),
+  );
+
+  if (command === "migrate") {
+    const db = await openDb(config, log);
+    try {
+      const applied = await migrate(db);
+      console.log(
+        applied.length ? `applied: ${applied.join(", ")}` : `up to date (${listMigrations().length} migrations)`,
+      );
+    } finally {
+      await db.close();
+    }
+    return 0;
+  }
+
+  if (command === "user") {
+    const sub = args.shift();
+    if (sub !== "create" && sub !== "reset-password")
+      throw new CliError(`unknown user command "${sub ?? ""}"\n\n${USAGE}`);
+    const admin = flag(args, "--admin");
+    const role = admin ? "admin" : (option(args, "--role") ?? "user");
+    const siteSlug = option(args, "--site") ?? "public";
+    const displayName = option(args, "--display-name");
+    const username = args.shift();
+    if (!username) throw new CliError(`user ${sub} needs a USERNAME`);
+    if (args.length) throw new CliError(`unexpected arguments: ${args.join(" ")}`);
+    if (role !== "admin" && role !== "designer" && role !== "user") {
+      throw new CliError(`--role must be admin, designer or user (got "${role}")`);
+    }
+    const s = await bootServices(config, log);
+    try {
+      if (sub === "create") {
+        const site = await s.sites.bySlug(siteSlug);
+        if (!site) throw new CliError(`no site "${siteSlug}"`);
+        const user = await s.users.create({
+          siteId: site.id,
+          username,
+          password: await readPassword(),
+          role,
+          displayName,
+        });
+        await s.audit.record({
+          siteId: site.id,
+          actor: { id: null, name: "cli" },
+          action: "user.create",
+          target: { id: user.id, name: user.username },
+          details: { role },
+        });
+        console.log(`created ${role} ${user.username} on ${site.slug}`);
+      } else {
+        const user = await s.users.byUsername(username);
+        if (!user) throw new CliError(`no user "${username}"`);
+        const revoked = await s.users.setPassword(user.id, await readPassword());
+        await s.audit.record({
+          siteId: user.siteId,
+          actor: { id: null, name: "cli" },
+          action: "user.password_reset",
+          target: { id: user.id, name: user.username },
+          details: { revoked },
+        });
+        console.log(
+          `password of ${user.username} changed; signed out everywhere: ${revoked.webSessions ?? 0} web session(s), ` +
+            `${revoked.deviceTokens ?? 0} device token(s)`,
+        );
+      }
+    } finally {
+      await s.db.close();
+    }
+    return 0;
+  }
+
+  if (command === "mfa") {
+    if (!args[0] || !args[1]) throw new CliError(`mfa needs a subcommand and a USERNAME\n\n${USAGE}`);
+    const s = await bootServices(config, log);
+    try {
+      console.log(await runMfaCommand(s, args));
+    } catch (err) {
+      if (err instanceof MfaCliError) throw new CliError(err.message);
+      throw err;
+    } finally {
+      await s.db.close();
+    }
+    return 0;
+  }
+
+  if (command === "tokens") {
+    const s = await bootServices(config, log);
+    try {
+      console.log(await runTokensCommand(s, args));
+    } catch (err) {
+      if (err instanceof TokensCliError) throw new CliError(err.message);
+      throw err;
+    } finally {
+      await s.db.close();
+    }
+    return 0;
+  }
+
+  throw new CliError(`unknown command "${command}"\n\n${USAGE}`);
+}
+
+runCli(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    if (err instanceof CliError || err instanceof ConfigError) console.error(`formgate: ${err.message}`);
+    else if (err instanceof UserInputError) console.error(`formgate: ${err.field} ${err.message}`);
+    else console.error(`formgate: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,27 @@
+// Display text of field values: what a page shows for a value that is read, not edited, and what a
+// save conflict reports. Here, below both rendering (engine/render/) and the services
+// (engine/apps/conflict.ts), so neither imports the other.
+import type { FieldNode } from "./fields.js";
+
+/** Text for a value shown, not edited: choices by their label, booleans as Yes/No. */
+export function displayValue(node: FieldNode, value: unknown): string {
+  if (value === undefined || value === null || value === "") return "—";
+  const label = (v: unknown) => node.options?.find((o) => o.value === v)?.label ?? String(v);
+  if (Array.isArray(value)) {
+    if (value.some((v) => v !== null && typeof v === "object")) {
+      return `${value.length} ${value.length === 1 ? "entry" : "entries"}`;
+    }
+    return value.length ? value.map(label).join(", ") : "—";
+  }
+  if (typeof value === "boolean") return value ? "Yes" : "No";
+  if (typeof value === "object") return JSON.stringify(value);
+  return label(value);
+}
+
+/** One field of a save conflict, as display text (displayValue): the value the user started from, the saved one, theirs. */
+export interface FieldChange {
+  label: string;
+  before?: string;
+  now: string;
+  yours: string;
+}

@@ -1,0 +1,177 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { secureHeaders } from "hono/secure-headers";
+import { randomUUID } from "node:crypto";
+import { withLogContext } from "../log.js";
+import { loginRoutes } from "./auth/login-routes.js";
+import { configureRoutes } from "./configure/configure-routes.js";
+import { appsIndexRoutes, recordRoutes, userAccountRoutes } from "./apps/app-routes.js";
+import { appsDesignerRoutes } from "./configure/apps-routes.js";
+import { mfaHardwareRoutes, TOKEN_IMPORT_PATH, tokenImportBodyLimit } from "./configure/mfa-hardware-routes.js";
+import { hardwareSetupRoutes } from "./mfa/hardware-setup-routes.js";
+import { mfaRoutes } from "./mfa/mfa-routes.js";
+import { auditRoutes } from "./configure/audit-routes.js";
+import { deviceRoutes } from "./device/device-routes.js";
+import { Layout, MessagePage } from "../render/layout.js";
+import type { Services } from "../services.js";
+import { clientAddress } from "./http/client-address.js";
+import { clearSessionCookie, readCookie, SESSION_COOKIE } from "./http/cookies.js";
+import { csrfProtection } from "./http/csrf.js";
+import type { AppEnv } from "./http/env.js";
+import { requireSignIn, signedIn } from "./http/guards.js";
+import { sendPage } from "./http/page.js";
+import { staticAssets } from "./http/static-assets.js";
+import { refuseUnstorablePath } from "./http/query.js";
+import { flashMessages } from "./http/flash.js";
+import { pageExtras } from "./http/page-extras.js";
+import { DatabaseUnavailableError } from "../db/unavailable.js";
+import { RETRY_AFTER_SECONDS, serviceUnavailable } from "./http/service-unavailable.js";
+
+/** Default request body limit; routes that take files raise it for themselves. */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export function createApp(s: Services): Hono<AppEnv> {
+  const cookieSettings = { secure: s.config.TRUST_PROXY };
+  const app = new Hono<AppEnv>();
+
+  app.use(async (c, next) => {
+    const requestId = c.req.header("x-request-id")?.slice(0, 64) || randomUUID();
+    const log = s.log.child({ requestId });
+    c.set("requestId", requestId);
+    c.set("log", log);
+    c.set("clientAddress", clientAddress(c, s.config.TRUST_PROXY));
+    c.set("session", null);
+    const start = performance.now();
+    // The query log (engine/db/query-log.ts) carries the request id through this context.
+    await withLogContext({ requestId }, next);
+    c.header("X-Request-Id", requestId);
+    // The route pattern, not the URL: paths such as /setup/:token carry secrets.
+    log.info("request", {
+      method: c.req.method,
+      route: c.req.routePath,
+      status: c.res.status,
+      ms: Math.round((performance.now() - start) * 10) / 10,
+    });
+  });
+
+  app.use(refuseUnstorablePath);
+
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", "data:"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        objectSrc: ["'none'"],
+      },
+      strictTransportSecurity: s.config.TRUST_PROXY ? "max-age=31536000; includeSubDomains" : false,
+      referrerPolicy: "same-origin",
+    }),
+  );
+
+  app.route("/", staticAssets());
+
+  app.get("/healthz", async (c) => {
+    try {
+      await s.db.query("SELECT 1");
+      return c.json({ status: "ok", database: s.db.backend });
+    } catch (err) {
+      c.var.log.error("health check failed", { error: (err as Error).message });
+      c.header("Retry-After", String(RETRY_AFTER_SECONDS));
+      return c.json({ status: "unavailable" }, 503);
+    }
+  });
+
+  const defaultBodyLimit = bodyLimit({
+    maxSize: BODY_LIMIT_BYTES,
+    onError: (c) =>
+      c.req.path.startsWith("/api/")
+        ? c.json({ error: { code: "body_too_large", message: "The request is too large." } }, 413)
+        : c.text("The request is too large.", 413),
+  });
+  // Token files are the one upload larger than a form; that route has its own limit.
+  app.use((c, next) => (c.req.path === TOKEN_IMPORT_PATH ? tokenImportBodyLimit(c, next) : defaultBodyLimit(c, next)));
+
+  app.use(async (c, next) => {
+    const token = readCookie(c, SESSION_COOKIE);
+    if (token) {
+      const session = token.length <= 64 ? await s.sessions.validate(token) : null;
+      if (session) c.set("session", session);
+      else clearSessionCookie(c, cookieSettings);
+    }
+    return next();
+  });
+
+  app.use(flashMessages(s.secretBox, cookieSettings));
+  app.use(pageExtras(s));
+
+  app.use(csrfProtection({ ...cookieSettings, exemptPrefixes: ["/api/device/"] }));
+
+  app.route("/", deviceRoutes(s));
+  app.route("/", loginRoutes(s, cookieSettings));
+  app.route("/", mfaRoutes(s, cookieSettings));
+  app.route("/", auditRoutes(s));
+  app.route("/", configureRoutes(s, cookieSettings));
+  app.route("/", appsIndexRoutes(s));
+  app.route("/", recordRoutes(s));
+  app.route("/", userAccountRoutes(s));
+  app.route("/", appsDesignerRoutes(s));
+  app.route("/", mfaHardwareRoutes(s));
+  app.route("/", hardwareSetupRoutes(s, cookieSettings));
+
+  app.get("/", requireSignIn(), async (c) => {
+    const session = signedIn(c);
+    const site = await s.sites.byId(session.activeSiteId);
+    return sendPage(
+      c,
+      <Layout title="Home" csrfToken={c.var.csrfToken} user={session.user} siteName={site?.name}>
+        <h1>Welcome, {session.user.displayName || session.user.username}</h1>
+        <p>You are signed in to {site?.name}.</p>
+      </Layout>,
+    );
+  });
+
+  app.notFound((c) =>
+    sendPage(
+      c,
+      <MessagePage title="Not found" message="There is nothing at this address." csrfToken={c.var.csrfToken ?? ""} />,
+      404,
+    ),
+  );
+
+  app.onError((err, c) => {
+    if (err instanceof DatabaseUnavailableError) return serviceUnavailable(c, err, s.log);
+    if (err instanceof HTTPException && err.status < 500) {
+      if (c.req.path.startsWith("/api/")) {
+        return c.json({ error: { code: `http_${err.status}`, message: err.message } }, err.status);
+      }
+      const title = err.status === 403 ? "Not allowed" : err.status === 401 ? "Sign in" : "Request refused";
+      return sendPage(
+        c,
+        <MessagePage title={title} message={err.message} csrfToken={c.var.csrfToken ?? ""} />,
+        err.status,
+      );
+    }
+    (c.var.log ?? s.log).error("unhandled error", { error: err.message, stack: err.stack });
+    const requestId = c.var.requestId ?? "";
+    if (c.req.path.startsWith("/api/")) {
+      return c.json({ error: { code: "internal", message: `Internal error (request ${requestId}).` } }, 500);
+    }
+    return sendPage(
+      c,
+      <MessagePage
+        title="Something went wrong"
+        message={`An internal error occurred. Quote request id ${requestId} when you report it.`}
+        csrfToken={c.var.csrfToken ?? ""}
+      />,
+      500,
+    );
+  });
+
+  return app;
+}

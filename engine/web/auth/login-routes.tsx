@@ -1,0 +1,149 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../http/env.js";
+import { clearSessionCookie, writeSessionCookie } from "../http/cookies.js";
+import { formFieldsForForm, sendPage, unstorableMessage } from "../http/page.js";
+import type { Services } from "../../services.js";
+import { FirstAdminPage, LoginPage } from "./login-pages.js";
+import { SetupLinkError } from "../../auth/first-admin.js";
+import { UserInputError } from "../../auth/users.js";
+import { MessagePage } from "../../render/layout.js";
+import { decideAfterPassword, stageFor } from "../../mfa/sign-in-flow.js";
+
+const GENERIC_FAILURE = "The username or password is incorrect.";
+
+/** /login, /logout and the one-time first-administrator link. */
+export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
+  const app = new Hono<AppEnv>();
+
+  app.get("/login", (c) => {
+    if (c.var.session?.stage === "full") return c.redirect("/", 303);
+    return sendPage(c, <LoginPage csrfToken={c.var.csrfToken} />);
+  });
+
+  app.post("/login", async (c) => {
+    const { fields: f, unstorable } = await formFieldsForForm(c);
+    const username = (f.username ?? "").trim().slice(0, 64);
+    const password = (f.password ?? "").slice(0, 256);
+    if (unstorable.length) {
+      const error = unstorableMessage(unstorable[0]!, { username: "Username", password: "Password" });
+      return sendPage(c, <LoginPage csrfToken={c.var.csrfToken} username={username} error={error} />, 422);
+    }
+    if (!username || !password) {
+      return sendPage(
+        c,
+        <LoginPage csrfToken={c.var.csrfToken} username={username} error="Enter your username and password." />,
+        422,
+      );
+    }
+    // One statement before Argon2 (throttles, the user, their MFA state) and one after it (throttles
+    // cleared, the session): PasswordSignIn.check.
+    const earlier = c.var.session;
+    const result = await s.passwordSignIn.check(username, password, c.var.clientAddress, {
+      read: s.mfa.statusRead,
+      finish: (st, user, status) => {
+        if (!user.webAccess) return null;
+        // A token from before sign-in is dropped: session fixation is impossible.
+        if (earlier) s.sessions.revokeIn(st, earlier.tokenHash);
+        // With MFA the session starts half-signed-in ('mfa' or 'mfa_setup'): it reaches only the MFA pages.
+        const stage = stageFor(decideAfterPassword(status!, s.clock.now()));
+        const session = s.sessions.createIn(
+          st,
+          st.param(user.id, "uuid"),
+          st.param(user.siteId, "uuid"),
+          stage,
+          c.var.clientAddress,
+        );
+        return { stage, ...session };
+      },
+    });
+    if (result.kind === "throttled") {
+      c.header("Retry-After", String(result.retryAfterSeconds));
+      return sendPage(
+        c,
+        <LoginPage
+          csrfToken={c.var.csrfToken}
+          username={username}
+          error={`Too many failed attempts. Try again in ${result.retryAfterSeconds} seconds.`}
+        />,
+        429,
+      );
+    }
+    if (result.kind === "invalid" || !result.finished) {
+      c.var.log.info("sign-in failed", { reason: result.kind === "invalid" ? "credentials" : "no web access" });
+      return sendPage(c, <LoginPage csrfToken={c.var.csrfToken} username={username} error={GENERIC_FAILURE} />, 401);
+    }
+    const { stage, token, expiresAt } = result.finished;
+    writeSessionCookie(c, cookieSettings, token, expiresAt);
+    if (stage === "mfa") return c.redirect("/login/mfa", 303);
+    if (stage === "mfa_setup") return c.redirect("/mfa/setup", 303);
+    c.var.log.info("signed in", { userId: result.user.id });
+    return c.redirect("/", 303);
+  });
+
+  app.post("/logout", async (c) => {
+    if (c.var.session) await s.sessions.revoke(c.var.session.tokenHash);
+    clearSessionCookie(c, cookieSettings);
+    return c.redirect("/login", 303);
+  });
+
+  app.get("/setup/:token", async (c) => {
+    if (!(await s.firstAdmin.linkIsValid(c.req.param("token")))) {
+      return sendPage(
+        c,
+        <MessagePage
+          title="Link not valid"
+          message="This setup link has expired or was already used."
+          csrfToken={c.var.csrfToken}
+        />,
+        404,
+      );
+    }
+    return sendPage(c, <FirstAdminPage csrfToken={c.var.csrfToken} action={`/setup/${c.req.param("token")}`} />);
+  });
+
+  app.post("/setup/:token", async (c) => {
+    const token = c.req.param("token");
+    const { fields: f, unstorable } = await formFieldsForForm(c);
+    const username = (f.username ?? "").trim();
+    if (unstorable.length && (await s.firstAdmin.linkIsValid(token))) {
+      const labels = { username: "Username", password: "Password" };
+      const errors = Object.fromEntries(
+        unstorable.map((n) => [n in labels ? n : "username", unstorableMessage(n, labels)]),
+      );
+      return sendPage(
+        c,
+        <FirstAdminPage csrfToken={c.var.csrfToken} action={`/setup/${token}`} username={username} errors={errors} />,
+        422,
+      );
+    }
+    try {
+      // An unstorable post on a dead link gets the link's answer.
+      if (unstorable.length) throw new SetupLinkError("This setup link has expired or was already used.");
+      await s.firstAdmin.complete(token, username, f.password ?? "");
+    } catch (err) {
+      if (err instanceof UserInputError) {
+        return sendPage(
+          c,
+          <FirstAdminPage
+            csrfToken={c.var.csrfToken}
+            action={`/setup/${token}`}
+            username={username}
+            errors={{ [err.field]: `${err.field === "username" ? "Username" : "Password"} ${err.message}.` }}
+          />,
+          422,
+        );
+      }
+      if (err instanceof SetupLinkError) {
+        return sendPage(
+          c,
+          <MessagePage title="Link not valid" message={err.message} csrfToken={c.var.csrfToken} />,
+          404,
+        );
+      }
+      throw err;
+    }
+    return c.redirect("/login", 303);
+  });
+
+  return app;
+}

@@ -1,0 +1,277 @@
+import type { AppSummary, AppVersionInfo } from "../../apps/registry.js";
+import type { CompiledApp } from "../../apps/compiled-app.js";
+import { initialValues } from "../../schema/form-post.js";
+import type { DefinitionProblem } from "../../schema/app-definition.js";
+import { RecordForm } from "../../render/record-form.js";
+import { CsrfField, Layout } from "../../render/layout.js";
+import type { PageFrame } from "../../render/record-pages.js";
+import { DesignerTabs } from "../designer/designer-pages.js";
+
+const when = (d: Date | null) => (d ? `${d.toISOString().replace("T", " ").slice(0, 16)} UTC` : "");
+
+export function AppsListPage(p: {
+  frame: PageFrame;
+  apps: (AppSummary & { href: string; records: number; lastChange: Date | null; draftBy: string | null })[];
+  errors?: Record<string, string>;
+  newApp?: { id?: string; title?: string };
+}) {
+  const e = p.errors ?? {};
+  return (
+    <Layout title="Apps (designer)" csrfToken={p.frame.csrfToken} user={p.frame.user} siteName={p.frame.siteName}>
+      <h1>Apps</h1>
+      <p>
+        Build an app's form, list and settings in the designer, then publish it. Changes apply on this site only.{" "}
+        <a href="/configure/apps/new" role="button">
+          New app
+        </a>
+      </p>
+      <table class="striped">
+        <thead>
+          <tr>
+            <th scope="col">App</th>
+            <th scope="col">Records</th>
+            <th scope="col">Published version</th>
+            <th scope="col">Last change</th>
+            <th scope="col"></th>
+          </tr>
+        </thead>
+        <tbody>
+          {p.apps.map((a) => (
+            <tr>
+              <th scope="row">
+                <a href={`/configure/apps/${a.id}`}>{a.title}</a>{" "}
+                <small>
+                  <code>{a.id}</code>
+                </small>
+                {a.draftBy ? <small class="draft-note"> · draft by {a.draftBy}</small> : null}
+              </th>
+              <td>
+                <a href={a.href}>{a.records}</a>
+              </td>
+              <td>{a.version === 0 ? "built-in" : `${a.version}${a.builtIn ? " (customised)" : ""}`}</td>
+              <td>{when(a.lastChange)}</td>
+              <td>
+                <a href={`/configure/apps/${a.id}/duplicate`}>Duplicate</a>
+                {!a.builtIn && a.records === 0 ? (
+                  <form method="post" action={`/configure/apps/${a.id}/delete`} class="inline">
+                    {" "}
+                    <CsrfField token={p.frame.csrfToken} />
+                    <button type="submit" class="secondary outline small">
+                      Delete
+                    </button>
+                  </form>
+                ) : null}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h2>New app</h2>
+      <form method="post" action="/configure/apps">
+        <CsrfField token={p.frame.csrfToken} />
+        <div class="grid">
+          <label>
+            Id
+            <input
+              name="id"
+              required
+              pattern="[a-z][a-z0-9\-]{0,62}"
+              value={p.newApp?.id ?? ""}
+              aria-invalid={e.id ? "true" : undefined}
+              aria-describedby="err-id"
+            />
+            <small class="field-error" id="err-id">
+              {e.id ?? ""}
+            </small>
+          </label>
+          <label>
+            Title
+            <input
+              name="title"
+              required
+              maxlength={200}
+              value={p.newApp?.title ?? ""}
+              aria-invalid={e.title ? "true" : undefined}
+              aria-describedby="err-title"
+            />
+            <small class="field-error" id="err-title">
+              {e.title ?? ""}
+            </small>
+          </label>
+        </div>
+        <button type="submit">Create app</button>
+      </form>
+    </Layout>
+  );
+}
+
+export function Problems({ problems, heading }: { problems: DefinitionProblem[]; heading: string }) {
+  return (
+    <div class="notice error" role="alert" id="definition-problems">
+      <p>
+        <strong>{heading}</strong>
+      </p>
+      <ul>
+        {problems.map((pr) => (
+          <li>
+            <code>{pr.pointer || "/"}</code>: {pr.message}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/** What the live check answers: the problems, or a preview of the form the definition makes. */
+export function DesignerFeedback(p: {
+  problems: DefinitionProblem[];
+  breaking: DefinitionProblem[];
+  preview: CompiledApp | null;
+  csrfToken: string;
+}) {
+  return (
+    <div id="designer-feedback" aria-live="polite">
+      {p.problems.length ? <Problems problems={p.problems} heading="This definition is not valid:" /> : null}
+      {!p.problems.length && p.breaking.length ? (
+        <Problems problems={p.breaking} heading="This change would break stored records:" />
+      ) : null}
+      {!p.problems.length && !p.breaking.length ? (
+        <p class="notice" id="definition-ok">
+          The definition is valid.
+        </p>
+      ) : null}
+      {p.preview ? (
+        <section>
+          <h2>Preview</h2>
+          <RecordForm
+            sections={p.preview.sections}
+            values={initialValues(p.preview.fields)}
+            errors={{}}
+            mode="create"
+            action="#"
+            csrfToken={p.csrfToken}
+            preview={true}
+          />
+        </section>
+      ) : null}
+    </div>
+  );
+}
+
+export function AppEditorPage(p: {
+  frame: PageFrame;
+  appId: string;
+  title: string;
+  text: string;
+  baseVersion: number;
+  /** Showing an older version (read-only, restorable) rather than the newest. */
+  viewing: number | null;
+  history: AppVersionInfo[];
+  feedback: ReturnType<typeof DesignerFeedback>;
+  savedVersion?: number;
+  listHref: string;
+}) {
+  const checkUrl = `/configure/apps/${p.appId}/check`;
+  return (
+    <Layout
+      title={`Designer: ${p.title}`}
+      csrfToken={p.frame.csrfToken}
+      user={p.frame.user}
+      siteName={p.frame.siteName}
+    >
+      <nav aria-label="breadcrumb">
+        <ul>
+          <li>
+            <a href="/configure/apps">Apps</a>
+          </li>
+          <li>{p.title}</li>
+        </ul>
+      </nav>
+      <h1>{p.title}</h1>
+      <DesignerTabs appId={p.appId} tab="json" />
+      <p>
+        <a href={p.listHref}>Open the app</a>. The JSON editor is for experts: saving here publishes at once.
+      </p>
+      {p.savedVersion !== undefined ? (
+        <p class="notice" role="status">
+          Saved as version {p.savedVersion}. It applies now.
+        </p>
+      ) : null}
+      <div class="designer-grid">
+        <div>
+          {p.viewing !== null ? (
+            <>
+              <p class="notice">
+                You are looking at version {p.viewing === 0 ? "0 (built-in)" : p.viewing}. Restoring it saves it again
+                as the newest version.
+              </p>
+              <form method="post" action={`/configure/apps/${p.appId}/restore`}>
+                <CsrfField token={p.frame.csrfToken} />
+                <input type="hidden" name="version" value={String(p.viewing)} />
+                <input type="hidden" name="_version" value={String(p.baseVersion)} />
+                <textarea aria-label="Definition (JSON)" readonly rows={30}>
+                  {p.text}
+                </textarea>
+                <button type="submit">Restore version {p.viewing}</button>{" "}
+                <a href={`/configure/apps/${p.appId}`} role="button" class="secondary outline">
+                  Back to the newest
+                </a>
+              </form>
+            </>
+          ) : (
+            <form method="post" action={`/configure/apps/${p.appId}`}>
+              <CsrfField token={p.frame.csrfToken} />
+              <input type="hidden" name="_version" value={String(p.baseVersion)} />
+              <label for="definition">Definition (JSON)</label>
+              <textarea
+                id="definition"
+                name="definition"
+                rows={30}
+                spellcheck={false}
+                hx-post={checkUrl}
+                hx-trigger="input changed delay:400ms"
+                hx-target="#designer-feedback"
+                hx-swap="outerHTML"
+                aria-describedby="designer-feedback"
+              >
+                {p.text}
+              </textarea>
+              <button type="submit">Save as version {p.baseVersion + 1}</button>
+            </form>
+          )}
+          <h2>History</h2>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Version</th>
+                <th scope="col">Saved</th>
+                <th scope="col">By</th>
+                <th scope="col"></th>
+              </tr>
+            </thead>
+            <tbody>
+              {p.history.map((h) => (
+                <tr>
+                  <td>
+                    {h.version === 0 ? "0 (built-in)" : h.version}
+                    {h.restoredFrom !== null ? ` (restored from ${h.restoredFrom})` : ""}
+                  </td>
+                  <td>{when(h.createdAt)}</td>
+                  <td>{h.createdBy ?? ""}</td>
+                  <td>
+                    {h.version === p.baseVersion ? (
+                      "current"
+                    ) : (
+                      <a href={`/configure/apps/${p.appId}?version=${h.version}`}>View</a>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        <div>{p.feedback}</div>
+      </div>
+    </Layout>
+  );
+}

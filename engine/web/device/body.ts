@@ -1,0 +1,70 @@
+import type { ValidateFunction } from "ajv/dist/2020.js";
+import type { Context } from "hono";
+import { describeError, errorPointer } from "../../schema/ajv.js";
+import { DeviceError } from "../../device/errors.js";
+import { HTTPException } from "hono/http-exception";
+import { UNSTORABLE_TEXT_MESSAGE, unstorablePaths } from "../../util/storable-text.js";
+
+/** Largest JSON body the device API reads; its requests are a few hundred bytes. */
+export const DEVICE_BODY_LIMIT_BYTES = 16 * 1024;
+
+/**
+ * Only `application/json` (UTF-8) is read. This is what keeps the CSRF exemption
+ * of /api/device/ sound: a cross-site HTML form can only send urlencoded,
+ * multipart or text/plain bodies, and a script would need a CORS preflight.
+ */
+export function isJsonContentType(header: string | undefined): boolean {
+  if (!header) return false;
+  const [type, ...params] = header.split(";").map((p) => p.trim().toLowerCase());
+  if (type !== "application/json") return false;
+  return params.every((p) => p === "" || p === "charset=utf-8");
+}
+
+/** Reads, parses and validates a JSON body; any problem is a DeviceError (400 or 422) and nothing else happens. */
+export async function readJsonBody<T>(c: Context, validate: ValidateFunction<T>): Promise<T> {
+  if (!isJsonContentType(c.req.header("content-type"))) {
+    throw new DeviceError(400, "unsupported_media_type", "Send the body as application/json (UTF-8).");
+  }
+  let value: unknown;
+  try {
+    const bytes = new Uint8Array(await c.req.arrayBuffer());
+    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+  } catch (err) {
+    if (err instanceof HTTPException) throw err;
+    throw new DeviceError(400, "malformed_json", "The body is not valid JSON.");
+  }
+  // JSON's \u escapes can carry a NUL or an unpaired surrogate, which PostgreSQL cannot store: refused
+  // here, before the schema or anything else looks at the value.
+  const unstorable = unstorablePaths(value);
+  if (unstorable.length) {
+    const fields = Object.fromEntries(unstorable.map((p) => [p.join(".") || "body", UNSTORABLE_TEXT_MESSAGE]));
+    throw new DeviceError(422, "validation_failed", `A value ${UNSTORABLE_TEXT_MESSAGE}.`, fields);
+  }
+  if (validate(value)) return value;
+  const fields: Record<string, string> = {};
+  let general: string | null = null;
+  for (const e of validate.errors ?? []) {
+    let field = errorPointer(e).replace(/^\//, "").replace(/\//g, ".");
+    let message = describeError(e);
+    if (e.keyword === "additionalProperties") {
+      field = [field, (e.params as { additionalProperty: string }).additionalProperty].filter(Boolean).join(".");
+      message = "is not a known property";
+    }
+    if (e.keyword === "pattern") message = patternMessage(field);
+    if (!field) general ??= `The body ${message}.`;
+    else fields[field] ??= message;
+  }
+  throw new DeviceError(
+    422,
+    "validation_failed",
+    general ?? "Some fields are missing or invalid.",
+    Object.keys(fields).length ? fields : undefined,
+  );
+}
+
+/** Plain words for the few patterns the request schemas use. */
+function patternMessage(field: string): string {
+  if (field === "code") return "must be the 6 or 8 digits the authenticator shows";
+  if (field === "challenge") return "must be the challenge the previous answer returned";
+  return "has an invalid format";
+}

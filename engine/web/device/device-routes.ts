@@ -1,0 +1,122 @@
+import { Hono, type MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AppEnv } from "../http/env.js";
+import { DatabaseUnavailableError } from "../../db/unavailable.js";
+import { serviceUnavailable } from "../http/service-unavailable.js";
+import type { DeviceLoginRequest, DeviceMfaRequest, DeviceMfaSetupRequest } from "../../schema/types.js";
+import type { Services } from "../../services.js";
+import { DEVICE_BODY_LIMIT_BYTES, readJsonBody } from "./body.js";
+import { DeviceError, sendDeviceError } from "../../device/errors.js";
+import { openApiDocument } from "./openapi.js";
+import { deviceValidator } from "../../device/schemas.js";
+import type { DeviceTokenInfo } from "../../device/tokens.js";
+
+type DeviceEnv = { Variables: AppEnv["Variables"] & { deviceToken: DeviceTokenInfo } };
+
+/** The paths of the device API and the methods each answers, for 404 versus 405. */
+const ROUTES: Record<string, string> = {
+  "/api/device/login": "POST",
+  "/api/device/mfa": "POST",
+  "/api/device/mfa/setup": "POST",
+  "/api/device/me": "GET",
+  "/api/device/logout": "POST",
+};
+
+const BEARER = /^Bearer ([A-Za-z0-9_-]{43})$/;
+
+/** Requires `Authorization: Bearer TOKEN` of a live device token (never a cookie). */
+function requireBearer(s: Services): MiddlewareHandler<DeviceEnv> {
+  return async (c, next) => {
+    const m = BEARER.exec(c.req.header("authorization") ?? "");
+    if (!m) throw new DeviceError(401, "invalid_token", "Send Authorization: Bearer TOKEN from a device sign-in.");
+    const info = await s.deviceTokens.validate(m[1]!);
+    if (!info) throw new DeviceError(401, "invalid_token", "This token has expired or was revoked. Sign in again.");
+    c.set("deviceToken", info);
+    return next();
+  };
+}
+
+/** /api/device/* (JSON, bearer tokens) and /api/openapi.json. Every refusal is `{error: {code, message, fields?}}`. */
+export function deviceRoutes(s: Services) {
+  const app = new Hono<DeviceEnv>();
+  const validators = {
+    login: deviceValidator<DeviceLoginRequest>("login-request"),
+    mfa: deviceValidator<DeviceMfaRequest>("mfa-request"),
+    setup: deviceValidator<DeviceMfaSetupRequest>("mfa-setup-request"),
+  };
+
+  app.use("/api/device/*", async (c, next) => {
+    await next();
+    // Answers carry tokens, challenges and keys.
+    c.header("Cache-Control", "no-store");
+  });
+  app.use(
+    "/api/device/*",
+    bodyLimit({
+      maxSize: DEVICE_BODY_LIMIT_BYTES,
+      onError: () => {
+        throw new DeviceError(413, "body_too_large", `The body is larger than ${DEVICE_BODY_LIMIT_BYTES} bytes.`);
+      },
+    }),
+  );
+
+  app.post("/api/device/login", async (c) => {
+    const body = await readJsonBody(c, validators.login);
+    return c.json(await s.deviceSignIn.login(body, c.var.clientAddress));
+  });
+
+  app.post("/api/device/mfa", async (c) => {
+    const body = await readJsonBody(c, validators.mfa);
+    return c.json(await s.deviceSignIn.mfa(body, c.var.clientAddress));
+  });
+
+  app.post("/api/device/mfa/setup", async (c) => {
+    const body = await readJsonBody(c, validators.setup);
+    return c.json(await s.deviceSignIn.setup(body, c.var.clientAddress));
+  });
+
+  app.get("/api/device/me", requireBearer(s), (c) => c.json(s.deviceSignIn.me(c.var.deviceToken)));
+
+  app.post("/api/device/logout", requireBearer(s), async (c) => {
+    await s.deviceSignIn.logout(c.var.deviceToken);
+    return c.body(null, 204);
+  });
+
+  app.all("/api/device/*", (c) => {
+    const allowed = ROUTES[c.req.path];
+    if (allowed) {
+      c.header("Allow", allowed);
+      throw new DeviceError(405, "method_not_allowed", `Use ${allowed} for ${c.req.path}.`);
+    }
+    throw new DeviceError(404, "not_found", "There is no such device API endpoint.");
+  });
+
+  let document: string | null = null;
+  app.get("/api/openapi.json", (c) => {
+    document ??= JSON.stringify(openApiDocument());
+    c.header("Content-Type", "application/json; charset=utf-8");
+    return c.body(document);
+  });
+
+  app.onError((err, c) => {
+    if (err instanceof DeviceError) return sendDeviceError(c, err);
+    if (err instanceof DatabaseUnavailableError) return serviceUnavailable(c, err, s.log);
+    if (err instanceof HTTPException && err.status < 500) {
+      return sendDeviceError(c, fromHttpException(err.status as ContentfulStatusCode, err.message));
+    }
+    (c.var.log ?? s.log).error("unhandled error", { error: err.message, stack: err.stack });
+    return sendDeviceError(c, new DeviceError(500, "internal", `Internal error (request ${c.var.requestId ?? ""}).`));
+  });
+
+  return app;
+}
+
+/** Hono's own refusals (none are expected below these routes) in the device error format. */
+function fromHttpException(status: ContentfulStatusCode, message: string): DeviceError {
+  if (status === 413) return new DeviceError(413, "body_too_large", message || "The body is too large.");
+  if (status === 401) return new DeviceError(401, "invalid_token", message || "Sign in first.");
+  if (status === 404) return new DeviceError(404, "not_found", message || "Not found.");
+  return new DeviceError(400, "malformed_json", message || "The request is malformed.");
+}

@@ -1,0 +1,159 @@
+import { deviceSchemas, type DeviceSchemaName } from "../../device/schemas.js";
+import { DEVICE_BODY_LIMIT_BYTES } from "./body.js";
+
+type Json = Record<string, unknown>;
+
+/**
+ * /api/openapi.json (OpenAPI 3.1), assembled from the very schema files Ajv
+ * validates with, so the document cannot drift from what the server checks.
+ * Each schema becomes components/schemas/<title>; its $refs (to #/$defs/… and
+ * to sibling files) are rewritten to point inside the document, and $id and
+ * $schema are dropped, so tools that do not resolve $id still follow them.
+ */
+export function openApiDocument(): Json {
+  const files = deviceSchemas();
+  const titleOf = new Map<string, string>();
+  for (const [name, schema] of files) titleOf.set(`${name}.schema.json`, schema.title as string);
+
+  const schemas: Json = {};
+  for (const schema of files.values()) {
+    const title = schema.title as string;
+    const { $id: _id, $schema: _schema, ...rest } = schema;
+    schemas[title] = rewriteRefs(rest, title, titleOf);
+  }
+  const ref = (name: DeviceSchemaName) => ({ $ref: `#/components/schemas/${files.get(name)!.title as string}` });
+  const json = (name: DeviceSchemaName) => ({ "application/json": { schema: ref(name) } });
+  const error = (description: string) => ({ description, content: json("error") });
+  const limited = {
+    description:
+      "Too many failed passwords for this account or from this address; the lock is shared with the web sign-in.",
+    headers: {
+      "Retry-After": { description: "Seconds until another attempt is allowed.", schema: { type: "integer" } },
+    },
+    content: json("error"),
+  };
+  const unavailable = {
+    description: "service_unavailable: the database cannot be reached for now; retry after Retry-After seconds.",
+    headers: { "Retry-After": { description: "Seconds to wait before retrying.", schema: { type: "integer" } } },
+    content: json("error"),
+  };
+  const common = {
+    "503": unavailable,
+    "400": error("The body is not JSON, or not sent as application/json."),
+    "413": error(`The body is larger than ${DEVICE_BODY_LIMIT_BYTES} bytes.`),
+    "422": error("A field is missing or invalid; `fields` says which and why."),
+  };
+  const body = (name: DeviceSchemaName) => ({ required: true, content: json(name) });
+
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Formgate device API",
+      version: "1",
+      description:
+        "JSON sign-in for mobile devices with multi-factor authentication. Sign in with POST /api/device/login; " +
+        "follow `mfa_required` with POST /api/device/mfa and `mfa_setup_required` with POST /api/device/mfa/setup; " +
+        "send the token as `Authorization: Bearer TOKEN`. Only `application/json` bodies are accepted.",
+    },
+    jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
+    // No `servers`: the default is the server that serves this document, which is where the API is.
+    paths: {
+      "/api/device/login": {
+        post: {
+          operationId: "deviceLogin",
+          summary: "Password step of a device sign-in",
+          description:
+            "Throttled together with the web sign-in. Users without device access get 403 device_access_denied.",
+          requestBody: body("login-request"),
+          responses: {
+            "200": { description: "A token, or a challenge for the MFA step.", content: json("login-response") },
+            ...common,
+            "429": limited,
+            "401": error("invalid_credentials: unknown user, wrong password or disabled account."),
+            "403": error("device_access_denied: the account may sign in on the web only."),
+          },
+        },
+      },
+      "/api/device/mfa": {
+        post: {
+          operationId: "deviceMfa",
+          summary: "Finish a sign-in with a current code",
+          description:
+            "Each code is accepted once, on the web or here. Five wrong codes lock the account for both; a code sent " +
+            "while it is locked gets the answer of a wrong code (401 invalid_code): only administrators see the lock.",
+          requestBody: body("mfa-request"),
+          responses: {
+            "200": { description: "Signed in.", content: json("token-grant") },
+            ...common,
+            "401": error("challenge_invalid (unknown, used or expired challenge) or invalid_code (wrong, or locked)."),
+            "409": error("wrong_step: the challenge is for setup, or MFA changed meanwhile."),
+          },
+        },
+      },
+      "/api/device/mfa/setup": {
+        post: {
+          operationId: "deviceMfaSetup",
+          summary: "Activate MFA (authenticator app or hardware token), or postpone it",
+          requestBody: body("mfa-setup-request"),
+          responses: {
+            "200": {
+              description: "Signed in, or the key of a new app enrollment.",
+              content: json("mfa-setup-response"),
+            },
+            ...common,
+            "401": error("challenge_invalid or invalid_code (wrong, or locked: the same answer)."),
+            "409": error("setup_required (cannot be postponed any more), hardware_token_unavailable, or wrong_step."),
+          },
+        },
+      },
+      "/api/device/me": {
+        get: {
+          operationId: "deviceMe",
+          summary: "The signed-in user",
+          security: [{ bearer: [] }],
+          responses: {
+            "200": { description: "The token's user.", content: json("me-response") },
+            "401": error("invalid_token: missing, expired or revoked (sign-out, MFA reset, user disabled)."),
+            "503": unavailable,
+          },
+        },
+      },
+      "/api/device/logout": {
+        post: {
+          operationId: "deviceLogout",
+          summary: "Revoke the bearer token",
+          security: [{ bearer: [] }],
+          responses: {
+            "204": { description: "The token is revoked." },
+            "401": error("invalid_token."),
+            "503": unavailable,
+          },
+        },
+      },
+    },
+    components: {
+      schemas,
+      securitySchemes: {
+        bearer: { type: "http", scheme: "bearer", description: "A token from a device sign-in." },
+      },
+    },
+  };
+}
+
+function rewriteRefs(value: unknown, title: string, titleOf: Map<string, string>): unknown {
+  if (Array.isArray(value)) return value.map((v) => rewriteRefs(v, title, titleOf));
+  if (value === null || typeof value !== "object") return value;
+  const out: Json = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (k === "$ref" && typeof v === "string") out[k] = rewriteRef(v, title, titleOf);
+    else out[k] = rewriteRefs(v, title, titleOf);
+  }
+  return out;
+}
+
+function rewriteRef(ref: string, title: string, titleOf: Map<string, string>): string {
+  const [file, fragment = ""] = ref.split("#");
+  const target = file ? titleOf.get(file) : title;
+  if (!target) throw new Error(`device API schema ${title}: cannot place $ref ${ref} in the OpenAPI document`);
+  return `#/components/schemas/${target}${fragment}`;
+}

@@ -1,0 +1,164 @@
+import { CsrfField, Layout } from "../../render/layout.js";
+
+/** Pages of the second sign-in step and of MFA setup. Half-signed-in users see no navigation. */
+
+function ErrorNotice({ error }: { error?: string }) {
+  return error ? (
+    <p class="notice error" role="alert" id="mfa-error">
+      {error}
+    </p>
+  ) : null;
+}
+
+function CancelSignIn({ csrfToken }: { csrfToken: string }) {
+  return (
+    <form method="post" action="/logout">
+      <CsrfField token={csrfToken} />
+      <button type="submit" class="secondary outline">
+        Cancel and sign out
+      </button>
+    </form>
+  );
+}
+
+function CodeField({ error }: { error?: string }) {
+  return (
+    <label>
+      Code
+      <input
+        name="code"
+        inputmode="numeric"
+        autocomplete="one-time-code"
+        pattern="[0-9 \-]{6,12}"
+        maxlength={12}
+        required
+        autofocus
+        aria-invalid={error ? "true" : undefined}
+        aria-describedby="error-code"
+      />
+      <small class="field-error" id="error-code">
+        {error ?? ""}
+      </small>
+    </label>
+  );
+}
+
+export function MfaCodePage(props: { csrfToken: string; error?: string; fieldError?: string }) {
+  return (
+    <Layout title="Enter your code" csrfToken={props.csrfToken}>
+      <article class="narrow">
+        <h1>Two-step verification</h1>
+        <p>Enter the current code from your authenticator app or hardware token.</p>
+        <ErrorNotice error={props.error} />
+        <form method="post" action="/login/mfa">
+          <CsrfField token={props.csrfToken} />
+          <CodeField error={props.fieldError} />
+          <button type="submit">Verify</button>
+        </form>
+        <CancelSignIn csrfToken={props.csrfToken} />
+      </article>
+    </Layout>
+  );
+}
+
+export function MfaSetupChoicePage(props: {
+  csrfToken: string;
+  optional: boolean;
+  /** Only a half-signed-in user may put setup off; a signed-in one already did. */
+  canPostpone: boolean;
+  daysLeft: number;
+  requiredFrom: Date;
+  error?: string;
+}) {
+  return (
+    <Layout title="Set up two-step verification" csrfToken={props.csrfToken}>
+      <article class="narrow">
+        <h1>Set up two-step verification</h1>
+        <ErrorNotice error={props.error} />
+        {props.optional ? (
+          <p id="mfa-days-left">
+            Your administrator requires two-step verification from {props.requiredFrom.toISOString().slice(0, 10)}. You
+            have {props.daysLeft} {props.daysLeft === 1 ? "day" : "days"} left to set it up.
+          </p>
+        ) : (
+          <p id="mfa-required">Your administrator requires two-step verification before you can continue.</p>
+        )}
+        <p>Choose how you will get your codes:</p>
+        <ul>
+          <li>
+            <a href="/mfa/setup/app" id="setup-app">
+              An authenticator app
+            </a>{" "}
+            on your phone (for example Google Authenticator, Microsoft Authenticator, FreeOTP or Aegis)
+          </li>
+          <li>
+            <a href="/mfa/setup/hardware" id="setup-hardware">
+              A hardware token
+            </a>{" "}
+            handed out by your administrator
+          </li>
+        </ul>
+        {props.optional && props.canPostpone ? (
+          <form method="post" action="/mfa/setup/later">
+            <CsrfField token={props.csrfToken} />
+            <button type="submit" class="secondary" id="remind-later">
+              Remind me later
+            </button>
+          </form>
+        ) : null}
+        {props.canPostpone || !props.optional ? <CancelSignIn csrfToken={props.csrfToken} /> : null}
+      </article>
+    </Layout>
+  );
+}
+
+export function AppSetupPage(props: {
+  csrfToken: string;
+  qrDataUrl: string;
+  groupedKey: string;
+  uri: string;
+  error?: string;
+  fieldError?: string;
+}) {
+  return (
+    <Layout title="Set up an authenticator app" csrfToken={props.csrfToken}>
+      <article class="narrow">
+        <h1>Set up an authenticator app</h1>
+        <ErrorNotice error={props.error} />
+        <ol>
+          <li>
+            Scan this QR code with your authenticator app:
+            <br />
+            <img src={props.qrDataUrl} alt="QR code for your authenticator app" id="totp-qr" width={240} height={240} />
+          </li>
+          <li>
+            Or enter this key by hand (time-based):
+            <br />
+            <code class="key-groups" id="totp-key">
+              {props.groupedKey}
+            </code>
+          </li>
+          <li>
+            On this phone?{" "}
+            <a href={props.uri} id="otpauth-link">
+              Open the key in your authenticator app
+            </a>
+            .
+          </li>
+          <li>Enter the 6-digit code the app shows to finish.</li>
+        </ol>
+        <p>
+          <small>The key is shown only during setup. Each visit to this page creates a new key.</small>
+        </p>
+        <form method="post" action="/mfa/setup/app">
+          <CsrfField token={props.csrfToken} />
+          <CodeField error={props.fieldError} />
+          <button type="submit">Activate</button>
+        </form>
+        <p>
+          <a href="/mfa/setup">Choose another method</a>
+        </p>
+      </article>
+    </Layout>
+  );
+}

@@ -1,0 +1,214 @@
+import { Hono, type Context } from "hono";
+import type { Session } from "../../auth/sessions.js";
+import { clearSessionCookie, writeSessionCookie, type CookieSettings } from "../http/cookies.js";
+import type { AppEnv } from "../http/env.js";
+import { formFields, sendPage } from "../http/page.js";
+import { MessagePage } from "../../render/layout.js";
+import type { Services } from "../../services.js";
+import type { MfaActor } from "../../mfa/enrollments.js";
+import { AppSetupPage, MfaCodePage, MfaSetupChoicePage } from "./mfa-pages.js";
+import { base32, groupsOfFour, otpauthUri, qrPngDataUrl, TOTP_ISSUER } from "../../mfa/otpauth.js";
+import { decideAfterPassword, type SignInDecision } from "../../mfa/sign-in-flow.js";
+import { normaliseCode } from "../../mfa/totp.js";
+
+/** The same words for a wrong code and a locked account: a guesser learns nothing from either. */
+export const GENERIC_CODE_FAILURE = "The code is not valid. Check your authenticator and try again.";
+const MALFORMED_CODE = "Enter the code your authenticator shows (6 or 8 digits).";
+
+/** The code field as digits (normaliseCode: spaces and dashes ignored), or null when it is not a code (a 422, counted as nothing). */
+export function readCode(fields: Record<string, string>): string | null {
+  return normaliseCode(fields.code);
+}
+
+/** 409 when an administrator changed the user's MFA while a setup page was open. */
+export function setupChangedPage(c: Context<AppEnv>) {
+  return sendPage(
+    c,
+    <MessagePage
+      title="Setup not possible"
+      message="Two-step verification changed while you were setting it up. Sign in again."
+      csrfToken={c.var.csrfToken}
+    />,
+    409,
+  );
+}
+
+/** The user acting on their own account, from any site they may be working on, with this session (which they keep). */
+export const selfActor = (session: Session): MfaActor => ({
+  id: session.user.id,
+  name: session.user.username,
+  siteId: null,
+  credential: session.tokenHash,
+});
+
+/**
+ * Who may use the setup pages: a half-signed-in session at stage
+ * 'mfa_setup', or a signed-in user whose MFA is on but not yet activated
+ * (who chose "Remind me later"). Returns the session and the current decision,
+ * or a response to send instead. Also used by /mfa/setup/hardware.
+ */
+export async function setupAccess(
+  s: Services,
+  c: Context<AppEnv>,
+): Promise<
+  | { session: Session; decision: Extract<SignInDecision, { status: "mfa_setup_required" }>; response?: never }
+  | { response: Response }
+> {
+  const session = c.var.session;
+  if (!session || (session.stage !== "mfa_setup" && session.stage !== "full")) {
+    return { response: c.redirect("/login", 303) };
+  }
+  const decision = decideAfterPassword(await s.mfa.statusOf(session.user.id), s.clock.now());
+  if (decision.status !== "mfa_setup_required") {
+    if (session.stage === "full") return { response: c.redirect("/", 303) };
+    // MFA was turned off or activated elsewhere while this half-signed-in session waited: start again.
+    await s.sessions.revoke(session.tokenHash);
+    return { response: c.redirect("/login", 303) };
+  }
+  return { session, decision };
+}
+
+/** The sign-in is complete: a new token at stage 'full', so the half-signed-in one is worth nothing. */
+export async function finishSignIn(s: Services, c: Context<AppEnv>, session: Session, cookies: CookieSettings) {
+  const { token, expiresAt } = await s.sessions.rotate(session, { stage: "full" }, c.var.clientAddress);
+  writeSessionCookie(c, cookies, token, expiresAt);
+  return c.redirect("/", 303);
+}
+
+/** /login/mfa, /mfa/setup, /mfa/setup/later and /mfa/setup/app. */
+export function mfaRoutes(s: Services, cookies: CookieSettings) {
+  const app = new Hono<AppEnv>();
+
+  const codeStage = (c: Context<AppEnv>) => {
+    const session = c.var.session;
+    if (session?.stage === "mfa") return { session };
+    return { response: c.redirect(session?.stage === "full" ? "/" : "/login", 303) };
+  };
+
+  app.get("/login/mfa", (c) => {
+    const { response } = codeStage(c);
+    return response ?? sendPage(c, <MfaCodePage csrfToken={c.var.csrfToken} />);
+  });
+
+  app.post("/login/mfa", async (c) => {
+    const { session, response } = codeStage(c);
+    if (response) return response;
+    const code = readCode(await formFields(c));
+    if (code === null) {
+      return sendPage(c, <MfaCodePage csrfToken={c.var.csrfToken} fieldError={MALFORMED_CODE} />, 422);
+    }
+    // The compare-and-set that spends the code also replaces the session with a full one: one statement.
+    const result = await s.mfa.verifyCode(
+      session.user.id,
+      code,
+      s.sessions.rotatePart(session, { stage: "full" }, c.var.clientAddress),
+    );
+    if (!result.ok) {
+      c.var.log.info("second factor refused", { userId: session.user.id, reason: result.reason });
+      return sendPage(c, <MfaCodePage csrfToken={c.var.csrfToken} error={GENERIC_CODE_FAILURE} />, 401);
+    }
+    if (!result.finished) {
+      // The half-signed-in session ended meanwhile (a credential change revoked it): start again.
+      c.var.log.info("second factor accepted for an ended session", { userId: session.user.id });
+      clearSessionCookie(c, cookies);
+      return c.redirect("/login", 303);
+    }
+    c.var.log.info("signed in", { userId: session.user.id, mfa: true });
+    writeSessionCookie(c, cookies, result.finished.token, result.finished.expiresAt);
+    return c.redirect("/", 303);
+  });
+
+  app.get("/mfa/setup", async (c) => {
+    const access = await setupAccess(s, c);
+    if (access.response) return access.response;
+    const d = access.decision;
+    return sendPage(
+      c,
+      <MfaSetupChoicePage
+        csrfToken={c.var.csrfToken}
+        optional={d.optional}
+        canPostpone={access.session.stage === "mfa_setup"}
+        daysLeft={d.daysLeft}
+        requiredFrom={d.requiredFrom}
+      />,
+    );
+  });
+
+  app.post("/mfa/setup/later", async (c) => {
+    const access = await setupAccess(s, c);
+    if (access.response) return access.response;
+    const { session, decision } = access;
+    if (session.stage === "full") return c.redirect("/", 303);
+    if (!decision.optional) {
+      return sendPage(
+        c,
+        <MfaSetupChoicePage
+          csrfToken={c.var.csrfToken}
+          optional={false}
+          canPostpone={false}
+          daysLeft={0}
+          requiredFrom={decision.requiredFrom}
+          error="The grace period is over: set up two-step verification to continue."
+        />,
+        403,
+      );
+    }
+    c.var.log.info("signed in", { userId: session.user.id, mfaSetupPostponed: true, daysLeft: decision.daysLeft });
+    return finishSignIn(s, c, session, cookies);
+  });
+
+  const appSetupPage = async (
+    c: Context<AppEnv>,
+    session: Session,
+    secret: Buffer,
+    status: 200 | 401 | 422 = 200,
+    errors: { error?: string; fieldError?: string } = {},
+  ) => {
+    const key = base32(secret);
+    const uri = otpauthUri({ issuer: TOTP_ISSUER, accountName: session.user.username, secret });
+    return sendPage(
+      c,
+      <AppSetupPage
+        csrfToken={c.var.csrfToken}
+        qrDataUrl={await qrPngDataUrl(uri)}
+        groupedKey={groupsOfFour(key)}
+        uri={uri}
+        {...errors}
+      />,
+      status,
+    );
+  };
+
+  app.get("/mfa/setup/app", async (c) => {
+    const access = await setupAccess(s, c);
+    if (access.response) return access.response;
+    const secret = await s.mfa.startAppSetup(access.session.user.id);
+    return appSetupPage(c, access.session, secret);
+  });
+
+  app.post("/mfa/setup/app", async (c) => {
+    const access = await setupAccess(s, c);
+    if (access.response) return access.response;
+    const { session } = access;
+    const code = readCode(await formFields(c));
+    const pending = await s.mfa.pendingAppSecret(session.user.id);
+    if (!pending) {
+      const fresh = await s.mfa.startAppSetup(session.user.id);
+      return appSetupPage(c, session, fresh, 422, {
+        error: "This setup page has expired. Add the new key below to your app, then enter its code.",
+      });
+    }
+    if (code === null) return appSetupPage(c, session, pending, 422, { fieldError: MALFORMED_CODE });
+    const result = await s.mfa.activatePendingApp(session.user.id, code, selfActor(session));
+    if (result.ok) {
+      c.var.log.info("mfa activated", { userId: session.user.id, method: "app" });
+      return finishSignIn(s, c, session, cookies);
+    }
+    if (result.reason === "invalid" || result.reason === "locked") {
+      return appSetupPage(c, session, pending, 422, { error: GENERIC_CODE_FAILURE });
+    }
+    return setupChangedPage(c);
+  });
+
+  return app;
+}
