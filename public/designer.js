@@ -18,8 +18,16 @@
     else if (event.to.dataset.section) body.set("section", event.to.dataset.section);
     else body.set("position", "last");
     const url = `/configure/apps/${outline.dataset.app}/fields/${item.dataset.name}/move`;
-    fetch(url, { method: "POST", body, credentials: "same-origin" }).then((res) => {
-      window.location.assign(res.redirected ? res.url : window.location.href);
+    // The redirect is not followed here: its page would take the one-time message meant for the reload.
+    fetch(url, { method: "POST", body, credentials: "same-origin", redirect: "manual" }).then(async (res) => {
+      if (res.type === "opaqueredirect") window.location.assign(`/configure/apps/${outline.dataset.app}`);
+      else {
+        // A refusal (422) is a whole page with the reason: show it.
+        const html = await res.text();
+        document.open();
+        document.write(html);
+        document.close();
+      }
     });
   }
 
