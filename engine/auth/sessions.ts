@@ -211,6 +211,20 @@ export class Sessions implements CredentialKind {
     return rowCount;
   }
 
+  /** Every session of `userIds` but `keep`'s; only CredentialRevocation.revokeMany calls this. */
+  async revokeAllForUsers(
+    userIds: readonly string[],
+    db: Db,
+    keep?: { userId: string; credential: Buffer },
+  ): Promise<number> {
+    const { rowCount } = await db.query(
+      `DELETE FROM sessions WHERE user_id = ANY($1::uuid[])
+         AND ($2::uuid IS NULL OR user_id <> $2::uuid OR token_hash <> $3::bytea)`,
+      [userIds, keep?.userId ?? null, keep?.credential ?? null],
+    );
+    return rowCount;
+  }
+
   async purgeExpired(): Promise<number> {
     const now = this.clock.now();
     return (await this.db.query("DELETE FROM sessions WHERE expires_at <= $1 OR idle_expires_at <= $1", [now]))

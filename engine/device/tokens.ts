@@ -153,6 +153,20 @@ export class DeviceTokens implements CredentialKind {
     return rowCount;
   }
 
+  /** Every bearer token of `userIds` but `keep`'s; only CredentialRevocation.revokeMany calls this. */
+  async revokeAllForUsers(
+    userIds: readonly string[],
+    db: Db,
+    keep?: { userId: string; credential: Buffer },
+  ): Promise<number> {
+    const { rowCount } = await db.query(
+      `DELETE FROM device_tokens WHERE user_id = ANY($1::uuid[])
+         AND ($2::uuid IS NULL OR user_id <> $2::uuid OR token_hash <> $3::bytea)`,
+      [userIds, keep?.userId ?? null, keep?.credential ?? null],
+    );
+    return rowCount;
+  }
+
   /** Housekeeping: expired tokens and challenges (revoked ones go on their next use). */
   async purgeExpired(): Promise<number> {
     const now = this.clock.now();

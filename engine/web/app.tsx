@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import { withLogContext } from "../log.js";
 import { loginRoutes } from "./auth/login-routes.js";
 import { configureRoutes } from "./configure/configure-routes.js";
+import { mfaRolloutRoutes } from "./configure/mfa-rollout-routes.js";
 import { appsIndexRoutes, recordRoutes, userAccountRoutes } from "./apps/app-routes.js";
 import { appsDesignerRoutes } from "./configure/apps-routes.js";
 import { mfaHardwareRoutes, TOKEN_IMPORT_PATH, tokenImportBodyLimit } from "./configure/mfa-hardware-routes.js";
@@ -117,6 +118,7 @@ export function createApp(s: Services): Hono<AppEnv> {
   app.route("/", mfaRoutes(s, cookieSettings));
   app.route("/", auditRoutes(s));
   app.route("/", configureRoutes(s, cookieSettings));
+  app.route("/", mfaRolloutRoutes(s));
   app.route("/", appsIndexRoutes(s));
   app.route("/", recordRoutes(s));
   app.route("/", userAccountRoutes(s));
