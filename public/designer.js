@@ -1,4 +1,4 @@
-// The app designer (engine/web/designer/): drag and drop with SortableJS and
+// The app designer (engine/web/configure/apps-designer-*): drag and drop with SortableJS and
 // an id suggested from a new app's title. Everything here has a plain-form
 // fallback: Up/Down buttons move fields, and a blank id is derived on the server.
 (function () {

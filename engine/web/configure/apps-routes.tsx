@@ -14,7 +14,7 @@ import type { AppDefinition } from "../../schema/types.js";
 import type { Services } from "../../services.js";
 import { UNSTORABLE_TEXT_MESSAGE } from "../../util/storable-text.js";
 import { AppEditorPage, AppsListPage, DesignerFeedback } from "./apps-pages.js";
-import { visualDesignerRoutes } from "../designer/designer-routes.js";
+import { visualDesignerRoutes } from "./apps-designer-routes.js";
 
 /** A definition's JSON text is bounded like any other input. */
 const MAX_DEFINITION_CHARS = 200_000;

@@ -13,7 +13,7 @@ import type { AppVersionInfo } from "../../apps/registry.js";
 import { CsrfField, Layout } from "../../render/layout.js";
 import type { PageFrame } from "../../render/record-pages.js";
 import type { AppDefinition, FieldSchema } from "../../schema/types.js";
-import { DesignerFeedback } from "../configure/apps-pages.js";
+import { DesignerFeedback } from "./apps-pages.js";
 
 const when = (d: Date | null) => (d ? `${d.toISOString().replace("T", " ").slice(0, 16)} UTC` : "");
 const typeLabel = (f: FieldSchema) => fieldTypeInfo(designerTypeOf(f)).label;

@@ -39,7 +39,7 @@ import {
   DesignerSettingsPage,
   NewAppPage,
   type DesignerFrame,
-} from "./designer-pages.js";
+} from "./apps-designer-pages.js";
 
 const APP_ID = /^[a-z][a-z0-9-]{0,62}$/;
 /** Ids the designer's own addresses use (/configure/apps/new). */
