@@ -199,6 +199,8 @@ const MATRIX: Array<[route: string, request: string, ...expected: Expect[]]> = [
   ["POST /configure/sites",                   "POST /configure/sites",                                          LOGIN, LOGIN, 403,  403,     403,       "303 /configure/sites"],
   ["ALL /configure/audit",                    "PUT /configure/audit",                                           LOGIN, LOGIN, 403,  403,     404,       404],
   ["GET /configure/audit",                    "GET /configure/audit",                                           LOGIN, LOGIN, 403,  403,     200,       200],
+  ["ALL /configure/audit/*",                  "PUT /configure/audit/export.csv",                                LOGIN, LOGIN, 403,  403,     404,       404],
+  ["GET /configure/audit/export.csv",         "GET /configure/audit/export.csv",                                LOGIN, LOGIN, 403,  403,     200,       200],
   // Configure > MFA: administrators only; the rollout to every site only for the Public Site's.
   ["ALL /configure/mfa",                      "PUT /configure/mfa",                                             LOGIN, LOGIN, 403,  403,     404,       404],
   ["ALL /configure/mfa/*",                    "GET /configure/mfa/no-such-page",                                LOGIN, LOGIN, 403,  403,     404,       404],
