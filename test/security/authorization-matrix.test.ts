@@ -130,6 +130,7 @@ const BODIES: Record<string, BodyFor> = {
   "POST /configure/apps/:appId/discard": () => ({ form: {} }),
   "POST /configure/apps/:appId/duplicate": (p) => ({ form: { title: `Copy by ${p}`, id: "" } }),
   "POST /configure/apps/:appId/delete": () => ({ form: { confirm: "yes" } }),
+  "POST /configure/mfa-hardware/:id/unassign": () => ({ form: { confirm: "mfa-reset" } }),
   // Every site (only the Public Site's administrators may), matching nobody: a real Confirm that changes no user.
   "POST /configure/mfa/rollout": () => ({
     form: { q: "no-such-person-xyz", scope: "all", enforcementDelayDays: "14", expectToEnable: "0", expectToMove: "0" },
