@@ -1,6 +1,7 @@
 import type { CompiledApp } from "./compiled-app.js";
 import type { FieldNode } from "../schema/fields.js";
 import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from "../util/storable-text.js";
+import { ConflictError, NotFoundError, ValidationError } from "../errors.js";
 
 /** Who is acting, for created_by/updated_by and the audit log. */
 export interface Actor {
@@ -113,25 +114,27 @@ export interface RecordStore {
 /** Decides which store serves an app; the first resolver that answers wins, the records store is the default. */
 export type StoreResolver = (app: CompiledApp) => RecordStore | null;
 
-export class RecordConflictError extends Error {
+/** Someone saved the record since the caller read it; `current` is the saved version. */
+export class RecordConflictError extends ConflictError {
   constructor(readonly current: StoredRecord) {
     super("The record was changed by someone else.");
   }
 }
 
-export class RecordNotFoundError extends Error {
+/** The record does not exist, or not on the caller's site. */
+export class RecordNotFoundError extends NotFoundError {
   constructor() {
     super("The record does not exist (any more).");
   }
 }
 
 /** A value the store refuses for a field (e.g. a username that is taken): shown in that field's slot. */
-export class RecordInputError extends Error {
+export class RecordInputError extends ValidationError {
   constructor(
     readonly field: string,
     message: string,
   ) {
-    super(message);
+    super(message, { [field]: message });
   }
 }
 

@@ -1,4 +1,5 @@
 import type { AuditLog } from "../audit/audit-log.js";
+import { ConflictError } from "../errors.js";
 import type { CredentialRevocation, RevocationReason } from "../auth/revocation.js";
 import { hashPassword, passwordProblem } from "../auth/passwords.js";
 import { USERNAME_PATTERN } from "../auth/users.js";
@@ -423,7 +424,8 @@ export class UsersStore implements RecordStore {
   }
 
   async delete(app: CompiledApp, ctx: StoreContext, id: string, expectedVersion: number): Promise<void> {
-    if (ctx.actor.id === id) throw new RecordInputError("", "You cannot delete your own account.");
+    // Not a bad value but the state of this record (it is the actor's own account): a conflict, 409.
+    if (ctx.actor.id === id) throw new ConflictError("You cannot delete your own account.");
     await this.db.transaction(async (tx) => {
       const current = await this.#get(tx, app, ctx, id, true);
       if (!current) throw new RecordNotFoundError();

@@ -16,6 +16,7 @@ import {
   type TotpParams,
 } from "./totp.js";
 import { newAppSecret } from "./otpauth.js";
+import { NotFoundError, ValidationError } from "../errors.js";
 
 /** Who makes a change. siteId is the site they work on; null (CLI, system) is not site-scoped. */
 export interface MfaActor {
@@ -72,17 +73,17 @@ export type ActivationResult =
       retryAfterSeconds: number;
     };
 
-export class MfaInputError extends Error {
+export class MfaInputError extends ValidationError {
   constructor(
     readonly field: "enabled" | "enforcementDelayDays",
     message: string,
   ) {
-    super(message);
+    super(message, { [field]: message });
   }
 }
 
 /** The user does not exist, or belongs to a site the actor is not working on. */
-export class MfaAccessError extends Error {}
+export class MfaAccessError extends NotFoundError {}
 
 export const MAX_ENFORCEMENT_DELAY_DAYS = 3650;
 

@@ -1,6 +1,5 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { randomUUID } from "node:crypto";
 import { loginRoutes } from "./auth/login-routes.js";
@@ -22,8 +21,8 @@ import { requireSignIn, signedIn } from "./http/guards.js";
 import { sendPage } from "./http/page.js";
 import { staticAssets } from "./http/static-assets.js";
 import { refuseUnstorablePath } from "./http/query.js";
-import { DatabaseUnavailableError } from "../db/unavailable.js";
-import { RETRY_AFTER_SECONDS, serviceUnavailable } from "./http/service-unavailable.js";
+import { RETRY_AFTER_SECONDS } from "./http/service-unavailable.js";
+import { errorResponse } from "./http/errors.js";
 
 /** Default request body limit; routes that take files raise it for themselves. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -137,34 +136,7 @@ export function createApp(s: Services): Hono<AppEnv> {
     ),
   );
 
-  app.onError((err, c) => {
-    if (err instanceof DatabaseUnavailableError) return serviceUnavailable(c, err, s.log);
-    if (err instanceof HTTPException && err.status < 500) {
-      if (c.req.path.startsWith("/api/")) {
-        return c.json({ error: { code: `http_${err.status}`, message: err.message } }, err.status);
-      }
-      const title = err.status === 403 ? "Not allowed" : err.status === 401 ? "Sign in" : "Request refused";
-      return sendPage(
-        c,
-        <MessagePage title={title} message={err.message} csrfToken={c.var.csrfToken ?? ""} />,
-        err.status,
-      );
-    }
-    (c.var.log ?? s.log).error("unhandled error", { error: err.message, stack: err.stack });
-    const requestId = c.var.requestId ?? "";
-    if (c.req.path.startsWith("/api/")) {
-      return c.json({ error: { code: "internal", message: `Internal error (request ${requestId}).` } }, 500);
-    }
-    return sendPage(
-      c,
-      <MessagePage
-        title="Something went wrong"
-        message={`An internal error occurred. Quote request id ${requestId} when you report it.`}
-        csrfToken={c.var.csrfToken ?? ""}
-      />,
-      500,
-    );
-  });
+  app.onError((err, c) => errorResponse(c, err, s.log));
 
   return app;
 }

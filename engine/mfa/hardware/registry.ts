@@ -7,6 +7,7 @@ import type { SecretBox } from "../secret-box.js";
 import { matchTotpStep, normaliseCode, type TotpParams } from "../totp.js";
 import type { SecretEncoding } from "./secret-key.js";
 import { checkTokenInput, type HardwareAlgorithm, type TokenInputValues } from "./token-input.js";
+import { ConflictError, ValidationError } from "../../errors.js";
 
 /**
  * The hardware-token registry: tokens an administrator registered or
@@ -103,14 +104,14 @@ function toToken(r: TokenRow): HardwareToken {
   };
 }
 
-export class TokenInputError extends Error {
+export class TokenInputError extends ValidationError {
   constructor(readonly errors: Partial<Record<keyof TokenInputValues, string>>) {
-    super("the token is not valid");
+    super("the token is not valid", errors as Record<string, string>);
   }
 }
 
 /** The action is not possible in the token's state (message for the admin). */
-export class TokenStateError extends Error {}
+export class TokenStateError extends ConflictError {}
 
 export const PAGE_SIZE = 50;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

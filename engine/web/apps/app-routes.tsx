@@ -4,6 +4,7 @@ import type { AppEnv } from "../http/env.js";
 import { queryParams } from "../http/query.js";
 import { checkStorable, isFormContentType, readPostedForm, UnstorableTextError } from "../http/form-body.js";
 import { requireSignIn, signedIn } from "../http/guards.js";
+import { statusOf } from "../http/errors.js";
 import type { JSX } from "hono/jsx/jsx-runtime";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ErrorSlot, Field, slotId } from "../../render/fields.js";
@@ -38,7 +39,6 @@ import {
   encodeCursor,
   RecordConflictError,
   RecordInputError,
-  RecordNotFoundError,
   type RecordStore,
   type SortSpec,
   type StoreContext,
@@ -208,7 +208,7 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
   }
 
   /** The form as a page, or as a fragment for the dialog. */
-  function renderForm(c: Context<AppEnv>, r: Resolved, st: FormState, status: 200 | 409 | 422 = 200) {
+  function renderForm(c: Context<AppEnv>, r: Resolved, st: FormState, status: ContentfulStatusCode = 200) {
     const action = st.record ? `${r.href}/${st.record.id}` : `${r.href}/new`;
     // Read-only fields (computed by the store) keep the stored values while the user's input is re-shown.
     const values = st.record ? { ...readOnlyValues(r.app, st.record.values), ...st.values } : st.values;
@@ -441,8 +441,6 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
           409,
         );
       }
-      if (err instanceof RecordNotFoundError) throw new HTTPException(404, { message: err.message });
-      if (err instanceof RecordInputError) throw new HTTPException(409, { message: err.message });
       throw err;
     }
     c.var.log.info("record deleted", { app: r.app.id, recordId: record.id });
@@ -514,9 +512,8 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
       }
     } catch (err) {
       if (err instanceof RecordInputError) {
-        return renderForm(c, r, { ...base, errors: { [err.field]: err.message } }, 422);
+        return renderForm(c, r, { ...base, errors: { ...err.fields } }, statusOf(err));
       }
-      if (err instanceof RecordNotFoundError) throw new HTTPException(404, { message: err.message });
       if (err instanceof RecordConflictError) {
         const current = err.current;
         const before =

@@ -13,6 +13,7 @@ import type { AppDefinition } from "../../schema/types.js";
 import type { Services } from "../../services.js";
 import { UNSTORABLE_TEXT_MESSAGE } from "../../util/storable-text.js";
 import { AppEditorPage, AppsListPage, DesignerFeedback } from "./apps-pages.js";
+import { ConflictError } from "../../errors.js";
 
 /** A definition's JSON text is bounded like any other input. */
 const MAX_DEFINITION_CHARS = 200_000;
@@ -134,9 +135,9 @@ export function appsDesignerRoutes(s: Services): Hono<AppEnv> {
     try {
       await s.apps.save(session.activeSiteId, definition, actorOf(c), null);
     } catch (err) {
-      if (err instanceof DefinitionVersionConflict)
-        throw new HTTPException(409, { message: "That id was just taken." });
-      throw err;
+      throw err instanceof DefinitionVersionConflict
+        ? new ConflictError("That id was just taken.", { cause: err })
+        : err;
     }
     await s.audit.record({
       siteId: session.activeSiteId,
