@@ -1,3 +1,5 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+
 /** Structured JSON-lines logger. Callers pass facts, never secrets or SQL parameters. */
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
@@ -12,6 +14,17 @@ export interface Logger {
 
 export type LogSink = (line: string) => void;
 
+const context = new AsyncLocalStorage<Record<string, unknown>>();
+
+/**
+ * Runs fn with `fields` (a request id) added to every line any logger writes
+ * while it runs, including loggers made before it, such as the database's query
+ * log, which knows nothing of requests.
+ */
+export function withLogContext<T>(fields: Record<string, unknown>, fn: () => T): T {
+  return context.run(fields, fn);
+}
+
 export function createLogger(
   level: LogLevel = "info",
   sink: LogSink = (line) => process.stdout.write(line + "\n"),
@@ -19,7 +32,9 @@ export function createLogger(
 ): Logger {
   const at = (lvl: Exclude<LogLevel, "silent">) => (msg: string, fields?: Record<string, unknown>) => {
     if (RANK[lvl] < RANK[level]) return;
-    sink(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...base, ...fields }));
+    sink(
+      JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...base, ...context.getStore(), ...fields }),
+    );
   };
   return {
     debug: at("debug"),

@@ -16,6 +16,12 @@ import { Sites } from "./sites/sites.js";
 import { SecretBox } from "./mfa/secret-box.js";
 import { DEFAULT_MFA_POLICY, MfaService } from "./mfa/enrollments.js";
 import { AuditSearch } from "./audit/audit-search.js";
+import { MfaStates } from "./mfa/mfa-states.js";
+import { CredentialCounts } from "./auth/credential-counts.js";
+import { MfaRollouts } from "./mfa/rollout.js";
+import { MfaProgress } from "./mfa/progress.js";
+import { SiteMfaPolicies } from "./mfa/site-policy.js";
+import { USER_ACCOUNTS_APP } from "./apps/registry.js";
 import { DeviceChallenges } from "./device/challenges.js";
 import { DeviceSignIn } from "./device/device-sign-in.js";
 import { DeviceTokens } from "./device/tokens.js";
@@ -40,6 +46,16 @@ export interface Services {
   secretBox: SecretBox;
   /** MFA settings, enrollments, code verification and the sign-in decision. */
   mfa: MfaService;
+  /** The MFA states (off, pending, overdue, activated, locked) as counts and filters per site. */
+  mfaStates: MfaStates;
+  /** How many sessions and device tokens a user holds (what a reset will end). */
+  credentialCounts: CredentialCounts;
+  /** Switching MFA on for many users at once (Configure > MFA > Rollout, `formgate mfa enable`). */
+  rollouts: MfaRollouts;
+  /** Per-site MFA policy for accounts created in, or moved into, a required role. */
+  mfaPolicies: SiteMfaPolicies;
+  /** Activations per day and overdue users for the MFA progress page. */
+  mfaProgress: MfaProgress;
   /** Reads the audit log for /configure/audit. */
   auditSearch: AuditSearch;
   /** App definitions (forms/ and designer versions per site) and the store each app's records live in. */
@@ -79,7 +95,22 @@ export function createServices(
   // Reads and checks forms/*.app.json: a broken definition stops start-up here.
   const apps = new AppRegistry(db, clock, loadBuiltInDefinitions(), records);
   // Apps whose records are user accounts (user.* / mfa.* bindings) are served from the users table.
-  const usersStore = new UsersStore(db, clock, mfa, revocation, audit);
+  const mfaPolicies = new SiteMfaPolicies(db, clock, audit);
+  const usersStore = new UsersStore(db, clock, mfa, revocation, audit, mfaPolicies);
+  const sites = new Sites(db, clock);
+  // The user-accounts app's designer fields (no x-system binding) a rollout may search or match.
+  const designerFields = async (siteId: string | null) => {
+    const siteIds = siteId ? [siteId] : (await sites.list()).map((site) => site.id);
+    const searchable = new Set<string>();
+    const all = new Set<string>();
+    for (const id of siteIds) {
+      const app = await apps.get(id, USER_ACCOUNTS_APP);
+      if (!app) continue;
+      for (const f of app.fields) if (!f.system) all.add(f.name);
+      for (const name of app.list.searchable) if (all.has(name)) searchable.add(name);
+    }
+    return { searchable: [...searchable], all: [...all] };
+  };
   apps.addStoreResolver((app) => (app.usersApp ? usersStore : null));
   const hardware = createHardwareServices(db, clock, secretBox, audit, mfa);
   return {
@@ -87,7 +118,7 @@ export function createServices(
     clock,
     config,
     log,
-    sites: new Sites(db, clock),
+    sites,
     users,
     sessions,
     revocation,
@@ -97,6 +128,11 @@ export function createServices(
     firstAdmin: new FirstAdmin(db, clock),
     secretBox,
     mfa,
+    mfaStates: new MfaStates(db, clock),
+    credentialCounts: new CredentialCounts(db, clock),
+    rollouts: new MfaRollouts(db, clock, audit, revocation, designerFields),
+    mfaPolicies,
+    mfaProgress: new MfaProgress(db, clock),
     auditSearch: new AuditSearch(db),
     apps,
     records,

@@ -1,3 +1,4 @@
+import type { MfaState } from "../mfa/mfa-states.js";
 import type { CompiledApp } from "./compiled-app.js";
 import type { FieldNode } from "../schema/fields.js";
 import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from "../util/storable-text.js";
@@ -74,6 +75,8 @@ export interface ListQuery {
   after?: Cursor;
   before?: Cursor;
   limit: number;
+  /** Only users in this MFA state (engine/mfa/mfa-states.ts); stores of other records ignore it. */
+  mfa?: MfaState;
 }
 
 export interface ListPage {
@@ -109,6 +112,15 @@ export interface RecordStore {
   revision?(app: CompiledApp, ctx: StoreContext, id: string, version: number): Promise<Record<string, unknown> | null>;
   /** Columns a list can be sorted on (every listed column unless the store says otherwise). */
   sortable?(app: CompiledApp): string[];
+  /**
+   * The values a new-record form starts with, given the schema defaults: a store may
+   * preset fields from site settings (the users store switches MFA on under the site's policy).
+   */
+  newRecordValues?(
+    app: CompiledApp,
+    ctx: StoreContext,
+    defaults: Record<string, unknown>,
+  ): Promise<Record<string, unknown>>;
 }
 
 /** Decides which store serves an app; the first resolver that answers wins, the records store is the default. */

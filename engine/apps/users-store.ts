@@ -1,3 +1,4 @@
+import { MFA_STATE_JOINS, mfaStateCondition, mfaStateRank } from "../mfa/mfa-states.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import { ConflictError } from "../errors.js";
 import type { CredentialRevocation, RevocationReason } from "../auth/revocation.js";
@@ -8,6 +9,7 @@ import type { Db } from "../db/db.js";
 import { isPgError, PgError } from "../db/db.js";
 import { MfaAccessError, MfaInputError, type MfaService } from "../mfa/enrollments.js";
 import type { MfaStatus } from "../mfa/status.js";
+import type { SiteMfaPolicies } from "../mfa/site-policy.js";
 import type { SystemBinding } from "../schema/types.js";
 import type { CompiledApp } from "./compiled-app.js";
 import {
@@ -98,11 +100,66 @@ export class UsersStore implements RecordStore {
     private readonly mfa: MfaService,
     private readonly revocation: CredentialRevocation,
     private readonly audit: AuditLog,
+    private readonly policies: SiteMfaPolicies,
   ) {}
 
+  /**
+   * The Add User form under the site's MFA policy: when the role a new account starts
+   * with is a required one, the slider starts on with the policy's delay (the
+   * administrator may still change both).
+   */
+  async newRecordValues(
+    app: CompiledApp,
+    ctx: StoreContext,
+    defaults: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> {
+    const enabledField = fieldOf(app, "mfa.enabled");
+    const delayField = fieldOf(app, "mfa.enforcementDelayDays");
+    const roleField = fieldOf(app, "user.role");
+    if (!enabledField) return defaults;
+    const role = (roleField ? defaults[roleField] : undefined) ?? "user";
+    const delay = await this.policies.delayFor(ctx.siteId, String(role));
+    if (delay === null) return defaults;
+    return { ...defaults, [enabledField]: true, ...(delayField ? { [delayField]: delay } : {}) };
+  }
+
+  /**
+   * The site's MFA policy for an account that is new or whose role changed
+   * (`roleBefore`, undefined for a new account): switches MFA on with the
+   * policy's delay when the role is a required one and MFA is off. On a new
+   * account whose form already showed the slider on for its starting role (see
+   * newRecordValues), the administrator's choice stands.
+   */
+  async #applyPolicy(
+    app: CompiledApp,
+    ctx: StoreContext,
+    userId: string,
+    role: string,
+    roleBefore: string | undefined,
+    tx: Db,
+  ): Promise<void> {
+    if (!app.bindings.has("mfa.enabled") || role === roleBefore) return;
+    const delay = await this.policies.delayFor(ctx.siteId, role, tx);
+    if (delay === null) return;
+    if (roleBefore === undefined) {
+      const roleField = app.bindings.get("user.role");
+      const startRole = roleField?.schema.default ?? "user";
+      // The form showed the slider on for this role: switched off means the administrator said so.
+      if ((await this.policies.delayFor(ctx.siteId, String(startRole), tx)) !== null) return;
+    }
+    const status = await this.mfa.statusOf(userId, tx);
+    if (status.enabled) return;
+    await this.mfa.applySettings(
+      userId,
+      { enabled: true, enforcementDelayDays: delay },
+      { id: ctx.actor.id, name: ctx.actor.name, siteId: ctx.siteId, credential: ctx.actor.credential },
+      tx,
+    );
+  }
+
   sortable(app: CompiledApp): string[] {
-    // The status message is computed; everything else sorts.
-    return app.list.columns.filter((c) => c.system !== "mfa.status" && !c.writeOnly).map((c) => c.name);
+    // The status message sorts by MFA state (off, pending, overdue, activated); passwords never sort.
+    return app.list.columns.filter((c) => !c.writeOnly).map((c) => c.name);
   }
 
   /**
@@ -116,6 +173,10 @@ export class UsersStore implements RecordStore {
       return ["username", "display_name", "email"].includes(place.column)
         ? `to_jsonb(lower(coalesce(${col}, '')))`
         : `to_jsonb(${col})`;
+    }
+    if (place.kind === "mfa" && place.binding === "mfa.status") {
+      params.push(this.clock.now());
+      return `to_jsonb((${mfaStateRank(`$${params.length}`)})::text)`;
     }
     if (place.kind === "mfa") {
       return place.binding === "mfa.enabled"
@@ -180,6 +241,10 @@ export class UsersStore implements RecordStore {
       params.push(JSON.stringify(cursor.key), cursor.id);
       where.push(`(${key}, u.id) ${ascending ? ">" : "<"} ($${params.length - 1}::jsonb, $${params.length}::uuid)`);
     }
+    if (query.mfa) {
+      params.push(this.clock.now());
+      where.push(mfaStateCondition(query.mfa, `$${params.length}`));
+    }
     const patterns = searchPatterns(query.q);
     const text = patterns.length ? this.#searchText(app, params) : "";
     for (const pattern of patterns) {
@@ -190,6 +255,7 @@ export class UsersStore implements RecordStore {
     const dir = ascending ? "ASC" : "DESC";
     const { rows } = await this.db.query<UserRow>(
       `SELECT ${COLUMNS}, ${key} AS sort_key FROM users u LEFT JOIN mfa_settings m ON m.user_id = u.id
+       ${MFA_STATE_JOINS}
        WHERE ${where.join(" AND ")} ORDER BY ${key} ${dir}, u.id ${dir} LIMIT $${params.length}`,
       params,
     );
@@ -336,6 +402,7 @@ export class UsersStore implements RecordStore {
         this.#uniqueError(app, err);
       }
       await this.#applyMfa(app, ctx, row.id, values, fields, tx);
+      await this.#applyPolicy(app, ctx, row.id, String(col("user.role") ?? "user"), undefined, tx);
       await this.audit.record(
         {
           siteId: ctx.siteId,
@@ -407,6 +474,10 @@ export class UsersStore implements RecordStore {
       // An administrator changing their own account keeps the session they save it with.
       if (revocations.length) await this.revocation.revoke(id, revocations, tx, ctx.actor);
       await this.#applyMfa(app, ctx, id, values, fields, tx);
+      const roleField = fieldOf(app, "user.role");
+      if (roleField && fields.includes(roleField)) {
+        await this.#applyPolicy(app, ctx, id, String(values[roleField]), String(current.values[roleField]), tx);
+      }
       const usernameField = fieldOf(app, "user.username") ?? "";
       const name = values[usernameField] ?? current.values[usernameField];
       await this.audit.record(

@@ -32,4 +32,24 @@ export class AuditLog {
       ],
     );
   }
+
+  /**
+   * One entry per user of `userIds` in one statement (a bulk MFA rollout):
+   * the same `action` and `details` each, targeted at the user, on the user's
+   * own site. Unknown ids get no entry. Returns how many entries were written.
+   */
+  async recordForUsers(
+    e: Omit<AuditEntry, "siteId" | "target">,
+    userIds: readonly string[],
+    db: Db = this.db,
+  ): Promise<number> {
+    if (!userIds.length) return 0;
+    const { rowCount } = await db.query(
+      `INSERT INTO audit_log (at, site_id, actor_id, actor_name, action, target_user_id, target_name, details)
+       SELECT $1, u.site_id, $2, $3, $4, u.id, u.username, $5::jsonb FROM users u WHERE u.id = ANY($6::uuid[])
+       ORDER BY u.id`,
+      [this.clock.now(), e.actor.id, e.actor.name, e.action, JSON.stringify(e.details ?? {}), userIds],
+    );
+    return rowCount;
+  }
 }

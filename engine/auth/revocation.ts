@@ -15,6 +15,11 @@ export interface CredentialKind {
    * Returns how many ended.
    */
   revokeAllForUser(userId: string, db: Db, keep?: Buffer): Promise<number>;
+  /**
+   * The same for many users in one statement (a bulk MFA rollout): every
+   * credential of this kind of `userIds`, except `keep.credential` of `keep.userId`.
+   */
+  revokeAllForUsers(userIds: readonly string[], db: Db, keep?: { userId: string; credential: Buffer }): Promise<number>;
 }
 
 /** What changed, for the log line. */
@@ -87,6 +92,33 @@ export class CredentialRevocation {
     const summary: RevocationSummary = {};
     for (const kind of this.#kinds) summary[kind.credentialKind] = await kind.revokeAllForUser(userId, db, keep);
     this.log.info("credentials revoked", { userId, reasons: [reasons].flat(), kept: keep !== undefined, ...summary });
+    return summary;
+  }
+
+  /**
+   * revoke() for many users at once, set-based (one statement per kind), in
+   * `db` (the batch's transaction). `actor` keeps `actor.credential` if they are
+   * among `userIds`. Returns the totals per kind.
+   */
+  async revokeMany(
+    userIds: readonly string[],
+    reason: RevocationReason,
+    db: Db,
+    actor?: CredentialHolder,
+  ): Promise<RevocationSummary> {
+    const summary: RevocationSummary = {};
+    if (!userIds.length) return summary;
+    const keep =
+      actor?.id && actor.credential && userIds.includes(actor.id)
+        ? { userId: actor.id, credential: actor.credential }
+        : undefined;
+    for (const kind of this.#kinds) summary[kind.credentialKind] = await kind.revokeAllForUsers(userIds, db, keep);
+    this.log.info("credentials revoked", {
+      users: userIds.length,
+      reasons: [reason],
+      kept: keep !== undefined,
+      ...summary,
+    });
     return summary;
   }
 }

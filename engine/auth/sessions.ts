@@ -1,5 +1,6 @@
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
+import { type PartBuilder, Statement } from "../db/statement.js";
 import { hashToken, newToken } from "../util/tokens.js";
 import type { CredentialKind } from "./revocation.js";
 import type { Role } from "./users.js";
@@ -66,27 +67,42 @@ export class Sessions implements CredentialKind {
     stage: SessionStage,
     clientAddress: string | null,
   ): Promise<{ token: string; expiresAt: Date }> {
+    const st = new Statement();
+    const made = this.createIn(st, st.param(userId, "uuid"), st.param(activeSiteId, "uuid"), stage, clientAddress);
+    await st.run(this.db, "SELECT 1");
+    return made;
+  }
+
+  /**
+   * create as a part of a larger statement: inserts a session for `userId` and
+   * `activeSiteId` (SQL expressions: placeholders, or columns of `from`, a CTE
+   * whose rows gate it). Returns the new token, valid once the statement ran
+   * and the CTE named `cte` has a row.
+   */
+  createIn(
+    st: Statement,
+    userId: string,
+    activeSiteId: string,
+    stage: SessionStage,
+    clientAddress: string | null,
+    from?: string,
+  ): { token: string; expiresAt: Date; cte: string } {
     const token = newToken();
     const now = this.clock.now();
     const lifetime = stage === "full" ? this.policy.absoluteSeconds : this.policy.partialSeconds;
     const idle = stage === "full" ? this.policy.idleSeconds : this.policy.partialSeconds;
     const expiresAt = new Date(now.getTime() + lifetime * 1000);
-    await this.db.query(
+    const at = st.param(now, "timestamptz");
+    const cte = st.with(
+      "session",
       `INSERT INTO sessions (token_hash, user_id, active_site_id, stage, created_at, last_seen_at, idle_expires_at,
          expires_at, client_address)
-       VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8)`,
-      [
-        hashToken(token),
-        userId,
-        activeSiteId,
-        stage,
-        now,
-        new Date(now.getTime() + idle * 1000),
-        expiresAt,
-        clientAddress,
-      ],
+       SELECT ${st.param(hashToken(token), "bytea")}, ${userId}, ${activeSiteId}, ${st.param(stage, "text")}, ${at},
+         ${at}, ${st.param(new Date(now.getTime() + idle * 1000), "timestamptz")},
+         ${st.param(expiresAt, "timestamptz")}, ${st.param(clientAddress, "text")} ${from ? `FROM ${from}` : ""}
+       RETURNING 1`,
     );
-    return { token, expiresAt };
+    return { token, expiresAt, cte };
   }
 
   /** The live session for a token, sliding its idle expiry; null when unknown, expired or the user is disabled. */
@@ -140,19 +156,48 @@ export class Sessions implements CredentialKind {
     changes: { stage?: SessionStage; activeSiteId?: string },
     clientAddress: string | null,
   ): Promise<{ token: string; expiresAt: Date }> {
-    return this.db.transaction(async (tx) => {
-      await tx.query("DELETE FROM sessions WHERE token_hash = $1", [old.tokenHash]);
-      return new Sessions(tx, this.clock, this.policy).create(
-        old.user.id,
-        changes.activeSiteId ?? old.activeSiteId,
-        changes.stage ?? old.stage,
-        clientAddress,
+    // One statement, not a transaction of two: the old token goes and the new one comes together.
+    const st = new Statement();
+    st.with("rotated", `DELETE FROM sessions WHERE token_hash = ${st.param(old.tokenHash, "bytea")}`);
+    const made = this.createIn(
+      st,
+      st.param(old.user.id, "uuid"),
+      st.param(changes.activeSiteId ?? old.activeSiteId, "uuid"),
+      changes.stage ?? old.stage,
+      clientAddress,
+    );
+    await st.run(this.db, "SELECT 1");
+    return made;
+  }
+
+  /**
+   * rotate as a part gated on `gate` (a CTE: a compare-and-set that won): the
+   * old session is replaced only if it still exists then, so a session revoked
+   * meanwhile (CredentialRevocation) finishes no sign-in.
+   */
+  rotatePart(
+    old: Session,
+    changes: { stage?: SessionStage },
+    clientAddress: string | null,
+  ): PartBuilder<{ token: string; expiresAt: Date }> {
+    return (st, gate) => {
+      const gone = st.with(
+        "rotated",
+        `DELETE FROM sessions WHERE token_hash = ${st.param(old.tokenHash, "bytea")}
+           AND EXISTS (SELECT 1 FROM ${gate}) RETURNING user_id, active_site_id`,
       );
-    });
+      const made = this.createIn(st, "user_id", "active_site_id", changes.stage ?? old.stage, clientAddress, gone);
+      return { done: `EXISTS (SELECT 1 FROM ${made.cte})`, value: { token: made.token, expiresAt: made.expiresAt } };
+    };
   }
 
   async revoke(tokenHash: Buffer): Promise<void> {
     await this.db.query("DELETE FROM sessions WHERE token_hash = $1", [tokenHash]);
+  }
+
+  /** revoke as a part of a larger statement. */
+  revokeIn(st: Statement, tokenHash: Buffer): void {
+    st.with("revoked", `DELETE FROM sessions WHERE token_hash = ${st.param(tokenHash, "bytea")}`);
   }
 
   readonly credentialKind = "webSessions";
@@ -162,6 +207,20 @@ export class Sessions implements CredentialKind {
     const { rowCount } = await db.query(
       "DELETE FROM sessions WHERE user_id = $1 AND ($2::bytea IS NULL OR token_hash <> $2::bytea)",
       [userId, keep ?? null],
+    );
+    return rowCount;
+  }
+
+  /** Every session of `userIds` but `keep`'s; only CredentialRevocation.revokeMany calls this. */
+  async revokeAllForUsers(
+    userIds: readonly string[],
+    db: Db,
+    keep?: { userId: string; credential: Buffer },
+  ): Promise<number> {
+    const { rowCount } = await db.query(
+      `DELETE FROM sessions WHERE user_id = ANY($1::uuid[])
+         AND ($2::uuid IS NULL OR user_id <> $2::uuid OR token_hash <> $3::bytea)`,
+      [userIds, keep?.userId ?? null, keep?.credential ?? null],
     );
     return rowCount;
   }

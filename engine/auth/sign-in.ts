@@ -1,53 +1,132 @@
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
+import { Statement } from "../db/statement.js";
 import { silentLogger, type Logger } from "../log.js";
 import { verifyPassword } from "./passwords.js";
-import { ACCOUNT_POLICY, ADDRESS_POLICY, accountKey, addressKey, Throttle } from "./throttle.js";
-import { stripHash, type User, Users } from "./users.js";
+import {
+  ACCOUNT_POLICY,
+  ADDRESS_POLICY,
+  accountKey,
+  addressKey,
+  type Attempt,
+  type ClaimColumns,
+  heldUntil,
+  Throttle,
+} from "./throttle.js";
+import { stripHash, type User, USER_COLUMNS, type UserRow, userFromRow } from "./users.js";
 
-export type PasswordCheck =
-  { kind: "ok"; user: User } | { kind: "invalid" } | { kind: "throttled"; retryAfterSeconds: number };
+export type PasswordCheck<X = undefined, F = undefined> =
+  | { kind: "ok"; user: User; extra: X; finished: F }
+  | { kind: "invalid" }
+  | { kind: "throttled"; retryAfterSeconds: number };
+
+/**
+ * What a caller adds to the password step: `read`, columns joined to the
+ * user's row in the step's first statement (the user's MFA state), and
+ * `finish`, writes added to its second statement after a correct password (a
+ * session, a device challenge or token), or none (the user may not sign in
+ * here after all). Both are optional.
+ */
+export interface PasswordStepParts<X, F> {
+  read?: { columns: string; joins: string; read(row: Record<string, unknown>): X };
+  finish?: (st: Statement, user: User, extra: X) => F;
+}
+
+type FirstRow = UserRow & {
+  /** The claims as json_build_object returns them. */
+  address: Record<string, unknown> | null;
+  account: Record<string, unknown>;
+} & Record<string, unknown>;
 
 /**
  * The password step of every sign-in (web and device). An unknown user, a wrong
  * password and a disabled account give the same answer after the same work.
+ * Two statements around Argon2: one counts the attempt per address and per
+ * account and reads the user (and what the caller joins); after a correct
+ * password one clears the counts and writes what the caller adds.
  */
 export class PasswordSignIn {
-  readonly #users: Users;
   readonly #throttle: Throttle;
 
   constructor(
-    db: Db,
+    private readonly db: Db,
     clock: Clock,
     /** Where an unreadable stored hash is reported (see verifyPassword). */
     private readonly log: Logger = silentLogger,
   ) {
-    this.#users = new Users(db, clock);
     this.#throttle = new Throttle(db, clock);
   }
 
-  async check(username: string, password: string, clientAddress: string | null): Promise<PasswordCheck> {
-    // The address first: an address that is locked does not count against (or lock) the account.
+  async check<X = undefined, F = undefined>(
+    username: string,
+    password: string,
+    clientAddress: string | null,
+    parts: PasswordStepParts<X, F> = {},
+  ): Promise<PasswordCheck<X, F>> {
     const address = clientAddress ? addressKey(clientAddress) : null;
-    const byAddress = address ? await this.#throttle.claim(address, ADDRESS_POLICY) : null;
-    if (byAddress && !byAddress.granted) return { kind: "throttled", retryAfterSeconds: byAddress.retryAfterSeconds };
     const account = accountKey("password", username);
-    const byAccount = await this.#throttle.claim(account, ACCOUNT_POLICY);
-    if (!byAccount.granted) {
-      if (byAddress) await this.#throttle.refund(address!, byAddress);
-      return { kind: "throttled", retryAfterSeconds: byAccount.retryAfterSeconds };
+    const st = new Statement();
+    // The address first: an address that is locked does not count against (or lock) the account.
+    const addressKeySql = address ? st.param(address, "text") : null;
+    const byAddress = addressKeySql ? this.#throttle.claimIn(st, addressKeySql, ADDRESS_POLICY) : null;
+    const accountKeySql = st.param(account, "text");
+    const byAccount = this.#throttle.claimIn(st, accountKeySql, ACCOUNT_POLICY, {
+      when: byAddress ? `EXISTS (SELECT 1 FROM ${byAddress})` : undefined,
+    });
+    const claimColumns = (cte: string, key: string) =>
+      `json_build_object('claimed_lock_count', ${cte}.lock_count, 'claimed_until', ${cte}.locked_until,
+         'held_until', ${heldUntil(key)})`;
+    const [row] = await st.run<FirstRow>(
+      this.db,
+      `SELECT ${byAddress ? claimColumns(byAddress, addressKeySql!) : "NULL"} AS address,
+         ${claimColumns(byAccount, accountKeySql)} AS account,
+         ${USER_COLUMNS.split(",")
+           .map((c) => `u.${c.trim()}`)
+           .join(", ")}
+         ${parts.read ? `, ${parts.read.columns}` : ""}
+       FROM (SELECT 1) AS one
+       ${byAddress ? `LEFT JOIN ${byAddress} ON true` : ""}
+       LEFT JOIN ${byAccount} ON true
+       LEFT JOIN users u ON lower(u.username) = lower(${st.param(username, "text")})
+       ${parts.read?.joins ?? ""}`,
+    );
+    const r = row!;
+    let addressAttempt: Attempt | null = null;
+    if (address) {
+      addressAttempt = await this.#throttle.attemptFrom(address, claimed(r.address!));
+      if (!addressAttempt.granted) return { kind: "throttled", retryAfterSeconds: addressAttempt.retryAfterSeconds };
+    }
+    const accountAttempt = await this.#throttle.attemptFrom(account, claimed(r.account));
+    if (!accountAttempt.granted) {
+      if (addressAttempt?.granted) await this.#throttle.refund(address!, addressAttempt);
+      return { kind: "throttled", retryAfterSeconds: accountAttempt.retryAfterSeconds };
     }
     // Both attempts are counted already: concurrent wrong passwords cannot outrun the lock.
-    const user = await this.#users.byUsername(username);
+    const user = r.id ? userFromRow(r) : null;
     const ok = await verifyPassword(
       user?.passwordHash,
       password,
       user ? this.log.child({ userId: user.id }) : this.log,
     );
     if (!ok || !user || user.disabled) return { kind: "invalid" };
-    await this.#throttle.succeed(account, byAccount);
+    const signedIn = stripHash(user);
+    const extra = parts.read ? parts.read.read(r) : (undefined as X);
+    const done = new Statement();
+    this.#throttle.succeedIn(done, account, accountAttempt);
     // Many people may sign in from one address: a success there is not a failure, but it does not clear the others.
-    if (byAddress) await this.#throttle.refund(address!, byAddress);
-    return { kind: "ok", user: stripHash(user) };
+    if (addressAttempt?.granted) this.#throttle.refundIn(done, address!, addressAttempt);
+    const finished = parts.finish ? parts.finish(done, signedIn, extra) : (undefined as F);
+    await done.run(this.db, "SELECT 1");
+    return { kind: "ok", user: signedIn, extra, finished };
   }
+}
+
+/** A claim's columns as json_build_object returns them (timestamps as text). */
+function claimed(c: Record<string, unknown>): ClaimColumns {
+  const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string));
+  return {
+    claimed_lock_count: (c.claimed_lock_count as number | null) ?? null,
+    claimed_until: date(c.claimed_until),
+    held_until: date(c.held_until),
+  };
 }

@@ -1,5 +1,6 @@
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
+import { Statement } from "../db/statement.js";
 
 export interface ThrottlePolicy {
   /** Consecutive failed attempts that trigger a lock (at least 2). */
@@ -51,36 +52,69 @@ export class Throttle {
    * row under its row lock). Not granted: do not check anything, the key is locked.
    */
   async claim(key: string, policy: ThrottlePolicy): Promise<Attempt> {
+    const st = new Statement();
+    const k = st.param(key, "text");
+    const claimed = this.claimIn(st, k, policy);
+    const [row] = await st.run<ClaimColumns>(
+      this.db,
+      `SELECT c.lock_count AS claimed_lock_count, c.locked_until AS claimed_until, ${heldUntil(k)} AS held_until
+       FROM (SELECT 1) AS one LEFT JOIN ${claimed} c ON true`,
+    );
+    return this.attemptFrom(key, row!);
+  }
+
+  /**
+   * claim as a part of a larger statement: adds a CTE (its name is returned)
+   * that has a row (lock_count, locked_until) for each attempt counted. `key`
+   * is an SQL expression (a placeholder, or a column of `from`); with `from`
+   * (a CTE) one attempt is counted per row of it that satisfies `when`, with
+   * `when` alone (another CTE's EXISTS) at most one. Read the outcome with
+   * attemptFrom, selecting heldUntil(key) beside it.
+   */
+  claimIn(st: Statement, key: string, policy: ThrottlePolicy, opts: { from?: string; when?: string } = {}): string {
     assertPolicy(policy);
-    const now = this.clock.now();
+    const now = st.param(this.clock.now(), "timestamptz");
+    const max = st.param(policy.maxFailures, "int");
     // Lock length for the level before this lock: base * 2^level seconds, at most maxLockSeconds
     // (the exponent is capped so power() cannot overflow). Seconds added to a timestamptz do not
     // depend on the session's time zone.
-    const lockUntil = (level: string) =>
-      `$2::timestamptz + make_interval(secs => least($4::float8 * power(2::float8, least(${level}, 30)), $5::float8))`;
-    const { rows } = await this.db.query<{ lock_count: number; locked_until: Date | null }>(
+    const lockUntil = `${now} + make_interval(secs => least(${st.param(policy.baseLockSeconds, "float8")}
+      * power(2::float8, least(t.lock_count, 30)), ${st.param(policy.maxLockSeconds, "float8")}))`;
+    return st.with(
+      "claim",
       `INSERT INTO throttles AS t (key, failures, total_failures, lock_count, last_failure_at, locked_until)
-       VALUES ($1, 1, 1, 0, $2, NULL)
+       SELECT ${key}, 1, 1, 0, ${now}, NULL::timestamptz ${opts.from ? `FROM ${opts.from}` : ""}
+       ${opts.when ? `WHERE ${opts.when}` : ""}
        ON CONFLICT (key) DO UPDATE SET
-         failures = CASE WHEN t.failures + 1 >= $3 THEN 0 ELSE t.failures + 1 END,
+         failures = CASE WHEN t.failures + 1 >= ${max} THEN 0 ELSE t.failures + 1 END,
          total_failures = t.total_failures + 1,
-         last_failure_at = $2,
-         lock_count = t.lock_count + CASE WHEN t.failures + 1 >= $3 THEN 1 ELSE 0 END,
-         locked_until = CASE WHEN t.failures + 1 >= $3 THEN ${lockUntil("t.lock_count")} ELSE t.locked_until END
-       WHERE t.locked_until IS NULL OR t.locked_until <= $2
+         last_failure_at = ${now},
+         lock_count = t.lock_count + CASE WHEN t.failures + 1 >= ${max} THEN 1 ELSE 0 END,
+         locked_until = CASE WHEN t.failures + 1 >= ${max} THEN ${lockUntil} ELSE t.locked_until END
+       WHERE t.locked_until IS NULL OR t.locked_until <= ${now}
        RETURNING lock_count, locked_until`,
-      [key, now, policy.maxFailures, policy.baseLockSeconds, policy.maxLockSeconds],
     );
-    const row = rows[0];
-    if (!row) {
-      const { rows: held } = await this.db.query<{ locked_until: Date | null }>(
-        "SELECT locked_until FROM throttles WHERE key = $1",
-        [key],
-      );
-      return { granted: false, retryAfterSeconds: Math.max(1, this.#secondsUntil(held[0]?.locked_until ?? null)) };
+  }
+
+  /**
+   * The attempt a claimIn part counted (or refused). Refused, the lock's end
+   * comes from the statement's snapshot; when that snapshot predates the lock
+   * (a concurrent attempt set it), one more read finds it.
+   */
+  async attemptFrom(key: string, row: ClaimColumns): Promise<Attempt> {
+    if (row.claimed_lock_count === null || row.claimed_lock_count === undefined) {
+      let until = row.held_until;
+      if (this.#secondsUntil(until) === 0) {
+        const { rows } = await this.db.query<{ locked_until: Date | null }>(
+          "SELECT locked_until FROM throttles WHERE key = $1",
+          [key],
+        );
+        until = rows[0]?.locked_until ?? null;
+      }
+      return { granted: false, retryAfterSeconds: Math.max(1, this.#secondsUntil(until)) };
     }
-    const retryAfterSeconds = this.#secondsUntil(row.locked_until);
-    return { granted: true, lockedNow: retryAfterSeconds > 0, retryAfterSeconds, lockCount: row.lock_count };
+    const retryAfterSeconds = this.#secondsUntil(row.claimed_until);
+    return { granted: true, lockedNow: retryAfterSeconds > 0, retryAfterSeconds, lockCount: row.claimed_lock_count };
   }
 
   /**
@@ -89,7 +123,18 @@ export class Throttle {
    * replays around one good code keeps its one lock).
    */
   async succeed(key: string, attempt: Attempt & { granted: true }): Promise<void> {
-    await this.db.query("DELETE FROM throttles WHERE key = $1 AND lock_count = $2", [key, attempt.lockCount]);
+    const st = new Statement();
+    this.succeedIn(st, key, attempt);
+    await st.run(this.db, "SELECT 1");
+  }
+
+  /** succeed as a part of a larger statement; with `gate` (a CTE) only when it has a row. */
+  succeedIn(st: Statement, key: string, attempt: Attempt & { granted: true }, gate?: string): void {
+    st.with(
+      "succeed",
+      `DELETE FROM throttles WHERE key = ${st.param(key, "text")} AND lock_count = ${st.param(attempt.lockCount, "int")}
+       ${gate ? `AND EXISTS (SELECT 1 FROM ${gate})` : ""}`,
+    );
   }
 
   /**
@@ -98,10 +143,17 @@ export class Throttle {
    * it stops counting, unless a lock came since.
    */
   async refund(key: string, attempt: Attempt & { granted: true }): Promise<void> {
-    await this.db.query(
+    const st = new Statement();
+    this.refundIn(st, key, attempt);
+    await st.run(this.db, "SELECT 1");
+  }
+
+  /** refund as a part of a larger statement. */
+  refundIn(st: Statement, key: string, attempt: Attempt & { granted: true }): void {
+    st.with(
+      "refund",
       `UPDATE throttles SET failures = failures - 1, total_failures = total_failures - 1
-       WHERE key = $1 AND lock_count = $2 AND failures > 0`,
-      [key, attempt.lockCount],
+       WHERE key = ${st.param(key, "text")} AND lock_count = ${st.param(attempt.lockCount, "int")} AND failures > 0`,
     );
   }
 
@@ -115,6 +167,16 @@ export class Throttle {
     return ms > 0 ? Math.ceil(ms / 1000) : 0;
   }
 }
+
+/** The columns attemptFrom reads: the claimIn CTE's row (null when refused) and the lock as the statement saw it. */
+export interface ClaimColumns {
+  claimed_lock_count: number | null;
+  claimed_until: Date | null;
+  held_until: Date | null;
+}
+
+/** The lock's end for a key (an SQL expression), as a scalar subquery to select beside a claimIn part. */
+export const heldUntil = (key: string) => `(SELECT locked_until FROM throttles WHERE key = ${key})`;
 
 function assertPolicy(p: ThrottlePolicy): void {
   if (!Number.isInteger(p.maxFailures) || p.maxFailures < 2) throw new Error("maxFailures must be at least 2");

@@ -23,9 +23,11 @@ export interface UserWithHash extends User {
   passwordHash: string | null;
 }
 
-const COLUMNS = `id, site_id, username, display_name, email, role, web_access, device_access, disabled, password_hash`;
+/** The users columns a User is read from (with the password hash). */
+export const USER_COLUMNS = `id, site_id, username, display_name, email, role, web_access, device_access, disabled, password_hash`;
 
-interface UserRow {
+/** A users row as USER_COLUMNS selects it. */
+export interface UserRow {
   id: string;
   site_id: string;
   username: string;
@@ -38,7 +40,8 @@ interface UserRow {
   password_hash: string | null;
 }
 
-const toUser = (r: UserRow): UserWithHash => ({
+/** The User (with its hash) of a users row. */
+export const userFromRow = (r: UserRow): UserWithHash => ({
   id: r.id,
   siteId: r.site_id,
   username: r.username,
@@ -83,15 +86,16 @@ export class Users {
   ) {}
 
   async byUsername(username: string): Promise<UserWithHash | null> {
-    const { rows } = await this.db.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE lower(username) = lower($1)`, [
-      username,
-    ]);
-    return rows[0] ? toUser(rows[0]) : null;
+    const { rows } = await this.db.query<UserRow>(
+      `SELECT ${USER_COLUMNS} FROM users WHERE lower(username) = lower($1)`,
+      [username],
+    );
+    return rows[0] ? userFromRow(rows[0]) : null;
   }
 
   async byId(id: string): Promise<UserWithHash | null> {
-    const { rows } = await this.db.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE id = $1`, [id]);
-    return rows[0] ? toUser(rows[0]) : null;
+    const { rows } = await this.db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id]);
+    return rows[0] ? userFromRow(rows[0]) : null;
   }
 
   async countAdmins(siteId: string): Promise<number> {
@@ -116,7 +120,7 @@ export class Users {
       const { rows } = await this.db.query<UserRow>(
         `INSERT INTO users (site_id, username, display_name, email, password_hash, role, web_access, device_access,
            created_at, updated_at, created_by, updated_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $10) RETURNING ${COLUMNS}`,
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $10) RETURNING ${USER_COLUMNS}`,
         [
           input.siteId,
           input.username,
@@ -130,7 +134,7 @@ export class Users {
           actorId,
         ],
       );
-      return stripHash(toUser(rows[0]!));
+      return stripHash(userFromRow(rows[0]!));
     } catch (err) {
       if (isPgError(err, PgError.uniqueViolation)) throw new UserInputError("username", "is already taken");
       throw err;

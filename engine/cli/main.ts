@@ -7,6 +7,7 @@ import { UserInputError } from "../auth/users.js";
 import { createInterface } from "node:readline/promises";
 import { runTokensCommand, TOKENS_USAGE, TokensCliError } from "./tokens-cli.js";
 import { MFA_USAGE, MfaCliError, runMfaCommand } from "./mfa-cli.js";
+import { MFA_ROLLOUT_USAGE, MfaRolloutCliError, runMfaEnable, runMfaPolicy } from "./mfa-rollout-cli.js";
 
 const USAGE = `Usage: formgate <command>
 
@@ -17,6 +18,7 @@ Commands:
                                            FORMGATE_PASSWORD or standard input
   user reset-password USERNAME             set a new password (same sources)
 ${MFA_USAGE}
+${MFA_ROLLOUT_USAGE}
 ${TOKENS_USAGE}
   help                                     show this text`;
 
@@ -112,7 +114,18 @@ export async function runCli(argv: string[]): Promise<number> {
           target: { id: user.id, name: user.username },
           details: { role },
         });
-        console.log(`created ${role} ${user.username} on ${site.slug}`);
+        // The site's MFA policy holds for accounts made here as for those made in Configure > Users.
+        const delay = await s.mfaPolicies.delayFor(site.id, role);
+        if (delay !== null) {
+          await s.mfa.applySettings(
+            user.id,
+            { enabled: true, enforcementDelayDays: delay },
+            { id: null, name: "cli", siteId: null },
+          );
+        }
+        console.log(
+          `created ${role} ${user.username} on ${site.slug}${delay !== null ? `; MFA on (site policy), ${delay} day(s) to set up` : ""}`,
+        );
       } else {
         const user = await s.users.byUsername(username);
         if (!user) throw new CliError(`no user "${username}"`);
@@ -129,6 +142,20 @@ export async function runCli(argv: string[]): Promise<number> {
             `${revoked.deviceTokens ?? 0} device token(s)`,
         );
       }
+    } finally {
+      await s.db.close();
+    }
+    return 0;
+  }
+
+  if (command === "mfa" && (args[0] === "enable" || args[0] === "policy")) {
+    const sub = args.shift();
+    const s = await bootServices(config, log);
+    try {
+      console.log(sub === "enable" ? await runMfaEnable(s, args) : await runMfaPolicy(s, args));
+    } catch (err) {
+      if (err instanceof MfaRolloutCliError) throw new CliError(`${err.message}\n\n${USAGE}`);
+      throw err;
     } finally {
       await s.db.close();
     }

@@ -1,6 +1,7 @@
 import type { Clock } from "../clock.js";
 import type { CredentialKind } from "../auth/revocation.js";
 import type { Db } from "../db/db.js";
+import { Statement } from "../db/statement.js";
 import { hashToken, newToken } from "../util/tokens.js";
 import { DEFAULT_DEVICE_POLICY, type DeviceTokenPolicy } from "./tokens.js";
 
@@ -33,15 +34,36 @@ export class DeviceChallenges implements CredentialKind {
     clientAddress: string | null,
     db: Db = this.db,
   ): Promise<{ challenge: string; expiresAt: Date }> {
+    const st = new Statement();
+    const made = this.issueIn(st, st.param(userId, "uuid"), kind, clientAddress);
+    await st.run(db, "SELECT 1");
+    return made;
+  }
+
+  /**
+   * issue as a part of a larger statement: `userId` is an SQL expression (a
+   * placeholder, or a column of `from`, a CTE whose rows gate the insert). The
+   * challenge is valid once the statement ran and the CTE named `cte` has a row.
+   */
+  issueIn(
+    st: Statement,
+    userId: string,
+    kind: ChallengeKind,
+    clientAddress: string | null,
+    from?: string,
+  ): { challenge: string; expiresAt: Date; cte: string } {
     const challenge = newToken();
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + this.policy.challengeSeconds * 1000);
-    await db.query(
+    const cte = st.with(
+      "challenge",
       `INSERT INTO device_challenges (challenge_hash, user_id, kind, created_at, expires_at, client_address)
-       VALUES ($1, $2, $3, $4, $5, $6)`,
-      [hashToken(challenge), userId, kind, now, expiresAt, clientAddress],
+       SELECT ${st.param(hashToken(challenge), "bytea")}, ${userId}, ${st.param(kind, "text")},
+         ${st.param(now, "timestamptz")}, ${st.param(expiresAt, "timestamptz")}, ${st.param(clientAddress, "text")}
+       ${from ? `FROM ${from}` : ""}
+       RETURNING 1`,
     );
-    return { challenge, expiresAt };
+    return { challenge, expiresAt, cte };
   }
 
   /** A challenge that can still be used: unused, unexpired, not worn out by wrong codes. */
@@ -56,6 +78,24 @@ export class DeviceChallenges implements CredentialKind {
     return r ? { hash, userId: r.user_id, kind: r.kind, expiresAt: r.expires_at } : null;
   }
 
+  /**
+   * find as the first part of a statement: a CTE (its name returned) with the
+   * live challenge's user_id, kind and expires_at, joined with the columns the
+   * sign-in needs of its user (may_sign_in: not disabled, device access).
+   */
+  findIn(st: Statement, challenge: string): { cte: string; hash: Buffer } {
+    const hash = hashToken(challenge);
+    const cte = st.with(
+      "live_challenge",
+      `SELECT c.user_id, c.kind, c.expires_at, (NOT u.disabled AND u.device_access) AS may_sign_in
+       FROM device_challenges c JOIN users u ON u.id = c.user_id
+       WHERE c.challenge_hash = ${st.param(hash, "bytea")} AND c.used_at IS NULL
+         AND c.expires_at > ${st.param(this.clock.now(), "timestamptz")}
+         AND c.failures < ${st.param(this.policy.challengeMaxFailures, "int")}`,
+    );
+    return { cte, hash };
+  }
+
   /** Uses the challenge up; false when it was already used (or died) meanwhile. */
   async consume(c: Challenge, db: Db = this.db): Promise<boolean> {
     const { rowCount } = await db.query(
@@ -64,6 +104,23 @@ export class DeviceChallenges implements CredentialKind {
       [c.hash, this.clock.now(), this.policy.challengeMaxFailures],
     );
     return rowCount === 1;
+  }
+
+  /**
+   * consume as a part of a larger statement, gated on `gate` (a CTE: only when
+   * it has a row) if given: a CTE (its name returned) with the challenge's
+   * user_id when this statement used it up.
+   */
+  consumeIn(st: Statement, c: Pick<Challenge, "hash">, gate?: string): string {
+    const now = st.param(this.clock.now(), "timestamptz");
+    return st.with(
+      "consumed",
+      `UPDATE device_challenges SET used_at = ${now}
+       WHERE challenge_hash = ${st.param(c.hash, "bytea")} AND used_at IS NULL AND expires_at > ${now}
+         AND failures < ${st.param(this.policy.challengeMaxFailures, "int")}
+         ${gate ? `AND EXISTS (SELECT 1 FROM ${gate})` : ""}
+       RETURNING user_id`,
+    );
   }
 
   readonly credentialKind = "deviceChallenges";
@@ -76,6 +133,20 @@ export class DeviceChallenges implements CredentialKind {
     const { rowCount } = await db.query(
       "DELETE FROM device_challenges WHERE user_id = $1 AND ($2::bytea IS NULL OR challenge_hash <> $2::bytea)",
       [userId, keep ?? null],
+    );
+    return rowCount;
+  }
+
+  /** Every pending device sign-in of `userIds` but `keep`'s; only CredentialRevocation.revokeMany calls this. */
+  async revokeAllForUsers(
+    userIds: readonly string[],
+    db: Db,
+    keep?: { userId: string; credential: Buffer },
+  ): Promise<number> {
+    const { rowCount } = await db.query(
+      `DELETE FROM device_challenges WHERE user_id = ANY($1::uuid[])
+         AND ($2::uuid IS NULL OR user_id <> $2::uuid OR challenge_hash <> $3::bytea)`,
+      [userIds, keep?.userId ?? null, keep?.credential ?? null],
     );
     return rowCount;
   }

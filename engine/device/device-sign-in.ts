@@ -2,6 +2,7 @@ import type { PasswordSignIn } from "../auth/sign-in.js";
 import type { Users } from "../auth/users.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
+import { Statement } from "../db/statement.js";
 import type { Logger } from "../log.js";
 import type { ActivationResult, CodeCheck, MfaActor, MfaService } from "../mfa/enrollments.js";
 import { base32, groupsOfFour, otpauthUri, TOTP_ISSUER } from "../mfa/otpauth.js";
@@ -47,6 +48,17 @@ export interface DeviceSignInDeps {
 const CHALLENGE_GONE = "This challenge is unknown, used or expired. Sign in again.";
 const WRONG_CODE = "The code is not correct.";
 
+/** A challenge of the other kind than the endpoint takes. */
+function wrongStep(expected: Challenge["kind"]): DeviceError {
+  return new DeviceError(
+    409,
+    "wrong_step",
+    expected === "mfa"
+      ? "This challenge is for MFA setup: use /api/device/mfa/setup."
+      : "This challenge asks for a code: use /api/device/mfa.",
+  );
+}
+
 /**
  * The device API's use cases. The decisions are the web's: the password step is
  * engine/auth/sign-in.ts (same throttles), what follows it is
@@ -57,38 +69,49 @@ const WRONG_CODE = "The code is not correct.";
 export class DeviceSignIn {
   constructor(private readonly d: DeviceSignInDeps) {}
 
+  /**
+   * The password step: two statements around Argon2 (PasswordSignIn.check), the
+   * second of which issues the token or the challenge the MFA state calls for.
+   */
   async login(body: DeviceLoginRequest, clientAddress: string | null): Promise<DeviceLoginResponse> {
-    const result = await this.d.passwordSignIn.check(body.username.trim(), body.password, clientAddress);
+    const now = this.d.clock.now();
+    const result = await this.d.passwordSignIn.check(body.username.trim(), body.password, clientAddress, {
+      read: this.d.mfa.statusRead,
+      finish: (st, user, status) => {
+        if (!user.deviceAccess) return null;
+        const decision = decideAfterPassword(status!, now);
+        const userId = st.param(user.id, "uuid");
+        if (decision.status === "ok") return { decision, grant: this.d.tokens.issueIn(st, userId, clientAddress) };
+        const kind = decision.status === "mfa_required" ? "mfa" : "mfa_setup";
+        return { decision, challenge: this.d.challenges.issueIn(st, userId, kind, clientAddress) };
+      },
+    });
     if (result.kind === "throttled") throw tooManyAttempts(result.retryAfterSeconds);
     if (result.kind === "invalid") {
       throw new DeviceError(401, "invalid_credentials", "The username or password is incorrect.");
     }
     const user = result.user;
-    if (!user.deviceAccess) {
+    if (!result.finished) {
       this.d.log.info("device sign-in refused", { userId: user.id, reason: "no device access" });
       throw new DeviceError(403, "device_access_denied", "This account may not sign in through the device API.");
     }
-    const now = this.d.clock.now();
-    const status = await this.d.mfa.statusOf(user.id);
-    const decision = decideAfterPassword(status, now);
+    const { decision, grant, challenge } = result.finished;
     if (decision.status === "ok") {
       this.d.log.info("device signed in", { userId: user.id, mfa: false });
-      return this.#grant(user.id, clientAddress, this.d.db);
+      return { status: "ok", token: grant!.token, tokenType: "Bearer", expiresAt: grant!.expiresAt.toISOString() };
     }
     if (decision.status === "mfa_required") {
-      const { challenge, expiresAt } = await this.d.challenges.issue(user.id, "mfa", clientAddress);
       return {
         status: "mfa_required",
-        challenge,
-        expiresAt: expiresAt.toISOString(),
-        method: status.activation?.method ?? "app",
+        challenge: challenge!.challenge,
+        expiresAt: challenge!.expiresAt.toISOString(),
+        method: result.extra!.activation?.method ?? "app",
       };
     }
-    const { challenge, expiresAt } = await this.d.challenges.issue(user.id, "mfa_setup", clientAddress);
     return {
       status: "mfa_setup_required",
-      challenge,
-      expiresAt: expiresAt.toISOString(),
+      challenge: challenge!.challenge,
+      expiresAt: challenge!.expiresAt.toISOString(),
       methods: await this.#methods(user.id),
       optional: decision.optional,
       ...(decision.optional ? { daysLeft: decision.daysLeft } : {}),
@@ -96,11 +119,42 @@ export class DeviceSignIn {
     };
   }
 
+  /**
+   * The TOTP step: one statement reads the challenge, its user and enrollment
+   * and counts the attempt; after the code matches, one statement spends the
+   * step (compare-and-set), clears the failure count, uses up the challenge
+   * and issues the token (MfaService.startCodeCheck, finishCodeCheck).
+   */
   async mfa(body: DeviceMfaRequest, clientAddress: string | null): Promise<DeviceTokenGrant> {
-    const ch = await this.#challenge(body.challenge, "mfa");
-    const check = await this.d.mfa.verifyCode(ch.userId, body.code);
+    const st = new Statement();
+    const found = this.d.challenges.findIn(st, body.challenge);
+    const { row, outcome } = await this.d.mfa.startCodeCheck<{
+      user_id: string;
+      kind: Challenge["kind"];
+      expires_at: Date;
+      may_sign_in: boolean;
+    }>(st, found.cte, "sub.kind = 'mfa' AND sub.may_sign_in", body.code);
+    if (!row) throw new DeviceError(401, "challenge_invalid", CHALLENGE_GONE);
+    if (row.kind !== "mfa") throw wrongStep("mfa");
+    if (!row.may_sign_in || outcome.kind === "ineligible") {
+      throw new DeviceError(401, "challenge_invalid", CHALLENGE_GONE);
+    }
+    const ch: Challenge = { hash: found.hash, userId: row.user_id, kind: row.kind, expiresAt: row.expires_at };
+    if (outcome.kind === "done") return this.#refuseCode(ch, outcome.result);
+    const check = await this.d.mfa.finishCodeCheck(outcome, (st2, gate) => {
+      const used = this.d.challenges.consumeIn(st2, ch, gate);
+      const grant = this.d.tokens.issueIn(st2, "user_id", clientAddress, used);
+      return { done: `EXISTS (SELECT 1 FROM ${grant.cte})`, value: grant };
+    });
     if (!check.ok) return this.#refuseCode(ch, check);
-    return this.#finish(ch, clientAddress);
+    if (!check.finished) throw new DeviceError(401, "challenge_invalid", CHALLENGE_GONE);
+    this.d.log.info("device signed in", { userId: ch.userId, mfa: true });
+    return {
+      status: "ok",
+      token: check.finished.token,
+      tokenType: "Bearer",
+      expiresAt: check.finished.expiresAt.toISOString(),
+    };
   }
 
   async setup(body: DeviceMfaSetupRequest, clientAddress: string | null): Promise<DeviceMfaSetupResponse> {
@@ -135,10 +189,12 @@ export class DeviceSignIn {
 
     if (body.method === "app" && body.code === undefined) {
       // A new secret for the app to show; the sign-in goes on with a fresh challenge.
-      const next = await this.d.db.transaction(async (tx) => {
-        if (!(await this.d.challenges.consume(ch, tx))) throw new DeviceError(401, "challenge_invalid", CHALLENGE_GONE);
-        return this.d.challenges.issue(user.id, "mfa_setup", clientAddress, tx);
-      });
+      // One statement: the challenge is used up and its successor issued only if it was still live.
+      const st = new Statement();
+      const used = this.d.challenges.consumeIn(st, ch);
+      const next = this.d.challenges.issueIn(st, "user_id", "mfa_setup", clientAddress, used);
+      const [row] = await st.run<{ done: boolean }>(this.d.db, `SELECT EXISTS (SELECT 1 FROM ${next.cte}) AS done`);
+      if (!row!.done) throw new DeviceError(401, "challenge_invalid", CHALLENGE_GONE);
       const secret = await this.d.mfa.startAppSetup(user.id);
       return {
         status: "setup_started",
@@ -217,15 +273,7 @@ export class DeviceSignIn {
   async #challenge(value: string, kind: Challenge["kind"]): Promise<Challenge> {
     const ch = await this.d.challenges.find(value);
     if (!ch) throw new DeviceError(401, "challenge_invalid", CHALLENGE_GONE);
-    if (ch.kind !== kind) {
-      throw new DeviceError(
-        409,
-        "wrong_step",
-        kind === "mfa"
-          ? "This challenge is for MFA setup: use /api/device/mfa/setup."
-          : "This challenge asks for a code: use /api/device/mfa.",
-      );
-    }
+    if (ch.kind !== kind) throw wrongStep(kind);
     await this.#user(ch.userId);
     return ch;
   }
@@ -252,17 +300,17 @@ export class DeviceSignIn {
     throw new DeviceError(401, "invalid_code", WRONG_CODE);
   }
 
-  /** Uses the challenge up and hands out a token, atomically: a challenge finishes one sign-in only. */
+  /**
+   * Uses the challenge up and hands out a token in one statement: a challenge
+   * finishes one sign-in only, and a challenge that died meanwhile none.
+   */
   async #finish(ch: Challenge, clientAddress: string | null): Promise<DeviceTokenGrant> {
-    return this.d.db.transaction(async (tx) => {
-      if (!(await this.d.challenges.consume(ch, tx))) throw new DeviceError(401, "challenge_invalid", CHALLENGE_GONE);
-      this.d.log.info("device signed in", { userId: ch.userId, mfa: true });
-      return this.#grant(ch.userId, clientAddress, tx);
-    });
-  }
-
-  async #grant(userId: string, clientAddress: string | null, db: Db): Promise<DeviceTokenGrant> {
-    const { token, expiresAt } = await this.d.tokens.issue(userId, clientAddress, db);
-    return { status: "ok", token, tokenType: "Bearer", expiresAt: expiresAt.toISOString() };
+    const st = new Statement();
+    const used = this.d.challenges.consumeIn(st, ch);
+    const grant = this.d.tokens.issueIn(st, "user_id", clientAddress, used);
+    const [row] = await st.run<{ done: boolean }>(this.d.db, `SELECT EXISTS (SELECT 1 FROM ${grant.cte}) AS done`);
+    if (!row!.done) throw new DeviceError(401, "challenge_invalid", CHALLENGE_GONE);
+    this.d.log.info("device signed in", { userId: ch.userId, mfa: true });
+    return { status: "ok", token: grant.token, tokenType: "Bearer", expiresAt: grant.expiresAt.toISOString() };
   }
 }

@@ -1,5 +1,6 @@
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
+import { Statement } from "../db/statement.js";
 import type { CredentialKind } from "../auth/revocation.js";
 import { hashToken, newToken } from "../util/tokens.js";
 
@@ -67,15 +68,35 @@ export class DeviceTokens implements CredentialKind {
     clientAddress: string | null,
     db: Db = this.db,
   ): Promise<{ token: string; expiresAt: Date }> {
+    const st = new Statement();
+    const made = this.issueIn(st, st.param(userId, "uuid"), clientAddress);
+    await st.run(db, "SELECT 1");
+    return made;
+  }
+
+  /**
+   * issue as a part of a larger statement: `userId` is an SQL expression (a
+   * placeholder, or a column of `from`, a CTE whose rows gate the insert). The
+   * token is valid once the statement ran and the CTE named `cte` has a row.
+   */
+  issueIn(
+    st: Statement,
+    userId: string,
+    clientAddress: string | null,
+    from?: string,
+  ): { token: string; expiresAt: Date; cte: string } {
     const token = newToken();
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + this.policy.tokenSeconds * 1000);
-    await db.query(
+    const at = st.param(now, "timestamptz");
+    const cte = st.with(
+      "device_token",
       `INSERT INTO device_tokens (token_hash, user_id, created_at, last_used_at, expires_at, client_address)
-       VALUES ($1, $2, $3, $3, $4, $5)`,
-      [hashToken(token), userId, now, expiresAt, clientAddress],
+       SELECT ${st.param(hashToken(token), "bytea")}, ${userId}, ${at}, ${at}, ${st.param(expiresAt, "timestamptz")},
+         ${st.param(clientAddress, "text")} ${from ? `FROM ${from}` : ""}
+       RETURNING 1`,
     );
-    return { token, expiresAt };
+    return { token, expiresAt, cte };
   }
 
   /** The live token's owner; null when unknown, expired, signed out, revoked, or the user may not use it now. */
@@ -128,6 +149,20 @@ export class DeviceTokens implements CredentialKind {
     const { rowCount } = await db.query(
       "DELETE FROM device_tokens WHERE user_id = $1 AND ($2::bytea IS NULL OR token_hash <> $2::bytea)",
       [userId, keep ?? null],
+    );
+    return rowCount;
+  }
+
+  /** Every bearer token of `userIds` but `keep`'s; only CredentialRevocation.revokeMany calls this. */
+  async revokeAllForUsers(
+    userIds: readonly string[],
+    db: Db,
+    keep?: { userId: string; credential: Buffer },
+  ): Promise<number> {
+    const { rowCount } = await db.query(
+      `DELETE FROM device_tokens WHERE user_id = ANY($1::uuid[])
+         AND ($2::uuid IS NULL OR user_id <> $2::uuid OR token_hash <> $3::bytea)`,
+      [userIds, keep?.userId ?? null, keep?.credential ?? null],
     );
     return rowCount;
   }

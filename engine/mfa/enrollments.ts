@@ -1,9 +1,10 @@
 import type { AuditLog } from "../audit/audit-log.js";
 import type { CredentialRevocation } from "../auth/revocation.js";
-import { ACCOUNT_POLICY, accountKey, type Attempt, Throttle } from "../auth/throttle.js";
+import { ACCOUNT_POLICY, accountKey, type Attempt, type ClaimColumns, heldUntil, Throttle } from "../auth/throttle.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { isPgError, PgError } from "../db/db.js";
+import { type PartBuilder, Statement } from "../db/statement.js";
 import { decideAfterPassword, enforcementDeadline, type SignInDecision } from "./sign-in-flow.js";
 import type { SecretBox } from "./secret-box.js";
 import { type MfaFacts, type MfaMethod, type MfaStatus, withMessage } from "./status.js";
@@ -61,6 +62,12 @@ export interface MfaSettingsInput {
   enforcementDelayDays: number;
 }
 
+/** What the first statement of a code check found (MfaService.startCodeCheck). */
+export type CodeCheckOutcome =
+  | { kind: "ineligible" }
+  | { kind: "done"; result: Exclude<CodeCheck, { ok: true }> }
+  | { kind: "matched"; userId: string; step: number; drift: number; attempt: Attempt & { granted: true } };
+
 /** Wrong and locked give the same answer to the user; the reason is for logs and the admin. */
 export type CodeCheck =
   { ok: true; step: number } | { ok: false; reason: "invalid" | "locked" | "not_enrolled"; retryAfterSeconds: number };
@@ -111,13 +118,25 @@ interface FactsRow {
   locked_until: Date | null;
 }
 
-const FACTS_SQL = `SELECT u.id AS user_id, u.site_id, u.username, s.enabled, s.enforcement_delay_days, s.enabled_at,
-    s.enabled_by_name, s.required_from, s.disabled_at, s.disabled_by_name, e.method, e.activated_at, e.token_id,
-    e.token_serial, t.locked_until
-  FROM users u
-  LEFT JOIN mfa_settings s ON s.user_id = u.id
-  LEFT JOIN mfa_enrollments e ON e.user_id = u.id
-  LEFT JOIN throttles t ON t.key = 'code:user:' || u.id::text`;
+const FACTS_COLUMNS = `mfa_s.enabled, mfa_s.enforcement_delay_days, mfa_s.enabled_at, mfa_s.enabled_by_name,
+    mfa_s.required_from, mfa_s.disabled_at, mfa_s.disabled_by_name, mfa_e.method, mfa_e.activated_at,
+    mfa_e.token_id, mfa_e.token_serial, mfa_t.locked_until`;
+const FACTS_JOINS = `LEFT JOIN mfa_settings mfa_s ON mfa_s.user_id = u.id
+  LEFT JOIN mfa_enrollments mfa_e ON mfa_e.user_id = u.id
+  LEFT JOIN throttles mfa_t ON mfa_t.key = 'code:user:' || u.id::text`;
+
+const FACTS_SQL = `SELECT u.id AS user_id, u.site_id, u.username, ${FACTS_COLUMNS} FROM users u ${FACTS_JOINS}`;
+
+/**
+ * Columns and joins another service adds to a read of the users table (alias
+ * `u`, with no row when the user is unknown), and how to read the result: the
+ * password step reads the user's MFA state in its one statement this way.
+ */
+export interface JoinedRead<X> {
+  columns: string;
+  joins: string;
+  read(row: Record<string, unknown>): X;
+}
 
 const toFacts = (r: FactsRow): MfaFacts => ({
   userId: r.user_id,
@@ -317,49 +336,129 @@ export class MfaService {
 
   // ---- verification ----
 
+  /** The user's MFA state, read in the caller's statement over users `u` (null for an unknown user). */
+  readonly statusRead: JoinedRead<MfaStatus | null> = {
+    columns: `u.id AS user_id, ${FACTS_COLUMNS}`,
+    joins: FACTS_JOINS,
+    read: (row) => (row.user_id ? withMessage(toFacts(row as unknown as FactsRow), this.clock.now()) : null),
+  };
+
   /**
    * Checks a sign-in code: throttled per account, the enrollment's own
    * parameters, the window centred at its drift, and each time step accepted
    * at most once (a compare-and-set on last_used_step, so two instances
-   * receiving the same code at once cannot both accept it).
+   * receiving the same code at once cannot both accept it). Two statements:
+   * startCodeCheck and finishCodeCheck; `finish` (a sign-in's new session)
+   * joins the second, run only when the compare-and-set wins.
    */
-  async verifyCode(userId: string, code: string): Promise<CodeCheck> {
-    const { rows } = await this.db.query<EnrollmentRow>(
-      `SELECT method, secret_sealed, algorithm, digits, period_seconds, drift_steps
-       FROM mfa_enrollments WHERE user_id = $1`,
-      [userId],
+  async verifyCode<F = never>(
+    userId: string,
+    code: string,
+    finish?: PartBuilder<F>,
+  ): Promise<CodeCheck & { finished?: F | null }> {
+    if (!UUID.test(userId)) return { ok: false, reason: "not_enrolled", retryAfterSeconds: 0 };
+    const st = new Statement();
+    const subject = st.with("code_subject", `SELECT ${st.param(userId, "uuid")} AS user_id`);
+    const { outcome } = await this.startCodeCheck(st, subject, "true", code);
+    if (outcome.kind === "ineligible") return { ok: false, reason: "not_enrolled", retryAfterSeconds: 0 };
+    if (outcome.kind === "done") return outcome.result;
+    return this.finishCodeCheck(outcome, finish);
+  }
+
+  /**
+   * The first statement of a code check, read together with what the caller
+   * needs: `subject` is a CTE of the caller's statement with a user_id column
+   * (and the caller's own columns, returned in `row`), `eligible` an SQL
+   * condition over it under which a code may be checked at all (the challenge
+   * is of the right kind…). The statement reads the enrollment and counts the
+   * attempt (Throttle.claimIn) before the code is checked: see Throttle.claim.
+   * "ineligible" when the subject is missing or not eligible (nothing counted);
+   * "done" with a refusal; "matched" when the code matches a step, which
+   * finishCodeCheck then spends.
+   */
+  async startCodeCheck<R extends { user_id: string }>(
+    st: Statement,
+    subject: string,
+    eligible: string,
+    code: string,
+  ): Promise<{ row: R | undefined; outcome: CodeCheckOutcome }> {
+    const read = st.with(
+      "code_enrollment",
+      `SELECT sub.*, (${eligible}) AS eligible, e.method AS enrolled_method, e.secret_sealed, e.algorithm, e.digits,
+         e.period_seconds, e.drift_steps, 'code:user:' || sub.user_id::text AS throttle_key
+       FROM ${subject} sub LEFT JOIN mfa_enrollments e ON e.user_id = sub.user_id`,
     );
-    const e = rows[0];
-    if (!e) return { ok: false, reason: "not_enrolled", retryAfterSeconds: 0 };
-    // Counted before it is checked, in one statement with the lock check: see Throttle.claim.
-    const key = codeThrottleKey(userId);
-    const attempt = await this.#throttle.claim(key, ACCOUNT_POLICY);
-    if (!attempt.granted) return { ok: false, reason: "locked", retryAfterSeconds: attempt.retryAfterSeconds };
+    const claimed = this.#throttle.claimIn(st, "throttle_key", ACCOUNT_POLICY, {
+      from: read,
+      when: "eligible AND enrolled_method IS NOT NULL",
+    });
+    const [row] = await st.run<
+      R & EnrollmentRow & ClaimColumns & { eligible: boolean; enrolled_method: string | null }
+    >(
+      this.db,
+      `SELECT r.*, c.lock_count AS claimed_lock_count, c.locked_until AS claimed_until,
+         ${heldUntil("r.throttle_key")} AS held_until
+       FROM ${read} r LEFT JOIN ${claimed} c ON true`,
+    );
+    if (!row || !row.eligible) return { row, outcome: { kind: "ineligible" } };
+    const userId = row.user_id;
+    if (row.enrolled_method === null) {
+      return { row, outcome: { kind: "done", result: { ok: false, reason: "not_enrolled", retryAfterSeconds: 0 } } };
+    }
+    const attempt = await this.#throttle.attemptFrom(codeThrottleKey(userId), row);
+    if (!attempt.granted) {
+      return {
+        row,
+        outcome: {
+          kind: "done",
+          result: { ok: false, reason: "locked", retryAfterSeconds: attempt.retryAfterSeconds },
+        },
+      };
+    }
     const params: TotpParams = {
-      secret: this.box.open(e.secret_sealed, sealContext(userId)),
-      algorithm: e.algorithm,
-      digits: e.digits as 6 | 8,
-      periodInSeconds: e.period_seconds,
+      secret: this.box.open(row.secret_sealed, sealContext(userId)),
+      algorithm: row.algorithm,
+      digits: row.digits as 6 | 8,
+      periodInSeconds: row.period_seconds,
     };
     const now = this.clock.now();
     const step = matchTotpStep(params, normaliseCode(code) ?? "", now, {
       window: this.policy.windowSteps,
-      centreOffset: e.drift_steps,
+      centreOffset: row.drift_steps,
     });
-    if (step !== null) {
-      const drift = step - totpStep(now, params.periodInSeconds);
-      const won = await this.db.query(
-        `UPDATE mfa_enrollments SET last_used_step = $2, drift_steps = $3
-         WHERE user_id = $1 AND (last_used_step IS NULL OR last_used_step < $2)`,
-        [userId, step, drift],
-      );
-      if (won.rowCount === 1) {
-        await this.#throttle.succeed(key, attempt);
-        return { ok: true, step };
-      }
-      // A replayed code (or the loser of a race) stays counted as a failure.
-    }
-    return this.#failure(userId, attempt);
+    if (step === null) return { row, outcome: { kind: "done", result: await this.#failure(userId, attempt) } };
+    const drift = step - totpStep(now, params.periodInSeconds);
+    return { row, outcome: { kind: "matched", userId, step, drift, attempt } };
+  }
+
+  /**
+   * The second statement of a code check: the compare-and-set on the last used
+   * step, which also records the drift, clears the failure count and runs
+   * `finish` (consume a challenge and issue a token, rotate a session) — all
+   * only when it wins. `finished` is the part's value when its writes happened,
+   * null when they did not (the challenge or session ended meanwhile). A
+   * replayed code (or the loser of a race) stays counted as a failure.
+   */
+  async finishCodeCheck<F = never>(
+    m: Extract<CodeCheckOutcome, { kind: "matched" }>,
+    finish?: PartBuilder<F>,
+  ): Promise<CodeCheck & { finished?: F | null }> {
+    const st = new Statement();
+    const won = st.with(
+      "step_won",
+      `UPDATE mfa_enrollments SET last_used_step = ${st.param(m.step, "bigint")},
+         drift_steps = ${st.param(m.drift, "int")}
+       WHERE user_id = ${st.param(m.userId, "uuid")} AND (last_used_step IS NULL OR last_used_step < ${st.param(m.step, "bigint")})
+       RETURNING user_id`,
+    );
+    this.#throttle.succeedIn(st, codeThrottleKey(m.userId), m.attempt, won);
+    const part = finish?.(st, won);
+    const [row] = await st.run<{ won: boolean; finished: boolean }>(
+      this.db,
+      `SELECT EXISTS (SELECT 1 FROM ${won}) AS won, ${part ? part.done : "false"} AS finished`,
+    );
+    if (!row!.won) return this.#failure(m.userId, m.attempt);
+    return { ok: true, step: m.step, ...(part ? { finished: row!.finished ? part.value : null } : {}) };
   }
 
   /**

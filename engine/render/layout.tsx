@@ -1,5 +1,5 @@
 import type { Child } from "hono/jsx";
-import { DOCTYPE, trustedRaw } from "./shells.js";
+import { DOCTYPE, PAGE_TOP_MARK, trustedRaw } from "./shells.js";
 
 export interface PageUser {
   username: string;
@@ -77,7 +77,10 @@ export function Layout({ title, csrfToken, user, siteName, children }: LayoutPro
               ) : null}
             </nav>
           </header>
-          <main class="container">{children}</main>
+          <main class="container">
+            {trustedRaw(PAGE_TOP_MARK)}
+            {children}
+          </main>
         </body>
       </html>
     </>

@@ -19,6 +19,8 @@ export function AppListPage(p: {
   newUrl?: string;
   newLabel?: string;
   exportUrl: string;
+  /** Filters shown under the toolbar (the users list's MFA states). */
+  filters?: Child;
 }) {
   return (
     <Layout title={p.title} csrfToken={p.frame.csrfToken} user={p.frame.user} siteName={p.frame.siteName}>
@@ -39,6 +41,7 @@ export function AppListPage(p: {
           </a>
         </div>
       </div>
+      {p.filters ?? null}
       {p.list}
       <RecordDialog />
     </Layout>

@@ -2,8 +2,10 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { secureHeaders } from "hono/secure-headers";
 import { randomUUID } from "node:crypto";
+import { withLogContext } from "../log.js";
 import { loginRoutes } from "./auth/login-routes.js";
 import { configureRoutes } from "./configure/configure-routes.js";
+import { mfaRolloutRoutes } from "./configure/mfa-rollout-routes.js";
 import { recordRoutes, userAccountRoutes } from "./apps/app-routes.js";
 import { appsIndexRoutes } from "./apps/apps-index-routes.js";
 import { appsDesignerRoutes } from "./configure/apps-routes.js";
@@ -22,6 +24,8 @@ import { requireSignIn, signedIn } from "./http/guards.js";
 import { sendPage } from "./http/page.js";
 import { staticAssets } from "./http/static-assets.js";
 import { refuseUnstorablePath } from "./http/query.js";
+import { flashMessages } from "./http/flash.js";
+import { pageExtras } from "./http/page-extras.js";
 import { RETRY_AFTER_SECONDS } from "./http/service-unavailable.js";
 import { errorResponse } from "./http/errors.js";
 
@@ -40,7 +44,8 @@ export function createApp(s: Services): Hono<AppEnv> {
     c.set("clientAddress", clientAddress(c, s.config.TRUST_PROXY));
     c.set("session", null);
     const start = performance.now();
-    await next();
+    // The query log (engine/db/query-log.ts) carries the request id through this context.
+    await withLogContext({ requestId }, next);
     c.header("X-Request-Id", requestId);
     // The route pattern, not the URL: paths such as /setup/:token carry secrets.
     log.info("request", {
@@ -103,6 +108,9 @@ export function createApp(s: Services): Hono<AppEnv> {
     return next();
   });
 
+  app.use(flashMessages(s.secretBox, cookieSettings));
+  app.use(pageExtras(s));
+
   app.use(csrfProtection({ ...cookieSettings, exemptPrefixes: ["/api/device/"] }));
 
   app.route("/", deviceRoutes(s));
@@ -110,6 +118,7 @@ export function createApp(s: Services): Hono<AppEnv> {
   app.route("/", mfaRoutes(s, cookieSettings));
   app.route("/", auditRoutes(s));
   app.route("/", configureRoutes(s, cookieSettings));
+  app.route("/", mfaRolloutRoutes(s));
   app.route("/", appsIndexRoutes(s));
   app.route("/", recordRoutes(s));
   app.route("/", userAccountRoutes(s));

@@ -5,7 +5,12 @@
 //     (one verification's CPU, measured alone in this process, over the server's CPU per sign-in);
 //   - the TOTP step alone (POST /api/device/mfa, challenges fetched beforehand) beside a bare Hono
 //     route running the same compare-and-set `UPDATE … RETURNING` on a pool of the same size
-//     (test/bench/servers/cas-route.mjs).
+//     (test/bench/servers/cas-route.mjs);
+//   - PostgreSQL's CPU per sign-in: the CPU time of the server processes (backends) connected to
+//     the benchmark's database, from /proc, over the measurement (other databases' backends are
+//     not counted, PostgreSQL's background writers are not either);
+//   - two instances behind nginx (/usr/sbin/nginx, started with a temporary configuration)
+//     beside one instance behind the same nginx: device sign-ins per second and their ratio.
 // The server is the built one (`node bin/start.js`, LOG_LEVEL=warn) in a process of its own, the
 // bare route another, the load generator this process: N concurrent clients on keep-alive
 // connections. Every round runs each measurement once (interleaved); the table shows medians.
@@ -13,9 +18,10 @@
 //   TEST_DATABASE_URL=postgres://… npx tsx test/bench/sign-in-bench.ts [--users 2000] [--rounds 3] [--clients 16]
 //
 // Users are made directly in the database (one Argon2id hash for all, a TOTP secret of their own
-// each, sealed as the engine seals it): ROUNDS × 3 × USERS of them, in a database of its own.
+// each, sealed as the engine seals it): ROUNDS × 5 × USERS of them, in a database of its own.
 import { randomBytes, randomUUID } from "node:crypto";
 import { Agent, request } from "node:http";
+import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import { migrate } from "../../engine/db/migrate.js";
 import { openPgDb } from "../../engine/db/pg-db.js";
@@ -25,6 +31,8 @@ import { SecretBox } from "../../engine/mfa/secret-box.js";
 import { generateTotp, totpStep, type TotpParams } from "../../engine/mfa/totp.js";
 import { createDatabase } from "../helpers/db.js";
 import { median, processCpuMs, startServer, stopServer } from "../helpers/server-process.js";
+import { existsSync } from "node:fs";
+import { NGINX, startNginx, type Proxy } from "./servers/nginx.js";
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: number) => {
@@ -188,8 +196,9 @@ interface Row {
   p50: number[];
   p99: number[];
   cpuMs: number[];
+  pgCpuMs: number[];
 }
-const newRow = (): Row => ({ rate: [], p50: [], p99: [], cpuMs: [] });
+const newRow = (): Row => ({ rate: [], p50: [], p99: [], cpuMs: [], pgCpuMs: [] });
 
 async function main() {
   if (!process.env.TEST_DATABASE_URL)
@@ -198,20 +207,25 @@ async function main() {
   const db = openPgDb(database.url, silentLogger, POOL_SIZE);
   let engine: Awaited<ReturnType<typeof startServer>> | undefined;
   let bare: Awaited<ReturnType<typeof startServer>> | undefined;
+  let second: Awaited<ReturnType<typeof startServer>> | undefined;
+  let proxyOne: Proxy | undefined;
+  let proxyTwo: Proxy | undefined;
   try {
     await migrate(db);
-    const sets: Record<"device" | "web" | "totp", BenchUser[]>[] = [];
+    const sets: Record<"device" | "web" | "totp" | "proxyOne" | "proxyTwo", BenchUser[]>[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       sets.push({
         device: await makeUsers(db, `d${r}`, USERS),
         web: await makeUsers(db, `w${r}`, USERS),
         totp: await makeUsers(db, `t${r}`, USERS),
+        proxyOne: await makeUsers(db, `p${r}`, USERS),
+        proxyTwo: await makeUsers(db, `q${r}`, USERS),
       });
     }
     await db.query("CREATE TABLE bench_cas (LIKE mfa_enrollments INCLUDING ALL)");
     await db.query("INSERT INTO bench_cas SELECT * FROM mfa_enrollments");
     await db.query("VACUUM ANALYZE");
-    process.stderr.write(`${(ROUNDS * 3 * USERS).toLocaleString("en")} users ready\n`);
+    process.stderr.write(`${(ROUNDS * 5 * USERS).toLocaleString("en")} users ready\n`);
 
     // One Argon2id verification's CPU, as the server runs it (engine/auth/passwords.ts).
     const hash = await hashPassword(PASSWORD);
@@ -223,29 +237,64 @@ async function main() {
     const argon2Ms = (spent.user + spent.system) / 1000 / VERIFIES;
 
     const env = { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: database.url, LOG_LEVEL: "warn" };
-    engine = await startServer([process.execPath, "bin/start.js"], {
-      cwd: root,
-      env: { ...env, FORMGATE_SECRET_KEY: KEY.toString("base64") },
-    });
+    const startEngine = () =>
+      startServer([process.execPath, "bin/start.js"], {
+        cwd: root,
+        env: { ...env, FORMGATE_SECRET_KEY: KEY.toString("base64") },
+      });
+    engine = await startEngine();
+    second = await startEngine();
+    if (!existsSync(NGINX)) throw new Error(`${NGINX} is not installed (apt-get install nginx)`);
+    proxyOne = await startNginx([engine.port]);
+    proxyTwo = await startNginx([engine.port, second.port]);
     bare = await startServer([process.execPath, "test/bench/servers/cas-route.mjs"], {
       cwd: root,
       env: { ...env, POOL_SIZE: String(POOL_SIZE) },
     });
     const toEngine = makeClient(engine.port);
     const toBare = makeClient(bare.port);
+    const toProxyOne = makeClient(proxyOne.port);
+    const toProxyTwo = makeClient(proxyTwo.port);
     const server = engine.child.pid!;
+    const bothServers = [server, second.child.pid!];
 
-    const rows = { device: newRow(), web: newRow(), totp: newRow(), bare: newRow(), passwordStep: newRow() };
-    const record = (row: Row, r: { times: number[]; seconds: number }, cpuMs: number) => {
+    const rows = {
+      device: newRow(),
+      web: newRow(),
+      totp: newRow(),
+      bare: newRow(),
+      passwordStep: newRow(),
+      proxyOne: newRow(),
+      proxyTwo: newRow(),
+    };
+    const record = (row: Row, r: { times: number[]; seconds: number }, cpuMs: number, pgCpuMs: number) => {
       row.rate.push(r.times.length / r.seconds);
       row.p50.push(percentile(r.times, 0.5));
       row.p99.push(percentile(r.times, 0.99));
       row.cpuMs.push(cpuMs / r.times.length);
+      row.pgCpuMs.push(pgCpuMs / r.times.length);
     };
-    const measured = async (row: Row, items: BenchUser[], one: (u: BenchUser) => Promise<void>, pid = server) => {
-      const cpu = processCpuMs(pid);
+    /** CPU milliseconds of each PostgreSQL backend connected to the benchmark's database now. */
+    const backends = async () => {
+      const { rows: pids } = await db.query<{ pid: number }>(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+      );
+      return new Map(pids.map(({ pid }) => [pid, processCpuMs(pid)]));
+    };
+    const measured = async (
+      row: Row,
+      items: BenchUser[],
+      one: (u: BenchUser) => Promise<void>,
+      pids: number[] = [server],
+    ) => {
+      const pgBefore = await backends();
+      const cpu = pids.reduce((sum, pid) => sum + processCpuMs(pid), 0);
       const r = await drive(items, one);
-      record(row, r, processCpuMs(pid) - cpu);
+      const spent = pids.reduce((sum, pid) => sum + processCpuMs(pid), 0) - cpu;
+      // A backend that started during the measurement counts from zero; one that ended is lost (rare: pools stay busy).
+      let pgSpent = 0;
+      for (const [pid, ms] of await backends()) pgSpent += ms - (pgBefore.get(pid) ?? 0);
+      record(row, r, spent, pgSpent);
     };
 
     // Warm both servers up (JIT, pools) on users of their own.
@@ -255,6 +304,9 @@ async function main() {
     ]);
     await drive(warm.slice(0, CLIENTS * 2), (u) => deviceSignIn(toEngine, u));
     await drive(warm.slice(CLIENTS * 2), (u) => webSignIn(toEngine, u));
+    const warmProxied = await makeUsers(db, "warm-proxied", CLIENTS * 4);
+    await drive(warmProxied.slice(0, CLIENTS * 2), (u) => deviceSignIn(toProxyOne, u));
+    await drive(warmProxied.slice(CLIENTS * 2), (u) => deviceSignIn(toProxyTwo, u));
     await drive(warm, (u) =>
       json(toBare, "/cas", { userId: u.id, step: 1 }).then((a) => void expect(a, 200, "warm-up")),
     );
@@ -282,11 +334,14 @@ async function main() {
         rows.bare,
         set.totp,
         async (u) => void expect(await json(toBare, "/cas", { userId: u.id, step }), 200, "cas"),
-        bare.child.pid!,
+        [bare.child.pid!],
       );
+      await measured(rows.proxyOne, set.proxyOne, (u) => deviceSignIn(toProxyOne, u));
+      await measured(rows.proxyTwo, set.proxyTwo, (u) => deviceSignIn(toProxyTwo, u), bothServers);
       process.stderr.write(
         `round ${r + 1} of ${ROUNDS}: device ${rows.device.rate.at(-1)!.toFixed(0)}/s, web ${rows.web.rate.at(-1)!.toFixed(0)}/s, ` +
-          `TOTP step ${rows.totp.rate.at(-1)!.toFixed(0)}/s, bare route ${rows.bare.rate.at(-1)!.toFixed(0)}/s\n`,
+          `TOTP step ${rows.totp.rate.at(-1)!.toFixed(0)}/s, bare route ${rows.bare.rate.at(-1)!.toFixed(0)}/s, ` +
+          `nginx + 1 instance ${rows.proxyOne.rate.at(-1)!.toFixed(0)}/s, nginx + 2 instances ${rows.proxyTwo.rate.at(-1)!.toFixed(0)}/s\n`,
       );
     }
 
@@ -295,39 +350,53 @@ async function main() {
       p50: median(row.p50),
       p99: median(row.p99),
       cpuMs: median(row.cpuMs),
+      pgCpuMs: median(row.pgCpuMs),
     });
     const line = (label: string, row: Row, argon2 = false) => {
       const x = m(row);
       const share = argon2 ? `${((100 * argon2Ms) / x.cpuMs).toFixed(0)}%`.padStart(8) : "".padStart(8);
       console.log(
-        `  ${label.padEnd(44)} ${x.rate.toFixed(0).padStart(7)} ${`${x.p50.toFixed(1)} ms`.padStart(10)} ${`${x.p99.toFixed(1)} ms`.padStart(10)} ${`${x.cpuMs.toFixed(2)} ms`.padStart(10)} ${share}`,
+        `  ${label.padEnd(44)} ${x.rate.toFixed(0).padStart(7)} ${`${x.p50.toFixed(1)} ms`.padStart(10)} ${`${x.p99.toFixed(1)} ms`.padStart(10)} ${`${x.cpuMs.toFixed(2)} ms`.padStart(10)} ${share} ${`${x.pgCpuMs.toFixed(2)} ms`.padStart(10)}`,
       );
     };
     console.log(
       `\nsign-in, ${USERS.toLocaleString("en")} distinct users per measurement, ${CLIENTS} concurrent clients, PostgreSQL (pool ${POOL_SIZE}), medians of ${ROUNDS} interleaved rounds`,
     );
     console.log(
-      `  ${"".padEnd(44)} ${"per s".padStart(7)} ${"p50".padStart(10)} ${"p99".padStart(10)} ${"CPU each".padStart(10)} ${"Argon2".padStart(8)}`,
+      `  ${"".padEnd(44)} ${"per s".padStart(7)} ${"p50".padStart(10)} ${"p99".padStart(10)} ${"CPU each".padStart(10)} ${"Argon2".padStart(8)} ${"PG CPU".padStart(10)}`,
     );
     line("device API: password + TOTP", rows.device, true);
     line("web forms: password + TOTP (4 requests)", rows.web, true);
     line("password step alone (POST /api/device/login)", rows.passwordStep, true);
     line("TOTP step alone (POST /api/device/mfa)", rows.totp);
     line("bare Hono route, the same UPDATE … RETURNING", rows.bare);
+    line("device API via nginx, 1 instance", rows.proxyOne, true);
+    line("device API via nginx, 2 instances (CPU: both)", rows.proxyTwo, true);
     // Each round's ratio pairs measurements taken seconds apart; their median cancels load that comes and goes.
     const ratios = rows.totp.rate.map((t, i) => t / rows.bare.rate[i]!);
     const list = ratios.map((x) => x.toFixed(2)).join(", ");
     console.log(
       `  ratio TOTP step / bare route (median of the rounds') ${median(ratios).toFixed(2)} (rounds: ${list})`,
     );
+    const scale = rows.proxyTwo.rate.map((t, i) => t / rows.proxyOne.rate[i]!);
+    console.log(
+      `  ratio 2 instances / 1 instance behind nginx (median of the rounds') ${median(scale).toFixed(2)} ` +
+        `(rounds: ${scale.map((x) => x.toFixed(2)).join(", ")}; ${cpus().length} cores shared by load, nginx, servers and PostgreSQL)`,
+    );
     const nonArgon = (row: Row) => `${(100 - (100 * argon2Ms) / m(row).cpuMs).toFixed(0)}%`;
     console.log(
       `  Argon2id verification: ${argon2Ms.toFixed(1)} ms CPU (alone, ${VERIFIES}×); everything else: ${nonArgon(rows.device)} of a device sign-in's server CPU, ${nonArgon(rows.web)} of a web one`,
     );
-    console.log(`  (CPU each: the server process's user + system time over the measurement / requests or sign-ins)`);
+    console.log(
+      `  (CPU each: the server processes' user + system time over the measurement / requests or sign-ins; ` +
+        `PG CPU: the same for the PostgreSQL backends of the benchmark's database)`,
+    );
   } finally {
     if (engine) await stopServer(engine.child);
     if (bare) await stopServer(bare.child);
+    if (proxyOne) await proxyOne.stop();
+    if (proxyTwo) await proxyTwo.stop();
+    if (second) await stopServer(second.child);
     await db.close();
     await database.drop();
   }

@@ -33,11 +33,16 @@ export interface TestEnv {
 }
 
 /** A whole server in-process on a fresh database, with a clock the test moves. */
-export async function startTestEnv(configOverrides: Partial<Config> = {}): Promise<TestEnv> {
-  const db = await openTestDb();
-  const clock = new ManualClock();
+export async function startTestEnv(
+  configOverrides: Partial<Config> = {},
+  options: {
+    /** The database writes its query log (debug lines, msg "query") to logLines too. */ queryLog?: boolean;
+  } = {},
+): Promise<TestEnv> {
   const logLines: string[] = [];
   const log: Logger = createLogger("debug", (l) => logLines.push(l));
+  const db = await openTestDb(options.queryLog ? { log: log.child({ component: "db" }) } : {});
+  const clock = new ManualClock();
   const services = createServices(db, clock, testConfig(configOverrides), log, Buffer.from(TEST_SECRET_KEY, "base64"));
   const app = createApp(services);
   return { db, clock, services, app, logLines, close: () => db.close() };

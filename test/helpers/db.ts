@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import type { Db } from "../../engine/db/db.js";
+import type { Logger } from "../../engine/log.js";
 import { migrate } from "../../engine/db/migrate.js";
 import { openPgDb } from "../../engine/db/pg-db.js";
 import { openPgliteDb } from "../../engine/db/pglite-db.js";
@@ -43,13 +44,15 @@ export async function createDatabase(): Promise<{ name: string; url: string; dro
 }
 
 /** A migrated, empty database on the backend under test; close() also drops a PostgreSQL one. */
-export async function openTestDb(options: { migrated?: boolean } = {}): Promise<Db> {
+export async function openTestDb(options: { migrated?: boolean; log?: Logger } = {}): Promise<Db> {
   const migrated = options.migrated ?? true;
   if (testBackend === "pglite") {
-    return migrated ? openPgliteDb({ loadDataDir: await pgliteTemplate() }) : openPgliteDb({});
+    return migrated
+      ? openPgliteDb({ loadDataDir: await pgliteTemplate() }, options.log)
+      : openPgliteDb({}, options.log);
   }
   const database = await createDatabase();
-  const db = openPgDb(database.url);
+  const db = openPgDb(database.url, options.log);
   if (migrated) await migrate(db);
   return {
     backend: db.backend,

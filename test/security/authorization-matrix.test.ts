@@ -117,6 +117,11 @@ const BODIES: Record<string, BodyFor> = {
   "POST /configure/apps/:appId/restore": async (_p, fx, env) => ({
     form: { version: "1", _version: await ledgerVersion(env, fx) },
   }),
+  // Every site (only the Public Site's administrators may), matching nobody: a real Confirm that changes no user.
+  "POST /configure/mfa/rollout": () => ({
+    form: { q: "no-such-person-xyz", scope: "all", enforcementDelayDays: "14", expectToEnable: "0", expectToMove: "0" },
+  }),
+  "POST /configure/mfa/policy": () => ({ form: { defaultEnforcementDelayDays: "14" } }),
   "POST /configure/mfa-hardware/register": () => ({
     form: {
       name: "New token",
@@ -173,9 +178,18 @@ const MATRIX: Array<[route: string, request: string, ...expected: Expect[]]> = [
   ["ALL /configure/*",                        "GET /configure/no-such-page",                                    LOGIN, LOGIN, 403,  404,     404,       404],
   ["GET /configure",                          "GET /configure",                                                 LOGIN, LOGIN, 403,  200,     200,       200],
   ["POST /configure/site",                    "POST /configure/site",                                           LOGIN, LOGIN, 403,  403,     403,       "303 /configure"],
-  ["POST /configure/sites",                   "POST /configure/sites",                                          LOGIN, LOGIN, 403,  403,     403,       "303 /configure"],
+  ["GET /configure/sites",                    "GET /configure/sites",                                           LOGIN, LOGIN, 403,  403,     200,       200],
+  ["POST /configure/sites",                   "POST /configure/sites",                                          LOGIN, LOGIN, 403,  403,     403,       "303 /configure/sites"],
   ["ALL /configure/audit",                    "PUT /configure/audit",                                           LOGIN, LOGIN, 403,  403,     404,       404],
   ["GET /configure/audit",                    "GET /configure/audit",                                           LOGIN, LOGIN, 403,  403,     200,       200],
+  // Configure > MFA: administrators only; the rollout to every site only for the Public Site's.
+  ["ALL /configure/mfa",                      "PUT /configure/mfa",                                             LOGIN, LOGIN, 403,  403,     404,       404],
+  ["ALL /configure/mfa/*",                    "GET /configure/mfa/no-such-page",                                LOGIN, LOGIN, 403,  403,     404,       404],
+  ["GET /configure/mfa",                      "GET /configure/mfa",                                             LOGIN, LOGIN, 403,  403,     200,       200],
+  ["GET /configure/mfa/rollout",              "GET /configure/mfa/rollout",                                     LOGIN, LOGIN, 403,  403,     200,       200],
+  ["POST /configure/mfa/rollout",             "POST /configure/mfa/rollout",                                    LOGIN, LOGIN, 403,  403,     422,       "303 /configure/mfa"],
+  ["GET /configure/mfa/policy",               "GET /configure/mfa/policy",                                      LOGIN, LOGIN, 403,  403,     200,       200],
+  ["POST /configure/mfa/policy",              "POST /configure/mfa/policy",                                     LOGIN, LOGIN, 403,  403,     "303 /configure/mfa/policy", "303 /configure/mfa/policy"],
   // Apps and records: the list of the app both sites have, a record of the Public Site, an app only it has.
   ["GET /apps",                               "GET /apps",                                                      LOGIN, LOGIN, 200,  200,     200,       200],
   ["ALL /apps/:appId",                        "PUT /apps/equipment-inspections",                                LOGIN, LOGIN, 404,  404,     404,       404],

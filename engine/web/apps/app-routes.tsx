@@ -1,6 +1,10 @@
 import { Hono, type Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { mfaSummary } from "../../mfa/status.js";
+import { flash } from "../http/flash.js";
+import { ResetConfirm, resetConsequences } from "../../render/reset-confirm.js";
+import type { FormBody } from "../../schema/form-post.js";
 import type { CompiledApp } from "../../apps/compiled-app.js";
 import { conflictChanges } from "../../apps/conflict.js";
 import { RecordConflictError, RecordInputError, type StoredRecord } from "../../apps/record-store.js";
@@ -114,9 +118,10 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
   routes.get(`${base}/new`, async (c) => {
     const r = await resolve(c);
     requireEdit(r);
+    const defaults = initialValues(r.app.fields);
     return renderForm(c, r, {
       mode: "create",
-      values: initialValues(r.app.fields),
+      values: (await r.store.newRecordValues?.(r.app, r.storeCtx, defaults)) ?? defaults,
       errors: {},
       dialog: wantsRegion(c, "record-dialog-body"),
     });
@@ -206,10 +211,65 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
       throw err;
     }
     c.var.log.info("record deleted", { app: r.app.id, recordId: record.id });
+    flash(c, `Deleted ${title}.`);
     return saved(c, r, dialog);
   });
 
   // ---- save and check -------------------------------------------------------------------
+
+  /** The warning before an MFA reset, with a Confirm form that posts the same save again. */
+  function resetConfirmation(
+    c: Context<AppEnv>,
+    r: Resolved,
+    record: StoredRecord,
+    body: FormBody,
+    consequences: string[],
+    dialog: boolean,
+  ) {
+    const secret = new Set(r.app.fields.filter((f) => f.writeOnly).map((f) => f.name));
+    const fields: [string, string][] = [];
+    let droppedPassword = false;
+    for (const [name, values] of Object.entries(body)) {
+      if (name === "_csrf" || name === "confirm") continue;
+      if (secret.has(name)) {
+        droppedPassword ||= values.some((v) => v !== "");
+        continue;
+      }
+      for (const v of values) fields.push([name, v]);
+    }
+    const title = recordTitle(r.app, record.values);
+    const form = (
+      <ResetConfirm
+        csrfToken={c.var.csrfToken}
+        username={title}
+        action={`${r.href}/${record.id}`}
+        fields={fields}
+        consequences={consequences}
+        cancelUrl={r.href}
+        inDialog={dialog}
+        droppedPassword={droppedPassword}
+      />
+    );
+    if (dialog) return sendPage(c, form);
+    return sendPage(
+      c,
+      <RecordPage
+        frame={r.frame}
+        title={`Reset MFA for ${title}?`}
+        backUrl={r.href}
+        backLabel={options.listLabel ?? r.app.title}
+      >
+        {form}
+      </RecordPage>,
+    );
+  }
+
+  /** "Saved nora. MFA on: required from 2 December 2026." — the record's name and, for accounts, its MFA. */
+  async function savedMessage(r: Resolved, verb: "Added" | "Saved", saved: StoredRecord): Promise<string> {
+    const text = `${verb} ${recordTitle(r.app, saved.values)}.`;
+    if (!r.app.usersApp || !r.app.bindings.has("mfa.enabled")) return text;
+    return `${text} ${mfaSummary(await s.mfa.statusOf(saved.id))}.`;
+  }
 
   async function save(c: Context<AppEnv>, r: Resolved, record: StoredRecord | null) {
     const mode: FormMode = record ? "edit" : "create";
@@ -242,10 +302,31 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
     if (!validate(parsed.values)) {
       return renderForm(c, r, { ...base, errors: fieldErrors(validate.errors, r.app.fields) }, 422);
     }
+    // Switching MFA off for an activated user resets it: say what that ends, and wait for Confirm.
+    let resetNote = "";
+    const enabledField = r.app.usersApp ? r.app.bindings.get("mfa.enabled")?.name : undefined;
+    if (record && enabledField && parsed.values[enabledField] === false) {
+      const status = await s.mfa.statusOf(record.id);
+      if (status.state === "active") {
+        const live = await s.credentialCounts.of(record.id);
+        const consequences = resetConsequences({
+          method: status.activation!.method,
+          tokenSerial: status.activation!.tokenSerial,
+          ...live,
+        });
+        if (lastValue(body.confirm) !== "mfa-reset") {
+          return resetConfirmation(c, r, record, body, consequences, dialog);
+        }
+        const what =
+          status.activation!.method === "hardware" ? "hardware token back in the pool" : "authenticator removed";
+        resetNote = ` MFA reset (${what}); their sessions and device tokens ended.`;
+      }
+    }
     try {
       if (!record) {
         const created = await r.store.create(r.app, r.storeCtx, parsed.values);
         c.var.log.info("record created", { app: r.app.id, recordId: created.id });
+        flash(c, await savedMessage(r, "Added", created));
       } else {
         if (parsed.version === null) {
           return renderForm(
@@ -255,12 +336,13 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
             422,
           );
         }
-        await r.store.update(r.app, r.storeCtx, record.id, {
+        const updated = await r.store.update(r.app, r.storeCtx, record.id, {
           expectedVersion: parsed.version,
           values: parsed.values,
           fields: parsed.fields,
         });
         c.var.log.info("record updated", { app: r.app.id, recordId: record.id });
+        flash(c, (await savedMessage(r, "Saved", updated)) + resetNote);
       }
     } catch (err) {
       if (err instanceof RecordInputError) {

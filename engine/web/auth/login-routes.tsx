@@ -7,7 +7,7 @@ import { FirstAdminPage, LoginPage } from "./login-pages.js";
 import { SetupLinkError } from "../../auth/first-admin.js";
 import { UserInputError } from "../../auth/users.js";
 import { MessagePage } from "../../render/layout.js";
-import { stageFor } from "../../mfa/sign-in-flow.js";
+import { decideAfterPassword, stageFor } from "../../mfa/sign-in-flow.js";
 
 const GENERIC_FAILURE = "The username or password is incorrect.";
 
@@ -35,7 +35,27 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
         422,
       );
     }
-    const result = await s.passwordSignIn.check(username, password, c.var.clientAddress);
+    // One statement before Argon2 (throttles, the user, their MFA state) and one after it (throttles
+    // cleared, the session): PasswordSignIn.check.
+    const earlier = c.var.session;
+    const result = await s.passwordSignIn.check(username, password, c.var.clientAddress, {
+      read: s.mfa.statusRead,
+      finish: (st, user, status) => {
+        if (!user.webAccess) return null;
+        // A token from before sign-in is dropped: session fixation is impossible.
+        if (earlier) s.sessions.revokeIn(st, earlier.tokenHash);
+        // With MFA the session starts half-signed-in ('mfa' or 'mfa_setup'): it reaches only the MFA pages.
+        const stage = stageFor(decideAfterPassword(status!, s.clock.now()));
+        const session = s.sessions.createIn(
+          st,
+          st.param(user.id, "uuid"),
+          st.param(user.siteId, "uuid"),
+          stage,
+          c.var.clientAddress,
+        );
+        return { stage, ...session };
+      },
+    });
     if (result.kind === "throttled") {
       c.header("Retry-After", String(result.retryAfterSeconds));
       return sendPage(
@@ -48,21 +68,11 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
         429,
       );
     }
-    if (result.kind === "invalid" || !result.user.webAccess) {
+    if (result.kind === "invalid" || !result.finished) {
       c.var.log.info("sign-in failed", { reason: result.kind === "invalid" ? "credentials" : "no web access" });
       return sendPage(c, <LoginPage csrfToken={c.var.csrfToken} username={username} error={GENERIC_FAILURE} />, 401);
     }
-    // A token from before sign-in is dropped: session fixation is impossible.
-    if (c.var.session) await s.sessions.revoke(c.var.session.tokenHash);
-    // With MFA the session starts half-signed-in ('mfa' or 'mfa_setup'): it reaches only the MFA pages.
-    const decision = await s.mfa.afterPassword(result.user.id);
-    const stage = stageFor(decision);
-    const { token, expiresAt } = await s.sessions.create(
-      result.user.id,
-      result.user.siteId,
-      stage,
-      c.var.clientAddress,
-    );
+    const { stage, token, expiresAt } = result.finished;
     writeSessionCookie(c, cookieSettings, token, expiresAt);
     if (stage === "mfa") return c.redirect("/login/mfa", 303);
     if (stage === "mfa_setup") return c.redirect("/mfa/setup", 303);

@@ -2,6 +2,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { CursorError, decodeCursor, type Cursor, type SortSpec } from "../../apps/record-store.js";
+import { isMfaState, MFA_STATES, type MfaState } from "../../mfa/mfa-states.js";
 import type { FieldNode } from "../../schema/fields.js";
 import type { ListParams } from "../../render/record-list.js";
 import type { AppEnv } from "../http/env.js";
@@ -60,11 +61,25 @@ export function readListQuery(
   return { q, sort, after, before: after ? undefined : before };
 }
 
-/** The URL of a list page with ?q, ?sort, ?after, ?before as given (empty ones left out). */
+/**
+ * ?mfa= on a list of user accounts (`usersApp`): one of the MFA states, or undefined when absent or
+ * the list is not of accounts. Throws HTTPException 400 for any other value.
+ */
+export function readMfaFilter(c: Context<AppEnv>, usersApp: boolean): MfaState | undefined {
+  const raw = queryParams(c).mfa;
+  if (!usersApp || raw === undefined || raw === "") return undefined;
+  if (!isMfaState(raw)) {
+    throw new HTTPException(400, { message: `The filter ?mfa= must be one of: ${MFA_STATES.join(", ")}.` });
+  }
+  return raw;
+}
+
+/** The URL of a list page with ?mfa, ?q, ?sort, ?after, ?before as given (empty ones left out). */
 export const listUrl =
-  (href: string) =>
+  (href: string, mfa?: MfaState) =>
   (p: ListParams): string => {
     const params = new URLSearchParams();
+    if (mfa) params.set("mfa", mfa);
     if (p.q) params.set("q", p.q);
     if (p.sort) params.set("sort", p.sort);
     if (p.after) params.set("after", p.after);

@@ -4,17 +4,45 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "./env.js";
 import { readFormText, UnstorableTextError } from "./form-body.js";
 import { UNSTORABLE_TEXT_MESSAGE } from "../../util/storable-text.js";
+import { markupOf, PAGE_TOP_MARK } from "../../render/shells.js";
+import { FlashOutOfBand, PageTop, type PageExtras } from "../../render/notices.js";
+import { takeFlash } from "./flash.js";
+
+const NO_EXTRAS: PageExtras = { flash: null, mfaDaysLeft: null, nav: null };
+
+/** The shared top's facts; an error page (the database may be the error) shows the page without them. */
+async function pageExtrasOf(c: Context<AppEnv>, status: number): Promise<PageExtras> {
+  if (!c.var.pageExtras) return NO_EXTRAS;
+  try {
+    return await c.var.pageExtras();
+  } catch (err) {
+    if (status < 500) throw err;
+    return NO_EXTRAS;
+  }
+}
 
 /**
- * Sends a rendered page with a status, marked uncacheable (pages may hold personal data). A page
- * whose components all render synchronously goes out as one string: Hono sends a string at once,
- * where an HTML object takes an async detour (about a fifth of an edit form's request time).
+ * Sends a rendered page with a status, marked uncacheable (pages may hold personal data).
+ * A full page (one with the layout's PAGE_TOP_MARK) gets the shared top — Configure
+ * navigation, MFA banner, one-time message — from c.var.pageExtras. An htmx fragment
+ * carries a waiting one-time message out of band into the page's message region.
  */
-export function sendPage(c: Context<AppEnv>, page: JSX.Element, status: ContentfulStatusCode = 200) {
+export async function sendPage(c: Context<AppEnv>, page: JSX.Element, status: ContentfulStatusCode = 200) {
   c.header("Cache-Control", "no-store");
-  // JSX nodes render on toString(): a string, or a promise when a component is async.
-  const body = page instanceof Promise ? page : (page as { toString(): string | Promise<string> }).toString();
-  return c.html(body, status);
+  // A string goes out at once; an HTML object would take an async detour in Hono (about a fifth
+  // of an edit form's request time).
+  const markup: string = await (page instanceof Promise ? await page : page).toString();
+  const at = markup.indexOf(PAGE_TOP_MARK);
+  if (at >= 0) {
+    const extras = await pageExtrasOf(c, status);
+    const top = markupOf(PageTop({ extras, csrfToken: c.var.csrfToken ?? "" }));
+    return c.html(markup.slice(0, at) + top + markup.slice(at + PAGE_TOP_MARK.length), status);
+  }
+  if (c.req.header("hx-request") === "true" && c.var.flashIn && status === 200) {
+    const oob = markupOf(FlashOutOfBand({ text: takeFlash(c)! }));
+    return c.html(markup + oob, status);
+  }
+  return c.html(markup, status);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Hono, type Context } from "hono";
 import type { Session } from "../../auth/sessions.js";
-import { writeSessionCookie, type CookieSettings } from "../http/cookies.js";
+import { clearSessionCookie, writeSessionCookie, type CookieSettings } from "../http/cookies.js";
 import type { AppEnv } from "../http/env.js";
 import { formFields, sendPage } from "../http/page.js";
 import { MessagePage } from "../../render/layout.js";
@@ -97,13 +97,25 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
     if (code === null) {
       return sendPage(c, <MfaCodePage csrfToken={c.var.csrfToken} fieldError={MALFORMED_CODE} />, 422);
     }
-    const result = await s.mfa.verifyCode(session.user.id, code);
+    // The compare-and-set that spends the code also replaces the session with a full one: one statement.
+    const result = await s.mfa.verifyCode(
+      session.user.id,
+      code,
+      s.sessions.rotatePart(session, { stage: "full" }, c.var.clientAddress),
+    );
     if (!result.ok) {
       c.var.log.info("second factor refused", { userId: session.user.id, reason: result.reason });
       return sendPage(c, <MfaCodePage csrfToken={c.var.csrfToken} error={GENERIC_CODE_FAILURE} />, 401);
     }
+    if (!result.finished) {
+      // The half-signed-in session ended meanwhile (a credential change revoked it): start again.
+      c.var.log.info("second factor accepted for an ended session", { userId: session.user.id });
+      clearSessionCookie(c, cookies);
+      return c.redirect("/login", 303);
+    }
     c.var.log.info("signed in", { userId: session.user.id, mfa: true });
-    return finishSignIn(s, c, session, cookies);
+    writeSessionCookie(c, cookies, result.finished.token, result.finished.expiresAt);
+    return c.redirect("/", 303);
   });
 
   app.get("/mfa/setup", async (c) => {

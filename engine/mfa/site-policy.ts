@@ -1,0 +1,108 @@
+/**
+ * The MFA policy of a site for accounts to come: accounts created in one of
+ * the required roles, or whose role changes into one, start with MFA on and the
+ * policy's enforcement delay, exactly as if the slider had been switched on.
+ */
+import type { AuditLog } from "../audit/audit-log.js";
+import type { Clock } from "../clock.js";
+import type { Db } from "../db/db.js";
+import { MAX_ENFORCEMENT_DELAY_DAYS, type MfaActor } from "./enrollments.js";
+import { ROLES, RolloutInputError, type RolloutRole } from "./rollout.js";
+
+/** A site's policy; no required roles means none applies. */
+export interface SiteMfaPolicy {
+  requiredRoles: RolloutRole[];
+  /** Grace period in days (0–3650) a new or moved account gets. */
+  defaultEnforcementDelayDays: number;
+  updatedAt: Date | null;
+  updatedBy: string | null;
+}
+
+/** A site with no policy saved: nothing required, 14 days offered as the default. */
+export const NO_POLICY: SiteMfaPolicy = {
+  requiredRoles: [],
+  defaultEnforcementDelayDays: 14,
+  updatedAt: null,
+  updatedBy: null,
+};
+
+/** Reads and saves per-site MFA policies (table mfa_site_policies, migration 007). */
+export class SiteMfaPolicies {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly audit: AuditLog,
+  ) {}
+
+  /** The site's policy, or NO_POLICY. */
+  async get(siteId: string, db: Db = this.db): Promise<SiteMfaPolicy> {
+    const { rows } = await db.query<{
+      required_roles: RolloutRole[];
+      default_enforcement_delay_days: number;
+      updated_at: Date;
+      updated_by_name: string;
+    }>(
+      `SELECT required_roles, default_enforcement_delay_days, updated_at, updated_by_name
+       FROM mfa_site_policies WHERE site_id = $1`,
+      [siteId],
+    );
+    const r = rows[0];
+    if (!r) return NO_POLICY;
+    return {
+      requiredRoles: r.required_roles,
+      defaultEnforcementDelayDays: r.default_enforcement_delay_days,
+      updatedAt: r.updated_at,
+      updatedBy: r.updated_by_name,
+    };
+  }
+
+  /** The delay an account in `role` starts with under the site's policy, or null if the role is not required. */
+  async delayFor(siteId: string, role: string, db: Db = this.db): Promise<number | null> {
+    const p = await this.get(siteId, db);
+    return (p.requiredRoles as string[]).includes(role) ? p.defaultEnforcementDelayDays : null;
+  }
+
+  /**
+   * Saves the policy (audited as `mfa.policy`). Throws RolloutInputError
+   * (field requiredRoles or defaultEnforcementDelayDays) for bad input. Existing
+   * accounts are not touched: a rollout does that.
+   */
+  async set(
+    siteId: string,
+    input: { requiredRoles: string[]; defaultEnforcementDelayDays: number },
+    actor: MfaActor,
+  ): Promise<SiteMfaPolicy> {
+    const roles = [...new Set(input.requiredRoles)];
+    const bad = roles.find((r) => !(ROLES as readonly string[]).includes(r));
+    if (bad !== undefined)
+      throw new RolloutInputError("requiredRoles", `Role "${bad}" is not admin, designer or user.`);
+    const d = input.defaultEnforcementDelayDays;
+    if (!Number.isInteger(d) || d < 0 || d > MAX_ENFORCEMENT_DELAY_DAYS) {
+      throw new RolloutInputError(
+        "defaultEnforcementDelayDays",
+        `Default enforcement delay must be a whole number of days from 0 to ${MAX_ENFORCEMENT_DELAY_DAYS}.`,
+      );
+    }
+    const ordered = ROLES.filter((r) => roles.includes(r));
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO mfa_site_policies (site_id, required_roles, default_enforcement_delay_days, updated_at, updated_by,
+           updated_by_name) VALUES ($1, $2::text[], $3, $4, $5, $6)
+         ON CONFLICT (site_id) DO UPDATE SET required_roles = EXCLUDED.required_roles,
+           default_enforcement_delay_days = EXCLUDED.default_enforcement_delay_days, updated_at = EXCLUDED.updated_at,
+           updated_by = EXCLUDED.updated_by, updated_by_name = EXCLUDED.updated_by_name`,
+        [siteId, ordered, d, this.clock.now(), actor.id, actor.name],
+      );
+      await this.audit.record(
+        {
+          siteId,
+          actor,
+          action: "mfa.policy",
+          details: { requiredRoles: ordered, defaultEnforcementDelayDays: d },
+        },
+        tx,
+      );
+    });
+    return this.get(siteId);
+  }
+}

@@ -1,0 +1,141 @@
+// @storage
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { randomBytes } from "node:crypto";
+import type { MfaActor } from "../../engine/mfa/enrollments.js";
+import { codeThrottleKey } from "../../engine/mfa/enrollments.js";
+import { isMfaState, MFA_STATES, type MfaState } from "../../engine/mfa/mfa-states.js";
+import { startTestEnv, type TestEnv } from "../helpers/app.js";
+import { appParams, codeAt } from "../helpers/totp.js";
+import { testBackend } from "../helpers/db.js";
+import { hexFor } from "../hardware/fixtures.js";
+
+const t = suite<{ env: TestEnv; siteId: string; otherSiteId: string; admin: MfaActor; ids: Record<string, string> }>(
+  `MFA states as SQL [${testBackend}]`,
+);
+
+t.before(async (ctx) => {
+  ctx.env = await startTestEnv();
+  const s = ctx.env.services;
+  ctx.env.clock.set("2026-06-01T09:00:00Z");
+  ctx.siteId = (await s.sites.publicSite()).id;
+  ctx.otherSiteId = (await s.sites.create("other", "Other Site")).id;
+  const admin = await s.users.create({ siteId: ctx.siteId, username: "root", role: "admin" });
+  ctx.admin = { id: admin.id, name: admin.username, siteId: ctx.siteId };
+  const ids: Record<string, string> = { root: admin.id };
+  const user = async (username: string, siteId = ctx.siteId) =>
+    (ids[username] = (await s.users.create({ siteId, username })).id);
+  const on = (id: string, days: number, actor: MfaActor = ctx.admin) =>
+    s.mfa.applySettings(id, { enabled: true, enforcementDelayDays: days }, actor);
+
+  await user("off-never");
+  await on(await user("off-again"), 1);
+  await s.mfa.applySettings(ids["off-again"]!, { enabled: false, enforcementDelayDays: 1 }, ctx.admin);
+  await on(await user("pending-late"), 10);
+  await on(await user("pending-soon"), 2);
+  await on(await user("overdue-now"), 0);
+  await on(await user("app"), 0);
+  const p = appParams(randomBytes(20));
+  const me = { id: ids.app!, name: "app", siteId: null };
+  assert.equal(await s.mfa.activate(ids.app!, { method: "app", ...p }, codeAt(ctx.env.clock, p), me), { ok: true });
+  await on(await user("hw"), 0);
+  const token = (
+    await s.hardware.registry.register(
+      { serialNumber: "HW-1", timeInterval: "30", secretKey: hexFor(1) },
+      { id: null, name: "t" },
+      null,
+    )
+  ).token;
+  const hp = await s.hardware.registry.params(token);
+  const input = { method: "hardware" as const, ...hp, tokenId: token.id, tokenSerial: token.serialNumber };
+  assert.equal(await s.mfa.activate(ids.hw!, input, codeAt(ctx.env.clock, hp), me), { ok: true });
+  // Another site's users never count here.
+  await on(await user("elsewhere", ctx.otherSiteId), 5, { ...ctx.admin, siteId: ctx.otherSiteId });
+  ctx.ids = ids;
+});
+t.after(async (ctx) => ctx.env.close());
+
+const sorted = (xs: string[]) => [...xs].sort();
+
+t("off, pending, overdue and activated split the site's users; each filter lists its part", async (ctx) => {
+  const s = ctx.env.services.mfaStates;
+  const names = async (state: MfaState) => {
+    const ids = await s.userIds(ctx.siteId, state);
+    return sorted(ids.map((id) => Object.entries(ctx.ids).find(([, v]) => v === id)![0]));
+  };
+  assert.equal(await names("off"), ["off-again", "off-never", "root"]);
+  assert.equal(await names("pending"), ["pending-late", "pending-soon"]);
+  assert.equal(await names("overdue"), ["overdue-now"]);
+  assert.equal(await names("activated"), ["app", "hw"]);
+  assert.equal(await names("locked"), []);
+  assert.equal(await s.counts(ctx.siteId), {
+    users: 8,
+    off: 3,
+    pending: 2,
+    overdue: 1,
+    activated: 2,
+    activatedApp: 1,
+    activatedHardware: 1,
+    locked: 0,
+  });
+});
+
+t("pending lists the nearest deadline first, and moves to overdue as the clock passes it", async (ctx) => {
+  const s = ctx.env.services.mfaStates;
+  const first = await s.nearestDeadlines(ctx.siteId);
+  assert.equal(
+    first.map((d) => [d.username, d.requiredFrom.toISOString()]),
+    [
+      ["pending-soon", "2026-06-03T09:00:00.000Z"],
+      ["pending-late", "2026-06-11T09:00:00.000Z"],
+    ],
+  );
+  assert.equal((await s.nearestDeadlines(ctx.siteId, 1)).length, 1);
+  ctx.env.clock.set("2026-06-03T09:00:00Z"); // the deadline itself: setup can no longer be put off
+  try {
+    assert.equal(
+      (await s.nearestDeadlines(ctx.siteId)).map((d) => d.username),
+      ["pending-late"],
+    );
+    const c = await s.counts(ctx.siteId);
+    assert.equal([c.pending, c.overdue], [1, 2]);
+    assert.equal((await s.counts(ctx.otherSiteId)).pending, 1);
+  } finally {
+    ctx.env.clock.set("2026-06-01T09:00:00Z");
+  }
+});
+
+t("locked: a code lock or a password lock that has not run out; Unlock clears it", async (ctx) => {
+  const { db, services: s, clock } = ctx.env;
+  const until = new Date(clock.now().getTime() + 60_000);
+  await db.query("INSERT INTO throttles (key, failures, locked_until) VALUES ($1, 0, $2), ($3, 0, $2)", [
+    codeThrottleKey(ctx.ids.app!),
+    until,
+    "password:account:pending-soon",
+  ]);
+  assert.equal((await s.mfaStates.counts(ctx.siteId)).locked, 2);
+  assert.equal(
+    sorted(await s.mfaStates.userIds(ctx.siteId, "locked")),
+    sorted([ctx.ids.app!, ctx.ids["pending-soon"]!]),
+  );
+  clock.advanceSeconds(61);
+  assert.equal((await s.mfaStates.counts(ctx.siteId)).locked, 0, "a lock that ran out is not locked now");
+  clock.set("2026-06-01T09:00:00Z");
+  await s.mfa.unlock(ctx.ids.app!, ctx.admin);
+  assert.equal(await s.mfaStates.userIds(ctx.siteId, "locked"), [ctx.ids["pending-soon"]!]);
+});
+
+t("only the five names are states; limits outside 1–100 are refused", async (ctx) => {
+  assert.equal(MFA_STATES.filter(isMfaState).length, 5);
+  for (const bad of ["", "OFF", "active", "required", "off ", null, 1]) assert.not.ok(isMfaState(bad));
+  for (const limit of [0, 101, 1.5]) {
+    try {
+      await ctx.env.services.mfaStates.nearestDeadlines(ctx.siteId, limit);
+      assert.unreachable();
+    } catch (err) {
+      assert.instance(err, RangeError);
+    }
+  }
+});
+
+t.run();

@@ -1,0 +1,250 @@
+// @storage
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import type { Db } from "../../engine/db/db.js";
+import type { MfaActor } from "../../engine/mfa/enrollments.js";
+import { RolloutChangedError, RolloutInputError, type RolloutSelection } from "../../engine/mfa/rollout.js";
+import { enforcementDeadline } from "../../engine/mfa/sign-in-flow.js";
+import type { Services } from "../../engine/services.js";
+import { startTestEnv, type TestEnv } from "../helpers/app.js";
+import { rejects } from "../helpers/assert.js";
+import { testBackend } from "../helpers/db.js";
+import { saveUser } from "../helpers/users.js";
+import { addDepartments } from "../helpers/rollout.js";
+
+const t = suite<{ env: TestEnv; siteId: string; otherSiteId: string; admin: MfaActor }>(
+  `MFA rollout and site policy [${testBackend}]`,
+);
+
+/** Every user's MFA settings, plus the audit log's length: what "changes nothing" compares. */
+async function snapshot(db: Db) {
+  const settings = await db.query(
+    "SELECT user_id, enabled, enforcement_delay_days, enabled_at, required_from FROM mfa_settings ORDER BY user_id",
+  );
+  const audit = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM audit_log");
+  const rollouts = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM mfa_rollouts");
+  return { settings: settings.rows, audit: audit.rows[0]!.n, rollouts: rollouts.rows[0]!.n };
+}
+
+async function enabledIds(db: Db): Promise<string[]> {
+  const { rows } = await db.query<{ user_id: string }>(
+    "SELECT user_id FROM mfa_settings WHERE enabled ORDER BY user_id",
+  );
+  return rows.map((r) => r.user_id);
+}
+
+t.before.each(async (ctx) => {
+  ctx.env = await startTestEnv();
+  const s = ctx.env.services;
+  ctx.env.clock.set("2026-06-01T09:00:00Z");
+  ctx.siteId = (await s.sites.publicSite()).id;
+  ctx.otherSiteId = (await s.sites.create("other", "Other Site")).id;
+  await addDepartments(s, ctx.siteId);
+  const admin = await s.users.create({ siteId: ctx.siteId, username: "root", role: "admin" });
+  ctx.admin = { id: admin.id, name: admin.username, siteId: ctx.siteId };
+  const people: [string, string, string, string][] = [
+    ["ann", "user", "Sales", ctx.siteId],
+    ["bob", "user", "Sales", ctx.siteId],
+    ["cat", "designer", "Sales", ctx.siteId],
+    ["dan", "user", "Finance", ctx.siteId],
+    ["eve", "user", "Sales", ctx.otherSiteId],
+  ];
+  for (const [username, role, department, siteId] of people) {
+    const u = await s.users.create({ siteId, username, role: role as "user" });
+    await ctx.env.db.query("UPDATE users SET data = jsonb_build_object('department', $2::text) WHERE id = $1", [
+      u.id,
+      department,
+    ]);
+  }
+});
+t.after.each(async (ctx) => ctx.env.close());
+
+const id = async (s: Services, username: string) => (await s.users.byUsername(username))!.id;
+
+t("the preview counts and lists the users Confirm would change, and changes nothing", async (ctx) => {
+  const s = ctx.env.services;
+  const before = await snapshot(ctx.env.db);
+  const sel: RolloutSelection = { siteId: ctx.siteId, q: "sales" };
+  const opts = { enforcementDelayDays: 14, moveDeadlines: false };
+  const plan = await s.rollouts.plan(sel, opts);
+  assert.equal(
+    { selected: plan.selected, toEnable: plan.toEnable, toMove: plan.toMove, activated: plan.activated },
+    { selected: 3, toEnable: 3, toMove: 0, activated: 0 },
+  );
+  assert.equal(plan.requiredFrom, new Date("2026-06-15T09:00:00Z"));
+  const page1 = await s.rollouts.previewUsers(sel, opts, { limit: 2 });
+  const page2 = await s.rollouts.previewUsers(sel, opts, { limit: 2, after: page1.at(-1)!.username });
+  assert.equal(
+    [...page1, ...page2].map((u) => u.username),
+    ["ann", "bob", "cat"],
+  );
+  assert.equal(await snapshot(ctx.env.db), before);
+});
+
+t("Confirm switches on exactly the previewed users, as the slider does, with one summary entry", async (ctx) => {
+  const s = ctx.env.services;
+  const sel: RolloutSelection = { siteId: ctx.siteId, role: "user", q: "sales" };
+  const opts = { enforcementDelayDays: 14, moveDeadlines: false };
+  const previewed = (await s.rollouts.previewUsers(sel, opts, { limit: 100 })).map((u) => u.id).sort();
+  const plan = await s.rollouts.plan(sel, opts);
+  // A session of one of them ends, as a slider switch-on ends it.
+  const ann = await id(s, "ann");
+  await s.sessions.create(ann, ctx.siteId, "full", null);
+  const result = await s.rollouts.apply(sel, opts, ctx.admin, {
+    expect: { toEnable: plan.toEnable, toMove: plan.toMove },
+  });
+  assert.is(result.enabled, 2);
+  assert.equal(result.usernames.sort(), ["ann", "bob"]);
+  assert.equal(await enabledIds(ctx.env.db), previewed);
+  const status = await s.mfa.statusOf(ann);
+  assert.is(status.state, "pending");
+  assert.equal(status.requiredFrom, enforcementDeadline(ctx.env.clock.now(), 14));
+  assert.is(status.enabledBy, "root");
+  const { rows: sessions } = await ctx.env.db.query("SELECT 1 FROM sessions WHERE user_id = $1", [ann]);
+  assert.is(sessions.length, 0);
+  const { rows: audit } = await ctx.env.db.query<{ action: string; target_name: string | null; details: any }>(
+    "SELECT action, target_name, details FROM audit_log WHERE action IN ('mfa.enable', 'mfa.rollout') ORDER BY id",
+  );
+  assert.equal(
+    audit
+      .filter((a) => a.action === "mfa.enable")
+      .map((a) => a.target_name)
+      .sort(),
+    ["ann", "bob"],
+  );
+  assert.is(audit.filter((a) => a.action === "mfa.enable")[0]!.details.enforcementDelayDays, 14);
+  const summary = audit.filter((a) => a.action === "mfa.rollout");
+  assert.is(summary.length, 1);
+  assert.is(summary[0]!.details.enabled, 2);
+  const { rows: rollouts } = await ctx.env.db.query<{ enabled_count: number; finished_at: Date | null }>(
+    "SELECT enabled_count, finished_at FROM mfa_rollouts",
+  );
+  assert.is(rollouts[0]!.enabled_count, 2);
+  assert.ok(rollouts[0]!.finished_at);
+});
+
+t("users already on keep their deadline unless it is asked to move them", async (ctx) => {
+  const s = ctx.env.services;
+  const ann = await id(s, "ann");
+  await s.mfa.applySettings(ann, { enabled: true, enforcementDelayDays: 3 }, ctx.admin);
+  const annDeadline = (await s.mfa.statusOf(ann)).requiredFrom;
+  ctx.env.clock.advanceDays(1);
+  const sel: RolloutSelection = { siteId: ctx.siteId, q: "sales" };
+  const kept = await s.rollouts.apply(sel, { enforcementDelayDays: 14, moveDeadlines: false }, ctx.admin);
+  assert.equal([kept.enabled, kept.moved, kept.keptDeadline], [2, 0, 1]);
+  assert.equal((await s.mfa.statusOf(ann)).requiredFrom, annDeadline);
+  ctx.env.clock.advanceDays(1);
+  const moved = await s.rollouts.apply(sel, { enforcementDelayDays: 14, moveDeadlines: true }, ctx.admin);
+  assert.equal([moved.enabled, moved.moved], [0, 3]);
+  assert.equal((await s.mfa.statusOf(ann)).requiredFrom, enforcementDeadline(ctx.env.clock.now(), 14));
+});
+
+t("Confirm refuses, changing nothing, when the selection changed since the preview", async (ctx) => {
+  const s = ctx.env.services;
+  const sel: RolloutSelection = { siteId: ctx.siteId, q: "sales" };
+  const opts = { enforcementDelayDays: 7, moveDeadlines: false };
+  const plan = await s.rollouts.plan(sel, opts);
+  await s.users.create({ siteId: ctx.siteId, username: "sales-newcomer" });
+  const after = await snapshot(ctx.env.db);
+  await rejects(
+    s.rollouts.apply(sel, opts, ctx.admin, { expect: { toEnable: plan.toEnable, toMove: 0 } }),
+    (e) => e instanceof RolloutChangedError && e.plan.toEnable === 4,
+  );
+  assert.equal(await snapshot(ctx.env.db), after);
+});
+
+t("every site only with siteId null; where matches a designer field; bad input names its field", async (ctx) => {
+  const s = ctx.env.services;
+  const opts = { enforcementDelayDays: 1, moveDeadlines: false };
+  assert.is((await s.rollouts.plan({ siteId: null, q: "sales" }, opts)).toEnable, 4);
+  assert.is(
+    (await s.rollouts.plan({ siteId: ctx.siteId, where: { field: "department", value: "FINANCE" } }, opts)).toEnable,
+    1,
+  );
+  const bad = [
+    [{ siteId: ctx.siteId, where: { field: "colour", value: "x" } }, "where"],
+    [{ siteId: ctx.siteId, role: "owner" as "user" }, "role"],
+    [{ siteId: ctx.siteId, ids: ["nope"] as string[] }, "ids"],
+  ] as [RolloutSelection, string][];
+  for (const [sel, field] of bad) {
+    await rejects(s.rollouts.plan(sel, opts), (e) => e instanceof RolloutInputError && e.field === field);
+  }
+  await rejects(
+    s.rollouts.plan({ siteId: ctx.siteId }, { enforcementDelayDays: -1, moveDeadlines: false }),
+    (e) => e instanceof RolloutInputError && e.field === "enforcementDelayDays",
+  );
+});
+
+t("batches: a rollout stopped between batches leaves users whole, and running it again finishes", async (ctx) => {
+  const s = ctx.env.services;
+  const sel: RolloutSelection = { siteId: null, role: "user" };
+  const opts = { enforcementDelayDays: 5, moveDeadlines: false };
+  const stop = new Error("stopped after the first batch");
+  await rejects(
+    s.rollouts.apply(sel, opts, ctx.admin, {
+      batchSize: 2,
+      afterBatch: () => {
+        throw stop;
+      },
+    }),
+    (e) => e === stop,
+  );
+  const { rows } = await ctx.env.db.query<{ n: number; audits: number }>(
+    `SELECT count(*)::int AS n, (SELECT count(*)::int FROM audit_log WHERE action = 'mfa.enable') AS audits
+     FROM mfa_settings WHERE enabled`,
+  );
+  assert.equal(rows[0], { n: 2, audits: 2 });
+  const again = await s.rollouts.apply(sel, opts, ctx.admin, { batchSize: 2 });
+  assert.equal([again.enabled, again.keptDeadline], [2, 2]);
+  assert.is((await enabledIds(ctx.env.db)).length, 4);
+});
+
+t("the policy switches MFA on for new accounts and role changes only in its roles", async (ctx) => {
+  const s = ctx.env.services;
+  await rejects(
+    s.mfaPolicies.set(ctx.siteId, { requiredRoles: ["owner"], defaultEnforcementDelayDays: 3 }, ctx.admin),
+    (e) => e instanceof RolloutInputError && e.field === "requiredRoles",
+  );
+  await s.mfaPolicies.set(
+    ctx.siteId,
+    { requiredRoles: ["admin", "designer"], defaultEnforcementDelayDays: 3 },
+    ctx.admin,
+  );
+  const app = (await s.apps.get(ctx.siteId, "user-accounts"))!;
+  const store = s.apps.storeFor(app);
+  const storeCtx = { siteId: ctx.siteId, actor: { id: ctx.admin.id, name: "root" } };
+  // The form's starting role (user) is not required: the slider starts off.
+  const defaults = await store.newRecordValues!(app, storeCtx, { role: "user", mfaEnabled: false });
+  assert.is(defaults.mfaEnabled, false);
+  const form = (username: string, role: string) => ({
+    username,
+    password: "a long enough password",
+    role,
+    mfaEnabled: false,
+    mfaEnforcementDelayDays: 0,
+    webAccess: true,
+  });
+  const newAdmin = await store.create(app, storeCtx, form("new-admin", "admin"));
+  const newUser = await store.create(app, storeCtx, form("new-user", "user"));
+  const adminStatus = await s.mfa.statusOf(newAdmin.id);
+  assert.is(adminStatus.enabled, true);
+  assert.is(adminStatus.enforcementDelayDays, 3);
+  assert.is((await s.mfa.statusOf(newUser.id)).enabled, false);
+  // Role changes: into a required role switches on; into another role does not.
+  await saveUser(s, await id(s, "dan"), { role: "designer" });
+  assert.is((await s.mfa.statusOf(await id(s, "dan"))).enabled, true);
+  await saveUser(s, newUser.id, { displayName: "Still a user" });
+  assert.is((await s.mfa.statusOf(newUser.id)).enabled, false);
+  // Another site has no policy.
+  const other = await s.apps.get(ctx.otherSiteId, "user-accounts");
+  const elsewhere = await store.create(other!, { ...storeCtx, siteId: ctx.otherSiteId }, form("far-admin", "admin"));
+  assert.is((await s.mfa.statusOf(elsewhere.id)).enabled, false);
+  // With "user" required, the Add User form shows the slider on, and switching it off stands.
+  await s.mfaPolicies.set(ctx.siteId, { requiredRoles: ["user"], defaultEnforcementDelayDays: 9 }, ctx.admin);
+  const preset = await store.newRecordValues!(app, storeCtx, { role: "user", mfaEnabled: false });
+  assert.equal([preset.mfaEnabled, preset.mfaEnforcementDelayDays], [true, 9]);
+  const waived = await store.create(app, storeCtx, form("waived", "user"));
+  assert.is((await s.mfa.statusOf(waived.id)).enabled, false);
+});
+
+t.run();

@@ -1,0 +1,233 @@
+// @storage
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { randomBytes } from "node:crypto";
+import { runMfaEnable } from "../../engine/cli/mfa-rollout-cli.js";
+import type { Db } from "../../engine/db/db.js";
+import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
+import { testBackend } from "../helpers/db.js";
+import { addDepartments } from "../helpers/rollout.js";
+import { appParams, codeAt } from "../helpers/totp.js";
+
+const PASSWORD = "correct horse battery";
+const t = suite<{ env: TestEnv; publicId: string; otherId: string }>(`Configure > MFA pages [${testBackend}]`);
+
+/** Two sites; Sales and Finance people on the Public Site, one Sales person on Branch. */
+async function seeded(): Promise<{ env: TestEnv; publicId: string; otherId: string }> {
+  const env = await startTestEnv();
+  env.clock.set("2026-06-01T09:00:00Z");
+  const s = env.services;
+  const publicId = (await s.sites.publicSite()).id;
+  const otherId = (await s.sites.create("branch", "Branch Office")).id;
+  await s.users.create({ siteId: publicId, username: "root", password: PASSWORD, role: "admin" });
+  await s.users.create({ siteId: publicId, username: "desi", password: PASSWORD, role: "designer" });
+  await s.users.create({ siteId: otherId, username: "branchadmin", password: PASSWORD, role: "admin" });
+  for (const name of ["ann", "bob", "cat", "dan"]) await s.users.create({ siteId: publicId, username: name });
+  await s.users.create({ siteId: otherId, username: "eve" });
+  await addDepartments(s, publicId, { ann: "Sales", bob: "Sales", cat: "Sales", dan: "Finance" });
+  await addDepartments(s, otherId, { eve: "Sales" });
+  return { env, publicId, otherId };
+}
+
+t.before.each(async (ctx) => {
+  Object.assign(ctx, await seeded());
+});
+t.after.each(async (ctx) => ctx.env.close());
+
+async function state(db: Db) {
+  const settings = await db.query<{ username: string; delay: number; required_from: Date }>(
+    `SELECT u.username, m.enforcement_delay_days AS delay, m.required_from FROM users u
+     JOIN mfa_settings m ON m.user_id = u.id WHERE m.enabled ORDER BY u.username`,
+  );
+  const audit = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM audit_log");
+  return { enabled: settings.rows, audit: audit.rows[0]!.n };
+}
+
+const count = (html: string, name: string) => Number(new RegExp(`data-count="${name}">(\\d+)[ <]`).exec(html)?.[1]);
+
+t("preview lists the users and changes nothing; Confirm changes exactly them and says so once", async ({ env }) => {
+  const c = new TestClient(env.app);
+  await c.signIn("root", PASSWORD);
+  const form = await c.get("/configure/mfa/rollout");
+  assert.is(form.res.status, 200);
+  assert.match(form.html, /name="enforcementDelayDays"/);
+  const before = await state(env.db);
+  const preview = await c.get("/configure/mfa/rollout?q=sales&enforcementDelayDays=14&preview=1");
+  assert.is(preview.res.status, 200);
+  assert.is(count(preview.html, "toEnable"), 3);
+  assert.match(preview.html, /data-deadline="2026-06-15"/);
+  const names = [...preview.html.matchAll(/<tr><td>([a-z]+)<\/td>/g)].map((m) => m[1]);
+  assert.equal(names, ["ann", "bob", "cat"]);
+  assert.match(preview.html, /<button type="submit">Confirm<\/button>/);
+  assert.equal(await state(env.db), before);
+
+  // Without the CSRF token nothing happens.
+  const forged = await env.app.request("/configure/mfa/rollout", {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join("; "),
+    },
+    body: "q=sales&enforcementDelayDays=14&expectToEnable=3&expectToMove=0",
+  });
+  assert.is(forged.status, 403);
+  assert.equal(await state(env.db), before);
+
+  const confirmed = await c.post("/configure/mfa/rollout", {
+    q: "sales",
+    enforcementDelayDays: "14",
+    role: "",
+    mfa: "",
+    scope: "",
+    expectToEnable: "3",
+    expectToMove: "0",
+  });
+  assert.is(confirmed.res.status, 303);
+  const after = await state(env.db);
+  assert.equal(
+    after.enabled.map((r) => r.username),
+    names,
+  );
+  assert.ok(after.enabled.every((r) => r.delay === 14 && r.required_from.toISOString() === "2026-06-15T09:00:00.000Z"));
+  const progress = await c.get(confirmed.res.headers.get("location")!);
+  assert.match(
+    progress.html,
+    /role="status" class="flash">MFA switched on for 3 users; setup required from 2026-06-15/,
+  );
+  assert.is(count(progress.html, "pending"), 3);
+});
+
+t(
+  "a Confirm for a selection that changed since the preview shows the new preview (409) and changes nothing",
+  async ({ env }) => {
+    const c = new TestClient(env.app);
+    await c.signIn("root", PASSWORD);
+    await c.get("/configure/mfa/rollout?q=sales&enforcementDelayDays=14&preview=1");
+    await env.services.users.create({ siteId: (await env.services.sites.publicSite()).id, username: "sales-new" });
+    const before = await state(env.db);
+    const r = await c.post("/configure/mfa/rollout", {
+      q: "sales",
+      enforcementDelayDays: "14",
+      expectToEnable: "3",
+      expectToMove: "0",
+    });
+    assert.is(r.res.status, 409);
+    assert.match(r.html, /The selection changed since the preview: 4 user\(s\)/);
+    assert.equal(await state(env.db), before);
+  },
+);
+
+t("bad input is a 422 naming each field; designers and another site's administrator are refused", async ({ env }) => {
+  const c = new TestClient(env.app);
+  await c.signIn("root", PASSWORD);
+  const bad = await c.get("/configure/mfa/rollout?role=owner&enforcementDelayDays=-3&mfa=sleepy&preview=1");
+  assert.is(bad.res.status, 422);
+  assert.match(bad.html, /id="error-role">Role must be/);
+  assert.match(bad.html, /id="error-mfa">Choose an MFA state/);
+  assert.match(bad.html, /id="error-enforcementDelayDays">Enforcement delay must be/);
+  assert.match(bad.html, /<a href="#field-role">/);
+
+  const d = new TestClient(env.app);
+  await d.signIn("desi", PASSWORD);
+  assert.is((await d.get("/configure/mfa")).res.status, 403);
+  assert.is((await d.get("/configure/mfa/rollout")).res.status, 403);
+
+  const b = new TestClient(env.app);
+  await b.signIn("branchadmin", PASSWORD);
+  const all = await b.get("/configure/mfa/rollout?scope=all&enforcementDelayDays=3&preview=1");
+  assert.is(all.res.status, 422);
+  assert.match(all.html, /Only administrators of the Public Site may roll out to every site/);
+  const own = await b.get("/configure/mfa/rollout?q=sales&enforcementDelayDays=3&preview=1");
+  assert.is(count(own.html, "toEnable"), 1, "only eve, on Branch");
+  const progress = await b.get("/configure/mfa");
+  assert.not.match(progress.html, /Public Site/);
+});
+
+t("the CLI and the web switch on the same users with the same deadlines for the same selection", async (ctx) => {
+  const web = new TestClient(ctx.env.app);
+  await web.signIn("root", PASSWORD);
+  await web.post("/configure/mfa/rollout", {
+    q: "sales",
+    role: "user",
+    scope: "all",
+    enforcementDelayDays: "10",
+    expectToEnable: "4",
+    expectToMove: "0",
+  });
+  const viaWeb = (await state(ctx.env.db)).enabled;
+  const other = await seeded();
+  try {
+    const out = await runMfaEnable(other.env.services, ["--q", "sales", "--role", "user", "--delay", "10"]);
+    assert.match(out, /switched on 4 user\(s\)/);
+    assert.equal((await state(other.env.db)).enabled, viaWeb);
+    assert.equal(
+      viaWeb.map((r) => r.username),
+      ["ann", "bob", "cat", "eve"],
+    );
+  } finally {
+    await other.env.close();
+  }
+});
+
+t(
+  "progress: numbers, percentages, activations per day and the overdue list change as users set up",
+  async ({ env }) => {
+    const s = env.services;
+    const c = new TestClient(env.app);
+    await c.signIn("root", PASSWORD);
+    await c.post("/configure/mfa/rollout", {
+      q: "sales",
+      enforcementDelayDays: "2",
+      expectToEnable: "3",
+      expectToMove: "0",
+    });
+    env.clock.advanceDays(1);
+    const ann = (await s.users.byUsername("ann"))!;
+    const p = appParams(randomBytes(20));
+    const me = { id: ann.id, name: "ann", siteId: null };
+    assert.equal(await s.mfa.activate(ann.id, { method: "app", ...p }, codeAt(env.clock, p), me), { ok: true });
+    env.clock.advanceDays(2);
+    const page = await c.get("/configure/mfa");
+    const row = /<tr data-site="public">([\s\S]*?)<\/tr>/.exec(page.html)![1]!;
+    assert.match(row, /data-count="users">6</);
+    assert.match(row, /data-count="activated">1 \(16.7%\)/);
+    assert.match(row, /data-count="overdue">2 \(33.3%\)/);
+    assert.match(page.html, /<svg class="activations-chart" role="img"/);
+    assert.match(page.html, /data-day="2026-06-02" data-count="1"/);
+    assert.match(page.html, /data-day="2026-06-01" data-count="0"/);
+    assert.match(page.html, /Overdue \(2\)/);
+    const bob = (await s.users.byUsername("bob"))!;
+    assert.match(page.html, new RegExp(`<a href="/configure/users/${bob.id}">bob</a>`));
+  },
+);
+
+t(
+  "policy page: saves roles and delay, refuses a bad delay with its field, and new accounts follow it",
+  async ({ env }) => {
+    const c = new TestClient(env.app);
+    await c.signIn("root", PASSWORD);
+    const bad = await c.post("/configure/mfa/policy", { requiredRoles: ["user"], defaultEnforcementDelayDays: "many" });
+    assert.is(bad.res.status, 422);
+    assert.match(bad.html, /id="error-defaultEnforcementDelayDays">Default enforcement delay must be/);
+    const wrongRole = await c.post("/configure/mfa/policy", {
+      requiredRoles: ["owner"],
+      defaultEnforcementDelayDays: "3",
+    });
+    assert.is(wrongRole.res.status, 422);
+    const ok = await c.post("/configure/mfa/policy", {
+      requiredRoles: ["user", "designer"],
+      defaultEnforcementDelayDays: "9",
+    });
+    assert.is(ok.res.status, 303);
+    assert.is(ok.res.headers.get("location"), "/configure/mfa/policy?saved=1");
+    const shown = await c.get(ok.res.headers.get("location")!);
+    assert.match(shown.html, /role="status" class="flash">The MFA policy for new accounts is saved./);
+    assert.match(shown.html, /value="user" checked/);
+    // The Add User form starts with the slider on and the policy's delay.
+    const add = await c.get("/configure/users/new");
+    assert.match(add.html, /name="mfaEnabled"[^>]*checked/);
+    assert.match(add.html, /name="mfaEnforcementDelayDays"[^>]*value="9"/);
+  },
+);
+
+t.run();
