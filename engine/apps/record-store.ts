@@ -1,4 +1,5 @@
 import type { MfaState } from "../mfa/mfa-states.js";
+import { isUuid } from "../util/uuid.js";
 import type { CompiledApp } from "./compiled-app.js";
 import type { FieldNode } from "../schema/fields.js";
 import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from "../util/storable-text.js";
@@ -150,8 +151,8 @@ export class RecordInputError extends ValidationError {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-export const isRecordId = (s: string) => UUID.test(s);
+/** A record id as the routes and cursors carry it: a UUID in lower case (isUuid), as PostgreSQL prints it. */
+export const isRecordId = (s: string) => isUuid(s) && s === s.toLowerCase();
 
 /** Cursors travel in URLs (?after=, ?before=) as base64url JSON: `[sortKey, id]`. */
 export function encodeCursor(c: Cursor): string {

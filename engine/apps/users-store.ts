@@ -25,7 +25,7 @@ import {
   type StoredRecord,
   storedRecord,
 } from "./record-store.js";
-import { searchPatterns } from "./records-store.js";
+import { searchPatterns } from "../db/like.js";
 
 /** user.* bindings and the users column each one is. */
 const COLUMN_OF: Partial<Record<SystemBinding, string>> = {

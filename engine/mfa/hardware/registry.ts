@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { containsPattern } from "../../db/like.js";
+import { isUuid } from "../../util/uuid.js";
 import type { AuditLog } from "../../audit/audit-log.js";
 import type { Clock } from "../../clock.js";
 import type { Db } from "../../db/db.js";
@@ -114,7 +116,6 @@ export class TokenInputError extends ValidationError {
 export class TokenStateError extends ConflictError {}
 
 export const PAGE_SIZE = 50;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface TokenPage {
   tokens: HardwareToken[];
@@ -188,7 +189,7 @@ export class HardwareTokens {
   }
 
   async byId(id: string, db: Db = this.db): Promise<HardwareToken | null> {
-    if (!UUID.test(id)) return null;
+    if (!isUuid(id)) return null;
     const { rows } = await db.query<TokenRow>(`${SELECT} WHERE t.id = $1`, [id]);
     return rows[0] ? toToken(rows[0]) : null;
   }
@@ -205,7 +206,7 @@ export class HardwareTokens {
     const where: string[] = [];
     const q = options.q?.trim();
     if (q) {
-      params.push(`%${q.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
+      params.push(containsPattern(q.toLowerCase()));
       where.push(`(lower(t.serial_number) LIKE $${params.length} OR lower(t.name) LIKE $${params.length}
         OR lower(t.model) LIKE $${params.length} OR lower(t.manufacturer) LIKE $${params.length}
         OR lower(au.username) LIKE $${params.length} OR lower(r.username) LIKE $${params.length})`);
@@ -361,7 +362,7 @@ export class HardwareTokens {
   }
 
   async #lock(id: string, tx: Db): Promise<HardwareToken> {
-    if (!UUID.test(id)) throw new TokenStateError("There is no such token.");
+    if (!isUuid(id)) throw new TokenStateError("There is no such token.");
     const { rows } = await tx.query<{ id: string }>("SELECT id FROM hardware_tokens WHERE id = $1 FOR UPDATE", [id]);
     if (!rows[0]) throw new TokenStateError("There is no such token.");
     return (await this.byId(id, tx))!;

@@ -1,4 +1,5 @@
 import { Hono, type Context } from "hono";
+import { UUID_PATTERN } from "../../util/uuid.js";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { mfaSummary } from "../../mfa/status.js";
@@ -28,7 +29,7 @@ export const RECORD_BODY_LIMIT = 256 * 1024;
 
 export type { RecordRoutesOptions };
 
-const RECORD_ID = ":recordId{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}}";
+const RECORD_ID = `:recordId{${UUID_PATTERN}}`;
 
 /**
  * The generic record routes: list (search, sort, keyset pages), CSV export,
