@@ -6,6 +6,7 @@ import { Users } from "./auth/users.js";
 import { FirstAdmin } from "./auth/first-admin.js";
 import { CredentialRevocation } from "./auth/revocation.js";
 import { AppRegistry, loadBuiltInDefinitions } from "./apps/registry.js";
+import { AppDrafts } from "./apps/drafts.js";
 import { RecordsStore } from "./apps/records-store.js";
 import { UsersStore } from "./apps/users-store.js";
 import type { Clock } from "./clock.js";
@@ -60,6 +61,8 @@ export interface Services {
   auditSearch: AuditSearch;
   /** App definitions (forms/ and designer versions per site) and the store each app's records live in. */
   apps: AppRegistry;
+  /** The designer's unpublished drafts, one per app and site. */
+  drafts: AppDrafts;
   /** The default record store: the `records` table. */
   records: RecordsStore;
   /** Bearer tokens of the JSON device API. */
@@ -135,6 +138,7 @@ export function createServices(
     mfaProgress: new MfaProgress(db, clock),
     auditSearch: new AuditSearch(db),
     apps,
+    drafts: new AppDrafts(db, clock, apps),
     records,
     deviceTokens,
     deviceSignIn: new DeviceSignIn({

@@ -429,6 +429,8 @@ export class UsersStore implements RecordStore {
       const sets: string[] = [];
       const params: unknown[] = [id, ctx.siteId];
       const changed: string[] = [];
+      // For the audit log: each changed field's before and after; a secret only says "changed".
+      const changes: Record<string, { before: unknown; after: unknown } | "changed"> = {};
       const dataFields: string[] = [];
       // Credential changes in this save: each ends the user's sessions and device tokens.
       const revocations: RevocationReason[] = [];
@@ -449,16 +451,24 @@ export class UsersStore implements RecordStore {
           }
           params.push(v ?? (place.column === "display_name" ? "" : place.column === "email" ? null : false));
           sets.push(`${place.column} = $${params.length}`);
-          if (current.values[field] !== v) changed.push(field);
+          if (current.values[field] !== v) {
+            changed.push(field);
+            changes[field] = { before: current.values[field] ?? null, after: v ?? null };
+          }
         } else if (place.kind === "password") {
           if (hash) {
             params.push(hash);
             sets.push(`password_hash = $${params.length}`);
             changed.push(field);
+            changes[field] = "changed";
             revocations.push("password_changed");
           }
         } else if (place.kind === "data") {
           dataFields.push(field);
+          if (JSON.stringify(current.values[field] ?? null) !== JSON.stringify(v ?? null)) {
+            const secret = app.fields.find((f) => f.name === field)?.writeOnly;
+            changes[field] = secret ? "changed" : { before: current.values[field] ?? null, after: v ?? null };
+          }
         }
       }
       // Keys of users.data this form does not decide (a field the designer removed) are kept.
@@ -486,7 +496,7 @@ export class UsersStore implements RecordStore {
           actor: ctx.actor,
           action: "user.update",
           target: { id, name: typeof name === "string" ? name : id },
-          details: { fields: changed },
+          details: { fields: changed, changes },
         },
         tx,
       );

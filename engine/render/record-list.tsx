@@ -43,7 +43,7 @@ export function RecordList(p: RecordListProps) {
   const region = { "hx-target": "#record-list", "hx-swap": "outerHTML" };
   return (
     <div id="record-list" hx-get={current} hx-trigger="fg-saved from:body" {...region}>
-      <div class="table-scroll">
+      <div class="table-scroll" tabindex={0}>
         <table class="striped record-list">
           <thead>
             <tr>

@@ -103,7 +103,7 @@ t("every row has an Edit action that names its user; tables scroll in their own 
     html,
     /<td class="row-action"><a href="\/configure\/users\/[0-9a-f-]+"[^>]*aria-label="Edit nora">Edit<\/a><\/td>/,
   );
-  assert.match(html, /<div class="table-scroll"><table class="striped record-list">/);
+  assert.match(html, /<div class="table-scroll" tabindex="0"><table class="striped record-list">/);
 });
 
 t.run();

@@ -113,4 +113,23 @@ t("a save that leaves MFA as it is, or a user who never activated, needs no conf
   assert.is(off.res.status, 303, "pending, not activated: nothing to reset");
 });
 
+t("the audit log shows a save's changed fields before → after, and a password only as changed", async (ctx) => {
+  const { env, admin } = ctx;
+  const pub = await env.services.sites.publicSite();
+  const vera = await env.services.users.create({ siteId: pub.id, username: "vera", displayName: "Vera Old" });
+  const page = await admin.get(`/configure/users/${vera.id}`);
+  const version = /name="_version" value="(\d+)"/.exec(page.html)![1]!;
+  const saved = await admin.post(`/configure/users/${vera.id}`, {
+    ...userForm(version),
+    username: "vera",
+    displayName: "Vera New",
+    password: "a secret passphrase 42",
+  });
+  assert.is(saved.res.status, 303);
+  const audit = await admin.get("/configure/audit?action=user.update");
+  assert.match(audit.html, /<li>displayName: Vera Old → Vera New<\/li>/);
+  assert.match(audit.html, /<li>password: changed<\/li>/);
+  assert.not.match(audit.html, /a secret passphrase 42/);
+});
+
 t.run();

@@ -8,9 +8,28 @@ export interface AuditQuery {
 
 /** Details as "key: value" pairs; the log never holds secrets, so all of it may be shown. */
 function Details({ details }: { details: Record<string, unknown> }) {
-  const entries = Object.entries(details);
-  if (!entries.length) return null;
-  return <>{entries.map(([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`).join(", ")}</>;
+  const { changes, ...rest } = details;
+  const entries = Object.entries(changes && typeof changes === "object" ? { ...rest, fields: undefined } : rest).filter(
+    ([, v]) => v !== undefined,
+  );
+  const text = (v: unknown) => (v === null || v === "" ? "(empty)" : typeof v === "string" ? v : JSON.stringify(v));
+  return (
+    <>
+      {changes && typeof changes === "object" ? (
+        <ul class="audit-changes">
+          {Object.entries(changes as Record<string, unknown>).map(([field, c]) => (
+            <li>
+              {field}:{" "}
+              {c && typeof c === "object" && "before" in c
+                ? `${text((c as { before: unknown }).before)} → ${text((c as unknown as { after: unknown }).after)}`
+                : "changed"}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {entries.map(([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`).join(", ")}
+    </>
+  );
 }
 
 export function AuditPage(props: {
@@ -70,32 +89,34 @@ export function AuditPage(props: {
           </p>
         ))}
       {props.rows.length ? (
-        <table id="audit-entries">
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Action</th>
-              <th scope="col">User</th>
-              <th scope="col">Details</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.rows.map((r) => (
+        <div class="table-scroll" tabindex={0}>
+          <table id="audit-entries">
+            <thead>
               <tr>
-                <td>
-                  <time datetime={r.at.toISOString()}>{r.at.toISOString().slice(0, 19).replace("T", " ")}</time>
-                </td>
-                <td>{r.actorName}</td>
-                <td>{r.action}</td>
-                <td>{r.targetName ?? ""}</td>
-                <td>
-                  <Details details={r.details} />
-                </td>
+                <th scope="col">Time</th>
+                <th scope="col">Actor</th>
+                <th scope="col">Action</th>
+                <th scope="col">User</th>
+                <th scope="col">Details</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {props.rows.map((r) => (
+                <tr>
+                  <td>
+                    <time datetime={r.at.toISOString()}>{r.at.toISOString().slice(0, 19).replace("T", " ")}</time>
+                  </td>
+                  <td>{r.actorName}</td>
+                  <td>{r.action}</td>
+                  <td>{r.targetName ?? ""}</td>
+                  <td>
+                    <Details details={r.details} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       ) : (
         <p id="audit-empty">No entries match.</p>
       )}

@@ -30,7 +30,7 @@ export function SitesPage(props: {
           {e.site}
         </p>
       ) : null}
-      <div class="table-scroll">
+      <div class="table-scroll" tabindex={0}>
         <table class="striped">
           <thead>
             <tr>

@@ -62,7 +62,7 @@ export function OverviewPage(p: {
       <section aria-labelledby="deadlines">
         <h2 id="deadlines">Nearest deadlines</h2>
         {p.deadlines.length ? (
-          <div class="table-scroll">
+          <div class="table-scroll" tabindex={0}>
             <table class="striped">
               <thead>
                 <tr>
