@@ -1,7 +1,9 @@
 import type { MfaState } from "../mfa/mfa-states.js";
+import { isUuid } from "../util/uuid.js";
 import type { CompiledApp } from "./compiled-app.js";
 import type { FieldNode } from "../schema/fields.js";
 import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from "../util/storable-text.js";
+import { ConflictError, NotFoundError, ValidationError } from "../errors.js";
 
 /** Who is acting, for created_by/updated_by and the audit log. */
 export interface Actor {
@@ -125,30 +127,32 @@ export interface RecordStore {
 /** Decides which store serves an app; the first resolver that answers wins, the records store is the default. */
 export type StoreResolver = (app: CompiledApp) => RecordStore | null;
 
-export class RecordConflictError extends Error {
+/** Someone saved the record since the caller read it; `current` is the saved version. */
+export class RecordConflictError extends ConflictError {
   constructor(readonly current: StoredRecord) {
     super("The record was changed by someone else.");
   }
 }
 
-export class RecordNotFoundError extends Error {
+/** The record does not exist, or not on the caller's site. */
+export class RecordNotFoundError extends NotFoundError {
   constructor() {
     super("The record does not exist (any more).");
   }
 }
 
 /** A value the store refuses for a field (e.g. a username that is taken): shown in that field's slot. */
-export class RecordInputError extends Error {
+export class RecordInputError extends ValidationError {
   constructor(
     readonly field: string,
     message: string,
   ) {
-    super(message);
+    super(message, { [field]: message });
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-export const isRecordId = (s: string) => UUID.test(s);
+/** A record id as the routes and cursors carry it: a UUID in lower case (isUuid), as PostgreSQL prints it. */
+export const isRecordId = (s: string) => isUuid(s) && s === s.toLowerCase();
 
 /** Cursors travel in URLs (?after=, ?before=) as base64url JSON: `[sortKey, id]`. */
 export function encodeCursor(c: Cursor): string {

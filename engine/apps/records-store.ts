@@ -1,4 +1,5 @@
 import type { Clock } from "../clock.js";
+import { searchPatterns } from "../db/like.js";
 import type { Db } from "../db/db.js";
 import type { CompiledApp } from "./compiled-app.js";
 import {
@@ -41,12 +42,6 @@ const SORT_KEY = `CASE jsonb_typeof(r.data->f)
 
 /** Up to this many matches a search pages through the matching ids; beyond, it filters the sorted walk. */
 export const SEARCH_HITS_CAP = 2000;
-
-/** Words of a search, as LIKE patterns (%, _ and \ escaped); at most 5 words of 100 characters in all. */
-export function searchPatterns(q: string | undefined): string[] {
-  const words = (q ?? "").slice(0, 100).toLowerCase().split(/\s+/).filter(Boolean).slice(0, 5);
-  return words.map((w) => `%${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-}
 
 /**
  * The default store: one `records` table for every ordinary app, data as

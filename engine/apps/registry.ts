@@ -8,6 +8,7 @@ import { checkDefinition, DefinitionError } from "../schema/app-definition.js";
 import type { AppDefinition } from "../schema/types.js";
 import { compileApp, type CompiledApp } from "./compiled-app.js";
 import type { Actor, RecordStore, StoreResolver } from "./record-store.js";
+import { ConflictError } from "../errors.js";
 
 export const FORMS_DIR = PATHS.forms;
 /** The built-in User Account Management app; its records live at /configure/users. */
@@ -64,7 +65,7 @@ export interface AppVersionInfo {
 }
 
 /** Saving on top of a version that is no longer the newest. */
-export class DefinitionVersionConflict extends Error {
+export class DefinitionVersionConflict extends ConflictError {
   constructor(readonly currentVersion: number) {
     super(`Someone saved version ${currentVersion} of this app meanwhile. Reload it and apply your change again.`);
   }

@@ -1,5 +1,6 @@
 import { MFA_STATE_JOINS, mfaStateCondition, mfaStateRank } from "../mfa/mfa-states.js";
 import type { AuditLog } from "../audit/audit-log.js";
+import { ConflictError } from "../errors.js";
 import type { CredentialRevocation, RevocationReason } from "../auth/revocation.js";
 import { hashPassword, passwordProblem } from "../auth/passwords.js";
 import { USERNAME_PATTERN } from "../auth/users.js";
@@ -24,7 +25,7 @@ import {
   type StoredRecord,
   storedRecord,
 } from "./record-store.js";
-import { searchPatterns } from "./records-store.js";
+import { searchPatterns } from "../db/like.js";
 
 /** user.* bindings and the users column each one is. */
 const COLUMN_OF: Partial<Record<SystemBinding, string>> = {
@@ -504,7 +505,8 @@ export class UsersStore implements RecordStore {
   }
 
   async delete(app: CompiledApp, ctx: StoreContext, id: string, expectedVersion: number): Promise<void> {
-    if (ctx.actor.id === id) throw new RecordInputError("", "You cannot delete your own account.");
+    // Not a bad value but the state of this record (it is the actor's own account): a conflict, 409.
+    if (ctx.actor.id === id) throw new ConflictError("You cannot delete your own account.");
     await this.db.transaction(async (tx) => {
       const current = await this.#get(tx, app, ctx, id, true);
       if (!current) throw new RecordNotFoundError();

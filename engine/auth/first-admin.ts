@@ -4,13 +4,14 @@ import { AuditLog } from "../audit/audit-log.js";
 import { Sites } from "../sites/sites.js";
 import { hashToken, newToken } from "../util/tokens.js";
 import { Users, type User } from "./users.js";
+import { NotFoundError } from "../errors.js";
 
 const SETUP_LINK_HOURS = 24;
 
 export type FirstAdminOutcome =
   { kind: "exists" } | { kind: "created"; user: User } | { kind: "setup-link"; token: string; expiresAt: Date };
 
-export class SetupLinkError extends Error {}
+export class SetupLinkError extends NotFoundError {}
 
 /** The first administrator of the Public Site: from ADMIN_USERNAME/ADMIN_PASSWORD, or through a one-time link. */
 export class FirstAdmin {

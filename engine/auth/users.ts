@@ -3,6 +3,7 @@ import type { Db } from "../db/db.js";
 import { isPgError, PgError } from "../db/db.js";
 import { hashPassword, passwordProblem, verifyPassword } from "./passwords.js";
 import type { CredentialRevocation, RevocationSummary } from "./revocation.js";
+import { ValidationError } from "../errors.js";
 
 export type Role = "admin" | "designer" | "user";
 
@@ -55,12 +56,12 @@ export const userFromRow = (r: UserRow): UserWithHash => ({
 
 export const USERNAME_PATTERN = /^[A-Za-z0-9._@-]{1,64}$/;
 
-export class UserInputError extends Error {
+export class UserInputError extends ValidationError {
   constructor(
     readonly field: string,
     message: string,
   ) {
-    super(message);
+    super(message, { [field]: message });
   }
 }
 

@@ -1,10 +1,12 @@
+import { UnavailableError } from "../errors.js";
+
 /**
  * The database cannot be reached (stopped, restarting, network gone, pool connection timeout). Thrown
  * by the Db layer in place of node-postgres's connection errors, so the HTTP layer answers
  * 503 with Retry-After instead of 500 and logs one line instead of a stack. Not a bug: it passes
  * when PostgreSQL is back, and the pool reconnects by itself.
  */
-export class DatabaseUnavailableError extends Error {
+export class DatabaseUnavailableError extends UnavailableError {
   /** The driver's code (ECONNREFUSED, 57P01, …) or a short reason, for the log line. */
   readonly reason: string;
 

@@ -1,4 +1,5 @@
 import type { AuditLog } from "../audit/audit-log.js";
+import { isUuid } from "../util/uuid.js";
 import type { CredentialRevocation } from "../auth/revocation.js";
 import { ACCOUNT_POLICY, accountKey, type Attempt, type ClaimColumns, heldUntil, Throttle } from "../auth/throttle.js";
 import type { Clock } from "../clock.js";
@@ -17,6 +18,7 @@ import {
   type TotpParams,
 } from "./totp.js";
 import { newAppSecret } from "./otpauth.js";
+import { NotFoundError, ValidationError } from "../errors.js";
 
 /** Who makes a change. siteId is the site they work on; null (CLI, system) is not site-scoped. */
 export interface MfaActor {
@@ -79,17 +81,17 @@ export type ActivationResult =
       retryAfterSeconds: number;
     };
 
-export class MfaInputError extends Error {
+export class MfaInputError extends ValidationError {
   constructor(
     readonly field: "enabled" | "enforcementDelayDays",
     message: string,
   ) {
-    super(message);
+    super(message, { [field]: message });
   }
 }
 
 /** The user does not exist, or belongs to a site the actor is not working on. */
-export class MfaAccessError extends Error {}
+export class MfaAccessError extends NotFoundError {}
 
 export const MAX_ENFORCEMENT_DELAY_DAYS = 3650;
 
@@ -161,8 +163,6 @@ interface EnrollmentRow {
   drift_steps: number;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * MFA per user: the administrator's settings (mfa.* system fields), the one
  * activated enrollment, code verification with replay protection and lockout,
@@ -192,7 +192,7 @@ export class MfaService {
 
   /** Statuses of many users in one query (list columns); unknown ids are left out. */
   async statusesOf(userIds: readonly string[], db: Db = this.db): Promise<Map<string, MfaStatus>> {
-    const ids = userIds.filter((id) => UUID.test(id));
+    const ids = userIds.filter((id) => isUuid(id));
     const out = new Map<string, MfaStatus>();
     if (!ids.length) return out;
     const { rows } = await db.query<FactsRow>(`${FACTS_SQL} WHERE u.id = ANY($1::uuid[])`, [ids]);
@@ -355,7 +355,7 @@ export class MfaService {
     code: string,
     finish?: PartBuilder<F>,
   ): Promise<CodeCheck & { finished?: F | null }> {
-    if (!UUID.test(userId)) return { ok: false, reason: "not_enrolled", retryAfterSeconds: 0 };
+    if (!isUuid(userId)) return { ok: false, reason: "not_enrolled", retryAfterSeconds: 0 };
     const st = new Statement();
     const subject = st.with("code_subject", `SELECT ${st.param(userId, "uuid")} AS user_id`);
     const { outcome } = await this.startCodeCheck(st, subject, "true", code);
@@ -601,7 +601,7 @@ export class MfaService {
   }
 
   async #facts(userId: string, db: Db): Promise<FactsRow> {
-    if (!UUID.test(userId)) throw new MfaAccessError("no such user");
+    if (!isUuid(userId)) throw new MfaAccessError("no such user");
     const { rows } = await db.query<FactsRow>(`${FACTS_SQL} WHERE u.id = $1`, [userId]);
     if (!rows[0]) throw new MfaAccessError("no such user");
     return rows[0];
@@ -609,7 +609,7 @@ export class MfaService {
 
   /** The user, if the actor may change them: same site as the one the actor works on. */
   async #scopedUser(userId: string, actor: MfaActor, db: Db): Promise<{ site_id: string; username: string }> {
-    if (!UUID.test(userId)) throw new MfaAccessError("no such user");
+    if (!isUuid(userId)) throw new MfaAccessError("no such user");
     const { rows } = await db.query<{ site_id: string; username: string }>(
       "SELECT site_id, username FROM users WHERE id = $1",
       [userId],

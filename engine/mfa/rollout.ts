@@ -10,6 +10,8 @@
  * already switched on now count as "already on" and keep their deadline).
  */
 import type { AuditLog } from "../audit/audit-log.js";
+import { searchPatterns } from "../db/like.js";
+import { isUuid } from "../util/uuid.js";
 import type { CredentialRevocation } from "../auth/revocation.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
@@ -105,14 +107,7 @@ export class RolloutChangedError extends Error {
 
 export const DEFAULT_BATCH_SIZE = 500;
 export const USERNAMES_SHOWN = 50;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
-
-/** Words of a search as LIKE patterns, as every list search makes them. */
-function searchPatterns(q: string | undefined): string[] {
-  const words = (q ?? "").slice(0, 100).toLowerCase().split(/\s+/).filter(Boolean).slice(0, 5);
-  return words.map((w) => `%${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-}
 
 /**
  * Checks a selection and options; throws RolloutInputError naming the field.
@@ -133,7 +128,7 @@ export function checkRolloutInput(sel: RolloutSelection, opts: RolloutOptions, d
     }
     if (sel.where.value.length > 200) throw new RolloutInputError("where", "The value is at most 200 characters.");
   }
-  if (sel.ids && sel.ids.some((id) => !UUID.test(id))) {
+  if (sel.ids && sel.ids.some((id) => !isUuid(id))) {
     throw new RolloutInputError("ids", "A ticked user is not a user id.");
   }
   if (sel.ids && sel.ids.length > 10_000) throw new RolloutInputError("ids", "Tick at most 10,000 users.");
@@ -439,7 +434,7 @@ export class MfaRollouts {
     requiredFrom: Date;
     finished: boolean;
   } | null> {
-    if (!UUID.test(rolloutId)) return null;
+    if (!isUuid(rolloutId)) return null;
     const { rows } = await this.db.query<{
       site_id: string | null;
       enabled_count: number;

@@ -43,8 +43,12 @@ export function normaliseCode(input: unknown): string | null {
 
 /** Largest window a caller may ask for: wider windows make guessing easier. */
 export const MAX_WINDOW_STEPS = 20;
-/** RFC 4226 R6 asks for at least 128 bits; 160 is recommended. */
+/**
+ * Shortest key, in bytes, that TOTP and hardware-token registration accept: RFC 4226 R6 asks for
+ * at least 128 bits (160 recommended). The one definition of the minimum key size.
+ */
 export const MIN_SECRET_BYTES = 16;
+/** Longest key, in bytes, that TOTP and hardware-token registration accept (512 bits). */
 export const MAX_SECRET_BYTES = 64;
 
 export class TotpConfigError extends Error {}

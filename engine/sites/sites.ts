@@ -1,6 +1,7 @@
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { isPgError, PgError } from "../db/db.js";
+import { ValidationError } from "../errors.js";
 
 export interface Site {
   id: string;
@@ -20,12 +21,12 @@ const toSite = (r: SiteRow): Site => ({ id: r.id, slug: r.slug, name: r.name, is
 
 export const SITE_SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
-export class SiteError extends Error {
+export class SiteError extends ValidationError {
   constructor(
     readonly field: "slug" | "name",
     message: string,
   ) {
-    super(message);
+    super(message, { [field]: message });
   }
 }
 

@@ -1,13 +1,13 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { randomUUID } from "node:crypto";
 import { withLogContext } from "../log.js";
 import { loginRoutes } from "./auth/login-routes.js";
 import { configureRoutes } from "./configure/configure-routes.js";
 import { mfaRolloutRoutes } from "./configure/mfa-rollout-routes.js";
-import { appsIndexRoutes, recordRoutes, userAccountRoutes } from "./apps/app-routes.js";
+import { recordRoutes, userAccountRoutes } from "./apps/app-routes.js";
+import { appsIndexRoutes } from "./apps/apps-index-routes.js";
 import { appsDesignerRoutes } from "./configure/apps-routes.js";
 import { mfaHardwareRoutes, TOKEN_IMPORT_PATH, tokenImportBodyLimit } from "./configure/mfa-hardware-routes.js";
 import { hardwareSetupRoutes } from "./mfa/hardware-setup-routes.js";
@@ -28,8 +28,8 @@ import { staticAssets } from "./http/static-assets.js";
 import { refuseUnstorablePath } from "./http/query.js";
 import { flashMessages } from "./http/flash.js";
 import { pageExtras } from "./http/page-extras.js";
-import { DatabaseUnavailableError } from "../db/unavailable.js";
-import { RETRY_AFTER_SECONDS, serviceUnavailable } from "./http/service-unavailable.js";
+import { RETRY_AFTER_SECONDS } from "./http/service-unavailable.js";
+import { errorResponse } from "./http/errors.js";
 
 /** Default request body limit; routes that take files raise it for themselves. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -170,34 +170,7 @@ export function createApp(s: Services): Hono<AppEnv> {
     ),
   );
 
-  app.onError((err, c) => {
-    if (err instanceof DatabaseUnavailableError) return serviceUnavailable(c, err, s.log);
-    if (err instanceof HTTPException && err.status < 500) {
-      if (c.req.path.startsWith("/api/")) {
-        return c.json({ error: { code: `http_${err.status}`, message: err.message } }, err.status);
-      }
-      const title = err.status === 403 ? "Not allowed" : err.status === 401 ? "Sign in" : "Request refused";
-      return sendPage(
-        c,
-        <MessagePage title={title} message={err.message} csrfToken={c.var.csrfToken ?? ""} />,
-        err.status,
-      );
-    }
-    (c.var.log ?? s.log).error("unhandled error", { error: err.message, stack: err.stack });
-    const requestId = c.var.requestId ?? "";
-    if (c.req.path.startsWith("/api/")) {
-      return c.json({ error: { code: "internal", message: `Internal error (request ${requestId}).` } }, 500);
-    }
-    return sendPage(
-      c,
-      <MessagePage
-        title="Something went wrong"
-        message={`An internal error occurred. Quote request id ${requestId} when you report it.`}
-        csrfToken={c.var.csrfToken ?? ""}
-      />,
-      500,
-    );
-  });
+  app.onError((err, c) => errorResponse(c, err, s.log));
 
   return app;
 }

@@ -8,7 +8,8 @@ import {
   type Cursor,
   type StoreContext,
 } from "../../engine/apps/record-store.js";
-import { RecordsStore, SEARCH_HITS_CAP, searchPatterns } from "../../engine/apps/records-store.js";
+import { RecordsStore, SEARCH_HITS_CAP } from "../../engine/apps/records-store.js";
+import { searchPatterns } from "../../engine/db/like.js";
 import { ManualClock } from "../../engine/clock.js";
 import type { Db } from "../../engine/db/db.js";
 import type { AppDefinition } from "../../engine/schema/types.js";

@@ -1,6 +1,7 @@
 import type { CsvRecord } from "./csv.js";
 import type { SecretEncoding } from "./secret-key.js";
 import { checkTokenInput, describeInputErrors, type TokenCandidate, type TokenInputValues } from "./token-input.js";
+import { ValidationError } from "../../errors.js";
 
 /**
  * Maps manufacturers' CSV exports onto token rows by their header. Known
@@ -17,7 +18,7 @@ export type ParsedRow =
   | { line: number; ok: false; serialNumber: string | null; reason: string };
 
 /** A file that cannot be read at all: nothing is imported and no row is listed. */
-export class ImportFileError extends Error {}
+export class ImportFileError extends ValidationError {}
 
 type Column = keyof TokenInputValues | "secretHex" | "secretBase32" | "type" | "upn";
 

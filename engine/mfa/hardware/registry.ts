@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { containsPattern } from "../../db/like.js";
+import { isUuid } from "../../util/uuid.js";
 import type { AuditLog } from "../../audit/audit-log.js";
 import type { Clock } from "../../clock.js";
 import type { Db } from "../../db/db.js";
@@ -7,6 +9,7 @@ import type { SecretBox } from "../secret-box.js";
 import { matchTotpStep, normaliseCode, type TotpParams } from "../totp.js";
 import type { SecretEncoding } from "./secret-key.js";
 import { checkTokenInput, type HardwareAlgorithm, type TokenInputValues } from "./token-input.js";
+import { ConflictError, ValidationError } from "../../errors.js";
 
 /**
  * The hardware-token registry: tokens an administrator registered or
@@ -103,17 +106,16 @@ function toToken(r: TokenRow): HardwareToken {
   };
 }
 
-export class TokenInputError extends Error {
+export class TokenInputError extends ValidationError {
   constructor(readonly errors: Partial<Record<keyof TokenInputValues, string>>) {
-    super("the token is not valid");
+    super("the token is not valid", errors as Record<string, string>);
   }
 }
 
 /** The action is not possible in the token's state (message for the admin). */
-export class TokenStateError extends Error {}
+export class TokenStateError extends ConflictError {}
 
 export const PAGE_SIZE = 50;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface TokenPage {
   tokens: HardwareToken[];
@@ -187,7 +189,7 @@ export class HardwareTokens {
   }
 
   async byId(id: string, db: Db = this.db): Promise<HardwareToken | null> {
-    if (!UUID.test(id)) return null;
+    if (!isUuid(id)) return null;
     const { rows } = await db.query<TokenRow>(`${SELECT} WHERE t.id = $1`, [id]);
     return rows[0] ? toToken(rows[0]) : null;
   }
@@ -204,7 +206,7 @@ export class HardwareTokens {
     const where: string[] = [];
     const q = options.q?.trim();
     if (q) {
-      params.push(`%${q.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
+      params.push(containsPattern(q.toLowerCase()));
       where.push(`(lower(t.serial_number) LIKE $${params.length} OR lower(t.name) LIKE $${params.length}
         OR lower(t.model) LIKE $${params.length} OR lower(t.manufacturer) LIKE $${params.length}
         OR lower(au.username) LIKE $${params.length} OR lower(r.username) LIKE $${params.length})`);
@@ -360,7 +362,7 @@ export class HardwareTokens {
   }
 
   async #lock(id: string, tx: Db): Promise<HardwareToken> {
-    if (!UUID.test(id)) throw new TokenStateError("There is no such token.");
+    if (!isUuid(id)) throw new TokenStateError("There is no such token.");
     const { rows } = await tx.query<{ id: string }>("SELECT id FROM hardware_tokens WHERE id = $1 FOR UPDATE", [id]);
     if (!rows[0]) throw new TokenStateError("There is no such token.");
     return (await this.byId(id, tx))!;

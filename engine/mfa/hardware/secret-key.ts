@@ -3,14 +3,15 @@
  * any case, padding optional) or hexadecimal, with spaces and dashes ignored.
  * Returns the bytes and which encoding was found, or a reason for the admin.
  */
+import { MIN_SECRET_BYTES, MAX_SECRET_BYTES } from "../totp.js";
 
+/** How a token key was written: Base32 (RFC 4648) or hexadecimal. */
 export type SecretEncoding = "base32" | "hex";
 
 export type ParsedSecret = { ok: true; bytes: Buffer; encoding: SecretEncoding } | { ok: false; reason: string };
 
-/** RFC 4226 R6 asks for at least 128 bits; the TOTP verifier refuses shorter keys too. */
-export const MIN_SECRET_BYTES = 16;
-export const MAX_SECRET_BYTES = 64;
+// The key sizes the TOTP verifier accepts (RFC 4226 R6: at least 128 bits): a token key outside
+// them is refused at registration and import, not at its first code.
 
 const BASE32_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const BASE32_VALUE = new Int8Array(128).fill(-1);

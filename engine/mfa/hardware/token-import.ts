@@ -8,6 +8,7 @@ import type { ParsedRow } from "./csv-formats.js";
 import { tokenSecretContext } from "./registry.js";
 import { openTokenFile } from "./token-file.js";
 import type { TokenCandidate } from "./token-input.js";
+import { ValidationError } from "../../errors.js";
 
 /**
  * Import of a manufacturer's token file: a preview that checks every row
@@ -64,7 +65,7 @@ export interface CommitOptions extends ImportOptions {
 }
 
 /** The import did not happen; the report says why (bad rows not confirmed, or changed since the preview). */
-export class ImportRefused extends Error {
+export class ImportRefused extends ValidationError {
   constructor(
     readonly report: ImportReport,
     message: string,

@@ -1,4 +1,5 @@
 import type { Clock } from "../../clock.js";
+import { isUuid } from "../../util/uuid.js";
 import type { Db } from "../../db/db.js";
 import type { SecretBox } from "../secret-box.js";
 
@@ -10,7 +11,6 @@ import type { SecretBox } from "../secret-box.js";
  */
 
 export const UPLOAD_LIFETIME_SECONDS = 3600;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const context = (id: string, userId: string) => `hardware-upload:${id}:${userId}`;
 
 /** What opens an encrypted PSKC file; it waits sealed with the file and is never shown again. */
@@ -52,7 +52,7 @@ export class TokenUploads {
   }
 
   async take(id: string, userId: string): Promise<StagedUpload | null> {
-    if (!UUID.test(id)) return null;
+    if (!isUuid(id)) return null;
     const { rows } = await this.db.query<{ file_name: string; content_sealed: string }>(
       `SELECT file_name, content_sealed FROM hardware_token_uploads
         WHERE id = $1 AND created_by = $2 AND expires_at > $3`,
@@ -66,6 +66,6 @@ export class TokenUploads {
   }
 
   async discard(id: string): Promise<void> {
-    if (UUID.test(id)) await this.db.query("DELETE FROM hardware_token_uploads WHERE id = $1", [id]);
+    if (isUuid(id)) await this.db.query("DELETE FROM hardware_token_uploads WHERE id = $1", [id]);
   }
 }

@@ -14,6 +14,7 @@ import type { AppDefinition } from "../../schema/types.js";
 import type { Services } from "../../services.js";
 import { UNSTORABLE_TEXT_MESSAGE } from "../../util/storable-text.js";
 import { AppEditorPage, AppsListPage, DesignerFeedback } from "./apps-pages.js";
+import { ConflictError } from "../../errors.js";
 import { visualDesignerRoutes } from "./apps-designer-routes.js";
 
 /** A definition's JSON text is bounded like any other input. */
@@ -153,9 +154,9 @@ export function appsDesignerRoutes(s: Services): Hono<AppEnv> {
     try {
       await s.apps.save(session.activeSiteId, definition, actorOf(c), null);
     } catch (err) {
-      if (err instanceof DefinitionVersionConflict)
-        throw new HTTPException(409, { message: "That id was just taken." });
-      throw err;
+      throw err instanceof DefinitionVersionConflict
+        ? new ConflictError("That id was just taken.", { cause: err })
+        : err;
     }
     await s.audit.record({
       siteId: session.activeSiteId,

@@ -127,19 +127,9 @@ export function mfaHardwareRoutes(s: Services) {
   const tokenAction = (name: keyof typeof PAST & string, run: (id: string, session: Session) => Promise<string>) =>
     app.post(`${BASE}/:id/${name}`, async (c) => {
       const session = c.var.session!;
-      try {
-        const serial = await run(c.req.param("id"), session);
-        return c.redirect(`${BASE}?${new URLSearchParams({ q: serial, done: `${PAST[name]}:${serial}` })}`, 303);
-      } catch (err) {
-        if (err instanceof TokenStateError) {
-          return sendPage(
-            c,
-            <MessagePage title="Not possible" message={err.message} csrfToken={c.var.csrfToken} />,
-            409,
-          );
-        }
-        throw err;
-      }
+      // A token in the wrong state (TokenStateError) is a conflict: the one error mapping answers 409.
+      const serial = await run(c.req.param("id"), session);
+      return c.redirect(`${BASE}?${new URLSearchParams({ q: serial, done: `${PAST[name]}:${serial}` })}`, 303);
     });
   tokenAction(
     "disable",

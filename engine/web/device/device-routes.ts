@@ -1,14 +1,11 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { HTTPException } from "hono/http-exception";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../http/env.js";
-import { DatabaseUnavailableError } from "../../db/unavailable.js";
-import { serviceUnavailable } from "../http/service-unavailable.js";
+import { errorResponse } from "../http/errors.js";
 import type { DeviceLoginRequest, DeviceMfaRequest, DeviceMfaSetupRequest } from "../../schema/types.js";
 import type { Services } from "../../services.js";
 import { DEVICE_BODY_LIMIT_BYTES, readJsonBody } from "./body.js";
-import { DeviceError, sendDeviceError } from "../../device/errors.js";
+import { DeviceError } from "../../device/errors.js";
 import { openApiDocument } from "./openapi.js";
 import { deviceValidator } from "../../device/schemas.js";
 import type { DeviceTokenInfo } from "../../device/tokens.js";
@@ -100,23 +97,7 @@ export function deviceRoutes(s: Services) {
     return c.body(document);
   });
 
-  app.onError((err, c) => {
-    if (err instanceof DeviceError) return sendDeviceError(c, err);
-    if (err instanceof DatabaseUnavailableError) return serviceUnavailable(c, err, s.log);
-    if (err instanceof HTTPException && err.status < 500) {
-      return sendDeviceError(c, fromHttpException(err.status as ContentfulStatusCode, err.message));
-    }
-    (c.var.log ?? s.log).error("unhandled error", { error: err.message, stack: err.stack });
-    return sendDeviceError(c, new DeviceError(500, "internal", `Internal error (request ${c.var.requestId ?? ""}).`));
-  });
+  app.onError((err, c) => errorResponse(c, err, s.log, "device"));
 
   return app;
-}
-
-/** Hono's own refusals (none are expected below these routes) in the device error format. */
-function fromHttpException(status: ContentfulStatusCode, message: string): DeviceError {
-  if (status === 413) return new DeviceError(413, "body_too_large", message || "The body is too large.");
-  if (status === 401) return new DeviceError(401, "invalid_token", message || "Sign in first.");
-  if (status === 404) return new DeviceError(404, "not_found", message || "Not found.");
-  return new DeviceError(400, "malformed_json", message || "The request is malformed.");
 }

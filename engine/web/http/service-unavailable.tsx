@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import type { DatabaseUnavailableError } from "../../db/unavailable.js";
+import type { UnavailableError } from "../../errors.js";
 import { errorBody } from "../../device/errors.js";
 import type { Logger } from "../../log.js";
 import { MessagePage } from "../../render/layout.js";
@@ -18,11 +18,14 @@ const MESSAGE = "The service is briefly unavailable. Try again in a few seconds.
  */
 export function serviceUnavailable<E extends AppEnv>(
   context: Context<E>,
-  err: DatabaseUnavailableError,
+  err: UnavailableError & { reason?: string },
   fallbackLog: Logger,
 ): Response | Promise<Response> {
   const c = context as unknown as Context<AppEnv>;
-  (c.var.log ?? fallbackLog).warn("database unavailable", { route: c.req.routePath, reason: err.reason });
+  (c.var.log ?? fallbackLog).warn("database unavailable", {
+    route: c.req.routePath,
+    reason: err.reason ?? err.message.slice(0, 80),
+  });
   c.header("Retry-After", String(RETRY_AFTER_SECONDS));
   c.header("Cache-Control", "no-store");
   if (c.req.path.startsWith("/api/")) return c.json(errorBody("service_unavailable", MESSAGE), 503);

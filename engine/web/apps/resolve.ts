@@ -1,0 +1,96 @@
+// What every record route resolves first: the app of the request, the store that serves it, the
+// caller's rights and the page frame.
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { CompiledApp } from "../../apps/compiled-app.js";
+import type { RecordStore, StoreContext, StoredRecord } from "../../apps/record-store.js";
+import type { PageFrame } from "../../render/record-pages.js";
+import { displayValue } from "../../schema/display-text.js";
+import type { Services } from "../../services.js";
+import type { AppEnv } from "../http/env.js";
+import { signedIn } from "../http/guards.js";
+
+export interface RecordRoutesOptions {
+  /**
+   * Where the routes hang: "/apps/:appId" (the default) serves every app of
+   * the site; a fixed path such as "/configure/users" serves `appId` only.
+   */
+  base?: string;
+  appId?: string;
+  /** Label of the link from a record back to its list. */
+  listLabel?: string;
+  /** Label of the button that opens an empty form, and the heading of that form. */
+  newLabel?: string;
+}
+
+/** Everything a request on one app needs, resolved once. */
+export interface Resolved {
+  app: CompiledApp;
+  store: RecordStore;
+  storeCtx: StoreContext;
+  /** The list's path, e.g. /apps/equipment-inspections or /configure/users. */
+  href: string;
+  canEdit: boolean;
+  frame: PageFrame;
+}
+
+/** An htmx request that asks for one region of the page (by the target's id) rather than the whole page. */
+export function wantsRegion(c: Context<AppEnv>, id: string): boolean {
+  return c.req.header("hx-request") === "true" && (c.req.header("hx-target") ?? "").endsWith(`#${id}`);
+}
+
+/** The record's name in headings: its first listed column, as display text ("Record" when empty). */
+export function recordTitle(app: CompiledApp, values: Record<string, unknown>): string {
+  const first = app.list.columns[0];
+  const text = first ? displayValue(first, values[first.name]) : "—";
+  return text === "—" ? "Record" : text;
+}
+
+/**
+ * The resolvers of the record routes mounted with `options`: `resolve` (HTTPException 404 for no
+ * such app, 403 for an administrators' app), `requireEdit` (403) and `loadRecord` (404).
+ */
+export function appResolver(s: Services, options: RecordRoutesOptions) {
+  const base = options.base ?? "/apps/:appId";
+  const fixed = options.appId;
+
+  /** The app, store and page frame of a request (404 no such app, 403 an admin-only app). */
+  async function resolve(c: Context<AppEnv>): Promise<Resolved> {
+    const session = signedIn(c);
+    const appId = fixed ?? (c.req.param() as Record<string, string>).appId ?? "";
+    const app = await s.apps.get(session.activeSiteId, appId);
+    if (!app) throw new HTTPException(404, { message: "There is no such app on this site." });
+    if (app.adminOnly && session.user.role !== "admin") {
+      throw new HTTPException(403, { message: "Only administrators can open this app." });
+    }
+    const site = await s.sites.byId(session.activeSiteId);
+    const frame: PageFrame = { csrfToken: c.var.csrfToken, user: session.user };
+    if (site) frame.siteName = site.name;
+    return {
+      app,
+      store: s.apps.storeFor(app),
+      storeCtx: {
+        siteId: session.activeSiteId,
+        actor: { id: session.user.id, name: session.user.username, credential: session.tokenHash },
+      },
+      href: fixed ? base : `/apps/${app.id}`,
+      canEdit: session.user.role === "admin",
+      frame,
+    };
+  }
+
+  /** Throws HTTPException 403 unless the user may change records (administrators). */
+  function requireEdit(r: Resolved) {
+    if (!r.canEdit) throw new HTTPException(403, { message: "Only administrators can change records." });
+  }
+
+  /** The record named by :recordId; HTTPException 404 when the store has none on this site. */
+  async function loadRecord(c: Context<AppEnv>, r: Resolved): Promise<StoredRecord> {
+    const id = (c.req.param() as Record<string, string>).recordId ?? "";
+    const record = await r.store.get(r.app, r.storeCtx, id);
+    if (!record) throw new HTTPException(404, { message: "There is no such record on this site." });
+    return record;
+  }
+
+  return { resolve, requireEdit, loadRecord };
+}
