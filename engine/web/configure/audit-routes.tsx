@@ -9,7 +9,9 @@ import { compileSchema, describeError, errorPointer } from "../../schema/ajv.js"
 import type { Services } from "../../services.js";
 import { AuditPage, type AuditQuery } from "./audit-pages.js";
 
+/** The audit log page (administrators, the site they work on). */
 export const AUDIT_PATH = "/configure/audit";
+/** The CSV export of the entries the page's filters select (every page of them, at most 100,000). */
 export const AUDIT_EXPORT_PATH = "/configure/audit/export.csv";
 
 const auditQuery = compileSchema<{ user?: string; action?: string; from?: string; to?: string; after?: string }>({
