@@ -37,6 +37,9 @@ function listableByDefault(f: FieldNode): boolean {
   return !f.writeOnly && f.widget !== "fieldset" && f.widget !== "rows" && f.widget !== "readonly";
 }
 
+/**
+ * SHA-256 of the definition's JSON text, as 64 lowercase hex characters: equal hashes mean the same definition as written (key order counts), so a cached compilation can be reused.
+ */
 export function definitionHash(definition: AppDefinition): string {
   return createHash("sha256").update(JSON.stringify(definition)).digest("hex");
 }

@@ -12,6 +12,9 @@ export function csvField(value: string): string {
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
+/**
+ * One CSV record (RFC 4180): the fields quoted where needed and guarded against formula injection by csvField, ended by CRLF.
+ */
 export const csvLine = (fields: string[]) => `${fields.map(csvField).join(",")}\r\n`;
 
 function cellText(value: unknown): string {

@@ -1,5 +1,8 @@
 import type { Db } from "../db/db.js";
 
+/**
+ * One audit entry as the audit page shows it: id (increasing), time, actor and target usernames, action and details.
+ */
 export interface AuditRow {
   id: number;
   at: Date;
@@ -9,6 +12,9 @@ export interface AuditRow {
   details: Record<string, unknown>;
 }
 
+/**
+ * Which audit entries of one site to list: by user and action, newest first, `limit` entries per page after the keyset cursor `afterId`.
+ */
 export interface AuditFilter {
   siteId: string;
   /** Username of the target or the actor, any case. */
