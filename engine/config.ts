@@ -5,7 +5,8 @@ import type { FormgateConfig } from "./schema/types.js";
 export type Config = FormgateConfig;
 
 /**
- * Thrown when an environment variable of the configuration is missing or invalid; the message names the variable.
+ * Thrown when an environment variable of the configuration is missing or invalid; the message names
+ * the variable.
  */
 export class ConfigError extends Error {}
 

@@ -5,7 +5,8 @@ export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
 
 /**
- * A structured logger: each call writes one JSON line with time, level, message, the bound fields and the request context; `child` binds more fields. Never pass a secret in `fields`.
+ * A structured logger: each call writes one JSON line with time, level, message, the bound fields
+ * and the request context; `child` binds more fields. Never pass a secret in `fields`.
  */
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
@@ -30,7 +31,8 @@ export function withLogContext<T>(fields: Record<string, unknown>, fn: () => T):
 }
 
 /**
- * A JSON-lines logger that writes entries at `level` and above to `sink` (default stdout), each carrying `base` and the current request's context fields.
+ * A JSON-lines logger that writes entries at `level` and above to `sink` (default stdout), each
+ * carrying `base` and the current request's context fields.
  */
 export function createLogger(
   level: LogLevel = "info",

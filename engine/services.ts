@@ -73,6 +73,11 @@ export interface Services {
   hardware: HardwareServices;
 }
 
+/**
+ * The composition root: builds every service over one database, clock, configuration, logger and
+ * SecretBox key (32 bytes) with the session lifetimes given. Only entry points (server, CLI, tests)
+ * call it.
+ */
 export function createServices(
   db: Db,
   clock: Clock,

@@ -38,7 +38,8 @@ function listableByDefault(f: FieldNode): boolean {
 }
 
 /**
- * SHA-256 of the definition's JSON text, as 64 lowercase hex characters: equal hashes mean the same definition as written (key order counts), so a cached compilation can be reused.
+ * SHA-256 of the definition's JSON text, as 64 lowercase hex characters: equal hashes mean the same
+ * definition as written (key order counts), so a cached compilation can be reused.
  */
 export function definitionHash(definition: AppDefinition): string {
   return createHash("sha256").update(JSON.stringify(definition)).digest("hex");

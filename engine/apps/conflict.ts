@@ -15,7 +15,8 @@ function canonical(v: unknown): string {
 }
 
 /**
- * True when two field values are equal as JSON, whatever the key order of nested objects (arrays keep their order).
+ * True when two field values are equal as JSON, whatever the key order of nested objects (arrays
+ * keep their order).
  */
 export const sameValue = (a: unknown, b: unknown) => canonical(a) === canonical(b);
 

@@ -13,7 +13,8 @@ export function csvField(value: string): string {
 }
 
 /**
- * One CSV record (RFC 4180): the fields quoted where needed and guarded against formula injection by csvField, ended by CRLF.
+ * One CSV record (RFC 4180): the fields quoted where needed and guarded against formula injection
+ * by csvField, ended by CRLF.
  */
 export const csvLine = (fields: string[]) => `${fields.map(csvField).join(",")}\r\n`;
 

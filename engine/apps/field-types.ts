@@ -74,11 +74,13 @@ export const FIELD_TYPES: FieldTypeInfo[] = [
 ];
 
 /**
- * The label, help and schema shape of a designer field type; `type` must be one of DESIGNER_TYPES (check with isDesignerType first).
+ * The label, help and schema shape of a designer field type; `type` must be one of DESIGNER_TYPES
+ * (check with isDesignerType first).
  */
 export const fieldTypeInfo = (type: DesignerType): FieldTypeInfo => FIELD_TYPES.find((t) => t.type === type)!;
 /**
- * True when `s` names a field type the visual designer offers; narrows a submitted string to DesignerType.
+ * True when `s` names a field type the visual designer offers; narrows a submitted string to
+ * DesignerType.
  */
 export const isDesignerType = (s: string): s is DesignerType => (DESIGNER_TYPES as readonly string[]).includes(s);
 

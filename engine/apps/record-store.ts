@@ -20,7 +20,8 @@ export interface StoreContext {
 }
 
 /**
- * One record as a store gives it back: id (UUID), version (starts at 1, +1 per save), values, and who created and last changed it and when.
+ * One record as a store gives it back: id (UUID), version (starts at 1, +1 per save), values, and
+ * who created and last changed it and when.
  */
 export interface StoredRecord {
   id: string;
@@ -47,7 +48,8 @@ export interface StoredRowMeta {
 }
 
 /**
- * Builds a StoredRecord from the metadata columns of a row (snake_case, timestamps as Date or string) and its already-decoded values.
+ * Builds a StoredRecord from the metadata columns of a row (snake_case, timestamps as Date or
+ * string) and its already-decoded values.
  */
 export function storedRecord(r: StoredRowMeta, values: Record<string, unknown>): StoredRecord {
   const rec: StoredRecord = {
@@ -89,7 +91,8 @@ export interface ListQuery {
 }
 
 /**
- * One page of a record list: at most `limit` rows in the requested order, with keyset cursors to its neighbours.
+ * One page of a record list: at most `limit` rows in the requested order, with keyset cursors to
+ * its neighbours.
  */
 export interface ListPage {
   rows: StoredRecord[];
@@ -99,7 +102,8 @@ export interface ListPage {
 }
 
 /**
- * A submitted edit of one record: the values of the fields the form decides and the version it was based on (optimistic locking).
+ * A submitted edit of one record: the values of the fields the form decides and the version it was
+ * based on (optimistic locking).
  */
 export interface RecordChange {
   /** The version the user edited; a newer stored version is a conflict. */

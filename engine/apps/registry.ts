@@ -50,7 +50,8 @@ export function loadBuiltInDefinitions(dir = FORMS_DIR): Map<string, AppDefiniti
 }
 
 /**
- * One app as the app list shows it: id, title, current version and whether it is built in or visible to administrators only.
+ * One app as the app list shows it: id, title, current version and whether it is built in or
+ * visible to administrators only.
  */
 export interface AppSummary {
   id: string;
@@ -62,7 +63,8 @@ export interface AppSummary {
 }
 
 /**
- * One stored version of an app definition: when and by whom (user id) it was saved, and the version it restored, if it was a restore.
+ * One stored version of an app definition: when and by whom (user id) it was saved, and the version
+ * it restored, if it was a restore.
  */
 export interface AppVersionInfo {
   version: number;

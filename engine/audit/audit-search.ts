@@ -1,7 +1,8 @@
 import type { Db } from "../db/db.js";
 
 /**
- * One audit entry as the audit page shows it: id (increasing), time, actor and target usernames, action and details.
+ * One audit entry as the audit page shows it: id (increasing), time, actor and target usernames,
+ * action and details.
  */
 export interface AuditRow {
   id: number;
@@ -13,7 +14,8 @@ export interface AuditRow {
 }
 
 /**
- * Which audit entries of one site to list: by user and action, newest first, `limit` entries per page after the keyset cursor `afterId`.
+ * Which audit entries of one site to list: by user and action, newest first, `limit` entries per
+ * page after the keyset cursor `afterId`.
  */
 export interface AuditFilter {
   siteId: string;

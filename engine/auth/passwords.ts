@@ -11,7 +11,8 @@ export const MIN_PASSWORD_LENGTH = 12;
 export const MAX_PASSWORD_LENGTH = 256;
 
 /**
- * Hashes a password with Argon2id (RFC 9106; 19 MiB memory, 2 passes, 1 lane, the OWASP minimum) into a PHC string that carries salt and parameters.
+ * Hashes a password with Argon2id (RFC 9106; 19 MiB memory, 2 passes, 1 lane, the OWASP minimum)
+ * into a PHC string that carries salt and parameters.
  */
 export function hashPassword(password: string): Promise<string> {
   return hash(password, OPTIONS);

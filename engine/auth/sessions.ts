@@ -9,7 +9,8 @@ import type { Role } from "./users.js";
 export type SessionStage = "full" | "mfa" | "mfa_setup";
 
 /**
- * How long sessions live, in seconds: without a request (idle), in total since sign-in (absolute), and while half signed in (partial).
+ * How long sessions live, in seconds: without a request (idle), in total since sign-in (absolute),
+ * and while half signed in (partial).
  */
 export interface SessionPolicy {
   idleSeconds: number;
@@ -19,7 +20,8 @@ export interface SessionPolicy {
 }
 
 /**
- * Default session lifetimes: 30 minutes idle, 12 hours at most, 5 minutes for a half-signed-in session.
+ * Default session lifetimes: 30 minutes idle, 12 hours at most, 5 minutes for a half-signed-in
+ * session.
  */
 export const DEFAULT_SESSION_POLICY: SessionPolicy = {
   idleSeconds: 30 * 60,
@@ -28,7 +30,9 @@ export const DEFAULT_SESSION_POLICY: SessionPolicy = {
 };
 
 /**
- * A session as a request sees it: the SHA-256 hash of its token (the token itself is never stored), its stage (full, or waiting for an MFA code or setup), the active site, expiry and the signed-in user.
+ * A session as a request sees it: the SHA-256 hash of its token (the token itself is never stored),
+ * its stage (full, or waiting for an MFA code or setup), the active site, expiry and the signed-in
+ * user.
  */
 export interface Session {
   tokenHash: Buffer;

@@ -9,7 +9,8 @@ import { ValidationError } from "../errors.js";
 export type Role = "admin" | "designer" | "user";
 
 /**
- * A user account without its password hash: id (UUID), site, username, profile, role, which doors it may use (web, device) and whether it is disabled.
+ * A user account without its password hash: id (UUID), site, username, profile, role, which doors
+ * it may use (web, device) and whether it is disabled.
  */
 export interface User {
   id: string;
@@ -24,7 +25,8 @@ export interface User {
 }
 
 /**
- * A user account with its Argon2id password hash (PHC string, null when no password is set); never leaves engine/auth.
+ * A user account with its Argon2id password hash (PHC string, null when no password is set); never
+ * leaves engine/auth.
  */
 export interface UserWithHash extends User {
   passwordHash: string | null;
@@ -62,7 +64,8 @@ export const userFromRow = (r: UserRow): UserWithHash => ({
 });
 
 /**
- * Allowed usernames: 1 to 64 ASCII letters, digits and `.`, `_`, `@`, `-`; unique per site, case-insensitive.
+ * Allowed usernames: 1 to 64 ASCII letters, digits and `.`, `_`, `@`, `-`; unique per site,
+ * case-insensitive.
  */
 export const USERNAME_PATTERN = /^[A-Za-z0-9._@-]{1,64}$/;
 
@@ -77,7 +80,8 @@ export class UserInputError extends ValidationError {
 }
 
 /**
- * Input for creating a user account: site, username (USERNAME_PATTERN), optional password (none: cannot sign in until one is set) and profile; role defaults to "user".
+ * Input for creating a user account: site, username (USERNAME_PATTERN), optional password (none:
+ * cannot sign in until one is set) and profile; role defaults to "user".
  */
 export interface NewUser {
   siteId: string;

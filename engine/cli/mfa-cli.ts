@@ -16,7 +16,8 @@ const CLI_ACTOR: MfaActor = { id: null, name: "cli", siteId: null };
 const iso = (d: Date | null) => (d ? d.toISOString().replace(/\.\d{3}Z$/, "Z") : "-");
 
 /**
- * The MFA status of one account as lines of text for the CLI: state, who enabled or disabled it when, enforcement delay and deadline, activation; times in ISO 8601 UTC.
+ * The MFA status of one account as lines of text for the CLI: state, who enabled or disabled it
+ * when, enforcement delay and deadline, activation; times in ISO 8601 UTC.
  */
 export function describeStatus(username: string, siteSlug: string, s: MfaStatus): string {
   const lines = [`user:     ${username} (site ${siteSlug})`, `status:   ${s.message}`];

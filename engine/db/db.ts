@@ -25,7 +25,8 @@ export const PgError = {
 } as const;
 
 /**
- * True when `err` is a PostgreSQL error with this SQLSTATE code (e.g. "23505" unique_violation), from pg or PGlite.
+ * True when `err` is a PostgreSQL error with this SQLSTATE code (e.g. "23505" unique_violation),
+ * from pg or PGlite.
  */
 export function isPgError(err: unknown, code: string): boolean {
   return typeof err === "object" && err !== null && (err as { code?: unknown }).code === code;

@@ -7,7 +7,8 @@ import type { Db } from "./db.js";
 const MIGRATION_LOCK_KEY = 7_417_001;
 
 /**
- * One schema migration: its id (the file name without `.sql`, e.g. `007_hardware_tokens`) and its SQL text.
+ * One schema migration: its id (the file name without `.sql`, e.g. `007_hardware_tokens`) and its
+ * SQL text.
  */
 export interface Migration {
   id: string;
@@ -15,7 +16,8 @@ export interface Migration {
 }
 
 /**
- * The migrations in `dir` (default `migrations/`): files named `NNN_words.sql`, read in id order; other files are ignored.
+ * The migrations in `dir` (default `migrations/`): files named `NNN_words.sql`, read in id order;
+ * other files are ignored.
  */
 export function listMigrations(dir = PATHS.migrations): Migration[] {
   return readdirSync(dir)

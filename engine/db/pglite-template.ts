@@ -29,7 +29,8 @@ const PREFIX = "pglite-template-";
 const STALE_TMP_MS = 3_600_000;
 
 /**
- * Where a migrated PGlite template database is cached, which migrations it holds (default: all of `migrations/`) and where to log.
+ * Where a migrated PGlite template database is cached, which migrations it holds (default: all of
+ * `migrations/`) and where to log.
  */
 export interface TemplateOptions {
   /** Where templates are kept (default PATHS.cache). */

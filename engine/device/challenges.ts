@@ -9,7 +9,8 @@ import { DEFAULT_DEVICE_POLICY, type DeviceTokenPolicy } from "./tokens.js";
 export type ChallengeKind = "mfa" | "mfa_setup";
 
 /**
- * A device sign-in challenge as stored: the SHA-256 hash of its value (never the value), the user it belongs to, what it waits for (an MFA code or an MFA setup) and its expiry.
+ * A device sign-in challenge as stored: the SHA-256 hash of its value (never the value), the user
+ * it belongs to, what it waits for (an MFA code or an MFA setup) and its expiry.
  */
 export interface Challenge {
   hash: Buffer;

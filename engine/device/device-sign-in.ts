@@ -31,7 +31,8 @@ export interface HardwareActivation {
 }
 
 /**
- * The services a device sign-in needs: database, clock, users, password check, MFA, bearer tokens and challenges, and optionally hardware-token activation.
+ * The services a device sign-in needs: database, clock, users, password check, MFA, bearer tokens
+ * and challenges, and optionally hardware-token activation.
  */
 export interface DeviceSignInDeps {
   db: Db;

@@ -3,7 +3,8 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { DeviceApiError as ErrorBody } from "../schema/types.js";
 
 /**
- * A machine-readable error code of the device API (schemas/device-api), e.g. "invalid_token" or "too_many_attempts".
+ * A machine-readable error code of the device API (schemas/device-api), e.g. "invalid_token" or
+ * "too_many_attempts".
  */
 export type DeviceErrorCode = ErrorBody["error"]["code"];
 
@@ -25,14 +26,16 @@ export class DeviceError extends Error {
 }
 
 /**
- * The JSON error body of the device API: `{ error: { code, message, fields? } }`, fields holding one message per invalid input field.
+ * The JSON error body of the device API: `{ error: { code, message, fields? } }`, fields holding
+ * one message per invalid input field.
  */
 export function errorBody(code: DeviceErrorCode, message: string, fields?: Record<string, string>): ErrorBody {
   return { error: fields ? { code, message, fields } : { code, message } };
 }
 
 /**
- * Sends a DeviceError as its JSON body and status, with `Retry-After` (seconds, at least 1) when it has one, `WWW-Authenticate: Bearer` for a bad token (RFC 6750 §3) and `Cache-Control: no-store`.
+ * Sends a DeviceError as its JSON body and status, with `Retry-After` (seconds, at least 1) when it
+ * has one, `WWW-Authenticate: Bearer` for a bad token (RFC 6750 §3) and `Cache-Control: no-store`.
  */
 export function sendDeviceError(c: Context, err: DeviceError): Response {
   if (err.retryAfterSeconds !== undefined) c.header("Retry-After", String(Math.max(1, err.retryAfterSeconds)));

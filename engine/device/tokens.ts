@@ -32,7 +32,8 @@ export interface DeviceTokenUser {
 }
 
 /**
- * A valid device bearer token as a request sees it: the SHA-256 hash of the token (the token itself is never stored), when it was issued and expires, and its user.
+ * A valid device bearer token as a request sees it: the SHA-256 hash of the token (the token itself
+ * is never stored), when it was issued and expires, and its user.
  */
 export interface DeviceTokenInfo {
   tokenHash: Buffer;

@@ -107,11 +107,13 @@ export class RolloutChangedError extends Error {
 }
 
 /**
- * Users changed per transaction in a bulk MFA rollout, so a large site is not locked in one long transaction.
+ * Users changed per transaction in a bulk MFA rollout, so a large site is not locked in one long
+ * transaction.
  */
 export const DEFAULT_BATCH_SIZE = 500;
 /**
- * At most this many changed usernames are returned in a rollout result (the counts are always complete).
+ * At most this many changed usernames are returned in a rollout result (the counts are always
+ * complete).
  */
 export const USERNAMES_SHOWN = 50;
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;

@@ -46,7 +46,11 @@ function firstTextLine(text: string, atEnd: boolean): string | null {
 }
 
 /**
- * Reads CSV records (RFC 4180 quoting, CRLF or LF) from a stream of bytes or strings without holding the whole file: UTF-8 with an optional BOM, the delimiter given or detected from the first line with content (`,`, `;` or tab). Fields are capped at MAX_FIELD_CHARS; a malformed record is yielded with its error instead of stopping. Throws CsvEncodingError on bytes that are not UTF-8.
+ * Reads CSV records (RFC 4180 quoting, CRLF or LF) from a stream of bytes or strings without
+ * holding the whole file: UTF-8 with an optional BOM, the delimiter given or detected from the
+ * first line with content (`,`, `;` or tab). Fields are capped at MAX_FIELD_CHARS; a malformed
+ * record is yielded with its error instead of stopping. Throws CsvEncodingError on bytes that are
+ * not UTF-8.
  */
 export async function* readCsv(
   chunks: AsyncIterable<Uint8Array | string>,
@@ -204,7 +208,8 @@ export async function* readCsv(
 }
 
 /**
- * Thrown by readCsv when the file is not valid UTF-8; `line` is the 1-based line where decoding failed.
+ * Thrown by readCsv when the file is not valid UTF-8; `line` is the 1-based line where decoding
+ * failed.
  */
 export class CsvEncodingError extends Error {
   constructor(readonly line: number) {

@@ -18,7 +18,8 @@ export interface HardwareServices {
 }
 
 /**
- * Wires the hardware-token services over one database: the token registry, the file importer, staged uploads and activation for users (through the MFA service).
+ * Wires the hardware-token services over one database: the token registry, the file importer,
+ * staged uploads and activation for users (through the MFA service).
  */
 export function createHardwareServices(
   db: Db,

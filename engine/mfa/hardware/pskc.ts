@@ -66,7 +66,8 @@ function childAnyNs(el: Element | undefined, name: string): Element | undefined 
 const text = (el: Element | undefined) => (el?.textContent ?? "").trim() || undefined;
 
 /**
- * True when a file's first characters (after an optional BOM and whitespace) start an XML document, i.e. it should be read as PSKC rather than CSV.
+ * True when a file's first characters (after an optional BOM and whitespace) start an XML document,
+ * i.e. it should be read as PSKC rather than CSV.
  */
 export function looksLikeXml(head: string): boolean {
   return /^\uFEFF?\s*</.test(head);

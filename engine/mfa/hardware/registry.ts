@@ -28,7 +28,8 @@ export interface Actor {
 }
 
 /**
- * Where a token stands: free in the pool, reserved for one user, assigned to a user (since when), or disabled.
+ * Where a token stands: free in the pool, reserved for one user, assigned to a user (since when),
+ * or disabled.
  */
 export type TokenState =
   | { kind: "available" }
@@ -37,7 +38,9 @@ export type TokenState =
   | { kind: "disabled" };
 
 /**
- * A registered hardware TOTP token (RFC 6238) without its secret: serial number, label, model, algorithm, 6 or 8 digits, a 30 or 60 second step, and whether it is free, reserved, assigned or disabled.
+ * A registered hardware TOTP token (RFC 6238) without its secret: serial number, label, model,
+ * algorithm, 6 or 8 digits, a 30 or 60 second step, and whether it is free, reserved, assigned or
+ * disabled.
  */
 export interface HardwareToken {
   id: string;
@@ -114,7 +117,8 @@ function toToken(r: TokenRow): HardwareToken {
 }
 
 /**
- * Thrown when a token to register is invalid; `errors` holds one message per input field (a 400 with messages beside the fields).
+ * Thrown when a token to register is invalid; `errors` holds one message per input field (a 400
+ * with messages beside the fields).
  */
 export class TokenInputError extends ValidationError {
   constructor(readonly errors: Partial<Record<keyof TokenInputValues, string>>) {
@@ -136,7 +140,8 @@ export interface TokenPage {
 }
 
 /**
- * A hardware token whose code matched, and how far its clock has drifted, in TOTP steps (RFC 6238 §6).
+ * A hardware token whose code matched, and how far its clock has drifted, in TOTP steps (RFC 6238
+ * §6).
  */
 export interface CodeMatch {
   token: HardwareToken;
@@ -145,7 +150,9 @@ export interface CodeMatch {
 }
 
 /**
- * The pool of hardware TOTP tokens (RFC 6238): registering, listing, reserving, disabling and checking codes. Secrets are sealed with the SecretBox and never returned; every change goes to the audit log. Invalid input throws TokenInputError.
+ * The pool of hardware TOTP tokens (RFC 6238): registering, listing, reserving, disabling and
+ * checking codes. Secrets are sealed with the SecretBox and never returned; every change goes to
+ * the audit log. Invalid input throws TokenInputError.
  */
 export class HardwareTokens {
   constructor(

@@ -9,7 +9,8 @@ import { MIN_SECRET_BYTES, MAX_SECRET_BYTES } from "../totp.js";
 export type SecretEncoding = "base32" | "hex";
 
 /**
- * A secret key as read from input: its bytes and the encoding it was written in, or the reason it could not be read.
+ * A secret key as read from input: its bytes and the encoding it was written in, or the reason it
+ * could not be read.
  */
 export type ParsedSecret = { ok: true; bytes: Buffer; encoding: SecretEncoding } | { ok: false; reason: string };
 
@@ -27,7 +28,9 @@ for (let i = 0; i < 32; i++) {
 const BASE32_VALID_REMAINDERS = new Set([0, 2, 4, 5, 7]);
 
 /**
- * Decodes Base32 (RFC 4648 §6, either case, `=` padding optional) into bytes; null when a character is outside the alphabet or the length cannot end on a whole byte. Leftover bits below a byte are dropped.
+ * Decodes Base32 (RFC 4648 §6, either case, `=` padding optional) into bytes; null when a character
+ * is outside the alphabet or the length cannot end on a whole byte. Leftover bits below a byte are
+ * dropped.
  */
 export function decodeBase32(text: string): Buffer | null {
   const s = text.replace(/=+$/, "");
@@ -51,7 +54,8 @@ export function decodeBase32(text: string): Buffer | null {
 }
 
 /**
- * Encodes bytes as upper-case Base32 (RFC 4648 §6) without `=` padding, as authenticator apps and token vendors write secret keys.
+ * Encodes bytes as upper-case Base32 (RFC 4648 §6) without `=` padding, as authenticator apps and
+ * token vendors write secret keys.
  */
 export function encodeBase32(bytes: Uint8Array): string {
   let out = "";

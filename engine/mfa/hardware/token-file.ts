@@ -6,7 +6,8 @@ import { looksLikeXml, parsePskc, type PskcCredentials } from "./pskc.js";
 export const MAX_PSKC_BYTES = 32 * 1024 * 1024;
 
 /**
- * A token file opened for import: what it was recognised as, the columns ignored, and its token rows read lazily (so large files are streamed).
+ * A token file opened for import: what it was recognised as, the columns ignored, and its token
+ * rows read lazily (so large files are streamed).
  */
 export interface TokenFile {
   /** What was recognised, for the preview: "CSV with Base32 keys (…)", "PSKC (RFC 6030)". */

@@ -10,7 +10,8 @@ import { parseSecretKey, type SecretEncoding } from "./secret-key.js";
 export type HardwareAlgorithm = "SHA1" | "SHA256" | "SHA512";
 
 /**
- * A checked token ready to store: text fields trimmed, the secret decoded to bytes (with the encoding it came in), algorithm, 6 or 8 digits and a 30 or 60 second step (RFC 6238).
+ * A checked token ready to store: text fields trimmed, the secret decoded to bytes (with the
+ * encoding it came in), algorithm, 6 or 8 digits and a 30 or 60 second step (RFC 6238).
  */
 export interface TokenCandidate {
   serialNumber: string;

@@ -10,6 +10,10 @@ import type { Services } from "../../services.js";
 import type { AppEnv } from "../http/env.js";
 import { signedIn } from "../http/guards.js";
 
+/**
+ * Where record routes hang and how they are labelled: a base path serving every app of the site, or
+ * a fixed path serving one app.
+ */
 export interface RecordRoutesOptions {
   /**
    * Where the routes hang: "/apps/:appId" (the default) serves every app of

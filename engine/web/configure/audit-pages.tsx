@@ -1,6 +1,7 @@
 import type { AuditRow } from "../../audit/audit-search.js";
 import { Layout, type PageUser } from "../../render/layout.js";
 
+/** The audit page's filters as submitted: username (any case) and action, empty for any. */
 export interface AuditQuery {
   user: string;
   action: string;
@@ -32,6 +33,10 @@ function Details({ details }: { details: Record<string, unknown> }) {
   );
 }
 
+/**
+ * The audit log of the active site: filters by user and action, newest entries first, and a link to
+ * the next page.
+ */
 export function AuditPage(props: {
   csrfToken: string;
   user: PageUser;
