@@ -3,7 +3,7 @@ import { bindsUsers } from "../schema/app-definition.js";
 import { fieldTree, formSections, type FieldNode, type FormSectionView } from "../schema/fields.js";
 import { compileRecordValidators, type RecordValidators } from "../schema/record-validation.js";
 import type { AppDefinition, SystemBinding } from "../schema/types.js";
-import type { SortSpec } from "./record-store.js";
+import type { SortSpec } from "./record-store-contract.js";
 
 /** An app definition with everything derived from it that requests need, built once per version. */
 export interface CompiledApp {

@@ -1,5 +1,5 @@
 import type { CompiledApp } from "./compiled-app.js";
-import type { Cursor, ListQuery, RecordStore, SortSpec, StoreContext, StoredRecord } from "./record-store.js";
+import type { Cursor, ListQuery, RecordStore, SortSpec, StoreContext, StoredRecord } from "./record-store-contract.js";
 
 const BATCH = 1000;
 

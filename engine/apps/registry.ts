@@ -7,7 +7,7 @@ import { isPgError, PgError } from "../db/db.js";
 import { checkDefinition, DefinitionError } from "../schema/app-definition.js";
 import type { AppDefinition } from "../schema/types.js";
 import { compileApp, type CompiledApp } from "./compiled-app.js";
-import type { Actor, RecordStore, StoreResolver } from "./record-store.js";
+import type { Actor, RecordStore, StoreResolver } from "./record-store-contract.js";
 import { ConflictError } from "../errors.js";
 
 /** Absolute path of the `forms/` folder holding the built-in app definitions (one JSON file each). */

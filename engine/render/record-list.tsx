@@ -1,4 +1,4 @@
-import type { StoredRecord, SortSpec } from "../apps/record-store.js";
+import type { StoredRecord, SortSpec } from "../apps/record-store-contract.js";
 import type { FieldNode } from "../schema/fields.js";
 import { displayValue } from "../schema/display-text.js";
 

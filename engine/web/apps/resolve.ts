@@ -3,7 +3,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { CompiledApp } from "../../apps/compiled-app.js";
-import type { RecordStore, StoreContext, StoredRecord } from "../../apps/record-store.js";
+import type { RecordStore, StoreContext, StoredRecord } from "../../apps/record-store-contract.js";
 import type { PageFrame } from "../../render/record-pages.js";
 import { displayValue } from "../../schema/display-text.js";
 import type { Services } from "../../services.js";
