@@ -7,7 +7,7 @@ import { FirstAdmin } from "./auth/first-admin.js";
 import { CredentialRevocation } from "./auth/revocation.js";
 import { AppRegistry, loadBuiltInDefinitions } from "./apps/registry.js";
 import { AppDrafts } from "./apps/drafts.js";
-import { RecordsStore } from "./apps/records-store.js";
+import { AppRecordsStore } from "./apps/app-records-store.js";
 import { UsersStore } from "./apps/users-store.js";
 import type { Clock } from "./clock.js";
 import type { Config } from "./config.js";
@@ -64,7 +64,7 @@ export interface Services {
   /** The designer's unpublished drafts, one per app and site. */
   drafts: AppDrafts;
   /** The default record store: the `records` table. */
-  records: RecordsStore;
+  records: AppRecordsStore;
   /** Bearer tokens of the JSON device API. */
   deviceTokens: DeviceTokens;
   /** The device API's sign-in steps (the same decisions, throttles and code checks as the web). */
@@ -73,6 +73,11 @@ export interface Services {
   hardware: HardwareServices;
 }
 
+/**
+ * The composition root: builds every service over one database, clock, configuration, logger and
+ * SecretBox key (32 bytes) with the session lifetimes given. Only entry points (server, CLI, tests)
+ * call it.
+ */
 export function createServices(
   db: Db,
   clock: Clock,
@@ -94,7 +99,7 @@ export function createServices(
     ...DEFAULT_MFA_POLICY,
     windowSteps: config.TOTP_WINDOW_STEPS,
   });
-  const records = new RecordsStore(db, clock);
+  const records = new AppRecordsStore(db, clock);
   // Reads and checks forms/*.app.json: a broken definition stops start-up here.
   const apps = new AppRegistry(db, clock, loadBuiltInDefinitions(), records);
   // Apps whose records are user accounts (user.* / mfa.* bindings) are served from the users table.

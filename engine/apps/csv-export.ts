@@ -1,5 +1,5 @@
 import type { CompiledApp } from "./compiled-app.js";
-import type { Cursor, ListQuery, RecordStore, SortSpec, StoreContext, StoredRecord } from "./record-store.js";
+import type { Cursor, ListQuery, RecordStore, SortSpec, StoreContext, StoredRecord } from "./record-store-contract.js";
 
 const BATCH = 1000;
 
@@ -12,6 +12,10 @@ export function csvField(value: string): string {
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
+/**
+ * One CSV record (RFC 4180): the fields quoted where needed and guarded against formula injection
+ * by csvField, ended by CRLF.
+ */
 export const csvLine = (fields: string[]) => `${fields.map(csvField).join(",")}\r\n`;
 
 function cellText(value: unknown): string {

@@ -24,7 +24,7 @@ import {
   type StoreContext,
   type StoredRecord,
   storedRecord,
-} from "./record-store.js";
+} from "./record-store-contract.js";
 import { searchPatterns } from "../db/like.js";
 
 /** user.* bindings and the users column each one is. */
@@ -185,7 +185,7 @@ export class UsersStore implements RecordStore {
     }
     params.push(field);
     const key = `u.data->$${params.length}::text`;
-    // The records store's keys (engine/apps/records-store.ts), so one cursor check fits both.
+    // The records store's keys (engine/apps/app-records-store.ts), so one cursor check fits both.
     return `CASE jsonb_typeof(${key}) WHEN 'string' THEN to_jsonb(left(lower(${key} #>> '{}'), 200))
       WHEN 'array' THEN to_jsonb(left((${key})::text, 200)) WHEN 'object' THEN 'null'::jsonb
       ELSE coalesce(${key}, 'null'::jsonb) END`;

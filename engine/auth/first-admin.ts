@@ -8,9 +8,17 @@ import { NotFoundError } from "../errors.js";
 
 const SETUP_LINK_HOURS = 24;
 
+/**
+ * What starting the engine did about the first administrator: one already existed, one was created
+ * from the configured password, or a one-time setup link (token, expiry) was issued.
+ */
 export type FirstAdminOutcome =
   { kind: "exists" } | { kind: "created"; user: User } | { kind: "setup-link"; token: string; expiresAt: Date };
 
+/**
+ * Thrown when a first-administrator setup link is unknown, expired or already used (a not-found
+ * error: 404).
+ */
 export class SetupLinkError extends NotFoundError {}
 
 /** The first administrator of the Public Site: from ADMIN_USERNAME/ADMIN_PASSWORD, or through a one-time link. */

@@ -22,6 +22,10 @@ ${MFA_ROLLOUT_USAGE}
 ${TOKENS_USAGE}
   help                                     show this text`;
 
+/**
+ * A mistake in a CLI command line or its input: printed as `formgate: message` without a stack
+ * trace, exit status 1.
+ */
 export class CliError extends Error {}
 
 function option(args: string[], name: string): string | undefined {
@@ -56,6 +60,11 @@ async function readPassword(): Promise<string> {
   return line;
 }
 
+/**
+ * Runs one `formgate` command from its arguments (without node and the script), printing to
+ * stdout/stderr; resolves to the exit status (0 done, 2 when called without a command). Throws
+ * CliError on a bad command line; opens and closes the database itself.
+ */
 export async function runCli(argv: string[]): Promise<number> {
   const args = [...argv];
   const command = args.shift();

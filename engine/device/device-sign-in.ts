@@ -30,6 +30,10 @@ export interface HardwareActivation {
   ): Promise<ActivationResult | { ok: false; reason: "unknown_token"; retryAfterSeconds: 0 }>;
 }
 
+/**
+ * The services a device sign-in needs: database, clock, users, password check, MFA, bearer tokens
+ * and challenges, and optionally hardware-token activation.
+ */
 export interface DeviceSignInDeps {
   db: Db;
   clock: Clock;

@@ -15,6 +15,10 @@ import type { Db } from "../db/db.js";
 
 /** The values of `/configure/users?mfa=…`, in the order pages show them. */
 export const MFA_STATES = ["off", "pending", "overdue", "activated", "locked"] as const;
+/**
+ * Where a user stands with MFA: off, pending (enabled, not activated, before the deadline), overdue
+ * (past the deadline), activated, or locked.
+ */
 export type MfaState = (typeof MFA_STATES)[number];
 
 /** Narrows a query parameter; anything else is not a state (the caller answers 400 or ignores it). */

@@ -22,6 +22,7 @@ import { enforcementDeadline } from "./sign-in-flow.js";
 
 /** Roles a rollout or policy may name (users.role). */
 export const ROLES = ["admin", "designer", "user"] as const;
+/** A role a bulk MFA rollout or the new-account MFA policy can select. */
 export type RolloutRole = (typeof ROLES)[number];
 
 /** Who a rollout is for. Every given criterion must hold (AND); none given: every user of the scope. */
@@ -105,7 +106,15 @@ export class RolloutChangedError extends Error {
   }
 }
 
+/**
+ * Users changed per transaction in a bulk MFA rollout, so a large site is not locked in one long
+ * transaction.
+ */
 export const DEFAULT_BATCH_SIZE = 500;
+/**
+ * At most this many changed usernames are returned in a rollout result (the counts are always
+ * complete).
+ */
 export const USERNAMES_SHOWN = 50;
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 

@@ -105,6 +105,10 @@ function previewQuery(v: RolloutFormValues, after?: string): string {
 /** Rows of the users a message names, e.g. "switched on for 12 users". */
 const users = (n: number) => `${n} user${n === 1 ? "" : "s"}`;
 
+/**
+ * Routes of Configure > MFA for administrators: the overview, a bulk rollout (preview, then enable
+ * with an enforcement delay) and the policy for new accounts.
+ */
 export function mfaRolloutRoutes(s: Services): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use("/configure/mfa", requireRole("admin"));

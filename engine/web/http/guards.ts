@@ -17,6 +17,10 @@ export function requireSignIn(): MiddlewareHandler<AppEnv> {
   };
 }
 
+/**
+ * Middleware letting through only a fully signed-in user with one of `roles`: others are redirected
+ * to `/login` (303) when not signed in, or get 403.
+ */
 export function requireRole(...roles: Role[]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const s = c.var.session;
