@@ -9,7 +9,9 @@ import { compileSchema, describeError, errorPointer } from "../../schema/ajv.js"
 import type { Services } from "../../services.js";
 import { AuditPage, type AuditQuery } from "./audit-pages.js";
 
+/** The audit log page of the active site (administrators). */
 export const AUDIT_PATH = "/configure/audit";
+/** The audit log as CSV, with the same filters as the page (`user`, `action`, `from`, `to`). */
 export const AUDIT_EXPORT_PATH = "/configure/audit/export.csv";
 
 const auditQuery = compileSchema<{ user?: string; action?: string; from?: string; to?: string; after?: string }>({
