@@ -259,13 +259,13 @@ export class DeviceSignIn {
       token: { createdAt: info.createdAt.toISOString(), expiresAt: info.expiresAt.toISOString() },
       mfa: {
         state,
-        requiredFrom: status.enabled && !status.activation && status.requiredFrom ? status.requiredFrom.toISOString() : null,
+        requiredFrom:
+          status.enabled && !status.activation && status.requiredFrom ? status.requiredFrom.toISOString() : null,
         daysLeft: decision.status === "mfa_setup_required" ? decision.daysLeft : null,
         method: status.activation?.method ?? null,
       },
     };
   }
-
 
   async logout(info: DeviceTokenInfo): Promise<void> {
     await this.d.tokens.revoke(info.tokenHash);
