@@ -200,6 +200,14 @@ t(
     assert.match(page.html, /Overdue \(2\)/);
     const bob = (await s.users.byUsername("bob"))!;
     assert.match(page.html, new RegExp(`<a href="/configure/users/${bob.id}">bob</a>`));
+    // The users export carries the same facts per user.
+    const csv = await (await c.request("/configure/users/export.csv")).text();
+    const lines = csv.replace(/^\uFEFF/, "").split("\r\n");
+    assert.match(lines[0]!, /,MFA state,MFA required from,MFA activated on,MFA method,Token serial$/);
+    const line = (name: string) => lines.find((l) => l.split(",")[1] === name)!;
+    assert.match(line("ann"), /,activated,,2026-06-02,app,$/);
+    assert.match(line("bob"), /,overdue,2026-06-03,,,$/);
+    assert.match(line("dan"), /,off,,,,$/);
   },
 );
 
