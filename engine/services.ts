@@ -6,6 +6,7 @@ import { Users } from "./auth/users.js";
 import { FirstAdmin } from "./auth/first-admin.js";
 import { CredentialRevocation } from "./auth/revocation.js";
 import { AppRegistry, loadBuiltInDefinitions } from "./apps/registry.js";
+import { AppDrafts } from "./apps/drafts.js";
 import { RecordsStore } from "./apps/records-store.js";
 import { UsersStore } from "./apps/users-store.js";
 import type { Clock } from "./clock.js";
@@ -17,6 +18,7 @@ import { SecretBox } from "./mfa/secret-box.js";
 import { DEFAULT_MFA_POLICY, MfaService } from "./mfa/enrollments.js";
 import { AuditSearch } from "./audit/audit-search.js";
 import { MfaStates } from "./mfa/mfa-states.js";
+import { CredentialCounts } from "./auth/credential-counts.js";
 import { MfaRollouts } from "./mfa/rollout.js";
 import { MfaProgress } from "./mfa/progress.js";
 import { SiteMfaPolicies } from "./mfa/site-policy.js";
@@ -47,6 +49,8 @@ export interface Services {
   mfa: MfaService;
   /** The MFA states (off, pending, overdue, activated, locked) as counts and filters per site. */
   mfaStates: MfaStates;
+  /** How many sessions and device tokens a user holds (what a reset will end). */
+  credentialCounts: CredentialCounts;
   /** Switching MFA on for many users at once (Configure > MFA > Rollout, `formgate mfa enable`). */
   rollouts: MfaRollouts;
   /** Per-site MFA policy for accounts created in, or moved into, a required role. */
@@ -57,6 +61,8 @@ export interface Services {
   auditSearch: AuditSearch;
   /** App definitions (forms/ and designer versions per site) and the store each app's records live in. */
   apps: AppRegistry;
+  /** The designer's unpublished drafts, one per app and site. */
+  drafts: AppDrafts;
   /** The default record store: the `records` table. */
   records: RecordsStore;
   /** Bearer tokens of the JSON device API. */
@@ -126,11 +132,13 @@ export function createServices(
     secretBox,
     mfa,
     mfaStates: new MfaStates(db, clock),
+    credentialCounts: new CredentialCounts(db, clock),
     rollouts: new MfaRollouts(db, clock, audit, revocation, designerFields),
     mfaPolicies,
     mfaProgress: new MfaProgress(db, clock),
     auditSearch: new AuditSearch(db),
     apps,
+    drafts: new AppDrafts(db, clock, apps),
     records,
     deviceTokens,
     deviceSignIn: new DeviceSignIn({

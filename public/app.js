@@ -1,3 +1,5 @@
+// Marks the page as scripted, so CSS hides what only a browser without JavaScript needs (.js .when-hidden).
+document.documentElement.classList.add("js");
 // Sends the CSRF token with every htmx request, so buttons outside a form are protected too.
 document.addEventListener("htmx:config:request", (event) => {
   const meta = document.querySelector('meta[name="csrf-token"]');

@@ -14,7 +14,14 @@
   document.addEventListener("htmx:after:swap", (event) => {
     const target = event.detail && event.detail.ctx && event.detail.ctx.target;
     const d = dialog();
-    if (d && target && target.id === "record-dialog-body" && !d.open) d.showModal();
+    if (d && target && target.id === "record-dialog-body" && !d.open) {
+      d.showModal();
+      // The dialog focuses its close button first; the form's first field is where work starts.
+      const first = target.querySelector(
+        "input:not([type=hidden]):not([tabindex='-1']):not([disabled]), select:not([disabled]), textarea:not([disabled])",
+      );
+      if (first) first.focus();
+    }
   });
 
   document.addEventListener("click", (event) => {

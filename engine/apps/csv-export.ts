@@ -1,5 +1,5 @@
 import type { CompiledApp } from "./compiled-app.js";
-import type { Cursor, ExportColumns, RecordStore, SortSpec, StoreContext, StoredRecord } from "./record-store.js";
+import type { Cursor, ExportColumns, ListQuery, RecordStore, StoreContext, StoredRecord } from "./record-store.js";
 
 const BATCH = 1000;
 
@@ -30,7 +30,7 @@ export async function* exportCsv(
   app: CompiledApp,
   store: RecordStore,
   ctx: StoreContext,
-  query: { q?: string; sort: SortSpec },
+  query: Pick<ListQuery, "q" | "sort" | "mfa">,
   cell?: (row: StoredRecord, column: string) => string | undefined,
   extra: ExportColumns | null = store.exportColumns?.(app, ctx) ?? null,
 ): AsyncGenerator<string> {

@@ -1,3 +1,4 @@
+import type { MfaState } from "../mfa/mfa-states.js";
 import type { CompiledApp } from "./compiled-app.js";
 import type { FieldNode } from "../schema/fields.js";
 import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from "../util/storable-text.js";
@@ -73,6 +74,8 @@ export interface ListQuery {
   after?: Cursor;
   before?: Cursor;
   limit: number;
+  /** Only users in this MFA state (engine/mfa/mfa-states.ts); stores of other records ignore it. */
+  mfa?: MfaState;
 }
 
 export interface ListPage {

@@ -227,6 +227,26 @@ export class AppRegistry {
   }
 
   /**
+   * Removes an app the designer added (every version and its draft). Built-in
+   * apps cannot be removed (their file would serve version 0 again); the
+   * caller checks that no records are stored. Returns false when there was
+   * nothing to remove.
+   */
+  async remove(siteId: string, appId: string): Promise<boolean> {
+    if (this.#builtIns.has(appId)) return false;
+    const removed = await this.db.transaction(async (tx) => {
+      await tx.query("DELETE FROM app_drafts WHERE site_id = $1 AND app_id = $2", [siteId, appId]);
+      const { rows } = await tx.query<{ version: number }>(
+        "DELETE FROM app_definitions WHERE site_id = $1 AND app_id = $2 RETURNING version",
+        [siteId, appId],
+      );
+      return rows.length > 0;
+    });
+    this.#versions.delete(`${siteId}:${appId}`);
+    return removed;
+  }
+
+  /**
    * Saves a checked definition as the newest version on a site. `baseVersion`
    * is the version the designer started from; if another save came first the
    * save is refused (DefinitionVersionConflict) rather than lost.

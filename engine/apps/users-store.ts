@@ -1,3 +1,4 @@
+import { MFA_STATE_JOINS, mfaStateCondition, mfaStateRank } from "../mfa/mfa-states.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import type { CredentialRevocation, RevocationReason } from "../auth/revocation.js";
 import { hashPassword, passwordProblem } from "../auth/passwords.js";
@@ -184,8 +185,8 @@ export class UsersStore implements RecordStore {
   }
 
   sortable(app: CompiledApp): string[] {
-    // The status message is computed; everything else sorts.
-    return app.list.columns.filter((c) => c.system !== "mfa.status" && !c.writeOnly).map((c) => c.name);
+    // The status message sorts by MFA state (off, pending, overdue, activated); passwords never sort.
+    return app.list.columns.filter((c) => !c.writeOnly).map((c) => c.name);
   }
 
   /**
@@ -199,6 +200,10 @@ export class UsersStore implements RecordStore {
       return ["username", "display_name", "email"].includes(place.column)
         ? `to_jsonb(lower(coalesce(${col}, '')))`
         : `to_jsonb(${col})`;
+    }
+    if (place.kind === "mfa" && place.binding === "mfa.status") {
+      params.push(this.clock.now());
+      return `to_jsonb((${mfaStateRank(`$${params.length}`)})::text)`;
     }
     if (place.kind === "mfa") {
       return place.binding === "mfa.enabled"
@@ -263,6 +268,10 @@ export class UsersStore implements RecordStore {
       params.push(JSON.stringify(cursor.key), cursor.id);
       where.push(`(${key}, u.id) ${ascending ? ">" : "<"} ($${params.length - 1}::jsonb, $${params.length}::uuid)`);
     }
+    if (query.mfa) {
+      params.push(this.clock.now());
+      where.push(mfaStateCondition(query.mfa, `$${params.length}`));
+    }
     const patterns = searchPatterns(query.q);
     const text = patterns.length ? this.#searchText(app, params) : "";
     for (const pattern of patterns) {
@@ -273,6 +282,7 @@ export class UsersStore implements RecordStore {
     const dir = ascending ? "ASC" : "DESC";
     const { rows } = await this.db.query<UserRow>(
       `SELECT ${COLUMNS}, ${key} AS sort_key FROM users u LEFT JOIN mfa_settings m ON m.user_id = u.id
+       ${MFA_STATE_JOINS}
        WHERE ${where.join(" AND ")} ORDER BY ${key} ${dir}, u.id ${dir} LIMIT $${params.length}`,
       params,
     );

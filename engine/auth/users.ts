@@ -1,7 +1,7 @@
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { isPgError, PgError } from "../db/db.js";
-import { hashPassword, passwordProblem } from "./passwords.js";
+import { hashPassword, passwordProblem, verifyPassword } from "./passwords.js";
 import type { CredentialRevocation, RevocationSummary } from "./revocation.js";
 
 export type Role = "admin" | "designer" | "user";
@@ -145,7 +145,13 @@ export class Users {
    * the user (CredentialRevocation). Throws UserInputError for a password the
    * policy refuses. Returns what was revoked.
    */
-  async setPassword(userId: string, password: string, actorId: string | null = null): Promise<RevocationSummary> {
+  /** Sets a password and ends the user's credentials; `keep` (a session's token hash) survives when the user is the actor. */
+  async setPassword(
+    userId: string,
+    password: string,
+    actorId: string | null = null,
+    keep?: Buffer,
+  ): Promise<RevocationSummary> {
     const revocation = this.revocation;
     if (!revocation) throw new Error("Users was built without the credential revocation: it cannot change passwords");
     const problem = passwordProblem(password);
@@ -157,9 +163,41 @@ export class Users {
         "UPDATE users SET password_hash = $2, updated_at = $3, updated_by = $4, version = version + 1 WHERE id = $1",
         [userId, hash, this.clock.now(), actorId],
       );
-      return revocation.revoke(userId, "password_changed", tx);
+      return revocation.revoke(
+        userId,
+        "password_changed",
+        tx,
+        actorId ? { id: actorId, ...(keep ? { credential: keep } : {}) } : undefined,
+      );
     });
   }
+}
+
+/**
+ * A user changing their own password (/account): the current password must be
+ * right (wrong: UserInputError on "currentPassword"), the new one acceptable
+ * (UserInputError on "newPassword"). The change ends every other web session and
+ * every device token through the one revocation path, keeping `keep` (the SHA-256
+ * hash of the session that made the change) — the caller then gives that session
+ * a new token. Returns what ended.
+ */
+export async function changeOwnPassword(
+  users: Users,
+  userId: string,
+  input: { currentPassword: string; newPassword: string },
+  keep: Buffer,
+): Promise<RevocationSummary> {
+  const user = await users.byId(userId);
+  if (!user) throw new UserInputError("currentPassword", "This account no longer exists.");
+  if (!(await verifyPassword(user.passwordHash, input.currentPassword))) {
+    throw new UserInputError("currentPassword", "The current password is not correct.");
+  }
+  const problem = passwordProblem(input.newPassword);
+  if (problem) throw new UserInputError("newPassword", `The new password ${problem}.`);
+  if (input.newPassword === input.currentPassword) {
+    throw new UserInputError("newPassword", "The new password must differ from the current one.");
+  }
+  return users.setPassword(userId, input.newPassword, userId, keep);
 }
 
 export function stripHash(u: UserWithHash): User {

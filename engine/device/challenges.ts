@@ -40,23 +40,30 @@ export class DeviceChallenges implements CredentialKind {
     return made;
   }
 
-  /** issue as a part of a larger statement; `userId` an SQL expression. */
+  /**
+   * issue as a part of a larger statement: `userId` is an SQL expression (a
+   * placeholder, or a column of `from`, a CTE whose rows gate the insert). The
+   * challenge is valid once the statement ran and the CTE named `cte` has a row.
+   */
   issueIn(
     st: Statement,
     userId: string,
     kind: ChallengeKind,
     clientAddress: string | null,
-  ): { challenge: string; expiresAt: Date } {
+    from?: string,
+  ): { challenge: string; expiresAt: Date; cte: string } {
     const challenge = newToken();
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + this.policy.challengeSeconds * 1000);
-    st.with(
+    const cte = st.with(
       "challenge",
       `INSERT INTO device_challenges (challenge_hash, user_id, kind, created_at, expires_at, client_address)
-       VALUES (${st.param(hashToken(challenge), "bytea")}, ${userId}, ${st.param(kind, "text")},
-         ${st.param(now, "timestamptz")}, ${st.param(expiresAt, "timestamptz")}, ${st.param(clientAddress, "text")})`,
+       SELECT ${st.param(hashToken(challenge), "bytea")}, ${userId}, ${st.param(kind, "text")},
+         ${st.param(now, "timestamptz")}, ${st.param(expiresAt, "timestamptz")}, ${st.param(clientAddress, "text")}
+       ${from ? `FROM ${from}` : ""}
+       RETURNING 1`,
     );
-    return { challenge, expiresAt };
+    return { challenge, expiresAt, cte };
   }
 
   /** A challenge that can still be used: unused, unexpired, not worn out by wrong codes. */
@@ -100,16 +107,18 @@ export class DeviceChallenges implements CredentialKind {
   }
 
   /**
-   * consume as a part gated on `gate` (a CTE): a CTE (its name returned) with
-   * the challenge's user_id when it was used up by this statement.
+   * consume as a part of a larger statement, gated on `gate` (a CTE: only when
+   * it has a row) if given: a CTE (its name returned) with the challenge's
+   * user_id when this statement used it up.
    */
-  consumeIn(st: Statement, c: Pick<Challenge, "hash">, gate: string): string {
+  consumeIn(st: Statement, c: Pick<Challenge, "hash">, gate?: string): string {
     const now = st.param(this.clock.now(), "timestamptz");
     return st.with(
       "consumed",
       `UPDATE device_challenges SET used_at = ${now}
        WHERE challenge_hash = ${st.param(c.hash, "bytea")} AND used_at IS NULL AND expires_at > ${now}
-         AND failures < ${st.param(this.policy.challengeMaxFailures, "int")} AND EXISTS (SELECT 1 FROM ${gate})
+         AND failures < ${st.param(this.policy.challengeMaxFailures, "int")}
+         ${gate ? `AND EXISTS (SELECT 1 FROM ${gate})` : ""}
        RETURNING user_id`,
     );
   }

@@ -189,10 +189,12 @@ export class DeviceSignIn {
 
     if (body.method === "app" && body.code === undefined) {
       // A new secret for the app to show; the sign-in goes on with a fresh challenge.
-      const next = await this.d.db.transaction(async (tx) => {
-        if (!(await this.d.challenges.consume(ch, tx))) throw new DeviceError(401, "challenge_invalid", CHALLENGE_GONE);
-        return this.d.challenges.issue(user.id, "mfa_setup", clientAddress, tx);
-      });
+      // One statement: the challenge is used up and its successor issued only if it was still live.
+      const st = new Statement();
+      const used = this.d.challenges.consumeIn(st, ch);
+      const next = this.d.challenges.issueIn(st, "user_id", "mfa_setup", clientAddress, used);
+      const [row] = await st.run<{ done: boolean }>(this.d.db, `SELECT EXISTS (SELECT 1 FROM ${next.cte}) AS done`);
+      if (!row!.done) throw new DeviceError(401, "challenge_invalid", CHALLENGE_GONE);
       const secret = await this.d.mfa.startAppSetup(user.id);
       return {
         status: "setup_started",
@@ -309,17 +311,17 @@ export class DeviceSignIn {
     throw new DeviceError(401, "invalid_code", WRONG_CODE);
   }
 
-  /** Uses the challenge up and hands out a token, atomically: a challenge finishes one sign-in only. */
+  /**
+   * Uses the challenge up and hands out a token in one statement: a challenge
+   * finishes one sign-in only, and a challenge that died meanwhile none.
+   */
   async #finish(ch: Challenge, clientAddress: string | null): Promise<DeviceTokenGrant> {
-    return this.d.db.transaction(async (tx) => {
-      if (!(await this.d.challenges.consume(ch, tx))) throw new DeviceError(401, "challenge_invalid", CHALLENGE_GONE);
-      this.d.log.info("device signed in", { userId: ch.userId, mfa: true });
-      return this.#grant(ch.userId, clientAddress, tx);
-    });
-  }
-
-  async #grant(userId: string, clientAddress: string | null, db: Db): Promise<DeviceTokenGrant> {
-    const { token, expiresAt } = await this.d.tokens.issue(userId, clientAddress, db);
-    return { status: "ok", token, tokenType: "Bearer", expiresAt: expiresAt.toISOString() };
+    const st = new Statement();
+    const used = this.d.challenges.consumeIn(st, ch);
+    const grant = this.d.tokens.issueIn(st, "user_id", clientAddress, used);
+    const [row] = await st.run<{ done: boolean }>(this.d.db, `SELECT EXISTS (SELECT 1 FROM ${grant.cte}) AS done`);
+    if (!row!.done) throw new DeviceError(401, "challenge_invalid", CHALLENGE_GONE);
+    this.d.log.info("device signed in", { userId: ch.userId, mfa: true });
+    return { status: "ok", token: grant.token, tokenType: "Bearer", expiresAt: grant.expiresAt.toISOString() };
   }
 }

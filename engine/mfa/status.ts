@@ -67,3 +67,23 @@ export function statusMessage(f: MfaFacts, now: Date): string {
 export function withMessage(f: MfaFacts, now: Date): MfaStatus {
   return { ...f, state: stateOf(f, now), message: statusMessage(f, now) };
 }
+
+/** "2 December 2026": dates in messages people read (UTC, like the status message). */
+export const longDate = (d: Date) =>
+  d.toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+
+/** A user's MFA in a few words for the message after a save ("MFA on: required from 2 December 2026"). */
+export function mfaSummary(s: MfaStatus): string {
+  switch (s.state) {
+    case "off":
+      return "MFA off";
+    case "pending":
+      return `MFA on: required from ${longDate(s.requiredFrom!)}`;
+    case "required":
+      return "MFA on: required at the next sign-in";
+    case "active":
+      return s.activation?.method === "hardware"
+        ? `MFA activated with hardware token ${s.activation.tokenSerial ?? ""}`.trim()
+        : "MFA activated with an authenticator app";
+  }
+}

@@ -2,7 +2,16 @@ import type { Child } from "hono/jsx";
 import { isVisible, type FieldNode } from "../schema/fields.js";
 import { displayValue } from "../schema/display-text.js";
 import { ROW_MARKER } from "../schema/form-post.js";
-import { fillAround, markupOf, ShellCache, splitAround, trustedRaw, type SafeHtml, type TextShell } from "./shells.js";
+import {
+  fillAround,
+  markupOf,
+  ShellCache,
+  splitAround,
+  trustedRaw,
+  withFirstClass,
+  type SafeHtml,
+  type TextShell,
+} from "./shells.js";
 import type { FieldErrors } from "../schema/record-validation.js";
 
 export type RenderMode = "create" | "edit" | "view";
@@ -227,7 +236,7 @@ function ScalarField({
       {labelled ? (
         <label for={id}>
           {text}
-          <Required node={node} />
+          {node.writeOnly && ctx.mode === "edit" ? null : <Required node={node} />}
         </label>
       ) : null}
       {input}
@@ -445,8 +454,16 @@ function RowsFrame({
 }
 
 /** A hidden conditional field keeps its place (and id), so showing it again is one swap. */
-function HiddenField({ path }: { path: string[] }) {
-  return <div class="field" id={`field-${slotId(path)}`} hidden></div>;
+/**
+ * A field its x-visibleWhen hides for now: in the form, so a browser without
+ * JavaScript posts it in the same save (the server ignores it while hidden,
+ * engine/schema/form-post.ts); with JavaScript the page hides it (the `js`
+ * class, public/app.js) and the inline check swaps it in when the condition holds.
+ * Never required while hidden: the browser would refuse a save the server accepts.
+ */
+function HiddenField(props: { node: FieldNode; value: unknown; path: string[]; ctx: FieldContext }) {
+  const html = markupOf(<>{VisibleField({ ...props, node: { ...props.node, required: false } })}</>);
+  return trustedRaw(withFirstClass(html, "when-hidden"));
 }
 
 /** An input or choice list, rendered with JSX every time (Field reuses shells of it). */
@@ -526,7 +543,12 @@ export function Field(props: {
   ctx: FieldContext;
 }) {
   const { node, value, path, ctx } = props;
-  if (!isVisible(node, props.siblings)) return <HiddenField path={path} />;
+  if (!isVisible(node, props.siblings)) return <HiddenField node={node} value={value} path={path} ctx={ctx} />;
+  return VisibleField(props);
+}
+
+function VisibleField(props: { node: FieldNode; value: unknown; path: string[]; ctx: FieldContext }) {
+  const { node, value, path, ctx } = props;
   if (node.widget === "fieldset") return <ObjectField node={node} value={value} path={path} ctx={ctx} />;
   if (node.widget === "rows") return <RowsField node={node} value={value} path={path} ctx={ctx} />;
   if (node.widget === "readonly" || ctx.mode === "view") {

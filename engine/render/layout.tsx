@@ -66,6 +66,9 @@ export function Layout({ title, csrfToken, user, siteName, children }: LayoutPro
                     <a href="/apps">Apps</a>
                   </li>
                   <li>
+                    <a href="/account">Account</a>
+                  </li>
+                  <li>
                     <form method="post" action="/logout" class="inline">
                       <CsrfField token={csrfToken} />
                       <button type="submit" class="secondary outline">

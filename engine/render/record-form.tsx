@@ -84,6 +84,10 @@ function FormFrame(
   );
   return (
     <form method="post" action={p.action} id="record-form" class="record-form" {...hx}>
+      {/* Enter in a text field presses the form's first submit button: Save, not a list's "Add row". */}
+      <button type="submit" class="implicit-submit" tabindex={-1} aria-hidden="true">
+        {p.submitLabel ?? (p.mode === "create" ? "Create" : "Save")}
+      </button>
       <CsrfField token={p.csrf} />
       {p.version !== undefined ? <input type="hidden" name="_version" value={p.versionText} /> : null}
       {p.inDialog ? <input type="hidden" name="_dialog" value="1" /> : null}
@@ -113,22 +117,24 @@ function FormFrame(
             Cancel
           </a>
         ) : null}
-        {p.deleteUrl && p.mode === "edit" ? (
+      </div>
+      {p.deleteUrl && p.mode === "edit" ? (
+        <div class="form-danger">
           <button
             type="submit"
             formaction={p.deleteUrl}
             formnovalidate
-            class="secondary delete"
+            class="secondary outline delete"
             hx-post={p.deleteUrl}
             hx-confirm="Delete this record? This cannot be undone."
             hx-vals={JSON.stringify({ confirm: "yes" })}
             hx-target="closest form"
             hx-swap="outerHTML"
           >
-            Delete
+            Delete…
           </button>
-        ) : null}
-      </div>
+        </div>
+      ) : null}
     </form>
   );
 }

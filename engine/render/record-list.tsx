@@ -25,6 +25,10 @@ export interface RecordListProps {
   prev: string | null;
   /** Rows open in the page's dialog (htmx); plain links still work without JavaScript. */
   dialog: boolean;
+  /** An action link at the end of each row ("Edit"), to the row's record. */
+  rowAction?: string;
+  /** The text of an empty list when a filter is applied. */
+  emptyFiltered?: string;
 }
 
 export const sortParam = (s: SortSpec) => (s.direction === "desc" ? `-${s.field}` : s.field);
@@ -39,62 +43,79 @@ export function RecordList(p: RecordListProps) {
   const region = { "hx-target": "#record-list", "hx-swap": "outerHTML" };
   return (
     <div id="record-list" hx-get={current} hx-trigger="fg-saved from:body" {...region}>
-      <table class="striped record-list">
-        <thead>
-          <tr>
-            {p.columns.map((col) => {
-              const active = p.sort.field === col.name;
-              const next: SortSpec = {
-                field: col.name,
-                direction: active && p.sort.direction === "asc" ? "desc" : "asc",
-              };
-              const href = p.listUrl({ q: p.q, sort: sortParam(next) });
-              const ariaSort = active ? (p.sort.direction === "asc" ? "ascending" : "descending") : undefined;
-              return (
-                <th scope="col" aria-sort={ariaSort}>
-                  {p.sortable.includes(col.name) ? (
-                    <a href={href} hx-get={href} hx-push-url="true" {...region}>
-                      {col.label}
-                      {active ? (p.sort.direction === "asc" ? " ▲" : " ▼") : ""}
-                    </a>
-                  ) : (
-                    col.label
-                  )}
+      <div class="table-scroll" tabindex={0}>
+        <table class="striped record-list">
+          <thead>
+            <tr>
+              {p.columns.map((col) => {
+                const active = p.sort.field === col.name;
+                const next: SortSpec = {
+                  field: col.name,
+                  direction: active && p.sort.direction === "asc" ? "desc" : "asc",
+                };
+                const href = p.listUrl({ q: p.q, sort: sortParam(next) });
+                const ariaSort = active ? (p.sort.direction === "asc" ? "ascending" : "descending") : undefined;
+                return (
+                  <th scope="col" aria-sort={ariaSort}>
+                    {p.sortable.includes(col.name) ? (
+                      <a href={href} hx-get={href} hx-push-url="true" {...region}>
+                        {col.label}
+                        {active ? (p.sort.direction === "asc" ? " ▲" : " ▼") : ""}
+                      </a>
+                    ) : (
+                      col.label
+                    )}
+                  </th>
+                );
+              })}
+              {p.rowAction ? (
+                <th scope="col">
+                  <span class="visually-hidden">Actions</span>
                 </th>
+              ) : null}
+            </tr>
+          </thead>
+          <tbody>
+            {p.rows.length === 0 ? (
+              <tr>
+                <td colspan={p.columns.length + (p.rowAction ? 1 : 0)}>
+                  {p.q ? "No records match your search." : (p.emptyFiltered ?? "No records yet.")}
+                </td>
+              </tr>
+            ) : null}
+            {p.rows.map((row) => {
+              const href = p.rowHref(row);
+              const dialog = p.dialog
+                ? { "hx-get": href, "hx-target": "#record-dialog-body", "hx-swap": "innerHTML" }
+                : {};
+              const name = displayValue(p.columns[0]!, row.values[p.columns[0]?.name ?? ""]);
+              return (
+                <tr>
+                  {p.columns.map((col, i) => {
+                    const text = p.cell?.(row, col) ?? displayValue(col, row.values[col.name]);
+                    return i === 0 ? (
+                      <th scope="row">
+                        <a href={href} {...dialog}>
+                          {text === "—" ? "(untitled)" : text}
+                        </a>
+                      </th>
+                    ) : (
+                      <td>{text}</td>
+                    );
+                  })}
+                  {p.rowAction ? (
+                    <td class="row-action">
+                      <a href={href} {...dialog} aria-label={`${p.rowAction} ${name === "—" ? "(untitled)" : name}`}>
+                        {p.rowAction}
+                      </a>
+                    </td>
+                  ) : null}
+                </tr>
               );
             })}
-          </tr>
-        </thead>
-        <tbody>
-          {p.rows.length === 0 ? (
-            <tr>
-              <td colspan={p.columns.length}>{p.q ? "No records match your search." : "No records yet."}</td>
-            </tr>
-          ) : null}
-          {p.rows.map((row) => {
-            const href = p.rowHref(row);
-            const dialog = p.dialog
-              ? { "hx-get": href, "hx-target": "#record-dialog-body", "hx-swap": "innerHTML" }
-              : {};
-            return (
-              <tr>
-                {p.columns.map((col, i) => {
-                  const text = p.cell?.(row, col) ?? displayValue(col, row.values[col.name]);
-                  return i === 0 ? (
-                    <th scope="row">
-                      <a href={href} {...dialog}>
-                        {text === "—" ? "(untitled)" : text}
-                      </a>
-                    </th>
-                  ) : (
-                    <td>{text}</td>
-                  );
-                })}
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+          </tbody>
+        </table>
+      </div>
       <nav class="pager" aria-label="Pages">
         <ul>
           {p.prev ? <PagerLink url={p.listUrl({ q: p.q, sort: sortParam(p.sort) })} label="First page" /> : null}
@@ -115,10 +136,20 @@ export function RecordList(p: RecordListProps) {
 }
 
 /** The search box: a GET form (works without JavaScript) that searches as you type with htmx. */
-export function ListSearch(p: { action: string; q: string; sort: SortSpec; label: string }) {
+export function ListSearch(p: {
+  action: string;
+  q: string;
+  sort: SortSpec;
+  label: string;
+  /** Other parameters the search keeps (a filter such as ?mfa=). */
+  keep?: Record<string, string>;
+}) {
   return (
     <form method="get" action={p.action} role="search" class="list-search">
       <input type="hidden" name="sort" value={sortParam(p.sort)} />
+      {Object.entries(p.keep ?? {}).map(([name, value]) => (
+        <input type="hidden" name={name} value={value} />
+      ))}
       <input
         type="search"
         name="q"

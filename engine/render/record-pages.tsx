@@ -19,6 +19,8 @@ export function AppListPage(p: {
   newUrl?: string;
   newLabel?: string;
   exportUrl: string;
+  /** Filters shown under the toolbar (the users list's MFA states). */
+  filters?: Child;
 }) {
   return (
     <Layout title={p.title} csrfToken={p.frame.csrfToken} user={p.frame.user} siteName={p.frame.siteName}>
@@ -39,6 +41,7 @@ export function AppListPage(p: {
           </a>
         </div>
       </div>
+      {p.filters ?? null}
       {p.list}
       <RecordDialog />
     </Layout>
@@ -146,26 +149,28 @@ export function ConflictNotice(p: {
         your input is kept below.
       </p>
       {p.changes.length ? (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Field</th>
-              {p.showBefore ? <th scope="col">When you opened it</th> : null}
-              <th scope="col">Saved now</th>
-              <th scope="col">Your input</th>
-            </tr>
-          </thead>
-          <tbody>
-            {p.changes.map((ch) => (
+        <div class="table-scroll" tabindex={0}>
+          <table>
+            <thead>
               <tr>
-                <th scope="row">{ch.label}</th>
-                {p.showBefore ? <td>{ch.before ?? "—"}</td> : null}
-                <td>{ch.now}</td>
-                <td>{ch.yours}</td>
+                <th scope="col">Field</th>
+                {p.showBefore ? <th scope="col">When you opened it</th> : null}
+                <th scope="col">Saved now</th>
+                <th scope="col">Your input</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {p.changes.map((ch) => (
+                <tr>
+                  <th scope="row">{ch.label}</th>
+                  {p.showBefore ? <td>{ch.before ?? "—"}</td> : null}
+                  <td>{ch.now}</td>
+                  <td>{ch.yours}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       ) : (
         <p>The saved version has the same values as your input.</p>
       )}

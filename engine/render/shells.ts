@@ -46,6 +46,17 @@ export const DOCTYPE = "<!DOCTYPE html>" as SafeHtml;
  * message) goes: the layout renders this comment, sendPage replaces it
  * (engine/http/page.ts). Escaped text can never form it, so only the layout does.
  */
+/**
+ * The markup with a class name added to its first element's class attribute (which must come
+ * first among its attributes, as every field's does). The name is a fixed identifier, never input.
+ */
+export function withFirstClass(html: SafeHtml, className: string): SafeHtml {
+  if (!/^[a-z][a-z0-9-]*$/.test(className)) throw new Error(`not a class name: ${className}`);
+  const m = /^<[a-z]+ class="/.exec(html);
+  if (!m) throw new Error("withFirstClass: the markup does not start with a class attribute");
+  return `${m[0]}${className} ${html.slice(m[0].length)}` as SafeHtml;
+}
+
 export const PAGE_TOP_MARK = "<!--fg:page-top-->" as SafeHtml;
 
 /** A value for a slot: text is escaped like JSX text and attribute values; html is inserted as it is. */

@@ -12,10 +12,12 @@ import { appsDesignerRoutes } from "./configure/apps-routes.js";
 import { mfaHardwareRoutes, TOKEN_IMPORT_PATH, tokenImportBodyLimit } from "./configure/mfa-hardware-routes.js";
 import { hardwareSetupRoutes } from "./mfa/hardware-setup-routes.js";
 import { mfaRoutes } from "./mfa/mfa-routes.js";
+import { accountRoutes } from "./account/account-routes.js";
 import { auditRoutes } from "./configure/audit-routes.js";
 import { deviceRoutes } from "./device/device-routes.js";
 import { Layout, MessagePage } from "../render/layout.js";
 import type { Services } from "../services.js";
+import { appHref } from "../apps/registry.js";
 import { clientAddress } from "./http/client-address.js";
 import { clearSessionCookie, readCookie, SESSION_COOKIE } from "./http/cookies.js";
 import { csrfProtection } from "./http/csrf.js";
@@ -116,6 +118,7 @@ export function createApp(s: Services): Hono<AppEnv> {
   app.route("/", deviceRoutes(s));
   app.route("/", loginRoutes(s, cookieSettings));
   app.route("/", mfaRoutes(s, cookieSettings));
+  app.route("/", accountRoutes(s, cookieSettings));
   app.route("/", auditRoutes(s));
   app.route("/", configureRoutes(s, cookieSettings));
   app.route("/", mfaRolloutRoutes(s));
@@ -128,12 +131,33 @@ export function createApp(s: Services): Hono<AppEnv> {
 
   app.get("/", requireSignIn(), async (c) => {
     const session = signedIn(c);
-    const site = await s.sites.byId(session.activeSiteId);
+    const [site, apps] = await Promise.all([s.sites.byId(session.activeSiteId), s.apps.list(session.activeSiteId)]);
+    const open = apps.filter((a) => !a.adminOnly || session.user.role === "admin");
     return sendPage(
       c,
       <Layout title="Home" csrfToken={c.var.csrfToken} user={session.user} siteName={site?.name}>
         <h1>Welcome, {session.user.displayName || session.user.username}</h1>
         <p>You are signed in to {site?.name}.</p>
+        <section aria-labelledby="home-apps">
+          <h2 id="home-apps">Your apps</h2>
+          {open.length ? (
+            <ul class="app-index">
+              {open.map((a) => (
+                <li>
+                  <a href={appHref(a.id)}>
+                    <strong>{a.title}</strong>
+                  </a>
+                  {a.description ? <p>{a.description}</p> : null}
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <p>There are no apps you can open on this site yet.</p>
+          )}
+        </section>
+        <p>
+          <a href="/account">Your account</a>: your multi-factor authentication (MFA) and your password.
+        </p>
       </Layout>,
     );
   });

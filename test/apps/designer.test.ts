@@ -54,7 +54,7 @@ t("designers and admins open the designer; users may not", async ({ designer, ad
 });
 
 t("the editor shows the definition's JSON, its history and a live preview of the form", async ({ designer }) => {
-  const page = await designer.get(EDITOR);
+  const page = await designer.get(`${EDITOR}?tab=json`);
   assert.match(
     page.html,
     /<textarea id="definition" name="definition"[^>]*hx-post="\/configure\/apps\/equipment-inspections\/check" hx-trigger="input changed delay:400ms"/,
@@ -92,14 +92,14 @@ t(
     next.record.properties.department = { type: "string", title: "Department", maxLength: 50 };
     const saved = await designer.post(EDITOR, { _version: "0", definition: text(next) });
     assert.is(saved.res.status, 303);
-    assert.is(saved.res.headers.get("location"), `${EDITOR}?saved=1`);
+    assert.is(saved.res.headers.get("location"), `${EDITOR}?tab=json&saved=1`);
     const form = await admin.get("/apps/equipment-inspections/new");
     assert.match(form.html, /<h1>New: Equipment checks<\/h1>/);
     assert.match(form.html, /name="department"/);
     const stale = await designer.post(EDITOR, { _version: "0", definition: text(next) });
     assert.is(stale.res.status, 409);
     assert.match(stale.html, /Someone saved version 1 of this app meanwhile/);
-    const page = await designer.get(EDITOR);
+    const page = await designer.get(`${EDITOR}?tab=json`);
     assert.match(page.html, /Save as version 2/);
     const { rows } = await env.db.query<{ action: string }>("SELECT action FROM audit_log WHERE action LIKE 'app.%'");
     assert.ok(rows.some((r) => r.action === "app.update"));

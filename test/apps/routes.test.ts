@@ -157,7 +157,11 @@ t("sizes are bounded: over-long strings get a message, over-large bodies a 413",
 
 t("a failed result shows the reason field (x-visibleWhen) and requires nothing hidden", async ({ env, admin }) => {
   const hidden = await admin.get(`${APP}/new`);
-  assert.match(hidden.html, /<div class="field" id="field-failureReason" hidden=""><\/div>/);
+  assert.match(
+    hidden.html,
+    /<div class="when-hidden field" id="field-failureReason"/,
+    "hidden with JavaScript, posted without",
+  );
   const check = await admin.post(`${APP}/new/check`, { _field: "result", result: "fail" }, { "hx-request": "true" });
   assert.is(check.res.status, 200);
   assert.match(
@@ -169,7 +173,7 @@ t("a failed result shows the reason field (x-visibleWhen) and requires nothing h
     /<hx-partial hx-target="#field-failureReason" hx-swap="outerHTML"><div class="field" id="field-failureReason" data-widget="textarea">/,
   );
   const back = await admin.post(`${APP}/new/check`, { _field: "result", result: "pass" }, { "hx-request": "true" });
-  assert.match(back.html, /<div class="field" id="field-failureReason" hidden=""><\/div>/);
+  assert.match(back.html, /<div class="when-hidden field" id="field-failureReason"/);
   // A stale reason posted with a passing result is not stored.
   const id = await create(admin, { ...valid, failureReason: "stale" });
   const { rows } = await env.db.query<{ data: Record<string, unknown> }>("SELECT data FROM records WHERE id = $1", [

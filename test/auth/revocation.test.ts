@@ -198,7 +198,7 @@ t(
     const page = await now.get("/mfa/setup/app");
     const p = appParams(keyBytes(page.html.match(/id="totp-key">([A-Z2-7 ]+)</)![1]!));
     const done = await now.post("/mfa/setup/app", { code: codeAt(env.clock, p) });
-    assert.is(done.res.headers.get("location"), "/");
+    assert.is(done.res.headers.get("location"), "/account");
     assert.is(await webStatus(now), "200", "the session that activated");
     await assertEnded(env, before);
   },

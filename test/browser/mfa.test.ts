@@ -84,7 +84,8 @@ t("a user activates an authenticator app from the QR page, then every sign-in ne
   const first = codeNow();
   await page.fill('input[name="code"]', first);
   await page.click('form[action="/mfa/setup/app"] button[type="submit"]');
-  await page.waitForURL(`${url}/`);
+  await page.waitForURL(`${url}/account`);
+  assert.match(await page.locator("[role=status]").innerText(), /MFA\) is now on/);
 
   await page.click('form[action="/logout"] button');
   await page.waitForURL(`${url}/login`);

@@ -27,7 +27,7 @@ t("the Public Site exists from the first start", async ({ env }) => {
 t("a Public Site admin adds a site; bad and duplicate slugs get a message and add nothing", async ({ env }) => {
   const c = new TestClient(env.app);
   await c.signIn("root", PASSWORD);
-  await c.get("/configure");
+  await c.get("/configure/sites");
   const bad = await c.post("/configure/sites", { slug: "Bad Slug!", name: "Bad" });
   assert.is(bad.res.status, 422);
   assert.match(bad.html, /Slug must be lowercase letters, digits and dashes/);
@@ -53,7 +53,7 @@ t("switching site issues a new session token and changes the active site", async
   const after = c.cookies.get("fg_session")!;
   assert.is.not(after, before);
   assert.is(await env.services.sessions.validate(before), null);
-  const page = await c.get("/configure");
+  const page = await c.get("/configure/sites");
   assert.match(page.html, /You are managing <strong>Acme Ltd<\/strong>/);
   const missing = await c.post("/configure/site", { site: "nope" });
   assert.is(missing.res.status, 422);
@@ -62,9 +62,10 @@ t("switching site issues a new session token and changes the active site", async
 t("admins of other sites cannot add or switch sites; users cannot configure", async ({ env }) => {
   const a = new TestClient(env.app);
   await a.signIn("acme-admin", PASSWORD);
-  const page = await a.get("/configure");
+  const page = await a.get("/configure/sites");
   assert.is(page.res.status, 200);
   assert.not.match(page.html, /Add a site/);
+  assert.match(page.html, /Acme Ltd/);
   assert.is((await a.post("/configure/sites", { slug: "evil", name: "Evil" })).res.status, 403);
   assert.is((await a.post("/configure/site", { site: "public" })).res.status, 403);
   assert.is(await env.services.sites.bySlug("evil"), null);

@@ -59,7 +59,7 @@ t(
     assert.match(wrong.html, /The code is not valid/);
     const ok = await c.post("/mfa/setup/hardware", { serialNumber: "SIXTY-1", code: codeAt(env.clock, p) });
     assert.is(ok.res.status, 303);
-    assert.is(ok.res.headers.get("location"), "/");
+    assert.is(ok.res.headers.get("location"), "/account");
     assert.is((await c.get("/")).res.status, 200);
 
     const token = (await env.services.hardware.registry.bySerial("SIXTY-1"))!;

@@ -43,6 +43,9 @@ export async function createDatabase(): Promise<{ name: string; url: string; dro
   };
 }
 
+/** How long a test's request waits for a pool connection (ms). */
+const TEST_POOL_WAIT_MS = 30_000;
+
 /** A migrated, empty database on the backend under test; close() also drops a PostgreSQL one. */
 export async function openTestDb(options: { migrated?: boolean; log?: Logger } = {}): Promise<Db> {
   const migrated = options.migrated ?? true;
@@ -52,7 +55,10 @@ export async function openTestDb(options: { migrated?: boolean; log?: Logger } =
       : openPgliteDb({}, options.log);
   }
   const database = await createDatabase();
-  const db = openPgDb(database.url, options.log);
+  // Suites fire a hundred requests at once at a pool of ten on a machine that may be busy; the
+  // production wait (PG_CONNECTION_TIMEOUT_MS) would turn a slow moment into a 503 that is not
+  // what they test. test/db/unavailable.test.ts and the outage test check that wait on their own.
+  const db = openPgDb(database.url, options.log, 10, TEST_POOL_WAIT_MS);
   if (migrated) await migrate(db);
   return {
     backend: db.backend,

@@ -147,7 +147,7 @@ t("editing a record with a NUL changes nothing and keeps the version", async ({ 
 });
 
 t("a designer's definition with a \\u0000 escape is a problem, not a 500", async ({ env, admin }) => {
-  const page = await admin.get("/configure/apps/equipment-inspections");
+  const page = await admin.get("/configure/apps/equipment-inspections?tab=json");
   assert.is(page.res.status, 200);
   const before = await counts(env);
   const definition = page.html.match(/<textarea[^>]*name="definition"[^>]*>([\s\S]*?)<\/textarea>/)![1]!;

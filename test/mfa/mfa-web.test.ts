@@ -173,7 +173,7 @@ t(
     const half = c.cookies.get("fg_session");
     const ok = await c.post("/mfa/setup/app", { code: codeAt(env.clock, newParams) });
     assert.is(ok.res.status, 303);
-    assert.is(ok.res.headers.get("location"), "/");
+    assert.is(ok.res.headers.get("location"), "/account", "activation lands on the account page");
     assert.is.not(c.cookies.get("fg_session"), half);
     assert.is((await c.get("/")).res.status, 200);
     const status = await env.services.mfa.statusOf(u.id);

@@ -293,30 +293,35 @@ t("arrays of free values are rows of single inputs", () => {
   assert.is(roundTrip(schema, { "f.0": ["toolong"] }).errors["f.0"], "Tags must be at most 5 characters.");
 });
 
-t("x-visibleWhen: a hidden field keeps an empty placeholder, a shown one renders; hidden values are dropped", () => {
-  const record: RecordSchema = {
-    type: "object",
-    required: ["reason"],
-    properties: {
-      result: { type: "string", enum: ["pass", "fail"] },
-      reason: { type: "string", "x-visibleWhen": { field: "result", equals: "fail" } },
-    },
-  };
-  const fields = fieldTree(record);
-  const ctx: FieldContext = { errors: {}, mode: "edit" };
-  const hidden = String(<Fields nodes={fields} values={{ result: "pass" }} path={[]} ctx={ctx} />);
-  assert.match(hidden, /<div class="field" id="field-reason" hidden=""><\/div>/);
-  const shown = String(<Fields nodes={fields} values={{ result: "fail" }} path={[]} ctx={ctx} />);
-  assert.match(shown, /name="reason"/);
-  const validators = compileRecordValidators(record);
-  const pass = parseForm(fields, { result: ["pass"], reason: ["stale text"] }, "create");
-  assert.equal(pass.values, { result: "pass" }, "a hidden field is not part of the record");
-  assert.ok(pass.fields.includes("reason"), "so the store removes a stored value");
-  assert.ok(validators.create(pass.values), "a hidden required field is not required");
-  const fail = parseForm(fields, { result: ["fail"] }, "create");
-  assert.not.ok(validators.create(fail.values));
-  assert.is(fieldErrors(validators.create.errors, fields).reason, "Reason is required.");
-});
+t(
+  "x-visibleWhen: a hidden field stays in the form for no-JS browsers, not required; a shown one renders; hidden values are dropped",
+  () => {
+    const record: RecordSchema = {
+      type: "object",
+      required: ["reason"],
+      properties: {
+        result: { type: "string", enum: ["pass", "fail"] },
+        reason: { type: "string", "x-visibleWhen": { field: "result", equals: "fail" } },
+      },
+    };
+    const fields = fieldTree(record);
+    const ctx: FieldContext = { errors: {}, mode: "edit" };
+    const hidden = String(<Fields nodes={fields} values={{ result: "pass" }} path={[]} ctx={ctx} />);
+    // In the form for a browser without JavaScript; the page hides it with JavaScript (the js class).
+    assert.match(hidden, /<div class="when-hidden field" id="field-reason" data-widget="text">.*name="reason"/);
+    assert.not.match(hidden, /required/, "not required while hidden");
+    const shown = String(<Fields nodes={fields} values={{ result: "fail" }} path={[]} ctx={ctx} />);
+    assert.match(shown, /name="reason"/);
+    const validators = compileRecordValidators(record);
+    const pass = parseForm(fields, { result: ["pass"], reason: ["stale text"] }, "create");
+    assert.equal(pass.values, { result: "pass" }, "a hidden field is not part of the record");
+    assert.ok(pass.fields.includes("reason"), "so the store removes a stored value");
+    assert.ok(validators.create(pass.values), "a hidden required field is not required");
+    const fail = parseForm(fields, { result: ["fail"] }, "create");
+    assert.not.ok(validators.create(fail.values));
+    assert.is(fieldErrors(validators.create.errors, fields).reason, "Reason is required.");
+  },
+);
 
 t("inline validation: one listener on the fields posts the form to the check URL on change", () => {
   const app = compileApp({ id: "a", title: "A", record: { type: "object", properties: { f: { type: "string" } } } }, 0);

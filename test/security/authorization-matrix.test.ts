@@ -117,6 +117,19 @@ const BODIES: Record<string, BodyFor> = {
   "POST /configure/apps/:appId/restore": async (_p, fx, env) => ({
     form: { version: "1", _version: await ledgerVersion(env, fx) },
   }),
+  "POST /configure/apps/new": (p) => ({ form: { title: `Made by ${p}`, id: "" } }),
+  "POST /configure/apps/:appId/fields/new": (p) => ({ form: { type: "text", title: `Note by ${p}` } }),
+  "POST /configure/apps/:appId/fields/:name": () => ({ form: { title: "Name", help: "Who it is" } }),
+  "POST /configure/apps/:appId/fields/:name/move": () => ({ form: { direction: "down" } }),
+  "POST /configure/apps/:appId/fields/:name/delete": () => ({ form: {} }),
+  "POST /configure/apps/:appId/list": () => ({ form: { columns: "name", searchable: "name", sort: "name" } }),
+  "POST /configure/apps/:appId/settings": (p) => ({
+    form: { title: `Ledger ${PUBLIC_MARK} by ${p}`, description: "" },
+  }),
+  "POST /configure/apps/:appId/publish": () => ({ form: {} }),
+  "POST /configure/apps/:appId/discard": () => ({ form: {} }),
+  "POST /configure/apps/:appId/duplicate": (p) => ({ form: { title: `Copy by ${p}`, id: "" } }),
+  "POST /configure/apps/:appId/delete": () => ({ form: { confirm: "yes" } }),
   // Every site (only the Public Site's administrators may), matching nobody: a real Confirm that changes no user.
   "POST /configure/mfa/rollout": () => ({
     form: { q: "no-such-person-xyz", scope: "all", enforcementDelayDays: "14", expectToEnable: "0", expectToMove: "0" },
@@ -173,12 +186,17 @@ const MATRIX: Array<[route: string, request: string, ...expected: Expect[]]> = [
   ["POST /mfa/setup/app",                     "POST /mfa/setup/app",                                            LOGIN, LOGIN, HOME, HOME,   HOME,      HOME],
   ["GET /mfa/setup/hardware",                 "GET /mfa/setup/hardware",                                        LOGIN, LOGIN, HOME, HOME,   HOME,      HOME],
   ["POST /mfa/setup/hardware",                "POST /mfa/setup/hardware",                                       LOGIN, LOGIN, HOME, HOME,   HOME,      HOME],
+  // Every signed-in user's own account page.
+  ["ALL /account",                            "PUT /account",                                                   LOGIN, LOGIN, 404,  404,     404,       404],
+  ["GET /account",                            "GET /account",                                                   LOGIN, LOGIN, 200,  200,     200,       200],
+  ["POST /account",                           "POST /account",                                                  LOGIN, LOGIN, 422,  422,     422,       422],
   // Configure: sites and audit.
   ["ALL /configure",                          "PUT /configure",                                                 LOGIN, LOGIN, 403,  404,     404,       404],
   ["ALL /configure/*",                        "GET /configure/no-such-page",                                    LOGIN, LOGIN, 403,  404,     404,       404],
   ["GET /configure",                          "GET /configure",                                                 LOGIN, LOGIN, 403,  200,     200,       200],
   ["POST /configure/site",                    "POST /configure/site",                                           LOGIN, LOGIN, 403,  403,     403,       "303 /configure"],
-  ["POST /configure/sites",                   "POST /configure/sites",                                          LOGIN, LOGIN, 403,  403,     403,       "303 /configure"],
+  ["GET /configure/sites",                    "GET /configure/sites",                                           LOGIN, LOGIN, 403,  403,     200,       200],
+  ["POST /configure/sites",                   "POST /configure/sites",                                          LOGIN, LOGIN, 403,  403,     403,       "303 /configure/sites"],
   ["ALL /configure/audit",                    "PUT /configure/audit",                                           LOGIN, LOGIN, 403,  403,     404,       404],
   ["GET /configure/audit",                    "GET /configure/audit",                                           LOGIN, LOGIN, 403,  403,     200,       200],
   // Configure > MFA: administrators only; the rollout to every site only for the Public Site's.
@@ -222,7 +240,28 @@ const MATRIX: Array<[route: string, request: string, ...expected: Expect[]]> = [
   ["GET /configure/apps/:appId",              "GET /configure/apps/{ledger}",                                   LOGIN, LOGIN, 403,  200,     404,       200],
   ["POST /configure/apps/:appId/check",       "POST /configure/apps/{ledger}/check",                            LOGIN, LOGIN, 403,  200,     404,       200],
   ["POST /configure/apps/:appId",             "POST /configure/apps/{ledger}",                                  LOGIN, LOGIN, 403,  "303 /configure/apps/pubmark-ledger", 404, "303 /configure/apps/pubmark-ledger"],
-  ["POST /configure/apps/:appId/restore",     "POST /configure/apps/{ledger}/restore",                          LOGIN, LOGIN, 403,  "303 /configure/apps/pubmark-ledger", 404, "303 /configure/apps/pubmark-ledger"],
+  ["POST /configure/apps/:appId/restore",     "POST /configure/apps/{ledger}/restore",                          LOGIN, LOGIN, 403,  "303 /configure/apps/pubmark-ledger/history", 404, "303 /configure/apps/pubmark-ledger/history"],
+  // The visual designer: changes go to the app's draft; the rows run in this order, designer before administrator.
+  ["GET /configure/apps/new",                 "GET /configure/apps/new",                                        LOGIN, LOGIN, 403,  200,     200,       200],
+  ["POST /configure/apps/new",                "POST /configure/apps/new",                                       LOGIN, LOGIN, 403,  "303 /configure/apps/made-by-*", "303 /configure/apps/made-by-*", "303 /configure/apps/made-by-*"],
+  ["GET /configure/apps/:appId/fields/new",   "GET /configure/apps/{ledger}/fields/new?type=choice",            LOGIN, LOGIN, 403,  200,     404,       200],
+  ["POST /configure/apps/:appId/fields/new",  "POST /configure/apps/{ledger}/fields/new",                       LOGIN, LOGIN, 403,  "303 /configure/apps/pubmark-ledger", 404, "303 /configure/apps/pubmark-ledger"],
+  ["GET /configure/apps/:appId/fields/:name", "GET /configure/apps/{ledger}/fields/name",                       LOGIN, LOGIN, 403,  200,     404,       200],
+  ["POST /configure/apps/:appId/fields/:name", "POST /configure/apps/{ledger}/fields/name",                     LOGIN, LOGIN, 403,  "303 /configure/apps/pubmark-ledger", 404, "303 /configure/apps/pubmark-ledger"],
+  ["POST /configure/apps/:appId/fields/:name/move", "POST /configure/apps/{ledger}/fields/name/move",           LOGIN, LOGIN, 403,  "303 /configure/apps/pubmark-ledger", 404, "303 /configure/apps/pubmark-ledger"],
+  ["GET /configure/apps/:appId/list",         "GET /configure/apps/{ledger}/list",                              LOGIN, LOGIN, 403,  200,     404,       200],
+  ["POST /configure/apps/:appId/list",        "POST /configure/apps/{ledger}/list",                             LOGIN, LOGIN, 403,  "303 /configure/apps/pubmark-ledger/list", 404, "303 /configure/apps/pubmark-ledger/list"],
+  ["GET /configure/apps/:appId/settings",     "GET /configure/apps/{ledger}/settings",                          LOGIN, LOGIN, 403,  200,     404,       200],
+  ["POST /configure/apps/:appId/settings",    "POST /configure/apps/{ledger}/settings",                         LOGIN, LOGIN, 403,  "303 /configure/apps/pubmark-ledger/settings", 404, "303 /configure/apps/pubmark-ledger/settings"],
+  ["GET /configure/apps/:appId/history",      "GET /configure/apps/{ledger}/history?from=1&to=2",               LOGIN, LOGIN, 403,  200,     404,       200],
+  // The designer deletes the field it added; the administrator then finds it gone from the draft.
+  ["POST /configure/apps/:appId/fields/:name/delete", "POST /configure/apps/{ledger}/fields/noteByDesigner/delete", LOGIN, LOGIN, 403, "303 /configure/apps/pubmark-ledger", 404, 404],
+  ["POST /configure/apps/:appId/publish",     "POST /configure/apps/{ledger}/publish",                          LOGIN, LOGIN, 403,  "303 /configure/apps/pubmark-ledger", 404, "303 /configure/apps/pubmark-ledger"],
+  ["POST /configure/apps/:appId/discard",     "POST /configure/apps/{ledger}/discard",                          LOGIN, LOGIN, 403,  "303 /configure/apps/pubmark-ledger", 404, "303 /configure/apps/pubmark-ledger"],
+  ["GET /configure/apps/:appId/duplicate",    "GET /configure/apps/{ledger}/duplicate",                         LOGIN, LOGIN, 403,  200,     404,       200],
+  ["POST /configure/apps/:appId/duplicate",   "POST /configure/apps/{ledger}/duplicate",                        LOGIN, LOGIN, 403,  "303 /configure/apps/copy-by-*", 404, "303 /configure/apps/copy-by-*"],
+  // The ledger has a record by now (POST /apps/{ledger}/new above): an app with records is never deleted.
+  ["POST /configure/apps/:appId/delete",      "POST /configure/apps/{ledger}/delete",                           LOGIN, LOGIN, 403,  409,     404,       409],
   // Hardware registry: administrators of the Public Site only.
   ["ALL /configure/mfa-hardware",             "PUT /configure/mfa-hardware",                                    LOGIN, LOGIN, 403,  403,     403,       404],
   ["ALL /configure/mfa-hardware/*",           "GET /configure/mfa-hardware/no-such-page",                       LOGIN, LOGIN, 403,  403,     403,       404],

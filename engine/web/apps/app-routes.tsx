@@ -5,6 +5,11 @@ import { queryParams } from "../http/query.js";
 import { checkStorable, isFormContentType, readPostedForm, UnstorableTextError } from "../http/form-body.js";
 import { requireSignIn, signedIn } from "../http/guards.js";
 import { sendPage } from "../http/page.js";
+import { isMfaState, MFA_STATE_LABELS, MFA_STATES, type MfaState } from "../../mfa/mfa-states.js";
+import { MfaFilterBar } from "./mfa-filter.js";
+import { mfaSummary } from "../../mfa/status.js";
+import { flash } from "../http/flash.js";
+import { ResetConfirm, resetConsequences } from "../../render/reset-confirm.js";
 import { ErrorSlot, Field, slotId } from "../../render/fields.js";
 import { RecordForm } from "../../render/record-form.js";
 import { ListSearch, RecordList, type ListParams } from "../../render/record-list.js";
@@ -271,8 +276,19 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
     return { sortable, q, sort, after, before: after ? undefined : before };
   }
 
-  const listUrl = (href: string) => (p: ListParams) => {
+  /** ?mfa= on a list of user accounts: one of the MFA states, or absent. */
+  function mfaFilter(c: Context<AppEnv>, r: Resolved): MfaState | undefined {
+    const raw = queryParams(c).mfa;
+    if (!r.app.usersApp || raw === undefined || raw === "") return undefined;
+    if (!isMfaState(raw)) {
+      throw new HTTPException(400, { message: `The filter ?mfa= must be one of: ${MFA_STATES.join(", ")}.` });
+    }
+    return raw;
+  }
+
+  const listUrl = (href: string, mfa?: MfaState) => (p: ListParams) => {
     const params = new URLSearchParams();
+    if (mfa) params.set("mfa", mfa);
     if (p.q) params.set("q", p.q);
     if (p.sort) params.set("sort", p.sort);
     if (p.after) params.set("after", p.after);
@@ -284,9 +300,11 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
   routes.get(base, async (c) => {
     const r = await resolve(c);
     const { sortable, q, sort, after, before } = listQuery(c, r);
+    const mfa = mfaFilter(c, r);
     const page = await r.store.list(r.app, r.storeCtx, {
       q,
       sort,
+      ...(mfa ? { mfa } : {}),
       limit: r.app.list.pageSize,
       ...(after ? { after } : {}),
       ...(before ? { before } : {}),
@@ -299,22 +317,34 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
         q={q}
         sort={sort}
         sortable={sortable}
-        listUrl={listUrl(r.href)}
+        listUrl={listUrl(r.href, mfa)}
         next={page.next ? encodeCursor(page.next) : null}
         prev={page.prev ? encodeCursor(page.prev) : null}
         dialog={true}
+        rowAction={r.canEdit ? "Edit" : undefined}
+        emptyFiltered={mfa ? `No users are in this state: ${MFA_STATE_LABELS[mfa]}.` : undefined}
       />
     );
     if (wantsRegion(c, "record-list")) return sendPage(c, list);
     const exportParams = new URLSearchParams({ sort: sort.direction === "desc" ? `-${sort.field}` : sort.field });
     if (q) exportParams.set("q", q);
+    if (mfa) exportParams.set("mfa", mfa);
     return sendPage(
       c,
       <AppListPage
         frame={r.frame}
         title={r.app.title}
         description={r.app.description}
-        search={<ListSearch action={r.href} q={q} sort={sort} label={`Search ${r.app.title}`} />}
+        search={
+          <ListSearch
+            action={r.href}
+            q={q}
+            sort={sort}
+            label={`Search ${r.app.title}`}
+            keep={mfa ? { mfa } : undefined}
+          />
+        }
+        filters={r.app.usersApp ? <MfaFilterBar href={r.href} current={mfa} q={q} /> : undefined}
         list={list}
         newUrl={r.canEdit ? `${r.href}/new` : undefined}
         newLabel={options.newLabel}
@@ -326,8 +356,9 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
   routes.get(`${base}/export.csv`, async (c) => {
     const r = await resolve(c);
     const { q, sort } = listQuery(c, r);
+    const mfa = mfaFilter(c, r);
     c.var.log.info("records exported", { app: r.app.id });
-    return new Response(textStream(exportCsv(r.app, r.store, r.storeCtx, { q, sort })), {
+    return new Response(textStream(exportCsv(r.app, r.store, r.storeCtx, { q, sort, ...(mfa ? { mfa } : {}) })), {
       headers: {
         "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": `attachment; filename="${r.app.id}.csv"`,
@@ -436,10 +467,65 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
       throw err;
     }
     c.var.log.info("record deleted", { app: r.app.id, recordId: record.id });
+    flash(c, `Deleted ${title}.`);
     return saved(c, r, dialog);
   });
 
   // ---- save and check -------------------------------------------------------------------
+
+  /** The warning before an MFA reset, with a Confirm form that posts the same save again. */
+  function resetConfirmation(
+    c: Context<AppEnv>,
+    r: Resolved,
+    record: StoredRecord,
+    body: FormBody,
+    consequences: string[],
+    dialog: boolean,
+  ) {
+    const secret = new Set(r.app.fields.filter((f) => f.writeOnly).map((f) => f.name));
+    const fields: [string, string][] = [];
+    let droppedPassword = false;
+    for (const [name, values] of Object.entries(body)) {
+      if (name === "_csrf" || name === "confirm") continue;
+      if (secret.has(name)) {
+        droppedPassword ||= values.some((v) => v !== "");
+        continue;
+      }
+      for (const v of values) fields.push([name, v]);
+    }
+    const title = recordTitle(r.app, record.values);
+    const form = (
+      <ResetConfirm
+        csrfToken={c.var.csrfToken}
+        username={title}
+        action={`${r.href}/${record.id}`}
+        fields={fields}
+        consequences={consequences}
+        cancelUrl={r.href}
+        inDialog={dialog}
+        droppedPassword={droppedPassword}
+      />
+    );
+    if (dialog) return sendPage(c, form);
+    return sendPage(
+      c,
+      <RecordPage
+        frame={r.frame}
+        title={`Reset MFA for ${title}?`}
+        backUrl={r.href}
+        backLabel={options.listLabel ?? r.app.title}
+      >
+        {form}
+      </RecordPage>,
+    );
+  }
+
+  /** "Saved nora. MFA on: required from 2 December 2026." — the record's name and, for accounts, its MFA. */
+  async function savedMessage(r: Resolved, verb: "Added" | "Saved", saved: StoredRecord): Promise<string> {
+    const text = `${verb} ${recordTitle(r.app, saved.values)}.`;
+    if (!r.app.usersApp || !r.app.bindings.has("mfa.enabled")) return text;
+    return `${text} ${mfaSummary(await s.mfa.statusOf(saved.id))}.`;
+  }
 
   /** The post, or (text PostgreSQL cannot store) the post with that text replaced and a message per field. */
   async function readPost(c: Context<AppEnv>, r: Resolved): Promise<{ body: FormBody; textErrors: FieldErrors }> {
@@ -482,10 +568,31 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
     if (!validate(parsed.values)) {
       return renderForm(c, r, { ...base, errors: fieldErrors(validate.errors, r.app.fields) }, 422);
     }
+    // Switching MFA off for an activated user resets it: say what that ends, and wait for Confirm.
+    let resetNote = "";
+    const enabledField = r.app.usersApp ? r.app.bindings.get("mfa.enabled")?.name : undefined;
+    if (record && enabledField && parsed.values[enabledField] === false) {
+      const status = await s.mfa.statusOf(record.id);
+      if (status.state === "active") {
+        const live = await s.credentialCounts.of(record.id);
+        const consequences = resetConsequences({
+          method: status.activation!.method,
+          tokenSerial: status.activation!.tokenSerial,
+          ...live,
+        });
+        if (last(body.confirm) !== "mfa-reset") {
+          return resetConfirmation(c, r, record, body, consequences, dialog);
+        }
+        const what =
+          status.activation!.method === "hardware" ? "hardware token back in the pool" : "authenticator removed";
+        resetNote = ` MFA reset (${what}); their sessions and device tokens ended.`;
+      }
+    }
     try {
       if (!record) {
         const created = await r.store.create(r.app, r.storeCtx, parsed.values);
         c.var.log.info("record created", { app: r.app.id, recordId: created.id });
+        flash(c, await savedMessage(r, "Added", created));
       } else {
         if (parsed.version === null) {
           return renderForm(
@@ -495,12 +602,13 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
             422,
           );
         }
-        await r.store.update(r.app, r.storeCtx, record.id, {
+        const updated = await r.store.update(r.app, r.storeCtx, record.id, {
           expectedVersion: parsed.version,
           values: parsed.values,
           fields: parsed.fields,
         });
         c.var.log.info("record updated", { app: r.app.id, recordId: record.id });
+        flash(c, (await savedMessage(r, "Saved", updated)) + resetNote);
       }
     } catch (err) {
       if (err instanceof RecordInputError) {

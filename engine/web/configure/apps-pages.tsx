@@ -5,12 +5,13 @@ import type { DefinitionProblem } from "../../schema/app-definition.js";
 import { RecordForm } from "../../render/record-form.js";
 import { CsrfField, Layout } from "../../render/layout.js";
 import type { PageFrame } from "../../render/record-pages.js";
+import { DesignerTabs } from "./apps-designer-pages.js";
 
 const when = (d: Date | null) => (d ? `${d.toISOString().replace("T", " ").slice(0, 16)} UTC` : "");
 
 export function AppsListPage(p: {
   frame: PageFrame;
-  apps: (AppSummary & { href: string })[];
+  apps: (AppSummary & { href: string; records: number; lastChange: Date | null; draftBy: string | null })[];
   errors?: Record<string, string>;
   newApp?: { id?: string; title?: string };
 }) {
@@ -18,33 +19,55 @@ export function AppsListPage(p: {
   return (
     <Layout title="Apps (designer)" csrfToken={p.frame.csrfToken} user={p.frame.user} siteName={p.frame.siteName}>
       <h1>Apps</h1>
-      <p>Each app is a JSON Schema definition: its record, form layout and list. Changes apply on this site only.</p>
-      <table class="striped">
-        <thead>
-          <tr>
-            <th scope="col">App</th>
-            <th scope="col">Id</th>
-            <th scope="col">Version</th>
-            <th scope="col">Records</th>
-          </tr>
-        </thead>
-        <tbody>
-          {p.apps.map((a) => (
+      <p>
+        Build an app's form, list and settings in the designer, then publish it. Changes apply on this site only.{" "}
+        <a href="/configure/apps/new" role="button">
+          New app
+        </a>
+      </p>
+      <div class="table-scroll" tabindex={0}>
+        <table class="striped">
+          <thead>
             <tr>
-              <th scope="row">
-                <a href={`/configure/apps/${a.id}`}>{a.title}</a>
-              </th>
-              <td>
-                <code>{a.id}</code>
-              </td>
-              <td>{a.version === 0 ? "built-in" : `${a.version}${a.builtIn ? " (customised)" : ""}`}</td>
-              <td>
-                <a href={a.href}>Open</a>
-              </td>
+              <th scope="col">App</th>
+              <th scope="col">Records</th>
+              <th scope="col">Published version</th>
+              <th scope="col">Last change</th>
+              <th scope="col"></th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {p.apps.map((a) => (
+              <tr>
+                <th scope="row">
+                  <a href={`/configure/apps/${a.id}`}>{a.title}</a>{" "}
+                  <small>
+                    <code>{a.id}</code>
+                  </small>
+                  {a.draftBy ? <small class="draft-note"> · draft by {a.draftBy}</small> : null}
+                </th>
+                <td>
+                  <a href={a.href}>{a.records}</a>
+                </td>
+                <td>{a.version === 0 ? "built-in" : `${a.version}${a.builtIn ? " (customised)" : ""}`}</td>
+                <td>{when(a.lastChange)}</td>
+                <td>
+                  <a href={`/configure/apps/${a.id}/duplicate`}>Duplicate</a>
+                  {!a.builtIn && a.records === 0 ? (
+                    <form method="post" action={`/configure/apps/${a.id}/delete`} class="inline">
+                      {" "}
+                      <CsrfField token={p.frame.csrfToken} />
+                      <button type="submit" class="secondary outline small">
+                        Delete
+                      </button>
+                    </form>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       <h2>New app</h2>
       <form method="post" action="/configure/apps">
         <CsrfField token={p.frame.csrfToken} />
@@ -167,8 +190,9 @@ export function AppEditorPage(p: {
         </ul>
       </nav>
       <h1>{p.title}</h1>
+      <DesignerTabs appId={p.appId} tab="json" />
       <p>
-        <a href={p.listHref}>Open the app</a>
+        <a href={p.listHref}>Open the app</a>. The JSON editor is for experts: saving here publishes at once.
       </p>
       {p.savedVersion !== undefined ? (
         <p class="notice" role="status">

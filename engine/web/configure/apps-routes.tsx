@@ -5,6 +5,7 @@ import { breakingChanges } from "../../apps/definition-changes.js";
 import { appHref, DefinitionVersionConflict } from "../../apps/registry.js";
 import type { AppEnv } from "../http/env.js";
 import { queryParams } from "../http/query.js";
+import { flash } from "../http/flash.js";
 import { requireRole, signedIn } from "../http/guards.js";
 import { formFields, formFieldsForForm, sendPage, unstorableMessage } from "../http/page.js";
 import type { PageFrame } from "../../render/record-pages.js";
@@ -13,6 +14,7 @@ import type { AppDefinition } from "../../schema/types.js";
 import type { Services } from "../../services.js";
 import { UNSTORABLE_TEXT_MESSAGE } from "../../util/storable-text.js";
 import { AppEditorPage, AppsListPage, DesignerFeedback } from "./apps-pages.js";
+import { visualDesignerRoutes } from "./apps-designer-routes.js";
 
 /** A definition's JSON text is bounded like any other input. */
 const MAX_DEFINITION_CHARS = 200_000;
@@ -29,6 +31,8 @@ export function appsDesignerRoutes(s: Services): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   routes.use("/configure/apps", requireRole("admin", "designer"));
   routes.use("/configure/apps/*", requireRole("admin", "designer"));
+  // The visual designer's routes come before /configure/apps/:appId, which would take "new".
+  const visual = visualDesignerRoutes(routes, s);
 
   async function frameOf(c: Context<AppEnv>): Promise<PageFrame> {
     const session = signedIn(c);
@@ -97,10 +101,24 @@ export function appsDesignerRoutes(s: Services): Hono<AppEnv> {
     return sendPage(c, page, status);
   }
 
+  async function appRows(siteId: string) {
+    const apps = await s.apps.list(siteId);
+    const more = await visual.overview(
+      siteId,
+      apps.map((a) => a.id),
+    );
+    return apps.map((a) => ({
+      ...a,
+      href: appHref(a.id),
+      records: more.get(a.id)?.records ?? 0,
+      lastChange: more.get(a.id)?.lastChange ?? null,
+      draftBy: more.get(a.id)?.draftBy ?? null,
+    }));
+  }
+
   routes.get("/configure/apps", async (c) => {
     const session = signedIn(c);
-    const apps = (await s.apps.list(session.activeSiteId)).map((a) => ({ ...a, href: appHref(a.id) }));
-    return sendPage(c, <AppsListPage frame={await frameOf(c)} apps={apps} />);
+    return sendPage(c, <AppsListPage frame={await frameOf(c)} apps={await appRows(session.activeSiteId)} />);
   });
 
   routes.post("/configure/apps", async (c) => {
@@ -110,6 +128,7 @@ export function appsDesignerRoutes(s: Services): Hono<AppEnv> {
     const errors: Record<string, string> = {};
     if (!APP_ID.test(newApp.id))
       errors.id = "Id must start with a lowercase letter: lowercase letters, digits and dashes.";
+    else if (newApp.id === "new") errors.id = '"new" is a word the designer\'s addresses use; pick another id.';
     else if ((await s.apps.currentVersion(session.activeSiteId, newApp.id)) !== null) {
       errors.id = "Id is already taken on this site.";
     }
@@ -117,7 +136,7 @@ export function appsDesignerRoutes(s: Services): Hono<AppEnv> {
     const labels = { id: "Id", title: "Title" };
     for (const n of unstorable) errors[n in labels ? n : "title"] = unstorableMessage(n, labels);
     if (Object.keys(errors).length) {
-      const apps = (await s.apps.list(session.activeSiteId)).map((a) => ({ ...a, href: appHref(a.id) }));
+      const apps = await appRows(session.activeSiteId);
       return sendPage(c, <AppsListPage frame={await frameOf(c)} apps={apps} errors={errors} newApp={newApp} />, 422);
     }
     const definition: AppDefinition = {
@@ -149,7 +168,9 @@ export function appsDesignerRoutes(s: Services): Hono<AppEnv> {
 
   routes.get("/configure/apps/:appId", async (c) => {
     const app = await current(c, c.req.param("appId"));
-    const { version: raw, saved } = queryParams(c);
+    const { version: raw, saved, tab } = queryParams(c);
+    // The visual designer is the default; JSON (and older versions' JSON) is the expert's tab.
+    if (tab !== "json" && raw === undefined) return visual.formTab(c);
     if (raw !== undefined) {
       const version = /^\d{1,9}$/.test(raw) ? Number(raw) : -1;
       const definition = version >= 0 ? await s.apps.definitionAt(signedIn(c).activeSiteId, app.id, version) : null;
@@ -226,7 +247,7 @@ export function appsDesignerRoutes(s: Services): Hono<AppEnv> {
         action: "app.update",
         details: { app: app.id, version: saved.version },
       });
-      return c.redirect(`/configure/apps/${app.id}?saved=${saved.version}`, 303);
+      return c.redirect(`/configure/apps/${app.id}?tab=json&saved=${saved.version}`, 303);
     } catch (err) {
       if (err instanceof DefinitionVersionConflict) {
         return editor(c, app, { text, problems: [{ pointer: "", message: err.message }], preview: null }, 409);
@@ -256,7 +277,8 @@ export function appsDesignerRoutes(s: Services): Hono<AppEnv> {
         action: "app.restore",
         details: { app: app.id, version: saved.version, restoredFrom: version },
       });
-      return c.redirect(`/configure/apps/${app.id}?saved=${saved.version}`, 303);
+      flash(c, `Restored version ${version} as version ${saved.version}. It applies now.`);
+      return c.redirect(`/configure/apps/${app.id}/history`, 303);
     } catch (err) {
       if (err instanceof DefinitionVersionConflict) {
         return editor(

@@ -70,32 +70,34 @@ export function AuditPage(props: {
           </p>
         ))}
       {props.rows.length ? (
-        <table id="audit-entries">
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Action</th>
-              <th scope="col">User</th>
-              <th scope="col">Details</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.rows.map((r) => (
+        <div class="table-scroll" tabindex={0}>
+          <table id="audit-entries">
+            <thead>
               <tr>
-                <td>
-                  <time datetime={r.at.toISOString()}>{r.at.toISOString().slice(0, 19).replace("T", " ")}</time>
-                </td>
-                <td>{r.actorName}</td>
-                <td>{r.action}</td>
-                <td>{r.targetName ?? ""}</td>
-                <td>
-                  <Details details={r.details} />
-                </td>
+                <th scope="col">Time</th>
+                <th scope="col">Actor</th>
+                <th scope="col">Action</th>
+                <th scope="col">User</th>
+                <th scope="col">Details</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {props.rows.map((r) => (
+                <tr>
+                  <td>
+                    <time datetime={r.at.toISOString()}>{r.at.toISOString().slice(0, 19).replace("T", " ")}</time>
+                  </td>
+                  <td>{r.actorName}</td>
+                  <td>{r.action}</td>
+                  <td>{r.targetName ?? ""}</td>
+                  <td>
+                    <Details details={r.details} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       ) : (
         <p id="audit-empty">No entries match.</p>
       )}

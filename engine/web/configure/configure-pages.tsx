@@ -1,61 +1,73 @@
 import type { Site } from "../../sites/sites.js";
 import { CsrfField, Layout, type PageUser } from "../../render/layout.js";
 
-export function ConfigureHome(props: {
+/**
+ * Configure > Sites: the sites there are and the one being managed. Public Site
+ * administrators switch to any site (a button per row) and add sites; other
+ * administrators see their own site.
+ */
+export function SitesPage(props: {
   csrfToken: string;
   user: PageUser;
   activeSite: Site;
+  /** Every site, for Public Site administrators; null for everyone else. */
   sites: Site[] | null;
   errors?: Record<string, string>;
   newSite?: { slug?: string; name?: string };
 }) {
   const e = props.errors ?? {};
+  const rows = props.sites ?? [props.activeSite];
   return (
-    <Layout title="Configure" csrfToken={props.csrfToken} user={props.user} siteName={props.activeSite.name}>
-      <h1>Configure</h1>
-      <p>
-        You are managing <strong>{props.activeSite.name}</strong>.
-      </p>
-      <nav aria-label="Configure">
-        <ul class="configure-links">
-          {props.user.role === "admin" ? (
-            <>
-              <li>
-                <a href="/configure/users">Users</a>
-              </li>
-              <li>
-                <a href="/configure/audit">Audit log</a>
-              </li>
-              {/* The token registry lives on the Public Site: only its administrators get props.sites. */}
-              {props.sites ? (
-                <li>
-                  <a href="/configure/mfa-hardware">MFA Hardware</a>
-                </li>
-              ) : null}
-            </>
-          ) : null}
-          <li>
-            <a href="/configure/apps">Apps (designer)</a>
-          </li>
-        </ul>
-      </nav>
+    <Layout title="Sites" csrfToken={props.csrfToken} user={props.user} siteName={props.activeSite.name}>
+      <hgroup>
+        <h1>Sites</h1>
+        <p>
+          You are managing <strong>{props.activeSite.name}</strong>.
+        </p>
+      </hgroup>
+      {e.site ? (
+        <p class="notice error" role="alert">
+          {e.site}
+        </p>
+      ) : null}
+      <div class="table-scroll" tabindex={0}>
+        <table class="striped">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Slug</th>
+              <th scope="col">Managing</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((s) => (
+              <tr>
+                <th scope="row">
+                  {s.name}
+                  {s.isPublic ? " (Public Site)" : ""}
+                </th>
+                <td>{s.slug}</td>
+                <td>
+                  {s.id === props.activeSite.id ? (
+                    "Now"
+                  ) : props.sites ? (
+                    <form method="post" action="/configure/site" class="inline">
+                      <CsrfField token={props.csrfToken} />
+                      <input type="hidden" name="site" value={s.slug} />
+                      <button type="submit" class="secondary outline" aria-label={`Switch to ${s.name}`}>
+                        Switch
+                      </button>
+                    </form>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       {props.sites ? (
-        <section>
-          <h2>Sites</h2>
-          <form method="post" action="/configure/site">
-            <CsrfField token={props.csrfToken} />
-            <fieldset role="group">
-              <select name="site" aria-label="Site">
-                {props.sites.map((s) => (
-                  <option value={s.slug} selected={s.id === props.activeSite.id}>
-                    {s.name} ({s.slug})
-                  </option>
-                ))}
-              </select>
-              <button type="submit">Switch site</button>
-            </fieldset>
-          </form>
-          <h3>Add a site</h3>
+        <section aria-labelledby="add-site">
+          <h2 id="add-site">Add a site</h2>
           <form method="post" action="/configure/sites">
             <CsrfField token={props.csrfToken} />
             <label>
@@ -66,6 +78,7 @@ export function ConfigureHome(props: {
                 pattern="[a-z0-9][a-z0-9\-]{0,62}"
                 value={props.newSite?.slug ?? ""}
                 aria-invalid={e.slug ? "true" : undefined}
+                aria-describedby="error-slug"
               />
               <small class="field-error" id="error-slug">
                 {e.slug ?? ""}
@@ -79,6 +92,7 @@ export function ConfigureHome(props: {
                 maxlength={200}
                 value={props.newSite?.name ?? ""}
                 aria-invalid={e.name ? "true" : undefined}
+                aria-describedby="error-name"
               />
               <small class="field-error" id="error-name">
                 {e.name ?? ""}
@@ -87,7 +101,9 @@ export function ConfigureHome(props: {
             <button type="submit">Add site</button>
           </form>
         </section>
-      ) : null}
+      ) : (
+        <p>Only administrators of the Public Site add sites.</p>
+      )}
     </Layout>
   );
 }

@@ -6,7 +6,8 @@ import { requireRole, signedIn } from "../http/guards.js";
 import { formFieldsForForm, sendPage, unstorableMessage } from "../http/page.js";
 import type { Services } from "../../services.js";
 import { SiteError } from "../../sites/sites.js";
-import { ConfigureHome } from "./configure-pages.js";
+import { SitesPage } from "./configure-pages.js";
+import { DesignerOverviewPage, OverviewPage, type HardwareFigures } from "./overview-page.js";
 import type { Session } from "../../auth/sessions.js";
 import { flash } from "../http/flash.js";
 
@@ -21,17 +22,49 @@ export function configureRoutes(s: Services, cookieSettings: { secure: boolean }
   app.use("/configure", requireRole("admin", "designer"));
   app.use("/configure/*", requireRole("admin", "designer"));
 
-  const home = async (
+  const sitesPage = async (
     session: Session,
     csrfToken: string,
     extra: { errors?: Record<string, string>; newSite?: { slug?: string; name?: string } } = {},
   ) => {
     const activeSite = (await s.sites.byId(session.activeSiteId))!;
     const sites = (await isPublicSiteAdmin(s, session)) ? await s.sites.list() : null;
-    return <ConfigureHome csrfToken={csrfToken} user={session.user} activeSite={activeSite} sites={sites} {...extra} />;
+    return <SitesPage csrfToken={csrfToken} user={session.user} activeSite={activeSite} sites={sites} {...extra} />;
   };
 
-  app.get("/configure", async (c) => sendPage(c, await home(signedIn(c), c.var.csrfToken)));
+  // Overview: the active site's MFA at a glance (administrators); designers get the way to their apps.
+  app.get("/configure", async (c) => {
+    const session = signedIn(c);
+    const site = (await s.sites.byId(session.activeSiteId))!;
+    if (session.user.role !== "admin") {
+      return sendPage(c, <DesignerOverviewPage csrfToken={c.var.csrfToken} user={session.user} siteName={site.name} />);
+    }
+    const [counts, deadlines, publicAdmin] = await Promise.all([
+      s.mfaStates.counts(site.id),
+      s.mfaStates.nearestDeadlines(site.id, 5),
+      isPublicSiteAdmin(s, session),
+    ]);
+    let hardware: HardwareFigures | null = null;
+    if (publicAdmin) {
+      const t = await s.hardware.registry.counts();
+      hardware = { available: t.total - t.assigned - t.disabled, assigned: t.assigned };
+    }
+    return sendPage(
+      c,
+      <OverviewPage
+        csrfToken={c.var.csrfToken}
+        user={session.user}
+        siteName={site.name}
+        counts={counts}
+        deadlines={deadlines}
+        hardware={hardware}
+      />,
+    );
+  });
+
+  app.get("/configure/sites", requireRole("admin"), async (c) =>
+    sendPage(c, await sitesPage(signedIn(c), c.var.csrfToken)),
+  );
 
   app.post("/configure/site", async (c) => {
     const session = signedIn(c);
@@ -41,7 +74,7 @@ export function configureRoutes(s: Services, cookieSettings: { secure: boolean }
     const { fields: f, unstorable } = await formFieldsForForm(c);
     const site = unstorable.length ? null : await s.sites.bySlug(f.site ?? "");
     if (!site) {
-      return sendPage(c, await home(session, c.var.csrfToken, { errors: { site: "No such site." } }), 422);
+      return sendPage(c, await sitesPage(session, c.var.csrfToken, { errors: { site: "No such site." } }), 422);
     }
     // Working on another tenant's data is a privilege change: new token.
     const { token, expiresAt } = await s.sessions.rotate(session, { activeSiteId: site.id }, c.var.clientAddress);
@@ -62,7 +95,7 @@ export function configureRoutes(s: Services, cookieSettings: { secure: boolean }
       const errors = Object.fromEntries(
         unstorable.map((n) => [n in labels ? n : "name", unstorableMessage(n, labels)]),
       );
-      return sendPage(c, await home(session, c.var.csrfToken, { errors, newSite }), 422);
+      return sendPage(c, await sitesPage(session, c.var.csrfToken, { errors, newSite }), 422);
     }
     try {
       const site = await s.sites.create(newSite.slug, newSite.name);
@@ -78,13 +111,13 @@ export function configureRoutes(s: Services, cookieSettings: { secure: boolean }
         const label = err.field === "slug" ? "Slug" : "Name";
         return sendPage(
           c,
-          await home(session, c.var.csrfToken, { errors: { [err.field]: `${label} ${err.message}.` }, newSite }),
+          await sitesPage(session, c.var.csrfToken, { errors: { [err.field]: `${label} ${err.message}.` }, newSite }),
           422,
         );
       }
       throw err;
     }
-    return c.redirect("/configure", 303);
+    return c.redirect("/configure/sites", 303);
   });
 
   return app;

@@ -76,59 +76,65 @@ export function TokenTable(props: { csrfToken: string; page: TokenPage; q: strin
       {tokens.length === 0 ? (
         <p>{props.q ? `No token matches "${props.q}".` : "No tokens are registered yet."}</p>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Serial number</th>
-              <th scope="col">Model</th>
-              <th scope="col">Time interval</th>
-              <th scope="col">Status</th>
-              <th scope="col">Assigned since</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {tokens.map((t) => (
-              <tr id={`token-${t.id}`}>
-                <td>{t.name}</td>
-                <td>
-                  <code>{t.serialNumber}</code>
-                </td>
-                <td>{t.model}</td>
-                <td>{t.periodInSeconds} s</td>
-                <td class="token-status">{tokenStatus(t)}</td>
-                <td>{t.state.kind === "assigned" ? formatDate(t.state.since) : ""}</td>
-                <td>
-                  {t.state.kind === "assigned" ? (
-                    <ActionButton
-                      csrfToken={props.csrfToken}
-                      action={`${BASE}/${t.id}/unassign`}
-                      label="Unassign"
-                      confirm={`Unassign ${t.serialNumber}? This resets the MFA of ${t.state.username} and signs them out.`}
-                      danger
-                    />
-                  ) : (
-                    <>
-                      {t.disabled ? (
-                        <ActionButton csrfToken={props.csrfToken} action={`${BASE}/${t.id}/enable`} label="Enable" />
-                      ) : (
-                        <ActionButton csrfToken={props.csrfToken} action={`${BASE}/${t.id}/disable`} label="Disable" />
-                      )}
+        <div class="table-scroll" tabindex={0}>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Serial number</th>
+                <th scope="col">Model</th>
+                <th scope="col">Time interval</th>
+                <th scope="col">Status</th>
+                <th scope="col">Assigned since</th>
+                <th scope="col">Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {tokens.map((t) => (
+                <tr id={`token-${t.id}`}>
+                  <td>{t.name}</td>
+                  <td>
+                    <code>{t.serialNumber}</code>
+                  </td>
+                  <td>{t.model}</td>
+                  <td>{t.periodInSeconds} s</td>
+                  <td class="token-status">{tokenStatus(t)}</td>
+                  <td>{t.state.kind === "assigned" ? formatDate(t.state.since) : ""}</td>
+                  <td>
+                    {t.state.kind === "assigned" ? (
                       <ActionButton
                         csrfToken={props.csrfToken}
-                        action={`${BASE}/${t.id}/delete`}
-                        label="Delete"
-                        confirm={`Delete token ${t.serialNumber}? Its key is deleted with it.`}
+                        action={`${BASE}/${t.id}/unassign`}
+                        label="Unassign"
+                        confirm={`Unassign ${t.serialNumber}? This resets the MFA of ${t.state.username} and signs them out.`}
                         danger
                       />
-                    </>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                    ) : (
+                      <>
+                        {t.disabled ? (
+                          <ActionButton csrfToken={props.csrfToken} action={`${BASE}/${t.id}/enable`} label="Enable" />
+                        ) : (
+                          <ActionButton
+                            csrfToken={props.csrfToken}
+                            action={`${BASE}/${t.id}/disable`}
+                            label="Disable"
+                          />
+                        )}
+                        <ActionButton
+                          csrfToken={props.csrfToken}
+                          action={`${BASE}/${t.id}/delete`}
+                          label="Delete"
+                          confirm={`Delete token ${t.serialNumber}? Its key is deleted with it.`}
+                          danger
+                        />
+                      </>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       {nextAfter ? (
         <p>
@@ -346,24 +352,26 @@ export function ReportSummary({ report }: { report: ImportReport }) {
         {report.reserved ? `; ${report.reserved} reserved for a user by the file` : ""}.
       </p>
       {report.bad.length ? (
-        <table id="bad-rows">
-          <thead>
-            <tr>
-              <th scope="col">Line</th>
-              <th scope="col">Serial number</th>
-              <th scope="col">Problem</th>
-            </tr>
-          </thead>
-          <tbody>
-            {report.bad.map((b) => (
+        <div class="table-scroll" tabindex={0}>
+          <table id="bad-rows">
+            <thead>
               <tr>
-                <td>{b.line}</td>
-                <td>{b.serialNumber ?? ""}</td>
-                <td>{b.reason}</td>
+                <th scope="col">Line</th>
+                <th scope="col">Serial number</th>
+                <th scope="col">Problem</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {report.bad.map((b) => (
+                <tr>
+                  <td>{b.line}</td>
+                  <td>{b.serialNumber ?? ""}</td>
+                  <td>{b.reason}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       ) : null}
       {report.badCount > report.bad.length ? <p>… and {report.badCount - report.bad.length} more bad rows.</p> : null}
     </>

@@ -25,11 +25,13 @@ function load(path: string): Asset {
   return { body: readFileSync(path), type: TYPES[ext] ?? "application/octet-stream" };
 }
 
-/** htmx and Pico from node_modules, our own files from public/; read once, served from memory. */
+/** htmx, Pico and SortableJS from node_modules, our own files from public/; read once, served from memory. */
 export function staticAssets() {
   const vendor: Record<string, Asset> = {
     "htmx.min.js": load(require.resolve("htmx.org/dist/htmx.min.js")),
     "pico.min.css": load(require.resolve("@picocss/pico/css/pico.min.css")),
+    // Drag and drop in the app designer.
+    "sortable.min.js": load(require.resolve("sortablejs/Sortable.min.js")),
   };
   const app = new Hono<AppEnv>();
   const send = (asset: Asset | undefined, maxAge: number) =>

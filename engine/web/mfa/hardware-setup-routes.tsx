@@ -6,7 +6,7 @@ import { formFields, sendPage } from "../http/page.js";
 import { compileSchema } from "../../schema/ajv.js";
 import type { Services } from "../../services.js";
 import {
-  finishSignIn,
+  afterActivation,
   GENERIC_CODE_FAILURE,
   readCode,
   selfActor,
@@ -61,7 +61,7 @@ export function hardwareSetupRoutes(s: Services, cookies: CookieSettings) {
     );
     if (result.ok) {
       c.var.log.info("mfa activated", { userId: session.user.id, method: "hardware" });
-      return finishSignIn(s, c, session, cookies);
+      return afterActivation(s, c, session, cookies);
     }
     switch (result.reason) {
       case "invalid":

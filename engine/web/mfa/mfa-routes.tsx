@@ -1,3 +1,4 @@
+import { flash } from "../http/flash.js";
 import { Hono, type Context } from "hono";
 import type { Session } from "../../auth/sessions.js";
 import { clearSessionCookie, writeSessionCookie, type CookieSettings } from "../http/cookies.js";
@@ -69,10 +70,22 @@ export async function setupAccess(
 }
 
 /** The sign-in is complete: a new token at stage 'full', so the half-signed-in one is worth nothing. */
-export async function finishSignIn(s: Services, c: Context<AppEnv>, session: Session, cookies: CookieSettings) {
+export async function finishSignIn(
+  s: Services,
+  c: Context<AppEnv>,
+  session: Session,
+  cookies: CookieSettings,
+  then = "/",
+) {
   const { token, expiresAt } = await s.sessions.rotate(session, { stage: "full" }, c.var.clientAddress);
   writeSessionCookie(c, cookies, token, expiresAt);
-  return c.redirect("/", 303);
+  return c.redirect(then, 303);
+}
+
+/** After an activation the user lands on their account page, which says MFA is now on and how. */
+export function afterActivation(s: Services, c: Context<AppEnv>, session: Session, cookies: CookieSettings) {
+  flash(c, "Multi-factor authentication (MFA) is now on: from now on every sign-in asks for a code.");
+  return finishSignIn(s, c, session, cookies, "/account");
 }
 
 /** /login/mfa, /mfa/setup, /mfa/setup/later and /mfa/setup/app. */
@@ -202,7 +215,7 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
     const result = await s.mfa.activatePendingApp(session.user.id, code, selfActor(session));
     if (result.ok) {
       c.var.log.info("mfa activated", { userId: session.user.id, method: "app" });
-      return finishSignIn(s, c, session, cookies);
+      return afterActivation(s, c, session, cookies);
     }
     if (result.reason === "invalid" || result.reason === "locked") {
       return appSetupPage(c, session, pending, 422, { error: GENERIC_CODE_FAILURE });

@@ -1,0 +1,72 @@
+import { CsrfField } from "./layout.js";
+
+/**
+ * "Check before you reset": what saving with MFA off will do to a user whose
+ * MFA is activated, and a form that posts the same save again with
+ * confirm=mfa-reset (every posted field carried along, passwords excepted).
+ * In the dialog it posts through htmx and replaces itself with the answer.
+ */
+export function ResetConfirm(p: {
+  csrfToken: string;
+  username: string;
+  action: string;
+  /** The posted fields to send again (no _csrf, no confirm, no password). */
+  fields: [string, string][];
+  consequences: string[];
+  cancelUrl: string;
+  inDialog: boolean;
+  /** A password typed in the same save is not carried; say so. */
+  droppedPassword: boolean;
+}) {
+  const hx = p.inDialog ? { "hx-post": p.action, "hx-target": "this", "hx-swap": "outerHTML" } : {};
+  return (
+    <form method="post" action={p.action} class="reset-confirm" {...hx}>
+      <CsrfField token={p.csrfToken} />
+      {p.fields.map(([name, value]) => (
+        <input type="hidden" name={name} value={value} />
+      ))}
+      <input type="hidden" name="confirm" value="mfa-reset" />
+      <div class="notice error" role="alert">
+        <p>
+          <strong>Turning multi-factor authentication (MFA) off for {p.username} resets it.</strong> Nothing has changed
+          yet. When you confirm:
+        </p>
+        <ul>
+          {p.consequences.map((c) => (
+            <li>{c}</li>
+          ))}
+        </ul>
+        {p.droppedPassword ? <p>The new password you typed was not kept: enter it again after the reset.</p> : null}
+      </div>
+      <div class="form-actions">
+        <button type="submit" class="delete">
+          Confirm
+        </button>{" "}
+        <a
+          href={p.cancelUrl}
+          role="button"
+          class="secondary outline"
+          data-close-dialog={p.inDialog ? "true" : undefined}
+        >
+          Cancel
+        </a>
+      </div>
+    </form>
+  );
+}
+
+/** The consequences in words: "The authenticator app is removed", "2 web sessions and 1 device token end". */
+export function resetConsequences(p: {
+  method: "app" | "hardware";
+  tokenSerial: string | null;
+  webSessions: number;
+  deviceTokens: number;
+}): string[] {
+  const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+  return [
+    p.method === "hardware"
+      ? `Hardware token ${p.tokenSerial ?? ""} goes back to the pool of available tokens.`.replace("  ", " ")
+      : "The authenticator app enrollment is removed; the user must set up MFA again if it is switched back on.",
+    `${plural(p.webSessions, "web session", "web sessions")} and ${plural(p.deviceTokens, "device token", "device tokens")} end: the user must sign in again.`,
+  ];
+}

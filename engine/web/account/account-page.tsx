@@ -1,0 +1,77 @@
+import { CsrfField, Layout, type PageUser } from "../../render/layout.js";
+
+/** The account's MFA in plain words, and whether the user can set it up now. */
+export interface AccountMfa {
+  text: string;
+  /** Show "Set up now" (MFA is on and not activated). */
+  canSetUp: boolean;
+}
+
+/** /account: who you are, your MFA in words, and changing your own password. */
+export function AccountPage(p: {
+  csrfToken: string;
+  user: PageUser;
+  siteName: string;
+  mfa: AccountMfa;
+  errors?: Record<string, string>;
+}) {
+  const e = p.errors ?? {};
+  return (
+    <Layout title="Your account" csrfToken={p.csrfToken} user={p.user} siteName={p.siteName}>
+      <h1>Your account</h1>
+      <dl class="account-facts">
+        <dt>Name</dt>
+        <dd>{p.user.displayName || "—"}</dd>
+        <dt>Username</dt>
+        <dd>{p.user.username}</dd>
+      </dl>
+      <section aria-labelledby="account-mfa">
+        <h2 id="account-mfa">Multi-factor authentication (MFA)</h2>
+        <p>{p.mfa.text}</p>
+        {p.mfa.canSetUp ? (
+          <p>
+            <a href="/mfa/setup" role="button">
+              Set up now
+            </a>
+          </p>
+        ) : null}
+      </section>
+      <section aria-labelledby="account-password">
+        <h2 id="account-password">Change your password</h2>
+        <p>Changing it signs you out everywhere else: other browsers and every device.</p>
+        <form method="post" action="/account">
+          <CsrfField token={p.csrfToken} />
+          <label for="currentPassword">Current password</label>
+          <input
+            type="password"
+            id="currentPassword"
+            name="currentPassword"
+            autocomplete="current-password"
+            required
+            aria-invalid={e.currentPassword ? "true" : undefined}
+            aria-describedby="err-currentPassword"
+          />
+          <small class="field-error" id="err-currentPassword">
+            {e.currentPassword ?? ""}
+          </small>
+          <label for="newPassword">New password</label>
+          <input
+            type="password"
+            id="newPassword"
+            name="newPassword"
+            autocomplete="new-password"
+            required
+            minlength={12}
+            aria-invalid={e.newPassword ? "true" : undefined}
+            aria-describedby="help-newPassword err-newPassword"
+          />
+          <small id="help-newPassword">At least 12 characters.</small>
+          <small class="field-error" id="err-newPassword">
+            {e.newPassword ?? ""}
+          </small>
+          <button type="submit">Change password</button>
+        </form>
+      </section>
+    </Layout>
+  );
+}

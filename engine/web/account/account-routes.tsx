@@ -1,0 +1,88 @@
+import { Hono, type Context } from "hono";
+import { changeOwnPassword, UserInputError } from "../../auth/users.js";
+import { longDate, type MfaStatus } from "../../mfa/status.js";
+import type { Services } from "../../services.js";
+import { writeSessionCookie, type CookieSettings } from "../http/cookies.js";
+import type { AppEnv } from "../http/env.js";
+import { flash } from "../http/flash.js";
+import { requireSignIn, signedIn } from "../http/guards.js";
+import { formFieldsForForm, sendPage, unstorableMessage } from "../http/page.js";
+import { AccountPage, type AccountMfa } from "./account-page.js";
+
+const DAY_MS = 86_400_000;
+
+/** A user's own MFA in words: "On since 2 December 2026 with an authenticator app", "Required from … — 3 days left". */
+export function accountMfa(st: MfaStatus, now: Date): AccountMfa {
+  switch (st.state) {
+    case "off":
+      return { text: "Off: your administrator has not turned MFA on for your account.", canSetUp: false };
+    case "active": {
+      const a = st.activation!;
+      const how = a.method === "app" ? "an authenticator app" : `hardware token ${a.tokenSerial ?? ""}`.trim();
+      return { text: `On since ${longDate(a.at)} with ${how}.`, canSetUp: false };
+    }
+    case "pending": {
+      const days = Math.ceil((st.requiredFrom!.getTime() - now.getTime()) / DAY_MS);
+      return {
+        text: `Required from ${longDate(st.requiredFrom!)} — ${days} ${days === 1 ? "day" : "days"} left to set it up.`,
+        canSetUp: true,
+      };
+    }
+    case "required":
+      return { text: "Required now: set it up to keep signing in.", canSetUp: true };
+  }
+}
+
+/** GET/POST /account: every signed-in user's own page. */
+export function accountRoutes(s: Services, cookieSettings: CookieSettings) {
+  const app = new Hono<AppEnv>();
+  app.use("/account", requireSignIn());
+
+  const page = async (c: Context<AppEnv>, errors?: Record<string, string>) => {
+    const session = signedIn(c);
+    const [site, status] = await Promise.all([s.sites.byId(session.activeSiteId), s.mfa.statusOf(session.user.id)]);
+    return (
+      <AccountPage
+        csrfToken={c.var.csrfToken}
+        user={session.user}
+        siteName={site?.name ?? ""}
+        mfa={accountMfa(status, s.clock.now())}
+        {...(errors ? { errors } : {})}
+      />
+    );
+  };
+
+  app.get("/account", async (c) => sendPage(c, await page(c)));
+
+  app.post("/account", async (c) => {
+    const session = signedIn(c);
+    const { fields: f, unstorable } = await formFieldsForForm(c);
+    const labels = { currentPassword: "Current password", newPassword: "New password" };
+    if (unstorable.length) {
+      const errors = Object.fromEntries(
+        unstorable.map((n) => [n in labels ? n : "newPassword", unstorableMessage(n, labels)]),
+      );
+      return sendPage(c, await page(c, errors), 422);
+    }
+    const input = { currentPassword: f.currentPassword ?? "", newPassword: f.newPassword ?? "" };
+    try {
+      await changeOwnPassword(s.users, session.user.id, input, session.tokenHash);
+    } catch (err) {
+      if (err instanceof UserInputError) return sendPage(c, await page(c, { [err.field]: err.message }), 422);
+      throw err;
+    }
+    await s.audit.record({
+      siteId: session.user.siteId,
+      actor: { id: session.user.id, name: session.user.username },
+      action: "user.password_change",
+      target: { id: session.user.id, name: session.user.username },
+    });
+    // This session survived the revocation; a credential change still earns it a new token.
+    const { token, expiresAt } = await s.sessions.rotate(session, {}, c.var.clientAddress);
+    writeSessionCookie(c, cookieSettings, token, expiresAt);
+    flash(c, "Your password was changed. You were signed out everywhere else.");
+    return c.redirect("/account", 303);
+  });
+
+  return app;
+}

@@ -1,0 +1,176 @@
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import {
+  addField,
+  addSection,
+  deleteField,
+  moveField,
+  setList,
+  updateField,
+  type EditContext,
+  type EditResult,
+} from "../../engine/apps/designer-edits.js";
+import { loadBuiltInDefinitions } from "../../engine/apps/registry.js";
+import { nameFromLabel, parseOptions } from "../../engine/apps/field-types.js";
+import { checkDefinition } from "../../engine/schema/app-definition.js";
+import type { AppDefinition } from "../../engine/schema/types.js";
+
+const t = suite("designer edits");
+const builtIns = loadBuiltInDefinitions();
+const users = builtIns.get("user-accounts")!;
+
+const blank: AppDefinition = {
+  id: "visitor-log",
+  title: "Visitor log",
+  record: {
+    type: "object",
+    required: ["name"],
+    additionalProperties: false,
+    properties: { name: { type: "string", title: "Name", minLength: 1, maxLength: 200 } },
+  },
+  list: { columns: ["name"], searchable: ["name"] },
+};
+const fresh: EditContext = { published: blank, recordCount: 0 };
+
+function ok(r: EditResult): AppDefinition {
+  if (!r.ok) throw new Error(`refused: ${JSON.stringify(r.errors)}`);
+  assert.ok(checkDefinition(r.definition).ok);
+  return r.definition;
+}
+function refused(r: EditResult): Record<string, string> {
+  if (r.ok) throw new Error(`accepted: ${r.message}`);
+  return r.errors;
+}
+
+t("names come from labels; options are value|Label lines", () => {
+  assert.is(nameFromLabel("Visit date"), "visitDate");
+  assert.is(nameFromLabel("3rd party"), "field3rdParty");
+  assert.is(nameFromLabel("Café host"), "cafeHost");
+  const o = parseOptions("guest|Guest\nContractor\n\n");
+  assert.equal(o.ok && o.options, [
+    { const: "guest", title: "Guest" },
+    { const: "Contractor", title: "Contractor" },
+  ]);
+  assert.not.ok(parseOptions("a|A\na|Again").ok);
+  assert.not.ok(parseOptions(" \n").ok);
+});
+
+t("each designer type becomes the schema the engine renders", () => {
+  let d = blank;
+  const add = (type: string, title: string, more = {}) => (d = ok(addField(d, { type, title, ...more }, fresh)));
+  add("textarea", "Purpose", { maxLength: "500" });
+  add("integer", "Badge number", { minimum: "1", maximum: "999" });
+  add("number", "Temperature");
+  add("date", "Visit date", { required: "on" });
+  add("datetime", "Arrived at");
+  add("email", "Email");
+  add("url", "Website");
+  add("boolean", "Escort needed", { default: "false" });
+  add("choice", "Kind", { options: "guest|Guest\ncontractor|Contractor" });
+  add("multichoice", "Areas", { options: "lab|Lab\nyard|Yard" });
+  add("group", "Company");
+  add("rows", "Companions");
+  add("text", "Escort", { visibleField: "escortNeeded", visibleValue: "true", pattern: "^[A-Z0-9-]+$" });
+  const p = d.record.properties;
+  assert.equal(p.purpose, { type: "string", "x-widget": "textarea", title: "Purpose", maxLength: 500 });
+  assert.equal(p.badgeNumber, { type: "integer", title: "Badge number", minimum: 1, maximum: 999 });
+  assert.is(p.visitDate!.format, "date");
+  assert.is(p.arrivedAt!.format, "date-time");
+  assert.is(p.website!.format, "uri");
+  assert.is(p.escortNeeded!.default, false);
+  assert.equal(p.kind!.oneOf, [
+    { const: "guest", title: "Guest" },
+    { const: "contractor", title: "Contractor" },
+  ]);
+  assert.is(p.areas!.type, "array");
+  assert.is(p.areas!["x-widget"], "checkboxes");
+  assert.is(p.company!.type, "object");
+  assert.is(p.companions!.items!.type, "object");
+  assert.equal(p.escort!["x-visibleWhen"], { field: "escortNeeded", equals: true });
+  assert.ok(d.record.required!.includes("visitDate"));
+  // A field inside the rows.
+  d = ok(addField(d, { type: "text", title: "Phone", parent: "companions" }, fresh));
+  assert.ok(d.record.properties.companions!.items!.properties!.phone);
+});
+
+t("moving: up, down, before another field and across sections", () => {
+  let d = blank;
+  for (const title of ["Host", "Purpose", "Badge"]) d = ok(addField(d, { type: "text", title }, fresh));
+  d = ok(moveField(d, "badge", { direction: "up" }, fresh));
+  assert.equal(Object.keys(d.record.properties), ["name", "host", "badge", "purpose"]);
+  d = ok(moveField(d, "name", { before: "purpose" }, fresh));
+  assert.equal(Object.keys(d.record.properties), ["host", "badge", "name", "purpose"]);
+  assert.ok(refused(moveField(d, "host", { direction: "up" }, fresh))._!.includes("already first"));
+  d = ok(addSection(d, { title: "Visitor", fields: ["name", "host"] }, fresh));
+  d = ok(addSection(d, { title: "Visit", fields: [] }, fresh));
+  assert.equal(
+    d.form!.sections!.map((s) => s.fields),
+    [
+      ["name", "host"],
+      ["badge", "purpose"],
+    ],
+  );
+  d = ok(moveField(d, "badge", { direction: "up" }, fresh));
+  assert.equal(
+    d.form!.sections!.map((s) => s.fields),
+    [["name", "host", "badge"], ["purpose"]],
+  );
+  d = ok(moveField(d, "purpose", { section: 1 }, fresh));
+  assert.is(d.form!.sections!.length, 1, "the emptied section is dropped");
+});
+
+t("system fields of User accounts: relabel and help only, never deleted or retyped", () => {
+  const ctx = { published: users, recordCount: 3 };
+  const errors = refused(deleteField(users, "username", ctx));
+  assert.match(errors._!, /system field .*never deleted/);
+  assert.match(refused(updateField(users, "mfaEnabled", { type: "text", title: "MFA" }, ctx)).type!, /system field/);
+  assert.match(refused(updateField(users, "email", { name: "mail" }, ctx)).name!, /system field/);
+  const d = ok(updateField(users, "displayName", { title: "Full name", help: "As on the badge" }, ctx));
+  assert.is(d.record.properties.displayName!.title, "Full name");
+  assert.is(d.record.properties.displayName!["x-system"], "user.displayName");
+  assert.is(d.form!.help!.displayName, "As on the badge");
+  const dept = ok(addField(users, { type: "choice", title: "Department", options: "sales|Sales\nit|IT" }, ctx));
+  assert.ok(dept.form!.sections!.at(-1)!.fields.includes("department"));
+});
+
+t("renaming a field that has stored values is refused with the reason; without records it renames everywhere", () => {
+  const withHost = ok(addField(blank, { type: "text", title: "Host" }, fresh));
+  const listed = ok(setList(withHost, { columns: ["name", "host"], searchable: ["host"], sort: "-host" }, fresh));
+  const stored = { published: listed, recordCount: 2 };
+  assert.match(
+    refused(updateField(listed, "host", { name: "hostName" }, stored)).name!,
+    /2 stored records .*Change the label/,
+  );
+  const renamed = ok(updateField(listed, "host", { name: "hostName" }, { published: listed, recordCount: 0 }));
+  assert.equal(renamed.list, { columns: ["name", "hostName"], searchable: ["hostName"], sort: "-hostName" });
+});
+
+t("what the JSON editor refuses is refused on the form field it concerns", () => {
+  const d = ok(addField(blank, { type: "choice", title: "Kind", options: "a|A\nb|B" }, fresh));
+  assert.ok(refused(addField(d, { type: "text", title: "Code", pattern: "([" }, fresh)).pattern);
+  assert.ok(refused(addField(d, { type: "integer", title: "Age", minimum: "9", maximum: "1" }, fresh)).minimum);
+  assert.ok(refused(addField(d, { type: "choice", title: "K2", options: "a|A", default: "z" }, fresh)).default);
+  assert.ok(
+    refused(addField(d, { type: "text", title: "T", visibleField: "nope", visibleValue: "x" }, fresh)).visibleField,
+  );
+  assert.ok(refused(addField(d, { type: "text", title: "x".repeat(201) }, fresh)).title);
+  assert.ok(refused(addField(d, { type: "text", title: "Name", name: "name" }, fresh)).name, "taken name");
+  assert.ok(refused(setList(d, { columns: ["name"], searchable: [], sort: "kind" }, fresh)).sort);
+  assert.ok(refused(setList(d, { columns: ["name", "nope"], searchable: [], sort: "" }, fresh)).columns);
+  // A type change while records exist: the breaking-change rule, on `type`.
+  assert.match(
+    refused(updateField(d, "kind", { type: "integer" }, { published: d, recordCount: 4 })).type!,
+    /4 stored records/,
+  );
+});
+
+t("deleting keeps stored values and says so; a field another depends on is kept", () => {
+  let d = ok(addField(blank, { type: "boolean", title: "Escort needed" }, fresh));
+  d = ok(addField(d, { type: "text", title: "Escort", visibleField: "escortNeeded", visibleValue: "true" }, fresh));
+  assert.match(refused(deleteField(d, "escortNeeded", fresh))._!, /shown only when/);
+  const r = deleteField(d, "escort", { published: d, recordCount: 5 });
+  assert.ok(r.ok && /kept in the 5 records/.test(r.message));
+  assert.match(refused(deleteField(blank, "name", fresh))._!, /at least one field/);
+});
+
+t.run();

@@ -1,0 +1,263 @@
+// @storage
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { createApp } from "../../engine/web/app.js";
+import { createLogger } from "../../engine/log.js";
+import { createServices } from "../../engine/services.js";
+import { startTestEnv, TestClient, testConfig, TEST_SECRET_KEY, type TestEnv } from "../helpers/app.js";
+import { testBackend } from "../helpers/db.js";
+import { APP, buildVisitorLogByPosts } from "../helpers/visitor-log.js";
+
+const PASSWORD = "correct horse battery";
+const USERS_APP = "/configure/apps/user-accounts";
+
+interface Ctx {
+  env: TestEnv;
+  dora: TestClient;
+  dan: TestClient;
+  admin: TestClient;
+  siteId: string;
+}
+
+const t = suite<Ctx>(`visual designer [${testBackend}]`);
+
+t.before(async (ctx) => {
+  ctx.env = await startTestEnv();
+  const s = ctx.env.services;
+  ctx.siteId = (await s.sites.publicSite()).id;
+  await s.users.create({ siteId: ctx.siteId, username: "dora", password: PASSWORD, role: "designer" });
+  await s.users.create({ siteId: ctx.siteId, username: "dan", password: PASSWORD, role: "designer" });
+  await s.users.create({ siteId: ctx.siteId, username: "alice", password: PASSWORD, role: "admin" });
+  for (const [key, name] of [
+    ["dora", "dora"],
+    ["dan", "dan"],
+    ["admin", "alice"],
+  ] as const) {
+    ctx[key] = new TestClient(ctx.env.app);
+    await ctx[key].signIn(name, PASSWORD);
+  }
+});
+t.after(async (ctx) => ctx.env.close());
+
+/** The message in a field's error slot. */
+const slot = (html: string, name: string) =>
+  html.match(new RegExp(`<small class="field-error" id="err-${name}">([^<]*)</small>`))?.[1] ?? "";
+
+t(
+  "Visitor log built with plain POSTs: nothing is live before Publish; Publish makes it the next version",
+  async (ctx) => {
+    await buildVisitorLogByPosts(ctx.dora);
+    const def = (await ctx.env.services.apps.get(ctx.siteId, "visitor-log"))!.definition;
+    assert.equal(Object.keys(def.record.properties), [
+      "name",
+      "email",
+      "company",
+      "visitDate",
+      "arrivedAt",
+      "badgeNumber",
+      "purpose",
+      "escortNeeded",
+      "escort",
+      "notes",
+      "companions",
+    ]);
+    assert.equal(def.form!.sections, [
+      { title: "Visitor", fields: ["name", "email", "company"] },
+      {
+        title: "Visit",
+        fields: ["visitDate", "arrivedAt", "badgeNumber", "purpose", "escortNeeded", "escort", "notes", "companions"],
+      },
+    ]);
+    assert.equal(def.record.properties.escort!["x-visibleWhen"], { field: "escortNeeded", equals: true });
+    assert.equal(Object.keys(def.record.properties.companions!.items!.properties!), ["name", "phone"]);
+    assert.equal(def.list, {
+      columns: ["name", "company", "visitDate", "purpose"],
+      searchable: ["name", "company"],
+      sort: "-visitDate",
+    });
+    const page = await ctx.dora.get(APP);
+    assert.match(page.html, /role="status"[^>]*>Published Visitor log version|No unpublished changes/);
+
+    // A change is in the draft only; the app's form does not show it until Publish.
+    const add = await ctx.dora.post(`${APP}/fields/new`, { type: "url", title: "Website" });
+    assert.is(add.res.status, 303);
+    const before = await ctx.admin.get("/apps/visitor-log/new");
+    assert.not.match(before.html, /name="website"/);
+    const designerPage = await ctx.dora.get(add.res.headers.get("location")!);
+    assert.match(designerPage.html, /Added (&quot;|")Website(&quot;|")\. Publish to apply it\./);
+    assert.match(designerPage.html, /Unpublished changes by dora/);
+    assert.match(designerPage.html, /name="website"/, "the preview shows the draft");
+    assert.ok(await ctx.dora.post(`${APP}/discard`, {}));
+    assert.is(await ctx.env.services.drafts.get(ctx.siteId, "visitor-log"), null);
+  },
+);
+
+t("the administrator adds, finds and edits a visitor", async (ctx) => {
+  const a = ctx.admin;
+  await a.get("/apps/visitor-log/new");
+  const created = await a.post("/apps/visitor-log/new", {
+    name: "Vera Visitor",
+    email: "vera@example.org",
+    company: "Acme",
+    visitDate: "2026-12-01",
+    purpose: "meeting",
+    escortNeeded: "true",
+    escort: "Sam",
+  });
+  assert.is(created.res.status, 303, created.html.slice(0, 300));
+  const list = await a.get("/apps/visitor-log?q=acme");
+  assert.match(list.html, /Vera Visitor/);
+  const id = list.html.match(/href="\/apps\/visitor-log\/([0-9a-f-]{36})"/)![1]!;
+  const form = await a.get(`/apps/visitor-log/${id}`);
+  const version = form.html.match(/name="_version" value="(\d+)"/)![1]!;
+  const edited = await a.post(`/apps/visitor-log/${id}`, {
+    name: "Vera Visitor",
+    company: "Acme Ltd",
+    visitDate: "2026-12-01",
+    purpose: "interview",
+    _version: version,
+  });
+  assert.is(edited.res.status, 303);
+  assert.match((await a.get("/apps/visitor-log?q=ltd")).html, /Acme Ltd/);
+});
+
+t("a second designer is told whose draft it is; the draft survives a restart", async (ctx) => {
+  assert.is((await ctx.dora.post(`${APP}/fields/notes`, { title: "Remarks" })).res.status, 303);
+  const other = await ctx.dan.get(APP);
+  assert.match(other.html, /id="other-designer"/);
+  assert.match(other.html, /dora is also changing this app/);
+  // A restart: a new server over the same database still has the draft, and the live app is unchanged.
+  const services = createServices(
+    ctx.env.db,
+    ctx.env.clock,
+    testConfig(),
+    createLogger("error", () => {}),
+    Buffer.from(TEST_SECRET_KEY, "base64"),
+  );
+  const again = new TestClient(createApp(services));
+  await again.signIn("dan", PASSWORD);
+  const page = await again.get(`${APP}/fields/notes`);
+  assert.match(page.html, /value="Remarks"/);
+  assert.is((await services.apps.get(ctx.siteId, "visitor-log"))!.definition.record.properties.notes!.title, "Notes");
+  assert.is((await again.post(`${APP}/publish`, {})).res.status, 303);
+  assert.is((await services.apps.get(ctx.siteId, "visitor-log"))!.definition.record.properties.notes!.title, "Remarks");
+});
+
+t("renaming a field that has stored values is refused with the reason", async (ctx) => {
+  const r = await ctx.dora.post(`${APP}/fields/company`, { title: "Company", name: "organisation" });
+  assert.is(r.res.status, 422);
+  assert.match(
+    slot(r.html, "name"),
+    /1 stored record holds its value under &quot;company&quot;|1 stored record holds its value under "company"/,
+  );
+  assert.is(await ctx.env.services.drafts.get(ctx.siteId, "visitor-log"), null, "nothing saved");
+});
+
+t("changes the JSON editor refuses are refused here on the field they concern", async (ctx) => {
+  const d = ctx.dora;
+  const cases: [string, Record<string, string>, string, RegExp][] = [
+    [`${APP}/fields/new`, { type: "text", title: "Code", pattern: "([" }, "pattern", /regex/],
+    [
+      `${APP}/fields/new`,
+      { type: "integer", title: "Age", minimum: "9", maximum: "1" },
+      "minimum",
+      /larger than maximum/,
+    ],
+    [
+      `${APP}/fields/new`,
+      { type: "choice", title: "Size", options: "s|Small", default: "xl" },
+      "default",
+      /one of the choices/,
+    ],
+    [
+      `${APP}/fields/new`,
+      { type: "text", title: "T", visibleField: "nope", visibleValue: "x" },
+      "visibleField",
+      /not a field/,
+    ],
+    [`${APP}/fields/new`, { type: "text", title: "x".repeat(201) }, "title", /200/],
+    [`${APP}/fields/new`, { type: "choice", title: "Empty" }, "options", /at least one option/],
+    [`${APP}/fields/badgeNumber`, { type: "text" }, "type", /hanges the type of (&quot;|")badgeNumber/],
+    [`${APP}/list`, { columns: "name", sort: "purpose" }, "sort", /not a column/],
+    [`${APP}/list`, { columns: ["name", "companions"] as never }, "columns", /rows/],
+  ];
+  for (const [path, fields, slotName, message] of cases) {
+    const r = await d.post(path, fields);
+    assert.is(r.res.status, 422, `${path} ${JSON.stringify(fields)}`);
+    assert.match(
+      slot(r.html, slotName),
+      message,
+      `${slotName}: ${slot(r.html, slotName)} / ${r.html.match(/id="err-_"[^>]*>([^<]*)/)?.[1]}`,
+    );
+  }
+  assert.is(await ctx.env.services.drafts.get(ctx.siteId, "visitor-log"), null, "nothing saved");
+});
+
+t(
+  "User accounts: system fields are locked; a Department choice appears in the user dialog and is stored",
+  async (ctx) => {
+    const d = ctx.dora;
+    const page = await d.get(USERS_APP);
+    assert.match(page.html, /🔒 system/);
+    const del = await d.post(`${USERS_APP}/fields/username/delete`, {});
+    assert.is(del.res.status, 422);
+    assert.match(
+      del.html,
+      /system field \(user.username\): it can be relabelled, moved and given help text, never deleted/,
+    );
+    const retype = await d.post(`${USERS_APP}/fields/mfaEnabled`, { type: "text", title: "MFA" });
+    assert.is(retype.res.status, 422);
+    assert.match(slot(retype.html, "type"), /system field/);
+    const relabel = await d.post(`${USERS_APP}/fields/displayName`, { title: "Full name", help: "As on the badge" });
+    assert.is(relabel.res.status, 303);
+    const dept = await d.post(`${USERS_APP}/fields/new`, {
+      type: "choice",
+      title: "Department",
+      options: "sales|Sales\nit|IT\nfacilities|Facilities",
+      section: "1",
+    });
+    assert.is(dept.res.status, 303);
+    assert.is((await d.post(`${USERS_APP}/publish`, {})).res.status, 303);
+    const a = ctx.admin;
+    const form = await a.get("/configure/users/new");
+    assert.match(form.html, /name="department"/);
+    assert.match(form.html, /Full name/);
+    const created = await a.post("/configure/users/new", {
+      username: "newbie",
+      displayName: "New Bie",
+      email: "newbie@example.org",
+      password: "a long enough password",
+      role: "user",
+      webAccess: "true",
+      department: "it",
+      mfaEnforcementDelayDays: "0",
+    });
+    assert.is(created.res.status, 303, created.html.match(/field-error[^>]*>([^<]+)</)?.[1]);
+    const user = (await ctx.env.services.users.byUsername("newbie"))!;
+    const view = await a.get(`/configure/users/${user.id}`);
+    assert.match(view.html, /<option value="it" selected/);
+  },
+);
+
+t(
+  "apps page: records, published version; New app suggests the id; delete only without records, after Confirm",
+  async (ctx) => {
+    const d = ctx.dora;
+    const list = await d.get("/configure/apps");
+    assert.match(list.html, /href="\/configure\/apps\/new"/);
+    assert.match(list.html, /Visitor log/);
+    const dup = await d.post("/configure/apps/visitor-log/duplicate", { title: "Visitor log copy", id: "" });
+    assert.is(dup.res.headers.get("location"), "/configure/apps/visitor-log-copy");
+    assert.is((await d.post("/configure/apps/visitor-log/delete", {})).res.status, 409, "has records");
+    const ask = await d.post("/configure/apps/visitor-log-copy/delete", {});
+    assert.is(ask.res.status, 200);
+    assert.match(ask.html, /<button type="submit">Confirm<\/button>/);
+    assert.ok(await ctx.env.services.apps.get(ctx.siteId, "visitor-log-copy"));
+    const done = await d.post("/configure/apps/visitor-log-copy/delete", { confirm: "yes" });
+    assert.is(done.res.status, 303);
+    assert.is(await ctx.env.services.apps.get(ctx.siteId, "visitor-log-copy"), null);
+    assert.is((await d.post("/configure/apps/new", { title: "New", id: "new" })).res.status, 422);
+  },
+);
+
+t.run();

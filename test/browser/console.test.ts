@@ -1,0 +1,250 @@
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { randomBytes } from "node:crypto";
+import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { MfaActor } from "../../engine/mfa/enrollments.js";
+import { startTestEnv, type TestEnv } from "../helpers/app.js";
+import { hasChromium, launchBrowser, listen } from "../helpers/browser.js";
+import { appParams, codeAt } from "../helpers/totp.js";
+import { skipSuite } from "../helpers/skip.js";
+
+// The console as an administrator and an end user meet it, with JavaScript on and off: every page
+// visited is checked with axe-core (no serious or critical violation) and at 390 px (no sideways
+// scrolling). With JavaScript on, the pages of the README are photographed into docs/screenshots/.
+const PASSWORD = "correct horse battery";
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const SHOTS = new URL("../../docs/screenshots/", import.meta.url);
+
+interface Ctx {
+  env: TestEnv;
+  browser: Browser;
+  url: string;
+  admin: MfaActor;
+  siteId: string;
+  stop(): Promise<void>;
+}
+const t = suite<Ctx>("browser: the administrator's console, with JavaScript on and off");
+
+t.before(async (ctx) => {
+  ctx.env = await startTestEnv();
+  ctx.env.clock.set(new Date()); // the browser drops cookies that expired by its own clock
+  const s = ctx.env.services;
+  ctx.siteId = (await s.sites.publicSite()).id;
+  const root = await s.users.create({ siteId: ctx.siteId, username: "root", password: PASSWORD, role: "admin" });
+  ctx.admin = { id: root.id, name: "root", siteId: ctx.siteId };
+  const server = await listen(ctx.env);
+  ctx.url = server.url;
+  ctx.stop = server.close;
+  ctx.browser = await launchBrowser();
+});
+t.after(async (ctx) => {
+  await ctx.browser?.close();
+  await ctx.stop?.();
+  await ctx.env.close();
+});
+
+/** axe on the page (serious and critical only), and no sideways scrolling at 390 px. */
+async function check(page: Page, js: boolean, what: string): Promise<void> {
+  if (js) {
+    await page.evaluate(AXE);
+    const bad = await page.evaluate(async () => {
+      const axe = (
+        window as unknown as {
+          axe: {
+            run(d: Document): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>;
+          };
+        }
+      ).axe;
+      const r = await axe.run(document);
+      return r.violations
+        .filter((v) => v.impact === "serious" || v.impact === "critical")
+        .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+    });
+    assert.equal(bad, [], `axe on ${what}`);
+  }
+  const size = page.viewportSize();
+  await page.setViewportSize({ width: 390, height: 844 });
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 390, `${what} is ${width} px wide at 390 px`);
+  if (size) await page.setViewportSize(size);
+}
+
+async function shot(page: Page, js: boolean, name: string): Promise<void> {
+  if (js) await page.screenshot({ path: new URL(`${name}.png`, SHOTS).pathname, fullPage: true });
+}
+
+async function signIn(page: Page, url: string, username: string) {
+  await page.goto(`${url}/login`);
+  await page.fill('input[name="username"]', username);
+  await page.fill('input[name="password"]', PASSWORD);
+  await page.click('form[action="/login"] button[type="submit"]');
+}
+
+/** An activated user with one live web session (theirs, elsewhere). */
+async function activatedUser(ctx: Ctx, username: string) {
+  const s = ctx.env.services;
+  const u = await s.users.create({ siteId: ctx.siteId, username, password: PASSWORD, displayName: `${username} D.` });
+  await s.mfa.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, ctx.admin);
+  const p = appParams(randomBytes(20));
+  await s.mfa.activate(u.id, { method: "app", ...p }, codeAt(ctx.env.clock, p), {
+    id: u.id,
+    name: username,
+    siteId: null,
+  });
+  await s.sessions.create(u.id, ctx.siteId, "full", null);
+  return u;
+}
+
+const flashText = (page: Page) => page.locator('[role="status"].flash').innerText();
+
+for (const js of [true, false]) {
+  const mode = js ? "JavaScript on" : "JavaScript off";
+  t(`${mode}: add a user with MFA on and delay 3 in one save; the message names the user`, async (ctx) => {
+    const context: BrowserContext = await ctx.browser.newContext({ javaScriptEnabled: js, bypassCSP: true });
+    const page = await context.newPage();
+    await page.setViewportSize({ width: 1100, height: 900 });
+    await signIn(page, ctx.url, "root");
+    await page.waitForURL(`${ctx.url}/`);
+    await check(page, js, "home");
+    await page.goto(`${ctx.url}/configure`);
+    await check(page, js, "overview");
+    const name = js ? "nora-js" : "nora-nojs";
+    if (js) {
+      await page.goto(`${ctx.url}/configure/users`);
+      await page.click('a[href="/configure/users/new"]');
+      await page.locator("#record-dialog[open]").waitFor();
+      assert.is(
+        await page.evaluate(() => document.activeElement?.getAttribute("name")),
+        "username",
+        "focus on the first field",
+      );
+    } else {
+      await page.goto(`${ctx.url}/configure/users/new`);
+    }
+    const form = page.locator("form.record-form");
+    await form.locator('input[name="username"]').fill(name);
+    await form.locator('input[name="displayName"]').fill("Nora Example");
+    await form.locator('input[name="password"]').fill(PASSWORD);
+    await form.locator('input[name="mfaEnabled"]').check();
+    const delay = form.locator('input[name="mfaEnforcementDelayDays"]');
+    await delay.waitFor({ state: "visible" });
+    await delay.fill("3");
+    if (js) {
+      await shot(page, js, "user-dialog");
+      await check(page, js, "user dialog");
+    }
+    await form.locator('input[name="displayName"]').press("Enter");
+    await page.waitForURL(`${ctx.url}/configure/users`);
+    await page.locator('[role="status"].flash').waitFor();
+    assert.match(await flashText(page), new RegExp(`^Added ${name}\\. MFA on: required from `));
+    const user = await ctx.env.services.users.byUsername(name);
+    const status = await ctx.env.services.mfa.statusOf(user!.id);
+    assert.is(status.enforcementDelayDays, 3, "the delay arrived in the same save");
+    await check(page, js, "users list");
+    await shot(page, js, "users-list");
+    await context.close();
+  });
+
+  t(`${mode}: MFA off for an activated user asks first; only Confirm resets and ends the sessions`, async (ctx) => {
+    const s = ctx.env.services;
+    const ada = await activatedUser(ctx, js ? "ada-js" : "ada-nojs");
+    const context = await ctx.browser.newContext({ javaScriptEnabled: js, bypassCSP: true });
+    const page = await context.newPage();
+    await page.setViewportSize({ width: 1100, height: 900 });
+    await signIn(page, ctx.url, "root");
+    await page.waitForURL(`${ctx.url}/`);
+    if (js) {
+      await page.goto(`${ctx.url}/configure/users?q=${ada.username}`);
+      await page.click(`a[aria-label="Edit ${ada.username}"]`);
+      await page.locator("#record-dialog[open]").waitFor();
+    } else {
+      await page.goto(`${ctx.url}/configure/users/${ada.id}`);
+    }
+    await page.locator('form.record-form input[name="mfaEnabled"]').uncheck();
+    await page.locator('form.record-form button[value="save"]').click();
+    const confirm = page.getByRole("button", { name: "Confirm" });
+    await confirm.waitFor();
+    assert.match(await page.locator(".reset-confirm").innerText(), /1 web session and 0 device tokens end/);
+    assert.is((await s.mfa.statusOf(ada.id)).state, "active", "nothing changed before Confirm");
+    assert.is((await s.credentialCounts.of(ada.id)).webSessions, 1, "the sessions still live");
+    await check(page, js, "reset confirmation");
+    await confirm.click();
+    // With htmx the dialog closes and the list reloads in place, bringing the message with it.
+    if (!js) await page.waitForURL(`${ctx.url}/configure/users`);
+    await page.locator('[role="status"].flash').waitFor();
+    assert.match(await flashText(page), new RegExp(`Saved ${ada.username}\\. MFA off\\. MFA reset`));
+    assert.is((await s.mfa.statusOf(ada.id)).state, "off");
+    assert.is((await s.credentialCounts.of(ada.id)).webSessions, 0, "ended at Confirm");
+    await context.close();
+  });
+
+  t(`${mode}: the overview's figures follow an activation and link to ?mfa= filters`, async (ctx) => {
+    const context = await ctx.browser.newContext({ javaScriptEnabled: js, bypassCSP: true });
+    const page = await context.newPage();
+    await page.setViewportSize({ width: 1100, height: 900 });
+    await signIn(page, ctx.url, "root");
+    await page.waitForURL(`${ctx.url}/`);
+    await page.goto(`${ctx.url}/configure`);
+    const activated = async () =>
+      Number(await page.locator('a[href="/configure/users?mfa=activated"] .figure-count').innerText());
+    const before = await activated();
+    await activatedUser(ctx, js ? "otto-js" : "otto-nojs");
+    await page.reload();
+    assert.is(await activated(), before + 1);
+    await shot(page, js, "overview");
+    await page.click('a[href="/configure/users?mfa=activated"]');
+    await page.waitForURL(`${ctx.url}/configure/users?mfa=activated`);
+    const rows = await page.locator("#record-list tbody th").allInnerTexts();
+    assert.ok(rows.includes(js ? "otto-js" : "otto-nojs"), rows.join());
+    assert.not.ok(rows.includes("root"));
+    await check(page, js, "filtered users list");
+    for (const path of ["/configure/mfa-hardware", "/configure/audit", "/configure/sites"]) {
+      await page.goto(`${ctx.url}${path}`);
+      assert.is(await page.locator('nav[aria-label="Configure"] a[aria-current="page"]').count(), 1, path);
+      await check(page, js, path);
+    }
+    await page.goto(`${ctx.url}/configure/mfa-hardware`);
+    await shot(page, js, "hardware-list");
+    await page.goto(`${ctx.url}/configure/audit`);
+    await shot(page, js, "audit");
+    await context.close();
+  });
+
+  t(`${mode}: a user in the grace period sees the banner and sets up from /account`, async (ctx) => {
+    const s = ctx.env.services;
+    const name = js ? "gina-js" : "gina-nojs";
+    const u = await s.users.create({ siteId: ctx.siteId, username: name, password: PASSWORD });
+    await s.mfa.applySettings(u.id, { enabled: true, enforcementDelayDays: 5 }, ctx.admin);
+    const context = await ctx.browser.newContext({ javaScriptEnabled: js, bypassCSP: true });
+    const page = await context.newPage();
+    await page.setViewportSize({ width: 1100, height: 900 });
+    await page.goto(`${ctx.url}/login`);
+    await shot(page, js, "sign-in");
+    await check(page, js, "sign-in");
+    await signIn(page, ctx.url, name);
+    await page.waitForURL(`${ctx.url}/mfa/setup`);
+    await check(page, js, "MFA setup choice");
+    await page.getByRole("button", { name: "Remind me later" }).click();
+    await page.waitForURL(`${ctx.url}/`);
+    assert.match(
+      await page.locator(".mfa-banner").innerText(),
+      /Set up multi-factor authentication \(MFA\) — 5 days left/,
+    );
+    await page.goto(`${ctx.url}/account`);
+    assert.match(await page.locator("#account-mfa + p").innerText(), /5 days left/);
+    await check(page, js, "account");
+    await shot(page, js, "account");
+    await page.getByRole("button", { name: "Set up now" }).click();
+    await page.waitForURL(`${ctx.url}/mfa/setup`);
+    await page.click('a[href="/mfa/setup/app"]');
+    await page.waitForURL(`${ctx.url}/mfa/setup/app`);
+    await check(page, js, "authenticator app setup");
+    await shot(page, js, "mfa-setup-qr");
+    await context.close();
+  });
+}
+
+if (hasChromium) t.run();
+else skipSuite("chromium not installed (apt-get install chromium)");

@@ -1,0 +1,242 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import type { Browser, Page } from "playwright-core";
+import { PROJECT_ROOT } from "../../engine/paths.js";
+import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
+import { hasChromium, launchBrowser, listen } from "../helpers/browser.js";
+import { skipSuite } from "../helpers/skip.js";
+import { buildVisitorLogByPosts, VISITOR_FIELDS, VISITOR_LIST } from "../helpers/visitor-log.js";
+
+/*
+ * docs/designer-guide.md, step by step, in Chromium: a designer builds
+ * "Visitor log" without typing JSON, publishes it; an administrator adds,
+ * finds and edits a visitor; the designer adds a Department to User accounts
+ * and the user dialog shows and stores it. The screenshots of the guide
+ * (docs/screenshots/designer-*.png) are taken here.
+ */
+
+const PASSWORD = "correct horse battery";
+const SHOTS = join(PROJECT_ROOT, "docs", "screenshots");
+interface Ctx {
+  env: TestEnv;
+  browser: Browser;
+  page: Page;
+  url: string;
+  siteId: string;
+  stop(): Promise<void>;
+}
+const t = suite<Ctx>("browser: the visual app designer");
+
+if (!hasChromium) skipSuite("no Chromium at /usr/bin/chromium (set CHROMIUM_PATH)");
+
+t.before(async (ctx) => {
+  ctx.env = await startTestEnv();
+  ctx.env.clock.set(new Date()); // the browser drops cookies that expired by its own clock
+  const s = ctx.env.services;
+  ctx.siteId = (await s.sites.publicSite()).id;
+  await s.users.create({ siteId: ctx.siteId, username: "dora", password: PASSWORD, role: "designer" });
+  await s.users.create({ siteId: ctx.siteId, username: "alice", password: PASSWORD, role: "admin" });
+  const server = await listen(ctx.env);
+  ctx.url = server.url;
+  ctx.stop = server.close;
+  ctx.browser = await launchBrowser();
+  ctx.page = await ctx.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors: string[] = [];
+  ctx.page.on("pageerror", (e) => errors.push(e.message));
+  mkdirSync(SHOTS, { recursive: true });
+});
+t.after(async (ctx) => {
+  await ctx.browser?.close();
+  await ctx.stop?.();
+  await ctx.env.close();
+});
+
+async function signIn(page: Page, url: string, username: string) {
+  await page.context().clearCookies();
+  await page.goto(`${url}/login`);
+  await page.fill('input[name="username"]', username);
+  await page.fill('input[name="password"]', PASSWORD);
+  await page.click('button[type="submit"]');
+  await page.waitForURL(`${url}/`);
+}
+
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: join(SHOTS, `designer-${name}.png`), fullPage: true });
+
+/** Submits the properties panel and waits for the designer to show the saved draft (or fails with the messages). */
+async function submitPanel(page: Page, button: string) {
+  await Promise.all([
+    page.waitForNavigation(),
+    page.locator("#field-form").getByRole("button", { name: button }).click(),
+  ]);
+  const errors = await page.locator("#field-form .field-error:not(:empty), #err-_:not([hidden])").allInnerTexts();
+  assert.equal(errors, [], `the panel refused: ${errors.join(" | ")}`);
+  await page.locator(".flash").waitFor();
+}
+
+async function addField(page: Page, f: Record<string, string>) {
+  await page.selectOption("form.add-field select[name=type]", f.type!);
+  await page.click("form.add-field button[type=submit]");
+  const form = page.locator("#field-form");
+  await form.waitFor();
+  await form.locator('input[name="title"]').fill(f.title!);
+  if (f.required) await form.locator('input[type=checkbox][name="required"]').check();
+  if (f.options) await form.locator('textarea[name="options"]').fill(f.options);
+  for (const k of ["maxLength", "minimum", "maximum", "default"]) {
+    if (f[k]) await form.locator(`input[name="${k}"]`).fill(f[k]!);
+  }
+  if (f.visibleField) {
+    await form.locator('select[name="visibleField"]').selectOption(f.visibleField);
+    await form.locator('input[name="visibleValue"]').fill(f.visibleValue!);
+  }
+  await submitPanel(page, "Add field");
+}
+
+t("a designer builds Visitor log without typing JSON, and publishes it", async ({ page, url, env, siteId }) => {
+  await signIn(page, url, "dora");
+  await page.goto(`${url}/configure/apps`);
+  await shot(page, "1-apps");
+  await page.click("text=New app");
+  await page.fill('input[name="title"]', "Visitor log");
+  assert.is(await page.inputValue('input[name="id"]'), "visitor-log", "the id is suggested from the title");
+  await shot(page, "2-new-app");
+  await page.click("text=Create app");
+  await page.waitForURL(`${url}/configure/apps/visitor-log`);
+
+  // The starter field becomes "Visitor name".
+  await page.click("#outline-name a.field-label");
+  await page.locator('#field-form input[name="title"]').fill("Visitor name");
+  await submitPanel(page, "Save field");
+
+  for (const f of VISITOR_FIELDS) await addField(page, f);
+  await page.click("text=Add a field to Companions");
+  await page.locator('#field-form input[name="title"]').fill("Phone");
+  await submitPanel(page, "Add field");
+
+  // Up without JavaScript's help, and a drag by the handle.
+  await page.click('button[aria-label="Move email up"]');
+  await page.locator(".flash").waitFor();
+  await page.locator("#outline-badgeNumber").scrollIntoViewIfNeeded();
+  const handle = page.locator("#outline-badgeNumber .drag-handle");
+  const target = page.locator("#outline-purpose");
+  const from = (await handle.boundingBox())!;
+  const to = (await target.boundingBox())!;
+  await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+  await page.mouse.down();
+  for (let i = 1; i <= 10; i++) {
+    await page.mouse.move(from.x + from.width / 2 + i, from.y + ((to.y + 4 - from.y) * i) / 10);
+  }
+  await page.mouse.up();
+  await page.locator(".flash").getByText('Moved "Badge number".').waitFor();
+
+  // Sections: "Visitor" with the first three fields, "Visit" with the rest.
+  await page.selectOption("form.add-field select[name=type]", "section");
+  await page.click("form.add-field button[type=submit]");
+  await page.locator('#field-form input[name="title"]').fill("Visitor");
+  for (const n of ["name", "email", "company"]) await page.check(`#field-form input[name="fields"][value="${n}"]`);
+  await submitPanel(page, "Add section");
+  await page.selectOption("form.add-field select[name=type]", "section");
+  await page.click("form.add-field button[type=submit]");
+  await page.locator('#field-form input[name="title"]').fill("Visit");
+  await submitPanel(page, "Add section");
+
+  await page.click("#outline-escort a.field-label");
+  await shot(page, "3-designer");
+
+  // List: columns, searchable fields, default sort.
+  await page.click(".designer-tabs >> text=List");
+  for (const c of VISITOR_LIST.columns) await page.check(`input[name="columns"][value="${c}"]`);
+  for (const c of VISITOR_LIST.searchable) await page.check(`input[name="searchable"][value="${c}"]`);
+  await page.selectOption('select[name="sort"]', VISITOR_LIST.sort);
+  await shot(page, "4-list");
+  await page.click("text=Save list");
+  await page.locator(".flash").waitFor();
+
+  assert.is((await env.services.apps.get(siteId, "visitor-log"))!.version, 1, "nothing is live before Publish");
+  await page.click(".draft-actions >> text=Publish");
+  await page.locator(".flash").getByText("Published Visitor log version 2.").waitFor();
+  await shot(page, "5-published");
+});
+
+t("the administrator adds, finds and edits a visitor", async ({ page, url }) => {
+  await signIn(page, url, "alice");
+  await page.goto(`${url}/apps/visitor-log`);
+  await page.click("text=New record");
+  const dialog = page.locator("#record-dialog");
+  await dialog.locator('input[name="name"]').waitFor();
+  assert.ok(await page.locator("#field-escort").isHidden(), "Escort is shown only when an escort is needed");
+  await dialog.locator('input[name="name"]').fill("Vera Visitor");
+  await dialog.locator('input[name="email"]').fill("vera@example.org");
+  await dialog.locator('input[name="company"]').fill("Acme");
+  await dialog.locator('input[name="visitDate"]').fill("2026-12-01");
+  await dialog.locator('select[name="purpose"]').selectOption("meeting");
+  await dialog.locator('input[name="escortNeeded"]').check();
+  await dialog.locator('input[name="escort"]').waitFor();
+  await dialog.locator('input[name="escort"]').fill("Sam");
+  await shot(page, "6-add-visitor");
+  await dialog.locator('button[value="save"]').click();
+  await page.waitForFunction(() => !(document.getElementById("record-dialog") as HTMLDialogElement).open);
+  await page.fill('input[name="q"]', "acme");
+  await page.locator("#record-list").getByText("Vera Visitor").click();
+  await dialog.locator('input[name="company"]').waitFor();
+  await dialog.locator('input[name="company"]').fill("Acme Ltd");
+  await dialog.locator('button[value="save"]').click();
+  await page.waitForFunction(() => !(document.getElementById("record-dialog") as HTMLDialogElement).open);
+  await page.locator("#record-list").getByText("Acme Ltd").waitFor();
+  await shot(page, "7-visitors");
+});
+
+t("the designer adds a Department choice to User accounts; the user dialog shows and stores it", async (ctx) => {
+  const { page, url, env } = ctx;
+  await signIn(page, url, "dora");
+  await page.goto(`${url}/configure/apps/user-accounts`);
+  assert.ok((await page.locator("#outline-username .flag.system").count()) > 0, "system fields are marked");
+  await page.click("#outline-username a.field-label");
+  assert.is(await page.locator("form.delete-field").count(), 0, "a system field has no Delete");
+  await addField(page, { type: "choice", title: "Department", options: "sales|Sales\nit|IT\nfacilities|Facilities" });
+  await shot(page, "8-department");
+  await page.click(".draft-actions >> text=Publish");
+  await page
+    .locator(".flash")
+    .getByText(/Published User accounts version/)
+    .waitFor();
+
+  await signIn(page, url, "alice");
+  await page.goto(`${url}/configure/users`);
+  await page.click("text=Add user");
+  const dialog = page.locator("#record-dialog");
+  await dialog.locator('select[name="department"]').waitFor();
+  await dialog.locator('input[name="username"]').fill("dept-user");
+  await dialog.locator('input[name="password"]').fill("a long enough password");
+  await dialog.locator('select[name="department"]').selectOption("it");
+  await shot(page, "9-user-dialog");
+  await dialog.locator('button[value="save"]').click();
+  await page.waitForFunction(() => !(document.getElementById("record-dialog") as HTMLDialogElement).open);
+  const user = (await env.services.users.byUsername("dept-user"))!;
+  const app = (await env.services.apps.get(ctx.siteId, "user-accounts"))!;
+  const stored = await env.services.apps
+    .storeFor(app)
+    .get(app, { siteId: ctx.siteId, actor: { id: null, name: "test" } }, user.id);
+  assert.is(stored?.values.department, "it");
+});
+
+t("the same app built through plain POSTs, without JavaScript, has the same definition", async ({ env, siteId }) => {
+  const other = await startTestEnv();
+  try {
+    const s = other.services;
+    const site = (await s.sites.publicSite()).id;
+    await s.users.create({ siteId: site, username: "dora", password: PASSWORD, role: "designer" });
+    const dora = new TestClient(other.app);
+    await dora.signIn("dora", PASSWORD);
+    await buildVisitorLogByPosts(dora);
+    const byPosts = (await s.apps.get(site, "visitor-log"))!.definition;
+    const inBrowser = (await env.services.apps.get(siteId, "visitor-log"))!.definition;
+    assert.equal(inBrowser, byPosts);
+  } finally {
+    await other.close();
+  }
+});
+
+t.run();
