@@ -135,11 +135,19 @@ export interface RecordStore {
    * The values a new-record form starts with, given the schema defaults: a store may
    * preset fields from site settings (the users store switches MFA on under the site's policy).
    */
+  /** Columns the CSV export adds after the listed ones (the users store: MFA state and dates). */
+  exportColumns?(app: CompiledApp, ctx: StoreContext): ExportColumns | null;
   newRecordValues?(
     app: CompiledApp,
     ctx: StoreContext,
     defaults: Record<string, unknown>,
   ): Promise<Record<string, unknown>>;
+}
+
+/** Extra CSV columns: their headers, and the cells of a page of rows (one array per row, in order). */
+export interface ExportColumns {
+  labels: string[];
+  cells(rows: StoredRecord[]): Promise<string[][]>;
 }
 
 /** Decides which store serves an app; the first resolver that answers wins, the records store is the default. */

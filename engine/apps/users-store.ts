@@ -15,6 +15,7 @@ import type { CompiledApp } from "./compiled-app.js";
 import {
   RecordConflictError,
   RecordInputError,
+  type ExportColumns,
   RecordNotFoundError,
   type Cursor,
   type ListPage,
@@ -155,6 +156,33 @@ export class UsersStore implements RecordStore {
       { id: ctx.actor.id, name: ctx.actor.name, siteId: ctx.siteId, credential: ctx.actor.credential },
       tx,
     );
+  }
+
+  /**
+   * The users CSV export's MFA columns: state (off, pending, overdue, activated),
+   * required-from date, activation date (UTC days), method and hardware token serial.
+   */
+  exportColumns(app: CompiledApp): ExportColumns | null {
+    if (!app.bindings.has("mfa.enabled")) return null;
+    const day = (d: Date | null | undefined) => (d ? d.toISOString().slice(0, 10) : "");
+    const STATE = { off: "off", pending: "pending", required: "overdue", active: "activated" } as const;
+    return {
+      labels: ["MFA state", "MFA required from", "MFA activated on", "MFA method", "Token serial"],
+      cells: async (rows) => {
+        const statuses = await this.mfa.statusesOf(rows.map((r) => r.id));
+        return rows.map((r) => {
+          const st = statuses.get(r.id);
+          if (!st) return ["", "", "", "", ""];
+          return [
+            STATE[st.state],
+            st.enabled && !st.activation ? day(st.requiredFrom) : "",
+            day(st.activation?.at),
+            st.activation?.method ?? "",
+            st.activation?.tokenSerial ?? "",
+          ];
+        });
+      },
+    };
   }
 
   sortable(app: CompiledApp): string[] {

@@ -247,8 +247,12 @@ export class DeviceSignIn {
     return this.#finish(ch, clientAddress);
   }
 
-  me(info: DeviceTokenInfo): DeviceMe {
+  /** GET /api/device/me: the token's user, the token's lifetime and the user's MFA state with days left. */
+  async me(info: DeviceTokenInfo): Promise<DeviceMe> {
     const u = info.user;
+    const status = await this.d.mfa.statusOf(u.id);
+    const decision = decideAfterPassword(status, this.d.clock.now());
+    const state = ({ off: "off", pending: "pending", required: "overdue", active: "activated" } as const)[status.state];
     return {
       user: {
         id: u.id,
@@ -259,6 +263,13 @@ export class DeviceSignIn {
         siteId: u.siteId,
       },
       token: { createdAt: info.createdAt.toISOString(), expiresAt: info.expiresAt.toISOString() },
+      mfa: {
+        state,
+        requiredFrom:
+          status.enabled && !status.activation && status.requiredFrom ? status.requiredFrom.toISOString() : null,
+        daysLeft: decision.status === "mfa_setup_required" ? decision.daysLeft : null,
+        method: status.activation?.method ?? null,
+      },
     };
   }
 

@@ -434,40 +434,6 @@ export class MfaRollouts {
     return moved;
   }
 
-  /** A rollout's record (for the message after Confirm); null for an unknown or malformed id. */
-  async summary(rolloutId: string): Promise<{
-    siteId: string | null;
-    enabled: number;
-    moved: number;
-    skipped: number;
-    requiredFrom: Date;
-    finished: boolean;
-  } | null> {
-    if (!isUuid(rolloutId)) return null;
-    const { rows } = await this.db.query<{
-      site_id: string | null;
-      enabled_count: number;
-      moved_count: number;
-      skipped_count: number;
-      required_from: Date;
-      finished_at: Date | null;
-    }>(
-      `SELECT site_id, enabled_count, moved_count, skipped_count, required_from, finished_at
-       FROM mfa_rollouts WHERE id = $1`,
-      [rolloutId],
-    );
-    const r = rows[0];
-    if (!r) return null;
-    return {
-      siteId: r.site_id,
-      enabled: r.enabled_count,
-      moved: r.moved_count,
-      skipped: r.skipped_count,
-      requiredFrom: r.required_from,
-      finished: r.finished_at !== null,
-    };
-  }
-
   /** When the first rollout touching `siteId` (or any site, for null) started; null if none. */
   async firstRolloutAt(siteId: string | null): Promise<Date | null> {
     const { rows } = await this.db.query<{ at: Date | null }>(
