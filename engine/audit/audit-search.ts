@@ -1,9 +1,6 @@
 import type { Db } from "../db/db.js";
 
-/**
- * One audit entry as the audit page shows it: id (increasing), time, actor and target usernames,
- * action and details.
- */
+/** One audit entry as read back: `at` is when it was written, `details` what its caller recorded (never a secret). */
 export interface AuditRow {
   id: number;
   at: Date;
@@ -13,15 +10,16 @@ export interface AuditRow {
   details: Record<string, unknown>;
 }
 
-/**
- * Which audit entries of one site to list: by user and action, newest first, `limit` entries per
- * page after the keyset cursor `afterId`.
- */
+/** What /configure/audit and its CSV export ask for; every field but siteId is optional. */
 export interface AuditFilter {
   siteId: string;
   /** Username of the target or the actor, any case. */
   user?: string;
   action?: string;
+  /** Entries written at or after this instant. */
+  from?: Date;
+  /** Entries written before this instant (the route passes the day after the last day asked for). */
+  before?: Date;
   /** Keyset paging: entries older than this id. */
   afterId?: number;
   limit?: number;
@@ -31,6 +29,10 @@ export interface AuditFilter {
 export class AuditSearch {
   constructor(private readonly db: Db) {}
 
+  /**
+   * One page of a site's entries matching the filter, newest first: at most `limit` (1–200, default
+   * 50) rows and the id to pass as `afterId` for the next page (null on the last).
+   */
   async list(f: AuditFilter): Promise<{ rows: AuditRow[]; nextAfter: number | null }> {
     const limit = Math.min(Math.max(f.limit ?? 50, 1), 200);
     const { rows } = await this.db.query<{
@@ -46,8 +48,10 @@ export class AuditSearch {
          AND ($2::text IS NULL OR lower(target_name) = lower($2) OR lower(actor_name) = lower($2))
          AND ($3::text IS NULL OR action = $3)
          AND ($4::bigint IS NULL OR id < $4)
-       ORDER BY id DESC LIMIT $5`,
-      [f.siteId, f.user || null, f.action || null, f.afterId ?? null, limit + 1],
+         AND ($5::timestamptz IS NULL OR at >= $5)
+         AND ($6::timestamptz IS NULL OR at < $6)
+       ORDER BY id DESC LIMIT $7`,
+      [f.siteId, f.user || null, f.action || null, f.afterId ?? null, f.from ?? null, f.before ?? null, limit + 1],
     );
     const page = rows.slice(0, limit).map((r) => ({
       id: Number(r.id),
@@ -58,6 +62,24 @@ export class AuditSearch {
       details: r.details ?? {},
     }));
     return { rows: page, nextAfter: rows.length > limit ? page.at(-1)!.id : null };
+  }
+
+  /**
+   * Every entry matching the filter, newest first, a page of 200 at a time (for the CSV export):
+   * at most `max` rows, so an export stays bounded.
+   */
+  async *all(f: Omit<AuditFilter, "afterId" | "limit">, max = 100_000): AsyncGenerator<AuditRow> {
+    let afterId: number | undefined;
+    let n = 0;
+    for (;;) {
+      const { rows, nextAfter } = await this.list({ ...f, afterId, limit: 200 });
+      for (const r of rows) {
+        if (n++ >= max) return;
+        yield r;
+      }
+      if (nextAfter === null) return;
+      afterId = nextAfter;
+    }
   }
 
   /** The actions recorded on a site, for the filter's choices. */

@@ -17,6 +17,8 @@ export function ResetConfirm(p: {
   inDialog: boolean;
   /** A password typed in the same save is not carried; say so. */
   droppedPassword: boolean;
+  /** The first sentence, when the reset comes from something else than the slider (Unassign). */
+  lead?: string;
 }) {
   const hx = p.inDialog ? { "hx-post": p.action, "hx-target": "this", "hx-swap": "outerHTML" } : {};
   return (
@@ -28,8 +30,8 @@ export function ResetConfirm(p: {
       <input type="hidden" name="confirm" value="mfa-reset" />
       <div class="notice error" role="alert">
         <p>
-          <strong>Turning multi-factor authentication (MFA) off for {p.username} resets it.</strong> Nothing has changed
-          yet. When you confirm:
+          <strong>{p.lead ?? `Turning multi-factor authentication (MFA) off for ${p.username} resets it.`}</strong>{" "}
+          Nothing has changed yet. When you confirm:
         </p>
         <ul>
           {p.consequences.map((c) => (

@@ -32,28 +32,109 @@ t.before(async (ctx) => {
 });
 t.after(async (ctx) => ctx.env.close());
 
+/** Each entry's one line, without its time: "root turned MFA on for ann (required from …)". */
 const rowsOf = (html: string) =>
-  [...html.matchAll(/<tr><td><time[^>]*>[^<]*<\/time><\/td><td>([^<]*)<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td>/g)].map(
-    (m) => `${m[1]} ${m[2]} ${m[3]}`,
+  [...html.matchAll(/<span class="audit-line">([^<]*) — <time/g)].map((m) =>
+    m[1]!
+      .replace(/&#39;/g, "'")
+      .replace(/&quot;/g, '"')
+      .replace(/&amp;/g, "&"),
   );
 
-t("an administrator sees the site's entries, newest first, with filters by user and action", async ({ env }) => {
+t(
+  "an administrator sees the site's entries, newest first, one line each, with filters by user and action",
+  async ({ env }) => {
+    const c = new TestClient(env.app);
+    await c.signIn("root", PASSWORD);
+    const all = await c.get("/configure/audit");
+    assert.is(all.res.status, 200);
+    assert.equal(rowsOf(all.html), [
+      "root changed the enforcement delay for ann from 2 days to 5 days",
+      "root turned MFA on for bob (required from 7 January 2026)",
+      "root turned MFA on for ann (required from 7 January 2026)",
+    ]);
+    assert.match(all.html, /<time datetime="2026-01-05T09:00:02.000Z">2026-01-05 09:00 UTC<\/time>/);
+    assert.not.match(all.html, /carl/, "another site's entries are not shown");
+
+    const ann = await c.get("/configure/audit?user=ANN");
+    assert.is(rowsOf(ann.html).length, 2);
+    assert.ok(rowsOf(ann.html).every((l) => l.includes("ann")));
+    const enables = await c.get("/configure/audit?action=mfa.enable");
+    assert.equal(rowsOf(enables.html), [
+      "root turned MFA on for bob (required from 7 January 2026)",
+      "root turned MFA on for ann (required from 7 January 2026)",
+    ]);
+    assert.match(enables.html, /<option value="mfa.enable" selected="">/);
+    assert.match(
+      enables.html,
+      /href="\/configure\/audit\/export.csv\?action=mfa.enable"/,
+      "the export keeps the filter",
+    );
+    const both = await c.get("/configure/audit?user=bob&action=mfa.delay_change");
+    assert.equal(rowsOf(both.html), []);
+    assert.match(both.html, /No entries match/);
+  },
+);
+
+t("MFA events read as plain words", async ({ env, publicId }) => {
+  const s = env.services;
+  const nora = await s.users.create({ siteId: publicId, username: "nora", password: PASSWORD });
+  const root = (await s.users.byUsername("root"))!;
+  const admin = { id: root.id, name: "root", siteId: publicId };
+  const target = { id: nora.id, name: "nora" };
+  const record = (actor: { id: string | null; name: string }, action: string, details: Record<string, unknown>) =>
+    s.audit.record({ siteId: publicId, actor, action, target, details });
+  await record({ id: nora.id, name: "nora" }, "mfa.activate", { method: "app" });
+  await record({ id: nora.id, name: "nora" }, "mfa.activate", { method: "hardware", serialNumber: "HW-77" });
+  await record(admin, "mfa.reset", { method: "app" });
+  await record(admin, "mfa.reset", { method: "hardware" });
+  await record(admin, "mfa.disable", {});
+  await record({ id: null, name: "system" }, "mfa.lock", { failures: 5, lockSeconds: 900 });
+  await record(admin, "mfa.unlock", { cleared: 1 });
+  await record(admin, "hardware_token.unassign", { serialNumber: "HW-77" });
   const c = new TestClient(env.app);
   await c.signIn("root", PASSWORD);
-  const all = await c.get("/configure/audit");
-  assert.is(all.res.status, 200);
-  assert.equal(rowsOf(all.html), ["root mfa.delay_change ann", "root mfa.enable bob", "root mfa.enable ann"]);
-  assert.match(all.html, /<td>(from: 2, to: 5|to: 5, from: 2)<\/td>/);
-  assert.not.match(all.html, /carl/, "another site's entries are not shown");
+  const lines = rowsOf((await c.get("/configure/audit?user=nora")).html);
+  assert.equal(lines, [
+    "root unassigned hardware token HW-77 from nora",
+    "root unlocked nora",
+    "system locked nora after 5 failed attempts",
+    "root turned MFA off for nora",
+    "root reset MFA for nora (hardware token back to the pool)",
+    "root reset MFA for nora (authenticator app removed)",
+    "nora activated MFA with hardware token HW-77",
+    "nora activated MFA with an authenticator app",
+  ]);
+});
 
-  const ann = await c.get("/configure/audit?user=ANN");
-  assert.equal(rowsOf(ann.html), ["root mfa.delay_change ann", "root mfa.enable ann"]);
-  const enables = await c.get("/configure/audit?action=mfa.enable");
-  assert.equal(rowsOf(enables.html), ["root mfa.enable bob", "root mfa.enable ann"]);
-  assert.match(enables.html, /<option value="mfa.enable" selected="">/);
-  const both = await c.get("/configure/audit?user=bob&action=mfa.delay_change");
-  assert.equal(rowsOf(both.html), []);
-  assert.match(both.html, /No entries match/);
+t("from and to choose whole days (UTC), both included", async ({ env, publicId }) => {
+  const s = env.services;
+  const start = env.clock.now();
+  env.clock.set("2026-03-10T23:59:59Z");
+  await s.audit.record({ siteId: publicId, actor: { id: null, name: "cli" }, action: "test.day", details: { n: 10 } });
+  env.clock.set("2026-03-11T00:00:00Z");
+  await s.audit.record({ siteId: publicId, actor: { id: null, name: "cli" }, action: "test.day", details: { n: 11 } });
+  env.clock.set("2026-03-12T23:59:59Z");
+  await s.audit.record({ siteId: publicId, actor: { id: null, name: "cli" }, action: "test.day", details: { n: 12 } });
+  env.clock.set("2026-03-13T00:00:00Z");
+  await s.audit.record({ siteId: publicId, actor: { id: null, name: "cli" }, action: "test.day", details: { n: 13 } });
+  env.clock.set(start);
+  const c = new TestClient(env.app);
+  await c.signIn("root", PASSWORD);
+  const days = async (q: string) =>
+    [...(await c.get(`/configure/audit?action=test.day${q}`)).html.matchAll(/datetime="2026-03-(\d\d)/g)].map(
+      (m) => m[1],
+    );
+  assert.equal(await days("&from=2026-03-11&to=2026-03-12"), ["12", "11"]);
+  assert.equal(await days("&from=2026-03-12"), ["13", "12"]);
+  assert.equal(await days("&to=2026-03-10"), ["10"]);
+  assert.equal(await days("&from=2026-03-11&to=2026-03-11"), ["11"]);
+  const page = await c.get("/configure/audit?action=test.day&from=2026-03-11&to=2026-03-12");
+  assert.match(page.html, /name="from" value="2026-03-11"/);
+  assert.match(
+    page.html,
+    /href="\/configure\/audit\/export.csv\?action=test.day&amp;from=2026-03-11&amp;to=2026-03-12"/,
+  );
 });
 
 t("paging by keyset", async ({ env, publicId }) => {
@@ -71,17 +152,61 @@ t("paging by keyset", async ({ env, publicId }) => {
   assert.not.match(second.html, /rel="next"/);
 });
 
-t("bad filters get a 422 with a message per field", async ({ env }) => {
+t("bad filters get a 400 with a message per field, on the page and the export", async ({ env }) => {
   const c = new TestClient(env.app);
   await c.signIn("root", PASSWORD);
-  const bad = await c.get("/configure/audit?user=%3Cscript%3E&after=abc&action=DROP%20TABLE");
-  assert.is(bad.res.status, 422);
+  const bad = await c.get(
+    "/configure/audit?user=%3Cscript%3E&after=abc&action=DROP%20TABLE&from=2026-02-30&to=yesterday",
+  );
+  assert.is(bad.res.status, 400);
   assert.match(bad.html, /id="error-user">User must be a username/);
   assert.match(bad.html, /id="error-action">Action must be one of/);
   assert.match(bad.html, /id="error-after">Page must be/);
+  assert.match(bad.html, /id="error-from">From must be a date \(YYYY-MM-DD\)/);
+  assert.match(bad.html, /id="error-to">To must be a date/);
   assert.not.match(bad.html, /<script>/);
+  const reversed = await c.get("/configure/audit?from=2026-03-12&to=2026-03-11");
+  assert.is(reversed.res.status, 400);
+  assert.match(reversed.html, /id="error-to">To must be the same day as From or later/);
   const unknown = await c.get("/configure/audit?sort=x");
-  assert.is(unknown.res.status, 422);
+  assert.is(unknown.res.status, 400);
+  assert.match(unknown.html, /The audit log has no filter &quot;sort&quot;/);
+  const csv = await c.get("/configure/audit/export.csv?from=13/03/2026");
+  assert.is(csv.res.status, 400);
+  assert.match(csv.html, /From must be a date \(YYYY-MM-DD\)/);
+});
+
+t("the CSV export: every matching entry, the page's filters, no secret, no formula", async ({ env, publicId }) => {
+  const s = env.services;
+  const vera = await s.users.create({ siteId: publicId, username: "vera", password: PASSWORD });
+  await s.audit.record({
+    siteId: publicId,
+    actor: { id: null, name: "=cmd|' /C calc'!A0" },
+    action: "user.update",
+    target: { id: vera.id, name: "vera" },
+    details: {
+      fields: ["displayName", "password"],
+      changes: { displayName: { before: "Vera, Old", after: 'Vera "New"' }, password: { before: "x1", after: "y2" } },
+    },
+  });
+  const c = new TestClient(env.app);
+  await c.signIn("root", PASSWORD);
+  const res = await c.get("/configure/audit/export.csv?user=vera&action=user.update");
+  assert.is(res.res.status, 200);
+  assert.match(res.res.headers.get("content-type")!, /^text\/csv/);
+  assert.match(res.res.headers.get("content-disposition")!, /attachment; filename="audit-2026-01-05.csv"/);
+  const lines = res.html.trimEnd().split("\r\n");
+  assert.is(lines[0], "time,actor,action,user,entry,changes");
+  assert.is(lines.length, 2, "only the filtered entry");
+  // The changed fields in the order jsonb keeps keys (shorter first), the same on both backends.
+  assert.is(
+    lines[1],
+    `2026-01-05T09:00:02.000Z,'=cmd|' /C calc'!A0,user.update,vera,"'=cmd|' /C calc'!A0 changed vera: password, displayName","password: changed; displayName: Vera, Old → Vera ""New"""`,
+  );
+  assert.not.match(res.html, /x1|y2/);
+
+  const all = await c.get("/configure/audit/export.csv?action=test.bulk");
+  assert.is(all.html.trimEnd().split("\r\n").length, 61, "every page, not only the first 50");
 });
 
 t("only administrators, and only for the site they work on", async ({ env }) => {
@@ -93,7 +218,7 @@ t("only administrators, and only for the site they work on", async ({ env }) => 
   const branch = new TestClient(env.app);
   await branch.signIn("branchadmin", PASSWORD);
   const page = await branch.get("/configure/audit");
-  assert.equal(rowsOf(page.html), ["cli mfa.enable carl"]);
+  assert.equal(rowsOf(page.html), ["cli turned MFA on for carl (required from 5 January 2026)"]);
   assert.is(rowsOf((await branch.get("/configure/audit?user=ann")).html).length, 0);
 });
 

@@ -137,11 +137,28 @@ t("reset (unassign) returns the token to the pool and signs the user out", async
   const admin = new TestClient(env.app);
   await admin.signIn("root", PASSWORD);
   await admin.get("/configure/mfa-hardware?q=POOL-1");
-  const r = await admin.post(`/configure/mfa-hardware/${token.id}/unassign`, {});
+  // The first press only asks: what unassigning ends, with Confirm and Cancel; nothing changes yet.
+  const ask = await admin.post(`/configure/mfa-hardware/${token.id}/unassign`, {});
+  assert.is(ask.res.status, 200);
+  assert.match(ask.html, /<h1>Unassign token POOL-1\?<\/h1>/);
+  assert.match(ask.html, /Hardware token POOL-1 goes back to the pool/);
+  assert.match(ask.html, /1 web session and 0 device tokens end/);
+  assert.match(ask.html, /The multi-factor authentication \(MFA\) of pooled is reset/);
+  assert.match(ask.html, /<input type="hidden" name="confirm" value="mfa-reset"\/>/);
+  assert.match(ask.html, /<button type="submit" class="delete">\s*Confirm\s*<\/button>/);
+  assert.match(ask.html, /href="\/configure\/mfa-hardware\?q=POOL-1"[^>]*>\s*Cancel/);
+  assert.is((await env.services.hardware.registry.bySerial("POOL-1"))!.state.kind, "assigned");
+  assert.is((await c.get("/")).res.status, 200, "the user is still signed in");
+
+  const r = await admin.post(`/configure/mfa-hardware/${token.id}/unassign`, { confirm: "mfa-reset" });
   assert.is(r.res.status, 303);
   const list = await admin.get(r.res.headers.get("location")!);
   assert.match(list.html, /<td class="token-status">available<\/td>/);
-  assert.match(list.html, /Token POOL-1 is unassigned/);
+  assert.match(
+    list.html,
+    /role="status"[^>]*>[^<]*Unassigned token POOL-1 from pooled: the token is back in the pool, pooled&#39;s MFA was reset and 1 web session and 0 device tokens ended\./,
+  );
+  assert.not.match((await admin.get("/configure/mfa-hardware")).html, /Unassigned token POOL-1/, "shown once");
 
   assert.equal((await env.services.hardware.registry.bySerial("POOL-1"))!.state, { kind: "available" });
   assert.is((await c.get("/")).res.status, 303, "the user's sessions were revoked");

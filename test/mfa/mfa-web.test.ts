@@ -88,7 +88,7 @@ t(
     }
     const setup = await c.get("/mfa/setup");
     assert.is(setup.res.status, 200);
-    assert.match(setup.html, /requires two-step verification before you can continue/);
+    assert.match(setup.html, /requires multi-factor authentication \(MFA\) before you can continue/);
     assert.match(setup.html, /href="\/mfa\/setup\/app"/);
     assert.match(setup.html, /href="\/mfa\/setup\/hardware"/);
     assert.not.match(setup.html, /Remind me later/);

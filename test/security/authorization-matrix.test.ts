@@ -130,6 +130,7 @@ const BODIES: Record<string, BodyFor> = {
   "POST /configure/apps/:appId/discard": () => ({ form: {} }),
   "POST /configure/apps/:appId/duplicate": (p) => ({ form: { title: `Copy by ${p}`, id: "" } }),
   "POST /configure/apps/:appId/delete": () => ({ form: { confirm: "yes" } }),
+  "POST /configure/mfa-hardware/:id/unassign": () => ({ form: { confirm: "mfa-reset" } }),
   // Every site (only the Public Site's administrators may), matching nobody: a real Confirm that changes no user.
   "POST /configure/mfa/rollout": () => ({
     form: { q: "no-such-person-xyz", scope: "all", enforcementDelayDays: "14", expectToEnable: "0", expectToMove: "0" },
@@ -199,6 +200,8 @@ const MATRIX: Array<[route: string, request: string, ...expected: Expect[]]> = [
   ["POST /configure/sites",                   "POST /configure/sites",                                          LOGIN, LOGIN, 403,  403,     403,       "303 /configure/sites"],
   ["ALL /configure/audit",                    "PUT /configure/audit",                                           LOGIN, LOGIN, 403,  403,     404,       404],
   ["GET /configure/audit",                    "GET /configure/audit",                                           LOGIN, LOGIN, 403,  403,     200,       200],
+  ["ALL /configure/audit/*",                  "PUT /configure/audit/export.csv",                                LOGIN, LOGIN, 403,  403,     404,       404],
+  ["GET /configure/audit/export.csv",         "GET /configure/audit/export.csv",                                LOGIN, LOGIN, 403,  403,     200,       200],
   // Configure > MFA: administrators only; the rollout to every site only for the Public Site's.
   ["ALL /configure/mfa",                      "PUT /configure/mfa",                                             LOGIN, LOGIN, 403,  403,     404,       404],
   ["ALL /configure/mfa/*",                    "GET /configure/mfa/no-such-page",                                LOGIN, LOGIN, 403,  403,     404,       404],

@@ -1,41 +1,21 @@
 import type { AuditRow } from "../../audit/audit-search.js";
+import { auditSentence, changeLines } from "../../audit/audit-words.js";
 import { Layout, type PageUser } from "../../render/layout.js";
 
-/** The audit page's filters as submitted: username (any case) and action, empty for any. */
+/** The audit page's filters as typed (dates as YYYY-MM-DD; "" when not set). */
 export interface AuditQuery {
   user: string;
   action: string;
+  from: string;
+  to: string;
 }
 
-/** Details as "key: value" pairs; the log never holds secrets, so all of it may be shown. */
-function Details({ details }: { details: Record<string, unknown> }) {
-  const { changes, ...rest } = details;
-  const entries = Object.entries(changes && typeof changes === "object" ? { ...rest, fields: undefined } : rest).filter(
-    ([, v]) => v !== undefined,
-  );
-  const text = (v: unknown) => (v === null || v === "" ? "(empty)" : typeof v === "string" ? v : JSON.stringify(v));
-  return (
-    <>
-      {changes && typeof changes === "object" ? (
-        <ul class="audit-changes">
-          {Object.entries(changes as Record<string, unknown>).map(([field, c]) => (
-            <li>
-              {field}:{" "}
-              {c && typeof c === "object" && "before" in c
-                ? `${text((c as { before: unknown }).before)} → ${text((c as unknown as { after: unknown }).after)}`
-                : "changed"}
-            </li>
-          ))}
-        </ul>
-      ) : null}
-      {entries.map(([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`).join(", ")}
-    </>
-  );
-}
+/** "2026-11-30 02:40 UTC": when, in the log's one time zone. */
+const when = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 
 /**
- * The audit log of the active site: filters by user and action, newest entries first, and a link to
- * the next page.
+ * The audit log: filters (user, action, from, to), one line per entry (who, what, whom, when; a
+ * save's changed fields below it as before → after), paging and the CSV export of the same filter.
  */
 export function AuditPage(props: {
   csrfToken: string;
@@ -45,6 +25,7 @@ export function AuditPage(props: {
   actions: string[];
   rows: AuditRow[];
   nextHref: string | null;
+  exportHref: string | null;
   errors?: Record<string, string>;
 }) {
   const e = props.errors ?? {};
@@ -83,45 +64,69 @@ export function AuditPage(props: {
               {e.action ?? ""}
             </small>
           </label>
+          <label>
+            From
+            <input
+              type="date"
+              name="from"
+              value={props.query.from}
+              aria-invalid={e.from ? "true" : undefined}
+              aria-describedby="error-from"
+            />
+            <small class="field-error" id="error-from">
+              {e.from ?? ""}
+            </small>
+          </label>
+          <label>
+            To
+            <input
+              type="date"
+              name="to"
+              value={props.query.to}
+              aria-invalid={e.to ? "true" : undefined}
+              aria-describedby="error-to"
+            />
+            <small class="field-error" id="error-to">
+              {e.to ?? ""}
+            </small>
+          </label>
         </fieldset>
         <button type="submit">Filter</button>
       </form>
       {Object.entries(e)
-        .filter(([field]) => field !== "user" && field !== "action")
+        .filter(([field]) => !["user", "action", "from", "to"].includes(field))
         .map(([field, message]) => (
           <p class="notice error" role="alert" id={`error-${field}`}>
             {message}
           </p>
         ))}
+      {props.exportHref ? (
+        <p>
+          <a href={props.exportHref} download id="audit-export">
+            Export these entries as CSV
+          </a>
+        </p>
+      ) : null}
       {props.rows.length ? (
-        <div class="table-scroll" tabindex={0}>
-          <table id="audit-entries">
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Actor</th>
-                <th scope="col">Action</th>
-                <th scope="col">User</th>
-                <th scope="col">Details</th>
-              </tr>
-            </thead>
-            <tbody>
-              {props.rows.map((r) => (
-                <tr>
-                  <td>
-                    <time datetime={r.at.toISOString()}>{r.at.toISOString().slice(0, 19).replace("T", " ")}</time>
-                  </td>
-                  <td>{r.actorName}</td>
-                  <td>{r.action}</td>
-                  <td>{r.targetName ?? ""}</td>
-                  <td>
-                    <Details details={r.details} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ol id="audit-entries" class="audit-entries">
+          {props.rows.map((r) => {
+            const changes = changeLines(r.details);
+            return (
+              <li data-action={r.action}>
+                <span class="audit-line">
+                  {auditSentence(r)} — <time datetime={r.at.toISOString()}>{when(r.at)}</time>
+                </span>
+                {changes.length ? (
+                  <ul class="audit-changes">
+                    {changes.map((line) => (
+                      <li>{line}</li>
+                    ))}
+                  </ul>
+                ) : null}
+              </li>
+            );
+          })}
+        </ol>
       ) : (
         <p id="audit-empty">No entries match.</p>
       )}

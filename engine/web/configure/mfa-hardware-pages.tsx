@@ -1,3 +1,4 @@
+import { ResetConfirm } from "../../render/reset-confirm.js";
 import { CsrfField, Layout, type PageUser } from "../../render/layout.js";
 import type { CodeMatch, HardwareToken, TokenPage } from "../../mfa/hardware/registry.js";
 import { MAX_PSKC_PASSWORD_CHARS } from "../../mfa/hardware/pskc.js";
@@ -110,7 +111,6 @@ export function TokenTable(props: { csrfToken: string; page: TokenPage; q: strin
                         csrfToken={props.csrfToken}
                         action={`${BASE}/${t.id}/unassign`}
                         label="Unassign"
-                        confirm={`Unassign ${t.serialNumber}? This resets the MFA of ${t.state.username} and signs them out.`}
                         danger
                       />
                     ) : (
@@ -499,6 +499,40 @@ export function FindPage(props: Common & { code?: string; error?: string; matche
           </ul>
         )
       ) : null}
+    </Layout>
+  );
+}
+
+/**
+ * The answer to Unassign for a user whose MFA is activated: what unassigning ends (the token back
+ * to the pool, the user's MFA reset, their web sessions and device tokens), a Confirm POST form
+ * (confirm=mfa-reset) and Cancel back to the token.
+ */
+export function UnassignConfirmPage(
+  props: Common & { serialNumber: string; username: string; action: string; consequences: string[] },
+) {
+  return (
+    <Layout
+      title={`Unassign token ${props.serialNumber}?`}
+      csrfToken={props.csrfToken}
+      user={props.user}
+      siteName={props.siteName}
+    >
+      <h1>Unassign token {props.serialNumber}?</h1>
+      <ResetConfirm
+        csrfToken={props.csrfToken}
+        username={props.username}
+        action={props.action}
+        fields={[]}
+        consequences={[
+          ...props.consequences,
+          `The multi-factor authentication (MFA) of ${props.username} is reset: they set it up again at their next sign-in.`,
+        ]}
+        cancelUrl={`${BASE}?${new URLSearchParams({ q: props.serialNumber })}`}
+        inDialog={false}
+        droppedPassword={false}
+        lead={`Unassigning token ${props.serialNumber} resets the multi-factor authentication (MFA) of ${props.username}.`}
+      />
     </Layout>
   );
 }

@@ -4,6 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import type { Session } from "../../auth/sessions.js";
 import type { AppEnv } from "../http/env.js";
 import { queryParam, queryParams } from "../http/query.js";
+import { flash } from "../http/flash.js";
 import { formFields, formFieldsForForm, sendPage, unstorableMessage } from "../http/page.js";
 import { readFormWithFiles, UnstorableTextError } from "../http/form-body.js";
 import { ImportFileError } from "../../mfa/hardware/csv-formats.js";
@@ -13,6 +14,7 @@ import { ImportRefused } from "../../mfa/hardware/token-import.js";
 import type { TokenInputValues } from "../../mfa/hardware/token-input.js";
 import { MAX_CODE_INPUT_LENGTH, normaliseCode } from "../../mfa/totp.js";
 import { MessagePage } from "../../render/layout.js";
+import { resetConsequences } from "../../render/reset-confirm.js";
 import { compileSchema } from "../../schema/ajv.js";
 import type { Services } from "../../services.js";
 import { isPublicSiteAdmin } from "./configure-routes.js";
@@ -25,6 +27,7 @@ import {
   RegisterPage,
   TokenListPage,
   TokenTable,
+  UnassignConfirmPage,
 } from "./mfa-hardware-pages.js";
 
 const BASE = "/configure/mfa-hardware";
@@ -73,7 +76,6 @@ const DONE: Record<string, string> = {
   disabled: "Token {} is disabled: nobody can activate it.",
   enabled: "Token {} is enabled and back in the pool.",
   deleted: "Token {} and its key are deleted.",
-  unassigned: "Token {} is unassigned and back in the pool; its user's MFA was reset and their sessions ended.",
 };
 
 const REGISTER_LABELS: Record<string, string> = {
@@ -134,7 +136,6 @@ export function mfaHardwareRoutes(s: Services) {
     disable: "disabled",
     enable: "enabled",
     delete: "deleted",
-    unassign: "unassigned",
   };
   const tokenAction = (name: keyof typeof PAST & string, run: (id: string, session: Session) => Promise<string>) =>
     app.post(`${BASE}/:id/${name}`, async (c) => {
@@ -157,10 +158,50 @@ export function mfaHardwareRoutes(s: Services) {
     "delete",
     async (id, session) => (await h.registry.delete(id, actorOf(session), await publicSiteId())).serialNumber,
   );
-  tokenAction("unassign", async (id, session) => {
-    const done = await h.activation.unassign(id, { ...actorOf(session), siteId: null });
-    if (!done) throw new TokenStateError("This token is not assigned to anyone.");
-    return done.serialNumber;
+  // Unassign resets the user's MFA: the first press answers what that ends; only Confirm unassigns.
+  app.post(`${BASE}/:id/unassign`, async (c) => {
+    const session = c.var.session!;
+    const confirmed = (await formFields(c)).confirm === "mfa-reset";
+    const id = c.req.param("id");
+    const token = await h.registry.byId(id);
+    if (!token || token.state.kind !== "assigned") {
+      const message = token ? "This token is not assigned to anyone." : "There is no such token.";
+      return sendPage(c, <MessagePage title="Not possible" message={message} csrfToken={c.var.csrfToken} />, 409);
+    }
+    const { userId, username } = token.state;
+    const status = await s.mfa.statusOf(userId);
+    const live = await s.credentialCounts.of(userId);
+    if (!confirmed && status.state === "active") {
+      const consequences = resetConsequences({ method: "hardware", tokenSerial: token.serialNumber, ...live });
+      return sendPage(
+        c,
+        <UnassignConfirmPage
+          {...await common(c)}
+          serialNumber={token.serialNumber}
+          username={username}
+          action={`${BASE}/${token.id}/unassign`}
+          consequences={consequences}
+        />,
+      );
+    }
+    const done = await h.activation.unassign(token.id, { ...actorOf(session), siteId: null });
+    if (!done) {
+      return sendPage(
+        c,
+        <MessagePage
+          title="Not possible"
+          message="This token is not assigned to anyone."
+          csrfToken={c.var.csrfToken}
+        />,
+        409,
+      );
+    }
+    const ended = `${live.webSessions} web ${live.webSessions === 1 ? "session" : "sessions"} and ${live.deviceTokens} device ${live.deviceTokens === 1 ? "token" : "tokens"}`;
+    flash(
+      c,
+      `Unassigned token ${done.serialNumber} from ${done.username}: the token is back in the pool, ${done.username}'s MFA was reset and ${ended} ended.`,
+    );
+    return c.redirect(`${BASE}?${new URLSearchParams({ q: done.serialNumber })}`, 303);
   });
 
   app.get(`${BASE}/register`, async (c) => sendPage(c, <RegisterPage {...await common(c)} />));

@@ -51,7 +51,7 @@ export function MfaCodePage(props: { csrfToken: string; error?: string; fieldErr
   return (
     <Layout title="Enter your code" csrfToken={props.csrfToken}>
       <article class="narrow">
-        <h1>Two-step verification</h1>
+        <h1>Multi-factor authentication (MFA)</h1>
         <p>Enter the current code from your authenticator app or hardware token.</p>
         <ErrorNotice error={props.error} />
         <form method="post" action="/login/mfa">
@@ -79,17 +79,20 @@ export function MfaSetupChoicePage(props: {
   error?: string;
 }) {
   return (
-    <Layout title="Set up two-step verification" csrfToken={props.csrfToken}>
+    <Layout title="Set up multi-factor authentication (MFA)" csrfToken={props.csrfToken}>
       <article class="narrow">
-        <h1>Set up two-step verification</h1>
+        <h1>Set up multi-factor authentication (MFA)</h1>
         <ErrorNotice error={props.error} />
         {props.optional ? (
           <p id="mfa-days-left">
-            Your administrator requires two-step verification from {props.requiredFrom.toISOString().slice(0, 10)}. You
-            have {props.daysLeft} {props.daysLeft === 1 ? "day" : "days"} left to set it up.
+            Your administrator requires multi-factor authentication (MFA) from{" "}
+            {props.requiredFrom.toISOString().slice(0, 10)}. You have {props.daysLeft}{" "}
+            {props.daysLeft === 1 ? "day" : "days"} left to set it up.
           </p>
         ) : (
-          <p id="mfa-required">Your administrator requires two-step verification before you can continue.</p>
+          <p id="mfa-required">
+            Your administrator requires multi-factor authentication (MFA) before you can continue.
+          </p>
         )}
         <p>Choose how you will get your codes:</p>
         <ul>

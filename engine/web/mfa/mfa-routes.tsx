@@ -27,7 +27,7 @@ export function setupChangedPage(c: Context<AppEnv>) {
     c,
     <MessagePage
       title="Setup not possible"
-      message="Two-step verification changed while you were setting it up. Sign in again."
+      message="Multi-factor authentication (MFA) changed while you were setting it up. Sign in again."
       csrfToken={c.var.csrfToken}
     />,
     409,
@@ -161,7 +161,7 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
           canPostpone={false}
           daysLeft={0}
           requiredFrom={decision.requiredFrom}
-          error="The grace period is over: set up two-step verification to continue."
+          error="The grace period is over: set up multi-factor authentication (MFA) to continue."
         />,
         403,
       );

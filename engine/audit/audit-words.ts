@@ -1,0 +1,126 @@
+import type { AuditRow } from "./audit-search.js";
+
+/** Field names whose values are never shown or exported, only that they "changed" (callers store none anyway). */
+const SECRET_FIELD = /password|passphrase|secret|key$|token$/i;
+
+const DAY_MS = 86_400_000;
+
+/** "2 December 2026" (UTC), the same words as the status message. */
+const longDate = (d: Date) =>
+  d.toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+
+const str = (v: unknown) => (typeof v === "string" ? v : v === undefined || v === null ? "" : JSON.stringify(v));
+const days = (n: unknown) => `${str(n)} ${n === 1 ? "day" : "days"}`;
+
+/** Whether a detail or a changed field may hold a secret: its value is then only ever "changed". */
+export function isSecretField(name: string): boolean {
+  return SECRET_FIELD.test(name);
+}
+
+/** A detail value for people: "(empty)" for nothing, "changed" for a secret. */
+export function detailText(name: string, v: unknown): string {
+  if (isSecretField(name)) return "changed";
+  return v === null || v === undefined || v === "" ? "(empty)" : str(v);
+}
+
+/** A save's changed fields as "field: before → after" (a secret only as "field: changed"). */
+export function changeLines(details: Record<string, unknown>): string[] {
+  const changes = details.changes;
+  if (!changes || typeof changes !== "object") return [];
+  return Object.entries(changes as Record<string, unknown>).map(([field, c]) =>
+    !isSecretField(field) && c && typeof c === "object" && "before" in c && "after" in c
+      ? `${field}: ${detailText(field, (c as { before: unknown }).before)} → ${detailText(field, (c as { after: unknown }).after)}`
+      : `${field}: changed`,
+  );
+}
+
+function how(method: unknown, serial: unknown): string {
+  if (method === "hardware") return serial ? `hardware token ${str(serial)}` : "a hardware token";
+  if (method === "totp" || method === "app") return "an authenticator app";
+  return method ? str(method) : "";
+}
+
+/**
+ * What an entry did, in words, after its actor's name: "turned MFA on for nora (required from
+ * 2 December 2026)", "reset MFA for nora (authenticator app removed)". `whom` is the target's name
+ * (or the username kept in details once the user is deleted). Unknown actions read "ACTION for WHOM".
+ */
+export function whatHappened(r: AuditRow): string {
+  const d = r.details;
+  const whom = r.targetName ?? "";
+  const forWhom = whom ? ` for ${whom}` : "";
+  switch (r.action) {
+    case "mfa.enable": {
+      const from =
+        typeof d.requiredFrom === "string"
+          ? new Date(d.requiredFrom)
+          : typeof d.enforcementDelayDays === "number"
+            ? new Date(r.at.getTime() + d.enforcementDelayDays * DAY_MS)
+            : null;
+      const rollout = d.rolloutId ? ", in a rollout" : "";
+      return `turned MFA on${forWhom}${from ? ` (required from ${longDate(from)}${rollout})` : ""}`;
+    }
+    case "mfa.disable":
+      return `turned MFA off${forWhom}`;
+    case "mfa.reset": {
+      const removed =
+        d.method === "hardware" ? " (hardware token back to the pool)" : d.method ? " (authenticator app removed)" : "";
+      return `reset MFA${forWhom}${removed}`;
+    }
+    case "mfa.activate": {
+      const own = whom && whom !== r.actorName ? ` for ${whom}` : "";
+      return `activated MFA${own} with ${how(d.method, d.serialNumber)}`;
+    }
+    case "mfa.delay_change":
+      return `changed the enforcement delay${forWhom} from ${days(d.from)} to ${days(d.to)}`;
+    case "mfa.deadline_move":
+      return `moved the MFA deadline${forWhom} to ${typeof d.requiredFrom === "string" ? longDate(new Date(d.requiredFrom)) : "a new date"}`;
+    case "mfa.lock":
+      return `locked ${whom || "an account"} after ${str(d.failures)} failed attempts`;
+    case "mfa.unlock":
+      return `unlocked ${whom || "an account"}`;
+    case "mfa.rollout":
+      return `rolled MFA out${d.allSites ? " on every site" : ""} (required from ${typeof d.requiredFrom === "string" ? longDate(new Date(d.requiredFrom)) : "?"})`;
+    case "mfa.policy":
+      return `set the site's MFA policy (required for ${Array.isArray(d.requiredRoles) && d.requiredRoles.length ? d.requiredRoles.join(", ") : "no role"}, ${days(d.defaultEnforcementDelayDays)} to set up)`;
+    case "hardware_token.register":
+      return `registered hardware token ${str(d.serialNumber)}`;
+    case "hardware_token.import":
+      return `imported ${str(d.imported)} hardware tokens from ${str(d.fileName) || "a file"}`;
+    case "hardware_token.disable":
+    case "hardware_token.enable":
+    case "hardware_token.delete":
+      return `${r.action.slice("hardware_token.".length)}d hardware token ${str(d.serialNumber)}`;
+    case "hardware_token.assign":
+      return `assigned hardware token ${str(d.serialNumber)} to ${whom}`;
+    case "hardware_token.unassign":
+      return `unassigned hardware token ${str(d.serialNumber)} from ${whom}`;
+    case "user.create":
+      return `created user ${whom}${d.role ? ` (${str(d.role)})` : ""}`;
+    case "user.update": {
+      const fields = Object.keys((d.changes as object | undefined) ?? {});
+      const list = fields.length ? fields : Array.isArray(d.fields) ? (d.fields as string[]) : [];
+      return `changed ${whom}${list.length ? `: ${list.join(", ")}` : ""}`;
+    }
+    case "user.delete":
+      return `deleted user ${whom || str(d.username)}`;
+    case "user.password_change":
+      return whom && whom !== r.actorName ? `changed the password of ${whom}` : "changed their own password";
+    case "user.password_reset":
+      return `reset the password of ${whom}`;
+    case "site.create":
+      return `created site ${str(d.slug)}`;
+    default: {
+      if (r.action.startsWith("app.")) {
+        const verb = r.action.slice(4).replace(/_/g, " ");
+        return `${verb.endsWith("e") ? `${verb}d` : `${verb}ed`} app ${str(d.app)}${d.version !== undefined ? ` (version ${str(d.version)})` : ""}`;
+      }
+      return `${r.action}${forWhom}`;
+    }
+  }
+}
+
+/** "root turned MFA on for nora (required from 2 December 2026)": who, what, whom (the time is shown beside it). */
+export function auditSentence(r: AuditRow): string {
+  return `${r.actorName} ${whatHappened(r)}`;
+}
