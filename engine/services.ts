@@ -2,13 +2,13 @@ import { AuditLog } from "./audit/audit-log.js";
 import { PasswordSignIn } from "./auth/sign-in.js";
 import { DEFAULT_SESSION_POLICY, Sessions, type SessionPolicy } from "./auth/sessions.js";
 import { Throttle } from "./auth/throttle.js";
-import { Users } from "./auth/users.js";
+import { UserAccounts } from "./auth/user-accounts.js";
 import { FirstAdmin } from "./auth/first-admin.js";
 import { CredentialRevocation } from "./auth/revocation.js";
 import { AppRegistry, loadBuiltInDefinitions } from "./apps/registry.js";
 import { AppDrafts } from "./apps/drafts.js";
 import { AppRecordsStore } from "./apps/app-records-store.js";
-import { UsersStore } from "./apps/users-store.js";
+import { UserRecordsStore } from "./apps/user-records-store.js";
 import type { Clock } from "./clock.js";
 import type { Config } from "./config.js";
 import type { Db } from "./db/db.js";
@@ -35,7 +35,7 @@ export interface Services {
   config: Config;
   log: Logger;
   sites: Sites;
-  users: Users;
+  users: UserAccounts;
   sessions: Sessions;
   /** The one path that ends a user's sessions, device tokens and challenges at a credential change. */
   revocation: CredentialRevocation;
@@ -93,7 +93,7 @@ export function createServices(
   const revocation = new CredentialRevocation(log, [sessions, deviceTokens, deviceChallenges]);
   const audit = new AuditLog(db, clock);
   const secretBox = new SecretBox(secretKey);
-  const users = new Users(db, clock, revocation);
+  const users = new UserAccounts(db, clock, revocation);
   const passwordSignIn = new PasswordSignIn(db, clock, log.child({ component: "auth" }));
   const mfa = new MfaService(db, clock, secretBox, audit, revocation, {
     ...DEFAULT_MFA_POLICY,
@@ -104,7 +104,7 @@ export function createServices(
   const apps = new AppRegistry(db, clock, loadBuiltInDefinitions(), records);
   // Apps whose records are user accounts (user.* / mfa.* bindings) are served from the users table.
   const mfaPolicies = new SiteMfaPolicies(db, clock, audit);
-  const usersStore = new UsersStore(db, clock, mfa, revocation, audit, mfaPolicies);
+  const usersStore = new UserRecordsStore(db, clock, mfa, revocation, audit, mfaPolicies);
   const sites = new Sites(db, clock);
   // The user-accounts app's designer fields (no x-system binding) a rollout may search or match.
   const designerFields = async (siteId: string | null) => {

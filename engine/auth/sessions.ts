@@ -3,7 +3,7 @@ import type { Db } from "../db/db.js";
 import { type PartBuilder, Statement } from "../db/statement.js";
 import { hashToken, newToken } from "../util/tokens.js";
 import type { CredentialKind } from "./revocation.js";
-import type { Role } from "./users.js";
+import type { Role } from "./user-accounts.js";
 
 /** 'full' is signed in; the others are half-signed-in and reach only the MFA pages. */
 export type SessionStage = "full" | "mfa" | "mfa_setup";

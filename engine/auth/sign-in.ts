@@ -13,7 +13,7 @@ import {
   heldUntil,
   Throttle,
 } from "./throttle.js";
-import { stripHash, type User, USER_COLUMNS, type UserRow, userFromRow } from "./users.js";
+import { stripHash, type User, USER_COLUMNS, type UserRow, userFromRow } from "./user-accounts.js";
 
 /**
  * Result of checking a username and password: ok (with the user and whatever the caller computed,

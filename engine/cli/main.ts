@@ -3,7 +3,7 @@ import { listMigrations, migrate } from "../db/migrate.js";
 import { openDb } from "../db/open.js";
 import { createLogger } from "../log.js";
 import { bootServices } from "../start.js";
-import { UserInputError } from "../auth/users.js";
+import { UserInputError } from "../auth/user-accounts.js";
 import { createInterface } from "node:readline/promises";
 import { runTokensCommand, TOKENS_USAGE, TokensCliError } from "./tokens-cli.js";
 import { MFA_USAGE, MfaCliError, runMfaCommand } from "./mfa-cli.js";

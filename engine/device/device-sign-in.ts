@@ -1,5 +1,5 @@
 import type { PasswordSignIn } from "../auth/sign-in.js";
-import type { Users } from "../auth/users.js";
+import type { UserAccounts } from "../auth/user-accounts.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { Statement } from "../db/statement.js";
@@ -38,7 +38,7 @@ export interface DeviceSignInDeps {
   db: Db;
   clock: Clock;
   log: Logger;
-  users: Users;
+  users: UserAccounts;
   passwordSignIn: PasswordSignIn;
   mfa: MfaService;
   tokens: DeviceTokens;

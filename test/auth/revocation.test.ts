@@ -132,7 +132,7 @@ t("a password saved by an administrator in /configure/users/:id", async ({ env, 
   assert.is((await new TestClient(env.app).signIn(h.username, "a brand new password")).res.status, 303);
 });
 
-t("a password set the way `formgate user reset-password` does (Users.setPassword)", async ({ env, siteId }) => {
+t("a password set the way `formgate user reset-password` does (UserAccounts.setPassword)", async ({ env, siteId }) => {
   const h = await holder(env, siteId);
   const revoked = await env.services.users.setPassword(h.id, "another long password");
   assert.equal(revoked, { webSessions: 1, deviceTokens: 1, deviceChallenges: 0 });

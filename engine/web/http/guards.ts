@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { Role } from "../../auth/users.js";
+import type { Role } from "../../auth/user-accounts.js";
 import type { Session } from "../../auth/sessions.js";
 import type { AppEnv } from "./env.js";
 

@@ -3,7 +3,7 @@ import type { AuditLog } from "../audit/audit-log.js";
 import { ConflictError } from "../errors.js";
 import type { CredentialRevocation, RevocationReason } from "../auth/revocation.js";
 import { hashPassword, passwordProblem } from "../auth/passwords.js";
-import { USERNAME_PATTERN } from "../auth/users.js";
+import { USERNAME_PATTERN } from "../auth/user-accounts.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { isPgError, PgError } from "../db/db.js";
@@ -94,7 +94,7 @@ function revocationFor(column: string, before: unknown, after: unknown): Revocat
  * as the user row, and every other field a designer adds lives in users.data.
  * Site-scoped like every store; a user row is one record.
  */
-export class UsersStore implements RecordStore {
+export class UserRecordsStore implements RecordStore {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,

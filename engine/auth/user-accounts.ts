@@ -95,7 +95,7 @@ export interface NewUser {
 }
 
 /** Accounts: creation, lookup, passwords. The user-accounts app (forms/) edits the rest. */
-export class Users {
+export class UserAccounts {
   /** `revocation` is needed to change passwords (setPassword); lookups and creation do without. */
   constructor(
     private readonly db: Db,
@@ -172,7 +172,8 @@ export class Users {
     keep?: Buffer,
   ): Promise<RevocationSummary> {
     const revocation = this.revocation;
-    if (!revocation) throw new Error("Users was built without the credential revocation: it cannot change passwords");
+    if (!revocation)
+      throw new Error("UserAccounts was built without the credential revocation: it cannot change passwords");
     const problem = passwordProblem(password);
     if (problem) throw new UserInputError("password", problem);
     // Argon2 takes a while: hash before the transaction starts, not inside it.
@@ -201,7 +202,7 @@ export class Users {
  * a new token. Returns what ended.
  */
 export async function changeOwnPassword(
-  users: Users,
+  users: UserAccounts,
   userId: string,
   input: { currentPassword: string; newPassword: string },
   keep: Buffer,
