@@ -3,6 +3,7 @@ export interface Clock {
   now(): Date;
 }
 
+/** The real clock (wall time); tests inject their own Clock instead. */
 export const systemClock: Clock = { now: () => new Date() };
 
 /** A clock that stands still until told to move; for tests and the CLI's dry runs. */

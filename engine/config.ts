@@ -1,8 +1,13 @@
 import { validatorFor, describeError, errorPointer } from "./schema/ajv.js";
 import type { FormgateConfig } from "./schema/types.js";
 
+/** The engine configuration, read from the environment and checked against schemas/config.schema.json. */
 export type Config = FormgateConfig;
 
+/**
+ * Thrown when an environment variable of the configuration is missing or invalid; the message names
+ * the variable.
+ */
 export class ConfigError extends Error {}
 
 const DEFAULTS = { PORT: "3000", DATA_DIR: "./data", TRUST_PROXY: "false", LOG_LEVEL: "info", TOTP_WINDOW_STEPS: "1" };

@@ -4,6 +4,10 @@ import { AsyncLocalStorage } from "node:async_hooks";
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
 
+/**
+ * A structured logger: each call writes one JSON line with time, level, message, the bound fields
+ * and the request context; `child` binds more fields. Never pass a secret in `fields`.
+ */
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
   info(msg: string, fields?: Record<string, unknown>): void;
@@ -12,6 +16,7 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
 }
 
+/** Where a logger writes: one JSON line per call, without the trailing newline. */
 export type LogSink = (line: string) => void;
 
 const context = new AsyncLocalStorage<Record<string, unknown>>();
@@ -25,6 +30,10 @@ export function withLogContext<T>(fields: Record<string, unknown>, fn: () => T):
   return context.run(fields, fn);
 }
 
+/**
+ * A JSON-lines logger that writes entries at `level` and above to `sink` (default stdout), each
+ * carrying `base` and the current request's context fields.
+ */
 export function createLogger(
   level: LogLevel = "info",
   sink: LogSink = (line) => process.stdout.write(line + "\n"),
@@ -45,4 +54,5 @@ export function createLogger(
   };
 }
 
+/** A logger that writes nothing, for tests and library use. */
 export const silentLogger = createLogger("silent");

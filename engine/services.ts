@@ -2,13 +2,13 @@ import { AuditLog } from "./audit/audit-log.js";
 import { PasswordSignIn } from "./auth/sign-in.js";
 import { DEFAULT_SESSION_POLICY, Sessions, type SessionPolicy } from "./auth/sessions.js";
 import { Throttle } from "./auth/throttle.js";
-import { Users } from "./auth/users.js";
+import { UserAccounts } from "./auth/user-accounts.js";
 import { FirstAdmin } from "./auth/first-admin.js";
 import { CredentialRevocation } from "./auth/revocation.js";
 import { AppRegistry, loadBuiltInDefinitions } from "./apps/registry.js";
 import { AppDrafts } from "./apps/drafts.js";
-import { RecordsStore } from "./apps/records-store.js";
-import { UsersStore } from "./apps/users-store.js";
+import { AppRecordsStore } from "./apps/app-records-store.js";
+import { UserRecordsStore } from "./apps/user-records-store.js";
 import type { Clock } from "./clock.js";
 import type { Config } from "./config.js";
 import type { Db } from "./db/db.js";
@@ -35,7 +35,7 @@ export interface Services {
   config: Config;
   log: Logger;
   sites: Sites;
-  users: Users;
+  users: UserAccounts;
   sessions: Sessions;
   /** The one path that ends a user's sessions, device tokens and challenges at a credential change. */
   revocation: CredentialRevocation;
@@ -64,7 +64,7 @@ export interface Services {
   /** The designer's unpublished drafts, one per app and site. */
   drafts: AppDrafts;
   /** The default record store: the `records` table. */
-  records: RecordsStore;
+  records: AppRecordsStore;
   /** Bearer tokens of the JSON device API. */
   deviceTokens: DeviceTokens;
   /** The device API's sign-in steps (the same decisions, throttles and code checks as the web). */
@@ -73,6 +73,11 @@ export interface Services {
   hardware: HardwareServices;
 }
 
+/**
+ * The composition root: builds every service over one database, clock, configuration, logger and
+ * SecretBox key (32 bytes) with the session lifetimes given. Only entry points (server, CLI, tests)
+ * call it.
+ */
 export function createServices(
   db: Db,
   clock: Clock,
@@ -88,18 +93,18 @@ export function createServices(
   const revocation = new CredentialRevocation(log, [sessions, deviceTokens, deviceChallenges]);
   const audit = new AuditLog(db, clock);
   const secretBox = new SecretBox(secretKey);
-  const users = new Users(db, clock, revocation);
+  const users = new UserAccounts(db, clock, revocation);
   const passwordSignIn = new PasswordSignIn(db, clock, log.child({ component: "auth" }));
   const mfa = new MfaService(db, clock, secretBox, audit, revocation, {
     ...DEFAULT_MFA_POLICY,
     windowSteps: config.TOTP_WINDOW_STEPS,
   });
-  const records = new RecordsStore(db, clock);
+  const records = new AppRecordsStore(db, clock);
   // Reads and checks forms/*.app.json: a broken definition stops start-up here.
   const apps = new AppRegistry(db, clock, loadBuiltInDefinitions(), records);
   // Apps whose records are user accounts (user.* / mfa.* bindings) are served from the users table.
   const mfaPolicies = new SiteMfaPolicies(db, clock, audit);
-  const usersStore = new UsersStore(db, clock, mfa, revocation, audit, mfaPolicies);
+  const usersStore = new UserRecordsStore(db, clock, mfa, revocation, audit, mfaPolicies);
   const sites = new Sites(db, clock);
   // The user-accounts app's designer fields (no x-system binding) a rollout may search or match.
   const designerFields = async (siteId: string | null) => {

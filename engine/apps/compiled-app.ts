@@ -3,7 +3,7 @@ import { bindsUsers } from "../schema/app-definition.js";
 import { fieldTree, formSections, type FieldNode, type FormSectionView } from "../schema/fields.js";
 import { compileRecordValidators, type RecordValidators } from "../schema/record-validation.js";
 import type { AppDefinition, SystemBinding } from "../schema/types.js";
-import type { SortSpec } from "./record-store.js";
+import type { SortSpec } from "./record-store-contract.js";
 
 /** An app definition with everything derived from it that requests need, built once per version. */
 export interface CompiledApp {
@@ -37,6 +37,10 @@ function listableByDefault(f: FieldNode): boolean {
   return !f.writeOnly && f.widget !== "fieldset" && f.widget !== "rows" && f.widget !== "readonly";
 }
 
+/**
+ * SHA-256 of the definition's JSON text, as 64 lowercase hex characters: equal hashes mean the same
+ * definition as written (key order counts), so a cached compilation can be reused.
+ */
 export function definitionHash(definition: AppDefinition): string {
   return createHash("sha256").update(JSON.stringify(definition)).digest("hex");
 }

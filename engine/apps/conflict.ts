@@ -14,6 +14,10 @@ function canonical(v: unknown): string {
   return JSON.stringify(v ?? null);
 }
 
+/**
+ * True when two field values are equal as JSON, whatever the key order of nested objects (arrays
+ * keep their order).
+ */
 export const sameValue = (a: unknown, b: unknown) => canonical(a) === canonical(b);
 
 /**

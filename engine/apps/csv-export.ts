@@ -1,5 +1,12 @@
 import type { CompiledApp } from "./compiled-app.js";
-import type { Cursor, ListQuery, RecordStore, SortSpec, StoreContext, StoredRecord } from "./record-store.js";
+import type {
+  Cursor,
+  ExportColumns,
+  ListQuery,
+  RecordStore,
+  StoreContext,
+  StoredRecord,
+} from "./record-store-contract.js";
 
 const BATCH = 1000;
 
@@ -12,6 +19,10 @@ export function csvField(value: string): string {
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
+/**
+ * One CSV record (RFC 4180): the fields quoted where needed and guarded against formula injection
+ * by csvField, ended by CRLF.
+ */
 export const csvLine = (fields: string[]) => `${fields.map(csvField).join(",")}\r\n`;
 
 function cellText(value: unknown): string {
@@ -32,15 +43,21 @@ export async function* exportCsv(
   ctx: StoreContext,
   query: Pick<ListQuery, "q" | "sort" | "mfa">,
   cell?: (row: StoredRecord, column: string) => string | undefined,
+  extra: ExportColumns | null = store.exportColumns?.(app, ctx) ?? null,
 ): AsyncGenerator<string> {
   const columns = app.list.columns;
-  yield `\uFEFF${csvLine(["id", ...columns.map((c) => c.label)])}`;
+  yield `\uFEFF${csvLine(["id", ...columns.map((c) => c.label), ...(extra?.labels ?? [])])}`;
   let after: Cursor | undefined;
   for (;;) {
     const page = await store.list(app, ctx, { ...query, limit: BATCH, ...(after ? { after } : {}) });
     let chunk = "";
-    for (const row of page.rows) {
-      chunk += csvLine([row.id, ...columns.map((c) => cell?.(row, c.name) ?? cellText(row.values[c.name]))]);
+    const extraCells = extra ? await extra.cells(page.rows) : [];
+    for (const [i, row] of page.rows.entries()) {
+      chunk += csvLine([
+        row.id,
+        ...columns.map((c) => cell?.(row, c.name) ?? cellText(row.values[c.name])),
+        ...(extraCells[i] ?? []),
+      ]);
     }
     if (chunk) yield chunk;
     if (!page.next) return;

@@ -2,7 +2,7 @@ import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { checkDefinition, DefinitionError } from "../schema/app-definition.js";
 import type { AppDefinition } from "../schema/types.js";
-import type { Actor } from "./record-store.js";
+import type { Actor } from "./record-store-contract.js";
 import type { AppRegistry } from "./registry.js";
 
 /** The designer's unpublished definition of one app on one site. */

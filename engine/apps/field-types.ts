@@ -17,6 +17,7 @@ export const DESIGNER_TYPES = [
   "rows",
   "section",
 ] as const;
+/** A field type the visual designer offers (one of DESIGNER_TYPES). */
 export type DesignerType = (typeof DESIGNER_TYPES)[number];
 /** Every designer type but Section, which is layout and holds no value. */
 export type DesignerFieldType = Exclude<DesignerType, "section">;
@@ -72,7 +73,15 @@ export const FIELD_TYPES: FieldTypeInfo[] = [
   { type: "section", label: "Section", hint: "A titled part of the form (layout only)", properties: [] },
 ];
 
+/**
+ * The label, help and schema shape of a designer field type; `type` must be one of DESIGNER_TYPES
+ * (check with isDesignerType first).
+ */
 export const fieldTypeInfo = (type: DesignerType): FieldTypeInfo => FIELD_TYPES.find((t) => t.type === type)!;
+/**
+ * True when `s` names a field type the visual designer offers; narrows a submitted string to
+ * DesignerType.
+ */
 export const isDesignerType = (s: string): s is DesignerType => (DESIGNER_TYPES as readonly string[]).includes(s);
 
 /** Pattern presets offered beside the pattern box: label and regular expression (ECMAScript, as Ajv uses). */

@@ -7,9 +7,10 @@ import { isPgError, PgError } from "../db/db.js";
 import { checkDefinition, DefinitionError } from "../schema/app-definition.js";
 import type { AppDefinition } from "../schema/types.js";
 import { compileApp, type CompiledApp } from "./compiled-app.js";
-import type { Actor, RecordStore, StoreResolver } from "./record-store.js";
+import type { Actor, RecordStore, StoreResolver } from "./record-store-contract.js";
 import { ConflictError } from "../errors.js";
 
+/** Absolute path of the `forms/` folder holding the built-in app definitions (one JSON file each). */
 export const FORMS_DIR = PATHS.forms;
 /** The built-in User Account Management app; its records live at /configure/users. */
 export const USER_ACCOUNTS_APP = "user-accounts";
@@ -48,6 +49,10 @@ export function loadBuiltInDefinitions(dir = FORMS_DIR): Map<string, AppDefiniti
   return out;
 }
 
+/**
+ * One app as the app list shows it: id, title, current version and whether it is built in or
+ * visible to administrators only.
+ */
 export interface AppSummary {
   id: string;
   title: string;
@@ -57,6 +62,10 @@ export interface AppSummary {
   adminOnly: boolean;
 }
 
+/**
+ * One stored version of an app definition: when and by whom (user id) it was saved, and the version
+ * it restored, if it was a restore.
+ */
 export interface AppVersionInfo {
   version: number;
   createdAt: Date | null;

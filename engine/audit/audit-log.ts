@@ -1,6 +1,10 @@
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 
+/**
+ * One audit event to record: the site (null for an engine-wide event), who did it (id null for the
+ * CLI or the system), the action name, the account it touched and details as JSON (never a secret).
+ */
 export interface AuditEntry {
   siteId: string | null;
   actor: { id: string | null; name: string };

@@ -3,14 +3,22 @@ import type { Db } from "../db/db.js";
 import { AuditLog } from "../audit/audit-log.js";
 import { Sites } from "../sites/sites.js";
 import { hashToken, newToken } from "../util/tokens.js";
-import { Users, type User } from "./users.js";
+import { UserAccounts, type User } from "./user-accounts.js";
 import { NotFoundError } from "../errors.js";
 
 const SETUP_LINK_HOURS = 24;
 
+/**
+ * What starting the engine did about the first administrator: one already existed, one was created
+ * from the configured password, or a one-time setup link (token, expiry) was issued.
+ */
 export type FirstAdminOutcome =
   { kind: "exists" } | { kind: "created"; user: User } | { kind: "setup-link"; token: string; expiresAt: Date };
 
+/**
+ * Thrown when a first-administrator setup link is unknown, expired or already used (a not-found
+ * error: 404).
+ */
 export class SetupLinkError extends NotFoundError {}
 
 /** The first administrator of the Public Site: from ADMIN_USERNAME/ADMIN_PASSWORD, or through a one-time link. */
@@ -25,7 +33,7 @@ export class FirstAdmin {
       // Serialise concurrent starts so only one creates the admin or link.
       await tx.query("SELECT pg_advisory_xact_lock(7417002)");
       const site = await new Sites(tx, this.clock).publicSite();
-      const users = new Users(tx, this.clock);
+      const users = new UserAccounts(tx, this.clock);
       if ((await users.countAdmins(site.id)) > 0) return { kind: "exists" };
       if (credentials.username && credentials.password) {
         const user = await users.create({
@@ -79,7 +87,7 @@ export class FirstAdmin {
         [hashToken(token), now],
       );
       const site = await new Sites(tx, this.clock).publicSite();
-      const users = new Users(tx, this.clock);
+      const users = new UserAccounts(tx, this.clock);
       if (used.rowCount !== 1 || (await users.countAdmins(site.id)) > 0) {
         throw new SetupLinkError("This setup link has expired or was already used.");
       }

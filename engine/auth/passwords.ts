@@ -5,9 +5,15 @@ import { silentLogger, type Logger } from "../log.js";
 // PHC strings carry the parameters, so raising them later keeps old hashes valid.
 const OPTIONS = { algorithm: Algorithm.Argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
+/** Shortest accepted password, in characters (NIST SP 800-63B §5.1.1 asks for at least 8). */
 export const MIN_PASSWORD_LENGTH = 12;
+/** Longest accepted password, in characters: bounds the work of hashing an attacker-chosen input. */
 export const MAX_PASSWORD_LENGTH = 256;
 
+/**
+ * Hashes a password with Argon2id (RFC 9106; 19 MiB memory, 2 passes, 1 lane, the OWASP minimum)
+ * into a PHC string that carries salt and parameters.
+ */
 export function hashPassword(password: string): Promise<string> {
   return hash(password, OPTIONS);
 }

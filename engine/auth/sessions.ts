@@ -3,11 +3,15 @@ import type { Db } from "../db/db.js";
 import { type PartBuilder, Statement } from "../db/statement.js";
 import { hashToken, newToken } from "../util/tokens.js";
 import type { CredentialKind } from "./revocation.js";
-import type { Role } from "./users.js";
+import type { Role } from "./user-accounts.js";
 
 /** 'full' is signed in; the others are half-signed-in and reach only the MFA pages. */
 export type SessionStage = "full" | "mfa" | "mfa_setup";
 
+/**
+ * How long sessions live, in seconds: without a request (idle), in total since sign-in (absolute),
+ * and while half signed in (partial).
+ */
 export interface SessionPolicy {
   idleSeconds: number;
   absoluteSeconds: number;
@@ -15,12 +19,21 @@ export interface SessionPolicy {
   partialSeconds: number;
 }
 
+/**
+ * Default session lifetimes: 30 minutes idle, 12 hours at most, 5 minutes for a half-signed-in
+ * session.
+ */
 export const DEFAULT_SESSION_POLICY: SessionPolicy = {
   idleSeconds: 30 * 60,
   absoluteSeconds: 12 * 3600,
   partialSeconds: 5 * 60,
 };
 
+/**
+ * A session as a request sees it: the SHA-256 hash of its token (the token itself is never stored),
+ * its stage (full, or waiting for an MFA code or setup), the active site, expiry and the signed-in
+ * user.
+ */
 export interface Session {
   tokenHash: Buffer;
   stage: SessionStage;

@@ -13,8 +13,13 @@ import {
   heldUntil,
   Throttle,
 } from "./throttle.js";
-import { stripHash, type User, USER_COLUMNS, type UserRow, userFromRow } from "./users.js";
+import { stripHash, type User, USER_COLUMNS, type UserRow, userFromRow } from "./user-accounts.js";
 
+/**
+ * Result of checking a username and password: ok (with the user and whatever the caller computed,
+ * X, and finished, F), invalid (no hint which part was wrong), or throttled with the seconds to
+ * wait.
+ */
 export type PasswordCheck<X = undefined, F = undefined> =
   | { kind: "ok"; user: User; extra: X; finished: F }
   | { kind: "invalid" }

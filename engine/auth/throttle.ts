@@ -2,6 +2,10 @@ import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { Statement } from "../db/statement.js";
 
+/**
+ * When sign-in attempts are locked out: after `maxFailures` failures in a row, for
+ * `baseLockSeconds` doubling per further lock up to `maxLockSeconds`.
+ */
 export interface ThrottlePolicy {
   /** Consecutive failed attempts that trigger a lock (at least 2). */
   maxFailures: number;
@@ -185,5 +189,10 @@ function assertPolicy(p: ThrottlePolicy): void {
   }
 }
 
+/**
+ * Throttle key of one account for password or code attempts; the username is lower-cased so case
+ * variants share one counter.
+ */
 export const accountKey = (kind: "password" | "code", username: string) => `${kind}:account:${username.toLowerCase()}`;
+/** Throttle key of one client address (IP) for password attempts, whatever the username. */
 export const addressKey = (address: string) => `password:address:${address}`;

@@ -3,7 +3,7 @@ import { listMigrations, migrate } from "../db/migrate.js";
 import { openDb } from "../db/open.js";
 import { createLogger } from "../log.js";
 import { bootServices } from "../start.js";
-import { UserInputError } from "../auth/users.js";
+import { UserInputError } from "../auth/user-accounts.js";
 import { createInterface } from "node:readline/promises";
 import { runTokensCommand, TOKENS_USAGE, TokensCliError } from "./tokens-cli.js";
 import { MFA_USAGE, MfaCliError, runMfaCommand } from "./mfa-cli.js";
@@ -22,6 +22,10 @@ ${MFA_ROLLOUT_USAGE}
 ${TOKENS_USAGE}
   help                                     show this text`;
 
+/**
+ * A mistake in a CLI command line or its input: printed as `formgate: message` without a stack
+ * trace, exit status 1.
+ */
 export class CliError extends Error {}
 
 function option(args: string[], name: string): string | undefined {
@@ -56,6 +60,11 @@ async function readPassword(): Promise<string> {
   return line;
 }
 
+/**
+ * Runs one `formgate` command from its arguments (without node and the script), printing to
+ * stdout/stderr; resolves to the exit status (0 done, 2 when called without a command). Throws
+ * CliError on a bad command line; opens and closes the database itself.
+ */
 export async function runCli(argv: string[]): Promise<number> {
   const args = [...argv];
   const command = args.shift();

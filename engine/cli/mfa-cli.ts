@@ -9,11 +9,16 @@ export const MFA_USAGE = `  mfa status USERNAME                      show a user
                                            with MFA on, the next sign-in asks for a new setup
   mfa unlock USERNAME                      lift a lock caused by failed codes or passwords`;
 
+/** A mistake in an `mfa` CLI command (unknown user, bad option): printed as one message. */
 export class MfaCliError extends Error {}
 
 const CLI_ACTOR: MfaActor = { id: null, name: "cli", siteId: null };
 const iso = (d: Date | null) => (d ? d.toISOString().replace(/\.\d{3}Z$/, "Z") : "-");
 
+/**
+ * The MFA status of one account as lines of text for the CLI: state, who enabled or disabled it
+ * when, enforcement delay and deadline, activation; times in ISO 8601 UTC.
+ */
 export function describeStatus(username: string, siteSlug: string, s: MfaStatus): string {
   const lines = [`user:     ${username} (site ${siteSlug})`, `status:   ${s.message}`];
   if (s.enabled) {

@@ -14,6 +14,7 @@ import {
 } from "../mfa/rollout.js";
 import type { Services } from "../services.js";
 
+/** Usage lines of `mfa enable` (bulk rollout) and `mfa policy`, part of the CLI help. */
 export const MFA_ROLLOUT_USAGE = `  mfa enable [--role R] [--site SLUG] [--where FIELD=VALUE] [--q TEXT] --delay DAYS
              [--dry-run] [--move-deadlines]
                                            switch MFA on for every matching user (all sites

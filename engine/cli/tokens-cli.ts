@@ -14,8 +14,16 @@ export const TOKENS_USAGE = `  tokens import FILE [--dry-run] [--skip-bad] [--ps
                                            PSKC pre-shared key may also be in FORMGATE_PSKC_KEY,
                                            its password in FORMGATE_PSKC_PASSWORD`;
 
+/**
+ * A mistake in a `tokens` CLI command (unknown subcommand, missing file or option): printed as one
+ * message.
+ */
 export class TokensCliError extends Error {}
 
+/**
+ * A hardware-token import report as text: format found, ignored columns, counts of
+ * good/bad/reserved rows and the first bad rows with their line numbers (never a secret).
+ */
 export function formatReport(r: ImportReport): string {
   const lines = [
     `${r.fileName}: ${r.format}`,
@@ -27,6 +35,10 @@ export function formatReport(r: ImportReport): string {
   return lines.join("\n");
 }
 
+/**
+ * Runs `tokens import FILE [--dry-run] [--skip-bad] …` and returns the report text; throws
+ * TokensCliError on a bad command line and the importer's errors on a file it cannot read.
+ */
 export async function runTokensCommand(s: Services, args: string[]): Promise<string> {
   const sub = args.shift();
   if (sub !== "import") throw new TokensCliError(`unknown tokens command "${sub ?? ""}"`);

@@ -12,6 +12,7 @@ export interface Db {
   close(): Promise<void>;
 }
 
+/** Rows of a query, typed by the caller, and the number of rows returned or changed. */
 export interface QueryResult<T> {
   rows: T[];
   rowCount: number;
@@ -23,6 +24,10 @@ export const PgError = {
   serializationFailure: "40001",
 } as const;
 
+/**
+ * True when `err` is a PostgreSQL error with this SQLSTATE code (e.g. "23505" unique_violation),
+ * from pg or PGlite.
+ */
 export function isPgError(err: unknown, code: string): boolean {
   return typeof err === "object" && err !== null && (err as { code?: unknown }).code === code;
 }

@@ -6,11 +6,19 @@ import type { Db } from "./db.js";
 // Any constant works; all instances must agree on it.
 const MIGRATION_LOCK_KEY = 7_417_001;
 
+/**
+ * One schema migration: its id (the file name without `.sql`, e.g. `007_hardware_tokens`) and its
+ * SQL text.
+ */
 export interface Migration {
   id: string;
   sql: string;
 }
 
+/**
+ * The migrations in `dir` (default `migrations/`): files named `NNN_words.sql`, read in id order;
+ * other files are ignored.
+ */
 export function listMigrations(dir = PATHS.migrations): Migration[] {
   return readdirSync(dir)
     .filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f))

@@ -28,6 +28,10 @@ const PREFIX = "pglite-template-";
 /** A half-made template of a process that died is removed after this long. */
 const STALE_TMP_MS = 3_600_000;
 
+/**
+ * Where a migrated PGlite template database is cached, which migrations it holds (default: all of
+ * `migrations/`) and where to log.
+ */
 export interface TemplateOptions {
   /** Where templates are kept (default PATHS.cache). */
   cacheDir?: string;

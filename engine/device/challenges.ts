@@ -8,6 +8,10 @@ import { DEFAULT_DEVICE_POLICY, type DeviceTokenPolicy } from "./tokens.js";
 /** 'mfa': a code is due. 'mfa_setup': MFA must (or may) be set up first. */
 export type ChallengeKind = "mfa" | "mfa_setup";
 
+/**
+ * A device sign-in challenge as stored: the SHA-256 hash of its value (never the value), the user
+ * it belongs to, what it waits for (an MFA code or an MFA setup) and its expiry.
+ */
 export interface Challenge {
   hash: Buffer;
   userId: string;

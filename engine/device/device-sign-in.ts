@@ -1,5 +1,5 @@
 import type { PasswordSignIn } from "../auth/sign-in.js";
-import type { Users } from "../auth/users.js";
+import type { UserAccounts } from "../auth/user-accounts.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { Statement } from "../db/statement.js";
@@ -30,11 +30,15 @@ export interface HardwareActivation {
   ): Promise<ActivationResult | { ok: false; reason: "unknown_token"; retryAfterSeconds: 0 }>;
 }
 
+/**
+ * The services a device sign-in needs: database, clock, users, password check, MFA, bearer tokens
+ * and challenges, and optionally hardware-token activation.
+ */
 export interface DeviceSignInDeps {
   db: Db;
   clock: Clock;
   log: Logger;
-  users: Users;
+  users: UserAccounts;
   passwordSignIn: PasswordSignIn;
   mfa: MfaService;
   tokens: DeviceTokens;
@@ -243,8 +247,12 @@ export class DeviceSignIn {
     return this.#finish(ch, clientAddress);
   }
 
-  me(info: DeviceTokenInfo): DeviceMe {
+  /** GET /api/device/me: the token's user, the token's lifetime and the user's MFA state with days left. */
+  async me(info: DeviceTokenInfo): Promise<DeviceMe> {
     const u = info.user;
+    const status = await this.d.mfa.statusOf(u.id);
+    const decision = decideAfterPassword(status, this.d.clock.now());
+    const state = ({ off: "off", pending: "pending", required: "overdue", active: "activated" } as const)[status.state];
     return {
       user: {
         id: u.id,
@@ -255,6 +263,13 @@ export class DeviceSignIn {
         siteId: u.siteId,
       },
       token: { createdAt: info.createdAt.toISOString(), expiresAt: info.expiresAt.toISOString() },
+      mfa: {
+        state,
+        requiredFrom:
+          status.enabled && !status.activation && status.requiredFrom ? status.requiredFrom.toISOString() : null,
+        daysLeft: decision.status === "mfa_setup_required" ? decision.daysLeft : null,
+        method: status.activation?.method ?? null,
+      },
     };
   }
 

@@ -2,6 +2,10 @@ import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { DeviceApiError as ErrorBody } from "../schema/types.js";
 
+/**
+ * A machine-readable error code of the device API (schemas/device-api), e.g. "invalid_token" or
+ * "too_many_attempts".
+ */
 export type DeviceErrorCode = ErrorBody["error"]["code"];
 
 /**
@@ -21,10 +25,18 @@ export class DeviceError extends Error {
   }
 }
 
+/**
+ * The JSON error body of the device API: `{ error: { code, message, fields? } }`, fields holding
+ * one message per invalid input field.
+ */
 export function errorBody(code: DeviceErrorCode, message: string, fields?: Record<string, string>): ErrorBody {
   return { error: fields ? { code, message, fields } : { code, message } };
 }
 
+/**
+ * Sends a DeviceError as its JSON body and status, with `Retry-After` (seconds, at least 1) when it
+ * has one, `WWW-Authenticate: Bearer` for a bad token (RFC 6750 §3) and `Cache-Control: no-store`.
+ */
 export function sendDeviceError(c: Context, err: DeviceError): Response {
   if (err.retryAfterSeconds !== undefined) c.header("Retry-After", String(Math.max(1, err.retryAfterSeconds)));
   if (err.code === "invalid_token") c.header("WWW-Authenticate", `Bearer realm="formgate", error="invalid_token"`);
@@ -32,6 +44,7 @@ export function sendDeviceError(c: Context, err: DeviceError): Response {
   return c.json(errorBody(err.code, err.message, err.fields), err.status);
 }
 
+/** A 429 "too_many_attempts" DeviceError that tells the client to retry after `retryAfterSeconds`. */
 export const tooManyAttempts = (retryAfterSeconds: number) =>
   new DeviceError(
     429,

@@ -4,6 +4,7 @@ import { Statement } from "../db/statement.js";
 import type { CredentialKind } from "../auth/revocation.js";
 import { hashToken, newToken } from "../util/tokens.js";
 
+/** Lifetimes and limits of device sign-in, in seconds and attempts. */
 export interface DeviceTokenPolicy {
   /** A bearer token's absolute lifetime; the app signs in again after it. */
   tokenSeconds: number;
@@ -13,12 +14,14 @@ export interface DeviceTokenPolicy {
   challengeMaxFailures: number;
 }
 
+/** Default device lifetimes: bearer tokens 30 days, challenges 5 minutes with at most 5 wrong codes. */
 export const DEFAULT_DEVICE_POLICY: DeviceTokenPolicy = {
   tokenSeconds: 30 * 86_400,
   challengeSeconds: 5 * 60,
   challengeMaxFailures: 5,
 };
 
+/** The user a device bearer token signs in, as the device API returns it. */
 export interface DeviceTokenUser {
   id: string;
   siteId: string;
@@ -28,6 +31,10 @@ export interface DeviceTokenUser {
   role: "admin" | "designer" | "user";
 }
 
+/**
+ * A valid device bearer token as a request sees it: the SHA-256 hash of the token (the token itself
+ * is never stored), when it was issued and expires, and its user.
+ */
 export interface DeviceTokenInfo {
   tokenHash: Buffer;
   createdAt: Date;

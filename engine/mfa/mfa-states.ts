@@ -15,6 +15,11 @@ import type { Db } from "../db/db.js";
 
 /** The values of `/configure/users?mfa=…`, in the order pages show them. */
 export const MFA_STATES = ["off", "pending", "overdue", "activated", "locked"] as const;
+/**
+ * An MFA state to filter and count by: off, pending (enabled, not activated, before the enforcement
+ * deadline), overdue (past it) or activated, which split the users; locked (a code or password lock
+ * holds now) cuts across them.
+ */
 export type MfaState = (typeof MFA_STATES)[number];
 
 /** Narrows a query parameter; anything else is not a state (the caller answers 400 or ignores it). */

@@ -10,10 +10,18 @@ export const APP_SECRET_BYTES = 20;
 
 const base32Plugin = new ScureBase32Plugin();
 
+/**
+ * A new random TOTP secret for an authenticator app: APP_SECRET_BYTES (20 bytes, 160 bits, as RFC
+ * 4226 §4 recommends) from the system CSPRNG.
+ */
 export function newAppSecret(): Buffer {
   return randomBytes(APP_SECRET_BYTES);
 }
 
+/**
+ * Bytes as Base32 without padding (RFC 4648 §6), as key URIs and manual entry in authenticator apps
+ * expect.
+ */
 export function base32(bytes: Uint8Array): string {
   return base32Plugin.encode(bytes, { padding: false });
 }
@@ -23,6 +31,11 @@ export function groupsOfFour(key: string): string {
   return key.match(/.{1,4}/g)?.join(" ") ?? "";
 }
 
+/**
+ * What an `otpauth://totp/` key URI (Google Authenticator "Key Uri Format") carries: issuer,
+ * account name, secret bytes and, when not the defaults (SHA-1, 6 digits, 30 s), algorithm, digits
+ * and period.
+ */
 export interface KeyUri {
   issuer: string;
   accountName: string;

@@ -22,6 +22,7 @@ import { enforcementDeadline } from "./sign-in-flow.js";
 
 /** Roles a rollout or policy may name (users.role). */
 export const ROLES = ["admin", "designer", "user"] as const;
+/** A role a bulk MFA rollout or the new-account MFA policy can select. */
 export type RolloutRole = (typeof ROLES)[number];
 
 /** Who a rollout is for. Every given criterion must hold (AND); none given: every user of the scope. */
@@ -105,7 +106,15 @@ export class RolloutChangedError extends Error {
   }
 }
 
+/**
+ * Users changed per transaction in a bulk MFA rollout, so a large site is not locked in one long
+ * transaction.
+ */
 export const DEFAULT_BATCH_SIZE = 500;
+/**
+ * At most this many changed usernames are returned in a rollout result (the counts are always
+ * complete).
+ */
 export const USERNAMES_SHOWN = 50;
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
@@ -423,40 +432,6 @@ export class MfaRollouts {
       tx,
     );
     return moved;
-  }
-
-  /** A rollout's record (for the message after Confirm); null for an unknown or malformed id. */
-  async summary(rolloutId: string): Promise<{
-    siteId: string | null;
-    enabled: number;
-    moved: number;
-    skipped: number;
-    requiredFrom: Date;
-    finished: boolean;
-  } | null> {
-    if (!isUuid(rolloutId)) return null;
-    const { rows } = await this.db.query<{
-      site_id: string | null;
-      enabled_count: number;
-      moved_count: number;
-      skipped_count: number;
-      required_from: Date;
-      finished_at: Date | null;
-    }>(
-      `SELECT site_id, enabled_count, moved_count, skipped_count, required_from, finished_at
-       FROM mfa_rollouts WHERE id = $1`,
-      [rolloutId],
-    );
-    const r = rows[0];
-    if (!r) return null;
-    return {
-      siteId: r.site_id,
-      enabled: r.enabled_count,
-      moved: r.moved_count,
-      skipped: r.skipped_count,
-      requiredFrom: r.required_from,
-      finished: r.finished_at !== null,
-    };
   }
 
   /** When the first rollout touching `siteId` (or any site, for null) started; null if none. */

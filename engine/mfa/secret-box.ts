@@ -25,6 +25,12 @@ function nextNonce(): Buffer {
   return nonce;
 }
 
+/**
+ * Seals secrets at rest with AES-256-GCM (NIST SP 800-38D): a 12-byte nonce, the context string as
+ * associated data (a value sealed for one row cannot be opened for another) and a 16-byte tag,
+ * written `v1:<key id>:<base64url>`. Previous keys only open, so keys can be rotated. Throws when
+ * the key is not 32 bytes or a sealed value does not open.
+ */
 export class SecretBox {
   readonly keyId: string;
   readonly #keys: Map<string, Buffer>;

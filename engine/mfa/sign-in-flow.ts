@@ -10,6 +10,10 @@ export type SignInDecision =
   | { status: "mfa_required" }
   | { status: "mfa_setup_required"; optional: boolean; daysLeft: number; requiredFrom: Date };
 
+/**
+ * What sign-in needs to know of a user's MFA: whether it is enabled, the enforcement deadline, and
+ * whether a method is activated.
+ */
 export interface SignInMfaState {
   enabled: boolean;
   requiredFrom: Date | null;
@@ -29,6 +33,11 @@ export function enforcementDeadline(enabledAt: Date, delayDays: number): Date {
   return new Date(enabledAt.getTime() + delayDays * DAY_MS);
 }
 
+/**
+ * What follows a correct password at `now`: sign-in is complete (MFA off), a code is required
+ * (activated), or setup is required; setup is optional before the enforcement deadline, with the
+ * whole days left (rounded up, 0 once past).
+ */
 export function decideAfterPassword(state: SignInMfaState, now: Date): SignInDecision {
   if (!state.enabled) return { status: "ok" };
   if (state.activation) return { status: "mfa_required" };

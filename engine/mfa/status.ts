@@ -1,8 +1,16 @@
 /** A user's MFA state as administrators see it, and the status message under the switch. */
 
 export type MfaMethod = "app" | "hardware";
+/**
+ * A user's MFA state at one instant: off, pending (enabled, before the enforcement deadline, not
+ * activated), required (deadline passed, not activated) or active.
+ */
 export type MfaStateName = "off" | "pending" | "required" | "active";
 
+/**
+ * How a user's MFA is activated: the method (authenticator app or hardware token), when, and the
+ * hardware token's id and serial number (null for an app).
+ */
 export interface MfaActivation {
   method: MfaMethod;
   at: Date;
@@ -10,6 +18,11 @@ export interface MfaActivation {
   tokenSerial: string | null;
 }
 
+/**
+ * A user's MFA status as pages and the CLI show it: whether an administrator enabled it (by whom,
+ * when, with which enforcement delay in days and so which deadline), whether it was disabled, the
+ * activation, and the state and message at the time asked.
+ */
 export interface MfaStatus {
   userId: string;
   enabled: boolean;
@@ -27,11 +40,19 @@ export interface MfaStatus {
   message: string;
 }
 
+/**
+ * The stored MFA facts of a user, before the state and the message are derived for a given time
+ * (see withMessage).
+ */
 export type MfaFacts = Omit<MfaStatus, "state" | "message">;
 
 const day = (d: Date) => d.toISOString().slice(0, 10);
 const minute = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 
+/**
+ * The MFA state of these facts at `now`: off when not enabled, active when activated, pending
+ * before the enforcement deadline and required from it on.
+ */
 export function stateOf(f: MfaFacts, now: Date): MfaStateName {
   if (!f.enabled) return "off";
   if (f.activation) return "active";
@@ -64,6 +85,10 @@ export function statusMessage(f: MfaFacts, now: Date): string {
   return text;
 }
 
+/**
+ * The full status of these facts at `now`: the facts plus their state and a one-line message for
+ * people.
+ */
 export function withMessage(f: MfaFacts, now: Date): MfaStatus {
   return { ...f, state: stateOf(f, now), message: statusMessage(f, now) };
 }

@@ -8,8 +8,13 @@ import { generateSync } from "otplib";
  */
 
 export type TotpAlgorithm = "SHA1" | "SHA256" | "SHA512";
+/** The HMAC hash functions a TOTP key may use (RFC 6238 §1.2: SHA-1, SHA-256, SHA-512). */
 export const TOTP_ALGORITHMS: readonly TotpAlgorithm[] = ["SHA1", "SHA256", "SHA512"];
 
+/**
+ * A TOTP key (RFC 6238 §4): the shared secret bytes, the HMAC algorithm, 6 or 8 digits and the time
+ * step X in seconds (T0 is the Unix epoch).
+ */
 export interface TotpParams {
   secret: Uint8Array;
   algorithm: TotpAlgorithm;
@@ -17,6 +22,10 @@ export interface TotpParams {
   periodInSeconds: number;
 }
 
+/**
+ * Which TOTP steps a code may match (RFC 6238 §5.2 allows a window for clock drift): `window` steps
+ * either side of the current step moved by `centreOffset`.
+ */
 export interface MatchOptions {
   /** Steps accepted either side of the centre (1 = ±1 step). */
   window: number;
@@ -51,6 +60,11 @@ export const MIN_SECRET_BYTES = 16;
 /** Longest key, in bytes, that TOTP and hardware-token registration accept (512 bits). */
 export const MAX_SECRET_BYTES = 64;
 
+/**
+ * Thrown when TOTP parameters are unusable: a secret that is not bytes or not MIN_SECRET_BYTES to
+ * MAX_SECRET_BYTES long, an algorithm other than SHA1, SHA256 or SHA512, digits other than 6 or 8,
+ * or a period that is not 1 to 3600 whole seconds.
+ */
 export class TotpConfigError extends Error {}
 
 /** Throws TotpConfigError when the parameters cannot describe a TOTP enrollment. */

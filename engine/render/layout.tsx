@@ -1,12 +1,17 @@
 import type { Child } from "hono/jsx";
 import { DOCTYPE, PAGE_TOP_MARK, trustedRaw } from "./shells.js";
 
+/** The signed-in user as the page header shows it. */
 export interface PageUser {
   username: string;
   displayName: string;
   role: string;
 }
 
+/**
+ * What the page layout needs: the title, the CSRF token, and the signed-in user and site name when
+ * there is one.
+ */
 export interface LayoutProps {
   title: string;
   csrfToken: string;
@@ -26,6 +31,11 @@ export function CsrfField({ token }: { token: string }) {
   return <input type="hidden" name={CSRF_FIELD} value={token} />;
 }
 
+/**
+ * The HTML page around every screen: head (title "… · Formgate", CSRF token meta for htmx, styles
+ * and scripts), header with the signed-in user and site, then in `<main>` PAGE_TOP_MARK (where the
+ * shared notices go) and `children`.
+ */
 export function Layout({ title, csrfToken, user, siteName, children }: LayoutProps) {
   return (
     <>

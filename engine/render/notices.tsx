@@ -9,6 +9,10 @@ import { CsrfField } from "./layout.js";
 /** The places of the Configure navigation; `mfa` covers /configure/mfa and its rollout and policy pages. */
 export type ConfigurePlace = "overview" | "users" | "mfa" | "mfa-hardware" | "apps" | "audit" | "sites";
 
+/**
+ * What the Configure navigation shows: the current place, the user's role, the active site and, for
+ * administrators of the Public Site, every site to switch to.
+ */
 export interface ConfigureNavFacts {
   current: ConfigurePlace | null;
   role: "admin" | "designer" | "user";
@@ -17,6 +21,10 @@ export interface ConfigureNavFacts {
   sites: { slug: string; name: string }[] | null;
 }
 
+/**
+ * What every full page shows above its content: the one-time flash message, the MFA grace-period
+ * banner and the Configure navigation.
+ */
 export interface PageExtras {
   /** The one-time message (flash) this page shows. */
   flash: string | null;

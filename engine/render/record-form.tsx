@@ -5,6 +5,10 @@ import { Fields, type FieldContext, type RenderMode } from "./fields.js";
 import { CsrfField } from "./layout.js";
 import { markupOf, ShellCache, trustedRaw, type SafeHtml } from "./shells.js";
 
+/**
+ * What a record form renders: its sections and fields, the values and per-field errors to show,
+ * create or edit mode, where it posts, the CSRF token and the version edited (optimistic locking).
+ */
 export interface RecordFormProps {
   sections: FormSectionView[];
   values: Record<string, unknown>;

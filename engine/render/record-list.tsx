@@ -1,7 +1,11 @@
-import type { StoredRecord, SortSpec } from "../apps/record-store.js";
+import type { StoredRecord, SortSpec } from "../apps/record-store-contract.js";
 import type { FieldNode } from "../schema/fields.js";
 import { displayValue } from "../schema/display-text.js";
 
+/**
+ * The list parameters of a record list URL, as strings: search words, sort (`field` or `-field`)
+ * and keyset cursors.
+ */
 export interface ListParams {
   q?: string;
   sort?: string;
@@ -9,6 +13,10 @@ export interface ListParams {
   before?: string;
 }
 
+/**
+ * What a record list renders: the columns, one page of rows, links to each record, the search, sort
+ * and the hrefs of neighbouring pages.
+ */
 export interface RecordListProps {
   columns: FieldNode[];
   rows: StoredRecord[];
@@ -31,6 +39,7 @@ export interface RecordListProps {
   emptyFiltered?: string;
 }
 
+/** A sort as the `sort` URL parameter writes it: the field name, with a leading `-` when descending. */
 export const sortParam = (s: SortSpec) => (s.direction === "desc" ? `-${s.field}` : s.field);
 
 /**

@@ -3,6 +3,7 @@ import { CsrfField, Layout, type PageUser } from "./layout.js";
 import { markupOf, ShellCache, trustedRaw, type SafeHtml } from "./shells.js";
 import type { FieldChange } from "../schema/display-text.js";
 
+/** What every signed-in page needs around its content: CSRF token, user and site name. */
 export interface PageFrame {
   csrfToken: string;
   user: PageUser;
@@ -209,6 +210,7 @@ export function DeleteConfirmPage(p: {
   );
 }
 
+/** The page listing the apps a user may open, each linked with its description. */
 export function AppsIndexPage(p: {
   frame: PageFrame;
   apps: { id: string; title: string; description?: string; href: string }[];

@@ -39,6 +39,7 @@ export function markupOf(element: JSX.Element): SafeHtml {
   return String(element) as SafeHtml;
 }
 
+/** The HTML5 doctype, as trusted markup to put before `<html>`. */
 export const DOCTYPE = "<!DOCTYPE html>" as SafeHtml;
 
 /**
@@ -57,6 +58,10 @@ export function withFirstClass(html: SafeHtml, className: string): SafeHtml {
   return `${m[0]}${className} ${html.slice(m[0].length)}` as SafeHtml;
 }
 
+/**
+ * Marks where in a full page the shared top (flash, MFA banner, Configure navigation) is inserted
+ * after rendering; see engine/web/http/page.ts.
+ */
 export const PAGE_TOP_MARK = "<!--fg:page-top-->" as SafeHtml;
 
 /** A value for a slot: text is escaped like JSX text and attribute values; html is inserted as it is. */
@@ -72,6 +77,10 @@ const MARK_RE = /\u0001fg-slot-(\d+)\u0001/g;
 
 const SPECIAL = /[&<>'"]/;
 
+/**
+ * Escapes `&`, `<`, `>`, `"` and `'` as character references, safe in element text and quoted
+ * attribute values; returns the same string when there is nothing to escape.
+ */
 export function escapeHtml(s: string): string {
   if (!SPECIAL.test(s)) return s;
   return s.replace(/[&<>'"]/g, (c) =>
@@ -85,6 +94,11 @@ interface Shell {
   slots: number[];
 }
 
+/**
+ * Memoises the static markup of a rendering around its slots, so a page rendered again with other
+ * values only escapes and joins the values. Holds at most `limit` shells (default 256); a rendering
+ * that transforms a slot value is detected on first use and always rendered directly.
+ */
 export class ShellCache {
   readonly #shells = new Map<string, Shell | null>();
 

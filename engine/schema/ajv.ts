@@ -34,6 +34,10 @@ export function sharedAjv(): Ajv2020 {
   return (shared ??= createAjv());
 }
 
+/**
+ * Reads and parses a JSON Schema file of `schemas/` by its path relative to that folder; throws
+ * when it is missing or not JSON.
+ */
 export function loadSchema(relativePath: string): Record<string, unknown> {
   return JSON.parse(readFileSync(join(PATHS.schemas, relativePath), "utf8"));
 }

@@ -12,6 +12,10 @@ export interface DefinitionProblem {
   message: string;
 }
 
+/**
+ * The result of checking an app definition: the definition when valid, else its problems (JSON
+ * Pointer and message each).
+ */
 export type DefinitionCheck = { ok: true; definition: AppDefinition } | { ok: false; problems: DefinitionProblem[] };
 
 /** A refused definition; the message names the source (file or version) and every problem with its pointer. */
@@ -24,6 +28,10 @@ export class DefinitionError extends Error {
   }
 }
 
+/**
+ * Definition problems as indented lines `  <JSON Pointer>: <message>` (`/` for the root), for the
+ * CLI and logs.
+ */
 export function formatProblems(problems: DefinitionProblem[]): string {
   return problems.map((p) => `  ${p.pointer || "/"}: ${p.message}`).join("\n");
 }

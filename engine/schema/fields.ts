@@ -20,8 +20,13 @@ export type Widget =
   | "fieldset"
   | "rows";
 
+/** The JSON Schema types a single form input holds. */
 export type ScalarType = "string" | "integer" | "number" | "boolean";
 
+/**
+ * One choice of a field: its stored value and the label shown (the `oneOf` title, or the value
+ * itself for an `enum`).
+ */
 export interface FieldOptionView {
   value: AppScalar;
   label: string;
@@ -61,6 +66,10 @@ export function humanise(name: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
+/**
+ * The choices a field schema allows, from `oneOf` of `const` + `title`, or from `enum`; undefined
+ * when the field is free input.
+ */
 export function optionsOf(schema: FieldSchema): FieldOptionView[] | undefined {
   if (schema.oneOf) return schema.oneOf.map((o) => ({ value: o.const, label: o.title }));
   if (schema.enum) return schema.enum.map((v) => ({ value: v, label: String(v) }));
@@ -70,6 +79,10 @@ export function optionsOf(schema: FieldSchema): FieldOptionView[] | undefined {
 const isScalarType = (t: FieldSchema["type"]): t is ScalarType =>
   t === "string" || t === "integer" || t === "number" || t === "boolean";
 
+/**
+ * The widget a field schema renders as: read-only when `readOnly`, else by its type, its choices
+ * and its `x-widget` hint (e.g. a boolean is a switch unless the hint asks for a checkbox).
+ */
 export function widgetFor(schema: FieldSchema): Widget {
   const w = schema["x-widget"];
   if (schema.readOnly) return "readonly";
@@ -161,6 +174,7 @@ export function fieldTree(record: RecordSchema, help: Record<string, string | un
   return buildNodes(record.properties, record.required ?? [], [], help);
 }
 
+/** One section of a form: optional title and description, and its fields in order. */
 export interface FormSectionView {
   title?: string;
   description?: string;

@@ -11,6 +11,10 @@ export const ROW_MARKER = "_row";
 /** Repeatable groups take at most this many rows from a post, whatever the schema says. */
 const MAX_ROWS = 1000;
 
+/**
+ * What a form post asks for: save, add an item to the array at `path`, remove item `index` of it,
+ * or only re-render.
+ */
 export type FormAction =
   | { kind: "save" }
   | { kind: "add"; path: string }
@@ -18,6 +22,10 @@ export type FormAction =
   /** Re-render only (an unknown action never saves). */
   | { kind: "refresh" };
 
+/**
+ * A submitted record form read against its app schema: the typed values, the top-level fields it
+ * decides, the writeOnly fields kept and the action asked for.
+ */
 export interface ParsedForm {
   /**
    * The typed record: strings converted to the schema's types. A value that

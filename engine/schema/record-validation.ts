@@ -6,14 +6,24 @@ import { UNSTORABLE_TEXT_MESSAGE } from "../util/storable-text.js";
 
 /** Strings without a maxLength are bounded all the same, so no field can take megabytes. */
 export const DEFAULT_MAX_STRING = 10_000;
+/**
+ * Largest number of items an array field accepts when its schema sets no `maxItems`, so a post
+ * cannot grow a record without bound.
+ */
 export const DEFAULT_MAX_ITEMS = 200;
 
+/** Whether a record form creates a record or edits one: required fields and writeOnly fields differ. */
 export type FormMode = "create" | "edit";
 
 /** One message per field, keyed by the field's dot path ("checklist.0.item"); FORM_ERROR is for the whole form. */
 export type FieldErrors = Record<string, string>;
+/** The error key of a message about the whole form rather than one field (the empty path). */
 export const FORM_ERROR = "";
 
+/**
+ * The compiled Ajv validators (draft 2020-12) of an app's record, one for creating and one for
+ * editing.
+ */
 export interface RecordValidators {
   create: ValidateFunction;
   edit: ValidateFunction;

@@ -331,7 +331,7 @@ export interface DeviceMfaSetupRequired {
 /* from schemas/device-api/me-response.schema.json */
 
 /**
- * GET /api/device/me: who the bearer token belongs to.
+ * GET /api/device/me: who the bearer token belongs to, and where they stand with MFA.
  */
 export interface DeviceMe {
   user: {
@@ -345,6 +345,27 @@ export interface DeviceMe {
   token: {
     createdAt: string;
     expiresAt: string;
+  };
+  /**
+   * The user's multi-factor authentication as an administrator set it, so an app can remind the user to set it up before the deadline.
+   */
+  mfa: {
+    /**
+     * off: not required. pending: required from requiredFrom, not set up yet. overdue: the deadline has passed; the next sign-in cannot finish without setup. activated: set up (method says how).
+     */
+    state: "off" | "pending" | "overdue" | "activated";
+    /**
+     * When setup stops being optional (MFA on and not activated), else null.
+     */
+    requiredFrom: string | null;
+    /**
+     * Whole days (rounded up) until requiredFrom while pending; 0 when overdue; else null.
+     */
+    daysLeft: number | null;
+    /**
+     * How MFA was activated, else null.
+     */
+    method: "app" | "hardware" | null;
   };
 }
 

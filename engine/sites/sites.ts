@@ -3,6 +3,10 @@ import type { Db } from "../db/db.js";
 import { isPgError, PgError } from "../db/db.js";
 import { ValidationError } from "../errors.js";
 
+/**
+ * One site (tenant): id (UUID), slug used in URLs, display name, and whether it is the Public Site
+ * whose administrators manage every site.
+ */
 export interface Site {
   id: string;
   slug: string;
@@ -19,8 +23,13 @@ interface SiteRow {
 
 const toSite = (r: SiteRow): Site => ({ id: r.id, slug: r.slug, name: r.name, isPublic: r.is_public });
 
+/** Allowed site slugs: 1 to 63 lower-case letters, digits and dashes, not starting with a dash. */
 export const SITE_SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
+/**
+ * A validation error about one field of a site (slug or name): 400 with the message beside that
+ * field.
+ */
 export class SiteError extends ValidationError {
   constructor(
     readonly field: "slug" | "name",
@@ -30,6 +39,10 @@ export class SiteError extends ValidationError {
   }
 }
 
+/**
+ * The sites of this engine: the Public Site, lookups by slug and id, the list and creating a site.
+ * `create` throws SiteError for a bad or taken slug or a name that is empty or over 200 characters.
+ */
 export class Sites {
   constructor(
     private readonly db: Db,

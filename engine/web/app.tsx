@@ -34,6 +34,10 @@ import { errorResponse } from "./http/errors.js";
 /** Default request body limit; routes that take files raise it for themselves. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
+/**
+ * The route table: the Hono app with request ids and logging, security headers, sessions, CSRF, the
+ * one error mapping and every area's routes. Only entry points (server, tests) call it.
+ */
 export function createApp(s: Services): Hono<AppEnv> {
   const cookieSettings = { secure: s.config.TRUST_PROXY };
   const app = new Hono<AppEnv>();

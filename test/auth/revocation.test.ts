@@ -102,7 +102,13 @@ async function assertEnded(env: TestEnv, h: Pick<Holder, "web" | "token">, what 
 }
 
 /** Saves the user's form in Configure > Users as an administrator would: every field, some changed. */
-async function saveForm(env: TestEnv, admin: TestClient, h: Holder, changes: Record<string, string | null> = {}) {
+async function saveForm(
+  env: TestEnv,
+  admin: TestClient,
+  h: Holder,
+  changes: Record<string, string | null> = {},
+  expectStatus = 303,
+) {
   const status = await env.services.mfa.statusOf(h.id);
   const { rows } = await env.db.query<{ version: number }>("SELECT version FROM users WHERE id = $1", [h.id]);
   await admin.get(`${USERS}/${h.id}`);
@@ -122,7 +128,7 @@ async function saveForm(env: TestEnv, admin: TestClient, h: Holder, changes: Rec
   // An unticked checkbox is not sent at all.
   const sent = Object.fromEntries(Object.entries(fields).filter((e): e is [string, string] => e[1] !== null));
   const r = await admin.post(`${USERS}/${h.id}`, sent);
-  assert.is(r.res.status, 303, r.html.match(/class="field-error"[^>]*>([^<]+)</)?.[1] ?? r.html.slice(0, 200));
+  assert.is(r.res.status, expectStatus, r.html.match(/class="field-error"[^>]*>([^<]+)</)?.[1] ?? r.html.slice(0, 200));
 }
 
 t("a password saved by an administrator in /configure/users/:id", async ({ env, siteId, admin }) => {
@@ -132,7 +138,7 @@ t("a password saved by an administrator in /configure/users/:id", async ({ env, 
   assert.is((await new TestClient(env.app).signIn(h.username, "a brand new password")).res.status, 303);
 });
 
-t("a password set the way `formgate user reset-password` does (Users.setPassword)", async ({ env, siteId }) => {
+t("a password set the way `formgate user reset-password` does (UserAccounts.setPassword)", async ({ env, siteId }) => {
   const h = await holder(env, siteId);
   const revoked = await env.services.users.setPassword(h.id, "another long password");
   assert.equal(revoked, { webSessions: 1, deviceTokens: 1, deviceChallenges: 0 });
@@ -164,7 +170,10 @@ t("MFA switched on (slider ON + Save)", async ({ env, siteId, admin }) => {
 
 t("MFA switched off (slider OFF + Save) for an activated user", async ({ env, siteId, admin }) => {
   const h = await holder(env, siteId, true);
-  await saveForm(env, admin, h, { mfaEnabled: null });
+  // The first save only asks (the confirmed reset): nothing ends until Confirm.
+  await saveForm(env, admin, h, { mfaEnabled: null }, 200);
+  await assertAlive(env, h, "before Confirm");
+  await saveForm(env, admin, h, { mfaEnabled: null, confirm: "mfa-reset" });
   await assertEnded(env, h);
 });
 

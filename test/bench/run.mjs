@@ -4,7 +4,14 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-const ORDER = ["startup-bench.ts", "render-bench.ts", "sign-in-bench.ts", "records-bench.ts", "token-import-bench.ts"];
+const ORDER = [
+  "startup-bench.ts",
+  "render-bench.ts",
+  "sign-in-bench.ts",
+  "records-bench.ts",
+  "token-import-bench.ts",
+  "rollout-bench.ts",
+];
 const names = process.argv.slice(2);
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const chosen = ORDER.filter((f) => !names.length || names.some((n) => f.includes(n)));

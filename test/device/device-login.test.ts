@@ -49,8 +49,25 @@ t("a device user with MFA off gets a bearer token, and me answers with their acc
   assertSchema("me-response", me.json);
   assert.is(me.json.user.id, ids.dora);
   assert.is(me.json.user.username, "dora");
+  assert.equal(me.json.mfa, { state: "off", requiredFrom: null, daysLeft: null, method: null });
   // Usernames are case-insensitive, as on the web.
   assert.is((await login(env, "DORA")).status, 200);
+});
+
+t("GET /api/device/me tells the MFA state and the days left to set it up", async ({ env, ids }) => {
+  const s = env.services;
+  const fay = ids.fay!;
+  await s.mfa.applySettings(fay, { enabled: true, enforcementDelayDays: 5 }, { id: null, name: "t", siteId: null });
+  // A token issued while setup may still be put off (as after "Remind me later").
+  const { token } = await s.deviceTokens.issue(fay, null);
+  env.clock.advanceSeconds(36 * 3600);
+  const me = await api(env.app, "GET", "/api/device/me", undefined, bearer(token));
+  assertSchema("me-response", me.json);
+  const requiredFrom = (await s.mfa.statusOf(fay)).requiredFrom!.toISOString();
+  assert.equal(me.json.mfa, { state: "pending", requiredFrom, daysLeft: 4, method: null });
+  env.clock.advanceSeconds(4 * 86_400);
+  const late = await api(env.app, "GET", "/api/device/me", undefined, bearer(token));
+  assert.equal(late.json.mfa, { state: "overdue", requiredFrom, daysLeft: 0, method: null });
 });
 
 t("only the SHA-256 of a bearer token is stored", async ({ env }) => {

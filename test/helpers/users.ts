@@ -1,4 +1,4 @@
-import type { Actor } from "../../engine/apps/record-store.js";
+import type { Actor } from "../../engine/apps/record-store-contract.js";
 import type { Services } from "../../engine/services.js";
 
 /**

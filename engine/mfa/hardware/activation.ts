@@ -2,6 +2,10 @@ import type { AuditLog } from "../../audit/audit-log.js";
 import type { ActivationResult, MfaActor, MfaService } from "../enrollments.js";
 import type { HardwareTokens } from "./registry.js";
 
+/**
+ * The result of activating a hardware token for a user: the MFA activation result, or
+ * "unknown_token" when the serial number is not in that user's pool.
+ */
 export type HardwareActivationResult = ActivationResult | { ok: false; reason: "unknown_token"; retryAfterSeconds: 0 };
 
 /**

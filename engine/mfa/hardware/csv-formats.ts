@@ -74,6 +74,10 @@ const COLUMN_LABEL: Record<Column, string> = {
   upn: "upn",
 };
 
+/**
+ * A header name in comparable form: trimmed, lower-cased, `_` and `-` as spaces, whitespace
+ * collapsed, no spaces inside parentheses ("Secret_Key ( Base32 )" → "secret key(base32)").
+ */
 export function normaliseHeader(h: string): string {
   return h
     .trim()
@@ -105,6 +109,12 @@ const NOT_A_TOKEN_FILE =
   'or "serial,seed,type,digits,time step"), nor a privacyIDEA token row without a header ' +
   '("serial, hex seed, TOTP or HOTP, 6 or 8[, time step]")';
 
+/**
+ * Maps a CSV header row to the known token columns (names compared after normaliseHeader, vendor
+ * aliases included); unknown columns are listed as ignored. Throws ImportFileError when a column
+ * appears twice, the file is not a token file, both a Base32 and a hex secret column are present,
+ * or a required column is missing.
+ */
 export function layoutFromHeader(header: string[]): CsvLayout {
   const index: Partial<Record<Column, number>> = {};
   const ignoredColumns: string[] = [];

@@ -45,6 +45,13 @@ function firstTextLine(text: string, atEnd: boolean): string | null {
   return lines.find((l) => /[^,;\t\s"]/.test(l)) ?? null;
 }
 
+/**
+ * Reads CSV records (RFC 4180 quoting, CRLF or LF) from a stream of bytes or strings without
+ * holding the whole file: UTF-8 with an optional BOM, the delimiter given or detected from the
+ * first line with content (`,`, `;` or tab). Fields are capped at MAX_FIELD_CHARS; a malformed
+ * record is yielded with its error instead of stopping. Throws CsvEncodingError on bytes that are
+ * not UTF-8.
+ */
 export async function* readCsv(
   chunks: AsyncIterable<Uint8Array | string>,
   options: { delimiter?: string } = {},
@@ -200,6 +207,10 @@ export async function* readCsv(
   if (last) yield last;
 }
 
+/**
+ * Thrown by readCsv when the file is not valid UTF-8; `line` is the 1-based line where decoding
+ * failed.
+ */
 export class CsvEncodingError extends Error {
   constructor(readonly line: number) {
     super(`the file is not valid UTF-8 (near line ${line}); save it as UTF-8 and try again`);

@@ -17,6 +17,10 @@ export interface HardwareServices {
   activation: HardwareActivation;
 }
 
+/**
+ * Wires the hardware-token services over one database: the token registry, the file importer,
+ * staged uploads and activation for users (through the MFA service).
+ */
 export function createHardwareServices(
   db: Db,
   clock: Clock,

@@ -65,6 +65,10 @@ function childAnyNs(el: Element | undefined, name: string): Element | undefined 
 }
 const text = (el: Element | undefined) => (el?.textContent ?? "").trim() || undefined;
 
+/**
+ * True when a file's first characters (after an optional BOM and whitespace) start an XML document,
+ * i.e. it should be read as PSKC rather than CSV.
+ */
 export function looksLikeXml(head: string): boolean {
   return /^\uFEFF?\s*</.test(head);
 }
@@ -209,6 +213,7 @@ function wrongKey(source: KeySource): ImportFileError {
   );
 }
 
+/** A parsed PSKC file (RFC 6030): a description for the preview and its key packages as token rows. */
 export interface PskcFile {
   description: string;
   rows: ParsedRow[];

@@ -21,17 +21,27 @@ import { ConflictError, ValidationError } from "../../errors.js";
 /** Bound into each sealed key, so a sealed value copied to another token does not open. */
 export const tokenSecretContext = (tokenId: string) => `hardware-token:${tokenId}`;
 
+/** Who does an action, for the audit log: user id (null for the CLI) and name. */
 export interface Actor {
   id: string | null;
   name: string;
 }
 
+/**
+ * Where a token stands: free in the pool, reserved for one user, assigned to a user (since when),
+ * or disabled.
+ */
 export type TokenState =
   | { kind: "available" }
   | { kind: "reserved"; username: string }
   | { kind: "assigned"; userId: string; username: string; siteName: string; since: Date }
   | { kind: "disabled" };
 
+/**
+ * A registered hardware TOTP token (RFC 6238) without its secret: serial number, label, model,
+ * algorithm, 6 or 8 digits, a 30 or 60 second step, and whether it is free, reserved, assigned or
+ * disabled.
+ */
 export interface HardwareToken {
   id: string;
   serialNumber: string;
@@ -106,6 +116,10 @@ function toToken(r: TokenRow): HardwareToken {
   };
 }
 
+/**
+ * Thrown when a token to register is invalid; `errors` holds one message per input field (a 400
+ * with messages beside the fields).
+ */
 export class TokenInputError extends ValidationError {
   constructor(readonly errors: Partial<Record<keyof TokenInputValues, string>>) {
     super("the token is not valid", errors as Record<string, string>);
@@ -115,20 +129,31 @@ export class TokenInputError extends ValidationError {
 /** The action is not possible in the token's state (message for the admin). */
 export class TokenStateError extends ConflictError {}
 
+/** Tokens per page of the token list when the caller names no limit (callers may ask for 1 to 500). */
 export const PAGE_SIZE = 50;
 
+/** One page of the token list, ordered by serial number, with the keyset cursor of the next page. */
 export interface TokenPage {
   tokens: HardwareToken[];
   /** Serial number to pass as ?after= for the next page, or null on the last page. */
   nextAfter: string | null;
 }
 
+/**
+ * A hardware token whose code matched, and how far its clock has drifted, in TOTP steps (RFC 6238
+ * §6).
+ */
 export interface CodeMatch {
   token: HardwareToken;
   /** Steps between the token's clock and ours when it produced the code. */
   offsetSteps: number;
 }
 
+/**
+ * The pool of hardware TOTP tokens (RFC 6238): registering, listing, reserving, disabling and
+ * checking codes. Secrets are sealed with the SecretBox and never returned; every change goes to
+ * the audit log. Invalid input throws TokenInputError.
+ */
 export class HardwareTokens {
   constructor(
     private readonly db: Db,

@@ -8,6 +8,10 @@ import { MIN_SECRET_BYTES, MAX_SECRET_BYTES } from "../totp.js";
 /** How a token key was written: Base32 (RFC 4648) or hexadecimal. */
 export type SecretEncoding = "base32" | "hex";
 
+/**
+ * A secret key as read from input: its bytes and the encoding it was written in, or the reason it
+ * could not be read.
+ */
 export type ParsedSecret = { ok: true; bytes: Buffer; encoding: SecretEncoding } | { ok: false; reason: string };
 
 // The key sizes the TOTP verifier accepts (RFC 4226 R6: at least 128 bits): a token key outside
@@ -23,6 +27,11 @@ for (let i = 0; i < 32; i++) {
 /** Lengths (mod 8) an unpadded Base32 string can have: 1, 3 and 6 cannot end a whole byte. */
 const BASE32_VALID_REMAINDERS = new Set([0, 2, 4, 5, 7]);
 
+/**
+ * Decodes Base32 (RFC 4648 §6, either case, `=` padding optional) into bytes; null when a character
+ * is outside the alphabet or the length cannot end on a whole byte. Leftover bits below a byte are
+ * dropped.
+ */
 export function decodeBase32(text: string): Buffer | null {
   const s = text.replace(/=+$/, "");
   if (!BASE32_VALID_REMAINDERS.has(s.length % 8)) return null;
@@ -44,6 +53,10 @@ export function decodeBase32(text: string): Buffer | null {
   return out;
 }
 
+/**
+ * Encodes bytes as upper-case Base32 (RFC 4648 §6) without `=` padding, as authenticator apps and
+ * token vendors write secret keys.
+ */
 export function encodeBase32(bytes: Uint8Array): string {
   let out = "";
   let bits = 0;

@@ -5,6 +5,10 @@ import { looksLikeXml, parsePskc, type PskcCredentials } from "./pskc.js";
 /** Largest PSKC document read (it is parsed whole; CSV is streamed and has no limit here). */
 export const MAX_PSKC_BYTES = 32 * 1024 * 1024;
 
+/**
+ * A token file opened for import: what it was recognised as, the columns ignored, and its token
+ * rows read lazily (so large files are streamed).
+ */
 export interface TokenFile {
   /** What was recognised, for the preview: "CSV with Base32 keys (…)", "PSKC (RFC 6030)". */
   description: string;

@@ -24,12 +24,20 @@ export const BATCH_ROWS = 1000;
 /** Bad rows listed one by one in a report; the count covers all of them. */
 export const MAX_LISTED_BAD_ROWS = 500;
 
+/**
+ * One row of a token file that cannot be imported: its 1-based line (for PSKC, the XML line of its
+ * key package), serial number when readable, and why (never the secret).
+ */
 export interface BadRow {
   line: number;
   serialNumber: string | null;
   reason: string;
 }
 
+/**
+ * What an import of a token file found or did: the format, counts of rows read, good and bad, the
+ * first bad rows and the rows reserved for a user.
+ */
 export interface ImportReport {
   fileName: string;
   format: string;
@@ -46,6 +54,10 @@ export interface ImportReport {
   imported: number;
 }
 
+/**
+ * How to read a token file: its name (for the report and the format guess) and the pre-shared key
+ * or password of an encrypted PSKC file (RFC 6030 §6.1, §6.2).
+ */
 export interface ImportOptions {
   fileName: string;
   /** For a PSKC file encrypted with a pre-shared key (hex). */
@@ -54,6 +66,10 @@ export interface ImportOptions {
   password?: string;
 }
 
+/**
+ * Options of an actual import: the file options plus who imports, for which site's audit log,
+ * whether to skip bad rows and the bad-row count the admin confirmed.
+ */
 export interface CommitOptions extends ImportOptions {
   actor: { id: string | null; name: string };
   /** The site the audit entry belongs to (the Public Site). */
@@ -92,6 +108,12 @@ interface RunState {
   inFlight: Promise<unknown> | null;
 }
 
+/**
+ * Imports hardware tokens from a CSV or PSKC (RFC 6030) file: `preview` checks every row and stores
+ * nothing; `commit` stores all good rows in one transaction and throws ImportRefused, storing
+ * nothing, when a row is bad without skipBad, the bad count differs from the one confirmed, or no
+ * row is good. Throws ImportFileError when the file cannot be read as a token file.
+ */
 export class TokenImporter {
   constructor(
     private readonly db: Db,

@@ -9,6 +9,10 @@ import { parseSecretKey, type SecretEncoding } from "./secret-key.js";
 
 export type HardwareAlgorithm = "SHA1" | "SHA256" | "SHA512";
 
+/**
+ * A checked token ready to store: text fields trimmed, the secret decoded to bytes (with the
+ * encoding it came in), algorithm, 6 or 8 digits and a 30 or 60 second step (RFC 6238).
+ */
 export interface TokenCandidate {
   serialNumber: string;
   name: string;
@@ -33,6 +37,7 @@ export interface TokenInputValues {
   algorithm?: string;
 }
 
+/** The label of each token input field, as forms and error messages name it. */
 export const FIELD_LABELS: Record<keyof TokenInputValues, string> = {
   name: "Name",
   serialNumber: "Serial number",
@@ -51,6 +56,7 @@ const FIELD_MESSAGES: Partial<Record<keyof TokenInputValues, string>> = {
   algorithm: "must be SHA1, SHA256 or SHA512",
 };
 
+/** The result of checking token input: the token ready to store, or one message per invalid field. */
 export type TokenCheck =
   { ok: true; token: TokenCandidate } | { ok: false; errors: Partial<Record<keyof TokenInputValues, string>> };
 

@@ -19,12 +19,22 @@ export interface UploadCredentials {
   password?: string;
 }
 
+/**
+ * A staged token file taken back for import: its id, name, content and the credentials of an
+ * encrypted PSKC file.
+ */
 export interface StagedUpload extends UploadCredentials {
   id: string;
   fileName: string;
   content: Buffer;
 }
 
+/**
+ * Staged token files between preview and import, sealed with the SecretBox: `stage` keeps one per
+ * admin (replacing the earlier one, dropping expired ones) and returns its id, `take` gives it back
+ * only to the admin who staged it before UPLOAD_LIFETIME_SECONDS pass (else null), `discard`
+ * deletes it.
+ */
 export class TokenUploads {
   constructor(
     private readonly db: Db,

@@ -1,5 +1,5 @@
 import { Hono, type Context } from "hono";
-import { changeOwnPassword, UserInputError } from "../../auth/users.js";
+import { changeOwnPassword, UserInputError } from "../../auth/user-accounts.js";
 import { longDate, type MfaStatus } from "../../mfa/status.js";
 import type { Services } from "../../services.js";
 import { writeSessionCookie, type CookieSettings } from "../http/cookies.js";

@@ -8,7 +8,7 @@ import { ResetConfirm, resetConsequences } from "../../render/reset-confirm.js";
 import type { FormBody } from "../../schema/form-post.js";
 import type { CompiledApp } from "../../apps/compiled-app.js";
 import { conflictChanges } from "../../apps/conflict.js";
-import { RecordConflictError, RecordInputError, type StoredRecord } from "../../apps/record-store.js";
+import { RecordConflictError, RecordInputError, type StoredRecord } from "../../apps/record-store-contract.js";
 import { USER_ACCOUNTS_APP } from "../../apps/registry.js";
 import { RecordForm } from "../../render/record-form.js";
 import { ConflictNotice, DeleteConfirmPage, RecordFragment, RecordPage } from "../../render/record-pages.js";

@@ -2,7 +2,7 @@
 // htmx) and its CSV export.
 import type { Context, Hono } from "hono";
 import { exportCsv, textStream } from "../../apps/csv-export.js";
-import { encodeCursor } from "../../apps/record-store.js";
+import { encodeCursor } from "../../apps/record-store-contract.js";
 import { ListSearch, RecordList } from "../../render/record-list.js";
 import { AppListPage } from "../../render/record-pages.js";
 import { listUrl, readListQuery, readMfaFilter } from "../forms/list-query.js";

@@ -3,13 +3,17 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { CompiledApp } from "../../apps/compiled-app.js";
-import type { RecordStore, StoreContext, StoredRecord } from "../../apps/record-store.js";
+import type { RecordStore, StoreContext, StoredRecord } from "../../apps/record-store-contract.js";
 import type { PageFrame } from "../../render/record-pages.js";
 import { displayValue } from "../../schema/display-text.js";
 import type { Services } from "../../services.js";
 import type { AppEnv } from "../http/env.js";
 import { signedIn } from "../http/guards.js";
 
+/**
+ * Where record routes hang and how they are labelled: a base path serving every app of the site, or
+ * a fixed path serving one app.
+ */
 export interface RecordRoutesOptions {
   /**
    * Where the routes hang: "/apps/:appId" (the default) serves every app of

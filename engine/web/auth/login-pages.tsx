@@ -1,5 +1,9 @@
 import { CsrfField, Layout } from "../../render/layout.js";
 
+/**
+ * The sign-in form (username, password), with one error that does not say which part was wrong;
+ * `next` is the page to return to after sign-in.
+ */
 export function LoginPage(props: { csrfToken: string; username?: string; error?: string; next?: string }) {
   return (
     <Layout title="Sign in" csrfToken={props.csrfToken}>
@@ -27,6 +31,10 @@ export function LoginPage(props: { csrfToken: string; username?: string; error?:
   );
 }
 
+/**
+ * The form that creates the first administrator from a setup link: username and password (at least
+ * MIN_PASSWORD_LENGTH characters), with an error beside each field.
+ */
 export function FirstAdminPage(props: {
   csrfToken: string;
   action: string;

@@ -5,7 +5,7 @@ import { formFieldsForForm, sendPage, unstorableMessage } from "../http/page.js"
 import type { Services } from "../../services.js";
 import { FirstAdminPage, LoginPage } from "./login-pages.js";
 import { SetupLinkError } from "../../auth/first-admin.js";
-import { UserInputError } from "../../auth/users.js";
+import { UserInputError } from "../../auth/user-accounts.js";
 import { MessagePage } from "../../render/layout.js";
 import { decideAfterPassword, stageFor } from "../../mfa/sign-in-flow.js";
 

@@ -55,6 +55,10 @@ export interface DraftInfo {
   stale: boolean;
 }
 
+/**
+ * What every page of the visual designer shows about the app: its id, title, published version,
+ * record count, the current draft and why the last action was refused.
+ */
 export interface DesignerFrame {
   frame: PageFrame;
   appId: string;

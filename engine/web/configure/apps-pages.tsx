@@ -9,6 +9,10 @@ import { DesignerTabs } from "./apps-designer-pages.js";
 
 const when = (d: Date | null) => (d ? `${d.toISOString().replace("T", " ").slice(0, 16)} UTC` : "");
 
+/**
+ * The designer's list of apps with record counts, last change and draft owner, and the form
+ * creating a new app (errors beside its fields).
+ */
 export function AppsListPage(p: {
   frame: PageFrame;
   apps: (AppSummary & { href: string; records: number; lastChange: Date | null; draftBy: string | null })[];
@@ -107,6 +111,7 @@ export function AppsListPage(p: {
   );
 }
 
+/** An alert listing app definition problems, each as its JSON Pointer and message. */
 export function Problems({ problems, heading }: { problems: DefinitionProblem[]; heading: string }) {
   return (
     <div class="notice error" role="alert" id="definition-problems">
@@ -160,6 +165,10 @@ export function DesignerFeedback(p: {
   );
 }
 
+/**
+ * The JSON editor of an app definition: the text, the version it is based on (optimistic locking),
+ * the version history with restore, and the checks' feedback.
+ */
 export function AppEditorPage(p: {
   frame: PageFrame;
   appId: string;

@@ -3,15 +3,16 @@ import type { AppEnv } from "../http/env.js";
 import { queryParams } from "../http/query.js";
 import { requireRole, signedIn } from "../http/guards.js";
 import { sendPage } from "../http/page.js";
+import { csvField } from "../../apps/csv-export.js";
 import type { AuditFilter } from "../../audit/audit-search.js";
 import { auditSentence, changeLines } from "../../audit/audit-words.js";
 import { compileSchema, describeError, errorPointer } from "../../schema/ajv.js";
 import type { Services } from "../../services.js";
 import { AuditPage, type AuditQuery } from "./audit-pages.js";
 
-/** The audit log page (administrators, the site they work on). */
+/** The audit log page of the active site (administrators). */
 export const AUDIT_PATH = "/configure/audit";
-/** The CSV export of the entries the page's filters select (every page of them, at most 100,000). */
+/** The audit log as CSV, with the same filters as the page (`user`, `action`, `from`, `to`). */
 export const AUDIT_EXPORT_PATH = "/configure/audit/export.csv";
 
 const auditQuery = compileSchema<{ user?: string; action?: string; from?: string; to?: string; after?: string }>({
@@ -88,15 +89,6 @@ function filterParams(q: AuditQuery): URLSearchParams {
 }
 
 /**
- * A CSV cell (RFC 4180): quoted when needed; a leading = + - @ tab or CR gets a ' so a spreadsheet
- * shows the text instead of running it as a formula (OWASP "CSV injection").
- */
-function csvCell(v: string): string {
-  const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
-/**
  * /configure/audit: administrators read their site's audit log, one line per entry (who, what,
  * whom, when), filtered by user, action and date range; /configure/audit/export.csv gives the
  * same entries (every page, the same filters) as CSV.
@@ -156,7 +148,7 @@ export function auditRoutes(s: Services) {
           auditSentence(r),
           changeLines(r.details).join("; "),
         ]
-          .map(csvCell)
+          .map(csvField)
           .join(","),
       );
     }

@@ -17,6 +17,10 @@ export async function isPublicSiteAdmin(s: Services, session: Session): Promise<
   return (await s.sites.publicSite()).id === session.user.siteId;
 }
 
+/**
+ * Routes of Configure's start page and sites (`GET /configure`, `GET|POST /configure/sites`, `POST
+ * /configure/site` to switch the active site); for administrators and designers only.
+ */
 export function configureRoutes(s: Services, cookieSettings: { secure: boolean }) {
   const app = new Hono<AppEnv>();
   app.use("/configure", requireRole("admin", "designer"));

@@ -19,6 +19,10 @@ function formatDate(d: Date): string {
   return d.toISOString().slice(0, 16).replace("T", " ") + " UTC";
 }
 
+/**
+ * A token's state in words for the list: available, reserved for a user, assigned to a user on a
+ * site, or disabled.
+ */
 export function tokenStatus(t: HardwareToken): string {
   switch (t.state.kind) {
     case "assigned":
@@ -150,6 +154,10 @@ export function TokenTable(props: { csrfToken: string; page: TokenPage; q: strin
   );
 }
 
+/**
+ * Configure > MFA Hardware: the token pool with counts, a search by serial number or user, one page
+ * of tokens with their actions, and a notice after an action.
+ */
 export function TokenListPage(
   props: Common & {
     page: TokenPage;
@@ -209,6 +217,10 @@ function Field(props: {
   );
 }
 
+/**
+ * The form registering one hardware token (serial, name, model, secret key in Base32 or hex,
+ * digits, algorithm, time step), with an error beside each field; the secret is never echoed back.
+ */
 export function RegisterPage(props: Common & { values?: TokenInputValues; errors?: Record<string, string> }) {
   const v = props.values ?? {};
   const e = props.errors ?? {};
@@ -287,6 +299,10 @@ export function RegisterPage(props: Common & { values?: TokenInputValues; errors
   );
 }
 
+/**
+ * Confirms a registered token, saying how its secret key was read (Base32 or hex, byte count)
+ * without showing it.
+ */
 export function RegisteredPage(props: Common & { token: HardwareToken; encoding: "base32" | "hex"; keyBytes: number }) {
   return (
     <Layout title="Token registered" csrfToken={props.csrfToken} user={props.user} siteName={props.siteName}>
@@ -303,6 +319,10 @@ export function RegisteredPage(props: Common & { token: HardwareToken; encoding:
   );
 }
 
+/**
+ * The upload form of a token file (CSV, or PSKC per RFC 6030 with optional pre-shared key or
+ * password), explaining the accepted layouts.
+ */
 export function ImportPage(props: Common & { error?: string }) {
   return (
     <Layout title="Import tokens" csrfToken={props.csrfToken} user={props.user} siteName={props.siteName}>
@@ -340,6 +360,10 @@ export function ImportPage(props: Common & { error?: string }) {
   );
 }
 
+/**
+ * An import report for people: file and format, ignored columns, counts of good, bad and reserved
+ * rows and the bad rows with their reasons.
+ */
 export function ReportSummary({ report }: { report: ImportReport }) {
   return (
     <>
@@ -378,6 +402,10 @@ export function ReportSummary({ report }: { report: ImportReport }) {
   );
 }
 
+/**
+ * The preview of a staged token file: the report, and buttons to import (skipping bad rows once
+ * confirmed) or cancel.
+ */
 export function PreviewPage(props: Common & { report: ImportReport; uploadId: string; message?: string }) {
   const { report } = props;
   return (
@@ -414,6 +442,7 @@ export function PreviewPage(props: Common & { report: ImportReport; uploadId: st
   );
 }
 
+/** The result of an import: how many tokens were stored and how many bad rows skipped. */
 export function ImportedPage(props: Common & { report: ImportReport }) {
   return (
     <Layout title="Tokens imported" csrfToken={props.csrfToken} user={props.user} siteName={props.siteName}>
@@ -429,6 +458,10 @@ export function ImportedPage(props: Common & { report: ImportReport }) {
   );
 }
 
+/**
+ * Finds which registered hardware token shows a given code now, listing the matches and their clock
+ * drift.
+ */
 export function FindPage(props: Common & { code?: string; error?: string; matches?: CodeMatch[] }) {
   return (
     <Layout title="Find token by code" csrfToken={props.csrfToken} user={props.user} siteName={props.siteName}>

@@ -31,6 +31,10 @@ import {
 } from "./mfa-hardware-pages.js";
 
 const BASE = "/configure/mfa-hardware";
+/**
+ * Path of the token file import form (`/configure/mfa-hardware/import`); previews and imports hang
+ * under it.
+ */
 export const TOKEN_IMPORT_PATH = `${BASE}/import`;
 /** Token files are larger than forms: 100,000 tokens of CSV are about 10 MiB. */
 export const TOKEN_IMPORT_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
@@ -41,6 +45,10 @@ export const tokenImportBodyLimit = bodyLimit({
   onError: (c) => c.text(`The file is too large (at most ${TOKEN_IMPORT_BODY_LIMIT_BYTES >> 20} MiB).`, 413),
 });
 
+/**
+ * The 403 message for an administrator of another site who opens MFA Hardware: tokens are managed
+ * on the Public Site only.
+ */
 export const NOT_PUBLIC_SITE_MESSAGE =
   "Hardware tokens are managed on the Public Site: only administrators of the Public Site can open " +
   "Configure > MFA Hardware (/configure/mfa-hardware). Ask one of them to register, import or unassign a token.";
@@ -82,6 +90,11 @@ const REGISTER_LABELS: Record<string, string> = {
 
 const actorOf = (session: Session) => ({ id: session.user.id, name: session.user.username });
 
+/**
+ * Routes of Configure > MFA Hardware (list, register, import with preview, find by code, disable,
+ * enable, delete, unassign), for administrators of the Public Site only (403 otherwise); a token in
+ * the wrong state is a 409 through the one error mapping.
+ */
 export function mfaHardwareRoutes(s: Services) {
   const app = new Hono<AppEnv>();
   const h = s.hardware;

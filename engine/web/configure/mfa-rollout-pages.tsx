@@ -15,8 +15,6 @@ export interface MfaFrame {
   csrfToken: string;
   user: PageUser;
   siteName: string;
-  /** Shown in role="status" at the top (one change just made). */
-  message?: string | undefined;
 }
 
 /** The rollout form's values as posted (strings, so a bad value is shown back as typed). */
@@ -33,16 +31,6 @@ export interface RolloutFormValues {
 
 const day = (d: Date) => d.toISOString().slice(0, 10);
 const pct = (n: number, of: number) => (of ? `${Math.round((n / of) * 1000) / 10}%` : "–");
-
-function Status({ message }: { message?: string | undefined }) {
-  return message ? (
-    <p role="status" class="flash">
-      {message}
-    </p>
-  ) : (
-    <div role="status" class="flash-empty"></div>
-  );
-}
 
 /** GOV.UK's error summary: every problem, each linking to its field. */
 function ErrorSummary({ errors, labels }: { errors: Record<string, string>; labels: Record<string, string> }) {
@@ -125,7 +113,6 @@ export function MfaProgressPage(props: {
   const sum = (k: keyof MfaCounts) => props.sites.reduce((n, s) => n + s.counts[k], 0);
   return (
     <Layout title="MFA progress" csrfToken={frame.csrfToken} user={frame.user} siteName={frame.siteName}>
-      <Status message={frame.message} />
       <h1>Multi-factor authentication</h1>
       <MfaNav current="progress" />
       <p>
@@ -409,7 +396,6 @@ export function RolloutPage(props: {
   const p = preview?.plan;
   return (
     <Layout title="Roll out MFA" csrfToken={frame.csrfToken} user={frame.user} siteName={frame.siteName}>
-      <Status message={frame.message} />
       <h1>Roll out MFA</h1>
       <MfaNav current="rollout" />
       <ErrorSummary errors={errors} labels={ROLLOUT_LABELS} />
@@ -506,7 +492,6 @@ export function PolicyPage(props: {
   const delay = props.values?.defaultEnforcementDelayDays ?? String(policy.defaultEnforcementDelayDays);
   return (
     <Layout title="MFA policy" csrfToken={frame.csrfToken} user={frame.user} siteName={frame.siteName}>
-      <Status message={frame.message} />
       <h1>MFA policy for new accounts</h1>
       <MfaNav current="policy" />
       <ErrorSummary

@@ -20,6 +20,7 @@ import type { AppEnv } from "../http/env.js";
 import { readFormText } from "../http/form-body.js";
 import { requireRole, signedIn } from "../http/guards.js";
 import { sendPage } from "../http/page.js";
+import { flash } from "../http/flash.js";
 import { queryParams } from "../http/query.js";
 import { isPublicSiteAdmin } from "./configure-routes.js";
 import {
@@ -105,15 +106,19 @@ function previewQuery(v: RolloutFormValues, after?: string): string {
 /** Rows of the users a message names, e.g. "switched on for 12 users". */
 const users = (n: number) => `${n} user${n === 1 ? "" : "s"}`;
 
+/**
+ * Routes of Configure > MFA for administrators: the overview, a bulk rollout (preview, then enable
+ * with an enforcement delay) and the policy for new accounts.
+ */
 export function mfaRolloutRoutes(s: Services): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use("/configure/mfa", requireRole("admin"));
   app.use("/configure/mfa/*", requireRole("admin"));
 
-  const frameOf = async (c: Context<AppEnv>, message?: string): Promise<MfaFrame> => {
+  const frameOf = async (c: Context<AppEnv>): Promise<MfaFrame> => {
     const session = signedIn(c);
     const site = await s.sites.byId(session.activeSiteId);
-    return { csrfToken: c.var.csrfToken, user: session.user, siteName: site?.name ?? "", message };
+    return { csrfToken: c.var.csrfToken, user: session.user, siteName: site?.name ?? "" };
   };
 
   // ---- progress -------------------------------------------------------------------------
@@ -135,12 +140,10 @@ export function mfaRolloutRoutes(s: Services): Hono<AppEnv> {
     const scope = all ? null : session.activeSiteId;
     const since = await s.rollouts.firstRolloutAt(scope);
     const chartStart = since ?? new Date(s.clock.now().getTime() - 29 * 86_400_000);
-    const rolloutId = queryParams(c).rollout;
-    const message = rolloutId ? await rolloutMessage(s, rolloutId, scope) : undefined;
     return sendPage(
       c,
       <MfaProgressPage
-        frame={await frameOf(c, message)}
+        frame={await frameOf(c)}
         sites={rows}
         allSites={all}
         chart={await s.mfaProgress.activationsPerDay(scope, chartStart)}
@@ -233,7 +236,14 @@ export function mfaRolloutRoutes(s: Services): Hono<AppEnv> {
         { expect },
       );
       c.var.log.info("mfa rollout", { rolloutId: result.rolloutId, enabled: result.enabled, moved: result.moved });
-      return c.redirect(`/configure/mfa?rollout=${result.rolloutId}`, 303);
+      const moved = result.moved ? `, ${users(result.moved)} got the new deadline` : "";
+      const skipped = result.selected - result.enabled - result.moved;
+      flash(
+        c,
+        `MFA switched on for ${users(result.enabled)}${moved}; setup required from ` +
+          `${result.requiredFrom.toISOString().slice(0, 10)}. ${users(skipped)} skipped.`,
+      );
+      return c.redirect("/configure/mfa", 303);
     } catch (err) {
       if (err instanceof RolloutChangedError)
         return rolloutPage(c, v, { preview: true, changed: err.message, status: 409 });
@@ -246,14 +256,9 @@ export function mfaRolloutRoutes(s: Services): Hono<AppEnv> {
 
   app.get("/configure/mfa/policy", async (c) => {
     const session = signedIn(c);
-    const saved = queryParams(c).saved === "1";
     return sendPage(
       c,
-      <PolicyPage
-        frame={await frameOf(c, saved ? "The MFA policy for new accounts is saved." : undefined)}
-        policy={await s.mfaPolicies.get(session.activeSiteId)}
-        errors={{}}
-      />,
+      <PolicyPage frame={await frameOf(c)} policy={await s.mfaPolicies.get(session.activeSiteId)} errors={{}} />,
     );
   });
 
@@ -277,7 +282,8 @@ export function mfaRolloutRoutes(s: Services): Hono<AppEnv> {
           },
           { id: session.user.id, name: session.user.username, siteId: session.activeSiteId },
         );
-        return c.redirect("/configure/mfa/policy?saved=1", 303);
+        flash(c, "The MFA policy for new accounts is saved.");
+        return c.redirect("/configure/mfa/policy", 303);
       } catch (err) {
         if (!(err instanceof RolloutInputError)) throw err;
         errors[err.field] = err.message;
@@ -296,12 +302,4 @@ export function mfaRolloutRoutes(s: Services): Hono<AppEnv> {
   });
 
   return app;
-}
-
-/** "MFA switched on for 12 users …" for the rollout a Confirm just made (only one this administrator may see). */
-async function rolloutMessage(s: Services, rolloutId: string, scope: string | null): Promise<string | undefined> {
-  const r = await s.rollouts.summary(rolloutId);
-  if (!r || (scope !== null && r.siteId !== scope)) return undefined;
-  const moved = r.moved ? `, ${users(r.moved)} got the new deadline` : "";
-  return `MFA switched on for ${users(r.enabled)}${moved}; setup required from ${r.requiredFrom.toISOString().slice(0, 10)}. ${users(r.skipped)} skipped.`;
 }

@@ -74,7 +74,7 @@ export function deviceRoutes(s: Services) {
     return c.json(await s.deviceSignIn.setup(body, c.var.clientAddress));
   });
 
-  app.get("/api/device/me", requireBearer(s), (c) => c.json(s.deviceSignIn.me(c.var.deviceToken)));
+  app.get("/api/device/me", requireBearer(s), async (c) => c.json(await s.deviceSignIn.me(c.var.deviceToken)));
 
   app.post("/api/device/logout", requireBearer(s), async (c) => {
     await s.deviceSignIn.logout(c.var.deviceToken);

@@ -56,11 +56,14 @@ export function openApiDocument(): Json {
         "send the token as `Authorization: Bearer TOKEN`. Only `application/json` bodies are accepted.",
     },
     jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
-    // No `servers`: the default is the server that serves this document, which is where the API is.
+    // Relative: the API is on the server that serves this document, whatever its address.
+    servers: [{ url: "/", description: "The Formgate server that serves this document." }],
     paths: {
       "/api/device/login": {
         post: {
           operationId: "deviceLogin",
+          // Public: an explicit empty requirement (the caller has no token yet).
+          security: [],
           summary: "Password step of a device sign-in",
           description:
             "Throttled together with the web sign-in. Users without device access get 403 device_access_denied.",
@@ -77,6 +80,8 @@ export function openApiDocument(): Json {
       "/api/device/mfa": {
         post: {
           operationId: "deviceMfa",
+          // Public: an explicit empty requirement (the caller has no token yet).
+          security: [],
           summary: "Finish a sign-in with a current code",
           description:
             "Each code is accepted once, on the web or here. Five wrong codes lock the account for both; a code sent " +
@@ -93,6 +98,8 @@ export function openApiDocument(): Json {
       "/api/device/mfa/setup": {
         post: {
           operationId: "deviceMfaSetup",
+          // Public: an explicit empty requirement (the caller has no token yet).
+          security: [],
           summary: "Activate MFA (authenticator app or hardware token), or postpone it",
           requestBody: body("mfa-setup-request"),
           responses: {

@@ -1,7 +1,7 @@
 // Reading a record list's query string: ?q (search), ?sort, ?after and ?before (keyset cursors).
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { CursorError, decodeCursor, type Cursor, type SortSpec } from "../../apps/record-store.js";
+import { CursorError, decodeCursor, type Cursor, type SortSpec } from "../../apps/record-store-contract.js";
 import { isMfaState, MFA_STATES, type MfaState } from "../../mfa/mfa-states.js";
 import type { FieldNode } from "../../schema/fields.js";
 import type { ListParams } from "../../render/record-list.js";

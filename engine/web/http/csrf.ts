@@ -6,8 +6,10 @@ import type { AppEnv } from "./env.js";
 import { readPostedForm } from "./form-body.js";
 import { CSRF_FIELD } from "../../render/layout.js";
 
+/** Request header in which htmx and scripts send the CSRF token (forms send the `_csrf` field). */
 export const CSRF_HEADER = "x-csrf-token";
 
+/** Options of the CSRF middleware: cookie settings and the bearer-token JSON paths it exempts. */
 export interface CsrfOptions extends CookieSettings {
   /** Paths that authenticate by bearer token and accept only JSON, which a cross-site form cannot send. */
   exemptPrefixes?: string[];

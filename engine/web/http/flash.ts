@@ -14,6 +14,7 @@ import type { SecretBox } from "../../mfa/secret-box.js";
 import type { AppEnv } from "./env.js";
 import type { CookieSettings } from "./cookies.js";
 
+/** Name of the cookie carrying the one-time message (flash) to the next page. */
 export const FLASH_COOKIE = "fg_flash";
 /** Longer text is cut: a message names what changed, it is not a report. */
 export const FLASH_MAX_CHARS = 500;

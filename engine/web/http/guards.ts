@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { Role } from "../../auth/users.js";
+import type { Role } from "../../auth/user-accounts.js";
 import type { Session } from "../../auth/sessions.js";
 import type { AppEnv } from "./env.js";
 
@@ -17,6 +17,10 @@ export function requireSignIn(): MiddlewareHandler<AppEnv> {
   };
 }
 
+/**
+ * Middleware letting through only a fully signed-in user with one of `roles`: others are redirected
+ * to `/login` (303) when not signed in, or get 403.
+ */
 export function requireRole(...roles: Role[]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const s = c.var.session;

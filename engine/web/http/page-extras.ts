@@ -16,6 +16,10 @@ import { takeFlash } from "./flash.js";
 /** Pages where the banner would only repeat what the page itself says. */
 const NO_BANNER = /^\/(mfa\/setup|login|logout)(\/|$)/;
 
+/**
+ * Middleware that offers the page its extras (flash, MFA grace banner, Configure navigation) as a
+ * lazy `pageExtras()` on the context, so only full pages pay the queries.
+ */
 export function pageExtras(s: Services): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     c.set("pageExtras", () => gather(s, c));

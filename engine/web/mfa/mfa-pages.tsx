@@ -43,6 +43,10 @@ function CodeField({ error }: { error?: string }) {
   );
 }
 
+/**
+ * The second sign-in step: the field for the current code of the user's authenticator app or
+ * hardware token.
+ */
 export function MfaCodePage(props: { csrfToken: string; error?: string; fieldError?: string }) {
   return (
     <Layout title="Enter your code" csrfToken={props.csrfToken}>
@@ -61,6 +65,10 @@ export function MfaCodePage(props: { csrfToken: string; error?: string; fieldErr
   );
 }
 
+/**
+ * Choosing how to set up MFA (authenticator app or hardware token), with the days left before the
+ * enforcement deadline and, when still optional, the way to put it off.
+ */
 export function MfaSetupChoicePage(props: {
   csrfToken: string;
   optional: boolean;
@@ -115,6 +123,10 @@ export function MfaSetupChoicePage(props: {
   );
 }
 
+/**
+ * Setting up an authenticator app: the QR code of the otpauth key URI, the key in groups for
+ * typing, and the field for the first code.
+ */
 export function AppSetupPage(props: {
   csrfToken: string;
   qrDataUrl: string;

@@ -3,7 +3,7 @@ import type { AuditLog } from "../audit/audit-log.js";
 import { ConflictError } from "../errors.js";
 import type { CredentialRevocation, RevocationReason } from "../auth/revocation.js";
 import { hashPassword, passwordProblem } from "../auth/passwords.js";
-import { USERNAME_PATTERN } from "../auth/users.js";
+import { USERNAME_PATTERN } from "../auth/user-accounts.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { isPgError, PgError } from "../db/db.js";
@@ -15,6 +15,7 @@ import type { CompiledApp } from "./compiled-app.js";
 import {
   RecordConflictError,
   RecordInputError,
+  type ExportColumns,
   RecordNotFoundError,
   type Cursor,
   type ListPage,
@@ -24,7 +25,7 @@ import {
   type StoreContext,
   type StoredRecord,
   storedRecord,
-} from "./record-store.js";
+} from "./record-store-contract.js";
 import { searchPatterns } from "../db/like.js";
 
 /** user.* bindings and the users column each one is. */
@@ -93,7 +94,7 @@ function revocationFor(column: string, before: unknown, after: unknown): Revocat
  * as the user row, and every other field a designer adds lives in users.data.
  * Site-scoped like every store; a user row is one record.
  */
-export class UsersStore implements RecordStore {
+export class UserRecordsStore implements RecordStore {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
@@ -157,6 +158,33 @@ export class UsersStore implements RecordStore {
     );
   }
 
+  /**
+   * The users CSV export's MFA columns: state (off, pending, overdue, activated),
+   * required-from date, activation date (UTC days), method and hardware token serial.
+   */
+  exportColumns(app: CompiledApp): ExportColumns | null {
+    if (!app.bindings.has("mfa.enabled")) return null;
+    const day = (d: Date | null | undefined) => (d ? d.toISOString().slice(0, 10) : "");
+    const STATE = { off: "off", pending: "pending", required: "overdue", active: "activated" } as const;
+    return {
+      labels: ["MFA state", "MFA required from", "MFA activated on", "MFA method", "Token serial"],
+      cells: async (rows) => {
+        const statuses = await this.mfa.statusesOf(rows.map((r) => r.id));
+        return rows.map((r) => {
+          const st = statuses.get(r.id);
+          if (!st) return ["", "", "", "", ""];
+          return [
+            STATE[st.state],
+            st.enabled && !st.activation ? day(st.requiredFrom) : "",
+            day(st.activation?.at),
+            st.activation?.method ?? "",
+            st.activation?.tokenSerial ?? "",
+          ];
+        });
+      },
+    };
+  }
+
   sortable(app: CompiledApp): string[] {
     // The status message sorts by MFA state (off, pending, overdue, activated); passwords never sort.
     return app.list.columns.filter((c) => !c.writeOnly).map((c) => c.name);
@@ -185,7 +213,7 @@ export class UsersStore implements RecordStore {
     }
     params.push(field);
     const key = `u.data->$${params.length}::text`;
-    // The records store's keys (engine/apps/records-store.ts), so one cursor check fits both.
+    // The records store's keys (engine/apps/app-records-store.ts), so one cursor check fits both.
     return `CASE jsonb_typeof(${key}) WHEN 'string' THEN to_jsonb(left(lower(${key} #>> '{}'), 200))
       WHEN 'array' THEN to_jsonb(left((${key})::text, 200)) WHEN 'object' THEN 'null'::jsonb
       ELSE coalesce(${key}, 'null'::jsonb) END`;

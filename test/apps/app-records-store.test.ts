@@ -7,8 +7,8 @@ import {
   RecordNotFoundError,
   type Cursor,
   type StoreContext,
-} from "../../engine/apps/record-store.js";
-import { RecordsStore, SEARCH_HITS_CAP } from "../../engine/apps/records-store.js";
+} from "../../engine/apps/record-store-contract.js";
+import { AppRecordsStore, SEARCH_HITS_CAP } from "../../engine/apps/app-records-store.js";
 import { searchPatterns } from "../../engine/db/like.js";
 import { ManualClock } from "../../engine/clock.js";
 import type { Db } from "../../engine/db/db.js";
@@ -18,7 +18,7 @@ import { openTestDb, testBackend } from "../helpers/db.js";
 
 interface Ctx {
   db: Db;
-  store: RecordsStore;
+  store: AppRecordsStore;
   clock: ManualClock;
   app: CompiledApp;
   a: StoreContext;
@@ -47,7 +47,7 @@ const definition: AppDefinition = {
 t.before(async (ctx) => {
   ctx.db = await openTestDb();
   ctx.clock = new ManualClock();
-  ctx.store = new RecordsStore(ctx.db, ctx.clock);
+  ctx.store = new AppRecordsStore(ctx.db, ctx.clock);
   ctx.app = compileApp(definition, 0);
   const siteA = (await ctx.db.query<{ id: string }>("SELECT id FROM sites WHERE is_public")).rows[0]!.id;
   const siteB = (
@@ -139,7 +139,7 @@ t("a writeOnly value is stored but never read back", async ({ store, app, a }) =
 });
 
 async function walk(
-  store: RecordsStore,
+  store: AppRecordsStore,
   app: CompiledApp,
   ctx: StoreContext,
   field: string,

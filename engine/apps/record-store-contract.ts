@@ -19,6 +19,10 @@ export interface StoreContext {
   actor: Actor;
 }
 
+/**
+ * One record as a store gives it back: id (UUID), version (starts at 1, +1 per save), values, and
+ * who created and last changed it and when.
+ */
 export interface StoredRecord {
   id: string;
   version: number;
@@ -43,6 +47,10 @@ export interface StoredRowMeta {
   updated_by_name?: string | null;
 }
 
+/**
+ * Builds a StoredRecord from the metadata columns of a row (snake_case, timestamps as Date or
+ * string) and its already-decoded values.
+ */
 export function storedRecord(r: StoredRowMeta, values: Record<string, unknown>): StoredRecord {
   const rec: StoredRecord = {
     id: r.id,
@@ -57,6 +65,7 @@ export function storedRecord(r: StoredRowMeta, values: Record<string, unknown>):
   return rec;
 }
 
+/** Sort order of a list: a top-level field name of the app and its direction. */
 export interface SortSpec {
   field: string;
   direction: "asc" | "desc";
@@ -68,6 +77,7 @@ export interface Cursor {
   id: string;
 }
 
+/** What to list: search words, order, the page (keyset cursor, never an OFFSET) and its size in rows. */
 export interface ListQuery {
   /** Search words; a row matches when every word occurs in one of its searchable fields. */
   q?: string;
@@ -80,6 +90,10 @@ export interface ListQuery {
   mfa?: MfaState;
 }
 
+/**
+ * One page of a record list: at most `limit` rows in the requested order, with keyset cursors to
+ * its neighbours.
+ */
 export interface ListPage {
   rows: StoredRecord[];
   /** Cursors for the next and previous pages, null at either end. */
@@ -87,6 +101,10 @@ export interface ListPage {
   prev: Cursor | null;
 }
 
+/**
+ * A submitted edit of one record: the values of the fields the form decides and the version it was
+ * based on (optimistic locking).
+ */
 export interface RecordChange {
   /** The version the user edited; a newer stored version is a conflict. */
   expectedVersion: number;
@@ -117,11 +135,19 @@ export interface RecordStore {
    * The values a new-record form starts with, given the schema defaults: a store may
    * preset fields from site settings (the users store switches MFA on under the site's policy).
    */
+  /** Columns the CSV export adds after the listed ones (the users store: MFA state and dates). */
+  exportColumns?(app: CompiledApp, ctx: StoreContext): ExportColumns | null;
   newRecordValues?(
     app: CompiledApp,
     ctx: StoreContext,
     defaults: Record<string, unknown>,
   ): Promise<Record<string, unknown>>;
+}
+
+/** Extra CSV columns: their headers, and the cells of a page of rows (one array per row, in order). */
+export interface ExportColumns {
+  labels: string[];
+  cells(rows: StoredRecord[]): Promise<string[][]>;
 }
 
 /** Decides which store serves an app; the first resolver that answers wins, the records store is the default. */

@@ -5,8 +5,13 @@ import { hashPassword, passwordProblem, verifyPassword } from "./passwords.js";
 import type { CredentialRevocation, RevocationSummary } from "./revocation.js";
 import { ValidationError } from "../errors.js";
 
+/** An account's role: administrator (everything on its site), designer (apps) or user. */
 export type Role = "admin" | "designer" | "user";
 
+/**
+ * A user account without its password hash: id (UUID), site, username, profile, role, which doors
+ * it may use (web, device) and whether it is disabled.
+ */
 export interface User {
   id: string;
   siteId: string;
@@ -19,6 +24,10 @@ export interface User {
   disabled: boolean;
 }
 
+/**
+ * A user account with its Argon2id password hash (PHC string, null when no password is set); never
+ * leaves engine/auth.
+ */
 export interface UserWithHash extends User {
   passwordHash: string | null;
 }
@@ -54,8 +63,13 @@ export const userFromRow = (r: UserRow): UserWithHash => ({
   passwordHash: r.password_hash,
 });
 
+/**
+ * Allowed usernames: 1 to 64 ASCII letters, digits and `.`, `_`, `@`, `-`; unique per site,
+ * case-insensitive.
+ */
 export const USERNAME_PATTERN = /^[A-Za-z0-9._@-]{1,64}$/;
 
+/** A validation error about one field of a user account (400, message shown beside that field). */
 export class UserInputError extends ValidationError {
   constructor(
     readonly field: string,
@@ -65,6 +79,10 @@ export class UserInputError extends ValidationError {
   }
 }
 
+/**
+ * Input for creating a user account: site, username (USERNAME_PATTERN), optional password (none:
+ * cannot sign in until one is set) and profile; role defaults to "user".
+ */
 export interface NewUser {
   siteId: string;
   username: string;
@@ -77,7 +95,7 @@ export interface NewUser {
 }
 
 /** Accounts: creation, lookup, passwords. The user-accounts app (forms/) edits the rest. */
-export class Users {
+export class UserAccounts {
   /** `revocation` is needed to change passwords (setPassword); lookups and creation do without. */
   constructor(
     private readonly db: Db,
@@ -154,7 +172,8 @@ export class Users {
     keep?: Buffer,
   ): Promise<RevocationSummary> {
     const revocation = this.revocation;
-    if (!revocation) throw new Error("Users was built without the credential revocation: it cannot change passwords");
+    if (!revocation)
+      throw new Error("UserAccounts was built without the credential revocation: it cannot change passwords");
     const problem = passwordProblem(password);
     if (problem) throw new UserInputError("password", problem);
     // Argon2 takes a while: hash before the transaction starts, not inside it.
@@ -183,7 +202,7 @@ export class Users {
  * a new token. Returns what ended.
  */
 export async function changeOwnPassword(
-  users: Users,
+  users: UserAccounts,
   userId: string,
   input: { currentPassword: string; newPassword: string },
   keep: Buffer,
@@ -201,6 +220,7 @@ export async function changeOwnPassword(
   return users.setPassword(userId, input.newPassword, userId, keep);
 }
 
+/** Returns the account without its password hash, for everything outside sign-in. */
 export function stripHash(u: UserWithHash): User {
   const { passwordHash: _omit, ...user } = u;
   return user;

@@ -13,7 +13,7 @@ import {
   type StoreContext,
   type StoredRecord,
   storedRecord,
-} from "./record-store.js";
+} from "./record-store-contract.js";
 
 interface RecordRow {
   id: string;
@@ -50,7 +50,7 @@ export const SEARCH_HITS_CAP = 2000;
  * search through a trigram index on `search`; both are rebuilt when a
  * definition changes its columns or searchable fields.
  */
-export class RecordsStore implements RecordStore {
+export class AppRecordsStore implements RecordStore {
   /** site:app -> the index spec this process knows is in place. */
   readonly #indexed = new Map<string, string>();
 
