@@ -100,7 +100,8 @@ export function whatHappened(r: AuditRow): string {
     case "user.update": {
       const fields = Object.keys((d.changes as object | undefined) ?? {});
       const list = fields.length ? fields : Array.isArray(d.fields) ? (d.fields as string[]) : [];
-      return `changed ${whom}${list.length ? `: ${list.join(", ")}` : ""}`;
+      // A save that changed only MFA settings lists no field; its MFA entries follow it.
+      return list.length ? `changed ${whom}: ${list.join(", ")}` : `saved ${whom} (no field changed)`;
     }
     case "user.delete":
       return `deleted user ${whom || str(d.username)}`;

@@ -3,6 +3,7 @@ import type { AppEnv } from "../http/env.js";
 import { queryParams } from "../http/query.js";
 import { requireRole, signedIn } from "../http/guards.js";
 import { sendPage } from "../http/page.js";
+import { csvField } from "../../apps/csv-export.js";
 import type { AuditFilter } from "../../audit/audit-search.js";
 import { auditSentence, changeLines } from "../../audit/audit-words.js";
 import { compileSchema, describeError, errorPointer } from "../../schema/ajv.js";
@@ -88,15 +89,6 @@ function filterParams(q: AuditQuery): URLSearchParams {
 }
 
 /**
- * A CSV cell (RFC 4180): quoted when needed; a leading = + - @ tab or CR gets a ' so a spreadsheet
- * shows the text instead of running it as a formula (OWASP "CSV injection").
- */
-function csvCell(v: string): string {
-  const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
-/**
  * /configure/audit: administrators read their site's audit log, one line per entry (who, what,
  * whom, when), filtered by user, action and date range; /configure/audit/export.csv gives the
  * same entries (every page, the same filters) as CSV.
@@ -156,7 +148,7 @@ export function auditRoutes(s: Services) {
           auditSentence(r),
           changeLines(r.details).join("; "),
         ]
-          .map(csvCell)
+          .map(csvField)
           .join(","),
       );
     }
