@@ -1,5 +1,5 @@
 import type { Services } from "../services.js";
-import type { MfaActor } from "../mfa/enrollments.js";
+import type { MfaActor } from "../mfa/mfa-model.js";
 import type { MfaStatus } from "../mfa/status.js";
 
 /** `formgate mfa status|reset|unlock USER`: what an operator needs when a user is stuck. */

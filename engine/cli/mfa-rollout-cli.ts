@@ -3,7 +3,7 @@
  * Configure > MFA > Rollout) and `formgate mfa policy …` (a site's policy for
  * accounts to come).
  */
-import type { MfaActor } from "../mfa/enrollments.js";
+import type { MfaActor } from "../mfa/mfa-model.js";
 import {
   RolloutInputError,
   ROLES,

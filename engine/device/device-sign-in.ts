@@ -4,7 +4,8 @@ import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { Statement } from "../db/statement.js";
 import type { Logger } from "../log.js";
-import type { ActivationResult, CodeCheck, MfaActor, MfaService } from "../mfa/enrollments.js";
+import type { ActivationResult, CodeCheck, MfaActor } from "../mfa/mfa-model.js";
+import type { MfaService } from "../mfa/mfa-service.js";
 import { base32, groupsOfFour, otpauthUri, TOTP_ISSUER } from "../mfa/otpauth.js";
 import { decideAfterPassword } from "../mfa/sign-in-flow.js";
 import type {

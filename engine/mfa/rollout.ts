@@ -16,8 +16,8 @@ import type { CredentialRevocation } from "../auth/revocation.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { isMfaState, MFA_STATE_JOINS, mfaStateCondition, type MfaState } from "./mfa-states.js";
-import type { MfaActor } from "./enrollments.js";
-import { MAX_ENFORCEMENT_DELAY_DAYS } from "./enrollments.js";
+import type { MfaActor } from "./mfa-model.js";
+import { MAX_ENFORCEMENT_DELAY_DAYS } from "./mfa-model.js";
 import { enforcementDeadline } from "./sign-in-flow.js";
 
 /** Roles a rollout or policy may name (users.role). */

@@ -14,6 +14,7 @@ import {
 } from "./shells.js";
 import type { FieldErrors } from "../schema/record-validation.js";
 
+/** How a record form renders: a new record, an existing one being edited, or read-only. */
 export type RenderMode = "create" | "edit" | "view";
 
 /** What every field of one form shares. */
@@ -26,6 +27,7 @@ export interface FieldContext {
 
 /** Stable ids for one field instance: its error slot is always `err-<sid>`. */
 export const slotId = (path: string[]) => path.join("-");
+/** The posted name of a field instance: its path joined with dots (`contacts.0.phone`), as form-post.ts reads it back. */
 export const fieldName = (path: string[]) => path.join(".");
 
 function inputValue(node: FieldNode, value: unknown): string {
@@ -38,6 +40,10 @@ function inputValue(node: FieldNode, value: unknown): string {
   return typeof value === "object" ? JSON.stringify(value) : String(value);
 }
 
+/**
+ * The error slot of a field: always rendered (empty when valid) with id `err-<sid>`, which the input
+ * names in `aria-describedby`, and `aria-live` so an htmx check that fills it is announced.
+ */
 export function ErrorSlot({ sid, message }: { sid: string; message: string | undefined }) {
   return (
     <small class="field-error" id={`err-${sid}`} aria-live="polite">
@@ -561,6 +567,7 @@ function VisibleField(props: { node: FieldNode; value: unknown; path: string[]; 
   return <Leaf node={node} value={value} path={path} ctx={ctx} />;
 }
 
+/** The fields of a form level in order (`nodes` at `path`, their values from `values`), each rendered by Field. */
 export function Fields(props: {
   nodes: FieldNode[];
   values: Record<string, unknown>;

@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import type { MfaActor } from "../../engine/mfa/enrollments.js";
+import type { MfaActor } from "../../engine/mfa/mfa-model.js";
 import { runMfaCommand } from "../../engine/cli/mfa-cli.js";
 import type { TotpParams } from "../../engine/mfa/totp.js";
 import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";

@@ -81,7 +81,7 @@ async function makeUsers(db: ReturnType<typeof openPgDb>, prefix: string, count:
        SELECT id, true, 0, $2, 'bench', $2, $2 FROM unnest($1::uuid[]) AS id`,
       [ids, now],
     );
-    // Sealed as MfaService seals an enrollment (engine/mfa/enrollments.ts, context mfa-enrollment:ID):
+    // Sealed as MfaService seals an enrollment (engine/mfa/enrollment-activation.ts, context mfa-enrollment:ID):
     // if that changes, every code is refused and the benchmark stops with the server's answer.
     await db.query(
       `INSERT INTO mfa_enrollments (user_id, method, secret_sealed, algorithm, digits, period_seconds, activated_at)

@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import type { MfaActor } from "../../engine/mfa/enrollments.js";
+import type { MfaActor } from "../../engine/mfa/mfa-model.js";
 import { startTestEnv, type TestEnv } from "../helpers/app.js";
 import { hasChromium, launchBrowser, listen } from "../helpers/browser.js";
 import { appParams, codeAt } from "../helpers/totp.js";

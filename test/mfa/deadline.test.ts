@@ -4,7 +4,7 @@ import * as assert from "uvu/assert";
 import { ManualClock } from "../../engine/clock.js";
 import type { Db } from "../../engine/db/db.js";
 import { silentLogger } from "../../engine/log.js";
-import type { MfaActor } from "../../engine/mfa/enrollments.js";
+import type { MfaActor } from "../../engine/mfa/mfa-model.js";
 import { enforcementDeadline } from "../../engine/mfa/sign-in-flow.js";
 import { createServices, type Services } from "../../engine/services.js";
 import { TEST_SECRET_KEY, testConfig } from "../helpers/app.js";

@@ -2,7 +2,7 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { randomBytes } from "node:crypto";
-import { codeThrottleKey, MfaAccessError, MfaInputError, type MfaActor } from "../../engine/mfa/enrollments.js";
+import { codeThrottleKey, MfaAccessError, MfaInputError, type MfaActor } from "../../engine/mfa/mfa-model.js";
 import type { TotpParams } from "../../engine/mfa/totp.js";
 import { startTestEnv, type TestEnv } from "../helpers/app.js";
 import { appParams, codeAt } from "../helpers/totp.js";

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { accountKey } from "../../engine/auth/throttle.js";
-import { codeThrottleKey, type MfaActor } from "../../engine/mfa/enrollments.js";
+import { codeThrottleKey, type MfaActor } from "../../engine/mfa/mfa-model.js";
 import { generateTotp, totpStep, type TotpParams } from "../../engine/mfa/totp.js";
 import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";

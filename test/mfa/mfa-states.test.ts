@@ -2,8 +2,8 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { randomBytes } from "node:crypto";
-import type { MfaActor } from "../../engine/mfa/enrollments.js";
-import { codeThrottleKey } from "../../engine/mfa/enrollments.js";
+import type { MfaActor } from "../../engine/mfa/mfa-model.js";
+import { codeThrottleKey } from "../../engine/mfa/mfa-model.js";
 import { isMfaState, MFA_STATES, type MfaState } from "../../engine/mfa/mfa-states.js";
 import { startTestEnv, type TestEnv } from "../helpers/app.js";
 import { appParams, codeAt } from "../helpers/totp.js";

@@ -3,7 +3,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import jsQRModule from "jsqr";
 import { PNG } from "pngjs";
-import type { MfaActor } from "../../engine/mfa/enrollments.js";
+import type { MfaActor } from "../../engine/mfa/mfa-model.js";
 import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
 import { appParams, codeAt, keyBytes } from "../helpers/totp.js";
 import { testBackend } from "../helpers/db.js";

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Db } from "../../engine/db/db.js";
-import type { MfaActor } from "../../engine/mfa/enrollments.js";
+import type { MfaActor } from "../../engine/mfa/mfa-model.js";
 import type { Services } from "../../engine/services.js";
 import { base32For, keyFor } from "../hardware/fixtures.js";
 import { appParams, codeAt } from "../helpers/totp.js";

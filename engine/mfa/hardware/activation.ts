@@ -1,5 +1,6 @@
 import type { AuditLog } from "../../audit/audit-log.js";
-import type { ActivationResult, MfaActor, MfaService } from "../enrollments.js";
+import type { ActivationResult, MfaActor } from "../mfa-model.js";
+import type { MfaService } from "../mfa-service.js";
 import type { HardwareTokens } from "./registry.js";
 
 /**

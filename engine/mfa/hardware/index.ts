@@ -1,7 +1,7 @@
 import type { AuditLog } from "../../audit/audit-log.js";
 import type { Clock } from "../../clock.js";
 import type { Db } from "../../db/db.js";
-import type { MfaService } from "../enrollments.js";
+import type { MfaService } from "../mfa-service.js";
 import type { SecretBox } from "../secret-box.js";
 import { HardwareActivation } from "./activation.js";
 import { HardwareTokens } from "./registry.js";

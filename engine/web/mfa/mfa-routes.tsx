@@ -6,7 +6,7 @@ import type { AppEnv } from "../http/env.js";
 import { formFields, sendPage } from "../http/page.js";
 import { MessagePage } from "../../render/layout.js";
 import type { Services } from "../../services.js";
-import type { MfaActor } from "../../mfa/enrollments.js";
+import type { MfaActor } from "../../mfa/mfa-model.js";
 import { AppSetupPage, MfaCodePage, MfaSetupChoicePage } from "./mfa-pages.js";
 import { base32, groupsOfFour, otpauthUri, qrPngDataUrl, TOTP_ISSUER } from "../../mfa/otpauth.js";
 import { decideAfterPassword, type SignInDecision } from "../../mfa/sign-in-flow.js";

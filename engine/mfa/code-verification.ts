@@ -1,0 +1,175 @@
+import { ACCOUNT_POLICY, type Attempt, type ClaimColumns, heldUntil } from "../auth/throttle.js";
+import { type PartBuilder, Statement } from "../db/statement.js";
+import { isUuid } from "../util/uuid.js";
+import { type CodeCheck, type CodeCheckOutcome, codeThrottleKey } from "./mfa-model.js";
+import { type MfaContext, sealContext } from "./mfa-rows.js";
+import { matchTotpStep, normaliseCode, totpStep, type TotpAlgorithm, type TotpParams } from "./totp.js";
+
+interface EnrollmentRow {
+  method: string;
+  secret_sealed: string;
+  algorithm: TotpAlgorithm;
+  digits: number;
+  period_seconds: number;
+  drift_steps: number;
+}
+
+/**
+ * A counted attempt that failed: "invalid", or "locked" with the lock's length
+ * in seconds when this attempt set the lock — then audited as mfa.lock.
+ */
+export async function failedAttempt(
+  ctx: MfaContext,
+  userId: string,
+  attempt: Attempt & { granted: true },
+): Promise<{ ok: false; reason: "invalid" | "locked"; retryAfterSeconds: number }> {
+  if (!attempt.lockedNow) return { ok: false, reason: "invalid", retryAfterSeconds: 0 };
+  const { rows } = await ctx.db.query<{ site_id: string; username: string }>(
+    "SELECT site_id, username FROM users WHERE id = $1",
+    [userId],
+  );
+  if (rows[0]) {
+    await ctx.audit.record({
+      siteId: rows[0].site_id,
+      actor: { id: null, name: "system" },
+      action: "mfa.lock",
+      target: { id: userId, name: rows[0].username },
+      details: { failures: ACCOUNT_POLICY.maxFailures, lockSeconds: attempt.retryAfterSeconds },
+    });
+  }
+  return { ok: false, reason: "locked", retryAfterSeconds: attempt.retryAfterSeconds };
+}
+
+/**
+ * The TOTP step of a sign-in (RFC 6238 §4 over the HOTP of RFC 4226 §5): a
+ * code is checked against the enrollment's own parameters in a window centred
+ * at its remembered drift, failures are throttled per account, and each time
+ * step is accepted at most once. At most three statements, with data-modifying
+ * CTEs (engine/db/statement.ts): the start reads and counts, the finish spends
+ * the step.
+ */
+export class CodeVerification {
+  constructor(private readonly ctx: MfaContext) {}
+
+  /**
+   * Checks a sign-in code: throttled per account, the enrollment's own
+   * parameters, the window centred at its drift, and each time step accepted
+   * at most once (a compare-and-set on last_used_step, so two instances
+   * receiving the same code at once cannot both accept it). Two statements:
+   * startCodeCheck and finishCodeCheck; `finish` (a sign-in's new session)
+   * joins the second, run only when the compare-and-set wins. An id that is
+   * not a UUID is "not_enrolled"; nothing is thrown for a wrong code.
+   */
+  async verifyCode<F = never>(
+    userId: string,
+    code: string,
+    finish?: PartBuilder<F>,
+  ): Promise<CodeCheck & { finished?: F | null }> {
+    if (!isUuid(userId)) return { ok: false, reason: "not_enrolled", retryAfterSeconds: 0 };
+    const st = new Statement();
+    const subject = st.with("code_subject", `SELECT ${st.param(userId, "uuid")} AS user_id`);
+    const { outcome } = await this.startCodeCheck(st, subject, "true", code);
+    if (outcome.kind === "ineligible") return { ok: false, reason: "not_enrolled", retryAfterSeconds: 0 };
+    if (outcome.kind === "done") return outcome.result;
+    return this.finishCodeCheck(outcome, finish);
+  }
+
+  /**
+   * The first statement of a code check, read together with what the caller
+   * needs: `subject` is a CTE of the caller's statement with a user_id column
+   * (and the caller's own columns, returned in `row`), `eligible` an SQL
+   * condition over it under which a code may be checked at all (the challenge
+   * is of the right kind…). The statement reads the enrollment and counts the
+   * attempt (Throttle.claimIn) before the code is checked: see Throttle.claim.
+   * "ineligible" when the subject is missing or not eligible (nothing counted);
+   * "done" with a refusal; "matched" when the code matches a step, which
+   * finishCodeCheck then spends.
+   */
+  async startCodeCheck<R extends { user_id: string }>(
+    st: Statement,
+    subject: string,
+    eligible: string,
+    code: string,
+  ): Promise<{ row: R | undefined; outcome: CodeCheckOutcome }> {
+    const { db, box, clock, policy, throttle } = this.ctx;
+    const read = st.with(
+      "code_enrollment",
+      `SELECT sub.*, (${eligible}) AS eligible, e.method AS enrolled_method, e.secret_sealed, e.algorithm, e.digits,
+         e.period_seconds, e.drift_steps, 'code:user:' || sub.user_id::text AS throttle_key
+       FROM ${subject} sub LEFT JOIN mfa_enrollments e ON e.user_id = sub.user_id`,
+    );
+    const claimed = throttle.claimIn(st, "throttle_key", ACCOUNT_POLICY, {
+      from: read,
+      when: "eligible AND enrolled_method IS NOT NULL",
+    });
+    const [row] = await st.run<
+      R & EnrollmentRow & ClaimColumns & { eligible: boolean; enrolled_method: string | null }
+    >(
+      db,
+      `SELECT r.*, c.lock_count AS claimed_lock_count, c.locked_until AS claimed_until,
+         ${heldUntil("r.throttle_key")} AS held_until
+       FROM ${read} r LEFT JOIN ${claimed} c ON true`,
+    );
+    if (!row || !row.eligible) return { row, outcome: { kind: "ineligible" } };
+    const userId = row.user_id;
+    if (row.enrolled_method === null) {
+      return { row, outcome: { kind: "done", result: { ok: false, reason: "not_enrolled", retryAfterSeconds: 0 } } };
+    }
+    const attempt = await throttle.attemptFrom(codeThrottleKey(userId), row);
+    if (!attempt.granted) {
+      return {
+        row,
+        outcome: {
+          kind: "done",
+          result: { ok: false, reason: "locked", retryAfterSeconds: attempt.retryAfterSeconds },
+        },
+      };
+    }
+    const params: TotpParams = {
+      secret: box.open(row.secret_sealed, sealContext(userId)),
+      algorithm: row.algorithm,
+      digits: row.digits as 6 | 8,
+      periodInSeconds: row.period_seconds,
+    };
+    const now = clock.now();
+    const step = matchTotpStep(params, normaliseCode(code) ?? "", now, {
+      window: policy.windowSteps,
+      centreOffset: row.drift_steps,
+    });
+    if (step === null) {
+      return { row, outcome: { kind: "done", result: await failedAttempt(this.ctx, userId, attempt) } };
+    }
+    const drift = step - totpStep(now, params.periodInSeconds);
+    return { row, outcome: { kind: "matched", userId, step, drift, attempt } };
+  }
+
+  /**
+   * The second statement of a code check: the compare-and-set on the last used
+   * step, which also records the drift, clears the failure count and runs
+   * `finish` (consume a challenge and issue a token, rotate a session) — all
+   * only when it wins. `finished` is the part's value when its writes happened,
+   * null when they did not (the challenge or session ended meanwhile). A
+   * replayed code (or the loser of a race) stays counted as a failure.
+   */
+  async finishCodeCheck<F = never>(
+    m: Extract<CodeCheckOutcome, { kind: "matched" }>,
+    finish?: PartBuilder<F>,
+  ): Promise<CodeCheck & { finished?: F | null }> {
+    const st = new Statement();
+    const won = st.with(
+      "step_won",
+      `UPDATE mfa_enrollments SET last_used_step = ${st.param(m.step, "bigint")},
+         drift_steps = ${st.param(m.drift, "int")}
+       WHERE user_id = ${st.param(m.userId, "uuid")} AND (last_used_step IS NULL OR last_used_step < ${st.param(m.step, "bigint")})
+       RETURNING user_id`,
+    );
+    this.ctx.throttle.succeedIn(st, codeThrottleKey(m.userId), m.attempt, won);
+    const part = finish?.(st, won);
+    const [row] = await st.run<{ won: boolean; finished: boolean }>(
+      this.ctx.db,
+      `SELECT EXISTS (SELECT 1 FROM ${won}) AS won, ${part ? part.done : "false"} AS finished`,
+    );
+    if (!row!.won) return failedAttempt(this.ctx, m.userId, m.attempt);
+    return { ok: true, step: m.step, ...(part ? { finished: row!.finished ? part.value : null } : {}) };
+  }
+}

@@ -1,0 +1,137 @@
+import { ACCOUNT_POLICY } from "../auth/throttle.js";
+import { isPgError, PgError } from "../db/db.js";
+import { failedAttempt } from "./code-verification.js";
+import { type ActivationResult, codeThrottleKey, type EnrollmentInput, type MfaActor } from "./mfa-model.js";
+import { type MfaContext, pendingContext, readStatus, scopedUser, sealContext } from "./mfa-rows.js";
+import { newAppSecret } from "./otpauth.js";
+import { assertTotpParams, matchTotpStep, normaliseCode, totpStep, type TotpParams } from "./totp.js";
+
+/**
+ * Creating a user's one enrollment: the activation with a correct current code
+ * (for an app or a hardware token) and the authenticator-app setup before it —
+ * a fresh secret sealed in the database while the setup page is valid.
+ */
+export class EnrollmentActivation {
+  constructor(private readonly ctx: MfaContext) {}
+
+  /**
+   * Activates an enrollment after a correct current code (same lockout rules;
+   * the step used here cannot be used again to sign in). Used by the app setup
+   * page, /mfa/setup/hardware and the device API. Every other session and
+   * device token of the user ends; `actor.credential` (the sign-in doing the
+   * activation) is kept when the actor is the user. The window is
+   * MfaPolicy.windowSteps (hardwareActivationWindowSteps for a token) around
+   * the current RFC 6238 §4 step; the matched step's offset is kept as the drift.
+   * Throws for parameters assertTotpParams refuses or a method/tokenId mismatch
+   * (programming errors), and MfaAccessError for an unknown user.
+   */
+  async activate(userId: string, input: EnrollmentInput, code: string, actor: MfaActor): Promise<ActivationResult> {
+    const { db, clock, box, audit, revocation, policy, throttle } = this.ctx;
+    const params: TotpParams = {
+      secret: input.secret,
+      algorithm: input.algorithm,
+      digits: input.digits,
+      periodInSeconds: input.periodInSeconds,
+    };
+    assertTotpParams(params);
+    if (input.method !== "app" && input.method !== "hardware") throw new Error("method must be app or hardware");
+    if ((input.method === "hardware") !== (input.tokenId !== undefined)) {
+      throw new Error("a hardware activation needs tokenId, an app activation none");
+    }
+    const status = await readStatus(userId, db, clock.now());
+    if (!status.enabled) return { ok: false, reason: "not_enabled", retryAfterSeconds: 0 };
+    if (status.activation) return { ok: false, reason: "already_active", retryAfterSeconds: 0 };
+    const key = codeThrottleKey(userId);
+    const attempt = await throttle.claim(key, ACCOUNT_POLICY);
+    if (!attempt.granted) return { ok: false, reason: "locked", retryAfterSeconds: attempt.retryAfterSeconds };
+    const now = clock.now();
+    const window = input.method === "hardware" ? policy.hardwareActivationWindowSteps : policy.windowSteps;
+    const step = matchTotpStep(params, normaliseCode(code) ?? "", now, { window });
+    if (step === null) return failedAttempt(this.ctx, userId, attempt);
+    try {
+      await db.transaction(async (tx) => {
+        const user = await scopedUser(userId, actor, tx);
+        await tx.query(
+          `INSERT INTO mfa_enrollments (user_id, method, secret_sealed, algorithm, digits, period_seconds, drift_steps,
+             last_used_step, token_id, token_serial, activated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+          [
+            userId,
+            input.method,
+            box.seal(Buffer.from(input.secret), sealContext(userId)),
+            input.algorithm,
+            input.digits,
+            input.periodInSeconds,
+            step - totpStep(now, input.periodInSeconds),
+            step,
+            input.tokenId ?? null,
+            input.tokenSerial ?? null,
+            now,
+          ],
+        );
+        await tx.query("DELETE FROM mfa_pending_secrets WHERE user_id = $1", [userId]);
+        // Sessions and tokens got with the password alone end; the sign-in that activated goes on.
+        await revocation.revoke(userId, "mfa_activated", tx, actor);
+        await audit.record(
+          {
+            siteId: user.site_id,
+            actor,
+            action: "mfa.activate",
+            target: { id: userId, name: user.username },
+            details: { method: input.method, ...(input.tokenSerial ? { serialNumber: input.tokenSerial } : {}) },
+          },
+          tx,
+        );
+      });
+    } catch (err) {
+      if (isPgError(err, PgError.uniqueViolation)) {
+        // The code was right; someone else was faster. Not a failure, not a success either.
+        await throttle.refund(key, attempt);
+        const taken = /token_id/.test(String((err as { constraint?: string }).constraint ?? (err as Error).message));
+        return { ok: false, reason: taken ? "token_taken" : "already_active", retryAfterSeconds: 0 };
+      }
+      throw err;
+    }
+    await throttle.succeed(key, attempt);
+    return { ok: true };
+  }
+
+  /**
+   * A fresh secret for the setup page (raw key bytes, RFC 4226 §4 K), sealed in
+   * the database until activation (each visit replaces it).
+   */
+  async startAppSetup(userId: string): Promise<Buffer> {
+    const secret = newAppSecret();
+    await this.ctx.db.query(
+      `INSERT INTO mfa_pending_secrets (user_id, secret_sealed, created_at) VALUES ($1, $2, $3)
+       ON CONFLICT (user_id) DO UPDATE SET secret_sealed = EXCLUDED.secret_sealed, created_at = EXCLUDED.created_at`,
+      [userId, this.ctx.box.seal(secret, pendingContext(userId)), this.ctx.clock.now()],
+    );
+    return secret;
+  }
+
+  /** The secret the last setup page showed, while it is still valid (MfaPolicy.pendingSecretSeconds); else null. */
+  async pendingAppSecret(userId: string): Promise<Buffer | null> {
+    const { rows } = await this.ctx.db.query<{ secret_sealed: string; created_at: Date }>(
+      "SELECT secret_sealed, created_at FROM mfa_pending_secrets WHERE user_id = $1",
+      [userId],
+    );
+    const r = rows[0];
+    if (!r) return null;
+    const age = this.ctx.clock.now().getTime() - new Date(r.created_at).getTime();
+    if (age > this.ctx.policy.pendingSecretSeconds * 1000) return null;
+    return this.ctx.box.open(r.secret_sealed, pendingContext(userId));
+  }
+
+  /** Confirms the pending authenticator-app secret with a code (SHA-1, 6 digits, 30 s); "expired" without one. */
+  async activatePendingApp(userId: string, code: string, actor: MfaActor): Promise<ActivationResult> {
+    const secret = await this.pendingAppSecret(userId);
+    if (!secret) return { ok: false, reason: "expired", retryAfterSeconds: 0 };
+    return this.activate(
+      userId,
+      { method: "app", secret, algorithm: "SHA1", digits: 6, periodInSeconds: 30 },
+      code,
+      actor,
+    );
+  }
+}
