@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { randomBytes } from "node:crypto";
@@ -6,16 +7,17 @@ import { readFileSync } from "node:fs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import type { MfaActor } from "../../engine/mfa/mfa-model.js";
 import { startTestEnv, type TestEnv } from "../helpers/app.js";
-import { hasChromium, launchBrowser, listen } from "../helpers/browser.js";
+import { hasChromium, launchBrowser, listen, screenshotDir } from "../helpers/browser.js";
 import { appParams, codeAt } from "../helpers/totp.js";
 import { skipSuite } from "../helpers/skip.js";
 
 // The console as an administrator and an end user meet it, with JavaScript on and off: every page
 // visited is checked with axe-core (no serious or critical violation) and at 390 px (no sideways
-// scrolling). With JavaScript on, the pages of the README are photographed into docs/screenshots/.
+// scrolling). With JavaScript on, the pages of the README are photographed
+// (into docs/screenshots/ with SCREENSHOTS=update).
 const PASSWORD = "correct horse battery";
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-const SHOTS = new URL("../../docs/screenshots/", import.meta.url);
+const SHOTS = screenshotDir();
 
 interface Ctx {
   env: TestEnv;
@@ -72,7 +74,7 @@ async function check(page: Page, js: boolean, what: string): Promise<void> {
 }
 
 async function shot(page: Page, js: boolean, name: string): Promise<void> {
-  if (js) await page.screenshot({ path: new URL(`${name}.png`, SHOTS).pathname, fullPage: true });
+  if (js) await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 }
 
 async function signIn(page: Page, url: string, username: string) {

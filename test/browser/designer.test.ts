@@ -3,9 +3,8 @@ import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import type { Browser, Page } from "playwright-core";
-import { PROJECT_ROOT } from "../../engine/paths.js";
 import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
-import { hasChromium, launchBrowser, listen } from "../helpers/browser.js";
+import { hasChromium, launchBrowser, listen, screenshotDir } from "../helpers/browser.js";
 import { skipSuite } from "../helpers/skip.js";
 import { buildVisitorLogByPosts, VISITOR_FIELDS, VISITOR_LIST } from "../helpers/visitor-log.js";
 
@@ -18,7 +17,7 @@ import { buildVisitorLogByPosts, VISITOR_FIELDS, VISITOR_LIST } from "../helpers
  */
 
 const PASSWORD = "correct horse battery";
-const SHOTS = join(PROJECT_ROOT, "docs", "screenshots");
+const SHOTS = screenshotDir();
 interface Ctx {
   env: TestEnv;
   browser: Browser;

@@ -1,5 +1,8 @@
 import { serve, type ServerType } from "@hono/node-server";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PROJECT_ROOT } from "../../engine/paths.js";
 import type { AddressInfo } from "node:net";
 import { chromium, type Browser } from "playwright-core";
 import type { TestEnv } from "./app.js";
@@ -34,4 +37,14 @@ export async function listen(env: TestEnv): Promise<{ url: string; close(): Prom
     url: `http://127.0.0.1:${port}`,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * Where the browser suites write their screenshots: docs/screenshots/ when SCREENSHOTS=update (to
+ * refresh the committed pictures of the README and guides), otherwise a temporary folder, so that
+ * `npm test` takes every picture (the pages still render) without changing the working tree.
+ */
+export function screenshotDir(): string {
+  if (process.env.SCREENSHOTS === "update") return join(PROJECT_ROOT, "docs", "screenshots");
+  return mkdtempSync(join(tmpdir(), "formgate-shots-"));
 }
