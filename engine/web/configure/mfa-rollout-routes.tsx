@@ -21,7 +21,7 @@ import { readFormText } from "../http/form-body.js";
 import { requireRole, signedIn } from "../http/guards.js";
 import { sendPage } from "../http/page.js";
 import { flash } from "../http/flash.js";
-import { queryParams } from "../http/query.js";
+import { queryParams, queryValues } from "../http/query.js";
 import { isPublicSiteAdmin } from "./configure-routes.js";
 import {
   MfaProgressPage,
@@ -204,7 +204,7 @@ export function mfaRolloutRoutes(s: Services): Hono<AppEnv> {
 
   app.get("/configure/mfa/rollout", async (c) => {
     const query = queryParams(c);
-    const v = formValues(c.req.queries());
+    const v = formValues(queryValues(c));
     const after = query.after && query.after.length <= 64 ? query.after : undefined;
     return rolloutPage(c, v, { preview: query.preview === "1", ...(after ? { after } : {}) });
   });

@@ -9,17 +9,26 @@ import { isStorableText, UNSTORABLE_TEXT_MESSAGE, withoutUnstorable } from "../.
  * that names the parameter, so such text never reaches a search, a filter or a cursor.
  */
 export function queryParams(c: Context): Record<string, string> {
-  const all = c.req.queries();
   const out: Record<string, string> = {};
+  for (const [name, values] of Object.entries(queryValues(c))) out[name] = values[0]!;
+  return out;
+}
+
+/**
+ * Every value of every query parameter (`?ids=a&ids=b` → `{ ids: ["a", "b"] }`), checked as
+ * queryParams checks them (HTTPException 400 for text PostgreSQL cannot store), for the forms whose
+ * GET repeats a field.
+ */
+export function queryValues(c: Context): Record<string, string[]> {
+  const all = c.req.queries();
   for (const [name, values] of Object.entries(all)) {
     if (!isStorableText(name) || values.some((v) => !isStorableText(v))) {
       throw new HTTPException(400, {
         message: `The query parameter "${withoutUnstorable(name)}" ${UNSTORABLE_TEXT_MESSAGE}.`,
       });
     }
-    out[name] = values[0]!;
   }
-  return out;
+  return all;
 }
 
 /** One query parameter through queryParams (every parameter is checked, not only this one). */
