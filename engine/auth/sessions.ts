@@ -1,3 +1,4 @@
+import { deleteCredentialsOfUser, deleteCredentialsOfUsers } from "../db/credential-rows.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { type PartBuilder, Statement } from "../db/statement.js";
@@ -217,11 +218,7 @@ export class Sessions implements CredentialKind {
 
   /** Every session of the user but `keep`; only CredentialRevocation calls this (engine/auth/revocation.ts). */
   async revokeAllForUser(userId: string, db: Db, keep?: Buffer): Promise<number> {
-    const { rowCount } = await db.query(
-      "DELETE FROM sessions WHERE user_id = $1 AND ($2::bytea IS NULL OR token_hash <> $2::bytea)",
-      [userId, keep ?? null],
-    );
-    return rowCount;
+    return deleteCredentialsOfUser(db, { table: "sessions", hashColumn: "token_hash" }, userId, keep);
   }
 
   /** Every session of `userIds` but `keep`'s; only CredentialRevocation.revokeMany calls this. */
@@ -230,12 +227,7 @@ export class Sessions implements CredentialKind {
     db: Db,
     keep?: { userId: string; credential: Buffer },
   ): Promise<number> {
-    const { rowCount } = await db.query(
-      `DELETE FROM sessions WHERE user_id = ANY($1::uuid[])
-         AND ($2::uuid IS NULL OR user_id <> $2::uuid OR token_hash <> $3::bytea)`,
-      [userIds, keep?.userId ?? null, keep?.credential ?? null],
-    );
-    return rowCount;
+    return deleteCredentialsOfUsers(db, { table: "sessions", hashColumn: "token_hash" }, userIds, keep);
   }
 
   async purgeExpired(): Promise<number> {

@@ -1,3 +1,4 @@
+import { deleteCredentialsOfUser, deleteCredentialsOfUsers } from "../db/credential-rows.js";
 import type { Clock } from "../clock.js";
 import type { CredentialKind } from "../auth/revocation.js";
 import type { Db } from "../db/db.js";
@@ -134,11 +135,7 @@ export class DeviceChallenges implements CredentialKind {
    * credential like a web session at the MFA step); only CredentialRevocation calls this.
    */
   async revokeAllForUser(userId: string, db: Db, keep?: Buffer): Promise<number> {
-    const { rowCount } = await db.query(
-      "DELETE FROM device_challenges WHERE user_id = $1 AND ($2::bytea IS NULL OR challenge_hash <> $2::bytea)",
-      [userId, keep ?? null],
-    );
-    return rowCount;
+    return deleteCredentialsOfUser(db, { table: "device_challenges", hashColumn: "challenge_hash" }, userId, keep);
   }
 
   /** Every pending device sign-in of `userIds` but `keep`'s; only CredentialRevocation.revokeMany calls this. */
@@ -147,12 +144,7 @@ export class DeviceChallenges implements CredentialKind {
     db: Db,
     keep?: { userId: string; credential: Buffer },
   ): Promise<number> {
-    const { rowCount } = await db.query(
-      `DELETE FROM device_challenges WHERE user_id = ANY($1::uuid[])
-         AND ($2::uuid IS NULL OR user_id <> $2::uuid OR challenge_hash <> $3::bytea)`,
-      [userIds, keep?.userId ?? null, keep?.credential ?? null],
-    );
-    return rowCount;
+    return deleteCredentialsOfUsers(db, { table: "device_challenges", hashColumn: "challenge_hash" }, userIds, keep);
   }
 
   /** A wrong code; after policy.challengeMaxFailures of them the challenge is dead. */

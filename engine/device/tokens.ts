@@ -1,3 +1,4 @@
+import { deleteCredentialsOfUser, deleteCredentialsOfUsers } from "../db/credential-rows.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { Statement } from "../db/statement.js";
@@ -153,11 +154,7 @@ export class DeviceTokens implements CredentialKind {
 
   /** Every bearer token of the user but `keep`; only CredentialRevocation calls this (engine/auth/revocation.ts). */
   async revokeAllForUser(userId: string, db: Db, keep?: Buffer): Promise<number> {
-    const { rowCount } = await db.query(
-      "DELETE FROM device_tokens WHERE user_id = $1 AND ($2::bytea IS NULL OR token_hash <> $2::bytea)",
-      [userId, keep ?? null],
-    );
-    return rowCount;
+    return deleteCredentialsOfUser(db, { table: "device_tokens", hashColumn: "token_hash" }, userId, keep);
   }
 
   /** Every bearer token of `userIds` but `keep`'s; only CredentialRevocation.revokeMany calls this. */
@@ -166,12 +163,7 @@ export class DeviceTokens implements CredentialKind {
     db: Db,
     keep?: { userId: string; credential: Buffer },
   ): Promise<number> {
-    const { rowCount } = await db.query(
-      `DELETE FROM device_tokens WHERE user_id = ANY($1::uuid[])
-         AND ($2::uuid IS NULL OR user_id <> $2::uuid OR token_hash <> $3::bytea)`,
-      [userIds, keep?.userId ?? null, keep?.credential ?? null],
-    );
-    return rowCount;
+    return deleteCredentialsOfUsers(db, { table: "device_tokens", hashColumn: "token_hash" }, userIds, keep);
   }
 
   /** Housekeeping: expired tokens and challenges (revoked ones go on their next use). */

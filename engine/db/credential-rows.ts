@@ -1,0 +1,37 @@
+import type { Db } from "./db.js";
+
+/** The tables that hold a user's credentials, each with the column of the credential's SHA-256 hash. */
+export type CredentialTable =
+  | { table: "sessions"; hashColumn: "token_hash" }
+  | { table: "device_tokens"; hashColumn: "token_hash" }
+  | { table: "device_challenges"; hashColumn: "challenge_hash" };
+
+/**
+ * Deletes every credential row of `userId` in `t` except the one whose hash is `keep`; returns how
+ * many were deleted. Table and column come from the CredentialTable union, never from input.
+ */
+export async function deleteCredentialsOfUser(db: Db, t: CredentialTable, userId: string, keep?: Buffer) {
+  const { rowCount } = await db.query(
+    `DELETE FROM ${t.table} WHERE user_id = $1 AND ($2::bytea IS NULL OR ${t.hashColumn} <> $2::bytea)`,
+    [userId, keep ?? null],
+  );
+  return rowCount;
+}
+
+/**
+ * Deletes every credential row of `userIds` in `t` except `keep` (one user's one credential), in one
+ * statement; returns how many were deleted.
+ */
+export async function deleteCredentialsOfUsers(
+  db: Db,
+  t: CredentialTable,
+  userIds: readonly string[],
+  keep?: { userId: string; credential: Buffer },
+) {
+  const { rowCount } = await db.query(
+    `DELETE FROM ${t.table} WHERE user_id = ANY($1::uuid[])
+       AND ($2::uuid IS NULL OR user_id <> $2::uuid OR ${t.hashColumn} <> $3::bytea)`,
+    [userIds, keep?.userId ?? null, keep?.credential ?? null],
+  );
+  return rowCount;
+}
