@@ -13,6 +13,7 @@ import {
   type TextShell,
 } from "./shells.js";
 import type { FieldErrors } from "../schema/record-validation.js";
+import { describedBy, ErrorSlot, HelpText, RequiredMark } from "./form-field.js";
 
 /** How a record form renders: a new record, an existing one being edited, or read-only. */
 export type RenderMode = "create" | "edit" | "view";
@@ -41,34 +42,6 @@ function inputValue(node: FieldNode, value: unknown): string {
 }
 
 /**
- * The error slot of a field: always rendered (empty when valid) with id `err-<sid>`, which the input
- * names in `aria-describedby`, and `aria-live` so an htmx check that fills it is announced.
- */
-export function ErrorSlot({ sid, message }: { sid: string; message: string | undefined }) {
-  return (
-    <small class="field-error" id={`err-${sid}`} aria-live="polite">
-      {message ?? ""}
-    </small>
-  );
-}
-
-function Help({ sid, text }: { sid: string; text: string | undefined }) {
-  return text ? (
-    <small class="field-help" id={`help-${sid}`}>
-      {text}
-    </small>
-  ) : null;
-}
-
-function Required({ node }: { node: FieldNode }) {
-  return node.required ? (
-    <abbr class="required" title="required">
-      *
-    </abbr>
-  ) : null;
-}
-
-/**
  * Attributes every input of a field gets: name, described-by, invalid state.
  * (Inline validation is one listener on the form's fields, see RecordForm.)
  */
@@ -76,8 +49,7 @@ function common(node: FieldNode, path: string[], ctx: FieldContext): Record<stri
   const sid = slotId(path);
   return {
     name: ctx.preview ? undefined : fieldName(path),
-    "aria-invalid": ctx.errors[fieldName(path)] ? "true" : undefined,
-    "aria-describedby": node.help ? `help-${sid} err-${sid}` : `err-${sid}`,
+    ...describedBy(sid, { help: !!node.help, error: ctx.errors[fieldName(path)] }),
     disabled: ctx.preview || undefined,
   };
 }
@@ -179,7 +151,7 @@ function ScalarField({
         <fieldset class="choices" aria-describedby={attrs["aria-describedby"] as string}>
           <legend>
             {text}
-            <Required node={node} />
+            <RequiredMark required={node.required} />
           </legend>
           {(node.options ?? []).map((o, i) => (
             <label>
@@ -242,11 +214,11 @@ function ScalarField({
       {labelled ? (
         <label for={id}>
           {text}
-          {node.writeOnly && ctx.mode === "edit" ? null : <Required node={node} />}
+          {node.writeOnly && ctx.mode === "edit" ? null : <RequiredMark required={node.required} />}
         </label>
       ) : null}
       {input}
-      <Help sid={sid} text={node.help} />
+      <HelpText sid={sid} text={node.help} />
       <ErrorSlot sid={sid} message={ctx.errors[fieldName(path)]} />
     </div>
   );
@@ -263,7 +235,7 @@ function ReadonlyField({ node, value, path }: { node: FieldNode; value: unknown;
       <output id={`f-${sid}`} aria-labelledby={`label-${sid}`}>
         {displayValue(node, value)}
       </output>
-      <Help sid={sid} text={node.help} />
+      <HelpText sid={sid} text={node.help} />
     </div>
   );
 }
@@ -287,12 +259,12 @@ function ChoiceList({
       <div class="field" id={`field-${sid}`} data-widget="multiselect">
         <label for={`f-${sid}`}>
           {node.label}
-          <Required node={node} />
+          <RequiredMark required={node.required} />
         </label>
         <select {...attrs} id={`f-${sid}`} multiple>
           <Options node={node} value={picked} placeholder={false} />
         </select>
-        <Help sid={sid} text={node.help} />
+        <HelpText sid={sid} text={node.help} />
         <ErrorSlot sid={sid} message={ctx.errors[fieldName(path)]} />
       </div>
     );
@@ -301,7 +273,7 @@ function ChoiceList({
     <fieldset class="field choices" id={`field-${sid}`} data-widget="checkboxes" aria-describedby={`err-${sid}`}>
       <legend>
         {node.label}
-        <Required node={node} />
+        <RequiredMark required={node.required} />
       </legend>
       {(node.options ?? []).map((o, i) => (
         <label>
@@ -315,7 +287,7 @@ function ChoiceList({
           {o.label}
         </label>
       ))}
-      <Help sid={sid} text={node.help} />
+      <HelpText sid={sid} text={node.help} />
       <ErrorSlot sid={sid} message={ctx.errors[fieldName(path)]} />
     </fieldset>
   );
@@ -338,9 +310,9 @@ function ObjectField({
     <fieldset class="field group" id={`field-${sid}`} data-widget="fieldset">
       <legend>
         {node.label}
-        <Required node={node} />
+        <RequiredMark required={node.required} />
       </legend>
-      <Help sid={sid} text={node.help} />
+      <HelpText sid={sid} text={node.help} />
       <Fields nodes={node.children ?? []} values={obj} path={path} ctx={ctx} />
       <ErrorSlot sid={sid} message={ctx.errors[fieldName(path)]} />
     </fieldset>
@@ -422,9 +394,9 @@ function RowsFrame({
     <fieldset class="field rows" id={`field-${sid}`} data-widget="rows">
       <legend>
         {node.label}
-        <Required node={node} />
+        <RequiredMark required={node.required} />
       </legend>
-      <Help sid={sid} text={node.help} />
+      <HelpText sid={sid} text={node.help} />
       {rowHtml.length === 0 ? <p class="rows-empty">No entries.</p> : null}
       {rowHtml.map((html, i) => {
         const rowPath = [...path, String(i)];

@@ -1,3 +1,4 @@
+import { InputField } from "../../render/form-field.js";
 import { CsrfField, Layout, type PageUser } from "../../render/layout.js";
 
 /** The account's MFA in plain words, and whether the user can set it up now. */
@@ -41,34 +42,26 @@ export function AccountPage(p: {
         <p>Changing it signs you out everywhere else: other browsers and every device.</p>
         <form method="post" action="/account">
           <CsrfField token={p.csrfToken} />
-          <label for="currentPassword">Current password</label>
-          <input
-            type="password"
+          <InputField
             id="currentPassword"
             name="currentPassword"
+            type="password"
+            label="Current password"
             autocomplete="current-password"
             required
-            aria-invalid={e.currentPassword ? "true" : undefined}
-            aria-describedby="err-currentPassword"
+            error={e.currentPassword}
           />
-          <small class="field-error" id="err-currentPassword">
-            {e.currentPassword ?? ""}
-          </small>
-          <label for="newPassword">New password</label>
-          <input
-            type="password"
+          <InputField
             id="newPassword"
             name="newPassword"
+            type="password"
+            label="New password"
             autocomplete="new-password"
             required
-            minlength={12}
-            aria-invalid={e.newPassword ? "true" : undefined}
-            aria-describedby="help-newPassword err-newPassword"
+            help="At least 12 characters."
+            error={e.newPassword}
+            attrs={{ minlength: 12 }}
           />
-          <small id="help-newPassword">At least 12 characters.</small>
-          <small class="field-error" id="err-newPassword">
-            {e.newPassword ?? ""}
-          </small>
           <button type="submit">Change password</button>
         </form>
       </section>

@@ -3,7 +3,8 @@
 import { HTTPException } from "hono/http-exception";
 import type { JSX } from "hono/jsx/jsx-runtime";
 import type { CompiledApp } from "../../apps/compiled-app.js";
-import { ErrorSlot, Field, slotId } from "../../render/fields.js";
+import { Field, slotId } from "../../render/fields.js";
+import { ErrorSlot } from "../../render/form-field.js";
 import type { FieldNode } from "../../schema/fields.js";
 import { parseForm, type FormBody } from "../../schema/form-post.js";
 import { fieldErrors, type FieldErrors, type FormMode } from "../../schema/record-validation.js";
