@@ -122,9 +122,9 @@ t("bad input is a 422 naming each field; designers and another site's administra
   await c.signIn("root", PASSWORD);
   const bad = await c.get("/configure/mfa/rollout?role=owner&enforcementDelayDays=-3&mfa=sleepy&preview=1");
   assert.is(bad.res.status, 422);
-  assert.match(bad.html, /id="error-role">Role must be/);
-  assert.match(bad.html, /id="error-mfa">Choose an MFA state/);
-  assert.match(bad.html, /id="error-enforcementDelayDays">Enforcement delay must be/);
+  assert.match(bad.html, /id="err-role"[^>]*>Role must be/);
+  assert.match(bad.html, /id="err-mfa"[^>]*>Choose an MFA state/);
+  assert.match(bad.html, /id="err-enforcementDelayDays"[^>]*>Enforcement delay must be/);
   assert.match(bad.html, /<a href="#field-role">/);
 
   const d = new TestClient(env.app);
@@ -218,7 +218,7 @@ t(
     await c.signIn("root", PASSWORD);
     const bad = await c.post("/configure/mfa/policy", { requiredRoles: ["user"], defaultEnforcementDelayDays: "many" });
     assert.is(bad.res.status, 422);
-    assert.match(bad.html, /id="error-defaultEnforcementDelayDays">Default enforcement delay must be/);
+    assert.match(bad.html, /id="err-defaultEnforcementDelayDays"[^>]*>Default enforcement delay must be/);
     const wrongRole = await c.post("/configure/mfa/policy", {
       requiredRoles: ["owner"],
       defaultEnforcementDelayDays: "3",
