@@ -1,3 +1,4 @@
+import { InputField } from "../../render/form-field.js";
 import { CsrfField, Layout } from "../../render/layout.js";
 import { MAX_PSKC_PASSWORD_CHARS } from "../../mfa/hardware/pskc.js";
 import type { ImportReport } from "../../mfa/hardware/token-import.js";
@@ -24,23 +25,33 @@ export function ImportPage(props: HardwarePageCommon & { error?: string }) {
       </p>
       <form method="post" action={`${BASE}/import`} enctype="multipart/form-data">
         <CsrfField token={props.csrfToken} />
-        <label>
-          Token file
-          <input type="file" name="file" required accept=".csv,.txt,.xml,.pskc,text/csv,application/xml" />
-          <small class="field-error" id="error-file">
-            {props.error ?? ""}
-          </small>
-        </label>
-        <label>
-          Pre-shared key (PSKC files with encrypted keys only)
-          <input name="preSharedKey" type="password" autocomplete="off" maxlength={100} />
-          <small>Hex, as the manufacturer sent it separately from the file.</small>
-        </label>
-        <label>
-          Password (PSKC files protected by a password only)
-          <input name="password" type="password" autocomplete="off" maxlength={MAX_PSKC_PASSWORD_CHARS} />
-          <small>As the manufacturer sent it separately from the file.</small>
-        </label>
+        <InputField
+          id="file"
+          name="file"
+          type="file"
+          label="Token file"
+          required
+          error={props.error}
+          attrs={{ accept: ".csv,.txt,.xml,.pskc,text/csv,application/xml" }}
+        />
+        <InputField
+          id="preSharedKey"
+          name="preSharedKey"
+          type="password"
+          label="Pre-shared key (PSKC files with encrypted keys only)"
+          autocomplete="off"
+          help="Hex, as the manufacturer sent it separately from the file."
+          attrs={{ maxlength: 100 }}
+        />
+        <InputField
+          id="password"
+          name="password"
+          type="password"
+          label="Password (PSKC files protected by a password only)"
+          autocomplete="off"
+          help="As the manufacturer sent it separately from the file."
+          attrs={{ maxlength: MAX_PSKC_PASSWORD_CHARS }}
+        />
         <button type="submit">Preview import</button>
       </form>
     </Layout>
@@ -99,7 +110,7 @@ export function PreviewPage(props: HardwarePageCommon & { report: ImportReport; 
     <Layout title="Import preview" csrfToken={props.csrfToken} user={props.user} siteName={props.siteName}>
       <h1>Import preview</h1>
       {props.message ? (
-        <p role="alert" class="field-error">
+        <p role="alert" class="notice error">
           {props.message}
         </p>
       ) : null}

@@ -1,3 +1,4 @@
+import { InputField } from "../../render/form-field.js";
 import { ResetConfirm } from "../../render/reset-confirm.js";
 import { CsrfField, Layout, type PageUser } from "../../render/layout.js";
 import type { CodeMatch, HardwareToken, TokenPage } from "../../mfa/hardware/registry.js";
@@ -210,20 +211,15 @@ export function FindPage(props: HardwarePageCommon & { code?: string; error?: st
       <SubNav />
       <p>Type the code a token shows now to learn which registered token it is.</p>
       <form method="get" action={`${BASE}/find`}>
-        <label>
-          Code
-          <input
-            name="code"
-            inputmode="numeric"
-            autocomplete="off"
-            pattern="[0-9 ]{6,9}"
-            value={props.code ?? ""}
-            aria-invalid={props.error ? "true" : undefined}
-          />
-          <small class="field-error" id="error-code">
-            {props.error ?? ""}
-          </small>
-        </label>
+        <InputField
+          id="code"
+          name="code"
+          label="Code"
+          autocomplete="off"
+          value={props.code ?? ""}
+          error={props.error}
+          attrs={{ inputmode: "numeric", pattern: "[0-9 ]{6,9}" }}
+        />
         <button type="submit">Find</button>
       </form>
       {props.matches ? (

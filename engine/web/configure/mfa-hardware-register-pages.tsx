@@ -1,3 +1,4 @@
+import { FormField, InputField } from "../../render/form-field.js";
 import { CsrfField, Layout } from "../../render/layout.js";
 import type { HardwareToken } from "../../mfa/hardware/registry.js";
 import type { TokenInputValues } from "../../mfa/hardware/token-input.js";
@@ -5,23 +6,21 @@ import { BASE, SubNav, type HardwarePageCommon } from "./mfa-hardware-pages.js";
 
 // Configure > MFA Hardware > Register token: the form for one token, and the page confirming it.
 
-function Field(props: {
-  name: keyof TokenInputValues;
-  label: string;
-  errors: Record<string, string>;
-  help?: string;
-  children: unknown;
-}) {
-  const error = props.errors[props.name];
+/** A field of the register form: its error slot reads "<label> <message>." (e.g. "Secret key is too short."). */
+function tokenError(e: Record<string, string>, name: keyof TokenInputValues, label: string): string | undefined {
+  return e[name] ? `${label} ${e[name]}.` : undefined;
+}
+
+/** The options of a select of the register form, the value (or the default) selected. */
+function Choices(props: { values: string[]; selected: string; text?: (v: string) => string }) {
   return (
-    <label>
-      {props.label}
-      {props.children}
-      {props.help ? <small>{props.help}</small> : null}
-      <small class="field-error" id={`error-${props.name}`}>
-        {error ? `${props.label} ${error}.` : ""}
-      </small>
-    </label>
+    <>
+      {props.values.map((v) => (
+        <option value={v} selected={props.selected === v}>
+          {props.text ? props.text(v) : v}
+        </option>
+      ))}
+    </>
   );
 }
 
@@ -34,75 +33,79 @@ export function RegisterPage(
 ) {
   const v = props.values ?? {};
   const e = props.errors ?? {};
-  const invalid = (k: string) => (e[k] ? "true" : undefined);
   return (
     <Layout title="Register token" csrfToken={props.csrfToken} user={props.user} siteName={props.siteName}>
       <h1>Register token</h1>
       <SubNav />
       <form method="post" action={`${BASE}/register`}>
         <CsrfField token={props.csrfToken} />
-        <Field
+        <InputField
+          id="name"
           name="name"
           label="Name"
-          errors={e}
           help="Shown to the user when they pick a token; the serial number if empty."
-        >
-          <input name="name" maxlength={200} value={v.name ?? ""} aria-invalid={invalid("name")} />
-        </Field>
-        <Field name="serialNumber" label="Serial number" errors={e}>
-          <input
-            name="serialNumber"
-            required
-            maxlength={64}
-            value={v.serialNumber ?? ""}
-            aria-invalid={invalid("serialNumber")}
-          />
-        </Field>
-        <Field name="timeInterval" label="Time interval" errors={e}>
-          <select name="timeInterval" aria-invalid={invalid("timeInterval")}>
-            {["30", "60"].map((s) => (
-              <option value={s} selected={String(v.timeInterval ?? "30") === s}>
-                {s} seconds
-              </option>
-            ))}
-          </select>
-        </Field>
-        <Field name="model" label="Model" errors={e}>
-          <input name="model" maxlength={200} value={v.model ?? ""} aria-invalid={invalid("model")} />
-        </Field>
-        <Field
+          error={tokenError(e, "name", "Name")}
+          value={v.name ?? ""}
+          attrs={{ maxlength: 200 }}
+        />
+        <InputField
+          id="serialNumber"
+          name="serialNumber"
+          label="Serial number"
+          required
+          error={tokenError(e, "serialNumber", "Serial number")}
+          value={v.serialNumber ?? ""}
+          attrs={{ maxlength: 64 }}
+        />
+        <FormField
+          id="timeInterval"
+          label="Time interval"
+          error={tokenError(e, "timeInterval", "Time interval")}
+          control={(a) => (
+            <select {...a} name="timeInterval">
+              <Choices values={["30", "60"]} selected={String(v.timeInterval ?? "30")} text={(s) => `${s} seconds`} />
+            </select>
+          )}
+        />
+        <InputField
+          id="model"
+          name="model"
+          label="Model"
+          error={tokenError(e, "model", "Model")}
+          value={v.model ?? ""}
+          attrs={{ maxlength: 200 }}
+        />
+        <InputField
+          id="secretKey"
           name="secretKey"
+          type="password"
           label="Secret key"
-          errors={e}
+          required
+          autocomplete="off"
           help="Base32 or hex, as the manufacturer supplied it. It is stored encrypted and never shown again."
-        >
-          <input
-            name="secretKey"
-            type="password"
-            required
-            autocomplete="off"
-            maxlength={256}
-            aria-invalid={invalid("secretKey")}
-          />
-        </Field>
-        <Field name="digits" label="Digits" errors={e}>
-          <select name="digits" aria-invalid={invalid("digits")}>
-            {["6", "8"].map((d) => (
-              <option value={d} selected={String(v.digits ?? "6") === d}>
-                {d}
-              </option>
-            ))}
-          </select>
-        </Field>
-        <Field name="algorithm" label="Algorithm" errors={e}>
-          <select name="algorithm" aria-invalid={invalid("algorithm")}>
-            {["SHA1", "SHA256", "SHA512"].map((a) => (
-              <option value={a} selected={(v.algorithm ?? "SHA1") === a}>
-                {a}
-              </option>
-            ))}
-          </select>
-        </Field>
+          error={tokenError(e, "secretKey", "Secret key")}
+          attrs={{ maxlength: 256 }}
+        />
+        <FormField
+          id="digits"
+          label="Digits"
+          error={tokenError(e, "digits", "Digits")}
+          control={(a) => (
+            <select {...a} name="digits">
+              <Choices values={["6", "8"]} selected={String(v.digits ?? "6")} />
+            </select>
+          )}
+        />
+        <FormField
+          id="algorithm"
+          label="Algorithm"
+          error={tokenError(e, "algorithm", "Algorithm")}
+          control={(a) => (
+            <select {...a} name="algorithm">
+              <Choices values={["SHA1", "SHA256", "SHA512"]} selected={v.algorithm ?? "SHA1"} />
+            </select>
+          )}
+        />
         <button type="submit">Register token</button>
       </form>
     </Layout>
