@@ -5,7 +5,7 @@ import type { DefinitionProblem } from "../../schema/app-definition.js";
 import { RecordForm } from "../../render/record-form.js";
 import { CsrfField, Layout } from "../../render/layout.js";
 import type { PageFrame } from "../../render/record-pages.js";
-import { DesignerTabs } from "./apps-designer-pages.js";
+import { DesignerTabs } from "./apps-designer-shell.js";
 
 const when = (d: Date | null) => (d ? `${d.toISOString().replace("T", " ").slice(0, 16)} UTC` : "");
 
