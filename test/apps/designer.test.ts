@@ -156,7 +156,7 @@ t(
     assert.match(refused.html, /This change would break stored records/);
     assert.match(
       refused.html,
-      /<code>\/record\/properties\/department\/type<\/code>: changes the type of &quot;department&quot; from string to integer, and 1 stored record hold|changes the type of "department" from string to integer/,
+      /<code>\/record\/properties\/department\/type<\/code>: changes the type of &quot;department&quot; from string to integer, and 1 stored record holds the old type/,
     );
 
     const without = JSON.parse(JSON.stringify(current.definition)) as AppDefinition;
@@ -252,6 +252,8 @@ t("breaking-change rules: ids, types inside arrays, store moves and required sys
   itemType.record.properties.tags = { type: "array", items: { type: "integer" } };
   assert.equal(breakingChanges(users, itemType, 0), [], "no records, no breakage");
   assert.is(breakingChanges(users, itemType, 3)[0]!.pointer, "/record/properties/tags/items/type");
+  assert.match(breakingChanges(users, itemType, 1)[0]!.message, /and 1 stored record holds the old type\./);
+  assert.match(breakingChanges(users, itemType, 3)[0]!.message, /and 3 stored records hold the old type\./);
   const plain: AppDefinition = {
     ...structuredClone(users),
     record: { type: "object", properties: { username: { type: "string" } } },
