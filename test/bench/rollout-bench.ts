@@ -1,6 +1,6 @@
 // Benchmark: an MFA rollout to 100,000 users on PostgreSQL (every user switched on, one mfa.enable
-// audit entry each, set-based batches each in its own transaction), with batches of 500, 2,000 (the
-// default) and 5,000, in interleaved rounds; medians of the rounds. The machine is shared: compare
+// audit entry each, set-based batches each in its own transaction), with batches of 500, 2,000 and
+// 5,000 (the default), in interleaved rounds; medians of the rounds. The machine is shared: compare
 // variants within one run, not across runs.
 //
 //   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx test/bench/rollout-bench.ts [USERS] [ROUNDS]
