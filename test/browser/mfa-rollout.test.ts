@@ -129,6 +129,18 @@ t("the administrator rolls out to Sales with 14 days; two set up; the progress p
   const today = env.clock.now().toISOString().slice(0, 10);
   assert.is(await page.locator(`.activations-chart [data-day="${today}"]`).first().getAttribute("data-count"), "2");
   await page.screenshot({ path: join(SHOTS, "mfa-rollout-progress.png"), fullPage: true });
+
+  // Ticking rows in the users list (after an htmx search swapped the list in) and pressing the
+  // button previews exactly those users.
+  await page.goto(`${url}/configure/users`);
+  await page.fill('input[name="q"][type="search"]', "Finance");
+  await page.waitForFunction(() => document.querySelectorAll("#record-list tbody tr").length === 2);
+  await page.check('input[name="ids"][aria-label="Select dan"]');
+  await page.check('input[name="ids"][aria-label="Select fay"]');
+  await page.click("text=Roll out MFA to selected");
+  await page.waitForSelector("#preview-title");
+  assert.is(await page.locator('[data-count="toEnable"]').innerText(), "2");
+  assert.equal(await page.locator("table.rollout-users tbody tr td:first-child").allInnerTexts(), ["dan", "fay"]);
   assert.equal(scriptErrors, []);
   await page.close();
 });
