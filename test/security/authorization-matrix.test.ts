@@ -109,7 +109,6 @@ const BODIES: Record<string, BodyFor> = {
   "POST /configure/users/:recordId/delete": async (_p, fx, env) => ({
     form: { confirm: "yes", _version: await userVersion(env, fx.ids.userToDelete!) },
   }),
-  "POST /configure/apps": (p) => ({ form: { id: `new-${slug(p)}`, title: "New app" } }),
   "POST /configure/apps/:appId/check": () => ({ form: { definition: ledgerDefinition("Ledger, checked") } }),
   "POST /configure/apps/:appId": async (p, fx, env) => ({
     form: { definition: ledgerDefinition(`Ledger ${PUBLIC_MARK} by ${p}`), _version: await ledgerVersion(env, fx) },
@@ -241,7 +240,6 @@ const MATRIX: Array<[route: string, request: string, ...expected: Expect[]]> = [
   ["ALL /configure/apps",                     "PUT /configure/apps",                                            LOGIN, LOGIN, 403,  404,     404,       404],
   ["ALL /configure/apps/*",                   "GET /configure/apps/{ledger}/no-such-page",                      LOGIN, LOGIN, 403,  404,     404,       404],
   ["GET /configure/apps",                     "GET /configure/apps",                                            LOGIN, LOGIN, 403,  200,     200,       200],
-  ["POST /configure/apps",                    "POST /configure/apps",                                           LOGIN, LOGIN, 403,  "303 /configure/apps/*", "303 /configure/apps/*", "303 /configure/apps/*"],
   ["GET /configure/apps/:appId",              "GET /configure/apps/{ledger}",                                   LOGIN, LOGIN, 403,  200,     404,       200],
   ["POST /configure/apps/:appId/check",       "POST /configure/apps/{ledger}/check",                            LOGIN, LOGIN, 403,  200,     404,       200],
   ["POST /configure/apps/:appId",             "POST /configure/apps/{ledger}",                                  LOGIN, LOGIN, 403,  "303 /configure/apps/pubmark-ledger", 404, "303 /configure/apps/pubmark-ledger"],
