@@ -91,41 +91,44 @@ function RolloutFields({
         help="Words that must all occur in the username, display name, e-mail or a searchable field such as Department."
         attrs={{ maxlength: 100 }}
       />
-      <div class="grid">
-        <FormField
-          id="field-whereField"
-          slot="whereField"
-          label="Field"
-          error={errors.whereField}
-          help="A searchable field of the users app; the value must match it exactly (any case)."
-          control={(a) => (
-            <select {...a} name="whereField">
-              <option value="" selected={v.whereField === ""}>
-                Any field
-              </option>
-              {whereFields.map((f) => (
-                <option value={f} selected={v.whereField === f}>
-                  {f}
+      {/* Without a searchable designer field there is nothing to pick (a URL may still send one). */}
+      {whereFields.length || v.whereField || v.whereValue ? (
+        <div class="grid">
+          <FormField
+            id="field-whereField"
+            slot="whereField"
+            label="Field"
+            error={errors.whereField}
+            help="A searchable field of the users app; the value must match it exactly (any case)."
+            control={(a) => (
+              <select {...a} name="whereField">
+                <option value="" selected={v.whereField === ""}>
+                  Any field
                 </option>
-              ))}
-              {v.whereField && !whereFields.includes(v.whereField) ? (
-                <option value={v.whereField} selected>
-                  {v.whereField}
-                </option>
-              ) : null}
-            </select>
-          )}
-        />
-        <InputField
-          id="field-whereValue"
-          slot="whereValue"
-          label="Value"
-          name="whereValue"
-          value={v.whereValue}
-          error={errors.whereValue}
-          attrs={{ maxlength: 200 }}
-        />
-      </div>
+                {whereFields.map((f) => (
+                  <option value={f} selected={v.whereField === f}>
+                    {f}
+                  </option>
+                ))}
+                {v.whereField && !whereFields.includes(v.whereField) ? (
+                  <option value={v.whereField} selected>
+                    {v.whereField}
+                  </option>
+                ) : null}
+              </select>
+            )}
+          />
+          <InputField
+            id="field-whereValue"
+            slot="whereValue"
+            label="Value"
+            name="whereValue"
+            value={v.whereValue}
+            error={errors.whereValue}
+            attrs={{ maxlength: 200 }}
+          />
+        </div>
+      ) : null}
       {canTargetAll ? (
         <fieldset id="field-scope" aria-describedby="err-scope">
           <legend>Sites</legend>
