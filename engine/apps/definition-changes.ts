@@ -3,6 +3,8 @@ import type { AppDefinition, FieldSchema } from "../schema/types.js";
 
 const escapePointer = (s: string) => s.replace(/~/g, "~0").replace(/\//g, "~1");
 const plural = (n: number) => `${n} stored record${n === 1 ? "" : "s"}`;
+/** "1 stored record holds" / "2 stored records hold": the subject and its verb agree. */
+const hold = (n: number) => `${plural(n)} ${n === 1 ? "holds" : "hold"}`;
 
 function typeChanges(
   before: Record<string, FieldSchema | undefined>,
@@ -30,7 +32,7 @@ function compareField(
   if (prev.type !== next.type) {
     out.push({
       pointer: `${pointer}/type`,
-      message: `changes the type of "${name}" from ${prev.type} to ${next.type}, and ${plural(recordCount)} hold the old type. Add a new field instead, or move the data first.`,
+      message: `changes the type of "${name}" from ${prev.type} to ${next.type}, and ${hold(recordCount)} the old type. Add a new field instead, or move the data first.`,
     });
     return;
   }

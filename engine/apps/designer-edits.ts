@@ -1,17 +1,7 @@
 import { checkDefinition, type DefinitionProblem } from "../schema/app-definition.js";
-import type { AppDefinition, FieldSchema, FormSection, ListView } from "../schema/types.js";
+import type { AppDefinition, FieldSchema } from "../schema/types.js";
 import { breakingChanges } from "./definition-changes.js";
-import {
-  designerTypeOf,
-  fieldTypeInfo,
-  isDesignerType,
-  nameFromLabel,
-  optionsText,
-  parseOptions,
-  scalarFor,
-  schemaForType,
-  type DesignerFieldType,
-} from "./field-types.js";
+import { designerTypeOf, optionsText } from "./field-types.js";
 
 /**
  * The visual designer's changes to a definition: pure functions from the
@@ -78,14 +68,18 @@ export function fieldInputFrom(form: Record<string, string>): FieldInput {
   return out;
 }
 
-const isOn = (v: string | undefined) => v !== undefined && /^(on|true|yes|1)$/i.test(v.trim());
-const clone = <T>(v: T): T => structuredClone(v);
-const escapePointer = (s: string) => s.replace(/~/g, "~0").replace(/\//g, "~1");
+/** True for a posted yes: "on", "true", "yes" or "1" (any case). */
+export const isOn = (v: string | undefined) => v !== undefined && /^(on|true|yes|1)$/i.test(v.trim());
+/** A deep copy: every change works on a copy of the draft. */
+export const clone = <T>(v: T): T => structuredClone(v);
+/** Escapes a name for a JSON Pointer (RFC 6901: ~ as ~0, / as ~1). */
+export const escapePointer = (s: string) => s.replace(/~/g, "~0").replace(/\//g, "~1");
 const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
-const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+/** A field name: a letter, then letters, digits and _ (at most 64). */
+export const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
 /** Where a field lives: its parent's property map and required list, addressed by a dot path. */
-interface Located {
+export interface Located {
   parentPath: string[];
   name: string;
   field: FieldSchema;
@@ -95,7 +89,11 @@ interface Located {
   pointer: string;
 }
 
-function holderAt(def: AppDefinition, parentPath: string[]): { holder: Located["holder"]; pointer: string } | null {
+/** The object schema holding fields at a parent path (the record, a group, a rows item) and its JSON Pointer; null if none. */
+export function holderAt(
+  def: AppDefinition,
+  parentPath: string[],
+): { holder: Located["holder"]; pointer: string } | null {
   let holder: Located["holder"] = def.record;
   let pointer = "/record";
   for (const part of parentPath) {
@@ -219,72 +217,8 @@ export function fieldInputOf(def: AppDefinition, path: string): FieldInput | nul
   return out;
 }
 
-/** A field's schema from the posted properties; `errors` collects what cannot be read. */
-function buildSchema(
-  type: DesignerFieldType,
-  input: FieldInput,
-  previous: FieldSchema | undefined,
-  siblings: Record<string, FieldSchema | undefined>,
-  errors: Record<string, string>,
-): FieldSchema {
-  const info = fieldTypeInfo(type);
-  let options = null;
-  if (info.properties.includes("options")) {
-    const parsed = parseOptions(input.options ?? "");
-    if (parsed.ok) options = parsed.options;
-    else errors.options = parsed.message;
-  }
-  const f: FieldSchema = schemaForType(type, options ?? [{ const: "x", title: "x" }], previous);
-  const title = (input.title ?? "").trim();
-  if (title) f.title = title;
-  // Keywords the designer does not show survive an edit that keeps the type.
-  if (previous && designerTypeOf(previous) === type) {
-    for (const k of [
-      "minLength",
-      "exclusiveMinimum",
-      "exclusiveMaximum",
-      "multipleOf",
-      "minItems",
-      "maxItems",
-      "$comment",
-    ] as const) {
-      if (previous[k] !== undefined) (f as unknown as Record<string, unknown>)[k] = previous[k];
-    }
-  }
-  const has = (p: string) => info.properties.includes(p as never);
-  const number = (key: "minimum" | "maximum" | "maxLength", integer: boolean) => {
-    const raw = (input[key] ?? "").trim();
-    if (!raw) return;
-    const n = Number(raw);
-    if (!Number.isFinite(n) || (integer && !Number.isInteger(n)))
-      errors[key] = integer ? "Must be a whole number." : "Must be a number.";
-    else f[key] = n;
-  };
-  if (has("minimum")) number("minimum", type === "integer");
-  if (has("maximum")) number("maximum", type === "integer");
-  if (has("maxLength")) number("maxLength", true);
-  if (has("pattern") && (input.pattern ?? "").trim()) f.pattern = input.pattern!.trim();
-  if (has("default") && (input.default ?? "").trim() !== "") {
-    const v = scalarFor(f.type, input.default!);
-    if (v === undefined)
-      errors.default = `Must be ${f.type === "boolean" ? "true or false" : f.type === "integer" ? "a whole number" : "a number"}.`;
-    else f.default = v;
-  }
-  if (isOn(input.readOnly)) f.readOnly = true;
-  const control = (input.visibleField ?? "").trim();
-  if (control && has("visibleWhen")) {
-    const controlling = siblings[control];
-    const raw = input.visibleValue ?? "";
-    // An unknown field is left to the definition check, which names it on this form field.
-    const value = controlling ? scalarFor(controlling.type, raw) : raw;
-    if (value === undefined)
-      errors.visibleValue = `"${control}" holds ${controlling!.type === "boolean" ? "yes/no: give true or false" : "numbers: give a number"}.`;
-    else f["x-visibleWhen"] = { field: control, equals: value };
-  }
-  return f;
-}
-
-function setHelp(def: AppDefinition, path: string, help: string | undefined) {
+/** Sets (or, when blank, removes) a field's help text in form.help; undefined leaves it. */
+export function setHelp(def: AppDefinition, path: string, help: string | undefined) {
   if (help === undefined) return;
   const text = help.trim();
   const map = { ...(def.form?.help ?? {}) };
@@ -295,7 +229,8 @@ function setHelp(def: AppDefinition, path: string, help: string | undefined) {
   if (!Object.keys(def.form).length) delete def.form;
 }
 
-function setRequired(holder: Located["holder"], name: string, required: boolean) {
+/** Adds the name to (or removes it from) the holder's required list. */
+export function setRequired(holder: Located["holder"], name: string, required: boolean) {
   const list = (holder.required ?? []).filter((n) => n !== name);
   if (required) list.push(name);
   if (list.length) holder.required = list;
@@ -303,20 +238,19 @@ function setRequired(holder: Located["holder"], name: string, required: boolean)
 }
 
 /** Sections without empty ones (a section holds at least one field). */
-function tidySections(def: AppDefinition) {
+export function tidySections(def: AppDefinition) {
   if (!def.form?.sections) return;
   def.form.sections = def.form.sections.filter((s) => s.fields.length > 0);
   if (!def.form.sections.length) delete def.form.sections;
   if (!Object.keys(def.form).length) delete def.form;
 }
 
-/** Makes a name unique among siblings: visitDate, visitDate2, … */
-function uniqueName(base: string, taken: Record<string, unknown>): string {
-  if (!(base in taken)) return base;
-  for (let i = 2; ; i++) if (!(`${base}${i}` in taken)) return `${base}${i}`;
-}
-
-function sectionIndex(def: AppDefinition, raw: string | undefined, errors: Record<string, string>): number | null {
+/** The 0-based section a posted 1-based number names; null when blank, or (with a message in errors.section) when there is none. */
+export function sectionIndex(
+  def: AppDefinition,
+  raw: string | undefined,
+  errors: Record<string, string>,
+): number | null {
   const t = (raw ?? "").trim();
   if (!t) return null;
   const n = /^\d{1,3}$/.test(t) ? Number(t) : 0;
@@ -325,340 +259,4 @@ function sectionIndex(def: AppDefinition, raw: string | undefined, errors: Recor
     return null;
   }
   return n - 1;
-}
-
-/** Adds a field (any type but Section) to the draft. */
-export function addField(draft: AppDefinition, input: FieldInput, ctx: EditContext): EditResult {
-  const errors: Record<string, string> = {};
-  const type = (input.type ?? "").trim();
-  if (!isDesignerType(type) || type === "section") return { ok: false, errors: { type: "Pick a field type." } };
-  const def = clone(draft);
-  const parentPath = (input.parent ?? "").trim() ? input.parent!.trim().split(".") : [];
-  const at = holderAt(def, parentPath);
-  if (!at || (parentPath.length && !locate(def, parentPath.join(".")))) {
-    return { ok: false, errors: { parent: "There is no such group or repeating rows field." } };
-  }
-  const title = (input.title ?? "").trim();
-  if (!title) errors.title = "Give the field a label.";
-  const properties = at.holder.properties ?? {};
-  let name = (input.name ?? "").trim();
-  if (!name && title) name = uniqueName(nameFromLabel(title), properties);
-  else if (name && !FIELD_NAME.test(name))
-    errors.name = "A name starts with a letter: letters, digits and _ (at most 64).";
-  else if (name && properties[name]) errors.name = `There is already a field named "${name}" here.`;
-  const section = parentPath.length ? null : sectionIndex(def, input.section, errors);
-  const schema = buildSchema(type, input, undefined, properties, errors);
-  if (Object.keys(errors).length) return { ok: false, errors };
-  at.holder.properties = { ...properties, [name]: schema };
-  setRequired(at.holder, name, isOn(input.required));
-  const path = [...parentPath, name].join(".");
-  setHelp(def, path, input.help);
-  if (!parentPath.length && def.form?.sections?.length) {
-    const target = def.form.sections[section ?? def.form.sections.length - 1]!;
-    target.fields.push(name);
-  }
-  return finish(def, ctx, `Added "${title}".`, `${at.pointer}/properties/${escapePointer(name)}`, name);
-}
-
-/** Renames a top-level or nested field everywhere the definition names it. */
-function renameEverywhere(def: AppDefinition, at: Located, to: string) {
-  const from = at.name;
-  const entries = Object.entries(at.holder.properties ?? {}).map(([k, v]) => [k === from ? to : k, v] as const);
-  at.holder.properties = Object.fromEntries(entries);
-  if (at.holder.required) at.holder.required = at.holder.required.map((n) => (n === from ? to : n));
-  for (const sibling of Object.values(at.holder.properties)) {
-    const rule = sibling?.["x-visibleWhen"];
-    if (rule?.field === from) rule.field = to;
-  }
-  const prefix = [...at.parentPath, from].join(".");
-  const renamed = [...at.parentPath, to].join(".");
-  if (def.form?.help) {
-    def.form.help = Object.fromEntries(
-      Object.entries(def.form.help).map(([k, v]) => [
-        k === prefix ? renamed : k.startsWith(`${prefix}.`) ? renamed + k.slice(prefix.length) : k,
-        v,
-      ]),
-    );
-  }
-  if (at.parentPath.length) return;
-  for (const s of def.form?.sections ?? [])
-    s.fields = s.fields.map((n) => (n === from ? to : n)) as FormSection["fields"];
-  if (def.list) {
-    def.list.columns = def.list.columns.map((n) => (n === from ? to : n)) as ListView["columns"];
-    if (def.list.searchable) def.list.searchable = def.list.searchable.map((n) => (n === from ? to : n));
-    if (def.list.sort?.replace(/^-/, "") === from) def.list.sort = def.list.sort.replace(from, to);
-  }
-}
-
-/**
- * Changes a field's properties. A system field keeps everything but its
- * label and help text (retyping or renaming it is refused); a name changes
- * only while the app has no records, since stored values are kept under it.
- */
-export function updateField(draft: AppDefinition, path: string, posted: FieldInput, ctx: EditContext): EditResult {
-  const def = clone(draft);
-  const at = locate(def, path);
-  if (!at) return { ok: false, errors: { _: "There is no such field." } };
-  // A property not posted keeps its value (a client may send only what changes); a section only moves when sent.
-  const { section: currentSection, ...kept } = fieldInputOf(draft, path)!;
-  const input: FieldInput = { ...kept, ...posted };
-  const errors: Record<string, string> = {};
-  const currentType = designerTypeOf(at.field);
-  const type = (input.type ?? currentType).trim();
-  const newName = (input.name ?? at.name).trim() || at.name;
-  const label = at.field.title ?? at.name;
-  if (at.field["x-system"]) {
-    if (type !== currentType)
-      errors.type = `"${label}" is a system field (${at.field["x-system"]}): its type cannot change.`;
-    if (newName !== at.name)
-      errors.name = `"${label}" is a system field: the engine finds it by its name, which cannot change.`;
-    if (Object.keys(errors).length) return { ok: false, errors };
-    const title = (input.title ?? "").trim();
-    if (title) at.field.title = title;
-    else if (input.title !== undefined) return { ok: false, errors: { title: "Give the field a label." } };
-    setHelp(def, path, input.help);
-    return finish(def, ctx, `Saved "${at.field.title ?? at.name}".`, at.pointer, at.name);
-  }
-  if (!isDesignerType(type) || type === "section") return { ok: false, errors: { type: "Pick a field type." } };
-  if (newName !== at.name) {
-    if (ctx.recordCount > 0 && locate(ctx.published, path)) {
-      errors.name = `${ctx.recordCount} stored record${ctx.recordCount === 1 ? " holds its value" : "s hold their values"} under "${at.name}", so the name cannot change once records exist. Change the label instead.`;
-    } else if (!FIELD_NAME.test(newName))
-      errors.name = "A name starts with a letter: letters, digits and _ (at most 64).";
-    else if (at.holder.properties?.[newName]) errors.name = `There is already a field named "${newName}" here.`;
-  }
-  if (!(input.title ?? at.field.title ?? "").trim()) errors.title = "Give the field a label.";
-  const siblings = at.holder.properties ?? {};
-  const schema = buildSchema(
-    type,
-    { ...input, title: input.title ?? at.field.title ?? "" },
-    at.field,
-    siblings,
-    errors,
-  );
-  const moveTo = input.section !== undefined && input.section.trim() !== currentSection ? input.section : undefined;
-  const section = at.parentPath.length ? null : sectionIndex(def, moveTo, errors);
-  if (Object.keys(errors).length) return { ok: false, errors };
-  // Only a type change may change the JSON type; the breaking-change check refuses it on stored records.
-  at.holder.properties![at.name] = schema;
-  setRequired(at.holder, at.name, isOn(input.required));
-  setHelp(def, path, input.help);
-  if (section !== null && def.form?.sections) {
-    for (const s of def.form.sections) s.fields = s.fields.filter((n) => n !== at.name) as FormSection["fields"];
-    def.form.sections[section]!.fields.push(at.name);
-    tidySections(def);
-  }
-  let pointer = at.pointer;
-  if (newName !== at.name) {
-    renameEverywhere(def, at, newName);
-    pointer = pointer.replace(/[^/]+$/, escapePointer(newName));
-  }
-  return finish(def, ctx, `Saved "${schema.title ?? newName}".`, pointer, newName);
-}
-
-/**
- * Deletes a field from the form. Stored values stay in the records (the
- * store never drops keys it was not told about); the message says so.
- */
-export function deleteField(draft: AppDefinition, path: string, ctx: EditContext): EditResult {
-  const def = clone(draft);
-  const at = locate(def, path);
-  if (!at) return { ok: false, errors: { _: "There is no such field." } };
-  const label = at.field.title ?? at.name;
-  if (at.field["x-system"]) {
-    return {
-      ok: false,
-      errors: {
-        _: `"${label}" is a system field (${at.field["x-system"]}): it can be relabelled, moved and given help text, never deleted.`,
-      },
-    };
-  }
-  const dependant = Object.entries(at.holder.properties ?? {}).find(([, f]) => f?.["x-visibleWhen"]?.field === at.name);
-  if (dependant) {
-    return {
-      ok: false,
-      errors: {
-        _: `"${dependant[1]!.title ?? dependant[0]}" is shown only when "${label}" has a value; change that rule first.`,
-      },
-    };
-  }
-  const rest = Object.fromEntries(Object.entries(at.holder.properties ?? {}).filter(([k]) => k !== at.name));
-  at.holder.properties = rest;
-  setRequired(at.holder, at.name, false);
-  if (def.form?.help) {
-    for (const k of Object.keys(def.form.help)) if (k === path || k.startsWith(`${path}.`)) delete def.form.help[k];
-    if (!Object.keys(def.form.help).length) delete def.form.help;
-  }
-  if (!at.parentPath.length) {
-    for (const s of def.form?.sections ?? []) s.fields = s.fields.filter((n) => n !== at.name) as FormSection["fields"];
-    tidySections(def);
-    if (def.list) {
-      const columns = def.list.columns.filter((n) => n !== at.name);
-      const searchable = (def.list.searchable ?? []).filter((n) => n !== at.name);
-      if (def.list.sort?.replace(/^-/, "") === at.name) delete def.list.sort;
-      if (def.list.searchable) def.list.searchable = searchable;
-      if (columns.length) def.list.columns = columns as ListView["columns"];
-      else delete def.list;
-    }
-  }
-  const kept =
-    ctx.recordCount > 0
-      ? ` Values already stored under "${at.name}" are kept in the ${ctx.recordCount} record${ctx.recordCount === 1 ? "" : "s"}; they are no longer shown.`
-      : " Values stored under its name, if any, are kept in the records.";
-  const result = finish(def, ctx, `Deleted "${label}".${kept}`);
-  if (!result.ok && result.errors._?.includes("/record/properties: must NOT have fewer than 1")) {
-    return { ok: false, errors: { _: "An app needs at least one field: add another before deleting this one." } };
-  }
-  return result;
-}
-
-/** The top-level fields in form order, grouped by section (the last group: fields in no section). */
-function groups(def: AppDefinition): { section: number | null; fields: string[] }[] {
-  const sections = def.form?.sections ?? [];
-  const placed = new Set(sections.flatMap((s) => s.fields));
-  const out: { section: number | null; fields: string[] }[] = sections.map((s, i) => ({
-    section: i,
-    fields: [...s.fields],
-  }));
-  out.push({ section: null, fields: Object.keys(def.record.properties).filter((n) => !placed.has(n)) });
-  return out;
-}
-
-function applyGroups(def: AppDefinition, gs: { section: number | null; fields: string[] }[]) {
-  const sections = def.form?.sections ?? [];
-  gs.forEach((g) => {
-    if (g.section !== null) sections[g.section]!.fields = g.fields as FormSection["fields"];
-  });
-  const order = gs.flatMap((g) => g.fields);
-  def.record.properties = Object.fromEntries(order.map((n) => [n, def.record.properties[n]]));
-  tidySections(def);
-}
-
-/**
- * Where to move a field: a step up or down, before another field, to the end
- * of a section (1-based; 0: the fields in no section), or last among its
- * siblings (drag and drop onto the end of a group's list).
- */
-export type Move = { direction: "up" | "down" } | { before: string } | { section: number } | { last: true };
-
-/** Moves a field; a step past a section's edge moves it into the neighbouring section. */
-export function moveField(draft: AppDefinition, path: string, move: Move, ctx: EditContext): EditResult {
-  const def = clone(draft);
-  const at = locate(def, path);
-  if (!at) return { ok: false, errors: { _: "There is no such field." } };
-  const label = at.field.title ?? at.name;
-  if (at.parentPath.length) {
-    const names = Object.keys(at.holder.properties ?? {});
-    const i = names.indexOf(at.name);
-    names.splice(i, 1);
-    let to: number;
-    if ("direction" in move) to = move.direction === "up" ? i - 1 : i + 1;
-    else if ("before" in move) to = names.indexOf(move.before);
-    else if ("last" in move) to = names.length;
-    else return { ok: false, errors: { section: "Fields of a group stay in their group." } };
-    if (to < 0 || to > names.length) {
-      return {
-        ok: false,
-        errors: {
-          _: "before" in move ? `There is no field "${move.before}" beside it.` : `"${label}" cannot move further.`,
-        },
-      };
-    }
-    names.splice(to, 0, at.name);
-    at.holder.properties = Object.fromEntries(names.map((n) => [n, at.holder.properties![n]]));
-    return finish(def, ctx, `Moved "${label}".`);
-  }
-  const gs = groups(def);
-  const g = gs.findIndex((x) => x.fields.includes(at.name));
-  const i = gs[g]!.fields.indexOf(at.name);
-  gs[g]!.fields.splice(i, 1);
-  if ("direction" in move) {
-    if (move.direction === "up") {
-      if (i > 0) gs[g]!.fields.splice(i - 1, 0, at.name);
-      else {
-        const prev = g - 1;
-        if (prev < 0) return { ok: false, errors: { _: `"${label}" is already first.` } };
-        gs[prev]!.fields.push(at.name);
-      }
-    } else if (i < gs[g]!.fields.length) gs[g]!.fields.splice(i + 1, 0, at.name);
-    else {
-      const next = g + 1 < gs.length && (gs[g + 1]!.section !== null || gs[g + 1]!.fields.length) ? g + 1 : -1;
-      if (next < 0) return { ok: false, errors: { _: `"${label}" is already last.` } };
-      gs[next]!.fields.unshift(at.name);
-    }
-  } else if ("before" in move) {
-    const tg = gs.findIndex((x) => x.fields.includes(move.before));
-    if (tg < 0) return { ok: false, errors: { before: `There is no field "${move.before}" in the form.` } };
-    gs[tg]!.fields.splice(gs[tg]!.fields.indexOf(move.before), 0, at.name);
-  } else if ("last" in move) {
-    gs[g]!.fields.push(at.name);
-  } else {
-    const target = move.section === 0 ? gs.at(-1) : gs.find((x) => x.section === move.section - 1);
-    if (!target) return { ok: false, errors: { section: `There is no section ${move.section} in this form.` } };
-    target.fields.push(at.name);
-  }
-  applyGroups(def, gs);
-  return finish(def, ctx, `Moved "${label}".`);
-}
-
-/** Adds a Section: a titled part of the form holding the picked fields (or, if none are picked, the fields in no section yet). */
-export function addSection(
-  draft: AppDefinition,
-  input: { title?: string; fields: string[] },
-  ctx: EditContext,
-): EditResult {
-  const def = clone(draft);
-  const title = (input.title ?? "").trim();
-  if (!title) return { ok: false, errors: { title: "Give the section a title." } };
-  const gs = groups(def);
-  const picked = input.fields.length ? input.fields : gs.at(-1)!.fields;
-  const unknown = picked.find((n) => !def.record.properties[n]);
-  if (unknown) return { ok: false, errors: { fields: `There is no field "${unknown}" in the form.` } };
-  if (!picked.length) {
-    return { ok: false, errors: { fields: "A section holds at least one field: pick the fields it starts with." } };
-  }
-  def.form = { ...(def.form ?? {}) };
-  const sections = (def.form.sections ?? []).map((s): FormSection => ({
-    ...s,
-    fields: s.fields.filter((n) => !picked.includes(n)) as FormSection["fields"],
-  }));
-  sections.push({ title, fields: picked as FormSection["fields"] });
-  def.form.sections = sections;
-  tidySections(def);
-  const placedOrder = def.form?.sections?.flatMap((s) => s.fields) ?? [];
-  const restOrder = Object.keys(def.record.properties).filter((n) => !placedOrder.includes(n));
-  def.record.properties = Object.fromEntries([...placedOrder, ...restOrder].map((n) => [n, def.record.properties[n]]));
-  return finish(def, ctx, `Added the section "${title}".`);
-}
-
-/** Changes the list view: its columns, the fields a search looks in, and the default sort ("name" or "-name"). */
-export function setList(
-  draft: AppDefinition,
-  input: { columns: string[]; searchable: string[]; sort: string },
-  ctx: EditContext,
-): EditResult {
-  const def = clone(draft);
-  if (!input.columns.length) return { ok: false, errors: { columns: "Pick at least one column." } };
-  const list: ListView = { ...(def.list ?? {}), columns: input.columns as ListView["columns"] };
-  if (input.searchable.length) list.searchable = input.searchable;
-  else delete list.searchable;
-  if (input.sort.trim()) list.sort = input.sort.trim();
-  else delete list.sort;
-  def.list = list;
-  return finish(def, ctx, "Saved the list.");
-}
-
-/** Changes the app's title, description and who may open it (administrators only, or every signed-in user). */
-export function setSettings(
-  draft: AppDefinition,
-  input: { title: string; description: string; adminOnly: boolean },
-  ctx: EditContext,
-): EditResult {
-  const def = clone(draft);
-  def.title = input.title.trim();
-  if (input.description.trim()) def.description = input.description.trim();
-  else delete def.description;
-  if (input.adminOnly) def.adminOnly = true;
-  else delete def.adminOnly;
-  return finish(def, ctx, "Saved the settings.");
 }

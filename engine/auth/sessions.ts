@@ -164,24 +164,31 @@ export class Sessions implements CredentialKind {
   /**
    * Replaces a session with a new token at a privilege change (sign-in step done,
    * site switched), so a token seen before the change is worth nothing after it.
+   * Returns null, and issues nothing, when the old session no longer exists (it was
+   * revoked or expired meanwhile): a revoked session must not come back as a new one.
    */
   async rotate(
     old: Session,
     changes: { stage?: SessionStage; activeSiteId?: string },
     clientAddress: string | null,
-  ): Promise<{ token: string; expiresAt: Date }> {
-    // One statement, not a transaction of two: the old token goes and the new one comes together.
+  ): Promise<{ token: string; expiresAt: Date } | null> {
+    // One statement, not a transaction of two: the old token goes and the new one comes together,
+    // and only if the old one was still there to delete.
     const st = new Statement();
-    st.with("rotated", `DELETE FROM sessions WHERE token_hash = ${st.param(old.tokenHash, "bytea")}`);
+    const gone = st.with(
+      "rotated",
+      `DELETE FROM sessions WHERE token_hash = ${st.param(old.tokenHash, "bytea")} RETURNING user_id`,
+    );
     const made = this.createIn(
       st,
-      st.param(old.user.id, "uuid"),
+      "user_id",
       st.param(changes.activeSiteId ?? old.activeSiteId, "uuid"),
       changes.stage ?? old.stage,
       clientAddress,
+      gone,
     );
-    await st.run(this.db, "SELECT 1");
-    return made;
+    const [row] = await st.run<{ done: boolean }>(this.db, `SELECT EXISTS (SELECT 1 FROM ${made.cte}) AS done`);
+    return row?.done ? { token: made.token, expiresAt: made.expiresAt } : null;
   }
 
   /**

@@ -1,15 +1,8 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import {
-  addField,
-  addSection,
-  deleteField,
-  moveField,
-  setList,
-  updateField,
-  type EditContext,
-  type EditResult,
-} from "../../engine/apps/designer-edits.js";
+import type { EditContext, EditResult } from "../../engine/apps/designer-edits.js";
+import { addField, deleteField, updateField } from "../../engine/apps/designer-field-edits.js";
+import { addSection, moveField, setList } from "../../engine/apps/designer-layout-edits.js";
 import { loadBuiltInDefinitions } from "../../engine/apps/registry.js";
 import { nameFromLabel, parseOptions } from "../../engine/apps/field-types.js";
 import { checkDefinition } from "../../engine/schema/app-definition.js";

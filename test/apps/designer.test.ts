@@ -48,6 +48,9 @@ t("designers and admins open the designer; users may not", async ({ designer, ad
   const list = await designer.get("/configure/apps");
   assert.is(list.res.status, 200);
   assert.match(list.html, /href="\/configure\/apps\/equipment-inspections"/);
+  assert.match(list.html, /<a href="\/configure\/apps\/new" role="button">/, "New app is a page of its own");
+  assert.not.match(list.html, /<form method="post" action="\/configure\/apps">/, "no inline New app form");
+  assert.is((await designer.post("/configure/apps", { id: "inline", title: "Inline" })).res.status, 404);
   assert.is((await admin.get(EDITOR)).res.status, 200);
   assert.is((await user.get("/configure/apps")).res.status, 403);
   assert.is((await user.post(`${EDITOR}/check`, { definition: "{}" })).res.status, 403);
@@ -153,7 +156,7 @@ t(
     assert.match(refused.html, /This change would break stored records/);
     assert.match(
       refused.html,
-      /<code>\/record\/properties\/department\/type<\/code>: changes the type of &quot;department&quot; from string to integer, and 1 stored record hold|changes the type of "department" from string to integer/,
+      /<code>\/record\/properties\/department\/type<\/code>: changes the type of &quot;department&quot; from string to integer, and 1 stored record holds the old type/,
     );
 
     const without = JSON.parse(JSON.stringify(current.definition)) as AppDefinition;
@@ -199,12 +202,12 @@ t(
 );
 
 t("a designer adds a new app; it gets a working list and form", async ({ designer, admin }) => {
-  const bad = await designer.post("/configure/apps", { id: "Bad Id", title: "" });
+  const bad = await designer.post("/configure/apps/new", { id: "Bad Id", title: "" });
   assert.is(bad.res.status, 422);
   assert.match(bad.html, /Id must start with a lowercase letter/);
-  const taken = await designer.post("/configure/apps", { id: "equipment-inspections", title: "Dup" });
+  const taken = await designer.post("/configure/apps/new", { id: "equipment-inspections", title: "Dup" });
   assert.match(taken.html, /Id is already taken/);
-  const r = await designer.post("/configure/apps", { id: "visitors", title: "Visitors" });
+  const r = await designer.post("/configure/apps/new", { id: "visitors", title: "Visitors" });
   assert.is(r.res.status, 303);
   assert.is(r.res.headers.get("location"), "/configure/apps/visitors");
   assert.is((await admin.post("/apps/visitors/new", { name: "Ada" })).res.status, 303);
@@ -249,6 +252,8 @@ t("breaking-change rules: ids, types inside arrays, store moves and required sys
   itemType.record.properties.tags = { type: "array", items: { type: "integer" } };
   assert.equal(breakingChanges(users, itemType, 0), [], "no records, no breakage");
   assert.is(breakingChanges(users, itemType, 3)[0]!.pointer, "/record/properties/tags/items/type");
+  assert.match(breakingChanges(users, itemType, 1)[0]!.message, /and 1 stored record holds the old type\./);
+  assert.match(breakingChanges(users, itemType, 3)[0]!.message, /and 3 stored records hold the old type\./);
   const plain: AppDefinition = {
     ...structuredClone(users),
     record: { type: "object", properties: { username: { type: "string" } } },

@@ -420,7 +420,7 @@ t(
 t(
   "a designer's own app that declares the same system fields is bound the same way",
   async ({ env, designer, admin }) => {
-    assert.is((await designer.post("/configure/apps", { id: "staff", title: "Staff" })).res.status, 303);
+    assert.is((await designer.post("/configure/apps/new", { id: "staff", title: "Staff" })).res.status, 303);
     const staff: AppDefinition = {
       id: "staff",
       title: "Staff",

@@ -41,7 +41,7 @@ t.after(async (ctx) => ctx.env.close());
 
 /** The message in a field's error slot. */
 const slot = (html: string, name: string) =>
-  html.match(new RegExp(`<small class="field-error" id="err-${name}">([^<]*)</small>`))?.[1] ?? "";
+  html.match(new RegExp(`<small class="field-error" id="err-${name}"[^>]*>([^<]*)</small>`))?.[1] ?? "";
 
 t(
   "Visitor log built with plain POSTs: nothing is live before Publish; Publish makes it the next version",

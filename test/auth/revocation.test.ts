@@ -321,4 +321,24 @@ async function holderOf(env: TestEnv, username: string) {
   return h;
 }
 
+t("a session revoked while a privilege change was under way is not renewed by it", async ({ env, siteId }) => {
+  const s = env.services;
+  const { id } = await s.users.create({ siteId, username: `rotating${++n}`, password: PASSWORD });
+  const { token } = await s.sessions.create(id, siteId, "mfa", null);
+  const session = (await s.sessions.validate(token))!;
+  // The request that would finish the sign-in read its session; then a credential change ended it.
+  await s.revocation.revoke(id, "password_changed", env.db);
+  assert.is(await s.sessions.rotate(session, { stage: "full" }, null), null);
+  const { rows } = await env.db.query<{ n: number }>("SELECT count(*)::int AS n FROM sessions WHERE user_id = $1", [
+    id,
+  ]);
+  assert.is(rows[0]!.n, 0, "no new session came out of the rotation");
+  // An intact session still rotates, and the old token stops working.
+  const live = await s.sessions.create(id, siteId, "mfa", null);
+  const rotated = await s.sessions.rotate((await s.sessions.validate(live.token))!, { stage: "full" }, null);
+  assert.ok(rotated);
+  assert.is(await s.sessions.validate(live.token), null);
+  assert.is((await s.sessions.validate(rotated.token))?.stage, "full");
+});
+
 t.run();

@@ -2,7 +2,7 @@ import { Hono, type Context } from "hono";
 import { changeOwnPassword, UserInputError } from "../../auth/user-accounts.js";
 import { longDate, type MfaStatus } from "../../mfa/status.js";
 import type { Services } from "../../services.js";
-import { writeSessionCookie, type CookieSettings } from "../http/cookies.js";
+import { signedOut, writeSessionCookie, type CookieSettings } from "../http/cookies.js";
 import type { AppEnv } from "../http/env.js";
 import { flash } from "../http/flash.js";
 import { requireSignIn, signedIn } from "../http/guards.js";
@@ -78,8 +78,9 @@ export function accountRoutes(s: Services, cookieSettings: CookieSettings) {
       target: { id: session.user.id, name: session.user.username },
     });
     // This session survived the revocation; a credential change still earns it a new token.
-    const { token, expiresAt } = await s.sessions.rotate(session, {}, c.var.clientAddress);
-    writeSessionCookie(c, cookieSettings, token, expiresAt);
+    const rotated = await s.sessions.rotate(session, {}, c.var.clientAddress);
+    if (!rotated) return signedOut(c, cookieSettings);
+    writeSessionCookie(c, cookieSettings, rotated.token, rotated.expiresAt);
     flash(c, "Your password was changed. You were signed out everywhere else.");
     return c.redirect("/account", 303);
   });

@@ -2,24 +2,20 @@ import type { AppSummary, AppVersionInfo } from "../../apps/registry.js";
 import type { CompiledApp } from "../../apps/compiled-app.js";
 import { initialValues } from "../../schema/form-post.js";
 import type { DefinitionProblem } from "../../schema/app-definition.js";
+import { FormField } from "../../render/form-field.js";
 import { RecordForm } from "../../render/record-form.js";
 import { CsrfField, Layout } from "../../render/layout.js";
 import type { PageFrame } from "../../render/record-pages.js";
-import { DesignerTabs } from "./apps-designer-pages.js";
-
-const when = (d: Date | null) => (d ? `${d.toISOString().replace("T", " ").slice(0, 16)} UTC` : "");
+import { DesignerTabs, when } from "./apps-designer-shell.js";
 
 /**
- * The designer's list of apps with record counts, last change and draft owner, and the form
- * creating a new app (errors beside its fields).
+ * The designer's list of apps with record counts, last change and draft owner; New app
+ * (/configure/apps/new), Duplicate and Delete for each.
  */
 export function AppsListPage(p: {
   frame: PageFrame;
   apps: (AppSummary & { href: string; records: number; lastChange: Date | null; draftBy: string | null })[];
-  errors?: Record<string, string>;
-  newApp?: { id?: string; title?: string };
 }) {
-  const e = p.errors ?? {};
   return (
     <Layout title="Apps (designer)" csrfToken={p.frame.csrfToken} user={p.frame.user} siteName={p.frame.siteName}>
       <h1>Apps</h1>
@@ -72,41 +68,6 @@ export function AppsListPage(p: {
           </tbody>
         </table>
       </div>
-      <h2>New app</h2>
-      <form method="post" action="/configure/apps">
-        <CsrfField token={p.frame.csrfToken} />
-        <div class="grid">
-          <label>
-            Id
-            <input
-              name="id"
-              required
-              pattern="[a-z][a-z0-9\-]{0,62}"
-              value={p.newApp?.id ?? ""}
-              aria-invalid={e.id ? "true" : undefined}
-              aria-describedby="err-id"
-            />
-            <small class="field-error" id="err-id">
-              {e.id ?? ""}
-            </small>
-          </label>
-          <label>
-            Title
-            <input
-              name="title"
-              required
-              maxlength={200}
-              value={p.newApp?.title ?? ""}
-              aria-invalid={e.title ? "true" : undefined}
-              aria-describedby="err-title"
-            />
-            <small class="field-error" id="err-title">
-              {e.title ?? ""}
-            </small>
-          </label>
-        </div>
-        <button type="submit">Create app</button>
-      </form>
     </Layout>
   );
 }
@@ -233,20 +194,25 @@ export function AppEditorPage(p: {
             <form method="post" action={`/configure/apps/${p.appId}`}>
               <CsrfField token={p.frame.csrfToken} />
               <input type="hidden" name="_version" value={String(p.baseVersion)} />
-              <label for="definition">Definition (JSON)</label>
-              <textarea
+              <FormField
                 id="definition"
-                name="definition"
-                rows={30}
-                spellcheck={false}
-                hx-post={checkUrl}
-                hx-trigger="input changed delay:400ms"
-                hx-target="#designer-feedback"
-                hx-swap="outerHTML"
-                aria-describedby="designer-feedback"
-              >
-                {p.text}
-              </textarea>
+                label="Definition (JSON)"
+                control={(a) => (
+                  <textarea
+                    id={a.id}
+                    name="definition"
+                    rows={30}
+                    spellcheck={false}
+                    hx-post={checkUrl}
+                    hx-trigger="input changed delay:400ms"
+                    hx-target="#designer-feedback"
+                    hx-swap="outerHTML"
+                    aria-describedby={`designer-feedback ${a["aria-describedby"]}`}
+                  >
+                    {p.text}
+                  </textarea>
+                )}
+              />
               <button type="submit">Save as version {p.baseVersion + 1}</button>
             </form>
           )}

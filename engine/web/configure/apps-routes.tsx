@@ -7,14 +7,12 @@ import type { AppEnv } from "../http/env.js";
 import { queryParams } from "../http/query.js";
 import { flash } from "../http/flash.js";
 import { requireRole, signedIn } from "../http/guards.js";
-import { formFields, formFieldsForForm, sendPage, unstorableMessage } from "../http/page.js";
+import { formFields, formFieldsForForm, sendPage } from "../http/page.js";
 import type { PageFrame } from "../../render/record-pages.js";
 import { checkDefinition, checkDefinitionText, type DefinitionProblem } from "../../schema/app-definition.js";
-import type { AppDefinition } from "../../schema/types.js";
 import type { Services } from "../../services.js";
 import { UNSTORABLE_TEXT_MESSAGE } from "../../util/storable-text.js";
 import { AppEditorPage, AppsListPage, DesignerFeedback } from "./apps-pages.js";
-import { ConflictError } from "../../errors.js";
 import { visualDesignerRoutes } from "./apps-designer-routes.js";
 
 /** A definition's JSON text is bounded like any other input. */
@@ -120,51 +118,6 @@ export function appsDesignerRoutes(s: Services): Hono<AppEnv> {
   routes.get("/configure/apps", async (c) => {
     const session = signedIn(c);
     return sendPage(c, <AppsListPage frame={await frameOf(c)} apps={await appRows(session.activeSiteId)} />);
-  });
-
-  routes.post("/configure/apps", async (c) => {
-    const session = signedIn(c);
-    const { fields: f, unstorable } = await formFieldsForForm(c);
-    const newApp = { id: (f.id ?? "").trim(), title: (f.title ?? "").trim() };
-    const errors: Record<string, string> = {};
-    if (!APP_ID.test(newApp.id))
-      errors.id = "Id must start with a lowercase letter: lowercase letters, digits and dashes.";
-    else if (newApp.id === "new") errors.id = '"new" is a word the designer\'s addresses use; pick another id.';
-    else if ((await s.apps.currentVersion(session.activeSiteId, newApp.id)) !== null) {
-      errors.id = "Id is already taken on this site.";
-    }
-    if (!newApp.title || newApp.title.length > 200) errors.title = "Title must be 1 to 200 characters.";
-    const labels = { id: "Id", title: "Title" };
-    for (const n of unstorable) errors[n in labels ? n : "title"] = unstorableMessage(n, labels);
-    if (Object.keys(errors).length) {
-      const apps = await appRows(session.activeSiteId);
-      return sendPage(c, <AppsListPage frame={await frameOf(c)} apps={apps} errors={errors} newApp={newApp} />, 422);
-    }
-    const definition: AppDefinition = {
-      id: newApp.id,
-      title: newApp.title,
-      record: {
-        type: "object",
-        required: ["name"],
-        additionalProperties: false,
-        properties: { name: { type: "string", title: "Name", minLength: 1, maxLength: 200 } },
-      },
-      list: { columns: ["name"], searchable: ["name"] },
-    };
-    try {
-      await s.apps.save(session.activeSiteId, definition, actorOf(c), null);
-    } catch (err) {
-      throw err instanceof DefinitionVersionConflict
-        ? new ConflictError("That id was just taken.", { cause: err })
-        : err;
-    }
-    await s.audit.record({
-      siteId: session.activeSiteId,
-      actor: actorOf(c),
-      action: "app.create",
-      details: { app: newApp.id },
-    });
-    return c.redirect(`/configure/apps/${newApp.id}`, 303);
   });
 
   routes.get("/configure/apps/:appId", async (c) => {

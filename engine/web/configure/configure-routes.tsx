@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../http/env.js";
-import { writeSessionCookie } from "../http/cookies.js";
+import { signedOut, writeSessionCookie } from "../http/cookies.js";
 import { requireRole, signedIn } from "../http/guards.js";
 import { formFieldsForForm, sendPage, unstorableMessage } from "../http/page.js";
 import type { Services } from "../../services.js";
@@ -81,8 +81,9 @@ export function configureRoutes(s: Services, cookieSettings: { secure: boolean }
       return sendPage(c, await sitesPage(session, c.var.csrfToken, { errors: { site: "No such site." } }), 422);
     }
     // Working on another tenant's data is a privilege change: new token.
-    const { token, expiresAt } = await s.sessions.rotate(session, { activeSiteId: site.id }, c.var.clientAddress);
-    writeSessionCookie(c, cookieSettings, token, expiresAt);
+    const rotated = await s.sessions.rotate(session, { activeSiteId: site.id }, c.var.clientAddress);
+    if (!rotated) return signedOut(c, cookieSettings);
+    writeSessionCookie(c, cookieSettings, rotated.token, rotated.expiresAt);
     flash(c, `Switched to ${site.name}. Configure pages now show its users, apps and audit log.`);
     return c.redirect("/configure", 303);
   });

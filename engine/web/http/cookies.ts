@@ -43,3 +43,12 @@ export function clearSessionCookie(c: Context, settings: CookieSettings): void {
 export function writeCsrfCookie(c: Context, settings: CookieSettings, token: string): void {
   setCookie(c, CSRF_COOKIE, token, { httpOnly: true, sameSite: "Lax", secure: settings.secure, path: "/" });
 }
+
+/**
+ * The answer when a session ended while a request that would have renewed it ran (it was revoked
+ * meanwhile): the cookie is cleared and the browser goes to sign in again (303 to /login).
+ */
+export function signedOut(c: Context, settings: CookieSettings): Response {
+  clearSessionCookie(c, settings);
+  return c.redirect("/login", 303);
+}

@@ -1,7 +1,7 @@
 import { flash } from "../http/flash.js";
 import { Hono, type Context } from "hono";
 import type { Session } from "../../auth/sessions.js";
-import { clearSessionCookie, writeSessionCookie, type CookieSettings } from "../http/cookies.js";
+import { clearSessionCookie, signedOut, writeSessionCookie, type CookieSettings } from "../http/cookies.js";
 import type { AppEnv } from "../http/env.js";
 import { formFields, sendPage } from "../http/page.js";
 import { MessagePage } from "../../render/layout.js";
@@ -77,8 +77,10 @@ export async function finishSignIn(
   cookies: CookieSettings,
   then = "/",
 ) {
-  const { token, expiresAt } = await s.sessions.rotate(session, { stage: "full" }, c.var.clientAddress);
-  writeSessionCookie(c, cookies, token, expiresAt);
+  const rotated = await s.sessions.rotate(session, { stage: "full" }, c.var.clientAddress);
+  // The session was revoked meanwhile (a credential change): this sign-in starts again.
+  if (!rotated) return signedOut(c, cookies);
+  writeSessionCookie(c, cookies, rotated.token, rotated.expiresAt);
   return c.redirect(then, 303);
 }
 

@@ -1,0 +1,156 @@
+import type { AppDefinition, FormSection, ListView } from "../schema/types.js";
+import { clone, finish, locate, tidySections, type EditContext, type EditResult } from "./designer-edits.js";
+
+// The visual designer's changes to the form's layout and the app as a whole: move a field, add a
+// section, the list view and the settings. Pure functions, checked by finish() like every change.
+
+/** The top-level fields in form order, grouped by section (the last group: fields in no section). */
+function groups(def: AppDefinition): { section: number | null; fields: string[] }[] {
+  const sections = def.form?.sections ?? [];
+  const placed = new Set(sections.flatMap((s) => s.fields));
+  const out: { section: number | null; fields: string[] }[] = sections.map((s, i) => ({
+    section: i,
+    fields: [...s.fields],
+  }));
+  out.push({ section: null, fields: Object.keys(def.record.properties).filter((n) => !placed.has(n)) });
+  return out;
+}
+
+function applyGroups(def: AppDefinition, gs: { section: number | null; fields: string[] }[]) {
+  const sections = def.form?.sections ?? [];
+  gs.forEach((g) => {
+    if (g.section !== null) sections[g.section]!.fields = g.fields as FormSection["fields"];
+  });
+  const order = gs.flatMap((g) => g.fields);
+  def.record.properties = Object.fromEntries(order.map((n) => [n, def.record.properties[n]]));
+  tidySections(def);
+}
+
+/**
+ * Where to move a field: a step up or down, before another field, to the end
+ * of a section (1-based; 0: the fields in no section), or last among its
+ * siblings (drag and drop onto the end of a group's list).
+ */
+export type Move = { direction: "up" | "down" } | { before: string } | { section: number } | { last: true };
+
+/** Moves a field; a step past a section's edge moves it into the neighbouring section. */
+export function moveField(draft: AppDefinition, path: string, move: Move, ctx: EditContext): EditResult {
+  const def = clone(draft);
+  const at = locate(def, path);
+  if (!at) return { ok: false, errors: { _: "There is no such field." } };
+  const label = at.field.title ?? at.name;
+  if (at.parentPath.length) {
+    const names = Object.keys(at.holder.properties ?? {});
+    const i = names.indexOf(at.name);
+    names.splice(i, 1);
+    let to: number;
+    if ("direction" in move) to = move.direction === "up" ? i - 1 : i + 1;
+    else if ("before" in move) to = names.indexOf(move.before);
+    else if ("last" in move) to = names.length;
+    else return { ok: false, errors: { section: "Fields of a group stay in their group." } };
+    if (to < 0 || to > names.length) {
+      return {
+        ok: false,
+        errors: {
+          _: "before" in move ? `There is no field "${move.before}" beside it.` : `"${label}" cannot move further.`,
+        },
+      };
+    }
+    names.splice(to, 0, at.name);
+    at.holder.properties = Object.fromEntries(names.map((n) => [n, at.holder.properties![n]]));
+    return finish(def, ctx, `Moved "${label}".`);
+  }
+  const gs = groups(def);
+  const g = gs.findIndex((x) => x.fields.includes(at.name));
+  const i = gs[g]!.fields.indexOf(at.name);
+  gs[g]!.fields.splice(i, 1);
+  if ("direction" in move) {
+    if (move.direction === "up") {
+      if (i > 0) gs[g]!.fields.splice(i - 1, 0, at.name);
+      else {
+        const prev = g - 1;
+        if (prev < 0) return { ok: false, errors: { _: `"${label}" is already first.` } };
+        gs[prev]!.fields.push(at.name);
+      }
+    } else if (i < gs[g]!.fields.length) gs[g]!.fields.splice(i + 1, 0, at.name);
+    else {
+      const next = g + 1 < gs.length && (gs[g + 1]!.section !== null || gs[g + 1]!.fields.length) ? g + 1 : -1;
+      if (next < 0) return { ok: false, errors: { _: `"${label}" is already last.` } };
+      gs[next]!.fields.unshift(at.name);
+    }
+  } else if ("before" in move) {
+    const tg = gs.findIndex((x) => x.fields.includes(move.before));
+    if (tg < 0) return { ok: false, errors: { before: `There is no field "${move.before}" in the form.` } };
+    gs[tg]!.fields.splice(gs[tg]!.fields.indexOf(move.before), 0, at.name);
+  } else if ("last" in move) {
+    gs[g]!.fields.push(at.name);
+  } else {
+    const target = move.section === 0 ? gs.at(-1) : gs.find((x) => x.section === move.section - 1);
+    if (!target) return { ok: false, errors: { section: `There is no section ${move.section} in this form.` } };
+    target.fields.push(at.name);
+  }
+  applyGroups(def, gs);
+  return finish(def, ctx, `Moved "${label}".`);
+}
+
+/** Adds a Section: a titled part of the form holding the picked fields (or, if none are picked, the fields in no section yet). */
+export function addSection(
+  draft: AppDefinition,
+  input: { title?: string; fields: string[] },
+  ctx: EditContext,
+): EditResult {
+  const def = clone(draft);
+  const title = (input.title ?? "").trim();
+  if (!title) return { ok: false, errors: { title: "Give the section a title." } };
+  const gs = groups(def);
+  const picked = input.fields.length ? input.fields : gs.at(-1)!.fields;
+  const unknown = picked.find((n) => !def.record.properties[n]);
+  if (unknown) return { ok: false, errors: { fields: `There is no field "${unknown}" in the form.` } };
+  if (!picked.length) {
+    return { ok: false, errors: { fields: "A section holds at least one field: pick the fields it starts with." } };
+  }
+  def.form = { ...(def.form ?? {}) };
+  const sections = (def.form.sections ?? []).map((s): FormSection => ({
+    ...s,
+    fields: s.fields.filter((n) => !picked.includes(n)) as FormSection["fields"],
+  }));
+  sections.push({ title, fields: picked as FormSection["fields"] });
+  def.form.sections = sections;
+  tidySections(def);
+  const placedOrder = def.form?.sections?.flatMap((s) => s.fields) ?? [];
+  const restOrder = Object.keys(def.record.properties).filter((n) => !placedOrder.includes(n));
+  def.record.properties = Object.fromEntries([...placedOrder, ...restOrder].map((n) => [n, def.record.properties[n]]));
+  return finish(def, ctx, `Added the section "${title}".`);
+}
+
+/** Changes the list view: its columns, the fields a search looks in, and the default sort ("name" or "-name"). */
+export function setList(
+  draft: AppDefinition,
+  input: { columns: string[]; searchable: string[]; sort: string },
+  ctx: EditContext,
+): EditResult {
+  const def = clone(draft);
+  if (!input.columns.length) return { ok: false, errors: { columns: "Pick at least one column." } };
+  const list: ListView = { ...(def.list ?? {}), columns: input.columns as ListView["columns"] };
+  if (input.searchable.length) list.searchable = input.searchable;
+  else delete list.searchable;
+  if (input.sort.trim()) list.sort = input.sort.trim();
+  else delete list.sort;
+  def.list = list;
+  return finish(def, ctx, "Saved the list.");
+}
+
+/** Changes the app's title, description and who may open it (administrators only, or every signed-in user). */
+export function setSettings(
+  draft: AppDefinition,
+  input: { title: string; description: string; adminOnly: boolean },
+  ctx: EditContext,
+): EditResult {
+  const def = clone(draft);
+  def.title = input.title.trim();
+  if (input.description.trim()) def.description = input.description.trim();
+  else delete def.description;
+  if (input.adminOnly) def.adminOnly = true;
+  else delete def.adminOnly;
+  return finish(def, ctx, "Saved the settings.");
+}

@@ -1,0 +1,185 @@
+import type { Context } from "hono";
+import { compileApp, type CompiledApp } from "../../apps/compiled-app.js";
+import { locate, type EditContext, type EditResult, type FieldInput } from "../../apps/designer-edits.js";
+import type { DesignerType } from "../../apps/field-types.js";
+import type { AppDraft } from "../../apps/drafts.js";
+import { appHref } from "../../apps/registry.js";
+import { NotFoundError } from "../../errors.js";
+import type { PageFrame } from "../../render/record-pages.js";
+import type { AppDefinition, FieldSchema } from "../../schema/types.js";
+import type { Services } from "../../services.js";
+import { flash } from "../http/flash.js";
+import { readFormText } from "../http/form-body.js";
+import type { AppEnv } from "../http/env.js";
+import { signedIn } from "../http/guards.js";
+import { sendPage } from "../http/page.js";
+import type { FieldFormProps } from "./apps-designer-field-form.js";
+import { DesignerFormPage } from "./apps-designer-pages.js";
+import type { DesignerFrame } from "./apps-designer-shell.js";
+
+/** An app id as the designer's addresses carry it. */
+export const APP_ID = /^[a-z][a-z0-9-]{0,62}$/;
+/** A field's dot path in an address (`companions.phone`): at most eight names deep. */
+export const FIELD_PATH = /^[A-Za-z][A-Za-z0-9_]{0,63}(\.[A-Za-z][A-Za-z0-9_]{0,63}){0,7}$/;
+
+/** The posted form with repeated names kept (columns, searchable, fields): `one` the last value, `all` every value. */
+export async function postedForm(
+  c: Context<AppEnv>,
+): Promise<{ one: Record<string, string>; all: Record<string, string[]> }> {
+  const all = await readFormText(c);
+  const one: Record<string, string> = {};
+  for (const [k, v] of Object.entries(all)) one[k] = v.at(-1)!;
+  return { one, all };
+}
+
+/** The app being designed, its draft, the definition shown (the draft, else the published one) and what a change is checked against. */
+export interface DesignerState {
+  app: CompiledApp;
+  draft: AppDraft | null;
+  working: AppDefinition;
+  ctx: EditContext;
+}
+
+/** The helpers every designer route shares (see designerContext). */
+export type DesignerContext = ReturnType<typeof designerContext>;
+
+/**
+ * What the visual designer's routes share: who is asking, the app and its draft, the frame of a
+ * page, the properties panel, and `apply`, which saves a change's result as the draft (then
+ * redirects back with its message) or shows its errors. Throws NotFoundError (404) for an app
+ * that is not on the site.
+ */
+export function designerContext(s: Services) {
+  const siteOf = (c: Context<AppEnv>) => signedIn(c).activeSiteId;
+  const actorOf = (c: Context<AppEnv>) => {
+    const u = signedIn(c).user;
+    return { id: u.id, name: u.username };
+  };
+
+  async function frameOf(c: Context<AppEnv>): Promise<PageFrame> {
+    const session = signedIn(c);
+    const site = await s.sites.byId(session.activeSiteId);
+    const frame: PageFrame = { csrfToken: c.var.csrfToken, user: session.user };
+    if (site) frame.siteName = site.name;
+    return frame;
+  }
+
+  async function current(c: Context<AppEnv>): Promise<CompiledApp> {
+    const appId = c.req.param("appId") ?? "";
+    const app = APP_ID.test(appId) ? await s.apps.get(siteOf(c), appId) : null;
+    if (!app) throw new NotFoundError("There is no such app on this site.");
+    return app;
+  }
+
+  async function state(c: Context<AppEnv>): Promise<DesignerState> {
+    const app = await current(c);
+    const siteId = siteOf(c);
+    const draft = await s.drafts.get(siteId, app.id);
+    const recordCount = await s.apps.storeFor(app).count(app, siteId);
+    const ctx: EditContext = { published: app.definition, recordCount };
+    return { app, draft, working: draft?.definition ?? app.definition, ctx };
+  }
+
+  async function shell(c: Context<AppEnv>, st: DesignerState, problem?: string): Promise<DesignerFrame> {
+    const me = signedIn(c).user.id;
+    const d = st.draft;
+    const f: DesignerFrame = {
+      frame: await frameOf(c),
+      appId: st.app.id,
+      title: st.working.title,
+      publishedVersion: st.app.version,
+      recordCount: st.ctx.recordCount,
+      listHref: appHref(st.app.id),
+      draft: d
+        ? {
+            by: d.updatedBy.name,
+            at: d.updatedAt,
+            mine: d.updatedBy.id === me,
+            stale: d.baseVersion !== st.app.version,
+          }
+        : null,
+    };
+    if (problem) f.problem = problem;
+    return f;
+  }
+
+  function preview(st: DesignerState): CompiledApp | null {
+    try {
+      return st.draft ? compileApp(st.working, st.app.version + 1) : st.app;
+    } catch {
+      return null;
+    }
+  }
+
+  function siblingsOf(def: AppDefinition, parent: string): Record<string, FieldSchema | undefined> {
+    if (!parent) return def.record.properties;
+    const f = locate(def, parent)?.field;
+    const holder = f?.type === "object" ? f : f?.type === "array" ? f.items : undefined;
+    return holder?.properties ?? {};
+  }
+
+  function panelFor(
+    c: Context<AppEnv>,
+    st: DesignerState,
+    mode: "new" | "edit",
+    type: DesignerType,
+    input: FieldInput,
+    errors: Record<string, string>,
+    path?: string,
+  ): FieldFormProps {
+    const at = path ? locate(st.working, path) : null;
+    const parent = path ? path.split(".").slice(0, -1).join(".") : (input.parent ?? "");
+    const panel: FieldFormProps = {
+      appId: st.app.id,
+      csrf: c.var.csrfToken,
+      definition: st.working,
+      mode,
+      type,
+      input,
+      errors,
+      siblings: siblingsOf(st.working, parent),
+      nameLocked:
+        mode === "edit" && st.ctx.recordCount > 0 && path && locate(st.ctx.published, path)
+          ? `Records already hold values under this name, so it stays; change the label instead.`
+          : null,
+    };
+    if (path) panel.path = path;
+    const system = at?.field["x-system"];
+    if (system) panel.system = system;
+    return panel;
+  }
+
+  async function formPage(
+    c: Context<AppEnv>,
+    st: DesignerState,
+    panel: FieldFormProps | null,
+    status: 200 | 422 = 200,
+    problem?: string,
+  ) {
+    const frame = await shell(c, st, problem);
+    return sendPage(
+      c,
+      <DesignerFormPage {...frame} definition={st.working} preview={preview(st)} panel={panel} />,
+      status,
+    );
+  }
+
+  /**
+   * Saves a change's result as the draft and goes back to the tab (`back`,
+   * "" for Form) with the change's message; or shows the errors.
+   */
+  async function apply(
+    c: Context<AppEnv>,
+    st: DesignerState,
+    result: EditResult,
+    onError: (errors: Record<string, string>) => Promise<Response>,
+    back = "",
+  ): Promise<Response> {
+    if (!result.ok) return onError(result.errors);
+    await s.drafts.save(siteOf(c), result.definition, st.draft?.baseVersion ?? st.app.version, actorOf(c));
+    flash(c, `${result.message} Publish to apply it.`);
+    return c.redirect(`/configure/apps/${st.app.id}${back}`, 303);
+  }
+
+  return { siteOf, actorOf, frameOf, current, state, shell, preview, panelFor, formPage, apply };
+}

@@ -1,0 +1,81 @@
+import type { Hono } from "hono";
+import { setList, setSettings } from "../../apps/designer-layout-edits.js";
+import { NotFoundError } from "../../errors.js";
+import { bindsUsers } from "../../schema/app-definition.js";
+import type { Services } from "../../services.js";
+import { lineDiff } from "../../util/line-diff.js";
+import type { AppEnv } from "../http/env.js";
+import { sendPage } from "../http/page.js";
+import { queryParams } from "../http/query.js";
+import { postedForm, type DesignerContext } from "./apps-designer-context.js";
+import { DesignerHistoryPage } from "./apps-designer-history.js";
+import { DesignerListPage, DesignerSettingsPage } from "./apps-designer-list-settings.js";
+
+/** The designer's List, Settings and History tabs (GET shows the tab, POST saves it into the draft). */
+export function designerTabRoutes(routes: Hono<AppEnv>, s: Services, d: DesignerContext) {
+  const { siteOf, state, shell, apply } = d;
+
+  routes.get("/configure/apps/:appId/list", async (c) => {
+    const st = await state(c);
+    const l = st.working.list;
+    const input = { columns: l?.columns ?? [], searchable: l?.searchable ?? [], sort: l?.sort ?? "" };
+    return sendPage(c, <DesignerListPage {...await shell(c, st)} definition={st.working} input={input} errors={{}} />);
+  });
+
+  routes.post("/configure/apps/:appId/list", async (c) => {
+    const st = await state(c);
+    const { one, all } = await postedForm(c);
+    const input = { columns: all.columns ?? [], searchable: all.searchable ?? [], sort: one.sort ?? "" };
+    const fail = async (errors: Record<string, string>) =>
+      sendPage(
+        c,
+        <DesignerListPage {...await shell(c, st)} definition={st.working} input={input} errors={errors} />,
+        422,
+      );
+    return apply(c, st, setList(st.working, input, st.ctx), fail, "/list");
+  });
+
+  routes.get("/configure/apps/:appId/settings", async (c) => {
+    const st = await state(c);
+    const w = st.working;
+    const input = { title: w.title, description: w.description ?? "", adminOnly: w.adminOnly === true };
+    return sendPage(
+      c,
+      <DesignerSettingsPage {...await shell(c, st)} input={input} errors={{}} bindsUsers={bindsUsers(w)} />,
+    );
+  });
+
+  routes.post("/configure/apps/:appId/settings", async (c) => {
+    const st = await state(c);
+    const { one } = await postedForm(c);
+    const input = { title: one.title ?? "", description: one.description ?? "", adminOnly: one.adminOnly === "on" };
+    const fail = async (errors: Record<string, string>) =>
+      sendPage(
+        c,
+        <DesignerSettingsPage
+          {...await shell(c, st)}
+          input={input}
+          errors={errors}
+          bindsUsers={bindsUsers(st.working)}
+        />,
+        422,
+      );
+    return apply(c, st, setSettings(st.working, input, st.ctx), fail, "/settings");
+  });
+
+  routes.get("/configure/apps/:appId/history", async (c) => {
+    const st = await state(c);
+    const history = await s.apps.history(siteOf(c), st.app.id);
+    const q = queryParams(c);
+    let diff = null;
+    if (q.from !== undefined || q.to !== undefined) {
+      const from = /^\d{1,9}$/.test(q.from ?? "") ? Number(q.from) : -1;
+      const to = /^\d{1,9}$/.test(q.to ?? "") ? Number(q.to) : -1;
+      const a = from >= 0 ? await s.apps.definitionAt(siteOf(c), st.app.id, from) : null;
+      const b = to >= 0 ? await s.apps.definitionAt(siteOf(c), st.app.id, to) : null;
+      if (!a || !b) throw new NotFoundError("There is no such version of this app.");
+      diff = { from, to, lines: lineDiff(JSON.stringify(a, null, 2), JSON.stringify(b, null, 2)) };
+    }
+    return sendPage(c, <DesignerHistoryPage {...await shell(c, st)} history={history} diff={diff} />);
+  });
+}
