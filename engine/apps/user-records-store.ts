@@ -30,11 +30,11 @@ import {
   fieldOf,
   placeOf,
   revocationFor,
-  USER_COLUMNS,
+  USER_RECORD_COLUMNS,
   userRecord,
   userSearchText,
   userSortKey,
-  type UserRow,
+  type UserRecordRow,
 } from "./user-rows.js";
 import { UserRecordMfa } from "./user-record-mfa.js";
 
@@ -104,8 +104,8 @@ export class UserRecordsStore implements RecordStore {
     }
     params.push(query.limit + 1);
     const dir = ascending ? "ASC" : "DESC";
-    const { rows } = await this.db.query<UserRow>(
-      `SELECT ${USER_COLUMNS}, ${key} AS sort_key FROM users u LEFT JOIN mfa_settings m ON m.user_id = u.id
+    const { rows } = await this.db.query<UserRecordRow>(
+      `SELECT ${USER_RECORD_COLUMNS}, ${key} AS sort_key FROM users u LEFT JOIN mfa_settings m ON m.user_id = u.id
        ${MFA_STATE_JOINS}
        WHERE ${where.join(" AND ")} ORDER BY ${key} ${dir}, u.id ${dir} LIMIT $${params.length}`,
       params,
@@ -118,7 +118,7 @@ export class UserRecordsStore implements RecordStore {
       page.map((r) => r.id),
       this.db,
     );
-    const cursorOf = (r: UserRow | undefined): Cursor | null => (r ? { key: r.sort_key, id: r.id } : null);
+    const cursorOf = (r: UserRecordRow | undefined): Cursor | null => (r ? { key: r.sort_key, id: r.id } : null);
     const first = cursorOf(page[0]);
     const last = cursorOf(page[page.length - 1]);
     return {
@@ -133,8 +133,8 @@ export class UserRecordsStore implements RecordStore {
   }
 
   async #get(db: Db, app: CompiledApp, ctx: StoreContext, id: string, lock = false): Promise<StoredRecord | null> {
-    const { rows } = await db.query<UserRow>(
-      `SELECT ${USER_COLUMNS}, e.username AS updated_by_name FROM users u LEFT JOIN users e ON e.id = u.updated_by
+    const { rows } = await db.query<UserRecordRow>(
+      `SELECT ${USER_RECORD_COLUMNS}, e.username AS updated_by_name FROM users u LEFT JOIN users e ON e.id = u.updated_by
        WHERE u.id = $1 AND u.site_id = $2${lock ? " FOR UPDATE OF u" : ""}`,
       [id, ctx.siteId],
     );

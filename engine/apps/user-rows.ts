@@ -21,8 +21,8 @@ const COLUMN_OF: Partial<Record<SystemBinding, string>> = {
   "user.disabled": "disabled",
 };
 
-/** A users row as the store selects it (USER_COLUMNS, plus the editor's name and a sort key where asked). */
-export interface UserRow {
+/** A users row as the store selects it (USER_RECORD_COLUMNS, plus the editor's name and a sort key where asked). */
+export interface UserRecordRow {
   id: string;
   site_id: string;
   username: string;
@@ -43,7 +43,7 @@ export interface UserRow {
 }
 
 /** The users columns a record is read from, over `users u`. */
-export const USER_COLUMNS = `u.id, u.site_id, u.username, u.display_name, u.email, u.role, u.web_access, u.device_access,
+export const USER_RECORD_COLUMNS = `u.id, u.site_id, u.username, u.display_name, u.email, u.role, u.web_access, u.device_access,
   u.disabled, u.data, u.version, u.created_at, u.updated_at, u.created_by, u.updated_by`;
 
 /** A field's place in a users row: a column, the MFA service, the password hash, or users.data. */
@@ -115,7 +115,7 @@ export function userSearchText(app: CompiledApp, params: unknown[]): string {
 }
 
 /** A users row as the record of `app`: its columns, its MFA status (when the app shows MFA) and users.data; never the password. */
-export function userRecord(app: CompiledApp, r: UserRow, status: MfaStatus | undefined): StoredRecord {
+export function userRecord(app: CompiledApp, r: UserRecordRow, status: MfaStatus | undefined): StoredRecord {
   const values: Record<string, unknown> = {};
   for (const f of app.fields) {
     const place = placeOf(app, f.name);
