@@ -16,7 +16,7 @@ import type { AppEnv } from "../http/env.js";
 import { statusOf } from "../http/errors.js";
 import { sendPage } from "../http/page.js";
 import { checkField } from "./field-check.js";
-import { mfaEnabledField, mfaResetRegion, pendingReset, resetConfirmation } from "./mfa-reset.js";
+import { mfaEnabledField, mfaResetRegion, pendingReset, resetConfirmation, type PendingReset } from "./mfa-reset.js";
 import { recordTitle, type RecordRoutesOptions, type Resolved } from "./resolve.js";
 
 /** What a record form shows: its mode, values and errors, the record it edits, a notice, page or dialog. */
@@ -29,6 +29,8 @@ export interface FormState {
   version?: number;
   notice?: ReturnType<typeof ConflictNotice>;
   dialog: boolean;
+  /** The MFA reset a save would ask about (slider off for an activated user), shown again with the form. */
+  reset?: PendingReset | null;
 }
 
 /**
@@ -62,7 +64,7 @@ export function recordFormHandlers(s: Services, options: RecordRoutesOptions) {
         submitLabel={r.app.definition.form?.submitLabel}
         inDialog={st.dialog}
         notice={st.notice}
-        beforeActions={liveResetWarning && st.mode === "edit" ? mfaResetRegion(r, st.record) : undefined}
+        beforeActions={liveResetWarning && st.mode === "edit" ? mfaResetRegion(r, st.record, st.reset) : undefined}
       />
     );
     if (st.dialog) return sendPage(c, <RecordFragment title={title}>{form}</RecordFragment>, status);
@@ -103,7 +105,11 @@ export function recordFormHandlers(s: Services, options: RecordRoutesOptions) {
     const { body, textErrors } = await readRecordPostForForm(c, r.app.fields);
     const dialog = lastValue(body._dialog) === "1";
     const parsed = parseForm(r.app.fields, body, mode);
-    const base: Omit<FormState, "errors"> = { mode, values: parsed.values, dialog };
+    // Switching MFA off for an activated user resets it: a form shown again keeps saying so.
+    const enabledField = mfaEnabledField(r);
+    const reset =
+      record && enabledField && parsed.values[enabledField] === false ? await pendingReset(s, record.id) : null;
+    const base: Omit<FormState, "errors"> = { mode, values: parsed.values, dialog, reset };
     if (record) base.record = record;
     if (parsed.version !== null) base.version = parsed.version;
     if (Object.keys(textErrors).length) {
@@ -129,10 +135,8 @@ export function recordFormHandlers(s: Services, options: RecordRoutesOptions) {
     if (!validate(parsed.values)) {
       return renderForm(c, r, { ...base, errors: fieldErrors(validate.errors, r.app.fields) }, 422);
     }
-    // Switching MFA off for an activated user resets it: say what that ends, and wait for Confirm.
+    // The reset asks first: say what it ends, and wait for Confirm.
     let resetNote = "";
-    const enabledField = mfaEnabledField(r);
-    const reset = record && enabledField && parsed.values[enabledField] === false && (await pendingReset(s, record.id));
     if (record && reset) {
       if (lastValue(body.confirm) !== "mfa-reset") {
         return resetConfirmation(c, r, record, body, reset.consequences, dialog, options.listLabel);
