@@ -237,10 +237,12 @@ export function setRequired(holder: Located["holder"], name: string, required: b
   else delete holder.required;
 }
 
-/** Sections without empty ones (a section holds at least one field). */
+/**
+ * Tidies the layout after a change: no `form.sections` without a section, no empty `form`. An
+ * emptied section stays (a place to move fields to) until the designer deletes it.
+ */
 export function tidySections(def: AppDefinition) {
   if (!def.form?.sections) return;
-  def.form.sections = def.form.sections.filter((s) => s.fields.length > 0);
   if (!def.form.sections.length) delete def.form.sections;
   if (!Object.keys(def.form).length) delete def.form;
 }

@@ -106,9 +106,6 @@ export function addSection(
   const picked = input.fields.length ? input.fields : gs.at(-1)!.fields;
   const unknown = picked.find((n) => !def.record.properties[n]);
   if (unknown) return { ok: false, errors: { fields: `There is no field "${unknown}" in the form.` } };
-  if (!picked.length) {
-    return { ok: false, errors: { fields: "A section holds at least one field: pick the fields it starts with." } };
-  }
   def.form = { ...(def.form ?? {}) };
   const sections = (def.form.sections ?? []).map((s): FormSection => ({
     ...s,
@@ -153,4 +150,54 @@ export function setSettings(
   if (input.adminOnly) def.adminOnly = true;
   else delete def.adminOnly;
   return finish(def, ctx, "Saved the settings.");
+}
+
+/** Why a section number names no section, or null: sections are numbered from 1 in form order. */
+function noSuchSection(def: AppDefinition, n: number): string | null {
+  const count = def.form?.sections?.length ?? 0;
+  return Number.isInteger(n) && n >= 1 && n <= count ? null : `There is no section ${n} in this form.`;
+}
+
+/**
+ * Renames section `n` (1-based). The message of a refusal is keyed `section-<n>`, the slot beside
+ * that section in the designer's outline.
+ */
+export function renameSection(draft: AppDefinition, n: number, title: string, ctx: EditContext): EditResult {
+  const key = `section-${n}`;
+  const missing = noSuchSection(draft, n);
+  if (missing) return { ok: false, errors: { [key]: missing } };
+  const t = title.trim();
+  if (!t) return { ok: false, errors: { [key]: "Give the section a title." } };
+  if (t.length > 200) return { ok: false, errors: { [key]: "A section's title is at most 200 characters." } };
+  const def = clone(draft);
+  const section = def.form!.sections![n - 1]!;
+  const before = section.title ?? `Section ${n}`;
+  section.title = t;
+  return finish(def, ctx, `Renamed the section "${before}" to "${t}".`);
+}
+
+/**
+ * Deletes section `n` (1-based) when it holds no field; a section with fields is refused (keyed
+ * `section-<n>`), so no field changes place without the designer moving it.
+ */
+export function deleteSection(draft: AppDefinition, n: number, ctx: EditContext): EditResult {
+  const key = `section-${n}`;
+  const missing = noSuchSection(draft, n);
+  if (missing) return { ok: false, errors: { [key]: missing } };
+  const def = clone(draft);
+  const sections = def.form!.sections!;
+  const section = sections[n - 1]!;
+  const label = section.title ?? `Section ${n}`;
+  if (section.fields.length) {
+    const count = section.fields.length;
+    return {
+      ok: false,
+      errors: {
+        [key]: `"${label}" holds ${count} field${count === 1 ? "" : "s"}: move ${count === 1 ? "it" : "them"} to another section first, then delete the empty section.`,
+      },
+    };
+  }
+  sections.splice(n - 1, 1);
+  tidySections(def);
+  return finish(def, ctx, `Deleted the empty section "${label}".`);
 }

@@ -193,6 +193,7 @@ export function formSections(definition: AppDefinition, fields: FieldNode[]): Fo
       placed.add(n);
       return [f];
     });
+    if (!inSection.length) continue; // an empty section (the designer's drop target) is not shown
     const view: FormSectionView = { fields: inSection };
     if (s.title) view.title = s.title;
     if (s.description) view.description = s.description;

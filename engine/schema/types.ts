@@ -149,11 +149,9 @@ export interface FormSection {
   title?: string;
   description?: string;
   /**
-   * Top-level field names, in the order they are shown.
-   *
-   * @minItems 1
+   * Top-level field names, in the order they are shown. A section may be empty for a while (the designer keeps it as a place to move fields to); the form does not show an empty section.
    */
-  fields: [AppFieldName, ...AppFieldName[]];
+  fields: AppFieldName[];
 }
 /**
  * The list of records: its columns, default sort and the fields a search looks in.

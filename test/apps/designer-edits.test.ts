@@ -2,7 +2,13 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import type { EditContext, EditResult } from "../../engine/apps/designer-edits.js";
 import { addField, deleteField, updateField } from "../../engine/apps/designer-field-edits.js";
-import { addSection, moveField, setList } from "../../engine/apps/designer-layout-edits.js";
+import {
+  addSection,
+  deleteSection,
+  moveField,
+  renameSection,
+  setList,
+} from "../../engine/apps/designer-layout-edits.js";
 import { loadBuiltInDefinitions } from "../../engine/apps/registry.js";
 import { nameFromLabel, parseOptions } from "../../engine/apps/field-types.js";
 import { checkDefinition } from "../../engine/schema/app-definition.js";
@@ -109,7 +115,43 @@ t("moving: up, down, before another field and across sections", () => {
     [["name", "host", "badge"], ["purpose"]],
   );
   d = ok(moveField(d, "purpose", { section: 1 }, fresh));
-  assert.is(d.form!.sections!.length, 1, "the emptied section is dropped");
+  assert.equal(
+    d.form!.sections!.map((s) => s.fields),
+    [["name", "host", "badge", "purpose"], []],
+    "the emptied section stays, a place to move fields to, until it is deleted",
+  );
+});
+
+t("sections: renamed; deleted only when empty, else refused with the reason on that section", () => {
+  let d = ok(addField(blank, { type: "text", title: "Badge", name: "badge" }, fresh));
+  d = ok(addField(d, { type: "text", title: "Purpose", name: "purpose" }, fresh));
+  d = ok(addSection(d, { title: "Visitor", fields: ["name"] }, fresh));
+  d = ok(addSection(d, { title: "Visit", fields: [] }, fresh));
+  const renamed = renameSection(d, 2, "  The visit ", fresh);
+  assert.ok(renamed.ok);
+  assert.is(renamed.ok && renamed.message, 'Renamed the section "Visit" to "The visit".');
+  d = ok(renamed);
+  assert.is(d.form!.sections![1]!.title, "The visit");
+  assert.match(refused(renameSection(d, 2, "  ", fresh))["section-2"]!, /Give the section a title/);
+  assert.match(refused(renameSection(d, 3, "Nope", fresh))["section-3"]!, /There is no section 3/);
+  assert.match(refused(renameSection(d, 1, "x".repeat(201), fresh))["section-1"]!, /at most 200/);
+
+  const full = refused(deleteSection(d, 2, fresh));
+  assert.is(
+    full["section-2"],
+    '"The visit" holds 2 fields: move them to another section first, then delete the empty section.',
+  );
+  assert.match(refused(deleteSection(d, 1, fresh))["section-1"]!, /holds 1 field: move it/);
+  d = ok(moveField(d, "name", { section: 2 }, fresh));
+  assert.equal(d.form!.sections![0]!.fields, [], "Visitor is empty now");
+  const deleted = deleteSection(d, 1, fresh);
+  assert.is(deleted.ok && deleted.message, 'Deleted the empty section "Visitor".');
+  d = ok(deleted);
+  assert.equal(
+    d.form!.sections!.map((s) => [s.title, s.fields]),
+    [["The visit", ["badge", "purpose", "name"]]],
+  );
+  assert.ok(checkDefinition(d).ok);
 });
 
 t("system fields of User accounts: relabel and help only, never deleted or retyped", () => {

@@ -260,4 +260,52 @@ t(
   },
 );
 
+t(
+  "sections: renamed in place; deleted only when empty, else a 422 with the reason beside that section",
+  async (ctx) => {
+    const d = ctx.dora;
+    const A = "/configure/apps/rooms";
+    assert.is((await d.post("/configure/apps/new", { title: "Rooms", id: "rooms" })).res.status, 303);
+    assert.is((await d.post(`${A}/fields/new`, { type: "text", title: "Floor" })).res.status, 303);
+    assert.is((await d.post(`${A}/fields/new`, { type: "section", title: "Where", fields: "floor" })).res.status, 303);
+    assert.is((await d.post(`${A}/fields/new`, { type: "section", title: "What" })).res.status, 303);
+    const page = await d.get(A);
+    assert.match(
+      page.html,
+      /<form method="post" action="\/configure\/apps\/rooms\/sections\/1" class="rename-section">/,
+    );
+
+    const renamed = await d.post(`${A}/sections/2`, { title: "What it is" });
+    assert.is(renamed.res.status, 303);
+    const draft = async () => (await ctx.env.services.drafts.get(ctx.siteId, "rooms"))!.definition;
+    assert.equal(
+      (await draft()).form!.sections!.map((s) => s.title),
+      ["Where", "What it is"],
+    );
+    const blank = await d.post(`${A}/sections/2`, { title: " " });
+    assert.is(blank.res.status, 422);
+    assert.match(slot(blank.html, "section-2"), /Give the section a title/);
+    assert.match(blank.html, /<details class="section-tools" open="">/, "the refused section's tools are open");
+
+    const full = await d.post(`${A}/sections/1/delete`, {});
+    assert.is(full.res.status, 422);
+    assert.is(
+      slot(full.html, "section-1"),
+      "&quot;Where&quot; holds 1 field: move it to another section first, then delete the empty section.",
+    );
+    assert.is((await draft()).form!.sections!.length, 2, "nothing changed");
+    assert.is((await d.post(`${A}/sections/9/delete`, {})).res.status, 404);
+    assert.is((await d.post(`${A}/sections/x`, { title: "X" })).res.status, 404);
+
+    assert.is((await d.post(`${A}/fields/floor/move`, { section: "2" })).res.status, 303);
+    const emptied = await d.get(A);
+    assert.match(emptied.html, /No fields yet: drag one here/);
+    assert.is((await d.post(`${A}/sections/1/delete`, {})).res.status, 303);
+    assert.equal(
+      (await draft()).form!.sections!.map((s) => [s.title, s.fields]),
+      [["What it is", ["name", "floor"]]],
+    );
+  },
+);
+
 t.run();

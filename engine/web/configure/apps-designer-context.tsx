@@ -155,11 +155,18 @@ export function designerContext(s: Services) {
     panel: FieldFormProps | null,
     status: 200 | 422 = 200,
     problem?: string,
+    outlineErrors?: Record<string, string>,
   ) {
     const frame = await shell(c, st, problem);
     return sendPage(
       c,
-      <DesignerFormPage {...frame} definition={st.working} preview={preview(st)} panel={panel} />,
+      <DesignerFormPage
+        {...frame}
+        definition={st.working}
+        preview={preview(st)}
+        panel={panel}
+        outlineErrors={outlineErrors}
+      />,
       status,
     );
   }

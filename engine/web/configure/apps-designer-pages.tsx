@@ -14,6 +14,8 @@ export function DesignerFormPage(
     definition: AppDefinition;
     preview: CompiledApp | null;
     panel: FieldFormProps | null;
+    /** Refusals of a section change (rename, delete), keyed `section-<n>`. */
+    outlineErrors?: Record<string, string>;
     status?: number;
   },
 ) {
@@ -24,7 +26,13 @@ export function DesignerFormPage(
         <div>
           <h2>Fields</h2>
           <p class="hint">Drag a field by its handle to move it (also between sections), or use Up and Down.</p>
-          <FieldOutline appId={p.appId} csrf={csrf} definition={p.definition} selected={p.panel?.path} />
+          <FieldOutline
+            appId={p.appId}
+            csrf={csrf}
+            definition={p.definition}
+            selected={p.panel?.path}
+            errors={p.outlineErrors}
+          />
           <AddFieldPicker appId={p.appId} />
         </div>
         <div>
