@@ -40,6 +40,7 @@ export interface FieldInput {
   readOnly?: string;
   visibleField?: string;
   visibleValue?: string;
+  placeholder?: string;
 }
 
 const FIELD_INPUT_KEYS: (keyof FieldInput)[] = [
@@ -59,6 +60,7 @@ const FIELD_INPUT_KEYS: (keyof FieldInput)[] = [
   "readOnly",
   "visibleField",
   "visibleValue",
+  "placeholder",
 ];
 
 /** Picks the field properties out of a posted form. */
@@ -139,6 +141,7 @@ function formFieldOf(pointer: string, fieldPointer: string | null, fieldName: st
     if (key === "pattern") return "pattern";
     if (key === "oneOf" || key === "enum") return "options";
     if (key === "x-visibleWhen") return "visibleField";
+    if (key === "x-placeholder") return "placeholder";
     if (key === "readOnly" || key === "writeOnly") return "readOnly";
     if (key === "properties") return "_";
     return "type";
@@ -209,6 +212,7 @@ export function fieldInputOf(def: AppDefinition, path: string): FieldInput | nul
     readOnly: f.readOnly ? "on" : "",
     visibleField: rule?.field ?? "",
     visibleValue: rule ? String("equals" in rule ? rule.equals : (rule.in ?? []).join(",")) : "",
+    placeholder: f["x-placeholder"] ?? "",
   };
   if (!at.parentPath.length) {
     const i = (def.form?.sections ?? []).findIndex((s) => s.fields.includes(at.name));

@@ -125,7 +125,7 @@ function ScalarField({
 }) {
   const sid = slotId(path);
   const id = `f-${sid}`;
-  const attrs: Record<string, unknown> = { ...common(node, path, ctx), id };
+  const attrs: Record<string, unknown> = { ...common(node, path, ctx), id, placeholder: node.placeholder };
   const required = node.required && !(node.writeOnly && ctx.mode === "edit") ? true : undefined;
   const text = label ?? node.label;
   let input: Child;

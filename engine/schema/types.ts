@@ -24,6 +24,10 @@ export type SystemBinding =
  * Value of the x-widget keyword: overrides the widget the field's type would get (textarea for long strings, radio buttons or checkboxes instead of a select, a plain checkbox instead of a switch, a password input).
  */
 export type WidgetName = "text" | "textarea" | "password" | "select" | "radio" | "checkboxes" | "switch" | "checkbox";
+/**
+ * Value of the x-placeholder keyword: a hint shown inside an empty text-like input (text, long text, number, email, link), as the input's placeholder attribute. It is never a value and never replaces the label.
+ */
+export type PlaceholderText = string;
 
 /**
  * An app definition (forms/*.app.json or a designer's saved version): the record schema, the form layout and the list view.
@@ -101,6 +105,7 @@ export interface FieldSchema {
   additionalProperties?: false;
   "x-system"?: SystemBinding;
   "x-widget"?: WidgetName;
+  "x-placeholder"?: PlaceholderText;
   "x-visibleWhen"?: VisibleWhen;
 }
 /**

@@ -208,4 +208,33 @@ t("deleting keeps stored values and says so; a field another depends on is kept"
   assert.match(refused(deleteField(blank, "name", fresh))._!, /at least one field/);
 });
 
+t(
+  "placeholder: set on text-like fields, checked by the x-placeholder meta-schema, dropped where it cannot show",
+  () => {
+    let d = ok(addField(blank, { type: "text", title: "Company", placeholder: " e.g. Acme Ltd " }, fresh));
+    assert.is(d.record.properties.company!["x-placeholder"], "e.g. Acme Ltd");
+    d = ok(addField(d, { type: "integer", title: "Badge", placeholder: "1 to 999" }, fresh));
+    assert.is(d.record.properties.badge!["x-placeholder"], "1 to 999");
+    d = ok(addField(d, { type: "boolean", title: "Escort", placeholder: "ignored" }, fresh));
+    assert.is(d.record.properties.escort!["x-placeholder"], undefined, "a switch has no placeholder");
+    d = ok(updateField(d, "company", { title: "Company name" }, fresh));
+    assert.is(d.record.properties.company!["x-placeholder"], "e.g. Acme Ltd", "kept when not posted");
+    d = ok(updateField(d, "company", { placeholder: "" }, fresh));
+    assert.is(d.record.properties.company!["x-placeholder"], undefined, "cleared when posted blank");
+    assert.match(
+      refused(addField(d, { type: "text", title: "Long", placeholder: "x".repeat(201) }, fresh)).placeholder!,
+      /200/,
+      "the meta-schema's limit, on the placeholder field",
+    );
+
+    const bad = structuredClone(d);
+    (bad.record.properties.badge as unknown as Record<string, unknown>)["x-placeholder"] = 5;
+    assert.not.ok(checkDefinition(bad).ok, "x-placeholder is a string");
+    const onSwitch = structuredClone(d);
+    onSwitch.record.properties.escort!["x-placeholder"] = "Yes?";
+    const check = checkDefinition(onSwitch);
+    assert.ok(!check.ok && check.problems.some((p) => p.pointer === "/record/properties/escort/x-placeholder"));
+  },
+);
+
 t.run();

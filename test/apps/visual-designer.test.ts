@@ -308,4 +308,22 @@ t(
   },
 );
 
+t("placeholder: edited in the properties panel of text-like types, shown by the form's input", async (ctx) => {
+  const d = ctx.dora;
+  const A = "/configure/apps/desks";
+  assert.is((await d.post("/configure/apps/new", { title: "Desks", id: "desks" })).res.status, 303);
+  const textForm = await d.get(`${A}/fields/new?type=email`);
+  assert.match(textForm.html, /<input id="p-placeholder"[^>]*name="placeholder"/);
+  const switchForm = await d.get(`${A}/fields/new?type=boolean`);
+  assert.not.match(switchForm.html, /name="placeholder"/, "no placeholder for a Yes/No");
+  const added = await d.post(`${A}/fields/new`, { type: "email", title: "Contact", placeholder: "name@example.org" });
+  assert.is(added.res.status, 303);
+  const edit = await d.get(`${A}/fields/contact`);
+  assert.match(edit.html, /name="placeholder" value="name@example.org"/);
+  assert.match(edit.html, /<input[^>]*placeholder="name@example.org"[^>]*type="email"/, "the preview's input shows it");
+  assert.is((await d.post(`${A}/publish`, {})).res.status, 303);
+  const form = await ctx.admin.get("/apps/desks/new");
+  assert.match(form.html, /<input[^>]*name="contact"[^>]*placeholder="name@example.org"/);
+});
+
 t.run();

@@ -130,6 +130,16 @@ function TypeProperties(p: FieldFormProps) {
         />
       ) : null}
       {has("default") ? <PropInput name="default" label="Default" value={v.default} errors={e} /> : null}
+      {has("placeholder") ? (
+        <PropInput
+          name="placeholder"
+          label="Placeholder"
+          help="A hint shown inside the empty input, e.g. an example value; never stored."
+          value={v.placeholder}
+          errors={e}
+          attrs={{ maxlength: 200 }}
+        />
+      ) : null}
       {has("minimum") ? (
         <div class="grid">
           <PropInput name="minimum" label="Minimum" value={v.minimum} errors={e} attrs={{ inputmode: "decimal" }} />
