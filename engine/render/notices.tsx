@@ -4,6 +4,7 @@
  * Configure pages the Configure navigation. The route layer gathers the facts
  * (engine/web/http/page-extras.ts); this module only renders them.
  */
+import { FormField } from "./form-field.js";
 import { CsrfField } from "./layout.js";
 
 /** The places of the Configure navigation; `mfa` covers /configure/mfa and its rollout and policy pages. */
@@ -103,6 +104,7 @@ export function configurePlaceOf(path: string): ConfigurePlace | null {
 
 /** The one Configure navigation: every Configure page shows it (through the page layout). */
 export function ConfigureNav({ facts, csrfToken }: { facts: ConfigureNavFacts; csrfToken: string }) {
+  const sites = facts.sites;
   return (
     <div class="configure-bar">
       <nav aria-label="Configure" class="configure-nav">
@@ -116,17 +118,22 @@ export function ConfigureNav({ facts, csrfToken }: { facts: ConfigureNavFacts; c
           ))}
         </ul>
       </nav>
-      {facts.sites ? (
+      {sites ? (
         <form method="post" action="/configure/site" class="site-switcher">
           <CsrfField token={csrfToken} />
-          <label for="site-switcher">Site</label>
-          <select name="site" id="site-switcher">
-            {facts.sites.map((s) => (
-              <option value={s.slug} selected={s.slug === facts.activeSite.slug}>
-                {s.name}
-              </option>
-            ))}
-          </select>
+          <FormField
+            id="site-switcher"
+            label="Site"
+            control={(a) => (
+              <select {...a} name="site">
+                {sites.map((s) => (
+                  <option value={s.slug} selected={s.slug === facts.activeSite.slug}>
+                    {s.name}
+                  </option>
+                ))}
+              </select>
+            )}
+          />
           <button type="submit" class="secondary outline">
             Switch
           </button>

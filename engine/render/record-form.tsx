@@ -34,6 +34,8 @@ export interface RecordFormProps {
   preview?: boolean;
   /** Above the fields, e.g. the explanation of a conflict. */
   notice?: Child;
+  /** Between the fields and the buttons, e.g. the live MFA reset warning of the user dialog. */
+  beforeActions?: Child;
 }
 
 function Sections({
@@ -70,6 +72,7 @@ function FormFrame(
     csrf: string;
     versionText: string;
     noticeHtml: SafeHtml;
+    beforeActionsHtml: SafeHtml;
     formError: string;
     fieldsHtml: SafeHtml[];
   },
@@ -107,6 +110,7 @@ function FormFrame(
       ) : (
         sections
       )}
+      {trustedRaw(p.beforeActionsHtml)}
       <div class="form-actions">
         <button type="submit" name="_action" value="save">
           {p.submitLabel ?? (p.mode === "create" ? "Create" : "Save")}
@@ -192,13 +196,25 @@ export function RecordForm(p: RecordFormProps) {
     { text: p.checkUrl ?? "" },
     { text: p.deleteUrl ?? "" },
     { text: p.cancelUrl ?? "" },
+    { html: markupOf(<>{p.beforeActions ?? null}</>) },
     ...fields,
   ] as const;
   return trustedRaw(
     cache.render(
       key,
       slots,
-      ([csrf, versionText, noticeHtml, formErrorText, action, checkUrl, deleteUrl, cancelUrl, ...fieldsHtml]) => (
+      ([
+        csrf,
+        versionText,
+        noticeHtml,
+        formErrorText,
+        action,
+        checkUrl,
+        deleteUrl,
+        cancelUrl,
+        beforeActionsHtml,
+        ...fieldsHtml
+      ]) => (
         <FormFrame
           {...p}
           action={action}
@@ -208,6 +224,7 @@ export function RecordForm(p: RecordFormProps) {
           csrf={csrf}
           versionText={versionText}
           noticeHtml={noticeHtml}
+          beforeActionsHtml={beforeActionsHtml}
           formError={formErrorText}
           fieldsHtml={fieldsHtml}
         />

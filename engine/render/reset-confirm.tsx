@@ -1,3 +1,4 @@
+import type { Child } from "hono/jsx";
 import { CsrfField } from "./layout.js";
 
 /**
@@ -28,18 +29,12 @@ export function ResetConfirm(p: {
         <input type="hidden" name={name} value={value} />
       ))}
       <input type="hidden" name="confirm" value="mfa-reset" />
-      <div class="notice error" role="alert">
-        <p>
-          <strong>{p.lead ?? `Turning multi-factor authentication (MFA) off for ${p.username} resets it.`}</strong>{" "}
-          Nothing has changed yet. When you confirm:
-        </p>
-        <ul>
-          {p.consequences.map((c) => (
-            <li>{c}</li>
-          ))}
-        </ul>
-        {p.droppedPassword ? <p>The new password you typed was not kept: enter it again after the reset.</p> : null}
-      </div>
+      <ResetWarning
+        username={p.username}
+        consequences={p.consequences}
+        droppedPassword={p.droppedPassword}
+        lead={p.lead}
+      />
       <div class="form-actions">
         <button type="submit" class="delete">
           Confirm
@@ -54,6 +49,58 @@ export function ResetConfirm(p: {
         </a>
       </div>
     </form>
+  );
+}
+
+/**
+ * The warning itself, in words: "Turning multi-factor authentication (MFA) off for USER resets it.
+ * Nothing has changed yet. When you confirm:" and the consequences as a list (resetConsequences).
+ * Shown by ResetConfirm above its Confirm button, and live in the user dialog as soon as the MFA
+ * slider is switched off (MfaResetWarningRegion), so both say the same thing.
+ */
+export function ResetWarning(p: {
+  username: string;
+  consequences: string[];
+  droppedPassword?: boolean;
+  /** The first sentence, when the reset comes from something else than the slider (Unassign). */
+  lead?: string | undefined;
+}) {
+  return (
+    <div class="notice error reset-warning" role="alert">
+      <p>
+        <strong>{p.lead ?? `Turning multi-factor authentication (MFA) off for ${p.username} resets it.`}</strong>{" "}
+        Nothing has changed yet. When you confirm:
+      </p>
+      <ul>
+        {p.consequences.map((c) => (
+          <li>{c}</li>
+        ))}
+      </ul>
+      {p.droppedPassword ? <p>The new password you typed was not kept: enter it again after the reset.</p> : null}
+    </div>
+  );
+}
+
+/**
+ * The place in the user dialog where the warning appears before Save (htmx): on every change of
+ * the MFA slider (`sliderId`) it GETs `url` with the slider's value (`NAME=true` while on, nothing
+ * while off) and shows the answer inside itself — ResetWarning while off for an activated user,
+ * nothing otherwise. `children` is what it shows at first. Without JavaScript it stays as rendered
+ * and Save → Confirm asks as before.
+ */
+export function MfaResetWarningRegion(p: { url: string; sliderId: string; children?: Child }) {
+  return (
+    <div
+      id="mfa-reset-warning"
+      class="mfa-reset-warning"
+      hx-get={p.url}
+      hx-trigger={`change from:#${p.sliderId}`}
+      hx-include={`#${p.sliderId}`}
+      hx-target="this"
+      hx-swap="innerHTML"
+    >
+      {p.children ?? null}
+    </div>
   );
 }
 

@@ -1,23 +1,16 @@
-import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { randomBytes } from "node:crypto";
-import { createRequire } from "node:module";
-import { readFileSync } from "node:fs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import type { MfaActor } from "../../engine/mfa/mfa-model.js";
 import { startTestEnv, type TestEnv } from "../helpers/app.js";
-import { hasChromium, launchBrowser, listen, screenshotDir } from "../helpers/browser.js";
-import { appParams, codeAt } from "../helpers/totp.js";
+import { hasChromium, launchBrowser, listen } from "../helpers/browser.js";
+import { activatedUser as activated, check, flashText, PASSWORD, shot, signIn } from "../helpers/console.js";
 import { skipSuite } from "../helpers/skip.js";
 
 // The console as an administrator and an end user meet it, with JavaScript on and off: every page
 // visited is checked with axe-core (no serious or critical violation) and at 390 px (no sideways
 // scrolling). With JavaScript on, the pages of the README are photographed
 // (into docs/screenshots/ with SCREENSHOTS=update).
-const PASSWORD = "correct horse battery";
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-const SHOTS = screenshotDir();
 
 interface Ctx {
   env: TestEnv;
@@ -47,59 +40,7 @@ t.after(async (ctx) => {
   await ctx.env.close();
 });
 
-/** axe on the page (serious and critical only), and no sideways scrolling at 390 px. */
-async function check(page: Page, js: boolean, what: string): Promise<void> {
-  if (js) {
-    await page.evaluate(AXE);
-    const bad = await page.evaluate(async () => {
-      const axe = (
-        window as unknown as {
-          axe: {
-            run(d: Document): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>;
-          };
-        }
-      ).axe;
-      const r = await axe.run(document);
-      return r.violations
-        .filter((v) => v.impact === "serious" || v.impact === "critical")
-        .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-    });
-    assert.equal(bad, [], `axe on ${what}`);
-  }
-  const size = page.viewportSize();
-  await page.setViewportSize({ width: 390, height: 844 });
-  const width = await page.evaluate(() => document.documentElement.scrollWidth);
-  assert.ok(width <= 390, `${what} is ${width} px wide at 390 px`);
-  if (size) await page.setViewportSize(size);
-}
-
-async function shot(page: Page, js: boolean, name: string): Promise<void> {
-  if (js) await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}
-
-async function signIn(page: Page, url: string, username: string) {
-  await page.goto(`${url}/login`);
-  await page.fill('input[name="username"]', username);
-  await page.fill('input[name="password"]', PASSWORD);
-  await page.click('form[action="/login"] button[type="submit"]');
-}
-
-/** An activated user with one live web session (theirs, elsewhere). */
-async function activatedUser(ctx: Ctx, username: string) {
-  const s = ctx.env.services;
-  const u = await s.users.create({ siteId: ctx.siteId, username, password: PASSWORD, displayName: `${username} D.` });
-  await s.mfa.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, ctx.admin);
-  const p = appParams(randomBytes(20));
-  await s.mfa.activate(u.id, { method: "app", ...p }, codeAt(ctx.env.clock, p), {
-    id: u.id,
-    name: username,
-    siteId: null,
-  });
-  await s.sessions.create(u.id, ctx.siteId, "full", null);
-  return u;
-}
-
-const flashText = (page: Page) => page.locator('[role="status"].flash').innerText();
+const activatedUser = (ctx: Ctx, username: string) => activated(ctx.env, ctx.siteId, ctx.admin, username);
 
 for (const js of [true, false]) {
   const mode = js ? "JavaScript on" : "JavaScript off";

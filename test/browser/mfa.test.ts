@@ -79,7 +79,7 @@ t("a user activates an authenticator app from the QR page, then every sign-in ne
 
   await page.fill('input[name="code"]', "000000" === codeNow() ? "111111" : "000000");
   await page.click('form[action="/mfa/setup/app"] button[type="submit"]');
-  assert.ok(await page.locator("#mfa-error, #error-code").first().isVisible(), "a wrong code is refused");
+  assert.ok(await page.locator("#mfa-error, #err-code").first().isVisible(), "a wrong code is refused");
 
   const first = codeNow();
   await page.fill('input[name="code"]', first);

@@ -159,15 +159,15 @@ t("bad filters get a 400 with a message per field, on the page and the export", 
     "/configure/audit?user=%3Cscript%3E&after=abc&action=DROP%20TABLE&from=2026-02-30&to=yesterday",
   );
   assert.is(bad.res.status, 400);
-  assert.match(bad.html, /id="error-user">User must be a username/);
-  assert.match(bad.html, /id="error-action">Action must be one of/);
-  assert.match(bad.html, /id="error-after">Page must be/);
-  assert.match(bad.html, /id="error-from">From must be a date \(YYYY-MM-DD\)/);
-  assert.match(bad.html, /id="error-to">To must be a date/);
+  assert.match(bad.html, /id="err-user"[^>]*>User must be a username/);
+  assert.match(bad.html, /id="err-action"[^>]*>Action must be one of/);
+  assert.match(bad.html, /id="err-after"[^>]*>Page must be/);
+  assert.match(bad.html, /id="err-from"[^>]*>From must be a date \(YYYY-MM-DD\)/);
+  assert.match(bad.html, /id="err-to"[^>]*>To must be a date/);
   assert.not.match(bad.html, /<script>/);
   const reversed = await c.get("/configure/audit?from=2026-03-12&to=2026-03-11");
   assert.is(reversed.res.status, 400);
-  assert.match(reversed.html, /id="error-to">To must be the same day as From or later/);
+  assert.match(reversed.html, /id="err-to"[^>]*>To must be the same day as From or later/);
   const unknown = await c.get("/configure/audit?sort=x");
   assert.is(unknown.res.status, 400);
   assert.match(unknown.html, /The audit log has no filter &quot;sort&quot;/);

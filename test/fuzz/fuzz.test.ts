@@ -10,6 +10,7 @@ import * as assert from "uvu/assert";
 import fc from "fast-check";
 import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
+import { appParams, codeAt } from "../helpers/totp.js";
 import { changedTables, snapshot, snapshotQuery } from "./snapshot.js";
 import {
   arbitraries,
@@ -97,6 +98,16 @@ t.before(async (ctx) => {
   const pend = await s.users.create({ siteId: publicSite, username: "pend", password: PASSWORD, role: "user" });
   const actor = { id: alice.id, name: "alice", siteId: publicSite };
   await s.mfa.applySettings(pend.id, { enabled: true, enforcementDelayDays: 0 }, actor);
+  // An activated user: the MFA reset (Confirm, and the dialog's live warning) has something to reset.
+  const act = await s.users.create({ siteId: publicSite, username: "act", password: PASSWORD, role: "user" });
+  await s.mfa.applySettings(act.id, { enabled: true, enforcementDelayDays: 0 }, actor);
+  const actParams = appParams(Buffer.alloc(20, 7));
+  const activated = await s.mfa.activate(act.id, { method: "app", ...actParams }, codeAt(ctx.env.clock, actParams), {
+    id: act.id,
+    name: "act",
+    siteId: null,
+  });
+  assert.ok(activated.ok, "fixture: act activated");
   const app = (await s.apps.get(publicSite, APP))!;
   const record = await s.apps
     .storeFor(app)
@@ -140,7 +151,7 @@ t.before(async (ctx) => {
   const params: Record<string, string[]> = {
     appId: [APP, "user-accounts", "nope"],
     section: ["1", "2", "0", "99"],
-    recordId: [record.id, alice.id, dev.id, pend.id],
+    recordId: [record.id, alice.id, dev.id, pend.id, act.id],
     id: [token.id],
     uploadId: [uploadId],
     token: ["x"],
@@ -156,6 +167,8 @@ t.before(async (ctx) => {
       if (page.res.status === 200) forms.push(...scrapeForms(page.html));
     }
   }
+  const warning = await clients.admin.get(`/configure/users/${act.id}/mfa-reset-warning`);
+  assert.match(warning.html, /off for act resets it/, "the live reset warning route is reached with content");
   const unfuzzed = ctx.endpoints.filter(
     (e) => e.method === "POST" && !forms.some((f) => routeMatches(e.pattern, f.action)),
   );

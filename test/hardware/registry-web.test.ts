@@ -94,8 +94,8 @@ t("Register Token says which encoding it detected and never shows the key again"
     algorithm: "SHA1",
   });
   assert.is(bad.res.status, 422);
-  assert.match(bad.html, /id="error-timeInterval">Time interval must be 30 or 60 seconds \(got 45\)\./);
-  assert.match(bad.html, /id="error-secretKey">Secret key Base32 key of 5 bytes is too short/);
+  assert.match(bad.html, /id="err-timeInterval"[^>]*>Time interval must be 30 or 60 seconds \(got 45\)\./);
+  assert.match(bad.html, /id="err-secretKey"[^>]*>Secret key Base32 key of 5 bytes is too short/);
   assert.not.match(bad.html, /GEZDGNBV/, "the key is not echoed");
   const dup = await admin.post("/configure/mfa-hardware/register", {
     serialNumber: "reg-hex",
@@ -103,7 +103,7 @@ t("Register Token says which encoding it detected and never shows the key again"
     secretKey: base32For(3),
   });
   assert.is(dup.res.status, 422);
-  assert.match(dup.html, /id="error-serialNumber">Serial number is already registered\./);
+  assert.match(dup.html, /id="err-serialNumber"[^>]*>Serial number is already registered\./);
   assert.is((await env.services.hardware.registry.counts()).total, 2);
   for (const line of env.logLines) assert.not.ok(line.includes(hexFor(1)) || line.includes(base32For(2)));
 
@@ -145,7 +145,7 @@ t("Register Token reads a key that is hex or Base32 the valid way and says which
   assert.is(tooShort.res.status, 422);
   assert.match(
     tooShort.html,
-    /id="error-secretKey">Secret key the key is too short read either way: 5 bytes as hex, 6 bytes as Base32/,
+    /id="err-secretKey"[^>]*>Secret key the key is too short read either way: 5 bytes as hex, 6 bytes as Base32/,
   );
   // Leaves the registry as the later tests expect it.
   const actor = { id: null, name: "test" };
@@ -260,7 +260,10 @@ t(
   async ({ env, admin }) => {
     await admin.get("/configure/mfa-hardware/import");
     const page = await admin.get("/configure/mfa-hardware/import");
-    assert.match(page.html, /<input name="password" type="password" autocomplete="off" maxlength="200"\/>/);
+    assert.match(
+      page.html,
+      /<input id="password"[^>]*type="password" name="password" autocomplete="off" maxlength="200"\/>/,
+    );
     const doc = RFC6030_FIGURE_7_HOTP_AND_TOTP;
     const none = await upload(admin, "figure7.pskc", doc);
     assert.is(none.res.status, 422);

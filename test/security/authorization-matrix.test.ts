@@ -234,6 +234,8 @@ const MATRIX: Array<[route: string, request: string, ...expected: Expect[]]> = [
   ["POST /configure/users/new/check",         "POST /configure/users/new/check",                                LOGIN, LOGIN, 403,  403,     200,       200],
   ["GET /configure/users/:recordId",          "GET /configure/users/{pat}",                                     LOGIN, LOGIN, 403,  403,     404,       200],
   ["POST /configure/users/:recordId",         "POST /configure/users/{pat}",                                    LOGIN, LOGIN, 403,  403,     404,       "303 /configure/users"],
+  // The live MFA reset warning of the dialog, for a user whose MFA is activated: nothing of them reaches another site.
+  ["GET /configure/users/:recordId/mfa-reset-warning", "GET /configure/users/{half}/mfa-reset-warning",      LOGIN, LOGIN, 403,  403,     404,       200],
   ["POST /configure/users/:recordId/check",   "POST /configure/users/{pat}/check",                              LOGIN, LOGIN, 403,  403,     404,       200],
   ["POST /configure/users/:recordId/delete",  "POST /configure/users/{userToDelete}/delete",                    LOGIN, LOGIN, 403,  403,     404,       "303 /configure/users"],
   // Designer: every site edits its own definitions; the Public Site's own app is not found elsewhere.

@@ -171,6 +171,7 @@ export async function buildTwoSites(s: Services): Promise<TwoSites> {
       record: record!,
       recordToDelete: recordToDelete!,
       pat: pat.id,
+      half: users.half.id,
       userToDelete: doomed.id,
       ledger,
       tokenAvailable,

@@ -47,6 +47,74 @@ const userForm = (version: string, extra: Record<string, string> = {}) => ({
 });
 
 t(
+  "with htmx the dialog shows the same warning as soon as the slider is off; it reads and changes nothing",
+  async (ctx) => {
+    const { env, admin, noraId } = ctx;
+    const s = env.services;
+    const page = await admin.get(`/configure/users/${noraId}`);
+    const region = /<div id="mfa-reset-warning"[^>]*>/.exec(page.html)?.[0] ?? "";
+    assert.match(region, new RegExp(`hx-get="/configure/users/${noraId}/mfa-reset-warning"`));
+    assert.match(region, /hx-trigger="change from:#f-mfaEnabled"/);
+    assert.match(region, /hx-include="#f-mfaEnabled"/);
+    assert.match(
+      page.html,
+      /<input[^>]*id="f-mfaEnabled"[^>]*name="mfaEnabled"|<input[^>]*name="mfaEnabled"[^>]*id="f-mfaEnabled"/,
+    );
+    assert.not.match(
+      (await admin.get("/configure/users/new")).html,
+      /mfa-reset-warning/,
+      "a new user has nothing to reset",
+    );
+
+    const url = `/configure/users/${noraId}/mfa-reset-warning`;
+    const off = await admin.get(url);
+    assert.is(off.res.status, 200);
+    assert.match(off.html, /Turning multi-factor authentication \(MFA\) off for nora resets it/);
+    assert.match(off.html, /2 web sessions and 1 device token end/);
+    // The very words of the Save → Confirm step (one rendering, not a copy).
+    const version = /name="_version" value="(\d+)"/.exec(page.html)![1]!;
+    const confirmStep = await admin.post(`/configure/users/${noraId}`, userForm(version));
+    const warningOf = (html: string) => /<div class="notice error reset-warning"[\s\S]*?<\/ul>/.exec(html)?.[0];
+    assert.ok(warningOf(off.html));
+    assert.is(warningOf(off.html), warningOf(confirmStep.html));
+
+    const on = await admin.get(`${url}?mfaEnabled=true`);
+    assert.is(on.res.status, 200);
+    assert.is(on.html, "", "switched back on: the warning goes");
+    assert.is((await admin.get(`${url}?mfaEnabled=yes`)).res.status, 400);
+
+    const pub = await s.sites.publicSite();
+    const pending = await s.users.create({ siteId: pub.id, username: "paula" });
+    await s.mfa.applySettings(
+      pending.id,
+      { enabled: true, enforcementDelayDays: 3 },
+      { id: null, name: "t", siteId: pub.id },
+    );
+    assert.is(
+      (await admin.get(`/configure/users/${pending.id}/mfa-reset-warning`)).html,
+      "",
+      "not activated: nothing to reset",
+    );
+
+    // Another site's administrator learns nothing: the same 404 as for an id that names nobody.
+    const north = await s.sites.create("north", "North");
+    await s.users.create({ siteId: north.id, username: "nadmin", password: PASSWORD, role: "admin" });
+    const other = new TestClient(env.app);
+    await other.signIn("nadmin", PASSWORD);
+    const theirs = await other.get(url);
+    const nobody = await other.get("/configure/users/00000000-0000-4000-8000-000000000000/mfa-reset-warning");
+    assert.is(theirs.res.status, 404);
+    assert.is(nobody.res.status, 404);
+    const scrub = (html: string) => html.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, "ID").replace(/value="[^"]*"/g, "");
+    assert.is(scrub(theirs.html), scrub(nobody.html));
+    assert.not.match(theirs.html, /nora/);
+
+    assert.is((await s.mfa.statusOf(noraId)).state, "active", "nothing changed");
+    assert.equal(await s.credentialCounts.of(noraId), { webSessions: 2, deviceTokens: 1 });
+  },
+);
+
+t(
   "slider off for an activated user changes nothing yet: it says what will end, with Confirm and Cancel",
   async (ctx) => {
     const { env, admin, noraId } = ctx;

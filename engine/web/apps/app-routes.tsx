@@ -4,8 +4,6 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { mfaSummary } from "../../mfa/status.js";
 import { flash } from "../http/flash.js";
-import { ResetConfirm, resetConsequences } from "../../render/reset-confirm.js";
-import type { FormBody } from "../../schema/form-post.js";
 import type { CompiledApp } from "../../apps/compiled-app.js";
 import { conflictChanges } from "../../apps/conflict.js";
 import { RecordConflictError, RecordInputError, type StoredRecord } from "../../apps/record-store-contract.js";
@@ -22,6 +20,7 @@ import { requireSignIn } from "../http/guards.js";
 import { sendPage } from "../http/page.js";
 import { checkField } from "./field-check.js";
 import { listRoutes } from "./list-routes.js";
+import { mfaEnabledField, mfaResetRegion, mfaResetWarningRoute, pendingReset, resetConfirmation } from "./mfa-reset.js";
 import { appResolver, recordTitle, wantsRegion, type RecordRoutesOptions, type Resolved } from "./resolve.js";
 
 /** Record forms are small; this bounds what one post can make the server parse. */
@@ -50,7 +49,10 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
     return next();
   });
 
-  const { resolve, requireEdit, loadRecord } = appResolver(s, options);
+  const resolver = appResolver(s, options);
+  const { resolve, requireEdit, loadRecord } = resolver;
+  // Only the users app at its own path has the live MFA reset warning (its route hangs there).
+  const liveResetWarning = options.appId === USER_ACCOUNTS_APP;
 
   interface FormState {
     mode: FormMode | "view";
@@ -84,6 +86,7 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
         submitLabel={r.app.definition.form?.submitLabel}
         inDialog={st.dialog}
         notice={st.notice}
+        beforeActions={liveResetWarning && st.mode === "edit" ? mfaResetRegion(r, st.record) : undefined}
       />
     );
     if (st.dialog) return sendPage(c, <RecordFragment title={title}>{form}</RecordFragment>, status);
@@ -160,6 +163,8 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
     return save(c, r, await loadRecord(c, r));
   });
 
+  if (liveResetWarning) mfaResetWarningRoute(routes, s, `${base}/${RECORD_ID}/mfa-reset-warning`, resolver);
+
   routes.post(`${base}/${RECORD_ID}/check`, async (c) => {
     const r = await resolve(c);
     requireEdit(r);
@@ -218,53 +223,6 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
 
   // ---- save and check -------------------------------------------------------------------
 
-  /** The warning before an MFA reset, with a Confirm form that posts the same save again. */
-  function resetConfirmation(
-    c: Context<AppEnv>,
-    r: Resolved,
-    record: StoredRecord,
-    body: FormBody,
-    consequences: string[],
-    dialog: boolean,
-  ) {
-    const secret = new Set(r.app.fields.filter((f) => f.writeOnly).map((f) => f.name));
-    const fields: [string, string][] = [];
-    let droppedPassword = false;
-    for (const [name, values] of Object.entries(body)) {
-      if (name === "_csrf" || name === "confirm") continue;
-      if (secret.has(name)) {
-        droppedPassword ||= values.some((v) => v !== "");
-        continue;
-      }
-      for (const v of values) fields.push([name, v]);
-    }
-    const title = recordTitle(r.app, record.values);
-    const form = (
-      <ResetConfirm
-        csrfToken={c.var.csrfToken}
-        username={title}
-        action={`${r.href}/${record.id}`}
-        fields={fields}
-        consequences={consequences}
-        cancelUrl={r.href}
-        inDialog={dialog}
-        droppedPassword={droppedPassword}
-      />
-    );
-    if (dialog) return sendPage(c, form);
-    return sendPage(
-      c,
-      <RecordPage
-        frame={r.frame}
-        title={`Reset MFA for ${title}?`}
-        backUrl={r.href}
-        backLabel={options.listLabel ?? r.app.title}
-      >
-        {form}
-      </RecordPage>,
-    );
-  }
-
   /** "Saved nora. MFA on: required from 2 December 2026." — the record's name and, for accounts, its MFA. */
   async function savedMessage(r: Resolved, verb: "Added" | "Saved", saved: StoredRecord): Promise<string> {
     const text = `${verb} ${recordTitle(r.app, saved.values)}.`;
@@ -305,23 +263,14 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
     }
     // Switching MFA off for an activated user resets it: say what that ends, and wait for Confirm.
     let resetNote = "";
-    const enabledField = r.app.usersApp ? r.app.bindings.get("mfa.enabled")?.name : undefined;
-    if (record && enabledField && parsed.values[enabledField] === false) {
-      const status = await s.mfa.statusOf(record.id);
-      if (status.state === "active") {
-        const live = await s.credentialCounts.of(record.id);
-        const consequences = resetConsequences({
-          method: status.activation!.method,
-          tokenSerial: status.activation!.tokenSerial,
-          ...live,
-        });
-        if (lastValue(body.confirm) !== "mfa-reset") {
-          return resetConfirmation(c, r, record, body, consequences, dialog);
-        }
-        const what =
-          status.activation!.method === "hardware" ? "hardware token back in the pool" : "authenticator removed";
-        resetNote = ` MFA reset (${what}); their sessions and device tokens ended.`;
+    const enabledField = mfaEnabledField(r);
+    const reset = record && enabledField && parsed.values[enabledField] === false && (await pendingReset(s, record.id));
+    if (record && reset) {
+      if (lastValue(body.confirm) !== "mfa-reset") {
+        return resetConfirmation(c, r, record, body, reset.consequences, dialog, options.listLabel);
       }
+      const what = reset.method === "hardware" ? "hardware token back in the pool" : "authenticator removed";
+      resetNote = ` MFA reset (${what}); their sessions and device tokens ended.`;
     }
     try {
       if (!record) {

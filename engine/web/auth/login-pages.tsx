@@ -1,3 +1,4 @@
+import { InputField } from "../../render/form-field.js";
 import { CsrfField, Layout } from "../../render/layout.js";
 
 /**
@@ -16,14 +17,24 @@ export function LoginPage(props: { csrfToken: string; username?: string; error?:
         ) : null}
         <form method="post" action="/login">
           <CsrfField token={props.csrfToken} />
-          <label>
-            Username
-            <input name="username" autocomplete="username" required maxlength={64} value={props.username ?? ""} />
-          </label>
-          <label>
-            Password
-            <input name="password" type="password" autocomplete="current-password" required maxlength={256} />
-          </label>
+          <InputField
+            id="username"
+            name="username"
+            label="Username"
+            autocomplete="username"
+            required
+            value={props.username ?? ""}
+            attrs={{ maxlength: 64 }}
+          />
+          <InputField
+            id="password"
+            name="password"
+            type="password"
+            label="Password"
+            autocomplete="current-password"
+            required
+            attrs={{ maxlength: 256 }}
+          />
           <button type="submit">Sign in</button>
         </form>
       </article>
@@ -49,34 +60,26 @@ export function FirstAdminPage(props: {
         <p>This one-time link lets you choose the administrator of the Public Site.</p>
         <form method="post" action={props.action}>
           <CsrfField token={props.csrfToken} />
-          <label>
-            Username
-            <input
-              name="username"
-              required
-              maxlength={64}
-              value={props.username ?? ""}
-              aria-invalid={e.username ? "true" : undefined}
-            />
-            <small class="field-error" id="error-username">
-              {e.username ?? ""}
-            </small>
-          </label>
-          <label>
-            Password (at least 12 characters)
-            <input
-              name="password"
-              type="password"
-              autocomplete="new-password"
-              required
-              minlength={12}
-              maxlength={256}
-              aria-invalid={e.password ? "true" : undefined}
-            />
-            <small class="field-error" id="error-password">
-              {e.password ?? ""}
-            </small>
-          </label>
+          <InputField
+            id="username"
+            name="username"
+            label="Username"
+            required
+            value={props.username ?? ""}
+            error={e.username}
+            attrs={{ maxlength: 64 }}
+          />
+          <InputField
+            id="password"
+            name="password"
+            type="password"
+            label="Password"
+            autocomplete="new-password"
+            required
+            help="At least 12 characters."
+            error={e.password}
+            attrs={{ minlength: 12, maxlength: 256 }}
+          />
           <button type="submit">Create administrator</button>
         </form>
       </article>

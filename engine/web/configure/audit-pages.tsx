@@ -1,5 +1,6 @@
 import type { AuditRow } from "../../audit/audit-search.js";
 import { auditSentence, changeLines } from "../../audit/audit-words.js";
+import { FormField, InputField } from "../../render/form-field.js";
 import { Layout, type PageUser } from "../../render/layout.js";
 
 /** The audit page's filters as typed (dates as YYYY-MM-DD; "" when not set). */
@@ -35,68 +36,51 @@ export function AuditPage(props: {
       <p>
         Security-relevant changes on <strong>{props.siteName}</strong>, newest first. Times are UTC.
       </p>
-      <form method="get" action="/configure/audit" role="search">
-        <fieldset class="grid">
-          <label>
-            User
-            <input
-              name="user"
-              maxlength={64}
-              value={props.query.user}
-              placeholder="username (actor or target)"
-              aria-invalid={e.user ? "true" : undefined}
-            />
-            <small class="field-error" id="error-user">
-              {e.user ?? ""}
-            </small>
-          </label>
-          <label>
-            Action
-            <select name="action" aria-invalid={e.action ? "true" : undefined}>
+      <form method="get" action="/configure/audit" class="audit-filters" aria-label="Filter the audit log">
+        <InputField
+          id="audit-user"
+          slot="user"
+          name="user"
+          label="User"
+          help="A username: who acted, or whose account it was."
+          value={props.query.user}
+          error={e.user}
+          attrs={{ maxlength: 64 }}
+        />
+        <FormField
+          id="audit-action"
+          slot="action"
+          label="Action"
+          error={e.action}
+          control={(a) => (
+            <select {...a} name="action">
               <option value="">All actions</option>
-              {props.actions.map((a) => (
-                <option value={a} selected={a === props.query.action}>
-                  {a}
+              {props.actions.map((x) => (
+                <option value={x} selected={x === props.query.action}>
+                  {x}
                 </option>
               ))}
             </select>
-            <small class="field-error" id="error-action">
-              {e.action ?? ""}
-            </small>
-          </label>
-          <label>
-            From
-            <input
-              type="date"
-              name="from"
-              value={props.query.from}
-              aria-invalid={e.from ? "true" : undefined}
-              aria-describedby="error-from"
-            />
-            <small class="field-error" id="error-from">
-              {e.from ?? ""}
-            </small>
-          </label>
-          <label>
-            To
-            <input
-              type="date"
-              name="to"
-              value={props.query.to}
-              aria-invalid={e.to ? "true" : undefined}
-              aria-describedby="error-to"
-            />
-            <small class="field-error" id="error-to">
-              {e.to ?? ""}
-            </small>
-          </label>
-        </fieldset>
-        <button type="submit">Filter</button>
+          )}
+        />
+        <InputField
+          id="audit-from"
+          slot="from"
+          name="from"
+          type="date"
+          label="From"
+          value={props.query.from}
+          error={e.from}
+        />
+        <InputField id="audit-to" slot="to" name="to" type="date" label="To" value={props.query.to} error={e.to} />
+        <div class="filter-actions">
+          <button type="submit">Filter</button>
+        </div>
       </form>
       {Object.entries(e)
         .filter(([field]) => !["user", "action", "from", "to"].includes(field))
         .map(([field, message]) => (
-          <p class="notice error" role="alert" id={`error-${field}`}>
+          <p class="notice error" role="alert" id={`err-${field}`}>
             {message}
           </p>
         ))}

@@ -1,4 +1,5 @@
 import type { Site } from "../../sites/sites.js";
+import { InputField } from "../../render/form-field.js";
 import { CsrfField, Layout, type PageUser } from "../../render/layout.js";
 
 /**
@@ -70,34 +71,24 @@ export function SitesPage(props: {
           <h2 id="add-site">Add a site</h2>
           <form method="post" action="/configure/sites">
             <CsrfField token={props.csrfToken} />
-            <label>
-              Slug
-              <input
-                name="slug"
-                required
-                pattern="[a-z0-9][a-z0-9\-]{0,62}"
-                value={props.newSite?.slug ?? ""}
-                aria-invalid={e.slug ? "true" : undefined}
-                aria-describedby="error-slug"
-              />
-              <small class="field-error" id="error-slug">
-                {e.slug ?? ""}
-              </small>
-            </label>
-            <label>
-              Name
-              <input
-                name="name"
-                required
-                maxlength={200}
-                value={props.newSite?.name ?? ""}
-                aria-invalid={e.name ? "true" : undefined}
-                aria-describedby="error-name"
-              />
-              <small class="field-error" id="error-name">
-                {e.name ?? ""}
-              </small>
-            </label>
+            <InputField
+              id="slug"
+              name="slug"
+              label="Slug"
+              required
+              value={props.newSite?.slug ?? ""}
+              error={e.slug}
+              attrs={{ pattern: "[a-z0-9][a-z0-9\\-]{0,62}" }}
+            />
+            <InputField
+              id="name"
+              name="name"
+              label="Name"
+              required
+              value={props.newSite?.name ?? ""}
+              error={e.name}
+              attrs={{ maxlength: 200 }}
+            />
             <button type="submit">Add site</button>
           </form>
         </section>

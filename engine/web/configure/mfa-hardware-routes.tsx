@@ -18,17 +18,9 @@ import { resetConsequences } from "../../render/reset-confirm.js";
 import { compileSchema } from "../../schema/ajv.js";
 import type { Services } from "../../services.js";
 import { isPublicSiteAdmin } from "./configure-routes.js";
-import {
-  FindPage,
-  ImportedPage,
-  ImportPage,
-  PreviewPage,
-  RegisteredPage,
-  RegisterPage,
-  TokenListPage,
-  TokenTable,
-  UnassignConfirmPage,
-} from "./mfa-hardware-pages.js";
+import { FindPage, TokenListPage, TokenTable, UnassignConfirmPage } from "./mfa-hardware-pages.js";
+import { RegisteredPage, RegisterPage } from "./mfa-hardware-register-pages.js";
+import { ImportedPage, ImportPage, PreviewPage } from "./mfa-hardware-import-pages.js";
 
 const BASE = "/configure/mfa-hardware";
 /**

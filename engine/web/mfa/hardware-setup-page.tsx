@@ -1,4 +1,6 @@
+import { FormField } from "../../render/form-field.js";
 import { CsrfField, Layout } from "../../render/layout.js";
+import { CodeField } from "./mfa-pages.js";
 import type { HardwareToken } from "../../mfa/hardware/registry.js";
 
 /** /mfa/setup/hardware: pick a pre-registered token and confirm it with the code it shows. */
@@ -27,42 +29,24 @@ export function HardwareSetupPage(props: {
         ) : (
           <form method="post" action="/mfa/setup/hardware">
             <CsrfField token={props.csrfToken} />
-            <label>
-              Your token (the serial number is printed on its back)
-              <select
-                name="serialNumber"
-                required
-                aria-invalid={e.serialNumber ? "true" : undefined}
-                aria-describedby="error-serialNumber"
-              >
-                <option value="">Choose your token…</option>
-                {props.tokens.map((t) => (
-                  <option value={t.serialNumber} selected={props.selected === t.serialNumber}>
-                    {t.name === t.serialNumber ? t.serialNumber : `${t.name} (${t.serialNumber})`}
-                    {t.model ? ` — ${t.model}` : ""}
-                  </option>
-                ))}
-              </select>
-              <small class="field-error" id="error-serialNumber">
-                {e.serialNumber ?? ""}
-              </small>
-            </label>
-            <label>
-              Code shown on the token now
-              <input
-                name="code"
-                inputmode="numeric"
-                autocomplete="one-time-code"
-                pattern="[0-9 \-]{6,12}"
-                maxlength={12}
-                required
-                aria-invalid={e.code ? "true" : undefined}
-                aria-describedby="error-code"
-              />
-              <small class="field-error" id="error-code">
-                {e.code ?? ""}
-              </small>
-            </label>
+            <FormField
+              id="serialNumber"
+              label="Your token (the serial number is printed on its back)"
+              required
+              error={e.serialNumber}
+              control={(a) => (
+                <select {...a} name="serialNumber" required>
+                  <option value="">Choose your token…</option>
+                  {props.tokens.map((t) => (
+                    <option value={t.serialNumber} selected={props.selected === t.serialNumber}>
+                      {t.name === t.serialNumber ? t.serialNumber : `${t.name} (${t.serialNumber})`}
+                      {t.model ? ` — ${t.model}` : ""}
+                    </option>
+                  ))}
+                </select>
+              )}
+            />
+            <CodeField label="Code shown on the token now" error={e.code} />
             <button type="submit">Activate token</button>
           </form>
         )}

@@ -1,3 +1,4 @@
+import { InputField } from "../../render/form-field.js";
 import { CsrfField, Layout } from "../../render/layout.js";
 
 /** Pages of the second sign-in step and of MFA setup. Half-signed-in users see no navigation. */
@@ -21,25 +22,18 @@ function CancelSignIn({ csrfToken }: { csrfToken: string }) {
   );
 }
 
-function CodeField({ error }: { error?: string }) {
+/** The one-time code field of the sign-in step and of app setup (error slot `err-code`). */
+export function CodeField({ label, error, autofocus }: { label: string; error?: string; autofocus?: boolean }) {
   return (
-    <label>
-      Code
-      <input
-        name="code"
-        inputmode="numeric"
-        autocomplete="one-time-code"
-        pattern="[0-9 \-]{6,12}"
-        maxlength={12}
-        required
-        autofocus
-        aria-invalid={error ? "true" : undefined}
-        aria-describedby="error-code"
-      />
-      <small class="field-error" id="error-code">
-        {error ?? ""}
-      </small>
-    </label>
+    <InputField
+      id="code"
+      name="code"
+      label={label}
+      autocomplete="one-time-code"
+      required
+      error={error}
+      attrs={{ inputmode: "numeric", pattern: "[0-9 \\-]{6,12}", maxlength: 12, autofocus }}
+    />
   );
 }
 
@@ -56,7 +50,7 @@ export function MfaCodePage(props: { csrfToken: string; error?: string; fieldErr
         <ErrorNotice error={props.error} />
         <form method="post" action="/login/mfa">
           <CsrfField token={props.csrfToken} />
-          <CodeField error={props.fieldError} />
+          <CodeField label="Code" error={props.fieldError} autofocus />
           <button type="submit">Verify</button>
         </form>
         <CancelSignIn csrfToken={props.csrfToken} />
@@ -167,7 +161,7 @@ export function AppSetupPage(props: {
         </p>
         <form method="post" action="/mfa/setup/app">
           <CsrfField token={props.csrfToken} />
-          <CodeField error={props.fieldError} />
+          <CodeField label="Code" error={props.fieldError} autofocus />
           <button type="submit">Activate</button>
         </form>
         <p>
