@@ -1,4 +1,5 @@
-import type { AppDefinition, FormSection, ListView } from "../schema/types.js";
+import type { AppDefinition, AppOpenTo, FormSection, ListView } from "../schema/types.js";
+import { OPEN_TO } from "./open-to.js";
 import { clone, finish, locate, tidySections, type EditContext, type EditResult } from "./designer-edits.js";
 
 // The visual designer's changes to the form's layout and the app as a whole: move a field, add a
@@ -137,18 +138,23 @@ export function setList(
   return finish(def, ctx, "Saved the list.");
 }
 
-/** Changes the app's title, description and who may open it (administrators only, or every signed-in user). */
+/** Changes the app's title, description and who may open it (openTo: "user", "designer" or "admin"; see open-to.ts). */
 export function setSettings(
   draft: AppDefinition,
-  input: { title: string; description: string; adminOnly: boolean },
+  input: { title: string; description: string; openTo: string },
   ctx: EditContext,
 ): EditResult {
   const def = clone(draft);
   def.title = input.title.trim();
   if (input.description.trim()) def.description = input.description.trim();
   else delete def.description;
-  if (input.adminOnly) def.adminOnly = true;
-  else delete def.adminOnly;
+  if (!(OPEN_TO as readonly string[]).includes(input.openTo)) {
+    return { ok: false, errors: { openTo: "Pick who may open the app." } };
+  }
+  // openTo replaces the older adminOnly; "user" is the default and is left out.
+  delete def.adminOnly;
+  if (input.openTo === "user") delete def.openTo;
+  else def.openTo = input.openTo as AppOpenTo;
   return finish(def, ctx, "Saved the settings.");
 }
 

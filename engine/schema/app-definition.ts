@@ -300,6 +300,9 @@ function semanticProblems(def: AppDefinition): DefinitionProblem[] {
     }
   }
 
+  if (def.adminOnly === true && def.openTo !== undefined && def.openTo !== "admin") {
+    add("/openTo", `contradicts "adminOnly": true (administrators only); drop adminOnly and keep openTo`);
+  }
   const placed = new Map<string, number>();
   def.form?.sections?.forEach((s, i) =>
     s.fields.forEach((name, j) => {

@@ -2,6 +2,10 @@
 
 /* from schemas/app.schema.json */
 
+/**
+ * Who may open the app, by the engine's roles (user < designer < admin): "user" every signed-in user of the site, "designer" designers and administrators, "admin" administrators only. Only administrators change records either way; an app over user accounts is always "admin". Absent: "user" (or "admin" with adminOnly).
+ */
+export type AppOpenTo = "user" | "designer" | "admin";
 export type AppScalar = string | number | boolean;
 export type AppFieldName = string;
 export type AppRequiredList = AppFieldName[];
@@ -41,9 +45,10 @@ export interface AppDefinition {
   title: string;
   description?: string;
   /**
-   * Only administrators may see this app's records (apps that hold user accounts always are).
+   * Only administrators may see this app's records (apps that hold user accounts always are). The older spelling of openTo "admin".
    */
   adminOnly?: boolean;
+  openTo?: AppOpenTo;
   record: RecordSchema;
   form?: FormLayout;
   list?: ListView;

@@ -8,7 +8,9 @@ import {
   moveField,
   renameSection,
   setList,
+  setSettings,
 } from "../../engine/apps/designer-layout-edits.js";
+import { mayOpen, OPEN_TO, openToOf } from "../../engine/apps/open-to.js";
 import { loadBuiltInDefinitions } from "../../engine/apps/registry.js";
 import { nameFromLabel, parseOptions } from "../../engine/apps/field-types.js";
 import { checkDefinition } from "../../engine/schema/app-definition.js";
@@ -236,5 +238,28 @@ t(
     assert.ok(!check.ok && check.problems.some((p) => p.pointer === "/record/properties/escort/x-placeholder"));
   },
 );
+
+t("openTo: ranks user < designer < admin; adminOnly is its older spelling; a contradiction is refused", () => {
+  assert.equal(
+    OPEN_TO.map((o) => ["user", "designer", "admin", "guest"].map((r) => mayOpen(o, r))),
+    [
+      [true, true, true, false],
+      [false, true, true, false],
+      [false, false, true, false],
+    ],
+  );
+  assert.is(openToOf(blank, false), "user");
+  assert.is(openToOf({ ...blank, adminOnly: true }, false), "admin");
+  assert.is(openToOf({ ...blank, openTo: "designer" }, false), "designer");
+  assert.is(openToOf({ ...blank, openTo: "user" }, true), "admin", "user accounts: administrators only");
+  const d = ok(
+    setSettings({ ...blank, adminOnly: true }, { title: "Visitor log", description: "", openTo: "designer" }, fresh),
+  );
+  assert.is(d.openTo, "designer");
+  assert.is(d.adminOnly, undefined, "the older spelling goes");
+  const clash = checkDefinition({ ...blank, adminOnly: true, openTo: "user" });
+  assert.ok(!clash.ok && clash.problems.some((p) => p.pointer === "/openTo"));
+  assert.not.ok(checkDefinition({ ...blank, openTo: "root" }).ok, "the schema's enum");
+});
 
 t.run();

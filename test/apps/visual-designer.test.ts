@@ -326,4 +326,47 @@ t("placeholder: edited in the properties panel of text-like types, shown by the 
   assert.match(form.html, /<input[^>]*name="contact"[^>]*placeholder="name@example.org"/);
 });
 
+t("Settings: who may open the app, by role (users, designers, administrators), gates opening it", async (ctx) => {
+  const d = ctx.dora;
+  const s = ctx.env.services;
+  await s.users.create({ siteId: ctx.siteId, username: "uma", password: PASSWORD, role: "user" });
+  const uma = new TestClient(ctx.env.app);
+  await uma.signIn("uma", PASSWORD);
+  const A = "/configure/apps/plans";
+  assert.is((await d.post("/configure/apps/new", { title: "Plans", id: "plans" })).res.status, 303);
+  const page = await d.get(`${A}/settings`);
+  for (const v of ["user", "designer", "admin"]) assert.match(page.html, new RegExp(`name="openTo" value="${v}"`));
+  assert.match(page.html, /value="user" checked=""/, "every signed-in user by default");
+
+  const bad = await d.post(`${A}/settings`, { title: "Plans", description: "", openTo: "root" });
+  assert.is(bad.res.status, 422);
+  assert.match(slot(bad.html, "openTo"), /Pick who may open the app/);
+
+  /** Publishes openTo and answers what each role gets on the app's list and in /apps. */
+  const opens = async (openTo: string) => {
+    assert.is((await d.post(`${A}/settings`, { title: "Plans", description: "", openTo })).res.status, 303);
+    assert.is((await d.post(`${A}/publish`, {})).res.status, 303);
+    const out: Record<string, [number, boolean]> = {};
+    for (const [who, c] of [
+      ["user", uma],
+      ["designer", d],
+      ["admin", ctx.admin],
+    ] as const) {
+      const list = await c.get("/apps/plans");
+      out[who] = [list.res.status, /href="\/apps\/plans"/.test((await c.get("/apps")).html)];
+    }
+    return out;
+  };
+  assert.equal(await opens("designer"), { user: [403, false], designer: [200, true], admin: [200, true] });
+  assert.match((await uma.get("/apps/plans")).html, /Only designers and administrators can open this app/);
+  assert.is((await s.apps.get(ctx.siteId, "plans"))!.definition.openTo, "designer");
+  assert.equal(await opens("admin"), { user: [403, false], designer: [403, false], admin: [200, true] });
+  assert.equal(await opens("user"), { user: [200, true], designer: [200, true], admin: [200, true] });
+  assert.is((await s.apps.get(ctx.siteId, "plans"))!.definition.openTo, undefined, "the default is left out");
+
+  const users = await d.get(`${USERS_APP}/settings`);
+  assert.match(users.html, /Administrators only: this app holds user accounts/);
+  assert.not.match(users.html, /name="openTo"/);
+});
+
 t.run();

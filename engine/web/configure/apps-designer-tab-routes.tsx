@@ -1,6 +1,7 @@
 import type { Hono } from "hono";
 import { setList, setSettings } from "../../apps/designer-layout-edits.js";
 import { NotFoundError } from "../../errors.js";
+import { openToOf } from "../../apps/open-to.js";
 import { bindsUsers } from "../../schema/app-definition.js";
 import type { Services } from "../../services.js";
 import { lineDiff } from "../../util/line-diff.js";
@@ -38,7 +39,7 @@ export function designerTabRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
   routes.get("/configure/apps/:appId/settings", async (c) => {
     const st = await state(c);
     const w = st.working;
-    const input = { title: w.title, description: w.description ?? "", adminOnly: w.adminOnly === true };
+    const input = { title: w.title, description: w.description ?? "", openTo: openToOf(w, false) as string };
     return sendPage(
       c,
       <DesignerSettingsPage {...await shell(c, st)} input={input} errors={{}} bindsUsers={bindsUsers(w)} />,
@@ -48,7 +49,10 @@ export function designerTabRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
   routes.post("/configure/apps/:appId/settings", async (c) => {
     const st = await state(c);
     const { one } = await postedForm(c);
-    const input = { title: one.title ?? "", description: one.description ?? "", adminOnly: one.adminOnly === "on" };
+    // A client that sends no openTo keeps the current one; an app over user accounts stays administrators only.
+    const kept = openToOf(st.working, false);
+    const openTo = bindsUsers(st.working) ? kept : (one.openTo ?? kept);
+    const input = { title: one.title ?? "", description: one.description ?? "", openTo };
     const fail = async (errors: Record<string, string>) =>
       sendPage(
         c,
