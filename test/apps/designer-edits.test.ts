@@ -11,6 +11,7 @@ import {
   setSettings,
 } from "../../engine/apps/designer-layout-edits.js";
 import { mayOpen, OPEN_TO, openToOf } from "../../engine/apps/open-to.js";
+import { appChanges, fieldChanges } from "../../engine/apps/definition-diff.js";
 import { loadBuiltInDefinitions } from "../../engine/apps/registry.js";
 import { nameFromLabel, parseOptions } from "../../engine/apps/field-types.js";
 import { checkDefinition } from "../../engine/schema/app-definition.js";
@@ -260,6 +261,35 @@ t("openTo: ranks user < designer < admin; adminOnly is its older spelling; a con
   const clash = checkDefinition({ ...blank, adminOnly: true, openTo: "user" });
   assert.ok(!clash.ok && clash.problems.some((p) => p.pointer === "/openTo"));
   assert.not.ok(checkDefinition({ ...blank, openTo: "root" }).ok, "the schema's enum");
+});
+
+t("history: what changed between two versions, per field (added, removed, renamed?, changed properties)", () => {
+  let v1 = ok(addField(blank, { type: "text", title: "Company", name: "company" }, fresh));
+  v1 = ok(addField(v1, { type: "rows", title: "Companions", name: "companions" }, fresh));
+  v1 = ok(addField(v1, { type: "text", title: "Phone", name: "phone", parent: "companions" }, fresh));
+  v1 = ok(addField(v1, { type: "boolean", title: "Escort", name: "escort" }, fresh));
+  let v2 = ok(updateField(v1, "name", { title: "Visitor name", required: "off" }, fresh));
+  v2 = ok(updateField(v2, "company", { name: "firm" }, fresh));
+  v2 = ok(updateField(v2, "companions.phone", { type: "integer", placeholder: "digits" }, fresh));
+  v2 = ok(deleteField(v2, "escort", fresh));
+  v2 = ok(addField(v2, { type: "choice", title: "Purpose", options: "a|A\nb|B" }, fresh));
+  v2 = ok(setSettings(v2, { title: "Visitors", description: "", openTo: "designer" }, fresh));
+  const changes = fieldChanges(v1, v2);
+  assert.equal(
+    changes.map((c) => [c.path, c.kind, c.from ?? "", c.changes.map((p) => `${p.property}: ${p.before} > ${p.after}`)]),
+    [
+      ["name", "changed", "", ["Label: Name > Visitor name", "Required: yes > no"]],
+      ["firm", "renamed", "company", []],
+      ["companions.phone", "changed", "", ["Type: Text > Whole number", "Placeholder:  > digits"]],
+      ["purpose", "added", "", []],
+      ["escort", "removed", "", []],
+    ],
+  );
+  assert.equal(appChanges(v1, v2), [
+    { property: "Title", before: "Visitor log", after: "Visitors" },
+    { property: "Who may open it", before: "user", after: "designer" },
+  ]);
+  assert.equal(fieldChanges(v2, v2), [], "a version compared with itself: nothing");
 });
 
 t.run();

@@ -369,4 +369,22 @@ t("Settings: who may open the app, by role (users, designers, administrators), g
   assert.not.match(users.html, /name="openTo"/);
 });
 
+t("History: what changed between two versions, field by field, with the JSON diff folded away", async (ctx) => {
+  const d = ctx.dora;
+  const A = "/configure/apps/desks"; // version 2 added Contact (see the placeholder test)
+  assert.is((await d.post(`${A}/fields/contact`, { title: "Contact email", required: "on" })).res.status, 303);
+  assert.is((await d.post(`${A}/publish`, {})).res.status, 303);
+  const page = await d.get(`${A}/history?from=1&to=3`);
+  assert.is(page.res.status, 200);
+  assert.match(page.html, /<tr data-path="contact" class="change-added">/);
+  const two = await d.get(`${A}/history?from=2&to=3`);
+  const row = two.html.match(/<tr data-path="contact" class="change-changed">(.*?)<\/tr>/s)?.[1] ?? "";
+  assert.match(row, /Label: <del>Contact<\/del> → <ins>Contact email<\/ins>/);
+  assert.match(row, /Required: <del>no<\/del> → <ins>yes<\/ins>/);
+  assert.not.match(two.html, /data-path="name"/, "unchanged fields are not listed");
+  assert.match(two.html, /<details id="json-diff"><summary>The JSON, line by line \(for experts\)<\/summary>/);
+  assert.match(two.html, /<span class="added">\+ +(&quot;|")title(&quot;|"): (&quot;|")Contact email/);
+  assert.is((await d.get(`${A}/history?from=1&to=9`)).res.status, 404);
+});
+
 t.run();

@@ -1,6 +1,7 @@
 import type { Hono } from "hono";
 import { setList, setSettings } from "../../apps/designer-layout-edits.js";
 import { NotFoundError } from "../../errors.js";
+import { appChanges, fieldChanges } from "../../apps/definition-diff.js";
 import { openToOf } from "../../apps/open-to.js";
 import { bindsUsers } from "../../schema/app-definition.js";
 import type { Services } from "../../services.js";
@@ -78,7 +79,13 @@ export function designerTabRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
       const a = from >= 0 ? await s.apps.definitionAt(siteOf(c), st.app.id, from) : null;
       const b = to >= 0 ? await s.apps.definitionAt(siteOf(c), st.app.id, to) : null;
       if (!a || !b) throw new NotFoundError("There is no such version of this app.");
-      diff = { from, to, lines: lineDiff(JSON.stringify(a, null, 2), JSON.stringify(b, null, 2)) };
+      diff = {
+        from,
+        to,
+        fields: fieldChanges(a, b),
+        app: appChanges(a, b),
+        lines: lineDiff(JSON.stringify(a, null, 2), JSON.stringify(b, null, 2)),
+      };
     }
     return sendPage(c, <DesignerHistoryPage {...await shell(c, st)} history={history} diff={diff} />);
   });
