@@ -387,4 +387,60 @@ t("History: what changed between two versions, field by field, with the JSON dif
   assert.is((await d.get(`${A}/history?from=1&to=9`)).res.status, 404);
 });
 
+t(
+  "with htmx, saving a field's properties swaps the panel, the outline and the preview; a plain POST still redirects",
+  async (ctx) => {
+    const d = ctx.dora;
+    const A = "/configure/apps/lockers";
+    const HX = { "hx-request": "true", "hx-target": "div#designer-work" };
+    assert.is((await d.post("/configure/apps/new", { title: "Lockers", id: "lockers" })).res.status, 303);
+    const edit = await d.get(`${A}/fields/name`);
+    assert.match(
+      edit.html,
+      /<form method="post" action="\/configure\/apps\/lockers\/fields\/name" id="field-form" class="field-form" hx-post="\/configure\/apps\/lockers\/fields\/name" hx-target="#designer-work" hx-swap="outerHTML">/,
+    );
+
+    const saved = await d.post(`${A}/fields/name`, { title: "Locker owner", name: "owner" }, HX);
+    assert.is(saved.res.status, 200);
+    assert.ok(saved.html.startsWith('<div class="designer-grid visual" id="designer-work">'), "the work area, no page");
+    assert.not.match(saved.html, /<html|<h1/);
+    assert.match(saved.html, /<li data-name="owner" class="selected" id="outline-owner">/, "the outline, renamed");
+    assert.match(saved.html, /action="\/configure\/apps\/lockers\/fields\/owner" id="field-form"/, "the panel follows");
+    assert.match(
+      saved.html,
+      /<section id="field-owner"|id="field-owner"/,
+      "the preview shows the field under its new name",
+    );
+    assert.match(saved.html, /Locker owner/);
+    assert.match(saved.html, /<section class="draft-bar" aria-label="Draft" id="draft-bar" hx-swap-oob="true">/);
+    assert.match(
+      saved.html,
+      /<div id="flash-region" hx-swap-oob="true"><p role="status" class="flash">Saved (&quot;|")Locker owner(&quot;|")\. Publish to apply it\.<\/p>/,
+    );
+    assert.is(
+      ctx.env.services.drafts
+        ? (await ctx.env.services.drafts.get(ctx.siteId, "lockers"))!.definition.record.properties.owner!.title
+        : "",
+      "Locker owner",
+    );
+
+    const refused = await d.post(`${A}/fields/owner`, { title: "" }, HX);
+    assert.is(refused.res.status, 422);
+    assert.ok(refused.html.startsWith('<div class="designer-grid visual" id="designer-work">'));
+    assert.match(slot(refused.html, "title"), /Give the field a label/);
+
+    const added = await d.post(`${A}/fields/new`, { type: "integer", title: "Locker number" }, HX);
+    assert.is(added.res.status, 200);
+    assert.match(
+      added.html,
+      /action="\/configure\/apps\/lockers\/fields\/lockerNumber" id="field-form"/,
+      "the new field's panel",
+    );
+
+    const plain = await d.post(`${A}/fields/owner`, { title: "Owner" });
+    assert.is(plain.res.status, 303);
+    assert.is(plain.res.headers.get("location"), A);
+  },
+);
+
 t.run();

@@ -64,15 +64,17 @@ async function signIn(page: Page, url: string, username: string) {
 const shot = (page: Page, name: string) =>
   page.screenshot({ path: join(SHOTS, `designer-${name}.png`), fullPage: true });
 
-/** Submits the properties panel and waits for the designer to show the saved draft (or fails with the messages). */
+/**
+ * Submits the properties panel and waits for the designer to show the saved draft (or fails with
+ * the messages). A field's panel saves through htmx (the work area is swapped, no page load); the
+ * section form is a plain POST: either way the new message appears.
+ */
 async function submitPanel(page: Page, button: string) {
-  await Promise.all([
-    page.waitForNavigation(),
-    page.locator("#field-form").getByRole("button", { name: button }).click(),
-  ]);
+  await page.evaluate(() => document.querySelectorAll(".flash").forEach((e) => e.remove()));
+  await page.locator("#field-form").getByRole("button", { name: button }).click();
+  await page.locator(".flash, #field-form .field-error:not(:empty), #err-_:not([hidden])").first().waitFor();
   const errors = await page.locator("#field-form .field-error:not(:empty), #err-_:not([hidden])").allInnerTexts();
   assert.equal(errors, [], `the panel refused: ${errors.join(" | ")}`);
-  await page.locator(".flash").waitFor();
 }
 
 async function addField(page: Page, f: Record<string, string>) {
@@ -104,10 +106,19 @@ t("a designer builds Visitor log without typing JSON, and publishes it", async (
   await page.click("text=Create app");
   await page.waitForURL(`${url}/configure/apps/visitor-log`);
 
-  // The starter field becomes "Visitor name".
+  // The starter field becomes "Visitor name": htmx swaps the outline, panel and preview in place.
   await page.click("#outline-name a.field-label");
+  await page.evaluate(() => ((window as unknown as { unloaded: boolean }).unloaded = false));
   await page.locator('#field-form input[name="title"]').fill("Visitor name");
   await submitPanel(page, "Save field");
+  assert.is(await page.evaluate(() => (window as unknown as { unloaded?: boolean }).unloaded), false, "no page load");
+  assert.is(await page.locator("#outline-name a.field-label").innerText(), "Visitor name", "the outline");
+  assert.is(await page.locator("#designer-feedback #f-name").count(), 1, "the preview");
+  assert.ok(
+    await page.locator("#designer-feedback").getByText("Visitor name").first().isVisible(),
+    "the preview shows the new label",
+  );
+  assert.is(await page.evaluate(() => document.activeElement?.id), "field-form-submit", "focus stays on Save");
 
   for (const f of VISITOR_FIELDS) await addField(page, f);
   await page.click("text=Add a field to Companions");

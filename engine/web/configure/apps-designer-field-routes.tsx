@@ -4,6 +4,7 @@ import { addField, deleteField, updateField } from "../../apps/designer-field-ed
 import { addSection, deleteSection, moveField, renameSection, type Move } from "../../apps/designer-layout-edits.js";
 import { designerTypeOf, isDesignerType, type DesignerType } from "../../apps/field-types.js";
 import { NotFoundError } from "../../errors.js";
+import type { AppDefinition } from "../../schema/types.js";
 import type { AppEnv } from "../http/env.js";
 import { queryParams } from "../http/query.js";
 import { FIELD_PATH, postedForm, type DesignerContext, type DesignerState } from "./apps-designer-context.js";
@@ -28,7 +29,7 @@ function postedInput(one: Record<string, string>): FieldInput {
  * refused section change shows its message beside that section (422).
  */
 export function designerFieldRoutes(routes: Hono<AppEnv>, d: DesignerContext) {
-  const { state, panelFor, formPage, apply } = d;
+  const { state, panelFor, formPage, apply, siblingsOf } = d;
 
   function fieldPath(c: Context<AppEnv>, st: DesignerState): string {
     const path = c.req.param("name") ?? "";
@@ -70,7 +71,14 @@ export function designerFieldRoutes(routes: Hono<AppEnv>, d: DesignerContext) {
       const result = addSection(st.working, { title: input.title ?? "", fields: all.fields ?? [] }, st.ctx);
       return apply(c, st, result, fail);
     }
-    return apply(c, st, addField(st.working, input, st.ctx), fail);
+    // With htmx the panel then shows the new field: the name its parent did not have before.
+    const parent = (input.parent ?? "").trim();
+    const namesAt = (def: AppDefinition) => Object.keys(siblingsOf(def, parent));
+    const addedPath = (next: AppDefinition) => {
+      const name = namesAt(next).find((n) => !namesAt(st.working).includes(n));
+      return name ? [parent, name].filter(Boolean).join(".") : null;
+    };
+    return apply(c, st, addField(st.working, input, st.ctx), fail, "", addedPath);
   });
 
   routes.get("/configure/apps/:appId/fields/:name", async (c) => {
@@ -89,7 +97,9 @@ export function designerFieldRoutes(routes: Hono<AppEnv>, d: DesignerContext) {
     const type = newType(shown.type) ?? designerTypeOf(locate(st.working, path)!.field);
     const fail = (errors: Record<string, string>) =>
       formPage(c, st, panelFor(c, st, "edit", type === "section" ? "text" : type, shown, errors, path), 422);
-    return apply(c, st, updateField(st.working, path, input, st.ctx), fail);
+    // With htmx the panel stays on the field, under its new name if it was renamed.
+    const renamed = [...path.split(".").slice(0, -1), (input.name ?? "").trim() || path.split(".").pop()!].join(".");
+    return apply(c, st, updateField(st.working, path, input, st.ctx), fail, "", () => renamed);
   });
 
   routes.post("/configure/apps/:appId/fields/:name/delete", async (c) => {
