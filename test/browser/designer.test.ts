@@ -85,7 +85,7 @@ async function addField(page: Page, f: Record<string, string>) {
   await form.locator('input[name="title"]').fill(f.title!);
   if (f.required) await form.locator('input[type=checkbox][name="required"]').check();
   if (f.options) await form.locator('textarea[name="options"]').fill(f.options);
-  for (const k of ["maxLength", "minimum", "maximum", "default"]) {
+  for (const k of ["maxLength", "minimum", "maximum", "default", "placeholder"]) {
     if (f[k]) await form.locator(`input[name="${k}"]`).fill(f[k]!);
   }
   if (f.visibleField) {
@@ -164,10 +164,36 @@ t("a designer builds Visitor log without typing JSON, and publishes it", async (
   await page.click("text=Save list");
   await page.locator(".flash").waitFor();
 
+  // Settings: who may open the app, by role; Visitor log stays open to every signed-in user.
+  await page.click(".designer-tabs >> text=Settings");
+  assert.equal(
+    await page
+      .locator('#settings-form input[name="openTo"]')
+      .evaluateAll((es) => es.map((e) => [(e as HTMLInputElement).value, (e as HTMLInputElement).checked])),
+    [
+      ["user", true],
+      ["designer", false],
+      ["admin", false],
+    ],
+  );
+  await shot(page, "settings");
+
   assert.is((await env.services.apps.get(siteId, "visitor-log"))!.version, 1, "nothing is live before Publish");
   await page.click(".draft-actions >> text=Publish");
   await page.locator(".flash").getByText("Published Visitor log version 2.").waitFor();
   await shot(page, "5-published");
+
+  // History: what changed from version 1 to 2, field by field.
+  await page.click(".designer-tabs >> text=History");
+  await page.click("#compare button[type=submit]");
+  await page.locator("#field-changes").waitFor();
+  assert.match(
+    await page.locator('#field-changes tr[data-path="name"]').innerText(),
+    /Label:\s*Name\s*→\s*Visitor name/,
+  );
+  assert.match(await page.locator('#field-changes tr[data-path="company"]').innerText(), /added/);
+  assert.ok(await page.locator("#json-diff pre").isHidden(), "the JSON diff is folded away");
+  await shot(page, "history");
 });
 
 t("the administrator adds, finds and edits a visitor", async ({ page, url }) => {
