@@ -20,7 +20,9 @@ import { loudHook } from "../helpers/loud-hook.js";
  * connection's transaction back).
  */
 
-const ROWS = 100_000;
+// The file of issue 5's import benchmark on PostgreSQL; a fifth of it on PGlite, where each run costs
+// four times as much and all-or-nothing does not depend on the size (still 20 batches to kill in).
+const ROWS = testBackend === "pg" ? 100_000 : 20_000;
 const BATCHES = ROWS / 1000;
 const t = suite<{ db: OwnDatabase; csv: string }>(`SIGKILL during a token import [${testBackend}]`);
 
@@ -43,7 +45,7 @@ const isStatement = (prefix: string) => (line: string) => line.includes(`"sql":"
 
 /**
  * Reopens the database (PGlite recovers its directory here) and counts; when
- * the import is there, also opens the key of token K-98765, far into the file.
+ * the import is there, also opens the key of a token far into the file.
  */
 async function registry(ctx: { db: OwnDatabase }) {
   const db = await ctx.db.open();
@@ -53,7 +55,7 @@ async function registry(ctx: { db: OwnDatabase }) {
               (SELECT count(*)::int FROM audit_log WHERE action = 'hardware_token.import') AS imports`,
     );
     if (rows[0]!.tokens === ROWS) {
-      const key = 98765;
+      const key = ROWS - 1235;
       const secretKey = Buffer.from(TEST_SECRET_KEY, "base64");
       const s = createServices(db, new ManualClock(), testConfig(), silentLogger, secretKey);
       const token = await s.hardware.registry.bySerial(`K-${key}`);
@@ -66,7 +68,7 @@ async function registry(ctx: { db: OwnDatabase }) {
   }
 }
 
-t("killed after a random batch of the 100 it inserts, the import leaves no token", async (ctx) => {
+t(`killed after a random batch of the ${BATCHES} it inserts, the import leaves no token`, async (ctx) => {
   const batch = randomBetween(1, BATCHES - 1);
   const child = startImport(ctx);
   let inserted = 0;
@@ -79,7 +81,7 @@ t("killed after a random batch of the 100 it inserts, the import leaves no token
   assert.equal(await registry(ctx), { tokens: 0, imports: 0 }, `killed after batch ${batch}`);
 });
 
-t("killed as it commits, the import leaves all or nothing; run again, it stores all 100,000", async (ctx) => {
+t(`killed as it commits, the import leaves all or nothing; run again, it stores all ${ROWS}`, async (ctx) => {
   const child = startImport(ctx);
   // The audit entry is the transaction's last statement: the kill races the COMMIT.
   await child.waitFor("the audit entry", isStatement("INSERT INTO audit_log"));

@@ -277,6 +277,8 @@ export function arbitraries(world: FuzzWorld) {
         "action",
         "done",
         "mfa",
+        // the user dialog's live MFA reset warning reads the slider's value from the query
+        "mfaEnabled",
       ),
     },
     { weight: 1, arbitrary: fc.oneof(fc.string({ maxLength: 8 }), special) },

@@ -78,6 +78,14 @@ t(
     assert.ok(warningOf(off.html));
     assert.is(warningOf(off.html), warningOf(confirmStep.html));
 
+    // A form shown again (here: a bad email) with the slider still off keeps the warning, JavaScript or not.
+    const again = await admin.post(`/configure/users/${noraId}`, userForm(version, { email: "not an address" }));
+    assert.is(again.res.status, 422);
+    assert.is(warningOf(again.html), warningOf(off.html));
+    const kept = await admin.post(`/configure/users/${noraId}`, userForm(version, { email: "x", mfaEnabled: "true" }));
+    assert.is(kept.res.status, 422);
+    assert.is(warningOf(kept.html), undefined, "slider on: no warning in the form shown again");
+
     const on = await admin.get(`${url}?mfaEnabled=true`);
     assert.is(on.res.status, 200);
     assert.is(on.html, "", "switched back on: the warning goes");

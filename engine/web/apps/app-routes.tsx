@@ -20,7 +20,14 @@ import { requireSignIn } from "../http/guards.js";
 import { sendPage } from "../http/page.js";
 import { checkField } from "./field-check.js";
 import { listRoutes } from "./list-routes.js";
-import { mfaEnabledField, mfaResetRegion, mfaResetWarningRoute, pendingReset, resetConfirmation } from "./mfa-reset.js";
+import {
+  mfaEnabledField,
+  mfaResetRegion,
+  mfaResetWarningRoute,
+  pendingReset,
+  resetConfirmation,
+  type PendingReset,
+} from "./mfa-reset.js";
 import { appResolver, recordTitle, wantsRegion, type RecordRoutesOptions, type Resolved } from "./resolve.js";
 
 /** Record forms are small; this bounds what one post can make the server parse. */
@@ -63,6 +70,8 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
     version?: number;
     notice?: ReturnType<typeof ConflictNotice>;
     dialog: boolean;
+    /** The MFA reset a save would ask about (slider off for an activated user), shown again with the form. */
+    reset?: PendingReset | null;
   }
 
   /** The form as a page, or as a fragment for the dialog. */
@@ -86,7 +95,7 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
         submitLabel={r.app.definition.form?.submitLabel}
         inDialog={st.dialog}
         notice={st.notice}
-        beforeActions={liveResetWarning && st.mode === "edit" ? mfaResetRegion(r, st.record) : undefined}
+        beforeActions={liveResetWarning && st.mode === "edit" ? mfaResetRegion(r, st.record, st.reset) : undefined}
       />
     );
     if (st.dialog) return sendPage(c, <RecordFragment title={title}>{form}</RecordFragment>, status);
@@ -235,7 +244,11 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
     const { body, textErrors } = await readRecordPostForForm(c, r.app.fields);
     const dialog = lastValue(body._dialog) === "1";
     const parsed = parseForm(r.app.fields, body, mode);
-    const base: Omit<FormState, "errors"> = { mode, values: parsed.values, dialog };
+    // Switching MFA off for an activated user resets it: a form shown again keeps saying so.
+    const enabledField = mfaEnabledField(r);
+    const reset =
+      record && enabledField && parsed.values[enabledField] === false ? await pendingReset(s, record.id) : null;
+    const base: Omit<FormState, "errors"> = { mode, values: parsed.values, dialog, reset };
     if (record) base.record = record;
     if (parsed.version !== null) base.version = parsed.version;
     if (Object.keys(textErrors).length) {
@@ -261,10 +274,8 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
     if (!validate(parsed.values)) {
       return renderForm(c, r, { ...base, errors: fieldErrors(validate.errors, r.app.fields) }, 422);
     }
-    // Switching MFA off for an activated user resets it: say what that ends, and wait for Confirm.
+    // The reset asks first: say what it ends, and wait for Confirm.
     let resetNote = "";
-    const enabledField = mfaEnabledField(r);
-    const reset = record && enabledField && parsed.values[enabledField] === false && (await pendingReset(s, record.id));
     if (record && reset) {
       if (lastValue(body.confirm) !== "mfa-reset") {
         return resetConfirmation(c, r, record, body, reset.consequences, dialog, options.listLabel);

@@ -39,13 +39,18 @@ export function mfaEnabledField(r: Resolved): string | undefined {
 }
 
 /**
- * The warning's place in an existing user's form (before the buttons), wired to the MFA slider;
- * undefined for a new record or an app without an MFA slider.
+ * The warning's place in an existing user's form (before the buttons), wired to the MFA slider and
+ * showing `reset` at first (a form shown again after a save with the slider off); undefined for a
+ * new record or an app without an MFA slider.
  */
-export function mfaResetRegion(r: Resolved, record: StoredRecord | undefined) {
+export function mfaResetRegion(r: Resolved, record: StoredRecord | undefined, reset?: PendingReset | null) {
   const field = mfaEnabledField(r);
   if (!record || !field) return undefined;
-  return <MfaResetWarningRegion url={`${r.href}/${record.id}/mfa-reset-warning`} sliderId={`f-${slotId([field])}`} />;
+  return (
+    <MfaResetWarningRegion url={`${r.href}/${record.id}/mfa-reset-warning`} sliderId={`f-${slotId([field])}`}>
+      {reset ? <ResetWarning username={recordTitle(r.app, record.values)} consequences={reset.consequences} /> : null}
+    </MfaResetWarningRegion>
+  );
 }
 
 /**

@@ -1,3 +1,4 @@
+import { longDate } from "../../mfa/status.js";
 import { InputField } from "../../render/form-field.js";
 import { CsrfField, Layout } from "../../render/layout.js";
 
@@ -79,9 +80,8 @@ export function MfaSetupChoicePage(props: {
         <ErrorNotice error={props.error} />
         {props.optional ? (
           <p id="mfa-days-left">
-            Your administrator requires multi-factor authentication (MFA) from{" "}
-            {props.requiredFrom.toISOString().slice(0, 10)}. You have {props.daysLeft}{" "}
-            {props.daysLeft === 1 ? "day" : "days"} left to set it up.
+            Your administrator requires multi-factor authentication (MFA) from {longDate(props.requiredFrom)}. You have{" "}
+            {props.daysLeft} {props.daysLeft === 1 ? "day" : "days"} left to set it up.
           </p>
         ) : (
           <p id="mfa-required">
