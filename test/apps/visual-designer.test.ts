@@ -406,6 +406,7 @@ t(
     assert.not.match(saved.html, /<html|<h1/);
     assert.match(saved.html, /<li data-name="owner" class="selected" id="outline-owner">/, "the outline, renamed");
     assert.match(saved.html, /action="\/configure\/apps\/lockers\/fields\/owner" id="field-form"/, "the panel follows");
+    assert.is(saved.res.headers.get("hx-replace-url"), `${A}/fields/owner`, "and so does the address");
     assert.match(
       saved.html,
       /<section id="field-owner"|id="field-owner"/,

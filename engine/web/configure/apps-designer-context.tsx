@@ -203,6 +203,8 @@ export function designerContext(s: Services) {
       const input = path ? fieldInputOf(next.working, path) : null;
       const panel = path && input ? panelFor(c, next, "edit", input.type as DesignerType, input, {}, path) : null;
       const props = { ...(await shell(c, next)), definition: next.working, preview: preview(next), panel };
+      // The address follows the panel (a renamed or new field), so a reload shows the same field.
+      if (panel) c.header("HX-Replace-Url", `/configure/apps/${next.app.id}/fields/${path}`);
       return workArea(c, props, 200, message);
     }
     flash(c, message);
