@@ -16,7 +16,7 @@ async function main() {
     throw err;
   }
   const log = createLogger(config.LOG_LEVEL);
-  const services = await bootServices(config, log);
+  const services = await bootServices(config, log, undefined, "the Formgate server");
   const first = await services.firstAdmin.ensure({ username: config.ADMIN_USERNAME, password: config.ADMIN_PASSWORD });
   const base = config.PUBLIC_URL ?? `http://localhost:${config.PORT}`;
   if (first.kind === "created") log.info("first administrator created", { username: first.user.username });
