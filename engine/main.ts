@@ -22,8 +22,13 @@ async function main() {
   if (first.kind === "created") log.info("first administrator created", { username: first.user.username });
   if (first.kind === "setup-link") {
     // Printed, not logged: the link is a one-time secret for whoever started the server.
+    const { count, validUntil } = first.earlierLinks;
+    const earlier =
+      count && validUntil
+        ? `\n(${count === 1 ? "The link printed at an earlier start stays" : `The ${count} links printed at earlier starts stay`} valid until ${validUntil.toISOString()} unless one is used.)`
+        : "";
     console.log(
-      `\nNo administrator yet. Open this one-time link to create one (valid for 24 hours):\n  ${base}/setup/${first.token}\n`,
+      `\nNo administrator yet. Open this one-time link to create one (valid for 24 hours, until ${first.expiresAt.toISOString()}):\n  ${base}/setup/${first.token}${earlier}\n`,
     );
   }
   const app = createApp(services);
