@@ -30,8 +30,9 @@ const COMPONENT = "render/form-field.tsx";
  * converts one takes it off. The lead empties it after merging those branches.
  */
 const STILL_TO_CONVERT = new Set([
-  // Configure > MFA rollout (rollout branch).
-  "web/configure/mfa-rollout-pages.tsx",
+  // Configure > MFA rollout and policy (rollout branch: split, converting).
+  "web/configure/mfa-policy-page.tsx",
+  "web/configure/mfa-rollout-page.tsx",
 ]);
 
 const SLOT_CLASS = /(^|\s)field-(error|help)(\s|$)/;
