@@ -2,7 +2,7 @@
  * GET /configure/mfa/rollout: choose who (role, search, a designer field's value, MFA state, rows
  * ticked in the users list, sites) and the delay; with a preview, what Confirm will do and who.
  */
-import { ErrorSlot, FormField, InputField } from "../../render/form-field.js";
+import { describedBy, ErrorSlot, FormField, InputField } from "../../render/form-field.js";
 import { CsrfField, Layout } from "../../render/layout.js";
 import { MFA_STATE_LABELS, MFA_STATES } from "../../mfa/mfa-states.js";
 import type { RolloutPlan, RolloutUser } from "../../mfa/rollout.js";
@@ -37,7 +37,7 @@ function RolloutFields({
         <input type="hidden" name="ids" value={id} />
       ))}
       {v.ids.length || errors.ids ? (
-        <div class="form-field" id="field-ids" tabindex={-1} aria-describedby="err-ids">
+        <div class="form-field" id="field-ids" tabindex={-1} {...describedBy("ids", { error: errors.ids })}>
           <p>Only the {v.ids.length} user(s) ticked in the users list, if they also match below.</p>
           <ErrorSlot sid="ids" message={errors.ids} />
         </div>
@@ -130,7 +130,7 @@ function RolloutFields({
         </div>
       ) : null}
       {canTargetAll ? (
-        <fieldset id="field-scope" aria-describedby="err-scope">
+        <fieldset id="field-scope" {...describedBy("scope", { error: errors.scope })}>
           <legend>Sites</legend>
           <label>
             <input type="radio" name="scope" value="" checked={v.scope !== "all"} /> This site only
