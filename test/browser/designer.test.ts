@@ -62,7 +62,7 @@ async function signIn(page: Page, url: string, username: string) {
 }
 
 const shot = (page: Page, name: string) =>
-  page.screenshot({ path: join(SHOTS, `designer-${name}.png`), fullPage: true });
+  page.screenshot({ path: join(SHOTS, `designer-${name}.png`), fullPage: true, animations: "disabled" });
 
 /**
  * Submits the properties panel and waits for the designer to show the saved draft (or fails with
