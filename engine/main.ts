@@ -16,14 +16,19 @@ async function main() {
     throw err;
   }
   const log = createLogger(config.LOG_LEVEL);
-  const services = await bootServices(config, log);
+  const services = await bootServices(config, log, undefined, "the Formgate server");
   const first = await services.firstAdmin.ensure({ username: config.ADMIN_USERNAME, password: config.ADMIN_PASSWORD });
   const base = config.PUBLIC_URL ?? `http://localhost:${config.PORT}`;
   if (first.kind === "created") log.info("first administrator created", { username: first.user.username });
   if (first.kind === "setup-link") {
     // Printed, not logged: the link is a one-time secret for whoever started the server.
+    const { count, validUntil } = first.earlierLinks;
+    const earlier =
+      count && validUntil
+        ? `\n(${count === 1 ? "The link printed at an earlier start stays" : `The ${count} links printed at earlier starts stay`} valid until ${validUntil.toISOString()} unless one is used.)`
+        : "";
     console.log(
-      `\nNo administrator yet. Open this one-time link to create one (valid for 24 hours):\n  ${base}/setup/${first.token}\n`,
+      `\nNo administrator yet. Open this one-time link to create one (valid for 24 hours, until ${first.expiresAt.toISOString()}):\n  ${base}/setup/${first.token}${earlier}\n`,
     );
   }
   const app = createApp(services);

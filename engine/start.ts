@@ -7,10 +7,19 @@ import type { Logger } from "./log.js";
 import { loadSecretKey } from "./secret-key.js";
 import { createServices, type Services } from "./services.js";
 
-/** Opens the database, applies migrations and builds the services: shared by the server and the CLI. */
-export async function bootServices(config: Config, log: Logger, clock: Clock = systemClock): Promise<Services> {
+/**
+ * Opens the database, applies migrations and builds the services: shared by the server and the CLI.
+ * `by` names the process for the embedded data directory's lock (see openDb); throws
+ * DataDirInUseError when another process has that directory open.
+ */
+export async function bootServices(
+  config: Config,
+  log: Logger,
+  clock: Clock = systemClock,
+  by?: string,
+): Promise<Services> {
   const secretKey = loadSecretKey(config);
-  const db: Db = await openDb(config, log);
+  const db: Db = await openDb(config, log, by);
   try {
     const applied = await migrate(db);
     if (applied.length) log.info("migrations applied", { migrations: applied });

@@ -4,16 +4,36 @@ import { AuditLog } from "../audit/audit-log.js";
 import { Sites } from "../sites/sites.js";
 import { hashToken, newToken } from "../util/tokens.js";
 import { UserAccounts, type User } from "./user-accounts.js";
-import { NotFoundError } from "../errors.js";
+import { NotFoundError, ValidationError } from "../errors.js";
+import { passwordProblem } from "./passwords.js";
+import { USERNAME_PATTERN } from "./user-accounts.js";
 
 const SETUP_LINK_HOURS = 24;
 
 /**
+ * The setup form's problems per field ("username", "password"), as whole sentences, or null when
+ * both are acceptable (USERNAME_PATTERN, passwordProblem).
+ */
+export function setupFormErrors(username: string, password: string): Record<string, string> | null {
+  const errors: Record<string, string> = {};
+  if (!username) errors.username = "Enter a username.";
+  else if (!USERNAME_PATTERN.test(username)) errors.username = "Username must be 1 to 64 letters, digits or . _ @ -.";
+  const problem = password ? passwordProblem(password) : null;
+  if (!password) errors.password = "Enter a password.";
+  else if (problem) errors.password = `Password ${problem}.`;
+  return Object.keys(errors).length ? errors : null;
+}
+
+/**
  * What starting the engine did about the first administrator: one already existed, one was created
- * from the configured password, or a one-time setup link (token, expiry) was issued.
+ * from the configured password, or a one-time setup link (token, expiry) was issued. `earlierLinks`
+ * counts the links of earlier starts that are still unused and unexpired: they stay valid beside the
+ * new one (only their hashes are stored, so they cannot be printed again).
  */
 export type FirstAdminOutcome =
-  { kind: "exists" } | { kind: "created"; user: User } | { kind: "setup-link"; token: string; expiresAt: Date };
+  | { kind: "exists" }
+  | { kind: "created"; user: User }
+  | { kind: "setup-link"; token: string; expiresAt: Date; earlierLinks: { count: number; validUntil: Date | null } };
 
 /**
  * Thrown when a first-administrator setup link is unknown, expired or already used (a not-found
@@ -55,14 +75,21 @@ export class FirstAdmin {
       const token = newToken();
       const now = this.clock.now();
       const expiresAt = new Date(now.getTime() + SETUP_LINK_HOURS * 3600_000);
-      // A new start makes a new link; older unused links stop working.
-      await tx.query("DELETE FROM setup_tokens WHERE used_at IS NULL");
+      // A restart must not kill a link someone is about to open ("valid for 24 hours"): earlier
+      // unused links stay valid until they expire; only expired ones are removed. Each start prints
+      // a new link as well, since the stored hashes cannot give the old one back.
+      await tx.query("DELETE FROM setup_tokens WHERE used_at IS NULL AND expires_at <= $1", [now]);
+      const earlier = await tx.query<{ count: string; valid_until: Date | null }>(
+        "SELECT count(*) AS count, max(expires_at) AS valid_until FROM setup_tokens WHERE used_at IS NULL",
+      );
       await tx.query("INSERT INTO setup_tokens (token_hash, created_at, expires_at) VALUES ($1, $2, $3)", [
         hashToken(token),
         now,
         expiresAt,
       ]);
-      return { kind: "setup-link", token, expiresAt };
+      const e = earlier.rows[0];
+      const validUntil = e?.valid_until ? new Date(e.valid_until) : null;
+      return { kind: "setup-link", token, expiresAt, earlierLinks: { count: Number(e?.count ?? 0), validUntil } };
     });
   }
 
@@ -77,7 +104,11 @@ export class FirstAdmin {
     return rows[0]?.ok === true;
   }
 
-  /** Uses the link once: creates the administrator and marks the link used, or changes nothing. */
+  /**
+   * Uses the link once: creates the administrator and marks the link used, or changes nothing.
+   * Throws SetupLinkError for a dead link, ValidationError (each bad field, see setupFormErrors) or
+   * UserInputError (username taken) for the form.
+   */
   async complete(token: string, username: string, password: string): Promise<User> {
     return this.db.transaction(async (tx) => {
       await tx.query("SELECT pg_advisory_xact_lock(7417002)");
@@ -91,7 +122,12 @@ export class FirstAdmin {
       if (used.rowCount !== 1 || (await users.countAdmins(site.id)) > 0) {
         throw new SetupLinkError("This setup link has expired or was already used.");
       }
+      // Every field's problem at once (the transaction rolls back, so the link stays unused).
+      const errors = setupFormErrors(username, password);
+      if (errors) throw new ValidationError(Object.values(errors).join(" "), errors);
       const user = await users.create({ siteId: site.id, username, password, role: "admin", displayName: username });
+      // The other links of earlier starts are void now that an administrator exists.
+      await tx.query("DELETE FROM setup_tokens WHERE used_at IS NULL");
       await new AuditLog(tx, this.clock).record({
         siteId: site.id,
         actor: { id: null, name: "setup link" },

@@ -196,7 +196,7 @@ export class UserAccounts {
 /**
  * A user changing their own password (/account): the current password must be
  * right (wrong: UserInputError on "currentPassword"), the new one acceptable
- * (UserInputError on "newPassword"). The change ends every other web session and
+ * (UserInputError on "newPassword"); an empty field is a ValidationError naming each empty one. The change ends every other web session and
  * every device token through the one revocation path, keeping `keep` (the SHA-256
  * hash of the session that made the change) — the caller then gives that session
  * a new token. Returns what ended.
@@ -207,6 +207,11 @@ export async function changeOwnPassword(
   input: { currentPassword: string; newPassword: string },
   keep: Buffer,
 ): Promise<RevocationSummary> {
+  // Empty fields get a message each, not "not correct" for a password nobody typed.
+  const missing: Record<string, string> = {};
+  if (!input.currentPassword) missing.currentPassword = "Enter your current password.";
+  if (!input.newPassword) missing.newPassword = "Enter a new password.";
+  if (Object.keys(missing).length) throw new ValidationError(Object.values(missing).join(" "), missing);
   const user = await users.byId(userId);
   if (!user) throw new UserInputError("currentPassword", "This account no longer exists.");
   if (!(await verifyPassword(user.passwordHash, input.currentPassword))) {

@@ -9,24 +9,62 @@ import { runTokensCommand, TOKENS_USAGE, TokensCliError } from "./tokens-cli.js"
 import { MFA_USAGE, MfaCliError, runMfaCommand } from "./mfa-cli.js";
 import { MFA_ROLLOUT_USAGE, MfaRolloutCliError, runMfaEnable, runMfaPolicy } from "./mfa-rollout-cli.js";
 
-const USAGE = `Usage: formgate <command>
-
-Commands:
-  migrate                                  apply database migrations
-  user create USERNAME [--admin|--role R] [--site SLUG] [--display-name NAME]
+const USER_USAGE = `  user create USERNAME [--admin|--role R] [--site SLUG] [--display-name NAME]
                                            create a user; the password is read from
                                            FORMGATE_PASSWORD or standard input
-  user reset-password USERNAME             set a new password (same sources)
+  user reset-password USERNAME             set a new password (same sources)`;
+
+const MIGRATE_USAGE = `  migrate                                  apply database migrations`;
+
+const USAGE = `Usage: formgate <command> [--option value | --option=value]
+
+Commands:
+${MIGRATE_USAGE}
+${USER_USAGE}
 ${MFA_USAGE}
 ${MFA_ROLLOUT_USAGE}
 ${TOKENS_USAGE}
-  help                                     show this text`;
+  help                                     show this text; formgate COMMAND --help (or -h)
+                                           shows the usage of one command
+
+The embedded database (DATA_DIR) is used by one process at a time: stop the server before running a
+command on it, or use PostgreSQL (DATABASE_URL) to run commands beside a running server.`;
+
+/** Each command's own usage lines, for `formgate COMMAND --help`. */
+const COMMAND_USAGE: Record<string, string> = {
+  migrate: MIGRATE_USAGE,
+  user: USER_USAGE,
+  mfa: `${MFA_USAGE}\n${MFA_ROLLOUT_USAGE}`,
+  tokens: TOKENS_USAGE,
+};
+
+/** The subcommands of `formgate mfa`, named in the message for an unknown one. */
+const MFA_SUBCOMMANDS = ["status", "reset", "unlock", "enable", "policy"];
+
+/**
+ * Splits every `--option=value` into `--option value`, so both spellings work for every command
+ * (only up to the first "=": `--where=field=value` keeps `field=value`).
+ */
+export function splitOptionValues(args: readonly string[]): string[] {
+  return args.flatMap((a) => {
+    const m = /^(--[a-z][a-z0-9-]*)=(.*)$/s.exec(a);
+    return m ? [m[1]!, m[2]!] : [a];
+  });
+}
 
 /**
  * A mistake in a CLI command line or its input: printed as `formgate: message` without a stack
  * trace, exit status 1.
  */
-export class CliError extends Error {}
+export class CliError extends Error {
+  /** `usage`: the usage lines printed after the message (the command's own, or the whole text). */
+  constructor(
+    message: string,
+    readonly usage?: string,
+  ) {
+    super(message);
+  }
+}
 
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -66,19 +104,27 @@ async function readPassword(): Promise<string> {
  * CliError on a bad command line; opens and closes the database itself.
  */
 export async function runCli(argv: string[]): Promise<number> {
-  const args = [...argv];
+  const args = splitOptionValues(argv);
   const command = args.shift();
-  if (!command || command === "help" || command === "--help") {
+  if (!command || command === "help" || command === "--help" || command === "-h") {
     console.log(USAGE);
     return command ? 0 : 2;
   }
+  if (args.includes("--help") || args.includes("-h")) {
+    const usage = COMMAND_USAGE[command];
+    if (!usage) throw new CliError(`unknown command "${command}"\n\n${USAGE}`);
+    console.log(`Usage: formgate ${command} …\n\n${usage}`);
+    return 0;
+  }
+  // Who holds the embedded data directory while this command runs (see engine/db/data-dir-lock.ts).
+  const by = `formgate ${command}${args[0] && !args[0].startsWith("-") ? ` ${args[0]}` : ""}`;
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL, (l) =>
     process.stderr.write(l + "\n"),
   );
 
   if (command === "migrate") {
-    const db = await openDb(config, log);
+    const db = await openDb(config, log, by);
     try {
       const applied = await migrate(db);
       console.log(
@@ -93,7 +139,10 @@ export async function runCli(argv: string[]): Promise<number> {
   if (command === "user") {
     const sub = args.shift();
     if (sub !== "create" && sub !== "reset-password")
-      throw new CliError(`unknown user command "${sub ?? ""}"\n\n${USAGE}`);
+      throw new CliError(
+        sub ? `unknown user command "${sub}": valid commands are create, reset-password` : `user needs a command`,
+        USER_USAGE,
+      );
     const admin = flag(args, "--admin");
     const role = admin ? "admin" : (option(args, "--role") ?? "user");
     const siteSlug = option(args, "--site") ?? "public";
@@ -104,7 +153,7 @@ export async function runCli(argv: string[]): Promise<number> {
     if (role !== "admin" && role !== "designer" && role !== "user") {
       throw new CliError(`--role must be admin, designer or user (got "${role}")`);
     }
-    const s = await bootServices(config, log);
+    const s = await bootServices(config, log, undefined, by);
     try {
       if (sub === "create") {
         const site = await s.sites.bySlug(siteSlug);
@@ -159,7 +208,7 @@ export async function runCli(argv: string[]): Promise<number> {
 
   if (command === "mfa" && (args[0] === "enable" || args[0] === "policy")) {
     const sub = args.shift();
-    const s = await bootServices(config, log);
+    const s = await bootServices(config, log, undefined, by);
     try {
       console.log(sub === "enable" ? await runMfaEnable(s, args) : await runMfaPolicy(s, args));
     } catch (err) {
@@ -172,8 +221,15 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 
   if (command === "mfa") {
-    if (!args[0] || !args[1]) throw new CliError(`mfa needs a subcommand and a USERNAME\n\n${USAGE}`);
-    const s = await bootServices(config, log);
+    const sub = args[0];
+    if (!sub || !MFA_SUBCOMMANDS.includes(sub)) {
+      throw new CliError(
+        `${sub ? `unknown mfa command "${sub}"` : "mfa needs a command"}: valid commands are ${MFA_SUBCOMMANDS.join(", ")}`,
+        COMMAND_USAGE.mfa,
+      );
+    }
+    if (!args[1]) throw new CliError(`mfa ${sub} needs a USERNAME`, MFA_USAGE);
+    const s = await bootServices(config, log, undefined, by);
     try {
       console.log(await runMfaCommand(s, args));
     } catch (err) {
@@ -186,7 +242,7 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 
   if (command === "tokens") {
-    const s = await bootServices(config, log);
+    const s = await bootServices(config, log, undefined, by);
     try {
       console.log(await runTokensCommand(s, args));
     } catch (err) {
@@ -204,7 +260,8 @@ export async function runCli(argv: string[]): Promise<number> {
 runCli(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {
-    if (err instanceof CliError || err instanceof ConfigError) console.error(`formgate: ${err.message}`);
+    if (err instanceof CliError) console.error(`formgate: ${err.message}${err.usage ? `\n\n${err.usage}` : ""}`);
+    else if (err instanceof ConfigError) console.error(`formgate: ${err.message}`);
     else if (err instanceof UserInputError) console.error(`formgate: ${err.field} ${err.message}`);
     else console.error(`formgate: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);

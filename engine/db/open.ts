@@ -6,23 +6,39 @@ import type { Db } from "./db.js";
 import { openPgDb } from "./pg-db.js";
 import { openPgliteDb } from "./pglite-db.js";
 import { copyPgliteTemplate } from "./pglite-template.js";
+import { lockDataDir } from "./data-dir-lock.js";
 
 /**
  * DATABASE_URL selects PostgreSQL; otherwise the embedded database lives in
  * DATA_DIR/pgdata. A new data directory is a copy of the migrated template
  * (engine/db/pglite-template.ts) instead of a fresh initdb; if the template
  * cannot be made (the cache is not writable), PGlite runs initdb as before.
+ *
+ * PGlite is single-process, so an embedded DATA_DIR is locked for this process first
+ * (engine/db/data-dir-lock.ts; `by` says who holds it, e.g. "the Formgate server"): throws
+ * DataDirInUseError when another live process has it open. Closing the Db releases the lock.
  */
-export async function openDb(config: Pick<Config, "DATABASE_URL" | "DATA_DIR">, log: Logger): Promise<Db> {
+export async function openDb(
+  config: Pick<Config, "DATABASE_URL" | "DATA_DIR">,
+  log: Logger,
+  by = "a formgate command",
+): Promise<Db> {
   const dbLog = log.child({ component: "db" });
   if (config.DATABASE_URL) return openPgDb(config.DATABASE_URL, dbLog);
   const dir = resolve(config.DATA_DIR);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const dataDir = join(dir, "pgdata");
-  if (!existsSync(dataDir)) {
-    await copyPgliteTemplate(dataDir, { log: dbLog }).catch((err: Error) =>
-      dbLog.warn("no PGlite template, creating the database", { error: err.message }),
-    );
+  const unlock = lockDataDir(dir, by);
+  try {
+    const dataDir = join(dir, "pgdata");
+    if (!existsSync(dataDir)) {
+      await copyPgliteTemplate(dataDir, { log: dbLog }).catch((err: Error) =>
+        dbLog.warn("no PGlite template, creating the database", { error: err.message }),
+      );
+    }
+    const db = await openPgliteDb({ dataDir }, dbLog);
+    return { ...db, close: () => db.close().finally(unlock) };
+  } catch (err) {
+    unlock();
+    throw err;
   }
-  return openPgliteDb({ dataDir }, dbLog);
 }

@@ -117,4 +117,47 @@ test(`clear errors and non-zero exits for bad use [${testBackend}]`, () => {
   assert.match(badConfig.err, /PORT must be a whole number/);
 });
 
+test(`usage: unknown subcommands named, --help on every command, --option=value [${testBackend}]`, () => {
+  const bogus = formgate(["mfa", "bogus"]);
+  assert.is(bogus.code, 1);
+  assert.match(
+    bogus.err,
+    /^formgate: unknown mfa command "bogus": valid commands are status, reset, unlock, enable, policy$/m,
+  );
+  assert.match(bogus.err, /mfa unlock USERNAME/);
+  const noUser = formgate(["mfa", "reset"]);
+  assert.is(noUser.code, 1);
+  assert.match(noUser.err, /^formgate: mfa reset needs a USERNAME$/m);
+  const badUserSub = formgate(["user", "delete", "x"]);
+  assert.is(badUserSub.code, 1);
+  assert.match(badUserSub.err, /unknown user command "delete": valid commands are create, reset-password/);
+
+  for (const [args, shows] of [
+    [["migrate", "--help"], /migrate +apply database migrations/],
+    [["user", "-h"], /user create USERNAME/],
+    [["user", "create", "--help"], /user reset-password USERNAME/],
+    [["mfa", "reset", "-h"], /mfa reset USERNAME/],
+    [["mfa", "--help"], /mfa policy/],
+    [["mfa", "enable", "--help"], /mfa enable \[--role R\]/],
+    [["tokens", "import", "--help"], /tokens import FILE/],
+    [["-h"], /Usage: formgate <command>/],
+  ] as const) {
+    const r = formgate([...args]);
+    assert.is(r.code, 0, `${args.join(" ")}: ${r.err}`);
+    assert.match(r.out, shows, args.join(" "));
+  }
+
+  const created = formgate(
+    ["user", "create", "carol", "--role=designer", "--display-name=Carol Smith"],
+    "a long enough password\n",
+  );
+  assert.is(created.code, 0, created.err);
+  assert.match(created.out, /created designer carol on public/);
+  const badRole = formgate(["user", "create", "x", "--role=king"]);
+  assert.is(badRole.code, 1);
+  assert.match(badRole.err, /--role must be admin, designer or user \(got "king"\)/);
+  const policy = formgate(["mfa", "policy", "--site=public"]);
+  assert.is(policy.code, 0, policy.err);
+});
+
 test.run();

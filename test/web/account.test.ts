@@ -62,6 +62,25 @@ t("a wrong current password is 422 and changes nothing; a short new one is refus
   assert.is((await new TestClient(env.app).signIn("paul", PASSWORD)).res.headers.get("location"), "/");
 });
 
+t("empty fields are named per field, not called a wrong password", async ({ env }) => {
+  const c = new TestClient(env.app);
+  await c.signIn("paul", PASSWORD);
+  await c.get("/account");
+  const empty = await c.post("/account", { currentPassword: "", newPassword: "" });
+  assert.is(empty.res.status, 422);
+  assert.match(empty.html, /id="err-currentPassword"[^>]*>Enter your current password\.<\/small>/);
+  assert.match(empty.html, /id="err-newPassword"[^>]*>Enter a new password\.<\/small>/);
+  assert.not.match(empty.html, /not correct/);
+  const noNew = await c.post("/account", { currentPassword: PASSWORD, newPassword: "" });
+  assert.is(noNew.res.status, 422);
+  assert.match(noNew.html, /id="err-newPassword"[^>]*>Enter a new password\.<\/small>/);
+  assert.not.match(noNew.html, /id="err-currentPassword"[^>]*>[^<]/);
+  const noCurrent = await c.post("/account", { currentPassword: "", newPassword: NEW_PASSWORD });
+  assert.is(noCurrent.res.status, 422);
+  assert.match(noCurrent.html, /id="err-currentPassword"[^>]*>Enter your current password\.<\/small>/);
+  assert.is((await new TestClient(env.app).signIn("paul", PASSWORD)).res.headers.get("location"), "/");
+});
+
 t("a change ends the other sessions and every device token, and keeps this one with a new token", async ({ env }) => {
   const other = new TestClient(env.app);
   await other.signIn("paul", PASSWORD);

@@ -1,5 +1,6 @@
 import { Hono, type Context } from "hono";
-import { changeOwnPassword, UserInputError } from "../../auth/user-accounts.js";
+import { changeOwnPassword } from "../../auth/user-accounts.js";
+import { ValidationError } from "../../errors.js";
 import { longDate, type MfaStatus } from "../../mfa/status.js";
 import type { Services } from "../../services.js";
 import { signedOut, writeSessionCookie, type CookieSettings } from "../http/cookies.js";
@@ -68,7 +69,8 @@ export function accountRoutes(s: Services, cookieSettings: CookieSettings) {
     try {
       await changeOwnPassword(s.users, session.user.id, input, session.tokenHash);
     } catch (err) {
-      if (err instanceof UserInputError) return sendPage(c, await page(c, { [err.field]: err.message }), 422);
+      // UserInputError is a ValidationError too: one field, or each empty field, with its message.
+      if (err instanceof ValidationError) return sendPage(c, await page(c, { ...err.fields }), 422);
       throw err;
     }
     await s.audit.record({

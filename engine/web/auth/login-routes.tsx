@@ -6,6 +6,7 @@ import type { Services } from "../../services.js";
 import { FirstAdminPage, LoginPage } from "./login-pages.js";
 import { SetupLinkError } from "../../auth/first-admin.js";
 import { UserInputError } from "../../auth/user-accounts.js";
+import { ValidationError } from "../../errors.js";
 import { MessagePage } from "../../render/layout.js";
 import { decideAfterPassword, stageFor } from "../../mfa/sign-in-flow.js";
 
@@ -121,15 +122,15 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
       if (unstorable.length) throw new SetupLinkError("This setup link has expired or was already used.");
       await s.firstAdmin.complete(token, username, f.password ?? "");
     } catch (err) {
-      if (err instanceof UserInputError) {
+      if (err instanceof ValidationError) {
+        // A UserInputError (username taken) names one field with a phrase; setupFormErrors gives sentences.
+        const errors =
+          err instanceof UserInputError
+            ? { [err.field]: `${err.field === "username" ? "Username" : "Password"} ${err.message}.` }
+            : err.fields;
         return sendPage(
           c,
-          <FirstAdminPage
-            csrfToken={c.var.csrfToken}
-            action={`/setup/${token}`}
-            username={username}
-            errors={{ [err.field]: `${err.field === "username" ? "Username" : "Password"} ${err.message}.` }}
-          />,
+          <FirstAdminPage csrfToken={c.var.csrfToken} action={`/setup/${token}`} username={username} errors={errors} />,
           422,
         );
       }
