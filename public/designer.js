@@ -34,7 +34,8 @@
   function initSortable() {
     const outline = document.getElementById("field-outline");
     if (!outline || typeof Sortable === "undefined") return;
-    outline.querySelectorAll("ol.designer-fields").forEach((list) => {
+    outline.querySelectorAll("ol.designer-fields:not([data-sortable])").forEach((list) => {
+      list.dataset.sortable = "on";
       // Top-level lists share one group (fields move between sections); nested lists stay within their group.
       const group = list.dataset.parent ? `nested-${list.dataset.parent}` : "top";
       Sortable.create(list, {
@@ -85,10 +86,26 @@
     });
   }
 
+  // An htmx save of the properties panel swaps the work area (#designer-work): wire up the new
+  // outline and panel, and put focus where the user was: on the first control the server refused,
+  // else back on the panel's Save button (the saved message is announced by its role=status).
+  function afterSwap(event) {
+    const target = event.detail && event.detail.ctx && event.detail.ctx.target;
+    const work = document.getElementById("designer-work");
+    if (!work || (target && target.id !== "designer-work" && !work.contains(target))) return;
+    initSortable();
+    initPatternPreset();
+    const invalid = work.querySelector('#field-form [aria-invalid="true"]');
+    const submit = document.getElementById("field-form-submit");
+    const focus = invalid || submit;
+    if (focus && document.activeElement !== focus) focus.focus();
+  }
+
   function init() {
     initSortable();
     initIdSuggestion();
     initPatternPreset();
+    document.addEventListener("htmx:after:settle", afterSwap);
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();

@@ -1,8 +1,9 @@
+import { openToOf } from "./open-to.js";
 import { createHash } from "node:crypto";
 import { bindsUsers } from "../schema/app-definition.js";
 import { fieldTree, formSections, type FieldNode, type FormSectionView } from "../schema/fields.js";
 import { compileRecordValidators, type RecordValidators } from "../schema/record-validation.js";
-import type { AppDefinition, SystemBinding } from "../schema/types.js";
+import type { AppDefinition, AppOpenTo, SystemBinding } from "../schema/types.js";
 import type { SortSpec } from "./record-store-contract.js";
 
 /** An app definition with everything derived from it that requests need, built once per version. */
@@ -25,8 +26,8 @@ export interface CompiledApp {
     pageSize: number;
   };
   bindings: Map<SystemBinding, FieldNode>;
-  /** Only administrators see its records (always so for apps over user accounts). */
-  adminOnly: boolean;
+  /** Who may open it (engine/apps/open-to.ts); always "admin" for apps over user accounts. */
+  openTo: AppOpenTo;
   /** Its records are user accounts (it binds user.* / mfa.* fields). */
   usersApp: boolean;
 }
@@ -78,7 +79,7 @@ export function compileApp(definition: AppDefinition, version: number): Compiled
       pageSize: definition.list?.pageSize ?? DEFAULT_PAGE_SIZE,
     },
     bindings,
-    adminOnly: definition.adminOnly === true || usersApp,
+    openTo: openToOf(definition, usersApp),
     usersApp,
   };
   if (definition.description) app.description = definition.description;

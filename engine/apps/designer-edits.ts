@@ -40,6 +40,7 @@ export interface FieldInput {
   readOnly?: string;
   visibleField?: string;
   visibleValue?: string;
+  placeholder?: string;
 }
 
 const FIELD_INPUT_KEYS: (keyof FieldInput)[] = [
@@ -59,6 +60,7 @@ const FIELD_INPUT_KEYS: (keyof FieldInput)[] = [
   "readOnly",
   "visibleField",
   "visibleValue",
+  "placeholder",
 ];
 
 /** Picks the field properties out of a posted form. */
@@ -139,6 +141,7 @@ function formFieldOf(pointer: string, fieldPointer: string | null, fieldName: st
     if (key === "pattern") return "pattern";
     if (key === "oneOf" || key === "enum") return "options";
     if (key === "x-visibleWhen") return "visibleField";
+    if (key === "x-placeholder") return "placeholder";
     if (key === "readOnly" || key === "writeOnly") return "readOnly";
     if (key === "properties") return "_";
     return "type";
@@ -209,6 +212,7 @@ export function fieldInputOf(def: AppDefinition, path: string): FieldInput | nul
     readOnly: f.readOnly ? "on" : "",
     visibleField: rule?.field ?? "",
     visibleValue: rule ? String("equals" in rule ? rule.equals : (rule.in ?? []).join(",")) : "",
+    placeholder: f["x-placeholder"] ?? "",
   };
   if (!at.parentPath.length) {
     const i = (def.form?.sections ?? []).findIndex((s) => s.fields.includes(at.name));
@@ -237,10 +241,12 @@ export function setRequired(holder: Located["holder"], name: string, required: b
   else delete holder.required;
 }
 
-/** Sections without empty ones (a section holds at least one field). */
+/**
+ * Tidies the layout after a change: no `form.sections` without a section, no empty `form`. An
+ * emptied section stays (a place to move fields to) until the designer deletes it.
+ */
 export function tidySections(def: AppDefinition) {
   if (!def.form?.sections) return;
-  def.form.sections = def.form.sections.filter((s) => s.fields.length > 0);
   if (!def.form.sections.length) delete def.form.sections;
   if (!Object.keys(def.form).length) delete def.form;
 }

@@ -82,6 +82,8 @@ function buildSchema(
       errors.default = `Must be ${f.type === "boolean" ? "true or false" : f.type === "integer" ? "a whole number" : "a number"}.`;
     else f.default = v;
   }
+  const placeholder = (input.placeholder ?? "").trim();
+  if (has("placeholder") && placeholder) f["x-placeholder"] = placeholder;
   if (isOn(input.readOnly)) f.readOnly = true;
   const control = (input.visibleField ?? "").trim();
   if (control && has("visibleWhen")) {

@@ -1,4 +1,5 @@
-import type { AppDefinition, FormSection, ListView } from "../schema/types.js";
+import type { AppDefinition, AppOpenTo, FormSection, ListView } from "../schema/types.js";
+import { OPEN_TO } from "./open-to.js";
 import { clone, finish, locate, tidySections, type EditContext, type EditResult } from "./designer-edits.js";
 
 // The visual designer's changes to the form's layout and the app as a whole: move a field, add a
@@ -106,9 +107,6 @@ export function addSection(
   const picked = input.fields.length ? input.fields : gs.at(-1)!.fields;
   const unknown = picked.find((n) => !def.record.properties[n]);
   if (unknown) return { ok: false, errors: { fields: `There is no field "${unknown}" in the form.` } };
-  if (!picked.length) {
-    return { ok: false, errors: { fields: "A section holds at least one field: pick the fields it starts with." } };
-  }
   def.form = { ...(def.form ?? {}) };
   const sections = (def.form.sections ?? []).map((s): FormSection => ({
     ...s,
@@ -140,17 +138,72 @@ export function setList(
   return finish(def, ctx, "Saved the list.");
 }
 
-/** Changes the app's title, description and who may open it (administrators only, or every signed-in user). */
+/** Changes the app's title, description and who may open it (openTo: "user", "designer" or "admin"; see open-to.ts). */
 export function setSettings(
   draft: AppDefinition,
-  input: { title: string; description: string; adminOnly: boolean },
+  input: { title: string; description: string; openTo: string },
   ctx: EditContext,
 ): EditResult {
   const def = clone(draft);
   def.title = input.title.trim();
   if (input.description.trim()) def.description = input.description.trim();
   else delete def.description;
-  if (input.adminOnly) def.adminOnly = true;
-  else delete def.adminOnly;
+  if (!(OPEN_TO as readonly string[]).includes(input.openTo)) {
+    return { ok: false, errors: { openTo: "Pick who may open the app." } };
+  }
+  // openTo replaces the older adminOnly; "user" is the default and is left out.
+  delete def.adminOnly;
+  if (input.openTo === "user") delete def.openTo;
+  else def.openTo = input.openTo as AppOpenTo;
   return finish(def, ctx, "Saved the settings.");
+}
+
+/** Why a section number names no section, or null: sections are numbered from 1 in form order. */
+function noSuchSection(def: AppDefinition, n: number): string | null {
+  const count = def.form?.sections?.length ?? 0;
+  return Number.isInteger(n) && n >= 1 && n <= count ? null : `There is no section ${n} in this form.`;
+}
+
+/**
+ * Renames section `n` (1-based). The message of a refusal is keyed `section-<n>`, the slot beside
+ * that section in the designer's outline.
+ */
+export function renameSection(draft: AppDefinition, n: number, title: string, ctx: EditContext): EditResult {
+  const key = `section-${n}`;
+  const missing = noSuchSection(draft, n);
+  if (missing) return { ok: false, errors: { [key]: missing } };
+  const t = title.trim();
+  if (!t) return { ok: false, errors: { [key]: "Give the section a title." } };
+  if (t.length > 200) return { ok: false, errors: { [key]: "A section's title is at most 200 characters." } };
+  const def = clone(draft);
+  const section = def.form!.sections![n - 1]!;
+  const before = section.title ?? `Section ${n}`;
+  section.title = t;
+  return finish(def, ctx, `Renamed the section "${before}" to "${t}".`);
+}
+
+/**
+ * Deletes section `n` (1-based) when it holds no field; a section with fields is refused (keyed
+ * `section-<n>`), so no field changes place without the designer moving it.
+ */
+export function deleteSection(draft: AppDefinition, n: number, ctx: EditContext): EditResult {
+  const key = `section-${n}`;
+  const missing = noSuchSection(draft, n);
+  if (missing) return { ok: false, errors: { [key]: missing } };
+  const def = clone(draft);
+  const sections = def.form!.sections!;
+  const section = sections[n - 1]!;
+  const label = section.title ?? `Section ${n}`;
+  if (section.fields.length) {
+    const count = section.fields.length;
+    return {
+      ok: false,
+      errors: {
+        [key]: `"${label}" holds ${count} field${count === 1 ? "" : "s"}: move ${count === 1 ? "it" : "them"} to another section first, then delete the empty section.`,
+      },
+    };
+  }
+  sections.splice(n - 1, 1);
+  tidySections(def);
+  return finish(def, ctx, `Deleted the empty section "${label}".`);
 }

@@ -23,7 +23,8 @@ export type DesignerType = (typeof DESIGNER_TYPES)[number];
 export type DesignerFieldType = Exclude<DesignerType, "section">;
 
 /** Properties a field of a type may set in the designer, beyond label, name, help, required and read-only. */
-export type FieldProperty = "default" | "minimum" | "maximum" | "maxLength" | "pattern" | "options" | "visibleWhen";
+export type FieldProperty =
+  "default" | "minimum" | "maximum" | "maxLength" | "pattern" | "options" | "visibleWhen" | "placeholder";
 
 /** One entry of the catalogue: the designer's word for a type, a hint, and what it may set. */
 export interface FieldTypeInfo {
@@ -34,27 +35,29 @@ export interface FieldTypeInfo {
 }
 
 const SCALAR: FieldProperty[] = ["default", "visibleWhen"];
+/** The text-like types: their input shows a placeholder while empty. */
+const TEXT_LIKE: FieldProperty[] = [...SCALAR, "placeholder"];
 
 /** The field-type catalogue, in the order the designer offers it. */
 export const FIELD_TYPES: FieldTypeInfo[] = [
-  { type: "text", label: "Text", hint: "One line of text", properties: [...SCALAR, "maxLength", "pattern"] },
-  { type: "textarea", label: "Long text", hint: "Several lines of text", properties: [...SCALAR, "maxLength"] },
+  { type: "text", label: "Text", hint: "One line of text", properties: [...TEXT_LIKE, "maxLength", "pattern"] },
+  { type: "textarea", label: "Long text", hint: "Several lines of text", properties: [...TEXT_LIKE, "maxLength"] },
   {
     type: "number",
     label: "Number",
     hint: "A number, decimals allowed",
-    properties: [...SCALAR, "minimum", "maximum"],
+    properties: [...TEXT_LIKE, "minimum", "maximum"],
   },
   {
     type: "integer",
     label: "Whole number",
     hint: "A number without decimals",
-    properties: [...SCALAR, "minimum", "maximum"],
+    properties: [...TEXT_LIKE, "minimum", "maximum"],
   },
   { type: "date", label: "Date", hint: "A calendar date", properties: SCALAR },
   { type: "datetime", label: "Date and time", hint: "A date with a time of day", properties: SCALAR },
-  { type: "email", label: "Email", hint: "An email address", properties: [...SCALAR, "maxLength"] },
-  { type: "url", label: "Link", hint: "A web address", properties: [...SCALAR, "maxLength"] },
+  { type: "email", label: "Email", hint: "An email address", properties: [...TEXT_LIKE, "maxLength"] },
+  { type: "url", label: "Link", hint: "A web address", properties: [...TEXT_LIKE, "maxLength"] },
   { type: "boolean", label: "Yes/No", hint: "A switch", properties: SCALAR },
   { type: "choice", label: "Choice", hint: "One of a list of options", properties: [...SCALAR, "options"] },
   {

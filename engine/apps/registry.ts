@@ -1,3 +1,4 @@
+import { openToOf } from "./open-to.js";
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import type { Clock } from "../clock.js";
@@ -5,7 +6,7 @@ import { PATHS, PROJECT_ROOT } from "../paths.js";
 import type { Db } from "../db/db.js";
 import { isPgError, PgError } from "../db/db.js";
 import { checkDefinition, DefinitionError } from "../schema/app-definition.js";
-import type { AppDefinition } from "../schema/types.js";
+import type { AppDefinition, AppOpenTo } from "../schema/types.js";
 import { compileApp, type CompiledApp } from "./compiled-app.js";
 import type { Actor, RecordStore, StoreResolver } from "./record-store-contract.js";
 import { ConflictError } from "../errors.js";
@@ -59,7 +60,8 @@ export interface AppSummary {
   description?: string;
   version: number;
   builtIn: boolean;
-  adminOnly: boolean;
+  /** Who may open it (engine/apps/open-to.ts). */
+  openTo: AppOpenTo;
 }
 
 /**
@@ -200,7 +202,10 @@ export class AppRegistry {
         title: def.title,
         version,
         builtIn,
-        adminOnly: def.adminOnly === true || Object.values(def.record.properties).some((f) => f?.["x-system"]),
+        openTo: openToOf(
+          def,
+          Object.values(def.record.properties).some((f) => f?.["x-system"]),
+        ),
       };
       if (def.description) s.description = def.description;
       return s;

@@ -56,4 +56,33 @@ export class AuditLog {
     );
     return rowCount;
   }
+
+  /**
+   * One entry per target in one statement, like recordForUsers, for a caller that has read the
+   * targets already (a rollout batch): each entry on the target's own site, with the target's
+   * username as read. Nothing is looked up; returns how many entries were written.
+   */
+  async recordForTargets(
+    e: Omit<AuditEntry, "siteId" | "target">,
+    targets: readonly { id: string; name: string; siteId: string }[],
+    db: Db = this.db,
+  ): Promise<number> {
+    if (!targets.length) return 0;
+    const { rowCount } = await db.query(
+      `INSERT INTO audit_log (at, site_id, actor_id, actor_name, action, target_user_id, target_name, details)
+       SELECT $1, t.site_id, $2, $3, $4, t.id, t.name, $5::jsonb
+       FROM unnest($6::uuid[], $7::text[], $8::uuid[]) AS t(id, name, site_id)`,
+      [
+        this.clock.now(),
+        e.actor.id,
+        e.actor.name,
+        e.action,
+        JSON.stringify(e.details ?? {}),
+        targets.map((t) => t.id),
+        targets.map((t) => t.name),
+        targets.map((t) => t.siteId),
+      ],
+    );
+    return rowCount;
+  }
 }

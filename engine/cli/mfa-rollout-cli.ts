@@ -4,6 +4,7 @@
  * accounts to come).
  */
 import type { MfaActor } from "../mfa/mfa-model.js";
+import { isMfaState, MFA_STATES } from "../mfa/mfa-states.js";
 import {
   RolloutInputError,
   ROLES,
@@ -15,7 +16,8 @@ import {
 import type { Services } from "../services.js";
 
 /** Usage lines of `mfa enable` (bulk rollout) and `mfa policy`, part of the CLI help. */
-export const MFA_ROLLOUT_USAGE = `  mfa enable [--role R] [--site SLUG] [--where FIELD=VALUE] [--q TEXT] --delay DAYS
+export const MFA_ROLLOUT_USAGE = `  mfa enable [--role R] [--site SLUG] [--where FIELD=VALUE] [--q TEXT]
+             [--mfa off|pending|overdue|activated|locked] --delay DAYS
              [--dry-run] [--move-deadlines]
                                            switch MFA on for every matching user (all sites
                                            without --site) with DAYS of grace; users already on
@@ -72,7 +74,11 @@ export async function parseEnable(
   s: Services,
   args: string[],
 ): Promise<{ selection: RolloutSelection; options: RolloutOptions; dryRun: boolean }> {
-  const o = parseOptions(args, ["--role", "--site", "--where", "--q", "--delay"], ["--dry-run", "--move-deadlines"]);
+  const o = parseOptions(
+    args,
+    ["--role", "--site", "--where", "--q", "--mfa", "--delay"],
+    ["--dry-run", "--move-deadlines"],
+  );
   if (!o.has("--delay")) throw new MfaRolloutCliError("mfa enable needs --delay DAYS (0: setup at the next sign-in)");
   const selection: RolloutSelection = { siteId: await siteIdOf(s, o.get("--site")) };
   const role = o.get("--role");
@@ -90,6 +96,12 @@ export async function parseEnable(
   }
   const q = o.get("--q");
   if (q !== undefined) selection.q = String(q);
+  const mfa = o.get("--mfa");
+  if (mfa !== undefined) {
+    // The same names as the web form's MFA state and /configure/users?mfa=.
+    if (!isMfaState(mfa)) throw new MfaRolloutCliError(`--mfa must be ${MFA_STATES.join(", ")} (got "${String(mfa)}")`);
+    selection.mfa = mfa;
+  }
   return {
     selection,
     options: { enforcementDelayDays: days(o.get("--delay"), "--delay"), moveDeadlines: o.has("--move-deadlines") },

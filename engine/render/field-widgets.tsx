@@ -92,6 +92,7 @@ export function ScalarField({
   const sid = slotId(path);
   const id = `f-${sid}`;
   const attrs: Record<string, unknown> = { ...common(node, path, ctx), id };
+  if (node.placeholder) attrs.placeholder = node.placeholder; // x-placeholder (text-like inputs only)
   const required = node.required && !(node.writeOnly && ctx.mode === "edit") ? true : undefined;
   const text = label ?? node.label;
   let input: Child;

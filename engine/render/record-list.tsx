@@ -37,6 +37,11 @@ export interface RecordListProps {
   rowAction?: string;
   /** The text of an empty list when a filter is applied. */
   emptyFiltered?: string;
+  /**
+   * A checkbox at the start of each row named `name` with the row's id as value, for a form
+   * around the list (the users list's "Roll out MFA to selected").
+   */
+  select?: { name: string };
 }
 
 /** A sort as the `sort` URL parameter writes it: the field name, with a leading `-` when descending. */
@@ -56,6 +61,11 @@ export function RecordList(p: RecordListProps) {
         <table class="striped record-list">
           <thead>
             <tr>
+              {p.select ? (
+                <th scope="col">
+                  <span class="visually-hidden">Select</span>
+                </th>
+              ) : null}
               {p.columns.map((col) => {
                 const active = p.sort.field === col.name;
                 const next: SortSpec = {
@@ -87,7 +97,7 @@ export function RecordList(p: RecordListProps) {
           <tbody>
             {p.rows.length === 0 ? (
               <tr>
-                <td colspan={p.columns.length + (p.rowAction ? 1 : 0)}>
+                <td colspan={p.columns.length + (p.rowAction ? 1 : 0) + (p.select ? 1 : 0)}>
                   {p.q ? "No records match your search." : (p.emptyFiltered ?? "No records yet.")}
                 </td>
               </tr>
@@ -100,6 +110,16 @@ export function RecordList(p: RecordListProps) {
               const name = displayValue(p.columns[0]!, row.values[p.columns[0]?.name ?? ""]);
               return (
                 <tr>
+                  {p.select ? (
+                    <td class="row-select">
+                      <input
+                        type="checkbox"
+                        name={p.select.name}
+                        value={row.id}
+                        aria-label={`Select ${name === "—" ? "(untitled)" : name}`}
+                      />
+                    </td>
+                  ) : null}
                   {p.columns.map((col, i) => {
                     const text = p.cell?.(row, col) ?? displayValue(col, row.values[col.name]);
                     return i === 0 ? (

@@ -152,7 +152,7 @@ function metaProblem(e: ErrorObject): DefinitionProblem {
     return {
       pointer: `${e.instancePath}/${escapePointer(name)}`,
       message: inRecord
-        ? `unknown keyword "${name}"${name.startsWith("x-") ? " (engine keywords are x-system, x-widget and x-visibleWhen)" : ""}`
+        ? `unknown keyword "${name}"${name.startsWith("x-") ? " (engine keywords are x-system, x-widget, x-visibleWhen and x-placeholder)" : ""}`
         : `unknown property "${name}"`,
     };
   }
@@ -225,6 +225,12 @@ function semanticProblems(def: AppDefinition): DefinitionProblem[] {
         `the ${widget} widget does not fit ${typeName(f.type)} field${choices ? " with choices" : ""}`,
       );
     }
+    const textLike =
+      !choices &&
+      (f.type === "number" || f.type === "integer" || (f.type === "string" && !/^date/.test(f.format ?? "")));
+    if (f["x-placeholder"] !== undefined && !textLike) {
+      add(`${at}/x-placeholder`, "shows only in a text-like input: text, long text, number, email or link");
+    }
     const rule = f["x-visibleWhen"];
     if (rule) {
       const control = siblings[rule.field];
@@ -294,6 +300,9 @@ function semanticProblems(def: AppDefinition): DefinitionProblem[] {
     }
   }
 
+  if (def.adminOnly === true && def.openTo !== undefined && def.openTo !== "admin") {
+    add("/openTo", `contradicts "adminOnly": true (administrators only); drop adminOnly and keep openTo`);
+  }
   const placed = new Map<string, number>();
   def.form?.sections?.forEach((s, i) =>
     s.fields.forEach((name, j) => {

@@ -51,6 +51,8 @@ export interface FieldNode {
   /** The item of an array of scalars rendered as rows. */
   item?: FieldNode;
   visibleWhen?: VisibleWhen;
+  /** The hint shown inside an empty text-like input (x-placeholder). */
+  placeholder?: string;
   system?: SystemBinding;
   readOnly: boolean;
   writeOnly: boolean;
@@ -134,6 +136,7 @@ function buildNode(
   const helpText = help[names.join(".")] ?? schema.description;
   if (helpText) node.help = helpText;
   if (schema["x-visibleWhen"]) node.visibleWhen = schema["x-visibleWhen"];
+  if (schema["x-placeholder"]) node.placeholder = schema["x-placeholder"];
   if (schema["x-system"]) node.system = schema["x-system"];
   if (isScalarType(schema.type)) {
     node.scalarType = schema.type;
@@ -193,6 +196,7 @@ export function formSections(definition: AppDefinition, fields: FieldNode[]): Fo
       placed.add(n);
       return [f];
     });
+    if (!inSection.length) continue; // an empty section (the designer's drop target) is not shown
     const view: FormSectionView = { fields: inSection };
     if (s.title) view.title = s.title;
     if (s.description) view.description = s.description;

@@ -9,6 +9,7 @@ export const ENGINE_KEYWORDS = {
   "x-system": "x-system.schema.json",
   "x-widget": "x-widget.schema.json",
   "x-visibleWhen": "x-visible-when.schema.json",
+  "x-placeholder": "x-placeholder.schema.json",
 } as const;
 
 /** A keyword's meta-schema from schemas/keywords/, as Ajv gets it. */
@@ -20,7 +21,7 @@ export function loadKeywordSchema(file: string): Record<string, unknown> {
 }
 
 /**
- * Registers x-system, x-widget and x-visibleWhen as annotation keywords whose
+ * Registers x-system, x-widget, x-visibleWhen and x-placeholder as annotation keywords whose
  * values Ajv checks against their meta-schemas (strict mode stays on, so any
  * other x- keyword is an error), and adds those meta-schemas by $id so
  * app.schema.json can $ref them.

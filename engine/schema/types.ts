@@ -2,6 +2,10 @@
 
 /* from schemas/app.schema.json */
 
+/**
+ * Who may open the app, by the engine's roles (user < designer < admin): "user" every signed-in user of the site, "designer" designers and administrators, "admin" administrators only. Only administrators change records either way; an app over user accounts is always "admin". Absent: "user" (or "admin" with adminOnly).
+ */
+export type AppOpenTo = "user" | "designer" | "admin";
 export type AppScalar = string | number | boolean;
 export type AppFieldName = string;
 export type AppRequiredList = AppFieldName[];
@@ -24,6 +28,10 @@ export type SystemBinding =
  * Value of the x-widget keyword: overrides the widget the field's type would get (textarea for long strings, radio buttons or checkboxes instead of a select, a plain checkbox instead of a switch, a password input).
  */
 export type WidgetName = "text" | "textarea" | "password" | "select" | "radio" | "checkboxes" | "switch" | "checkbox";
+/**
+ * Value of the x-placeholder keyword: a hint shown inside an empty text-like input (text, long text, number, email, link), as the input's placeholder attribute. It is never a value and never replaces the label.
+ */
+export type PlaceholderText = string;
 
 /**
  * An app definition (forms/*.app.json or a designer's saved version): the record schema, the form layout and the list view.
@@ -37,9 +45,10 @@ export interface AppDefinition {
   title: string;
   description?: string;
   /**
-   * Only administrators may see this app's records (apps that hold user accounts always are).
+   * Only administrators may see this app's records (apps that hold user accounts always are). The older spelling of openTo "admin".
    */
   adminOnly?: boolean;
+  openTo?: AppOpenTo;
   record: RecordSchema;
   form?: FormLayout;
   list?: ListView;
@@ -101,6 +110,7 @@ export interface FieldSchema {
   additionalProperties?: false;
   "x-system"?: SystemBinding;
   "x-widget"?: WidgetName;
+  "x-placeholder"?: PlaceholderText;
   "x-visibleWhen"?: VisibleWhen;
 }
 /**
@@ -149,11 +159,9 @@ export interface FormSection {
   title?: string;
   description?: string;
   /**
-   * Top-level field names, in the order they are shown.
-   *
-   * @minItems 1
+   * Top-level field names, in the order they are shown. A section may be empty for a while (the designer keeps it as a place to move fields to); the form does not show an empty section.
    */
-  fields: [AppFieldName, ...AppFieldName[]];
+  fields: AppFieldName[];
 }
 /**
  * The list of records: its columns, default sort and the fields a search looks in.

@@ -1,3 +1,4 @@
+import { mayOpen } from "../apps/open-to.js";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { secureHeaders } from "hono/secure-headers";
@@ -136,7 +137,7 @@ export function createApp(s: Services): Hono<AppEnv> {
   app.get("/", requireSignIn(), async (c) => {
     const session = signedIn(c);
     const [site, apps] = await Promise.all([s.sites.byId(session.activeSiteId), s.apps.list(session.activeSiteId)]);
-    const open = apps.filter((a) => !a.adminOnly || session.user.role === "admin");
+    const open = apps.filter((a) => mayOpen(a.openTo, session.user.role));
     return sendPage(
       c,
       <Layout title="Home" csrfToken={c.var.csrfToken} user={session.user} siteName={site?.name}>

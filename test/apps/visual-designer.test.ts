@@ -260,4 +260,188 @@ t(
   },
 );
 
+t(
+  "sections: renamed in place; deleted only when empty, else a 422 with the reason beside that section",
+  async (ctx) => {
+    const d = ctx.dora;
+    const A = "/configure/apps/rooms";
+    assert.is((await d.post("/configure/apps/new", { title: "Rooms", id: "rooms" })).res.status, 303);
+    assert.is((await d.post(`${A}/fields/new`, { type: "text", title: "Floor" })).res.status, 303);
+    assert.is((await d.post(`${A}/fields/new`, { type: "section", title: "Where", fields: "floor" })).res.status, 303);
+    assert.is((await d.post(`${A}/fields/new`, { type: "section", title: "What" })).res.status, 303);
+    const page = await d.get(A);
+    assert.match(
+      page.html,
+      /<form method="post" action="\/configure\/apps\/rooms\/sections\/1" class="rename-section">/,
+    );
+
+    const renamed = await d.post(`${A}/sections/2`, { title: "What it is" });
+    assert.is(renamed.res.status, 303);
+    const draft = async () => (await ctx.env.services.drafts.get(ctx.siteId, "rooms"))!.definition;
+    assert.equal(
+      (await draft()).form!.sections!.map((s) => s.title),
+      ["Where", "What it is"],
+    );
+    const blank = await d.post(`${A}/sections/2`, { title: " " });
+    assert.is(blank.res.status, 422);
+    assert.match(slot(blank.html, "section-2"), /Give the section a title/);
+    assert.match(blank.html, /<details class="section-tools" open="">/, "the refused section's tools are open");
+
+    const full = await d.post(`${A}/sections/1/delete`, {});
+    assert.is(full.res.status, 422);
+    assert.is(
+      slot(full.html, "section-1"),
+      "&quot;Where&quot; holds 1 field: move it to another section first, then delete the empty section.",
+    );
+    assert.is((await draft()).form!.sections!.length, 2, "nothing changed");
+    assert.is((await d.post(`${A}/sections/9/delete`, {})).res.status, 404);
+    assert.is((await d.post(`${A}/sections/x`, { title: "X" })).res.status, 404);
+
+    assert.is((await d.post(`${A}/fields/floor/move`, { section: "2" })).res.status, 303);
+    const emptied = await d.get(A);
+    assert.match(emptied.html, /No fields yet: drag one here/);
+    assert.is((await d.post(`${A}/sections/1/delete`, {})).res.status, 303);
+    assert.equal(
+      (await draft()).form!.sections!.map((s) => [s.title, s.fields]),
+      [["What it is", ["name", "floor"]]],
+    );
+  },
+);
+
+t("placeholder: edited in the properties panel of text-like types, shown by the form's input", async (ctx) => {
+  const d = ctx.dora;
+  const A = "/configure/apps/desks";
+  assert.is((await d.post("/configure/apps/new", { title: "Desks", id: "desks" })).res.status, 303);
+  const textForm = await d.get(`${A}/fields/new?type=email`);
+  assert.match(textForm.html, /<input id="p-placeholder"[^>]*name="placeholder"/);
+  const switchForm = await d.get(`${A}/fields/new?type=boolean`);
+  assert.not.match(switchForm.html, /name="placeholder"/, "no placeholder for a Yes/No");
+  const added = await d.post(`${A}/fields/new`, { type: "email", title: "Contact", placeholder: "name@example.org" });
+  assert.is(added.res.status, 303);
+  const edit = await d.get(`${A}/fields/contact`);
+  assert.match(edit.html, /name="placeholder" value="name@example.org"/);
+  assert.match(edit.html, /<input[^>]*placeholder="name@example.org"[^>]*type="email"/, "the preview's input shows it");
+  assert.is((await d.post(`${A}/publish`, {})).res.status, 303);
+  const form = await ctx.admin.get("/apps/desks/new");
+  assert.match(form.html, /<input[^>]*name="contact"[^>]*placeholder="name@example.org"/);
+});
+
+t("Settings: who may open the app, by role (users, designers, administrators), gates opening it", async (ctx) => {
+  const d = ctx.dora;
+  const s = ctx.env.services;
+  await s.users.create({ siteId: ctx.siteId, username: "uma", password: PASSWORD, role: "user" });
+  const uma = new TestClient(ctx.env.app);
+  await uma.signIn("uma", PASSWORD);
+  const A = "/configure/apps/plans";
+  assert.is((await d.post("/configure/apps/new", { title: "Plans", id: "plans" })).res.status, 303);
+  const page = await d.get(`${A}/settings`);
+  for (const v of ["user", "designer", "admin"]) assert.match(page.html, new RegExp(`name="openTo" value="${v}"`));
+  assert.match(page.html, /value="user" checked=""/, "every signed-in user by default");
+
+  const bad = await d.post(`${A}/settings`, { title: "Plans", description: "", openTo: "root" });
+  assert.is(bad.res.status, 422);
+  assert.match(slot(bad.html, "openTo"), /Pick who may open the app/);
+
+  /** Publishes openTo and answers what each role gets on the app's list and in /apps. */
+  const opens = async (openTo: string) => {
+    assert.is((await d.post(`${A}/settings`, { title: "Plans", description: "", openTo })).res.status, 303);
+    assert.is((await d.post(`${A}/publish`, {})).res.status, 303);
+    const out: Record<string, [number, boolean]> = {};
+    for (const [who, c] of [
+      ["user", uma],
+      ["designer", d],
+      ["admin", ctx.admin],
+    ] as const) {
+      const list = await c.get("/apps/plans");
+      out[who] = [list.res.status, /href="\/apps\/plans"/.test((await c.get("/apps")).html)];
+    }
+    return out;
+  };
+  assert.equal(await opens("designer"), { user: [403, false], designer: [200, true], admin: [200, true] });
+  assert.match((await uma.get("/apps/plans")).html, /Only designers and administrators can open this app/);
+  assert.is((await s.apps.get(ctx.siteId, "plans"))!.definition.openTo, "designer");
+  assert.equal(await opens("admin"), { user: [403, false], designer: [403, false], admin: [200, true] });
+  assert.equal(await opens("user"), { user: [200, true], designer: [200, true], admin: [200, true] });
+  assert.is((await s.apps.get(ctx.siteId, "plans"))!.definition.openTo, undefined, "the default is left out");
+
+  const users = await d.get(`${USERS_APP}/settings`);
+  assert.match(users.html, /Administrators only: this app holds user accounts/);
+  assert.not.match(users.html, /name="openTo"/);
+});
+
+t("History: what changed between two versions, field by field, with the JSON diff folded away", async (ctx) => {
+  const d = ctx.dora;
+  const A = "/configure/apps/desks"; // version 2 added Contact (see the placeholder test)
+  assert.is((await d.post(`${A}/fields/contact`, { title: "Contact email", required: "on" })).res.status, 303);
+  assert.is((await d.post(`${A}/publish`, {})).res.status, 303);
+  const page = await d.get(`${A}/history?from=1&to=3`);
+  assert.is(page.res.status, 200);
+  assert.match(page.html, /<tr data-path="contact" class="change-added">/);
+  const two = await d.get(`${A}/history?from=2&to=3`);
+  const row = two.html.match(/<tr data-path="contact" class="change-changed">(.*?)<\/tr>/s)?.[1] ?? "";
+  assert.match(row, /Label: <del>Contact<\/del> → <ins>Contact email<\/ins>/);
+  assert.match(row, /Required: <del>no<\/del> → <ins>yes<\/ins>/);
+  assert.not.match(two.html, /data-path="name"/, "unchanged fields are not listed");
+  assert.match(two.html, /<details id="json-diff"><summary>The JSON, line by line \(for experts\)<\/summary>/);
+  assert.match(two.html, /<span class="added">\+ +(&quot;|")title(&quot;|"): (&quot;|")Contact email/);
+  assert.is((await d.get(`${A}/history?from=1&to=9`)).res.status, 404);
+});
+
+t(
+  "with htmx, saving a field's properties swaps the panel, the outline and the preview; a plain POST still redirects",
+  async (ctx) => {
+    const d = ctx.dora;
+    const A = "/configure/apps/lockers";
+    const HX = { "hx-request": "true", "hx-target": "div#designer-work" };
+    assert.is((await d.post("/configure/apps/new", { title: "Lockers", id: "lockers" })).res.status, 303);
+    const edit = await d.get(`${A}/fields/name`);
+    assert.match(
+      edit.html,
+      /<form method="post" action="\/configure\/apps\/lockers\/fields\/name" id="field-form" class="field-form" hx-post="\/configure\/apps\/lockers\/fields\/name" hx-target="#designer-work" hx-swap="outerHTML">/,
+    );
+
+    const saved = await d.post(`${A}/fields/name`, { title: "Locker owner", name: "owner" }, HX);
+    assert.is(saved.res.status, 200);
+    assert.ok(saved.html.startsWith('<div class="designer-grid visual" id="designer-work">'), "the work area, no page");
+    assert.not.match(saved.html, /<html|<h1/);
+    assert.match(saved.html, /<li data-name="owner" class="selected" id="outline-owner">/, "the outline, renamed");
+    assert.match(saved.html, /action="\/configure\/apps\/lockers\/fields\/owner" id="field-form"/, "the panel follows");
+    assert.is(saved.res.headers.get("hx-replace-url"), `${A}/fields/owner`, "and so does the address");
+    assert.match(
+      saved.html,
+      /<section id="field-owner"|id="field-owner"/,
+      "the preview shows the field under its new name",
+    );
+    assert.match(saved.html, /Locker owner/);
+    assert.match(saved.html, /<section class="draft-bar" aria-label="Draft" id="draft-bar" hx-swap-oob="true">/);
+    assert.match(
+      saved.html,
+      /<div id="flash-region" hx-swap-oob="true"><p role="status" class="flash">Saved (&quot;|")Locker owner(&quot;|")\. Publish to apply it\.<\/p>/,
+    );
+    assert.is(
+      ctx.env.services.drafts
+        ? (await ctx.env.services.drafts.get(ctx.siteId, "lockers"))!.definition.record.properties.owner!.title
+        : "",
+      "Locker owner",
+    );
+
+    const refused = await d.post(`${A}/fields/owner`, { title: "" }, HX);
+    assert.is(refused.res.status, 422);
+    assert.ok(refused.html.startsWith('<div class="designer-grid visual" id="designer-work">'));
+    assert.match(slot(refused.html, "title"), /Give the field a label/);
+
+    const added = await d.post(`${A}/fields/new`, { type: "integer", title: "Locker number" }, HX);
+    assert.is(added.res.status, 200);
+    assert.match(
+      added.html,
+      /action="\/configure\/apps\/lockers\/fields\/lockerNumber" id="field-form"/,
+      "the new field's panel",
+    );
+
+    const plain = await d.post(`${A}/fields/owner`, { title: "Owner" });
+    assert.is(plain.res.status, 303);
+    assert.is(plain.res.headers.get("location"), A);
+  },
+);
+
 t.run();

@@ -22,6 +22,7 @@ import { silentLogger } from "../../engine/log.js";
 import { RecordForm } from "../../engine/render/record-form.js";
 import { RecordPage } from "../../engine/render/record-pages.js";
 import { createServices } from "../../engine/services.js";
+import { withPageTop } from "../../engine/web/http/page.js";
 import { TestClient, testConfig, TEST_SECRET_KEY } from "../helpers/app.js";
 import { createDatabase } from "../helpers/db.js";
 import { median } from "../helpers/server-process.js";
@@ -70,30 +71,41 @@ async function main() {
     const bare = new Hono();
     bare.get("/", (c) => c.html(html));
     // The rendering alone: the same page from the compiled app and the record, no session or database.
+    // The shared top (message region, and for this user no banner or Configure navigation) is the
+    // engine's own, from the facts the engine gathers per request with queries, known here.
     const stored = (await services.records.get(compiled, ctx, record!.id))!;
     const csrfToken = client.csrf;
+    const extras = { flash: null, mfaDaysLeft: null, nav: null };
     const renderOnly = new Hono();
     renderOnly.get("/", (c) =>
       c.html(
-        String(
-          RecordPage({
-            frame: { csrfToken, user: { username: "bench", displayName: "bench", role: "admin" }, siteName: site.name },
-            title: String(stored.values.serialNumber),
-            backUrl: APP,
-            backLabel: compiled.title,
-            children: RecordForm({
-              sections: compiled.sections,
-              values: stored.values,
-              errors: {},
-              mode: "edit",
-              action: formPath,
-              csrfToken,
-              version: stored.version,
-              checkUrl: `${formPath}/check`,
-              deleteUrl: `${formPath}/delete`,
-              cancelUrl: APP,
+        withPageTop(
+          String(
+            RecordPage({
+              frame: {
+                csrfToken,
+                user: { username: "bench", displayName: "bench", role: "admin" },
+                siteName: site.name,
+              },
+              title: String(stored.values.serialNumber),
+              backUrl: APP,
+              backLabel: compiled.title,
+              children: RecordForm({
+                sections: compiled.sections,
+                values: stored.values,
+                errors: {},
+                mode: "edit",
+                action: formPath,
+                csrfToken,
+                version: stored.version,
+                checkUrl: `${formPath}/check`,
+                deleteUrl: `${formPath}/delete`,
+                cancelUrl: APP,
+              }),
             }),
-          }),
+          ),
+          extras,
+          csrfToken,
         ),
       ),
     );

@@ -64,15 +64,17 @@ async function signIn(page: Page, url: string, username: string) {
 const shot = (page: Page, name: string) =>
   page.screenshot({ path: join(SHOTS, `designer-${name}.png`), fullPage: true });
 
-/** Submits the properties panel and waits for the designer to show the saved draft (or fails with the messages). */
+/**
+ * Submits the properties panel and waits for the designer to show the saved draft (or fails with
+ * the messages). A field's panel saves through htmx (the work area is swapped, no page load); the
+ * section form is a plain POST: either way the new message appears.
+ */
 async function submitPanel(page: Page, button: string) {
-  await Promise.all([
-    page.waitForNavigation(),
-    page.locator("#field-form").getByRole("button", { name: button }).click(),
-  ]);
+  await page.evaluate(() => document.querySelectorAll(".flash").forEach((e) => e.remove()));
+  await page.locator("#field-form").getByRole("button", { name: button }).click();
+  await page.locator(".flash, #field-form .field-error:not(:empty), #err-_:not([hidden])").first().waitFor();
   const errors = await page.locator("#field-form .field-error:not(:empty), #err-_:not([hidden])").allInnerTexts();
   assert.equal(errors, [], `the panel refused: ${errors.join(" | ")}`);
-  await page.locator(".flash").waitFor();
 }
 
 async function addField(page: Page, f: Record<string, string>) {
@@ -83,7 +85,7 @@ async function addField(page: Page, f: Record<string, string>) {
   await form.locator('input[name="title"]').fill(f.title!);
   if (f.required) await form.locator('input[type=checkbox][name="required"]').check();
   if (f.options) await form.locator('textarea[name="options"]').fill(f.options);
-  for (const k of ["maxLength", "minimum", "maximum", "default"]) {
+  for (const k of ["maxLength", "minimum", "maximum", "default", "placeholder"]) {
     if (f[k]) await form.locator(`input[name="${k}"]`).fill(f[k]!);
   }
   if (f.visibleField) {
@@ -104,10 +106,19 @@ t("a designer builds Visitor log without typing JSON, and publishes it", async (
   await page.click("text=Create app");
   await page.waitForURL(`${url}/configure/apps/visitor-log`);
 
-  // The starter field becomes "Visitor name".
+  // The starter field becomes "Visitor name": htmx swaps the outline, panel and preview in place.
   await page.click("#outline-name a.field-label");
+  await page.evaluate(() => ((window as unknown as { unloaded: boolean }).unloaded = false));
   await page.locator('#field-form input[name="title"]').fill("Visitor name");
   await submitPanel(page, "Save field");
+  assert.is(await page.evaluate(() => (window as unknown as { unloaded?: boolean }).unloaded), false, "no page load");
+  assert.is(await page.locator("#outline-name a.field-label").innerText(), "Visitor name", "the outline");
+  assert.is(await page.locator("#designer-feedback #f-name").count(), 1, "the preview");
+  assert.ok(
+    await page.locator("#designer-feedback").getByText("Visitor name").first().isVisible(),
+    "the preview shows the new label",
+  );
+  assert.is(await page.evaluate(() => document.activeElement?.id), "field-form-submit", "focus stays on Save");
 
   for (const f of VISITOR_FIELDS) await addField(page, f);
   await page.click("text=Add a field to Companions");
@@ -153,10 +164,36 @@ t("a designer builds Visitor log without typing JSON, and publishes it", async (
   await page.click("text=Save list");
   await page.locator(".flash").waitFor();
 
+  // Settings: who may open the app, by role; Visitor log stays open to every signed-in user.
+  await page.click(".designer-tabs >> text=Settings");
+  assert.equal(
+    await page
+      .locator('#settings-form input[name="openTo"]')
+      .evaluateAll((es) => es.map((e) => [(e as HTMLInputElement).value, (e as HTMLInputElement).checked])),
+    [
+      ["user", true],
+      ["designer", false],
+      ["admin", false],
+    ],
+  );
+  await shot(page, "settings");
+
   assert.is((await env.services.apps.get(siteId, "visitor-log"))!.version, 1, "nothing is live before Publish");
   await page.click(".draft-actions >> text=Publish");
   await page.locator(".flash").getByText("Published Visitor log version 2.").waitFor();
   await shot(page, "5-published");
+
+  // History: what changed from version 1 to 2, field by field.
+  await page.click(".designer-tabs >> text=History");
+  await page.click("#compare button[type=submit]");
+  await page.locator("#field-changes").waitFor();
+  assert.match(
+    await page.locator('#field-changes tr[data-path="name"]').innerText(),
+    /Label:\s*Name\s*→\s*Visitor name/,
+  );
+  assert.match(await page.locator('#field-changes tr[data-path="company"]').innerText(), /added/);
+  assert.ok(await page.locator("#json-diff pre").isHidden(), "the JSON diff is folded away");
+  await shot(page, "history");
 });
 
 t("the administrator adds, finds and edits a visitor", async ({ page, url }) => {

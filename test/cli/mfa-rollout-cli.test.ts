@@ -78,6 +78,10 @@ test(`mfa enable: bad use exits non-zero with a clear message and changes nothin
     [["mfa", "enable", "--delay", "3", "--where", "department"], /--where must be FIELD=VALUE/],
     [["mfa", "enable", "--delay", "3", "--where", "colour=red"], /no designer field "colour"/],
     [["mfa", "enable", "--delay", "3", "--everyone"], /unknown option "--everyone"/],
+    [
+      ["mfa", "enable", "--delay", "3", "--mfa", "sleepy"],
+      /--mfa must be off, pending, overdue, activated, locked \(got "sleepy"\)/,
+    ],
     [["mfa", "policy", "--roles", "owner", "--delay", "3"], /Role "owner" is not admin, designer or user/],
   ];
   for (const [args, message] of bad) {

@@ -6,6 +6,11 @@ import { WatchedChild } from "../helpers/child-process.js";
 import { loudHook } from "../helpers/loud-hook.js";
 import { testBackend } from "../helpers/db.js";
 import { ownDatabase, type OwnDatabase } from "./own-database.js";
+import { ManualClock } from "../../engine/clock.js";
+import { silentLogger } from "../../engine/log.js";
+import { createServices } from "../../engine/services.js";
+import { createApp } from "../../engine/web/app.js";
+import { TEST_SECRET_KEY, TestClient, testConfig } from "../helpers/app.js";
 
 /*
  * An MFA rollout killed with SIGKILL between two batches (after the second of five), then run
@@ -88,6 +93,65 @@ t("killed after the second batch: 10 users whole, 13 untouched; run again: all 2
   // The first run's users kept the deadline it gave them.
   const firstRun = new Set(done.map((u) => u.username));
   assert.ok(final.filter((u) => firstRun.has(u.username)).every((u) => u.required_from!.getTime() === deadline));
+});
+
+t("the progress page shows the interrupted rollout and its link finishes it", async () => {
+  const own = await ownDatabase(async (db) => {
+    await db.query(
+      `INSERT INTO users (site_id, username, role, created_at, updated_at)
+       SELECT (SELECT id FROM sites WHERE is_public), 'user' || i, 'user', now(), now() FROM generate_series(1, $1) AS i`,
+      [USERS],
+    );
+  });
+  try {
+    const child = new WatchedChild(["--import", "tsx", "test/faults/rollout-child.ts"], {
+      ...own.env,
+      STOP_AFTER_BATCH: "2",
+    });
+    await child.waitFor("batch 2", (l) => l === "batch 2");
+    await child.kill();
+    const db = await own.open();
+    try {
+      const s = createServices(
+        db,
+        new ManualClock(new Date()),
+        testConfig(),
+        silentLogger,
+        Buffer.from(TEST_SECRET_KEY, "base64"),
+      );
+      const site = await s.sites.publicSite();
+      await s.users.create({ siteId: site.id, username: "root", password: "correct horse battery", role: "admin" });
+      const c = new TestClient(createApp(s));
+      await c.signIn("root", "correct horse battery");
+      const progress = await c.get("/configure/mfa");
+      assert.match(progress.html, /<h2 id="unfinished-title">Unfinished rollouts \(1\)<\/h2>/);
+      assert.match(progress.html, /data-count="done">10 switched on</);
+      const href = /<a href="([^"]+)" role="button" class="secondary">\s*Finish this rollout/.exec(progress.html)?.[1];
+      assert.ok(href, "a link that finishes it");
+      const preview = await c.get(href!.replaceAll("&amp;", "&"));
+      assert.is(preview.res.status, 200);
+      assert.match(preview.html, /data-count="toEnable">13</);
+      assert.match(preview.html, /data-count="keptDeadline">10</);
+      const fields: Record<string, string> = {};
+      for (const m of preview.html.matchAll(/<input type="hidden" name="([A-Za-z]+)" value="([^"]*)"/g)) {
+        fields[m[1]!] = m[2]!;
+      }
+      const confirmed = await c.post("/configure/mfa/rollout", fields);
+      assert.is(confirmed.res.status, 303);
+      const after = await c.get("/configure/mfa");
+      assert.not.match(after.html, /Unfinished rollouts/);
+      const final = (await users(db)).filter((u) => u.username !== "root");
+      assert.is(final.length, USERS);
+      assert.ok(
+        final.every((u) => u.enabled === true && u.enables === 1),
+        JSON.stringify(final),
+      );
+    } finally {
+      await db.close();
+    }
+  } finally {
+    await own.drop();
+  }
 });
 
 t.run();

@@ -150,6 +150,7 @@ t.before(async (ctx) => {
 
   const params: Record<string, string[]> = {
     appId: [APP, "user-accounts", "nope"],
+    section: ["1", "2", "0", "99"],
     recordId: [record.id, alice.id, dev.id, pend.id, act.id],
     id: [token.id],
     uploadId: [uploadId],

@@ -277,6 +277,12 @@ export function arbitraries(world: FuzzWorld) {
         "action",
         "done",
         "mfa",
+        "ids",
+        "preview",
+        "whereField",
+        "whereValue",
+        "scope",
+        "enforcementDelayDays",
         // the user dialog's live MFA reset warning reads the slider's value from the query
         "mfaEnabled",
       ),

@@ -12,7 +12,7 @@ export const APP = "/configure/apps/visitor-log";
 
 /** The fields added after the app is created, in order: type and the posted properties. */
 export const VISITOR_FIELDS: Record<string, string>[] = [
-  { type: "text", title: "Company", maxLength: "120" },
+  { type: "text", title: "Company", maxLength: "120", placeholder: "e.g. Acme Ltd" },
   { type: "email", title: "Email" },
   { type: "date", title: "Visit date", required: "on" },
   { type: "datetime", title: "Arrived at" },

@@ -123,6 +123,70 @@ t("Confirm switches on exactly the previewed users, as the slider does, with one
   assert.ok(rollouts[0]!.finished_at);
 });
 
+t("a rolled-out user ends exactly as one whose slider was switched on in the dialog", async (ctx) => {
+  const s = ctx.env.services;
+  const [ann, bob] = [await id(s, "ann"), await id(s, "bob")];
+  // Each holds a session and a half-done setup (a pending secret) that switching on must end.
+  for (const u of [ann, bob]) {
+    await s.sessions.create(u, ctx.siteId, "full", null);
+    await ctx.env.db.query(
+      "INSERT INTO mfa_pending_secrets (user_id, secret_sealed, created_at) VALUES ($1, 'x', $2)",
+      [u, ctx.env.clock.now()],
+    );
+  }
+  await s.mfa.applySettings(ann, { enabled: true, enforcementDelayDays: 14 }, ctx.admin);
+  await s.rollouts.apply(
+    { siteId: ctx.siteId, ids: [bob] },
+    { enforcementDelayDays: 14, moveDeadlines: false },
+    ctx.admin,
+  );
+  const settings = async (u: string) =>
+    (
+      await ctx.env.db.query(
+        `SELECT enabled, enforcement_delay_days, enabled_at, enabled_by, enabled_by_name, required_from, disabled_at,
+           disabled_by, disabled_by_name, updated_at FROM mfa_settings WHERE user_id = $1`,
+        [u],
+      )
+    ).rows;
+  assert.equal(await settings(bob), await settings(ann));
+  const leftovers = async (u: string) =>
+    (
+      await ctx.env.db.query<{ n: number }>(
+        `SELECT (SELECT count(*) FROM sessions WHERE user_id = $1)
+           + (SELECT count(*) FROM mfa_pending_secrets WHERE user_id = $1)
+           + (SELECT count(*) FROM mfa_enrollments WHERE user_id = $1) AS n`,
+        [u],
+      )
+    ).rows[0]!.n;
+  assert.equal([Number(await leftovers(ann)), Number(await leftovers(bob))], [0, 0]);
+  const entries = async (u: string) =>
+    (
+      await ctx.env.db.query<{ site_id: string; actor_id: string; actor_name: string; action: string; details: any }>(
+        "SELECT site_id, actor_id, actor_name, action, details FROM audit_log WHERE target_user_id = $1 ORDER BY id",
+        [u],
+      )
+    ).rows.map(({ details: { rolloutId, ...rest }, ...e }) => ({ ...e, details: rest }));
+  assert.equal(await entries(bob), await entries(ann));
+  assert.is((await entries(bob)).length, 1);
+});
+
+t("ticked users must be users of the selection's site: another site's are refused, not dropped", async (ctx) => {
+  const s = ctx.env.services;
+  const opts = { enforcementDelayDays: 14, moveDeadlines: false };
+  const [ann, eve] = [await id(s, "ann"), await id(s, "eve")];
+  await rejects(
+    s.rollouts.plan({ siteId: ctx.siteId, ids: [ann, eve] }, opts),
+    (e) => e instanceof RolloutInputError && e.field === "ids" && /1 ticked user\(s\) is not/.test(e.message),
+  );
+  await rejects(
+    s.rollouts.apply({ siteId: ctx.siteId, ids: [eve] }, opts, ctx.admin),
+    (e) => e instanceof RolloutInputError && e.field === "ids",
+  );
+  assert.is((await enabledIds(ctx.env.db)).length, 0);
+  // Every site (a Public Site administrator): both are fine.
+  assert.is((await s.rollouts.plan({ siteId: null, ids: [ann, eve] }, opts)).toEnable, 2);
+});
+
 t("users already on keep their deadline unless it is asked to move them", async (ctx) => {
   const s = ctx.env.services;
   const ann = await id(s, "ann");
@@ -194,9 +258,16 @@ t("batches: a rollout stopped between batches leaves users whole, and running it
      FROM mfa_settings WHERE enabled`,
   );
   assert.equal(rows[0], { n: 2, audits: 2 });
+  const [stopped, ...none] = await s.rollouts.unfinished(null);
+  assert.equal(none, []);
+  assert.equal([stopped!.enabledCount, stopped!.selection.role, stopped!.enforcementDelayDays], [2, "user", 5]);
+  // Another selection's run does not finish it.
+  await s.rollouts.apply({ siteId: ctx.siteId, role: "admin" }, opts, ctx.admin);
+  assert.is((await s.rollouts.unfinished(null)).length, 1);
   const again = await s.rollouts.apply(sel, opts, ctx.admin, { batchSize: 2 });
   assert.equal([again.enabled, again.keptDeadline], [2, 2]);
-  assert.is((await enabledIds(ctx.env.db)).length, 4);
+  assert.is((await enabledIds(ctx.env.db)).length, 5);
+  assert.equal(await s.rollouts.unfinished(null), []);
 });
 
 t("the policy switches MFA on for new accounts and role changes only in its roles", async (ctx) => {

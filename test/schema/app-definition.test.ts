@@ -88,7 +88,11 @@ t("a valid definition passes, and so do the built-in apps in forms/", () => {
 t("a typo in an x- keyword is refused with its JSON Pointer", () => {
   const def = base() as unknown as { record: { properties: Record<string, Record<string, unknown>> } };
   def.record.properties.name!["x-sytem"] = "user.email";
-  refusedAt(def, "/record/properties/name/x-sytem", /unknown keyword "x-sytem".*x-system, x-widget and x-visibleWhen/);
+  refusedAt(
+    def,
+    "/record/properties/name/x-sytem",
+    /unknown keyword "x-sytem".*x-system, x-widget, x-visibleWhen and x-placeholder/,
+  );
 });
 
 t("a typo in a standard keyword is refused with its pointer too", () => {

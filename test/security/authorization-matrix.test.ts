@@ -122,6 +122,8 @@ const BODIES: Record<string, BodyFor> = {
   "POST /configure/apps/:appId/fields/new": (p) => ({ form: { type: "text", title: `Note by ${p}` } }),
   "POST /configure/apps/:appId/fields/:name": () => ({ form: { title: "Name", help: "Who it is" } }),
   "POST /configure/apps/:appId/fields/:name/move": () => ({ form: { direction: "down" } }),
+  "POST /configure/apps/:appId/sections/:section": () => ({ form: { title: "Equipment" } }),
+  "POST /configure/apps/:appId/sections/:section/delete": () => ({ form: {} }),
   "POST /configure/apps/:appId/fields/:name/delete": () => ({ form: {} }),
   "POST /configure/apps/:appId/list": () => ({ form: { columns: "name", searchable: "name", sort: "name" } }),
   "POST /configure/apps/:appId/settings": (p) => ({
@@ -254,6 +256,9 @@ const MATRIX: Array<[route: string, request: string, ...expected: Expect[]]> = [
   ["GET /configure/apps/:appId/fields/:name", "GET /configure/apps/{ledger}/fields/name",                       LOGIN, CODE, 403,  200,     404,       200],
   ["POST /configure/apps/:appId/fields/:name", "POST /configure/apps/{ledger}/fields/name",                     LOGIN, CODE, 403,  "303 /configure/apps/pubmark-ledger", 404, "303 /configure/apps/pubmark-ledger"],
   ["POST /configure/apps/:appId/fields/:name/move", "POST /configure/apps/{ledger}/fields/name/move",           LOGIN, CODE, 403,  "303 /configure/apps/pubmark-ledger", 404, "303 /configure/apps/pubmark-ledger"],
+  // Sections of the app both sites have: renamed by each site's own designers; a section holding fields is never deleted (422).
+  ["POST /configure/apps/:appId/sections/:section", "POST /configure/apps/equipment-inspections/sections/1",     LOGIN, CODE, 403,  "303 /configure/apps/equipment-inspections", "303 /configure/apps/equipment-inspections", "303 /configure/apps/equipment-inspections"],
+  ["POST /configure/apps/:appId/sections/:section/delete", "POST /configure/apps/equipment-inspections/sections/1/delete", LOGIN, CODE, 403, 422, 422, 422],
   ["GET /configure/apps/:appId/list",         "GET /configure/apps/{ledger}/list",                              LOGIN, CODE, 403,  200,     404,       200],
   ["POST /configure/apps/:appId/list",        "POST /configure/apps/{ledger}/list",                             LOGIN, CODE, 403,  "303 /configure/apps/pubmark-ledger/list", 404, "303 /configure/apps/pubmark-ledger/list"],
   ["GET /configure/apps/:appId/settings",     "GET /configure/apps/{ledger}/settings",                          LOGIN, CODE, 403,  200,     404,       200],

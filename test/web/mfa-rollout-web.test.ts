@@ -122,9 +122,9 @@ t("bad input is a 422 naming each field; designers and another site's administra
   await c.signIn("root", PASSWORD);
   const bad = await c.get("/configure/mfa/rollout?role=owner&enforcementDelayDays=-3&mfa=sleepy&preview=1");
   assert.is(bad.res.status, 422);
-  assert.match(bad.html, /id="error-role">Role must be/);
-  assert.match(bad.html, /id="error-mfa">Choose an MFA state/);
-  assert.match(bad.html, /id="error-enforcementDelayDays">Enforcement delay must be/);
+  assert.match(bad.html, /id="err-role"[^>]*>Role must be/);
+  assert.match(bad.html, /id="err-mfa"[^>]*>Choose an MFA state/);
+  assert.match(bad.html, /id="err-enforcementDelayDays"[^>]*>Enforcement delay must be/);
   assert.match(bad.html, /<a href="#field-role">/);
 
   const d = new TestClient(env.app);
@@ -144,29 +144,150 @@ t("bad input is a 422 naming each field; designers and another site's administra
 });
 
 t("the CLI and the web switch on the same users with the same deadlines for the same selection", async (ctx) => {
-  const web = new TestClient(ctx.env.app);
-  await web.signIn("root", PASSWORD);
-  await web.post("/configure/mfa/rollout", {
-    q: "sales",
-    role: "user",
-    scope: "all",
-    enforcementDelayDays: "10",
-    expectToEnable: "4",
+  // Each selection on a fresh pair of sites, web and CLI side by side: search + role on every
+  // site; a designer field's value (--where / Field = Value); an MFA state (--mfa / MFA state),
+  // with bob already on and overdue beforehand.
+  const cases: {
+    web: Record<string, string>;
+    cli: string[];
+    expect: string[];
+    requiredFrom?: string;
+    before?: (e: TestEnv) => Promise<void>;
+  }[] = [
+    {
+      web: { q: "sales", role: "user", scope: "all", enforcementDelayDays: "10" },
+      cli: ["--q", "sales", "--role", "user", "--delay", "10"],
+      expect: ["ann", "bob", "cat", "eve"],
+    },
+    {
+      web: { whereField: "department", whereValue: "FINANCE", enforcementDelayDays: "5" },
+      cli: ["--site", "public", "--where", "department=FINANCE", "--delay", "5"],
+      expect: ["dan"],
+    },
+    {
+      web: { mfa: "overdue", enforcementDelayDays: "3", moveDeadlines: "true" },
+      cli: ["--site", "public", "--mfa", "overdue", "--move-deadlines", "--delay", "3"],
+      expect: ["bob"],
+      // Moved: 3 days from the rollout (a day after bob's own deadline passed).
+      requiredFrom: "2026-06-05T09:00:00.000Z",
+      before: async (e) => {
+        const bob = (await e.services.users.byUsername("bob"))!;
+        await e.services.mfa.applySettings(
+          bob.id,
+          { enabled: true, enforcementDelayDays: 0 },
+          {
+            id: null,
+            name: "setup",
+            siteId: null,
+          },
+        );
+        e.clock.advanceDays(1);
+      },
+    },
+  ];
+  for (const k of cases) {
+    const viaWebEnv = await seeded();
+    const viaCliEnv = await seeded();
+    try {
+      await k.before?.(viaWebEnv.env);
+      await k.before?.(viaCliEnv.env);
+      const web = new TestClient(viaWebEnv.env.app);
+      await web.signIn("root", PASSWORD);
+      const preview = await web.get(`/configure/mfa/rollout?${new URLSearchParams({ ...k.web, preview: "1" })}`);
+      assert.is(preview.res.status, 200, JSON.stringify(k.web));
+      const expectToEnable = String(count(preview.html, "toEnable"));
+      const expectToMove = k.web.moveDeadlines ? String(count(preview.html, "toMove")) : "0";
+      const posted = await web.post("/configure/mfa/rollout", { ...k.web, expectToEnable, expectToMove });
+      assert.is(posted.res.status, 303, JSON.stringify(k.web));
+      const viaWeb = (await state(viaWebEnv.env.db)).enabled;
+      await runMfaEnable(viaCliEnv.env.services, k.cli);
+      assert.equal((await state(viaCliEnv.env.db)).enabled, viaWeb, k.cli.join(" "));
+      assert.equal(
+        viaWeb.map((r) => r.username),
+        k.expect,
+      );
+      if (k.requiredFrom) assert.ok(viaWeb.every((r) => r.required_from.toISOString() === k.requiredFrom));
+    } finally {
+      await viaWebEnv.env.close();
+      await viaCliEnv.env.close();
+    }
+  }
+});
+
+t("bad Field = Value and ticked users of another site are a 422 naming the field; nothing changes", async ({ env }) => {
+  const c = new TestClient(env.app);
+  await c.signIn("root", PASSWORD);
+  const before = await state(env.db);
+  const noField = await c.get("/configure/mfa/rollout?whereField=colour&whereValue=red&preview=1");
+  assert.is(noField.res.status, 422);
+  assert.match(noField.html, /id="err-whereField"[^>]*>Choose a field from the list \(department\)/);
+  const noValue = await c.get("/configure/mfa/rollout?whereField=department&preview=1");
+  assert.is(noValue.res.status, 422);
+  assert.match(noValue.html, /id="err-whereValue"[^>]*>Type the value/);
+  const eve = (await env.services.users.byUsername("eve"))!;
+  const ann = (await env.services.users.byUsername("ann"))!;
+  const foreign = await c.get(`/configure/mfa/rollout?ids=${ann.id}&ids=${eve.id}&preview=1`);
+  assert.is(foreign.res.status, 422);
+  assert.match(foreign.html, /id="err-ids"[^>]*>1 ticked user\(s\) is not users of this site/);
+  assert.match(foreign.html, /<a href="#field-ids">/);
+  const confirm = await c.post("/configure/mfa/rollout", { ids: [eve.id], expectToEnable: "1", expectToMove: "0" });
+  assert.is(confirm.res.status, 422);
+  // Another site's administrator cannot reach Public Site users by ticking their ids.
+  const b = new TestClient(env.app);
+  await b.signIn("branchadmin", PASSWORD);
+  const theirs = await b.get(`/configure/mfa/rollout?ids=${ann.id}&preview=1`);
+  assert.is(theirs.res.status, 422);
+  assert.match(theirs.html, /id="err-ids"[^>]*>1 ticked user\(s\) is not users of this site/);
+  assert.not.match(theirs.html, />ann</);
+  const theirConfirm = await b.post("/configure/mfa/rollout", {
+    ids: [ann.id],
+    expectToEnable: "1",
     expectToMove: "0",
   });
-  const viaWeb = (await state(ctx.env.db)).enabled;
-  const other = await seeded();
-  try {
-    const out = await runMfaEnable(other.env.services, ["--q", "sales", "--role", "user", "--delay", "10"]);
-    assert.match(out, /switched on 4 user\(s\)/);
-    assert.equal((await state(other.env.db)).enabled, viaWeb);
-    assert.equal(
-      viaWeb.map((r) => r.username),
-      ["ann", "bob", "cat", "eve"],
-    );
-  } finally {
-    await other.env.close();
-  }
+  assert.is(theirConfirm.res.status, 422);
+  assert.equal(await state(env.db), before);
+  // A Public Site administrator rolling out to every site may tick users of any site.
+  const all = await c.get(`/configure/mfa/rollout?scope=all&ids=${ann.id}&ids=${eve.id}&preview=1`);
+  assert.is(all.res.status, 200);
+  assert.is(count(all.html, "toEnable"), 2);
+});
+
+t("the users list: a checkbox per row and a form that sends the ticked ids to the preview", async ({ env }) => {
+  const c = new TestClient(env.app);
+  await c.signIn("root", PASSWORD);
+  const list = await c.get("/configure/users");
+  assert.is(list.res.status, 200);
+  const form = /<form method="get" action="\/configure\/mfa\/rollout" class="rollout-selected">([\s\S]*?)<\/form>/.exec(
+    list.html,
+  );
+  assert.ok(form, "a GET form around the list");
+  assert.match(form![1]!, /<div id="record-list"/);
+  assert.match(form![1]!, /<button type="submit" class="secondary">Roll out MFA to selected<\/button>/);
+  const ann = (await env.services.users.byUsername("ann"))!;
+  const bob = (await env.services.users.byUsername("bob"))!;
+  assert.match(form![1]!, new RegExp(`<input type="checkbox" name="ids" value="${ann.id}" aria-label="Select ann"`));
+  // The list region htmx swaps in (search, sort, pages) keeps its checkboxes.
+  const region = await c.request("/configure/users?q=ann", {
+    headers: { "HX-Request": "true", "HX-Target": "#record-list" },
+  });
+  assert.match(await region.text(), new RegExp(`name="ids" value="${ann.id}"`));
+  // What the browser sends for two ticked rows: the preview of exactly them.
+  const preview = await c.get(`/configure/mfa/rollout?preview=1&ids=${ann.id}&ids=${bob.id}`);
+  assert.is(preview.res.status, 200);
+  assert.is(count(preview.html, "toEnable"), 2);
+  assert.match(preview.html, /Only the 2 user\(s\) ticked in the users list/);
+  assert.match(preview.html, new RegExp(`<input type="hidden" name="ids" value="${bob.id}"`));
+  const done = await c.post("/configure/mfa/rollout", {
+    ids: [ann.id, bob.id],
+    enforcementDelayDays: "14",
+    expectToEnable: "2",
+    expectToMove: "0",
+  });
+  assert.is(done.res.status, 303);
+  assert.equal(
+    (await state(env.db)).enabled.map((r) => r.username),
+    ["ann", "bob"],
+  );
 });
 
 t(
@@ -218,7 +339,7 @@ t(
     await c.signIn("root", PASSWORD);
     const bad = await c.post("/configure/mfa/policy", { requiredRoles: ["user"], defaultEnforcementDelayDays: "many" });
     assert.is(bad.res.status, 422);
-    assert.match(bad.html, /id="error-defaultEnforcementDelayDays">Default enforcement delay must be/);
+    assert.match(bad.html, /id="err-defaultEnforcementDelayDays"[^>]*>Default enforcement delay must be/);
     const wrongRole = await c.post("/configure/mfa/policy", {
       requiredRoles: ["owner"],
       defaultEnforcementDelayDays: "3",

@@ -1,3 +1,4 @@
+import { mayOpen } from "../../apps/open-to.js";
 import { Hono } from "hono";
 import { appHref } from "../../apps/registry.js";
 import { AppsIndexPage, type PageFrame } from "../../render/record-pages.js";
@@ -11,7 +12,7 @@ export function appsIndexRoutes(s: Services): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   routes.get("/apps", requireSignIn(), async (c) => {
     const session = signedIn(c);
-    const apps = (await s.apps.list(session.activeSiteId)).filter((a) => !a.adminOnly || session.user.role === "admin");
+    const apps = (await s.apps.list(session.activeSiteId)).filter((a) => mayOpen(a.openTo, session.user.role));
     const site = await s.sites.byId(session.activeSiteId);
     const frame: PageFrame = { csrfToken: c.var.csrfToken, user: session.user };
     if (site) frame.siteName = site.name;

@@ -1,6 +1,7 @@
 // The list of an app's records (search, sort, keyset pages; the whole page or the list region for
 // htmx) and its CSV export.
 import type { Context, Hono } from "hono";
+import type { Child } from "hono/jsx";
 import { exportCsv, textStream } from "../../apps/csv-export.js";
 import { encodeCursor } from "../../apps/record-store-contract.js";
 import { ListSearch, RecordList } from "../../render/record-list.js";
@@ -11,6 +12,23 @@ import { MfaFilterBar } from "./mfa-filter.js";
 import type { AppEnv } from "../http/env.js";
 import { sendPage } from "../http/page.js";
 import { wantsRegion, type RecordRoutesOptions, type Resolved } from "./resolve.js";
+
+/**
+ * A plain GET form around the users list: the ticked rows' ids (repeated `ids`) go to the MFA
+ * rollout's preview, which shows who would change before anything does. htmx swaps the list inside
+ * it (search, sort, pages) and the form stays.
+ */
+function RolloutSelectedForm({ list }: { list: Child }) {
+  return (
+    <form method="get" action="/configure/mfa/rollout" class="rollout-selected">
+      <input type="hidden" name="preview" value="1" />
+      {list}
+      <button type="submit" class="secondary">
+        Roll out MFA to selected
+      </button>
+    </form>
+  );
+}
 
 /** Adds GET `base` (the list) and GET `base`/export.csv to `routes`. */
 export function listRoutes(
@@ -31,6 +49,8 @@ export function listRoutes(
     const r = await resolve(c);
     const { sortable, q, sort, after, before } = listQuery(c, r);
     const mfa = readMfaFilter(c, Boolean(r.app.usersApp));
+    // Administrators tick users in the users list to roll MFA out to them.
+    const selectable = Boolean(r.app.usersApp) && r.frame.user.role === "admin";
     const page = await r.store.list(r.app, r.storeCtx, {
       q,
       sort,
@@ -53,6 +73,7 @@ export function listRoutes(
         dialog={true}
         rowAction={r.canEdit ? "Edit" : undefined}
         emptyFiltered={mfa ? `No users are in this state: ${MFA_STATE_LABELS[mfa]}.` : undefined}
+        select={selectable ? { name: "ids" } : undefined}
       />
     );
     if (wantsRegion(c, "record-list")) return sendPage(c, list);
@@ -75,7 +96,7 @@ export function listRoutes(
           />
         }
         filters={r.app.usersApp ? <MfaFilterBar href={r.href} current={mfa} q={q} /> : undefined}
-        list={list}
+        list={selectable ? <RolloutSelectedForm list={list} /> : list}
         newUrl={r.canEdit ? `${r.href}/new` : undefined}
         newLabel={options.newLabel}
         exportUrl={`${r.href}/export.csv?${exportParams}`}

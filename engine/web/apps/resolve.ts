@@ -1,3 +1,4 @@
+import { mayOpen, notOpenMessage } from "../../apps/open-to.js";
 // What every record route resolves first: the app of the request, the store that serves it, the
 // caller's rights and the page frame.
 import type { Context } from "hono";
@@ -64,8 +65,8 @@ export function appResolver(s: Services, options: RecordRoutesOptions) {
     const appId = fixed ?? (c.req.param() as Record<string, string>).appId ?? "";
     const app = await s.apps.get(session.activeSiteId, appId);
     if (!app) throw new HTTPException(404, { message: "There is no such app on this site." });
-    if (app.adminOnly && session.user.role !== "admin") {
-      throw new HTTPException(403, { message: "Only administrators can open this app." });
+    if (!mayOpen(app.openTo, session.user.role)) {
+      throw new HTTPException(403, { message: notOpenMessage(app.openTo) });
     }
     const site = await s.sites.byId(session.activeSiteId);
     const frame: PageFrame = { csrfToken: c.var.csrfToken, user: session.user };

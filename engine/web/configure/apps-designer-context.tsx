@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { compileApp, type CompiledApp } from "../../apps/compiled-app.js";
-import { locate, type EditContext, type EditResult, type FieldInput } from "../../apps/designer-edits.js";
+import { fieldInputOf, locate, type EditContext, type EditResult, type FieldInput } from "../../apps/designer-edits.js";
 import type { DesignerType } from "../../apps/field-types.js";
 import type { AppDraft } from "../../apps/drafts.js";
 import { appHref } from "../../apps/registry.js";
@@ -14,8 +14,10 @@ import type { AppEnv } from "../http/env.js";
 import { signedIn } from "../http/guards.js";
 import { sendPage } from "../http/page.js";
 import type { FieldFormProps } from "./apps-designer-field-form.js";
-import { DesignerFormPage } from "./apps-designer-pages.js";
-import type { DesignerFrame } from "./apps-designer-shell.js";
+import { FlashOutOfBand } from "../../render/notices.js";
+import { wantsRegion } from "../apps/resolve.js";
+import { DesignerFormPage, DesignerWork, type DesignerWorkProps } from "./apps-designer-pages.js";
+import { DraftBar, type DesignerFrame } from "./apps-designer-shell.js";
 
 /** An app id as the designer's addresses carry it. */
 export const APP_ID = /^[a-z][a-z0-9-]{0,62}$/;
@@ -155,11 +157,26 @@ export function designerContext(s: Services) {
     panel: FieldFormProps | null,
     status: 200 | 422 = 200,
     problem?: string,
+    outlineErrors?: Record<string, string>,
   ) {
     const frame = await shell(c, st, problem);
+    const props = { ...frame, definition: st.working, preview: preview(st), panel, outlineErrors };
+    if (wantsRegion(c, "designer-work")) return workArea(c, props, status);
+    return sendPage(c, <DesignerFormPage {...props} />, status);
+  }
+
+  /**
+   * The answer to an htmx save of the properties panel: the work area (outline, panel, preview)
+   * for the target, and, out of band, the draft bar and the change's message (role=status).
+   */
+  function workArea(c: Context<AppEnv>, p: DesignerWorkProps, status: 200 | 422, message?: string) {
     return sendPage(
       c,
-      <DesignerFormPage {...frame} definition={st.working} preview={preview(st)} panel={panel} />,
+      <>
+        <DesignerWork {...p} />
+        <DraftBar {...p} oob />
+        {message ? <FlashOutOfBand text={message} /> : null}
+      </>,
       status,
     );
   }
@@ -174,12 +191,25 @@ export function designerContext(s: Services) {
     result: EditResult,
     onError: (errors: Record<string, string>) => Promise<Response>,
     back = "",
+    /** The field the panel shows after the change, for an htmx save (which gets the work area, not a redirect). */
+    shownAfter?: (next: AppDefinition) => string | null,
   ): Promise<Response> {
     if (!result.ok) return onError(result.errors);
     await s.drafts.save(siteOf(c), result.definition, st.draft?.baseVersion ?? st.app.version, actorOf(c));
-    flash(c, `${result.message} Publish to apply it.`);
+    const message = `${result.message} Publish to apply it.`;
+    if (shownAfter && wantsRegion(c, "designer-work")) {
+      const next = await state(c);
+      const path = shownAfter(next.working);
+      const input = path ? fieldInputOf(next.working, path) : null;
+      const panel = path && input ? panelFor(c, next, "edit", input.type as DesignerType, input, {}, path) : null;
+      const props = { ...(await shell(c, next)), definition: next.working, preview: preview(next), panel };
+      // The address follows the panel (a renamed or new field), so a reload shows the same field.
+      if (panel) c.header("HX-Replace-Url", `/configure/apps/${next.app.id}/fields/${path}`);
+      return workArea(c, props, 200, message);
+    }
+    flash(c, message);
     return c.redirect(`/configure/apps/${st.app.id}${back}`, 303);
   }
 
-  return { siteOf, actorOf, frameOf, current, state, shell, preview, panelFor, formPage, apply };
+  return { siteOf, actorOf, frameOf, current, state, shell, preview, siblingsOf, panelFor, formPage, apply };
 }

@@ -130,6 +130,16 @@ function TypeProperties(p: FieldFormProps) {
         />
       ) : null}
       {has("default") ? <PropInput name="default" label="Default" value={v.default} errors={e} /> : null}
+      {has("placeholder") ? (
+        <PropInput
+          name="placeholder"
+          label="Placeholder"
+          help="A hint shown inside the empty input, e.g. an example value; never stored."
+          value={v.placeholder}
+          errors={e}
+          attrs={{ maxlength: 200 }}
+        />
+      ) : null}
       {has("minimum") ? (
         <div class="grid">
           <PropInput name="minimum" label="Minimum" value={v.minimum} errors={e} attrs={{ inputmode: "decimal" }} />
@@ -206,8 +216,10 @@ export function FieldForm(p: FieldFormProps) {
   if (p.type === "section") return <SectionForm {...p} action={action} />;
   const topLevel = !(v.parent ?? "") && !(p.path ?? "").includes(".");
   const sections = p.definition.form?.sections ?? [];
+  // With htmx the save swaps the work area (outline, panel, preview); without it, a plain POST.
+  const hx = { "hx-post": action, "hx-target": "#designer-work", "hx-swap": "outerHTML" };
   return (
-    <form method="post" action={action} id="field-form" class="field-form">
+    <form method="post" action={action} id="field-form" class="field-form" {...hx}>
       <h2>
         {p.mode === "new" ? `New field: ${info.label}` : `${v.title || p.path}`}{" "}
         {p.system ? <mark class="flag system">🔒 system field ({p.system})</mark> : null}
@@ -254,7 +266,9 @@ export function FieldForm(p: FieldFormProps) {
           ]}
         />
       ) : null}
-      <button type="submit">{p.mode === "new" ? "Add field" : "Save field"}</button>{" "}
+      <button type="submit" id="field-form-submit">
+        {p.mode === "new" ? "Add field" : "Save field"}
+      </button>{" "}
       <a href={`/configure/apps/${p.appId}`} role="button" class="secondary outline">
         Close
       </a>

@@ -1,9 +1,10 @@
 import type { Context, Hono } from "hono";
 import { fieldInputFrom, fieldInputOf, locate, type FieldInput } from "../../apps/designer-edits.js";
 import { addField, deleteField, updateField } from "../../apps/designer-field-edits.js";
-import { addSection, moveField, type Move } from "../../apps/designer-layout-edits.js";
+import { addSection, deleteSection, moveField, renameSection, type Move } from "../../apps/designer-layout-edits.js";
 import { designerTypeOf, isDesignerType, type DesignerType } from "../../apps/field-types.js";
 import { NotFoundError } from "../../errors.js";
+import type { AppDefinition } from "../../schema/types.js";
 import type { AppEnv } from "../http/env.js";
 import { queryParams } from "../http/query.js";
 import { FIELD_PATH, postedForm, type DesignerContext, type DesignerState } from "./apps-designer-context.js";
@@ -23,10 +24,12 @@ function postedInput(one: Record<string, string>): FieldInput {
 /**
  * The Form tab's changes, one field at a time: add a field or a section
  * (`…/fields/new`), change a field's properties (`…/fields/:name`), delete it
- * and move it. Each lands in the draft through DesignerContext.apply.
+ * and move it; rename a section (`…/sections/:section`, 1-based) and delete
+ * it when empty. Each lands in the draft through DesignerContext.apply; a
+ * refused section change shows its message beside that section (422).
  */
 export function designerFieldRoutes(routes: Hono<AppEnv>, d: DesignerContext) {
-  const { state, panelFor, formPage, apply } = d;
+  const { state, panelFor, formPage, apply, siblingsOf } = d;
 
   function fieldPath(c: Context<AppEnv>, st: DesignerState): string {
     const path = c.req.param("name") ?? "";
@@ -68,7 +71,14 @@ export function designerFieldRoutes(routes: Hono<AppEnv>, d: DesignerContext) {
       const result = addSection(st.working, { title: input.title ?? "", fields: all.fields ?? [] }, st.ctx);
       return apply(c, st, result, fail);
     }
-    return apply(c, st, addField(st.working, input, st.ctx), fail);
+    // With htmx the panel then shows the new field: the name its parent did not have before.
+    const parent = (input.parent ?? "").trim();
+    const namesAt = (def: AppDefinition) => Object.keys(siblingsOf(def, parent));
+    const addedPath = (next: AppDefinition) => {
+      const name = namesAt(next).find((n) => !namesAt(st.working).includes(n));
+      return name ? [parent, name].filter(Boolean).join(".") : null;
+    };
+    return apply(c, st, addField(st.working, input, st.ctx), fail, "", addedPath);
   });
 
   routes.get("/configure/apps/:appId/fields/:name", async (c) => {
@@ -87,7 +97,9 @@ export function designerFieldRoutes(routes: Hono<AppEnv>, d: DesignerContext) {
     const type = newType(shown.type) ?? designerTypeOf(locate(st.working, path)!.field);
     const fail = (errors: Record<string, string>) =>
       formPage(c, st, panelFor(c, st, "edit", type === "section" ? "text" : type, shown, errors, path), 422);
-    return apply(c, st, updateField(st.working, path, input, st.ctx), fail);
+    // With htmx the panel stays on the field, under its new name if it was renamed.
+    const renamed = [...path.split(".").slice(0, -1), (input.name ?? "").trim() || path.split(".").pop()!].join(".");
+    return apply(c, st, updateField(st.working, path, input, st.ctx), fail, "", () => renamed);
   });
 
   routes.post("/configure/apps/:appId/fields/:name/delete", async (c) => {
@@ -110,5 +122,31 @@ export function designerFieldRoutes(routes: Hono<AppEnv>, d: DesignerContext) {
     if (!move)
       return fail({ _: 'Say where to move it: direction "up" or "down", before another field, or a section.' });
     return apply(c, st, moveField(st.working, path, move, st.ctx), fail);
+  });
+
+  function sectionNumber(c: Context<AppEnv>, st: DesignerState): number {
+    const raw = c.req.param("section") ?? "";
+    const n = /^\d{1,3}$/.test(raw) ? Number(raw) : 0;
+    if (n < 1 || n > (st.working.form?.sections?.length ?? 0)) {
+      throw new NotFoundError("There is no such section in this app's draft.");
+    }
+    return n;
+  }
+
+  const refusedOnOutline = (c: Context<AppEnv>, st: DesignerState) => (errors: Record<string, string>) =>
+    formPage(c, st, null, 422, undefined, errors);
+
+  routes.post("/configure/apps/:appId/sections/:section", async (c) => {
+    const st = await state(c);
+    const n = sectionNumber(c, st);
+    const { one } = await postedForm(c);
+    return apply(c, st, renameSection(st.working, n, one.title ?? "", st.ctx), refusedOnOutline(c, st));
+  });
+
+  routes.post("/configure/apps/:appId/sections/:section/delete", async (c) => {
+    const st = await state(c);
+    const n = sectionNumber(c, st);
+    await postedForm(c);
+    return apply(c, st, deleteSection(st.working, n, st.ctx), refusedOnOutline(c, st));
   });
 }

@@ -1,3 +1,5 @@
+import { OPEN_TO, OPEN_TO_LABELS } from "../../apps/open-to.js";
+import { describedBy, ErrorSlot, HelpText } from "../../render/form-field.js";
 import { CsrfField } from "../../render/layout.js";
 import type { AppDefinition, FieldSchema } from "../../schema/types.js";
 import {
@@ -63,7 +65,7 @@ export function DesignerListPage(
 /** The Settings tab: title, description and who may open the app. */
 export function DesignerSettingsPage(
   p: DesignerFrame & {
-    input: { title: string; description: string; adminOnly: boolean };
+    input: { title: string; description: string; openTo: string };
     errors: Errors;
     bindsUsers: boolean;
   },
@@ -83,21 +85,22 @@ export function DesignerSettingsPage(
           rows={3}
           maxlength={2000}
         />
-        <fieldset>
+        <fieldset id="p-openTo" {...describedBy("openTo", { help: true, error: e.openTo })}>
           <legend>Who may open the app</legend>
           {p.bindsUsers ? (
             <p>Administrators only: this app holds user accounts.</p>
           ) : (
-            <>
+            OPEN_TO.map((o) => (
               <label>
-                <input type="radio" name="adminOnly" value="" checked={!p.input.adminOnly} /> Every signed-in user of
-                the site (administrators change records)
+                <input type="radio" name="openTo" value={o} checked={p.input.openTo === o} /> {OPEN_TO_LABELS[o]}
               </label>
-              <label>
-                <input type="radio" name="adminOnly" value="on" checked={p.input.adminOnly} /> Administrators only
-              </label>
-            </>
+            ))
           )}
+          <HelpText
+            sid="openTo"
+            text="Opening means seeing the app and reading its records; only administrators add, change or delete records."
+          />
+          <ErrorSlot sid="openTo" message={e.openTo} />
         </fieldset>
         <button type="submit">Save settings</button>
       </form>

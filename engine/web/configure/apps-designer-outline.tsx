@@ -1,5 +1,7 @@
 import { designerTypeOf, FIELD_TYPES, fieldTypeInfo } from "../../apps/field-types.js";
 import type { AppDefinition, FieldSchema } from "../../schema/types.js";
+import { CsrfField } from "../../render/layout.js";
+import { InputField } from "../../render/form-field.js";
 import { ButtonForm } from "./apps-designer-shell.js";
 
 const typeLabel = (f: FieldSchema) => fieldTypeInfo(designerTypeOf(f)).label;
@@ -106,8 +108,52 @@ function FieldItems(p: {
   );
 }
 
+/**
+ * Rename and Delete of section `n` (1-based), folded under the heading; open when a refusal
+ * concerns it (its message in the slot `err-section-<n>`).
+ */
+function SectionTools(p: { appId: string; csrf: string; n: number; title: string; error: string | undefined }) {
+  const action = `/configure/apps/${p.appId}/sections/${p.n}`;
+  return (
+    <details class="section-tools" open={!!p.error}>
+      <summary>Rename or delete</summary>
+      <form method="post" action={action} class="rename-section">
+        <CsrfField token={p.csrf} />
+        <InputField
+          id={`section-${p.n}-title`}
+          slot={`section-${p.n}`}
+          name="title"
+          label="Section title"
+          value={p.title}
+          error={p.error}
+          required
+          attrs={{ maxlength: 200 }}
+        />
+        <button type="submit" class="small">
+          Rename
+        </button>
+      </form>
+      <ButtonForm
+        action={`${action}/delete`}
+        csrf={p.csrf}
+        label="Delete section"
+        class="secondary outline small"
+        ariaLabel={`Delete section ${p.n}`}
+      />
+      <small> Only an empty section can be deleted; its fields stay where you move them.</small>
+    </details>
+  );
+}
+
 /** The form's sections and fields in order, with type, flags, Up/Down buttons and drag handles. */
-export function FieldOutline(p: { appId: string; csrf: string; definition: AppDefinition; selected?: string }) {
+export function FieldOutline(p: {
+  appId: string;
+  csrf: string;
+  definition: AppDefinition;
+  selected?: string;
+  /** Refusals of a section change, keyed `section-<n>`. */
+  errors?: Record<string, string>;
+}) {
   const def = p.definition;
   const sections = def.form?.sections ?? [];
   const placed = new Set(sections.flatMap((s) => s.fields));
@@ -126,11 +172,23 @@ export function FieldOutline(p: { appId: string; csrf: string; definition: AppDe
   return (
     <div class="field-outline" id="field-outline" data-app={p.appId}>
       {sections.map((s, i) => (
-        <section class="designer-section">
+        <section class="designer-section" id={`section-${i + 1}`}>
           <h3>
             {s.title ?? `Section ${i + 1}`} <small>section {i + 1}</small>
           </h3>
+          <SectionTools
+            appId={p.appId}
+            csrf={p.csrf}
+            n={i + 1}
+            title={s.title ?? ""}
+            error={p.errors?.[`section-${i + 1}`]}
+          />
           {items(s.fields, i)}
+          {s.fields.length ? null : (
+            <p class="hint empty-section">
+              No fields yet: drag one here, or pick this section in a field's properties.
+            </p>
+          )}
         </section>
       ))}
       {rest.length || !sections.length ? (

@@ -8,23 +8,43 @@ import { DeleteFieldForm, FieldForm, type FieldFormProps } from "./apps-designer
 import { AddFieldPicker, FieldOutline } from "./apps-designer-outline.js";
 import { Breadcrumb, DesignerShell, type DesignerFrame } from "./apps-designer-shell.js";
 
+/** What the Form tab shows below the tabs: the outline, the properties panel and the preview. */
+export type DesignerWorkProps = DesignerFrame & {
+  definition: AppDefinition;
+  preview: CompiledApp | null;
+  panel: FieldFormProps | null;
+  /** Refusals of a section change (rename, delete), keyed `section-<n>`. */
+  outlineErrors?: Record<string, string>;
+};
+
 /** The Form tab: outline on the left; the properties panel and the live preview on the right. */
-export function DesignerFormPage(
-  p: DesignerFrame & {
-    definition: AppDefinition;
-    preview: CompiledApp | null;
-    panel: FieldFormProps | null;
-    status?: number;
-  },
-) {
-  const csrf = p.frame.csrfToken;
+export function DesignerFormPage(p: DesignerWorkProps) {
   return (
     <DesignerShell {...p} tab="form">
-      <div class="designer-grid visual">
+      <DesignerWork {...p} />
+    </DesignerShell>
+  );
+}
+
+/**
+ * The Form tab's work area (`#designer-work`): what an htmx save of the properties panel swaps,
+ * so the outline, the panel and the preview change together without a page load.
+ */
+export function DesignerWork(p: DesignerWorkProps) {
+  const csrf = p.frame.csrfToken;
+  return (
+    <>
+      <div class="designer-grid visual" id="designer-work">
         <div>
           <h2>Fields</h2>
           <p class="hint">Drag a field by its handle to move it (also between sections), or use Up and Down.</p>
-          <FieldOutline appId={p.appId} csrf={csrf} definition={p.definition} selected={p.panel?.path} />
+          <FieldOutline
+            appId={p.appId}
+            csrf={csrf}
+            definition={p.definition}
+            selected={p.panel?.path}
+            errors={p.outlineErrors}
+          />
           <AddFieldPicker appId={p.appId} />
         </div>
         <div>
@@ -39,7 +59,7 @@ export function DesignerFormPage(
           <DesignerFeedback problems={[]} breaking={[]} preview={p.preview} csrfToken={csrf} />
         </div>
       </div>
-    </DesignerShell>
+    </>
   );
 }
 

@@ -84,11 +84,15 @@ export function ButtonForm(p: {
   );
 }
 
-function DraftBar(p: DesignerFrame) {
+/**
+ * Who changed the draft and when, with Publish and Discard; `oob`: sent beside an htmx answer of
+ * the Form tab, it replaces the page's draft bar (hx-swap-oob).
+ */
+export function DraftBar(p: DesignerFrame & { oob?: boolean }) {
   const d = p.draft;
   const csrf = p.frame.csrfToken;
   return (
-    <section class="draft-bar" aria-label="Draft">
+    <section class="draft-bar" aria-label="Draft" id="draft-bar" hx-swap-oob={p.oob ? "true" : undefined}>
       {d && !d.mine ? (
         <p class="notice warning" role="alert" id="other-designer">
           {d.by} is also changing this app: the draft was last changed by {d.by} on {when(d.at)}. Your changes go into

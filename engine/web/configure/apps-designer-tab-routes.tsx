@@ -1,6 +1,8 @@
 import type { Hono } from "hono";
 import { setList, setSettings } from "../../apps/designer-layout-edits.js";
 import { NotFoundError } from "../../errors.js";
+import { appChanges, fieldChanges } from "../../apps/definition-diff.js";
+import { openToOf } from "../../apps/open-to.js";
 import { bindsUsers } from "../../schema/app-definition.js";
 import type { Services } from "../../services.js";
 import { lineDiff } from "../../util/line-diff.js";
@@ -38,7 +40,7 @@ export function designerTabRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
   routes.get("/configure/apps/:appId/settings", async (c) => {
     const st = await state(c);
     const w = st.working;
-    const input = { title: w.title, description: w.description ?? "", adminOnly: w.adminOnly === true };
+    const input = { title: w.title, description: w.description ?? "", openTo: openToOf(w, false) as string };
     return sendPage(
       c,
       <DesignerSettingsPage {...await shell(c, st)} input={input} errors={{}} bindsUsers={bindsUsers(w)} />,
@@ -48,7 +50,10 @@ export function designerTabRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
   routes.post("/configure/apps/:appId/settings", async (c) => {
     const st = await state(c);
     const { one } = await postedForm(c);
-    const input = { title: one.title ?? "", description: one.description ?? "", adminOnly: one.adminOnly === "on" };
+    // A client that sends no openTo keeps the current one; an app over user accounts stays administrators only.
+    const kept = openToOf(st.working, false);
+    const openTo = bindsUsers(st.working) ? kept : (one.openTo ?? kept);
+    const input = { title: one.title ?? "", description: one.description ?? "", openTo };
     const fail = async (errors: Record<string, string>) =>
       sendPage(
         c,
@@ -74,7 +79,13 @@ export function designerTabRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
       const a = from >= 0 ? await s.apps.definitionAt(siteOf(c), st.app.id, from) : null;
       const b = to >= 0 ? await s.apps.definitionAt(siteOf(c), st.app.id, to) : null;
       if (!a || !b) throw new NotFoundError("There is no such version of this app.");
-      diff = { from, to, lines: lineDiff(JSON.stringify(a, null, 2), JSON.stringify(b, null, 2)) };
+      diff = {
+        from,
+        to,
+        fields: fieldChanges(a, b),
+        app: appChanges(a, b),
+        lines: lineDiff(JSON.stringify(a, null, 2), JSON.stringify(b, null, 2)),
+      };
     }
     return sendPage(c, <DesignerHistoryPage {...await shell(c, st)} history={history} diff={diff} />);
   });

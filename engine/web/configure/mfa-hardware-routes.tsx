@@ -18,11 +18,10 @@ import { resetConsequences } from "../../render/reset-confirm.js";
 import { compileSchema } from "../../schema/ajv.js";
 import type { Services } from "../../services.js";
 import { isPublicSiteAdmin } from "./configure-routes.js";
-import { FindPage, TokenListPage, TokenTable, UnassignConfirmPage } from "./mfa-hardware-pages.js";
+import { BASE, FindPage, TokenListPage, TokenTable, UnassignConfirmPage } from "./mfa-hardware-pages.js";
 import { RegisteredPage, RegisterPage } from "./mfa-hardware-register-pages.js";
 import { ImportedPage, ImportPage, PreviewPage } from "./mfa-hardware-import-pages.js";
 
-const BASE = "/configure/mfa-hardware";
 /**
  * Path of the token file import form (`/configure/mfa-hardware/import`); previews and imports hang
  * under it.

@@ -5,16 +5,7 @@
  * The preview is a GET because it changes nothing; only Confirm posts.
  */
 import { Hono, type Context } from "hono";
-import type { Session } from "../../auth/sessions.js";
-import { isMfaState } from "../../mfa/mfa-states.js";
-import {
-  RolloutChangedError,
-  RolloutInputError,
-  ROLES,
-  type RolloutOptions,
-  type RolloutRole,
-  type RolloutSelection,
-} from "../../mfa/rollout.js";
+import { RolloutChangedError, RolloutInputError } from "../../mfa/rollout.js";
 import type { Services } from "../../services.js";
 import type { AppEnv } from "../http/env.js";
 import { readFormText } from "../http/form-body.js";
@@ -22,86 +13,20 @@ import { requireRole, signedIn } from "../http/guards.js";
 import { sendPage } from "../http/page.js";
 import { flash } from "../http/flash.js";
 import { queryParams, queryValues } from "../http/query.js";
-import { isPublicSiteAdmin } from "./configure-routes.js";
 import {
-  MfaProgressPage,
-  PolicyPage,
-  RolloutPage,
-  type MfaFrame,
+  previewHref,
+  rerunHref,
+  rolloutFormValues,
+  rolloutSelection,
   type RolloutFormValues,
-  type SiteProgress,
-} from "./mfa-rollout-pages.js";
+} from "../forms/mfa-rollout-form.js";
+import { isPublicSiteAdmin } from "./configure-routes.js";
+import type { MfaFrame } from "./mfa-pages-common.js";
+import { PolicyPage } from "./mfa-policy-page.js";
+import { MfaProgressPage, type SiteProgress } from "./mfa-progress-page.js";
+import { RolloutPage } from "./mfa-rollout-page.js";
 
 const PREVIEW_PAGE_SIZE = 50;
-const DEFAULT_DELAY_DAYS = "14";
-
-/** The form's values, from a query (preview) or a post (Confirm): every name's values in order. */
-function formValues(all: Record<string, string[]>): RolloutFormValues {
-  const one = (n: string) => all[n]?.at(-1) ?? "";
-  return {
-    role: one("role"),
-    q: one("q"),
-    mfa: one("mfa"),
-    scope: one("scope"),
-    enforcementDelayDays: all.enforcementDelayDays ? one("enforcementDelayDays").trim() : DEFAULT_DELAY_DAYS,
-    moveDeadlines: one("moveDeadlines") === "true",
-    ids: [...new Set(all.ids ?? [])].filter((id) => id !== ""),
-  };
-}
-
-/**
- * Form values to a selection for this administrator: their active site, or
- * every site if they are a Public Site administrator who chose "every site".
- * Returns the problems per field instead when the form is wrong.
- */
-function toSelection(
-  v: RolloutFormValues,
-  session: Session,
-  canTargetAll: boolean,
-): { selection: RolloutSelection; options: RolloutOptions } | { errors: Record<string, string> } {
-  const errors: Record<string, string> = {};
-  if (v.role !== "" && !(ROLES as readonly string[]).includes(v.role)) {
-    errors.role = "Role must be Administrator, App designer or User.";
-  }
-  if (v.mfa !== "" && !isMfaState(v.mfa)) errors.mfa = "Choose an MFA state from the list.";
-  if (v.scope !== "" && v.scope !== "all") errors.scope = "Choose this site or every site.";
-  else if (v.scope === "all" && !canTargetAll) {
-    errors.scope = "Only administrators of the Public Site may roll out to every site.";
-  }
-  if (v.q.length > 100) errors.q = "Search is at most 100 characters.";
-  if (!/^\d{1,4}$/.test(v.enforcementDelayDays) || Number(v.enforcementDelayDays) > 3650) {
-    errors.enforcementDelayDays = "Enforcement delay must be a whole number of days from 0 to 3650.";
-  }
-  if (Object.keys(errors).length) return { errors };
-  const selection: RolloutSelection = { siteId: v.scope === "all" ? null : session.activeSiteId };
-  if (v.role) selection.role = v.role as RolloutRole;
-  if (v.q.trim()) selection.q = v.q.trim();
-  if (v.mfa && isMfaState(v.mfa)) selection.mfa = v.mfa;
-  if (v.ids.length) selection.ids = v.ids;
-  return {
-    selection,
-    options: { enforcementDelayDays: Number(v.enforcementDelayDays), moveDeadlines: v.moveDeadlines },
-  };
-}
-
-/** The query string that shows the same preview (paging links). */
-function previewQuery(v: RolloutFormValues, after?: string): string {
-  const p = new URLSearchParams();
-  for (const [k, val] of [
-    ["role", v.role],
-    ["q", v.q],
-    ["mfa", v.mfa],
-    ["scope", v.scope],
-    ["enforcementDelayDays", v.enforcementDelayDays],
-  ] as const) {
-    if (val) p.set(k, val);
-  }
-  if (v.moveDeadlines) p.set("moveDeadlines", "true");
-  for (const id of v.ids) p.append("ids", id);
-  p.set("preview", "1");
-  if (after) p.set("after", after);
-  return `/configure/mfa/rollout?${p}`;
-}
 
 /** Rows of the users a message names, e.g. "switched on for 12 users". */
 const users = (n: number) => `${n} user${n === 1 ? "" : "s"}`;
@@ -138,6 +63,12 @@ export function mfaRolloutRoutes(s: Services): Hono<AppEnv> {
       });
     }
     const scope = all ? null : session.activeSiteId;
+    const siteNames = new Map(sites.map((site) => [site.id, site.name]));
+    const unfinished = (await s.rollouts.unfinished(scope)).map((rollout) => ({
+      rollout,
+      siteName: rollout.siteId === null ? "Every site" : (siteNames.get(rollout.siteId) ?? ""),
+      href: rerunHref(rollout),
+    }));
     const since = await s.rollouts.firstRolloutAt(scope);
     const chartStart = since ?? new Date(s.clock.now().getTime() - 29 * 86_400_000);
     return sendPage(
@@ -150,6 +81,7 @@ export function mfaRolloutRoutes(s: Services): Hono<AppEnv> {
         chartSince={since}
         overdue={await s.mfaProgress.overdue(scope, 100)}
         activeSiteId={session.activeSiteId}
+        unfinished={unfinished}
       />,
     );
   });
@@ -165,33 +97,42 @@ export function mfaRolloutRoutes(s: Services): Hono<AppEnv> {
     const session = signedIn(c);
     const canTargetAll = await isPublicSiteAdmin(s, session);
     const frame = await frameOf(c);
-    if (!opts.preview)
-      return sendPage(c, <RolloutPage frame={frame} values={v} errors={{}} canTargetAll={canTargetAll} />);
-    const parsed = toSelection(v, session, canTargetAll);
+    const whereFields = await s.rollouts.searchableFields(
+      v.scope === "all" && canTargetAll ? null : session.activeSiteId,
+    );
+    const page = (errors: Record<string, string>, preview?: Parameters<typeof RolloutPage>[0]["preview"]) => (
+      <RolloutPage
+        frame={frame}
+        values={v}
+        errors={errors}
+        canTargetAll={canTargetAll}
+        whereFields={whereFields}
+        preview={preview}
+      />
+    );
+    if (!opts.preview) return sendPage(c, page({}));
+    const parsed = rolloutSelection(v, session, canTargetAll, whereFields);
     const errors = "errors" in parsed ? parsed.errors : {};
     if ("selection" in parsed) {
       try {
         const plan = await s.rollouts.plan(parsed.selection, parsed.options);
-        const page = await s.rollouts.previewUsers(parsed.selection, parsed.options, {
+        const found = await s.rollouts.previewUsers(parsed.selection, parsed.options, {
           after: opts.after,
           limit: PREVIEW_PAGE_SIZE + 1,
         });
-        const more = page.length > PREVIEW_PAGE_SIZE;
-        const shown = page.slice(0, PREVIEW_PAGE_SIZE);
+        const more = found.length > PREVIEW_PAGE_SIZE;
+        const shown = found.slice(0, PREVIEW_PAGE_SIZE);
         return sendPage(
           c,
-          <RolloutPage
-            frame={frame}
-            values={v}
-            errors={{}}
-            canTargetAll={canTargetAll}
-            preview={{
+          page(
+            {},
+            {
               plan,
               users: shown,
-              nextHref: more ? previewQuery(v, shown.at(-1)!.username) : null,
+              nextHref: more ? previewHref(v, shown.at(-1)!.username) : null,
               ...(opts.changed ? { changed: opts.changed } : {}),
-            }}
-          />,
+            },
+          ),
           opts.status ?? 200,
         );
       } catch (err) {
@@ -199,12 +140,12 @@ export function mfaRolloutRoutes(s: Services): Hono<AppEnv> {
         errors[err.field] = err.message;
       }
     }
-    return sendPage(c, <RolloutPage frame={frame} values={v} errors={errors} canTargetAll={canTargetAll} />, 422);
+    return sendPage(c, page(errors), 422);
   }
 
   app.get("/configure/mfa/rollout", async (c) => {
     const query = queryParams(c);
-    const v = formValues(queryValues(c));
+    const v = rolloutFormValues(queryValues(c));
     const after = query.after && query.after.length <= 64 ? query.after : undefined;
     return rolloutPage(c, v, { preview: query.preview === "1", ...(after ? { after } : {}) });
   });
@@ -212,8 +153,12 @@ export function mfaRolloutRoutes(s: Services): Hono<AppEnv> {
   app.post("/configure/mfa/rollout", async (c) => {
     const session = signedIn(c);
     const posted = await readFormText(c);
-    const v = formValues(posted);
-    const parsed = toSelection(v, session, await isPublicSiteAdmin(s, session));
+    const v = rolloutFormValues(posted);
+    const canTargetAll = await isPublicSiteAdmin(s, session);
+    const whereFields = await s.rollouts.searchableFields(
+      v.scope === "all" && canTargetAll ? null : session.activeSiteId,
+    );
+    const parsed = rolloutSelection(v, session, canTargetAll, whereFields);
     const expect = {
       toEnable: Number(posted.expectToEnable?.at(-1) ?? NaN),
       toMove: Number(posted.expectToMove?.at(-1) ?? NaN),
@@ -247,6 +192,7 @@ export function mfaRolloutRoutes(s: Services): Hono<AppEnv> {
     } catch (err) {
       if (err instanceof RolloutChangedError)
         return rolloutPage(c, v, { preview: true, changed: err.message, status: 409 });
+      // The preview names the field (422).
       if (err instanceof RolloutInputError) return rolloutPage(c, v, { preview: true });
       throw err;
     }

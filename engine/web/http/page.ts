@@ -22,6 +22,18 @@ async function pageExtrasOf(c: Context<AppEnv>, status: number): Promise<PageExt
 }
 
 /**
+ * A full page's markup with its shared top in place: the layout's PAGE_TOP_MARK replaced by the
+ * PageTop of `extras` (Configure navigation and site switcher, MFA banner, one-time message), whose
+ * forms carry `csrfToken`. Markup without the mark comes back unchanged.
+ */
+export function withPageTop(markup: string, extras: PageExtras, csrfToken: string): string {
+  const at = markup.indexOf(PAGE_TOP_MARK);
+  if (at < 0) return markup;
+  const top = markupOf(PageTop({ extras, csrfToken }));
+  return markup.slice(0, at) + top + markup.slice(at + PAGE_TOP_MARK.length);
+}
+
+/**
  * Sends a rendered page with a status, marked uncacheable (pages may hold personal data).
  * A full page (one with the layout's PAGE_TOP_MARK) gets the shared top — Configure
  * navigation, MFA banner, one-time message — from c.var.pageExtras. An htmx fragment
@@ -32,11 +44,8 @@ export async function sendPage(c: Context<AppEnv>, page: JSX.Element, status: Co
   // A string goes out at once; an HTML object would take an async detour in Hono (about a fifth
   // of an edit form's request time).
   const markup: string = await (page instanceof Promise ? await page : page).toString();
-  const at = markup.indexOf(PAGE_TOP_MARK);
-  if (at >= 0) {
-    const extras = await pageExtrasOf(c, status);
-    const top = markupOf(PageTop({ extras, csrfToken: c.var.csrfToken ?? "" }));
-    return c.html(markup.slice(0, at) + top + markup.slice(at + PAGE_TOP_MARK.length), status);
+  if (markup.includes(PAGE_TOP_MARK)) {
+    return c.html(withPageTop(markup, await pageExtrasOf(c, status), c.var.csrfToken ?? ""), status);
   }
   if (c.req.header("hx-request") === "true" && c.var.flashIn && status === 200) {
     const oob = markupOf(FlashOutOfBand({ text: takeFlash(c)! }));

@@ -1,0 +1,214 @@
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { mfaSummary } from "../../mfa/status.js";
+import { flash } from "../http/flash.js";
+import type { CompiledApp } from "../../apps/compiled-app.js";
+import { conflictChanges } from "../../apps/conflict.js";
+import { RecordConflictError, RecordInputError, type StoredRecord } from "../../apps/record-store-contract.js";
+import { USER_ACCOUNTS_APP } from "../../apps/registry.js";
+import { RecordForm } from "../../render/record-form.js";
+import { ConflictNotice, RecordFragment, RecordPage } from "../../render/record-pages.js";
+import { applyRowAction, parseForm } from "../../schema/form-post.js";
+import { FORM_ERROR, fieldErrors, type FieldErrors, type FormMode } from "../../schema/record-validation.js";
+import type { Services } from "../../services.js";
+import { lastValue, readRecordPostForForm } from "../forms/record-post.js";
+import type { AppEnv } from "../http/env.js";
+import { statusOf } from "../http/errors.js";
+import { sendPage } from "../http/page.js";
+import { checkField } from "./field-check.js";
+import { mfaEnabledField, mfaResetRegion, pendingReset, resetConfirmation, type PendingReset } from "./mfa-reset.js";
+import { recordTitle, type RecordRoutesOptions, type Resolved } from "./resolve.js";
+
+/** What a record form shows: its mode, values and errors, the record it edits, a notice, page or dialog. */
+export interface FormState {
+  mode: FormMode | "view";
+  values: Record<string, unknown>;
+  errors: FieldErrors;
+  record?: StoredRecord;
+  /** The version the posted form will claim to have edited. */
+  version?: number;
+  notice?: ReturnType<typeof ConflictNotice>;
+  dialog: boolean;
+  /** The MFA reset a save would ask about (slider off for an activated user), shown again with the form. */
+  reset?: PendingReset | null;
+}
+
+/**
+ * The answers of a record form for the record routes (app-routes.tsx) under `options`: the form as a
+ * page or dialog fragment (renderForm), a posted form saved (save: row actions, validation, the MFA
+ * reset confirmation, create or update, 422 with a message per field, 409 with the changes of a
+ * conflicting save), one field's inline check (check), and the answer after a save or delete (saved).
+ */
+export function recordFormHandlers(s: Services, options: RecordRoutesOptions) {
+  // Only the users app at its own path has the live MFA reset warning (its route hangs there).
+  const liveResetWarning = options.appId === USER_ACCOUNTS_APP;
+
+  /** The form as a page, or as a fragment for the dialog. */
+  function renderForm(c: Context<AppEnv>, r: Resolved, st: FormState, status: ContentfulStatusCode = 200) {
+    const action = st.record ? `${r.href}/${st.record.id}` : `${r.href}/new`;
+    // Read-only fields (computed by the store) keep the stored values while the user's input is re-shown.
+    const values = st.record ? { ...readOnlyValues(r.app, st.record.values), ...st.values } : st.values;
+    const title = st.record ? recordTitle(r.app, st.record.values) : (options.newLabel ?? `New: ${r.app.title}`);
+    const form = (
+      <RecordForm
+        sections={r.app.sections}
+        values={values}
+        errors={st.errors}
+        mode={st.mode}
+        action={action}
+        csrfToken={c.var.csrfToken}
+        version={st.version ?? st.record?.version}
+        checkUrl={`${action}/check`}
+        deleteUrl={st.record && r.canEdit ? `${action}/delete` : undefined}
+        cancelUrl={r.href}
+        submitLabel={r.app.definition.form?.submitLabel}
+        inDialog={st.dialog}
+        notice={st.notice}
+        beforeActions={liveResetWarning && st.mode === "edit" ? mfaResetRegion(r, st.record, st.reset) : undefined}
+      />
+    );
+    if (st.dialog) return sendPage(c, <RecordFragment title={title}>{form}</RecordFragment>, status);
+    return sendPage(
+      c,
+      <RecordPage frame={r.frame} title={title} backUrl={r.href} backLabel={options.listLabel ?? r.app.title}>
+        {form}
+      </RecordPage>,
+      status,
+    );
+  }
+
+  function readOnlyValues(app: CompiledApp, values: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const f of app.fields) if (f.readOnly && values[f.name] !== undefined) out[f.name] = values[f.name];
+    return out;
+  }
+
+  function saved(c: Context<AppEnv>, r: Resolved, dialog: boolean) {
+    if (c.req.header("hx-request") === "true") {
+      // In the dialog: close it and reload the list; elsewhere: go to the list.
+      if (dialog) c.header("HX-Trigger", "fg-saved");
+      else c.header("HX-Redirect", r.href);
+      return c.body(null, 204);
+    }
+    return c.redirect(r.href, 303);
+  }
+
+  /** "Saved nora. MFA on: required from 2 December 2026." — the record's name and, for accounts, its MFA. */
+  async function savedMessage(r: Resolved, verb: "Added" | "Saved", saved: StoredRecord): Promise<string> {
+    const text = `${verb} ${recordTitle(r.app, saved.values)}.`;
+    if (!r.app.usersApp || !r.app.bindings.has("mfa.enabled")) return text;
+    return `${text} ${mfaSummary(await s.mfa.statusOf(saved.id))}.`;
+  }
+
+  async function save(c: Context<AppEnv>, r: Resolved, record: StoredRecord | null) {
+    const mode: FormMode = record ? "edit" : "create";
+    const { body, textErrors } = await readRecordPostForForm(c, r.app.fields);
+    const dialog = lastValue(body._dialog) === "1";
+    const parsed = parseForm(r.app.fields, body, mode);
+    // Switching MFA off for an activated user resets it: a form shown again keeps saying so.
+    const enabledField = mfaEnabledField(r);
+    const reset =
+      record && enabledField && parsed.values[enabledField] === false ? await pendingReset(s, record.id) : null;
+    const base: Omit<FormState, "errors"> = { mode, values: parsed.values, dialog, reset };
+    if (record) base.record = record;
+    if (parsed.version !== null) base.version = parsed.version;
+    if (Object.keys(textErrors).length) {
+      const validate = r.app.validators[mode];
+      const errors = validate(parsed.values) ? {} : fieldErrors(validate.errors, r.app.fields);
+      return renderForm(c, r, { ...base, errors: { ...errors, ...textErrors } }, 422);
+    }
+
+    if (parsed.action.kind === "add" || parsed.action.kind === "remove") {
+      applyRowAction(r.app.fields, parsed.values, parsed.action);
+      return renderForm(c, r, { ...base, errors: {} });
+    }
+    if (parsed.action.kind === "refresh") return renderForm(c, r, { ...base, errors: {} });
+    if (parsed.unknown.length) {
+      return renderForm(
+        c,
+        r,
+        { ...base, errors: { [FORM_ERROR]: `The form sent an unknown field "${parsed.unknown[0]}".` } },
+        422,
+      );
+    }
+    const validate = r.app.validators[mode];
+    if (!validate(parsed.values)) {
+      return renderForm(c, r, { ...base, errors: fieldErrors(validate.errors, r.app.fields) }, 422);
+    }
+    // The reset asks first: say what it ends, and wait for Confirm.
+    let resetNote = "";
+    if (record && reset) {
+      if (lastValue(body.confirm) !== "mfa-reset") {
+        return resetConfirmation(c, r, record, body, reset.consequences, dialog, options.listLabel);
+      }
+      const what = reset.method === "hardware" ? "hardware token back in the pool" : "authenticator removed";
+      resetNote = ` MFA reset (${what}); their sessions and device tokens ended.`;
+    }
+    try {
+      if (!record) {
+        const created = await r.store.create(r.app, r.storeCtx, parsed.values);
+        c.var.log.info("record created", { app: r.app.id, recordId: created.id });
+        flash(c, await savedMessage(r, "Added", created));
+      } else {
+        if (parsed.version === null) {
+          return renderForm(
+            c,
+            r,
+            { ...base, errors: { [FORM_ERROR]: "The form did not say which version it edits. Reload the page." } },
+            422,
+          );
+        }
+        const updated = await r.store.update(r.app, r.storeCtx, record.id, {
+          expectedVersion: parsed.version,
+          values: parsed.values,
+          fields: parsed.fields,
+        });
+        c.var.log.info("record updated", { app: r.app.id, recordId: record.id });
+        flash(c, (await savedMessage(r, "Saved", updated)) + resetNote);
+      }
+    } catch (err) {
+      if (err instanceof RecordInputError) {
+        return renderForm(c, r, { ...base, errors: { ...err.fields } }, statusOf(err));
+      }
+      if (err instanceof RecordConflictError) {
+        const current = err.current;
+        const before =
+          parsed.version !== null && r.store.revision
+            ? await r.store.revision(r.app, r.storeCtx, current.id, parsed.version)
+            : null;
+        const changes = conflictChanges(r.app.fields, before, current.values, parsed.values);
+        return renderForm(
+          c,
+          r,
+          {
+            ...base,
+            record: current,
+            // Saving again from this form knowingly replaces the version just shown.
+            version: current.version,
+            errors: {},
+            notice: (
+              <ConflictNotice
+                by={current.updatedByName ?? null}
+                at={current.updatedAt}
+                version={current.version}
+                changes={changes}
+                showBefore={before !== null}
+              />
+            ),
+          },
+          409,
+        );
+      }
+      throw err;
+    }
+    return saved(c, r, dialog);
+  }
+
+  /** Inline validation of one field on change (htmx); see checkField. */
+  async function check(c: Context<AppEnv>, r: Resolved, mode: FormMode) {
+    const { body, textErrors } = await readRecordPostForForm(c, r.app.fields);
+    return sendPage(c, checkField(r.app, mode, body, textErrors));
+  }
+
+  return { renderForm, saved, save, check };
+}
