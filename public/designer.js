@@ -14,6 +14,9 @@
     const next = item.nextElementSibling;
     const body = new URLSearchParams();
     body.set("_csrf", csrf());
+    // Which draft the page showed: a move on a page another designer's change overtook is refused (409).
+    const stamp = document.querySelector('input[name="draftStamp"]');
+    if (stamp) body.set("draftStamp", stamp.value);
     if (next && next.dataset.name) body.set("before", next.dataset.name.split(".").pop());
     else if (event.to.dataset.section) body.set("section", event.to.dataset.section);
     else body.set("position", "last");
@@ -22,7 +25,7 @@
     fetch(url, { method: "POST", body, credentials: "same-origin", redirect: "manual" }).then(async (res) => {
       if (res.type === "opaqueredirect") window.location.assign(`/configure/apps/${outline.dataset.app}`);
       else {
-        // A refusal (422) is a whole page with the reason: show it.
+        // A refusal (422, or 409 for a stale page) is a whole page with the reason: show it.
         const html = await res.text();
         document.open();
         document.write(html);

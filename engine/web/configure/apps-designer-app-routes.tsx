@@ -1,4 +1,5 @@
 import type { Context, Hono } from "hono";
+import { DraftConflict } from "../../apps/drafts.js";
 import { DefinitionVersionConflict } from "../../apps/registry.js";
 import { ConflictError } from "../../errors.js";
 import type { AppDefinition } from "../../schema/types.js";
@@ -45,7 +46,7 @@ function starterDefinition(id: string, title: string): AppDefinition {
  * confirmation), Publish the draft as a new version, Discard the draft. Each writes an audit entry.
  */
 export function designerAppRoutes(routes: Hono<AppEnv>, s: Services, d: DesignerContext) {
-  const { siteOf, actorOf, frameOf, current, state, formPage } = d;
+  const { siteOf, actorOf, frameOf, current, state, formPage, expectedOf } = d;
 
   async function newAppPage(
     c: Context<AppEnv>,
@@ -147,9 +148,9 @@ export function designerAppRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
 
   routes.post("/configure/apps/:appId/publish", async (c) => {
     const app = await current(c);
-    await postedForm(c);
+    const expected = await expectedOf(c, await state(c));
     try {
-      const version = await s.drafts.publish(siteOf(c), app.id, actorOf(c));
+      const version = await s.drafts.publish(siteOf(c), app.id, actorOf(c), expected);
       if (version === null) return c.redirect(`/configure/apps/${app.id}`, 303);
       await s.audit.record({
         siteId: siteOf(c),
@@ -160,6 +161,7 @@ export function designerAppRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
       flash(c, `Published ${app.title} version ${version}.`);
       return c.redirect(`/configure/apps/${app.id}`, 303);
     } catch (err) {
+      if (err instanceof DraftConflict) return formPage(c, await state(c), null, 409, err.message);
       if (!(err instanceof DefinitionVersionConflict)) throw err;
       return formPage(c, await state(c), null, 422, err.message);
     }
@@ -167,8 +169,15 @@ export function designerAppRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
 
   routes.post("/configure/apps/:appId/discard", async (c) => {
     const app = await current(c);
-    await postedForm(c);
-    if (await s.drafts.discard(siteOf(c), app.id)) {
+    const expected = await expectedOf(c, await state(c));
+    let discarded: boolean;
+    try {
+      discarded = await s.drafts.discard(siteOf(c), app.id, undefined, expected);
+    } catch (err) {
+      if (err instanceof DraftConflict) return formPage(c, await state(c), null, 409, err.message);
+      throw err;
+    }
+    if (discarded) {
       await s.audit.record({ siteId: siteOf(c), actor: actorOf(c), action: "app.discard", details: { app: app.id } });
       flash(c, "Discarded the draft: the designer shows the published version again.");
     }

@@ -1,3 +1,4 @@
+import { DraftStampField } from "./apps-designer-shell.js";
 import type { FieldInput } from "../../apps/designer-edits.js";
 import {
   FIELD_TYPES,
@@ -45,6 +46,7 @@ function SectionForm(p: FieldFormProps & { action: string }) {
     <form method="post" action={p.action} id="field-form" class="field-form">
       <h2>New section</h2>
       <CsrfField token={p.csrf} />
+      <DraftStampField />
       <input type="hidden" name="type" value="section" />
       <FormProblem errors={p.errors} />
       <PropInput
@@ -225,6 +227,7 @@ export function FieldForm(p: FieldFormProps) {
         {p.system ? <mark class="flag system">🔒 system field ({p.system})</mark> : null}
       </h2>
       <CsrfField token={p.csrf} />
+      <DraftStampField />
       {v.parent ? <input type="hidden" name="parent" value={v.parent} /> : null}
       <FormProblem errors={e} />
       {p.system ? (
@@ -281,6 +284,7 @@ export function DeleteFieldForm({ appId, path, csrf }: { appId: string; path: st
   return (
     <form method="post" action={`/configure/apps/${appId}/fields/${path}/delete`} class="delete-field">
       <CsrfField token={csrf} />
+      <DraftStampField />
       <button type="submit" class="secondary outline">
         Delete this field
       </button>

@@ -10,7 +10,7 @@ import {
   PropTextarea,
   type Errors,
 } from "./apps-designer-controls.js";
-import { DesignerShell, type DesignerFrame } from "./apps-designer-shell.js";
+import { DesignerShell, DraftStampField, type DesignerFrame } from "./apps-designer-shell.js";
 
 /** The List tab: columns, searchable fields and the default sort. */
 export function DesignerListPage(
@@ -31,6 +31,7 @@ export function DesignerListPage(
     <DesignerShell {...p} tab="list">
       <form method="post" action={`/configure/apps/${p.appId}/list`} id="list-form">
         <CsrfField token={p.frame.csrfToken} />
+        <DraftStampField />
         <FormProblem errors={e} />
         <CheckboxGroup
           name="columns"
@@ -75,6 +76,7 @@ export function DesignerSettingsPage(
     <DesignerShell {...p} tab="settings">
       <form method="post" action={`/configure/apps/${p.appId}/settings`} id="settings-form">
         <CsrfField token={p.frame.csrfToken} />
+        <DraftStampField />
         <FormProblem errors={e} />
         <PropInput name="title" label="Title" value={p.input.title} errors={e} required attrs={{ maxlength: 200 }} />
         <PropTextarea

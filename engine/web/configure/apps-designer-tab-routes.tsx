@@ -9,7 +9,7 @@ import { lineDiff } from "../../util/line-diff.js";
 import type { AppEnv } from "../http/env.js";
 import { sendPage } from "../http/page.js";
 import { queryParams } from "../http/query.js";
-import { postedForm, type DesignerContext } from "./apps-designer-context.js";
+import { postedForm, type DesignerConflict, type DesignerContext } from "./apps-designer-context.js";
 import { DesignerHistoryPage } from "./apps-designer-history.js";
 import { DesignerListPage, DesignerSettingsPage } from "./apps-designer-list-settings.js";
 
@@ -28,12 +28,12 @@ export function designerTabRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
     const st = await state(c);
     const { one, all } = await postedForm(c);
     const input = { columns: all.columns ?? [], searchable: all.searchable ?? [], sort: one.sort ?? "" };
-    const fail = async (errors: Record<string, string>) =>
-      sendPage(
-        c,
-        <DesignerListPage {...await shell(c, st)} definition={st.working} input={input} errors={errors} />,
-        422,
-      );
+    const fail = async (errors: Record<string, string>, conflict?: DesignerConflict) => {
+      const now = conflict?.st ?? st;
+      const frame = await shell(c, now, conflict?.message);
+      const page = <DesignerListPage {...frame} definition={now.working} input={input} errors={errors} />;
+      return sendPage(c, page, conflict ? 409 : 422);
+    };
     return apply(c, st, setList(st.working, input, st.ctx), fail, "/list");
   });
 
@@ -54,17 +54,14 @@ export function designerTabRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
     const kept = openToOf(st.working, false);
     const openTo = bindsUsers(st.working) ? kept : (one.openTo ?? kept);
     const input = { title: one.title ?? "", description: one.description ?? "", openTo };
-    const fail = async (errors: Record<string, string>) =>
-      sendPage(
-        c,
-        <DesignerSettingsPage
-          {...await shell(c, st)}
-          input={input}
-          errors={errors}
-          bindsUsers={bindsUsers(st.working)}
-        />,
-        422,
+    const fail = async (errors: Record<string, string>, conflict?: DesignerConflict) => {
+      const now = conflict?.st ?? st;
+      const frame = await shell(c, now, conflict?.message);
+      const page = (
+        <DesignerSettingsPage {...frame} input={input} errors={errors} bindsUsers={bindsUsers(now.working)} />
       );
+      return sendPage(c, page, conflict ? 409 : 422);
+    };
     return apply(c, st, setSettings(st.working, input, st.ctx), fail, "/settings");
   });
 
