@@ -1,5 +1,16 @@
 import type { AppDefinition, AppScalar, FieldSchema, RecordSchema, SystemBinding, VisibleWhen } from "./types.js";
 
+/**
+ * Names no field may have: Object.prototype's own names (`constructor`, `toString`, `__proto__`…)
+ * and `prototype`. Records, form posts and `x-visibleWhen` look fields up by name in plain
+ * objects, which answer these names from their prototype (a function, not a field) or, for
+ * `__proto__`, replace the prototype itself.
+ */
+export const RESERVED_FIELD_NAMES: ReadonlySet<string> = new Set([
+  ...Object.getOwnPropertyNames(Object.prototype),
+  "prototype",
+]);
+
 /** The widget a field is rendered with; chosen once from its schema (see widgetFor). */
 export type Widget =
   | "text"

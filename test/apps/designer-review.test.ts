@@ -106,4 +106,179 @@ t(
   },
 );
 
+t(
+  "a default must pass the field's own rules; a visible-when value must be one the other field holds (422 on it)",
+  async (ctx) => {
+    const d = ctx.dora;
+    const cases: [string, Record<string, string>, string, RegExp][] = [
+      [
+        `${APP}/fields/new`,
+        { type: "email", title: "Work email", default: "notanemail" },
+        "default",
+        /Default must be a valid email/,
+      ],
+      [
+        `${APP}/fields/new`,
+        { type: "date", title: "Left on", default: "2026-02-31" },
+        "default",
+        /Default must be a valid date/,
+      ],
+      [
+        `${APP}/fields/new`,
+        { type: "integer", title: "Floor", minimum: "1", maximum: "9", default: "12" },
+        "default",
+        /Default must be at most 9/,
+      ],
+      [`${APP}/fields/new`, { type: "text", title: "Code", pattern: "^[A-Z]+$", default: "abc" }, "default", /Default/],
+      [
+        `${APP}/fields/new`,
+        { type: "text", title: "Initials", maxLength: "3", default: "ABCD" },
+        "default",
+        /Default must be at most 3 characters/,
+      ],
+      [`${APP}/fields/new`, { type: "choice", title: "Gate", options: "a|A\nb|B", default: "c" }, "default", /Default/],
+      [
+        `${APP}/fields/new`,
+        { type: "text", title: "Party", visibleField: "purpose", visibleValue: "party" },
+        "visibleValue",
+        /"party" is not one of "Purpose"'s values: Meeting \(meeting\)/,
+      ],
+      [
+        `${APP}/fields/new`,
+        { type: "text", title: "Host", visibleField: "purpose", visibleValue: "Meeting" },
+        "visibleValue",
+        /Pick the value, not the label: "Meeting" is stored as "meeting"/,
+      ],
+    ];
+    const before = await ctx.env.services.drafts.get(ctx.siteId, "visitor-log");
+    for (const [path, body, field, message] of cases) {
+      const r = await d.post(path, body);
+      assert.is(r.res.status, 422, `${body.title}: ${r.res.status}`);
+      const text = slot(r.html, field)
+        .replace(/&#39;/g, "'")
+        .replace(/&quot;/g, '"');
+      assert.match(text, message, `${body.title}: "${text}"`);
+    }
+    assert.equal(await ctx.env.services.drafts.get(ctx.siteId, "visitor-log"), before, "nothing saved");
+    // A good default and a value of the choices are accepted.
+    assert.is(
+      (await d.post(`${APP}/fields/new`, { type: "email", title: "Work email", default: "a@b.example" })).res.status,
+      303,
+    );
+    assert.is(
+      (
+        await d.post(`${APP}/fields/new`, {
+          type: "text",
+          title: "Host",
+          visibleField: "purpose",
+          visibleValue: "meeting",
+        })
+      ).res.status,
+      303,
+    );
+    // The panel offers the controlling Choice's values as a select, labels shown.
+    const panel = await d.get(`${APP}/fields/host`);
+    assert.match(
+      panel.html,
+      /<select[^>]*name="visibleValue"[\s\S]*?<option value="meeting" selected="">Meeting<\/option>/,
+    );
+    const escort = await d.get(`${APP}/fields/escort`);
+    assert.match(escort.html, /<select[^>]*name="visibleValue"[\s\S]*?<option value="true" selected="">Yes<\/option>/);
+  },
+);
+
+t("unknown values are refused with a message on the field; validator messages are plain", async (ctx) => {
+  const d = ctx.dora;
+  const cases: [string, Record<string, string | string[]>, string, RegExp][] = [
+    [`${APP}/fields/company`, { readOnly: "banana" }, "readOnly", /Read-only must be on or off/],
+    [`${APP}/fields/company`, { patternPreset: "nonsense" }, "patternPreset", /Pick one of the presets/],
+    [
+      `${APP}/settings`,
+      { title: "Visitor log", description: "", openTo: "everyone" },
+      "openTo",
+      /Pick who may open the app/,
+    ],
+    [
+      `${APP}/settings`,
+      { title: "Visitor log", description: "", adminOnly: "maybe" },
+      "_",
+      /adminOnly must be on or off/,
+    ],
+    [`${APP}/fields/company`, { pattern: "([" }, "pattern", /^Pattern is not a valid regular expression\.$/],
+    [
+      `${APP}/fields/badgeNumber`,
+      { minimum: "10", maximum: "5" },
+      "minimum",
+      /^Maximum must be at least the minimum\.$/,
+    ],
+    [
+      `${APP}/list`,
+      { columns: ["name", "name"], searchable: ["name"], sort: "" },
+      "columns",
+      /^Each column may appear once: 'name' is repeated\.$/,
+    ],
+    [`${APP}/settings`, { title: "  ", description: "", openTo: "admin" }, "title", /^Title must not be empty\.$/],
+  ];
+  for (const [path, body, field, message] of cases) {
+    const r = await d.post(path, body);
+    assert.is(r.res.status, 422, `${path} ${JSON.stringify(body)}: ${r.res.status}`);
+    const text = field === "_" ? (r.html.match(/id="err-_"[^>]*>([^<]*)</)?.[1] ?? "") : slot(r.html, field);
+    assert.match(text.replace(/&#39;/g, "'").replace(/&quot;/g, '"'), message, `${JSON.stringify(body)}: "${text}"`);
+  }
+  // System fields of User accounts: default, read-only and visible-when are refused, not ignored.
+  const users = "/configure/apps/user-accounts/fields/disabled";
+  const systemPosts: Record<string, string>[] = [
+    { default: "true" },
+    { readOnly: "on" },
+    { visibleField: "username", visibleValue: "x" },
+  ];
+  for (const body of systemPosts) {
+    const r = await d.post(users, body);
+    assert.is(r.res.status, 422, JSON.stringify(body));
+    assert.match(r.html, /A system field cannot be given/);
+  }
+});
+
+t(
+  "names JavaScript objects use for themselves: lookups see only real fields; the names are refused plainly",
+  async (ctx) => {
+    const d = ctx.dora;
+    for (const name of ["constructor", "toString", "valueOf", "hasOwnProperty", "prototype", "__proto__"]) {
+      const r = await d.post(`${APP}/fields/new`, { type: "text", title: "Odd", name });
+      assert.is(r.res.status, 422, name);
+      assert.not.match(slot(r.html, "name"), /already a field/, name);
+      assert.ok(slot(r.html, "name"), name);
+    }
+    // A label that derives such a name gets another one; the field is addressed normally.
+    assert.is((await d.post(`${APP}/fields/new`, { type: "text", title: "Constructor" })).res.status, 303);
+    const def = (await ctx.env.services.drafts.get(ctx.siteId, "visitor-log"))!.definition;
+    assert.ok(Object.hasOwn(def.record.properties, "constructor2"));
+    assert.is((await d.get(`${APP}/fields/constructor`)).res.status, 404);
+    assert.is((await d.get(`${APP}/fields/toString`)).res.status, 404);
+    // The JSON editor's check refuses them too.
+    const { checkDefinition } = await import("../../engine/schema/app-definition.js");
+    const bad = structuredClone(def);
+    Object.defineProperty(bad.record.properties, "valueOf", {
+      value: { type: "string", title: "V" },
+      enumerable: true,
+    });
+    const check = checkDefinition(bad);
+    assert.ok(!check.ok && check.problems.some((p) => p.pointer.endsWith("/valueOf")));
+  },
+);
+
+t("List tab: the sort menu offers only the columns, which is what is accepted", async (ctx) => {
+  const page = await ctx.dora.get(`${APP}/list`);
+  const sortSelect = page.html.match(/<select[^>]*name="sort"[\s\S]*?<\/select>/)![0];
+  const offered = [...sortSelect.matchAll(/<option value="-?([^"]*)"/g)].map((m) => m[1]).filter(Boolean);
+  const columns =
+    (await ctx.env.services.drafts.get(ctx.siteId, "visitor-log"))?.definition.list?.columns ??
+    (await ctx.env.services.apps.get(ctx.siteId, "visitor-log"))!.definition.list!.columns;
+  assert.equal([...new Set(offered)].sort(), [...columns].sort());
+  for (const n of new Set(offered)) {
+    const r = await ctx.dora.post(`${APP}/list`, { columns: [...columns], searchable: ["name"], sort: `-${n}` });
+    assert.is(r.res.status, 303, n);
+  }
+});
+
 t.run();

@@ -156,12 +156,12 @@ t("renaming a field that has stored values is refused with the reason", async (c
 t("changes the JSON editor refuses are refused here on the field they concern", async (ctx) => {
   const d = ctx.dora;
   const cases: [string, Record<string, string>, string, RegExp][] = [
-    [`${APP}/fields/new`, { type: "text", title: "Code", pattern: "([" }, "pattern", /regex/],
+    [`${APP}/fields/new`, { type: "text", title: "Code", pattern: "([" }, "pattern", /not a valid regular expression/],
     [
       `${APP}/fields/new`,
       { type: "integer", title: "Age", minimum: "9", maximum: "1" },
       "minimum",
-      /larger than maximum/,
+      /Maximum must be at least the minimum/,
     ],
     [
       `${APP}/fields/new`,

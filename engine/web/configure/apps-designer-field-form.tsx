@@ -1,4 +1,5 @@
 import { DraftStampField } from "./apps-designer-shell.js";
+import { optionsOf } from "../../schema/fields.js";
 import type { FieldInput } from "../../apps/designer-edits.js";
 import {
   FIELD_TYPES,
@@ -119,6 +120,17 @@ function TypeProperties(p: FieldFormProps) {
       !f.readOnly &&
       !f["x-visibleWhen"],
   );
+  // A Choice or Yes/No controlling the field: its values, labels shown, as a select.
+  const control = controls.find(([n]) => n === v.visibleField)?.[1];
+  const valueChoices = control
+    ? (optionsOf(control) ??
+      (control.type === "boolean"
+        ? [
+            { value: true, label: "Yes" },
+            { value: false, label: "No" },
+          ]
+        : undefined))
+    : undefined;
   return (
     <>
       {has("options") ? (
@@ -188,20 +200,39 @@ function TypeProperties(p: FieldFormProps) {
               ...controls.map(([n, f]) => ({ value: n, label: f!.title ?? n, selected: v.visibleField === n })),
             ]}
           />
-          <PropInput
-            name="visibleValue"
-            label="has the value"
-            value={v.visibleValue}
-            errors={e}
-            attrs={{ list: "visible-values" }}
-          />
-          <datalist id="visible-values">
-            {controls.flatMap(([, f]) =>
-              f!.type === "boolean"
-                ? [<option value="true" />, <option value="false" />]
-                : (f!.oneOf ?? []).map((o) => <option value={String(o.const)}>{o.title}</option>),
-            )}
-          </datalist>
+          {valueChoices ? (
+            <PropSelect
+              name="visibleValue"
+              label="has the value"
+              help="Another field picked above? Save, and its values are offered here."
+              errors={e}
+              options={[
+                { value: "", label: "—" },
+                ...valueChoices.map((o) => ({
+                  value: String(o.value),
+                  label: o.label,
+                  selected: v.visibleValue === String(o.value),
+                })),
+              ]}
+            />
+          ) : (
+            <>
+              <PropInput
+                name="visibleValue"
+                label="has the value"
+                value={v.visibleValue}
+                errors={e}
+                attrs={{ list: "visible-values" }}
+              />
+              <datalist id="visible-values">
+                {controls.flatMap(([, f]) =>
+                  f!.type === "boolean"
+                    ? [<option value="true" />, <option value="false" />]
+                    : (f!.oneOf ?? []).map((o) => <option value={String(o.const)}>{o.title}</option>),
+                )}
+              </datalist>
+            </>
+          )}
         </div>
       ) : null}
     </>

@@ -48,13 +48,17 @@ export function DesignerListPage(
         <PropSelect
           name="sort"
           label="Default sort"
+          help="The list sorts on one of its columns: to sort on another field, tick it as a column and save first."
           errors={e}
           options={[
             { value: "", label: "(newest first)" },
-            ...columnable.flatMap(([n, f]) => [
-              { value: n, label: `${f.title ?? n}, ascending`, selected: p.input.sort === n },
-              { value: `-${n}`, label: `${f.title ?? n}, descending`, selected: p.input.sort === `-${n}` },
-            ]),
+            // Only columns are accepted: the store sorts the list on a column.
+            ...columnable
+              .filter(([n]) => p.input.columns.includes(n))
+              .flatMap(([n, f]) => [
+                { value: n, label: `${f.title ?? n}, ascending`, selected: p.input.sort === n },
+                { value: `-${n}`, label: `${f.title ?? n}, descending`, selected: p.input.sort === `-${n}` },
+              ]),
           ]}
         />
         <button type="submit">Save list</button>

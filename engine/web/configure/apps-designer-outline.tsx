@@ -20,7 +20,7 @@ function Flags({
   if (required) flags.push("required");
   if (f.readOnly) flags.push("read-only");
   if (rule) {
-    const control = siblings[rule.field];
+    const control = Object.hasOwn(siblings, rule.field) ? siblings[rule.field] : undefined;
     const value = "equals" in rule ? rule.equals : (rule.in ?? []).join(" or ");
     flags.push(`shown when ${control?.title ?? rule.field} is ${String(value)}`);
   }

@@ -2,7 +2,8 @@ import type { Hono } from "hono";
 import { setList, setSettings } from "../../apps/designer-layout-edits.js";
 import { NotFoundError } from "../../errors.js";
 import { appChanges, fieldChanges } from "../../apps/definition-diff.js";
-import { openToOf } from "../../apps/open-to.js";
+import { isOn } from "../../apps/designer-edits.js";
+import { OPEN_TO, openToOf } from "../../apps/open-to.js";
 import { bindsUsers } from "../../schema/app-definition.js";
 import type { Services } from "../../services.js";
 import { lineDiff } from "../../util/line-diff.js";
@@ -12,6 +13,28 @@ import { queryParams } from "../http/query.js";
 import { postedForm, type DesignerConflict, type DesignerContext } from "./apps-designer-context.js";
 import { DesignerHistoryPage } from "./apps-designer-history.js";
 import { DesignerListPage, DesignerSettingsPage } from "./apps-designer-list-settings.js";
+
+/**
+ * Settings values the form does not offer: an `openTo` that is none of the roles (or, for an app
+ * over user accounts, anything but administrators), an `adminOnly` that is not on or off, or on
+ * beside an `openTo` that is not administrators. Messages keyed by form field.
+ */
+function settingsRefusals(one: Record<string, string>, kept: string, overUsers: boolean): Record<string, string> {
+  const errors: Record<string, string> = {};
+  const openTo = one.openTo;
+  if (openTo !== undefined && !(OPEN_TO as readonly string[]).includes(openTo))
+    errors.openTo = "Pick who may open the app: users, designers or administrators.";
+  else if (overUsers && openTo !== undefined && openTo !== kept)
+    errors.openTo = "An app over user accounts is for administrators only.";
+  const adminOnly = one.adminOnly;
+  if (adminOnly !== undefined) {
+    if (!/^(|on|off|true|false|yes|no|1|0)$/i.test(adminOnly.trim()))
+      errors._ = "adminOnly must be on or off; the form sets it as Who may open it.";
+    else if (isOn(adminOnly) && openTo !== undefined && openTo !== "admin" && !errors.openTo)
+      errors.openTo = "adminOnly (administrators only) contradicts this choice: pick administrators here instead.";
+  }
+  return errors;
+}
 
 /** The designer's List, Settings and History tabs (GET shows the tab, POST saves it into the draft). */
 export function designerTabRoutes(routes: Hono<AppEnv>, s: Services, d: DesignerContext) {
@@ -52,7 +75,8 @@ export function designerTabRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
     const { one } = await postedForm(c);
     // A client that sends no openTo keeps the current one; an app over user accounts stays administrators only.
     const kept = openToOf(st.working, false);
-    const openTo = bindsUsers(st.working) ? kept : (one.openTo ?? kept);
+    const refused = settingsRefusals(one, kept, bindsUsers(st.working));
+    const openTo = bindsUsers(st.working) ? kept : (one.openTo ?? (isOn(one.adminOnly) ? "admin" : kept));
     const input = { title: one.title ?? "", description: one.description ?? "", openTo };
     const fail = async (errors: Record<string, string>, conflict?: DesignerConflict) => {
       const now = conflict?.st ?? st;
@@ -62,7 +86,10 @@ export function designerTabRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
       );
       return sendPage(c, page, conflict ? 409 : 422);
     };
-    return apply(c, st, setSettings(st.working, input, st.ctx), fail, "/settings");
+    const result = Object.keys(refused).length
+      ? { ok: false as const, errors: refused }
+      : setSettings(st.working, input, st.ctx);
+    return apply(c, st, result, fail, "/settings");
   });
 
   routes.get("/configure/apps/:appId/history", async (c) => {
