@@ -185,7 +185,10 @@ export class AppDrafts {
       if (expected) await this.expect(siteId, appId, expected, tx);
       const draft = await this.get(siteId, appId, tx);
       if (!draft) return null;
-      const saved = await this.registry.save(siteId, draft.definition, actor, draft.baseVersion, null, tx);
+      // A new app (created in the designer, never published) is a draft on base 0 with no stored version.
+      const stored = await this.registry.currentVersion(siteId, appId, tx);
+      const base = stored === null && draft.baseVersion === 0 ? null : draft.baseVersion;
+      const saved = await this.registry.save(siteId, draft.definition, actor, base, null, tx);
       await this.discard(siteId, appId, tx);
       return saved.version;
     });

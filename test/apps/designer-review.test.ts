@@ -281,4 +281,53 @@ t("List tab: the sort menu offers only the columns, which is what is accepted", 
   }
 });
 
+t(
+  "a new app is a draft until its first Publish: not listed, its pages 404; the designer says Not published yet",
+  async (ctx) => {
+    const s = ctx.env.services;
+    await s.users.create({ siteId: ctx.siteId, username: "ursula", password: PASSWORD, role: "user" });
+    const user = new TestClient(ctx.env.app);
+    await user.signIn("ursula", PASSWORD);
+    const created = await ctx.dora.post("/configure/apps/new", { title: "Parcels", id: "" });
+    assert.is(created.res.status, 303);
+    assert.is(created.res.headers.get("location"), "/configure/apps/parcels");
+    assert.is(await s.apps.get(ctx.siteId, "parcels"), null, "no published version");
+    const designer = await ctx.dora.get("/configure/apps/parcels");
+    assert.is(designer.res.status, 200);
+    assert.match(designer.html, /id="published-version">Not published yet</);
+    assert.match((await ctx.dora.get("/configure/apps")).html, /parcels[\s\S]*?Not published yet/);
+    // The id is taken by the draft.
+    assert.is((await ctx.dora.post("/configure/apps/new", { title: "Parcels", id: "parcels" })).res.status, 422);
+    for (const [who, client] of [
+      ["user", user],
+      ["admin", ctx.admin],
+    ] as const) {
+      assert.not.match((await client.get("/apps")).html, /href="\/apps\/parcels"/, who);
+      assert.not.match((await client.get("/")).html, /href="\/apps\/parcels"/, who);
+      assert.is((await client.get("/apps/parcels")).res.status, 404, who);
+      assert.is((await client.get("/apps/parcels/new")).res.status, 404, who);
+    }
+    // Changes go into the draft; Publish makes version 1, live for users.
+    const field = await ctx.dora.post("/configure/apps/parcels/fields/new", {
+      type: "text",
+      title: "Carrier",
+      draftStamp: designer.html.match(/name="draftStamp" value="([^"]+)"/)![1]!,
+    });
+    assert.is(field.res.status, 303);
+    const page = await ctx.dora.get("/configure/apps/parcels");
+    const stamp = page.html.match(/name="draftStamp" value="([^"]+)"/)![1]!;
+    assert.is((await ctx.dora.post("/configure/apps/parcels/publish", { draftStamp: stamp })).res.status, 303);
+    const live = await s.apps.get(ctx.siteId, "parcels");
+    assert.is(live!.version, 1);
+    assert.ok(live!.definition.record.properties.carrier);
+    assert.match((await user.get("/apps")).html, /href="\/apps\/parcels"/);
+    assert.is((await user.get("/apps/parcels")).res.status, 200);
+    // Discarding a never-published app's draft removes the new app.
+    assert.is((await ctx.dora.post("/configure/apps/new", { title: "Scratch", id: "" })).res.status, 303);
+    const gone = await ctx.dora.post("/configure/apps/scratch/discard", {});
+    assert.is(gone.res.headers.get("location"), "/configure/apps");
+    assert.is((await ctx.dora.get("/configure/apps/scratch")).res.status, 404);
+  },
+);
+
 t.run();

@@ -69,7 +69,8 @@ export function designerAppRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
     if (!title || title.length > 200) errors.title = "Title must be 1 to 200 characters.";
     if (!APP_ID.test(id)) errors.id = "Id must start with a lowercase letter: lowercase letters, digits and dashes.";
     else if (RESERVED_IDS.has(id)) errors.id = `"${id}" is a word the designer's addresses use; pick another id.`;
-    else if ((await s.apps.currentVersion(siteOf(c), id)) !== null) errors.id = "Id is already taken on this site.";
+    else if ((await s.apps.currentVersion(siteOf(c), id)) !== null || (await s.drafts.get(siteOf(c), id)) !== null)
+      errors.id = "Id is already taken on this site.";
     return { title, id, errors };
   }
 
@@ -79,19 +80,18 @@ export function designerAppRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
     action: "app.create" | "app.duplicate",
     from?: string,
   ) {
-    try {
-      await s.apps.save(siteOf(c), definition, actorOf(c), null);
-    } catch (err) {
-      if (err instanceof DefinitionVersionConflict) throw new ConflictError("That id was just taken.", { cause: err });
+    // A new app is a draft (base version 0) until its first Publish: nothing is live before.
+    await s.drafts.save(siteOf(c), definition, 0, actorOf(c), { stamp: "v-0", publishedVersion: 0 }).catch((err) => {
+      if (err instanceof DraftConflict) throw new ConflictError("That id was just taken.", { cause: err });
       throw err;
-    }
+    });
     await s.audit.record({
       siteId: siteOf(c),
       actor: actorOf(c),
       action,
       details: from ? { app: definition.id, from } : { app: definition.id },
     });
-    flash(c, `Created ${definition.title}. Add its fields, then publish.`);
+    flash(c, `Created ${definition.title} as a draft. Add its fields, then publish: until then nobody else sees it.`);
     return c.redirect(`/configure/apps/${definition.id}`, 303);
   }
 
@@ -140,7 +140,8 @@ export function designerAppRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
     if (one.confirm !== "yes") {
       return sendPage(c, <DeleteAppPage frame={await frameOf(c)} appId={st.app.id} title={st.app.title} />);
     }
-    await s.apps.remove(siteOf(c), st.app.id);
+    if (st.unpublished) await s.drafts.discard(siteOf(c), st.app.id);
+    else await s.apps.remove(siteOf(c), st.app.id);
     await s.audit.record({ siteId: siteOf(c), actor: actorOf(c), action: "app.delete", details: { app: st.app.id } });
     flash(c, `Deleted ${st.app.title}.`);
     return c.redirect("/configure/apps", 303);
@@ -168,14 +169,20 @@ export function designerAppRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
   });
 
   routes.post("/configure/apps/:appId/discard", async (c) => {
-    const app = await current(c);
-    const expected = await expectedOf(c, await state(c));
+    const st = await state(c);
+    const app = st.app;
+    const expected = await expectedOf(c, st);
     let discarded: boolean;
     try {
       discarded = await s.drafts.discard(siteOf(c), app.id, undefined, expected);
     } catch (err) {
       if (err instanceof DraftConflict) return formPage(c, await state(c), null, 409, err.message);
       throw err;
+    }
+    if (discarded && st.unpublished) {
+      await s.audit.record({ siteId: siteOf(c), actor: actorOf(c), action: "app.discard", details: { app: app.id } });
+      flash(c, `Discarded ${st.working.title}: it was never published, so the new app is gone.`);
+      return c.redirect("/configure/apps", 303);
     }
     if (discarded) {
       await s.audit.record({ siteId: siteOf(c), actor: actorOf(c), action: "app.discard", details: { app: app.id } });

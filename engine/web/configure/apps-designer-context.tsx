@@ -37,6 +37,8 @@ export async function postedForm(
 /** The app being designed, its draft, the definition shown (the draft, else the published one) and what a change is checked against. */
 export interface DesignerState {
   app: CompiledApp;
+  /** A new app never published: it exists only as its draft (not listed for users, its pages 404). */
+  unpublished: boolean;
   draft: AppDraft | null;
   working: AppDefinition;
   ctx: EditContext;
@@ -75,8 +77,13 @@ export function designerContext(s: Services) {
   async function current(c: Context<AppEnv>): Promise<CompiledApp> {
     const appId = c.req.param("appId") ?? "";
     const app = APP_ID.test(appId) ? await s.apps.get(siteOf(c), appId) : null;
-    if (!app) throw new NotFoundError("There is no such app on this site.");
-    return app;
+    if (app) return app;
+    // A new app is only a draft until its first Publish: the designer shows it from the draft.
+    const draft = APP_ID.test(appId) ? await s.drafts.get(siteOf(c), appId) : null;
+    if (draft && draft.baseVersion === 0 && (await s.apps.currentVersion(siteOf(c), appId)) === null) {
+      return compileApp(draft.definition, 0);
+    }
+    throw new NotFoundError("There is no such app on this site.");
   }
 
   async function state(c: Context<AppEnv>): Promise<DesignerState> {
@@ -85,7 +92,8 @@ export function designerContext(s: Services) {
     const draft = await s.drafts.get(siteId, app.id);
     const recordCount = await s.apps.storeFor(app).count(app, siteId);
     const ctx: EditContext = { published: app.definition, recordCount };
-    return { app, draft, working: draft?.definition ?? app.definition, ctx };
+    const unpublished = app.version === 0 && (await s.apps.currentVersion(siteId, app.id)) === null;
+    return { app, unpublished, draft, working: draft?.definition ?? app.definition, ctx };
   }
 
   async function shell(c: Context<AppEnv>, st: DesignerState, problem?: string): Promise<DesignerFrame> {
@@ -96,6 +104,7 @@ export function designerContext(s: Services) {
       appId: st.app.id,
       title: st.working.title,
       publishedVersion: st.app.version,
+      unpublished: st.unpublished,
       recordCount: st.ctx.recordCount,
       listHref: appHref(st.app.id),
       stamp: draftStamp(st.draft, st.app.version),

@@ -51,6 +51,8 @@ export interface DesignerFrame {
   appId: string;
   title: string;
   publishedVersion: number;
+  /** A new app never published: "Not published yet", and nobody but designers sees it. */
+  unpublished?: boolean;
   recordCount: number;
   listHref: string;
   draft: DraftInfo | null;
@@ -121,8 +123,11 @@ export function DraftBar(p: DesignerFrame & { oob?: boolean }) {
         </p>
       ) : null}
       <p>
-        Published version: <strong>{p.publishedVersion === 0 ? "0 (built-in)" : p.publishedVersion}</strong> ·{" "}
-        {p.recordCount} record{p.recordCount === 1 ? "" : "s"} ·{" "}
+        Published version:{" "}
+        <strong id="published-version">
+          {p.unpublished ? "Not published yet" : p.publishedVersion === 0 ? "0 (built-in)" : p.publishedVersion}
+        </strong>{" "}
+        · {p.recordCount} record{p.recordCount === 1 ? "" : "s"} ·{" "}
         {d ? (
           <span id="draft-state">
             Unpublished changes by {d.by}, {when(d.at)}
@@ -130,7 +135,13 @@ export function DraftBar(p: DesignerFrame & { oob?: boolean }) {
         ) : (
           <span id="draft-state">No unpublished changes</span>
         )}{" "}
-        · <a href={p.listHref}>Open the app</a>
+        {p.unpublished ? (
+          <>· nobody but designers sees it until you publish</>
+        ) : (
+          <>
+            · <a href={p.listHref}>Open the app</a>
+          </>
+        )}
       </p>
       {d ? (
         <div class="draft-actions">
