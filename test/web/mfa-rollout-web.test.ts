@@ -51,6 +51,8 @@ t("preview lists the users and changes nothing; Confirm changes exactly them and
   const form = await c.get("/configure/mfa/rollout");
   assert.is(form.res.status, 200);
   assert.match(form.html, /name="enforcementDelayDays"/);
+  // The Field list shows the designer's label and sends the field's name.
+  assert.match(form.html, /<option value="department">Department<\/option>/);
   const before = await state(env.db);
   const preview = await c.get("/configure/mfa/rollout?q=sales&enforcementDelayDays=14&preview=1");
   assert.is(preview.res.status, 200);
