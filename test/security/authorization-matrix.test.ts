@@ -134,6 +134,8 @@ const BODIES: Record<string, BodyFor> = {
   "POST /configure/apps/:appId/duplicate": (p) => ({ form: { title: `Copy by ${p}`, id: "" } }),
   "POST /configure/apps/:appId/delete": () => ({ form: { confirm: "yes" } }),
   "POST /configure/mfa-hardware/:id/unassign": () => ({ form: { confirm: "mfa-reset" } }),
+  // Without the confirmation field Delete only asks (a 200 page); the row checks the real delete.
+  "POST /configure/mfa-hardware/:id/delete": () => ({ form: { confirm: "delete-token" } }),
   // Every site (only the Public Site's administrators may), matching nobody: a real Confirm that changes no user.
   "POST /configure/mfa/rollout": () => ({
     form: { q: "no-such-person-xyz", scope: "all", enforcementDelayDays: "14", expectToEnable: "0", expectToMove: "0" },
@@ -281,7 +283,7 @@ const MATRIX: Array<[route: string, request: string, ...expected: Expect[]]> = [
   ["POST /configure/mfa-hardware/:id/delete", "POST /configure/mfa-hardware/{tokenToDelete}/delete",            LOGIN, CODE, 403,  403,     403,       "303 /configure/mfa-hardware"],
   ["POST /configure/mfa-hardware/:id/unassign","POST /configure/mfa-hardware/{tokenAssigned}/unassign",         LOGIN, CODE, 403,  403,     403,       "303 /configure/mfa-hardware"],
   ["GET /configure/mfa-hardware/register",    "GET /configure/mfa-hardware/register",                           LOGIN, CODE, 403,  403,     403,       200],
-  ["POST /configure/mfa-hardware/register",   "POST /configure/mfa-hardware/register",                          LOGIN, CODE, 403,  403,     403,       200],
+  ["POST /configure/mfa-hardware/register",   "POST /configure/mfa-hardware/register",                          LOGIN, CODE, 403,  403,     403,       "303 /configure/mfa-hardware"],
   ["GET /configure/mfa-hardware/import",      "GET /configure/mfa-hardware/import",                             LOGIN, CODE, 403,  403,     403,       200],
   ["POST /configure/mfa-hardware/import",     "POST /configure/mfa-hardware/import",                            LOGIN, CODE, 403,  403,     403,       200],
   ["POST /configure/mfa-hardware/import/:uploadId", "POST /configure/mfa-hardware/import/{upload}",             LOGIN, CODE, 403,  403,     403,       200],
