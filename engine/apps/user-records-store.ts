@@ -295,6 +295,9 @@ export class UserRecordsStore implements RecordStore {
       if (roleField && fields.includes(roleField)) {
         await this.#mfa.applyPolicy(app, ctx, id, String(values[roleField]), String(current.values[roleField]), tx);
       }
+      // A save that changed no user field writes no user.update: the mfa.* entries of
+      // applySettings say what an MFA-only save did, and an unchanged save did nothing to log.
+      if (changed.length === 0 && Object.keys(changes).length === 0) return;
       const usernameField = fieldOf(app, "user.username") ?? "";
       const name = values[usernameField] ?? current.values[usernameField];
       await this.audit.record(

@@ -108,7 +108,7 @@ export function whatHappened(r: AuditRow): string {
     case "user.update": {
       const fields = Object.keys((d.changes as object | undefined) ?? {});
       const list = fields.length ? fields : Array.isArray(d.fields) ? (d.fields as string[]) : [];
-      // A save that changed only MFA settings lists no field; its MFA entries follow it.
+      // Saves that changed no field no longer write this entry; older ones that did still read.
       return list.length ? `changed ${whom}: ${list.join(", ")}` : `saved ${whom} (no field changed)`;
     }
     case "user.delete":

@@ -1,6 +1,7 @@
 import { createReadStream, statSync } from "node:fs";
 import { basename } from "node:path";
 import type { Services } from "../services.js";
+import { plural } from "../util/plural.js";
 import { ImportFileError } from "../mfa/hardware/csv-formats.js";
 import { MAX_PSKC_PASSWORD_CHARS } from "../mfa/hardware/pskc.js";
 import { ImportRefused, type ImportReport } from "../mfa/hardware/token-import.js";
@@ -28,10 +29,10 @@ export function formatReport(r: ImportReport): string {
   const lines = [
     `${r.fileName}: ${r.format}`,
     ...(r.ignoredColumns.length ? [`ignored columns: ${r.ignoredColumns.join(", ")}`] : []),
-    `${r.total} rows: ${r.good} good, ${r.badCount} bad${r.reserved ? `, ${r.reserved} reserved for a user` : ""}`,
+    `${plural(r.total, "row")}: ${r.good} good, ${r.badCount} bad${r.reserved ? `, ${r.reserved} reserved for a user` : ""}`,
     ...r.bad.map((b) => `  line ${b.line}${b.serialNumber ? ` (${b.serialNumber})` : ""}: ${b.reason}`),
   ];
-  if (r.badCount > r.bad.length) lines.push(`  … and ${r.badCount - r.bad.length} more bad rows`);
+  if (r.badCount > r.bad.length) lines.push(`  … and ${plural(r.badCount - r.bad.length, "more bad row")}`);
   return lines.join("\n");
 }
 
@@ -85,7 +86,7 @@ export async function runTokensCommand(s: Services, args: string[]): Promise<str
       siteId: (await s.sites.publicSite()).id,
       skipBad,
     });
-    return `${formatReport(report)}\nimported ${report.imported} tokens${report.badCount ? `, skipped ${report.badCount} bad rows` : ""}`;
+    return `${formatReport(report)}\nimported ${plural(report.imported, "token")}${report.badCount ? `, skipped ${plural(report.badCount, "bad row")}` : ""}`;
   } catch (err) {
     if (err instanceof ImportRefused) throw new TokensCliError(`${formatReport(err.report)}\n${err.message}`);
     if (err instanceof ImportFileError) throw new TokensCliError(`${file} cannot be imported: ${err.message}`);

@@ -46,8 +46,8 @@ export interface MfaStatus {
  */
 export type MfaFacts = Omit<MfaStatus, "state" | "message">;
 
-const day = (d: Date) => d.toISOString().slice(0, 10);
-const minute = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+/** "2 December 2026, 08:00 UTC": a lock's end in words, to the minute. */
+const minute = (d: Date) => `${longDate(d)}, ${d.toISOString().slice(11, 16)} UTC`;
 
 /**
  * The MFA state of these facts at `now`: off when not enabled, active when activated, pending
@@ -59,15 +59,19 @@ export function stateOf(f: MfaFacts, now: Date): MfaStateName {
   return f.requiredFrom && f.requiredFrom.getTime() > now.getTime() ? "pending" : "required";
 }
 
-/** The wording of DESIGN.md "MFA semantics"; dates are UTC. */
+/**
+ * The wording of DESIGN.md "MFA semantics", dates in words (UTC): "Activated on 30 November 2026
+ * with an authenticator app", "On — not activated, required from 2 December 2026", "Off — turned
+ * off on 30 November 2026 by root". Machine-readable outputs (CSV exports) use the facts, not this.
+ */
 export function statusMessage(f: MfaFacts, now: Date): string {
   let text: string;
   switch (stateOf(f, now)) {
     case "off":
-      text = f.disabledAt ? `Off — turned off on ${day(f.disabledAt)} by ${f.disabledBy ?? "unknown"}` : "Off";
+      text = f.disabledAt ? `Off — turned off on ${longDate(f.disabledAt)} by ${f.disabledBy ?? "unknown"}` : "Off";
       break;
     case "pending":
-      text = `On — not activated, required from ${day(f.requiredFrom!)}`;
+      text = `On — not activated, required from ${longDate(f.requiredFrom!)}`;
       break;
     case "required":
       text = "On — required at next sign-in";
@@ -75,7 +79,7 @@ export function statusMessage(f: MfaFacts, now: Date): string {
     case "active": {
       const a = f.activation!;
       const how = a.method === "app" ? "an authenticator app" : `hardware token ${a.tokenSerial ?? ""}`.trim();
-      text = `Activated on ${day(a.at)} with ${how}`;
+      text = `Activated on ${longDate(a.at)} with ${how}`;
       break;
     }
   }

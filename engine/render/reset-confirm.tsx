@@ -6,6 +6,8 @@ import { CsrfField } from "./layout.js";
  * MFA is activated, and a form that posts the same save again with
  * confirm=mfa-reset (every posted field carried along, passwords excepted).
  * In the dialog it posts through htmx and replaces itself with the answer.
+ * Other irreversible actions (deleting a hardware token) use it with their own
+ * `lead` and `confirm` value.
  */
 export function ResetConfirm(p: {
   csrfToken: string;
@@ -20,6 +22,8 @@ export function ResetConfirm(p: {
   droppedPassword: boolean;
   /** The first sentence, when the reset comes from something else than the slider (Unassign). */
   lead?: string;
+  /** The value of the hidden `confirm` field the route checks; "mfa-reset" unless told. */
+  confirm?: string;
 }) {
   const hx = p.inDialog ? { "hx-post": p.action, "hx-target": "this", "hx-swap": "outerHTML" } : {};
   return (
@@ -28,7 +32,7 @@ export function ResetConfirm(p: {
       {p.fields.map(([name, value]) => (
         <input type="hidden" name={name} value={value} />
       ))}
-      <input type="hidden" name="confirm" value="mfa-reset" />
+      <input type="hidden" name="confirm" value={p.confirm ?? "mfa-reset"} />
       <ResetWarning
         username={p.username}
         consequences={p.consequences}

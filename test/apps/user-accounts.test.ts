@@ -181,15 +181,15 @@ t(
     const status = await env.services.mfa.statusOf(id);
     assert.equal([status.enabled, status.enforcementDelayDays, status.state], [true, 3, "pending"]);
     const page = await admin.get(`${USERS}/${id}`);
-    assert.match(page.html, /<output id="f-mfaStatus"[^>]*>On — not activated, required from 2026-01-08<\/output>/);
+    assert.match(page.html, /<output id="f-mfaStatus"[^>]*>On — not activated, required from 8 January 2026<\/output>/);
     assert.match(page.html, /name="mfaEnforcementDelayDays"[^>]*value="3"/);
-    assert.match((await admin.get(USERS)).html, /<td>On — not activated, required from 2026-01-08<\/td>/);
+    assert.match((await admin.get(USERS)).html, /<td>On — not activated, required from 8 January 2026<\/td>/);
     const off = await admin.post(`${USERS}/${id}`, {
       ...newUser("dave", { password: "" }),
       _version: await versionOf(env, id),
     });
     assert.is(off.res.status, 303);
-    assert.match((await env.services.mfa.statusOf(id)).message, /^Off — turned off on 2026-01-05 by alice/);
+    assert.match((await env.services.mfa.statusOf(id)).message, /^Off — turned off on 5 January 2026 by alice/);
     const { rows } = await env.db.query<{ action: string }>(
       "SELECT action FROM audit_log WHERE target_user_id = $1 AND action LIKE 'mfa.%' ORDER BY id",
       [id],

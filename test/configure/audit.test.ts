@@ -3,6 +3,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
+import { appParams, codeAt } from "../helpers/totp.js";
 
 const PASSWORD = "correct horse battery";
 const t = suite<{ env: TestEnv; publicId: string; otherId: string }>(`audit log page [${testBackend}]`);
@@ -221,5 +222,55 @@ t("only administrators, and only for the site they work on", async ({ env }) => 
   assert.equal(rowsOf(page.html), ["cli turned MFA on for carl (required from 5 January 2026)"]);
   assert.is(rowsOf((await branch.get("/configure/audit?user=ann")).html).length, 0);
 });
+
+t(
+  "a save that changes only MFA, or nothing, writes no empty user entry beside the MFA ones",
+  async ({ env, publicId }) => {
+    const s = env.services;
+    const ivy = await s.users.create({ siteId: publicId, username: "ivy", password: PASSWORD, displayName: "Ivy" });
+    const c = new TestClient(env.app);
+    await c.signIn("root", PASSWORD);
+    const save = async (extra: Record<string, string>) => {
+      const page = await c.get(`/configure/users/${ivy.id}`);
+      const version = /name="_version" value="(\d+)"/.exec(page.html)![1]!;
+      const form = { _version: version, username: "ivy", displayName: "Ivy", role: "user", webAccess: "true" };
+      const r = await c.post(`/configure/users/${ivy.id}`, { ...form, ...extra });
+      assert.is(r.res.status, 303, r.html.slice(0, 300));
+    };
+    const lines = async () => rowsOf((await c.get("/configure/audit?user=ivy")).html);
+    const mfaOn = { mfaEnabled: "true", mfaEnforcementDelayDays: "0" };
+
+    await save(mfaOn);
+    assert.equal(await lines(), ["root turned MFA on for ivy (required from 5 January 2026)"]);
+    await save(mfaOn);
+    assert.equal(await lines(), ["root turned MFA on for ivy (required from 5 January 2026)"], "nothing changed");
+    // The reviewer's case: activated, then slider off + Confirm.
+    const p = appParams(Buffer.alloc(20, 9));
+    assert.ok(
+      (
+        await s.mfa.activate(ivy.id, { method: "app", ...p }, codeAt(env.clock, p), {
+          id: ivy.id,
+          name: "ivy",
+          siteId: null,
+        })
+      ).ok,
+    );
+    await save({ confirm: "mfa-reset" });
+    const after = await lines();
+    assert.ok(after.includes("root turned MFA off for ivy"), after.join("\n"));
+    assert.not.ok(
+      after.some((l) => l.includes("no field changed") || l.startsWith("root saved ivy")),
+      after.join("\n"),
+    );
+    // A save that does change a field still says which.
+    await save({ displayName: "Ivy Green" });
+    assert.is((await lines())[0], "root changed ivy: displayName");
+    const updates = await env.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM audit_log WHERE action = 'user.update' AND target_user_id = $1",
+      [ivy.id],
+    );
+    assert.is(updates.rows[0]!.n, 1);
+  },
+);
 
 t.run();

@@ -206,6 +206,8 @@ t.before(async (ctx) => {
       "123456",
       "12345678",
       "yes",
+      // The confirmation value of a hardware token's Delete (the confirm page is a POST answer, never scraped).
+      "delete-token",
       "1",
       "2026-01-02",
       "2026-01-02T10:00",

@@ -37,6 +37,23 @@ async function upload(c: TestClient, name: string, content: string, fields: Reco
   return { res, html: await res.text() };
 }
 
+/**
+ * A successful Register token answers Post/Redirect/Get: 303 to the token list searched for the
+ * serial; the list then shows the one-time message (returned), and a refresh does not show it again.
+ */
+async function afterRegister(c: TestClient, r: { res: Response; html: string }, serial: string) {
+  assert.is(r.res.status, 303, r.html.slice(0, 500));
+  const location = r.res.headers.get("location")!;
+  assert.is(location, `/configure/mfa-hardware?${new URLSearchParams({ q: serial })}`);
+  const page = await c.get(location);
+  assert.is(page.res.status, 200);
+  const flash = page.html.match(/role="status" class="flash">\s*([^<]*)</)?.[1] ?? "";
+  assert.ok(flash.includes(`Token ${serial} `), flash);
+  const refreshed = await c.get(location);
+  assert.not.ok(refreshed.html.includes('class="flash"'), "the message is shown once");
+  return { html: page.html, flash };
+}
+
 t("only administrators of the Public Site reach the registry; others are told where it is", async ({ env }) => {
   for (const who of ["branchadmin", "designer"]) {
     const c = new TestClient(env.app);
@@ -74,9 +91,13 @@ t("Register Token says which encoding it detected and never shows the key again"
     digits: "6",
     algorithm: "SHA1",
   });
-  assert.is(hex.res.status, 200);
-  assert.match(hex.html, /<strong id="detected-encoding">hex<\/strong> \(\s*20 bytes\)/);
-  assert.not.ok(hex.html.includes(hexFor(1)));
+  const hexPage = await afterRegister(admin, hex, "REG-HEX");
+  assert.match(
+    hexPage.flash,
+    /^Token REG-HEX \(Desk token\) is registered and available\. Its secret key was read as hex \(20 bytes\)/,
+  );
+  assert.match(hexPage.html, /<td class="token-status">available<\/td>/);
+  assert.not.ok(hexPage.html.includes(hexFor(1)));
   const b32 = await admin.post("/configure/mfa-hardware/register", {
     serialNumber: "REG-B32",
     timeInterval: "30",
@@ -84,7 +105,7 @@ t("Register Token says which encoding it detected and never shows the key again"
     digits: "8",
     algorithm: "SHA256",
   });
-  assert.match(b32.html, /<strong id="detected-encoding">Base32<\/strong>/);
+  assert.match((await afterRegister(admin, b32, "REG-B32")).flash, /read as Base32 \(20 bytes\)/);
 
   const bad = await admin.post("/configure/mfa-hardware/register", {
     serialNumber: "reg-hex",
@@ -121,9 +142,9 @@ t("Register Token reads a key that is hex or Base32 the valid way and says which
     timeInterval: "30",
     secretKey: "2234567ABCDEF2234567ABCDEF",
   });
-  assert.is(sample.res.status, 200, sample.html.slice(0, 500));
-  assert.match(sample.html, /<strong id="detected-encoding">Base32<\/strong> \(\s*16 bytes\)/);
-  assert.not.ok(sample.html.includes("2234567ABCDEF2234567ABCDEF"));
+  const samplePage = await afterRegister(admin, sample, "REG-SAMPLE");
+  assert.match(samplePage.flash, /read as Base32 \(16 bytes\)/);
+  assert.not.ok(samplePage.html.includes("2234567ABCDEF2234567ABCDEF"));
   const stored = (await env.services.hardware.registry.bySerial("REG-SAMPLE"))!;
   assert.ok(
     Buffer.from((await env.services.hardware.registry.params(stored)).secret).equals(
@@ -136,7 +157,7 @@ t("Register Token reads a key that is hex or Base32 the valid way and says which
     timeInterval: "30",
     secretKey: "ABCDEF23 ABCDEF23 ABCDEF23 ABCDEF23",
   });
-  assert.match(both.html, /<strong id="detected-encoding">hex<\/strong> \(\s*16 bytes\)/);
+  assert.match((await afterRegister(admin, both, "REG-BOTH")).flash, /read as hex \(16 bytes\)/);
   const tooShort = await admin.post("/configure/mfa-hardware/register", {
     serialNumber: "REG-SHORT",
     timeInterval: "30",
@@ -172,6 +193,8 @@ t(
     const preview = await upload(admin, "big.csv", file);
     assert.is(preview.res.status, 200, preview.html.slice(0, 500));
     assert.match(preview.html, /5001 rows: <strong>5000 good<\/strong>, <strong>1 bad<\/strong>/);
+    assert.match(preview.html, /Skip the bad row and import\s+the 5000 good ones/);
+    assert.match(preview.html, /Import 5000 tokens<\/button>/);
     assert.match(
       preview.html,
       /<td>5002<\/td><td>IMP-BAD<\/td><td>time interval must be 30 or 60 seconds \(got 90\)<\/td>/,
@@ -186,7 +209,7 @@ t(
 
     const done = await admin.post(action, { expectedBad: "1", skipBad: "yes" });
     assert.is(done.res.status, 200);
-    assert.match(done.html, /Imported 5000 tokens from big.csv; skipped 1 bad rows/);
+    assert.match(done.html, /Imported 5000 tokens from big.csv; skipped 1 bad row\. Their keys are stored encrypted/);
     assert.is((await env.services.hardware.registry.counts()).total, 5_002);
     const again = await admin.post(action, { expectedBad: "1", skipBad: "yes" });
     assert.is(again.res.status, 410, "a preview is used once");
@@ -240,6 +263,7 @@ t(
     assert.is(preview.res.status, 200, preview.html.slice(0, 500));
     assert.match(preview.html, /privacyIDEA OATH CSV without a header/);
     assert.match(preview.html, /5 rows: <strong>3 good<\/strong>, <strong>2 bad<\/strong>/);
+    assert.match(preview.html, /Skip the 2 bad rows and import\s+the 3 good ones/);
     assert.match(
       preview.html,
       /<td>3<\/td><td>PI-3<\/td><td>type HOTP is not supported \(only time-based TOTP tokens\)<\/td>/,
@@ -286,6 +310,8 @@ t(
     assert.is(preview.res.status, 200, preview.html.slice(0, 500));
     assert.match(preview.html, /keys encrypted with a key derived from a password \(PBKDF2\)/);
     assert.match(preview.html, /2 rows: <strong>1 good<\/strong>, <strong>1 bad<\/strong>/);
+    assert.match(preview.html, /Skip the bad row and import\s+the good one/);
+    assert.match(preview.html, /Import 1 token<\/button>/);
     assert.match(
       preview.html,
       /<td>987654321<\/td><td>HOTP keys are not supported \(only time-based TOTP tokens\)<\/td>/,
@@ -298,7 +324,7 @@ t(
     const action = preview.html.match(/action="(\/configure\/mfa-hardware\/import\/[0-9a-f-]{36})"/)![1]!;
     const done = await admin.post(action, { expectedBad: "1", skipBad: "yes" });
     assert.is(done.res.status, 200, done.html.slice(0, 500));
-    assert.match(done.html, /Imported 1 tokens from figure7.pskc; skipped 1 bad rows/);
+    assert.match(done.html, /Imported 1 token from figure7.pskc; skipped 1 bad row\. Its key is stored encrypted/);
     const token = (await env.services.hardware.registry.bySerial("987654322"))!;
     assert.is(
       Buffer.from((await env.services.hardware.registry.params(token)).secret).toString("ascii"),
@@ -330,8 +356,25 @@ t("disable, enable and delete an unassigned token; the audit log records each", 
   await admin.post(`/configure/mfa-hardware/${token.id}/enable`, {});
   page = await admin.get("/configure/mfa-hardware?q=REG-HEX");
   assert.match(page.html, /<td class="token-status">available<\/td>/);
-  r = await admin.post(`/configure/mfa-hardware/${token.id}/delete`, {});
+  // The list's Delete only asks: a plain POST answers what will be deleted and deletes nothing.
+  assert.match(page.html, new RegExp(`<form method="post" action="/configure/mfa-hardware/${token.id}/delete"`));
+  const ask = await admin.post(`/configure/mfa-hardware/${token.id}/delete`, {});
+  assert.is(ask.res.status, 200);
+  assert.match(ask.html, /<h1>Delete token REG-HEX\?<\/h1>/);
+  assert.match(ask.html, /Its secret key is deleted for good: it cannot be recovered/);
+  assert.match(ask.html, new RegExp(`<form method="post" action="/configure/mfa-hardware/${token.id}/delete"`));
+  assert.match(ask.html, /<input type="hidden" name="confirm" value="delete-token"\/>/);
+  assert.match(ask.html, /<button type="submit" class="delete">\s*Confirm\s*<\/button>/);
+  assert.match(ask.html, /href="\/configure\/mfa-hardware\?q=REG-HEX" role="button"[^>]*>\s*Cancel/);
+  assert.ok(await env.services.hardware.registry.bySerial("REG-HEX"), "not deleted before Confirm");
+  for (const confirm of ["yes", "mfa-reset", ""]) {
+    const wrong = await admin.post(`/configure/mfa-hardware/${token.id}/delete`, { confirm });
+    assert.is(wrong.res.status, 200, confirm);
+    assert.ok(await env.services.hardware.registry.bySerial("REG-HEX"), `not deleted with confirm=${confirm}`);
+  }
+  r = await admin.post(`/configure/mfa-hardware/${token.id}/delete`, { confirm: "delete-token" });
   assert.is(r.res.status, 303);
+  assert.match(r.res.headers.get("location")!, /q=REG-HEX&done=deleted%3AREG-HEX/);
   assert.is(await env.services.hardware.registry.bySerial("REG-HEX"), null);
   const actions = await env.db.query<{ action: string }>(
     "SELECT action FROM audit_log WHERE action LIKE 'hardware_token.%' AND details->>'serialNumber' = 'REG-HEX' ORDER BY id",
@@ -340,8 +383,16 @@ t("disable, enable and delete an unassigned token; the audit log records each", 
     actions.rows.map((a) => a.action),
     ["hardware_token.register", "hardware_token.disable", "hardware_token.enable", "hardware_token.delete"],
   );
-  const missing = await admin.post(`/configure/mfa-hardware/not-a-uuid/delete`, {});
-  assert.is(missing.res.status, 409);
+  // An id that names no token (not a UUID, a deleted token's, a random one) is a 404 for every action.
+  for (const id of ["not-a-uuid", token.id, "5f0e3c52-1c1a-4c1e-9d6a-2b8f0f1e7a11"]) {
+    for (const action of ["delete", "disable", "enable", "unassign"]) {
+      for (const confirm of ["", "delete-token", "mfa-reset"]) {
+        const missing = await admin.post(`/configure/mfa-hardware/${id}/${action}`, { confirm });
+        assert.is(missing.res.status, 404, `${action} ${id} ${confirm}`);
+        assert.match(missing.html, /There is no such token\./);
+      }
+    }
+  }
 });
 
 t("find token by code names the token that shows it", async ({ env, admin }) => {
@@ -354,7 +405,7 @@ t("find token by code names the token that shows it", async ({ env, admin }) => 
   const found = await admin.get(`/configure/mfa-hardware/find?code=${code}`);
   assert.is(found.res.status, 200);
   assert.match(found.html, new RegExp(`<code>${token.serialNumber}</code>`));
-  assert.match(found.html, /its clock is -1 step\(s\) off/);
+  assert.match(found.html, /its clock is -1 step off/);
   const none = await admin.get("/configure/mfa-hardware/find?code=00000000");
   assert.match(none.html, /No registered token shows this code now/);
   const bad = await admin.get("/configure/mfa-hardware/find?code=12ab");

@@ -63,7 +63,7 @@ t("delay 3: optional on day 2 with the days left, compulsory on day 4", async ({
   env.clock.set("2026-02-01T09:00:00Z");
   const id = await newUser(env, siteId);
   const s = await env.services.mfa.applySettings(id, { enabled: true, enforcementDelayDays: 3 }, admin);
-  assert.is(s.message, "On — not activated, required from 2026-02-04");
+  assert.is(s.message, "On — not activated, required from 4 February 2026");
   env.clock.advanceDays(2);
   assert.equal(await env.services.mfa.afterPassword(id), {
     status: "mfa_setup_required",
@@ -139,7 +139,7 @@ t(
     assert.is(again.ok === false && again.reason, "already_active");
     const s = await env.services.mfa.statusOf(id);
     assert.is(s.state, "active");
-    assert.is(s.message, "Activated on 2026-04-01 with an authenticator app");
+    assert.is(s.message, "Activated on 1 April 2026 with an authenticator app");
     assert.equal(await env.services.mfa.afterPassword(id), { status: "mfa_required" });
   },
 );
@@ -205,7 +205,10 @@ t(
     const right = await env.services.mfa.verifyCode(userId, codeAt(env.clock, p));
     assert.is(right.ok === false && right.reason, "locked");
     const s = await env.services.mfa.statusOf(userId);
-    assert.match(s.message, /^Activated on .* · locked after failed codes until /);
+    assert.match(
+      s.message,
+      /^Activated on \d{1,2} [A-Z][a-z]+ \d{4} with .* · locked after failed codes until \d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d UTC$/,
+    );
     const { rows } = await env.db.query<{ action: string; details: { failures: number } }>(
       "SELECT action, details FROM audit_log WHERE target_user_id = $1 AND action = 'mfa.lock'",
       [userId],
@@ -244,7 +247,7 @@ t(
     await env.services.sessions.create(userId, siteId, "full", null);
     const off = await env.services.mfa.applySettings(userId, { enabled: false, enforcementDelayDays: 0 }, admin);
     assert.is(off.state, "off");
-    assert.match(off.message, /^Off — turned off on \d{4}-\d\d-\d\d by root$/);
+    assert.match(off.message, /^Off — turned off on \d{1,2} [A-Z][a-z]+ \d{4} by root$/);
     const { rows: sessions } = await env.db.query("SELECT 1 FROM sessions WHERE user_id = $1", [userId]);
     assert.is(sessions.length, 0);
     await env.services.mfa.applySettings(userId, { enabled: true, enforcementDelayDays: 0 }, admin);

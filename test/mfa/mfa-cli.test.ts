@@ -36,7 +36,7 @@ const run = (env: TestEnv, ...args: string[]) => runMfaCommand(env.services, arg
 t("status shows the state, never the secret", async ({ env, secret }) => {
   const out = await run(env, "status", "ALICE");
   assert.match(out, /^user: +alice \(site public\)$/m);
-  assert.match(out, /^status: +Activated on 2026-05-04 with an authenticator app$/m);
+  assert.match(out, /^status: +Activated on 4 May 2026 with an authenticator app$/m);
   assert.match(out, /^enabled: +2026-05-04T08:00:00Z by root, delay 3 day\(s\), required from 2026-05-07T08:00:00Z$/m);
   assert.match(out, /^locked: +no$/m);
   for (const form of [secret.toString("hex"), secret.toString("base64")]) assert.not.ok(out.includes(form));
@@ -66,7 +66,7 @@ t("reset deletes the enrollment, signs the user out and asks for a new setup", a
     out,
     /^MFA of alice reset: enrollment deleted, sessions signed out; the next sign-in asks for a new setup\.$/m,
   );
-  assert.match(out, /^status: +On — not activated, required from 2026-05-07$/m);
+  assert.match(out, /^status: +On — not activated, required from 7 May 2026$/m);
   const { rows } = await env.db.query("SELECT 1 FROM sessions WHERE user_id = $1", [userId]);
   assert.is(rows.length, 0);
   assert.is((await env.services.mfa.afterPassword(userId)).status, "mfa_setup_required");
@@ -86,7 +86,7 @@ t("the formgate command knows mfa", () => {
     timeout: 60_000,
   });
   assert.is(r.status, 1);
-  assert.match(r.stderr, /^formgate: mfa needs a subcommand and a USERNAME/);
+  assert.match(r.stderr, /^formgate: mfa status needs a USERNAME/);
   assert.match(r.stderr, /mfa unlock USERNAME/);
 });
 

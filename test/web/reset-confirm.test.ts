@@ -151,7 +151,7 @@ t(
     assert.is(done.res.status, 303);
     const status = await env.services.mfa.statusOf(noraId);
     assert.is(status.state, "off");
-    assert.match(status.message, /^Off — turned off on 2026-11-30 by root/);
+    assert.match(status.message, /^Off — turned off on 30 November 2026 by root/);
     assert.equal(await env.services.credentialCounts.of(noraId), { webSessions: 0, deviceTokens: 0 });
     const list = await admin.get("/configure/users");
     assert.match(

@@ -9,7 +9,7 @@ import type { SecretBox } from "../secret-box.js";
 import { matchTotpStep, normaliseCode, type TotpParams } from "../totp.js";
 import type { SecretEncoding } from "./secret-key.js";
 import { checkTokenInput, type HardwareAlgorithm, type TokenInputValues } from "./token-input.js";
-import { ConflictError, ValidationError } from "../../errors.js";
+import { ConflictError, NotFoundError, ValidationError } from "../../errors.js";
 
 /**
  * The hardware-token registry: tokens an administrator registered or
@@ -128,6 +128,9 @@ export class TokenInputError extends ValidationError {
 
 /** The action is not possible in the token's state (message for the admin). */
 export class TokenStateError extends ConflictError {}
+
+/** The message of the NotFoundError (404) for an id that names no token. */
+export const NO_SUCH_TOKEN = "There is no such token.";
 
 /** Tokens per page of the token list when the caller names no limit (callers may ask for 1 to 500). */
 export const PAGE_SIZE = 50;
@@ -329,7 +332,7 @@ export class HardwareTokens {
       "SELECT secret_sealed FROM hardware_tokens WHERE id = $1",
       [token.id],
     );
-    if (!rows[0]) throw new TokenStateError("The token no longer exists.");
+    if (!rows[0]) throw new NotFoundError("The token no longer exists.");
     return {
       secret: this.box.open(rows[0].secret_sealed, tokenSecretContext(token.id)),
       algorithm: token.algorithm,
@@ -387,9 +390,9 @@ export class HardwareTokens {
   }
 
   async #lock(id: string, tx: Db): Promise<HardwareToken> {
-    if (!isUuid(id)) throw new TokenStateError("There is no such token.");
+    if (!isUuid(id)) throw new NotFoundError(NO_SUCH_TOKEN);
     const { rows } = await tx.query<{ id: string }>("SELECT id FROM hardware_tokens WHERE id = $1 FOR UPDATE", [id]);
-    if (!rows[0]) throw new TokenStateError("There is no such token.");
+    if (!rows[0]) throw new NotFoundError(NO_SUCH_TOKEN);
     return (await this.byId(id, tx))!;
   }
 }

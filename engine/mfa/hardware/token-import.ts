@@ -9,6 +9,7 @@ import { tokenSecretContext } from "./registry.js";
 import { openTokenFile } from "./token-file.js";
 import type { TokenCandidate } from "./token-input.js";
 import { ValidationError } from "../../errors.js";
+import { plural } from "../../util/plural.js";
 
 /**
  * Import of a manufacturer's token file: a preview that checks every row
@@ -149,7 +150,7 @@ export class TokenImporter {
         if (options.expectedBad !== undefined && options.expectedBad !== report.badCount) {
           throw new ImportRefused(
             { ...report, imported: 0 },
-            `The file now has ${report.badCount} bad rows, not the ${options.expectedBad} you confirmed (the registry changed since the preview): nothing was imported. Check the new preview.`,
+            `The file now has ${plural(report.badCount, "bad row")}, not the ${options.expectedBad} you confirmed (the registry changed since the preview): nothing was imported. Check the new preview.`,
           );
         }
         if (report.good === 0) {

@@ -1,4 +1,5 @@
 import { InputField } from "../../render/form-field.js";
+import { plural } from "../../util/plural.js";
 import { CsrfField, Layout } from "../../render/layout.js";
 import { MAX_PSKC_PASSWORD_CHARS } from "../../mfa/hardware/pskc.js";
 import type { ImportReport } from "../../mfa/hardware/token-import.js";
@@ -70,7 +71,7 @@ export function ReportSummary({ report }: { report: ImportReport }) {
         {report.ignoredColumns.length ? ` Ignored columns: ${report.ignoredColumns.join(", ")}.` : ""}
       </p>
       <p id="import-counts">
-        {report.total} rows: <strong>{report.good} good</strong>, <strong>{report.badCount} bad</strong>
+        {plural(report.total, "row")}: <strong>{report.good} good</strong>, <strong>{report.badCount} bad</strong>
         {report.reserved ? `; ${report.reserved} reserved for a user by the file` : ""}.
       </p>
       {report.bad.length ? (
@@ -95,7 +96,9 @@ export function ReportSummary({ report }: { report: ImportReport }) {
           </table>
         </div>
       ) : null}
-      {report.badCount > report.bad.length ? <p>… and {report.badCount - report.bad.length} more bad rows.</p> : null}
+      {report.badCount > report.bad.length ? (
+        <p>… and {plural(report.badCount - report.bad.length, "more bad row")}.</p>
+      ) : null}
     </>
   );
 }
@@ -122,10 +125,11 @@ export function PreviewPage(props: HardwarePageCommon & { report: ImportReport; 
           {report.badCount > 0 ? (
             <label>
               <input type="checkbox" name="skipBad" value="yes" required />
-              Skip the {report.badCount} bad rows and import the {report.good} good ones
+              {report.badCount === 1 ? "Skip the bad row" : `Skip the ${report.badCount} bad rows`} and import{" "}
+              {report.good === 1 ? "the good one" : `the ${report.good} good ones`}
             </label>
           ) : null}
-          <button type="submit">Import {report.good} tokens</button>
+          <button type="submit">Import {plural(report.good, "token")}</button>
         </form>
       ) : (
         <p>There is nothing to import. Fix the file and upload it again.</p>
@@ -146,8 +150,9 @@ export function ImportedPage(props: HardwarePageCommon & { report: ImportReport 
     <Layout title="Tokens imported" csrfToken={props.csrfToken} user={props.user} siteName={props.siteName}>
       <h1>Tokens imported</h1>
       <p role="status">
-        Imported {props.report.imported} tokens from {props.report.fileName}
-        {props.report.badCount ? `; skipped ${props.report.badCount} bad rows` : ""}. Their keys are stored encrypted.
+        Imported {plural(props.report.imported, "token")} from {props.report.fileName}
+        {props.report.badCount ? `; skipped ${plural(props.report.badCount, "bad row")}` : ""}.{" "}
+        {props.report.imported === 1 ? "Its key is" : "Their keys are"} stored encrypted.
       </p>
       <p>
         <a href={BASE}>Back to the tokens</a>

@@ -1,10 +1,11 @@
 import { InputField } from "../../render/form-field.js";
 import { ResetConfirm } from "../../render/reset-confirm.js";
+import { plural } from "../../util/plural.js";
 import { CsrfField, Layout, type PageUser } from "../../render/layout.js";
 import type { CodeMatch, HardwareToken, TokenPage } from "../../mfa/hardware/registry.js";
 
 // Configure > MFA Hardware: the token list with its actions, Find token by code, and the confirmation
-// of an Unassign that resets a user's MFA; what the sub-pages share (the sub-navigation, the base
+// of an Unassign that resets a user's MFA and of a Delete; what the sub-pages share (the sub-navigation, the base
 // path). Register token: mfa-hardware-register-pages.tsx; Import tokens: mfa-hardware-import-pages.tsx.
 
 /** What every MFA Hardware page gets: the CSRF token, the signed-in user, the managed site's name. */
@@ -60,16 +61,11 @@ export function SubNav() {
   );
 }
 
-function ActionButton(props: { csrfToken: string; action: string; label: string; confirm?: string; danger?: boolean }) {
+function ActionButton(props: { csrfToken: string; action: string; label: string; danger?: boolean }) {
   return (
     <form method="post" action={props.action} class="inline">
       <CsrfField token={props.csrfToken} />
-      <button
-        type="submit"
-        class={props.danger ? "secondary outline" : "outline"}
-        data-confirm={props.confirm}
-        hx-confirm={props.confirm}
-      >
+      <button type="submit" class={props.danger ? "secondary outline" : "outline"}>
         {props.label}
       </button>
     </form>
@@ -130,8 +126,7 @@ export function TokenTable(props: { csrfToken: string; page: TokenPage; q: strin
                         <ActionButton
                           csrfToken={props.csrfToken}
                           action={`${BASE}/${t.id}/delete`}
-                          label="Delete"
-                          confirm={`Delete token ${t.serialNumber}? Its key is deleted with it.`}
+                          label="Delete…"
                           danger
                         />
                       </>
@@ -179,7 +174,7 @@ export function TokenListPage(
         </p>
       ) : null}
       <p>
-        {props.counts.total} tokens: {props.counts.assigned} assigned, {props.counts.disabled} disabled.
+        {plural(props.counts.total, "token")}: {props.counts.assigned} assigned, {props.counts.disabled} disabled.
       </p>
       <form method="get" action={BASE} role="search">
         <input
@@ -230,7 +225,7 @@ export function FindPage(props: HardwarePageCommon & { code?: string; error?: st
             {props.matches.map((m) => (
               <li>
                 <code>{m.token.serialNumber}</code> ({m.token.name}) — {tokenStatus(m.token)}
-                {m.offsetSteps ? `; its clock is ${m.offsetSteps} step(s) off` : ""}
+                {m.offsetSteps ? `; its clock is ${plural(m.offsetSteps, "step")} off` : ""}
               </li>
             ))}
           </ul>
@@ -269,6 +264,43 @@ export function UnassignConfirmPage(
         inDialog={false}
         droppedPassword={false}
         lead={`Unassigning token ${props.serialNumber} resets the multi-factor authentication (MFA) of ${props.username}.`}
+      />
+    </Layout>
+  );
+}
+
+/** The value of the `confirm` field without which Delete only asks (DeleteConfirmPage). */
+export const DELETE_CONFIRM = "delete-token";
+
+/**
+ * The answer to Delete (every time, with or without JavaScript): which token is deleted, that its
+ * secret key cannot be recovered, a Confirm POST form (confirm=delete-token) and Cancel back to the
+ * token.
+ */
+export function DeleteConfirmPage(props: HardwarePageCommon & { token: HardwareToken; action: string }) {
+  const { serialNumber, name } = props.token;
+  return (
+    <Layout
+      title={`Delete token ${serialNumber}?`}
+      csrfToken={props.csrfToken}
+      user={props.user}
+      siteName={props.siteName}
+    >
+      <h1>Delete token {serialNumber}?</h1>
+      <ResetConfirm
+        csrfToken={props.csrfToken}
+        username=""
+        action={props.action}
+        fields={[]}
+        confirm={DELETE_CONFIRM}
+        consequences={[
+          `Token ${serialNumber}${name && name !== serialNumber ? ` (${name})` : ""} is removed from the registry: nobody can activate it any more.`,
+          "Its secret key is deleted for good: it cannot be recovered, and the token can only be used again if it is registered or imported anew with the key from its manufacturer.",
+        ]}
+        cancelUrl={`${BASE}?${new URLSearchParams({ q: serialNumber })}`}
+        inDialog={false}
+        droppedPassword={false}
+        lead={`Deleting token ${serialNumber} deletes its secret key.`}
       />
     </Layout>
   );

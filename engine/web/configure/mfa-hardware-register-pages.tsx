@@ -1,10 +1,10 @@
 import { FormField, InputField } from "../../render/form-field.js";
 import { CsrfField, Layout } from "../../render/layout.js";
-import type { HardwareToken } from "../../mfa/hardware/registry.js";
 import type { TokenInputValues } from "../../mfa/hardware/token-input.js";
 import { BASE, SubNav, type HardwarePageCommon } from "./mfa-hardware-pages.js";
 
-// Configure > MFA Hardware > Register token: the form for one token, and the page confirming it.
+// Configure > MFA Hardware > Register token: the form for one token (a successful register
+// redirects to the token list with a one-time message).
 
 /** A field of the register form: its error slot reads "<label> <message>." (e.g. "Secret key is too short."). */
 function tokenError(e: Record<string, string>, name: keyof TokenInputValues, label: string): string | undefined {
@@ -108,28 +108,6 @@ export function RegisterPage(
         />
         <button type="submit">Register token</button>
       </form>
-    </Layout>
-  );
-}
-
-/**
- * Confirms a registered token, saying how its secret key was read (Base32 or hex, byte count)
- * without showing it.
- */
-export function RegisteredPage(
-  props: HardwarePageCommon & { token: HardwareToken; encoding: "base32" | "hex"; keyBytes: number },
-) {
-  return (
-    <Layout title="Token registered" csrfToken={props.csrfToken} user={props.user} siteName={props.siteName}>
-      <h1>Token registered</h1>
-      <p role="status">
-        Token <code>{props.token.serialNumber}</code> ({props.token.name}) is registered and available. The secret key
-        was read as <strong id="detected-encoding">{props.encoding === "hex" ? "hex" : "Base32"}</strong> (
-        {props.keyBytes} bytes); it is stored encrypted and will not be shown again.
-      </p>
-      <p>
-        <a href={`${BASE}/register`}>Register another token</a> · <a href={BASE}>Back to the tokens</a>
-      </p>
     </Layout>
   );
 }

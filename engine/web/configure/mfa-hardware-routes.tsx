@@ -8,7 +8,9 @@ import { flash } from "../http/flash.js";
 import { formFields, formFieldsForForm, sendPage, unstorableMessage } from "../http/page.js";
 import { readFormWithFiles, UnstorableTextError } from "../http/form-body.js";
 import { ImportFileError } from "../../mfa/hardware/csv-formats.js";
-import { TokenInputError, TokenStateError } from "../../mfa/hardware/registry.js";
+import { NO_SUCH_TOKEN, TokenInputError, TokenStateError } from "../../mfa/hardware/registry.js";
+import { plural } from "../../util/plural.js";
+import { NotFoundError } from "../../errors.js";
 import { MAX_PSKC_PASSWORD_CHARS } from "../../mfa/hardware/pskc.js";
 import { ImportRefused } from "../../mfa/hardware/token-import.js";
 import type { TokenInputValues } from "../../mfa/hardware/token-input.js";
@@ -18,8 +20,16 @@ import { resetConsequences } from "../../render/reset-confirm.js";
 import { compileSchema } from "../../schema/ajv.js";
 import type { Services } from "../../services.js";
 import { isPublicSiteAdmin } from "./configure-routes.js";
-import { BASE, FindPage, TokenListPage, TokenTable, UnassignConfirmPage } from "./mfa-hardware-pages.js";
-import { RegisteredPage, RegisterPage } from "./mfa-hardware-register-pages.js";
+import {
+  BASE,
+  DELETE_CONFIRM,
+  DeleteConfirmPage,
+  FindPage,
+  TokenListPage,
+  TokenTable,
+  UnassignConfirmPage,
+} from "./mfa-hardware-pages.js";
+import { RegisterPage } from "./mfa-hardware-register-pages.js";
 import { ImportedPage, ImportPage, PreviewPage } from "./mfa-hardware-import-pages.js";
 
 /**
@@ -83,8 +93,10 @@ const actorOf = (session: Session) => ({ id: session.user.id, name: session.user
 
 /**
  * Routes of Configure > MFA Hardware (list, register, import with preview, find by code, disable,
- * enable, delete, unassign), for administrators of the Public Site only (403 otherwise); a token in
- * the wrong state is a 409 through the one error mapping.
+ * enable, delete, unassign), for administrators of the Public Site only (403 otherwise); an id that
+ * names no token is a 404 (NotFoundError) and a token in the wrong state a 409 (TokenStateError),
+ * through the one error mapping. Delete deletes only with confirm=delete-token; without it, it
+ * answers the confirmation page.
  */
 export function mfaHardwareRoutes(s: Services) {
   const app = new Hono<AppEnv>();
@@ -126,12 +138,11 @@ export function mfaHardwareRoutes(s: Services) {
   const PAST: Record<string, string> = {
     disable: "disabled",
     enable: "enabled",
-    delete: "deleted",
   };
   const tokenAction = (name: keyof typeof PAST & string, run: (id: string, session: Session) => Promise<string>) =>
     app.post(`${BASE}/:id/${name}`, async (c) => {
       const session = c.var.session!;
-      // A token in the wrong state (TokenStateError) is a conflict: the one error mapping answers 409.
+      // No such token is a 404 (NotFoundError), a token in the wrong state a 409 (TokenStateError).
       const serial = await run(c.req.param("id"), session);
       return c.redirect(`${BASE}?${new URLSearchParams({ q: serial, done: `${PAST[name]}:${serial}` })}`, 303);
     });
@@ -145,19 +156,44 @@ export function mfaHardwareRoutes(s: Services) {
     async (id, session) =>
       (await h.registry.setDisabled(id, false, actorOf(session), await publicSiteId())).serialNumber,
   );
-  tokenAction(
-    "delete",
-    async (id, session) => (await h.registry.delete(id, actorOf(session), await publicSiteId())).serialNumber,
-  );
+  // Deleting loses the token's key for good: the first press (any plain POST) answers what will be
+  // deleted; only Confirm (confirm=delete-token) deletes.
+  app.post(`${BASE}/:id/delete`, async (c) => {
+    const session = c.var.session!;
+    const confirmed = (await formFields(c)).confirm === DELETE_CONFIRM;
+    const token = await h.registry.byId(c.req.param("id"));
+    if (!token) throw new NotFoundError(NO_SUCH_TOKEN);
+    if (!confirmed) {
+      if (token.state.kind === "assigned") {
+        throw new TokenStateError(
+          `Token ${token.serialNumber} is assigned to ${token.state.username}: unassign it before deleting it.`,
+        );
+      }
+      return sendPage(
+        c,
+        <DeleteConfirmPage {...await common(c)} token={token} action={`${BASE}/${token.id}/delete`} />,
+      );
+    }
+    const { serialNumber } = await h.registry.delete(token.id, actorOf(session), await publicSiteId());
+    return c.redirect(`${BASE}?${new URLSearchParams({ q: serialNumber, done: `deleted:${serialNumber}` })}`, 303);
+  });
   // Unassign resets the user's MFA: the first press answers what that ends; only Confirm unassigns.
   app.post(`${BASE}/:id/unassign`, async (c) => {
     const session = c.var.session!;
     const confirmed = (await formFields(c)).confirm === "mfa-reset";
     const id = c.req.param("id");
     const token = await h.registry.byId(id);
-    if (!token || token.state.kind !== "assigned") {
-      const message = token ? "This token is not assigned to anyone." : "There is no such token.";
-      return sendPage(c, <MessagePage title="Not possible" message={message} csrfToken={c.var.csrfToken} />, 409);
+    if (!token) throw new NotFoundError(NO_SUCH_TOKEN);
+    if (token.state.kind !== "assigned") {
+      return sendPage(
+        c,
+        <MessagePage
+          title="Not possible"
+          message="This token is not assigned to anyone."
+          csrfToken={c.var.csrfToken}
+        />,
+        409,
+      );
     }
     const { userId, username } = token.state;
     const status = await s.mfa.statusOf(userId);
@@ -187,7 +223,7 @@ export function mfaHardwareRoutes(s: Services) {
         409,
       );
     }
-    const ended = `${live.webSessions} web ${live.webSessions === 1 ? "session" : "sessions"} and ${live.deviceTokens} device ${live.deviceTokens === 1 ? "token" : "tokens"}`;
+    const ended = `${plural(live.webSessions, "web session")} and ${plural(live.deviceTokens, "device token")}`;
     flash(
       c,
       `Unassigned token ${done.serialNumber} from ${done.username}: the token is back in the pool, ${done.username}'s MFA was reset and ${ended} ended.`,
@@ -218,8 +254,16 @@ export function mfaHardwareRoutes(s: Services) {
     }
     try {
       const { token, encoding } = await h.registry.register(values, actorOf(session), await publicSiteId());
-      const keyBytes = (await h.registry.params(token)).secret.length;
-      return sendPage(c, <RegisteredPage {...await common(c)} token={token} encoding={encoding} keyBytes={keyBytes} />);
+      const secret = (await h.registry.params(token)).secret;
+      const keyBytes = secret.length;
+      secret.fill(0);
+      // Post/Redirect/Get: a refresh of the next page does not post the form again.
+      flash(
+        c,
+        `Token ${token.serialNumber} (${token.name}) is registered and available. Its secret key was read as ` +
+          `${encoding === "hex" ? "hex" : "Base32"} (${keyBytes} bytes); it is stored encrypted and will not be shown again.`,
+      );
+      return c.redirect(`${BASE}?${new URLSearchParams({ q: token.serialNumber })}`, 303);
     } catch (err) {
       if (err instanceof TokenInputError) {
         // The key is never echoed back.

@@ -3,6 +3,7 @@ import { Hono, type Context } from "hono";
 import type { Session } from "../../auth/sessions.js";
 import { clearSessionCookie, signedOut, writeSessionCookie, type CookieSettings } from "../http/cookies.js";
 import type { AppEnv } from "../http/env.js";
+import { signInStepPath } from "../http/guards.js";
 import { formFields, sendPage } from "../http/page.js";
 import { MessagePage } from "../../render/layout.js";
 import type { Services } from "../../services.js";
@@ -57,7 +58,8 @@ export async function setupAccess(
 > {
   const session = c.var.session;
   if (!session || (session.stage !== "mfa_setup" && session.stage !== "full")) {
-    return { response: c.redirect("/login", 303) };
+    // A session waiting for its code goes back to /login/mfa; none at all to /login.
+    return { response: c.redirect(signInStepPath(session), 303) };
   }
   const decision = decideAfterPassword(await s.mfa.statusOf(session.user.id), s.clock.now());
   if (decision.status !== "mfa_setup_required") {
@@ -97,7 +99,7 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
   const codeStage = (c: Context<AppEnv>) => {
     const session = c.var.session;
     if (session?.stage === "mfa") return { session };
-    return { response: c.redirect(session?.stage === "full" ? "/" : "/login", 303) };
+    return { response: c.redirect(session?.stage === "full" ? "/" : signInStepPath(session), 303) };
   };
 
   app.get("/login/mfa", (c) => {
