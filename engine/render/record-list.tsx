@@ -161,7 +161,7 @@ export function RecordList(p: RecordListProps) {
       {p.select ? (
         <>
           <SelectPager prev={p.prev} next={p.next} />
-          <SelectedCount ticked={ticked} onPage={onPage} />
+          <SelectedCount ticked={ticked} onPage={onPage} paged={Boolean(p.prev || p.next)} />
         </>
       ) : (
         <Pager {...p} />
@@ -196,12 +196,13 @@ function SelectState(props: {
 }
 
 /** "3 selected (1 on other pages)", just above the form's button. */
-function SelectedCount(props: { ticked: ReadonlySet<string>; onPage: ReadonlySet<string> }) {
+function SelectedCount(props: { ticked: ReadonlySet<string>; onPage: ReadonlySet<string>; paged: boolean }) {
   const elsewhere = [...props.ticked].filter((id) => !props.onPage.has(id)).length;
   return (
     <p class="selected-count" data-selected={props.ticked.size}>
       {props.ticked.size ? `${props.ticked.size} selected` : "None selected yet"}
-      {elsewhere ? ` (${elsewhere} on other pages)` : ""}. Ticks are kept when you turn the page with these buttons.
+      {elsewhere ? ` (${elsewhere} on other pages)` : ""}.
+      {props.paged ? " Ticks are kept when you turn the page with these buttons." : ""}
     </p>
   );
 }
