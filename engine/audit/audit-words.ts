@@ -79,8 +79,16 @@ export function whatHappened(r: AuditRow): string {
       return `locked ${whom || "an account"} after ${str(d.failures)} failed attempts`;
     case "mfa.unlock":
       return `unlocked ${whom || "an account"}`;
-    case "mfa.rollout":
-      return `rolled MFA out${d.allSites ? " on every site" : ""} (required from ${typeof d.requiredFrom === "string" ? longDate(new Date(d.requiredFrom)) : "?"})`;
+    case "mfa.rollout": {
+      const from = typeof d.requiredFrom === "string" ? longDate(new Date(d.requiredFrom)) : "?";
+      const counts = (c: unknown) => {
+        const n = (c ?? {}) as Record<string, unknown>;
+        const moved = typeof n.moved === "number" && n.moved ? `, ${n.moved} deadline(s) moved` : "";
+        return `${str(n.enabled ?? 0)} switched on${moved}, ${str(n.skipped ?? 0)} left as they were`;
+      };
+      const total = d.allSites && d.total ? `; in all, ${str(d.sites)} site(s): ${counts(d.total)}` : "";
+      return `rolled MFA out${d.allSites ? " on every site" : ""}, required from ${from} (${d.allSites ? "this site: " : ""}${counts(d)}${total})`;
+    }
     case "mfa.policy":
       return `set the site's MFA policy (required for ${Array.isArray(d.requiredRoles) && d.requiredRoles.length ? d.requiredRoles.join(", ") : "no role"}, ${days(d.defaultEnforcementDelayDays)} to set up)`;
     case "hardware_token.register":

@@ -37,6 +37,23 @@ import { enforcementDeadline } from "./sign-in-flow.js";
 
 export * from "./rollout-model.js";
 
+/** What a rollout did on one site: users switched on, deadlines moved, users left as they were. */
+interface SiteCounts {
+  enabled: number;
+  moved: number;
+  skipped: number;
+}
+
+function addCounts(into: Map<string, SiteCounts>, siteId: string, c: SiteCounts): void {
+  const t = into.get(siteId) ?? { enabled: 0, moved: 0, skipped: 0 };
+  into.set(siteId, { enabled: t.enabled + c.enabled, moved: t.moved + c.moved, skipped: t.skipped + c.skipped });
+}
+
+async function publicSiteId(db: Db): Promise<string> {
+  const { rows } = await db.query<{ id: string }>("SELECT id FROM sites WHERE is_public");
+  return rows[0]!.id;
+}
+
 /**
  * Rollouts, their previews and their history. Services never read Request:
  * routes and the CLI turn their input into a RolloutSelection.
@@ -182,34 +199,47 @@ export class MfaRollouts {
     let skipped = 0;
     let batches = 0;
     let after: string | null = null;
+    // Per site the selection reached: what the summary on that site's audit log says.
+    const perSite = new Map<string, SiteCounts>();
     for (;;) {
-      const batch: { last: string | null; enabled: number; moved: number } = await this.db.transaction(async (tx) => {
-        const b = selectionSql(sel, now, searchable, [after, batchSize]);
-        const { rows } = await tx.query<BatchUser & { off: boolean; waiting: boolean }>(
-          `SELECT u.id, u.username, u.site_id AS "siteId", ${IS_OFF} AS off, COALESCE(${IS_WAITING}, false) AS waiting
+      const batch: { last: string | null; enabled: number; moved: number; counted?: Map<string, SiteCounts> } =
+        await this.db.transaction(async (tx) => {
+          const b = selectionSql(sel, now, searchable, [after, batchSize]);
+          const { rows } = await tx.query<BatchUser & { off: boolean; waiting: boolean }>(
+            `SELECT u.id, u.username, u.site_id AS "siteId", ${IS_OFF} AS off, COALESCE(${IS_WAITING}, false) AS waiting
            FROM users u ${keysetJoins("$1")}
            WHERE ${b.where} AND ${afterCondition("$1")}
            ORDER BY u.id LIMIT $2`,
-          b.params,
-        );
-        if (!rows.length) return { last: null, enabled: 0, moved: 0 };
-        const on = await enableBatch(
-          tx,
-          rows.filter((r) => r.off),
-          ctx,
-        );
-        const mv = await moveBatch(tx, opts.moveDeadlines ? rows.filter((r) => !r.off && r.waiting) : [], ctx);
-        const changed = new Set([...on, ...mv]);
-        for (const r of rows) if (changed.has(r.id) && usernames.length < USERNAMES_SHOWN) usernames.push(r.username);
-        await tx.query(
-          `UPDATE mfa_rollouts SET enabled_count = enabled_count + $2, moved_count = moved_count + $3,
+            b.params,
+          );
+          if (!rows.length) return { last: null, enabled: 0, moved: 0 };
+          const on = await enableBatch(
+            tx,
+            rows.filter((r) => r.off),
+            ctx,
+          );
+          const mv = await moveBatch(tx, opts.moveDeadlines ? rows.filter((r) => !r.off && r.waiting) : [], ctx);
+          const changed = new Set([...on, ...mv]);
+          const onSet = new Set(on);
+          const counted = new Map<string, SiteCounts>();
+          for (const r of rows) {
+            if (changed.has(r.id) && usernames.length < USERNAMES_SHOWN) usernames.push(r.username);
+            const c = counted.get(r.siteId) ?? { enabled: 0, moved: 0, skipped: 0 };
+            if (onSet.has(r.id)) c.enabled += 1;
+            else if (changed.has(r.id)) c.moved += 1;
+            else c.skipped += 1;
+            counted.set(r.siteId, c);
+          }
+          await tx.query(
+            `UPDATE mfa_rollouts SET enabled_count = enabled_count + $2, moved_count = moved_count + $3,
              skipped_count = skipped_count + $4 WHERE id = $1`,
-          [rolloutId, on.length, mv.length, rows.length - changed.size],
-        );
-        skipped += rows.length - changed.size;
-        return { last: rows[rows.length - 1]!.id, enabled: on.length, moved: mv.length };
-      });
+            [rolloutId, on.length, mv.length, rows.length - changed.size],
+          );
+          skipped += rows.length - changed.size;
+          return { last: rows[rows.length - 1]!.id, enabled: on.length, moved: mv.length, counted };
+        });
       if (batch.last === null) break;
+      for (const [siteId, c] of batch.counted!) addCounts(perSite, siteId, c);
       after = batch.last;
       enabled += batch.enabled;
       moved += batch.moved;
@@ -225,25 +255,34 @@ export class MfaRollouts {
            AND selection = $3::jsonb AND move_deadlines = $4`,
         [rolloutId, sel.siteId, JSON.stringify(stored), opts.moveDeadlines],
       );
-      await this.audit.record(
-        {
-          siteId: sel.siteId,
-          actor,
-          action: "mfa.rollout",
-          details: {
-            rolloutId,
-            selection: { ...stored, ids: sel.ids?.length ?? null },
-            allSites: sel.siteId === null,
-            enforcementDelayDays: opts.enforcementDelayDays,
-            moveDeadlines: opts.moveDeadlines,
-            requiredFrom: requiredFrom.toISOString(),
-            enabled,
-            moved,
-            skipped,
+      // The audit log is read one site at a time: the summary goes on each site the rollout
+      // reached, with that site's counts (and the whole rollout's), next to its users' mfa.enable
+      // entries. A rollout that reached no user leaves it on the site it was run for (the Public
+      // Site for every site).
+      if (!perSite.size) {
+        perSite.set(sel.siteId ?? (await publicSiteId(tx)), { enabled: 0, moved: 0, skipped: 0 });
+      }
+      const total = { enabled, moved, skipped };
+      for (const [siteId, counts] of perSite) {
+        await this.audit.record(
+          {
+            siteId,
+            actor,
+            action: "mfa.rollout",
+            details: {
+              rolloutId,
+              selection: { ...stored, ids: sel.ids?.length ?? null },
+              allSites: sel.siteId === null,
+              enforcementDelayDays: opts.enforcementDelayDays,
+              moveDeadlines: opts.moveDeadlines,
+              requiredFrom: requiredFrom.toISOString(),
+              ...counts,
+              ...(sel.siteId === null ? { total, sites: perSite.size } : {}),
+            },
           },
-        },
-        tx,
-      );
+          tx,
+        );
+      }
     });
     return { ...plan, requiredFrom, rolloutId, enabled, moved, usernames };
   }

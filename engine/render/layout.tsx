@@ -45,6 +45,9 @@ export function Layout({ title, csrfToken, user, siteName, children }: LayoutPro
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <meta name="csrf-token" content={csrfToken} />
+          {/* htmx would add its indicator rules as a style sheet of its own at run time, which a strict
+              Content-Security-Policy (style-src 'self') may block: public/app.css carries them instead. */}
+          <meta name="htmx-config" content="includeIndicatorCSS:false" />
           <title>{`${title} · Formgate`}</title>
           <link rel="icon" href="/public/favicon.svg" type="image/svg+xml" />
           <link rel="stylesheet" href="/assets/pico.min.css" />

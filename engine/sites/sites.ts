@@ -41,7 +41,8 @@ export class SiteError extends ValidationError {
 
 /**
  * The sites of this engine: the Public Site, lookups by slug and id, the list and creating a site.
- * `create` throws SiteError for a bad or taken slug or a name that is empty or over 200 characters.
+ * `create` throws SiteError for a bad or taken slug, or a name that is empty, over 200 characters or
+ * already another site's (compared case-insensitively: the site switcher shows names only).
  */
 export class Sites {
   constructor(
@@ -78,11 +79,17 @@ export class Sites {
       throw new SiteError("slug", "must be lowercase letters, digits and dashes (up to 63)");
     if (!name.trim() || name.length > 200) throw new SiteError("name", "must be 1 to 200 characters");
     try {
-      const { rows } = await this.db.query<SiteRow>(
-        "INSERT INTO sites (slug, name, created_at) VALUES ($1, $2, $3) RETURNING id, slug, name, is_public",
-        [slug, name.trim(), this.clock.now()],
-      );
-      return toSite(rows[0]!);
+      return await this.db.transaction(async (tx) => {
+        // Serialises site creation, so two requests adding "Acme Ltd" at once cannot both pass the check.
+        await tx.query("SELECT pg_advisory_xact_lock(7417003)");
+        const same = await tx.query("SELECT 1 FROM sites WHERE lower(name) = lower($1)", [name.trim()]);
+        if (same.rowCount) throw new SiteError("name", "is already used by another site");
+        const { rows } = await tx.query<SiteRow>(
+          "INSERT INTO sites (slug, name, created_at) VALUES ($1, $2, $3) RETURNING id, slug, name, is_public",
+          [slug, name.trim(), this.clock.now()],
+        );
+        return toSite(rows[0]!);
+      });
     } catch (err) {
       if (isPgError(err, PgError.uniqueViolation)) throw new SiteError("slug", "is already taken");
       throw err;

@@ -7,6 +7,7 @@ import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
 import { hasChromium, launchBrowser, listen, screenshotDir } from "../helpers/browser.js";
 import { skipSuite } from "../helpers/skip.js";
 import { buildVisitorLogByPosts, VISITOR_FIELDS, VISITOR_LIST } from "../helpers/visitor-log.js";
+import { check } from "../helpers/console.js";
 
 /*
  * docs/designer-guide.md, step by step, in Chromium: a designer builds
@@ -62,7 +63,7 @@ async function signIn(page: Page, url: string, username: string) {
 }
 
 const shot = (page: Page, name: string) =>
-  page.screenshot({ path: join(SHOTS, `designer-${name}.png`), fullPage: true });
+  page.screenshot({ path: join(SHOTS, `designer-${name}.png`), fullPage: true, animations: "disabled" });
 
 /**
  * Submits the properties panel and waits for the designer to show the saved draft (or fails with
@@ -103,6 +104,7 @@ t("a designer builds Visitor log without typing JSON, and publishes it", async (
   await page.fill('input[name="title"]', "Visitor log");
   assert.is(await page.inputValue('input[name="id"]'), "visitor-log", "the id is suggested from the title");
   await shot(page, "2-new-app");
+  await check(page, true, "New app");
   await page.click("text=Create app");
   await page.waitForURL(`${url}/configure/apps/visitor-log`);
 
@@ -154,6 +156,7 @@ t("a designer builds Visitor log without typing JSON, and publishes it", async (
 
   await page.click("#outline-escort a.field-label");
   await shot(page, "3-designer");
+  await check(page, true, "the designer's Form tab");
 
   // List: columns, searchable fields, default sort.
   await page.click(".designer-tabs >> text=List");
@@ -177,6 +180,7 @@ t("a designer builds Visitor log without typing JSON, and publishes it", async (
     ],
   );
   await shot(page, "settings");
+  await check(page, true, "the Settings tab");
 
   assert.is((await env.services.apps.get(siteId, "visitor-log"))!.version, 1, "nothing is live before Publish");
   await page.click(".draft-actions >> text=Publish");
@@ -194,6 +198,7 @@ t("a designer builds Visitor log without typing JSON, and publishes it", async (
   assert.match(await page.locator('#field-changes tr[data-path="company"]').innerText(), /added/);
   assert.ok(await page.locator("#json-diff pre").isHidden(), "the JSON diff is folded away");
   await shot(page, "history");
+  await check(page, true, "the History tab");
 });
 
 t("the administrator adds, finds and edits a visitor", async ({ page, url }) => {

@@ -35,8 +35,19 @@ t("a Public Site admin adds a site; bad and duplicate slugs get a message and ad
   const dup = await c.post("/configure/sites", { slug: "acme", name: "Another Acme" });
   assert.is(dup.res.status, 422);
   assert.match(dup.html, /Slug is already taken/);
+  const sameName = await c.post("/configure/sites", { slug: "acme-2", name: "  acme LTD " });
+  assert.is(sameName.res.status, 422);
+  assert.match(sameName.html, /id="err-name"[^>]*>Name is already used by another site\./);
+  assert.match(sameName.html, /value="acme-2"/, "what the admin typed is kept");
   const ok = await c.post("/configure/sites", { slug: "globex", name: "Globex" });
   assert.is(ok.res.status, 303);
+  // Two requests for one name at the same moment: exactly one site is added.
+  const both = await Promise.allSettled([
+    env.services.sites.create("initech-1", "Initech"),
+    env.services.sites.create("initech-2", "INITECH"),
+  ]);
+  assert.is(both.filter((r) => r.status === "fulfilled").length, 1);
+  await env.db.query("DELETE FROM sites WHERE lower(name) = 'initech'");
   const names = (await env.services.sites.list()).map((s) => s.slug);
   assert.equal(names, ["public", "acme", "globex"]);
   const audit = await env.db.query<{ action: string }>("SELECT action FROM audit_log WHERE action = 'site.create'");

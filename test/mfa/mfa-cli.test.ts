@@ -86,7 +86,7 @@ t("the formgate command knows mfa", () => {
     timeout: 60_000,
   });
   assert.is(r.status, 1);
-  assert.match(r.stderr, /^formgate: mfa needs a subcommand and a USERNAME/);
+  assert.match(r.stderr, /^formgate: mfa status needs a USERNAME/);
   assert.match(r.stderr, /mfa unlock USERNAME/);
 });
 

@@ -81,10 +81,11 @@ t(
       rows.map((r) => r.stage),
       ["mfa_setup"],
     );
-    for (const path of ["/", "/configure", "/configure/audit", "/login/mfa"]) {
+    // Any other page sends the half-signed-in user back to the step they left, not to a blank /login.
+    for (const path of ["/", "/configure", "/configure/apps", "/configure/audit", "/account", "/login/mfa"]) {
       const r = await c.get(path);
       assert.is(r.res.status, 303, path);
-      assert.is(r.res.headers.get("location"), "/login", path);
+      assert.is(r.res.headers.get("location"), "/mfa/setup", path);
     }
     const setup = await c.get("/mfa/setup");
     assert.is(setup.res.status, 200);
@@ -94,7 +95,7 @@ t(
     assert.not.match(setup.html, /Remind me later/);
     const later = await c.post("/mfa/setup/later", {});
     assert.is(later.res.status, 403);
-    assert.is((await c.get("/")).res.headers.get("location"), "/login", "still not signed in");
+    assert.is((await c.get("/")).res.headers.get("location"), "/mfa/setup", "still not signed in");
   },
 );
 
@@ -201,7 +202,11 @@ t("with MFA activated every sign-in needs a fresh code; a code is used once", as
   const c = new TestClient(env.app);
   const login = await c.signIn(u.username, PASSWORD);
   assert.is(login.res.headers.get("location"), "/login/mfa");
-  assert.is((await c.get("/")).res.headers.get("location"), "/login");
+  for (const path of ["/", "/configure/apps", "/account", "/mfa/setup", "/mfa/setup/app"]) {
+    const r = await c.get(path);
+    assert.is(r.res.status, 303, path);
+    assert.is(r.res.headers.get("location"), "/login/mfa", `${path}: back to the code step`);
+  }
   const page = await c.get("/login/mfa");
   assert.is(page.res.status, 200);
   assert.match(page.html, /autocomplete="one-time-code"/);
@@ -276,7 +281,8 @@ t("reset (OFF then ON) signs the user out; the next sign-in asks for a new setup
   const login = await d.signIn(u.username, PASSWORD);
   assert.is(login.res.headers.get("location"), "/mfa/setup");
   env.clock.advanceSeconds(30);
-  assert.is((await d.post("/login/mfa", { code: codeAt(env.clock, p) })).res.headers.get("location"), "/login");
+  // The old key's code does not sign in: this session's step is the new setup.
+  assert.is((await d.post("/login/mfa", { code: codeAt(env.clock, p) })).res.headers.get("location"), "/mfa/setup");
   const fresh = setupPageParts((await d.get("/mfa/setup/app")).html);
   assert.is.not(keyBytes(fresh.key).toString("hex"), Buffer.from(p.secret).toString("hex"));
 });

@@ -11,6 +11,7 @@ import { rejects } from "../helpers/assert.js";
 import { testBackend } from "../helpers/db.js";
 import { saveUser } from "../helpers/users.js";
 import { addDepartments } from "../helpers/rollout.js";
+import { whatHappened } from "../../engine/audit/audit-words.js";
 
 const t = suite<{ env: TestEnv; siteId: string; otherSiteId: string; admin: MfaActor }>(
   `MFA rollout and site policy [${testBackend}]`,
@@ -121,6 +122,48 @@ t("Confirm switches on exactly the previewed users, as the slider does, with one
   );
   assert.is(rollouts[0]!.enabled_count, 2);
   assert.ok(rollouts[0]!.finished_at);
+});
+
+t("an every-site rollout leaves its summary in each touched site's audit log, with that site's counts", async (ctx) => {
+  const s = ctx.env.services;
+  // ann, bob, cat (Sales) on the Public Site; eve (Sales) on the other site; cat already on.
+  await s.mfa.applySettings(await id(s, "cat"), { enabled: true, enforcementDelayDays: 30 }, ctx.admin);
+  const result = await s.rollouts.apply(
+    { siteId: null, q: "sales" },
+    { enforcementDelayDays: 7, moveDeadlines: false },
+    ctx.admin,
+  );
+  assert.is(result.enabled, 3);
+  const summaryOn = async (siteId: string) =>
+    (await s.auditSearch.list({ siteId, action: "mfa.rollout" })).rows.map((r) => r.details);
+  const here = await summaryOn(ctx.siteId);
+  const there = await summaryOn(ctx.otherSiteId);
+  assert.is(here.length, 1);
+  assert.is(there.length, 1);
+  assert.equal([here[0]!.enabled, here[0]!.skipped, here[0]!.allSites], [2, 1, true]);
+  assert.equal([there[0]!.enabled, there[0]!.skipped], [1, 0]);
+  // Both tell the whole rollout's totals too, and the same rollout.
+  assert.equal((here[0]!.total as { enabled: number }).enabled, 3);
+  assert.is(here[0]!.rolloutId, there[0]!.rolloutId);
+  // The audit page's words for it say both.
+  const [entry] = (await s.auditSearch.list({ siteId: ctx.otherSiteId, action: "mfa.rollout" })).rows;
+  assert.match(
+    whatHappened(entry!),
+    /^rolled MFA out on every site, required from 8 June 2026 \(this site: 1 switched on, 0 left as they were; in all, 2 site\(s\): 3 switched on, 1 left as they were\)$/,
+  );
+  // No summary without a site, which no audit page shows.
+  const { rows: orphans } = await ctx.env.db.query(
+    "SELECT 1 FROM audit_log WHERE action = 'mfa.rollout' AND site_id IS NULL",
+  );
+  assert.is(orphans.length, 0);
+  // Each user's mfa.enable entry is on the user's own site.
+  const enables = async (siteId: string) =>
+    (await s.auditSearch.list({ siteId, action: "mfa.enable" })).rows.map((r) => r.targetName).sort();
+  assert.equal(await enables(ctx.otherSiteId), ["eve"]);
+  assert.equal(
+    (await enables(ctx.siteId)).filter((n) => n !== "cat"),
+    ["ann", "bob"],
+  );
 });
 
 t("a rolled-out user ends exactly as one whose slider was switched on in the dialog", async (ctx) => {

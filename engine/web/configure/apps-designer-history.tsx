@@ -49,36 +49,38 @@ function DiffSection({ diff }: { diff: VersionDiff }) {
       </h2>
       {nothing ? <p id="no-changes">Nothing a designer sees changed.</p> : null}
       {diff.fields.length ? (
-        <table id="field-changes">
-          <thead>
-            <tr>
-              <th scope="col">Field</th>
-              <th scope="col">Change</th>
-              <th scope="col">Details</th>
-            </tr>
-          </thead>
-          <tbody>
-            {diff.fields.map((f) => (
-              <tr data-path={f.path} class={`change-${f.kind}`}>
-                <th scope="row">
-                  {f.label} <code>{f.path}</code>
-                </th>
-                <td>
-                  {KIND_WORDS[f.kind]}
-                  {f.from ? (
-                    <small>
-                      {" "}
-                      from <code>{f.from}</code>
-                    </small>
-                  ) : null}
-                </td>
-                <td>
-                  <Changes changes={f.changes} />
-                </td>
+        <div class="table-scroll" tabindex={0}>
+          <table id="field-changes">
+            <thead>
+              <tr>
+                <th scope="col">Field</th>
+                <th scope="col">Change</th>
+                <th scope="col">Details</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {diff.fields.map((f) => (
+                <tr data-path={f.path} class={`change-${f.kind}`}>
+                  <th scope="row">
+                    {f.label} <code>{f.path}</code>
+                  </th>
+                  <td>
+                    {KIND_WORDS[f.kind]}
+                    {f.from ? (
+                      <small>
+                        {" "}
+                        from <code>{f.from}</code>
+                      </small>
+                    ) : null}
+                  </td>
+                  <td>
+                    <Changes changes={f.changes} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       ) : null}
       {diff.app.length ? (
         <div id="app-changes">
@@ -125,42 +127,44 @@ export function DesignerHistoryPage(p: DesignerFrame & { history: AppVersionInfo
   const versions = p.history.map((h) => h.version);
   return (
     <DesignerShell {...p} tab="history">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Version</th>
-            <th scope="col">Published</th>
-            <th scope="col">By</th>
-            <th scope="col"></th>
-          </tr>
-        </thead>
-        <tbody>
-          {p.history.map((h) => (
+      <div class="table-scroll" tabindex={0}>
+        <table>
+          <thead>
             <tr>
-              <td>
-                {h.version === 0 ? "0 (built-in)" : h.version}
-                {h.restoredFrom !== null ? ` (restored from ${h.restoredFrom})` : ""}
-              </td>
-              <td>{when(h.createdAt)}</td>
-              <td>{h.createdBy ?? ""}</td>
-              <td>
-                {h.version === p.publishedVersion ? (
-                  "live"
-                ) : (
-                  <ButtonForm
-                    action={`/configure/apps/${p.appId}/restore`}
-                    csrf={p.frame.csrfToken}
-                    hidden={{ version: String(h.version), _version: String(p.publishedVersion) }}
-                    class="secondary outline small"
-                    label="Restore"
-                  />
-                )}{" "}
-                <a href={`/configure/apps/${p.appId}?version=${h.version}`}>JSON</a>
-              </td>
+              <th scope="col">Version</th>
+              <th scope="col">Published</th>
+              <th scope="col">By</th>
+              <th scope="col"></th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {p.history.map((h) => (
+              <tr>
+                <td>
+                  {h.version === 0 ? "0 (built-in)" : h.version}
+                  {h.restoredFrom !== null ? ` (restored from ${h.restoredFrom})` : ""}
+                </td>
+                <td>{when(h.createdAt)}</td>
+                <td>{h.createdBy ?? ""}</td>
+                <td>
+                  {h.version === p.publishedVersion ? (
+                    "live"
+                  ) : (
+                    <ButtonForm
+                      action={`/configure/apps/${p.appId}/restore`}
+                      csrf={p.frame.csrfToken}
+                      hidden={{ version: String(h.version), _version: String(p.publishedVersion) }}
+                      class="secondary outline small"
+                      label="Restore"
+                    />
+                  )}{" "}
+                  <a href={`/configure/apps/${p.appId}?version=${h.version}`}>JSON</a>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       {versions.length > 1 ? (
         <form method="get" action={`/configure/apps/${p.appId}/history`} class="grid" id="compare">
           <VersionSelect name="from" label="From version" versions={versions} selected={p.diff?.from ?? versions[1]!} />

@@ -1,5 +1,5 @@
 /** GET /configure/mfa/policy: the roles new accounts start with MFA on in, and their delay. */
-import { ErrorSlot, InputField } from "../../render/form-field.js";
+import { describedBy, ErrorSlot, InputField } from "../../render/form-field.js";
 import { CsrfField, Layout } from "../../render/layout.js";
 import type { SiteMfaPolicy } from "../../mfa/site-policy.js";
 import { day, ErrorSummary, MfaNav, PolicyText, ROLE_LABELS, type MfaFrame } from "./mfa-pages-common.js";
@@ -35,7 +35,7 @@ export function PolicyPage(props: {
       </p>
       <form method="post" action="/configure/mfa/policy">
         <CsrfField token={frame.csrfToken} />
-        <fieldset id="field-requiredRoles" aria-describedby="err-requiredRoles">
+        <fieldset id="field-requiredRoles" {...describedBy("requiredRoles", { error: errors.requiredRoles })}>
           <legend>Roles that require MFA</legend>
           {Object.entries(ROLE_LABELS).map(([value, label]) => (
             <label>

@@ -2,7 +2,7 @@
  * GET /configure/mfa/rollout: choose who (role, search, a designer field's value, MFA state, rows
  * ticked in the users list, sites) and the delay; with a preview, what Confirm will do and who.
  */
-import { ErrorSlot, FormField, InputField } from "../../render/form-field.js";
+import { describedBy, ErrorSlot, FormField, InputField } from "../../render/form-field.js";
 import { CsrfField, Layout } from "../../render/layout.js";
 import { MFA_STATE_LABELS, MFA_STATES } from "../../mfa/mfa-states.js";
 import type { RolloutPlan, RolloutUser } from "../../mfa/rollout.js";
@@ -37,7 +37,7 @@ function RolloutFields({
         <input type="hidden" name="ids" value={id} />
       ))}
       {v.ids.length || errors.ids ? (
-        <div class="form-field" id="field-ids" tabindex={-1} aria-describedby="err-ids">
+        <div class="form-field" id="field-ids" tabindex={-1} {...describedBy("ids", { error: errors.ids })}>
           <p>Only the {v.ids.length} user(s) ticked in the users list, if they also match below.</p>
           <ErrorSlot sid="ids" message={errors.ids} />
         </div>
@@ -91,43 +91,46 @@ function RolloutFields({
         help="Words that must all occur in the username, display name, e-mail or a searchable field such as Department."
         attrs={{ maxlength: 100 }}
       />
-      <div class="grid">
-        <FormField
-          id="field-whereField"
-          slot="whereField"
-          label="Field"
-          error={errors.whereField}
-          help="A searchable field of the users app; the value must match it exactly (any case)."
-          control={(a) => (
-            <select {...a} name="whereField">
-              <option value="" selected={v.whereField === ""}>
-                Any field
-              </option>
-              {whereFields.map((f) => (
-                <option value={f} selected={v.whereField === f}>
-                  {f}
+      {/* Without a searchable designer field there is nothing to pick (a URL may still send one). */}
+      {whereFields.length || v.whereField || v.whereValue ? (
+        <div class="grid">
+          <FormField
+            id="field-whereField"
+            slot="whereField"
+            label="Field"
+            error={errors.whereField}
+            help="A searchable field of the users app; the value must match it exactly (any case)."
+            control={(a) => (
+              <select {...a} name="whereField">
+                <option value="" selected={v.whereField === ""}>
+                  Any field
                 </option>
-              ))}
-              {v.whereField && !whereFields.includes(v.whereField) ? (
-                <option value={v.whereField} selected>
-                  {v.whereField}
-                </option>
-              ) : null}
-            </select>
-          )}
-        />
-        <InputField
-          id="field-whereValue"
-          slot="whereValue"
-          label="Value"
-          name="whereValue"
-          value={v.whereValue}
-          error={errors.whereValue}
-          attrs={{ maxlength: 200 }}
-        />
-      </div>
+                {whereFields.map((f) => (
+                  <option value={f} selected={v.whereField === f}>
+                    {f}
+                  </option>
+                ))}
+                {v.whereField && !whereFields.includes(v.whereField) ? (
+                  <option value={v.whereField} selected>
+                    {v.whereField}
+                  </option>
+                ) : null}
+              </select>
+            )}
+          />
+          <InputField
+            id="field-whereValue"
+            slot="whereValue"
+            label="Value"
+            name="whereValue"
+            value={v.whereValue}
+            error={errors.whereValue}
+            attrs={{ maxlength: 200 }}
+          />
+        </div>
+      ) : null}
       {canTargetAll ? (
-        <fieldset id="field-scope" aria-describedby="err-scope">
+        <fieldset id="field-scope" {...describedBy("scope", { error: errors.scope })}>
           <legend>Sites</legend>
           <label>
             <input type="radio" name="scope" value="" checked={v.scope !== "all"} /> This site only

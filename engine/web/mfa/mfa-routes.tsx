@@ -3,6 +3,7 @@ import { Hono, type Context } from "hono";
 import type { Session } from "../../auth/sessions.js";
 import { clearSessionCookie, signedOut, writeSessionCookie, type CookieSettings } from "../http/cookies.js";
 import type { AppEnv } from "../http/env.js";
+import { signInStepPath } from "../http/guards.js";
 import { formFields, sendPage } from "../http/page.js";
 import { MessagePage } from "../../render/layout.js";
 import type { Services } from "../../services.js";
@@ -61,7 +62,8 @@ export async function setupAccess(
 > {
   const session = c.var.session;
   if (!session || (session.stage !== "mfa_setup" && session.stage !== "full")) {
-    return { response: c.redirect("/login", 303) };
+    // A session waiting for its code goes back to /login/mfa; none at all to /login.
+    return { response: c.redirect(signInStepPath(session), 303) };
   }
   const decision = decideAfterPassword(await s.mfa.statusOf(session.user.id), s.clock.now());
   if (decision.status !== "mfa_setup_required") {
@@ -101,7 +103,7 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
   const codeStage = (c: Context<AppEnv>) => {
     const session = c.var.session;
     if (session?.stage === "mfa") return { session };
-    return { response: c.redirect(session?.stage === "full" ? "/" : "/login", 303) };
+    return { response: c.redirect(session?.stage === "full" ? "/" : signInStepPath(session), 303) };
   };
 
   // The user's own method (they passed the password step): a hardware token's user reads "token".
