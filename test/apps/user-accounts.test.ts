@@ -171,6 +171,21 @@ t(
     });
     assert.is(negative.res.status, 422);
     assert.is(slot(negative.html, "mfaEnforcementDelayDays"), "Enforcement delay (days) must be at least 0.");
+    // Too many digits to read as a number: the message names the allowed range, not just "a whole number".
+    for (const huge of ["99999999999999999999", "-99999999999999999999", "1e400", "3.5"]) {
+      const tooLarge = await admin.post(`${USERS}/${id}`, {
+        ...newUser("dave", { password: "" }),
+        _version: await versionOf(env, id),
+        mfaEnabled: "true",
+        mfaEnforcementDelayDays: huge,
+      });
+      assert.is(tooLarge.res.status, 422, huge);
+      assert.is(
+        slot(tooLarge.html, "mfaEnforcementDelayDays"),
+        "Enforcement delay (days) must be a whole number from 0 to 3650.",
+        huge,
+      );
+    }
     const on = await admin.post(`${USERS}/${id}`, {
       ...newUser("dave", { password: "" }),
       _version: await versionOf(env, id),
