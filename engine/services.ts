@@ -112,13 +112,19 @@ export function createServices(
     const siteIds = siteId ? [siteId] : (await sites.list()).map((site) => site.id);
     const searchable = new Set<string>();
     const all = new Set<string>();
+    // The designer's label of each field; the first site's (the Public Site's) where they differ.
+    const labels: Record<string, string> = {};
     for (const id of siteIds) {
       const app = await apps.get(id, USER_ACCOUNTS_APP);
       if (!app) continue;
-      for (const f of app.fields) if (!f.system) all.add(f.name);
+      for (const f of app.fields) {
+        if (f.system) continue;
+        all.add(f.name);
+        labels[f.name] ??= f.label;
+      }
       for (const name of app.list.searchable) if (all.has(name)) searchable.add(name);
     }
-    return { searchable: [...searchable], all: [...all] };
+    return { searchable: [...searchable], all: [...all], labels };
   };
   apps.addStoreResolver((app) => (app.usersApp ? usersStore : null));
   const hardware = createHardwareServices(db, clock, secretBox, audit, mfa);

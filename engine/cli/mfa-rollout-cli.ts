@@ -23,8 +23,10 @@ export const MFA_ROLLOUT_USAGE = `  mfa enable [--role R] [--site SLUG] [--where
                                            without --site) with DAYS of grace; users already on
                                            keep their deadline unless --move-deadlines;
                                            --dry-run only shows who would change
-  mfa policy [--site SLUG] [--roles R,R|none --delay DAYS]
-                                           show, or set, the roles new accounts get MFA in`;
+  mfa policy [--site SLUG] [--roles R,R|none] [--delay DAYS]
+                                           show, or set, the roles new accounts get MFA in
+                                           and their delay; an option left out keeps the
+                                           site's current value (14 days while none is saved)`;
 
 /** Bad use of the command: the message says what to change. */
 export class MfaRolloutCliError extends Error {}
@@ -155,16 +157,35 @@ export async function runMfaPolicy(s: Services, args: string[]): Promise<string>
       ? `MFA policy of ${site.slug}: new accounts in ${p.requiredRoles.join(", ")} start with MFA on, ` +
         `${p.defaultEnforcementDelayDays} day(s) to set up`
       : `MFA policy of ${site.slug}: none (no role requires MFA for new accounts)`;
-  if (!o.has("--roles") && !o.has("--delay")) return describe(await s.mfaPolicies.get(site.id));
-  if (!o.has("--roles")) throw new MfaRolloutCliError("mfa policy needs --roles R,R (or none) with --delay");
-  const rawRoles = String(o.get("--roles"));
-  const roles = rawRoles === "none" ? [] : rawRoles.split(",").map((r) => r.trim());
   const current = await s.mfaPolicies.get(site.id);
-  const delay = o.has("--delay") ? days(o.get("--delay"), "--delay") : current.defaultEnforcementDelayDays;
-  try {
-    return describe(
-      await s.mfaPolicies.set(site.id, { requiredRoles: roles, defaultEnforcementDelayDays: delay }, CLI_ACTOR),
+  if (!o.has("--roles") && !o.has("--delay")) return describe(current);
+  // As the web form, whose fields start filled with the site's current values: an option left
+  // out keeps the current value, and the output says which was kept.
+  const kept: string[] = [];
+  let roles: string[] = current.requiredRoles;
+  if (o.has("--roles")) {
+    const rawRoles = String(o.get("--roles"));
+    roles = rawRoles === "none" ? [] : rawRoles.split(",").map((r) => r.trim());
+  } else {
+    kept.push(
+      `roles kept: ${current.requiredRoles.join(", ") || "none"}, the site's current roles (--roles R,R or none changes them)`,
     );
+  }
+  let delay = current.defaultEnforcementDelayDays;
+  if (o.has("--delay")) {
+    delay = days(o.get("--delay"), "--delay");
+  } else {
+    kept.push(
+      `delay kept: ${delay} day(s), ${current.updatedAt ? "the site's current delay" : "the default offered while no policy is saved"} (--delay DAYS changes it)`,
+    );
+  }
+  try {
+    const saved = await s.mfaPolicies.set(
+      site.id,
+      { requiredRoles: roles, defaultEnforcementDelayDays: delay },
+      CLI_ACTOR,
+    );
+    return [describe(saved), ...kept].join("\n");
   } catch (err) {
     if (err instanceof RolloutInputError) throw new MfaRolloutCliError(err.message);
     throw err;

@@ -1,10 +1,10 @@
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { linkSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 // PGlite is single-process: two processes on one data directory each keep their own copy of the
 // database in memory and the last one to close overwrites the other's changes. Whoever opens an
 // embedded DATA_DIR (the server, every CLI command) first takes DATA_DIR/formgate.lock, created
-// with O_EXCL ("wx") and holding the owner's PID; the lock goes on close and on process exit. A lock
+// exclusively (link(2), like O_EXCL) and holding the owner's PID; the lock goes on close and on process exit. A lock
 // whose PID is no longer alive (the holder was killed) is taken over.
 
 /** The lock file's name inside DATA_DIR. */
@@ -56,6 +56,69 @@ function readOwner(path: string): LockOwner | null {
 }
 
 /**
+ * Creates `path` holding `content` only if it does not exist, atomically and whole: the content is
+ * written to a file of this process first and hard-linked into place (link(2) fails with EEXIST
+ * like O_EXCL), so a reader never sees a lock that is half written. False when `path` exists.
+ */
+function createExclusive(path: string, content: string): boolean {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, content, { mode: 0o600 });
+  try {
+    linkSync(tmp, path);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") return false;
+    if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EXDEV") throw err;
+    // A file system without hard links: O_EXCL, with a moment where the file is still empty.
+    try {
+      writeFileSync(path, content, { flag: "wx", mode: 0o600 });
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
+      throw e;
+    }
+  } finally {
+    unlinkIfThere(tmp);
+  }
+}
+
+/** Removes a file; one already gone is fine. */
+function unlinkIfThere(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+  }
+}
+
+/**
+ * Removes the lock at `path` if it is still stale, under a second O_EXCL file (`.takeover`), so
+ * that two processes taking over one stale lock at once never remove the fresh lock one of them
+ * just made: only takers remove another process's lock, one at a time, after reading it again.
+ * When another live process is taking over, returns without doing anything (the caller retries).
+ */
+function removeStale(path: string): void {
+  const mutex = `${path}.takeover`;
+  if (!createExclusive(mutex, String(process.pid))) {
+    let holder = 0;
+    try {
+      holder = Number(readFileSync(mutex, "utf8"));
+    } catch {
+      return; // gone meanwhile: retry
+    }
+    if (!Number.isInteger(holder) || holder <= 0 || !alive(holder)) unlinkIfThere(mutex);
+    return;
+  }
+  try {
+    const now = readOwner(path);
+    if (!now || !alive(now.pid)) unlinkIfThere(path);
+  } finally {
+    unlinkIfThere(mutex);
+  }
+}
+
+/**
  * Takes the exclusive lock on the embedded data directory `dir` (which must exist) for this process,
  * described as `by` (e.g. "the Formgate server", "formgate mfa reset"). Returns the function that
  * releases it (idempotent; also run on process exit). Throws DataDirInUseError when a live process
@@ -65,28 +128,12 @@ function readOwner(path: string): LockOwner | null {
 export function lockDataDir(dir: string, by: string): () => void {
   const path = join(dir, LOCK_FILE);
   const content = JSON.stringify({ pid: process.pid, by } satisfies LockOwner) + "\n";
-  for (let attempt = 0; ; attempt++) {
-    let fd: number;
-    try {
-      fd = openSync(path, "wx", 0o600);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST" || attempt >= 2) throw err;
-      const owner = readOwner(path);
-      if (owner && alive(owner.pid)) throw new DataDirInUseError(dir, owner);
-      // Stale: its holder died without removing it. Remove it and race for it again with O_EXCL.
-      try {
-        unlinkSync(path);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
-      }
-      continue;
-    }
-    try {
-      writeSync(fd, content);
-    } finally {
-      closeSync(fd);
-    }
-    break;
+  for (let attempt = 0; !createExclusive(path, content); attempt++) {
+    const owner = readOwner(path);
+    if (owner && alive(owner.pid)) throw new DataDirInUseError(dir, owner);
+    if (attempt >= 20) throw new Error(`cannot take the lock ${path}: remove it if no Formgate process runs`);
+    // Stale: its holder died without removing it. Remove it and race for it again.
+    removeStale(path);
   }
   let held = true;
   const release = () => {
@@ -95,11 +142,7 @@ export function lockDataDir(dir: string, by: string): () => void {
     process.off("exit", release);
     // Only our own lock: never remove one another process took over.
     if (readOwner(path)?.pid !== process.pid) return;
-    try {
-      unlinkSync(path);
-    } catch {
-      // Already gone: nothing to release.
-    }
+    unlinkIfThere(path);
   };
   process.on("exit", release);
   return release;

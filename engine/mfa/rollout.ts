@@ -64,8 +64,13 @@ export class MfaRollouts {
     private readonly clock: Clock,
     private readonly audit: AuditLog,
     private readonly revocation: CredentialRevocation,
-    /** The user-accounts app's designer fields of a site (null: every site): [searchable, all]. */
-    private readonly designerFields: (siteId: string | null) => Promise<{ searchable: string[]; all: string[] }>,
+    /**
+     * The user-accounts app's designer fields of a site (null: every site): the searchable ones,
+     * all of them (names), and each one's label as the designer gave it.
+     */
+    private readonly designerFields: (
+      siteId: string | null,
+    ) => Promise<{ searchable: string[]; all: string[]; labels?: Record<string, string> }>,
   ) {}
 
   /**
@@ -289,10 +294,14 @@ export class MfaRollouts {
 
   /**
    * The designer fields of the users app a selection's `where` may name and its `q` searches:
-   * the searchable ones of `siteId` (of every site for null), sorted.
+   * the searchable ones of `siteId` (of every site for null), each with its designer label (the
+   * name where it has none), sorted by label.
    */
-  async searchableFields(siteId: string | null): Promise<string[]> {
-    return [...(await this.designerFields(siteId)).searchable].sort();
+  async searchableFields(siteId: string | null): Promise<{ name: string; label: string }[]> {
+    const f = await this.designerFields(siteId);
+    return f.searchable
+      .map((name) => ({ name, label: f.labels?.[name] || name }))
+      .sort((a, b) => a.label.localeCompare(b.label) || a.name.localeCompare(b.name));
   }
 
   /** When the first rollout touching `siteId` (or any site, for null) started; null if none. */

@@ -41,7 +41,16 @@ export interface RecordListProps {
    * A checkbox at the start of each row named `name` with the row's id as value, for a form
    * around the list (the users list's "Roll out MFA to selected").
    */
-  select?: { name: string };
+  select?: {
+    name: string;
+    /**
+     * Ids ticked so far, on this page or others (the list's own query carries them as repeated
+     * `name`): this page's rows show them ticked, the others ride along as hidden inputs, and the
+     * pages are buttons of the form around the list, so turning a page keeps every tick without
+     * JavaScript.
+     */
+    ticked?: readonly string[];
+  };
 }
 
 /** A sort as the `sort` URL parameter writes it: the field name, with a leading `-` when descending. */
@@ -55,8 +64,11 @@ export const sortParam = (s: SortSpec) => (s.direction === "desc" ? `-${s.field}
 export function RecordList(p: RecordListProps) {
   const current = p.listUrl({ q: p.q, sort: sortParam(p.sort) });
   const region = { "hx-target": "#record-list", "hx-swap": "outerHTML" };
+  const ticked = new Set(p.select?.ticked ?? []);
+  const onPage = new Set(p.rows.map((r) => r.id));
   return (
     <div id="record-list" hx-get={current} hx-trigger="fg-saved from:body" {...region}>
+      {p.select ? <SelectState select={p.select} ticked={ticked} onPage={onPage} current={current} /> : null}
       <div class="table-scroll" tabindex={0}>
         <table class="striped record-list">
           <thead>
@@ -116,6 +128,7 @@ export function RecordList(p: RecordListProps) {
                         type="checkbox"
                         name={p.select.name}
                         value={row.id}
+                        checked={ticked.has(row.id)}
                         aria-label={`Select ${name === "—" ? "(untitled)" : name}`}
                       />
                     </td>
@@ -145,22 +158,100 @@ export function RecordList(p: RecordListProps) {
           </tbody>
         </table>
       </div>
-      <nav class="pager" aria-label="Pages">
-        <ul>
-          {p.prev ? <PagerLink url={p.listUrl({ q: p.q, sort: sortParam(p.sort) })} label="First page" /> : null}
-          {p.prev ? (
-            <PagerLink
-              url={p.listUrl({ q: p.q, sort: sortParam(p.sort), before: p.prev })}
-              rel="prev"
-              label="Previous"
-            />
-          ) : null}
-          {p.next ? (
-            <PagerLink url={p.listUrl({ q: p.q, sort: sortParam(p.sort), after: p.next })} rel="next" label="Next" />
-          ) : null}
-        </ul>
-      </nav>
+      {p.select ? (
+        <>
+          <SelectPager prev={p.prev} next={p.next} />
+          <SelectedCount ticked={ticked} onPage={onPage} paged={Boolean(p.prev || p.next)} />
+        </>
+      ) : (
+        <Pager {...p} />
+      )}
     </div>
+  );
+}
+
+/**
+ * What the form around a selectable list needs inside the region (so an htmx swap renews it): the
+ * list's own parameters (search, sort, filter) for the page buttons, the ticks of other pages, and
+ * how many are ticked so far.
+ */
+function SelectState(props: {
+  select: NonNullable<RecordListProps["select"]>;
+  ticked: ReadonlySet<string>;
+  onPage: ReadonlySet<string>;
+  current: string;
+}) {
+  const params = [...new URLSearchParams(props.current.split("?")[1] ?? "").entries()];
+  const elsewhere = [...props.ticked].filter((id) => !props.onPage.has(id));
+  return (
+    <>
+      {params.map(([name, value]) => (
+        <input type="hidden" name={name} value={value} />
+      ))}
+      {elsewhere.map((id) => (
+        <input type="hidden" name={props.select.name} value={id} />
+      ))}
+    </>
+  );
+}
+
+/** "3 selected (1 on other pages)", just above the form's button. */
+function SelectedCount(props: { ticked: ReadonlySet<string>; onPage: ReadonlySet<string>; paged: boolean }) {
+  const elsewhere = [...props.ticked].filter((id) => !props.onPage.has(id)).length;
+  return (
+    <p class="selected-count" data-selected={props.ticked.size}>
+      {props.ticked.size ? `${props.ticked.size} selected` : "None selected yet"}
+      {elsewhere ? ` (${elsewhere} on other pages)` : ""}.
+      {props.paged ? " Ticks are kept when you turn the page with these buttons." : ""}
+    </p>
+  );
+}
+
+/** The pages of a selectable list: submit buttons of the form around it, which carry the ticks. */
+function SelectPager(props: { prev: string | null; next: string | null }) {
+  return (
+    <nav class="pager" aria-label="Pages">
+      <ul>
+        {props.prev ? (
+          <li>
+            <button type="submit" name="page" value="first" class="outline">
+              First page
+            </button>
+          </li>
+        ) : null}
+        {props.prev ? (
+          <li>
+            <button type="submit" name="before" value={props.prev} class="outline">
+              Previous
+            </button>
+          </li>
+        ) : null}
+        {props.next ? (
+          <li>
+            <button type="submit" name="after" value={props.next} class="outline">
+              Next
+            </button>
+          </li>
+        ) : null}
+      </ul>
+    </nav>
+  );
+}
+
+/** Links to the first, previous and next pages. */
+function Pager(p: RecordListProps) {
+  return (
+    <nav class="pager" aria-label="Pages">
+      <ul>
+        {p.prev ? <PagerLink url={p.listUrl({ q: p.q, sort: sortParam(p.sort) })} label="First page" /> : null}
+        {p.prev ? (
+          <PagerLink url={p.listUrl({ q: p.q, sort: sortParam(p.sort), before: p.prev })} rel="prev" label="Previous" />
+        ) : null}
+        {p.next ? (
+          <PagerLink url={p.listUrl({ q: p.q, sort: sortParam(p.sort), after: p.next })} rel="next" label="Next" />
+        ) : null}
+      </ul>
+    </nav>
   );
 }
 

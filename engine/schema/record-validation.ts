@@ -153,6 +153,33 @@ function describeForField(e: ErrorObject): string {
   }
 }
 
+/**
+ * A number of the wrong type names the field's range when it has one: a value too long to read as
+ * a number ("99999999999999999999" stays text, see form-post.ts) gets "must be a whole number from
+ * 0 to 3650" ("a number more than 0 and less than 1" for exclusive bounds), not a bare "must be a
+ * whole number" that the digits seem to satisfy.
+ */
+function withRange(message: string, e: ErrorObject, schema: FieldSchema): string {
+  const type = (e.params as { type?: unknown }).type;
+  if (e.keyword !== "type" || (type !== "integer" && type !== "number")) return message;
+  const b = schema as { minimum?: number; maximum?: number; exclusiveMinimum?: number; exclusiveMaximum?: number };
+  if (b.minimum !== undefined && b.maximum !== undefined) return `${message} from ${b.minimum} to ${b.maximum}`;
+  const lower =
+    b.minimum !== undefined
+      ? `at least ${b.minimum}`
+      : b.exclusiveMinimum !== undefined
+        ? `more than ${b.exclusiveMinimum}`
+        : "";
+  const upper =
+    b.maximum !== undefined
+      ? `at most ${b.maximum}`
+      : b.exclusiveMaximum !== undefined
+        ? `less than ${b.exclusiveMaximum}`
+        : "";
+  const range = [lower, upper].filter(Boolean).join(" and ");
+  return range ? `${message} ${range}` : message;
+}
+
 /** Maps Ajv errors to one plain message per field slot; what belongs to no field goes to FORM_ERROR. */
 export function fieldErrors(errors: readonly ErrorObject[] | null | undefined, fields: FieldNode[]): FieldErrors {
   const out: FieldErrors = {};
@@ -172,7 +199,7 @@ export function fieldErrors(errors: readonly ErrorObject[] | null | undefined, f
       out[FORM_ERROR] ??= `${pointer || "The record"} ${describeForField(e)}.`;
       continue;
     }
-    out[path] ??= `${node.label} ${describeForField(e)}.`;
+    out[path] ??= `${node.label} ${withRange(describeForField(e), e, node.schema)}.`;
   }
   return out;
 }

@@ -116,7 +116,7 @@ t(
     assert.is(slot(r.html, "serialNumber"), "Serial number does not have the expected format.");
     assert.is(slot(r.html, "inspectedOn"), "Inspected on must be a date (YYYY-MM-DD).");
     assert.is(slot(r.html, "result"), "Result must be one of the options.");
-    assert.is(slot(r.html, "hoursInUse"), "Hours in use must be a whole number.");
+    assert.is(slot(r.html, "hoursInUse"), "Hours in use must be a whole number from 0 to 1000000.");
     assert.is(slot(r.html, "inspector"), "Inspector email must be an email address.");
     assert.is(slot(r.html, "checklist-0-item"), "Item is required.");
     assert.is(slot(r.html, "equipment"), "", "a valid field's slot stays empty");

@@ -171,6 +171,21 @@ t(
     });
     assert.is(negative.res.status, 422);
     assert.is(slot(negative.html, "mfaEnforcementDelayDays"), "Enforcement delay (days) must be at least 0.");
+    // Too many digits to read as a number: the message names the allowed range, not just "a whole number".
+    for (const huge of ["99999999999999999999", "-99999999999999999999", "1e400", "3.5"]) {
+      const tooLarge = await admin.post(`${USERS}/${id}`, {
+        ...newUser("dave", { password: "" }),
+        _version: await versionOf(env, id),
+        mfaEnabled: "true",
+        mfaEnforcementDelayDays: huge,
+      });
+      assert.is(tooLarge.res.status, 422, huge);
+      assert.is(
+        slot(tooLarge.html, "mfaEnforcementDelayDays"),
+        "Enforcement delay (days) must be a whole number from 0 to 3650.",
+        huge,
+      );
+    }
     const on = await admin.post(`${USERS}/${id}`, {
       ...newUser("dave", { password: "" }),
       _version: await versionOf(env, id),
@@ -290,9 +305,10 @@ t("search, sort and keyset paging over the users of the site", async ({ env, adm
     names(p1.html),
     Array.from({ length: 25 }, (_, i) => `member${String(i).padStart(2, "0")}`),
   );
-  const next = p1.html.match(/href="(\/configure\/users\?q=member&amp;sort=username&amp;after=[^"]+)"/)?.[1];
-  assert.ok(next);
-  const p2 = await admin.get(next!.replace(/&amp;/g, "&"));
+  // The administrator's users list pages with buttons of the form around it (they carry ticked rows).
+  const after = p1.html.match(/<button type="submit" name="after" value="([^"]+)"/)?.[1];
+  assert.ok(after);
+  const p2 = await admin.get(`${USERS}?q=member&sort=username&after=${encodeURIComponent(after!)}`);
   assert.equal(names(p2.html), ["member25", "member26", "member27", "member28", "member29"]);
   const byEmail = await admin.get(`${USERS}?q=odd.example&sort=-email`);
   assert.equal(names(byEmail.html).slice(0, 3), ["member09", "member07", "member05"], "m9@ sorts after m29@");

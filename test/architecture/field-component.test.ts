@@ -1,6 +1,6 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
@@ -24,12 +24,6 @@ import ts from "typescript";
 const ENGINE = fileURLToPath(new URL("../../engine/", import.meta.url));
 /** The field component itself: the one place that writes these pieces. */
 const COMPONENT = "render/form-field.tsx";
-/**
- * Pages another engineer is moving onto the field component right now, on their own branch. The
- * list only shrinks: the test fails when a file here breaks the rule no more (or is gone), so whoever
- * converts one takes it off. The lead empties it after merging those branches.
- */
-const STILL_TO_CONVERT = new Set<string>([]);
 
 const SLOT_CLASS = /(^|\s)field-(error|help)(\s|$)/;
 const SLOT_ID = /^(err|help)-/;
@@ -179,23 +173,12 @@ t("rules 4 and 5 hold for pages only: engine/render builds the record widgets fr
   assert.equal(handWrittenFieldParts(widget, "web/w.tsx", true).length, 2);
 });
 
-t("no .tsx file of engine/ writes a label, help or error slot by hand (the files being converted aside)", () => {
-  const found = [...breaches()].filter(([name]) => !STILL_TO_CONVERT.has(name));
+t("no .tsx file of engine/ writes a label, help or error slot by hand", () => {
+  const found = [...breaches()];
   assert.ok(
     found.length === 0,
     `use FormField/InputField (engine/render/form-field.tsx) in:\n${found
       .map(([name, places]) => places.map((p) => `  engine/${name}:${p}`).join("\n"))
-      .join("\n")}`,
-  );
-});
-
-t("every file on STILL_TO_CONVERT still needs converting (the list only shrinks)", () => {
-  const found = breaches();
-  const done = [...STILL_TO_CONVERT].filter((name) => !found.has(name));
-  assert.ok(
-    done.length === 0,
-    `take these off STILL_TO_CONVERT in test/architecture/field-component.test.ts:\n${done
-      .map((name) => `  engine/${name}${existsSync(join(ENGINE, name)) ? " (converted)" : " (no longer exists)"}`)
       .join("\n")}`,
   );
 });

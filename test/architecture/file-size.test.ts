@@ -1,6 +1,6 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -14,12 +14,6 @@ const ENGINE = fileURLToPath(new URL("../../engine/", import.meta.url));
 export const MAX_LINES = 400;
 /** Generated from schemas/ by `npm run gen`: as long as the schemas make it. */
 const GENERATED = new Set(["schema/types.ts"]);
-/**
- * Files over the limit that another engineer is splitting right now, on their own branch. The list
- * only shrinks: the test fails when a file here is no longer over the limit (or is gone), so whoever
- * splits one takes it off. The lead empties it after merging those branches.
- */
-const STILL_TO_CONVERT = new Set<string>([]);
 
 function* sourceFiles(dir: string): Generator<string> {
   for (const d of readdirSync(dir, { withFileTypes: true })) {
@@ -56,23 +50,11 @@ t("lines are counted as an editor shows them", () => {
   assert.is(lineCount("a\n\nb"), 3);
 });
 
-t(`no file of engine/ is over ${MAX_LINES} lines (generated files and the files being split aside)`, () => {
-  const over = [...longFiles()].filter(([name]) => !STILL_TO_CONVERT.has(name));
+t(`no file of engine/ is over ${MAX_LINES} lines (generated files aside)`, () => {
+  const over = [...longFiles()];
   assert.ok(
     over.length === 0,
     `split these by job:\n${over.map(([name, lines]) => `  engine/${name}: ${lines} lines`).join("\n")}`,
-  );
-});
-
-t("every file on STILL_TO_CONVERT is still over the limit (the list only shrinks)", () => {
-  const long = longFiles();
-  const done = [...STILL_TO_CONVERT].filter((name) => !long.has(name));
-  const gone = done.filter((name) => !existsSync(join(ENGINE, name)));
-  assert.ok(
-    done.length === 0,
-    `take these off STILL_TO_CONVERT in test/architecture/file-size.test.ts:\n${done
-      .map((name) => `  engine/${name}${gone.includes(name) ? " (no longer exists)" : " (now within the limit)"}`)
-      .join("\n")}`,
   );
 });
 

@@ -1,6 +1,7 @@
 // PGlite is single-process: a CLI command on the data directory of a running server must refuse,
 // never write to a copy the server does not see (and overwrites when it stops).
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -79,6 +80,35 @@ t("a lock left by a dead process is taken over", () => {
   assert.is(status.code, 0, status.err);
   assert.match(status.out, /user: +nora/);
   assert.not.ok(existsSync(join(dataDir, LOCK_FILE)));
+});
+
+t("processes racing for one stale lock: exactly one wins", async () => {
+  const dir = mkdtempSync(join(scratch, "race-"));
+  const go = join(dir, "go");
+  writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: deadPid(), by: "the Formgate server" }));
+  const racers = Array.from({ length: 4 }, () => {
+    const child = spawn(process.execPath, ["--import", "tsx", "test/cli/lock-child.ts", dir, go], {
+      stdio: ["pipe", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    const said = async (word: string) => {
+      while (!out.includes(word) && child.exitCode === null) await new Promise((r) => setTimeout(r, 5));
+      return out;
+    };
+    return { child, said, out: () => out };
+  });
+  for (const r of racers) await r.said("ready");
+  writeFileSync(go, "");
+  // Every racer answers: the losers exit, the winner holds the lock until its stdin closes.
+  while (racers.some((r) => !/won|lost/.test(r.out()) && r.child.exitCode === null)) {
+    await new Promise((res) => setTimeout(res, 5));
+  }
+  const won = racers.filter((r) => r.out().includes("won"));
+  assert.is(won.length, 1, racers.map((r) => r.out().trim().replace(/\n/g, " ")).join(" / "));
+  for (const r of racers) r.child.stdin!.end();
+  await Promise.all(racers.map((r) => (r.child.exitCode === null ? once(r.child, "exit") : null)));
+  assert.not.ok(existsSync(join(dir, LOCK_FILE)), "the winner released it on exit");
 });
 
 t("the lock is exclusive within a process too, and released once", () => {

@@ -140,4 +140,38 @@ test(`mfa policy: set, show, and user create follows it [${testBackend}]`, async
   assert.match(r.stdout, /MFA on \(site policy\), 7 day\(s\)/);
 });
 
+test(`mfa enable/policy --help print the usage and exit 0; --delay=5 works as --delay 5 [${testBackend}]`, async () => {
+  for (const sub of ["enable", "policy"]) {
+    const r = formgate(["mfa", sub, "--help"]);
+    assert.is(r.code, 0, r.err);
+    assert.match(r.out, /mfa enable \[--role R\]/);
+    assert.match(r.out, /mfa policy \[--site SLUG\]/);
+  }
+  const dry = formgate(["mfa", "enable", "--where=department=finance", "--delay=5", "--dry-run"]);
+  assert.is(dry.code, 0, dry.err);
+  assert.match(
+    dry.out,
+    /dry run: would switch on 1 user\(s\).*required from \d{4}-\d\d-\d\d; nothing changed\n {2}dan\n/s,
+  );
+});
+
+test(`mfa policy: an option left out keeps the site's current value, and the output says so [${testBackend}]`, async () => {
+  // The web form shows both fields filled with the current values: leaving one alone keeps it.
+  const fresh = formgate(["mfa", "policy", "--site", "public", "--roles", "admin"]);
+  assert.is(fresh.code, 0, fresh.err);
+  assert.match(fresh.out, /new accounts in admin start with MFA on, 7 day\(s\) to set up/);
+  assert.match(fresh.out, /delay kept: 7 day\(s\), the site's current delay \(--delay DAYS changes it\)/);
+  const delayOnly = formgate(["mfa", "policy", "--delay", "3"]);
+  assert.is(delayOnly.code, 0, delayOnly.err);
+  assert.match(delayOnly.out, /new accounts in admin start with MFA on, 3 day\(s\) to set up/);
+  assert.match(delayOnly.out, /roles kept: admin, the site's current roles \(--roles R,R or none changes them\)/);
+  const stored = await withServices(async (s) => s.mfaPolicies.get((await s.sites.publicSite()).id));
+  assert.equal([stored.requiredRoles, stored.defaultEnforcementDelayDays], [["admin"], 3]);
+  // On a site with no policy saved, the delay kept is the default the web form offers, and it says so.
+  await withServices(async (s) => s.sites.create("branch", "Branch"));
+  const branch = formgate(["mfa", "policy", "--site", "branch", "--roles", "user"]);
+  assert.is(branch.code, 0, branch.err);
+  assert.match(branch.out, /delay kept: 14 day\(s\), the default offered while no policy is saved/);
+});
+
 test.run();

@@ -105,7 +105,11 @@ t("Register Token says which encoding it detected and never shows the key again"
     digits: "8",
     algorithm: "SHA256",
   });
-  assert.match((await afterRegister(admin, b32, "REG-B32")).flash, /read as Base32 \(20 bytes\)/);
+  assert.match(
+    (await afterRegister(admin, b32, "REG-B32")).flash,
+    /^Token REG-B32 is registered and available\. Its secret key was read as Base32 \(20 bytes\)/,
+    "no name: the serial is not repeated",
+  );
 
   const bad = await admin.post("/configure/mfa-hardware/register", {
     serialNumber: "reg-hex",

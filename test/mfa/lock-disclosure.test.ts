@@ -89,6 +89,57 @@ t(
 );
 
 t(
+  'a hardware token\'s user reads "token", never "authenticator", on the code pages; a lock still answers like a wrong code',
+  async ({ env, siteId }) => {
+    const u = await mfaUser(env, siteId);
+    const token = await registerToken(env, siteId);
+    const activated = await env.services.hardware.activation.activateHardware(
+      u.id,
+      token.serialNumber,
+      codeAt(env.clock, token.p),
+      ADMIN,
+    );
+    assert.ok(activated.ok, "fixture: activated with the token");
+    env.clock.advanceSeconds(60);
+    const web = new TestClient(env.app);
+    await web.signIn(u.username, PASSWORD);
+    const words = (html: string) => /<article class="narrow">[\s\S]*?<\/article>/.exec(html)![0];
+    const page = await web.get("/login/mfa");
+    assert.match(words(page.html), /Enter the code your hardware token shows now\./);
+    const malformed = await web.post("/login/mfa", { code: "12" });
+    assert.is(malformed.res.status, 422);
+    assert.match(words(malformed.html), /Enter the code your token shows \(6 or 8 digits\)\./);
+    const wrong = await web.post("/login/mfa", { code: "000000" });
+    assert.match(words(wrong.html), /The code is not valid\. Check the code your hardware token shows and try again\./);
+    await env.services.mfa.unlock(u.id, ADMIN);
+    await lock(env, u.id, true);
+    const locked = await web.post("/login/mfa", { code: codeAt(env.clock, token.p) });
+    assert.equal(await webAnswer(locked.res, locked.html), await webAnswer(wrong.res, wrong.html));
+    for (const html of [page.html, malformed.html, wrong.html, locked.html]) {
+      assert.not.match(words(html), /authenticator/i);
+    }
+
+    // The hardware setup page's refusal of a wrong code (or a lock) speaks of the token too.
+    const h = await mfaUser(env, siteId);
+    const spare = await registerToken(env, siteId);
+    const hw = new TestClient(env.app);
+    await hw.signIn(h.username, PASSWORD);
+    await hw.get("/mfa/setup/hardware");
+    const wrongHw = await hw.post("/mfa/setup/hardware", { serialNumber: spare.serialNumber, code: "000000" });
+    assert.match(wrongHw.html, /The code is not valid\. Check the code your hardware token shows and try again\./);
+    assert.not.match(wrongHw.html, /Check your authenticator/);
+
+    // An authenticator app's user is still told about the app.
+    const a = await activatedUser(env, siteId);
+    const app = new TestClient(env.app);
+    await app.signIn(a.username, PASSWORD);
+    assert.match(words((await app.get("/login/mfa")).html), /Enter the current code from your authenticator app\./);
+    const wrongApp = await app.post("/login/mfa", { code: "000000" });
+    assert.match(words(wrongApp.html), /The code is not valid\. Check your authenticator and try again\./);
+  },
+);
+
+t(
   "web setup pages (app and hardware token): the same page for a wrong code and a lock, no Retry-After",
   async ({ env, siteId }) => {
     const u = await mfaUser(env, siteId);

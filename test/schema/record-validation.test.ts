@@ -82,12 +82,17 @@ t("every keyword has a plain message in its field's slot", () => {
     tags: "Tags takes at most 2 entries.",
   });
   assert.equal(errorsOf({ ...base, tags: ["a", "a"] }), { tags: "Tags must not list the same entry twice." });
+  // A number of the wrong type (a value too long to read stays text) names the range it must be in.
+  assert.equal(errorsOf({ ...base, count: "99999999999999999999", ratio: "1e400" }), {
+    count: "Count must be a whole number from 1 to 9.",
+    ratio: "Ratio must be a number more than 0 and less than 1.",
+  });
 });
 
 t("type errors name the expected kind of value", () => {
   assert.equal(errorsOf({ ...base, count: "x", ratio: "y", flag: "maybe", name: 5, tags: "t", obj: "o" }), {
-    count: "Count must be a whole number.",
-    ratio: "Ratio must be a number.",
+    count: "Count must be a whole number from 1 to 9.",
+    ratio: "Ratio must be a number more than 0 and less than 1.",
     flag: "Flag must be yes or no.",
     name: "Name must be text.",
     tags: "Tags must be a list.",

@@ -51,6 +51,8 @@ t("preview lists the users and changes nothing; Confirm changes exactly them and
   const form = await c.get("/configure/mfa/rollout");
   assert.is(form.res.status, 200);
   assert.match(form.html, /name="enforcementDelayDays"/);
+  // The Field list shows the designer's label and sends the field's name.
+  assert.match(form.html, /<option value="department">Department<\/option>/);
   const before = await state(env.db);
   const preview = await c.get("/configure/mfa/rollout?q=sales&enforcementDelayDays=14&preview=1");
   assert.is(preview.res.status, 200);
@@ -257,12 +259,15 @@ t("the users list: a checkbox per row and a form that sends the ticked ids to th
   await c.signIn("root", PASSWORD);
   const list = await c.get("/configure/users");
   assert.is(list.res.status, 200);
-  const form = /<form method="get" action="\/configure\/mfa\/rollout" class="rollout-selected">([\s\S]*?)<\/form>/.exec(
+  const form = /<form method="get" action="\/configure\/users" class="rollout-selected">([\s\S]*?)<\/form>/.exec(
     list.html,
   );
   assert.ok(form, "a GET form around the list");
   assert.match(form![1]!, /<div id="record-list"/);
-  assert.match(form![1]!, /<button type="submit" class="secondary">Roll out MFA to selected<\/button>/);
+  assert.match(
+    form![1]!,
+    /<button type="submit" name="rollout" value="1" class="secondary">Roll out MFA to selected<\/button>/,
+  );
   const ann = (await env.services.users.byUsername("ann"))!;
   const bob = (await env.services.users.byUsername("bob"))!;
   assert.match(form![1]!, new RegExp(`<input type="checkbox" name="ids" value="${ann.id}" aria-label="Select ann"`));
@@ -271,8 +276,11 @@ t("the users list: a checkbox per row and a form that sends the ticked ids to th
     headers: { "HX-Request": "true", "HX-Target": "#record-list" },
   });
   assert.match(await region.text(), new RegExp(`name="ids" value="${ann.id}"`));
-  // What the browser sends for two ticked rows: the preview of exactly them.
-  const preview = await c.get(`/configure/mfa/rollout?preview=1&ids=${ann.id}&ids=${bob.id}`);
+  // What the browser sends for two ticked rows: the list sends them on to the preview of exactly them.
+  const sent = await c.get(`/configure/users?q=&ids=${ann.id}&ids=${bob.id}&rollout=1`);
+  assert.is(sent.res.status, 303);
+  assert.is(sent.res.headers.get("location"), `/configure/mfa/rollout?preview=1&ids=${ann.id}&ids=${bob.id}`);
+  const preview = await c.get(sent.res.headers.get("location")!);
   assert.is(preview.res.status, 200);
   assert.is(count(preview.html, "toEnable"), 2);
   assert.match(preview.html, /Only the 2 user\(s\) ticked in the users list/);
@@ -288,6 +296,39 @@ t("the users list: a checkbox per row and a form that sends the ticked ids to th
     (await state(env.db)).enabled.map((r) => r.username),
     ["ann", "bob"],
   );
+});
+
+t("the users list keeps ticks across its pages, without JavaScript, and says how many are ticked", async ({ env }) => {
+  const c = new TestClient(env.app);
+  await c.signIn("root", PASSWORD);
+  const site = await env.services.sites.publicSite();
+  // Pages of five rows: aa1…aa5 on the first page of ?q=a sorted by username, ann after them.
+  const app = (await env.services.apps.get(site.id, "user-accounts"))!;
+  const definition = structuredClone(app.definition);
+  definition.list = { ...definition.list!, pageSize: 5 };
+  await env.services.apps.save(site.id, definition, { id: null, name: "designer" }, app.version);
+  for (const n of [1, 2, 3, 4, 5]) await env.services.users.create({ siteId: site.id, username: `aa${n}` });
+  const aa1 = (await env.services.users.byUsername("aa1"))!;
+  const ann = (await env.services.users.byUsername("ann"))!;
+  const first = await c.get(`/configure/users?sort=username&q=a`);
+  const next = /<button type="submit" name="after" value="([^"]+)"[^>]*>Next<\/button>/.exec(first.html);
+  assert.ok(next, "Next is a button of the form, not a link that would drop the ticks");
+  assert.match(first.html, /<input type="hidden" name="q" value="a"/);
+  assert.match(first.html, /data-selected="0">None selected yet/);
+  // aa1 ticked on the first page, then Next: the form sends the tick with the page.
+  const second = await c.get(`/configure/users?sort=username&q=a&ids=${aa1.id}&after=${encodeURIComponent(next![1]!)}`);
+  assert.is(second.res.status, 200);
+  assert.not.match(second.html, /Select aa1"/, "aa1 is on the first page");
+  assert.match(second.html, new RegExp(`<input type="hidden" name="ids" value="${aa1.id}"`));
+  assert.match(second.html, /data-selected="1">1 selected \(1 on other pages\)/);
+  // Back on the first page, aa1's row shows ticked and is not carried twice.
+  const back = await c.get(`/configure/users?sort=username&q=a&ids=${aa1.id}&ids=${ann.id}`);
+  assert.match(back.html, new RegExp(`value="${aa1.id}" checked=""`));
+  assert.not.match(back.html, new RegExp(`type="hidden" name="ids" value="${aa1.id}"`));
+  assert.match(back.html, /data-selected="2">2 selected \(1 on other pages\)/);
+  // An id that is not a user id is dropped, not carried.
+  const junk = await c.get(`/configure/users?ids=nonsense&ids=${ann.id}&rollout=1`);
+  assert.is(junk.res.headers.get("location"), `/configure/mfa/rollout?preview=1&ids=${ann.id}`);
 });
 
 t(

@@ -11,24 +11,29 @@ import { MFA_STATE_LABELS } from "../../mfa/mfa-states.js";
 import { MfaFilterBar } from "./mfa-filter.js";
 import type { AppEnv } from "../http/env.js";
 import { sendPage } from "../http/page.js";
+import { queryParams, queryValues } from "../http/query.js";
 import { wantsRegion, type RecordRoutesOptions, type Resolved } from "./resolve.js";
 
 /**
- * A plain GET form around the users list: the ticked rows' ids (repeated `ids`) go to the MFA
- * rollout's preview, which shows who would change before anything does. htmx swaps the list inside
- * it (search, sort, pages) and the form stays.
+ * A plain GET form around the users list, sent to the list itself: its page buttons turn the page
+ * with every tick kept (repeated `ids`), and "Roll out MFA to selected" (`rollout=1`) is sent on to
+ * the MFA rollout's preview with the ticked ids, which shows who would change before anything does.
+ * htmx swaps the list inside it (search, sort) and the form stays.
  */
-function RolloutSelectedForm({ list }: { list: Child }) {
+function RolloutSelectedForm({ list, action }: { list: Child; action: string }) {
   return (
-    <form method="get" action="/configure/mfa/rollout" class="rollout-selected">
-      <input type="hidden" name="preview" value="1" />
+    <form method="get" action={action} class="rollout-selected">
       {list}
-      <button type="submit" class="secondary">
+      <button type="submit" name="rollout" value="1" class="secondary">
         Roll out MFA to selected
       </button>
     </form>
   );
 }
+
+/** The most ticks a list carries from page to page (a rollout by search or role covers more). */
+const MAX_TICKED = 1000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Adds GET `base` (the list) and GET `base`/export.csv to `routes`. */
 export function listRoutes(
@@ -51,6 +56,14 @@ export function listRoutes(
     const mfa = readMfaFilter(c, Boolean(r.app.usersApp));
     // Administrators tick users in the users list to roll MFA out to them.
     const selectable = Boolean(r.app.usersApp) && r.frame.user.role === "admin";
+    const ticked = selectable
+      ? [...new Set((queryValues(c).ids ?? []).filter((id) => UUID.test(id)))].slice(0, MAX_TICKED)
+      : [];
+    if (selectable && queryParams(c).rollout) {
+      const to = new URLSearchParams({ preview: "1" });
+      for (const id of ticked) to.append("ids", id);
+      return c.redirect(`/configure/mfa/rollout?${to}`, 303);
+    }
     const page = await r.store.list(r.app, r.storeCtx, {
       q,
       sort,
@@ -73,7 +86,7 @@ export function listRoutes(
         dialog={true}
         rowAction={r.canEdit ? "Edit" : undefined}
         emptyFiltered={mfa ? `No users are in this state: ${MFA_STATE_LABELS[mfa]}.` : undefined}
-        select={selectable ? { name: "ids" } : undefined}
+        select={selectable ? { name: "ids", ticked } : undefined}
       />
     );
     if (wantsRegion(c, "record-list")) return sendPage(c, list);
@@ -96,7 +109,7 @@ export function listRoutes(
           />
         }
         filters={r.app.usersApp ? <MfaFilterBar href={r.href} current={mfa} q={q} /> : undefined}
-        list={selectable ? <RolloutSelectedForm list={list} /> : list}
+        list={selectable ? <RolloutSelectedForm list={list} action={r.href} /> : list}
         newUrl={r.canEdit ? `${r.href}/new` : undefined}
         newLabel={options.newLabel}
         exportUrl={`${r.href}/export.csv?${exportParams}`}

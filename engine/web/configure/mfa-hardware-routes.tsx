@@ -260,7 +260,7 @@ export function mfaHardwareRoutes(s: Services) {
       // Post/Redirect/Get: a refresh of the next page does not post the form again.
       flash(
         c,
-        `Token ${token.serialNumber} (${token.name}) is registered and available. Its secret key was read as ` +
+        `Token ${token.serialNumber}${token.name !== token.serialNumber ? ` (${token.name})` : ""} is registered and available. Its secret key was read as ` +
           `${encoding === "hex" ? "hex" : "Base32"} (${keyBytes} bytes); it is stored encrypted and will not be shown again.`,
       );
       return c.redirect(`${BASE}?${new URLSearchParams({ q: token.serialNumber })}`, 303);

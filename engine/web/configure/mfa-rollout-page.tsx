@@ -29,7 +29,8 @@ function RolloutFields({
   v: RolloutFormValues;
   errors: Record<string, string>;
   canTargetAll: boolean;
-  whereFields: string[];
+  /** The searchable designer fields: the name is sent, the label shown. */
+  whereFields: { name: string; label: string }[];
 }) {
   return (
     <>
@@ -106,11 +107,11 @@ function RolloutFields({
                   Any field
                 </option>
                 {whereFields.map((f) => (
-                  <option value={f} selected={v.whereField === f}>
-                    {f}
+                  <option value={f.name} selected={v.whereField === f.name}>
+                    {f.label}
                   </option>
                 ))}
-                {v.whereField && !whereFields.includes(v.whereField) ? (
+                {v.whereField && !whereFields.some((f) => f.name === v.whereField) ? (
                   <option value={v.whereField} selected>
                     {v.whereField}
                   </option>
@@ -194,7 +195,8 @@ export function RolloutPage(props: {
   errors: Record<string, string>;
   canTargetAll: boolean;
   /** The designer fields "Field" offers: the users app's searchable ones. */
-  whereFields: string[];
+  /** The searchable designer fields: the name is sent, the label shown. */
+  whereFields: { name: string; label: string }[];
   preview?: {
     plan: RolloutPlan;
     users: RolloutUser[];

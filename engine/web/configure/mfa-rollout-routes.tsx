@@ -111,7 +111,12 @@ export function mfaRolloutRoutes(s: Services): Hono<AppEnv> {
       />
     );
     if (!opts.preview) return sendPage(c, page({}));
-    const parsed = rolloutSelection(v, session, canTargetAll, whereFields);
+    const parsed = rolloutSelection(
+      v,
+      session,
+      canTargetAll,
+      whereFields.map((f) => f.name),
+    );
     const errors = "errors" in parsed ? parsed.errors : {};
     if ("selection" in parsed) {
       try {
@@ -158,7 +163,12 @@ export function mfaRolloutRoutes(s: Services): Hono<AppEnv> {
     const whereFields = await s.rollouts.searchableFields(
       v.scope === "all" && canTargetAll ? null : session.activeSiteId,
     );
-    const parsed = rolloutSelection(v, session, canTargetAll, whereFields);
+    const parsed = rolloutSelection(
+      v,
+      session,
+      canTargetAll,
+      whereFields.map((f) => f.name),
+    );
     const expect = {
       toEnable: Number(posted.expectToEnable?.at(-1) ?? NaN),
       toMove: Number(posted.expectToMove?.at(-1) ?? NaN),

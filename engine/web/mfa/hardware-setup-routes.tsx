@@ -7,11 +7,12 @@ import { compileSchema } from "../../schema/ajv.js";
 import type { Services } from "../../services.js";
 import {
   afterActivation,
-  GENERIC_CODE_FAILURE,
   readCode,
   selfActor,
   setupAccess,
   setupChangedPage,
+  TOKEN_CODE_FAILURE,
+  TOKEN_MALFORMED_CODE,
 } from "./mfa-routes.js";
 import { HardwareSetupPage } from "./hardware-setup-page.js";
 
@@ -50,7 +51,7 @@ export function hardwareSetupRoutes(s: Services, cookies: CookieSettings) {
     const code = readCode(f);
     const errors: { serialNumber?: string; code?: string } = {};
     if (!serialField(input)) errors.serialNumber = "Choose your token from the list.";
-    if (code === null) errors.code = "Enter the code your token shows (6 or 8 digits).";
+    if (code === null) errors.code = TOKEN_MALFORMED_CODE;
     if (errors.serialNumber || errors.code) return page(c, session, 422, { selected: input.serialNumber, errors });
 
     const result = await s.hardware.activation.activateHardware(
@@ -67,7 +68,7 @@ export function hardwareSetupRoutes(s: Services, cookies: CookieSettings) {
       case "invalid":
       case "locked":
         // The same answer for both, without Retry-After: only administrators see the lock.
-        return page(c, session, 422, { selected: input.serialNumber, error: GENERIC_CODE_FAILURE });
+        return page(c, session, 422, { selected: input.serialNumber, error: TOKEN_CODE_FAILURE });
       case "unknown_token":
         return page(c, session, 422, {
           errors: { serialNumber: "This token is not available. Choose one from the list." },

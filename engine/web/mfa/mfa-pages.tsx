@@ -1,4 +1,4 @@
-import { longDate } from "../../mfa/status.js";
+import { longDate, type MfaMethod } from "../../mfa/status.js";
 import { InputField } from "../../render/form-field.js";
 import { CsrfField, Layout } from "../../render/layout.js";
 
@@ -40,14 +40,20 @@ export function CodeField({ label, error, autofocus }: { label: string; error?: 
 
 /**
  * The second sign-in step: the field for the current code of the user's authenticator app or
- * hardware token.
+ * hardware token, worded for the user's `method` when known.
  */
-export function MfaCodePage(props: { csrfToken: string; error?: string; fieldError?: string }) {
+export function MfaCodePage(props: { csrfToken: string; error?: string; fieldError?: string; method?: MfaMethod }) {
   return (
     <Layout title="Enter your code" csrfToken={props.csrfToken}>
       <article class="narrow">
         <h1>Multi-factor authentication (MFA)</h1>
-        <p>Enter the current code from your authenticator app or hardware token.</p>
+        <p>
+          {props.method === "hardware"
+            ? "Enter the code your hardware token shows now."
+            : props.method === "app"
+              ? "Enter the current code from your authenticator app."
+              : "Enter the current code from your authenticator app or hardware token."}
+        </p>
         <ErrorNotice error={props.error} />
         <form method="post" action="/login/mfa">
           <CsrfField token={props.csrfToken} />

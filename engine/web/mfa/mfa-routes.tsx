@@ -15,7 +15,11 @@ import { normaliseCode } from "../../mfa/totp.js";
 
 /** The same words for a wrong code and a locked account: a guesser learns nothing from either. */
 export const GENERIC_CODE_FAILURE = "The code is not valid. Check your authenticator and try again.";
+/** GENERIC_CODE_FAILURE for a user with a hardware token: the same for a wrong code and a lock. */
+export const TOKEN_CODE_FAILURE = "The code is not valid. Check the code your hardware token shows and try again.";
 const MALFORMED_CODE = "Enter the code your authenticator shows (6 or 8 digits).";
+/** MALFORMED_CODE for a user with a hardware token (also the hardware setup page's field message). */
+export const TOKEN_MALFORMED_CODE = "Enter the code your token shows (6 or 8 digits).";
 
 /** The code field as digits (normaliseCode: spaces and dashes ignored), or null when it is not a code (a 422, counted as nothing). */
 export function readCode(fields: Record<string, string>): string | null {
@@ -102,9 +106,13 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
     return { response: c.redirect(session?.stage === "full" ? "/" : signInStepPath(session), 303) };
   };
 
-  app.get("/login/mfa", (c) => {
-    const { response } = codeStage(c);
-    return response ?? sendPage(c, <MfaCodePage csrfToken={c.var.csrfToken} />);
+  // The user's own method (they passed the password step): a hardware token's user reads "token".
+  const methodOf = async (session: Session) => (await s.mfa.statusOf(session.user.id)).activation?.method;
+
+  app.get("/login/mfa", async (c) => {
+    const { session, response } = codeStage(c);
+    if (response) return response;
+    return sendPage(c, <MfaCodePage csrfToken={c.var.csrfToken} method={await methodOf(session)} />);
   });
 
   app.post("/login/mfa", async (c) => {
@@ -112,7 +120,9 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
     if (response) return response;
     const code = readCode(await formFields(c));
     if (code === null) {
-      return sendPage(c, <MfaCodePage csrfToken={c.var.csrfToken} fieldError={MALFORMED_CODE} />, 422);
+      const method = await methodOf(session);
+      const fieldError = method === "hardware" ? TOKEN_MALFORMED_CODE : MALFORMED_CODE;
+      return sendPage(c, <MfaCodePage csrfToken={c.var.csrfToken} method={method} fieldError={fieldError} />, 422);
     }
     // The compare-and-set that spends the code also replaces the session with a full one: one statement.
     const result = await s.mfa.verifyCode(
@@ -122,7 +132,10 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
     );
     if (!result.ok) {
       c.var.log.info("second factor refused", { userId: session.user.id, reason: result.reason });
-      return sendPage(c, <MfaCodePage csrfToken={c.var.csrfToken} error={GENERIC_CODE_FAILURE} />, 401);
+      // The same words for a wrong code and a lock (test/mfa/lock-disclosure.test.ts), in the method's terms.
+      const method = await methodOf(session);
+      const error = method === "hardware" ? TOKEN_CODE_FAILURE : GENERIC_CODE_FAILURE;
+      return sendPage(c, <MfaCodePage csrfToken={c.var.csrfToken} method={method} error={error} />, 401);
     }
     if (!result.finished) {
       // The half-signed-in session ended meanwhile (a credential change revoked it): start again.
