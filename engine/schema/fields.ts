@@ -1,3 +1,4 @@
+import { systemNote } from "./system-meanings.js";
 import type { AppDefinition, AppScalar, FieldSchema, RecordSchema, SystemBinding, VisibleWhen } from "./types.js";
 
 /**
@@ -144,7 +145,10 @@ function buildNode(
     readOnly: schema.readOnly === true,
     writeOnly: schema.writeOnly === true,
   };
-  const helpText = help[names.join(".")] ?? schema.description;
+  const key = names.join(".");
+  // A relabelled system field also says what it means to the engine (see system-meanings.ts).
+  const note = systemNote(schema["x-system"], schema.title);
+  const helpText = [Object.hasOwn(help, key) ? help[key] : schema.description, note].filter(Boolean).join(" ");
   if (helpText) node.help = helpText;
   if (schema["x-visibleWhen"]) node.visibleWhen = schema["x-visibleWhen"];
   if (schema["x-placeholder"]) node.placeholder = schema["x-placeholder"];

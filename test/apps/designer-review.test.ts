@@ -330,4 +330,22 @@ t(
   },
 );
 
+t("a relabelled system field shows its system meaning in the user dialog and the designer's panel", async (ctx) => {
+  const USERS = "/configure/apps/user-accounts";
+  const before = await ctx.admin.get("/configure/users/new");
+  assert.not.match(before.html, /\(system: Disabled/, "no note while the label is the default");
+  const panel0 = await ctx.dora.get(`${USERS}/fields/disabled`);
+  assert.match(panel0.html, /id="system-meaning">[\s\S]*?System meaning: Disabled —\s*on stops sign-in/);
+  const saved = await ctx.dora.post(`${USERS}/fields/disabled`, {
+    title: "Enabled",
+    help: "Switch on to allow sign-in",
+  });
+  assert.is(saved.res.status, 303, "relabelling stays allowed");
+  assert.is((await ctx.dora.post(`${USERS}/publish`, {})).res.status, 303);
+  const dialog = await ctx.admin.get("/configure/users/new");
+  assert.match(dialog.html, /Switch on to allow sign-in \(system: Disabled — on stops sign-in\)/);
+  const panel = await ctx.dora.get(`${USERS}/fields/disabled`);
+  assert.match(panel.html, /A label that says otherwise misleads/);
+});
+
 t.run();

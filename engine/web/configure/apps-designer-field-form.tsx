@@ -1,5 +1,7 @@
 import { DraftStampField } from "./apps-designer-shell.js";
 import { optionsOf } from "../../schema/fields.js";
+import { SYSTEM_MEANINGS, systemNote } from "../../schema/system-meanings.js";
+import type { SystemBinding } from "../../schema/types.js";
 import type { FieldInput } from "../../apps/designer-edits.js";
 import {
   FIELD_TYPES,
@@ -264,7 +266,14 @@ export function FieldForm(p: FieldFormProps) {
       {p.system ? (
         <p class="notice">
           A system field is bound to engine behaviour: you can change its label and help text and move it, but not
-          delete it or change its type.
+          delete it or change its type.{" "}
+          <strong id="system-meaning">
+            System meaning: {SYSTEM_MEANINGS[p.system as SystemBinding].label} —{" "}
+            {SYSTEM_MEANINGS[p.system as SystemBinding].meaning}.
+          </strong>{" "}
+          {systemNote(p.system as SystemBinding, v.title)
+            ? "A label that says otherwise misleads whoever fills in the form."
+            : null}
         </p>
       ) : null}
       <TypeControl {...p} />
