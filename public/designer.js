@@ -104,7 +104,22 @@
     if (focus && document.activeElement !== focus) focus.focus();
   }
 
+  // The List tab's sort menu accepts only columns: a field's sort options are enabled while its
+  // column box is ticked (the server renders them the same way for the saved columns).
+  function initSortMenu() {
+    const sort = document.querySelector('#list-form select[name="sort"]');
+    if (!sort) return;
+    const sync = () => {
+      const ticked = new Set(
+        Array.from(document.querySelectorAll('#list-form input[name="columns"]:checked')).map((b) => b.value),
+      );
+      for (const o of sort.options) if (o.value) o.disabled = !ticked.has(o.value.replace(/^-/, ""));
+    };
+    document.querySelectorAll('#list-form input[name="columns"]').forEach((b) => b.addEventListener("change", sync));
+  }
+
   function init() {
+    initSortMenu();
     initSortable();
     initIdSuggestion();
     initPatternPreset();

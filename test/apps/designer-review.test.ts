@@ -270,7 +270,9 @@ t(
 t("List tab: the sort menu offers only the columns, which is what is accepted", async (ctx) => {
   const page = await ctx.dora.get(`${APP}/list`);
   const sortSelect = page.html.match(/<select[^>]*name="sort"[\s\S]*?<\/select>/)![0];
-  const offered = [...sortSelect.matchAll(/<option value="-?([^"]*)"/g)].map((m) => m[1]).filter(Boolean);
+  const offered = [...sortSelect.matchAll(/<option value="-?([^"]*)"(?![^>]*disabled)/g)]
+    .map((m) => m[1])
+    .filter(Boolean);
   const columns =
     (await ctx.env.services.drafts.get(ctx.siteId, "visitor-log"))?.definition.list?.columns ??
     (await ctx.env.services.apps.get(ctx.siteId, "visitor-log"))!.definition.list!.columns;

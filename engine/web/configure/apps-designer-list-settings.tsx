@@ -52,13 +52,22 @@ export function DesignerListPage(
           errors={e}
           options={[
             { value: "", label: "(newest first)" },
-            // Only columns are accepted: the store sorts the list on a column.
-            ...columnable
-              .filter(([n]) => p.input.columns.includes(n))
-              .flatMap(([n, f]) => [
-                { value: n, label: `${f.title ?? n}, ascending`, selected: p.input.sort === n },
-                { value: `-${n}`, label: `${f.title ?? n}, descending`, selected: p.input.sort === `-${n}` },
-              ]),
+            // Only columns are accepted (the store sorts on a column): other fields are offered
+            // disabled; public/designer.js enables one when its column box is ticked.
+            ...columnable.flatMap(([n, f]) => [
+              {
+                value: n,
+                label: `${f.title ?? n}, ascending`,
+                selected: p.input.sort === n,
+                disabled: !p.input.columns.includes(n),
+              },
+              {
+                value: `-${n}`,
+                label: `${f.title ?? n}, descending`,
+                selected: p.input.sort === `-${n}`,
+                disabled: !p.input.columns.includes(n),
+              },
+            ]),
           ]}
         />
         <button type="submit">Save list</button>
