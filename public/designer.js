@@ -14,6 +14,9 @@
     const next = item.nextElementSibling;
     const body = new URLSearchParams();
     body.set("_csrf", csrf());
+    // Which draft the page showed: a move on a page another designer's change overtook is refused (409).
+    const stamp = document.querySelector('input[name="draftStamp"]');
+    if (stamp) body.set("draftStamp", stamp.value);
     if (next && next.dataset.name) body.set("before", next.dataset.name.split(".").pop());
     else if (event.to.dataset.section) body.set("section", event.to.dataset.section);
     else body.set("position", "last");
@@ -22,7 +25,7 @@
     fetch(url, { method: "POST", body, credentials: "same-origin", redirect: "manual" }).then(async (res) => {
       if (res.type === "opaqueredirect") window.location.assign(`/configure/apps/${outline.dataset.app}`);
       else {
-        // A refusal (422) is a whole page with the reason: show it.
+        // A refusal (422, or 409 for a stale page) is a whole page with the reason: show it.
         const html = await res.text();
         document.open();
         document.write(html);
@@ -101,7 +104,22 @@
     if (focus && document.activeElement !== focus) focus.focus();
   }
 
+  // The List tab's sort menu accepts only columns: a field's sort options are enabled while its
+  // column box is ticked (the server renders them the same way for the saved columns).
+  function initSortMenu() {
+    const sort = document.querySelector('#list-form select[name="sort"]');
+    if (!sort) return;
+    const sync = () => {
+      const ticked = new Set(
+        Array.from(document.querySelectorAll('#list-form input[name="columns"]:checked')).map((b) => b.value),
+      );
+      for (const o of sort.options) if (o.value) o.disabled = !ticked.has(o.value.replace(/^-/, ""));
+    };
+    document.querySelectorAll('#list-form input[name="columns"]').forEach((b) => b.addEventListener("change", sync));
+  }
+
   function init() {
+    initSortMenu();
     initSortable();
     initIdSuggestion();
     initPatternPreset();

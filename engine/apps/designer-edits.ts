@@ -1,6 +1,7 @@
 import { checkDefinition, type DefinitionProblem } from "../schema/app-definition.js";
 import type { AppDefinition, FieldSchema } from "../schema/types.js";
 import { breakingChanges } from "./definition-changes.js";
+import { plainMessage } from "./designer-field-checks.js";
 import { designerTypeOf, optionsText } from "./field-types.js";
 
 /**
@@ -41,6 +42,8 @@ export interface FieldInput {
   visibleField?: string;
   visibleValue?: string;
   placeholder?: string;
+  /** A preset's pattern (the form's "Or a preset"); fills a blank pattern. */
+  patternPreset?: string;
 }
 
 const FIELD_INPUT_KEYS: (keyof FieldInput)[] = [
@@ -61,6 +64,7 @@ const FIELD_INPUT_KEYS: (keyof FieldInput)[] = [
   "visibleField",
   "visibleValue",
   "placeholder",
+  "patternPreset",
 ];
 
 /** Picks the field properties out of a posted form. */
@@ -99,7 +103,7 @@ export function holderAt(
   let holder: Located["holder"] = def.record;
   let pointer = "/record";
   for (const part of parentPath) {
-    const f = holder.properties?.[part];
+    const f = holder.properties && Object.hasOwn(holder.properties, part) ? holder.properties[part] : undefined;
     if (!f) return null;
     pointer += `/properties/${escapePointer(part)}`;
     if (f.type === "object") holder = f;
@@ -117,7 +121,8 @@ export function locate(def: AppDefinition, path: string): Located | null {
   if (!parts.every((p) => FIELD_NAME.test(p)) || parts.length > 8) return null;
   const name = parts.pop()!;
   const at = holderAt(def, parts);
-  const field = at?.holder.properties?.[name];
+  const props = at?.holder.properties;
+  const field = props && Object.hasOwn(props, name) ? props[name] : undefined;
   if (!at || !field) return null;
   return {
     parentPath: parts,
@@ -158,15 +163,28 @@ function formFieldOf(pointer: string, fieldPointer: string | null, fieldName: st
   return "_";
 }
 
+/** What a JSON Pointer (RFC 6901) names in a value; undefined when nothing. */
+function atPointer(root: unknown, pointer: string): unknown {
+  let v = root;
+  for (const raw of pointer.split("/").slice(1)) {
+    const k = raw.replace(/~1/g, "/").replace(/~0/g, "~");
+    if (v === null || typeof v !== "object" || !Object.hasOwn(v, k)) return undefined;
+    v = (v as Record<string, unknown>)[k];
+  }
+  return v;
+}
+
 function problemsToErrors(
   problems: DefinitionProblem[],
   fieldPointer: string | null,
   fieldName: string | null,
+  def?: AppDefinition,
 ): Record<string, string> {
   const errors: Record<string, string> = {};
   for (const p of problems) {
     const key = formFieldOf(p.pointer, fieldPointer, fieldName);
-    const text = key === "_" ? `${p.pointer || "/"}: ${p.message}` : capital(p.message);
+    const plain = plainMessage(key, capital(p.message), def && atPointer(def, p.pointer), p.pointer);
+    const text = key === "_" ? `${p.pointer || "/"}: ${p.message}` : plain;
     errors[key] = errors[key] ? `${errors[key]} ${text}` : text;
   }
   return errors;
@@ -185,7 +203,7 @@ export function finish(
   fieldName: string | null = null,
 ): EditResult {
   const check = checkDefinition(next);
-  if (!check.ok) return { ok: false, errors: problemsToErrors(check.problems, fieldPointer, fieldName) };
+  if (!check.ok) return { ok: false, errors: problemsToErrors(check.problems, fieldPointer, fieldName, next) };
   const breaking = breakingChanges(ctx.published, next, ctx.recordCount);
   if (breaking.length) return { ok: false, errors: problemsToErrors(breaking, fieldPointer, fieldName) };
   return { ok: true, definition: next, message };

@@ -27,6 +27,8 @@ import {
   schemaForType,
   type DesignerFieldType,
 } from "./field-types.js";
+import { RESERVED_FIELD_NAMES as RESERVED_NAMES } from "../schema/fields.js";
+import { defaultProblem, reservedNameMessage, unknownValues, visibleValueProblem } from "./designer-field-checks.js";
 
 // The visual designer's changes to one field: add, change (rename, retype), delete. Pure
 // functions from the draft to the next draft, checked by finish() like every change.
@@ -87,20 +89,28 @@ function buildSchema(
   if (isOn(input.readOnly)) f.readOnly = true;
   const control = (input.visibleField ?? "").trim();
   if (control && has("visibleWhen")) {
-    const controlling = siblings[control];
+    const controlling = Object.hasOwn(siblings, control) ? siblings[control] : undefined;
     const raw = input.visibleValue ?? "";
     // An unknown field is left to the definition check, which names it on this form field.
     const value = controlling ? scalarFor(controlling.type, raw) : raw;
+    const problem =
+      controlling && value !== undefined
+        ? visibleValueProblem(controlling, value, `"${controlling.title ?? control}"`)
+        : null;
     if (value === undefined)
       errors.visibleValue = `"${control}" holds ${controlling!.type === "boolean" ? "yes/no: give true or false" : "numbers: give a number"}.`;
+    else if (problem) errors.visibleValue = problem;
     else f["x-visibleWhen"] = { field: control, equals: value };
   }
+  const wrongDefault = errors.default ? null : defaultProblem(f);
+  if (wrongDefault) errors.default = wrongDefault;
   return f;
 }
 /** Makes a name unique among siblings: visitDate, visitDate2, … */
 function uniqueName(base: string, taken: Record<string, unknown>): string {
-  if (!(base in taken)) return base;
-  for (let i = 2; ; i++) if (!(`${base}${i}` in taken)) return `${base}${i}`;
+  const free = (n: string) => !Object.hasOwn(taken, n) && !RESERVED_NAMES.has(n);
+  if (free(base)) return base;
+  for (let i = 2; ; i++) if (free(`${base}${i}`)) return `${base}${i}`;
 }
 
 /** Adds a field (any type but Section) to the draft. */
@@ -121,7 +131,9 @@ export function addField(draft: AppDefinition, input: FieldInput, ctx: EditConte
   if (!name && title) name = uniqueName(nameFromLabel(title), properties);
   else if (name && !FIELD_NAME.test(name))
     errors.name = "A name starts with a letter: letters, digits and _ (at most 64).";
-  else if (name && properties[name]) errors.name = `There is already a field named "${name}" here.`;
+  else if (name && RESERVED_NAMES.has(name)) errors.name = reservedNameMessage(name);
+  else if (name && Object.hasOwn(properties, name)) errors.name = `There is already a field named "${name}" here.`;
+  Object.assign(errors, unknownValues(input, false));
   const section = parentPath.length ? null : sectionIndex(def, input.section, errors);
   const schema = buildSchema(type, input, undefined, properties, errors);
   if (Object.keys(errors).length) return { ok: false, errors };
@@ -183,6 +195,7 @@ export function updateField(draft: AppDefinition, path: string, posted: FieldInp
   const type = (input.type ?? currentType).trim();
   const newName = (input.name ?? at.name).trim() || at.name;
   const label = at.field.title ?? at.name;
+  Object.assign(errors, unknownValues(posted, !!at.field["x-system"]));
   if (at.field["x-system"]) {
     if (type !== currentType)
       errors.type = `"${label}" is a system field (${at.field["x-system"]}): its type cannot change.`;
@@ -201,7 +214,9 @@ export function updateField(draft: AppDefinition, path: string, posted: FieldInp
       errors.name = `${ctx.recordCount} stored record${ctx.recordCount === 1 ? " holds its value" : "s hold their values"} under "${at.name}", so the name cannot change once records exist. Change the label instead.`;
     } else if (!FIELD_NAME.test(newName))
       errors.name = "A name starts with a letter: letters, digits and _ (at most 64).";
-    else if (at.holder.properties?.[newName]) errors.name = `There is already a field named "${newName}" here.`;
+    else if (RESERVED_NAMES.has(newName)) errors.name = reservedNameMessage(newName);
+    else if (Object.hasOwn(at.holder.properties ?? {}, newName))
+      errors.name = `There is already a field named "${newName}" here.`;
   }
   if (!(input.title ?? at.field.title ?? "").trim()) errors.title = "Give the field a label.";
   const siblings = at.holder.properties ?? {};

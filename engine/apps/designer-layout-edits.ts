@@ -105,7 +105,7 @@ export function addSection(
   if (!title) return { ok: false, errors: { title: "Give the section a title." } };
   const gs = groups(def);
   const picked = input.fields.length ? input.fields : gs.at(-1)!.fields;
-  const unknown = picked.find((n) => !def.record.properties[n]);
+  const unknown = picked.find((n) => !Object.hasOwn(def.record.properties, n));
   if (unknown) return { ok: false, errors: { fields: `There is no field "${unknown}" in the form.` } };
   def.form = { ...(def.form ?? {}) };
   const sections = (def.form.sections ?? []).map((s): FormSection => ({

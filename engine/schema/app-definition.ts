@@ -1,6 +1,6 @@
 import type { ErrorObject } from "ajv/dist/2020.js";
 import { describeError, errorPointer, validatorFor } from "./ajv.js";
-import { optionsOf } from "./fields.js";
+import { optionsOf, RESERVED_FIELD_NAMES } from "./fields.js";
 import { SYSTEM_BINDINGS } from "./keywords.js";
 import { compileRecordValidators } from "./record-validation.js";
 import type { AppDefinition, FieldSchema, SystemBinding } from "./types.js";
@@ -179,9 +179,11 @@ function semanticProblems(def: AppDefinition): DefinitionProblem[] {
     depth: number,
   ) => {
     required.forEach((name, i) => {
-      if (!properties[name]) add(`${at}/required/${i}`, `names "${name}", which is not a property`);
+      if (!Object.hasOwn(properties, name)) add(`${at}/required/${i}`, `names "${name}", which is not a property`);
     });
     for (const [name, field] of Object.entries(properties)) {
+      const pointer = `${at}/properties/${escapePointer(name)}`;
+      if (RESERVED_FIELD_NAMES.has(name)) add(pointer, `"${name}" is a name JavaScript objects use; pick another`);
       if (field) walkField(name, field, properties, `${at}/properties/${escapePointer(name)}`, depth, at === "/record");
     }
   };
@@ -233,7 +235,7 @@ function semanticProblems(def: AppDefinition): DefinitionProblem[] {
     }
     const rule = f["x-visibleWhen"];
     if (rule) {
-      const control = siblings[rule.field];
+      const control = Object.hasOwn(siblings, rule.field) ? siblings[rule.field] : undefined;
       if (rule.field === name) add(`${at}/x-visibleWhen/field`, "a field cannot depend on itself");
       else if (!control)
         add(`${at}/x-visibleWhen/field`, `names "${rule.field}", which is not a field of the same object`);

@@ -1,4 +1,16 @@
+import { systemNote } from "./system-meanings.js";
 import type { AppDefinition, AppScalar, FieldSchema, RecordSchema, SystemBinding, VisibleWhen } from "./types.js";
+
+/**
+ * Names no field may have: Object.prototype's own names (`constructor`, `toString`, `__proto__`…)
+ * and `prototype`. Records, form posts and `x-visibleWhen` look fields up by name in plain
+ * objects, which answer these names from their prototype (a function, not a field) or, for
+ * `__proto__`, replace the prototype itself.
+ */
+export const RESERVED_FIELD_NAMES: ReadonlySet<string> = new Set([
+  ...Object.getOwnPropertyNames(Object.prototype),
+  "prototype",
+]);
 
 /** The widget a field is rendered with; chosen once from its schema (see widgetFor). */
 export type Widget =
@@ -133,7 +145,10 @@ function buildNode(
     readOnly: schema.readOnly === true,
     writeOnly: schema.writeOnly === true,
   };
-  const helpText = help[names.join(".")] ?? schema.description;
+  const key = names.join(".");
+  // A relabelled system field also says what it means to the engine (see system-meanings.ts).
+  const note = systemNote(schema["x-system"], schema.title);
+  const helpText = [Object.hasOwn(help, key) ? help[key] : schema.description, note].filter(Boolean).join(" ");
   if (helpText) node.help = helpText;
   if (schema["x-visibleWhen"]) node.visibleWhen = schema["x-visibleWhen"];
   if (schema["x-placeholder"]) node.placeholder = schema["x-placeholder"];

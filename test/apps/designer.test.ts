@@ -210,6 +210,8 @@ t("a designer adds a new app; it gets a working list and form", async ({ designe
   const r = await designer.post("/configure/apps/new", { id: "visitors", title: "Visitors" });
   assert.is(r.res.status, 303);
   assert.is(r.res.headers.get("location"), "/configure/apps/visitors");
+  assert.is((await admin.get("/apps/visitors")).res.status, 404, "a new app is a draft until published");
+  assert.is((await designer.post("/configure/apps/visitors/publish", {})).res.status, 303);
   assert.is((await admin.post("/apps/visitors/new", { name: "Ada" })).res.status, 303);
   const list = await admin.get("/apps/visitors");
   assert.match(list.html, />Ada<\/a>/);

@@ -437,6 +437,7 @@ t(
   "a designer's own app that declares the same system fields is bound the same way",
   async ({ env, designer, admin }) => {
     assert.is((await designer.post("/configure/apps/new", { id: "staff", title: "Staff" })).res.status, 303);
+    assert.is((await designer.post("/configure/apps/staff/publish", {})).res.status, 303, "published as version 1");
     const staff: AppDefinition = {
       id: "staff",
       title: "Staff",

@@ -156,12 +156,12 @@ t("renaming a field that has stored values is refused with the reason", async (c
 t("changes the JSON editor refuses are refused here on the field they concern", async (ctx) => {
   const d = ctx.dora;
   const cases: [string, Record<string, string>, string, RegExp][] = [
-    [`${APP}/fields/new`, { type: "text", title: "Code", pattern: "([" }, "pattern", /regex/],
+    [`${APP}/fields/new`, { type: "text", title: "Code", pattern: "([" }, "pattern", /not a valid regular expression/],
     [
       `${APP}/fields/new`,
       { type: "integer", title: "Age", minimum: "9", maximum: "1" },
       "minimum",
-      /larger than maximum/,
+      /Maximum must be at least the minimum/,
     ],
     [
       `${APP}/fields/new`,
@@ -252,10 +252,14 @@ t(
     const ask = await d.post("/configure/apps/visitor-log-copy/delete", {});
     assert.is(ask.res.status, 200);
     assert.match(ask.html, /<button type="submit">Confirm<\/button>/);
-    assert.ok(await ctx.env.services.apps.get(ctx.siteId, "visitor-log-copy"));
+    assert.ok(
+      await ctx.env.services.drafts.get(ctx.siteId, "visitor-log-copy"),
+      "a duplicate is a draft until published",
+    );
     const done = await d.post("/configure/apps/visitor-log-copy/delete", { confirm: "yes" });
     assert.is(done.res.status, 303);
     assert.is(await ctx.env.services.apps.get(ctx.siteId, "visitor-log-copy"), null);
+    assert.is(await ctx.env.services.drafts.get(ctx.siteId, "visitor-log-copy"), null);
     assert.is((await d.post("/configure/apps/new", { title: "New", id: "new" })).res.status, 422);
   },
 );
@@ -312,6 +316,8 @@ t("placeholder: edited in the properties panel of text-like types, shown by the 
   const d = ctx.dora;
   const A = "/configure/apps/desks";
   assert.is((await d.post("/configure/apps/new", { title: "Desks", id: "desks" })).res.status, 303);
+  // A new app is a draft until its first Publish: version 1 is the starter form.
+  assert.is((await d.post(`${A}/publish`, {})).res.status, 303);
   const textForm = await d.get(`${A}/fields/new?type=email`);
   assert.match(textForm.html, /<input id="p-placeholder"[^>]*name="placeholder"/);
   const switchForm = await d.get(`${A}/fields/new?type=boolean`);
@@ -334,6 +340,7 @@ t("Settings: who may open the app, by role (users, designers, administrators), g
   await uma.signIn("uma", PASSWORD);
   const A = "/configure/apps/plans";
   assert.is((await d.post("/configure/apps/new", { title: "Plans", id: "plans" })).res.status, 303);
+  assert.is((await d.post(`${A}/publish`, {})).res.status, 303, "a new app is a draft until published");
   const page = await d.get(`${A}/settings`);
   for (const v of ["user", "designer", "admin"]) assert.match(page.html, new RegExp(`name="openTo" value="${v}"`));
   assert.match(page.html, /value="user" checked=""/, "every signed-in user by default");

@@ -107,6 +107,12 @@ t("a designer builds Visitor log without typing JSON, and publishes it", async (
   await check(page, true, "New app");
   await page.click("text=Create app");
   await page.waitForURL(`${url}/configure/apps/visitor-log`);
+  // A new app is a draft until its first Publish: nobody else sees it yet.
+  await page.locator("#published-version").getByText("Not published yet").waitFor();
+  assert.is(await env.services.apps.get(siteId, "visitor-log"), null, "a new app is not live");
+  // The guide publishes the starter form as version 1, so History can compare it with the app built below.
+  await page.click(".draft-actions >> text=Publish");
+  await page.locator(".flash").getByText("Published Visitor log version 1.").waitFor();
 
   // The starter field becomes "Visitor name": htmx swaps the outline, panel and preview in place.
   await page.click("#outline-name a.field-label");
@@ -279,5 +285,36 @@ t("the same app built through plain POSTs, without JavaScript, has the same defi
     await other.close();
   }
 });
+
+t(
+  "at 390 px the Form tab stacks: Add a field and the properties panel stay usable, headings do not break mid-word",
+  async (ctx) => {
+    const page = await ctx.browser.newPage({ viewport: { width: 390, height: 844 } });
+    try {
+      await signIn(page, ctx.url, "dora");
+      await page.goto(`${ctx.url}/configure/apps/visitor-log/fields/company`);
+      const box = async (sel: string) => (await page.locator(sel).first().boundingBox())!;
+      const work = await box("#designer-work");
+      const select = await box(".add-field select");
+      const button = await box(".add-field button");
+      const preview = await box("#designer-work > :last-child");
+      assert.ok(select.width >= 150, `the type select keeps its width (${select.width}px)`);
+      assert.ok(button.x + button.width <= work.x + work.width + 1, "Add a field stays inside the work area");
+      assert.ok(preview.y >= button.y + button.height, "the preview column comes below, not beside");
+      const h2 = await page.locator("#field-form h2").evaluate((e) => ({
+        height: e.getBoundingClientRect().height,
+        line: parseFloat(getComputedStyle(e).lineHeight) || parseFloat(getComputedStyle(e).fontSize) * 1.3,
+      }));
+      assert.ok(h2.height < h2.line * 1.9, `"Company" on one line (${h2.height}px, line ${h2.line}px)`);
+      await page.screenshot({ path: join(SHOTS, "designer-form-390.png"), fullPage: true, animations: "disabled" });
+      await page.setViewportSize({ width: 1280, height: 900 });
+      const wide = await box("#designer-work > :last-child");
+      assert.ok(wide.y < (await box("#field-form")).y + 50, "at 1280 px the preview sits beside the panel");
+      await page.screenshot({ path: join(SHOTS, "designer-form-1280.png"), fullPage: false, animations: "disabled" });
+    } finally {
+      await page.close();
+    }
+  },
+);
 
 t.run();

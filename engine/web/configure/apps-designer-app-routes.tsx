@@ -1,4 +1,5 @@
 import type { Context, Hono } from "hono";
+import { DraftConflict } from "../../apps/drafts.js";
 import { DefinitionVersionConflict } from "../../apps/registry.js";
 import { ConflictError } from "../../errors.js";
 import type { AppDefinition } from "../../schema/types.js";
@@ -45,7 +46,7 @@ function starterDefinition(id: string, title: string): AppDefinition {
  * confirmation), Publish the draft as a new version, Discard the draft. Each writes an audit entry.
  */
 export function designerAppRoutes(routes: Hono<AppEnv>, s: Services, d: DesignerContext) {
-  const { siteOf, actorOf, frameOf, current, state, formPage } = d;
+  const { siteOf, actorOf, frameOf, current, state, formPage, expectedOf } = d;
 
   async function newAppPage(
     c: Context<AppEnv>,
@@ -68,7 +69,8 @@ export function designerAppRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
     if (!title || title.length > 200) errors.title = "Title must be 1 to 200 characters.";
     if (!APP_ID.test(id)) errors.id = "Id must start with a lowercase letter: lowercase letters, digits and dashes.";
     else if (RESERVED_IDS.has(id)) errors.id = `"${id}" is a word the designer's addresses use; pick another id.`;
-    else if ((await s.apps.currentVersion(siteOf(c), id)) !== null) errors.id = "Id is already taken on this site.";
+    else if ((await s.apps.currentVersion(siteOf(c), id)) !== null || (await s.drafts.get(siteOf(c), id)) !== null)
+      errors.id = "Id is already taken on this site.";
     return { title, id, errors };
   }
 
@@ -78,19 +80,18 @@ export function designerAppRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
     action: "app.create" | "app.duplicate",
     from?: string,
   ) {
-    try {
-      await s.apps.save(siteOf(c), definition, actorOf(c), null);
-    } catch (err) {
-      if (err instanceof DefinitionVersionConflict) throw new ConflictError("That id was just taken.", { cause: err });
+    // A new app is a draft (base version 0) until its first Publish: nothing is live before.
+    await s.drafts.save(siteOf(c), definition, 0, actorOf(c), { stamp: "v-0", publishedVersion: 0 }).catch((err) => {
+      if (err instanceof DraftConflict) throw new ConflictError("That id was just taken.", { cause: err });
       throw err;
-    }
+    });
     await s.audit.record({
       siteId: siteOf(c),
       actor: actorOf(c),
       action,
       details: from ? { app: definition.id, from } : { app: definition.id },
     });
-    flash(c, `Created ${definition.title}. Add its fields, then publish.`);
+    flash(c, `Created ${definition.title} as a draft. Add its fields, then publish: until then nobody else sees it.`);
     return c.redirect(`/configure/apps/${definition.id}`, 303);
   }
 
@@ -139,7 +140,8 @@ export function designerAppRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
     if (one.confirm !== "yes") {
       return sendPage(c, <DeleteAppPage frame={await frameOf(c)} appId={st.app.id} title={st.app.title} />);
     }
-    await s.apps.remove(siteOf(c), st.app.id);
+    if (st.unpublished) await s.drafts.discard(siteOf(c), st.app.id);
+    else await s.apps.remove(siteOf(c), st.app.id);
     await s.audit.record({ siteId: siteOf(c), actor: actorOf(c), action: "app.delete", details: { app: st.app.id } });
     flash(c, `Deleted ${st.app.title}.`);
     return c.redirect("/configure/apps", 303);
@@ -147,9 +149,9 @@ export function designerAppRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
 
   routes.post("/configure/apps/:appId/publish", async (c) => {
     const app = await current(c);
-    await postedForm(c);
+    const expected = await expectedOf(c, await state(c));
     try {
-      const version = await s.drafts.publish(siteOf(c), app.id, actorOf(c));
+      const version = await s.drafts.publish(siteOf(c), app.id, actorOf(c), expected);
       if (version === null) return c.redirect(`/configure/apps/${app.id}`, 303);
       await s.audit.record({
         siteId: siteOf(c),
@@ -160,15 +162,29 @@ export function designerAppRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
       flash(c, `Published ${app.title} version ${version}.`);
       return c.redirect(`/configure/apps/${app.id}`, 303);
     } catch (err) {
+      if (err instanceof DraftConflict) return formPage(c, await state(c), null, 409, err.message);
       if (!(err instanceof DefinitionVersionConflict)) throw err;
       return formPage(c, await state(c), null, 422, err.message);
     }
   });
 
   routes.post("/configure/apps/:appId/discard", async (c) => {
-    const app = await current(c);
-    await postedForm(c);
-    if (await s.drafts.discard(siteOf(c), app.id)) {
+    const st = await state(c);
+    const app = st.app;
+    const expected = await expectedOf(c, st);
+    let discarded: boolean;
+    try {
+      discarded = await s.drafts.discard(siteOf(c), app.id, undefined, expected);
+    } catch (err) {
+      if (err instanceof DraftConflict) return formPage(c, await state(c), null, 409, err.message);
+      throw err;
+    }
+    if (discarded && st.unpublished) {
+      await s.audit.record({ siteId: siteOf(c), actor: actorOf(c), action: "app.discard", details: { app: app.id } });
+      flash(c, `Discarded ${st.working.title}: it was never published, so the new app is gone.`);
+      return c.redirect("/configure/apps", 303);
+    }
+    if (discarded) {
       await s.audit.record({ siteId: siteOf(c), actor: actorOf(c), action: "app.discard", details: { app: app.id } });
       flash(c, "Discarded the draft: the designer shows the published version again.");
     }

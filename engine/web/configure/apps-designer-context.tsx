@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import { compileApp, type CompiledApp } from "../../apps/compiled-app.js";
 import { fieldInputOf, locate, type EditContext, type EditResult, type FieldInput } from "../../apps/designer-edits.js";
 import type { DesignerType } from "../../apps/field-types.js";
-import type { AppDraft } from "../../apps/drafts.js";
+import { DraftConflict, draftStamp, type AppDraft } from "../../apps/drafts.js";
 import { appHref } from "../../apps/registry.js";
 import { NotFoundError } from "../../errors.js";
 import type { PageFrame } from "../../render/record-pages.js";
@@ -17,7 +17,7 @@ import type { FieldFormProps } from "./apps-designer-field-form.js";
 import { FlashOutOfBand } from "../../render/notices.js";
 import { wantsRegion } from "../apps/resolve.js";
 import { DesignerFormPage, DesignerWork, type DesignerWorkProps } from "./apps-designer-pages.js";
-import { DraftBar, type DesignerFrame } from "./apps-designer-shell.js";
+import { DraftBar, DraftStampContext, type DesignerFrame } from "./apps-designer-shell.js";
 
 /** An app id as the designer's addresses carry it. */
 export const APP_ID = /^[a-z][a-z0-9-]{0,62}$/;
@@ -37,9 +37,17 @@ export async function postedForm(
 /** The app being designed, its draft, the definition shown (the draft, else the published one) and what a change is checked against. */
 export interface DesignerState {
   app: CompiledApp;
+  /** A new app never published: it exists only as its draft (not listed for users, its pages 404). */
+  unpublished: boolean;
   draft: AppDraft | null;
   working: AppDefinition;
   ctx: EditContext;
+}
+
+/** A change refused because the draft changed since its page was shown: the draft now, and why (409). */
+export interface DesignerConflict {
+  st: DesignerState;
+  message: string;
 }
 
 /** The helpers every designer route shares (see designerContext). */
@@ -69,8 +77,13 @@ export function designerContext(s: Services) {
   async function current(c: Context<AppEnv>): Promise<CompiledApp> {
     const appId = c.req.param("appId") ?? "";
     const app = APP_ID.test(appId) ? await s.apps.get(siteOf(c), appId) : null;
-    if (!app) throw new NotFoundError("There is no such app on this site.");
-    return app;
+    if (app) return app;
+    // A new app is only a draft until its first Publish: the designer shows it from the draft.
+    const draft = APP_ID.test(appId) ? await s.drafts.get(siteOf(c), appId) : null;
+    if (draft && draft.baseVersion === 0 && (await s.apps.currentVersion(siteOf(c), appId)) === null) {
+      return compileApp(draft.definition, 0);
+    }
+    throw new NotFoundError("There is no such app on this site.");
   }
 
   async function state(c: Context<AppEnv>): Promise<DesignerState> {
@@ -79,7 +92,8 @@ export function designerContext(s: Services) {
     const draft = await s.drafts.get(siteId, app.id);
     const recordCount = await s.apps.storeFor(app).count(app, siteId);
     const ctx: EditContext = { published: app.definition, recordCount };
-    return { app, draft, working: draft?.definition ?? app.definition, ctx };
+    const unpublished = app.version === 0 && (await s.apps.currentVersion(siteId, app.id)) === null;
+    return { app, unpublished, draft, working: draft?.definition ?? app.definition, ctx };
   }
 
   async function shell(c: Context<AppEnv>, st: DesignerState, problem?: string): Promise<DesignerFrame> {
@@ -90,8 +104,10 @@ export function designerContext(s: Services) {
       appId: st.app.id,
       title: st.working.title,
       publishedVersion: st.app.version,
+      unpublished: st.unpublished,
       recordCount: st.ctx.recordCount,
       listHref: appHref(st.app.id),
+      stamp: draftStamp(st.draft, st.app.version),
       draft: d
         ? {
             by: d.updatedBy.name,
@@ -155,13 +171,13 @@ export function designerContext(s: Services) {
     c: Context<AppEnv>,
     st: DesignerState,
     panel: FieldFormProps | null,
-    status: 200 | 422 = 200,
+    status: 200 | 409 | 422 = 200,
     problem?: string,
     outlineErrors?: Record<string, string>,
   ) {
     const frame = await shell(c, st, problem);
     const props = { ...frame, definition: st.working, preview: preview(st), panel, outlineErrors };
-    if (wantsRegion(c, "designer-work")) return workArea(c, props, status);
+    if (wantsRegion(c, "designer-work")) return workArea(c, props, status, problem);
     return sendPage(c, <DesignerFormPage {...props} />, status);
   }
 
@@ -169,33 +185,56 @@ export function designerContext(s: Services) {
    * The answer to an htmx save of the properties panel: the work area (outline, panel, preview)
    * for the target, and, out of band, the draft bar and the change's message (role=status).
    */
-  function workArea(c: Context<AppEnv>, p: DesignerWorkProps, status: 200 | 422, message?: string) {
+  function workArea(c: Context<AppEnv>, p: DesignerWorkProps, status: 200 | 409 | 422, message?: string) {
     return sendPage(
       c,
-      <>
+      <DraftStampContext.Provider value={p.stamp}>
         <DesignerWork {...p} />
         <DraftBar {...p} oob />
         {message ? <FlashOutOfBand text={message} /> : null}
-      </>,
+      </DraftStampContext.Provider>,
       status,
     );
   }
 
   /**
+   * The posted `draftStamp` (see DraftStampField) as the check drafts.save takes; undefined when
+   * the client sent none (a plain-POST client of the HTTP contract: its change is saved as before).
+   */
+  async function expectedOf(c: Context<AppEnv>, st: DesignerState) {
+    const stamp = (await postedForm(c)).one.draftStamp;
+    return stamp === undefined ? undefined : { stamp, publishedVersion: st.app.version };
+  }
+
+  /**
    * Saves a change's result as the draft and goes back to the tab (`back`,
-   * "" for Form) with the change's message; or shows the errors.
+   * "" for Form) with the change's message; or shows the errors. A change
+   * posted from a page whose draft has since changed (another designer, another
+   * tab) is refused whole: onError gets the draft as it is now and the
+   * conflict, and answers 409 with the user's input kept.
    */
   async function apply(
     c: Context<AppEnv>,
     st: DesignerState,
     result: EditResult,
-    onError: (errors: Record<string, string>) => Promise<Response>,
+    onError: (errors: Record<string, string>, conflict?: DesignerConflict) => Promise<Response>,
     back = "",
     /** The field the panel shows after the change, for an htmx save (which gets the work area, not a redirect). */
     shownAfter?: (next: AppDefinition) => string | null,
   ): Promise<Response> {
+    const expected = await expectedOf(c, st);
+    const conflict = async (err: DraftConflict) => onError({}, { st: await state(c), message: err.message });
+    if (expected && expected.stamp !== draftStamp(st.draft, st.app.version)) {
+      return conflict(new DraftConflict(st.draft));
+    }
     if (!result.ok) return onError(result.errors);
-    await s.drafts.save(siteOf(c), result.definition, st.draft?.baseVersion ?? st.app.version, actorOf(c));
+    try {
+      const base = st.draft?.baseVersion ?? st.app.version;
+      await s.drafts.save(siteOf(c), result.definition, base, actorOf(c), expected);
+    } catch (err) {
+      if (err instanceof DraftConflict) return conflict(err);
+      throw err;
+    }
     const message = `${result.message} Publish to apply it.`;
     if (shownAfter && wantsRegion(c, "designer-work")) {
       const next = await state(c);
@@ -211,5 +250,18 @@ export function designerContext(s: Services) {
     return c.redirect(`/configure/apps/${st.app.id}${back}`, 303);
   }
 
-  return { siteOf, actorOf, frameOf, current, state, shell, preview, siblingsOf, panelFor, formPage, apply };
+  return {
+    siteOf,
+    actorOf,
+    frameOf,
+    current,
+    state,
+    shell,
+    preview,
+    siblingsOf,
+    panelFor,
+    formPage,
+    apply,
+    expectedOf,
+  };
 }

@@ -73,6 +73,8 @@ export interface SelectOption {
   value: string;
   label: Child;
   selected?: boolean;
+  /** Shown but not pickable (e.g. a sort on a field that is not a column yet). */
+  disabled?: boolean;
 }
 
 /** A select of a designer form, tied to its label and slots like PropInput. */
@@ -87,7 +89,7 @@ export function PropSelect(p: { name: string; label: Child; options: SelectOptio
       control={(a) => (
         <select {...a} name={p.name}>
           {p.options.map((o) => (
-            <option value={o.value} selected={o.selected}>
+            <option value={o.value} selected={o.selected} disabled={o.disabled}>
               {o.label}
             </option>
           ))}

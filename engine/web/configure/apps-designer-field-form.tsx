@@ -1,3 +1,7 @@
+import { DraftStampField } from "./apps-designer-shell.js";
+import { optionsOf } from "../../schema/fields.js";
+import { SYSTEM_MEANINGS, systemNote } from "../../schema/system-meanings.js";
+import type { SystemBinding } from "../../schema/types.js";
 import type { FieldInput } from "../../apps/designer-edits.js";
 import {
   FIELD_TYPES,
@@ -45,6 +49,7 @@ function SectionForm(p: FieldFormProps & { action: string }) {
     <form method="post" action={p.action} id="field-form" class="field-form">
       <h2>New section</h2>
       <CsrfField token={p.csrf} />
+      <DraftStampField />
       <input type="hidden" name="type" value="section" />
       <FormProblem errors={p.errors} />
       <PropInput
@@ -117,6 +122,17 @@ function TypeProperties(p: FieldFormProps) {
       !f.readOnly &&
       !f["x-visibleWhen"],
   );
+  // A Choice or Yes/No controlling the field: its values, labels shown, as a select.
+  const control = controls.find(([n]) => n === v.visibleField)?.[1];
+  const valueChoices = control
+    ? (optionsOf(control) ??
+      (control.type === "boolean"
+        ? [
+            { value: true, label: "Yes" },
+            { value: false, label: "No" },
+          ]
+        : undefined))
+    : undefined;
   return (
     <>
       {has("options") ? (
@@ -186,20 +202,39 @@ function TypeProperties(p: FieldFormProps) {
               ...controls.map(([n, f]) => ({ value: n, label: f!.title ?? n, selected: v.visibleField === n })),
             ]}
           />
-          <PropInput
-            name="visibleValue"
-            label="has the value"
-            value={v.visibleValue}
-            errors={e}
-            attrs={{ list: "visible-values" }}
-          />
-          <datalist id="visible-values">
-            {controls.flatMap(([, f]) =>
-              f!.type === "boolean"
-                ? [<option value="true" />, <option value="false" />]
-                : (f!.oneOf ?? []).map((o) => <option value={String(o.const)}>{o.title}</option>),
-            )}
-          </datalist>
+          {valueChoices ? (
+            <PropSelect
+              name="visibleValue"
+              label="has the value"
+              help="Another field picked above? Save, and its values are offered here."
+              errors={e}
+              options={[
+                { value: "", label: "—" },
+                ...valueChoices.map((o) => ({
+                  value: String(o.value),
+                  label: o.label,
+                  selected: v.visibleValue === String(o.value),
+                })),
+              ]}
+            />
+          ) : (
+            <>
+              <PropInput
+                name="visibleValue"
+                label="has the value"
+                value={v.visibleValue}
+                errors={e}
+                attrs={{ list: "visible-values" }}
+              />
+              <datalist id="visible-values">
+                {controls.flatMap(([, f]) =>
+                  f!.type === "boolean"
+                    ? [<option value="true" />, <option value="false" />]
+                    : (f!.oneOf ?? []).map((o) => <option value={String(o.const)}>{o.title}</option>),
+                )}
+              </datalist>
+            </>
+          )}
         </div>
       ) : null}
     </>
@@ -225,12 +260,20 @@ export function FieldForm(p: FieldFormProps) {
         {p.system ? <mark class="flag system">🔒 system field ({p.system})</mark> : null}
       </h2>
       <CsrfField token={p.csrf} />
+      <DraftStampField />
       {v.parent ? <input type="hidden" name="parent" value={v.parent} /> : null}
       <FormProblem errors={e} />
       {p.system ? (
         <p class="notice">
           A system field is bound to engine behaviour: you can change its label and help text and move it, but not
-          delete it or change its type.
+          delete it or change its type.{" "}
+          <strong id="system-meaning">
+            System meaning: {SYSTEM_MEANINGS[p.system as SystemBinding].label} —{" "}
+            {SYSTEM_MEANINGS[p.system as SystemBinding].meaning}.
+          </strong>{" "}
+          {systemNote(p.system as SystemBinding, v.title)
+            ? "A label that says otherwise misleads whoever fills in the form."
+            : null}
         </p>
       ) : null}
       <TypeControl {...p} />
@@ -281,6 +324,7 @@ export function DeleteFieldForm({ appId, path, csrf }: { appId: string; path: st
   return (
     <form method="post" action={`/configure/apps/${appId}/fields/${path}/delete`} class="delete-field">
       <CsrfField token={csrf} />
+      <DraftStampField />
       <button type="submit" class="secondary outline">
         Delete this field
       </button>

@@ -7,7 +7,13 @@ import { NotFoundError } from "../../errors.js";
 import type { AppDefinition } from "../../schema/types.js";
 import type { AppEnv } from "../http/env.js";
 import { queryParams } from "../http/query.js";
-import { FIELD_PATH, postedForm, type DesignerContext, type DesignerState } from "./apps-designer-context.js";
+import {
+  FIELD_PATH,
+  postedForm,
+  type DesignerConflict,
+  type DesignerContext,
+  type DesignerState,
+} from "./apps-designer-context.js";
 
 function newType(raw: string | undefined): DesignerType | null {
   const t = (raw ?? "").trim();
@@ -39,11 +45,18 @@ export function designerFieldRoutes(routes: Hono<AppEnv>, d: DesignerContext) {
     return path;
   }
 
-  /** The field's panel again with the errors of a refused change (422). */
-  const refusedOn = (c: Context<AppEnv>, st: DesignerState, path: string) => (errors: Record<string, string>) => {
-    const input = fieldInputOf(st.working, path)!;
-    return formPage(c, st, panelFor(c, st, "edit", input.type as DesignerType, input, errors, path), 422);
-  };
+  /**
+   * The field's panel again with the errors of a refused change (422), or the message of a
+   * conflict (409: the draft changed since the page was shown; the page then shows the draft now).
+   */
+  const refusedOn =
+    (c: Context<AppEnv>, st: DesignerState, path: string) =>
+    (errors: Record<string, string>, conflict?: DesignerConflict) => {
+      const now = conflict?.st ?? st;
+      const input = fieldInputOf(now.working, path);
+      const panel = input ? panelFor(c, now, "edit", input.type as DesignerType, input, errors, path) : null;
+      return formPage(c, now, panel, conflict ? 409 : 422, conflict?.message);
+    };
 
   routes.get("/configure/apps/:appId/fields/new", async (c) => {
     const st = await state(c);
@@ -65,8 +78,11 @@ export function designerFieldRoutes(routes: Hono<AppEnv>, d: DesignerContext) {
     const { one, all } = await postedForm(c);
     const input = postedInput(one);
     const type = newType(input.type);
-    const fail = (errors: Record<string, string>) =>
-      formPage(c, st, panelFor(c, st, "new", type ?? "text", input, errors), 422);
+    const fail = (errors: Record<string, string>, conflict?: DesignerConflict) => {
+      const now = conflict?.st ?? st;
+      const panel = panelFor(c, now, "new", type ?? "text", input, errors);
+      return formPage(c, now, panel, conflict ? 409 : 422, conflict?.message);
+    };
     if (type === "section") {
       const result = addSection(st.working, { title: input.title ?? "", fields: all.fields ?? [] }, st.ctx);
       return apply(c, st, result, fail);
@@ -95,8 +111,13 @@ export function designerFieldRoutes(routes: Hono<AppEnv>, d: DesignerContext) {
     const input = postedInput(one);
     const shown = { ...fieldInputOf(st.working, path)!, ...input };
     const type = newType(shown.type) ?? designerTypeOf(locate(st.working, path)!.field);
-    const fail = (errors: Record<string, string>) =>
-      formPage(c, st, panelFor(c, st, "edit", type === "section" ? "text" : type, shown, errors, path), 422);
+    // A conflict shows the user's input over the field as the draft has it now (or as it was, if it went).
+    const fail = (errors: Record<string, string>, conflict?: DesignerConflict) => {
+      const now = conflict?.st ?? st;
+      const at = locate(now.working, path) ? path : undefined;
+      const panel = panelFor(c, now, "edit", type === "section" ? "text" : type, shown, errors, at);
+      return formPage(c, now, panel, conflict ? 409 : 422, conflict?.message);
+    };
     // With htmx the panel stays on the field, under its new name if it was renamed.
     const renamed = [...path.split(".").slice(0, -1), (input.name ?? "").trim() || path.split(".").pop()!].join(".");
     return apply(c, st, updateField(st.working, path, input, st.ctx), fail, "", () => renamed);
@@ -133,8 +154,9 @@ export function designerFieldRoutes(routes: Hono<AppEnv>, d: DesignerContext) {
     return n;
   }
 
-  const refusedOnOutline = (c: Context<AppEnv>, st: DesignerState) => (errors: Record<string, string>) =>
-    formPage(c, st, null, 422, undefined, errors);
+  const refusedOnOutline =
+    (c: Context<AppEnv>, st: DesignerState) => (errors: Record<string, string>, conflict?: DesignerConflict) =>
+      formPage(c, conflict?.st ?? st, null, conflict ? 409 : 422, conflict?.message, errors);
 
   routes.post("/configure/apps/:appId/sections/:section", async (c) => {
     const st = await state(c);

@@ -10,7 +10,7 @@ import {
   PropTextarea,
   type Errors,
 } from "./apps-designer-controls.js";
-import { DesignerShell, type DesignerFrame } from "./apps-designer-shell.js";
+import { DesignerShell, DraftStampField, type DesignerFrame } from "./apps-designer-shell.js";
 
 /** The List tab: columns, searchable fields and the default sort. */
 export function DesignerListPage(
@@ -31,6 +31,7 @@ export function DesignerListPage(
     <DesignerShell {...p} tab="list">
       <form method="post" action={`/configure/apps/${p.appId}/list`} id="list-form">
         <CsrfField token={p.frame.csrfToken} />
+        <DraftStampField />
         <FormProblem errors={e} />
         <CheckboxGroup
           name="columns"
@@ -47,12 +48,25 @@ export function DesignerListPage(
         <PropSelect
           name="sort"
           label="Default sort"
+          help="The list sorts on one of its columns: to sort on another field, tick it as a column and save first."
           errors={e}
           options={[
             { value: "", label: "(newest first)" },
+            // Only columns are accepted (the store sorts on a column): other fields are offered
+            // disabled; public/designer.js enables one when its column box is ticked.
             ...columnable.flatMap(([n, f]) => [
-              { value: n, label: `${f.title ?? n}, ascending`, selected: p.input.sort === n },
-              { value: `-${n}`, label: `${f.title ?? n}, descending`, selected: p.input.sort === `-${n}` },
+              {
+                value: n,
+                label: `${f.title ?? n}, ascending`,
+                selected: p.input.sort === n,
+                disabled: !p.input.columns.includes(n),
+              },
+              {
+                value: `-${n}`,
+                label: `${f.title ?? n}, descending`,
+                selected: p.input.sort === `-${n}`,
+                disabled: !p.input.columns.includes(n),
+              },
             ]),
           ]}
         />
@@ -75,6 +89,7 @@ export function DesignerSettingsPage(
     <DesignerShell {...p} tab="settings">
       <form method="post" action={`/configure/apps/${p.appId}/settings`} id="settings-form">
         <CsrfField token={p.frame.csrfToken} />
+        <DraftStampField />
         <FormProblem errors={e} />
         <PropInput name="title" label="Title" value={p.input.title} errors={e} required attrs={{ maxlength: 200 }} />
         <PropTextarea

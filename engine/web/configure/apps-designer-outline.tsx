@@ -2,7 +2,7 @@ import { designerTypeOf, FIELD_TYPES, fieldTypeInfo } from "../../apps/field-typ
 import type { AppDefinition, FieldSchema } from "../../schema/types.js";
 import { CsrfField } from "../../render/layout.js";
 import { InputField } from "../../render/form-field.js";
-import { ButtonForm } from "./apps-designer-shell.js";
+import { ButtonForm, DraftStampField } from "./apps-designer-shell.js";
 
 const typeLabel = (f: FieldSchema) => fieldTypeInfo(designerTypeOf(f)).label;
 
@@ -20,7 +20,7 @@ function Flags({
   if (required) flags.push("required");
   if (f.readOnly) flags.push("read-only");
   if (rule) {
-    const control = siblings[rule.field];
+    const control = Object.hasOwn(siblings, rule.field) ? siblings[rule.field] : undefined;
     const value = "equals" in rule ? rule.equals : (rule.in ?? []).join(" or ");
     flags.push(`shown when ${control?.title ?? rule.field} is ${String(value)}`);
   }
@@ -119,6 +119,7 @@ function SectionTools(p: { appId: string; csrf: string; n: number; title: string
       <summary>Rename or delete</summary>
       <form method="post" action={action} class="rename-section">
         <CsrfField token={p.csrf} />
+        <DraftStampField />
         <InputField
           id={`section-${p.n}-title`}
           slot={`section-${p.n}`}

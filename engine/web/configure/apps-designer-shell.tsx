@@ -1,4 +1,4 @@
-import type { Child } from "hono/jsx";
+import { createContext, useContext, type Child } from "hono/jsx";
 import { CsrfField, Layout } from "../../render/layout.js";
 import type { PageFrame } from "../../render/record-pages.js";
 
@@ -51,11 +51,27 @@ export interface DesignerFrame {
   appId: string;
   title: string;
   publishedVersion: number;
+  /** A new app never published: "Not published yet", and nobody but designers sees it. */
+  unpublished?: boolean;
   recordCount: number;
   listHref: string;
   draft: DraftInfo | null;
+  /** The draft stamp of what the page shows, posted back by every form (see DraftStampField). */
+  stamp: string;
   /** Why the last action was refused as a whole (e.g. Publish after someone else published). */
   problem?: string;
+}
+
+/** The draft stamp (engine/apps/drafts.ts draftStamp) of the page being rendered; "" outside the designer. */
+export const DraftStampContext = createContext("");
+
+/**
+ * The hidden `draftStamp` field every designer form posts: which draft the page showed, so a
+ * change made on a page another designer's change has overtaken is refused (409), not saved over it.
+ */
+export function DraftStampField() {
+  const stamp = useContext(DraftStampContext);
+  return stamp ? <input type="hidden" name="draftStamp" value={stamp} /> : null;
 }
 
 /** A one-button POST form of the designer (Publish, Discard, Up, Restore…), CSRF field included. */
@@ -74,6 +90,7 @@ export function ButtonForm(p: {
   return (
     <form method="post" action={p.action} class="inline">
       <CsrfField token={p.csrf} />
+      <DraftStampField />
       {Object.entries(p.hidden ?? {}).map(([n, v]) => (
         <input type="hidden" name={n} value={v} />
       ))}
@@ -106,8 +123,11 @@ export function DraftBar(p: DesignerFrame & { oob?: boolean }) {
         </p>
       ) : null}
       <p>
-        Published version: <strong>{p.publishedVersion === 0 ? "0 (built-in)" : p.publishedVersion}</strong> ·{" "}
-        {p.recordCount} record{p.recordCount === 1 ? "" : "s"} ·{" "}
+        Published version:{" "}
+        <strong id="published-version">
+          {p.unpublished ? "Not published yet" : p.publishedVersion === 0 ? "0 (built-in)" : p.publishedVersion}
+        </strong>{" "}
+        · {p.recordCount} record{p.recordCount === 1 ? "" : "s"} ·{" "}
         {d ? (
           <span id="draft-state">
             Unpublished changes by {d.by}, {when(d.at)}
@@ -115,7 +135,13 @@ export function DraftBar(p: DesignerFrame & { oob?: boolean }) {
         ) : (
           <span id="draft-state">No unpublished changes</span>
         )}{" "}
-        · <a href={p.listHref}>Open the app</a>
+        {p.unpublished ? (
+          <>· nobody but designers sees it until you publish</>
+        ) : (
+          <>
+            · <a href={p.listHref}>Open the app</a>
+          </>
+        )}
       </p>
       {d ? (
         <div class="draft-actions">
@@ -135,25 +161,27 @@ export function DraftBar(p: DesignerFrame & { oob?: boolean }) {
 /** The frame every designer tab shares: breadcrumb, title, message, draft bar and tabs. */
 export function DesignerShell(p: DesignerFrame & { tab: DesignerTab; children?: Child }) {
   return (
-    <Layout
-      title={`Designer: ${p.title}`}
-      csrfToken={p.frame.csrfToken}
-      user={p.frame.user}
-      siteName={p.frame.siteName}
-    >
-      <Breadcrumb here={p.title} />
-      <h1>{p.title}</h1>
-      {p.problem ? (
-        <p class="notice error" role="alert" id="designer-problem">
-          {p.problem}
-        </p>
-      ) : null}
-      <DraftBar {...p} />
-      <DesignerTabs appId={p.appId} tab={p.tab} />
-      {p.children}
-      <script src="/assets/sortable.min.js" defer></script>
-      <script src="/public/designer.js" defer></script>
-    </Layout>
+    <DraftStampContext.Provider value={p.stamp}>
+      <Layout
+        title={`Designer: ${p.title}`}
+        csrfToken={p.frame.csrfToken}
+        user={p.frame.user}
+        siteName={p.frame.siteName}
+      >
+        <Breadcrumb here={p.title} />
+        <h1>{p.title}</h1>
+        {p.problem ? (
+          <p class="notice error" role="alert" id="designer-problem">
+            {p.problem}
+          </p>
+        ) : null}
+        <DraftBar {...p} />
+        <DesignerTabs appId={p.appId} tab={p.tab} />
+        {p.children}
+        <script src="/assets/sortable.min.js" defer></script>
+        <script src="/public/designer.js" defer></script>
+      </Layout>
+    </DraftStampContext.Provider>
   );
 }
 

@@ -2,16 +2,39 @@ import type { Hono } from "hono";
 import { setList, setSettings } from "../../apps/designer-layout-edits.js";
 import { NotFoundError } from "../../errors.js";
 import { appChanges, fieldChanges } from "../../apps/definition-diff.js";
-import { openToOf } from "../../apps/open-to.js";
+import { isOn } from "../../apps/designer-edits.js";
+import { OPEN_TO, openToOf } from "../../apps/open-to.js";
 import { bindsUsers } from "../../schema/app-definition.js";
 import type { Services } from "../../services.js";
 import { lineDiff } from "../../util/line-diff.js";
 import type { AppEnv } from "../http/env.js";
 import { sendPage } from "../http/page.js";
 import { queryParams } from "../http/query.js";
-import { postedForm, type DesignerContext } from "./apps-designer-context.js";
+import { postedForm, type DesignerConflict, type DesignerContext } from "./apps-designer-context.js";
 import { DesignerHistoryPage } from "./apps-designer-history.js";
 import { DesignerListPage, DesignerSettingsPage } from "./apps-designer-list-settings.js";
+
+/**
+ * Settings values the form does not offer: an `openTo` that is none of the roles (or, for an app
+ * over user accounts, anything but administrators), an `adminOnly` that is not on or off, or on
+ * beside an `openTo` that is not administrators. Messages keyed by form field.
+ */
+function settingsRefusals(one: Record<string, string>, kept: string, overUsers: boolean): Record<string, string> {
+  const errors: Record<string, string> = {};
+  const openTo = one.openTo;
+  if (openTo !== undefined && !(OPEN_TO as readonly string[]).includes(openTo))
+    errors.openTo = "Pick who may open the app: users, designers or administrators.";
+  else if (overUsers && openTo !== undefined && openTo !== kept)
+    errors.openTo = "An app over user accounts is for administrators only.";
+  const adminOnly = one.adminOnly;
+  if (adminOnly !== undefined) {
+    if (!/^(|on|off|true|false|yes|no|1|0)$/i.test(adminOnly.trim()))
+      errors._ = "adminOnly must be on or off; the form sets it as Who may open it.";
+    else if (isOn(adminOnly) && openTo !== undefined && openTo !== "admin" && !errors.openTo)
+      errors.openTo = "adminOnly (administrators only) contradicts this choice: pick administrators here instead.";
+  }
+  return errors;
+}
 
 /** The designer's List, Settings and History tabs (GET shows the tab, POST saves it into the draft). */
 export function designerTabRoutes(routes: Hono<AppEnv>, s: Services, d: DesignerContext) {
@@ -28,12 +51,12 @@ export function designerTabRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
     const st = await state(c);
     const { one, all } = await postedForm(c);
     const input = { columns: all.columns ?? [], searchable: all.searchable ?? [], sort: one.sort ?? "" };
-    const fail = async (errors: Record<string, string>) =>
-      sendPage(
-        c,
-        <DesignerListPage {...await shell(c, st)} definition={st.working} input={input} errors={errors} />,
-        422,
-      );
+    const fail = async (errors: Record<string, string>, conflict?: DesignerConflict) => {
+      const now = conflict?.st ?? st;
+      const frame = await shell(c, now, conflict?.message);
+      const page = <DesignerListPage {...frame} definition={now.working} input={input} errors={errors} />;
+      return sendPage(c, page, conflict ? 409 : 422);
+    };
     return apply(c, st, setList(st.working, input, st.ctx), fail, "/list");
   });
 
@@ -52,20 +75,21 @@ export function designerTabRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
     const { one } = await postedForm(c);
     // A client that sends no openTo keeps the current one; an app over user accounts stays administrators only.
     const kept = openToOf(st.working, false);
-    const openTo = bindsUsers(st.working) ? kept : (one.openTo ?? kept);
+    const refused = settingsRefusals(one, kept, bindsUsers(st.working));
+    const openTo = bindsUsers(st.working) ? kept : (one.openTo ?? (isOn(one.adminOnly) ? "admin" : kept));
     const input = { title: one.title ?? "", description: one.description ?? "", openTo };
-    const fail = async (errors: Record<string, string>) =>
-      sendPage(
-        c,
-        <DesignerSettingsPage
-          {...await shell(c, st)}
-          input={input}
-          errors={errors}
-          bindsUsers={bindsUsers(st.working)}
-        />,
-        422,
+    const fail = async (errors: Record<string, string>, conflict?: DesignerConflict) => {
+      const now = conflict?.st ?? st;
+      const frame = await shell(c, now, conflict?.message);
+      const page = (
+        <DesignerSettingsPage {...frame} input={input} errors={errors} bindsUsers={bindsUsers(now.working)} />
       );
-    return apply(c, st, setSettings(st.working, input, st.ctx), fail, "/settings");
+      return sendPage(c, page, conflict ? 409 : 422);
+    };
+    const result = Object.keys(refused).length
+      ? { ok: false as const, errors: refused }
+      : setSettings(st.working, input, st.ctx);
+    return apply(c, st, result, fail, "/settings");
   });
 
   routes.get("/configure/apps/:appId/history", async (c) => {

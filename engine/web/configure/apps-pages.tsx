@@ -14,7 +14,14 @@ import { DesignerTabs, when } from "./apps-designer-shell.js";
  */
 export function AppsListPage(p: {
   frame: PageFrame;
-  apps: (AppSummary & { href: string; records: number; lastChange: Date | null; draftBy: string | null })[];
+  apps: (AppSummary & {
+    href: string;
+    records: number;
+    lastChange: Date | null;
+    draftBy: string | null;
+    /** A new app never published: "Not published yet", no link to its (404) pages. */
+    unpublished?: boolean;
+  })[];
 }) {
   return (
     <Layout title="Apps (designer)" csrfToken={p.frame.csrfToken} user={p.frame.user} siteName={p.frame.siteName}>
@@ -46,10 +53,14 @@ export function AppsListPage(p: {
                   </small>
                   {a.draftBy ? <small class="draft-note"> · draft by {a.draftBy}</small> : null}
                 </th>
+                <td>{a.unpublished ? a.records : <a href={a.href}>{a.records}</a>}</td>
                 <td>
-                  <a href={a.href}>{a.records}</a>
+                  {a.unpublished
+                    ? "Not published yet"
+                    : a.version === 0
+                      ? "built-in"
+                      : `${a.version}${a.builtIn ? " (customised)" : ""}`}
                 </td>
-                <td>{a.version === 0 ? "built-in" : `${a.version}${a.builtIn ? " (customised)" : ""}`}</td>
                 <td>{when(a.lastChange)}</td>
                 <td>
                   <a href={`/configure/apps/${a.id}/duplicate`}>Duplicate</a>

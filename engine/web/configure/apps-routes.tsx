@@ -101,7 +101,8 @@ export function appsDesignerRoutes(s: Services): Hono<AppEnv> {
   }
 
   async function appRows(siteId: string) {
-    const apps = await s.apps.list(siteId);
+    const published = await s.apps.list(siteId);
+    const apps = [...published, ...(await visual.newApps(siteId, new Set(published.map((a) => a.id))))];
     const more = await visual.overview(
       siteId,
       apps.map((a) => a.id),
@@ -121,10 +122,11 @@ export function appsDesignerRoutes(s: Services): Hono<AppEnv> {
   });
 
   routes.get("/configure/apps/:appId", async (c) => {
-    const app = await current(c, c.req.param("appId"));
     const { version: raw, saved, tab } = queryParams(c);
-    // The visual designer is the default; JSON (and older versions' JSON) is the expert's tab.
+    // The visual designer is the default (it also shows a new app, a draft until its first Publish);
+    // JSON (and older versions' JSON) is the expert's tab, for published apps.
     if (tab !== "json" && raw === undefined) return visual.formTab(c);
+    const app = await current(c, c.req.param("appId"));
     if (raw !== undefined) {
       const version = /^\d{1,9}$/.test(raw) ? Number(raw) : -1;
       const definition = version >= 0 ? await s.apps.definitionAt(signedIn(c).activeSiteId, app.id, version) : null;
