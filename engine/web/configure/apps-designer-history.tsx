@@ -1,7 +1,8 @@
 import type { FieldChange, PropertyChange } from "../../apps/definition-diff.js";
 import type { AppVersionInfo } from "../../apps/registry.js";
 import { FormField } from "../../render/form-field.js";
-import { DesignerShell, ButtonForm, when, type DesignerFrame } from "./apps-designer-shell.js";
+import { AppVersionsTable } from "./app-versions-table.js";
+import { DesignerShell, ButtonForm, type DesignerFrame } from "./apps-designer-shell.js";
 
 /** One line of a diff: kept, removed (only in the older version) or added. */
 export interface DiffLine {
@@ -128,42 +129,26 @@ export function DesignerHistoryPage(p: DesignerFrame & { history: AppVersionInfo
   return (
     <DesignerShell {...p} tab="history">
       <div class="table-scroll" tabindex={0}>
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Version</th>
-              <th scope="col">Published</th>
-              <th scope="col">By</th>
-              <th scope="col"></th>
-            </tr>
-          </thead>
-          <tbody>
-            {p.history.map((h) => (
-              <tr>
-                <td>
-                  {h.version === 0 ? "0 (built-in)" : h.version}
-                  {h.restoredFrom !== null ? ` (restored from ${h.restoredFrom})` : ""}
-                </td>
-                <td>{when(h.createdAt)}</td>
-                <td>{h.createdBy ?? ""}</td>
-                <td>
-                  {h.version === p.publishedVersion ? (
-                    "live"
-                  ) : (
-                    <ButtonForm
-                      action={`/configure/apps/${p.appId}/restore`}
-                      csrf={p.frame.csrfToken}
-                      hidden={{ version: String(h.version), _version: String(p.publishedVersion) }}
-                      class="secondary outline small"
-                      label="Restore"
-                    />
-                  )}{" "}
-                  <a href={`/configure/apps/${p.appId}?version=${h.version}`}>JSON</a>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <AppVersionsTable
+          history={p.history}
+          dateLabel="Published"
+          action={(h) => (
+            <>
+              {h.version === p.publishedVersion ? (
+                "live"
+              ) : (
+                <ButtonForm
+                  action={`/configure/apps/${p.appId}/restore`}
+                  csrf={p.frame.csrfToken}
+                  hidden={{ version: String(h.version), _version: String(p.publishedVersion) }}
+                  class="secondary outline small"
+                  label="Restore"
+                />
+              )}{" "}
+              <a href={`/configure/apps/${p.appId}?version=${h.version}`}>JSON</a>
+            </>
+          )}
+        />
       </div>
       {versions.length > 1 ? (
         <form method="get" action={`/configure/apps/${p.appId}/history`} class="grid" id="compare">

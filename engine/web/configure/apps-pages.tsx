@@ -6,6 +6,7 @@ import { FormField } from "../../render/form-field.js";
 import { RecordForm } from "../../render/record-form.js";
 import { CsrfField, Layout } from "../../render/layout.js";
 import type { PageFrame } from "../../render/record-pages.js";
+import { AppVersionsTable } from "./app-versions-table.js";
 import { DesignerTabs, when } from "./apps-designer-shell.js";
 
 /**
@@ -228,35 +229,17 @@ export function AppEditorPage(p: {
             </form>
           )}
           <h2>History</h2>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Version</th>
-                <th scope="col">Saved</th>
-                <th scope="col">By</th>
-                <th scope="col"></th>
-              </tr>
-            </thead>
-            <tbody>
-              {p.history.map((h) => (
-                <tr>
-                  <td>
-                    {h.version === 0 ? "0 (built-in)" : h.version}
-                    {h.restoredFrom !== null ? ` (restored from ${h.restoredFrom})` : ""}
-                  </td>
-                  <td>{when(h.createdAt)}</td>
-                  <td>{h.createdBy ?? ""}</td>
-                  <td>
-                    {h.version === p.baseVersion ? (
-                      "current"
-                    ) : (
-                      <a href={`/configure/apps/${p.appId}?version=${h.version}`}>View</a>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <AppVersionsTable
+            history={p.history}
+            dateLabel="Saved"
+            action={(h) =>
+              h.version === p.baseVersion ? (
+                "current"
+              ) : (
+                <a href={`/configure/apps/${p.appId}?version=${h.version}`}>View</a>
+              )
+            }
+          />
         </div>
         <div>{p.feedback}</div>
       </div>
