@@ -1,8 +1,8 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import type { Browser, Page } from "playwright-core";
-import { startTestEnv, type TestEnv } from "../helpers/app.js";
-import { hasChromium, launchBrowser, listen } from "../helpers/browser.js";
+import type { TestEnv } from "../helpers/app.js";
+import { browserTestEnv, closeBrowserStage, hasChromium, openBrowser } from "../helpers/browser.js";
 import { skipSuite } from "../helpers/skip.js";
 
 const PASSWORD = "correct horse battery";
@@ -19,15 +19,10 @@ interface Ctx {
 const t = suite<Ctx>("browser: forms, dialog and htmx");
 
 t.before(async (ctx) => {
-  ctx.env = await startTestEnv();
-  // The browser drops cookies whose Expires lies in its past, so the server clock starts at real time.
-  ctx.env.clock.set(new Date());
+  ctx.env = await browserTestEnv();
   const site = await ctx.env.services.sites.publicSite();
   await ctx.env.services.users.create({ siteId: site.id, username: "alice", password: PASSWORD, role: "admin" });
-  const server = await listen(ctx.env);
-  ctx.url = server.url;
-  ctx.stop = server.close;
-  ctx.browser = await launchBrowser();
+  await openBrowser(ctx);
   ctx.page = await ctx.browser.newPage();
   ctx.problems = [];
   // 422/409 answers are expected "failed resources"; CSP violations and script errors are not.
@@ -41,11 +36,7 @@ t.before(async (ctx) => {
   await ctx.page.click('button[type="submit"]');
   await ctx.page.waitForURL(`${ctx.url}/`);
 });
-t.after(async (ctx) => {
-  await ctx.browser?.close();
-  await ctx.stop?.();
-  await ctx.env.close();
-});
+t.after(closeBrowserStage);
 
 t(
   "a new record in the dialog: conditional field, inline check, save closes the dialog and reloads the list",

@@ -1,8 +1,8 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import type { Browser, Page } from "playwright-core";
-import { startTestEnv, type TestEnv } from "../helpers/app.js";
-import { hasChromium, launchBrowser, listen } from "../helpers/browser.js";
+import type { TestEnv } from "../helpers/app.js";
+import { browserTestEnv, closeBrowserStage, hasChromium, openBrowser } from "../helpers/browser.js";
 import { check, flashText, PASSWORD, signIn } from "../helpers/console.js";
 import { skipSuite } from "../helpers/skip.js";
 
@@ -21,19 +21,11 @@ interface Ctx {
 const t = suite<Ctx>("browser: changing the password on /account ends the other sessions");
 
 t.before(async (ctx) => {
-  ctx.env = await startTestEnv();
-  ctx.env.clock.set(new Date()); // the browser drops cookies that expired by its own clock
+  ctx.env = await browserTestEnv();
   ctx.siteId = (await ctx.env.services.sites.publicSite()).id;
-  const server = await listen(ctx.env);
-  ctx.url = server.url;
-  ctx.stop = server.close;
-  ctx.browser = await launchBrowser();
+  await openBrowser(ctx);
 });
-t.after(async (ctx) => {
-  await ctx.browser?.close();
-  await ctx.stop?.();
-  await ctx.env.close();
-});
+t.after(closeBrowserStage);
 
 /** A bearer token through the device API, as the mobile app gets one. */
 async function deviceToken(url: string, username: string, password = PASSWORD): Promise<string> {

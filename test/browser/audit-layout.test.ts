@@ -1,8 +1,8 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import type { Browser, Page } from "playwright-core";
-import { startTestEnv, type TestEnv } from "../helpers/app.js";
-import { hasChromium, launchBrowser, listen } from "../helpers/browser.js";
+import type { TestEnv } from "../helpers/app.js";
+import { browserTestEnv, closeBrowserStage, hasChromium, openBrowser } from "../helpers/browser.js";
 import { check, PASSWORD, shot, signIn } from "../helpers/console.js";
 import { skipSuite } from "../helpers/skip.js";
 
@@ -18,21 +18,13 @@ interface Ctx {
 const t = suite<Ctx>("browser: the audit log's filters");
 
 t.before(async (ctx) => {
-  ctx.env = await startTestEnv();
-  ctx.env.clock.set(new Date()); // the browser drops cookies that expired by its own clock
+  ctx.env = await browserTestEnv();
   const s = ctx.env.services;
   const siteId = (await s.sites.publicSite()).id;
   await s.users.create({ siteId, username: "root", password: PASSWORD, role: "admin" });
-  const server = await listen(ctx.env);
-  ctx.url = server.url;
-  ctx.stop = server.close;
-  ctx.browser = await launchBrowser();
+  await openBrowser(ctx);
 });
-t.after(async (ctx) => {
-  await ctx.browser?.close();
-  await ctx.stop?.();
-  await ctx.env.close();
-});
+t.after(closeBrowserStage);
 
 const box = async (page: Page, selector: string) => (await page.locator(selector).boundingBox())!;
 

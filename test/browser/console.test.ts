@@ -2,8 +2,8 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import type { MfaActor } from "../../engine/mfa/mfa-model.js";
-import { startTestEnv, type TestEnv } from "../helpers/app.js";
-import { hasChromium, launchBrowser, listen } from "../helpers/browser.js";
+import type { TestEnv } from "../helpers/app.js";
+import { browserTestEnv, closeBrowserStage, hasChromium, openBrowser } from "../helpers/browser.js";
 import { activatedUser as activated, check, flashText, PASSWORD, shot, signIn } from "../helpers/console.js";
 import { skipSuite } from "../helpers/skip.js";
 
@@ -23,22 +23,14 @@ interface Ctx {
 const t = suite<Ctx>("browser: the administrator's console, with JavaScript on and off");
 
 t.before(async (ctx) => {
-  ctx.env = await startTestEnv();
-  ctx.env.clock.set(new Date()); // the browser drops cookies that expired by its own clock
+  ctx.env = await browserTestEnv();
   const s = ctx.env.services;
   ctx.siteId = (await s.sites.publicSite()).id;
   const root = await s.users.create({ siteId: ctx.siteId, username: "root", password: PASSWORD, role: "admin" });
   ctx.admin = { id: root.id, name: "root", siteId: ctx.siteId };
-  const server = await listen(ctx.env);
-  ctx.url = server.url;
-  ctx.stop = server.close;
-  ctx.browser = await launchBrowser();
+  await openBrowser(ctx);
 });
-t.after(async (ctx) => {
-  await ctx.browser?.close();
-  await ctx.stop?.();
-  await ctx.env.close();
-});
+t.after(closeBrowserStage);
 
 const activatedUser = (ctx: Ctx, username: string) => activated(ctx.env, ctx.siteId, ctx.admin, username);
 

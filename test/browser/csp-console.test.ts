@@ -1,8 +1,8 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import type { Browser, Page } from "playwright-core";
-import { startTestEnv, type TestEnv } from "../helpers/app.js";
-import { hasChromium, launchBrowser, listen } from "../helpers/browser.js";
+import type { TestEnv } from "../helpers/app.js";
+import { browserTestEnv, closeBrowserStage, hasChromium, openBrowser } from "../helpers/browser.js";
 import { PASSWORD, signIn } from "../helpers/console.js";
 import { skipSuite } from "../helpers/skip.js";
 
@@ -19,21 +19,13 @@ interface Ctx {
 const t = suite<Ctx>("browser: no Content Security Policy errors on the console");
 
 t.before(async (ctx) => {
-  ctx.env = await startTestEnv();
-  ctx.env.clock.set(new Date()); // the browser drops cookies that expired by its own clock
+  ctx.env = await browserTestEnv();
   const pub = await ctx.env.services.sites.publicSite();
   await ctx.env.services.users.create({ siteId: pub.id, username: "root", password: PASSWORD, role: "admin" });
   await ctx.env.services.users.create({ siteId: pub.id, username: "nora", password: PASSWORD });
-  const server = await listen(ctx.env);
-  ctx.url = server.url;
-  ctx.stop = server.close;
-  ctx.browser = await launchBrowser();
+  await openBrowser(ctx);
 });
-t.after(async (ctx) => {
-  await ctx.browser?.close();
-  await ctx.stop?.();
-  await ctx.env.close();
-});
+t.after(closeBrowserStage);
 
 /** Opens `path` signed in as root and returns every console error and page error seen until it settled. */
 async function consoleErrors(ctx: Ctx, page: Page, path: string, act?: (page: Page) => Promise<void>) {

@@ -4,7 +4,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import type { Browser, Page } from "playwright-core";
 import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
-import { hasChromium, launchBrowser, listen, screenshotDir } from "../helpers/browser.js";
+import { browserTestEnv, closeBrowserStage, hasChromium, openBrowser, screenshotDir } from "../helpers/browser.js";
 import { skipSuite } from "../helpers/skip.js";
 import { buildVisitorLogByPosts, VISITOR_FIELDS, VISITOR_LIST } from "../helpers/visitor-log.js";
 import { check } from "../helpers/console.js";
@@ -32,26 +32,18 @@ const t = suite<Ctx>("browser: the visual app designer");
 if (!hasChromium) skipSuite("no Chromium at /usr/bin/chromium (set CHROMIUM_PATH)");
 
 t.before(async (ctx) => {
-  ctx.env = await startTestEnv();
-  ctx.env.clock.set(new Date()); // the browser drops cookies that expired by its own clock
+  ctx.env = await browserTestEnv();
   const s = ctx.env.services;
   ctx.siteId = (await s.sites.publicSite()).id;
   await s.users.create({ siteId: ctx.siteId, username: "dora", password: PASSWORD, role: "designer" });
   await s.users.create({ siteId: ctx.siteId, username: "alice", password: PASSWORD, role: "admin" });
-  const server = await listen(ctx.env);
-  ctx.url = server.url;
-  ctx.stop = server.close;
-  ctx.browser = await launchBrowser();
+  await openBrowser(ctx);
   ctx.page = await ctx.browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors: string[] = [];
   ctx.page.on("pageerror", (e) => errors.push(e.message));
   mkdirSync(SHOTS, { recursive: true });
 });
-t.after(async (ctx) => {
-  await ctx.browser?.close();
-  await ctx.stop?.();
-  await ctx.env.close();
-});
+t.after(closeBrowserStage);
 
 async function signIn(page: Page, url: string, username: string) {
   await page.context().clearCookies();

@@ -1,29 +1,20 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import type { Browser } from "playwright-core";
-import { startTestEnv, type TestEnv } from "../helpers/app.js";
-import { hasChromium, launchBrowser, listen } from "../helpers/browser.js";
+import type { TestEnv } from "../helpers/app.js";
+import { browserTestEnv, closeBrowserStage, hasChromium, openBrowser } from "../helpers/browser.js";
 import { skipSuite } from "../helpers/skip.js";
 
 const PASSWORD = "correct horse battery";
 const t = suite<{ env: TestEnv; browser: Browser; url: string; stop(): Promise<void> }>("browser: sign-in");
 
 t.before(async (ctx) => {
-  ctx.env = await startTestEnv();
-  // The browser drops cookies whose Expires lies in its past, so the server clock starts at real time.
-  ctx.env.clock.set(new Date());
+  ctx.env = await browserTestEnv();
   const site = await ctx.env.services.sites.publicSite();
   await ctx.env.services.users.create({ siteId: site.id, username: "alice", password: PASSWORD, role: "admin" });
-  const server = await listen(ctx.env);
-  ctx.url = server.url;
-  ctx.browser = await launchBrowser();
-  ctx.stop = server.close;
+  await openBrowser(ctx);
 });
-t.after(async (ctx) => {
-  await ctx.browser?.close();
-  await ctx.stop?.();
-  await ctx.env.close();
-});
+t.after(closeBrowserStage);
 
 t("signs in and out in a real browser, with htmx loaded under the CSP", async ({ browser, url }) => {
   const page = await browser.newPage();

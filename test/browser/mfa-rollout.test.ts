@@ -2,8 +2,8 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { startTestEnv, type TestEnv } from "../helpers/app.js";
-import { hasChromium, launchBrowser, listen, screenshotDir } from "../helpers/browser.js";
+import type { TestEnv } from "../helpers/app.js";
+import { browserTestEnv, closeBrowserStage, hasChromium, openBrowser, screenshotDir } from "../helpers/browser.js";
 import { addDepartments } from "../helpers/rollout.js";
 import { skipSuite } from "../helpers/skip.js";
 import { appParams, codeAt, keyBytes } from "../helpers/totp.js";
@@ -25,8 +25,7 @@ interface Ctx {
 const t = suite<Ctx>("browser: MFA rollout to a department, then watching progress");
 
 t.before(async (ctx) => {
-  ctx.env = await startTestEnv();
-  ctx.env.clock.set(new Date()); // the browser drops cookies that expired by its own clock
+  ctx.env = await browserTestEnv();
   const s = ctx.env.services;
   const site = await s.sites.publicSite();
   await s.users.create({ siteId: site.id, username: "root", password: PASSWORD, role: "admin" });
@@ -35,16 +34,9 @@ t.before(async (ctx) => {
     await s.users.create({ siteId: site.id, username: name, password: PASSWORD, displayName: `${name} Example` });
   }
   await addDepartments(s, site.id, people);
-  const server = await listen(ctx.env);
-  ctx.url = server.url;
-  ctx.stop = server.close;
-  ctx.browser = await launchBrowser();
+  await openBrowser(ctx);
 });
-t.after(async (ctx) => {
-  await ctx.browser?.close();
-  await ctx.stop?.();
-  await ctx.env.close();
-});
+t.after(closeBrowserStage);
 
 async function signIn(page: Page, url: string, username: string) {
   await page.goto(`${url}/login`);

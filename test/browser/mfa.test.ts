@@ -2,8 +2,8 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import type { Browser, Page } from "playwright-core";
 import { generateTotp, totpStep, type TotpParams } from "../../engine/mfa/totp.js";
-import { startTestEnv, type TestEnv } from "../helpers/app.js";
-import { hasChromium, launchBrowser, listen } from "../helpers/browser.js";
+import type { TestEnv } from "../helpers/app.js";
+import { browserTestEnv, closeBrowserStage, hasChromium, openBrowser } from "../helpers/browser.js";
 import { keyBytes } from "../helpers/totp.js";
 import { skipSuite } from "../helpers/skip.js";
 
@@ -17,8 +17,7 @@ interface Ctx {
 const t = suite<Ctx>("browser: MFA activation and sign-in");
 
 t.before(async (ctx) => {
-  ctx.env = await startTestEnv();
-  ctx.env.clock.set(new Date()); // the browser drops cookies that expired by its own clock
+  ctx.env = await browserTestEnv();
   const s = ctx.env.services;
   const site = await s.sites.publicSite();
   const admin = await s.users.create({ siteId: site.id, username: "root", password: PASSWORD, role: "admin" });
@@ -28,16 +27,9 @@ t.before(async (ctx) => {
     { enabled: true, enforcementDelayDays: 0 },
     { id: admin.id, name: admin.username, siteId: site.id },
   );
-  const server = await listen(ctx.env);
-  ctx.url = server.url;
-  ctx.stop = server.close;
-  ctx.browser = await launchBrowser();
+  await openBrowser(ctx);
 });
-t.after(async (ctx) => {
-  await ctx.browser?.close();
-  await ctx.stop?.();
-  await ctx.env.close();
-});
+t.after(closeBrowserStage);
 
 async function signIn(page: Page, url: string) {
   await page.goto(`${url}/login`);

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { PROJECT_ROOT } from "../../engine/paths.js";
 import type { AddressInfo } from "node:net";
 import { chromium, type Browser } from "playwright-core";
-import type { TestEnv } from "./app.js";
+import { startTestEnv, type TestEnv } from "./app.js";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const hasChromium = existsSync(CHROMIUM);
@@ -47,4 +47,39 @@ export async function listen(env: TestEnv): Promise<{ url: string; close(): Prom
 export function screenshotDir(): string {
   if (process.env.SCREENSHOTS === "update") return join(PROJECT_ROOT, "docs", "screenshots");
   return mkdtempSync(join(tmpdir(), "formgate-shots-"));
+}
+
+/** What a browser suite holds between its tests: the engine, Chromium, the served address. */
+export interface BrowserStage {
+  env: TestEnv;
+  browser: Browser;
+  /** `http://127.0.0.1:PORT`, the served app. */
+  url: string;
+  /** Stops serving. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A test env whose clock starts at the real time: the browser drops cookies whose Expires lies in
+ * its own past, so a server clock at the ManualClock's epoch would sign nobody in.
+ */
+export async function browserTestEnv(): Promise<TestEnv> {
+  const env = await startTestEnv();
+  env.clock.set(new Date());
+  return env;
+}
+
+/** Serves `stage.env` on a free loopback port and launches Chromium: sets `url`, `stop`, `browser`. */
+export async function openBrowser(stage: Partial<BrowserStage> & { env: TestEnv }): Promise<void> {
+  const server = await listen(stage.env);
+  stage.url = server.url;
+  stage.stop = server.close;
+  stage.browser = await launchBrowser();
+}
+
+/** Closes what browserTestEnv and openBrowser opened, whichever of them got as far as opening. */
+export async function closeBrowserStage(stage: Partial<BrowserStage>): Promise<void> {
+  await stage.browser?.close();
+  await stage.stop?.();
+  await stage.env?.close();
 }
