@@ -15,6 +15,14 @@ export interface FieldContext {
   preview?: boolean;
 }
 
+/** What every field widget is rendered from: its schema node, its value, its path in the record, the form's context. */
+export interface FieldProps {
+  node: FieldNode;
+  value: unknown;
+  path: string[];
+  ctx: FieldContext;
+}
+
 /** Stable ids for one field instance: its error slot is always `err-<sid>`. */
 export const slotId = (path: string[]) => path.join("-");
 /** The posted name of a field instance: its path joined with dots (`contacts.0.phone`), as form-post.ts reads it back. */

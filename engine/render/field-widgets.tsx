@@ -1,7 +1,7 @@
 import type { Child } from "hono/jsx";
 import type { FieldNode } from "../schema/fields.js";
 import { describedBy, ErrorSlot, HelpText, RequiredMark } from "./form-field.js";
-import { fieldName, inputValue, slotId, type FieldContext } from "./field-context.js";
+import { fieldName, inputValue, slotId, type FieldContext, type FieldProps } from "./field-context.js";
 
 // The widgets of a record form: one input, select, textarea, radio group or checkbox list per
 // field, with its label, help and error slot. Rendered with JSX every time; field-shells.tsx keeps
@@ -191,17 +191,7 @@ export function ScalarField({
   );
 }
 
-function ChoiceList({
-  node,
-  value,
-  path,
-  ctx,
-}: {
-  node: FieldNode;
-  value: unknown;
-  path: string[];
-  ctx: FieldContext;
-}) {
+function ChoiceList({ node, value, path, ctx }: FieldProps) {
   const sid = slotId(path);
   const attrs = common(node, path, ctx);
   const picked = Array.isArray(value) ? value : [];
@@ -245,17 +235,7 @@ function ChoiceList({
 }
 
 /** An input or choice list, rendered with JSX every time (Field reuses shells of it). */
-export function Leaf({
-  node,
-  value,
-  path,
-  ctx,
-}: {
-  node: FieldNode;
-  value: unknown;
-  path: string[];
-  ctx: FieldContext;
-}) {
+export function Leaf({ node, value, path, ctx }: FieldProps) {
   if (node.widget === "checkboxes" || node.widget === "multiselect") {
     return <ChoiceList node={node} value={value} path={path} ctx={ctx} />;
   }

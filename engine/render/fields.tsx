@@ -1,7 +1,7 @@
 import { isVisible, type FieldNode } from "../schema/fields.js";
 import { markupOf, trustedRaw, withFirstClass } from "./shells.js";
 import { ErrorSlot, HelpText, RequiredMark } from "./form-field.js";
-import { fieldName, slotId, type FieldContext } from "./field-context.js";
+import { fieldName, slotId, type FieldContext, type FieldProps } from "./field-context.js";
 import { Leaf, ScalarField } from "./field-widgets.js";
 import { ReadonlyField } from "./readonly-field.js";
 import { fromShell } from "./field-shells.js";
@@ -14,17 +14,7 @@ import { rowsMarkup } from "./rows-frame.js";
 export { fieldName, slotId, type FieldContext, type RenderMode } from "./field-context.js";
 export { Leaf } from "./field-widgets.js";
 
-function ObjectField({
-  node,
-  value,
-  path,
-  ctx,
-}: {
-  node: FieldNode;
-  value: unknown;
-  path: string[];
-  ctx: FieldContext;
-}) {
+function ObjectField({ node, value, path, ctx }: FieldProps) {
   const sid = slotId(path);
   const obj = value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
   return (
@@ -83,7 +73,7 @@ function RowBody({
  * class, public/app.js) and the inline check swaps it in when the condition holds.
  * Never required while hidden: the browser would refuse a save the server accepts.
  */
-function HiddenField(props: { node: FieldNode; value: unknown; path: string[]; ctx: FieldContext }) {
+function HiddenField(props: FieldProps) {
   const html = markupOf(<>{VisibleField({ ...props, node: { ...props.node, required: false } })}</>);
   return trustedRaw(withFirstClass(html, "when-hidden"));
 }
@@ -101,7 +91,7 @@ export function Field(props: {
   return VisibleField(props);
 }
 
-function VisibleField(props: { node: FieldNode; value: unknown; path: string[]; ctx: FieldContext }) {
+function VisibleField(props: FieldProps) {
   const { node, value, path, ctx } = props;
   if (node.widget === "fieldset") return <ObjectField node={node} value={value} path={path} ctx={ctx} />;
   if (node.widget === "rows") return <RowsField node={node} value={value} path={path} ctx={ctx} />;
