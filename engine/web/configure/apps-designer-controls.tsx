@@ -17,48 +17,35 @@ export function FormProblem({ errors }: { errors: Errors }) {
   );
 }
 
-/** A text input of a designer form: id `p-<name>`, error slot `err-<name>`, the posted value shown again. */
-export function PropInput(p: {
+/** What every labelled control of a designer form shares: its posted name, label, help, the form's messages. */
+interface PropControl {
   name: string;
   label: Child;
-  value: string | undefined;
   errors: Errors;
   help?: Child;
-  required?: boolean;
-  attrs?: Record<string, unknown>;
-}) {
-  return (
-    <InputField
-      id={`p-${p.name}`}
-      slot={p.name}
-      name={p.name}
-      label={p.label}
-      help={p.help}
-      value={p.value ?? ""}
-      required={p.required}
-      error={p.errors[p.name]}
-      attrs={p.attrs}
-    />
-  );
+}
+
+/** FormField's props for a designer control: id `p-<name>`, slots and message keyed by the posted name. */
+const fieldProps = (p: PropControl) => ({
+  id: `p-${p.name}`,
+  slot: p.name,
+  label: p.label,
+  help: p.help,
+  error: p.errors[p.name],
+});
+
+/** A text input of a designer form: id `p-<name>`, error slot `err-<name>`, the posted value shown again. */
+export function PropInput(
+  p: PropControl & { value: string | undefined; required?: boolean; attrs?: Record<string, unknown> },
+) {
+  return <InputField {...fieldProps(p)} name={p.name} value={p.value ?? ""} required={p.required} attrs={p.attrs} />;
 }
 
 /** A textarea of a designer form, tied to its label and slots like PropInput. */
-export function PropTextarea(p: {
-  name: string;
-  label: Child;
-  value: string | undefined;
-  errors: Errors;
-  help?: Child;
-  rows: number;
-  maxlength?: number;
-}) {
+export function PropTextarea(p: PropControl & { value: string | undefined; rows: number; maxlength?: number }) {
   return (
     <FormField
-      id={`p-${p.name}`}
-      slot={p.name}
-      label={p.label}
-      help={p.help}
-      error={p.errors[p.name]}
+      {...fieldProps(p)}
       control={(a) => (
         <textarea {...a} name={p.name} rows={p.rows} maxlength={p.maxlength}>
           {p.value ?? ""}
@@ -78,14 +65,10 @@ export interface SelectOption {
 }
 
 /** A select of a designer form, tied to its label and slots like PropInput. */
-export function PropSelect(p: { name: string; label: Child; options: SelectOption[]; errors: Errors; help?: Child }) {
+export function PropSelect(p: PropControl & { options: SelectOption[] }) {
   return (
     <FormField
-      id={`p-${p.name}`}
-      slot={p.name}
-      label={p.label}
-      help={p.help}
-      error={p.errors[p.name]}
+      {...fieldProps(p)}
       control={(a) => (
         <select {...a} name={p.name}>
           {p.options.map((o) => (
