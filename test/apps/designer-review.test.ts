@@ -3,7 +3,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
-import { APP, buildVisitorLogByPosts } from "../helpers/visitor-log.js";
+import { APP, buildVisitorLogByPosts, designerTeam } from "../helpers/visitor-log.js";
 
 // The designer's review fixes: concurrent designers, defaults and visible-when values, unknown
 // values, prototype names, new apps as drafts, the sort menu and relabelled system fields.
@@ -22,19 +22,7 @@ const t = suite<Ctx>(`designer review fixes [${testBackend}]`);
 
 t.before(async (ctx) => {
   ctx.env = await startTestEnv();
-  const s = ctx.env.services;
-  ctx.siteId = (await s.sites.publicSite()).id;
-  await s.users.create({ siteId: ctx.siteId, username: "dora", password: PASSWORD, role: "designer" });
-  await s.users.create({ siteId: ctx.siteId, username: "dan", password: PASSWORD, role: "designer" });
-  await s.users.create({ siteId: ctx.siteId, username: "alice", password: PASSWORD, role: "admin" });
-  for (const [key, name] of [
-    ["dora", "dora"],
-    ["dan", "dan"],
-    ["admin", "alice"],
-  ] as const) {
-    ctx[key] = new TestClient(ctx.env.app);
-    await ctx[key].signIn(name, PASSWORD);
-  }
+  Object.assign(ctx, await designerTeam(ctx.env, PASSWORD));
   await buildVisitorLogByPosts(ctx.dora);
 });
 t.after(async (ctx) => ctx.env.close());

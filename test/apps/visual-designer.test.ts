@@ -6,7 +6,7 @@ import { createLogger } from "../../engine/log.js";
 import { createServices } from "../../engine/services.js";
 import { startTestEnv, TestClient, testConfig, TEST_SECRET_KEY, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
-import { APP, buildVisitorLogByPosts } from "../helpers/visitor-log.js";
+import { APP, buildVisitorLogByPosts, designerTeam } from "../helpers/visitor-log.js";
 
 const PASSWORD = "correct horse battery";
 const USERS_APP = "/configure/apps/user-accounts";
@@ -23,19 +23,7 @@ const t = suite<Ctx>(`visual designer [${testBackend}]`);
 
 t.before(async (ctx) => {
   ctx.env = await startTestEnv();
-  const s = ctx.env.services;
-  ctx.siteId = (await s.sites.publicSite()).id;
-  await s.users.create({ siteId: ctx.siteId, username: "dora", password: PASSWORD, role: "designer" });
-  await s.users.create({ siteId: ctx.siteId, username: "dan", password: PASSWORD, role: "designer" });
-  await s.users.create({ siteId: ctx.siteId, username: "alice", password: PASSWORD, role: "admin" });
-  for (const [key, name] of [
-    ["dora", "dora"],
-    ["dan", "dan"],
-    ["admin", "alice"],
-  ] as const) {
-    ctx[key] = new TestClient(ctx.env.app);
-    await ctx[key].signIn(name, PASSWORD);
-  }
+  Object.assign(ctx, await designerTeam(ctx.env, PASSWORD));
 });
 t.after(async (ctx) => ctx.env.close());
 

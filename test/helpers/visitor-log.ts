@@ -1,5 +1,5 @@
 import * as assert from "uvu/assert";
-import type { TestClient } from "./app.js";
+import { TestClient, type TestEnv } from "./app.js";
 
 /**
  * "Visitor log" built through the designer's plain-POST contract, step by
@@ -70,4 +70,25 @@ export async function buildVisitorLogByPosts(designer: TestClient): Promise<void
   await ok(designer.post(`${APP}/fields/new`, { type: "section", title: "Visit" }), "section 2");
   await ok(designer.post(`${APP}/list`, VISITOR_LIST), "list");
   await ok(designer.post(`${APP}/publish`, {}), "publish");
+}
+
+/** The designer suites' cast on the Public Site: designers dora and dan and administrator alice, each signed in. */
+export async function designerTeam(
+  env: TestEnv,
+  password: string,
+): Promise<{ siteId: string; dora: TestClient; dan: TestClient; admin: TestClient }> {
+  const s = env.services;
+  const siteId = (await s.sites.publicSite()).id;
+  const signedIn = async (username: string, role: "designer" | "admin") => {
+    await s.users.create({ siteId, username, password, role });
+    const client = new TestClient(env.app);
+    await client.signIn(username, password);
+    return client;
+  };
+  return {
+    siteId,
+    dora: await signedIn("dora", "designer"),
+    dan: await signedIn("dan", "designer"),
+    admin: await signedIn("alice", "admin"),
+  };
 }
