@@ -28,6 +28,7 @@ import { DeviceChallenges } from "./device/challenges.js";
 import { DeviceSignIn } from "./device/device-sign-in.js";
 import { DeviceTokens } from "./device/tokens.js";
 import { createHardwareServices, type HardwareServices } from "./mfa/hardware/index.js";
+import { createRecoveryServices, type RecoveryServices } from "./mfa/recovery/index.js";
 
 /** Everything a route may call; built once at start (and per test). Routes never touch db directly. */
 export interface Services {
@@ -72,6 +73,8 @@ export interface Services {
   deviceSignIn: DeviceSignIn;
   /** The hardware-token registry: register, import, activate, find by code. */
   hardware: HardwareServices;
+  /** Recovery codes, temporary access passes and signing in with them (the helpdesk path). */
+  recovery: RecoveryServices;
 }
 
 /**
@@ -93,6 +96,8 @@ export function createServices(
   // Every kind of credential a user can hold; a new kind registers here.
   const revocation = new CredentialRevocation(log, [sessions, deviceTokens, deviceChallenges]);
   const audit = new AuditLog(db, clock);
+  // Recovery codes and access passes register with the revocation path too.
+  const recovery = createRecoveryServices(db, clock, audit, revocation, secretKey);
   const secretBox = new SecretBox(secretKey);
   const users = new UserAccounts(db, clock, revocation);
   const passwordSignIn = new PasswordSignIn(db, clock, log.child({ component: "auth" }));
@@ -166,5 +171,6 @@ export function createServices(
       hardwareTokens: hardware.registry,
     }),
     hardware,
+    recovery,
   };
 }

@@ -79,6 +79,14 @@ export function whatHappened(r: AuditRow): string {
       return `locked ${whom || "an account"} after ${str(d.failures)} failed attempts`;
     case "mfa.unlock":
       return `unlocked ${whom || "an account"}`;
+    case "mfa.recovery_codes":
+      return `made a new set of ${str(d.count)} recovery codes${whom && whom !== r.actorName ? ` for ${whom}` : ""}`;
+    case "mfa.recovery_code_used":
+      return `signed in with a recovery code (${str(d.left)} left)`;
+    case "mfa.access_pass":
+      return `issued a temporary access pass${forWhom}, valid until ${typeof d.validUntil === "string" ? minuteWords(new Date(d.validUntil)) : "?"}${d.oneTime ? " (once)" : ""}`;
+    case "mfa.access_pass_used":
+      return "signed in with a temporary access pass";
     case "mfa.rollout": {
       const from = typeof d.requiredFrom === "string" ? longDate(new Date(d.requiredFrom)) : "?";
       const counts = (c: unknown) => {
@@ -133,3 +141,6 @@ export function whatHappened(r: AuditRow): string {
 export function auditSentence(r: AuditRow): string {
   return `${r.actorName} ${whatHappened(r)}`;
 }
+
+/** "2 December 2026, 08:00 UTC": a pass's end in words, to the minute. */
+const minuteWords = (d: Date) => `${longDate(d)}, ${d.toISOString().slice(11, 16)} UTC`;

@@ -20,6 +20,12 @@ export interface CredentialKind {
    * credential of this kind of `userIds`, except `keep.credential` of `keep.userId`.
    */
   revokeAllForUsers(userIds: readonly string[], db: Db, keep?: { userId: string; credential: Buffer }): Promise<number>;
+  /**
+   * Whether a change for `reasons` ends this kind; `bySelf` is true when users change their own
+   * account. Without it every change ends the kind (sessions, tokens). Recovery codes and access
+   * passes survive a user's own password change and an activation, for example.
+   */
+  endsFor?(reasons: readonly RevocationReason[], bySelf: boolean): boolean;
 }
 
 /** What changed, for the log line. */
@@ -90,7 +96,11 @@ export class CredentialRevocation {
   ): Promise<RevocationSummary> {
     const keep = actor && actor.id === userId ? actor.credential : undefined;
     const summary: RevocationSummary = {};
-    for (const kind of this.#kinds) summary[kind.credentialKind] = await kind.revokeAllForUser(userId, db, keep);
+    const why = [reasons].flat();
+    for (const kind of this.#kinds) {
+      if (kind.endsFor && !kind.endsFor(why, actor?.id === userId)) continue;
+      summary[kind.credentialKind] = await kind.revokeAllForUser(userId, db, keep);
+    }
     this.log.info("credentials revoked", { userId, reasons: [reasons].flat(), kept: keep !== undefined, ...summary });
     return summary;
   }
@@ -112,7 +122,10 @@ export class CredentialRevocation {
       actor?.id && actor.credential && userIds.includes(actor.id)
         ? { userId: actor.id, credential: actor.credential }
         : undefined;
-    for (const kind of this.#kinds) summary[kind.credentialKind] = await kind.revokeAllForUsers(userIds, db, keep);
+    for (const kind of this.#kinds) {
+      if (kind.endsFor && !kind.endsFor([reason], false)) continue;
+      summary[kind.credentialKind] = await kind.revokeAllForUsers(userIds, db, keep);
+    }
     this.log.info("credentials revoked", {
       users: userIds.length,
       reasons: [reason],

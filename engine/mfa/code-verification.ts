@@ -19,7 +19,7 @@ interface EnrollmentRow {
  * in seconds when this attempt set the lock — then audited as mfa.lock.
  */
 export async function failedAttempt(
-  ctx: MfaContext,
+  ctx: Pick<MfaContext, "db" | "audit">,
   userId: string,
   attempt: Attempt & { granted: true },
 ): Promise<{ ok: false; reason: "invalid" | "locked"; retryAfterSeconds: number }> {

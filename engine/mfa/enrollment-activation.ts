@@ -1,7 +1,13 @@
 import { ACCOUNT_POLICY } from "../auth/throttle.js";
 import { isPgError, PgError } from "../db/db.js";
 import { failedAttempt } from "./code-verification.js";
-import { type ActivationResult, codeThrottleKey, type EnrollmentInput, type MfaActor } from "./mfa-model.js";
+import {
+  type ActivationOptions,
+  type ActivationResult,
+  codeThrottleKey,
+  type EnrollmentInput,
+  type MfaActor,
+} from "./mfa-model.js";
 import { type MfaContext, pendingContext, readStatus, scopedUser, sealContext } from "./mfa-rows.js";
 import { newAppSecret } from "./otpauth.js";
 import { assertTotpParams, matchTotpStep, normaliseCode, totpStep, type TotpParams } from "./totp.js";
@@ -23,9 +29,18 @@ export class EnrollmentActivation {
    * MfaPolicy.windowSteps (hardwareActivationWindowSteps for a token) around
    * the current RFC 6238 §4 step; the matched step's offset is kept as the drift.
    * Throws for parameters assertTotpParams refuses or a method/tokenId mismatch
-   * (programming errors), and MfaAccessError for an unknown user.
+   * (programming errors), and MfaAccessError for an unknown user. With `replace`
+   * (a session signed in with a recovery code or an access pass) an activated
+   * user's current factor is replaced in the same transaction — only now that the
+   * new one is confirmed; without it an activated user gets "already_active".
    */
-  async activate(userId: string, input: EnrollmentInput, code: string, actor: MfaActor): Promise<ActivationResult> {
+  async activate(
+    userId: string,
+    input: EnrollmentInput,
+    code: string,
+    actor: MfaActor,
+    opts: ActivationOptions = {},
+  ): Promise<ActivationResult> {
     const { db, clock, box, audit, revocation, policy, throttle } = this.ctx;
     const params: TotpParams = {
       secret: input.secret,
@@ -40,7 +55,7 @@ export class EnrollmentActivation {
     }
     const status = await readStatus(userId, db, clock.now());
     if (!status.enabled) return { ok: false, reason: "not_enabled", retryAfterSeconds: 0 };
-    if (status.activation) return { ok: false, reason: "already_active", retryAfterSeconds: 0 };
+    if (status.activation && !opts.replace) return { ok: false, reason: "already_active", retryAfterSeconds: 0 };
     const key = codeThrottleKey(userId);
     const attempt = await throttle.claim(key, ACCOUNT_POLICY);
     if (!attempt.granted) return { ok: false, reason: "locked", retryAfterSeconds: attempt.retryAfterSeconds };
@@ -51,6 +66,14 @@ export class EnrollmentActivation {
     try {
       await db.transaction(async (tx) => {
         const user = await scopedUser(userId, actor, tx);
+        // The lost factor goes only now, with the new one confirmed (a hardware token back to the pool).
+        const replaced = opts.replace
+          ? (
+              await tx.query<{ method: string }>("DELETE FROM mfa_enrollments WHERE user_id = $1 RETURNING method", [
+                userId,
+              ])
+            ).rows[0]
+          : undefined;
         await tx.query(
           `INSERT INTO mfa_enrollments (user_id, method, secret_sealed, algorithm, digits, period_seconds, drift_steps,
              last_used_step, token_id, token_serial, activated_at)
@@ -78,7 +101,11 @@ export class EnrollmentActivation {
             actor,
             action: "mfa.activate",
             target: { id: userId, name: user.username },
-            details: { method: input.method, ...(input.tokenSerial ? { serialNumber: input.tokenSerial } : {}) },
+            details: {
+              method: input.method,
+              ...(input.tokenSerial ? { serialNumber: input.tokenSerial } : {}),
+              ...(replaced ? { replaced: replaced.method } : {}),
+            },
           },
           tx,
         );
@@ -124,7 +151,12 @@ export class EnrollmentActivation {
   }
 
   /** Confirms the pending authenticator-app secret with a code (SHA-1, 6 digits, 30 s); "expired" without one. */
-  async activatePendingApp(userId: string, code: string, actor: MfaActor): Promise<ActivationResult> {
+  async activatePendingApp(
+    userId: string,
+    code: string,
+    actor: MfaActor,
+    opts: ActivationOptions = {},
+  ): Promise<ActivationResult> {
     const secret = await this.pendingAppSecret(userId);
     if (!secret) return { ok: false, reason: "expired", retryAfterSeconds: 0 };
     return this.activate(
@@ -132,6 +164,7 @@ export class EnrollmentActivation {
       { method: "app", secret, algorithm: "SHA1", digits: 6, periodInSeconds: 30 },
       code,
       actor,
+      opts,
     );
   }
 }

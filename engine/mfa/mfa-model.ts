@@ -72,6 +72,11 @@ export type CodeCheckOutcome =
 export type CodeCheck =
   { ok: true; step: number } | { ok: false; reason: "invalid" | "locked" | "not_enrolled"; retryAfterSeconds: number };
 
+/** How an activation may go: `replace` lets an activated user's factor be replaced (see EnrollmentActivation.activate). */
+export interface ActivationOptions {
+  replace?: boolean;
+}
+
 /** The answer to an activation; retryAfterSeconds is non-zero only for "locked". */
 export type ActivationResult =
   | { ok: true }

@@ -41,12 +41,16 @@ export interface FactsRow {
   token_id: string | null;
   token_serial: string | null;
   locked_until: Date | null;
+  recovery_left: number;
+  recovery_total: number;
 }
 
 /** The MFA columns of FactsRow, over the joins of FACTS_JOINS. */
 export const FACTS_COLUMNS = `mfa_s.enabled, mfa_s.enforcement_delay_days, mfa_s.enabled_at, mfa_s.enabled_by_name,
     mfa_s.required_from, mfa_s.disabled_at, mfa_s.disabled_by_name, mfa_e.method, mfa_e.activated_at,
-    mfa_e.token_id, mfa_e.token_serial, mfa_t.locked_until`;
+    mfa_e.token_id, mfa_e.token_serial, mfa_t.locked_until,
+    (SELECT count(*) FILTER (WHERE rc.used_at IS NULL) FROM mfa_recovery_codes rc WHERE rc.user_id = u.id)::int AS recovery_left,
+    (SELECT count(*) FROM mfa_recovery_codes rc WHERE rc.user_id = u.id)::int AS recovery_total`;
 /** Left joins from users `u` to its settings, enrollment and code throttle row. */
 export const FACTS_JOINS = `LEFT JOIN mfa_settings mfa_s ON mfa_s.user_id = u.id
   LEFT JOIN mfa_enrollments mfa_e ON mfa_e.user_id = u.id
@@ -69,6 +73,7 @@ export const toFacts = (r: FactsRow): MfaFacts => ({
     ? { method: r.method, at: r.activated_at!, tokenId: r.token_id, tokenSerial: r.token_serial }
     : null,
   lockedUntil: r.locked_until,
+  recoveryCodes: r.recovery_total ? { left: r.recovery_left, total: r.recovery_total } : null,
 });
 
 /** One user's FactsRow; throws MfaAccessError for an id that is not a UUID or not a user. */

@@ -8,6 +8,7 @@ import { isUuid } from "../util/uuid.js";
 import { CodeVerification } from "./code-verification.js";
 import { EnrollmentActivation } from "./enrollment-activation.js";
 import {
+  type ActivationOptions,
   type ActivationResult,
   type CodeCheck,
   type CodeCheckOutcome,
@@ -97,6 +98,11 @@ export class MfaService {
     return this.#settings.unlock(userId, actor);
   }
 
+  /** See MfaSettings.lockedUntil: the end of the user's code or password lock, null when not locked. */
+  lockedUntil(userId: string): Promise<Date | null> {
+    return this.#settings.lockedUntil(userId);
+  }
+
   // ---- verification (CodeVerification) ----
 
   /** See CodeVerification.verifyCode: the TOTP step of a sign-in, in two statements. */
@@ -129,8 +135,14 @@ export class MfaService {
   // ---- activation and authenticator-app setup (EnrollmentActivation) ----
 
   /** See EnrollmentActivation.activate: enrolls after a correct current code. */
-  activate(userId: string, input: EnrollmentInput, code: string, actor: MfaActor): Promise<ActivationResult> {
-    return this.#activation.activate(userId, input, code, actor);
+  activate(
+    userId: string,
+    input: EnrollmentInput,
+    code: string,
+    actor: MfaActor,
+    opts?: ActivationOptions,
+  ): Promise<ActivationResult> {
+    return this.#activation.activate(userId, input, code, actor, opts);
   }
 
   /** See EnrollmentActivation.startAppSetup: a fresh pending secret for the setup page. */
@@ -144,7 +156,12 @@ export class MfaService {
   }
 
   /** See EnrollmentActivation.activatePendingApp: confirms the pending secret with a code. */
-  activatePendingApp(userId: string, code: string, actor: MfaActor): Promise<ActivationResult> {
-    return this.#activation.activatePendingApp(userId, code, actor);
+  activatePendingApp(
+    userId: string,
+    code: string,
+    actor: MfaActor,
+    opts?: ActivationOptions,
+  ): Promise<ActivationResult> {
+    return this.#activation.activatePendingApp(userId, code, actor, opts);
   }
 }

@@ -6,6 +6,11 @@ import { codeThrottleKey } from "./mfa-model.js";
 import { enforcementDeadline } from "./sign-in-flow.js";
 import type { MfaStatus } from "./status.js";
 
+/** Lifts the code lock of a user (failed codes): a reset starts the user's MFA over, lock included. */
+async function clearCodeLock(userId: string, db: Db): Promise<void> {
+  await db.query("DELETE FROM throttles WHERE key = $1", [codeThrottleKey(userId)]);
+}
+
 /**
  * The administrator's side of MFA for one user: the on/off slider, the
  * enforcement delay (whole days) and the deadline computed from them, the
@@ -49,8 +54,9 @@ export class MfaSettings {
       const entry = (action: string, details: Record<string, unknown>) =>
         audit.record({ siteId: user.site_id, actor, action, target: { id: userId, name: user.username }, details }, db);
       if (!before.enabled && input.enabled) {
-        // A fresh start: whatever was enrolled before is gone (OFF deleted it; this makes sure).
+        // A fresh start: whatever was enrolled before is gone (OFF deleted it; this makes sure), and so is a code lock.
         await removeEnrollment(userId, db);
+        await clearCodeLock(userId, db);
         // Whatever was signed in with the password alone ends: the next sign-in follows the new rule.
         await revocation.revoke(userId, "mfa_enabled", db, actor);
         await db.query(
@@ -61,6 +67,7 @@ export class MfaSettings {
         await entry("mfa.enable", { enforcementDelayDays: delay });
       } else if (before.enabled && !input.enabled) {
         const removed = await removeEnrollment(userId, db);
+        await clearCodeLock(userId, db);
         const revoked = await revocation.revoke(userId, "mfa_disabled", db, actor);
         await db.query(
           `UPDATE mfa_settings SET enabled = false, enforcement_delay_days = $2, disabled_at = $3, disabled_by = $4,
@@ -85,7 +92,7 @@ export class MfaSettings {
 
   /**
    * The CLI's reset, the same as OFF+Save then ON+Save: the enrollment goes (a
-   * hardware token back to the pool), sessions and device tokens end and, with MFA on,
+   * hardware token back to the pool), the code lock is lifted, sessions and device tokens end and, with MFA on,
    * the grace period starts again from now. Throws MfaAccessError like applySettings.
    */
   async reset(userId: string, actor: MfaActor): Promise<MfaStatus> {
@@ -93,6 +100,8 @@ export class MfaSettings {
     return this.ctx.db.transaction(async (tx) => {
       const user = await scopedUser(userId, actor, tx);
       const removed = await removeEnrollment(userId, tx);
+      // The lock from the lost authenticator's wrong codes must not refuse the new one's first code.
+      await clearCodeLock(userId, tx);
       const revoked = await revocation.revoke(userId, "mfa_reset", tx, actor);
       const now = clock.now();
       const { rows } = await tx.query<{ enforcement_delay_days: number }>(
@@ -118,6 +127,17 @@ export class MfaSettings {
       );
       return readStatus(userId, tx, clock.now());
     });
+  }
+
+  /** When the user's code or password lock ends (the later of the two), or null when neither holds now. */
+  async lockedUntil(userId: string): Promise<Date | null> {
+    const user = await this.ctx.db.query<{ username: string }>("SELECT username FROM users WHERE id = $1", [userId]);
+    if (!user.rows[0]) return null;
+    const { rows } = await this.ctx.db.query<{ until: Date | null }>(
+      "SELECT max(locked_until) AS until FROM throttles WHERE key = ANY($1::text[]) AND locked_until > $2",
+      [[codeThrottleKey(userId), accountKey("password", user.rows[0].username)], this.ctx.clock.now()],
+    );
+    return rows[0]?.until ?? null;
   }
 
   /**

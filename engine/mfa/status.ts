@@ -36,6 +36,8 @@ export interface MfaStatus {
   activation: MfaActivation | null;
   /** Set while failed codes keep the account locked (shown to administrators only). */
   lockedUntil: Date | null;
+  /** The user's recovery codes: left (unused) of total in the set; null or absent without a set. Never a code. */
+  recoveryCodes?: { left: number; total: number } | null;
   state: MfaStateName;
   message: string;
 }
@@ -80,6 +82,7 @@ export function statusMessage(f: MfaFacts, now: Date): string {
       const a = f.activation!;
       const how = a.method === "app" ? "an authenticator app" : `hardware token ${a.tokenSerial ?? ""}`.trim();
       text = `Activated on ${longDate(a.at)} with ${how}`;
+      if (f.recoveryCodes) text += ` · Recovery codes: ${f.recoveryCodes.left} of ${f.recoveryCodes.total} left`;
       break;
     }
   }

@@ -141,7 +141,7 @@ t("a password saved by an administrator in /configure/users/:id", async ({ env, 
 t("a password set the way `formgate user reset-password` does (UserAccounts.setPassword)", async ({ env, siteId }) => {
   const h = await holder(env, siteId);
   const revoked = await env.services.users.setPassword(h.id, "another long password");
-  assert.equal(revoked, { webSessions: 1, deviceTokens: 1, deviceChallenges: 0 });
+  assert.equal(revoked, { webSessions: 1, deviceTokens: 1, deviceChallenges: 0, recoveryCodes: 0, accessPasses: 0 });
   await assertEnded(env, h);
 });
 
@@ -207,7 +207,8 @@ t(
     const page = await now.get("/mfa/setup/app");
     const p = appParams(keyBytes(page.html.match(/id="totp-key">([A-Z2-7 ]+)</)![1]!));
     const done = await now.post("/mfa/setup/app", { code: codeAt(env.clock, p) });
-    assert.is(done.res.headers.get("location"), "/account");
+    assert.is(done.res.status, 200, "the first activation shows the recovery codes");
+    assert.match(done.html, /href="\/account"/);
     assert.is(await webStatus(now), "200", "the session that activated");
     await assertEnded(env, before);
   },
@@ -308,7 +309,13 @@ t(
 );
 
 t("every kind of credential is registered with the one revocation path", ({ env }) => {
-  assert.equal(env.services.revocation.kinds, ["webSessions", "deviceTokens", "deviceChallenges"]);
+  assert.equal(env.services.revocation.kinds, [
+    "webSessions",
+    "deviceTokens",
+    "deviceChallenges",
+    "recoveryCodes",
+    "accessPasses",
+  ]);
 });
 
 /** A web session and a device token of an existing user without MFA. */

@@ -66,6 +66,9 @@ async function setUp(ctx: Ctx, username: string): Promise<void> {
   const params = appParams(keyBytes(await page.locator("#totp-key").innerText()));
   await page.fill('input[name="code"]', codeAt(env.clock, params));
   await page.click('form[action="/mfa/setup/app"] button[type="submit"]');
+  // The first activation shows the 10 recovery codes once; then on to the account page.
+  assert.is(await page.locator("#recovery-codes li").count(), 10);
+  await page.click("#codes-saved");
   await page.waitForURL(`${url}/account`);
   assert.match(await page.locator("[role=status]").innerText(), /MFA\) is now on/);
   await context.close();

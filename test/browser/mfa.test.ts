@@ -76,6 +76,9 @@ t("a user activates an authenticator app from the QR page, then every sign-in ne
   const first = codeNow();
   await page.fill('input[name="code"]', first);
   await page.click('form[action="/mfa/setup/app"] button[type="submit"]');
+  // The first activation shows the 10 recovery codes once; then on to the account page.
+  assert.is(await page.locator("#recovery-codes li").count(), 10);
+  await page.click("#codes-saved");
   await page.waitForURL(`${url}/account`);
   assert.match(await page.locator("[role=status]").innerText(), /MFA\) is now on/);
 

@@ -4,7 +4,7 @@
 // values a form holds, so requests also get past validation into the stores.
 import fc from "fast-check";
 
-export type Principal = "admin" | "anonymous" | "pending";
+export type Principal = "admin" | "anonymous" | "pending" | "code";
 
 /** A path parameter of a Hono route, with its optional regex (which has braces of its own: `{[0-9a-f]{8}-…}`). */
 export const PARAM = /:([A-Za-z]+)(\{(?:[^{}]|\{[^{}]*\})*\})?/g;
@@ -335,7 +335,16 @@ export function arbitraries(world: FuzzWorld) {
     const body: fc.Arbitrary<BodyPlan> =
       endpoint.method === "GET" ? fc.constant({ kind: "none" }) : api ? jsonBody : formBody(forms);
     return fc.record({
-      principal: fc.constantFrom<Principal>("admin", "admin", "admin", "admin", "anonymous", "anonymous", "pending"),
+      principal: fc.constantFrom<Principal>(
+        "admin",
+        "admin",
+        "admin",
+        "admin",
+        "anonymous",
+        "anonymous",
+        "pending",
+        "code",
+      ),
       endpoint: fc.constant(endpoint),
       path: params.length ? pathArb : fc.constant(endpoint.pattern),
       query,

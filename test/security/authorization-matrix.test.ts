@@ -89,6 +89,10 @@ const BODIES: Record<string, BodyFor> = {
   "POST /login": () => ({ form: { username: "", password: "" } }),
   "POST /setup/:token": () => ({ form: { username: "intruder", password: "a long enough password" } }),
   "POST /login/mfa": () => ({ form: { code: "abc" } }),
+  "POST /login/recovery": () => ({ form: { recoveryCode: "abc" } }),
+  "POST /account/recovery-codes": () => ({ form: { currentPassword: "" } }),
+  "POST /configure/users/:recordId/unlock": () => ({ form: {} }),
+  "POST /configure/users/:recordId/access-pass": () => ({ form: { validHours: "8", oneTime: "true" } }),
   "POST /mfa/setup/app": () => ({ form: { code: "123456" } }),
   "POST /mfa/setup/hardware": () => ({ form: { serialNumber: "PUBMARK-1", code: "123456" } }),
   "POST /configure/site": () => ({ form: { site: "other" } }),
@@ -186,6 +190,8 @@ const MATRIX: Array<[route: string, request: string, ...expected: Expect[]]> = [
   ["POST /setup/:token",                      "POST /setup/{setupToken}",                                       404,  404,   404,  404,     404,       404],
   ["GET /login/mfa",                          "GET /login/mfa",                                                 LOGIN, 200,  HOME, HOME,    HOME,      HOME],
   ["POST /login/mfa",                         "POST /login/mfa",                                                LOGIN, 422,  HOME, HOME,    HOME,      HOME],
+  ["GET /login/recovery",                     "GET /login/recovery",                                            LOGIN, 200,  HOME, HOME,    HOME,      HOME],
+  ["POST /login/recovery",                    "POST /login/recovery",                                           LOGIN, 422,  HOME, HOME,    HOME,      HOME],
   ["GET /mfa/setup",                          "GET /mfa/setup",                                                 LOGIN, CODE, HOME, HOME,   HOME,      HOME],
   ["POST /mfa/setup/later",                   "POST /mfa/setup/later",                                          LOGIN, CODE, HOME, HOME,   HOME,      HOME],
   ["GET /mfa/setup/app",                      "GET /mfa/setup/app",                                             LOGIN, CODE, HOME, HOME,   HOME,      HOME],
@@ -196,6 +202,8 @@ const MATRIX: Array<[route: string, request: string, ...expected: Expect[]]> = [
   ["ALL /account",                            "PUT /account",                                                   LOGIN, CODE, 404,  404,     404,       404],
   ["GET /account",                            "GET /account",                                                   LOGIN, CODE, 200,  200,     200,       200],
   ["POST /account",                           "POST /account",                                                  LOGIN, CODE, 422,  422,     422,       422],
+  ["ALL /account/recovery-codes",             "PUT /account/recovery-codes",                                    LOGIN, CODE, 404,  404,     404,       404],
+  ["POST /account/recovery-codes",            "POST /account/recovery-codes",                                   LOGIN, CODE, 422,  422,     422,       422],
   // Configure: sites and audit.
   ["ALL /configure",                          "PUT /configure",                                                 LOGIN, CODE, 403,  404,     404,       404],
   ["ALL /configure/*",                        "GET /configure/no-such-page",                                    LOGIN, CODE, 403,  404,     404,       404],
@@ -240,6 +248,9 @@ const MATRIX: Array<[route: string, request: string, ...expected: Expect[]]> = [
   ["POST /configure/users/:recordId",         "POST /configure/users/{pat}",                                    LOGIN, CODE, 403,  403,     404,       "303 /configure/users"],
   // The live MFA reset warning of the dialog, for a user whose MFA is activated: nothing of them reaches another site.
   ["GET /configure/users/:recordId/mfa-reset-warning", "GET /configure/users/{half}/mfa-reset-warning",      LOGIN, CODE, 403,  403,     404,       200],
+  // The helpdesk path of the dialog: Unlock and a temporary access pass, for the user's own site only.
+  ["POST /configure/users/:recordId/unlock",  "POST /configure/users/{half}/unlock",                            LOGIN, CODE, 403,  403,     404,       "303 /configure/users/*"],
+  ["POST /configure/users/:recordId/access-pass", "POST /configure/users/{half}/access-pass",                   LOGIN, CODE, 403,  403,     404,       200],
   ["POST /configure/users/:recordId/check",   "POST /configure/users/{pat}/check",                              LOGIN, CODE, 403,  403,     404,       200],
   ["POST /configure/users/:recordId/delete",  "POST /configure/users/{userToDelete}/delete",                    LOGIN, CODE, 403,  403,     404,       "303 /configure/users"],
   // Designer: every site edits its own definitions; the Public Site's own app is not found elsewhere.

@@ -1,5 +1,5 @@
 import type { AuditLog } from "../../audit/audit-log.js";
-import type { ActivationResult, MfaActor } from "../mfa-model.js";
+import type { ActivationOptions, ActivationResult, MfaActor } from "../mfa-model.js";
 import type { MfaService } from "../mfa-service.js";
 import type { HardwareTokens } from "./registry.js";
 
@@ -28,6 +28,7 @@ export class HardwareActivation {
     serialNumber: string,
     code: string,
     actor: MfaActor,
+    opts?: ActivationOptions,
   ): Promise<HardwareActivationResult> {
     const token = await this.registry.bySerial(serialNumber.trim());
     const usable =
@@ -43,6 +44,7 @@ export class HardwareActivation {
         { method: "hardware", ...params, tokenId: token.id, tokenSerial: token.serialNumber },
         code,
         actor,
+        opts,
       );
       if (result.ok) {
         const site = await this.registry.siteOfUser(userId);

@@ -1,3 +1,4 @@
+import type { Child } from "hono/jsx";
 import { InputField } from "../../render/form-field.js";
 import { CsrfField, Layout, type PageUser } from "../../render/layout.js";
 
@@ -14,6 +15,8 @@ export function AccountPage(p: {
   user: PageUser;
   siteName: string;
   mfa: AccountMfa;
+  /** The recovery codes section (account-recovery.tsx), for a user whose MFA is activated. */
+  recovery?: Child;
   errors?: Record<string, string>;
 }) {
   const e = p.errors ?? {};
@@ -37,6 +40,7 @@ export function AccountPage(p: {
           </p>
         ) : null}
       </section>
+      {p.recovery ?? null}
       <section aria-labelledby="account-password">
         <h2 id="account-password">Change your password</h2>
         <p>Changing it signs you out everywhere else: other browsers and every device.</p>

@@ -7,7 +7,11 @@ import { signedOut, writeSessionCookie, type CookieSettings } from "../http/cook
 import type { AppEnv } from "../http/env.js";
 import { flash } from "../http/flash.js";
 import { requireSignIn, signedIn } from "../http/guards.js";
-import { formFieldsForForm, sendPage, unstorableMessage } from "../http/page.js";
+import { formFields, formFieldsForForm, sendPage, unstorableMessage } from "../http/page.js";
+import { verifyPassword } from "../../auth/passwords.js";
+import { RecoveryCodesPage } from "../mfa/recovery-pages.js";
+import { selfActor } from "../mfa/mfa-routes.js";
+import { RecoveryCodesSection } from "./account-recovery.js";
 import { AccountPage, type AccountMfa } from "./account-page.js";
 
 const DAY_MS = 86_400_000;
@@ -42,12 +46,20 @@ export function accountRoutes(s: Services, cookieSettings: CookieSettings) {
   const page = async (c: Context<AppEnv>, errors?: Record<string, string>) => {
     const session = signedIn(c);
     const [site, status] = await Promise.all([s.sites.byId(session.activeSiteId), s.mfa.statusOf(session.user.id)]);
+    const recovery = status.activation ? (
+      <RecoveryCodesSection
+        csrfToken={c.var.csrfToken}
+        count={await s.recovery.codes.countOf(session.user.id)}
+        error={errors?.recoveryCurrentPassword}
+      />
+    ) : null;
     return (
       <AccountPage
         csrfToken={c.var.csrfToken}
         user={session.user}
         siteName={site?.name ?? ""}
         mfa={accountMfa(status, s.clock.now())}
+        recovery={recovery}
         {...(errors ? { errors } : {})}
       />
     );
@@ -85,6 +97,28 @@ export function accountRoutes(s: Services, cookieSettings: CookieSettings) {
     writeSessionCookie(c, cookieSettings, rotated.token, rotated.expiresAt);
     flash(c, "Your password was changed. You were signed out everywhere else.");
     return c.redirect("/account", 303);
+  });
+
+  // A new set of recovery codes, after the current password; shown once, the old set void.
+  app.use("/account/recovery-codes", requireSignIn());
+  app.post("/account/recovery-codes", async (c) => {
+    const session = signedIn(c);
+    const password = (await formFields(c)).currentPassword ?? "";
+    const user = await s.users.byId(session.user.id);
+    if (!user || !password || !(await verifyPassword(user.passwordHash, password))) {
+      const message = password ? "The current password is not correct." : "Enter your current password.";
+      return sendPage(c, await page(c, { recoveryCurrentPassword: message }), 422);
+    }
+    if (!(await s.mfa.statusOf(session.user.id)).activation) {
+      const message = "Set up MFA first: recovery codes come with it.";
+      return sendPage(c, await page(c, { recoveryCurrentPassword: message }), 409);
+    }
+    const codes = await s.recovery.codes.createSet(session.user.id, selfActor(session));
+    c.var.log.info("recovery codes created", { userId: session.user.id, count: codes.length });
+    return sendPage(
+      c,
+      <RecoveryCodesPage csrfToken={c.var.csrfToken} codes={codes} heading="Your new recovery codes" next="/account" />,
+    );
   });
 
   return app;

@@ -14,6 +14,7 @@ import { requireSignIn } from "../http/guards.js";
 import { sendPage } from "../http/page.js";
 import { listRoutes } from "./list-routes.js";
 import { mfaResetWarningRoute } from "./mfa-reset.js";
+import { helpdeskPanel, helpdeskRoutes } from "./user-helpdesk.js";
 import { recordFormHandlers } from "./record-form-handlers.js";
 import { appResolver, recordTitle, wantsRegion, type RecordRoutesOptions } from "./resolve.js";
 
@@ -88,6 +89,7 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
       errors: {},
       record,
       dialog: wantsRegion(c, "record-dialog-body"),
+      after: liveResetWarning ? await helpdeskPanel(s, c, r, record) : undefined,
     });
   });
 
@@ -97,7 +99,10 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
     return save(c, r, await loadRecord(c, r));
   });
 
-  if (liveResetWarning) mfaResetWarningRoute(routes, s, `${base}/${RECORD_ID}/mfa-reset-warning`, resolver);
+  if (liveResetWarning) {
+    mfaResetWarningRoute(routes, s, `${base}/${RECORD_ID}/mfa-reset-warning`, resolver);
+    helpdeskRoutes(routes, s, `${base}/${RECORD_ID}`, resolver, options.listLabel ?? "the list");
+  }
 
   routes.post(`${base}/${RECORD_ID}/check`, async (c) => {
     const r = await resolve(c);

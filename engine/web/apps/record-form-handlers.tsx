@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { Child } from "hono/jsx";
 import { mfaSummary } from "../../mfa/status.js";
 import { flash } from "../http/flash.js";
 import type { CompiledApp } from "../../apps/compiled-app.js";
@@ -31,6 +32,8 @@ export interface FormState {
   dialog: boolean;
   /** The MFA reset a save would ask about (slider off for an activated user), shown again with the form. */
   reset?: PendingReset | null;
+  /** Shown after the form (its own forms): the user dialog's sign-in help (user-helpdesk.tsx). */
+  after?: Child | null;
 }
 
 /**
@@ -67,11 +70,17 @@ export function recordFormHandlers(s: Services, options: RecordRoutesOptions) {
         beforeActions={liveResetWarning && st.mode === "edit" ? mfaResetRegion(r, st.record, st.reset) : undefined}
       />
     );
-    if (st.dialog) return sendPage(c, <RecordFragment title={title}>{form}</RecordFragment>, status);
+    const body = (
+      <>
+        {form}
+        {st.after ?? null}
+      </>
+    );
+    if (st.dialog) return sendPage(c, <RecordFragment title={title}>{body}</RecordFragment>, status);
     return sendPage(
       c,
       <RecordPage frame={r.frame} title={title} backUrl={r.href} backLabel={options.listLabel ?? r.app.title}>
-        {form}
+        {body}
       </RecordPage>,
       status,
     );

@@ -59,6 +59,7 @@ export function hardwareSetupRoutes(s: Services, cookies: CookieSettings) {
       input.serialNumber,
       code!,
       selfActor(session),
+      { replace: access.replace },
     );
     if (result.ok) {
       c.var.log.info("mfa activated", { userId: session.user.id, method: "hardware" });

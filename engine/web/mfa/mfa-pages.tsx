@@ -60,6 +60,13 @@ export function MfaCodePage(props: { csrfToken: string; error?: string; fieldErr
           <CodeField label="Code" error={props.fieldError} autofocus />
           <button type="submit">Verify</button>
         </form>
+        <p id="lost-device">
+          Lost your phone or token, or it does not work?{" "}
+          <a href="/login/recovery" id="use-recovery">
+            Use a recovery code or a temporary access pass
+          </a>
+          . No recovery code left? Your administrator can give you a temporary access pass.
+        </p>
         <CancelSignIn csrfToken={props.csrfToken} />
       </article>
     </Layout>
@@ -78,13 +85,20 @@ export function MfaSetupChoicePage(props: {
   daysLeft: number;
   requiredFrom: Date;
   error?: string;
+  /** Signed in with a recovery code or an access pass: the new factor replaces the current one. */
+  replacing?: boolean;
 }) {
   return (
     <Layout title="Set up multi-factor authentication (MFA)" csrfToken={props.csrfToken}>
       <article class="narrow">
-        <h1>Set up multi-factor authentication (MFA)</h1>
+        <h1>{props.replacing ? "Set up a new authenticator" : "Set up multi-factor authentication (MFA)"}</h1>
         <ErrorNotice error={props.error} />
-        {props.optional ? (
+        {props.replacing ? (
+          <p id="mfa-replacing">
+            The new authenticator replaces your current one as soon as you confirm it with a code; until then nothing
+            changes.
+          </p>
+        ) : props.optional ? (
           <p id="mfa-days-left">
             Your administrator requires multi-factor authentication (MFA) from {longDate(props.requiredFrom)}. You have{" "}
             {props.daysLeft} {props.daysLeft === 1 ? "day" : "days"} left to set it up.

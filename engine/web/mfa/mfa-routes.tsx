@@ -9,14 +9,17 @@ import { MessagePage } from "../../render/layout.js";
 import type { Services } from "../../services.js";
 import type { MfaActor } from "../../mfa/mfa-model.js";
 import { AppSetupPage, MfaCodePage, MfaSetupChoicePage } from "./mfa-pages.js";
+import { RecoveryCodesPage } from "./recovery-pages.js";
 import { base32, groupsOfFour, otpauthUri, qrPngDataUrl, TOTP_ISSUER } from "../../mfa/otpauth.js";
 import { decideAfterPassword, type SignInDecision } from "../../mfa/sign-in-flow.js";
 import { normaliseCode } from "../../mfa/totp.js";
 
 /** The same words for a wrong code and a locked account: a guesser learns nothing from either. */
-export const GENERIC_CODE_FAILURE = "The code is not valid. Check your authenticator and try again.";
+export const GENERIC_CODE_FAILURE =
+  "The code is not valid. Check your authenticator and try again. After several wrong codes the account is locked for a while; an administrator can unlock it.";
 /** GENERIC_CODE_FAILURE for a user with a hardware token: the same for a wrong code and a lock. */
-export const TOKEN_CODE_FAILURE = "The code is not valid. Check the code your hardware token shows and try again.";
+export const TOKEN_CODE_FAILURE =
+  "The code is not valid. Check the code your hardware token shows and try again. After several wrong codes the account is locked for a while; an administrator can unlock it.";
 const MALFORMED_CODE = "Enter the code your authenticator shows (6 or 8 digits).";
 /** MALFORMED_CODE for a user with a hardware token (also the hardware setup page's field message). */
 export const TOKEN_MALFORMED_CODE = "Enter the code your token shows (6 or 8 digits).";
@@ -50,14 +53,21 @@ export const selfActor = (session: Session): MfaActor => ({
 /**
  * Who may use the setup pages: a half-signed-in session at stage
  * 'mfa_setup', or a signed-in user whose MFA is on but not yet activated
- * (who chose "Remind me later"). Returns the session and the current decision,
- * or a response to send instead. Also used by /mfa/setup/hardware.
+ * (who chose "Remind me later"), or a session signed in with a recovery code or
+ * a temporary access pass (a setup grant: `replace`, the new factor replaces the
+ * current one). Returns the session and the current decision, or a response to
+ * send instead. Also used by /mfa/setup/hardware.
  */
 export async function setupAccess(
   s: Services,
   c: Context<AppEnv>,
 ): Promise<
-  | { session: Session; decision: Extract<SignInDecision, { status: "mfa_setup_required" }>; response?: never }
+  | {
+      session: Session;
+      decision: Extract<SignInDecision, { status: "mfa_setup_required" }>;
+      replace: boolean;
+      response?: never;
+    }
   | { response: Response }
 > {
   const session = c.var.session;
@@ -65,14 +75,23 @@ export async function setupAccess(
     // A session waiting for its code goes back to /login/mfa; none at all to /login.
     return { response: c.redirect(signInStepPath(session), 303) };
   }
-  const decision = decideAfterPassword(await s.mfa.statusOf(session.user.id), s.clock.now());
+  const status = await s.mfa.statusOf(session.user.id);
+  if (status.enabled && (await s.recovery.grants.of(session.tokenHash))) {
+    const now = s.clock.now();
+    return {
+      session,
+      decision: { status: "mfa_setup_required", optional: false, daysLeft: 0, requiredFrom: now },
+      replace: true,
+    };
+  }
+  const decision = decideAfterPassword(status, s.clock.now());
   if (decision.status !== "mfa_setup_required") {
     if (session.stage === "full") return { response: c.redirect("/", 303) };
     // MFA was turned off or activated elsewhere while this half-signed-in session waited: start again.
     await s.sessions.revoke(session.tokenHash);
     return { response: c.redirect("/login", 303) };
   }
-  return { session, decision };
+  return { session, decision, replace: false };
 }
 
 /** The sign-in is complete: a new token at stage 'full', so the half-signed-in one is worth nothing. */
@@ -90,10 +109,28 @@ export async function finishSignIn(
   return c.redirect(then, 303);
 }
 
-/** After an activation the user lands on their account page, which says MFA is now on and how. */
-export function afterActivation(s: Services, c: Context<AppEnv>, session: Session, cookies: CookieSettings) {
+/**
+ * After an activation the user lands on their account page, which says MFA is now on and how; a
+ * user without unused recovery codes (the first activation, or a replacement after a pass) first
+ * gets a new set, shown once (RecoveryCodesPage), with the way on to the account page.
+ */
+export async function afterActivation(s: Services, c: Context<AppEnv>, session: Session, cookies: CookieSettings) {
   flash(c, "Multi-factor authentication (MFA) is now on: from now on every sign-in asks for a code.");
-  return finishSignIn(s, c, session, cookies, "/account");
+  const rotated = await s.sessions.rotate(session, { stage: "full" }, c.var.clientAddress);
+  if (!rotated) return signedOut(c, cookies);
+  writeSessionCookie(c, cookies, rotated.token, rotated.expiresAt);
+  if ((await s.recovery.codes.countOf(session.user.id)).left > 0) return c.redirect("/account", 303);
+  const codes = await s.recovery.codes.createSet(session.user.id, selfActor(session));
+  c.var.log.info("recovery codes created", { userId: session.user.id, count: codes.length });
+  return sendPage(
+    c,
+    <RecoveryCodesPage
+      csrfToken={c.var.csrfToken}
+      codes={codes}
+      heading="MFA is on: save your recovery codes"
+      next="/account"
+    />,
+  );
 }
 
 /** /login/mfa, /mfa/setup, /mfa/setup/later and /mfa/setup/app. */
@@ -157,9 +194,10 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
       <MfaSetupChoicePage
         csrfToken={c.var.csrfToken}
         optional={d.optional}
-        canPostpone={access.session.stage === "mfa_setup"}
+        canPostpone={access.session.stage === "mfa_setup" && !access.replace}
         daysLeft={d.daysLeft}
         requiredFrom={d.requiredFrom}
+        replacing={access.replace}
       />,
     );
   });
@@ -229,7 +267,9 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
       });
     }
     if (code === null) return appSetupPage(c, session, pending, 422, { fieldError: MALFORMED_CODE });
-    const result = await s.mfa.activatePendingApp(session.user.id, code, selfActor(session));
+    const result = await s.mfa.activatePendingApp(session.user.id, code, selfActor(session), {
+      replace: access.replace,
+    });
     if (result.ok) {
       c.var.log.info("mfa activated", { userId: session.user.id, method: "app" });
       return afterActivation(s, c, session, cookies);

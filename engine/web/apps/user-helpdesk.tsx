@@ -1,0 +1,196 @@
+// The helpdesk part of the user dialog (DESIGN.md "Factors, recovery and the helpdesk path"): the
+// lock with an Unlock button, and a temporary access pass — issued here, shown once. Separate forms
+// after the record form (forms do not nest), plain POSTs that work without JavaScript.
+import type { Context, Hono } from "hono";
+import type { Child } from "hono/jsx";
+import type { StoredRecord } from "../../apps/record-store-contract.js";
+import { ValidationError } from "../../errors.js";
+import type { MfaActor } from "../../mfa/mfa-model.js";
+import { ACCESS_PASS_HOURS, type LiveAccessPass } from "../../mfa/recovery/access-passes.js";
+import { longDate } from "../../mfa/status.js";
+import { InputField } from "../../render/form-field.js";
+import { CsrfField } from "../../render/layout.js";
+import { RecordPage } from "../../render/record-pages.js";
+import type { Services } from "../../services.js";
+import type { AppEnv } from "../http/env.js";
+import { flash } from "../http/flash.js";
+import { signedIn } from "../http/guards.js";
+import { formFields, sendPage } from "../http/page.js";
+import { type appResolver, recordTitle, type Resolved } from "./resolve.js";
+
+/** "2 December 2026, 08:00 UTC". */
+const minute = (d: Date) => `${longDate(d)}, ${d.toISOString().slice(11, 16)} UTC`;
+
+/** The administrator acting in the dialog, on the site they work on, with their session. */
+function adminActor(c: Context<AppEnv>): MfaActor {
+  const session = signedIn(c);
+  return {
+    id: session.user.id,
+    name: session.user.username,
+    siteId: session.activeSiteId,
+    credential: session.tokenHash,
+  };
+}
+
+/** The access pass form: `validHours` (1–168) and `oneTime`, posting to `action`. */
+function AccessPassForm(p: { csrfToken: string; action: string; error?: string; hours?: string; oneTime?: boolean }) {
+  return (
+    <form method="post" action={p.action} id="access-pass-form">
+      <CsrfField token={p.csrfToken} />
+      <InputField
+        id="validHours"
+        name="validHours"
+        type="number"
+        label="Valid for (hours)"
+        help={`From ${ACCESS_PASS_HOURS.min} to ${ACCESS_PASS_HOURS.max} hours. A new pass replaces the current one.`}
+        required
+        value={p.hours ?? "8"}
+        error={p.error}
+        attrs={{ min: ACCESS_PASS_HOURS.min, max: ACCESS_PASS_HOURS.max, step: 1 }}
+      />
+      <label>
+        <input type="checkbox" role="switch" name="oneTime" value="true" checked={p.oneTime ?? true} /> Works once
+      </label>
+      <button type="submit" class="secondary" id="issue-access-pass">
+        Issue a temporary access pass
+      </button>
+    </form>
+  );
+}
+
+/** What the dialog shows under the form: the lock and Unlock, the live pass and the pass form. */
+function HelpdeskPanel(p: {
+  csrfToken: string;
+  base: string;
+  lockedUntil: Date | null;
+  mfaOn: boolean;
+  pass: LiveAccessPass | null;
+}) {
+  if (!p.lockedUntil && !p.mfaOn) return null;
+  return (
+    <section class="helpdesk" id="helpdesk" aria-labelledby="helpdesk-title">
+      <h3 id="helpdesk-title">Sign-in help</h3>
+      {p.lockedUntil ? (
+        <form method="post" action={`${p.base}/unlock`} id="unlock-form">
+          <CsrfField token={p.csrfToken} />
+          <p id="lock-state">Locked after failed sign-in attempts until {minute(p.lockedUntil)}.</p>
+          <button type="submit" id="unlock">
+            Unlock
+          </button>
+        </form>
+      ) : null}
+      {p.mfaOn ? (
+        <>
+          <p id="access-pass-state">
+            {p.pass
+              ? `A temporary access pass is valid until ${minute(p.pass.expiresAt)}${p.pass.oneTime ? " (works once)" : ""}, issued by ${p.pass.issuedBy}.`
+              : "Lost phone and no recovery codes left? Give the user a temporary access pass: they sign in with it and set up a new authenticator."}
+          </p>
+          <AccessPassForm csrfToken={p.csrfToken} action={`${p.base}/access-pass`} />
+        </>
+      ) : null}
+    </section>
+  );
+}
+
+/** The helpdesk panel of user `record` for the dialog (administrators only; null for others). */
+export async function helpdeskPanel(s: Services, c: Context<AppEnv>, r: Resolved, record: StoredRecord) {
+  if (!r.canEdit) return null;
+  const status = await s.mfa.statusOf(record.id);
+  const lockedUntil = await s.mfa.lockedUntil(record.id);
+  const pass = status.enabled ? await s.recovery.passes.liveOf(record.id) : null;
+  return (
+    <HelpdeskPanel
+      csrfToken={c.var.csrfToken}
+      base={`${r.href}/${record.id}`}
+      lockedUntil={lockedUntil}
+      mfaOn={status.enabled}
+      pass={pass}
+    />
+  );
+}
+
+/**
+ * POST BASE/:recordId/unlock (lifts the code and password locks, audited as mfa.unlock) and POST
+ * BASE/:recordId/access-pass (`validHours`, `oneTime`: the pass shown once in a `<code>` element;
+ * 422 with the field's message for bad hours, 409 when MFA is off). Administrators of the user's
+ * site only: 403 for others, 404 for another site's user.
+ */
+export function helpdeskRoutes(
+  routes: Hono<AppEnv>,
+  s: Services,
+  recordPath: string,
+  resolver: ReturnType<typeof appResolver>,
+  listLabel: string,
+): void {
+  routes.post(`${recordPath}/unlock`, async (c) => {
+    const r = await resolver.resolve(c);
+    resolver.requireEdit(r);
+    const record = await resolver.loadRecord(c, r);
+    const title = recordTitle(r.app, record.values);
+    const was = await s.mfa.unlock(record.id, adminActor(c));
+    c.var.log.info("user unlocked", { userId: record.id, wasLocked: was });
+    flash(c, was ? `Unlocked ${title}: the next correct code or password works.` : `${title} was not locked.`);
+    return c.redirect(`${r.href}/${record.id}`, 303);
+  });
+
+  routes.post(`${recordPath}/access-pass`, async (c) => {
+    const r = await resolver.resolve(c);
+    resolver.requireEdit(r);
+    const record = await resolver.loadRecord(c, r);
+    const title = recordTitle(r.app, record.values);
+    const f = await formFields(c);
+    const hours = (f.validHours ?? "").trim();
+    const oneTime = f.oneTime === "true" || f.oneTime === "on";
+    const page = (body: Child, status: 200 | 422 = 200) =>
+      sendPage(
+        c,
+        <RecordPage
+          frame={r.frame}
+          title={`Temporary access pass for ${title}`}
+          backUrl={`${r.href}/${record.id}`}
+          backLabel={title}
+        >
+          {body}
+        </RecordPage>,
+        status,
+      );
+    try {
+      const validHours = /^\d{1,4}$/.test(hours) ? Number(hours) : NaN;
+      const issued = await s.recovery.passes.issue(record.id, { validHours, oneTime }, adminActor(c));
+      c.var.log.info("access pass issued", { userId: record.id, validHours, oneTime });
+      return page(
+        <>
+          <p>Give this pass to {title} in person or over the phone. It is shown only now.</p>
+          <p>
+            <code id="access-pass" class="access-pass">
+              {issued.pass}
+            </code>
+          </p>
+          <p id="access-pass-valid">
+            Valid until {minute(issued.expiresAt)}
+            {oneTime ? ", once" : ""}. {title} signs in with their password, chooses "Use a recovery code or a temporary
+            access pass" and then sets up a new authenticator.
+          </p>
+          <p>
+            <a href={listLabel ? r.href : "/"}>Back to {listLabel}</a>
+          </p>
+        </>,
+      );
+    } catch (err) {
+      if (err instanceof ValidationError && err.fields.validHours) {
+        return page(
+          <AccessPassForm
+            csrfToken={c.var.csrfToken}
+            action={`${r.href}/${record.id}/access-pass`}
+            error={err.fields.validHours}
+            hours={hours}
+            oneTime={oneTime}
+          />,
+          422,
+        );
+      }
+      throw err;
+    }
+  });
+}
