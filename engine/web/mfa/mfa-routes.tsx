@@ -13,6 +13,7 @@ import { RecoveryCodesPage } from "./recovery-pages.js";
 import { base32, groupsOfFour, otpauthUri, qrPngDataUrl, TOTP_ISSUER } from "../../mfa/otpauth.js";
 import { decideAfterPassword, type SignInDecision } from "../../mfa/sign-in-flow.js";
 import { normaliseCode } from "../../mfa/totp.js";
+import { passkeyStepForm } from "./passkey-routes.js";
 
 /** The same words for a wrong code and a locked account: a guesser learns nothing from either. */
 export const GENERIC_CODE_FAILURE =
@@ -114,8 +115,14 @@ export async function finishSignIn(
  * user without unused recovery codes (the first activation, or a replacement after a pass) first
  * gets a new set, shown once (RecoveryCodesPage), with the way on to the account page.
  */
-export async function afterActivation(s: Services, c: Context<AppEnv>, session: Session, cookies: CookieSettings) {
-  flash(c, "Multi-factor authentication (MFA) is now on: from now on every sign-in asks for a code.");
+export async function afterActivation(
+  s: Services,
+  c: Context<AppEnv>,
+  session: Session,
+  cookies: CookieSettings,
+  message = "Multi-factor authentication (MFA) is now on: from now on every sign-in asks for a code.",
+) {
+  flash(c, message);
   const rotated = await s.sessions.rotate(session, { stage: "full" }, c.var.clientAddress);
   if (!rotated) return signedOut(c, cookies);
   writeSessionCookie(c, cookies, rotated.token, rotated.expiresAt);
@@ -149,7 +156,14 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
   app.get("/login/mfa", async (c) => {
     const { session, response } = codeStage(c);
     if (response) return response;
-    return sendPage(c, <MfaCodePage csrfToken={c.var.csrfToken} method={await methodOf(session)} />);
+    return sendPage(
+      c,
+      <MfaCodePage
+        csrfToken={c.var.csrfToken}
+        method={await methodOf(session)}
+        passkey={await passkeyStepForm(s, c, session.user.id)}
+      />,
+    );
   });
 
   app.post("/login/mfa", async (c) => {
@@ -159,7 +173,16 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
     if (code === null) {
       const method = await methodOf(session);
       const fieldError = method === "hardware" ? TOKEN_MALFORMED_CODE : MALFORMED_CODE;
-      return sendPage(c, <MfaCodePage csrfToken={c.var.csrfToken} method={method} fieldError={fieldError} />, 422);
+      return sendPage(
+        c,
+        <MfaCodePage
+          csrfToken={c.var.csrfToken}
+          method={method}
+          fieldError={fieldError}
+          passkey={await passkeyStepForm(s, c, session.user.id)}
+        />,
+        422,
+      );
     }
     // The compare-and-set that spends the code also replaces the session with a full one: one statement.
     const result = await s.mfa.verifyCode(
@@ -172,7 +195,16 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
       // The same words for a wrong code and a lock (test/mfa/lock-disclosure.test.ts), in the method's terms.
       const method = await methodOf(session);
       const error = method === "hardware" ? TOKEN_CODE_FAILURE : GENERIC_CODE_FAILURE;
-      return sendPage(c, <MfaCodePage csrfToken={c.var.csrfToken} method={method} error={error} />, 401);
+      return sendPage(
+        c,
+        <MfaCodePage
+          csrfToken={c.var.csrfToken}
+          method={method}
+          error={error}
+          passkey={await passkeyStepForm(s, c, session.user.id)}
+        />,
+        401,
+      );
     }
     if (!result.finished) {
       // The half-signed-in session ended meanwhile (a credential change revoked it): start again.
