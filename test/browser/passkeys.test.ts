@@ -106,7 +106,7 @@ t("a passkey set up at /mfa/setup signs in as the second step; another authentic
   assert.match(await flashText(page), /MFA\) is now on/);
   const status = await s.mfa.statusOf(user.id);
   assert.is(status.state, "active");
-  assert.match(status.message, /^Activated on .* with a passkey \(Work laptop\)$/);
+  assert.match(status.message, /^Activated on .* with a passkey \(Work laptop\) · Recovery codes: 10 of 10 left$/);
   const { rows } = await ctx.env.db.query<{ sign_count: string; device_type: string }>(
     "SELECT sign_count, device_type FROM passkeys WHERE user_id = $1",
     [user.id],

@@ -94,24 +94,23 @@ t("lock → Unlock from the dialog → the next correct code works", async ({ en
   assert.is((await c.post("/login/mfa", { code: codeAt(env.clock, u.p) })).res.headers.get("location"), "/");
 });
 
-t("lock → reset (off + Save, on + Save) → the new authenticator's first correct code works", async ({
-  env,
-  siteId,
-  admin,
-}) => {
-  const u = await activated(env, siteId, admin);
-  await lockWithWrongCodes(env, u.id);
-  await saveUser(env.services, u.id, { mfaEnabled: false });
-  await saveUser(env.services, u.id, { mfaEnabled: true, mfaEnforcementDelayDays: 0 });
-  assert.is((await env.services.mfa.statusOf(u.id)).lockedUntil, null, "the reset lifted the lock");
-  const c = new TestClient(env.app);
-  assert.is((await c.signIn(u.username, PASSWORD)).res.headers.get("location"), "/mfa/setup");
-  const page = await c.get("/mfa/setup/app");
-  const p = appParams(keyBytes(page.html.match(/id="totp-key">([A-Z2-7 ]+)</)![1]!));
-  const done = await c.post("/mfa/setup/app", { code: codeAt(env.clock, p) });
-  assert.is(done.res.status, 200, "activated at the first correct code");
-  assert.is((await env.services.mfa.statusOf(u.id)).state, "active");
-});
+t(
+  "lock → reset (off + Save, on + Save) → the new authenticator's first correct code works",
+  async ({ env, siteId, admin }) => {
+    const u = await activated(env, siteId, admin);
+    await lockWithWrongCodes(env, u.id);
+    await saveUser(env.services, u.id, { mfaEnabled: false });
+    await saveUser(env.services, u.id, { mfaEnabled: true, mfaEnforcementDelayDays: 0 });
+    assert.is((await env.services.mfa.statusOf(u.id)).lockedUntil, null, "the reset lifted the lock");
+    const c = new TestClient(env.app);
+    assert.is((await c.signIn(u.username, PASSWORD)).res.headers.get("location"), "/mfa/setup");
+    const page = await c.get("/mfa/setup/app");
+    const p = appParams(keyBytes(page.html.match(/id="totp-key">([A-Z2-7 ]+)</)![1]!));
+    const done = await c.post("/mfa/setup/app", { code: codeAt(env.clock, p) });
+    assert.is(done.res.status, 200, "activated at the first correct code");
+    assert.is((await env.services.mfa.statusOf(u.id)).state, "active");
+  },
+);
 
 /** Issues a pass through the dialog's form; the pass shown. */
 async function issuePass(root: TestClient, userId: string, fields: Record<string, string> = {}) {
@@ -120,48 +119,52 @@ async function issuePass(root: TestClient, userId: string, fields: Record<string
   return r.html.match(/<code id="access-pass" class="access-pass">([0-9A-Z-]{17})<\/code>/)![1]!;
 }
 
-t("a pass: another site's admin gets 404; it works once; the pass session reaches only MFA setup", async ({
-  env,
-  siteId,
-  admin,
-  root,
-  outsider,
-}) => {
-  const u = await activated(env, siteId, admin);
-  const refused = await outsider.post(`/configure/users/${u.id}/access-pass`, { validHours: "8", oneTime: "true" });
-  assert.is(refused.res.status, 404);
-  assert.is(await env.services.recovery.passes.liveOf(u.id), null, "nothing issued");
-  const pass = await issuePass(root, u.id);
-  const audit = await env.db.query<{ actor_name: string; details: { validUntil: string } }>(
-    "SELECT actor_name, details FROM audit_log WHERE action = 'mfa.access_pass' AND target_user_id = $1",
-    [u.id],
-  );
-  assert.is(audit.rows[0]!.actor_name, "root");
-  assert.ok(audit.rows[0]!.details.validUntil);
-  assert.not.match(JSON.stringify(audit.rows), new RegExp(pass.replace(/-/g, "")));
-  assert.match((await root.get(`/configure/users/${u.id}`)).html, /A temporary access pass is valid until/);
+t(
+  "a pass: another site's admin gets 404; it works once; the pass session reaches only MFA setup",
+  async ({ env, siteId, admin, root, outsider }) => {
+    const u = await activated(env, siteId, admin);
+    const refused = await outsider.post(`/configure/users/${u.id}/access-pass`, { validHours: "8", oneTime: "true" });
+    assert.is(refused.res.status, 404);
+    assert.is(await env.services.recovery.passes.liveOf(u.id), null, "nothing issued");
+    const pass = await issuePass(root, u.id);
+    const audit = await env.db.query<{ actor_name: string; details: { validUntil: string } }>(
+      "SELECT actor_name, details FROM audit_log WHERE action = 'mfa.access_pass' AND target_user_id = $1",
+      [u.id],
+    );
+    assert.is(audit.rows[0]!.actor_name, "root");
+    assert.ok(audit.rows[0]!.details.validUntil);
+    assert.not.match(JSON.stringify(audit.rows), new RegExp(pass.replace(/-/g, "")));
+    assert.match((await root.get(`/configure/users/${u.id}`)).html, /A temporary access pass is valid until/);
 
-  const c = await atCodeStep(env, u.id);
-  const used = await c.post("/login/recovery", { recoveryCode: pass.toLowerCase() });
-  assert.is(used.res.headers.get("location"), "/mfa/setup");
-  for (const path of ["/configure", "/configure/users", "/apps", "/account", "/"]) {
-    const r = await c.get(path);
-    assert.is(r.res.headers.get("location"), "/mfa/setup", `${path} stays closed`);
-  }
-  const choice = await c.get("/mfa/setup");
-  assert.match(choice.html, /Set up a new authenticator/);
-  const page = await c.get("/mfa/setup/app");
-  const p = appParams(keyBytes(page.html.match(/id="totp-key">([A-Z2-7 ]+)</)![1]!));
-  const done = await c.post("/mfa/setup/app", { code: codeAt(env.clock, p) });
-  assert.is(done.res.status, 200, "no codes were left: a new set is shown");
-  assert.match(done.html, /id="recovery-codes"/);
-  assert.is((await c.get("/account")).res.status, 200, "signed in now");
+    const c = await atCodeStep(env, u.id);
+    const used = await c.post("/login/recovery", { recoveryCode: pass.toLowerCase() });
+    assert.is(used.res.headers.get("location"), "/mfa/setup");
+    for (const path of ["/configure", "/configure/users", "/apps", "/account", "/"]) {
+      const r = await c.get(path);
+      assert.is(r.res.headers.get("location"), "/mfa/setup", `${path} stays closed`);
+    }
+    const choice = await c.get("/mfa/setup");
+    assert.match(choice.html, /Set up a new authenticator/);
+    const page = await c.get("/mfa/setup/app");
+    const p = appParams(keyBytes(page.html.match(/id="totp-key">([A-Z2-7 ]+)</)![1]!));
+    const done = await c.post("/mfa/setup/app", { code: codeAt(env.clock, p) });
+    assert.is(done.res.status, 200, "no codes were left: a new set is shown");
+    assert.match(done.html, /id="recovery-codes"/);
+    assert.is((await c.get("/account")).res.status, 200, "signed in now");
 
-  const again = await atCodeStep(env, u.id);
-  assert.is((await again.post("/login/recovery", { recoveryCode: pass })).res.status, 401, "a one-time pass works once");
-  const usedAudit = await env.db.query("SELECT 1 FROM audit_log WHERE action = 'mfa.access_pass_used' AND target_user_id = $1", [u.id]);
-  assert.is(usedAudit.rows.length, 1);
-});
+    const again = await atCodeStep(env, u.id);
+    assert.is(
+      (await again.post("/login/recovery", { recoveryCode: pass })).res.status,
+      401,
+      "a one-time pass works once",
+    );
+    const usedAudit = await env.db.query(
+      "SELECT 1 FROM audit_log WHERE action = 'mfa.access_pass_used' AND target_user_id = $1",
+      [u.id],
+    );
+    assert.is(usedAudit.rows.length, 1);
+  },
+);
 
 t("a pass expires (injected clock); a second pass voids the first", async ({ env, siteId, admin, root }) => {
   // (The administrator's session is made again after the clock moved an hour.)
@@ -195,7 +198,9 @@ t("bad pass requests get a 4xx with the field's message and change nothing", asy
   }
   const off = await env.services.users.create({ siteId, username: `off${++n}`, password: PASSWORD });
   assert.is((await root.post(`/configure/users/${off.id}/access-pass`, { validHours: "8" })).res.status, 409);
-  const { rows } = await env.db.query("SELECT 1 FROM mfa_access_passes WHERE user_id = ANY($1::uuid[])", [[u.id, off.id]]);
+  const { rows } = await env.db.query("SELECT 1 FROM mfa_access_passes WHERE user_id = ANY($1::uuid[])", [
+    [u.id, off.id],
+  ]);
   assert.is(rows.length, 0);
 });
 
@@ -219,33 +224,31 @@ async function held(env: TestEnv, userId: string) {
   return rows[0]!;
 }
 
-t("codes and passes end with a reset, an administrator's password change, disabling and deleting — not by being issued", async ({
-  env,
-  siteId,
-  admin,
-  root,
-}) => {
-  const changes: [string, (id: string) => Promise<unknown>][] = [
-    ["reset", (id) => env.services.mfa.reset(id, admin)],
-    ["password by an administrator", (id) => saveUser(env.services, id, { password: "a brand new password" })],
-    ["disabled", (id) => saveUser(env.services, id, { disabled: true })],
-    ["deleted", (id) => deleteUser(env, id)],
-  ];
-  for (const [what, change] of changes) {
-    const u = await activated(env, siteId, admin);
-    const web = await atCodeStep(env, u.id);
-    await env.services.recovery.codes.createSet(u.id, admin);
-    await issuePass(root, u.id);
-    assert.equal(await held(env, u.id), { codes: 10, passes: 1 });
-    assert.is((await web.get("/login/mfa")).res.status, 200, `issuing ended nothing (${what})`);
-    await change(u.id);
-    assert.equal(await held(env, u.id), { codes: 0, passes: 0 }, what);
-  }
-  // A user's own password change keeps them.
-  const own = await activated(env, siteId, admin);
-  await env.services.recovery.codes.createSet(own.id, admin);
-  await env.services.users.setPassword(own.id, "my own new password", own.id);
-  assert.equal(await held(env, own.id), { codes: 10, passes: 0 });
-});
+t(
+  "codes and passes end with a reset, an administrator's password change, disabling and deleting — not by being issued",
+  async ({ env, siteId, admin, root }) => {
+    const changes: [string, (id: string) => Promise<unknown>][] = [
+      ["reset", (id) => env.services.mfa.reset(id, admin)],
+      ["password by an administrator", (id) => saveUser(env.services, id, { password: "a brand new password" })],
+      ["disabled", (id) => saveUser(env.services, id, { disabled: true })],
+      ["deleted", (id) => deleteUser(env, id)],
+    ];
+    for (const [what, change] of changes) {
+      const u = await activated(env, siteId, admin);
+      const web = await atCodeStep(env, u.id);
+      await env.services.recovery.codes.createSet(u.id, admin);
+      await issuePass(root, u.id);
+      assert.equal(await held(env, u.id), { codes: 10, passes: 1 });
+      assert.is((await web.get("/login/mfa")).res.status, 200, `issuing ended nothing (${what})`);
+      await change(u.id);
+      assert.equal(await held(env, u.id), { codes: 0, passes: 0 }, what);
+    }
+    // A user's own password change keeps them.
+    const own = await activated(env, siteId, admin);
+    await env.services.recovery.codes.createSet(own.id, admin);
+    await env.services.users.setPassword(own.id, "my own new password", own.id);
+    assert.equal(await held(env, own.id), { codes: 10, passes: 0 });
+  },
+);
 
 t.run();
