@@ -28,6 +28,8 @@ import { DeviceChallenges } from "./device/challenges.js";
 import { DeviceSignIn } from "./device/device-sign-in.js";
 import { DeviceTokens } from "./device/tokens.js";
 import { createHardwareServices, type HardwareServices } from "./mfa/hardware/index.js";
+import { MailService } from "./mail/mail-service.js";
+import { smtpTransport } from "./mail/smtp-transport.js";
 
 /** Everything a route may call; built once at start (and per test). Routes never touch db directly. */
 export interface Services {
@@ -72,6 +74,11 @@ export interface Services {
   deviceSignIn: DeviceSignIn;
   /** The hardware-token registry: register, import, activate, find by code. */
   hardware: HardwareServices;
+  /**
+   * E-mail: the outbox (`mail.outbox.notify` enqueues a security notice in the caller's
+   * transaction), each site's reminder days, the reminder scheduler and the sender.
+   */
+  mail: MailService;
 }
 
 /**
@@ -94,18 +101,38 @@ export function createServices(
   const revocation = new CredentialRevocation(log, [sessions, deviceTokens, deviceChallenges]);
   const audit = new AuditLog(db, clock);
   const secretBox = new SecretBox(secretKey);
-  const users = new UserAccounts(db, clock, revocation);
+  // Without SMTP_URL mails are queued and wait (the console says e-mail is not configured).
+  const mail = new MailService(
+    db,
+    clock,
+    log.child({ component: "mail" }),
+    config.SMTP_URL ? smtpTransport(config.SMTP_URL, config.MAIL_FROM ?? "formgate@localhost") : null,
+    {
+      from: config.MAIL_FROM ?? "formgate@localhost",
+      publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`,
+    },
+  );
+  const notices = mail.outbox;
+  const users = new UserAccounts(db, clock, revocation, notices);
   const passwordSignIn = new PasswordSignIn(db, clock, log.child({ component: "auth" }));
-  const mfa = new MfaService(db, clock, secretBox, audit, revocation, {
-    ...DEFAULT_MFA_POLICY,
-    windowSteps: config.TOTP_WINDOW_STEPS,
-  });
+  const mfa = new MfaService(
+    db,
+    clock,
+    secretBox,
+    audit,
+    revocation,
+    {
+      ...DEFAULT_MFA_POLICY,
+      windowSteps: config.TOTP_WINDOW_STEPS,
+    },
+    notices,
+  );
   const records = new AppRecordsStore(db, clock);
   // Reads and checks forms/*.app.json: a broken definition stops start-up here.
   const apps = new AppRegistry(db, clock, loadBuiltInDefinitions(), records);
   // Apps whose records are user accounts (user.* / mfa.* bindings) are served from the users table.
   const mfaPolicies = new SiteMfaPolicies(db, clock, audit);
-  const usersStore = new UserRecordsStore(db, clock, mfa, revocation, audit, mfaPolicies);
+  const usersStore = new UserRecordsStore(db, clock, mfa, revocation, audit, mfaPolicies, notices);
   const sites = new Sites(db, clock);
   // The user-accounts app's designer fields (no x-system binding) a rollout may search or match.
   const designerFields = async (siteId: string | null) => {
@@ -145,7 +172,7 @@ export function createServices(
     mfa,
     mfaStates: new MfaStates(db, clock),
     credentialCounts: new CredentialCounts(db, clock),
-    rollouts: new MfaRollouts(db, clock, audit, revocation, designerFields),
+    rollouts: new MfaRollouts(db, clock, audit, revocation, designerFields, notices),
     mfaPolicies,
     mfaProgress: new MfaProgress(db, clock),
     auditSearch: new AuditSearch(db),
@@ -166,5 +193,6 @@ export function createServices(
       hardwareTokens: hardware.registry,
     }),
     hardware,
+    mail,
   };
 }
