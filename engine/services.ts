@@ -30,6 +30,8 @@ import { DeviceTokens } from "./device/tokens.js";
 import { createHardwareServices, type HardwareServices } from "./mfa/hardware/index.js";
 import { MailService } from "./mail/mail-service.js";
 import { smtpTransport } from "./mail/smtp-transport.js";
+import { createPasskeyServices, type PasskeyServices } from "./mfa/passkeys/index.js";
+import { relyingParty } from "./mfa/passkeys/relying-party.js";
 
 /** Everything a route may call; built once at start (and per test). Routes never touch db directly. */
 export interface Services {
@@ -79,6 +81,8 @@ export interface Services {
    * transaction), each site's reminder days, the reminder scheduler and the sender.
    */
   mail: MailService;
+  /** Passkeys (WebAuthn): registration, assertions, the stored credentials. */
+  passkeys: PasskeyServices;
 }
 
 /**
@@ -115,17 +119,13 @@ export function createServices(
   const notices = mail.outbox;
   const users = new UserAccounts(db, clock, revocation, notices);
   const passwordSignIn = new PasswordSignIn(db, clock, log.child({ component: "auth" }));
-  const mfa = new MfaService(
-    db,
-    clock,
-    secretBox,
-    audit,
-    revocation,
-    {
-      ...DEFAULT_MFA_POLICY,
-      windowSteps: config.TOTP_WINDOW_STEPS,
-    },
-    notices,
+  const mfaPolicy = { ...DEFAULT_MFA_POLICY, windowSteps: config.TOTP_WINDOW_STEPS };
+  const mfa = new MfaService(db, clock, secretBox, audit, revocation, mfaPolicy, notices);
+  const throttle = new Throttle(db, clock);
+  // PUBLIC_URL is read at each use: the relying party is where users reach this server.
+  const passkeys = createPasskeyServices(
+    { db, clock, box: secretBox, audit, revocation, policy: mfaPolicy, throttle, notices },
+    () => relyingParty(config.PUBLIC_URL, config.PORT),
   );
   const records = new AppRecordsStore(db, clock);
   // Reads and checks forms/*.app.json: a broken definition stops start-up here.
@@ -165,7 +165,7 @@ export function createServices(
     sessions,
     revocation,
     passwordSignIn,
-    throttle: new Throttle(db, clock),
+    throttle,
     audit,
     firstAdmin: new FirstAdmin(db, clock),
     secretBox,
@@ -194,5 +194,6 @@ export function createServices(
     }),
     hardware,
     mail,
+    passkeys,
   };
 }

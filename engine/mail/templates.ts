@@ -133,7 +133,13 @@ function words(kind: MailKind, f: MailFacts, login: string): Words {
 }
 
 function methodWords(method: string): string {
-  return method === "app" ? "authenticator app" : method === "hardware" ? "hardware token" : method;
+  return method === "app"
+    ? "authenticator app"
+    : method === "hardware"
+      ? "hardware token"
+      : method === "passkey"
+        ? "a passkey"
+        : method;
 }
 
 function minutes(seconds: number | undefined): string {
