@@ -27,6 +27,7 @@ import { USER_ACCOUNTS_APP } from "./apps/registry.js";
 import { DeviceChallenges } from "./device/challenges.js";
 import { DeviceSignIn } from "./device/device-sign-in.js";
 import { DeviceTokens } from "./device/tokens.js";
+import { DeviceApps } from "./device/device-apps.js";
 import { createHardwareServices, type HardwareServices } from "./mfa/hardware/index.js";
 
 /** Everything a route may call; built once at start (and per test). Routes never touch db directly. */
@@ -72,6 +73,8 @@ export interface Services {
   deviceSignIn: DeviceSignIn;
   /** The hardware-token registry: register, import, activate, find by code. */
   hardware: HardwareServices;
+  /** Apps and records over the device API (the web's rules, offline sync). */
+  deviceApps: DeviceApps;
 }
 
 /**
@@ -166,5 +169,6 @@ export function createServices(
       hardwareTokens: hardware.registry,
     }),
     hardware,
+    deviceApps: new DeviceApps({ db, clock, apps, records, mfa }),
   };
 }
