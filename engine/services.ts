@@ -27,6 +27,7 @@ import { USER_ACCOUNTS_APP } from "./apps/registry.js";
 import { DeviceChallenges } from "./device/challenges.js";
 import { DeviceSignIn } from "./device/device-sign-in.js";
 import { DeviceTokens } from "./device/tokens.js";
+import { DeviceApps } from "./device/device-apps.js";
 import { createHardwareServices, type HardwareServices } from "./mfa/hardware/index.js";
 import { MailService } from "./mail/mail-service.js";
 import { smtpTransport } from "./mail/smtp-transport.js";
@@ -81,6 +82,8 @@ export interface Services {
    * transaction), each site's reminder days, the reminder scheduler and the sender.
    */
   mail: MailService;
+  /** Apps and records over the device API (the web's rules, offline sync). */
+  deviceApps: DeviceApps;
   /** Passkeys (WebAuthn): registration, assertions, the stored credentials. */
   passkeys: PasskeyServices;
 }
@@ -194,6 +197,7 @@ export function createServices(
     }),
     hardware,
     mail,
+    deviceApps: new DeviceApps({ db, clock, apps, records, mfa }),
     passkeys,
   };
 }
