@@ -19,7 +19,7 @@ interface EnrollmentRow {
  * in seconds when this attempt set the lock — then audited as mfa.lock.
  */
 export async function failedAttempt(
-  ctx: Pick<MfaContext, "db" | "audit">,
+  ctx: Pick<MfaContext, "db" | "audit" | "notices">,
   userId: string,
   attempt: Attempt & { granted: true },
 ): Promise<{ ok: false; reason: "invalid" | "locked"; retryAfterSeconds: number }> {
@@ -36,6 +36,8 @@ export async function failedAttempt(
       target: { id: userId, name: rows[0].username },
       details: { failures: ACCOUNT_POLICY.maxFailures, lockSeconds: attempt.retryAfterSeconds },
     });
+    // The user and the site's administrators with an address: one mail each per lock (this attempt set it).
+    await ctx.notices.notify(ctx.db, userId, "mfa_locked", { lockSeconds: attempt.retryAfterSeconds });
   }
   return { ok: false, reason: "locked", retryAfterSeconds: attempt.retryAfterSeconds };
 }

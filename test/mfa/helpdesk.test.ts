@@ -135,6 +135,13 @@ t(
     assert.ok(audit.rows[0]!.details.validUntil);
     assert.not.match(JSON.stringify(audit.rows), new RegExp(pass.replace(/-/g, "")));
     assert.match((await root.get(`/configure/users/${u.id}`)).html, /A temporary access pass is valid until/);
+    // The user hears of it by e-mail (a queued notice), which never holds the pass.
+    const mails = await env.db.query<{ details: unknown }>(
+      "SELECT details FROM mail_outbox WHERE user_id = $1 AND kind = 'access_pass_issued'",
+      [u.id],
+    );
+    assert.is(mails.rows.length, 1);
+    assert.not.match(JSON.stringify(mails.rows), new RegExp(pass.replace(/-/g, "").slice(0, 8)));
 
     const c = await atCodeStep(env, u.id);
     const used = await c.post("/login/recovery", { recoveryCode: pass.toLowerCase() });

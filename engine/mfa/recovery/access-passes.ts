@@ -2,6 +2,7 @@ import type { AuditLog } from "../../audit/audit-log.js";
 import type { CredentialKind, RevocationReason } from "../../auth/revocation.js";
 import type { Clock } from "../../clock.js";
 import type { Db } from "../../db/db.js";
+import type { Notices } from "../../mail/mail-model.js";
 import type { Statement } from "../../db/statement.js";
 import { ConflictError, ValidationError } from "../../errors.js";
 import type { MfaActor } from "../mfa-model.js";
@@ -41,6 +42,7 @@ export class AccessPasses implements CredentialKind {
     private readonly clock: Clock,
     private readonly audit: AuditLog,
     private readonly hasher: RecoveryHasher,
+    private readonly notices: Notices,
   ) {}
 
   /**
@@ -87,6 +89,11 @@ export class AccessPasses implements CredentialKind {
         },
         tx,
       );
+      // The user hears of it by e-mail (never the pass themselves), in this transaction.
+      await this.notices.notify(tx, userId, "access_pass_issued", {
+        validUntil: expiresAt.toISOString(),
+        oneTime: req.oneTime,
+      });
     });
     return { pass, expiresAt };
   }

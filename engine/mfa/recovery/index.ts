@@ -3,6 +3,7 @@ import type { CredentialRevocation } from "../../auth/revocation.js";
 import { Throttle } from "../../auth/throttle.js";
 import type { Clock } from "../../clock.js";
 import type { Db } from "../../db/db.js";
+import type { Notices } from "../../mail/mail-model.js";
 import { AccessPasses } from "./access-passes.js";
 import { RecoveryCodes } from "./recovery-codes.js";
 import { RecoveryHasher } from "./recovery-secrets.js";
@@ -19,7 +20,7 @@ export interface RecoveryServices {
 
 /**
  * Builds the recovery services over the database and the server key (the 32-byte key of
- * loadSecretKey, from which the hash key is derived), and registers codes and passes with the one
+ * loadSecretKey, from which the hash key is derived) and the security notices (mail), and registers codes and passes with the one
  * revocation path.
  */
 export function createRecoveryServices(
@@ -28,16 +29,17 @@ export function createRecoveryServices(
   audit: AuditLog,
   revocation: CredentialRevocation,
   serverKey: Buffer,
+  notices: Notices,
 ): RecoveryServices {
   const hasher = new RecoveryHasher(serverKey);
-  const codes = new RecoveryCodes(db, clock, audit, hasher);
-  const passes = new AccessPasses(db, clock, audit, hasher);
+  const codes = new RecoveryCodes(db, clock, audit, hasher, notices);
+  const passes = new AccessPasses(db, clock, audit, hasher, notices);
   revocation.register(codes);
   revocation.register(passes);
   return {
     codes,
     passes,
-    signIn: new RecoverySignIn(db, audit, new Throttle(db, clock), codes, passes),
+    signIn: new RecoverySignIn(db, audit, new Throttle(db, clock), codes, passes, notices),
     grants: new SetupGrants(db, clock),
   };
 }

@@ -2,6 +2,7 @@ import type { AuditLog } from "../../audit/audit-log.js";
 import type { CredentialKind, RevocationReason } from "../../auth/revocation.js";
 import type { Clock } from "../../clock.js";
 import type { Db } from "../../db/db.js";
+import type { Notices } from "../../mail/mail-model.js";
 import type { Statement } from "../../db/statement.js";
 import type { MfaActor } from "../mfa-model.js";
 import { endsRecoveryCredentials } from "./recovery-kinds.js";
@@ -36,6 +37,7 @@ export class RecoveryCodes implements CredentialKind {
     private readonly clock: Clock,
     private readonly audit: AuditLog,
     private readonly hasher: RecoveryHasher,
+    private readonly notices: Notices,
   ) {}
 
   /**
@@ -69,6 +71,8 @@ export class RecoveryCodes implements CredentialKind {
         },
         tx,
       );
+      // The user hears of it by e-mail (never the codes themselves), in this transaction.
+      await this.notices.notify(tx, userId, "recovery_codes_new", { count: codes.length });
     };
     await (db ? run(db) : this.db.transaction(run));
     return codes;

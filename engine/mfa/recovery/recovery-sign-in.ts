@@ -1,6 +1,7 @@
 import type { AuditLog } from "../../audit/audit-log.js";
 import { ACCOUNT_POLICY, type Throttle } from "../../auth/throttle.js";
 import type { Db } from "../../db/db.js";
+import type { Notices } from "../../mail/mail-model.js";
 import { type PartBuilder, Statement } from "../../db/statement.js";
 import { isUuid } from "../../util/uuid.js";
 import { failedAttempt } from "../code-verification.js";
@@ -34,6 +35,7 @@ export class RecoverySignIn {
     private readonly throttle: Throttle,
     private readonly codes: RecoveryCodes,
     private readonly passes: AccessPasses,
+    private readonly notices: Notices,
   ) {}
 
   /**
@@ -66,7 +68,7 @@ export class RecoverySignIn {
          u.site_id, u.username
        FROM (SELECT 1) one LEFT JOIN users u ON u.id = ${st.param(userId, "uuid")}`,
     );
-    if (!row!.won) return failedAttempt({ db: this.db, audit: this.audit }, userId, attempt);
+    if (!row!.won) return failedAttempt({ db: this.db, audit: this.audit, notices: this.notices }, userId, attempt);
     // The statement's snapshot predates its own update: the code it spent still counts as unused there.
     const codesLeft = value.kind === "code" ? row!.left - 1 : row!.left;
     await this.audit.record({
@@ -76,6 +78,7 @@ export class RecoverySignIn {
       target: { id: userId, name: row!.username },
       details: value.kind === "code" ? { left: codesLeft } : {},
     });
+    if (value.kind === "code") await this.notices.notify(this.db, userId, "recovery_code_used", { left: codesLeft });
     return { ok: true, kind: value.kind, codesLeft, finished: part ? (row!.finished ? part.value : null) : null };
   }
 }
