@@ -41,7 +41,7 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
     const earlier = c.var.session;
     const result = await s.passwordSignIn.check(username, password, c.var.clientAddress, {
       read: s.mfa.statusRead,
-      finish: (st, user, status) => {
+      finish: (st, user, status, gate) => {
         if (!user.webAccess) return null;
         // A token from before sign-in is dropped: session fixation is impossible.
         if (earlier) s.sessions.revokeIn(st, earlier.tokenHash);
@@ -49,7 +49,7 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
         const stage = stageFor(decideAfterPassword(status!, s.clock.now()));
         const session = s.sessions.createIn(
           st,
-          st.param(user.id, "uuid"),
+          gate,
           st.param(user.siteId, "uuid"),
           stage,
           c.var.clientAddress,
