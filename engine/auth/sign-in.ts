@@ -130,7 +130,11 @@ export class PasswordSignIn {
     // credential change that committed since (or is committing) leaves this sign-in with nothing.
     const gate = credentialGate.afterPassword(done, done.param(user.id, "uuid"), r.checked_epoch as number);
     const finished = parts.finish ? parts.finish(done, signedIn, extra, gate) : (undefined as F);
-    const rows = await runGated<{ current: boolean }>(done, this.db, `SELECT EXISTS (SELECT 1 FROM ${gate}) AS current`);
+    const rows = await runGated<{ current: boolean }>(
+      done,
+      this.db,
+      `SELECT EXISTS (SELECT 1 FROM ${gate}) AS current`,
+    );
     if (!rows?.[0]?.current) {
       // The user was changed or deleted between the check and now: an ordinary failure.
       this.log.info("sign-in lost to a credential change", { userId: user.id });

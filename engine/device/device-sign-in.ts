@@ -198,7 +198,11 @@ export class DeviceSignIn {
       const st = new Statement();
       const used = this.d.challenges.consumeIn(st, ch);
       const next = this.d.challenges.issueIn(st, credentialGate.continuing(st, used), "mfa_setup", clientAddress);
-      const rows = await runGated<{ done: boolean }>(st, this.d.db, `SELECT EXISTS (SELECT 1 FROM ${next.cte}) AS done`);
+      const rows = await runGated<{ done: boolean }>(
+        st,
+        this.d.db,
+        `SELECT EXISTS (SELECT 1 FROM ${next.cte}) AS done`,
+      );
       if (!rows?.[0]?.done) throw new DeviceError(401, "challenge_invalid", CHALLENGE_GONE);
       const secret = await this.d.mfa.startAppSetup(user.id);
       return {

@@ -47,13 +47,7 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
         if (earlier) s.sessions.revokeIn(st, earlier.tokenHash);
         // With MFA the session starts half-signed-in ('mfa' or 'mfa_setup'): it reaches only the MFA pages.
         const stage = stageFor(decideAfterPassword(status!, s.clock.now()));
-        const session = s.sessions.createIn(
-          st,
-          gate,
-          st.param(user.siteId, "uuid"),
-          stage,
-          c.var.clientAddress,
-        );
+        const session = s.sessions.createIn(st, gate, st.param(user.siteId, "uuid"), stage, c.var.clientAddress);
         return { stage, ...session };
       },
     });
