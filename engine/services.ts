@@ -28,6 +28,8 @@ import { DeviceChallenges } from "./device/challenges.js";
 import { DeviceSignIn } from "./device/device-sign-in.js";
 import { DeviceTokens } from "./device/tokens.js";
 import { createHardwareServices, type HardwareServices } from "./mfa/hardware/index.js";
+import { createPasskeyServices, type PasskeyServices } from "./mfa/passkeys/index.js";
+import { relyingParty } from "./mfa/passkeys/relying-party.js";
 
 /** Everything a route may call; built once at start (and per test). Routes never touch db directly. */
 export interface Services {
@@ -72,6 +74,8 @@ export interface Services {
   deviceSignIn: DeviceSignIn;
   /** The hardware-token registry: register, import, activate, find by code. */
   hardware: HardwareServices;
+  /** Passkeys (WebAuthn): registration, assertions, the stored credentials. */
+  passkeys: PasskeyServices;
 }
 
 /**
@@ -96,10 +100,14 @@ export function createServices(
   const secretBox = new SecretBox(secretKey);
   const users = new UserAccounts(db, clock, revocation);
   const passwordSignIn = new PasswordSignIn(db, clock, log.child({ component: "auth" }));
-  const mfa = new MfaService(db, clock, secretBox, audit, revocation, {
-    ...DEFAULT_MFA_POLICY,
-    windowSteps: config.TOTP_WINDOW_STEPS,
-  });
+  const mfaPolicy = { ...DEFAULT_MFA_POLICY, windowSteps: config.TOTP_WINDOW_STEPS };
+  const mfa = new MfaService(db, clock, secretBox, audit, revocation, mfaPolicy);
+  const throttle = new Throttle(db, clock);
+  // PUBLIC_URL is read at each use: the relying party is where users reach this server.
+  const passkeys = createPasskeyServices(
+    { db, clock, box: secretBox, audit, revocation, policy: mfaPolicy, throttle },
+    () => relyingParty(config.PUBLIC_URL, config.PORT),
+  );
   const records = new AppRecordsStore(db, clock);
   // Reads and checks forms/*.app.json: a broken definition stops start-up here.
   const apps = new AppRegistry(db, clock, loadBuiltInDefinitions(), records);
@@ -138,7 +146,7 @@ export function createServices(
     sessions,
     revocation,
     passwordSignIn,
-    throttle: new Throttle(db, clock),
+    throttle,
     audit,
     firstAdmin: new FirstAdmin(db, clock),
     secretBox,
@@ -166,5 +174,6 @@ export function createServices(
       hardwareTokens: hardware.registry,
     }),
     hardware,
+    passkeys,
   };
 }
