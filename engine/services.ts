@@ -30,6 +30,8 @@ import { DeviceTokens } from "./device/tokens.js";
 import { createHardwareServices, type HardwareServices } from "./mfa/hardware/index.js";
 import { createPasskeyServices, type PasskeyServices } from "./mfa/passkeys/index.js";
 import { relyingParty } from "./mfa/passkeys/relying-party.js";
+import { FactorRemover } from "./mfa/factor-removal.js";
+import { OwnCredentials } from "./auth/own-credentials.js";
 
 /** Everything a route may call; built once at start (and per test). Routes never touch db directly. */
 export interface Services {
@@ -76,6 +78,10 @@ export interface Services {
   hardware: HardwareServices;
   /** Passkeys (WebAuthn): registration, assertions, the stored credentials. */
   passkeys: PasskeyServices;
+  /** A user removing one of their own factors (never the last while MFA is on). */
+  factors: FactorRemover;
+  /** A user's own sessions and device tokens, listed and ended from /account. */
+  ownCredentials: OwnCredentials;
 }
 
 /**
@@ -104,10 +110,8 @@ export function createServices(
   const mfa = new MfaService(db, clock, secretBox, audit, revocation, mfaPolicy);
   const throttle = new Throttle(db, clock);
   // PUBLIC_URL is read at each use: the relying party is where users reach this server.
-  const passkeys = createPasskeyServices(
-    { db, clock, box: secretBox, audit, revocation, policy: mfaPolicy, throttle },
-    () => relyingParty(config.PUBLIC_URL, config.PORT),
-  );
+  const mfaContext = { db, clock, box: secretBox, audit, revocation, policy: mfaPolicy, throttle };
+  const passkeys = createPasskeyServices(mfaContext, () => relyingParty(config.PUBLIC_URL, config.PORT));
   const records = new AppRecordsStore(db, clock);
   // Reads and checks forms/*.app.json: a broken definition stops start-up here.
   const apps = new AppRegistry(db, clock, loadBuiltInDefinitions(), records);
@@ -175,5 +179,7 @@ export function createServices(
     }),
     hardware,
     passkeys,
+    factors: new FactorRemover(mfaContext),
+    ownCredentials: new OwnCredentials(db, clock),
   };
 }
