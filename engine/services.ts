@@ -27,6 +27,7 @@ import { USER_ACCOUNTS_APP } from "./apps/registry.js";
 import { DeviceChallenges } from "./device/challenges.js";
 import { DeviceSignIn } from "./device/device-sign-in.js";
 import { DeviceTokens } from "./device/tokens.js";
+import { DeviceApps } from "./device/device-apps.js";
 import { createHardwareServices, type HardwareServices } from "./mfa/hardware/index.js";
 import { createPasskeyServices, type PasskeyServices } from "./mfa/passkeys/index.js";
 import { relyingParty } from "./mfa/passkeys/relying-party.js";
@@ -76,6 +77,8 @@ export interface Services {
   deviceSignIn: DeviceSignIn;
   /** The hardware-token registry: register, import, activate, find by code. */
   hardware: HardwareServices;
+  /** Apps and records over the device API (the web's rules, offline sync). */
+  deviceApps: DeviceApps;
   /** Passkeys (WebAuthn): registration, assertions, the stored credentials. */
   passkeys: PasskeyServices;
   /** A user removing one of their own factors (never the last while MFA is on). */
@@ -178,6 +181,7 @@ export function createServices(
       hardwareTokens: hardware.registry,
     }),
     hardware,
+    deviceApps: new DeviceApps({ db, clock, apps, records, mfa }),
     passkeys,
     factors: new FactorRemover(mfaContext),
     ownCredentials: new OwnCredentials(db, clock),
