@@ -55,7 +55,10 @@ export class EnrollmentActivation {
     }
     const status = await readStatus(userId, db, clock.now());
     if (!status.enabled) return { ok: false, reason: "not_enabled", retryAfterSeconds: 0 };
-    if (status.activation && !opts.replace) return { ok: false, reason: "already_active", retryAfterSeconds: 0 };
+    // One TOTP enrollment per user (passkeys beside it are other factors), unless it is being replaced.
+    if (status.activation && status.activation.method !== "passkey" && !opts.replace) {
+      return { ok: false, reason: "already_active", retryAfterSeconds: 0 };
+    }
     const key = codeThrottleKey(userId);
     const attempt = await throttle.claim(key, ACCOUNT_POLICY);
     if (!attempt.granted) return { ok: false, reason: "locked", retryAfterSeconds: attempt.retryAfterSeconds };

@@ -16,6 +16,7 @@ import { mfaRoutes } from "./mfa/mfa-routes.js";
 import { passkeyRoutes } from "./mfa/passkey-routes.js";
 import { recoveryRoutes } from "./mfa/recovery-routes.js";
 import { accountRoutes } from "./account/account-routes.js";
+import { accountFactorRoutes } from "./account/account-factor-routes.js";
 import { auditRoutes } from "./configure/audit-routes.js";
 import { deviceRoutes } from "./device/device-routes.js";
 import { Layout, MessagePage } from "../render/layout.js";
@@ -128,6 +129,7 @@ export function createApp(s: Services): Hono<AppEnv> {
   app.route("/", passkeyRoutes(s, cookieSettings));
   app.route("/", recoveryRoutes(s, cookieSettings));
   app.route("/", accountRoutes(s, cookieSettings));
+  app.route("/", accountFactorRoutes(s, cookieSettings));
   app.route("/", auditRoutes(s));
   app.route("/", configureRoutes(s, cookieSettings));
   app.route("/", mfaRolloutRoutes(s));

@@ -1,5 +1,5 @@
-import type { Child } from "hono/jsx";
 import { InputField } from "../../render/form-field.js";
+import type { Child } from "hono/jsx";
 import { CsrfField, Layout, type PageUser } from "../../render/layout.js";
 
 /** The account's MFA in plain words, and whether the user can set it up now. */
@@ -18,11 +18,21 @@ export function AccountPage(p: {
   /** The recovery codes section (account-recovery.tsx), for a user whose MFA is activated. */
   recovery?: Child;
   errors?: Record<string, string>;
+  /** A refusal to show at the top (a factor that cannot be removed). */
+  error?: string;
+  /** The factors and signed-in sections (account-factors.tsx). */
+  factors?: Child;
+  signedIn?: Child;
 }) {
   const e = p.errors ?? {};
   return (
     <Layout title="Your account" csrfToken={p.csrfToken} user={p.user} siteName={p.siteName}>
       <h1>Your account</h1>
+      {p.error ? (
+        <p class="notice error" role="alert" id="account-error">
+          {p.error}
+        </p>
+      ) : null}
       <dl class="account-facts">
         <dt>Name</dt>
         <dd>{p.user.displayName || "—"}</dd>
@@ -40,6 +50,7 @@ export function AccountPage(p: {
           </p>
         ) : null}
       </section>
+      {p.factors}
       {p.recovery ?? null}
       <section aria-labelledby="account-password">
         <h2 id="account-password">Change your password</h2>
@@ -69,6 +80,7 @@ export function AccountPage(p: {
           <button type="submit">Change password</button>
         </form>
       </section>
+      {p.signedIn}
     </Layout>
   );
 }
