@@ -60,8 +60,10 @@ async function withPasskey(env: TestEnv, username: string, name: string) {
     name,
     response: JSON.stringify(auth.register(optionsIn(page.html))),
   });
-  assert.is(done.res.status, 303, done.html);
-  assert.is(done.res.headers.get("location"), "/account");
+  // The first factor: the recovery codes are shown once, with the way on to the account page.
+  assert.is(done.res.status, 200, done.html);
+  assert.match(done.html, /id="recovery-codes"/);
+  assert.match(done.html, /href="\/account" role="button" id="codes-saved"/);
   return { c, auth };
 }
 
@@ -71,7 +73,7 @@ t("the last factor cannot be removed; with an app beside it the passkey can, the
   const u = await mfaUser(ctx, "lena");
   const { c } = await withPasskey(env, "lena", "Laptop");
   const [pk] = await s.passkeys.store.listOf(u.id);
-  assert.match((await s.mfa.statusOf(u.id)).message, /with a passkey \(Laptop\)$/);
+  assert.match((await s.mfa.statusOf(u.id)).message, /with a passkey \(Laptop\) · Recovery codes: 10 of 10 left$/);
 
   const account = await c.get("/account");
   assert.match(account.html, /Passkey Laptop/);
@@ -92,7 +94,7 @@ t("the last factor cannot be removed; with an app beside it the passkey can, the
   });
   assert.ok(activated.ok, "an app beside the passkey");
   const other = await s.sessions.create(u.id, ctx.siteId, "full", "10.0.0.9");
-  assert.match((await s.mfa.statusOf(u.id)).message, /with a passkey \(Laptop\), an authenticator app$/);
+  assert.match((await s.mfa.statusOf(u.id)).message, /with a passkey \(Laptop\), an authenticator app · Recovery codes: 10 of 10 left$/);
 
   const removed = await c.post(`/account/passkeys/${pk!.id}/remove`, {});
   assert.is(removed.res.status, 303);
