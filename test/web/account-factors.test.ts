@@ -94,7 +94,10 @@ t("the last factor cannot be removed; with an app beside it the passkey can, the
   });
   assert.ok(activated.ok, "an app beside the passkey");
   const other = await s.sessions.create(u.id, ctx.siteId, "full", "10.0.0.9");
-  assert.match((await s.mfa.statusOf(u.id)).message, /with a passkey \(Laptop\), an authenticator app · Recovery codes: 10 of 10 left$/);
+  assert.match(
+    (await s.mfa.statusOf(u.id)).message,
+    /with a passkey \(Laptop\), an authenticator app · Recovery codes: 10 of 10 left$/,
+  );
 
   const removed = await c.post(`/account/passkeys/${pk!.id}/remove`, {});
   assert.is(removed.res.status, 303);
