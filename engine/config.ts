@@ -22,12 +22,18 @@ const KNOWN = [
   "LOG_LEVEL",
   "PUBLIC_URL",
   "TOTP_WINDOW_STEPS",
+  "METRICS_TOKEN",
+  "BACKUP_SCHEDULE",
+  "BACKUP_KEEP",
+  "AUDIT_RETENTION_DAYS",
 ] as const;
+
+const INTEGERS = new Set(["PORT", "TOTP_WINDOW_STEPS", "BACKUP_KEEP", "AUDIT_RETENTION_DAYS"]);
 
 // Environment values are strings; convert only the well-formed ones so the
 // schema reports the badly-formed ones by name.
 function convert(name: string, raw: string): unknown {
-  if ((name === "PORT" || name === "TOTP_WINDOW_STEPS") && /^\d+$/.test(raw)) return Number(raw);
+  if (INTEGERS.has(name) && /^\d+$/.test(raw)) return Number(raw);
   if (name === "TRUST_PROXY") {
     if (/^(true|1|yes)$/i.test(raw)) return true;
     if (/^(false|0|no)$/i.test(raw)) return false;
@@ -46,7 +52,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!validate(input)) {
     const e = validate.errors![0]!;
     const name = errorPointer(e).replace(/^\//, "") || "configuration";
-    const shown = name === "ADMIN_PASSWORD" || name === "FORMGATE_SECRET_KEY" ? "" : describeValue(input[name]);
+    const shown =
+      name === "ADMIN_PASSWORD" || name === "FORMGATE_SECRET_KEY" || name === "METRICS_TOKEN"
+        ? ""
+        : describeValue(input[name]);
     throw new ConfigError(`Configuration error: ${name} ${describeError(e)}${shown}`);
   }
   return input as Config;

@@ -28,6 +28,7 @@ import { DeviceChallenges } from "./device/challenges.js";
 import { DeviceSignIn } from "./device/device-sign-in.js";
 import { DeviceTokens } from "./device/tokens.js";
 import { createHardwareServices, type HardwareServices } from "./mfa/hardware/index.js";
+import { createMetrics, disabledMetrics, type Metrics } from "./ops/metrics.js";
 
 /** Everything a route may call; built once at start (and per test). Routes never touch db directly. */
 export interface Services {
@@ -72,6 +73,8 @@ export interface Services {
   deviceSignIn: DeviceSignIn;
   /** The hardware-token registry: register, import, activate, find by code. */
   hardware: HardwareServices;
+  /** The Prometheus series behind /metrics; records nothing without METRICS_TOKEN. */
+  metrics: Metrics;
 }
 
 /**
@@ -128,6 +131,11 @@ export function createServices(
   };
   apps.addStoreResolver((app) => (app.usersApp ? usersStore : null));
   const hardware = createHardwareServices(db, clock, secretBox, audit, mfa);
+  const metrics = config.METRICS_TOKEN
+    ? createMetrics(() => db.poolStats?.() ?? { total: 0, idle: 0, waiting: 0 })
+    : disabledMetrics;
+  mfa.onCodeChecked((check) => metrics.mfaCode(check.ok ? "valid" : check.reason));
+  audit.onRecord((e) => e.action === "mfa.lock" && metrics.mfaLock());
   return {
     db,
     clock,
@@ -166,5 +174,6 @@ export function createServices(
       hardwareTokens: hardware.registry,
     }),
     hardware,
+    metrics,
   };
 }

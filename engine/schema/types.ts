@@ -230,6 +230,22 @@ export interface FormgateConfig {
    * External base URL, used in the one-time setup link.
    */
   PUBLIC_URL?: string;
+  /**
+   * Bearer token that GET /metrics requires (Authorization: Bearer METRICS_TOKEN); unset, /metrics answers 404.
+   */
+  METRICS_TOKEN?: string;
+  /**
+   * When the server backs up the embedded database into DATA_DIR/backups: daily@HH:MM (UTC) or hourly; unset, no scheduled backups.
+   */
+  BACKUP_SCHEDULE?: string;
+  /**
+   * How many backups in DATA_DIR/backups the schedule keeps, 7 when unset (the oldest beyond it are deleted).
+   */
+  BACKUP_KEEP?: number;
+  /**
+   * Audit entries older than this many days are deleted once a day; unset, every entry is kept.
+   */
+  AUDIT_RETENTION_DAYS?: number;
 }
 
 /* from schemas/device-api/error.schema.json */
