@@ -29,6 +29,8 @@ import { DeviceSignIn } from "./device/device-sign-in.js";
 import { DeviceTokens } from "./device/tokens.js";
 import { createHardwareServices, type HardwareServices } from "./mfa/hardware/index.js";
 import { createMetrics, disabledMetrics, type Metrics } from "./ops/metrics.js";
+import { createPasskeyServices, type PasskeyServices } from "./mfa/passkeys/index.js";
+import { relyingParty } from "./mfa/passkeys/relying-party.js";
 
 /** Everything a route may call; built once at start (and per test). Routes never touch db directly. */
 export interface Services {
@@ -75,6 +77,8 @@ export interface Services {
   hardware: HardwareServices;
   /** The Prometheus series behind /metrics; records nothing without METRICS_TOKEN. */
   metrics: Metrics;
+  /** Passkeys (WebAuthn): registration, assertions, the stored credentials. */
+  passkeys: PasskeyServices;
 }
 
 /**
@@ -99,10 +103,14 @@ export function createServices(
   const secretBox = new SecretBox(secretKey);
   const users = new UserAccounts(db, clock, revocation);
   const passwordSignIn = new PasswordSignIn(db, clock, log.child({ component: "auth" }));
-  const mfa = new MfaService(db, clock, secretBox, audit, revocation, {
-    ...DEFAULT_MFA_POLICY,
-    windowSteps: config.TOTP_WINDOW_STEPS,
-  });
+  const mfaPolicy = { ...DEFAULT_MFA_POLICY, windowSteps: config.TOTP_WINDOW_STEPS };
+  const mfa = new MfaService(db, clock, secretBox, audit, revocation, mfaPolicy);
+  const throttle = new Throttle(db, clock);
+  // PUBLIC_URL is read at each use: the relying party is where users reach this server.
+  const passkeys = createPasskeyServices(
+    { db, clock, box: secretBox, audit, revocation, policy: mfaPolicy, throttle },
+    () => relyingParty(config.PUBLIC_URL, config.PORT),
+  );
   const records = new AppRecordsStore(db, clock);
   // Reads and checks forms/*.app.json: a broken definition stops start-up here.
   const apps = new AppRegistry(db, clock, loadBuiltInDefinitions(), records);
@@ -146,7 +154,7 @@ export function createServices(
     sessions,
     revocation,
     passwordSignIn,
-    throttle: new Throttle(db, clock),
+    throttle,
     audit,
     firstAdmin: new FirstAdmin(db, clock),
     secretBox,
@@ -175,5 +183,6 @@ export function createServices(
     }),
     hardware,
     metrics,
+    passkeys,
   };
 }

@@ -29,6 +29,8 @@ export type RevocationReason =
   | "mfa_disabled"
   | "mfa_reset"
   | "mfa_activated"
+  | "factor_added"
+  | "factor_removed"
   | "user_disabled"
   | "web_access_removed"
   | "device_access_removed"

@@ -50,7 +50,8 @@ export async function enableBatch(tx: Db, users: readonly BatchUser[], c: BatchC
        WHERE NOT m.enabled
        RETURNING m.user_id),
      secrets AS (DELETE FROM mfa_pending_secrets WHERE user_id IN (SELECT user_id FROM switched)),
-     enrollments AS (DELETE FROM mfa_enrollments WHERE user_id IN (SELECT user_id FROM switched))
+     enrollments AS (DELETE FROM mfa_enrollments WHERE user_id IN (SELECT user_id FROM switched)),
+     passkeys AS (DELETE FROM passkeys WHERE user_id IN (SELECT user_id FROM switched))
      SELECT user_id FROM switched`,
     [users.map((u) => u.id), c.delay, c.now, c.actor.id, c.actor.name, c.requiredFrom],
   );
@@ -78,6 +79,7 @@ export async function moveBatch(tx: Db, users: readonly BatchUser[], c: BatchCon
        required_from = $6, updated_at = $3
      WHERE s.user_id = ANY($1::uuid[]) AND s.enabled
        AND NOT EXISTS (SELECT 1 FROM mfa_enrollments e WHERE e.user_id = s.user_id)
+       AND NOT EXISTS (SELECT 1 FROM passkeys pk WHERE pk.user_id = s.user_id)
      RETURNING s.user_id`,
     [users.map((u) => u.id), c.delay, c.now, c.actor.id, c.actor.name, c.requiredFrom],
   );

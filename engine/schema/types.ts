@@ -320,9 +320,9 @@ export interface DeviceMfaRequired {
    */
   expiresAt: string;
   /**
-   * What produces the code.
+   * What produces the code; passkey: the user holds only passkeys (POST mfa/passkey/options, then mfa with passkey).
    */
-  method: "app" | "hardware";
+  method: "app" | "hardware" | "passkey";
 }
 /**
  * MFA is on for this user but not activated: set it up with POST /api/device/mfa/setup. While `optional` is true (within the enforcement delay) the client may skip setup with method "later".
@@ -387,9 +387,9 @@ export interface DeviceMe {
      */
     daysLeft: number | null;
     /**
-     * How MFA was activated, else null.
+     * How MFA was activated (passkey: passkeys are the only factors), else null.
      */
-    method: "app" | "hardware" | null;
+    method: "app" | "hardware" | "passkey" | null;
   };
 }
 

@@ -94,7 +94,10 @@ t("scripted sign-ins, good and bad codes, are counted exactly", async ({ env, si
     "the two right passwords",
   );
   for (const g of ["connections", "idle_connections", "waiting_requests"]) {
-    assert.ok(after.some((x) => x.name === `formgate_db_pool_${g}`), `formgate_db_pool_${g} is reported`);
+    assert.ok(
+      after.some((x) => x.name === `formgate_db_pool_${g}`),
+      `formgate_db_pool_${g} is reported`,
+    );
   }
   if (testBackend === "pglite") assert.is(valueOf(after, "formgate_db_pool_connections"), 1);
   assert.ok(

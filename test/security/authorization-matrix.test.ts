@@ -91,6 +91,8 @@ const BODIES: Record<string, BodyFor> = {
   "POST /login/mfa": () => ({ form: { code: "abc" } }),
   "POST /mfa/setup/app": () => ({ form: { code: "123456" } }),
   "POST /mfa/setup/hardware": () => ({ form: { serialNumber: "PUBMARK-1", code: "123456" } }),
+  "POST /mfa/setup/passkey": () => ({ form: { name: "Laptop", response: "{}" } }),
+  "POST /login/mfa/passkey": () => ({ form: { response: "not json" } }),
   "POST /configure/site": () => ({ form: { site: "other" } }),
   "POST /configure/sites": () => ({ form: { slug: "third", name: "Third Site" } }),
   "POST /apps/:appId/new": () => ({ form: { name: "New entry" } }),
@@ -196,6 +198,10 @@ const MATRIX: Array<[route: string, request: string, ...expected: Expect[]]> = [
   ["POST /mfa/setup/app",                     "POST /mfa/setup/app",                                            LOGIN, CODE, HOME, HOME,   HOME,      HOME],
   ["GET /mfa/setup/hardware",                 "GET /mfa/setup/hardware",                                        LOGIN, CODE, HOME, HOME,   HOME,      HOME],
   ["POST /mfa/setup/hardware",                "POST /mfa/setup/hardware",                                       LOGIN, CODE, HOME, HOME,   HOME,      HOME],
+  // Passkeys: setup while setting up MFA or, signed in, to add one (MFA off here: back to the account page).
+  ["GET /mfa/setup/passkey",                  "GET /mfa/setup/passkey",                                         LOGIN, CODE, "303 /account", "303 /account", "303 /account", "303 /account"],
+  ["POST /mfa/setup/passkey",                 "POST /mfa/setup/passkey",                                        LOGIN, CODE, "303 /account", "303 /account", "303 /account", "303 /account"],
+  ["POST /login/mfa/passkey",                 "POST /login/mfa/passkey",                                        LOGIN, 422,  HOME, HOME,    HOME,      HOME],
   // Every signed-in user's own account page.
   ["ALL /account",                            "PUT /account",                                                   LOGIN, CODE, 404,  404,     404,       404],
   ["GET /account",                            "GET /account",                                                   LOGIN, CODE, 200,  200,     200,       200],
