@@ -27,6 +27,7 @@ import { USER_ACCOUNTS_APP } from "./apps/registry.js";
 import { DeviceChallenges } from "./device/challenges.js";
 import { DeviceSignIn } from "./device/device-sign-in.js";
 import { DeviceTokens } from "./device/tokens.js";
+import { DeviceApps } from "./device/device-apps.js";
 import { createHardwareServices, type HardwareServices } from "./mfa/hardware/index.js";
 import { createMetrics, disabledMetrics, type Metrics } from "./ops/metrics.js";
 import { createPasskeyServices, type PasskeyServices } from "./mfa/passkeys/index.js";
@@ -77,6 +78,8 @@ export interface Services {
   hardware: HardwareServices;
   /** The Prometheus series behind /metrics; records nothing without METRICS_TOKEN. */
   metrics: Metrics;
+  /** Apps and records over the device API (the web's rules, offline sync). */
+  deviceApps: DeviceApps;
   /** Passkeys (WebAuthn): registration, assertions, the stored credentials. */
   passkeys: PasskeyServices;
 }
@@ -183,6 +186,7 @@ export function createServices(
     }),
     hardware,
     metrics,
+    deviceApps: new DeviceApps({ db, clock, apps, records, mfa }),
     passkeys,
   };
 }
