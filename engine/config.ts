@@ -10,7 +10,14 @@ export type Config = FormgateConfig;
  */
 export class ConfigError extends Error {}
 
-const DEFAULTS = { PORT: "3000", DATA_DIR: "./data", TRUST_PROXY: "false", LOG_LEVEL: "info", TOTP_WINDOW_STEPS: "1" };
+const DEFAULTS = {
+  PORT: "3000",
+  DATA_DIR: "./data",
+  TRUST_PROXY: "false",
+  LOG_LEVEL: "info",
+  TOTP_WINDOW_STEPS: "1",
+  MAIL_POLL_SECONDS: "10",
+};
 const KNOWN = [
   "PORT",
   "DATA_DIR",
@@ -26,9 +33,12 @@ const KNOWN = [
   "BACKUP_SCHEDULE",
   "BACKUP_KEEP",
   "AUDIT_RETENTION_DAYS",
+  "SMTP_URL",
+  "MAIL_FROM",
+  "MAIL_POLL_SECONDS",
 ] as const;
 
-const INTEGERS = new Set(["PORT", "TOTP_WINDOW_STEPS", "BACKUP_KEEP", "AUDIT_RETENTION_DAYS"]);
+const INTEGERS = new Set(["PORT", "TOTP_WINDOW_STEPS", "MAIL_POLL_SECONDS", "BACKUP_KEEP", "AUDIT_RETENTION_DAYS"]);
 
 // Environment values are strings; convert only the well-formed ones so the
 // schema reports the badly-formed ones by name.
@@ -53,7 +63,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const e = validate.errors![0]!;
     const name = errorPointer(e).replace(/^\//, "") || "configuration";
     const shown =
-      name === "ADMIN_PASSWORD" || name === "FORMGATE_SECRET_KEY" || name === "METRICS_TOKEN"
+      name === "ADMIN_PASSWORD" || name === "FORMGATE_SECRET_KEY" || name === "METRICS_TOKEN" || name === "SMTP_URL"
         ? ""
         : describeValue(input[name]);
     throw new ConfigError(`Configuration error: ${name} ${describeError(e)}${shown}`);

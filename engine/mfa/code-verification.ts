@@ -36,6 +36,8 @@ export async function failedAttempt(
       target: { id: userId, name: rows[0].username },
       details: { failures: ACCOUNT_POLICY.maxFailures, lockSeconds: attempt.retryAfterSeconds },
     });
+    // The user and the site's administrators with an address: one mail each per lock (this attempt set it).
+    await ctx.notices.notify(ctx.db, userId, "mfa_locked", { lockSeconds: attempt.retryAfterSeconds });
   }
   return { ok: false, reason: "locked", retryAfterSeconds: attempt.retryAfterSeconds };
 }
