@@ -34,6 +34,8 @@ import { MailService } from "./mail/mail-service.js";
 import { smtpTransport } from "./mail/smtp-transport.js";
 import { createPasskeyServices, type PasskeyServices } from "./mfa/passkeys/index.js";
 import { relyingParty } from "./mfa/passkeys/relying-party.js";
+import { FactorRemover } from "./mfa/factor-removal.js";
+import { OwnCredentials } from "./auth/own-credentials.js";
 
 /** Everything a route may call; built once at start (and per test). Routes never touch db directly. */
 export interface Services {
@@ -89,6 +91,10 @@ export interface Services {
   deviceApps: DeviceApps;
   /** Passkeys (WebAuthn): registration, assertions, the stored credentials. */
   passkeys: PasskeyServices;
+  /** A user removing one of their own factors (never the last while MFA is on). */
+  factors: FactorRemover;
+  /** A user's own sessions and device tokens, listed and ended from /account. */
+  ownCredentials: OwnCredentials;
 }
 
 /**
@@ -129,10 +135,8 @@ export function createServices(
   const mfa = new MfaService(db, clock, secretBox, audit, revocation, mfaPolicy, notices);
   const throttle = new Throttle(db, clock);
   // PUBLIC_URL is read at each use: the relying party is where users reach this server.
-  const passkeys = createPasskeyServices(
-    { db, clock, box: secretBox, audit, revocation, policy: mfaPolicy, throttle, notices },
-    () => relyingParty(config.PUBLIC_URL, config.PORT),
-  );
+  const mfaContext = { db, clock, box: secretBox, audit, revocation, policy: mfaPolicy, throttle, notices };
+  const passkeys = createPasskeyServices(mfaContext, () => relyingParty(config.PUBLIC_URL, config.PORT));
   const records = new AppRecordsStore(db, clock);
   // Reads and checks forms/*.app.json: a broken definition stops start-up here.
   const apps = new AppRegistry(db, clock, loadBuiltInDefinitions(), records);
@@ -208,5 +212,7 @@ export function createServices(
     mail,
     deviceApps: new DeviceApps({ db, clock, apps, records, mfa }),
     passkeys,
+    factors: new FactorRemover(mfaContext),
+    ownCredentials: new OwnCredentials(db, clock),
   };
 }

@@ -15,6 +15,7 @@ import { hardwareSetupRoutes } from "./mfa/hardware-setup-routes.js";
 import { mfaRoutes } from "./mfa/mfa-routes.js";
 import { passkeyRoutes } from "./mfa/passkey-routes.js";
 import { accountRoutes } from "./account/account-routes.js";
+import { accountFactorRoutes } from "./account/account-factor-routes.js";
 import { auditRoutes } from "./configure/audit-routes.js";
 import { deviceRoutes } from "./device/device-routes.js";
 import { Layout, MessagePage } from "../render/layout.js";
@@ -130,6 +131,7 @@ export function createApp(s: Services, shutdown?: ShutdownFlag): Hono<AppEnv> {
   app.route("/", mfaRoutes(s, cookieSettings));
   app.route("/", passkeyRoutes(s, cookieSettings));
   app.route("/", accountRoutes(s, cookieSettings));
+  app.route("/", accountFactorRoutes(s, cookieSettings));
   app.route("/", auditRoutes(s));
   app.route("/", configureRoutes(s, cookieSettings));
   app.route("/", mfaRolloutRoutes(s));
