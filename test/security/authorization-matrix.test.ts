@@ -177,6 +177,10 @@ const MATRIX: Array<[route: string, request: string, ...expected: Expect[]]> = [
   ["GET /assets/:file",                       "GET /assets/htmx.min.js",                                        200,  200,   200,  200,     200,       200],
   ["GET /public/:file",                       "GET /public/app.css",                                            200,  200,   200,  200,     200,       200],
   ["GET /healthz",                            "GET /healthz",                                                   200,  200,   200,  200,     200,       200],
+  ["GET /health/live",                        "GET /health/live",                                               200,  200,   200,  200,     200,       200],
+  ["GET /health/ready",                       "GET /health/ready",                                              200,  200,   200,  200,     200,       200],
+  // Metrics need METRICS_TOKEN, which this server has not: 404 for everyone, cookies count for nothing.
+  ["GET /metrics",                            "GET /metrics",                                                   404,  404,   404,  404,     404,       404],
   ["GET /",                                   "GET /",                                                          LOGIN, CODE, 200, 200,     200,       200],
   // Device API: bearer tokens only (every signed-in principal holds one of its own); cookies count for nothing.
   ["ALL /api/device/*",                       "GET /api/device/no-such-endpoint",                               404,  404,   404,  404,     404,       404],
