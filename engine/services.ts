@@ -29,6 +29,7 @@ import { DeviceSignIn } from "./device/device-sign-in.js";
 import { DeviceTokens } from "./device/tokens.js";
 import { DeviceApps } from "./device/device-apps.js";
 import { createHardwareServices, type HardwareServices } from "./mfa/hardware/index.js";
+import { createMetrics, disabledMetrics, type Metrics } from "./ops/metrics.js";
 import { MailService } from "./mail/mail-service.js";
 import { smtpTransport } from "./mail/smtp-transport.js";
 import { createPasskeyServices, type PasskeyServices } from "./mfa/passkeys/index.js";
@@ -80,6 +81,8 @@ export interface Services {
   deviceSignIn: DeviceSignIn;
   /** The hardware-token registry: register, import, activate, find by code. */
   hardware: HardwareServices;
+  /** The Prometheus series behind /metrics; records nothing without METRICS_TOKEN. */
+  metrics: Metrics;
   /**
    * E-mail: the outbox (`mail.outbox.notify` enqueues a security notice in the caller's
    * transaction), each site's reminder days, the reminder scheduler and the sender.
@@ -167,6 +170,11 @@ export function createServices(
   };
   apps.addStoreResolver((app) => (app.usersApp ? usersStore : null));
   const hardware = createHardwareServices(db, clock, secretBox, audit, mfa);
+  const metrics = config.METRICS_TOKEN
+    ? createMetrics(() => db.poolStats?.() ?? { total: 0, idle: 0, waiting: 0 })
+    : disabledMetrics;
+  mfa.onCodeChecked((check) => metrics.mfaCode(check.ok ? "valid" : check.reason));
+  audit.onRecord((e) => e.action === "mfa.lock" && metrics.mfaLock());
   return {
     db,
     clock,
@@ -205,6 +213,7 @@ export function createServices(
       hardwareTokens: hardware.registry,
     }),
     hardware,
+    metrics,
     mail,
     deviceApps: new DeviceApps({ db, clock, apps, records, mfa }),
     passkeys,

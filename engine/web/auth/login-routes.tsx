@@ -4,6 +4,7 @@ import { clearSessionCookie, writeSessionCookie } from "../http/cookies.js";
 import { formFieldsForForm, sendPage, unstorableMessage } from "../http/page.js";
 import type { Services } from "../../services.js";
 import { FirstAdminPage, LoginPage } from "./login-pages.js";
+import { passwordlessForm } from "./passwordless-routes.js";
 import { SetupLinkError } from "../../auth/first-admin.js";
 import { UserInputError } from "../../auth/user-accounts.js";
 import { ValidationError } from "../../errors.js";
@@ -16,9 +17,9 @@ const GENERIC_FAILURE = "The username or password is incorrect.";
 export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
   const app = new Hono<AppEnv>();
 
-  app.get("/login", (c) => {
+  app.get("/login", async (c) => {
     if (c.var.session?.stage === "full") return c.redirect("/", 303);
-    return sendPage(c, <LoginPage csrfToken={c.var.csrfToken} />);
+    return sendPage(c, <LoginPage csrfToken={c.var.csrfToken} passkey={await passwordlessForm(s, c)} />);
   });
 
   app.post("/login", async (c) => {
@@ -52,6 +53,7 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
       },
     });
     if (result.kind === "throttled") {
+      s.metrics.signIn("web", "throttled");
       c.header("Retry-After", String(result.retryAfterSeconds));
       return sendPage(
         c,
@@ -64,11 +66,13 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
       );
     }
     if (result.kind === "invalid" || !result.finished) {
+      s.metrics.signIn("web", "failure");
       c.var.log.info("sign-in failed", { reason: result.kind === "invalid" ? "credentials" : "no web access" });
       return sendPage(c, <LoginPage csrfToken={c.var.csrfToken} username={username} error={GENERIC_FAILURE} />, 401);
     }
     const { stage, token, expiresAt } = result.finished;
     writeSessionCookie(c, cookieSettings, token, expiresAt);
+    s.metrics.signIn("web", stage === "full" ? "success" : "mfa_required");
     if (stage === "mfa") return c.redirect("/login/mfa", 303);
     if (stage === "mfa_setup") return c.redirect("/mfa/setup", 303);
     c.var.log.info("signed in", { userId: result.user.id });
