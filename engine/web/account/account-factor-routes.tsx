@@ -16,8 +16,9 @@ import { formFields, sendPage } from "../http/page.js";
 import { selfActor } from "../mfa/mfa-routes.js";
 import { accountPage } from "./account-routes.js";
 
-/** The words when a removal comes without the current password, or with a wrong one. */
+/** The words when a removal comes without the current password. */
 export const ENTER_PASSWORD = "Enter your current password to remove a sign-in method.";
+/** The words when a removal comes with a wrong current password. */
 export const WRONG_PASSWORD = "The current password is not correct. Nothing was removed.";
 
 /** The words when the last factor would go. */
