@@ -1,3 +1,4 @@
+import type { Notices } from "../mail/mail-model.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import type { CredentialRevocation } from "../auth/revocation.js";
 import type { Throttle } from "../auth/throttle.js";
@@ -17,6 +18,8 @@ export interface MfaContext {
   revocation: CredentialRevocation;
   policy: MfaPolicy;
   throttle: Throttle;
+  /** Security notices by e-mail, enqueued in the transaction of the change (MailOutbox.notify). */
+  notices: Notices;
 }
 
 /** The SecretBox context of a user's enrollment secret: a sealed secret opens only for its own user. */

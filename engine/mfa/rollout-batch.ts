@@ -7,6 +7,7 @@
 import type { AuditLog } from "../audit/audit-log.js";
 import type { CredentialRevocation } from "../auth/revocation.js";
 import type { Db } from "../db/db.js";
+import type { Notices } from "../mail/mail-model.js";
 import type { MfaActor } from "./mfa-model.js";
 
 /** A user of a batch, as the batch read them. */
@@ -20,6 +21,8 @@ export interface BatchUser {
 export interface BatchContext {
   audit: AuditLog;
   revocation: CredentialRevocation;
+  /** Where the "MFA switched on" mails of the batch are enqueued (one statement per batch). */
+  notices: Notices;
   actor: MfaActor;
   rolloutId: string;
   /** Enforcement delay in days (0–3650). */
@@ -64,6 +67,7 @@ export async function enableBatch(tx: Db, users: readonly BatchUser[], c: BatchC
     targets(users, on),
     tx,
   );
+  await c.notices.notify(tx, on, "mfa_enabled");
   return on;
 }
 

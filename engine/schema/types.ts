@@ -230,6 +230,18 @@ export interface FormgateConfig {
    * External base URL, used in the one-time setup link.
    */
   PUBLIC_URL?: string;
+  /**
+   * smtp://user:pass@host:port (STARTTLS when offered) or smtps://… (TLS from the start) of the server that sends Formgate's e-mail; unset: mails are queued and not sent.
+   */
+  SMTP_URL?: string;
+  /**
+   * Sender of Formgate's e-mail, an RFC 5322 address such as "Formgate <formgate@example.org>". Required with SMTP_URL.
+   */
+  MAIL_FROM?: string;
+  /**
+   * Seconds between two runs of the mail loop (reminders due, mails to send) in each instance.
+   */
+  MAIL_POLL_SECONDS: number;
 }
 
 /* from schemas/device-api/app-definition.schema.json */

@@ -133,6 +133,8 @@ export class PasskeyRegistration {
           },
           tx,
         );
+        // The first factor: "MFA activated"; a further one: "a passkey was added" (issue 22's notices).
+        await this.ctx.notices.notify(tx, userId, activated ? "mfa_activated" : "passkey_added", { method: "passkey" });
         return { ok: true, passkeyId, activated } as const;
       });
     } catch (err) {
