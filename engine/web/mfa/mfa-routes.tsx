@@ -188,6 +188,7 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
         canPostpone={access.session.stage === "mfa_setup"}
         daysLeft={d.daysLeft}
         requiredFrom={d.requiredFrom}
+        methods={(await s.mfaPolicies.get(access.session.user.siteId)).allowedMethods}
       />,
     );
   });
