@@ -14,6 +14,7 @@ import type { AuditLog } from "../audit/audit-log.js";
 import type { CredentialRevocation } from "../auth/revocation.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
+import { foldKey, foldSql } from "../db/fold.js";
 import { MFA_STATE_JOINS } from "./mfa-states.js";
 import type { MfaActor } from "./mfa-model.js";
 import { enableBatch, moveBatch, type BatchContext, type BatchUser } from "./rollout-batch.js";
@@ -134,14 +135,17 @@ export class MfaRollouts {
   ): Promise<RolloutUser[]> {
     const searchable = await this.#check(sel, opts);
     const limit = Math.min(Math.max(1, Math.trunc(page.limit)), 500);
-    const b = selectionSql(sel, this.clock.now(), searchable, [page.after?.toLowerCase() ?? null, limit]);
+    const b = selectionSql(sel, this.clock.now(), searchable, [
+      (page.after === undefined ? undefined : foldKey(page.after)) ?? null,
+      limit,
+    ]);
     const changes = opts.moveDeadlines ? `(${IS_OFF} OR ${IS_WAITING})` : IS_OFF;
     const { rows } = await this.db.query<RolloutUser>(
       `SELECT u.id, u.username, u.display_name AS "displayName", s.slug AS "siteSlug",
          CASE WHEN ${IS_OFF} THEN 'enable' ELSE 'move' END AS change
        FROM users u JOIN sites s ON s.id = u.site_id ${MFA_STATE_JOINS}
-       WHERE ${b.where} AND ${changes} AND ($1::text IS NULL OR lower(u.username) > $1::text)
-       ORDER BY lower(u.username) LIMIT $2`,
+       WHERE ${b.where} AND ${changes} AND ($1::text IS NULL OR ${foldSql("u.username")} > ($1::text COLLATE "C"))
+       ORDER BY ${foldSql("u.username")} LIMIT $2`,
       b.params,
     );
     return rows;
