@@ -3,6 +3,7 @@ import { searchPatterns } from "../db/like.js";
 import type { Db } from "../db/db.js";
 import type { CompiledApp } from "./compiled-app.js";
 import {
+  type CreateOptions,
   RecordConflictError,
   RecordNotFoundError,
   type Cursor,
@@ -14,6 +15,7 @@ import {
   type StoredRecord,
   storedRecord,
 } from "./record-store-contract.js";
+import { claimSubmission, noteSubmission } from "./submissions.js";
 
 interface RecordRow {
   id: string;
@@ -206,16 +208,27 @@ export class AppRecordsStore implements RecordStore {
     return rows[0] ? this.#toRecord(app, rows[0]) : null;
   }
 
-  async create(app: CompiledApp, ctx: StoreContext, values: Record<string, unknown>): Promise<StoredRecord> {
-    const [created] = await this.createMany(app, ctx, [values]);
+  async create(
+    app: CompiledApp,
+    ctx: StoreContext,
+    values: Record<string, unknown>,
+    options: CreateOptions = {},
+  ): Promise<StoredRecord> {
+    const [created] = await this.createMany(app, ctx, [values], options.submission);
     return created!;
   }
 
   /** Creates many records in one transaction with one statement each for rows, keys and revisions (imports, benchmarks). */
-  async createMany(app: CompiledApp, ctx: StoreContext, values: Record<string, unknown>[]): Promise<StoredRecord[]> {
+  async createMany(
+    app: CompiledApp,
+    ctx: StoreContext,
+    values: Record<string, unknown>[],
+    submission?: string,
+  ): Promise<StoredRecord[]> {
     await this.ensureIndexed(app, ctx.siteId);
     const now = this.clock.now();
     return this.db.transaction(async (tx) => {
+      if (submission) await claimSubmission(tx, this.clock, { siteId: ctx.siteId, appId: app.id }, submission);
       const { rows } = await tx.query<RecordRow>(
         `INSERT INTO records AS r (site_id, app_id, data, search, created_at, updated_at, created_by, updated_by)
          SELECT $1, $2, n.data, ${searchOf("n.data", "$4")}, $5, $5, $6, $6
@@ -230,6 +243,7 @@ export class AppRecordsStore implements RecordStore {
          SELECT id, 1, site_id, app_id, 'create', data, $2, $3, $4 FROM records WHERE id = ANY($1::uuid[])`,
         [ids, now, ctx.actor.id, ctx.actor.name],
       );
+      if (submission) await noteSubmission(tx, submission, ids[0]!);
       return rows.map((r) => this.#toRecord(app, r));
     });
   }

@@ -12,6 +12,7 @@ import type { SiteMfaPolicies } from "../mfa/site-policy.js";
 import type { SystemBinding } from "../schema/types.js";
 import type { CompiledApp } from "./compiled-app.js";
 import {
+  type CreateOptions,
   RecordConflictError,
   RecordInputError,
   type ExportColumns,
@@ -24,6 +25,7 @@ import {
   type StoreContext,
   type StoredRecord,
 } from "./record-store-contract.js";
+import { claimSubmission, noteSubmission } from "./submissions.js";
 import { searchPatterns } from "../db/like.js";
 import {
   designerData,
@@ -184,7 +186,12 @@ export class UserRecordsStore implements RecordStore {
     throw err;
   }
 
-  async create(app: CompiledApp, ctx: StoreContext, values: Record<string, unknown>): Promise<StoredRecord> {
+  async create(
+    app: CompiledApp,
+    ctx: StoreContext,
+    values: Record<string, unknown>,
+    options: CreateOptions = {},
+  ): Promise<StoredRecord> {
     const fields = app.fields.filter((f) => !f.readOnly).map((f) => f.name);
     const { hash } = await this.#prepare(app, ctx, values, fields);
     const col = (b: SystemBinding) => {
@@ -193,6 +200,8 @@ export class UserRecordsStore implements RecordStore {
     };
     const now = this.clock.now();
     const id = await this.db.transaction(async (tx) => {
+      const submission = options.submission;
+      if (submission) await claimSubmission(tx, this.clock, { siteId: ctx.siteId, appId: app.id }, submission);
       let row: { id: string; username: string };
       try {
         const { rows } = await tx.query<{ id: string; username: string }>(
@@ -218,6 +227,7 @@ export class UserRecordsStore implements RecordStore {
       } catch (err) {
         this.#uniqueError(app, err);
       }
+      if (submission) await noteSubmission(tx, submission, row.id);
       await this.#mfa.applySettings(app, ctx, row.id, values, fields, tx);
       await this.#mfa.applyPolicy(app, ctx, row.id, String(col("user.role") ?? "user"), undefined, tx);
       await this.audit.record(
