@@ -6,8 +6,8 @@ import { createRequire } from "node:module";
 
 /** Words every password is checked against beside the caller's: the product's own name. */
 const PRODUCT_WORDS = ["formgate"];
-/** Context words shorter than this are not looked for (a 2-letter username would refuse too much). */
-const MIN_CONTEXT_WORD = 3;
+/** Context words shorter than this are not looked for ("dev" would refuse "device …"). */
+const MIN_CONTEXT_WORD = 4;
 /** Look-alike characters people put in a common word ("P@ssw0rd"), undone before the list look-up. */
 const LEET: Record<string, string> = {
   "@": "a",

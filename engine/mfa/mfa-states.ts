@@ -69,6 +69,12 @@ export function mfaStateCondition(state: MfaState, now: string): string {
 }
 
 /**
+ * SQL over `users u`: the user can sign in somewhere (not disabled, and web or device access).
+ * Rollouts skip the others by default and the progress page does not count them.
+ */
+export const CAN_SIGN_IN = "(NOT u.disabled AND (u.web_access OR u.device_access))";
+
+/**
  * A sort key for "MFA status" columns: off 0, pending 1, overdue 2, activated 3
  * (locked is not a part, so it does not sort). Ties are the caller's to break.
  */
@@ -94,6 +100,8 @@ export interface MfaCounts {
   activatedApp: number;
   activatedHardware: number;
   locked: number;
+  /** Users left out of every other count (only with `signInOnly`): disabled, or no web or device access. */
+  cannotSignIn: number;
 }
 
 /** A user who must set up MFA by a date that has not passed yet. */
@@ -111,17 +119,24 @@ export class MfaStates {
     private readonly clock: Clock,
   ) {}
 
-  async counts(siteId: string): Promise<MfaCounts> {
+  /**
+   * A site's users by MFA state. With `signInOnly` (the MFA progress page) only users who can sign
+   * in are counted; the others are the `cannotSignIn` count.
+   */
+  async counts(siteId: string, signInOnly = false): Promise<MfaCounts> {
     const now = "$2";
+    const counted = signInOnly ? CAN_SIGN_IN : "true";
+    const n = (condition: string) => `count(*) FILTER (WHERE ${counted} AND ${condition})::int`;
     const { rows } = await this.db.query<MfaCounts>(
-      `SELECT count(*)::int AS users,
-         count(*) FILTER (WHERE ${mfaStateCondition("off", now)})::int AS off,
-         count(*) FILTER (WHERE ${mfaStateCondition("pending", now)})::int AS pending,
-         count(*) FILTER (WHERE ${mfaStateCondition("overdue", now)})::int AS overdue,
-         count(*) FILTER (WHERE ${mfaStateCondition("activated", now)})::int AS activated,
-         count(*) FILTER (WHERE me.method = 'app')::int AS "activatedApp",
-         count(*) FILTER (WHERE me.method = 'hardware')::int AS "activatedHardware",
-         count(*) FILTER (WHERE ${mfaStateCondition("locked", now)})::int AS locked
+      `SELECT count(*) FILTER (WHERE NOT ${counted})::int AS "cannotSignIn",
+         ${n("true")} AS users,
+         ${n(mfaStateCondition("off", now))} AS off,
+         ${n(mfaStateCondition("pending", now))} AS pending,
+         ${n(mfaStateCondition("overdue", now))} AS overdue,
+         ${n(mfaStateCondition("activated", now))} AS activated,
+         ${n("me.method = 'app'")} AS "activatedApp",
+         ${n("me.method = 'hardware'")} AS "activatedHardware",
+         ${n(mfaStateCondition("locked", now))} AS locked
        FROM users u ${MFA_STATE_JOINS}
        WHERE u.site_id = $1`,
       [siteId, this.clock.now()],
