@@ -10,7 +10,14 @@ export type Config = FormgateConfig;
  */
 export class ConfigError extends Error {}
 
-const DEFAULTS = { PORT: "3000", DATA_DIR: "./data", TRUST_PROXY: "false", LOG_LEVEL: "info", TOTP_WINDOW_STEPS: "1" };
+const DEFAULTS = {
+  PORT: "3000",
+  DATA_DIR: "./data",
+  TRUST_PROXY: "false",
+  LOG_LEVEL: "info",
+  TOTP_WINDOW_STEPS: "1",
+  MAIL_POLL_SECONDS: "10",
+};
 const KNOWN = [
   "PORT",
   "DATA_DIR",
@@ -22,12 +29,16 @@ const KNOWN = [
   "LOG_LEVEL",
   "PUBLIC_URL",
   "TOTP_WINDOW_STEPS",
+  "SMTP_URL",
+  "MAIL_FROM",
+  "MAIL_POLL_SECONDS",
 ] as const;
 
 // Environment values are strings; convert only the well-formed ones so the
 // schema reports the badly-formed ones by name.
 function convert(name: string, raw: string): unknown {
-  if ((name === "PORT" || name === "TOTP_WINDOW_STEPS") && /^\d+$/.test(raw)) return Number(raw);
+  if ((name === "PORT" || name === "TOTP_WINDOW_STEPS" || name === "MAIL_POLL_SECONDS") && /^\d+$/.test(raw))
+    return Number(raw);
   if (name === "TRUST_PROXY") {
     if (/^(true|1|yes)$/i.test(raw)) return true;
     if (/^(false|0|no)$/i.test(raw)) return false;
@@ -46,7 +57,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!validate(input)) {
     const e = validate.errors![0]!;
     const name = errorPointer(e).replace(/^\//, "") || "configuration";
-    const shown = name === "ADMIN_PASSWORD" || name === "FORMGATE_SECRET_KEY" ? "" : describeValue(input[name]);
+    const shown =
+      name === "ADMIN_PASSWORD" || name === "FORMGATE_SECRET_KEY" || name === "SMTP_URL"
+        ? ""
+        : describeValue(input[name]);
     throw new ConfigError(`Configuration error: ${name} ${describeError(e)}${shown}`);
   }
   return input as Config;

@@ -37,9 +37,13 @@ async function main() {
   });
   const purge = setInterval(() => void purgeExpired(services, log), 10 * 60_000);
   purge.unref();
+  if (!services.mail.configured) log.warn("e-mail is not configured (SMTP_URL unset): mails are queued, not sent");
+  // Every instance runs the mail loop: reminders due and the outbox, each mail sent once.
+  const stopMail = services.mail.start(config.MAIL_POLL_SECONDS * 1000);
   const stop = () => {
     log.info("shutting down");
     clearInterval(purge);
+    stopMail();
     server.close(() => void services.db.close().then(() => process.exit(0)));
     setTimeout(() => process.exit(0), 5000).unref();
   };

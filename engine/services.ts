@@ -27,7 +27,12 @@ import { USER_ACCOUNTS_APP } from "./apps/registry.js";
 import { DeviceChallenges } from "./device/challenges.js";
 import { DeviceSignIn } from "./device/device-sign-in.js";
 import { DeviceTokens } from "./device/tokens.js";
+import { DeviceApps } from "./device/device-apps.js";
 import { createHardwareServices, type HardwareServices } from "./mfa/hardware/index.js";
+import { MailService } from "./mail/mail-service.js";
+import { smtpTransport } from "./mail/smtp-transport.js";
+import { createPasskeyServices, type PasskeyServices } from "./mfa/passkeys/index.js";
+import { relyingParty } from "./mfa/passkeys/relying-party.js";
 
 /** Everything a route may call; built once at start (and per test). Routes never touch db directly. */
 export interface Services {
@@ -72,6 +77,15 @@ export interface Services {
   deviceSignIn: DeviceSignIn;
   /** The hardware-token registry: register, import, activate, find by code. */
   hardware: HardwareServices;
+  /**
+   * E-mail: the outbox (`mail.outbox.notify` enqueues a security notice in the caller's
+   * transaction), each site's reminder days, the reminder scheduler and the sender.
+   */
+  mail: MailService;
+  /** Apps and records over the device API (the web's rules, offline sync). */
+  deviceApps: DeviceApps;
+  /** Passkeys (WebAuthn): registration, assertions, the stored credentials. */
+  passkeys: PasskeyServices;
 }
 
 /**
@@ -94,18 +108,34 @@ export function createServices(
   const revocation = new CredentialRevocation(log, [sessions, deviceTokens, deviceChallenges]);
   const audit = new AuditLog(db, clock);
   const secretBox = new SecretBox(secretKey);
-  const users = new UserAccounts(db, clock, revocation);
+  // Without SMTP_URL mails are queued and wait (the console says e-mail is not configured).
+  const mail = new MailService(
+    db,
+    clock,
+    log.child({ component: "mail" }),
+    config.SMTP_URL ? smtpTransport(config.SMTP_URL, config.MAIL_FROM ?? "formgate@localhost") : null,
+    {
+      from: config.MAIL_FROM ?? "formgate@localhost",
+      publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`,
+    },
+  );
+  const notices = mail.outbox;
+  const users = new UserAccounts(db, clock, revocation, notices);
   const passwordSignIn = new PasswordSignIn(db, clock, log.child({ component: "auth" }));
-  const mfa = new MfaService(db, clock, secretBox, audit, revocation, {
-    ...DEFAULT_MFA_POLICY,
-    windowSteps: config.TOTP_WINDOW_STEPS,
-  });
+  const mfaPolicy = { ...DEFAULT_MFA_POLICY, windowSteps: config.TOTP_WINDOW_STEPS };
+  const mfa = new MfaService(db, clock, secretBox, audit, revocation, mfaPolicy, notices);
+  const throttle = new Throttle(db, clock);
+  // PUBLIC_URL is read at each use: the relying party is where users reach this server.
+  const passkeys = createPasskeyServices(
+    { db, clock, box: secretBox, audit, revocation, policy: mfaPolicy, throttle, notices },
+    () => relyingParty(config.PUBLIC_URL, config.PORT),
+  );
   const records = new AppRecordsStore(db, clock);
   // Reads and checks forms/*.app.json: a broken definition stops start-up here.
   const apps = new AppRegistry(db, clock, loadBuiltInDefinitions(), records);
   // Apps whose records are user accounts (user.* / mfa.* bindings) are served from the users table.
   const mfaPolicies = new SiteMfaPolicies(db, clock, audit);
-  const usersStore = new UserRecordsStore(db, clock, mfa, revocation, audit, mfaPolicies);
+  const usersStore = new UserRecordsStore(db, clock, mfa, revocation, audit, mfaPolicies, notices);
   const sites = new Sites(db, clock);
   // The user-accounts app's designer fields (no x-system binding) a rollout may search or match.
   const designerFields = async (siteId: string | null) => {
@@ -138,14 +168,14 @@ export function createServices(
     sessions,
     revocation,
     passwordSignIn,
-    throttle: new Throttle(db, clock),
+    throttle,
     audit,
     firstAdmin: new FirstAdmin(db, clock),
     secretBox,
     mfa,
     mfaStates: new MfaStates(db, clock),
     credentialCounts: new CredentialCounts(db, clock),
-    rollouts: new MfaRollouts(db, clock, audit, revocation, designerFields),
+    rollouts: new MfaRollouts(db, clock, audit, revocation, designerFields, notices),
     mfaPolicies,
     mfaProgress: new MfaProgress(db, clock),
     auditSearch: new AuditSearch(db),
@@ -166,5 +196,8 @@ export function createServices(
       hardwareTokens: hardware.registry,
     }),
     hardware,
+    mail,
+    deviceApps: new DeviceApps({ db, clock, apps, records, mfa }),
+    passkeys,
   };
 }

@@ -5,7 +5,14 @@ import { ConfigError, loadConfig } from "../engine/config.js";
 
 test("defaults give a runnable configuration", () => {
   const c = loadConfig({});
-  assert.equal(c, { PORT: 3000, DATA_DIR: "./data", TRUST_PROXY: false, LOG_LEVEL: "info", TOTP_WINDOW_STEPS: 1 });
+  assert.equal(c, {
+    PORT: 3000,
+    DATA_DIR: "./data",
+    TRUST_PROXY: false,
+    LOG_LEVEL: "info",
+    TOTP_WINDOW_STEPS: 1,
+    MAIL_POLL_SECONDS: 10,
+  });
 });
 
 test("values are converted to their types", () => {

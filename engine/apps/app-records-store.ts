@@ -2,6 +2,8 @@ import type { Clock } from "../clock.js";
 import { searchPatterns } from "../db/like.js";
 import type { Db } from "../db/db.js";
 import type { CompiledApp } from "./compiled-app.js";
+import { nextChangeSeq, readChanges, writeTombstone, type FeedPage, type SyncCursor } from "./record-feed.js";
+import { assertValidRecord } from "./record-rules.js";
 import {
   type CreateOptions,
   RecordConflictError,
@@ -30,6 +32,8 @@ interface RecordRow {
 }
 
 const COLUMNS = "r.id, r.version, r.data, r.created_at, r.updated_at, r.created_by, r.updated_by";
+const REVISION =
+  "INSERT INTO record_revisions (record_id, version, site_id, app_id, operation, data, at, actor_id, actor_name, surface)";
 
 // The lowercased searchable fields of a data value: the same expression on every write and rebuild.
 const searchOf = (data: string, fields: string) =>
@@ -218,7 +222,11 @@ export class AppRecordsStore implements RecordStore {
     return created!;
   }
 
-  /** Creates many records in one transaction with one statement each for rows, keys and revisions (imports, benchmarks). */
+  /**
+   * Creates many records in one transaction with one statement each for rows, keys and revisions
+   * (imports, benchmarks). Throws RecordValidationError (nothing saved) when one breaks the app's rules,
+   * DuplicateSubmissionError when `submission` (a new-record form's one-time token) was used before.
+   */
   async createMany(
     app: CompiledApp,
     ctx: StoreContext,
@@ -226,36 +234,49 @@ export class AppRecordsStore implements RecordStore {
     submission?: string,
   ): Promise<StoredRecord[]> {
     await this.ensureIndexed(app, ctx.siteId);
-    const now = this.clock.now();
     return this.db.transaction(async (tx) => {
       if (submission) await claimSubmission(tx, this.clock, { siteId: ctx.siteId, appId: app.id }, submission);
-      const { rows } = await tx.query<RecordRow>(
-        `INSERT INTO records AS r (site_id, app_id, data, search, created_at, updated_at, created_by, updated_by)
-         SELECT $1, $2, n.data, ${searchOf("n.data", "$4")}, $5, $5, $6, $6
-         FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS n (data, i) ORDER BY n.i
-         RETURNING ${COLUMNS}`,
-        [ctx.siteId, app.id, JSON.stringify(values), app.list.searchable, now, ctx.actor.id],
-      );
-      const ids = rows.map((r) => r.id);
-      await this.#writeSortKeys(tx, app, ids);
-      await tx.query(
-        `INSERT INTO record_revisions (record_id, version, site_id, app_id, operation, data, at, actor_id, actor_name)
-         SELECT id, 1, site_id, app_id, 'create', data, $2, $3, $4 FROM records WHERE id = ANY($1::uuid[])`,
-        [ids, now, ctx.actor.id, ctx.actor.name],
-      );
-      if (submission) await noteSubmission(tx, submission, ids[0]!);
-      return rows.map((r) => this.#toRecord(app, r));
+      const created = await this.insertIn(tx, app, ctx, values);
+      if (submission) await noteSubmission(tx, submission, created[0]!.id);
+      return created;
     });
+  }
+
+  /** createMany's work inside the caller's transaction `tx` (ensureIndexed must have run). */
+  async insertIn(
+    tx: Db,
+    app: CompiledApp,
+    ctx: StoreContext,
+    values: Record<string, unknown>[],
+  ): Promise<StoredRecord[]> {
+    for (const v of values) assertValidRecord(app, "create", v);
+    const now = this.clock.now();
+    const last = await nextChangeSeq(tx, ctx.siteId, app.id, values.length);
+    const { rows } = await tx.query<RecordRow>(
+      `INSERT INTO records AS r (site_id, app_id, data, search, created_at, updated_at, created_by, updated_by, change_seq)
+       SELECT $1, $2, n.data, ${searchOf("n.data", "$4")}, $5, $5, $6, $6, $7 + n.i
+       FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS n (data, i) ORDER BY n.i
+       RETURNING ${COLUMNS}`,
+      [ctx.siteId, app.id, JSON.stringify(values), app.list.searchable, now, ctx.actor.id, last - values.length],
+    );
+    const ids = rows.map((r) => r.id);
+    await this.#writeSortKeys(tx, app, ids);
+    await tx.query(
+      `${REVISION} SELECT id, 1, site_id, app_id, 'create', data, $2, $3, $4, $5 FROM records WHERE id = ANY($1::uuid[])`,
+      [ids, now, ctx.actor.id, ctx.actor.name, surfaceOf(ctx)],
+    );
+    return rows.map((r) => this.#toRecord(app, r));
   }
 
   async update(app: CompiledApp, ctx: StoreContext, id: string, change: RecordChange): Promise<StoredRecord> {
     await this.ensureIndexed(app, ctx.siteId);
     const now = this.clock.now();
     return this.db.transaction(async (tx) => {
+      const seq = await nextChangeSeq(tx, ctx.siteId, app.id, 1);
       // Keys this form does not decide (fields removed from the definition, unchanged passwords) are kept.
       const { rows } = await tx.query<RecordRow>(
         `UPDATE records r SET data = n.data, search = ${searchOf("n.data", "$6")}, version = r.version + 1,
-           updated_at = $7, updated_by = $8
+           updated_at = $7, updated_by = $8, change_seq = $10
          FROM (SELECT (data - $4::text[]) || $5::jsonb AS data FROM records WHERE id = $1) n
          WHERE r.id = $1 AND r.site_id = $2 AND r.app_id = $3 AND r.version = $9
          RETURNING ${COLUMNS}`,
@@ -269,6 +290,7 @@ export class AppRecordsStore implements RecordStore {
           now,
           ctx.actor.id,
           change.expectedVersion,
+          seq,
         ],
       );
       const row = rows[0];
@@ -277,12 +299,20 @@ export class AppRecordsStore implements RecordStore {
         if (!current) throw new RecordNotFoundError();
         throw new RecordConflictError(current);
       }
+      // The record as saved, kept keys included, obeys the app's rules (else the transaction rolls back).
+      assertValidRecord(app, "edit", this.#toRecord(app, row).values);
       await this.#writeSortKeys(tx, app, [id]);
-      await tx.query(
-        `INSERT INTO record_revisions (record_id, version, site_id, app_id, operation, data, at, actor_id, actor_name)
-         VALUES ($1, $2, $3, $4, 'update', $5, $6, $7, $8)`,
-        [id, row.version, ctx.siteId, app.id, JSON.stringify(row.data), now, ctx.actor.id, ctx.actor.name],
-      );
+      await tx.query(`${REVISION} VALUES ($1, $2, $3, $4, 'update', $5, $6, $7, $8, $9)`, [
+        id,
+        row.version,
+        ctx.siteId,
+        app.id,
+        JSON.stringify(row.data),
+        now,
+        ctx.actor.id,
+        ctx.actor.name,
+        surfaceOf(ctx),
+      ]);
       return this.#toRecord(app, { ...row, updated_by_name: ctx.actor.name });
     });
   }
@@ -290,6 +320,7 @@ export class AppRecordsStore implements RecordStore {
   async delete(app: CompiledApp, ctx: StoreContext, id: string, expectedVersion: number): Promise<void> {
     const now = this.clock.now();
     await this.db.transaction(async (tx) => {
+      const seq = await nextChangeSeq(tx, ctx.siteId, app.id, 1);
       const { rows } = await tx.query<RecordRow>(
         `DELETE FROM records r WHERE r.id = $1 AND r.site_id = $2 AND r.app_id = $3 AND r.version = $4
          RETURNING ${COLUMNS}`,
@@ -301,12 +332,36 @@ export class AppRecordsStore implements RecordStore {
         if (!current) throw new RecordNotFoundError();
         throw new RecordConflictError(current);
       }
-      await tx.query(
-        `INSERT INTO record_revisions (record_id, version, site_id, app_id, operation, data, at, actor_id, actor_name)
-         VALUES ($1, $2, $3, $4, 'delete', $5, $6, $7, $8)`,
-        [id, row.version + 1, ctx.siteId, app.id, JSON.stringify(row.data), now, ctx.actor.id, ctx.actor.name],
-      );
+      await tx.query(`${REVISION} VALUES ($1, $2, $3, $4, 'delete', $5, $6, $7, $8, $9)`, [
+        id,
+        row.version + 1,
+        ctx.siteId,
+        app.id,
+        JSON.stringify(row.data),
+        now,
+        ctx.actor.id,
+        ctx.actor.name,
+        surfaceOf(ctx),
+      ]);
+      await writeTombstone(tx, ctx.siteId, app.id, id, seq, now);
     });
+  }
+
+  /**
+   * The changes of an app's records after a sync cursor (0: all records), at most `limit`, in the
+   * order they were made; see record-feed.ts readChanges for the cursor and its errors.
+   */
+  async changes(
+    app: CompiledApp,
+    ctx: StoreContext,
+    from: SyncCursor | 0,
+    limit: number,
+  ): Promise<FeedPage<StoredRecord>> {
+    const page = await readChanges<RecordRow>(this.db, ctx.siteId, app.id, from, limit, this.clock.now(), COLUMNS);
+    return {
+      cursor: page.cursor,
+      changes: page.changes.map((c) => ({ ...c, row: c.row ? this.#toRecord(app, c.row) : null })),
+    };
   }
 
   async count(app: CompiledApp, siteId: string): Promise<number> {
@@ -339,3 +394,6 @@ export class AppRecordsStore implements RecordStore {
     }).values;
   }
 }
+
+/** Where a change came from, for its revision: the actor's surface, the web unless it says otherwise. */
+const surfaceOf = (ctx: StoreContext) => ctx.actor.surface ?? "web";

@@ -32,10 +32,7 @@ export function conflictChanges(
   yours: Record<string, unknown>,
 ): FieldChange[] {
   const out: FieldChange[] = [];
-  for (const f of fields) {
-    if (f.writeOnly || f.readOnly) continue;
-    const changed = before ? !sameValue(before[f.name], current[f.name]) : !sameValue(current[f.name], yours[f.name]);
-    if (!changed) continue;
+  for (const f of conflictFields(fields, before, current, yours)) {
     const change: FieldChange = {
       label: f.label,
       now: displayValue(f, current[f.name]),
@@ -45,4 +42,24 @@ export function conflictChanges(
     out.push(change);
   }
   return out;
+}
+
+/**
+ * The fields a conflict names, in form order (the web's conflict page and the device API's 409
+ * `changed` list both come from here): with the version the user started from (`before`), the
+ * fields the other save changed; without it, those where the saved record and the user's input
+ * differ. Passwords (writeOnly) and read-only fields are never listed.
+ */
+export function conflictFields(
+  fields: FieldNode[],
+  before: Record<string, unknown> | null,
+  current: Record<string, unknown>,
+  yours: Record<string, unknown>,
+): FieldNode[] {
+  return fields.filter(
+    (f) =>
+      !f.writeOnly &&
+      !f.readOnly &&
+      (before ? !sameValue(before[f.name], current[f.name]) : !sameValue(current[f.name], yours[f.name])),
+  );
 }

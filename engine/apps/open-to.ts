@@ -38,3 +38,11 @@ export function notOpenMessage(openTo: AppOpenTo): string {
     ? "Only administrators can open this app."
     : "Only designers and administrators can open this app.";
 }
+
+/**
+ * True when a user of `role` may create, change and delete the records of the apps they open:
+ * administrators only, whatever the app's openTo (the web pages and the device API ask here).
+ */
+export function mayChangeRecords(role: string): boolean {
+  return role === "admin";
+}

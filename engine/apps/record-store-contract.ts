@@ -11,6 +11,8 @@ export interface Actor {
   name: string;
   /** Token hash of the session acting: kept when the actor changes their own credentials. */
   credential?: Buffer;
+  /** Where the change comes from, kept with each revision: the web pages (the default) or the device API. */
+  surface?: "web" | "device";
 }
 
 /** Every store call is scoped to one site: nothing of another site is ever read or written. */

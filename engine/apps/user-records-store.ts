@@ -1,4 +1,5 @@
 import { MFA_STATE_JOINS, mfaStateCondition } from "../mfa/mfa-states.js";
+import { NO_NOTICES, type Notices } from "../mail/mail-model.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import { ConflictError } from "../errors.js";
 import type { CredentialRevocation, RevocationReason } from "../auth/revocation.js";
@@ -57,6 +58,8 @@ export class UserRecordsStore implements RecordStore {
     private readonly revocation: CredentialRevocation,
     private readonly audit: AuditLog,
     policies: SiteMfaPolicies,
+    /** The "password changed" notice when an administrator sets a user's password. */
+    private readonly notices: Notices = NO_NOTICES,
   ) {
     this.#mfa = new UserRecordMfa(mfa, policies);
   }
@@ -310,6 +313,7 @@ export class UserRecordsStore implements RecordStore {
       }
       // An administrator changing their own account keeps the session they save it with.
       if (revocations.length) await this.revocation.revoke(id, revocations, tx, ctx.actor);
+      if (revocations.includes("password_changed")) await this.notices.notify(tx, id, "password_changed");
       await this.#mfa.applySettings(app, ctx, id, values, fields, tx);
       const roleField = fieldOf(app, "user.role");
       if (roleField && fields.includes(roleField)) {

@@ -40,6 +40,23 @@ function how(method: unknown, serial: unknown): string {
   return method ? str(method) : "";
 }
 
+const MAIL_WORDS: Record<string, string> = {
+  mfa_enabled: "“MFA switched on”",
+  mfa_reminder: "MFA reminder",
+  mfa_reminder_now: "MFA reminder",
+  mfa_activated: "“MFA activated”",
+  mfa_reset: "“MFA reset”",
+  mfa_disabled: "“MFA turned off”",
+  password_changed: "“password changed”",
+  mfa_locked: "“account locked”",
+  admin_user_locked: "“user locked”",
+  test: "test",
+};
+
+function mailWords(kind: unknown): string {
+  return MAIL_WORDS[str(kind)] ?? `“${str(kind).replace(/_/g, " ")}”`;
+}
+
 /**
  * What an entry did, in words, after its actor's name: "turned MFA on for nora (required from
  * 2 December 2026)", "reset MFA for nora (authenticator app removed)". `whom` is the target's name
@@ -117,6 +134,14 @@ export function whatHappened(r: AuditRow): string {
       return whom && whom !== r.actorName ? `changed the password of ${whom}` : "changed their own password";
     case "user.password_reset":
       return `reset the password of ${whom}`;
+    case "mail.sent":
+      return `sent the ${mailWords(d.kind)} mail${whom ? ` to ${whom}` : ""}`;
+    case "mail.failed":
+      return `could not send the ${mailWords(d.kind)} mail${whom ? ` to ${whom}` : ""}: ${str(d.reason)}`;
+    case "mail.remind":
+      return `sent ${whom ? whom : `${str(d.queued)} pending user(s)`} a reminder to set up MFA`;
+    case "mail.settings":
+      return `set the reminder days to ${Array.isArray(d.reminderDays) && d.reminderDays.length ? d.reminderDays.join(", ") : "none"}`;
     case "site.create":
       return `created site ${str(d.slug)}`;
     default: {

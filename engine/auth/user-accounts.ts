@@ -1,6 +1,7 @@
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { foldSql } from "../db/fold.js";
+import { NO_NOTICES, type Notices } from "../mail/mail-model.js";
 import { isPgError, PgError } from "../db/db.js";
 import { hashPassword, passwordProblem, verifyPassword, type PasswordContext } from "./passwords.js";
 import type { CredentialRevocation, RevocationSummary } from "./revocation.js";
@@ -102,6 +103,8 @@ export class UserAccounts {
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly revocation?: CredentialRevocation,
+    /** The "password changed" notice, enqueued in the change's transaction. */
+    private readonly notices: Notices = NO_NOTICES,
   ) {}
 
   async byUsername(username: string): Promise<UserWithHash | null> {
@@ -203,12 +206,14 @@ export class UserAccounts {
         "UPDATE users SET password_hash = $2, updated_at = $3, updated_by = $4, version = version + 1 WHERE id = $1",
         [userId, hash, this.clock.now(), actorId],
       );
-      return revocation.revoke(
+      const revoked = await revocation.revoke(
         userId,
         "password_changed",
         tx,
         actorId ? { id: actorId, ...(keep ? { credential: keep } : {}) } : undefined,
       );
+      await this.notices.notify(tx, userId, "password_changed");
+      return revoked;
     });
   }
 }

@@ -1,6 +1,6 @@
 import type { Services } from "../services.js";
 import type { MfaActor } from "../mfa/mfa-model.js";
-import type { MfaStatus } from "../mfa/status.js";
+import { factorList, type MfaStatus } from "../mfa/status.js";
 
 /** `formgate mfa status|reset|unlock USER`: what an operator needs when a user is stuck. */
 
@@ -30,9 +30,7 @@ export function describeStatus(username: string, siteSlug: string, s: MfaStatus)
   }
   if (s.activation) {
     const a = s.activation;
-    lines.push(
-      `method:   ${a.method === "app" ? "authenticator app" : `hardware token ${a.tokenSerial ?? a.tokenId}`}, activated ${iso(a.at)}`,
-    );
+    lines.push(`method:   ${factorList(a)}, activated ${iso(a.at)}`);
   }
   // The status message mentions the lock only while it lasts (it is computed with the service's clock).
   lines.push(`locked:   ${s.message.includes("· locked") ? `until ${iso(s.lockedUntil)}` : "no"}`);

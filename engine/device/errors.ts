@@ -20,6 +20,8 @@ export class DeviceError extends Error {
     readonly fields?: Record<string, string>,
     /** Seconds for Retry-After (429). */
     readonly retryAfterSeconds?: number,
+    /** More members of the error object beside code and message (a 409 conflict's `changed` and `current`). */
+    readonly extra?: { changed?: string[]; current?: ErrorBody["error"]["current"] },
   ) {
     super(message);
   }
@@ -41,7 +43,9 @@ export function sendDeviceError(c: Context, err: DeviceError): Response {
   if (err.retryAfterSeconds !== undefined) c.header("Retry-After", String(Math.max(1, err.retryAfterSeconds)));
   if (err.code === "invalid_token") c.header("WWW-Authenticate", `Bearer realm="formgate", error="invalid_token"`);
   c.header("Cache-Control", "no-store");
-  return c.json(errorBody(err.code, err.message, err.fields), err.status);
+  const body = errorBody(err.code, err.message, err.fields);
+  if (err.extra) Object.assign(body.error, err.extra);
+  return c.json(body, err.status);
 }
 
 /** A 429 "too_many_attempts" DeviceError that tells the client to retry after `retryAfterSeconds`. */

@@ -13,7 +13,14 @@ export type DeviceSchemaName =
   | "mfa-setup-request"
   | "mfa-setup-response"
   | "me-response"
-  | "error";
+  | "error"
+  | "app-list"
+  | "app-definition"
+  | "record"
+  | "record-page"
+  | "record-changes"
+  | "record-create-request"
+  | "record-update-request";
 
 let loaded: Map<string, Record<string, unknown>> | null = null;
 

@@ -82,6 +82,7 @@ export class EnrollmentActivation {
           },
           tx,
         );
+        await this.ctx.notices.notify(tx, userId, "mfa_activated", { method: input.method });
       });
     } catch (err) {
       if (isPgError(err, PgError.uniqueViolation)) {

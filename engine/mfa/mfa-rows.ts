@@ -1,3 +1,4 @@
+import type { Notices } from "../mail/mail-model.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import type { CredentialRevocation } from "../auth/revocation.js";
 import type { Throttle } from "../auth/throttle.js";
@@ -6,7 +7,7 @@ import type { Db } from "../db/db.js";
 import { isUuid } from "../util/uuid.js";
 import { MfaAccessError, type MfaActor, type MfaPolicy } from "./mfa-model.js";
 import type { SecretBox } from "./secret-box.js";
-import { type MfaFacts, type MfaMethod, type MfaStatus, withMessage } from "./status.js";
+import { type MfaActivation, type MfaFacts, type MfaMethod, type MfaStatus, withMessage } from "./status.js";
 
 /** What the parts of the MFA service share: storage, time, sealing, audit, revocation, policy and the throttle. */
 export interface MfaContext {
@@ -17,6 +18,8 @@ export interface MfaContext {
   revocation: CredentialRevocation;
   policy: MfaPolicy;
   throttle: Throttle;
+  /** Security notices by e-mail, enqueued in the transaction of the change (MailOutbox.notify). */
+  notices: Notices;
 }
 
 /** The SecretBox context of a user's enrollment secret: a sealed secret opens only for its own user. */
@@ -41,19 +44,41 @@ export interface FactsRow {
   token_id: string | null;
   token_serial: string | null;
   locked_until: Date | null;
+  /** The user's passkeys' names, oldest first (empty: none), and when the first was added. */
+  passkey_names: string[] | null;
+  passkey_first_at: Date | null;
 }
 
 /** The MFA columns of FactsRow, over the joins of FACTS_JOINS. */
 export const FACTS_COLUMNS = `mfa_s.enabled, mfa_s.enforcement_delay_days, mfa_s.enabled_at, mfa_s.enabled_by_name,
     mfa_s.required_from, mfa_s.disabled_at, mfa_s.disabled_by_name, mfa_e.method, mfa_e.activated_at,
-    mfa_e.token_id, mfa_e.token_serial, mfa_t.locked_until`;
+    mfa_e.token_id, mfa_e.token_serial, mfa_t.locked_until, mfa_pk.passkey_names, mfa_pk.passkey_first_at`;
 /** Left joins from users `u` to its settings, enrollment and code throttle row. */
 export const FACTS_JOINS = `LEFT JOIN mfa_settings mfa_s ON mfa_s.user_id = u.id
   LEFT JOIN mfa_enrollments mfa_e ON mfa_e.user_id = u.id
-  LEFT JOIN throttles mfa_t ON mfa_t.key = 'code:user:' || u.id::text`;
+  LEFT JOIN throttles mfa_t ON mfa_t.key = 'code:user:' || u.id::text
+  LEFT JOIN LATERAL (SELECT array_agg(pk.name ORDER BY pk.created_at, pk.id) AS passkey_names,
+      min(pk.created_at) AS passkey_first_at FROM passkeys pk WHERE pk.user_id = u.id) mfa_pk ON true`;
 
 /** Reads FactsRow for users `u`; callers add the WHERE clause. */
 export const FACTS_SQL = `SELECT u.id AS user_id, u.site_id, u.username, ${FACTS_COLUMNS} FROM users u ${FACTS_JOINS}`;
+
+/**
+ * The activation of a FactsRow: the TOTP enrollment and the passkeys together (activated when the
+ * first of them was), null with neither.
+ */
+function activationOf(r: FactsRow): MfaActivation | null {
+  const passkeys = r.passkey_names ?? [];
+  if (!r.method && !passkeys.length) return null;
+  const times = [r.activated_at, r.passkey_first_at].filter((d): d is Date => d !== null).map((d) => new Date(d));
+  return {
+    method: r.method ?? "passkey",
+    at: new Date(Math.min(...times.map((d) => d.getTime()))),
+    tokenId: r.token_id,
+    tokenSerial: r.token_serial,
+    passkeys,
+  };
+}
 
 /** A FactsRow as the MfaFacts the status message is made from (absent settings read as off, delay 0). */
 export const toFacts = (r: FactsRow): MfaFacts => ({
@@ -65,9 +90,7 @@ export const toFacts = (r: FactsRow): MfaFacts => ({
   requiredFrom: r.required_from,
   disabledAt: r.disabled_at,
   disabledBy: r.disabled_by_name,
-  activation: r.method
-    ? { method: r.method, at: r.activated_at!, tokenId: r.token_id, tokenSerial: r.token_serial }
-    : null,
+  activation: activationOf(r),
   lockedUntil: r.locked_until,
 });
 
@@ -104,17 +127,19 @@ export async function scopedUser(
 }
 
 /**
- * Deletes the enrollment and any pending secret; a hardware token thereby
- * returns to the pool. Returns what was deleted, null when nothing was enrolled.
+ * Deletes every factor (the enrollment and the passkeys) and any pending secret; a hardware token
+ * thereby returns to the pool. Returns the TOTP enrollment deleted ("passkey" when only passkeys
+ * were), null when nothing was enrolled.
  */
 export async function removeEnrollment(
   userId: string,
   db: Db,
-): Promise<{ method: MfaMethod; token_id: string | null } | null> {
+): Promise<{ method: MfaMethod | "passkey"; token_id: string | null } | null> {
   await db.query("DELETE FROM mfa_pending_secrets WHERE user_id = $1", [userId]);
+  const passkeys = await db.query("DELETE FROM passkeys WHERE user_id = $1", [userId]);
   const { rows } = await db.query<{ method: MfaMethod; token_id: string | null }>(
     "DELETE FROM mfa_enrollments WHERE user_id = $1 RETURNING method, token_id",
     [userId],
   );
-  return rows[0] ?? null;
+  return rows[0] ?? (passkeys.rowCount ? { method: "passkey", token_id: null } : null);
 }

@@ -5,6 +5,7 @@ import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import type { PartBuilder, Statement } from "../db/statement.js";
 import { isUuid } from "../util/uuid.js";
+import { NO_NOTICES, type Notices } from "../mail/mail-model.js";
 import { CodeVerification } from "./code-verification.js";
 import { EnrollmentActivation } from "./enrollment-activation.js";
 import {
@@ -43,8 +44,9 @@ export class MfaService {
     audit: AuditLog,
     revocation: CredentialRevocation,
     readonly policy: MfaPolicy = DEFAULT_MFA_POLICY,
+    notices: Notices = NO_NOTICES,
   ) {
-    const ctx = { db, clock, box, audit, revocation, policy, throttle: new Throttle(db, clock) };
+    const ctx = { db, clock, box, audit, revocation, policy, throttle: new Throttle(db, clock), notices };
     this.#settings = new MfaSettings(ctx);
     this.#codes = new CodeVerification(ctx);
     this.#activation = new EnrollmentActivation(ctx);

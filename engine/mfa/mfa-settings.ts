@@ -59,6 +59,7 @@ export class MfaSettings {
           [userId, delay, now, actor.id, actor.name, enforcementDeadline(now, delay)],
         );
         await entry("mfa.enable", { enforcementDelayDays: delay });
+        await this.ctx.notices.notify(db, userId, "mfa_enabled");
       } else if (before.enabled && !input.enabled) {
         const removed = await removeEnrollment(userId, db);
         const revoked = await revocation.revoke(userId, "mfa_disabled", db, actor);
@@ -69,6 +70,7 @@ export class MfaSettings {
         );
         await entry("mfa.disable", { revoked });
         if (removed) await entry("mfa.reset", { method: removed.method });
+        await this.ctx.notices.notify(db, userId, "mfa_disabled");
       } else if (before.enforcement_delay_days !== delay) {
         // From enabled_at, not from now (the row is locked above, so enabled_at is the one in force).
         const requiredFrom = before.enabled && before.enabled_at ? enforcementDeadline(before.enabled_at, delay) : null;
@@ -116,6 +118,7 @@ export class MfaSettings {
         },
         tx,
       );
+      await this.ctx.notices.notify(tx, userId, "mfa_reset");
       return readStatus(userId, tx, clock.now());
     });
   }

@@ -37,6 +37,11 @@ export const MFA_STATE_LABELS: Record<MfaState, string> = {
   locked: "Locked now",
 };
 
+/** A user `u` holds a passkey (a factor beside the TOTP enrollment `me`). */
+export const HAS_PASSKEY = "EXISTS (SELECT 1 FROM passkeys pk WHERE pk.user_id = u.id)";
+/** A user `u` holds any factor: the TOTP enrollment `me` or a passkey. */
+export const HAS_FACTOR = `(me.user_id IS NOT NULL OR ${HAS_PASSKEY})`;
+
 /** LEFT JOINs the conditions below need, on `users u` (aliases ms, me: not to clash with the caller's). */
 export const MFA_STATE_JOINS = `LEFT JOIN mfa_settings ms ON ms.user_id = u.id
   LEFT JOIN mfa_enrollments me ON me.user_id = u.id`;
@@ -54,13 +59,13 @@ export function mfaStateCondition(state: MfaState, now: string): string {
   const typed = `${now}::timestamptz IS NOT NULL`;
   switch (state) {
     case "off":
-      return `(NOT COALESCE(ms.enabled, false) AND me.user_id IS NULL AND ${typed})`;
+      return `(NOT COALESCE(ms.enabled, false) AND NOT ${HAS_FACTOR} AND ${typed})`;
     case "pending":
-      return `(ms.enabled AND me.user_id IS NULL AND ms.required_from > ${now})`;
+      return `(ms.enabled AND NOT ${HAS_FACTOR} AND ms.required_from > ${now})`;
     case "overdue":
-      return `(ms.enabled AND me.user_id IS NULL AND ms.required_from <= ${now})`;
+      return `(ms.enabled AND NOT ${HAS_FACTOR} AND ms.required_from <= ${now})`;
     case "activated":
-      return `(me.user_id IS NOT NULL AND ${typed})`;
+      return `(${HAS_FACTOR} AND ${typed})`;
     case "locked":
       return `EXISTS (SELECT 1 FROM throttles th
         WHERE th.key IN ('code:user:' || u.id::text, 'password:account:' || ${foldSql("u.username")})
@@ -80,7 +85,7 @@ export const CAN_SIGN_IN = "(NOT u.disabled AND (u.web_access OR u.device_access
  */
 export function mfaStateRank(now: string): string {
   assertPlaceholder(now);
-  return `(CASE WHEN me.user_id IS NOT NULL THEN 3
+  return `(CASE WHEN ${HAS_FACTOR} THEN 3
     WHEN COALESCE(ms.enabled, false) AND ms.required_from <= ${now} THEN 2
     WHEN COALESCE(ms.enabled, false) THEN 1 ELSE 0 END)`;
 }
@@ -90,7 +95,7 @@ function assertPlaceholder(p: string): void {
   if (!/^\$[1-9][0-9]{0,2}$/.test(p)) throw new Error(`not a SQL placeholder: ${p}`);
 }
 
-/** How many users of a site are in each state. activated = app + hardware. */
+/** How many users of a site are in each state. activated = app + hardware + passkey only. */
 export interface MfaCounts {
   users: number;
   off: number;
@@ -99,6 +104,8 @@ export interface MfaCounts {
   activated: number;
   activatedApp: number;
   activatedHardware: number;
+  /** Activated with passkeys and no TOTP factor. */
+  activatedPasskey: number;
   locked: number;
   /** Users left out of every other count (only with `signInOnly`): disabled, or no web or device access. */
   cannotSignIn: number;
@@ -136,6 +143,7 @@ export class MfaStates {
          ${n(mfaStateCondition("activated", now))} AS activated,
          ${n("me.method = 'app'")} AS "activatedApp",
          ${n("me.method = 'hardware'")} AS "activatedHardware",
+         ${n(`me.user_id IS NULL AND ${HAS_PASSKEY}`)} AS "activatedPasskey",
          ${n(mfaStateCondition("locked", now))} AS locked
        FROM users u ${MFA_STATE_JOINS}
        WHERE u.site_id = $1`,

@@ -7,6 +7,7 @@
 import type { AuditLog } from "../audit/audit-log.js";
 import type { CredentialRevocation } from "../auth/revocation.js";
 import type { Db } from "../db/db.js";
+import type { Notices } from "../mail/mail-model.js";
 import type { MfaActor } from "./mfa-model.js";
 
 /** A user of a batch, as the batch read them. */
@@ -20,6 +21,8 @@ export interface BatchUser {
 export interface BatchContext {
   audit: AuditLog;
   revocation: CredentialRevocation;
+  /** Where the "MFA switched on" mails of the batch are enqueued (one statement per batch). */
+  notices: Notices;
   actor: MfaActor;
   rolloutId: string;
   /** Enforcement delay in days (0–3650). */
@@ -50,7 +53,8 @@ export async function enableBatch(tx: Db, users: readonly BatchUser[], c: BatchC
        WHERE NOT m.enabled
        RETURNING m.user_id),
      secrets AS (DELETE FROM mfa_pending_secrets WHERE user_id IN (SELECT user_id FROM switched)),
-     enrollments AS (DELETE FROM mfa_enrollments WHERE user_id IN (SELECT user_id FROM switched))
+     enrollments AS (DELETE FROM mfa_enrollments WHERE user_id IN (SELECT user_id FROM switched)),
+     passkeys AS (DELETE FROM passkeys WHERE user_id IN (SELECT user_id FROM switched))
      SELECT user_id FROM switched`,
     [users.map((u) => u.id), c.delay, c.now, c.actor.id, c.actor.name, c.requiredFrom],
   );
@@ -63,6 +67,7 @@ export async function enableBatch(tx: Db, users: readonly BatchUser[], c: BatchC
     targets(users, on),
     tx,
   );
+  await c.notices.notify(tx, on, "mfa_enabled");
   return on;
 }
 
@@ -78,6 +83,7 @@ export async function moveBatch(tx: Db, users: readonly BatchUser[], c: BatchCon
        required_from = $6, updated_at = $3
      WHERE s.user_id = ANY($1::uuid[]) AND s.enabled
        AND NOT EXISTS (SELECT 1 FROM mfa_enrollments e WHERE e.user_id = s.user_id)
+       AND NOT EXISTS (SELECT 1 FROM passkeys pk WHERE pk.user_id = s.user_id)
      RETURNING s.user_id`,
     [users.map((u) => u.id), c.delay, c.now, c.actor.id, c.actor.name, c.requiredFrom],
   );

@@ -12,6 +12,7 @@
  */
 import type { AuditLog } from "../audit/audit-log.js";
 import type { CredentialRevocation } from "../auth/revocation.js";
+import { NO_NOTICES, type Notices } from "../mail/mail-model.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { foldKey, foldSql } from "../db/fold.js";
@@ -78,6 +79,8 @@ export class MfaRollouts {
     private readonly designerFields: (
       siteId: string | null,
     ) => Promise<{ searchable: string[]; all: string[]; labels?: Record<string, string> }>,
+    /** The "MFA switched on" mail to each user a batch switches on, in the batch's transaction. */
+    private readonly notices: Notices = NO_NOTICES,
   ) {}
 
   /**
@@ -230,6 +233,7 @@ export class MfaRollouts {
     const ctx: BatchContext = {
       audit: this.audit,
       revocation: this.revocation,
+      notices: this.notices,
       actor,
       rolloutId,
       delay: opts.enforcementDelayDays,

@@ -1,6 +1,9 @@
 /** A user's MFA state as administrators see it, and the status message under the switch. */
 
+/** The method of a TOTP enrollment (one per user): an authenticator app or a hardware token. */
 export type MfaMethod = "app" | "hardware";
+/** Any factor's method: a TOTP enrollment's, or a passkey (WebAuthn credential; any number per user). */
+export type FactorMethod = MfaMethod | "passkey";
 /**
  * A user's MFA state at one instant: off, pending (enabled, before the enforcement deadline, not
  * activated), required (deadline passed, not activated) or active.
@@ -8,14 +11,16 @@ export type MfaMethod = "app" | "hardware";
 export type MfaStateName = "off" | "pending" | "required" | "active";
 
 /**
- * How a user's MFA is activated: the method (authenticator app or hardware token), when, and the
- * hardware token's id and serial number (null for an app).
+ * How a user's MFA is activated: the TOTP method (authenticator app or hardware token), or
+ * "passkey" when passkeys are the only factors; when the first factor was confirmed; the hardware
+ * token's id and serial number (null otherwise); the names of the user's passkeys, oldest first.
  */
 export interface MfaActivation {
-  method: MfaMethod;
+  method: FactorMethod;
   at: Date;
   tokenId: string | null;
   tokenSerial: string | null;
+  passkeys: string[];
 }
 
 /**
@@ -78,8 +83,7 @@ export function statusMessage(f: MfaFacts, now: Date): string {
       break;
     case "active": {
       const a = f.activation!;
-      const how = a.method === "app" ? "an authenticator app" : `hardware token ${a.tokenSerial ?? ""}`.trim();
-      text = `Activated on ${longDate(a.at)} with ${how}`;
+      text = `Activated on ${longDate(a.at)} with ${factorList(a)}`;
       break;
     }
   }
@@ -97,6 +101,19 @@ export function withMessage(f: MfaFacts, now: Date): MfaStatus {
   return { ...f, state: stateOf(f, now), message: statusMessage(f, now) };
 }
 
+/**
+ * Every factor of an activation in words, passkeys first: "a passkey (YubiKey 5), an authenticator
+ * app", "hardware token 1234", "2 passkeys (Laptop, Phone)".
+ */
+export function factorList(a: MfaActivation): string {
+  const parts: string[] = [];
+  if (a.passkeys.length === 1) parts.push(`a passkey (${a.passkeys[0]})`);
+  else if (a.passkeys.length > 1) parts.push(`${a.passkeys.length} passkeys (${a.passkeys.join(", ")})`);
+  if (a.method === "app") parts.push("an authenticator app");
+  if (a.method === "hardware") parts.push(`hardware token ${a.tokenSerial ?? ""}`.trim());
+  return parts.join(", ");
+}
+
 /** "2 December 2026": dates in messages people read (UTC, like the status message). */
 export const longDate = (d: Date) =>
   d.toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
@@ -111,8 +128,6 @@ export function mfaSummary(s: MfaStatus): string {
     case "required":
       return "MFA on: required at the next sign-in";
     case "active":
-      return s.activation?.method === "hardware"
-        ? `MFA activated with hardware token ${s.activation.tokenSerial ?? ""}`.trim()
-        : "MFA activated with an authenticator app";
+      return `MFA activated with ${factorList(s.activation!)}`;
   }
 }

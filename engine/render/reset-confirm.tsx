@@ -110,16 +110,26 @@ export function MfaResetWarningRegion(p: { url: string; sliderId: string; childr
 
 /** The consequences in words: "The authenticator app is removed", "2 web sessions and 1 device token end". */
 export function resetConsequences(p: {
-  method: "app" | "hardware";
+  method: "app" | "hardware" | "passkey";
   tokenSerial: string | null;
+  /** How many passkeys the user holds (0 when omitted). */
+  passkeys?: number;
   webSessions: number;
   deviceTokens: number;
 }): string[] {
   const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+  const passkeys = p.passkeys ?? 0;
   return [
-    p.method === "hardware"
-      ? `Hardware token ${p.tokenSerial ?? ""} goes back to the pool of available tokens.`.replace("  ", " ")
-      : "The authenticator app enrollment is removed; the user must set up MFA again if it is switched back on.",
+    ...(p.method === "hardware"
+      ? [`Hardware token ${p.tokenSerial ?? ""} goes back to the pool of available tokens.`.replace("  ", " ")]
+      : p.method === "app"
+        ? ["The authenticator app enrollment is removed; the user must set up MFA again if it is switched back on."]
+        : []),
+    ...(passkeys
+      ? [
+          `${plural(passkeys, "passkey is", "passkeys are")} removed; the user must set up MFA again if it is switched back on.`,
+        ]
+      : []),
     `${plural(p.webSessions, "web session", "web sessions")} and ${plural(p.deviceTokens, "device token", "device tokens")} end: the user must sign in again.`,
   ];
 }

@@ -230,6 +230,75 @@ export interface FormgateConfig {
    * External base URL, used in the one-time setup link.
    */
   PUBLIC_URL?: string;
+  /**
+   * smtp://user:pass@host:port (STARTTLS when offered) or smtps://… (TLS from the start) of the server that sends Formgate's e-mail; unset: mails are queued and not sent.
+   */
+  SMTP_URL?: string;
+  /**
+   * Sender of Formgate's e-mail, an RFC 5322 address such as "Formgate <formgate@example.org>". Required with SMTP_URL.
+   */
+  MAIL_FROM?: string;
+  /**
+   * Seconds between two runs of the mail loop (reminders due, mails to send) in each instance.
+   */
+  MAIL_POLL_SECONDS: number;
+}
+
+/* from schemas/device-api/app-definition.schema.json */
+
+/**
+ * GET /api/device/apps/{appId}: the published definition of an app (never a draft).
+ */
+export interface DeviceAppDefinition {
+  id: string;
+  title: string;
+  description?: string;
+  version: number;
+  /**
+   * The record's JSON Schema (draft 2020-12) with the engine's x- keywords (x-widget, x-visibleWhen, …) so a client can render the form.
+   */
+  schema: {
+    [k: string]: unknown | undefined;
+  };
+  /**
+   * The form layout: sections, help texts, submit label (the definition's `form`).
+   */
+  form: {
+    [k: string]: unknown | undefined;
+  };
+  list: {
+    /**
+     * Fields shown as list columns, in order.
+     */
+    columns: string[];
+    /**
+     * The default order: a column name, with a leading - for descending.
+     */
+    sort: string;
+    sortable?: string[];
+    searchable: string[];
+    pageSize: number;
+  };
+  /**
+   * Whether this user may create, change and delete records of the app.
+   */
+  writable: boolean;
+}
+
+/* from schemas/device-api/app-list.schema.json */
+
+/**
+ * GET /api/device/apps: the apps this user may open on their site.
+ */
+export interface DeviceAppList {
+  apps: {
+    id: string;
+    title: string;
+    /**
+     * The published definition's version (0: the built-in one); a client reloads the definition when it changes.
+     */
+    version: number;
+  }[];
 }
 
 /* from schemas/device-api/error.schema.json */
@@ -253,6 +322,11 @@ export interface DeviceApiError {
       | "setup_required"
       | "hardware_token_unavailable"
       | "too_many_attempts"
+      | "forbidden"
+      | "mfa_setup_required"
+      | "conflict"
+      | "cursor_expired"
+      | "idempotency_key_reused"
       | "not_found"
       | "method_not_allowed"
       | "internal"
@@ -261,7 +335,26 @@ export interface DeviceApiError {
     fields?: {
       [k: string]: string | undefined;
     };
+    /**
+     * 409 conflict: the fields the other save changed since the version sent.
+     */
+    changed?: string[];
+    current?: DeviceRecord;
   };
+}
+/**
+ * 409 conflict: the record as it is saved now.
+ */
+export interface DeviceRecord {
+  id: string;
+  version: number;
+  /**
+   * The record's fields by name, as the app's record schema (GET /api/device/apps/{appId}) describes them.
+   */
+  data: {
+    [k: string]: unknown | undefined;
+  };
+  updatedAt: string;
 }
 
 /* from schemas/device-api/login-request.schema.json */
@@ -304,9 +397,9 @@ export interface DeviceMfaRequired {
    */
   expiresAt: string;
   /**
-   * What produces the code.
+   * What produces the code; passkey: the user holds only passkeys (POST mfa/passkey/options, then mfa with passkey).
    */
-  method: "app" | "hardware";
+  method: "app" | "hardware" | "passkey";
 }
 /**
  * MFA is on for this user but not activated: set it up with POST /api/device/mfa/setup. While `optional` is true (within the enforcement delay) the client may skip setup with method "later".
@@ -371,9 +464,9 @@ export interface DeviceMe {
      */
     daysLeft: number | null;
     /**
-     * How MFA was activated, else null.
+     * How MFA was activated (passkey: passkeys are the only factors), else null.
      */
-    method: "app" | "hardware" | null;
+    method: "app" | "hardware" | "passkey" | null;
   };
 }
 
@@ -440,6 +533,101 @@ export interface DeviceMfaSetupStarted {
    * The Base32 secret in groups of four, for typing in by hand.
    */
   key: string;
+}
+
+/* from schemas/device-api/record-changes.schema.json */
+
+/**
+ * GET /api/device/apps/{appId}/records?changedSince=CURSOR: the records created or changed since the cursor (their newest version), the ids deleted since, and the cursor to send next. Ask again with the new cursor until records and deleted are both empty.
+ */
+export interface DeviceRecordChanges {
+  records: DeviceRecord[];
+  deleted: string[];
+  cursor: string;
+}
+/**
+ * One record of an app: its id, its version (1 on create, +1 per save; send it back with PATCH) and its fields.
+ */
+export interface DeviceRecord {
+  id: string;
+  version: number;
+  /**
+   * The record's fields by name, as the app's record schema (GET /api/device/apps/{appId}) describes them.
+   */
+  data: {
+    [k: string]: unknown | undefined;
+  };
+  updatedAt: string;
+}
+
+/* from schemas/device-api/record-create-request.schema.json */
+
+/**
+ * POST /api/device/apps/{appId}/records: the new record's fields. Send an Idempotency-Key header to make a retry safe.
+ */
+export interface DeviceRecordCreate {
+  /**
+   * The record's fields by name.
+   */
+  data: {
+    [k: string]: unknown | undefined;
+  };
+}
+
+/* from schemas/device-api/record-page.schema.json */
+
+/**
+ * GET /api/device/apps/{appId}/records: one page of the list, and the `after` cursor of the next page (null at the end).
+ */
+export interface DeviceRecordPage {
+  records: DeviceRecord[];
+  next: string | null;
+}
+/**
+ * One record of an app: its id, its version (1 on create, +1 per save; send it back with PATCH) and its fields.
+ */
+export interface DeviceRecord {
+  id: string;
+  version: number;
+  /**
+   * The record's fields by name, as the app's record schema (GET /api/device/apps/{appId}) describes them.
+   */
+  data: {
+    [k: string]: unknown | undefined;
+  };
+  updatedAt: string;
+}
+
+/* from schemas/device-api/record-update-request.schema.json */
+
+/**
+ * PATCH /api/device/apps/{appId}/records/{id}: the version the change is based on and the fields to change (a JSON Merge Patch, RFC 7396, at the top level: fields left out keep their value, a field set to null is cleared).
+ */
+export interface DeviceRecordUpdate {
+  version: number;
+  /**
+   * The fields to change by name; null clears one.
+   */
+  data: {
+    [k: string]: unknown | undefined;
+  };
+}
+
+/* from schemas/device-api/record.schema.json */
+
+/**
+ * One record of an app: its id, its version (1 on create, +1 per save; send it back with PATCH) and its fields.
+ */
+export interface DeviceRecord {
+  id: string;
+  version: number;
+  /**
+   * The record's fields by name, as the app's record schema (GET /api/device/apps/{appId}) describes them.
+   */
+  data: {
+    [k: string]: unknown | undefined;
+  };
+  updatedAt: string;
 }
 
 /* from schemas/device-api/token-grant.schema.json */

@@ -13,6 +13,7 @@ import { appsDesignerRoutes } from "./configure/apps-routes.js";
 import { mfaHardwareRoutes, TOKEN_IMPORT_PATH, tokenImportBodyLimit } from "./configure/mfa-hardware-routes.js";
 import { hardwareSetupRoutes } from "./mfa/hardware-setup-routes.js";
 import { mfaRoutes } from "./mfa/mfa-routes.js";
+import { passkeyRoutes } from "./mfa/passkey-routes.js";
 import { accountRoutes } from "./account/account-routes.js";
 import { auditRoutes } from "./configure/audit-routes.js";
 import { deviceRoutes } from "./device/device-routes.js";
@@ -126,6 +127,7 @@ export function createApp(s: Services): Hono<AppEnv> {
   app.route("/", deviceRoutes(s));
   app.route("/", loginRoutes(s, cookieSettings));
   app.route("/", mfaRoutes(s, cookieSettings));
+  app.route("/", passkeyRoutes(s, cookieSettings));
   app.route("/", accountRoutes(s, cookieSettings));
   app.route("/", auditRoutes(s));
   app.route("/", configureRoutes(s, cookieSettings));

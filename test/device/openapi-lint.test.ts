@@ -5,6 +5,10 @@ import { openApiDocument } from "../../engine/web/device/openapi.js";
 import { DEVICE_BODY_LIMIT_BYTES } from "../../engine/web/device/body.js";
 import { startTestEnv } from "../helpers/app.js";
 import { api, assertError } from "./client.js";
+import { appOpenApiDocument } from "../../engine/web/device/app-openapi.js";
+import { compileApp } from "../../engine/apps/compiled-app.js";
+import { loadBuiltInDefinitions } from "../../engine/apps/registry.js";
+import type { OpenedApp } from "../../engine/device/device-apps.js";
 
 // What a mobile developer runs before generating a client: Redocly's "recommended" rules, from the
 // npm package (no network: the rules ship with it). Errors fail; warnings (e.g. no licence) are allowed.
@@ -18,6 +22,15 @@ async function lint(doc: unknown) {
 
 test("/api/openapi.json passes Redocly's recommended lint with no errors", async () => {
   assert.equal(await lint(openApiDocument()), []);
+});
+
+test("each app's own document (/api/device/apps/:appId/openapi.json) passes the same lint", async () => {
+  const definition = loadBuiltInDefinitions().get("equipment-inspections")!;
+  const opened = { app: compileApp(definition, 0), writable: true } as OpenedApp;
+  const doc = appOpenApiDocument(opened);
+  assert.equal(await lint(doc), []);
+  assert.ok(doc.paths["/api/device/apps/equipment-inspections/records/{recordId}"].patch);
+  assert.is(doc.components.schemas.AppRecordData.properties.result["x-widget"], "radio");
 });
 
 test("the lint is not a rubber stamp: no servers and an operation without security are errors", async () => {

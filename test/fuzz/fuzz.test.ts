@@ -127,6 +127,15 @@ t.before(async (ctx) => {
     Buffer.from("serial,seed,type,digits,time step\nFZ-0002,3132333435363738393031323334353637383930,totp,6,30\n"),
   );
   const bearer = (await s.deviceTokens.issue(dev.id, null)).token;
+  // An administrator on a device: the record routes' writes are reached, not only their 403.
+  const devAdmin = await s.users.create({
+    siteId: publicSite,
+    username: "devadmin",
+    password: DEVICE_PASSWORD,
+    role: "admin",
+    deviceAccess: true,
+  });
+  const adminBearer = (await s.deviceTokens.issue(devAdmin.id, null)).token;
 
   const clients = {
     admin: new TestClient(ctx.env.app),
@@ -144,7 +153,7 @@ t.before(async (ctx) => {
   // fuzzed with both, its wildcard standing for any further path.
   ctx.endpoints = ctx.env.app.routes
     .flatMap((r) => (r.method === "ALL" ? ["GET", "POST"] : [r.method]).map((method) => ({ method, pattern: r.path })))
-    .filter((e): e is Endpoint => e.method === "GET" || e.method === "POST")
+    .filter((e): e is Endpoint => ["GET", "POST", "PATCH", "DELETE"].includes(e.method))
     .map((e) => ({ ...e, pattern: e.pattern.replace(/\*$/, ":rest") }))
     .filter((e) => !seen.has(`${e.method} ${e.pattern}`) && seen.add(`${e.method} ${e.pattern}`));
 
@@ -179,7 +188,7 @@ t.before(async (ctx) => {
   ctx.world = {
     params,
     forms,
-    bearer: [bearer],
+    bearer: [bearer, adminBearer],
     values: [
       "alice",
       "dev",

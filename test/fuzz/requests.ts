@@ -11,7 +11,7 @@ export const PARAM = /:([A-Za-z]+)(\{(?:[^{}]|\{[^{}]*\})*\})?/g;
 
 /** One route of the router (app.routes), GET or POST. */
 export interface Endpoint {
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "PATCH" | "DELETE";
   /** The route pattern as Hono holds it, e.g. /apps/:appId/:recordId{[0-9a-f]{8}-…}. */
   pattern: string;
 }
@@ -221,13 +221,43 @@ export function arbitraries(world: FuzzWorld) {
     { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
   );
   const deviceKeys = fc.oneof(
-    { weight: 6, arbitrary: fc.constantFrom("username", "password", "challenge", "code", "method", "serialNumber") },
+    {
+      weight: 6,
+      arbitrary: fc.constantFrom(
+        "username",
+        "password",
+        "challenge",
+        "code",
+        "method",
+        "serialNumber",
+        "data",
+        "version",
+      ),
+    },
     { weight: 1, arbitrary: fc.oneof(fc.string({ maxLength: 10 }), special) },
   );
   const deep = fc
     .integer({ min: 1, max: 5000 })
     .map((n) => ({ kind: "json-raw" as const, text: "[".repeat(n) + "]".repeat(n) }));
+  // A record body of the device API: {data, version} with the fields of the inspections app, values valid or not.
+  const recordKeys = fc.oneof(
+    {
+      weight: 6,
+      arbitrary: fc.constantFrom("equipment", "serialNumber", "inspectedOn", "result", "location", "hoursInUse"),
+    },
+    { weight: 1, arbitrary: fc.oneof(fc.string({ maxLength: 10 }), special) },
+  );
+  const recordBody = fc
+    .record(
+      {
+        data: fc.dictionary(recordKeys, fc.oneof(jsonish, fc.constant(null)), { maxKeys: 6 }),
+        version: fc.oneof(fc.integer({ min: 0, max: 4 }), jsonish),
+      },
+      { requiredKeys: ["data"] },
+    )
+    .map((value) => ({ kind: "json" as const, value }));
   const jsonBody: fc.Arbitrary<BodyPlan> = fc.oneof(
+    { weight: 3, arbitrary: recordBody },
     {
       weight: 6,
       arbitrary: fc.dictionary(deviceKeys, jsonish, { maxKeys: 7 }).map((value) => ({ kind: "json" as const, value })),
@@ -285,6 +315,9 @@ export function arbitraries(world: FuzzWorld) {
         "enforcementDelayDays",
         // the user dialog's live MFA reset warning reads the slider's value from the query
         "mfaEnabled",
+        // the device API's record lists and sync
+        "changedSince",
+        "limit",
       ),
     },
     { weight: 1, arbitrary: fc.oneof(fc.string({ maxLength: 8 }), special) },
@@ -299,6 +332,11 @@ export function arbitraries(world: FuzzWorld) {
         "-username",
         "equipment",
         "-inspectedOn",
+        // sync cursors and page sizes of the device API
+        "0",
+        "2.1796500000",
+        "99.1796500000",
+        "200",
         "role",
         "serialNumber",
         "mfaStatus",
@@ -319,6 +357,7 @@ export function arbitraries(world: FuzzWorld) {
         fc.string({ maxLength: 50 }).map((s) => `Bearer ${s}`),
         fc.constantFrom("Bearer", "Basic YTpi", `Bearer ${"A".repeat(43)}`),
       ),
+      "idempotency-key": fc.oneof(fc.constantFrom("retry-1", "retry-2"), fc.string({ maxLength: 20 })),
     },
     { requiredKeys: [] },
   );

@@ -11,11 +11,13 @@ import type { Db } from "../../engine/db/db.js";
  * - audit_log rows of action mfa.lock: a burst of wrong codes that locks the account is audited.
  * - mfa_pending_secrets: the transient key of an authenticator setup in progress; a setup page whose
  *   key has expired hands out a new one with its 422 ("add the new key below").
+ * - webauthn_challenges: a passkey page shown again with its 4xx carries fresh WebAuthn options, so a
+ *   fresh single-use challenge (the refused answer spent its own).
  * - sessions of users who may no longer sign in on the web (disabled, web access removed): they are dead
  *   already, and whichever request next presents one deletes it, whatever the answer.
  * - schema_migrations: never written at run time, left out to keep the hash cheap.
  */
-const SKIPPED_TABLES = new Set(["throttles", "mfa_pending_secrets", "schema_migrations"]);
+const SKIPPED_TABLES = new Set(["throttles", "mfa_pending_secrets", "webauthn_challenges", "schema_migrations"]);
 const SKIPPED_COLUMNS: Record<string, Set<string>> = {
   sessions: new Set(["last_seen_at", "idle_expires_at"]),
   device_tokens: new Set(["last_used_at"]),

@@ -17,6 +17,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     TRUST_PROXY: false,
     LOG_LEVEL: "info",
     TOTP_WINDOW_STEPS: 1,
+    MAIL_POLL_SECONDS: 10,
     FORMGATE_SECRET_KEY: TEST_SECRET_KEY,
     ...overrides,
   };

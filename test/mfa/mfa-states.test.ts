@@ -76,6 +76,7 @@ t("off, pending, overdue and activated split the site's users; each filter lists
     activated: 2,
     activatedApp: 1,
     activatedHardware: 1,
+    activatedPasskey: 0,
     locked: 0,
   });
 });

@@ -86,11 +86,17 @@ const BODIES: Record<string, BodyFor> = {
   "POST /api/device/login": () => ({ json: {} }),
   "POST /api/device/mfa": () => ({ json: { challenge: CHALLENGE, code: "123456" } }),
   "POST /api/device/mfa/setup": () => ({ json: { challenge: CHALLENGE, method: "app" } }),
+  "POST /api/device/apps/:appId/records": () => ({ json: { data: { name: "Device entry" } } }),
+  "PATCH /api/device/apps/:appId/records/:recordId": async (_p, fx, env) => ({
+    json: { version: Number(await recordVersion(env, fx.ids.deviceRecord!)), data: { location: "Yard" } },
+  }),
   "POST /login": () => ({ form: { username: "", password: "" } }),
   "POST /setup/:token": () => ({ form: { username: "intruder", password: "a long enough password" } }),
   "POST /login/mfa": () => ({ form: { code: "abc" } }),
   "POST /mfa/setup/app": () => ({ form: { code: "123456" } }),
   "POST /mfa/setup/hardware": () => ({ form: { serialNumber: "PUBMARK-1", code: "123456" } }),
+  "POST /mfa/setup/passkey": () => ({ form: { name: "Laptop", response: "{}" } }),
+  "POST /login/mfa/passkey": () => ({ form: { response: "not json" } }),
   "POST /configure/site": () => ({ form: { site: "other" } }),
   "POST /configure/sites": () => ({ form: { slug: "third", name: "Third Site" } }),
   "POST /apps/:appId/new": () => ({ form: { name: "New entry" } }),
@@ -178,6 +184,15 @@ const MATRIX: Array<[route: string, request: string, ...expected: Expect[]]> = [
   ["GET /api/device/me",                      "GET /api/device/me",                                             401,  401,   200,  200,     200,       200],
   ["POST /api/device/logout",                 "POST /api/device/logout",                                        401,  401,   204,  204,     204,       204],
   ["GET /api/openapi.json",                   "GET /api/openapi.json",                                          200,  200,   200,  200,     200,       200],
+  // Apps and records over the device API: the web's rules (administrators change records); another site's app or record is a 404.
+  ["GET /api/device/apps",                    "GET /api/device/apps",                                           401,  401,   200,  200,     200,       200],
+  ["GET /api/device/apps/:appId",             "GET /api/device/apps/{ledger}",                                  401,  401,   200,  200,     404,       200],
+  ["GET /api/device/apps/:appId/openapi.json", "GET /api/device/apps/{ledger}/openapi.json",                    401,  401,   200,  200,     404,       200],
+  ["GET /api/device/apps/:appId/records",     "GET /api/device/apps/equipment-inspections/records",             401,  401,   200,  200,     200,       200],
+  ["POST /api/device/apps/:appId/records",    "POST /api/device/apps/{ledger}/records",                         401,  401,   403,  403,     404,       201],
+  ["GET /api/device/apps/:appId/records/:recordId", "GET /api/device/apps/equipment-inspections/records/{deviceRecord}", 401, 401, 200, 200,  404,       200],
+  ["PATCH /api/device/apps/:appId/records/:recordId", "PATCH /api/device/apps/equipment-inspections/records/{deviceRecord}", 401, 401, 403, 403, 404,     200],
+  ["DELETE /api/device/apps/:appId/records/:recordId", "DELETE /api/device/apps/equipment-inspections/records/{deviceRecordToDelete}", 401, 401, 403, 403, 404, 204],
   // Sign-in and MFA steps.
   ["GET /login",                              "GET /login",                                                     200,  200,   HOME, HOME,    HOME,      HOME],
   ["POST /login",                             "POST /login",                                                    422,  422,   422,  422,     422,       422],
@@ -192,6 +207,10 @@ const MATRIX: Array<[route: string, request: string, ...expected: Expect[]]> = [
   ["POST /mfa/setup/app",                     "POST /mfa/setup/app",                                            LOGIN, CODE, HOME, HOME,   HOME,      HOME],
   ["GET /mfa/setup/hardware",                 "GET /mfa/setup/hardware",                                        LOGIN, CODE, HOME, HOME,   HOME,      HOME],
   ["POST /mfa/setup/hardware",                "POST /mfa/setup/hardware",                                       LOGIN, CODE, HOME, HOME,   HOME,      HOME],
+  // Passkeys: setup while setting up MFA or, signed in, to add one (MFA off here: back to the account page).
+  ["GET /mfa/setup/passkey",                  "GET /mfa/setup/passkey",                                         LOGIN, CODE, "303 /account", "303 /account", "303 /account", "303 /account"],
+  ["POST /mfa/setup/passkey",                 "POST /mfa/setup/passkey",                                        LOGIN, CODE, "303 /account", "303 /account", "303 /account", "303 /account"],
+  ["POST /login/mfa/passkey",                 "POST /login/mfa/passkey",                                        LOGIN, 422,  HOME, HOME,    HOME,      HOME],
   // Every signed-in user's own account page.
   ["ALL /account",                            "PUT /account",                                                   LOGIN, CODE, 404,  404,     404,       404],
   ["GET /account",                            "GET /account",                                                   LOGIN, CODE, 200,  200,     200,       200],
@@ -324,7 +343,7 @@ t("the matrix has exactly one row for every route of the router", ({ env }) => {
     assert.is(expected.length, PRINCIPALS.length, `${route}: one expectation per principal`);
     const [method] = route.split(" ");
     if (method !== "ALL") assert.is(request.split(" ")[0], method, `${route} is requested with its own method`);
-    if (BODIES[route]) assert.is(method, "POST", `${route} has a body`);
+    if (BODIES[route]) assert.ok(method === "POST" || method === "PATCH", `${route} has a body`);
   }
 });
 
@@ -420,6 +439,7 @@ t("every principal gets the expected answer on every route; no site's data reach
   assert.is(await s.hardware.registry.byId(fx.ids.tokenToDelete!), null);
   assert.is((await s.users.byId(fx.ids.userToDelete!)) ?? null, null);
   assert.is((await env.db.query("SELECT 1 FROM records WHERE id = $1", [fx.ids.recordToDelete])).rowCount, 0);
+  assert.is((await env.db.query("SELECT 1 FROM records WHERE id = $1", [fx.ids.deviceRecordToDelete])).rowCount, 0);
 });
 
 t.run();

@@ -103,6 +103,8 @@ export async function buildTwoSites(s: Services): Promise<TwoSites> {
   };
   const [record, recordToDelete] = await records(pub, PUBLIC_MARK, ["Compressor", "Boiler"]);
   await records(other, OTHER_MARK, ["Pump"]);
+  // The records the device API's rows change and delete.
+  const [deviceRecord, deviceRecordToDelete] = await records(pub, PUBLIC_MARK, ["Drill", "Lathe"]);
 
   // An app only the Public Site has: its id and title name the site.
   const ledger = `${PUBLIC_MARK}-ledger`;
@@ -170,6 +172,8 @@ export async function buildTwoSites(s: Services): Promise<TwoSites> {
     ids: {
       record: record!,
       recordToDelete: recordToDelete!,
+      deviceRecord: deviceRecord!,
+      deviceRecordToDelete: deviceRecordToDelete!,
       pat: pat.id,
       half: users.half.id,
       userToDelete: doomed.id,

@@ -1,7 +1,7 @@
 import { Hono, type Context } from "hono";
 import { changeOwnPassword } from "../../auth/user-accounts.js";
 import { ValidationError } from "../../errors.js";
-import { longDate, type MfaStatus } from "../../mfa/status.js";
+import { factorList, longDate, type MfaStatus } from "../../mfa/status.js";
 import type { Services } from "../../services.js";
 import { signedOut, writeSessionCookie, type CookieSettings } from "../http/cookies.js";
 import type { AppEnv } from "../http/env.js";
@@ -19,8 +19,7 @@ export function accountMfa(st: MfaStatus, now: Date): AccountMfa {
       return { text: "Off: your administrator has not turned MFA on for your account.", canSetUp: false };
     case "active": {
       const a = st.activation!;
-      const how = a.method === "app" ? "an authenticator app" : `hardware token ${a.tokenSerial ?? ""}`.trim();
-      return { text: `On since ${longDate(a.at)} with ${how}.`, canSetUp: false };
+      return { text: `On since ${longDate(a.at)} with ${factorList(a)}.`, canSetUp: false };
     }
     case "pending": {
       const days = Math.ceil((st.requiredFrom!.getTime() - now.getTime()) / DAY_MS);

@@ -16,7 +16,7 @@ import { recordTitle, type Resolved, type appResolver } from "./resolve.js";
 
 /** What switching MFA off would reset now: the method and the consequences in words. */
 export interface PendingReset {
-  method: "app" | "hardware";
+  method: "app" | "hardware" | "passkey";
   consequences: string[];
 }
 
@@ -29,8 +29,8 @@ export async function pendingReset(s: Services, userId: string): Promise<Pending
   const status = await s.mfa.statusOf(userId);
   if (status.state !== "active" || !status.activation) return null;
   const live = await s.credentialCounts.of(userId);
-  const { method, tokenSerial } = status.activation;
-  return { method, consequences: resetConsequences({ method, tokenSerial, ...live }) };
+  const { method, tokenSerial, passkeys } = status.activation;
+  return { method, consequences: resetConsequences({ method, tokenSerial, passkeys: passkeys.length, ...live }) };
 }
 
 /** The name of the field bound to mfa.enabled in a users app, or undefined for any other app. */

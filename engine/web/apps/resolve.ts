@@ -1,4 +1,4 @@
-import { mayOpen, notOpenMessage } from "../../apps/open-to.js";
+import { mayChangeRecords, mayOpen, notOpenMessage } from "../../apps/open-to.js";
 // What every record route resolves first: the app of the request, the store that serves it, the
 // caller's rights and the page frame.
 import type { Context } from "hono";
@@ -79,7 +79,7 @@ export function appResolver(s: Services, options: RecordRoutesOptions) {
         actor: { id: session.user.id, name: session.user.username, credential: session.tokenHash },
       },
       href: fixed ? base : `/apps/${app.id}`,
-      canEdit: session.user.role === "admin",
+      canEdit: mayChangeRecords(session.user.role),
       frame,
     };
   }

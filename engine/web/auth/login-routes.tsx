@@ -41,19 +41,13 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
     const earlier = c.var.session;
     const result = await s.passwordSignIn.check(username, password, c.var.clientAddress, {
       read: s.mfa.statusRead,
-      finish: (st, user, status) => {
+      finish: (st, user, status, gate) => {
         if (!user.webAccess) return null;
         // A token from before sign-in is dropped: session fixation is impossible.
         if (earlier) s.sessions.revokeIn(st, earlier.tokenHash);
         // With MFA the session starts half-signed-in ('mfa' or 'mfa_setup'): it reaches only the MFA pages.
         const stage = stageFor(decideAfterPassword(status!, s.clock.now()));
-        const session = s.sessions.createIn(
-          st,
-          st.param(user.id, "uuid"),
-          st.param(user.siteId, "uuid"),
-          stage,
-          c.var.clientAddress,
-        );
+        const session = s.sessions.createIn(st, gate, st.param(user.siteId, "uuid"), stage, c.var.clientAddress);
         return { stage, ...session };
       },
     });

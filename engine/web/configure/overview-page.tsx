@@ -54,7 +54,7 @@ export function OverviewPage(p: {
             count={c.activated}
             label="activated"
             href={users("activated")}
-            detail={`${c.activatedApp} with an authenticator app, ${c.activatedHardware} with a hardware token`}
+            detail={`${c.activatedApp} with an authenticator app, ${c.activatedHardware} with a hardware token, ${c.activatedPasskey} with passkeys only`}
           />
           <Figure count={c.locked} label="locked now" href={users("locked")} />
         </ul>

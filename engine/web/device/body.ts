@@ -7,6 +7,8 @@ import { UNSTORABLE_TEXT_MESSAGE, unstorablePaths } from "../../util/storable-te
 
 /** Largest JSON body the device API reads; its requests are a few hundred bytes. */
 export const DEVICE_BODY_LIMIT_BYTES = 16 * 1024;
+/** Largest JSON body of a record create or change: the web's record form limit (256 KiB). */
+export const DEVICE_RECORD_BODY_LIMIT_BYTES = 256 * 1024;
 
 /**
  * Only `application/json` (UTF-8) is read. This is what keeps the CSRF exemption

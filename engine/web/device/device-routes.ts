@@ -9,6 +9,8 @@ import { DeviceError } from "../../device/errors.js";
 import { openApiDocument } from "./openapi.js";
 import { deviceValidator } from "../../device/schemas.js";
 import type { DeviceTokenInfo } from "../../device/tokens.js";
+import { APP_ROUTES, deviceAppRoutes } from "./device-apps-routes.js";
+import { DEVICE_RECORD_BODY_LIMIT_BYTES } from "./body.js";
 
 type DeviceEnv = { Variables: AppEnv["Variables"] & { deviceToken: DeviceTokenInfo } };
 
@@ -49,14 +51,18 @@ export function deviceRoutes(s: Services) {
     // Answers carry tokens, challenges and keys.
     c.header("Cache-Control", "no-store");
   });
-  app.use(
-    "/api/device/*",
+  const limit = (maxSize: number) =>
     bodyLimit({
-      maxSize: DEVICE_BODY_LIMIT_BYTES,
+      maxSize,
       onError: () => {
-        throw new DeviceError(413, "body_too_large", `The body is larger than ${DEVICE_BODY_LIMIT_BYTES} bytes.`);
+        throw new DeviceError(413, "body_too_large", `The body is larger than ${maxSize} bytes.`);
       },
-    }),
+    });
+  const signInLimit = limit(DEVICE_BODY_LIMIT_BYTES);
+  const recordLimit = limit(DEVICE_RECORD_BODY_LIMIT_BYTES);
+  // Records take the web's record form size; everything else is a few hundred bytes.
+  app.use("/api/device/*", (c, next) =>
+    c.req.path.startsWith("/api/device/apps/") ? recordLimit(c, next) : signInLimit(c, next),
   );
 
   app.post("/api/device/login", async (c) => {
@@ -81,8 +87,10 @@ export function deviceRoutes(s: Services) {
     return c.body(null, 204);
   });
 
+  deviceAppRoutes(app, s, requireBearer(s));
+
   app.all("/api/device/*", (c) => {
-    const allowed = ROUTES[c.req.path];
+    const allowed = ROUTES[c.req.path] ?? APP_ROUTES.find(([re]) => re.test(c.req.path))?.[1];
     if (allowed) {
       c.header("Allow", allowed);
       throw new DeviceError(405, "method_not_allowed", `Use ${allowed} for ${c.req.path}.`);

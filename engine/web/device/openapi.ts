@@ -1,5 +1,6 @@
 import { deviceSchemas, type DeviceSchemaName } from "../../device/schemas.js";
 import { DEVICE_BODY_LIMIT_BYTES } from "./body.js";
+import { appPaths } from "./openapi-app-paths.js";
 
 type Json = Record<string, unknown>;
 
@@ -65,7 +66,8 @@ export function openApiDocument(): Json {
       title: "Formgate device API",
       version: "1",
       description:
-        "JSON sign-in for mobile devices with multi-factor authentication. Sign in with POST /api/device/login; " +
+        "JSON sign-in for mobile devices with multi-factor authentication, and the apps and records of the user's site " +
+        "(the web's rules; records synced offline with changedSince). Sign in with POST /api/device/login; " +
         "follow `mfa_required` with POST /api/device/mfa and `mfa_setup_required` with POST /api/device/mfa/setup; " +
         "send the token as `Authorization: Bearer TOKEN`. Only `application/json` bodies are accepted, of at most " +
         `${DEVICE_BODY_LIMIT_BYTES} bytes (413 body_too_large). A path under /api/device/ that is not listed here ` +
@@ -157,6 +159,11 @@ export function openApiDocument(): Json {
           },
         },
       },
+      ...appPaths({
+        json: (title) => ({ "application/json": { schema: { $ref: `#/components/schemas/${title}` } } }),
+        error,
+        unavailable,
+      }),
     },
     components: {
       schemas,

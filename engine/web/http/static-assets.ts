@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { Hono } from "hono";
 import { PATHS } from "../../paths.js";
 import type { AppEnv } from "./env.js";
@@ -25,13 +25,17 @@ function load(path: string): Asset {
   return { body: readFileSync(path), type: TYPES[ext] ?? "application/octet-stream" };
 }
 
-/** htmx, Pico and SortableJS from node_modules, our own files from public/; read once, served from memory. */
+/** htmx, Pico, SortableJS and @simplewebauthn/browser from node_modules, our own files from public/; read once, served from memory. */
 export function staticAssets() {
   const vendor: Record<string, Asset> = {
     "htmx.min.js": load(require.resolve("htmx.org/dist/htmx.min.js")),
     "pico.min.css": load(require.resolve("@picocss/pico/css/pico.min.css")),
     // Drag and drop in the app designer.
     "sortable.min.js": load(require.resolve("sortablejs/Sortable.min.js")),
+    // WebAuthn in the browser (passkey pages): the package's UMD bundle, global SimpleWebAuthnBrowser.
+    "simplewebauthn-browser.js": load(
+      join(dirname(require.resolve("@simplewebauthn/browser")), "..", "dist", "bundle", "index.umd.min.js"),
+    ),
   };
   const app = new Hono<AppEnv>();
   const send = (asset: Asset | undefined, maxAge: number) =>

@@ -1,4 +1,5 @@
-import { longDate, type MfaMethod } from "../../mfa/status.js";
+import type { Child } from "hono/jsx";
+import { longDate, type FactorMethod } from "../../mfa/status.js";
 import { InputField } from "../../render/form-field.js";
 import { CsrfField, Layout } from "../../render/layout.js";
 
@@ -40,9 +41,19 @@ export function CodeField({ label, error, autofocus }: { label: string; error?: 
 
 /**
  * The second sign-in step: the field for the current code of the user's authenticator app or
- * hardware token, worded for the user's `method` when known.
+ * hardware token, worded for the user's `method` when known ("passkey": passkeys only, no code
+ * field), and `passkey` (the "Use a passkey" form) when the user holds one.
  */
-export function MfaCodePage(props: { csrfToken: string; error?: string; fieldError?: string; method?: MfaMethod }) {
+export function MfaCodePage(props: {
+  csrfToken: string;
+  error?: string;
+  fieldError?: string;
+  method?: FactorMethod;
+  passkey?: Child;
+  /** Fields posted with the code (the rememberBrowser checkbox). */
+  extraFields?: Child;
+}) {
+  const codes = props.method !== "passkey";
   return (
     <Layout title="Enter your code" csrfToken={props.csrfToken}>
       <article class="narrow">
@@ -52,14 +63,20 @@ export function MfaCodePage(props: { csrfToken: string; error?: string; fieldErr
             ? "Enter the code your hardware token shows now."
             : props.method === "app"
               ? "Enter the current code from your authenticator app."
-              : "Enter the current code from your authenticator app or hardware token."}
+              : props.method === "passkey"
+                ? "Use your passkey to finish signing in."
+                : "Enter the current code from your authenticator app or hardware token."}
         </p>
         <ErrorNotice error={props.error} />
-        <form method="post" action="/login/mfa">
-          <CsrfField token={props.csrfToken} />
-          <CodeField label="Code" error={props.fieldError} autofocus />
-          <button type="submit">Verify</button>
-        </form>
+        {codes ? (
+          <form method="post" action="/login/mfa">
+            <CsrfField token={props.csrfToken} />
+            <CodeField label="Code" error={props.fieldError} autofocus />
+            {props.extraFields}
+            <button type="submit">Verify</button>
+          </form>
+        ) : null}
+        {props.passkey}
         <CancelSignIn csrfToken={props.csrfToken} />
       </article>
     </Layout>
@@ -80,7 +97,10 @@ export function MfaSetupChoicePage(props: {
   error?: string;
   /** A key shown on an earlier setup page is valid until then: it can be finished without a new one. */
   pendingKeyUntil?: Date;
+  /** The methods the site's policy allows (all three when omitted). */
+  methods?: readonly FactorMethod[];
 }) {
+  const offered = props.methods ?? ["app", "hardware", "passkey"];
   return (
     <Layout title="Set up multi-factor authentication (MFA)" csrfToken={props.csrfToken}>
       <article class="narrow">
@@ -96,27 +116,39 @@ export function MfaSetupChoicePage(props: {
             Your administrator requires multi-factor authentication (MFA) before you can continue.
           </p>
         )}
-        {props.pendingKeyUntil ? (
+        {props.pendingKeyUntil && offered.includes("app") ? (
           <p class="notice" id="continue-setup">
             You were shown a key for an authenticator app earlier. If you added it to your app,{" "}
             <a href="/mfa/setup/app?continue=1">continue with that key</a> (valid until {clock(props.pendingKeyUntil)}{" "}
             UTC).
           </p>
         ) : null}
-        <p>Choose how you will get your codes:</p>
+        <p>Choose how you will confirm it is you:</p>
         <ul>
-          <li>
-            <a href="/mfa/setup/app" id="setup-app">
-              An authenticator app
-            </a>{" "}
-            on your phone (for example Google Authenticator, Microsoft Authenticator, FreeOTP or Aegis)
-          </li>
-          <li>
-            <a href="/mfa/setup/hardware" id="setup-hardware">
-              A hardware token
-            </a>{" "}
-            handed out by your administrator
-          </li>
+          {offered.includes("passkey") ? (
+            <li>
+              <a href="/mfa/setup/passkey" id="setup-passkey">
+                A passkey
+              </a>{" "}
+              on this device, your phone or a security key (fingerprint, face, PIN or a touch; cannot be phished)
+            </li>
+          ) : null}
+          {offered.includes("app") ? (
+            <li>
+              <a href="/mfa/setup/app" id="setup-app">
+                An authenticator app
+              </a>{" "}
+              on your phone (for example Google Authenticator, Microsoft Authenticator, FreeOTP or Aegis)
+            </li>
+          ) : null}
+          {offered.includes("hardware") ? (
+            <li>
+              <a href="/mfa/setup/hardware" id="setup-hardware">
+                A hardware token
+              </a>{" "}
+              handed out by your administrator
+            </li>
+          ) : null}
         </ul>
         {props.optional && props.canPostpone ? (
           <form method="post" action="/mfa/setup/later">

@@ -14,6 +14,7 @@ import { queryParams } from "../http/query.js";
 import { base32, groupsOfFour, otpauthUri, qrPngDataUrl, TOTP_ISSUER } from "../../mfa/otpauth.js";
 import { decideAfterPassword, type SignInDecision } from "../../mfa/sign-in-flow.js";
 import { normaliseCode } from "../../mfa/totp.js";
+import { passkeyStepForm } from "./passkey-routes.js";
 
 /** The same words for a wrong code and a locked account: a guesser learns nothing from either. */
 export const GENERIC_CODE_FAILURE = "The code is not valid. Check your authenticator and try again.";
@@ -121,7 +122,14 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
   app.get("/login/mfa", async (c) => {
     const { session, response } = codeStage(c);
     if (response) return response;
-    return sendPage(c, <MfaCodePage csrfToken={c.var.csrfToken} method={await methodOf(session)} />);
+    return sendPage(
+      c,
+      <MfaCodePage
+        csrfToken={c.var.csrfToken}
+        method={await methodOf(session)}
+        passkey={await passkeyStepForm(s, c, session.user.id)}
+      />,
+    );
   });
 
   app.post("/login/mfa", async (c) => {
@@ -131,7 +139,16 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
     if (code === null) {
       const method = await methodOf(session);
       const fieldError = method === "hardware" ? TOKEN_MALFORMED_CODE : MALFORMED_CODE;
-      return sendPage(c, <MfaCodePage csrfToken={c.var.csrfToken} method={method} fieldError={fieldError} />, 422);
+      return sendPage(
+        c,
+        <MfaCodePage
+          csrfToken={c.var.csrfToken}
+          method={method}
+          fieldError={fieldError}
+          passkey={await passkeyStepForm(s, c, session.user.id)}
+        />,
+        422,
+      );
     }
     // The compare-and-set that spends the code also replaces the session with a full one: one statement.
     const result = await s.mfa.verifyCode(
@@ -144,7 +161,16 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
       // The same words for a wrong code and a lock (test/mfa/lock-disclosure.test.ts), in the method's terms.
       const method = await methodOf(session);
       const error = method === "hardware" ? TOKEN_CODE_FAILURE : GENERIC_CODE_FAILURE;
-      return sendPage(c, <MfaCodePage csrfToken={c.var.csrfToken} method={method} error={error} />, 401);
+      return sendPage(
+        c,
+        <MfaCodePage
+          csrfToken={c.var.csrfToken}
+          method={method}
+          error={error}
+          passkey={await passkeyStepForm(s, c, session.user.id)}
+        />,
+        401,
+      );
     }
     if (!result.finished) {
       // The half-signed-in session ended meanwhile (a credential change revoked it): start again.

@@ -1,0 +1,302 @@
+// The device API's apps and records: the same registry, stores, rules (openTo, who changes records,
+// validation in the store, conflicts) as the web pages, answered as the device API's JSON.
+import type { AppRecordsStore } from "../apps/app-records-store.js";
+import type { CompiledApp } from "../apps/compiled-app.js";
+import { conflictFields } from "../apps/conflict.js";
+import { mayChangeRecords, mayOpen, notOpenMessage } from "../apps/open-to.js";
+import { createOnce, IdempotencyKeyReusedError } from "../apps/record-idempotency.js";
+import { decodeSyncCursor, encodeSyncCursor, SyncCursorExpiredError } from "../apps/record-feed.js";
+import { recordProblems, RecordValidationError } from "../apps/record-rules.js";
+import {
+  RecordConflictError,
+  type Cursor,
+  type RecordStore,
+  type SortSpec,
+  type StoreContext,
+  type StoredRecord,
+} from "../apps/record-store-contract.js";
+import type { AppRegistry } from "../apps/registry.js";
+import type { Clock } from "../clock.js";
+import type { Db } from "../db/db.js";
+import type { MfaService } from "../mfa/mfa-service.js";
+import type { FieldErrors } from "../schema/record-validation.js";
+import type {
+  DeviceAppDefinition,
+  DeviceAppList,
+  DeviceRecord,
+  DeviceRecordChanges,
+  DeviceRecordPage,
+} from "../schema/types.js";
+import { DeviceError } from "./errors.js";
+import type { DeviceTokenInfo } from "./tokens.js";
+
+/** Largest page of a record list or of the change feed. */
+export const MAX_PAGE = 200;
+
+/** One app opened for a device request: the app, its store, the store context and the user's rights. */
+export interface OpenedApp {
+  app: CompiledApp;
+  store: RecordStore;
+  ctx: StoreContext;
+  writable: boolean;
+}
+
+/** What a list asks for, read and checked by the routes. */
+export interface DeviceListQuery {
+  q: string;
+  sort: SortSpec;
+  after?: Cursor;
+  limit: number;
+}
+
+/** The services the device API's apps need. */
+export interface DeviceAppsDeps {
+  db: Db;
+  clock: Clock;
+  apps: AppRegistry;
+  records: AppRecordsStore;
+  mfa: MfaService;
+}
+
+/** "/data/checklist/0/item" for the dot path "checklist.0.item" of a field message ("" is the whole record). */
+export function dataPointer(path: string): string {
+  if (!path) return "/data";
+  return `/data/${path
+    .split(".")
+    .map((p) => p.replace(/~/g, "~0").replace(/\//g, "~1"))
+    .join("/")}`;
+}
+
+const invalid = (fields: FieldErrors) =>
+  new DeviceError(
+    422,
+    "validation_failed",
+    "Some fields are missing or invalid.",
+    Object.fromEntries(Object.entries(fields).map(([k, v]) => [dataPointer(k), v])),
+  );
+
+/** A stored record as the device API sends it. */
+export function deviceRecord(r: StoredRecord): DeviceRecord {
+  return { id: r.id, version: r.version, data: r.values, updatedAt: r.updatedAt.toISOString() };
+}
+
+/**
+ * Apps and records for device users. Every call opens the app the web's way (the user's site,
+ * openTo and role; administrators change records) and refuses a token got without a code while its
+ * user's MFA is on. Refusals are DeviceErrors.
+ */
+export class DeviceApps {
+  constructor(private readonly d: DeviceAppsDeps) {}
+
+  /**
+   * A bearer token of a user whose MFA is on but not set up was got without a code ("later", or
+   * issued before MFA was switched on — such tokens are revoked then): it reads no app or record.
+   * A token of a user whose MFA is activated was got with a code, since an activation ends every
+   * other token (engine/auth/revocation.ts).
+   */
+  async #requireCodeIfMfaOn(info: DeviceTokenInfo): Promise<void> {
+    const status = await this.d.mfa.statusOf(info.user.id);
+    if (status.enabled && !status.activation) {
+      throw new DeviceError(
+        403,
+        "mfa_setup_required",
+        "MFA is on for this account and not set up yet: sign in again and set it up before opening apps.",
+      );
+    }
+  }
+
+  /** The apps this user may open on their site, each with its id, title and published version. */
+  async list(info: DeviceTokenInfo): Promise<DeviceAppList> {
+    await this.#requireCodeIfMfaOn(info);
+    const all = await this.d.apps.list(info.user.siteId);
+    return {
+      apps: all
+        .filter((a) => mayOpen(a.openTo, info.user.role))
+        .map((a) => ({ id: a.id, title: a.title, version: a.version })),
+    };
+  }
+
+  /** Opens an app for a request: 404 not on the user's site, 403 not open to their role or MFA not set up. */
+  async open(info: DeviceTokenInfo, appId: string): Promise<OpenedApp> {
+    await this.#requireCodeIfMfaOn(info);
+    const app = /^[a-z][a-z0-9-]{0,62}$/.test(appId) ? await this.d.apps.get(info.user.siteId, appId) : null;
+    if (!app) throw new DeviceError(404, "not_found", "There is no such app on your site.");
+    if (!mayOpen(app.openTo, info.user.role)) throw new DeviceError(403, "forbidden", notOpenMessage(app.openTo));
+    return {
+      app,
+      store: this.d.apps.storeFor(app),
+      ctx: {
+        siteId: info.user.siteId,
+        actor: { id: info.user.id, name: info.user.username, credential: info.tokenHash, surface: "device" },
+      },
+      // Records of user accounts stay with the console and /account.
+      writable: mayChangeRecords(info.user.role) && !app.usersApp,
+    };
+  }
+
+  /** The published definition: record schema (x- keywords kept), form layout, list view, version. */
+  definition(o: OpenedApp): DeviceAppDefinition {
+    const { app } = o;
+    const sort = app.list.sort;
+    const out: DeviceAppDefinition = {
+      id: app.id,
+      title: app.title,
+      version: app.version,
+      schema: { $schema: "https://json-schema.org/draft/2020-12/schema", ...app.definition.record },
+      form: { ...(app.definition.form ?? {}) },
+      list: {
+        columns: app.list.columns.map((c) => c.name),
+        sort: `${sort.direction === "desc" ? "-" : ""}${sort.field}`,
+        sortable: o.store.sortable?.(app) ?? app.list.columns.map((c) => c.name),
+        searchable: app.list.searchable,
+        pageSize: app.list.pageSize,
+      },
+      writable: o.writable,
+    };
+    if (app.description) out.description = app.description;
+    return out;
+  }
+
+  /** One page of the list, as the web lists it (search, sort, keyset cursor). */
+  async page(o: OpenedApp, query: DeviceListQuery, encode: (c: Cursor) => string): Promise<DeviceRecordPage> {
+    const page = await o.store.list(o.app, o.ctx, {
+      q: query.q,
+      sort: query.sort,
+      limit: query.limit,
+      ...(query.after ? { after: query.after } : {}),
+    });
+    return { records: page.rows.map(deviceRecord), next: page.next ? encode(page.next) : null };
+  }
+
+  /** The changes since a sync cursor (`changedSince`): 422 for a bad cursor, 410 for one older than the tombstones. */
+  async changes(o: OpenedApp, changedSince: string, limit: number): Promise<DeviceRecordChanges> {
+    if (o.store !== this.d.records) {
+      throw new DeviceError(422, "validation_failed", "This app's records cannot be synced.", {
+        changedSince: "is not available for this app",
+      });
+    }
+    let page;
+    try {
+      page = await this.d.records.changes(o.app, o.ctx, decodeSyncCursor(changedSince, this.d.clock.now()), limit);
+    } catch (err) {
+      if (err instanceof SyncCursorExpiredError) throw new DeviceError(410, "cursor_expired", err.message);
+      throw err;
+    }
+    return {
+      records: page.changes.flatMap((c) => (c.row ? [deviceRecord(c.row)] : [])),
+      deleted: page.changes.flatMap((c) => (c.row ? [] : [c.id])),
+      cursor: encodeSyncCursor(page.cursor),
+    };
+  }
+
+  /** One record; 404 when there is none on the user's site. */
+  async get(o: OpenedApp, id: string): Promise<StoredRecord> {
+    const record = await o.store.get(o.app, o.ctx, id);
+    if (!record) throw new DeviceError(404, "not_found", "There is no such record.");
+    return record;
+  }
+
+  #requireWritable(o: OpenedApp): void {
+    if (o.app.usersApp) {
+      throw new DeviceError(403, "forbidden", "User accounts are changed in the console and on /account only.");
+    }
+    if (!o.writable) throw new DeviceError(403, "forbidden", "Only administrators can change records.");
+  }
+
+  /** Problems of posted `data` beside the schema's: names that are no field, or fields only the engine fills. */
+  #shapeProblems(app: CompiledApp, data: Record<string, unknown>): FieldErrors {
+    const out: FieldErrors = {};
+    for (const name of Object.keys(data)) {
+      const field = app.fields.find((f) => f.name === name);
+      if (!field) out[name] = "is not a field of this app";
+      else if (field.readOnly) out[name] = "is read-only";
+    }
+    return out;
+  }
+
+  /**
+   * Creates a record (201) after the web's validation; with `idempotencyKey` a retry answers with
+   * the first create's record (`replayed`).
+   */
+  async create(
+    o: OpenedApp,
+    data: Record<string, unknown>,
+    idempotencyKey: string | null,
+  ): Promise<{ record: StoredRecord; replayed: boolean }> {
+    this.#requireWritable(o);
+    const shape = this.#shapeProblems(o.app, data);
+    if (Object.keys(shape).length) {
+      const known = Object.fromEntries(Object.entries(data).filter(([k]) => !(k in shape)));
+      throw invalid({ ...recordProblems(o.app, "create", known), ...shape });
+    }
+    try {
+      if (idempotencyKey && o.store === this.d.records) {
+        return await createOnce(this.d.db, this.d.clock, this.d.records, o.app, o.ctx, idempotencyKey, data);
+      }
+      return { record: await o.store.create(o.app, o.ctx, data), replayed: false };
+    } catch (err) {
+      if (err instanceof RecordValidationError) throw invalid(err.fields);
+      if (err instanceof IdempotencyKeyReusedError) throw new DeviceError(409, "idempotency_key_reused", err.message);
+      throw err;
+    }
+  }
+
+  /**
+   * Changes a record based on `version`: `data` is merged into the saved fields (null clears one),
+   * the result validated as the web validates an edit; a stale version is a 409 `conflict` naming
+   * the fields the other save changed, with the record as saved now.
+   */
+  async update(o: OpenedApp, id: string, version: number, data: Record<string, unknown>): Promise<StoredRecord> {
+    this.#requireWritable(o);
+    const shape = this.#shapeProblems(o.app, data);
+    const current = await this.get(o, id);
+    const merged: Record<string, unknown> = { ...current.values };
+    for (const [k, v] of Object.entries(data)) {
+      if (k in shape) continue;
+      if (v === null) delete merged[k];
+      else merged[k] = v;
+    }
+    const problems = { ...recordProblems(o.app, "edit", merged), ...shape };
+    if (Object.keys(problems).length) throw invalid(problems);
+    // Every field but the read-only ones and the passwords not sent (those keep their stored value).
+    const fields = o.app.fields.filter((f) => !f.readOnly && (!f.writeOnly || f.name in data)).map((f) => f.name);
+    try {
+      return await o.store.update(o.app, o.ctx, id, { expectedVersion: version, values: merged, fields });
+    } catch (err) {
+      if (err instanceof RecordValidationError) throw invalid(err.fields);
+      if (!(err instanceof RecordConflictError)) throw err;
+      const saved = err.current;
+      const before = o.store.revision ? await o.store.revision(o.app, o.ctx, id, version) : null;
+      throw new DeviceError(
+        409,
+        "conflict",
+        `The record was changed by someone else (now version ${saved.version}). Merge your change into it and send it with that version.`,
+        undefined,
+        undefined,
+        {
+          changed: conflictFields(o.app.fields, before, saved.values, merged).map((f) => f.name),
+          current: deviceRecord(saved),
+        },
+      );
+    }
+  }
+
+  /** Deletes a record (at `version` when given: a newer one is a 409 conflict). */
+  async delete(o: OpenedApp, id: string, version: number | null): Promise<void> {
+    this.#requireWritable(o);
+    const current = await this.get(o, id);
+    try {
+      await o.store.delete(o.app, o.ctx, id, version ?? current.version);
+    } catch (err) {
+      if (!(err instanceof RecordConflictError)) throw err;
+      throw new DeviceError(
+        409,
+        "conflict",
+        `The record was changed (now version ${err.current.version}) after that version, so it was not deleted.`,
+        undefined,
+        undefined,
+        { changed: [], current: deviceRecord(err.current) },
+      );
+    }
+  }
+}

@@ -1,0 +1,172 @@
+import type { MailFacts, MailKind, RenderedMail } from "./mail-model.js";
+
+/** What a mail says: its subject (after the site's name) and its paragraphs. */
+interface Words {
+  subject: string;
+  paras: string[];
+}
+
+/** "Monday, 19 January 2026, 09:00 UTC": a deadline in words, in UTC. */
+export function deadlineInWords(iso: string | null | undefined): string {
+  if (!iso) return "now";
+  const d = new Date(iso);
+  const day = d.toLocaleDateString("en-GB", {
+    weekday: "long",
+    day: "numeric",
+    month: "long",
+    year: "numeric",
+    timeZone: "UTC",
+  });
+  const time = d.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", timeZone: "UTC" });
+  return `${day}, ${time} UTC`;
+}
+
+const HOW =
+  "Sign in with your username and password; Formgate then shows you how to set up a second step: an authenticator app on your phone (scan the QR code, type the code it shows) or a hardware token your administrator gave you.";
+const NOT_YOU = "If you did not expect this, tell your administrator.";
+
+function words(kind: MailKind, f: MailFacts, login: string): Words {
+  const by = deadlineInWords(f.deadline);
+  const signIn = `Sign in: ${login}`;
+  switch (kind) {
+    case "mfa_enabled":
+      return {
+        subject: "Set up two-step sign-in",
+        paras: [
+          `Your administrator switched on two-step sign-in (MFA) for your account ${f.username}.`,
+          f.deadline && Number(f.delayDays ?? 0) > 0
+            ? `Please set it up by ${by}. Until then you may put it off at sign-in; after that you must set it up to sign in.`
+            : "You must set it up at your next sign-in.",
+          HOW,
+          signIn,
+        ],
+      };
+    case "mfa_reminder":
+    case "mfa_reminder_now": {
+      const overdue = f.step === "overdue";
+      const days = f.step && /^\d+$/.test(f.step) ? Number(f.step) : null;
+      const when = overdue
+        ? `The deadline, ${by}, has passed: you must set it up at your next sign-in.`
+        : days !== null
+          ? `${days === 1 ? "One day is" : `${days} days are`} left: please set it up by ${by}.`
+          : `Please set it up by ${by}.`;
+      return {
+        subject: overdue ? "Two-step sign-in is now required" : "Reminder: set up two-step sign-in",
+        paras: [`Two-step sign-in (MFA) is on for your account ${f.username} and not set up yet.`, when, HOW, signIn],
+      };
+    }
+    case "mfa_activated":
+      return {
+        subject: "Two-step sign-in is set up",
+        paras: [
+          `Two-step sign-in was set up for your account ${f.username}${f.method ? ` (${methodWords(f.method)})` : ""}. From now on you sign in with your password and a code.`,
+          NOT_YOU,
+        ],
+      };
+    case "mfa_reset":
+      return {
+        subject: "Your two-step sign-in was reset",
+        paras: [
+          `An administrator reset two-step sign-in for your account ${f.username}: your authenticator app or token no longer works for it, and you were signed out everywhere.`,
+          f.deadline ? `Set it up again by ${by}. ${HOW}` : "",
+          NOT_YOU,
+        ].filter(Boolean),
+      };
+    case "mfa_disabled":
+      return {
+        subject: "Two-step sign-in was turned off",
+        paras: [
+          `An administrator turned off two-step sign-in for your account ${f.username}. You now sign in with your password alone.`,
+          NOT_YOU,
+        ],
+      };
+    case "password_changed":
+      return {
+        subject: "Your password was changed",
+        paras: [
+          `The password of your account ${f.username} was changed, and you were signed out everywhere else.`,
+          NOT_YOU,
+        ],
+      };
+    case "mfa_locked":
+      return {
+        subject: "Your account is locked after wrong codes",
+        paras: [
+          `Too many wrong codes were typed for your account ${f.username}, so it is locked for ${minutes(f.lockSeconds)}. Your administrator can unlock it sooner.`,
+          "If you did not try to sign in, someone may know your password: change it and tell your administrator.",
+        ],
+      };
+    case "admin_user_locked":
+      return {
+        subject: `User ${f.lockedUser} locked after wrong codes`,
+        paras: [
+          `The account ${f.lockedUser} is locked for ${minutes(f.lockSeconds)} after too many wrong codes.`,
+          `You can unlock it in the user's dialog under Configure > Users: ${login.replace(/\/login$/, "/configure/users")}`,
+        ],
+      };
+    case "recovery_code_used":
+      return {
+        subject: "A recovery code was used",
+        paras: [`A recovery code was used to sign in to your account ${f.username}.`, NOT_YOU],
+      };
+    case "recovery_codes_new":
+      return {
+        subject: "New recovery codes",
+        paras: [`New recovery codes were made for your account ${f.username}; the old ones no longer work.`, NOT_YOU],
+      };
+    case "access_pass_issued":
+      return {
+        subject: "A temporary access pass was issued",
+        paras: [`An administrator issued a temporary access pass for your account ${f.username}.`, NOT_YOU],
+      };
+    case "passkey_added":
+      return {
+        subject: "A passkey was added",
+        paras: [`A passkey was added to your account ${f.username}.`, NOT_YOU],
+      };
+    case "test":
+      return {
+        subject: "Test mail",
+        paras: ["This is a test mail from Formgate: e-mail works.", signIn],
+      };
+  }
+}
+
+function methodWords(method: string): string {
+  return method === "app"
+    ? "authenticator app"
+    : method === "hardware"
+      ? "hardware token"
+      : method === "passkey"
+        ? "a passkey"
+        : method;
+}
+
+function minutes(seconds: number | undefined): string {
+  const m = Math.max(1, Math.round((seconds ?? 0) / 60));
+  return m === 1 ? "one minute" : `${m} minutes`;
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+/**
+ * Writes a mail of `kind` from its stored facts: the subject starts with the site's name in
+ * brackets, the text and HTML say the same, and links go to `publicUrl` (PUBLIC_URL; without it
+ * the text names the sign-in page's path). Pure: no clock, no database.
+ */
+export function renderMail(kind: MailKind, facts: MailFacts, publicUrl: string | undefined): RenderedMail {
+  const login = `${(publicUrl ?? "").replace(/\/$/, "")}/login` || "/login";
+  const w = words(kind, facts, login);
+  const greeting = `Hello ${facts.displayName || facts.username || ""},`.replace(" ,", ",");
+  const subject = `[${facts.siteName ?? "Formgate"}] ${w.subject}`;
+  const text = [greeting, ...w.paras, "— Formgate"].join("\n\n") + "\n";
+  const html =
+    `<!doctype html><html><body style="font-family:sans-serif;line-height:1.5">` +
+    [greeting, ...w.paras]
+      .map((p) => `<p>${escapeHtml(p).replace(/(https?:\/\/[^\s<]+)/g, (url) => `<a href="${url}">${url}</a>`)}</p>`)
+      .join("") +
+    `<p>— Formgate</p></body></html>`;
+  return { subject, text, html };
+}

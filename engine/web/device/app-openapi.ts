@@ -1,0 +1,62 @@
+// GET /api/device/apps/:appId/openapi.json: the device API described for one app, so a client
+// generator (openapi-typescript, …) types that app's records. It is /api/openapi.json with the app
+// paths fixed to this app and the record bodies' `data` described by the app's own record schema.
+import type { OpenedApp } from "../../device/device-apps.js";
+import type { FieldSchema } from "../../schema/types.js";
+import { openApiDocument } from "./openapi.js";
+
+type Json = Record<string, any>;
+
+/** The app's record schema for a PATCH: every field optional, null to clear it. */
+function patchSchema(properties: Record<string, FieldSchema | undefined>): Json {
+  const props: Json = {};
+  for (const [name, f] of Object.entries(properties)) {
+    if (!f || f.readOnly) continue;
+    props[name] = { anyOf: [f, { type: "null" }] };
+  }
+  return { type: "object", additionalProperties: false, properties: props };
+}
+
+/** The OpenAPI 3.1 document of the device API for one opened app (its published version). */
+export function appOpenApiDocument(o: OpenedApp): Json {
+  const doc = structuredClone(openApiDocument()) as Json;
+  const { app } = o;
+  doc.info = {
+    ...doc.info,
+    title: `Formgate device API: ${app.title}`,
+    version: `1 (app ${app.id} version ${app.version})`,
+  };
+  const paths: Json = {};
+  for (const [path, item] of Object.entries(doc.paths as Json)) {
+    if (!path.startsWith("/api/device/apps/{appId}")) {
+      paths[path] = item;
+      continue;
+    }
+    const fixed: Json = {};
+    for (const [method, op] of Object.entries(item as Json)) {
+      const id = `${op.operationId}`;
+      fixed[method] = {
+        ...op,
+        operationId: id,
+        parameters: (op.parameters as Json[]).filter((p) => p.name !== "appId"),
+      };
+    }
+    paths[path.replace("{appId}", app.id)] = fixed;
+  }
+  doc.paths = paths;
+  const schemas = doc.components.schemas as Json;
+  const record = structuredClone(app.definition.record) as Json;
+  // Read-only fields come back from the server but are never sent.
+  const input = {
+    ...record,
+    properties: Object.fromEntries(Object.entries(record.properties).filter(([, f]) => !(f as Json).readOnly)),
+  };
+  schemas.AppRecordData = { ...record, title: `${app.title} record`, required: undefined, additionalProperties: false };
+  delete schemas.AppRecordData.required;
+  schemas.AppRecordInput = { ...input, title: `${app.title} record (to create)`, additionalProperties: false };
+  schemas.AppRecordPatch = { ...patchSchema(app.definition.record.properties), title: `${app.title} record (changes)` };
+  schemas.DeviceRecord.properties.data = { $ref: "#/components/schemas/AppRecordData" };
+  schemas.DeviceRecordCreate.properties.data = { $ref: "#/components/schemas/AppRecordInput" };
+  schemas.DeviceRecordUpdate.properties.data = { $ref: "#/components/schemas/AppRecordPatch" };
+  return doc;
+}

@@ -1,0 +1,171 @@
+/**
+ * Passkeys on the web: GET/POST /mfa/setup/passkey (register one: while setting up MFA, or to add
+ * another factor when signed in) and POST /login/mfa/passkey (the second step with a passkey).
+ */
+import { Hono, type Context } from "hono";
+import type { Session } from "../../auth/sessions.js";
+import { decideAfterPassword } from "../../mfa/sign-in-flow.js";
+import type { Services } from "../../services.js";
+import { clearSessionCookie, writeSessionCookie, type CookieSettings } from "../http/cookies.js";
+import type { AppEnv } from "../http/env.js";
+import { flash } from "../http/flash.js";
+import { signInStepPath } from "../http/guards.js";
+import { formFields, sendPage } from "../http/page.js";
+import { MfaCodePage } from "./mfa-pages.js";
+import { finishSignIn, selfActor, setupChangedPage } from "./mfa-routes.js";
+import { PasskeyScripts, PasskeySetupPage, PasskeySignInForm } from "./passkey-pages.js";
+
+/** The largest WebAuthn answer a form may carry (characters of JSON); real ones are a few kilobytes. */
+const MAX_RESPONSE_CHARS = 32_768;
+
+/** Same words for every refused passkey, a lock included: a guesser learns nothing. */
+export const PASSKEY_FAILURE = "The passkey was not accepted. Try again, or use another way to sign in.";
+
+/** The `response` field as parsed JSON, or null when it is missing, too long or not JSON. */
+export function readPasskeyResponse(fields: Record<string, string>): unknown {
+  const raw = fields.response ?? "";
+  if (!raw || raw.length > MAX_RESPONSE_CHARS) return null;
+  try {
+    const value: unknown = JSON.parse(raw);
+    return value && typeof value === "object" ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The "Use a passkey" form of /login/mfa for a user who holds passkeys (fresh request options),
+ * with the scripts; null for a user without one.
+ */
+export async function passkeyStepForm(s: Services, c: Context<AppEnv>, userId: string) {
+  if (!(await s.passkeys.store.descriptorsOf(userId)).length) return null;
+  const options = await s.passkeys.assertion.options("second_factor", userId);
+  return (
+    <>
+      <PasskeySignInForm
+        csrfToken={c.var.csrfToken}
+        action="/login/mfa/passkey"
+        options={options}
+        label="Use a passkey"
+        id="passkey-step"
+        others={{ href: "/login/mfa", text: "Enter a code instead, if you have an authenticator" }}
+      />
+      <PasskeyScripts />
+    </>
+  );
+}
+
+/** Who may register a passkey: a session setting up MFA, or a signed-in user whose MFA is on. */
+async function registerAccess(s: Services, c: Context<AppEnv>): Promise<{ session: Session } | { response: Response }> {
+  const session = c.var.session;
+  if (!session || (session.stage !== "mfa_setup" && session.stage !== "full")) {
+    return { response: c.redirect(signInStepPath(session), 303) };
+  }
+  const status = await s.mfa.statusOf(session.user.id);
+  if (session.stage === "mfa_setup" && decideAfterPassword(status, s.clock.now()).status !== "mfa_setup_required") {
+    await s.sessions.revoke(session.tokenHash);
+    return { response: c.redirect("/login", 303) };
+  }
+  if (session.stage === "full" && !status.enabled) return { response: c.redirect("/account", 303) };
+  return { session };
+}
+
+/** GET/POST /mfa/setup/passkey and POST /login/mfa/passkey. */
+export function passkeyRoutes(s: Services, cookies: CookieSettings) {
+  const app = new Hono<AppEnv>();
+
+  const setupPage = async (
+    c: Context<AppEnv>,
+    session: Session,
+    status: 200 | 401 | 409 | 422 = 200,
+    p: { name?: string; error?: string; fieldError?: string } = {},
+  ) => {
+    const options = await s.passkeys.registration.options(session.user);
+    const back =
+      session.stage === "full"
+        ? { href: "/account", text: "Back to your account" }
+        : { href: "/mfa/setup", text: "Choose another method" };
+    return sendPage(c, <PasskeySetupPage csrfToken={c.var.csrfToken} options={options} back={back} {...p} />, status);
+  };
+
+  app.get("/mfa/setup/passkey", async (c) => {
+    const access = await registerAccess(s, c);
+    if ("response" in access) return access.response;
+    return setupPage(c, access.session);
+  });
+
+  app.post("/mfa/setup/passkey", async (c) => {
+    const access = await registerAccess(s, c);
+    if ("response" in access) return access.response;
+    const { session } = access;
+    const fields = await formFields(c);
+    const name = (fields.name ?? "").slice(0, 200);
+    const response = readPasskeyResponse(fields);
+    if (!response) {
+      return setupPage(c, session, 422, {
+        name,
+        error: "The passkey was not created. Press the button and follow your browser.",
+      });
+    }
+    const result = await s.passkeys.registration.register(session.user.id, response, name, selfActor(session));
+    if (!result.ok) {
+      c.var.log.info("passkey refused", { userId: session.user.id, reason: result.reason });
+      switch (result.reason) {
+        case "bad_name":
+          return setupPage(c, session, 422, { name, fieldError: "Enter a name of 1 to 64 characters." });
+        case "duplicate":
+          return setupPage(c, session, 409, { name, error: "This passkey is already registered." });
+        case "not_enabled":
+          return setupChangedPage(c);
+        default:
+          return setupPage(c, session, 422, {
+            name,
+            error: "This setup page has expired or the passkey could not be checked. Try again.",
+          });
+      }
+    }
+    c.var.log.info("passkey added", { userId: session.user.id, activated: result.activated });
+    flash(
+      c,
+      result.activated
+        ? "Multi-factor authentication (MFA) is now on: from now on every sign-in asks for your passkey or a code."
+        : "Your passkey was added.",
+    );
+    return finishSignIn(s, c, session, cookies, "/account");
+  });
+
+  app.post("/login/mfa/passkey", async (c) => {
+    const session = c.var.session;
+    if (session?.stage !== "mfa") return c.redirect(session?.stage === "full" ? "/" : signInStepPath(session), 303);
+    const response = readPasskeyResponse(await formFields(c));
+    const result = response
+      ? await s.passkeys.assertion.verify("second_factor", response, {
+          userId: session.user.id,
+          finish: s.sessions.rotatePart(session, { stage: "full" }, c.var.clientAddress),
+        })
+      : null;
+    if (!result?.ok) {
+      c.var.log.info("passkey refused", { userId: session.user.id, reason: result?.reason ?? "malformed" });
+      const method = (await s.mfa.statusOf(session.user.id)).activation?.method;
+      return sendPage(
+        c,
+        <MfaCodePage
+          csrfToken={c.var.csrfToken}
+          method={method}
+          error={PASSKEY_FAILURE}
+          passkey={await passkeyStepForm(s, c, session.user.id)}
+        />,
+        response ? 401 : 422,
+      );
+    }
+    if (!result.finished) {
+      clearSessionCookie(c, cookies);
+      return c.redirect("/login", 303);
+    }
+    c.var.log.info("signed in", { userId: session.user.id, mfa: true, passkey: true });
+    writeSessionCookie(c, cookies, result.finished.token, result.finished.expiresAt);
+    return c.redirect("/", 303);
+  });
+
+  return app;
+}

@@ -1,0 +1,156 @@
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import type { Browser, BrowserContext, CDPSession, Page } from "playwright-core";
+import type { TestEnv } from "../helpers/app.js";
+import { browserTestEnv, closeBrowserStage, hasChromium, openBrowser } from "../helpers/browser.js";
+import { check, flashText, PASSWORD, shot, signIn } from "../helpers/console.js";
+import { skipSuite } from "../helpers/skip.js";
+
+// Passkeys in Chromium with the DevTools virtual authenticator (CTAP2, internal transport,
+// resident keys, user verification): setup at /mfa/setup/passkey, the second step with "Use a
+// passkey", a second authenticator that does not hold the credential, axe and 390 px. The
+// server's PUBLIC_URL is http://localhost:PORT: WebAuthn refuses an IP address as RP id.
+
+interface Ctx {
+  env: TestEnv;
+  browser: Browser;
+  url: string;
+  siteId: string;
+  adminId: string;
+  stop(): Promise<void>;
+}
+const t = suite<Ctx>("browser: passkeys with a virtual authenticator");
+
+t.before(async (ctx) => {
+  ctx.env = await browserTestEnv();
+  const s = ctx.env.services;
+  const site = await s.sites.publicSite();
+  ctx.siteId = site.id;
+  ctx.adminId = (await s.users.create({ siteId: site.id, username: "root", password: PASSWORD, role: "admin" })).id;
+  await openBrowser(ctx);
+  ctx.url = ctx.url.replace("127.0.0.1", "localhost");
+  s.config.PUBLIC_URL = ctx.url;
+});
+t.after(closeBrowserStage);
+
+/** A virtual platform authenticator in `page`'s browser (user verification on unless `uv` is false). */
+async function virtualAuthenticator(page: Page, uv = true): Promise<{ cdp: CDPSession; id: string }> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("WebAuthn.enable", { enableUI: false });
+  const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
+    options: {
+      protocol: "ctap2",
+      transport: "internal",
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: uv,
+      automaticPresenceSimulation: true,
+    },
+  });
+  return { cdp, id: authenticatorId };
+}
+
+async function userWithMfa(ctx: Ctx, username: string) {
+  const s = ctx.env.services;
+  const u = await s.users.create({ siteId: ctx.siteId, username, password: PASSWORD });
+  await s.mfa.applySettings(
+    u.id,
+    { enabled: true, enforcementDelayDays: 0 },
+    { id: ctx.adminId, name: "root", siteId: ctx.siteId },
+  );
+  return u;
+}
+
+async function newPage(ctx: Ctx): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await ctx.browser.newContext();
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("console", (m) => m.type() === "error" && /Content Security Policy/.test(m.text()) && errors.push(m.text()));
+  await page.setViewportSize({ width: 1100, height: 900 });
+  return { context, page, errors };
+}
+
+/** Sets up a passkey named `name` from /mfa/setup (the page the password step leads to). */
+async function setUpPasskey(page: Page, url: string, name: string) {
+  await page.waitForURL(`${url}/mfa/setup`);
+  await page.click("#setup-passkey");
+  await page.waitForURL(`${url}/mfa/setup/passkey`);
+  await page.fill('input[name="name"]', name);
+  await page.click("#create-passkey");
+  await page.waitForURL(`${url}/account`);
+}
+
+t("a passkey set up at /mfa/setup signs in as the second step; another authenticator cannot", async (ctx) => {
+  const { url } = ctx;
+  const s = ctx.env.services;
+  const user = await userWithMfa(ctx, "pat");
+  const { context, page, errors } = await newPage(ctx);
+  const auth = await virtualAuthenticator(page);
+
+  await signIn(page, url, "pat");
+  await page.waitForURL(`${url}/mfa/setup`);
+  await check(page, true, "/mfa/setup with a passkey");
+  await page.click("#setup-passkey");
+  await check(page, true, "/mfa/setup/passkey");
+  await shot(page, true, "passkey-setup");
+  await page.fill('input[name="name"]', "Work laptop");
+  await page.click("#create-passkey");
+  await page.waitForURL(`${url}/account`);
+  assert.match(await flashText(page), /MFA\) is now on/);
+  const status = await s.mfa.statusOf(user.id);
+  assert.is(status.state, "active");
+  assert.match(status.message, /^Activated on .* with a passkey \(Work laptop\)$/);
+  const { rows } = await ctx.env.db.query<{ sign_count: string; device_type: string }>(
+    "SELECT sign_count, device_type FROM passkeys WHERE user_id = $1",
+    [user.id],
+  );
+  assert.is(rows.length, 1, "one passkey stored");
+
+  // Sign out, then password + passkey.
+  await page.click('form[action="/logout"] button');
+  await signIn(page, url, "pat");
+  await page.waitForURL(`${url}/login/mfa`);
+  assert.is(await page.locator('input[name="code"]').count(), 0, "no code field for a passkey-only user");
+  await check(page, true, "/login/mfa with a passkey");
+  await shot(page, true, "passkey-login-mfa");
+  await page.getByRole("button", { name: "Use a passkey" }).click();
+  await page.waitForURL(`${url}/`);
+  const used = await s.passkeys.store.listOf(user.id);
+  assert.ok(used[0]!.lastUsedAt, "last used is recorded");
+
+  // Another authenticator that does not hold the credential: the browser finds no passkey to use.
+  await page.click('form[action="/logout"] button');
+  await auth.cdp.send("WebAuthn.removeVirtualAuthenticator", { authenticatorId: auth.id });
+  await virtualAuthenticator(page);
+  // The browser waits for the options' timeout for a passkey that is not there (Chromium's least is 10 s).
+  s.passkeys.assertion.timeoutMs = 1000;
+  await signIn(page, url, "pat");
+  await page.waitForURL(`${url}/login/mfa`);
+  await page.getByRole("button", { name: "Use a passkey" }).click();
+  await page
+    .locator("[data-passkey-error]")
+    .filter({ hasText: /not used/ })
+    .waitFor();
+  assert.is(new URL(page.url()).pathname, "/login/mfa", "still at the second step");
+  assert.equal(errors, []);
+  s.passkeys.assertion.timeoutMs = 120_000;
+  await context.close();
+});
+
+t("without JavaScript the passkey page says it needs it and links the other methods", async (ctx) => {
+  await userWithMfa(ctx, "nojs");
+  const context = await ctx.browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await signIn(page, ctx.url, "nojs");
+  await page.waitForURL(`${ctx.url}/mfa/setup`);
+  await page.goto(`${ctx.url}/mfa/setup/passkey`);
+  assert.match(await page.locator("#passkey-needs-js").innerText(), /needs JavaScript/);
+  assert.is(await page.locator("#create-passkey").isVisible(), false);
+  assert.is(await page.locator('#passkey-needs-js a[href="/mfa/setup"]').count(), 1);
+  await check(page, false, "/mfa/setup/passkey without JavaScript");
+  await context.close();
+});
+
+if (hasChromium) t.run();
+else skipSuite("chromium not installed (apt-get install chromium)");
