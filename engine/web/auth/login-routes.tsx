@@ -52,6 +52,7 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
       },
     });
     if (result.kind === "throttled") {
+      s.metrics.signIn("web", "throttled");
       c.header("Retry-After", String(result.retryAfterSeconds));
       return sendPage(
         c,
@@ -64,11 +65,13 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
       );
     }
     if (result.kind === "invalid" || !result.finished) {
+      s.metrics.signIn("web", "failure");
       c.var.log.info("sign-in failed", { reason: result.kind === "invalid" ? "credentials" : "no web access" });
       return sendPage(c, <LoginPage csrfToken={c.var.csrfToken} username={username} error={GENERIC_FAILURE} />, 401);
     }
     const { stage, token, expiresAt } = result.finished;
     writeSessionCookie(c, cookieSettings, token, expiresAt);
+    s.metrics.signIn("web", stage === "full" ? "success" : "mfa_required");
     if (stage === "mfa") return c.redirect("/login/mfa", 303);
     if (stage === "mfa_setup") return c.redirect("/mfa/setup", 303);
     c.var.log.info("signed in", { userId: result.user.id });

@@ -145,6 +145,7 @@ export function passkeyRoutes(s: Services, cookies: CookieSettings) {
         })
       : null;
     if (!result?.ok) {
+      s.metrics.signIn("web", "failure");
       c.var.log.info("passkey refused", { userId: session.user.id, reason: result?.reason ?? "malformed" });
       const method = (await s.mfa.statusOf(session.user.id)).activation?.method;
       return sendPage(
@@ -162,6 +163,7 @@ export function passkeyRoutes(s: Services, cookies: CookieSettings) {
       clearSessionCookie(c, cookies);
       return c.redirect("/login", 303);
     }
+    s.metrics.signIn("web", "success");
     c.var.log.info("signed in", { userId: session.user.id, mfa: true, passkey: true });
     writeSessionCookie(c, cookies, result.finished.token, result.finished.expiresAt);
     return c.redirect("/", 303);
