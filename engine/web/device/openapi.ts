@@ -159,11 +159,15 @@ export function openApiDocument(): Json {
           },
         },
       },
-      ...appPaths({
-        json: (title) => ({ "application/json": { schema: { $ref: `#/components/schemas/${title}` } } }),
-        error,
-        unavailable,
-      }),
+      ...withRoutingAnswers(
+        appPaths({
+          json: (title) => ({ "application/json": { schema: { $ref: `#/components/schemas/${title}` } } }),
+          error,
+          unavailable,
+        }),
+        routing,
+        tooLarge,
+      ),
     },
     components: {
       schemas,
@@ -173,6 +177,29 @@ export function openApiDocument(): Json {
       },
     },
   };
+}
+
+/**
+ * `paths` with the router's own answers on every operation that does not list them already: 404
+ * and 405 (`routing`), and 413 (`tooLarge`) on operations that take a body (POST, PUT, PATCH).
+ */
+function withRoutingAnswers(paths: Json, routing: Json, tooLarge: Json): Json {
+  const out: Json = {};
+  for (const [path, item] of Object.entries(paths)) {
+    const ops: Json = {};
+    for (const [method, op] of Object.entries(item as Record<string, Json>)) {
+      if (!["get", "post", "put", "patch", "delete"].includes(method)) {
+        ops[method] = op; // parameters, summary: not an operation
+        continue;
+      }
+      const responses = { ...(op.responses as Json) };
+      for (const [code, answer] of Object.entries(routing)) responses[code] ??= answer;
+      if (["post", "put", "patch"].includes(method)) responses["413"] ??= tooLarge;
+      ops[method] = { ...op, responses };
+    }
+    out[path] = ops;
+  }
+  return out;
 }
 
 function rewriteRefs(value: unknown, title: string, titleOf: Map<string, string>): unknown {
