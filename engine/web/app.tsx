@@ -14,6 +14,7 @@ import { mfaHardwareRoutes, TOKEN_IMPORT_PATH, tokenImportBodyLimit } from "./co
 import { hardwareSetupRoutes } from "./mfa/hardware-setup-routes.js";
 import { mfaRoutes } from "./mfa/mfa-routes.js";
 import { passkeyRoutes } from "./mfa/passkey-routes.js";
+import { passwordlessRoutes } from "./auth/passwordless-routes.js";
 import { accountRoutes } from "./account/account-routes.js";
 import { accountFactorRoutes } from "./account/account-factor-routes.js";
 import { auditRoutes } from "./configure/audit-routes.js";
@@ -133,6 +134,7 @@ export function createApp(s: Services, shutdown?: ShutdownFlag): Hono<AppEnv> {
   app.route("/", loginRoutes(s, cookieSettings));
   app.route("/", mfaRoutes(s, cookieSettings));
   app.route("/", passkeyRoutes(s, cookieSettings));
+  app.route("/", passwordlessRoutes(s, cookieSettings));
   app.route("/", accountRoutes(s, cookieSettings));
   app.route("/", accountFactorRoutes(s, cookieSettings));
   app.route("/", auditRoutes(s));

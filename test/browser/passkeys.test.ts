@@ -162,6 +162,14 @@ t("with an authenticator app beside it, the passkey is removed from /account", a
   const actor = { id: user.id, name: "rae", siteId: null, credential: hashToken(token) };
   assert.ok((await s.mfa.activate(user.id, { method: "app", ...p }, codeAt(env.clock, p), actor)).ok);
   await page.goto(`${url}/account`);
+  // A wrong password removes nothing (422, the page says so); the right one removes the passkey.
+  const password = page.getByLabel("Your current password, to remove the passkey Tablet");
+  await password.fill("not the password");
+  await page.getByRole("button", { name: "Remove passkey Tablet" }).click();
+  await page.getByText("The current password is not correct").waitFor();
+  assert.is((await s.passkeys.store.listOf(user.id)).length, 1, "a wrong password removes nothing");
+  await shot(page, true, "account-remove-factor");
+  await page.getByLabel("Your current password, to remove the passkey Tablet").fill(PASSWORD);
   await page.getByRole("button", { name: "Remove passkey Tablet" }).click();
   await page.waitForURL(`${url}/account`);
   assert.match(await flashText(page), /Removed: passkey Tablet/);
@@ -169,6 +177,56 @@ t("with an authenticator app beside it, the passkey is removed from /account", a
   assert.is(await page.locator('#factors form[action$="/remove"]').count(), 0, "the app is now the last factor");
   await context.close();
 });
+
+t(
+  "passwordless: signs in where the policy allows it, refused when it does not and without user verification",
+  async (ctx) => {
+    const { url, env } = ctx;
+    const s = env.services;
+    const admin = { id: ctx.adminId, name: "root", siteId: ctx.siteId };
+    const policy = (passkeySignIn: boolean) =>
+      s.mfaPolicies.set(ctx.siteId, { requiredRoles: [], defaultEnforcementDelayDays: 14, passkeySignIn }, admin);
+    const user = await userWithMfa(ctx, "sam");
+    const { context, page, errors } = await newPage(ctx);
+    const auth = await virtualAuthenticator(page);
+    await signIn(page, url, "sam");
+    await setUpPasskey(page, url, "Phone");
+    await page.click('form[action="/logout"] button');
+
+    await page.goto(`${url}/login`);
+    assert.is(await page.locator("#passkey-sign-in").count(), 0, "no passwordless sign-in without the policy");
+
+    await policy(true);
+    await page.goto(`${url}/login`);
+    await check(page, true, "/login with a passkey");
+    await shot(page, true, "passkey-login");
+    await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+    await page.waitForURL(`${url}/`);
+    assert.ok((await s.passkeys.store.listOf(user.id))[0]!.lastUsedAt);
+
+    // The policy is switched off while the page is open: the answer is refused.
+    await page.click('form[action="/logout"] button');
+    await page.goto(`${url}/login`);
+    await policy(false);
+    await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+    await page.waitForURL(`${url}/login/passkey`);
+    assert.match(await page.locator("#login-error").innerText(), /did not sign you in/);
+
+    // User verification off: refused for passwordless.
+    await policy(true);
+    await auth.cdp.send("WebAuthn.setUserVerified", { authenticatorId: auth.id, isUserVerified: false });
+    s.passkeys.assertion.timeoutMs = 1000;
+    await page.goto(`${url}/login`);
+    await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+    await page.waitForLoadState();
+    await page.locator("#login-error, [data-passkey-error]:not(:empty)").first().waitFor();
+    assert.ok(!(await context.cookies()).some((k) => k.name === "fg_session"), "not signed in");
+    s.passkeys.assertion.timeoutMs = 120_000;
+    await policy(false);
+    assert.equal(errors, []);
+    await context.close();
+  },
+);
 
 t("without JavaScript the passkey page says it needs it and links the other methods", async (ctx) => {
   await userWithMfa(ctx, "nojs");

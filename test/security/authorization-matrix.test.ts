@@ -8,6 +8,7 @@ import {
   csrfToken,
   OTHER_MARK,
   PRINCIPALS,
+  PASSWORD,
   PUBLIC_MARK,
   siteDigest,
   type Principal,
@@ -97,7 +98,11 @@ const BODIES: Record<string, BodyFor> = {
   "POST /mfa/setup/hardware": () => ({ form: { serialNumber: "PUBMARK-1", code: "123456" } }),
   "POST /mfa/setup/passkey": () => ({ form: { name: "Laptop", response: "{}" } }),
   "POST /login/mfa/passkey": () => ({ form: { response: "not json" } }),
+  "POST /login/passkey": () => ({ form: { response: "not json" } }),
   "POST /account/passkeys/:id/rename": () => ({ form: { name: "Renamed" } }),
+  // With the right password, so that the answer is about the route's reach, not a missing field.
+  "POST /account/passkeys/:id/remove": () => ({ form: { currentPassword: PASSWORD } }),
+  "POST /account/factors/totp/remove": () => ({ form: { currentPassword: PASSWORD } }),
   "POST /configure/site": () => ({ form: { site: "other" } }),
   "POST /configure/sites": () => ({ form: { slug: "third", name: "Third Site" } }),
   "POST /apps/:appId/new": () => ({ form: { name: "New entry" } }),
@@ -215,6 +220,7 @@ const MATRIX: Array<[route: string, request: string, ...expected: Expect[]]> = [
   // Passkeys: setup while setting up MFA or, signed in, to add one (MFA off here: back to the account page).
   ["GET /mfa/setup/passkey",                  "GET /mfa/setup/passkey",                                         LOGIN, CODE, "303 /account", "303 /account", "303 /account", "303 /account"],
   ["POST /mfa/setup/passkey",                 "POST /mfa/setup/passkey",                                        LOGIN, CODE, "303 /account", "303 /account", "303 /account", "303 /account"],
+  ["POST /login/passkey",                     "POST /login/passkey",                                            422,  422,   422,  422,     422,       422],
   ["POST /login/mfa/passkey",                 "POST /login/mfa/passkey",                                        LOGIN, 422,  HOME, HOME,    HOME,      HOME],
   // Every signed-in user's own account page.
   ["ALL /account",                            "PUT /account",                                                   LOGIN, CODE, 404,  404,     404,       404],

@@ -4,6 +4,7 @@ import { clearSessionCookie, writeSessionCookie } from "../http/cookies.js";
 import { formFieldsForForm, sendPage, unstorableMessage } from "../http/page.js";
 import type { Services } from "../../services.js";
 import { FirstAdminPage, LoginPage } from "./login-pages.js";
+import { passwordlessForm } from "./passwordless-routes.js";
 import { SetupLinkError } from "../../auth/first-admin.js";
 import { UserInputError } from "../../auth/user-accounts.js";
 import { ValidationError } from "../../errors.js";
@@ -16,9 +17,9 @@ const GENERIC_FAILURE = "The username or password is incorrect.";
 export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
   const app = new Hono<AppEnv>();
 
-  app.get("/login", (c) => {
+  app.get("/login", async (c) => {
     if (c.var.session?.stage === "full") return c.redirect("/", 303);
-    return sendPage(c, <LoginPage csrfToken={c.var.csrfToken} />);
+    return sendPage(c, <LoginPage csrfToken={c.var.csrfToken} passkey={await passwordlessForm(s, c)} />);
   });
 
   app.post("/login", async (c) => {

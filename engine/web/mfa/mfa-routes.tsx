@@ -198,6 +198,7 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
         daysLeft={d.daysLeft}
         requiredFrom={d.requiredFrom}
         pendingKeyUntil={(await s.mfa.pendingAppSecretUntil(access.session.user.id)) ?? undefined}
+        methods={(await s.mfaPolicies.get(access.session.user.siteId)).allowedMethods}
       />,
     );
   });

@@ -67,6 +67,10 @@ async function registerAccess(s: Services, c: Context<AppEnv>): Promise<{ sessio
     return { response: c.redirect("/login", 303) };
   }
   if (session.stage === "full" && !status.enabled) return { response: c.redirect("/account", 303) };
+  // The site's policy may leave passkeys out of the methods setup offers.
+  if (!(await s.mfaPolicies.get(session.user.siteId)).allowedMethods.includes("passkey")) {
+    return { response: c.redirect(session.stage === "full" ? "/account" : "/mfa/setup", 303) };
+  }
   return { session };
 }
 
