@@ -1,5 +1,6 @@
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
+import { foldSql } from "../db/fold.js";
 import { Statement } from "../db/statement.js";
 import { silentLogger, type Logger } from "../log.js";
 import { credentialGate, type CredentialGate, runGated } from "./credential-gate.js";
@@ -98,7 +99,7 @@ export class PasswordSignIn {
        FROM (SELECT 1) AS one
        ${byAddress ? `LEFT JOIN ${byAddress} ON true` : ""}
        LEFT JOIN ${byAccount} ON true
-       LEFT JOIN users u ON lower(u.username) = lower(${st.param(username, "text")})
+       LEFT JOIN users u ON ${foldSql("u.username")} = ${foldSql(st.param(username, "text"))}
        ${parts.read?.joins ?? ""}`,
     );
     const r = row!;

@@ -118,7 +118,10 @@ export function createApp(s: Services, shutdown?: ShutdownFlag): Hono<AppEnv> {
     if (token) {
       const session = token.length <= 64 ? await s.sessions.validate(token) : null;
       if (session) c.set("session", session);
-      else clearSessionCookie(c, cookieSettings);
+      else {
+        clearSessionCookie(c, cookieSettings);
+        c.set("staleSession", true);
+      }
     }
     return next();
   });

@@ -110,6 +110,11 @@ export function MfaProgressPage(props: {
           ) : null}
         </table>
       </div>
+      {sum("cannotSignIn") ? (
+        <p data-count="cannotSignIn">
+          Not counted: {sum("cannotSignIn")} user(s) who cannot sign in (disabled, or without web and device access).
+        </p>
+      ) : null}
       <UnfinishedRollouts rows={props.unfinished} />
       <h2>Activations per day</h2>
       <p>
