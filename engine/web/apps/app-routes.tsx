@@ -14,6 +14,7 @@ import { requireSignIn } from "../http/guards.js";
 import { sendPage } from "../http/page.js";
 import { listRoutes } from "./list-routes.js";
 import { mfaResetWarningRoute } from "./mfa-reset.js";
+import { remindState } from "./remind-button.js";
 import { recordFormHandlers } from "./record-form-handlers.js";
 import { appResolver, recordTitle, wantsRegion, type RecordRoutesOptions } from "./resolve.js";
 
@@ -88,6 +89,7 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
       errors: {},
       record,
       dialog: wantsRegion(c, "record-dialog-body"),
+      ...(liveResetWarning && r.canEdit ? { remind: await remindState(s, record.id) } : {}),
     });
   });
 

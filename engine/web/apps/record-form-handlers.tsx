@@ -16,6 +16,7 @@ import type { AppEnv } from "../http/env.js";
 import { statusOf } from "../http/errors.js";
 import { sendPage } from "../http/page.js";
 import { checkField } from "./field-check.js";
+import { RemindRegion, type RemindState } from "./remind-button.js";
 import { mfaEnabledField, mfaResetRegion, pendingReset, resetConfirmation, type PendingReset } from "./mfa-reset.js";
 import { recordTitle, type RecordRoutesOptions, type Resolved } from "./resolve.js";
 
@@ -31,6 +32,8 @@ export interface FormState {
   dialog: boolean;
   /** The MFA reset a save would ask about (slider off for an activated user), shown again with the form. */
   reset?: PendingReset | null;
+  /** Send reminder now: shown for a user whose MFA is on and not set up (users app, edit). */
+  remind?: RemindState | null;
 }
 
 /**
@@ -64,7 +67,14 @@ export function recordFormHandlers(s: Services, options: RecordRoutesOptions) {
         submitLabel={r.app.definition.form?.submitLabel}
         inDialog={st.dialog}
         notice={st.notice}
-        beforeActions={liveResetWarning && st.mode === "edit" ? mfaResetRegion(r, st.record, st.reset) : undefined}
+        beforeActions={
+          liveResetWarning && st.mode === "edit" ? (
+            <>
+              {mfaResetRegion(r, st.record, st.reset)}
+              {st.remind ? <RemindRegion state={st.remind} /> : null}
+            </>
+          ) : undefined
+        }
       />
     );
     if (st.dialog) return sendPage(c, <RecordFragment title={title}>{form}</RecordFragment>, status);
