@@ -11,7 +11,8 @@ export interface CredentialKind {
   readonly credentialKind: string;
   /**
    * Ends every credential of this kind that the user holds, except the one
-   * whose SHA-256 token hash is `keep`, in the caller's transaction `db`.
+   * whose SHA-256 token hash is `keep`, in the caller's transaction `db`; the
+   * kept one takes the user's new credential epoch (revoke() bumped it first).
    * Returns how many ended.
    */
   revokeAllForUser(userId: string, db: Db, keep?: Buffer): Promise<number>;
@@ -50,7 +51,10 @@ export type RevocationSummary = Record<string, number>;
  * reset or activation, disabling, web or device access removed, deletion)
  * calls revoke() inside the transaction that makes the change, and every
  * kind of credential is registered here, so a new kind cannot be forgotten
- * by one of the paths and a rolled-back change revokes nothing.
+ * by one of the paths and a rolled-back change revokes nothing. revoke() also
+ * bumps the user's credential epoch, which every new credential is checked
+ * against as it is inserted (engine/auth/credential-gate.ts): a sign-in whose
+ * password was checked before the change commits gets nothing.
  *
  * Users changing their own account keep the credential they act with (the
  * session that saved the new password, the sign-in that activated MFA); all
@@ -91,6 +95,9 @@ export class CredentialRevocation {
     actor?: CredentialHolder,
   ): Promise<RevocationSummary> {
     const keep = actor && actor.id === userId ? actor.credential : undefined;
+    // The epoch first: from here on this transaction holds the user's row, so a sign-in in flight
+    // waits at its credential gate and then finds the new epoch (engine/auth/credential-gate.ts).
+    await db.query("UPDATE users SET credential_epoch = credential_epoch + 1 WHERE id = $1", [userId]);
     const summary: RevocationSummary = {};
     for (const kind of this.#kinds) summary[kind.credentialKind] = await kind.revokeAllForUser(userId, db, keep);
     this.log.info("credentials revoked", { userId, reasons: [reasons].flat(), kept: keep !== undefined, ...summary });
@@ -114,6 +121,7 @@ export class CredentialRevocation {
       actor?.id && actor.credential && userIds.includes(actor.id)
         ? { userId: actor.id, credential: actor.credential }
         : undefined;
+    await db.query("UPDATE users SET credential_epoch = credential_epoch + 1 WHERE id = ANY($1::uuid[])", [userIds]);
     for (const kind of this.#kinds) summary[kind.credentialKind] = await kind.revokeAllForUsers(userIds, db, keep);
     this.log.info("credentials revoked", {
       users: userIds.length,

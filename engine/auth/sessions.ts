@@ -3,6 +3,7 @@ import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { type PartBuilder, Statement } from "../db/statement.js";
 import { hashToken, newToken } from "../util/tokens.js";
+import { credentialGate, type CredentialGate, epochIsCurrent, runGated } from "./credential-gate.js";
 import type { CredentialKind } from "./revocation.js";
 import type { Role } from "./user-accounts.js";
 
@@ -65,6 +66,7 @@ interface SessionRow {
   role: Role;
   disabled: boolean;
   web_access: boolean;
+  epoch_current: boolean;
 }
 
 /** Server-side sessions (The Copenhagen Book): a random token in the cookie, its SHA-256 in the table. */
@@ -75,6 +77,10 @@ export class Sessions implements CredentialKind {
     readonly policy: SessionPolicy = DEFAULT_SESSION_POLICY,
   ) {}
 
+  /**
+   * A session for `userId` with the user's epoch as it is now (no sign-in step: an administrator's
+   * console, tests). Throws when the user does not exist.
+   */
   async create(
     userId: string,
     activeSiteId: string,
@@ -82,24 +88,25 @@ export class Sessions implements CredentialKind {
     clientAddress: string | null,
   ): Promise<{ token: string; expiresAt: Date }> {
     const st = new Statement();
-    const made = this.createIn(st, st.param(userId, "uuid"), st.param(activeSiteId, "uuid"), stage, clientAddress);
-    await st.run(this.db, "SELECT 1");
-    return made;
+    const gate = credentialGate.current(st, st.param(userId, "uuid"));
+    const made = this.createIn(st, gate, st.param(activeSiteId, "uuid"), stage, clientAddress);
+    const [row] = await st.run<{ done: boolean }>(this.db, `SELECT EXISTS (SELECT 1 FROM ${made.cte}) AS done`);
+    if (!row?.done) throw new Error(`no user ${userId} to create a session for`);
+    return { token: made.token, expiresAt: made.expiresAt };
   }
 
   /**
-   * create as a part of a larger statement: inserts a session for `userId` and
-   * `activeSiteId` (SQL expressions: placeholders, or columns of `from`, a CTE
-   * whose rows gate it). Returns the new token, valid once the statement ran
-   * and the CTE named `cte` has a row.
+   * create as a part of a larger statement: inserts a session for the user of `gate` (the one
+   * check every new credential passes, engine/auth/credential-gate.ts) with its credential epoch,
+   * in `activeSiteId` (an SQL expression). Returns the new token, valid once the statement ran and
+   * the CTE named `cte` has a row (it has none when the gate refused).
    */
   createIn(
     st: Statement,
-    userId: string,
+    gate: CredentialGate,
     activeSiteId: string,
     stage: SessionStage,
     clientAddress: string | null,
-    from?: string,
   ): { token: string; expiresAt: Date; cte: string } {
     const token = newToken();
     const now = this.clock.now();
@@ -110,10 +117,11 @@ export class Sessions implements CredentialKind {
     const cte = st.with(
       "session",
       `INSERT INTO sessions (token_hash, user_id, active_site_id, stage, created_at, last_seen_at, idle_expires_at,
-         expires_at, client_address)
-       SELECT ${st.param(hashToken(token), "bytea")}, ${userId}, ${activeSiteId}, ${st.param(stage, "text")}, ${at},
+         expires_at, client_address, credential_epoch)
+       SELECT ${st.param(hashToken(token), "bytea")}, g.user_id, ${activeSiteId}, ${st.param(stage, "text")}, ${at},
          ${at}, ${st.param(new Date(now.getTime() + idle * 1000), "timestamptz")},
-         ${st.param(expiresAt, "timestamptz")}, ${st.param(clientAddress, "text")} ${from ? `FROM ${from}` : ""}
+         ${st.param(expiresAt, "timestamptz")}, ${st.param(clientAddress, "text")}, g.credential_epoch
+       FROM ${gate} g
        RETURNING 1`,
     );
     return { token, expiresAt, cte };
@@ -125,14 +133,16 @@ export class Sessions implements CredentialKind {
     const now = this.clock.now();
     const { rows } = await this.db.query<SessionRow>(
       `SELECT s.token_hash, s.stage, s.active_site_id, s.expires_at, s.idle_expires_at, s.last_seen_at,
-              u.id AS user_id, u.site_id, u.username, u.display_name, u.role, u.disabled, u.web_access
+              u.id AS user_id, u.site_id, u.username, u.display_name, u.role, u.disabled, u.web_access,
+              ${epochIsCurrent("s", "u")} AS epoch_current
        FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`,
       [tokenHash],
     );
     const r = rows[0];
     if (!r) return null;
-    // Web sessions end when the user is disabled or loses web access, not only at expiry.
-    if (r.expires_at <= now || r.idle_expires_at <= now || r.disabled || !r.web_access) {
+    // Web sessions end when the user is disabled or loses web access, not only at expiry, and a
+    // session made under an earlier credential epoch (a sign-in that raced a change) is worth nothing.
+    if (r.expires_at <= now || r.idle_expires_at <= now || r.disabled || !r.web_access || !r.epoch_current) {
       await this.db.query("DELETE FROM sessions WHERE token_hash = $1", [tokenHash]);
       return null;
     }
@@ -173,22 +183,21 @@ export class Sessions implements CredentialKind {
     clientAddress: string | null,
   ): Promise<{ token: string; expiresAt: Date } | null> {
     // One statement, not a transaction of two: the old token goes and the new one comes together,
-    // and only if the old one was still there to delete.
+    // and only if the old one was still there to delete and its epoch is still the user's.
     const st = new Statement();
     const gone = st.with(
       "rotated",
-      `DELETE FROM sessions WHERE token_hash = ${st.param(old.tokenHash, "bytea")} RETURNING user_id`,
+      `DELETE FROM sessions WHERE token_hash = ${st.param(old.tokenHash, "bytea")} RETURNING user_id, credential_epoch`,
     );
     const made = this.createIn(
       st,
-      "user_id",
+      credentialGate.continuing(st, gone),
       st.param(changes.activeSiteId ?? old.activeSiteId, "uuid"),
       changes.stage ?? old.stage,
       clientAddress,
-      gone,
     );
-    const [row] = await st.run<{ done: boolean }>(this.db, `SELECT EXISTS (SELECT 1 FROM ${made.cte}) AS done`);
-    return row?.done ? { token: made.token, expiresAt: made.expiresAt } : null;
+    const rows = await runGated<{ done: boolean }>(st, this.db, `SELECT EXISTS (SELECT 1 FROM ${made.cte}) AS done`);
+    return rows?.[0]?.done ? { token: made.token, expiresAt: made.expiresAt } : null;
   }
 
   /**
@@ -205,9 +214,15 @@ export class Sessions implements CredentialKind {
       const gone = st.with(
         "rotated",
         `DELETE FROM sessions WHERE token_hash = ${st.param(old.tokenHash, "bytea")}
-           AND EXISTS (SELECT 1 FROM ${gate}) RETURNING user_id, active_site_id`,
+           AND EXISTS (SELECT 1 FROM ${gate}) RETURNING user_id, credential_epoch`,
       );
-      const made = this.createIn(st, "user_id", "active_site_id", changes.stage ?? old.stage, clientAddress, gone);
+      const made = this.createIn(
+        st,
+        credentialGate.continuing(st, gone),
+        st.param(old.activeSiteId, "uuid"),
+        changes.stage ?? old.stage,
+        clientAddress,
+      );
       return { done: `EXISTS (SELECT 1 FROM ${made.cte})`, value: { token: made.token, expiresAt: made.expiresAt } };
     };
   }

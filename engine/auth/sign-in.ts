@@ -2,6 +2,7 @@ import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { Statement } from "../db/statement.js";
 import { silentLogger, type Logger } from "../log.js";
+import { credentialGate, type CredentialGate, runGated } from "./credential-gate.js";
 import { verifyPassword } from "./passwords.js";
 import {
   ACCOUNT_POLICY,
@@ -34,7 +35,11 @@ export type PasswordCheck<X = undefined, F = undefined> =
  */
 export interface PasswordStepParts<X, F> {
   read?: { columns: string; joins: string; read(row: Record<string, unknown>): X };
-  finish?: (st: Statement, user: User, extra: X) => F;
+  /**
+   * `gate` is the credential gate (engine/auth/credential-gate.ts) every credential the finish
+   * issues must be inserted through: the user's epoch read with the password hash still current.
+   */
+  finish?: (st: Statement, user: User, extra: X, gate: CredentialGate) => F;
 }
 
 type FirstRow = UserRow & {
@@ -88,6 +93,7 @@ export class PasswordSignIn {
          ${USER_COLUMNS.split(",")
            .map((c) => `u.${c.trim()}`)
            .join(", ")}
+         , u.credential_epoch AS checked_epoch
          ${parts.read ? `, ${parts.read.columns}` : ""}
        FROM (SELECT 1) AS one
        ${byAddress ? `LEFT JOIN ${byAddress} ON true` : ""}
@@ -120,8 +126,20 @@ export class PasswordSignIn {
     this.#throttle.succeedIn(done, account, accountAttempt);
     // Many people may sign in from one address: a success there is not a failure, but it does not clear the others.
     if (addressAttempt?.granted) this.#throttle.refundIn(done, address!, addressAttempt);
-    const finished = parts.finish ? parts.finish(done, signedIn, extra) : (undefined as F);
-    await done.run(this.db, "SELECT 1");
+    // The epoch read with the hash must still be current when the credential is inserted: a
+    // credential change that committed since (or is committing) leaves this sign-in with nothing.
+    const gate = credentialGate.afterPassword(done, done.param(user.id, "uuid"), r.checked_epoch as number);
+    const finished = parts.finish ? parts.finish(done, signedIn, extra, gate) : (undefined as F);
+    const rows = await runGated<{ current: boolean }>(
+      done,
+      this.db,
+      `SELECT EXISTS (SELECT 1 FROM ${gate}) AS current`,
+    );
+    if (!rows?.[0]?.current) {
+      // The user was changed or deleted between the check and now: an ordinary failure.
+      this.log.info("sign-in lost to a credential change", { userId: user.id });
+      return { kind: "invalid" };
+    }
     return { kind: "ok", user: signedIn, extra, finished };
   }
 }

@@ -7,15 +7,26 @@ export type CredentialTable =
   | { table: "device_challenges"; hashColumn: "challenge_hash" };
 
 /**
- * Deletes every credential row of `userId` in `t` except the one whose hash is `keep`; returns how
- * many were deleted. Table and column come from the CredentialTable union, never from input.
+ * Deletes every credential row of `userId` in `t` except the one whose hash is `keep`, which takes
+ * the user's current credential epoch; returns how many were deleted. Table and column come from
+ * the CredentialTable union, never from input.
  */
 export async function deleteCredentialsOfUser(db: Db, t: CredentialTable, userId: string, keep?: Buffer) {
   const { rowCount } = await db.query(
     `DELETE FROM ${t.table} WHERE user_id = $1 AND ($2::bytea IS NULL OR ${t.hashColumn} <> $2::bytea)`,
     [userId, keep ?? null],
   );
+  if (keep) await restamp(db, t, "user_id = $1", [userId, keep]);
   return rowCount;
+}
+
+/** The kept credential (`$2`) of the users `which` selects takes its user's current epoch. */
+async function restamp(db: Db, t: CredentialTable, which: string, params: unknown[]) {
+  await db.query(
+    `UPDATE ${t.table} c SET credential_epoch = u.credential_epoch FROM users u
+     WHERE u.id = c.user_id AND c.${which} AND c.${t.hashColumn} = $2::bytea`,
+    params,
+  );
 }
 
 /**
@@ -33,5 +44,6 @@ export async function deleteCredentialsOfUsers(
        AND ($2::uuid IS NULL OR user_id <> $2::uuid OR ${t.hashColumn} <> $3::bytea)`,
     [userIds, keep?.userId ?? null, keep?.credential ?? null],
   );
+  if (keep) await restamp(db, t, "user_id = $1::uuid", [keep.userId, keep.credential]);
   return rowCount;
 }

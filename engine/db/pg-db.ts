@@ -5,7 +5,7 @@ import { transactionHandle } from "./savepoint.js";
 import { logQuery } from "./query-log.js";
 import type { Logger } from "../log.js";
 import { silentLogger } from "../log.js";
-import { classifyDbError } from "./unavailable.js";
+import { classifyDbError, DatabaseUnavailableError } from "./unavailable.js";
 
 let loaded: typeof pg | undefined;
 
@@ -20,25 +20,39 @@ function pgModule(): typeof pg {
 }
 
 /** How long a request waits for a pool connection before it fails (503) instead of hanging. */
-export const PG_CONNECTION_TIMEOUT_MS = 5000;
+export const PG_CONNECTION_TIMEOUT_MS = 3000;
+
+/**
+ * How long one statement may run (PostgreSQL's statement_timeout, milliseconds). The client gives up
+ * on an answer a little later (node-postgres's query_timeout), which is what bounds a request when
+ * the server does not answer at all (frozen, or a network black hole): 503 within about
+ * PG_STATEMENT_TIMEOUT_MS + PG_ANSWER_GRACE_MS, and the connection is dropped, not pooled.
+ */
+export const PG_STATEMENT_TIMEOUT_MS = 5000;
+/** How much longer than statement_timeout the client waits for an answer, in milliseconds. */
+export const PG_ANSWER_GRACE_MS = 1000;
 
 /**
  * PostgreSQL over node-postgres, for DATABASE_URL and for scaling out. Sessions run in UTC, whatever
  * the server's or database's TimeZone, so timestamptz arithmetic in SQL agrees with the engine's.
  * A connection error (server down, restarting, unreachable, or no pool connection within
- * PG_CONNECTION_TIMEOUT_MS) is thrown as DatabaseUnavailableError; the pool reconnects when the server is back.
+ * PG_CONNECTION_TIMEOUT_MS) and a statement over its timeout (the server's statement_timeout, or no
+ * answer at all within the client's query_timeout: a stalled server) are thrown as
+ * DatabaseUnavailableError; the pool reconnects when the server is back.
  */
 export function openPgDb(
   connectionString: string,
   log: Logger = silentLogger,
   max = 10,
   connectionTimeoutMillis = PG_CONNECTION_TIMEOUT_MS,
+  statementTimeoutMillis = PG_STATEMENT_TIMEOUT_MS,
 ): Db & { pool: pg.Pool } {
   const pool = new (pgModule().Pool)({
     connectionString,
     max,
     connectionTimeoutMillis,
-    options: "-c TimeZone=UTC",
+    options: `-c TimeZone=UTC -c statement_timeout=${Math.round(statementTimeoutMillis)}`,
+    query_timeout: statementTimeoutMillis + PG_ANSWER_GRACE_MS,
   });
   pool.on("error", (err) => log.error("idle database client failed", { error: err.message }));
   const runOn =
@@ -97,9 +111,15 @@ export function openPgDb(
         await run("COMMIT");
         return result;
       } catch (err) {
-        await run("ROLLBACK").catch((rollbackError: Error) => {
-          broken = rollbackError;
-        });
+        if (err instanceof DatabaseUnavailableError) {
+          // The server did not answer (or the connection is gone): a ROLLBACK would wait as long
+          // again. Dropping the connection rolls the transaction back on the server.
+          broken ??= err;
+        } else {
+          await run("ROLLBACK").catch((rollbackError: Error) => {
+            broken = rollbackError;
+          });
+        }
         throw err;
       } finally {
         client.off("error", onError);
@@ -107,5 +127,6 @@ export function openPgDb(
       }
     },
     close: () => pool.end(),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
   };
 }

@@ -33,10 +33,11 @@ const SOCKET_CODES = new Set([
 
 /**
  * PostgreSQL SQLSTATEs of an unreachable server: class 08 (connection exception), 57P01-57P03
- * (admin shutdown, crash shutdown, cannot connect now: starting up or shutting down) and 53300 (too
- * many connections), PostgreSQL 15 Appendix A.
+ * (admin shutdown, crash shutdown, cannot connect now: starting up or shutting down), 53300 (too
+ * many connections) and 57014 (query canceled: statement_timeout, a server too slow to answer in
+ * time), PostgreSQL 15 Appendix A.
  */
-const UNAVAILABLE_SQLSTATE = /^(08[0-9A-Z]{3}|57P0[123]|53300)$/;
+const UNAVAILABLE_SQLSTATE = /^(08[0-9A-Z]{3}|57P0[123]|53300|57014)$/;
 
 /** node-postgres's own messages for a lost connection and for the pool's connectionTimeoutMillis. */
 const DRIVER_MESSAGES = [
@@ -44,6 +45,8 @@ const DRIVER_MESSAGES = [
   /^timeout exceeded when trying to connect$/,
   /^Client has encountered a connection error and is not queryable$/,
   /^Connection closed$/,
+  // query_timeout: the server did not answer at all (frozen, or the network drops everything).
+  /^Query read timeout$/,
 ];
 
 /** True when an error from node-postgres means the server is unreachable rather than the query wrong. */

@@ -1,5 +1,6 @@
 import { deleteCredentialsOfUser, deleteCredentialsOfUsers } from "../db/credential-rows.js";
 import type { Clock } from "../clock.js";
+import { credentialGate, type CredentialGate, epochIsCurrent } from "../auth/credential-gate.js";
 import type { CredentialKind } from "../auth/revocation.js";
 import type { Db } from "../db/db.js";
 import { Statement } from "../db/statement.js";
@@ -33,6 +34,7 @@ export class DeviceChallenges implements CredentialKind {
     readonly policy: DeviceTokenPolicy = DEFAULT_DEVICE_POLICY,
   ) {}
 
+  /** A challenge for `userId` with their credential epoch as it is now (tests); throws when there is no such user. */
   async issue(
     userId: string,
     kind: ChallengeKind,
@@ -40,32 +42,34 @@ export class DeviceChallenges implements CredentialKind {
     db: Db = this.db,
   ): Promise<{ challenge: string; expiresAt: Date }> {
     const st = new Statement();
-    const made = this.issueIn(st, st.param(userId, "uuid"), kind, clientAddress);
-    await st.run(db, "SELECT 1");
-    return made;
+    const made = this.issueIn(st, credentialGate.current(st, st.param(userId, "uuid")), kind, clientAddress);
+    const [row] = await st.run<{ done: boolean }>(db, `SELECT EXISTS (SELECT 1 FROM ${made.cte}) AS done`);
+    if (!row?.done) throw new Error(`no user ${userId} to issue a device challenge for`);
+    return { challenge: made.challenge, expiresAt: made.expiresAt };
   }
 
   /**
-   * issue as a part of a larger statement: `userId` is an SQL expression (a
-   * placeholder, or a column of `from`, a CTE whose rows gate the insert). The
-   * challenge is valid once the statement ran and the CTE named `cte` has a row.
+   * issue as a part of a larger statement, for the user of `gate` (the one check every new
+   * credential passes, engine/auth/credential-gate.ts), with its credential epoch. The challenge is
+   * valid once the statement ran and the CTE named `cte` has a row (none when the gate refused).
    */
   issueIn(
     st: Statement,
-    userId: string,
+    gate: CredentialGate,
     kind: ChallengeKind,
     clientAddress: string | null,
-    from?: string,
   ): { challenge: string; expiresAt: Date; cte: string } {
     const challenge = newToken();
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + this.policy.challengeSeconds * 1000);
     const cte = st.with(
       "challenge",
-      `INSERT INTO device_challenges (challenge_hash, user_id, kind, created_at, expires_at, client_address)
-       SELECT ${st.param(hashToken(challenge), "bytea")}, ${userId}, ${st.param(kind, "text")},
-         ${st.param(now, "timestamptz")}, ${st.param(expiresAt, "timestamptz")}, ${st.param(clientAddress, "text")}
-       ${from ? `FROM ${from}` : ""}
+      `INSERT INTO device_challenges (challenge_hash, user_id, kind, created_at, expires_at, client_address,
+         credential_epoch)
+       SELECT ${st.param(hashToken(challenge), "bytea")}, g.user_id, ${st.param(kind, "text")},
+         ${st.param(now, "timestamptz")}, ${st.param(expiresAt, "timestamptz")}, ${st.param(clientAddress, "text")},
+         g.credential_epoch
+       FROM ${gate} g
        RETURNING 1`,
     );
     return { challenge, expiresAt, cte };
@@ -75,8 +79,9 @@ export class DeviceChallenges implements CredentialKind {
   async find(challenge: string): Promise<Challenge | null> {
     const hash = hashToken(challenge);
     const { rows } = await this.db.query<{ user_id: string; kind: ChallengeKind; expires_at: Date }>(
-      `SELECT user_id, kind, expires_at FROM device_challenges
-       WHERE challenge_hash = $1 AND used_at IS NULL AND expires_at > $2 AND failures < $3`,
+      `SELECT c.user_id, c.kind, c.expires_at FROM device_challenges c JOIN users u ON u.id = c.user_id
+       WHERE c.challenge_hash = $1 AND c.used_at IS NULL AND c.expires_at > $2 AND c.failures < $3
+         AND ${epochIsCurrent("c", "u")}`,
       [hash, this.clock.now(), this.policy.challengeMaxFailures],
     );
     const r = rows[0];
@@ -96,7 +101,8 @@ export class DeviceChallenges implements CredentialKind {
        FROM device_challenges c JOIN users u ON u.id = c.user_id
        WHERE c.challenge_hash = ${st.param(hash, "bytea")} AND c.used_at IS NULL
          AND c.expires_at > ${st.param(this.clock.now(), "timestamptz")}
-         AND c.failures < ${st.param(this.policy.challengeMaxFailures, "int")}`,
+         AND c.failures < ${st.param(this.policy.challengeMaxFailures, "int")}
+         AND ${epochIsCurrent("c", "u")}`,
     );
     return { cte, hash };
   }
@@ -114,7 +120,8 @@ export class DeviceChallenges implements CredentialKind {
   /**
    * consume as a part of a larger statement, gated on `gate` (a CTE: only when
    * it has a row) if given: a CTE (its name returned) with the challenge's
-   * user_id when this statement used it up.
+   * user_id and credential_epoch when this statement used it up (a gate for
+   * what it leads to: credentialGate.continuing).
    */
   consumeIn(st: Statement, c: Pick<Challenge, "hash">, gate?: string): string {
     const now = st.param(this.clock.now(), "timestamptz");
@@ -124,7 +131,7 @@ export class DeviceChallenges implements CredentialKind {
        WHERE challenge_hash = ${st.param(c.hash, "bytea")} AND used_at IS NULL AND expires_at > ${now}
          AND failures < ${st.param(this.policy.challengeMaxFailures, "int")}
          ${gate ? `AND EXISTS (SELECT 1 FROM ${gate})` : ""}
-       RETURNING user_id`,
+       RETURNING user_id, credential_epoch`,
     );
   }
 

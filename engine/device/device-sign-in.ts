@@ -1,3 +1,4 @@
+import { credentialGate, runGated } from "../auth/credential-gate.js";
 import type { PasswordSignIn } from "../auth/sign-in.js";
 import type { UserAccounts } from "../auth/user-accounts.js";
 import type { Clock } from "../clock.js";
@@ -82,13 +83,12 @@ export class DeviceSignIn {
     const now = this.d.clock.now();
     const result = await this.d.passwordSignIn.check(body.username.trim(), body.password, clientAddress, {
       read: this.d.mfa.statusRead,
-      finish: (st, user, status) => {
+      finish: (st, user, status, gate) => {
         if (!user.deviceAccess) return null;
         const decision = decideAfterPassword(status!, now);
-        const userId = st.param(user.id, "uuid");
-        if (decision.status === "ok") return { decision, grant: this.d.tokens.issueIn(st, userId, clientAddress) };
+        if (decision.status === "ok") return { decision, grant: this.d.tokens.issueIn(st, gate, clientAddress) };
         const kind = decision.status === "mfa_required" ? "mfa" : "mfa_setup";
-        return { decision, challenge: this.d.challenges.issueIn(st, userId, kind, clientAddress) };
+        return { decision, challenge: this.d.challenges.issueIn(st, gate, kind, clientAddress) };
       },
     });
     if (result.kind === "throttled") throw tooManyAttempts(result.retryAfterSeconds);
@@ -148,7 +148,7 @@ export class DeviceSignIn {
     if (outcome.kind === "done") return this.#refuseCode(ch, outcome.result);
     const check = await this.d.mfa.finishCodeCheck(outcome, (st2, gate) => {
       const used = this.d.challenges.consumeIn(st2, ch, gate);
-      const grant = this.d.tokens.issueIn(st2, "user_id", clientAddress, used);
+      const grant = this.d.tokens.issueIn(st2, credentialGate.continuing(st2, used), clientAddress);
       return { done: `EXISTS (SELECT 1 FROM ${grant.cte})`, value: grant };
     });
     if (!check.ok) return this.#refuseCode(ch, check);
@@ -197,9 +197,13 @@ export class DeviceSignIn {
       // One statement: the challenge is used up and its successor issued only if it was still live.
       const st = new Statement();
       const used = this.d.challenges.consumeIn(st, ch);
-      const next = this.d.challenges.issueIn(st, "user_id", "mfa_setup", clientAddress, used);
-      const [row] = await st.run<{ done: boolean }>(this.d.db, `SELECT EXISTS (SELECT 1 FROM ${next.cte}) AS done`);
-      if (!row!.done) throw new DeviceError(401, "challenge_invalid", CHALLENGE_GONE);
+      const next = this.d.challenges.issueIn(st, credentialGate.continuing(st, used), "mfa_setup", clientAddress);
+      const rows = await runGated<{ done: boolean }>(
+        st,
+        this.d.db,
+        `SELECT EXISTS (SELECT 1 FROM ${next.cte}) AS done`,
+      );
+      if (!rows?.[0]?.done) throw new DeviceError(401, "challenge_invalid", CHALLENGE_GONE);
       const secret = await this.d.mfa.startAppSetup(user.id);
       return {
         status: "setup_started",
@@ -323,9 +327,9 @@ export class DeviceSignIn {
   async #finish(ch: Challenge, clientAddress: string | null): Promise<DeviceTokenGrant> {
     const st = new Statement();
     const used = this.d.challenges.consumeIn(st, ch);
-    const grant = this.d.tokens.issueIn(st, "user_id", clientAddress, used);
-    const [row] = await st.run<{ done: boolean }>(this.d.db, `SELECT EXISTS (SELECT 1 FROM ${grant.cte}) AS done`);
-    if (!row!.done) throw new DeviceError(401, "challenge_invalid", CHALLENGE_GONE);
+    const grant = this.d.tokens.issueIn(st, credentialGate.continuing(st, used), clientAddress);
+    const rows = await runGated<{ done: boolean }>(st, this.d.db, `SELECT EXISTS (SELECT 1 FROM ${grant.cte}) AS done`);
+    if (!rows?.[0]?.done) throw new DeviceError(401, "challenge_invalid", CHALLENGE_GONE);
     this.d.log.info("device signed in", { userId: ch.userId, mfa: true });
     return { status: "ok", token: grant.token, tokenType: "Bearer", expiresAt: grant.expiresAt.toISOString() };
   }

@@ -2,6 +2,7 @@ import { deleteCredentialsOfUser, deleteCredentialsOfUsers } from "../db/credent
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { Statement } from "../db/statement.js";
+import { credentialGate, type CredentialGate, epochIsCurrent } from "../auth/credential-gate.js";
 import type { CredentialKind } from "../auth/revocation.js";
 import { hashToken, newToken } from "../util/tokens.js";
 
@@ -70,28 +71,32 @@ export class DeviceTokens implements CredentialKind {
     readonly policy: DeviceTokenPolicy = DEFAULT_DEVICE_POLICY,
   ) {}
 
-  /** Issues a token for a user; it ends at expiry, at sign-out and through CredentialRevocation. */
+  /**
+   * Issues a token for a user with their credential epoch as it is now (no sign-in step: tests, a
+   * console); it ends at expiry, at sign-out and through CredentialRevocation. Throws when the user
+   * does not exist.
+   */
   async issue(
     userId: string,
     clientAddress: string | null,
     db: Db = this.db,
   ): Promise<{ token: string; expiresAt: Date }> {
     const st = new Statement();
-    const made = this.issueIn(st, st.param(userId, "uuid"), clientAddress);
-    await st.run(db, "SELECT 1");
-    return made;
+    const made = this.issueIn(st, credentialGate.current(st, st.param(userId, "uuid")), clientAddress);
+    const [row] = await st.run<{ done: boolean }>(db, `SELECT EXISTS (SELECT 1 FROM ${made.cte}) AS done`);
+    if (!row?.done) throw new Error(`no user ${userId} to issue a device token for`);
+    return { token: made.token, expiresAt: made.expiresAt };
   }
 
   /**
-   * issue as a part of a larger statement: `userId` is an SQL expression (a
-   * placeholder, or a column of `from`, a CTE whose rows gate the insert). The
-   * token is valid once the statement ran and the CTE named `cte` has a row.
+   * issue as a part of a larger statement, for the user of `gate` (the one check every new
+   * credential passes, engine/auth/credential-gate.ts), with its credential epoch. The token is
+   * valid once the statement ran and the CTE named `cte` has a row (none when the gate refused).
    */
   issueIn(
     st: Statement,
-    userId: string,
+    gate: CredentialGate,
     clientAddress: string | null,
-    from?: string,
   ): { token: string; expiresAt: Date; cte: string } {
     const token = newToken();
     const now = this.clock.now();
@@ -99,9 +104,11 @@ export class DeviceTokens implements CredentialKind {
     const at = st.param(now, "timestamptz");
     const cte = st.with(
       "device_token",
-      `INSERT INTO device_tokens (token_hash, user_id, created_at, last_used_at, expires_at, client_address)
-       SELECT ${st.param(hashToken(token), "bytea")}, ${userId}, ${at}, ${at}, ${st.param(expiresAt, "timestamptz")},
-         ${st.param(clientAddress, "text")} ${from ? `FROM ${from}` : ""}
+      `INSERT INTO device_tokens (token_hash, user_id, created_at, last_used_at, expires_at, client_address,
+         credential_epoch)
+       SELECT ${st.param(hashToken(token), "bytea")}, g.user_id, ${at}, ${at}, ${st.param(expiresAt, "timestamptz")},
+         ${st.param(clientAddress, "text")}, g.credential_epoch
+       FROM ${gate} g
        RETURNING 1`,
     );
     return { token, expiresAt, cte };
@@ -114,7 +121,7 @@ export class DeviceTokens implements CredentialKind {
     const { rows } = await this.db.query<TokenRow>(
       `SELECT t.token_hash, t.created_at, t.expires_at, t.last_used_at,
               u.id AS user_id, u.site_id, u.username, u.display_name, u.email, u.role,
-              (t.expires_at > $2 AND NOT u.disabled AND u.device_access) AS live
+              (t.expires_at > $2 AND NOT u.disabled AND u.device_access AND ${epochIsCurrent("t", "u")}) AS live
        FROM device_tokens t
        JOIN users u ON u.id = t.user_id
        WHERE t.token_hash = $1`,
@@ -123,7 +130,8 @@ export class DeviceTokens implements CredentialKind {
     const r = rows[0];
     if (!r) return null;
     if (!r.live) {
-      // Expired, or its user may no longer use it; a token never comes back to life.
+      // Expired, or its user may no longer use it, or issued under an earlier credential epoch (a
+      // sign-in that raced a change); a token never comes back to life.
       await this.db.query("DELETE FROM device_tokens WHERE token_hash = $1", [tokenHash]);
       return null;
     }

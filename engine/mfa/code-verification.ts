@@ -1,3 +1,4 @@
+import { runGated } from "../auth/credential-gate.js";
 import { ACCOUNT_POLICY, type Attempt, type ClaimColumns, heldUntil } from "../auth/throttle.js";
 import { type PartBuilder, Statement } from "../db/statement.js";
 import { isUuid } from "../util/uuid.js";
@@ -167,10 +168,14 @@ export class CodeVerification {
     );
     this.ctx.throttle.succeedIn(st, codeThrottleKey(m.userId), m.attempt, won);
     const part = finish?.(st, won);
-    const [row] = await st.run<{ won: boolean; finished: boolean }>(
+    const rows = await runGated<{ won: boolean; finished: boolean }>(
+      st,
       this.ctx.db,
       `SELECT EXISTS (SELECT 1 FROM ${won}) AS won, ${part ? part.done : "false"} AS finished`,
     );
+    // The statement lost to a credential change (engine/auth/credential-gate.ts): nothing was written.
+    if (!rows) return { ok: true, step: m.step, ...(part ? { finished: null } : {}) };
+    const row = rows[0];
     if (!row!.won) return failedAttempt(this.ctx, m.userId, m.attempt);
     return { ok: true, step: m.step, ...(part ? { finished: row!.finished ? part.value : null } : {}) };
   }

@@ -5,114 +5,8 @@
 // Without the PostgreSQL server binaries it is reported as skipped, loudly, never as passed.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { TEST_SECRET_KEY } from "../helpers/app.js";
-
-const root = fileURLToPath(new URL("../../", import.meta.url));
-const PASSWORD = "correct horse battery staple";
-
-/** The newest PostgreSQL server binaries Debian installed, or null. */
-function serverBinaries(): string | null {
-  const base = "/usr/lib/postgresql";
-  if (!existsSync(base)) return null;
-  for (const version of readdirSync(base).sort((a, b) => Number(b) - Number(a))) {
-    const bin = join(base, version, "bin");
-    if (existsSync(join(bin, "initdb")) && existsSync(join(bin, "pg_ctl"))) return bin;
-  }
-  return null;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** A throwaway cluster: initdb once, then start and stop at will. */
-class Cluster {
-  readonly dir = mkdtempSync(join(tmpdir(), "formgate-outage-"));
-  readonly asRoot = process.getuid?.() === 0;
-
-  constructor(
-    private readonly bin: string,
-    readonly port: number,
-  ) {
-    // initdb refuses to run as root: the cluster belongs to the postgres user then.
-    if (this.asRoot) {
-      chmodSync(this.dir, 0o755);
-      execFileSync("chown", ["postgres:postgres", this.dir]);
-    }
-    this.run("initdb", ["-D", this.data, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8"]);
-  }
-
-  get data() {
-    return join(this.dir, "data");
-  }
-
-  run(tool: string, args: string[]) {
-    const cmd = join(this.bin, tool);
-    if (this.asRoot) execFileSync("runuser", ["-u", "postgres", "--", cmd, ...args], { stdio: "pipe" });
-    else execFileSync(cmd, args, { stdio: "pipe" });
-  }
-
-  start() {
-    const options = `-p ${this.port} -c listen_addresses=127.0.0.1 -k ${this.dir} -c fsync=off`;
-    this.run("pg_ctl", ["-D", this.data, "-o", options, "-l", join(this.dir, "server.log"), "-w", "start"]);
-  }
-
-  stop(mode: "fast" | "immediate" = "fast") {
-    this.run("pg_ctl", ["-D", this.data, "-m", mode, "-w", "stop"]);
-  }
-
-  remove() {
-    try {
-      this.stop("immediate");
-    } catch {
-      // already stopped
-    }
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
-/** `formgate` as it runs in production (engine/main.ts), in a process of its own. */
-async function startServer(databaseUrl: string, port: number): Promise<{ proc: ChildProcess; log: string[] }> {
-  const log: string[] = [];
-  const proc = spawn(process.execPath, ["--import", "tsx", "engine/main.ts"], {
-    cwd: root,
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      PORT: String(port),
-      FORMGATE_SECRET_KEY: TEST_SECRET_KEY,
-      ADMIN_USERNAME: "alice",
-      ADMIN_PASSWORD: PASSWORD,
-      LOG_LEVEL: "info",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let pending = "";
-  const listening = new Promise<void>((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      pending += d;
-      const lines = pending.split("\n");
-      pending = lines.pop()!;
-      log.push(...lines);
-      if (lines.some((l) => l.includes('"msg":"listening"'))) resolve();
-    };
-    proc.stdout!.on("data", onData);
-    proc.stderr!.on("data", onData);
-    proc.on("exit", (code) => reject(new Error(`formgate exited (${code}) before listening:\n${log.join("\n")}`)));
-  });
-  await listening;
-  return { proc, log };
-}
+import type { ChildProcess } from "node:child_process";
+import { Cluster, freePort, PASSWORD, serverBinaries, signInOverHttp, startServer } from "../helpers/pg-cluster.js";
 
 const bin = serverBinaries();
 
@@ -133,24 +27,7 @@ if (!bin) {
       const base = `http://127.0.0.1:${port}`;
 
       // Sign in on the web: the session lives in PostgreSQL.
-      const loginPage = await fetch(`${base}/login`);
-      const csrfCookie = loginPage.headers
-        .getSetCookie()
-        .find((c) => c.startsWith("fg_csrf="))!
-        .split(";")[0]!;
-      const csrf = (await loginPage.text()).match(/name="_csrf" value="([^"]+)"/)![1]!;
-      const signIn = await fetch(`${base}/login`, {
-        method: "POST",
-        redirect: "manual",
-        headers: { "content-type": "application/x-www-form-urlencoded", cookie: csrfCookie },
-        body: new URLSearchParams({ _csrf: csrf, username: "alice", password: PASSWORD }),
-      });
-      assert.is(signIn.status, 303);
-      const session = signIn.headers
-        .getSetCookie()
-        .find((c) => c.startsWith("fg_session="))!
-        .split(";")[0]!;
-      const cookie = `${csrfCookie}; ${session}`;
+      const cookie = await signInOverHttp(base, "alice", PASSWORD);
       const home = () => fetch(`${base}/`, { headers: { cookie }, redirect: "manual" });
       const device = () =>
         fetch(`${base}/api/device/login`, {

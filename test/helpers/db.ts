@@ -58,7 +58,7 @@ export async function openTestDb(options: { migrated?: boolean; log?: Logger } =
   // Suites fire a hundred requests at once at a pool of ten on a machine that may be busy; the
   // production wait (PG_CONNECTION_TIMEOUT_MS) would turn a slow moment into a 503 that is not
   // what they test. test/db/unavailable.test.ts and the outage test check that wait on their own.
-  const db = openPgDb(database.url, options.log, 10, TEST_POOL_WAIT_MS);
+  const db = openPgDb(database.url, options.log, 10, TEST_POOL_WAIT_MS, TEST_POOL_WAIT_MS);
   if (migrated) await migrate(db);
   return {
     backend: db.backend,

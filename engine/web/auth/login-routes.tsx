@@ -4,6 +4,7 @@ import { clearSessionCookie, writeSessionCookie } from "../http/cookies.js";
 import { formFieldsForForm, sendPage, unstorableMessage } from "../http/page.js";
 import type { Services } from "../../services.js";
 import { FirstAdminPage, LoginPage } from "./login-pages.js";
+import { passwordlessForm } from "./passwordless-routes.js";
 import { SetupLinkError } from "../../auth/first-admin.js";
 import { UserInputError } from "../../auth/user-accounts.js";
 import { ValidationError } from "../../errors.js";
@@ -16,9 +17,9 @@ const GENERIC_FAILURE = "The username or password is incorrect.";
 export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
   const app = new Hono<AppEnv>();
 
-  app.get("/login", (c) => {
+  app.get("/login", async (c) => {
     if (c.var.session?.stage === "full") return c.redirect("/", 303);
-    return sendPage(c, <LoginPage csrfToken={c.var.csrfToken} />);
+    return sendPage(c, <LoginPage csrfToken={c.var.csrfToken} passkey={await passwordlessForm(s, c)} />);
   });
 
   app.post("/login", async (c) => {
@@ -41,23 +42,18 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
     const earlier = c.var.session;
     const result = await s.passwordSignIn.check(username, password, c.var.clientAddress, {
       read: s.mfa.statusRead,
-      finish: (st, user, status) => {
+      finish: (st, user, status, gate) => {
         if (!user.webAccess) return null;
         // A token from before sign-in is dropped: session fixation is impossible.
         if (earlier) s.sessions.revokeIn(st, earlier.tokenHash);
         // With MFA the session starts half-signed-in ('mfa' or 'mfa_setup'): it reaches only the MFA pages.
         const stage = stageFor(decideAfterPassword(status!, s.clock.now()));
-        const session = s.sessions.createIn(
-          st,
-          st.param(user.id, "uuid"),
-          st.param(user.siteId, "uuid"),
-          stage,
-          c.var.clientAddress,
-        );
+        const session = s.sessions.createIn(st, gate, st.param(user.siteId, "uuid"), stage, c.var.clientAddress);
         return { stage, ...session };
       },
     });
     if (result.kind === "throttled") {
+      s.metrics.signIn("web", "throttled");
       c.header("Retry-After", String(result.retryAfterSeconds));
       return sendPage(
         c,
@@ -70,11 +66,13 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
       );
     }
     if (result.kind === "invalid" || !result.finished) {
+      s.metrics.signIn("web", "failure");
       c.var.log.info("sign-in failed", { reason: result.kind === "invalid" ? "credentials" : "no web access" });
       return sendPage(c, <LoginPage csrfToken={c.var.csrfToken} username={username} error={GENERIC_FAILURE} />, 401);
     }
     const { stage, token, expiresAt } = result.finished;
     writeSessionCookie(c, cookieSettings, token, expiresAt);
+    s.metrics.signIn("web", stage === "full" ? "success" : "mfa_required");
     if (stage === "mfa") return c.redirect("/login/mfa", 303);
     if (stage === "mfa_setup") return c.redirect("/mfa/setup", 303);
     c.var.log.info("signed in", { userId: result.user.id });
