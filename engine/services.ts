@@ -166,7 +166,10 @@ export function createServices(
   apps.addStoreResolver((app) => (app.usersApp ? usersStore : null));
   const hardware = createHardwareServices(db, clock, secretBox, audit, mfa);
   const metrics = config.METRICS_TOKEN
-    ? createMetrics(() => db.poolStats?.() ?? { total: 0, idle: 0, waiting: 0 })
+    ? createMetrics(
+        () => db.poolStats?.() ?? { total: 0, idle: 0, waiting: 0 },
+        async () => (await mail.outbox.list(null, { limit: 0 })).counts,
+      )
     : disabledMetrics;
   mfa.onCodeChecked((check) => metrics.mfaCode(check.ok ? "valid" : check.reason));
   audit.onRecord((e) => e.action === "mfa.lock" && metrics.mfaLock());
