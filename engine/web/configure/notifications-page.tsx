@@ -8,7 +8,7 @@ import type { MailKind, MailState, OutboxEntry } from "../../mail/mail-model.js"
 import { NOT_CONFIGURED } from "../../mail/mail-model.js";
 import { ErrorSummary, type MfaFrame } from "./mfa-pages-common.js";
 
-/** The words of each state and kind, for the table and the filters. */
+/** The words of each state, for the table and the filter. */
 export const STATE_WORDS: Record<MailState, string> = {
   queued: "Queued",
   sending: "Being sent",
@@ -16,6 +16,7 @@ export const STATE_WORDS: Record<MailState, string> = {
   failed: "Failed",
   skipped: "Skipped",
 };
+/** The words of each kind of mail, for the table and the filter. */
 export const KIND_WORDS: Record<MailKind, string> = {
   mfa_enabled: "MFA switched on",
   mfa_reminder: "Reminder",
