@@ -168,7 +168,13 @@ export function createServices(
   const metrics = config.METRICS_TOKEN
     ? createMetrics(
         () => db.poolStats?.() ?? { total: 0, idle: 0, waiting: 0 },
-        async () => (await mail.outbox.list(null, { limit: 0 })).counts,
+        async () => {
+          const states = ["queued", "sending", "sent", "failed", "skipped"];
+          const { rows } = await db.query<{ state: string; n: number }>(
+            "SELECT state, count(*)::int AS n FROM mail_outbox GROUP BY state",
+          );
+          return Object.fromEntries(states.map((st) => [st, rows.find((r) => r.state === st)?.n ?? 0]));
+        },
       )
     : disabledMetrics;
   mfa.onCodeChecked((check) => metrics.mfaCode(check.ok ? "valid" : check.reason));

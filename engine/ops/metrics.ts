@@ -106,11 +106,12 @@ export function createMetrics(
   gauge("formgate_db_pool_idle_connections", "Database connections open and idle.", (p) => p.idle);
   gauge("formgate_db_pool_waiting_requests", "Queries waiting for a database connection.", (p) => p.waiting);
   new Gauge({
-    name: "formgate_mail_outbox_mails",
-    help: "Mails in the outbox by state (every site).",
+    name: "formgate_mail_outbox",
+    help: "Mails in the outbox, by state (queued, sending, sent, failed, skipped).",
     labelNames: ["state"] as const,
     registers: [register],
     async collect() {
+      this.reset();
       for (const [state, n] of Object.entries(await outbox())) this.set({ state }, n);
     },
   });
