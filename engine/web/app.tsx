@@ -7,6 +7,7 @@ import { withLogContext } from "../log.js";
 import { loginRoutes } from "./auth/login-routes.js";
 import { configureRoutes } from "./configure/configure-routes.js";
 import { mfaRolloutRoutes } from "./configure/mfa-rollout-routes.js";
+import { notificationsRoutes } from "./configure/notifications-routes.js";
 import { recordRoutes, userAccountRoutes } from "./apps/app-routes.js";
 import { appsIndexRoutes } from "./apps/apps-index-routes.js";
 import { appsDesignerRoutes } from "./configure/apps-routes.js";
@@ -142,6 +143,7 @@ export function createApp(s: Services, shutdown?: ShutdownFlag): Hono<AppEnv> {
   app.route("/", auditRoutes(s));
   app.route("/", configureRoutes(s, cookieSettings));
   app.route("/", mfaRolloutRoutes(s));
+  app.route("/", notificationsRoutes(s));
   app.route("/", appsIndexRoutes(s));
   app.route("/", recordRoutes(s));
   app.route("/", userAccountRoutes(s));

@@ -157,6 +157,8 @@ const BODIES: Record<string, BodyFor> = {
     form: { q: "no-such-person-xyz", scope: "all", enforcementDelayDays: "14", expectToEnable: "0", expectToMove: "0" },
   }),
   "POST /configure/mfa/policy": () => ({ form: { defaultEnforcementDelayDays: "14" } }),
+  "POST /configure/notifications": () => ({ form: { reminderDays: "7, 3, 1" } }),
+  "POST /configure/notifications/test": () => ({ form: { address: "test@example.org" } }),
   "POST /configure/mfa-hardware/register": () => ({
     form: {
       name: "New token",
@@ -261,6 +263,16 @@ const MATRIX: Array<[route: string, request: string, ...expected: Expect[]]> = [
   ["POST /configure/mfa/rollout",             "POST /configure/mfa/rollout",                                    LOGIN, CODE, 403,  403,     422,       "303 /configure/mfa"],
   ["GET /configure/mfa/policy",               "GET /configure/mfa/policy",                                      LOGIN, CODE, 403,  403,     200,       200],
   ["POST /configure/mfa/policy",              "POST /configure/mfa/policy",                                     LOGIN, CODE, 403,  403,     "303 /configure/mfa/policy", "303 /configure/mfa/policy"],
+  // Notifications: each site's own reminder days, outbox and test mail; reminders only to the site's own users.
+  ["ALL /configure/notifications",            "PUT /configure/notifications",                                   LOGIN, CODE, 403,  403,     404,       404],
+  ["ALL /configure/notifications/*",          "GET /configure/notifications/no-such-page",                      LOGIN, CODE, 403,  403,     404,       404],
+  ["GET /configure/notifications",            "GET /configure/notifications?state=failed",                      LOGIN, CODE, 403,  403,     200,       200],
+  ["POST /configure/notifications",           "POST /configure/notifications",                                  LOGIN, CODE, 403,  403,     "303 /configure/notifications", "303 /configure/notifications"],
+  ["POST /configure/notifications/test",      "POST /configure/notifications/test",                             LOGIN, CODE, 403,  403,     "303 /configure/notifications", "303 /configure/notifications"],
+  ["ALL /configure/mfa/remind",               "GET /configure/mfa/remind",                                      LOGIN, CODE, 403,  403,     404,       404],
+  ["POST /configure/mfa/remind",              "POST /configure/mfa/remind",                                     LOGIN, CODE, 403,  403,     "303 /configure/mfa", "303 /configure/mfa"],
+  ["ALL /configure/users/:id/remind",         "GET /configure/users/{remindee}/remind",                         LOGIN, CODE, 403,  403,     404,       404],
+  ["POST /configure/users/:id/remind",        "POST /configure/users/{remindee}/remind",                        LOGIN, CODE, 403,  403,     404,       "303 /configure/users/*"],
   // Apps and records: the list of the app both sites have, a record of the Public Site, an app only it has.
   ["GET /apps",                               "GET /apps",                                                      LOGIN, CODE, 200,  200,     200,       200],
   ["ALL /apps/:appId",                        "PUT /apps/equipment-inspections",                                LOGIN, CODE, 404,  404,     404,       404],

@@ -19,6 +19,7 @@ import type { AppEnv } from "../http/env.js";
 import { statusOf } from "../http/errors.js";
 import { sendPage } from "../http/page.js";
 import { checkField } from "./field-check.js";
+import { RemindRegion, type RemindState } from "./remind-button.js";
 import { mfaEnabledField, mfaResetRegion, pendingReset, resetConfirmation, type PendingReset } from "./mfa-reset.js";
 import { recordTitle, type RecordRoutesOptions, type Resolved } from "./resolve.js";
 
@@ -38,6 +39,8 @@ export interface FormState {
   reset?: PendingReset | null;
   /** Shown after the form (its own forms): the user dialog's sign-in help (user-helpdesk.tsx). */
   after?: Child | null;
+  /** Send reminder now: shown for a user whose MFA is on and not set up (users app, edit). */
+  remind?: RemindState | null;
 }
 
 /**
@@ -72,7 +75,14 @@ export function recordFormHandlers(s: Services, options: RecordRoutesOptions) {
         submitLabel={r.app.definition.form?.submitLabel}
         inDialog={st.dialog}
         notice={st.notice}
-        beforeActions={liveResetWarning && st.mode === "edit" ? mfaResetRegion(r, st.record, st.reset) : undefined}
+        beforeActions={
+          liveResetWarning && st.mode === "edit" ? (
+            <>
+              {mfaResetRegion(r, st.record, st.reset)}
+              {st.remind ? <RemindRegion state={st.remind} /> : null}
+            </>
+          ) : undefined
+        }
       />
     );
     const body = (
