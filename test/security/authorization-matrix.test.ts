@@ -8,6 +8,7 @@ import {
   csrfToken,
   OTHER_MARK,
   PRINCIPALS,
+  PASSWORD,
   PUBLIC_MARK,
   siteDigest,
   type Principal,
@@ -99,6 +100,9 @@ const BODIES: Record<string, BodyFor> = {
   "POST /login/mfa/passkey": () => ({ form: { response: "not json" } }),
   "POST /login/passkey": () => ({ form: { response: "not json" } }),
   "POST /account/passkeys/:id/rename": () => ({ form: { name: "Renamed" } }),
+  // With the right password, so that the answer is about the route's reach, not a missing field.
+  "POST /account/passkeys/:id/remove": () => ({ form: { currentPassword: PASSWORD } }),
+  "POST /account/factors/totp/remove": () => ({ form: { currentPassword: PASSWORD } }),
   "POST /configure/site": () => ({ form: { site: "other" } }),
   "POST /configure/sites": () => ({ form: { slug: "third", name: "Third Site" } }),
   "POST /apps/:appId/new": () => ({ form: { name: "New entry" } }),

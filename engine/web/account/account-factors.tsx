@@ -26,6 +26,29 @@ function PostButton(p: { csrfToken: string; action: string; label: string; name:
   );
 }
 
+/**
+ * Remove a factor: asks for the current password (`currentPassword`), so a session alone (an
+ * unlocked browser, a stolen cookie) cannot take away what protects the account.
+ */
+function RemoveFactorForm(p: { csrfToken: string; action: string; id: string; name: string }) {
+  return (
+    <form method="post" action={p.action} class="remove-factor-form">
+      <CsrfField token={p.csrfToken} />
+      <InputField
+        id={`remove-${p.id}-password`}
+        name="currentPassword"
+        type="password"
+        label={`Your current password, to remove the ${p.name}`}
+        required
+        autocomplete="current-password"
+      />
+      <button type="submit" class="secondary outline" aria-label={`Remove ${p.name}`}>
+        Remove
+      </button>
+    </form>
+  );
+}
+
 /** "Your sign-in methods": each factor with Remove (and Rename for a passkey), and "Add a passkey". */
 export function FactorsSection({ csrfToken, factors }: { csrfToken: string; factors: AccountFactors }) {
   const total = (factors.totp ? 1 : 0) + factors.passkeys.length;
@@ -42,10 +65,10 @@ export function FactorsSection({ csrfToken, factors }: { csrfToken: string; fact
             </strong>
           </p>
           {removable ? (
-            <PostButton
+            <RemoveFactorForm
               csrfToken={csrfToken}
               action="/account/factors/totp/remove"
-              label="Remove"
+              id="totp"
               name={factors.totp.method === "app" ? "authenticator app" : "hardware token"}
             />
           ) : null}
@@ -76,10 +99,10 @@ export function FactorsSection({ csrfToken, factors }: { csrfToken: string; fact
             </button>
           </form>
           {removable ? (
-            <PostButton
+            <RemoveFactorForm
               csrfToken={csrfToken}
               action={`/account/passkeys/${p.id}/remove`}
-              label="Remove"
+              id={p.id}
               name={`passkey ${p.name}`}
             />
           ) : null}
