@@ -232,6 +232,7 @@ const MATRIX: Array<[route: string, request: string, ...expected: Expect[]]> = [
   ["POST /account/passkeys/:id/remove",       "POST /account/passkeys/00000000-0000-4000-8000-000000000000/remove", LOGIN, CODE, 404, 404,  404,       404],
   ["POST /account/factors/totp/remove",       "POST /account/factors/totp/remove",                              LOGIN, CODE, 404,  404,     404,       404],
   ["POST /account/sessions/:id/end",          "POST /account/sessions/0123456789abcdef0123456789abcdef/end",    LOGIN, CODE, 404,  404,     404,       404],
+  ["POST /account/remembered/:id/forget",     "POST /account/remembered/0123456789abcdef0123456789abcdef/forget", LOGIN, CODE, 404,  404,     404,       404],
   ["POST /account/devices/:id/end",           "POST /account/devices/0123456789abcdef0123456789abcdef/end",     LOGIN, CODE, 404,  404,     404,       404],
   // Configure: sites and audit.
   ["ALL /configure",                          "PUT /configure",                                                 LOGIN, CODE, 403,  404,     404,       404],

@@ -83,5 +83,14 @@ export function accountFactorRoutes(s: Services, cookies: CookieSettings) {
     });
   }
 
+  app.post("/account/remembered/:id/forget", async (c) => {
+    const session = signedIn(c);
+    if (!(await s.rememberedBrowsers.forget(session.user.id, c.req.param("id")))) {
+      return refuse(c, 404, "That browser is no longer remembered.");
+    }
+    flash(c, "That browser will ask for a code again.");
+    return c.redirect("/account", 303);
+  });
+
   return app;
 }

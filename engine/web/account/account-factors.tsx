@@ -1,5 +1,6 @@
 /** The parts of /account that list what the user signs in with: factors, and signed-in browsers and devices. */
 import type { OwnCredential } from "../../auth/own-credentials.js";
+import type { RememberedBrowser } from "../../auth/remembered-browsers.js";
 import type { PasskeyInfo } from "../../mfa/passkeys/passkey-store.js";
 import { longDate } from "../../mfa/status.js";
 import { InputField } from "../../render/form-field.js";
@@ -155,7 +156,12 @@ function CredentialList(p: {
 }
 
 /** "Where you are signed in": the user's web sessions and device tokens, each with End (not this browser: Sign out). */
-export function SignedInSection(p: { csrfToken: string; sessions: OwnCredential[]; devices: OwnCredential[] }) {
+export function SignedInSection(p: {
+  csrfToken: string;
+  sessions: OwnCredential[];
+  devices: OwnCredential[];
+  remembered: RememberedBrowser[];
+}) {
   return (
     <section aria-labelledby="account-signed-in" id="signed-in">
       <h2 id="account-signed-in">Where you are signed in</h2>
@@ -163,6 +169,25 @@ export function SignedInSection(p: { csrfToken: string; sessions: OwnCredential[
       <CredentialList csrfToken={p.csrfToken} items={p.sessions} kind="sessions" what="Browser" empty="None." />
       <h3>Devices (apps using the device API)</h3>
       <CredentialList csrfToken={p.csrfToken} items={p.devices} kind="devices" what="Device" empty="None." />
+      <h3>Browsers that skip the code</h3>
+      {p.remembered.length ? (
+        <ul class="credential-list" id="own-remembered">
+          {p.remembered.map((r) => (
+            <li>
+              {r.browser}, added {longDate(new Date(r.createdAt))}, last used {longDate(new Date(r.lastUsedAt))}, until{" "}
+              {longDate(new Date(r.expiresAt))}
+              <PostButton
+                csrfToken={p.csrfToken}
+                action={`/account/remembered/${r.id}/forget`}
+                label="Forget"
+                name={r.browser}
+              />
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <p>None.</p>
+      )}
     </section>
   );
 }

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../http/env.js";
-import { clearSessionCookie, writeSessionCookie } from "../http/cookies.js";
+import { clearSessionCookie, readCookie, REMEMBER_COOKIE, writeSessionCookie } from "../http/cookies.js";
 import { formFieldsForForm, sendPage, unstorableMessage } from "../http/page.js";
 import type { Services } from "../../services.js";
 import { FirstAdminPage, LoginPage } from "./login-pages.js";
@@ -40,6 +40,8 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
     // One statement before Argon2 (throttles, the user, their MFA state) and one after it (throttles
     // cleared, the session): PasswordSignIn.check.
     const earlier = c.var.session;
+    // A browser remembered after a code ("Don't ask again") skips the code for its own user.
+    const remembered = await s.rememberedBrowsers.userOf(readCookie(c, REMEMBER_COOKIE));
     const result = await s.passwordSignIn.check(username, password, c.var.clientAddress, {
       read: s.mfa.statusRead,
       finish: (st, user, status, gate) => {
@@ -47,7 +49,8 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
         // A token from before sign-in is dropped: session fixation is impossible.
         if (earlier) s.sessions.revokeIn(st, earlier.tokenHash);
         // With MFA the session starts half-signed-in ('mfa' or 'mfa_setup'): it reaches only the MFA pages.
-        const stage = stageFor(decideAfterPassword(status!, s.clock.now()));
+        const decided = stageFor(decideAfterPassword(status!, s.clock.now()));
+        const stage = decided === "mfa" && remembered === user.id ? "full" : decided;
         const session = s.sessions.createIn(st, gate, st.param(user.siteId, "uuid"), stage, c.var.clientAddress);
         return { stage, ...session };
       },
