@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { AuditLog } from "./audit/audit-log.js";
 import { PasswordSignIn } from "./auth/sign-in.js";
 import { DEFAULT_SESSION_POLICY, Sessions, type SessionPolicy } from "./auth/sessions.js";
@@ -51,6 +52,8 @@ export interface Services {
   firstAdmin: FirstAdmin;
   /** Encrypts TOTP and hardware-token secrets at rest. */
   secretBox: SecretBox;
+  /** The key CSRF tokens are signed with (engine/web/http/csrf.ts), derived from the secret key. */
+  csrfKey: Buffer;
   /** MFA settings, enrollments, code verification and the sign-in decision. */
   mfa: MfaService;
   /** The MFA states (off, pending, overdue, activated, locked) as counts and filters per site. */
@@ -172,6 +175,7 @@ export function createServices(
     audit,
     firstAdmin: new FirstAdmin(db, clock),
     secretBox,
+    csrfKey: createHmac("sha256", secretKey).update("formgate csrf token v1").digest(),
     mfa,
     mfaStates: new MfaStates(db, clock),
     credentialCounts: new CredentialCounts(db, clock),

@@ -3,7 +3,7 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 
 /** Name of the cookie holding the session token (only its SHA-256 hash is stored). */
 export const SESSION_COOKIE = "fg_session";
-/** Name of the cookie holding the CSRF token (double-submit: forms and htmx send it back). */
+/** Name of the cookie holding the CSRF secret (forms and htmx send back a token signed over it). */
 export const CSRF_COOKIE = "fg_csrf";
 
 /** How cookies are written for this deployment. */
@@ -12,9 +12,18 @@ export interface CookieSettings {
   secure: boolean;
 }
 
-/** The value of the request cookie `name`, or undefined when absent. */
-export function readCookie(c: Context, name: string): string | undefined {
-  return getCookie(c, name);
+/**
+ * The name a cookie has in this deployment: behind TLS (Secure cookies) it takes the `__Host-`
+ * prefix (RFC 6265bis §4.1.3.2), so a sibling subdomain cannot plant or overwrite it: the browser
+ * accepts such a cookie only Secure, from a secure origin, with Path=/ and no Domain.
+ */
+export function cookieName(settings: CookieSettings, name: string): string {
+  return settings.secure ? `__Host-${name}` : name;
+}
+
+/** The value of the request cookie `name` (in this deployment's naming), or undefined when absent. */
+export function readCookie(c: Context, name: string, settings?: CookieSettings): string | undefined {
+  return getCookie(c, settings ? cookieName(settings, name) : name);
 }
 
 /**
@@ -22,7 +31,7 @@ export function readCookie(c: Context, name: string): string | undefined {
  * session.
  */
 export function writeSessionCookie(c: Context, settings: CookieSettings, token: string, expiresAt: Date): void {
-  setCookie(c, SESSION_COOKIE, token, {
+  setCookie(c, cookieName(settings, SESSION_COOKIE), token, {
     httpOnly: true,
     sameSite: "Lax",
     secure: settings.secure,
@@ -33,7 +42,7 @@ export function writeSessionCookie(c: Context, settings: CookieSettings, token: 
 
 /** Deletes the session cookie (sign-out, expired session). */
 export function clearSessionCookie(c: Context, settings: CookieSettings): void {
-  deleteCookie(c, SESSION_COOKIE, { path: "/", secure: settings.secure });
+  deleteCookie(c, cookieName(settings, SESSION_COOKIE), { path: "/", secure: settings.secure });
 }
 
 /**
@@ -41,7 +50,12 @@ export function clearSessionCookie(c: Context, settings: CookieSettings): void {
  * expiry).
  */
 export function writeCsrfCookie(c: Context, settings: CookieSettings, token: string): void {
-  setCookie(c, CSRF_COOKIE, token, { httpOnly: true, sameSite: "Lax", secure: settings.secure, path: "/" });
+  setCookie(c, cookieName(settings, CSRF_COOKIE), token, {
+    httpOnly: true,
+    sameSite: "Lax",
+    secure: settings.secure,
+    path: "/",
+  });
 }
 
 /**
