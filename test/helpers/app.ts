@@ -102,11 +102,16 @@ export class TestClient {
     return { res, html };
   }
 
+  /** The session cookie, by either of its names (`__Host-` behind TLS). */
+  #session(): string | undefined {
+    return this.cookies.get("fg_session") ?? this.cookies.get("__Host-fg_session");
+  }
+
   #scrape(html: string): void {
     const m = html.match(/name="_csrf" value="([^"]+)"/) ?? html.match(/name="csrf-token" content="([^"]+)"/);
     if (m) {
       this.csrf = m[1]!;
-      this.#csrfSession = this.cookies.get("fg_session");
+      this.#csrfSession = this.#session();
     }
   }
 
@@ -120,7 +125,7 @@ export class TestClient {
   /** Posts a form the way a browser does, with the CSRF field from the last page. */
   async post(path: string, fields: Record<string, string | string[]>, extraHeaders: Record<string, string> = {}) {
     if (!this.csrf) await this.get("/login");
-    else if (this.#csrfSession !== this.cookies.get("fg_session")) await this.#freshCsrf();
+    else if (this.#csrfSession !== this.#session()) await this.#freshCsrf();
     const body = new URLSearchParams();
     body.set("_csrf", this.csrf);
     for (const [k, v] of Object.entries(fields)) for (const one of [v].flat()) body.append(k, one);

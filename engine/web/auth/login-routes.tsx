@@ -1,6 +1,12 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../http/env.js";
-import { clearSessionCookie, writeSessionCookie } from "../http/cookies.js";
+import {
+  clearSessionCookie,
+  DEVICE_COOKIE,
+  readCookie,
+  writeDeviceCookie,
+  writeSessionCookie,
+} from "../http/cookies.js";
 import { formFieldsForForm, sendPage, unstorableMessage } from "../http/page.js";
 import type { Services } from "../../services.js";
 import { FirstAdminPage, LoginPage } from "./login-pages.js";
@@ -39,18 +45,26 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
     // One statement before Argon2 (throttles, the user, their MFA state) and one after it (throttles
     // cleared, the session): PasswordSignIn.check.
     const earlier = c.var.session;
-    const result = await s.passwordSignIn.check(username, password, c.var.clientAddress, {
-      read: s.mfa.statusRead,
-      finish: (st, user, status, gate) => {
-        if (!user.webAccess) return null;
-        // A token from before sign-in is dropped: session fixation is impossible.
-        if (earlier) s.sessions.revokeIn(st, earlier.tokenHash);
-        // With MFA the session starts half-signed-in ('mfa' or 'mfa_setup'): it reaches only the MFA pages.
-        const stage = stageFor(decideAfterPassword(status!, s.clock.now()));
-        const session = s.sessions.createIn(st, gate, st.param(user.siteId, "uuid"), stage, c.var.clientAddress);
-        return { stage, ...session };
+    // A browser this account signed in from before (a device cookie) has a password lock of its own.
+    const lock = s.knownClients.lockKey(username, readCookie(c, DEVICE_COOKIE, cookieSettings));
+    const result = await s.passwordSignIn.check(
+      username,
+      password,
+      c.var.clientAddress,
+      {
+        read: s.mfa.statusRead,
+        finish: (st, user, status, gate) => {
+          if (!user.webAccess) return null;
+          // A token from before sign-in is dropped: session fixation is impossible.
+          if (earlier) s.sessions.revokeIn(st, earlier.tokenHash);
+          // With MFA the session starts half-signed-in ('mfa' or 'mfa_setup'): it reaches only the MFA pages.
+          const stage = stageFor(decideAfterPassword(status!, s.clock.now()));
+          const session = s.sessions.createIn(st, gate, st.param(user.siteId, "uuid"), stage, c.var.clientAddress);
+          return { stage, ...session };
+        },
       },
-    });
+      lock.key,
+    );
     if (result.kind === "throttled") {
       c.header("Retry-After", String(result.retryAfterSeconds));
       return sendPage(
@@ -69,6 +83,8 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
     }
     const { stage, token, expiresAt } = result.finished;
     writeSessionCookie(c, cookieSettings, token, expiresAt);
+    // The password was right: from now on this browser is a known client of this account.
+    if (!lock.known) writeDeviceCookie(c, cookieSettings, s.knownClients.issue(username));
     if (stage === "mfa") return c.redirect("/login/mfa", 303);
     if (stage === "mfa_setup") return c.redirect("/mfa/setup", 303);
     c.var.log.info("signed in", { userId: result.user.id });

@@ -66,3 +66,19 @@ export function signedOut(c: Context, settings: CookieSettings): Response {
   clearSessionCookie(c, settings);
   return c.redirect("/login", 303);
 }
+
+/** Name of the device cookie: a known client's own password lock (engine/auth/known-clients.ts). */
+export const DEVICE_COOKIE = "fg_device";
+/** How long a browser stays a known client after its last correct password: 180 days. */
+const DEVICE_COOKIE_SECONDS = 180 * 86_400;
+
+/** Sets the device cookie: HttpOnly, SameSite=Lax, path `/`, Secure and `__Host-` behind TLS, 180 days. */
+export function writeDeviceCookie(c: Context, settings: CookieSettings, value: string): void {
+  setCookie(c, cookieName(settings, DEVICE_COOKIE), value, {
+    httpOnly: true,
+    sameSite: "Lax",
+    secure: settings.secure,
+    path: "/",
+    maxAge: DEVICE_COOKIE_SECONDS,
+  });
+}

@@ -37,12 +37,12 @@ export function csrfTokenFor(key: Buffer, cookie: string, userId: string | null)
 /** The origin this site is served from: PUBLIC_URL's, else the request's own (through a trusted proxy). */
 function siteOrigin(c: Context<AppEnv>, options: CsrfOptions): string {
   if (options.publicUrl) return new URL(options.publicUrl).origin;
-  const forwardedHost = options.trustProxy ? c.req.header("x-forwarded-host") : undefined;
-  if (forwardedHost) {
-    const proto = c.req.header("x-forwarded-proto")?.split(",")[0]?.trim() || "https";
-    return `${proto}://${forwardedHost.split(",")[0]!.trim()}`;
-  }
-  return new URL(c.req.url).origin;
+  const own = new URL(c.req.url);
+  if (!options.trustProxy) return own.origin;
+  // Behind a proxy: the scheme and host the browser used, as the proxy forwards them.
+  const first = (name: string) => c.req.header(name)?.split(",")[0]?.trim() || undefined;
+  const proto = first("x-forwarded-proto") ?? own.protocol.replace(/:$/, "");
+  return `${proto}://${first("x-forwarded-host") ?? own.host}`;
 }
 
 /** The origin an unsafe request says it comes from: Origin, else Referer's (OWASP); null when neither. */
