@@ -29,16 +29,21 @@ const KNOWN = [
   "LOG_LEVEL",
   "PUBLIC_URL",
   "TOTP_WINDOW_STEPS",
+  "METRICS_TOKEN",
+  "BACKUP_SCHEDULE",
+  "BACKUP_KEEP",
+  "AUDIT_RETENTION_DAYS",
   "SMTP_URL",
   "MAIL_FROM",
   "MAIL_POLL_SECONDS",
 ] as const;
 
+const INTEGERS = new Set(["PORT", "TOTP_WINDOW_STEPS", "MAIL_POLL_SECONDS", "BACKUP_KEEP", "AUDIT_RETENTION_DAYS"]);
+
 // Environment values are strings; convert only the well-formed ones so the
 // schema reports the badly-formed ones by name.
 function convert(name: string, raw: string): unknown {
-  if ((name === "PORT" || name === "TOTP_WINDOW_STEPS" || name === "MAIL_POLL_SECONDS") && /^\d+$/.test(raw))
-    return Number(raw);
+  if (INTEGERS.has(name) && /^\d+$/.test(raw)) return Number(raw);
   if (name === "TRUST_PROXY") {
     if (/^(true|1|yes)$/i.test(raw)) return true;
     if (/^(false|0|no)$/i.test(raw)) return false;
@@ -58,7 +63,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const e = validate.errors![0]!;
     const name = errorPointer(e).replace(/^\//, "") || "configuration";
     const shown =
-      name === "ADMIN_PASSWORD" || name === "FORMGATE_SECRET_KEY" || name === "SMTP_URL"
+      name === "ADMIN_PASSWORD" || name === "FORMGATE_SECRET_KEY" || name === "METRICS_TOKEN" || name === "SMTP_URL"
         ? ""
         : describeValue(input[name]);
     throw new ConfigError(`Configuration error: ${name} ${describeError(e)}${shown}`);

@@ -31,10 +31,13 @@ import { DeviceSignIn } from "./device/device-sign-in.js";
 import { DeviceTokens } from "./device/tokens.js";
 import { DeviceApps } from "./device/device-apps.js";
 import { createHardwareServices, type HardwareServices } from "./mfa/hardware/index.js";
+import { createMetrics, disabledMetrics, type Metrics } from "./ops/metrics.js";
 import { MailService } from "./mail/mail-service.js";
 import { smtpTransport } from "./mail/smtp-transport.js";
 import { createPasskeyServices, type PasskeyServices } from "./mfa/passkeys/index.js";
 import { relyingParty } from "./mfa/passkeys/relying-party.js";
+import { FactorRemover } from "./mfa/factor-removal.js";
+import { OwnCredentials } from "./auth/own-credentials.js";
 
 /** Everything a route may call; built once at start (and per test). Routes never touch db directly. */
 export interface Services {
@@ -83,6 +86,8 @@ export interface Services {
   deviceSignIn: DeviceSignIn;
   /** The hardware-token registry: register, import, activate, find by code. */
   hardware: HardwareServices;
+  /** The Prometheus series behind /metrics; records nothing without METRICS_TOKEN. */
+  metrics: Metrics;
   /**
    * E-mail: the outbox (`mail.outbox.notify` enqueues a security notice in the caller's
    * transaction), each site's reminder days, the reminder scheduler and the sender.
@@ -92,6 +97,10 @@ export interface Services {
   deviceApps: DeviceApps;
   /** Passkeys (WebAuthn): registration, assertions, the stored credentials. */
   passkeys: PasskeyServices;
+  /** A user removing one of their own factors (never the last while MFA is on). */
+  factors: FactorRemover;
+  /** A user's own sessions and device tokens, listed and ended from /account. */
+  ownCredentials: OwnCredentials;
 }
 
 /**
@@ -132,10 +141,8 @@ export function createServices(
   const mfa = new MfaService(db, clock, secretBox, audit, revocation, mfaPolicy, notices);
   const throttle = new Throttle(db, clock);
   // PUBLIC_URL is read at each use: the relying party is where users reach this server.
-  const passkeys = createPasskeyServices(
-    { db, clock, box: secretBox, audit, revocation, policy: mfaPolicy, throttle, notices },
-    () => relyingParty(config.PUBLIC_URL, config.PORT),
-  );
+  const mfaContext = { db, clock, box: secretBox, audit, revocation, policy: mfaPolicy, throttle, notices };
+  const passkeys = createPasskeyServices(mfaContext, () => relyingParty(config.PUBLIC_URL, config.PORT));
   const records = new AppRecordsStore(db, clock);
   // Reads and checks forms/*.app.json: a broken definition stops start-up here.
   const apps = new AppRegistry(db, clock, loadBuiltInDefinitions(), records);
@@ -164,6 +171,11 @@ export function createServices(
   };
   apps.addStoreResolver((app) => (app.usersApp ? usersStore : null));
   const hardware = createHardwareServices(db, clock, secretBox, audit, mfa);
+  const metrics = config.METRICS_TOKEN
+    ? createMetrics(() => db.poolStats?.() ?? { total: 0, idle: 0, waiting: 0 })
+    : disabledMetrics;
+  mfa.onCodeChecked((check) => metrics.mfaCode(check.ok ? "valid" : check.reason));
+  audit.onRecord((e) => e.action === "mfa.lock" && metrics.mfaLock());
   return {
     db,
     clock,
@@ -204,8 +216,11 @@ export function createServices(
       hardwareTokens: hardware.registry,
     }),
     hardware,
+    metrics,
     mail,
     deviceApps: new DeviceApps({ db, clock, apps, records, mfa }),
     passkeys,
+    factors: new FactorRemover(mfaContext),
+    ownCredentials: new OwnCredentials(db, clock),
   };
 }

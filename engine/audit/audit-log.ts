@@ -15,10 +15,17 @@ export interface AuditEntry {
 
 /** Append-only record of security-relevant changes. Callers never pass secrets in details. */
 export class AuditLog {
+  #observer: (e: AuditEntry) => void = () => {};
+
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
   ) {}
+
+  /** Calls `observer` after each entry `record` wrote (the metrics count locks from them). */
+  onRecord(observer: (e: AuditEntry) => void): void {
+    this.#observer = observer;
+  }
 
   async record(e: AuditEntry, db: Db = this.db): Promise<void> {
     await db.query(
@@ -35,6 +42,7 @@ export class AuditLog {
         JSON.stringify(e.details ?? {}),
       ],
     );
+    this.#observer(e);
   }
 
   /**

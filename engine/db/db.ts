@@ -10,6 +10,21 @@ export interface Db {
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
   readonly backend: "pglite" | "pg";
   close(): Promise<void>;
+  /** The connections now (for /metrics); the top-level handles have it, transaction handles not. */
+  poolStats?(): PoolStats;
+  /**
+   * The embedded database only: with every query and transaction paused, runs `atSnapshot` (on a
+   * handle that bypasses the pause) and dumps the data directory as PGlite's dumpDataDir("gzip")
+   * tarball. What `atSnapshot` reads is exactly what the tarball holds.
+   */
+  snapshot?<T>(atSnapshot?: (db: Db) => Promise<T>): Promise<{ tarball: Blob; seen: T | undefined }>;
+}
+
+/** A database's connections: open, idle, and queries waiting for one. */
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
 }
 
 /** Rows of a query, typed by the caller, and the number of rows returned or changed. */

@@ -5,12 +5,16 @@ import { logQuery } from "./query-log.js";
 import { DatabaseUnavailableError, isDiskFull } from "./unavailable.js";
 import type { Logger } from "../log.js";
 import { silentLogger } from "../log.js";
+import { WriteGate } from "./write-gate.js";
 
 function toResult<T>(r: Results<T>): QueryResult<T> {
   return { rows: r.rows, rowCount: r.fields.length > 0 ? r.rows.length : (r.affectedRows ?? 0) };
 }
 
-/** Embedded PostgreSQL. One connection: PGlite's own transaction() holds its mutex, so other callers wait. */
+/**
+ * Embedded PostgreSQL. One connection: PGlite's own transaction() holds its mutex, so other callers
+ * wait. Every query and transaction passes a WriteGate, which `snapshot` closes for a backup.
+ */
 export async function openPgliteDb(
   options: { dataDir?: string; loadDataDir?: Blob | File },
   log: Logger = silentLogger,
@@ -44,13 +48,29 @@ export async function openPgliteDb(
       logQuery(log, sql, start, r.rowCount);
       return r;
     };
+  const gate = new WriteGate();
+  const query = runOn(pglite);
+  const exec = async (sql: string) => void (await pglite.exec(sql));
+  const transaction: Db["transaction"] = (fn) =>
+    pglite.transaction((tx) => fn(transactionHandle(runOn(tx), async (sql) => void (await tx.exec(sql)), "pglite")));
+  const bypass: Db = { backend: "pglite", query, exec, transaction, close: () => pglite.close() };
   return {
     backend: "pglite",
     pglite,
-    query: runOn(pglite),
-    exec: async (sql) => void (await pglite.exec(sql)),
-    transaction: (fn) =>
-      pglite.transaction((tx) => fn(transactionHandle(runOn(tx), async (sql) => void (await tx.exec(sql)), "pglite"))),
+    query: (sql, params) => gate.run(() => query(sql, params)),
+    exec: (sql) => gate.run(() => exec(sql)),
+    transaction: (fn) => gate.run(() => transaction(fn)),
     close: () => pglite.close(),
+    poolStats: () => {
+      const { active, waiting } = gate.stats();
+      return { total: 1, idle: active ? 0 : 1, waiting };
+    },
+    snapshot: (atSnapshot) =>
+      gate.exclusive(async () => {
+        // A checkpoint first: the copy then opens without replaying the write-ahead log.
+        await exec("CHECKPOINT");
+        const seen = await atSnapshot?.(bypass);
+        return { tarball: await pglite.dumpDataDir("gzip"), seen };
+      }),
   };
 }

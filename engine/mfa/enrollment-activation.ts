@@ -40,7 +40,10 @@ export class EnrollmentActivation {
     }
     const status = await readStatus(userId, db, clock.now());
     if (!status.enabled) return { ok: false, reason: "not_enabled", retryAfterSeconds: 0 };
-    if (status.activation) return { ok: false, reason: "already_active", retryAfterSeconds: 0 };
+    // One TOTP enrollment per user; passkeys beside it are other factors.
+    if (status.activation && status.activation.method !== "passkey") {
+      return { ok: false, reason: "already_active", retryAfterSeconds: 0 };
+    }
     const key = codeThrottleKey(userId);
     const attempt = await throttle.claim(key, ACCOUNT_POLICY);
     if (!attempt.granted) return { ok: false, reason: "locked", retryAfterSeconds: attempt.retryAfterSeconds };

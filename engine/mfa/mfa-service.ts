@@ -36,6 +36,7 @@ export class MfaService {
   readonly #settings: MfaSettings;
   readonly #codes: CodeVerification;
   readonly #activation: EnrollmentActivation;
+  #codeChecked: (check: CodeCheck) => void = () => {};
 
   constructor(
     private readonly db: Db,
@@ -107,7 +108,17 @@ export class MfaService {
     code: string,
     finish?: PartBuilder<F>,
   ): Promise<CodeCheck & { finished?: F | null }> {
-    return this.#codes.verifyCode(userId, code, finish);
+    return this.#codes.verifyCode(userId, code, finish).then((r) => this.#seen(r));
+  }
+
+  /** Calls `observer` with every sign-in code check's answer (the metrics count them). */
+  onCodeChecked(observer: (check: CodeCheck) => void): void {
+    this.#codeChecked = observer;
+  }
+
+  #seen<C extends CodeCheck>(check: C): C {
+    this.#codeChecked(check);
+    return check;
   }
 
   /** See CodeVerification.startCodeCheck: the first statement, joined to the caller's subject CTE. */
@@ -117,7 +128,10 @@ export class MfaService {
     eligible: string,
     code: string,
   ): Promise<{ row: R | undefined; outcome: CodeCheckOutcome }> {
-    return this.#codes.startCodeCheck<R>(st, subject, eligible, code);
+    return this.#codes.startCodeCheck<R>(st, subject, eligible, code).then((r) => {
+      if (r.outcome.kind === "done") this.#seen(r.outcome.result);
+      return r;
+    });
   }
 
   /** See CodeVerification.finishCodeCheck: the compare-and-set on the step, with the caller's `finish`. */
@@ -125,7 +139,7 @@ export class MfaService {
     m: Extract<CodeCheckOutcome, { kind: "matched" }>,
     finish?: PartBuilder<F>,
   ): Promise<CodeCheck & { finished?: F | null }> {
-    return this.#codes.finishCodeCheck(m, finish);
+    return this.#codes.finishCodeCheck(m, finish).then((r) => this.#seen(r));
   }
 
   // ---- activation and authenticator-app setup (EnrollmentActivation) ----

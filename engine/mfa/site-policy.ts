@@ -8,6 +8,7 @@ import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { MAX_ENFORCEMENT_DELAY_DAYS, type MfaActor } from "./mfa-model.js";
 import { ROLES, RolloutInputError, type RolloutRole } from "./rollout.js";
+import type { FactorMethod } from "./status.js";
 
 /** A site's policy; no required roles means none applies. */
 export interface SiteMfaPolicy {
@@ -16,7 +17,16 @@ export interface SiteMfaPolicy {
   defaultEnforcementDelayDays: number;
   updatedAt: Date | null;
   updatedBy: string | null;
+  /** The methods /mfa/setup offers (at least one). */
+  allowedMethods: FactorMethod[];
+  /** "Sign in with a passkey" on /login (discoverable credential, user verification): both factors at once. */
+  passkeySignIn: boolean;
+  /** Days a browser may skip the code after "Don't ask again" (0: the checkbox is not offered). */
+  rememberBrowserDays: number;
 }
+
+/** Every factor method, in the order setup lists them. */
+export const FACTOR_METHODS: readonly FactorMethod[] = ["passkey", "app", "hardware"];
 
 /** A site with no policy saved: nothing required, 14 days offered as the default. */
 export const NO_POLICY: SiteMfaPolicy = {
@@ -24,6 +34,9 @@ export const NO_POLICY: SiteMfaPolicy = {
   defaultEnforcementDelayDays: 14,
   updatedAt: null,
   updatedBy: null,
+  allowedMethods: ["passkey", "app", "hardware"],
+  passkeySignIn: false,
+  rememberBrowserDays: 0,
 };
 
 /** Reads and saves per-site MFA policies (table mfa_site_policies, migration 007). */
@@ -41,8 +54,12 @@ export class SiteMfaPolicies {
       default_enforcement_delay_days: number;
       updated_at: Date;
       updated_by_name: string;
+      allowed_methods: FactorMethod[];
+      passkey_sign_in: boolean;
+      remember_browser_days: number;
     }>(
-      `SELECT required_roles, default_enforcement_delay_days, updated_at, updated_by_name
+      `SELECT required_roles, default_enforcement_delay_days, updated_at, updated_by_name, allowed_methods,
+         passkey_sign_in, remember_browser_days
        FROM mfa_site_policies WHERE site_id = $1`,
       [siteId],
     );
@@ -53,7 +70,18 @@ export class SiteMfaPolicies {
       defaultEnforcementDelayDays: r.default_enforcement_delay_days,
       updatedAt: r.updated_at,
       updatedBy: r.updated_by_name,
+      allowedMethods: FACTOR_METHODS.filter((m) => r.allowed_methods.includes(m)),
+      passkeySignIn: r.passkey_sign_in,
+      rememberBrowserDays: r.remember_browser_days,
     };
+  }
+
+  /** Whether any site allows passwordless passkey sign-in (then /login offers it). */
+  async anyPasskeySignIn(): Promise<boolean> {
+    const { rows } = await this.db.query<{ any: boolean }>(
+      "SELECT EXISTS (SELECT 1 FROM mfa_site_policies WHERE passkey_sign_in) AS any",
+    );
+    return rows[0]!.any;
   }
 
   /** The delay an account in `role` starts with under the site's policy, or null if the role is not required. */
@@ -69,9 +97,29 @@ export class SiteMfaPolicies {
    */
   async set(
     siteId: string,
-    input: { requiredRoles: string[]; defaultEnforcementDelayDays: number },
+    input: {
+      requiredRoles: string[];
+      defaultEnforcementDelayDays: number;
+      /** Left out: the site's current value stays (the CLI sets only the two above). */
+      allowedMethods?: string[];
+      passkeySignIn?: boolean;
+      rememberBrowserDays?: number;
+    },
     actor: MfaActor,
   ): Promise<SiteMfaPolicy> {
+    const current = await this.get(siteId);
+    const methods = [...new Set(input.allowedMethods ?? current.allowedMethods)];
+    const badMethod = methods.find((m) => !(FACTOR_METHODS as readonly string[]).includes(m));
+    if (badMethod !== undefined) {
+      throw new RolloutInputError("allowedMethods", `Method "${badMethod}" is not passkey, app or hardware.`);
+    }
+    if (!methods.length) throw new RolloutInputError("allowedMethods", "Allow at least one method.");
+    const remember = input.rememberBrowserDays ?? current.rememberBrowserDays;
+    if (!Number.isInteger(remember) || remember < 0 || remember > 365) {
+      throw new RolloutInputError("rememberBrowserDays", "Remember browsers for a whole number of days from 0 to 365.");
+    }
+    const passkeySignIn = input.passkeySignIn ?? current.passkeySignIn;
+    const allowed = FACTOR_METHODS.filter((m) => methods.includes(m));
     const roles = [...new Set(input.requiredRoles)];
     const bad = roles.find((r) => !(ROLES as readonly string[]).includes(r));
     if (bad !== undefined)
@@ -87,18 +135,27 @@ export class SiteMfaPolicies {
     await this.db.transaction(async (tx) => {
       await tx.query(
         `INSERT INTO mfa_site_policies (site_id, required_roles, default_enforcement_delay_days, updated_at, updated_by,
-           updated_by_name) VALUES ($1, $2::text[], $3, $4, $5, $6)
+           updated_by_name, allowed_methods, passkey_sign_in, remember_browser_days)
+         VALUES ($1, $2::text[], $3, $4, $5, $6, $7::text[], $8, $9)
          ON CONFLICT (site_id) DO UPDATE SET required_roles = EXCLUDED.required_roles,
            default_enforcement_delay_days = EXCLUDED.default_enforcement_delay_days, updated_at = EXCLUDED.updated_at,
-           updated_by = EXCLUDED.updated_by, updated_by_name = EXCLUDED.updated_by_name`,
-        [siteId, ordered, d, this.clock.now(), actor.id, actor.name],
+           updated_by = EXCLUDED.updated_by, updated_by_name = EXCLUDED.updated_by_name,
+           allowed_methods = EXCLUDED.allowed_methods, passkey_sign_in = EXCLUDED.passkey_sign_in,
+           remember_browser_days = EXCLUDED.remember_browser_days`,
+        [siteId, ordered, d, this.clock.now(), actor.id, actor.name, allowed, passkeySignIn, remember],
       );
       await this.audit.record(
         {
           siteId,
           actor,
           action: "mfa.policy",
-          details: { requiredRoles: ordered, defaultEnforcementDelayDays: d },
+          details: {
+            requiredRoles: ordered,
+            defaultEnforcementDelayDays: d,
+            allowedMethods: allowed,
+            passkeySignIn,
+            rememberBrowserDays: remember,
+          },
         },
         tx,
       );

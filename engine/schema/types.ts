@@ -231,6 +231,22 @@ export interface FormgateConfig {
    */
   PUBLIC_URL?: string;
   /**
+   * Bearer token that GET /metrics requires (Authorization: Bearer METRICS_TOKEN); unset, /metrics answers 404.
+   */
+  METRICS_TOKEN?: string;
+  /**
+   * When the server backs up the embedded database into DATA_DIR/backups: daily@HH:MM (UTC) or hourly; unset, no scheduled backups.
+   */
+  BACKUP_SCHEDULE?: string;
+  /**
+   * How many backups in DATA_DIR/backups the schedule keeps, 7 when unset (the oldest beyond it are deleted).
+   */
+  BACKUP_KEEP?: number;
+  /**
+   * Audit entries older than this many days are deleted once a day; unset, every entry is kept.
+   */
+  AUDIT_RETENTION_DAYS?: number;
+  /**
    * smtp://user:pass@host:port (STARTTLS when offered) or smtps://… (TLS from the start) of the server that sends Formgate's e-mail; unset: mails are queued and not sent.
    */
   SMTP_URL?: string;

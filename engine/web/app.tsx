@@ -14,7 +14,9 @@ import { mfaHardwareRoutes, TOKEN_IMPORT_PATH, tokenImportBodyLimit } from "./co
 import { hardwareSetupRoutes } from "./mfa/hardware-setup-routes.js";
 import { mfaRoutes } from "./mfa/mfa-routes.js";
 import { passkeyRoutes } from "./mfa/passkey-routes.js";
+import { passwordlessRoutes } from "./auth/passwordless-routes.js";
 import { accountRoutes } from "./account/account-routes.js";
+import { accountFactorRoutes } from "./account/account-factor-routes.js";
 import { auditRoutes } from "./configure/audit-routes.js";
 import { deviceRoutes } from "./device/device-routes.js";
 import { Layout, MessagePage } from "../render/layout.js";
@@ -32,6 +34,7 @@ import { flashMessages } from "./http/flash.js";
 import { pageExtras } from "./http/page-extras.js";
 import { RETRY_AFTER_SECONDS } from "./http/service-unavailable.js";
 import { errorResponse } from "./http/errors.js";
+import { healthRoutes, type ShutdownFlag } from "./ops/health-routes.js";
 
 /** Default request body limit; routes that take files raise it for themselves. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -40,7 +43,7 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
  * The route table: the Hono app with request ids and logging, security headers, sessions, CSRF, the
  * one error mapping and every area's routes. Only entry points (server, tests) call it.
  */
-export function createApp(s: Services): Hono<AppEnv> {
+export function createApp(s: Services, shutdown?: ShutdownFlag): Hono<AppEnv> {
   const cookieSettings = { secure: s.config.TRUST_PROXY };
   const app = new Hono<AppEnv>();
 
@@ -56,12 +59,14 @@ export function createApp(s: Services): Hono<AppEnv> {
     await withLogContext({ requestId }, next);
     c.header("X-Request-Id", requestId);
     // The route pattern, not the URL: paths such as /setup/:token carry secrets.
+    const ms = performance.now() - start;
     log.info("request", {
       method: c.req.method,
       route: c.req.routePath,
       status: c.res.status,
-      ms: Math.round((performance.now() - start) * 10) / 10,
+      ms: Math.round(ms * 10) / 10,
     });
+    s.metrics.httpRequest(c.req.routePath, c.req.method, c.res.status, ms / 1000);
   });
 
   app.use(refuseUnstorablePath);
@@ -95,6 +100,7 @@ export function createApp(s: Services): Hono<AppEnv> {
       return c.json({ status: "unavailable" }, 503);
     }
   });
+  app.route("/", healthRoutes(s, shutdown));
 
   const defaultBodyLimit = bodyLimit({
     maxSize: BODY_LIMIT_BYTES,
@@ -133,7 +139,9 @@ export function createApp(s: Services): Hono<AppEnv> {
   app.route("/", loginRoutes(s, cookieSettings));
   app.route("/", mfaRoutes(s, cookieSettings));
   app.route("/", passkeyRoutes(s, cookieSettings));
+  app.route("/", passwordlessRoutes(s, cookieSettings));
   app.route("/", accountRoutes(s, cookieSettings));
+  app.route("/", accountFactorRoutes(s, cookieSettings));
   app.route("/", auditRoutes(s));
   app.route("/", configureRoutes(s, cookieSettings));
   app.route("/", mfaRolloutRoutes(s));

@@ -5,6 +5,9 @@ import type { TestEnv } from "../helpers/app.js";
 import { browserTestEnv, closeBrowserStage, hasChromium, openBrowser } from "../helpers/browser.js";
 import { check, flashText, PASSWORD, shot, signIn } from "../helpers/console.js";
 import { skipSuite } from "../helpers/skip.js";
+import { randomBytes } from "node:crypto";
+import { hashToken } from "../../engine/util/tokens.js";
+import { appParams, codeAt } from "../helpers/totp.js";
 
 // Passkeys in Chromium with the DevTools virtual authenticator (CTAP2, internal transport,
 // resident keys, user verification): setup at /mfa/setup/passkey, the second step with "Use a
@@ -119,6 +122,14 @@ t("a passkey set up at /mfa/setup signs in as the second step; another authentic
   const used = await s.passkeys.store.listOf(user.id);
   assert.ok(used[0]!.lastUsedAt, "last used is recorded");
 
+  // The only factor: /account lists it with Rename but no Remove.
+  await page.goto(`${url}/account`);
+  assert.match(await page.locator("#factors").innerText(), /Passkey Work laptop/);
+  assert.is(await page.locator('#factors form[action$="/remove"]').count(), 0, "the last factor has no Remove");
+  assert.ok(await page.locator("#last-factor-note").isVisible());
+  await check(page, true, "/account with a passkey");
+  await shot(page, true, "account-factors");
+
   // Another authenticator that does not hold the credential: the browser finds no passkey to use.
   await page.click('form[action="/logout"] button');
   await auth.cdp.send("WebAuthn.removeVirtualAuthenticator", { authenticatorId: auth.id });
@@ -137,6 +148,77 @@ t("a passkey set up at /mfa/setup signs in as the second step; another authentic
   s.passkeys.assertion.timeoutMs = 120_000;
   await context.close();
 });
+
+t("with an authenticator app beside it, the passkey is removed from /account", async (ctx) => {
+  const { url, env } = ctx;
+  const s = env.services;
+  const user = await userWithMfa(ctx, "rae");
+  const { context, page } = await newPage(ctx);
+  await virtualAuthenticator(page);
+  await signIn(page, url, "rae");
+  await setUpPasskey(page, url, "Tablet");
+  const token = (await context.cookies()).find((k) => k.name === "fg_session")!.value;
+  const p = appParams(randomBytes(20));
+  const actor = { id: user.id, name: "rae", siteId: null, credential: hashToken(token) };
+  assert.ok((await s.mfa.activate(user.id, { method: "app", ...p }, codeAt(env.clock, p), actor)).ok);
+  await page.goto(`${url}/account`);
+  await page.getByRole("button", { name: "Remove passkey Tablet" }).click();
+  await page.waitForURL(`${url}/account`);
+  assert.match(await flashText(page), /Removed: passkey Tablet/);
+  assert.equal(await s.passkeys.store.listOf(user.id), []);
+  assert.is(await page.locator('#factors form[action$="/remove"]').count(), 0, "the app is now the last factor");
+  await context.close();
+});
+
+t(
+  "passwordless: signs in where the policy allows it, refused when it does not and without user verification",
+  async (ctx) => {
+    const { url, env } = ctx;
+    const s = env.services;
+    const admin = { id: ctx.adminId, name: "root", siteId: ctx.siteId };
+    const policy = (passkeySignIn: boolean) =>
+      s.mfaPolicies.set(ctx.siteId, { requiredRoles: [], defaultEnforcementDelayDays: 14, passkeySignIn }, admin);
+    const user = await userWithMfa(ctx, "sam");
+    const { context, page, errors } = await newPage(ctx);
+    const auth = await virtualAuthenticator(page);
+    await signIn(page, url, "sam");
+    await setUpPasskey(page, url, "Phone");
+    await page.click('form[action="/logout"] button');
+
+    await page.goto(`${url}/login`);
+    assert.is(await page.locator("#passkey-sign-in").count(), 0, "no passwordless sign-in without the policy");
+
+    await policy(true);
+    await page.goto(`${url}/login`);
+    await check(page, true, "/login with a passkey");
+    await shot(page, true, "passkey-login");
+    await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+    await page.waitForURL(`${url}/`);
+    assert.ok((await s.passkeys.store.listOf(user.id))[0]!.lastUsedAt);
+
+    // The policy is switched off while the page is open: the answer is refused.
+    await page.click('form[action="/logout"] button');
+    await page.goto(`${url}/login`);
+    await policy(false);
+    await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+    await page.waitForURL(`${url}/login/passkey`);
+    assert.match(await page.locator("#login-error").innerText(), /did not sign you in/);
+
+    // User verification off: refused for passwordless.
+    await policy(true);
+    await auth.cdp.send("WebAuthn.setUserVerified", { authenticatorId: auth.id, isUserVerified: false });
+    s.passkeys.assertion.timeoutMs = 1000;
+    await page.goto(`${url}/login`);
+    await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+    await page.waitForLoadState();
+    await page.locator("#login-error, [data-passkey-error]:not(:empty)").first().waitFor();
+    assert.ok(!(await context.cookies()).some((k) => k.name === "fg_session"), "not signed in");
+    s.passkeys.assertion.timeoutMs = 120_000;
+    await policy(false);
+    assert.equal(errors, []);
+    await context.close();
+  },
+);
 
 t("without JavaScript the passkey page says it needs it and links the other methods", async (ctx) => {
   await userWithMfa(ctx, "nojs");

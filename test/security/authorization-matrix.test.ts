@@ -98,6 +98,8 @@ const BODIES: Record<string, BodyFor> = {
   "POST /mfa/setup/hardware": () => ({ form: { serialNumber: "PUBMARK-1", code: "123456" } }),
   "POST /mfa/setup/passkey": () => ({ form: { name: "Laptop", response: "{}" } }),
   "POST /login/mfa/passkey": () => ({ form: { response: "not json" } }),
+  "POST /login/passkey": () => ({ form: { response: "not json" } }),
+  "POST /account/passkeys/:id/rename": () => ({ form: { name: "Renamed" } }),
   "POST /configure/site": () => ({ form: { site: "other" } }),
   "POST /configure/sites": () => ({ form: { slug: "third", name: "Third Site" } }),
   "POST /apps/:appId/new": () => ({ form: { name: "New entry" } }),
@@ -176,6 +178,10 @@ const MATRIX: Array<[route: string, request: string, ...expected: Expect[]]> = [
   ["GET /assets/:file",                       "GET /assets/htmx.min.js",                                        200,  200,   200,  200,     200,       200],
   ["GET /public/:file",                       "GET /public/app.css",                                            200,  200,   200,  200,     200,       200],
   ["GET /healthz",                            "GET /healthz",                                                   200,  200,   200,  200,     200,       200],
+  ["GET /health/live",                        "GET /health/live",                                               200,  200,   200,  200,     200,       200],
+  ["GET /health/ready",                       "GET /health/ready",                                              200,  200,   200,  200,     200,       200],
+  // Metrics need METRICS_TOKEN, which this server has not: 404 for everyone, cookies count for nothing.
+  ["GET /metrics",                            "GET /metrics",                                                   404,  404,   404,  404,     404,       404],
   ["GET /",                                   "GET /",                                                          LOGIN, CODE, 200, 200,     200,       200],
   // Device API: bearer tokens only (every signed-in principal holds one of its own); cookies count for nothing.
   ["ALL /api/device/*",                       "GET /api/device/no-such-endpoint",                               404,  404,   404,  404,     404,       404],
@@ -211,11 +217,19 @@ const MATRIX: Array<[route: string, request: string, ...expected: Expect[]]> = [
   // Passkeys: setup while setting up MFA or, signed in, to add one (MFA off here: back to the account page).
   ["GET /mfa/setup/passkey",                  "GET /mfa/setup/passkey",                                         LOGIN, CODE, "303 /account", "303 /account", "303 /account", "303 /account"],
   ["POST /mfa/setup/passkey",                 "POST /mfa/setup/passkey",                                        LOGIN, CODE, "303 /account", "303 /account", "303 /account", "303 /account"],
+  ["POST /login/passkey",                     "POST /login/passkey",                                            422,  422,   422,  422,     422,       422],
   ["POST /login/mfa/passkey",                 "POST /login/mfa/passkey",                                        LOGIN, 422,  HOME, HOME,    HOME,      HOME],
   // Every signed-in user's own account page.
   ["ALL /account",                            "PUT /account",                                                   LOGIN, CODE, 404,  404,     404,       404],
   ["GET /account",                            "GET /account",                                                   LOGIN, CODE, 200,  200,     200,       200],
   ["POST /account",                           "POST /account",                                                  LOGIN, CODE, 422,  422,     422,       422],
+  // One's own factors, browsers and devices: ids name only the user's own (another's is not found).
+  ["ALL /account/*",                          "PUT /account/no-such-page",                                      LOGIN, CODE, 404,  404,     404,       404],
+  ["POST /account/passkeys/:id/rename",       "POST /account/passkeys/00000000-0000-4000-8000-000000000000/rename", LOGIN, CODE, 404, 404,  404,       404],
+  ["POST /account/passkeys/:id/remove",       "POST /account/passkeys/00000000-0000-4000-8000-000000000000/remove", LOGIN, CODE, 404, 404,  404,       404],
+  ["POST /account/factors/totp/remove",       "POST /account/factors/totp/remove",                              LOGIN, CODE, 404,  404,     404,       404],
+  ["POST /account/sessions/:id/end",          "POST /account/sessions/0123456789abcdef0123456789abcdef/end",    LOGIN, CODE, 404,  404,     404,       404],
+  ["POST /account/devices/:id/end",           "POST /account/devices/0123456789abcdef0123456789abcdef/end",     LOGIN, CODE, 404,  404,     404,       404],
   // Configure: sites and audit.
   ["ALL /configure",                          "PUT /configure",                                                 LOGIN, CODE, 403,  404,     404,       404],
   ["ALL /configure/*",                        "GET /configure/no-such-page",                                    LOGIN, CODE, 403,  404,     404,       404],

@@ -1,4 +1,5 @@
 import { InputField } from "../../render/form-field.js";
+import type { Child } from "hono/jsx";
 import { CsrfField, Layout, type PageUser } from "../../render/layout.js";
 
 /** The account's MFA in plain words, and whether the user can set it up now. */
@@ -15,11 +16,21 @@ export function AccountPage(p: {
   siteName: string;
   mfa: AccountMfa;
   errors?: Record<string, string>;
+  /** A refusal to show at the top (a factor that cannot be removed). */
+  error?: string;
+  /** The factors and signed-in sections (account-factors.tsx). */
+  factors?: Child;
+  signedIn?: Child;
 }) {
   const e = p.errors ?? {};
   return (
     <Layout title="Your account" csrfToken={p.csrfToken} user={p.user} siteName={p.siteName}>
       <h1>Your account</h1>
+      {p.error ? (
+        <p class="notice error" role="alert" id="account-error">
+          {p.error}
+        </p>
+      ) : null}
       <dl class="account-facts">
         <dt>Name</dt>
         <dd>{p.user.displayName || "—"}</dd>
@@ -37,6 +48,7 @@ export function AccountPage(p: {
           </p>
         ) : null}
       </section>
+      {p.factors}
       <section aria-labelledby="account-password">
         <h2 id="account-password">Change your password</h2>
         <p>Changing it signs you out everywhere else: other browsers and every device.</p>
@@ -65,6 +77,7 @@ export function AccountPage(p: {
           <button type="submit">Change password</button>
         </form>
       </section>
+      {p.signedIn}
     </Layout>
   );
 }

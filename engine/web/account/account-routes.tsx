@@ -9,6 +9,7 @@ import { flash } from "../http/flash.js";
 import { requireSignIn, signedIn } from "../http/guards.js";
 import { formFieldsForForm, sendPage, unstorableMessage } from "../http/page.js";
 import { AccountPage, type AccountMfa } from "./account-page.js";
+import { FactorsSection, SignedInSection } from "./account-factors.js";
 
 const DAY_MS = 86_400_000;
 
@@ -33,24 +34,43 @@ export function accountMfa(st: MfaStatus, now: Date): AccountMfa {
   }
 }
 
+/** The /account page of the signed-in user, with password field errors or a refusal at the top. */
+export async function accountPage(
+  s: Services,
+  c: Context<AppEnv>,
+  p: { errors?: Record<string, string> | undefined; error?: string } = {},
+) {
+  const session = signedIn(c);
+  const userId = session.user.id;
+  const [site, status, passkeys, sessions, devices] = await Promise.all([
+    s.sites.byId(session.activeSiteId),
+    s.mfa.statusOf(userId),
+    s.passkeys.store.listOf(userId),
+    s.ownCredentials.sessions(userId, session.tokenHash),
+    s.ownCredentials.deviceTokens(userId),
+  ]);
+  const a = status.activation;
+  const totp = a && a.method !== "passkey" ? { method: a.method, serial: a.tokenSerial } : null;
+  return (
+    <AccountPage
+      csrfToken={c.var.csrfToken}
+      user={session.user}
+      siteName={site?.name ?? ""}
+      mfa={accountMfa(status, s.clock.now())}
+      {...(p.errors ? { errors: p.errors } : {})}
+      {...(p.error ? { error: p.error } : {})}
+      factors={<FactorsSection csrfToken={c.var.csrfToken} factors={{ totp, passkeys, mfaOn: status.enabled }} />}
+      signedIn={<SignedInSection csrfToken={c.var.csrfToken} sessions={sessions} devices={devices} />}
+    />
+  );
+}
+
 /** GET/POST /account: every signed-in user's own page. */
 export function accountRoutes(s: Services, cookieSettings: CookieSettings) {
   const app = new Hono<AppEnv>();
   app.use("/account", requireSignIn());
 
-  const page = async (c: Context<AppEnv>, errors?: Record<string, string>) => {
-    const session = signedIn(c);
-    const [site, status] = await Promise.all([s.sites.byId(session.activeSiteId), s.mfa.statusOf(session.user.id)]);
-    return (
-      <AccountPage
-        csrfToken={c.var.csrfToken}
-        user={session.user}
-        siteName={site?.name ?? ""}
-        mfa={accountMfa(status, s.clock.now())}
-        {...(errors ? { errors } : {})}
-      />
-    );
-  };
+  const page = (c: Context<AppEnv>, errors?: Record<string, string>) => accountPage(s, c, { errors });
 
   app.get("/account", async (c) => sendPage(c, await page(c)));
 

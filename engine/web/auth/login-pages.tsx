@@ -1,3 +1,4 @@
+import type { Child } from "hono/jsx";
 import { InputField } from "../../render/form-field.js";
 import { CsrfField, Layout } from "../../render/layout.js";
 
@@ -5,7 +6,14 @@ import { CsrfField, Layout } from "../../render/layout.js";
  * The sign-in form (username, password), with one error that does not say which part was wrong;
  * `next` is the page to return to after sign-in.
  */
-export function LoginPage(props: { csrfToken: string; username?: string; error?: string; next?: string }) {
+export function LoginPage(props: {
+  csrfToken: string;
+  username?: string;
+  error?: string;
+  next?: string;
+  /** "Sign in with a passkey" where a site's policy allows passwordless sign-in. */
+  passkey?: Child;
+}) {
   return (
     <Layout title="Sign in" csrfToken={props.csrfToken}>
       <article class="narrow">
@@ -37,6 +45,7 @@ export function LoginPage(props: { csrfToken: string; username?: string; error?:
           />
           <button type="submit">Sign in</button>
         </form>
+        {props.passkey}
       </article>
     </Layout>
   );

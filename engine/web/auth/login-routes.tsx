@@ -10,6 +10,7 @@ import {
 import { formFieldsForForm, sendPage, unstorableMessage } from "../http/page.js";
 import type { Services } from "../../services.js";
 import { FirstAdminPage, LoginPage } from "./login-pages.js";
+import { passwordlessForm } from "./passwordless-routes.js";
 import { SetupLinkError } from "../../auth/first-admin.js";
 import { UserInputError } from "../../auth/user-accounts.js";
 import { ValidationError } from "../../errors.js";
@@ -22,9 +23,9 @@ const GENERIC_FAILURE = "The username or password is incorrect.";
 export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
   const app = new Hono<AppEnv>();
 
-  app.get("/login", (c) => {
+  app.get("/login", async (c) => {
     if (c.var.session?.stage === "full") return c.redirect("/", 303);
-    return sendPage(c, <LoginPage csrfToken={c.var.csrfToken} />);
+    return sendPage(c, <LoginPage csrfToken={c.var.csrfToken} passkey={await passwordlessForm(s, c)} />);
   });
 
   app.post("/login", async (c) => {
@@ -66,6 +67,7 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
       lock.key,
     );
     if (result.kind === "throttled") {
+      s.metrics.signIn("web", "throttled");
       c.header("Retry-After", String(result.retryAfterSeconds));
       return sendPage(
         c,
@@ -78,6 +80,7 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
       );
     }
     if (result.kind === "invalid" || !result.finished) {
+      s.metrics.signIn("web", "failure");
       c.var.log.info("sign-in failed", { reason: result.kind === "invalid" ? "credentials" : "no web access" });
       return sendPage(c, <LoginPage csrfToken={c.var.csrfToken} username={username} error={GENERIC_FAILURE} />, 401);
     }
@@ -85,6 +88,7 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
     writeSessionCookie(c, cookieSettings, token, expiresAt);
     // The password was right: from now on this browser is a known client of this account.
     if (!lock.known) writeDeviceCookie(c, cookieSettings, s.knownClients.issue(username));
+    s.metrics.signIn("web", stage === "full" ? "success" : "mfa_required");
     if (stage === "mfa") return c.redirect("/login/mfa", 303);
     if (stage === "mfa_setup") return c.redirect("/mfa/setup", 303);
     c.var.log.info("signed in", { userId: result.user.id });

@@ -224,10 +224,18 @@ export function mfaRolloutRoutes(s: Services): Hono<AppEnv> {
     const values = {
       requiredRoles: posted.requiredRoles ?? [],
       defaultEnforcementDelayDays: (posted.defaultEnforcementDelayDays?.at(-1) ?? "").trim(),
+      allowedMethods: posted.allowedMethods ?? [],
+      passkeySignIn: posted.passkeySignIn?.at(-1) === "on",
+      rememberBrowserDays: (posted.rememberBrowserDays?.at(-1) ?? "0").trim(),
     };
+    // A post from the form carries factorsShown: unticked boxes then mean off; without it (an older
+    // form, a script) the factor settings stay as they are.
+    const factors = posted.factorsShown !== undefined;
     const errors: Record<string, string> = {};
     if (!/^\d{1,4}$/.test(values.defaultEnforcementDelayDays)) {
       errors.defaultEnforcementDelayDays = "Default enforcement delay must be a whole number of days from 0 to 3650.";
+    } else if (!/^\d{1,3}$/.test(values.rememberBrowserDays)) {
+      errors.rememberBrowserDays = "Remember browsers for a whole number of days from 0 to 365.";
     } else {
       try {
         await s.mfaPolicies.set(
@@ -235,6 +243,13 @@ export function mfaRolloutRoutes(s: Services): Hono<AppEnv> {
           {
             requiredRoles: values.requiredRoles,
             defaultEnforcementDelayDays: Number(values.defaultEnforcementDelayDays),
+            ...(factors
+              ? {
+                  allowedMethods: values.allowedMethods,
+                  passkeySignIn: values.passkeySignIn,
+                  rememberBrowserDays: Number(values.rememberBrowserDays),
+                }
+              : {}),
           },
           { id: session.user.id, name: session.user.username, siteId: session.activeSiteId },
         );

@@ -65,19 +65,33 @@ export function deviceRoutes(s: Services) {
     c.req.path.startsWith("/api/device/apps/") ? recordLimit(c, next) : signInLimit(c, next),
   );
 
+  // Each sign-in step counted in formgate_sign_ins_total: "ok" is a token, any other status a next step.
+  const counted = async <T extends { status: string }>(step: () => Promise<T>): Promise<T> => {
+    try {
+      const result = await step();
+      s.metrics.signIn("device", result.status === "ok" ? "success" : "mfa_required");
+      return result;
+    } catch (err) {
+      if (err instanceof DeviceError && (err.status === 401 || err.status === 429)) {
+        s.metrics.signIn("device", err.status === 429 ? "throttled" : "failure");
+      }
+      throw err;
+    }
+  };
+
   app.post("/api/device/login", async (c) => {
     const body = await readJsonBody(c, validators.login);
-    return c.json(await s.deviceSignIn.login(body, c.var.clientAddress));
+    return c.json(await counted(() => s.deviceSignIn.login(body, c.var.clientAddress)));
   });
 
   app.post("/api/device/mfa", async (c) => {
     const body = await readJsonBody(c, validators.mfa);
-    return c.json(await s.deviceSignIn.mfa(body, c.var.clientAddress));
+    return c.json(await counted(() => s.deviceSignIn.mfa(body, c.var.clientAddress)));
   });
 
   app.post("/api/device/mfa/setup", async (c) => {
     const body = await readJsonBody(c, validators.setup);
-    return c.json(await s.deviceSignIn.setup(body, c.var.clientAddress));
+    return c.json(await counted(() => s.deviceSignIn.setup(body, c.var.clientAddress)));
   });
 
   app.get("/api/device/me", requireBearer(s), async (c) => c.json(await s.deviceSignIn.me(c.var.deviceToken)));

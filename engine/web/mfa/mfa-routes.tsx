@@ -148,6 +148,7 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
       s.sessions.rotatePart(session, { stage: "full" }, c.var.clientAddress),
     );
     if (!result.ok) {
+      s.metrics.signIn("web", "failure");
       c.var.log.info("second factor refused", { userId: session.user.id, reason: result.reason });
       // The same words for a wrong code and a lock (test/mfa/lock-disclosure.test.ts), in the method's terms.
       const method = await methodOf(session);
@@ -169,6 +170,7 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
       clearSessionCookie(c, cookies);
       return c.redirect("/login", 303);
     }
+    s.metrics.signIn("web", "success");
     c.var.log.info("signed in", { userId: session.user.id, mfa: true });
     writeSessionCookie(c, cookies, result.finished.token, result.finished.expiresAt);
     return c.redirect("/", 303);
@@ -186,6 +188,7 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
         canPostpone={access.session.stage === "mfa_setup"}
         daysLeft={d.daysLeft}
         requiredFrom={d.requiredFrom}
+        methods={(await s.mfaPolicies.get(access.session.user.siteId)).allowedMethods}
       />,
     );
   });

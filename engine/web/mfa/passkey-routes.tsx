@@ -67,6 +67,10 @@ async function registerAccess(s: Services, c: Context<AppEnv>): Promise<{ sessio
     return { response: c.redirect("/login", 303) };
   }
   if (session.stage === "full" && !status.enabled) return { response: c.redirect("/account", 303) };
+  // The site's policy may leave passkeys out of the methods setup offers.
+  if (!(await s.mfaPolicies.get(session.user.siteId)).allowedMethods.includes("passkey")) {
+    return { response: c.redirect(session.stage === "full" ? "/account" : "/mfa/setup", 303) };
+  }
   return { session };
 }
 
@@ -145,6 +149,7 @@ export function passkeyRoutes(s: Services, cookies: CookieSettings) {
         })
       : null;
     if (!result?.ok) {
+      s.metrics.signIn("web", "failure");
       c.var.log.info("passkey refused", { userId: session.user.id, reason: result?.reason ?? "malformed" });
       const method = (await s.mfa.statusOf(session.user.id)).activation?.method;
       return sendPage(
@@ -162,6 +167,7 @@ export function passkeyRoutes(s: Services, cookies: CookieSettings) {
       clearSessionCookie(c, cookies);
       return c.redirect("/login", 303);
     }
+    s.metrics.signIn("web", "success");
     c.var.log.info("signed in", { userId: session.user.id, mfa: true, passkey: true });
     writeSessionCookie(c, cookies, result.finished.token, result.finished.expiresAt);
     return c.redirect("/", 303);

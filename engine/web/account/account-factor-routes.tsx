@@ -1,0 +1,76 @@
+/**
+ * /account's buttons for what the user signs in with: rename or remove a passkey, remove the
+ * authenticator app or hardware token (never the last factor while MFA is on), end another
+ * browser's session or a device token.
+ */
+import { Hono, type Context } from "hono";
+import type { FactorRef } from "../../mfa/factor-removal.js";
+import { passkeyName } from "../../mfa/passkeys/passkey-store.js";
+import type { Services } from "../../services.js";
+import { signedOut, writeSessionCookie, type CookieSettings } from "../http/cookies.js";
+import type { AppEnv } from "../http/env.js";
+import { flash } from "../http/flash.js";
+import { requireSignIn, signedIn } from "../http/guards.js";
+import { formFields, sendPage } from "../http/page.js";
+import { selfActor } from "../mfa/mfa-routes.js";
+import { accountPage } from "./account-routes.js";
+
+/** The words when the last factor would go. */
+export const LAST_FACTOR = "This is your only sign-in method and MFA is on: add another one before you remove it.";
+
+/** POST /account/passkeys/:id/rename|remove, /account/factors/totp/remove, /account/sessions|devices/:id/end. */
+export function accountFactorRoutes(s: Services, cookies: CookieSettings) {
+  const app = new Hono<AppEnv>();
+  app.use("/account/*", requireSignIn());
+
+  const refuse = async (c: Context<AppEnv>, status: 404 | 409 | 422, error: string) =>
+    sendPage(c, await accountPage(s, c, { error }), status);
+
+  const remove = async (c: Context<AppEnv>, factor: FactorRef) => {
+    const session = signedIn(c);
+    const result = await s.factors.remove(session.user.id, factor, selfActor(session));
+    if (!result.ok) {
+      return result.reason === "last"
+        ? refuse(c, 409, LAST_FACTOR)
+        : refuse(c, 404, "There is no such sign-in method on your account.");
+    }
+    c.var.log.info("factor removed", { userId: session.user.id, kind: factor.kind });
+    // A credential change: the other sessions ended; this one gets a new token.
+    const rotated = await s.sessions.rotate(session, {}, c.var.clientAddress);
+    if (!rotated) return signedOut(c, cookies);
+    writeSessionCookie(c, cookies, rotated.token, rotated.expiresAt);
+    flash(c, `Removed: ${result.removed}. You were signed out everywhere else.`);
+    return c.redirect("/account", 303);
+  };
+
+  app.post("/account/passkeys/:id/remove", (c) => remove(c, { kind: "passkey", id: c.req.param("id") }));
+  app.post("/account/factors/totp/remove", (c) => remove(c, { kind: "totp" }));
+
+  app.post("/account/passkeys/:id/rename", async (c) => {
+    const session = signedIn(c);
+    const name = passkeyName((await formFields(c)).name);
+    if (!name) return refuse(c, 422, "A passkey's name is 1 to 64 characters.");
+    if (!(await s.passkeys.store.rename(session.user.id, c.req.param("id"), name))) {
+      return refuse(c, 404, "There is no such passkey on your account.");
+    }
+    flash(c, `The passkey is now called ${name}.`);
+    return c.redirect("/account", 303);
+  });
+
+  for (const kind of ["sessions", "devices"] as const) {
+    app.post(`/account/${kind}/:id/end`, async (c) => {
+      const session = signedIn(c);
+      const ended = await s.ownCredentials.end(
+        session.user.id,
+        kind === "sessions" ? "session" : "device",
+        c.req.param("id"),
+        session.tokenHash,
+      );
+      if (!ended) return refuse(c, 404, "That sign-in has already ended.");
+      flash(c, kind === "sessions" ? "That browser is signed out." : "That device is signed out.");
+      return c.redirect("/account", 303);
+    });
+  }
+
+  return app;
+}

@@ -1,0 +1,145 @@
+/** The parts of /account that list what the user signs in with: factors, and signed-in browsers and devices. */
+import type { OwnCredential } from "../../auth/own-credentials.js";
+import type { PasskeyInfo } from "../../mfa/passkeys/passkey-store.js";
+import { longDate } from "../../mfa/status.js";
+import { InputField } from "../../render/form-field.js";
+import { CsrfField } from "../../render/layout.js";
+
+/** The user's factors: the TOTP enrollment (app or hardware token) and the passkeys. */
+export interface AccountFactors {
+  totp: { method: "app" | "hardware"; serial: string | null } | null;
+  passkeys: PasskeyInfo[];
+  /** MFA is on: the last factor cannot be removed, and passkeys can be added. */
+  mfaOn: boolean;
+}
+
+const when = (d: Date | null) => (d ? longDate(new Date(d)) : "never");
+
+function PostButton(p: { csrfToken: string; action: string; label: string; name: string }) {
+  return (
+    <form method="post" action={p.action} class="inline-form">
+      <CsrfField token={p.csrfToken} />
+      <button type="submit" class="secondary outline" aria-label={`${p.label} ${p.name}`}>
+        {p.label}
+      </button>
+    </form>
+  );
+}
+
+/** "Your sign-in methods": each factor with Remove (and Rename for a passkey), and "Add a passkey". */
+export function FactorsSection({ csrfToken, factors }: { csrfToken: string; factors: AccountFactors }) {
+  const total = (factors.totp ? 1 : 0) + factors.passkeys.length;
+  const removable = !factors.mfaOn || total > 1;
+  return (
+    <section aria-labelledby="account-factors" id="factors">
+      <h2 id="account-factors">Your sign-in methods</h2>
+      {total === 0 ? <p>You have no second factor yet.</p> : null}
+      {factors.totp ? (
+        <div class="factor" id="factor-totp">
+          <p>
+            <strong>
+              {factors.totp.method === "app" ? "Authenticator app" : `Hardware token ${factors.totp.serial ?? ""}`}
+            </strong>
+          </p>
+          {removable ? (
+            <PostButton
+              csrfToken={csrfToken}
+              action="/account/factors/totp/remove"
+              label="Remove"
+              name={factors.totp.method === "app" ? "authenticator app" : "hardware token"}
+            />
+          ) : null}
+        </div>
+      ) : null}
+      {factors.passkeys.map((p) => (
+        <div class="factor" id={`passkey-${p.id}`}>
+          <p>
+            <strong>Passkey {p.name}</strong>
+            <br />
+            <small>
+              Added {when(p.createdAt)} · last used {when(p.lastUsedAt)}
+              {p.backedUp ? " · synced" : ""}
+            </small>
+          </p>
+          <form method="post" action={`/account/passkeys/${p.id}/rename`} class="rename-form">
+            <CsrfField token={csrfToken} />
+            <InputField
+              id={`rename-${p.id}`}
+              name="name"
+              label={`New name for passkey ${p.name}`}
+              required
+              value={p.name}
+              attrs={{ maxlength: 64 }}
+            />
+            <button type="submit" class="secondary">
+              Rename
+            </button>
+          </form>
+          {removable ? (
+            <PostButton
+              csrfToken={csrfToken}
+              action={`/account/passkeys/${p.id}/remove`}
+              label="Remove"
+              name={`passkey ${p.name}`}
+            />
+          ) : null}
+        </div>
+      ))}
+      {factors.mfaOn && !removable ? (
+        <p id="last-factor-note">
+          <small>Your only sign-in method cannot be removed while MFA is on: add another one first.</small>
+        </p>
+      ) : null}
+      {factors.mfaOn && total > 0 ? (
+        <p>
+          <a href="/mfa/setup/passkey" id="add-passkey">
+            Add a passkey
+          </a>
+        </p>
+      ) : null}
+    </section>
+  );
+}
+
+function CredentialList(p: {
+  csrfToken: string;
+  items: OwnCredential[];
+  kind: "sessions" | "devices";
+  what: string;
+  empty: string;
+}) {
+  if (!p.items.length) return <p>{p.empty}</p>;
+  return (
+    <ul class="credential-list" id={`own-${p.kind}`}>
+      {p.items.map((i) => (
+        <li>
+          {p.what} from {i.clientAddress ?? "an unknown address"}, since {longDate(new Date(i.createdAt))}, last used{" "}
+          {longDate(new Date(i.lastUsedAt))}
+          {i.current ? (
+            <strong> (this browser)</strong>
+          ) : (
+            <PostButton
+              csrfToken={p.csrfToken}
+              action={`/account/${p.kind}/${i.id}/end`}
+              label="End"
+              name={`${p.what} ${i.id.slice(0, 6)}`}
+            />
+          )}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** "Where you are signed in": the user's web sessions and device tokens, each with End (not this browser: Sign out). */
+export function SignedInSection(p: { csrfToken: string; sessions: OwnCredential[]; devices: OwnCredential[] }) {
+  return (
+    <section aria-labelledby="account-signed-in" id="signed-in">
+      <h2 id="account-signed-in">Where you are signed in</h2>
+      <h3>Browsers</h3>
+      <CredentialList csrfToken={p.csrfToken} items={p.sessions} kind="sessions" what="Browser" empty="None." />
+      <h3>Devices (apps using the device API)</h3>
+      <CredentialList csrfToken={p.csrfToken} items={p.devices} kind="devices" what="Device" empty="None." />
+    </section>
+  );
+}

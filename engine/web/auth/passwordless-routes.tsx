@@ -1,0 +1,84 @@
+/**
+ * Passwordless sign-in (issue 23): "Sign in with a passkey" on /login where a site's policy allows
+ * it (passkeySignIn), POST /login/passkey. A discoverable credential with user verification counts
+ * as both factors; failures count like wrong codes (per account) and like passwords (per address).
+ */
+import { Hono, type Context } from "hono";
+import { credentialGate, type CredentialGate } from "../../auth/credential-gate.js";
+import type { Services } from "../../services.js";
+import { writeSessionCookie, type CookieSettings } from "../http/cookies.js";
+import type { AppEnv } from "../http/env.js";
+import { formFields, sendPage } from "../http/page.js";
+import { PasskeyScripts, PasskeySignInForm } from "../mfa/passkey-pages.js";
+import { readPasskeyResponse } from "../mfa/passkey-routes.js";
+import { LoginPage } from "./login-pages.js";
+
+/** The same words for every refused passwordless sign-in. */
+export const PASSWORDLESS_FAILURE = "The passkey did not sign you in. Try again, or sign in with your password.";
+
+/** The "Sign in with a passkey" form for /login when any site allows it (fresh options), else null. */
+export async function passwordlessForm(s: Services, c: Context<AppEnv>) {
+  if (!(await s.mfaPolicies.anyPasskeySignIn())) return null;
+  const options = await s.passkeys.assertion.options("passwordless", null);
+  return (
+    <>
+      <PasskeySignInForm
+        csrfToken={c.var.csrfToken}
+        action="/login/passkey"
+        options={options}
+        label="Sign in with a passkey"
+        id="passkey-sign-in"
+        others={{ href: "#username", text: "Sign in with your username and password" }}
+      />
+      <PasskeyScripts />
+    </>
+  );
+}
+
+/** POST /login/passkey. */
+export function passwordlessRoutes(s: Services, cookies: CookieSettings) {
+  const app = new Hono<AppEnv>();
+
+  const refuse = async (c: Context<AppEnv>, status: 401 | 422 | 429) =>
+    sendPage(
+      c,
+      <LoginPage csrfToken={c.var.csrfToken} error={PASSWORDLESS_FAILURE} passkey={await passwordlessForm(s, c)} />,
+      status,
+    );
+
+  app.post("/login/passkey", async (c) => {
+    const response = readPasskeyResponse(await formFields(c));
+    if (!response) return refuse(c, 422);
+    // The owner's site must allow passwordless sign-in, and the owner may sign in on the web.
+    const credentialId = (response as { id?: unknown }).id;
+    const passkey = typeof credentialId === "string" ? await s.passkeys.store.byCredentialId(credentialId) : null;
+    const owner = passkey ? await s.users.byId(passkey.userId) : null;
+    const allowed =
+      owner && owner.webAccess && !owner.disabled && (await s.mfaPolicies.get(owner.siteId)).passkeySignIn;
+    const result = await s.passkeys.assertion.verify("passwordless", allowed ? response : { id: null }, {
+      clientAddress: c.var.clientAddress,
+      finish: (st, won) => {
+        const gate = credentialGate.current(st, `(SELECT user_id FROM ${won})`) as CredentialGate;
+        const made = s.sessions.createIn(
+          st,
+          gate,
+          `(SELECT site_id FROM users su WHERE su.id = g.user_id)`,
+          "full",
+          c.var.clientAddress,
+        );
+        return { done: `EXISTS (SELECT 1 FROM ${made.cte})`, value: { token: made.token, expiresAt: made.expiresAt } };
+      },
+    });
+    if (!result.ok || !result.finished) {
+      c.var.log.info("passwordless sign-in refused", { reason: result.ok ? "ended" : result.reason });
+      if (!result.ok && result.reason === "locked") c.header("Retry-After", String(result.retryAfterSeconds));
+      return refuse(c, 401);
+    }
+    c.var.log.info("signed in", { userId: result.userId, passwordless: true });
+    if (c.var.session) await s.sessions.revoke(c.var.session.tokenHash);
+    writeSessionCookie(c, cookies, result.finished.token, result.finished.expiresAt);
+    return c.redirect("/", 303);
+  });
+
+  return app;
+}

@@ -1,0 +1,160 @@
+// @storage
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { randomBytes } from "node:crypto";
+import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
+import { testBackend } from "../helpers/db.js";
+import { SoftAuthenticator } from "../helpers/soft-authenticator.js";
+import { appParams, codeAt } from "../helpers/totp.js";
+import { hashToken } from "../../engine/util/tokens.js";
+
+// /account's factors (passkeys registered through the web pages with a software authenticator, an
+// authenticator app), never the last one while MFA is on (also two removals at once), rename, and
+// the signed-in browsers and devices with their End buttons.
+
+const PASSWORD = "correct horse battery";
+const t = suite<{ env: TestEnv; rootId: string; siteId: string }>(`account factors [${testBackend}]`);
+
+t.before(async (ctx) => {
+  ctx.env = await startTestEnv();
+  const s = ctx.env.services;
+  const pub = await s.sites.publicSite();
+  ctx.siteId = pub.id;
+  ctx.rootId = (await s.users.create({ siteId: pub.id, username: "root", password: PASSWORD, role: "admin" })).id;
+});
+t.after(async (ctx) => ctx.env.close());
+
+/** The WebAuthn options a page carries in data-options (HTML attribute, entities undone). */
+export function optionsIn(html: string): { challenge: string; user: { id: string } } {
+  const m = html.match(/data-options="([^"]*)"/);
+  assert.ok(m, "the page carries WebAuthn options");
+  const json = m![1]!
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&amp;/g, "&");
+  return JSON.parse(json);
+}
+
+async function mfaUser(ctx: { env: TestEnv; rootId: string; siteId: string }, username: string) {
+  const s = ctx.env.services;
+  const u = await s.users.create({ siteId: ctx.siteId, username, password: PASSWORD, deviceAccess: true });
+  await s.mfa.applySettings(
+    u.id,
+    { enabled: true, enforcementDelayDays: 0 },
+    { id: ctx.rootId, name: "root", siteId: ctx.siteId },
+  );
+  return u;
+}
+
+/** Signs in (MFA setup pending) and registers a passkey named `name` through /mfa/setup/passkey. */
+async function withPasskey(env: TestEnv, username: string, name: string) {
+  const c = new TestClient(env.app);
+  const signIn = await c.signIn(username, PASSWORD);
+  assert.is(signIn.res.headers.get("location"), "/mfa/setup");
+  const page = await c.get("/mfa/setup/passkey");
+  assert.is(page.res.status, 200);
+  const auth = new SoftAuthenticator("localhost", "http://localhost:3000");
+  const done = await c.post("/mfa/setup/passkey", {
+    name,
+    response: JSON.stringify(auth.register(optionsIn(page.html))),
+  });
+  assert.is(done.res.status, 303, done.html);
+  assert.is(done.res.headers.get("location"), "/account");
+  return { c, auth };
+}
+
+t("the last factor cannot be removed; with an app beside it the passkey can, then the app cannot", async (ctx) => {
+  const { env } = ctx;
+  const s = env.services;
+  const u = await mfaUser(ctx, "lena");
+  const { c } = await withPasskey(env, "lena", "Laptop");
+  const [pk] = await s.passkeys.store.listOf(u.id);
+  assert.match((await s.mfa.statusOf(u.id)).message, /with a passkey \(Laptop\)$/);
+
+  const account = await c.get("/account");
+  assert.match(account.html, /Passkey Laptop/);
+  assert.not.match(account.html, /passkeys\/[0-9a-f-]+\/remove/, "no Remove for the only factor");
+  assert.match(account.html, /id="last-factor-note"/);
+  const refused = await c.post(`/account/passkeys/${pk!.id}/remove`, {});
+  assert.is(refused.res.status, 409);
+  assert.match(refused.html, /only sign-in method/);
+  assert.is((await s.passkeys.store.listOf(u.id)).length, 1, "still there");
+
+  const p = appParams(randomBytes(20));
+  // Activated from this browser's session, which goes on.
+  const activated = await s.mfa.activate(u.id, { method: "app", ...p }, codeAt(env.clock, p), {
+    id: u.id,
+    name: "lena",
+    siteId: null,
+    credential: hashToken(c.cookies.get("fg_session")!),
+  });
+  assert.ok(activated.ok, "an app beside the passkey");
+  const other = await s.sessions.create(u.id, ctx.siteId, "full", "10.0.0.9");
+  assert.match((await s.mfa.statusOf(u.id)).message, /with a passkey \(Laptop\), an authenticator app$/);
+
+  const removed = await c.post(`/account/passkeys/${pk!.id}/remove`, {});
+  assert.is(removed.res.status, 303);
+  assert.equal(await s.passkeys.store.listOf(u.id), []);
+  assert.is(await s.sessions.validate(other.token), null, "a removal ends the other sessions");
+  assert.match((await c.get("/account")).html, /Removed: passkey Laptop/);
+  const last = await c.post("/account/factors/totp/remove", {});
+  assert.is(last.res.status, 409);
+  assert.is((await s.mfa.statusOf(u.id)).activation?.method, "app");
+  const audit = await env.db.query<{ action: string }>(
+    "SELECT action FROM audit_log WHERE target_user_id = $1 ORDER BY id",
+    [u.id],
+  );
+  assert.ok(audit.rows.some((r) => r.action === "mfa.factor_remove"));
+});
+
+t("two removals at once leave one factor", async (ctx) => {
+  const s = ctx.env.services;
+  const u = await mfaUser(ctx, "mira");
+  await withPasskey(ctx.env, "mira", "Phone");
+  const p = appParams(randomBytes(20));
+  await s.mfa.activate(u.id, { method: "app", ...p }, codeAt(ctx.env.clock, p), {
+    id: u.id,
+    name: "mira",
+    siteId: null,
+  });
+  const [pk] = await s.passkeys.store.listOf(u.id);
+  const actor = { id: u.id, name: "mira", siteId: null };
+  const results = await Promise.all([
+    s.factors.remove(u.id, { kind: "passkey", id: pk!.id }, actor),
+    s.factors.remove(u.id, { kind: "totp" }, actor),
+  ]);
+  assert.is(results.filter((r) => r.ok).length, 1, JSON.stringify(results));
+  const status = await s.mfa.statusOf(u.id);
+  assert.is(status.state, "active", "one factor is left");
+});
+
+t("rename a passkey; bad names are refused; end another browser and a device token", async (ctx) => {
+  const s = ctx.env.services;
+  const u = await mfaUser(ctx, "omar");
+  const { c } = await withPasskey(ctx.env, "omar", "Key");
+  const [pk] = await s.passkeys.store.listOf(u.id);
+  assert.is((await c.post(`/account/passkeys/${pk!.id}/rename`, { name: "YubiKey 5" })).res.status, 303);
+  assert.is((await s.passkeys.store.listOf(u.id))[0]!.name, "YubiKey 5");
+  assert.is((await c.post(`/account/passkeys/${pk!.id}/rename`, { name: "  " })).res.status, 422);
+  assert.is((await c.post(`/account/passkeys/${pk!.id}/rename`, { name: "x".repeat(65) })).res.status, 422);
+  assert.is((await s.passkeys.store.listOf(u.id))[0]!.name, "YubiKey 5", "unchanged");
+
+  const other = await s.sessions.create(u.id, ctx.siteId, "full", "192.0.2.7");
+  const device = await s.deviceTokens.issue(u.id, "192.0.2.8");
+  const page = await c.get("/account");
+  assert.match(page.html, /Browser from 192\.0\.2\.7/);
+  assert.match(page.html, /Device from 192\.0\.2\.8/);
+  assert.match(page.html, /\(this browser\)/);
+  const sessionId = page.html.match(/\/account\/sessions\/([0-9a-f]{32})\/end/)![1]!;
+  const deviceId = page.html.match(/\/account\/devices\/([0-9a-f]{32})\/end/)![1]!;
+  assert.is((await c.post(`/account/sessions/${sessionId}/end`, {})).res.status, 303);
+  assert.is(await s.sessions.validate(other.token), null);
+  assert.is((await c.post(`/account/devices/${deviceId}/end`, {})).res.status, 303);
+  assert.is(await s.deviceTokens.validate(device.token), null);
+  assert.is((await c.post(`/account/sessions/${sessionId}/end`, {})).res.status, 404, "already ended");
+  assert.is((await c.get("/account")).res.status, 200, "this browser is still signed in");
+});
+
+t.run();
