@@ -3,6 +3,9 @@ import { ConfigError, loadConfig } from "./config.js";
 import { createApp } from "./web/app.js";
 import { createLogger } from "./log.js";
 import { bootServices, purgeExpired } from "./start.js";
+import type { Server } from "node:http";
+import { installShutdown } from "./ops/shutdown.js";
+import { startAuditRetention } from "./ops/audit-retention.js";
 
 async function main() {
   let config;
@@ -31,7 +34,8 @@ async function main() {
       `\nNo administrator yet. Open this one-time link to create one (valid for 24 hours, until ${first.expiresAt.toISOString()}):\n  ${base}/setup/${first.token}${earlier}\n`,
     );
   }
-  const app = createApp(services);
+  const shutdown = { shuttingDown: false };
+  const app = createApp(services, shutdown);
   const server = serve({ fetch: app.fetch, port: config.PORT }, (info) => {
     log.info("listening", { port: info.port, url: `${base}/login`, database: services.db.backend });
   });
@@ -40,15 +44,14 @@ async function main() {
   if (!services.mail.configured) log.warn("e-mail is not configured (SMTP_URL unset): mails are queued, not sent");
   // Every instance runs the mail loop: reminders due and the outbox, each mail sent once.
   const stopMail = services.mail.start(config.MAIL_POLL_SECONDS * 1000);
-  const stop = () => {
-    log.info("shutting down");
-    clearInterval(purge);
-    stopMail();
-    server.close(() => void services.db.close().then(() => process.exit(0)));
-    setTimeout(() => process.exit(0), 5000).unref();
-  };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  const stopRetention = startAuditRetention(services, log);
+  installShutdown({
+    server: server as Server,
+    log,
+    flag: shutdown,
+    stopLoops: [() => clearInterval(purge), stopMail, stopRetention],
+    closeDb: () => services.db.close(),
+  });
 }
 
 main().catch((err) => {

@@ -172,7 +172,16 @@ export function createServices(
   apps.addStoreResolver((app) => (app.usersApp ? usersStore : null));
   const hardware = createHardwareServices(db, clock, secretBox, audit, mfa);
   const metrics = config.METRICS_TOKEN
-    ? createMetrics(() => db.poolStats?.() ?? { total: 0, idle: 0, waiting: 0 })
+    ? createMetrics(
+        () => db.poolStats?.() ?? { total: 0, idle: 0, waiting: 0 },
+        async () => {
+          const states = ["queued", "sending", "sent", "failed", "skipped"];
+          const { rows } = await db.query<{ state: string; n: number }>(
+            "SELECT state, count(*)::int AS n FROM mail_outbox GROUP BY state",
+          );
+          return Object.fromEntries(states.map((st) => [st, rows.find((r) => r.state === st)?.n ?? 0]));
+        },
+      )
     : disabledMetrics;
   mfa.onCodeChecked((check) => metrics.mfaCode(check.ok ? "valid" : check.reason));
   audit.onRecord((e) => e.action === "mfa.lock" && metrics.mfaLock());

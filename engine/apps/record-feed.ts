@@ -121,12 +121,12 @@ export async function readChanges<Row>(
         WHERE r.site_id = $1 AND r.app_id = $2 AND r.change_seq > $3 ORDER BY r.change_seq LIMIT $4)
        UNION ALL
        (SELECT t.record_id, t.change_seq, true FROM record_tombstones t
-        WHERE $3 > 0 AND t.site_id = $1 AND t.app_id = $2 AND t.change_seq > $3 ORDER BY t.change_seq LIMIT $4)
+        WHERE $5 AND t.site_id = $1 AND t.app_id = $2 AND t.change_seq > $3 ORDER BY t.change_seq LIMIT $4)
        ORDER BY seq LIMIT $4)
      SELECT c.change_id, c.seq, c.deleted, feed.last, ${columns}
      FROM feed LEFT JOIN changes c ON true LEFT JOIN records r ON r.id = c.change_id AND NOT c.deleted
      ORDER BY c.seq`,
-    [siteId, appId, after, limit],
+    [siteId, appId, after, limit, from !== 0],
   );
   const last = Number(rows[0]?.last ?? 0);
   if (after > last) throw new SyncCursorError("changedSince is not a cursor of this app's records");

@@ -144,6 +144,10 @@ export function whatHappened(r: AuditRow): string {
       return `set the reminder days to ${Array.isArray(d.reminderDays) && d.reminderDays.length ? d.reminderDays.join(", ") : "none"}`;
     case "site.create":
       return `created site ${str(d.slug)}`;
+    case "audit.purge":
+      return `deleted ${str(d.deleted)} audit entries from before ${str(d.before)} (kept ${str(d.retentionDays)} days)`;
+    case "backup.create":
+      return `made a backup of the database (${str(d.file)})`;
     default: {
       if (r.action.startsWith("app.")) {
         const verb = r.action.slice(4).replace(/_/g, " ");

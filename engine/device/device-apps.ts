@@ -281,22 +281,33 @@ export class DeviceApps {
     }
   }
 
-  /** Deletes a record (at `version` when given: a newer one is a 409 conflict). */
+  /**
+   * Deletes a record: at `version` when given (a newer one is a 409 conflict), else whatever version
+   * is saved (a save in between is retried over, a few times).
+   */
   async delete(o: OpenedApp, id: string, version: number | null): Promise<void> {
     this.#requireWritable(o);
-    const current = await this.get(o, id);
-    try {
-      await o.store.delete(o.app, o.ctx, id, version ?? current.version);
-    } catch (err) {
-      if (!(err instanceof RecordConflictError)) throw err;
-      throw new DeviceError(
-        409,
-        "conflict",
-        `The record was changed (now version ${err.current.version}) after that version, so it was not deleted.`,
-        undefined,
-        undefined,
-        { changed: [], current: deviceRecord(err.current) },
-      );
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.get(o, id);
+      try {
+        return await o.store.delete(o.app, o.ctx, id, version ?? current.version);
+      } catch (err) {
+        if (!(err instanceof RecordConflictError) || version !== null || attempt >= 5) {
+          return this.#deleteRefused(err);
+        }
+      }
     }
+  }
+
+  #deleteRefused(err: unknown): never {
+    if (!(err instanceof RecordConflictError)) throw err;
+    throw new DeviceError(
+      409,
+      "conflict",
+      `The record was changed (now version ${err.current.version}) after that version, so it was not deleted.`,
+      undefined,
+      undefined,
+      { changed: [], current: deviceRecord(err.current) },
+    );
   }
 }

@@ -51,7 +51,11 @@ export const disabledMetrics: Metrics = {
  * A recording Metrics over a registry of its own with the process defaults (`formgate_process_*`,
  * `formgate_nodejs_*`) and the `formgate_db_pool_*` gauges read from `pool` at each scrape.
  */
-export function createMetrics(pool: () => PoolStats): Metrics {
+export function createMetrics(
+  pool: () => PoolStats,
+  /** Mails in the outbox by state (queued, sending, sent, failed, skipped), read at each scrape. */
+  outbox: () => Promise<Record<string, number>> = async () => ({}),
+): Metrics {
   const register = new Registry();
   collectDefaultMetrics({ register, prefix: "formgate_" });
   // Gauges named like counters, which promtool check metrics rejects; the same figures stay
@@ -101,6 +105,16 @@ export function createMetrics(pool: () => PoolStats): Metrics {
   gauge("formgate_db_pool_connections", "Database connections open (1 for the embedded database).", (p) => p.total);
   gauge("formgate_db_pool_idle_connections", "Database connections open and idle.", (p) => p.idle);
   gauge("formgate_db_pool_waiting_requests", "Queries waiting for a database connection.", (p) => p.waiting);
+  new Gauge({
+    name: "formgate_mail_outbox",
+    help: "Mails in the outbox, by state (queued, sending, sent, failed, skipped).",
+    labelNames: ["state"] as const,
+    registers: [register],
+    async collect() {
+      this.reset();
+      for (const [state, n] of Object.entries(await outbox())) this.set({ state }, n);
+    },
+  });
   return {
     enabled: true,
     httpRequest(route, method, status, seconds) {

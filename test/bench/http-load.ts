@@ -3,12 +3,16 @@
 import { once } from "node:events";
 import { Worker } from "node:worker_threads";
 
-/** Requests per second against a URL for `seconds`, over `connections` keep-alive connections; throws on any non-200. */
+/**
+ * Requests per second against a URL for `seconds`, over `connections` keep-alive connections, each
+ * request with the `cookie` header (and `authorization` when given); throws on any non-200.
+ */
 export async function requestsPerSecond(
   url: string,
   cookie: string,
   seconds: number,
   connections = 16,
+  authorization?: string,
 ): Promise<number> {
   const worker = new Worker(
     `
@@ -19,7 +23,9 @@ export async function requestsPerSecond(
     let done = 0, failed = 0;
     function one() {
       return new Promise((resolve) => {
-        const req = http.get(workerData.url, { agent, headers: { cookie: workerData.cookie } }, (res) => {
+        const headers = { cookie: workerData.cookie };
+        if (workerData.authorization) headers.authorization = workerData.authorization;
+        const req = http.get(workerData.url, { agent, headers }, (res) => {
           if (res.statusCode !== 200) failed++;
           res.resume();
           res.on("end", resolve);
@@ -33,7 +39,7 @@ export async function requestsPerSecond(
       agent.destroy();
     });
     `,
-    { eval: true, workerData: { url, cookie, seconds, connections } },
+    { eval: true, workerData: { url, cookie, seconds, connections, authorization } },
   );
   const [result] = (await once(worker, "message")) as [{ done: number; failed: number }];
   await worker.terminate();

@@ -9,6 +9,7 @@ const ORDER = [
   "render-bench.ts",
   "sign-in-bench.ts",
   "records-bench.ts",
+  "device-records-bench.ts",
   "token-import-bench.ts",
   "rollout-bench.ts",
 ];

@@ -45,6 +45,7 @@ export function appOpenApiDocument(o: OpenedApp): Json {
   }
   doc.paths = paths;
   const schemas = doc.components.schemas as Json;
+  hoistDefs(doc, schemas);
   const record = structuredClone(app.definition.record) as Json;
   // Read-only fields come back from the server but are never sent.
   const input = {
@@ -59,4 +60,31 @@ export function appOpenApiDocument(o: OpenedApp): Json {
   schemas.DeviceRecordCreate.properties.data = { $ref: "#/components/schemas/AppRecordInput" };
   schemas.DeviceRecordUpdate.properties.data = { $ref: "#/components/schemas/AppRecordPatch" };
   return doc;
+}
+
+/**
+ * Moves each component's `$defs` to components of their own (`Title_name`) and points the $refs
+ * there: generators such as openapi-typescript read `#/components/schemas/X/$defs/y` as a member of
+ * X's own type, which makes a union that lists its $defs refer to itself.
+ */
+function hoistDefs(doc: Json, schemas: Json): void {
+  const moved = new Map<string, string>();
+  for (const [title, schema] of Object.entries(schemas)) {
+    const defs = (schema as Json).$defs as Json | undefined;
+    if (!defs) continue;
+    for (const [name, def] of Object.entries(defs)) {
+      schemas[`${title}_${name}`] = def;
+      moved.set(`#/components/schemas/${title}/$defs/${name}`, `#/components/schemas/${title}_${name}`);
+    }
+    delete (schema as Json).$defs;
+  }
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === "object") {
+      const o = v as Json;
+      if (typeof o.$ref === "string" && moved.has(o.$ref)) o.$ref = moved.get(o.$ref);
+      Object.values(o).forEach(walk);
+    }
+  };
+  walk(doc);
 }
