@@ -38,6 +38,7 @@ import { createPasskeyServices, type PasskeyServices } from "./mfa/passkeys/inde
 import { relyingParty } from "./mfa/passkeys/relying-party.js";
 import { FactorRemover } from "./mfa/factor-removal.js";
 import { OwnCredentials } from "./auth/own-credentials.js";
+import { RememberedBrowsers } from "./auth/remembered-browsers.js";
 
 /** Everything a route may call; built once at start (and per test). Routes never touch db directly. */
 export interface Services {
@@ -101,6 +102,8 @@ export interface Services {
   factors: FactorRemover;
   /** A user's own sessions and device tokens, listed and ended from /account. */
   ownCredentials: OwnCredentials;
+  /** Browsers that skip the code after "Don't ask again" (forgotten by every credential change). */
+  rememberedBrowsers: RememberedBrowsers;
 }
 
 /**
@@ -120,7 +123,8 @@ export function createServices(
   const deviceTokens = new DeviceTokens(db, clock);
   const deviceChallenges = new DeviceChallenges(db, clock);
   // Every kind of credential a user can hold; a new kind registers here.
-  const revocation = new CredentialRevocation(log, [sessions, deviceTokens, deviceChallenges]);
+  const rememberedBrowsers = new RememberedBrowsers(db, clock);
+  const revocation = new CredentialRevocation(log, [sessions, deviceTokens, deviceChallenges, rememberedBrowsers]);
   const audit = new AuditLog(db, clock);
   const secretBox = new SecretBox(secretKey);
   // Without SMTP_URL mails are queued and wait (the console says e-mail is not configured).
@@ -231,5 +235,6 @@ export function createServices(
     passkeys,
     factors: new FactorRemover(mfaContext),
     ownCredentials: new OwnCredentials(db, clock),
+    rememberedBrowsers,
   };
 }

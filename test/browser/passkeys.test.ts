@@ -162,6 +162,14 @@ t("with an authenticator app beside it, the passkey is removed from /account", a
   const actor = { id: user.id, name: "rae", siteId: null, credential: hashToken(token) };
   assert.ok((await s.mfa.activate(user.id, { method: "app", ...p }, codeAt(env.clock, p), actor)).ok);
   await page.goto(`${url}/account`);
+  // A wrong password removes nothing (422, the page says so); the right one removes the passkey.
+  const password = page.getByLabel("Your current password, to remove the passkey Tablet");
+  await password.fill("not the password");
+  await page.getByRole("button", { name: "Remove passkey Tablet" }).click();
+  await page.getByText("The current password is not correct").waitFor();
+  assert.is((await s.passkeys.store.listOf(user.id)).length, 1, "a wrong password removes nothing");
+  await shot(page, true, "account-remove-factor");
+  await page.getByLabel("Your current password, to remove the passkey Tablet").fill(PASSWORD);
   await page.getByRole("button", { name: "Remove passkey Tablet" }).click();
   await page.waitForURL(`${url}/account`);
   assert.match(await flashText(page), /Removed: passkey Tablet/);

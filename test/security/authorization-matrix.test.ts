@@ -8,6 +8,7 @@ import {
   csrfToken,
   OTHER_MARK,
   PRINCIPALS,
+  PASSWORD,
   PUBLIC_MARK,
   siteDigest,
   type Principal,
@@ -100,6 +101,9 @@ const BODIES: Record<string, BodyFor> = {
   "POST /login/mfa/passkey": () => ({ form: { response: "not json" } }),
   "POST /login/passkey": () => ({ form: { response: "not json" } }),
   "POST /account/passkeys/:id/rename": () => ({ form: { name: "Renamed" } }),
+  // With the right password, so that the answer is about the route's reach, not a missing field.
+  "POST /account/passkeys/:id/remove": () => ({ form: { currentPassword: PASSWORD } }),
+  "POST /account/factors/totp/remove": () => ({ form: { currentPassword: PASSWORD } }),
   "POST /configure/site": () => ({ form: { site: "other" } }),
   "POST /configure/sites": () => ({ form: { slug: "third", name: "Third Site" } }),
   "POST /apps/:appId/new": () => ({ form: { name: "New entry" } }),
@@ -229,6 +233,7 @@ const MATRIX: Array<[route: string, request: string, ...expected: Expect[]]> = [
   ["POST /account/passkeys/:id/remove",       "POST /account/passkeys/00000000-0000-4000-8000-000000000000/remove", LOGIN, CODE, 404, 404,  404,       404],
   ["POST /account/factors/totp/remove",       "POST /account/factors/totp/remove",                              LOGIN, CODE, 404,  404,     404,       404],
   ["POST /account/sessions/:id/end",          "POST /account/sessions/0123456789abcdef0123456789abcdef/end",    LOGIN, CODE, 404,  404,     404,       404],
+  ["POST /account/remembered/:id/forget",     "POST /account/remembered/0123456789abcdef0123456789abcdef/forget", LOGIN, CODE, 404,  404,     404,       404],
   ["POST /account/devices/:id/end",           "POST /account/devices/0123456789abcdef0123456789abcdef/end",     LOGIN, CODE, 404,  404,     404,       404],
   // Configure: sites and audit.
   ["ALL /configure",                          "PUT /configure",                                                 LOGIN, CODE, 403,  404,     404,       404],

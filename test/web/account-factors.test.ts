@@ -65,6 +65,43 @@ async function withPasskey(env: TestEnv, username: string, name: string) {
   return { c, auth };
 }
 
+t("a factor is removed only with the current password: a session alone removes nothing", async (ctx) => {
+  const { env } = ctx;
+  const s = env.services;
+  const u = await mfaUser(ctx, "rhea");
+  const { c } = await withPasskey(env, "rhea", "Laptop");
+  const p = appParams(randomBytes(20));
+  const activated = await s.mfa.activate(u.id, { method: "app", ...p }, codeAt(env.clock, p), {
+    id: u.id,
+    name: "rhea",
+    siteId: null,
+    credential: hashToken(c.cookies.get("fg_session")!),
+  });
+  assert.ok(activated.ok, "an app beside the passkey");
+  const [pk] = await s.passkeys.store.listOf(u.id);
+  const other = await s.sessions.create(u.id, ctx.siteId, "full", "10.0.0.9");
+
+  const account = await c.get("/account");
+  assert.match(account.html, /name="currentPassword"[^>]*type="password"|type="password"[^>]*name="currentPassword"/);
+  for (const [path, body, words] of [
+    ["/account/factors/totp/remove", {}, /Enter your current password/],
+    ["/account/factors/totp/remove", { currentPassword: "not the password" }, /not correct/],
+    [`/account/passkeys/${pk!.id}/remove`, {}, /Enter your current password/],
+    [`/account/passkeys/${pk!.id}/remove`, { currentPassword: "not the password" }, /not correct/],
+  ] as const) {
+    const refused = await c.post(path, { ...body });
+    assert.is(refused.res.status, 422, path);
+    assert.match(refused.html, words);
+  }
+  assert.is((await s.passkeys.store.listOf(u.id)).length, 1, "the passkey is still there");
+  assert.is((await s.mfa.statusOf(u.id)).activation?.method, "app", "the app is still there");
+  assert.ok(await s.sessions.validate(other.token), "nothing was revoked");
+
+  const removed = await c.post("/account/factors/totp/remove", { currentPassword: PASSWORD });
+  assert.is(removed.res.status, 303);
+  assert.is((await s.mfa.statusOf(u.id)).activation?.method, "passkey");
+});
+
 t("the last factor cannot be removed; with an app beside it the passkey can, then the app cannot", async (ctx) => {
   const { env } = ctx;
   const s = env.services;
@@ -77,7 +114,7 @@ t("the last factor cannot be removed; with an app beside it the passkey can, the
   assert.match(account.html, /Passkey Laptop/);
   assert.not.match(account.html, /passkeys\/[0-9a-f-]+\/remove/, "no Remove for the only factor");
   assert.match(account.html, /id="last-factor-note"/);
-  const refused = await c.post(`/account/passkeys/${pk!.id}/remove`, {});
+  const refused = await c.post(`/account/passkeys/${pk!.id}/remove`, { currentPassword: PASSWORD });
   assert.is(refused.res.status, 409);
   assert.match(refused.html, /only sign-in method/);
   assert.is((await s.passkeys.store.listOf(u.id)).length, 1, "still there");
@@ -94,12 +131,12 @@ t("the last factor cannot be removed; with an app beside it the passkey can, the
   const other = await s.sessions.create(u.id, ctx.siteId, "full", "10.0.0.9");
   assert.match((await s.mfa.statusOf(u.id)).message, /with a passkey \(Laptop\), an authenticator app$/);
 
-  const removed = await c.post(`/account/passkeys/${pk!.id}/remove`, {});
+  const removed = await c.post(`/account/passkeys/${pk!.id}/remove`, { currentPassword: PASSWORD });
   assert.is(removed.res.status, 303);
   assert.equal(await s.passkeys.store.listOf(u.id), []);
   assert.is(await s.sessions.validate(other.token), null, "a removal ends the other sessions");
   assert.match((await c.get("/account")).html, /Removed: passkey Laptop/);
-  const last = await c.post("/account/factors/totp/remove", {});
+  const last = await c.post("/account/factors/totp/remove", { currentPassword: PASSWORD });
   assert.is(last.res.status, 409);
   assert.is((await s.mfa.statusOf(u.id)).activation?.method, "app");
   const audit = await env.db.query<{ action: string }>(

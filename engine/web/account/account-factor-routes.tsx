@@ -1,9 +1,10 @@
 /**
  * /account's buttons for what the user signs in with: rename or remove a passkey, remove the
- * authenticator app or hardware token (never the last factor while MFA is on), end another
- * browser's session or a device token.
+ * authenticator app or hardware token (with the current password; never the last factor while MFA
+ * is on), end another browser's session or a device token.
  */
 import { Hono, type Context } from "hono";
+import { verifyPassword } from "../../auth/passwords.js";
 import type { FactorRef } from "../../mfa/factor-removal.js";
 import { passkeyName } from "../../mfa/passkeys/passkey-store.js";
 import type { Services } from "../../services.js";
@@ -14,6 +15,11 @@ import { requireSignIn, signedIn } from "../http/guards.js";
 import { formFields, sendPage } from "../http/page.js";
 import { selfActor } from "../mfa/mfa-routes.js";
 import { accountPage } from "./account-routes.js";
+
+/** The words when a removal comes without the current password. */
+export const ENTER_PASSWORD = "Enter your current password to remove a sign-in method.";
+/** The words when a removal comes with a wrong current password. */
+export const WRONG_PASSWORD = "The current password is not correct. Nothing was removed.";
 
 /** The words when the last factor would go. */
 export const LAST_FACTOR = "This is your only sign-in method and MFA is on: add another one before you remove it.";
@@ -28,6 +34,11 @@ export function accountFactorRoutes(s: Services, cookies: CookieSettings) {
 
   const remove = async (c: Context<AppEnv>, factor: FactorRef) => {
     const session = signedIn(c);
+    // The current password first: a session alone does not take away what protects the account.
+    const password = (await formFields(c)).currentPassword ?? "";
+    if (!password) return refuse(c, 422, ENTER_PASSWORD);
+    const user = await s.users.byId(session.user.id);
+    if (!user || !(await verifyPassword(user.passwordHash, password))) return refuse(c, 422, WRONG_PASSWORD);
     const result = await s.factors.remove(session.user.id, factor, selfActor(session));
     if (!result.ok) {
       return result.reason === "last"
@@ -71,6 +82,15 @@ export function accountFactorRoutes(s: Services, cookies: CookieSettings) {
       return c.redirect("/account", 303);
     });
   }
+
+  app.post("/account/remembered/:id/forget", async (c) => {
+    const session = signedIn(c);
+    if (!(await s.rememberedBrowsers.forget(session.user.id, c.req.param("id")))) {
+      return refuse(c, 404, "That browser is no longer remembered.");
+    }
+    flash(c, "That browser will ask for a code again.");
+    return c.redirect("/account", 303);
+  });
 
   return app;
 }

@@ -1,5 +1,6 @@
 /** The parts of /account that list what the user signs in with: factors, and signed-in browsers and devices. */
 import type { OwnCredential } from "../../auth/own-credentials.js";
+import type { RememberedBrowser } from "../../auth/remembered-browsers.js";
 import type { PasskeyInfo } from "../../mfa/passkeys/passkey-store.js";
 import { longDate } from "../../mfa/status.js";
 import { InputField } from "../../render/form-field.js";
@@ -26,6 +27,29 @@ function PostButton(p: { csrfToken: string; action: string; label: string; name:
   );
 }
 
+/**
+ * Remove a factor: asks for the current password (`currentPassword`), so a session alone (an
+ * unlocked browser, a stolen cookie) cannot take away what protects the account.
+ */
+function RemoveFactorForm(p: { csrfToken: string; action: string; id: string; name: string }) {
+  return (
+    <form method="post" action={p.action} class="remove-factor-form">
+      <CsrfField token={p.csrfToken} />
+      <InputField
+        id={`remove-${p.id}-password`}
+        name="currentPassword"
+        type="password"
+        label={`Your current password, to remove the ${p.name}`}
+        required
+        autocomplete="current-password"
+      />
+      <button type="submit" class="secondary outline" aria-label={`Remove ${p.name}`}>
+        Remove
+      </button>
+    </form>
+  );
+}
+
 /** "Your sign-in methods": each factor with Remove (and Rename for a passkey), and "Add a passkey". */
 export function FactorsSection({ csrfToken, factors }: { csrfToken: string; factors: AccountFactors }) {
   const total = (factors.totp ? 1 : 0) + factors.passkeys.length;
@@ -42,10 +66,10 @@ export function FactorsSection({ csrfToken, factors }: { csrfToken: string; fact
             </strong>
           </p>
           {removable ? (
-            <PostButton
+            <RemoveFactorForm
               csrfToken={csrfToken}
               action="/account/factors/totp/remove"
-              label="Remove"
+              id="totp"
               name={factors.totp.method === "app" ? "authenticator app" : "hardware token"}
             />
           ) : null}
@@ -76,10 +100,10 @@ export function FactorsSection({ csrfToken, factors }: { csrfToken: string; fact
             </button>
           </form>
           {removable ? (
-            <PostButton
+            <RemoveFactorForm
               csrfToken={csrfToken}
               action={`/account/passkeys/${p.id}/remove`}
-              label="Remove"
+              id={p.id}
               name={`passkey ${p.name}`}
             />
           ) : null}
@@ -132,7 +156,12 @@ function CredentialList(p: {
 }
 
 /** "Where you are signed in": the user's web sessions and device tokens, each with End (not this browser: Sign out). */
-export function SignedInSection(p: { csrfToken: string; sessions: OwnCredential[]; devices: OwnCredential[] }) {
+export function SignedInSection(p: {
+  csrfToken: string;
+  sessions: OwnCredential[];
+  devices: OwnCredential[];
+  remembered: RememberedBrowser[];
+}) {
   return (
     <section aria-labelledby="account-signed-in" id="signed-in">
       <h2 id="account-signed-in">Where you are signed in</h2>
@@ -140,6 +169,25 @@ export function SignedInSection(p: { csrfToken: string; sessions: OwnCredential[
       <CredentialList csrfToken={p.csrfToken} items={p.sessions} kind="sessions" what="Browser" empty="None." />
       <h3>Devices (apps using the device API)</h3>
       <CredentialList csrfToken={p.csrfToken} items={p.devices} kind="devices" what="Device" empty="None." />
+      <h3>Browsers that skip the code</h3>
+      {p.remembered.length ? (
+        <ul class="credential-list" id="own-remembered">
+          {p.remembered.map((r) => (
+            <li>
+              {r.browser}, added {longDate(new Date(r.createdAt))}, last used {longDate(new Date(r.lastUsedAt))}, until{" "}
+              {longDate(new Date(r.expiresAt))}
+              <PostButton
+                csrfToken={p.csrfToken}
+                action={`/account/remembered/${r.id}/forget`}
+                label="Forget"
+                name={r.browser}
+              />
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <p>None.</p>
+      )}
     </section>
   );
 }

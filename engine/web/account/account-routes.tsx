@@ -42,12 +42,13 @@ export async function accountPage(
 ) {
   const session = signedIn(c);
   const userId = session.user.id;
-  const [site, status, passkeys, sessions, devices] = await Promise.all([
+  const [site, status, passkeys, sessions, devices, remembered] = await Promise.all([
     s.sites.byId(session.activeSiteId),
     s.mfa.statusOf(userId),
     s.passkeys.store.listOf(userId),
     s.ownCredentials.sessions(userId, session.tokenHash),
     s.ownCredentials.deviceTokens(userId),
+    s.rememberedBrowsers.listOf(userId),
   ]);
   const a = status.activation;
   const totp = a && a.method !== "passkey" ? { method: a.method, serial: a.tokenSerial } : null;
@@ -60,7 +61,9 @@ export async function accountPage(
       {...(p.errors ? { errors: p.errors } : {})}
       {...(p.error ? { error: p.error } : {})}
       factors={<FactorsSection csrfToken={c.var.csrfToken} factors={{ totp, passkeys, mfaOn: status.enabled }} />}
-      signedIn={<SignedInSection csrfToken={c.var.csrfToken} sessions={sessions} devices={devices} />}
+      signedIn={
+        <SignedInSection csrfToken={c.var.csrfToken} sessions={sessions} devices={devices} remembered={remembered} />
+      }
     />
   );
 }

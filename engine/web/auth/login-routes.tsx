@@ -4,6 +4,7 @@ import {
   clearSessionCookie,
   DEVICE_COOKIE,
   readCookie,
+  REMEMBER_COOKIE,
   writeDeviceCookie,
   writeSessionCookie,
 } from "../http/cookies.js";
@@ -46,6 +47,8 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
     // One statement before Argon2 (throttles, the user, their MFA state) and one after it (throttles
     // cleared, the session): PasswordSignIn.check.
     const earlier = c.var.session;
+    // A browser remembered after a code ("Don't ask again") skips the code for its own user.
+    const remembered = await s.rememberedBrowsers.userOf(readCookie(c, REMEMBER_COOKIE));
     // A browser this account signed in from before (a device cookie) has a password lock of its own.
     const lock = s.knownClients.lockKey(username, readCookie(c, DEVICE_COOKIE, cookieSettings));
     const result = await s.passwordSignIn.check(
@@ -59,7 +62,8 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
           // A token from before sign-in is dropped: session fixation is impossible.
           if (earlier) s.sessions.revokeIn(st, earlier.tokenHash);
           // With MFA the session starts half-signed-in ('mfa' or 'mfa_setup'): it reaches only the MFA pages.
-          const stage = stageFor(decideAfterPassword(status!, s.clock.now()));
+          const decided = stageFor(decideAfterPassword(status!, s.clock.now()));
+          const stage = decided === "mfa" && remembered === user.id ? "full" : decided;
           const session = s.sessions.createIn(st, gate, st.param(user.siteId, "uuid"), stage, c.var.clientAddress);
           return { stage, ...session };
         },

@@ -6,6 +6,9 @@ export const SESSION_COOKIE = "fg_session";
 /** Name of the cookie holding the CSRF secret (forms and htmx send back a token signed over it). */
 export const CSRF_COOKIE = "fg_csrf";
 
+/** Name of the cookie of a remembered browser ("Don't ask again": only its SHA-256 is stored). */
+export const REMEMBER_COOKIE = "fg_remember";
+
 /** How cookies are written for this deployment. */
 export interface CookieSettings {
   /** Behind a TLS-terminating proxy (TRUST_PROXY) cookies must be Secure. */
@@ -32,6 +35,17 @@ export function readCookie(c: Context, name: string, settings?: CookieSettings):
  */
 export function writeSessionCookie(c: Context, settings: CookieSettings, token: string, expiresAt: Date): void {
   setCookie(c, cookieName(settings, SESSION_COOKIE), token, {
+    httpOnly: true,
+    sameSite: "Lax",
+    secure: settings.secure,
+    path: "/",
+    expires: expiresAt,
+  });
+}
+
+/** Sets the remembered-browser cookie: HttpOnly, SameSite=Lax, path `/`, Secure behind TLS, until the row expires. */
+export function writeRememberCookie(c: Context, settings: CookieSettings, token: string, expiresAt: Date): void {
+  setCookie(c, REMEMBER_COOKIE, token, {
     httpOnly: true,
     sameSite: "Lax",
     secure: settings.secure,

@@ -39,6 +39,16 @@ export function CodeField({ label, error, autofocus }: { label: string; error?: 
   );
 }
 
+/** The `rememberBrowser` checkbox of the code step: "Don't ask again on this browser for N days". */
+export function RememberBrowserField({ days }: { days: number }) {
+  return (
+    <label class="remember-browser">
+      <input type="checkbox" name="rememberBrowser" value="on" /> Don’t ask again on this browser for {days}{" "}
+      {days === 1 ? "day" : "days"}
+    </label>
+  );
+}
+
 /**
  * The second sign-in step: the field for the current code of the user's authenticator app or
  * hardware token, worded for the user's `method` when known ("passkey": passkeys only, no code

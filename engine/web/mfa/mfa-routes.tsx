@@ -1,14 +1,21 @@
 import { flash } from "../http/flash.js";
 import { Hono, type Context } from "hono";
 import type { Session } from "../../auth/sessions.js";
-import { clearSessionCookie, signedOut, writeSessionCookie, type CookieSettings } from "../http/cookies.js";
+import {
+  clearSessionCookie,
+  signedOut,
+  writeRememberCookie,
+  writeSessionCookie,
+  type CookieSettings,
+} from "../http/cookies.js";
 import type { AppEnv } from "../http/env.js";
 import { signInStepPath } from "../http/guards.js";
 import { formFields, sendPage } from "../http/page.js";
 import { MessagePage } from "../../render/layout.js";
 import type { Services } from "../../services.js";
 import type { MfaActor } from "../../mfa/mfa-model.js";
-import { AppSetupPage, MfaCodePage, MfaSetupChoicePage } from "./mfa-pages.js";
+import { AppSetupPage, MfaCodePage, MfaSetupChoicePage, RememberBrowserField } from "./mfa-pages.js";
+import { browserInWords } from "../../auth/remembered-browsers.js";
 import { base32, groupsOfFour, otpauthUri, qrPngDataUrl, TOTP_ISSUER } from "../../mfa/otpauth.js";
 import { decideAfterPassword, type SignInDecision } from "../../mfa/sign-in-flow.js";
 import { normaliseCode } from "../../mfa/totp.js";
@@ -107,6 +114,12 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
     return { response: c.redirect(session?.stage === "full" ? "/" : signInStepPath(session), 303) };
   };
 
+  // "Don't ask again on this browser for N days" where the user's site allows it.
+  const rememberField = async (session: Session) => {
+    const days = (await s.mfaPolicies.get(session.user.siteId)).rememberBrowserDays;
+    return days > 0 ? <RememberBrowserField days={days} /> : null;
+  };
+
   // The user's own method (they passed the password step): a hardware token's user reads "token".
   const methodOf = async (session: Session) => (await s.mfa.statusOf(session.user.id)).activation?.method;
 
@@ -119,6 +132,7 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
         csrfToken={c.var.csrfToken}
         method={await methodOf(session)}
         passkey={await passkeyStepForm(s, c, session.user.id)}
+        extraFields={await rememberField(session)}
       />,
     );
   });
@@ -126,7 +140,8 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
   app.post("/login/mfa", async (c) => {
     const { session, response } = codeStage(c);
     if (response) return response;
-    const code = readCode(await formFields(c));
+    const fields = await formFields(c);
+    const code = readCode(fields);
     if (code === null) {
       const method = await methodOf(session);
       const fieldError = method === "hardware" ? TOKEN_MALFORMED_CODE : MALFORMED_CODE;
@@ -173,6 +188,15 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
     s.metrics.signIn("web", "success");
     c.var.log.info("signed in", { userId: session.user.id, mfa: true });
     writeSessionCookie(c, cookies, result.finished.token, result.finished.expiresAt);
+    const days = (await s.mfaPolicies.get(session.user.siteId)).rememberBrowserDays;
+    if (fields.rememberBrowser === "on" && days > 0) {
+      const kept = await s.rememberedBrowsers.remember(
+        session.user.id,
+        browserInWords(c.req.header("user-agent")),
+        days,
+      );
+      writeRememberCookie(c, cookies, kept.token, kept.expiresAt);
+    }
     return c.redirect("/", 303);
   });
 
