@@ -68,14 +68,19 @@ export class PasswordSignIn {
     this.#throttle = new Throttle(db, clock);
   }
 
+  /**
+   * `lockKey` is the account lock this attempt counts against: by default the one shared by every
+   * client; a known client's own (KnownClients.lockKey, a device cookie) keeps its own budget.
+   */
   async check<X = undefined, F = undefined>(
     username: string,
     password: string,
     clientAddress: string | null,
     parts: PasswordStepParts<X, F> = {},
+    lockKey: string = accountKey("password", username),
   ): Promise<PasswordCheck<X, F>> {
     const address = clientAddress ? addressKey(clientAddress) : null;
-    const account = accountKey("password", username);
+    const account = lockKey;
     const st = new Statement();
     // The address first: an address that is locked does not count against (or lock) the account.
     const addressKeySql = address ? st.param(address, "text") : null;

@@ -115,7 +115,7 @@ export function createApp(s: Services, shutdown?: ShutdownFlag): Hono<AppEnv> {
   app.use((c, next) => (c.req.path === TOKEN_IMPORT_PATH ? tokenImportBodyLimit(c, next) : defaultBodyLimit(c, next)));
 
   app.use(async (c, next) => {
-    const token = readCookie(c, SESSION_COOKIE);
+    const token = readCookie(c, SESSION_COOKIE, cookieSettings);
     if (token) {
       const session = token.length <= 64 ? await s.sessions.validate(token) : null;
       if (session) c.set("session", session);
@@ -130,7 +130,15 @@ export function createApp(s: Services, shutdown?: ShutdownFlag): Hono<AppEnv> {
   app.use(flashMessages(s.secretBox, cookieSettings));
   app.use(pageExtras(s));
 
-  app.use(csrfProtection({ ...cookieSettings, exemptPrefixes: ["/api/device/"] }));
+  app.use(
+    csrfProtection({
+      ...cookieSettings,
+      key: s.csrfKey,
+      publicUrl: s.config.PUBLIC_URL,
+      trustProxy: s.config.TRUST_PROXY,
+      exemptPrefixes: ["/api/device/"],
+    }),
+  );
 
   app.route("/", deviceRoutes(s));
   app.route("/", loginRoutes(s, cookieSettings));

@@ -15,6 +15,7 @@ import {
   type TwoSites,
 } from "./two-sites.js";
 import { loudHook } from "../helpers/loud-hook.js";
+import { csrfTokenFor } from "../../engine/web/http/csrf.js";
 
 /*
  * Every route of the router × every principal → the expected answer.
@@ -398,9 +399,13 @@ async function send(env: TestEnv, fx: TwoSites, p: Principal, route: string, req
     path = path.replace(`{${name}}`, value!);
   }
   const creds = await fx.credentials(p);
-  const csrf = csrfToken();
-  const headers = new Headers({ cookie: `fg_csrf=${csrf}` });
-  if (creds.sessionToken) headers.set("cookie", `fg_csrf=${csrf}; fg_session=${creds.sessionToken}`);
+  const cookie = csrfToken();
+  const userId = creds.sessionToken
+    ? ((await env.services.sessions.validate(creds.sessionToken))?.user.id ?? null)
+    : null;
+  const csrf = csrfTokenFor(env.services.csrfKey, cookie, userId);
+  const headers = new Headers({ cookie: `fg_csrf=${cookie}`, origin: "http://localhost" });
+  if (creds.sessionToken) headers.set("cookie", `fg_csrf=${cookie}; fg_session=${creds.sessionToken}`);
   if (creds.deviceToken) headers.set("authorization", `Bearer ${creds.deviceToken}`);
   const init: RequestInit = { method, headers };
   const body = await BODIES[route]?.(p, fx, env);
