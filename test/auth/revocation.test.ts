@@ -141,7 +141,14 @@ t("a password saved by an administrator in /configure/users/:id", async ({ env, 
 t("a password set the way `formgate user reset-password` does (UserAccounts.setPassword)", async ({ env, siteId }) => {
   const h = await holder(env, siteId);
   const revoked = await env.services.users.setPassword(h.id, "another long password");
-  assert.equal(revoked, { webSessions: 1, deviceTokens: 1, deviceChallenges: 0, recoveryCodes: 0, accessPasses: 0 });
+  assert.equal(revoked, {
+    webSessions: 1,
+    deviceTokens: 1,
+    deviceChallenges: 0,
+    rememberedBrowsers: 0,
+    recoveryCodes: 0,
+    accessPasses: 0,
+  });
   await assertEnded(env, h);
 });
 
@@ -313,6 +320,7 @@ t("every kind of credential is registered with the one revocation path", ({ env 
     "webSessions",
     "deviceTokens",
     "deviceChallenges",
+    "rememberedBrowsers",
     "recoveryCodes",
     "accessPasses",
   ]);
