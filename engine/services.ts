@@ -1,3 +1,5 @@
+import { createHmac } from "node:crypto";
+import { KnownClients } from "./auth/known-clients.js";
 import { AuditLog } from "./audit/audit-log.js";
 import { PasswordSignIn } from "./auth/sign-in.js";
 import { DEFAULT_SESSION_POLICY, Sessions, type SessionPolicy } from "./auth/sessions.js";
@@ -56,6 +58,10 @@ export interface Services {
   firstAdmin: FirstAdmin;
   /** Encrypts TOTP and hardware-token secrets at rest. */
   secretBox: SecretBox;
+  /** The key CSRF tokens are signed with (engine/web/http/csrf.ts), derived from the secret key. */
+  csrfKey: Buffer;
+  /** Device cookies: a known client's own password lock (engine/auth/known-clients.ts). */
+  knownClients: KnownClients;
   /** MFA settings, enrollments, code verification and the sign-in decision. */
   mfa: MfaService;
   /** The MFA states (off, pending, overdue, activated, locked) as counts and filters per site. */
@@ -202,6 +208,8 @@ export function createServices(
     audit,
     firstAdmin: new FirstAdmin(db, clock),
     secretBox,
+    csrfKey: createHmac("sha256", secretKey).update("formgate csrf token v1").digest(),
+    knownClients: new KnownClients(createHmac("sha256", secretKey).update("formgate device cookie v1").digest()),
     mfa,
     mfaStates: new MfaStates(db, clock),
     credentialCounts: new CredentialCounts(db, clock),

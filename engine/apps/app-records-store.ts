@@ -5,6 +5,7 @@ import type { CompiledApp } from "./compiled-app.js";
 import { nextChangeSeq, readChanges, writeTombstone, type FeedPage, type SyncCursor } from "./record-feed.js";
 import { assertValidRecord } from "./record-rules.js";
 import {
+  type CreateOptions,
   RecordConflictError,
   RecordNotFoundError,
   type Cursor,
@@ -16,6 +17,7 @@ import {
   type StoredRecord,
   storedRecord,
 } from "./record-store-contract.js";
+import { claimSubmission, noteSubmission } from "./submissions.js";
 
 interface RecordRow {
   id: string;
@@ -210,18 +212,34 @@ export class AppRecordsStore implements RecordStore {
     return rows[0] ? this.#toRecord(app, rows[0]) : null;
   }
 
-  async create(app: CompiledApp, ctx: StoreContext, values: Record<string, unknown>): Promise<StoredRecord> {
-    const [created] = await this.createMany(app, ctx, [values]);
+  async create(
+    app: CompiledApp,
+    ctx: StoreContext,
+    values: Record<string, unknown>,
+    options: CreateOptions = {},
+  ): Promise<StoredRecord> {
+    const [created] = await this.createMany(app, ctx, [values], options.submission);
     return created!;
   }
 
   /**
    * Creates many records in one transaction with one statement each for rows, keys and revisions
-   * (imports, benchmarks). Throws RecordValidationError (nothing saved) when one breaks the app's rules.
+   * (imports, benchmarks). Throws RecordValidationError (nothing saved) when one breaks the app's rules,
+   * DuplicateSubmissionError when `submission` (a new-record form's one-time token) was used before.
    */
-  async createMany(app: CompiledApp, ctx: StoreContext, values: Record<string, unknown>[]): Promise<StoredRecord[]> {
+  async createMany(
+    app: CompiledApp,
+    ctx: StoreContext,
+    values: Record<string, unknown>[],
+    submission?: string,
+  ): Promise<StoredRecord[]> {
     await this.ensureIndexed(app, ctx.siteId);
-    return this.db.transaction((tx) => this.insertIn(tx, app, ctx, values));
+    return this.db.transaction(async (tx) => {
+      if (submission) await claimSubmission(tx, this.clock, { siteId: ctx.siteId, appId: app.id }, submission);
+      const created = await this.insertIn(tx, app, ctx, values);
+      if (submission) await noteSubmission(tx, submission, created[0]!.id);
+      return created;
+    });
   }
 
   /** createMany's work inside the caller's transaction `tx` (ensureIndexed must have run). */

@@ -1,5 +1,6 @@
 import { bindsUsers, REQUIRED_USER_BINDINGS, type DefinitionProblem } from "../schema/app-definition.js";
 import type { AppDefinition, FieldSchema } from "../schema/types.js";
+import { jsonTypeOf, type StoredValueTypes } from "./stored-values.js";
 
 const escapePointer = (s: string) => s.replace(/~/g, "~0").replace(/\//g, "~1");
 const plural = (n: number) => `${n} stored record${n === 1 ? "" : "s"}`;
@@ -43,15 +44,45 @@ function compareField(
 }
 
 /**
+ * Fields of `after` that the published definition does not have (new, or added again after a
+ * delete) whose name still holds values of another type in stored records: "note" deleted as text
+ * and added again as a whole number would show text in a number input and fail every save.
+ */
+function reusedNames(before: AppDefinition, after: AppDefinition, stored: StoredValueTypes, out: DefinitionProblem[]) {
+  for (const [name, next] of Object.entries(after.record.properties)) {
+    if (!next || before.record.properties[name]) continue;
+    const want = jsonTypeOf(next.type);
+    const other = [...(stored.get(name) ?? new Map<string, number>())].filter(([t]) => t !== want);
+    if (!other.length) continue;
+    const n = other.reduce((sum, [, c]) => sum + c, 0);
+    const kinds = other
+      .map(([t]) => (t === "number" ? "numbers" : t === "string" ? "text" : `${t} values`))
+      .join(" and ");
+    out.push({
+      pointer: `/record/properties/${escapePointer(name)}/type`,
+      message: `"${name}" was the name of an earlier field: ${hold(n)} ${kinds} under it, which a ${next.type} field cannot show. Choose another name for the new field.`,
+    });
+  }
+}
+
+/**
  * Why a new version of a definition would break records already stored, or
  * nothing. Refused: changing a field's type while records exist, removing a
  * system field the records cannot do without (a required one, or one the
  * store needs), moving the app to another store while it has records, and
  * changing the id. Removing an ordinary field is allowed: its stored values
- * stay in the records (the store never drops keys it was not told about).
+ * stay in the records (the store never drops keys it was not told about), so
+ * with `stored` (storedValueTypes) a field added under a name whose stored
+ * values have another type is refused too.
  */
-export function breakingChanges(before: AppDefinition, after: AppDefinition, recordCount: number): DefinitionProblem[] {
+export function breakingChanges(
+  before: AppDefinition,
+  after: AppDefinition,
+  recordCount: number,
+  stored?: StoredValueTypes,
+): DefinitionProblem[] {
   const out: DefinitionProblem[] = [];
+  if (stored) reusedNames(before, after, stored, out);
   if (before.id !== after.id) out.push({ pointer: "/id", message: `an app's id cannot change (it is "${before.id}")` });
   if (recordCount > 0) typeChanges(before.record.properties, after.record.properties, "/record", recordCount, out);
   const usersBefore = bindsUsers(before);

@@ -1,6 +1,7 @@
 import { checkDefinition, type DefinitionProblem } from "../schema/app-definition.js";
 import type { AppDefinition, FieldSchema } from "../schema/types.js";
 import { breakingChanges } from "./definition-changes.js";
+import type { StoredValueTypes } from "./stored-values.js";
 import { plainMessage } from "./designer-field-checks.js";
 import { designerTypeOf, optionsText } from "./field-types.js";
 
@@ -17,6 +18,8 @@ import { designerTypeOf, optionsText } from "./field-types.js";
 export interface EditContext {
   published: AppDefinition;
   recordCount: number;
+  /** What the records hold under each key (storedValueTypes), for names of deleted fields used again. */
+  stored?: StoredValueTypes;
 }
 
 /** A change's outcome: the next draft and a sentence saying what happened, or messages by form field ("_": the form). */
@@ -204,7 +207,7 @@ export function finish(
 ): EditResult {
   const check = checkDefinition(next);
   if (!check.ok) return { ok: false, errors: problemsToErrors(check.problems, fieldPointer, fieldName, next) };
-  const breaking = breakingChanges(ctx.published, next, ctx.recordCount);
+  const breaking = breakingChanges(ctx.published, next, ctx.recordCount, ctx.stored);
   if (breaking.length) return { ok: false, errors: problemsToErrors(breaking, fieldPointer, fieldName) };
   return { ok: true, definition: next, message };
 }

@@ -115,6 +115,11 @@ export interface RecordChange {
   fields: string[];
 }
 
+/** How a record is created: `submission` is the one-time token of the form that posted it. */
+export interface CreateOptions {
+  submission?: string;
+}
+
 /**
  * Where one app's records live. The default is the `records` table (JSONB);
  * an app whose fields are bound to user accounts is served by a store over
@@ -123,7 +128,13 @@ export interface RecordChange {
 export interface RecordStore {
   list(app: CompiledApp, ctx: StoreContext, query: ListQuery): Promise<ListPage>;
   get(app: CompiledApp, ctx: StoreContext, id: string): Promise<StoredRecord | null>;
-  create(app: CompiledApp, ctx: StoreContext, values: Record<string, unknown>): Promise<StoredRecord>;
+  /** Throws DuplicateSubmissionError (submissions.ts) when `options.submission` was used before. */
+  create(
+    app: CompiledApp,
+    ctx: StoreContext,
+    values: Record<string, unknown>,
+    options?: CreateOptions,
+  ): Promise<StoredRecord>;
   /** Throws RecordConflictError when the stored version is newer, RecordNotFoundError when gone. */
   update(app: CompiledApp, ctx: StoreContext, id: string, change: RecordChange): Promise<StoredRecord>;
   delete(app: CompiledApp, ctx: StoreContext, id: string, expectedVersion: number): Promise<void>;

@@ -13,6 +13,7 @@ import type { SiteMfaPolicies } from "../mfa/site-policy.js";
 import type { SystemBinding } from "../schema/types.js";
 import type { CompiledApp } from "./compiled-app.js";
 import {
+  type CreateOptions,
   RecordConflictError,
   RecordInputError,
   type ExportColumns,
@@ -25,6 +26,7 @@ import {
   type StoreContext,
   type StoredRecord,
 } from "./record-store-contract.js";
+import { claimSubmission, noteSubmission } from "./submissions.js";
 import { searchPatterns } from "../db/like.js";
 import {
   designerData,
@@ -148,7 +150,7 @@ export class UserRecordsStore implements RecordStore {
   }
 
   /** Checks what the schema cannot (the username pattern the database enforces, the password policy) and hashes. */
-  async #prepare(app: CompiledApp, values: Record<string, unknown>, fields: string[]) {
+  async #prepare(app: CompiledApp, ctx: StoreContext, values: Record<string, unknown>, fields: string[]) {
     const usernameField = fieldOf(app, "user.username");
     const username = usernameField ? values[usernameField] : undefined;
     if (
@@ -162,7 +164,17 @@ export class UserRecordsStore implements RecordStore {
     const password = passwordField ? values[passwordField] : undefined;
     let hash: string | undefined;
     if (passwordField && typeof password === "string" && fields.includes(passwordField)) {
-      const problem = passwordProblem(password);
+      const text = (b: SystemBinding) => {
+        const f = fieldOf(app, b);
+        const v = f === undefined ? undefined : values[f];
+        return typeof v === "string" ? v : null;
+      };
+      const site = await this.db.query<{ name: string }>("SELECT name FROM sites WHERE id = $1", [ctx.siteId]);
+      const problem = passwordProblem(password, {
+        username: text("user.username"),
+        displayName: text("user.displayName"),
+        siteName: site.rows[0]?.name,
+      });
       if (problem) throw new RecordInputError(passwordField, `Password ${problem}.`);
       // Argon2 takes a while: hash before the transaction starts, not inside it.
       hash = await hashPassword(password);
@@ -177,15 +189,22 @@ export class UserRecordsStore implements RecordStore {
     throw err;
   }
 
-  async create(app: CompiledApp, ctx: StoreContext, values: Record<string, unknown>): Promise<StoredRecord> {
+  async create(
+    app: CompiledApp,
+    ctx: StoreContext,
+    values: Record<string, unknown>,
+    options: CreateOptions = {},
+  ): Promise<StoredRecord> {
     const fields = app.fields.filter((f) => !f.readOnly).map((f) => f.name);
-    const { hash } = await this.#prepare(app, values, fields);
+    const { hash } = await this.#prepare(app, ctx, values, fields);
     const col = (b: SystemBinding) => {
       const f = fieldOf(app, b);
       return f === undefined ? undefined : values[f];
     };
     const now = this.clock.now();
     const id = await this.db.transaction(async (tx) => {
+      const submission = options.submission;
+      if (submission) await claimSubmission(tx, this.clock, { siteId: ctx.siteId, appId: app.id }, submission);
       let row: { id: string; username: string };
       try {
         const { rows } = await tx.query<{ id: string; username: string }>(
@@ -211,6 +230,7 @@ export class UserRecordsStore implements RecordStore {
       } catch (err) {
         this.#uniqueError(app, err);
       }
+      if (submission) await noteSubmission(tx, submission, row.id);
       await this.#mfa.applySettings(app, ctx, row.id, values, fields, tx);
       await this.#mfa.applyPolicy(app, ctx, row.id, String(col("user.role") ?? "user"), undefined, tx);
       await this.audit.record(
@@ -230,7 +250,7 @@ export class UserRecordsStore implements RecordStore {
 
   async update(app: CompiledApp, ctx: StoreContext, id: string, change: RecordChange): Promise<StoredRecord> {
     const { values, fields } = change;
-    const { hash } = await this.#prepare(app, values, fields);
+    const { hash } = await this.#prepare(app, ctx, values, fields);
     await this.db.transaction(async (tx) => {
       const current = await this.#get(tx, app, ctx, id, true);
       if (!current) throw new RecordNotFoundError();
@@ -327,19 +347,24 @@ export class UserRecordsStore implements RecordStore {
       if (current.version !== expectedVersion) throw new RecordConflictError(current);
       // The rows would go with the user (ON DELETE CASCADE); a kind of credential kept elsewhere would not.
       await this.revocation.revoke(id, "user_deleted", tx, ctx.actor);
+      // The entry is written while the user still exists, naming them: the deletion sets its
+      // target_user_id to NULL and keeps target_name, so ?user=NAME and the CSV still find it.
       const { rows } = await tx.query<{ username: string }>(
-        "DELETE FROM users WHERE id = $1 AND site_id = $2 RETURNING username",
+        "SELECT username FROM users WHERE id = $1 AND site_id = $2",
         [id, ctx.siteId],
       );
+      const username = rows[0]?.username ?? null;
       await this.audit.record(
         {
           siteId: ctx.siteId,
           actor: ctx.actor,
           action: "user.delete",
-          details: { username: rows[0]?.username ?? null },
+          ...(username ? { target: { id, name: username } } : {}),
+          details: { username },
         },
         tx,
       );
+      await tx.query("DELETE FROM users WHERE id = $1 AND site_id = $2", [id, ctx.siteId]);
     });
   }
 

@@ -1,4 +1,5 @@
 import type { Db } from "../db/db.js";
+import { foldSql } from "../db/fold.js";
 
 /** One audit entry as read back: `at` is when it was written, `details` what its caller recorded (never a secret). */
 export interface AuditRow {
@@ -13,7 +14,7 @@ export interface AuditRow {
 /** What /configure/audit and its CSV export ask for; every field but siteId is optional. */
 export interface AuditFilter {
   siteId: string;
-  /** Username of the target or the actor, any case. */
+  /** Username of the target or the actor as it was when the entry was written, any case. */
   user?: string;
   action?: string;
   /** Entries written at or after this instant. */
@@ -45,7 +46,7 @@ export class AuditSearch {
     }>(
       `SELECT id, at, actor_name, action, target_name, details FROM audit_log
        WHERE site_id = $1
-         AND ($2::text IS NULL OR lower(target_name) = lower($2) OR lower(actor_name) = lower($2))
+         AND ($2::text IS NULL OR ${foldSql("target_name")} = ${foldSql("$2")} OR ${foldSql("actor_name")} = ${foldSql("$2")})
          AND ($3::text IS NULL OR action = $3)
          AND ($4::bigint IS NULL OR id < $4)
          AND ($5::timestamptz IS NULL OR at >= $5)

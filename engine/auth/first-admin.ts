@@ -14,11 +14,11 @@ const SETUP_LINK_HOURS = 24;
  * The setup form's problems per field ("username", "password"), as whole sentences, or null when
  * both are acceptable (USERNAME_PATTERN, passwordProblem).
  */
-export function setupFormErrors(username: string, password: string): Record<string, string> | null {
+export function setupFormErrors(username: string, password: string, siteName?: string): Record<string, string> | null {
   const errors: Record<string, string> = {};
   if (!username) errors.username = "Enter a username.";
   else if (!USERNAME_PATTERN.test(username)) errors.username = "Username must be 1 to 64 letters, digits or . _ @ -.";
-  const problem = password ? passwordProblem(password) : null;
+  const problem = password ? passwordProblem(password, { username, siteName }) : null;
   if (!password) errors.password = "Enter a password.";
   else if (problem) errors.password = `Password ${problem}.`;
   return Object.keys(errors).length ? errors : null;
@@ -123,7 +123,7 @@ export class FirstAdmin {
         throw new SetupLinkError("This setup link has expired or was already used.");
       }
       // Every field's problem at once (the transaction rolls back, so the link stays unused).
-      const errors = setupFormErrors(username, password);
+      const errors = setupFormErrors(username, password, site.name);
       if (errors) throw new ValidationError(Object.values(errors).join(" "), errors);
       const user = await users.create({ siteId: site.id, username, password, role: "admin", displayName: username });
       // The other links of earlier starts are void now that an administrator exists.

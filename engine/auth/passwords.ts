@@ -1,5 +1,8 @@
 import { hash, verify, Algorithm } from "@node-rs/argon2";
 import { silentLogger, type Logger } from "../log.js";
+import { commonPasswordProblem, type PasswordContext } from "./common-passwords.js";
+
+export type { PasswordContext };
 
 // OWASP Password Storage Cheat Sheet: Argon2id, 19 MiB, 2 iterations, 1 lane.
 // PHC strings carry the parameters, so raising them later keeps old hashes valid.
@@ -15,7 +18,17 @@ export const MAX_PASSWORD_LENGTH = 256;
  * into a PHC string that carries salt and parameters.
  */
 export function hashPassword(password: string): Promise<string> {
-  return hash(password, OPTIONS);
+  return hash(normalisePassword(password), OPTIONS);
+}
+
+/**
+ * A password as RFC 8265's OpaqueString profile prepares it: every non-ASCII space becomes an
+ * ASCII space and the text is put in Unicode Normalization Form C, so `é` typed precomposed
+ * (U+00E9) and decomposed (e + U+0301) are the same password. Applied before hashing, checking
+ * and the length and common-password rules.
+ */
+export function normalisePassword(password: string): string {
+  return password.replace(/\p{Zs}/gu, " ").normalize("NFC");
 }
 
 let dummyHash: Promise<string> | undefined;
@@ -40,7 +53,13 @@ export async function verifyPassword(
     return false;
   }
   try {
-    return await verify(stored, password);
+    // Hashes made before normalisation hold the characters as they were typed: when the input is
+    // not already normalised, the raw text is tried too, so such a password keeps working.
+    const normal = normalisePassword(password);
+    if (await verify(stored, normal)) return true;
+    if (normal !== password) return await verify(stored, password);
+    const decomposed = password.normalize("NFD");
+    return decomposed !== password && (await verify(stored, decomposed));
   } catch (err) {
     log.error("stored password hash cannot be verified; counted as a wrong password", {
       error: (err as Error).message,
@@ -49,9 +68,16 @@ export async function verifyPassword(
   }
 }
 
-/** A reason the password is unacceptable, or null. NIST SP 800-63B: length, not composition rules. */
-export function passwordProblem(password: string): string | null {
-  if (password.length < MIN_PASSWORD_LENGTH) return `must be at least ${MIN_PASSWORD_LENGTH} characters`;
-  if (password.length > MAX_PASSWORD_LENGTH) return `must be at most ${MAX_PASSWORD_LENGTH} characters`;
-  return null;
+/**
+ * A reason the password is unacceptable, as the end of a sentence that starts "Password …", or
+ * null. NIST SP 800-63B §5.1.1.2: length (counted in code points after normalisation), not
+ * composition rules, and no common, breached, repetitive or context-specific password
+ * (commonPasswordProblem; `context` names the account's username, display name and site).
+ */
+export function passwordProblem(password: string, context: PasswordContext = {}): string | null {
+  const normal = normalisePassword(password);
+  const length = [...normal].length;
+  if (length < MIN_PASSWORD_LENGTH) return `must be at least ${MIN_PASSWORD_LENGTH} characters`;
+  if (length > MAX_PASSWORD_LENGTH) return `must be at most ${MAX_PASSWORD_LENGTH} characters`;
+  return commonPasswordProblem(normal, context);
 }

@@ -1,5 +1,6 @@
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
+import { foldSql } from "../db/fold.js";
 import { Statement } from "../db/statement.js";
 import { silentLogger, type Logger } from "../log.js";
 import { credentialGate, type CredentialGate, runGated } from "./credential-gate.js";
@@ -67,14 +68,19 @@ export class PasswordSignIn {
     this.#throttle = new Throttle(db, clock);
   }
 
+  /**
+   * `lockKey` is the account lock this attempt counts against: by default the one shared by every
+   * client; a known client's own (KnownClients.lockKey, a device cookie) keeps its own budget.
+   */
   async check<X = undefined, F = undefined>(
     username: string,
     password: string,
     clientAddress: string | null,
     parts: PasswordStepParts<X, F> = {},
+    lockKey: string = accountKey("password", username),
   ): Promise<PasswordCheck<X, F>> {
     const address = clientAddress ? addressKey(clientAddress) : null;
-    const account = accountKey("password", username);
+    const account = lockKey;
     const st = new Statement();
     // The address first: an address that is locked does not count against (or lock) the account.
     const addressKeySql = address ? st.param(address, "text") : null;
@@ -98,7 +104,7 @@ export class PasswordSignIn {
        FROM (SELECT 1) AS one
        ${byAddress ? `LEFT JOIN ${byAddress} ON true` : ""}
        LEFT JOIN ${byAccount} ON true
-       LEFT JOIN users u ON lower(u.username) = lower(${st.param(username, "text")})
+       LEFT JOIN users u ON ${foldSql("u.username")} = ${foldSql(st.param(username, "text"))}
        ${parts.read?.joins ?? ""}`,
     );
     const r = row!;

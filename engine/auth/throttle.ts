@@ -1,5 +1,6 @@
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
+import { foldKey } from "../db/fold.js";
 import { Statement } from "../db/statement.js";
 
 /**
@@ -193,6 +194,6 @@ function assertPolicy(p: ThrottlePolicy): void {
  * Throttle key of one account for password or code attempts; the username is lower-cased so case
  * variants share one counter.
  */
-export const accountKey = (kind: "password" | "code", username: string) => `${kind}:account:${username.toLowerCase()}`;
+export const accountKey = (kind: "password" | "code", username: string) => `${kind}:account:${foldKey(username)}`;
 /** Throttle key of one client address (IP) for password attempts, whatever the username. */
 export const addressKey = (address: string) => `password:address:${address}`;

@@ -1,8 +1,9 @@
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
+import { foldSql } from "../db/fold.js";
 import { NO_NOTICES, type Notices } from "../mail/mail-model.js";
 import { isPgError, PgError } from "../db/db.js";
-import { hashPassword, passwordProblem, verifyPassword } from "./passwords.js";
+import { hashPassword, passwordProblem, verifyPassword, type PasswordContext } from "./passwords.js";
 import type { CredentialRevocation, RevocationSummary } from "./revocation.js";
 import { ValidationError } from "../errors.js";
 
@@ -108,7 +109,7 @@ export class UserAccounts {
 
   async byUsername(username: string): Promise<UserWithHash | null> {
     const { rows } = await this.db.query<UserRow>(
-      `SELECT ${USER_COLUMNS} FROM users WHERE lower(username) = lower($1)`,
+      `SELECT ${USER_COLUMNS} FROM users WHERE ${foldSql("username")} = ${foldSql("$1")}`,
       [username],
     );
     return rows[0] ? userFromRow(rows[0]) : null;
@@ -117,6 +118,21 @@ export class UserAccounts {
   async byId(id: string): Promise<UserWithHash | null> {
     const { rows } = await this.db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id]);
     return rows[0] ? userFromRow(rows[0]) : null;
+  }
+
+  /** The words a new password of user `userId` must not contain (see PasswordContext). */
+  async passwordContext(userId: string): Promise<PasswordContext> {
+    const { rows } = await this.db.query<{ username: string; display_name: string | null; site: string }>(
+      "SELECT u.username, u.display_name, s.name AS site FROM users u JOIN sites s ON s.id = u.site_id WHERE u.id = $1",
+      [userId],
+    );
+    const r = rows[0];
+    return r ? { username: r.username, displayName: r.display_name, siteName: r.site } : {};
+  }
+
+  async #siteName(siteId: string): Promise<string | null> {
+    const { rows } = await this.db.query<{ name: string }>("SELECT name FROM sites WHERE id = $1", [siteId]);
+    return rows[0]?.name ?? null;
   }
 
   async countAdmins(siteId: string): Promise<number> {
@@ -132,7 +148,11 @@ export class UserAccounts {
       throw new UserInputError("username", "must be 1 to 64 letters, digits or . _ @ -");
     let hash: string | null = null;
     if (input.password !== undefined) {
-      const problem = passwordProblem(input.password);
+      const problem = passwordProblem(input.password, {
+        username: input.username,
+        displayName: input.displayName,
+        siteName: await this.#siteName(input.siteId),
+      });
       if (problem) throw new UserInputError("password", problem);
       hash = await hashPassword(input.password);
     }
@@ -177,7 +197,7 @@ export class UserAccounts {
     const revocation = this.revocation;
     if (!revocation)
       throw new Error("UserAccounts was built without the credential revocation: it cannot change passwords");
-    const problem = passwordProblem(password);
+    const problem = passwordProblem(password, await this.passwordContext(userId));
     if (problem) throw new UserInputError("password", problem);
     // Argon2 takes a while: hash before the transaction starts, not inside it.
     const hash = await hashPassword(password);
@@ -222,7 +242,7 @@ export async function changeOwnPassword(
   if (!(await verifyPassword(user.passwordHash, input.currentPassword))) {
     throw new UserInputError("currentPassword", "The current password is not correct.");
   }
-  const problem = passwordProblem(input.newPassword);
+  const problem = passwordProblem(input.newPassword, await users.passwordContext(userId));
   if (problem) throw new UserInputError("newPassword", `The new password ${problem}.`);
   if (input.newPassword === input.currentPassword) {
     throw new UserInputError("newPassword", "The new password must differ from the current one.");

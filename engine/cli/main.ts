@@ -1,5 +1,7 @@
 import { ConfigError, loadConfig } from "../config.js";
 import { listMigrations, migrate } from "../db/migrate.js";
+import { BackupFileError } from "../ops/backup-file.js";
+import { backupTo, restoreFrom } from "../ops/backup-restore.js";
 import { openDb } from "../db/open.js";
 import { createLogger } from "../log.js";
 import { bootServices } from "../start.js";
@@ -15,11 +17,14 @@ const USER_USAGE = `  user create USERNAME [--admin|--role R] [--site SLUG] [--d
   user reset-password USERNAME             set a new password (same sources)`;
 
 const MIGRATE_USAGE = `  migrate                                  apply database migrations`;
+const BACKUP_USAGE = `  backup FILE                              back the embedded database up into FILE (server stopped)
+  restore FILE                             replace the embedded database by the backup FILE (server stopped)`;
 
 const USAGE = `Usage: formgate <command> [--option value | --option=value]
 
 Commands:
 ${MIGRATE_USAGE}
+${BACKUP_USAGE}
 ${USER_USAGE}
 ${MFA_USAGE}
 ${MFA_ROLLOUT_USAGE}
@@ -33,6 +38,8 @@ command on it, or use PostgreSQL (DATABASE_URL) to run commands beside a running
 /** Each command's own usage lines, for `formgate COMMAND --help`. */
 const COMMAND_USAGE: Record<string, string> = {
   migrate: MIGRATE_USAGE,
+  backup: BACKUP_USAGE,
+  restore: BACKUP_USAGE,
   user: USER_USAGE,
   mfa: `${MFA_USAGE}\n${MFA_ROLLOUT_USAGE}`,
   tokens: TOKENS_USAGE,
@@ -132,6 +139,32 @@ export async function runCli(argv: string[]): Promise<number> {
       );
     } finally {
       await db.close();
+    }
+    return 0;
+  }
+
+  if (command === "backup" || command === "restore") {
+    const file = args.shift();
+    if (!file || args.length) throw new CliError(`${command} needs one FILE`, BACKUP_USAGE);
+    if (config.DATABASE_URL) {
+      throw new CliError(`DATABASE_URL is set: back PostgreSQL up with pg_dump and restore it with pg_restore`);
+    }
+    try {
+      if (command === "restore") {
+        const { replacedBy } = await restoreFrom(config.DATA_DIR, file, new Date());
+        console.log(`restored ${file}${replacedBy ? `; the replaced data directory is kept as ${replacedBy}` : ""}`);
+        return 0;
+      }
+      const db = await openDb(config, log, by);
+      try {
+        const { sha256, bytes } = await backupTo(db, file, new Date());
+        console.log(`backed up into ${file} (${bytes} bytes, SHA-256 ${sha256})`);
+      } finally {
+        await db.close();
+      }
+    } catch (err) {
+      if (err instanceof BackupFileError) throw new CliError(`${file}: ${err.message}; nothing was changed`);
+      throw err;
     }
     return 0;
   }

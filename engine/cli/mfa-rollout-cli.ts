@@ -18,10 +18,12 @@ import type { Services } from "../services.js";
 /** Usage lines of `mfa enable` (bulk rollout) and `mfa policy`, part of the CLI help. */
 export const MFA_ROLLOUT_USAGE = `  mfa enable [--role R] [--site SLUG] [--where FIELD=VALUE] [--q TEXT]
              [--mfa off|pending|overdue|activated|locked] --delay DAYS
-             [--dry-run] [--move-deadlines]
+             [--dry-run] [--move-deadlines] [--include-inactive]
                                            switch MFA on for every matching user (all sites
                                            without --site) with DAYS of grace; users already on
-                                           keep their deadline unless --move-deadlines;
+                                           keep their deadline unless --move-deadlines; users
+                                           who cannot sign in (disabled, no web or device
+                                           access) are skipped unless --include-inactive;
                                            --dry-run only shows who would change
   mfa policy [--site SLUG] [--roles R,R|none] [--delay DAYS]
                                            show, or set, the roles new accounts get MFA in
@@ -79,7 +81,7 @@ export async function parseEnable(
   const o = parseOptions(
     args,
     ["--role", "--site", "--where", "--q", "--mfa", "--delay"],
-    ["--dry-run", "--move-deadlines"],
+    ["--dry-run", "--move-deadlines", "--include-inactive"],
   );
   if (!o.has("--delay")) throw new MfaRolloutCliError("mfa enable needs --delay DAYS (0: setup at the next sign-in)");
   const selection: RolloutSelection = { siteId: await siteIdOf(s, o.get("--site")) };
@@ -106,7 +108,11 @@ export async function parseEnable(
   }
   return {
     selection,
-    options: { enforcementDelayDays: days(o.get("--delay"), "--delay"), moveDeadlines: o.has("--move-deadlines") },
+    options: {
+      enforcementDelayDays: days(o.get("--delay"), "--delay"),
+      moveDeadlines: o.has("--move-deadlines"),
+      includeInactive: o.has("--include-inactive"),
+    },
     dryRun: o.has("--dry-run"),
   };
 }
@@ -123,7 +129,10 @@ export async function runMfaEnable(s: Services, args: string[]): Promise<string>
   try {
     const plan = await s.rollouts.plan(selection, options);
     const kept = options.moveDeadlines ? "" : `, ${plan.keptDeadline} already on keep their deadline`;
-    const tail = `${kept}, ${plan.activated} already activated; required from ${day(plan.requiredFrom)}`;
+    const inactive = options.includeInactive
+      ? ""
+      : `, ${plan.skippedInactive} skipped as they cannot sign in (disabled, or no web or device access; --include-inactive includes them)`;
+    const tail = `${kept}, ${plan.activated} already activated${inactive}; required from ${day(plan.requiredFrom)}`;
     if (dryRun) {
       const users = await s.rollouts.previewUsers(selection, options, { limit: USERNAMES_SHOWN });
       const n = plan.toEnable + plan.toMove;

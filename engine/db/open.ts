@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, statfsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
@@ -27,6 +27,7 @@ export async function openDb(
   if (config.DATABASE_URL) return openPgDb(config.DATABASE_URL, dbLog);
   const dir = resolve(config.DATA_DIR);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  warnIfLowOnSpace(dir, dbLog);
   const unlock = lockDataDir(dir, by);
   try {
     const dataDir = join(dir, "pgdata");
@@ -40,5 +41,25 @@ export async function openDb(
   } catch (err) {
     unlock();
     throw err;
+  }
+}
+
+/** Below this much free space in DATA_DIR the server warns at start: 256 MiB. */
+export const LOW_SPACE_BYTES = 256 * 1024 * 1024;
+
+/** Logs a warning when the file system of `dir` has less than LOW_SPACE_BYTES free for this process. */
+export function warnIfLowOnSpace(dir: string, log: Logger, threshold = LOW_SPACE_BYTES): void {
+  try {
+    const fs = statfsSync(dir);
+    const free = fs.bavail * fs.bsize;
+    if (free < threshold) {
+      log.warn("little free space for the database", {
+        dir,
+        freeMiB: Math.floor(free / 1048576),
+        thresholdMiB: Math.floor(threshold / 1048576),
+      });
+    }
+  } catch (err) {
+    log.warn("could not read the free space for the database", { dir, error: (err as Error).message });
   }
 }

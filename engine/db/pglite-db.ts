@@ -2,6 +2,7 @@ import type { PGlite, Results } from "@electric-sql/pglite";
 import type { Db, QueryResult } from "./db.js";
 import { transactionHandle } from "./savepoint.js";
 import { logQuery } from "./query-log.js";
+import { DatabaseUnavailableError, isDiskFull } from "./unavailable.js";
 import type { Logger } from "../log.js";
 import { silentLogger } from "../log.js";
 import { WriteGate } from "./write-gate.js";
@@ -33,7 +34,17 @@ export async function openPgliteDb(
     (target: { query: PGlite["query"] }) =>
     async <T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> => {
       const start = performance.now();
-      const r = toResult(await target.query<T>(sql, params as unknown[]));
+      let r: QueryResult<T>;
+      try {
+        r = toResult(await target.query<T>(sql, params as unknown[]));
+      } catch (err) {
+        // A full disk is not a bug of the request: 503 with one clear line, reads go on.
+        if (isDiskFull(err)) {
+          log.error("no space left on device", { error: (err as Error).message });
+          throw new DatabaseUnavailableError(err);
+        }
+        throw err;
+      }
       logQuery(log, sql, start, r.rowCount);
       return r;
     };

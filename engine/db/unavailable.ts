@@ -62,3 +62,15 @@ export function isConnectionError(err: unknown): boolean {
 export function classifyDbError(err: unknown): unknown {
   return isConnectionError(err) && !(err instanceof DatabaseUnavailableError) ? new DatabaseUnavailableError(err) : err;
 }
+
+/**
+ * True for a write the disk refused: SQLSTATE 53100 (disk_full) or the system's "No space left on
+ * device" (ENOSPC) in the message, from PostgreSQL or PGlite.
+ */
+export function isDiskFull(err: unknown): boolean {
+  if (typeof err !== "object" || err === null) return false;
+  const { code, message } = err as { code?: unknown; message?: unknown };
+  return (
+    code === "53100" || code === "ENOSPC" || (typeof message === "string" && /no space left on device/i.test(message))
+  );
+}

@@ -97,10 +97,13 @@ export class MailOutbox implements Notices {
     if (!reminders.length) return { queued: 0, skipped: 0 };
     const recipients = `
       SELECT u.site_id, u.id AS user_id, 'mfa_reminder' AS kind, NULLIF(btrim(u.email), '') AS email,
-        ${USER_FACTS} || jsonb_build_object('step', r.step) AS details, r.deadline AS reminder_deadline, r.step AS reminder_step
+        ${USER_FACTS} || jsonb_build_object('step', r.step) AS details, s.required_from AS reminder_deadline,
+        r.step AS reminder_step
       FROM unnest($1::uuid[], $2::timestamptz[], $3::text[]) AS r(user_id, deadline, step)
         JOIN users u ON u.id = r.user_id JOIN sites st ON st.id = u.site_id
-        JOIN mfa_settings s ON s.user_id = u.id AND s.enabled AND s.required_from = r.deadline
+        -- The deadline as stored (microseconds), matched to the one read (a Date: milliseconds).
+        JOIN mfa_settings s ON s.user_id = u.id AND s.enabled AND s.required_from >= r.deadline
+          AND s.required_from < r.deadline + interval '1 millisecond'
       WHERE NOT u.disabled AND NOT EXISTS (SELECT 1 FROM mfa_enrollments e WHERE e.user_id = u.id)`;
     const { rows } = await this.db.query<{ state: MailState }>(
       `${insertFrom(recipients, 4, 5, "ON CONFLICT (user_id, reminder_deadline, reminder_step) WHERE kind = 'mfa_reminder' DO NOTHING")} RETURNING state`,
@@ -116,25 +119,41 @@ export class MailOutbox implements Notices {
   }
 
   /**
-   * "Send reminder now" and "Remind everyone pending": a reminder to each user of `userIds` whose
-   * MFA is on and not activated (others are left out), in one statement, in `db` (a transaction
-   * or the pool). Returns the counts.
+   * "Send reminder now": a reminder to each user of `userIds` whose MFA is on and not activated
+   * (others are left out), in one statement, in `db` (a transaction or the pool). Returns the counts.
    */
   async remindNow(userIds: readonly string[], db: Db = this.db): Promise<Enqueued> {
     const ids = userIds.filter(isUuid);
     if (!ids.length) return { queued: 0, skipped: 0 };
+    return this.#remind("u.id = ANY($3::uuid[])", ids, db);
+  }
+
+  /**
+   * "Remind everyone pending": a reminder to every user of the site (null: of every site) whose
+   * MFA is on and not activated, or to those of them a rollout switched on (`rolloutId`), in one
+   * statement. Returns the counts.
+   */
+  async remindPending(siteId: string | null, rolloutId: string | null = null, db: Db = this.db): Promise<Enqueued> {
+    if (rolloutId !== null && !isUuid(rolloutId)) return { queued: 0, skipped: 0 };
+    return this.#remind(
+      `($3::uuid IS NULL OR u.site_id = $3) AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM audit_log a
+         WHERE a.target_user_id = u.id AND a.action = 'mfa.enable' AND a.details->>'rolloutId' = $4::text))`,
+      siteId,
+      db,
+      rolloutId,
+    );
+  }
+
+  async #remind(where: string, scope: unknown, db: Db, rolloutId?: string | null): Promise<Enqueued> {
     const recipients = `
       SELECT u.site_id, u.id AS user_id, 'mfa_reminder_now' AS kind, NULLIF(btrim(u.email), '') AS email,
-        ${USER_FACTS} || jsonb_build_object('step', CASE WHEN s.required_from <= $2 THEN 'overdue' END) AS details,
+        ${USER_FACTS} || jsonb_build_object('step', CASE WHEN s.required_from <= $1 THEN 'overdue' END) AS details,
         NULL::timestamptz AS reminder_deadline, NULL::text AS reminder_step
       FROM users u JOIN sites st ON st.id = u.site_id JOIN mfa_settings s ON s.user_id = u.id AND s.enabled
-      WHERE u.id = ANY($1::uuid[]) AND NOT u.disabled
-        AND NOT EXISTS (SELECT 1 FROM mfa_enrollments e WHERE e.user_id = u.id)`;
-    const { rows } = await db.query<{ state: MailState }>(`${insertFrom(recipients, 2, 3)} RETURNING state`, [
-      ids,
-      this.clock.now(),
-      NO_ADDRESS,
-    ]);
+      WHERE ${where} AND NOT u.disabled AND NOT EXISTS (SELECT 1 FROM mfa_enrollments e WHERE e.user_id = u.id)`;
+    const params: unknown[] = [this.clock.now(), NO_ADDRESS, scope];
+    if (rolloutId !== undefined) params.push(rolloutId);
+    const { rows } = await db.query<{ state: MailState }>(`${insertFrom(recipients, 1, 2)} RETURNING state`, params);
     return count(rows);
   }
 

@@ -141,6 +141,17 @@ export class EnrollmentActivation {
     return secret;
   }
 
+  /** Until when the key the last setup page showed stays valid (MfaPolicy.pendingSecretSeconds), or null if none is. */
+  async pendingAppSecretUntil(userId: string): Promise<Date | null> {
+    const { rows } = await this.ctx.db.query<{ created_at: Date }>(
+      "SELECT created_at FROM mfa_pending_secrets WHERE user_id = $1",
+      [userId],
+    );
+    if (!rows[0]) return null;
+    const until = new Date(new Date(rows[0].created_at).getTime() + this.ctx.policy.pendingSecretSeconds * 1000);
+    return until > this.ctx.clock.now() ? until : null;
+  }
+
   /** The secret the last setup page showed, while it is still valid (MfaPolicy.pendingSecretSeconds); else null. */
   async pendingAppSecret(userId: string): Promise<Buffer | null> {
     const { rows } = await this.ctx.db.query<{ secret_sealed: string; created_at: Date }>(

@@ -29,11 +29,15 @@ export interface MfaPolicy {
   pendingSecretSeconds: number;
 }
 
-/** ±1 step at sign-in, ±10 steps when a hardware token is activated, 15 minutes for a setup page. */
+/**
+ * ±1 step at sign-in, ±10 steps when a hardware token is activated, 30 minutes for a setup page's
+ * key: six times the 5 minutes of a half-signed-in session, so a user whose sign-in ran out while
+ * they scanned the key can sign in again and finish with the same key.
+ */
 export const DEFAULT_MFA_POLICY: MfaPolicy = {
   windowSteps: 1,
   hardwareActivationWindowSteps: 10,
-  pendingSecretSeconds: 900,
+  pendingSecretSeconds: 1800,
 };
 
 /**

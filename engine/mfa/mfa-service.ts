@@ -171,6 +171,11 @@ export class MfaService {
     return this.#activation.pendingAppSecret(userId);
   }
 
+  /** See EnrollmentActivation.pendingAppSecretUntil: until when the pending key stays valid, or null. */
+  pendingAppSecretUntil(userId: string): Promise<Date | null> {
+    return this.#activation.pendingAppSecretUntil(userId);
+  }
+
   /** See EnrollmentActivation.activatePendingApp: confirms the pending secret with a code. */
   activatePendingApp(
     userId: string,

@@ -150,8 +150,11 @@ export class MfaSettings {
   async unlock(userId: string, actor: MfaActor): Promise<boolean> {
     return this.ctx.db.transaction(async (tx) => {
       const user = await scopedUser(userId, actor, tx);
-      const { rowCount } = await tx.query("DELETE FROM throttles WHERE key = ANY($1::text[])", [
-        [codeThrottleKey(userId), accountKey("password", user.username)],
+      // The password locks too: the shared one and each known client's own (engine/auth/known-clients.ts).
+      const passwordKey = accountKey("password", user.username);
+      const { rowCount } = await tx.query("DELETE FROM throttles WHERE key = ANY($1::text[]) OR starts_with(key, $2)", [
+        [codeThrottleKey(userId), passwordKey],
+        `${passwordKey}:client:`,
       ]);
       await this.ctx.audit.record(
         {

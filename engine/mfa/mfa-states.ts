@@ -12,6 +12,7 @@
  */
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
+import { foldSql } from "../db/fold.js";
 
 /** The values of `/configure/users?mfa=…`, in the order pages show them. */
 export const MFA_STATES = ["off", "pending", "overdue", "activated", "locked"] as const;
@@ -67,10 +68,16 @@ export function mfaStateCondition(state: MfaState, now: string): string {
       return `(${HAS_FACTOR} AND ${typed})`;
     case "locked":
       return `EXISTS (SELECT 1 FROM throttles th
-        WHERE th.key IN ('code:user:' || u.id::text, 'password:account:' || lower(u.username))
+        WHERE th.key IN ('code:user:' || u.id::text, 'password:account:' || ${foldSql("u.username")})
           AND th.locked_until > ${now})`;
   }
 }
+
+/**
+ * SQL over `users u`: the user can sign in somewhere (not disabled, and web or device access).
+ * Rollouts skip the others by default and the progress page does not count them.
+ */
+export const CAN_SIGN_IN = "(NOT u.disabled AND (u.web_access OR u.device_access))";
 
 /**
  * A sort key for "MFA status" columns: off 0, pending 1, overdue 2, activated 3
@@ -100,6 +107,8 @@ export interface MfaCounts {
   /** Activated with passkeys and no TOTP factor. */
   activatedPasskey: number;
   locked: number;
+  /** Users left out of every other count (only with `signInOnly`): disabled, or no web or device access. */
+  cannotSignIn: number;
 }
 
 /** A user who must set up MFA by a date that has not passed yet. */
@@ -117,18 +126,25 @@ export class MfaStates {
     private readonly clock: Clock,
   ) {}
 
-  async counts(siteId: string): Promise<MfaCounts> {
+  /**
+   * A site's users by MFA state. With `signInOnly` (the MFA progress page) only users who can sign
+   * in are counted; the others are the `cannotSignIn` count.
+   */
+  async counts(siteId: string, signInOnly = false): Promise<MfaCounts> {
     const now = "$2";
+    const counted = signInOnly ? CAN_SIGN_IN : "true";
+    const n = (condition: string) => `count(*) FILTER (WHERE ${counted} AND ${condition})::int`;
     const { rows } = await this.db.query<MfaCounts>(
-      `SELECT count(*)::int AS users,
-         count(*) FILTER (WHERE ${mfaStateCondition("off", now)})::int AS off,
-         count(*) FILTER (WHERE ${mfaStateCondition("pending", now)})::int AS pending,
-         count(*) FILTER (WHERE ${mfaStateCondition("overdue", now)})::int AS overdue,
-         count(*) FILTER (WHERE ${mfaStateCondition("activated", now)})::int AS activated,
-         count(*) FILTER (WHERE me.method = 'app')::int AS "activatedApp",
-         count(*) FILTER (WHERE me.method = 'hardware')::int AS "activatedHardware",
-         count(*) FILTER (WHERE me.user_id IS NULL AND ${HAS_PASSKEY})::int AS "activatedPasskey",
-         count(*) FILTER (WHERE ${mfaStateCondition("locked", now)})::int AS locked
+      `SELECT count(*) FILTER (WHERE NOT ${counted})::int AS "cannotSignIn",
+         ${n("true")} AS users,
+         ${n(mfaStateCondition("off", now))} AS off,
+         ${n(mfaStateCondition("pending", now))} AS pending,
+         ${n(mfaStateCondition("overdue", now))} AS overdue,
+         ${n(mfaStateCondition("activated", now))} AS activated,
+         ${n("me.method = 'app'")} AS "activatedApp",
+         ${n("me.method = 'hardware'")} AS "activatedHardware",
+         ${n(`me.user_id IS NULL AND ${HAS_PASSKEY}`)} AS "activatedPasskey",
+         ${n(mfaStateCondition("locked", now))} AS locked
        FROM users u ${MFA_STATE_JOINS}
        WHERE u.site_id = $1`,
       [siteId, this.clock.now()],
@@ -143,7 +159,7 @@ export class MfaStates {
       `SELECT u.id AS "userId", u.username, u.display_name AS "displayName", ms.required_from AS "requiredFrom"
        FROM users u ${MFA_STATE_JOINS}
        WHERE u.site_id = $1 AND ${mfaStateCondition("pending", "$2")}
-       ORDER BY ms.required_from, lower(u.username)
+       ORDER BY ms.required_from, ${foldSql("u.username")}
        LIMIT $3`,
       [siteId, this.clock.now(), limit],
     );
@@ -155,7 +171,7 @@ export class MfaStates {
     const { rows } = await this.db.query<{ id: string }>(
       `SELECT u.id FROM users u ${MFA_STATE_JOINS}
        WHERE u.site_id = $1 AND ${mfaStateCondition(state, "$2")}
-       ORDER BY lower(u.username)`,
+       ORDER BY ${foldSql("u.username")}`,
       [siteId, this.clock.now()],
     );
     return rows.map((r) => r.id);

@@ -4,7 +4,8 @@
  */
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
-import { MFA_STATE_JOINS, mfaStateCondition } from "./mfa-states.js";
+import { foldSql } from "../db/fold.js";
+import { CAN_SIGN_IN, MFA_STATE_JOINS, mfaStateCondition } from "./mfa-states.js";
 
 /** Activations on one UTC day (YYYY-MM-DD). */
 export interface DayCount {
@@ -61,15 +62,15 @@ export class MfaProgress {
     return out;
   }
 
-  /** Overdue users, longest overdue first; at most `limit` (1–500) and the total. */
+  /** Overdue users who can sign in (CAN_SIGN_IN), longest overdue first; at most `limit` (1–500) and the total. */
   async overdue(siteId: string | null, limit = 100): Promise<{ users: OverdueUser[]; total: number }> {
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new RangeError("limit must be 1–500");
     const { rows } = await this.db.query<OverdueUser & { total: number }>(
       `SELECT u.id, u.username, u.display_name AS "displayName", u.site_id AS "siteId", s.slug AS "siteSlug",
          ms.required_from AS "requiredFrom", count(*) OVER ()::int AS total
        FROM users u JOIN sites s ON s.id = u.site_id ${MFA_STATE_JOINS}
-       WHERE ($1::uuid IS NULL OR u.site_id = $1::uuid) AND ${mfaStateCondition("overdue", "$2")}
-       ORDER BY ms.required_from, lower(u.username) LIMIT $3`,
+       WHERE ($1::uuid IS NULL OR u.site_id = $1::uuid) AND ${mfaStateCondition("overdue", "$2")} AND ${CAN_SIGN_IN}
+       ORDER BY ms.required_from, ${foldSql("u.username")} LIMIT $3`,
       [siteId, this.clock.now(), limit],
     );
     return { users: rows.map(({ total: _total, ...u }) => u), total: rows[0]?.total ?? 0 };

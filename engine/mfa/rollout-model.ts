@@ -36,6 +36,20 @@ export interface RolloutOptions {
   enforcementDelayDays: number;
   /** Users with MFA already on but not activated get the rollout's deadline too (default: they keep theirs). */
   moveDeadlines: boolean;
+  /**
+   * Disabled users and users with neither web nor device access are changed too. Default: they
+   * are skipped (they cannot sign in to set MFA up), and the preview lists them with why.
+   */
+  includeInactive?: boolean;
+}
+
+/** A selected user a rollout leaves alone because they cannot sign in, and why. */
+export interface SkippedUser {
+  id: string;
+  username: string;
+  displayName: string;
+  siteSlug: string;
+  reason: "disabled" | "no web or device access";
 }
 
 /** A selected user, as the preview lists them. */
@@ -60,6 +74,8 @@ export interface RolloutPlan {
   keptDeadline: number;
   /** Activated already: nothing to do. */
   activated: number;
+  /** Cannot sign in (disabled, or neither web nor device access), MFA not activated: left alone unless included. */
+  skippedInactive: number;
   /** now + enforcementDelayDays (the deadline every changed user gets). */
   requiredFrom: Date;
 }

@@ -15,7 +15,8 @@ import type { CredentialRevocation } from "../auth/revocation.js";
 import { NO_NOTICES, type Notices } from "../mail/mail-model.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
-import { MFA_STATE_JOINS } from "./mfa-states.js";
+import { foldKey, foldSql } from "../db/fold.js";
+import { CAN_SIGN_IN, MFA_STATE_JOINS } from "./mfa-states.js";
 import type { MfaActor } from "./mfa-model.js";
 import { enableBatch, moveBatch, type BatchContext, type BatchUser } from "./rollout-batch.js";
 import {
@@ -30,6 +31,7 @@ import {
   type RolloutResult,
   type RolloutSelection,
   type RolloutUser,
+  type SkippedUser,
   type StoredSelection,
   type UnfinishedRollout,
 } from "./rollout-model.js";
@@ -48,6 +50,11 @@ interface SiteCounts {
 function addCounts(into: Map<string, SiteCounts>, siteId: string, c: SiteCounts): void {
   const t = into.get(siteId) ?? { enabled: 0, moved: 0, skipped: 0 };
   into.set(siteId, { enabled: t.enabled + c.enabled, moved: t.moved + c.moved, skipped: t.skipped + c.skipped });
+}
+
+/** The condition a rollout adds to its selection: only users who can sign in, unless included. */
+function activeOnly(opts: RolloutOptions): string {
+  return opts.includeInactive ? "true" : CAN_SIGN_IN;
 }
 
 async function publicSiteId(db: Db): Promise<string> {
@@ -107,11 +114,19 @@ export class MfaRollouts {
     const searchable = await this.#check(sel, opts);
     const now = this.clock.now();
     const b = selectionSql(sel, now, searchable);
-    const { rows } = await this.db.query<{ selected: number; off: number; waiting: number; activated: number }>(
+    const active = activeOnly(opts);
+    const { rows } = await this.db.query<{
+      selected: number;
+      off: number;
+      waiting: number;
+      activated: number;
+      inactive: number;
+    }>(
       `SELECT count(*)::int AS selected,
-         count(*) FILTER (WHERE ${IS_OFF})::int AS off,
-         count(*) FILTER (WHERE ${IS_WAITING})::int AS waiting,
-         count(*) FILTER (WHERE ${IS_ACTIVATED})::int AS activated
+         count(*) FILTER (WHERE ${IS_OFF} AND ${active})::int AS off,
+         count(*) FILTER (WHERE ${IS_WAITING} AND ${active})::int AS waiting,
+         count(*) FILTER (WHERE ${IS_ACTIVATED})::int AS activated,
+         count(*) FILTER (WHERE NOT ${IS_ACTIVATED} AND NOT ${active})::int AS inactive
        FROM users u ${MFA_STATE_JOINS} WHERE ${b.where}`,
       b.params,
     );
@@ -122,6 +137,7 @@ export class MfaRollouts {
       toMove: opts.moveDeadlines ? r.waiting : 0,
       keptDeadline: opts.moveDeadlines ? 0 : r.waiting,
       activated: r.activated,
+      skippedInactive: r.inactive,
       requiredFrom: enforcementDeadline(now, opts.enforcementDelayDays),
     };
   }
@@ -137,14 +153,37 @@ export class MfaRollouts {
   ): Promise<RolloutUser[]> {
     const searchable = await this.#check(sel, opts);
     const limit = Math.min(Math.max(1, Math.trunc(page.limit)), 500);
-    const b = selectionSql(sel, this.clock.now(), searchable, [page.after?.toLowerCase() ?? null, limit]);
+    const b = selectionSql(sel, this.clock.now(), searchable, [
+      (page.after === undefined ? undefined : foldKey(page.after)) ?? null,
+      limit,
+    ]);
     const changes = opts.moveDeadlines ? `(${IS_OFF} OR ${IS_WAITING})` : IS_OFF;
     const { rows } = await this.db.query<RolloutUser>(
       `SELECT u.id, u.username, u.display_name AS "displayName", s.slug AS "siteSlug",
          CASE WHEN ${IS_OFF} THEN 'enable' ELSE 'move' END AS change
        FROM users u JOIN sites s ON s.id = u.site_id ${MFA_STATE_JOINS}
-       WHERE ${b.where} AND ${changes} AND ($1::text IS NULL OR lower(u.username) > $1::text)
-       ORDER BY lower(u.username) LIMIT $2`,
+       WHERE ${b.where} AND ${changes} AND ${activeOnly(opts)} AND ($1::text IS NULL OR ${foldSql("u.username")} > ($1::text COLLATE "C"))
+       ORDER BY ${foldSql("u.username")} LIMIT $2`,
+      b.params,
+    );
+    return rows;
+  }
+
+  /**
+   * The selected users a rollout leaves alone because they cannot sign in (disabled, or neither
+   * web nor device access) and have not activated MFA, by username, at most `limit` (1–500); none
+   * when `opts.includeInactive`. Changes nothing.
+   */
+  async skippedUsers(sel: RolloutSelection, opts: RolloutOptions, limit = 50): Promise<SkippedUser[]> {
+    if (opts.includeInactive) return [];
+    const searchable = await this.#check(sel, opts);
+    const b = selectionSql(sel, this.clock.now(), searchable, [Math.min(Math.max(1, Math.trunc(limit)), 500)]);
+    const { rows } = await this.db.query<SkippedUser>(
+      `SELECT u.id, u.username, u.display_name AS "displayName", s.slug AS "siteSlug",
+         CASE WHEN u.disabled THEN 'disabled' ELSE 'no web or device access' END AS reason
+       FROM users u JOIN sites s ON s.id = u.site_id ${MFA_STATE_JOINS}
+       WHERE ${b.where} AND NOT ${IS_ACTIVATED} AND NOT ${CAN_SIGN_IN}
+       ORDER BY ${foldSql("u.username")} LIMIT $1`,
       b.params,
     );
     return rows;
@@ -217,7 +256,7 @@ export class MfaRollouts {
           const { rows } = await tx.query<BatchUser & { off: boolean; waiting: boolean }>(
             `SELECT u.id, u.username, u.site_id AS "siteId", ${IS_OFF} AS off, COALESCE(${IS_WAITING}, false) AS waiting
            FROM users u ${keysetJoins("$1")}
-           WHERE ${b.where} AND ${afterCondition("$1")}
+           WHERE ${b.where} AND ${afterCondition("$1")} AND ${activeOnly(opts)}
            ORDER BY u.id LIMIT $2`,
             b.params,
           );

@@ -8,7 +8,8 @@ import { FormField } from "./form-field.js";
 import { CsrfField } from "./layout.js";
 
 /** The places of the Configure navigation; `mfa` covers /configure/mfa and its rollout and policy pages. */
-export type ConfigurePlace = "overview" | "users" | "mfa" | "mfa-hardware" | "apps" | "audit" | "sites";
+export type ConfigurePlace =
+  "overview" | "users" | "mfa" | "mfa-hardware" | "apps" | "notifications" | "audit" | "sites";
 
 /**
  * What the Configure navigation shows: the current place, the user's role, the active site and, for
@@ -75,6 +76,7 @@ export function configureNavItems(f: Pick<ConfigureNavFacts, "role" | "sites">):
   }
   items.push({ place: "apps", href: "/configure/apps", label: "Apps" });
   if (f.role === "admin") {
+    items.push({ place: "notifications", href: "/configure/notifications", label: "Notifications" });
     items.push({ place: "audit", href: "/configure/audit", label: "Audit log" });
     items.push({ place: "sites", href: "/configure/sites", label: "Sites" });
   }
@@ -92,6 +94,7 @@ export function configurePlaceOf(path: string): ConfigurePlace | null {
     case "mfa":
     case "mfa-hardware":
     case "apps":
+    case "notifications":
     case "audit":
     case "sites":
       return m[1];

@@ -19,6 +19,8 @@ export interface RecordFormProps {
   csrfToken: string;
   /** The version being edited, posted back for optimistic concurrency. */
   version?: number;
+  /** A new-record form's one-time token (`_submission`): posting the same form twice creates one record. */
+  submission?: string;
   /**
    * Inline validation on change (htmx): the fields' container posts the form
    * here when any input changes; public/forms.js names the input in `_field`.
@@ -71,6 +73,7 @@ function FormFrame(
   p: RecordFormProps & {
     csrf: string;
     versionText: string;
+    submissionText: string;
     noticeHtml: SafeHtml;
     beforeActionsHtml: SafeHtml;
     formError: string;
@@ -97,6 +100,7 @@ function FormFrame(
       </button>
       <CsrfField token={p.csrf} />
       {p.version !== undefined ? <input type="hidden" name="_version" value={p.versionText} /> : null}
+      {p.submission !== undefined ? <input type="hidden" name="_submission" value={p.submissionText} /> : null}
       {p.inDialog ? <input type="hidden" name="_dialog" value="1" /> : null}
       {trustedRaw(p.noticeHtml)}
       <div class="notice error" id="err-form" role="alert" hidden={!p.errors[FORM_ERROR]}>
@@ -182,6 +186,7 @@ export function RecordForm(p: RecordFormProps) {
     p.submitLabel ?? null,
     p.inDialog === true,
     p.version !== undefined,
+    p.submission !== undefined,
     formError !== undefined,
   ]);
   const fields = p.sections.map((s) => ({
@@ -190,6 +195,7 @@ export function RecordForm(p: RecordFormProps) {
   const slots = [
     { text: p.csrfToken },
     { text: String(p.version ?? "") },
+    { text: p.submission ?? "" },
     { html: markupOf(<>{p.notice ?? null}</>) },
     { text: formError ?? "" },
     { text: p.action },
@@ -206,6 +212,7 @@ export function RecordForm(p: RecordFormProps) {
       ([
         csrf,
         versionText,
+        submissionText,
         noticeHtml,
         formErrorText,
         action,
@@ -223,6 +230,7 @@ export function RecordForm(p: RecordFormProps) {
           cancelUrl={p.cancelUrl === undefined ? undefined : cancelUrl}
           csrf={csrf}
           versionText={versionText}
+          submissionText={submissionText}
           noticeHtml={noticeHtml}
           beforeActionsHtml={beforeActionsHtml}
           formError={formErrorText}

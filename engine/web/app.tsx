@@ -7,6 +7,7 @@ import { withLogContext } from "../log.js";
 import { loginRoutes } from "./auth/login-routes.js";
 import { configureRoutes } from "./configure/configure-routes.js";
 import { mfaRolloutRoutes } from "./configure/mfa-rollout-routes.js";
+import { notificationsRoutes } from "./configure/notifications-routes.js";
 import { recordRoutes, userAccountRoutes } from "./apps/app-routes.js";
 import { appsIndexRoutes } from "./apps/apps-index-routes.js";
 import { appsDesignerRoutes } from "./configure/apps-routes.js";
@@ -114,11 +115,14 @@ export function createApp(s: Services, shutdown?: ShutdownFlag): Hono<AppEnv> {
   app.use((c, next) => (c.req.path === TOKEN_IMPORT_PATH ? tokenImportBodyLimit(c, next) : defaultBodyLimit(c, next)));
 
   app.use(async (c, next) => {
-    const token = readCookie(c, SESSION_COOKIE);
+    const token = readCookie(c, SESSION_COOKIE, cookieSettings);
     if (token) {
       const session = token.length <= 64 ? await s.sessions.validate(token) : null;
       if (session) c.set("session", session);
-      else clearSessionCookie(c, cookieSettings);
+      else {
+        clearSessionCookie(c, cookieSettings);
+        c.set("staleSession", true);
+      }
     }
     return next();
   });
@@ -126,7 +130,15 @@ export function createApp(s: Services, shutdown?: ShutdownFlag): Hono<AppEnv> {
   app.use(flashMessages(s.secretBox, cookieSettings));
   app.use(pageExtras(s));
 
-  app.use(csrfProtection({ ...cookieSettings, exemptPrefixes: ["/api/device/"] }));
+  app.use(
+    csrfProtection({
+      ...cookieSettings,
+      key: s.csrfKey,
+      publicUrl: s.config.PUBLIC_URL,
+      trustProxy: s.config.TRUST_PROXY,
+      exemptPrefixes: ["/api/device/"],
+    }),
+  );
 
   app.route("/", deviceRoutes(s));
   app.route("/", loginRoutes(s, cookieSettings));
@@ -139,6 +151,7 @@ export function createApp(s: Services, shutdown?: ShutdownFlag): Hono<AppEnv> {
   app.route("/", auditRoutes(s));
   app.route("/", configureRoutes(s, cookieSettings));
   app.route("/", mfaRolloutRoutes(s));
+  app.route("/", notificationsRoutes(s));
   app.route("/", appsIndexRoutes(s));
   app.route("/", recordRoutes(s));
   app.route("/", userAccountRoutes(s));

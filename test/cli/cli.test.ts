@@ -58,6 +58,11 @@ test(`migrate, user create --admin, user reset-password [${testBackend}]`, async
   assert.match(short.err, /password must be at least 12 characters/);
   assert.not.match(short.err + short.out, /short\b(?! *\n)/);
 
+  // Issue 20, fault 6: the CLI refuses a common password like every other way in.
+  const common = formgate(["user", "create", "bob"], "Password123!\n");
+  assert.is(common.code, 1);
+  assert.match(common.err, /password is a common password with a few characters added/);
+
   const reset = formgate(["user", "reset-password", "root"], "", { FORMGATE_PASSWORD: "another long password" });
   assert.is(reset.code, 0, reset.err);
   assert.match(reset.out, /password of root changed/);

@@ -8,6 +8,7 @@
 // process left, read after the database recovered), then `saving g` before
 // and `saved g` after each save (with --read-only it stops after the account), with every SQL statement's log line between
 // them, all on stdout so they arrive in order.
+import { csrfTokenFor } from "../../engine/web/http/csrf.js";
 import { randomBytes } from "node:crypto";
 import { loadConfig } from "../../engine/config.js";
 import type { Db } from "../../engine/db/db.js";
@@ -65,7 +66,8 @@ async function main() {
   const root = (await services.users.byUsername("root"))!;
   const sam = (await services.users.byUsername("sam"))!;
   const { token } = await services.sessions.create(root.id, root.siteId, "full", null);
-  const csrf = randomBytes(32).toString("base64url");
+  const csrfCookie = randomBytes(32).toString("base64url");
+  const csrf = csrfTokenFor(services.csrfKey, csrfCookie, root.id);
   const account = await readAccount(services.db);
   console.log(`account ${JSON.stringify(account)}`);
   if (process.argv.includes("--read-only")) {
@@ -80,8 +82,9 @@ async function main() {
     const res = await app.request(`/configure/users/${sam.id}`, {
       method: "POST",
       headers: {
-        cookie: `fg_csrf=${csrf}; fg_session=${token}`,
+        cookie: `fg_csrf=${csrfCookie}; fg_session=${token}`,
         "content-type": "application/x-www-form-urlencoded",
+        origin: "http://localhost",
       },
       body: new URLSearchParams({ ...samForm(g), _csrf: csrf, _version: String(version) }),
     });

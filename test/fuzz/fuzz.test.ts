@@ -12,7 +12,9 @@ import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
 import { appParams, codeAt } from "../helpers/totp.js";
 import { changedTables, snapshot, snapshotQuery } from "./snapshot.js";
+import { csrfTokenFor } from "../../engine/web/http/csrf.js";
 import {
+  CSRF_FORGERIES,
   arbitraries,
   describe,
   materialise,
@@ -277,6 +279,7 @@ t("never a 5xx, and a 4xx changes nothing", async (ctx) => {
     requests: 0,
     refusals: 0,
     fiveHundreds: 0,
+    forgeries: 0,
     byPrincipal: { admin: 0, anonymous: 0, pending: 0, code: 0 },
   };
   const statuses = new Map<number, number>();
@@ -289,7 +292,9 @@ t("never a 5xx, and a 4xx changes nothing", async (ctx) => {
   const details = await fc.check(
     fc.asyncProperty(requestArb, async (plan) => {
       const client = clients[plan.principal];
-      const { url, init } = materialise(plan, client.cookies.get("fg_csrf") ?? "");
+      const userId = plan.principal === "anonymous" ? null : expected[plan.principal].userId;
+      const signed = csrfTokenFor(s.csrfKey, client.cookies.get("fg_csrf") ?? "", userId);
+      const { url, init } = materialise(plan, signed);
       const logFrom = env.logLines.length;
       stats.requests++;
       stats.byPrincipal[plan.principal]++;
@@ -303,6 +308,14 @@ t("never a 5xx, and a 4xx changes nothing", async (ctx) => {
         throw new Error(`the body of a ${res.status} broke off (${(err as Error).message}): ${describe(plan)}`);
       }
       statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      const unsafe = plan.endpoint.method !== "GET" && !plan.endpoint.pattern.startsWith("/api/device/");
+      if (unsafe && (CSRF_FORGERIES as readonly string[]).includes(plan.csrf)) {
+        stats.forgeries++;
+        // Refused by the CSRF check (403), or before it by the body readers (400 malformed, 413 too large).
+        if (![403, 400, 413].includes(res.status)) {
+          throw new Error(`a CSRF forgery answered ${res.status}: ${describe(plan)}`);
+        }
+      }
       if (res.status >= 500) {
         stats.fiveHundreds++;
         const errors = env.logLines.slice(logFrom).filter((l) => /"level":"error"/.test(l));
@@ -335,7 +348,7 @@ t("never a 5xx, and a 4xx changes nothing", async (ctx) => {
   console.log(
     `fuzz [${testBackend}]: seed ${SEED}, ${stats.requests} requests in ${seconds} s ` +
       `(admin ${stats.byPrincipal.admin}, anonymous ${stats.byPrincipal.anonymous}, half-signed-in ${stats.byPrincipal.pending}, at the code step ${stats.byPrincipal.code}); ` +
-      `5xx seen: ${stats.fiveHundreds}; 4xx checked against the table snapshot: ${stats.refusals}; statuses ${byStatus}`,
+      `5xx seen: ${stats.fiveHundreds}; CSRF forgeries refused: ${stats.forgeries}; 4xx checked against the table snapshot: ${stats.refusals}; statuses ${byStatus}`,
   );
   const slowest = [...timeByRoute].sort((a, b) => b[1] - a[1]).slice(0, 3);
   console.log(

@@ -43,6 +43,13 @@ export type BodyPlan =
   | { kind: "json"; value: unknown }
   | { kind: "json-raw"; text: string };
 
+/** The CSRF forgeries the fuzzer mixes in (see RequestPlan.csrf). */
+export const CSRF_FORGERIES = ["planted", "foreign-origin", "no-origin"] as const;
+export type CsrfForgery = (typeof CSRF_FORGERIES)[number];
+
+/** An attacker's own CSRF cookie value, planted from a sibling site. */
+export const PLANTED_CSRF = "p".repeat(43);
+
 export interface RequestPlan {
   principal: Principal;
   endpoint: Endpoint;
@@ -51,8 +58,14 @@ export interface RequestPlan {
   query: [string, string][];
   headers: Record<string, string>;
   body: BodyPlan;
-  /** How the CSRF token travels: a form field, the header htmx uses, or not at all. */
-  csrf: "field" | "header" | "none";
+  /**
+   * How the CSRF token travels: a form field, the header htmx uses, or not at all; or one of the
+   * probe's forgeries (issue 20, fault 5), each of which must be refused with 403 on every unsafe
+   * route: `planted` (a cookie of the attacker's with its own value as the field, from a same-site
+   * origin: the old double submit), `foreign-origin` (the right token, Origin of another site),
+   * `no-origin` (the right token, neither Origin nor Referer).
+   */
+  csrf: "field" | "header" | "none" | CsrfForgery;
 }
 
 const SPECIAL = [
@@ -389,7 +402,15 @@ export function arbitraries(world: FuzzWorld) {
       query,
       headers,
       body,
-      csrf: fc.constantFrom<RequestPlan["csrf"]>("field", "field", "field", "field", "header", "none"),
+      csrf: fc.constantFrom<RequestPlan["csrf"]>(
+        "field",
+        "field",
+        "field",
+        "field",
+        "header",
+        "none",
+        ...CSRF_FORGERIES,
+      ),
     });
   };
 
@@ -409,14 +430,26 @@ export function routeMatches(pattern: string, path: string): boolean {
   return new RegExp(`^${re}$`).test(path);
 }
 
-/** The request as Fetch wants it; the CSRF token is the principal's cookie (double submit). */
-export function materialise(plan: RequestPlan, csrfToken: string): { url: string; init: RequestInit } {
+/**
+ * The request as Fetch wants it; `csrfToken` is the one the server signed for the principal's CSRF
+ * cookie and user. A forgery (RequestPlan.csrf) changes what is sent accordingly.
+ */
+export function materialise(plan: RequestPlan, signedToken: string): { url: string; init: RequestInit } {
   const headers: Record<string, string> = { ...plan.headers };
+  let csrfToken = signedToken;
+  if (plan.csrf === "planted") {
+    csrfToken = PLANTED_CSRF;
+    headers["sec-fetch-site"] = "same-site";
+    headers.cookie = `fg_csrf=${PLANTED_CSRF}`;
+  }
+  if (plan.csrf === "foreign-origin") headers.origin = "https://evil.example";
+  if (plan.csrf === "no-origin") headers.origin = "";
+  const sendsField = plan.csrf !== "header" && plan.csrf !== "none";
   if (plan.csrf === "header" && csrfToken) headers["x-csrf-token"] = csrfToken;
   const qs = plan.query.map(([k, v]) => `${pct(k)}=${pct(v)}`).join("&");
   const url = qs ? `${plan.path}?${qs}` : plan.path;
   const withCsrf = (fields: [string, string][]): [string, string][] =>
-    plan.csrf === "field" && csrfToken ? [["_csrf", csrfToken], ...fields] : fields;
+    sendsField && csrfToken ? [["_csrf", csrfToken], ...fields] : fields;
   const b = plan.body;
   let body: string | Blob | undefined;
   switch (b.kind) {
@@ -430,7 +463,7 @@ export function materialise(plan: RequestPlan, csrfToken: string): { url: string
       break;
     case "urlencoded-raw":
       headers["content-type"] = "application/x-www-form-urlencoded";
-      body = `${plan.csrf === "field" ? `_csrf=${csrfToken}&` : ""}${b.text}`;
+      body = `${sendsField ? `_csrf=${csrfToken}&` : ""}${b.text}`;
       break;
     case "multipart": {
       const boundary = "fuzzBoundary7MA4YWxkTrZu0gW";

@@ -49,10 +49,19 @@ export async function startTestEnv(
   return { db, clock, services, app, logLines, close: () => db.close() };
 }
 
-/** A browser stand-in: keeps cookies, finds the CSRF token in pages, posts forms. */
+/** The origin of the in-process app (app.request("/path") is http://localhost/path). */
+export const TEST_ORIGIN = "http://localhost";
+
+/**
+ * A browser stand-in: keeps cookies, finds the CSRF token in pages, posts forms with this site's
+ * Origin as a browser does. The CSRF token is signed for the signed-in user: after the session
+ * cookie changed (a sign-in, a sign-out) the next post first reads a page for the new token.
+ */
 export class TestClient {
   readonly cookies = new Map<string, string>();
   csrf = "";
+  /** The session cookie the CSRF token was read under. */
+  #csrfSession: string | undefined = undefined;
 
   constructor(
     private readonly app: Hono<AppEnv>,
@@ -62,7 +71,18 @@ export class TestClient {
   async request(path: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
     for (const [k, v] of Object.entries(this.headers)) headers.set(k, v);
-    if (this.cookies.size) headers.set("cookie", [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "));
+    // A browser sends the page's Origin with every unsafe request; an empty one given here means none.
+    if (headers.get("origin") === "") headers.delete("origin");
+    else if (init.method && !["GET", "HEAD"].includes(init.method.toUpperCase()) && !headers.has("origin")) {
+      headers.set("origin", TEST_ORIGIN);
+    }
+    // Cookies given with the request (a planted one) take the place of the jar's of the same name.
+    const jar = new Map(this.cookies);
+    for (const pair of (headers.get("cookie") ?? "").split(";").filter((p) => p.includes("="))) {
+      const [k, ...v] = pair.trim().split("=");
+      jar.set(k!, v.join("="));
+    }
+    if (jar.size) headers.set("cookie", [...jar].map(([k, v]) => `${k}=${v}`).join("; "));
     const res = await this.app.request(path, { ...init, headers });
     for (const line of res.headers.getSetCookie()) {
       const [pair, ...attrs] = line.split(";");
@@ -78,25 +98,44 @@ export class TestClient {
   async get(path: string): Promise<{ res: Response; html: string }> {
     const res = await this.request(path);
     const html = await res.text();
-    const m = html.match(/name="_csrf" value="([^"]+)"/) ?? html.match(/name="csrf-token" content="([^"]+)"/);
-    if (m) this.csrf = m[1]!;
+    this.#scrape(html);
     return { res, html };
+  }
+
+  /** The session cookie, by either of its names (`__Host-` behind TLS). */
+  #session(): string | undefined {
+    return this.cookies.get("fg_session") ?? this.cookies.get("__Host-fg_session");
+  }
+
+  #scrape(html: string): void {
+    const m = html.match(/name="_csrf" value="([^"]+)"/) ?? html.match(/name="csrf-token" content="([^"]+)"/);
+    if (m) {
+      this.csrf = m[1]!;
+      this.#csrfSession = this.#session();
+    }
+  }
+
+  /** A page for a CSRF token of the current session: home, or where it sends a half-signed-in one. */
+  async #freshCsrf(): Promise<void> {
+    const home = await this.get("/");
+    const next = home.res.headers.get("location");
+    if (home.res.status === 303 && next) await this.get(next.startsWith("/") ? next : "/login");
   }
 
   /** Posts a form the way a browser does, with the CSRF field from the last page. */
   async post(path: string, fields: Record<string, string | string[]>, extraHeaders: Record<string, string> = {}) {
     if (!this.csrf) await this.get("/login");
+    else if (this.#csrfSession !== this.#session()) await this.#freshCsrf();
     const body = new URLSearchParams();
     body.set("_csrf", this.csrf);
     for (const [k, v] of Object.entries(fields)) for (const one of [v].flat()) body.append(k, one);
     const res = await this.request(path, {
       method: "POST",
       body,
-      headers: { "content-type": "application/x-www-form-urlencoded", ...extraHeaders },
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: TEST_ORIGIN, ...extraHeaders },
     });
     const html = await res.text();
-    const m = html.match(/name="_csrf" value="([^"]+)"/);
-    if (m) this.csrf = m[1]!;
+    this.#scrape(html);
     return { res, html };
   }
 

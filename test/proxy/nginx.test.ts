@@ -59,6 +59,9 @@ interface Ctx {
 }
 const t = suite<Ctx>("behind nginx, two server processes [pg]");
 
+/** The address browsers use; CSRF accepts forms only from its origin (engine/web/http/csrf.ts). */
+const PUBLIC_URL = "https://forms.example.test";
+
 /** Starts engine/main.ts on a free port. */
 async function startInstance(databaseUrl: string): Promise<Instance> {
   const port = await freePort();
@@ -66,6 +69,7 @@ async function startInstance(databaseUrl: string): Promise<Instance> {
     DATABASE_URL: databaseUrl,
     FORMGATE_SECRET_KEY: TEST_SECRET_KEY,
     TRUST_PROXY: "true",
+    PUBLIC_URL,
     PORT: String(port),
     LOG_LEVEL: "info",
   });
@@ -163,7 +167,7 @@ function networkClient(base: string, headers: Record<string, string> = {}) {
   const overNetwork = {
     request: (path: string, init: RequestInit) => fetch(base + path, { ...init, redirect: "manual" }),
   };
-  return new TestClient(overNetwork as never, headers);
+  return new TestClient(overNetwork as never, { origin: PUBLIC_URL, ...headers });
 }
 
 /** The same browser (cookies, CSRF token) talking to another address. */

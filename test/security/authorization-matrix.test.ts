@@ -15,6 +15,7 @@ import {
   type TwoSites,
 } from "./two-sites.js";
 import { loudHook } from "../helpers/loud-hook.js";
+import { csrfTokenFor } from "../../engine/web/http/csrf.js";
 
 /*
  * Every route of the router × every principal → the expected answer.
@@ -157,6 +158,8 @@ const BODIES: Record<string, BodyFor> = {
     form: { q: "no-such-person-xyz", scope: "all", enforcementDelayDays: "14", expectToEnable: "0", expectToMove: "0" },
   }),
   "POST /configure/mfa/policy": () => ({ form: { defaultEnforcementDelayDays: "14" } }),
+  "POST /configure/notifications": () => ({ form: { reminderDays: "7, 3, 1" } }),
+  "POST /configure/notifications/test": () => ({ form: { address: "test@example.org" } }),
   "POST /configure/mfa-hardware/register": () => ({
     form: {
       name: "New token",
@@ -261,6 +264,16 @@ const MATRIX: Array<[route: string, request: string, ...expected: Expect[]]> = [
   ["POST /configure/mfa/rollout",             "POST /configure/mfa/rollout",                                    LOGIN, CODE, 403,  403,     422,       "303 /configure/mfa"],
   ["GET /configure/mfa/policy",               "GET /configure/mfa/policy",                                      LOGIN, CODE, 403,  403,     200,       200],
   ["POST /configure/mfa/policy",              "POST /configure/mfa/policy",                                     LOGIN, CODE, 403,  403,     "303 /configure/mfa/policy", "303 /configure/mfa/policy"],
+  // Notifications: each site's own reminder days, outbox and test mail; reminders only to the site's own users.
+  ["ALL /configure/notifications",            "PUT /configure/notifications",                                   LOGIN, CODE, 403,  403,     404,       404],
+  ["ALL /configure/notifications/*",          "GET /configure/notifications/no-such-page",                      LOGIN, CODE, 403,  403,     404,       404],
+  ["GET /configure/notifications",            "GET /configure/notifications?state=failed",                      LOGIN, CODE, 403,  403,     200,       200],
+  ["POST /configure/notifications",           "POST /configure/notifications",                                  LOGIN, CODE, 403,  403,     "303 /configure/notifications", "303 /configure/notifications"],
+  ["POST /configure/notifications/test",      "POST /configure/notifications/test",                             LOGIN, CODE, 403,  403,     "303 /configure/notifications", "303 /configure/notifications"],
+  ["ALL /configure/mfa/remind",               "GET /configure/mfa/remind",                                      LOGIN, CODE, 403,  403,     404,       404],
+  ["POST /configure/mfa/remind",              "POST /configure/mfa/remind",                                     LOGIN, CODE, 403,  403,     "303 /configure/mfa", "303 /configure/mfa"],
+  ["ALL /configure/users/:id/remind",         "GET /configure/users/{remindee}/remind",                         LOGIN, CODE, 403,  403,     404,       404],
+  ["POST /configure/users/:id/remind",        "POST /configure/users/{remindee}/remind",                        LOGIN, CODE, 403,  403,     404,       "303 /configure/users/*"],
   // Apps and records: the list of the app both sites have, a record of the Public Site, an app only it has.
   ["GET /apps",                               "GET /apps",                                                      LOGIN, CODE, 200,  200,     200,       200],
   ["ALL /apps/:appId",                        "PUT /apps/equipment-inspections",                                LOGIN, CODE, 404,  404,     404,       404],
@@ -386,9 +399,13 @@ async function send(env: TestEnv, fx: TwoSites, p: Principal, route: string, req
     path = path.replace(`{${name}}`, value!);
   }
   const creds = await fx.credentials(p);
-  const csrf = csrfToken();
-  const headers = new Headers({ cookie: `fg_csrf=${csrf}` });
-  if (creds.sessionToken) headers.set("cookie", `fg_csrf=${csrf}; fg_session=${creds.sessionToken}`);
+  const cookie = csrfToken();
+  const userId = creds.sessionToken
+    ? ((await env.services.sessions.validate(creds.sessionToken))?.user.id ?? null)
+    : null;
+  const csrf = csrfTokenFor(env.services.csrfKey, cookie, userId);
+  const headers = new Headers({ cookie: `fg_csrf=${cookie}`, origin: "http://localhost" });
+  if (creds.sessionToken) headers.set("cookie", `fg_csrf=${cookie}; fg_session=${creds.sessionToken}`);
   if (creds.deviceToken) headers.set("authorization", `Bearer ${creds.deviceToken}`);
   const init: RequestInit = { method, headers };
   const body = await BODIES[route]?.(p, fx, env);

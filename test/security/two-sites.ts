@@ -82,6 +82,9 @@ export async function buildTwoSites(s: Services): Promise<TwoSites> {
     });
   const pat = await dataUser(pub, "pat", PUBLIC_MARK);
   const doomed = await dataUser(pub, "dora-leaving", PUBLIC_MARK);
+  // MFA on, not set up: Send reminder now has someone to remind.
+  const remindee = await dataUser(pub, "remi-pending", PUBLIC_MARK);
+  await s.mfa.applySettings(remindee.id, { enabled: true, enforcementDelayDays: 30 }, actor(pub));
   const hal = await dataUser(pub, "hal", PUBLIC_MARK);
   await dataUser(other, "olga", OTHER_MARK);
 
@@ -177,6 +180,7 @@ export async function buildTwoSites(s: Services): Promise<TwoSites> {
       pat: pat.id,
       half: users.half.id,
       userToDelete: doomed.id,
+      remindee: remindee.id,
       ledger,
       tokenAvailable,
       tokenDisabled,
@@ -216,6 +220,8 @@ export async function siteDigest(db: Db, siteId: string, isPublic: boolean): Pro
     "SELECT row_to_json(t)::text FROM record_revisions t WHERE site_id = $1",
     "SELECT row_to_json(t)::text FROM app_definitions t WHERE site_id = $1",
     "SELECT row_to_json(t)::text FROM audit_log t WHERE site_id = $1",
+    "SELECT row_to_json(t)::text FROM mail_outbox t WHERE site_id = $1",
+    "SELECT row_to_json(t)::text FROM mail_site_settings t WHERE site_id = $1",
   ];
   if (isPublic) {
     parts.push(

@@ -15,6 +15,7 @@ import { sendPage } from "../http/page.js";
 import { listRoutes } from "./list-routes.js";
 import { mfaResetWarningRoute } from "./mfa-reset.js";
 import { helpdeskPanel, helpdeskRoutes } from "./user-helpdesk.js";
+import { remindState } from "./remind-button.js";
 import { recordFormHandlers } from "./record-form-handlers.js";
 import { appResolver, recordTitle, wantsRegion, type RecordRoutesOptions } from "./resolve.js";
 
@@ -90,6 +91,7 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
       record,
       dialog: wantsRegion(c, "record-dialog-body"),
       after: liveResetWarning ? await helpdeskPanel(s, c, r, record) : undefined,
+      ...(liveResetWarning && r.canEdit ? { remind: await remindState(s, record.id) } : {}),
     });
   });
 

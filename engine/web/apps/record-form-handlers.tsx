@@ -10,6 +10,8 @@ import { USER_ACCOUNTS_APP } from "../../apps/registry.js";
 import { RecordForm } from "../../render/record-form.js";
 import { ConflictNotice, RecordFragment, RecordPage } from "../../render/record-pages.js";
 import { applyRowAction, parseForm } from "../../schema/form-post.js";
+import { DuplicateSubmissionError, SUBMISSION_TOKEN } from "../../apps/submissions.js";
+import { newToken } from "../../util/tokens.js";
 import { FORM_ERROR, fieldErrors, type FieldErrors, type FormMode } from "../../schema/record-validation.js";
 import type { Services } from "../../services.js";
 import { lastValue, readRecordPostForForm } from "../forms/record-post.js";
@@ -17,6 +19,7 @@ import type { AppEnv } from "../http/env.js";
 import { statusOf } from "../http/errors.js";
 import { sendPage } from "../http/page.js";
 import { checkField } from "./field-check.js";
+import { RemindRegion, type RemindState } from "./remind-button.js";
 import { mfaEnabledField, mfaResetRegion, pendingReset, resetConfirmation, type PendingReset } from "./mfa-reset.js";
 import { recordTitle, type RecordRoutesOptions, type Resolved } from "./resolve.js";
 
@@ -28,12 +31,16 @@ export interface FormState {
   record?: StoredRecord;
   /** The version the posted form will claim to have edited. */
   version?: number;
+  /** A new-record form's one-time token, kept when the form is shown again (a new one otherwise). */
+  submission?: string;
   notice?: ReturnType<typeof ConflictNotice>;
   dialog: boolean;
   /** The MFA reset a save would ask about (slider off for an activated user), shown again with the form. */
   reset?: PendingReset | null;
   /** Shown after the form (its own forms): the user dialog's sign-in help (user-helpdesk.tsx). */
   after?: Child | null;
+  /** Send reminder now: shown for a user whose MFA is on and not set up (users app, edit). */
+  remind?: RemindState | null;
 }
 
 /**
@@ -61,13 +68,21 @@ export function recordFormHandlers(s: Services, options: RecordRoutesOptions) {
         action={action}
         csrfToken={c.var.csrfToken}
         version={st.version ?? st.record?.version}
+        submission={st.mode === "create" ? (st.submission ?? newToken()) : undefined}
         checkUrl={`${action}/check`}
         deleteUrl={st.record && r.canEdit ? `${action}/delete` : undefined}
         cancelUrl={r.href}
         submitLabel={r.app.definition.form?.submitLabel}
         inDialog={st.dialog}
         notice={st.notice}
-        beforeActions={liveResetWarning && st.mode === "edit" ? mfaResetRegion(r, st.record, st.reset) : undefined}
+        beforeActions={
+          liveResetWarning && st.mode === "edit" ? (
+            <>
+              {mfaResetRegion(r, st.record, st.reset)}
+              {st.remind ? <RemindRegion state={st.remind} /> : null}
+            </>
+          ) : undefined
+        }
       />
     );
     const body = (
@@ -121,6 +136,12 @@ export function recordFormHandlers(s: Services, options: RecordRoutesOptions) {
     const base: Omit<FormState, "errors"> = { mode, values: parsed.values, dialog, reset };
     if (record) base.record = record;
     if (parsed.version !== null) base.version = parsed.version;
+    const submission = record ? undefined : lastValue(body._submission);
+    if (submission !== undefined && SUBMISSION_TOKEN.test(submission)) base.submission = submission;
+    else if (submission !== undefined) {
+      const message = "The form's one-time token is not one this server made. Reload the page and try again.";
+      return renderForm(c, r, { ...base, errors: { [FORM_ERROR]: message } }, 422);
+    }
     if (Object.keys(textErrors).length) {
       const validate = r.app.validators[mode];
       const errors = validate(parsed.values) ? {} : fieldErrors(validate.errors, r.app.fields);
@@ -155,7 +176,7 @@ export function recordFormHandlers(s: Services, options: RecordRoutesOptions) {
     }
     try {
       if (!record) {
-        const created = await r.store.create(r.app, r.storeCtx, parsed.values);
+        const created = await r.store.create(r.app, r.storeCtx, parsed.values, { submission: base.submission });
         c.var.log.info("record created", { app: r.app.id, recordId: created.id });
         flash(c, await savedMessage(r, "Added", created));
       } else {
@@ -176,6 +197,7 @@ export function recordFormHandlers(s: Services, options: RecordRoutesOptions) {
         flash(c, (await savedMessage(r, "Saved", updated)) + resetNote);
       }
     } catch (err) {
+      if (err instanceof DuplicateSubmissionError) return alreadySent(c, r, err.recordId, dialog);
       if (err instanceof RecordInputError) {
         return renderForm(c, r, { ...base, errors: { ...err.fields } }, statusOf(err));
       }
@@ -211,6 +233,22 @@ export function recordFormHandlers(s: Services, options: RecordRoutesOptions) {
       throw err;
     }
     return saved(c, r, dialog);
+  }
+
+  /**
+   * The answer to a new-record form posted again (double click, Back and submit): nothing new is
+   * created; the user is shown the record the first post created (303 to it, or the dialog closes).
+   */
+  async function alreadySent(c: Context<AppEnv>, r: Resolved, recordId: string | null, dialog: boolean) {
+    const first = recordId ? await r.store.get(r.app, r.storeCtx, recordId) : null;
+    flash(
+      c,
+      first
+        ? `This form was sent already: ${recordTitle(r.app, first.values)} was added then. Nothing new was added.`
+        : "This form was sent already; the record it added is no longer there. Nothing new was added.",
+    );
+    if (!first || c.req.header("hx-request") === "true") return saved(c, r, dialog);
+    return c.redirect(`${r.href}/${first.id}`, 303);
   }
 
   /** Inline validation of one field on change (htmx); see checkField. */

@@ -1,6 +1,13 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../http/env.js";
-import { clearSessionCookie, readCookie, REMEMBER_COOKIE, writeSessionCookie } from "../http/cookies.js";
+import {
+  clearSessionCookie,
+  DEVICE_COOKIE,
+  readCookie,
+  REMEMBER_COOKIE,
+  writeDeviceCookie,
+  writeSessionCookie,
+} from "../http/cookies.js";
 import { formFieldsForForm, sendPage, unstorableMessage } from "../http/page.js";
 import type { Services } from "../../services.js";
 import { FirstAdminPage, LoginPage } from "./login-pages.js";
@@ -42,19 +49,27 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
     const earlier = c.var.session;
     // A browser remembered after a code ("Don't ask again") skips the code for its own user.
     const remembered = await s.rememberedBrowsers.userOf(readCookie(c, REMEMBER_COOKIE));
-    const result = await s.passwordSignIn.check(username, password, c.var.clientAddress, {
-      read: s.mfa.statusRead,
-      finish: (st, user, status, gate) => {
-        if (!user.webAccess) return null;
-        // A token from before sign-in is dropped: session fixation is impossible.
-        if (earlier) s.sessions.revokeIn(st, earlier.tokenHash);
-        // With MFA the session starts half-signed-in ('mfa' or 'mfa_setup'): it reaches only the MFA pages.
-        const decided = stageFor(decideAfterPassword(status!, s.clock.now()));
-        const stage = decided === "mfa" && remembered === user.id ? "full" : decided;
-        const session = s.sessions.createIn(st, gate, st.param(user.siteId, "uuid"), stage, c.var.clientAddress);
-        return { stage, ...session };
+    // A browser this account signed in from before (a device cookie) has a password lock of its own.
+    const lock = s.knownClients.lockKey(username, readCookie(c, DEVICE_COOKIE, cookieSettings));
+    const result = await s.passwordSignIn.check(
+      username,
+      password,
+      c.var.clientAddress,
+      {
+        read: s.mfa.statusRead,
+        finish: (st, user, status, gate) => {
+          if (!user.webAccess) return null;
+          // A token from before sign-in is dropped: session fixation is impossible.
+          if (earlier) s.sessions.revokeIn(st, earlier.tokenHash);
+          // With MFA the session starts half-signed-in ('mfa' or 'mfa_setup'): it reaches only the MFA pages.
+          const decided = stageFor(decideAfterPassword(status!, s.clock.now()));
+          const stage = decided === "mfa" && remembered === user.id ? "full" : decided;
+          const session = s.sessions.createIn(st, gate, st.param(user.siteId, "uuid"), stage, c.var.clientAddress);
+          return { stage, ...session };
+        },
       },
-    });
+      lock.key,
+    );
     if (result.kind === "throttled") {
       s.metrics.signIn("web", "throttled");
       c.header("Retry-After", String(result.retryAfterSeconds));
@@ -75,6 +90,8 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
     }
     const { stage, token, expiresAt } = result.finished;
     writeSessionCookie(c, cookieSettings, token, expiresAt);
+    // The password was right: from now on this browser is a known client of this account.
+    if (!lock.known) writeDeviceCookie(c, cookieSettings, s.knownClients.issue(username));
     s.metrics.signIn("web", stage === "full" ? "success" : "mfa_required");
     if (stage === "mfa") return c.redirect("/login/mfa", 303);
     if (stage === "mfa_setup") return c.redirect("/mfa/setup", 303);

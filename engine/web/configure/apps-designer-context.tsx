@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { storedValueTypes } from "../../apps/stored-values.js";
 import { compileApp, type CompiledApp } from "../../apps/compiled-app.js";
 import { fieldInputOf, locate, type EditContext, type EditResult, type FieldInput } from "../../apps/designer-edits.js";
 import type { DesignerType } from "../../apps/field-types.js";
@@ -91,7 +92,8 @@ export function designerContext(s: Services) {
     const siteId = siteOf(c);
     const draft = await s.drafts.get(siteId, app.id);
     const recordCount = await s.apps.storeFor(app).count(app, siteId);
-    const ctx: EditContext = { published: app.definition, recordCount };
+    const stored = recordCount > 0 ? await storedValueTypes(s.db, app, siteId) : undefined;
+    const ctx: EditContext = { published: app.definition, recordCount, ...(stored ? { stored } : {}) };
     const unpublished = app.version === 0 && (await s.apps.currentVersion(siteId, app.id)) === null;
     return { app, unpublished, draft, working: draft?.definition ?? app.definition, ctx };
   }

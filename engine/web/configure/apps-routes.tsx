@@ -2,6 +2,7 @@ import { Hono, type Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { compileApp, type CompiledApp } from "../../apps/compiled-app.js";
 import { breakingChanges } from "../../apps/definition-changes.js";
+import { storedValueTypes } from "../../apps/stored-values.js";
 import { appHref, DefinitionVersionConflict } from "../../apps/registry.js";
 import type { AppEnv } from "../http/env.js";
 import { queryParams } from "../http/query.js";
@@ -58,7 +59,8 @@ export function appsDesignerRoutes(s: Services): Hono<AppEnv> {
     const check = checkDefinition(input);
     if (!check.ok) return { problems: check.problems, breaking: [] as DefinitionProblem[], definition: null };
     const count = await s.apps.storeFor(now).count(now, siteId);
-    const breaking = breakingChanges(now.definition, check.definition, count);
+    const stored = count > 0 ? await storedValueTypes(s.db, now, siteId) : undefined;
+    const breaking = breakingChanges(now.definition, check.definition, count, stored);
     return { problems: [] as DefinitionProblem[], breaking, definition: check.definition };
   }
 

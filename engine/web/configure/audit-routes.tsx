@@ -153,7 +153,8 @@ export function auditRoutes(s: Services) {
       );
     }
     const day = s.clock.now().toISOString().slice(0, 10);
-    return c.body(`${lines.join("\r\n")}\r\n`, 200, {
+    // A UTF-8 byte order mark first, as the other exports write it: Excel then reads Zoë, not ZoÃ«.
+    return c.body(`\uFEFF${lines.join("\r\n")}\r\n`, 200, {
       "content-type": "text/csv; charset=utf-8",
       "content-disposition": `attachment; filename="audit-${day}.csv"`,
       "cache-control": "no-store",

@@ -3,7 +3,7 @@
  * chart, rollouts that stopped half-way (with the way to finish them) and the overdue users.
  */
 import { ActivationsChart, type ChartDay } from "../../render/activations-chart.js";
-import { Layout } from "../../render/layout.js";
+import { CsrfField, Layout } from "../../render/layout.js";
 import type { MfaCounts } from "../../mfa/mfa-states.js";
 import type { OverdueUser } from "../../mfa/progress.js";
 import type { UnfinishedRollout } from "../../mfa/rollout.js";
@@ -44,6 +44,19 @@ export function MfaProgressPage(props: {
           Roll out MFA
         </a>
       </p>
+      {sum("pending") + sum("overdue") ? (
+        <form method="post" action="/configure/mfa/remind" aria-label="Remind everyone pending">
+          <CsrfField token={frame.csrfToken} />
+          <p>
+            {sum("pending") + sum("overdue")} user(s) {props.allSites ? "" : `of ${frame.siteName} `}have MFA on and not
+            set up yet. Reminders also go out by themselves on the days set under{" "}
+            <a href="/configure/notifications">Notifications</a>.{" "}
+            <button type="submit" class="secondary">
+              Remind everyone pending
+            </button>
+          </p>
+        </form>
+      ) : null}
       <h2>Progress {props.allSites ? "on every site" : `on ${frame.siteName}`}</h2>
       <div class="table-scroll">
         <table class="mfa-progress">
@@ -110,6 +123,11 @@ export function MfaProgressPage(props: {
           ) : null}
         </table>
       </div>
+      {sum("cannotSignIn") ? (
+        <p data-count="cannotSignIn">
+          Not counted: {sum("cannotSignIn")} user(s) who cannot sign in (disabled, or without web and device access).
+        </p>
+      ) : null}
       <UnfinishedRollouts rows={props.unfinished} />
       <h2>Activations per day</h2>
       <p>

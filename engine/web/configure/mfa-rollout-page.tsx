@@ -5,7 +5,7 @@
 import { describedBy, ErrorSlot, FormField, InputField } from "../../render/form-field.js";
 import { CsrfField, Layout } from "../../render/layout.js";
 import { MFA_STATE_LABELS, MFA_STATES } from "../../mfa/mfa-states.js";
-import type { RolloutPlan, RolloutUser } from "../../mfa/rollout.js";
+import type { RolloutPlan, RolloutUser, SkippedUser } from "../../mfa/rollout.js";
 import type { RolloutFormValues } from "../forms/mfa-rollout-form.js";
 import { day, ErrorSummary, MfaNav, ROLE_LABELS, type MfaFrame } from "./mfa-pages-common.js";
 
@@ -158,6 +158,11 @@ function RolloutFields({
         <input type="checkbox" role="switch" name="moveDeadlines" value="true" checked={v.moveDeadlines} /> Also move
         the deadline of users who already have MFA on but have not set it up
       </label>
+      <label>
+        <input type="checkbox" role="switch" name="includeInactive" value="true" checked={v.includeInactive} /> Also
+        switch MFA on for users who cannot sign in now (disabled, or without web and device access); they are skipped
+        otherwise
+      </label>
     </>
   );
 }
@@ -175,6 +180,7 @@ function ConfirmForm({ v, plan, csrfToken }: { v: RolloutFormValues; plan: Rollo
       <input type="hidden" name="scope" value={v.scope} />
       <input type="hidden" name="enforcementDelayDays" value={v.enforcementDelayDays} />
       {v.moveDeadlines ? <input type="hidden" name="moveDeadlines" value="true" /> : null}
+      {v.includeInactive ? <input type="hidden" name="includeInactive" value="true" /> : null}
       {v.ids.map((id) => (
         <input type="hidden" name="ids" value={id} />
       ))}
@@ -200,6 +206,8 @@ export function RolloutPage(props: {
   preview?: {
     plan: RolloutPlan;
     users: RolloutUser[];
+    /** Users left alone because they cannot sign in, with why (the first 50). */
+    skipped: SkippedUser[];
     nextHref: string | null;
     /** A Confirm that found the selection changed: said above the new preview. */
     changed?: string;
@@ -248,6 +256,12 @@ export function RolloutPage(props: {
             )}
             <dt>Skipped: already activated</dt>
             <dd data-count="activated">{p.activated}</dd>
+            {v.includeInactive ? null : (
+              <>
+                <dt>Skipped: cannot sign in (disabled, or no web or device access)</dt>
+                <dd data-count="skippedInactive">{p.skippedInactive}</dd>
+              </>
+            )}
             <dt>Setup required from</dt>
             <dd data-deadline={day(p.requiredFrom)}>
               {day(p.requiredFrom)} ({v.enforcementDelayDays} day(s) from now, UTC)
@@ -271,6 +285,31 @@ export function RolloutPage(props: {
                       <td>{u.displayName}</td>
                       <td>{u.siteSlug}</td>
                       <td>{u.change === "enable" ? "MFA switched on" : "deadline moved"}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          ) : null}
+          {preview.skipped.length ? (
+            <div class="table-scroll">
+              <table class="rollout-skipped">
+                <caption>Skipped: they cannot sign in (tick the box above to include them)</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Username</th>
+                    <th scope="col">Display name</th>
+                    <th scope="col">Site</th>
+                    <th scope="col">Why</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {preview.skipped.map((u) => (
+                    <tr>
+                      <td>{u.username}</td>
+                      <td>{u.displayName}</td>
+                      <td>{u.siteSlug}</td>
+                      <td>{u.reason}</td>
                     </tr>
                   ))}
                 </tbody>

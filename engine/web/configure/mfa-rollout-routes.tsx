@@ -58,7 +58,7 @@ export function mfaRolloutRoutes(s: Services): Hono<AppEnv> {
         siteId: site.id,
         slug: site.slug,
         name: site.name,
-        counts: await s.mfaStates.counts(site.id),
+        counts: await s.mfaStates.counts(site.id, true),
         policy: await s.mfaPolicies.get(site.id),
       });
     }
@@ -134,6 +134,7 @@ export function mfaRolloutRoutes(s: Services): Hono<AppEnv> {
             {
               plan,
               users: shown,
+              skipped: await s.rollouts.skippedUsers(parsed.selection, parsed.options, 50),
               nextHref: more ? previewHref(v, shown.at(-1)!.username) : null,
               ...(opts.changed ? { changed: opts.changed } : {}),
             },

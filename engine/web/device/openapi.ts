@@ -38,11 +38,25 @@ export function openApiDocument(): Json {
     headers: { "Retry-After": { description: "Seconds to wait before retrying.", schema: { type: "integer" } } },
     content: json("error"),
   };
+  // Answers every operation can give whatever its body: the path called with another method (405,
+  // with Allow), and 404 for a path under /api/device/ that is not one of these (listed on each
+  // operation too, so a generated client knows the error shape of both).
+  const notFound = error(
+    "not_found: there is no such device API endpoint (a path under /api/device/ not listed here).",
+  );
+  const methodNotAllowed = {
+    description: "method_not_allowed: the path was called with another method than the one it answers.",
+    headers: { Allow: { description: "The method this path answers.", schema: { type: "string" } } },
+    content: json("error"),
+  };
+  const tooLarge = error(`body_too_large: the body is larger than ${DEVICE_BODY_LIMIT_BYTES} bytes.`);
+  const routing = { "404": notFound, "405": methodNotAllowed };
   const common = {
     "503": unavailable,
     "400": error("The body is not JSON, or not sent as application/json."),
-    "413": error(`The body is larger than ${DEVICE_BODY_LIMIT_BYTES} bytes.`),
+    "413": tooLarge,
     "422": error("A field is missing or invalid; `fields` says which and why."),
+    ...routing,
   };
   const body = (name: DeviceSchemaName) => ({ required: true, content: json(name) });
 
@@ -55,7 +69,10 @@ export function openApiDocument(): Json {
         "JSON sign-in for mobile devices with multi-factor authentication, and the apps and records of the user's site " +
         "(the web's rules; records synced offline with changedSince). Sign in with POST /api/device/login; " +
         "follow `mfa_required` with POST /api/device/mfa and `mfa_setup_required` with POST /api/device/mfa/setup; " +
-        "send the token as `Authorization: Bearer TOKEN`. Only `application/json` bodies are accepted.",
+        "send the token as `Authorization: Bearer TOKEN`. Only `application/json` bodies are accepted, of at most " +
+        `${DEVICE_BODY_LIMIT_BYTES} bytes (413 body_too_large). A path under /api/device/ that is not listed here ` +
+        "answers 404 not_found; a listed path called with another method answers 405 method_not_allowed with an " +
+        "`Allow` header naming the method it answers.",
     },
     jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
     // Relative: the API is on the server that serves this document, whatever its address.
@@ -124,6 +141,7 @@ export function openApiDocument(): Json {
             "200": { description: "The token's user.", content: json("me-response") },
             "401": error("invalid_token: missing, expired or revoked (sign-out, MFA reset, user disabled)."),
             "503": unavailable,
+            ...routing,
           },
         },
       },
@@ -135,23 +153,53 @@ export function openApiDocument(): Json {
           responses: {
             "204": { description: "The token is revoked." },
             "401": error("invalid_token."),
+            "413": tooLarge,
             "503": unavailable,
+            ...routing,
           },
         },
       },
-      ...appPaths({
-        json: (title) => ({ "application/json": { schema: { $ref: `#/components/schemas/${title}` } } }),
-        error,
-        unavailable,
-      }),
+      ...withRoutingAnswers(
+        appPaths({
+          json: (title) => ({ "application/json": { schema: { $ref: `#/components/schemas/${title}` } } }),
+          error,
+          unavailable,
+        }),
+        routing,
+        tooLarge,
+      ),
     },
     components: {
       schemas,
+      responses: { NotFound: notFound, MethodNotAllowed: methodNotAllowed, PayloadTooLarge: tooLarge },
       securitySchemes: {
         bearer: { type: "http", scheme: "bearer", description: "A token from a device sign-in." },
       },
     },
   };
+}
+
+/**
+ * `paths` with the router's own answers on every operation that does not list them already: 404
+ * and 405 (`routing`), and 413 (`tooLarge`) on operations that take a body (POST, PUT, PATCH).
+ */
+function withRoutingAnswers(paths: Json, routing: Json, tooLarge: Json): Json {
+  const out: Json = {};
+  for (const [path, item] of Object.entries(paths)) {
+    const ops: Json = {};
+    for (const [method, op] of Object.entries(item as Record<string, Json>)) {
+      if (!["get", "post", "put", "patch", "delete"].includes(method)) {
+        ops[method] = op; // parameters, summary: not an operation
+        continue;
+      }
+      const responses = { ...(op.responses as Json) };
+      for (const [code, answer] of Object.entries(routing)) responses[code] ??= answer;
+      if (["post", "put", "patch"].includes(method)) responses["413"] ??= tooLarge;
+      ops[method] = { ...op, responses };
+    }
+    out[path] = ops;
+  }
+  return out;
 }
 
 function rewriteRefs(value: unknown, title: string, titleOf: Map<string, string>): unknown {

@@ -22,6 +22,8 @@ export interface RolloutFormValues {
   scope: string;
   enforcementDelayDays: string;
   moveDeadlines: boolean;
+  /** Ticked: disabled users and users without web or device access are switched on too. */
+  includeInactive: boolean;
   ids: string[];
 }
 
@@ -40,6 +42,7 @@ export function rolloutFormValues(all: Record<string, string[]>): RolloutFormVal
     scope: one("scope"),
     enforcementDelayDays: all.enforcementDelayDays ? one("enforcementDelayDays").trim() : DEFAULT_DELAY_DAYS,
     moveDeadlines: one("moveDeadlines") === "true",
+    includeInactive: one("includeInactive") === "true",
     ids: [...new Set(all.ids ?? [])].filter((id) => id !== ""),
   };
 }
@@ -86,7 +89,11 @@ export function rolloutSelection(
   if (v.ids.length) selection.ids = v.ids;
   return {
     selection,
-    options: { enforcementDelayDays: Number(v.enforcementDelayDays), moveDeadlines: v.moveDeadlines },
+    options: {
+      enforcementDelayDays: Number(v.enforcementDelayDays),
+      moveDeadlines: v.moveDeadlines,
+      includeInactive: v.includeInactive,
+    },
   };
 }
 
@@ -105,6 +112,7 @@ export function previewHref(v: RolloutFormValues, after?: string): string {
     if (val) p.set(k, val);
   }
   if (v.moveDeadlines) p.set("moveDeadlines", "true");
+  if (v.includeInactive) p.set("includeInactive", "true");
   for (const id of v.ids) p.append("ids", id);
   p.set("preview", "1");
   if (after) p.set("after", after);
@@ -123,6 +131,7 @@ export function rerunHref(r: UnfinishedRollout): string {
     scope: r.siteId === null ? "all" : "",
     enforcementDelayDays: String(r.enforcementDelayDays),
     moveDeadlines: r.moveDeadlines,
+    includeInactive: false,
     ids: Array.isArray(sel.ids) ? sel.ids : [],
   });
 }

@@ -10,6 +10,8 @@ export interface AppEnv {
     clientAddress: string | null;
     csrfToken: string;
     session: Session | null;
+    /** The request carried a session cookie that is no longer valid (expired or ended). */
+    staleSession?: boolean;
     /** The one-time message that arrived with this request (engine/web/http/flash.ts). */
     flashIn?: string | null;
     /** Set when flashIn was rendered (or unreadable): the response clears the cookie. */

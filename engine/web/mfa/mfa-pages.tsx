@@ -112,6 +112,8 @@ export function MfaSetupChoicePage(props: {
   daysLeft: number;
   requiredFrom: Date;
   error?: string;
+  /** A key shown on an earlier setup page is valid until then: it can be finished without a new one. */
+  pendingKeyUntil?: Date;
   /** The methods the site's policy allows (all three when omitted). */
   methods?: readonly FactorMethod[];
   /** Signed in with a recovery code or an access pass: the new factor replaces the current one. */
@@ -138,6 +140,13 @@ export function MfaSetupChoicePage(props: {
             Your administrator requires multi-factor authentication (MFA) before you can continue.
           </p>
         )}
+        {props.pendingKeyUntil && offered.includes("app") ? (
+          <p class="notice" id="continue-setup">
+            You were shown a key for an authenticator app earlier. If you added it to your app,{" "}
+            <a href="/mfa/setup/app?continue=1">continue with that key</a> (valid until {clock(props.pendingKeyUntil)}{" "}
+            UTC).
+          </p>
+        ) : null}
         <p>Choose how you will confirm it is you:</p>
         <ul>
           {offered.includes("passkey") ? (
@@ -174,6 +183,36 @@ export function MfaSetupChoicePage(props: {
           </form>
         ) : null}
         {props.canPostpone || !props.optional ? <CancelSignIn csrfToken={props.csrfToken} /> : null}
+      </article>
+    </Layout>
+  );
+}
+
+/** "10:42" (UTC): when a setup key stops being valid. */
+const clock = (d: Date) => d.toISOString().slice(11, 16);
+
+/**
+ * Finishing an authenticator-app setup with the key an earlier page showed (after a sign-in that
+ * ran out): the code field alone, since the key is never shown a second time.
+ */
+export function ContinueAppSetupPage(props: { csrfToken: string; until: Date }) {
+  return (
+    <Layout title="Finish setting up your authenticator app" csrfToken={props.csrfToken}>
+      <article class="narrow">
+        <h1>Finish setting up your authenticator app</h1>
+        <p>
+          Enter the 6-digit code your app shows for the key you added earlier. That key is valid until{" "}
+          {clock(props.until)} UTC.
+        </p>
+        <form method="post" action="/mfa/setup/app">
+          <CsrfField token={props.csrfToken} />
+          <CodeField label="Code" autofocus />
+          <button type="submit">Activate</button>
+        </form>
+        <p>
+          <a href="/mfa/setup/app">Show a new key instead</a> (the earlier one stops working) ·{" "}
+          <a href="/mfa/setup">Choose another method</a>
+        </p>
       </article>
     </Layout>
   );

@@ -14,9 +14,17 @@ import { formFields, sendPage } from "../http/page.js";
 import { MessagePage } from "../../render/layout.js";
 import type { Services } from "../../services.js";
 import type { MfaActor } from "../../mfa/mfa-model.js";
-import { AppSetupPage, MfaCodePage, MfaSetupChoicePage, RememberBrowserField } from "./mfa-pages.js";
+import {
+  AppSetupPage,
+  ContinueAppSetupPage,
+  MfaCodePage,
+  MfaSetupChoicePage,
+  RememberBrowserField,
+} from "./mfa-pages.js";
 import { browserInWords } from "../../auth/remembered-browsers.js";
 import { RecoveryCodesPage } from "./recovery-pages.js";
+import { DEFAULT_MFA_POLICY } from "../../mfa/mfa-model.js";
+import { queryParams } from "../http/query.js";
 import { base32, groupsOfFour, otpauthUri, qrPngDataUrl, TOTP_ISSUER } from "../../mfa/otpauth.js";
 import { decideAfterPassword, type SignInDecision } from "../../mfa/sign-in-flow.js";
 import { normaliseCode } from "../../mfa/totp.js";
@@ -58,6 +66,11 @@ export const selfActor = (session: Session): MfaActor => ({
   credential: session.tokenHash,
 });
 
+/** What the sign-in page says to a user whose half-signed-in session ran out during MFA setup. */
+export const SETUP_SIGN_IN_EXPIRED =
+  "Your sign-in took too long and has ended. Sign in again: the key you already added to your authenticator app " +
+  `stays valid for ${DEFAULT_MFA_POLICY.pendingSecretSeconds / 60} minutes after it was shown, so you can finish with it.`;
+
 /**
  * Who may use the setup pages: a half-signed-in session at stage
  * 'mfa_setup', or a signed-in user whose MFA is on but not yet activated
@@ -80,6 +93,8 @@ export async function setupAccess(
 > {
   const session = c.var.session;
   if (!session || (session.stage !== "mfa_setup" && session.stage !== "full")) {
+    // A session that ran out here (5 minutes half-signed-in) is told so on the sign-in page.
+    if (!session && c.var.staleSession) flash(c, SETUP_SIGN_IN_EXPIRED);
     // A session waiting for its code goes back to /login/mfa; none at all to /login.
     return { response: c.redirect(signInStepPath(session), 303) };
   }
@@ -255,6 +270,7 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
         canPostpone={access.session.stage === "mfa_setup" && !access.replace}
         daysLeft={d.daysLeft}
         requiredFrom={d.requiredFrom}
+        pendingKeyUntil={(await s.mfa.pendingAppSecretUntil(access.session.user.id)) ?? undefined}
         methods={(await s.mfaPolicies.get(access.session.user.siteId)).allowedMethods}
         replacing={access.replace}
       />,
@@ -309,6 +325,11 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
   app.get("/mfa/setup/app", async (c) => {
     const access = await setupAccess(s, c);
     if (access.response) return access.response;
+    // "Continue with the key you already added": the code field alone; the key is not shown again.
+    if (queryParams(c).continue === "1") {
+      const until = await s.mfa.pendingAppSecretUntil(access.session.user.id);
+      if (until) return sendPage(c, <ContinueAppSetupPage csrfToken={c.var.csrfToken} until={until} />);
+    }
     const secret = await s.mfa.startAppSetup(access.session.user.id);
     return appSetupPage(c, access.session, secret);
   });

@@ -1,0 +1,39 @@
+// What records still hold under each top-level key, whatever the app's current definition says:
+// a field deleted from the definition keeps its values in the records (the stores never drop keys
+// they were not told about), so re-adding its name with another type must be checked against them.
+import type { Db } from "../db/db.js";
+import type { CompiledApp } from "./compiled-app.js";
+
+/** Per top-level key of the stored data: how many records hold a value of each JSON type (jsonb_typeof). */
+export type StoredValueTypes = Map<string, Map<string, number>>;
+
+/**
+ * The JSON types (string, number, boolean, array, object; JSON null is left out) stored under each
+ * top-level key of an app's records on a site: `records.data`, or `users.data` (designer fields)
+ * for the user-accounts app. One grouped scan of the app's records.
+ */
+export async function storedValueTypes(db: Db, app: CompiledApp, siteId: string): Promise<StoredValueTypes> {
+  const source = app.usersApp
+    ? { sql: "SELECT data FROM users WHERE site_id = $1", params: [siteId] }
+    : { sql: "SELECT data FROM records WHERE site_id = $1 AND app_id = $2", params: [siteId, app.id] };
+  const { rows } = await db.query<{ k: string; t: string; n: number }>(
+    `SELECT e.key AS k, jsonb_typeof(e.value) AS t, count(*)::int AS n
+     FROM (${source.sql}) AS r, jsonb_each(r.data) AS e
+     WHERE jsonb_typeof(e.value) <> 'null' GROUP BY 1, 2`,
+    source.params,
+  );
+  const out: StoredValueTypes = new Map();
+  for (const r of rows) {
+    const m = out.get(r.k) ?? new Map<string, number>();
+    m.set(r.t, r.n);
+    out.set(r.k, m);
+  }
+  return out;
+}
+
+/** The JSON type (jsonb_typeof) a value of a field of JSON Schema type `type` has. */
+export function jsonTypeOf(type: string | undefined): string | null {
+  if (type === "integer" || type === "number") return "number";
+  if (type === "string" || type === "boolean" || type === "array" || type === "object") return type;
+  return null;
+}

@@ -1,0 +1,45 @@
+// "Send reminder now" in the user dialog: shown for a user whose MFA is on and not set up, with when
+// the last reminder went. Without JavaScript the button posts the dialog's form to
+// POST /configure/users/:id/remind (formaction); with htmx it posts there itself and swaps this
+// region with the answer (the same region with a status line).
+import type { Services } from "../../services.js";
+
+/** What the region shows: the user, and when their last reminder was sent (null: none yet). */
+export interface RemindState {
+  userId: string;
+  lastSent: Date | null;
+}
+
+const when = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+
+/** The region's state for user `userId`, or null when their MFA is off or already set up (no button). */
+export async function remindState(s: Services, userId: string): Promise<RemindState | null> {
+  const status = await s.mfa.statusOf(userId);
+  if (!status.enabled || status.activation) return null;
+  return { userId, lastSent: await s.mail.outbox.lastReminderSent(userId) };
+}
+
+/** The region: when the last reminder went, the button, and after a click the status line `done`. */
+export function RemindRegion(p: { state: RemindState; done?: string }) {
+  const url = `/configure/users/${p.state.userId}/remind`;
+  return (
+    <div id="remind-region" class="remind-region">
+      <p>
+        MFA is not set up yet.{" "}
+        {p.state.lastSent ? `The last reminder went ${when(p.state.lastSent)}.` : "No reminder has been sent yet."}{" "}
+        <button
+          type="submit"
+          class="secondary"
+          formaction={url}
+          formnovalidate
+          hx-post={url}
+          hx-target="#remind-region"
+          hx-swap="outerHTML"
+        >
+          Send reminder now
+        </button>
+      </p>
+      {p.done ? <p role="status">{p.done}</p> : null}
+    </div>
+  );
+}
