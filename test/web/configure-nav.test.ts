@@ -36,6 +36,7 @@ t("a Public Site administrator: every place, the current one marked, a site swit
     ["MFA", false],
     ["MFA Hardware", false],
     ["Apps", false],
+    ["Notifications", false],
     ["Audit log", false],
     ["Sites", false],
   ]);
@@ -64,7 +65,7 @@ t("another site's administrator: no MFA Hardware, no switcher, the site's name s
   const { html } = await c.get("/configure/users");
   assert.equal(
     navOf(html).map(([label]) => label),
-    ["Overview", "Users", "MFA", "Apps", "Audit log", "Sites"],
+    ["Overview", "Users", "MFA", "Apps", "Notifications", "Audit log", "Sites"],
   );
   assert.not.match(html, /site-switcher/);
   assert.match(html, /Site: <strong>Acme Ltd<\/strong>/);

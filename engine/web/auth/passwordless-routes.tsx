@@ -5,6 +5,7 @@
  */
 import { Hono, type Context } from "hono";
 import { credentialGate, type CredentialGate } from "../../auth/credential-gate.js";
+import { DatabaseUnavailableError } from "../../db/unavailable.js";
 import type { Services } from "../../services.js";
 import { writeSessionCookie, type CookieSettings } from "../http/cookies.js";
 import type { AppEnv } from "../http/env.js";
@@ -18,8 +19,15 @@ export const PASSWORDLESS_FAILURE = "The passkey did not sign you in. Try again,
 
 /** The "Sign in with a passkey" form for /login when any site allows it (fresh options), else null. */
 export async function passwordlessForm(s: Services, c: Context<AppEnv>) {
-  if (!(await s.mfaPolicies.anyPasskeySignIn())) return null;
-  const options = await s.passkeys.assertion.options("passwordless", null);
+  let options;
+  try {
+    if (!(await s.mfaPolicies.anyPasskeySignIn())) return null;
+    options = await s.passkeys.assertion.options("passwordless", null);
+  } catch (err) {
+    // The password form needs no database to be shown; only the passkey offer is lost meanwhile.
+    if (err instanceof DatabaseUnavailableError) return null;
+    throw err;
+  }
   return (
     <>
       <PasskeySignInForm

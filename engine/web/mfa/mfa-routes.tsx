@@ -246,8 +246,10 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
     s.metrics.signIn("web", "success");
     c.var.log.info("signed in", { userId: session.user.id, mfa: true });
     writeSessionCookie(c, cookies, result.finished.token, result.finished.expiresAt);
-    const days = (await s.mfaPolicies.get(session.user.siteId)).rememberBrowserDays;
-    if (fields.rememberBrowser === "on" && days > 0) {
+    // The site's policy is read only when the box was ticked: a sign-in step stays at three statements.
+    const days =
+      fields.rememberBrowser === "on" ? (await s.mfaPolicies.get(session.user.siteId)).rememberBrowserDays : 0;
+    if (days > 0) {
       const kept = await s.rememberedBrowsers.remember(
         session.user.id,
         browserInWords(c.req.header("user-agent")),
