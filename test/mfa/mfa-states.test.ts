@@ -78,6 +78,7 @@ t("off, pending, overdue and activated split the site's users; each filter lists
     activatedHardware: 1,
     activatedPasskey: 0,
     locked: 0,
+    cannotSignIn: 0,
   });
 });
 

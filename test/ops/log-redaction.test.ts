@@ -62,7 +62,11 @@ t("the log of a setup, sign-ins with codes and an import holds none of their sec
     const p = appParams(keyBytes(key));
     const code1 = codeAt(env.clock, p);
     secrets.push(code1);
-    assert.is((await web.post("/mfa/setup/app", { code: code1 })).res.status, 303);
+    const activated = await web.post("/mfa/setup/app", { code: code1 });
+    assert.is(activated.res.status, 200, "the first activation shows the recovery codes");
+    const recoveryCodes = [...activated.html.matchAll(/<li><code>([0-9A-Z]{5}-[0-9A-Z]{5})<\/code><\/li>/g)];
+    assert.is(recoveryCodes.length, 10);
+    for (const [, code] of recoveryCodes) secrets.push(code!, code!.replace("-", ""));
     secrets.push(web.cookies.get("fg_session") ?? [...web.cookies.values()][0]!);
     env.clock.advanceSeconds(60);
 
