@@ -633,7 +633,37 @@ export interface components {
         | null;
     };
   };
-  responses: never;
+  responses: {
+    /** @description not_found: there is no such device API endpoint (a path under /api/device/ not listed here). */
+    NotFound: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        "application/json": components["schemas"]["DeviceApiError"];
+      };
+    };
+    /** @description method_not_allowed: the path was called with another method than the one it answers. */
+    MethodNotAllowed: {
+      headers: {
+        /** @description The method this path answers. */
+        Allow?: string;
+        [name: string]: unknown;
+      };
+      content: {
+        "application/json": components["schemas"]["DeviceApiError"];
+      };
+    };
+    /** @description body_too_large: the body is larger than 16384 bytes. */
+    PayloadTooLarge: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        "application/json": components["schemas"]["DeviceApiError"];
+      };
+    };
+  };
   parameters: never;
   requestBodies: never;
   headers: never;
@@ -690,7 +720,27 @@ export interface operations {
           "application/json": components["schemas"]["DeviceApiError"];
         };
       };
-      /** @description The body is larger than 16384 bytes. */
+      /** @description not_found: there is no such device API endpoint (a path under /api/device/ not listed here). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["DeviceApiError"];
+        };
+      };
+      /** @description method_not_allowed: the path was called with another method than the one it answers. */
+      405: {
+        headers: {
+          /** @description The method this path answers. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["DeviceApiError"];
+        };
+      };
+      /** @description body_too_large: the body is larger than 16384 bytes. */
       413: {
         headers: {
           [name: string]: unknown;
@@ -772,6 +822,26 @@ export interface operations {
           "application/json": components["schemas"]["DeviceApiError"];
         };
       };
+      /** @description not_found: there is no such device API endpoint (a path under /api/device/ not listed here). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["DeviceApiError"];
+        };
+      };
+      /** @description method_not_allowed: the path was called with another method than the one it answers. */
+      405: {
+        headers: {
+          /** @description The method this path answers. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["DeviceApiError"];
+        };
+      };
       /** @description wrong_step: the challenge is for setup, or MFA changed meanwhile. */
       409: {
         headers: {
@@ -781,7 +851,7 @@ export interface operations {
           "application/json": components["schemas"]["DeviceApiError"];
         };
       };
-      /** @description The body is larger than 16384 bytes. */
+      /** @description body_too_large: the body is larger than 16384 bytes. */
       413: {
         headers: {
           [name: string]: unknown;
@@ -852,6 +922,26 @@ export interface operations {
           "application/json": components["schemas"]["DeviceApiError"];
         };
       };
+      /** @description not_found: there is no such device API endpoint (a path under /api/device/ not listed here). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["DeviceApiError"];
+        };
+      };
+      /** @description method_not_allowed: the path was called with another method than the one it answers. */
+      405: {
+        headers: {
+          /** @description The method this path answers. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["DeviceApiError"];
+        };
+      };
       /** @description setup_required (cannot be postponed any more), hardware_token_unavailable, or wrong_step. */
       409: {
         headers: {
@@ -861,7 +951,7 @@ export interface operations {
           "application/json": components["schemas"]["DeviceApiError"];
         };
       };
-      /** @description The body is larger than 16384 bytes. */
+      /** @description body_too_large: the body is larger than 16384 bytes. */
       413: {
         headers: {
           [name: string]: unknown;
@@ -919,6 +1009,26 @@ export interface operations {
           "application/json": components["schemas"]["DeviceApiError"];
         };
       };
+      /** @description not_found: there is no such device API endpoint (a path under /api/device/ not listed here). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["DeviceApiError"];
+        };
+      };
+      /** @description method_not_allowed: the path was called with another method than the one it answers. */
+      405: {
+        headers: {
+          /** @description The method this path answers. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["DeviceApiError"];
+        };
+      };
       /** @description service_unavailable: the database cannot be reached for now; retry after Retry-After seconds. */
       503: {
         headers: {
@@ -950,6 +1060,35 @@ export interface operations {
       };
       /** @description invalid_token. */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["DeviceApiError"];
+        };
+      };
+      /** @description not_found: there is no such device API endpoint (a path under /api/device/ not listed here). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["DeviceApiError"];
+        };
+      };
+      /** @description method_not_allowed: the path was called with another method than the one it answers. */
+      405: {
+        headers: {
+          /** @description The method this path answers. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["DeviceApiError"];
+        };
+      };
+      /** @description body_too_large: the body is larger than 16384 bytes. */
+      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -1000,6 +1139,26 @@ export interface operations {
       /** @description forbidden (the app is not open to this role, or only administrators change records) or mfa_setup_required (MFA is on for the user and not set up: a token got without a code opens no app). */
       403: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["DeviceApiError"];
+        };
+      };
+      /** @description not_found: there is no such device API endpoint (a path under /api/device/ not listed here). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["DeviceApiError"];
+        };
+      };
+      /** @description method_not_allowed: the path was called with another method than the one it answers. */
+      405: {
+        headers: {
+          /** @description The method this path answers. */
+          Allow?: string;
           [name: string]: unknown;
         };
         content: {
@@ -1064,6 +1223,17 @@ export interface operations {
           "application/json": components["schemas"]["DeviceApiError"];
         };
       };
+      /** @description method_not_allowed: the path was called with another method than the one it answers. */
+      405: {
+        headers: {
+          /** @description The method this path answers. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["DeviceApiError"];
+        };
+      };
       /** @description service_unavailable: the database cannot be reached for now; retry after Retry-After seconds. */
       503: {
         headers: {
@@ -1116,6 +1286,17 @@ export interface operations {
       /** @description not_found: no such app (or record) on the user's site. */
       404: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["DeviceApiError"];
+        };
+      };
+      /** @description method_not_allowed: the path was called with another method than the one it answers. */
+      405: {
+        headers: {
+          /** @description The method this path answers. */
+          Allow?: string;
           [name: string]: unknown;
         };
         content: {
@@ -1185,6 +1366,17 @@ export interface operations {
       /** @description not_found: no such app (or record) on the user's site. */
       404: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["DeviceApiError"];
+        };
+      };
+      /** @description method_not_allowed: the path was called with another method than the one it answers. */
+      405: {
+        headers: {
+          /** @description The method this path answers. */
+          Allow?: string;
           [name: string]: unknown;
         };
         content: {
@@ -1292,6 +1484,17 @@ export interface operations {
           "application/json": components["schemas"]["DeviceApiError"];
         };
       };
+      /** @description method_not_allowed: the path was called with another method than the one it answers. */
+      405: {
+        headers: {
+          /** @description The method this path answers. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["DeviceApiError"];
+        };
+      };
       /** @description idempotency_key_reused: the key was used with other values. */
       409: {
         headers: {
@@ -1380,6 +1583,17 @@ export interface operations {
           "application/json": components["schemas"]["DeviceApiError"];
         };
       };
+      /** @description method_not_allowed: the path was called with another method than the one it answers. */
+      405: {
+        headers: {
+          /** @description The method this path answers. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["DeviceApiError"];
+        };
+      };
       /** @description service_unavailable: the database cannot be reached for now; retry after Retry-After seconds. */
       503: {
         headers: {
@@ -1436,6 +1650,17 @@ export interface operations {
       /** @description not_found: no such app (or record) on the user's site. */
       404: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["DeviceApiError"];
+        };
+      };
+      /** @description method_not_allowed: the path was called with another method than the one it answers. */
+      405: {
+        headers: {
+          /** @description The method this path answers. */
+          Allow?: string;
           [name: string]: unknown;
         };
         content: {
@@ -1528,6 +1753,17 @@ export interface operations {
       /** @description not_found: no such app (or record) on the user's site. */
       404: {
         headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["DeviceApiError"];
+        };
+      };
+      /** @description method_not_allowed: the path was called with another method than the one it answers. */
+      405: {
+        headers: {
+          /** @description The method this path answers. */
+          Allow?: string;
           [name: string]: unknown;
         };
         content: {
