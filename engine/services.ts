@@ -24,6 +24,7 @@ import { MfaStates } from "./mfa/mfa-states.js";
 import { CredentialCounts } from "./auth/credential-counts.js";
 import { MfaRollouts } from "./mfa/rollout.js";
 import { MfaProgress } from "./mfa/progress.js";
+import { RolloutProgress } from "./mfa/rollout-progress.js";
 import { SiteMfaPolicies } from "./mfa/site-policy.js";
 import { USER_ACCOUNTS_APP } from "./apps/registry.js";
 import { DeviceChallenges } from "./device/challenges.js";
@@ -70,6 +71,8 @@ export interface Services {
   credentialCounts: CredentialCounts;
   /** Switching MFA on for many users at once (Configure > MFA > Rollout, `formgate mfa enable`). */
   rollouts: MfaRollouts;
+  /** Each rollout's own progress and "Extend the deadline" (Configure > MFA > a rollout). */
+  rolloutProgress: RolloutProgress;
   /** Per-site MFA policy for accounts created in, or moved into, a required role. */
   mfaPolicies: SiteMfaPolicies;
   /** Activations per day and overdue users for the MFA progress page. */
@@ -214,6 +217,7 @@ export function createServices(
     mfaStates: new MfaStates(db, clock),
     credentialCounts: new CredentialCounts(db, clock),
     rollouts: new MfaRollouts(db, clock, audit, revocation, designerFields, notices),
+    rolloutProgress: new RolloutProgress(db, clock, audit, revocation, notices),
     mfaPolicies,
     mfaProgress: new MfaProgress(db, clock),
     auditSearch: new AuditSearch(db),

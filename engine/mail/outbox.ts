@@ -130,14 +130,13 @@ export class MailOutbox implements Notices {
 
   /**
    * "Remind everyone pending": a reminder to every user of the site (null: of every site) whose
-   * MFA is on and not activated, or to those of them a rollout switched on (`rolloutId`), in one
-   * statement. Returns the counts.
+   * MFA is on and not activated, or to those of them who belong to a rollout (`rolloutId`:
+   * mfa_settings.rollout_id), in one statement. Returns the counts.
    */
   async remindPending(siteId: string | null, rolloutId: string | null = null, db: Db = this.db): Promise<Enqueued> {
     if (rolloutId !== null && !isUuid(rolloutId)) return { queued: 0, skipped: 0 };
     return this.#remind(
-      `($3::uuid IS NULL OR u.site_id = $3) AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM audit_log a
-         WHERE a.target_user_id = u.id AND a.action = 'mfa.enable' AND a.details->>'rolloutId' = $4::text))`,
+      `($3::uuid IS NULL OR u.site_id = $3) AND ($4::uuid IS NULL OR s.rollout_id = $4::uuid)`,
       siteId,
       db,
       rolloutId,

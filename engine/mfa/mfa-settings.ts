@@ -61,7 +61,7 @@ export class MfaSettings {
         await revocation.revoke(userId, "mfa_enabled", db, actor);
         await db.query(
           `UPDATE mfa_settings SET enabled = true, enforcement_delay_days = $2, enabled_at = $3, enabled_by = $4,
-             enabled_by_name = $5, required_from = $6, updated_at = $3 WHERE user_id = $1`,
+             enabled_by_name = $5, required_from = $6, updated_at = $3, rollout_id = NULL WHERE user_id = $1`,
           [userId, delay, now, actor.id, actor.name, enforcementDeadline(now, delay)],
         );
         await entry("mfa.enable", { enforcementDelayDays: delay });
@@ -72,7 +72,7 @@ export class MfaSettings {
         const revoked = await revocation.revoke(userId, "mfa_disabled", db, actor);
         await db.query(
           `UPDATE mfa_settings SET enabled = false, enforcement_delay_days = $2, disabled_at = $3, disabled_by = $4,
-             disabled_by_name = $5, required_from = NULL, updated_at = $3 WHERE user_id = $1`,
+             disabled_by_name = $5, required_from = NULL, updated_at = $3, rollout_id = NULL WHERE user_id = $1`,
           [userId, delay, now, actor.id, actor.name],
         );
         await entry("mfa.disable", { revoked });
@@ -82,7 +82,7 @@ export class MfaSettings {
         // From enabled_at, not from now (the row is locked above, so enabled_at is the one in force).
         const requiredFrom = before.enabled && before.enabled_at ? enforcementDeadline(before.enabled_at, delay) : null;
         await db.query(
-          "UPDATE mfa_settings SET enforcement_delay_days = $2, updated_at = $3, required_from = $4 WHERE user_id = $1",
+          "UPDATE mfa_settings SET enforcement_delay_days = $2, updated_at = $3, required_from = $4, rollout_id = NULL WHERE user_id = $1",
           [userId, delay, now, requiredFrom],
         );
         if (before.enabled) await entry("mfa.delay_change", { from: before.enforcement_delay_days, to: delay });
@@ -113,7 +113,7 @@ export class MfaSettings {
       if (rows[0]) {
         await tx.query(
           `UPDATE mfa_settings SET enabled_at = $2, enabled_by = $3, enabled_by_name = $4, updated_at = $2,
-             required_from = $5 WHERE user_id = $1`,
+             required_from = $5, rollout_id = NULL WHERE user_id = $1`,
           [userId, now, actor.id, actor.name, enforcementDeadline(now, rows[0].enforcement_delay_days)],
         );
       }

@@ -45,18 +45,18 @@ export async function enableBatch(tx: Db, users: readonly BatchUser[], c: BatchC
   const { rows } = await tx.query<{ user_id: string }>(
     `WITH switched AS (
        INSERT INTO mfa_settings AS m (user_id, enabled, enforcement_delay_days, enabled_at, enabled_by,
-         enabled_by_name, required_from, updated_at)
-       SELECT id, true, $2, $3, $4, $5, $6, $3 FROM unnest($1::uuid[]) AS id
+         enabled_by_name, required_from, updated_at, rollout_id)
+       SELECT id, true, $2, $3, $4, $5, $6, $3, $7 FROM unnest($1::uuid[]) AS id
        ON CONFLICT (user_id) DO UPDATE SET enabled = true, enforcement_delay_days = EXCLUDED.enforcement_delay_days,
          enabled_at = EXCLUDED.enabled_at, enabled_by = EXCLUDED.enabled_by, enabled_by_name = EXCLUDED.enabled_by_name,
-         required_from = EXCLUDED.required_from, updated_at = EXCLUDED.updated_at
+         required_from = EXCLUDED.required_from, updated_at = EXCLUDED.updated_at, rollout_id = EXCLUDED.rollout_id
        WHERE NOT m.enabled
        RETURNING m.user_id),
      secrets AS (DELETE FROM mfa_pending_secrets WHERE user_id IN (SELECT user_id FROM switched)),
      enrollments AS (DELETE FROM mfa_enrollments WHERE user_id IN (SELECT user_id FROM switched)),
      passkeys AS (DELETE FROM passkeys WHERE user_id IN (SELECT user_id FROM switched))
      SELECT user_id FROM switched`,
-    [users.map((u) => u.id), c.delay, c.now, c.actor.id, c.actor.name, c.requiredFrom],
+    [users.map((u) => u.id), c.delay, c.now, c.actor.id, c.actor.name, c.requiredFrom, c.rolloutId],
   );
   const on = rows.map((r) => r.user_id);
   if (!on.length) return on;
@@ -74,18 +74,19 @@ export async function enableBatch(tx: Db, users: readonly BatchUser[], c: BatchC
 /**
  * Gives users who have MFA on but not activated the rollout's deadline: their grace period starts
  * again now with the rollout's delay (so a later delay change still counts from enabled_at), with
- * an `mfa.deadline_move` entry each. Returns the ids moved.
+ * an `mfa.deadline_move` entry each, and they belong to the rollout from then on (its progress,
+ * its reminders). Also "Extend the deadline" of a rollout. Returns the ids moved.
  */
 export async function moveBatch(tx: Db, users: readonly BatchUser[], c: BatchContext): Promise<string[]> {
   if (!users.length) return [];
   const { rows } = await tx.query<{ user_id: string }>(
     `UPDATE mfa_settings s SET enforcement_delay_days = $2, enabled_at = $3, enabled_by = $4, enabled_by_name = $5,
-       required_from = $6, updated_at = $3
+       required_from = $6, updated_at = $3, rollout_id = $7
      WHERE s.user_id = ANY($1::uuid[]) AND s.enabled
        AND NOT EXISTS (SELECT 1 FROM mfa_enrollments e WHERE e.user_id = s.user_id)
        AND NOT EXISTS (SELECT 1 FROM passkeys pk WHERE pk.user_id = s.user_id)
      RETURNING s.user_id`,
-    [users.map((u) => u.id), c.delay, c.now, c.actor.id, c.actor.name, c.requiredFrom],
+    [users.map((u) => u.id), c.delay, c.now, c.actor.id, c.actor.name, c.requiredFrom, c.rolloutId],
   );
   const moved = rows.map((r) => r.user_id);
   await c.audit.recordForTargets(

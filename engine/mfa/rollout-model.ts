@@ -41,6 +41,8 @@ export interface RolloutOptions {
    * are skipped (they cannot sign in to set MFA up), and the preview lists them with why.
    */
   includeInactive?: boolean;
+  /** What the rollout is called on the progress page (at most 100 characters; default "MFA rollout of DATE"). */
+  name?: string;
 }
 
 /** A selected user a rollout leaves alone because they cannot sign in, and why. */
@@ -145,6 +147,9 @@ export function checkRolloutInput(sel: RolloutSelection, opts: RolloutOptions, d
     throw new RolloutInputError("ids", "A ticked user is not a user id.");
   }
   if (sel.ids && sel.ids.length > 10_000) throw new RolloutInputError("ids", "Tick at most 10,000 users.");
+  if (opts.name !== undefined && (opts.name.length > 100 || /[\u0000-\u001f\u007f]/.test(opts.name))) {
+    throw new RolloutInputError("name", "The name is at most 100 characters, on one line.");
+  }
   const d = opts.enforcementDelayDays;
   if (!Number.isInteger(d) || d < 0 || d > MAX_ENFORCEMENT_DELAY_DAYS) {
     throw new RolloutInputError(
@@ -183,6 +188,7 @@ export function storedSelection(sel: RolloutSelection): StoredSelection {
  */
 export interface UnfinishedRollout {
   id: string;
+  name: string;
   /** null: every site. */
   siteId: string | null;
   selection: StoredSelection;

@@ -216,8 +216,8 @@ export class MfaRollouts {
     const stored = storedSelection(sel);
     const { rows: created } = await this.db.query<{ id: string }>(
       `INSERT INTO mfa_rollouts (site_id, selection, enforcement_delay_days, move_deadlines, required_from,
-         started_at, actor_id, actor_name)
-       VALUES ($1, $2::jsonb, $3, $4, $5, $6, $7, $8) RETURNING id`,
+         started_at, actor_id, actor_name, name)
+       VALUES ($1, $2::jsonb, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
       [
         sel.siteId,
         JSON.stringify(stored),
@@ -227,6 +227,7 @@ export class MfaRollouts {
         now,
         actor.id,
         actor.name,
+        opts.name?.trim() || `MFA rollout of ${now.toISOString().slice(0, 10)}`,
       ],
     );
     const rolloutId = created[0]!.id;
@@ -362,7 +363,7 @@ export class MfaRollouts {
    */
   async unfinished(siteId: string | null): Promise<UnfinishedRollout[]> {
     const { rows } = await this.db.query<Omit<UnfinishedRollout, "selection"> & { selection: StoredSelection }>(
-      `SELECT id, site_id AS "siteId", selection, enforcement_delay_days AS "enforcementDelayDays",
+      `SELECT id, name, site_id AS "siteId", selection, enforcement_delay_days AS "enforcementDelayDays",
          move_deadlines AS "moveDeadlines", started_at AS "startedAt", enabled_count AS "enabledCount",
          moved_count AS "movedCount", actor_name AS "actorName"
        FROM mfa_rollouts

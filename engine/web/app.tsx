@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import { withLogContext } from "../log.js";
 import { loginRoutes } from "./auth/login-routes.js";
 import { configureRoutes } from "./configure/configure-routes.js";
+import { mfaRolloutDetailRoutes } from "./configure/mfa-rollout-detail-routes.js";
 import { mfaRolloutRoutes } from "./configure/mfa-rollout-routes.js";
 import { notificationsRoutes } from "./configure/notifications-routes.js";
 import { recordRoutes, userAccountRoutes } from "./apps/app-routes.js";
@@ -151,6 +152,7 @@ export function createApp(s: Services, shutdown?: ShutdownFlag): Hono<AppEnv> {
   app.route("/", auditRoutes(s));
   app.route("/", configureRoutes(s, cookieSettings));
   app.route("/", mfaRolloutRoutes(s));
+  app.route("/", mfaRolloutDetailRoutes(s));
   app.route("/", notificationsRoutes(s));
   app.route("/", appsIndexRoutes(s));
   app.route("/", recordRoutes(s));

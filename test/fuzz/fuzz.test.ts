@@ -129,6 +129,12 @@ t.before(async (ctx) => {
     Buffer.from("serial,seed,type,digits,time step\nFZ-0002,3132333435363738393031323334353637383930,totp,6,30\n"),
   );
   const bearer = (await s.deviceTokens.issue(dev.id, null)).token;
+  // A rollout that gave pend its deadline (still 0 days): its page, reminders and "Extend the deadline".
+  const { rolloutId } = await s.rollouts.apply(
+    { siteId: publicSite, ids: [pend.id] },
+    { enforcementDelayDays: 0, moveDeadlines: true, name: "Fuzz rollout" },
+    actor,
+  );
   // An administrator on a device: the record routes' writes are reached, not only their 403.
   const devAdmin = await s.users.create({
     siteId: publicSite,
@@ -166,7 +172,7 @@ t.before(async (ctx) => {
     appId: [APP, "user-accounts", "nope"],
     section: ["1", "2", "0", "99"],
     recordId: [record.id, alice.id, dev.id, pend.id, act.id],
-    id: [token.id],
+    id: [token.id, rolloutId],
     uploadId: [uploadId],
     token: ["x"],
     file: ["app.css", "forms.js", "htmx.min.js"],

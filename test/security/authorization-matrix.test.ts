@@ -158,6 +158,8 @@ const BODIES: Record<string, BodyFor> = {
     form: { q: "no-such-person-xyz", scope: "all", enforcementDelayDays: "14", expectToEnable: "0", expectToMove: "0" },
   }),
   "POST /configure/mfa/policy": () => ({ form: { defaultEnforcementDelayDays: "14" } }),
+  // Without `expect` only the preview (a later deadline than the rollout's 20 days).
+  "POST /configure/mfa/rollouts/:id/extend": () => ({ form: { days: "30" } }),
   "POST /configure/notifications": () => ({ form: { reminderDays: "7, 3, 1" } }),
   "POST /configure/notifications/test": () => ({ form: { address: "test@example.org" } }),
   "POST /configure/mfa-hardware/register": () => ({
@@ -272,6 +274,11 @@ const MATRIX: Array<[route: string, request: string, ...expected: Expect[]]> = [
   ["POST /configure/notifications/test",      "POST /configure/notifications/test",                             LOGIN, CODE, 403,  403,     "303 /configure/notifications", "303 /configure/notifications"],
   ["ALL /configure/mfa/remind",               "GET /configure/mfa/remind",                                      LOGIN, CODE, 403,  403,     404,       404],
   ["POST /configure/mfa/remind",              "POST /configure/mfa/remind",                                     LOGIN, CODE, 403,  403,     "303 /configure/mfa", "303 /configure/mfa"],
+  // One rollout's own page: the other site's administrator does not find the Public Site's rollout.
+  ["ALL /configure/mfa/rollouts/*",           "PUT /configure/mfa/rollouts/{rollout}",                          LOGIN, CODE, 403,  403,     404,       404],
+  ["GET /configure/mfa/rollouts/:id",         "GET /configure/mfa/rollouts/{rollout}",                          LOGIN, CODE, 403,  403,     404,       200],
+  ["POST /configure/mfa/rollouts/:id/remind", "POST /configure/mfa/rollouts/{rollout}/remind",                  LOGIN, CODE, 403,  403,     404,       "303 /configure/mfa/rollouts/*"],
+  ["POST /configure/mfa/rollouts/:id/extend", "POST /configure/mfa/rollouts/{rollout}/extend",                  LOGIN, CODE, 403,  403,     404,       200],
   ["ALL /configure/users/:id/remind",         "GET /configure/users/{remindee}/remind",                         LOGIN, CODE, 403,  403,     404,       404],
   ["POST /configure/users/:id/remind",        "POST /configure/users/{remindee}/remind",                        LOGIN, CODE, 403,  403,     404,       "303 /configure/users/*"],
   // Apps and records: the list of the app both sites have, a record of the Public Site, an app only it has.

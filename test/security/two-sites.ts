@@ -85,6 +85,14 @@ export async function buildTwoSites(s: Services): Promise<TwoSites> {
   // MFA on, not set up: Send reminder now has someone to remind.
   const remindee = await dataUser(pub, "remi-pending", PUBLIC_MARK);
   await s.mfa.applySettings(remindee.id, { enabled: true, enforcementDelayDays: 30 }, actor(pub));
+  // A Public Site rollout that gave remindee its deadline: its own page, reminders and extension.
+  const rollout = (
+    await s.rollouts.apply(
+      { siteId: pub, ids: [remindee.id] },
+      { enforcementDelayDays: 20, moveDeadlines: true, name: `Rollout ${PUBLIC_MARK}` },
+      actor(pub),
+    )
+  ).rolloutId;
   const hal = await dataUser(pub, "hal", PUBLIC_MARK);
   await dataUser(other, "olga", OTHER_MARK);
 
@@ -181,6 +189,7 @@ export async function buildTwoSites(s: Services): Promise<TwoSites> {
       half: users.half.id,
       userToDelete: doomed.id,
       remindee: remindee.id,
+      rollout,
       ledger,
       tokenAvailable,
       tokenDisabled,

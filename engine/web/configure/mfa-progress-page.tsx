@@ -7,7 +7,9 @@ import { CsrfField, Layout } from "../../render/layout.js";
 import type { MfaCounts } from "../../mfa/mfa-states.js";
 import type { OverdueUser } from "../../mfa/progress.js";
 import type { UnfinishedRollout } from "../../mfa/rollout.js";
+import type { RolloutSummary } from "../../mfa/rollout-progress.js";
 import type { SiteMfaPolicy } from "../../mfa/site-policy.js";
+import { RolloutList } from "./mfa-rollout-detail-page.js";
 import { day, MfaNav, pct, PolicyText, ROLE_LABELS, type MfaFrame } from "./mfa-pages-common.js";
 
 /** Per-site numbers for the progress page. */
@@ -32,6 +34,8 @@ export function MfaProgressPage(props: {
   activeSiteId: string;
   /** Rollouts that stopped before their last batch, each with the preview that finishes it. */
   unfinished: { rollout: UnfinishedRollout; siteName: string; href: string }[];
+  /** The newest rollouts with their own progress. */
+  rollouts: RolloutSummary[];
 }) {
   const { frame } = props;
   const sum = (k: keyof MfaCounts) => props.sites.reduce((n, s) => n + s.counts[k], 0);
@@ -129,6 +133,7 @@ export function MfaProgressPage(props: {
         </p>
       ) : null}
       <UnfinishedRollouts rows={props.unfinished} />
+      <RolloutList rows={props.rollouts} />
       <h2>Activations per day</h2>
       <p>
         {props.chartSince

@@ -18,6 +18,7 @@ const ROLLOUT_LABELS: Record<string, string> = {
   scope: "Sites",
   enforcementDelayDays: "Enforcement delay (days)",
   ids: "Ticked users",
+  name: "Name",
 };
 
 function RolloutFields({
@@ -143,6 +144,16 @@ function RolloutFields({
         </fieldset>
       ) : null}
       <InputField
+        id="field-name"
+        slot="name"
+        label="Name (optional)"
+        name="name"
+        value={v.name}
+        error={errors.name}
+        help="What the progress page calls this rollout, e.g. Finance, phase 1. Without one: MFA rollout of DATE."
+        attrs={{ maxlength: 100 }}
+      />
+      <InputField
         id="field-enforcementDelayDays"
         slot="enforcementDelayDays"
         label="Enforcement delay (days)"
@@ -179,6 +190,7 @@ function ConfirmForm({ v, plan, csrfToken }: { v: RolloutFormValues; plan: Rollo
       <input type="hidden" name="whereValue" value={v.whereValue} />
       <input type="hidden" name="scope" value={v.scope} />
       <input type="hidden" name="enforcementDelayDays" value={v.enforcementDelayDays} />
+      <input type="hidden" name="name" value={v.name} />
       {v.moveDeadlines ? <input type="hidden" name="moveDeadlines" value="true" /> : null}
       {v.includeInactive ? <input type="hidden" name="includeInactive" value="true" /> : null}
       {v.ids.map((id) => (

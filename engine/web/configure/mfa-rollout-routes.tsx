@@ -82,6 +82,7 @@ export function mfaRolloutRoutes(s: Services): Hono<AppEnv> {
         overdue={await s.mfaProgress.overdue(scope, 100)}
         activeSiteId={session.activeSiteId}
         unfinished={unfinished}
+        rollouts={await s.rolloutProgress.list(scope)}
       />,
     );
   });

@@ -25,6 +25,8 @@ export interface RolloutFormValues {
   /** Ticked: disabled users and users without web or device access are switched on too. */
   includeInactive: boolean;
   ids: string[];
+  /** What the rollout is called on the progress page (optional). */
+  name: string;
 }
 
 /** The delay the form starts with, in days (also the default of a preview without one). */
@@ -44,6 +46,7 @@ export function rolloutFormValues(all: Record<string, string[]>): RolloutFormVal
     moveDeadlines: one("moveDeadlines") === "true",
     includeInactive: one("includeInactive") === "true",
     ids: [...new Set(all.ids ?? [])].filter((id) => id !== ""),
+    name: one("name").trim(),
   };
 }
 
@@ -77,6 +80,9 @@ export function rolloutSelection(
     errors.whereField = "Choose the field the value is for.";
   }
   if (v.whereValue.length > 200) errors.whereValue = "The value is at most 200 characters.";
+  if (v.name.length > 100 || /[\u0000-\u001f\u007f]/.test(v.name)) {
+    errors.name = "The name is at most 100 characters, on one line.";
+  }
   if (!/^\d{1,4}$/.test(v.enforcementDelayDays) || Number(v.enforcementDelayDays) > 3650) {
     errors.enforcementDelayDays = "Enforcement delay must be a whole number of days from 0 to 3650.";
   }
@@ -93,6 +99,7 @@ export function rolloutSelection(
       enforcementDelayDays: Number(v.enforcementDelayDays),
       moveDeadlines: v.moveDeadlines,
       includeInactive: v.includeInactive,
+      ...(v.name ? { name: v.name } : {}),
     },
   };
 }
@@ -108,6 +115,7 @@ export function previewHref(v: RolloutFormValues, after?: string): string {
     ["whereValue", v.whereValue],
     ["scope", v.scope],
     ["enforcementDelayDays", v.enforcementDelayDays],
+    ["name", v.name],
   ] as const) {
     if (val) p.set(k, val);
   }
@@ -133,5 +141,6 @@ export function rerunHref(r: UnfinishedRollout): string {
     moveDeadlines: r.moveDeadlines,
     includeInactive: false,
     ids: Array.isArray(sel.ids) ? sel.ids : [],
+    name: r.name,
   });
 }
