@@ -12,6 +12,7 @@ const ORDER = [
   "device-records-bench.ts",
   "token-import-bench.ts",
   "rollout-bench.ts",
+  "mail-bench.ts",
 ];
 const names = process.argv.slice(2);
 const root = fileURLToPath(new URL("../..", import.meta.url));
