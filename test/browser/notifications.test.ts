@@ -4,21 +4,13 @@
 // checked with axe and at 390 px; with JavaScript on they are photographed for the admin guide.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import type { Browser } from "playwright-core";
 import type { MfaActor } from "../../engine/mfa/mfa-model.js";
 import type { TestEnv } from "../helpers/app.js";
-import { browserTestEnv, closeBrowserStage, hasChromium, openBrowser } from "../helpers/browser.js";
+import { browserTestEnv, closeBrowserStage, hasChromium, openBrowser, type BrowserStage } from "../helpers/browser.js";
 import { check, flashText, PASSWORD, shot, signIn } from "../helpers/console.js";
 import { skipSuite } from "../helpers/skip.js";
 
-interface Ctx {
-  env: TestEnv;
-  browser: Browser;
-  url: string;
-  admin: MfaActor;
-  siteId: string;
-  stop(): Promise<void>;
-}
+type Ctx = BrowserStage & { admin: MfaActor; siteId: string };
 const t = suite<Ctx>("browser: notifications, reminders and a rollout's own page");
 
 t.before(async (ctx) => {
