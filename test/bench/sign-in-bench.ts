@@ -9,6 +9,8 @@
 //   - PostgreSQL's CPU per sign-in: the CPU time of the server processes (backends) connected to
 //     the benchmark's database, from /proc, over the measurement (other databases' backends are
 //     not counted, PostgreSQL's background writers are not either);
+//   - the TOTP step on a third instance with /metrics on (METRICS_TOKEN set: prom-client counts every
+//     request, sign-in and code), beside the same step with metrics off: their throughput ratio;
 //   - two instances behind nginx (/usr/sbin/nginx, started with a temporary configuration)
 //     beside one instance behind the same nginx: device sign-ins per second and their ratio.
 // The server is the built one (`node bin/start.js`, LOG_LEVEL=warn) in a process of its own, the
@@ -208,16 +210,18 @@ async function main() {
   let engine: Awaited<ReturnType<typeof startServer>> | undefined;
   let bare: Awaited<ReturnType<typeof startServer>> | undefined;
   let second: Awaited<ReturnType<typeof startServer>> | undefined;
+  let withMetrics: Awaited<ReturnType<typeof startServer>> | undefined;
   let proxyOne: Proxy | undefined;
   let proxyTwo: Proxy | undefined;
   try {
     await migrate(db);
-    const sets: Record<"device" | "web" | "totp" | "proxyOne" | "proxyTwo", BenchUser[]>[] = [];
+    const sets: Record<"device" | "web" | "totp" | "totpMetrics" | "proxyOne" | "proxyTwo", BenchUser[]>[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       sets.push({
         device: await makeUsers(db, `d${r}`, USERS),
         web: await makeUsers(db, `w${r}`, USERS),
         totp: await makeUsers(db, `t${r}`, USERS),
+        totpMetrics: await makeUsers(db, `m${r}`, USERS),
         proxyOne: await makeUsers(db, `p${r}`, USERS),
         proxyTwo: await makeUsers(db, `q${r}`, USERS),
       });
@@ -225,7 +229,7 @@ async function main() {
     await db.query("CREATE TABLE bench_cas (LIKE mfa_enrollments INCLUDING ALL)");
     await db.query("INSERT INTO bench_cas SELECT * FROM mfa_enrollments");
     await db.query("VACUUM ANALYZE");
-    process.stderr.write(`${(ROUNDS * 5 * USERS).toLocaleString("en")} users ready\n`);
+    process.stderr.write(`${(ROUNDS * 6 * USERS).toLocaleString("en")} users ready\n`);
 
     // One Argon2id verification's CPU, as the server runs it (engine/auth/passwords.ts).
     const hash = await hashPassword(PASSWORD);
@@ -237,13 +241,14 @@ async function main() {
     const argon2Ms = (spent.user + spent.system) / 1000 / VERIFIES;
 
     const env = { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: database.url, LOG_LEVEL: "warn" };
-    const startEngine = () =>
+    const startEngine = (extra: Record<string, string> = {}) =>
       startServer([process.execPath, "bin/start.js"], {
         cwd: root,
-        env: { ...env, FORMGATE_SECRET_KEY: KEY.toString("base64") },
+        env: { ...env, FORMGATE_SECRET_KEY: KEY.toString("base64"), ...extra },
       });
     engine = await startEngine();
     second = await startEngine();
+    withMetrics = await startEngine({ METRICS_TOKEN: "bench-metrics-token-0123456789" });
     if (!existsSync(NGINX)) throw new Error(`${NGINX} is not installed (apt-get install nginx)`);
     proxyOne = await startNginx([engine.port]);
     proxyTwo = await startNginx([engine.port, second.port]);
@@ -252,6 +257,7 @@ async function main() {
       env: { ...env, POOL_SIZE: String(POOL_SIZE) },
     });
     const toEngine = makeClient(engine.port);
+    const toMetrics = makeClient(withMetrics.port);
     const toBare = makeClient(bare.port);
     const toProxyOne = makeClient(proxyOne.port);
     const toProxyTwo = makeClient(proxyTwo.port);
@@ -262,6 +268,7 @@ async function main() {
       device: newRow(),
       web: newRow(),
       totp: newRow(),
+      totpMetrics: newRow(),
       bare: newRow(),
       passwordStep: newRow(),
       proxyOne: newRow(),
@@ -304,6 +311,8 @@ async function main() {
     ]);
     await drive(warm.slice(0, CLIENTS * 2), (u) => deviceSignIn(toEngine, u));
     await drive(warm.slice(CLIENTS * 2), (u) => webSignIn(toEngine, u));
+    const warmMetrics = await makeUsers(db, "warm-metrics", CLIENTS * 2);
+    await drive(warmMetrics, (u) => deviceSignIn(toMetrics, u));
     const warmProxied = await makeUsers(db, "warm-proxied", CLIENTS * 4);
     await drive(warmProxied.slice(0, CLIENTS * 2), (u) => deviceSignIn(toProxyOne, u));
     await drive(warmProxied.slice(CLIENTS * 2), (u) => deviceSignIn(toProxyTwo, u));
@@ -317,18 +326,30 @@ async function main() {
       await measured(rows.web, set.web, (u) => webSignIn(toEngine, u));
       // The TOTP step alone: challenges first (the password step, measured on its own), then the codes.
       const challenges = new Map<BenchUser, string>();
-      await measured(rows.passwordStep, set.totp, async (u) => {
+      const challengeOf = async (to: Send, u: BenchUser) => {
         const a = expect(
-          await json(toEngine, "/api/device/login", { username: u.username, password: PASSWORD }),
+          await json(to, "/api/device/login", { username: u.username, password: PASSWORD }),
           200,
           "login",
         );
         challenges.set(u, JSON.parse(a.body).challenge);
-      });
-      await measured(rows.totp, set.totp, async (u) => {
-        const a = await json(toEngine, "/api/device/mfa", { challenge: challenges.get(u), code: codeNow(u) });
+      };
+      await measured(rows.passwordStep, set.totp, (u) => challengeOf(toEngine, u));
+      await drive(set.totpMetrics, (u) => challengeOf(toMetrics, u));
+      const totpStepOn = (to: Send) => async (u: BenchUser) => {
+        const a = await json(to, "/api/device/mfa", { challenge: challenges.get(u), code: codeNow(u) });
         expect(a, 200, "mfa");
-      });
+      };
+      // Metrics off and on back to back, the order alternating by round.
+      const off = () => measured(rows.totp, set.totp, totpStepOn(toEngine));
+      const on = () => measured(rows.totpMetrics, set.totpMetrics, totpStepOn(toMetrics), [withMetrics!.child.pid!]);
+      if (r % 2) {
+        await on();
+        await off();
+      } else {
+        await off();
+        await on();
+      }
       const step = totpStep(new Date(), 30) + r; // each user once per round, so every compare-and-set wins
       await measured(
         rows.bare,
@@ -369,6 +390,7 @@ async function main() {
     line("web forms: password + TOTP (4 requests)", rows.web, true);
     line("password step alone (POST /api/device/login)", rows.passwordStep, true);
     line("TOTP step alone (POST /api/device/mfa)", rows.totp);
+    line("TOTP step alone, metrics on (METRICS_TOKEN)", rows.totpMetrics);
     line("bare Hono route, the same UPDATE … RETURNING", rows.bare);
     line("device API via nginx, 1 instance", rows.proxyOne, true);
     line("device API via nginx, 2 instances (CPU: both)", rows.proxyTwo, true);
@@ -377,6 +399,11 @@ async function main() {
     const list = ratios.map((x) => x.toFixed(2)).join(", ");
     console.log(
       `  ratio TOTP step / bare route (median of the rounds') ${median(ratios).toFixed(2)} (rounds: ${list})`,
+    );
+    const metricsRatios = rows.totpMetrics.rate.map((t, i) => t / rows.totp.rate[i]!);
+    console.log(
+      `  ratio TOTP step metrics on / off (median of the rounds') ${median(metricsRatios).toFixed(2)} ` +
+        `(rounds: ${metricsRatios.map((x) => x.toFixed(2)).join(", ")})`,
     );
     const scale = rows.proxyTwo.rate.map((t, i) => t / rows.proxyOne.rate[i]!);
     console.log(
@@ -397,6 +424,7 @@ async function main() {
     if (proxyOne) await proxyOne.stop();
     if (proxyTwo) await proxyTwo.stop();
     if (second) await stopServer(second.child);
+    if (withMetrics) await stopServer(withMetrics.child);
     await db.close();
     await database.drop();
   }
