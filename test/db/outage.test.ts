@@ -5,8 +5,7 @@
 // Without the PostgreSQL server binaries it is reported as skipped, loudly, never as passed.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type { ChildProcess } from "node:child_process";
-import { Cluster, freePort, PASSWORD, serverBinaries, signInOverHttp, startServer } from "../helpers/pg-cluster.js";
+import { serverBinaries, withServerOnOwnCluster } from "../helpers/pg-cluster.js";
 
 const bin = serverBinaries();
 
@@ -18,23 +17,7 @@ if (!bin) {
   test.skip("PostgreSQL stopped and started under a running server: 503s, then normal answers", () => {});
 } else {
   test("PostgreSQL stopped and started under a running server: 503s, then normal answers", async () => {
-    const cluster = new Cluster(bin, await freePort());
-    let server: { proc: ChildProcess; log: string[] } | undefined;
-    try {
-      cluster.start();
-      const port = await freePort();
-      server = await startServer(`postgres://postgres@127.0.0.1:${cluster.port}/postgres`, port);
-      const base = `http://127.0.0.1:${port}`;
-
-      // Sign in on the web: the session lives in PostgreSQL.
-      const cookie = await signInOverHttp(base, "alice", PASSWORD);
-      const home = () => fetch(`${base}/`, { headers: { cookie }, redirect: "manual" });
-      const device = () =>
-        fetch(`${base}/api/device/login`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ username: "nobody", password: "not the password" }),
-        });
+    await withServerOnOwnCluster(bin, async ({ cluster, server, base, home, device, entries: logged }) => {
       const me = () => fetch(`${base}/api/device/me`, { headers: { authorization: `Bearer ${"t".repeat(43)}` } });
       assert.is((await home()).status, 200);
       assert.is((await device()).status, 401);
@@ -64,7 +47,7 @@ if (!bin) {
       assert.is((await me()).status, 401);
       assert.is((await fetch(`${base}/healthz`)).status, 200);
 
-      const entries = server.log.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>);
+      const entries = logged();
       assert.is(entries.filter((e) => e.msg === "database unavailable").length, 3, "one line per failed request");
       assert.not.ok(
         entries.some((e) => e.msg === "unhandled error" || "stack" in e),
@@ -74,10 +57,7 @@ if (!bin) {
         entries.some((e) => e.status === 500),
         "no 500",
       );
-    } finally {
-      server?.proc.kill("SIGTERM");
-      cluster.remove();
-    }
+    });
   });
 }
 

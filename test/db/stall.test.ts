@@ -7,9 +7,8 @@
 // the PostgreSQL server binaries the suite says it was skipped.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type { ChildProcess } from "node:child_process";
 import { PG_ANSWER_GRACE_MS, PG_CONNECTION_TIMEOUT_MS, PG_STATEMENT_TIMEOUT_MS } from "../../engine/db/pg-db.js";
-import { Cluster, freePort, PASSWORD, serverBinaries, signInOverHttp, startServer } from "../helpers/pg-cluster.js";
+import { serverBinaries, withServerOnOwnCluster } from "../helpers/pg-cluster.js";
 
 /**
  * The bound of a request on a frozen database: a pool connection (PG_CONNECTION_TIMEOUT_MS) and one
@@ -36,21 +35,7 @@ if (!bin) {
   test.skip("PostgreSQL frozen under a running server: bounded 503s, then recovery", () => {});
 } else {
   test("PostgreSQL frozen under a running server: bounded 503s, /healthz answers, recovery, SIGTERM", async () => {
-    const cluster = new Cluster(bin, await freePort());
-    let server: { proc: ChildProcess; log: string[] } | undefined;
-    try {
-      cluster.start();
-      const port = await freePort();
-      server = await startServer(`postgres://postgres@127.0.0.1:${cluster.port}/postgres`, port);
-      const base = `http://127.0.0.1:${port}`;
-      const cookie = await signInOverHttp(base, "alice", PASSWORD);
-      const home = () => fetch(`${base}/`, { headers: { cookie }, redirect: "manual" });
-      const device = () =>
-        fetch(`${base}/api/device/login`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ username: "nobody", password: "not the password" }),
-        });
+    await withServerOnOwnCluster(bin, async ({ cluster, server, base, home, device, entries: logged }) => {
       const health = () => fetch(`${base}/healthz`);
       // Every pool connection opened and idle, so the freeze catches some mid-connection and some pooled.
       await Promise.all(Array.from({ length: AT_ONCE }, home));
@@ -75,7 +60,7 @@ if (!bin) {
       assert.is((await home()).status, 200, "the session is still there");
       assert.is((await device()).status, 401);
       assert.is((await health()).status, 200);
-      const entries = server.log.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>);
+      const entries = logged();
       assert.not.ok(
         entries.some((e) => e.status === 500 || e.msg === "unhandled error"),
         "no 500",
@@ -86,7 +71,7 @@ if (!bin) {
       cluster.freeze();
       // Its answer may be cut off by the exit: that is not what is tested here.
       const waiting = timed(home).catch(() => undefined);
-      const exited = new Promise<number | null>((resolve) => server!.proc.on("exit", (code) => resolve(code)));
+      const exited = new Promise<number | null>((resolve) => server.proc.on("exit", (code) => resolve(code)));
       server.proc.kill("SIGTERM");
       const start = performance.now();
       await exited;
@@ -94,10 +79,7 @@ if (!bin) {
       assert.ok(exitMs < BOUND_MS, `exited ${Math.round(exitMs)} ms after SIGTERM`);
       await waiting;
       cluster.thaw();
-    } finally {
-      if (server && server.proc.exitCode === null) server.proc.kill("SIGKILL");
-      cluster.remove();
-    }
+    });
   });
 }
 

@@ -173,3 +173,50 @@ export async function signInOverHttp(base: string, username: string, password: s
   for (const p of pairs(signIn)) jar.set(p.split("=")[0]!, p);
   return [...jar.values()].join("; ");
 }
+
+/** A built server on a PostgreSQL cluster of the test's own, with alice signed in on the web. */
+export interface ServerOnOwnCluster {
+  cluster: Cluster;
+  server: { proc: ChildProcess; log: string[] };
+  /** `http://127.0.0.1:PORT`. */
+  base: string;
+  /** GET / with alice's session. */
+  home(): Promise<Response>;
+  /** A device-API password step for nobody (401 while the database answers). */
+  device(): Promise<Response>;
+  /** The server's JSON log lines so far. */
+  entries(): Record<string, unknown>[];
+}
+
+/**
+ * Starts a cluster on a free port (binaries `bin`), the server on it, signs alice in, runs `fn`;
+ * then kills the server if it still runs and removes the cluster, whatever `fn` did.
+ */
+export async function withServerOnOwnCluster(bin: string, fn: (s: ServerOnOwnCluster) => Promise<void>): Promise<void> {
+  const cluster = new Cluster(bin, await freePort());
+  let server: { proc: ChildProcess; log: string[] } | undefined;
+  try {
+    cluster.start();
+    const port = await freePort();
+    server = await startServer(`postgres://postgres@127.0.0.1:${cluster.port}/postgres`, port);
+    const base = `http://127.0.0.1:${port}`;
+    const cookie = await signInOverHttp(base, "alice", PASSWORD);
+    const log = server.log;
+    await fn({
+      cluster,
+      server,
+      base,
+      home: () => fetch(`${base}/`, { headers: { cookie }, redirect: "manual" }),
+      device: () =>
+        fetch(`${base}/api/device/login`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ username: "nobody", password: "not the password" }),
+        }),
+      entries: () => log.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>),
+    });
+  } finally {
+    if (server && server.proc.exitCode === null) server.proc.kill("SIGKILL");
+    cluster.remove();
+  }
+}
