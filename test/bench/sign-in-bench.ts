@@ -104,9 +104,12 @@ interface Answer {
 
 function makeClient(port: number) {
   const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
+  const origin = `http://127.0.0.1:${port}`;
   return function send(method: string, path: string, body?: string, headers: Record<string, string> = {}) {
     return new Promise<Answer>((resolve, reject) => {
-      const req = request({ host: "127.0.0.1", port, method, path, agent, headers }, (res) => {
+      // A form post carries the Origin a browser sends (the CSRF check compares it with this site's).
+      const sent = method === "POST" ? { origin, ...headers } : headers;
+      const req = request({ host: "127.0.0.1", port, method, path, agent, headers: sent }, (res) => {
         let data = "";
         res.setEncoding("utf8");
         res.on("data", (d) => (data += d));
@@ -149,23 +152,34 @@ async function deviceSignIn(send: Send, u: BenchUser): Promise<void> {
 }
 
 async function webSignIn(send: Send, u: BenchUser): Promise<void> {
+  // The form's token is signed for the browser's cookie and the signed-in user: read it from each page.
+  const tokenOf = (page: Answer, what: string) => {
+    const token = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1];
+    if (!token) throw new Error(`${what}: no CSRF field`);
+    return token;
+  };
   const page = expect(await send("GET", "/login"), 200, "GET /login");
-  const csrf = page.cookies.get("fg_csrf")!;
-  if (!page.body.includes(`value="${csrf}"`)) throw new Error("GET /login: no CSRF field");
-  const form = (fields: Record<string, string>) => new URLSearchParams({ ...fields, _csrf: csrf }).toString();
+  const cookie = page.cookies.get("fg_csrf")!;
+  const form = (fields: Record<string, string>, token: string) =>
+    new URLSearchParams({ ...fields, _csrf: token }).toString();
   const headers = (session?: string) => ({
     "content-type": "application/x-www-form-urlencoded",
-    cookie: `fg_csrf=${csrf}${session ? `; fg_session=${session}` : ""}`,
+    cookie: `fg_csrf=${cookie}${session ? `; fg_session=${session}` : ""}`,
   });
   const login = expect(
-    await send("POST", "/login", form({ username: u.username, password: PASSWORD }), headers()),
+    await send(
+      "POST",
+      "/login",
+      form({ username: u.username, password: PASSWORD }, tokenOf(page, "GET /login")),
+      headers(),
+    ),
     303,
     "POST /login",
   );
   const half = login.cookies.get("fg_session")!;
-  expect(await send("GET", "/login/mfa", undefined, headers(half)), 200, "GET /login/mfa");
+  const codePage = expect(await send("GET", "/login/mfa", undefined, headers(half)), 200, "GET /login/mfa");
   const done = expect(
-    await send("POST", "/login/mfa", form({ code: codeNow(u) }), headers(half)),
+    await send("POST", "/login/mfa", form({ code: codeNow(u) }, tokenOf(codePage, "GET /login/mfa")), headers(half)),
     303,
     "POST /login/mfa",
   );
