@@ -18,33 +18,7 @@ import {
   storedRecord,
 } from "./record-store-contract.js";
 import { claimSubmission, noteSubmission } from "./submissions.js";
-
-interface RecordRow {
-  id: string;
-  version: number;
-  data: Record<string, unknown>;
-  created_at: Date;
-  updated_at: Date;
-  created_by: string | null;
-  updated_by: string | null;
-  updated_by_name?: string | null;
-  key?: unknown;
-}
-
-const COLUMNS = "r.id, r.version, r.data, r.created_at, r.updated_at, r.created_by, r.updated_by";
-const REVISION =
-  "INSERT INTO record_revisions (record_id, version, site_id, app_id, operation, data, at, actor_id, actor_name, surface)";
-
-// The lowercased searchable fields of a data value: the same expression on every write and rebuild.
-const searchOf = (data: string, fields: string) =>
-  `(SELECT lower(coalesce(string_agg(${data}->>f, ' '), '')) FROM unnest(${fields}::text[]) AS f)`;
-
-// A column's sort key: strings case-folded and cut (a btree entry must stay small), missing as JSON null.
-const SORT_KEY = `CASE jsonb_typeof(r.data->f)
-    WHEN 'string' THEN to_jsonb(left(lower(r.data->>f), 200))
-    WHEN 'array' THEN to_jsonb(left((r.data->f)::text, 200))
-    WHEN 'object' THEN 'null'::jsonb
-    ELSE coalesce(r.data->f, 'null'::jsonb) END`;
+import { COLUMNS, REVISION, searchOf, SORT_KEY, writeSortKeys, type RecordRow } from "./record-sql.js";
 
 /** Up to this many matches a search pages through the matching ids; beyond, it filters the sorted walk. */
 export const SEARCH_HITS_CAP = 2000;
@@ -115,16 +89,6 @@ export class AppRecordsStore implements RecordStore {
       );
     });
     this.#indexed.set(memoKey, specKey);
-  }
-
-  async #writeSortKeys(tx: Db, app: CompiledApp, recordIds: string[]): Promise<void> {
-    await tx.query(
-      `INSERT INTO record_sort_keys (record_id, site_id, app_id, field, key)
-       SELECT r.id, r.site_id, r.app_id, f, ${SORT_KEY}
-       FROM records r, unnest($2::text[]) AS f WHERE r.id = ANY($1::uuid[])
-       ON CONFLICT (record_id, field) DO UPDATE SET key = EXCLUDED.key`,
-      [recordIds, this.sortable(app)],
-    );
   }
 
   #toRecord(app: CompiledApp, r: RecordRow): StoredRecord {
@@ -260,7 +224,7 @@ export class AppRecordsStore implements RecordStore {
       [ctx.siteId, app.id, JSON.stringify(values), app.list.searchable, now, ctx.actor.id, last - values.length],
     );
     const ids = rows.map((r) => r.id);
-    await this.#writeSortKeys(tx, app, ids);
+    await writeSortKeys(tx, this.sortable(app), ids);
     await tx.query(
       `${REVISION} SELECT id, 1, site_id, app_id, 'create', data, $2, $3, $4, $5 FROM records WHERE id = ANY($1::uuid[])`,
       [ids, now, ctx.actor.id, ctx.actor.name, surfaceOf(ctx)],
@@ -274,12 +238,12 @@ export class AppRecordsStore implements RecordStore {
     return this.db.transaction(async (tx) => {
       const seq = await nextChangeSeq(tx, ctx.siteId, app.id, 1);
       // Keys this form does not decide (fields removed from the definition, unchanged passwords) are kept.
-      const { rows } = await tx.query<RecordRow>(
+      const { rows } = await tx.query<RecordRow & { before: Record<string, unknown> }>(
         `UPDATE records r SET data = n.data, search = ${searchOf("n.data", "$6")}, version = r.version + 1,
            updated_at = $7, updated_by = $8, change_seq = $10
-         FROM (SELECT (data - $4::text[]) || $5::jsonb AS data FROM records WHERE id = $1) n
+         FROM (SELECT data AS before, (data - $4::text[]) || $5::jsonb AS data FROM records WHERE id = $1) n
          WHERE r.id = $1 AND r.site_id = $2 AND r.app_id = $3 AND r.version = $9
-         RETURNING ${COLUMNS}`,
+         RETURNING ${COLUMNS}, n.before`,
         [
           id,
           ctx.siteId,
@@ -299,9 +263,11 @@ export class AppRecordsStore implements RecordStore {
         if (!current) throw new RecordNotFoundError();
         throw new RecordConflictError(current);
       }
-      // The record as saved, kept keys included, obeys the app's rules (else the transaction rolls back).
-      assertValidRecord(app, "edit", this.#toRecord(app, row).values);
-      await this.#writeSortKeys(tx, app, [id]);
+      // The record as saved, kept keys included, obeys the app's rules (else the transaction rolls
+      // back); a value it held before that is no longer an option (kept by the designer) stays.
+      const before = this.#toRecord(app, { ...row, data: row.before }).values;
+      assertValidRecord(app, "edit", this.#toRecord(app, row).values, before);
+      await writeSortKeys(tx, this.sortable(app), [id]);
       await tx.query(`${REVISION} VALUES ($1, $2, $3, $4, 'update', $5, $6, $7, $8, $9)`, [
         id,
         row.version,

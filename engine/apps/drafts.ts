@@ -174,12 +174,17 @@ export class AppDrafts {
    * draft. Throws DefinitionVersionConflict when another version was saved
    * after the draft started (the draft is kept), DraftConflict when `expected`
    * (the stamp of the page Publish was pressed on) is not the draft's any more.
+   * `beforeSave` runs in the same transaction before the new version is written, with the
+   * published definition (null for a new app), the draft's and the version being made: what it
+   * changes (records whose options went, engine/apps/choice-remap.ts) commits with the version or
+   * not at all, and what it throws refuses the publish.
    */
   async publish(
     siteId: string,
     appId: string,
     actor: Actor,
     expected?: { stamp: string; publishedVersion: number },
+    beforeSave?: (tx: Db, published: AppDefinition | null, draft: AppDefinition, version: number) => Promise<void>,
   ): Promise<number | null> {
     return this.db.transaction(async (tx) => {
       if (expected) await this.expect(siteId, appId, expected, tx);
@@ -188,6 +193,10 @@ export class AppDrafts {
       // A new app (created in the designer, never published) is a draft on base 0 with no stored version.
       const stored = await this.registry.currentVersion(siteId, appId, tx);
       const base = stored === null && draft.baseVersion === 0 ? null : draft.baseVersion;
+      if (beforeSave) {
+        const published = stored === null ? null : await this.registry.definitionAt(siteId, appId, stored, tx);
+        await beforeSave(tx, published, draft.definition, (stored ?? 0) + 1);
+      }
       const saved = await this.registry.save(siteId, draft.definition, actor, base, null, tx);
       await this.discard(siteId, appId, tx);
       return saved.version;

@@ -6,6 +6,7 @@ import { ValidationError } from "../errors.js";
 import { fieldErrors, type FieldErrors, type FormMode } from "../schema/record-validation.js";
 import { unstorablePaths, UNSTORABLE_TEXT_MESSAGE } from "../util/storable-text.js";
 import type { CompiledApp } from "./compiled-app.js";
+import { withoutKeptChoices } from "./kept-values.js";
 
 /**
  * Values the app's rules refuse: `fields` holds one message per field by dot path
@@ -20,9 +21,16 @@ export class RecordValidationError extends ValidationError {
 /**
  * What is wrong with `values` as a record of `app` being created or edited (mode), one message per
  * field by dot path; empty when nothing is. Text PostgreSQL cannot store (a NUL, an unpaired
- * surrogate) is named first.
+ * surrogate) is named first. With `stored` (the record's values before this edit), a choice the
+ * record already held is not refused for not being one of the options any more (kept-values.ts):
+ * a designer who removed the option chose to keep such values.
  */
-export function recordProblems(app: CompiledApp, mode: FormMode, values: Record<string, unknown>): FieldErrors {
+export function recordProblems(
+  app: CompiledApp,
+  mode: FormMode,
+  values: Record<string, unknown>,
+  stored?: Record<string, unknown>,
+): FieldErrors {
   const out: FieldErrors = {};
   for (const path of unstorablePaths(values)) {
     const name = path.join(".");
@@ -30,11 +38,21 @@ export function recordProblems(app: CompiledApp, mode: FormMode, values: Record<
   }
   if (Object.keys(out).length) return out;
   const validate = app.validators[mode];
-  return validate(values) ? {} : fieldErrors(validate.errors, app.fields);
+  if (validate(values)) return {};
+  const errors = stored ? withoutKeptChoices(validate.errors ?? [], values, stored) : validate.errors;
+  return fieldErrors(errors, app.fields);
 }
 
-/** Throws RecordValidationError unless `values` are a valid record of `app` for `mode`. */
-export function assertValidRecord(app: CompiledApp, mode: FormMode, values: Record<string, unknown>): void {
-  const problems = recordProblems(app, mode, values);
+/**
+ * Throws RecordValidationError unless `values` are a valid record of `app` for `mode`; `stored`
+ * as for recordProblems.
+ */
+export function assertValidRecord(
+  app: CompiledApp,
+  mode: FormMode,
+  values: Record<string, unknown>,
+  stored?: Record<string, unknown>,
+): void {
+  const problems = recordProblems(app, mode, values, stored);
   if (Object.keys(problems).length) throw new RecordValidationError(problems);
 }

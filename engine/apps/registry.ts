@@ -178,10 +178,10 @@ export class AppRegistry {
     return this.#compiled(siteId, appId, version, () => definition!);
   }
 
-  /** The definition of one version (0 = built-in file). */
-  async definitionAt(siteId: string, appId: string, version: number): Promise<AppDefinition | null> {
+  /** The definition of one version (0 = built-in file); `db` a transaction to read it in. */
+  async definitionAt(siteId: string, appId: string, version: number, db: Db = this.db): Promise<AppDefinition | null> {
     if (version === 0) return this.#builtIns.get(appId) ?? null;
-    const { rows } = await this.db.query<{ definition: AppDefinition }>(
+    const { rows } = await db.query<{ definition: AppDefinition }>(
       "SELECT definition FROM app_definitions WHERE site_id = $1 AND app_id = $2 AND version = $3",
       [siteId, appId, version],
     );

@@ -256,7 +256,8 @@ export class DeviceApps {
       if (v === null) delete merged[k];
       else merged[k] = v;
     }
-    const problems = { ...recordProblems(o.app, "edit", merged), ...shape };
+    // A value the record already held stays valid though its option was removed (kept-values.ts).
+    const problems = { ...recordProblems(o.app, "edit", merged, current.values), ...shape };
     if (Object.keys(problems).length) throw invalid(problems);
     // Every field but the read-only ones and the passwords not sent (those keep their stored value).
     const fields = o.app.fields.filter((f) => !f.readOnly && (!f.writeOnly || f.name in data)).map((f) => f.name);

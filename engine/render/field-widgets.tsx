@@ -1,5 +1,6 @@
 import type { Child } from "hono/jsx";
 import type { FieldNode } from "../schema/fields.js";
+import { removedChoices, removedOptionLabel } from "../schema/display-text.js";
 import { describedBy, ErrorSlot, HelpText, RequiredMark } from "./form-field.js";
 import { fieldName, inputValue, slotId, type FieldContext, type FieldProps } from "./field-context.js";
 
@@ -32,6 +33,11 @@ function Options({ node, value, placeholder }: { node: FieldNode; value: unknown
       {(node.options ?? []).map((o) => (
         <option value={String(o.value)} selected={picked.some((v) => v === o.value || v === String(o.value))}>
           {o.label}
+        </option>
+      ))}
+      {removedChoices(node, value).map((v) => (
+        <option value={String(v)} selected>
+          {removedOptionLabel(v)}
         </option>
       ))}
     </>
@@ -133,6 +139,12 @@ export function ScalarField({
               {o.label}
             </label>
           ))}
+          {removedChoices(node, value).map((v) => (
+            <label>
+              <input {...attrs} id={`${id}-removed`} type="radio" value={String(v)} checked required={required} />
+              {removedOptionLabel(v)}
+            </label>
+          ))}
         </fieldset>
       );
       break;
@@ -226,6 +238,12 @@ function ChoiceList({ node, value, path, ctx }: FieldProps) {
             checked={picked.some((v) => v === o.value)}
           />
           {o.label}
+        </label>
+      ))}
+      {removedChoices(node, picked).map((v, i) => (
+        <label>
+          <input {...attrs} id={`f-${sid}-removed-${i}`} type="checkbox" value={String(v)} checked />
+          {removedOptionLabel(v)}
         </label>
       ))}
       <HelpText sid={sid} text={node.help} />

@@ -3,10 +3,30 @@
 // (engine/apps/conflict.ts), so neither imports the other.
 import type { FieldNode } from "./fields.js";
 
-/** Text for a value shown, not edited: choices by their label, booleans as Yes/No. */
+/**
+ * The label of a stored choice that is none of the field's options any more: the designer removed
+ * the option and kept the values ("(removed option) Yard").
+ */
+export const removedOptionLabel = (value: unknown) => `(removed option) ${String(value)}`;
+
+/**
+ * The values of `value` (one, or a list) that a choice field holds but offers no option for any
+ * more (removed options the records keep); [] for a field without options.
+ */
+export function removedChoices(node: FieldNode, value: unknown): unknown[] {
+  if (!node.options) return [];
+  const values = Array.isArray(value) ? value : [value];
+  return values.filter(
+    (v) =>
+      v !== undefined && v !== null && v !== "" && typeof v !== "object" && !node.options!.some((o) => o.value === v),
+  );
+}
+
+/** Text for a value shown, not edited: choices by their label ("(removed option) X" for a removed one), booleans as Yes/No. */
 export function displayValue(node: FieldNode, value: unknown): string {
   if (value === undefined || value === null || value === "") return "—";
-  const label = (v: unknown) => node.options?.find((o) => o.value === v)?.label ?? String(v);
+  const label = (v: unknown) =>
+    node.options ? (node.options.find((o) => o.value === v)?.label ?? removedOptionLabel(v)) : String(v);
   if (Array.isArray(value)) {
     if (value.some((v) => v !== null && typeof v === "object")) {
       return `${value.length} ${value.length === 1 ? "entry" : "entries"}`;

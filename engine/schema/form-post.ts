@@ -61,7 +61,8 @@ interface Ctx {
 function convertScalar(node: FieldNode, raw: string): unknown {
   if (node.options) {
     const match = node.options.find((o) => String(o.value) === raw);
-    return match ? match.value : raw;
+    if (match) return match.value;
+    // Not an option (any more): a removed option the record keeps comes back typed as it is stored.
   }
   switch (node.scalarType) {
     case "integer":

@@ -6,6 +6,7 @@ import { flash } from "../http/flash.js";
 import type { CompiledApp } from "../../apps/compiled-app.js";
 import { conflictChanges } from "../../apps/conflict.js";
 import { RecordConflictError, RecordInputError, type StoredRecord } from "../../apps/record-store-contract.js";
+import { recordProblems } from "../../apps/record-rules.js";
 import { USER_ACCOUNTS_APP } from "../../apps/registry.js";
 import { RecordForm } from "../../render/record-form.js";
 import { ConflictNotice, RecordFragment, RecordPage } from "../../render/record-pages.js";
@@ -161,10 +162,9 @@ export function recordFormHandlers(s: Services, options: RecordRoutesOptions) {
         422,
       );
     }
-    const validate = r.app.validators[mode];
-    if (!validate(parsed.values)) {
-      return renderForm(c, r, { ...base, errors: fieldErrors(validate.errors, r.app.fields) }, 422);
-    }
+    // The store's rules: a choice the record already held is kept though its option was removed.
+    const problems = recordProblems(r.app, mode, parsed.values, record?.values);
+    if (Object.keys(problems).length) return renderForm(c, r, { ...base, errors: problems }, 422);
     // The reset asks first: say what it ends, and wait for Confirm.
     let resetNote = "";
     if (record && reset) {

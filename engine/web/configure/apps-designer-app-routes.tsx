@@ -1,5 +1,7 @@
 import type { Context, Hono } from "hono";
-import { DraftConflict } from "../../apps/drafts.js";
+import { applyOptionDecisions, removedOptionsInUse, RemovedOptionsInUse } from "../../apps/choice-remap.js";
+import { DraftConflict, draftStamp } from "../../apps/drafts.js";
+import type { Db } from "../../db/db.js";
 import { DefinitionVersionConflict } from "../../apps/registry.js";
 import { ConflictError } from "../../errors.js";
 import type { AppDefinition } from "../../schema/types.js";
@@ -9,6 +11,7 @@ import type { AppEnv } from "../http/env.js";
 import { sendPage } from "../http/page.js";
 import { APP_ID, postedForm, type DesignerContext } from "./apps-designer-context.js";
 import { DeleteAppPage, NewAppPage } from "./apps-designer-pages.js";
+import { postedDecisions, RemovedOptionsPage } from "./apps-designer-options-page.js";
 
 /** Ids the designer's own addresses use (/configure/apps/new). */
 const RESERVED_IDS = new Set(["new"]);
@@ -149,9 +152,20 @@ export function designerAppRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
 
   routes.post("/configure/apps/:appId/publish", async (c) => {
     const app = await current(c);
-    const expected = await expectedOf(c, await state(c));
+    const st = await state(c);
+    const expected = await expectedOf(c, st);
+    const decisions = postedDecisions((await postedForm(c)).one);
+    const siteId = siteOf(c);
+    const actor = actorOf(c);
+    // Options the draft removes that records hold: asked first, then kept or mapped in the publish's transaction.
+    const options = async (tx: Db, published: AppDefinition | null, draft: AppDefinition, version: number) => {
+      if (!published) return;
+      const inUse = await removedOptionsInUse(tx, app, siteId, published, draft);
+      if (!inUse.length) return;
+      await applyOptionDecisions(tx, app, inUse, decisions, { siteId, actor, clock: s.clock, audit: s.audit, version });
+    };
     try {
-      const version = await s.drafts.publish(siteOf(c), app.id, actorOf(c), expected);
+      const version = await s.drafts.publish(siteId, app.id, actor, expected, options);
       if (version === null) return c.redirect(`/configure/apps/${app.id}`, 303);
       await s.audit.record({
         siteId: siteOf(c),
@@ -162,6 +176,20 @@ export function designerAppRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
       flash(c, `Published ${app.title} version ${version}.`);
       return c.redirect(`/configure/apps/${app.id}`, 303);
     } catch (err) {
+      if (err instanceof RemovedOptionsInUse) {
+        const asked = decisions.size > 0;
+        const page = (
+          <RemovedOptionsPage
+            frame={await frameOf(c)}
+            appId={app.id}
+            title={st.working.title}
+            stamp={draftStamp(st.draft, st.app.version)}
+            options={err.options}
+            {...(asked ? { problem: "The removed options changed since the page was shown: check them again." } : {})}
+          />
+        );
+        return sendPage(c, page, asked ? 409 : 200);
+      }
       if (err instanceof DraftConflict) return formPage(c, await state(c), null, 409, err.message);
       if (!(err instanceof DefinitionVersionConflict)) throw err;
       return formPage(c, await state(c), null, 422, err.message);
