@@ -294,4 +294,24 @@ t("a renamed option (same label, new value) is offered as the mapping first", as
   assert.is(pr5.data.result, "notes");
 });
 
+t("the JSON editor does not take an option records hold: it names the count and points to Publish", async (ctx) => {
+  const s = ctx.env.services;
+  await s.drafts.discard(ctx.siteId, APP);
+  const live = (await s.apps.get(ctx.siteId, APP))!;
+  const d = structuredClone(live.definition) as AppDefinition;
+  d.record.properties.result!.oneOf = d.record.properties.result!.oneOf!.filter((o) => o.const !== "notes") as never;
+  const before = await records(ctx.env, ctx.siteId);
+  const r = await ctx.dora.post(`/configure/apps/${APP}`, {
+    definition: JSON.stringify(d),
+    _version: String(live.version),
+  });
+  assert.is(r.res.status, 422);
+  assert.match(
+    r.html,
+    /removes the option &quot;Pass with notes&quot; of &quot;Result&quot;, which 1 stored record holds/,
+  );
+  assert.is((await s.apps.get(ctx.siteId, APP))!.version, live.version);
+  assert.equal(await records(ctx.env, ctx.siteId), before);
+});
+
 t.run();

@@ -1,6 +1,7 @@
 import { Hono, type Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { compileApp, type CompiledApp } from "../../apps/compiled-app.js";
+import { removedOptionsInUse } from "../../apps/choice-remap.js";
 import { breakingChanges } from "../../apps/definition-changes.js";
 import { storedValueTypes } from "../../apps/stored-values.js";
 import { appHref, DefinitionVersionConflict } from "../../apps/registry.js";
@@ -61,6 +62,15 @@ export function appsDesignerRoutes(s: Services): Hono<AppEnv> {
     const count = await s.apps.storeFor(now).count(now, siteId);
     const stored = count > 0 ? await storedValueTypes(s.db, now, siteId) : undefined;
     const breaking = breakingChanges(now.definition, check.definition, count, stored);
+    // Options records hold are taken away only through the designer's Publish, which asks what happens to them.
+    const inUse = count > 0 ? await removedOptionsInUse(s.db, now, siteId, now.definition, check.definition) : [];
+    for (const o of inUse) {
+      const pointer = o.steps.map((st) => `/properties/${st.name}${st.rows ? "/items" : ""}`).join("");
+      breaking.push({
+        pointer: `/record${pointer}`,
+        message: `removes the option "${o.optionLabel}" of "${o.label}", which ${o.records} stored record${o.records === 1 ? " holds" : "s hold"}. Make the change in the designer and publish it there: Publish asks whether those records keep the value or change to another option.`,
+      });
+    }
     return { problems: [] as DefinitionProblem[], breaking, definition: check.definition };
   }
 
