@@ -294,6 +294,32 @@ t("a renamed option (same label, new value) is offered as the mapping first", as
   assert.is(pr5.data.result, "notes");
 });
 
+t("a field hidden before and after an edit keeps its stored value; one the edit hides is dropped", async (ctx) => {
+  const s = ctx.env.services;
+  const app = (await s.apps.get(ctx.siteId, APP))!;
+  const store = s.apps.storeFor(app);
+  const c = { siteId: ctx.siteId, actor };
+  const hidden = await store.create(app, c, inspection(6, { result: "fail", failureReason: "guard loose" }));
+  const shown = await store.create(app, c, inspection(7, { result: "fail", failureReason: "belt worn" }));
+  // The designer later shows the reason for another value only: PR-6's reason is hidden, not gone.
+  await s.db.query(`UPDATE records SET data = data || '{"result": "pass"}'::jsonb WHERE id = $1`, [hidden.id]);
+  const edit = await ctx.ada.post(`/apps/${APP}/${hidden.id}`, {
+    _version: String(hidden.version),
+    ...inspection(6, { equipment: "Press 6b" }),
+  });
+  assert.is(edit.res.status, 303);
+  const kept = (await records(ctx.env, ctx.siteId)).find((r) => r.id === hidden.id)!;
+  assert.is(kept.data.equipment, "Press 6b");
+  assert.is(kept.data.failureReason, "guard loose", "untouched and never shown: kept");
+  const hide = await ctx.ada.post(`/apps/${APP}/${shown.id}`, {
+    _version: String(shown.version),
+    ...inspection(7, { result: "pass", failureReason: "belt worn" }),
+  });
+  assert.is(hide.res.status, 303);
+  const dropped = (await records(ctx.env, ctx.siteId)).find((r) => r.id === shown.id)!;
+  assert.is(dropped.data.failureReason, undefined, "the user's change hid it: not part of the record");
+});
+
 t("the JSON editor does not take an option records hold: it names the count and points to Publish", async (ctx) => {
   const s = ctx.env.services;
   await s.drafts.discard(ctx.siteId, APP);
