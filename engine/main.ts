@@ -47,7 +47,7 @@ async function main() {
   const stopMail = services.mail.start(config.MAIL_POLL_SECONDS * 1000);
   const stopRetention = startAuditRetention(services, log);
   // BACKUP_SCHEDULE: the database closes only after a backup in progress has finished.
-  const stopBackups = startBackupSchedule(services, log);
+  const { stop: stopBackups } = startBackupSchedule(services, log);
   installShutdown({
     server: server as Server,
     log,

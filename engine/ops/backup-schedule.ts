@@ -105,21 +105,23 @@ export class BackupSchedule {
 
 /**
  * At server start: removes the unfinished files a killed backup left in DATA_DIR/backups, and runs
- * BACKUP_SCHEDULE (keeping BACKUP_KEEP, 7 when unset) when it is set. Returns the function that
- * stops the schedule, resolving once a backup in progress has finished.
+ * BACKUP_SCHEDULE (keeping BACKUP_KEEP, 7 when unset) when it is set, ticking every `everyMs`.
+ * Returns the schedule (null without one) and the function that stops it, which resolves once a
+ * backup in progress has finished.
  */
 export function startBackupSchedule(
   s: Pick<Services, "backups" | "clock" | "config">,
   log: Logger,
   everyMs = 30_000,
-): () => Promise<void> {
-  if (!s.backups.available) return async () => {};
+): { schedule: BackupSchedule | null; stop: () => Promise<void> } {
+  const none = { schedule: null, stop: async () => {} };
+  if (!s.backups.available) return none;
   const stale = s.backups.removeStalePartials();
   if (stale.length) log.warn("unfinished backups removed (a backup was interrupted)", { files: stale });
   const spec = s.config.BACKUP_SCHEDULE ? parseBackupSchedule(s.config.BACKUP_SCHEDULE) : null;
-  if (!spec) return async () => {};
+  if (!spec) return none;
   const keep = s.config.BACKUP_KEEP ?? DEFAULT_BACKUP_KEEP;
   const schedule = new BackupSchedule(s.backups, s.clock, spec, keep, log.child({ component: "backups" }));
   log.info("backup schedule", { schedule: s.config.BACKUP_SCHEDULE, keep, next: schedule.next.toISOString() });
-  return schedule.start(everyMs);
+  return { schedule, stop: schedule.start(everyMs) };
 }
