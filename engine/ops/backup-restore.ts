@@ -1,4 +1,6 @@
 import { createHash } from "node:crypto";
+import { promisify } from "node:util";
+import { gzip } from "node:zlib";
 import { existsSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Db } from "../db/db.js";
@@ -7,6 +9,8 @@ import { listMigrations } from "../db/migrate.js";
 import { openPgliteDb } from "../db/pglite-db.js";
 import { SecretBox } from "../mfa/secret-box.js";
 import { BackupFileError, decodeBackup, encodeBackup, writeFileAtomically, type BackupMaker } from "./backup-file.js";
+
+const gzipAsync = promisify(gzip);
 
 /** What backupTo wrote: the checksum inside the file, the SHA-256 of the whole file (as sha256sum prints it), its size. */
 export interface BackupMade {
@@ -33,7 +37,8 @@ export async function backupTo(
     await options.atSnapshot?.(raw);
     return (await raw.query<{ id: string }>("SELECT id FROM schema_migrations ORDER BY id")).rows.map((r) => r.id);
   });
-  const bytes = encodeBackup(Buffer.from(await tarball.arrayBuffer()), {
+  // Compressed after the snapshot: queries run again meanwhile (zlib works off the main thread).
+  const bytes = encodeBackup(await gzipAsync(Buffer.from(await tarball.arrayBuffer())), {
     createdAt: now.toISOString(),
     migrations: seen ?? [],
     madeBy: options.madeBy,
