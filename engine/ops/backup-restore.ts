@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { promisify } from "node:util";
-import { gzip } from "node:zlib";
+import { gzip, type ZlibOptions } from "node:zlib";
 import { existsSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Db } from "../db/db.js";
@@ -10,7 +10,9 @@ import { openPgliteDb } from "../db/pglite-db.js";
 import { SecretBox } from "../mfa/secret-box.js";
 import { BackupFileError, decodeBackup, encodeBackup, writeFileAtomically, type BackupMaker } from "./backup-file.js";
 
-const gzipAsync = promisify(gzip);
+const gzipAsync = promisify(gzip) as (data: Buffer, options: ZlibOptions) => Promise<Buffer>;
+/** zlib's output chunk for a backup: 16 MiB, a few thread-pool jobs for a whole backup. */
+const GZIP_CHUNK_BYTES = 16 * 1024 * 1024;
 
 /** What backupTo wrote: the checksum inside the file, the SHA-256 of the whole file (as sha256sum prints it), its size. */
 export interface BackupMade {
@@ -37,13 +39,18 @@ export async function backupTo(
     await options.atSnapshot?.(raw);
     return (await raw.query<{ id: string }>("SELECT id FROM schema_migrations ORDER BY id")).rows.map((r) => r.id);
   });
-  // Compressed after the snapshot: queries run again meanwhile (zlib works off the main thread).
-  const bytes = encodeBackup(await gzipAsync(Buffer.from(await tarball.arrayBuffer())), {
-    createdAt: now.toISOString(),
-    migrations: seen ?? [],
-    madeBy: options.madeBy,
-    ...(options.secretKey ? { secretKeyId: SecretBox.idOf(options.secretKey) } : {}),
-  });
+  // Compressed after the snapshot, with queries running again (zlib works off the main thread). In
+  // large chunks: each chunk is one job of libuv's thread pool, which argon2 sign-ins share; with
+  // the default 16 KiB, a backup under sign-in load waited behind thousands of password hashes.
+  const bytes = encodeBackup(
+    await gzipAsync(Buffer.from(await tarball.arrayBuffer()), { chunkSize: GZIP_CHUNK_BYTES }),
+    {
+      createdAt: now.toISOString(),
+      migrations: seen ?? [],
+      madeBy: options.madeBy,
+      ...(options.secretKey ? { secretKeyId: SecretBox.idOf(options.secretKey) } : {}),
+    },
+  );
   writeFileAtomically(resolve(file), bytes);
   return {
     sha256: decodeBackup(bytes).sha256,

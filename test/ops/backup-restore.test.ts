@@ -201,23 +201,26 @@ t("a backup while 8 clients keep signing in and saving records holds exactly the
     for (let n = 0; !stop; n++) {
       const c = new TestClient(app);
       const signIn = await c.signIn(name, "correct horse battery");
-      if (signIn.res.status !== 303) done.failures.push(`${name} sign-in ${signIn.res.status}`);
-      else done.signIns++;
+      if (signIn.res.status !== 303) {
+        done.failures.push(`${name} sign-in ${signIn.res.status}`);
+        return;
+      }
+      done.signIns++;
       const save = await c.post("/apps/equipment-inspections/new", {
         equipment: `Drill ${name} ${n}`,
         serialNumber: `SN-${name.toUpperCase()}-${n}`,
         inspectedOn: "2026-01-02",
         result: "pass",
       });
-      if (save.res.status !== 303) done.failures.push(`${name} save ${save.res.status}`);
-      else done.saves++;
+      if (save.res.status !== 303) {
+        done.failures.push(`${name} save ${save.res.status}`);
+        return;
+      }
+      done.saves++;
     }
   };
   const running = names.map(client);
-  while (done.saves < 8) {
-    if (done.failures.length) throw new Error(done.failures.join("; "));
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  while (done.saves < 8 && !done.failures.length) await new Promise((r) => setTimeout(r, 10));
   let atBackup: Record<string, string> = {};
   let recordsAtBackup = 0;
   const savesBefore = done.saves;
@@ -230,7 +233,7 @@ t("a backup while 8 clients keep signing in and saving records holds exactly the
     },
   });
   const savesAtEnd = done.saves;
-  while (done.saves < savesAtEnd + 2) await new Promise((r) => setTimeout(r, 10));
+  while (done.saves < savesAtEnd + 2 && !done.failures.length) await new Promise((r) => setTimeout(r, 10));
   stop = true;
   await Promise.all(running);
   assert.equal(done.failures, []);
