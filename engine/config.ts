@@ -38,6 +38,11 @@ const KNOWN = [
   "MAIL_POLL_SECONDS",
 ] as const;
 
+/** Clearer words than "has an invalid format" for variables an operator writes by hand. */
+const PATTERN_HELP: Record<string, string> = {
+  BACKUP_SCHEDULE: 'must be "hourly" or "daily@HH:MM" (UTC, 00:00 to 23:59, e.g. daily@02:00)',
+};
+
 const INTEGERS = new Set(["PORT", "TOTP_WINDOW_STEPS", "MAIL_POLL_SECONDS", "BACKUP_KEEP", "AUDIT_RETENTION_DAYS"]);
 
 // Environment values are strings; convert only the well-formed ones so the
@@ -66,7 +71,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       name === "ADMIN_PASSWORD" || name === "FORMGATE_SECRET_KEY" || name === "METRICS_TOKEN" || name === "SMTP_URL"
         ? ""
         : describeValue(input[name]);
-    throw new ConfigError(`Configuration error: ${name} ${describeError(e)}${shown}`);
+    const why = e.keyword === "pattern" && name in PATTERN_HELP ? PATTERN_HELP[name]! : describeError(e);
+    throw new ConfigError(`Configuration error: ${name} ${why}${shown}`);
+  }
+  if (input.BACKUP_SCHEDULE !== undefined && input.DATABASE_URL !== undefined) {
+    throw new ConfigError(
+      "Configuration error: BACKUP_SCHEDULE backs up the embedded database only; with DATABASE_URL back " +
+        "PostgreSQL up with pg_dump (see docs/operations.md) and unset BACKUP_SCHEDULE",
+    );
   }
   return input as Config;
 }

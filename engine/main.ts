@@ -6,6 +6,7 @@ import { bootServices, purgeExpired } from "./start.js";
 import type { Server } from "node:http";
 import { installShutdown } from "./ops/shutdown.js";
 import { startAuditRetention } from "./ops/audit-retention.js";
+import { startBackupSchedule } from "./ops/backup-schedule.js";
 
 async function main() {
   let config;
@@ -45,12 +46,14 @@ async function main() {
   // Every instance runs the mail loop: reminders due and the outbox, each mail sent once.
   const stopMail = services.mail.start(config.MAIL_POLL_SECONDS * 1000);
   const stopRetention = startAuditRetention(services, log);
+  // BACKUP_SCHEDULE: the database closes only after a backup in progress has finished.
+  const { stop: stopBackups } = startBackupSchedule(services, log);
   installShutdown({
     server: server as Server,
     log,
     flag: shutdown,
-    stopLoops: [() => clearInterval(purge), stopMail, stopRetention],
-    closeDb: () => services.db.close(),
+    stopLoops: [() => clearInterval(purge), stopMail, stopRetention, () => void stopBackups()],
+    closeDb: () => stopBackups().then(() => services.db.close()),
   });
 }
 

@@ -41,6 +41,7 @@ import { FactorRemover } from "./mfa/factor-removal.js";
 import { OwnCredentials } from "./auth/own-credentials.js";
 import { RememberedBrowsers } from "./auth/remembered-browsers.js";
 import { createRecoveryServices, type RecoveryServices } from "./mfa/recovery/index.js";
+import { Backups } from "./ops/backups.js";
 
 /** Everything a route may call; built once at start (and per test). Routes never touch db directly. */
 export interface Services {
@@ -110,6 +111,8 @@ export interface Services {
   rememberedBrowsers: RememberedBrowsers;
   /** Recovery codes, temporary access passes and signing in with them (the helpdesk path). */
   recovery: RecoveryServices;
+  /** Backups of the embedded database into DATA_DIR/backups (Configure > Backups, BACKUP_SCHEDULE). */
+  backups: Backups;
 }
 
 /**
@@ -246,5 +249,6 @@ export function createServices(
     ownCredentials: new OwnCredentials(db, clock),
     rememberedBrowsers,
     recovery,
+    backups: new Backups(db, clock, config.DATA_DIR, secretKey),
   };
 }

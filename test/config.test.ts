@@ -43,6 +43,25 @@ test("a bad value names its variable", () => {
   assert.match(errorFor({ FORMGATE_SECRET_KEY: "short" }), /FORMGATE_SECRET_KEY has an invalid format$/);
 });
 
+test("BACKUP_SCHEDULE and BACKUP_KEEP: bad values refused with what is accepted", () => {
+  for (const bad of ["daily", "daily@2:00", "daily@24:00", "daily@02:60", "weekly", "Hourly", "hourly "]) {
+    assert.match(
+      errorFor({ BACKUP_SCHEDULE: bad }),
+      /^Configuration error: BACKUP_SCHEDULE must be "hourly" or "daily@HH:MM" \(UTC, 00:00 to 23:59, e.g. daily@02:00\) \(got /,
+      bad,
+    );
+  }
+  assert.match(errorFor({ BACKUP_KEEP: "0" }), /BACKUP_KEEP must be at least 1/);
+  assert.match(errorFor({ BACKUP_KEEP: "seven" }), /BACKUP_KEEP must be a whole number/);
+  assert.match(
+    errorFor({ BACKUP_SCHEDULE: "hourly", DATABASE_URL: "postgres://db/formgate" }),
+    /BACKUP_SCHEDULE backs up the embedded database only; with DATABASE_URL back PostgreSQL up with pg_dump/,
+  );
+  const ok = loadConfig({ BACKUP_SCHEDULE: "daily@23:59", BACKUP_KEEP: "3" });
+  assert.is(ok.BACKUP_SCHEDULE, "daily@23:59");
+  assert.is(ok.BACKUP_KEEP, 3);
+});
+
 test("ADMIN_USERNAME needs ADMIN_PASSWORD, and the password is never echoed", () => {
   assert.match(errorFor({ ADMIN_USERNAME: "root" }), /ADMIN_PASSWORD is required/);
   const msg = errorFor({ ADMIN_USERNAME: "root", ADMIN_PASSWORD: "tooshort" });

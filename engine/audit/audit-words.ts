@@ -156,6 +156,8 @@ export function whatHappened(r: AuditRow): string {
       return `deleted ${str(d.deleted)} audit entries from before ${str(d.before)} (kept ${str(d.retentionDays)} days)`;
     case "backup.create":
       return `made a backup of the database (${str(d.file)})`;
+    case "backup.download":
+      return `downloaded the backup ${str(d.file)}`;
     default: {
       if (r.action.startsWith("app.")) {
         const verb = r.action.slice(4).replace(/_/g, " ");

@@ -3,6 +3,7 @@ import { listMigrations, migrate } from "../db/migrate.js";
 import { BackupFileError } from "../ops/backup-file.js";
 import { backupTo, restoreFrom } from "../ops/backup-restore.js";
 import { openDb } from "../db/open.js";
+import { readSecretKey } from "../secret-key.js";
 import { createLogger } from "../log.js";
 import { bootServices } from "../start.js";
 import { UserInputError } from "../auth/user-accounts.js";
@@ -151,13 +152,16 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     try {
       if (command === "restore") {
-        const { replacedBy } = await restoreFrom(config.DATA_DIR, file, new Date());
+        const { replacedBy } = await restoreFrom(config.DATA_DIR, file, new Date(), readSecretKey(config));
         console.log(`restored ${file}${replacedBy ? `; the replaced data directory is kept as ${replacedBy}` : ""}`);
         return 0;
       }
       const db = await openDb(config, log, by);
       try {
-        const { sha256, bytes } = await backupTo(db, file, new Date());
+        const { sha256, bytes } = await backupTo(db, file, new Date(), {
+          madeBy: "cli",
+          secretKey: readSecretKey(config),
+        });
         console.log(`backed up into ${file} (${bytes} bytes, SHA-256 ${sha256})`);
       } finally {
         await db.close();

@@ -14,8 +14,9 @@ export interface Db {
   poolStats?(): PoolStats;
   /**
    * The embedded database only: with every query and transaction paused, runs `atSnapshot` (on a
-   * handle that bypasses the pause) and dumps the data directory as PGlite's dumpDataDir("gzip")
-   * tarball. What `atSnapshot` reads is exactly what the tarball holds.
+   * handle that bypasses the pause) and dumps the data directory as PGlite's dumpDataDir("none")
+   * tar (uncompressed: compress it after, with queries running again). What `atSnapshot` reads is
+   * exactly what the tar holds.
    */
   snapshot?<T>(atSnapshot?: (db: Db) => Promise<T>): Promise<{ tarball: Blob; seen: T | undefined }>;
 }

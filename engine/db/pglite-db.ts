@@ -70,7 +70,8 @@ export async function openPgliteDb(
         // A checkpoint first: the copy then opens without replaying the write-ahead log.
         await exec("CHECKPOINT");
         const seen = await atSnapshot?.(bypass);
-        return { tarball: await pglite.dumpDataDir("gzip"), seen };
+        // Uncompressed: the caller compresses after the gate has opened again, so writes wait only for the copy.
+        return { tarball: await pglite.dumpDataDir("none"), seen };
       }),
   };
 }

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
 
 /** The first line of every backup file: the format's name and version. */
 export const BACKUP_MAGIC = "FORMGATE-BACKUP/1\n";
@@ -14,7 +14,17 @@ export interface BackupHeader {
   /** The payload: PGlite's dumpDataDir("gzip") tarball of the data directory. */
   payload: "pglite-datadir-tar-gzip";
   payloadBytes: number;
+  /** Who made it: `formgate backup` (cli), Configure > Backups (page) or BACKUP_SCHEDULE (schedule). Absent in early files. */
+  madeBy?: BackupMaker;
+  /**
+   * The id of the secret key the server sealed its secrets with (SecretBox.idOf: 8 hex of the key's
+   * SHA-256, the id every sealed value already carries; never the key). Absent in early files.
+   */
+  secretKeyId?: string;
 }
+
+/** Who made a backup file. */
+export type BackupMaker = "cli" | "page" | "schedule";
 
 /** A file that is not a whole, intact Formgate backup; the message says what is wrong, for an operator. */
 export class BackupFileError extends Error {}
@@ -63,6 +73,37 @@ export function decodeBackup(file: Buffer): { header: BackupHeader; payload: Buf
     throw new BackupFileError(`the backup's format is not one this Formgate reads (format ${String(header.format)})`);
   }
   return { header, payload, sha256: m[1]! };
+}
+
+/** The most a header line may take (with the magic line), for readBackupHeader: 64 KiB. */
+const MAX_HEADER_BYTES = 64 * 1024;
+
+/**
+ * The header of the backup file at `path`, read from its first 64 KiB only: a cheap look for listing
+ * and pruning that checks the magic line and the header's shape, not the checksum (decodeBackup
+ * does). Null for a file that is not a Formgate backup or cannot be read.
+ */
+export function readBackupHeader(path: string): BackupHeader | null {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return null;
+  }
+  try {
+    const head = Buffer.alloc(MAX_HEADER_BYTES);
+    const n = readSync(fd, head, 0, head.length, 0);
+    const text = head.subarray(0, n);
+    if (text.subarray(0, BACKUP_MAGIC.length).toString("latin1") !== BACKUP_MAGIC) return null;
+    const end = text.indexOf(0x0a, BACKUP_MAGIC.length);
+    if (end === -1) return null;
+    const header = JSON.parse(text.subarray(BACKUP_MAGIC.length, end).toString("utf8")) as BackupHeader;
+    return header && header.format === 1 && typeof header.createdAt === "string" ? header : null;
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**

@@ -9,7 +9,7 @@ import { CsrfField } from "./layout.js";
 
 /** The places of the Configure navigation; `mfa` covers /configure/mfa and its rollout and policy pages. */
 export type ConfigurePlace =
-  "overview" | "users" | "mfa" | "mfa-hardware" | "apps" | "notifications" | "audit" | "sites";
+  "overview" | "users" | "mfa" | "mfa-hardware" | "apps" | "notifications" | "audit" | "backups" | "sites";
 
 /**
  * What the Configure navigation shows: the current place, the user's role, the active site and, for
@@ -64,7 +64,7 @@ interface NavItem {
   label: string;
 }
 
-/** The items a role sees: designers only design apps; MFA Hardware lives on the Public Site. */
+/** The items a role sees: designers only design apps; MFA Hardware and Backups live on the Public Site. */
 export function configureNavItems(f: Pick<ConfigureNavFacts, "role" | "sites">): NavItem[] {
   const items: NavItem[] = [{ place: "overview", href: "/configure", label: "Overview" }];
   if (f.role === "admin") {
@@ -78,6 +78,7 @@ export function configureNavItems(f: Pick<ConfigureNavFacts, "role" | "sites">):
   if (f.role === "admin") {
     items.push({ place: "notifications", href: "/configure/notifications", label: "Notifications" });
     items.push({ place: "audit", href: "/configure/audit", label: "Audit log" });
+    if (f.sites) items.push({ place: "backups", href: "/configure/backups", label: "Backups" });
     items.push({ place: "sites", href: "/configure/sites", label: "Sites" });
   }
   return items;
@@ -96,6 +97,7 @@ export function configurePlaceOf(path: string): ConfigurePlace | null {
     case "apps":
     case "notifications":
     case "audit":
+    case "backups":
     case "sites":
       return m[1];
     case "site":

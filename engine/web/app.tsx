@@ -9,6 +9,7 @@ import { configureRoutes } from "./configure/configure-routes.js";
 import { mfaRolloutDetailRoutes } from "./configure/mfa-rollout-detail-routes.js";
 import { mfaRolloutRoutes } from "./configure/mfa-rollout-routes.js";
 import { notificationsRoutes } from "./configure/notifications-routes.js";
+import { backupsRoutes } from "./configure/backups-routes.js";
 import { recordRoutes, userAccountRoutes } from "./apps/app-routes.js";
 import { appsIndexRoutes } from "./apps/apps-index-routes.js";
 import { appsDesignerRoutes } from "./configure/apps-routes.js";
@@ -154,6 +155,7 @@ export function createApp(s: Services, shutdown?: ShutdownFlag): Hono<AppEnv> {
   app.route("/", mfaRolloutRoutes(s));
   app.route("/", mfaRolloutDetailRoutes(s));
   app.route("/", notificationsRoutes(s));
+  app.route("/", backupsRoutes(s));
   app.route("/", appsIndexRoutes(s));
   app.route("/", recordRoutes(s));
   app.route("/", userAccountRoutes(s));

@@ -5,6 +5,9 @@
 // breaks off), and a 4xx changes nothing (every table hashed before and after; see snapshot.ts for
 // what a refusal may legitimately touch). Seeded (FUZZ_SEED, printed) and bounded in time
 // (FUZZ_SECONDS per backend, default 50: about 100 s for both in CI on 2 cores).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import fc from "fast-check";
@@ -85,7 +88,8 @@ function scrapeForms(html: string): ScrapedForm[] {
 }
 
 t.before(async (ctx) => {
-  ctx.env = await startTestEnv();
+  // A DATA_DIR of its own: Back up now (POST /configure/backups) writes into DATA_DIR/backups.
+  ctx.env = await startTestEnv({ DATA_DIR: mkdtempSync(join(tmpdir(), "formgate-fuzz-")) });
   const s = ctx.env.services;
   const publicSite = (await s.sites.publicSite()).id;
   await s.sites.create("north", "North");
@@ -135,6 +139,8 @@ t.before(async (ctx) => {
     { enforcementDelayDays: 0, moveDeadlines: true, name: "Fuzz rollout" },
     actor,
   );
+  // A backup to download (none on PostgreSQL: the route answers 404 there).
+  const backup = s.backups.available ? (await s.backups.create("page")).name : "none.fgbackup";
   // An administrator on a device: the record routes' writes are reached, not only their 403.
   const devAdmin = await s.users.create({
     siteId: publicSite,
@@ -177,6 +183,8 @@ t.before(async (ctx) => {
     token: ["x"],
     file: ["app.css", "forms.js", "htmx.min.js"],
     rest: ["x", "login", "me", "new", "a/b"],
+    // A designer field (…/fields/:name) or a backup file (/configure/backups/:name).
+    name: ["equipment", "x", backup, "none.fgbackup"],
   };
   // Every form a page shows, as the administrator and as the half-signed-in user sees it.
   const forms: ScrapedForm[] = [];
@@ -246,7 +254,10 @@ t.before(async (ctx) => {
     ],
   };
 });
-t.after(async (ctx) => ctx.env.close());
+t.after(async (ctx) => {
+  await ctx.env.close();
+  rmSync(ctx.env.services.config.DATA_DIR, { recursive: true, force: true });
+});
 
 t("never a 5xx, and a 4xx changes nothing", async (ctx) => {
   const { env, clients, ids } = ctx;

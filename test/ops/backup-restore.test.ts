@@ -10,7 +10,10 @@ import type { Db } from "../../engine/db/db.js";
 import { silentLogger } from "../../engine/log.js";
 import { backupTo, restoreFrom } from "../../engine/ops/backup-restore.js";
 import { bootServices } from "../../engine/start.js";
-import { TEST_SECRET_KEY } from "../helpers/app.js";
+import { TEST_SECRET_KEY, TestClient } from "../helpers/app.js";
+import { readSecretKey } from "../../engine/secret-key.js";
+import { SecretBox } from "../../engine/mfa/secret-box.js";
+import { createApp } from "../../engine/web/app.js";
 
 // Backup and restore of the embedded database (issue 24): a backup taken from the open database
 // (Db.snapshot: writes paused), things changed, `formgate restore FILE` with the server stopped
@@ -43,7 +46,7 @@ async function open() {
 /** What `formgate restore FILE` does (engine/cli/main.ts): 0, or the refusal's message. */
 async function restore(file: string): Promise<number | string> {
   try {
-    await restoreFrom(env.DATA_DIR, file, new Date());
+    await restoreFrom(env.DATA_DIR, file, new Date(), readSecretKey(loadConfig()));
     return 0;
   } catch (err) {
     if (err instanceof BackupFileError) return `${err.message}; nothing was changed`;
@@ -65,7 +68,10 @@ t("backup while open, change, restore: the rows of the backup's moment, the old 
     });
   }
   const expected = await rowHashes(s.db);
-  const made = await backupTo(s.db, file, new Date());
+  const made = await backupTo(s.db, file, new Date(), {
+    madeBy: "cli",
+    secretKey: Buffer.from(TEST_SECRET_KEY, "base64"),
+  });
   assert.ok(made.bytes > 1000);
   assert.not.ok(
     readdirSync(dir).some((f) => f.includes(".partial")),
@@ -118,6 +124,133 @@ t("a truncated, a flipped and a random file are refused and change nothing", asy
   s = await open();
   try {
     assert.equal(await rowHashes(s.db), before);
+  } finally {
+    await s.db.close();
+  }
+});
+
+t("a backup made with another secret key is refused, saying which keys and what to do; nothing changes", async () => {
+  const keyA = Buffer.from(TEST_SECRET_KEY, "base64");
+  const keyB = Buffer.alloc(32, 9);
+  let s = await open();
+  const site = (await s.sites.publicSite()).id;
+  // A hardware token: its secret is sealed with key A in the database.
+  await s.hardware.registry.register(
+    { name: "Key", serialNumber: "KEY-1", timeInterval: "30", secretKey: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP" },
+    { id: null, name: "test" },
+    site,
+  );
+  const withId = join(dir, "with-key-id.fgbackup");
+  const withoutId = join(dir, "without-key-id.fgbackup");
+  await backupTo(s.db, withId, new Date(), { madeBy: "cli", secretKey: keyA });
+  // As an early file without the key's id in its header: the sealed values still name the key.
+  await backupTo(s.db, withoutId, new Date(), { madeBy: "cli", secretKey: null });
+  const before = await rowHashes(s.db);
+  await s.db.close();
+  const listing = readdirSync(env.DATA_DIR).sort();
+  const [idA, idB] = [SecretBox.idOf(keyA), SecretBox.idOf(keyB)];
+  try {
+    process.env.FORMGATE_SECRET_KEY = keyB.toString("base64");
+    const header = await restore(withId);
+    assert.match(
+      header as string,
+      new RegExp(
+        `made with secret key ${idA} and this server's key is ${idB}: .*would not open.*set FORMGATE_SECRET_KEY to the key the backup was made with.*nothing was changed$`,
+      ),
+    );
+    const sealed = await restore(withoutId);
+    assert.match(
+      sealed as string,
+      new RegExp(
+        `made with secret key ${idA} and this server's key is ${idB}: its TOTP and hardware-token secrets \\(1 sealed value\\(s\\)\\)`,
+      ),
+    );
+    delete process.env.FORMGATE_SECRET_KEY;
+    assert.match(
+      (await restore(withId)) as string,
+      /there is no key here \(no FORMGATE_SECRET_KEY, no DATA_DIR\/secret\.key\)/,
+    );
+    assert.equal(readdirSync(env.DATA_DIR).sort(), listing, "the data directory is as it was");
+  } finally {
+    process.env.FORMGATE_SECRET_KEY = TEST_SECRET_KEY;
+  }
+  // With the backup's own key it restores.
+  assert.is(await restore(withId), 0);
+  s = await open();
+  try {
+    assert.equal(await rowHashes(s.db), before);
+    const token = (await s.hardware.registry.list({ q: "KEY-1" })).tokens[0];
+    assert.ok(token, "the token is back, and its secret opens with the key");
+  } finally {
+    await s.db.close();
+  }
+});
+
+t("a backup while 8 clients keep signing in and saving records holds exactly the rows of its moment", async () => {
+  const file = join(dir, "busy.fgbackup");
+  let s = await open();
+  const site = (await s.sites.publicSite()).id;
+  const names = Array.from({ length: 8 }, (_, i) => `busy${i}`);
+  for (const name of names)
+    await s.users.create({ siteId: site, username: name, password: "correct horse battery", role: "admin" });
+  await s.deviceTokens.issue((await s.users.byUsername("busy0"))!.id, null);
+  const app = createApp(s);
+  let stop = false;
+  const done = { signIns: 0, saves: 0, failures: [] as string[] };
+  const client = async (name: string) => {
+    for (let n = 0; !stop; n++) {
+      const c = new TestClient(app);
+      const signIn = await c.signIn(name, "correct horse battery");
+      if (signIn.res.status !== 303) {
+        done.failures.push(`${name} sign-in ${signIn.res.status}`);
+        return;
+      }
+      done.signIns++;
+      const save = await c.post("/apps/equipment-inspections/new", {
+        equipment: `Drill ${name} ${n}`,
+        serialNumber: `SN-${name.toUpperCase()}-${n}`,
+        inspectedOn: "2026-01-02",
+        result: "pass",
+      });
+      if (save.res.status !== 303) {
+        done.failures.push(`${name} save ${save.res.status}`);
+        return;
+      }
+      done.saves++;
+    }
+  };
+  const running = names.map(client);
+  while (done.saves < 8 && !done.failures.length) await new Promise((r) => setTimeout(r, 10));
+  let atBackup: Record<string, string> = {};
+  let recordsAtBackup = 0;
+  const savesBefore = done.saves;
+  await backupTo(s.db, file, new Date(), {
+    madeBy: "cli",
+    secretKey: Buffer.from(TEST_SECRET_KEY, "base64"),
+    atSnapshot: async (raw) => {
+      atBackup = await rowHashes(raw);
+      recordsAtBackup = (await raw.query<{ n: number }>("SELECT count(*)::int AS n FROM records")).rows[0]!.n;
+    },
+  });
+  const savesAtEnd = done.saves;
+  while (done.saves < savesAtEnd + 2 && !done.failures.length) await new Promise((r) => setTimeout(r, 10));
+  stop = true;
+  await Promise.all(running);
+  assert.equal(done.failures, []);
+  const recordsAfter = (await s.db.query<{ n: number }>("SELECT count(*)::int AS n FROM records")).rows[0]!.n;
+  console.log(
+    `busy backup: ${done.signIns} sign-ins and ${done.saves} saves by 8 clients; ${savesBefore} saves before the backup, ` +
+      `${recordsAtBackup} records at its moment, ${recordsAfter} after`,
+  );
+  assert.ok(recordsAfter > recordsAtBackup, "clients kept saving after the backup's moment");
+  await s.db.query("DELETE FROM users WHERE username = 'busy7'");
+  assert.not.equal(await rowHashes(s.db), atBackup);
+  await s.db.close();
+
+  assert.is(await restore(file), 0);
+  s = await open();
+  try {
+    assert.equal(await rowHashes(s.db), atBackup, "every table as at the backup's moment");
   } finally {
     await s.db.close();
   }

@@ -1,4 +1,7 @@
 // @storage
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { startTestEnv, type TestEnv } from "../helpers/app.js";
@@ -272,6 +275,12 @@ const MATRIX: Array<[route: string, request: string, ...expected: Expect[]]> = [
   ["GET /configure/notifications",            "GET /configure/notifications?state=failed",                      LOGIN, CODE, 403,  403,     200,       200],
   ["POST /configure/notifications",           "POST /configure/notifications",                                  LOGIN, CODE, 403,  403,     "303 /configure/notifications", "303 /configure/notifications"],
   ["POST /configure/notifications/test",      "POST /configure/notifications/test",                             LOGIN, CODE, 403,  403,     "303 /configure/notifications", "303 /configure/notifications"],
+  // Backups: administrators of the Public Site only (every site's data is in a backup); on PostgreSQL Back up now is refused (pg_dump).
+  ["ALL /configure/backups",                  "PUT /configure/backups",                                         LOGIN, CODE, 403,  403,     403,       404],
+  ["ALL /configure/backups/*",                "GET /configure/backups/no-such-backup.fgbackup",                 LOGIN, CODE, 403,  403,     403,       404],
+  ["GET /configure/backups",                  "GET /configure/backups",                                         LOGIN, CODE, 403,  403,     403,       200],
+  ["POST /configure/backups",                 "POST /configure/backups",                                        LOGIN, CODE, 403,  403,     403,       testBackend === "pg" ? 409 : "303 /configure/backups"],
+  ["GET /configure/backups/:name",            "GET /configure/backups/{backup}",                                LOGIN, CODE, 403,  403,     403,       testBackend === "pg" ? 404 : 200],
   ["ALL /configure/mfa/remind",               "GET /configure/mfa/remind",                                      LOGIN, CODE, 403,  403,     404,       404],
   ["POST /configure/mfa/remind",              "POST /configure/mfa/remind",                                     LOGIN, CODE, 403,  403,     "303 /configure/mfa", "303 /configure/mfa"],
   // One rollout's own page: the other site's administrator does not find the Public Site's rollout.
@@ -368,11 +377,15 @@ const t = suite<Ctx>(`authorization matrix [${testBackend}]`);
 
 t.before(
   loudHook(async (ctx) => {
-    ctx.env = await startTestEnv();
+    // A DATA_DIR of its own: Back up now writes into DATA_DIR/backups.
+    ctx.env = await startTestEnv({ DATA_DIR: mkdtempSync(join(tmpdir(), "formgate-matrix-")) });
     ctx.fx = await buildTwoSites(ctx.env.services);
   }),
 );
-t.after(async (ctx) => ctx.env?.close());
+t.after(async (ctx) => {
+  await ctx.env?.close();
+  if (ctx.env) rmSync(ctx.env.services.config.DATA_DIR, { recursive: true, force: true });
+});
 
 /** "METHOD /path" of every route the router holds, regex constraints dropped, each once. */
 function routerRoutes(env: TestEnv): string[] {
@@ -401,7 +414,14 @@ async function send(env: TestEnv, fx: TwoSites, p: Principal, route: string, req
   const [method, template] = request.split(" ") as [string, string];
   let path = template;
   for (const [, name] of template.matchAll(/\{(\w+)\}/g)) {
-    const value = name === "upload" ? await fx.stageUpload() : name === "setupToken" ? "x".repeat(43) : fx.ids[name!];
+    const value =
+      name === "upload"
+        ? await fx.stageUpload()
+        : name === "setupToken"
+          ? "x".repeat(43)
+          : name === "backup"
+            ? ((await env.services.backups.list())[0]?.name ?? "made-by-none.fgbackup")
+            : fx.ids[name!];
     assert.ok(value, `no fixture for {${name}}`);
     path = path.replace(`{${name}}`, value!);
   }

@@ -38,6 +38,7 @@ t("a Public Site administrator: every place, the current one marked, a site swit
     ["Apps", false],
     ["Notifications", false],
     ["Audit log", false],
+    ["Backups", false],
     ["Sites", false],
   ]);
   assert.match(users.html, /<select id="site-switcher"[^>]*name="site">/);
@@ -55,11 +56,15 @@ t("a Public Site administrator: every place, the current one marked, a site swit
     navOf((await c.get("/configure")).html).find(([, cur]) => cur),
     ["Overview", true],
   );
+  assert.equal(
+    navOf((await c.get("/configure/backups")).html).filter(([, cur]) => cur),
+    [["Backups", true]],
+  );
   // Outside Configure there is no Configure navigation.
   assert.equal(navOf((await c.get("/")).html), []);
 });
 
-t("another site's administrator: no MFA Hardware, no switcher, the site's name shown", async ({ env }) => {
+t("another site's administrator: no MFA Hardware, no Backups, no switcher, the site's name shown", async ({ env }) => {
   const c = new TestClient(env.app);
   await c.signIn("acme-admin", PASSWORD);
   const { html } = await c.get("/configure/users");
