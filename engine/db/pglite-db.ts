@@ -6,6 +6,7 @@ import { DatabaseUnavailableError, isDiskFull } from "./unavailable.js";
 import type { Logger } from "../log.js";
 import { silentLogger } from "../log.js";
 import { WriteGate } from "./write-gate.js";
+import { isReadOnlySql, spaceGuard, SPACE_RESERVE_BYTES } from "./space-guard.js";
 
 function toResult<T>(r: Results<T>): QueryResult<T> {
   return { rows: r.rows, rowCount: r.fields.length > 0 ? r.rows.length : (r.affectedRows ?? 0) };
@@ -14,9 +15,14 @@ function toResult<T>(r: Results<T>): QueryResult<T> {
 /**
  * Embedded PostgreSQL. One connection: PGlite's own transaction() holds its mutex, so other callers
  * wait. Every query and transaction passes a WriteGate, which `snapshot` closes for a backup.
+ *
+ * On disk (`dataDir`), every write first checks the free space (engine/db/space-guard.ts): below
+ * `reserveBytes` (default SPACE_RESERVE_BYTES, 24 MiB; 0 turns the check off) writes are refused with
+ * DatabaseUnavailableError (503) and reads go on, so PGlite never meets a full disk where it would
+ * PANIC and hang; writes resume by themselves once space is freed.
  */
 export async function openPgliteDb(
-  options: { dataDir?: string; loadDataDir?: Blob | File },
+  options: { dataDir?: string; loadDataDir?: Blob | File; reserveBytes?: number },
   log: Logger = silentLogger,
 ): Promise<Db & { pglite: PGlite }> {
   // Imported here, not at the top: a server on PostgreSQL never loads PGlite.
@@ -49,6 +55,8 @@ export async function openPgliteDb(
       return r;
     };
   const gate = new WriteGate();
+  const reserve = options.reserveBytes ?? SPACE_RESERVE_BYTES;
+  const checkSpace = options.dataDir && reserve > 0 ? spaceGuard(options.dataDir, log, reserve) : () => {};
   const query = runOn(pglite);
   const exec = async (sql: string) => void (await pglite.exec(sql));
   const transaction: Db["transaction"] = (fn) =>
@@ -57,9 +65,18 @@ export async function openPgliteDb(
   return {
     backend: "pglite",
     pglite,
-    query: (sql, params) => gate.run(() => query(sql, params)),
-    exec: (sql) => gate.run(() => exec(sql)),
-    transaction: (fn) => gate.run(() => transaction(fn)),
+    query: async (sql, params) => {
+      if (!isReadOnlySql(sql)) checkSpace();
+      return gate.run(() => query(sql, params));
+    },
+    exec: async (sql) => {
+      checkSpace();
+      return gate.run(() => exec(sql));
+    },
+    transaction: async (fn) => {
+      checkSpace();
+      return gate.run(() => transaction(fn));
+    },
     close: () => pglite.close(),
     poolStats: () => {
       const { active, waiting } = gate.stats();

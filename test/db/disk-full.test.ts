@@ -7,12 +7,16 @@ import { warnIfLowOnSpace } from "../../engine/db/open.js";
 import { openPgliteDb } from "../../engine/db/pglite-db.js";
 import { DatabaseUnavailableError } from "../../engine/db/unavailable.js";
 import { createLogger } from "../../engine/log.js";
+import { isReadOnlySql } from "../../engine/db/space-guard.js";
+import { pgliteTemplate } from "../helpers/db.js";
 
-// Issue 20, fault 3 (the parts done here; see the README for what is not): a write the disk refuses
-// is a DatabaseUnavailableError (a 503 with Retry-After, as for an unreachable PostgreSQL) with one
-// clear log line, and the server warns at start when DATA_DIR is low on space. The failure is
-// INJECTED: PGlite raises SQLSTATE 53100 (disk_full) with PostgreSQL's own message through its real
-// query path; no file system is filled here.
+// Issue 20, fault 3, the unit part: a write the disk refuses is a DatabaseUnavailableError (a 503
+// with Retry-After, as for an unreachable PostgreSQL) with one clear log line, and the server warns
+// at start when DATA_DIR is low on space. The failure here is INJECTED: PGlite raises SQLSTATE 53100
+// (disk_full) with PostgreSQL's own message through its real query path. The real full disk (a
+// tmpfs filled to the last byte under a running server: bounded 503s, /healthz, recovery, SIGTERM,
+// nothing lost after SIGKILL) is test/faults/full-disk.test.ts; the free-space guard that keeps
+// PGlite out of its WAL PANIC is engine/db/space-guard.ts, tested below.
 
 test("a write the disk refuses is a DatabaseUnavailableError with the line 'no space left on device'", async () => {
   const lines: string[] = [];
@@ -58,6 +62,60 @@ test("a DATA_DIR with less free space than the threshold is warned about at star
     assert.equal(lines, [], "no warning with room to spare");
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("below the reserve, writes are refused before PGlite sees them, and reads go on", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "formgate-reserve-"));
+  const lines: string[] = [];
+  // A reserve no disk has: "less free space than the reserve" without filling one (the real full
+  // disk is test/faults/full-disk.test.ts).
+  const db = await openPgliteDb(
+    { dataDir: join(dir, "pgdata"), loadDataDir: await pgliteTemplate(), reserveBytes: Number.MAX_SAFE_INTEGER },
+    createLogger("info", (l) => lines.push(l)),
+  );
+  try {
+    const refused = await Promise.all([
+      db.query("INSERT INTO schema_migrations (id) VALUES ('x')").then(
+        () => null,
+        (e: unknown) => e,
+      ),
+      db.exec("DELETE FROM schema_migrations").then(
+        () => null,
+        (e: unknown) => e,
+      ),
+      db
+        .transaction(async (tx) => tx.query("SELECT 1"))
+        .then(
+          () => null,
+          (e: unknown) => e,
+        ),
+    ]);
+    for (const err of refused) assert.instance(err, DatabaseUnavailableError);
+    const logged = lines.filter((l) => JSON.parse(l).msg === "no space left on device");
+    assert.is(logged.length, 1, "one line, not one per write");
+    const { rows } = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM schema_migrations");
+    assert.ok(rows[0]!.n > 0, "reads go on, and nothing was deleted");
+  } finally {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("only plain reads pass the free-space check", () => {
+  for (const sql of ["SELECT 1", "  with a AS (SELECT 1) SELECT * FROM a", "SELECT updated_at FROM records"]) {
+    assert.ok(isReadOnlySql(sql), sql);
+  }
+  for (const sql of [
+    "INSERT INTO t VALUES (1)",
+    "WITH d AS (DELETE FROM t RETURNING x) SELECT * FROM d",
+    "SELECT * FROM t FOR UPDATE",
+    "SELECT * FROM t FOR NO KEY UPDATE",
+    "SELECT * FROM t FOR SHARE",
+    "SELECT nextval('s')",
+    "CREATE INDEX i ON t (x)",
+  ]) {
+    assert.not.ok(isReadOnlySql(sql), sql);
   }
 });
 

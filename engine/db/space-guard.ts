@@ -1,0 +1,66 @@
+import { statfsSync } from "node:fs";
+import type { Logger } from "../log.js";
+import { DatabaseUnavailableError } from "./unavailable.js";
+
+/**
+ * Free space an embedded database keeps in reserve: 24 MiB, one write-ahead-log segment (16 MiB,
+ * PostgreSQL's default, which PGlite keeps) and 8 MiB for the tables a write extends.
+ *
+ * Why: a write the disk refuses while extending a table is an ordinary error, but one that needs a
+ * new WAL segment fails inside a critical section, which PostgreSQL escalates to PANIC. In PGlite
+ * that PANIC never returns: the WebAssembly instance spins on the event loop's thread, so the
+ * process answers nothing (not even /healthz or SIGTERM) until it is killed — measured with DATA_DIR
+ * on a full tmpfs (test/faults/full-disk.test.ts). Refusing writes before the disk gets that full
+ * keeps PGlite out of that path.
+ */
+export const SPACE_RESERVE_BYTES = 24 * 1024 * 1024;
+
+/** SQL that only reads: SELECT/WITH/SHOW/EXPLAIN without a locking clause or a sequence change. */
+export function isReadOnlySql(sql: string): boolean {
+  return (
+    /^\s*(SELECT|WITH|SHOW|EXPLAIN)\b/i.test(sql) &&
+    !/\b(INSERT|UPDATE|DELETE|MERGE|FOR\s+(NO\s+KEY\s+)?UPDATE|FOR\s+(KEY\s+)?SHARE|nextval|setval)\b/i.test(sql)
+  );
+}
+
+/**
+ * A check to run before each write to the database in `dir`: throws DatabaseUnavailableError (a 503
+ * with Retry-After) while the file system has less than `reserveBytes` free for this process, and
+ * logs "no space left on device" once when space runs short and "space for the database again" once
+ * when it returns, so writes resume by themselves. One statfs(2) per call (a few microseconds).
+ * A file system whose free space cannot be read is not guarded (the check passes).
+ */
+export function spaceGuard(dir: string, log: Logger, reserveBytes = SPACE_RESERVE_BYTES): () => void {
+  let short = false;
+  return () => {
+    let free: number;
+    try {
+      const fs = statfsSync(dir);
+      free = fs.bavail * fs.bsize;
+    } catch {
+      return;
+    }
+    if (free >= reserveBytes) {
+      if (short) log.info("space for the database again", { dir, freeMiB: Math.floor(free / 1048576) });
+      short = false;
+      return;
+    }
+    if (!short) {
+      log.error("no space left on device", {
+        dir,
+        freeMiB: Math.floor(free / 1048576),
+        reserveMiB: Math.floor(reserveBytes / 1048576),
+        writes: "refused until space is freed",
+      });
+    }
+    short = true;
+    throw new DatabaseUnavailableError(
+      Object.assign(
+        new Error(`No space left on device: ${free} bytes free in ${dir}, ${reserveBytes} kept in reserve`),
+        {
+          code: "ENOSPC",
+        },
+      ),
+    );
+  };
+}
