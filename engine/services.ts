@@ -239,6 +239,7 @@ export function createServices(
       challenges: deviceChallenges,
       hardware: hardware.activation,
       hardwareTokens: hardware.registry,
+      recovery: recovery.signIn,
     }),
     hardware,
     metrics,

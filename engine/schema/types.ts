@@ -401,6 +401,10 @@ export interface DeviceTokenGrant {
   token: string;
   tokenType: "Bearer";
   expiresAt: string;
+  /**
+   * After a sign-in with a recovery code: how many of the user's recovery codes are left (a new set is made on the web, on /account).
+   */
+  recoveryCodesLeft?: number;
 }
 /**
  * Send a current code with this challenge to POST /api/device/mfa.
@@ -489,15 +493,26 @@ export interface DeviceMe {
 /* from schemas/device-api/mfa-request.schema.json */
 
 /**
- * POST /api/device/mfa: a current code for the challenge of an `mfa_required` answer.
+ * POST /api/device/mfa: the second step for the challenge of an `mfa_required` answer, with exactly one of `code` (the authenticator's current code) or `recoveryCode` (one of the user's recovery codes, when the device is lost).
  */
-export interface DeviceMfaRequest {
+export type DeviceMfaRequest = {
   challenge: string;
   /**
    * The code the authenticator app or hardware token shows now: 6 or 8 digits. White space and dashes anywhere are ignored ("123 456", "1234-5678").
    */
-  code: string;
-}
+  code?: string;
+  /**
+   * One of the user's recovery codes: 10 characters of Crockford's Base32, shown as `XXXXX-XXXXX`. Case, white space and dashes are ignored (O reads as 0, I and L as 1). Each code works once; a wrong one counts against the code lock like a wrong code. A temporary access pass is for the web sign-in only.
+   */
+  recoveryCode?: string;
+} & (
+  | {
+      code: unknown;
+    }
+  | {
+      recoveryCode: unknown;
+    }
+);
 
 /* from schemas/device-api/mfa-setup-request.schema.json */
 
@@ -532,6 +547,10 @@ export interface DeviceTokenGrant {
   token: string;
   tokenType: "Bearer";
   expiresAt: string;
+  /**
+   * After a sign-in with a recovery code: how many of the user's recovery codes are left (a new set is made on the web, on /account).
+   */
+  recoveryCodesLeft?: number;
 }
 /**
  * Show the key (or open otpauthUri in an authenticator), then send method "app", a current code and this new challenge to POST /api/device/mfa/setup.
@@ -656,6 +675,10 @@ export interface DeviceTokenGrant {
   token: string;
   tokenType: "Bearer";
   expiresAt: string;
+  /**
+   * After a sign-in with a recovery code: how many of the user's recovery codes are left (a new set is made on the web, on /account).
+   */
+  recoveryCodesLeft?: number;
 }
 
 /* from schemas/hardware-token.schema.json */

@@ -241,6 +241,7 @@ export function arbitraries(world: FuzzWorld) {
         "password",
         "challenge",
         "code",
+        "recoveryCode",
         "method",
         "serialNumber",
         "data",

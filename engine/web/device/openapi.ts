@@ -101,15 +101,20 @@ export function openApiDocument(): Json {
           operationId: "deviceMfa",
           // Public: an explicit empty requirement (the caller has no token yet).
           security: [],
-          summary: "Finish a sign-in with a current code",
+          summary: "Finish a sign-in with a current code or a recovery code",
           description:
-            "Each code is accepted once, on the web or here. Five wrong codes lock the account for both; a code sent " +
-            "while it is locked gets the answer of a wrong code (401 invalid_code): only administrators see the lock.",
+            "Send exactly one of `code` and `recoveryCode`. Each code is accepted once, on the web or here. Five wrong " +
+            "codes lock the account for both; a code sent while it is locked gets the answer of a wrong code (401 " +
+            "invalid_code): only administrators see the lock. A recovery code (for a lost device) works once and counts " +
+            "against the same lock when wrong; the answer then says how many are left (`recoveryCodesLeft`).",
           requestBody: body("mfa-request"),
           responses: {
             "200": { description: "Signed in.", content: json("token-grant") },
             ...common,
-            "401": error("challenge_invalid (unknown, used or expired challenge) or invalid_code (wrong, or locked)."),
+            "401": error(
+              "challenge_invalid (unknown, used or expired challenge) or invalid_code (a wrong code or recovery code, a " +
+                "used recovery code, or locked).",
+            ),
             "409": error("wrong_step: the challenge is for setup, or MFA changed meanwhile."),
           },
         },

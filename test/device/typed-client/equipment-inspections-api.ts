@@ -31,8 +31,8 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * Finish a sign-in with a current code
-     * @description Each code is accepted once, on the web or here. Five wrong codes lock the account for both; a code sent while it is locked gets the answer of a wrong code (401 invalid_code): only administrators see the lock.
+     * Finish a sign-in with a current code or a recovery code
+     * @description Send exactly one of `code` and `recoveryCode`. Each code is accepted once, on the web or here. Five wrong codes lock the account for both; a code sent while it is locked gets the answer of a wrong code (401 invalid_code): only administrators see the lock. A recovery code (for a lost device) works once and counts against the same lock when wrong; the answer then says how many are left (`recoveryCodesLeft`).
      */
     post: operations["deviceMfa"];
     delete?: never;
@@ -330,13 +330,22 @@ export interface components {
     };
     /**
      * DeviceMfaRequest
-     * @description POST /api/device/mfa: a current code for the challenge of an `mfa_required` answer.
+     * @description POST /api/device/mfa: the second step for the challenge of an `mfa_required` answer, with exactly one of `code` (the authenticator's current code) or `recoveryCode` (one of the user's recovery codes, when the device is lost).
      */
     DeviceMfaRequest: {
       challenge: string;
       /** @description The code the authenticator app or hardware token shows now: 6 or 8 digits. White space and dashes anywhere are ignored ("123 456", "1234-5678"). */
-      code: string;
-    };
+      code?: string;
+      /** @description One of the user's recovery codes: 10 characters of Crockford's Base32, shown as `XXXXX-XXXXX`. Case, white space and dashes are ignored (O reads as 0, I and L as 1). Each code works once; a wrong one counts against the code lock like a wrong code. A temporary access pass is for the web sign-in only. */
+      recoveryCode?: string;
+    } & (
+      | {
+          code: unknown;
+        }
+      | {
+          recoveryCode: unknown;
+        }
+    );
     /**
      * DeviceMfaSetupRequest
      * @description POST /api/device/mfa/setup. method "app" without a code starts authenticator-app setup and returns the key; "app" with a code (and the challenge from that answer) activates it. "hardware" takes the serial number of a pre-registered token and its current code. "later" postpones setup while that is still allowed.
@@ -412,6 +421,8 @@ export interface components {
       tokenType: "Bearer";
       /** Format: date-time */
       expiresAt: string;
+      /** @description After a sign-in with a recovery code: how many of the user's recovery codes are left (a new set is made on the web, on /account). */
+      recoveryCodesLeft?: number;
     };
     /**
      * DeviceMfaRequired
@@ -813,7 +824,7 @@ export interface operations {
           "application/json": components["schemas"]["DeviceApiError"];
         };
       };
-      /** @description challenge_invalid (unknown, used or expired challenge) or invalid_code (wrong, or locked). */
+      /** @description challenge_invalid (unknown, used or expired challenge) or invalid_code (a wrong code or recovery code, a used recovery code, or locked). */
       401: {
         headers: {
           [name: string]: unknown;
