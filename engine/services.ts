@@ -240,6 +240,7 @@ export function createServices(
       hardware: hardware.activation,
       hardwareTokens: hardware.registry,
       recovery: recovery.signIn,
+      passkeys,
     }),
     hardware,
     metrics,

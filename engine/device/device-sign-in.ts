@@ -16,11 +16,13 @@ import type {
   DeviceMfaRequest,
   DeviceMfaSetupRequest,
   DeviceMfaSetupResponse,
+  DevicePasskeyOptions,
+  DevicePasskeyOptionsRequest,
   DeviceTokenGrant,
 } from "../schema/types.js";
 import type { Challenge, DeviceChallenges } from "./challenges.js";
 import { DeviceError, tooManyAttempts } from "./errors.js";
-import { CHALLENGE_GONE, DeviceFactors } from "./device-factors.js";
+import { CHALLENGE_GONE, DeviceFactors, type DeviceFactorDeps } from "./device-factors.js";
 import type { RecoverySignIn } from "../mfa/recovery/recovery-sign-in.js";
 import type { DeviceTokenInfo, DeviceTokens } from "./tokens.js";
 
@@ -53,6 +55,8 @@ export interface DeviceSignInDeps {
   hardwareTokens?: { availableFor(userId: string): Promise<readonly unknown[]> };
   /** Recovery codes in place of a code (engine/mfa/recovery). */
   recovery: RecoverySignIn;
+  /** Passkey assertions in place of a code (engine/mfa/passkeys). */
+  passkeys: DeviceFactorDeps["passkeys"];
 }
 
 const WRONG_CODE = "The code is not correct.";
@@ -132,7 +136,7 @@ export class DeviceSignIn {
   }
 
   /**
-   * The second step. With `recoveryCode`: DeviceFactors.recoveryCode. With `code`, the TOTP step: one statement reads the challenge, its user and enrollment
+   * The second step. With `recoveryCode` or `passkey`: DeviceFactors. With `code`, the TOTP step: one statement reads the challenge, its user and enrollment
    * and counts the attempt; after the code matches, one statement spends the
    * step (compare-and-set), clears the failure count, uses up the challenge
    * and issues the token (MfaService.startCodeCheck, finishCodeCheck).
@@ -141,6 +145,10 @@ export class DeviceSignIn {
     if (body.recoveryCode !== undefined) {
       const ch = await this.#challenge(body.challenge, "mfa");
       return this.#factors.recoveryCode(ch, body.recoveryCode, clientAddress);
+    }
+    if (body.passkey !== undefined) {
+      const ch = await this.#challenge(body.challenge, "mfa");
+      return this.#factors.passkey(ch, body.passkey, clientAddress);
     }
     if (body.code === undefined) throw new Error("the schema lets through a second step without a factor");
     const st = new Statement();
@@ -172,6 +180,11 @@ export class DeviceSignIn {
       tokenType: "Bearer",
       expiresAt: check.finished.expiresAt.toISOString(),
     };
+  }
+
+  /** POST /api/device/mfa/passkey/options: WebAuthn request options for the user of a live `mfa` challenge. */
+  async passkeyOptions(body: DevicePasskeyOptionsRequest): Promise<DevicePasskeyOptions> {
+    return this.#factors.passkeyOptions(await this.#challenge(body.challenge, "mfa"));
   }
 
   async setup(body: DeviceMfaSetupRequest, clientAddress: string | null): Promise<DeviceMfaSetupResponse> {

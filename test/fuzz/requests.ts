@@ -242,6 +242,7 @@ export function arbitraries(world: FuzzWorld) {
         "challenge",
         "code",
         "recoveryCode",
+        "passkey",
         "method",
         "serialNumber",
         "data",
