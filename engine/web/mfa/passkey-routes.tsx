@@ -3,6 +3,7 @@
  * another factor when signed in) and POST /login/mfa/passkey (the second step with a passkey).
  */
 import { Hono, type Context } from "hono";
+import { verifyPassword } from "../../auth/passwords.js";
 import type { Session } from "../../auth/sessions.js";
 import { decideAfterPassword } from "../../mfa/sign-in-flow.js";
 import type { Services } from "../../services.js";
@@ -55,8 +56,21 @@ export async function passkeyStepForm(s: Services, c: Context<AppEnv>, userId: s
   );
 }
 
-/** Who may register a passkey: a session setting up MFA, or a signed-in user whose MFA is on. */
-async function registerAccess(s: Services, c: Context<AppEnv>): Promise<{ session: Session } | { response: Response }> {
+/** Asked of a signed-in user who adds a further passkey without a password or code in the form. */
+export const REAUTH_NEEDED = "Enter your current password, or a code from your authenticator, to add a passkey.";
+/** A wrong password or code: nothing was added (the same words for both). */
+export const REAUTH_FAILED = "The password or code is not correct. No passkey was added.";
+
+/**
+ * Who may register a passkey: a session setting up MFA, or a signed-in user whose MFA is on.
+ * `reauth`: an ordinary signed-in session of a user who already holds a factor must prove it is
+ * still the user (current password or a fresh code) in the same POST: a stolen session alone adds
+ * no factor (a session signed in with a recovery code or a pass just proved it: their setup grant).
+ */
+async function registerAccess(
+  s: Services,
+  c: Context<AppEnv>,
+): Promise<{ session: Session; reauth: boolean } | { response: Response }> {
   const session = c.var.session;
   if (!session || (session.stage !== "mfa_setup" && session.stage !== "full")) {
     return { response: c.redirect(signInStepPath(session), 303) };
@@ -77,7 +91,21 @@ async function registerAccess(s: Services, c: Context<AppEnv>): Promise<{ sessio
   if (!(await s.mfaPolicies.get(session.user.siteId)).allowedMethods.includes("passkey")) {
     return { response: c.redirect(session.stage === "full" ? "/account" : "/mfa/setup", 303) };
   }
-  return { session };
+  return { session, reauth: session.stage === "full" && status.activation !== null && !granted };
+}
+
+/**
+ * The re-authentication of a signed-in user adding a factor: `code` (a current code of their
+ * authenticator, spent like a sign-in code and counted against the code lock) when given, else
+ * `currentPassword`. Null when it holds, else the words to show.
+ */
+async function reauthenticate(s: Services, userId: string, fields: Record<string, string>): Promise<string | null> {
+  const code = (fields.code ?? "").trim();
+  const password = fields.currentPassword ?? "";
+  if (!code && !password) return REAUTH_NEEDED;
+  if (code) return (await s.mfa.verifyCode(userId, code.slice(0, 32))).ok ? null : REAUTH_FAILED;
+  const user = await s.users.byId(userId);
+  return user && (await verifyPassword(user.passwordHash, password)) ? null : REAUTH_FAILED;
 }
 
 /** GET/POST /mfa/setup/passkey and POST /login/mfa/passkey. */
@@ -88,7 +116,7 @@ export function passkeyRoutes(s: Services, cookies: CookieSettings) {
     c: Context<AppEnv>,
     session: Session,
     status: 200 | 401 | 409 | 422 = 200,
-    p: { name?: string; error?: string; fieldError?: string } = {},
+    p: { name?: string; error?: string; fieldError?: string; reauth?: boolean; reauthError?: string } = {},
   ) => {
     const options = await s.passkeys.registration.options(session.user);
     const back =
@@ -101,19 +129,31 @@ export function passkeyRoutes(s: Services, cookies: CookieSettings) {
   app.get("/mfa/setup/passkey", async (c) => {
     const access = await registerAccess(s, c);
     if ("response" in access) return access.response;
-    return setupPage(c, access.session);
+    return setupPage(c, access.session, 200, { reauth: access.reauth });
   });
 
   app.post("/mfa/setup/passkey", async (c) => {
     const access = await registerAccess(s, c);
     if ("response" in access) return access.response;
-    const { session } = access;
+    const { session, reauth } = access;
     const fields = await formFields(c);
     const name = (fields.name ?? "").slice(0, 200);
+    if (reauth) {
+      const refused = await reauthenticate(s, session.user.id, fields);
+      if (refused) {
+        c.var.log.info("passkey refused", { userId: session.user.id, reason: "reauthentication" });
+        return setupPage(c, session, refused === REAUTH_NEEDED ? 422 : 401, {
+          name,
+          reauth,
+          reauthError: refused,
+        });
+      }
+    }
     const response = readPasskeyResponse(fields);
     if (!response) {
       return setupPage(c, session, 422, {
         name,
+        reauth,
         error: "The passkey was not created. Press the button and follow your browser.",
       });
     }
@@ -122,14 +162,15 @@ export function passkeyRoutes(s: Services, cookies: CookieSettings) {
       c.var.log.info("passkey refused", { userId: session.user.id, reason: result.reason });
       switch (result.reason) {
         case "bad_name":
-          return setupPage(c, session, 422, { name, fieldError: "Enter a name of 1 to 64 characters." });
+          return setupPage(c, session, 422, { name, reauth, fieldError: "Enter a name of 1 to 64 characters." });
         case "duplicate":
-          return setupPage(c, session, 409, { name, error: "This passkey is already registered." });
+          return setupPage(c, session, 409, { name, reauth, error: "This passkey is already registered." });
         case "not_enabled":
           return setupChangedPage(c);
         default:
           return setupPage(c, session, 422, {
             name,
+            reauth,
             error: "This setup page has expired or the passkey could not be checked. Try again.",
           });
       }
