@@ -25,6 +25,20 @@ export interface SiteMfaPolicy {
   rememberBrowserDays: number;
 }
 
+/**
+ * Whether an activated user holds at least one factor of a method in `allowed` (a site policy's
+ * allowedMethods): their TOTP enrollment's method (app or hardware token) or a passkey. A user who
+ * holds none (the policy changed after they set up) must set up an allowed one at their next sign-in.
+ */
+export function holdsAllowedFactor(
+  activation: { method: FactorMethod; passkeys: readonly string[] },
+  allowed: readonly FactorMethod[],
+): boolean {
+  const held: FactorMethod[] = activation.passkeys.length ? ["passkey"] : [];
+  if (activation.method !== "passkey") held.push(activation.method);
+  return held.some((m) => allowed.includes(m));
+}
+
 /** Every factor method, in the order setup lists them. */
 export const FACTOR_METHODS: readonly FactorMethod[] = ["passkey", "app", "hardware"];
 

@@ -13,7 +13,15 @@ import { flash } from "../http/flash.js";
 import { signInStepPath } from "../http/guards.js";
 import { formFields, sendPage } from "../http/page.js";
 import { MfaCodePage } from "./mfa-pages.js";
-import { afterActivation, finishSignIn, selfActor, setupChangedPage } from "./mfa-routes.js";
+import {
+  afterActivation,
+  FACTOR_NOT_ALLOWED,
+  finishSignIn,
+  mustReplaceFactor,
+  selfActor,
+  setupChangedPage,
+} from "./mfa-routes.js";
+import { holdsAllowedFactor } from "../../mfa/site-policy.js";
 import { PasskeyScripts, PasskeySetupPage, PasskeySignInForm } from "./passkey-pages.js";
 
 /** The largest WebAuthn answer a form may carry (characters of JSON); real ones are a few kilobytes. */
@@ -77,7 +85,11 @@ async function registerAccess(
   }
   const status = await s.mfa.statusOf(session.user.id);
   // A session signed in with a recovery code or an access pass may add a passkey too.
-  const granted = status.enabled && (await s.recovery.grants.of(session.tokenHash)) !== null;
+  const policy = await s.mfaPolicies.get(session.user.siteId);
+  const forced = status.activation !== null && !holdsAllowedFactor(status.activation, policy.allowedMethods);
+  const granted =
+    status.enabled &&
+    ((forced && session.stage === "mfa_setup") || (await s.recovery.grants.of(session.tokenHash)) !== null);
   if (
     session.stage === "mfa_setup" &&
     !granted &&
@@ -88,7 +100,7 @@ async function registerAccess(
   }
   if (session.stage === "full" && !status.enabled) return { response: c.redirect("/account", 303) };
   // The site's policy may leave passkeys out of the methods setup offers.
-  if (!(await s.mfaPolicies.get(session.user.siteId)).allowedMethods.includes("passkey")) {
+  if (!policy.allowedMethods.includes("passkey")) {
     return { response: c.redirect(session.stage === "full" ? "/account" : "/mfa/setup", 303) };
   }
   return { session, reauth: session.stage === "full" && status.activation !== null && !granted };
@@ -189,10 +201,12 @@ export function passkeyRoutes(s: Services, cookies: CookieSettings) {
     const session = c.var.session;
     if (session?.stage !== "mfa") return c.redirect(session?.stage === "full" ? "/" : signInStepPath(session), 303);
     const response = readPasskeyResponse(await formFields(c));
+    // A user whose every factor the policy no longer allows gets a setup-only session (as after a code).
+    const forced = await mustReplaceFactor(s, session);
     const result = response
       ? await s.passkeys.assertion.verify("second_factor", response, {
           userId: session.user.id,
-          finish: s.sessions.rotatePart(session, { stage: "full" }, c.var.clientAddress),
+          finish: s.sessions.rotatePart(session, { stage: forced ? "mfa_setup" : "full" }, c.var.clientAddress),
         })
       : null;
     if (!result?.ok) {
@@ -217,6 +231,10 @@ export function passkeyRoutes(s: Services, cookies: CookieSettings) {
     s.metrics.signIn("web", "success");
     c.var.log.info("signed in", { userId: session.user.id, mfa: true, passkey: true });
     writeSessionCookie(c, cookies, result.finished.token, result.finished.expiresAt);
+    if (forced) {
+      flash(c, FACTOR_NOT_ALLOWED);
+      return c.redirect("/mfa/setup", 303);
+    }
     return c.redirect("/", 303);
   });
 
