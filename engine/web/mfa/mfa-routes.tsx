@@ -69,13 +69,13 @@ export const selfActor = (session: Session): MfaActor => ({
   credential: session.tokenHash,
 });
 
-/** What the sign-in page says to a user whose half-signed-in session ran out during MFA setup. */
 /** A setup page of a method the site's policy does not allow, opened by its URL. */
 export const METHOD_NOT_ALLOWED = "Your site does not allow this sign-in method. Choose another one on the setup page.";
 /** After the second step of a user whose every factor the site's policy no longer allows. */
 export const FACTOR_NOT_ALLOWED =
   "Your site no longer allows the sign-in method you used. Set up one it allows to continue; it replaces the old one.";
 
+/** What the sign-in page says to a user whose half-signed-in session ran out during MFA setup. */
 export const SETUP_SIGN_IN_EXPIRED =
   "Your sign-in took too long and has ended. Sign in again: the key you already added to your authenticator app " +
   `stays valid for ${DEFAULT_MFA_POLICY.pendingSecretSeconds / 60} minutes after it was shown, so you can finish with it.`;
