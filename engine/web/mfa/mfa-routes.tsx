@@ -1,6 +1,6 @@
 import { flash } from "../http/flash.js";
 import { ForbiddenError } from "../../errors.js";
-import { holdsAllowedFactor } from "../../mfa/site-policy.js";
+import { holdsAllowedFactor, lacksAllowedFactorSql } from "../../mfa/site-policy.js";
 import type { MfaMethod } from "../../mfa/status.js";
 import { Hono, type Context } from "hono";
 import type { Session } from "../../auth/sessions.js";
@@ -243,12 +243,16 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
       );
     }
     // The compare-and-set that spends the code also replaces the session with a full one: one statement.
-    // A user whose every factor the policy no longer allows gets a setup-only session instead.
-    const forced = await mustReplaceFactor(s, session);
+    // A user whose every factor the policy no longer allows gets a setup-only session instead (decided
+    // in the same statement: the step stays at three statements), which "/" sends on to /mfa/setup.
     const result = await s.mfa.verifyCode(
       session.user.id,
       code,
-      s.sessions.rotatePart(session, { stage: forced ? "mfa_setup" : "full" }, c.var.clientAddress),
+      s.sessions.rotatePart(
+        session,
+        { stage: "full", setupIf: (_st, userId) => lacksAllowedFactorSql(userId) },
+        c.var.clientAddress,
+      ),
     );
     if (!result.ok) {
       s.metrics.signIn("web", "failure");
@@ -276,10 +280,6 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
     s.metrics.signIn("web", "success");
     c.var.log.info("signed in", { userId: session.user.id, mfa: true });
     writeSessionCookie(c, cookies, result.finished.token, result.finished.expiresAt);
-    if (forced) {
-      flash(c, FACTOR_NOT_ALLOWED);
-      return c.redirect("/mfa/setup", 303);
-    }
     // The site's policy is read only when the box was ticked: a sign-in step stays at three statements.
     const days =
       fields.rememberBrowser === "on" ? (await s.mfaPolicies.get(session.user.siteId)).rememberBrowserDays : 0;
