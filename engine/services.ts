@@ -239,6 +239,8 @@ export function createServices(
       challenges: deviceChallenges,
       hardware: hardware.activation,
       hardwareTokens: hardware.registry,
+      recovery: recovery.signIn,
+      passkeys,
     }),
     hardware,
     metrics,

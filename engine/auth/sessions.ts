@@ -107,6 +107,7 @@ export class Sessions implements CredentialKind {
     activeSiteId: string,
     stage: SessionStage,
     clientAddress: string | null,
+    setupIf?: string,
   ): { token: string; expiresAt: Date; cte: string } {
     const token = newToken();
     const now = this.clock.now();
@@ -114,13 +115,21 @@ export class Sessions implements CredentialKind {
     const idle = stage === "full" ? this.policy.idleSeconds : this.policy.partialSeconds;
     const expiresAt = new Date(now.getTime() + lifetime * 1000);
     const at = st.param(now, "timestamptz");
+    // `setupIf` (an SQL condition): the session is made at stage mfa_setup, with its short lifetime, instead.
+    const partialEnd = setupIf
+      ? st.param(new Date(now.getTime() + this.policy.partialSeconds * 1000), "timestamptz")
+      : "";
+    const either = (value: string) => (setupIf ? `CASE WHEN ${setupIf} THEN ${partialEnd} ELSE ${value} END` : value);
+    const stageSql = setupIf
+      ? `CASE WHEN ${setupIf} THEN 'mfa_setup' ELSE ${st.param(stage, "text")} END`
+      : st.param(stage, "text");
     const cte = st.with(
       "session",
       `INSERT INTO sessions (token_hash, user_id, active_site_id, stage, created_at, last_seen_at, idle_expires_at,
          expires_at, client_address, credential_epoch)
-       SELECT ${st.param(hashToken(token), "bytea")}, g.user_id, ${activeSiteId}, ${st.param(stage, "text")}, ${at},
-         ${at}, ${st.param(new Date(now.getTime() + idle * 1000), "timestamptz")},
-         ${st.param(expiresAt, "timestamptz")}, ${st.param(clientAddress, "text")}, g.credential_epoch
+       SELECT ${st.param(hashToken(token), "bytea")}, g.user_id, ${activeSiteId}, ${stageSql}, ${at},
+         ${at}, ${either(st.param(new Date(now.getTime() + idle * 1000), "timestamptz"))},
+         ${either(st.param(expiresAt, "timestamptz"))}, ${st.param(clientAddress, "text")}, g.credential_epoch
        FROM ${gate} g
        RETURNING 1`,
     );
@@ -203,11 +212,12 @@ export class Sessions implements CredentialKind {
   /**
    * rotate as a part gated on `gate` (a CTE: a compare-and-set that won): the
    * old session is replaced only if it still exists then, so a session revoked
-   * meanwhile (CredentialRevocation) finishes no sign-in.
+   * meanwhile (CredentialRevocation) finishes no sign-in. `setupIf` gives an SQL condition on the
+   * user (their id as an SQL expression) under which the new session is at stage mfa_setup instead.
    */
   rotatePart(
     old: Session,
-    changes: { stage?: SessionStage },
+    changes: { stage?: SessionStage; setupIf?: (st: Statement, userId: string) => string },
     clientAddress: string | null,
   ): PartBuilder<{ token: string; expiresAt: Date }> {
     return (st, gate) => {
@@ -222,6 +232,7 @@ export class Sessions implements CredentialKind {
         st.param(old.activeSiteId, "uuid"),
         changes.stage ?? old.stage,
         clientAddress,
+        changes.setupIf?.(st, st.param(old.user.id, "uuid")),
       );
       return { done: `EXISTS (SELECT 1 FROM ${made.cte})`, value: { token: made.token, expiresAt: made.expiresAt } };
     };

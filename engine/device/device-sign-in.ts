@@ -16,10 +16,14 @@ import type {
   DeviceMfaRequest,
   DeviceMfaSetupRequest,
   DeviceMfaSetupResponse,
+  DevicePasskeyOptions,
+  DevicePasskeyOptionsRequest,
   DeviceTokenGrant,
 } from "../schema/types.js";
 import type { Challenge, DeviceChallenges } from "./challenges.js";
 import { DeviceError, tooManyAttempts } from "./errors.js";
+import { CHALLENGE_GONE, DeviceFactors, type DeviceFactorDeps } from "./device-factors.js";
+import type { RecoverySignIn } from "../mfa/recovery/recovery-sign-in.js";
 import type { DeviceTokenInfo, DeviceTokens } from "./tokens.js";
 
 /** Activates a pre-registered hardware token for a user (the hardware registry provides it). */
@@ -49,9 +53,12 @@ export interface DeviceSignInDeps {
   hardware?: HardwareActivation;
   /** The tokens a user could activate; "hardware" is offered only when there is one. */
   hardwareTokens?: { availableFor(userId: string): Promise<readonly unknown[]> };
+  /** Recovery codes in place of a code (engine/mfa/recovery). */
+  recovery: RecoverySignIn;
+  /** Passkey assertions in place of a code (engine/mfa/passkeys). */
+  passkeys: DeviceFactorDeps["passkeys"];
 }
 
-const CHALLENGE_GONE = "This challenge is unknown, used or expired. Sign in again.";
 const WRONG_CODE = "The code is not correct.";
 
 /** A challenge of the other kind than the endpoint takes. */
@@ -73,7 +80,11 @@ function wrongStep(expected: Challenge["kind"]): DeviceError {
  * Refusals are DeviceErrors, which the routes send as they are.
  */
 export class DeviceSignIn {
-  constructor(private readonly d: DeviceSignInDeps) {}
+  readonly #factors: DeviceFactors;
+
+  constructor(private readonly d: DeviceSignInDeps) {
+    this.#factors = new DeviceFactors(d);
+  }
 
   /**
    * The password step: two statements around Argon2 (PasswordSignIn.check), the
@@ -125,12 +136,21 @@ export class DeviceSignIn {
   }
 
   /**
-   * The TOTP step: one statement reads the challenge, its user and enrollment
+   * The second step. With `recoveryCode` or `passkey`: DeviceFactors. With `code`, the TOTP step: one statement reads the challenge, its user and enrollment
    * and counts the attempt; after the code matches, one statement spends the
    * step (compare-and-set), clears the failure count, uses up the challenge
    * and issues the token (MfaService.startCodeCheck, finishCodeCheck).
    */
   async mfa(body: DeviceMfaRequest, clientAddress: string | null): Promise<DeviceTokenGrant> {
+    if (body.recoveryCode !== undefined) {
+      const ch = await this.#challenge(body.challenge, "mfa");
+      return this.#factors.recoveryCode(ch, body.recoveryCode, clientAddress);
+    }
+    if (body.passkey !== undefined) {
+      const ch = await this.#challenge(body.challenge, "mfa");
+      return this.#factors.passkey(ch, body.passkey, clientAddress);
+    }
+    if (body.code === undefined) throw new Error("the schema lets through a second step without a factor");
     const st = new Statement();
     const found = this.d.challenges.findIn(st, body.challenge);
     const { row, outcome } = await this.d.mfa.startCodeCheck<{
@@ -160,6 +180,11 @@ export class DeviceSignIn {
       tokenType: "Bearer",
       expiresAt: check.finished.expiresAt.toISOString(),
     };
+  }
+
+  /** POST /api/device/mfa/passkey/options: WebAuthn request options for the user of a live `mfa` challenge. */
+  async passkeyOptions(body: DevicePasskeyOptionsRequest): Promise<DevicePasskeyOptions> {
+    return this.#factors.passkeyOptions(await this.#challenge(body.challenge, "mfa"));
   }
 
   async setup(body: DeviceMfaSetupRequest, clientAddress: string | null): Promise<DeviceMfaSetupResponse> {

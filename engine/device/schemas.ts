@@ -10,6 +10,9 @@ export type DeviceSchemaName =
   | "login-response"
   | "token-grant"
   | "mfa-request"
+  | "passkey-assertion"
+  | "passkey-options-request"
+  | "passkey-options-response"
   | "mfa-setup-request"
   | "mfa-setup-response"
   | "me-response"
@@ -43,5 +46,8 @@ export function deviceValidator<T>(name: DeviceSchemaName): ValidateFunction<T> 
   const all = deviceSchemas();
   const schema = all.get(name);
   if (!schema) throw new Error(`no device API schema ${name}`);
-  return compileSchema<T>(schema, { refs: [...all.values()].filter((s) => s !== schema) });
+  const validate = compileSchema<T>(schema, { refs: [...all.values()].filter((s) => s !== schema) });
+  // A standalone validator of the build has no `schema`; the error messages read it (engine/web/device/body.ts).
+  validate.schema ??= schema;
+  return validate;
 }

@@ -25,6 +25,34 @@ export interface SiteMfaPolicy {
   rememberBrowserDays: number;
 }
 
+/**
+ * Whether an activated user holds at least one factor of a method in `allowed` (a site policy's
+ * allowedMethods): their TOTP enrollment's method (app or hardware token) or a passkey. A user who
+ * holds none (the policy changed after they set up) must set up an allowed one at their next sign-in.
+ */
+export function holdsAllowedFactor(
+  activation: { method: FactorMethod; passkeys: readonly string[] },
+  allowed: readonly FactorMethod[],
+): boolean {
+  const held: FactorMethod[] = activation.passkeys.length ? ["passkey"] : [];
+  if (activation.method !== "passkey") held.push(activation.method);
+  return held.some((m) => allowed.includes(m));
+}
+
+/**
+ * holdsAllowedFactor's negation as an SQL condition on the user `userId` (an SQL expression): their
+ * site has a policy, and neither their TOTP enrollment's method nor (when they hold one) "passkey"
+ * is among its allowedMethods. A site without a policy allows every method.
+ */
+export function lacksAllowedFactorSql(userId: string): string {
+  return `EXISTS (SELECT 1 FROM users lu JOIN mfa_site_policies lp ON lp.site_id = lu.site_id
+    WHERE lu.id = ${userId}
+      AND (EXISTS (SELECT 1 FROM mfa_enrollments le WHERE le.user_id = lu.id)
+        OR EXISTS (SELECT 1 FROM passkeys lk WHERE lk.user_id = lu.id))
+      AND NOT EXISTS (SELECT 1 FROM mfa_enrollments le WHERE le.user_id = lu.id AND le.method = ANY (lp.allowed_methods))
+      AND NOT ('passkey' = ANY (lp.allowed_methods) AND EXISTS (SELECT 1 FROM passkeys lk WHERE lk.user_id = lu.id)))`;
+}
+
 /** Every factor method, in the order setup lists them. */
 export const FACTOR_METHODS: readonly FactorMethod[] = ["passkey", "app", "hardware"];
 

@@ -335,6 +335,8 @@ export interface DeviceApiError {
       | "challenge_invalid"
       | "wrong_step"
       | "invalid_code"
+      | "invalid_passkey"
+      | "no_passkey"
       | "setup_required"
       | "hardware_token_unavailable"
       | "too_many_attempts"
@@ -401,6 +403,10 @@ export interface DeviceTokenGrant {
   token: string;
   tokenType: "Bearer";
   expiresAt: string;
+  /**
+   * After a sign-in with a recovery code: how many of the user's recovery codes are left (a new set is made on the web, on /account).
+   */
+  recoveryCodesLeft?: number;
 }
 /**
  * Send a current code with this challenge to POST /api/device/mfa.
@@ -489,14 +495,49 @@ export interface DeviceMe {
 /* from schemas/device-api/mfa-request.schema.json */
 
 /**
- * POST /api/device/mfa: a current code for the challenge of an `mfa_required` answer.
+ * POST /api/device/mfa: the second step for the challenge of an `mfa_required` answer, with exactly one of `code` (the authenticator's current code), `recoveryCode` (one of the user's recovery codes, when the device is lost) or `passkey` (an assertion for the options of POST /api/device/mfa/passkey/options).
  */
-export interface DeviceMfaRequest {
+export type DeviceMfaRequest = {
   challenge: string;
   /**
    * The code the authenticator app or hardware token shows now: 6 or 8 digits. White space and dashes anywhere are ignored ("123 456", "1234-5678").
    */
-  code: string;
+  code?: string;
+  /**
+   * One of the user's recovery codes: 10 characters of Crockford's Base32, shown as `XXXXX-XXXXX`. Case, white space and dashes are ignored (O reads as 0, I and L as 1). Each code works once; a wrong one counts against the code lock like a wrong code. A temporary access pass is for the web sign-in only.
+   */
+  recoveryCode?: string;
+  passkey?: DevicePasskeyAssertion;
+} & (
+  | {
+      code: unknown;
+    }
+  | {
+      recoveryCode: unknown;
+    }
+  | {
+      passkey: unknown;
+    }
+);
+
+/**
+ * A WebAuthn assertion as JSON (W3C WebAuthn Level 3 AuthenticationResponseJSON, what `PublicKeyCredential.toJSON()` and the platforms' passkey APIs return), made for the options of POST /api/device/mfa/passkey/options. Binary values are base64url without padding.
+ */
+export interface DevicePasskeyAssertion {
+  id: string;
+  rawId: string;
+  type: "public-key";
+  response: {
+    clientDataJSON: string;
+    authenticatorData: string;
+    signature: string;
+    userHandle?: string;
+  };
+  /**
+   * Extension outputs, as the platform reports them; not used.
+   */
+  clientExtensionResults?: {};
+  authenticatorAttachment?: "platform" | "cross-platform";
 }
 
 /* from schemas/device-api/mfa-setup-request.schema.json */
@@ -532,6 +573,10 @@ export interface DeviceTokenGrant {
   token: string;
   tokenType: "Bearer";
   expiresAt: string;
+  /**
+   * After a sign-in with a recovery code: how many of the user's recovery codes are left (a new set is made on the web, on /account).
+   */
+  recoveryCodesLeft?: number;
 }
 /**
  * Show the key (or open otpauthUri in an authenticator), then send method "app", a current code and this new challenge to POST /api/device/mfa/setup.
@@ -549,6 +594,67 @@ export interface DeviceMfaSetupStarted {
    * The Base32 secret in groups of four, for typing in by hand.
    */
   key: string;
+}
+
+/* from schemas/device-api/passkey-assertion.schema.json */
+
+export type Base64Url = string;
+
+/**
+ * A WebAuthn assertion as JSON (W3C WebAuthn Level 3 AuthenticationResponseJSON, what `PublicKeyCredential.toJSON()` and the platforms' passkey APIs return), made for the options of POST /api/device/mfa/passkey/options. Binary values are base64url without padding.
+ */
+export interface DevicePasskeyAssertion {
+  id: Base64Url;
+  rawId: Base64Url;
+  type: "public-key";
+  response: {
+    clientDataJSON: Base64Url;
+    authenticatorData: Base64Url;
+    signature: Base64Url;
+    userHandle?: Base64Url;
+  };
+  /**
+   * Extension outputs, as the platform reports them; not used.
+   */
+  clientExtensionResults?: {};
+  authenticatorAttachment?: "platform" | "cross-platform";
+}
+
+/* from schemas/device-api/passkey-options-request.schema.json */
+
+/**
+ * POST /api/device/mfa/passkey/options: the challenge of an `mfa_required` answer, for a user who holds a passkey.
+ */
+export interface DevicePasskeyOptionsRequest {
+  challenge: string;
+}
+
+/* from schemas/device-api/passkey-options-response.schema.json */
+
+/**
+ * WebAuthn request options as JSON (W3C WebAuthn Level 3 PublicKeyCredentialRequestOptionsJSON) for the platform's passkey API: the relying party is the server's (its PUBLIC_URL host), `allowCredentials` the user's passkeys. The challenge is single-use and expires in five minutes; answer with POST /api/device/mfa `{challenge, passkey}` (the sign-in challenge, not this one).
+ */
+export interface DevicePasskeyOptions {
+  /**
+   * base64url, 32 random bytes.
+   */
+  challenge: string;
+  /**
+   * The relying party id: the host name of the server's PUBLIC_URL.
+   */
+  rpId: string;
+  /**
+   * How long the platform may wait for the user, in milliseconds.
+   */
+  timeout?: number;
+  userVerification: "required" | "preferred" | "discouraged";
+  allowCredentials: {
+    id: string;
+    type: "public-key";
+    transports?: ("ble" | "cable" | "hybrid" | "internal" | "nfc" | "smart-card" | "usb")[];
+  }[];
+  extensions?: {};
+  hints?: ("hybrid" | "security-key" | "client-device")[];
 }
 
 /* from schemas/device-api/record-changes.schema.json */
@@ -656,6 +762,10 @@ export interface DeviceTokenGrant {
   token: string;
   tokenType: "Bearer";
   expiresAt: string;
+  /**
+   * After a sign-in with a recovery code: how many of the user's recovery codes are left (a new set is made on the web, on /account).
+   */
+  recoveryCodesLeft?: number;
 }
 
 /* from schemas/hardware-token.schema.json */

@@ -241,6 +241,8 @@ export function arbitraries(world: FuzzWorld) {
         "password",
         "challenge",
         "code",
+        "recoveryCode",
+        "passkey",
         "method",
         "serialNumber",
         "data",

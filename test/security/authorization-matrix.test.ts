@@ -91,6 +91,7 @@ const BODIES: Record<string, BodyFor> = {
   "POST /api/device/login": () => ({ json: {} }),
   "POST /api/device/mfa": () => ({ json: { challenge: CHALLENGE, code: "123456" } }),
   "POST /api/device/mfa/setup": () => ({ json: { challenge: CHALLENGE, method: "app" } }),
+  "POST /api/device/mfa/passkey/options": () => ({ json: { challenge: CHALLENGE } }),
   "POST /api/device/apps/:appId/records": () => ({ json: { data: { name: "Device entry" } } }),
   "PATCH /api/device/apps/:appId/records/:recordId": async (_p, fx, env) => ({
     json: { version: Number(await recordVersion(env, fx.ids.deviceRecord!)), data: { location: "Yard" } },
@@ -203,6 +204,7 @@ const MATRIX: Array<[route: string, request: string, ...expected: Expect[]]> = [
   ["POST /api/device/login",                  "POST /api/device/login",                                         422,  422,   422,  422,     422,       422],
   ["POST /api/device/mfa",                    "POST /api/device/mfa",                                           401,  401,   401,  401,     401,       401],
   ["POST /api/device/mfa/setup",              "POST /api/device/mfa/setup",                                     401,  401,   401,  401,     401,       401],
+  ["POST /api/device/mfa/passkey/options",    "POST /api/device/mfa/passkey/options",                           401,  401,   401,  401,     401,       401],
   ["GET /api/device/me",                      "GET /api/device/me",                                             401,  401,   200,  200,     200,       200],
   ["POST /api/device/logout",                 "POST /api/device/logout",                                        401,  401,   204,  204,     204,       204],
   ["GET /api/openapi.json",                   "GET /api/openapi.json",                                          200,  200,   200,  200,     200,       200],

@@ -26,7 +26,42 @@ export type AssertionPurpose = Exclude<ChallengePurpose, "register">;
  */
 export type AssertionResult<F> =
   | { ok: true; userId: string; passkeyId: string; finished?: F | null }
-  | { ok: false; reason: "invalid" | "counter" | "locked"; retryAfterSeconds: number; userId: string | null };
+  | {
+      ok: false;
+      reason: "invalid" | "counter" | "locked";
+      retryAfterSeconds: number;
+      userId: string | null;
+      /** Why an "invalid" one was refused, for the log (never shown to the signer). */
+      detail?: InvalidDetail;
+    };
+
+/**
+ * What was wrong with an invalid assertion: an unknown credential or another user's, a challenge
+ * that is not a live one of this purpose (spent: a replay), the client data's origin, the
+ * authenticator data's RP id hash, user presence or verification, or the signature (and anything else
+ * the library refuses: "other").
+ */
+export type InvalidDetail =
+  | "unknown_credential"
+  | "other_user"
+  | "challenge"
+  | "origin"
+  | "rp_id"
+  | "user_presence"
+  | "user_verification"
+  | "signature"
+  | "other";
+
+/** The detail of a refusal by verifyAuthenticationResponse, from its error message. */
+function detailOf(err: unknown): InvalidDetail {
+  const m = err instanceof Error ? err.message : "";
+  if (/origin/i.test(m)) return "origin";
+  if (/RP ID/i.test(m)) return "rp_id";
+  if (/challenge/i.test(m)) return "challenge";
+  if (/User verification/i.test(m)) return "user_verification";
+  if (/User not present/i.test(m)) return "user_presence";
+  return "other";
+}
 
 /**
  * Passkey assertions (WebAuthn §7.2 through @simplewebauthn/server): options with a stored
@@ -87,20 +122,26 @@ export class PasskeyAssertion {
     if (!owner) {
       // An unknown credential without a user: spend the challenge, count nothing but the address.
       if (challenge) await this.challenges.consume(challenge, purpose);
-      return { ok: false, reason: "invalid", retryAfterSeconds: 0, userId: null };
+      return { ok: false, reason: "invalid", retryAfterSeconds: 0, userId: null, detail: "unknown_credential" };
     }
     const key = codeThrottleKey(owner);
     const attempt = await throttle.claim(key, ACCOUNT_POLICY);
     if (!attempt.granted) {
       return { ok: false, reason: "locked", retryAfterSeconds: attempt.retryAfterSeconds, userId: owner };
     }
-    const fail = async () => ({ ...(await failedAttempt(this.ctx, owner, attempt)), userId: owner });
+    const fail = async (detail?: InvalidDetail) => ({
+      ...(await failedAttempt(this.ctx, owner, attempt)),
+      userId: owner,
+      ...(detail ? { detail } : {}),
+    });
     const spent = challenge
       ? await this.challenges.consume(challenge, purpose, purpose === "passwordless" ? undefined : owner)
       : undefined;
-    if (!spent || !passkey || passkey.userId !== owner) return fail();
+    if (!passkey) return fail("unknown_credential");
+    if (passkey.userId !== owner) return fail("other_user");
+    if (!spent) return fail("challenge");
     const checked = await this.#check(passkey, response, challenge!, purpose);
-    if (!checked) return fail();
+    if ("detail" in checked) return fail(checked.detail);
     const st = new Statement();
     const won = st.with(
       "counter_won",
@@ -130,8 +171,13 @@ export class PasskeyAssertion {
     };
   }
 
-  /** The library's checks (signature, origin, RP id, challenge, UV when passwordless); null when any fails. */
-  async #check(passkey: StoredPasskey, response: unknown, challenge: string, purpose: AssertionPurpose) {
+  /** The library's checks (signature, origin, RP id, challenge, UV when passwordless); a detail when any fails. */
+  async #check(
+    passkey: StoredPasskey,
+    response: unknown,
+    challenge: string,
+    purpose: AssertionPurpose,
+  ): Promise<{ newCounter: number; backedUp: boolean } | { detail: InvalidDetail }> {
     const rp = this.rp();
     try {
       const handle = (response as { response?: { userHandle?: unknown } }).response?.userHandle;
@@ -140,7 +186,7 @@ export class PasskeyAssertion {
         handle &&
         !userHandle(passkey.userId).equals(Buffer.from(handle, "base64url"))
       ) {
-        return null;
+        return { detail: "other_user" };
       }
       const verified = await verifyAuthenticationResponse({
         response: response as AuthenticationResponseJSON,
@@ -156,13 +202,13 @@ export class PasskeyAssertion {
         },
         requireUserVerification: purpose === "passwordless",
       });
-      if (!verified.verified) return null;
+      if (!verified.verified) return { detail: "signature" };
       return {
         newCounter: verified.authenticationInfo.newCounter,
         backedUp: verified.authenticationInfo.credentialBackedUp,
       };
-    } catch {
-      return null;
+    } catch (err) {
+      return { detail: detailOf(err) };
     }
   }
 

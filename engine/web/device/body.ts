@@ -45,7 +45,20 @@ export async function readJsonBody<T>(c: Context, validate: ValidateFunction<T>)
   if (validate(value)) return value;
   const fields: Record<string, string> = {};
   let general: string | null = null;
+  const alternatives = exactlyOneOf(validate.schema);
   for (const e of validate.errors ?? []) {
+    // "Exactly one of these fields" (a root oneOf of `required` branches): one message for the choice.
+    if (alternatives && e.schemaPath.startsWith("#/oneOf/") && e.keyword === "required") continue;
+    if (alternatives && e.schemaPath === "#/oneOf") {
+      const sent = alternatives.filter((name) => Object.hasOwn(value as object, name));
+      const list = alternatives.join(", ");
+      general ??= `Send exactly one of ${list}.`;
+      if (!sent.length) for (const name of alternatives) fields[name] ??= `is required: send exactly one of ${list}`;
+      for (const name of sent) {
+        fields[name] ??= `cannot be sent together with ${sent.filter((n) => n !== name).join(", ")}`;
+      }
+      continue;
+    }
     let field = errorPointer(e).replace(/^\//, "").replace(/\//g, ".");
     let message = describeError(e);
     if (e.keyword === "additionalProperties") {
@@ -64,9 +77,30 @@ export async function readJsonBody<T>(c: Context, validate: ValidateFunction<T>)
   );
 }
 
+/**
+ * The property names of a root `oneOf` whose every branch is `{required: [name], properties: {name: true}}` (a body that
+ * takes exactly one of these fields), or null when the schema has no such oneOf.
+ */
+function exactlyOneOf(schema: unknown): string[] | null {
+  const branches = (schema as { oneOf?: unknown } | null)?.oneOf;
+  if (!Array.isArray(branches) || !branches.length) return null;
+  const names: string[] = [];
+  for (const b of branches as Record<string, unknown>[]) {
+    const { required, properties, ...rest } = b;
+    if (Object.keys(rest).length || !Array.isArray(required) || required.length !== 1) return null;
+    // Strict mode (strictRequired) wants the branch to name its property: `properties: {name: true}`.
+    if (properties !== undefined && JSON.stringify(properties) !== JSON.stringify({ [required[0]]: true })) return null;
+    names.push(String(required[0]));
+  }
+  return names;
+}
+
 /** Plain words for the few patterns the request schemas use. */
 function patternMessage(field: string): string {
   if (field === "code") return "must be the 6 or 8 digits the authenticator shows";
   if (field === "challenge") return "must be the challenge the previous answer returned";
+  if (field === "recoveryCode") {
+    return "must be a recovery code: 10 characters like 7K3QD-XM2PA (a temporary access pass works on the web only)";
+  }
   return "has an invalid format";
 }

@@ -2,7 +2,12 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../http/env.js";
 import { errorResponse } from "../http/errors.js";
-import type { DeviceLoginRequest, DeviceMfaRequest, DeviceMfaSetupRequest } from "../../schema/types.js";
+import type {
+  DeviceLoginRequest,
+  DeviceMfaRequest,
+  DeviceMfaSetupRequest,
+  DevicePasskeyOptionsRequest,
+} from "../../schema/types.js";
 import type { Services } from "../../services.js";
 import { DEVICE_BODY_LIMIT_BYTES, readJsonBody } from "./body.js";
 import { DeviceError } from "../../device/errors.js";
@@ -19,6 +24,7 @@ const ROUTES: Record<string, string> = {
   "/api/device/login": "POST",
   "/api/device/mfa": "POST",
   "/api/device/mfa/setup": "POST",
+  "/api/device/mfa/passkey/options": "POST",
   "/api/device/me": "GET",
   "/api/device/logout": "POST",
 };
@@ -44,6 +50,7 @@ export function deviceRoutes(s: Services) {
     login: deviceValidator<DeviceLoginRequest>("login-request"),
     mfa: deviceValidator<DeviceMfaRequest>("mfa-request"),
     setup: deviceValidator<DeviceMfaSetupRequest>("mfa-setup-request"),
+    passkeyOptions: deviceValidator<DevicePasskeyOptionsRequest>("passkey-options-request"),
   };
 
   app.use("/api/device/*", async (c, next) => {
@@ -87,6 +94,11 @@ export function deviceRoutes(s: Services) {
   app.post("/api/device/mfa", async (c) => {
     const body = await readJsonBody(c, validators.mfa);
     return c.json(await counted(() => s.deviceSignIn.mfa(body, c.var.clientAddress)));
+  });
+
+  app.post("/api/device/mfa/passkey/options", async (c) => {
+    const body = await readJsonBody(c, validators.passkeyOptions);
+    return c.json(await s.deviceSignIn.passkeyOptions(body));
   });
 
   app.post("/api/device/mfa/setup", async (c) => {

@@ -68,7 +68,8 @@ export function openApiDocument(): Json {
       description:
         "JSON sign-in for mobile devices with multi-factor authentication, and the apps and records of the user's site " +
         "(the web's rules; records synced offline with changedSince). Sign in with POST /api/device/login; " +
-        "follow `mfa_required` with POST /api/device/mfa and `mfa_setup_required` with POST /api/device/mfa/setup; " +
+        "follow `mfa_required` with POST /api/device/mfa (a code, a recovery code, or a passkey after " +
+        "POST /api/device/mfa/passkey/options) and `mfa_setup_required` with POST /api/device/mfa/setup; " +
         "send the token as `Authorization: Bearer TOKEN`. Only `application/json` bodies are accepted, of at most " +
         `${DEVICE_BODY_LIMIT_BYTES} bytes (413 body_too_large). A path under /api/device/ that is not listed here ` +
         "answers 404 not_found; a listed path called with another method answers 405 method_not_allowed with an " +
@@ -101,16 +102,43 @@ export function openApiDocument(): Json {
           operationId: "deviceMfa",
           // Public: an explicit empty requirement (the caller has no token yet).
           security: [],
-          summary: "Finish a sign-in with a current code",
+          summary: "Finish a sign-in with a current code, a recovery code or a passkey",
           description:
-            "Each code is accepted once, on the web or here. Five wrong codes lock the account for both; a code sent " +
-            "while it is locked gets the answer of a wrong code (401 invalid_code): only administrators see the lock.",
+            "Send exactly one of `code`, `recoveryCode` and `passkey` (an assertion for the options of POST " +
+            "/api/device/mfa/passkey/options, made with the platform's passkey API for the same relying party). Each code is accepted once, on the web or here. Five wrong " +
+            "codes lock the account for both; a code sent while it is locked gets the answer of a wrong code (401 " +
+            "invalid_code): only administrators see the lock. A recovery code (for a lost device) works once and counts " +
+            "against the same lock when wrong; the answer then says how many are left (`recoveryCodesLeft`).",
           requestBody: body("mfa-request"),
           responses: {
             "200": { description: "Signed in.", content: json("token-grant") },
             ...common,
-            "401": error("challenge_invalid (unknown, used or expired challenge) or invalid_code (wrong, or locked)."),
+            "401": error(
+              "challenge_invalid (unknown, used or expired challenge) or invalid_code (a wrong code or recovery code, a " +
+                "used recovery code, or locked), invalid_passkey (an assertion refused: unknown credential, replayed " +
+                "or foreign challenge, wrong origin or RP id, bad signature, a signature counter that went backwards, " +
+                "or locked: the same answer).",
+            ),
             "409": error("wrong_step: the challenge is for setup, or MFA changed meanwhile."),
+          },
+        },
+      },
+      "/api/device/mfa/passkey/options": {
+        post: {
+          operationId: "deviceMfaPasskeyOptions",
+          // Public: an explicit empty requirement (the caller has no token yet).
+          security: [],
+          summary: "WebAuthn request options for a passkey second step",
+          description:
+            "For the challenge of an `mfa_required` answer: request options for the platform's passkey API (the " +
+            "server's relying party, the user's passkeys). Each call hands out a new single-use WebAuthn challenge " +
+            "(five minutes) and ends the user's previous one; then POST /api/device/mfa with `passkey`.",
+          requestBody: body("passkey-options-request"),
+          responses: {
+            "200": { description: "The request options.", content: json("passkey-options-response") },
+            ...common,
+            "401": error("challenge_invalid: unknown, used or expired challenge."),
+            "409": error("wrong_step (the challenge is for setup) or no_passkey (the user holds no passkey)."),
           },
         },
       },

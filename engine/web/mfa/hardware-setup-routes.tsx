@@ -37,13 +37,13 @@ export function hardwareSetupRoutes(s: Services, cookies: CookieSettings) {
   };
 
   app.get("/mfa/setup/hardware", async (c) => {
-    const access = await setupAccess(s, c);
+    const access = await setupAccess(s, c, "hardware");
     if (access.response) return access.response;
     return page(c, access.session);
   });
 
   app.post("/mfa/setup/hardware", async (c) => {
-    const access = await setupAccess(s, c);
+    const access = await setupAccess(s, c, "hardware");
     if (access.response) return access.response;
     const { session } = access;
     const f = await formFields(c);

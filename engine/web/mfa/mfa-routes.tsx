@@ -1,4 +1,7 @@
 import { flash } from "../http/flash.js";
+import { ForbiddenError } from "../../errors.js";
+import { holdsAllowedFactor, lacksAllowedFactorSql } from "../../mfa/site-policy.js";
+import type { MfaMethod } from "../../mfa/status.js";
 import { Hono, type Context } from "hono";
 import type { Session } from "../../auth/sessions.js";
 import {
@@ -66,6 +69,12 @@ export const selfActor = (session: Session): MfaActor => ({
   credential: session.tokenHash,
 });
 
+/** A setup page of a method the site's policy does not allow, opened by its URL. */
+export const METHOD_NOT_ALLOWED = "Your site does not allow this sign-in method. Choose another one on the setup page.";
+/** After the second step of a user whose every factor the site's policy no longer allows. */
+export const FACTOR_NOT_ALLOWED =
+  "Your site no longer allows the sign-in method you used. Set up one it allows to continue; it replaces the old one.";
+
 /** What the sign-in page says to a user whose half-signed-in session ran out during MFA setup. */
 export const SETUP_SIGN_IN_EXPIRED =
   "Your sign-in took too long and has ended. Sign in again: the key you already added to your authenticator app " +
@@ -82,6 +91,7 @@ export const SETUP_SIGN_IN_EXPIRED =
 export async function setupAccess(
   s: Services,
   c: Context<AppEnv>,
+  method?: MfaMethod,
 ): Promise<
   | {
       session: Session;
@@ -99,7 +109,18 @@ export async function setupAccess(
     return { response: c.redirect(signInStepPath(session), 303) };
   }
   const status = await s.mfa.statusOf(session.user.id);
-  if (status.enabled && (await s.recovery.grants.of(session.tokenHash))) {
+  const policy = await s.mfaPolicies.get(session.user.siteId);
+  // The site's policy closes a method's pages, not only its button on /mfa/setup.
+  if (method && !policy.allowedMethods.includes(method)) throw new ForbiddenError(METHOD_NOT_ALLOWED);
+  // A recovery code or pass sign-in (a setup grant), or a user whose every factor the policy no longer
+  // allows (after their second step): the new factor replaces the current one.
+  if (
+    status.enabled &&
+    ((await s.recovery.grants.of(session.tokenHash)) ||
+      (session.stage === "mfa_setup" &&
+        status.activation &&
+        !holdsAllowedFactor(status.activation, policy.allowedMethods)))
+  ) {
     const now = s.clock.now();
     return {
       session,
@@ -115,6 +136,13 @@ export async function setupAccess(
     return { response: c.redirect("/login", 303) };
   }
   return { session, decision, replace: false };
+}
+
+/** True when the session's user is activated but holds no factor of a method their site's policy allows. */
+export async function mustReplaceFactor(s: Services, session: Session): Promise<boolean> {
+  const activation = (await s.mfa.statusOf(session.user.id)).activation;
+  if (!activation) return false;
+  return !holdsAllowedFactor(activation, (await s.mfaPolicies.get(session.user.siteId)).allowedMethods);
 }
 
 /** The sign-in is complete: a new token at stage 'full', so the half-signed-in one is worth nothing. */
@@ -215,10 +243,16 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
       );
     }
     // The compare-and-set that spends the code also replaces the session with a full one: one statement.
+    // A user whose every factor the policy no longer allows gets a setup-only session instead (decided
+    // in the same statement: the step stays at three statements), which "/" sends on to /mfa/setup.
     const result = await s.mfa.verifyCode(
       session.user.id,
       code,
-      s.sessions.rotatePart(session, { stage: "full" }, c.var.clientAddress),
+      s.sessions.rotatePart(
+        session,
+        { stage: "full", setupIf: (_st, userId) => lacksAllowedFactorSql(userId) },
+        c.var.clientAddress,
+      ),
     );
     if (!result.ok) {
       s.metrics.signIn("web", "failure");
@@ -325,7 +359,7 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
   };
 
   app.get("/mfa/setup/app", async (c) => {
-    const access = await setupAccess(s, c);
+    const access = await setupAccess(s, c, "app");
     if (access.response) return access.response;
     // "Continue with the key you already added": the code field alone; the key is not shown again.
     if (queryParams(c).continue === "1") {
@@ -337,7 +371,7 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
   });
 
   app.post("/mfa/setup/app", async (c) => {
-    const access = await setupAccess(s, c);
+    const access = await setupAccess(s, c, "app");
     if (access.response) return access.response;
     const { session } = access;
     const code = readCode(await formFields(c));

@@ -66,6 +66,9 @@ export function PasskeySetupPage(props: {
   fieldError?: string;
   /** Where "other methods" leads: the setup choice while setting up, the account page when adding one. */
   back: { href: string; text: string };
+  /** A signed-in user adding a further passkey: the current password or a code goes with it. */
+  reauth?: boolean;
+  reauthError?: string;
 }) {
   return (
     <Layout title="Set up a passkey" csrfToken={props.csrfToken}>
@@ -98,6 +101,27 @@ export function PasskeySetupPage(props: {
             error={props.fieldError}
             attrs={{ maxlength: 64 }}
           />
+          {props.reauth ? (
+            <fieldset id="reauth">
+              <legend>Confirm it is you</legend>
+              <InputField
+                id="currentPassword"
+                name="currentPassword"
+                type="password"
+                label="Your current password"
+                help="Or leave it empty and enter a code from your authenticator below."
+                autocomplete="current-password"
+                error={props.reauthError}
+              />
+              <InputField
+                id="code"
+                name="code"
+                label="Or a code from your authenticator"
+                autocomplete="one-time-code"
+                attrs={{ inputmode: "numeric", maxlength: 32 }}
+              />
+            </fieldset>
+          ) : null}
           <button type="button" data-passkey-start hidden id="create-passkey">
             Create the passkey
           </button>

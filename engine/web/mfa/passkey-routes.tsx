@@ -3,6 +3,7 @@
  * another factor when signed in) and POST /login/mfa/passkey (the second step with a passkey).
  */
 import { Hono, type Context } from "hono";
+import { verifyPassword } from "../../auth/passwords.js";
 import type { Session } from "../../auth/sessions.js";
 import { decideAfterPassword } from "../../mfa/sign-in-flow.js";
 import type { Services } from "../../services.js";
@@ -12,7 +13,15 @@ import { flash } from "../http/flash.js";
 import { signInStepPath } from "../http/guards.js";
 import { formFields, sendPage } from "../http/page.js";
 import { MfaCodePage } from "./mfa-pages.js";
-import { afterActivation, finishSignIn, selfActor, setupChangedPage } from "./mfa-routes.js";
+import {
+  afterActivation,
+  FACTOR_NOT_ALLOWED,
+  finishSignIn,
+  mustReplaceFactor,
+  selfActor,
+  setupChangedPage,
+} from "./mfa-routes.js";
+import { holdsAllowedFactor } from "../../mfa/site-policy.js";
 import { PasskeyScripts, PasskeySetupPage, PasskeySignInForm } from "./passkey-pages.js";
 
 /** The largest WebAuthn answer a form may carry (characters of JSON); real ones are a few kilobytes. */
@@ -55,15 +64,32 @@ export async function passkeyStepForm(s: Services, c: Context<AppEnv>, userId: s
   );
 }
 
-/** Who may register a passkey: a session setting up MFA, or a signed-in user whose MFA is on. */
-async function registerAccess(s: Services, c: Context<AppEnv>): Promise<{ session: Session } | { response: Response }> {
+/** Asked of a signed-in user who adds a further passkey without a password or code in the form. */
+export const REAUTH_NEEDED = "Enter your current password, or a code from your authenticator, to add a passkey.";
+/** A wrong password or code: nothing was added (the same words for both). */
+export const REAUTH_FAILED = "The password or code is not correct. No passkey was added.";
+
+/**
+ * Who may register a passkey: a session setting up MFA, or a signed-in user whose MFA is on.
+ * `reauth`: an ordinary signed-in session of a user who already holds a factor must prove it is
+ * still the user (current password or a fresh code) in the same POST: a stolen session alone adds
+ * no factor (a session signed in with a recovery code or a pass just proved it: their setup grant).
+ */
+async function registerAccess(
+  s: Services,
+  c: Context<AppEnv>,
+): Promise<{ session: Session; reauth: boolean } | { response: Response }> {
   const session = c.var.session;
   if (!session || (session.stage !== "mfa_setup" && session.stage !== "full")) {
     return { response: c.redirect(signInStepPath(session), 303) };
   }
   const status = await s.mfa.statusOf(session.user.id);
   // A session signed in with a recovery code or an access pass may add a passkey too.
-  const granted = status.enabled && (await s.recovery.grants.of(session.tokenHash)) !== null;
+  const policy = await s.mfaPolicies.get(session.user.siteId);
+  const forced = status.activation !== null && !holdsAllowedFactor(status.activation, policy.allowedMethods);
+  const granted =
+    status.enabled &&
+    ((forced && session.stage === "mfa_setup") || (await s.recovery.grants.of(session.tokenHash)) !== null);
   if (
     session.stage === "mfa_setup" &&
     !granted &&
@@ -74,10 +100,24 @@ async function registerAccess(s: Services, c: Context<AppEnv>): Promise<{ sessio
   }
   if (session.stage === "full" && !status.enabled) return { response: c.redirect("/account", 303) };
   // The site's policy may leave passkeys out of the methods setup offers.
-  if (!(await s.mfaPolicies.get(session.user.siteId)).allowedMethods.includes("passkey")) {
+  if (!policy.allowedMethods.includes("passkey")) {
     return { response: c.redirect(session.stage === "full" ? "/account" : "/mfa/setup", 303) };
   }
-  return { session };
+  return { session, reauth: session.stage === "full" && status.activation !== null && !granted };
+}
+
+/**
+ * The re-authentication of a signed-in user adding a factor: `code` (a current code of their
+ * authenticator, spent like a sign-in code and counted against the code lock) when given, else
+ * `currentPassword`. Null when it holds, else the words to show.
+ */
+async function reauthenticate(s: Services, userId: string, fields: Record<string, string>): Promise<string | null> {
+  const code = (fields.code ?? "").trim();
+  const password = fields.currentPassword ?? "";
+  if (!code && !password) return REAUTH_NEEDED;
+  if (code) return (await s.mfa.verifyCode(userId, code.slice(0, 32))).ok ? null : REAUTH_FAILED;
+  const user = await s.users.byId(userId);
+  return user && (await verifyPassword(user.passwordHash, password)) ? null : REAUTH_FAILED;
 }
 
 /** GET/POST /mfa/setup/passkey and POST /login/mfa/passkey. */
@@ -88,7 +128,7 @@ export function passkeyRoutes(s: Services, cookies: CookieSettings) {
     c: Context<AppEnv>,
     session: Session,
     status: 200 | 401 | 409 | 422 = 200,
-    p: { name?: string; error?: string; fieldError?: string } = {},
+    p: { name?: string; error?: string; fieldError?: string; reauth?: boolean; reauthError?: string } = {},
   ) => {
     const options = await s.passkeys.registration.options(session.user);
     const back =
@@ -101,19 +141,31 @@ export function passkeyRoutes(s: Services, cookies: CookieSettings) {
   app.get("/mfa/setup/passkey", async (c) => {
     const access = await registerAccess(s, c);
     if ("response" in access) return access.response;
-    return setupPage(c, access.session);
+    return setupPage(c, access.session, 200, { reauth: access.reauth });
   });
 
   app.post("/mfa/setup/passkey", async (c) => {
     const access = await registerAccess(s, c);
     if ("response" in access) return access.response;
-    const { session } = access;
+    const { session, reauth } = access;
     const fields = await formFields(c);
     const name = (fields.name ?? "").slice(0, 200);
+    if (reauth) {
+      const refused = await reauthenticate(s, session.user.id, fields);
+      if (refused) {
+        c.var.log.info("passkey refused", { userId: session.user.id, reason: "reauthentication" });
+        return setupPage(c, session, refused === REAUTH_NEEDED ? 422 : 401, {
+          name,
+          reauth,
+          reauthError: refused,
+        });
+      }
+    }
     const response = readPasskeyResponse(fields);
     if (!response) {
       return setupPage(c, session, 422, {
         name,
+        reauth,
         error: "The passkey was not created. Press the button and follow your browser.",
       });
     }
@@ -122,14 +174,15 @@ export function passkeyRoutes(s: Services, cookies: CookieSettings) {
       c.var.log.info("passkey refused", { userId: session.user.id, reason: result.reason });
       switch (result.reason) {
         case "bad_name":
-          return setupPage(c, session, 422, { name, fieldError: "Enter a name of 1 to 64 characters." });
+          return setupPage(c, session, 422, { name, reauth, fieldError: "Enter a name of 1 to 64 characters." });
         case "duplicate":
-          return setupPage(c, session, 409, { name, error: "This passkey is already registered." });
+          return setupPage(c, session, 409, { name, reauth, error: "This passkey is already registered." });
         case "not_enabled":
           return setupChangedPage(c);
         default:
           return setupPage(c, session, 422, {
             name,
+            reauth,
             error: "This setup page has expired or the passkey could not be checked. Try again.",
           });
       }
@@ -148,10 +201,12 @@ export function passkeyRoutes(s: Services, cookies: CookieSettings) {
     const session = c.var.session;
     if (session?.stage !== "mfa") return c.redirect(session?.stage === "full" ? "/" : signInStepPath(session), 303);
     const response = readPasskeyResponse(await formFields(c));
+    // A user whose every factor the policy no longer allows gets a setup-only session (as after a code).
+    const forced = await mustReplaceFactor(s, session);
     const result = response
       ? await s.passkeys.assertion.verify("second_factor", response, {
           userId: session.user.id,
-          finish: s.sessions.rotatePart(session, { stage: "full" }, c.var.clientAddress),
+          finish: s.sessions.rotatePart(session, { stage: forced ? "mfa_setup" : "full" }, c.var.clientAddress),
         })
       : null;
     if (!result?.ok) {
@@ -176,6 +231,10 @@ export function passkeyRoutes(s: Services, cookies: CookieSettings) {
     s.metrics.signIn("web", "success");
     c.var.log.info("signed in", { userId: session.user.id, mfa: true, passkey: true });
     writeSessionCookie(c, cookies, result.finished.token, result.finished.expiresAt);
+    if (forced) {
+      flash(c, FACTOR_NOT_ALLOWED);
+      return c.redirect("/mfa/setup", 303);
+    }
     return c.redirect("/", 303);
   });
 

@@ -31,10 +31,30 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * Finish a sign-in with a current code
-     * @description Each code is accepted once, on the web or here. Five wrong codes lock the account for both; a code sent while it is locked gets the answer of a wrong code (401 invalid_code): only administrators see the lock.
+     * Finish a sign-in with a current code, a recovery code or a passkey
+     * @description Send exactly one of `code`, `recoveryCode` and `passkey` (an assertion for the options of POST /api/device/mfa/passkey/options, made with the platform's passkey API for the same relying party). Each code is accepted once, on the web or here. Five wrong codes lock the account for both; a code sent while it is locked gets the answer of a wrong code (401 invalid_code): only administrators see the lock. A recovery code (for a lost device) works once and counts against the same lock when wrong; the answer then says how many are left (`recoveryCodesLeft`).
      */
     post: operations["deviceMfa"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/device/mfa/passkey/options": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * WebAuthn request options for a passkey second step
+     * @description For the challenge of an `mfa_required` answer: request options for the platform's passkey API (the server's relying party, the user's passkeys). Each call hands out a new single-use WebAuthn challenge (five minutes) and ends the user's previous one; then POST /api/device/mfa with `passkey`.
+     */
+    post: operations["deviceMfaPasskeyOptions"];
     delete?: never;
     options?: never;
     head?: never;
@@ -246,6 +266,8 @@ export interface components {
           | "challenge_invalid"
           | "wrong_step"
           | "invalid_code"
+          | "invalid_passkey"
+          | "no_passkey"
           | "setup_required"
           | "hardware_token_unavailable"
           | "too_many_attempts"
@@ -330,13 +352,26 @@ export interface components {
     };
     /**
      * DeviceMfaRequest
-     * @description POST /api/device/mfa: a current code for the challenge of an `mfa_required` answer.
+     * @description POST /api/device/mfa: the second step for the challenge of an `mfa_required` answer, with exactly one of `code` (the authenticator's current code), `recoveryCode` (one of the user's recovery codes, when the device is lost) or `passkey` (an assertion for the options of POST /api/device/mfa/passkey/options).
      */
     DeviceMfaRequest: {
       challenge: string;
       /** @description The code the authenticator app or hardware token shows now: 6 or 8 digits. White space and dashes anywhere are ignored ("123 456", "1234-5678"). */
-      code: string;
-    };
+      code?: string;
+      /** @description One of the user's recovery codes: 10 characters of Crockford's Base32, shown as `XXXXX-XXXXX`. Case, white space and dashes are ignored (O reads as 0, I and L as 1). Each code works once; a wrong one counts against the code lock like a wrong code. A temporary access pass is for the web sign-in only. */
+      recoveryCode?: string;
+      passkey?: components["schemas"]["DevicePasskeyAssertion"];
+    } & (
+      | {
+          code: unknown;
+        }
+      | {
+          recoveryCode: unknown;
+        }
+      | {
+          passkey: unknown;
+        }
+    );
     /**
      * DeviceMfaSetupRequest
      * @description POST /api/device/mfa/setup. method "app" without a code starts authenticator-app setup and returns the key; "app" with a code (and the challenge from that answer) activates it. "hardware" takes the serial number of a pre-registered token and its current code. "later" postpones setup while that is still allowed.
@@ -356,6 +391,55 @@ export interface components {
      */
     DeviceMfaSetupResponse:
       components["schemas"]["DeviceTokenGrant"] | components["schemas"]["DeviceMfaSetupResponse_setupStarted"];
+    /**
+     * DevicePasskeyAssertion
+     * @description A WebAuthn assertion as JSON (W3C WebAuthn Level 3 AuthenticationResponseJSON, what `PublicKeyCredential.toJSON()` and the platforms' passkey APIs return), made for the options of POST /api/device/mfa/passkey/options. Binary values are base64url without padding.
+     */
+    DevicePasskeyAssertion: {
+      id: components["schemas"]["DevicePasskeyAssertion_base64url"];
+      rawId: components["schemas"]["DevicePasskeyAssertion_base64url"];
+      /** @constant */
+      type: "public-key";
+      response: {
+        clientDataJSON: components["schemas"]["DevicePasskeyAssertion_base64url"];
+        authenticatorData: components["schemas"]["DevicePasskeyAssertion_base64url"];
+        signature: components["schemas"]["DevicePasskeyAssertion_base64url"];
+        userHandle?: components["schemas"]["DevicePasskeyAssertion_base64url"];
+      };
+      /** @description Extension outputs, as the platform reports them; not used. */
+      clientExtensionResults?: Record<string, never>;
+      /** @enum {unknown} */
+      authenticatorAttachment?: "platform" | "cross-platform";
+    };
+    /**
+     * DevicePasskeyOptionsRequest
+     * @description POST /api/device/mfa/passkey/options: the challenge of an `mfa_required` answer, for a user who holds a passkey.
+     */
+    DevicePasskeyOptionsRequest: {
+      challenge: string;
+    };
+    /**
+     * DevicePasskeyOptions
+     * @description WebAuthn request options as JSON (W3C WebAuthn Level 3 PublicKeyCredentialRequestOptionsJSON) for the platform's passkey API: the relying party is the server's (its PUBLIC_URL host), `allowCredentials` the user's passkeys. The challenge is single-use and expires in five minutes; answer with POST /api/device/mfa `{challenge, passkey}` (the sign-in challenge, not this one).
+     */
+    DevicePasskeyOptions: {
+      /** @description base64url, 32 random bytes. */
+      challenge: string;
+      /** @description The relying party id: the host name of the server's PUBLIC_URL. */
+      rpId: string;
+      /** @description How long the platform may wait for the user, in milliseconds. */
+      timeout?: number;
+      /** @enum {unknown} */
+      userVerification: "required" | "preferred" | "discouraged";
+      allowCredentials: {
+        id: string;
+        /** @constant */
+        type: "public-key";
+        transports?: ("ble" | "cable" | "hybrid" | "internal" | "nfc" | "smart-card" | "usb")[];
+      }[];
+      extensions?: Record<string, never>;
+      hints?: ("hybrid" | "security-key" | "client-device")[];
+    };
     /**
      * DeviceRecordChanges
      * @description GET /api/device/apps/{appId}/records?changedSince=CURSOR: the records created or changed since the cursor (their newest version), the ids deleted since, and the cursor to send next. Ask again with the new cursor until records and deleted are both empty.
@@ -412,6 +496,8 @@ export interface components {
       tokenType: "Bearer";
       /** Format: date-time */
       expiresAt: string;
+      /** @description After a sign-in with a recovery code: how many of the user's recovery codes are left (a new set is made on the web, on /account). */
+      recoveryCodesLeft?: number;
     };
     /**
      * DeviceMfaRequired
@@ -474,6 +560,7 @@ export interface components {
       /** @description The Base32 secret in groups of four, for typing in by hand. */
       key: string;
     };
+    DevicePasskeyAssertion_base64url: string;
     /** Equipment inspections record */
     AppRecordData: {
       /** Equipment */
@@ -813,7 +900,7 @@ export interface operations {
           "application/json": components["schemas"]["DeviceApiError"];
         };
       };
-      /** @description challenge_invalid (unknown, used or expired challenge) or invalid_code (wrong, or locked). */
+      /** @description challenge_invalid (unknown, used or expired challenge) or invalid_code (a wrong code or recovery code, a used recovery code, or locked), invalid_passkey (an assertion refused: unknown credential, replayed or foreign challenge, wrong origin or RP id, bad signature, a signature counter that went backwards, or locked: the same answer). */
       401: {
         headers: {
           [name: string]: unknown;
@@ -843,6 +930,106 @@ export interface operations {
         };
       };
       /** @description wrong_step: the challenge is for setup, or MFA changed meanwhile. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["DeviceApiError"];
+        };
+      };
+      /** @description body_too_large: the body is larger than 16384 bytes. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["DeviceApiError"];
+        };
+      };
+      /** @description A field is missing or invalid; `fields` says which and why. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["DeviceApiError"];
+        };
+      };
+      /** @description service_unavailable: the database cannot be reached for now; retry after Retry-After seconds. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          "Retry-After"?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["DeviceApiError"];
+        };
+      };
+    };
+  };
+  deviceMfaPasskeyOptions: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["DevicePasskeyOptionsRequest"];
+      };
+    };
+    responses: {
+      /** @description The request options. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["DevicePasskeyOptions"];
+        };
+      };
+      /** @description The body is not JSON, or not sent as application/json. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["DeviceApiError"];
+        };
+      };
+      /** @description challenge_invalid: unknown, used or expired challenge. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["DeviceApiError"];
+        };
+      };
+      /** @description not_found: there is no such device API endpoint (a path under /api/device/ not listed here). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["DeviceApiError"];
+        };
+      };
+      /** @description method_not_allowed: the path was called with another method than the one it answers. */
+      405: {
+        headers: {
+          /** @description The method this path answers. */
+          Allow?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["DeviceApiError"];
+        };
+      };
+      /** @description wrong_step (the challenge is for setup) or no_passkey (the user holds no passkey). */
       409: {
         headers: {
           [name: string]: unknown;
