@@ -7,9 +7,10 @@ import type { BackupMaker } from "../../ops/backup-file.js";
 import type { BackupEntry } from "../../ops/backups.js";
 import type { MfaFrame } from "./mfa-pages-common.js";
 
-/** The pg_dump and pg_restore commands the page shows with DATABASE_URL (never the URL itself: it holds a password). */
+/** The pg_dump command the page shows with DATABASE_URL (never the URL itself: it holds a password). */
 export const PG_DUMP_COMMAND =
   'pg_dump --format=custom --file=formgate-$(date -u +%Y%m%dT%H%M%SZ).dump "$DATABASE_URL"';
+/** The pg_restore command for a dump of PG_DUMP_COMMAND (TIME: the dump's time in its name). */
 export const PG_RESTORE_COMMAND = 'pg_restore --clean --if-exists --dbname="$DATABASE_URL" formgate-TIME.dump';
 
 const MADE_BY: Record<BackupMaker, string> = {
