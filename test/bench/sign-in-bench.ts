@@ -9,8 +9,10 @@
 //   - PostgreSQL's CPU per sign-in: the CPU time of the server processes (backends) connected to
 //     the benchmark's database, from /proc, over the measurement (other databases' backends are
 //     not counted, PostgreSQL's background writers are not either);
-//   - the TOTP step on a third instance with /metrics on (METRICS_TOKEN set: prom-client counts every
-//     request, sign-in and code), beside the same step with metrics off: their throughput ratio;
+//   - the TOTP step on an instance with /metrics on (METRICS_TOKEN set: prom-client counts every
+//     request, sign-in and code) beside a twin instance with metrics off, both started together and
+//     used alike (the instance that serves the other measurements is not comparable: with metrics
+//     off on both it measured 0.78 of it), the order alternating by round: their throughput ratio;
 //   - two instances behind nginx (/usr/sbin/nginx, started with a temporary configuration)
 //     beside one instance behind the same nginx: device sign-ins per second and their ratio.
 // The server is the built one (`node bin/start.js`, LOG_LEVEL=warn) in a process of its own, the
@@ -225,17 +227,22 @@ async function main() {
   let bare: Awaited<ReturnType<typeof startServer>> | undefined;
   let second: Awaited<ReturnType<typeof startServer>> | undefined;
   let withMetrics: Awaited<ReturnType<typeof startServer>> | undefined;
+  let twin: Awaited<ReturnType<typeof startServer>> | undefined;
   let proxyOne: Proxy | undefined;
   let proxyTwo: Proxy | undefined;
   try {
     await migrate(db);
-    const sets: Record<"device" | "web" | "totp" | "totpMetrics" | "proxyOne" | "proxyTwo", BenchUser[]>[] = [];
+    const sets: Record<
+      "device" | "web" | "totp" | "totpMetrics" | "totpTwin" | "proxyOne" | "proxyTwo",
+      BenchUser[]
+    >[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       sets.push({
         device: await makeUsers(db, `d${r}`, USERS),
         web: await makeUsers(db, `w${r}`, USERS),
         totp: await makeUsers(db, `t${r}`, USERS),
         totpMetrics: await makeUsers(db, `m${r}`, USERS),
+        totpTwin: await makeUsers(db, `n${r}`, USERS),
         proxyOne: await makeUsers(db, `p${r}`, USERS),
         proxyTwo: await makeUsers(db, `q${r}`, USERS),
       });
@@ -243,7 +250,7 @@ async function main() {
     await db.query("CREATE TABLE bench_cas (LIKE mfa_enrollments INCLUDING ALL)");
     await db.query("INSERT INTO bench_cas SELECT * FROM mfa_enrollments");
     await db.query("VACUUM ANALYZE");
-    process.stderr.write(`${(ROUNDS * 6 * USERS).toLocaleString("en")} users ready\n`);
+    process.stderr.write(`${(ROUNDS * 7 * USERS).toLocaleString("en")} users ready\n`);
 
     // One Argon2id verification's CPU, as the server runs it (engine/auth/passwords.ts).
     const hash = await hashPassword(PASSWORD);
@@ -263,6 +270,7 @@ async function main() {
     engine = await startEngine();
     second = await startEngine();
     withMetrics = await startEngine({ METRICS_TOKEN: "bench-metrics-token-0123456789" });
+    twin = await startEngine();
     if (!existsSync(NGINX)) throw new Error(`${NGINX} is not installed (apt-get install nginx)`);
     proxyOne = await startNginx([engine.port]);
     proxyTwo = await startNginx([engine.port, second.port]);
@@ -272,6 +280,7 @@ async function main() {
     });
     const toEngine = makeClient(engine.port);
     const toMetrics = makeClient(withMetrics.port);
+    const toTwin = makeClient(twin.port);
     const toBare = makeClient(bare.port);
     const toProxyOne = makeClient(proxyOne.port);
     const toProxyTwo = makeClient(proxyTwo.port);
@@ -283,6 +292,7 @@ async function main() {
       web: newRow(),
       totp: newRow(),
       totpMetrics: newRow(),
+      totpTwin: newRow(),
       bare: newRow(),
       passwordStep: newRow(),
       proxyOne: newRow(),
@@ -325,8 +335,9 @@ async function main() {
     ]);
     await drive(warm.slice(0, CLIENTS * 2), (u) => deviceSignIn(toEngine, u));
     await drive(warm.slice(CLIENTS * 2), (u) => webSignIn(toEngine, u));
-    const warmMetrics = await makeUsers(db, "warm-metrics", CLIENTS * 2);
-    await drive(warmMetrics, (u) => deviceSignIn(toMetrics, u));
+    const warmMetrics = await makeUsers(db, "warm-metrics", CLIENTS * 4);
+    await drive(warmMetrics.slice(0, CLIENTS * 2), (u) => deviceSignIn(toMetrics, u));
+    await drive(warmMetrics.slice(CLIENTS * 2), (u) => deviceSignIn(toTwin, u));
     const warmProxied = await makeUsers(db, "warm-proxied", CLIENTS * 4);
     await drive(warmProxied.slice(0, CLIENTS * 2), (u) => deviceSignIn(toProxyOne, u));
     await drive(warmProxied.slice(CLIENTS * 2), (u) => deviceSignIn(toProxyTwo, u));
@@ -350,12 +361,14 @@ async function main() {
       };
       await measured(rows.passwordStep, set.totp, (u) => challengeOf(toEngine, u));
       await drive(set.totpMetrics, (u) => challengeOf(toMetrics, u));
+      await drive(set.totpTwin, (u) => challengeOf(toTwin, u));
       const totpStepOn = (to: Send) => async (u: BenchUser) => {
         const a = await json(to, "/api/device/mfa", { challenge: challenges.get(u), code: codeNow(u) });
         expect(a, 200, "mfa");
       };
-      // Metrics off and on back to back, the order alternating by round.
-      const off = () => measured(rows.totp, set.totp, totpStepOn(toEngine));
+      await measured(rows.totp, set.totp, totpStepOn(toEngine));
+      // Metrics off and on, on twin instances back to back, the order alternating by round.
+      const off = () => measured(rows.totpTwin, set.totpTwin, totpStepOn(toTwin), [twin!.child.pid!]);
       const on = () => measured(rows.totpMetrics, set.totpMetrics, totpStepOn(toMetrics), [withMetrics!.child.pid!]);
       if (r % 2) {
         await on();
@@ -404,7 +417,8 @@ async function main() {
     line("web forms: password + TOTP (4 requests)", rows.web, true);
     line("password step alone (POST /api/device/login)", rows.passwordStep, true);
     line("TOTP step alone (POST /api/device/mfa)", rows.totp);
-    line("TOTP step alone, metrics on (METRICS_TOKEN)", rows.totpMetrics);
+    line("TOTP step alone, twin instance, metrics off", rows.totpTwin);
+    line("TOTP step alone, twin instance, metrics on", rows.totpMetrics);
     line("bare Hono route, the same UPDATE … RETURNING", rows.bare);
     line("device API via nginx, 1 instance", rows.proxyOne, true);
     line("device API via nginx, 2 instances (CPU: both)", rows.proxyTwo, true);
@@ -414,7 +428,7 @@ async function main() {
     console.log(
       `  ratio TOTP step / bare route (median of the rounds') ${median(ratios).toFixed(2)} (rounds: ${list})`,
     );
-    const metricsRatios = rows.totpMetrics.rate.map((t, i) => t / rows.totp.rate[i]!);
+    const metricsRatios = rows.totpMetrics.rate.map((t, i) => t / rows.totpTwin.rate[i]!);
     console.log(
       `  ratio TOTP step metrics on / off (median of the rounds') ${median(metricsRatios).toFixed(2)} ` +
         `(rounds: ${metricsRatios.map((x) => x.toFixed(2)).join(", ")})`,
@@ -439,6 +453,7 @@ async function main() {
     if (proxyTwo) await proxyTwo.stop();
     if (second) await stopServer(second.child);
     if (withMetrics) await stopServer(withMetrics.child);
+    if (twin) await stopServer(twin.child);
     await db.close();
     await database.drop();
   }
