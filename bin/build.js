@@ -20,7 +20,7 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** The bundles, dist/NAME.js, and the source file each starts from. Edit here when an entry file moves. */
 export const ENTRIES = {
   main: "engine/main.ts",
-  cli: "engine/cli/main.ts",
+  cli: "engine/cli/run-cli.ts",
   "build-steps": "engine/build-steps.ts",
 };
 

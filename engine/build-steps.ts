@@ -2,7 +2,7 @@
 // validators and the PGlite template. Importing the routes and CLI commands compiles their
 // module-level validators, so those are among the schemas turned into standalone code.
 import { readdirSync } from "node:fs";
-import { loadBuiltInDefinitions } from "./apps/registry.js";
+import { loadBuiltInDefinitions } from "./apps/app-registry.js";
 import { deviceSchemas, deviceValidator, type DeviceSchemaName } from "./device/schemas.js";
 import "./web/app.js";
 import "./cli/tokens-cli.js";

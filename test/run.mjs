@@ -14,7 +14,8 @@ import { fileURLToPath } from "node:url";
 import { availableParallelism } from "node:os";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const filter = process.argv[2];
+// Any number of path substrings: a suite runs when its path contains one of them (all when none).
+const filters = process.argv.slice(2);
 
 function findTests(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
@@ -26,7 +27,7 @@ function findTests(dir) {
 
 const files = findTests(join(root, "test"))
   .sort()
-  .filter((f) => !filter || f.includes(filter));
+  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
 // `// @postgres`: the suite needs PostgreSQL itself (several processes share one database), so it
 // runs once, on TEST_DATABASE_URL, and says it was skipped when that is not set.
 const marker = (file) => readFileSync(file, "utf8").split("\n", 1)[0].trim();

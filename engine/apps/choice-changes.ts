@@ -2,7 +2,7 @@
 // values are stored, so a new value is a removed option and an added one), and what to do with a
 // stored value of such an option: keep it ("(removed option) X") or map it to a remaining option.
 // Pure functions over definitions and record data; the SQL is in choice-remap.ts.
-import { optionsOf, type FieldOptionView } from "../schema/fields.js";
+import { optionsOf, type FieldOptionView } from "../schema/field-nodes.js";
 import type { AppDefinition, AppScalar, FieldSchema } from "../schema/types.js";
 
 /** One step from a record's data down to a choice: a property, and whether it holds rows (an array of groups). */

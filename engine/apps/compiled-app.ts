@@ -1,7 +1,7 @@
 import { openToOf } from "./open-to.js";
 import { createHash } from "node:crypto";
 import { bindsUsers } from "../schema/app-definition.js";
-import { fieldTree, formSections, type FieldNode, type FormSectionView } from "../schema/fields.js";
+import { fieldTree, formSections, type FieldNode, type FormSectionView } from "../schema/field-nodes.js";
 import { compileRecordValidators, type RecordValidators } from "../schema/record-validation.js";
 import type { AppDefinition, AppOpenTo, SystemBinding } from "../schema/types.js";
 import type { SortSpec } from "./record-store-contract.js";

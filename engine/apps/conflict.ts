@@ -1,5 +1,5 @@
 import { displayValue, type FieldChange } from "../schema/display-text.js";
-import type { FieldNode } from "../schema/fields.js";
+import type { FieldNode } from "../schema/field-nodes.js";
 
 /** JSON with sorted keys: stored JSONB and posted values order keys differently. */
 function canonical(v: unknown): string {

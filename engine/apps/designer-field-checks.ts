@@ -1,5 +1,5 @@
 import { compileSchema, describeError } from "../schema/ajv.js";
-import { optionsOf } from "../schema/fields.js";
+import { optionsOf } from "../schema/field-nodes.js";
 import type { AppScalar, FieldSchema } from "../schema/types.js";
 import type { FieldInput } from "./designer-edits.js";
 import { PATTERN_PRESETS } from "./field-types.js";

@@ -27,7 +27,7 @@ import {
   schemaForType,
   type DesignerFieldType,
 } from "./field-types.js";
-import { RESERVED_FIELD_NAMES as RESERVED_NAMES } from "../schema/fields.js";
+import { RESERVED_FIELD_NAMES as RESERVED_NAMES } from "../schema/field-nodes.js";
 import { defaultProblem, reservedNameMessage, unknownValues, visibleValueProblem } from "./designer-field-checks.js";
 
 // The visual designer's changes to one field: add, change (rename, retype), delete. Pure

@@ -5,7 +5,7 @@ import type { Db } from "../db/db.js";
 import { checkDefinition, DefinitionError } from "../schema/app-definition.js";
 import type { AppDefinition } from "../schema/types.js";
 import type { Actor } from "./record-store-contract.js";
-import type { AppRegistry } from "./registry.js";
+import type { AppRegistry } from "./app-registry.js";
 
 /** The designer's unpublished definition of one app on one site. */
 export interface AppDraft {

@@ -1,7 +1,7 @@
 import type { MfaState } from "../mfa/mfa-states.js";
 import { isUuid } from "../util/uuid.js";
 import type { CompiledApp } from "./compiled-app.js";
-import type { FieldNode } from "../schema/fields.js";
+import type { FieldNode } from "../schema/field-nodes.js";
 import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from "../util/storable-text.js";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.js";
 

@@ -2,7 +2,7 @@ import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { AuditLog } from "../audit/audit-log.js";
 import { Sites } from "../sites/sites.js";
-import { hashToken, newToken } from "../util/tokens.js";
+import { hashToken, newToken } from "../util/opaque-tokens.js";
 import { UserAccounts, type User } from "./user-accounts.js";
 import { NotFoundError, ValidationError } from "../errors.js";
 import { passwordProblem } from "./passwords.js";

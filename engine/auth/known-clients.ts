@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from "node:crypto";
-import { safeEqual } from "../util/tokens.js";
+import { safeEqual } from "../util/opaque-tokens.js";
 import { accountKey } from "./throttle.js";
 
 /**

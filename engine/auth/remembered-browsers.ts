@@ -1,6 +1,6 @@
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
-import { hashToken, newToken } from "../util/tokens.js";
+import { hashToken, newToken } from "../util/opaque-tokens.js";
 import type { CredentialKind } from "./revocation.js";
 
 /** A remembered browser as /account lists it: a public id, the browser in words, when added and last used, expiry. */

@@ -2,7 +2,7 @@ import { deleteCredentialsOfUser, deleteCredentialsOfUsers } from "../db/credent
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { type PartBuilder, Statement } from "../db/statement.js";
-import { hashToken, newToken } from "../util/tokens.js";
+import { hashToken, newToken } from "../util/opaque-tokens.js";
 import { credentialGate, type CredentialGate, epochIsCurrent, runGated } from "./credential-gate.js";
 import type { CredentialKind } from "./revocation.js";
 import type { Role } from "./user-accounts.js";

@@ -15,7 +15,7 @@ import {
   type StoreContext,
   type StoredRecord,
 } from "../apps/record-store-contract.js";
-import type { AppRegistry } from "../apps/registry.js";
+import type { AppRegistry } from "../apps/app-registry.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import type { MfaService } from "../mfa/mfa-service.js";
@@ -28,7 +28,7 @@ import type {
   DeviceRecordPage,
 } from "../schema/types.js";
 import { DeviceError } from "./errors.js";
-import type { DeviceTokenInfo } from "./tokens.js";
+import type { DeviceTokenInfo } from "./device-tokens.js";
 
 /** Largest page of a record list or of the change feed. */
 export const MAX_PAGE = 200;

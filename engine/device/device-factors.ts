@@ -5,9 +5,9 @@ import type { PasskeyAssertion } from "../mfa/passkeys/passkey-assertion.js";
 import type { PasskeyStore } from "../mfa/passkeys/passkey-store.js";
 import type { RecoverySignIn } from "../mfa/recovery/recovery-sign-in.js";
 import type { DeviceMfaRequest, DevicePasskeyOptions, DeviceTokenGrant } from "../schema/types.js";
-import type { Challenge, DeviceChallenges } from "./challenges.js";
+import type { Challenge, DeviceChallenges } from "./device-challenges.js";
 import { DeviceError } from "./errors.js";
-import type { DeviceTokens } from "./tokens.js";
+import type { DeviceTokens } from "./device-tokens.js";
 
 /** The services the second step's other factors need: challenges, tokens, the log, recovery sign-in, passkeys. */
 export interface DeviceFactorDeps {

@@ -20,11 +20,11 @@ import type {
   DevicePasskeyOptionsRequest,
   DeviceTokenGrant,
 } from "../schema/types.js";
-import type { Challenge, DeviceChallenges } from "./challenges.js";
+import type { Challenge, DeviceChallenges } from "./device-challenges.js";
 import { DeviceError, tooManyAttempts } from "./errors.js";
 import { CHALLENGE_GONE, DeviceFactors, type DeviceFactorDeps } from "./device-factors.js";
 import type { RecoverySignIn } from "../mfa/recovery/recovery-sign-in.js";
-import type { DeviceTokenInfo, DeviceTokens } from "./tokens.js";
+import type { DeviceTokenInfo, DeviceTokens } from "./device-tokens.js";
 
 /** Activates a pre-registered hardware token for a user (the hardware registry provides it). */
 export interface HardwareActivation {

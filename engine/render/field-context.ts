@@ -1,4 +1,4 @@
-import type { FieldNode } from "../schema/fields.js";
+import type { FieldNode } from "../schema/field-nodes.js";
 import type { FieldErrors } from "../schema/record-validation.js";
 
 // What the widgets, the shell caches and the field tree of a record form share: the render mode,

@@ -1,4 +1,4 @@
-import type { FieldNode } from "../schema/fields.js";
+import type { FieldNode } from "../schema/field-nodes.js";
 import { fillAround, markupOf, splitAround, type SafeHtml, type TextShell } from "./shells.js";
 import { fieldName, inputValue, type FieldContext } from "./field-context.js";
 import { Leaf } from "./field-widgets.js";

@@ -1,5 +1,5 @@
 import type { Child } from "hono/jsx";
-import type { FieldNode } from "../schema/fields.js";
+import type { FieldNode } from "../schema/field-nodes.js";
 import { removedChoices, removedOptionLabel } from "../schema/display-text.js";
 import { describedBy, ErrorSlot, HelpText, RequiredMark } from "./form-field.js";
 import { fieldName, inputValue, slotId, type FieldContext, type FieldProps } from "./field-context.js";

@@ -1,4 +1,4 @@
-import { isVisible, type FieldNode } from "../schema/fields.js";
+import { isVisible, type FieldNode } from "../schema/field-nodes.js";
 import { markupOf, trustedRaw, withFirstClass } from "./shells.js";
 import { ErrorSlot, HelpText, RequiredMark } from "./form-field.js";
 import { fieldName, slotId, type FieldContext, type FieldProps } from "./field-context.js";

@@ -1,4 +1,4 @@
-import type { FieldNode } from "../schema/fields.js";
+import type { FieldNode } from "../schema/field-nodes.js";
 import { displayValue } from "../schema/display-text.js";
 import { HelpText } from "./form-field.js";
 import { slotId } from "./field-context.js";

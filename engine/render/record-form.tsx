@@ -1,5 +1,5 @@
 import type { Child } from "hono/jsx";
-import type { FormSectionView } from "../schema/fields.js";
+import type { FormSectionView } from "../schema/field-nodes.js";
 import { FORM_ERROR, type FieldErrors } from "../schema/record-validation.js";
 import { Fields, type FieldContext, type RenderMode } from "./fields.js";
 import { CsrfField } from "./layout.js";

@@ -1,5 +1,5 @@
 import type { StoredRecord, SortSpec } from "../apps/record-store-contract.js";
-import type { FieldNode } from "../schema/fields.js";
+import type { FieldNode } from "../schema/field-nodes.js";
 import { displayValue } from "../schema/display-text.js";
 
 /**

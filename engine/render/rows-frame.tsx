@@ -1,4 +1,4 @@
-import type { FieldNode } from "../schema/fields.js";
+import type { FieldNode } from "../schema/field-nodes.js";
 import { ROW_MARKER } from "../schema/form-post.js";
 import { ShellCache, trustedRaw, type SafeHtml } from "./shells.js";
 import { ErrorSlot, HelpText, RequiredMark } from "./form-field.js";

@@ -1,6 +1,6 @@
 import type { ErrorObject } from "ajv/dist/2020.js";
 import { describeError, errorPointer, validatorFor } from "./ajv.js";
-import { optionsOf, RESERVED_FIELD_NAMES } from "./fields.js";
+import { optionsOf, RESERVED_FIELD_NAMES } from "./field-nodes.js";
 import { SYSTEM_BINDINGS } from "./keywords.js";
 import { compileRecordValidators } from "./record-validation.js";
 import type { AppDefinition, FieldSchema, SystemBinding } from "./types.js";

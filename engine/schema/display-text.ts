@@ -1,7 +1,7 @@
 // Display text of field values: what a page shows for a value that is read, not edited, and what a
 // save conflict reports. Here, below both rendering (engine/render/) and the services
 // (engine/apps/conflict.ts), so neither imports the other.
-import type { FieldNode } from "./fields.js";
+import type { FieldNode } from "./field-nodes.js";
 
 /**
  * The label of a stored choice that is none of the field's options any more: the designer removed

@@ -1,4 +1,4 @@
-import { isVisible, type FieldNode } from "./fields.js";
+import { isVisible, type FieldNode } from "./field-nodes.js";
 import type { FormMode } from "./record-validation.js";
 
 /** A posted form: every name with all the values sent for it, in order. */

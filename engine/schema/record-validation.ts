@@ -1,6 +1,6 @@
 import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import { compileSchema, describeError, errorPointer } from "./ajv.js";
-import { findField, type FieldNode } from "./fields.js";
+import { findField, type FieldNode } from "./field-nodes.js";
 import type { FieldSchema, RecordSchema } from "./types.js";
 import { UNSTORABLE_TEXT_MESSAGE } from "../util/storable-text.js";
 

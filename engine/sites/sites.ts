@@ -50,6 +50,15 @@ export class Sites {
     private readonly clock: Clock,
   ) {}
 
+  /**
+   * Whether `user` administers the Public Site: only they manage sites, the hardware registry and
+   * backups, and may work on another site's data.
+   */
+  async isPublicSiteAdmin(user: { role: string; siteId: string }): Promise<boolean> {
+    if (user.role !== "admin") return false;
+    return (await this.publicSite()).id === user.siteId;
+  }
+
   async publicSite(): Promise<Site> {
     const { rows } = await this.db.query<SiteRow>("SELECT id, slug, name, is_public FROM sites WHERE is_public");
     return toSite(rows[0]!);

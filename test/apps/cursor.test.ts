@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { CursorError, decodeCursor, encodeCursor } from "../../engine/apps/record-store-contract.js";
-import { fieldTree, type FieldNode } from "../../engine/schema/fields.js";
+import { fieldTree, type FieldNode } from "../../engine/schema/field-nodes.js";
 
 const ID = "00e1f75e-1ac9-4794-b3f6-a02216c0dda1";
 

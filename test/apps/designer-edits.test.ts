@@ -12,7 +12,7 @@ import {
 } from "../../engine/apps/designer-layout-edits.js";
 import { mayOpen, OPEN_TO, openToOf } from "../../engine/apps/open-to.js";
 import { appChanges, fieldChanges } from "../../engine/apps/definition-diff.js";
-import { loadBuiltInDefinitions } from "../../engine/apps/registry.js";
+import { loadBuiltInDefinitions } from "../../engine/apps/app-registry.js";
 import { nameFromLabel, parseOptions } from "../../engine/apps/field-types.js";
 import { checkDefinition } from "../../engine/schema/app-definition.js";
 import type { AppDefinition } from "../../engine/schema/types.js";

@@ -3,7 +3,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { createServices } from "../../engine/services.js";
 import { DefinitionError } from "../../engine/schema/app-definition.js";
-import { DefinitionVersionConflict } from "../../engine/apps/registry.js";
+import { DefinitionVersionConflict } from "../../engine/apps/app-registry.js";
 import type { AppDefinition } from "../../engine/schema/types.js";
 import { createLogger } from "../../engine/log.js";
 import { startTestEnv, testConfig, TEST_SECRET_KEY, type TestEnv } from "../helpers/app.js";

@@ -22,7 +22,7 @@ import ts from "typescript";
 const ENGINE = fileURLToPath(new URL("../../engine/", import.meta.url));
 
 /** The files that may import the composition: the server, the start-up shared with the CLI, the CLI, the build. */
-const ENTRY_POINTS = new Set(["main.ts", "start.ts", "cli/main.ts", "build-steps.ts"]);
+const ENTRY_POINTS = new Set(["main.ts", "start.ts", "cli/run-cli.ts", "build-steps.ts"]);
 /** The composition: whoever imports it depends on every folder. */
 const COMPOSITION = new Set(["services.ts", "web/app.tsx"]);
 

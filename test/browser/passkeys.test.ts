@@ -6,7 +6,7 @@ import { browserTestEnv, closeBrowserStage, hasChromium, openBrowser } from "../
 import { check, flashText, PASSWORD, shot, signIn } from "../helpers/console.js";
 import { skipSuite } from "../helpers/skip.js";
 import { randomBytes } from "node:crypto";
-import { hashToken } from "../../engine/util/tokens.js";
+import { hashToken } from "../../engine/util/opaque-tokens.js";
 import { appParams, codeAt } from "../helpers/totp.js";
 
 // Passkeys in Chromium with the DevTools virtual authenticator (CTAP2, internal transport,

@@ -6,7 +6,7 @@
 // tampered answer is refused because of what was tampered with and not for something else.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { DeviceChallenges } from "../../engine/device/challenges.js";
+import { DeviceChallenges } from "../../engine/device/device-challenges.js";
 import type { MfaActor } from "../../engine/mfa/mfa-model.js";
 import { startTestEnv, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";

@@ -5,7 +5,7 @@
 // Challenges are issued directly (no Argon2 per test): the password step is device-login's business.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { DeviceChallenges } from "../../engine/device/challenges.js";
+import { DeviceChallenges } from "../../engine/device/device-challenges.js";
 import type { MfaActor } from "../../engine/mfa/mfa-model.js";
 import { startTestEnv, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";

@@ -7,7 +7,7 @@ import { startTestEnv } from "../helpers/app.js";
 import { api, assertError } from "./client.js";
 import { appOpenApiDocument } from "../../engine/web/device/app-openapi.js";
 import { compileApp } from "../../engine/apps/compiled-app.js";
-import { loadBuiltInDefinitions } from "../../engine/apps/registry.js";
+import { loadBuiltInDefinitions } from "../../engine/apps/app-registry.js";
 import type { OpenedApp } from "../../engine/device/device-apps.js";
 
 // What a mobile developer runs before generating a client: Redocly's "recommended" rules, from the

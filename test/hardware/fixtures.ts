@@ -1,5 +1,5 @@
 import { createCipheriv, createHmac } from "node:crypto";
-import { encodeBase32 } from "../../engine/mfa/hardware/secret-key.js";
+import { encodeBase32 } from "../../engine/mfa/hardware/secret-encoding.js";
 
 /** A distinct 20-byte key per number, so tests can compute codes. */
 export const keyFor = (n: number) => Buffer.from(`formgate-token-${String(n).padStart(5, "0")}`);

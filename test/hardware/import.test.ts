@@ -1,7 +1,7 @@
 // @storage
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { HardwareTokens, tokenSecretContext } from "../../engine/mfa/hardware/registry.js";
+import { HardwareTokens, tokenSecretContext } from "../../engine/mfa/hardware/token-registry.js";
 import { ImportRefused, TokenImporter, type ImportReport } from "../../engine/mfa/hardware/token-import.js";
 import { startTestEnv, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";

@@ -1,7 +1,7 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { readCsv, type CsvRecord } from "../../engine/mfa/hardware/csv.js";
-import { decodeBase32, encodeBase32, parseSecretKey } from "../../engine/mfa/hardware/secret-key.js";
+import { decodeBase32, encodeBase32, parseSecretKey } from "../../engine/mfa/hardware/secret-encoding.js";
 import {
   layoutFromHeader,
   rowFromRecord,

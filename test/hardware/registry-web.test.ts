@@ -4,7 +4,7 @@ import * as assert from "uvu/assert";
 import { generateTotp, totpStep } from "../../engine/mfa/totp.js";
 import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
-import { decodeBase32 } from "../../engine/mfa/hardware/secret-key.js";
+import { decodeBase32 } from "../../engine/mfa/hardware/secret-encoding.js";
 import { base32For, hexFor, keyFor, PRIVACYIDEA_FILE, RFC6030_FIGURE_7_HOTP_AND_TOTP } from "./fixtures.js";
 
 const PASSWORD = "correct horse battery";

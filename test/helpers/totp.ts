@@ -1,5 +1,5 @@
 import type { Clock } from "../../engine/clock.js";
-import { decodeBase32 } from "../../engine/mfa/hardware/secret-key.js";
+import { decodeBase32 } from "../../engine/mfa/hardware/secret-encoding.js";
 import { generateTotp, totpStep, type TotpParams } from "../../engine/mfa/totp.js";
 
 /** What an authenticator app uses: SHA-1, 6 digits, 30 seconds. */

@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { hashToken } from "../../engine/util/tokens.js";
+import { hashToken } from "../../engine/util/opaque-tokens.js";
 import { codeThrottleKey, type MfaActor } from "../../engine/mfa/mfa-model.js";
 import { startTestEnv, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";

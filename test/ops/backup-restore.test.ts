@@ -43,7 +43,7 @@ async function open() {
   return bootServices(loadConfig(), silentLogger, undefined, "backup test");
 }
 
-/** What `formgate restore FILE` does (engine/cli/main.ts): 0, or the refusal's message. */
+/** What `formgate restore FILE` does (engine/cli/run-cli.ts): 0, or the refusal's message. */
 async function restore(file: string): Promise<number | string> {
   try {
     await restoreFrom(env.DATA_DIR, file, new Date(), readSecretKey(loadConfig()));

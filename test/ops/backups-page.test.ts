@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { decodeBackup } from "../../engine/ops/backup-file.js";
-import { PG_DUMP_COMMAND } from "../../engine/web/configure/backups-page.js";
+import { PG_DUMP_COMMAND } from "../../engine/web/configure/backups/backups-page.js";
 import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
 

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { VERSION_TTL_MS } from "../../engine/apps/registry.js";
+import { VERSION_TTL_MS } from "../../engine/apps/app-registry.js";
 import { ManualClock } from "../../engine/clock.js";
 import type { Db } from "../../engine/db/db.js";
 import { migrate } from "../../engine/db/migrate.js";

@@ -4,7 +4,7 @@ import { compileApp } from "../../engine/apps/compiled-app.js";
 import { Field, Fields, Leaf, type FieldContext, type RenderMode } from "../../engine/render/fields.js";
 import { RecordForm } from "../../engine/render/record-form.js";
 import { checkDefinition } from "../../engine/schema/app-definition.js";
-import { fieldTree, type FieldNode } from "../../engine/schema/fields.js";
+import { fieldTree, type FieldNode } from "../../engine/schema/field-nodes.js";
 import { applyRowAction, parseForm, type FormBody } from "../../engine/schema/form-post.js";
 import { compileRecordValidators, fieldErrors } from "../../engine/schema/record-validation.js";
 import type { AppDefinition, FieldSchema, RecordSchema } from "../../engine/schema/types.js";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { loadBuiltInDefinitions } from "../../engine/apps/registry.js";
+import { loadBuiltInDefinitions } from "../../engine/apps/app-registry.js";
 import {
   checkDefinition,
   checkDefinitionText,

@@ -1,6 +1,6 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { fieldTree } from "../../engine/schema/fields.js";
+import { fieldTree } from "../../engine/schema/field-nodes.js";
 import {
   compileRecordValidators,
   DEFAULT_MAX_ITEMS,

@@ -6,7 +6,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { loadBuiltInDefinitions } from "../../engine/apps/registry.js";
+import { loadBuiltInDefinitions } from "../../engine/apps/app-registry.js";
 import { buildStandaloneValidators } from "../../engine/build-steps.js";
 import { PATHS } from "../../engine/paths.js";
 import { compiledSchemas, schemaKey } from "../../engine/schema/ajv.js";

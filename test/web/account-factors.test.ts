@@ -6,7 +6,7 @@ import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
 import { SoftAuthenticator } from "../helpers/soft-authenticator.js";
 import { appParams, codeAt } from "../helpers/totp.js";
-import { hashToken } from "../../engine/util/tokens.js";
+import { hashToken } from "../../engine/util/opaque-tokens.js";
 
 // /account's factors (passkeys registered through the web pages with a software authenticator, an
 // authenticator app), never the last one while MFA is on (also two removals at once), rename, and

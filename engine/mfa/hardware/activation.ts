@@ -1,7 +1,7 @@
 import type { AuditLog } from "../../audit/audit-log.js";
 import type { ActivationOptions, ActivationResult, MfaActor } from "../mfa-model.js";
 import type { MfaService } from "../mfa-service.js";
-import type { HardwareTokens } from "./registry.js";
+import type { HardwareTokens } from "./token-registry.js";
 
 /**
  * The result of activating a hardware token for a user: the MFA activation result, or

@@ -1,5 +1,5 @@
 import type { CsvRecord } from "./csv.js";
-import type { SecretEncoding } from "./secret-key.js";
+import type { SecretEncoding } from "./secret-encoding.js";
 import { checkTokenInput, describeInputErrors, type TokenCandidate, type TokenInputValues } from "./token-input.js";
 import { ValidationError } from "../../errors.js";
 

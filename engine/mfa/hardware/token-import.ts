@@ -6,7 +6,7 @@ import { foldSql } from "../../db/fold.js";
 import { isPgError, PgError } from "../../db/db.js";
 import type { SecretBox } from "../secret-box.js";
 import type { ParsedRow } from "./csv-formats.js";
-import { tokenSecretContext } from "./registry.js";
+import { tokenSecretContext } from "./token-registry.js";
 import { openTokenFile } from "./token-file.js";
 import type { TokenCandidate } from "./token-input.js";
 import { ValidationError } from "../../errors.js";

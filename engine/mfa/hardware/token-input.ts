@@ -1,5 +1,5 @@
 import { describeError, errorPointer, validatorFor } from "../../schema/ajv.js";
-import { parseSecretKey, type SecretEncoding } from "./secret-key.js";
+import { parseSecretKey, type SecretEncoding } from "./secret-encoding.js";
 
 /**
  * One token as the register form or an import row describes it, checked against

@@ -9,7 +9,7 @@ import { type PartBuilder, Statement } from "../../db/statement.js";
 import { failedAttempt } from "../code-verification.js";
 import { codeThrottleKey } from "../mfa-model.js";
 import type { MfaContext } from "../mfa-rows.js";
-import type { ChallengePurpose, WebAuthnChallenges } from "./challenges.js";
+import type { ChallengePurpose, WebAuthnChallenges } from "./webauthn-challenges.js";
 import type { PasskeyStore, StoredPasskey } from "./passkey-store.js";
 import { clientChallenge, userHandle } from "./passkey-registration.js";
 import type { RelyingParty } from "./relying-party.js";

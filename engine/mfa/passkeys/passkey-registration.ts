@@ -7,7 +7,7 @@ import {
 import { isPgError, PgError } from "../../db/db.js";
 import type { MfaActor } from "../mfa-model.js";
 import { type MfaContext, readStatus, scopedUser } from "../mfa-rows.js";
-import type { WebAuthnChallenges } from "./challenges.js";
+import type { WebAuthnChallenges } from "./webauthn-challenges.js";
 import { type PasskeyStore, passkeyName } from "./passkey-store.js";
 import type { RelyingParty } from "./relying-party.js";
 

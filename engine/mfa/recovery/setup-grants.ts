@@ -1,7 +1,7 @@
 import type { Clock } from "../../clock.js";
 import type { Db } from "../../db/db.js";
 import type { Statement } from "../../db/statement.js";
-import { hashToken } from "../../util/tokens.js";
+import { hashToken } from "../../util/opaque-tokens.js";
 
 /** How a session without the usual factor was signed in: with a recovery code or a temporary access pass. */
 export type SetupGrantKind = "recovery_code" | "access_pass";

@@ -3,7 +3,7 @@ import { UUID_PATTERN } from "../../util/uuid.js";
 import { HTTPException } from "hono/http-exception";
 import { flash } from "../http/flash.js";
 import { RecordConflictError } from "../../apps/record-store-contract.js";
-import { USER_ACCOUNTS_APP } from "../../apps/registry.js";
+import { USER_ACCOUNTS_APP } from "../../apps/app-registry.js";
 import { DeleteConfirmPage } from "../../render/record-pages.js";
 import { initialValues } from "../../schema/form-post.js";
 import { FORM_ERROR } from "../../schema/record-validation.js";
@@ -17,7 +17,8 @@ import { mfaResetWarningRoute } from "./mfa-reset.js";
 import { helpdeskPanel, helpdeskRoutes } from "./user-helpdesk.js";
 import { remindState } from "./remind-button.js";
 import { recordFormHandlers } from "./record-form-handlers.js";
-import { appResolver, recordTitle, wantsRegion, type RecordRoutesOptions } from "./resolve.js";
+import { appResolver, recordTitle, type RecordRoutesOptions } from "./resolve.js";
+import { wantsRegion } from "../http/htmx.js";
 
 /** Record forms are small; this bounds what one post can make the server parse. */
 export const RECORD_BODY_LIMIT = 256 * 1024;

@@ -12,7 +12,8 @@ import { MfaFilterBar } from "./mfa-filter.js";
 import type { AppEnv } from "../http/env.js";
 import { sendPage } from "../http/page.js";
 import { queryParams, queryValues } from "../http/query.js";
-import { wantsRegion, type RecordRoutesOptions, type Resolved } from "./resolve.js";
+import { type RecordRoutesOptions, type Resolved } from "./resolve.js";
+import { wantsRegion } from "../http/htmx.js";
 
 /**
  * A plain GET form around the users list, sent to the list itself: its page buttons turn the page

@@ -10,6 +10,7 @@ import { displayValue } from "../../schema/display-text.js";
 import type { Services } from "../../services.js";
 import type { AppEnv } from "../http/env.js";
 import { signedIn } from "../http/guards.js";
+import { pageFrameOf } from "../http/page-frame.js";
 
 /**
  * Where record routes hang and how they are labelled: a base path serving every app of the site, or
@@ -39,11 +40,6 @@ export interface Resolved {
   frame: PageFrame;
 }
 
-/** An htmx request that asks for one region of the page (by the target's id) rather than the whole page. */
-export function wantsRegion(c: Context<AppEnv>, id: string): boolean {
-  return c.req.header("hx-request") === "true" && (c.req.header("hx-target") ?? "").endsWith(`#${id}`);
-}
-
 /** The record's name in headings: its first listed column, as display text ("Record" when empty). */
 export function recordTitle(app: CompiledApp, values: Record<string, unknown>): string {
   const first = app.list.columns[0];
@@ -68,9 +64,7 @@ export function appResolver(s: Services, options: RecordRoutesOptions) {
     if (!mayOpen(app.openTo, session.user.role)) {
       throw new HTTPException(403, { message: notOpenMessage(app.openTo) });
     }
-    const site = await s.sites.byId(session.activeSiteId);
-    const frame: PageFrame = { csrfToken: c.var.csrfToken, user: session.user };
-    if (site) frame.siteName = site.name;
+    const frame = await pageFrameOf(c, s.sites);
     return {
       app,
       store: s.apps.storeFor(app),

@@ -5,7 +5,7 @@ import { CursorError, decodeCursor, encodeCursor, type SortSpec } from "../../ap
 import { DeviceError } from "../../device/errors.js";
 import { deviceRecord, MAX_PAGE, type OpenedApp } from "../../device/device-apps.js";
 import { deviceValidator } from "../../device/schemas.js";
-import type { DeviceTokenInfo } from "../../device/tokens.js";
+import type { DeviceTokenInfo } from "../../device/device-tokens.js";
 import type { DeviceRecordCreate, DeviceRecordUpdate } from "../../schema/types.js";
 import type { Services } from "../../services.js";
 import { UUID_PATTERN } from "../../util/uuid.js";

@@ -13,7 +13,7 @@ import { DEVICE_BODY_LIMIT_BYTES, readJsonBody } from "./body.js";
 import { DeviceError } from "../../device/errors.js";
 import { openApiDocument } from "./openapi.js";
 import { deviceValidator } from "../../device/schemas.js";
-import type { DeviceTokenInfo } from "../../device/tokens.js";
+import type { DeviceTokenInfo } from "../../device/device-tokens.js";
 import { APP_ROUTES, deviceAppRoutes } from "./device-apps-routes.js";
 import { DEVICE_RECORD_BODY_LIMIT_BYTES } from "./body.js";
 

@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { CursorError, decodeCursor, type Cursor, type SortSpec } from "../../apps/record-store-contract.js";
 import { isMfaState, MFA_STATES, type MfaState } from "../../mfa/mfa-states.js";
-import type { FieldNode } from "../../schema/fields.js";
+import type { FieldNode } from "../../schema/field-nodes.js";
 import type { ListParams } from "../../render/record-list.js";
 import type { AppEnv } from "../http/env.js";
 import { queryParams } from "../http/query.js";

@@ -5,7 +5,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { FormBody } from "../../schema/form-post.js";
 import { unstorableTextErrors, type FieldErrors } from "../../schema/record-validation.js";
-import type { FieldNode } from "../../schema/fields.js";
+import type { FieldNode } from "../../schema/field-nodes.js";
 import type { AppEnv } from "../http/env.js";
 import { checkStorable, isFormContentType, readPostedForm, UnstorableTextError } from "../http/form-body.js";
 

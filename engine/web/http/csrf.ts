@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { newToken, safeEqual } from "../../util/tokens.js";
+import { newToken, safeEqual } from "../../util/opaque-tokens.js";
 import { CSRF_COOKIE, readCookie, writeCsrfCookie, type CookieSettings } from "./cookies.js";
 import type { AppEnv } from "./env.js";
 import { readPostedForm } from "./form-body.js";

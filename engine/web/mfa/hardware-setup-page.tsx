@@ -1,7 +1,7 @@
 import { FormField } from "../../render/form-field.js";
 import { CsrfField, Layout } from "../../render/layout.js";
 import { CodeField } from "./mfa-pages.js";
-import type { HardwareToken } from "../../mfa/hardware/registry.js";
+import type { HardwareToken } from "../../mfa/hardware/token-registry.js";
 
 /** /mfa/setup/hardware: pick a pre-registered token and confirm it with the code it shows. */
 export function HardwareSetupPage(props: {

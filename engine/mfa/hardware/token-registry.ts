@@ -1,0 +1,398 @@
+import { randomUUID } from "node:crypto";
+import { containsPattern } from "../../db/like.js";
+import { isUuid } from "../../util/uuid.js";
+import type { AuditLog } from "../../audit/audit-log.js";
+import type { Clock } from "../../clock.js";
+import type { Db } from "../../db/db.js";
+import { isPgError, PgError } from "../../db/db.js";
+import type { SecretBox } from "../secret-box.js";
+import { matchTotpStep, normaliseCode, type TotpParams } from "../totp.js";
+import type { SecretEncoding } from "./secret-encoding.js";
+import { checkTokenInput, type HardwareAlgorithm, type TokenInputValues } from "./token-input.js";
+import { ConflictError, NotFoundError, ValidationError } from "../../errors.js";
+
+/**
+ * The hardware-token registry: tokens an administrator registered or
+ * imported, each with its sealed key. A token is assigned exactly when an MFA
+ * enrollment references it, so assignment is read from that join and never
+ * stored twice.
+ */
+
+/** Bound into each sealed key, so a sealed value copied to another token does not open. */
+export const tokenSecretContext = (tokenId: string) => `hardware-token:${tokenId}`;
+
+/** Who does an action, for the audit log: user id (null for the CLI) and name. */
+export interface Actor {
+  id: string | null;
+  name: string;
+}
+
+/**
+ * Where a token stands: free in the pool, reserved for one user, assigned to a user (since when),
+ * or disabled.
+ */
+export type TokenState =
+  | { kind: "available" }
+  | { kind: "reserved"; username: string }
+  | { kind: "assigned"; userId: string; username: string; siteName: string; since: Date }
+  | { kind: "disabled" };
+
+/**
+ * A registered hardware TOTP token (RFC 6238) without its secret: serial number, label, model,
+ * algorithm, 6 or 8 digits, a 30 or 60 second step, and whether it is free, reserved, assigned or
+ * disabled.
+ */
+export interface HardwareToken {
+  id: string;
+  serialNumber: string;
+  name: string;
+  model: string;
+  manufacturer: string;
+  algorithm: HardwareAlgorithm;
+  digits: 6 | 8;
+  periodInSeconds: 30 | 60;
+  disabled: boolean;
+  reservedForUserId: string | null;
+  createdAt: Date;
+  state: TokenState;
+}
+
+interface TokenRow {
+  id: string;
+  serial_number: string;
+  name: string;
+  model: string;
+  manufacturer: string;
+  algorithm: HardwareAlgorithm;
+  digits: number;
+  period_seconds: number;
+  disabled: boolean;
+  reserved_for_user_id: string | null;
+  reserved_username: string | null;
+  created_at: Date;
+  assigned_user_id: string | null;
+  assigned_username: string | null;
+  assigned_site: string | null;
+  assigned_at: Date | null;
+}
+
+const SELECT = `SELECT t.id, t.serial_number, t.name, t.model, t.manufacturer, t.algorithm, t.digits, t.period_seconds,
+    t.disabled, t.reserved_for_user_id, r.username AS reserved_username, t.created_at,
+    e.user_id AS assigned_user_id, au.username AS assigned_username, s.name AS assigned_site,
+    e.activated_at AS assigned_at
+  FROM hardware_tokens t
+  LEFT JOIN users r ON r.id = t.reserved_for_user_id
+  LEFT JOIN mfa_enrollments e ON e.token_id = t.id
+  LEFT JOIN users au ON au.id = e.user_id
+  LEFT JOIN sites s ON s.id = au.site_id`;
+
+function toToken(r: TokenRow): HardwareToken {
+  const state: TokenState = r.assigned_user_id
+    ? {
+        kind: "assigned",
+        userId: r.assigned_user_id,
+        username: r.assigned_username ?? "",
+        siteName: r.assigned_site ?? "",
+        since: r.assigned_at!,
+      }
+    : r.disabled
+      ? { kind: "disabled" }
+      : r.reserved_username
+        ? { kind: "reserved", username: r.reserved_username }
+        : { kind: "available" };
+  return {
+    id: r.id,
+    serialNumber: r.serial_number,
+    name: r.name,
+    model: r.model,
+    manufacturer: r.manufacturer,
+    algorithm: r.algorithm,
+    digits: r.digits as 6 | 8,
+    periodInSeconds: r.period_seconds as 30 | 60,
+    disabled: r.disabled,
+    reservedForUserId: r.reserved_for_user_id,
+    createdAt: r.created_at,
+    state,
+  };
+}
+
+/**
+ * Thrown when a token to register is invalid; `errors` holds one message per input field (a 400
+ * with messages beside the fields).
+ */
+export class TokenInputError extends ValidationError {
+  constructor(readonly errors: Partial<Record<keyof TokenInputValues, string>>) {
+    super("the token is not valid", errors as Record<string, string>);
+  }
+}
+
+/** The action is not possible in the token's state (message for the admin). */
+export class TokenStateError extends ConflictError {}
+
+/** The message of the NotFoundError (404) for an id that names no token. */
+export const NO_SUCH_TOKEN = "There is no such token.";
+
+/** Tokens per page of the token list when the caller names no limit (callers may ask for 1 to 500). */
+export const PAGE_SIZE = 50;
+
+/** One page of the token list, ordered by serial number, with the keyset cursor of the next page. */
+export interface TokenPage {
+  tokens: HardwareToken[];
+  /** Serial number to pass as ?after= for the next page, or null on the last page. */
+  nextAfter: string | null;
+}
+
+/**
+ * A hardware token whose code matched, and how far its clock has drifted, in TOTP steps (RFC 6238
+ * §6).
+ */
+export interface CodeMatch {
+  token: HardwareToken;
+  /** Steps between the token's clock and ours when it produced the code. */
+  offsetSteps: number;
+}
+
+/**
+ * The pool of hardware TOTP tokens (RFC 6238): registering, listing, reserving, disabling and
+ * checking codes. Secrets are sealed with the SecretBox and never returned; every change goes to
+ * the audit log. Invalid input throws TokenInputError.
+ */
+export class HardwareTokens {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly box: SecretBox,
+    private readonly audit: AuditLog,
+  ) {}
+
+  /** Registers one token; throws TokenInputError with a message per field. */
+  async register(
+    values: TokenInputValues,
+    actor: Actor,
+    siteId: string | null,
+  ): Promise<{ token: HardwareToken; encoding: SecretEncoding }> {
+    const checked = checkTokenInput(values, "auto");
+    if (!checked.ok) throw new TokenInputError(checked.errors);
+    const t = checked.token;
+    const id = randomUUID();
+    try {
+      await this.db.transaction(async (tx) => {
+        await tx.query(
+          `INSERT INTO hardware_tokens (id, serial_number, name, model, manufacturer, secret_sealed, algorithm, digits,
+             period_seconds, created_at, created_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+          [
+            id,
+            t.serialNumber,
+            t.name,
+            t.model,
+            t.manufacturer,
+            this.box.seal(t.secret, tokenSecretContext(id)),
+            t.algorithm,
+            t.digits,
+            t.periodInSeconds,
+            this.clock.now(),
+            actor.id,
+          ],
+        );
+        await this.audit.record(
+          {
+            siteId,
+            actor,
+            action: "hardware_token.register",
+            details: { serialNumber: t.serialNumber, model: t.model, periodInSeconds: t.periodInSeconds },
+          },
+          tx,
+        );
+      });
+    } catch (err) {
+      if (isPgError(err, PgError.uniqueViolation)) {
+        throw new TokenInputError({ serialNumber: "is already registered" });
+      }
+      throw err;
+    } finally {
+      t.secret.fill(0);
+    }
+    return { token: (await this.byId(id))!, encoding: t.encoding };
+  }
+
+  async byId(id: string, db: Db = this.db): Promise<HardwareToken | null> {
+    if (!isUuid(id)) return null;
+    const { rows } = await db.query<TokenRow>(`${SELECT} WHERE t.id = $1`, [id]);
+    return rows[0] ? toToken(rows[0]) : null;
+  }
+
+  async bySerial(serialNumber: string, db: Db = this.db): Promise<HardwareToken | null> {
+    const { rows } = await db.query<TokenRow>(`${SELECT} WHERE lower(t.serial_number) = lower($1)`, [serialNumber]);
+    return rows[0] ? toToken(rows[0]) : null;
+  }
+
+  /** Ordered by serial number; q searches serial, name, model, manufacturer and the assigned or reserved user. */
+  async list(options: { q?: string; after?: string; limit?: number } = {}): Promise<TokenPage> {
+    const limit = Math.min(Math.max(options.limit ?? PAGE_SIZE, 1), 500);
+    const params: unknown[] = [];
+    const where: string[] = [];
+    const q = options.q?.trim();
+    if (q) {
+      params.push(containsPattern(q.toLowerCase()));
+      where.push(`(lower(t.serial_number) LIKE $${params.length} OR lower(t.name) LIKE $${params.length}
+        OR lower(t.model) LIKE $${params.length} OR lower(t.manufacturer) LIKE $${params.length}
+        OR lower(au.username) LIKE $${params.length} OR lower(r.username) LIKE $${params.length})`);
+    }
+    if (options.after) {
+      params.push(options.after.toLowerCase());
+      where.push(`lower(t.serial_number) > $${params.length}`);
+    }
+    params.push(limit + 1);
+    const { rows } = await this.db.query<TokenRow>(
+      `${SELECT} ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+       ORDER BY lower(t.serial_number) LIMIT $${params.length}`,
+      params,
+    );
+    const tokens = rows.slice(0, limit).map(toToken);
+    return { tokens, nextAfter: rows.length > limit ? tokens.at(-1)!.serialNumber : null };
+  }
+
+  async counts(): Promise<{ total: number; assigned: number; disabled: number }> {
+    const { rows } = await this.db.query<{ total: number; assigned: number; disabled: number }>(
+      `SELECT count(*)::int AS total, count(e.user_id)::int AS assigned,
+         count(*) FILTER (WHERE t.disabled)::int AS disabled
+       FROM hardware_tokens t LEFT JOIN mfa_enrollments e ON e.token_id = t.id`,
+    );
+    return rows[0]!;
+  }
+
+  /**
+   * Disabled tokens leave the pool: nobody can activate them. Only an
+   * unassigned token can be disabled; an assigned one is unassigned first
+   * (which resets that user's MFA), so a disabled token never guards a sign-in.
+   */
+  async setDisabled(id: string, disabled: boolean, actor: Actor, siteId: string | null): Promise<HardwareToken> {
+    return this.db.transaction(async (tx) => {
+      const token = await this.#lock(id, tx);
+      if (disabled && token.state.kind === "assigned") {
+        throw new TokenStateError(
+          `Token ${token.serialNumber} is assigned to ${token.state.username}: unassign it before disabling it.`,
+        );
+      }
+      if (token.disabled === disabled) return token;
+      await tx.query("UPDATE hardware_tokens SET disabled = $2 WHERE id = $1", [id, disabled]);
+      await this.audit.record(
+        {
+          siteId,
+          actor,
+          action: disabled ? "hardware_token.disable" : "hardware_token.enable",
+          details: { serialNumber: token.serialNumber },
+        },
+        tx,
+      );
+      return (await this.byId(id, tx))!;
+    });
+  }
+
+  /** Deletes a token that is not assigned; its key goes with it. */
+  async delete(id: string, actor: Actor, siteId: string | null): Promise<HardwareToken> {
+    try {
+      return await this.db.transaction(async (tx) => {
+        const token = await this.#lock(id, tx);
+        if (token.state.kind === "assigned") {
+          throw new TokenStateError(
+            `Token ${token.serialNumber} is assigned to ${token.state.username}: unassign it before deleting it.`,
+          );
+        }
+        await tx.query("DELETE FROM hardware_tokens WHERE id = $1", [id]);
+        await this.audit.record(
+          { siteId, actor, action: "hardware_token.delete", details: { serialNumber: token.serialNumber } },
+          tx,
+        );
+        return token;
+      });
+    } catch (err) {
+      // Activated between our check and the delete: the foreign key kept it.
+      if (isPgError(err, "23503"))
+        throw new TokenStateError("The token was just activated by a user; it was not deleted.");
+      throw err;
+    }
+  }
+
+  /** Tokens a user may pick at activation: not disabled, not assigned, not reserved for someone else. */
+  async availableFor(userId: string): Promise<HardwareToken[]> {
+    const { rows } = await this.db.query<TokenRow>(
+      `${SELECT} WHERE NOT t.disabled AND e.user_id IS NULL
+         AND (t.reserved_for_user_id IS NULL OR t.reserved_for_user_id = $1)
+       ORDER BY (t.reserved_for_user_id IS NULL), lower(t.serial_number) LIMIT 500`,
+      [userId],
+    );
+    return rows.map(toToken);
+  }
+
+  /** The TOTP parameters with the opened key; callers zero the secret when done. */
+  async params(token: HardwareToken): Promise<TotpParams> {
+    const { rows } = await this.db.query<{ secret_sealed: string }>(
+      "SELECT secret_sealed FROM hardware_tokens WHERE id = $1",
+      [token.id],
+    );
+    if (!rows[0]) throw new NotFoundError("The token no longer exists.");
+    return {
+      secret: this.box.open(rows[0].secret_sealed, tokenSecretContext(token.id)),
+      algorithm: token.algorithm,
+      digits: token.digits,
+      periodInSeconds: token.periodInSeconds,
+    };
+  }
+
+  /**
+   * privacyIDEA's "Get Serial": which registered tokens show this code now,
+   * within ±window steps. Every key is opened, so this is an admin tool for
+   * a registry of thousands, not a sign-in path.
+   */
+  async findByCode(code: string, window = 2): Promise<CodeMatch[]> {
+    const digits = normaliseCode(code);
+    if (digits === null) return [];
+    const now = this.clock.now();
+    const matches: CodeMatch[] = [];
+    let after = "";
+    for (;;) {
+      const { rows } = await this.db.query<TokenRow & { secret_sealed: string }>(
+        `${SELECT.replace("SELECT t.id,", "SELECT t.secret_sealed, t.id,")}
+         WHERE t.digits = $1 AND lower(t.serial_number) > $2 ORDER BY lower(t.serial_number) LIMIT 1000`,
+        [digits.length, after],
+      );
+      if (rows.length === 0) break;
+      for (const r of rows) {
+        const secret = this.box.open(r.secret_sealed, tokenSecretContext(r.id));
+        const params: TotpParams = {
+          secret,
+          algorithm: r.algorithm,
+          digits: r.digits as 6 | 8,
+          periodInSeconds: r.period_seconds,
+        };
+        const step = matchTotpStep(params, digits, now, { window });
+        secret.fill(0);
+        if (step !== null) {
+          const token = toToken(r);
+          matches.push({ token, offsetSteps: step - Math.floor(now.getTime() / 1000 / r.period_seconds) });
+        }
+      }
+      after = rows.at(-1)!.serial_number.toLowerCase();
+    }
+    return matches;
+  }
+
+  async siteOfUser(userId: string): Promise<string | null> {
+    const { rows } = await this.db.query<{ site_id: string }>("SELECT site_id FROM users WHERE id = $1", [userId]);
+    return rows[0]?.site_id ?? null;
+  }
+
+  async usernameOf(userId: string): Promise<string> {
+    const { rows } = await this.db.query<{ username: string }>("SELECT username FROM users WHERE id = $1", [userId]);
+    return rows[0]?.username ?? "";
+  }
+
+  async #lock(id: string, tx: Db): Promise<HardwareToken> {
+    if (!isUuid(id)) throw new NotFoundError(NO_SUCH_TOKEN);
+    const { rows } = await tx.query<{ id: string }>("SELECT id FROM hardware_tokens WHERE id = $1 FOR UPDATE", [id]);
+    if (!rows[0]) throw new NotFoundError(NO_SUCH_TOKEN);
+    return (await this.byId(id, tx))!;
+  }
+}

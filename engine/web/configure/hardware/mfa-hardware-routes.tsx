@@ -1,0 +1,400 @@
+import { Hono, type Context, type MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import type { Session } from "../../../auth/sessions.js";
+import type { AppEnv } from "../../http/env.js";
+import { queryParam, queryParams } from "../../http/query.js";
+import { flash } from "../../http/flash.js";
+import { formFields, formFieldsForForm, sendPage, unstorableMessage } from "../../http/page.js";
+import { readFormWithFiles, UnstorableTextError } from "../../http/form-body.js";
+import { ImportFileError } from "../../../mfa/hardware/csv-formats.js";
+import { NO_SUCH_TOKEN, TokenInputError, TokenStateError } from "../../../mfa/hardware/token-registry.js";
+import { plural } from "../../../util/plural.js";
+import { NotFoundError } from "../../../errors.js";
+import { MAX_PSKC_PASSWORD_CHARS } from "../../../mfa/hardware/pskc.js";
+import { ImportRefused } from "../../../mfa/hardware/token-import.js";
+import type { TokenInputValues } from "../../../mfa/hardware/token-input.js";
+import { MAX_CODE_INPUT_LENGTH, normaliseCode } from "../../../mfa/totp.js";
+import { MessagePage } from "../../../render/layout.js";
+import { resetConsequences } from "../../../render/reset-confirm.js";
+import { compileSchema } from "../../../schema/ajv.js";
+import type { Services } from "../../../services.js";
+import {
+  BASE,
+  DELETE_CONFIRM,
+  DeleteConfirmPage,
+  FindPage,
+  TokenListPage,
+  TokenTable,
+  UnassignConfirmPage,
+} from "./token-list-pages.js";
+import { RegisterPage } from "./token-register-page.js";
+import { ImportedPage, ImportPage, PreviewPage } from "./token-import-pages.js";
+
+/**
+ * Path of the token file import form (`/configure/mfa-hardware/import`); previews and imports hang
+ * under it.
+ */
+export const TOKEN_IMPORT_PATH = `${BASE}/import`;
+/** Token files are larger than forms: 100,000 tokens of CSV are about 10 MiB. */
+export const TOKEN_IMPORT_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
+
+/** Mounted by the app in place of the default limit for the import route only. */
+export const tokenImportBodyLimit = bodyLimit({
+  maxSize: TOKEN_IMPORT_BODY_LIMIT_BYTES,
+  onError: (c) => c.text(`The file is too large (at most ${TOKEN_IMPORT_BODY_LIMIT_BYTES >> 20} MiB).`, 413),
+});
+
+/**
+ * The 403 message for an administrator of another site who opens MFA Hardware: tokens are managed
+ * on the Public Site only.
+ */
+export const NOT_PUBLIC_SITE_MESSAGE =
+  "Hardware tokens are managed on the Public Site: only administrators of the Public Site can open " +
+  "Configure > MFA Hardware (/configure/mfa-hardware). Ask one of them to register, import or unassign a token.";
+
+const listQuery = compileSchema<{ q?: string; after?: string; done?: string }>({
+  type: "object",
+  properties: {
+    q: { type: "string", maxLength: 100 },
+    after: { type: "string", maxLength: 64 },
+    done: { type: "string", maxLength: 100 },
+  },
+  additionalProperties: true,
+});
+
+const commitForm = compileSchema<{ skipBad?: "yes"; expectedBad?: string }>({
+  type: "object",
+  properties: {
+    skipBad: { const: "yes" },
+    expectedBad: { type: "string", pattern: "^[0-9]{1,9}$" },
+  },
+  additionalProperties: true,
+});
+
+const DONE: Record<string, string> = {
+  disabled: "Token {} is disabled: nobody can activate it.",
+  enabled: "Token {} is enabled and back in the pool.",
+  deleted: "Token {} and its key are deleted.",
+};
+
+const REGISTER_LABELS: Record<string, string> = {
+  name: "Name",
+  serialNumber: "Serial number",
+  timeInterval: "Time interval",
+  model: "Model",
+  secretKey: "Secret key",
+  digits: "Digits",
+  algorithm: "Algorithm",
+};
+
+const actorOf = (session: Session) => ({ id: session.user.id, name: session.user.username });
+
+/**
+ * Routes of Configure > MFA Hardware (list, register, import with preview, find by code, disable,
+ * enable, delete, unassign), for administrators of the Public Site only (403 otherwise); an id that
+ * names no token is a 404 (NotFoundError) and a token in the wrong state a 409 (TokenStateError),
+ * through the one error mapping. Delete deletes only with confirm=delete-token; without it, it
+ * answers the confirmation page.
+ */
+export function mfaHardwareRoutes(s: Services) {
+  const app = new Hono<AppEnv>();
+  const h = s.hardware;
+
+  const guard: MiddlewareHandler<AppEnv> = async (c, next) => {
+    const session = c.var.session;
+    if (!session || session.stage !== "full") return c.redirect("/login", 303);
+    if (!(await s.sites.isPublicSiteAdmin(session.user)))
+      throw new HTTPException(403, { message: NOT_PUBLIC_SITE_MESSAGE });
+    return next();
+  };
+  app.use(BASE, guard);
+  app.use(`${BASE}/*`, guard);
+
+  const common = async (c: Context<AppEnv>) => {
+    const session = c.var.session!;
+    const site = await s.sites.byId(session.activeSiteId);
+    return { csrfToken: c.var.csrfToken, user: session.user, siteName: site?.name };
+  };
+  const publicSiteId = async () => (await s.sites.publicSite()).id;
+
+  app.get(BASE, async (c) => {
+    const query = queryParams(c);
+    if (!listQuery(query)) throw new HTTPException(400, { message: "The search is too long." });
+    const q = query.q?.trim() ?? "";
+    const page = await h.registry.list({ q, after: query.after });
+    // Active search swaps just the table.
+    if ((c.req.header("hx-target") ?? "").endsWith("token-list")) {
+      return sendPage(c, <TokenTable csrfToken={c.var.csrfToken} page={page} q={q} />);
+    }
+    const [action, ...serial] = (query.done ?? "").split(":");
+    const notice = DONE[action ?? ""]?.replace("{}", serial.join(":"));
+    return sendPage(
+      c,
+      <TokenListPage {...await common(c)} page={page} q={q} counts={await h.registry.counts()} notice={notice} />,
+    );
+  });
+
+  const PAST: Record<string, string> = {
+    disable: "disabled",
+    enable: "enabled",
+  };
+  const tokenAction = (name: keyof typeof PAST & string, run: (id: string, session: Session) => Promise<string>) =>
+    app.post(`${BASE}/:id/${name}`, async (c) => {
+      const session = c.var.session!;
+      // No such token is a 404 (NotFoundError), a token in the wrong state a 409 (TokenStateError).
+      const serial = await run(c.req.param("id"), session);
+      return c.redirect(`${BASE}?${new URLSearchParams({ q: serial, done: `${PAST[name]}:${serial}` })}`, 303);
+    });
+  tokenAction(
+    "disable",
+    async (id, session) =>
+      (await h.registry.setDisabled(id, true, actorOf(session), await publicSiteId())).serialNumber,
+  );
+  tokenAction(
+    "enable",
+    async (id, session) =>
+      (await h.registry.setDisabled(id, false, actorOf(session), await publicSiteId())).serialNumber,
+  );
+  // Deleting loses the token's key for good: the first press (any plain POST) answers what will be
+  // deleted; only Confirm (confirm=delete-token) deletes.
+  app.post(`${BASE}/:id/delete`, async (c) => {
+    const session = c.var.session!;
+    const confirmed = (await formFields(c)).confirm === DELETE_CONFIRM;
+    const token = await h.registry.byId(c.req.param("id"));
+    if (!token) throw new NotFoundError(NO_SUCH_TOKEN);
+    if (!confirmed) {
+      if (token.state.kind === "assigned") {
+        throw new TokenStateError(
+          `Token ${token.serialNumber} is assigned to ${token.state.username}: unassign it before deleting it.`,
+        );
+      }
+      return sendPage(
+        c,
+        <DeleteConfirmPage {...await common(c)} token={token} action={`${BASE}/${token.id}/delete`} />,
+      );
+    }
+    const { serialNumber } = await h.registry.delete(token.id, actorOf(session), await publicSiteId());
+    return c.redirect(`${BASE}?${new URLSearchParams({ q: serialNumber, done: `deleted:${serialNumber}` })}`, 303);
+  });
+  // Unassign resets the user's MFA: the first press answers what that ends; only Confirm unassigns.
+  app.post(`${BASE}/:id/unassign`, async (c) => {
+    const session = c.var.session!;
+    const confirmed = (await formFields(c)).confirm === "mfa-reset";
+    const id = c.req.param("id");
+    const token = await h.registry.byId(id);
+    if (!token) throw new NotFoundError(NO_SUCH_TOKEN);
+    if (token.state.kind !== "assigned") {
+      return sendPage(
+        c,
+        <MessagePage
+          title="Not possible"
+          message="This token is not assigned to anyone."
+          csrfToken={c.var.csrfToken}
+        />,
+        409,
+      );
+    }
+    const { userId, username } = token.state;
+    const status = await s.mfa.statusOf(userId);
+    const live = await s.credentialCounts.of(userId);
+    if (!confirmed && status.state === "active") {
+      const consequences = resetConsequences({ method: "hardware", tokenSerial: token.serialNumber, ...live });
+      return sendPage(
+        c,
+        <UnassignConfirmPage
+          {...await common(c)}
+          serialNumber={token.serialNumber}
+          username={username}
+          action={`${BASE}/${token.id}/unassign`}
+          consequences={consequences}
+        />,
+      );
+    }
+    const done = await h.activation.unassign(token.id, { ...actorOf(session), siteId: null });
+    if (!done) {
+      return sendPage(
+        c,
+        <MessagePage
+          title="Not possible"
+          message="This token is not assigned to anyone."
+          csrfToken={c.var.csrfToken}
+        />,
+        409,
+      );
+    }
+    const ended = `${plural(live.webSessions, "web session")} and ${plural(live.deviceTokens, "device token")}`;
+    flash(
+      c,
+      `Unassigned token ${done.serialNumber} from ${done.username}: the token is back in the pool, ${done.username}'s MFA was reset and ${ended} ended.`,
+    );
+    return c.redirect(`${BASE}?${new URLSearchParams({ q: done.serialNumber })}`, 303);
+  });
+
+  app.get(`${BASE}/register`, async (c) => sendPage(c, <RegisterPage {...await common(c)} />));
+
+  app.post(`${BASE}/register`, async (c) => {
+    const session = c.var.session!;
+    const { fields: f, unstorable } = await formFieldsForForm(c);
+    const values: TokenInputValues = {
+      name: f.name,
+      serialNumber: f.serialNumber,
+      timeInterval: f.timeInterval,
+      model: f.model,
+      secretKey: f.secretKey,
+      digits: f.digits,
+      algorithm: f.algorithm,
+    };
+    if (unstorable.length) {
+      const errors = Object.fromEntries(
+        unstorable.map((n) => [n in REGISTER_LABELS ? n : "name", unstorableMessage(n, REGISTER_LABELS)]),
+      );
+      const { secretKey: _never, ...shown } = values;
+      return sendPage(c, <RegisterPage {...await common(c)} values={shown} errors={errors} />, 422);
+    }
+    try {
+      const { token, encoding } = await h.registry.register(values, actorOf(session), await publicSiteId());
+      const secret = (await h.registry.params(token)).secret;
+      const keyBytes = secret.length;
+      secret.fill(0);
+      // Post/Redirect/Get: a refresh of the next page does not post the form again.
+      flash(
+        c,
+        `Token ${token.serialNumber}${token.name !== token.serialNumber ? ` (${token.name})` : ""} is registered and available. Its secret key was read as ` +
+          `${encoding === "hex" ? "hex" : "Base32"} (${keyBytes} bytes); it is stored encrypted and will not be shown again.`,
+      );
+      return c.redirect(`${BASE}?${new URLSearchParams({ q: token.serialNumber })}`, 303);
+    } catch (err) {
+      if (err instanceof TokenInputError) {
+        // The key is never echoed back.
+        const { secretKey: _never, ...shown } = values;
+        return sendPage(c, <RegisterPage {...await common(c)} values={shown} errors={err.errors} />, 422);
+      }
+      throw err;
+    }
+  });
+
+  app.get(TOKEN_IMPORT_PATH, async (c) => sendPage(c, <ImportPage {...await common(c)} />));
+
+  app.post(TOKEN_IMPORT_PATH, async (c) => {
+    const session = c.var.session!;
+    let body: Record<string, string | File>;
+    try {
+      body = await readFormWithFiles(c);
+    } catch (err) {
+      if (!(err instanceof UnstorableTextError)) throw err;
+      const error = unstorableMessage(Object.keys(err.fields)[0]!, { file: "The file name" });
+      return sendPage(c, <ImportPage {...await common(c)} error={error} />, 422);
+    }
+    const file = body.file;
+    if (!(file instanceof File) || file.size === 0) {
+      return sendPage(c, <ImportPage {...await common(c)} error="Choose a token file (CSV or PSKC)." />, 422);
+    }
+    const preSharedKey =
+      typeof body.preSharedKey === "string" && body.preSharedKey.trim() ? body.preSharedKey : undefined;
+    if (preSharedKey && preSharedKey.length > 100) {
+      return sendPage(c, <ImportPage {...await common(c)} error="The pre-shared key is too long." />, 422);
+    }
+    // Taken as typed: spaces may be part of a password.
+    const password = typeof body.password === "string" && body.password !== "" ? body.password : undefined;
+    if (password && password.length > MAX_PSKC_PASSWORD_CHARS) {
+      return sendPage(c, <ImportPage {...await common(c)} error="The password is too long." />, 422);
+    }
+    const fileName = (file.name.split(/[\\/]/).pop() || "upload").slice(0, 200);
+    const content = Buffer.from(await file.arrayBuffer());
+    let report;
+    try {
+      report = await h.importer.preview(once(content), { fileName, preSharedKey, password });
+    } catch (err) {
+      if (err instanceof ImportFileError) {
+        return sendPage(
+          c,
+          <ImportPage {...await common(c)} error={`This file cannot be imported: ${err.message}.`} />,
+          422,
+        );
+      }
+      throw err;
+    }
+    const uploadId = await h.uploads.stage(session.user.id, fileName, content, { preSharedKey, password });
+    return sendPage(c, <PreviewPage {...await common(c)} report={report} uploadId={uploadId} />);
+  });
+
+  app.post(`${TOKEN_IMPORT_PATH}/:uploadId`, async (c) => {
+    const session = c.var.session!;
+    const f = await formFields(c);
+    if (!commitForm(f)) throw new HTTPException(400, { message: "The confirmation form is not valid." });
+    const upload = await h.uploads.take(c.req.param("uploadId"), session.user.id);
+    if (!upload) {
+      return sendPage(
+        c,
+        <MessagePage
+          title="Preview expired"
+          message="This import preview has expired or was already used. Upload the file again."
+          csrfToken={c.var.csrfToken}
+        />,
+        410,
+      );
+    }
+    try {
+      const report = await h.importer.commit(once(upload.content), {
+        fileName: upload.fileName,
+        preSharedKey: upload.preSharedKey,
+        password: upload.password,
+        actor: actorOf(session),
+        siteId: await publicSiteId(),
+        skipBad: f.skipBad === "yes",
+        expectedBad: f.expectedBad !== undefined ? Number(f.expectedBad) : undefined,
+      });
+      await h.uploads.discard(upload.id);
+      return sendPage(c, <ImportedPage {...await common(c)} report={report} />);
+    } catch (err) {
+      if (err instanceof ImportRefused) {
+        return sendPage(
+          c,
+          <PreviewPage {...await common(c)} report={err.report} uploadId={upload.id} message={err.message} />,
+          422,
+        );
+      }
+      if (err instanceof ImportFileError) {
+        return sendPage(
+          c,
+          <ImportPage {...await common(c)} error={`This file cannot be imported: ${err.message}.`} />,
+          422,
+        );
+      }
+      throw err;
+    }
+  });
+
+  app.post(`${TOKEN_IMPORT_PATH}/:uploadId/cancel`, async (c) => {
+    const upload = await h.uploads.take(c.req.param("uploadId"), c.var.session!.user.id);
+    if (upload) await h.uploads.discard(upload.id);
+    return c.redirect(TOKEN_IMPORT_PATH, 303);
+  });
+
+  app.get(`${BASE}/find`, async (c) => {
+    const raw = queryParam(c, "code");
+    if (raw === undefined) return sendPage(c, <FindPage {...await common(c)} />);
+    const code = normaliseCode(raw);
+    if (code === null) {
+      return sendPage(
+        c,
+        <FindPage
+          {...await common(c)}
+          code={raw.slice(0, MAX_CODE_INPUT_LENGTH)}
+          error="Enter the 6 or 8 digits the token shows."
+        />,
+        422,
+      );
+    }
+    const matches = await h.registry.findByCode(code);
+    return sendPage(c, <FindPage {...await common(c)} code={code} matches={matches} />);
+  });
+
+  return app;
+}
+
+async function* once(content: Buffer): AsyncGenerator<Buffer> {
+  // In slices, so the CSV reader decodes and parses the way it does a stream.
+  for (let i = 0; i < content.length; i += 64 * 1024) yield content.subarray(i, i + 64 * 1024);
+}

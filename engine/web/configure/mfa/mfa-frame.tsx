@@ -1,0 +1,79 @@
+/**
+ * What the pages of Configure > MFA share: the frame every route hands its page, the error summary,
+ * the area's navigation and the policy's wording.
+ */
+import type { SiteMfaPolicy } from "../../../mfa/site-policy.js";
+import type { SitePageFrame } from "../../http/page-frame.js";
+
+/** What every page of this area gets from its route (pageFrameOf). */
+export type MfaFrame = SitePageFrame;
+
+/** A date as the pages show it: YYYY-MM-DD (UTC). */
+export const day = (d: Date) => d.toISOString().slice(0, 10);
+
+/** `n` as a percentage of `of` with one decimal ("–" when there is nothing to count). */
+export const pct = (n: number, of: number) => (of ? `${Math.round((n / of) * 1000) / 10}%` : "–");
+
+/** The words of each role value. */
+export const ROLE_LABELS: Record<string, string> = { admin: "Administrator", designer: "App designer", user: "User" };
+
+/**
+ * GOV.UK's error summary: every problem, each linking to its field's control (`field-<name>`;
+ * a name without a label links to the first control, `fallback`).
+ */
+export function ErrorSummary({
+  errors,
+  labels,
+  fallback,
+}: {
+  errors: Record<string, string>;
+  labels: Record<string, string>;
+  fallback: string;
+}) {
+  const entries = Object.entries(errors);
+  if (!entries.length) return null;
+  return (
+    <article class="error-summary" role="alert" aria-labelledby="error-summary-title">
+      <h2 id="error-summary-title">There is a problem</h2>
+      <ul>
+        {entries.map(([field, message]) => (
+          <li>
+            <a href={`#${labels[field] ? `field-${field}` : fallback}`}>{message}</a>
+          </li>
+        ))}
+      </ul>
+    </article>
+  );
+}
+
+/** The area's links: Progress, Roll out, Policy for new accounts (the current one marked). */
+export function MfaNav({ current }: { current: "progress" | "rollout" | "policy" }) {
+  const item = (key: typeof current, href: string, label: string) => (
+    <li>
+      <a href={href} aria-current={key === current ? "page" : undefined}>
+        {label}
+      </a>
+    </li>
+  );
+  return (
+    <nav aria-label="MFA">
+      <ul class="configure-links">
+        {item("progress", "/configure/mfa", "Progress")}
+        {item("rollout", "/configure/mfa/rollout", "Roll out")}
+        {item("policy", "/configure/mfa/policy", "Policy for new accounts")}
+      </ul>
+    </nav>
+  );
+}
+
+/** A site's policy in words ("none" without required roles). */
+export function PolicyText({ policy }: { policy: SiteMfaPolicy }) {
+  return policy.requiredRoles.length ? (
+    <>
+      new accounts in {policy.requiredRoles.join(", ")} start with MFA on, {policy.defaultEnforcementDelayDays} day(s)
+      to set up
+    </>
+  ) : (
+    <>none</>
+  );
+}

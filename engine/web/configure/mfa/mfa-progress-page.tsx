@@ -1,0 +1,254 @@
+/**
+ * GET /configure/mfa: MFA progress per site (numbers, percentages), activations per day as an SVG
+ * chart, rollouts that stopped half-way (with the way to finish them) and the overdue users.
+ */
+import { ActivationsChart, type ChartDay } from "../../../render/activations-chart.js";
+import { CsrfField, Layout } from "../../../render/layout.js";
+import type { MfaCounts } from "../../../mfa/mfa-states.js";
+import type { OverdueUser } from "../../../mfa/progress.js";
+import type { UnfinishedRollout } from "../../../mfa/rollout.js";
+import type { RolloutSummary } from "../../../mfa/rollout-progress.js";
+import type { SiteMfaPolicy } from "../../../mfa/site-policy.js";
+import { RolloutList } from "./rollout-detail-page.js";
+import { day, MfaNav, pct, PolicyText, ROLE_LABELS, type MfaFrame } from "./mfa-frame.js";
+
+/** Per-site numbers for the progress page. */
+export interface SiteProgress {
+  siteId: string;
+  slug: string;
+  name: string;
+  counts: MfaCounts;
+  policy: SiteMfaPolicy;
+}
+
+/** GET /configure/mfa: numbers, percentages, the chart and the overdue list. */
+export function MfaProgressPage(props: {
+  frame: MfaFrame;
+  sites: SiteProgress[];
+  /** Whether the numbers cover every site (a Public Site administrator's view). */
+  allSites: boolean;
+  chart: ChartDay[];
+  chartSince: Date | null;
+  overdue: { users: OverdueUser[]; total: number };
+  /** The site the administrator works on: overdue users there link to their record. */
+  activeSiteId: string;
+  /** Rollouts that stopped before their last batch, each with the preview that finishes it. */
+  unfinished: { rollout: UnfinishedRollout; siteName: string; href: string }[];
+  /** The newest rollouts with their own progress. */
+  rollouts: RolloutSummary[];
+}) {
+  const { frame } = props;
+  const sum = (k: keyof MfaCounts) => props.sites.reduce((n, s) => n + s.counts[k], 0);
+  return (
+    <Layout title="MFA progress" csrfToken={frame.csrfToken} user={frame.user} siteName={frame.siteName}>
+      <h1>Multi-factor authentication</h1>
+      <MfaNav current="progress" />
+      <p>
+        <a href="/configure/mfa/rollout" role="button">
+          Roll out MFA
+        </a>
+      </p>
+      {sum("pending") + sum("overdue") ? (
+        <form method="post" action="/configure/mfa/remind" aria-label="Remind everyone pending">
+          <CsrfField token={frame.csrfToken} />
+          <p>
+            {sum("pending") + sum("overdue")} user(s) {props.allSites ? "" : `of ${frame.siteName} `}have MFA on and not
+            set up yet. Reminders also go out by themselves on the days set under{" "}
+            <a href="/configure/notifications">Notifications</a>.{" "}
+            <button type="submit" class="secondary">
+              Remind everyone pending
+            </button>
+          </p>
+        </form>
+      ) : null}
+      <h2>Progress {props.allSites ? "on every site" : `on ${frame.siteName}`}</h2>
+      <div class="table-scroll">
+        <table class="mfa-progress">
+          <thead>
+            <tr>
+              <th scope="col">Site</th>
+              <th scope="col">Users</th>
+              <th scope="col">Activated</th>
+              <th scope="col">with an app</th>
+              <th scope="col">with hardware</th>
+              <th scope="col">Pending</th>
+              <th scope="col">Overdue</th>
+              <th scope="col">Off</th>
+              <th scope="col">Policy for new accounts</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.sites.map((s) => (
+              <tr data-site={s.slug}>
+                <th scope="row">{s.name}</th>
+                <td data-count="users">{s.counts.users}</td>
+                <td data-count="activated">
+                  {s.counts.activated} ({pct(s.counts.activated, s.counts.users)})
+                </td>
+                <td data-count="activatedApp">{s.counts.activatedApp}</td>
+                <td data-count="activatedHardware">{s.counts.activatedHardware}</td>
+                <td data-count="pending">
+                  {s.counts.pending} ({pct(s.counts.pending, s.counts.users)})
+                </td>
+                <td data-count="overdue">
+                  {s.counts.overdue} ({pct(s.counts.overdue, s.counts.users)})
+                </td>
+                <td data-count="off">
+                  {s.counts.off} ({pct(s.counts.off, s.counts.users)})
+                </td>
+                <td>
+                  <PolicyText policy={s.policy} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+          {props.sites.length > 1 ? (
+            <tfoot>
+              <tr>
+                <th scope="row">All sites</th>
+                <td>{sum("users")}</td>
+                <td>
+                  {sum("activated")} ({pct(sum("activated"), sum("users"))})
+                </td>
+                <td>{sum("activatedApp")}</td>
+                <td>{sum("activatedHardware")}</td>
+                <td>
+                  {sum("pending")} ({pct(sum("pending"), sum("users"))})
+                </td>
+                <td>
+                  {sum("overdue")} ({pct(sum("overdue"), sum("users"))})
+                </td>
+                <td>
+                  {sum("off")} ({pct(sum("off"), sum("users"))})
+                </td>
+                <td></td>
+              </tr>
+            </tfoot>
+          ) : null}
+        </table>
+      </div>
+      {sum("cannotSignIn") ? (
+        <p data-count="cannotSignIn">
+          Not counted: {sum("cannotSignIn")} user(s) who cannot sign in (disabled, or without web and device access).
+        </p>
+      ) : null}
+      <UnfinishedRollouts rows={props.unfinished} />
+      <RolloutList rows={props.rollouts} />
+      <h2>Activations per day</h2>
+      <p>
+        {props.chartSince
+          ? `Since the first rollout on ${day(props.chartSince)} (UTC days).`
+          : "No rollout yet: the last 30 days."}
+      </p>
+      <ActivationsChart days={props.chart} />
+      <h2 id="overdue">Overdue ({props.overdue.total})</h2>
+      {props.overdue.users.length ? (
+        <>
+          <p>MFA is on, the deadline has passed and setup is not done: they must set up at their next sign-in.</p>
+          <div class="table-scroll">
+            <table class="overdue-users">
+              <thead>
+                <tr>
+                  <th scope="col">Username</th>
+                  <th scope="col">Display name</th>
+                  {props.allSites ? <th scope="col">Site</th> : null}
+                  <th scope="col">Required from</th>
+                </tr>
+              </thead>
+              <tbody>
+                {props.overdue.users.map((u) => (
+                  <tr>
+                    <td>
+                      {u.siteId === props.activeSiteId ? (
+                        <a href={`/configure/users/${u.id}`}>{u.username}</a>
+                      ) : (
+                        u.username
+                      )}
+                    </td>
+                    <td>{u.displayName}</td>
+                    {props.allSites ? <td>{u.siteSlug}</td> : null}
+                    <td>{day(u.requiredFrom)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          {props.overdue.total > props.overdue.users.length ? (
+            <p>
+              {props.overdue.total - props.overdue.users.length} more:{" "}
+              <a href="/configure/users?mfa=overdue">see them in the users list</a>.
+            </p>
+          ) : null}
+        </>
+      ) : (
+        <p>Nobody is overdue.</p>
+      )}
+    </Layout>
+  );
+}
+
+/** What a stored selection selected, in words ("role user, search “sales”, 3 ticked users"). */
+function selectionText(r: UnfinishedRollout): string {
+  const s = r.selection;
+  const parts: string[] = [];
+  if (s.role) parts.push(`role ${ROLE_LABELS[s.role] ?? s.role}`);
+  if (s.q) parts.push(`search “${s.q}”`);
+  if (s.where) parts.push(`${s.where.field} = “${s.where.value}”`);
+  if (s.mfa) parts.push(`MFA state ${s.mfa}`);
+  if (Array.isArray(s.ids)) parts.push(`${s.ids.length} ticked user(s)`);
+  return parts.length ? parts.join(", ") : "every user";
+}
+
+/**
+ * Rollouts that stopped between two batches (the server stopped): every user is either rolled out
+ * or untouched, and the same rollout again finishes the rest.
+ */
+function UnfinishedRollouts({ rows }: { rows: { rollout: UnfinishedRollout; siteName: string; href: string }[] }) {
+  if (!rows.length) return null;
+  return (
+    <section aria-labelledby="unfinished-title" class="unfinished-rollouts">
+      <h2 id="unfinished-title">Unfinished rollouts ({rows.length})</h2>
+      <p>
+        These rollouts stopped before their last batch (the server stopped, or one is still running). Every user is
+        either rolled out or untouched; running the same rollout again switches MFA on for the rest, and those already
+        switched on keep their deadline.
+      </p>
+      <div class="table-scroll">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Started</th>
+              <th scope="col">By</th>
+              <th scope="col">Sites</th>
+              <th scope="col">Selection</th>
+              <th scope="col">Done before it stopped</th>
+              <th scope="col">
+                <span class="visually-hidden">Action</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map(({ rollout: r, siteName, href }) => (
+              <tr data-rollout={r.id}>
+                <td>{r.startedAt.toISOString().slice(0, 16).replace("T", " ")} UTC</td>
+                <td>{r.actorName}</td>
+                <td>{siteName}</td>
+                <td>
+                  {selectionText(r)}; {r.enforcementDelayDays} day(s)
+                </td>
+                <td data-count="done">
+                  {r.enabledCount} switched on{r.movedCount ? `, ${r.movedCount} deadline(s) moved` : ""}
+                </td>
+                <td>
+                  <a href={href} role="button" class="secondary">
+                    Finish this rollout
+                  </a>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}

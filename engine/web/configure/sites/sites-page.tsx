@@ -1,0 +1,100 @@
+import type { Site } from "../../../sites/sites.js";
+import { InputField } from "../../../render/form-field.js";
+import { CsrfField, Layout, type PageUser } from "../../../render/layout.js";
+
+/**
+ * Configure > Sites: the sites there are and the one being managed. Public Site
+ * administrators switch to any site (a button per row) and add sites; other
+ * administrators see their own site.
+ */
+export function SitesPage(props: {
+  csrfToken: string;
+  user: PageUser;
+  activeSite: Site;
+  /** Every site, for Public Site administrators; null for everyone else. */
+  sites: Site[] | null;
+  errors?: Record<string, string>;
+  newSite?: { slug?: string; name?: string };
+}) {
+  const e = props.errors ?? {};
+  const rows = props.sites ?? [props.activeSite];
+  return (
+    <Layout title="Sites" csrfToken={props.csrfToken} user={props.user} siteName={props.activeSite.name}>
+      <hgroup>
+        <h1>Sites</h1>
+        <p>
+          You are managing <strong>{props.activeSite.name}</strong>.
+        </p>
+      </hgroup>
+      {e.site ? (
+        <p class="notice error" role="alert">
+          {e.site}
+        </p>
+      ) : null}
+      <div class="table-scroll" tabindex={0}>
+        <table class="striped">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Slug</th>
+              <th scope="col">Managing</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((s) => (
+              <tr>
+                <th scope="row">
+                  {s.name}
+                  {s.isPublic ? " (Public Site)" : ""}
+                </th>
+                <td>{s.slug}</td>
+                <td>
+                  {s.id === props.activeSite.id ? (
+                    "Now"
+                  ) : props.sites ? (
+                    <form method="post" action="/configure/site" class="inline">
+                      <CsrfField token={props.csrfToken} />
+                      <input type="hidden" name="site" value={s.slug} />
+                      <button type="submit" class="secondary outline" aria-label={`Switch to ${s.name}`}>
+                        Switch
+                      </button>
+                    </form>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {props.sites ? (
+        <section aria-labelledby="add-site">
+          <h2 id="add-site">Add a site</h2>
+          <form method="post" action="/configure/sites">
+            <CsrfField token={props.csrfToken} />
+            <InputField
+              id="slug"
+              name="slug"
+              label="Slug"
+              required
+              value={props.newSite?.slug ?? ""}
+              error={e.slug}
+              attrs={{ pattern: "[a-z0-9][a-z0-9\\-]{0,62}" }}
+            />
+            <InputField
+              id="name"
+              name="name"
+              label="Name"
+              required
+              value={props.newSite?.name ?? ""}
+              error={e.name}
+              attrs={{ maxlength: 200 }}
+            />
+            <button type="submit">Add site</button>
+          </form>
+        </section>
+      ) : (
+        <p>Only administrators of the Public Site add sites.</p>
+      )}
+    </Layout>
+  );
+}
