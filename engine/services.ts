@@ -26,7 +26,7 @@ import { MfaRollouts } from "./mfa/rollout.js";
 import { MfaProgress } from "./mfa/progress.js";
 import { RolloutProgress } from "./mfa/rollout-progress.js";
 import { SiteMfaPolicies } from "./mfa/site-policy.js";
-import { USER_ACCOUNTS_APP } from "./apps/app-registry.js";
+import { userAccountDesignerFields } from "./apps/user-account-fields.js";
 import { DeviceChallenges } from "./device/device-challenges.js";
 import { DeviceSignIn } from "./device/device-sign-in.js";
 import { DeviceTokens } from "./device/device-tokens.js";
@@ -165,25 +165,7 @@ export function createServices(
   const mfaPolicies = new SiteMfaPolicies(db, clock, audit);
   const usersStore = new UserRecordsStore(db, clock, mfa, revocation, audit, mfaPolicies, notices);
   const sites = new Sites(db, clock);
-  // The user-accounts app's designer fields (no x-system binding) a rollout may search or match.
-  const designerFields = async (siteId: string | null) => {
-    const siteIds = siteId ? [siteId] : (await sites.list()).map((site) => site.id);
-    const searchable = new Set<string>();
-    const all = new Set<string>();
-    // The designer's label of each field; the first site's (the Public Site's) where they differ.
-    const labels: Record<string, string> = {};
-    for (const id of siteIds) {
-      const app = await apps.get(id, USER_ACCOUNTS_APP);
-      if (!app) continue;
-      for (const f of app.fields) {
-        if (f.system) continue;
-        all.add(f.name);
-        labels[f.name] ??= f.label;
-      }
-      for (const name of app.list.searchable) if (all.has(name)) searchable.add(name);
-    }
-    return { searchable: [...searchable], all: [...all], labels };
-  };
+  const designerFields = (siteId: string | null) => userAccountDesignerFields(apps, sites, siteId);
   apps.addStoreResolver((app) => (app.usersApp ? usersStore : null));
   const hardware = createHardwareServices(db, clock, secretBox, audit, mfa);
   const metrics = config.METRICS_TOKEN

@@ -1,12 +1,12 @@
 /** The one storage interface; PGlite and node-postgres implement it with the same SQL. */
 export interface Db {
   query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
   /**
    * Runs fn in a transaction and commits when it resolves, rolls back when it throws.
    * Nest-safe: called on a transaction handle it opens a savepoint.
    */
-  /** Runs a script of several statements without parameters (migrations). */
-  exec(sql: string): Promise<void>;
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
   readonly backend: "pglite" | "pg";
   close(): Promise<void>;
