@@ -4,6 +4,11 @@ import { deviceValidator, type DeviceSchemaName } from "../../engine/device/sche
 import type { AppEnv } from "../../engine/web/http/env.js";
 import { generateTotp, totpStep } from "../../engine/mfa/totp.js";
 import type { Clock } from "../../engine/clock.js";
+import { suite, type Test } from "uvu";
+import { DeviceChallenges } from "../../engine/device/device-challenges.js";
+import type { MfaActor } from "../../engine/mfa/mfa-model.js";
+import { startTestEnv, type TestEnv } from "../helpers/app.js";
+import { loudHook } from "../helpers/loud-hook.js";
 
 export interface ApiResponse {
   status: number;
@@ -54,3 +59,44 @@ export function codeFor(secret: Uint8Array, clock: Clock, offsetSteps = 0, perio
   const params = { secret, algorithm: "SHA1" as const, digits, periodInSeconds };
   return generateTotp(params, totpStep(clock.now(), periodInSeconds) + offsetSteps);
 }
+
+/** The password of the device users the factor suites create. */
+export const DEVICE_PASSWORD = "correct horse battery";
+/** The administrator that switches MFA on in the factor suites. */
+export const TEST_ADMIN: MfaActor = { id: null, name: "test admin", siteId: null };
+
+/** What a device factor suite's tests share: one environment, its Public Site, its challenges. */
+export interface DeviceCtx {
+  env: TestEnv;
+  siteId: string;
+  challenges: DeviceChallenges;
+}
+
+/**
+ * A suite over one test environment whose clock moves two hours on before each test: past any
+ * lock the test before left, and in a fresh TOTP step. Challenges are issued directly (no Argon2
+ * per test): the password step is device-login's business.
+ */
+export function deviceFactorSuite(title: string): Test<DeviceCtx> {
+  const t = suite<DeviceCtx>(title);
+  t.before(
+    loudHook(async (ctx) => {
+      ctx.env = await startTestEnv();
+      ctx.siteId = (await ctx.env.services.sites.publicSite()).id;
+      ctx.challenges = new DeviceChallenges(ctx.env.db, ctx.env.clock);
+    }),
+  );
+  t.after(async (ctx) => ctx.env?.close());
+  t.before.each((ctx) => {
+    ctx.env.clock.advanceSeconds(7200);
+  });
+  return t;
+}
+
+/** A sign-in challenge (the second step's) for `userId`, as the password step would issue it. */
+export const signInChallenge = async (ctx: DeviceCtx, userId: string) =>
+  (await ctx.challenges.issue(userId, "mfa", null)).challenge;
+
+/** POST /api/device/mfa with `body`. */
+export const postDeviceMfa = (env: TestEnv, body: Record<string, unknown>) =>
+  api(env.app, "POST", "/api/device/mfa", body);

@@ -4,37 +4,28 @@
 // `{challenge, passkey}`. A software authenticator (test/helpers/soft-authenticator.ts: ES256 key,
 // authenticator data, client data) answers; each refusal is checked for its reason in the log, so a
 // tampered answer is refused because of what was tampered with and not for something else.
-import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { DeviceChallenges } from "../../engine/device/device-challenges.js";
-import type { MfaActor } from "../../engine/mfa/mfa-model.js";
-import { startTestEnv, type TestEnv } from "../helpers/app.js";
+import type { TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
-import { loudHook } from "../helpers/loud-hook.js";
 import { SoftAuthenticator } from "../helpers/soft-authenticator.js";
-import { api, assertError, assertSchema, bearer } from "./client.js";
+import {
+  api,
+  assertError,
+  assertSchema,
+  bearer,
+  DEVICE_PASSWORD,
+  deviceFactorSuite,
+  postDeviceMfa,
+  signInChallenge,
+  TEST_ADMIN,
+  type DeviceCtx,
+} from "./client.js";
 
-const PASSWORD = "correct horse battery";
-const ADMIN: MfaActor = { id: null, name: "test admin", siteId: null };
-interface Ctx {
-  env: TestEnv;
-  siteId: string;
-  challenges: DeviceChallenges;
-}
-const t = suite<Ctx>(`device API: passkeys [${testBackend}]`);
+const PASSWORD = DEVICE_PASSWORD;
+const ADMIN = TEST_ADMIN;
+type Ctx = DeviceCtx;
+const t = deviceFactorSuite(`device API: passkeys [${testBackend}]`);
 let n = 0;
-
-t.before(
-  loudHook(async (ctx) => {
-    ctx.env = await startTestEnv();
-    ctx.siteId = (await ctx.env.services.sites.publicSite()).id;
-    ctx.challenges = new DeviceChallenges(ctx.env.db, ctx.env.clock);
-  }),
-);
-t.after(async (ctx) => ctx.env?.close());
-t.before.each((ctx) => {
-  ctx.env.clock.advanceSeconds(7200); // past any lock of the test before
-});
 
 /** A device user whose MFA was activated with a passkey on a software authenticator. */
 async function withPasskey({ env, siteId }: Ctx) {
@@ -51,10 +42,9 @@ async function withPasskey({ env, siteId }: Ctx) {
   return { id: user.id, username, soft };
 }
 
-const signInChallenge = async (ctx: Ctx, userId: string) => (await ctx.challenges.issue(userId, "mfa", null)).challenge;
 const optionsFor = (env: TestEnv, challenge: string) =>
   api(env.app, "POST", "/api/device/mfa/passkey/options", { challenge });
-const mfa = (env: TestEnv, body: Record<string, unknown>) => api(env.app, "POST", "/api/device/mfa", body);
+const mfa = postDeviceMfa;
 
 /** A fresh sign-in challenge and options for it. */
 async function fresh(ctx: Ctx, userId: string) {

@@ -3,38 +3,28 @@
 // signs in once and says how many are left; a used one is refused; wrong ones count against the code
 // lock shared with the web; a malformed one is a 422 naming the field and counts as nothing.
 // Challenges are issued directly (no Argon2 per test): the password step is device-login's business.
-import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { DeviceChallenges } from "../../engine/device/device-challenges.js";
-import type { MfaActor } from "../../engine/mfa/mfa-model.js";
-import { startTestEnv, type TestEnv } from "../helpers/app.js";
+import type { TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
-import { loudHook } from "../helpers/loud-hook.js";
 import { appParams, codeAt } from "../helpers/totp.js";
-import { api, assertError, assertSchema, bearer } from "./client.js";
+import {
+  api,
+  assertError,
+  assertSchema,
+  bearer,
+  DEVICE_PASSWORD,
+  deviceFactorSuite,
+  postDeviceMfa,
+  signInChallenge,
+  TEST_ADMIN,
+  type DeviceCtx,
+} from "./client.js";
 
-const PASSWORD = "correct horse battery";
-const ADMIN: MfaActor = { id: null, name: "test admin", siteId: null };
-interface Ctx {
-  env: TestEnv;
-  siteId: string;
-  challenges: DeviceChallenges;
-}
-const t = suite<Ctx>(`device API: recovery codes [${testBackend}]`);
+const PASSWORD = DEVICE_PASSWORD;
+const ADMIN = TEST_ADMIN;
+type Ctx = DeviceCtx;
+const t = deviceFactorSuite(`device API: recovery codes [${testBackend}]`);
 let n = 0;
-
-t.before(
-  loudHook(async (ctx) => {
-    ctx.env = await startTestEnv();
-    ctx.siteId = (await ctx.env.services.sites.publicSite()).id;
-    ctx.challenges = new DeviceChallenges(ctx.env.db, ctx.env.clock);
-  }),
-);
-t.after(async (ctx) => ctx.env?.close());
-t.before.each((ctx) => {
-  // Past any lock of the test before, and a fresh time step.
-  ctx.env.clock.advanceSeconds(7200);
-});
 
 /** A device user with an activated authenticator app and a fresh set of recovery codes. */
 async function withCodes({ env, siteId }: Ctx) {
@@ -50,8 +40,8 @@ async function withCodes({ env, siteId }: Ctx) {
   return { id: user.id, username, params, codes };
 }
 
-const challenge = async (ctx: Ctx, userId: string) => (await ctx.challenges.issue(userId, "mfa", null)).challenge;
-const mfa = (env: TestEnv, body: Record<string, unknown>) => api(env.app, "POST", "/api/device/mfa", body);
+const challenge = signInChallenge;
+const mfa = postDeviceMfa;
 const failuresOf = async (env: TestEnv, userId: string) =>
   (
     await env.db.query<{ failures: number }>(
