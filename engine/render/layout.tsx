@@ -51,6 +51,7 @@ export function Layout({ title, csrfToken, user, siteName, children }: LayoutPro
           <title>{`${title} · Formgate`}</title>
           <link rel="icon" href="/public/favicon.svg" type="image/svg+xml" />
           <link rel="stylesheet" href="/assets/pico.min.css" />
+          <link rel="stylesheet" href="/public/ui.css" />
           <link rel="stylesheet" href="/public/app.css" />
           <link rel="stylesheet" href="/public/forms.css" />
           <script src="/assets/htmx.min.js" defer></script>
@@ -58,6 +59,9 @@ export function Layout({ title, csrfToken, user, siteName, children }: LayoutPro
           <script src="/public/forms.js" defer></script>
         </head>
         <body>
+          <a class="skip-link" href="#main">
+            Skip to content
+          </a>
           <header class="container">
             <nav>
               <ul>
@@ -93,7 +97,7 @@ export function Layout({ title, csrfToken, user, siteName, children }: LayoutPro
               ) : null}
             </nav>
           </header>
-          <main class="container">
+          <main class="container" id="main" tabindex={-1}>
             {trustedRaw(PAGE_TOP_MARK)}
             {children}
           </main>

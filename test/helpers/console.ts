@@ -15,7 +15,64 @@ export const PASSWORD = "correct horse battery";
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 let shots: string | undefined;
 
-/** axe on the page (serious and critical only, with JavaScript on), and no sideways scrolling at 390 px. */
+/**
+ * The visible buttons (and links styled as buttons) whose text is under WCAG's 4.5:1 contrast with
+ * what is behind it, as "TEXT: RATIO". Colours are the rendered ones: each is painted on a canvas
+ * and read back (so any CSS colour syntax works), backgrounds composited up the ancestors over white.
+ * WCAG 2.2 §1.4.3; relative luminance and contrast ratio as WCAG defines them.
+ */
+export async function lowContrastButtons(page: Page): Promise<string[]> {
+  return page.evaluate(CONTRAST_SCRIPT) as Promise<string[]>;
+}
+
+// Plain JavaScript run in the page: a string, because the TypeScript loader would add helpers
+// (`__name`) to functions that page.evaluate serialises, and the page does not have them.
+const CONTRAST_SCRIPT = `(() => {
+  const ctx = document.createElement("canvas").getContext("2d", { willReadFrequently: true });
+  function rgba(css) {
+    ctx.clearRect(0, 0, 1, 1);
+    ctx.fillStyle = "#000";
+    ctx.fillStyle = css;
+    ctx.fillRect(0, 0, 1, 1);
+    const d = ctx.getImageData(0, 0, 1, 1).data;
+    return [d[0], d[1], d[2], d[3] / 255];
+  }
+  function over(top, under) {
+    return under.map((u, i) => top[i] * top[3] + u * (1 - top[3]));
+  }
+  function background(el) {
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgba(getComputedStyle(e).backgroundColor);
+      if (c[3] > 0) layers.push(c);
+      if (c[3] >= 1) break;
+    }
+    return layers.reverse().reduce((under, top) => over(top, under), [255, 255, 255]);
+  }
+  function channel(v) {
+    const c = v / 255;
+    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  }
+  function luminance(c) {
+    return 0.2126 * channel(c[0]) + 0.7152 * channel(c[1]) + 0.0722 * channel(c[2]);
+  }
+  const out = [];
+  for (const b of document.querySelectorAll('button, [role="button"], input[type="submit"], input[type="button"]')) {
+    const box = b.getBoundingClientRect();
+    const style = getComputedStyle(b);
+    if (box.width < 2 || box.height < 2 || style.visibility === "hidden" || !b.checkVisibility()) continue;
+    const text = (b.innerText || b.value || "").trim();
+    if (!text) continue;
+    const bg = background(b);
+    const fg = over(rgba(style.color), bg);
+    const l = [luminance(fg), luminance(bg)].sort((x, y) => y - x);
+    const ratio = (l[0] + 0.05) / (l[1] + 0.05);
+    if (ratio < 4.5) out.push(text + ": " + ratio.toFixed(2));
+  }
+  return out;
+})()`;
+
+/** axe on the page (serious and critical only, with JavaScript on), button contrast at least 4.5:1, and no sideways scrolling at 390 px. */
 export async function check(page: Page, js: boolean, what: string): Promise<void> {
   if (js) {
     await page.evaluate(AXE);
@@ -33,6 +90,7 @@ export async function check(page: Page, js: boolean, what: string): Promise<void
         .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
     });
     assert.equal(bad, [], `axe on ${what}`);
+    assert.equal(await lowContrastButtons(page), [], `buttons under 4.5:1 on ${what}`);
   }
   const size = page.viewportSize();
   await page.setViewportSize({ width: 390, height: 844 });

@@ -22,6 +22,7 @@ import {
   PropTextarea,
   type Errors,
 } from "./designer-controls.js";
+import { LockIcon } from "../../../render/icons.js";
 
 const isOn = (v: string | undefined) => v !== undefined && /^(on|true|yes|1)$/i.test(v);
 
@@ -257,7 +258,11 @@ export function FieldForm(p: FieldFormProps) {
     <form method="post" action={action} id="field-form" class="field-form" {...hx}>
       <h2>
         {p.mode === "new" ? `New field: ${info.label}` : `${v.title || p.path}`}{" "}
-        {p.system ? <mark class="flag system">🔒 system field ({p.system})</mark> : null}
+        {p.system ? (
+          <mark class="flag system">
+            <LockIcon /> system field ({p.system})
+          </mark>
+        ) : null}
       </h2>
       <CsrfField token={p.csrf} />
       <DraftStampField />

@@ -3,6 +3,7 @@ import type { AppDefinition, FieldSchema } from "../../../schema/types.js";
 import { CsrfField } from "../../../render/layout.js";
 import { InputField } from "../../../render/form-field.js";
 import { ButtonForm, DraftStampField } from "./designer-shell.js";
+import { LockIcon } from "../../../render/icons.js";
 
 const typeLabel = (f: FieldSchema) => fieldTypeInfo(designerTypeOf(f)).label;
 
@@ -28,7 +29,15 @@ function Flags({
   return (
     <span class="field-flags">
       {flags.map((fl) => (
-        <mark class={fl === "system" ? "flag system" : "flag"}>{fl === "system" ? "🔒 system" : fl}</mark>
+        <mark class={fl === "system" ? "flag system" : "flag"}>
+          {fl === "system" ? (
+            <>
+              <LockIcon /> system
+            </>
+          ) : (
+            fl
+          )}
+        </mark>
       ))}
     </span>
   );
