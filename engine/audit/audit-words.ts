@@ -94,6 +94,8 @@ export function whatHappened(r: AuditRow): string {
       return `moved the MFA deadline${forWhom} to ${typeof d.requiredFrom === "string" ? longDate(new Date(d.requiredFrom)) : "a new date"}`;
     case "mfa.lock":
       return `locked ${whom || "an account"} after ${str(d.failures)} failed attempts`;
+    case "mfa.postpone":
+      return `put off setting up MFA (${days(d.daysLeft)} left${typeof d.requiredFrom === "string" ? `, required from ${longDate(new Date(d.requiredFrom))}` : ""})`;
     case "mfa.unlock":
       return `unlocked ${whom || "an account"}`;
     case "mfa.recovery_codes":

@@ -93,10 +93,15 @@ t("MFA events read as plain words", async ({ env, publicId }) => {
   await record({ id: null, name: "system" }, "mfa.lock", { failures: 5, lockSeconds: 900 });
   await record(admin, "mfa.unlock", { cleared: 1 });
   await record(admin, "hardware_token.unassign", { serialNumber: "HW-77" });
+  await record({ id: nora.id, name: "nora" }, "mfa.postpone", {
+    daysLeft: 2,
+    requiredFrom: "2026-12-09T17:32:00.000Z",
+  });
   const c = new TestClient(env.app);
   await c.signIn("root", PASSWORD);
   const lines = rowsOf((await c.get("/configure/audit?user=nora")).html);
   assert.equal(lines, [
+    "nora put off setting up MFA (2 days left, required from 9 December 2026)",
     "root unassigned hardware token HW-77 from nora",
     "root unlocked nora",
     "system locked nora after 5 failed attempts",

@@ -119,6 +119,15 @@ t("delay 3: 'Remind me later' on day 2 signs in; on day 4 it is gone and refused
   assert.is.not(c.cookies.get("fg_session"), half, "the token changes when the session becomes full");
   assert.is(await env.services.sessions.validate(half!), null);
   assert.is((await c.get("/")).res.status, 200);
+  // Putting it off is audited: who, how many days were left and the deadline.
+  const { rows } = await env.db.query<{ action: string; actor_name: string; target_name: string; details: any }>(
+    "SELECT action, actor_name, target_name, details FROM audit_log WHERE action = 'mfa.postpone' AND target_user_id = $1",
+    [u.id],
+  );
+  assert.equal(
+    rows.map((r) => [r.actor_name, r.target_name, r.details.daysLeft, r.details.requiredFrom]),
+    [[u.username, u.username, 1, from.toISOString()]],
+  );
   // Signed in, the user can still set up, but there is nothing to postpone.
   const again = await c.get("/mfa/setup");
   assert.is(again.res.status, 200);
