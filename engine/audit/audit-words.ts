@@ -140,6 +140,8 @@ export function whatHappened(r: AuditRow): string {
     }
     case "user.delete":
       return `deleted user ${whom || str(d.username)}`;
+    case "user.sign_out_others":
+      return `signed out everywhere else (${str(d.sessions)} other ${d.sessions === 1 ? "browser" : "browsers"}, ${str(d.devices)} ${d.devices === 1 ? "device" : "devices"})`;
     case "user.password_change":
       return whom && whom !== r.actorName ? `changed the password of ${whom}` : "changed their own password";
     case "user.password_reset":

@@ -56,4 +56,19 @@ export class OwnCredentials {
     );
     return rowCount > 0;
   }
+
+  /**
+   * "Sign out everywhere else": ends every session of the user but `keep` (the asking one, whatever
+   * their stage) and every device token, in one statement. Remembered browsers stay (forgetting one
+   * is its own button). The numbers of sessions and device tokens ended.
+   */
+  async endAllBut(userId: string, keep: Buffer): Promise<{ sessions: number; devices: number }> {
+    const { rows } = await this.db.query<{ sessions: number; devices: number }>(
+      `WITH s AS (DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2 RETURNING 1),
+            d AS (DELETE FROM device_tokens WHERE user_id = $1 RETURNING 1)
+       SELECT (SELECT count(*) FROM s)::int AS sessions, (SELECT count(*) FROM d)::int AS devices`,
+      [userId, keep],
+    );
+    return rows[0]!;
+  }
 }

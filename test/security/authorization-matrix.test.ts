@@ -47,6 +47,8 @@ const LOGIN: Expect = "303 /login";
 /** Where a half-signed-in session is sent from any other page: back to its pending step (the code). */
 const CODE: Expect = "303 /login/mfa";
 const HOME: Expect = "303 /";
+/** Back to one's own account page after a change there. */
+const ACCOUNT: Expect = "303 /account";
 
 type Body = { form: Record<string, string> } | { json: unknown } | { multipart: Record<string, string | File> };
 type BodyFor = (p: Principal, fx: TwoSites, env: TestEnv) => Body | Promise<Body>;
@@ -248,6 +250,7 @@ const MATRIX: Array<[route: string, request: string, ...expected: Expect[]]> = [
   ["POST /account/passkeys/:id/remove",       "POST /account/passkeys/00000000-0000-4000-8000-000000000000/remove", LOGIN, CODE, 404, 404,  404,       404],
   ["POST /account/factors/totp/remove",       "POST /account/factors/totp/remove",                              LOGIN, CODE, 404,  404,     404,       404],
   ["POST /account/sessions/:id/end",          "POST /account/sessions/0123456789abcdef0123456789abcdef/end",    LOGIN, CODE, 404,  404,     404,       404],
+  ["POST /account/sign-out-others",           "POST /account/sign-out-others",                                  LOGIN, CODE, ACCOUNT, ACCOUNT, ACCOUNT, ACCOUNT],
   ["POST /account/remembered/:id/forget",     "POST /account/remembered/0123456789abcdef0123456789abcdef/forget", LOGIN, CODE, 404,  404,     404,       404],
   ["POST /account/devices/:id/end",           "POST /account/devices/0123456789abcdef0123456789abcdef/end",     LOGIN, CODE, 404,  404,     404,       404],
   ["ALL /account/recovery-codes",             "PUT /account/recovery-codes",                                    LOGIN, CODE, 404,  404,     404,       404],

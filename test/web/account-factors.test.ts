@@ -199,4 +199,37 @@ t("rename a passkey; bad names are refused; end another browser and a device tok
   assert.is((await c.get("/account")).res.status, 200, "this browser is still signed in");
 });
 
+t("sign out everywhere else: every other session and device token ends, this browser stays", async (ctx) => {
+  const s = ctx.env.services;
+  const u = await mfaUser(ctx, "pia");
+  const { c } = await withPasskey(ctx.env, "pia", "Key");
+  const others = [
+    await s.sessions.create(u.id, ctx.siteId, "full", "192.0.2.9"),
+    await s.sessions.create(u.id, ctx.siteId, "mfa", "192.0.2.10"),
+  ];
+  const device = await s.deviceTokens.issue(u.id, "192.0.2.11");
+  // Someone else's session is not theirs to end.
+  const stranger = await s.users.create({ siteId: ctx.siteId, username: "quinn", password: "a long password 12" });
+  const strangers = await s.sessions.create(stranger.id, ctx.siteId, "full", "192.0.2.12");
+  const page = await c.get("/account");
+  assert.match(page.html, /action="\/account\/sign-out-others"/);
+  const done = await c.post("/account/sign-out-others", {});
+  assert.is(done.res.status, 303);
+  for (const o of others) assert.is(await s.sessions.validate(o.token), null);
+  assert.is(await s.deviceTokens.validate(device.token), null);
+  assert.ok(await s.sessions.validate(strangers.token), "another user's session is untouched");
+  const after = await c.get("/account");
+  assert.is(after.res.status, 200, "this browser is still signed in");
+  assert.match(after.html, /Signed out everywhere else: 2 browsers and 1 device\./);
+  assert.not.match(after.html, /action="\/account\/sign-out-others"/, "nothing else left to sign out");
+  const { rows } = await ctx.env.db.query<{ details: { sessions: number; devices: number } }>(
+    "SELECT details FROM audit_log WHERE action = 'user.sign_out_others' AND target_user_id = $1",
+    [u.id],
+  );
+  assert.equal(
+    rows.map((r) => r.details),
+    [{ sessions: 2, devices: 1 }],
+  );
+});
+
 t.run();

@@ -15,6 +15,7 @@ import { requireSignIn, signedIn } from "../http/guards.js";
 import { formFields, sendPage } from "../http/page.js";
 import { selfActor } from "../mfa/mfa-routes.js";
 import { accountPage } from "./account-routes.js";
+import { plural } from "../../util/plural.js";
 
 /** The words when a removal comes without the current password. */
 export const ENTER_PASSWORD = "Enter your current password to remove a sign-in method.";
@@ -82,6 +83,26 @@ export function accountFactorRoutes(s: Services, cookies: CookieSettings) {
       return c.redirect("/account", 303);
     });
   }
+
+  app.post("/account/sign-out-others", async (c) => {
+    const session = signedIn(c);
+    const ended = await s.ownCredentials.endAllBut(session.user.id, session.tokenHash);
+    const self = { id: session.user.id, name: session.user.username };
+    await s.audit.record({
+      siteId: session.user.siteId,
+      actor: self,
+      action: "user.sign_out_others",
+      target: self,
+      details: ended,
+    });
+    flash(
+      c,
+      ended.sessions + ended.devices
+        ? `Signed out everywhere else: ${plural(ended.sessions, "browser")} and ${plural(ended.devices, "device")}.`
+        : "You were not signed in anywhere else.",
+    );
+    return c.redirect("/account", 303);
+  });
 
   app.post("/account/remembered/:id/forget", async (c) => {
     const session = signedIn(c);

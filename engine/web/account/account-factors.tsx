@@ -169,6 +169,14 @@ export function SignedInSection(p: {
       <CredentialList csrfToken={p.csrfToken} items={p.sessions} kind="sessions" what="Browser" empty="None." />
       <h3>Devices (apps using the device API)</h3>
       <CredentialList csrfToken={p.csrfToken} items={p.devices} kind="devices" what="Device" empty="None." />
+      {p.sessions.some((x) => !x.current) || p.devices.length ? (
+        <form method="post" action="/account/sign-out-others" id="sign-out-others">
+          <CsrfField token={p.csrfToken} />
+          <button type="submit" class="danger outline">
+            Sign out everywhere else
+          </button>
+        </form>
+      ) : null}
       <h3>Browsers that skip the code</h3>
       {p.remembered.length ? (
         <ul class="credential-list" id="own-remembered">
