@@ -20,8 +20,20 @@ export const STATUS_OF_KIND: Readonly<Record<ErrorKind, ContentfulStatusCode>> =
   gone: 410,
 };
 
-/** The heading of the message page for a refusal, by status (403 "Not allowed", 409 "Not possible", …). */
-function titleOf(status: number): string {
+/** Headings of the message page for the domain error codes that have their own (by `code`). */
+const TITLE_OF_CODE: Readonly<Record<string, string>> = {
+  setup_link_invalid: "Link not valid",
+  mfa_setup_changed: "Setup not possible",
+  import_preview_expired: "Preview expired",
+};
+
+/**
+ * The heading of the message page for a refusal: its code's own heading, else by status (403 "Not
+ * allowed", 409 "Not possible", …).
+ */
+function titleOf(status: number, err: Error): string {
+  const own = err instanceof DomainError && err.code !== undefined ? TITLE_OF_CODE[err.code] : undefined;
+  if (own) return own;
   if (status === 401) return "Sign in";
   if (status === 403) return "Not allowed";
   if (status === 404) return "Not found";
@@ -61,7 +73,7 @@ export function errorResponse<E extends AppEnv>(
     if (json) return c.json({ error: { code: `http_${status}`, message: err.message } }, status);
     return sendPage(
       c,
-      <MessagePage title={titleOf(status)} message={err.message} csrfToken={c.var.csrfToken ?? ""} />,
+      <MessagePage title={titleOf(status, err)} message={err.message} csrfToken={c.var.csrfToken ?? ""} />,
       status,
     );
   }

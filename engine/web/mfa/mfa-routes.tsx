@@ -1,5 +1,5 @@
 import { flash } from "../http/flash.js";
-import { ForbiddenError } from "../../errors.js";
+import { ConflictError, ForbiddenError } from "../../errors.js";
 import { holdsAllowedFactor, lacksAllowedFactorSql } from "../../mfa/site-policy.js";
 import type { MfaMethod } from "../../mfa/status.js";
 import { Hono, type Context } from "hono";
@@ -14,7 +14,6 @@ import {
 import type { AppEnv } from "../http/env.js";
 import { signInStepPath } from "../http/guards.js";
 import { formFields, sendPage } from "../http/page.js";
-import { MessagePage } from "../../render/layout.js";
 import type { Services } from "../../services.js";
 import type { MfaActor } from "../../mfa/mfa-model.js";
 import {
@@ -48,17 +47,14 @@ export function readCode(fields: Record<string, string>): string | null {
   return normaliseCode(fields.code);
 }
 
-/** 409 when an administrator changed the user's MFA while a setup page was open. */
-export function setupChangedPage(c: Context<AppEnv>) {
-  return sendPage(
-    c,
-    <MessagePage
-      title="Setup not possible"
-      message="Multi-factor authentication (MFA) changed while you were setting it up. Sign in again."
-      csrfToken={c.var.csrfToken}
-    />,
-    409,
-  );
+/**
+ * The refusal when an administrator changed the user's MFA while a setup page was open: a
+ * ConflictError (409, code "mfa_setup_changed") for the route to throw; the error mapping renders it.
+ */
+export function setupChanged(): ConflictError {
+  return new ConflictError("Multi-factor authentication (MFA) changed while you were setting it up. Sign in again.", {
+    code: "mfa_setup_changed",
+  });
 }
 
 /** The user acting on their own account, from any site they may be working on, with this session (which they keep). */
@@ -393,7 +389,7 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
     if (result.reason === "invalid" || result.reason === "locked") {
       return appSetupPage(c, session, pending, 422, { error: GENERIC_CODE_FAILURE });
     }
-    return setupChangedPage(c);
+    throw setupChanged();
   });
 
   return app;

@@ -19,7 +19,7 @@ import {
   finishSignIn,
   mustReplaceFactor,
   selfActor,
-  setupChangedPage,
+  setupChanged,
 } from "./mfa-routes.js";
 import { holdsAllowedFactor } from "../../mfa/site-policy.js";
 import { PasskeyScripts, PasskeySetupPage, PasskeySignInForm } from "./passkey-pages.js";
@@ -178,7 +178,7 @@ export function passkeyRoutes(s: Services, cookies: CookieSettings) {
         case "duplicate":
           return setupPage(c, session, 409, { name, reauth, error: "This passkey is already registered." });
         case "not_enabled":
-          return setupChangedPage(c);
+          throw setupChanged();
         default:
           return setupPage(c, session, 422, {
             name,
