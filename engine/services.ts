@@ -180,7 +180,7 @@ export function createServices(
         },
       )
     : disabledMetrics;
-  mfa.onCodeChecked((check) => metrics.mfaCode(check.ok ? "valid" : check.reason));
+  mfa.codes.onCodeChecked((check) => metrics.mfaCode(check.ok ? "valid" : check.reason));
   audit.onRecord((e) => e.action === "mfa.lock" && metrics.mfaLock());
   return {
     db,

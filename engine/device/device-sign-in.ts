@@ -10,6 +10,7 @@ import type { ActivationResult, CodeCheck, MfaActor } from "../mfa/mfa-model.js"
 import type { MfaService } from "../mfa/mfa-service.js";
 import { base32, groupsOfFour, otpauthUri, TOTP_ISSUER } from "../mfa/otpauth.js";
 import { decideAfterPassword } from "../mfa/sign-in-flow.js";
+import { normaliseCode } from "../mfa/totp.js";
 import type {
   DeviceLoginRequest,
   DeviceLoginResponse,
@@ -146,7 +147,7 @@ export class DeviceSignIn {
    * The second step. With `recoveryCode` or `passkey`: DeviceFactors. With `code`, the TOTP step: one statement reads the challenge, its user and enrollment
    * and counts the attempt; after the code matches, one statement spends the
    * step (compare-and-set), clears the failure count, uses up the challenge
-   * and issues the token (MfaService.startCodeCheck, finishCodeCheck).
+   * and issues the token (MfaService.codes: startCodeCheck, finishCodeCheck).
    */
   async mfa(body: DeviceMfaRequest, clientAddress: string | null): Promise<DeviceTokenGrant> {
     if (body.recoveryCode !== undefined) {
@@ -160,12 +161,12 @@ export class DeviceSignIn {
     if (body.code === undefined) throw new Error("the schema lets through a second step without a factor");
     const st = new Statement();
     const found = this.d.challenges.findIn(st, body.challenge);
-    const { row, outcome } = await this.d.mfa.startCodeCheck<{
+    const { row, outcome } = await this.d.mfa.codes.startCodeCheck<{
       user_id: string;
       kind: Challenge["kind"];
       expires_at: Date;
       may_sign_in: boolean;
-    }>(st, found.cte, "sub.kind = 'mfa' AND sub.may_sign_in", body.code);
+    }>(st, found.cte, "sub.kind = 'mfa' AND sub.may_sign_in", normaliseCode(body.code) ?? "");
     if (!row) throw new UnauthenticatedError(CHALLENGE_GONE, { code: "challenge_invalid" });
     if (row.kind !== "mfa") throw wrongStep("mfa");
     if (!row.may_sign_in || outcome.kind === "ineligible") {
@@ -173,7 +174,7 @@ export class DeviceSignIn {
     }
     const ch: Challenge = { hash: found.hash, userId: row.user_id, kind: row.kind, expiresAt: row.expires_at };
     if (outcome.kind === "done") return this.#refuseCode(ch, outcome.result);
-    const check = await this.d.mfa.finishCodeCheck(outcome, (st2, gate) => {
+    const check = await this.d.mfa.codes.finishCodeCheck(outcome, (st2, gate) => {
       const used = this.d.challenges.consumeIn(st2, ch, gate);
       const grant = this.d.tokens.issueIn(st2, credentialGate.continuing(st2, used), clientAddress);
       return { done: `EXISTS (SELECT 1 FROM ${grant.cte})`, value: grant };
@@ -236,7 +237,7 @@ export class DeviceSignIn {
         `SELECT EXISTS (SELECT 1 FROM ${next.cte}) AS done`,
       );
       if (!rows?.[0]?.done) throw new UnauthenticatedError(CHALLENGE_GONE, { code: "challenge_invalid" });
-      const secret = await this.d.mfa.startAppSetup(user.id);
+      const secret = await this.d.mfa.activation.startAppSetup(user.id);
       return {
         status: "setup_started",
         challenge: next.challenge,
@@ -249,7 +250,7 @@ export class DeviceSignIn {
 
     let result: ActivationResult | { ok: false; reason: "unknown_token"; retryAfterSeconds: 0 };
     if (body.method === "app") {
-      result = await this.d.mfa.activatePendingApp(user.id, body.code!, actor);
+      result = await this.d.mfa.activation.activatePendingApp(user.id, body.code!, actor);
     } else {
       if (!this.d.hardware) {
         throw new ValidationError("Hardware tokens are not available.", {

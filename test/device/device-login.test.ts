@@ -57,7 +57,11 @@ t("a device user with MFA off gets a bearer token, and me answers with their acc
 t("GET /api/device/me tells the MFA state and the days left to set it up", async ({ env, ids }) => {
   const s = env.services;
   const fay = ids.fay!;
-  await s.mfa.applySettings(fay, { enabled: true, enforcementDelayDays: 5 }, { id: null, name: "t", siteId: null });
+  await s.mfa.settings.applySettings(
+    fay,
+    { enabled: true, enforcementDelayDays: 5 },
+    { id: null, name: "t", siteId: null },
+  );
   // A token issued while setup may still be put off (as after "Remind me later").
   const { token } = await s.deviceTokens.issue(fay, null);
   env.clock.advanceSeconds(36 * 3600);
