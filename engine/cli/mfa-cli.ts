@@ -52,11 +52,11 @@ export async function runMfaCommand(s: Services, args: string[]): Promise<string
   if (sub === "status") return describeStatus(user.username, slug, await s.mfa.statusOf(user.id));
   if (sub === "reset") {
     const before = await s.mfa.statusOf(user.id);
-    const after = await s.mfa.reset(user.id, CLI_ACTOR);
+    const after = await s.mfa.settings.reset(user.id, CLI_ACTOR);
     const what = before.activation ? "enrollment deleted" : "no enrollment to delete";
     const next = after.enabled ? "the next sign-in asks for a new setup" : "MFA is off for this user";
     return `MFA of ${user.username} reset: ${what}, sessions signed out; ${next}.\n${describeStatus(user.username, slug, after)}`;
   }
-  const wasLocked = await s.mfa.unlock(user.id, CLI_ACTOR);
+  const wasLocked = await s.mfa.settings.unlock(user.id, CLI_ACTOR);
   return wasLocked ? `${user.username} unlocked.` : `${user.username} was not locked.`;
 }

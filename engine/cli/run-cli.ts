@@ -212,7 +212,7 @@ export async function runCli(argv: string[]): Promise<number> {
         // The site's MFA policy holds for accounts made here as for those made in Configure > Users.
         const delay = await s.mfaPolicies.delayFor(site.id, role);
         if (delay !== null) {
-          await s.mfa.applySettings(
+          await s.mfa.settings.applySettings(
             user.id,
             { enabled: true, enforcementDelayDays: delay },
             { id: null, name: "cli", siteId: null },

@@ -1,4 +1,5 @@
 import type { ErrorObject } from "ajv/dist/2020.js";
+import { ValidationError } from "../errors.js";
 import { describeError, errorPointer, validatorFor } from "./ajv.js";
 import { optionsOf, RESERVED_FIELD_NAMES } from "./field-nodes.js";
 import { SYSTEM_BINDINGS } from "./keywords.js";
@@ -18,13 +19,21 @@ export interface DefinitionProblem {
  */
 export type DefinitionCheck = { ok: true; definition: AppDefinition } | { ok: false; problems: DefinitionProblem[] };
 
-/** A refused definition; the message names the source (file or version) and every problem with its pointer. */
-export class DefinitionError extends Error {
+/**
+ * A refused definition (a ValidationError, 422, code "invalid_definition"); the message names the
+ * source (file or version) and every problem with its pointer, and `fields` maps each JSON Pointer
+ * ("/" for the root) to its message.
+ */
+export class DefinitionError extends ValidationError {
   constructor(
     readonly source: string,
     readonly problems: DefinitionProblem[],
   ) {
-    super(`${source}: invalid app definition\n${formatProblems(problems)}`);
+    super(
+      `${source}: invalid app definition\n${formatProblems(problems)}`,
+      Object.fromEntries(problems.map((p) => [p.pointer || "/", p.message])),
+      { code: "invalid_definition" },
+    );
   }
 }
 

@@ -19,14 +19,19 @@ t.before(async (ctx) => {
   ctx.userId = (await s.users.create({ siteId, username: "alice" })).id;
   await s.users.create({ siteId, username: "plain" });
   ctx.env.clock.set("2026-05-04T08:00:00Z");
-  await s.mfa.applySettings(ctx.userId, { enabled: true, enforcementDelayDays: 3 }, admin);
+  await s.mfa.settings.applySettings(ctx.userId, { enabled: true, enforcementDelayDays: 3 }, admin);
   ctx.secret = randomBytes(20);
   const p = { secret: ctx.secret, algorithm: "SHA1" as const, digits: 6 as const, periodInSeconds: 30 };
-  const r = await s.mfa.activate(ctx.userId, { method: "app", ...p }, generateTotp(p, totpStep(s.clock.now(), 30)), {
-    id: ctx.userId,
-    name: "alice",
-    siteId: null,
-  });
+  const r = await s.mfa.activation.activate(
+    ctx.userId,
+    { method: "app", ...p },
+    generateTotp(p, totpStep(s.clock.now(), 30)),
+    {
+      id: ctx.userId,
+      name: "alice",
+      siteId: null,
+    },
+  );
   assert.equal(r, { ok: true });
 });
 t.after(async (ctx) => ctx.env.close());
@@ -44,7 +49,7 @@ t("status shows the state, never the secret", async ({ env, secret }) => {
 });
 
 t("unlock lifts a lock from failed codes and is audited", async ({ env, userId }) => {
-  for (let i = 0; i < 5; i++) await env.services.mfa.verifyCode(userId, "000000");
+  for (let i = 0; i < 5; i++) await env.services.mfa.codes.verifyCode(userId, "000000");
   assert.match(await run(env, "status", "alice"), /^locked: +until 2026-05-04T08:00:30Z$/m);
   assert.is(await run(env, "unlock", "alice"), "alice unlocked.");
   assert.is(await run(env, "unlock", "alice"), "alice was not locked.");
