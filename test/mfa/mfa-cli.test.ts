@@ -3,7 +3,8 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { MfaCliError, runMfaCommand } from "../../engine/cli/mfa-cli.js";
+import { runMfaCommand } from "../../engine/cli/mfa-cli.js";
+import { CliError } from "../../engine/cli/cli-args.js";
 import { generateTotp, totpStep } from "../../engine/mfa/totp.js";
 import { startTestEnv, TEST_SECRET_KEY, type TestEnv } from "../helpers/app.js";
 import { rejects } from "../helpers/assert.js";
@@ -78,7 +79,7 @@ t("reset deletes the enrollment, signs the user out and asks for a new setup", a
 });
 
 t("bad use is refused", async ({ env }) => {
-  await rejects(run(env, "status", "nobody"), (e) => e instanceof MfaCliError && /no user "nobody"/.test(e.message));
+  await rejects(run(env, "status", "nobody"), (e) => e instanceof CliError && /no user "nobody"/.test(e.message));
   await rejects(run(env, "frob", "alice"), /unknown mfa command "frob"/);
   await rejects(run(env, "status"), /needs a USERNAME/);
   await rejects(run(env, "status", "alice", "extra"), /unexpected arguments: extra/);
