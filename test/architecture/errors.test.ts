@@ -31,6 +31,7 @@ const APART: Readonly<Record<string, string>> = {
   TotpConfigError: "TOTP parameters a caller got wrong (a bug or the configuration), never user input",
   DataDirInUseError: "start-up and the command line: another process holds the data directory",
   CsvEncodingError: "caught in mfa/hardware/token-file.ts and thrown again as ImportFileError (a ValidationError)",
+  CsvFileError: "caught in mfa/hardware/token-file.ts and thrown again as ImportFileError (a ValidationError)",
   RowError: "private to mfa/hardware/pskc.ts, caught there and reported as a bad row",
 };
 /** Every class declared under engine/cli/ is a command-line error, reported on stderr with an exit code. */

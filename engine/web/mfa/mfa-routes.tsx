@@ -330,14 +330,8 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
     }
     c.var.log.info("signed in", { userId: session.user.id, mfaSetupPostponed: true, daysLeft: decision.daysLeft });
     // Administrators see who keeps putting the setup off, and until when they still may.
-    const self = { id: session.user.id, name: session.user.username };
-    await s.audit.record({
-      siteId: session.user.siteId,
-      actor: self,
-      action: "mfa.postpone",
-      target: self,
-      details: { daysLeft: decision.daysLeft, requiredFrom: decision.requiredFrom.toISOString() },
-    });
+    const details = { daysLeft: decision.daysLeft, requiredFrom: decision.requiredFrom.toISOString() };
+    await s.audit.recordOwn(session.user, "mfa.postpone", details);
     return finishSignIn(s, c, session, cookies);
   });
 
