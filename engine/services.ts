@@ -88,6 +88,8 @@ export interface Services {
   records: AppRecordsStore;
   /** Bearer tokens of the JSON device API. */
   deviceTokens: DeviceTokens;
+  /** Pending device sign-ins (the challenge between the password and the code). */
+  deviceChallenges: DeviceChallenges;
   /** The device API's sign-in steps (the same decisions, throttles and code checks as the web). */
   deviceSignIn: DeviceSignIn;
   /** The hardware-token registry: register, import, activate, find by code. */
@@ -180,7 +182,7 @@ export function createServices(
         },
       )
     : disabledMetrics;
-  mfa.onCodeChecked((check) => metrics.mfaCode(check.ok ? "valid" : check.reason));
+  mfa.codes.onCodeChecked((check) => metrics.mfaCode(check.ok ? "valid" : check.reason));
   audit.onRecord((e) => e.action === "mfa.lock" && metrics.mfaLock());
   return {
     db,
@@ -210,6 +212,7 @@ export function createServices(
     drafts: new AppDrafts(db, clock, apps),
     records,
     deviceTokens,
+    deviceChallenges,
     deviceSignIn: new DeviceSignIn({
       db,
       clock,

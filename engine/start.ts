@@ -31,12 +31,20 @@ export async function bootServices(
 }
 
 /**
- * Deletes expired web sessions and device tokens (the server runs it every ten minutes). Never throws:
- * a failure (the database down) is retried at the next run and logged as one line, no stack, no secret.
+ * Deletes expired web sessions, device tokens and device challenges (the server runs it every ten
+ * minutes). Never throws: a failure (the database down) is retried at the next run and logged as one
+ * line, no stack, no secret.
  */
-export async function purgeExpired(services: Pick<Services, "sessions" | "deviceTokens">, log: Logger): Promise<void> {
+export async function purgeExpired(
+  services: Pick<Services, "sessions" | "deviceTokens" | "deviceChallenges">,
+  log: Logger,
+): Promise<void> {
   try {
-    await Promise.all([services.sessions.purgeExpired(), services.deviceTokens.purgeExpired()]);
+    await Promise.all([
+      services.sessions.purgeExpired(),
+      services.deviceTokens.purgeExpired(),
+      services.deviceChallenges.purgeExpired(),
+    ]);
   } catch (err) {
     log.error("purge of expired sessions and device tokens failed", { error: (err as Error).message });
   }

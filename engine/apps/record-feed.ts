@@ -2,7 +2,7 @@
 // and the sync cursor. The SQL that numbers changes runs inside the store's writing transactions
 // (app-records-store.ts); reading the feed is `readChanges`.
 import type { Db } from "../db/db.js";
-import { ValidationError } from "../errors.js";
+import { GoneError, ValidationError } from "../errors.js";
 
 /** How long a deletion is remembered for syncing devices: a cursor older than this answers 410. */
 export const TOMBSTONE_DAYS = 30;
@@ -60,9 +60,11 @@ export class SyncCursorError extends ValidationError {
 }
 
 /** A cursor older than the kept tombstones (TOMBSTONE_DAYS): the device must load everything again (HTTP 410). */
-export class SyncCursorExpiredError extends Error {
+export class SyncCursorExpiredError extends GoneError {
   constructor() {
-    super(`This sync cursor is older than ${TOMBSTONE_DAYS} days. Load every record again with changedSince=0.`);
+    super(`This sync cursor is older than ${TOMBSTONE_DAYS} days. Load every record again with changedSince=0.`, {
+      code: "cursor_expired",
+    });
   }
 }
 

@@ -11,10 +11,12 @@ import { RecordNotFoundError, type StoreContext, type StoredRecord } from "./rec
 /** How long a key is remembered: a retry after this makes a new record. */
 export const IDEMPOTENCY_KEY_HOURS = 24;
 
-/** The key was used before for a create with other values (HTTP 409). */
+/** The key was used before for a create with other values (HTTP 409, code "idempotency_key_reused"). */
 export class IdempotencyKeyReusedError extends ConflictError {
   constructor() {
-    super("This Idempotency-Key was used for a create with other values. Use a new key for a new record.");
+    super("This Idempotency-Key was used for a create with other values. Use a new key for a new record.", {
+      code: "idempotency_key_reused",
+    });
   }
 }
 

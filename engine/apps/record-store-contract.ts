@@ -198,8 +198,16 @@ export function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify([c.key, c.id])).toString("base64url");
 }
 
-/** A cursor that is not one a list of this column could have made; the message says why, for a 400. */
-export class CursorError extends Error {}
+/**
+ * A cursor that is not one a list of this column could have made; the message says why. A
+ * ValidationError (code "invalid_cursor") naming the field `after`; the routes that read a cursor
+ * catch it to word it for their page or query parameter.
+ */
+export class CursorError extends ValidationError {
+  constructor(message: string) {
+    super(message, { after: message }, { code: "invalid_cursor" });
+  }
+}
 
 const DATE_KEY = /^\d{4}-\d{2}-\d{2}([t ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(z|[+-]\d{2}:?\d{2})?)?$/i;
 

@@ -70,7 +70,7 @@ export class UserRecordMfa {
     }
     const status = await this.mfa.statusOf(userId, tx);
     if (status.enabled) return;
-    await this.mfa.applySettings(
+    await this.mfa.settings.applySettings(
       userId,
       { enabled: true, enforcementDelayDays: delay },
       { id: ctx.actor.id, name: ctx.actor.name, siteId: ctx.siteId, credential: ctx.actor.credential },
@@ -134,7 +134,7 @@ export class UserRecordMfa {
     const delayValue = delayField ? values[delayField] : undefined;
     const delay = typeof delayValue === "number" ? delayValue : now.enforcementDelayDays;
     try {
-      await this.mfa.applySettings(
+      await this.mfa.settings.applySettings(
         userId,
         { enabled, enforcementDelayDays: delay },
         { id: ctx.actor.id, name: ctx.actor.name, siteId: ctx.siteId, credential: ctx.actor.credential },

@@ -50,6 +50,12 @@ export class AuditLog {
    * the same `action` and `details` each, targeted at the user, on the user's
    * own site. Unknown ids get no entry. Returns how many entries were written.
    */
+  /** An entry for what a user did to their own account: they are both actor and target. */
+  recordOwn(user: { id: string; username: string; siteId: string }, action: string, details?: Record<string, unknown>) {
+    const self = { id: user.id, name: user.username };
+    return this.record({ siteId: user.siteId, actor: self, action, target: self, details });
+  }
+
   async recordForUsers(
     e: Omit<AuditEntry, "siteId" | "target">,
     userIds: readonly string[],

@@ -37,9 +37,13 @@ export type FirstAdminOutcome =
 
 /**
  * Thrown when a first-administrator setup link is unknown, expired or already used (a not-found
- * error: 404).
+ * error: 404, code "setup_link_invalid").
  */
-export class SetupLinkError extends NotFoundError {}
+export class SetupLinkError extends NotFoundError {
+  constructor(message = "This setup link has expired or was already used.") {
+    super(message, { code: "setup_link_invalid" });
+  }
+}
 
 /** The first administrator of the Public Site: from ADMIN_USERNAME/ADMIN_PASSWORD, or through a one-time link. */
 export class FirstAdmin {
@@ -120,7 +124,7 @@ export class FirstAdmin {
       const site = await new Sites(tx, this.clock).publicSite();
       const users = new UserAccounts(tx, this.clock);
       if (used.rowCount !== 1 || (await users.countAdmins(site.id)) > 0) {
-        throw new SetupLinkError("This setup link has expired or was already used.");
+        throw new SetupLinkError();
       }
       // Every field's problem at once (the transaction rolls back, so the link stays unused).
       const errors = setupFormErrors(username, password, site.name);

@@ -48,6 +48,8 @@ export function browserInWords(userAgent: string | undefined): string {
  */
 export class RememberedBrowsers implements CredentialKind {
   readonly credentialKind = "rememberedBrowsers";
+  /** Every remembered browser of the user is forgotten by CredentialRevocation. */
+  readonly credentialRows = { table: "remembered_browsers", hashColumn: null } as const;
 
   constructor(
     private readonly db: Db,
@@ -96,15 +98,5 @@ export class RememberedBrowsers implements CredentialKind {
       [userId, id],
     );
     return rowCount > 0;
-  }
-
-  /** Every remembered browser of the user (a credential change); only CredentialRevocation calls this. */
-  async revokeAllForUser(userId: string, db: Db): Promise<number> {
-    return (await db.query("DELETE FROM remembered_browsers WHERE user_id = $1", [userId])).rowCount;
-  }
-
-  /** revokeAllForUser for many users (a rollout). */
-  async revokeAllForUsers(userIds: readonly string[], db: Db): Promise<number> {
-    return (await db.query("DELETE FROM remembered_browsers WHERE user_id = ANY($1::uuid[])", [userIds])).rowCount;
   }
 }

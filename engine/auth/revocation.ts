@@ -1,26 +1,20 @@
+import { type CredentialTable, deleteCredentialsOfUser, deleteCredentialsOfUsers } from "../db/credential-rows.js";
 import type { Db } from "../db/db.js";
 import type { Logger } from "../log.js";
 
 /**
  * A kind of credential a user can hold after signing in (a web session, a
- * device bearer token, a device sign-in challenge). Each kind registers with
- * CredentialRevocation, so a credential change ends it with all the others.
+ * device bearer token, a device sign-in challenge, recovery codes…). Each kind
+ * registers with CredentialRevocation, so a credential change ends it with all
+ * the others. A kind only names its table: CredentialRevocation deletes the
+ * rows (engine/db/credential-rows.ts), keeping the actor's own credential
+ * where the table has a hash column, which then takes the user's new epoch.
  */
 export interface CredentialKind {
   /** Key of this kind in a RevocationSummary, e.g. "webSessions". */
   readonly credentialKind: string;
-  /**
-   * Ends every credential of this kind that the user holds, except the one
-   * whose SHA-256 token hash is `keep`, in the caller's transaction `db`; the
-   * kept one takes the user's new credential epoch (revoke() bumped it first).
-   * Returns how many ended.
-   */
-  revokeAllForUser(userId: string, db: Db, keep?: Buffer): Promise<number>;
-  /**
-   * The same for many users in one statement (a bulk MFA rollout): every
-   * credential of this kind of `userIds`, except `keep.credential` of `keep.userId`.
-   */
-  revokeAllForUsers(userIds: readonly string[], db: Db, keep?: { userId: string; credential: Buffer }): Promise<number>;
+  /** The table holding this kind's credentials, one row per credential with its user_id. */
+  readonly credentialRows: CredentialTable;
   /**
    * Whether a change for `reasons` ends this kind; `bySelf` is true when users change their own
    * account. Without it every change ends the kind (sessions, tokens). Recovery codes and access
@@ -108,7 +102,7 @@ export class CredentialRevocation {
     const why = [reasons].flat();
     for (const kind of this.#kinds) {
       if (kind.endsFor && !kind.endsFor(why, actor?.id === userId)) continue;
-      summary[kind.credentialKind] = await kind.revokeAllForUser(userId, db, keep);
+      summary[kind.credentialKind] = await deleteCredentialsOfUser(db, kind.credentialRows, userId, keep);
     }
     this.log.info("credentials revoked", { userId, reasons: [reasons].flat(), kept: keep !== undefined, ...summary });
     return summary;
@@ -134,7 +128,7 @@ export class CredentialRevocation {
     await db.query("UPDATE users SET credential_epoch = credential_epoch + 1 WHERE id = ANY($1::uuid[])", [userIds]);
     for (const kind of this.#kinds) {
       if (kind.endsFor && !kind.endsFor([reason], false)) continue;
-      summary[kind.credentialKind] = await kind.revokeAllForUsers(userIds, db, keep);
+      summary[kind.credentialKind] = await deleteCredentialsOfUsers(db, kind.credentialRows, userIds, keep);
     }
     this.log.info("credentials revoked", {
       users: userIds.length,

@@ -1,4 +1,3 @@
-import { deleteCredentialsOfUser, deleteCredentialsOfUsers } from "../db/credential-rows.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { type PartBuilder, Statement } from "../db/statement.js";
@@ -248,20 +247,8 @@ export class Sessions implements CredentialKind {
   }
 
   readonly credentialKind = "webSessions";
-
-  /** Every session of the user but `keep`; only CredentialRevocation calls this (engine/auth/revocation.ts). */
-  async revokeAllForUser(userId: string, db: Db, keep?: Buffer): Promise<number> {
-    return deleteCredentialsOfUser(db, { table: "sessions", hashColumn: "token_hash" }, userId, keep);
-  }
-
-  /** Every session of `userIds` but `keep`'s; only CredentialRevocation.revokeMany calls this. */
-  async revokeAllForUsers(
-    userIds: readonly string[],
-    db: Db,
-    keep?: { userId: string; credential: Buffer },
-  ): Promise<number> {
-    return deleteCredentialsOfUsers(db, { table: "sessions", hashColumn: "token_hash" }, userIds, keep);
-  }
+  /** Sessions end with every credential change but the one that saves it (CredentialRevocation). */
+  readonly credentialRows = { table: "sessions", hashColumn: "token_hash" } as const;
 
   async purgeExpired(): Promise<number> {
     const now = this.clock.now();

@@ -14,6 +14,7 @@ import {
   type RolloutSelection,
 } from "../mfa/rollout.js";
 import type { Services } from "../services.js";
+import { CliError, readArgs } from "./cli-args.js";
 
 /** Usage lines of `mfa enable` (bulk rollout) and `mfa policy`, part of the CLI help. */
 export const MFA_ROLLOUT_USAGE = `  mfa enable [--role R] [--site SLUG] [--where FIELD=VALUE] [--q TEXT]
@@ -30,90 +31,82 @@ export const MFA_ROLLOUT_USAGE = `  mfa enable [--role R] [--site SLUG] [--where
                                            and their delay; an option left out keeps the
                                            site's current value (14 days while none is saved)`;
 
-/** Bad use of the command: the message says what to change. */
-export class MfaRolloutCliError extends Error {}
-
 const CLI_ACTOR: MfaActor = { id: null, name: "cli", siteId: null };
 const day = (d: Date) => d.toISOString().slice(0, 10);
 
-/** Reads `--name value` and `--flag` options; anything else is an error naming it. */
-function parseOptions(args: string[], valued: string[], flags: string[]): Map<string, string | true> {
-  const out = new Map<string, string | true>();
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (flags.includes(a)) {
-      out.set(a, true);
-    } else if (valued.includes(a)) {
-      const v = args[i + 1];
-      if (v === undefined || v.startsWith("--")) throw new MfaRolloutCliError(`${a} needs a value`);
-      if (out.has(a)) throw new MfaRolloutCliError(`${a} is given twice`);
-      out.set(a, v);
-      i++;
-    } else {
-      throw new MfaRolloutCliError(`unknown option "${a}" (options: ${[...valued, ...flags].join(" ")})`);
-    }
-  }
-  return out;
+/** The options of `mfa enable`. */
+const ENABLE_OPTIONS = {
+  role: { type: "string" },
+  site: { type: "string" },
+  where: { type: "string" },
+  q: { type: "string" },
+  mfa: { type: "string" },
+  delay: { type: "string" },
+  "dry-run": { type: "boolean" },
+  "move-deadlines": { type: "boolean" },
+  "include-inactive": { type: "boolean" },
+} as const;
+
+/** The options of `mfa policy`. */
+const POLICY_OPTIONS = { site: { type: "string" }, roles: { type: "string" }, delay: { type: "string" } } as const;
+
+/** Options only: a positional argument is named as unexpected. */
+function optionsOnly<O extends Parameters<typeof readArgs>[1]>(args: readonly string[], options: O) {
+  const { values, positionals } = readArgs(args, options, MFA_ROLLOUT_USAGE);
+  if (positionals.length) throw new CliError(`unexpected arguments: ${positionals.join(" ")}`, MFA_ROLLOUT_USAGE);
+  return values;
 }
 
-function days(raw: string | true | undefined, name: string): number {
-  if (typeof raw !== "string" || !/^\d{1,4}$/.test(raw) || Number(raw) > 3650) {
-    throw new MfaRolloutCliError(`${name} must be a whole number of days from 0 to 3650`);
+function days(raw: string | undefined, name: string): number {
+  if (raw === undefined || !/^\d{1,4}$/.test(raw) || Number(raw) > 3650) {
+    throw new CliError(`${name} must be a whole number of days from 0 to 3650`);
   }
   return Number(raw);
 }
 
-async function siteIdOf(s: Services, slug: string | true | undefined): Promise<string | null> {
+async function siteIdOf(s: Services, slug: string | undefined): Promise<string | null> {
   if (slug === undefined) return null;
-  const site = await s.sites.bySlug(String(slug));
-  if (!site) throw new MfaRolloutCliError(`no site "${String(slug)}"`);
+  const site = await s.sites.bySlug(slug);
+  if (!site) throw new CliError(`no site "${slug}"`);
   return site.id;
 }
 
 /**
  * Turns `mfa enable` arguments into the selection and options the web form
- * makes from the same choices. Throws MfaRolloutCliError for bad use.
+ * makes from the same choices. Throws CliError for bad use.
  */
 export async function parseEnable(
   s: Services,
-  args: string[],
+  args: readonly string[],
 ): Promise<{ selection: RolloutSelection; options: RolloutOptions; dryRun: boolean }> {
-  const o = parseOptions(
-    args,
-    ["--role", "--site", "--where", "--q", "--mfa", "--delay"],
-    ["--dry-run", "--move-deadlines", "--include-inactive"],
-  );
-  if (!o.has("--delay")) throw new MfaRolloutCliError("mfa enable needs --delay DAYS (0: setup at the next sign-in)");
-  const selection: RolloutSelection = { siteId: await siteIdOf(s, o.get("--site")) };
-  const role = o.get("--role");
-  if (role !== undefined) {
-    if (!(ROLES as readonly string[]).includes(String(role))) {
-      throw new MfaRolloutCliError(`--role must be admin, designer or user (got "${String(role)}")`);
+  const o = optionsOnly(args, ENABLE_OPTIONS);
+  if (o.delay === undefined) throw new CliError("mfa enable needs --delay DAYS (0: setup at the next sign-in)");
+  const selection: RolloutSelection = { siteId: await siteIdOf(s, o.site) };
+  if (o.role !== undefined) {
+    if (!(ROLES as readonly string[]).includes(o.role)) {
+      throw new CliError(`--role must be admin, designer or user (got "${o.role}")`);
     }
-    selection.role = role as RolloutRole;
+    selection.role = o.role as RolloutRole;
   }
-  const where = o.get("--where");
-  if (where !== undefined) {
-    const m = /^([^=]+)=(.*)$/.exec(String(where));
-    if (!m) throw new MfaRolloutCliError(`--where must be FIELD=VALUE (got "${String(where)}")`);
+  if (o.where !== undefined) {
+    const m = /^([^=]+)=(.*)$/.exec(o.where);
+    if (!m) throw new CliError(`--where must be FIELD=VALUE (got "${o.where}")`);
     selection.where = { field: m[1]!.trim(), value: m[2]! };
   }
-  const q = o.get("--q");
-  if (q !== undefined) selection.q = String(q);
-  const mfa = o.get("--mfa");
-  if (mfa !== undefined) {
+  if (o.q !== undefined) selection.q = o.q;
+  if (o.mfa !== undefined) {
     // The same names as the web form's MFA state and /configure/users?mfa=.
-    if (!isMfaState(mfa)) throw new MfaRolloutCliError(`--mfa must be ${MFA_STATES.join(", ")} (got "${String(mfa)}")`);
-    selection.mfa = mfa;
+    if (!isMfaState(o.mfa)) throw new CliError(`--mfa must be ${MFA_STATES.join(", ")} (got "${o.mfa}")`);
+    selection.mfa = o.mfa;
   }
   return {
     selection,
     options: {
-      enforcementDelayDays: days(o.get("--delay"), "--delay"),
-      moveDeadlines: o.has("--move-deadlines"),
-      includeInactive: o.has("--include-inactive"),
+      enforcementDelayDays: days(o.delay, "--delay"),
+      moveDeadlines: o["move-deadlines"] === true,
+      includeInactive: o["include-inactive"] === true,
     },
-    dryRun: o.has("--dry-run"),
+    dryRun: o["dry-run"] === true,
   };
 }
 
@@ -123,8 +116,8 @@ function listNames(names: string[], total: number): string {
   return `\n  ${names.join("\n  ")}${more}`;
 }
 
-/** `mfa enable …`: returns what to print; throws MfaRolloutCliError for bad use. */
-export async function runMfaEnable(s: Services, args: string[]): Promise<string> {
+/** `mfa enable …`: returns what to print; throws CliError for bad use. */
+export async function runMfaEnable(s: Services, args: readonly string[]): Promise<string> {
   const { selection, options, dryRun } = await parseEnable(s, args);
   try {
     const plan = await s.rollouts.plan(selection, options);
@@ -150,39 +143,38 @@ export async function runMfaEnable(s: Services, args: string[]): Promise<string>
       listNames(r.usernames, r.enabled + r.moved)
     );
   } catch (err) {
-    if (err instanceof RolloutInputError) throw new MfaRolloutCliError(err.message);
+    if (err instanceof RolloutInputError) throw new CliError(err.message);
     throw err;
   }
 }
 
 /** `mfa policy …`: shows or sets a site's policy (the Public Site by default). */
-export async function runMfaPolicy(s: Services, args: string[]): Promise<string> {
-  const o = parseOptions(args, ["--site", "--roles", "--delay"], []);
-  const slug = String(o.get("--site") ?? "public");
+export async function runMfaPolicy(s: Services, args: readonly string[]): Promise<string> {
+  const o = optionsOnly(args, POLICY_OPTIONS);
+  const slug = o.site ?? "public";
   const site = await s.sites.bySlug(slug);
-  if (!site) throw new MfaRolloutCliError(`no site "${slug}"`);
+  if (!site) throw new CliError(`no site "${slug}"`);
   const describe = (p: { requiredRoles: string[]; defaultEnforcementDelayDays: number }) =>
     p.requiredRoles.length
       ? `MFA policy of ${site.slug}: new accounts in ${p.requiredRoles.join(", ")} start with MFA on, ` +
         `${p.defaultEnforcementDelayDays} day(s) to set up`
       : `MFA policy of ${site.slug}: none (no role requires MFA for new accounts)`;
   const current = await s.mfaPolicies.get(site.id);
-  if (!o.has("--roles") && !o.has("--delay")) return describe(current);
+  if (o.roles === undefined && o.delay === undefined) return describe(current);
   // As the web form, whose fields start filled with the site's current values: an option left
   // out keeps the current value, and the output says which was kept.
   const kept: string[] = [];
   let roles: string[] = current.requiredRoles;
-  if (o.has("--roles")) {
-    const rawRoles = String(o.get("--roles"));
-    roles = rawRoles === "none" ? [] : rawRoles.split(",").map((r) => r.trim());
+  if (o.roles !== undefined) {
+    roles = o.roles === "none" ? [] : o.roles.split(",").map((r) => r.trim());
   } else {
     kept.push(
       `roles kept: ${current.requiredRoles.join(", ") || "none"}, the site's current roles (--roles R,R or none changes them)`,
     );
   }
   let delay = current.defaultEnforcementDelayDays;
-  if (o.has("--delay")) {
-    delay = days(o.get("--delay"), "--delay");
+  if (o.delay !== undefined) {
+    delay = days(o.delay, "--delay");
   } else {
     kept.push(
       `delay kept: ${delay} day(s), ${current.updatedAt ? "the site's current delay" : "the default offered while no policy is saved"} (--delay DAYS changes it)`,
@@ -196,7 +188,7 @@ export async function runMfaPolicy(s: Services, args: string[]): Promise<string>
     );
     return [describe(saved), ...kept].join("\n");
   } catch (err) {
-    if (err instanceof RolloutInputError) throw new MfaRolloutCliError(err.message);
+    if (err instanceof RolloutInputError) throw new CliError(err.message);
     throw err;
   }
 }

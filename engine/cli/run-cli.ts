@@ -7,10 +7,11 @@ import { readSecretKey } from "../secret-key.js";
 import { createLogger } from "../log.js";
 import { bootServices } from "../start.js";
 import { UserInputError } from "../auth/user-accounts.js";
-import { createInterface } from "node:readline/promises";
-import { runTokensCommand, TOKENS_USAGE, TokensCliError } from "./tokens-cli.js";
-import { MFA_USAGE, MfaCliError, runMfaCommand } from "./mfa-cli.js";
-import { MFA_ROLLOUT_USAGE, MfaRolloutCliError, runMfaEnable, runMfaPolicy } from "./mfa-rollout-cli.js";
+import { CliError, HELP_OPTION, readArgs, wantsHelp } from "./cli-args.js";
+import { readPassword } from "./password-prompt.js";
+import { runTokensCommand, TOKENS_USAGE } from "./tokens-cli.js";
+import { MFA_USAGE, runMfaCommand } from "./mfa-cli.js";
+import { MFA_ROLLOUT_USAGE, runMfaEnable, runMfaPolicy } from "./mfa-rollout-cli.js";
 
 const USER_USAGE = `  user create USERNAME [--admin|--role R] [--site SLUG] [--display-name NAME]
                                            create a user; the password is read from
@@ -49,62 +50,14 @@ const COMMAND_USAGE: Record<string, string> = {
 /** The subcommands of `formgate mfa`, named in the message for an unknown one. */
 const MFA_SUBCOMMANDS = ["status", "reset", "unlock", "enable", "policy"];
 
-/**
- * Splits every `--option=value` into `--option value`, so both spellings work for every command
- * (only up to the first "=": `--where=field=value` keeps `field=value`).
- */
-export function splitOptionValues(args: readonly string[]): string[] {
-  return args.flatMap((a) => {
-    const m = /^(--[a-z][a-z0-9-]*)=(.*)$/s.exec(a);
-    return m ? [m[1]!, m[2]!] : [a];
-  });
-}
-
-/**
- * A mistake in a CLI command line or its input: printed as `formgate: message` without a stack
- * trace, exit status 1.
- */
-export class CliError extends Error {
-  /** `usage`: the usage lines printed after the message (the command's own, or the whole text). */
-  constructor(
-    message: string,
-    readonly usage?: string,
-  ) {
-    super(message);
-  }
-}
-
-function option(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i === -1) return undefined;
-  const v = args[i + 1];
-  if (v === undefined || v.startsWith("--")) throw new CliError(`${name} needs a value`);
-  args.splice(i, 2);
-  return v;
-}
-
-function flag(args: string[], name: string): boolean {
-  const i = args.indexOf(name);
-  if (i === -1) return false;
-  args.splice(i, 1);
-  return true;
-}
-
-async function readPassword(): Promise<string> {
-  const fromEnv = process.env.FORMGATE_PASSWORD;
-  if (fromEnv) return fromEnv;
-  if (process.stdin.isTTY) {
-    const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-    const answer = await rl.question("Password: ");
-    rl.close();
-    return answer;
-  }
-  let data = "";
-  for await (const chunk of process.stdin) data += chunk;
-  const line = data.split(/\r?\n/)[0] ?? "";
-  if (!line) throw new CliError("no password given: set FORMGATE_PASSWORD or pipe it on standard input");
-  return line;
-}
+/** The options of `user create|reset-password`. */
+const USER_OPTIONS = {
+  ...HELP_OPTION,
+  admin: { type: "boolean" },
+  role: { type: "string" },
+  site: { type: "string" },
+  "display-name": { type: "string" },
+} as const;
 
 /**
  * Runs one `formgate` command from its arguments (without node and the script), printing to
@@ -112,13 +65,13 @@ async function readPassword(): Promise<string> {
  * CliError on a bad command line; opens and closes the database itself.
  */
 export async function runCli(argv: string[]): Promise<number> {
-  const args = splitOptionValues(argv);
+  const args = [...argv];
   const command = args.shift();
   if (!command || command === "help" || command === "--help" || command === "-h") {
     console.log(USAGE);
     return command ? 0 : 2;
   }
-  if (args.includes("--help") || args.includes("-h")) {
+  if (wantsHelp(args)) {
     const usage = COMMAND_USAGE[command];
     if (!usage) throw new CliError(`unknown command "${command}"\n\n${USAGE}`);
     console.log(`Usage: formgate ${command} …\n\n${usage}`);
@@ -132,6 +85,8 @@ export async function runCli(argv: string[]): Promise<number> {
   );
 
   if (command === "migrate") {
+    const { positionals } = readArgs(args, HELP_OPTION, MIGRATE_USAGE);
+    if (positionals.length) throw new CliError(`unexpected arguments: ${positionals.join(" ")}`, MIGRATE_USAGE);
     const db = await openDb(config, log, by);
     try {
       const applied = await migrate(db);
@@ -145,8 +100,9 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 
   if (command === "backup" || command === "restore") {
-    const file = args.shift();
-    if (!file || args.length) throw new CliError(`${command} needs one FILE`, BACKUP_USAGE);
+    const { positionals } = readArgs(args, HELP_OPTION, BACKUP_USAGE);
+    const [file, ...extra] = positionals;
+    if (!file || extra.length) throw new CliError(`${command} needs one FILE`, BACKUP_USAGE);
     if (config.DATABASE_URL) {
       throw new CliError(`DATABASE_URL is set: back PostgreSQL up with pg_dump and restore it with pg_restore`);
     }
@@ -180,13 +136,13 @@ export async function runCli(argv: string[]): Promise<number> {
         sub ? `unknown user command "${sub}": valid commands are create, reset-password` : `user needs a command`,
         USER_USAGE,
       );
-    const admin = flag(args, "--admin");
-    const role = admin ? "admin" : (option(args, "--role") ?? "user");
-    const siteSlug = option(args, "--site") ?? "public";
-    const displayName = option(args, "--display-name");
-    const username = args.shift();
+    const { values, positionals } = readArgs(args, USER_OPTIONS, USER_USAGE);
+    const role = values.admin ? "admin" : (values.role ?? "user");
+    const siteSlug = values.site ?? "public";
+    const displayName = values["display-name"];
+    const [username, ...extra] = positionals;
     if (!username) throw new CliError(`user ${sub} needs a USERNAME`);
-    if (args.length) throw new CliError(`unexpected arguments: ${args.join(" ")}`);
+    if (extra.length) throw new CliError(`unexpected arguments: ${extra.join(" ")}`);
     if (role !== "admin" && role !== "designer" && role !== "user") {
       throw new CliError(`--role must be admin, designer or user (got "${role}")`);
     }
@@ -212,7 +168,7 @@ export async function runCli(argv: string[]): Promise<number> {
         // The site's MFA policy holds for accounts made here as for those made in Configure > Users.
         const delay = await s.mfaPolicies.delayFor(site.id, role);
         if (delay !== null) {
-          await s.mfa.applySettings(
+          await s.mfa.settings.applySettings(
             user.id,
             { enabled: true, enforcementDelayDays: delay },
             { id: null, name: "cli", siteId: null },
@@ -248,9 +204,6 @@ export async function runCli(argv: string[]): Promise<number> {
     const s = await bootServices(config, log, undefined, by);
     try {
       console.log(sub === "enable" ? await runMfaEnable(s, args) : await runMfaPolicy(s, args));
-    } catch (err) {
-      if (err instanceof MfaRolloutCliError) throw new CliError(`${err.message}\n\n${USAGE}`);
-      throw err;
     } finally {
       await s.db.close();
     }
@@ -269,9 +222,6 @@ export async function runCli(argv: string[]): Promise<number> {
     const s = await bootServices(config, log, undefined, by);
     try {
       console.log(await runMfaCommand(s, args));
-    } catch (err) {
-      if (err instanceof MfaCliError) throw new CliError(err.message);
-      throw err;
     } finally {
       await s.db.close();
     }
@@ -282,9 +232,6 @@ export async function runCli(argv: string[]): Promise<number> {
     const s = await bootServices(config, log, undefined, by);
     try {
       console.log(await runTokensCommand(s, args));
-    } catch (err) {
-      if (err instanceof TokensCliError) throw new CliError(err.message);
-      throw err;
     } finally {
       await s.db.close();
     }

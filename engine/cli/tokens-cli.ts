@@ -5,6 +5,7 @@ import { plural } from "../util/plural.js";
 import { ImportFileError } from "../mfa/hardware/csv-formats.js";
 import { MAX_PSKC_PASSWORD_CHARS } from "../mfa/hardware/pskc.js";
 import { ImportRefused, type ImportReport } from "../mfa/hardware/token-import.js";
+import { CliError, HELP_OPTION, readArgs } from "./cli-args.js";
 
 /** `formgate tokens import FILE`: the web import's checks and all-or-nothing commit, from a shell. */
 
@@ -15,11 +16,14 @@ export const TOKENS_USAGE = `  tokens import FILE [--dry-run] [--skip-bad] [--ps
                                            PSKC pre-shared key may also be in FORMGATE_PSKC_KEY,
                                            its password in FORMGATE_PSKC_PASSWORD`;
 
-/**
- * A mistake in a `tokens` CLI command (unknown subcommand, missing file or option): printed as one
- * message.
- */
-export class TokensCliError extends Error {}
+/** The options of `tokens import`. */
+const IMPORT_OPTIONS = {
+  ...HELP_OPTION,
+  "dry-run": { type: "boolean" },
+  "skip-bad": { type: "boolean" },
+  psk: { type: "string" },
+  password: { type: "string" },
+} as const;
 
 /**
  * A hardware-token import report as text: format found, ignored columns, counts of
@@ -38,41 +42,27 @@ export function formatReport(r: ImportReport): string {
 
 /**
  * Runs `tokens import FILE [--dry-run] [--skip-bad] …` and returns the report text; throws
- * TokensCliError on a bad command line and the importer's errors on a file it cannot read.
+ * CliError on a bad command line and the importer's errors on a file it cannot read.
  */
-export async function runTokensCommand(s: Services, args: string[]): Promise<string> {
-  const sub = args.shift();
-  if (sub !== "import") throw new TokensCliError(`unknown tokens command "${sub ?? ""}"`);
-  const take = (name: string) => {
-    const i = args.indexOf(name);
-    if (i === -1) return false;
-    args.splice(i, 1);
-    return true;
-  };
-  const dryRun = take("--dry-run");
-  const skipBad = take("--skip-bad");
-  const takeValue = (name: string) => {
-    const i = args.indexOf(name);
-    if (i === -1) return undefined;
-    const value = args[i + 1];
-    if (!value) throw new TokensCliError(`${name} needs a value`);
-    args.splice(i, 2);
-    return value;
-  };
-  const psk = takeValue("--psk") ?? (process.env.FORMGATE_PSKC_KEY || undefined);
+export async function runTokensCommand(s: Services, args: readonly string[]): Promise<string> {
+  const { values, positionals } = readArgs(args, IMPORT_OPTIONS, TOKENS_USAGE);
+  const [sub, file, ...extra] = positionals;
+  if (sub !== "import") throw new CliError(`unknown tokens command "${sub ?? ""}"`, TOKENS_USAGE);
+  const dryRun = values["dry-run"] === true;
+  const skipBad = values["skip-bad"] === true;
+  const psk = values.psk ?? (process.env.FORMGATE_PSKC_KEY || undefined);
   // The environment keeps the password out of the process list; --password is there for scripts that cannot.
-  const password = takeValue("--password") ?? (process.env.FORMGATE_PSKC_PASSWORD || undefined);
+  const password = values.password ?? (process.env.FORMGATE_PSKC_PASSWORD || undefined);
   if (password && password.length > MAX_PSKC_PASSWORD_CHARS) {
-    throw new TokensCliError(`the password is longer than ${MAX_PSKC_PASSWORD_CHARS} characters`);
+    throw new CliError(`the password is longer than ${MAX_PSKC_PASSWORD_CHARS} characters`);
   }
-  const file = args.shift();
-  if (!file) throw new TokensCliError("tokens import needs a FILE");
-  if (args.length) throw new TokensCliError(`unexpected arguments: ${args.join(" ")}`);
+  if (!file) throw new CliError("tokens import needs a FILE", TOKENS_USAGE);
+  if (extra.length) throw new CliError(`unexpected arguments: ${extra.join(" ")}`);
   try {
-    if (!statSync(file).isFile()) throw new TokensCliError(`${file} is not a file`);
+    if (!statSync(file).isFile()) throw new CliError(`${file} is not a file`);
   } catch (err) {
-    if (err instanceof TokensCliError) throw err;
-    throw new TokensCliError(`cannot read ${file}`);
+    if (err instanceof CliError) throw err;
+    throw new CliError(`cannot read ${file}`);
   }
   const options = { fileName: basename(file), preSharedKey: psk, password };
   // Streamed: a file of any size is read in chunks, never whole (CSV).
@@ -88,8 +78,8 @@ export async function runTokensCommand(s: Services, args: string[]): Promise<str
     });
     return `${formatReport(report)}\nimported ${plural(report.imported, "token")}${report.badCount ? `, skipped ${plural(report.badCount, "bad row")}` : ""}`;
   } catch (err) {
-    if (err instanceof ImportRefused) throw new TokensCliError(`${formatReport(err.report)}\n${err.message}`);
-    if (err instanceof ImportFileError) throw new TokensCliError(`${file} cannot be imported: ${err.message}`);
+    if (err instanceof ImportRefused) throw new CliError(`${formatReport(err.report)}\n${err.message}`);
+    if (err instanceof ImportFileError) throw new CliError(`${file} cannot be imported: ${err.message}`);
     throw err;
   }
 }

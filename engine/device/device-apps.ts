@@ -4,9 +4,10 @@ import type { AppRecordsStore } from "../apps/app-records-store.js";
 import type { CompiledApp } from "../apps/compiled-app.js";
 import { conflictFields } from "../apps/conflict.js";
 import { mayChangeRecords, mayOpen, notOpenMessage } from "../apps/open-to.js";
-import { createOnce, IdempotencyKeyReusedError } from "../apps/record-idempotency.js";
-import { decodeSyncCursor, encodeSyncCursor, SyncCursorExpiredError } from "../apps/record-feed.js";
+import { createOnce } from "../apps/record-idempotency.js";
+import { decodeSyncCursor, encodeSyncCursor } from "../apps/record-feed.js";
 import { recordProblems, RecordValidationError } from "../apps/record-rules.js";
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../errors.js";
 import {
   RecordConflictError,
   type Cursor,
@@ -27,7 +28,6 @@ import type {
   DeviceRecordChanges,
   DeviceRecordPage,
 } from "../schema/types.js";
-import { DeviceError } from "./errors.js";
 import type { DeviceTokenInfo } from "./device-tokens.js";
 
 /** Largest page of a record list or of the change feed. */
@@ -68,9 +68,7 @@ export function dataPointer(path: string): string {
 }
 
 const invalid = (fields: FieldErrors) =>
-  new DeviceError(
-    422,
-    "validation_failed",
+  new ValidationError(
     "Some fields are missing or invalid.",
     Object.fromEntries(Object.entries(fields).map(([k, v]) => [dataPointer(k), v])),
   );
@@ -83,7 +81,8 @@ export function deviceRecord(r: StoredRecord): DeviceRecord {
 /**
  * Apps and records for device users. Every call opens the app the web's way (the user's site,
  * openTo and role; administrators change records) and refuses a token got without a code while its
- * user's MFA is on. Refusals are DeviceErrors.
+ * user's MFA is on. Refusals are DomainErrors with the device API's codes (a 409 conflict
+ * carries `changed` and `current` as details).
  */
 export class DeviceApps {
   constructor(private readonly d: DeviceAppsDeps) {}
@@ -97,10 +96,9 @@ export class DeviceApps {
   async #requireCodeIfMfaOn(info: DeviceTokenInfo): Promise<void> {
     const status = await this.d.mfa.statusOf(info.user.id);
     if (status.enabled && !status.activation) {
-      throw new DeviceError(
-        403,
-        "mfa_setup_required",
+      throw new ForbiddenError(
         "MFA is on for this account and not set up yet: sign in again and set it up before opening apps.",
+        { code: "mfa_setup_required" },
       );
     }
   }
@@ -120,8 +118,9 @@ export class DeviceApps {
   async open(info: DeviceTokenInfo, appId: string): Promise<OpenedApp> {
     await this.#requireCodeIfMfaOn(info);
     const app = /^[a-z][a-z0-9-]{0,62}$/.test(appId) ? await this.d.apps.get(info.user.siteId, appId) : null;
-    if (!app) throw new DeviceError(404, "not_found", "There is no such app on your site.");
-    if (!mayOpen(app.openTo, info.user.role)) throw new DeviceError(403, "forbidden", notOpenMessage(app.openTo));
+    if (!app) throw new NotFoundError("There is no such app on your site.");
+    if (!mayOpen(app.openTo, info.user.role))
+      throw new ForbiddenError(notOpenMessage(app.openTo), { code: "forbidden" });
     return {
       app,
       store: this.d.apps.storeFor(app),
@@ -171,17 +170,12 @@ export class DeviceApps {
   /** The changes since a sync cursor (`changedSince`): 422 for a bad cursor, 410 for one older than the tombstones. */
   async changes(o: OpenedApp, changedSince: string, limit: number): Promise<DeviceRecordChanges> {
     if (o.store !== this.d.records) {
-      throw new DeviceError(422, "validation_failed", "This app's records cannot be synced.", {
+      throw new ValidationError("This app's records cannot be synced.", {
         changedSince: "is not available for this app",
       });
     }
-    let page;
-    try {
-      page = await this.d.records.changes(o.app, o.ctx, decodeSyncCursor(changedSince, this.d.clock.now()), limit);
-    } catch (err) {
-      if (err instanceof SyncCursorExpiredError) throw new DeviceError(410, "cursor_expired", err.message);
-      throw err;
-    }
+    // A cursor older than the tombstones is a SyncCursorExpiredError (410, code "cursor_expired").
+    const page = await this.d.records.changes(o.app, o.ctx, decodeSyncCursor(changedSince, this.d.clock.now()), limit);
     return {
       records: page.changes.flatMap((c) => (c.row ? [deviceRecord(c.row)] : [])),
       deleted: page.changes.flatMap((c) => (c.row ? [] : [c.id])),
@@ -192,15 +186,15 @@ export class DeviceApps {
   /** One record; 404 when there is none on the user's site. */
   async get(o: OpenedApp, id: string): Promise<StoredRecord> {
     const record = await o.store.get(o.app, o.ctx, id);
-    if (!record) throw new DeviceError(404, "not_found", "There is no such record.");
+    if (!record) throw new NotFoundError("There is no such record.");
     return record;
   }
 
   #requireWritable(o: OpenedApp): void {
     if (o.app.usersApp) {
-      throw new DeviceError(403, "forbidden", "User accounts are changed in the console and on /account only.");
+      throw new ForbiddenError("User accounts are changed in the console and on /account only.", { code: "forbidden" });
     }
-    if (!o.writable) throw new DeviceError(403, "forbidden", "Only administrators can change records.");
+    if (!o.writable) throw new ForbiddenError("Only administrators can change records.", { code: "forbidden" });
   }
 
   /** Problems of posted `data` beside the schema's: names that are no field, or fields only the engine fills. */
@@ -236,7 +230,6 @@ export class DeviceApps {
       return { record: await o.store.create(o.app, o.ctx, data), replayed: false };
     } catch (err) {
       if (err instanceof RecordValidationError) throw invalid(err.fields);
-      if (err instanceof IdempotencyKeyReusedError) throw new DeviceError(409, "idempotency_key_reused", err.message);
       throw err;
     }
   }
@@ -268,15 +261,14 @@ export class DeviceApps {
       if (!(err instanceof RecordConflictError)) throw err;
       const saved = err.current;
       const before = o.store.revision ? await o.store.revision(o.app, o.ctx, id, version) : null;
-      throw new DeviceError(
-        409,
-        "conflict",
+      throw new ConflictError(
         `The record was changed by someone else (now version ${saved.version}). Merge your change into it and send it with that version.`,
-        undefined,
-        undefined,
         {
-          changed: conflictFields(o.app.fields, before, saved.values, merged).map((f) => f.name),
-          current: deviceRecord(saved),
+          code: "conflict",
+          details: {
+            changed: conflictFields(o.app.fields, before, saved.values, merged).map((f) => f.name),
+            current: deviceRecord(saved),
+          },
         },
       );
     }
@@ -302,13 +294,9 @@ export class DeviceApps {
 
   #deleteRefused(err: unknown): never {
     if (!(err instanceof RecordConflictError)) throw err;
-    throw new DeviceError(
-      409,
-      "conflict",
+    throw new ConflictError(
       `The record was changed (now version ${err.current.version}) after that version, so it was not deleted.`,
-      undefined,
-      undefined,
-      { changed: [], current: deviceRecord(err.current) },
+      { code: "conflict", details: { changed: [], current: deviceRecord(err.current) } },
     );
   }
 }

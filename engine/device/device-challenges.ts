@@ -1,4 +1,3 @@
-import { deleteCredentialsOfUser, deleteCredentialsOfUsers } from "../db/credential-rows.js";
 import type { Clock } from "../clock.js";
 import { credentialGate, type CredentialGate, epochIsCurrent } from "../auth/credential-gate.js";
 import type { CredentialKind } from "../auth/revocation.js";
@@ -136,22 +135,17 @@ export class DeviceChallenges implements CredentialKind {
   }
 
   readonly credentialKind = "deviceChallenges";
-
   /**
-   * Every pending device sign-in of the user but `keep` (a half-signed-in
-   * credential like a web session at the MFA step); only CredentialRevocation calls this.
+   * Pending device sign-ins (half-signed-in credentials like a web session at the MFA step) end
+   * with every credential change but the one that saves it (CredentialRevocation).
    */
-  async revokeAllForUser(userId: string, db: Db, keep?: Buffer): Promise<number> {
-    return deleteCredentialsOfUser(db, { table: "device_challenges", hashColumn: "challenge_hash" }, userId, keep);
-  }
+  readonly credentialRows = { table: "device_challenges", hashColumn: "challenge_hash" } as const;
 
-  /** Every pending device sign-in of `userIds` but `keep`'s; only CredentialRevocation.revokeMany calls this. */
-  async revokeAllForUsers(
-    userIds: readonly string[],
-    db: Db,
-    keep?: { userId: string; credential: Buffer },
-  ): Promise<number> {
-    return deleteCredentialsOfUsers(db, { table: "device_challenges", hashColumn: "challenge_hash" }, userIds, keep);
+  /** Housekeeping: expired and used challenges; how many were deleted. */
+  async purgeExpired(): Promise<number> {
+    const now = this.clock.now();
+    return (await this.db.query("DELETE FROM device_challenges WHERE expires_at <= $1 OR used_at IS NOT NULL", [now]))
+      .rowCount;
   }
 
   /** A wrong code; after policy.challengeMaxFailures of them the challenge is dead. */

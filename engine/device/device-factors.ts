@@ -1,12 +1,12 @@
 import { credentialGate } from "../auth/credential-gate.js";
 import type { PartBuilder, Statement } from "../db/statement.js";
+import { ConflictError, UnauthenticatedError, ValidationError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { PasskeyAssertion } from "../mfa/passkeys/passkey-assertion.js";
 import type { PasskeyStore } from "../mfa/passkeys/passkey-store.js";
 import type { RecoverySignIn } from "../mfa/recovery/recovery-sign-in.js";
 import type { DeviceMfaRequest, DevicePasskeyOptions, DeviceTokenGrant } from "../schema/types.js";
 import type { Challenge, DeviceChallenges } from "./device-challenges.js";
-import { DeviceError } from "./errors.js";
 import type { DeviceTokens } from "./device-tokens.js";
 
 /** The services the second step's other factors need: challenges, tokens, the log, recovery sign-in, passkeys. */
@@ -34,7 +34,7 @@ type Grant = { token: string; expiresAt: Date; cte: string };
  * passkey assertion (issue 23) in place of `code` on POST /api/device/mfa. The decisions are the
  * web's (/login/recovery, /login/mfa/passkey): the same services spend the code or move the
  * passkey's signature counter atomically in the statement that issues the token, count a failure
- * against the code lock, and audit. Refusals are DeviceErrors.
+ * against the code lock, and audit. Refusals are DomainErrors with the device API's codes.
  */
 export class DeviceFactors {
   constructor(private readonly d: DeviceFactorDeps) {}
@@ -65,15 +65,15 @@ export class DeviceFactors {
     const result = await this.d.recovery.use(ch.userId, input, () => this.finishPart(ch, clientAddress), false);
     if (!result.ok) {
       if (result.reason === "malformed") {
-        throw new DeviceError(422, "validation_failed", "Some fields are missing or invalid.", {
+        throw new ValidationError("Some fields are missing or invalid.", {
           recoveryCode: "must be a recovery code: 10 characters like 7K3QD-XM2PA",
         });
       }
       this.d.log.info("second factor refused", { userId: ch.userId, reason: result.reason, factor: "recovery_code" });
       await this.d.challenges.recordFailure(ch);
-      throw new DeviceError(401, "invalid_code", WRONG_RECOVERY_CODE);
+      throw new UnauthenticatedError(WRONG_RECOVERY_CODE, { code: "invalid_code" });
     }
-    if (!result.finished) throw new DeviceError(401, "challenge_invalid", CHALLENGE_GONE);
+    if (!result.finished) throw new UnauthenticatedError(CHALLENGE_GONE, { code: "challenge_invalid" });
     this.d.log.info("device signed in", { userId: ch.userId, mfa: true, recoveryCodesLeft: result.codesLeft });
     return {
       status: "ok",
@@ -91,7 +91,7 @@ export class DeviceFactors {
    */
   async passkeyOptions(ch: Challenge): Promise<DevicePasskeyOptions> {
     if (!(await this.d.passkeys.store.descriptorsOf(ch.userId)).length) {
-      throw new DeviceError(409, "no_passkey", "This account holds no passkey: send a code or a recovery code.");
+      throw new ConflictError("This account holds no passkey: send a code or a recovery code.", { code: "no_passkey" });
     }
     return (await this.d.passkeys.assertion.options("device", ch.userId)) as DevicePasskeyOptions;
   }
@@ -120,9 +120,9 @@ export class DeviceFactors {
         ...(result.detail ? { detail: result.detail } : {}),
       });
       await this.d.challenges.recordFailure(ch);
-      throw new DeviceError(401, "invalid_passkey", PASSKEY_REFUSED);
+      throw new UnauthenticatedError(PASSKEY_REFUSED, { code: "invalid_passkey" });
     }
-    if (!result.finished) throw new DeviceError(401, "challenge_invalid", CHALLENGE_GONE);
+    if (!result.finished) throw new UnauthenticatedError(CHALLENGE_GONE, { code: "challenge_invalid" });
     this.d.log.info("device signed in", { userId: ch.userId, mfa: true, passkey: true });
     return {
       status: "ok",

@@ -3,12 +3,14 @@ import type { PasswordSignIn } from "../auth/sign-in.js";
 import type { UserAccounts } from "../auth/user-accounts.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
+import { ConflictError, ForbiddenError, RateLimitedError, UnauthenticatedError, ValidationError } from "../errors.js";
 import { Statement } from "../db/statement.js";
 import type { Logger } from "../log.js";
 import type { ActivationResult, CodeCheck, MfaActor } from "../mfa/mfa-model.js";
 import type { MfaService } from "../mfa/mfa-service.js";
 import { base32, groupsOfFour, otpauthUri, TOTP_ISSUER } from "../mfa/otpauth.js";
 import { decideAfterPassword } from "../mfa/sign-in-flow.js";
+import { normaliseCode } from "../mfa/totp.js";
 import type {
   DeviceLoginRequest,
   DeviceLoginResponse,
@@ -21,7 +23,6 @@ import type {
   DeviceTokenGrant,
 } from "../schema/types.js";
 import type { Challenge, DeviceChallenges } from "./device-challenges.js";
-import { DeviceError, tooManyAttempts } from "./errors.js";
 import { CHALLENGE_GONE, DeviceFactors, type DeviceFactorDeps } from "./device-factors.js";
 import type { RecoverySignIn } from "../mfa/recovery/recovery-sign-in.js";
 import type { DeviceTokenInfo, DeviceTokens } from "./device-tokens.js";
@@ -62,13 +63,12 @@ export interface DeviceSignInDeps {
 const WRONG_CODE = "The code is not correct.";
 
 /** A challenge of the other kind than the endpoint takes. */
-function wrongStep(expected: Challenge["kind"]): DeviceError {
-  return new DeviceError(
-    409,
-    "wrong_step",
+function wrongStep(expected: Challenge["kind"]): ConflictError {
+  return new ConflictError(
     expected === "mfa"
       ? "This challenge is for MFA setup: use /api/device/mfa/setup."
       : "This challenge asks for a code: use /api/device/mfa.",
+    { code: "wrong_step" },
   );
 }
 
@@ -77,7 +77,8 @@ function wrongStep(expected: Challenge["kind"]): DeviceError {
  * engine/auth/sign-in.ts (same throttles), what follows it is
  * decideAfterPassword, and codes go through MfaService (same lockout, same
  * once-per-step replay protection), so a code used on the web is spent here too.
- * Refusals are DeviceErrors, which the routes send as they are.
+ * Refusals are DomainErrors (engine/errors.ts) whose `code` is the device API's
+ * error code; engine/web/device/errors.ts answers them in the API's format.
  */
 export class DeviceSignIn {
   readonly #factors: DeviceFactors;
@@ -102,14 +103,21 @@ export class DeviceSignIn {
         return { decision, challenge: this.d.challenges.issueIn(st, gate, kind, clientAddress) };
       },
     });
-    if (result.kind === "throttled") throw tooManyAttempts(result.retryAfterSeconds);
+    if (result.kind === "throttled")
+      throw new RateLimitedError(
+        `Too many failed attempts. Try again in ${result.retryAfterSeconds} seconds.`,
+        result.retryAfterSeconds,
+        { code: "too_many_attempts" },
+      );
     if (result.kind === "invalid") {
-      throw new DeviceError(401, "invalid_credentials", "The username or password is incorrect.");
+      throw new UnauthenticatedError("The username or password is incorrect.", { code: "invalid_credentials" });
     }
     const user = result.user;
     if (!result.finished) {
       this.d.log.info("device sign-in refused", { userId: user.id, reason: "no device access" });
-      throw new DeviceError(403, "device_access_denied", "This account may not sign in through the device API.");
+      throw new ForbiddenError("This account may not sign in through the device API.", {
+        code: "device_access_denied",
+      });
     }
     const { decision, grant, challenge } = result.finished;
     if (decision.status === "ok") {
@@ -139,7 +147,7 @@ export class DeviceSignIn {
    * The second step. With `recoveryCode` or `passkey`: DeviceFactors. With `code`, the TOTP step: one statement reads the challenge, its user and enrollment
    * and counts the attempt; after the code matches, one statement spends the
    * step (compare-and-set), clears the failure count, uses up the challenge
-   * and issues the token (MfaService.startCodeCheck, finishCodeCheck).
+   * and issues the token (MfaService.codes: startCodeCheck, finishCodeCheck).
    */
   async mfa(body: DeviceMfaRequest, clientAddress: string | null): Promise<DeviceTokenGrant> {
     if (body.recoveryCode !== undefined) {
@@ -153,26 +161,26 @@ export class DeviceSignIn {
     if (body.code === undefined) throw new Error("the schema lets through a second step without a factor");
     const st = new Statement();
     const found = this.d.challenges.findIn(st, body.challenge);
-    const { row, outcome } = await this.d.mfa.startCodeCheck<{
+    const { row, outcome } = await this.d.mfa.codes.startCodeCheck<{
       user_id: string;
       kind: Challenge["kind"];
       expires_at: Date;
       may_sign_in: boolean;
-    }>(st, found.cte, "sub.kind = 'mfa' AND sub.may_sign_in", body.code);
-    if (!row) throw new DeviceError(401, "challenge_invalid", CHALLENGE_GONE);
+    }>(st, found.cte, "sub.kind = 'mfa' AND sub.may_sign_in", normaliseCode(body.code) ?? "");
+    if (!row) throw new UnauthenticatedError(CHALLENGE_GONE, { code: "challenge_invalid" });
     if (row.kind !== "mfa") throw wrongStep("mfa");
     if (!row.may_sign_in || outcome.kind === "ineligible") {
-      throw new DeviceError(401, "challenge_invalid", CHALLENGE_GONE);
+      throw new UnauthenticatedError(CHALLENGE_GONE, { code: "challenge_invalid" });
     }
     const ch: Challenge = { hash: found.hash, userId: row.user_id, kind: row.kind, expiresAt: row.expires_at };
     if (outcome.kind === "done") return this.#refuseCode(ch, outcome.result);
-    const check = await this.d.mfa.finishCodeCheck(outcome, (st2, gate) => {
+    const check = await this.d.mfa.codes.finishCodeCheck(outcome, (st2, gate) => {
       const used = this.d.challenges.consumeIn(st2, ch, gate);
       const grant = this.d.tokens.issueIn(st2, credentialGate.continuing(st2, used), clientAddress);
       return { done: `EXISTS (SELECT 1 FROM ${grant.cte})`, value: grant };
     });
     if (!check.ok) return this.#refuseCode(ch, check);
-    if (!check.finished) throw new DeviceError(401, "challenge_invalid", CHALLENGE_GONE);
+    if (!check.finished) throw new UnauthenticatedError(CHALLENGE_GONE, { code: "challenge_invalid" });
     this.d.log.info("device signed in", { userId: ch.userId, mfa: true });
     return {
       status: "ok",
@@ -197,21 +205,21 @@ export class DeviceSignIn {
     }
     if (body.method === "later" && body.code !== undefined) fields.code = "is not used with method later";
     if (Object.keys(fields).length) {
-      throw new DeviceError(422, "validation_failed", "Some fields are missing or invalid.", fields);
+      throw new ValidationError("Some fields are missing or invalid.", fields);
     }
 
     const ch = await this.#challenge(body.challenge, "mfa_setup");
     const user = await this.#user(ch.userId);
     const decision = decideAfterPassword(await this.d.mfa.statusOf(user.id), this.d.clock.now());
     if (decision.status !== "mfa_setup_required") {
-      throw new DeviceError(409, "wrong_step", "MFA was activated or turned off meanwhile. Sign in again.");
+      throw new ConflictError("MFA was activated or turned off meanwhile. Sign in again.", { code: "wrong_step" });
     }
     // The sign-in in progress is the one credential an activation keeps (it becomes a token in #finish).
     const actor: MfaActor = { id: user.id, name: user.username, siteId: user.siteId, credential: ch.hash };
 
     if (body.method === "later") {
       if (!decision.optional) {
-        throw new DeviceError(409, "setup_required", "MFA must be set up now; it can no longer be postponed.");
+        throw new ConflictError("MFA must be set up now; it can no longer be postponed.", { code: "setup_required" });
       }
       this.d.log.info("device MFA setup postponed", { userId: user.id, daysLeft: decision.daysLeft });
       return this.#finish(ch, clientAddress);
@@ -228,8 +236,8 @@ export class DeviceSignIn {
         this.d.db,
         `SELECT EXISTS (SELECT 1 FROM ${next.cte}) AS done`,
       );
-      if (!rows?.[0]?.done) throw new DeviceError(401, "challenge_invalid", CHALLENGE_GONE);
-      const secret = await this.d.mfa.startAppSetup(user.id);
+      if (!rows?.[0]?.done) throw new UnauthenticatedError(CHALLENGE_GONE, { code: "challenge_invalid" });
+      const secret = await this.d.mfa.activation.startAppSetup(user.id);
       return {
         status: "setup_started",
         challenge: next.challenge,
@@ -242,10 +250,10 @@ export class DeviceSignIn {
 
     let result: ActivationResult | { ok: false; reason: "unknown_token"; retryAfterSeconds: 0 };
     if (body.method === "app") {
-      result = await this.d.mfa.activatePendingApp(user.id, body.code!, actor);
+      result = await this.d.mfa.activation.activatePendingApp(user.id, body.code!, actor);
     } else {
       if (!this.d.hardware) {
-        throw new DeviceError(422, "validation_failed", "Hardware tokens are not available.", {
+        throw new ValidationError("Hardware tokens are not available.", {
           method: "hardware tokens are not available",
         });
       }
@@ -257,20 +265,19 @@ export class DeviceSignIn {
         case "locked":
           return this.#refuseCode(ch, result);
         case "expired":
-          throw new DeviceError(
-            409,
-            "wrong_step",
+          throw new ConflictError(
             'The authenticator-app key has expired or was never handed out. Start again with method "app" and no code.',
+            { code: "wrong_step" },
           );
         case "unknown_token":
-          throw new DeviceError(422, "validation_failed", "Some fields are missing or invalid.", {
+          throw new ValidationError("Some fields are missing or invalid.", {
             serialNumber: "is not an available hardware token",
           });
         case "token_taken":
-          throw new DeviceError(409, "hardware_token_unavailable", "This hardware token is already in use.");
+          throw new ConflictError("This hardware token is already in use.", { code: "hardware_token_unavailable" });
         case "not_enabled":
         case "already_active":
-          throw new DeviceError(409, "wrong_step", "MFA was activated or turned off meanwhile. Sign in again.");
+          throw new ConflictError("MFA was activated or turned off meanwhile. Sign in again.", { code: "wrong_step" });
       }
     }
     this.d.log.info("device MFA activated", { userId: user.id, method: body.method });
@@ -317,7 +324,7 @@ export class DeviceSignIn {
   /** A live challenge of the expected kind whose user may still sign in on a device. */
   async #challenge(value: string, kind: Challenge["kind"]): Promise<Challenge> {
     const ch = await this.d.challenges.find(value);
-    if (!ch) throw new DeviceError(401, "challenge_invalid", CHALLENGE_GONE);
+    if (!ch) throw new UnauthenticatedError(CHALLENGE_GONE, { code: "challenge_invalid" });
     if (ch.kind !== kind) throw wrongStep(kind);
     await this.#user(ch.userId);
     return ch;
@@ -325,7 +332,8 @@ export class DeviceSignIn {
 
   async #user(userId: string) {
     const user = await this.d.users.byId(userId);
-    if (!user || user.disabled || !user.deviceAccess) throw new DeviceError(401, "challenge_invalid", CHALLENGE_GONE);
+    if (!user || user.disabled || !user.deviceAccess)
+      throw new UnauthenticatedError(CHALLENGE_GONE, { code: "challenge_invalid" });
     return user;
   }
 
@@ -338,11 +346,11 @@ export class DeviceSignIn {
   async #refuseCode(ch: Challenge, check: Exclude<CodeCheck, { ok: true }> | ActivationResult): Promise<never> {
     if (check.ok) throw new Error("unreachable");
     if (check.reason === "not_enrolled") {
-      throw new DeviceError(409, "wrong_step", "MFA was reset meanwhile. Sign in again.");
+      throw new ConflictError("MFA was reset meanwhile. Sign in again.", { code: "wrong_step" });
     }
     this.d.log.info("second factor refused", { userId: ch.userId, reason: check.reason });
     await this.d.challenges.recordFailure(ch);
-    throw new DeviceError(401, "invalid_code", WRONG_CODE);
+    throw new UnauthenticatedError(WRONG_CODE, { code: "invalid_code" });
   }
 
   /**
@@ -354,7 +362,7 @@ export class DeviceSignIn {
     const used = this.d.challenges.consumeIn(st, ch);
     const grant = this.d.tokens.issueIn(st, credentialGate.continuing(st, used), clientAddress);
     const rows = await runGated<{ done: boolean }>(st, this.d.db, `SELECT EXISTS (SELECT 1 FROM ${grant.cte}) AS done`);
-    if (!rows?.[0]?.done) throw new DeviceError(401, "challenge_invalid", CHALLENGE_GONE);
+    if (!rows?.[0]?.done) throw new UnauthenticatedError(CHALLENGE_GONE, { code: "challenge_invalid" });
     this.d.log.info("device signed in", { userId: ch.userId, mfa: true });
     return { status: "ok", token: grant.token, tokenType: "Bearer", expiresAt: grant.expiresAt.toISOString() };
   }

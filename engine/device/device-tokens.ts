@@ -1,4 +1,3 @@
-import { deleteCredentialsOfUser, deleteCredentialsOfUsers } from "../db/credential-rows.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { Statement } from "../db/statement.js";
@@ -159,26 +158,12 @@ export class DeviceTokens implements CredentialKind {
   }
 
   readonly credentialKind = "deviceTokens";
+  /** Bearer tokens end with every credential change but the one that saves it (CredentialRevocation). */
+  readonly credentialRows = { table: "device_tokens", hashColumn: "token_hash" } as const;
 
-  /** Every bearer token of the user but `keep`; only CredentialRevocation calls this (engine/auth/revocation.ts). */
-  async revokeAllForUser(userId: string, db: Db, keep?: Buffer): Promise<number> {
-    return deleteCredentialsOfUser(db, { table: "device_tokens", hashColumn: "token_hash" }, userId, keep);
-  }
-
-  /** Every bearer token of `userIds` but `keep`'s; only CredentialRevocation.revokeMany calls this. */
-  async revokeAllForUsers(
-    userIds: readonly string[],
-    db: Db,
-    keep?: { userId: string; credential: Buffer },
-  ): Promise<number> {
-    return deleteCredentialsOfUsers(db, { table: "device_tokens", hashColumn: "token_hash" }, userIds, keep);
-  }
-
-  /** Housekeeping: expired tokens and challenges (revoked ones go on their next use). */
+  /** Housekeeping: expired tokens (revoked ones go on their next use); how many were deleted. */
   async purgeExpired(): Promise<number> {
     const now = this.clock.now();
-    const a = await this.db.query("DELETE FROM device_tokens WHERE expires_at <= $1", [now]);
-    const b = await this.db.query("DELETE FROM device_challenges WHERE expires_at <= $1 OR used_at IS NOT NULL", [now]);
-    return a.rowCount + b.rowCount;
+    return (await this.db.query("DELETE FROM device_tokens WHERE expires_at <= $1", [now])).rowCount;
   }
 }

@@ -4,7 +4,7 @@ import { type PartBuilder, Statement } from "../db/statement.js";
 import { isUuid } from "../util/uuid.js";
 import { type CodeCheck, type CodeCheckOutcome, codeThrottleKey } from "./mfa-model.js";
 import { type MfaContext, sealContext } from "./mfa-rows.js";
-import { matchTotpStep, normaliseCode, totpStep, type TotpAlgorithm, type TotpParams } from "./totp.js";
+import { matchTotpStep, totpStep, type TotpAlgorithm, type TotpParams } from "./totp.js";
 
 interface EnrollmentRow {
   method: string;
@@ -52,13 +52,26 @@ export async function failedAttempt(
  * the step.
  */
 export class CodeVerification {
+  #codeChecked: (check: CodeCheck) => void = () => {};
+
   constructor(private readonly ctx: MfaContext) {}
+
+  /** Calls `observer` with the answer of every code check, once per check (the metrics count them). */
+  onCodeChecked(observer: (check: CodeCheck) => void): void {
+    this.#codeChecked = observer;
+  }
+
+  #seen<C extends CodeCheck>(check: C): C {
+    this.#codeChecked(check);
+    return check;
+  }
 
   /**
    * Checks a sign-in code: throttled per account, the enrollment's own
    * parameters, the window centred at its drift, and each time step accepted
    * at most once (a compare-and-set on last_used_step, so two instances
-   * receiving the same code at once cannot both accept it). Two statements:
+   * receiving the same code at once cannot both accept it). `code` is
+   * normalised by the caller (see startCodeCheck). Two statements:
    * startCodeCheck and finishCodeCheck; `finish` (a sign-in's new session)
    * joins the second, run only when the compare-and-set wins. An id that is
    * not a UUID is "not_enrolled"; nothing is thrown for a wrong code.
@@ -68,11 +81,11 @@ export class CodeVerification {
     code: string,
     finish?: PartBuilder<F>,
   ): Promise<CodeCheck & { finished?: F | null }> {
-    if (!isUuid(userId)) return { ok: false, reason: "not_enrolled", retryAfterSeconds: 0 };
+    if (!isUuid(userId)) return this.#seen({ ok: false, reason: "not_enrolled", retryAfterSeconds: 0 });
     const st = new Statement();
     const subject = st.with("code_subject", `SELECT ${st.param(userId, "uuid")} AS user_id`);
     const { outcome } = await this.startCodeCheck(st, subject, "true", code);
-    if (outcome.kind === "ineligible") return { ok: false, reason: "not_enrolled", retryAfterSeconds: 0 };
+    if (outcome.kind === "ineligible") return this.#seen({ ok: false, reason: "not_enrolled", retryAfterSeconds: 0 });
     if (outcome.kind === "done") return outcome.result;
     return this.finishCodeCheck(outcome, finish);
   }
@@ -85,10 +98,23 @@ export class CodeVerification {
    * is of the right kind…). The statement reads the enrollment and counts the
    * attempt (Throttle.claimIn) before the code is checked: see Throttle.claim.
    * "ineligible" when the subject is missing or not eligible (nothing counted);
+   * `code` is the digits as normaliseCode (totp.ts) returns them: the caller
+   * normalises once, where the code arrives (anything else matches nothing).
    * "done" with a refusal; "matched" when the code matches a step, which
    * finishCodeCheck then spends.
    */
   async startCodeCheck<R extends { user_id: string }>(
+    st: Statement,
+    subject: string,
+    eligible: string,
+    code: string,
+  ): Promise<{ row: R | undefined; outcome: CodeCheckOutcome }> {
+    const started = await this.#startCodeCheck<R>(st, subject, eligible, code);
+    if (started.outcome.kind === "done") this.#seen(started.outcome.result);
+    return started;
+  }
+
+  async #startCodeCheck<R extends { user_id: string }>(
     st: Statement,
     subject: string,
     eligible: string,
@@ -135,7 +161,7 @@ export class CodeVerification {
       periodInSeconds: row.period_seconds,
     };
     const now = clock.now();
-    const step = matchTotpStep(params, normaliseCode(code) ?? "", now, {
+    const step = matchTotpStep(params, code, now, {
       window: policy.windowSteps,
       centreOffset: row.drift_steps,
     });
@@ -155,6 +181,13 @@ export class CodeVerification {
    * replayed code (or the loser of a race) stays counted as a failure.
    */
   async finishCodeCheck<F = never>(
+    m: Extract<CodeCheckOutcome, { kind: "matched" }>,
+    finish?: PartBuilder<F>,
+  ): Promise<CodeCheck & { finished?: F | null }> {
+    return this.#seen(await this.#finishCodeCheck(m, finish));
+  }
+
+  async #finishCodeCheck<F = never>(
     m: Extract<CodeCheckOutcome, { kind: "matched" }>,
     finish?: PartBuilder<F>,
   ): Promise<CodeCheck & { finished?: F | null }> {

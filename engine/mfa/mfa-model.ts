@@ -62,7 +62,7 @@ export interface MfaSettingsInput {
   enforcementDelayDays: number;
 }
 
-/** What the first statement of a code check found (MfaService.startCodeCheck). */
+/** What the first statement of a code check found (CodeVerification.startCodeCheck). */
 export type CodeCheckOutcome =
   | { kind: "ineligible" }
   | { kind: "done"; result: Exclude<CodeCheck, { ok: true }> }

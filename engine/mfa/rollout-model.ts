@@ -3,6 +3,7 @@
  * (RolloutOptions), what a preview and a finished rollout report, the errors, and the input check
  * shared by the web form, the CLI and the service.
  */
+import { ConflictError, ValidationError } from "../errors.js";
 import { isUuid } from "../util/uuid.js";
 import { isMfaState, type MfaState } from "./mfa-states.js";
 import { MAX_ENFORCEMENT_DELAY_DAYS } from "./mfa-model.js";
@@ -91,22 +92,26 @@ export interface RolloutResult extends RolloutPlan {
   usernames: string[];
 }
 
-/** Bad selection or options: `field` names the form field / CLI option. */
-export class RolloutInputError extends Error {
+/** Bad selection or options (a ValidationError, 422): `field` names the form field / CLI option, `fields` holds its message. */
+export class RolloutInputError extends ValidationError {
   constructor(
     readonly field: string,
     message: string,
   ) {
-    super(message);
+    super(message, { [field]: message }, { code: "invalid_rollout" });
   }
 }
 
-/** Confirm found a different set of users than the preview showed (someone changed users in between). */
-export class RolloutChangedError extends Error {
+/**
+ * Confirm found a different set of users than the preview showed (someone changed users in between):
+ * a ConflictError (409, code "rollout_changed") carrying the new plan.
+ */
+export class RolloutChangedError extends ConflictError {
   constructor(readonly plan: RolloutPlan) {
     super(
       `The selection changed since the preview: ${plan.toEnable} user(s) to switch on and ${plan.toMove} deadline(s) ` +
         "to move now. Check the preview again.",
+      { code: "rollout_changed" },
     );
   }
 }

@@ -7,6 +7,7 @@ import type { AuditLog } from "../audit/audit-log.js";
 import type { CredentialRevocation } from "../auth/revocation.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
+import { ConflictError } from "../errors.js";
 import { isUuid } from "../util/uuid.js";
 import type { Notices } from "../mail/mail-model.js";
 import { MAX_ENFORCEMENT_DELAY_DAYS, type MfaActor } from "./mfa-model.js";
@@ -51,10 +52,12 @@ export interface ExtensionPlan {
   requiredFrom: Date;
 }
 
-/** Confirm found another number of users to extend than the preview showed; nothing changed. */
-export class ExtensionChangedError extends Error {
+/** Confirm found another number of users to extend than the preview showed; nothing changed (409, code "extension_changed"). */
+export class ExtensionChangedError extends ConflictError {
   constructor(readonly plan: ExtensionPlan) {
-    super(`The rollout's users changed since the preview: ${plan.toExtend} deadline(s) to extend now. Check again.`);
+    super(`The rollout's users changed since the preview: ${plan.toExtend} deadline(s) to extend now. Check again.`, {
+      code: "extension_changed",
+    });
   }
 }
 

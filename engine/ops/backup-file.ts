@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
+import { ValidationError } from "../errors.js";
 
 /** The first line of every backup file: the format's name and version. */
 export const BACKUP_MAGIC = "FORMGATE-BACKUP/1\n";
@@ -26,8 +27,16 @@ export interface BackupHeader {
 /** Who made a backup file. */
 export type BackupMaker = "cli" | "page" | "schedule";
 
-/** A file that is not a whole, intact Formgate backup; the message says what is wrong, for an operator. */
-export class BackupFileError extends Error {}
+/**
+ * A file that is not a whole, intact Formgate backup, or a backup this server cannot make; the
+ * message says what is wrong, for an operator. A ValidationError (422, code "invalid_backup") when
+ * it reaches a route; the CLI words it as its own error.
+ */
+export class BackupFileError extends ValidationError {
+  constructor(message: string) {
+    super(message, {}, { code: "invalid_backup" });
+  }
+}
 
 /**
  * The bytes of a backup file: BACKUP_MAGIC, the header as one JSON line, the payload, then a last

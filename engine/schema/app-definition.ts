@@ -1,4 +1,5 @@
 import type { ErrorObject } from "ajv/dist/2020.js";
+import type { DefinitionCheck, DefinitionProblem } from "./definition-problems.js";
 import { describeError, errorPointer, validatorFor } from "./ajv.js";
 import { optionsOf, RESERVED_FIELD_NAMES } from "./field-nodes.js";
 import { SYSTEM_BINDINGS } from "./keywords.js";
@@ -6,35 +7,12 @@ import { compileRecordValidators } from "./record-validation.js";
 import type { AppDefinition, FieldSchema, SystemBinding } from "./types.js";
 import { UNSTORABLE_TEXT_MESSAGE, unstorablePaths } from "../util/storable-text.js";
 
-/** One reason a definition is refused: where (a JSON Pointer into the definition) and why. */
-export interface DefinitionProblem {
-  pointer: string;
-  message: string;
-}
-
-/**
- * The result of checking an app definition: the definition when valid, else its problems (JSON
- * Pointer and message each).
- */
-export type DefinitionCheck = { ok: true; definition: AppDefinition } | { ok: false; problems: DefinitionProblem[] };
-
-/** A refused definition; the message names the source (file or version) and every problem with its pointer. */
-export class DefinitionError extends Error {
-  constructor(
-    readonly source: string,
-    readonly problems: DefinitionProblem[],
-  ) {
-    super(`${source}: invalid app definition\n${formatProblems(problems)}`);
-  }
-}
-
-/**
- * Definition problems as indented lines `  <JSON Pointer>: <message>` (`/` for the root), for the
- * CLI and logs.
- */
-export function formatProblems(problems: DefinitionProblem[]): string {
-  return problems.map((p) => `  ${p.pointer || "/"}: ${p.message}`).join("\n");
-}
+export {
+  DefinitionError,
+  formatProblems,
+  type DefinitionCheck,
+  type DefinitionProblem,
+} from "./definition-problems.js";
 
 const escapePointer = (s: string) => s.replace(/~/g, "~0").replace(/\//g, "~1");
 

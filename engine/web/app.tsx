@@ -1,8 +1,8 @@
 import { mayOpen } from "../apps/open-to.js";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
-import { randomUUID } from "node:crypto";
 import { withLogContext } from "../log.js";
 import { loginRoutes } from "./auth/login-routes.js";
 import { recordRoutes, userAccountRoutes } from "./apps/app-routes.js";
@@ -45,17 +45,17 @@ export function createApp(s: Services, shutdown?: ShutdownFlag): Hono<AppEnv> {
   const cookieSettings = { secure: s.config.TRUST_PROXY };
   const app = new Hono<AppEnv>();
 
+  // An incoming X-Request-Id is kept when it is up to 64 letters, digits, "_", "-" or "=";
+  // anything else (line breaks, quotes, markup) gets a fresh UUID, so logs never echo it.
+  app.use(requestId({ limitLength: 64 }));
   app.use(async (c, next) => {
-    const requestId = c.req.header("x-request-id")?.slice(0, 64) || randomUUID();
-    const log = s.log.child({ requestId });
-    c.set("requestId", requestId);
+    const log = s.log.child({ requestId: c.var.requestId });
     c.set("log", log);
     c.set("clientAddress", clientAddress(c, s.config.TRUST_PROXY));
     c.set("session", null);
     const start = performance.now();
     // The query log (engine/db/query-log.ts) carries the request id through this context.
-    await withLogContext({ requestId }, next);
-    c.header("X-Request-Id", requestId);
+    await withLogContext({ requestId: c.var.requestId }, next);
     // The route pattern, not the URL: paths such as /setup/:token carry secrets.
     const ms = performance.now() - start;
     log.info("request", {

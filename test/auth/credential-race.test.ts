@@ -123,12 +123,12 @@ async function adminSave(ctx: Ctx, id: string, username: string, changes: Record
 const CHANGES: Record<string, { mfaOn?: boolean; change(ctx: Ctx, id: string, username: string): Promise<unknown> }> = {
   "a new password": { change: (ctx, id) => ctx.s.users.setPassword(id, "another long password") },
   "MFA switched on": {
-    change: (ctx, id) => ctx.s.mfa.applySettings(id, { enabled: true, enforcementDelayDays: 0 }, ROOT),
+    change: (ctx, id) => ctx.s.mfa.settings.applySettings(id, { enabled: true, enforcementDelayDays: 0 }, ROOT),
   },
-  "MFA reset": { mfaOn: true, change: (ctx, id) => ctx.s.mfa.reset(id, ROOT) },
+  "MFA reset": { mfaOn: true, change: (ctx, id) => ctx.s.mfa.settings.reset(id, ROOT) },
   "MFA switched off": {
     mfaOn: true,
-    change: (ctx, id) => ctx.s.mfa.applySettings(id, { enabled: false, enforcementDelayDays: 3 }, ROOT),
+    change: (ctx, id) => ctx.s.mfa.settings.applySettings(id, { enabled: false, enforcementDelayDays: 3 }, ROOT),
   },
   "the account disabled": { change: (ctx, id, username) => adminSave(ctx, id, username, { disabled: "true" }) },
   "device access removed": { change: (ctx, id, username) => adminSave(ctx, id, username, { deviceAccess: null }) },
@@ -174,7 +174,7 @@ async function trial(ctx: Ctx, kind: string, inFlight = false): Promise<{ status
     deviceAccess: true,
   });
   // Pending MFA: a sign-in ends half-signed-in (a session at mfa_setup, a setup challenge).
-  if (mfaOn) await ctx.s.mfa.applySettings(id, { enabled: true, enforcementDelayDays: 0 }, ROOT);
+  if (mfaOn) await ctx.s.mfa.settings.applySettings(id, { enabled: true, enforcementDelayDays: 0 }, ROOT);
   const browsers = await Promise.all(
     Array.from({ length: IN_FLIGHT / 2 }, async () => {
       const b = new TestClient(ctx.app);

@@ -81,7 +81,7 @@ t("formgate mfa unlock lifts the known clients' locks too", async (ctx) => {
   await known.get("/login");
   await wrongFiveTimes(known, username);
   const user = (await ctx.env.services.users.byUsername(username))!;
-  assert.ok(await ctx.env.services.mfa.unlock(user.id, { id: null, name: "test admin", siteId: null }));
+  assert.ok(await ctx.env.services.mfa.settings.unlock(user.id, { id: null, name: "test admin", siteId: null }));
   assert.is((await known.signIn(username, PASSWORD)).res.status, 303);
 });
 

@@ -54,9 +54,11 @@ async function holder(env: TestEnv, siteId: string, activated = false): Promise<
   const { id } = await s.users.create({ siteId, username, password: PASSWORD, webAccess: true, deviceAccess: true });
   let p: TotpParams | undefined;
   if (activated) {
-    await s.mfa.applySettings(id, { enabled: true, enforcementDelayDays: 0 }, ROOT);
+    await s.mfa.settings.applySettings(id, { enabled: true, enforcementDelayDays: 0 }, ROOT);
     p = appParams(randomBytes(20));
-    assert.equal(await s.mfa.activate(id, { method: "app", ...p }, codeAt(env.clock, p), ROOT), { ok: true });
+    assert.equal(await s.mfa.activation.activate(id, { method: "app", ...p }, codeAt(env.clock, p), ROOT), {
+      ok: true,
+    });
     env.clock.advanceSeconds(30);
   }
   const web = new TestClient(env.app);
@@ -196,7 +198,7 @@ t(
     const s = env.services;
     const username = `later${++n}`;
     const { id } = await s.users.create({ siteId, username, password: PASSWORD, deviceAccess: true });
-    await s.mfa.applySettings(id, { enabled: true, enforcementDelayDays: 3 }, ROOT);
+    await s.mfa.settings.applySettings(id, { enabled: true, enforcementDelayDays: 3 }, ROOT);
     // Signed in with the password alone, during the grace period, on the web and on a device.
     const early = new TestClient(env.app);
     await early.signIn(username, PASSWORD);
@@ -227,7 +229,7 @@ t(
     const s = env.services;
     const username = `later${++n}`;
     const { id } = await s.users.create({ siteId, username, password: PASSWORD, deviceAccess: true });
-    await s.mfa.applySettings(id, { enabled: true, enforcementDelayDays: 3 }, ROOT);
+    await s.mfa.settings.applySettings(id, { enabled: true, enforcementDelayDays: 3 }, ROOT);
     const early = new TestClient(env.app);
     await early.signIn(username, PASSWORD);
     await early.post("/mfa/setup/later", {});

@@ -114,7 +114,7 @@ for (const js of [true, false]) {
         username: js ? "hal-js" : "hal-nojs",
         password: PASSWORD,
       });
-      await s.mfa.applySettings(hal.id, { enabled: true, enforcementDelayDays: 0 }, ctx.admin);
+      await s.mfa.settings.applySettings(hal.id, { enabled: true, enforcementDelayDays: 0 }, ctx.admin);
       const params = await s.hardware.registry.params((await s.hardware.registry.byId(token.id))!);
       const done = await s.hardware.activation.activateHardware(hal.id, serial, codeAt(ctx.env.clock, params), {
         id: hal.id,

@@ -151,7 +151,7 @@ for (const js of [true, false]) {
     const s = ctx.env.services;
     const name = js ? "gina-js" : "gina-nojs";
     const u = await s.users.create({ siteId: ctx.siteId, username: name, password: PASSWORD });
-    await s.mfa.applySettings(u.id, { enabled: true, enforcementDelayDays: 5 }, ctx.admin);
+    await s.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: 5 }, ctx.admin);
     const context = await ctx.browser.newContext({ javaScriptEnabled: js, bypassCSP: true });
     const page = await context.newPage();
     await page.setViewportSize({ width: 1100, height: 900 });

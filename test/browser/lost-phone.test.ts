@@ -41,10 +41,12 @@ for (const js of [true, false]) {
       const username = js ? "lena" : "omar";
       const admin = { id: ctx.adminId, name: "root", siteId: ctx.siteId };
       const user = await s.users.create({ siteId: ctx.siteId, username, password: PASSWORD });
-      await s.mfa.applySettings(user.id, { enabled: true, enforcementDelayDays: 0 }, admin);
+      await s.mfa.settings.applySettings(user.id, { enabled: true, enforcementDelayDays: 0 }, admin);
       const lost = appParams(randomBytes(20));
       const self = { id: user.id, name: username, siteId: null };
-      assert.ok((await s.mfa.activate(user.id, { method: "app", ...lost }, codeAt(env.clock, lost), self)).ok);
+      assert.ok(
+        (await s.mfa.activation.activate(user.id, { method: "app", ...lost }, codeAt(env.clock, lost), self)).ok,
+      );
       const codes = await s.recovery.codes.createSet(user.id, self);
       env.clock.advanceSeconds(60);
 
@@ -107,11 +109,11 @@ t("JavaScript on: the administrator unlocks a locked user and issues a temporary
     password: PASSWORD,
     displayName: "Nora N.",
   });
-  await s.mfa.applySettings(user.id, { enabled: true, enforcementDelayDays: 0 }, admin);
+  await s.mfa.settings.applySettings(user.id, { enabled: true, enforcementDelayDays: 0 }, admin);
   const p = appParams(randomBytes(20));
   assert.ok(
     (
-      await s.mfa.activate(user.id, { method: "app", ...p }, codeAt(env.clock, p), {
+      await s.mfa.activation.activate(user.id, { method: "app", ...p }, codeAt(env.clock, p), {
         id: user.id,
         name: "nora",
         siteId: null,
@@ -119,7 +121,7 @@ t("JavaScript on: the administrator unlocks a locked user and issues a temporary
     ).ok,
   );
   const half = await s.sessions.create(user.id, ctx.siteId, "mfa", null);
-  for (let i = 0; i < 5; i++) await s.mfa.verifyCode(user.id, "000000");
+  for (let i = 0; i < 5; i++) await s.mfa.codes.verifyCode(user.id, "000000");
   void half;
   const context = await ctx.browser.newContext();
   const page = await context.newPage();

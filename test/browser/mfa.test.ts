@@ -22,7 +22,7 @@ t.before(async (ctx) => {
   const site = await s.sites.publicSite();
   const admin = await s.users.create({ siteId: site.id, username: "root", password: PASSWORD, role: "admin" });
   const user = await s.users.create({ siteId: site.id, username: "dana", password: PASSWORD });
-  await s.mfa.applySettings(
+  await s.mfa.settings.applySettings(
     user.id,
     { enabled: true, enforcementDelayDays: 0 },
     { id: admin.id, name: admin.username, siteId: site.id },

@@ -39,7 +39,7 @@ for (const js of [true, false]) {
   t(`${mode}: reminder days saved and refused; Send reminder now; Remind everyone pending`, async (ctx) => {
     const s = ctx.env.services;
     const pia = await s.users.create({ siteId: ctx.siteId, username: `pia-${tag}`, email: `pia-${tag}@example.org` });
-    await s.mfa.applySettings(pia.id, { enabled: true, enforcementDelayDays: 14 }, ctx.admin);
+    await s.mfa.settings.applySettings(pia.id, { enabled: true, enforcementDelayDays: 14 }, ctx.admin);
     const context = await ctx.browser.newContext({ javaScriptEnabled: js, bypassCSP: true });
     const page = await context.newPage();
     await page.setViewportSize({ width: 1280, height: 900 });

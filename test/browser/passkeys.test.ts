@@ -56,7 +56,7 @@ async function virtualAuthenticator(page: Page, uv = true): Promise<{ cdp: CDPSe
 async function userWithMfa(ctx: Ctx, username: string) {
   const s = ctx.env.services;
   const u = await s.users.create({ siteId: ctx.siteId, username, password: PASSWORD });
-  await s.mfa.applySettings(
+  await s.mfa.settings.applySettings(
     u.id,
     { enabled: true, enforcementDelayDays: 0 },
     { id: ctx.adminId, name: "root", siteId: ctx.siteId },
@@ -166,7 +166,7 @@ t("with an authenticator app beside it, the passkey is removed from /account", a
   const token = (await context.cookies()).find((k) => k.name === "fg_session")!.value;
   const p = appParams(randomBytes(20));
   const actor = { id: user.id, name: "rae", siteId: null, credential: hashToken(token) };
-  assert.ok((await s.mfa.activate(user.id, { method: "app", ...p }, codeAt(env.clock, p), actor)).ok);
+  assert.ok((await s.mfa.activation.activate(user.id, { method: "app", ...p }, codeAt(env.clock, p), actor)).ok);
   await page.goto(`${url}/account`);
   // A wrong password removes nothing (422, the page says so); the right one removes the passkey.
   const password = page.getByLabel("Your current password, to remove the passkey Tablet");

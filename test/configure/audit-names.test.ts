@@ -34,7 +34,7 @@ t(
   async ({ env, admin, siteId }) => {
     const s = env.services;
     const u = await s.users.create({ siteId, username: "Tobias.K", password: PASSWORD, displayName: "Tobias" });
-    await s.mfa.applySettings(
+    await s.mfa.settings.applySettings(
       u.id,
       { enabled: true, enforcementDelayDays: 3 },
       { id: null, name: "cli", siteId: null },

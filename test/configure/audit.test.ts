@@ -19,13 +19,13 @@ t.before(async (ctx) => {
   const admin = { id: root.id, name: "root", siteId: ctx.publicId };
   for (const name of ["ann", "bob"]) {
     const u = await s.users.create({ siteId: ctx.publicId, username: name });
-    await s.mfa.applySettings(u.id, { enabled: true, enforcementDelayDays: 2 }, admin);
+    await s.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: 2 }, admin);
     ctx.env.clock.advanceSeconds(1);
   }
   const ann = (await s.users.byUsername("ann"))!;
-  await s.mfa.applySettings(ann.id, { enabled: true, enforcementDelayDays: 5 }, admin);
+  await s.mfa.settings.applySettings(ann.id, { enabled: true, enforcementDelayDays: 5 }, admin);
   const carl = await s.users.create({ siteId: ctx.otherId, username: "carl" });
-  await s.mfa.applySettings(
+  await s.mfa.settings.applySettings(
     carl.id,
     { enabled: true, enforcementDelayDays: 0 },
     { id: null, name: "cli", siteId: null },
@@ -253,7 +253,7 @@ t(
     const p = appParams(Buffer.alloc(20, 9));
     assert.ok(
       (
-        await s.mfa.activate(ivy.id, { method: "app", ...p }, codeAt(env.clock, p), {
+        await s.mfa.activation.activate(ivy.id, { method: "app", ...p }, codeAt(env.clock, p), {
           id: ivy.id,
           name: "ivy",
           siteId: null,

@@ -286,7 +286,7 @@ t("a token got without a code reads no record of a user whose MFA is on", async 
     role: "admin",
     deviceAccess: true,
   });
-  await s.mfa.applySettings(u.id, { enabled: true, enforcementDelayDays: 7 }, ADMIN);
+  await s.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: 7 }, ADMIN);
   // "Remind me later" on the device: a token without a code while setup may still be put off.
   const login = await api(ctx.env.app, "POST", "/api/device/login", { username: "pat", password: PASSWORD });
   assert.is(login.json.status, "mfa_setup_required");
@@ -302,7 +302,7 @@ t("a token got without a code reads no record of a user whose MFA is on", async 
   // Set up with a code: that token reads records.
   const secret = randomBytes(20);
   const app = { method: "app" as const, secret, algorithm: "SHA1" as const, digits: 6 as const, periodInSeconds: 30 };
-  assert.ok((await s.mfa.activate(u.id, app, codeFor(secret, ctx.env.clock), ADMIN)).ok);
+  assert.ok((await s.mfa.activation.activate(u.id, app, codeFor(secret, ctx.env.clock), ADMIN)).ok);
   assertError(await api(ctx.env.app, "GET", "/api/device/apps", undefined, bearer(token)), 401, "invalid_token");
   ctx.env.clock.advanceSeconds(30);
   const again = await api(ctx.env.app, "POST", "/api/device/login", { username: "pat", password: PASSWORD });

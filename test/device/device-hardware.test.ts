@@ -28,7 +28,7 @@ async function mfaUser(env: TestEnv, siteId: string) {
     webAccess: false,
     deviceAccess: true,
   });
-  await env.services.mfa.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, ADMIN);
+  await env.services.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, ADMIN);
   return { id: u.id, username };
 }
 
@@ -148,7 +148,7 @@ t("an MFA reset returns the token to the pool and revokes the bearer token", asy
   });
   assert.is(done.status, 200);
   env.clock.advanceSeconds(1);
-  await env.services.mfa.reset(u.id, ADMIN);
+  await env.services.mfa.settings.reset(u.id, ADMIN);
   assertError(await api(env.app, "GET", "/api/device/me", undefined, bearer(done.json.token)), 401, "invalid_token");
   const token = await env.services.hardware.registry.bySerial(tok.serialNumber);
   assert.is(token?.state.kind, "available");

@@ -28,7 +28,8 @@ let n = 0;
 async function user(env: TestEnv, siteId: string, mfa?: { delayDays: number }, webAccess = false) {
   const username = `user${++n}`;
   const u = await env.services.users.create({ siteId, username, password: PASSWORD, webAccess, deviceAccess: true });
-  if (mfa) await env.services.mfa.applySettings(u.id, { enabled: true, enforcementDelayDays: mfa.delayDays }, ADMIN);
+  if (mfa)
+    await env.services.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: mfa.delayDays }, ADMIN);
   return { id: u.id, username };
 }
 
@@ -36,7 +37,7 @@ async function user(env: TestEnv, siteId: string, mfa?: { delayDays: number }, w
 async function activatedUser(env: TestEnv, siteId: string, webAccess = false) {
   const u = await user(env, siteId, { delayDays: 0 }, webAccess);
   const secret = randomBytes(20);
-  const r = await env.services.mfa.activate(
+  const r = await env.services.mfa.activation.activate(
     u.id,
     { method: "app", secret, algorithm: "SHA1", digits: 6, periodInSeconds: 30 },
     codeFor(secret, env.clock),
@@ -158,10 +159,10 @@ t("a bearer token dies with an MFA reset (OFF+Save, ON+Save) and with the CLI re
   const a = await grant();
   assert.is((await me(env, a)).status, 200);
   env.clock.advanceSeconds(1);
-  await env.services.mfa.applySettings(u.id, { enabled: false, enforcementDelayDays: 0 }, ADMIN);
+  await env.services.mfa.settings.applySettings(u.id, { enabled: false, enforcementDelayDays: 0 }, ADMIN);
   assertError(await me(env, a), 401, "invalid_token");
   env.clock.advanceSeconds(1);
-  await env.services.mfa.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, ADMIN);
+  await env.services.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, ADMIN);
   assertError(await me(env, a), 401, "invalid_token");
   const after = await login(env, u.username);
   assert.is(after.json.status, "mfa_setup_required", "the next sign-in asks for a new setup");
@@ -171,7 +172,7 @@ t("a bearer token dies with an MFA reset (OFF+Save, ON+Save) and with the CLI re
   const b = (await mfa(env, json.challenge, codeFor(v.secret, env.clock))).json.token;
   assert.is((await me(env, b)).status, 200);
   env.clock.advanceSeconds(1);
-  await env.services.mfa.reset(v.id, ADMIN);
+  await env.services.mfa.settings.reset(v.id, ADMIN);
   assertError(await me(env, b), 401, "invalid_token");
 });
 
@@ -180,7 +181,7 @@ t("a token obtained without a code dies when an administrator turns MFA on", asy
   const { json } = await login(env, u.username);
   assert.is(json.status, "ok");
   env.clock.advanceSeconds(1);
-  await env.services.mfa.applySettings(u.id, { enabled: true, enforcementDelayDays: 7 }, ADMIN);
+  await env.services.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: 7 }, ADMIN);
   assertError(await me(env, json.token), 401, "invalid_token");
 });
 
@@ -204,9 +205,9 @@ t("within the delay setup is optional, with the days left; 'later' gives a token
   const app = { method: "app" as const, secret, algorithm: "SHA1" as const, digits: 6 as const, periodInSeconds: 30 };
   const keep = (await login(env, u.username)).json.challenge;
   const laterToken = (await setup(env, { challenge: keep, method: "later" })).json.token;
-  assert.ok((await env.services.mfa.activate(u.id, app, codeFor(secret, env.clock), ADMIN)).ok);
+  assert.ok((await env.services.mfa.activation.activate(u.id, app, codeFor(secret, env.clock), ADMIN)).ok);
   assertError(await me(env, laterToken), 401, "invalid_token");
-  await env.services.mfa.reset(u.id, ADMIN);
+  await env.services.mfa.settings.reset(u.id, ADMIN);
 
   env.clock.advanceDays(3); // day 4: past the deadline
   const past = await login(env, u.username);
@@ -283,7 +284,7 @@ t(
     const { json } = await login(env, u.username);
     assertError(await setup(env, { challenge: json.challenge, method: "app", code: "123456" }), 409, "wrong_step");
     const started = await setup(env, { challenge: json.challenge, method: "app" });
-    await env.services.mfa.applySettings(u.id, { enabled: false, enforcementDelayDays: 0 }, ADMIN);
+    await env.services.mfa.settings.applySettings(u.id, { enabled: false, enforcementDelayDays: 0 }, ADMIN);
     const secret = keyBytes(started.json.key);
     const r = await setup(env, { challenge: started.json.challenge, method: "app", code: codeFor(secret, env.clock) });
     // Turning MFA off is a credential change: the pending sign-in ended with it (was 409 wrong_step).

@@ -32,7 +32,7 @@ async function withPasskey({ env, siteId }: Ctx) {
   const s = env.services;
   const username = `pk${++n}`;
   const user = await s.users.create({ siteId, username, password: PASSWORD, deviceAccess: true });
-  await s.mfa.applySettings(user.id, { enabled: true, enforcementDelayDays: 0 }, ADMIN);
+  await s.mfa.settings.applySettings(user.id, { enabled: true, enforcementDelayDays: 0 }, ADMIN);
   const rp = s.passkeys.rp();
   const soft = new SoftAuthenticator(rp.id, rp.origin);
   const options = await s.passkeys.registration.options({ id: user.id, username, displayName: username });

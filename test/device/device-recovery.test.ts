@@ -31,10 +31,12 @@ async function withCodes({ env, siteId }: Ctx) {
   const s = env.services;
   const username = `rc${++n}`;
   const user = await s.users.create({ siteId, username, password: PASSWORD, deviceAccess: true });
-  await s.mfa.applySettings(user.id, { enabled: true, enforcementDelayDays: 0 }, ADMIN);
+  await s.mfa.settings.applySettings(user.id, { enabled: true, enforcementDelayDays: 0 }, ADMIN);
   const params = appParams(Buffer.alloc(20, n));
   const self = { id: user.id, name: username, siteId };
-  assert.ok((await s.mfa.activate(user.id, { method: "app", ...params }, codeAt(env.clock, params), self)).ok);
+  assert.ok(
+    (await s.mfa.activation.activate(user.id, { method: "app", ...params }, codeAt(env.clock, params), self)).ok,
+  );
   env.clock.advanceSeconds(30);
   const codes = await s.recovery.codes.createSet(user.id, self);
   return { id: user.id, username, params, codes };

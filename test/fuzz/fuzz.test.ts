@@ -103,16 +103,21 @@ t.before(async (ctx) => {
   });
   const pend = await s.users.create({ siteId: publicSite, username: "pend", password: PASSWORD, role: "user" });
   const actor = { id: alice.id, name: "alice", siteId: publicSite };
-  await s.mfa.applySettings(pend.id, { enabled: true, enforcementDelayDays: 0 }, actor);
+  await s.mfa.settings.applySettings(pend.id, { enabled: true, enforcementDelayDays: 0 }, actor);
   // An activated user: the MFA reset (Confirm, and the dialog's live warning) has something to reset.
   const act = await s.users.create({ siteId: publicSite, username: "act", password: PASSWORD, role: "user" });
-  await s.mfa.applySettings(act.id, { enabled: true, enforcementDelayDays: 0 }, actor);
+  await s.mfa.settings.applySettings(act.id, { enabled: true, enforcementDelayDays: 0 }, actor);
   const actParams = appParams(Buffer.alloc(20, 7));
-  const activated = await s.mfa.activate(act.id, { method: "app", ...actParams }, codeAt(ctx.env.clock, actParams), {
-    id: act.id,
-    name: "act",
-    siteId: null,
-  });
+  const activated = await s.mfa.activation.activate(
+    act.id,
+    { method: "app", ...actParams },
+    codeAt(ctx.env.clock, actParams),
+    {
+      id: act.id,
+      name: "act",
+      siteId: null,
+    },
+  );
   assert.ok(activated.ok, "fixture: act activated");
   const app = (await s.apps.get(publicSite, APP))!;
   const record = await s.apps

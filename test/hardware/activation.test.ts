@@ -27,7 +27,7 @@ t.before.each(async (ctx) => {
 
 async function userWithMfa(env: TestEnv, siteId: string, username: string) {
   const u = await env.services.users.create({ siteId, username, password: PASSWORD });
-  await env.services.mfa.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, ADMIN);
+  await env.services.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, ADMIN);
   return u;
 }
 
@@ -111,11 +111,14 @@ t(
     assert.is(drift.rows[0]!.drift_steps, 2);
     for (let i = 0; i < 3; i++) {
       env.clock.advanceSeconds(30);
-      assert.ok((await env.services.mfa.verifyCode(u.id, codeAt(env.clock, p, 2))).ok, `sign-in ${i + 1} at +2 steps`);
+      assert.ok(
+        (await env.services.mfa.codes.verifyCode(u.id, codeAt(env.clock, p, 2))).ok,
+        `sign-in ${i + 1} at +2 steps`,
+      );
     }
     // The token's own clock is 2 steps ahead: a code for our clock's step is outside ±1 around +2.
     env.clock.advanceSeconds(30);
-    assert.not.ok((await env.services.mfa.verifyCode(u.id, codeAt(env.clock, p, 0))).ok);
+    assert.not.ok((await env.services.mfa.codes.verifyCode(u.id, codeAt(env.clock, p, 0))).ok);
   },
 );
 
@@ -244,8 +247,8 @@ t("two users activating one token at once: exactly one gets it", async ({ env, s
   const input = { method: "hardware" as const, ...params, tokenId: token.id, tokenSerial: token.serialNumber };
   const code2 = codeAt(env.clock, params);
   const both = await Promise.all([
-    env.services.mfa.activate(c.id, input, code2, ADMIN),
-    env.services.mfa.activate(d.id, input, code2, ADMIN),
+    env.services.mfa.activation.activate(c.id, input, code2, ADMIN),
+    env.services.mfa.activation.activate(d.id, input, code2, ADMIN),
   ]);
   assert.equal(both.map((r) => (r.ok ? "ok" : r.reason)).sort(), ["ok", "token_taken"]);
 });

@@ -1,6 +1,6 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { readCsv, type CsvRecord } from "../../engine/mfa/hardware/csv.js";
+import { MAX_RECORD_CHARS, readCsv, type CsvRecord } from "../../engine/mfa/hardware/csv.js";
 import { decodeBase32, encodeBase32, parseSecretKey } from "../../engine/mfa/hardware/secret-encoding.js";
 import {
   layoutFromHeader,
@@ -59,6 +59,25 @@ csv("malformed quoting is reported on the record, not thrown", async () => {
   const r = await records(['a,b\n"x"y,z\n"open,b\n']);
   assert.is(r[1]!.error, "text after a closing quote");
   assert.is(r[2]!.error, "a quoted field is not closed");
+});
+
+csv("after a bad quote the next rows keep their own lines; an open quote is reported where it starts", async () => {
+  const r = await records(['a,b\n"x"y,z\nq,"r\r\nr"\n\n"open,b\nmore\n']);
+  assert.equal(
+    r.map((x) => [x.line, x.error ?? null]),
+    [
+      [1, null],
+      [2, "text after a closing quote"],
+      [3, null],
+      [6, "a quoted field is not closed"],
+    ],
+  );
+  assert.equal(r[2]!.fields, ["q", "r\nr"]);
+});
+
+csv("a record longer than the limit refuses the file, naming the line where it starts", async () => {
+  await rejects(records(["a,b\n", `"${"x\n".repeat(MAX_RECORD_CHARS / 2)}`, ",z\nq,r\n"]), /line 2 is too long/);
+  assert.is((await records([`a,b\n${"y".repeat(MAX_RECORD_CHARS - 10)},z\n`]))[1]!.fields[1], "z");
 });
 
 csv("bytes that are not UTF-8 stop the file", async () => {

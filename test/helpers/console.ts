@@ -117,9 +117,13 @@ export async function signIn(page: Page, url: string, username: string, password
 export async function activatedUser(env: TestEnv, siteId: string, admin: MfaActor, username: string) {
   const s = env.services;
   const u = await s.users.create({ siteId, username, password: PASSWORD, displayName: `${username} D.` });
-  await s.mfa.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, admin);
+  await s.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, admin);
   const p = appParams(randomBytes(20));
-  await s.mfa.activate(u.id, { method: "app", ...p }, codeAt(env.clock, p), { id: u.id, name: username, siteId: null });
+  await s.mfa.activation.activate(u.id, { method: "app", ...p }, codeAt(env.clock, p), {
+    id: u.id,
+    name: username,
+    siteId: null,
+  });
   await s.sessions.create(u.id, siteId, "full", null);
   return u;
 }

@@ -11,6 +11,7 @@ import {
 } from "../../engine/errors.js";
 import { createLogger } from "../../engine/log.js";
 import { errorResponse } from "../../engine/web/http/errors.js";
+import { deviceErrorResponse } from "../../engine/web/device/errors.js";
 import type { AppEnv } from "../../engine/web/http/env.js";
 
 // The one mapping of errors to answers (engine/web/http/errors.tsx), on a bare router: each kind of
@@ -35,7 +36,7 @@ function router(api: "device" | "generic") {
       throw errors[c.req.param("kind")]!();
     });
   }
-  app.onError((err, c) => errorResponse(c, err, log, api));
+  app.onError((err, c) => (api === "device" ? deviceErrorResponse(c, err, log) : errorResponse(c, err, log)));
   return app;
 }
 

@@ -30,6 +30,21 @@ t("request logs are structured, carry a request id and never the query string", 
   assert.not.ok(env.logLines.join("\n").includes("hunter2"));
 });
 
+t(
+  "an incoming request id with odd characters is replaced, never echoed into the log or the answer",
+  async ({ env }) => {
+    for (const odd of ['evil" "admin', "x<script>", "a\tb", "id with spaces", "x".repeat(65), "ü-id"]) {
+      env.logLines.length = 0;
+      const res = await env.app.request("/healthz", { headers: { "x-request-id": odd } });
+      const given = res.headers.get("x-request-id") ?? "";
+      assert.match(given, /^[0-9a-f-]{36}$/, `a fresh UUID instead of ${JSON.stringify(odd)}`);
+      const req = env.logLines.map((l) => JSON.parse(l)).find((e) => e.msg === "request");
+      assert.is(req?.requestId, given);
+      assert.not.ok(env.logLines.join("\n").includes(odd), JSON.stringify(odd));
+    }
+  },
+);
+
 t("unknown pages are a 404 page; static assets are served", async ({ env }) => {
   const res = await env.app.request("/no/such/page");
   assert.is(res.status, 404);

@@ -25,8 +25,8 @@ t.before.each(async (ctx) => {
     const u = await s.users.create({ siteId: ctx.siteId, username: name, email });
     ctx.ids[name] = u.id;
   }
-  await s.mfa.applySettings(ctx.ids.nora!, { enabled: true, enforcementDelayDays: 10 }, admin);
-  await s.mfa.applySettings(ctx.ids.omar!, { enabled: true, enforcementDelayDays: 10 }, admin);
+  await s.mfa.settings.applySettings(ctx.ids.nora!, { enabled: true, enforcementDelayDays: 10 }, admin);
+  await s.mfa.settings.applySettings(ctx.ids.omar!, { enabled: true, enforcementDelayDays: 10 }, admin);
   ctx.c = new TestClient(ctx.env.app);
   await ctx.c.signIn("root", PASSWORD);
 });

@@ -53,7 +53,7 @@ async function outboxRows(env: TestEnv, userId: string) {
 t("MFA switched on: one mail to that user with the deadline, the site's name and a link to sign in", async (ctx) => {
   const { services: s } = ctx.env;
   const u = await newUser(ctx);
-  await s.mfa.applySettings(u.id, { enabled: true, enforcementDelayDays: 10 }, admin);
+  await s.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: 10 }, admin);
   assert.equal(await outboxRows(ctx.env, u.id), [
     { kind: "mfa_enabled", state: "queued", attempts: 0, last_error: null },
   ]);
@@ -86,7 +86,7 @@ t("a change that rolls back sends nothing", async (ctx) => {
   const u = await newUser(ctx);
   await db
     .transaction(async (tx) => {
-      await s.mfa.applySettings(u.id, { enabled: true, enforcementDelayDays: 5 }, admin, tx);
+      await s.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: 5 }, admin, tx);
       // The mail's row was written in this transaction...
       const { rows } = await tx.query("SELECT 1 FROM mail_outbox WHERE user_id = $1", [u.id]);
       assert.is(rows.length, 1);
@@ -104,7 +104,7 @@ t(
     const { services: s, clock } = ctx.env;
     const u = await newUser(ctx);
     ctx.sink.answer = (offer) => (offer <= 2 ? { code: 451, text: "4.3.0 Try again later" } : null);
-    await s.mfa.applySettings(u.id, { enabled: true, enforcementDelayDays: 3 }, admin);
+    await s.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: 3 }, admin);
     assert.is((await s.mail.runOnce()).retried, 1);
     const [row] = await outboxRows(ctx.env, u.id);
     assert.is(row!.state, "queued");
@@ -129,7 +129,7 @@ t("a 550 fails the mail with the server's reason, shown in the outbox and the au
   const { services: s } = ctx.env;
   const u = await newUser(ctx);
   ctx.sink.answer = () => ({ code: 550, text: "5.1.1 No such mailbox here" });
-  await s.mfa.applySettings(u.id, { enabled: true, enforcementDelayDays: 3 }, admin);
+  await s.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: 3 }, admin);
   assert.is((await s.mail.runOnce()).failed, 1);
   const rows = await outboxRows(ctx.env, u.id);
   assert.is(rows[0]!.state, "failed");
@@ -147,7 +147,7 @@ t("SMTP down for a while: nothing is lost, everything arrives once it is back", 
   const { services: s, clock } = ctx.env;
   await ctx.sink.stop();
   const users = [await newUser(ctx), await newUser(ctx), await newUser(ctx)];
-  for (const u of users) await s.mfa.applySettings(u.id, { enabled: true, enforcementDelayDays: 3 }, admin);
+  for (const u of users) await s.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: 3 }, admin);
   assert.is((await s.mail.runOnce()).retried, 3);
   clock.advanceSeconds(20);
   assert.is((await s.mail.runOnce()).retried, 0, "not due again within 20 s");
@@ -170,15 +170,15 @@ t("SMTP down for a while: nothing is lost, everything arrives once it is back", 
 t("a user without an e-mail address is skipped and counted; security notices reach the user", async (ctx) => {
   const { services: s } = ctx.env;
   const none = await newUser(ctx, null);
-  await s.mfa.applySettings(none.id, { enabled: true, enforcementDelayDays: 3 }, admin);
+  await s.mfa.settings.applySettings(none.id, { enabled: true, enforcementDelayDays: 3 }, admin);
   assert.equal(await outboxRows(ctx.env, none.id), [
     { kind: "mfa_enabled", state: "skipped", attempts: 0, last_error: "no e-mail address" },
   ]);
   assert.ok((await s.mail.outbox.list(ctx.siteId)).counts.skipped >= 1);
   const u = await newUser(ctx);
-  await s.mfa.applySettings(u.id, { enabled: true, enforcementDelayDays: 3 }, admin);
-  await s.mfa.reset(u.id, admin);
-  await s.mfa.applySettings(u.id, { enabled: false, enforcementDelayDays: 3 }, admin);
+  await s.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: 3 }, admin);
+  await s.mfa.settings.reset(u.id, admin);
+  await s.mfa.settings.applySettings(u.id, { enabled: false, enforcementDelayDays: 3 }, admin);
   await s.users.setPassword(u.id, "a long new password 42", null);
   await s.mail.runOnce();
   assert.equal(

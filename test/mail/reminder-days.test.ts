@@ -28,7 +28,7 @@ t.before.each((ctx) => {
 async function pendingUser(ctx: { env: TestEnv; siteId: string; n: number }, delay = 10) {
   const username = `pending${++ctx.n}`;
   const u = await ctx.env.services.users.create({ siteId: ctx.siteId, username, email: `${username}@example.test` });
-  await ctx.env.services.mfa.applySettings(u.id, { enabled: true, enforcementDelayDays: delay }, admin);
+  await ctx.env.services.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: delay }, admin);
   return u;
 }
 
@@ -82,7 +82,8 @@ t("a moved deadline starts over", async (ctx) => {
   const u = await pendingUser(ctx);
   const log = await dayByDay(env, sink, 22, async (day) => {
     // Day 8, after the 7- and 3-day reminders: the delay goes from 10 to 20 days (deadline day 20).
-    if (day === 8) await env.services.mfa.applySettings(u.id, { enabled: true, enforcementDelayDays: 20 }, admin);
+    if (day === 8)
+      await env.services.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: 20 }, admin);
   });
   assert.equal(log, [
     "day 0: Set up two-step sign-in",

@@ -28,9 +28,9 @@ t.before.each(async (ctx) => ctx.env.clock.advanceSeconds(120));
 let n = 0;
 async function activatedUser(env: TestEnv, siteId: string) {
   const u = await env.services.users.create({ siteId, username: `finish${++n}`, password: PASSWORD });
-  await env.services.mfa.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, ADMIN);
+  await env.services.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, ADMIN);
   const p = appParams(randomBytes(20));
-  assert.equal(await env.services.mfa.activate(u.id, { method: "app", ...p }, codeAt(env.clock, p), ADMIN), {
+  assert.equal(await env.services.mfa.activation.activate(u.id, { method: "app", ...p }, codeAt(env.clock, p), ADMIN), {
     ok: true,
   });
   env.clock.advanceSeconds(60);
@@ -43,10 +43,10 @@ const count = async (env: TestEnv, sql: string, params: unknown[]) =>
 t("a right code replaces the half-signed-in session with a full one and clears the failures", async (ctx) => {
   const { env } = ctx;
   const u = await activatedUser(env, ctx.siteId);
-  assert.equal((await env.services.mfa.verifyCode(u.id, "000000")).ok, false);
+  assert.equal((await env.services.mfa.codes.verifyCode(u.id, "000000")).ok, false);
   const half = await env.services.sessions.create(u.id, u.siteId, "mfa", null);
   const session = (await env.services.sessions.validate(half.token))!;
-  const r = await env.services.mfa.verifyCode(
+  const r = await env.services.mfa.codes.verifyCode(
     u.id,
     codeAt(env.clock, u.p),
     env.services.sessions.rotatePart(session, { stage: "full" }, null),
@@ -65,7 +65,7 @@ t("a session revoked before the code arrives: the step is spent, no session is m
   // What CredentialRevocation does at a credential change, between the session read and the code.
   await env.services.sessions.revoke(session.tokenHash);
   const code = codeAt(env.clock, u.p);
-  const r = await env.services.mfa.verifyCode(
+  const r = await env.services.mfa.codes.verifyCode(
     u.id,
     code,
     env.services.sessions.rotatePart(session, { stage: "full" }, null),
@@ -74,17 +74,17 @@ t("a session revoked before the code arrives: the step is spent, no session is m
   assert.is(r.finished, null);
   assert.is(await count(env, "SELECT count(*)::int AS n FROM sessions WHERE user_id = $1", [u.id]), 0);
   // The step was spent all the same: the code cannot be used again.
-  assert.equal((await env.services.mfa.verifyCode(u.id, code)).ok, false);
+  assert.equal((await env.services.mfa.codes.verifyCode(u.id, code)).ok, false);
 });
 
 t("a replayed step finishes nothing and stays counted as a failure", async (ctx) => {
   const { env } = ctx;
   const u = await activatedUser(env, ctx.siteId);
   const code = codeAt(env.clock, u.p);
-  assert.ok((await env.services.mfa.verifyCode(u.id, code)).ok);
+  assert.ok((await env.services.mfa.codes.verifyCode(u.id, code)).ok);
   const half = await env.services.sessions.create(u.id, u.siteId, "mfa", null);
   const session = (await env.services.sessions.validate(half.token))!;
-  const r = await env.services.mfa.verifyCode(
+  const r = await env.services.mfa.codes.verifyCode(
     u.id,
     code,
     env.services.sessions.rotatePart(session, { stage: "full" }, null),
@@ -107,7 +107,7 @@ t("device: a challenge revoked before the code arrives gives no token", async (c
   const tokensBefore = await count(env, "SELECT count(*)::int AS n FROM device_tokens WHERE user_id = $1", [u.id]);
   // The challenge dies after the step's first statement read it (a credential change revokes it):
   // the second statement must spend the step and issue no token.
-  const mfa = env.services.mfa;
+  const mfa = env.services.mfa.codes;
   const finish = mfa.finishCodeCheck;
   mfa.finishCodeCheck = async function (...args: Parameters<typeof finish>) {
     await env.db.query("DELETE FROM device_challenges WHERE challenge_hash = $1", [hashToken(challenge)]);

@@ -62,21 +62,21 @@ t(
       const actor: MfaActor = { id: admin.id, name: admin.username, siteId: site.id };
       const user = await s.users.create({ siteId: site.id, username: "dora" });
 
-      const first = await s.mfa.applySettings(user.id, { enabled: true, enforcementDelayDays: 120 }, actor);
+      const first = await s.mfa.settings.applySettings(user.id, { enabled: true, enforcementDelayDays: 120 }, actor);
       // Summer time starts in New York on 8 March 2026; 120 days of 24 hours still end at 12:00 UTC.
       assert.is(first.requiredFrom?.toISOString(), "2026-05-01T12:00:00.000Z");
       clock.advanceDays(3);
-      const longer = await s.mfa.applySettings(user.id, { enabled: true, enforcementDelayDays: 121 }, actor);
+      const longer = await s.mfa.settings.applySettings(user.id, { enabled: true, enforcementDelayDays: 121 }, actor);
       assert.is(longer.requiredFrom?.toISOString(), "2026-05-02T12:00:00.000Z");
-      const back = await s.mfa.applySettings(user.id, { enabled: true, enforcementDelayDays: 120 }, actor);
+      const back = await s.mfa.settings.applySettings(user.id, { enabled: true, enforcementDelayDays: 120 }, actor);
       assert.is(back.requiredFrom?.toISOString(), first.requiredFrom?.toISOString());
 
       // The reset starts the grace period again from now, with the same arithmetic.
       clock.set("2026-02-20T15:30:00Z");
-      const reset = await s.mfa.reset(user.id, actor);
+      const reset = await s.mfa.settings.reset(user.id, actor);
       assert.is(reset.requiredFrom?.toISOString(), enforcementDeadline(clock.now(), 120).toISOString());
       assert.is(reset.requiredFrom?.toISOString(), "2026-06-20T15:30:00.000Z");
-      const again = await s.mfa.applySettings(user.id, { enabled: true, enforcementDelayDays: 120 }, actor);
+      const again = await s.mfa.settings.applySettings(user.id, { enabled: true, enforcementDelayDays: 120 }, actor);
       assert.is(again.requiredFrom?.toISOString(), reset.requiredFrom?.toISOString(), "an unchanged delay keeps it");
     });
   },
@@ -88,10 +88,10 @@ t("across the switch back to winter time too (delay 10 -> 11 -> 10 over 1 Novemb
     const site = await s.sites.publicSite();
     const actor: MfaActor = { id: null, name: "cli", siteId: null };
     const user = await s.users.create({ siteId: site.id, username: "erik" });
-    const first = await s.mfa.applySettings(user.id, { enabled: true, enforcementDelayDays: 10 }, actor);
+    const first = await s.mfa.settings.applySettings(user.id, { enabled: true, enforcementDelayDays: 10 }, actor);
     assert.is(first.requiredFrom?.toISOString(), "2026-11-04T04:30:00.000Z");
-    await s.mfa.applySettings(user.id, { enabled: true, enforcementDelayDays: 11 }, actor);
-    const back = await s.mfa.applySettings(user.id, { enabled: true, enforcementDelayDays: 10 }, actor);
+    await s.mfa.settings.applySettings(user.id, { enabled: true, enforcementDelayDays: 11 }, actor);
+    const back = await s.mfa.settings.applySettings(user.id, { enabled: true, enforcementDelayDays: 10 }, actor);
     assert.is(back.requiredFrom?.toISOString(), first.requiredFrom?.toISOString());
   });
 });

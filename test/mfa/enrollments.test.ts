@@ -28,9 +28,9 @@ async function newUser(env: TestEnv, siteId: string): Promise<string> {
 /** A user with MFA on and an activated authenticator app; returns its parameters. */
 async function activatedUser(env: TestEnv, siteId: string, admin: MfaActor) {
   const userId = await newUser(env, siteId);
-  await env.services.mfa.applySettings(userId, { enabled: true, enforcementDelayDays: 0 }, admin);
+  await env.services.mfa.settings.applySettings(userId, { enabled: true, enforcementDelayDays: 0 }, admin);
   const p = appParams(randomBytes(20));
-  const r = await env.services.mfa.activate(userId, { method: "app", ...p }, codeAt(env.clock, p), {
+  const r = await env.services.mfa.activation.activate(userId, { method: "app", ...p }, codeAt(env.clock, p), {
     id: userId,
     name: "self",
     siteId: null,
@@ -51,7 +51,7 @@ t("MFA off: the password is enough; status Off", async ({ env, siteId }) => {
 
 t("delay 0 forces setup at the next sign-in", async ({ env, siteId, admin }) => {
   const id = await newUser(env, siteId);
-  const s = await env.services.mfa.applySettings(id, { enabled: true, enforcementDelayDays: 0 }, admin);
+  const s = await env.services.mfa.settings.applySettings(id, { enabled: true, enforcementDelayDays: 0 }, admin);
   assert.is(s.state, "required");
   assert.is(s.message, "On — required at next sign-in");
   const d = await env.services.mfa.afterPassword(id);
@@ -62,7 +62,7 @@ t("delay 0 forces setup at the next sign-in", async ({ env, siteId, admin }) => 
 t("delay 3: optional on day 2 with the days left, compulsory on day 4", async ({ env, siteId, admin }) => {
   env.clock.set("2026-02-01T09:00:00Z");
   const id = await newUser(env, siteId);
-  const s = await env.services.mfa.applySettings(id, { enabled: true, enforcementDelayDays: 3 }, admin);
+  const s = await env.services.mfa.settings.applySettings(id, { enabled: true, enforcementDelayDays: 3 }, admin);
   assert.is(s.message, "On — not activated, required from 4 February 2026");
   env.clock.advanceDays(2);
   assert.equal(await env.services.mfa.afterPassword(id), {
@@ -82,13 +82,13 @@ t(
   async ({ env, siteId, admin }) => {
     env.clock.set("2026-03-01T09:00:00Z");
     const id = await newUser(env, siteId);
-    await env.services.mfa.applySettings(id, { enabled: true, enforcementDelayDays: 3 }, admin);
+    await env.services.mfa.settings.applySettings(id, { enabled: true, enforcementDelayDays: 3 }, admin);
     env.clock.advanceDays(1);
-    const zero = await env.services.mfa.applySettings(id, { enabled: true, enforcementDelayDays: 0 }, admin);
+    const zero = await env.services.mfa.settings.applySettings(id, { enabled: true, enforcementDelayDays: 0 }, admin);
     assert.is(zero.requiredFrom?.toISOString(), "2026-03-01T09:00:00.000Z");
     const d = await env.services.mfa.afterPassword(id);
     assert.is(d.status === "mfa_setup_required" && d.optional, false);
-    const three = await env.services.mfa.applySettings(id, { enabled: true, enforcementDelayDays: 3 }, admin);
+    const three = await env.services.mfa.settings.applySettings(id, { enabled: true, enforcementDelayDays: 3 }, admin);
     assert.is(three.requiredFrom?.toISOString(), "2026-03-04T09:00:00.000Z", "from enabled_at, not from now");
     const { rows } = await env.db.query<{ action: string; details: Record<string, unknown> }>(
       "SELECT action, details FROM audit_log WHERE target_user_id = $1 ORDER BY id",
@@ -109,12 +109,16 @@ t("bad settings are refused and change nothing", async ({ env, siteId, admin }) 
   const id = await newUser(env, siteId);
   for (const bad of [-1, 1.5, NaN, 100000]) {
     await rejects(
-      env.services.mfa.applySettings(id, { enabled: true, enforcementDelayDays: bad }, admin),
+      env.services.mfa.settings.applySettings(id, { enabled: true, enforcementDelayDays: bad }, admin),
       (e) => e instanceof MfaInputError && e.field === "enforcementDelayDays",
     );
   }
   await rejects(
-    env.services.mfa.applySettings(id, { enabled: "yes" as unknown as boolean, enforcementDelayDays: 1 }, admin),
+    env.services.mfa.settings.applySettings(
+      id,
+      { enabled: "yes" as unknown as boolean, enforcementDelayDays: 1 },
+      admin,
+    ),
     (e) => e instanceof MfaInputError && e.field === "enabled",
   );
   assert.is((await env.services.mfa.statusOf(id)).state, "off");
@@ -127,15 +131,25 @@ t(
     const id = await newUser(env, siteId);
     const self = { id, name: "self", siteId: null };
     const p = appParams(randomBytes(20));
-    const off = await env.services.mfa.activate(id, { method: "app", ...p }, codeAt(env.clock, p), self);
+    const off = await env.services.mfa.activation.activate(id, { method: "app", ...p }, codeAt(env.clock, p), self);
     assert.equal(off, { ok: false, reason: "not_enabled", retryAfterSeconds: 0 });
-    await env.services.mfa.applySettings(id, { enabled: true, enforcementDelayDays: 0 }, admin);
-    const wrong = await env.services.mfa.activate(id, { method: "app", ...p }, codeAt(env.clock, p, 5), self);
+    await env.services.mfa.settings.applySettings(id, { enabled: true, enforcementDelayDays: 0 }, admin);
+    const wrong = await env.services.mfa.activation.activate(
+      id,
+      { method: "app", ...p },
+      codeAt(env.clock, p, 5),
+      self,
+    );
     assert.equal(wrong, { ok: false, reason: "invalid", retryAfterSeconds: 0 });
-    assert.equal(await env.services.mfa.activate(id, { method: "app", ...p }, codeAt(env.clock, p), self), {
+    assert.equal(await env.services.mfa.activation.activate(id, { method: "app", ...p }, codeAt(env.clock, p), self), {
       ok: true,
     });
-    const again = await env.services.mfa.activate(id, { method: "app", ...p }, codeAt(env.clock, p, 1), self);
+    const again = await env.services.mfa.activation.activate(
+      id,
+      { method: "app", ...p },
+      codeAt(env.clock, p, 1),
+      self,
+    );
     assert.is(again.ok === false && again.reason, "already_active");
     const s = await env.services.mfa.statusOf(id);
     assert.is(s.state, "active");
@@ -152,7 +166,7 @@ t("a code is accepted one step early and one late, not two", async ({ env, siteI
     [1, true],
   ] as const) {
     const { userId, p } = await activatedUser(env, siteId, admin);
-    const r = await env.services.mfa.verifyCode(userId, codeAt(env.clock, p, offset));
+    const r = await env.services.mfa.codes.verifyCode(userId, codeAt(env.clock, p, offset));
     assert.is(r.ok, ok, `offset ${offset}`);
   }
 });
@@ -160,12 +174,16 @@ t("a code is accepted one step early and one late, not two", async ({ env, siteI
 t("the same code twice is refused, and an older step after a newer one", async ({ env, siteId, admin }) => {
   const { userId, p } = await activatedUser(env, siteId, admin);
   const code = codeAt(env.clock, p);
-  assert.is((await env.services.mfa.verifyCode(userId, code)).ok, true);
-  assert.equal(await env.services.mfa.verifyCode(userId, code), { ok: false, reason: "invalid", retryAfterSeconds: 0 });
+  assert.is((await env.services.mfa.codes.verifyCode(userId, code)).ok, true);
+  assert.equal(await env.services.mfa.codes.verifyCode(userId, code), {
+    ok: false,
+    reason: "invalid",
+    retryAfterSeconds: 0,
+  });
   env.clock.advanceSeconds(30);
-  assert.is((await env.services.mfa.verifyCode(userId, codeAt(env.clock, p, 1))).ok, true);
+  assert.is((await env.services.mfa.codes.verifyCode(userId, codeAt(env.clock, p, 1))).ok, true);
   assert.is(
-    (await env.services.mfa.verifyCode(userId, codeAt(env.clock, p))).ok,
+    (await env.services.mfa.codes.verifyCode(userId, codeAt(env.clock, p))).ok,
     false,
     "step before the last used one",
   );
@@ -175,17 +193,17 @@ t("two verifications of the same code at the same moment: exactly one wins", asy
   for (let round = 0; round < 5; round++) {
     const { userId, p } = await activatedUser(env, siteId, admin);
     const code = codeAt(env.clock, p);
-    const results = await Promise.all(Array.from({ length: 4 }, () => env.services.mfa.verifyCode(userId, code)));
+    const results = await Promise.all(Array.from({ length: 4 }, () => env.services.mfa.codes.verifyCode(userId, code)));
     assert.is(results.filter((r) => r.ok).length, 1, `round ${round}: ${JSON.stringify(results)}`);
   }
 });
 
 t("the drift is remembered and the window follows it", async ({ env, siteId, admin }) => {
   const { userId, p } = await activatedUser(env, siteId, admin);
-  assert.is((await env.services.mfa.verifyCode(userId, codeAt(env.clock, p, 1))).ok, true);
+  assert.is((await env.services.mfa.codes.verifyCode(userId, codeAt(env.clock, p, 1))).ok, true);
   env.clock.advanceSeconds(60);
   // Centred at +1 now: +2 is inside the window.
-  assert.is((await env.services.mfa.verifyCode(userId, codeAt(env.clock, p, 2))).ok, true);
+  assert.is((await env.services.mfa.codes.verifyCode(userId, codeAt(env.clock, p, 2))).ok, true);
   const { rows } = await env.db.query<{ drift_steps: number }>(
     "SELECT drift_steps FROM mfa_enrollments WHERE user_id = $1",
     [userId],
@@ -198,11 +216,11 @@ t(
   async ({ env, siteId, admin }) => {
     const { userId, p } = await activatedUser(env, siteId, admin);
     for (let i = 0; i < 4; i++) {
-      assert.is((await env.services.mfa.verifyCode(userId, "000000")).ok === false, true);
+      assert.is((await env.services.mfa.codes.verifyCode(userId, "000000")).ok === false, true);
     }
-    const fifth = await env.services.mfa.verifyCode(userId, "000001");
+    const fifth = await env.services.mfa.codes.verifyCode(userId, "000001");
     assert.is(fifth.ok === false && fifth.reason, "locked");
-    const right = await env.services.mfa.verifyCode(userId, codeAt(env.clock, p));
+    const right = await env.services.mfa.codes.verifyCode(userId, codeAt(env.clock, p));
     assert.is(right.ok === false && right.reason, "locked");
     const s = await env.services.mfa.statusOf(userId);
     assert.match(
@@ -215,8 +233,8 @@ t(
     );
     assert.is(rows.length, 1);
     assert.is(rows[0]!.details.failures, 5);
-    assert.is(await env.services.mfa.unlock(userId, admin), true);
-    assert.is((await env.services.mfa.verifyCode(userId, codeAt(env.clock, p))).ok, true);
+    assert.is(await env.services.mfa.settings.unlock(userId, admin), true);
+    assert.is((await env.services.mfa.codes.verifyCode(userId, codeAt(env.clock, p))).ok, true);
   },
 );
 
@@ -225,7 +243,7 @@ t("lock times grow, and a lock always comes within 100 failures", async ({ env, 
   const locks: number[] = [];
   let attempts = 0;
   while (attempts < 100 && locks.length < 4) {
-    const r = await env.services.mfa.verifyCode(userId, "999999");
+    const r = await env.services.mfa.codes.verifyCode(userId, "999999");
     attempts++;
     if (r.ok === false && r.reason === "locked") {
       locks.push(r.retryAfterSeconds);
@@ -245,15 +263,19 @@ t(
   async ({ env, siteId, admin }) => {
     const { userId, p } = await activatedUser(env, siteId, admin);
     await env.services.sessions.create(userId, siteId, "full", null);
-    const off = await env.services.mfa.applySettings(userId, { enabled: false, enforcementDelayDays: 0 }, admin);
+    const off = await env.services.mfa.settings.applySettings(
+      userId,
+      { enabled: false, enforcementDelayDays: 0 },
+      admin,
+    );
     assert.is(off.state, "off");
     assert.match(off.message, /^Off — turned off on \d{1,2} [A-Z][a-z]+ \d{4} by root$/);
     const { rows: sessions } = await env.db.query("SELECT 1 FROM sessions WHERE user_id = $1", [userId]);
     assert.is(sessions.length, 0);
-    await env.services.mfa.applySettings(userId, { enabled: true, enforcementDelayDays: 0 }, admin);
+    await env.services.mfa.settings.applySettings(userId, { enabled: true, enforcementDelayDays: 0 }, admin);
     const d = await env.services.mfa.afterPassword(userId);
     assert.is(d.status, "mfa_setup_required");
-    const r = await env.services.mfa.verifyCode(userId, codeAt(env.clock, p));
+    const r = await env.services.mfa.codes.verifyCode(userId, codeAt(env.clock, p));
     assert.is(r.ok === false && r.reason, "not_enrolled");
     const { rows } = await env.db.query<{ action: string }>(
       "SELECT action FROM audit_log WHERE target_user_id = $1 ORDER BY id",
@@ -268,7 +290,7 @@ t(
 
 t("the CLI reset keeps MFA on and asks for a new setup", async ({ env, siteId, admin }) => {
   const { userId } = await activatedUser(env, siteId, admin);
-  const s = await env.services.mfa.reset(userId, { id: null, name: "cli", siteId: null });
+  const s = await env.services.mfa.settings.reset(userId, { id: null, name: "cli", siteId: null });
   assert.is(s.state, "required");
   assert.is(s.activation, null);
 });
@@ -279,14 +301,18 @@ t("a user of one site cannot be changed from another", async ({ env, siteId, adm
   const otherAdmin: MfaActor = { id: null, name: "other-admin", siteId: other.id };
   const insider = await newUser(env, siteId);
   await rejects(
-    env.services.mfa.applySettings(insider, { enabled: true, enforcementDelayDays: 0 }, otherAdmin),
+    env.services.mfa.settings.applySettings(insider, { enabled: true, enforcementDelayDays: 0 }, otherAdmin),
     (e) => e instanceof MfaAccessError,
   );
-  await rejects(env.services.mfa.unlock(insider, otherAdmin), (e) => e instanceof MfaAccessError);
-  await rejects(env.services.mfa.reset(insider, otherAdmin), (e) => e instanceof MfaAccessError);
+  await rejects(env.services.mfa.settings.unlock(insider, otherAdmin), (e) => e instanceof MfaAccessError);
+  await rejects(env.services.mfa.settings.reset(insider, otherAdmin), (e) => e instanceof MfaAccessError);
   assert.is((await env.services.mfa.statusOf(insider)).state, "off");
   // The same admin works on their own site's users.
-  const s = await env.services.mfa.applySettings(outsider, { enabled: true, enforcementDelayDays: 0 }, otherAdmin);
+  const s = await env.services.mfa.settings.applySettings(
+    outsider,
+    { enabled: true, enforcementDelayDays: 0 },
+    otherAdmin,
+  );
   assert.is(s.state, "required");
   void admin;
 });
@@ -311,18 +337,18 @@ t(
     const a = await newUser(env, siteId);
     const b = await newUser(env, siteId);
     for (const id of [a, b]) {
-      await env.services.mfa.applySettings(id, { enabled: true, enforcementDelayDays: 0 }, admin);
+      await env.services.mfa.settings.applySettings(id, { enabled: true, enforcementDelayDays: 0 }, admin);
     }
     const input = { method: "hardware" as const, ...p, tokenId, tokenSerial: "HW-0001" };
     // A token left on the shelf drifted 4 steps: activation still finds it.
-    assert.equal(await env.services.mfa.activate(a, input, codeAt(env.clock, p, 4), admin), { ok: true });
+    assert.equal(await env.services.mfa.activation.activate(a, input, codeAt(env.clock, p, 4), admin), { ok: true });
     const s = await env.services.mfa.statusOf(a);
     assert.match(s.message, /with hardware token HW-0001$/);
-    const taken = await env.services.mfa.activate(b, input, codeAt(env.clock, p, 5), admin);
+    const taken = await env.services.mfa.activation.activate(b, input, codeAt(env.clock, p, 5), admin);
     assert.is(taken.ok === false && taken.reason, "token_taken");
     // Reset returns it to the pool.
-    await env.services.mfa.applySettings(a, { enabled: false, enforcementDelayDays: 0 }, admin);
-    assert.equal(await env.services.mfa.activate(b, input, codeAt(env.clock, p, 5), admin), { ok: true });
+    await env.services.mfa.settings.applySettings(a, { enabled: false, enforcementDelayDays: 0 }, admin);
+    assert.equal(await env.services.mfa.activation.activate(b, input, codeAt(env.clock, p, 5), admin), { ok: true });
   },
 );
 

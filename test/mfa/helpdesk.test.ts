@@ -53,9 +53,9 @@ async function signedIn(env: TestEnv, username: string) {
 async function activated(env: TestEnv, siteId: string, admin: MfaActor) {
   const username = `hd${++n}`;
   const user = await env.services.users.create({ siteId, username, password: PASSWORD });
-  await env.services.mfa.applySettings(user.id, { enabled: true, enforcementDelayDays: 0 }, admin);
+  await env.services.mfa.settings.applySettings(user.id, { enabled: true, enforcementDelayDays: 0 }, admin);
   const p = appParams(Buffer.alloc(20, n));
-  const ok = await env.services.mfa.activate(user.id, { method: "app", ...p }, codeAt(env.clock, p), {
+  const ok = await env.services.mfa.activation.activate(user.id, { method: "app", ...p }, codeAt(env.clock, p), {
     id: user.id,
     name: username,
     siteId: null,
@@ -183,7 +183,7 @@ t("a pass expires (injected clock); a second pass voids the first", async ({ env
   env.clock.advanceSeconds(3601);
   const late = await atCodeStep(env, u.id);
   assert.is((await late.post("/login/recovery", { recoveryCode: second })).res.status, 401, "expired");
-  await env.services.mfa.unlock(u.id, admin);
+  await env.services.mfa.settings.unlock(u.id, admin);
   const third = await issuePass(await signedIn(env, "root"), u.id, { validHours: "2", oneTime: "" });
   env.clock.advanceSeconds(7199);
   const inTime = await atCodeStep(env, u.id);
@@ -235,7 +235,7 @@ t(
   "codes and passes end with a reset, an administrator's password change, disabling and deleting — not by being issued",
   async ({ env, siteId, admin, root }) => {
     const changes: [string, (id: string) => Promise<unknown>][] = [
-      ["reset", (id) => env.services.mfa.reset(id, admin)],
+      ["reset", (id) => env.services.mfa.settings.reset(id, admin)],
       ["password by an administrator", (id) => saveUser(env.services, id, { password: "a brand new password" })],
       ["disabled", (id) => saveUser(env.services, id, { disabled: true })],
       ["deleted", (id) => deleteUser(env, id)],

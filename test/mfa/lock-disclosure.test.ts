@@ -27,14 +27,14 @@ let n = 0;
 async function mfaUser(env: TestEnv, siteId: string) {
   const username = `lock${++n}`;
   const u = await env.services.users.create({ siteId, username, password: PASSWORD, deviceAccess: true });
-  await env.services.mfa.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, ADMIN);
+  await env.services.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, ADMIN);
   return { id: u.id, username };
 }
 
 async function activatedUser(env: TestEnv, siteId: string) {
   const u = await mfaUser(env, siteId);
   const p = appParams(randomBytes(20));
-  assert.equal(await env.services.mfa.activate(u.id, { method: "app", ...p }, codeAt(env.clock, p), ADMIN), {
+  assert.equal(await env.services.mfa.activation.activate(u.id, { method: "app", ...p }, codeAt(env.clock, p), ADMIN), {
     ok: true,
   });
   env.clock.advanceSeconds(60);
@@ -55,8 +55,14 @@ async function registerToken(env: TestEnv, siteId: string) {
 /** Locks the user's codes the way a guesser would: five wrong codes (activation attempts when not enrolled). */
 async function lock(env: TestEnv, userId: string, enrolled: boolean) {
   for (let i = 0; i < 5; i++) {
-    if (enrolled) await env.services.mfa.verifyCode(userId, "000000");
-    else await env.services.mfa.activate(userId, { method: "app", ...appParams(randomBytes(20)) }, "000000", ADMIN);
+    if (enrolled) await env.services.mfa.codes.verifyCode(userId, "000000");
+    else
+      await env.services.mfa.activation.activate(
+        userId,
+        { method: "app", ...appParams(randomBytes(20)) },
+        "000000",
+        ADMIN,
+      );
   }
   const { rows } = await env.db.query<{ locked_until: Date }>("SELECT locked_until FROM throttles WHERE key = $1", [
     codeThrottleKey(userId),
@@ -79,7 +85,7 @@ t(
     const web = new TestClient(env.app);
     await web.signIn(u.username, PASSWORD);
     const wrong = await web.post("/login/mfa", { code: "000000" });
-    await env.services.mfa.unlock(u.id, ADMIN);
+    await env.services.mfa.settings.unlock(u.id, ADMIN);
     await lock(env, u.id, true);
     const locked = await web.post("/login/mfa", { code: codeAt(env.clock, u.p) });
     assert.equal(await webAnswer(locked.res, locked.html), await webAnswer(wrong.res, wrong.html));
@@ -111,7 +117,7 @@ t(
     assert.match(words(malformed.html), /Enter the code your token shows \(6 or 8 digits\)\./);
     const wrong = await web.post("/login/mfa", { code: "000000" });
     assert.match(words(wrong.html), /The code is not valid\. Check the code your hardware token shows and try again\./);
-    await env.services.mfa.unlock(u.id, ADMIN);
+    await env.services.mfa.settings.unlock(u.id, ADMIN);
     await lock(env, u.id, true);
     const locked = await web.post("/login/mfa", { code: codeAt(env.clock, token.p) });
     assert.equal(await webAnswer(locked.res, locked.html), await webAnswer(wrong.res, wrong.html));
@@ -148,7 +154,7 @@ t(
     const setup = await web.get("/mfa/setup/app");
     const p = appParams(keyBytes(setup.html.match(/id="totp-key">([A-Z2-7 ]+)</)![1]!));
     const wrong = await web.post("/mfa/setup/app", { code: "000000" });
-    await env.services.mfa.unlock(u.id, ADMIN);
+    await env.services.mfa.settings.unlock(u.id, ADMIN);
     await lock(env, u.id, false);
     const locked = await web.post("/mfa/setup/app", { code: codeAt(env.clock, p) });
     assert.equal(await webAnswer(locked.res, locked.html), await webAnswer(wrong.res, wrong.html));
@@ -160,7 +166,7 @@ t(
     await hw.signIn(h.username, PASSWORD);
     await hw.get("/mfa/setup/hardware");
     const wrongHw = await hw.post("/mfa/setup/hardware", { serialNumber: token.serialNumber, code: "000000" });
-    await env.services.mfa.unlock(h.id, ADMIN);
+    await env.services.mfa.settings.unlock(h.id, ADMIN);
     await lock(env, h.id, false);
     const lockedHw = await hw.post("/mfa/setup/hardware", {
       serialNumber: token.serialNumber,
@@ -181,7 +187,7 @@ t(
       challenge: (await login()).json.challenge,
       code: "000000",
     });
-    await env.services.mfa.unlock(u.id, ADMIN);
+    await env.services.mfa.settings.unlock(u.id, ADMIN);
     await lock(env, u.id, true);
     const locked = await api(env.app, "POST", "/api/device/mfa", {
       challenge: (await login()).json.challenge,
@@ -209,7 +215,7 @@ t(
       method: "app",
       code: "000000",
     });
-    await env.services.mfa.unlock(u.id, ADMIN);
+    await env.services.mfa.settings.unlock(u.id, ADMIN);
     await lock(env, u.id, false);
     const locked = await api(env.app, "POST", "/api/device/mfa/setup", {
       challenge: started.json.challenge,

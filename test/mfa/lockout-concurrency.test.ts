@@ -29,9 +29,9 @@ let n = 0;
 async function activatedUser(env: TestEnv, siteId: string) {
   const username = `burst${++n}`;
   const u = await env.services.users.create({ siteId, username, password: PASSWORD, deviceAccess: true });
-  await env.services.mfa.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, ADMIN);
+  await env.services.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, ADMIN);
   const p = appParams(randomBytes(20));
-  assert.equal(await env.services.mfa.activate(u.id, { method: "app", ...p }, codeAt(env.clock, p), ADMIN), {
+  assert.equal(await env.services.mfa.activation.activate(u.id, { method: "app", ...p }, codeAt(env.clock, p), ADMIN), {
     ok: true,
   });
   env.clock.advanceSeconds(60);
@@ -109,7 +109,9 @@ t(
     const u = await activatedUser(env, siteId);
     const checks = countCodeChecks(env, u.id);
     try {
-      const results = await Promise.all(wrongCodes(env, u.p, 100).map((c) => env.services.mfa.verifyCode(u.id, c)));
+      const results = await Promise.all(
+        wrongCodes(env, u.p, 100).map((c) => env.services.mfa.codes.verifyCode(u.id, c)),
+      );
       assert.is(checks.count, 5);
       assert.is(results.filter((r) => !r.ok && r.reason === "invalid").length, 4);
       assert.is(results.filter((r) => !r.ok && r.reason === "locked").length, 96);
@@ -119,7 +121,7 @@ t(
     }
     // After the lock the next burst is counted afresh and locks once more, for twice as long.
     env.clock.advanceSeconds(31);
-    const again = await Promise.all(wrongCodes(env, u.p, 30).map((c) => env.services.mfa.verifyCode(u.id, c)));
+    const again = await Promise.all(wrongCodes(env, u.p, 30).map((c) => env.services.mfa.codes.verifyCode(u.id, c)));
     const lengths = again.flatMap((r) => (!r.ok && r.reason === "locked" ? [r.retryAfterSeconds] : []));
     assert.is(lengths.length, 26);
     assert.ok(
@@ -133,7 +135,7 @@ t(
 t("19 rejected replays at once (device API) make one lock, not seven", async ({ env, siteId }) => {
   const u = await activatedUser(env, siteId);
   const code = codeAt(env.clock, u.p);
-  assert.equal(await env.services.mfa.verifyCode(u.id, code), { ok: true, step: totpStep(env.clock.now(), 30) });
+  assert.equal(await env.services.mfa.codes.verifyCode(u.id, code), { ok: true, step: totpStep(env.clock.now(), 30) });
   const challenges: string[] = [];
   for (let i = 0; i < 19; i++) {
     const r = await api(env.app, "POST", "/api/device/login", { username: u.username, password: PASSWORD });
@@ -159,7 +161,7 @@ t("19 rejected replays at once (device API) make one lock, not seven", async ({ 
 t("a burst of one good code and its replays: one sign-in and one lock", async ({ env, siteId }) => {
   const u = await activatedUser(env, siteId);
   const code = codeAt(env.clock, u.p);
-  const results = await Promise.all(Array.from({ length: 20 }, () => env.services.mfa.verifyCode(u.id, code)));
+  const results = await Promise.all(Array.from({ length: 20 }, () => env.services.mfa.codes.verifyCode(u.id, code)));
   assert.is(results.filter((r) => r.ok).length, 1);
   const state = await lockState(env, codeThrottleKey(u.id), u.id);
   assert.is(state.lockCount, 1, "19 replays: one lock, whether they came before or after the success");
@@ -169,12 +171,12 @@ t("a burst of one good code and its replays: one sign-in and one lock", async ({
 t("100 wrong codes at once on the setup page: one lock", async ({ env, siteId }) => {
   const username = `setup${++n}`;
   const u = await env.services.users.create({ siteId, username, password: PASSWORD });
-  await env.services.mfa.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, ADMIN);
+  await env.services.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, ADMIN);
   const web = new TestClient(env.app);
   await web.signIn(username, PASSWORD);
   const page = await web.get("/mfa/setup/app");
   assert.is(page.res.status, 200);
-  const secret = (await env.services.mfa.pendingAppSecret(u.id))!;
+  const secret = (await env.services.mfa.activation.pendingAppSecret(u.id))!;
   const answers = await Promise.all(
     wrongCodes(env, appParams(secret), 100).map((code) => web.post("/mfa/setup/app", { code })),
   );

@@ -3,7 +3,8 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { MfaCliError, runMfaCommand } from "../../engine/cli/mfa-cli.js";
+import { runMfaCommand } from "../../engine/cli/mfa-cli.js";
+import { CliError } from "../../engine/cli/cli-args.js";
 import { generateTotp, totpStep } from "../../engine/mfa/totp.js";
 import { startTestEnv, TEST_SECRET_KEY, type TestEnv } from "../helpers/app.js";
 import { rejects } from "../helpers/assert.js";
@@ -19,14 +20,19 @@ t.before(async (ctx) => {
   ctx.userId = (await s.users.create({ siteId, username: "alice" })).id;
   await s.users.create({ siteId, username: "plain" });
   ctx.env.clock.set("2026-05-04T08:00:00Z");
-  await s.mfa.applySettings(ctx.userId, { enabled: true, enforcementDelayDays: 3 }, admin);
+  await s.mfa.settings.applySettings(ctx.userId, { enabled: true, enforcementDelayDays: 3 }, admin);
   ctx.secret = randomBytes(20);
   const p = { secret: ctx.secret, algorithm: "SHA1" as const, digits: 6 as const, periodInSeconds: 30 };
-  const r = await s.mfa.activate(ctx.userId, { method: "app", ...p }, generateTotp(p, totpStep(s.clock.now(), 30)), {
-    id: ctx.userId,
-    name: "alice",
-    siteId: null,
-  });
+  const r = await s.mfa.activation.activate(
+    ctx.userId,
+    { method: "app", ...p },
+    generateTotp(p, totpStep(s.clock.now(), 30)),
+    {
+      id: ctx.userId,
+      name: "alice",
+      siteId: null,
+    },
+  );
   assert.equal(r, { ok: true });
 });
 t.after(async (ctx) => ctx.env.close());
@@ -44,7 +50,7 @@ t("status shows the state, never the secret", async ({ env, secret }) => {
 });
 
 t("unlock lifts a lock from failed codes and is audited", async ({ env, userId }) => {
-  for (let i = 0; i < 5; i++) await env.services.mfa.verifyCode(userId, "000000");
+  for (let i = 0; i < 5; i++) await env.services.mfa.codes.verifyCode(userId, "000000");
   assert.match(await run(env, "status", "alice"), /^locked: +until 2026-05-04T08:00:30Z$/m);
   assert.is(await run(env, "unlock", "alice"), "alice unlocked.");
   assert.is(await run(env, "unlock", "alice"), "alice was not locked.");
@@ -73,7 +79,7 @@ t("reset deletes the enrollment, signs the user out and asks for a new setup", a
 });
 
 t("bad use is refused", async ({ env }) => {
-  await rejects(run(env, "status", "nobody"), (e) => e instanceof MfaCliError && /no user "nobody"/.test(e.message));
+  await rejects(run(env, "status", "nobody"), (e) => e instanceof CliError && /no user "nobody"/.test(e.message));
   await rejects(run(env, "frob", "alice"), /unknown mfa command "frob"/);
   await rejects(run(env, "status"), /needs a USERNAME/);
   await rejects(run(env, "status", "alice", "extra"), /unexpected arguments: extra/);

@@ -26,18 +26,20 @@ t.before(async (ctx) => {
   const user = async (username: string, siteId = ctx.siteId) =>
     (ids[username] = (await s.users.create({ siteId, username })).id);
   const on = (id: string, days: number, actor: MfaActor = ctx.admin) =>
-    s.mfa.applySettings(id, { enabled: true, enforcementDelayDays: days }, actor);
+    s.mfa.settings.applySettings(id, { enabled: true, enforcementDelayDays: days }, actor);
 
   await user("off-never");
   await on(await user("off-again"), 1);
-  await s.mfa.applySettings(ids["off-again"]!, { enabled: false, enforcementDelayDays: 1 }, ctx.admin);
+  await s.mfa.settings.applySettings(ids["off-again"]!, { enabled: false, enforcementDelayDays: 1 }, ctx.admin);
   await on(await user("pending-late"), 10);
   await on(await user("pending-soon"), 2);
   await on(await user("overdue-now"), 0);
   await on(await user("app"), 0);
   const p = appParams(randomBytes(20));
   const me = { id: ids.app!, name: "app", siteId: null };
-  assert.equal(await s.mfa.activate(ids.app!, { method: "app", ...p }, codeAt(ctx.env.clock, p), me), { ok: true });
+  assert.equal(await s.mfa.activation.activate(ids.app!, { method: "app", ...p }, codeAt(ctx.env.clock, p), me), {
+    ok: true,
+  });
   await on(await user("hw"), 0);
   const token = (
     await s.hardware.registry.register(
@@ -48,7 +50,7 @@ t.before(async (ctx) => {
   ).token;
   const hp = await s.hardware.registry.params(token);
   const input = { method: "hardware" as const, ...hp, tokenId: token.id, tokenSerial: token.serialNumber };
-  assert.equal(await s.mfa.activate(ids.hw!, input, codeAt(ctx.env.clock, hp), me), { ok: true });
+  assert.equal(await s.mfa.activation.activate(ids.hw!, input, codeAt(ctx.env.clock, hp), me), { ok: true });
   // Another site's users never count here.
   await on(await user("elsewhere", ctx.otherSiteId), 5, { ...ctx.admin, siteId: ctx.otherSiteId });
   ctx.ids = ids;
@@ -123,7 +125,7 @@ t("locked: a code lock or a password lock that has not run out; Unlock clears it
   clock.advanceSeconds(61);
   assert.equal((await s.mfaStates.counts(ctx.siteId)).locked, 0, "a lock that ran out is not locked now");
   clock.set("2026-06-01T09:00:00Z");
-  await s.mfa.unlock(ctx.ids.app!, ctx.admin);
+  await s.mfa.settings.unlock(ctx.ids.app!, ctx.admin);
   assert.equal(await s.mfaStates.userIds(ctx.siteId, "locked"), [ctx.ids["pending-soon"]!]);
 });
 

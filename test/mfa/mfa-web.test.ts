@@ -29,7 +29,7 @@ async function userWithMfa(env: TestEnv, siteId: string, admin: MfaActor, delayD
   const username = `web${++n}`;
   const user = await env.services.users.create({ siteId, username, password: PASSWORD });
   if (delayDays !== null) {
-    await env.services.mfa.applySettings(user.id, { enabled: true, enforcementDelayDays: delayDays }, admin);
+    await env.services.mfa.settings.applySettings(user.id, { enabled: true, enforcementDelayDays: delayDays }, admin);
   }
   return { username, id: user.id };
 }
@@ -146,7 +146,7 @@ t("changing the delay from 3 to 0 forces setup at the next sign-in", async ({ en
   const c = new TestClient(env.app);
   await c.signIn(u.username, PASSWORD);
   assert.match((await c.get("/mfa/setup")).html, /Remind me later/);
-  await env.services.mfa.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, admin);
+  await env.services.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, admin);
   const d = new TestClient(env.app);
   await d.signIn(u.username, PASSWORD);
   assert.not.match((await d.get("/mfa/setup")).html, /Remind me later/);
@@ -260,7 +260,7 @@ t("after 5 wrong codes even the right code gets the same refusal", async ({ env,
   assert.is(right.res.headers.get("retry-after"), null);
   assert.match((await env.services.mfa.statusOf(u.id)).message, /locked after failed codes/);
   // The administrator sees it and lifts it.
-  await env.services.mfa.unlock(u.id, admin);
+  await env.services.mfa.settings.unlock(u.id, admin);
   env.clock.advanceSeconds(30);
   assert.is((await c.post("/login/mfa", { code: codeAt(env.clock, p) })).res.status, 303);
 });
@@ -283,8 +283,8 @@ t("reset (OFF then ON) signs the user out; the next sign-in asks for a new setup
   await c.signIn(u.username, PASSWORD);
   await c.post("/login/mfa", { code: codeAt(env.clock, p) });
   assert.is((await c.get("/")).res.status, 200);
-  await env.services.mfa.applySettings(u.id, { enabled: false, enforcementDelayDays: 0 }, admin);
-  await env.services.mfa.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, admin);
+  await env.services.mfa.settings.applySettings(u.id, { enabled: false, enforcementDelayDays: 0 }, admin);
+  await env.services.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, admin);
   assert.is((await c.get("/")).res.headers.get("location"), "/login", "the session was revoked");
   const d = new TestClient(env.app);
   const login = await d.signIn(u.username, PASSWORD);

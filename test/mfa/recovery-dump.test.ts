@@ -22,9 +22,11 @@ t("pg_dump contains none of the codes nor the pass", async ({ env }) => {
   const admin = await s.users.create({ siteId, username: "root", role: "admin", password: "correct horse battery" });
   const actor = { id: admin.id, name: "root", siteId };
   const u = await s.users.create({ siteId, username: "dumped", password: "correct horse battery" });
-  await s.mfa.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, actor);
+  await s.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, actor);
   const p = appParams(Buffer.alloc(20, 3));
-  assert.ok((await s.mfa.activate(u.id, { method: "app", ...p }, codeAt(env.clock, p), { ...actor, id: u.id })).ok);
+  assert.ok(
+    (await s.mfa.activation.activate(u.id, { method: "app", ...p }, codeAt(env.clock, p), { ...actor, id: u.id })).ok,
+  );
   const codes = await s.recovery.codes.createSet(u.id, actor);
   const { pass } = await s.recovery.passes.issue(u.id, { validHours: 8, oneTime: true }, actor);
   const { rows } = await env.db.query<{ db: string }>("SELECT current_database() AS db");

@@ -37,7 +37,7 @@ export const shownCodes = (html: string) =>
 async function activatedUser(env: TestEnv, siteId: string, admin: MfaActor) {
   const username = `rc${++n}`;
   const user = await env.services.users.create({ siteId, username, password: PASSWORD });
-  await env.services.mfa.applySettings(user.id, { enabled: true, enforcementDelayDays: 0 }, admin);
+  await env.services.mfa.settings.applySettings(user.id, { enabled: true, enforcementDelayDays: 0 }, admin);
   const c = new TestClient(env.app);
   assert.is((await c.signIn(username, PASSWORD)).res.headers.get("location"), "/mfa/setup");
   const page = await c.get("/mfa/setup/app");

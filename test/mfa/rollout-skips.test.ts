@@ -22,7 +22,7 @@ t.before.each(async (ctx) => {
   ctx.siteId = (await s.sites.publicSite()).id;
   const root = await s.users.create({ siteId: ctx.siteId, username: "root", password: PASSWORD, role: "admin" });
   ctx.admin = { id: root.id, name: "root", siteId: ctx.siteId };
-  await s.mfa.applySettings(root.id, { enabled: false, enforcementDelayDays: 0 }, ctx.admin);
+  await s.mfa.settings.applySettings(root.id, { enabled: false, enforcementDelayDays: 0 }, ctx.admin);
   const ids: Record<string, string> = {};
   const people: [string, { webAccess: boolean; deviceAccess: boolean }][] = [
     ["webonly", { webAccess: true, deviceAccess: false }],
@@ -72,7 +72,7 @@ t("by default the preview counts and lists the skipped with why, and Confirm lea
 
   // Progress: only users who can sign in are counted; the overdue list leaves the others out too.
   env.clock.advanceSeconds(8 * 86_400);
-  await s.mfa.applySettings(ctx.ids.noaccess!, { enabled: true, enforcementDelayDays: 0 }, admin);
+  await s.mfa.settings.applySettings(ctx.ids.noaccess!, { enabled: true, enforcementDelayDays: 0 }, admin);
   const counts = await s.mfaStates.counts(siteId, true);
   assert.is(counts.users, 3, "root, webonly, deviceonly");
   assert.is(counts.overdue, 2);

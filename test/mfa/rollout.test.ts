@@ -127,7 +127,7 @@ t("Confirm switches on exactly the previewed users, as the slider does, with one
 t("an every-site rollout leaves its summary in each touched site's audit log, with that site's counts", async (ctx) => {
   const s = ctx.env.services;
   // ann, bob, cat (Sales) on the Public Site; eve (Sales) on the other site; cat already on.
-  await s.mfa.applySettings(await id(s, "cat"), { enabled: true, enforcementDelayDays: 30 }, ctx.admin);
+  await s.mfa.settings.applySettings(await id(s, "cat"), { enabled: true, enforcementDelayDays: 30 }, ctx.admin);
   const result = await s.rollouts.apply(
     { siteId: null, q: "sales" },
     { enforcementDelayDays: 7, moveDeadlines: false },
@@ -177,7 +177,7 @@ t("a rolled-out user ends exactly as one whose slider was switched on in the dia
       [u, ctx.env.clock.now()],
     );
   }
-  await s.mfa.applySettings(ann, { enabled: true, enforcementDelayDays: 14 }, ctx.admin);
+  await s.mfa.settings.applySettings(ann, { enabled: true, enforcementDelayDays: 14 }, ctx.admin);
   await s.rollouts.apply(
     { siteId: ctx.siteId, ids: [bob] },
     { enforcementDelayDays: 14, moveDeadlines: false },
@@ -233,7 +233,7 @@ t("ticked users must be users of the selection's site: another site's are refuse
 t("users already on keep their deadline unless it is asked to move them", async (ctx) => {
   const s = ctx.env.services;
   const ann = await id(s, "ann");
-  await s.mfa.applySettings(ann, { enabled: true, enforcementDelayDays: 3 }, ctx.admin);
+  await s.mfa.settings.applySettings(ann, { enabled: true, enforcementDelayDays: 3 }, ctx.admin);
   const annDeadline = (await s.mfa.statusOf(ann)).requiredFrom;
   ctx.env.clock.advanceDays(1);
   const sel: RolloutSelection = { siteId: ctx.siteId, q: "sales" };

@@ -17,7 +17,11 @@ t.before.each(async (ctx) => {
   const s = ctx.env.services;
   const site = (await s.sites.publicSite()).id;
   const u = await s.users.create({ siteId: site, username: "greta", password: PASSWORD });
-  await s.mfa.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, { id: null, name: "cli", siteId: null });
+  await s.mfa.settings.applySettings(
+    u.id,
+    { enabled: true, enforcementDelayDays: 0 },
+    { id: null, name: "cli", siteId: null },
+  );
 });
 t.after.each(async (ctx) => ctx.env.close());
 

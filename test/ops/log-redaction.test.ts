@@ -48,7 +48,7 @@ t("the log of a setup, sign-ins with codes and an import holds none of their sec
 
     // The administrator signs in, requires MFA for themselves and sets up an authenticator app.
     const admin = await s.users.byUsername("root");
-    await s.mfa.applySettings(
+    await s.mfa.settings.applySettings(
       admin!.id,
       { enabled: true, enforcementDelayDays: 0 },
       { id: null, name: "t", siteId: null },

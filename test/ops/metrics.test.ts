@@ -49,9 +49,11 @@ t("scripted sign-ins, good and bad codes, are counted exactly", async ({ env, si
   const before = (await scrape(env)).samples;
   const s = env.services;
   const alice = await s.users.create({ siteId, username: "alice-metrics", password: PASSWORD, deviceAccess: true });
-  await s.mfa.applySettings(alice.id, { enabled: true, enforcementDelayDays: 0 }, ADMIN);
+  await s.mfa.settings.applySettings(alice.id, { enabled: true, enforcementDelayDays: 0 }, ADMIN);
   const p = appParams(randomBytes(20));
-  assert.equal(await s.mfa.activate(alice.id, { method: "app", ...p }, codeAt(env.clock, p), ADMIN), { ok: true });
+  assert.equal(await s.mfa.activation.activate(alice.id, { method: "app", ...p }, codeAt(env.clock, p), ADMIN), {
+    ok: true,
+  });
   env.clock.advanceSeconds(60);
   await s.users.create({ siteId, username: "bob-metrics", password: PASSWORD });
 
@@ -74,7 +76,7 @@ t("scripted sign-ins, good and bad codes, are counted exactly", async ({ env, si
   assert.is(mfa.status, 200, JSON.stringify(mfa.json));
 
   // Five wrong codes lock alice (the fifth sets the lock); a sixth finds her locked.
-  for (let i = 0; i < 6; i++) await s.mfa.verifyCode(alice.id, "000000");
+  for (let i = 0; i < 6; i++) await s.mfa.codes.verifyCode(alice.id, "000000");
 
   const after = (await scrape(env)).samples;
   const diff = (name: string, labels: Record<string, string> = {}) =>

@@ -63,8 +63,8 @@ export async function buildTwoSites(s: Services): Promise<TwoSites> {
     publicAdmin: await principal(pub, "public-admin", "admin"),
   };
   // Half-signed-in: MFA activated with an app, so after the password the session waits for a code.
-  await s.mfa.applySettings(users.half.id, { enabled: true, enforcementDelayDays: 0 }, actor(pub));
-  const activated = await s.mfa.activate(
+  await s.mfa.settings.applySettings(users.half.id, { enabled: true, enforcementDelayDays: 0 }, actor(pub));
+  const activated = await s.mfa.activation.activate(
     users.half.id,
     { method: "app", ...appParams(HALF_SECRET) },
     codeAt(s.clock, appParams(HALF_SECRET)),
@@ -84,7 +84,7 @@ export async function buildTwoSites(s: Services): Promise<TwoSites> {
   const doomed = await dataUser(pub, "dora-leaving", PUBLIC_MARK);
   // MFA on, not set up: Send reminder now has someone to remind.
   const remindee = await dataUser(pub, "remi-pending", PUBLIC_MARK);
-  await s.mfa.applySettings(remindee.id, { enabled: true, enforcementDelayDays: 30 }, actor(pub));
+  await s.mfa.settings.applySettings(remindee.id, { enabled: true, enforcementDelayDays: 30 }, actor(pub));
   // A Public Site rollout that gave remindee its deadline: its own page, reminders and extension.
   const rollout = (
     await s.rollouts.apply(
@@ -150,7 +150,7 @@ export async function buildTwoSites(s: Services): Promise<TwoSites> {
   await s.hardware.registry.setDisabled(tokenDisabled, true, { id: null, name: "fixture" }, pub);
   const tokenToDelete = await register(3, "PUBMARK-3");
   const tokenAssigned = await register(4, "PUBMARK-4");
-  await s.mfa.applySettings(hal.id, { enabled: true, enforcementDelayDays: 0 }, actor(pub));
+  await s.mfa.settings.applySettings(hal.id, { enabled: true, enforcementDelayDays: 0 }, actor(pub));
   const params = await s.hardware.registry.params((await s.hardware.registry.byId(tokenAssigned))!);
   const assigned = await s.hardware.activation.activateHardware(
     hal.id,

@@ -40,7 +40,7 @@ export function optionsIn(html: string): { challenge: string; user: { id: string
 async function mfaUser(ctx: { env: TestEnv; rootId: string; siteId: string }, username: string) {
   const s = ctx.env.services;
   const u = await s.users.create({ siteId: ctx.siteId, username, password: PASSWORD, deviceAccess: true });
-  await s.mfa.applySettings(
+  await s.mfa.settings.applySettings(
     u.id,
     { enabled: true, enforcementDelayDays: 0 },
     { id: ctx.rootId, name: "root", siteId: ctx.siteId },
@@ -73,7 +73,7 @@ t("a factor is removed only with the current password: a session alone removes n
   const u = await mfaUser(ctx, "rhea");
   const { c } = await withPasskey(env, "rhea", "Laptop");
   const p = appParams(randomBytes(20));
-  const activated = await s.mfa.activate(u.id, { method: "app", ...p }, codeAt(env.clock, p), {
+  const activated = await s.mfa.activation.activate(u.id, { method: "app", ...p }, codeAt(env.clock, p), {
     id: u.id,
     name: "rhea",
     siteId: null,
@@ -123,7 +123,7 @@ t("the last factor cannot be removed; with an app beside it the passkey can, the
 
   const p = appParams(randomBytes(20));
   // Activated from this browser's session, which goes on.
-  const activated = await s.mfa.activate(u.id, { method: "app", ...p }, codeAt(env.clock, p), {
+  const activated = await s.mfa.activation.activate(u.id, { method: "app", ...p }, codeAt(env.clock, p), {
     id: u.id,
     name: "lena",
     siteId: null,
@@ -156,7 +156,7 @@ t("two removals at once leave one factor", async (ctx) => {
   const u = await mfaUser(ctx, "mira");
   await withPasskey(ctx.env, "mira", "Phone");
   const p = appParams(randomBytes(20));
-  await s.mfa.activate(u.id, { method: "app", ...p }, codeAt(ctx.env.clock, p), {
+  await s.mfa.activation.activate(u.id, { method: "app", ...p }, codeAt(ctx.env.clock, p), {
     id: u.id,
     name: "mira",
     siteId: null,

@@ -15,7 +15,7 @@ t.before(async (ctx) => {
   const pub = await s.sites.publicSite();
   const root = await s.users.create({ siteId: pub.id, username: "root", password: PASSWORD, role: "admin" });
   const nora = await s.users.create({ siteId: pub.id, username: "nora", password: PASSWORD, displayName: "Nora N." });
-  await s.mfa.applySettings(
+  await s.mfa.settings.applySettings(
     nora.id,
     { enabled: true, enforcementDelayDays: 3 },
     { id: root.id, name: "root", siteId: pub.id },

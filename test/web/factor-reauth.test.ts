@@ -40,9 +40,9 @@ async function signedInWithApp(env: TestEnv, siteId: string, username: string) {
   const s = env.services;
   const u = await s.users.create({ siteId, username, password: PASSWORD });
   const self = { id: u.id, name: username, siteId };
-  await s.mfa.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, self);
+  await s.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, self);
   const params = appParams(Buffer.alloc(20, 9));
-  assert.ok((await s.mfa.activate(u.id, { method: "app", ...params }, codeAt(env.clock, params), self)).ok);
+  assert.ok((await s.mfa.activation.activate(u.id, { method: "app", ...params }, codeAt(env.clock, params), self)).ok);
   env.clock.advanceSeconds(30);
   const made = await s.sessions.create(u.id, siteId, "full", null);
   const c = new TestClient(env.app);
@@ -105,7 +105,7 @@ t("an app or a hardware token cannot be added from an ordinary signed-in session
   const posted = await u.c.post("/mfa/setup/app", { code: codeAt(env.clock, appParams(Buffer.alloc(20, 1))) });
   assert.is(posted.res.status, 303);
   assert.is(posted.res.headers.get("location"), "/");
-  assert.is((await s.mfa.pendingAppSecret(u.id)) ?? null, null, "no new key was handed out");
+  assert.is((await s.mfa.activation.pendingAppSecret(u.id)) ?? null, null, "no new key was handed out");
   const status = await s.mfa.statusOf(u.id);
   assert.is(status.activation?.method, "app");
 });

@@ -174,7 +174,7 @@ t("the CLI and the web switch on the same users with the same deadlines for the 
       requiredFrom: "2026-06-05T09:00:00.000Z",
       before: async (e) => {
         const bob = (await e.services.users.byUsername("bob"))!;
-        await e.services.mfa.applySettings(
+        await e.services.mfa.settings.applySettings(
           bob.id,
           { enabled: true, enforcementDelayDays: 0 },
           {
@@ -347,7 +347,9 @@ t(
     const ann = (await s.users.byUsername("ann"))!;
     const p = appParams(randomBytes(20));
     const me = { id: ann.id, name: "ann", siteId: null };
-    assert.equal(await s.mfa.activate(ann.id, { method: "app", ...p }, codeAt(env.clock, p), me), { ok: true });
+    assert.equal(await s.mfa.activation.activate(ann.id, { method: "app", ...p }, codeAt(env.clock, p), me), {
+      ok: true,
+    });
     env.clock.advanceDays(2);
     // Three days on, the first session has ended (idle timeout): the administrator signs in again.
     await c.signIn("root", PASSWORD);

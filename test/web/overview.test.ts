@@ -21,14 +21,14 @@ t.before(async (ctx) => {
   ctx.admin = { id: root.id, name: "root", siteId: pub.id };
   const mk = (username: string, displayName = "") => s.users.create({ siteId: pub.id, username, displayName });
   const on = (id: string, days: number) =>
-    s.mfa.applySettings(id, { enabled: true, enforcementDelayDays: days }, ctx.admin);
+    s.mfa.settings.applySettings(id, { enabled: true, enforcementDelayDays: days }, ctx.admin);
   await on((await mk("nora", "Nora Example")).id, 2);
   await on((await mk("otto")).id, 9);
   await on((await mk("late")).id, 0);
   const act = await mk("ada");
   await on(act.id, 0);
   const p = appParams(randomBytes(20));
-  await s.mfa.activate(act.id, { method: "app", ...p }, codeAt(ctx.env.clock, p), {
+  await s.mfa.activation.activate(act.id, { method: "app", ...p }, codeAt(ctx.env.clock, p), {
     id: act.id,
     name: "ada",
     siteId: null,

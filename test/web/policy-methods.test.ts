@@ -46,11 +46,13 @@ async function browserAt(ctx: Ctx, stage: "mfa_setup" | "mfa", activate = false)
   const s = ctx.env.services;
   const username = `pol${++n}`;
   const u = await s.users.create({ siteId: ctx.siteId, username, password: PASSWORD });
-  await s.mfa.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, ctx.admin);
+  await s.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, ctx.admin);
   const params = appParams(Buffer.alloc(20, n));
   if (activate) {
     const self = { id: u.id, name: username, siteId: ctx.siteId };
-    assert.ok((await s.mfa.activate(u.id, { method: "app", ...params }, codeAt(ctx.env.clock, params), self)).ok);
+    assert.ok(
+      (await s.mfa.activation.activate(u.id, { method: "app", ...params }, codeAt(ctx.env.clock, params), self)).ok,
+    );
     ctx.env.clock.advanceSeconds(30);
   }
   const made = await s.sessions.create(u.id, ctx.siteId, stage, null);
@@ -81,7 +83,7 @@ t("a method the policy leaves out is refused by its URL, GET and POST, and hands
   ] as const) {
     assert.is((await u.c.post(path, { ...body })).res.status, 403, `POST ${path}`);
   }
-  assert.is(await env.services.mfa.pendingAppSecret(u.id), null, "no key was handed out");
+  assert.is(await env.services.mfa.activation.pendingAppSecret(u.id), null, "no key was handed out");
   assert.is((await env.services.mfa.statusOf(u.id)).activation, null);
 });
 

@@ -26,9 +26,9 @@ t.before(async (ctx) => {
     admin,
   );
   const u = await s.users.create({ siteId: pub.id, username: "ada", password: PASSWORD });
-  await s.mfa.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, admin);
+  await s.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, admin);
   ctx.params = appParams(randomBytes(20));
-  await s.mfa.activate(u.id, { method: "app", ...ctx.params }, codeAt(ctx.env.clock, ctx.params), {
+  await s.mfa.activation.activate(u.id, { method: "app", ...ctx.params }, codeAt(ctx.env.clock, ctx.params), {
     id: u.id,
     name: "ada",
     siteId: null,

@@ -17,13 +17,13 @@ t.before(async (ctx) => {
   const root = await s.users.create({ siteId: pub.id, username: "root", password: PASSWORD, role: "admin" });
   const nora = await s.users.create({ siteId: pub.id, username: "nora", password: PASSWORD, displayName: "Nora" });
   ctx.noraId = nora.id;
-  await s.mfa.applySettings(
+  await s.mfa.settings.applySettings(
     nora.id,
     { enabled: true, enforcementDelayDays: 0 },
     { id: root.id, name: "root", siteId: pub.id },
   );
   const p = appParams(randomBytes(20));
-  await s.mfa.activate(nora.id, { method: "app", ...p }, codeAt(ctx.env.clock, p), {
+  await s.mfa.activation.activate(nora.id, { method: "app", ...p }, codeAt(ctx.env.clock, p), {
     id: nora.id,
     name: "nora",
     siteId: null,
@@ -93,7 +93,7 @@ t(
 
     const pub = await s.sites.publicSite();
     const pending = await s.users.create({ siteId: pub.id, username: "paula" });
-    await s.mfa.applySettings(
+    await s.mfa.settings.applySettings(
       pending.id,
       { enabled: true, enforcementDelayDays: 3 },
       { id: null, name: "t", siteId: pub.id },

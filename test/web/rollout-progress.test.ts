@@ -66,11 +66,13 @@ t(
     const s = env.services;
     // dan is switched on by hand: not this rollout's user.
     const admin = { id: ids.root!, name: "root", siteId: null };
-    await s.mfa.applySettings(ids.dan!, { enabled: true, enforcementDelayDays: 3 }, admin);
+    await s.mfa.settings.applySettings(ids.dan!, { enabled: true, enforcementDelayDays: 3 }, admin);
     // ann activates; cat is switched off by an administrator and leaves the rollout.
     const p = appParams(randomBytes(20));
-    assert.equal(await s.mfa.activate(ids.ann!, { method: "app", ...p }, codeAt(env.clock, p), admin), { ok: true });
-    await s.mfa.applySettings(ids.cat!, { enabled: false, enforcementDelayDays: 10 }, admin);
+    assert.equal(await s.mfa.activation.activate(ids.ann!, { method: "app", ...p }, codeAt(env.clock, p), admin), {
+      ok: true,
+    });
+    await s.mfa.settings.applySettings(ids.cat!, { enabled: false, enforcementDelayDays: 10 }, admin);
 
     const page = await c.get(path);
     assert.is(page.res.status, 200);
@@ -120,7 +122,9 @@ t(
 
     // ann activates after the preview: Confirm with the old count is refused and changes nothing.
     const p = appParams(randomBytes(20));
-    assert.equal(await s.mfa.activate(ids.ann!, { method: "app", ...p }, codeAt(env.clock, p), admin), { ok: true });
+    assert.equal(await s.mfa.activation.activate(ids.ann!, { method: "app", ...p }, codeAt(env.clock, p), admin), {
+      ok: true,
+    });
     const stale = await c.post(`${path}/extend`, { days: "20", expect: "3" });
     assert.is(stale.res.status, 409);
     assert.match(stale.html, /changed since the preview: 2 deadline\(s\) to extend now/);
@@ -151,8 +155,8 @@ t(
     await c.signIn("root", PASSWORD);
     const path = await salesRollout(c, env, "Sales");
     const admin = { id: ids.root!, name: "root", siteId: null };
-    await env.services.mfa.applySettings(ids.dan!, { enabled: true, enforcementDelayDays: 3 }, admin);
-    await env.services.mfa.applySettings(ids.cat!, { enabled: false, enforcementDelayDays: 10 }, admin);
+    await env.services.mfa.settings.applySettings(ids.dan!, { enabled: true, enforcementDelayDays: 3 }, admin);
+    await env.services.mfa.settings.applySettings(ids.cat!, { enabled: false, enforcementDelayDays: 10 }, admin);
     const sent = await c.post(`${path}/remind`, {});
     assert.is(sent.res.status, 303);
     const { rows } = await env.db.query<{ username: string }>(

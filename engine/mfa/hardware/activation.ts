@@ -39,7 +39,7 @@ export class HardwareActivation {
     if (!usable) return { ok: false, reason: "unknown_token", retryAfterSeconds: 0 };
     const params = await this.registry.params(token);
     try {
-      const result = await this.mfa.activate(
+      const result = await this.mfa.activation.activate(
         userId,
         { method: "hardware", ...params, tokenId: token.id, tokenSerial: token.serialNumber },
         code,
@@ -67,7 +67,7 @@ export class HardwareActivation {
     const token = await this.registry.byId(tokenId);
     if (!token || token.state.kind !== "assigned") return null;
     const { userId, username } = token.state;
-    await this.mfa.reset(userId, actor);
+    await this.mfa.settings.reset(userId, actor);
     await this.audit.record({
       siteId: await this.registry.siteOfUser(userId),
       actor,

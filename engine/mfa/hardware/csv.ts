@@ -1,8 +1,13 @@
+import { Readable, pipeline } from "node:stream";
+import { parse, CsvError, type Options } from "csv-parse";
+import { parse as parseWhole } from "csv-parse/sync";
+
 /**
- * A streaming CSV reader (RFC 4180 and what spreadsheets write): UTF-8 with or
- * without a byte-order mark, CRLF or LF line ends, quoted fields with "" for a
- * quote and line breaks inside. It yields one record at a time, so a file of
- * any size is read in constant memory.
+ * Token files as CSV records, read by `csv-parse` (RFC 4180 and what spreadsheets write): UTF-8
+ * with or without a byte-order mark, CRLF, LF or CR line ends, quoted fields with "" for a quote
+ * and line breaks inside. Records are yielded one at a time, so a file of any size is read in
+ * constant memory. What stays here is what csv-parse does not do: guessing the delimiter from the
+ * header, the start line of each record, and the messages a person reads.
  */
 
 export interface CsvRecord {
@@ -13,12 +18,11 @@ export interface CsvRecord {
   error?: string;
 }
 
-/** Longest field kept: a runaway quote must not swallow the file into memory. */
-export const MAX_FIELD_CHARS = 4096;
-
-const QUOTE = 34;
-const CR = 13;
-const LF = 10;
+/**
+ * Longest record kept, in characters: a runaway quote must not swallow the file into memory.
+ * A longer one refuses the file (CsvFileError) naming its line.
+ */
+export const MAX_RECORD_CHARS = 64 * 1024;
 
 /** Picks the delimiter the header line uses most: vendors export with , ; or tab. */
 export function detectDelimiter(firstLine: string): string {
@@ -40,171 +44,144 @@ export function detectDelimiter(firstLine: string): string {
  * while no such line is complete (`atEnd`: the text is all there is).
  */
 function firstTextLine(text: string, atEnd: boolean): string | null {
-  const lines = text.split(/\r\n|\r|\n/);
+  const lines = text.split("\n");
   if (!atEnd) lines.pop(); // not yet complete
   return lines.find((l) => /[^,;\t\s"]/.test(l)) ?? null;
 }
 
 /**
- * Reads CSV records (RFC 4180 quoting, CRLF or LF) from a stream of bytes or strings without
- * holding the whole file: UTF-8 with an optional BOM, the delimiter given or detected from the
- * first line with content (`,`, `;` or tab). Fields are capped at MAX_FIELD_CHARS; a malformed
- * record is yielded with its error instead of stopping. Throws CsvEncodingError on bytes that are
- * not UTF-8.
+ * The chunks as text with "\n" for every line end (CRLF and CR included, also inside quotes, so
+ * a field's line breaks read the same from any system). Throws CsvEncodingError on bytes that
+ * are not UTF-8.
+ */
+async function* decodeLines(chunks: AsyncIterable<Uint8Array | string>): AsyncGenerator<string> {
+  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+  let line = 1;
+  let heldCr = false; // a chunk ended in CR: the next one decides whether it was CRLF
+  const normalise = (text: string): string => {
+    if (heldCr) text = "\r" + text;
+    heldCr = text.endsWith("\r");
+    if (heldCr) text = text.slice(0, -1);
+    const out = text.replace(/\r\n?/g, "\n");
+    for (let i = out.indexOf("\n"); i >= 0; i = out.indexOf("\n", i + 1)) line++;
+    return out;
+  };
+  const decode = (chunk?: Uint8Array): string => {
+    try {
+      return chunk ? decoder.decode(chunk, { stream: true }) : decoder.decode();
+    } catch {
+      throw new CsvEncodingError(line);
+    }
+  };
+  for await (const chunk of chunks) {
+    const text = normalise(typeof chunk === "string" ? chunk : decode(chunk));
+    if (text) yield text;
+  }
+  const rest = normalise(decode()) + (heldCr ? "\n" : "");
+  if (rest) yield rest;
+}
+
+/**
+ * The text with the delimiter found: held until the first line with content is complete (or
+ * 64 KiB have come), then all of it as it came.
+ */
+async function withDelimiter(text: AsyncIterable<string>): Promise<{ delimiter: string; text: AsyncIterable<string> }> {
+  const it = text[Symbol.asyncIterator]();
+  let head = "";
+  for (let r = await it.next(); !r.done; r = await it.next()) {
+    head += r.value;
+    const line = firstTextLine(head, false);
+    if (line !== null || head.length >= 64 * 1024) {
+      const first = head;
+      return {
+        delimiter: detectDelimiter(line ?? head),
+        text: (async function* () {
+          yield first;
+          for (let n = await it.next(); !n.done; n = await it.next()) yield n.value;
+        })(),
+      };
+    }
+  }
+  return {
+    delimiter: detectDelimiter(firstTextLine(head, true) ?? head),
+    text: (async function* () {
+      if (head) yield head;
+    })(),
+  };
+}
+
+/** What csv-parse hands on_record with `raw: true`: the fields and the text they came from. */
+interface RawRecord {
+  record: string[];
+  raw: string;
+}
+
+/**
+ * Whether csv-parse in strict mode refuses the record for text after a closing quote (`"x"y`):
+ * the reader runs relaxed so that one bad quote does not swallow the lines after it, and asks
+ * again strictly only for records that hold a quote.
+ */
+function textAfterClosingQuote(raw: string, strict: Options): boolean {
+  if (!raw.includes('"')) return false;
+  try {
+    parseWhole(raw, strict);
+    return false;
+  } catch (err) {
+    return err instanceof CsvError && err.code === "CSV_INVALID_CLOSING_QUOTE";
+  }
+}
+
+/**
+ * Reads CSV records from a stream of bytes or strings without holding the whole file: UTF-8 with
+ * an optional BOM, the delimiter given or detected from the first line with content (`,`, `;` or
+ * tab). A record with text after a closing quote, or a quote still open at the end of the file,
+ * is yielded with its error instead of stopping. Blank lines are skipped. Throws CsvEncodingError
+ * on bytes that are not UTF-8 and CsvFileError on a record longer than MAX_RECORD_CHARS.
  */
 export async function* readCsv(
   chunks: AsyncIterable<Uint8Array | string>,
   options: { delimiter?: string } = {},
 ): AsyncGenerator<CsvRecord> {
-  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
-  let delimiter = options.delimiter ? options.delimiter.charCodeAt(0) : -1;
-  let pendingHead = "";
-  let sawText = false;
-
-  let fields: string[] = [];
-  let field = "";
-  let inQuotes = false;
-  let afterQuote = false; // a quoted field just closed
-  let afterCr = false;
-  let line = 1;
-  let recordLine = 1;
-  let error: string | undefined;
-  let started = false; // anything in the current record
-
-  const append = (text: string, from: number, to: number) => {
-    if (field.length + (to - from) <= MAX_FIELD_CHARS) field += text.slice(from, to);
-    else error ??= `a field is longer than ${MAX_FIELD_CHARS} characters`;
+  const found = options.delimiter
+    ? { delimiter: options.delimiter, text: decodeLines(chunks) }
+    : await withDelimiter(decodeLines(chunks));
+  const strict = {
+    bom: true,
+    delimiter: found.delimiter,
+    record_delimiter: "\n",
+    relax_column_count: true,
+    max_record_size: MAX_RECORD_CHARS,
+  } satisfies Options;
+  let trailing: CsvRecord | undefined;
+  let lastLine = 0; // the line the previous record (a blank line included) ended on
+  const relaxed: Options<CsvRecord, RawRecord> = {
+    ...strict,
+    relax_quotes: true,
+    raw: true,
+    skip_records_with_error: true,
+    on_record: ({ record, raw }, context) => {
+      const line = lastLine + 1;
+      lastLine = context.lines; // where this record ends
+      if (record.length === 1 && record[0] === "" && !raw.startsWith('"')) return null; // a blank line
+      const error = textAfterClosingQuote(raw, strict) ? "text after a closing quote" : undefined;
+      return { line, fields: record, ...(error ? { error } : {}) } satisfies CsvRecord;
+    },
+    on_skip: (err: CsvError | undefined) => {
+      if (err?.code === "CSV_QUOTE_NOT_CLOSED") {
+        trailing = { line: lastLine + 1, fields: [], error: "a quoted field is not closed" };
+        return;
+      }
+      if (err?.code === "CSV_MAX_RECORD_SIZE") throw new CsvFileError(lastLine + 1, "is too long");
+      throw err ?? new Error("CSV record skipped");
+    },
   };
-  const endField = () => {
-    fields.push(field);
-    field = "";
-    afterQuote = false;
-  };
-  const takeRecord = (): CsvRecord | null => {
-    endField();
-    const rec: CsvRecord = { line: recordLine, fields, ...(error ? { error } : {}) };
-    const blank = !started && fields.length === 1 && fields[0] === "";
-    fields = [];
-    error = undefined;
-    started = false;
-    return blank ? null : rec;
-  };
-
-  function* feed(text: string): Generator<CsvRecord> {
-    for (let i = 0; i < text.length; i++) {
-      const ch = text.charCodeAt(i);
-      if (afterCr) {
-        afterCr = false;
-        if (ch === LF) continue; // CRLF is one line end
-      }
-      if (inQuotes) {
-        if (ch === QUOTE) {
-          if (i + 1 < text.length) {
-            if (text.charCodeAt(i + 1) === QUOTE) {
-              field += '"';
-              i++;
-            } else {
-              inQuotes = false;
-              afterQuote = true;
-            }
-          } else {
-            // The next chunk decides between "" and a closing quote.
-            inQuotes = false;
-            afterQuote = true;
-          }
-          continue;
-        }
-        if (ch === LF || ch === CR) {
-          line++;
-          if (ch === CR) afterCr = true;
-          field += "\n";
-        } else {
-          // Take the run up to the next quote or line end at once: per-character appends are slow.
-          let j = i + 1;
-          while (j < text.length) {
-            const c = text.charCodeAt(j);
-            if (c === QUOTE || c === CR || c === LF) break;
-            j++;
-          }
-          append(text, i, j);
-          i = j - 1;
-        }
-        continue;
-      }
-      if (ch === QUOTE && afterQuote) {
-        // "" split across chunks: the quote we closed was an escaped one.
-        field += '"';
-        inQuotes = true;
-        afterQuote = false;
-        continue;
-      }
-      if (ch === delimiter) {
-        started = true;
-        endField();
-        continue;
-      }
-      if (ch === LF || ch === CR) {
-        if (ch === CR) afterCr = true;
-        const rec = takeRecord();
-        line++;
-        recordLine = line;
-        if (rec) yield rec;
-        continue;
-      }
-      if (ch === QUOTE && field === "") {
-        inQuotes = true;
-        started = true;
-        continue;
-      }
-      if (afterQuote) error ??= "text after a closing quote";
-      let j = i + 1;
-      while (j < text.length) {
-        const c = text.charCodeAt(j);
-        if (c === delimiter || c === QUOTE || c === CR || c === LF) break;
-        j++;
-      }
-      append(text, i, j);
-      i = j - 1;
-      started = true;
-    }
-  }
-
-  function* feedWithDelimiter(text: string): Generator<CsvRecord> {
-    if (!sawText && text) {
-      sawText = true;
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a BOM in text already decoded
-    }
-    if (delimiter >= 0) return yield* feed(text);
-    // The delimiter comes from the first line with text, so hold text until it is complete.
-    pendingHead += text;
-    const head = firstTextLine(pendingHead, false);
-    if (head === null && pendingHead.length < 64 * 1024) return;
-    delimiter = detectDelimiter(head ?? pendingHead).charCodeAt(0);
-    const all = pendingHead;
-    pendingHead = "";
-    yield* feed(all);
-  }
-
-  try {
-    for await (const chunk of chunks) {
-      yield* feedWithDelimiter(typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true }));
-    }
-    yield* feedWithDelimiter(decoder.decode());
-  } catch (err) {
-    if (err instanceof TypeError && /encoded data|decode/i.test(err.message)) {
-      throw new CsvEncodingError(line);
-    }
-    throw err;
-  }
-  if (delimiter < 0) {
-    delimiter = detectDelimiter(firstTextLine(pendingHead, true) ?? pendingHead).charCodeAt(0);
-    const all = pendingHead;
-    pendingHead = "";
-    yield* feed(all);
-  }
-  if (inQuotes) error ??= "a quoted field is not closed";
-  const last = takeRecord();
-  if (last) yield last;
+  // csv-parse types a custom on_record only in its `columns` overloads.
+  const parser = parse(relaxed as unknown as Options);
+  const records = pipeline(Readable.from(found.text), parser, () => {
+    // Errors reach the reader through the iteration below.
+  });
+  for await (const rec of records as AsyncIterable<CsvRecord>) yield rec;
+  if (trailing) yield trailing;
 }
 
 /**
@@ -214,5 +191,15 @@ export async function* readCsv(
 export class CsvEncodingError extends Error {
   constructor(readonly line: number) {
     super(`the file is not valid UTF-8 (near line ${line}); save it as UTF-8 and try again`);
+  }
+}
+
+/** Thrown by readCsv when a record cannot be read at all (longer than MAX_RECORD_CHARS). */
+export class CsvFileError extends Error {
+  constructor(
+    readonly line: number,
+    reason: string,
+  ) {
+    super(`line ${line} ${reason}: more than ${MAX_RECORD_CHARS} characters (is a quote left open?); nothing was read`);
   }
 }

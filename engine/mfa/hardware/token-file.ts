@@ -1,4 +1,4 @@
-import { readCsv, CsvEncodingError } from "./csv.js";
+import { readCsv, CsvEncodingError, CsvFileError } from "./csv.js";
 import { csvTokenRows, ImportFileError, type ParsedRow } from "./csv-formats.js";
 import { looksLikeXml, parsePskc, type PskcCredentials } from "./pskc.js";
 
@@ -25,7 +25,7 @@ async function* guardEncoding(rows: AsyncGenerator<ParsedRow>): AsyncGenerator<P
   try {
     yield* rows;
   } catch (err) {
-    if (err instanceof CsvEncodingError) throw new ImportFileError(err.message);
+    if (err instanceof CsvEncodingError || err instanceof CsvFileError) throw new ImportFileError(err.message);
     throw err;
   }
 }
@@ -73,7 +73,7 @@ export async function openTokenFile(
   try {
     csv = await csvTokenRows(readCsv(prepend(first.value, it)));
   } catch (err) {
-    if (err instanceof CsvEncodingError) throw new ImportFileError(err.message);
+    if (err instanceof CsvEncodingError || err instanceof CsvFileError) throw new ImportFileError(err.message);
     throw err;
   }
   return {

@@ -36,6 +36,8 @@ export interface LiveAccessPass {
  */
 export class AccessPasses implements CredentialKind {
   readonly credentialKind = "accessPasses";
+  /** A user's pass is deleted by CredentialRevocation when endsFor says so. */
+  readonly credentialRows = { table: "mfa_access_passes", hashColumn: null } as const;
 
   constructor(
     private readonly db: Db,
@@ -133,15 +135,5 @@ export class AccessPasses implements CredentialKind {
   /** See CredentialKind.endsFor: endsRecoveryCredentials. */
   endsFor(reasons: readonly RevocationReason[], bySelf: boolean): boolean {
     return endsRecoveryCredentials(reasons, bySelf);
-  }
-
-  /** The user's pass; only CredentialRevocation calls this. */
-  async revokeAllForUser(userId: string, db: Db): Promise<number> {
-    return (await db.query("DELETE FROM mfa_access_passes WHERE user_id = $1", [userId])).rowCount;
-  }
-
-  /** The passes of `userIds`; only CredentialRevocation.revokeMany calls this. */
-  async revokeAllForUsers(userIds: readonly string[], db: Db): Promise<number> {
-    return (await db.query("DELETE FROM mfa_access_passes WHERE user_id = ANY($1::uuid[])", [userIds])).rowCount;
   }
 }

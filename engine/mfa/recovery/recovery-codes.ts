@@ -31,6 +31,8 @@ export const LOW_RECOVERY_CODES = 3;
  */
 export class RecoveryCodes implements CredentialKind {
   readonly credentialKind = "recoveryCodes";
+  /** A user's whole set is deleted by CredentialRevocation when endsFor says so. */
+  readonly credentialRows = { table: "mfa_recovery_codes", hashColumn: null } as const;
 
   constructor(
     private readonly db: Db,
@@ -105,15 +107,5 @@ export class RecoveryCodes implements CredentialKind {
   /** See CredentialKind.endsFor: endsRecoveryCredentials. */
   endsFor(reasons: readonly RevocationReason[], bySelf: boolean): boolean {
     return endsRecoveryCredentials(reasons, bySelf);
-  }
-
-  /** The user's whole set; only CredentialRevocation calls this. */
-  async revokeAllForUser(userId: string, db: Db): Promise<number> {
-    return (await db.query("DELETE FROM mfa_recovery_codes WHERE user_id = $1", [userId])).rowCount;
-  }
-
-  /** The sets of `userIds`; only CredentialRevocation.revokeMany calls this. */
-  async revokeAllForUsers(userIds: readonly string[], db: Db): Promise<number> {
-    return (await db.query("DELETE FROM mfa_recovery_codes WHERE user_id = ANY($1::uuid[])", [userIds])).rowCount;
   }
 }

@@ -97,7 +97,7 @@ function HelpdeskPanel(p: {
 export async function helpdeskPanel(s: Services, c: Context<AppEnv>, r: Resolved, record: StoredRecord) {
   if (!r.canEdit) return null;
   const status = await s.mfa.statusOf(record.id);
-  const lockedUntil = await s.mfa.lockedUntil(record.id);
+  const lockedUntil = await s.mfa.settings.lockedUntil(record.id);
   const pass = status.enabled ? await s.recovery.passes.liveOf(record.id) : null;
   return (
     <HelpdeskPanel
@@ -128,7 +128,7 @@ export function helpdeskRoutes(
     resolver.requireEdit(r);
     const record = await resolver.loadRecord(c, r);
     const title = recordTitle(r.app, record.values);
-    const was = await s.mfa.unlock(record.id, adminActor(c));
+    const was = await s.mfa.settings.unlock(record.id, adminActor(c));
     c.var.log.info("user unlocked", { userId: record.id, wasLocked: was });
     flash(c, was ? `Unlocked ${title}: the next correct code or password works.` : `${title} was not locked.`);
     return c.redirect(`${r.href}/${record.id}`, 303);

@@ -15,7 +15,6 @@ import { passwordlessForm } from "./passwordless-routes.js";
 import { SetupLinkError } from "../../auth/first-admin.js";
 import { UserInputError } from "../../auth/user-accounts.js";
 import { ValidationError } from "../../errors.js";
-import { MessagePage } from "../../render/layout.js";
 import { decideAfterPassword, stageFor } from "../../mfa/sign-in-flow.js";
 
 const GENERIC_FAILURE = "The username or password is incorrect.";
@@ -106,17 +105,7 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
   });
 
   app.get("/setup/:token", async (c) => {
-    if (!(await s.firstAdmin.linkIsValid(c.req.param("token")))) {
-      return sendPage(
-        c,
-        <MessagePage
-          title="Link not valid"
-          message="This setup link has expired or was already used."
-          csrfToken={c.var.csrfToken}
-        />,
-        404,
-      );
-    }
+    if (!(await s.firstAdmin.linkIsValid(c.req.param("token")))) throw new SetupLinkError();
     return sendPage(c, <FirstAdminPage csrfToken={c.var.csrfToken} action={`/setup/${c.req.param("token")}`} />);
   });
 
@@ -137,7 +126,7 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
     }
     try {
       // An unstorable post on a dead link gets the link's answer.
-      if (unstorable.length) throw new SetupLinkError("This setup link has expired or was already used.");
+      if (unstorable.length) throw new SetupLinkError();
       await s.firstAdmin.complete(token, username, f.password ?? "");
     } catch (err) {
       if (err instanceof ValidationError) {
@@ -150,13 +139,6 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
           c,
           <FirstAdminPage csrfToken={c.var.csrfToken} action={`/setup/${token}`} username={username} errors={errors} />,
           422,
-        );
-      }
-      if (err instanceof SetupLinkError) {
-        return sendPage(
-          c,
-          <MessagePage title="Link not valid" message={err.message} csrfToken={c.var.csrfToken} />,
-          404,
         );
       }
       throw err;

@@ -1,7 +1,8 @@
 import type { ValidateFunction } from "ajv/dist/2020.js";
 import type { Context } from "hono";
 import { describeError, errorPointer } from "../../schema/ajv.js";
-import { DeviceError } from "../../device/errors.js";
+import { ValidationError } from "../../errors.js";
+import { deviceRefusal } from "./errors.js";
 import { HTTPException } from "hono/http-exception";
 import { UNSTORABLE_TEXT_MESSAGE, unstorablePaths } from "../../util/storable-text.js";
 
@@ -22,10 +23,10 @@ export function isJsonContentType(header: string | undefined): boolean {
   return params.every((p) => p === "" || p === "charset=utf-8");
 }
 
-/** Reads, parses and validates a JSON body; any problem is a DeviceError (400 or 422) and nothing else happens. */
+/** Reads, parses and validates a JSON body; any problem is a 400 (deviceRefusal) or a ValidationError (422) and nothing else happens. */
 export async function readJsonBody<T>(c: Context, validate: ValidateFunction<T>): Promise<T> {
   if (!isJsonContentType(c.req.header("content-type"))) {
-    throw new DeviceError(400, "unsupported_media_type", "Send the body as application/json (UTF-8).");
+    throw deviceRefusal(c, 400, "unsupported_media_type", "Send the body as application/json (UTF-8).");
   }
   let value: unknown;
   try {
@@ -33,14 +34,14 @@ export async function readJsonBody<T>(c: Context, validate: ValidateFunction<T>)
     value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
   } catch (err) {
     if (err instanceof HTTPException) throw err;
-    throw new DeviceError(400, "malformed_json", "The body is not valid JSON.");
+    throw deviceRefusal(c, 400, "malformed_json", "The body is not valid JSON.");
   }
   // JSON's \u escapes can carry a NUL or an unpaired surrogate, which PostgreSQL cannot store: refused
   // here, before the schema or anything else looks at the value.
   const unstorable = unstorablePaths(value);
   if (unstorable.length) {
     const fields = Object.fromEntries(unstorable.map((p) => [p.join(".") || "body", UNSTORABLE_TEXT_MESSAGE]));
-    throw new DeviceError(422, "validation_failed", `A value ${UNSTORABLE_TEXT_MESSAGE}.`, fields);
+    throw new ValidationError(`A value ${UNSTORABLE_TEXT_MESSAGE}.`, fields);
   }
   if (validate(value)) return value;
   const fields: Record<string, string> = {};
@@ -69,9 +70,7 @@ export async function readJsonBody<T>(c: Context, validate: ValidateFunction<T>)
     if (!field) general ??= `The body ${message}.`;
     else fields[field] ??= message;
   }
-  throw new DeviceError(
-    422,
-    "validation_failed",
+  throw new ValidationError(
     general ?? "Some fields are missing or invalid.",
     Object.keys(fields).length ? fields : undefined,
   );

@@ -2,7 +2,7 @@
 // the web's (engine/device/device-apps.ts); this file reads the request and shapes the answer.
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { CursorError, decodeCursor, encodeCursor, type SortSpec } from "../../apps/record-store-contract.js";
-import { DeviceError } from "../../device/errors.js";
+import { ValidationError } from "../../errors.js";
 import { deviceRecord, MAX_PAGE, type OpenedApp } from "../../device/device-apps.js";
 import { deviceValidator } from "../../device/schemas.js";
 import type { DeviceTokenInfo } from "../../device/device-tokens.js";
@@ -32,7 +32,7 @@ const DEFAULT_LIMIT = 50;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 const badQuery = (name: string, message: string) =>
-  new DeviceError(422, "validation_failed", `The query parameter ${name} ${message}.`, { [name]: message });
+  new ValidationError(`The query parameter ${name} ${message}.`, { [name]: message });
 
 /** ?limit=: 1 to MAX_PAGE, DEFAULT_LIMIT when absent; anything else a 422 naming it. */
 function readLimit(raw: string | undefined): number {
@@ -103,7 +103,7 @@ export function deviceAppRoutes(app: Hono<DeviceEnv>, s: Services, bearer: Middl
     const o = await open(c);
     const key = c.req.header("idempotency-key") ?? null;
     if (key !== null && !IDEMPOTENCY_KEY.test(key)) {
-      throw new DeviceError(422, "validation_failed", "The Idempotency-Key header is not valid.", {
+      throw new ValidationError("The Idempotency-Key header is not valid.", {
         "Idempotency-Key": "must be 1 to 200 visible ASCII characters",
       });
     }

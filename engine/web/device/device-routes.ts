@@ -1,7 +1,6 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../http/env.js";
-import { errorResponse } from "../http/errors.js";
 import type {
   DeviceLoginRequest,
   DeviceMfaRequest,
@@ -10,7 +9,8 @@ import type {
 } from "../../schema/types.js";
 import type { Services } from "../../services.js";
 import { DEVICE_BODY_LIMIT_BYTES, readJsonBody } from "./body.js";
-import { DeviceError } from "../../device/errors.js";
+import { DomainError, NotFoundError, UnauthenticatedError } from "../../errors.js";
+import { deviceErrorResponse, deviceRefusal } from "./errors.js";
 import { openApiDocument } from "./openapi.js";
 import { deviceValidator } from "../../device/schemas.js";
 import type { DeviceTokenInfo } from "../../device/device-tokens.js";
@@ -35,9 +35,15 @@ const BEARER = /^Bearer ([A-Za-z0-9_-]{43})$/;
 function requireBearer(s: Services): MiddlewareHandler<DeviceEnv> {
   return async (c, next) => {
     const m = BEARER.exec(c.req.header("authorization") ?? "");
-    if (!m) throw new DeviceError(401, "invalid_token", "Send Authorization: Bearer TOKEN from a device sign-in.");
+    if (!m)
+      throw new UnauthenticatedError("Send Authorization: Bearer TOKEN from a device sign-in.", {
+        code: "invalid_token",
+      });
     const info = await s.deviceTokens.validate(m[1]!);
-    if (!info) throw new DeviceError(401, "invalid_token", "This token has expired or was revoked. Sign in again.");
+    if (!info)
+      throw new UnauthenticatedError("This token has expired or was revoked. Sign in again.", {
+        code: "invalid_token",
+      });
     c.set("deviceToken", info);
     return next();
   };
@@ -61,8 +67,8 @@ export function deviceRoutes(s: Services) {
   const limit = (maxSize: number) =>
     bodyLimit({
       maxSize,
-      onError: () => {
-        throw new DeviceError(413, "body_too_large", `The body is larger than ${maxSize} bytes.`);
+      onError: (c) => {
+        throw deviceRefusal(c, 413, "body_too_large", `The body is larger than ${maxSize} bytes.`);
       },
     });
   const signInLimit = limit(DEVICE_BODY_LIMIT_BYTES);
@@ -79,8 +85,8 @@ export function deviceRoutes(s: Services) {
       s.metrics.signIn("device", result.status === "ok" ? "success" : "mfa_required");
       return result;
     } catch (err) {
-      if (err instanceof DeviceError && (err.status === 401 || err.status === 429)) {
-        s.metrics.signIn("device", err.status === 429 ? "throttled" : "failure");
+      if (err instanceof DomainError && (err.kind === "unauthenticated" || err.kind === "rate_limited")) {
+        s.metrics.signIn("device", err.kind === "rate_limited" ? "throttled" : "failure");
       }
       throw err;
     }
@@ -118,10 +124,9 @@ export function deviceRoutes(s: Services) {
   app.all("/api/device/*", (c) => {
     const allowed = ROUTES[c.req.path] ?? APP_ROUTES.find(([re]) => re.test(c.req.path))?.[1];
     if (allowed) {
-      c.header("Allow", allowed);
-      throw new DeviceError(405, "method_not_allowed", `Use ${allowed} for ${c.req.path}.`);
+      throw deviceRefusal(c, 405, "method_not_allowed", `Use ${allowed} for ${c.req.path}.`, { Allow: allowed });
     }
-    throw new DeviceError(404, "not_found", "There is no such device API endpoint.");
+    throw new NotFoundError("There is no such device API endpoint.");
   });
 
   let document: string | null = null;
@@ -131,7 +136,7 @@ export function deviceRoutes(s: Services) {
     return c.body(document);
   });
 
-  app.onError((err, c) => errorResponse(c, err, s.log, "device"));
+  app.onError((err, c) => deviceErrorResponse(c, err, s.log));
 
   return app;
 }

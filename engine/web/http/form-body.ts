@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { isStorableText, UNSTORABLE_TEXT_MESSAGE, withoutUnstorable } from "../../util/storable-text.js";
+import { ValidationError } from "../../errors.js";
 
 /** Every posted name with all its values in order: text, or a file of a multipart post. */
 export type PostedForm = Record<string, (string | File)[]>;
@@ -36,16 +37,17 @@ export async function readPostedForm(c: Context): Promise<PostedForm> {
  * A form post with text PostgreSQL cannot store (see engine/util/storable-text.ts), refused before
  * anything is looked up or saved: 422. `fields` maps each offending name to a message for that field's
  * slot; `values` is the post with those characters replaced by U+FFFD, so a route can re-render the
- * form with the input. A route that does not catch it gets app.onError's 422 page with the message.
+ * form with the input. A ValidationError (422, code "unstorable_text"): a route that does not catch it
+ * gets app.onError's 422 page with the message.
  */
-export class UnstorableTextError extends HTTPException {
+export class UnstorableTextError extends ValidationError {
   constructor(
-    readonly fields: Record<string, string>,
+    fields: Record<string, string>,
     readonly values: Record<string, string[]>,
   ) {
     const names = Object.keys(fields).map((n) => `"${n}"`);
-    super(422, {
-      message: `The form field ${names.join(", ")} ${UNSTORABLE_TEXT_MESSAGE}. Remove it and send the form again.`,
+    super(`The form field ${names.join(", ")} ${UNSTORABLE_TEXT_MESSAGE}. Remove it and send the form again.`, fields, {
+      code: "unstorable_text",
     });
   }
 

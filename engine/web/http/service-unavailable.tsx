@@ -1,6 +1,5 @@
 import type { Context } from "hono";
 import type { UnavailableError } from "../../errors.js";
-import { errorBody } from "../../device/errors.js";
 import type { Logger } from "../../log.js";
 import { MessagePage } from "../../render/layout.js";
 import type { AppEnv } from "./env.js";
@@ -28,7 +27,7 @@ export function serviceUnavailable<E extends AppEnv>(
   });
   c.header("Retry-After", String(RETRY_AFTER_SECONDS));
   c.header("Cache-Control", "no-store");
-  if (c.req.path.startsWith("/api/")) return c.json(errorBody("service_unavailable", MESSAGE), 503);
+  if (c.req.path.startsWith("/api/")) return c.json({ error: { code: "service_unavailable", message: MESSAGE } }, 503);
   return sendPage(
     c,
     <MessagePage title="Briefly unavailable" message={MESSAGE} csrfToken={c.var.csrfToken ?? ""} />,

@@ -10,7 +10,7 @@ import {
   readCode,
   selfActor,
   setupAccess,
-  setupChangedPage,
+  setupChanged,
   TOKEN_CODE_FAILURE,
   TOKEN_MALFORMED_CODE,
 } from "./mfa-routes.js";
@@ -79,7 +79,7 @@ export function hardwareSetupRoutes(s: Services, cookies: CookieSettings) {
           error: "Someone else has just activated this token. Choose another one or ask an administrator.",
         });
       default:
-        return setupChangedPage(c);
+        throw setupChanged();
     }
   });
 

@@ -1,5 +1,5 @@
 import { flash } from "../http/flash.js";
-import { ForbiddenError } from "../../errors.js";
+import { ConflictError, ForbiddenError } from "../../errors.js";
 import { holdsAllowedFactor, lacksAllowedFactorSql } from "../../mfa/site-policy.js";
 import type { MfaMethod } from "../../mfa/status.js";
 import { Hono, type Context } from "hono";
@@ -14,7 +14,6 @@ import {
 import type { AppEnv } from "../http/env.js";
 import { signInStepPath } from "../http/guards.js";
 import { formFields, sendPage } from "../http/page.js";
-import { MessagePage } from "../../render/layout.js";
 import type { Services } from "../../services.js";
 import type { MfaActor } from "../../mfa/mfa-model.js";
 import {
@@ -48,17 +47,14 @@ export function readCode(fields: Record<string, string>): string | null {
   return normaliseCode(fields.code);
 }
 
-/** 409 when an administrator changed the user's MFA while a setup page was open. */
-export function setupChangedPage(c: Context<AppEnv>) {
-  return sendPage(
-    c,
-    <MessagePage
-      title="Setup not possible"
-      message="Multi-factor authentication (MFA) changed while you were setting it up. Sign in again."
-      csrfToken={c.var.csrfToken}
-    />,
-    409,
-  );
+/**
+ * The refusal when an administrator changed the user's MFA while a setup page was open: a
+ * ConflictError (409, code "mfa_setup_changed") for the route to throw; the error mapping renders it.
+ */
+export function setupChanged(): ConflictError {
+  return new ConflictError("Multi-factor authentication (MFA) changed while you were setting it up. Sign in again.", {
+    code: "mfa_setup_changed",
+  });
 }
 
 /** The user acting on their own account, from any site they may be working on, with this session (which they keep). */
@@ -245,7 +241,7 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
     // The compare-and-set that spends the code also replaces the session with a full one: one statement.
     // A user whose every factor the policy no longer allows gets a setup-only session instead (decided
     // in the same statement: the step stays at three statements), which "/" sends on to /mfa/setup.
-    const result = await s.mfa.verifyCode(
+    const result = await s.mfa.codes.verifyCode(
       session.user.id,
       code,
       s.sessions.rotatePart(
@@ -306,7 +302,7 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
         canPostpone={access.session.stage === "mfa_setup" && !access.replace}
         daysLeft={d.daysLeft}
         requiredFrom={d.requiredFrom}
-        pendingKeyUntil={(await s.mfa.pendingAppSecretUntil(access.session.user.id)) ?? undefined}
+        pendingKeyUntil={(await s.mfa.activation.pendingAppSecretUntil(access.session.user.id)) ?? undefined}
         methods={(await s.mfaPolicies.get(access.session.user.siteId)).allowedMethods}
         replacing={access.replace}
       />,
@@ -334,14 +330,8 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
     }
     c.var.log.info("signed in", { userId: session.user.id, mfaSetupPostponed: true, daysLeft: decision.daysLeft });
     // Administrators see who keeps putting the setup off, and until when they still may.
-    const self = { id: session.user.id, name: session.user.username };
-    await s.audit.record({
-      siteId: session.user.siteId,
-      actor: self,
-      action: "mfa.postpone",
-      target: self,
-      details: { daysLeft: decision.daysLeft, requiredFrom: decision.requiredFrom.toISOString() },
-    });
+    const details = { daysLeft: decision.daysLeft, requiredFrom: decision.requiredFrom.toISOString() };
+    await s.audit.recordOwn(session.user, "mfa.postpone", details);
     return finishSignIn(s, c, session, cookies);
   });
 
@@ -372,10 +362,10 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
     if (access.response) return access.response;
     // "Continue with the key you already added": the code field alone; the key is not shown again.
     if (queryParams(c).continue === "1") {
-      const until = await s.mfa.pendingAppSecretUntil(access.session.user.id);
+      const until = await s.mfa.activation.pendingAppSecretUntil(access.session.user.id);
       if (until) return sendPage(c, <ContinueAppSetupPage csrfToken={c.var.csrfToken} until={until} />);
     }
-    const secret = await s.mfa.startAppSetup(access.session.user.id);
+    const secret = await s.mfa.activation.startAppSetup(access.session.user.id);
     return appSetupPage(c, access.session, secret);
   });
 
@@ -384,15 +374,15 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
     if (access.response) return access.response;
     const { session } = access;
     const code = readCode(await formFields(c));
-    const pending = await s.mfa.pendingAppSecret(session.user.id);
+    const pending = await s.mfa.activation.pendingAppSecret(session.user.id);
     if (!pending) {
-      const fresh = await s.mfa.startAppSetup(session.user.id);
+      const fresh = await s.mfa.activation.startAppSetup(session.user.id);
       return appSetupPage(c, session, fresh, 422, {
         error: "This setup page has expired. Add the new key below to your app, then enter its code.",
       });
     }
     if (code === null) return appSetupPage(c, session, pending, 422, { fieldError: MALFORMED_CODE });
-    const result = await s.mfa.activatePendingApp(session.user.id, code, selfActor(session), {
+    const result = await s.mfa.activation.activatePendingApp(session.user.id, code, selfActor(session), {
       replace: access.replace,
     });
     if (result.ok) {
@@ -402,7 +392,7 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
     if (result.reason === "invalid" || result.reason === "locked") {
       return appSetupPage(c, session, pending, 422, { error: GENERIC_CODE_FAILURE });
     }
-    return setupChangedPage(c);
+    throw setupChanged();
   });
 
   return app;

@@ -19,10 +19,11 @@ import {
   finishSignIn,
   mustReplaceFactor,
   selfActor,
-  setupChangedPage,
+  setupChanged,
 } from "./mfa-routes.js";
 import { holdsAllowedFactor } from "../../mfa/site-policy.js";
 import { PasskeyScripts, PasskeySetupPage, PasskeySignInForm } from "./passkey-pages.js";
+import { normaliseCode } from "../../mfa/totp.js";
 
 /** The largest WebAuthn answer a form may carry (characters of JSON); real ones are a few kilobytes. */
 const MAX_RESPONSE_CHARS = 32_768;
@@ -115,7 +116,8 @@ async function reauthenticate(s: Services, userId: string, fields: Record<string
   const code = (fields.code ?? "").trim();
   const password = fields.currentPassword ?? "";
   if (!code && !password) return REAUTH_NEEDED;
-  if (code) return (await s.mfa.verifyCode(userId, code.slice(0, 32))).ok ? null : REAUTH_FAILED;
+  // Not a code (normaliseCode null) is checked as "", which matches nothing and counts as a failure.
+  if (code) return (await s.mfa.codes.verifyCode(userId, normaliseCode(code) ?? "")).ok ? null : REAUTH_FAILED;
   const user = await s.users.byId(userId);
   return user && (await verifyPassword(user.passwordHash, password)) ? null : REAUTH_FAILED;
 }
@@ -178,7 +180,7 @@ export function passkeyRoutes(s: Services, cookies: CookieSettings) {
         case "duplicate":
           return setupPage(c, session, 409, { name, reauth, error: "This passkey is already registered." });
         case "not_enabled":
-          return setupChangedPage(c);
+          throw setupChanged();
         default:
           return setupPage(c, session, 422, {
             name,

@@ -10,12 +10,11 @@ import { readFormWithFiles, UnstorableTextError } from "../../http/form-body.js"
 import { ImportFileError } from "../../../mfa/hardware/csv-formats.js";
 import { NO_SUCH_TOKEN, TokenInputError, TokenStateError } from "../../../mfa/hardware/token-registry.js";
 import { plural } from "../../../util/plural.js";
-import { NotFoundError } from "../../../errors.js";
+import { ConflictError, GoneError, NotFoundError } from "../../../errors.js";
 import { MAX_PSKC_PASSWORD_CHARS } from "../../../mfa/hardware/pskc.js";
 import { ImportRefused } from "../../../mfa/hardware/token-import.js";
 import type { TokenInputValues } from "../../../mfa/hardware/token-input.js";
 import { MAX_CODE_INPUT_LENGTH, normaliseCode } from "../../../mfa/totp.js";
-import { MessagePage } from "../../../render/layout.js";
 import { resetConsequences } from "../../../render/reset-confirm.js";
 import { compileSchema } from "../../../schema/ajv.js";
 import type { Services } from "../../../services.js";
@@ -185,15 +184,7 @@ export function mfaHardwareRoutes(s: Services) {
     const token = await h.registry.byId(id);
     if (!token) throw new NotFoundError(NO_SUCH_TOKEN);
     if (token.state.kind !== "assigned") {
-      return sendPage(
-        c,
-        <MessagePage
-          title="Not possible"
-          message="This token is not assigned to anyone."
-          csrfToken={c.var.csrfToken}
-        />,
-        409,
-      );
+      throw new ConflictError("This token is not assigned to anyone.", { code: "token_not_assigned" });
     }
     const { userId, username } = token.state;
     const status = await s.mfa.statusOf(userId);
@@ -213,15 +204,7 @@ export function mfaHardwareRoutes(s: Services) {
     }
     const done = await h.activation.unassign(token.id, { ...actorOf(session), siteId: null });
     if (!done) {
-      return sendPage(
-        c,
-        <MessagePage
-          title="Not possible"
-          message="This token is not assigned to anyone."
-          csrfToken={c.var.csrfToken}
-        />,
-        409,
-      );
+      throw new ConflictError("This token is not assigned to anyone.", { code: "token_not_assigned" });
     }
     const ended = `${plural(live.webSessions, "web session")} and ${plural(live.deviceTokens, "device token")}`;
     flash(
@@ -325,15 +308,9 @@ export function mfaHardwareRoutes(s: Services) {
     if (!commitForm(f)) throw new HTTPException(400, { message: "The confirmation form is not valid." });
     const upload = await h.uploads.take(c.req.param("uploadId"), session.user.id);
     if (!upload) {
-      return sendPage(
-        c,
-        <MessagePage
-          title="Preview expired"
-          message="This import preview has expired or was already used. Upload the file again."
-          csrfToken={c.var.csrfToken}
-        />,
-        410,
-      );
+      throw new GoneError("This import preview has expired or was already used. Upload the file again.", {
+        code: "import_preview_expired",
+      });
     }
     try {
       const report = await h.importer.commit(once(upload.content), {
