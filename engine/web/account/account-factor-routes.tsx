@@ -87,14 +87,7 @@ export function accountFactorRoutes(s: Services, cookies: CookieSettings) {
   app.post("/account/sign-out-others", async (c) => {
     const session = signedIn(c);
     const ended = await s.ownCredentials.endAllBut(session.user.id, session.tokenHash);
-    const self = { id: session.user.id, name: session.user.username };
-    await s.audit.record({
-      siteId: session.user.siteId,
-      actor: self,
-      action: "user.sign_out_others",
-      target: self,
-      details: ended,
-    });
+    await s.audit.recordOwn(session.user, "user.sign_out_others", ended);
     flash(
       c,
       ended.sessions + ended.devices
