@@ -25,7 +25,7 @@
 // each, sealed as the engine seals it): ROUNDS × 5 × USERS of them, in a database of its own.
 import { randomBytes, randomUUID } from "node:crypto";
 import { Agent, request } from "node:http";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { migrate } from "../../engine/db/migrate.js";
 import { openPgDb } from "../../engine/db/pg-db.js";
@@ -345,6 +345,7 @@ async function main() {
       json(toBare, "/cas", { userId: u.id, step: 1 }).then((a) => void expect(a, 200, "warm-up")),
     );
 
+    const startLoad = loadavg()[0]!;
     for (let r = 0; r < ROUNDS; r++) {
       const set = sets[r]!;
       await measured(rows.device, set.device, (u) => deviceSignIn(toEngine, u));
@@ -407,8 +408,9 @@ async function main() {
         `  ${label.padEnd(44)} ${x.rate.toFixed(0).padStart(7)} ${`${x.p50.toFixed(1)} ms`.padStart(10)} ${`${x.p99.toFixed(1)} ms`.padStart(10)} ${`${x.cpuMs.toFixed(2)} ms`.padStart(10)} ${share} ${`${x.pgCpuMs.toFixed(2)} ms`.padStart(10)}`,
       );
     };
+    console.log(`\nsign-in, load average (1 min) at the start: ${startLoad.toFixed(2)}`);
     console.log(
-      `\nsign-in, ${USERS.toLocaleString("en")} distinct users per measurement, ${CLIENTS} concurrent clients, PostgreSQL (pool ${POOL_SIZE}), medians of ${ROUNDS} interleaved rounds`,
+      `sign-in, ${USERS.toLocaleString("en")} distinct users per measurement, ${CLIENTS} concurrent clients, PostgreSQL (pool ${POOL_SIZE}), medians of ${ROUNDS} interleaved rounds`,
     );
     console.log(
       `  ${"".padEnd(44)} ${"per s".padStart(7)} ${"p50".padStart(10)} ${"p99".padStart(10)} ${"CPU each".padStart(10)} ${"Argon2".padStart(8)} ${"PG CPU".padStart(10)}`,
@@ -442,6 +444,18 @@ async function main() {
     console.log(
       `  Argon2id verification: ${argon2Ms.toFixed(1)} ms CPU (alone, ${VERIFIES}×); everything else: ${nonArgon(rows.device)} of a device sign-in's server CPU, ${nonArgon(rows.web)} of a web one`,
     );
+    // Issue 26's figure: what a device sign-in costs besides its one Argon2id verification.
+    const outside = m(rows.device).cpuMs - argon2Ms + m(rows.device).pgCpuMs;
+    console.log(
+      `  CPU outside Argon2 per device sign-in (server + PostgreSQL): ${outside.toFixed(2)} ms ` +
+        `(server ${(m(rows.device).cpuMs - argon2Ms).toFixed(2)} ms + PostgreSQL ${m(rows.device).pgCpuMs.toFixed(2)} ms; target ≤ 6 ms)`,
+    );
+    const pgRatios = rows.totp.pgCpuMs.map((t, i) => t / rows.bare.pgCpuMs[i]!);
+    console.log(
+      `  ratio PostgreSQL CPU per TOTP step / bare route (median of the rounds') ${median(pgRatios).toFixed(2)} ` +
+        `(rounds: ${pgRatios.map((x) => x.toFixed(2)).join(", ")}; target ≤ 2)`,
+    );
+    console.log(`  load average (1 min) at the end: ${loadavg()[0]!.toFixed(2)}`);
     console.log(
       `  (CPU each: the server processes' user + system time over the measurement / requests or sign-ins; ` +
         `PG CPU: the same for the PostgreSQL backends of the benchmark's database)`,
