@@ -19,7 +19,7 @@
 // bare route another, the load generator this process: N concurrent clients on keep-alive
 // connections. Every round runs each measurement once (interleaved); the table shows medians.
 //
-//   TEST_DATABASE_URL=postgres://… npx tsx test/bench/sign-in-bench.ts [--users 2000] [--rounds 3] [--clients 16]
+//   TEST_DATABASE_URL=postgres://… npx tsx test/bench/sign-in-bench.ts [--users 2000] [--rounds 3] [--clients 16] [--cpu-prof DIR]
 //
 // Users are made directly in the database (one Argon2id hash for all, a TOTP secret of their own
 // each, sealed as the engine seals it): ROUNDS × 5 × USERS of them, in a database of its own.
@@ -46,6 +46,10 @@ const arg = (name: string, fallback: number) => {
 const USERS = arg("--users", 2000);
 const ROUNDS = arg("--rounds", 3);
 const CLIENTS = arg("--clients", 16);
+// --cpu-prof DIR: the engine processes write a V8 CPU profile there when they stop
+// (summarise with ../shared/tools/cpuprofile-summary.mjs).
+const profileDir = args.includes("--cpu-prof") ? args[args.indexOf("--cpu-prof") + 1] : undefined;
+const profile = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
 /** openDb's pool size for DATABASE_URL (engine/db/pg-db.ts); the bare route gets the same. */
 const POOL_SIZE = 10;
 const PASSWORD = "correct horse battery staple";
@@ -263,7 +267,7 @@ async function main() {
 
     const env = { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: database.url, LOG_LEVEL: "warn" };
     const startEngine = (extra: Record<string, string> = {}) =>
-      startServer([process.execPath, "bin/start.js"], {
+      startServer([process.execPath, ...profile, "bin/start.js"], {
         cwd: root,
         env: { ...env, FORMGATE_SECRET_KEY: KEY.toString("base64"), ...extra },
       });
