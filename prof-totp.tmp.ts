@@ -1,0 +1,30 @@
+import { randomBytes } from "node:crypto";
+process.env.FORMGATE_TEST_BACKEND = "pg";
+const { startTestEnv } = await import("./test/helpers/app.js");
+const { appParams, codeAt } = await import("./test/helpers/totp.js");
+const { api } = await import("./test/device/client.js");
+const env = await startTestEnv({ TRUST_PROXY: true, LOG_LEVEL: "warn" } as never);
+const siteId = (await env.services.sites.publicSite()).id;
+const admin = { id: null, name: "bench", siteId: null };
+const users = [];
+for (let i = 0; i < 300; i++) {
+  const u = await env.services.users.create({ siteId, username: `p${i}`, password: "correct horse battery", deviceAccess: true });
+  await env.services.mfa.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, admin);
+  const p = appParams(randomBytes(20));
+  await env.services.mfa.activate(u.id, { method: "app", ...p }, codeAt(env.clock, p), admin);
+  users.push({ username: `p${i}`, p });
+}
+env.clock.advanceSeconds(60);
+const FROM = { "x-forwarded-for": "203.0.113.10" };
+const challenges = [];
+for (const u of users) challenges.push((await api(env.app, "POST", "/api/device/login", { username: u.username, password: "correct horse battery" }, FROM)).json.challenge);
+const { Session } = await import("node:inspector/promises");
+const session = new Session(); session.connect();
+await session.post("Profiler.enable"); await session.post("Profiler.start");
+const c0 = process.cpuUsage(); const t0 = performance.now();
+await Promise.all([0,1,2,3,4,5,6,7].map(async (k) => { for (let i = k; i < users.length; i += 8) { const r = await api(env.app, "POST", "/api/device/mfa", { challenge: challenges[i], code: codeAt(env.clock, users[i]!.p) }, FROM); if (r.json.status !== "ok") throw new Error(JSON.stringify(r.json)); } }));
+const cpu = process.cpuUsage(c0);
+console.log("TOTP steps in-process:", users.length, "CPU/step ms", ((cpu.user + cpu.system) / 1000 / users.length).toFixed(3), "wall ms", (performance.now() - t0).toFixed(0));
+const { profile } = await session.post("Profiler.stop");
+(await import("node:fs")).writeFileSync("/tmp/perf/totp.cpuprofile", JSON.stringify(profile));
+await env.close();
