@@ -17,6 +17,8 @@ export interface Logger {
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
   child(fields: Record<string, unknown>): Logger;
+  /** Whether a call at `level` writes a line: callers skip building costly fields when not (the query log). */
+  enabled?(level: Exclude<LogLevel, "silent">): boolean;
 }
 
 /** Where a logger writes: one JSON line per call, without the trailing newline. */
@@ -74,6 +76,7 @@ export function createLogger(
     warn: at("warn"),
     error: at("error"),
     child: (fields) => createLogger(level, sink, { ...base, ...fields }),
+    enabled: (lvl) => RANK[lvl] >= RANK[level],
   };
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import type pg from "pg";
 import type { Db, QueryResult } from "./db.js";
@@ -33,12 +34,46 @@ export const PG_STATEMENT_TIMEOUT_MS = 5000;
 export const PG_ANSWER_GRACE_MS = 1000;
 
 /**
+ * How many distinct statement texts get a name (a prepared statement on every connection that runs
+ * them); texts beyond are sent unnamed, so a server that builds many texts (ad-hoc filters) keeps a
+ * bounded set of prepared statements per connection.
+ */
+export const MAX_PREPARED_STATEMENTS = 500;
+
+// Statements worth preparing: the ones that plan (utility statements such as BEGIN gain nothing).
+const PREPARABLE = /^\s*(WITH|SELECT|INSERT|UPDATE|DELETE)\b/i;
+
+/**
+ * Names statement texts for node-postgres's `{ name, text }`: the same text always gets the same
+ * name (`fg_` and 16 hex digits of its SHA-256), so each connection parses and plans a statement
+ * once and then only binds and executes it. Undefined for a text that is not worth preparing, or
+ * once MAX_PREPARED_STATEMENTS texts have a name.
+ */
+export function preparedStatementNamer(max = MAX_PREPARED_STATEMENTS): (sql: string) => string | undefined {
+  const names = new Map<string, string>();
+  return (sql) => {
+    const known = names.get(sql);
+    if (known !== undefined || names.size >= max || !PREPARABLE.test(sql)) return known;
+    const name = `fg_${createHash("sha256").update(sql).digest("hex").slice(0, 16)}`;
+    names.set(sql, name);
+    return name;
+  };
+}
+
+// PostgreSQL refuses to run a prepared statement whose result columns changed under it (a table
+// altered after a connection prepared `SELECT *`); the statement is then sent unnamed, once.
+const isStalePlan = (err: unknown) =>
+  (err as { code?: unknown }).code === "0A000" && /cached plan must not change result type/.test(String(err));
+
+/**
  * PostgreSQL over node-postgres, for DATABASE_URL and for scaling out. Sessions run in UTC, whatever
  * the server's or database's TimeZone, so timestamptz arithmetic in SQL agrees with the engine's.
  * A connection error (server down, restarting, unreachable, or no pool connection within
  * PG_CONNECTION_TIMEOUT_MS) and a statement over its timeout (the server's statement_timeout, or no
  * answer at all within the client's query_timeout: a stalled server) are thrown as
  * DatabaseUnavailableError; the pool reconnects when the server is back.
+ * Statements are sent as named prepared statements (preparedStatementNamer): planned once per
+ * connection, not on every request.
  */
 export function openPgDb(
   connectionString: string,
@@ -55,15 +90,25 @@ export function openPgDb(
     query_timeout: statementTimeoutMillis + PG_ANSWER_GRACE_MS,
   });
   pool.on("error", (err) => log.error("idle database client failed", { error: err.message }));
+  const nameOf = preparedStatementNamer();
   const runOn =
     (target: pg.Pool | pg.PoolClient) =>
     async <T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> => {
       const start = performance.now();
+      const name = nameOf(sql);
       let r: pg.QueryResult;
       try {
-        r = await target.query(sql, params as unknown[]);
+        r = await target.query(
+          name ? { name, text: sql, values: params as unknown[] } : { text: sql, values: params as unknown[] },
+        );
       } catch (err) {
-        throw classifyDbError(err);
+        // Outside a transaction the statement can go again, unnamed; inside one the transaction is aborted.
+        if (!(name && isStalePlan(err) && target === pool)) throw classifyDbError(err);
+        try {
+          r = await target.query(sql, params as unknown[]);
+        } catch (again) {
+          throw classifyDbError(again);
+        }
       }
       const result = { rows: r.rows as T[], rowCount: r.rowCount ?? r.rows.length };
       logQuery(log, sql, start, result.rowCount);

@@ -98,10 +98,19 @@ export function statusMessage(f: MfaFacts, now: Date): string {
 
 /**
  * The full status of these facts at `now`: the facts plus their state and a one-line message for
- * people.
+ * people (an enumerable getter, worded on first read and then kept, so spreading or serialising
+ * the status sees a plain string).
  */
 export function withMessage(f: MfaFacts, now: Date): MfaStatus {
-  return { ...f, state: stateOf(f, now), message: statusMessage(f, now) };
+  // The message is worded when first read: a sign-in decides on the facts and state and never shows it.
+  let message: string | undefined;
+  return {
+    ...f,
+    state: stateOf(f, now),
+    get message() {
+      return (message ??= statusMessage(f, now));
+    },
+  };
 }
 
 /**
@@ -117,9 +126,10 @@ export function factorList(a: MfaActivation): string {
   return parts.join(", ");
 }
 
+// One formatter for every call: toLocaleDateString with options builds a new one each time.
+const LONG_DATE = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
 /** "2 December 2026": dates in messages people read (UTC, like the status message). */
-export const longDate = (d: Date) =>
-  d.toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+export const longDate = (d: Date) => LONG_DATE.format(d);
 
 /** A user's MFA in a few words for the message after a save ("MFA on: required from 2 December 2026"). */
 export function mfaSummary(s: MfaStatus): string {

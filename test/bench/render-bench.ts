@@ -74,7 +74,8 @@ async function main() {
     // The shared top (message region, and for this user no banner or Configure navigation) is the
     // engine's own, from the facts the engine gathers per request with queries, known here.
     const stored = (await services.records.get(compiled, ctx, record!.id))!;
-    const csrfToken = client.csrf;
+    // The page's own token (signed for the signed-in user; the client's may be the sign-in page's).
+    const csrfToken = /<meta name="csrf-token" content="([^"]+)"/.exec(html)![1]!;
     const extras = { flash: null, mfaDaysLeft: null, nav: null };
     const renderOnly = new Hono();
     renderOnly.get("/", (c) =>

@@ -1,4 +1,4 @@
-// `npm run bench [-- NAME…]`: runs the benchmarks one after another (or those whose file name
+// `npm run bench [-- NAME… [--FLAG VALUE…]]`: runs the benchmarks one after another (or those whose file name
 // contains a NAME), each in a process of its own through tsx. They print numbers and assert
 // nothing; most need TEST_DATABASE_URL (a PostgreSQL server they may create databases on).
 import { spawnSync } from "node:child_process";
@@ -8,13 +8,18 @@ const ORDER = [
   "startup-bench.ts",
   "render-bench.ts",
   "sign-in-bench.ts",
+  "adapter-bench.ts",
   "records-bench.ts",
   "device-records-bench.ts",
   "token-import-bench.ts",
   "rollout-bench.ts",
   "mail-bench.ts",
 ];
-const names = process.argv.slice(2);
+// Names first; from the first `--flag` on, the arguments go to each benchmark (`-- sign-in --users 600`).
+const argv = process.argv.slice(2);
+const firstFlag = argv.findIndex((a) => a.startsWith("--"));
+const names = firstFlag === -1 ? argv : argv.slice(0, firstFlag);
+const passed = firstFlag === -1 ? [] : argv.slice(firstFlag);
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const chosen = ORDER.filter((f) => !names.length || names.some((n) => f.includes(n)));
 if (!chosen.length) {
@@ -23,6 +28,9 @@ if (!chosen.length) {
 }
 for (const file of chosen) {
   console.log(`\n=== test/bench/${file}`);
-  const r = spawnSync(process.execPath, ["--import", "tsx", `test/bench/${file}`], { cwd: root, stdio: "inherit" });
+  const r = spawnSync(process.execPath, ["--import", "tsx", `test/bench/${file}`, ...passed], {
+    cwd: root,
+    stdio: "inherit",
+  });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }

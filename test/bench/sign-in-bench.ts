@@ -19,13 +19,13 @@
 // bare route another, the load generator this process: N concurrent clients on keep-alive
 // connections. Every round runs each measurement once (interleaved); the table shows medians.
 //
-//   TEST_DATABASE_URL=postgres://… npx tsx test/bench/sign-in-bench.ts [--users 2000] [--rounds 3] [--clients 16]
+//   TEST_DATABASE_URL=postgres://… npx tsx test/bench/sign-in-bench.ts [--users 2000] [--rounds 3] [--clients 16] [--cpu-prof DIR]
 //
 // Users are made directly in the database (one Argon2id hash for all, a TOTP secret of their own
 // each, sealed as the engine seals it): ROUNDS × 5 × USERS of them, in a database of its own.
 import { randomBytes, randomUUID } from "node:crypto";
 import { Agent, request } from "node:http";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { migrate } from "../../engine/db/migrate.js";
 import { openPgDb } from "../../engine/db/pg-db.js";
@@ -46,6 +46,10 @@ const arg = (name: string, fallback: number) => {
 const USERS = arg("--users", 2000);
 const ROUNDS = arg("--rounds", 3);
 const CLIENTS = arg("--clients", 16);
+// --cpu-prof DIR: the engine processes write a V8 CPU profile there when they stop
+// (summarise with ../shared/tools/cpuprofile-summary.mjs).
+const profileDir = args.includes("--cpu-prof") ? args[args.indexOf("--cpu-prof") + 1] : undefined;
+const profile = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
 /** openDb's pool size for DATABASE_URL (engine/db/pg-db.ts); the bare route gets the same. */
 const POOL_SIZE = 10;
 const PASSWORD = "correct horse battery staple";
@@ -263,7 +267,7 @@ async function main() {
 
     const env = { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: database.url, LOG_LEVEL: "warn" };
     const startEngine = (extra: Record<string, string> = {}) =>
-      startServer([process.execPath, "bin/start.js"], {
+      startServer([process.execPath, ...profile, "bin/start.js"], {
         cwd: root,
         env: { ...env, FORMGATE_SECRET_KEY: KEY.toString("base64"), ...extra },
       });
@@ -345,6 +349,7 @@ async function main() {
       json(toBare, "/cas", { userId: u.id, step: 1 }).then((a) => void expect(a, 200, "warm-up")),
     );
 
+    const startLoad = loadavg()[0]!;
     for (let r = 0; r < ROUNDS; r++) {
       const set = sets[r]!;
       await measured(rows.device, set.device, (u) => deviceSignIn(toEngine, u));
@@ -407,8 +412,9 @@ async function main() {
         `  ${label.padEnd(44)} ${x.rate.toFixed(0).padStart(7)} ${`${x.p50.toFixed(1)} ms`.padStart(10)} ${`${x.p99.toFixed(1)} ms`.padStart(10)} ${`${x.cpuMs.toFixed(2)} ms`.padStart(10)} ${share} ${`${x.pgCpuMs.toFixed(2)} ms`.padStart(10)}`,
       );
     };
+    console.log(`\nsign-in, load average (1 min) at the start: ${startLoad.toFixed(2)}`);
     console.log(
-      `\nsign-in, ${USERS.toLocaleString("en")} distinct users per measurement, ${CLIENTS} concurrent clients, PostgreSQL (pool ${POOL_SIZE}), medians of ${ROUNDS} interleaved rounds`,
+      `sign-in, ${USERS.toLocaleString("en")} distinct users per measurement, ${CLIENTS} concurrent clients, PostgreSQL (pool ${POOL_SIZE}), medians of ${ROUNDS} interleaved rounds`,
     );
     console.log(
       `  ${"".padEnd(44)} ${"per s".padStart(7)} ${"p50".padStart(10)} ${"p99".padStart(10)} ${"CPU each".padStart(10)} ${"Argon2".padStart(8)} ${"PG CPU".padStart(10)}`,
@@ -442,6 +448,18 @@ async function main() {
     console.log(
       `  Argon2id verification: ${argon2Ms.toFixed(1)} ms CPU (alone, ${VERIFIES}×); everything else: ${nonArgon(rows.device)} of a device sign-in's server CPU, ${nonArgon(rows.web)} of a web one`,
     );
+    // Issue 26's figure: what a device sign-in costs besides its one Argon2id verification.
+    const outside = m(rows.device).cpuMs - argon2Ms + m(rows.device).pgCpuMs;
+    console.log(
+      `  CPU outside Argon2 per device sign-in (server + PostgreSQL): ${outside.toFixed(2)} ms ` +
+        `(server ${(m(rows.device).cpuMs - argon2Ms).toFixed(2)} ms + PostgreSQL ${m(rows.device).pgCpuMs.toFixed(2)} ms; target ≤ 6 ms)`,
+    );
+    const pgRatios = rows.totp.pgCpuMs.map((t, i) => t / rows.bare.pgCpuMs[i]!);
+    console.log(
+      `  ratio PostgreSQL CPU per TOTP step / bare route (median of the rounds') ${median(pgRatios).toFixed(2)} ` +
+        `(rounds: ${pgRatios.map((x) => x.toFixed(2)).join(", ")}; target ≤ 2)`,
+    );
+    console.log(`  load average (1 min) at the end: ${loadavg()[0]!.toFixed(2)}`);
     console.log(
       `  (CPU each: the server processes' user + system time over the measurement / requests or sign-ins; ` +
         `PG CPU: the same for the PostgreSQL backends of the benchmark's database)`,
