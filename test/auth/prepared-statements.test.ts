@@ -56,9 +56,9 @@ let n = 0;
 async function mfaUser(env: TestEnv, siteId: string) {
   const username = `prepared${++n}`;
   const u = await env.services.users.create({ siteId, username, password: PASSWORD, deviceAccess: true });
-  await env.services.mfa.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, ADMIN);
+  await env.services.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, ADMIN);
   const p = appParams(randomBytes(20));
-  assert.equal(await env.services.mfa.activate(u.id, { method: "app", ...p }, codeAt(env.clock, p), ADMIN), {
+  assert.equal(await env.services.mfa.activation.activate(u.id, { method: "app", ...p }, codeAt(env.clock, p), ADMIN), {
     ok: true,
   });
   env.clock.advanceSeconds(60);

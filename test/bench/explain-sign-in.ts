@@ -76,9 +76,9 @@ try {
       password: "correct horse battery",
       deviceAccess: true,
     });
-    await env.services.mfa.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, admin);
+    await env.services.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, admin);
     const p = appParams(randomBytes(20));
-    await env.services.mfa.activate(u.id, { method: "app", ...p }, codeAt(env.clock, p), admin);
+    await env.services.mfa.activation.activate(u.id, { method: "app", ...p }, codeAt(env.clock, p), admin);
     env.clock.advanceSeconds(60);
     return { username, p };
   };
