@@ -224,20 +224,30 @@ export function designerContext(s: Services) {
   ): Promise<Response> {
     const expected = await expectedOf(c, st);
     const conflict = async (err: DraftConflict) => onError({}, { st: await state(c), message: err.message });
-    if (expected && expected.stamp !== draftStamp(st.draft, st.app.version)) {
-      return conflict(new DraftConflict(st.draft));
+    if (!result.ok) {
+      // A refused change from a page whose draft has changed: the conflict, not the errors. (A
+      // valid change has its stamp checked once, by drafts.save, under the draft's row lock.)
+      if (expected && expected.stamp !== draftStamp(st.draft, st.app.version)) {
+        return conflict(new DraftConflict(st.draft));
+      }
+      return onError(result.errors);
     }
-    if (!result.ok) return onError(result.errors);
+    let saved: AppDraft;
     try {
       const base = st.draft?.baseVersion ?? st.app.version;
-      await s.drafts.save(siteOf(c), result.definition, base, actorOf(c), expected);
+      saved = await s.drafts.save(siteOf(c), result.definition, base, actorOf(c), expected);
     } catch (err) {
       if (err instanceof DraftConflict) return conflict(err);
       throw err;
     }
     const message = `${result.message} Publish to apply it.`;
     if (shownAfter && wantsRegion(c, "designer-work")) {
-      const next = await state(c);
+      // The state after the save, from what was saved: the app, its records and its store are
+      // as this request read them (the designer state is read once per request).
+      // A never-published app is shown from its draft, so it is compiled again from the saved one.
+      const app = st.unpublished ? compileApp(saved.definition, 0) : st.app;
+      const ctx = st.unpublished ? { ...st.ctx, published: app.definition } : st.ctx;
+      const next: DesignerState = { ...st, app, ctx, draft: saved, working: saved.definition };
       const path = shownAfter(next.working);
       const input = path ? fieldInputOf(next.working, path) : null;
       const panel = path && input ? panelFor(c, next, "edit", input.type as DesignerType, input, {}, path) : null;
