@@ -80,7 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         "PostgreSQL up with pg_dump (see docs/operations.md) and unset BACKUP_SCHEDULE",
     );
   }
-  return input as Config;
+  return input;
 }
 
 function describeValue(v: unknown): string {

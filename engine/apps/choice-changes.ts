@@ -115,9 +115,11 @@ function mapIn(holder: unknown, steps: ChoiceStep[], multi: boolean, from: AppSc
     return v.map((row) => mapIn(row, rest, multi, from, to)).some(Boolean);
   }
   if (multi) {
-    if (!Array.isArray(v) || !v.includes(from)) return false;
+    if (!Array.isArray(v)) return false;
+    const list = v as unknown[];
+    if (!list.includes(from)) return false;
     // A list of choices holds each option once: the mapped value takes the removed one's place.
-    obj[step.name] = v.flatMap((x) => (x === from ? (v.includes(to) ? [] : [to]) : [x]));
+    obj[step.name] = list.flatMap((x) => (x === from ? (list.includes(to) ? [] : [to]) : [x]));
     return true;
   }
   if (v !== from) return false;

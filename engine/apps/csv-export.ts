@@ -7,6 +7,7 @@ import type {
   StoreContext,
   StoredRecord,
 } from "./record-store-contract.js";
+import { plainText } from "../util/plain-text.js";
 
 const BATCH = 1000;
 
@@ -28,8 +29,7 @@ export const csvLine = (fields: string[]) => `${fields.map(csvField).join(",")}\
 function cellText(value: unknown): string {
   if (value === undefined || value === null) return "";
   if (Array.isArray(value)) return value.map(cellText).join("; ");
-  if (typeof value === "object") return JSON.stringify(value);
-  return String(value);
+  return plainText(value);
 }
 
 /**
@@ -70,9 +70,9 @@ export function textStream(chunks: AsyncGenerator<string>): ReadableStream<Uint8
   const encoder = new TextEncoder();
   return new ReadableStream({
     async pull(controller) {
-      const { value, done } = await chunks.next();
-      if (done) controller.close();
-      else controller.enqueue(encoder.encode(value));
+      const next = await chunks.next();
+      if (next.done) controller.close();
+      else controller.enqueue(encoder.encode(next.value));
     },
     async cancel() {
       await chunks.return(undefined);

@@ -1,5 +1,6 @@
 import type { AppDefinition, FieldSchema } from "../schema/types.js";
 import { designerTypeOf, fieldTypeInfo, optionsText } from "./field-types.js";
+import { plainText } from "../util/plain-text.js";
 
 /** One property of a field (or of the app) before and after; "" when absent. */
 export interface PropertyChange {
@@ -39,7 +40,7 @@ function propertiesOf(def: AppDefinition, holder: Holder, name: string, path: st
     Required: (holder.required ?? []).includes(name) ? "yes" : "no",
     "Help text": def.form?.help?.[path] ?? "",
     Options: optionsText(f).replace(/\n/g, ", "),
-    Default: f.default === undefined ? "" : String(f.default),
+    Default: f.default === undefined ? "" : plainText(f.default),
     Minimum: f.minimum === undefined ? "" : String(f.minimum),
     Maximum: f.maximum === undefined ? "" : String(f.maximum),
     "Maximum length": f.maxLength === undefined ? "" : String(f.maxLength),
@@ -88,7 +89,7 @@ function compareHolders(
     }
     const changes = compareProps(propertiesOf(a, ha, n, path), propertiesOf(b, hb, n, path));
     if (changes.length) out.push({ path, label: fb.title ?? n, kind: "changed", changes });
-    const na = nestedOf(pa[n]!);
+    const na = nestedOf(pa[n]);
     const nb = nestedOf(fb);
     if (na && nb) compareHolders(a, b, na, nb, [...parent, n], out);
   }

@@ -4,6 +4,7 @@ import { breakingChanges } from "./definition-changes.js";
 import type { StoredValueTypes } from "./stored-values.js";
 import { plainMessage } from "./designer-field-checks.js";
 import { designerTypeOf, optionsText } from "./field-types.js";
+import { plainText } from "../util/plain-text.js";
 
 /**
  * The visual designer's changes to a definition: pure functions from the
@@ -225,7 +226,7 @@ export function fieldInputOf(def: AppDefinition, path: string): FieldInput | nul
     required: (at.holder.required ?? []).includes(at.name) ? "on" : "",
     help: def.form?.help?.[path] ?? "",
     options: optionsText(f),
-    default: f.default === undefined ? "" : String(f.default),
+    default: f.default === undefined ? "" : plainText(f.default),
     minimum: f.minimum === undefined ? "" : String(f.minimum),
     maximum: f.maximum === undefined ? "" : String(f.maximum),
     maxLength: f.maxLength === undefined ? "" : String(f.maxLength),

@@ -3,6 +3,7 @@ import { optionsOf } from "../schema/field-nodes.js";
 import type { AppScalar, FieldSchema } from "../schema/types.js";
 import type { FieldInput } from "./designer-edits.js";
 import { PATTERN_PRESETS } from "./field-types.js";
+import { plainText } from "../util/plain-text.js";
 
 // Checks of the designer's posted field properties that the definition check does not make:
 // a default must pass the field's own rules, a visible-when value must be one the controlling
@@ -94,12 +95,12 @@ export function plainMessage(key: string, message: string, at?: unknown, pointer
     return "Maximum length must be at least the minimum length.";
   const dup = m.match(/duplicate items \(items ## (\d+) and (\d+) are identical\)/);
   if (dup) {
-    const item = Array.isArray(at) ? at[Number(dup[2])] : undefined;
+    const item = Array.isArray(at) ? (at as unknown[])[Number(dup[2])] : undefined;
     const what = { options: "option value", columns: "column", searchable: "searchable field" }[key] ?? "entry";
     const shown =
       item === undefined
         ? `items ${Number(dup[1]) + 1} and ${Number(dup[2]) + 1} are the same`
-        : `'${String((item as { const?: unknown })?.const ?? item)}' is repeated`;
+        : `'${plainText((item as { const?: unknown })?.const ?? item)}' is repeated`;
     return `Each ${what} may appear once: ${shown}.`;
   }
   if (/must be at least 1 characters?/.test(m) || /must not have fewer than 1 characters/.test(m)) {

@@ -1,4 +1,4 @@
-import type { AppDefinition, FieldSchema, FormSection, ListView } from "../schema/types.js";
+import type { AppDefinition, FieldSchema, ListView } from "../schema/types.js";
 import {
   clone,
   escapePointer,
@@ -169,8 +169,7 @@ function renameEverywhere(def: AppDefinition, at: Located, to: string) {
     );
   }
   if (at.parentPath.length) return;
-  for (const s of def.form?.sections ?? [])
-    s.fields = s.fields.map((n) => (n === from ? to : n)) as FormSection["fields"];
+  for (const s of def.form?.sections ?? []) s.fields = s.fields.map((n) => (n === from ? to : n));
   if (def.list) {
     def.list.columns = def.list.columns.map((n) => (n === from ? to : n)) as ListView["columns"];
     if (def.list.searchable) def.list.searchable = def.list.searchable.map((n) => (n === from ? to : n));
@@ -235,7 +234,7 @@ export function updateField(draft: AppDefinition, path: string, posted: FieldInp
   setRequired(at.holder, at.name, isOn(input.required));
   setHelp(def, path, input.help);
   if (section !== null && def.form?.sections) {
-    for (const s of def.form.sections) s.fields = s.fields.filter((n) => n !== at.name) as FormSection["fields"];
+    for (const s of def.form.sections) s.fields = s.fields.filter((n) => n !== at.name);
     def.form.sections[section]!.fields.push(at.name);
     tidySections(def);
   }
@@ -281,7 +280,7 @@ export function deleteField(draft: AppDefinition, path: string, ctx: EditContext
     if (!Object.keys(def.form.help).length) delete def.form.help;
   }
   if (!at.parentPath.length) {
-    for (const s of def.form?.sections ?? []) s.fields = s.fields.filter((n) => n !== at.name) as FormSection["fields"];
+    for (const s of def.form?.sections ?? []) s.fields = s.fields.filter((n) => n !== at.name);
     tidySections(def);
     if (def.list) {
       const columns = def.list.columns.filter((n) => n !== at.name);

@@ -20,7 +20,7 @@ function groups(def: AppDefinition): { section: number | null; fields: string[] 
 function applyGroups(def: AppDefinition, gs: { section: number | null; fields: string[] }[]) {
   const sections = def.form?.sections ?? [];
   gs.forEach((g) => {
-    if (g.section !== null) sections[g.section]!.fields = g.fields as FormSection["fields"];
+    if (g.section !== null) sections[g.section]!.fields = g.fields;
   });
   const order = gs.flatMap((g) => g.fields);
   def.record.properties = Object.fromEntries(order.map((n) => [n, def.record.properties[n]]));
@@ -110,9 +110,9 @@ export function addSection(
   def.form = { ...(def.form ?? {}) };
   const sections = (def.form.sections ?? []).map((s): FormSection => ({
     ...s,
-    fields: s.fields.filter((n) => !picked.includes(n)) as FormSection["fields"],
+    fields: s.fields.filter((n) => !picked.includes(n)),
   }));
-  sections.push({ title, fields: picked as FormSection["fields"] });
+  sections.push({ title, fields: picked });
   def.form.sections = sections;
   tidySections(def);
   const placedOrder = def.form?.sections?.flatMap((s) => s.fields) ?? [];

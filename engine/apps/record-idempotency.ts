@@ -23,7 +23,11 @@ export class IdempotencyKeyReusedError extends ConflictError {
 /** SHA-256 of the values as canonical JSON (key order does not count). */
 function requestHash(values: Record<string, unknown>): Buffer {
   return createHash("sha256")
-    .update(JSON.stringify(values, (_k, v) => (v && typeof v === "object" && !Array.isArray(v) ? sorted(v) : v)))
+    .update(
+      JSON.stringify(values, (_k, v: unknown) =>
+        v && typeof v === "object" && !Array.isArray(v) ? sorted(v as Record<string, unknown>) : v,
+      ),
+    )
     .digest();
 }
 const sorted = (o: Record<string, unknown>) =>

@@ -11,6 +11,7 @@ import {
   type StoreContext,
 } from "./record-store-contract.js";
 import { fieldOf } from "./user-rows.js";
+import { plainText } from "../util/plain-text.js";
 
 /**
  * The MFA side of a user-accounts app's records (its mfa.* fields): the slider and delay saved
@@ -39,7 +40,7 @@ export class UserRecordMfa {
     const roleField = fieldOf(app, "user.role");
     if (!enabledField) return defaults;
     const role = (roleField ? defaults[roleField] : undefined) ?? "user";
-    const delay = await this.policies.delayFor(ctx.siteId, String(role));
+    const delay = await this.policies.delayFor(ctx.siteId, plainText(role));
     if (delay === null) return defaults;
     return { ...defaults, [enabledField]: true, ...(delayField ? { [delayField]: delay } : {}) };
   }
@@ -66,7 +67,7 @@ export class UserRecordMfa {
       const roleField = app.bindings.get("user.role");
       const startRole = roleField?.schema.default ?? "user";
       // The form showed the slider on for this role: switched off means the administrator said so.
-      if ((await this.policies.delayFor(ctx.siteId, String(startRole), tx)) !== null) return;
+      if ((await this.policies.delayFor(ctx.siteId, plainText(startRole), tx)) !== null) return;
     }
     const status = await this.mfa.statusOf(userId, tx);
     if (status.enabled) return;

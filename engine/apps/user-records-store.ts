@@ -40,6 +40,7 @@ import {
   type UserRecordRow,
 } from "./user-rows.js";
 import { UserRecordMfa } from "./user-record-mfa.js";
+import { plainText } from "../util/plain-text.js";
 
 /**
  * The store of apps whose records are user accounts (any user.* or mfa.*
@@ -232,7 +233,7 @@ export class UserRecordsStore implements RecordStore {
       }
       if (submission) await noteSubmission(tx, submission, row.id);
       await this.#mfa.applySettings(app, ctx, row.id, values, fields, tx);
-      await this.#mfa.applyPolicy(app, ctx, row.id, String(col("user.role") ?? "user"), undefined, tx);
+      await this.#mfa.applyPolicy(app, ctx, row.id, plainText(col("user.role") ?? "user"), undefined, tx);
       await this.audit.record(
         {
           siteId: ctx.siteId,

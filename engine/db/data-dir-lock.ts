@@ -101,7 +101,7 @@ function unlinkIfThere(path: string): void {
 function removeStale(path: string): void {
   const mutex = `${path}.takeover`;
   if (!createExclusive(mutex, String(process.pid))) {
-    let holder = 0;
+    let holder: number;
     try {
       holder = Number(readFileSync(mutex, "utf8"));
     } catch {

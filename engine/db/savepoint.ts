@@ -26,8 +26,8 @@ export function transactionHandle(run: Runner, exec: (sql: string) => Promise<vo
         throw err;
       }
     },
-    async close() {
-      throw new Error("close() called on a transaction handle");
+    close() {
+      return Promise.reject(new Error("close() called on a transaction handle"));
     },
   };
   return handle;

@@ -93,4 +93,4 @@ export interface Notices {
 }
 
 /** Notices that go nowhere: for a service built without e-mail (a test of something else). */
-export const NO_NOTICES: Notices = { notify: async () => ({ queued: 0, skipped: 0 }) };
+export const NO_NOTICES: Notices = { notify: () => Promise.resolve({ queued: 0, skipped: 0 }) };

@@ -59,7 +59,7 @@ export function dueReminders(
     }
     if (latest === null) continue;
     const sentDays = c.sent.filter((s) => /^\d+$/.test(s)).map(Number);
-    if (sentDays.some((s) => s <= latest!)) continue;
+    if (sentDays.some((s) => s <= latest)) continue;
     out.push({ userId: c.userId, deadline: c.deadline, step: String(latest) });
   }
   return out;

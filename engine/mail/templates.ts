@@ -157,7 +157,7 @@ function escapeHtml(s: string): string {
  * the text names the sign-in page's path). Pure: no clock, no database.
  */
 export function renderMail(kind: MailKind, facts: MailFacts, publicUrl: string | undefined): RenderedMail {
-  const login = `${(publicUrl ?? "").replace(/\/$/, "")}/login` || "/login";
+  const login = `${(publicUrl ?? "").replace(/\/$/, "")}/login`;
   const w = words(kind, facts, login);
   const greeting = `Hello ${facts.displayName || facts.username || ""},`.replace(" ,", ",");
   const subject = `[${facts.siteName ?? "Formgate"}] ${w.subject}`;

@@ -152,6 +152,7 @@ export function checkRolloutInput(sel: RolloutSelection, opts: RolloutOptions, d
     throw new RolloutInputError("ids", "A ticked user is not a user id.");
   }
   if (sel.ids && sel.ids.length > 10_000) throw new RolloutInputError("ids", "Tick at most 10,000 users.");
+  // eslint-disable-next-line no-control-regex -- control characters are what "on one line" refuses
   if (opts.name !== undefined && (opts.name.length > 100 || /[\u0000-\u001f\u007f]/.test(opts.name))) {
     throw new RolloutInputError("name", "The name is at most 100 characters, on one line.");
   }

@@ -17,7 +17,8 @@ export type SignInDecision =
 export interface SignInMfaState {
   enabled: boolean;
   requiredFrom: Date | null;
-  activation: unknown | null;
+  /** Null while no method is activated. */
+  activation: unknown;
 }
 
 /** A day of an enforcement delay: 24 hours, whatever the calendar or a time zone's daylight saving says. */

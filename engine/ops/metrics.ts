@@ -44,7 +44,7 @@ export const disabledMetrics: Metrics = {
   signIn: noop,
   mfaCode: noop,
   mfaLock: noop,
-  expose: async () => ({ contentType: "text/plain; version=0.0.4; charset=utf-8", body: "" }),
+  expose: () => Promise.resolve({ contentType: "text/plain; version=0.0.4; charset=utf-8", body: "" }),
 };
 
 /**
@@ -54,7 +54,7 @@ export const disabledMetrics: Metrics = {
 export function createMetrics(
   pool: () => PoolStats,
   /** Mails in the outbox by state (queued, sending, sent, failed, skipped), read at each scrape. */
-  outbox: () => Promise<Record<string, number>> = async () => ({}),
+  outbox: () => Promise<Record<string, number>> = () => Promise.resolve({}),
 ): Metrics {
   const register = new Registry();
   collectDefaultMetrics({ register, prefix: "formgate_" });

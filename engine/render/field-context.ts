@@ -1,5 +1,6 @@
 import type { FieldNode } from "../schema/field-nodes.js";
 import type { FieldErrors } from "../schema/record-validation.js";
+import { plainText } from "../util/plain-text.js";
 
 // What the widgets, the shell caches and the field tree of a record form share: the render mode,
 // the per-form context, and the names and ids a field's path gives.
@@ -39,5 +40,5 @@ export function inputValue(node: FieldNode, value: unknown): string {
     const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})(:\d{2}(\.\d+)?)?(Z|[+-]00:00)$/.exec(value);
     return m ? m[1]! : value;
   }
-  return typeof value === "object" ? JSON.stringify(value) : String(value);
+  return typeof value === "object" ? JSON.stringify(value) : plainText(value);
 }

@@ -31,7 +31,7 @@ export function fromShell(node: FieldNode, value: unknown, path: string[], ctx: 
   const name = fieldName(path);
   if (ctx.preview || ctx.mode === "view" || ctx.errors[name]) return null;
   let cache = shells.get(node);
-  if (!cache) shells.set(node, (cache = new Map()));
+  if (!cache) shells.set(node, (cache = new Map<string, SafeHtml | TextShell | null>()));
   const base = `${ctx.mode}|${name}`;
   if (TEMPLATED.has(node.widget)) {
     const shell = cache.get(base);

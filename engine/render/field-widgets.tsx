@@ -121,7 +121,7 @@ export function ScalarField({
     case "radio":
       labelled = false;
       input = (
-        <fieldset class="choices" aria-describedby={attrs["aria-describedby"] as string}>
+        <fieldset class="choices" aria-describedby={attrs["aria-describedby"]}>
           <legend>
             {text}
             <RequiredMark required={node.required} />

@@ -73,6 +73,7 @@ export type SlotMarks<V extends readonly SlotValue[]> = {
 };
 
 const MARK = (i: number) => `\u0001fg-slot-${i}\u0001`;
+// eslint-disable-next-line no-control-regex -- U+0001 delimits a slot: it cannot come from escaped text
 const MARK_RE = /\u0001fg-slot-(\d+)\u0001/g;
 
 const SPECIAL = /[&<>'"]/;
@@ -177,7 +178,7 @@ function split(html: SafeHtml): Shell | null {
   for (const m of html.matchAll(MARK_RE)) {
     parts.push(html.slice(last, m.index));
     order.push(Number(m[1]));
-    last = m.index! + m[0].length;
+    last = m.index + m[0].length;
   }
   parts.push(html.slice(last));
   return { parts, slots: order };

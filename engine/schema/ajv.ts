@@ -39,7 +39,7 @@ export function sharedAjv(): Ajv2020 {
  * when it is missing or not JSON.
  */
 export function loadSchema(relativePath: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(join(PATHS.schemas, relativePath), "utf8"));
+  return JSON.parse(readFileSync(join(PATHS.schemas, relativePath), "utf8")) as Record<string, unknown>;
 }
 
 let context: string | undefined;
@@ -97,7 +97,7 @@ export function compileSchema<T>(
 function compileNow(schema: SchemaObject, refs: readonly SchemaObject[], transient = false): ValidateFunction {
   const ajv = sharedAjv();
   for (const ref of refs) if (!ajv.getSchema(ref.$id as string)) ajv.addSchema(ref);
-  const id = schema.$id as string | undefined;
+  const id = schema.$id;
   const known = id ? ajv.getSchema(id) : undefined;
   if (known) return known;
   try {

@@ -135,15 +135,15 @@ function describeForField(e: ErrorObject): string {
     case "format":
       return `must be ${formatName(p.format as string)}`;
     case "exclusiveMinimum":
-      return `must be more than ${p.limit}`;
+      return `must be more than ${p.limit as number}`;
     case "exclusiveMaximum":
-      return `must be less than ${p.limit}`;
+      return `must be less than ${p.limit as number}`;
     case "multipleOf":
-      return `must be a multiple of ${p.multipleOf}`;
+      return `must be a multiple of ${p.multipleOf as number}`;
     case "minItems":
-      return `needs at least ${p.limit} ${p.limit === 1 ? "entry" : "entries"}`;
+      return `needs at least ${p.limit as number} ${p.limit === 1 ? "entry" : "entries"}`;
     case "maxItems":
-      return `takes at most ${p.limit} entries`;
+      return `takes at most ${p.limit as number} entries`;
     case "uniqueItems":
       return "must not list the same entry twice";
     case "pattern":

@@ -17,7 +17,7 @@ export function standaloneValidators(build: string, entries = compiledSchemas())
   const ajv = createAjv({ source: true });
   const refs: Record<string, string> = {};
   const add = (schema: SchemaObject, key: string): string => {
-    const id = schema.$id as string | undefined;
+    const id = schema.$id;
     if (!(id ? ajv.getSchema(id) : ajv.getSchema(key))) ajv.addSchema(schema, id ? undefined : key);
     return id ?? key;
   };

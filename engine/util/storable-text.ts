@@ -3,6 +3,7 @@
 // encoding: node-postgres would write U+FFFD in its place, and jsonb refuses the `\uD800` escape
 // that JSON.stringify writes for it. Everything else (tabs, newlines, other control characters)
 // is stored as sent.
+// eslint-disable-next-line no-control-regex -- U+0000 is the character PostgreSQL refuses
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const UNSTORABLE_ALL = new RegExp(UNSTORABLE.source, "g");
 
@@ -36,7 +37,7 @@ export function unstorablePaths(value: unknown, limit = 20): string[][] {
     } else if (Array.isArray(v)) {
       for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], path: [...path, String(i)] });
     } else if (v !== null && typeof v === "object") {
-      const entries = Object.entries(v);
+      const entries: [string, unknown][] = Object.entries(v);
       for (let i = entries.length - 1; i >= 0; i--) {
         const [k, child] = entries[i]!;
         if (!isStorableText(k)) found.push([...path, withoutUnstorable(k)]);

@@ -199,7 +199,10 @@ t(
             );
             continue;
           }
-          assert.ok(direction === "asc" ? x <= y : x >= y, `${field} ${direction}: ${x} then ${y}`);
+          assert.ok(
+            direction === "asc" ? x <= y : x >= y,
+            `${field} ${direction}: ${JSON.stringify(x)} then ${JSON.stringify(y)}`,
+          );
         }
       }
     }

@@ -34,7 +34,7 @@ const slot = (html: string, name: string) =>
 const stampOf = (html: string) => {
   const m = html.match(/name="draftStamp" value="([^"]+)"/);
   assert.ok(m, "the page's forms carry the draft stamp");
-  return m![1]!;
+  return m[1]!;
 };
 const draftTitle = async (ctx: Ctx, name: string) =>
   (await ctx.env.services.drafts.get(ctx.siteId, "visitor-log"))?.definition.record.properties[name]?.title;

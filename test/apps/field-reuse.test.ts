@@ -24,7 +24,7 @@ t.after(async (ctx) => ctx.env.close());
 /** Publishes `change` applied to the app's current definition; returns the new definition. */
 async function publish(env: TestEnv, siteId: string, change: (d: AppDefinition) => void): Promise<AppDefinition> {
   const app = (await env.services.apps.get(siteId, APP))!;
-  const d = structuredClone(app.definition) as AppDefinition;
+  const d = structuredClone<AppDefinition>(app.definition);
   change(d);
   await env.services.apps.save(siteId, d, actor, app.version);
   return (await env.services.apps.get(siteId, APP))!.definition;
@@ -65,7 +65,7 @@ t(
     assert.is(addField(without, { type: "integer", title: "Note count", name: "noteCount" }, editCtx).ok, true);
 
     // The JSON editor's check (breakingChanges with the stored values) refuses it too.
-    const json = structuredClone(without) as AppDefinition;
+    const json = structuredClone<AppDefinition>(without);
     json.record.properties.note = { type: "integer", title: "Note" };
     assert.equal(
       breakingChanges(without, json, 3, stored).map((p) => p.pointer),

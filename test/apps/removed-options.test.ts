@@ -64,7 +64,7 @@ async function records(env: TestEnv, siteId: string) {
 async function draft(ctx: Ctx, change: (d: AppDefinition) => void): Promise<string> {
   const s = ctx.env.services;
   const app = (await s.apps.get(ctx.siteId, APP))!;
-  const d = structuredClone(app.definition) as AppDefinition;
+  const d = structuredClone<AppDefinition>(app.definition);
   change(d);
   await s.drafts.save(ctx.siteId, d, app.version, actor);
   const page = await ctx.dora.get(`/configure/apps/${APP}`);
@@ -324,7 +324,7 @@ t("the JSON editor does not take an option records hold: it names the count and 
   const s = ctx.env.services;
   await s.drafts.discard(ctx.siteId, APP);
   const live = (await s.apps.get(ctx.siteId, APP))!;
-  const d = structuredClone(live.definition) as AppDefinition;
+  const d = structuredClone<AppDefinition>(live.definition);
   d.record.properties.result!.oneOf = d.record.properties.result!.oneOf!.filter((o) => o.const !== "notes") as never;
   const before = await records(ctx.env, ctx.siteId);
   const r = await ctx.dora.post(`/configure/apps/${APP}`, {

@@ -55,7 +55,7 @@ async function create(c: TestClient, fields: Record<string, string | string[]> =
   const list = await c.get(`${APP}?q=${encodeURIComponent(String(fields.serialNumber))}`);
   const id = list.html.match(/href="\/apps\/equipment-inspections\/([0-9a-f-]{36})"/)?.[1];
   assert.ok(id, "the new record is listed");
-  return id!;
+  return id;
 }
 
 const slot = (html: string, path: string) =>
@@ -335,7 +335,7 @@ t("the list searches, sorts on any column and pages by keyset", async ({ env, ad
   assert.match(p1.html, /aria-sort="ascending"/);
   const next = p1.html.match(/href="(\/apps\/equipment-inspections\?sort=serialNumber&amp;after=[^"]+)"/)?.[1];
   assert.ok(next);
-  const p2 = await admin.get(next!.replace(/&amp;/g, "&"));
+  const p2 = await admin.get(next.replace(/&amp;/g, "&"));
   assert.is(serials(p2.html)[0], "SN-025");
   const desc = await admin.get(`${APP}?sort=-serialNumber`);
   assert.is(serials(desc.html)[0], "SN-059");

@@ -308,7 +308,7 @@ t("search, sort and keyset paging over the users of the site", async ({ env, adm
   // The administrator's users list pages with buttons of the form around it (they carry ticked rows).
   const after = p1.html.match(/<button type="submit" name="after" value="([^"]+)"/)?.[1];
   assert.ok(after);
-  const p2 = await admin.get(`${USERS}?q=member&sort=username&after=${encodeURIComponent(after!)}`);
+  const p2 = await admin.get(`${USERS}?q=member&sort=username&after=${encodeURIComponent(after)}`);
   assert.equal(names(p2.html), ["member25", "member26", "member27", "member28", "member29"]);
   const byEmail = await admin.get(`${USERS}?q=odd.example&sort=-email`);
   assert.equal(names(byEmail.html).slice(0, 3), ["member09", "member07", "member05"], "m9@ sorts after m29@");
@@ -417,10 +417,7 @@ t(
     const noUsername = JSON.parse(JSON.stringify(now.definition)) as AppDefinition;
     delete noUsername.record.properties.username;
     noUsername.record.required = noUsername.record.required!.filter((f) => f !== "username");
-    noUsername.form!.sections![0]!.fields = noUsername.form!.sections![0]!.fields.filter((f) => f !== "username") as [
-      string,
-      ...string[],
-    ];
+    noUsername.form!.sections![0]!.fields = noUsername.form!.sections![0]!.fields.filter((f) => f !== "username");
     noUsername.list!.columns = noUsername.list!.columns.filter((f) => f !== "username") as [string, ...string[]];
     noUsername.list!.searchable = noUsername.list!.searchable!.filter((f) => f !== "username");
     noUsername.list!.sort = "displayName";

@@ -120,7 +120,10 @@ async function adminSave(ctx: Ctx, id: string, username: string, changes: Record
 }
 
 /** Each kind of credential change, made while the sign-ins wait at the barrier. */
-const CHANGES: Record<string, { mfaOn?: boolean; change(ctx: Ctx, id: string, username: string): Promise<unknown> }> = {
+const CHANGES: Record<
+  string,
+  { mfaOn?: boolean; change: (ctx: Ctx, id: string, username: string) => Promise<unknown> }
+> = {
   "a new password": { change: (ctx, id) => ctx.s.users.setPassword(id, "another long password") },
   "MFA switched on": {
     change: (ctx, id) => ctx.s.mfa.settings.applySettings(id, { enabled: true, enforcementDelayDays: 0 }, ROOT),

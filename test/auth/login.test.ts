@@ -106,7 +106,7 @@ t("lock times grow with each lock", async ({ env }) => {
     locks.push(retry);
     env.clock.advanceSeconds(retry + 1);
   }
-  assert.ok(locks[1]! > locks[0]! && locks[2]! > locks[1]!, `lock times ${locks}`);
+  assert.ok(locks[1]! > locks[0]! && locks[2]! > locks[1]!, `lock times ${locks.join(", ")}`);
 });
 
 t("unknown usernames are throttled the same way", async ({ env }) => {

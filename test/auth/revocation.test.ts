@@ -33,7 +33,7 @@ t.before(async (ctx) => {
 });
 t.after(async (ctx) => ctx.env.close());
 // A fresh time step for every test, so no code is a replay of an earlier one.
-t.before.each(async (ctx) => ctx.env.clock.advanceSeconds(120));
+t.before.each((ctx) => ctx.env.clock.advanceSeconds(120));
 
 interface Holder {
   id: string;

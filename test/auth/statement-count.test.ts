@@ -24,7 +24,7 @@ t.before(async (ctx) => {
   ctx.siteId = (await ctx.env.services.sites.publicSite()).id;
 });
 t.after(async (ctx) => ctx.env.close());
-t.before.each(async (ctx) => ctx.env.clock.advanceSeconds(60));
+t.before.each((ctx) => ctx.env.clock.advanceSeconds(60));
 
 let n = 0;
 async function user(env: TestEnv, siteId: string, mfa: boolean) {

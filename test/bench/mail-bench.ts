@@ -31,7 +31,7 @@ if (!process.env.TEST_DATABASE_URL) {
 const sinkProcess = spawn(process.execPath, [fileURLToPath(new URL("servers/smtp-sink.mjs", import.meta.url))], {
   stdio: ["ignore", "pipe", "inherit"],
 });
-const [line] = (await once(sinkProcess.stdout!, "data")) as [Buffer];
+const [line] = (await once(sinkProcess.stdout, "data")) as [Buffer];
 const port = Number(/listening (\d+)/.exec(line.toString())![1]);
 const database = await createDatabase();
 const db = openPgDb(database.url);

@@ -64,7 +64,7 @@ async function main() {
     const compiled = (await services.apps.get(site.id, "equipment-inspections"))!;
     const ctx = { siteId: site.id, actor: { id: null, name: "bench" } };
 
-    let start = performance.now();
+    const start = performance.now();
     for (let i = 0; i < RECORDS; i += 2000) {
       const batch = Array.from({ length: Math.min(2000, RECORDS - i) }, (_, j) => sampleRecord(i + j));
       await services.records.createMany(compiled, ctx, batch);

@@ -1,6 +1,6 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, BrowserContext } from "playwright-core";
 import type { MfaActor } from "../../engine/mfa/mfa-model.js";
 import type { TestEnv } from "../helpers/app.js";
 import { browserTestEnv, closeBrowserStage, hasChromium, openBrowser } from "../helpers/browser.js";

@@ -79,7 +79,7 @@ async function addField(page: Page, f: Record<string, string>) {
   if (f.required) await form.locator('input[type=checkbox][name="required"]').check();
   if (f.options) await form.locator('textarea[name="options"]').fill(f.options);
   for (const k of ["maxLength", "minimum", "maximum", "default", "placeholder"]) {
-    if (f[k]) await form.locator(`input[name="${k}"]`).fill(f[k]!);
+    if (f[k]) await form.locator(`input[name="${k}"]`).fill(f[k]);
   }
   if (f.visibleField) {
     await form.locator('select[name="visibleField"]').selectOption(f.visibleField);

@@ -106,8 +106,8 @@ t("processes racing for one stale lock: exactly one wins", async () => {
   }
   const won = racers.filter((r) => r.out().includes("won"));
   assert.is(won.length, 1, racers.map((r) => r.out().trim().replace(/\n/g, " ")).join(" / "));
-  for (const r of racers) r.child.stdin!.end();
-  await Promise.all(racers.map((r) => (r.child.exitCode === null ? once(r.child, "exit") : null)));
+  for (const r of racers) r.child.stdin.end();
+  await Promise.all(racers.filter((r) => r.child.exitCode === null).map((r) => once(r.child, "exit")));
   assert.not.ok(existsSync(join(dir, LOCK_FILE)), "the winner released it on exit");
 });
 

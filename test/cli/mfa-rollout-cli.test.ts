@@ -66,7 +66,7 @@ test(`mfa enable: bad use exits non-zero with a clear message and changes nothin
     // A designer field, so --where department=… names a field the app has.
     const app = (await s.apps.get(site.id, "user-accounts"))!;
     const definition = structuredClone(app.definition);
-    definition.record.properties!.department = { type: "string", title: "Department", maxLength: 50 };
+    definition.record.properties.department = { type: "string", title: "Department", maxLength: 50 };
     definition.form!.sections![0]!.fields.push("department");
     await s.apps.save(site.id, definition, { id: null, name: "designer" }, app.version);
   });
@@ -120,7 +120,7 @@ test(`mfa enable: --dry-run lists and changes nothing; the run switches on and p
   ]);
 });
 
-test(`mfa policy: set, show, and user create follows it [${testBackend}]`, async () => {
+test(`mfa policy: set, show, and user create follows it [${testBackend}]`, () => {
   const set = formgate(["mfa", "policy", "--roles", "designer", "--delay", "7"]);
   assert.is(set.code, 0, set.err);
   assert.match(set.out, /new accounts in designer start with MFA on, 7 day\(s\) to set up/);
@@ -140,7 +140,7 @@ test(`mfa policy: set, show, and user create follows it [${testBackend}]`, async
   assert.match(r.stdout, /MFA on \(site policy\), 7 day\(s\)/);
 });
 
-test(`mfa enable/policy --help print the usage and exit 0; --delay=5 works as --delay 5 [${testBackend}]`, async () => {
+test(`mfa enable/policy --help print the usage and exit 0; --delay=5 works as --delay 5 [${testBackend}]`, () => {
   for (const sub of ["enable", "policy"]) {
     const r = formgate(["mfa", sub, "--help"]);
     assert.is(r.code, 0, r.err);

@@ -50,13 +50,10 @@ test("without a terminal: FORMGATE_PASSWORD first, else the first line of standa
   );
   const piped = new PassThrough();
   piped.end("piped password\nsecond line\n");
-  assert.is(
-    await readPassword({}, piped as unknown as PromptInput & AsyncIterable<Buffer>, { write: () => 0 }),
-    "piped password",
-  );
+  assert.is(await readPassword({}, piped, { write: () => 0 }), "piped password");
   const empty = new PassThrough();
   empty.end("");
-  await rejects(readPassword({}, empty as unknown as PromptInput & AsyncIterable<Buffer>), /no password given/);
+  await rejects(readPassword({}, empty), /no password given/);
 });
 
 test("flags: --name value and --name=value, switches, clear errors for what parseArgs lets through", () => {

@@ -198,7 +198,7 @@ t("an Idempotency-Key makes a retried create answer with the first record", asyn
     call(ctx, "ada", "POST", `${BASE}/records`, { data: inspection(8) }, k2),
   ]);
   assert.equal(both.map((r) => r.status).sort(), [200, 201]);
-  assert.is(both[0]!.json.id, both[1]!.json.id);
+  assert.is(both[0].json.id, both[1].json.id);
   assert.is((await ctx.env.db.query("SELECT 1 FROM records")).rowCount, 2);
   assertError(
     await call(ctx, "ada", "POST", `${BASE}/records`, { data: inspection(9) }, key),

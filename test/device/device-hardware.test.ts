@@ -16,7 +16,7 @@ t.before(async (ctx) => {
   ctx.siteId = (await ctx.env.services.sites.publicSite()).id;
 });
 t.after(async (ctx) => ctx.env.close());
-t.before.each(async (ctx) => ctx.env.clock.advanceSeconds(120));
+t.before.each((ctx) => ctx.env.clock.advanceSeconds(120));
 
 let n = 0;
 async function mfaUser(env: TestEnv, siteId: string) {

@@ -18,7 +18,7 @@ t.before(async (ctx) => {
   ctx.siteId = (await ctx.env.services.sites.publicSite()).id;
 });
 t.after(async (ctx) => ctx.env.close());
-t.before.each(async (ctx) => {
+t.before.each((ctx) => {
   // Each test starts in a fresh time step, so a code of the last test is not a replay here.
   ctx.env.clock.advanceSeconds(60);
 });

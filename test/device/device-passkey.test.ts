@@ -58,7 +58,7 @@ async function fresh(ctx: Ctx, userId: string) {
 function lastRefusal(env: TestEnv): { reason?: string; detail?: string; factor?: string } {
   const line = [...env.logLines].reverse().find((l) => l.includes("second factor refused"));
   assert.ok(line, "a refusal was logged");
-  return JSON.parse(line!);
+  return JSON.parse(line);
 }
 
 const codeFailures = async (env: TestEnv, userId: string) =>

@@ -39,7 +39,7 @@ export async function ownDatabase(prepare: (db: Db) => Promise<void> = async () 
       env,
       dir,
       open: () => openPgliteDb({ dataDir }),
-      drop: async () => rmSync(dir, { recursive: true, force: true }),
+      drop: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
     };
   }
   const database = await createDatabase();
@@ -53,7 +53,7 @@ export async function ownDatabase(prepare: (db: Db) => Promise<void> = async () 
   return {
     env: { ...env, DATABASE_URL: database.url },
     dir,
-    open: async () => openPgDb(database.url),
+    open: () => Promise.resolve(openPgDb(database.url)),
     drop: async () => {
       rmSync(dir, { recursive: true, force: true });
       await database.drop();

@@ -60,7 +60,7 @@ async function registry(ctx: { db: OwnDatabase }) {
       const s = createServices(db, new ManualClock(), testConfig(), silentLogger, secretKey);
       const token = await s.hardware.registry.bySerial(`K-${key}`);
       assert.ok(token, `token K-${key}`);
-      assert.equal((await s.hardware.registry.params(token!)).secret, keyFor(key), "the key is whole");
+      assert.equal((await s.hardware.registry.params(token)).secret, keyFor(key), "the key is whole");
     }
     return rows[0]!;
   } finally {

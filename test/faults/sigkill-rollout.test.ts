@@ -128,7 +128,7 @@ t("the progress page shows the interrupted rollout and its link finishes it", as
       assert.match(progress.html, /data-count="done">10 switched on</);
       const href = /<a href="([^"]+)" role="button" class="secondary">\s*Finish this rollout/.exec(progress.html)?.[1];
       assert.ok(href, "a link that finishes it");
-      const preview = await c.get(href!.replaceAll("&amp;", "&"));
+      const preview = await c.get(href.replaceAll("&amp;", "&"));
       assert.is(preview.res.status, 200);
       assert.match(preview.html, /data-count="toEnable">13</);
       assert.match(preview.html, /data-count="keptDeadline">10</);

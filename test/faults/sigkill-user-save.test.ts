@@ -34,8 +34,8 @@ t.before(
       await db.query(`UPDATE users SET data = '{"department": "dept-0"}' WHERE id = $1`, [sam.id]);
       // A designer added a field, stored in users.data beside the engine's columns.
       const app = (await s.apps.get(site, "user-accounts"))!;
-      const definition = structuredClone(app.definition) as AppDefinition;
-      definition.record.properties!.department = { type: "string", title: "Department", maxLength: 50 };
+      const definition = structuredClone<AppDefinition>(app.definition);
+      definition.record.properties.department = { type: "string", title: "Department", maxLength: 50 };
       definition.form!.sections![0]!.fields.push("department");
       await s.apps.save(site, definition, { id: null, name: "designer" }, app.version);
     });

@@ -327,7 +327,9 @@ t("never a 5xx, and a 4xx changes nothing", async (ctx) => {
       try {
         await res.arrayBuffer();
       } catch (err) {
-        throw new Error(`the body of a ${res.status} broke off (${(err as Error).message}): ${describe(plan)}`);
+        throw new Error(`the body of a ${res.status} broke off (${(err as Error).message}): ${describe(plan)}`, {
+          cause: err,
+        });
       }
       statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
       const unsafe = plan.endpoint.method !== "GET" && !plan.endpoint.pattern.startsWith("/api/device/");

@@ -5,7 +5,7 @@ import { generateTotp, totpStep, type TotpParams } from "../../engine/mfa/totp.j
 import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
 import { codeAt } from "../helpers/totp.js";
-import { base32For, hexFor, keyFor } from "./fixtures.js";
+import { hexFor, keyFor } from "./fixtures.js";
 
 const PASSWORD = "correct horse battery";
 const ADMIN = { id: null, name: "test-admin", siteId: null };

@@ -28,7 +28,7 @@ export function launchBrowser(): Promise<Browser> {
 }
 
 /** Serves a test env's app on a free loopback port. */
-export async function listen(env: TestEnv): Promise<{ url: string; close(): Promise<void> }> {
+export async function listen(env: TestEnv): Promise<{ url: string; close: () => Promise<void> }> {
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: env.app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
   });

@@ -25,7 +25,7 @@ export function databaseUrl(name: string): string {
   return u.toString();
 }
 
-export async function createDatabase(): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+export async function createDatabase(): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
   const name = `formgate_test_${process.pid}_${randomBytes(4).toString("hex")}`;
   const admin = new pg.Client({ connectionString: adminUrl() });
   await admin.connect();
@@ -62,9 +62,9 @@ export async function openTestDb(options: { migrated?: boolean; log?: Logger } =
   if (migrated) await migrate(db);
   return {
     backend: db.backend,
-    query: db.query,
-    exec: db.exec,
-    transaction: db.transaction,
+    query: db.query.bind(db),
+    exec: db.exec.bind(db),
+    transaction: db.transaction.bind(db),
     async close() {
       await db.close();
       await database.drop();

@@ -139,14 +139,14 @@ export async function startServer(
   let pending = "";
   const listening = new Promise<void>((resolve, reject) => {
     const onData = (d: Buffer) => {
-      pending += d;
+      pending += d.toString();
       const lines = pending.split("\n");
       pending = lines.pop()!;
       log.push(...lines);
       if (lines.some((l) => l.includes('"msg":"listening"'))) resolve();
     };
-    proc.stdout!.on("data", onData);
-    proc.stderr!.on("data", onData);
+    proc.stdout.on("data", onData);
+    proc.stderr.on("data", onData);
     proc.on("exit", (code) => reject(new Error(`formgate exited (${code}) before listening:\n${log.join("\n")}`)));
   });
   await listening;
@@ -181,11 +181,11 @@ export interface ServerOnOwnCluster {
   /** `http://127.0.0.1:PORT`. */
   base: string;
   /** GET / with alice's session. */
-  home(): Promise<Response>;
+  home: () => Promise<Response>;
   /** A device-API password step for nobody (401 while the database answers). */
-  device(): Promise<Response>;
+  device: () => Promise<Response>;
   /** The server's JSON log lines so far. */
-  entries(): Record<string, unknown>[];
+  entries: () => Record<string, unknown>[];
 }
 
 /**

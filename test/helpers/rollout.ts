@@ -7,8 +7,8 @@ import type { Services } from "../../engine/services.js";
  */
 export async function addDepartments(s: Services, siteId: string, departments: Record<string, string> = {}) {
   const app = (await s.apps.get(siteId, "user-accounts"))!;
-  const definition = structuredClone(app.definition) as AppDefinition;
-  definition.record.properties!.department = { type: "string", title: "Department", maxLength: 50 };
+  const definition = structuredClone<AppDefinition>(app.definition);
+  definition.record.properties.department = { type: "string", title: "Department", maxLength: 50 };
   definition.form!.sections![0]!.fields.push("department");
   definition.list!.searchable = [...(definition.list!.searchable ?? []), "department"];
   await s.apps.save(siteId, definition, { id: null, name: "designer" }, app.version);

@@ -56,8 +56,8 @@ export async function startServer(
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
-  child.stdout!.on("data", (d) => (out += d));
-  child.stderr!.on("data", (d) => (out += d));
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (out += d));
   let exited = false;
   child.on("exit", () => (exited = true));
   const deadline = start + (options.timeoutMs ?? 60_000);

@@ -23,7 +23,7 @@ t.before(async (ctx) => {
   ctx.siteId = (await ctx.env.services.sites.publicSite()).id;
 });
 t.after(async (ctx) => ctx.env.close());
-t.before.each(async (ctx) => ctx.env.clock.advanceSeconds(120));
+t.before.each((ctx) => ctx.env.clock.advanceSeconds(120));
 
 let n = 0;
 async function activatedUser(env: TestEnv, siteId: string) {
@@ -108,10 +108,11 @@ t("device: a challenge revoked before the code arrives gives no token", async (c
   // The challenge dies after the step's first statement read it (a credential change revokes it):
   // the second statement must spend the step and issue no token.
   const mfa = env.services.mfa.codes;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called with `apply(mfa)`, then put back
   const finish = mfa.finishCodeCheck;
   mfa.finishCodeCheck = async function (...args: Parameters<typeof finish>) {
     await env.db.query("DELETE FROM device_challenges WHERE challenge_hash = $1", [hashToken(challenge)]);
-    return finish.apply(mfa, args) as ReturnType<typeof finish>;
+    return finish.apply(mfa, args);
   } as typeof finish;
   const code = codeAt(env.clock, u.p);
   try {
@@ -122,6 +123,7 @@ t("device: a challenge revoked before the code arrives gives no token", async (c
   } finally {
     delete (mfa as { finishCodeCheck?: unknown }).finishCodeCheck;
   }
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- compared, not called
   assert.is(mfa.finishCodeCheck, finish, "the service is as it was");
   assert.is(await count(env, "SELECT count(*)::int AS n FROM device_tokens WHERE user_id = $1", [u.id]), tokensBefore);
   assert.equal((await mfa.verifyCode(u.id, code)).ok, false, "the step was spent");

@@ -19,7 +19,7 @@ t.before(async (ctx) => {
   ctx.admin = { id: admin.id, name: admin.username, siteId: ctx.siteId };
 });
 t.after(async (ctx) => ctx.env.close());
-t.before.each(async (ctx) => ctx.env.clock.advanceSeconds(3600));
+t.before.each((ctx) => ctx.env.clock.advanceSeconds(3600));
 
 async function newUser(env: TestEnv, siteId: string): Promise<string> {
   return (await env.services.users.create({ siteId, username: `u${++n}` })).id;

@@ -21,7 +21,7 @@ t.before(async (ctx) => {
   ctx.siteId = (await ctx.env.services.sites.publicSite()).id;
 });
 t.after(async (ctx) => ctx.env.close());
-t.before.each(async (ctx) => ctx.env.clock.advanceSeconds(3600));
+t.before.each((ctx) => ctx.env.clock.advanceSeconds(3600));
 
 let n = 0;
 async function mfaUser(env: TestEnv, siteId: string) {
@@ -73,7 +73,7 @@ async function lock(env: TestEnv, userId: string, enrolled: boolean) {
 /** A page without the values that differ on every render (CSRF tokens). */
 const page = (html: string) => html.replace(/(name="_csrf" value|name="csrf-token" content)="[^"]+"/g, "$1=X");
 
-async function webAnswer(res: Response, html: string) {
+function webAnswer(res: Response, html: string) {
   return { status: res.status, retryAfter: res.headers.get("retry-after"), html: page(html) };
 }
 const deviceAnswer = (r: ApiResponse) => ({ status: r.status, retryAfter: r.headers.get("retry-after"), json: r.json });
@@ -88,7 +88,7 @@ t(
     await env.services.mfa.settings.unlock(u.id, ADMIN);
     await lock(env, u.id, true);
     const locked = await web.post("/login/mfa", { code: codeAt(env.clock, u.p) });
-    assert.equal(await webAnswer(locked.res, locked.html), await webAnswer(wrong.res, wrong.html));
+    assert.equal(webAnswer(locked.res, locked.html), webAnswer(wrong.res, wrong.html));
     assert.is(locked.res.status, 401);
     assert.is(locked.res.headers.get("retry-after"), null);
   },
@@ -120,7 +120,7 @@ t(
     await env.services.mfa.settings.unlock(u.id, ADMIN);
     await lock(env, u.id, true);
     const locked = await web.post("/login/mfa", { code: codeAt(env.clock, token.p) });
-    assert.equal(await webAnswer(locked.res, locked.html), await webAnswer(wrong.res, wrong.html));
+    assert.equal(webAnswer(locked.res, locked.html), webAnswer(wrong.res, wrong.html));
     for (const html of [page.html, malformed.html, wrong.html, locked.html]) {
       assert.not.match(words(html), /authenticator/i);
     }
@@ -157,7 +157,7 @@ t(
     await env.services.mfa.settings.unlock(u.id, ADMIN);
     await lock(env, u.id, false);
     const locked = await web.post("/mfa/setup/app", { code: codeAt(env.clock, p) });
-    assert.equal(await webAnswer(locked.res, locked.html), await webAnswer(wrong.res, wrong.html));
+    assert.equal(webAnswer(locked.res, locked.html), webAnswer(wrong.res, wrong.html));
     assert.is(locked.res.headers.get("retry-after"), null);
 
     const h = await mfaUser(env, siteId);
@@ -172,7 +172,7 @@ t(
       serialNumber: token.serialNumber,
       code: codeAt(env.clock, token.p),
     });
-    assert.equal(await webAnswer(lockedHw.res, lockedHw.html), await webAnswer(wrongHw.res, wrongHw.html));
+    assert.equal(webAnswer(lockedHw.res, lockedHw.html), webAnswer(wrongHw.res, wrongHw.html));
     assert.is(lockedHw.res.headers.get("retry-after"), null, "was Retry-After: 30");
     assert.is((await env.services.mfa.statusOf(h.id)).activation, null);
   },

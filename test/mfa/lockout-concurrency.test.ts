@@ -23,7 +23,7 @@ t.before(async (ctx) => {
   ctx.siteId = (await ctx.env.services.sites.publicSite()).id;
 });
 t.after(async (ctx) => ctx.env.close());
-t.before.each(async (ctx) => ctx.env.clock.advanceSeconds(3600));
+t.before.each((ctx) => ctx.env.clock.advanceSeconds(3600));
 
 let n = 0;
 async function activatedUser(env: TestEnv, siteId: string) {
@@ -53,6 +53,7 @@ function wrongCodes(env: TestEnv, p: TotpParams, count: number): string[] {
 /** Counts the enrollment keys the MFA service opens: one per code it actually checks at sign-in. */
 function countCodeChecks(env: TestEnv, userId: string): { readonly count: number; stop(): void } {
   const box = env.services.secretBox;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- wrapped below and called with `this`
   const open = box.open;
   let count = 0;
   box.open = function (sealed: string, context: string) {

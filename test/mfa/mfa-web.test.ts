@@ -23,7 +23,7 @@ t.before(async (ctx) => {
   ctx.admin = { id: admin.id, name: admin.username, siteId: ctx.siteId };
 });
 t.after(async (ctx) => ctx.env.close());
-t.before.each(async (ctx) => ctx.env.clock.advanceSeconds(3600));
+t.before.each((ctx) => ctx.env.clock.advanceSeconds(3600));
 
 async function userWithMfa(env: TestEnv, siteId: string, admin: MfaActor, delayDays: number | null) {
   const username = `web${++n}`;
@@ -169,7 +169,7 @@ t(
     const png = PNG.sync.read(Buffer.from(a.qr, "base64"));
     const qr = jsQR(new Uint8ClampedArray(png.data), png.width, png.height);
     assert.ok(qr, "the QR code decodes");
-    assert.is(qr!.data, a.link);
+    assert.is(qr.data, a.link);
 
     const second = setupPageParts((await c.get("/mfa/setup/app")).html);
     assert.is.not(second.key, a.key, "each visit shows a new secret");

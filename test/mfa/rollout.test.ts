@@ -103,9 +103,11 @@ t("Confirm switches on exactly the previewed users, as the slider does, with one
   assert.is(status.enabledBy, "root");
   const { rows: sessions } = await ctx.env.db.query("SELECT 1 FROM sessions WHERE user_id = $1", [ann]);
   assert.is(sessions.length, 0);
-  const { rows: audit } = await ctx.env.db.query<{ action: string; target_name: string | null; details: any }>(
-    "SELECT action, target_name, details FROM audit_log WHERE action IN ('mfa.enable', 'mfa.rollout') ORDER BY id",
-  );
+  const { rows: audit } = await ctx.env.db.query<{
+    action: string;
+    target_name: string | null;
+    details: Record<string, unknown>;
+  }>("SELECT action, target_name, details FROM audit_log WHERE action IN ('mfa.enable', 'mfa.rollout') ORDER BY id");
   assert.equal(
     audit
       .filter((a) => a.action === "mfa.enable")
@@ -204,11 +206,16 @@ t("a rolled-out user ends exactly as one whose slider was switched on in the dia
   assert.equal([Number(await leftovers(ann)), Number(await leftovers(bob))], [0, 0]);
   const entries = async (u: string) =>
     (
-      await ctx.env.db.query<{ site_id: string; actor_id: string; actor_name: string; action: string; details: any }>(
-        "SELECT site_id, actor_id, actor_name, action, details FROM audit_log WHERE target_user_id = $1 ORDER BY id",
-        [u],
-      )
-    ).rows.map(({ details: { rolloutId, ...rest }, ...e }) => ({ ...e, details: rest }));
+      await ctx.env.db.query<{
+        site_id: string;
+        actor_id: string;
+        actor_name: string;
+        action: string;
+        details: Record<string, unknown>;
+      }>("SELECT site_id, actor_id, actor_name, action, details FROM audit_log WHERE target_user_id = $1 ORDER BY id", [
+        u,
+      ])
+    ).rows.map(({ details: { rolloutId: _rolloutId, ...rest }, ...e }) => ({ ...e, details: rest }));
   assert.equal(await entries(bob), await entries(ann));
   assert.is((await entries(bob)).length, 1);
 });

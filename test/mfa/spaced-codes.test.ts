@@ -19,7 +19,7 @@ t.before(async (ctx) => {
 });
 t.after(async (ctx) => ctx.env.close());
 // Each test starts in a fresh time step, so no code of an earlier test is a replay.
-t.before.each(async (ctx) => ctx.env.clock.advanceSeconds(120));
+t.before.each((ctx) => ctx.env.clock.advanceSeconds(120));
 
 const spaced = (code: string) => `${code.slice(0, 3)} ${code.slice(3)}`;
 const dashed = (code: string) => `${code.slice(0, code.length / 2)}-${code.slice(code.length / 2)}`;

@@ -40,7 +40,7 @@ function killDuringBackup(killAt: number): Promise<{ made: string[]; partialSeen
     child.stdout.on("data", (d: Buffer) => {
       for (const line of d.toString().split("\n")) if (line.startsWith("made ")) made.push(line.slice(5));
     });
-    child.stderr.on("data", (d: Buffer) => (err += d));
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
     child.on("exit", (_code, signal) => {
       watcher.close();
       if (signal !== "SIGKILL") reject(new Error(`the loop ended by itself: ${err}`));

@@ -52,20 +52,20 @@ t("the schedule fires at its time, keeps BACKUP_KEEP of its own, never deletes a
     const { schedule, stop } = startBackupSchedule(env.services, env.services.log, 3_600_000);
     assert.ok(schedule);
     assert.not.ok(existsSync(join(backups, "formgate-scheduled-20251231T020000Z.fgbackup.partial")));
-    assert.equal(schedule!.next, new Date("2026-01-06T02:00:00Z"));
-    assert.is(await schedule!.tick(), null, "not yet");
+    assert.equal(schedule.next, new Date("2026-01-06T02:00:00Z"));
+    assert.is(await schedule.tick(), null, "not yet");
     env.clock.set("2026-01-06T01:59:59Z");
-    assert.is(await schedule!.tick(), null, "not yet");
+    assert.is(await schedule.tick(), null, "not yet");
 
     const made: string[] = [];
     for (let day = 6; day <= 8; day++) {
       env.clock.set(`2026-01-${String(day).padStart(2, "0")}T02:00:00Z`);
-      const run = await schedule!.tick();
+      const run = await schedule.tick();
       assert.ok(run?.made, `day ${day}: a backup`);
-      assert.is(run!.error, undefined);
-      made.push(run!.made!);
-      assert.is(await schedule!.tick(), null, "once per time");
-      const header = decodeBackup(readFileSync(join(backups, run!.made!))).header;
+      assert.is(run.error, undefined);
+      made.push(run.made);
+      assert.is(await schedule.tick(), null, "once per time");
+      const header = decodeBackup(readFileSync(join(backups, run.made))).header;
       assert.is(header.madeBy, "schedule");
       assert.is(header.createdAt, `2026-01-${String(day).padStart(2, "0")}T02:00:00.000Z`);
     }
@@ -76,9 +76,9 @@ t("the schedule fires at its time, keeps BACKUP_KEEP of its own, never deletes a
 
     // The server was asleep for three days: one backup, not three.
     env.clock.set("2026-01-13T12:00:00Z");
-    const late = await schedule!.tick();
+    const late = await schedule.tick();
     assert.is(late?.made, "formgate-scheduled-20260113T120000Z.fgbackup");
-    assert.equal(schedule!.next, new Date("2026-01-14T02:00:00Z"));
+    assert.equal(schedule.next, new Date("2026-01-14T02:00:00Z"));
     assert.is(readdirSync(backups).filter((f) => f.startsWith("formgate-scheduled-2026")).length, 2);
     await stop();
   } finally {

@@ -80,10 +80,10 @@ if (testBackend === "pglite") {
       assert.match(page.html, /<p role="status" class="flash">Backup formgate-manual-20260304T050607Z\.fgbackup made/);
       const row = new RegExp(`<tr data-backup="${files[0]!.replace(/\./g, "\\.")}">([\\s\\S]*?)</tr>`).exec(page.html);
       assert.ok(row, "the backup is listed");
-      assert.match(row![1]!, /2026-03-04 05:06:07 UTC/);
-      assert.match(row![1]!, new RegExp(`title="${bytes.length} bytes"`));
-      assert.match(row![1]!, new RegExp(`<code class="checksum">${sha256(bytes)}</code>`));
-      assert.match(row![1]!, /By hand/);
+      assert.match(row[1]!, /2026-03-04 05:06:07 UTC/);
+      assert.match(row[1]!, new RegExp(`title="${bytes.length} bytes"`));
+      assert.match(row[1]!, new RegExp(`<code class="checksum">${sha256(bytes)}</code>`));
+      assert.match(row[1]!, /By hand/);
 
       const download = await c.request(`/configure/backups/${files[0]}`);
       assert.is(download.status, 200);

@@ -42,14 +42,14 @@ async function startSlowServer(slowMs: number): Promise<Proc> {
   const waiters: (() => void)[] = [];
   let pending = "";
   const onData = (d: Buffer) => {
-    pending += d;
+    pending += d.toString();
     const parts = pending.split("\n");
     pending = parts.pop()!;
     lines.push(...parts);
     for (const w of [...waiters]) w();
   };
-  child.stdout!.on("data", onData);
-  child.stderr!.on("data", onData);
+  child.stdout.on("data", onData);
+  child.stderr.on("data", onData);
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   const seen = (text: string, count = 1) =>
     new Promise<void>((resolve, reject) => {

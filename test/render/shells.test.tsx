@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-base-to-string -- String(<Component />) renders a synchronous Hono JSX element to its markup */
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { readFileSync } from "node:fs";

@@ -428,7 +428,7 @@ async function send(env: TestEnv, fx: TwoSites, p: Principal, route: string, req
             ? ((await env.services.backups.list())[0]?.name ?? "made-by-none.fgbackup")
             : fx.ids[name!];
     assert.ok(value, `no fixture for {${name}}`);
-    path = path.replace(`{${name}}`, value!);
+    path = path.replace(`{${name}}`, value);
   }
   const creds = await fx.credentials(p);
   const cookie = csrfToken();

@@ -28,7 +28,7 @@ t.after(async (ctx) => ctx.env.close());
 export function optionsIn(html: string): { challenge: string; user: { id: string } } {
   const m = html.match(/data-options="([^"]*)"/);
   assert.ok(m, "the page carries WebAuthn options");
-  const json = m![1]!
+  const json = m[1]!
     .replace(/&quot;/g, '"')
     .replace(/&#39;/g, "'")
     .replace(/&lt;/g, "<")

@@ -28,7 +28,7 @@ function optionsIn(html: string): { challenge: string; user: { id: string } } {
   const m = html.match(/data-options="([^"]*)"/);
   assert.ok(m, "the page carries WebAuthn options");
   return JSON.parse(
-    m![1]!
+    m[1]!
       .replace(/&quot;/g, '"')
       .replace(/&#39;/g, "'")
       .replace(/&amp;/g, "&"),

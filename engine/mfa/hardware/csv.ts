@@ -85,7 +85,9 @@ async function* decodeLines(chunks: AsyncIterable<Uint8Array | string>): AsyncGe
  * The text with the delimiter found: held until the first line with content is complete (or
  * 64 KiB have come), then all of it as it came.
  */
-async function withDelimiter(text: AsyncIterable<string>): Promise<{ delimiter: string; text: AsyncIterable<string> }> {
+async function withDelimiter(
+  text: AsyncIterable<string>,
+): Promise<{ delimiter: string; text: AsyncIterable<string> | string[] }> {
   const it = text[Symbol.asyncIterator]();
   let head = "";
   for (let r = await it.next(); !r.done; r = await it.next()) {
@@ -104,9 +106,7 @@ async function withDelimiter(text: AsyncIterable<string>): Promise<{ delimiter: 
   }
   return {
     delimiter: detectDelimiter(firstTextLine(head, true) ?? head),
-    text: (async function* () {
-      if (head) yield head;
-    })(),
+    text: head ? [head] : [],
   };
 }
 

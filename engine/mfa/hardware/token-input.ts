@@ -115,7 +115,7 @@ export function checkTokenInput(values: TokenInputValues, expect: SecretEncoding
       manufacturer: (input.manufacturer as string | undefined) ?? "",
       secret: secret.bytes,
       encoding: secret.encoding,
-      algorithm: ((input.algorithm as HardwareAlgorithm | undefined) ?? "SHA1") as HardwareAlgorithm,
+      algorithm: (input.algorithm as HardwareAlgorithm | undefined) ?? "SHA1",
       digits: ((input.digits as number | undefined) ?? 6) as 6 | 8,
       periodInSeconds: input.timeInterval as 30 | 60,
     },

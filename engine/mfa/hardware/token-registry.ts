@@ -122,7 +122,7 @@ function toToken(r: TokenRow): HardwareToken {
  */
 export class TokenInputError extends ValidationError {
   constructor(readonly errors: Partial<Record<keyof TokenInputValues, string>>) {
-    super("the token is not valid", errors as Record<string, string>);
+    super("the token is not valid", errors);
   }
 }
 

@@ -4,7 +4,7 @@
  * as both factors; failures count like wrong codes (per account) and like passwords (per address).
  */
 import { Hono, type Context } from "hono";
-import { credentialGate, type CredentialGate } from "../../auth/credential-gate.js";
+import { credentialGate } from "../../auth/credential-gate.js";
 import { DatabaseUnavailableError } from "../../db/unavailable.js";
 import type { Services } from "../../services.js";
 import { writeSessionCookie, type CookieSettings } from "../http/cookies.js";
@@ -66,7 +66,7 @@ export function passwordlessRoutes(s: Services, cookies: CookieSettings) {
     const result = await s.passkeys.assertion.verify("passwordless", allowed ? response : { id: null }, {
       clientAddress: c.var.clientAddress,
       finish: (st, won) => {
-        const gate = credentialGate.current(st, `(SELECT user_id FROM ${won})`) as CredentialGate;
+        const gate = credentialGate.current(st, `(SELECT user_id FROM ${won})`);
         const made = s.sessions.createIn(
           st,
           gate,

@@ -1,4 +1,4 @@
-import { Hono, type MiddlewareHandler } from "hono";
+import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../http/env.js";
 import type {
@@ -64,7 +64,7 @@ export function deviceRoutes(s: Services) {
     // Answers carry tokens, challenges and keys.
     c.header("Cache-Control", "no-store");
   });
-  const limit = (maxSize: number) =>
+  const limit = (maxSize: number): MiddlewareHandler<DeviceEnv> =>
     bodyLimit({
       maxSize,
       onError: (c) => {
@@ -74,7 +74,7 @@ export function deviceRoutes(s: Services) {
   const signInLimit = limit(DEVICE_BODY_LIMIT_BYTES);
   const recordLimit = limit(DEVICE_RECORD_BODY_LIMIT_BYTES);
   // Records take the web's record form size; everything else is a few hundred bytes.
-  app.use("/api/device/*", (c, next) =>
+  app.use("/api/device/*", (c: Context<DeviceEnv, string>, next) =>
     c.req.path.startsWith("/api/device/apps/") ? recordLimit(c, next) : signInLimit(c, next),
   );
 

@@ -80,6 +80,7 @@ export function rolloutSelection(
     errors.whereField = "Choose the field the value is for.";
   }
   if (v.whereValue.length > 200) errors.whereValue = "The value is at most 200 characters.";
+  // eslint-disable-next-line no-control-regex -- control characters are what "on one line" refuses
   if (v.name.length > 100 || /[\u0000-\u001f\u007f]/.test(v.name)) {
     errors.name = "The name is at most 100 characters, on one line.";
   }

@@ -44,7 +44,7 @@ function titleOf(status: number, err: Error): string {
 /** The status a caught error answers with: a domain error's kind, an HTTPException's own status, else 500. */
 export function statusOf(err: unknown): ContentfulStatusCode {
   if (err instanceof DomainError) return STATUS_OF_KIND[err.kind];
-  if (err instanceof HTTPException) return err.status as ContentfulStatusCode;
+  if (err instanceof HTTPException) return err.status;
   return 500;
 }
 

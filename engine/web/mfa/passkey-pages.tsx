@@ -47,7 +47,7 @@ export function PasskeySignInForm(props: {
     >
       <CsrfField token={props.csrfToken} />
       <input type="hidden" name="response" value="" />
-      {props.children as never}
+      {props.children}
       <button type="button" data-passkey-start hidden class="secondary">
         {props.label}
       </button>
