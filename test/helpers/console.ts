@@ -22,7 +22,7 @@ let shots: string | undefined;
  * WCAG 2.2 §1.4.3; relative luminance and contrast ratio as WCAG defines them.
  */
 export async function lowContrastButtons(page: Page): Promise<string[]> {
-  return page.evaluate(CONTRAST_SCRIPT) as Promise<string[]>;
+  return page.evaluate<string[]>(CONTRAST_SCRIPT);
 }
 
 // Plain JavaScript run in the page: a string, because the TypeScript loader would add helpers

@@ -120,7 +120,12 @@ t("delay 3: 'Remind me later' on day 2 signs in; on day 4 it is gone and refused
   assert.is(await env.services.sessions.validate(half!), null);
   assert.is((await c.get("/")).res.status, 200);
   // Putting it off is audited: who, how many days were left and the deadline.
-  const { rows } = await env.db.query<{ action: string; actor_name: string; target_name: string; details: any }>(
+  const { rows } = await env.db.query<{
+    action: string;
+    actor_name: string;
+    target_name: string;
+    details: Record<string, unknown>;
+  }>(
     "SELECT action, actor_name, target_name, details FROM audit_log WHERE action = 'mfa.postpone' AND target_user_id = $1",
     [u.id],
   );
