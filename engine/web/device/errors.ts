@@ -101,7 +101,7 @@ export function deviceRefusalOf(err: Error): DeviceRefusal | null {
     };
     if (err instanceof ValidationError && Object.keys(err.fields).length) refusal.fields = { ...err.fields };
     if (err instanceof RateLimitedError) refusal.retryAfterSeconds = err.retryAfterSeconds;
-    if (err.details) refusal.extra = err.details as DeviceRefusal["extra"];
+    if (err.details) refusal.extra = err.details;
     return refusal;
   }
   if (err instanceof HTTPException) {
