@@ -22,8 +22,9 @@ export interface PromptOutput {
 export function promptHidden(prompt: string, input: PromptInput, output: PromptOutput): Promise<string> {
   if (!input.setRawMode) return Promise.reject(new CliError("standard input is not a terminal"));
   const setRawMode = input.setRawMode.bind(input);
-  output.write(prompt);
+  // Echo goes off before the prompt shows: nothing typed in answer to it can be echoed.
   setRawMode(true);
+  output.write(prompt);
   input.setEncoding("utf8");
   input.resume();
   return new Promise((resolve, reject) => {
