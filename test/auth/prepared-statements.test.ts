@@ -28,6 +28,7 @@ interface Sent {
 }
 
 const pgModule = createRequire(import.meta.url)("pg") as typeof pg;
+// eslint-disable-next-line @typescript-eslint/unbound-method -- wrapped below and called with the client as `this`
 const original = pgModule.Client.prototype.query;
 let recording: Sent[] | null = null;
 // The same module instance engine/db/pg-db.ts requires: every query of the pool passes here.
@@ -50,7 +51,7 @@ t.after(async (ctx) => {
   pgModule.Client.prototype.query = original;
   await ctx.env?.close();
 });
-t.before.each(async (ctx) => ctx.env?.clock.advanceSeconds(60));
+t.before.each((ctx) => ctx.env?.clock.advanceSeconds(60));
 
 let n = 0;
 async function mfaUser(env: TestEnv, siteId: string) {

@@ -19,6 +19,7 @@ const { api } = await import("../device/client.js");
 
 type Callback = (err: Error | null, res?: pg.QueryResult) => void;
 const pgModule = createRequire(import.meta.url)("pg") as typeof pg;
+// eslint-disable-next-line @typescript-eslint/unbound-method -- called with the client as `this` (original.call)
 const original = pgModule.Client.prototype.query as unknown as (this: pg.Client, ...a: unknown[]) => unknown;
 const run = (client: pg.Client, text: string, values?: unknown[]) =>
   original.call(client, { text, values }) as Promise<pg.QueryResult>;
