@@ -1,8 +1,8 @@
 import { bindsUsers, REQUIRED_USER_BINDINGS, type DefinitionProblem } from "../schema/app-definition.js";
 import type { AppDefinition, FieldSchema } from "../schema/types.js";
+import { escapePointer } from "../schema/identifiers.js";
 import { jsonTypeOf, type StoredValueTypes } from "./stored-values.js";
 
-const escapePointer = (s: string) => s.replace(/~/g, "~0").replace(/\//g, "~1");
 const plural = (n: number) => `${n} stored record${n === 1 ? "" : "s"}`;
 /** "1 stored record holds" / "2 stored records hold": the subject and its verb agree. */
 const hold = (n: number) => `${plural(n)} ${n === 1 ? "holds" : "hold"}`;

@@ -1,5 +1,6 @@
 import { checkDefinition, type DefinitionProblem } from "../schema/app-definition.js";
 import type { AppDefinition, FieldSchema } from "../schema/types.js";
+import { escapePointer, FIELD_NAME } from "../schema/identifiers.js";
 import { breakingChanges } from "./definition-changes.js";
 import type { StoredValueTypes } from "./stored-values.js";
 import { plainMessage } from "./designer-field-checks.js";
@@ -82,11 +83,7 @@ export function fieldInputFrom(form: Record<string, string>): FieldInput {
 export const isOn = (v: string | undefined) => v !== undefined && /^(on|true|yes|1)$/i.test(v.trim());
 /** A deep copy: every change works on a copy of the draft. */
 export const clone = <T>(v: T): T => structuredClone(v);
-/** Escapes a name for a JSON Pointer (RFC 6901: ~ as ~0, / as ~1). */
-export const escapePointer = (s: string) => s.replace(/~/g, "~0").replace(/\//g, "~1");
 const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
-/** A field name: a letter, then letters, digits and _ (at most 64). */
-export const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
 /** Where a field lives: its parent's property map and required list, addressed by a dot path. */
 export interface Located {

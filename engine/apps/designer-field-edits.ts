@@ -1,8 +1,6 @@
 import type { AppDefinition, FieldSchema, ListView } from "../schema/types.js";
 import {
   clone,
-  escapePointer,
-  FIELD_NAME,
   fieldInputOf,
   finish,
   holderAt,
@@ -28,6 +26,7 @@ import {
   type DesignerFieldType,
 } from "./field-types.js";
 import { RESERVED_FIELD_NAMES as RESERVED_NAMES } from "../schema/field-nodes.js";
+import { escapePointer, FIELD_NAME } from "../schema/identifiers.js";
 import { defaultProblem, reservedNameMessage, unknownValues, visibleValueProblem } from "./designer-field-checks.js";
 
 // The visual designer's changes to one field: add, change (rename, retype), delete. Pure

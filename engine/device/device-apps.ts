@@ -19,6 +19,7 @@ import {
 import type { AppRegistry } from "../apps/app-registry.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
+import { APP_ID } from "../schema/identifiers.js";
 import type { MfaService } from "../mfa/mfa-service.js";
 import type { FieldErrors } from "../schema/record-validation.js";
 import type {
@@ -117,7 +118,7 @@ export class DeviceApps {
   /** Opens an app for a request: 404 not on the user's site, 403 not open to their role or MFA not set up. */
   async open(info: DeviceTokenInfo, appId: string): Promise<OpenedApp> {
     await this.#requireCodeIfMfaOn(info);
-    const app = /^[a-z][a-z0-9-]{0,62}$/.test(appId) ? await this.d.apps.get(info.user.siteId, appId) : null;
+    const app = APP_ID.test(appId) ? await this.d.apps.get(info.user.siteId, appId) : null;
     if (!app) throw new NotFoundError("There is no such app on your site.");
     if (!mayOpen(app.openTo, info.user.role))
       throw new ForbiddenError(notOpenMessage(app.openTo), { code: "forbidden" });

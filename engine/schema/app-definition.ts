@@ -3,6 +3,7 @@ import type { DefinitionCheck, DefinitionProblem } from "./definition-problems.j
 import { describeError, errorPointer, validatorFor } from "./ajv.js";
 import { optionsOf, RESERVED_FIELD_NAMES } from "./field-nodes.js";
 import { SYSTEM_BINDINGS } from "./keywords.js";
+import { escapePointer } from "./identifiers.js";
 import { compileRecordValidators } from "./record-validation.js";
 import type { AppDefinition, FieldSchema, SystemBinding } from "./types.js";
 import { UNSTORABLE_TEXT_MESSAGE, unstorablePaths } from "../util/storable-text.js";
@@ -13,8 +14,6 @@ export {
   type DefinitionCheck,
   type DefinitionProblem,
 } from "./definition-problems.js";
-
-const escapePointer = (s: string) => s.replace(/~/g, "~0").replace(/\//g, "~1");
 
 // Which of the field keywords make sense for which type; anything else is a mistake worth naming.
 const TYPE_KEYWORDS: Record<FieldSchema["type"], string[]> = {

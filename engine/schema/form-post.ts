@@ -48,7 +48,9 @@ const INTEGER = /^[+-]?\d{1,15}$/;
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,3})?$/;
 const LOCAL_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/;
 
-const last = (values: string[] | undefined) => values?.[values.length - 1];
+/** The last value posted under a name (a repeated name keeps the last), or undefined. */
+export const lastValue = (values: string[] | undefined): string | undefined => values?.[values.length - 1];
+const last = lastValue;
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 interface Ctx {

@@ -1,6 +1,7 @@
 import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import { compileSchema, describeError, errorPointer } from "./ajv.js";
 import { findField, type FieldNode } from "./field-nodes.js";
+import { unescapePointer } from "./identifiers.js";
 import type { FieldSchema, RecordSchema } from "./types.js";
 import { UNSTORABLE_TEXT_MESSAGE } from "../util/storable-text.js";
 
@@ -95,8 +96,6 @@ export function compileRecordValidators(record: RecordSchema): RecordValidators 
   const compile = (mode: FormMode) => compileSchema(validationSchema(record, mode), { transient: true });
   return { create: compile("create"), edit: compile("edit") };
 }
-
-const unescapePointer = (s: string) => s.replace(/~1/g, "/").replace(/~0/g, "~");
 
 function formatName(format: string): string {
   switch (format) {

@@ -12,7 +12,8 @@ import { signedOut, writeSessionCookie, type CookieSettings } from "../http/cook
 import type { AppEnv } from "../http/env.js";
 import { flash } from "../http/flash.js";
 import { requireSignIn, signedIn } from "../http/guards.js";
-import { formFields, sendPage } from "../http/page.js";
+import { sendPage } from "../http/page.js";
+import { readForm } from "../http/form-body.js";
 import { selfActor } from "../mfa/mfa-routes.js";
 import { accountPage } from "./account-routes.js";
 import { plural } from "../../util/plural.js";
@@ -36,7 +37,7 @@ export function accountFactorRoutes(s: Services, cookies: CookieSettings) {
   const remove = async (c: Context<AppEnv>, factor: FactorRef) => {
     const session = signedIn(c);
     // The current password first: a session alone does not take away what protects the account.
-    const password = (await formFields(c)).currentPassword ?? "";
+    const password = (await readForm(c)).one.currentPassword ?? "";
     if (!password) return refuse(c, 422, ENTER_PASSWORD);
     const user = await s.users.byId(session.user.id);
     if (!user || !(await verifyPassword(user.passwordHash, password))) return refuse(c, 422, WRONG_PASSWORD);
@@ -60,7 +61,7 @@ export function accountFactorRoutes(s: Services, cookies: CookieSettings) {
 
   app.post("/account/passkeys/:id/rename", async (c) => {
     const session = signedIn(c);
-    const name = passkeyName((await formFields(c)).name);
+    const name = passkeyName((await readForm(c)).one.name);
     if (!name) return refuse(c, 422, "A passkey's name is 1 to 64 characters.");
     if (!(await s.passkeys.store.rename(session.user.id, c.req.param("id"), name))) {
       return refuse(c, 404, "There is no such passkey on your account.");

@@ -7,7 +7,8 @@ import { signedOut, writeSessionCookie, type CookieSettings } from "../http/cook
 import type { AppEnv } from "../http/env.js";
 import { flash } from "../http/flash.js";
 import { requireSignIn, signedIn } from "../http/guards.js";
-import { formFields, formFieldsForForm, sendPage, unstorableMessage } from "../http/page.js";
+import { sendPage } from "../http/page.js";
+import { readForm } from "../http/form-body.js";
 import { verifyPassword } from "../../auth/passwords.js";
 import { RecoveryCodesPage } from "../mfa/recovery-pages.js";
 import { selfActor } from "../mfa/mfa-routes.js";
@@ -93,12 +94,10 @@ export function accountRoutes(s: Services, cookieSettings: CookieSettings) {
 
   app.post("/account", async (c) => {
     const session = signedIn(c);
-    const { fields: f, unstorable } = await formFieldsForForm(c);
     const labels = { currentPassword: "Current password", newPassword: "New password" };
+    const { one: f, unstorable, errors: textErrors } = await readForm(c, { onInvalid: "report", labels });
     if (unstorable.length) {
-      const errors = Object.fromEntries(
-        unstorable.map((n) => [n in labels ? n : "newPassword", unstorableMessage(n, labels)]),
-      );
+      const errors = Object.fromEntries(unstorable.map((n) => [n in labels ? n : "newPassword", textErrors[n]!]));
       return sendPage(c, await page(c, errors), 422);
     }
     const input = { currentPassword: f.currentPassword ?? "", newPassword: f.newPassword ?? "" };
@@ -127,7 +126,7 @@ export function accountRoutes(s: Services, cookieSettings: CookieSettings) {
   app.use("/account/recovery-codes", requireSignIn());
   app.post("/account/recovery-codes", async (c) => {
     const session = signedIn(c);
-    const password = (await formFields(c)).currentPassword ?? "";
+    const password = (await readForm(c)).one.currentPassword ?? "";
     const user = await s.users.byId(session.user.id);
     if (!user || !password || !(await verifyPassword(user.passwordHash, password))) {
       const message = password ? "The current password is not correct." : "Enter your current password.";

@@ -8,7 +8,8 @@ import { DeleteConfirmPage } from "../../render/record-pages.js";
 import { initialValues } from "../../schema/form-post.js";
 import { FORM_ERROR } from "../../schema/record-validation.js";
 import type { Services } from "../../services.js";
-import { lastValue, readRecordPost } from "../forms/record-post.js";
+import { lastValue } from "../../schema/form-post.js";
+import { readForm } from "../http/form-body.js";
 import type { AppEnv } from "../http/env.js";
 import { requireSignIn } from "../http/guards.js";
 import { sendPage } from "../http/page.js";
@@ -16,7 +17,7 @@ import { listRoutes } from "./list-routes.js";
 import { mfaResetWarningRoute } from "./mfa-reset.js";
 import { helpdeskPanel, helpdeskRoutes } from "./user-helpdesk.js";
 import { remindState } from "./remind-button.js";
-import { recordFormHandlers } from "./record-form-handlers.js";
+import { RECORD_FORM, recordFormHandlers } from "./record-form-handlers.js";
 import { appResolver, recordTitle, type RecordRoutesOptions } from "./resolve.js";
 import { wantsRegion } from "../http/htmx.js";
 
@@ -118,7 +119,7 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
     const r = await resolve(c);
     requireEdit(r);
     const record = await loadRecord(c, r);
-    const body = await readRecordPost(c);
+    const body = (await readForm(c, { ...RECORD_FORM, onInvalid: "throw" })).all;
     const dialog = lastValue(body._dialog) === "1";
     const rawVersion = lastValue(body._version);
     const version = rawVersion && /^\d{1,9}$/.test(rawVersion) ? Number(rawVersion) : record.version;

@@ -6,9 +6,8 @@ import type { CompiledApp } from "../../apps/compiled-app.js";
 import { Field, slotId } from "../../render/fields.js";
 import { ErrorSlot } from "../../render/form-field.js";
 import type { FieldNode } from "../../schema/field-nodes.js";
-import { parseForm, type FormBody } from "../../schema/form-post.js";
+import { lastValue, parseForm, type FormBody } from "../../schema/form-post.js";
 import { fieldErrors, type FieldErrors, type FormMode } from "../../schema/record-validation.js";
-import { lastValue } from "../forms/record-post.js";
 
 function containerOf(values: Record<string, unknown>, path: string[]): Record<string, unknown> | undefined {
   let cur: unknown = values;

@@ -10,13 +10,19 @@ import { recordProblems } from "../../apps/record-rules.js";
 import { USER_ACCOUNTS_APP } from "../../apps/app-registry.js";
 import { RecordForm } from "../../render/record-form.js";
 import { ConflictNotice, RecordFragment, RecordPage } from "../../render/record-pages.js";
-import { applyRowAction, parseForm } from "../../schema/form-post.js";
+import { applyRowAction, lastValue, parseForm, type FormBody } from "../../schema/form-post.js";
 import { isVisible } from "../../schema/field-nodes.js";
 import { DuplicateSubmissionError, SUBMISSION_TOKEN } from "../../apps/submissions.js";
 import { newToken } from "../../util/opaque-tokens.js";
-import { FORM_ERROR, fieldErrors, type FieldErrors, type FormMode } from "../../schema/record-validation.js";
+import {
+  FORM_ERROR,
+  fieldErrors,
+  unstorableTextErrors,
+  type FieldErrors,
+  type FormMode,
+} from "../../schema/record-validation.js";
 import type { Services } from "../../services.js";
-import { lastValue, readRecordPostForForm } from "../forms/record-post.js";
+import { readForm, type FormSpec } from "../http/form-body.js";
 import type { AppEnv } from "../http/env.js";
 import { statusOf } from "../http/errors.js";
 import { sendPage } from "../http/page.js";
@@ -24,6 +30,19 @@ import { checkField } from "./field-check.js";
 import { RemindRegion, type RemindState } from "./remind-button.js";
 import { mfaEnabledField, mfaResetRegion, pendingReset, resetConfirmation, type PendingReset } from "./mfa-reset.js";
 import { recordTitle, type RecordRoutesOptions, type Resolved } from "./resolve.js";
+
+/**
+ * How a record form is read: a form post only (415 otherwise), no files (400), and text that cannot
+ * be stored reported per field so the form is shown again. The app's rules are the store's
+ * (engine/apps/record-rules.ts), applied after parseForm types the values.
+ */
+export const RECORD_FORM = { formOnly: true, files: "refuse", onInvalid: "report" } as const satisfies FormSpec;
+
+/** A record form's post: every value of each name, and a message per field for text that cannot be stored. */
+async function readRecordForm(c: Context<AppEnv>, r: Resolved): Promise<{ body: FormBody; textErrors: FieldErrors }> {
+  const input = await readForm(c, RECORD_FORM);
+  return { body: input.all, textErrors: unstorableTextErrors(input.unstorable, r.app.fields) };
+}
 
 /** What a record form shows: its mode, values and errors, the record it edits, a notice, page or dialog. */
 export interface FormState {
@@ -128,7 +147,7 @@ export function recordFormHandlers(s: Services, options: RecordRoutesOptions) {
 
   async function save(c: Context<AppEnv>, r: Resolved, record: StoredRecord | null) {
     const mode: FormMode = record ? "edit" : "create";
-    const { body, textErrors } = await readRecordPostForForm(c, r.app.fields);
+    const { body, textErrors } = await readRecordForm(c, r);
     const dialog = lastValue(body._dialog) === "1";
     const parsed = parseForm(r.app.fields, body, mode);
     // Switching MFA off for an activated user resets it: a form shown again keeps saying so.
@@ -254,7 +273,7 @@ export function recordFormHandlers(s: Services, options: RecordRoutesOptions) {
 
   /** Inline validation of one field on change (htmx); see checkField. */
   async function check(c: Context<AppEnv>, r: Resolved, mode: FormMode) {
-    const { body, textErrors } = await readRecordPostForForm(c, r.app.fields);
+    const { body, textErrors } = await readRecordForm(c, r);
     return sendPage(c, checkField(r.app, mode, body, textErrors));
   }
 

@@ -15,7 +15,8 @@ import type { Services } from "../../services.js";
 import type { AppEnv } from "../http/env.js";
 import { flash } from "../http/flash.js";
 import { signedIn } from "../http/guards.js";
-import { formFields, sendPage } from "../http/page.js";
+import { sendPage } from "../http/page.js";
+import { readForm } from "../http/form-body.js";
 import { type appResolver, recordTitle, type Resolved } from "./resolve.js";
 
 /** "2 December 2026, 08:00 UTC". */
@@ -139,7 +140,7 @@ export function helpdeskRoutes(
     resolver.requireEdit(r);
     const record = await resolver.loadRecord(c, r);
     const title = recordTitle(r.app, record.values);
-    const f = await formFields(c);
+    const f = (await readForm(c)).one;
     const hours = (f.validHours ?? "").trim();
     const oneTime = f.oneTime === "true" || f.oneTime === "on";
     const page = (body: Child, status: 200 | 422 = 200) =>

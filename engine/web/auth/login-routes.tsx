@@ -8,7 +8,8 @@ import {
   writeDeviceCookie,
   writeSessionCookie,
 } from "../http/cookies.js";
-import { formFieldsForForm, sendPage, unstorableMessage } from "../http/page.js";
+import { sendPage } from "../http/page.js";
+import { readForm } from "../http/form-body.js";
 import type { Services } from "../../services.js";
 import { FirstAdminPage, LoginPage } from "./login-pages.js";
 import { passwordlessForm } from "./passwordless-routes.js";
@@ -18,6 +19,8 @@ import { ValidationError } from "../../errors.js";
 import { decideAfterPassword, stageFor } from "../../mfa/sign-in-flow.js";
 
 const GENERIC_FAILURE = "The username or password is incorrect.";
+/** The sign-in and first-administrator forms' labels, for the message of a field holding text that cannot be stored. */
+const SIGN_IN_LABELS = { username: "Username", password: "Password" };
 
 /** /login, /logout and the one-time first-administrator link. */
 export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
@@ -29,11 +32,15 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
   });
 
   app.post("/login", async (c) => {
-    const { fields: f, unstorable } = await formFieldsForForm(c);
+    const {
+      one: f,
+      unstorable,
+      errors: textErrors,
+    } = await readForm(c, { onInvalid: "report", labels: SIGN_IN_LABELS });
     const username = (f.username ?? "").trim().slice(0, 64);
     const password = (f.password ?? "").slice(0, 256);
     if (unstorable.length) {
-      const error = unstorableMessage(unstorable[0]!, { username: "Username", password: "Password" });
+      const error = textErrors[unstorable[0]!]!;
       return sendPage(c, <LoginPage csrfToken={c.var.csrfToken} username={username} error={error} />, 422);
     }
     if (!username || !password) {
@@ -111,13 +118,14 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
 
   app.post("/setup/:token", async (c) => {
     const token = c.req.param("token");
-    const { fields: f, unstorable } = await formFieldsForForm(c);
+    const {
+      one: f,
+      unstorable,
+      errors: textErrors,
+    } = await readForm(c, { onInvalid: "report", labels: SIGN_IN_LABELS });
     const username = (f.username ?? "").trim();
     if (unstorable.length && (await s.firstAdmin.linkIsValid(token))) {
-      const labels = { username: "Username", password: "Password" };
-      const errors = Object.fromEntries(
-        unstorable.map((n) => [n in labels ? n : "username", unstorableMessage(n, labels)]),
-      );
+      const errors = Object.fromEntries(unstorable.map((n) => [n in SIGN_IN_LABELS ? n : "username", textErrors[n]!]));
       return sendPage(
         c,
         <FirstAdminPage csrfToken={c.var.csrfToken} action={`/setup/${token}`} username={username} errors={errors} />,

@@ -9,7 +9,8 @@ import { DatabaseUnavailableError } from "../../db/unavailable.js";
 import type { Services } from "../../services.js";
 import { writeSessionCookie, type CookieSettings } from "../http/cookies.js";
 import type { AppEnv } from "../http/env.js";
-import { formFields, sendPage } from "../http/page.js";
+import { sendPage } from "../http/page.js";
+import { readForm } from "../http/form-body.js";
 import { PasskeyScripts, PasskeySignInForm } from "../mfa/passkey-pages.js";
 import { readPasskeyResponse } from "../mfa/passkey-routes.js";
 import { LoginPage } from "./login-pages.js";
@@ -55,7 +56,7 @@ export function passwordlessRoutes(s: Services, cookies: CookieSettings) {
     );
 
   app.post("/login/passkey", async (c) => {
-    const response = readPasskeyResponse(await formFields(c));
+    const response = readPasskeyResponse((await readForm(c)).one);
     if (!response) return refuse(c, 422);
     // The owner's site must allow passwordless sign-in, and the owner may sign in on the web.
     const credentialId = (response as { id?: unknown }).id;

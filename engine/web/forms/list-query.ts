@@ -4,6 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import { CursorError, decodeCursor, type Cursor, type SortSpec } from "../../apps/record-store-contract.js";
 import { isMfaState, MFA_STATES, type MfaState } from "../../mfa/mfa-states.js";
 import type { FieldNode } from "../../schema/field-nodes.js";
+import { SORT_KEY } from "../../schema/identifiers.js";
 import type { ListParams } from "../../render/record-list.js";
 import type { AppEnv } from "../http/env.js";
 import { queryParams } from "../http/query.js";
@@ -13,7 +14,7 @@ import { queryParams } from "../http/query.js";
  * sortable, else the first sortable column ascending.
  */
 export function parseSort(raw: string | undefined, sortable: string[], fallback: SortSpec): SortSpec {
-  if (raw && /^-?[A-Za-z][A-Za-z0-9_]{0,63}$/.test(raw)) {
+  if (raw && SORT_KEY.test(raw)) {
     const field = raw.replace(/^-/, "");
     if (sortable.includes(field)) return { field, direction: raw.startsWith("-") ? "desc" : "asc" };
   }

@@ -4,7 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import { newToken, safeEqual } from "../../util/opaque-tokens.js";
 import { CSRF_COOKIE, readCookie, writeCsrfCookie, type CookieSettings } from "./cookies.js";
 import type { AppEnv } from "./env.js";
-import { readPostedForm } from "./form-body.js";
+import { postedToken } from "./form-body.js";
 import { CSRF_FIELD } from "../../render/layout.js";
 
 /** Request header in which htmx and scripts send the CSRF token (forms send the `_csrf` field). */
@@ -91,9 +91,8 @@ export function csrfProtection(options: CsrfOptions): MiddlewareHandler<AppEnv> 
     }
     let sent = c.req.header(CSRF_HEADER);
     if (!sent) {
-      // The shared reader: a malformed body is a 400 here already, and the route reuses the parse.
-      const field = (await readPostedForm(c))[CSRF_FIELD]?.at(-1);
-      sent = typeof field === "string" ? field : undefined;
+      // The one form reader: a malformed body is a 400 here already, and the route reuses the parse.
+      sent = await postedToken(c, CSRF_FIELD);
     }
     if (!sent || !safeEqual(sent, expected)) {
       c.var.log.info("csrf refused", { reason: sent ? "token" : "no token" });

@@ -2,7 +2,8 @@ import { Hono, type Context } from "hono";
 import type { Session } from "../../auth/sessions.js";
 import type { CookieSettings } from "../http/cookies.js";
 import type { AppEnv } from "../http/env.js";
-import { formFields, sendPage } from "../http/page.js";
+import { sendPage } from "../http/page.js";
+import { readForm } from "../http/form-body.js";
 import { compileSchema } from "../../schema/ajv.js";
 import type { Services } from "../../services.js";
 import {
@@ -46,7 +47,7 @@ export function hardwareSetupRoutes(s: Services, cookies: CookieSettings) {
     const access = await setupAccess(s, c, "hardware");
     if (access.response) return access.response;
     const { session } = access;
-    const f = await formFields(c);
+    const f = (await readForm(c)).one;
     const input = { serialNumber: (f.serialNumber ?? "").trim() };
     const code = readCode(f);
     const errors: { serialNumber?: string; code?: string } = {};

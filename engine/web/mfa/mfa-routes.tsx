@@ -13,9 +13,9 @@ import {
 } from "../http/cookies.js";
 import type { AppEnv } from "../http/env.js";
 import { signInStepPath } from "../http/guards.js";
-import { formFields, sendPage } from "../http/page.js";
+import { sendPage } from "../http/page.js";
+import { readForm } from "../http/form-body.js";
 import type { Services } from "../../services.js";
-import type { MfaActor } from "../../mfa/mfa-model.js";
 import {
   AppSetupPage,
   ContinueAppSetupPage,
@@ -25,7 +25,7 @@ import {
 } from "./mfa-pages.js";
 import { browserInWords } from "../../auth/remembered-browsers.js";
 import { RecoveryCodesPage } from "./recovery-pages.js";
-import { DEFAULT_MFA_POLICY } from "../../mfa/mfa-model.js";
+import { DEFAULT_MFA_POLICY, type MfaActor } from "../../mfa/mfa-model.js";
 import { queryParams } from "../http/query.js";
 import { base32, groupsOfFour, otpauthUri, qrPngDataUrl, TOTP_ISSUER } from "../../mfa/otpauth.js";
 import { decideAfterPassword, type SignInDecision } from "../../mfa/sign-in-flow.js";
@@ -222,7 +222,7 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
   app.post("/login/mfa", async (c) => {
     const { session, response } = codeStage(c);
     if (response) return response;
-    const fields = await formFields(c);
+    const fields = (await readForm(c)).one;
     const code = readCode(fields);
     if (code === null) {
       const method = await methodOf(session);
@@ -373,7 +373,7 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
     const access = await setupAccess(s, c, "app");
     if (access.response) return access.response;
     const { session } = access;
-    const code = readCode(await formFields(c));
+    const code = readCode((await readForm(c)).one);
     const pending = await s.mfa.activation.pendingAppSecret(session.user.id);
     if (!pending) {
       const fresh = await s.mfa.activation.startAppSetup(session.user.id);

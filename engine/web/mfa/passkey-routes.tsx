@@ -11,7 +11,8 @@ import { clearSessionCookie, writeSessionCookie, type CookieSettings } from "../
 import type { AppEnv } from "../http/env.js";
 import { flash } from "../http/flash.js";
 import { signInStepPath } from "../http/guards.js";
-import { formFields, sendPage } from "../http/page.js";
+import { sendPage } from "../http/page.js";
+import { readForm } from "../http/form-body.js";
 import { MfaCodePage } from "./mfa-pages.js";
 import {
   afterActivation,
@@ -150,7 +151,7 @@ export function passkeyRoutes(s: Services, cookies: CookieSettings) {
     const access = await registerAccess(s, c);
     if ("response" in access) return access.response;
     const { session, reauth } = access;
-    const fields = await formFields(c);
+    const fields = (await readForm(c)).one;
     const name = (fields.name ?? "").slice(0, 200);
     if (reauth) {
       const refused = await reauthenticate(s, session.user.id, fields);
@@ -202,7 +203,7 @@ export function passkeyRoutes(s: Services, cookies: CookieSettings) {
   app.post("/login/mfa/passkey", async (c) => {
     const session = c.var.session;
     if (session?.stage !== "mfa") return c.redirect(session?.stage === "full" ? "/" : signInStepPath(session), 303);
-    const response = readPasskeyResponse(await formFields(c));
+    const response = readPasskeyResponse((await readForm(c)).one);
     // A user whose every factor the policy no longer allows gets a setup-only session (as after a code).
     const forced = await mustReplaceFactor(s, session);
     const result = response

@@ -4,7 +4,8 @@ import type { Services } from "../../services.js";
 import { clearSessionCookie, writeSessionCookie, type CookieSettings } from "../http/cookies.js";
 import type { AppEnv } from "../http/env.js";
 import { signInStepPath } from "../http/guards.js";
-import { formFields, sendPage } from "../http/page.js";
+import { sendPage } from "../http/page.js";
+import { readForm } from "../http/form-body.js";
 import { RecoveryPage, RecoverySignedInPage } from "./recovery-pages.js";
 
 /** The same words for a wrong code or pass, a used one, an expired pass and a lock. */
@@ -39,7 +40,7 @@ export function recoveryRoutes(s: Services, cookies: CookieSettings) {
   app.post("/login/recovery", async (c) => {
     const { session, response } = codeStage(c);
     if (response) return response;
-    const input = (await formFields(c)).recoveryCode ?? "";
+    const input = (await readForm(c)).one.recoveryCode ?? "";
     // The spend, the new session (full for a code, setup-only for a pass) and its grant: one statement.
     const finish =
       (kind: "code" | "pass"): PartBuilder<{ token: string; expiresAt: Date }> =>

@@ -13,7 +13,7 @@ import { DEFAULT_BACKUP_KEEP } from "../../../ops/backup-schedule.js";
 import type { Services } from "../../../services.js";
 import type { AppEnv } from "../../http/env.js";
 import { flash } from "../../http/flash.js";
-import { readFormText } from "../../http/form-body.js";
+import { readForm } from "../../http/form-body.js";
 import { signedIn, signInStepPath } from "../../http/guards.js";
 import { sendPage } from "../../http/page.js";
 import { BackupsPage, sizeWords } from "./backups-page.js";
@@ -72,7 +72,7 @@ export function backupsRoutes(s: Services): Hono<AppEnv> {
   });
 
   app.post(BACKUPS_PATH, async (c) => {
-    await readFormText(c);
+    await readForm(c);
     if (!s.backups.available) throw new HTTPException(409, { message: USE_PG_DUMP });
     let made;
     try {

@@ -9,17 +9,18 @@ import type { AppEnv } from "../../http/env.js";
 import { queryParams } from "../../http/query.js";
 import { flash } from "../../http/flash.js";
 import { requireRole, signedIn } from "../../http/guards.js";
-import { formFields, formFieldsForForm, sendPage } from "../../http/page.js";
+import { sendPage } from "../../http/page.js";
+import { readForm } from "../../http/form-body.js";
 import { checkDefinition, checkDefinitionText, type DefinitionProblem } from "../../../schema/app-definition.js";
 import type { Services } from "../../../services.js";
 import { UNSTORABLE_TEXT_MESSAGE } from "../../../util/storable-text.js";
 import { AppEditorPage, AppsListPage, DesignerFeedback } from "./apps-designer-pages.js";
 import { visualDesignerRoutes } from "./visual-designer-routes.js";
 import { pageFrameOf } from "../../http/page-frame.js";
+import { APP_ID } from "../../../schema/identifiers.js";
 
 /** A definition's JSON text is bounded like any other input. */
 const MAX_DEFINITION_CHARS = 200_000;
-const APP_ID = /^[a-z][a-z0-9-]{0,62}$/;
 
 /**
  * The designer (/configure/apps, designers and administrators): view an app's
@@ -152,7 +153,7 @@ export function appsDesignerRoutes(s: Services): Hono<AppEnv> {
   /** The live check (htmx, as the designer types): problems, breaking changes and the preview. */
   routes.post("/configure/apps/:appId/check", async (c) => {
     const app = await current(c, c.req.param("appId"));
-    const { fields: f, unstorable } = await formFieldsForForm(c);
+    const { one: f, unstorable } = await readForm(c, { onInvalid: "report" });
     const text = (f.definition ?? "").slice(0, MAX_DEFINITION_CHARS + 1);
     const parsed = text.length > MAX_DEFINITION_CHARS || unstorable.length ? null : checkDefinitionText(text);
     if (!parsed || !parsed.ok) {
@@ -176,7 +177,7 @@ export function appsDesignerRoutes(s: Services): Hono<AppEnv> {
   routes.post("/configure/apps/:appId", async (c) => {
     const session = signedIn(c);
     const app = await current(c, c.req.param("appId"));
-    const { fields: f, unstorable } = await formFieldsForForm(c);
+    const { one: f, unstorable } = await readForm(c, { onInvalid: "report" });
     const text = f.definition ?? "";
     const base = /^\d{1,9}$/.test(f._version ?? "") ? Number(f._version) : -1;
     if (text.length > MAX_DEFINITION_CHARS) {
@@ -222,7 +223,7 @@ export function appsDesignerRoutes(s: Services): Hono<AppEnv> {
   routes.post("/configure/apps/:appId/restore", async (c) => {
     const session = signedIn(c);
     const app = await current(c, c.req.param("appId"));
-    const f = await formFields(c);
+    const f = (await readForm(c)).one;
     const version = /^\d{1,9}$/.test(f.version ?? "") ? Number(f.version) : -1;
     const base = /^\d{1,9}$/.test(f._version ?? "") ? Number(f._version) : -1;
     const definition = version >= 0 ? await s.apps.definitionAt(session.activeSiteId, app.id, version) : null;

@@ -8,8 +8,10 @@ import type { AppDefinition } from "../../../schema/types.js";
 import type { Services } from "../../../services.js";
 import { flash } from "../../http/flash.js";
 import type { AppEnv } from "../../http/env.js";
+import { readForm } from "../../http/form-body.js";
 import { sendPage } from "../../http/page.js";
-import { APP_ID, postedForm, type DesignerContext } from "./designer-context.js";
+import { type DesignerContext } from "./designer-context.js";
+import { APP_ID } from "../../../schema/identifiers.js";
 import { DeleteAppPage, NewAppPage } from "./designer-pages.js";
 import { postedDecisions, RemovedOptionsPage } from "./removed-options-page.js";
 
@@ -101,7 +103,7 @@ export function designerAppRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
   routes.get("/configure/apps/new", (c) => newAppPage(c, "New app", "/configure/apps/new", { title: "", id: "" }));
 
   routes.post("/configure/apps/new", async (c) => {
-    const { one } = await postedForm(c);
+    const { one } = await readForm(c);
     const { title, id, errors } = await checkNewApp(c, one);
     if (Object.keys(errors).length) {
       return newAppPage(c, "New app", "/configure/apps/new", { title, id: one.id ?? "" }, errors);
@@ -120,7 +122,7 @@ export function designerAppRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
 
   routes.post("/configure/apps/:appId/duplicate", async (c) => {
     const app = await current(c);
-    const { one } = await postedForm(c);
+    const { one } = await readForm(c);
     const { title, id, errors } = await checkNewApp(c, one);
     if (Object.keys(errors).length) {
       const input = { title, id: one.id ?? "" };
@@ -131,7 +133,7 @@ export function designerAppRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
 
   routes.post("/configure/apps/:appId/delete", async (c) => {
     const st = await state(c);
-    const { one } = await postedForm(c);
+    const { one } = await readForm(c);
     if (s.apps.builtIn(st.app.id)) {
       throw new ConflictError("A built-in app cannot be deleted; its file would bring it back.");
     }
@@ -154,7 +156,7 @@ export function designerAppRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
     const app = await current(c);
     const st = await state(c);
     const expected = await expectedOf(c, st);
-    const decisions = postedDecisions((await postedForm(c)).one);
+    const decisions = postedDecisions((await readForm(c)).one);
     const siteId = siteOf(c);
     const actor = actorOf(c);
     // Options the draft removes that records hold: asked first, then kept or mapped in the publish's transaction.

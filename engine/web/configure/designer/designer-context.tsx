@@ -13,9 +13,10 @@ import { DraftConflict, draftStamp, type AppDraft } from "../../../apps/drafts.j
 import { appHref } from "../../../apps/app-registry.js";
 import { NotFoundError } from "../../../errors.js";
 import type { AppDefinition, FieldSchema } from "../../../schema/types.js";
+import { APP_ID } from "../../../schema/identifiers.js";
 import type { Services } from "../../../services.js";
 import { flash } from "../../http/flash.js";
-import { readFormText } from "../../http/form-body.js";
+import { readForm } from "../../http/form-body.js";
 import type { AppEnv } from "../../http/env.js";
 import { signedIn } from "../../http/guards.js";
 import { sendPage } from "../../http/page.js";
@@ -25,21 +26,6 @@ import { DesignerFormPage, DesignerWork, type DesignerWorkProps } from "./design
 import { DraftBar, DraftStampContext, type DesignerFrame } from "./designer-shell.js";
 import { pageFrameOf } from "../../http/page-frame.js";
 import { wantsRegion } from "../../http/htmx.js";
-
-/** An app id as the designer's addresses carry it. */
-export const APP_ID = /^[a-z][a-z0-9-]{0,62}$/;
-/** A field's dot path in an address (`companions.phone`): at most eight names deep. */
-export const FIELD_PATH = /^[A-Za-z][A-Za-z0-9_]{0,63}(\.[A-Za-z][A-Za-z0-9_]{0,63}){0,7}$/;
-
-/** The posted form with repeated names kept (columns, searchable, fields): `one` the last value, `all` every value. */
-export async function postedForm(
-  c: Context<AppEnv>,
-): Promise<{ one: Record<string, string>; all: Record<string, string[]> }> {
-  const all = await readFormText(c);
-  const one: Record<string, string> = {};
-  for (const [k, v] of Object.entries(all)) one[k] = v.at(-1)!;
-  return { one, all };
-}
 
 /** The app being designed, its draft, the definition shown (the draft, else the published one) and what a change is checked against. */
 export interface DesignerState {
@@ -202,7 +188,7 @@ export function designerContext(s: Services) {
    * the client sent none (a plain-POST client of the HTTP contract: its change is saved as before).
    */
   async function expectedOf(c: Context<AppEnv>, st: DesignerState) {
-    const stamp = (await postedForm(c)).one.draftStamp;
+    const stamp = (await readForm(c)).one.draftStamp;
     return stamp === undefined ? undefined : { stamp, publishedVersion: st.app.version };
   }
 

@@ -6,14 +6,10 @@ import { designerTypeOf, isDesignerType, type DesignerType } from "../../../apps
 import { NotFoundError } from "../../../errors.js";
 import type { AppDefinition } from "../../../schema/types.js";
 import type { AppEnv } from "../../http/env.js";
+import { readForm } from "../../http/form-body.js";
 import { queryParams } from "../../http/query.js";
-import {
-  FIELD_PATH,
-  postedForm,
-  type DesignerConflict,
-  type DesignerContext,
-  type DesignerState,
-} from "./designer-context.js";
+import { FIELD_PATH } from "../../../schema/identifiers.js";
+import { type DesignerConflict, type DesignerContext, type DesignerState } from "./designer-context.js";
 
 function newType(raw: string | undefined): DesignerType | null {
   const t = (raw ?? "").trim();
@@ -75,7 +71,7 @@ export function designerFieldRoutes(routes: Hono<AppEnv>, d: DesignerContext) {
 
   routes.post("/configure/apps/:appId/fields/new", async (c) => {
     const st = await state(c);
-    const { one, all } = await postedForm(c);
+    const { one, all } = await readForm(c);
     const input = postedInput(one);
     const type = newType(input.type);
     const fail = (errors: Record<string, string>, conflict?: DesignerConflict) => {
@@ -107,7 +103,7 @@ export function designerFieldRoutes(routes: Hono<AppEnv>, d: DesignerContext) {
   routes.post("/configure/apps/:appId/fields/:name", async (c) => {
     const st = await state(c);
     const path = fieldPath(c, st);
-    const { one } = await postedForm(c);
+    const { one } = await readForm(c);
     const input = postedInput(one);
     const shown = { ...fieldInputOf(st.working, path)!, ...input };
     const type = newType(shown.type) ?? designerTypeOf(locate(st.working, path)!.field);
@@ -126,14 +122,14 @@ export function designerFieldRoutes(routes: Hono<AppEnv>, d: DesignerContext) {
   routes.post("/configure/apps/:appId/fields/:name/delete", async (c) => {
     const st = await state(c);
     const path = fieldPath(c, st);
-    await postedForm(c);
+    await readForm(c);
     return apply(c, st, deleteField(st.working, path, st.ctx), refusedOn(c, st, path));
   });
 
   routes.post("/configure/apps/:appId/fields/:name/move", async (c) => {
     const st = await state(c);
     const path = fieldPath(c, st);
-    const { one } = await postedForm(c);
+    const { one } = await readForm(c);
     let move: Move | null = null;
     if (one.direction === "up" || one.direction === "down") move = { direction: one.direction };
     else if (one.before && FIELD_PATH.test(one.before)) move = { before: one.before };
@@ -161,14 +157,14 @@ export function designerFieldRoutes(routes: Hono<AppEnv>, d: DesignerContext) {
   routes.post("/configure/apps/:appId/sections/:section", async (c) => {
     const st = await state(c);
     const n = sectionNumber(c, st);
-    const { one } = await postedForm(c);
+    const { one } = await readForm(c);
     return apply(c, st, renameSection(st.working, n, one.title ?? "", st.ctx), refusedOnOutline(c, st));
   });
 
   routes.post("/configure/apps/:appId/sections/:section/delete", async (c) => {
     const st = await state(c);
     const n = sectionNumber(c, st);
-    await postedForm(c);
+    await readForm(c);
     return apply(c, st, deleteSection(st.working, n, st.ctx), refusedOnOutline(c, st));
   });
 }

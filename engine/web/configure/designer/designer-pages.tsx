@@ -2,6 +2,7 @@ import type { CompiledApp } from "../../../apps/compiled-app.js";
 import { CsrfField, Layout } from "../../../render/layout.js";
 import type { PageFrame } from "../../../render/record-pages.js";
 import type { AppDefinition } from "../../../schema/types.js";
+import { APP_ID_SOURCE } from "../../../schema/identifiers.js";
 import { DesignerFeedback } from "./apps-designer-pages.js";
 import { PropInput, type Errors } from "./designer-controls.js";
 import { DeleteFieldForm, FieldForm, type FieldFormProps } from "./field-form.js";
@@ -85,7 +86,7 @@ export function NewAppPage(p: {
           help="Used in web addresses; suggested from the title when left blank."
           value={p.input.id}
           errors={e}
-          attrs={{ pattern: "[a-z][a-z0-9\\-]{0,62}", "data-id-from": "title" }}
+          attrs={{ pattern: APP_ID_SOURCE, "data-id-from": "title" }}
         />
         <button type="submit">Create app</button>
       </form>

@@ -8,9 +8,10 @@ import { bindsUsers } from "../../../schema/app-definition.js";
 import type { Services } from "../../../services.js";
 import { lineDiff } from "../../../util/line-diff.js";
 import type { AppEnv } from "../../http/env.js";
+import { readForm } from "../../http/form-body.js";
 import { sendPage } from "../../http/page.js";
 import { queryParams } from "../../http/query.js";
-import { postedForm, type DesignerConflict, type DesignerContext } from "./designer-context.js";
+import { type DesignerConflict, type DesignerContext } from "./designer-context.js";
 import { DesignerHistoryPage } from "./designer-history-page.js";
 import { DesignerListPage, DesignerSettingsPage } from "./designer-list-settings-pages.js";
 
@@ -49,7 +50,7 @@ export function designerTabRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
 
   routes.post("/configure/apps/:appId/list", async (c) => {
     const st = await state(c);
-    const { one, all } = await postedForm(c);
+    const { one, all } = await readForm(c);
     const input = { columns: all.columns ?? [], searchable: all.searchable ?? [], sort: one.sort ?? "" };
     const fail = async (errors: Record<string, string>, conflict?: DesignerConflict) => {
       const now = conflict?.st ?? st;
@@ -72,7 +73,7 @@ export function designerTabRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
 
   routes.post("/configure/apps/:appId/settings", async (c) => {
     const st = await state(c);
-    const { one } = await postedForm(c);
+    const { one } = await readForm(c);
     // A client that sends no openTo keeps the current one; an app over user accounts stays administrators only.
     const kept = openToOf(st.working, false);
     const refused = settingsRefusals(one, kept, bindsUsers(st.working));

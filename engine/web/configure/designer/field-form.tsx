@@ -13,6 +13,7 @@ import {
 import { FormField } from "../../../render/form-field.js";
 import { CsrfField } from "../../../render/layout.js";
 import type { AppDefinition, FieldSchema } from "../../../schema/types.js";
+import { FIELD_NAME_SOURCE } from "../../../schema/identifiers.js";
 import {
   CheckboxGroup,
   FormProblem,
@@ -289,7 +290,7 @@ export function FieldForm(p: FieldFormProps) {
         help={p.nameLocked ?? "How the value is stored; derived from the label when left blank."}
         value={v.name}
         errors={e}
-        attrs={{ pattern: "[A-Za-z][A-Za-z0-9_]{0,63}", readonly: p.system !== undefined || !!p.nameLocked }}
+        attrs={{ pattern: FIELD_NAME_SOURCE, readonly: p.system !== undefined || !!p.nameLocked }}
       />
       <PropTextarea name="help" label="Help text" value={v.help} errors={e} rows={2} maxlength={2000} />
       {!p.system ? (

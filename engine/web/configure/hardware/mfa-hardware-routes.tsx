@@ -5,8 +5,8 @@ import type { Session } from "../../../auth/sessions.js";
 import type { AppEnv } from "../../http/env.js";
 import { queryParam, queryParams } from "../../http/query.js";
 import { flash } from "../../http/flash.js";
-import { formFields, formFieldsForForm, sendPage, unstorableMessage } from "../../http/page.js";
-import { readFormWithFiles, UnstorableTextError } from "../../http/form-body.js";
+import { sendPage } from "../../http/page.js";
+import { readForm } from "../../http/form-body.js";
 import { ImportFileError } from "../../../mfa/hardware/csv-formats.js";
 import { NO_SUCH_TOKEN, TokenInputError, TokenStateError } from "../../../mfa/hardware/token-registry.js";
 import { plural } from "../../../util/plural.js";
@@ -159,7 +159,7 @@ export function mfaHardwareRoutes(s: Services) {
   // deleted; only Confirm (confirm=delete-token) deletes.
   app.post(`${BASE}/:id/delete`, async (c) => {
     const session = c.var.session!;
-    const confirmed = (await formFields(c)).confirm === DELETE_CONFIRM;
+    const confirmed = (await readForm(c)).one.confirm === DELETE_CONFIRM;
     const token = await h.registry.byId(c.req.param("id"));
     if (!token) throw new NotFoundError(NO_SUCH_TOKEN);
     if (!confirmed) {
@@ -179,7 +179,7 @@ export function mfaHardwareRoutes(s: Services) {
   // Unassign resets the user's MFA: the first press answers what that ends; only Confirm unassigns.
   app.post(`${BASE}/:id/unassign`, async (c) => {
     const session = c.var.session!;
-    const confirmed = (await formFields(c)).confirm === "mfa-reset";
+    const confirmed = (await readForm(c)).one.confirm === "mfa-reset";
     const id = c.req.param("id");
     const token = await h.registry.byId(id);
     if (!token) throw new NotFoundError(NO_SUCH_TOKEN);
@@ -218,7 +218,11 @@ export function mfaHardwareRoutes(s: Services) {
 
   app.post(`${BASE}/register`, async (c) => {
     const session = c.var.session!;
-    const { fields: f, unstorable } = await formFieldsForForm(c);
+    const {
+      one: f,
+      unstorable,
+      errors: textErrors,
+    } = await readForm(c, { onInvalid: "report", labels: REGISTER_LABELS });
     const values: TokenInputValues = {
       name: f.name,
       serialNumber: f.serialNumber,
@@ -229,9 +233,7 @@ export function mfaHardwareRoutes(s: Services) {
       algorithm: f.algorithm,
     };
     if (unstorable.length) {
-      const errors = Object.fromEntries(
-        unstorable.map((n) => [n in REGISTER_LABELS ? n : "name", unstorableMessage(n, REGISTER_LABELS)]),
-      );
+      const errors = Object.fromEntries(unstorable.map((n) => [n in REGISTER_LABELS ? n : "name", textErrors[n]!]));
       const { secretKey: _never, ...shown } = values;
       return sendPage(c, <RegisterPage {...await common(c)} values={shown} errors={errors} />, 422);
     }
@@ -261,14 +263,11 @@ export function mfaHardwareRoutes(s: Services) {
 
   app.post(TOKEN_IMPORT_PATH, async (c) => {
     const session = c.var.session!;
-    let body: Record<string, string | File>;
-    try {
-      body = await readFormWithFiles(c);
-    } catch (err) {
-      if (!(err instanceof UnstorableTextError)) throw err;
-      const error = unstorableMessage(Object.keys(err.fields)[0]!, { file: "The file name" });
-      return sendPage(c, <ImportPage {...await common(c)} error={error} />, 422);
+    const form = await readForm(c, { files: "accept", onInvalid: "report", labels: { file: "The file name" } });
+    if (form.unstorable.length) {
+      return sendPage(c, <ImportPage {...await common(c)} error={form.errors[form.unstorable[0]!]} />, 422);
     }
+    const body = { ...form.one, ...form.files };
     const file = body.file;
     if (!(file instanceof File) || file.size === 0) {
       return sendPage(c, <ImportPage {...await common(c)} error="Choose a token file (CSV or PSKC)." />, 422);
@@ -304,7 +303,7 @@ export function mfaHardwareRoutes(s: Services) {
 
   app.post(`${TOKEN_IMPORT_PATH}/:uploadId`, async (c) => {
     const session = c.var.session!;
-    const f = await formFields(c);
+    const f = (await readForm(c)).one;
     if (!commitForm(f)) throw new HTTPException(400, { message: "The confirmation form is not valid." });
     const upload = await h.uploads.take(c.req.param("uploadId"), session.user.id);
     if (!upload) {

@@ -9,7 +9,7 @@ import { ExtensionChangedError, type ExtensionPlan } from "../../../mfa/rollout-
 import { RolloutInputError } from "../../../mfa/rollout.js";
 import type { Services } from "../../../services.js";
 import type { AppEnv } from "../../http/env.js";
-import { readFormText } from "../../http/form-body.js";
+import { readForm } from "../../http/form-body.js";
 import { flash } from "../../http/flash.js";
 import { requireRole, signedIn } from "../../http/guards.js";
 import { sendPage } from "../../http/page.js";
@@ -58,7 +58,7 @@ export function mfaRolloutDetailRoutes(s: Services): Hono<AppEnv> {
 
   app.post("/configure/mfa/rollouts/:id/remind", async (c) => {
     const session = signedIn(c);
-    await readFormText(c);
+    await readForm(c);
     const scope = await scopeOf(c);
     const rollout = await s.rolloutProgress.get(c.req.param("id"), scope);
     if (!rollout) return c.notFound();
@@ -82,7 +82,7 @@ export function mfaRolloutDetailRoutes(s: Services): Hono<AppEnv> {
 
   app.post("/configure/mfa/rollouts/:id/extend", async (c) => {
     const session = signedIn(c);
-    const posted = await readFormText(c);
+    const posted = (await readForm(c)).all;
     const scope = await scopeOf(c);
     const rollout = await s.rolloutProgress.get(c.req.param("id"), scope);
     if (!rollout) return c.notFound();

@@ -8,7 +8,7 @@ import { Hono, type Context } from "hono";
 import { RolloutChangedError, RolloutInputError } from "../../../mfa/rollout.js";
 import type { Services } from "../../../services.js";
 import type { AppEnv } from "../../http/env.js";
-import { readFormText } from "../../http/form-body.js";
+import { readForm } from "../../http/form-body.js";
 import { requireRole, signedIn } from "../../http/guards.js";
 import { sendPage } from "../../http/page.js";
 import { flash } from "../../http/flash.js";
@@ -152,7 +152,7 @@ export function mfaRolloutRoutes(s: Services): Hono<AppEnv> {
 
   app.post("/configure/mfa/rollout", async (c) => {
     const session = signedIn(c);
-    const posted = await readFormText(c);
+    const posted = (await readForm(c)).all;
     const v = rolloutFormValues(posted);
     const canTargetAll = await s.sites.isPublicSiteAdmin(session.user);
     const whereFields = await s.rollouts.searchableFields(
@@ -219,7 +219,7 @@ export function mfaRolloutRoutes(s: Services): Hono<AppEnv> {
 
   app.post("/configure/mfa/policy", async (c) => {
     const session = signedIn(c);
-    const posted = await readFormText(c);
+    const posted = (await readForm(c)).all;
     const values = {
       requiredRoles: posted.requiredRoles ?? [],
       defaultEnforcementDelayDays: (posted.defaultEnforcementDelayDays?.at(-1) ?? "").trim(),

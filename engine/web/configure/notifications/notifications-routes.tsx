@@ -14,7 +14,7 @@ import type { Services } from "../../../services.js";
 import { UUID_PATTERN } from "../../../util/uuid.js";
 import type { AppEnv } from "../../http/env.js";
 import { flash } from "../../http/flash.js";
-import { readFormText } from "../../http/form-body.js";
+import { readForm } from "../../http/form-body.js";
 import { requireRole, signedIn } from "../../http/guards.js";
 import { sendPage } from "../../http/page.js";
 import { queryParams } from "../../http/query.js";
@@ -67,7 +67,7 @@ export function notificationsRoutes(s: Services): Hono<AppEnv> {
 
   app.post("/configure/notifications", async (c) => {
     const session = signedIn(c);
-    const raw = ((await readFormText(c)).reminderDays?.at(-1) ?? "").trim();
+    const raw = ((await readForm(c)).one.reminderDays ?? "").trim();
     let days: number[];
     try {
       days = parseReminderDays(raw);
@@ -91,7 +91,7 @@ export function notificationsRoutes(s: Services): Hono<AppEnv> {
 
   app.post("/configure/notifications/test", async (c) => {
     const session = signedIn(c);
-    const address = ((await readFormText(c)).address?.at(-1) ?? "").trim();
+    const address = ((await readForm(c)).one.address ?? "").trim();
     if (!ADDRESS.test(address) || address.length > 254) {
       const message = "Enter an e-mail address such as name@example.org.";
       return sendPage(c, await page(c, { testAddress: address.slice(0, 254), errors: { address: message } }), 422);
@@ -147,7 +147,7 @@ export function notificationsRoutes(s: Services): Hono<AppEnv> {
   // Remind everyone pending (the MFA progress page): every user of the active site whose MFA is on and not set up.
   app.post("/configure/mfa/remind", async (c) => {
     const session = signedIn(c);
-    await readFormText(c);
+    await readForm(c);
     // A Public Site administrator's progress page counts every site: so does the button.
     const scope = (await s.sites.isPublicSiteAdmin(session.user)) ? null : session.activeSiteId;
     const done = await s.db.transaction(async (tx) => {

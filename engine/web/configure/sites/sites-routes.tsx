@@ -3,7 +3,8 @@ import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../../http/env.js";
 import { signedOut, writeSessionCookie } from "../../http/cookies.js";
 import { requireRole, signedIn } from "../../http/guards.js";
-import { formFieldsForForm, sendPage, unstorableMessage } from "../../http/page.js";
+import { sendPage } from "../../http/page.js";
+import { readForm } from "../../http/form-body.js";
 import type { Services } from "../../../services.js";
 import { SiteError } from "../../../sites/sites.js";
 import { SitesPage } from "./sites-page.js";
@@ -36,7 +37,7 @@ export function sitesRoutes(s: Services, cookieSettings: { secure: boolean }) {
     if (!(await s.sites.isPublicSiteAdmin(session.user))) {
       throw new HTTPException(403, { message: "Only administrators of the Public Site can switch sites." });
     }
-    const { fields: f, unstorable } = await formFieldsForForm(c);
+    const { one: f, unstorable } = await readForm(c, { onInvalid: "report" });
     const site = unstorable.length ? null : await s.sites.bySlug(f.site ?? "");
     if (!site) {
       return sendPage(c, await sitesPage(session, c.var.csrfToken, { errors: { site: "No such site." } }), 422);
@@ -54,13 +55,11 @@ export function sitesRoutes(s: Services, cookieSettings: { secure: boolean }) {
     if (!(await s.sites.isPublicSiteAdmin(session.user))) {
       throw new HTTPException(403, { message: "Only administrators of the Public Site can add sites." });
     }
-    const { fields: f, unstorable } = await formFieldsForForm(c);
+    const labels = { slug: "Slug", name: "Name" };
+    const { one: f, unstorable, errors: textErrors } = await readForm(c, { onInvalid: "report", labels });
     const newSite = { slug: (f.slug ?? "").trim(), name: (f.name ?? "").trim() };
     if (unstorable.length) {
-      const labels = { slug: "Slug", name: "Name" };
-      const errors = Object.fromEntries(
-        unstorable.map((n) => [n in labels ? n : "name", unstorableMessage(n, labels)]),
-      );
+      const errors = Object.fromEntries(unstorable.map((n) => [n in labels ? n : "name", textErrors[n]!]));
       return sendPage(c, await sitesPage(session, c.var.csrfToken, { errors, newSite }), 422);
     }
     try {
