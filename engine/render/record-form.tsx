@@ -3,6 +3,8 @@ import type { FormSectionView } from "../schema/field-nodes.js";
 import { FORM_ERROR, type FieldErrors } from "../schema/record-validation.js";
 import { Fields, type FieldContext, type RenderMode } from "./fields.js";
 import { CsrfField } from "./layout.js";
+import { ErrorSummary } from "./error-summary.js";
+import { slotId } from "./field-context.js";
 import { markupOf, ShellCache, trustedRaw, type SafeHtml } from "./shells.js";
 
 /**
@@ -63,9 +65,16 @@ function Sections({
 }
 
 /**
- * A record's form from its definition, values, errors and mode. Every field
- * has its error slot (err-<path>); the form-level slot is err-form.
+ * The error summary of a record form: each field's message linking to its field (`field-<path>`);
+ * the form's own message stays in its slot (err-form) right below.
  */
+function FieldErrorSummary({ errors }: { errors: FieldErrors }) {
+  const { [FORM_ERROR]: _form, ...fieldErrors } = errors;
+  return (
+    <ErrorSummary errors={fieldErrors} fallback="record-form" targetOf={(path) => `field-${slotId(path.split("."))}`} />
+  );
+}
+
 const frames = new WeakMap<FormSectionView[], ShellCache>();
 
 /** The form around its fields: everything of RecordForm but the fields, which arrive rendered. */
@@ -75,6 +84,7 @@ function FormFrame(
     versionText: string;
     submissionText: string;
     noticeHtml: SafeHtml;
+    summaryHtml: SafeHtml;
     beforeActionsHtml: SafeHtml;
     formError: string;
     fieldsHtml: SafeHtml[];
@@ -103,6 +113,7 @@ function FormFrame(
       {p.submission !== undefined ? <input type="hidden" name="_submission" value={p.submissionText} /> : null}
       {p.inDialog ? <input type="hidden" name="_dialog" value="1" /> : null}
       {trustedRaw(p.noticeHtml)}
+      {trustedRaw(p.summaryHtml)}
       <div class="notice error" id="err-form" role="alert" hidden={!p.errors[FORM_ERROR]}>
         {p.formError}
       </div>
@@ -203,6 +214,7 @@ export function RecordForm(p: RecordFormProps) {
     { text: p.deleteUrl ?? "" },
     { text: p.cancelUrl ?? "" },
     { html: markupOf(<>{p.beforeActions ?? null}</>) },
+    { html: markupOf(<FieldErrorSummary errors={p.errors} />) },
     ...fields,
   ] as const;
   return trustedRaw(
@@ -220,6 +232,7 @@ export function RecordForm(p: RecordFormProps) {
         deleteUrl,
         cancelUrl,
         beforeActionsHtml,
+        summaryHtml,
         ...fieldsHtml
       ]) => (
         <FormFrame
@@ -233,6 +246,7 @@ export function RecordForm(p: RecordFormProps) {
           submissionText={submissionText}
           noticeHtml={noticeHtml}
           beforeActionsHtml={beforeActionsHtml}
+          summaryHtml={summaryHtml}
           formError={formErrorText}
           fieldsHtml={fieldsHtml}
         />

@@ -1,6 +1,5 @@
 /**
- * What the pages of Configure > MFA share: the frame every route hands its page, the error summary,
- * the area's navigation and the policy's wording.
+ * What the pages of Configure > MFA share: the frame every route hands its page, the area's navigation and the policy's wording.
  */
 import type { SiteMfaPolicy } from "../../../mfa/site-policy.js";
 import type { SitePageFrame } from "../../http/page-frame.js";
@@ -16,35 +15,6 @@ export const pct = (n: number, of: number) => (of ? `${Math.round((n / of) * 100
 
 /** The words of each role value. */
 export const ROLE_LABELS: Record<string, string> = { admin: "Administrator", designer: "App designer", user: "User" };
-
-/**
- * GOV.UK's error summary: every problem, each linking to its field's control (`field-<name>`;
- * a name without a label links to the first control, `fallback`).
- */
-export function ErrorSummary({
-  errors,
-  labels,
-  fallback,
-}: {
-  errors: Record<string, string>;
-  labels: Record<string, string>;
-  fallback: string;
-}) {
-  const entries = Object.entries(errors);
-  if (!entries.length) return null;
-  return (
-    <article class="error-summary" role="alert" aria-labelledby="error-summary-title">
-      <h2 id="error-summary-title">There is a problem</h2>
-      <ul>
-        {entries.map(([field, message]) => (
-          <li>
-            <a href={`#${labels[field] ? `field-${field}` : fallback}`}>{message}</a>
-          </li>
-        ))}
-      </ul>
-    </article>
-  );
-}
 
 /** The area's links: Progress, Roll out, Policy for new accounts (the current one marked). */
 export function MfaNav({ current }: { current: "progress" | "rollout" | "policy" }) {

@@ -1,8 +1,9 @@
 /** GET /configure/mfa/policy: the roles new accounts start with MFA on in, and their delay. */
+import { ErrorSummary } from "../../../render/error-summary.js";
 import { describedBy, ErrorSlot, InputField } from "../../../render/form-field.js";
 import { CsrfField, Layout } from "../../../render/layout.js";
 import type { SiteMfaPolicy } from "../../../mfa/site-policy.js";
-import { day, ErrorSummary, MfaNav, PolicyText, ROLE_LABELS, type MfaFrame } from "./mfa-frame.js";
+import { day, MfaNav, PolicyText, ROLE_LABELS, type MfaFrame } from "./mfa-frame.js";
 
 const METHOD_LABELS: [string, string][] = [
   ["passkey", "Passkey"],

@@ -3,10 +3,11 @@
  * /configure/mfa/rollouts/:id with its users not set up yet, "Remind everyone pending" of this
  * rollout and "Extend the deadline" (preview, then Confirm).
  */
+import { ErrorSummary } from "../../../render/error-summary.js";
 import { CsrfField, Layout } from "../../../render/layout.js";
 import { InputField } from "../../../render/form-field.js";
 import type { ExtensionPlan, RolloutSummary, RolloutWaitingUser } from "../../../mfa/rollout-progress.js";
-import { day, ErrorSummary, MfaNav, pct, type MfaFrame } from "./mfa-frame.js";
+import { day, MfaNav, pct, type MfaFrame } from "./mfa-frame.js";
 
 const href = (r: { id: string }) => `/configure/mfa/rollouts/${r.id}`;
 

@@ -2,12 +2,13 @@
  * GET /configure/mfa/rollout: choose who (role, search, a designer field's value, MFA state, rows
  * ticked in the users list, sites) and the delay; with a preview, what Confirm will do and who.
  */
+import { ErrorSummary } from "../../../render/error-summary.js";
 import { describedBy, ErrorSlot, FormField, InputField } from "../../../render/form-field.js";
 import { CsrfField, Layout } from "../../../render/layout.js";
 import { MFA_STATE_LABELS, MFA_STATES } from "../../../mfa/mfa-states.js";
 import type { RolloutPlan, RolloutUser, SkippedUser } from "../../../mfa/rollout.js";
 import type { RolloutFormValues } from "../../forms/mfa-rollout-form.js";
-import { day, ErrorSummary, MfaNav, ROLE_LABELS, type MfaFrame } from "./mfa-frame.js";
+import { day, MfaNav, ROLE_LABELS, type MfaFrame } from "./mfa-frame.js";
 
 const ROLLOUT_LABELS: Record<string, string> = {
   role: "Role",

@@ -2,11 +2,12 @@
  * GET /configure/notifications: the site's reminder days, the outbox (queued, sent, failed and why,
  * filtered by state and kind) and "Send a test mail".
  */
+import { ErrorSummary } from "../../../render/error-summary.js";
 import { FormField, InputField } from "../../../render/form-field.js";
 import { CsrfField, Layout } from "../../../render/layout.js";
 import type { MailKind, MailState, OutboxEntry } from "../../../mail/mail-model.js";
 import { NOT_CONFIGURED } from "../../../mail/mail-model.js";
-import { ErrorSummary, type MfaFrame } from "../mfa/mfa-frame.js";
+import type { MfaFrame } from "../mfa/mfa-frame.js";
 
 /** The words of each state, for the table and the filter. */
 export const STATE_WORDS: Record<MailState, string> = {
