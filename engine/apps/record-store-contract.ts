@@ -128,14 +128,22 @@ export interface CreateOptions {
 export interface RecordStore {
   list(app: CompiledApp, ctx: StoreContext, query: ListQuery): Promise<ListPage>;
   get(app: CompiledApp, ctx: StoreContext, id: string): Promise<StoredRecord | null>;
-  /** Throws DuplicateSubmissionError (submissions.ts) when `options.submission` was used before. */
+  /**
+   * Save validates: every store checks `values` against the app's rules (record-rules.ts) before it
+   * writes, whoever calls (route, device API, CLI, rollout, import), and throws
+   * RecordValidationError (a ValidationError, one message per field path) when they break them.
+   * Throws DuplicateSubmissionError (submissions.ts) when `options.submission` was used before.
+   */
   create(
     app: CompiledApp,
     ctx: StoreContext,
     values: Record<string, unknown>,
     options?: CreateOptions,
   ): Promise<StoredRecord>;
-  /** Throws RecordConflictError when the stored version is newer, RecordNotFoundError when gone. */
+  /**
+   * Validates as create does (a choice the record already held stays valid, kept-values.ts); throws
+   * RecordConflictError when the stored version is newer, RecordNotFoundError when gone.
+   */
   update(app: CompiledApp, ctx: StoreContext, id: string, change: RecordChange): Promise<StoredRecord>;
   delete(app: CompiledApp, ctx: StoreContext, id: string, expectedVersion: number): Promise<void>;
   /** How many records the app has on a site (the designer refuses breaking changes when there are any). */

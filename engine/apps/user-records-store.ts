@@ -27,6 +27,7 @@ import {
   type StoredRecord,
 } from "./record-store-contract.js";
 import { claimSubmission, noteSubmission } from "./submissions.js";
+import { assertValidRecord } from "./record-rules.js";
 import { searchPatterns } from "../db/like.js";
 import {
   designerData,
@@ -196,6 +197,8 @@ export class UserRecordsStore implements RecordStore {
     values: Record<string, unknown>,
     options: CreateOptions = {},
   ): Promise<StoredRecord> {
+    // Save validates (whoever saves: route, device API, CLI, rollout, import): the app's rules first.
+    assertValidRecord(app, "create", values);
     const fields = app.fields.filter((f) => !f.readOnly).map((f) => f.name);
     const { hash } = await this.#prepare(app, ctx, values, fields);
     const col = (b: SystemBinding) => {
@@ -256,6 +259,8 @@ export class UserRecordsStore implements RecordStore {
       const current = await this.#get(tx, app, ctx, id, true);
       if (!current) throw new RecordNotFoundError();
       if (current.version !== change.expectedVersion) throw new RecordConflictError(current);
+      // Save validates: the app's rules, a choice the account already held kept (kept-values.ts).
+      assertValidRecord(app, "edit", values, current.values);
       const self = ctx.actor.id === id;
       const sets: string[] = [];
       const params: unknown[] = [id, ctx.siteId];
