@@ -19,7 +19,7 @@ import {
 import type { AppRegistry } from "../apps/app-registry.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
-import { APP_ID } from "../schema/identifiers.js";
+import { APP_ID, pointerOf } from "../schema/identifiers.js";
 import type { MfaService } from "../mfa/mfa-service.js";
 import type { FieldErrors } from "../schema/record-validation.js";
 import type {
@@ -62,10 +62,7 @@ export interface DeviceAppsDeps {
 /** "/data/checklist/0/item" for the dot path "checklist.0.item" of a field message ("" is the whole record). */
 export function dataPointer(path: string): string {
   if (!path) return "/data";
-  return `/data/${path
-    .split(".")
-    .map((p) => p.replace(/~/g, "~0").replace(/\//g, "~1"))
-    .join("/")}`;
+  return `/data${pointerOf(path.split("."))}`;
 }
 
 const invalid = (fields: FieldErrors) =>

@@ -3,7 +3,7 @@ import type { DefinitionCheck, DefinitionProblem } from "./definition-problems.j
 import { describeError, errorPointer, validatorFor } from "./ajv.js";
 import { optionsOf, RESERVED_FIELD_NAMES } from "./field-nodes.js";
 import { SYSTEM_BINDINGS } from "./keywords.js";
-import { escapePointer } from "./identifiers.js";
+import { escapePointer, pointerOf } from "./identifiers.js";
 import { compileRecordValidators } from "./record-validation.js";
 import type { AppDefinition, FieldSchema, SystemBinding } from "./types.js";
 import { UNSTORABLE_TEXT_MESSAGE, unstorablePaths } from "../util/storable-text.js";
@@ -342,7 +342,7 @@ function resolvePath(def: AppDefinition, path: string): FieldSchema | undefined 
 export function checkDefinition(input: unknown): DefinitionCheck {
   // Definitions are stored as jsonb: a NUL or an unpaired surrogate (from a \u escape) cannot be.
   const unstorable = unstorablePaths(input).map((path) => ({
-    pointer: path.map((p) => `/${p.replace(/~/g, "~0").replace(/\//g, "~1")}`).join(""),
+    pointer: pointerOf(path),
     message: UNSTORABLE_TEXT_MESSAGE,
   }));
   if (unstorable.length) return { ok: false, problems: unstorable };
