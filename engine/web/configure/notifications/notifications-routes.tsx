@@ -14,15 +14,33 @@ import type { Services } from "../../../services.js";
 import { UUID_PATTERN } from "../../../util/uuid.js";
 import type { AppEnv } from "../../http/env.js";
 import { flash } from "../../http/flash.js";
-import { readForm } from "../../http/form-body.js";
+import { readForm, type FormSpec } from "../../http/form-body.js";
 import { requireRole, signedIn } from "../../http/guards.js";
 import { sendPage } from "../../http/page.js";
 import { queryParams } from "../../http/query.js";
 import { RemindRegion } from "../../apps/remind-button.js";
 
 const when = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
-/** An address as RFC 5321 allows in practice: something@domain, no spaces or angle brackets, ≤ 254. */
-const ADDRESS = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[^\s@<>(),;:"]+$/;
+/**
+ * The test-mail form, validated at the boundary by its JSON Schema (readForm, the shared Ajv): one
+ * address as RFC 5321 allows in practice (something@domain, no spaces or angle brackets), at most
+ * 254 characters once the spaces around it are trimmed.
+ */
+const TEST_MAIL_FORM = {
+  schema: {
+    type: "object",
+    required: ["address"],
+    properties: {
+      address: {
+        type: "string",
+        pattern: '^\\s*(?=\\S{1,254}\\s*$)[^\\s@<>(),;:"]+@[^\\s@<>(),;:"]+\\.[^\\s@<>(),;:"]+\\s*$',
+      },
+    },
+  },
+  messages: { address: "Enter an e-mail address such as name@example.org." },
+  labels: { address: "E-mail address" },
+  onInvalid: "report",
+} as const satisfies FormSpec;
 
 /** The routes of Configure > Notifications and the two reminder buttons (see the module comment). */
 export function notificationsRoutes(s: Services): Hono<AppEnv> {
@@ -91,10 +109,11 @@ export function notificationsRoutes(s: Services): Hono<AppEnv> {
 
   app.post("/configure/notifications/test", async (c) => {
     const session = signedIn(c);
-    const address = ((await readForm(c)).one.address ?? "").trim();
-    if (!ADDRESS.test(address) || address.length > 254) {
-      const message = "Enter an e-mail address such as name@example.org.";
-      return sendPage(c, await page(c, { testAddress: address.slice(0, 254), errors: { address: message } }), 422);
+    const form = await readForm(c, TEST_MAIL_FORM);
+    const address = (form.one.address ?? "").trim();
+    if (!form.value) {
+      const errors = { address: form.errors.address ?? Object.values(form.errors)[0]! };
+      return sendPage(c, await page(c, { testAddress: address.slice(0, 254), errors }), 422);
     }
     await s.mail.outbox.enqueueTest(session.activeSiteId, address);
     flash(
