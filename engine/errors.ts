@@ -1,10 +1,10 @@
 // The kinds of refusal a service can throw. A service says what went wrong (a kind, a machine code
 // and a message a person can read); the web layer decides once which status and which page or JSON
-// body that is: engine/web/http/errors.tsx for pages and /api/, engine/web/device/errors.ts for the
+// body that is: engine/web/http/error-pages.tsx for pages and /api/, engine/web/device/device-errors.ts for the
 // device API. A route catches a domain error only to show it in place — a form again with the
 // message in its field — never to pick a status.
 
-/** What a domain error means to a caller; engine/web/http/errors.tsx maps each to one HTTP status. */
+/** What a domain error means to a caller; engine/web/http/error-pages.tsx maps each to one HTTP status. */
 export type ErrorKind =
   "not_found" | "forbidden" | "conflict" | "validation" | "unavailable" | "unauthenticated" | "rate_limited" | "gone";
 

@@ -78,7 +78,7 @@ function wrongStep(expected: Challenge["kind"]): ConflictError {
  * decideAfterPassword, and codes go through MfaService (same lockout, same
  * once-per-step replay protection), so a code used on the web is spent here too.
  * Refusals are DomainErrors (engine/errors.ts) whose `code` is the device API's
- * error code; engine/web/device/errors.ts answers them in the API's format.
+ * error code; engine/web/device/device-errors.ts answers them in the API's format.
  */
 export class DeviceSignIn {
   readonly #factors: DeviceFactors;

@@ -31,7 +31,7 @@ import { refuseUnstorablePath } from "./http/query.js";
 import { flashMessages } from "./http/flash.js";
 import { pageExtras } from "./http/page-extras.js";
 import { RETRY_AFTER_SECONDS } from "./http/service-unavailable.js";
-import { errorResponse } from "./http/errors.js";
+import { errorResponse } from "./http/error-pages.js";
 import { healthRoutes, type ShutdownFlag } from "./ops/health-routes.js";
 
 /** Default request body limit; routes that take files raise it for themselves. */

@@ -14,11 +14,6 @@ const ENGINE = fileURLToPath(new URL("../../engine/", import.meta.url));
 const CONFIGURE = join(ENGINE, "web/configure");
 /** The one file Configure's folder holds directly: its route table. */
 const CONFIGURE_TOP = new Set(["index.tsx"]);
-/**
- * Base names still shared while the error vocabulary moves (issue 19): the domain's `errors.ts`,
- * the device API's and the web's error mapping.
- */
-const SHARED_FOR_NOW = new Set(["errors"]);
 
 function* sourceFiles(dir: string): Generator<string> {
   for (const d of readdirSync(dir, { withFileTypes: true })) {
@@ -49,7 +44,6 @@ test("engine/web/configure/ holds only its route table; the pages are in rooms",
 
 test("no two files of engine/ share a base name", () => {
   const shared = sharedBaseNames([...sourceFiles(ENGINE)].map((p) => relative(ENGINE, p)));
-  for (const name of SHARED_FOR_NOW) shared.delete(name);
   assert.equal(Object.fromEntries(shared), {});
 });
 

@@ -10,11 +10,11 @@ import {
   ValidationError,
 } from "../../engine/errors.js";
 import { createLogger } from "../../engine/log.js";
-import { errorResponse } from "../../engine/web/http/errors.js";
-import { deviceErrorResponse } from "../../engine/web/device/errors.js";
+import { errorResponse } from "../../engine/web/http/error-pages.js";
+import { deviceErrorResponse } from "../../engine/web/device/device-errors.js";
 import type { AppEnv } from "../../engine/web/http/env.js";
 
-// The one mapping of errors to answers (engine/web/http/errors.tsx), on a bare router: each kind of
+// The one mapping of errors to answers (engine/web/http/error-pages.tsx), on a bare router: each kind of
 // domain error gets its status, as a page on the web, as JSON under /api/ and in the device API's
 // format under /api/device/.
 

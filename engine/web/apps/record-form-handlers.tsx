@@ -24,7 +24,7 @@ import {
 import type { Services } from "../../services.js";
 import { readForm, type FormSpec } from "../http/form-body.js";
 import type { AppEnv } from "../http/env.js";
-import { statusOf } from "../http/errors.js";
+import { statusOf } from "../http/error-pages.js";
 import { sendPage } from "../http/page.js";
 import { checkField } from "./field-check.js";
 import { RemindRegion, type RemindState } from "./remind-button.js";

@@ -2,7 +2,7 @@ import type { ValidateFunction } from "ajv/dist/2020.js";
 import type { Context } from "hono";
 import { describeError, errorPointer } from "../../schema/ajv.js";
 import { ValidationError } from "../../errors.js";
-import { deviceRefusal } from "./errors.js";
+import { deviceRefusal } from "./device-errors.js";
 import { HTTPException } from "hono/http-exception";
 import { UNSTORABLE_TEXT_MESSAGE, unstorablePaths } from "../../util/storable-text.js";
 

@@ -10,7 +10,7 @@ import type {
 import type { Services } from "../../services.js";
 import { DEVICE_BODY_LIMIT_BYTES, readJsonBody } from "./body.js";
 import { DomainError, NotFoundError, UnauthenticatedError } from "../../errors.js";
-import { deviceErrorResponse, deviceRefusal } from "./errors.js";
+import { deviceErrorResponse, deviceRefusal } from "./device-errors.js";
 import { openApiDocument } from "./openapi.js";
 import { deviceValidator } from "../../device/schemas.js";
 import type { DeviceTokenInfo } from "../../device/device-tokens.js";

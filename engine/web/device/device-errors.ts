@@ -5,7 +5,7 @@ import { DomainError, RateLimitedError, ValidationError, type ErrorKind } from "
 import type { Logger } from "../../log.js";
 import type { DeviceApiError as ErrorBody } from "../../schema/types.js";
 import type { AppEnv } from "../http/env.js";
-import { errorResponse, STATUS_OF_KIND } from "../http/errors.js";
+import { errorResponse, STATUS_OF_KIND } from "../http/error-pages.js";
 
 // The device API's JSON error format (schemas/device-api/error.schema.json), in one place: which
 // status and `error.code` each refusal gets, and the body `{error: {code, message, fields?}}`. The

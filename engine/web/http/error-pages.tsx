@@ -56,7 +56,7 @@ export function statusOf(err: unknown): ContentfulStatusCode {
  *     under `/api/` as `{error: {code: "http_<status>"}}`, elsewhere as a message page; a
  *     RateLimitedError adds Retry-After;
  *   - anything else → 500, logged with its stack; the answer names only the request id.
- * The device API answers its refusals in its own format first (engine/web/device/errors.ts) and
+ * The device API answers its refusals in its own format first (engine/web/device/device-errors.ts) and
  * hands the rest (503, 500) to this function.
  */
 export function errorResponse<E extends AppEnv>(
