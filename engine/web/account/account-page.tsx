@@ -1,6 +1,7 @@
 import { InputField } from "../../render/form-field.js";
 import type { Child } from "hono/jsx";
 import { CsrfField, Layout, type PageUser } from "../../render/layout.js";
+import { ErrorSummary } from "../../render/error-summary.js";
 
 /** The account's MFA in plain words, and whether the user can set it up now. */
 export interface AccountMfa {
@@ -56,6 +57,7 @@ export function AccountPage(p: {
         <h2 id="account-password">Change your password</h2>
         <p>Changing it signs you out everywhere else: other browsers and every device.</p>
         <form method="post" action="/account">
+          <ErrorSummary errors={e} fallback="currentPassword" targetOf={(n) => n} />
           <CsrfField token={p.csrfToken} />
           <InputField
             id="currentPassword"

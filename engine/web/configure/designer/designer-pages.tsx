@@ -8,6 +8,7 @@ import { PropInput, type Errors } from "./designer-controls.js";
 import { DeleteFieldForm, FieldForm, type FieldFormProps } from "./field-form.js";
 import { AddFieldPicker, FieldOutline } from "./field-outline.js";
 import { Breadcrumb, DesignerShell, type DesignerFrame } from "./designer-shell.js";
+import { ErrorSummary } from "../../../render/error-summary.js";
 
 /** What the Form tab shows below the tabs: the outline, the properties panel and the preview. */
 export type DesignerWorkProps = DesignerFrame & {
@@ -78,6 +79,7 @@ export function NewAppPage(p: {
       <Breadcrumb here={p.heading} />
       <h1>{p.heading}</h1>
       <form method="post" action={p.action} id="new-app-form">
+        <ErrorSummary errors={e} fallback="p-title" targetOf={(n) => (n === "_" ? undefined : `p-${n}`)} />
         <CsrfField token={p.frame.csrfToken} />
         <PropInput name="title" label="Title" value={p.input.title} errors={e} required attrs={{ maxlength: 200 }} />
         <PropInput

@@ -2,6 +2,7 @@ import { FormField, InputField } from "../../../render/form-field.js";
 import { CsrfField, Layout } from "../../../render/layout.js";
 import type { TokenInputValues } from "../../../mfa/hardware/token-input.js";
 import { BASE, SubNav, type HardwarePageCommon } from "./token-list-pages.js";
+import { ErrorSummary } from "../../../render/error-summary.js";
 
 // Configure > MFA Hardware > Register token: the form for one token (a successful register
 // redirects to the token list with a one-time message).
@@ -38,6 +39,7 @@ export function RegisterPage(
       <h1>Register token</h1>
       <SubNav />
       <form method="post" action={`${BASE}/register`}>
+        <ErrorSummary errors={e} fallback="name" targetOf={(n) => n} />
         <CsrfField token={props.csrfToken} />
         <InputField
           id="name"

@@ -1,6 +1,11 @@
 import type { Site } from "../../../sites/sites.js";
 import { InputField } from "../../../render/form-field.js";
 import { CsrfField, Layout, type PageUser } from "../../../render/layout.js";
+import { ErrorSummary } from "../../../render/error-summary.js";
+
+/** The add-site form's own problems (the switch's message shows above the table). */
+const addSiteErrors = (e: Record<string, string>) =>
+  Object.fromEntries(Object.entries(e).filter(([name]) => name === "slug" || name === "name"));
 
 /**
  * Configure > Sites: the sites there are and the one being managed. Public Site
@@ -70,6 +75,7 @@ export function SitesPage(props: {
         <section aria-labelledby="add-site">
           <h2 id="add-site">Add a site</h2>
           <form method="post" action="/configure/sites">
+            <ErrorSummary errors={addSiteErrors(e)} fallback="slug" targetOf={(n) => n} />
             <CsrfField token={props.csrfToken} />
             <InputField
               id="slug"
