@@ -22,7 +22,7 @@ import { MfaService } from "./mfa/mfa-service.js";
 import { AuditSearch } from "./audit/audit-search.js";
 import { MfaStates } from "./mfa/mfa-states.js";
 import { CredentialCounts } from "./auth/credential-counts.js";
-import { MfaRollouts } from "./mfa/rollout.js";
+import { MfaRollouts } from "./mfa/mfa-rollouts.js";
 import { MfaProgress } from "./mfa/progress.js";
 import { RolloutProgress } from "./mfa/rollout-progress.js";
 import { SiteMfaPolicies } from "./mfa/site-policy.js";

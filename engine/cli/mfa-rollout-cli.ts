@@ -12,7 +12,7 @@ import {
   type RolloutOptions,
   type RolloutRole,
   type RolloutSelection,
-} from "../mfa/rollout.js";
+} from "../mfa/mfa-rollouts.js";
 import type { Services } from "../services.js";
 import { CliError, readArgs } from "./cli-args.js";
 

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import type pg from "pg";
 import type { Db, QueryResult } from "./db.js";
-import { transactionHandle } from "./savepoint.js";
+import { transactionHandle } from "./transaction-handle.js";
 import { logQuery } from "./query-log.js";
 import type { Logger } from "../log.js";
 import { silentLogger } from "../log.js";

@@ -1,6 +1,6 @@
 import type { PGlite, Results } from "@electric-sql/pglite";
 import type { Db, QueryResult } from "./db.js";
-import { transactionHandle } from "./savepoint.js";
+import { transactionHandle } from "./transaction-handle.js";
 import { logQuery } from "./query-log.js";
 import { DatabaseUnavailableError, isDiskFull } from "./unavailable.js";
 import type { Logger } from "../log.js";

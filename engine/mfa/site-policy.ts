@@ -7,7 +7,7 @@ import type { AuditLog } from "../audit/audit-log.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { MAX_ENFORCEMENT_DELAY_DAYS, type MfaActor } from "./mfa-model.js";
-import { ROLES, RolloutInputError, type RolloutRole } from "./rollout.js";
+import { ROLES, RolloutInputError, type RolloutRole } from "./mfa-rollouts.js";
 import type { FactorMethod } from "./status.js";
 
 /** A site's policy; no required roles means none applies. */

@@ -5,7 +5,7 @@ import { fieldName, slotId, type FieldContext, type FieldProps } from "./field-c
 import { Leaf, ScalarField } from "./field-widgets.js";
 import { ReadonlyField } from "./readonly-field.js";
 import { fromShell } from "./field-shells.js";
-import { rowsMarkup } from "./rows-frame.js";
+import { rowsMarkup } from "./rows-markup.js";
 
 // The field tree of a record form: each field at its path, hidden while its x-visibleWhen says so,
 // a group or a repeatable field around its children, a widget (field-widgets.tsx) from its kept

@@ -5,7 +5,7 @@ import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { withLogContext } from "../log.js";
 import { loginRoutes } from "./auth/login-routes.js";
-import { recordRoutes, userAccountRoutes } from "./apps/app-routes.js";
+import { recordRoutes, userAccountRoutes } from "./apps/record-routes.js";
 import { appsIndexRoutes } from "./apps/apps-index-routes.js";
 import { TOKEN_IMPORT_PATH, tokenImportBodyLimit } from "./configure/hardware/mfa-hardware-routes.js";
 import { configureRoutes } from "./configure/index.js";

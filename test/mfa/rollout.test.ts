@@ -3,7 +3,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import type { Db } from "../../engine/db/db.js";
 import type { MfaActor } from "../../engine/mfa/mfa-model.js";
-import { RolloutChangedError, RolloutInputError, type RolloutSelection } from "../../engine/mfa/rollout.js";
+import { RolloutChangedError, RolloutInputError, type RolloutSelection } from "../../engine/mfa/mfa-rollouts.js";
 import { enforcementDeadline } from "../../engine/mfa/sign-in-flow.js";
 import type { Services } from "../../engine/services.js";
 import { startTestEnv, type TestEnv } from "../helpers/app.js";

@@ -243,7 +243,7 @@ t(
     const revised = /<h1>Equipment inspections, revised<\/h1>/;
     assert.match((await onA.get(list)).html, revised, "A serves it at once");
     // Ask B until it serves the new version. A request B receives once its cache entry is older
-    // than VERSION_TTL_MS (the two seconds the README promises) must not get the old one.
+    // than VERSION_TTL_MS (the two seconds docs/operations.md promises) must not get the old one.
     let seenAfter = -1;
     while (performance.now() - cachedBy < VERSION_TTL_MS + 30_000) {
       const asked = performance.now();

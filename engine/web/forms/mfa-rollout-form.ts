@@ -8,7 +8,7 @@ import {
   type RolloutRole,
   type RolloutSelection,
   type UnfinishedRollout,
-} from "../../mfa/rollout.js";
+} from "../../mfa/mfa-rollouts.js";
 
 /** The rollout form's values as sent (strings, so a bad value is shown back as typed). */
 export interface RolloutFormValues {

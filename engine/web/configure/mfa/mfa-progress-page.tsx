@@ -6,7 +6,7 @@ import { ActivationsChart, type ChartDay } from "../../../render/activations-cha
 import { CsrfField, Layout } from "../../../render/layout.js";
 import type { MfaCounts } from "../../../mfa/mfa-states.js";
 import type { OverdueUser } from "../../../mfa/progress.js";
-import type { UnfinishedRollout } from "../../../mfa/rollout.js";
+import type { UnfinishedRollout } from "../../../mfa/mfa-rollouts.js";
 import type { RolloutSummary } from "../../../mfa/rollout-progress.js";
 import type { SiteMfaPolicy } from "../../../mfa/site-policy.js";
 import { RolloutList } from "./rollout-detail-page.js";

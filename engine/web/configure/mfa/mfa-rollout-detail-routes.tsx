@@ -6,7 +6,7 @@
  */
 import { Hono, type Context } from "hono";
 import { ExtensionChangedError, type ExtensionPlan } from "../../../mfa/rollout-progress.js";
-import { RolloutInputError } from "../../../mfa/rollout.js";
+import { RolloutInputError } from "../../../mfa/mfa-rollouts.js";
 import type { Services } from "../../../services.js";
 import type { AppEnv } from "../../http/env.js";
 import { readForm } from "../../http/form-body.js";

@@ -5,7 +5,7 @@
  * The preview is a GET because it changes nothing; only Confirm posts.
  */
 import { Hono, type Context } from "hono";
-import { RolloutChangedError, RolloutInputError } from "../../../mfa/rollout.js";
+import { RolloutChangedError, RolloutInputError } from "../../../mfa/mfa-rollouts.js";
 import type { Services } from "../../../services.js";
 import type { AppEnv } from "../../http/env.js";
 import { readForm } from "../../http/form-body.js";

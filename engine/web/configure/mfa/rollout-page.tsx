@@ -6,7 +6,7 @@ import { ErrorSummary } from "../../../render/error-summary.js";
 import { describedBy, ErrorSlot, FormField, InputField } from "../../../render/form-field.js";
 import { CsrfField, Layout } from "../../../render/layout.js";
 import { MFA_STATE_LABELS, MFA_STATES } from "../../../mfa/mfa-states.js";
-import type { RolloutPlan, RolloutUser, SkippedUser } from "../../../mfa/rollout.js";
+import type { RolloutPlan, RolloutUser, SkippedUser } from "../../../mfa/mfa-rollouts.js";
 import type { RolloutFormValues } from "../../forms/mfa-rollout-form.js";
 import { day, MfaNav, ROLE_LABELS, type MfaFrame } from "./mfa-frame.js";
 
