@@ -1,5 +1,6 @@
 import type { Db } from "../db/db.js";
 import { foldSql } from "../db/fold.js";
+import { sql } from "../db/statement.js";
 
 /** One audit entry as read back: `at` is when it was written, `details` what its caller recorded (never a secret). */
 export interface AuditRow {
@@ -46,7 +47,7 @@ export class AuditSearch {
     }>(
       `SELECT id, at, actor_name, action, target_name, details FROM audit_log
        WHERE site_id = $1
-         AND ($2::text IS NULL OR ${foldSql("target_name")} = ${foldSql("$2")} OR ${foldSql("actor_name")} = ${foldSql("$2")})
+         AND ($2::text IS NULL OR ${foldSql(sql`target_name`)} = ${foldSql(sql`$2`)} OR ${foldSql(sql`actor_name`)} = ${foldSql(sql`$2`)})
          AND ($3::text IS NULL OR action = $3)
          AND ($4::bigint IS NULL OR id < $4)
          AND ($5::timestamptz IS NULL OR at >= $5)

@@ -1,5 +1,5 @@
 import { isPgError, type Db } from "../db/db.js";
-import type { Statement } from "../db/statement.js";
+import { type Sql, sql, type Statement } from "../db/statement.js";
 
 declare const gateBrand: unique symbol;
 
@@ -10,7 +10,7 @@ declare const gateBrand: unique symbol;
  * and any later kind: recovery codes, passes, passkeys) takes one and copies its epoch into the new
  * row, so no way of signing in can skip the check.
  */
-export type CredentialGate = string & { readonly [gateBrand]: true };
+export type CredentialGate = Sql & { readonly [gateBrand]: true };
 
 /**
  * The one gate of every sign-in (issue 20, fault 1). `users.credential_epoch` is bumped by every
@@ -26,10 +26,10 @@ export const credentialGate = {
    * After a password check: the user `userId` (an SQL expression) still has the epoch `epoch`
    * that was read with the password hash, and is not disabled.
    */
-  afterPassword(st: Statement, userId: string, epoch: number): CredentialGate {
+  afterPassword(st: Statement, userId: Sql, epoch: number): CredentialGate {
     return st.with(
       "gate",
-      `SELECT id AS user_id, credential_epoch FROM users
+      sql`SELECT id AS user_id, credential_epoch FROM users
        WHERE id = ${userId} AND credential_epoch = ${st.param(epoch, "int")} AND NOT disabled FOR SHARE`,
     ) as CredentialGate;
   },
@@ -39,10 +39,10 @@ export const credentialGate = {
    * `credential_epoch` of the credential it used up (a half-signed-in session, a device challenge);
    * its epoch must still be the user's.
    */
-  continuing(st: Statement, from: string): CredentialGate {
+  continuing(st: Statement, from: Sql): CredentialGate {
     return st.with(
       "gate",
-      `SELECT u.id AS user_id, u.credential_epoch FROM ${from} f
+      sql`SELECT u.id AS user_id, u.credential_epoch FROM ${from} f
        JOIN users u ON u.id = f.user_id AND u.credential_epoch = f.credential_epoch
        WHERE NOT u.disabled FOR SHARE OF u`,
     ) as CredentialGate;
@@ -52,17 +52,17 @@ export const credentialGate = {
    * Issuing without a sign-in step (an administrator's console, tests): the user's epoch as it is
    * now.
    */
-  current(st: Statement, userId: string): CredentialGate {
+  current(st: Statement, userId: Sql): CredentialGate {
     return st.with(
       "gate",
-      `SELECT id AS user_id, credential_epoch FROM users WHERE id = ${userId} FOR SHARE`,
+      sql`SELECT id AS user_id, credential_epoch FROM users WHERE id = ${userId} FOR SHARE`,
     ) as CredentialGate;
   },
 };
 
 /** The SQL condition, on `credential` (a credential row) and `user` (its users row), of a valid credential. */
-export function epochIsCurrent(credential: string, user: string): string {
-  return `${credential}.credential_epoch = ${user}.credential_epoch`;
+export function epochIsCurrent(credential: Sql, user: Sql): Sql {
+  return sql`${credential}.credential_epoch = ${user}.credential_epoch`;
 }
 
 /**
@@ -72,7 +72,7 @@ export function epochIsCurrent(credential: string, user: string): string {
  * the insert (23503). Both mean the same as an empty gate — the change won — so they return null
  * (the caller answers as for a refused sign-in) instead of a 500.
  */
-export async function runGated<T>(st: Statement, db: Db, select: string): Promise<T[] | null> {
+export async function runGated<T>(st: Statement, db: Db, select: Sql): Promise<T[] | null> {
   try {
     return await st.run<T>(db, select);
   } catch (err) {

@@ -1,6 +1,6 @@
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
-import { type PartBuilder, Statement } from "../db/statement.js";
+import { type PartBuilder, type Sql, Statement, sql } from "../db/statement.js";
 import { hashToken, newToken } from "../util/opaque-tokens.js";
 import { credentialGate, type CredentialGate, epochIsCurrent, runGated } from "./credential-gate.js";
 import type { CredentialKind } from "./revocation.js";
@@ -89,7 +89,7 @@ export class Sessions implements CredentialKind {
     const st = new Statement();
     const gate = credentialGate.current(st, st.param(userId, "uuid"));
     const made = this.createIn(st, gate, st.param(activeSiteId, "uuid"), stage, clientAddress);
-    const [row] = await st.run<{ done: boolean }>(this.db, `SELECT EXISTS (SELECT 1 FROM ${made.cte}) AS done`);
+    const [row] = await st.run<{ done: boolean }>(this.db, sql`SELECT EXISTS (SELECT 1 FROM ${made.cte}) AS done`);
     if (!row?.done) throw new Error(`no user ${userId} to create a session for`);
     return { token: made.token, expiresAt: made.expiresAt };
   }
@@ -103,11 +103,11 @@ export class Sessions implements CredentialKind {
   createIn(
     st: Statement,
     gate: CredentialGate,
-    activeSiteId: string,
+    activeSiteId: Sql,
     stage: SessionStage,
     clientAddress: string | null,
-    setupIf?: string,
-  ): { token: string; expiresAt: Date; cte: string } {
+    setupIf?: Sql,
+  ): { token: string; expiresAt: Date; cte: Sql } {
     const token = newToken();
     const now = this.clock.now();
     const lifetime = stage === "full" ? this.policy.absoluteSeconds : this.policy.partialSeconds;
@@ -117,14 +117,14 @@ export class Sessions implements CredentialKind {
     // `setupIf` (an SQL condition): the session is made at stage mfa_setup, with its short lifetime, instead.
     const partialEnd = setupIf
       ? st.param(new Date(now.getTime() + this.policy.partialSeconds * 1000), "timestamptz")
-      : "";
-    const either = (value: string) => (setupIf ? `CASE WHEN ${setupIf} THEN ${partialEnd} ELSE ${value} END` : value);
+      : sql``;
+    const either = (value: Sql) => (setupIf ? sql`CASE WHEN ${setupIf} THEN ${partialEnd} ELSE ${value} END` : value);
     const stageSql = setupIf
-      ? `CASE WHEN ${setupIf} THEN 'mfa_setup' ELSE ${st.param(stage, "text")} END`
+      ? sql`CASE WHEN ${setupIf} THEN 'mfa_setup' ELSE ${st.param(stage, "text")} END`
       : st.param(stage, "text");
     const cte = st.with(
       "session",
-      `INSERT INTO sessions (token_hash, user_id, active_site_id, stage, created_at, last_seen_at, idle_expires_at,
+      sql`INSERT INTO sessions (token_hash, user_id, active_site_id, stage, created_at, last_seen_at, idle_expires_at,
          expires_at, client_address, credential_epoch)
        SELECT ${st.param(hashToken(token), "bytea")}, g.user_id, ${activeSiteId}, ${stageSql}, ${at},
          ${at}, ${either(st.param(new Date(now.getTime() + idle * 1000), "timestamptz"))},
@@ -142,7 +142,7 @@ export class Sessions implements CredentialKind {
     const { rows } = await this.db.query<SessionRow>(
       `SELECT s.token_hash, s.stage, s.active_site_id, s.expires_at, s.idle_expires_at, s.last_seen_at,
               u.id AS user_id, u.site_id, u.username, u.display_name, u.role, u.disabled, u.web_access,
-              ${epochIsCurrent("s", "u")} AS epoch_current
+              ${epochIsCurrent(sql`s`, sql`u`)} AS epoch_current
        FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`,
       [tokenHash],
     );
@@ -195,7 +195,7 @@ export class Sessions implements CredentialKind {
     const st = new Statement();
     const gone = st.with(
       "rotated",
-      `DELETE FROM sessions WHERE token_hash = ${st.param(old.tokenHash, "bytea")} RETURNING user_id, credential_epoch`,
+      sql`DELETE FROM sessions WHERE token_hash = ${st.param(old.tokenHash, "bytea")} RETURNING user_id, credential_epoch`,
     );
     const made = this.createIn(
       st,
@@ -204,7 +204,7 @@ export class Sessions implements CredentialKind {
       changes.stage ?? old.stage,
       clientAddress,
     );
-    const rows = await runGated<{ done: boolean }>(st, this.db, `SELECT EXISTS (SELECT 1 FROM ${made.cte}) AS done`);
+    const rows = await runGated<{ done: boolean }>(st, this.db, sql`SELECT EXISTS (SELECT 1 FROM ${made.cte}) AS done`);
     return rows?.[0]?.done ? { token: made.token, expiresAt: made.expiresAt } : null;
   }
 
@@ -216,13 +216,13 @@ export class Sessions implements CredentialKind {
    */
   rotatePart(
     old: Session,
-    changes: { stage?: SessionStage; setupIf?: (st: Statement, userId: string) => string },
+    changes: { stage?: SessionStage; setupIf?: (st: Statement, userId: Sql) => Sql },
     clientAddress: string | null,
   ): PartBuilder<{ token: string; expiresAt: Date }> {
     return (st, gate) => {
       const gone = st.with(
         "rotated",
-        `DELETE FROM sessions WHERE token_hash = ${st.param(old.tokenHash, "bytea")}
+        sql`DELETE FROM sessions WHERE token_hash = ${st.param(old.tokenHash, "bytea")}
            AND EXISTS (SELECT 1 FROM ${gate}) RETURNING user_id, credential_epoch`,
       );
       const made = this.createIn(
@@ -233,7 +233,7 @@ export class Sessions implements CredentialKind {
         clientAddress,
         changes.setupIf?.(st, st.param(old.user.id, "uuid")),
       );
-      return { done: `EXISTS (SELECT 1 FROM ${made.cte})`, value: { token: made.token, expiresAt: made.expiresAt } };
+      return { done: sql`EXISTS (SELECT 1 FROM ${made.cte})`, value: { token: made.token, expiresAt: made.expiresAt } };
     };
   }
 
@@ -243,7 +243,7 @@ export class Sessions implements CredentialKind {
 
   /** revoke as a part of a larger statement. */
   revokeIn(st: Statement, tokenHash: Buffer): void {
-    st.with("revoked", `DELETE FROM sessions WHERE token_hash = ${st.param(tokenHash, "bytea")}`);
+    st.with("revoked", sql`DELETE FROM sessions WHERE token_hash = ${st.param(tokenHash, "bytea")}`);
   }
 
   readonly credentialKind = "webSessions";

@@ -1,7 +1,7 @@
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { foldSql } from "../db/fold.js";
-import { Statement } from "../db/statement.js";
+import { type Sql, Statement, sql } from "../db/statement.js";
 import { silentLogger, type Logger } from "../log.js";
 import { credentialGate, type CredentialGate, runGated } from "./credential-gate.js";
 import { verifyPassword } from "./passwords.js";
@@ -15,7 +15,7 @@ import {
   heldUntil,
   Throttle,
 } from "./throttle.js";
-import { stripHash, type User, USER_COLUMNS, type UserRow, userFromRow } from "./user-accounts.js";
+import { stripHash, type User, USER_COLUMNS_OF_U, type UserRow, userFromRow } from "./user-accounts.js";
 
 /**
  * Result of checking a username and password: ok (with the user and whatever the caller computed,
@@ -35,7 +35,7 @@ export type PasswordCheck<X = undefined, F = undefined> =
  * here after all). Both are optional.
  */
 export interface PasswordStepParts<X, F> {
-  read?: { columns: string; joins: string; read(row: Record<string, unknown>): X };
+  read?: { columns: Sql; joins: Sql; read(row: Record<string, unknown>): X };
   /**
    * `gate` is the credential gate (engine/auth/credential-gate.ts) every credential the finish
    * issues must be inserted through: the user's epoch read with the password hash still current.
@@ -87,25 +87,23 @@ export class PasswordSignIn {
     const byAddress = addressKeySql ? this.#throttle.claimIn(st, addressKeySql, ADDRESS_POLICY) : null;
     const accountKeySql = st.param(account, "text");
     const byAccount = this.#throttle.claimIn(st, accountKeySql, ACCOUNT_POLICY, {
-      when: byAddress ? `EXISTS (SELECT 1 FROM ${byAddress})` : undefined,
+      when: byAddress ? sql`EXISTS (SELECT 1 FROM ${byAddress})` : undefined,
     });
-    const claimColumns = (cte: string, key: string) =>
-      `json_build_object('claimed_lock_count', ${cte}.lock_count, 'claimed_until', ${cte}.locked_until,
+    const claimColumns = (cte: Sql, key: Sql) =>
+      sql`json_build_object('claimed_lock_count', ${cte}.lock_count, 'claimed_until', ${cte}.locked_until,
          'held_until', ${heldUntil(key)})`;
     const [row] = await st.run<FirstRow>(
       this.db,
-      `SELECT ${byAddress ? claimColumns(byAddress, addressKeySql!) : "NULL"} AS address,
+      sql`SELECT ${byAddress ? claimColumns(byAddress, addressKeySql!) : sql`NULL`} AS address,
          ${claimColumns(byAccount, accountKeySql)} AS account,
-         ${USER_COLUMNS.split(",")
-           .map((c) => `u.${c.trim()}`)
-           .join(", ")}
+         ${USER_COLUMNS_OF_U}
          , u.credential_epoch AS checked_epoch
-         ${parts.read ? `, ${parts.read.columns}` : ""}
+         ${parts.read ? sql`, ${parts.read.columns}` : sql``}
        FROM (SELECT 1) AS one
-       ${byAddress ? `LEFT JOIN ${byAddress} ON true` : ""}
+       ${byAddress ? sql`LEFT JOIN ${byAddress} ON true` : sql``}
        LEFT JOIN ${byAccount} ON true
-       LEFT JOIN users u ON ${foldSql("u.username")} = ${foldSql(st.param(username, "text"))}
-       ${parts.read?.joins ?? ""}`,
+       LEFT JOIN users u ON ${foldSql(sql`u.username`)} = ${foldSql(st.param(username, "text"))}
+       ${parts.read?.joins ?? sql``}`,
     );
     const r = row!;
     let addressAttempt: Attempt | null = null;
@@ -139,7 +137,7 @@ export class PasswordSignIn {
     const rows = await runGated<{ current: boolean }>(
       done,
       this.db,
-      `SELECT EXISTS (SELECT 1 FROM ${gate}) AS current`,
+      sql`SELECT EXISTS (SELECT 1 FROM ${gate}) AS current`,
     );
     if (!rows?.[0]?.current) {
       // The user was changed or deleted between the check and now: an ordinary failure.

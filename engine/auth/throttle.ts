@@ -1,7 +1,7 @@
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { foldKey } from "../db/fold.js";
-import { Statement } from "../db/statement.js";
+import { type Sql, Statement, sql } from "../db/statement.js";
 
 /**
  * When sign-in attempts are locked out: after `maxFailures` failures in a row, for
@@ -62,7 +62,7 @@ export class Throttle {
     const claimed = this.claimIn(st, k, policy);
     const [row] = await st.run<ClaimColumns>(
       this.db,
-      `SELECT c.lock_count AS claimed_lock_count, c.locked_until AS claimed_until, ${heldUntil(k)} AS held_until
+      sql`SELECT c.lock_count AS claimed_lock_count, c.locked_until AS claimed_until, ${heldUntil(k)} AS held_until
        FROM (SELECT 1) AS one LEFT JOIN ${claimed} c ON true`,
     );
     return this.attemptFrom(key, row!);
@@ -76,20 +76,20 @@ export class Throttle {
    * `when` alone (another CTE's EXISTS) at most one. Read the outcome with
    * attemptFrom, selecting heldUntil(key) beside it.
    */
-  claimIn(st: Statement, key: string, policy: ThrottlePolicy, opts: { from?: string; when?: string } = {}): string {
+  claimIn(st: Statement, key: Sql, policy: ThrottlePolicy, opts: { from?: Sql; when?: Sql } = {}): Sql {
     assertPolicy(policy);
     const now = st.param(this.clock.now(), "timestamptz");
     const max = st.param(policy.maxFailures, "int");
     // Lock length for the level before this lock: base * 2^level seconds, at most maxLockSeconds
     // (the exponent is capped so power() cannot overflow). Seconds added to a timestamptz do not
     // depend on the session's time zone.
-    const lockUntil = `${now} + make_interval(secs => least(${st.param(policy.baseLockSeconds, "float8")}
+    const lockUntil = sql`${now} + make_interval(secs => least(${st.param(policy.baseLockSeconds, "float8")}
       * power(2::float8, least(t.lock_count, 30)), ${st.param(policy.maxLockSeconds, "float8")}))`;
     return st.with(
       "claim",
-      `INSERT INTO throttles AS t (key, failures, total_failures, lock_count, last_failure_at, locked_until)
-       SELECT ${key}, 1, 1, 0, ${now}, NULL::timestamptz ${opts.from ? `FROM ${opts.from}` : ""}
-       ${opts.when ? `WHERE ${opts.when}` : ""}
+      sql`INSERT INTO throttles AS t (key, failures, total_failures, lock_count, last_failure_at, locked_until)
+       SELECT ${key}, 1, 1, 0, ${now}, NULL::timestamptz ${opts.from ? sql`FROM ${opts.from}` : sql``}
+       ${opts.when ? sql`WHERE ${opts.when}` : sql``}
        ON CONFLICT (key) DO UPDATE SET
          failures = CASE WHEN t.failures + 1 >= ${max} THEN 0 ELSE t.failures + 1 END,
          total_failures = t.total_failures + 1,
@@ -130,15 +130,15 @@ export class Throttle {
   async succeed(key: string, attempt: Attempt & { granted: true }): Promise<void> {
     const st = new Statement();
     this.succeedIn(st, key, attempt);
-    await st.run(this.db, "SELECT 1");
+    await st.run(this.db, sql`SELECT 1`);
   }
 
   /** succeed as a part of a larger statement; with `gate` (a CTE) only when it has a row. */
-  succeedIn(st: Statement, key: string, attempt: Attempt & { granted: true }, gate?: string): void {
+  succeedIn(st: Statement, key: string, attempt: Attempt & { granted: true }, gate?: Sql): void {
     st.with(
       "succeed",
-      `DELETE FROM throttles WHERE key = ${st.param(key, "text")} AND lock_count = ${st.param(attempt.lockCount, "int")}
-       ${gate ? `AND EXISTS (SELECT 1 FROM ${gate})` : ""}`,
+      sql`DELETE FROM throttles WHERE key = ${st.param(key, "text")} AND lock_count = ${st.param(attempt.lockCount, "int")}
+       ${gate ? sql`AND EXISTS (SELECT 1 FROM ${gate})` : sql``}`,
     );
   }
 
@@ -150,14 +150,14 @@ export class Throttle {
   async refund(key: string, attempt: Attempt & { granted: true }): Promise<void> {
     const st = new Statement();
     this.refundIn(st, key, attempt);
-    await st.run(this.db, "SELECT 1");
+    await st.run(this.db, sql`SELECT 1`);
   }
 
   /** refund as a part of a larger statement. */
   refundIn(st: Statement, key: string, attempt: Attempt & { granted: true }): void {
     st.with(
       "refund",
-      `UPDATE throttles SET failures = failures - 1, total_failures = total_failures - 1
+      sql`UPDATE throttles SET failures = failures - 1, total_failures = total_failures - 1
        WHERE key = ${st.param(key, "text")} AND lock_count = ${st.param(attempt.lockCount, "int")} AND failures > 0`,
     );
   }
@@ -181,7 +181,7 @@ export interface ClaimColumns {
 }
 
 /** The lock's end for a key (an SQL expression), as a scalar subquery to select beside a claimIn part. */
-export const heldUntil = (key: string) => `(SELECT locked_until FROM throttles WHERE key = ${key})`;
+export const heldUntil = (key: Sql): Sql => sql`(SELECT locked_until FROM throttles WHERE key = ${key})`;
 
 function assertPolicy(p: ThrottlePolicy): void {
   if (!Number.isInteger(p.maxFailures) || p.maxFailures < 2) throw new Error("maxFailures must be at least 2");

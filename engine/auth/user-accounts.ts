@@ -1,4 +1,5 @@
 import type { Clock } from "../clock.js";
+import { sql } from "../db/statement.js";
 import type { Db } from "../db/db.js";
 import { foldSql } from "../db/fold.js";
 import { NO_NOTICES, type Notices } from "../mail/mail-model.js";
@@ -36,6 +37,8 @@ export interface UserWithHash extends User {
 
 /** The users columns a User is read from (with the password hash). */
 export const USER_COLUMNS = `id, site_id, username, display_name, email, role, web_access, device_access, disabled, password_hash`;
+/** USER_COLUMNS qualified with the alias `u` (a users row joined as `u`). */
+export const USER_COLUMNS_OF_U = sql`u.id, u.site_id, u.username, u.display_name, u.email, u.role, u.web_access, u.device_access, u.disabled, u.password_hash`;
 
 /** A users row as USER_COLUMNS selects it. */
 export interface UserRow {
@@ -109,7 +112,7 @@ export class UserAccounts {
 
   async byUsername(username: string): Promise<UserWithHash | null> {
     const { rows } = await this.db.query<UserRow>(
-      `SELECT ${USER_COLUMNS} FROM users WHERE ${foldSql("username")} = ${foldSql("$1")}`,
+      `SELECT ${USER_COLUMNS} FROM users WHERE ${foldSql(sql`username`)} = ${foldSql(sql`$1`)}`,
       [username],
     );
     return rows[0] ? userFromRow(rows[0]) : null;

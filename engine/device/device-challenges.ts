@@ -2,7 +2,7 @@ import type { Clock } from "../clock.js";
 import { credentialGate, type CredentialGate, epochIsCurrent } from "../auth/credential-gate.js";
 import type { CredentialKind } from "../auth/revocation.js";
 import type { Db } from "../db/db.js";
-import { Statement } from "../db/statement.js";
+import { type Sql, Statement, sql } from "../db/statement.js";
 import { hashToken, newToken } from "../util/opaque-tokens.js";
 import { DEFAULT_DEVICE_POLICY, type DeviceTokenPolicy } from "./device-tokens.js";
 
@@ -42,7 +42,7 @@ export class DeviceChallenges implements CredentialKind {
   ): Promise<{ challenge: string; expiresAt: Date }> {
     const st = new Statement();
     const made = this.issueIn(st, credentialGate.current(st, st.param(userId, "uuid")), kind, clientAddress);
-    const [row] = await st.run<{ done: boolean }>(db, `SELECT EXISTS (SELECT 1 FROM ${made.cte}) AS done`);
+    const [row] = await st.run<{ done: boolean }>(db, sql`SELECT EXISTS (SELECT 1 FROM ${made.cte}) AS done`);
     if (!row?.done) throw new Error(`no user ${userId} to issue a device challenge for`);
     return { challenge: made.challenge, expiresAt: made.expiresAt };
   }
@@ -57,13 +57,13 @@ export class DeviceChallenges implements CredentialKind {
     gate: CredentialGate,
     kind: ChallengeKind,
     clientAddress: string | null,
-  ): { challenge: string; expiresAt: Date; cte: string } {
+  ): { challenge: string; expiresAt: Date; cte: Sql } {
     const challenge = newToken();
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + this.policy.challengeSeconds * 1000);
     const cte = st.with(
       "challenge",
-      `INSERT INTO device_challenges (challenge_hash, user_id, kind, created_at, expires_at, client_address,
+      sql`INSERT INTO device_challenges (challenge_hash, user_id, kind, created_at, expires_at, client_address,
          credential_epoch)
        SELECT ${st.param(hashToken(challenge), "bytea")}, g.user_id, ${st.param(kind, "text")},
          ${st.param(now, "timestamptz")}, ${st.param(expiresAt, "timestamptz")}, ${st.param(clientAddress, "text")},
@@ -80,7 +80,7 @@ export class DeviceChallenges implements CredentialKind {
     const { rows } = await this.db.query<{ user_id: string; kind: ChallengeKind; expires_at: Date }>(
       `SELECT c.user_id, c.kind, c.expires_at FROM device_challenges c JOIN users u ON u.id = c.user_id
        WHERE c.challenge_hash = $1 AND c.used_at IS NULL AND c.expires_at > $2 AND c.failures < $3
-         AND ${epochIsCurrent("c", "u")}`,
+         AND ${epochIsCurrent(sql`c`, sql`u`)}`,
       [hash, this.clock.now(), this.policy.challengeMaxFailures],
     );
     const r = rows[0];
@@ -92,16 +92,16 @@ export class DeviceChallenges implements CredentialKind {
    * live challenge's user_id, kind and expires_at, joined with the columns the
    * sign-in needs of its user (may_sign_in: not disabled, device access).
    */
-  findIn(st: Statement, challenge: string): { cte: string; hash: Buffer } {
+  findIn(st: Statement, challenge: string): { cte: Sql; hash: Buffer } {
     const hash = hashToken(challenge);
     const cte = st.with(
       "live_challenge",
-      `SELECT c.user_id, c.kind, c.expires_at, (NOT u.disabled AND u.device_access) AS may_sign_in
+      sql`SELECT c.user_id, c.kind, c.expires_at, (NOT u.disabled AND u.device_access) AS may_sign_in
        FROM device_challenges c JOIN users u ON u.id = c.user_id
        WHERE c.challenge_hash = ${st.param(hash, "bytea")} AND c.used_at IS NULL
          AND c.expires_at > ${st.param(this.clock.now(), "timestamptz")}
          AND c.failures < ${st.param(this.policy.challengeMaxFailures, "int")}
-         AND ${epochIsCurrent("c", "u")}`,
+         AND ${epochIsCurrent(sql`c`, sql`u`)}`,
     );
     return { cte, hash };
   }
@@ -122,14 +122,14 @@ export class DeviceChallenges implements CredentialKind {
    * user_id and credential_epoch when this statement used it up (a gate for
    * what it leads to: credentialGate.continuing).
    */
-  consumeIn(st: Statement, c: Pick<Challenge, "hash">, gate?: string): string {
+  consumeIn(st: Statement, c: Pick<Challenge, "hash">, gate?: Sql): Sql {
     const now = st.param(this.clock.now(), "timestamptz");
     return st.with(
       "consumed",
-      `UPDATE device_challenges SET used_at = ${now}
+      sql`UPDATE device_challenges SET used_at = ${now}
        WHERE challenge_hash = ${st.param(c.hash, "bytea")} AND used_at IS NULL AND expires_at > ${now}
          AND failures < ${st.param(this.policy.challengeMaxFailures, "int")}
-         ${gate ? `AND EXISTS (SELECT 1 FROM ${gate})` : ""}
+         ${gate ? sql`AND EXISTS (SELECT 1 FROM ${gate})` : sql``}
        RETURNING user_id, credential_epoch`,
     );
   }

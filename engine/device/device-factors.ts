@@ -1,5 +1,5 @@
 import { credentialGate } from "../auth/credential-gate.js";
-import type { PartBuilder, Statement } from "../db/statement.js";
+import { type PartBuilder, type Sql, type Statement, sql } from "../db/statement.js";
 import { ConflictError, UnauthenticatedError, ValidationError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { PasskeyAssertion } from "../mfa/passkeys/passkey-assertion.js";
@@ -27,7 +27,7 @@ export const WRONG_RECOVERY_CODE = "The recovery code is not valid. Each recover
 export const PASSKEY_REFUSED = "The passkey was not accepted. Ask for new options and try again, or use a code.";
 
 /** A token issued in the statement that uses up the challenge (and spends the factor). */
-type Grant = { token: string; expiresAt: Date; cte: string };
+type Grant = { token: string; expiresAt: Date; cte: Sql };
 
 /**
  * The device API's second step without the authenticator's code: a recovery code (issue 21) or a
@@ -44,10 +44,10 @@ export class DeviceFactors {
    * CTE, has a row) and issues a bearer token through the credential gate.
    */
   finishPart(ch: Challenge, clientAddress: string | null): PartBuilder<Grant> {
-    return (st: Statement, won: string) => {
+    return (st: Statement, won: Sql) => {
       const used = this.d.challenges.consumeIn(st, ch, won);
       const grant = this.d.tokens.issueIn(st, credentialGate.continuing(st, used), clientAddress);
-      return { done: `EXISTS (SELECT 1 FROM ${grant.cte})`, value: grant };
+      return { done: sql`EXISTS (SELECT 1 FROM ${grant.cte})`, value: grant };
     };
   }
 

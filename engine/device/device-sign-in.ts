@@ -4,7 +4,7 @@ import type { UserAccounts } from "../auth/user-accounts.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { ConflictError, ForbiddenError, RateLimitedError, UnauthenticatedError, ValidationError } from "../errors.js";
-import { Statement } from "../db/statement.js";
+import { Statement, sql } from "../db/statement.js";
 import type { Logger } from "../log.js";
 import type { ActivationResult, CodeCheck, MfaActor } from "../mfa/mfa-model.js";
 import type { MfaService } from "../mfa/mfa-service.js";
@@ -166,7 +166,7 @@ export class DeviceSignIn {
       kind: Challenge["kind"];
       expires_at: Date;
       may_sign_in: boolean;
-    }>(st, found.cte, "sub.kind = 'mfa' AND sub.may_sign_in", normaliseCode(body.code) ?? "");
+    }>(st, found.cte, sql`sub.kind = 'mfa' AND sub.may_sign_in`, normaliseCode(body.code) ?? "");
     if (!row) throw new UnauthenticatedError(CHALLENGE_GONE, { code: "challenge_invalid" });
     if (row.kind !== "mfa") throw wrongStep("mfa");
     if (!row.may_sign_in || outcome.kind === "ineligible") {
@@ -177,7 +177,7 @@ export class DeviceSignIn {
     const check = await this.d.mfa.codes.finishCodeCheck(outcome, (st2, gate) => {
       const used = this.d.challenges.consumeIn(st2, ch, gate);
       const grant = this.d.tokens.issueIn(st2, credentialGate.continuing(st2, used), clientAddress);
-      return { done: `EXISTS (SELECT 1 FROM ${grant.cte})`, value: grant };
+      return { done: sql`EXISTS (SELECT 1 FROM ${grant.cte})`, value: grant };
     });
     if (!check.ok) return this.#refuseCode(ch, check);
     if (!check.finished) throw new UnauthenticatedError(CHALLENGE_GONE, { code: "challenge_invalid" });
@@ -234,7 +234,7 @@ export class DeviceSignIn {
       const rows = await runGated<{ done: boolean }>(
         st,
         this.d.db,
-        `SELECT EXISTS (SELECT 1 FROM ${next.cte}) AS done`,
+        sql`SELECT EXISTS (SELECT 1 FROM ${next.cte}) AS done`,
       );
       if (!rows?.[0]?.done) throw new UnauthenticatedError(CHALLENGE_GONE, { code: "challenge_invalid" });
       const secret = await this.d.mfa.activation.startAppSetup(user.id);
@@ -361,7 +361,11 @@ export class DeviceSignIn {
     const st = new Statement();
     const used = this.d.challenges.consumeIn(st, ch);
     const grant = this.d.tokens.issueIn(st, credentialGate.continuing(st, used), clientAddress);
-    const rows = await runGated<{ done: boolean }>(st, this.d.db, `SELECT EXISTS (SELECT 1 FROM ${grant.cte}) AS done`);
+    const rows = await runGated<{ done: boolean }>(
+      st,
+      this.d.db,
+      sql`SELECT EXISTS (SELECT 1 FROM ${grant.cte}) AS done`,
+    );
     if (!rows?.[0]?.done) throw new UnauthenticatedError(CHALLENGE_GONE, { code: "challenge_invalid" });
     this.d.log.info("device signed in", { userId: ch.userId, mfa: true });
     return { status: "ok", token: grant.token, tokenType: "Bearer", expiresAt: grant.expiresAt.toISOString() };

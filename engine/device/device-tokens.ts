@@ -1,6 +1,6 @@
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
-import { Statement } from "../db/statement.js";
+import { type Sql, Statement, sql } from "../db/statement.js";
 import { credentialGate, type CredentialGate, epochIsCurrent } from "../auth/credential-gate.js";
 import type { CredentialKind } from "../auth/revocation.js";
 import { hashToken, newToken } from "../util/opaque-tokens.js";
@@ -82,7 +82,7 @@ export class DeviceTokens implements CredentialKind {
   ): Promise<{ token: string; expiresAt: Date }> {
     const st = new Statement();
     const made = this.issueIn(st, credentialGate.current(st, st.param(userId, "uuid")), clientAddress);
-    const [row] = await st.run<{ done: boolean }>(db, `SELECT EXISTS (SELECT 1 FROM ${made.cte}) AS done`);
+    const [row] = await st.run<{ done: boolean }>(db, sql`SELECT EXISTS (SELECT 1 FROM ${made.cte}) AS done`);
     if (!row?.done) throw new Error(`no user ${userId} to issue a device token for`);
     return { token: made.token, expiresAt: made.expiresAt };
   }
@@ -96,14 +96,14 @@ export class DeviceTokens implements CredentialKind {
     st: Statement,
     gate: CredentialGate,
     clientAddress: string | null,
-  ): { token: string; expiresAt: Date; cte: string } {
+  ): { token: string; expiresAt: Date; cte: Sql } {
     const token = newToken();
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + this.policy.tokenSeconds * 1000);
     const at = st.param(now, "timestamptz");
     const cte = st.with(
       "device_token",
-      `INSERT INTO device_tokens (token_hash, user_id, created_at, last_used_at, expires_at, client_address,
+      sql`INSERT INTO device_tokens (token_hash, user_id, created_at, last_used_at, expires_at, client_address,
          credential_epoch)
        SELECT ${st.param(hashToken(token), "bytea")}, g.user_id, ${at}, ${at}, ${st.param(expiresAt, "timestamptz")},
          ${st.param(clientAddress, "text")}, g.credential_epoch
@@ -120,7 +120,7 @@ export class DeviceTokens implements CredentialKind {
     const { rows } = await this.db.query<TokenRow>(
       `SELECT t.token_hash, t.created_at, t.expires_at, t.last_used_at,
               u.id AS user_id, u.site_id, u.username, u.display_name, u.email, u.role,
-              (t.expires_at > $2 AND NOT u.disabled AND u.device_access AND ${epochIsCurrent("t", "u")}) AS live
+              (t.expires_at > $2 AND NOT u.disabled AND u.device_access AND ${epochIsCurrent(sql`t`, sql`u`)}) AS live
        FROM device_tokens t
        JOIN users u ON u.id = t.user_id
        WHERE t.token_hash = $1`,

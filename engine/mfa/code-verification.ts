@@ -1,6 +1,6 @@
 import { runGated } from "../auth/credential-gate.js";
 import { ACCOUNT_POLICY, type Attempt, type ClaimColumns, heldUntil } from "../auth/throttle.js";
-import { type PartBuilder, Statement } from "../db/statement.js";
+import { type PartBuilder, type Sql, Statement, sql } from "../db/statement.js";
 import { isUuid } from "../util/uuid.js";
 import { type CodeCheck, type CodeCheckOutcome, codeThrottleKey } from "./mfa-model.js";
 import { type MfaContext, sealContext } from "./mfa-rows.js";
@@ -83,8 +83,8 @@ export class CodeVerification {
   ): Promise<CodeCheck & { finished?: F | null }> {
     if (!isUuid(userId)) return this.#seen({ ok: false, reason: "not_enrolled", retryAfterSeconds: 0 });
     const st = new Statement();
-    const subject = st.with("code_subject", `SELECT ${st.param(userId, "uuid")} AS user_id`);
-    const { outcome } = await this.startCodeCheck(st, subject, "true", code);
+    const subject = st.with("code_subject", sql`SELECT ${st.param(userId, "uuid")} AS user_id`);
+    const { outcome } = await this.startCodeCheck(st, subject, sql`true`, code);
     if (outcome.kind === "ineligible") return this.#seen({ ok: false, reason: "not_enrolled", retryAfterSeconds: 0 });
     if (outcome.kind === "done") return outcome.result;
     return this.finishCodeCheck(outcome, finish);
@@ -105,8 +105,8 @@ export class CodeVerification {
    */
   async startCodeCheck<R extends { user_id: string }>(
     st: Statement,
-    subject: string,
-    eligible: string,
+    subject: Sql,
+    eligible: Sql,
     code: string,
   ): Promise<{ row: R | undefined; outcome: CodeCheckOutcome }> {
     const started = await this.#startCodeCheck<R>(st, subject, eligible, code);
@@ -116,27 +116,27 @@ export class CodeVerification {
 
   async #startCodeCheck<R extends { user_id: string }>(
     st: Statement,
-    subject: string,
-    eligible: string,
+    subject: Sql,
+    eligible: Sql,
     code: string,
   ): Promise<{ row: R | undefined; outcome: CodeCheckOutcome }> {
     const { db, box, clock, policy, throttle } = this.ctx;
     const read = st.with(
       "code_enrollment",
-      `SELECT sub.*, (${eligible}) AS eligible, e.method AS enrolled_method, e.secret_sealed, e.algorithm, e.digits,
+      sql`SELECT sub.*, (${eligible}) AS eligible, e.method AS enrolled_method, e.secret_sealed, e.algorithm, e.digits,
          e.period_seconds, e.drift_steps, 'code:user:' || sub.user_id::text AS throttle_key
        FROM ${subject} sub LEFT JOIN mfa_enrollments e ON e.user_id = sub.user_id`,
     );
-    const claimed = throttle.claimIn(st, "throttle_key", ACCOUNT_POLICY, {
+    const claimed = throttle.claimIn(st, sql`throttle_key`, ACCOUNT_POLICY, {
       from: read,
-      when: "eligible AND enrolled_method IS NOT NULL",
+      when: sql`eligible AND enrolled_method IS NOT NULL`,
     });
     const [row] = await st.run<
       R & EnrollmentRow & ClaimColumns & { eligible: boolean; enrolled_method: string | null }
     >(
       db,
-      `SELECT r.*, c.lock_count AS claimed_lock_count, c.locked_until AS claimed_until,
-         ${heldUntil("r.throttle_key")} AS held_until
+      sql`SELECT r.*, c.lock_count AS claimed_lock_count, c.locked_until AS claimed_until,
+         ${heldUntil(sql`r.throttle_key`)} AS held_until
        FROM ${read} r LEFT JOIN ${claimed} c ON true`,
     );
     if (!row || !row.eligible) return { row, outcome: { kind: "ineligible" } };
@@ -194,7 +194,7 @@ export class CodeVerification {
     const st = new Statement();
     const won = st.with(
       "step_won",
-      `UPDATE mfa_enrollments SET last_used_step = ${st.param(m.step, "bigint")},
+      sql`UPDATE mfa_enrollments SET last_used_step = ${st.param(m.step, "bigint")},
          drift_steps = ${st.param(m.drift, "int")}
        WHERE user_id = ${st.param(m.userId, "uuid")} AND (last_used_step IS NULL OR last_used_step < ${st.param(m.step, "bigint")})
        RETURNING user_id`,
@@ -204,7 +204,7 @@ export class CodeVerification {
     const rows = await runGated<{ won: boolean; finished: boolean }>(
       st,
       this.ctx.db,
-      `SELECT EXISTS (SELECT 1 FROM ${won}) AS won, ${part ? part.done : "false"} AS finished`,
+      sql`SELECT EXISTS (SELECT 1 FROM ${won}) AS won, ${part ? part.done : sql`false`} AS finished`,
     );
     // The statement lost to a credential change (engine/auth/credential-gate.ts): nothing was written.
     if (!rows) return { ok: true, step: m.step, ...(part ? { finished: null } : {}) };

@@ -1,3 +1,4 @@
+import type { Sql } from "../db/statement.js";
 import { NotFoundError, ValidationError } from "../errors.js";
 import type { Attempt } from "../auth/throttle.js";
 import type { MfaMethod } from "./status.js";
@@ -115,7 +116,7 @@ export const codeThrottleKey = (userId: string) => `code:user:${userId}`;
  * password step reads the user's MFA state in its one statement this way.
  */
 export interface JoinedRead<X> {
-  columns: string;
-  joins: string;
+  columns: Sql;
+  joins: Sql;
   read(row: Record<string, unknown>): X;
 }

@@ -16,6 +16,7 @@ import { NO_NOTICES, type Notices } from "../mail/mail-model.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { foldKey, foldSql } from "../db/fold.js";
+import { sql } from "../db/statement.js";
 import { CAN_SIGN_IN, MFA_STATE_JOINS } from "./mfa-states.js";
 import type { MfaActor } from "./mfa-model.js";
 import { enableBatch, moveBatch, type BatchContext, type BatchUser } from "./rollout-batch.js";
@@ -162,8 +163,8 @@ export class MfaRollouts {
       `SELECT u.id, u.username, u.display_name AS "displayName", s.slug AS "siteSlug",
          CASE WHEN ${IS_OFF} THEN 'enable' ELSE 'move' END AS change
        FROM users u JOIN sites s ON s.id = u.site_id ${MFA_STATE_JOINS}
-       WHERE ${b.where} AND ${changes} AND ${activeOnly(opts)} AND ($1::text IS NULL OR ${foldSql("u.username")} > ($1::text COLLATE "C"))
-       ORDER BY ${foldSql("u.username")} LIMIT $2`,
+       WHERE ${b.where} AND ${changes} AND ${activeOnly(opts)} AND ($1::text IS NULL OR ${foldSql(sql`u.username`)} > ($1::text COLLATE "C"))
+       ORDER BY ${foldSql(sql`u.username`)} LIMIT $2`,
       b.params,
     );
     return rows;
@@ -183,7 +184,7 @@ export class MfaRollouts {
          CASE WHEN u.disabled THEN 'disabled' ELSE 'no web or device access' END AS reason
        FROM users u JOIN sites s ON s.id = u.site_id ${MFA_STATE_JOINS}
        WHERE ${b.where} AND NOT ${IS_ACTIVATED} AND NOT ${CAN_SIGN_IN}
-       ORDER BY ${foldSql("u.username")} LIMIT $1`,
+       ORDER BY ${foldSql(sql`u.username`)} LIMIT $1`,
       b.params,
     );
     return rows;

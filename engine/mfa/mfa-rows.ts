@@ -4,6 +4,7 @@ import type { CredentialRevocation } from "../auth/revocation.js";
 import type { Throttle } from "../auth/throttle.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
+import { sql } from "../db/statement.js";
 import { isUuid } from "../util/uuid.js";
 import { MfaAccessError, type MfaActor, type MfaPolicy } from "./mfa-model.js";
 import type { SecretBox } from "./secret-box.js";
@@ -52,13 +53,13 @@ export interface FactsRow {
 }
 
 /** The MFA columns of FactsRow, over the joins of FACTS_JOINS. */
-export const FACTS_COLUMNS = `mfa_s.enabled, mfa_s.enforcement_delay_days, mfa_s.enabled_at, mfa_s.enabled_by_name,
+export const FACTS_COLUMNS = sql`mfa_s.enabled, mfa_s.enforcement_delay_days, mfa_s.enabled_at, mfa_s.enabled_by_name,
     mfa_s.required_from, mfa_s.disabled_at, mfa_s.disabled_by_name, mfa_e.method, mfa_e.activated_at,
     mfa_e.token_id, mfa_e.token_serial, mfa_t.locked_until, mfa_pk.passkey_names, mfa_pk.passkey_first_at,
     (SELECT count(*) FILTER (WHERE rc.used_at IS NULL) FROM mfa_recovery_codes rc WHERE rc.user_id = u.id)::int AS recovery_left,
     (SELECT count(*) FROM mfa_recovery_codes rc WHERE rc.user_id = u.id)::int AS recovery_total`;
 /** Left joins from users `u` to its settings, enrollment and code throttle row. */
-export const FACTS_JOINS = `LEFT JOIN mfa_settings mfa_s ON mfa_s.user_id = u.id
+export const FACTS_JOINS = sql`LEFT JOIN mfa_settings mfa_s ON mfa_s.user_id = u.id
   LEFT JOIN mfa_enrollments mfa_e ON mfa_e.user_id = u.id
   LEFT JOIN throttles mfa_t ON mfa_t.key = 'code:user:' || u.id::text
   LEFT JOIN LATERAL (SELECT array_agg(pk.name ORDER BY pk.created_at, pk.id) AS passkey_names,

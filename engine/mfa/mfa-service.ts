@@ -3,6 +3,7 @@ import type { CredentialRevocation } from "../auth/revocation.js";
 import { Throttle } from "../auth/throttle.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
+import { sql } from "../db/statement.js";
 import { isUuid } from "../util/uuid.js";
 import { NO_NOTICES, type Notices } from "../mail/mail-model.js";
 import { CodeVerification } from "./code-verification.js";
@@ -69,7 +70,7 @@ export class MfaService {
 
   /** The user's MFA state, read in the caller's statement over users `u` (null for an unknown user). */
   readonly statusRead: JoinedRead<MfaStatus | null> = {
-    columns: `u.id AS user_id, ${FACTS_COLUMNS}`,
+    columns: sql`u.id AS user_id, ${FACTS_COLUMNS}`,
     joins: FACTS_JOINS,
     read: (row) => (row.user_id ? withMessage(toFacts(row as unknown as FactsRow), this.clock.now()) : null),
   };

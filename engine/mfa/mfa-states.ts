@@ -13,6 +13,7 @@
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { foldSql } from "../db/fold.js";
+import { sql } from "../db/statement.js";
 
 /** The values of `/configure/users?mfa=…`, in the order pages show them. */
 export const MFA_STATES = ["off", "pending", "overdue", "activated", "locked"] as const;
@@ -68,7 +69,7 @@ export function mfaStateCondition(state: MfaState, now: string): string {
       return `(${HAS_FACTOR} AND ${typed})`;
     case "locked":
       return `EXISTS (SELECT 1 FROM throttles th
-        WHERE th.key IN ('code:user:' || u.id::text, 'password:account:' || ${foldSql("u.username")})
+        WHERE th.key IN ('code:user:' || u.id::text, 'password:account:' || ${foldSql(sql`u.username`)})
           AND th.locked_until > ${now})`;
   }
 }
@@ -159,7 +160,7 @@ export class MfaStates {
       `SELECT u.id AS "userId", u.username, u.display_name AS "displayName", ms.required_from AS "requiredFrom"
        FROM users u ${MFA_STATE_JOINS}
        WHERE u.site_id = $1 AND ${mfaStateCondition("pending", "$2")}
-       ORDER BY ms.required_from, ${foldSql("u.username")}
+       ORDER BY ms.required_from, ${foldSql(sql`u.username`)}
        LIMIT $3`,
       [siteId, this.clock.now(), limit],
     );
@@ -171,7 +172,7 @@ export class MfaStates {
     const { rows } = await this.db.query<{ id: string }>(
       `SELECT u.id FROM users u ${MFA_STATE_JOINS}
        WHERE u.site_id = $1 AND ${mfaStateCondition(state, "$2")}
-       ORDER BY ${foldSql("u.username")}`,
+       ORDER BY ${foldSql(sql`u.username`)}`,
       [siteId, this.clock.now()],
     );
     return rows.map((r) => r.id);

@@ -5,6 +5,7 @@
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { foldSql } from "../db/fold.js";
+import { sql } from "../db/statement.js";
 import { CAN_SIGN_IN, MFA_STATE_JOINS, mfaStateCondition } from "./mfa-states.js";
 
 /** Activations on one UTC day (YYYY-MM-DD). */
@@ -70,7 +71,7 @@ export class MfaProgress {
          ms.required_from AS "requiredFrom", count(*) OVER ()::int AS total
        FROM users u JOIN sites s ON s.id = u.site_id ${MFA_STATE_JOINS}
        WHERE ($1::uuid IS NULL OR u.site_id = $1::uuid) AND ${mfaStateCondition("overdue", "$2")} AND ${CAN_SIGN_IN}
-       ORDER BY ms.required_from, ${foldSql("u.username")} LIMIT $3`,
+       ORDER BY ms.required_from, ${foldSql(sql`u.username`)} LIMIT $3`,
       [siteId, this.clock.now(), limit],
     );
     return { users: rows.map(({ total: _total, ...u }) => u), total: rows[0]?.total ?? 0 };

@@ -6,6 +6,7 @@
 import type { AuditLog } from "../audit/audit-log.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
+import { type Sql, sql } from "../db/statement.js";
 import { MAX_ENFORCEMENT_DELAY_DAYS, type MfaActor } from "./mfa-model.js";
 import { ROLES, RolloutInputError, type RolloutRole } from "./mfa-rollouts.js";
 import type { FactorMethod } from "./status.js";
@@ -44,8 +45,8 @@ export function holdsAllowedFactor(
  * site has a policy, and neither their TOTP enrollment's method nor (when they hold one) "passkey"
  * is among its allowedMethods. A site without a policy allows every method.
  */
-export function lacksAllowedFactorSql(userId: string): string {
-  return `EXISTS (SELECT 1 FROM users lu JOIN mfa_site_policies lp ON lp.site_id = lu.site_id
+export function lacksAllowedFactorSql(userId: Sql): Sql {
+  return sql`EXISTS (SELECT 1 FROM users lu JOIN mfa_site_policies lp ON lp.site_id = lu.site_id
     WHERE lu.id = ${userId}
       AND (EXISTS (SELECT 1 FROM mfa_enrollments le WHERE le.user_id = lu.id)
         OR EXISTS (SELECT 1 FROM passkeys lk WHERE lk.user_id = lu.id))

@@ -3,6 +3,7 @@ import type { AuditLog } from "../../audit/audit-log.js";
 import type { Clock } from "../../clock.js";
 import type { Db } from "../../db/db.js";
 import { foldSql } from "../../db/fold.js";
+import { sql } from "../../db/statement.js";
 import { isPgError, PgError } from "../../db/db.js";
 import type { SecretBox } from "../secret-box.js";
 import type { ParsedRow } from "./csv-formats.js";
@@ -309,8 +310,8 @@ export class TokenImporter {
     if (upns.length === 0) return out;
     const wanted = [...new Set(upns.map((u) => u.toLowerCase()))];
     const { rows } = await db.query<{ id: string; u: string; e: string | null }>(
-      `SELECT id, ${foldSql("username")} AS u, lower(email) AS e FROM users
-        WHERE ${foldSql("username")} = ANY($1::text[]) OR lower(email) = ANY($1::text[])`,
+      `SELECT id, ${foldSql(sql`username`)} AS u, lower(email) AS e FROM users
+        WHERE ${foldSql(sql`username`)} = ANY($1::text[]) OR lower(email) = ANY($1::text[])`,
       [wanted],
     );
     for (const w of wanted) {

@@ -5,7 +5,7 @@ import {
   type PublicKeyCredentialRequestOptionsJSON,
 } from "@simplewebauthn/server";
 import { ACCOUNT_POLICY, type Attempt, addressKey, ADDRESS_POLICY } from "../../auth/throttle.js";
-import { type PartBuilder, Statement } from "../../db/statement.js";
+import { type PartBuilder, Statement, sql } from "../../db/statement.js";
 import { failedAttempt } from "../code-verification.js";
 import { codeThrottleKey } from "../mfa-model.js";
 import type { MfaContext } from "../mfa-rows.js";
@@ -145,7 +145,7 @@ export class PasskeyAssertion {
     const st = new Statement();
     const won = st.with(
       "counter_won",
-      `UPDATE passkeys SET sign_count = ${st.param(checked.newCounter, "bigint")},
+      sql`UPDATE passkeys SET sign_count = ${st.param(checked.newCounter, "bigint")},
          backed_up = ${st.param(checked.backedUp, "boolean")}, last_used_at = ${st.param(this.ctx.clock.now(), "timestamptz")}
        WHERE id = ${st.param(passkey.id, "uuid")} AND user_id = ${st.param(owner, "uuid")}
          AND (sign_count < ${st.param(checked.newCounter, "bigint")} OR (sign_count = 0 AND ${st.param(checked.newCounter, "bigint")} = 0))
@@ -156,7 +156,7 @@ export class PasskeyAssertion {
     const part = opts.finish?.(st, won);
     const [row] = await st.run<{ won: boolean; finished: boolean }>(
       this.ctx.db,
-      `SELECT EXISTS (SELECT 1 FROM ${won}) AS won, ${part ? part.done : "false"} AS finished`,
+      sql`SELECT EXISTS (SELECT 1 FROM ${won}) AS won, ${part ? part.done : sql`false`} AS finished`,
     );
     if (!row!.won) {
       await this.#auditCounter(owner, passkey, checked.newCounter);

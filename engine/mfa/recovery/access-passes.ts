@@ -3,7 +3,7 @@ import type { CredentialKind, RevocationReason } from "../../auth/revocation.js"
 import type { Clock } from "../../clock.js";
 import type { Db } from "../../db/db.js";
 import type { Notices } from "../../mail/mail-model.js";
-import type { Statement } from "../../db/statement.js";
+import { type Sql, type Statement, sql } from "../../db/statement.js";
 import { ConflictError, ValidationError } from "../../errors.js";
 import type { MfaActor } from "../mfa-model.js";
 import { scopedUser } from "../mfa-rows.js";
@@ -121,11 +121,11 @@ export class AccessPasses implements CredentialKind {
    * user_id when the canonical `pass` is the user's live pass (not expired at the clock's now, and a
    * one-time pass not used yet), none otherwise.
    */
-  useIn(st: Statement, userId: string, pass: string): string {
+  useIn(st: Statement, userId: string, pass: string): Sql {
     const now = st.param(this.clock.now(), "timestamptz");
     return st.with(
       "pass_used",
-      `UPDATE mfa_access_passes SET used_at = ${now}
+      sql`UPDATE mfa_access_passes SET used_at = ${now}
        WHERE user_id = ${st.param(userId, "uuid")} AND pass_hash = ${st.param(this.hasher.hash("pass", userId, pass), "bytea")}
          AND expires_at > ${now} AND (NOT one_time OR used_at IS NULL)
        RETURNING user_id`,

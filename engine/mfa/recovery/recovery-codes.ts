@@ -3,7 +3,7 @@ import type { CredentialKind, RevocationReason } from "../../auth/revocation.js"
 import type { Clock } from "../../clock.js";
 import type { Db } from "../../db/db.js";
 import type { Notices } from "../../mail/mail-model.js";
-import type { Statement } from "../../db/statement.js";
+import { type Sql, type Statement, sql } from "../../db/statement.js";
 import type { MfaActor } from "../mfa-model.js";
 import { endsRecoveryCredentials } from "./recovery-kinds.js";
 import {
@@ -94,10 +94,10 @@ export class RecoveryCodes implements CredentialKind {
    * The compare-and-set that spends a code, as a CTE of `st` (its name is returned): a row with
    * user_id when the canonical `code` was an unused code of `userId`, none otherwise.
    */
-  spendIn(st: Statement, userId: string, code: string): string {
+  spendIn(st: Statement, userId: string, code: string): Sql {
     return st.with(
       "code_spent",
-      `UPDATE mfa_recovery_codes SET used_at = ${st.param(this.clock.now(), "timestamptz")}
+      sql`UPDATE mfa_recovery_codes SET used_at = ${st.param(this.clock.now(), "timestamptz")}
        WHERE user_id = ${st.param(userId, "uuid")} AND code_hash = ${st.param(this.hasher.hash("code", userId, code), "bytea")}
          AND used_at IS NULL
        RETURNING user_id`,

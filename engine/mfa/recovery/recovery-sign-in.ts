@@ -2,7 +2,7 @@ import type { AuditLog } from "../../audit/audit-log.js";
 import { ACCOUNT_POLICY, type Throttle } from "../../auth/throttle.js";
 import type { Db } from "../../db/db.js";
 import type { Notices } from "../../mail/mail-model.js";
-import { type PartBuilder, Statement } from "../../db/statement.js";
+import { type PartBuilder, Statement, sql } from "../../db/statement.js";
 import { isUuid } from "../../util/uuid.js";
 import { failedAttempt } from "../code-verification.js";
 import { codeThrottleKey } from "../mfa-model.js";
@@ -63,7 +63,7 @@ export class RecoverySignIn {
     const part = finish?.(value.kind)(st, won);
     const [row] = await st.run<{ won: boolean; finished: boolean; left: number; site_id: string; username: string }>(
       this.db,
-      `SELECT EXISTS (SELECT 1 FROM ${won}) AS won, ${part ? part.done : "false"} AS finished,
+      sql`SELECT EXISTS (SELECT 1 FROM ${won}) AS won, ${part ? part.done : sql`false`} AS finished,
          (SELECT count(*)::int FROM mfa_recovery_codes WHERE user_id = ${st.param(userId, "uuid")} AND used_at IS NULL) AS left,
          u.site_id, u.username
        FROM (SELECT 1) one LEFT JOIN users u ON u.id = ${st.param(userId, "uuid")}`,

@@ -1,6 +1,6 @@
 import type { Clock } from "../../clock.js";
 import type { Db } from "../../db/db.js";
-import type { Statement } from "../../db/statement.js";
+import { type Sql, type Statement, sql } from "../../db/statement.js";
 import { hashToken } from "../../util/opaque-tokens.js";
 
 /** How a session without the usual factor was signed in: with a recovery code or a temporary access pass. */
@@ -23,10 +23,10 @@ export class SetupGrants {
    * `st`: one row per row of `gate` (a CTE with user_id), written only when `done` (an SQL
    * condition: the session was made) holds.
    */
-  grantIn(st: Statement, gate: string, done: string, token: string, kind: SetupGrantKind): void {
+  grantIn(st: Statement, gate: Sql, done: Sql, token: string, kind: SetupGrantKind): void {
     st.with(
       "setup_grant",
-      `INSERT INTO mfa_setup_grants (token_hash, user_id, kind, created_at)
+      sql`INSERT INTO mfa_setup_grants (token_hash, user_id, kind, created_at)
        SELECT ${st.param(hashToken(token), "bytea")}, user_id, ${st.param(kind, "text")},
          ${st.param(this.clock.now(), "timestamptz")} FROM ${gate} WHERE ${done}`,
     );

@@ -5,6 +5,7 @@
  */
 import { Hono, type Context } from "hono";
 import { credentialGate } from "../../auth/credential-gate.js";
+import { sql } from "../../db/statement.js";
 import { DatabaseUnavailableError } from "../../db/unavailable.js";
 import type { Services } from "../../services.js";
 import { writeSessionCookie, type CookieSettings } from "../http/cookies.js";
@@ -67,15 +68,18 @@ export function passwordlessRoutes(s: Services, cookies: CookieSettings) {
     const result = await s.passkeys.assertion.verify("passwordless", allowed ? response : { id: null }, {
       clientAddress: c.var.clientAddress,
       finish: (st, won) => {
-        const gate = credentialGate.current(st, `(SELECT user_id FROM ${won})`);
+        const gate = credentialGate.current(st, sql`(SELECT user_id FROM ${won})`);
         const made = s.sessions.createIn(
           st,
           gate,
-          `(SELECT site_id FROM users su WHERE su.id = g.user_id)`,
+          sql`(SELECT site_id FROM users su WHERE su.id = g.user_id)`,
           "full",
           c.var.clientAddress,
         );
-        return { done: `EXISTS (SELECT 1 FROM ${made.cte})`, value: { token: made.token, expiresAt: made.expiresAt } };
+        return {
+          done: sql`EXISTS (SELECT 1 FROM ${made.cte})`,
+          value: { token: made.token, expiresAt: made.expiresAt },
+        };
       },
     });
     if (!result.ok || !result.finished) {
