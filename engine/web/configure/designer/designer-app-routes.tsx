@@ -14,6 +14,7 @@ import { type DesignerContext } from "./designer-context.js";
 import { APP_ID } from "../../../schema/identifiers.js";
 import { DeleteAppPage, NewAppPage } from "./designer-pages.js";
 import { postedDecisions, RemovedOptionsPage } from "./removed-options-page.js";
+import { pageFrameOf } from "../../http/page-frame.js";
 
 /** Ids the designer's own addresses use (/configure/apps/new). */
 const RESERVED_IDS = new Set(["new"]);
@@ -51,7 +52,7 @@ function starterDefinition(id: string, title: string): AppDefinition {
  * confirmation), Publish the draft as a new version, Discard the draft. Each writes an audit entry.
  */
 export function designerAppRoutes(routes: Hono<AppEnv>, s: Services, d: DesignerContext) {
-  const { siteOf, actorOf, frameOf, current, state, formPage, expectedOf } = d;
+  const { siteOf, actorOf, current, state, formPage, expectedOf } = d;
 
   async function newAppPage(
     c: Context<AppEnv>,
@@ -61,7 +62,13 @@ export function designerAppRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
     errors: Record<string, string> = {},
   ) {
     const page = (
-      <NewAppPage frame={await frameOf(c)} heading={heading} action={action} input={input} errors={errors} />
+      <NewAppPage
+        frame={await pageFrameOf(c, s.sites)}
+        heading={heading}
+        action={action}
+        input={input}
+        errors={errors}
+      />
     );
     return sendPage(c, page, Object.keys(errors).length ? 422 : 200);
   }
@@ -143,7 +150,10 @@ export function designerAppRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
       );
     }
     if (one.confirm !== "yes") {
-      return sendPage(c, <DeleteAppPage frame={await frameOf(c)} appId={st.app.id} title={st.app.title} />);
+      return sendPage(
+        c,
+        <DeleteAppPage frame={await pageFrameOf(c, s.sites)} appId={st.app.id} title={st.app.title} />,
+      );
     }
     if (st.unpublished) await s.drafts.discard(siteOf(c), st.app.id);
     else await s.apps.remove(siteOf(c), st.app.id);
@@ -182,7 +192,7 @@ export function designerAppRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
         const asked = decisions.size > 0;
         const page = (
           <RemovedOptionsPage
-            frame={await frameOf(c)}
+            frame={await pageFrameOf(c, s.sites)}
             appId={app.id}
             title={st.working.title}
             stamp={draftStamp(st.draft, st.app.version)}

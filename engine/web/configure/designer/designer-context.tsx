@@ -249,7 +249,6 @@ export function designerContext(s: Services) {
   return {
     siteOf,
     actorOf,
-    frameOf: (c: Context<AppEnv>) => pageFrameOf(c, s.sites),
     current,
     state,
     shell,
