@@ -6,6 +6,7 @@ import type { TestEnv } from "../helpers/app.js";
 import { browserTestEnv, closeBrowserStage, hasChromium, openBrowser } from "../helpers/browser.js";
 import { keyBytes } from "../helpers/totp.js";
 import { skipSuite } from "../helpers/skip.js";
+import { shot } from "../helpers/console.js";
 
 const PASSWORD = "correct horse battery";
 interface Ctx {
@@ -52,6 +53,9 @@ t("a user activates an authenticator app from the QR page, then every sign-in ne
   await page.waitForURL(`${url}/mfa/setup`);
   assert.ok(await page.locator("#mfa-required").isVisible(), "delay 0: setup is required");
   assert.is(await page.locator("#remind-later").count(), 0, "no way to put it off");
+  // The methods are the page's actions: each a card whose accessible name is the method alone.
+  assert.ok(await page.getByRole("link", { name: "An authenticator app", exact: true }).isVisible());
+  await shot(page, true, "mfa-setup-choice");
 
   // Half signed in: other pages send the user back to sign-in.
   await page.goto(`${url}/configure`);

@@ -147,37 +147,30 @@ export function MfaSetupChoicePage(props: {
             UTC).
           </p>
         ) : null}
-        <p>Choose how you will confirm it is you:</p>
-        <ul>
+        <p id="method-choice-heading">
+          <strong>Choose how you will confirm it is you:</strong>
+        </p>
+        <ul class="method-choices" aria-labelledby="method-choice-heading">
           {offered.includes("passkey") ? (
-            <li>
-              <a href="/mfa/setup/passkey" id="setup-passkey">
-                A passkey
-              </a>{" "}
+            <MethodChoice id="setup-passkey" href="/mfa/setup/passkey" title="A passkey">
               on this device, your phone or a security key (fingerprint, face, PIN or a touch; cannot be phished)
-            </li>
+            </MethodChoice>
           ) : null}
           {offered.includes("app") ? (
-            <li>
-              <a href="/mfa/setup/app" id="setup-app">
-                An authenticator app
-              </a>{" "}
+            <MethodChoice id="setup-app" href="/mfa/setup/app" title="An authenticator app">
               on your phone (for example Google Authenticator, Microsoft Authenticator, FreeOTP or Aegis)
-            </li>
+            </MethodChoice>
           ) : null}
           {offered.includes("hardware") ? (
-            <li>
-              <a href="/mfa/setup/hardware" id="setup-hardware">
-                A hardware token
-              </a>{" "}
+            <MethodChoice id="setup-hardware" href="/mfa/setup/hardware" title="A hardware token">
               handed out by your administrator
-            </li>
+            </MethodChoice>
           ) : null}
         </ul>
         {props.optional && props.canPostpone ? (
           <form method="post" action="/mfa/setup/later">
             <CsrfField token={props.csrfToken} />
-            <button type="submit" class="secondary" id="remind-later">
+            <button type="submit" class="secondary outline" id="remind-later">
               Remind me later
             </button>
           </form>
@@ -185,6 +178,21 @@ export function MfaSetupChoicePage(props: {
         {props.canPostpone || !props.optional ? <CancelSignIn csrfToken={props.csrfToken} /> : null}
       </article>
     </Layout>
+  );
+}
+
+/**
+ * One method on the setup page: the whole card is the link (the choices are what the page is for,
+ * so they must not read as lesser than "Remind me later"), its title the link's name.
+ */
+function MethodChoice(props: { id: string; href: string; title: string; children: string }) {
+  return (
+    <li>
+      <a href={props.href} id={props.id} aria-labelledby={`${props.id}-title`} aria-describedby={`${props.id}-what`}>
+        <strong id={`${props.id}-title`}>{props.title}</strong>
+        <span id={`${props.id}-what`}>{props.children}</span>
+      </a>
+    </li>
   );
 }
 
