@@ -42,7 +42,7 @@ const deviceMe = async (url: string, token: string) =>
   (await fetch(`${url}/api/device/me`, { headers: { authorization: `Bearer ${token}` } })).status;
 
 async function signedInPage(ctx: Ctx, js: boolean, username: string): Promise<Page> {
-  const context = await ctx.browser.newContext({ javaScriptEnabled: js, bypassCSP: true });
+  const context = await ctx.browser.newContext({ javaScriptEnabled: js });
   const page = await context.newPage();
   await page.setViewportSize({ width: 1100, height: 900 });
   await signIn(page, ctx.url, username);

@@ -35,7 +35,7 @@ t.before(async (ctx) => {
 t.after(closeBrowserStage);
 
 async function adminPage(ctx: Ctx, js: boolean): Promise<Page> {
-  const context = await ctx.browser.newContext({ javaScriptEnabled: js, bypassCSP: true });
+  const context = await ctx.browser.newContext({ javaScriptEnabled: js });
   const page = await context.newPage();
   await page.setViewportSize({ width: 1100, height: 900 });
   await signIn(page, ctx.url, "root");

@@ -37,7 +37,7 @@ const activatedUser = (ctx: Ctx, username: string) => activated(ctx.env, ctx.sit
 for (const js of [true, false]) {
   const mode = js ? "JavaScript on" : "JavaScript off";
   t(`${mode}: add a user with MFA on and delay 3 in one save; the message names the user`, async (ctx) => {
-    const context: BrowserContext = await ctx.browser.newContext({ javaScriptEnabled: js, bypassCSP: true });
+    const context: BrowserContext = await ctx.browser.newContext({ javaScriptEnabled: js });
     const page = await context.newPage();
     await page.setViewportSize({ width: 1100, height: 900 });
     await signIn(page, ctx.url, "root");
@@ -85,7 +85,7 @@ for (const js of [true, false]) {
   t(`${mode}: MFA off for an activated user asks first; only Confirm resets and ends the sessions`, async (ctx) => {
     const s = ctx.env.services;
     const ada = await activatedUser(ctx, js ? "ada-js" : "ada-nojs");
-    const context = await ctx.browser.newContext({ javaScriptEnabled: js, bypassCSP: true });
+    const context = await ctx.browser.newContext({ javaScriptEnabled: js });
     const page = await context.newPage();
     await page.setViewportSize({ width: 1100, height: 900 });
     await signIn(page, ctx.url, "root");
@@ -116,7 +116,7 @@ for (const js of [true, false]) {
   });
 
   t(`${mode}: the overview's figures follow an activation and link to ?mfa= filters`, async (ctx) => {
-    const context = await ctx.browser.newContext({ javaScriptEnabled: js, bypassCSP: true });
+    const context = await ctx.browser.newContext({ javaScriptEnabled: js });
     const page = await context.newPage();
     await page.setViewportSize({ width: 1100, height: 900 });
     await signIn(page, ctx.url, "root");
@@ -152,7 +152,7 @@ for (const js of [true, false]) {
     const name = js ? "gina-js" : "gina-nojs";
     const u = await s.users.create({ siteId: ctx.siteId, username: name, password: PASSWORD });
     await s.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: 5 }, ctx.admin);
-    const context = await ctx.browser.newContext({ javaScriptEnabled: js, bypassCSP: true });
+    const context = await ctx.browser.newContext({ javaScriptEnabled: js });
     const page = await context.newPage();
     await page.setViewportSize({ width: 1100, height: 900 });
     await page.goto(`${ctx.url}/login`);

@@ -53,8 +53,8 @@ t("a user activates an authenticator app from the QR page, then every sign-in ne
   await page.waitForURL(`${url}/mfa/setup`);
   assert.ok(await page.locator("#mfa-required").isVisible(), "delay 0: setup is required");
   assert.is(await page.locator("#remind-later").count(), 0, "no way to put it off");
-  // The methods are the page's actions: each a card whose accessible name is the method alone.
-  assert.ok(await page.getByRole("link", { name: "An authenticator app", exact: true }).isVisible());
+  // The methods are the page's actions: each a card that is one link.
+  assert.ok(await page.getByRole("link", { name: /^An authenticator app on your phone/ }).isVisible());
   await shot(page, true, "mfa-setup-choice");
 
   // Half signed in: other pages send the user back to sign-in.

@@ -40,7 +40,7 @@ for (const js of [true, false]) {
     const s = ctx.env.services;
     const pia = await s.users.create({ siteId: ctx.siteId, username: `pia-${tag}`, email: `pia-${tag}@example.org` });
     await s.mfa.settings.applySettings(pia.id, { enabled: true, enforcementDelayDays: 14 }, ctx.admin);
-    const context = await ctx.browser.newContext({ javaScriptEnabled: js, bypassCSP: true });
+    const context = await ctx.browser.newContext({ javaScriptEnabled: js });
     const page = await context.newPage();
     await page.setViewportSize({ width: 1280, height: 900 });
     await signIn(page, ctx.url, "root");
@@ -95,7 +95,7 @@ for (const js of [true, false]) {
       { enforcementDelayDays: 5, moveDeadlines: false, name: `Warehouse ${tag}` },
       ctx.admin,
     );
-    const context = await ctx.browser.newContext({ javaScriptEnabled: js, bypassCSP: true });
+    const context = await ctx.browser.newContext({ javaScriptEnabled: js });
     const page = await context.newPage();
     await page.setViewportSize({ width: 1280, height: 900 });
     await signIn(page, ctx.url, "root");

@@ -4,14 +4,56 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../../engine/paths.js";
 import type { AddressInfo } from "node:net";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { startTestEnv, type TestEnv } from "./app.js";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const hasChromium = existsSync(CHROMIUM);
 
-/** Debian's chromium, headless, with the flags this closed network needs (no background fetches). */
-export function launchBrowser(): Promise<Browser> {
+const consoleErrorsOfPage = new WeakMap<Page, string[]>();
+
+/**
+ * What went wrong on the page's console since the last call (which empties the list): script
+ * errors, Content Security Policy violations, assets that failed to load. A 4xx answer to a request
+ * the page made (a form's 422 with its messages, a 409, a 429) is an answer, not a fault: Chromium
+ * logs it as "Failed to load resource", and it is not counted, except 404 (a missing asset).
+ */
+export function takeConsoleErrors(page: Page): string[] {
+  const errors = consoleErrorsOfPage.get(page) ?? [];
+  consoleErrorsOfPage.set(page, []);
+  return errors;
+}
+
+function watchConsole(page: Page): void {
+  consoleErrorsOfPage.set(page, []);
+  const add = (text: string) => consoleErrorsOfPage.get(page)?.push(text);
+  page.on("console", (m) => {
+    if (m.type() !== "error") return;
+    const text = m.text();
+    if (/^Failed to load resource: the server responded with a status of 4(?!04)\d\d/.test(text)) return;
+    add(`${text} (${m.location().url})`);
+  });
+  page.on("pageerror", (e) => add(e.message));
+}
+
+/**
+ * Debian's chromium, headless, with the flags this closed network needs (no background fetches).
+ * Every context runs under the pages' real Content Security Policy (a `bypassCSP` option is
+ * overridden: a page that needs an exception must fail), and every page's console is watched
+ * (takeConsoleErrors).
+ */
+export async function launchBrowser(): Promise<Browser> {
+  const browser = await launchChromium();
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (options?: Parameters<Browser["newContext"]>[0]): Promise<BrowserContext> => {
+    const context = await newContext({ ...options, bypassCSP: false });
+    context.on("page", watchConsole);
+    return context;
+  };
+  return browser;
+}
+
+function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,

@@ -8,7 +8,7 @@ import * as assert from "uvu/assert";
 import type { Page } from "playwright-core";
 import type { MfaActor } from "../../engine/mfa/mfa-model.js";
 import type { TestEnv } from "./app.js";
-import { screenshotDir } from "./browser.js";
+import { screenshotDir, takeConsoleErrors } from "./browser.js";
 import { appParams, codeAt } from "./totp.js";
 
 export const PASSWORD = "correct horse battery";
@@ -72,8 +72,13 @@ const CONTRAST_SCRIPT = `(() => {
   return out;
 })()`;
 
-/** axe on the page (serious and critical only, with JavaScript on), button contrast at least 4.5:1, and no sideways scrolling at 390 px. */
+/**
+ * axe on the page (serious and critical only, with JavaScript on), button contrast at least 4.5:1,
+ * no sideways scrolling at 390 px, and no error on the console since the last check
+ * (takeConsoleErrors: script errors, CSP violations, missing assets).
+ */
 export async function check(page: Page, js: boolean, what: string): Promise<void> {
+  assert.equal(takeConsoleErrors(page), [], `console errors on ${what}`);
   if (js) {
     await page.evaluate(AXE);
     const bad = await page.evaluate(async () => {
