@@ -74,8 +74,21 @@ function RowBody({
  * Never required while hidden: the browser would refuse a save the server accepts.
  */
 function HiddenField(props: FieldProps) {
-  const html = markupOf(<>{VisibleField({ ...props, node: { ...props.node, required: false } })}</>);
+  const html = markupOf(<>{VisibleField({ ...props, node: optionalTwin(props.node) })}</>);
   return trustedRaw(withFirstClass(html, "when-hidden"));
+}
+
+const optionalTwins = new WeakMap<FieldNode, FieldNode>();
+
+/**
+ * The node as a hidden field renders it: the same, not required. One object per node, kept as long
+ * as the node is, so the widget shells (field-shells.tsx, keyed by node) serve hidden fields too
+ * rather than rendering them anew on every request.
+ */
+function optionalTwin(node: FieldNode): FieldNode {
+  let twin = optionalTwins.get(node);
+  if (!twin) optionalTwins.set(node, (twin = { ...node, required: false }));
+  return twin;
 }
 
 /** One field at `path`, given the values of the object it belongs to (for x-visibleWhen). */

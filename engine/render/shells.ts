@@ -117,9 +117,11 @@ export class ShellCache {
     render: (marks: SlotMarks<V>) => JSX.Element,
   ): SafeHtml {
     const direct = () => markupOf(render(values.map((v) => ("text" in v ? v.text : v.html)) as SlotMarks<V>));
-    if (values.some((v) => ("text" in v ? v.text : v.html).includes("\u0001"))) return direct();
     let shell = this.#shells.get(key);
     if (shell === undefined) {
+      // Only the first use looks for marker bytes in the values (a scan of every html value, the
+      // page's whole markup for a frame): filling a shell later only joins strings.
+      if (values.some((v) => ("text" in v ? v.text : v.html).includes("\u0001"))) return direct();
       // Markers are plain ASCII between control bytes: safe in any place a slot can be.
       shell = split(markupOf(render(values.map((_, i) => MARK(i)) as SlotMarks<V>)));
       // The first use checks the shell against a direct render: a component that transforms a

@@ -25,7 +25,7 @@ import { createServices } from "../../engine/services.js";
 import { withPageTop } from "../../engine/web/http/page.js";
 import { TestClient, testConfig, TEST_SECRET_KEY } from "../helpers/app.js";
 import { createDatabase } from "../helpers/db.js";
-import { median } from "../helpers/server-process.js";
+import { mainThreadCpuMs, median } from "../helpers/server-process.js";
 import { requestsPerSecond } from "./http-load.js";
 import { sampleRecord } from "./inspections.js";
 
@@ -120,10 +120,18 @@ async function main() {
 
     for (const url of [engineUrl, renderUrl, bareUrl]) await requestsPerSecond(url, cookie, 1); // warm-up
     const rounds = { engine: [] as number[], render: [] as number[], bare: [] as number[] };
+    // The servers' CPU per request: this thread's (the load generator runs in a worker), in µs.
+    const cpu = { engine: [] as number[], render: [] as number[], bare: [] as number[] };
+    const measure = async (what: keyof typeof rounds, url: string) => {
+      const before = mainThreadCpuMs();
+      const rps = await requestsPerSecond(url, cookie, SECONDS);
+      rounds[what].push(rps);
+      cpu[what].push(((mainThreadCpuMs() - before) * 1000) / (rps * SECONDS));
+    };
     for (let round = 1; round <= ROUNDS; round++) {
-      rounds.render.push(await requestsPerSecond(renderUrl, cookie, SECONDS));
-      rounds.bare.push(await requestsPerSecond(bareUrl, cookie, SECONDS));
-      rounds.engine.push(await requestsPerSecond(engineUrl, cookie, SECONDS));
+      await measure("render", renderUrl);
+      await measure("bare", bareUrl);
+      await measure("engine", engineUrl);
       const r = rounds.render.at(-1)! / rounds.bare.at(-1)!;
       process.stderr.write(`round ${round} of ${ROUNDS}: render/constant ${r.toFixed(2)}\n`);
     }
@@ -148,7 +156,12 @@ async function main() {
     console.log(
       `  ratio whole route / constant                  ${median(engineRatios).toFixed(2)} (rounds: ${list(engineRatios)})`,
     );
-    console.log("  (ratio: the median of the rounds' ratios)");
+    const us = (xs: number[]) => `${median(xs).toFixed(0)} µs`;
+    console.log(
+      `  server CPU per request (this thread): rendering ${us(cpu.render)}, constant ${us(cpu.bare)}, ` +
+        `whole route ${us(cpu.engine)}; CPU ratio constant / rendering ${(median(cpu.bare) / median(cpu.render)).toFixed(2)}`,
+    );
+    console.log("  (ratio: the median of the rounds' ratios; CPU: medians of the rounds)");
   } finally {
     for (const srv of servers) srv.close();
     await db.close();

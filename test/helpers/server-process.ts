@@ -84,6 +84,15 @@ function statFields(pid: number | string): string[] | null {
   }
 }
 
+/**
+ * CPU milliseconds (user + system) used by this process's main thread alone (not its worker
+ * threads), from /proc/PID/task/PID/stat.
+ */
+export function mainThreadCpuMs(): number {
+  const f = statFields(`${process.pid}/task/${process.pid}`);
+  return f ? (Number(f[11]) + Number(f[12])) * TICK_MS : 0;
+}
+
 /** The live (not zombie) processes of a process group, from /proc (Linux). */
 function groupMembers(pgid: number): number[] {
   const out: number[] = [];
