@@ -8,6 +8,7 @@ const ORDER = [
   "startup-bench.ts",
   "render-bench.ts",
   "sign-in-bench.ts",
+  "code-step-bench.ts",
   "adapter-bench.ts",
   "records-bench.ts",
   "device-records-bench.ts",
