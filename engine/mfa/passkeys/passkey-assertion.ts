@@ -1,9 +1,5 @@
-import {
-  generateAuthenticationOptions,
-  verifyAuthenticationResponse,
-  type AuthenticationResponseJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-} from "@simplewebauthn/server";
+import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
+import { webauthnLibrary } from "./webauthn-library.js";
 import { ACCOUNT_POLICY, type Attempt, addressKey, ADDRESS_POLICY } from "../../auth/throttle.js";
 import { type PartBuilder, Statement, sql } from "../../db/statement.js";
 import { failedAttempt } from "../code-verification.js";
@@ -88,6 +84,7 @@ export class PasskeyAssertion {
    */
   async options(purpose: AssertionPurpose, userId: string | null): Promise<PublicKeyCredentialRequestOptionsJSON> {
     const challenge = await this.challenges.issue(purpose, userId);
+    const { generateAuthenticationOptions } = await webauthnLibrary();
     return generateAuthenticationOptions({
       rpID: this.rp().id,
       challenge: Buffer.from(challenge, "base64url"),
@@ -179,6 +176,7 @@ export class PasskeyAssertion {
     purpose: AssertionPurpose,
   ): Promise<{ newCounter: number; backedUp: boolean } | { detail: InvalidDetail }> {
     const rp = this.rp();
+    const { verifyAuthenticationResponse } = await webauthnLibrary();
     try {
       const handle = (response as { response?: { userHandle?: unknown } }).response?.userHandle;
       if (

@@ -1,9 +1,5 @@
-import {
-  generateRegistrationOptions,
-  verifyRegistrationResponse,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type RegistrationResponseJSON,
-} from "@simplewebauthn/server";
+import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from "@simplewebauthn/server";
+import { webauthnLibrary } from "./webauthn-library.js";
 import { isPgError, PgError } from "../../db/db.js";
 import type { MfaActor } from "../mfa-model.js";
 import { type MfaContext, readStatus, scopedUser } from "../mfa-rows.js";
@@ -57,6 +53,7 @@ export class PasskeyRegistration {
   }): Promise<PublicKeyCredentialCreationOptionsJSON> {
     const rp = this.rp();
     const challenge = await this.challenges.issue("register", user.id);
+    const { generateRegistrationOptions } = await webauthnLibrary();
     return generateRegistrationOptions({
       rpName: rp.name,
       rpID: rp.id,
@@ -85,6 +82,7 @@ export class PasskeyRegistration {
       return { ok: false, reason: "expired" };
     }
     const rp = this.rp();
+    const { verifyRegistrationResponse } = await webauthnLibrary();
     let info;
     try {
       const verified = await verifyRegistrationResponse({
