@@ -111,7 +111,13 @@ interface Answer {
 function makeClient(port: number) {
   const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
   const origin = `http://127.0.0.1:${port}`;
-  return function send(method: string, path: string, body?: string, headers: Record<string, string> = {}) {
+  return function send(
+    method: string,
+    path: string,
+    body?: string,
+    headers: Record<string, string> = {},
+    retried = false,
+  ): Promise<Answer> {
     return new Promise<Answer>((resolve, reject) => {
       // A form post carries the Origin a browser sends (the CSRF check compares it with this site's).
       const sent = method === "POST" ? { origin, ...headers } : headers;
@@ -129,7 +135,14 @@ function makeClient(port: number) {
           resolve({ status: res.statusCode ?? 0, body: data, cookies });
         });
       });
-      req.on("error", reject);
+      req.on("error", (err: NodeJS.ErrnoException) => {
+        // A kept-alive socket the server closed as idle just as it was reused (a long pause between
+        // measurements on a loaded machine): the request never reached the server; sent again once,
+        // as Node's documentation for http.Agent advises.
+        if (req.reusedSocket && err.code === "ECONNRESET" && !retried)
+          send(method, path, body, headers, true).then(resolve, reject);
+        else reject(err);
+      });
       if (body !== undefined) req.write(body);
       req.end();
     });
