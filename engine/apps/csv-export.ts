@@ -55,7 +55,7 @@ export async function* exportCsv(
     for (const [i, row] of page.rows.entries()) {
       chunk += csvLine([
         row.id,
-        ...columns.map((c) => cell?.(row, c.name) ?? cellText(row.values[c.name])),
+        ...columns.map((c) => cell?.(row, c.name) ?? badgeText(row, c.name) ?? cellText(row.values[c.name])),
         ...(extraCells[i] ?? []),
       ]);
     }
@@ -64,6 +64,9 @@ export async function* exportCsv(
     after = page.next;
   }
 }
+
+/** A computed field's badges as text ("Pending — due 9 December 2026, 17:32 (UTC) · Locked"), as the list shows them. */
+const badgeText = (row: StoredRecord, column: string) => row.badges?.[column]?.map((b) => b.text).join(" · ");
 
 /** A streaming response body from an async generator of text. */
 export function textStream(chunks: AsyncGenerator<string>): ReadableStream<Uint8Array> {

@@ -36,6 +36,11 @@ export interface StoredRecord {
   updatedBy: string | null;
   /** Username of the last editor, when the store knows it (shown on a conflict). */
   updatedByName?: string | null;
+  /**
+   * Status badges by field name, for fields the store computes (the users store's MFA status): a
+   * list shows these instead of the field's text, a CSV export their words.
+   */
+  badges?: Record<string, { kind: string; text: string }[]>;
 }
 
 /** The bookkeeping columns every store reads alongside its values. */

@@ -80,13 +80,13 @@ export class UserRecordMfa {
   }
 
   /**
-   * The users CSV export's MFA columns: state (off, pending, overdue, activated),
+   * The users CSV export's MFA columns: state (the badge names Off, Pending, Overdue, Active),
    * required-from date, activation date (UTC days), method and hardware token serial.
    */
   exportColumns(app: CompiledApp): ExportColumns | null {
     if (!app.bindings.has("mfa.enabled")) return null;
     const day = (d: Date | null | undefined) => (d ? d.toISOString().slice(0, 10) : "");
-    const STATE = { off: "off", pending: "pending", required: "overdue", active: "activated" } as const;
+
     return {
       labels: ["MFA state", "MFA required from", "MFA activated on", "MFA method", "Token serial"],
       cells: async (rows) => {
@@ -95,7 +95,8 @@ export class UserRecordMfa {
           const st = statuses.get(r.id);
           if (!st) return ["", "", "", "", ""];
           return [
-            STATE[st.state],
+            // The badge's name (Off, Pending, Overdue, Active), as every page names the state.
+            st.badges[0]!.text.split(" — ")[0]!,
             st.enabled && !st.activation ? day(st.requiredFrom) : "",
             day(st.activation?.at),
             st.activation?.method ?? "",

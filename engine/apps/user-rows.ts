@@ -132,7 +132,10 @@ export function userRecord(app: CompiledApp, r: UserRecordRow, status: MfaStatus
     // Passwords are never read back; an email that is not set is left out.
     if (v !== undefined && v !== null && place.kind !== "password") values[f.name] = v;
   }
-  return storedRecord(r, values);
+  const record = storedRecord(r, values);
+  const statusField = app.bindings.get("mfa.status")?.name;
+  if (statusField && status) record.badges = { [statusField]: status.badges };
+  return record;
 }
 
 /** The designer's own fields of `values`: everything without a binding, as users.data holds them. */

@@ -1,13 +1,10 @@
 import type { AuditRow } from "./audit-search.js";
+import { DEFAULT_TIME_ZONE, minuteIn } from "../util/zoned-dates.js";
 
 /** Field names whose values are never shown or exported, only that they "changed" (callers store none anyway). */
 const SECRET_FIELD = /password|passphrase|secret|key$|token$/i;
 
 const DAY_MS = 86_400_000;
-
-/** "2 December 2026" (UTC), the same words as the status message. */
-const longDate = (d: Date) =>
-  d.toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
 
 const str = (v: unknown) => (typeof v === "string" ? v : v === undefined || v === null ? "" : JSON.stringify(v));
 const days = (n: unknown) => `${str(n)} ${n === 1 ? "day" : "days"}`;
@@ -62,7 +59,10 @@ function mailWords(kind: unknown): string {
  * 2 December 2026)", "reset MFA for nora (authenticator app removed)". `whom` is the target's name
  * (or the username kept in details once the user is deleted). Unknown actions read "ACTION for WHOM".
  */
-export function whatHappened(r: AuditRow): string {
+export function whatHappened(r: AuditRow, zone: string = DEFAULT_TIME_ZONE): string {
+  // Deadlines and a pass's end to the minute in the site's zone, as the status message words them.
+  const longDate = (at: Date) => minuteIn(at, zone);
+  const minuteWords = longDate;
   const d = r.details;
   const whom = r.targetName ?? "";
   const forWhom = whom ? ` for ${whom}` : "";
@@ -154,6 +154,8 @@ export function whatHappened(r: AuditRow): string {
       return `sent ${whom ? whom : `${str(d.queued)} pending user(s)`} a reminder to set up MFA`;
     case "mail.settings":
       return `set the reminder days to ${Array.isArray(d.reminderDays) && d.reminderDays.length ? d.reminderDays.join(", ") : "none"}`;
+    case "site.time_zone":
+      return `set the site's time zone to ${str(d.to)} (was ${str(d.from)})`;
     case "site.create":
       return `created site ${str(d.slug)}`;
     case "audit.purge":
@@ -172,10 +174,10 @@ export function whatHappened(r: AuditRow): string {
   }
 }
 
-/** "root turned MFA on for nora (required from 2 December 2026)": who, what, whom (the time is shown beside it). */
-export function auditSentence(r: AuditRow): string {
-  return `${r.actorName} ${whatHappened(r)}`;
+/**
+ * "root turned MFA on for nora (required from 2 December 2026, 08:00 (UTC))": who, what, whom, dates
+ * in `zone` (the site's; default UTC). The time of the entry is shown beside it.
+ */
+export function auditSentence(r: AuditRow, zone: string = DEFAULT_TIME_ZONE): string {
+  return `${r.actorName} ${whatHappened(r, zone)}`;
 }
-
-/** "2 December 2026, 08:00 UTC": a pass's end in words, to the minute. */
-const minuteWords = (d: Date) => `${longDate(d)}, ${d.toISOString().slice(11, 16)} UTC`;

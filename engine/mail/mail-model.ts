@@ -35,6 +35,8 @@ export interface MailFacts {
   displayName?: string;
   /** The user's MFA deadline (enforcement), when MFA is on. */
   deadline?: string | null;
+  /** The site's time zone (IANA name) the mail shows dates in; absent (mails queued before): UTC. */
+  timeZone?: string;
   /** The user's enforcement delay in whole days (0: MFA is required at once). */
   delayDays?: number;
   /** mfa_reminder: the step, "7" (days before) … or "overdue". */

@@ -20,7 +20,7 @@ const ADMIN_COPY: Partial<Record<NoticeKind, MailKind>> = { mfa_locked: "admin_u
  * `sites st` and the user's MFA settings `s` (NULL when MFA is off).
  */
 const USER_FACTS = `jsonb_build_object('siteName', st.name, 'username', u.username, 'displayName', u.display_name,
-  'deadline', s.required_from, 'delayDays', s.enforcement_delay_days)`;
+  'deadline', s.required_from, 'delayDays', s.enforcement_delay_days, 'timeZone', st.time_zone)`;
 
 /**
  * The one INSERT of every enqueue: `recipients` is a query with the columns site_id, user_id, kind,

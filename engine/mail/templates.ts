@@ -1,4 +1,5 @@
 import type { MailFacts, MailKind, RenderedMail } from "./mail-model.js";
+import { DEFAULT_TIME_ZONE, minuteIn, weekdayIn } from "../util/zoned-dates.js";
 
 /** What a mail says: its subject (after the site's name) and its paragraphs. */
 interface Words {
@@ -6,19 +7,14 @@ interface Words {
   paras: string[];
 }
 
-/** "Monday, 19 January 2026, 09:00 UTC": a deadline in words, in UTC. */
-export function deadlineInWords(iso: string | null | undefined): string {
+/**
+ * "Monday, 19 January 2026, 09:00 (Europe/Berlin)": a deadline in words, in the site's time zone
+ * (`zone`, default UTC; engine/util/zoned-dates.ts). "now" without a deadline.
+ */
+export function deadlineInWords(iso: string | null | undefined, zone: string = DEFAULT_TIME_ZONE): string {
   if (!iso) return "now";
   const d = new Date(iso);
-  const day = d.toLocaleDateString("en-GB", {
-    weekday: "long",
-    day: "numeric",
-    month: "long",
-    year: "numeric",
-    timeZone: "UTC",
-  });
-  const time = d.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", timeZone: "UTC" });
-  return `${day}, ${time} UTC`;
+  return `${weekdayIn(d, zone)}, ${minuteIn(d, zone)}`;
 }
 
 const HOW =
@@ -26,7 +22,7 @@ const HOW =
 const NOT_YOU = "If you did not expect this, tell your administrator.";
 
 function words(kind: MailKind, f: MailFacts, login: string): Words {
-  const by = deadlineInWords(f.deadline);
+  const by = deadlineInWords(f.deadline, f.timeZone ?? DEFAULT_TIME_ZONE);
   const signIn = `Sign in: ${login}`;
   switch (kind) {
     case "mfa_enabled":

@@ -64,6 +64,18 @@ async function publicSiteId(db: Db): Promise<string> {
 }
 
 /**
+ * The deadline a rollout gives: `opts.requiredFrom` (a rollout by date) or now + the delay in days.
+ * Throws RolloutInputError on "deadline" for a date that is not after `now` (nothing is changed).
+ */
+export function rolloutDeadline(now: Date, opts: RolloutOptions): Date {
+  if (!opts.requiredFrom) return enforcementDeadline(now, opts.enforcementDelayDays);
+  if (opts.requiredFrom.getTime() <= now.getTime()) {
+    throw new RolloutInputError("deadline", "The deadline must be in the future: choose a later date.");
+  }
+  return opts.requiredFrom;
+}
+
+/**
  * Rollouts, their previews and their history. Services never read Request:
  * routes and the CLI turn their input into a RolloutSelection.
  */
@@ -139,7 +151,7 @@ export class MfaRollouts {
       keptDeadline: opts.moveDeadlines ? 0 : r.waiting,
       activated: r.activated,
       skippedInactive: r.inactive,
-      requiredFrom: enforcementDeadline(now, opts.enforcementDelayDays),
+      requiredFrom: rolloutDeadline(now, opts),
     };
   }
 
@@ -213,7 +225,7 @@ export class MfaRollouts {
     const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     // One instant for the whole rollout: every user gets the same enabled_at and deadline.
     const now = this.clock.now();
-    const requiredFrom = enforcementDeadline(now, opts.enforcementDelayDays);
+    const requiredFrom = rolloutDeadline(now, opts);
     const stored = storedSelection(sel);
     const { rows: created } = await this.db.query<{ id: string }>(
       `INSERT INTO mfa_rollouts (site_id, selection, enforcement_delay_days, move_deadlines, required_from,

@@ -6,6 +6,7 @@ import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { sql } from "../db/statement.js";
 import { isUuid } from "../util/uuid.js";
+import { DEFAULT_TIME_ZONE } from "../util/zoned-dates.js";
 import { MfaAccessError, type MfaActor, type MfaPolicy } from "./mfa-model.js";
 import type { SecretBox } from "./secret-box.js";
 import { type MfaActivation, type MfaFacts, type MfaMethod, type MfaStatus, withMessage } from "./status.js";
@@ -50,6 +51,8 @@ export interface FactsRow {
   passkey_first_at: Date | null;
   recovery_left: number;
   recovery_total: number;
+  /** The site's time zone (sites.time_zone). */
+  time_zone: string | null;
 }
 
 /** The MFA columns of FactsRow, over the joins of FACTS_JOINS. */
@@ -57,9 +60,11 @@ export const FACTS_COLUMNS = sql`mfa_s.enabled, mfa_s.enforcement_delay_days, mf
     mfa_s.required_from, mfa_s.disabled_at, mfa_s.disabled_by_name, mfa_e.method, mfa_e.activated_at,
     mfa_e.token_id, mfa_e.token_serial, mfa_t.locked_until, mfa_pk.passkey_names, mfa_pk.passkey_first_at,
     (SELECT count(*) FILTER (WHERE rc.used_at IS NULL) FROM mfa_recovery_codes rc WHERE rc.user_id = u.id)::int AS recovery_left,
-    (SELECT count(*) FROM mfa_recovery_codes rc WHERE rc.user_id = u.id)::int AS recovery_total`;
+    (SELECT count(*) FROM mfa_recovery_codes rc WHERE rc.user_id = u.id)::int AS recovery_total,
+    mfa_site.time_zone`;
 /** Left joins from users `u` to its settings, enrollment and code throttle row. */
 export const FACTS_JOINS = sql`LEFT JOIN mfa_settings mfa_s ON mfa_s.user_id = u.id
+  LEFT JOIN sites mfa_site ON mfa_site.id = u.site_id
   LEFT JOIN mfa_enrollments mfa_e ON mfa_e.user_id = u.id
   LEFT JOIN throttles mfa_t ON mfa_t.key = 'code:user:' || u.id::text
   LEFT JOIN LATERAL (SELECT array_agg(pk.name ORDER BY pk.created_at, pk.id) AS passkey_names,
@@ -98,6 +103,7 @@ export const toFacts = (r: FactsRow): MfaFacts => ({
   activation: activationOf(r),
   lockedUntil: r.locked_until,
   recoveryCodes: r.recovery_total ? { left: r.recovery_left, total: r.recovery_total } : null,
+  timeZone: r.time_zone ?? DEFAULT_TIME_ZONE,
 });
 
 /** One user's FactsRow; throws MfaAccessError for an id that is not a UUID or not a user. */

@@ -14,12 +14,14 @@ import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { foldSql } from "../db/fold.js";
 import { sql } from "../db/statement.js";
+import { BADGE_NAMES } from "./status.js";
 
 /** The values of `/configure/users?mfa=…`, in the order pages show them. */
 export const MFA_STATES = ["off", "pending", "overdue", "activated", "locked"] as const;
 /**
  * An MFA state to filter and count by: off, pending (enabled, not activated, before the enforcement
- * deadline), overdue (past it) or activated, which split the users; locked (a code or password lock
+ * deadline, or "due at next sign-in" with delay 0), overdue (a grace period ran out: see PAST_GRACE)
+ * or activated, which split the users; locked (a code or password lock
  * holds now) cuts across them.
  */
 export type MfaState = (typeof MFA_STATES)[number];
@@ -29,19 +31,32 @@ export function isMfaState(value: unknown): value is MfaState {
   return typeof value === "string" && (MFA_STATES as readonly string[]).includes(value);
 }
 
-/** Plain words for each state (page headings, filter labels). */
+/**
+ * The name of each state on every page (filters, headings, the badges of engine/mfa/status.ts and
+ * the CSV exports' words): the badge names of docs/ui.md. `?mfa=activated` is "Active".
+ */
 export const MFA_STATE_LABELS: Record<MfaState, string> = {
-  off: "MFA off",
-  pending: "On, not set up yet",
-  overdue: "Overdue (deadline passed)",
-  activated: "Activated",
-  locked: "Locked now",
+  off: BADGE_NAMES.off,
+  pending: BADGE_NAMES.pending,
+  overdue: BADGE_NAMES.overdue,
+  activated: BADGE_NAMES.active,
+  locked: BADGE_NAMES.locked,
 };
 
 /** A user `u` holds a passkey (a factor beside the TOTP enrollment `me`). */
 export const HAS_PASSKEY = "EXISTS (SELECT 1 FROM passkeys pk WHERE pk.user_id = u.id)";
 /** A user `u` holds any factor: the TOTP enrollment `me` or a passkey. */
 export const HAS_FACTOR = `(me.user_id IS NOT NULL OR ${HAS_PASSKEY})`;
+
+/**
+ * SQL over `mfa_settings ms`: a grace period ran out — the deadline has passed and it was later than
+ * the switch-on. A deadline at the switch-on (enforcement delay 0) gave no grace to miss: that user
+ * is pending, "due at next sign-in", until they set up (the sign-in itself then asks for setup and
+ * cannot finish without it). The reminder mails apply the same rule (no overdue mail for delay 0,
+ * engine/mail/reminders.ts); `isOverdue` in engine/mfa/status.ts is the same rule in TypeScript.
+ */
+export const PAST_GRACE = (now: string) =>
+  `(ms.required_from <= ${now} AND ms.required_from > COALESCE(ms.enabled_at, '-infinity'::timestamptz))`;
 
 /** LEFT JOINs the conditions below need, on `users u` (aliases ms, me: not to clash with the caller's). */
 export const MFA_STATE_JOINS = `LEFT JOIN mfa_settings ms ON ms.user_id = u.id
@@ -62,9 +77,9 @@ export function mfaStateCondition(state: MfaState, now: string): string {
     case "off":
       return `(NOT COALESCE(ms.enabled, false) AND NOT ${HAS_FACTOR} AND ${typed})`;
     case "pending":
-      return `(ms.enabled AND NOT ${HAS_FACTOR} AND ms.required_from > ${now})`;
+      return `(ms.enabled AND NOT ${HAS_FACTOR} AND NOT ${PAST_GRACE(now)})`;
     case "overdue":
-      return `(ms.enabled AND NOT ${HAS_FACTOR} AND ms.required_from <= ${now})`;
+      return `(ms.enabled AND NOT ${HAS_FACTOR} AND ${PAST_GRACE(now)})`;
     case "activated":
       return `(${HAS_FACTOR} AND ${typed})`;
     case "locked":
@@ -87,7 +102,7 @@ export const CAN_SIGN_IN = "(NOT u.disabled AND (u.web_access OR u.device_access
 export function mfaStateRank(now: string): string {
   assertPlaceholder(now);
   return `(CASE WHEN ${HAS_FACTOR} THEN 3
-    WHEN COALESCE(ms.enabled, false) AND ms.required_from <= ${now} THEN 2
+    WHEN COALESCE(ms.enabled, false) AND ${PAST_GRACE(now)} THEN 2
     WHEN COALESCE(ms.enabled, false) THEN 1 ELSE 0 END)`;
 }
 

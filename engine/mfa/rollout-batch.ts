@@ -63,7 +63,18 @@ export async function enableBatch(tx: Db, users: readonly BatchUser[], c: BatchC
   // Whatever was signed in with the password alone ends, as the slider does it.
   await c.revocation.revokeMany(on, "mfa_enabled", tx, c.actor);
   await c.audit.recordForTargets(
-    { actor: c.actor, action: "mfa.enable", details: { enforcementDelayDays: c.delay, rolloutId: c.rolloutId } },
+    {
+      actor: c.actor,
+      action: "mfa.enable",
+      // A rollout by date names its deadline (not now + whole days); by days it reads as the slider's entry.
+      details: {
+        enforcementDelayDays: c.delay,
+        ...(c.requiredFrom.getTime() === c.now.getTime() + c.delay * 86_400_000
+          ? {}
+          : { requiredFrom: c.requiredFrom.toISOString() }),
+        rolloutId: c.rolloutId,
+      },
+    },
     targets(users, on),
     tx,
   );
@@ -93,7 +104,14 @@ export async function moveBatch(tx: Db, users: readonly BatchUser[], c: BatchCon
     {
       actor: c.actor,
       action: "mfa.deadline_move",
-      details: { enforcementDelayDays: c.delay, requiredFrom: c.requiredFrom.toISOString(), rolloutId: c.rolloutId },
+      // A rollout by date names its deadline (not now + whole days); by days it reads as the slider's entry.
+      details: {
+        enforcementDelayDays: c.delay,
+        ...(c.requiredFrom.getTime() === c.now.getTime() + c.delay * 86_400_000
+          ? {}
+          : { requiredFrom: c.requiredFrom.toISOString() }),
+        rolloutId: c.rolloutId,
+      },
     },
     targets(users, moved),
     tx,

@@ -35,6 +35,12 @@ export interface RolloutSelection {
 export interface RolloutOptions {
   /** Grace period in days (0–3650) before setup is compulsory: the slider's enforcement delay. */
   enforcementDelayDays: number;
+  /**
+   * The deadline itself (a rollout "by date": the start of a day in the site's zone), instead of now +
+   * enforcementDelayDays; it must be in the future. enforcementDelayDays is then the whole days to it,
+   * rounded up, as the users' delay.
+   */
+  requiredFrom?: Date;
   /** Users with MFA already on but not activated get the rollout's deadline too (default: they keep theirs). */
   moveDeadlines: boolean;
   /**
@@ -155,6 +161,12 @@ export function checkRolloutInput(sel: RolloutSelection, opts: RolloutOptions, d
   // eslint-disable-next-line no-control-regex -- control characters are what "on one line" refuses
   if (opts.name !== undefined && (opts.name.length > 100 || /[\u0000-\u001f\u007f]/.test(opts.name))) {
     throw new RolloutInputError("name", "The name is at most 100 characters, on one line.");
+  }
+  if (
+    opts.requiredFrom !== undefined &&
+    !(opts.requiredFrom instanceof Date && Number.isFinite(opts.requiredFrom.getTime()))
+  ) {
+    throw new RolloutInputError("deadline", "The deadline must be a date.");
   }
   const d = opts.enforcementDelayDays;
   if (!Number.isInteger(d) || d < 0 || d > MAX_ENFORCEMENT_DELAY_DAYS) {

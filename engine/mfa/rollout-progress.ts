@@ -11,7 +11,7 @@ import { ConflictError } from "../errors.js";
 import { isUuid } from "../util/uuid.js";
 import type { Notices } from "../mail/mail-model.js";
 import { MAX_ENFORCEMENT_DELAY_DAYS, type MfaActor } from "./mfa-model.js";
-import { HAS_FACTOR } from "./mfa-states.js";
+import { HAS_FACTOR, PAST_GRACE } from "./mfa-states.js";
 import { type BatchUser, moveBatch } from "./rollout-batch.js";
 import { RolloutInputError } from "./rollout-model.js";
 import { enforcementDeadline } from "./sign-in-flow.js";
@@ -195,8 +195,8 @@ export class RolloutProgress {
        FROM mfa_rollouts r
        LEFT JOIN LATERAL (
          SELECT count(*) FILTER (WHERE ${HAS_FACTOR})::int AS activated,
-           count(*) FILTER (WHERE NOT ${HAS_FACTOR} AND ms.enabled AND ms.required_from > ${now})::int AS pending,
-           count(*) FILTER (WHERE NOT ${HAS_FACTOR} AND ms.enabled AND ms.required_from <= ${now})::int AS overdue
+           count(*) FILTER (WHERE NOT ${HAS_FACTOR} AND ms.enabled AND NOT ${PAST_GRACE(now)})::int AS pending,
+           count(*) FILTER (WHERE NOT ${HAS_FACTOR} AND ms.enabled AND ${PAST_GRACE(now)})::int AS overdue
          FROM mfa_settings ms JOIN users u ON u.id = ms.user_id
          LEFT JOIN mfa_enrollments me ON me.user_id = u.id
          WHERE ms.rollout_id = r.id AND ($1::uuid IS NULL OR u.site_id = $1::uuid)

@@ -1,4 +1,5 @@
 /** A user's MFA state as administrators see it, and the status message under the switch. */
+import { dayIn, DEFAULT_TIME_ZONE, minuteIn } from "../util/zoned-dates.js";
 
 /** The method of a TOTP enrollment (one per user): an authenticator app or a hardware token. */
 export type MfaMethod = "app" | "hardware";
@@ -43,18 +44,19 @@ export interface MfaStatus {
   lockedUntil: Date | null;
   /** The user's recovery codes: left (unused) of total in the set; null or absent without a set. Never a code. */
   recoveryCodes?: { left: number; total: number } | null;
+  /** The time zone of the user's site (IANA name), in which messages show dates; absent: UTC. */
+  timeZone?: string;
   state: MfaStateName;
   message: string;
+  /** The status badges at the time asked, dates in the site's zone (see mfaBadges). */
+  badges: MfaBadge[];
 }
 
 /**
  * The stored MFA facts of a user, before the state and the message are derived for a given time
  * (see withMessage).
  */
-export type MfaFacts = Omit<MfaStatus, "state" | "message">;
-
-/** "2 December 2026, 08:00 UTC": a lock's end in words, to the minute. */
-const minute = (d: Date) => `${longDate(d)}, ${d.toISOString().slice(11, 16)} UTC`;
+export type MfaFacts = Omit<MfaStatus, "state" | "message" | "badges">;
 
 /**
  * The MFA state of these facts at `now`: off when not enabled, active when activated, pending
@@ -67,18 +69,79 @@ export function stateOf(f: MfaFacts, now: Date): MfaStateName {
 }
 
 /**
- * The wording of DESIGN.md "MFA semantics", dates in words (UTC): "Activated on 30 November 2026
- * with an authenticator app", "On — not activated, required from 2 December 2026", "Off — turned
- * off on 30 November 2026 by root". Machine-readable outputs (CSV exports) use the facts, not this.
+ * Whether a grace period ran out for these facts at `now`: on, not activated, the deadline passed
+ * and it was later than the switch-on. With enforcement delay 0 (deadline = switch-on) there was no
+ * grace to miss: the user is pending, due at the next sign-in (which cannot finish without setup).
+ * The same rule as PAST_GRACE in engine/mfa/mfa-states.ts (filters and counts) and the reminder mails.
  */
-export function statusMessage(f: MfaFacts, now: Date): string {
+export function isOverdue(f: MfaFacts, now: Date): boolean {
+  if (!f.enabled || f.activation || !f.requiredFrom) return false;
+  const due = f.requiredFrom.getTime();
+  return due <= now.getTime() && due > (f.enabledAt?.getTime() ?? -Infinity);
+}
+
+/** The badge states, one name and one colour each (docs/ui.md "Status badges"); locked is shown beside the others. */
+export type MfaBadgeKind = "off" | "pending" | "overdue" | "active" | "locked";
+
+/** One status badge: its kind (the CSS class) and its words. */
+export interface MfaBadge {
+  kind: MfaBadgeKind;
+  text: string;
+}
+
+/**
+ * The words of each badge kind without a date or method, as filters and exports name them.
+ * `?mfa=activated` is the Active badge, `?mfa=off` Off, and so on (engine/mfa/mfa-states.ts).
+ */
+export const BADGE_NAMES: Record<MfaBadgeKind, string> = {
+  off: "Off",
+  pending: "Pending",
+  overdue: "Overdue",
+  active: "Active",
+  locked: "Locked",
+};
+
+/**
+ * The badges of these facts at `now`, dates in `zone`: one of "Off", "Pending — due 9 December 2026,
+ * 17:32 (Europe/Berlin)" (or "Pending — due at next sign-in" with delay 0), "Overdue — due 2 December
+ * 2026, 08:00 (UTC)", "Active — authenticator app, passkey"; then "Locked" while a code lock holds.
+ */
+export function mfaBadges(f: MfaFacts, now: Date, zone = f.timeZone ?? DEFAULT_TIME_ZONE): MfaBadge[] {
+  const out: MfaBadge[] = [];
+  if (f.activation) out.push({ kind: "active", text: `Active — ${methodNames(f.activation)}` });
+  else if (!f.enabled) out.push({ kind: "off", text: "Off" });
+  else if (isOverdue(f, now)) out.push({ kind: "overdue", text: `Overdue — due ${minuteIn(f.requiredFrom!, zone)}` });
+  else if (!f.requiredFrom || f.requiredFrom.getTime() <= now.getTime())
+    out.push({ kind: "pending", text: "Pending — due at next sign-in" });
+  else out.push({ kind: "pending", text: `Pending — due ${minuteIn(f.requiredFrom, zone)}` });
+  if (f.lockedUntil && f.lockedUntil.getTime() > now.getTime()) out.push({ kind: "locked", text: "Locked" });
+  return out;
+}
+
+/** The methods of an activation in a few words: "passkey, authenticator app", "hardware token". */
+export function methodNames(a: MfaActivation): string {
+  const parts: string[] = [];
+  if (a.passkeys.length) parts.push(a.passkeys.length === 1 ? "passkey" : `${a.passkeys.length} passkeys`);
+  if (a.method === "app") parts.push("authenticator app");
+  if (a.method === "hardware") parts.push("hardware token");
+  return parts.join(", ");
+}
+
+/**
+ * The wording of DESIGN.md "MFA semantics", dates in the site's zone (`zone`, default the facts'
+ * timeZone, else UTC), deadlines and locks to the minute: "Activated on 30 November 2026 with an
+ * authenticator app", "On — not activated, required from 2 December 2026, 08:00 (UTC)", "Off —
+ * turned off on 30 November 2026 by root". Machine-readable outputs (CSV exports) use the facts.
+ */
+export function statusMessage(f: MfaFacts, now: Date, zone = f.timeZone ?? DEFAULT_TIME_ZONE): string {
+  const longDate = (d: Date) => dayIn(d, zone);
   let text: string;
   switch (stateOf(f, now)) {
     case "off":
       text = f.disabledAt ? `Off — turned off on ${longDate(f.disabledAt)} by ${f.disabledBy ?? "unknown"}` : "Off";
       break;
     case "pending":
-      text = `On — not activated, required from ${longDate(f.requiredFrom!)}`;
+      text = `On — not activated, required from ${minuteIn(f.requiredFrom!, zone)}`;
       break;
     case "required":
       text = "On — required at next sign-in";
@@ -91,7 +154,7 @@ export function statusMessage(f: MfaFacts, now: Date): string {
     }
   }
   if (f.lockedUntil && f.lockedUntil.getTime() > now.getTime()) {
-    text += ` · locked after failed codes until ${minute(f.lockedUntil)}`;
+    text += ` · locked after failed codes until ${minuteIn(f.lockedUntil, zone)}`;
   }
   return text;
 }
@@ -104,11 +167,15 @@ export function statusMessage(f: MfaFacts, now: Date): string {
 export function withMessage(f: MfaFacts, now: Date): MfaStatus {
   // The message is worded when first read: a sign-in decides on the facts and state and never shows it.
   let message: string | undefined;
+  let badges: MfaBadge[] | undefined;
   return {
     ...f,
     state: stateOf(f, now),
     get message() {
       return (message ??= statusMessage(f, now));
+    },
+    get badges() {
+      return (badges ??= mfaBadges(f, now));
     },
   };
 }
@@ -126,10 +193,8 @@ export function factorList(a: MfaActivation): string {
   return parts.join(", ");
 }
 
-// One formatter for every call: toLocaleDateString with options builds a new one each time.
-const LONG_DATE = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
-/** "2 December 2026": dates in messages people read (UTC, like the status message). */
-export const longDate = (d: Date) => LONG_DATE.format(d);
+/** "2 December 2026": a day in `zone` (default UTC) for messages people read (engine/util/zoned-dates.ts). */
+export const longDate = (d: Date, zone: string = DEFAULT_TIME_ZONE) => dayIn(d, zone);
 
 /** A user's MFA in a few words for the message after a save ("MFA on: required from 2 December 2026"). */
 export function mfaSummary(s: MfaStatus): string {
@@ -137,7 +202,7 @@ export function mfaSummary(s: MfaStatus): string {
     case "off":
       return "MFA off";
     case "pending":
-      return `MFA on: required from ${longDate(s.requiredFrom!)}`;
+      return `MFA on: required from ${minuteIn(s.requiredFrom!, s.timeZone ?? DEFAULT_TIME_ZONE)}`;
     case "required":
       return "MFA on: required at the next sign-in";
     case "active":

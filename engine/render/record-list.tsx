@@ -1,4 +1,5 @@
 import type { StoredRecord, SortSpec } from "../apps/record-store-contract.js";
+import { Badges } from "./mfa-badges.js";
 import type { FieldNode } from "../schema/field-nodes.js";
 import { displayValue } from "../schema/display-text.js";
 
@@ -142,7 +143,7 @@ export function RecordList(p: RecordListProps) {
                         </a>
                       </th>
                     ) : (
-                      <td>{text}</td>
+                      <td>{row.badges?.[col.name] ? <Badges badges={row.badges[col.name]!} /> : text}</td>
                     );
                   })}
                   {p.rowAction ? (

@@ -2,6 +2,7 @@ import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { isPgError, PgError } from "../db/db.js";
 import { ValidationError } from "../errors.js";
+import { isTimeZone } from "../util/zoned-dates.js";
 
 /**
  * One site (tenant): id (UUID), slug used in URLs, display name, and whether it is the Public Site
@@ -12,6 +13,8 @@ export interface Site {
   slug: string;
   name: string;
   isPublic: boolean;
+  /** The IANA time zone dates are shown in to people of this site ("UTC" unless set). */
+  timeZone: string;
 }
 
 interface SiteRow {
@@ -19,9 +22,17 @@ interface SiteRow {
   slug: string;
   name: string;
   is_public: boolean;
+  time_zone: string;
 }
 
-const toSite = (r: SiteRow): Site => ({ id: r.id, slug: r.slug, name: r.name, isPublic: r.is_public });
+const toSite = (r: SiteRow): Site => ({
+  id: r.id,
+  slug: r.slug,
+  name: r.name,
+  isPublic: r.is_public,
+  timeZone: r.time_zone,
+});
+const COLUMNS = "id, slug, name, is_public, time_zone";
 
 /** Allowed site slugs: 1 to 63 lower-case letters, digits and dashes, not starting with a dash. */
 export const SITE_SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -32,7 +43,7 @@ export const SITE_SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
  */
 export class SiteError extends ValidationError {
   constructor(
-    readonly field: "slug" | "name",
+    readonly field: "slug" | "name" | "timeZone",
     message: string,
   ) {
     super(message, { [field]: message });
@@ -60,26 +71,22 @@ export class Sites {
   }
 
   async publicSite(): Promise<Site> {
-    const { rows } = await this.db.query<SiteRow>("SELECT id, slug, name, is_public FROM sites WHERE is_public");
+    const { rows } = await this.db.query<SiteRow>(`SELECT ${COLUMNS} FROM sites WHERE is_public`);
     return toSite(rows[0]!);
   }
 
   async bySlug(slug: string): Promise<Site | null> {
-    const { rows } = await this.db.query<SiteRow>("SELECT id, slug, name, is_public FROM sites WHERE slug = $1", [
-      slug,
-    ]);
+    const { rows } = await this.db.query<SiteRow>(`SELECT ${COLUMNS} FROM sites WHERE slug = $1`, [slug]);
     return rows[0] ? toSite(rows[0]) : null;
   }
 
   async byId(id: string): Promise<Site | null> {
-    const { rows } = await this.db.query<SiteRow>("SELECT id, slug, name, is_public FROM sites WHERE id = $1", [id]);
+    const { rows } = await this.db.query<SiteRow>(`SELECT ${COLUMNS} FROM sites WHERE id = $1`, [id]);
     return rows[0] ? toSite(rows[0]) : null;
   }
 
   async list(): Promise<Site[]> {
-    const { rows } = await this.db.query<SiteRow>(
-      "SELECT id, slug, name, is_public FROM sites ORDER BY is_public DESC, slug",
-    );
+    const { rows } = await this.db.query<SiteRow>(`SELECT ${COLUMNS} FROM sites ORDER BY is_public DESC, slug`);
     return rows.map(toSite);
   }
 
@@ -94,7 +101,7 @@ export class Sites {
         const same = await tx.query("SELECT 1 FROM sites WHERE lower(name) = lower($1)", [name.trim()]);
         if (same.rowCount) throw new SiteError("name", "is already used by another site");
         const { rows } = await tx.query<SiteRow>(
-          "INSERT INTO sites (slug, name, created_at) VALUES ($1, $2, $3) RETURNING id, slug, name, is_public",
+          `INSERT INTO sites (slug, name, created_at) VALUES ($1, $2, $3) RETURNING ${COLUMNS}`,
           [slug, name.trim(), this.clock.now()],
         );
         return toSite(rows[0]!);
@@ -103,5 +110,21 @@ export class Sites {
       if (isPgError(err, PgError.uniqueViolation)) throw new SiteError("slug", "is already taken");
       throw err;
     }
+  }
+
+  /**
+   * Sets a site's time zone, an IANA name this runtime's Intl knows ("Europe/Berlin", "UTC"); returns
+   * the site as saved. Throws SiteError on `timeZone` for an unknown zone (nothing changes), and
+   * returns null for an unknown site.
+   */
+  async setTimeZone(siteId: string, timeZone: string): Promise<Site | null> {
+    const zone = timeZone.trim();
+    if (!isTimeZone(zone))
+      throw new SiteError("timeZone", "must be an IANA time zone such as Europe/Berlin, America/New_York or UTC");
+    const { rows } = await this.db.query<SiteRow>(
+      `UPDATE sites SET time_zone = $2 WHERE id = $1::uuid RETURNING ${COLUMNS}`,
+      [siteId, zone],
+    );
+    return rows[0] ? toSite(rows[0]) : null;
   }
 }

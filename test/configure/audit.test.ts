@@ -51,8 +51,8 @@ t(
     assert.is(all.res.status, 200);
     assert.equal(rowsOf(all.html), [
       "root changed the enforcement delay for ann from 2 days to 5 days",
-      "root turned MFA on for bob (required from 7 January 2026)",
-      "root turned MFA on for ann (required from 7 January 2026)",
+      "root turned MFA on for bob (required from 7 January 2026, 09:00 (UTC))",
+      "root turned MFA on for ann (required from 7 January 2026, 09:00 (UTC))",
     ]);
     assert.match(all.html, /<time datetime="2026-01-05T09:00:02.000Z">2026-01-05 09:00 UTC<\/time>/);
     assert.not.match(all.html, /carl/, "another site's entries are not shown");
@@ -62,8 +62,8 @@ t(
     assert.ok(rowsOf(ann.html).every((l) => l.includes("ann")));
     const enables = await c.get("/configure/audit?action=mfa.enable");
     assert.equal(rowsOf(enables.html), [
-      "root turned MFA on for bob (required from 7 January 2026)",
-      "root turned MFA on for ann (required from 7 January 2026)",
+      "root turned MFA on for bob (required from 7 January 2026, 09:00 (UTC))",
+      "root turned MFA on for ann (required from 7 January 2026, 09:00 (UTC))",
     ]);
     assert.match(enables.html, /<option value="mfa.enable" selected="">/);
     assert.match(
@@ -101,7 +101,7 @@ t("MFA events read as plain words", async ({ env, publicId }) => {
   await c.signIn("root", PASSWORD);
   const lines = rowsOf((await c.get("/configure/audit?user=nora")).html);
   assert.equal(lines, [
-    "nora put off setting up MFA (2 days left, required from 9 December 2026)",
+    "nora put off setting up MFA (2 days left, required from 9 December 2026, 17:32 (UTC))",
     "root unassigned hardware token HW-77 from nora",
     "root unlocked nora",
     "system locked nora after 5 failed attempts",
@@ -224,7 +224,7 @@ t("only administrators, and only for the site they work on", async ({ env }) => 
   const branch = new TestClient(env.app);
   await branch.signIn("branchadmin", PASSWORD);
   const page = await branch.get("/configure/audit");
-  assert.equal(rowsOf(page.html), ["cli turned MFA on for carl (required from 5 January 2026)"]);
+  assert.equal(rowsOf(page.html), ["cli turned MFA on for carl (required from 5 January 2026, 09:00 (UTC))"]);
   assert.is(rowsOf((await branch.get("/configure/audit?user=ann")).html).length, 0);
 });
 
@@ -246,9 +246,13 @@ t(
     const mfaOn = { mfaEnabled: "true", mfaEnforcementDelayDays: "0" };
 
     await save(mfaOn);
-    assert.equal(await lines(), ["root turned MFA on for ivy (required from 5 January 2026)"]);
+    assert.equal(await lines(), ["root turned MFA on for ivy (required from 5 January 2026, 09:00 (UTC))"]);
     await save(mfaOn);
-    assert.equal(await lines(), ["root turned MFA on for ivy (required from 5 January 2026)"], "nothing changed");
+    assert.equal(
+      await lines(),
+      ["root turned MFA on for ivy (required from 5 January 2026, 09:00 (UTC))"],
+      "nothing changed",
+    );
     // The reviewer's case: activated, then slider off + Confirm.
     const p = appParams(Buffer.alloc(20, 9));
     assert.ok(

@@ -65,7 +65,7 @@ t("MFA switched on: one mail to that user with the deadline, the site's name and
   assert.match(mail.from, "formgate@example.test");
   assert.is(mail.subject, "[Public Site] Set up two-step sign-in");
   // 09:00 UTC on 5 January + 10 days.
-  assert.match(mail.text, "by Thursday, 15 January 2026, 09:00 UTC");
+  assert.match(mail.text, "by Thursday, 15 January 2026, 09:00 (UTC)");
   assert.match(mail.text, "https://forms.example.test/login");
   assert.match(mail.html, 'href="https://forms.example.test/login"');
   // Sent once: another run sends nothing.

@@ -63,7 +63,7 @@ t("delay 3: optional on day 2 with the days left, compulsory on day 4", async ({
   env.clock.set("2026-02-01T09:00:00Z");
   const id = await newUser(env, siteId);
   const s = await env.services.mfa.settings.applySettings(id, { enabled: true, enforcementDelayDays: 3 }, admin);
-  assert.is(s.message, "On — not activated, required from 4 February 2026");
+  assert.is(s.message, "On — not activated, required from 4 February 2026, 09:00 (UTC)");
   env.clock.advanceDays(2);
   assert.equal(await env.services.mfa.afterPassword(id), {
     status: "mfa_setup_required",
@@ -225,7 +225,7 @@ t(
     const s = await env.services.mfa.statusOf(userId);
     assert.match(
       s.message,
-      /^Activated on \d{1,2} [A-Z][a-z]+ \d{4} with .* · locked after failed codes until \d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d UTC$/,
+      /^Activated on \d{1,2} [A-Z][a-z]+ \d{4} with .* · locked after failed codes until \d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d \(UTC\)$/,
     );
     const { rows } = await env.db.query<{ action: string; details: { failures: number } }>(
       "SELECT action, details FROM audit_log WHERE target_user_id = $1 AND action = 'mfa.lock'",

@@ -72,7 +72,7 @@ t("reset deletes the enrollment, signs the user out and asks for a new setup", a
     out,
     /^MFA of alice reset: enrollment deleted, sessions signed out; the next sign-in asks for a new setup\.$/m,
   );
-  assert.match(out, /^status: +On — not activated, required from 7 May 2026$/m);
+  assert.match(out, /^status: +On — not activated, required from 7 May 2026, 08:00 \(UTC\)$/m);
   const { rows } = await env.db.query("SELECT 1 FROM sessions WHERE user_id = $1", [userId]);
   assert.is(rows.length, 0);
   assert.is((await env.services.mfa.afterPassword(userId)).status, "mfa_setup_required");

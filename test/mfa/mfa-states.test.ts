@@ -4,7 +4,14 @@ import * as assert from "uvu/assert";
 import { randomBytes } from "node:crypto";
 import type { MfaActor } from "../../engine/mfa/mfa-model.js";
 import { codeThrottleKey } from "../../engine/mfa/mfa-model.js";
-import { isMfaState, MFA_STATES, type MfaState } from "../../engine/mfa/mfa-states.js";
+import {
+  isMfaState,
+  MFA_STATE_JOINS,
+  MFA_STATES,
+  mfaStateRank,
+  type MfaState,
+} from "../../engine/mfa/mfa-states.js";
+import { isOverdue, mfaBadges } from "../../engine/mfa/status.js";
 import { startTestEnv, type TestEnv } from "../helpers/app.js";
 import { appParams, codeAt } from "../helpers/totp.js";
 import { testBackend } from "../helpers/db.js";
@@ -33,7 +40,12 @@ t.before(async (ctx) => {
   await s.mfa.settings.applySettings(ids["off-again"]!, { enabled: false, enforcementDelayDays: 1 }, ctx.admin);
   await on(await user("pending-late"), 10);
   await on(await user("pending-soon"), 2);
-  await on(await user("overdue-now"), 0);
+  // Switched on with delay 0: due at the next sign-in, pending (no grace period to have missed).
+  await on(await user("due-now"), 0);
+  // Switched on a week ago with 3 days' grace: that ran out 4 days ago.
+  ctx.env.clock.set("2026-05-25T09:00:00Z");
+  await on(await user("overdue-late"), 3);
+  ctx.env.clock.set("2026-06-01T09:00:00Z");
   await on(await user("app"), 0);
   const p = appParams(randomBytes(20));
   const me = { id: ids.app!, name: "app", siteId: null };
@@ -66,14 +78,14 @@ t("off, pending, overdue and activated split the site's users; each filter lists
     return sorted(ids.map((id) => Object.entries(ctx.ids).find(([, v]) => v === id)![0]));
   };
   assert.equal(await names("off"), ["off-again", "off-never", "root"]);
-  assert.equal(await names("pending"), ["pending-late", "pending-soon"]);
-  assert.equal(await names("overdue"), ["overdue-now"]);
+  assert.equal(await names("pending"), ["due-now", "pending-late", "pending-soon"]);
+  assert.equal(await names("overdue"), ["overdue-late"]);
   assert.equal(await names("activated"), ["app", "hw"]);
   assert.equal(await names("locked"), []);
   assert.equal(await s.counts(ctx.siteId), {
-    users: 8,
+    users: 9,
     off: 3,
-    pending: 2,
+    pending: 3,
     overdue: 1,
     activated: 2,
     activatedApp: 1,
@@ -90,6 +102,7 @@ t("pending lists the nearest deadline first, and moves to overdue as the clock p
   assert.equal(
     first.map((d) => [d.username, d.requiredFrom.toISOString()]),
     [
+      ["due-now", "2026-06-01T09:00:00.000Z"],
       ["pending-soon", "2026-06-03T09:00:00.000Z"],
       ["pending-late", "2026-06-11T09:00:00.000Z"],
     ],
@@ -99,14 +112,39 @@ t("pending lists the nearest deadline first, and moves to overdue as the clock p
   try {
     assert.equal(
       (await s.nearestDeadlines(ctx.siteId)).map((d) => d.username),
-      ["pending-late"],
+      ["due-now", "pending-late"],
     );
     const c = await s.counts(ctx.siteId);
-    assert.equal([c.pending, c.overdue], [1, 2]);
+    assert.equal([c.pending, c.overdue], [2, 2], "delay 0 stays pending (due at next sign-in) days later");
     assert.equal((await s.counts(ctx.otherSiteId)).pending, 1);
   } finally {
     ctx.env.clock.set("2026-06-01T09:00:00Z");
   }
+});
+
+t("delay 0: pending in SQL and in words (due at next sign-in), and the sort puts it with pending", async (ctx) => {
+  const s = ctx.env.services;
+  const now = ctx.env.clock.now();
+  const due = await s.mfa.statusOf(ctx.ids["due-now"]!);
+  assert.equal(mfaBadges(due, now), [{ kind: "pending", text: "Pending — due at next sign-in" }]);
+  assert.is(isOverdue(due, now), false);
+  assert.is(due.message, "On — required at next sign-in", "the DESIGN.md sentence stays");
+  const late = await s.mfa.statusOf(ctx.ids["overdue-late"]!);
+  assert.is(isOverdue(late, now), true);
+  assert.equal(mfaBadges(late, now), [{ kind: "overdue", text: "Overdue — due 28 May 2026, 09:00 (UTC)" }]);
+  const { rows } = await ctx.env.db.query<{ username: string; rank: number }>(
+    `SELECT u.username, ${mfaStateRank("$2")} AS rank FROM users u ${MFA_STATE_JOINS}
+     WHERE u.site_id = $1 AND u.username IN ('due-now', 'overdue-late', 'pending-soon') ORDER BY u.username`,
+    [ctx.siteId, now],
+  );
+  assert.equal(
+    rows.map((r) => [r.username, r.rank]),
+    [
+      ["due-now", 1],
+      ["overdue-late", 2],
+      ["pending-soon", 1],
+    ],
+  );
 });
 
 t("locked: a code lock or a password lock that has not run out; Unlock clears it", async (ctx) => {

@@ -107,9 +107,9 @@ t("delay 3: 'Remind me later' on day 2 signs in; on day 4 it is gone and refused
   const half = c.cookies.get("fg_session");
   const setup = await c.get("/mfa/setup");
   assert.match(setup.html, /You have 1 day left/);
-  // The deadline in words, as everywhere else ("3 December 2026"), never as an ISO date.
+  // The deadline in words, as everywhere else ("3 December 2026, 09:00 (UTC)": the site's zone), never as an ISO date.
   const from = (await env.services.mfa.statusOf(u.id)).requiredFrom!;
-  const words = `${from.getUTCDate()} ${from.toLocaleString("en", { month: "long", timeZone: "UTC" })} ${from.getUTCFullYear()}`;
+  const words = `${from.getUTCDate()} ${from.toLocaleString("en", { month: "long", timeZone: "UTC" })} ${from.getUTCFullYear()}, ${from.toISOString().slice(11, 16)} \\(UTC\\)`;
   assert.match(setup.html, new RegExp(`requires multi-factor authentication \\(MFA\\) from\\s+${words}\\. You have`));
   assert.not.match(setup.html, /\d{4}-\d{2}-\d{2}\. You have/);
   assert.match(setup.html, /Remind me later/);

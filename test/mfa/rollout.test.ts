@@ -151,7 +151,7 @@ t("an every-site rollout leaves its summary in each touched site's audit log, wi
   const [entry] = (await s.auditSearch.list({ siteId: ctx.otherSiteId, action: "mfa.rollout" })).rows;
   assert.match(
     whatHappened(entry!),
-    /^rolled MFA out on every site, required from 8 June 2026 \(this site: 1 switched on, 0 left as they were; in all, 2 site\(s\): 3 switched on, 1 left as they were\)$/,
+    /^rolled MFA out on every site, required from 8 June 2026, \d\d:\d\d \(UTC\) \(this site: 1 switched on, 0 left as they were; in all, 2 site\(s\): 3 switched on, 1 left as they were\)$/,
   );
   // No summary without a site, which no audit page shows.
   const { rows: orphans } = await ctx.env.db.query(

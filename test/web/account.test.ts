@@ -32,7 +32,7 @@ t("in the grace period: MFA in words with Set up now, and a banner on every page
   assert.is(page.res.status, 200);
   assert.match(page.html, /<dd>Nora N\.<\/dd>/);
   assert.match(page.html, /<dd>nora<\/dd>/);
-  assert.match(page.html, /Required from 3 December 2026 — 3 days left to set it up\./);
+  assert.match(page.html, /Required from 3 December 2026, \d\d:\d\d \(UTC\) — 3 days left to set it up\./);
   assert.match(page.html, /<a href="\/mfa\/setup" role="button">Set up now<\/a>/);
   for (const path of ["/", "/account", "/apps"]) {
     const { html } = await c.get(path);

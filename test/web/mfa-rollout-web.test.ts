@@ -94,7 +94,7 @@ t("preview lists the users and changes nothing; Confirm changes exactly them and
   const progress = await c.get(confirmed.res.headers.get("location")!);
   assert.match(
     progress.html,
-    /role="status" class="flash">\s*MFA switched on for 3 users; setup required from 2026-06-15\. 0 users skipped\./,
+    /role="status" class="flash">\s*MFA switched on for 3 users; setup required from 15 June 2026, 09:00 \(UTC\)\. 0 users skipped\./,
   );
   assert.is(count(progress.html, "pending"), 3);
 });
@@ -145,6 +145,77 @@ t("bad input is a 422 naming each field; designers and another site's administra
   assert.not.match(progress.html, /Public Site/);
 });
 
+t(
+  "a deadline date: the start of that day in the site's zone, shown there; past, both or neither: 422, nothing changed",
+  async ({ env, publicId }) => {
+    const c = new TestClient(env.app);
+    await c.signIn("root", PASSWORD);
+    await env.services.sites.setTimeZone(publicId, "Asia/Tokyo");
+    const before = await state(env.db);
+    // 13 December 2026 starts at 2026-12-12T15:00Z in Tokyo (UTC+9).
+    const preview = await c.get("/configure/mfa/rollout?q=sales&enforcementDelayDays=&deadline=2026-12-13&preview=1");
+    assert.is(preview.res.status, 200);
+    assert.match(
+      preview.html,
+      /data-deadline="2026-12-13" data-deadline-at="2026-12-12T15:00:00.000Z">\s*13 December 2026, 00:00 \(Asia\/Tokyo\)/,
+    );
+    assert.not.match(preview.html, /day\(s\) from now/);
+    assert.match(preview.html, /<input type="hidden" name="deadline" value="2026-12-13"\/>/);
+
+    const refusals: [string, RegExp][] = [
+      ["deadline=2026-05-31", /id="err-deadline"[^>]*>The deadline must be in the future/],
+      ["deadline=2026-06-01", /id="err-deadline"[^>]*>The deadline must be in the future/], // 00:00 Tokyo today has passed
+      [
+        "enforcementDelayDays=3&deadline=2026-12-13",
+        /id="err-deadline"[^>]*>Give a deadline date or a number of days, not both/,
+      ],
+      [
+        "enforcementDelayDays=&deadline=",
+        /id="err-enforcementDelayDays"[^>]*>Give a number of days or a deadline date/,
+      ],
+      [
+        "enforcementDelayDays=&deadline=13.12.2026",
+        /id="err-deadline"[^>]*>The deadline must be a date \(YYYY-MM-DD\)/,
+      ],
+      ["enforcementDelayDays=&deadline=2026-02-30", /id="err-deadline"[^>]*>The deadline must be a real date/],
+      ["enforcementDelayDays=abc", /id="err-enforcementDelayDays"[^>]*>Enforcement delay must be/],
+    ];
+    for (const [query, message] of refusals) {
+      const r = await c.get(`/configure/mfa/rollout?q=sales&${query}&preview=1`);
+      assert.is(r.res.status, 422, query);
+      assert.match(r.html, message, query);
+      const post = await c.post("/configure/mfa/rollout", {
+        q: "sales",
+        ...Object.fromEntries(new URLSearchParams(query)),
+        expectToEnable: "3",
+        expectToMove: "0",
+      });
+      assert.is(post.res.status, 422, `POST ${query}`);
+      assert.match(post.html, message, `POST ${query}`);
+    }
+    assert.equal(await state(env.db), before, "nothing changed");
+
+    const confirmed = await c.post("/configure/mfa/rollout", {
+      q: "sales",
+      enforcementDelayDays: "",
+      deadline: "2026-12-13",
+      expectToEnable: "3",
+      expectToMove: "0",
+    });
+    assert.is(confirmed.res.status, 303);
+    const after = await state(env.db);
+    assert.equal(
+      after.enabled.map((r) => [r.username, r.required_from.toISOString(), r.delay]),
+      ["ann", "bob", "cat"].map((u) => [u, "2026-12-12T15:00:00.000Z", 195]),
+    );
+    const progress = await c.get(confirmed.res.headers.get("location")!);
+    assert.match(progress.html, /setup required from 13 December 2026, 00:00 \(Asia\/Tokyo\)\./);
+    // The days form still works beside it.
+    const days = await c.get("/configure/mfa/rollout?q=finance&enforcementDelayDays=2&preview=1");
+    assert.match(days.html, /3 June 2026, 18:00 \(Asia\/Tokyo\) \(2 day\(s\) from now\)/);
+  },
+);
+
 t("the CLI and the web switch on the same users with the same deadlines for the same selection", async () => {
   // Each selection on a fresh pair of sites, web and CLI side by side: search + role on every
   // site; a designer field's value (--where / Field = Value); an MFA state (--mfa / MFA state),
@@ -170,20 +241,21 @@ t("the CLI and the web switch on the same users with the same deadlines for the 
       web: { mfa: "overdue", enforcementDelayDays: "3", moveDeadlines: "true" },
       cli: ["--site", "public", "--mfa", "overdue", "--move-deadlines", "--delay", "3"],
       expect: ["bob"],
-      // Moved: 3 days from the rollout (a day after bob's own deadline passed).
-      requiredFrom: "2026-06-05T09:00:00.000Z",
+      // Moved: 3 days from the rollout (a day after bob's own day of grace ran out; with delay 0 he
+      // would be pending, due at his next sign-in, not overdue).
+      requiredFrom: "2026-06-06T09:00:00.000Z",
       before: async (e) => {
         const bob = (await e.services.users.byUsername("bob"))!;
         await e.services.mfa.settings.applySettings(
           bob.id,
-          { enabled: true, enforcementDelayDays: 0 },
+          { enabled: true, enforcementDelayDays: 1 },
           {
             id: null,
             name: "setup",
             siteId: null,
           },
         );
-        e.clock.advanceDays(1);
+        e.clock.advanceDays(2);
       },
     },
   ];
@@ -369,9 +441,10 @@ t(
     const lines = csv.replace(/^\uFEFF/, "").split("\r\n");
     assert.match(lines[0]!, /,MFA state,MFA required from,MFA activated on,MFA method,Token serial$/);
     const line = (name: string) => lines.find((l) => l.split(",")[1] === name)!;
-    assert.match(line("ann"), /,activated,,2026-06-02,app,$/);
-    assert.match(line("bob"), /,overdue,2026-06-03,,,$/);
-    assert.match(line("dan"), /,off,,,,$/);
+    // The state as the badges name it (Off, Pending, Overdue, Active); dates stay ISO.
+    assert.match(line("ann"), /,Active,,2026-06-02,app,$/);
+    assert.match(line("bob"), /,Overdue,2026-06-03,,,$/);
+    assert.match(line("dan"), /,Off,,,,$/);
   },
 );
 

@@ -24,7 +24,12 @@ t.before(async (ctx) => {
     s.mfa.settings.applySettings(id, { enabled: true, enforcementDelayDays: days }, ctx.admin);
   await on((await mk("nora", "Nora Example")).id, 2);
   await on((await mk("otto")).id, 9);
-  await on((await mk("late")).id, 0);
+  // Switched on ten days ago with 3 days' grace: overdue. dan: switched on now with delay 0, so
+  // "due at next sign-in", pending, not overdue at once (issue 25).
+  ctx.env.clock.set("2026-11-20T09:00:00Z");
+  await on((await mk("late")).id, 3);
+  ctx.env.clock.set("2026-11-30T09:00:00Z");
+  await on((await mk("dan")).id, 0);
   const act = await mk("ada");
   await on(act.id, 0);
   const p = appParams(randomBytes(20));
@@ -53,9 +58,9 @@ const listed = (html: string) =>
 t("the overview counts each MFA state and links every figure to the filtered users list", async ({ c }) => {
   const { res, html } = await c.get("/configure");
   assert.is(res.status, 200);
-  assert.is(figure(html, "/configure/users"), 5);
+  assert.is(figure(html, "/configure/users"), 6);
   assert.is(figure(html, "/configure/users?mfa=off"), 1);
-  assert.is(figure(html, "/configure/users?mfa=pending"), 2);
+  assert.is(figure(html, "/configure/users?mfa=pending"), 3);
   assert.is(figure(html, "/configure/users?mfa=overdue"), 1);
   assert.is(figure(html, "/configure/users?mfa=activated"), 1);
   assert.is(figure(html, "/configure/users?mfa=locked"), 0);
@@ -63,14 +68,15 @@ t("the overview counts each MFA state and links every figure to the filtered use
   // The nearest deadline first.
   const deadlines = html.slice(html.indexOf('id="deadlines"'));
   assert.ok(deadlines.indexOf("Nora Example") < deadlines.indexOf("otto"));
-  assert.match(deadlines, /2 December 2026/);
+  assert.match(deadlines, /2 December 2026, 09:00 \(UTC\)/);
+  assert.ok(deadlines.indexOf("dan") < deadlines.indexOf("Nora Example"), "due now comes first");
   assert.match(html, /<h2 id="hardware-figures">Hardware tokens<\/h2>/, "the Public Site shows its token pool");
 });
 
 t(
   "?mfa= filters the users list, keeps the filter in search and sort links, and refuses other values",
   async ({ c }) => {
-    assert.equal(listed((await c.get("/configure/users?mfa=pending")).html), ["nora", "otto"]);
+    assert.equal(listed((await c.get("/configure/users?mfa=pending")).html), ["dan", "nora", "otto"]);
     assert.equal(listed((await c.get("/configure/users?mfa=overdue")).html), ["late"]);
     assert.equal(listed((await c.get("/configure/users?mfa=activated")).html), ["ada"]);
     assert.equal(listed((await c.get("/configure/users?mfa=off")).html), ["root"]);
@@ -79,7 +85,7 @@ t(
     assert.match(page.html, /<input type="hidden" name="mfa" value="pending"\/>/, "the search box keeps the filter");
     assert.match(page.html, /href="\/configure\/users\?mfa=pending&amp;q=otto&amp;sort=-username"/);
     assert.match(page.html, /<a href="\/configure\/users\?mfa=pending&amp;q=otto" aria-current="page">/);
-    assert.match((await c.get("/configure/users?mfa=locked")).html, /No users are in this state: Locked now\./);
+    assert.match((await c.get("/configure/users?mfa=locked")).html, /No users are in this state: Locked\./);
     const bad = await c.get("/configure/users?mfa=active");
     assert.is(bad.res.status, 400);
     assert.match(bad.html, /must be one of: off, pending, overdue, activated, locked/);
@@ -92,7 +98,10 @@ t(
 t("MFA status sorts by state (off, pending, overdue, activated) and pages with its cursor", async ({ c }) => {
   // Within a state the order is the row id's (keyset paging needs a total order), so compare as sets.
   const up = listed((await c.get("/configure/users?sort=mfaStatus")).html);
-  assert.equal([up[0], new Set(up.slice(1, 3)), up[3], up[4]], ["root", new Set(["nora", "otto"]), "late", "ada"]);
+  assert.equal(
+    [up[0], new Set(up.slice(1, 4)), up[4], up[5]],
+    ["root", new Set(["dan", "nora", "otto"]), "late", "ada"],
+  );
   const down = listed((await c.get("/configure/users?sort=-mfaStatus")).html);
   assert.equal([down[0], down[1], down.at(-1)], ["ada", "late", "root"]);
 });

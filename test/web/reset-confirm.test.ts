@@ -177,7 +177,7 @@ t("a save that leaves MFA as it is, or a user who never activated, needs no conf
   assert.is(on.res.status, 303);
   assert.match(
     (await admin.get("/configure/users")).html,
-    /role="status" class="flash">Saved otto\. MFA on: required from 2 December 2026\./,
+    /role="status" class="flash">Saved otto\. MFA on: required from 2 December 2026, \d\d:\d\d \(UTC\)\./,
   );
   const again = await admin.get(`/configure/users/${otto.id}`);
   const v2 = /name="_version" value="(\d+)"/.exec(again.html)![1]!;

@@ -80,7 +80,7 @@ t(
     assert.is(count(page.html, "pending"), 1);
     assert.is(count(page.html, "overdue"), 0);
     assert.match(page.html, /Not set up yet \(1\)/);
-    assert.match(page.html, /bob<\/a>\s*: required from 2026-06-11/);
+    assert.match(page.html, /bob<\/a>\s*: required from\s*11 June 2026, \d\d:\d\d \(UTC\)/);
 
     env.clock.advanceSeconds(11 * 86_400);
     await c.signIn("root", PASSWORD); // the session's idle time ran out meanwhile
@@ -117,7 +117,7 @@ t(
     const preview = await c.post(`${path}/extend`, { days: "20" });
     assert.is(preview.res.status, 200);
     assert.is(count(preview.html, "toExtend"), 3);
-    assert.match(preview.html, /get the deadline 2026-06-22/);
+    assert.match(preview.html, /get the deadline 22 June 2026, \d\d:\d\d \(UTC\)/);
     assert.equal(await deadlines(), before, "the preview changes nothing");
 
     // ann activates after the preview: Confirm with the old count is refused and changes nothing.

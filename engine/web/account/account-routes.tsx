@@ -2,6 +2,7 @@ import { Hono, type Context } from "hono";
 import { changeOwnPassword } from "../../auth/user-accounts.js";
 import { ValidationError } from "../../errors.js";
 import { factorList, longDate, type MfaStatus } from "../../mfa/status.js";
+import { minuteIn } from "../../util/zoned-dates.js";
 import type { Services } from "../../services.js";
 import { signedOut, writeSessionCookie, type CookieSettings } from "../http/cookies.js";
 import type { AppEnv } from "../http/env.js";
@@ -25,12 +26,12 @@ export function accountMfa(st: MfaStatus, now: Date): AccountMfa {
       return { text: "Off: your administrator has not turned MFA on for your account.", canSetUp: false };
     case "active": {
       const a = st.activation!;
-      return { text: `On since ${longDate(a.at)} with ${factorList(a)}.`, canSetUp: false };
+      return { text: `On since ${longDate(a.at, st.timeZone)} with ${factorList(a)}.`, canSetUp: false };
     }
     case "pending": {
       const days = Math.ceil((st.requiredFrom!.getTime() - now.getTime()) / DAY_MS);
       return {
-        text: `Required from ${longDate(st.requiredFrom!)} — ${days} ${days === 1 ? "day" : "days"} left to set it up.`,
+        text: `Required from ${minuteIn(st.requiredFrom!, st.timeZone)} — ${days} ${days === 1 ? "day" : "days"} left to set it up.`,
         canSetUp: true,
       };
     }

@@ -7,7 +7,9 @@ import type { StoredRecord } from "../../apps/record-store-contract.js";
 import { ValidationError } from "../../errors.js";
 import type { MfaActor } from "../../mfa/mfa-model.js";
 import { ACCESS_PASS_HOURS, type LiveAccessPass } from "../../mfa/recovery/access-passes.js";
-import { longDate } from "../../mfa/status.js";
+import type { MfaBadge } from "../../mfa/status.js";
+import { Badges } from "../../render/mfa-badges.js";
+import { DEFAULT_TIME_ZONE, minuteIn } from "../../util/zoned-dates.js";
 import { InputField } from "../../render/form-field.js";
 import { CsrfField } from "../../render/layout.js";
 import { RecordPage } from "../../render/record-pages.js";
@@ -18,9 +20,6 @@ import { signedIn } from "../http/guards.js";
 import { sendPage } from "../http/page.js";
 import { readForm } from "../http/form-body.js";
 import { type appResolver, recordTitle, type Resolved } from "./resolve.js";
-
-/** "2 December 2026, 08:00 UTC". */
-const minute = (d: Date) => `${longDate(d)}, ${d.toISOString().slice(11, 16)} UTC`;
 
 /** The administrator acting in the dialog, on the site they work on, with their session. */
 function adminActor(c: Context<AppEnv>): MfaActor {
@@ -59,18 +58,26 @@ function AccessPassForm(p: { csrfToken: string; action: string; error?: string; 
   );
 }
 
-/** What the dialog shows under the form: the lock and Unlock, the live pass and the pass form. */
+/**
+ * What the dialog shows under the form: the MFA status badges, the lock and Unlock, the live pass
+ * and the pass form; times in the site's zone.
+ */
 function HelpdeskPanel(p: {
   csrfToken: string;
   base: string;
   lockedUntil: Date | null;
   mfaOn: boolean;
   pass: LiveAccessPass | null;
+  badges: MfaBadge[];
+  timeZone: string;
 }) {
-  if (!p.lockedUntil && !p.mfaOn) return null;
+  const minute = (d: Date) => minuteIn(d, p.timeZone);
   return (
     <section class="helpdesk" id="helpdesk" aria-labelledby="helpdesk-title">
       <h3 id="helpdesk-title">Sign-in help</h3>
+      <p>
+        MFA status: <Badges badges={p.badges} id="mfa-badges" />
+      </p>
       {p.lockedUntil ? (
         <form method="post" action={`${p.base}/unlock`} id="unlock-form">
           <CsrfField token={p.csrfToken} />
@@ -107,6 +114,8 @@ export async function helpdeskPanel(s: Services, c: Context<AppEnv>, r: Resolved
       lockedUntil={lockedUntil}
       mfaOn={status.enabled}
       pass={pass}
+      badges={status.badges}
+      timeZone={status.timeZone ?? DEFAULT_TIME_ZONE}
     />
   );
 }
@@ -159,6 +168,7 @@ export function helpdeskRoutes(
     try {
       const validHours = /^\d{1,4}$/.test(hours) ? Number(hours) : NaN;
       const issued = await s.recovery.passes.issue(record.id, { validHours, oneTime }, adminActor(c));
+      const zone = (await s.sites.byId(signedIn(c).activeSiteId))?.timeZone ?? DEFAULT_TIME_ZONE;
       c.var.log.info("access pass issued", { userId: record.id, validHours, oneTime });
       return page(
         <>
@@ -169,7 +179,7 @@ export function helpdeskRoutes(
             </code>
           </p>
           <p id="access-pass-valid">
-            Valid until {minute(issued.expiresAt)}
+            Valid until {minuteIn(issued.expiresAt, zone)}
             {oneTime ? ", once" : ""}. {title} signs in with their password, chooses "Use a recovery code or a temporary
             access pass" and then sets up a new authenticator.
           </p>

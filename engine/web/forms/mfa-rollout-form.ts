@@ -2,6 +2,8 @@
 // (Confirm), into the selection and options the rollout service takes, or a message per field.
 import type { Session } from "../../auth/sessions.js";
 import { isMfaState } from "../../mfa/mfa-states.js";
+import { schemaErrors, type FormSpec } from "../http/form-body.js";
+import { isoDayIn, startOfDayIn } from "../../util/zoned-dates.js";
 import {
   ROLES,
   type RolloutOptions,
@@ -21,6 +23,8 @@ export interface RolloutFormValues {
   /** "" (the active site) or "all" (Public Site administrators). */
   scope: string;
   enforcementDelayDays: string;
+  /** A deadline date (YYYY-MM-DD, an `<input type="date">`), instead of the days: its start in the site's zone. */
+  deadline: string;
   moveDeadlines: boolean;
   /** Ticked: disabled users and users without web or device access are switched on too. */
   includeInactive: boolean;
@@ -32,6 +36,27 @@ export interface RolloutFormValues {
 /** The delay the form starts with, in days (also the default of a preview without one). */
 export const DEFAULT_DELAY_DAYS = "14";
 
+/**
+ * The deadline fields as JSON Schema, applied by readForm on Confirm and by schemaErrors to the
+ * preview's query: days are 0–4 digits (the service bounds them to 0–3650), a date is YYYY-MM-DD.
+ */
+export const ROLLOUT_DEADLINE_FORM = {
+  schema: {
+    type: "object",
+    properties: {
+      enforcementDelayDays: { type: "string", pattern: "^\\s*([0-9]{1,4})?\\s*$" },
+      deadline: { type: "string", pattern: "^\\s*([0-9]{4}-[0-9]{2}-[0-9]{2})?\\s*$" },
+    },
+  },
+  messages: {
+    enforcementDelayDays: "Enforcement delay must be a whole number of days from 0 to 3650.",
+    deadline: "The deadline must be a date (YYYY-MM-DD).",
+  },
+  onInvalid: "report",
+} as const satisfies FormSpec;
+
+const DAY_MS = 86_400_000;
+
 /** The form's values, from a query (preview) or a post (Confirm): every name's values in order. */
 export function rolloutFormValues(all: Record<string, string[]>): RolloutFormValues {
   const one = (n: string) => all[n]?.at(-1) ?? "";
@@ -42,7 +67,13 @@ export function rolloutFormValues(all: Record<string, string[]>): RolloutFormVal
     whereField: one("whereField"),
     whereValue: one("whereValue"),
     scope: one("scope"),
-    enforcementDelayDays: all.enforcementDelayDays ? one("enforcementDelayDays").trim() : DEFAULT_DELAY_DAYS,
+    // Without either field the form starts with the default days; with a date alone, no days.
+    enforcementDelayDays: all.enforcementDelayDays
+      ? one("enforcementDelayDays").trim()
+      : one("deadline").trim()
+        ? ""
+        : DEFAULT_DELAY_DAYS,
+    deadline: one("deadline").trim(),
     moveDeadlines: one("moveDeadlines") === "true",
     includeInactive: one("includeInactive") === "true",
     ids: [...new Set(all.ids ?? [])].filter((id) => id !== ""),
@@ -61,6 +92,7 @@ export function rolloutSelection(
   session: Session,
   canTargetAll: boolean,
   whereFields: readonly string[],
+  site: { timeZone: string; now: Date },
 ): { selection: RolloutSelection; options: RolloutOptions } | { errors: Record<string, string> } {
   const errors: Record<string, string> = {};
   if (v.role !== "" && !(ROLES as readonly string[]).includes(v.role)) {
@@ -84,10 +116,8 @@ export function rolloutSelection(
   if (v.name.length > 100 || /[\u0000-\u001f\u007f]/.test(v.name)) {
     errors.name = "The name is at most 100 characters, on one line.";
   }
-  if (!/^\d{1,4}$/.test(v.enforcementDelayDays) || Number(v.enforcementDelayDays) > 3650) {
-    errors.enforcementDelayDays = "Enforcement delay must be a whole number of days from 0 to 3650.";
-  }
-  if (Object.keys(errors).length) return { errors };
+  const deadline = deadlineOf(v, site, errors);
+  if (Object.keys(errors).length || !deadline) return { errors };
   const selection: RolloutSelection = { siteId: v.scope === "all" ? null : session.activeSiteId };
   if (v.role) selection.role = v.role as RolloutRole;
   if (v.q.trim()) selection.q = v.q.trim();
@@ -97,7 +127,7 @@ export function rolloutSelection(
   return {
     selection,
     options: {
-      enforcementDelayDays: Number(v.enforcementDelayDays),
+      ...deadline,
       moveDeadlines: v.moveDeadlines,
       includeInactive: v.includeInactive,
       ...(v.name ? { name: v.name } : {}),
@@ -116,6 +146,7 @@ export function previewHref(v: RolloutFormValues, after?: string): string {
     ["whereValue", v.whereValue],
     ["scope", v.scope],
     ["enforcementDelayDays", v.enforcementDelayDays],
+    ["deadline", v.deadline],
     ["name", v.name],
   ] as const) {
     if (val) p.set(k, val);
@@ -139,9 +170,58 @@ export function rerunHref(r: UnfinishedRollout): string {
     whereValue: sel.where?.value ?? "",
     scope: r.siteId === null ? "all" : "",
     enforcementDelayDays: String(r.enforcementDelayDays),
+    deadline: "",
     moveDeadlines: r.moveDeadlines,
     includeInactive: false,
     ids: Array.isArray(sel.ids) ? sel.ids : [],
     name: r.name,
   });
+}
+
+/**
+ * The deadline the form asks for: a number of days, or a date whose start (00:00 in the site's
+ * zone) is the deadline and must be in the future; the days are then the whole days to it, rounded
+ * up. Exactly one of the two: both or neither is a message on the field, in `errors`.
+ */
+function deadlineOf(
+  v: RolloutFormValues,
+  site: { timeZone: string; now: Date },
+  errors: Record<string, string>,
+): Pick<RolloutOptions, "enforcementDelayDays" | "requiredFrom"> | null {
+  const problems = schemaErrors(ROLLOUT_DEADLINE_FORM, {
+    enforcementDelayDays: v.enforcementDelayDays,
+    deadline: v.deadline,
+  });
+  if (Object.keys(problems).length) {
+    Object.assign(errors, problems);
+    return null;
+  }
+  if (v.enforcementDelayDays && v.deadline) {
+    errors.deadline = "Give a deadline date or a number of days, not both: clear one of them.";
+    return null;
+  }
+  if (!v.enforcementDelayDays && !v.deadline) {
+    errors.enforcementDelayDays = "Give a number of days or a deadline date.";
+    return null;
+  }
+  if (!v.deadline) return { enforcementDelayDays: Number(v.enforcementDelayDays) };
+  let requiredFrom: Date;
+  try {
+    requiredFrom = startOfDayIn(v.deadline, site.timeZone);
+  } catch {
+    errors.deadline = "The deadline must be a real date (YYYY-MM-DD).";
+    return null;
+  }
+  if (requiredFrom.getTime() <= site.now.getTime()) {
+    errors.deadline =
+      `The deadline must be in the future: choose a day after ${isoDayIn(site.now, site.timeZone)} ` +
+      `(it starts at 00:00 ${site.timeZone}; for "at the next sign-in" give 0 days).`;
+    return null;
+  }
+  const days = Math.ceil((requiredFrom.getTime() - site.now.getTime()) / DAY_MS);
+  if (days > 3650) {
+    errors.deadline = "The deadline must be within 3650 days.";
+    return null;
+  }
+  return { enforcementDelayDays: days, requiredFrom };
 }

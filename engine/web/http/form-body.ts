@@ -181,8 +181,12 @@ export async function readForm<T = Record<string, string>>(c: Context, spec: For
   return input;
 }
 
-/** The schema's refusals of `one`, one message per field: `spec.messages`, else the label and Ajv's words. */
-function schemaErrors(spec: FormSpec, one: Record<string, string>): Record<string, string> {
+/**
+ * The schema's refusals of `one`, one message per field: `spec.messages`, else the label and Ajv's
+ * words. readForm applies it to a post; a GET that takes the same form in its query (a preview)
+ * applies it to the query's values, so both answer alike.
+ */
+export function schemaErrors(spec: FormSpec, one: Record<string, string>): Record<string, string> {
   const validate = compileSchema(spec.schema!);
   if (validate(one)) return {};
   const out: Record<string, string> = {};

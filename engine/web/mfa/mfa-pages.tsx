@@ -1,5 +1,6 @@
 import type { Child } from "hono/jsx";
-import { longDate, type FactorMethod } from "../../mfa/status.js";
+import type { FactorMethod } from "../../mfa/status.js";
+import { minuteIn } from "../../util/zoned-dates.js";
 import { InputField } from "../../render/form-field.js";
 import { CsrfField, Layout } from "../../render/layout.js";
 
@@ -111,6 +112,8 @@ export function MfaSetupChoicePage(props: {
   canPostpone: boolean;
   daysLeft: number;
   requiredFrom: Date;
+  /** The user's site's time zone: the deadline is shown in it, to the minute (absent: UTC). */
+  timeZone?: string | undefined;
   error?: string;
   /** A key shown on an earlier setup page is valid until then: it can be finished without a new one. */
   pendingKeyUntil?: Date;
@@ -132,8 +135,9 @@ export function MfaSetupChoicePage(props: {
           </p>
         ) : props.optional ? (
           <p id="mfa-days-left">
-            Your administrator requires multi-factor authentication (MFA) from {longDate(props.requiredFrom)}. You have{" "}
-            {props.daysLeft} {props.daysLeft === 1 ? "day" : "days"} left to set it up.
+            Your administrator requires multi-factor authentication (MFA) from{" "}
+            {minuteIn(props.requiredFrom, props.timeZone)}. You have {props.daysLeft}{" "}
+            {props.daysLeft === 1 ? "day" : "days"} left to set it up.
           </p>
         ) : (
           <p id="mfa-required">

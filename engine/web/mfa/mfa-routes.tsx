@@ -302,6 +302,7 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
         canPostpone={access.session.stage === "mfa_setup" && !access.replace}
         daysLeft={d.daysLeft}
         requiredFrom={d.requiredFrom}
+        timeZone={(await s.sites.byId(access.session.user.siteId))?.timeZone}
         pendingKeyUntil={(await s.mfa.activation.pendingAppSecretUntil(access.session.user.id)) ?? undefined}
         methods={(await s.mfaPolicies.get(access.session.user.siteId)).allowedMethods}
         replacing={access.replace}

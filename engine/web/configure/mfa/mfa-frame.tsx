@@ -3,12 +3,18 @@
  */
 import type { SiteMfaPolicy } from "../../../mfa/site-policy.js";
 import type { SitePageFrame } from "../../http/page-frame.js";
+import { dayIn, DEFAULT_TIME_ZONE, minuteIn } from "../../../util/zoned-dates.js";
 
 /** What every page of this area gets from its route (pageFrameOf). */
 export type MfaFrame = SitePageFrame;
 
-/** A date as the pages show it: YYYY-MM-DD (UTC). */
-export const day = (d: Date) => d.toISOString().slice(0, 10);
+/**
+ * A deadline or a start as the pages show it, in the site's zone to the minute: "13 December 2026,
+ * 00:00 (Asia/Tokyo)" (engine/util/zoned-dates.ts).
+ */
+export const when = (d: Date, frame: { timeZone?: string }) => minuteIn(d, frame.timeZone ?? DEFAULT_TIME_ZONE);
+/** A calendar day in the site's zone: "13 December 2026". */
+export const day = (d: Date, frame: { timeZone?: string }) => dayIn(d, frame.timeZone ?? DEFAULT_TIME_ZONE);
 
 /** `n` as a percentage of `of` with one decimal ("–" when there is nothing to count). */
 export const pct = (n: number, of: number) => (of ? `${Math.round((n / of) * 1000) / 10}%` : "–");

@@ -10,7 +10,16 @@ import type { UnfinishedRollout } from "../../../mfa/mfa-rollouts.js";
 import type { RolloutSummary } from "../../../mfa/rollout-progress.js";
 import type { SiteMfaPolicy } from "../../../mfa/site-policy.js";
 import { RolloutList } from "./rollout-detail-page.js";
-import { day, MfaNav, pct, PolicyText, ROLE_LABELS, type MfaFrame } from "./mfa-frame.js";
+import { day, MfaNav, pct, PolicyText, ROLE_LABELS, when, type MfaFrame } from "./mfa-frame.js";
+import { Badges } from "../../../render/mfa-badges.js";
+import { MFA_STATE_LABELS, type MfaState } from "../../../mfa/mfa-states.js";
+
+/** A column heading that is the state's badge (the same name and colour as in the users list). */
+const StateHeading = ({ state }: { state: MfaState }) => (
+  <th scope="col">
+    <Badges badges={[{ kind: state === "activated" ? "active" : state, text: MFA_STATE_LABELS[state] }]} />
+  </th>
+);
 
 /** Per-site numbers for the progress page. */
 export interface SiteProgress {
@@ -68,12 +77,12 @@ export function MfaProgressPage(props: {
             <tr>
               <th scope="col">Site</th>
               <th scope="col">Users</th>
-              <th scope="col">Activated</th>
+              <StateHeading state="activated" />
               <th scope="col">with an app</th>
               <th scope="col">with hardware</th>
-              <th scope="col">Pending</th>
-              <th scope="col">Overdue</th>
-              <th scope="col">Off</th>
+              <StateHeading state="pending" />
+              <StateHeading state="overdue" />
+              <StateHeading state="off" />
               <th scope="col">Policy for new accounts</th>
             </tr>
           </thead>
@@ -132,19 +141,22 @@ export function MfaProgressPage(props: {
           Not counted: {sum("cannotSignIn")} user(s) who cannot sign in (disabled, or without web and device access).
         </p>
       ) : null}
-      <UnfinishedRollouts rows={props.unfinished} />
-      <RolloutList rows={props.rollouts} />
+      <UnfinishedRollouts rows={props.unfinished} timeZone={frame} />
+      <RolloutList rows={props.rollouts} frame={frame} />
       <h2>Activations per day</h2>
       <p>
         {props.chartSince
-          ? `Since the first rollout on ${day(props.chartSince)} (UTC days).`
+          ? `Since the first rollout on ${day(props.chartSince, { timeZone: "UTC" })} (UTC days).`
           : "No rollout yet: the last 30 days."}
       </p>
       <ActivationsChart days={props.chart} />
       <h2 id="overdue">Overdue ({props.overdue.total})</h2>
       {props.overdue.users.length ? (
         <>
-          <p>MFA is on, the deadline has passed and setup is not done: they must set up at their next sign-in.</p>
+          <p>
+            MFA is on, the grace period has run out and setup is not done: they must set up at their next sign-in. Users
+            switched on with no grace period (delay 0) are pending, due at their next sign-in, not overdue.
+          </p>
           <div class="table-scroll">
             <table class="overdue-users">
               <thead>
@@ -152,7 +164,7 @@ export function MfaProgressPage(props: {
                   <th scope="col">Username</th>
                   <th scope="col">Display name</th>
                   {props.allSites ? <th scope="col">Site</th> : null}
-                  <th scope="col">Required from</th>
+                  <th scope="col">Status</th>
                 </tr>
               </thead>
               <tbody>
@@ -167,7 +179,9 @@ export function MfaProgressPage(props: {
                     </td>
                     <td>{u.displayName}</td>
                     {props.allSites ? <td>{u.siteSlug}</td> : null}
-                    <td>{day(u.requiredFrom)}</td>
+                    <td>
+                      <Badges badges={[{ kind: "overdue", text: `Overdue — due ${when(u.requiredFrom, frame)}` }]} />
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -194,7 +208,7 @@ function selectionText(r: UnfinishedRollout): string {
   if (s.role) parts.push(`role ${ROLE_LABELS[s.role] ?? s.role}`);
   if (s.q) parts.push(`search “${s.q}”`);
   if (s.where) parts.push(`${s.where.field} = “${s.where.value}”`);
-  if (s.mfa) parts.push(`MFA state ${s.mfa}`);
+  if (s.mfa) parts.push(`MFA state ${MFA_STATE_LABELS[s.mfa as MfaState] ?? s.mfa}`);
   if (Array.isArray(s.ids)) parts.push(`${s.ids.length} ticked user(s)`);
   return parts.length ? parts.join(", ") : "every user";
 }
@@ -203,7 +217,14 @@ function selectionText(r: UnfinishedRollout): string {
  * Rollouts that stopped between two batches (the server stopped): every user is either rolled out
  * or untouched, and the same rollout again finishes the rest.
  */
-function UnfinishedRollouts({ rows }: { rows: { rollout: UnfinishedRollout; siteName: string; href: string }[] }) {
+function UnfinishedRollouts({
+  rows,
+  timeZone,
+}: {
+  rows: { rollout: UnfinishedRollout; siteName: string; href: string }[];
+  /** The frame whose site zone the start times are shown in. */
+  timeZone: { timeZone?: string };
+}) {
   if (!rows.length) return null;
   return (
     <section aria-labelledby="unfinished-title" class="unfinished-rollouts">
@@ -230,7 +251,7 @@ function UnfinishedRollouts({ rows }: { rows: { rollout: UnfinishedRollout; site
           <tbody>
             {rows.map(({ rollout: r, siteName, href }) => (
               <tr data-rollout={r.id}>
-                <td>{r.startedAt.toISOString().slice(0, 16).replace("T", " ")} UTC</td>
+                <td>{when(r.startedAt, timeZone)}</td>
                 <td>{r.actorName}</td>
                 <td>{siteName}</td>
                 <td>

@@ -4,6 +4,7 @@
  * preview, with it Confirm). A site administrator reaches the rollouts run for their site; a
  * Public Site administrator every rollout.
  */
+import { minuteIn } from "../../../util/zoned-dates.js";
 import { Hono, type Context } from "hono";
 import { ExtensionChangedError, type ExtensionPlan } from "../../../mfa/rollout-progress.js";
 import { RolloutInputError } from "../../../mfa/mfa-rollouts.js";
@@ -110,7 +111,8 @@ export function mfaRolloutDetailRoutes(s: Services): Hono<AppEnv> {
       c.var.log.info("mfa rollout extended", { rolloutId: rollout.id, extended: done.toExtend });
       flash(
         c,
-        `${done.toExtend} user(s) of ${rollout.name} now have until ${done.requiredFrom.toISOString().slice(0, 10)}.`,
+        `${done.toExtend} user(s) of ${rollout.name} now have until ` +
+          `${minuteIn(done.requiredFrom, (await s.sites.byId(session.activeSiteId))?.timeZone)}.`,
       );
       return c.redirect(`/configure/mfa/rollouts/${rollout.id}`, 303);
     } catch (err) {

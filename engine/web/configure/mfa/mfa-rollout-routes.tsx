@@ -18,12 +18,14 @@ import {
   rerunHref,
   rolloutFormValues,
   rolloutSelection,
+  ROLLOUT_DEADLINE_FORM,
   type RolloutFormValues,
 } from "../../forms/mfa-rollout-form.js";
 import { PolicyPage } from "./policy-page.js";
 import { MfaProgressPage, type SiteProgress } from "./mfa-progress-page.js";
 import { RolloutPage } from "./rollout-page.js";
 import { pageFrameOf } from "../../http/page-frame.js";
+import { DEFAULT_TIME_ZONE, minuteIn } from "../../../util/zoned-dates.js";
 
 const PREVIEW_PAGE_SIZE = 50;
 
@@ -110,6 +112,7 @@ export function mfaRolloutRoutes(s: Services): Hono<AppEnv> {
       session,
       canTargetAll,
       whereFields.map((f) => f.name),
+      { timeZone: frame.timeZone ?? DEFAULT_TIME_ZONE, now: s.clock.now() },
     );
     const errors = "errors" in parsed ? parsed.errors : {};
     if ("selection" in parsed) {
@@ -152,8 +155,10 @@ export function mfaRolloutRoutes(s: Services): Hono<AppEnv> {
 
   app.post("/configure/mfa/rollout", async (c) => {
     const session = signedIn(c);
-    const posted = (await readForm(c)).all;
+    // The deadline fields are checked by their schema here and again (same validator) with the rest.
+    const posted = (await readForm(c, ROLLOUT_DEADLINE_FORM)).all;
     const v = rolloutFormValues(posted);
+    const site = await s.sites.byId(session.activeSiteId);
     const canTargetAll = await s.sites.isPublicSiteAdmin(session.user);
     const whereFields = await s.rollouts.searchableFields(
       v.scope === "all" && canTargetAll ? null : session.activeSiteId,
@@ -163,6 +168,7 @@ export function mfaRolloutRoutes(s: Services): Hono<AppEnv> {
       session,
       canTargetAll,
       whereFields.map((f) => f.name),
+      { timeZone: site?.timeZone ?? DEFAULT_TIME_ZONE, now: s.clock.now() },
     );
     const expect = {
       toEnable: Number(posted.expectToEnable?.at(-1) ?? NaN),
@@ -191,7 +197,7 @@ export function mfaRolloutRoutes(s: Services): Hono<AppEnv> {
       flash(
         c,
         `MFA switched on for ${users(result.enabled)}${moved}; setup required from ` +
-          `${result.requiredFrom.toISOString().slice(0, 10)}. ${users(skipped)} skipped.`,
+          `${minuteIn(result.requiredFrom, site?.timeZone)}. ${users(skipped)} skipped.`,
       );
       return c.redirect("/configure/mfa", 303);
     } catch (err) {

@@ -52,7 +52,7 @@ export function PolicyPage(props: {
       </p>
       <p>
         In force: <PolicyText policy={policy} />
-        {policy.updatedAt ? ` (saved ${day(policy.updatedAt)} by ${policy.updatedBy ?? "unknown"})` : ""}.
+        {policy.updatedAt ? ` (saved ${day(policy.updatedAt, frame)} by ${policy.updatedBy ?? "unknown"})` : ""}.
       </p>
       <form method="post" action="/configure/mfa/policy">
         <CsrfField token={frame.csrfToken} />

@@ -7,7 +7,7 @@ import { ErrorSummary } from "../../../render/error-summary.js";
 import { CsrfField, Layout } from "../../../render/layout.js";
 import { InputField } from "../../../render/form-field.js";
 import type { ExtensionPlan, RolloutSummary, RolloutWaitingUser } from "../../../mfa/rollout-progress.js";
-import { day, MfaNav, pct, type MfaFrame } from "./mfa-frame.js";
+import { day, MfaNav, pct, when, type MfaFrame } from "./mfa-frame.js";
 
 const href = (r: { id: string }) => `/configure/mfa/rollouts/${r.id}`;
 
@@ -26,7 +26,7 @@ function ProgressCells({ r }: { r: RolloutSummary }) {
 }
 
 /** The newest rollouts on the progress page, each linking to its own progress. */
-export function RolloutList({ rows }: { rows: RolloutSummary[] }) {
+export function RolloutList({ rows, frame }: { rows: RolloutSummary[]; frame: { timeZone?: string } }) {
   if (!rows.length) return null;
   return (
     <section aria-labelledby="rollouts-title">
@@ -40,7 +40,7 @@ export function RolloutList({ rows }: { rows: RolloutSummary[] }) {
               <th scope="col">Started</th>
               <th scope="col">By</th>
               <th scope="col">Deadline</th>
-              <th scope="col">Activated</th>
+              <th scope="col">Active</th>
               <th scope="col">Pending</th>
               <th scope="col">Overdue</th>
             </tr>
@@ -51,9 +51,9 @@ export function RolloutList({ rows }: { rows: RolloutSummary[] }) {
                 <th scope="row">
                   <a href={href(r)}>{r.name}</a>
                 </th>
-                <td>{day(r.startedAt)}</td>
+                <td>{day(r.startedAt, frame)}</td>
                 <td>{r.actorName}</td>
-                <td>{day(r.requiredFrom)}</td>
+                <td>{when(r.requiredFrom, frame)}</td>
                 <ProgressCells r={r} />
               </tr>
             ))}
@@ -92,16 +92,16 @@ export function RolloutDetailPage(props: {
       <h1>{r.name}</h1>
       <MfaNav current="progress" />
       <p>
-        Started {day(r.startedAt)} by {r.actorName}
+        Started {day(r.startedAt, props.frame)} by {r.actorName}
         {r.finishedAt ? "" : " (stopped before its last batch)"}: {r.enabledCount} user(s) switched on
-        {r.movedCount ? `, ${r.movedCount} deadline(s) moved` : ""}, setup required from {day(r.requiredFrom)} (
-        {r.enforcementDelayDays} day(s)).
+        {r.movedCount ? `, ${r.movedCount} deadline(s) moved` : ""}, setup required from{" "}
+        {when(r.requiredFrom, props.frame)} ({r.enforcementDelayDays} day(s)).
       </p>
       <div class="table-scroll">
         <table class="rollout-progress">
           <thead>
             <tr>
-              <th scope="col">Activated</th>
+              <th scope="col">Active</th>
               <th scope="col">Pending</th>
               <th scope="col">Overdue</th>
             </tr>
@@ -151,8 +151,8 @@ export function RolloutDetailPage(props: {
               <input type="hidden" name="days" value={props.days} />
               <input type="hidden" name="expect" value={String(props.extension.toExtend)} />
               <p data-count="toExtend">
-                {props.extension.toExtend} user(s) get the deadline {day(props.extension.requiredFrom)}; reminders count
-                down to it.
+                {props.extension.toExtend} user(s) get the deadline {when(props.extension.requiredFrom, props.frame)};
+                reminders count down to it.
               </p>
               <button type="submit" disabled={!props.extension.toExtend}>
                 Confirm
@@ -171,7 +171,7 @@ export function RolloutDetailPage(props: {
               <li>
                 {u.siteId === props.activeSiteId ? <a href={`/configure/users/${u.id}`}>{u.username}</a> : u.username}
                 {u.displayName && u.displayName !== u.username ? ` (${u.displayName})` : ""}: required from{" "}
-                {day(u.requiredFrom)}
+                {when(u.requiredFrom, props.frame)}
               </li>
             ))}
           </ul>

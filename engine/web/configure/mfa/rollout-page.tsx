@@ -8,7 +8,8 @@ import { CsrfField, Layout } from "../../../render/layout.js";
 import { MFA_STATE_LABELS, MFA_STATES } from "../../../mfa/mfa-states.js";
 import type { RolloutPlan, RolloutUser, SkippedUser } from "../../../mfa/mfa-rollouts.js";
 import type { RolloutFormValues } from "../../forms/mfa-rollout-form.js";
-import { day, MfaNav, ROLE_LABELS, type MfaFrame } from "./mfa-frame.js";
+import { MfaNav, ROLE_LABELS, when, type MfaFrame } from "./mfa-frame.js";
+import { isoDayIn } from "../../../util/zoned-dates.js";
 
 const ROLLOUT_LABELS: Record<string, string> = {
   role: "Role",
@@ -18,6 +19,7 @@ const ROLLOUT_LABELS: Record<string, string> = {
   whereValue: "Value",
   scope: "Sites",
   enforcementDelayDays: "Enforcement delay (days)",
+  deadline: "Or a deadline date",
   ids: "Ticked users",
   name: "Name",
 };
@@ -27,10 +29,13 @@ function RolloutFields({
   errors,
   canTargetAll,
   whereFields,
+  timeZone,
 }: {
   v: RolloutFormValues;
   errors: Record<string, string>;
   canTargetAll: boolean;
+  /** The site's time zone, in which a deadline date starts. */
+  timeZone: string;
   /** The searchable designer fields: the name is sent, the label shown. */
   whereFields: { name: string; label: string }[];
 }) {
@@ -160,11 +165,20 @@ function RolloutFields({
         label="Enforcement delay (days)"
         name="enforcementDelayDays"
         type="number"
-        required
         value={v.enforcementDelayDays}
         error={errors.enforcementDelayDays}
         help="Days each user may put off the setup, as the slider's delay. 0: setup is required at the next sign-in."
         attrs={{ min: 0, max: 3650 }}
+      />
+      <InputField
+        id="field-deadline"
+        slot="deadline"
+        label="Or a deadline date"
+        name="deadline"
+        type="date"
+        value={v.deadline}
+        error={errors.deadline}
+        help={`Setup is required from the start (00:00) of this day in the site's time zone, ${timeZone}. Give a date or days, not both: clear the days to use a date.`}
       />
       <label>
         <input type="checkbox" role="switch" name="moveDeadlines" value="true" checked={v.moveDeadlines} /> Also move
@@ -191,6 +205,7 @@ function ConfirmForm({ v, plan, csrfToken }: { v: RolloutFormValues; plan: Rollo
       <input type="hidden" name="whereValue" value={v.whereValue} />
       <input type="hidden" name="scope" value={v.scope} />
       <input type="hidden" name="enforcementDelayDays" value={v.enforcementDelayDays} />
+      <input type="hidden" name="deadline" value={v.deadline} />
       <input type="hidden" name="name" value={v.name} />
       {v.moveDeadlines ? <input type="hidden" name="moveDeadlines" value="true" /> : null}
       {v.includeInactive ? <input type="hidden" name="includeInactive" value="true" /> : null}
@@ -238,7 +253,13 @@ export function RolloutPage(props: {
         each gets the same deadline and must set up MFA by then. Nothing changes until you confirm.
       </p>
       <form method="get" action="/configure/mfa/rollout">
-        <RolloutFields v={v} errors={errors} canTargetAll={props.canTargetAll} whereFields={props.whereFields} />
+        <RolloutFields
+          v={v}
+          errors={errors}
+          canTargetAll={props.canTargetAll}
+          whereFields={props.whereFields}
+          timeZone={frame.timeZone ?? "UTC"}
+        />
         <button type="submit" name="preview" value="1" class={preview ? "secondary" : undefined}>
           {preview ? "Preview again" : "Preview"}
         </button>
@@ -276,8 +297,12 @@ export function RolloutPage(props: {
               </>
             )}
             <dt>Setup required from</dt>
-            <dd data-deadline={day(p.requiredFrom)}>
-              {day(p.requiredFrom)} ({v.enforcementDelayDays} day(s) from now, UTC)
+            <dd
+              data-deadline={isoDayIn(p.requiredFrom, frame.timeZone)}
+              data-deadline-at={p.requiredFrom.toISOString()}
+            >
+              {when(p.requiredFrom, frame)}
+              {v.deadline ? "" : ` (${v.enforcementDelayDays} day(s) from now)`}
             </dd>
           </dl>
           {preview.users.length ? (

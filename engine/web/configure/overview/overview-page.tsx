@@ -1,5 +1,7 @@
-import type { MfaCounts, MfaDeadline, MfaState } from "../../../mfa/mfa-states.js";
+import { MFA_STATE_LABELS, type MfaCounts, type MfaDeadline, type MfaState } from "../../../mfa/mfa-states.js";
 import { Layout, type PageUser } from "../../../render/layout.js";
+import { Badges } from "../../../render/mfa-badges.js";
+import { minuteIn } from "../../../util/zoned-dates.js";
 
 /** Hardware tokens of the Public Site's registry: in the pool (not assigned, not disabled) and assigned. */
 export interface HardwareFigures {
@@ -7,15 +9,14 @@ export interface HardwareFigures {
   assigned: number;
 }
 
-const day = (d: Date) =>
-  d.toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
-
-/** A figure that links to the users list filtered to it. */
-function Figure(p: { count: number; label: string; href: string; detail?: string }) {
+/** A figure that links to the users list filtered to it; a state's figure is labelled with its badge. */
+function Figure(p: { count: number; label: string; href: string; detail?: string; state?: MfaState }) {
+  const kind = p.state === "activated" ? "active" : p.state;
   return (
     <li class="figure">
       <a href={p.href}>
-        <strong class="figure-count">{p.count}</strong> <span class="figure-label">{p.label}</span>
+        <strong class="figure-count">{p.count}</strong>{" "}
+        <span class="figure-label">{kind ? <Badges badges={[{ kind, text: p.label }]} /> : p.label}</span>
       </a>
       {p.detail ? <small>{p.detail}</small> : null}
     </li>
@@ -32,6 +33,10 @@ export function OverviewPage(p: {
   csrfToken: string;
   user: PageUser;
   siteName: string;
+  /** The site's time zone: deadlines are shown in it. */
+  timeZone: string;
+  /** The clock's now: a deadline at or before it is due at the next sign-in (delay 0). */
+  now: Date;
   counts: MfaCounts;
   deadlines: MfaDeadline[];
   hardware: HardwareFigures | null;
@@ -47,16 +52,17 @@ export function OverviewPage(p: {
         <h2 id="mfa-figures">Users and MFA</h2>
         <ul class="figures">
           <Figure count={c.users} label={c.users === 1 ? "user" : "users"} href={users()} />
-          <Figure count={c.off} label="MFA off" href={users("off")} />
-          <Figure count={c.pending} label="on, not set up yet" href={users("pending")} />
-          <Figure count={c.overdue} label="overdue (deadline passed)" href={users("overdue")} />
+          <Figure count={c.off} state="off" label={MFA_STATE_LABELS.off} href={users("off")} />
+          <Figure count={c.pending} state="pending" label={MFA_STATE_LABELS.pending} href={users("pending")} />
+          <Figure count={c.overdue} state="overdue" label={MFA_STATE_LABELS.overdue} href={users("overdue")} />
           <Figure
             count={c.activated}
-            label="activated"
+            state="activated"
+            label={MFA_STATE_LABELS.activated}
             href={users("activated")}
             detail={`${c.activatedApp} with an authenticator app, ${c.activatedHardware} with a hardware token, ${c.activatedPasskey} with passkeys only`}
           />
-          <Figure count={c.locked} label="locked now" href={users("locked")} />
+          <Figure count={c.locked} state="locked" label={MFA_STATE_LABELS.locked} href={users("locked")} />
         </ul>
       </section>
       <section aria-labelledby="deadlines">
@@ -67,7 +73,7 @@ export function OverviewPage(p: {
               <thead>
                 <tr>
                   <th scope="col">User</th>
-                  <th scope="col">MFA required from</th>
+                  <th scope="col">MFA status</th>
                 </tr>
               </thead>
               <tbody>
@@ -76,7 +82,19 @@ export function OverviewPage(p: {
                     <th scope="row">
                       <a href={`/configure/users/${d.userId}`}>{d.displayName || d.username}</a>
                     </th>
-                    <td>{day(d.requiredFrom)}</td>
+                    <td>
+                      <Badges
+                        badges={[
+                          {
+                            kind: "pending",
+                            text:
+                              d.requiredFrom.getTime() <= p.now.getTime()
+                                ? "Pending — due at next sign-in"
+                                : `Pending — due ${minuteIn(d.requiredFrom, p.timeZone)}`,
+                          },
+                        ]}
+                      />
+                    </td>
                   </tr>
                 ))}
               </tbody>

@@ -32,6 +32,8 @@ export function overviewRoutes(s: Services) {
         csrfToken={c.var.csrfToken}
         user={session.user}
         siteName={site.name}
+        timeZone={site.timeZone}
+        now={s.clock.now()}
         counts={counts}
         deadlines={deadlines}
         hardware={hardware}

@@ -3,6 +3,9 @@ import { InputField } from "../../../render/form-field.js";
 import { CsrfField, Layout, type PageUser } from "../../../render/layout.js";
 import { ErrorSummary } from "../../../render/error-summary.js";
 
+/** The zones this runtime knows (ECMA-402 Intl.supportedValuesOf), offered while typing; UTC first. */
+const TIME_ZONES = ["UTC", ...Intl.supportedValuesOf("timeZone").filter((z) => z !== "UTC")];
+
 /** The add-site form's own problems (the switch's message shows above the table). */
 const addSiteErrors = (e: Record<string, string>) =>
   Object.fromEntries(Object.entries(e).filter(([name]) => name === "slug" || name === "name"));
@@ -20,6 +23,8 @@ export function SitesPage(props: {
   sites: Site[] | null;
   errors?: Record<string, string>;
   newSite?: { slug?: string; name?: string };
+  /** The time zone typed in (kept when it was refused). */
+  timeZone?: string;
 }) {
   const e = props.errors ?? {};
   const rows = props.sites ?? [props.activeSite];
@@ -42,6 +47,7 @@ export function SitesPage(props: {
             <tr>
               <th scope="col">Name</th>
               <th scope="col">Slug</th>
+              <th scope="col">Time zone</th>
               <th scope="col">Managing</th>
             </tr>
           </thead>
@@ -53,6 +59,7 @@ export function SitesPage(props: {
                   {s.isPublic ? " (Public Site)" : ""}
                 </th>
                 <td>{s.slug}</td>
+                <td>{s.timeZone}</td>
                 <td>
                   {s.id === props.activeSite.id ? (
                     "Now"
@@ -71,6 +78,28 @@ export function SitesPage(props: {
           </tbody>
         </table>
       </div>
+      <section aria-labelledby="time-zone">
+        <h2 id="time-zone">Time zone</h2>
+        <form method="post" action="/configure/sites/time-zone">
+          <CsrfField token={props.csrfToken} />
+          <InputField
+            id="timeZone"
+            name="timeZone"
+            label={`Time zone of ${props.activeSite.name}`}
+            help="Deadlines, activation dates and the audit log are shown in this zone (an IANA name such as Europe/Berlin). CSV exports stay in ISO 8601 with the offset."
+            required
+            value={props.timeZone ?? props.activeSite.timeZone}
+            error={e.timeZone}
+            attrs={{ list: "time-zones", maxlength: 64, autocomplete: "off", spellcheck: "false" }}
+          />
+          <datalist id="time-zones">
+            {TIME_ZONES.map((z) => (
+              <option value={z} />
+            ))}
+          </datalist>
+          <button type="submit">Save time zone</button>
+        </form>
+      </section>
       {props.sites ? (
         <section aria-labelledby="add-site">
           <h2 id="add-site">Add a site</h2>

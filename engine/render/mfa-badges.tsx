@@ -1,0 +1,19 @@
+// Status badges (docs/ui.md "Status badges"): one name and one colour per state. The words say the
+// state; the colour (class `badge KIND`, public/ui.css) only repeats it.
+
+/** One badge as the MFA status gives it: its kind (a CSS class) and its text. */
+export interface BadgeView {
+  kind: string;
+  text: string;
+}
+
+/** Badges side by side ("Pending — due …" then "Locked"), each a `<span class="badge KIND">`. */
+export function Badges(p: { badges: readonly BadgeView[]; id?: string }) {
+  return (
+    <span class="badges" id={p.id}>
+      {p.badges.map((b) => (
+        <span class={b.kind === "off" ? "badge" : `badge ${b.kind}`}>{b.text}</span>
+      ))}
+    </span>
+  );
+}
