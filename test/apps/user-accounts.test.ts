@@ -76,7 +76,7 @@ t(
     );
     assert.match(
       r.html,
-      /<th scope="row"><a href="\/configure\/users\/[0-9a-f-]{36}"[^>]*>alice<\/a><\/th><td>alice<\/td><td>—<\/td><td>Administrator<\/td><td>Off<\/td>/,
+      /<th scope="row"><a href="\/configure\/users\/[0-9a-f-]{36}"[^>]*>alice<\/a><\/th><td>alice<\/td><td>—<\/td><td>Administrator<\/td><td><span class="badges"><span class="badge">Off<\/span><\/span><\/td>/,
     );
     assert.match(r.html, /href="\/configure\/users\/new"[^>]*>Add user<\/a>/);
     assert.not.match(r.html, />nina</, "nothing of another site");
@@ -196,9 +196,9 @@ t(
     const status = await env.services.mfa.statusOf(id);
     assert.equal([status.enabled, status.enforcementDelayDays, status.state], [true, 3, "pending"]);
     const page = await admin.get(`${USERS}/${id}`);
-    assert.match(page.html, /<output id="f-mfaStatus"[^>]*>On — not activated, required from 8 January 2026<\/output>/);
+    assert.match(page.html, /<output id="f-mfaStatus"[^>]*>On — not activated, required from 8 January 2026, \d\d:\d\d \(UTC\)<\/output>/);
     assert.match(page.html, /name="mfaEnforcementDelayDays"[^>]*value="3"/);
-    assert.match((await admin.get(USERS)).html, /<td>On — not activated, required from 8 January 2026<\/td>/);
+    assert.match((await admin.get(USERS)).html, /<td><span class="badges"><span class="badge pending">Pending — due 8 January 2026, \d\d:\d\d \(UTC\)<\/span><\/span><\/td>/);
     const off = await admin.post(`${USERS}/${id}`, {
       ...newUser("dave", { password: "" }),
       _version: await versionOf(env, id),
@@ -465,7 +465,7 @@ t(
     const list = await admin.get("/apps/staff?q=alice");
     assert.match(
       list.html,
-      />alice<\/a><\/th><td>alice<\/td><td>Off<\/td>/,
+      />alice<\/a><\/th><td>alice<\/td><td><span class="badges"><span class="badge">Off<\/span><\/span><\/td>/,
       "the same users, through other field names",
     );
     const created = await admin.post("/apps/staff/new", {

@@ -328,6 +328,8 @@ export function arbitraries(world: FuzzWorld) {
         "whereValue",
         "scope",
         "enforcementDelayDays",
+        // the rollout by date (issue 25)
+        "deadline",
         // the user dialog's live MFA reset warning reads the slider's value from the query
         "mfaEnabled",
         // the device API's record lists and sync
@@ -358,6 +360,14 @@ export function arbitraries(world: FuzzWorld) {
         "password",
         "-",
         "--x",
+        // deadline dates (a real one, a day that does not exist, a past one) and time zones (issue 25)
+        "2026-12-13",
+        "2026-02-30",
+        "1999-01-01",
+        "Pacific/Honolulu",
+        "Asia/Tokyo",
+        "Mars/Olympus_Mons",
+        "+02:00",
       ),
     },
   );

@@ -71,8 +71,9 @@ t("by default the preview counts and lists the skipped with why, and Confirm lea
   assert.equal(await enabled(env), ["deviceonly", "webonly"]);
 
   // Progress: only users who can sign in are counted; the overdue list leaves the others out too.
+  // noaccess gets a day of grace that runs out too (with delay 0 it would be pending, not overdue).
+  await s.mfa.settings.applySettings(ctx.ids.noaccess!, { enabled: true, enforcementDelayDays: 1 }, admin);
   env.clock.advanceSeconds(8 * 86_400);
-  await s.mfa.settings.applySettings(ctx.ids.noaccess!, { enabled: true, enforcementDelayDays: 0 }, admin);
   const counts = await s.mfaStates.counts(siteId, true);
   assert.is(counts.users, 3, "root, webonly, deviceonly");
   assert.is(counts.overdue, 2);

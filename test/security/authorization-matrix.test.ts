@@ -116,6 +116,7 @@ const BODIES: Record<string, BodyFor> = {
   "POST /account/factors/totp/remove": () => ({ form: { currentPassword: PASSWORD } }),
   "POST /configure/site": () => ({ form: { site: "other" } }),
   "POST /configure/sites": () => ({ form: { slug: "third", name: "Third Site" } }),
+  "POST /configure/sites/time-zone": () => ({ form: { timeZone: "Europe/Berlin" } }),
   "POST /apps/:appId/new": () => ({ form: { name: "New entry" } }),
   "POST /apps/:appId/new/check": () => ({ form: { _field: "name", name: "" } }),
   "POST /apps/:appId/:recordId": async (_p, fx, env) => ({
@@ -262,6 +263,7 @@ const MATRIX: Array<[route: string, request: string, ...expected: Expect[]]> = [
   ["POST /configure/site",                    "POST /configure/site",                                           LOGIN, CODE, 403,  403,     403,       "303 /configure"],
   ["GET /configure/sites",                    "GET /configure/sites",                                           LOGIN, CODE, 403,  403,     200,       200],
   ["POST /configure/sites",                   "POST /configure/sites",                                          LOGIN, CODE, 403,  403,     403,       "303 /configure/sites"],
+  ["POST /configure/sites/time-zone",         "POST /configure/sites/time-zone",                                LOGIN, CODE, 403,  403,     "303 /configure/sites", "303 /configure/sites"],
   ["ALL /configure/audit",                    "PUT /configure/audit",                                           LOGIN, CODE, 403,  403,     404,       404],
   ["GET /configure/audit",                    "GET /configure/audit",                                           LOGIN, CODE, 403,  403,     200,       200],
   ["ALL /configure/audit/*",                  "PUT /configure/audit/export.csv",                                LOGIN, CODE, 403,  403,     404,       404],

@@ -231,10 +231,13 @@ export async function siteDigest(db: Db, siteId: string, isPublic: boolean): Pro
     "SELECT row_to_json(t)::text FROM audit_log t WHERE site_id = $1",
     "SELECT row_to_json(t)::text FROM mail_outbox t WHERE site_id = $1",
     "SELECT row_to_json(t)::text FROM mail_site_settings t WHERE site_id = $1",
+    // A site's own settings (its time zone) are its own data.
+    "SELECT row_to_json(t)::text FROM sites t WHERE id = $1",
   ];
   if (isPublic) {
     parts.push(
-      "SELECT row_to_json(t)::text FROM sites t WHERE $1::uuid IS NOT NULL",
+      // Which sites there are (added, renamed) is the Public Site's to change.
+      "SELECT concat_ws(',', t.id, t.slug, t.name, t.is_public) FROM sites t WHERE $1::uuid IS NOT NULL",
       "SELECT row_to_json(t)::text FROM hardware_tokens t WHERE $1::uuid IS NOT NULL",
       "SELECT row_to_json(t)::text FROM audit_log t WHERE site_id IS NULL AND $1::uuid IS NOT NULL",
     );
