@@ -196,9 +196,15 @@ t(
     const status = await env.services.mfa.statusOf(id);
     assert.equal([status.enabled, status.enforcementDelayDays, status.state], [true, 3, "pending"]);
     const page = await admin.get(`${USERS}/${id}`);
-    assert.match(page.html, /<output id="f-mfaStatus"[^>]*>On — not activated, required from 8 January 2026, \d\d:\d\d \(UTC\)<\/output>/);
+    assert.match(
+      page.html,
+      /<output id="f-mfaStatus"[^>]*>On — not activated, required from 8 January 2026, \d\d:\d\d \(UTC\)<\/output>/,
+    );
     assert.match(page.html, /name="mfaEnforcementDelayDays"[^>]*value="3"/);
-    assert.match((await admin.get(USERS)).html, /<td><span class="badges"><span class="badge pending">Pending — due 8 January 2026, \d\d:\d\d \(UTC\)<\/span><\/span><\/td>/);
+    assert.match(
+      (await admin.get(USERS)).html,
+      /<td><span class="badges"><span class="badge pending">Pending — due 8 January 2026, \d\d:\d\d \(UTC\)<\/span><\/span><\/td>/,
+    );
     const off = await admin.post(`${USERS}/${id}`, {
       ...newUser("dave", { password: "" }),
       _version: await versionOf(env, id),

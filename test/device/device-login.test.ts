@@ -131,6 +131,11 @@ t("failed passwords are throttled together with the web sign-in (429 + Retry-Aft
 t("malformed JSON and other content types are refused with 400", async ({ env }) => {
   assertError(await api(env.app, "POST", "/api/device/login", '{"username": "dora",'), 400, "malformed_json");
   assertError(await api(env.app, "POST", "/api/device/login", ""), 400, "malformed_json");
+  // JSON that is not an object (null, a number) where a choice of fields is expected: 422, never a 500.
+  for (const raw of ["null", "7", '"x"', "[]"]) {
+    const r = await api(env.app, "POST", "/api/device/mfa", raw);
+    assert.is(r.status, 422, raw);
+  }
   const bytes = new Uint8Array([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]); // {"\xff":1}
   const bad = await env.app.request("/api/device/login", {
     method: "POST",

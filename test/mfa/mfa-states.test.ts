@@ -4,13 +4,7 @@ import * as assert from "uvu/assert";
 import { randomBytes } from "node:crypto";
 import type { MfaActor } from "../../engine/mfa/mfa-model.js";
 import { codeThrottleKey } from "../../engine/mfa/mfa-model.js";
-import {
-  isMfaState,
-  MFA_STATE_JOINS,
-  MFA_STATES,
-  mfaStateRank,
-  type MfaState,
-} from "../../engine/mfa/mfa-states.js";
+import { isMfaState, MFA_STATE_JOINS, MFA_STATES, mfaStateRank, type MfaState } from "../../engine/mfa/mfa-states.js";
 import { isOverdue, mfaBadges } from "../../engine/mfa/status.js";
 import { startTestEnv, type TestEnv } from "../helpers/app.js";
 import { appParams, codeAt } from "../helpers/totp.js";

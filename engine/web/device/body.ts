@@ -51,7 +51,9 @@ export async function readJsonBody<T>(c: Context, validate: ValidateFunction<T>)
     // "Exactly one of these fields" (a root oneOf of `required` branches): one message for the choice.
     if (alternatives && e.schemaPath.startsWith("#/oneOf/") && e.keyword === "required") continue;
     if (alternatives && e.schemaPath === "#/oneOf") {
-      const sent = alternatives.filter((name) => Object.hasOwn(value as object, name));
+      // The body may be any JSON (null, a number, an array): only an object can have sent fields.
+      const body = typeof value === "object" && value !== null ? value : {};
+      const sent = alternatives.filter((name) => Object.hasOwn(body, name));
       const list = alternatives.join(", ");
       general ??= `Send exactly one of ${list}.`;
       if (!sent.length) for (const name of alternatives) fields[name] ??= `is required: send exactly one of ${list}`;

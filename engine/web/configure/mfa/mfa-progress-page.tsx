@@ -208,7 +208,7 @@ function selectionText(r: UnfinishedRollout): string {
   if (s.role) parts.push(`role ${ROLE_LABELS[s.role] ?? s.role}`);
   if (s.q) parts.push(`search “${s.q}”`);
   if (s.where) parts.push(`${s.where.field} = “${s.where.value}”`);
-  if (s.mfa) parts.push(`MFA state ${MFA_STATE_LABELS[s.mfa as MfaState] ?? s.mfa}`);
+  if (s.mfa) parts.push(`MFA state ${MFA_STATE_LABELS[s.mfa] ?? s.mfa}`);
   if (Array.isArray(s.ids)) parts.push(`${s.ids.length} ticked user(s)`);
   return parts.length ? parts.join(", ") : "every user";
 }
