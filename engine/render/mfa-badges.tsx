@@ -12,7 +12,9 @@ export function Badges(p: { badges: readonly BadgeView[]; id?: string }) {
   return (
     <span class="badges" id={p.id}>
       {p.badges.map((b) => (
-        <span class={b.kind === "off" ? "badge" : `badge ${b.kind}`}>{b.text}</span>
+        <span class={b.kind === "off" ? "badge" : `badge ${b.kind}`} title={b.text}>
+          {b.text}
+        </span>
       ))}
     </span>
   );
