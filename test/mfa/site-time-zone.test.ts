@@ -64,7 +64,10 @@ t("the same deadline names the local day: 9 December in Honolulu, 10 December in
   const overview = await ctx.c.get("/configure");
   assert.match(overview.html, /Pending — due 10 December 2026, 05:30 \(Asia\/Tokyo\)/);
   const list = await ctx.c.get("/configure/users?mfa=pending");
-  assert.match(list.html, /<span class="badge pending" title="[^"]*">Pending — due 10 December 2026, 05:30 \(Asia\/Tokyo\)<\/span>/);
+  assert.match(
+    list.html,
+    /<span class="badge pending" title="[^"]*">Pending — due 10 December 2026, 05:30 \(Asia\/Tokyo\)<\/span>/,
+  );
   // The mail words and the audit words name the same local day.
   assert.is(deadlineInWords("2026-12-09T20:30:00Z", "Asia/Tokyo"), "Thursday, 10 December 2026, 05:30 (Asia/Tokyo)");
   assert.is(
