@@ -20,6 +20,7 @@ import { SecretBox } from "./mfa/secret-box.js";
 import { DEFAULT_MFA_POLICY } from "./mfa/mfa-model.js";
 import { MfaService } from "./mfa/mfa-service.js";
 import { AuditSearch } from "./audit/audit-search.js";
+import { SignInAudit } from "./audit/sign-in-audit.js";
 import { MfaStates } from "./mfa/mfa-states.js";
 import { CredentialCounts } from "./auth/credential-counts.js";
 import { MfaRollouts } from "./mfa/mfa-rollouts.js";
@@ -80,6 +81,8 @@ export interface Services {
   mfaProgress: MfaProgress;
   /** Reads the audit log for /configure/audit. */
   auditSearch: AuditSearch;
+  /** Audit entries of sign-in steps (password and code: success, failure per burst, lock). */
+  signInAudit: SignInAudit;
   /** App definitions (forms/ and designer versions per site) and the store each app's records live in. */
   apps: AppRegistry;
   /** The designer's unpublished drafts, one per app and site. */
@@ -137,6 +140,7 @@ export function createServices(
   const rememberedBrowsers = new RememberedBrowsers(db, clock);
   const revocation = new CredentialRevocation(log, [sessions, deviceTokens, deviceChallenges, rememberedBrowsers]);
   const audit = new AuditLog(db, clock);
+  const signInAudit = new SignInAudit(db, clock);
   const secretBox = new SecretBox(secretKey);
   // Without SMTP_URL mails are queued and wait (the console says e-mail is not configured).
   const mail = new MailService(
@@ -208,6 +212,7 @@ export function createServices(
     mfaPolicies,
     mfaProgress: new MfaProgress(db, clock),
     auditSearch: new AuditSearch(db),
+    signInAudit,
     apps,
     drafts: new AppDrafts(db, clock, apps),
     records,
@@ -226,6 +231,8 @@ export function createServices(
       hardwareTokens: hardware.registry,
       recovery: recovery.signIn,
       passkeys,
+      signInAudit,
+      audit,
     }),
     hardware,
     metrics,

@@ -54,6 +54,17 @@ function mailWords(kind: unknown): string {
   return MAIL_WORDS[str(kind)] ?? `“${str(kind).replace(/_/g, " ")}”`;
 }
 
+/** A sign-in step's entry (engine/audit/sign-in-audit.ts) in words: outcome, surface, client address. */
+function signInWords(step: "password" | "code", d: Record<string, unknown>): string {
+  const where = `${d.surface === "device" ? "device API" : "web"}${d.address ? `, from ${str(d.address)}` : ""}`;
+  if (d.outcome === "success") {
+    const next = d.stage === "mfa" ? "; code next" : d.stage === "mfa_setup" ? "; MFA setup next" : "";
+    return `signed in with the ${step} (${where}${next})`;
+  }
+  if (d.outcome === "locked") return `was locked after wrong ${step}s (${where}; ${str(d.lockSeconds)} s)`;
+  return `entered a wrong ${step} (${where}; more in the next 15 minutes are not listed)`;
+}
+
 /**
  * What an entry did, in words, after its actor's name: "turned MFA on for nora (required from
  * 2 December 2026)", "reset MFA for nora (authenticator app removed)". `whom` is the target's name
@@ -98,6 +109,9 @@ export function whatHappened(r: AuditRow, zone: string = DEFAULT_TIME_ZONE): str
       return `put off setting up MFA (${days(d.daysLeft)} left${typeof d.requiredFrom === "string" ? `, required from ${longDate(new Date(d.requiredFrom))}` : ""})`;
     case "mfa.unlock":
       return `unlocked ${whom || "an account"}`;
+    case "sign_in.password":
+    case "sign_in.code":
+      return signInWords(r.action === "sign_in.password" ? "password" : "code", d);
     case "mfa.recovery_codes":
       return `made a new set of ${str(d.count)} recovery codes${whom && whom !== r.actorName ? ` for ${whom}` : ""}`;
     case "mfa.recovery_code_used":

@@ -19,12 +19,12 @@ import { stripHash, type User, USER_COLUMNS_OF_U, type UserRow, userFromRow } fr
 
 /**
  * Result of checking a username and password: ok (with the user and whatever the caller computed,
- * X, and finished, F), invalid (no hint which part was wrong), or throttled with the seconds to
- * wait.
+ * X, and finished, F), invalid (no hint which part was wrong; `lockSeconds` when this attempt set
+ * the account's lock), or throttled with the seconds to wait.
  */
 export type PasswordCheck<X = undefined, F = undefined> =
   | { kind: "ok"; user: User; extra: X; finished: F }
-  | { kind: "invalid" }
+  | { kind: "invalid"; lockSeconds?: number }
   | { kind: "throttled"; retryAfterSeconds: number };
 
 /**
@@ -123,7 +123,11 @@ export class PasswordSignIn {
       password,
       user ? this.log.child({ userId: user.id }) : this.log,
     );
-    if (!ok || !user || user.disabled) return { kind: "invalid" };
+    // lockSeconds: this wrong attempt filled the account's count and set its lock (audited as a lock).
+    if (!ok || !user || user.disabled)
+      return accountAttempt.lockedNow
+        ? { kind: "invalid", lockSeconds: accountAttempt.retryAfterSeconds }
+        : { kind: "invalid" };
     const signedIn = stripHash(user);
     const extra = parts.read ? parts.read.read(r) : (undefined as X);
     const done = new Statement();

@@ -1,10 +1,12 @@
 import { credentialGate, runGated } from "../auth/credential-gate.js";
 import type { PasswordSignIn } from "../auth/sign-in.js";
+import type { AuditLog } from "../audit/audit-log.js";
+import type { SignInAudit } from "../audit/sign-in-audit.js";
 import type { UserAccounts } from "../auth/user-accounts.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { ConflictError, ForbiddenError, RateLimitedError, UnauthenticatedError, ValidationError } from "../errors.js";
-import { Statement, sql } from "../db/statement.js";
+import { type PartBuilder, type Sql, Statement, sql } from "../db/statement.js";
 import type { Logger } from "../log.js";
 import type { ActivationResult, CodeCheck, MfaActor } from "../mfa/mfa-model.js";
 import type { MfaService } from "../mfa/mfa-service.js";
@@ -58,6 +60,9 @@ export interface DeviceSignInDeps {
   recovery: RecoverySignIn;
   /** Passkey assertions in place of a code (engine/mfa/passkeys). */
   passkeys: DeviceFactorDeps["passkeys"];
+  /** Sign-in steps' audit entries (success, failure per burst, lock) and "later" (mfa.postpone). */
+  signInAudit: SignInAudit;
+  audit: AuditLog;
 }
 
 const WRONG_CODE = "The code is not correct.";
@@ -93,14 +98,19 @@ export class DeviceSignIn {
    */
   async login(body: DeviceLoginRequest, clientAddress: string | null): Promise<DeviceLoginResponse> {
     const now = this.d.clock.now();
+    const ctx = { surface: "device", address: clientAddress } as const;
     const result = await this.d.passwordSignIn.check(body.username.trim(), body.password, clientAddress, {
       read: this.d.mfa.statusRead,
       finish: (st, user, status, gate) => {
         if (!user.deviceAccess) return null;
         const decision = decideAfterPassword(status!, now);
-        if (decision.status === "ok") return { decision, grant: this.d.tokens.issueIn(st, gate, clientAddress) };
+        const ok = decision.status === "ok";
         const kind = decision.status === "mfa_required" ? "mfa" : "mfa_setup";
-        return { decision, challenge: this.d.challenges.issueIn(st, gate, kind, clientAddress) };
+        const grant = ok ? this.d.tokens.issueIn(st, gate, clientAddress) : undefined;
+        const challenge = ok ? undefined : this.d.challenges.issueIn(st, gate, kind, clientAddress);
+        // The entry rides in this statement (no round trip), written only if the credential was.
+        this.d.signInAudit.successIn(st, user.id, "password", ctx, (grant ?? challenge)!.cte, ok ? "full" : kind);
+        return { decision, grant, challenge };
       },
     });
     if (result.kind === "throttled")
@@ -110,6 +120,7 @@ export class DeviceSignIn {
         { code: "too_many_attempts" },
       );
     if (result.kind === "invalid") {
+      await this.d.signInAudit.failure({ username: body.username.trim() }, "password", ctx, result.lockSeconds);
       throw new UnauthenticatedError("The username or password is incorrect.", { code: "invalid_credentials" });
     }
     const user = result.user;
@@ -173,13 +184,15 @@ export class DeviceSignIn {
       throw new UnauthenticatedError(CHALLENGE_GONE, { code: "challenge_invalid" });
     }
     const ch: Challenge = { hash: found.hash, userId: row.user_id, kind: row.kind, expiresAt: row.expires_at };
-    if (outcome.kind === "done") return this.#refuseCode(ch, outcome.result);
-    const check = await this.d.mfa.codes.finishCodeCheck(outcome, (st2, gate) => {
+    if (outcome.kind === "done") return this.#refuseCode(ch, outcome.result, clientAddress);
+    const issue: PartBuilder<{ token: string; expiresAt: Date; cte: Sql }> = (st2, gate) => {
       const used = this.d.challenges.consumeIn(st2, ch, gate);
       const grant = this.d.tokens.issueIn(st2, credentialGate.continuing(st2, used), clientAddress);
       return { done: sql`EXISTS (SELECT 1 FROM ${grant.cte})`, value: grant };
-    });
-    if (!check.ok) return this.#refuseCode(ch, check);
+    };
+    const audited = this.d.signInAudit.withCodeSuccess(issue, ch.userId, { surface: "device", address: clientAddress });
+    const check = await this.d.mfa.codes.finishCodeCheck(outcome, audited);
+    if (!check.ok) return this.#refuseCode(ch, check, clientAddress);
     if (!check.finished) throw new UnauthenticatedError(CHALLENGE_GONE, { code: "challenge_invalid" });
     this.d.log.info("device signed in", { userId: ch.userId, mfa: true });
     return {
@@ -222,6 +235,8 @@ export class DeviceSignIn {
         throw new ConflictError("MFA must be set up now; it can no longer be postponed.", { code: "setup_required" });
       }
       this.d.log.info("device MFA setup postponed", { userId: user.id, daysLeft: decision.daysLeft });
+      const later = { daysLeft: decision.daysLeft, requiredFrom: decision.requiredFrom.toISOString() };
+      await this.d.audit.recordOwn(user, "mfa.postpone", { ...later, surface: "device", address: clientAddress });
       return this.#finish(ch, clientAddress);
     }
 
@@ -343,12 +358,20 @@ export class DeviceSignIn {
    * told that the account is locked (only administrators see it), and a locked
    * attempt wears the challenge out like a wrong code, so nothing tells them apart.
    */
-  async #refuseCode(ch: Challenge, check: Exclude<CodeCheck, { ok: true }> | ActivationResult): Promise<never> {
+  async #refuseCode(
+    ch: Challenge,
+    check: Exclude<CodeCheck, { ok: true }> | ActivationResult,
+    clientAddress?: string | null,
+  ): Promise<never> {
     if (check.ok) throw new Error("unreachable");
     if (check.reason === "not_enrolled") {
       throw new ConflictError("MFA was reset meanwhile. Sign in again.", { code: "wrong_step" });
     }
     this.d.log.info("second factor refused", { userId: ch.userId, reason: check.reason });
+    // A wrong sign-in code, per burst (a lock this attempt set is mfa.lock, written by the code check).
+    if (clientAddress !== undefined && check.reason === "invalid") {
+      await this.d.signInAudit.failure({ id: ch.userId }, "code", { surface: "device", address: clientAddress });
+    }
     await this.d.challenges.recordFailure(ch);
     throw new UnauthenticatedError(WRONG_CODE, { code: "invalid_code" });
   }

@@ -9,6 +9,7 @@ import {
   writeSessionCookie,
 } from "../http/cookies.js";
 import { sendPage } from "../http/page.js";
+import { webSignIn } from "../http/client-address.js";
 import { readForm } from "../http/form-body.js";
 import type { Services } from "../../services.js";
 import { FirstAdminPage, LoginPage } from "./login-pages.js";
@@ -57,6 +58,7 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
     const remembered = await s.rememberedBrowsers.userOf(readCookie(c, REMEMBER_COOKIE));
     // A browser this account signed in from before (a device cookie) has a password lock of its own.
     const lock = s.knownClients.lockKey(username, readCookie(c, DEVICE_COOKIE, cookieSettings));
+    const audited = webSignIn(c);
     const result = await s.passwordSignIn.check(
       username,
       password,
@@ -71,6 +73,8 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
           const decided = stageFor(decideAfterPassword(status!, s.clock.now()));
           const stage = decided === "mfa" && remembered === user.id ? "full" : decided;
           const session = s.sessions.createIn(st, gate, st.param(user.siteId, "uuid"), stage, c.var.clientAddress);
+          // The audit entry rides in this statement: no round trip added to the password step.
+          s.signInAudit.successIn(st, user.id, "password", audited, session.cte, stage);
           return { stage, ...session };
         },
       },
@@ -91,6 +95,9 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
     }
     if (result.kind === "invalid" || !result.finished) {
       s.metrics.signIn("web", "failure");
+      // Per burst, and only for an existing user (engine/audit/sign-in-audit.ts); never the password.
+      const lockSeconds = result.kind === "invalid" ? result.lockSeconds : undefined;
+      await s.signInAudit.failure({ username }, "password", audited, lockSeconds);
       c.var.log.info("sign-in failed", { reason: result.kind === "invalid" ? "credentials" : "no web access" });
       return sendPage(c, <LoginPage csrfToken={c.var.csrfToken} username={username} error={GENERIC_FAILURE} />, 401);
     }

@@ -19,3 +19,8 @@ export function clientAddress(c: Context, trustProxy: boolean): string | null {
     return null;
   }
 }
+
+/** A web sign-in step's audit context (engine/audit/sign-in-audit.ts): surface "web" and the request's client address. */
+export function webSignIn(c: { var: { clientAddress: string | null } }) {
+  return { surface: "web", address: c.var.clientAddress } as const;
+}

@@ -13,6 +13,8 @@ import {
 } from "../http/cookies.js";
 import type { AppEnv } from "../http/env.js";
 import { signInStepPath } from "../http/guards.js";
+import { webSignIn } from "../http/client-address.js";
+import type { Sql, Statement } from "../../db/statement.js";
 import { sendPage } from "../http/page.js";
 import { readForm } from "../http/form-body.js";
 import type { Services } from "../../services.js";
@@ -241,17 +243,15 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
     // The compare-and-set that spends the code also replaces the session with a full one: one statement.
     // A user whose every factor the policy no longer allows gets a setup-only session instead (decided
     // in the same statement: the step stays at three statements), which "/" sends on to /mfa/setup.
-    const result = await s.mfa.codes.verifyCode(
-      session.user.id,
-      code,
-      s.sessions.rotatePart(
-        session,
-        { stage: "full", setupIf: (_st, userId) => lacksAllowedFactorSql(userId) },
-        c.var.clientAddress,
-      ),
-    );
+    const setupIf = (_st: Statement, userId: Sql) => lacksAllowedFactorSql(userId);
+    const rotate = s.sessions.rotatePart(session, { stage: "full", setupIf }, c.var.clientAddress);
+    // The success entry rides in the statement that spends the step (no round trip added).
+    const audited = s.signInAudit.withCodeSuccess(rotate, session.user.id, webSignIn(c));
+    const result = await s.mfa.codes.verifyCode(session.user.id, code, audited);
     if (!result.ok) {
       s.metrics.signIn("web", "failure");
+      // A wrong code per burst; a lock this attempt set is mfa.lock, written by the code check.
+      if (result.reason === "invalid") await s.signInAudit.failure({ id: session.user.id }, "code", webSignIn(c));
       c.var.log.info("second factor refused", { userId: session.user.id, reason: result.reason });
       // The same words for a wrong code and a lock (test/mfa/lock-disclosure.test.ts), in the method's terms.
       const method = await methodOf(session);
@@ -331,7 +331,7 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
     }
     c.var.log.info("signed in", { userId: session.user.id, mfaSetupPostponed: true, daysLeft: decision.daysLeft });
     // Administrators see who keeps putting the setup off, and until when they still may.
-    const details = { daysLeft: decision.daysLeft, requiredFrom: decision.requiredFrom.toISOString() };
+    const details = { daysLeft: decision.daysLeft, requiredFrom: decision.requiredFrom.toISOString(), ...webSignIn(c) };
     await s.audit.recordOwn(session.user, "mfa.postpone", details);
     return finishSignIn(s, c, session, cookies);
   });

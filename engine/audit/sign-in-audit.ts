@@ -1,0 +1,109 @@
+import type { Clock } from "../clock.js";
+import type { Db } from "../db/db.js";
+import { foldSql } from "../db/fold.js";
+import { type PartBuilder, type Sql, Statement, sql } from "../db/statement.js";
+
+/** Where a sign-in happened: the web pages or the JSON device API. */
+export type SignInSurface = "web" | "device";
+
+/** Which step of a sign-in an entry is about: the password or the second factor's code. */
+export type SignInFactor = "password" | "code";
+
+/** The audit actions of sign-in steps, one per factor; `details.outcome` says success, failure or locked. */
+export const SIGN_IN_ACTIONS = { password: "sign_in.password", code: "sign_in.code" } as const;
+
+/**
+ * Failures are recorded per burst: at most one `failure` entry per user, factor and surface within
+ * this many seconds (a lock is always recorded, with its length). A flood of wrong passwords thus
+ * writes at most 4 rows per user and quarter of an hour plus one per lock, which the throttle
+ * (5 failures, then a doubling lock) spaces out anyway; unknown usernames write nothing.
+ */
+export const FAILURE_BURST_SECONDS = 15 * 60;
+
+/** What every sign-in entry carries: the surface and the client address (TRUST_PROXY aware, engine/web/http/client-address.ts). */
+export interface SignInContext {
+  surface: SignInSurface;
+  address: string | null;
+}
+
+/**
+ * Audit entries for sign-in steps (actions `sign_in.password` and `sign_in.code`, the user both
+ * actor and target, with their username as it was). Successes ride in the statement the step runs
+ * anyway (a data-modifying CTE, engine/db/statement.ts): no round trip is added. A failure is one
+ * INSERT … SELECT, written only for an existing user and at most once per burst
+ * (FAILURE_BURST_SECONDS). Never a password or a code in the details.
+ */
+export class SignInAudit {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Adds to `st` the success entry of `factor` for the user `userId`, written only when the CTE
+   * `made` (the new session, token or challenge) has a row. `stage` is where the sign-in goes on
+   * (full, mfa, mfa_setup).
+   */
+  successIn(st: Statement, userId: string, factor: SignInFactor, ctx: SignInContext, made: Sql, stage?: string): void {
+    this.#insertIn(st, st.param(userId, "uuid"), factor, ctx, sql`EXISTS (SELECT 1 FROM ${made})`, stage);
+  }
+
+  /**
+   * `part` (a step's finishing writes, PartBuilder) with the code step's success entry for
+   * `userId` added to the same statement, written only when the part's own writes happened.
+   */
+  withCodeSuccess<F>(part: PartBuilder<F>, userId: string, ctx: SignInContext): PartBuilder<F> {
+    return (st, gate) => {
+      const made = part(st, gate);
+      this.#insertIn(st, st.param(userId, "uuid"), "code", ctx, made.done);
+      return made;
+    };
+  }
+
+  #insertIn(st: Statement, userId: Sql, factor: SignInFactor, ctx: SignInContext, when: Sql, stage?: string): void {
+    const details = { outcome: "success", surface: ctx.surface, address: ctx.address, ...(stage ? { stage } : {}) };
+    st.with(
+      "sign_in_audit",
+      sql`INSERT INTO audit_log (at, site_id, actor_id, actor_name, action, target_user_id, target_name, details)
+       SELECT ${st.param(this.clock.now(), "timestamptz")}, u.site_id, u.id, u.username,
+         ${st.param(SIGN_IN_ACTIONS[factor], "text")}, u.id, u.username, ${st.param(JSON.stringify(details), "jsonb")}
+       FROM users u WHERE u.id = ${userId} AND ${when}`,
+    );
+  }
+
+  /**
+   * Records a failed step of the user `who` (by id, or by username as typed, any case): a lock
+   * when `lockSeconds` is given (this attempt set the lock; always written), else a failure, written only
+   * when the user has no failure entry of this factor and surface in the last FAILURE_BURST_SECONDS.
+   * One statement; nothing for an unknown user. Resolves to whether an entry was written.
+   */
+  async failure(
+    who: { id: string } | { username: string },
+    factor: SignInFactor,
+    ctx: SignInContext,
+    lockSeconds?: number,
+  ): Promise<boolean> {
+    const now = this.clock.now();
+    const st = new Statement();
+    const action = st.param(SIGN_IN_ACTIONS[factor], "text");
+    const locked = lockSeconds !== undefined;
+    const details = { outcome: locked ? "locked" : "failure", surface: ctx.surface, address: ctx.address, lockSeconds };
+    const match =
+      "id" in who
+        ? sql`u.id = ${st.param(who.id, "uuid")}`
+        : sql`${foldSql(sql`u.username`)} = ${foldSql(st.param(who.username, "text"))}`;
+    const since = st.param(new Date(now.getTime() - FAILURE_BURST_SECONDS * 1000), "timestamptz");
+    const rows = await st.run<{ id: string }>(
+      this.db,
+      sql`INSERT INTO audit_log (at, site_id, actor_id, actor_name, action, target_user_id, target_name, details)
+       SELECT ${st.param(now, "timestamptz")}, u.site_id, u.id, u.username, ${action}, u.id, u.username,
+         ${st.param(JSON.stringify(details), "jsonb")}
+       FROM users u WHERE ${match}
+         AND (${st.param(locked, "bool")} OR NOT EXISTS (
+           SELECT 1 FROM audit_log a WHERE a.target_user_id = u.id AND a.action = ${action} AND a.at > ${since}
+             AND a.details->>'outcome' = 'failure' AND a.details->>'surface' = ${st.param(ctx.surface, "text")}))
+       RETURNING id`,
+    );
+    return rows.length > 0;
+  }
+}
