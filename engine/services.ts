@@ -21,6 +21,7 @@ import { DEFAULT_MFA_POLICY } from "./mfa/mfa-model.js";
 import { MfaService } from "./mfa/mfa-service.js";
 import { AuditSearch } from "./audit/audit-search.js";
 import { SignInAudit } from "./audit/sign-in-audit.js";
+import { PendingPosts } from "./auth/pending-posts.js";
 import { MfaStates } from "./mfa/mfa-states.js";
 import { CredentialCounts } from "./auth/credential-counts.js";
 import { MfaRollouts } from "./mfa/mfa-rollouts.js";
@@ -83,6 +84,8 @@ export interface Services {
   auditSearch: AuditSearch;
   /** Audit entries of sign-in steps (password and code: success, failure per burst, lock). */
   signInAudit: SignInAudit;
+  /** Forms posted after the session ended, kept for the sign-in that follows (engine/auth/pending-posts.ts). */
+  pendingPosts: PendingPosts;
   /** App definitions (forms/ and designer versions per site) and the store each app's records live in. */
   apps: AppRegistry;
   /** The designer's unpublished drafts, one per app and site. */
@@ -213,6 +216,7 @@ export function createServices(
     mfaProgress: new MfaProgress(db, clock),
     auditSearch: new AuditSearch(db),
     signInAudit,
+    pendingPosts: new PendingPosts(db, clock),
     apps,
     drafts: new AppDrafts(db, clock, apps),
     records,

@@ -36,7 +36,7 @@ export async function bootServices(
  * line, no stack, no secret.
  */
 export async function purgeExpired(
-  services: Pick<Services, "sessions" | "deviceTokens" | "deviceChallenges">,
+  services: Pick<Services, "sessions" | "deviceTokens" | "deviceChallenges" | "pendingPosts">,
   log: Logger,
 ): Promise<void> {
   try {
@@ -44,6 +44,7 @@ export async function purgeExpired(
       services.sessions.purgeExpired(),
       services.deviceTokens.purgeExpired(),
       services.deviceChallenges.purgeExpired(),
+      services.pendingPosts.purgeExpired(),
     ]);
   } catch (err) {
     log.error("purge of expired sessions and device tokens failed", { error: (err as Error).message });

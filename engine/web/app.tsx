@@ -23,6 +23,7 @@ import { appHref } from "../apps/app-registry.js";
 import { clientAddress } from "./http/client-address.js";
 import { clearSessionCookie, readCookie, SESSION_COOKIE } from "./http/cookies.js";
 import { csrfProtection } from "./http/csrf.js";
+import { keepEndedPost, resumeRoutes } from "./auth/resume-routes.js";
 import type { AppEnv } from "./http/env.js";
 import { requireSignIn, signedIn } from "./http/guards.js";
 import { sendPage } from "./http/page.js";
@@ -133,11 +134,13 @@ export function createApp(s: Services, shutdown?: ShutdownFlag): Hono<AppEnv> {
       publicUrl: s.config.PUBLIC_URL,
       trustProxy: s.config.TRUST_PROXY,
       exemptPrefixes: ["/api/device/"],
+      onEndedSession: keepEndedPost(s, cookieSettings),
     }),
   );
 
   app.route("/", deviceRoutes(s));
   app.route("/", loginRoutes(s, cookieSettings));
+  app.route("/", resumeRoutes(s, cookieSettings));
   app.route("/", mfaRoutes(s, cookieSettings));
   app.route("/", passkeyRoutes(s, cookieSettings));
   app.route("/", passwordlessRoutes(s, cookieSettings));

@@ -25,6 +25,7 @@ export function LoginPage(props: {
         ) : null}
         <form method="post" action="/login">
           <CsrfField token={props.csrfToken} />
+          {props.next ? <input type="hidden" name="next" value={props.next} /> : null}
           <InputField
             id="username"
             name="username"

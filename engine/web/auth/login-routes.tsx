@@ -10,6 +10,8 @@ import {
 } from "../http/cookies.js";
 import { sendPage } from "../http/page.js";
 import { webSignIn } from "../http/client-address.js";
+import { keepNextPath, nextAfterSignIn, safeNextPath } from "../http/next-path.js";
+import { queryParams } from "../http/query.js";
 import { readForm } from "../http/form-body.js";
 import type { Services } from "../../services.js";
 import { FirstAdminPage, LoginPage } from "./login-pages.js";
@@ -28,8 +30,10 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
   const app = new Hono<AppEnv>();
 
   app.get("/login", async (c) => {
-    if (c.var.session?.stage === "full") return c.redirect("/", 303);
-    return sendPage(c, <LoginPage csrfToken={c.var.csrfToken} passkey={await passwordlessForm(s, c)} />);
+    const next = safeNextPath(queryParams(c).next) ?? undefined;
+    if (c.var.session?.stage === "full") return c.redirect(next ?? "/", 303);
+    const passkey = await passwordlessForm(s, c);
+    return sendPage(c, <LoginPage csrfToken={c.var.csrfToken} next={next} passkey={passkey} />);
   });
 
   app.post("/login", async (c) => {
@@ -40,14 +44,21 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
     } = await readForm(c, { onInvalid: "report", labels: SIGN_IN_LABELS });
     const username = (f.username ?? "").trim().slice(0, 64);
     const password = (f.password ?? "").slice(0, 256);
+    // Where to go once signed in: a safe same-origin path only (safeNextPath), else the start page.
+    const next = safeNextPath(f.next) ?? undefined;
     if (unstorable.length) {
       const error = textErrors[unstorable[0]!]!;
-      return sendPage(c, <LoginPage csrfToken={c.var.csrfToken} username={username} error={error} />, 422);
+      return sendPage(c, <LoginPage csrfToken={c.var.csrfToken} username={username} next={next} error={error} />, 422);
     }
     if (!username || !password) {
       return sendPage(
         c,
-        <LoginPage csrfToken={c.var.csrfToken} username={username} error="Enter your username and password." />,
+        <LoginPage
+          csrfToken={c.var.csrfToken}
+          username={username}
+          next={next}
+          error="Enter your username and password."
+        />,
         422,
       );
     }
@@ -88,6 +99,7 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
         <LoginPage
           csrfToken={c.var.csrfToken}
           username={username}
+          next={next}
           error={`Too many failed attempts. Try again in ${result.retryAfterSeconds} seconds.`}
         />,
         429,
@@ -99,17 +111,20 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
       const lockSeconds = result.kind === "invalid" ? result.lockSeconds : undefined;
       await s.signInAudit.failure({ username }, "password", audited, lockSeconds);
       c.var.log.info("sign-in failed", { reason: result.kind === "invalid" ? "credentials" : "no web access" });
-      return sendPage(c, <LoginPage csrfToken={c.var.csrfToken} username={username} error={GENERIC_FAILURE} />, 401);
+      const again = <LoginPage csrfToken={c.var.csrfToken} username={username} next={next} error={GENERIC_FAILURE} />;
+      return sendPage(c, again, 401);
     }
     const { stage, token, expiresAt } = result.finished;
     writeSessionCookie(c, cookieSettings, token, expiresAt);
     // The password was right: from now on this browser is a known client of this account.
     if (!lock.known) writeDeviceCookie(c, cookieSettings, s.knownClients.issue(username));
     s.metrics.signIn("web", stage === "full" ? "success" : "mfa_required");
+    // The MFA steps read the place to return to from a short-lived cookie (nextAfterSignIn).
+    if (stage !== "full") keepNextPath(c, cookieSettings, next);
     if (stage === "mfa") return c.redirect("/login/mfa", 303);
     if (stage === "mfa_setup") return c.redirect("/mfa/setup", 303);
     c.var.log.info("signed in", { userId: result.user.id });
-    return c.redirect("/", 303);
+    return c.redirect(nextAfterSignIn(c, cookieSettings, next), 303);
   });
 
   app.post("/logout", async (c) => {

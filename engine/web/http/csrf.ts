@@ -20,6 +20,12 @@ export interface CsrfOptions extends CookieSettings {
   trustProxy?: boolean;
   /** Paths that authenticate by bearer token and accept only JSON, which a cross-site form cannot send. */
   exemptPrefixes?: string[];
+  /**
+   * Called for a same-origin unsafe request whose token is not this browser's anonymous one while
+   * there is no full session (the session ended while a form was open), with the token it sent: its
+   * answer (keep the post, go to sign in) replaces the 403; null keeps the 403.
+   */
+  onEndedSession?: (c: Context<AppEnv>, sentToken: string) => Promise<Response | null>;
 }
 
 /**
@@ -95,6 +101,9 @@ export function csrfProtection(options: CsrfOptions): MiddlewareHandler<AppEnv> 
       sent = await postedToken(c, CSRF_FIELD);
     }
     if (!sent || !safeEqual(sent, expected)) {
+      const ended = c.var.session?.stage !== "full" ? options.onEndedSession : undefined;
+      const answer = sent && ended ? await ended(c, sent) : null;
+      if (answer) return answer;
       c.var.log.info("csrf refused", { reason: sent ? "token" : "no token" });
       throw new HTTPException(403, { message: EXPIRED });
     }

@@ -14,6 +14,7 @@ import {
 import type { AppEnv } from "../http/env.js";
 import { signInStepPath } from "../http/guards.js";
 import { webSignIn } from "../http/client-address.js";
+import { nextAfterSignIn } from "../http/next-path.js";
 import type { Sql, Statement } from "../../db/statement.js";
 import { sendPage } from "../http/page.js";
 import { readForm } from "../http/form-body.js";
@@ -155,7 +156,7 @@ export async function finishSignIn(
   // The session was revoked meanwhile (a credential change): this sign-in starts again.
   if (!rotated) return signedOut(c, cookies);
   writeSessionCookie(c, cookies, rotated.token, rotated.expiresAt);
-  return c.redirect(then, 303);
+  return c.redirect(then === "/" ? nextAfterSignIn(c, cookies) : then, 303);
 }
 
 /**
@@ -287,7 +288,7 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
       );
       writeRememberCookie(c, cookies, kept.token, kept.expiresAt);
     }
-    return c.redirect("/", 303);
+    return c.redirect(nextAfterSignIn(c, cookies), 303);
   });
 
   app.get("/mfa/setup", async (c) => {
