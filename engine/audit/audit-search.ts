@@ -6,7 +6,11 @@ import { sql } from "../db/statement.js";
 export interface AuditRow {
   id: number;
   at: Date;
+  /** The acting user's id while that account exists (null for the system, the CLI or a deleted user). */
+  actorId: string | null;
   actorName: string;
+  /** The target's id while that account exists (the foreign key is set null when it is deleted). */
+  targetId: string | null;
   action: string;
   targetName: string | null;
   details: Record<string, unknown>;
@@ -17,6 +21,10 @@ export interface AuditFilter {
   siteId: string;
   /** Username of the target or the actor as it was when the entry was written, any case. */
   user?: string;
+  /** Which side `user` must be: who acted (actor), whom it touched (target); either when unset. */
+  role?: "actor" | "target";
+  /** Sign-in entries (and others that record one) of this surface only: details.surface. */
+  surface?: "web" | "device";
   action?: string;
   /** Entries written at or after this instant. */
   from?: Date;
@@ -40,24 +48,41 @@ export class AuditSearch {
     const { rows } = await this.db.query<{
       id: number | string;
       at: Date;
+      actor_id: string | null;
+      target_user_id: string | null;
       actor_name: string;
       action: string;
       target_name: string | null;
       details: Record<string, unknown>;
     }>(
-      `SELECT id, at, actor_name, action, target_name, details FROM audit_log
+      `SELECT id, at, actor_id, target_user_id, actor_name, action, target_name, details FROM audit_log
        WHERE site_id = $1
-         AND ($2::text IS NULL OR ${foldSql(sql`target_name`)} = ${foldSql(sql`$2`)} OR ${foldSql(sql`actor_name`)} = ${foldSql(sql`$2`)})
+         AND ($2::text IS NULL
+           OR ($8::text IS DISTINCT FROM 'actor' AND ${foldSql(sql`target_name`)} = ${foldSql(sql`$2`)})
+           OR ($8::text IS DISTINCT FROM 'target' AND ${foldSql(sql`actor_name`)} = ${foldSql(sql`$2`)}))
+         AND ($9::text IS NULL OR details->>'surface' = $9)
          AND ($3::text IS NULL OR action = $3)
          AND ($4::bigint IS NULL OR id < $4)
          AND ($5::timestamptz IS NULL OR at >= $5)
          AND ($6::timestamptz IS NULL OR at < $6)
        ORDER BY id DESC LIMIT $7`,
-      [f.siteId, f.user || null, f.action || null, f.afterId ?? null, f.from ?? null, f.before ?? null, limit + 1],
+      [
+        f.siteId,
+        f.user || null,
+        f.action || null,
+        f.afterId ?? null,
+        f.from ?? null,
+        f.before ?? null,
+        limit + 1,
+        f.role ?? null,
+        f.surface ?? null,
+      ],
     );
     const page = rows.slice(0, limit).map((r) => ({
       id: Number(r.id),
       at: new Date(r.at),
+      actorId: r.actor_id,
+      targetId: r.target_user_id,
       actorName: r.actor_name,
       action: r.action,
       targetName: r.target_name,

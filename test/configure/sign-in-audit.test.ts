@@ -166,4 +166,35 @@ t("remind me later is audited with surface and address, on the web and on a devi
   assert.equal(postponed, ["mfa.postpone  web 203.0.113.8", "mfa.postpone  device 192.0.2.8"]);
 });
 
+t(
+  "the audit table: who and whom link to existing accounts, filters by role and surface, CSV with surface and address",
+  async ({ env, siteId }) => {
+    const s = env.services;
+    await s.users.create({ siteId, username: "zoe.admin", password: PASSWORD, role: "admin" });
+    const gone = await s.users.create({ siteId, username: "gone.user", password: PASSWORD, deviceAccess: true });
+    await api(env.app, "POST", "/api/device/login", { username: "gone.user", password: WRONG }, from("192.0.2.77"));
+    await api(env.app, "POST", "/api/device/login", { username: "gone.user", password: PASSWORD }, from("192.0.2.77"));
+    await env.db.query("DELETE FROM users WHERE id = $1", [gone.id]);
+    const admin = new TestClient(env.app, from("203.0.113.1"));
+    await admin.signIn("zoe.admin", PASSWORD);
+    const adminId = (await s.users.byUsername("zoe.admin"))!.id;
+    const page = (await admin.get("/configure/audit?user=zoe.admin&role=actor&surface=web")).html;
+    assert.match(page, /<th scope="col">Who<\/th>/);
+    assert.match(page, new RegExp(`<a href="/configure/users/${adminId}">zoe\\.admin</a>`));
+    const device = (await admin.get("/configure/audit?user=gone.user&surface=device")).html;
+    const rows = [...device.matchAll(/<tr data-action="([^"]+)">/g)].map((m) => m[1]);
+    assert.equal(rows, ["sign_in.password", "sign_in.password"], "a deleted user's sign-ins, found by username");
+    assert.not.match(device, /href="\/configure\/users\/[^"]*">gone\.user/, "no link to a deleted account");
+    assert.is((await admin.get("/configure/audit?surface=tablet")).res.status, 400);
+    const res = await admin.request("/configure/audit/export.csv?user=gone.user&surface=device");
+    const csv = Buffer.from(await res.arrayBuffer())
+      .toString("utf8")
+      .trimEnd()
+      .split("\r\n");
+    assert.is(csv[0], "\uFEFFtime,actor,action,user,entry,changes,surface,address");
+    assert.is(csv.length, 3);
+    assert.match(csv[1]!, /^[^,]+,gone\.user,sign_in\.password,gone\.user,.*,device,192\.0\.2\.77$/);
+  },
+);
+
 t.run();

@@ -169,7 +169,7 @@ t(
     const anonymous = new TestClient(env.app);
     const res = await anonymous.request("/configure/backups");
     assert.is(res.status, 303);
-    assert.is(res.headers.get("location"), "/login");
+    assert.is(res.headers.get("location"), "/login?next=%2Fconfigure%2Fbackups");
     assert.equal(filesIn(dir), before);
   },
 );

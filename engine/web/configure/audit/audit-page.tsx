@@ -1,12 +1,16 @@
 import type { AuditRow } from "../../../audit/audit-search.js";
-import { auditSentence, changeLines } from "../../../audit/audit-words.js";
+import { changeLines, whatHappened } from "../../../audit/audit-words.js";
 import { FormField, InputField } from "../../../render/form-field.js";
 import { Layout, type PageUser } from "../../../render/layout.js";
 
 /** The audit page's filters as typed (dates as YYYY-MM-DD; "" when not set). */
 export interface AuditQuery {
   user: string;
+  /** "actor" (who), "target" (whom) or "" (either). */
+  role: "" | "actor" | "target";
   action: string;
+  /** "web", "device" or "" (any). */
+  surface: "" | "web" | "device";
   from: string;
   to: string;
 }
@@ -14,9 +18,23 @@ export interface AuditQuery {
 /** "2026-11-30 02:40 UTC": when, in the log's one time zone. */
 const when = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 
+/** A username as a link to the account's dialog while the account exists (`id` non-null), else as text. */
+function UserCell(props: { id: string | null; name: string | null }) {
+  if (!props.name) return <span>—</span>;
+  return props.id ? <a href={`/configure/users/${props.id}`}>{props.name}</a> : <span>{props.name}</span>;
+}
+
+/** Where an entry happened, for the details column: "web, 203.0.113.5" (sign-in entries record both). */
+function whereOf(d: Record<string, unknown>): string | null {
+  const surface = d.surface === "device" ? "device API" : d.surface === "web" ? "web" : null;
+  const address = typeof d.address === "string" ? d.address : null;
+  return surface || address ? [surface, address].filter(Boolean).join(", ") : null;
+}
+
 /**
- * The audit log: filters (user, action, from, to), one line per entry (who, what, whom, when; a
- * save's changed fields below it as before → after), paging and the CSV export of the same filter.
+ * The audit log as a table (time, who, action, whom, details; usernames link to the account while
+ * it exists), filters (user as who or whom, action, surface, from, to), paging and the CSV export
+ * of the same filter.
  */
 export function AuditPage(props: {
   csrfToken: string;
@@ -48,6 +66,23 @@ export function AuditPage(props: {
           attrs={{ maxlength: 64 }}
         />
         <FormField
+          id="audit-role"
+          slot="role"
+          label="As"
+          error={e.role}
+          control={(a) => (
+            <select {...a} name="role">
+              <option value="">Who or whom</option>
+              <option value="actor" selected={props.query.role === "actor"}>
+                Who acted
+              </option>
+              <option value="target" selected={props.query.role === "target"}>
+                Whom it concerned
+              </option>
+            </select>
+          )}
+        />
+        <FormField
           id="audit-action"
           slot="action"
           label="Action"
@@ -60,6 +95,23 @@ export function AuditPage(props: {
                   {x}
                 </option>
               ))}
+            </select>
+          )}
+        />
+        <FormField
+          id="audit-surface"
+          slot="surface"
+          label="Surface"
+          error={e.surface}
+          control={(a) => (
+            <select {...a} name="surface">
+              <option value="">Any</option>
+              <option value="web" selected={props.query.surface === "web"}>
+                Web
+              </option>
+              <option value="device" selected={props.query.surface === "device"}>
+                Device API
+              </option>
             </select>
           )}
         />
@@ -78,7 +130,7 @@ export function AuditPage(props: {
         </div>
       </form>
       {Object.entries(e)
-        .filter(([field]) => !["user", "action", "from", "to"].includes(field))
+        .filter(([field]) => !["user", "role", "action", "surface", "from", "to"].includes(field))
         .map(([field, message]) => (
           <p class="notice error" role="alert" id={`err-${field}`}>
             {message}
@@ -92,25 +144,53 @@ export function AuditPage(props: {
         </p>
       ) : null}
       {props.rows.length ? (
-        <ol id="audit-entries" class="audit-entries">
-          {props.rows.map((r) => {
-            const changes = changeLines(r.details);
-            return (
-              <li data-action={r.action}>
-                <span class="audit-line">
-                  {auditSentence(r)} — <time datetime={r.at.toISOString()}>{when(r.at)}</time>
-                </span>
-                {changes.length ? (
-                  <ul class="audit-changes">
-                    {changes.map((line) => (
-                      <li>{line}</li>
-                    ))}
-                  </ul>
-                ) : null}
-              </li>
-            );
-          })}
-        </ol>
+        <div class="table-scroll">
+          <table id="audit-entries" class="audit-table">
+            <caption class="visually-hidden">Audit entries, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Time</th>
+                <th scope="col">Who</th>
+                <th scope="col">Action</th>
+                <th scope="col">Whom</th>
+                <th scope="col">Details</th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.rows.map((r) => {
+                const changes = changeLines(r.details);
+                const where = whereOf(r.details);
+                return (
+                  <tr data-action={r.action}>
+                    <td>
+                      <time datetime={r.at.toISOString()}>{when(r.at)}</time>
+                    </td>
+                    <td>
+                      <UserCell id={r.actorId} name={r.actorName} />
+                    </td>
+                    <td>
+                      <code>{r.action}</code>
+                    </td>
+                    <td>
+                      <UserCell id={r.targetId} name={r.targetName} />
+                    </td>
+                    <td>
+                      <span class="audit-line">{`${r.actorName} ${whatHappened(r)}`}</span>
+                      {where && !/sign_in\./.test(r.action) ? <span class="audit-where"> ({where})</span> : null}
+                      {changes.length ? (
+                        <ul class="audit-changes">
+                          {changes.map((line) => (
+                            <li>{line}</li>
+                          ))}
+                        </ul>
+                      ) : null}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
       ) : (
         <p id="audit-empty">No entries match.</p>
       )}

@@ -12,13 +12,23 @@ import { AuditPage, type AuditQuery } from "./audit-page.js";
 
 /** The audit log page of the active site (administrators). */
 export const AUDIT_PATH = "/configure/audit";
-/** The audit log as CSV, with the same filters as the page (`user`, `action`, `from`, `to`). */
+/** The audit log as CSV, with the same filters as the page (`user`, `role`, `action`, `surface`, `from`, `to`). */
 export const AUDIT_EXPORT_PATH = "/configure/audit/export.csv";
 
-const auditQuery = compileSchema<{ user?: string; action?: string; from?: string; to?: string; after?: string }>({
+const auditQuery = compileSchema<{
+  user?: string;
+  role?: "actor" | "target";
+  action?: string;
+  surface?: "web" | "device";
+  from?: string;
+  to?: string;
+  after?: string;
+}>({
   type: "object",
   properties: {
     user: { type: "string", maxLength: 64, pattern: "^[A-Za-z0-9._@-]*$" },
+    role: { enum: ["actor", "target"] },
+    surface: { enum: ["web", "device"] },
     action: { type: "string", maxLength: 64, pattern: "^[a-z0-9_.]*$" },
     from: { type: "string", format: "date" },
     to: { type: "string", format: "date" },
@@ -29,6 +39,8 @@ const auditQuery = compileSchema<{ user?: string; action?: string; from?: string
 
 const MESSAGES: Record<string, string> = {
   user: "User must be a username (letters, digits and . _ @ -).",
+  role: "As must be who acted or whom it concerned.",
+  surface: "Surface must be web or device.",
   action: "Action must be one of the actions listed.",
   from: "From must be a date (YYYY-MM-DD).",
   to: "To must be a date (YYYY-MM-DD).",
@@ -50,7 +62,9 @@ function readAuditQuery(c: Context<AppEnv>): Read {
   for (const [k, v] of Object.entries(queryParams(c))) if (v !== "") raw[k] = v;
   const query: AuditQuery = {
     user: (raw.user ?? "").slice(0, 64),
+    role: raw.role === "actor" || raw.role === "target" ? raw.role : "",
     action: (raw.action ?? "").slice(0, 64),
+    surface: raw.surface === "web" || raw.surface === "device" ? raw.surface : "",
     from: (raw.from ?? "").slice(0, 10),
     to: (raw.to ?? "").slice(0, 10),
   };
@@ -61,7 +75,7 @@ function readAuditQuery(c: Context<AppEnv>): Read {
       errors[field] ??=
         MESSAGES[field] ??
         (e.keyword === "additionalProperties"
-          ? `The audit log has no filter "${String(e.params.additionalProperty).slice(0, 40)}" (use user, action, from, to).`
+          ? `The audit log has no filter "${String(e.params.additionalProperty).slice(0, 40)}" (use user, role, action, surface, from, to).`
           : `The filter ${describeError(e)}.`);
     }
   } else if (raw.from && raw.to && raw.from > raw.to) {
@@ -73,7 +87,9 @@ function readAuditQuery(c: Context<AppEnv>): Read {
     query,
     filter: {
       user: raw.user,
+      role: query.role || undefined,
       action: raw.action,
+      surface: query.surface || undefined,
       from: raw.from ? new Date(`${raw.from}T00:00:00Z`) : undefined,
       before: raw.to ? new Date(Date.parse(`${raw.to}T00:00:00Z`) + DAY_MS) : undefined,
       afterId: raw.after ? Number(raw.after) : undefined,
@@ -84,7 +100,7 @@ function readAuditQuery(c: Context<AppEnv>): Read {
 /** The query string that keeps a page's filters (for paging and the export link). */
 function filterParams(q: AuditQuery): URLSearchParams {
   const p = new URLSearchParams();
-  for (const k of ["user", "action", "from", "to"] as const) if (q[k]) p.set(k, q[k]);
+  for (const k of ["user", "role", "action", "surface", "from", "to"] as const) if (q[k]) p.set(k, q[k]);
   return p;
 }
 
@@ -136,7 +152,7 @@ export function auditRoutes(s: Services) {
     const session = signedIn(c);
     const read = readAuditQuery(c);
     if (!read.ok) return c.text(Object.values(read.errors).join("\n"), 400);
-    const lines = ["time,actor,action,user,entry,changes"];
+    const lines = ["time,actor,action,user,entry,changes,surface,address"];
     const { afterId: _paging, ...filter } = read.filter;
     for await (const r of s.auditSearch.all({ siteId: session.activeSiteId, ...filter })) {
       lines.push(
@@ -147,6 +163,8 @@ export function auditRoutes(s: Services) {
           r.targetName ?? "",
           auditSentence(r),
           changeLines(r.details).join("; "),
+          typeof r.details.surface === "string" ? r.details.surface : "",
+          typeof r.details.address === "string" ? r.details.address : "",
         ]
           .map(csvField)
           .join(","),
