@@ -9,6 +9,8 @@ import type { Db } from "../db/db.js";
 export interface OwnCredential {
   id: string;
   clientAddress: string | null;
+  /** A short description of the client ("Firefox on Linux", an app's User-Agent); null until its first request. */
+  clientLabel: string | null;
   createdAt: Date;
   lastUsedAt: Date;
   current: boolean;
@@ -26,7 +28,7 @@ export class OwnCredentials {
   /** Live web sessions (fully signed in), newest first; `current` marks the session with hash `currentHash`. */
   async sessions(userId: string, currentHash: Buffer): Promise<OwnCredential[]> {
     const { rows } = await this.db.query<OwnCredential>(
-      `SELECT ${PUBLIC_ID} AS id, client_address AS "clientAddress", created_at AS "createdAt",
+      `SELECT ${PUBLIC_ID} AS id, client_address AS "clientAddress", client_label AS "clientLabel", created_at AS "createdAt",
          last_seen_at AS "lastUsedAt", token_hash = $3 AS current
        FROM sessions WHERE user_id = $1 AND stage = 'full' AND expires_at > $2 AND idle_expires_at > $2
        ORDER BY created_at DESC LIMIT 100`,
@@ -38,7 +40,7 @@ export class OwnCredentials {
   /** Live device API tokens, newest first. */
   async deviceTokens(userId: string): Promise<OwnCredential[]> {
     const { rows } = await this.db.query<OwnCredential>(
-      `SELECT ${PUBLIC_ID} AS id, client_address AS "clientAddress", created_at AS "createdAt",
+      `SELECT ${PUBLIC_ID} AS id, client_address AS "clientAddress", client_label AS "clientLabel", created_at AS "createdAt",
          last_used_at AS "lastUsedAt", false AS current
        FROM device_tokens WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at DESC LIMIT 100`,
       [userId, this.clock.now()],

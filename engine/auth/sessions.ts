@@ -66,6 +66,7 @@ interface SessionRow {
   disabled: boolean;
   web_access: boolean;
   epoch_current: boolean;
+  unlabelled: boolean;
 }
 
 /** Server-side sessions (The Copenhagen Book): a random token in the cookie, its SHA-256 in the table. */
@@ -135,14 +136,18 @@ export class Sessions implements CredentialKind {
     return { token, expiresAt, cte };
   }
 
-  /** The live session for a token, sliding its idle expiry; null when unknown, expired or the user is disabled. */
-  async validate(token: string): Promise<Session | null> {
+  /**
+   * The live session for a token, sliding its idle expiry; null when unknown, expired or the user is
+   * disabled. `clientLabel` (a short description of the browser, for /account) is written with the
+   * once-a-minute last-seen update, or on the session's first request when it has none yet.
+   */
+  async validate(token: string, clientLabel?: string): Promise<Session | null> {
     const tokenHash = hashToken(token);
     const now = this.clock.now();
     const { rows } = await this.db.query<SessionRow>(
       `SELECT s.token_hash, s.stage, s.active_site_id, s.expires_at, s.idle_expires_at, s.last_seen_at,
               u.id AS user_id, u.site_id, u.username, u.display_name, u.role, u.disabled, u.web_access,
-              ${epochIsCurrent(sql`s`, sql`u`)} AS epoch_current
+              ${epochIsCurrent(sql`s`, sql`u`)} AS epoch_current, s.client_label IS NULL AS unlabelled
        FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`,
       [tokenHash],
     );
@@ -155,12 +160,12 @@ export class Sessions implements CredentialKind {
       return null;
     }
     // Write the sliding expiry at most once a minute, not on every request.
-    if (r.stage === "full" && now.getTime() - new Date(r.last_seen_at).getTime() > 60_000) {
-      await this.db.query("UPDATE sessions SET last_seen_at = $2, idle_expires_at = $3 WHERE token_hash = $1", [
-        tokenHash,
-        now,
-        new Date(now.getTime() + this.policy.idleSeconds * 1000),
-      ]);
+    const stale = now.getTime() - new Date(r.last_seen_at).getTime() > 60_000;
+    if (r.stage === "full" && (stale || (r.unlabelled && clientLabel))) {
+      await this.db.query(
+        "UPDATE sessions SET last_seen_at = $2, idle_expires_at = $3, client_label = coalesce($4, client_label) WHERE token_hash = $1",
+        [tokenHash, now, new Date(now.getTime() + this.policy.idleSeconds * 1000), clientLabel?.slice(0, 80) ?? null],
+      );
     }
     return {
       tokenHash,

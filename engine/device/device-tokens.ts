@@ -48,6 +48,7 @@ interface TokenRow {
   created_at: Date;
   expires_at: Date;
   last_used_at: Date;
+  unlabelled: boolean;
   user_id: string;
   site_id: string;
   username: string;
@@ -114,11 +115,11 @@ export class DeviceTokens implements CredentialKind {
   }
 
   /** The live token's owner; null when unknown, expired, signed out, revoked, or the user may not use it now. */
-  async validate(token: string): Promise<DeviceTokenInfo | null> {
+  async validate(token: string, clientLabel?: string): Promise<DeviceTokenInfo | null> {
     const tokenHash = hashToken(token);
     const now = this.clock.now();
     const { rows } = await this.db.query<TokenRow>(
-      `SELECT t.token_hash, t.created_at, t.expires_at, t.last_used_at,
+      `SELECT t.token_hash, t.created_at, t.expires_at, t.last_used_at, t.client_label IS NULL AS unlabelled,
               u.id AS user_id, u.site_id, u.username, u.display_name, u.email, u.role,
               (t.expires_at > $2 AND NOT u.disabled AND u.device_access AND ${epochIsCurrent(sql`t`, sql`u`)}) AS live
        FROM device_tokens t
@@ -134,9 +135,12 @@ export class DeviceTokens implements CredentialKind {
       await this.db.query("DELETE FROM device_tokens WHERE token_hash = $1", [tokenHash]);
       return null;
     }
-    // Record use at most once a minute, not on every request.
-    if (now.getTime() - new Date(r.last_used_at).getTime() > 60_000) {
-      await this.db.query("UPDATE device_tokens SET last_used_at = $2 WHERE token_hash = $1", [tokenHash, now]);
+    // Record use (and the client's description, for /account) at most once a minute, not on every request.
+    if (now.getTime() - new Date(r.last_used_at).getTime() > 60_000 || (r.unlabelled && clientLabel)) {
+      await this.db.query(
+        "UPDATE device_tokens SET last_used_at = $2, client_label = coalesce($3, client_label) WHERE token_hash = $1",
+        [tokenHash, now, clientLabel?.slice(0, 80) ?? null],
+      );
     }
     return {
       tokenHash,

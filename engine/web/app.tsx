@@ -24,6 +24,7 @@ import { clientAddress } from "./http/client-address.js";
 import { clearSessionCookie, readCookie, SESSION_COOKIE } from "./http/cookies.js";
 import { csrfProtection } from "./http/csrf.js";
 import { keepEndedPost, resumeRoutes } from "./auth/resume-routes.js";
+import { browserInWords } from "../auth/remembered-browsers.js";
 import type { AppEnv } from "./http/env.js";
 import { requireSignIn, signedIn } from "./http/guards.js";
 import { sendPage } from "./http/page.js";
@@ -114,7 +115,8 @@ export function createApp(s: Services, shutdown?: ShutdownFlag): Hono<AppEnv> {
   app.use(async (c, next) => {
     const token = readCookie(c, SESSION_COOKIE, cookieSettings);
     if (token) {
-      const session = token.length <= 64 ? await s.sessions.validate(token) : null;
+      const label = browserInWords(c.req.header("user-agent"));
+      const session = token.length <= 64 ? await s.sessions.validate(token, label) : null;
       if (session) c.set("session", session);
       else {
         clearSessionCookie(c, cookieSettings);

@@ -186,8 +186,8 @@ t("rename a passkey; bad names are refused; end another browser and a device tok
   const other = await s.sessions.create(u.id, ctx.siteId, "full", "192.0.2.7");
   const device = await s.deviceTokens.issue(u.id, "192.0.2.8");
   const page = await c.get("/account");
-  assert.match(page.html, /Browser from 192\.0\.2\.7/);
-  assert.match(page.html, /Device from 192\.0\.2\.8/);
+  assert.match(page.html, /<strong>Browser<\/strong>, from 192\.0\.2\.7; signed in/);
+  assert.match(page.html, /<strong>Device<\/strong>, from 192\.0\.2\.8; signed in/);
   assert.match(page.html, /\(this browser\)/);
   const sessionId = page.html.match(/\/account\/sessions\/([0-9a-f]{32})\/end/)![1]!;
   const deviceId = page.html.match(/\/account\/devices\/([0-9a-f]{32})\/end/)![1]!;
@@ -197,6 +197,42 @@ t("rename a passkey; bad names are refused; end another browser and a device tok
   assert.is(await s.deviceTokens.validate(device.token), null);
   assert.is((await c.post(`/account/sessions/${sessionId}/end`, {})).res.status, 404, "already ended");
   assert.is((await c.get("/account")).res.status, 200, "this browser is still signed in");
+});
+
+t("a user cannot end another user's browser or device by its id; each shows its client", async (ctx) => {
+  const s = ctx.env.services;
+  const u = await mfaUser(ctx, "tess");
+  const { c } = await withPasskey(ctx.env, "tess", "Key");
+  const stranger = await s.users.create({
+    siteId: ctx.siteId,
+    username: "sven2",
+    password: "a long password 12",
+    deviceAccess: true,
+  });
+  const theirs = await s.sessions.create(stranger.id, ctx.siteId, "full", "192.0.2.20");
+  const theirDevice = await s.deviceTokens.issue(stranger.id, "192.0.2.21");
+  // Their first requests describe their clients (written with the first last-seen update).
+  assert.ok(await s.sessions.validate(theirs.token, "Firefox on Linux"));
+  assert.ok(await s.deviceTokens.validate(theirDevice.token, "FieldApp/2.1 (Android 14)"));
+  const idOf = async (table: "sessions" | "device_tokens", userId: string) =>
+    (
+      await ctx.env.db.query<{ id: string }>(
+        `SELECT substr(encode(sha256(token_hash), 'hex'), 1, 32) AS id FROM ${table} WHERE user_id = $1`,
+        [userId],
+      )
+    ).rows[0]!.id;
+  const sessionId = await idOf("sessions", stranger.id);
+  const deviceId = await idOf("device_tokens", stranger.id);
+  assert.is((await c.post(`/account/sessions/${sessionId}/end`, {})).res.status, 404);
+  assert.is((await c.post(`/account/devices/${deviceId}/end`, {})).res.status, 404);
+  assert.ok(await s.sessions.validate(theirs.token), "their browser is still signed in");
+  assert.ok(await s.deviceTokens.validate(theirDevice.token), "their device is still signed in");
+  // The stranger's own page names the clients, each with Sign out.
+  const mine = await s.deviceTokens.issue(u.id, "192.0.2.22");
+  await s.deviceTokens.validate(mine.token, "FieldApp/2.1 (Android 14)");
+  const page = await c.get("/account");
+  assert.match(page.html, /<strong>FieldApp\/2\.1 \(Android 14\)<\/strong>, from 192\.0\.2\.22; signed in/);
+  assert.match(page.html, /aria-label="Sign out FieldApp\/2\.1 \(Android 14\) [0-9a-f]{6}"/);
 });
 
 t("sign out everywhere else: every other session and device token ends, this browser stays", async (ctx) => {

@@ -137,16 +137,16 @@ function CredentialList(p: {
     <ul class="credential-list" id={`own-${p.kind}`}>
       {p.items.map((i) => (
         <li>
-          {p.what} from {i.clientAddress ?? "an unknown address"}, since {longDate(new Date(i.createdAt))}, last used{" "}
-          {longDate(new Date(i.lastUsedAt))}
+          <strong>{i.clientLabel ?? p.what}</strong>, from {i.clientAddress ?? "an unknown address"}; signed in{" "}
+          {longDate(new Date(i.createdAt))}, last seen {longDate(new Date(i.lastUsedAt))}
           {i.current ? (
             <strong> (this browser)</strong>
           ) : (
             <PostButton
               csrfToken={p.csrfToken}
               action={`/account/${p.kind}/${i.id}/end`}
-              label="End"
-              name={`${p.what} ${i.id.slice(0, 6)}`}
+              label="Sign out"
+              name={`${i.clientLabel ?? p.what} ${i.id.slice(0, 6)}`}
             />
           )}
         </li>

@@ -35,7 +35,9 @@ export function keepEndedPost(s: Services, settings: CookieSettings) {
     if (!isFormContentType(c.req.header("content-type")) || /multipart/i.test(c.req.header("content-type") ?? "")) {
       return null;
     }
-    const { all } = await readForm(c, { onInvalid: "report" });
+    const { all, unstorable } = await readForm(c, { onInvalid: "report" });
+    // Text PostgreSQL cannot store (NUL, lone surrogates) is not kept: the sign-in still follows.
+    if (unstorable.length) return toSignIn(c, null);
     const fields: [string, string][] = Object.entries(all)
       .flatMap(([name, values]) => values.map((v) => [name, v] as [string, string]))
       .filter(([name]) => name !== "_dialog"); // sent again as a plain page, not from the dialog

@@ -39,7 +39,8 @@ function requireBearer(s: Services): MiddlewareHandler<DeviceEnv> {
       throw new UnauthenticatedError("Send Authorization: Bearer TOKEN from a device sign-in.", {
         code: "invalid_token",
       });
-    const info = await s.deviceTokens.validate(m[1]!);
+    const agent = (c.req.header("user-agent") ?? "").replace(/[\x00-\x1f\x7f]/g, "").trim();
+    const info = await s.deviceTokens.validate(m[1]!, agent ? agent.slice(0, 80) : "An app (no User-Agent)");
     if (!info)
       throw new UnauthenticatedError("This token has expired or was revoked. Sign in again.", {
         code: "invalid_token",
