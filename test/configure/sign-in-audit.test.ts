@@ -40,7 +40,7 @@ async function entriesOf(env: TestEnv, username: string): Promise<Entry[]> {
 
 const from = (address: string) => ({ "x-forwarded-for": `198.51.100.9, ${address}` });
 const brief = (e: Entry) =>
-  `${e.action} ${String(e.details.outcome ?? "")} ${String(e.details.surface)} ${String(e.details.address)}`;
+  `${e.action} ${typeof e.details.outcome === "string" ? e.details.outcome : ""} ${String(e.details.surface)} ${String(e.details.address)}`;
 
 t("web: a failed and a successful password and code step, with client address and surface", async ({ env, siteId }) => {
   const s = env.services;

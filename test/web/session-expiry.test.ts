@@ -99,6 +99,7 @@ t("safeNextPath: only same-origin paths, property-tested", () => {
           got.startsWith("/") &&
           !got.startsWith("//") &&
           !got.includes("\\") &&
+          // eslint-disable-next-line no-control-regex -- control characters are what is looked for
           !/[\x00-\x20\x7f]/.test(got)
         );
       },
@@ -154,7 +155,7 @@ for (const htmx of [false, true]) {
       const fields = formOf(edit.html);
       assert.ok(fields._version, "the form carries its version");
       const name = `Nora ${htmx ? "Dialog" : "Plain"}`;
-    const before = await displayNameOf(env, targetId);
+      const before = await displayNameOf(env, targetId);
       env.clock.advanceSeconds(IDLE_OVER);
       const headers: Record<string, string> = htmx
         ? { "hx-request": "true", "hx-target": "#record-dialog-body", "x-csrf-token": admin.csrf }

@@ -39,6 +39,7 @@ function requireBearer(s: Services): MiddlewareHandler<DeviceEnv> {
       throw new UnauthenticatedError("Send Authorization: Bearer TOKEN from a device sign-in.", {
         code: "invalid_token",
       });
+    // eslint-disable-next-line no-control-regex -- control characters are what is taken out of the header
     const agent = (c.req.header("user-agent") ?? "").replace(/[\x00-\x1f\x7f]/g, "").trim();
     const info = await s.deviceTokens.validate(m[1]!, agent ? agent.slice(0, 80) : "An app (no User-Agent)");
     if (!info)

@@ -17,6 +17,7 @@ const NEVER = /^\/(login|logout|setup|mfa)(\/|$|\?)/;
  */
 export function safeNextPath(raw: unknown): string | null {
   if (typeof raw !== "string" || raw.length === 0 || raw.length > MAX_NEXT_LENGTH) return null;
+  // eslint-disable-next-line no-control-regex -- control characters are what a safe path must not hold
   if (!/^\/(?![/\\])[^\\\s\x00-\x1f\x7f]*$/.test(raw)) return null;
   if (NEVER.test(raw)) return null;
   let url: URL;
@@ -50,7 +51,7 @@ export function keepNextPath(c: Context, settings: CookieSettings, next: unknown
 export function nextAfterSignIn(c: Context, settings: CookieSettings, given?: unknown, fallback = "/"): string {
   const kept = readCookie(c, NEXT_COOKIE, settings);
   if (kept !== undefined) deleteCookie(c, cookieName(settings, NEXT_COOKIE), { path: "/", secure: settings.secure });
-  let fromCookie: string | null = null;
+  let fromCookie: string | null;
   try {
     fromCookie = kept ? safeNextPath(decodeURIComponent(kept)) : null;
   } catch {
