@@ -5,10 +5,12 @@ import type { Db } from "../../engine/db/db.js";
  * the public schema, every row and column, must be exactly as before.
  *
  * - throttles: counting failed attempts is what a 401/429 for a wrong password or code is for.
- * - sessions.last_seen_at / idle_expires_at, device_tokens.last_used_at: every request with a session
- *   or token slides them (idle expiry); the session itself (its user, site and stage) is compared.
+ * - sessions.last_seen_at / idle_expires_at / client_label, device_tokens.last_used_at / client_label:
+ *   every request with a session or token slides them (idle expiry) and describes its client the
+ *   first time; the session itself (its user, site and stage) is compared.
  * - device_challenges.failures: a wrong code counts against its challenge (401).
- * - audit_log rows of action mfa.lock: a burst of wrong codes that locks the account is audited.
+ * - audit_log rows of action mfa.lock: a burst of wrong codes that locks the account is audited; and
+ *   sign_in.* entries of a failure or lock: a 401 for a wrong password or code is audited (per burst).
  * - mfa_pending_secrets: the transient key of an authenticator setup in progress; a setup page whose
  *   key has expired hands out a new one with its 422 ("add the new key below").
  * - webauthn_challenges: a passkey page shown again with its 4xx carries fresh WebAuthn options, so a
@@ -19,12 +21,12 @@ import type { Db } from "../../engine/db/db.js";
  */
 const SKIPPED_TABLES = new Set(["throttles", "mfa_pending_secrets", "webauthn_challenges", "schema_migrations"]);
 const SKIPPED_COLUMNS: Record<string, Set<string>> = {
-  sessions: new Set(["last_seen_at", "idle_expires_at"]),
-  device_tokens: new Set(["last_used_at"]),
+  sessions: new Set(["last_seen_at", "idle_expires_at", "client_label"]),
+  device_tokens: new Set(["last_used_at", "client_label"]),
   device_challenges: new Set(["failures"]),
 };
 const ROW_FILTER: Record<string, string> = {
-  audit_log: "WHERE action <> 'mfa.lock'",
+  audit_log: "WHERE action <> 'mfa.lock' AND NOT (action LIKE 'sign_in.%' AND details->>'outcome' <> 'success')",
   sessions: "WHERE user_id IN (SELECT id FROM users WHERE NOT disabled AND web_access)",
 };
 

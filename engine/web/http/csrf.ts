@@ -22,7 +22,7 @@ export interface CsrfOptions extends CookieSettings {
   exemptPrefixes?: string[];
   /**
    * Called for a same-origin unsafe request whose token is not this browser's anonymous one while
-   * there is no full session (the session ended while a form was open), with the token it sent: its
+   * the session cookie it carried has ended (the session ended while a form was open), with the token it sent: its
    * answer (keep the post, go to sign in) replaces the 403; null keeps the 403.
    */
   onEndedSession?: (c: Context<AppEnv>, sentToken: string) => Promise<Response | null>;
@@ -101,7 +101,8 @@ export function csrfProtection(options: CsrfOptions): MiddlewareHandler<AppEnv> 
       sent = await postedToken(c, CSRF_FIELD);
     }
     if (!sent || !safeEqual(sent, expected)) {
-      const ended = c.var.session?.stage !== "full" ? options.onEndedSession : undefined;
+      // Only a browser whose session cookie was just found ended (staleSession): a forgery without one stays a 403.
+      const ended = c.var.staleSession && !c.var.session ? options.onEndedSession : undefined;
       const answer = sent && ended ? await ended(c, sent) : null;
       if (answer) return answer;
       c.var.log.info("csrf refused", { reason: sent ? "token" : "no token" });
