@@ -11,6 +11,8 @@ export function LoginPage(props: {
   username?: string;
   error?: string;
   next?: string;
+  /** A note above the form (why the sign-in is asked for), e.g. a session that ended during a save. */
+  notice?: string;
   /** "Sign in with a passkey" where a site's policy allows passwordless sign-in. */
   passkey?: Child;
 }) {
@@ -18,6 +20,11 @@ export function LoginPage(props: {
     <Layout title="Sign in" csrfToken={props.csrfToken}>
       <article class="narrow">
         <h1>Sign in</h1>
+        {props.notice ? (
+          <p class="notice" id="login-notice">
+            {props.notice}
+          </p>
+        ) : null}
         {props.error ? (
           <p class="notice error" role="alert" id="login-error">
             {props.error}

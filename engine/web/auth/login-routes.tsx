@@ -12,6 +12,7 @@ import { sendPage } from "../http/page.js";
 import { webSignIn } from "../http/client-address.js";
 import { keepNextPath, nextAfterSignIn, safeNextPath } from "../http/next-path.js";
 import { queryParams } from "../http/query.js";
+import { RESUME_PATH, SESSION_ENDED } from "./resume-routes.js";
 import { readForm } from "../http/form-body.js";
 import type { Services } from "../../services.js";
 import { FirstAdminPage, LoginPage } from "./login-pages.js";
@@ -33,7 +34,8 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
     const next = safeNextPath(queryParams(c).next) ?? undefined;
     if (c.var.session?.stage === "full") return c.redirect(next ?? "/", 303);
     const passkey = await passwordlessForm(s, c);
-    return sendPage(c, <LoginPage csrfToken={c.var.csrfToken} next={next} passkey={passkey} />);
+    const notice = next === RESUME_PATH ? SESSION_ENDED : undefined;
+    return sendPage(c, <LoginPage csrfToken={c.var.csrfToken} next={next} notice={notice} passkey={passkey} />);
   });
 
   app.post("/login", async (c) => {

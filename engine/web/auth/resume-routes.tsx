@@ -20,7 +20,8 @@ const RESUME_COOKIE = "fg_resume";
 /** Paths whose posts are never kept: the sign-in steps themselves, and the device API. */
 const NOT_KEPT = /^\/(login|logout|setup|mfa|api)(\/|$)/;
 
-const ENDED = "Your session ended before this was saved. Sign in again to finish it.";
+/** What the sign-in page says when it opens for a kept post (GET /login?next=/resume). */
+export const SESSION_ENDED = "Your session ended before this was saved. Sign in again to finish it.";
 
 /**
  * The CSRF middleware's answer to a form posted with a session that has ended (no full session, a
@@ -42,7 +43,6 @@ export function keepEndedPost(s: Services, settings: CookieSettings) {
       .flatMap(([name, values]) => values.map((v) => [name, v] as [string, string]))
       .filter(([name]) => name !== "_dialog"); // sent again as a plain page, not from the dialog
     const token = await s.pendingPosts.keep(c.req.path, fields, sentToken);
-    flash(c, ENDED);
     if (!token) return toSignIn(c, null);
     setCookie(c, cookieName(settings, RESUME_COOKIE), token, {
       httpOnly: true,
