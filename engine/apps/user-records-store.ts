@@ -88,17 +88,14 @@ export class UserRecordsStore implements RecordStore {
   async list(app: CompiledApp, ctx: StoreContext, query: ListQuery): Promise<ListPage> {
     const sortable = this.sortable(app);
     const field = sortable.includes(query.sort.field) ? query.sort.field : sortable[0];
-    if (!field) return { rows: [], next: null, prev: null };
-    const backwards = query.before !== undefined && query.after === undefined;
+    if (!field) return { rows: [], next: null, prev: null, ...(query.count ? { total: 0, offset: 0 } : {}) };
     const cursor = query.after ?? query.before;
+    // Walking backwards (a page before a cursor, or the last page) reverses the order; the page is flipped back below.
+    const backwards = query.after === undefined && (query.before !== undefined || query.last === true);
     const ascending = (query.sort.direction === "asc") !== backwards;
     const params: unknown[] = [ctx.siteId];
     const where = ["u.site_id = $1"];
     const key = userSortKey(app, field, params, this.clock);
-    if (cursor) {
-      params.push(JSON.stringify(cursor.key), cursor.id);
-      where.push(`(${key}, u.id) ${ascending ? ">" : "<"} ($${params.length - 1}::jsonb, $${params.length}::uuid)`);
-    }
     if (query.mfa) {
       params.push(this.clock.now());
       where.push(mfaStateCondition(query.mfa, `$${params.length}`));
@@ -108,6 +105,12 @@ export class UserRecordsStore implements RecordStore {
     for (const pattern of patterns) {
       params.push(pattern);
       where.push(`${text} LIKE $${params.length}`);
+    }
+    // What matches, before the cursor: the count below reads the same rows.
+    const matching = { where: [...where], params: [...params] };
+    if (cursor) {
+      params.push(JSON.stringify(cursor.key), cursor.id);
+      where.push(`(${key}, u.id) ${ascending ? ">" : "<"} ($${params.length - 1}::jsonb, $${params.length}::uuid)`);
     }
     params.push(query.limit + 1);
     const dir = ascending ? "ASC" : "DESC";
@@ -128,11 +131,40 @@ export class UserRecordsStore implements RecordStore {
     const cursorOf = (r: UserRecordRow | undefined): Cursor | null => (r ? { key: r.sort_key, id: r.id } : null);
     const first = cursorOf(page[0]);
     const last = cursorOf(page[page.length - 1]);
-    return {
+    const result: ListPage = {
       rows: page.map((r) => userRecord(app, r, statuses.get(r.id))),
       next: backwards ? (cursor ? last : null) : more ? last : null,
       prev: backwards ? (more ? first : null) : cursor ? first : null,
     };
+    if (query.count) Object.assign(result, await this.#count(key, matching, first, query.sort.direction === "asc"));
+    return result;
+  }
+
+  /**
+   * How many users match (`matching`: the list's WHERE and its parameters, the sort key's among them)
+   * and how many of them come before `first` in the list's order: one scan, two counts.
+   */
+  async #count(
+    key: string,
+    matching: { where: string[]; params: unknown[] },
+    first: Cursor | null,
+    ascending: boolean,
+  ): Promise<{ total: number; offset: number }> {
+    const params = [...matching.params];
+    // The key's own parameters (a designer field's name, now) are in every statement: PostgreSQL
+    // refuses a parameter it cannot type.
+    let before = `(${key} IS NULL AND false)`;
+    if (first) {
+      params.push(JSON.stringify(first.key), first.id);
+      before = `(${key}, u.id) ${ascending ? "<" : ">"} ($${params.length - 1}::jsonb, $${params.length}::uuid)`;
+    }
+    const { rows } = await this.db.query<{ total: number; offset: number }>(
+      `SELECT count(*)::int AS total, count(*) FILTER (WHERE ${before})::int AS "offset"
+       FROM users u LEFT JOIN mfa_settings m ON m.user_id = u.id ${MFA_STATE_JOINS}
+       WHERE ${matching.where.join(" AND ")}`,
+      params,
+    );
+    return rows[0]!;
   }
 
   async get(app: CompiledApp, ctx: StoreContext, id: string): Promise<StoredRecord | null> {

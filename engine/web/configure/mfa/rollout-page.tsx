@@ -44,6 +44,7 @@ function RolloutFields({
       {v.ids.map((id) => (
         <input type="hidden" name="ids" value={id} />
       ))}
+      {v.back ? <input type="hidden" name="back" value={v.back} /> : null}
       {v.ids.length || errors.ids ? (
         <div class="form-field" id="field-ids" tabindex={-1} {...describedBy("ids", { error: errors.ids })}>
           <p>Only the {v.ids.length} user(s) ticked in the users list, if they also match below.</p>
@@ -212,6 +213,7 @@ function ConfirmForm({ v, plan, csrfToken }: { v: RolloutFormValues; plan: Rollo
       {v.ids.map((id) => (
         <input type="hidden" name="ids" value={id} />
       ))}
+      {v.back ? <input type="hidden" name="back" value={v.back} /> : null}
       <input type="hidden" name="expectToEnable" value={String(plan.toEnable)} />
       <input type="hidden" name="expectToMove" value={String(plan.toMove)} />
       <button type="submit">Confirm</button>
