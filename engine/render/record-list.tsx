@@ -67,7 +67,11 @@ export interface RecordListProps {
      */
     ticked?: readonly string[];
     /** The bulk action's buttons for the ticked rows and for every matching row ("all N matching"). */
-    actions?: { name: string; selected: { value: string; label: string }; matching: { value: string; label: (n: string) => string } };
+    actions?: {
+      name: string;
+      selected: { value: string; label: string };
+      matching: { value: string; label: (n: string) => string };
+    };
   };
 }
 
@@ -209,7 +213,9 @@ export function RecordList(p: RecordListProps) {
               <a href={`${here}${here.includes("?") ? "&" : "?"}tick=page`}>Tick every row on this page</a>
             </p>
           ) : null}
-          {p.select.actions ? <BulkActions actions={p.select.actions} total={p.total} pageRows={p.rows.length} /> : null}
+          {p.select.actions ? (
+            <BulkActions actions={p.select.actions} total={p.total} pageRows={p.rows.length} />
+          ) : null}
         </>
       ) : (
         <Pager {...p} sizeParam={size} />
@@ -288,7 +294,13 @@ function BulkActions(props: {
         {a.selected.label}
       </button>
       {props.total !== undefined && props.total > 0 ? (
-        <button type="submit" name={a.name} value={a.matching.value} class="secondary outline" data-matching={String(props.total)}>
+        <button
+          type="submit"
+          name={a.name}
+          value={a.matching.value}
+          class="secondary outline"
+          data-matching={String(props.total)}
+        >
           {a.matching.label(countText(props.total))}
         </button>
       ) : null}

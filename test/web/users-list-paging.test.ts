@@ -83,36 +83,39 @@ t("a search counts only its matches; the total follows the filter", async ({ c }
   assert.is(range(off.html), "1–61 of 61");
 });
 
-t("roll out to all N matching applies to exactly the matching users, then comes back to the list", async ({ env, c }) => {
-  const sent = await c.get("/configure/users?q=sales&sort=-username&rollout=matching");
-  assert.is(sent.res.status, 303);
-  const location = sent.res.headers.get("location")!;
-  const query = new URLSearchParams(location.split("?")[1]);
-  assert.is(query.get("q"), "sales");
-  assert.is(query.getAll("ids").length, 0, "not the ticks: every match");
-  assert.is(query.get("back"), "q=sales&sort=-username");
-  const preview = await c.get(location);
-  assert.is(preview.res.status, 200);
-  assert.match(preview.html, /data-count="toEnable">12[ <]/);
-  const confirm = /<form method="post" action="\/configure\/mfa\/rollout">([\s\S]*?)<\/form>/.exec(preview.html)![1]!;
-  const fields: Record<string, string[]> = {};
-  for (const m of confirm.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)) {
-    (fields[m[1]!] ??= []).push(unescape(m[2]!));
-  }
-  assert.equal(fields.back, ["q=sales&sort=-username"]);
-  const done = await c.post("/configure/mfa/rollout", fields);
-  assert.is(done.res.status, 303);
-  assert.is(done.res.headers.get("location"), "/configure/users?q=sales&sort=-username");
-  const { rows } = await env.db.query<{ username: string }>(
-    "SELECT u.username FROM users u JOIN mfa_settings m ON m.user_id = u.id WHERE m.enabled ORDER BY 1",
-  );
-  assert.equal(
-    rows.map((r) => r.username),
-    Array.from({ length: 12 }, (_, i) => `u${String(i + 1).padStart(2, "0")}`),
-  );
-  // A bulk action the list does not know is refused.
-  assert.is((await c.get("/configure/users?rollout=everyone")).res.status, 400);
-});
+t(
+  "roll out to all N matching applies to exactly the matching users, then comes back to the list",
+  async ({ env, c }) => {
+    const sent = await c.get("/configure/users?q=sales&sort=-username&rollout=matching");
+    assert.is(sent.res.status, 303);
+    const location = sent.res.headers.get("location")!;
+    const query = new URLSearchParams(location.split("?")[1]);
+    assert.is(query.get("q"), "sales");
+    assert.is(query.getAll("ids").length, 0, "not the ticks: every match");
+    assert.is(query.get("back"), "q=sales&sort=-username");
+    const preview = await c.get(location);
+    assert.is(preview.res.status, 200);
+    assert.match(preview.html, /data-count="toEnable">12[ <]/);
+    const confirm = /<form method="post" action="\/configure\/mfa\/rollout">([\s\S]*?)<\/form>/.exec(preview.html)![1]!;
+    const fields: Record<string, string[]> = {};
+    for (const m of confirm.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)) {
+      (fields[m[1]!] ??= []).push(unescape(m[2]!));
+    }
+    assert.equal(fields.back, ["q=sales&sort=-username"]);
+    const done = await c.post("/configure/mfa/rollout", fields);
+    assert.is(done.res.status, 303);
+    assert.is(done.res.headers.get("location"), "/configure/users?q=sales&sort=-username");
+    const { rows } = await env.db.query<{ username: string }>(
+      "SELECT u.username FROM users u JOIN mfa_settings m ON m.user_id = u.id WHERE m.enabled ORDER BY 1",
+    );
+    assert.equal(
+      rows.map((r) => r.username),
+      Array.from({ length: 12 }, (_, i) => `u${String(i + 1).padStart(2, "0")}`),
+    );
+    // A bulk action the list does not know is refused.
+    assert.is((await c.get("/configure/users?rollout=everyone")).res.status, 400);
+  },
+);
 
 t("after a save the list comes back as it was: search, sort, page, size and ticks", async ({ env, c }) => {
   const u03 = (await env.services.users.byUsername("u03"))!;
@@ -173,7 +176,11 @@ t("after a save the list comes back as it was: search, sort, page, size and tick
     headers: { "HX-Request": "true", "HX-Target": "#record-list" },
   });
   const first = unescape(/<div id="record-list" hx-get="([^"]+)"/.exec(await u30Tick.text())![1]!);
-  assert.equal(new URLSearchParams(first.split("?")[1]).getAll("ids"), [u30.id], "a tick of another page is in the URL");
+  assert.equal(
+    new URLSearchParams(first.split("?")[1]).getAll("ids"),
+    [u30.id],
+    "a tick of another page is in the URL",
+  );
 });
 
 t("ticking every row of the page works without JavaScript (a link) and with it (the header box)", async ({ c }) => {

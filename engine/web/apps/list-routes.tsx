@@ -6,14 +6,7 @@ import { exportCsv, textStream } from "../../apps/csv-export.js";
 import { encodeCursor } from "../../apps/record-store-contract.js";
 import { ListSearch, RecordList } from "../../render/record-list.js";
 import { AppListPage } from "../../render/record-pages.js";
-import {
-  listState,
-  listUrl,
-  MAX_CARRIED_TICKS,
-  pageSizes,
-  readListQuery,
-  readMfaFilter,
-} from "../forms/list-query.js";
+import { listState, listUrl, MAX_CARRIED_TICKS, pageSizes, readListQuery, readMfaFilter } from "../forms/list-query.js";
 import { MFA_STATE_LABELS } from "../../mfa/mfa-states.js";
 import { MfaFilterBar } from "./mfa-filter.js";
 import type { AppEnv } from "../http/env.js";
@@ -100,7 +93,9 @@ export function listRoutes(
       } else if (rollout === "1") {
         for (const id of ticked) to.append("ids", id);
       } else {
-        throw new HTTPException(400, { message: "The bulk action (?rollout=) must be 1 (the ticked users) or matching." });
+        throw new HTTPException(400, {
+          message: "The bulk action (?rollout=) must be 1 (the ticked users) or matching.",
+        });
       }
       if (back) to.set("back", back);
       return c.redirect(`/configure/mfa/rollout?${to}`, 303);
@@ -132,7 +127,9 @@ export function listRoutes(
       <RecordList
         columns={r.app.list.columns}
         rows={page.rows}
-        rowHref={(row) => (carried ? `${r.href}/${row.id}?${new URLSearchParams({ list: carried })}` : `${r.href}/${row.id}`)}
+        rowHref={(row) =>
+          carried ? `${r.href}/${row.id}?${new URLSearchParams({ list: carried })}` : `${r.href}/${row.id}`
+        }
         q={q}
         sort={sort}
         sortable={sortable}

@@ -119,7 +119,12 @@ export function recordFormHandlers(s: Services, options: RecordRoutesOptions) {
     if (st.dialog) return sendPage(c, <RecordFragment title={title}>{body}</RecordFragment>, status);
     return sendPage(
       c,
-      <RecordPage frame={r.frame} title={title} backUrl={listHref(r.href, st.list ?? "")} backLabel={options.listLabel ?? r.app.title}>
+      <RecordPage
+        frame={r.frame}
+        title={title}
+        backUrl={listHref(r.href, st.list ?? "")}
+        backLabel={options.listLabel ?? r.app.title}
+      >
         {body}
       </RecordPage>,
       status,

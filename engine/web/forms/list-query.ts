@@ -58,7 +58,9 @@ export function readListQuery(
   const query = queryParams(c);
   const page = query.page ?? "";
   if (page !== "" && page !== "first" && page !== "last") {
-    throw new HTTPException(400, { message: "The page (?page=) must be first or last; other pages are links of the list." });
+    throw new HTTPException(400, {
+      message: "The page (?page=) must be first or last; other pages are links of the list.",
+    });
   }
   const sizes = pageSizes(defaultSize);
   const rawSize = query.size ?? "";
