@@ -326,6 +326,19 @@ export class HardwareTokens {
     return rows.map(toToken);
   }
 
+  /**
+   * The token reserved for a user (an import's `upn`, or "Register and assign") that they may still
+   * activate: not disabled, not assigned; null when none. The setup page fills its serial number in.
+   */
+  async reservedFor(userId: string): Promise<HardwareToken | null> {
+    const { rows } = await this.db.query<TokenRow>(
+      `${SELECT} WHERE t.reserved_for_user_id = $1 AND NOT t.disabled AND e.user_id IS NULL
+       ORDER BY lower(t.serial_number) LIMIT 1`,
+      [userId],
+    );
+    return rows[0] ? toToken(rows[0]) : null;
+  }
+
   /** The TOTP parameters with the opened key; callers zero the secret when done. */
   async params(token: HardwareToken): Promise<TotpParams> {
     const { rows } = await this.db.query<{ secret_sealed: string }>(
