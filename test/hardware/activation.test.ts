@@ -141,7 +141,9 @@ t("reset (unassign) returns the token to the pool and signs the user out", async
   await env.services.users.create({ siteId, username: "root", password: PASSWORD, role: "admin" });
   const admin = new TestClient(env.app);
   await admin.signIn("root", PASSWORD);
-  await admin.get("/configure/mfa-hardware?q=POOL-1");
+  const listed = await admin.get("/configure/mfa-hardware?q=POOL-1");
+  // The token's user links to their record (same site as the administrator).
+  assert.match(listed.html, new RegExp(`assigned to <a href="/configure/users/${u.id}">pooled</a> on`));
   // The first press only asks: what unassigning ends, with Confirm and Cancel; nothing changes yet.
   const ask = await admin.post(`/configure/mfa-hardware/${token.id}/unassign`, {});
   assert.is(ask.res.status, 200);

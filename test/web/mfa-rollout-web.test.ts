@@ -404,7 +404,10 @@ t("the users list keeps ticks across its pages, without JavaScript, and says how
   assert.match(back.html, /data-selected="2">2 selected \(1 on other pages\)/);
   // An id that is not a user id is dropped, not carried.
   const junk = await c.get(`/configure/users?ids=nonsense&ids=${ann.id}&rollout=1`);
-  assert.match(junk.res.headers.get("location")!, new RegExp(`^/configure/mfa/rollout\\?preview=1&ids=${ann.id}&back=`));
+  assert.match(
+    junk.res.headers.get("location")!,
+    new RegExp(`^/configure/mfa/rollout\\?preview=1&ids=${ann.id}&back=`),
+  );
 });
 
 t(

@@ -33,8 +33,8 @@ export interface Actor {
  */
 export type TokenState =
   | { kind: "available" }
-  | { kind: "reserved"; username: string }
-  | { kind: "assigned"; userId: string; username: string; siteName: string; since: Date }
+  | { kind: "reserved"; userId: string; username: string; siteId: string }
+  | { kind: "assigned"; userId: string; username: string; siteId: string; siteName: string; since: Date }
   | { kind: "disabled" };
 
 /**
@@ -69,16 +69,18 @@ interface TokenRow {
   disabled: boolean;
   reserved_for_user_id: string | null;
   reserved_username: string | null;
+  reserved_site_id: string | null;
   created_at: Date;
   assigned_user_id: string | null;
   assigned_username: string | null;
   assigned_site: string | null;
+  assigned_site_id: string | null;
   assigned_at: Date | null;
 }
 
 const SELECT = `SELECT t.id, t.serial_number, t.name, t.model, t.manufacturer, t.algorithm, t.digits, t.period_seconds,
-    t.disabled, t.reserved_for_user_id, r.username AS reserved_username, t.created_at,
-    e.user_id AS assigned_user_id, au.username AS assigned_username, s.name AS assigned_site,
+    t.disabled, t.reserved_for_user_id, r.username AS reserved_username, r.site_id AS reserved_site_id, t.created_at,
+    e.user_id AS assigned_user_id, au.username AS assigned_username, s.name AS assigned_site, s.id AS assigned_site_id,
     e.activated_at AS assigned_at
   FROM hardware_tokens t
   LEFT JOIN users r ON r.id = t.reserved_for_user_id
@@ -92,13 +94,19 @@ function toToken(r: TokenRow): HardwareToken {
         kind: "assigned",
         userId: r.assigned_user_id,
         username: r.assigned_username ?? "",
+        siteId: r.assigned_site_id ?? "",
         siteName: r.assigned_site ?? "",
         since: r.assigned_at!,
       }
     : r.disabled
       ? { kind: "disabled" }
       : r.reserved_username
-        ? { kind: "reserved", username: r.reserved_username }
+        ? {
+            kind: "reserved",
+            userId: r.reserved_for_user_id!,
+            username: r.reserved_username,
+            siteId: r.reserved_site_id ?? "",
+          }
         : { kind: "available" };
   return {
     id: r.id,

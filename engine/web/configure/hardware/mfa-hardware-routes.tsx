@@ -113,7 +113,7 @@ export function mfaHardwareRoutes(s: Services) {
   const common = async (c: Context<AppEnv>) => {
     const session = c.var.session!;
     const site = await s.sites.byId(session.activeSiteId);
-    return { csrfToken: c.var.csrfToken, user: session.user, siteName: site?.name };
+    return { csrfToken: c.var.csrfToken, user: session.user, siteName: site?.name, activeSiteId: session.activeSiteId };
   };
   const publicSiteId = async () => (await s.sites.publicSite()).id;
 
@@ -124,7 +124,10 @@ export function mfaHardwareRoutes(s: Services) {
     const page = await h.registry.list({ q, after: query.after });
     // Active search swaps just the table.
     if ((c.req.header("hx-target") ?? "").endsWith("token-list")) {
-      return sendPage(c, <TokenTable csrfToken={c.var.csrfToken} page={page} q={q} />);
+      return sendPage(
+        c,
+        <TokenTable csrfToken={c.var.csrfToken} page={page} q={q} activeSiteId={c.var.session!.activeSiteId} />,
+      );
     }
     const [action, ...serial] = (query.done ?? "").split(":");
     const notice = DONE[action ?? ""]?.replace("{}", serial.join(":"));

@@ -104,6 +104,7 @@ export function mfaRolloutRoutes(s: Services): Hono<AppEnv> {
         errors={errors}
         canTargetAll={canTargetAll}
         whereFields={whereFields}
+        activeSiteId={session.activeSiteId}
         preview={preview}
       />
     );
