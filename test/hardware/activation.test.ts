@@ -71,6 +71,7 @@ t(
         kind: "assigned",
         userId: undefined,
         username: "sixty",
+        siteId: siteId,
         siteName: "Public Site",
         since: undefined,
       },

@@ -173,11 +173,17 @@ export class HardwareTokens {
     private readonly audit: AuditLog,
   ) {}
 
-  /** Registers one token; throws TokenInputError with a message per field. */
+  /**
+   * Registers one token; throws TokenInputError with a message per field. With `assignTo` ("Register
+   * and assign to USER") the token is reserved for that user in the same transaction — only they may
+   * activate it, and their setup page fills its serial in — and audited as a registration and an
+   * assignment (hardware_token.register, then hardware_token.assign with `reserved: true`).
+   */
   async register(
     values: TokenInputValues,
     actor: Actor,
     siteId: string | null,
+    assignTo?: { id: string; username: string },
   ): Promise<{ token: HardwareToken; encoding: SecretEncoding }> {
     const checked = checkTokenInput(values, "auto");
     if (!checked.ok) throw new TokenInputError(checked.errors);
@@ -187,8 +193,8 @@ export class HardwareTokens {
       await this.db.transaction(async (tx) => {
         await tx.query(
           `INSERT INTO hardware_tokens (id, serial_number, name, model, manufacturer, secret_sealed, algorithm, digits,
-             period_seconds, created_at, created_by)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+             period_seconds, created_at, created_by, reserved_for_user_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
           [
             id,
             t.serialNumber,
@@ -201,6 +207,7 @@ export class HardwareTokens {
             t.periodInSeconds,
             this.clock.now(),
             actor.id,
+            assignTo?.id ?? null,
           ],
         );
         await this.audit.record(
@@ -212,6 +219,18 @@ export class HardwareTokens {
           },
           tx,
         );
+        if (assignTo) {
+          await this.audit.record(
+            {
+              siteId,
+              actor,
+              action: "hardware_token.assign",
+              target: { id: assignTo.id, name: assignTo.username },
+              details: { serialNumber: t.serialNumber, reserved: true },
+            },
+            tx,
+          );
+        }
       });
     } catch (err) {
       if (isPgError(err, PgError.uniqueViolation)) {
