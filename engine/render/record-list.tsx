@@ -101,7 +101,9 @@ export function RecordList(p: RecordListProps) {
     ...(size ? { size } : {}),
     ids: [...ticked].filter((id) => !onPage.has(id)),
   });
-  const reload = p.select ? { "hx-include": "#record-list .row-select input" } : {};
+  // htmx sets a name it includes in place of the URL's values of that name: every tick is included
+  // (this page's checkboxes, and the hidden inputs of other pages' ticks).
+  const reload = p.select ? { "hx-include": `#record-list input[name='${p.select.name}']` } : {};
   return (
     <div id="record-list" hx-get={here} hx-trigger="fg-saved from:body" {...region} {...reload}>
       {p.select ? <SelectState select={p.select} ticked={ticked} onPage={onPage} current={current} /> : null}

@@ -171,7 +171,7 @@ t("after a save the list comes back as it was: search, sort, page, size and tick
   });
   // u03 is on this page: its tick rides along from its checkbox (hx-include), not from the URL.
   assert.match(html, new RegExp(`value="${u03.id}" checked=""`));
-  assert.match(html, /hx-include="#record-list \.row-select input"/);
+  assert.match(html, /hx-include="#record-list input\[name=&#39;ids&#39;\]"/);
   const u30Tick = await c.request(`/configure/users?q=u&sort=username&ids=${u03.id}&ids=${u30.id}`, {
     headers: { "HX-Request": "true", "HX-Target": "#record-list" },
   });
