@@ -33,7 +33,7 @@ t.after(closeBrowserStage);
 for (const js of [true, false]) {
   const mode = js ? "JavaScript on" : "JavaScript off";
   t(`${mode}: range, last page, page size, ticks across pages and after a save`, async (ctx) => {
-    const context = await ctx.browser.newContext({ javaScriptEnabled: js, bypassCSP: true });
+    const context = await ctx.browser.newContext({ javaScriptEnabled: js });
     const page = await context.newPage();
     await page.setViewportSize({ width: 1280, height: 900 });
     await signIn(page, ctx.url, "root");
