@@ -152,7 +152,12 @@ export class AppRecordsStore implements RecordStore {
       next: backwards ? (cursor ? last : null) : more ? last : null,
       prev: backwards ? (more ? first : null) : cursor ? first : null,
     };
-    if (query.count) Object.assign(result, await this.#count(matching, first, query.sort.direction === "asc"));
+    if (query.count) {
+      // The first page starts at 0 and the last ends at the total: only a page between counts what comes before it.
+      const counted = await this.#count(matching, cursor ? first : null, query.sort.direction === "asc");
+      const offset = cursor ? counted.offset : backwards ? Math.max(0, counted.total - page.length) : 0;
+      Object.assign(result, { total: counted.total, offset });
+    }
     return result;
   }
 

@@ -44,6 +44,20 @@ import { UserRecordMfa } from "./user-record-mfa.js";
 import { plainText } from "../util/plain-text.js";
 
 /**
+ * The joins a list statement over `users u` needs: the MFA settings (`m`) and the state joins (`ms`,
+ * `me`) only when its sort key or conditions read them (a sort on MFA status, an ?mfa= filter), so a
+ * list by username scans `users` alone. Each join is at most one row per user: leaving it out
+ * changes no count.
+ */
+function mfaJoins(key: string, where: readonly string[]): string {
+  const sql = `${key} ${where.join(" ")}`;
+  const joins: string[] = [];
+  if (/\bm\./.test(sql)) joins.push("LEFT JOIN mfa_settings m ON m.user_id = u.id");
+  if (/\bm[se]\./.test(sql)) joins.push(MFA_STATE_JOINS);
+  return joins.join("\n");
+}
+
+/**
  * The store of apps whose records are user accounts (any user.* or mfa.*
  * binding, like forms/user-accounts.app.json): system fields are columns of
  * `users`, the MFA fields go through the MFA service in the same transaction
@@ -115,8 +129,7 @@ export class UserRecordsStore implements RecordStore {
     params.push(query.limit + 1);
     const dir = ascending ? "ASC" : "DESC";
     const { rows } = await this.db.query<UserRecordRow>(
-      `SELECT ${USER_RECORD_COLUMNS}, ${key} AS sort_key FROM users u LEFT JOIN mfa_settings m ON m.user_id = u.id
-       ${MFA_STATE_JOINS}
+      `SELECT ${USER_RECORD_COLUMNS}, ${key} AS sort_key FROM users u ${mfaJoins(key, where)}
        WHERE ${where.join(" AND ")} ORDER BY ${key} ${dir}, u.id ${dir} LIMIT $${params.length}`,
       params,
     );
@@ -136,7 +149,12 @@ export class UserRecordsStore implements RecordStore {
       next: backwards ? (cursor ? last : null) : more ? last : null,
       prev: backwards ? (more ? first : null) : cursor ? first : null,
     };
-    if (query.count) Object.assign(result, await this.#count(key, matching, first, query.sort.direction === "asc"));
+    if (query.count) {
+      // The first page starts at 0 and the last ends at the total: only a page between counts what comes before it.
+      const counted = await this.#count(key, matching, cursor ? first : null, query.sort.direction === "asc");
+      const offset = cursor ? counted.offset : backwards ? Math.max(0, counted.total - page.length) : 0;
+      Object.assign(result, { total: counted.total, offset });
+    }
     return result;
   }
 
@@ -160,7 +178,7 @@ export class UserRecordsStore implements RecordStore {
     }
     const { rows } = await this.db.query<{ total: number; offset: number }>(
       `SELECT count(*)::int AS total, count(*) FILTER (WHERE ${before})::int AS "offset"
-       FROM users u LEFT JOIN mfa_settings m ON m.user_id = u.id ${MFA_STATE_JOINS}
+       FROM users u ${mfaJoins(key, matching.where)}
        WHERE ${matching.where.join(" AND ")}`,
       params,
     );
