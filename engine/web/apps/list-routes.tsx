@@ -72,7 +72,12 @@ export function listRoutes(
       const p = new URLSearchParams();
       if (mfa) p.set("mfa", mfa);
       if (q) p.set("q", q);
-      p.set("sort", sort.direction === "desc" ? `-${sort.field}` : sort.field);
+      // The default order is left out, so a list as it opens carries no state.
+      const sortText = sort.direction === "desc" ? `-${sort.field}` : sort.field;
+      const defaultSort = r.app.list.sort;
+      if (sortText !== (defaultSort.direction === "desc" ? `-${defaultSort.field}` : defaultSort.field)) {
+        p.set("sort", sortText);
+      }
       if (size !== r.app.list.pageSize) p.set("size", String(size));
       for (const [name, value] of Object.entries(extra)) {
         if (typeof value === "string") p.set(name, value);
