@@ -8,3 +8,12 @@ document.addEventListener("htmx:config:request", (event) => {
     ctx.request.headers["X-CSRF-Token"] = meta.content;
   }
 });
+// A selectable list's header checkbox ticks or clears every row of the page (the list's own
+// "Tick every row on this page" link does it without JavaScript).
+document.addEventListener("change", (event) => {
+  const box = event.target;
+  if (!(box instanceof HTMLInputElement) || box.dataset.selectPage !== "true") return;
+  const table = box.closest("table");
+  if (!table) return;
+  for (const row of table.querySelectorAll("tbody .row-select input[type=checkbox]")) row.checked = box.checked;
+});

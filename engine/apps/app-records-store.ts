@@ -103,19 +103,13 @@ export class AppRecordsStore implements RecordStore {
   async list(app: CompiledApp, ctx: StoreContext, query: ListQuery): Promise<ListPage> {
     await this.ensureIndexed(app, ctx.siteId);
     const sortField = this.sortable(app).includes(query.sort.field) ? query.sort.field : this.sortable(app)[0];
-    if (!sortField) return { rows: [], next: null, prev: null };
-    const backwards = query.before !== undefined && query.after === undefined;
+    if (!sortField) return { rows: [], next: null, prev: null, ...(query.count ? { total: 0, offset: 0 } : {}) };
     const cursor = query.after ?? query.before;
-    // Walking backwards reverses the order; the page is flipped back below.
+    // Walking backwards (a page before a cursor, or the last page) reverses the order; the page is flipped back below.
+    const backwards = query.after === undefined && (query.before !== undefined || query.last === true);
     const ascending = (query.sort.direction === "asc") !== backwards;
     const params: unknown[] = [ctx.siteId, app.id, sortField];
     const where = ["k.site_id = $1", "k.app_id = $2", "k.field = $3"];
-    if (cursor) {
-      params.push(JSON.stringify(cursor.key), cursor.id);
-      where.push(
-        `(k.key, k.record_id) ${ascending ? ">" : "<"} ($${params.length - 1}::jsonb, $${params.length}::uuid)`,
-      );
-    }
     const patterns = searchPatterns(query.q);
     if (patterns.length) {
       // PostgreSQL cannot estimate how many rows match '%word%'. Walking the sort index and
@@ -132,6 +126,14 @@ export class AppRecordsStore implements RecordStore {
         }
       }
     }
+    // What matches, before the cursor: the count below reads the same rows.
+    const matching = { where: [...where], params: [...params] };
+    if (cursor) {
+      params.push(JSON.stringify(cursor.key), cursor.id);
+      where.push(
+        `(k.key, k.record_id) ${ascending ? ">" : "<"} ($${params.length - 1}::jsonb, $${params.length}::uuid)`,
+      );
+    }
     params.push(query.limit + 1);
     const dir = ascending ? "ASC" : "DESC";
     const { rows } = await this.db.query<RecordRow>(
@@ -145,11 +147,42 @@ export class AppRecordsStore implements RecordStore {
     const cursorOf = (r: RecordRow | undefined): Cursor | null => (r ? { key: r.key, id: r.id } : null);
     const first = cursorOf(page[0]);
     const last = cursorOf(page[page.length - 1]);
-    return {
+    const result: ListPage = {
       rows: page.map((r) => this.#toRecord(app, r)),
       next: backwards ? (cursor ? last : null) : more ? last : null,
       prev: backwards ? (more ? first : null) : cursor ? first : null,
     };
+    if (query.count) {
+      // The first page starts at 0 and the last ends at the total: only a page between counts what comes before it.
+      const counted = await this.#count(matching, cursor ? first : null, query.sort.direction === "asc");
+      const offset = cursor ? counted.offset : backwards ? Math.max(0, counted.total - page.length) : 0;
+      Object.assign(result, { total: counted.total, offset });
+    }
+    return result;
+  }
+
+  /**
+   * How many records match (`matching`: the list's WHERE over record_sort_keys k and records r, and
+   * its parameters) and how many of them come before `first` in the list's order: one scan, two counts.
+   */
+  async #count(
+    matching: { where: string[]; params: unknown[] },
+    first: Cursor | null,
+    ascending: boolean,
+  ): Promise<{ total: number; offset: number }> {
+    const params = [...matching.params];
+    let before = "false";
+    if (first) {
+      params.push(JSON.stringify(first.key), first.id);
+      before = `(k.key, k.record_id) ${ascending ? "<" : ">"} ($${params.length - 1}::jsonb, $${params.length}::uuid)`;
+    }
+    const { rows } = await this.db.query<{ total: number; offset: number }>(
+      `SELECT count(*)::int AS total, count(*) FILTER (WHERE ${before})::int AS "offset"
+       FROM record_sort_keys k JOIN records r ON r.id = k.record_id
+       WHERE ${matching.where.join(" AND ")}`,
+      params,
+    );
+    return rows[0]!;
   }
 
   /** Ids of the records that match every pattern, or null when there are more than SEARCH_HITS_CAP. */

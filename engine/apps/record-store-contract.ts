@@ -92,7 +92,11 @@ export interface ListQuery {
   /** The page after this row, or the page before that one (keyset paging, no OFFSET). */
   after?: Cursor;
   before?: Cursor;
+  /** The last page (the last `limit` rows in this order), when neither cursor is given. */
+  last?: boolean;
   limit: number;
+  /** Also count: how many rows match (search and filter) and where this page starts among them. */
+  count?: boolean;
   /** Only users in this MFA state (engine/mfa/mfa-states.ts); stores of other records ignore it. */
   mfa?: MfaState;
 }
@@ -106,6 +110,10 @@ export interface ListPage {
   /** Cursors for the next and previous pages, null at either end. */
   next: Cursor | null;
   prev: Cursor | null;
+  /** With ListQuery.count: how many rows match the search and filter, on every page. */
+  total?: number;
+  /** With ListQuery.count: how many matching rows come before this page's first row, in this order. */
+  offset?: number;
 }
 
 /**

@@ -31,12 +31,7 @@ import type { DeviceTokenInfo, DeviceTokens } from "./device-tokens.js";
 
 /** Activates a pre-registered hardware token for a user (the hardware registry provides it). */
 export interface HardwareActivation {
-  activateHardware(
-    userId: string,
-    serialNumber: string,
-    code: string,
-    actor: MfaActor,
-  ): Promise<ActivationResult | { ok: false; reason: "unknown_token"; retryAfterSeconds: 0 }>;
+  activateHardware(userId: string, serialNumber: string, code: string, actor: MfaActor): Promise<ActivationResult>;
 }
 
 /**
@@ -263,7 +258,7 @@ export class DeviceSignIn {
       };
     }
 
-    let result: ActivationResult | { ok: false; reason: "unknown_token"; retryAfterSeconds: 0 };
+    let result: ActivationResult;
     if (body.method === "app") {
       result = await this.d.mfa.activation.activatePendingApp(user.id, body.code!, actor);
     } else {
@@ -284,10 +279,6 @@ export class DeviceSignIn {
             'The authenticator-app key has expired or was never handed out. Start again with method "app" and no code.',
             { code: "wrong_step" },
           );
-        case "unknown_token":
-          throw new ValidationError("Some fields are missing or invalid.", {
-            serialNumber: "is not an available hardware token",
-          });
         case "token_taken":
           throw new ConflictError("This hardware token is already in use.", { code: "hardware_token_unavailable" });
         case "not_enabled":

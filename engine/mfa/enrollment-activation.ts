@@ -128,6 +128,25 @@ export class EnrollmentActivation {
   }
 
   /**
+   * A hardware activation whose serial number this user may not activate (unknown, assigned,
+   * disabled or reserved for someone else), answered exactly like a wrong code: the same checks
+   * first, then a failed attempt on the account's code throttle (the claim counts it, as in
+   * activate). So a serial number cannot be enumerated: each guess costs an attempt towards the
+   * lock and answers what a wrong code answers, whether the serial exists or not.
+   */
+  async refuseUnknownToken(userId: string, opts: ActivationOptions = {}): Promise<ActivationResult> {
+    const { db, clock, throttle } = this.ctx;
+    const status = await readStatus(userId, db, clock.now());
+    if (!status.enabled) return { ok: false, reason: "not_enabled", retryAfterSeconds: 0 };
+    if (status.activation && status.activation.method !== "passkey" && !opts.replace) {
+      return { ok: false, reason: "already_active", retryAfterSeconds: 0 };
+    }
+    const attempt = await throttle.claim(codeThrottleKey(userId), ACCOUNT_POLICY);
+    if (!attempt.granted) return { ok: false, reason: "locked", retryAfterSeconds: attempt.retryAfterSeconds };
+    return failedAttempt(this.ctx, userId, attempt);
+  }
+
+  /**
    * A fresh secret for the setup page (raw key bytes, RFC 4226 §4 K), sealed in
    * the database until activation (each visit replaces it).
    */

@@ -172,7 +172,7 @@ export class MfaRollouts {
     ]);
     const changes = opts.moveDeadlines ? `(${IS_OFF} OR ${IS_WAITING})` : IS_OFF;
     const { rows } = await this.db.query<RolloutUser>(
-      `SELECT u.id, u.username, u.display_name AS "displayName", s.slug AS "siteSlug",
+      `SELECT u.id, u.username, u.display_name AS "displayName", u.site_id AS "siteId", s.slug AS "siteSlug",
          CASE WHEN ${IS_OFF} THEN 'enable' ELSE 'move' END AS change
        FROM users u JOIN sites s ON s.id = u.site_id ${MFA_STATE_JOINS}
        WHERE ${b.where} AND ${changes} AND ${activeOnly(opts)} AND ($1::text IS NULL OR ${foldSql(sql`u.username`)} > ($1::text COLLATE "C"))
@@ -192,7 +192,7 @@ export class MfaRollouts {
     const searchable = await this.#check(sel, opts);
     const b = selectionSql(sel, this.clock.now(), searchable, [Math.min(Math.max(1, Math.trunc(limit)), 500)]);
     const { rows } = await this.db.query<SkippedUser>(
-      `SELECT u.id, u.username, u.display_name AS "displayName", s.slug AS "siteSlug",
+      `SELECT u.id, u.username, u.display_name AS "displayName", u.site_id AS "siteId", s.slug AS "siteSlug",
          CASE WHEN u.disabled THEN 'disabled' ELSE 'no web or device access' END AS reason
        FROM users u JOIN sites s ON s.id = u.site_id ${MFA_STATE_JOINS}
        WHERE ${b.where} AND NOT ${IS_ACTIVATED} AND NOT ${CAN_SIGN_IN}

@@ -57,6 +57,7 @@ export interface SkippedUser {
   id: string;
   username: string;
   displayName: string;
+  siteId: string;
   siteSlug: string;
   reason: "disabled" | "no web or device access";
 }
@@ -66,6 +67,7 @@ export interface RolloutUser {
   id: string;
   username: string;
   displayName: string;
+  siteId: string;
   siteSlug: string;
   /** "enable": MFA goes on; "move": already on, gets the new deadline (moveDeadlines). */
   change: "enable" | "move";

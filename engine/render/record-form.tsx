@@ -31,6 +31,8 @@ export interface RecordFormProps {
   /** Shown as a Delete button (with a confirm) in edit mode. */
   deleteUrl?: string;
   cancelUrl?: string;
+  /** The state of the list the form was opened from (`_list`), so a save goes back to it as it was. */
+  listState?: string;
   submitLabel?: string;
   /** In a dialog the form posts through htmx and replaces itself with the answer. */
   inDialog?: boolean;
@@ -83,6 +85,7 @@ function FormFrame(
     csrf: string;
     versionText: string;
     submissionText: string;
+    listStateText: string;
     noticeHtml: SafeHtml;
     summaryHtml: SafeHtml;
     beforeActionsHtml: SafeHtml;
@@ -112,6 +115,7 @@ function FormFrame(
       {p.version !== undefined ? <input type="hidden" name="_version" value={p.versionText} /> : null}
       {p.submission !== undefined ? <input type="hidden" name="_submission" value={p.submissionText} /> : null}
       {p.inDialog ? <input type="hidden" name="_dialog" value="1" /> : null}
+      {p.listState !== undefined ? <input type="hidden" name="_list" value={p.listStateText} /> : null}
       {trustedRaw(p.noticeHtml)}
       {trustedRaw(p.summaryHtml)}
       <div class="notice error" id="err-form" role="alert" hidden={!p.errors[FORM_ERROR]}>
@@ -194,6 +198,7 @@ export function RecordForm(p: RecordFormProps) {
     p.checkUrl !== undefined,
     p.deleteUrl !== undefined,
     p.cancelUrl !== undefined,
+    p.listState !== undefined,
     p.submitLabel ?? null,
     p.inDialog === true,
     p.version !== undefined,
@@ -213,6 +218,7 @@ export function RecordForm(p: RecordFormProps) {
     { text: p.checkUrl ?? "" },
     { text: p.deleteUrl ?? "" },
     { text: p.cancelUrl ?? "" },
+    { text: p.listState ?? "" },
     { html: markupOf(<>{p.beforeActions ?? null}</>) },
     { html: markupOf(<FieldErrorSummary errors={p.errors} />) },
     ...fields,
@@ -231,6 +237,7 @@ export function RecordForm(p: RecordFormProps) {
         checkUrl,
         deleteUrl,
         cancelUrl,
+        listStateText,
         beforeActionsHtml,
         summaryHtml,
         ...fieldsHtml
@@ -241,6 +248,7 @@ export function RecordForm(p: RecordFormProps) {
           checkUrl={p.checkUrl === undefined ? undefined : checkUrl}
           deleteUrl={p.deleteUrl === undefined ? undefined : deleteUrl}
           cancelUrl={p.cancelUrl === undefined ? undefined : cancelUrl}
+          listStateText={listStateText}
           csrf={csrf}
           versionText={versionText}
           submissionText={submissionText}

@@ -12,6 +12,12 @@ export interface ListParams {
   sort?: string;
   after?: string;
   before?: string;
+  /** "last" (or "first"): a page without a cursor. */
+  page?: string;
+  /** Rows per page, when not the list's default. */
+  size?: string;
+  /** Ticked rows (a selectable list). */
+  ids?: readonly string[];
 }
 
 /**
@@ -32,6 +38,15 @@ export interface RecordListProps {
   /** Encoded cursors of the neighbouring pages. */
   next: string | null;
   prev: string | null;
+  /** Where this page is (a cursor, or the last page): the list reloads it after a save. */
+  position?: Pick<ListParams, "after" | "before" | "page">;
+  /** How many rows match, and how many come before this page (the "26–50 of 3,214" line). */
+  total?: number;
+  offset?: number;
+  /** Rows per page now, the list's default and the sizes offered. */
+  size: number;
+  defaultSize: number;
+  sizes: number[];
   /** Rows open in the page's dialog (htmx); plain links still work without JavaScript. */
   dialog: boolean;
   /** An action link at the end of each row ("Edit"), to the row's record. */
@@ -51,8 +66,17 @@ export interface RecordListProps {
      * JavaScript.
      */
     ticked?: readonly string[];
+    /** The bulk action's buttons for the ticked rows and for every matching row ("all N matching"). */
+    actions?: {
+      name: string;
+      selected: { value: string; label: string };
+      matching: { value: string; label: (n: string) => string };
+    };
   };
 }
+
+/** "3,214": a count as people read it. */
+export const countText = (n: number) => new Intl.NumberFormat("en-US").format(n);
 
 /** A sort as the `sort` URL parameter writes it: the field name, with a leading `-` when descending. */
 export const sortParam = (s: SortSpec) => (s.direction === "desc" ? `-${s.field}` : s.field);
@@ -63,20 +87,40 @@ export const sortParam = (s: SortSpec) => (s.direction === "desc" ? `-${s.field}
  * saved in the dialog (the fg-saved event).
  */
 export function RecordList(p: RecordListProps) {
+  const size = p.size === p.defaultSize ? undefined : String(p.size);
   const current = p.listUrl({ q: p.q, sort: sortParam(p.sort) });
   const region = { "hx-target": "#record-list", "hx-swap": "outerHTML" };
   const ticked = new Set(p.select?.ticked ?? []);
   const onPage = new Set(p.rows.map((r) => r.id));
+  // After a save in the dialog the list reloads this very page, with its size and the ticks of
+  // other pages; the ticks of this page come from its checkboxes (hx-include).
+  const here = p.listUrl({
+    q: p.q,
+    sort: sortParam(p.sort),
+    ...p.position,
+    ...(size ? { size } : {}),
+    ids: [...ticked].filter((id) => !onPage.has(id)),
+  });
+  // htmx sets a name it includes in place of the URL's values of that name: every tick is included
+  // (this page's checkboxes, and the hidden inputs of other pages' ticks).
+  const reload = p.select ? { "hx-include": `#record-list input[name='${p.select.name}']` } : {};
   return (
-    <div id="record-list" hx-get={current} hx-trigger="fg-saved from:body" {...region}>
+    <div id="record-list" hx-get={here} hx-trigger="fg-saved from:body" {...region} {...reload}>
       {p.select ? <SelectState select={p.select} ticked={ticked} onPage={onPage} current={current} /> : null}
+      <ListSummary {...p} sizeParam={size} />
       <div class="table-scroll" tabindex={0}>
         <table class="striped record-list">
           <thead>
             <tr>
               {p.select ? (
-                <th scope="col">
-                  <span class="visually-hidden">Select</span>
+                <th scope="col" class="row-select">
+                  <input
+                    type="checkbox"
+                    class="select-page"
+                    aria-label="Select every row on this page"
+                    checked={p.rows.length > 0 && p.rows.every((r) => ticked.has(r.id))}
+                    data-select-page="true"
+                  />
                 </th>
               ) : null}
               {p.columns.map((col) => {
@@ -85,7 +129,7 @@ export function RecordList(p: RecordListProps) {
                   field: col.name,
                   direction: active && p.sort.direction === "asc" ? "desc" : "asc",
                 };
-                const href = p.listUrl({ q: p.q, sort: sortParam(next) });
+                const href = p.listUrl({ q: p.q, sort: sortParam(next), ...(size ? { size } : {}) });
                 const ariaSort = active ? (p.sort.direction === "asc" ? "ascending" : "descending") : undefined;
                 return (
                   <th scope="col" aria-sort={ariaSort}>
@@ -136,14 +180,17 @@ export function RecordList(p: RecordListProps) {
                   ) : null}
                   {p.columns.map((col, i) => {
                     const text = p.cell?.(row, col) ?? displayValue(col, row.values[col.name]);
+                    // One line per row: a long value is cut, its full text is the cell's title and in the dialog.
                     return i === 0 ? (
-                      <th scope="row">
+                      <th scope="row" title={text.length > 24 ? text : undefined}>
                         <a href={href} {...dialog}>
                           {text === "—" ? "(untitled)" : text}
                         </a>
                       </th>
                     ) : (
-                      <td>{row.badges?.[col.name] ? <Badges badges={row.badges[col.name]!} /> : text}</td>
+                      <td title={text.length > 24 ? text : undefined}>
+                        {row.badges?.[col.name] ? <Badges badges={row.badges[col.name]!} /> : text}
+                      </td>
                     );
                   })}
                   {p.rowAction ? (
@@ -163,10 +210,102 @@ export function RecordList(p: RecordListProps) {
         <>
           <SelectPager prev={p.prev} next={p.next} />
           <SelectedCount ticked={ticked} onPage={onPage} paged={Boolean(p.prev || p.next)} />
+          {p.rows.length ? (
+            <p class="when-hidden tick-page">
+              <a href={`${here}${here.includes("?") ? "&" : "?"}tick=page`}>Tick every row on this page</a>
+            </p>
+          ) : null}
+          {p.select.actions ? (
+            <BulkActions actions={p.select.actions} total={p.total} pageRows={p.rows.length} />
+          ) : null}
         </>
       ) : (
-        <Pager {...p} />
+        <Pager {...p} sizeParam={size} />
       )}
+    </div>
+  );
+}
+
+/**
+ * "26–50 of 3,214" and the page size: a GET form of its own, or (a selectable list) fields of the
+ * form around the list, sent with its "Show" button so the ticks ride along.
+ */
+function ListSummary(p: RecordListProps & { sizeParam: string | undefined }) {
+  const range =
+    p.total === undefined
+      ? null
+      : p.total === 0 || p.rows.length === 0
+        ? `0 of ${countText(p.total)}`
+        : `${countText((p.offset ?? 0) + 1)}–${countText((p.offset ?? 0) + p.rows.length)} of ${countText(p.total)}`;
+  const sizeSelect = (
+    <label class="page-size">
+      Rows per page{" "}
+      <select name="size">
+        {p.sizes.map((n) => (
+          <option value={String(n)} selected={n === p.size}>
+            {String(n)}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+  const query = [...new URLSearchParams(p.listUrl({ q: p.q, sort: sortParam(p.sort) }).split("?")[1] ?? "").entries()];
+  const action = p.listUrl({}).split("?")[0]!;
+  return (
+    <div class="list-summary">
+      {range ? (
+        <p class="list-range" aria-live="polite" data-total={String(p.total)}>
+          {range}
+        </p>
+      ) : null}
+      {p.select ? (
+        <div class="page-size-form">
+          {sizeSelect}
+          <button type="submit" name="page" value="first" class="secondary outline">
+            Show
+          </button>
+        </div>
+      ) : (
+        <form method="get" action={action} class="page-size-form" hx-get={action} hx-trigger="change" {...regionAttrs}>
+          {query.map(([name, value]) => (name === "size" ? null : <input type="hidden" name={name} value={value} />))}
+          {sizeSelect}
+          <button type="submit" class="secondary outline">
+            Show
+          </button>
+        </form>
+      )}
+    </div>
+  );
+}
+
+const regionAttrs = { "hx-target": "#record-list", "hx-swap": "outerHTML", "hx-push-url": "true" };
+
+/**
+ * The bulk action of a selectable list: for the ticked rows, and for every row that matches the
+ * search and filter ("all 3,214 matching"), not only those on this page.
+ */
+function BulkActions(props: {
+  actions: NonNullable<NonNullable<RecordListProps["select"]>["actions"]>;
+  total: number | undefined;
+  pageRows: number;
+}) {
+  const a = props.actions;
+  return (
+    <div class="bulk-actions">
+      <button type="submit" name={a.name} value={a.selected.value} class="secondary">
+        {a.selected.label}
+      </button>
+      {props.total !== undefined && props.total > 0 ? (
+        <button
+          type="submit"
+          name={a.name}
+          value={a.matching.value}
+          class="secondary outline"
+          data-matching={String(props.total)}
+        >
+          {a.matching.label(countText(props.total))}
+        </button>
+      ) : null}
     </div>
   );
 }
@@ -182,7 +321,9 @@ function SelectState(props: {
   onPage: ReadonlySet<string>;
   current: string;
 }) {
-  const params = [...new URLSearchParams(props.current.split("?")[1] ?? "").entries()];
+  const params = [...new URLSearchParams(props.current.split("?")[1] ?? "").entries()].filter(
+    ([name]) => name !== "size" && name !== "page",
+  );
   const elsewhere = [...props.ticked].filter((id) => !props.onPage.has(id));
   return (
     <>
@@ -234,23 +375,28 @@ function SelectPager(props: { prev: string | null; next: string | null }) {
             </button>
           </li>
         ) : null}
+        {props.next ? (
+          <li>
+            <button type="submit" name="page" value="last" class="outline">
+              Last page
+            </button>
+          </li>
+        ) : null}
       </ul>
     </nav>
   );
 }
 
-/** Links to the first, previous and next pages. */
-function Pager(p: RecordListProps) {
+/** Links to the first, previous, next and last pages (keyset: a cursor each way, the last page from the end). */
+function Pager(p: RecordListProps & { sizeParam: string | undefined }) {
+  const base = { q: p.q, sort: sortParam(p.sort), ...(p.sizeParam ? { size: p.sizeParam } : {}) };
   return (
     <nav class="pager" aria-label="Pages">
       <ul>
-        {p.prev ? <PagerLink url={p.listUrl({ q: p.q, sort: sortParam(p.sort) })} label="First page" /> : null}
-        {p.prev ? (
-          <PagerLink url={p.listUrl({ q: p.q, sort: sortParam(p.sort), before: p.prev })} rel="prev" label="Previous" />
-        ) : null}
-        {p.next ? (
-          <PagerLink url={p.listUrl({ q: p.q, sort: sortParam(p.sort), after: p.next })} rel="next" label="Next" />
-        ) : null}
+        {p.prev ? <PagerLink url={p.listUrl(base)} label="First page" /> : null}
+        {p.prev ? <PagerLink url={p.listUrl({ ...base, before: p.prev })} rel="prev" label="Previous" /> : null}
+        {p.next ? <PagerLink url={p.listUrl({ ...base, after: p.next })} rel="next" label="Next" /> : null}
+        {p.next ? <PagerLink url={p.listUrl({ ...base, page: "last" })} label="Last page" /> : null}
       </ul>
     </nav>
   );

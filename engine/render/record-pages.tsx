@@ -189,6 +189,8 @@ export function DeleteConfirmPage(p: {
   cancelUrl: string;
   backUrl: string;
   backLabel: string;
+  /** The list's state to come back to after the delete (listState). */
+  list?: string;
 }) {
   return (
     <RecordPage frame={p.frame} title={p.title} backUrl={p.backUrl} backLabel={p.backLabel}>
@@ -197,6 +199,7 @@ export function DeleteConfirmPage(p: {
         <form method="post" action={p.action}>
           <CsrfField token={p.frame.csrfToken} />
           <input type="hidden" name="_version" value={String(p.version)} />
+          {p.list ? <input type="hidden" name="_list" value={p.list} /> : null}
           <input type="hidden" name="confirm" value="yes" />
           <button type="submit" class="delete">
             Delete

@@ -5,7 +5,16 @@ import type { FormMode } from "./record-validation.js";
 export type FormBody = Record<string, string[]>;
 
 /** Names the engine itself posts beside the fields. */
-export const RESERVED_NAMES = new Set(["_csrf", "_version", "_action", "_field", "_dialog", "_submission", "confirm"]);
+export const RESERVED_NAMES = new Set([
+  "_csrf",
+  "_version",
+  "_action",
+  "_field",
+  "_dialog",
+  "_submission",
+  "_list",
+  "confirm",
+]);
 /** Marks a row of a repeatable group, so a row whose inputs are all blank or unchecked still counts. */
 export const ROW_MARKER = "_row";
 /** Repeatable groups take at most this many rows from a post, whatever the schema says. */

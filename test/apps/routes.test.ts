@@ -53,7 +53,8 @@ async function create(c: TestClient, fields: Record<string, string | string[]> =
   const r = await c.post(`${APP}/new`, fields);
   assert.is(r.res.status, 303, `created: ${r.html.slice(0, 200)}`);
   const list = await c.get(`${APP}?q=${encodeURIComponent(String(fields.serialNumber))}`);
-  const id = list.html.match(/href="\/apps\/equipment-inspections\/([0-9a-f-]{36})"/)?.[1];
+  // A searched list's links carry its state (?list=) so a save comes back to it.
+  const id = list.html.match(/href="\/apps\/equipment-inspections\/([0-9a-f-]{36})(?:\?list=[^"]*)?"/)?.[1];
   assert.ok(id, "the new record is listed");
   return id;
 }

@@ -11,6 +11,7 @@ const ORDER = [
   "code-step-bench.ts",
   "adapter-bench.ts",
   "records-bench.ts",
+  "users-list-bench.ts",
   "device-records-bench.ts",
   "token-import-bench.ts",
   "rollout-bench.ts",

@@ -85,8 +85,8 @@ t("an unknown, assigned or wrongly coded token is refused and nothing is bound",
     serialNumber: "NOPE",
     code: "123456",
   });
-  assertError(unknown, 422, "validation_failed");
-  assert.equal(unknown.json.error.fields, { serialNumber: "is not an available hardware token" });
+  // An unknown serial number is answered as a wrong code is (and counts as one): nothing to enumerate.
+  assertError(unknown, 401, "invalid_code");
   const wrong = await setup(env, {
     challenge: json.challenge,
     method: "hardware",
@@ -94,6 +94,7 @@ t("an unknown, assigned or wrongly coded token is refused and nothing is bound",
     code: tok.code(20),
   });
   assertError(wrong, 401, "invalid_code");
+  assert.is(wrong.json.error.message, unknown.json.error.message);
   assert.is((await env.services.mfa.statusOf(other.id)).activation, null);
 
   const ownerLogin = await login(env, owner.username);
@@ -111,7 +112,7 @@ t("an unknown, assigned or wrongly coded token is refused and nothing is bound",
     serialNumber: tok.serialNumber,
     code: tok.code(),
   });
-  assertError(taken, 422, "validation_failed");
+  assertError(taken, 401, "invalid_code");
   assert.is((await env.services.mfa.statusOf(other.id)).activation, null);
 });
 

@@ -130,7 +130,7 @@ export function arbitraries(world: FuzzWorld) {
   );
 
   const formNames = [...new Set(world.forms.flatMap((f) => f.fields.map(([n]) => n)))];
-  const reserved = ["_version", "_action", "_field", "_dialog", "confirm", "_csrf", "skipBad", "expectedBad"];
+  const reserved = ["_version", "_action", "_field", "_dialog", "_list", "confirm", "_csrf", "skipBad", "expectedBad"];
   const name = fc.oneof(
     { weight: 6, arbitrary: fc.constantFrom(...formNames, ...reserved) },
     { weight: 1, arbitrary: fc.constantFrom("checklist.0.item", "checklist.0._row", "hazards", "site.city", "a[]") },
@@ -335,6 +335,13 @@ export function arbitraries(world: FuzzWorld) {
         // the device API's record lists and sync
         "changedSince",
         "limit",
+        // record lists: the last page, the page size, the state a record form carries back, bulk actions
+        "page",
+        "size",
+        "list",
+        "back",
+        "rollout",
+        "tick",
       ),
     },
     { weight: 1, arbitrary: fc.oneof(fc.string({ maxLength: 8 }), special) },
@@ -368,6 +375,13 @@ export function arbitraries(world: FuzzWorld) {
         "Asia/Tokyo",
         "Mars/Olympus_Mons",
         "+02:00",
+        // ?page=, ?size=, ?rollout=, ?tick= and a list state (?list=, back)
+        "last",
+        "first",
+        "25",
+        "matching",
+        "q=a&sort=-username&page=last&size=50",
+        "q=x&next=https://evil.example/",
       ),
     },
   );

@@ -52,7 +52,9 @@ t(
     assert.is(login.res.headers.get("location"), "/mfa/setup");
     const page = await c.get("/mfa/setup/hardware");
     assert.is(page.res.status, 200);
-    assert.match(page.html, /<option value="SIXTY-1">Blue key fob \(SIXTY-1\)<\/option>/);
+    // The serial is typed (a text field): the pool is never listed, not even the token's name.
+    assert.match(page.html, /<input[^>]* type="text" name="serialNumber" value=""/);
+    assert.not.match(page.html, /<option|Blue key fob|SIXTY-1/);
 
     const wrong = await c.post("/mfa/setup/hardware", { serialNumber: "SIXTY-1", code: "00000000" });
     assert.is(wrong.res.status, 422);
@@ -69,6 +71,7 @@ t(
         kind: "assigned",
         userId: undefined,
         username: "sixty",
+        siteId: siteId,
         siteName: "Public Site",
         since: undefined,
       },
@@ -139,7 +142,9 @@ t("reset (unassign) returns the token to the pool and signs the user out", async
   await env.services.users.create({ siteId, username: "root", password: PASSWORD, role: "admin" });
   const admin = new TestClient(env.app);
   await admin.signIn("root", PASSWORD);
-  await admin.get("/configure/mfa-hardware?q=POOL-1");
+  const listed = await admin.get("/configure/mfa-hardware?q=POOL-1");
+  // The token's user links to their record (same site as the administrator).
+  assert.match(listed.html, new RegExp(`assigned to <a href="/configure/users/${u.id}">pooled</a> on`));
   // The first press only asks: what unassigning ends, with Confirm and Cancel; nothing changes yet.
   const ask = await admin.post(`/configure/mfa-hardware/${token.id}/unassign`, {});
   assert.is(ask.res.status, 200);
@@ -202,14 +207,27 @@ t("assigned, disabled and others' reserved tokens are not offered and cannot be 
     [],
   );
   const code = codeAt(env.clock, { secret: keyFor(4), algorithm: "SHA1", digits: 6, periodInSeconds: 30 });
+  // A token this user may not activate answers as a wrong code does, even with its right code.
   const r = await env.services.hardware.activation.activateHardware(mine.id, "OFF-1", code, ADMIN);
-  assert.equal(r, { ok: false, reason: "unknown_token", retryAfterSeconds: 0 });
+  assert.equal(r, { ok: false, reason: "invalid", retryAfterSeconds: 0 });
   const c = new TestClient(env.app);
   await c.signIn("picker", PASSWORD);
-  await c.get("/mfa/setup/hardware");
+  const setup = await c.get("/mfa/setup/hardware");
+  // The token reserved for this user is filled in, and nothing else is shown.
+  assert.match(setup.html, /name="serialNumber" value="RES-1"/);
+  assert.match(setup.html, /Token <code>RES-1<\/code> is reserved for you/);
+  assert.not.match(setup.html, /RES-2|POOL-1|OFF-1|SIXTY-1/);
   const taken = await c.post("/mfa/setup/hardware", { serialNumber: "SIXTY-1", code: "12345678" });
-  assert.is(taken.res.status, 422);
-  assert.match(taken.html, /This token is not available/);
+  const unknown = await c.post("/mfa/setup/hardware", { serialNumber: "NO-SUCH-1", code: "12345678" });
+  const wrongCode = await c.post("/mfa/setup/hardware", { serialNumber: "RES-1", code: "000000" });
+  const error = (html: string) => /<p class="notice error" role="alert" id="mfa-error">([^<]+)<\/p>/.exec(html)?.[1];
+  for (const res of [taken, unknown, wrongCode]) assert.is(res.res.status, 422);
+  // One message for an assigned token, an unknown serial and a wrong code: nothing to enumerate.
+  assert.ok(error(unknown.html));
+  assert.is(error(taken.html), error(unknown.html));
+  assert.is(error(wrongCode.html), error(unknown.html));
+  assert.match(error(unknown.html)!, /The code is not valid\./);
+  assert.match(unknown.html, /name="serialNumber" value="NO-SUCH-1"/, "what was typed is kept");
   // An assigned token cannot be disabled or deleted.
   const sixty = (await env.services.hardware.registry.bySerial("SIXTY-1"))!;
   try {
@@ -219,6 +237,28 @@ t("assigned, disabled and others' reserved tokens are not offered and cannot be 
     assert.match(String(err), /assigned to sixty: unassign it before deleting it/);
   }
 });
+
+t(
+  "guessing serial numbers spends code attempts: after five the account locks, right serial or not",
+  async ({ env, siteId }) => {
+    await register(env, "GUESS-1", 9);
+    await userWithMfa(env, siteId, "guesser");
+    const c = new TestClient(env.app);
+    await c.signIn("guesser", PASSWORD);
+    const p: TotpParams = { secret: keyFor(9), algorithm: "SHA1", digits: 6, periodInSeconds: 30 };
+    for (let i = 0; i < 5; i++) {
+      const r = await c.post("/mfa/setup/hardware", { serialNumber: `GUESS-${i + 2}`, code: codeAt(env.clock, p) });
+      assert.is(r.res.status, 422);
+    }
+    const { rows } = await env.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM audit_log WHERE action = 'mfa.lock' AND target_name = 'guesser'",
+    );
+    assert.is(rows[0]!.n, 1, "the fifth unknown serial locked the account, as a fifth wrong code would");
+    const right = await c.post("/mfa/setup/hardware", { serialNumber: "GUESS-1", code: codeAt(env.clock, p) });
+    assert.is(right.res.status, 422, "locked: even the right serial and code wait");
+    assert.is((await env.services.hardware.registry.bySerial("GUESS-1"))!.state.kind, "available");
+  },
+);
 
 t("two users activating one token at once: exactly one gets it", async ({ env, siteId }) => {
   await register(env, "RACE-1", 7);
@@ -232,7 +272,7 @@ t("two users activating one token at once: exactly one gets it", async ({ env, s
   ]);
   assert.is(results.filter((r) => r.ok).length, 1, JSON.stringify(results));
   const loser = results.find((r) => !r.ok)!;
-  assert.ok(!loser.ok && (loser.reason === "token_taken" || loser.reason === "unknown_token"), JSON.stringify(loser));
+  assert.ok(!loser.ok && (loser.reason === "token_taken" || loser.reason === "invalid"), JSON.stringify(loser));
   const n = await env.db.query<{ n: number }>(
     "SELECT count(*)::int AS n FROM mfa_enrollments e JOIN hardware_tokens t ON t.id = e.token_id WHERE t.serial_number = 'RACE-1'",
   );

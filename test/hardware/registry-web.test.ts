@@ -138,6 +138,55 @@ t("Register Token says which encoding it detected and never shows the key again"
   assert.is(audit.rows[0]!.n, 2);
 });
 
+t(
+  "Register and assign to USER: one step, reserved for them, audited as registration and assignment",
+  async ({ env, admin }) => {
+    const s = env.services;
+    const pub = (await s.sites.publicSite()).id;
+    const nora = await s.users.create({ siteId: pub, username: "nora", password: PASSWORD });
+    await s.mfa.settings.applySettings(
+      nora.id,
+      { enabled: true, enforcementDelayDays: 0 },
+      { id: null, name: "t", siteId: null },
+    );
+    const form = await admin.get("/configure/mfa-hardware/register?assignTo=nora");
+    assert.match(form.html, /name="assignTo"[^>]*value="nora"|value="nora"[^>]*name="assignTo"/);
+    assert.match(form.html, /<button type="submit">Register and assign to nora<\/button>/);
+    const token = {
+      serialNumber: "ASSIGN-1",
+      timeInterval: "30",
+      secretKey: hexFor(31),
+      digits: "6",
+      algorithm: "SHA1",
+    };
+    const nobody = await admin.post("/configure/mfa-hardware/register", { ...token, assignTo: "nobody-here" });
+    assert.is(nobody.res.status, 422);
+    assert.match(nobody.html, /There is no user nobody-here/);
+    assert.is(await s.hardware.registry.bySerial("ASSIGN-1"), null, "nothing registered");
+    const done = await admin.post("/configure/mfa-hardware/register", { ...token, assignTo: "nora" });
+    const page = await afterRegister(admin, done, "ASSIGN-1");
+    assert.match(page.flash, /^Token ASSIGN-1 is registered and assigned to nora/);
+    assert.match(page.html, new RegExp(`reserved for <a href="/configure/users/${nora.id}">nora</a>`));
+    const { rows } = await env.db.query<{ action: string; target_name: string | null }>(
+      "SELECT action, target_name FROM audit_log WHERE details->>'serialNumber' = 'ASSIGN-1' ORDER BY id",
+    );
+    assert.equal(
+      rows.map((r) => [r.action, r.target_name]),
+      [
+        ["hardware_token.register", null],
+        ["hardware_token.assign", "nora"],
+      ],
+    );
+    // Nora's setup has the serial filled in.
+    const c = new TestClient(env.app);
+    await c.signIn("nora", PASSWORD);
+    assert.match((await c.get("/mfa/setup/hardware")).html, /name="serialNumber" value="ASSIGN-1"/);
+    // The tests after this one count the registry's tokens.
+    const registered = (await s.hardware.registry.bySerial("ASSIGN-1"))!;
+    await s.hardware.registry.delete(registered.id, { id: null, name: "t" }, null);
+  },
+);
+
 t("Register Token reads a key that is hex or Base32 the valid way and says which", async ({ env, admin }) => {
   await admin.get("/configure/mfa-hardware/register");
   // Fault 8: a vendor's sample key reads as 13 bytes of hex or 16 bytes of Base32; Base32 is the valid one.

@@ -97,8 +97,12 @@ t("the tick box (web) and --include-inactive (CLI) include them", async ({ env }
   const preview = await c.get("/configure/mfa/rollout?role=user&enforcementDelayDays=3&preview=1");
   assert.match(preview.html, /<dd data-count="toEnable">2<\/dd>/);
   assert.match(preview.html, /<dd data-count="skippedInactive">2<\/dd>/);
-  assert.match(preview.html, /<td>gone<\/td><td>gone<\/td><td>public<\/td><td>disabled<\/td>/);
-  assert.match(preview.html, /<td>noaccess<\/td>[\s\S]*?<td>no web or device access<\/td>/);
+  // Each name links to the user's record (same site as the administrator).
+  assert.match(
+    preview.html,
+    /<td><a href="\/configure\/users\/[0-9a-f-]{36}">gone<\/a><\/td><td>gone<\/td><td>public<\/td><td>disabled<\/td>/,
+  );
+  assert.match(preview.html, />noaccess<\/a><\/td>[\s\S]*?<td>no web or device access<\/td>/);
   assert.match(preview.html, /name="includeInactive" value="true"/);
 
   const ticked = await c.get("/configure/mfa/rollout?role=user&enforcementDelayDays=3&includeInactive=true&preview=1");

@@ -58,7 +58,7 @@ t("preview lists the users and changes nothing; Confirm changes exactly them and
   assert.is(preview.res.status, 200);
   assert.is(count(preview.html, "toEnable"), 3);
   assert.match(preview.html, /data-deadline="2026-06-15"/);
-  const names = [...preview.html.matchAll(/<tr><td>([a-z]+)<\/td>/g)].map((m) => m[1]);
+  const names = [...preview.html.matchAll(/<tr><td>(?:<a href="[^"]+">)?([a-z]+)(?:<\/a>)?<\/td>/g)].map((m) => m[1]);
   assert.equal(names, ["ann", "bob", "cat"]);
   assert.match(preview.html, /<button type="submit">Confirm<\/button>/);
   assert.equal(await state(env.db), before);
@@ -351,7 +351,11 @@ t("the users list: a checkbox per row and a form that sends the ticked ids to th
   // What the browser sends for two ticked rows: the list sends them on to the preview of exactly them.
   const sent = await c.get(`/configure/users?q=&ids=${ann.id}&ids=${bob.id}&rollout=1`);
   assert.is(sent.res.status, 303);
-  assert.is(sent.res.headers.get("location"), `/configure/mfa/rollout?preview=1&ids=${ann.id}&ids=${bob.id}`);
+  // …with the list's state (`back`), for Confirm to come back to the list as it was.
+  assert.is(
+    sent.res.headers.get("location"),
+    `/configure/mfa/rollout?preview=1&ids=${ann.id}&ids=${bob.id}&back=${encodeURIComponent(`ids=${ann.id}&ids=${bob.id}`)}`,
+  );
   const preview = await c.get(sent.res.headers.get("location")!);
   assert.is(preview.res.status, 200);
   assert.is(count(preview.html, "toEnable"), 2);
@@ -400,7 +404,10 @@ t("the users list keeps ticks across its pages, without JavaScript, and says how
   assert.match(back.html, /data-selected="2">2 selected \(1 on other pages\)/);
   // An id that is not a user id is dropped, not carried.
   const junk = await c.get(`/configure/users?ids=nonsense&ids=${ann.id}&rollout=1`);
-  assert.is(junk.res.headers.get("location"), `/configure/mfa/rollout?preview=1&ids=${ann.id}`);
+  assert.match(
+    junk.res.headers.get("location")!,
+    new RegExp(`^/configure/mfa/rollout\\?preview=1&ids=${ann.id}&back=`),
+  );
 });
 
 t(

@@ -4,14 +4,14 @@ import type { MfaService } from "../mfa-service.js";
 import type { HardwareTokens } from "./token-registry.js";
 
 /**
- * The result of activating a hardware token for a user: the MFA activation result, or
- * "unknown_token" when the serial number is not in that user's pool.
+ * The result of activating a hardware token for a user: the MFA activation result. A serial number
+ * that is not in that user's pool is "invalid" (or "locked"), as a wrong code is.
  */
-export type HardwareActivationResult = ActivationResult | { ok: false; reason: "unknown_token"; retryAfterSeconds: 0 };
+export type HardwareActivationResult = ActivationResult;
 
 /**
  * Binds a registered token to a user: only when the token is in the pool for
- * that user and the code it shows verifies (the MFA service checks the code,
+ * that user (the serial number typed, compared regardless of case) and the code it shows verifies (the MFA service checks the code,
  * throttles failures and creates the enrollment with its own sealed copy of
  * the key; its unique index on token_id stops two users taking one token).
  * Used by /mfa/setup/hardware and the device API.
@@ -36,7 +36,8 @@ export class HardwareActivation {
       token.state.kind !== "assigned" &&
       !token.disabled &&
       (token.reservedForUserId === null || token.reservedForUserId === userId);
-    if (!usable) return { ok: false, reason: "unknown_token", retryAfterSeconds: 0 };
+    // Unknown, taken or someone else's: the answer of a wrong code, and an attempt spent (no enumeration).
+    if (!usable) return this.mfa.activation.refuseUnknownToken(userId, opts);
     const params = await this.registry.params(token);
     try {
       const result = await this.mfa.activation.activate(

@@ -26,6 +26,17 @@ import { plural } from "../../util/plural.js";
 export const BATCH_ROWS = 1000;
 /** Bad rows listed one by one in a report; the count covers all of them. */
 export const MAX_LISTED_BAD_ROWS = 500;
+/** Good rows listed one by one in a preview (serial, model, reservation); the count covers all of them. */
+export const MAX_LISTED_GOOD_ROWS = 500;
+
+/** One good row of a token file as the preview lists it: never the secret. */
+export interface GoodRowView {
+  line: number;
+  serialNumber: string;
+  model: string;
+  /** The `upn` that reserves the token for a user, as the file wrote it; null when none. */
+  reservedFor: string | null;
+}
 
 /**
  * One row of a token file that cannot be imported: its 1-based line (for PSKC, the XML line of its
@@ -53,6 +64,8 @@ export interface ImportReport {
   bad: BadRow[];
   /** Good rows whose `upn` reserves the token for a user. */
   reserved: number;
+  /** The first MAX_LISTED_GOOD_ROWS good rows, in file order. */
+  rows: GoodRowView[];
   /** Tokens stored: 0 for a preview. */
   imported: number;
 }
@@ -291,6 +304,10 @@ export class TokenImporter {
       accepted.push(g);
     }
     report.good += accepted.length;
+    for (const g of accepted) {
+      if (report.rows.length >= MAX_LISTED_GOOD_ROWS) break;
+      report.rows.push({ line: g.line, serialNumber: g.token.serialNumber, model: g.token.model, reservedFor: g.upn });
+    }
     report.badCount += bad.length;
     bad.sort((a, b) => a.line - b.line);
     for (const b of bad) if (report.bad.length < MAX_LISTED_BAD_ROWS) report.bad.push(b);
@@ -366,6 +383,7 @@ function emptyReport(fileName: string): ImportReport {
     badCount: 0,
     bad: [],
     reserved: 0,
+    rows: [],
     imported: 0,
   };
 }

@@ -33,8 +33,8 @@ export interface Actor {
  */
 export type TokenState =
   | { kind: "available" }
-  | { kind: "reserved"; username: string }
-  | { kind: "assigned"; userId: string; username: string; siteName: string; since: Date }
+  | { kind: "reserved"; userId: string; username: string; siteId: string }
+  | { kind: "assigned"; userId: string; username: string; siteId: string; siteName: string; since: Date }
   | { kind: "disabled" };
 
 /**
@@ -69,16 +69,18 @@ interface TokenRow {
   disabled: boolean;
   reserved_for_user_id: string | null;
   reserved_username: string | null;
+  reserved_site_id: string | null;
   created_at: Date;
   assigned_user_id: string | null;
   assigned_username: string | null;
   assigned_site: string | null;
+  assigned_site_id: string | null;
   assigned_at: Date | null;
 }
 
 const SELECT = `SELECT t.id, t.serial_number, t.name, t.model, t.manufacturer, t.algorithm, t.digits, t.period_seconds,
-    t.disabled, t.reserved_for_user_id, r.username AS reserved_username, t.created_at,
-    e.user_id AS assigned_user_id, au.username AS assigned_username, s.name AS assigned_site,
+    t.disabled, t.reserved_for_user_id, r.username AS reserved_username, r.site_id AS reserved_site_id, t.created_at,
+    e.user_id AS assigned_user_id, au.username AS assigned_username, s.name AS assigned_site, s.id AS assigned_site_id,
     e.activated_at AS assigned_at
   FROM hardware_tokens t
   LEFT JOIN users r ON r.id = t.reserved_for_user_id
@@ -92,13 +94,19 @@ function toToken(r: TokenRow): HardwareToken {
         kind: "assigned",
         userId: r.assigned_user_id,
         username: r.assigned_username ?? "",
+        siteId: r.assigned_site_id ?? "",
         siteName: r.assigned_site ?? "",
         since: r.assigned_at!,
       }
     : r.disabled
       ? { kind: "disabled" }
       : r.reserved_username
-        ? { kind: "reserved", username: r.reserved_username }
+        ? {
+            kind: "reserved",
+            userId: r.reserved_for_user_id!,
+            username: r.reserved_username,
+            siteId: r.reserved_site_id ?? "",
+          }
         : { kind: "available" };
   return {
     id: r.id,
@@ -165,11 +173,17 @@ export class HardwareTokens {
     private readonly audit: AuditLog,
   ) {}
 
-  /** Registers one token; throws TokenInputError with a message per field. */
+  /**
+   * Registers one token; throws TokenInputError with a message per field. With `assignTo` ("Register
+   * and assign to USER") the token is reserved for that user in the same transaction — only they may
+   * activate it, and their setup page fills its serial in — and audited as a registration and an
+   * assignment (hardware_token.register, then hardware_token.assign with `reserved: true`).
+   */
   async register(
     values: TokenInputValues,
     actor: Actor,
     siteId: string | null,
+    assignTo?: { id: string; username: string },
   ): Promise<{ token: HardwareToken; encoding: SecretEncoding }> {
     const checked = checkTokenInput(values, "auto");
     if (!checked.ok) throw new TokenInputError(checked.errors);
@@ -179,8 +193,8 @@ export class HardwareTokens {
       await this.db.transaction(async (tx) => {
         await tx.query(
           `INSERT INTO hardware_tokens (id, serial_number, name, model, manufacturer, secret_sealed, algorithm, digits,
-             period_seconds, created_at, created_by)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+             period_seconds, created_at, created_by, reserved_for_user_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
           [
             id,
             t.serialNumber,
@@ -193,6 +207,7 @@ export class HardwareTokens {
             t.periodInSeconds,
             this.clock.now(),
             actor.id,
+            assignTo?.id ?? null,
           ],
         );
         await this.audit.record(
@@ -204,6 +219,18 @@ export class HardwareTokens {
           },
           tx,
         );
+        if (assignTo) {
+          await this.audit.record(
+            {
+              siteId,
+              actor,
+              action: "hardware_token.assign",
+              target: { id: assignTo.id, name: assignTo.username },
+              details: { serialNumber: t.serialNumber, reserved: true },
+            },
+            tx,
+          );
+        }
       });
     } catch (err) {
       if (isPgError(err, PgError.uniqueViolation)) {
@@ -324,6 +351,19 @@ export class HardwareTokens {
       [userId],
     );
     return rows.map(toToken);
+  }
+
+  /**
+   * The token reserved for a user (an import's `upn`, or "Register and assign") that they may still
+   * activate: not disabled, not assigned; null when none. The setup page fills its serial number in.
+   */
+  async reservedFor(userId: string): Promise<HardwareToken | null> {
+    const { rows } = await this.db.query<TokenRow>(
+      `${SELECT} WHERE t.reserved_for_user_id = $1 AND NOT t.disabled AND e.user_id IS NULL
+       ORDER BY lower(t.serial_number) LIMIT 1`,
+      [userId],
+    );
+    return rows[0] ? toToken(rows[0]) : null;
   }
 
   /** The TOTP parameters with the opened key; callers zero the secret when done. */

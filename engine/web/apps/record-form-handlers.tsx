@@ -23,6 +23,7 @@ import {
 } from "../../schema/record-validation.js";
 import type { Services } from "../../services.js";
 import { readForm, type FormSpec } from "../http/form-body.js";
+import { listHref, listState } from "../forms/list-query.js";
 import type { AppEnv } from "../http/env.js";
 import { statusOf } from "../http/error-pages.js";
 import { sendPage } from "../http/page.js";
@@ -62,6 +63,8 @@ export interface FormState {
   after?: Child | null;
   /** Send reminder now: shown for a user whose MFA is on and not set up (users app, edit). */
   remind?: RemindState | null;
+  /** The list's state the form came from (listState): Save, Delete and Cancel go back to it. */
+  list?: string;
 }
 
 /**
@@ -92,7 +95,8 @@ export function recordFormHandlers(s: Services, options: RecordRoutesOptions) {
         submission={st.mode === "create" ? (st.submission ?? newToken()) : undefined}
         checkUrl={`${action}/check`}
         deleteUrl={st.record && r.canEdit ? `${action}/delete` : undefined}
-        cancelUrl={r.href}
+        cancelUrl={listHref(r.href, st.list ?? "")}
+        listState={st.list || undefined}
         submitLabel={r.app.definition.form?.submitLabel}
         inDialog={st.dialog}
         notice={st.notice}
@@ -115,7 +119,12 @@ export function recordFormHandlers(s: Services, options: RecordRoutesOptions) {
     if (st.dialog) return sendPage(c, <RecordFragment title={title}>{body}</RecordFragment>, status);
     return sendPage(
       c,
-      <RecordPage frame={r.frame} title={title} backUrl={r.href} backLabel={options.listLabel ?? r.app.title}>
+      <RecordPage
+        frame={r.frame}
+        title={title}
+        backUrl={listHref(r.href, st.list ?? "")}
+        backLabel={options.listLabel ?? r.app.title}
+      >
         {body}
       </RecordPage>,
       status,
@@ -128,14 +137,16 @@ export function recordFormHandlers(s: Services, options: RecordRoutesOptions) {
     return out;
   }
 
-  function saved(c: Context<AppEnv>, r: Resolved, dialog: boolean) {
+  /** The answer after a save or delete: back to the list as it was (`list`: its state, listState). */
+  function saved(c: Context<AppEnv>, r: Resolved, dialog: boolean, list = "") {
+    const back = listHref(r.href, list);
     if (c.req.header("hx-request") === "true") {
-      // In the dialog: close it and reload the list; elsewhere: go to the list.
+      // In the dialog: close it and reload the list (it keeps its own state); elsewhere: go to the list.
       if (dialog) c.header("HX-Trigger", "fg-saved");
-      else c.header("HX-Redirect", r.href);
+      else c.header("HX-Redirect", back);
       return c.body(null, 204);
     }
-    return c.redirect(r.href, 303);
+    return c.redirect(back, 303);
   }
 
   /** "Saved nora. MFA on: required from 2 December 2026." — the record's name and, for accounts, its MFA. */
@@ -154,7 +165,8 @@ export function recordFormHandlers(s: Services, options: RecordRoutesOptions) {
     const enabledField = mfaEnabledField(r);
     const reset =
       record && enabledField && parsed.values[enabledField] === false ? await pendingReset(s, record.id) : null;
-    const base: Omit<FormState, "errors"> = { mode, values: parsed.values, dialog, reset };
+    const list = listState(lastValue(body._list));
+    const base: Omit<FormState, "errors"> = { mode, values: parsed.values, dialog, reset, ...(list ? { list } : {}) };
     if (record) base.record = record;
     if (parsed.version !== null) base.version = parsed.version;
     const submission = record ? undefined : lastValue(body._submission);
@@ -217,7 +229,7 @@ export function recordFormHandlers(s: Services, options: RecordRoutesOptions) {
         flash(c, (await savedMessage(r, "Saved", updated)) + resetNote);
       }
     } catch (err) {
-      if (err instanceof DuplicateSubmissionError) return alreadySent(c, r, err.recordId, dialog);
+      if (err instanceof DuplicateSubmissionError) return alreadySent(c, r, err.recordId, dialog, list);
       if (err instanceof RecordInputError) {
         return renderForm(c, r, { ...base, errors: { ...err.fields } }, statusOf(err));
       }
@@ -252,14 +264,14 @@ export function recordFormHandlers(s: Services, options: RecordRoutesOptions) {
       }
       throw err;
     }
-    return saved(c, r, dialog);
+    return saved(c, r, dialog, list);
   }
 
   /**
    * The answer to a new-record form posted again (double click, Back and submit): nothing new is
    * created; the user is shown the record the first post created (303 to it, or the dialog closes).
    */
-  async function alreadySent(c: Context<AppEnv>, r: Resolved, recordId: string | null, dialog: boolean) {
+  async function alreadySent(c: Context<AppEnv>, r: Resolved, recordId: string | null, dialog: boolean, list: string) {
     const first = recordId ? await r.store.get(r.app, r.storeCtx, recordId) : null;
     flash(
       c,
@@ -267,7 +279,7 @@ export function recordFormHandlers(s: Services, options: RecordRoutesOptions) {
         ? `This form was sent already: ${recordTitle(r.app, first.values)} was added then. Nothing new was added.`
         : "This form was sent already; the record it added is no longer there. Nothing new was added.",
     );
-    if (!first || c.req.header("hx-request") === "true") return saved(c, r, dialog);
+    if (!first || c.req.header("hx-request") === "true") return saved(c, r, dialog, list);
     return c.redirect(`${r.href}/${first.id}`, 303);
   }
 

@@ -20,6 +20,8 @@ import { remindState } from "./remind-button.js";
 import { RECORD_FORM, recordFormHandlers } from "./record-form-handlers.js";
 import { appResolver, recordTitle, type RecordRoutesOptions } from "./resolve.js";
 import { wantsRegion } from "../http/htmx.js";
+import { queryParams } from "../http/query.js";
+import { listHref, listState } from "../forms/list-query.js";
 
 /** Record forms are small; this bounds what one post can make the server parse. */
 export const RECORD_BODY_LIMIT = 256 * 1024;
@@ -61,7 +63,9 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
     const r = await resolve(c);
     requireEdit(r);
     const defaults = initialValues(r.app.fields);
+    const list = listState(queryParams(c).list);
     return renderForm(c, r, {
+      ...(list ? { list } : {}),
       mode: "create",
       values: (await r.store.newRecordValues?.(r.app, r.storeCtx, defaults)) ?? defaults,
       errors: {},
@@ -86,7 +90,9 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
   routes.get(`${base}/${RECORD_ID}`, async (c) => {
     const r = await resolve(c);
     const record = await loadRecord(c, r);
+    const list = listState(queryParams(c).list);
     return renderForm(c, r, {
+      ...(list ? { list } : {}),
       mode: r.canEdit ? "edit" : "view",
       values: record.values,
       errors: {},
@@ -124,6 +130,7 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
     const rawVersion = lastValue(body._version);
     const version = rawVersion && /^\d{1,9}$/.test(rawVersion) ? Number(rawVersion) : record.version;
     const title = recordTitle(r.app, record.values);
+    const list = listState(lastValue(body._list));
     if (lastValue(body.confirm) !== "yes") {
       return sendPage(
         c,
@@ -132,8 +139,9 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
           title={title}
           action={`${r.href}/${record.id}/delete`}
           version={version}
-          cancelUrl={`${r.href}/${record.id}`}
-          backUrl={r.href}
+          cancelUrl={`${r.href}/${record.id}${list ? `?${new URLSearchParams({ list })}` : ""}`}
+          backUrl={listHref(r.href, list)}
+          list={list || undefined}
           backLabel={options.listLabel ?? r.app.title}
         />,
       );
@@ -161,7 +169,7 @@ export function recordRoutes(s: Services, options: RecordRoutesOptions = {}): Ho
     }
     c.var.log.info("record deleted", { app: r.app.id, recordId: record.id });
     flash(c, `Deleted ${title}.`);
-    return saved(c, r, dialog);
+    return saved(c, r, dialog, list);
   });
 
   return routes;

@@ -4,6 +4,7 @@ import type { Session } from "../../auth/sessions.js";
 import { isMfaState } from "../../mfa/mfa-states.js";
 import { schemaErrors, type FormSpec } from "../http/form-body.js";
 import { isoDayIn, startOfDayIn } from "../../util/zoned-dates.js";
+import { listState } from "./list-query.js";
 import {
   ROLES,
   type RolloutOptions,
@@ -31,6 +32,8 @@ export interface RolloutFormValues {
   ids: string[];
   /** What the rollout is called on the progress page (optional). */
   name: string;
+  /** The users list's state a rollout from the list goes back to after Confirm (listState), or "". */
+  back: string;
 }
 
 /** The delay the form starts with, in days (also the default of a preview without one). */
@@ -78,6 +81,7 @@ export function rolloutFormValues(all: Record<string, string[]>): RolloutFormVal
     includeInactive: one("includeInactive") === "true",
     ids: [...new Set(all.ids ?? [])].filter((id) => id !== ""),
     name: one("name").trim(),
+    back: listState(one("back")),
   };
 }
 
@@ -154,6 +158,7 @@ export function previewHref(v: RolloutFormValues, after?: string): string {
   if (v.moveDeadlines) p.set("moveDeadlines", "true");
   if (v.includeInactive) p.set("includeInactive", "true");
   for (const id of v.ids) p.append("ids", id);
+  if (v.back) p.set("back", v.back);
   p.set("preview", "1");
   if (after) p.set("after", after);
   return `/configure/mfa/rollout?${p}`;
@@ -175,6 +180,7 @@ export function rerunHref(r: UnfinishedRollout): string {
     includeInactive: false,
     ids: Array.isArray(sel.ids) ? sel.ids : [],
     name: r.name,
+    back: "",
   });
 }
 

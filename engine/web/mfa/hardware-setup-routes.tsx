@@ -17,6 +17,13 @@ import {
 } from "./mfa-routes.js";
 import { HardwareSetupPage } from "./hardware-setup-page.js";
 
+/**
+ * The one answer of the setup page to a wrong code, a locked account and a serial number this user
+ * may not activate (unknown, assigned, disabled, someone else's): which of them it was is not said,
+ * so serial numbers cannot be found out by trying.
+ */
+export const SERIAL_OR_CODE_FAILURE = `${TOKEN_CODE_FAILURE} If it still fails, check the serial number you typed against the one printed on the token.`;
+
 const serialField = compileSchema<{ serialNumber: string }>({
   type: "object",
   properties: { serialNumber: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._:/#-]{0,63}$" } },
@@ -31,10 +38,23 @@ export function hardwareSetupRoutes(s: Services, cookies: CookieSettings) {
     c: Context<AppEnv>,
     session: Session,
     status: 200 | 409 | 422 = 200,
-    extra: { selected?: string; error?: string; errors?: { serialNumber?: string; code?: string } } = {},
+    extra: { serialNumber?: string; error?: string; errors?: { serialNumber?: string; code?: string } } = {},
   ) => {
-    const tokens = await s.hardware.registry.availableFor(session.user.id);
-    return sendPage(c, <HardwareSetupPage csrfToken={c.var.csrfToken} tokens={tokens} {...extra} />, status);
+    // Only whether a token is there for this user, and the one reserved for them: never the pool.
+    const reserved = await s.hardware.registry.reservedFor(session.user.id);
+    const available = reserved !== null || (await s.hardware.registry.availableFor(session.user.id)).length > 0;
+    return sendPage(
+      c,
+      <HardwareSetupPage
+        csrfToken={c.var.csrfToken}
+        available={available}
+        {...(reserved ? { reserved: reserved.serialNumber } : {})}
+        serialNumber={extra.serialNumber ?? reserved?.serialNumber ?? ""}
+        {...(extra.error ? { error: extra.error } : {})}
+        {...(extra.errors ? { errors: extra.errors } : {})}
+      />,
+      status,
+    );
   };
 
   app.get("/mfa/setup/hardware", async (c) => {
@@ -51,9 +71,16 @@ export function hardwareSetupRoutes(s: Services, cookies: CookieSettings) {
     const input = { serialNumber: (f.serialNumber ?? "").trim() };
     const code = readCode(f);
     const errors: { serialNumber?: string; code?: string } = {};
-    if (!serialField(input)) errors.serialNumber = "Choose your token from the list.";
+    // Only the shape is checked here (what a serial number can look like); whether it exists is
+    // answered as a wrong code is, below.
+    if (input.serialNumber === "") errors.serialNumber = "Type the serial number printed on your token.";
+    else if (!serialField(input)) {
+      errors.serialNumber = "A serial number is 1 to 64 letters, digits or . _ : / # - (as printed on the token).";
+    }
     if (code === null) errors.code = TOKEN_MALFORMED_CODE;
-    if (errors.serialNumber || errors.code) return page(c, session, 422, { selected: input.serialNumber, errors });
+    if (errors.serialNumber || errors.code) {
+      return page(c, session, 422, { serialNumber: input.serialNumber.slice(0, 64), errors });
+    }
 
     const result = await s.hardware.activation.activateHardware(
       session.user.id,
@@ -69,12 +96,9 @@ export function hardwareSetupRoutes(s: Services, cookies: CookieSettings) {
     switch (result.reason) {
       case "invalid":
       case "locked":
-        // The same answer for both, without Retry-After: only administrators see the lock.
-        return page(c, session, 422, { selected: input.serialNumber, error: TOKEN_CODE_FAILURE });
-      case "unknown_token":
-        return page(c, session, 422, {
-          errors: { serialNumber: "This token is not available. Choose one from the list." },
-        });
+        // The same answer for a wrong code, a lock and a serial number that is not this user's to
+        // activate (unknown, taken, disabled): without Retry-After, only administrators see the lock.
+        return page(c, session, 422, { serialNumber: input.serialNumber, error: SERIAL_OR_CODE_FAILURE });
       case "token_taken":
         return page(c, session, 409, {
           error: "Someone else has just activated this token. Choose another one or ask an administrator.",

@@ -1,3 +1,4 @@
+import { USERNAME_PATTERN } from "../../../auth/user-accounts.js";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
@@ -85,6 +86,7 @@ const REGISTER_LABELS: Record<string, string> = {
   secretKey: "Secret key",
   digits: "Digits",
   algorithm: "Algorithm",
+  assignTo: "Assign to user",
 };
 
 const actorOf = (session: Session) => ({ id: session.user.id, name: session.user.username });
@@ -113,7 +115,7 @@ export function mfaHardwareRoutes(s: Services) {
   const common = async (c: Context<AppEnv>) => {
     const session = c.var.session!;
     const site = await s.sites.byId(session.activeSiteId);
-    return { csrfToken: c.var.csrfToken, user: session.user, siteName: site?.name };
+    return { csrfToken: c.var.csrfToken, user: session.user, siteName: site?.name, activeSiteId: session.activeSiteId };
   };
   const publicSiteId = async () => (await s.sites.publicSite()).id;
 
@@ -124,7 +126,10 @@ export function mfaHardwareRoutes(s: Services) {
     const page = await h.registry.list({ q, after: query.after });
     // Active search swaps just the table.
     if ((c.req.header("hx-target") ?? "").endsWith("token-list")) {
-      return sendPage(c, <TokenTable csrfToken={c.var.csrfToken} page={page} q={q} />);
+      return sendPage(
+        c,
+        <TokenTable csrfToken={c.var.csrfToken} page={page} q={q} activeSiteId={c.var.session!.activeSiteId} />,
+      );
     }
     const [action, ...serial] = (query.done ?? "").split(":");
     const notice = DONE[action ?? ""]?.replace("{}", serial.join(":"));
@@ -214,7 +219,11 @@ export function mfaHardwareRoutes(s: Services) {
     return c.redirect(`${BASE}?${new URLSearchParams({ q: done.serialNumber })}`, 303);
   });
 
-  app.get(`${BASE}/register`, async (c) => sendPage(c, <RegisterPage {...await common(c)} />));
+  app.get(`${BASE}/register`, async (c) => {
+    // ?assignTo=USERNAME: "Register and assign to USER", from the user's record.
+    const assignTo = (queryParams(c).assignTo ?? "").trim().slice(0, 64);
+    return sendPage(c, <RegisterPage {...await common(c)} {...(assignTo ? { assignTo } : {})} />);
+  });
 
   app.post(`${BASE}/register`, async (c) => {
     const session = c.var.session!;
@@ -232,20 +241,34 @@ export function mfaHardwareRoutes(s: Services) {
       digits: f.digits,
       algorithm: f.algorithm,
     };
+    const assignName = (f.assignTo ?? "").trim();
+    const assign = assignName ? { assignTo: assignName } : {};
     if (unstorable.length) {
       const errors = Object.fromEntries(unstorable.map((n) => [n in REGISTER_LABELS ? n : "name", textErrors[n]!]));
       const { secretKey: _never, ...shown } = values;
-      return sendPage(c, <RegisterPage {...await common(c)} values={shown} errors={errors} />, 422);
+      return sendPage(c, <RegisterPage {...await common(c)} values={shown} errors={errors} {...assign} />, 422);
+    }
+    // "Register and assign to USER": the user must exist (usernames are unique across sites).
+    const assignee = assignName && USERNAME_PATTERN.test(assignName) ? await s.users.byUsername(assignName) : null;
+    if (assignName && !assignee) {
+      const { secretKey: _never, ...shown } = values;
+      const errors = { assignTo: `There is no user ${assignName.slice(0, 64)}: type a username, or leave it empty.` };
+      return sendPage(c, <RegisterPage {...await common(c)} values={shown} errors={errors} {...assign} />, 422);
     }
     try {
-      const { token, encoding } = await h.registry.register(values, actorOf(session), await publicSiteId());
+      const { token, encoding } = await h.registry.register(
+        values,
+        actorOf(session),
+        await publicSiteId(),
+        assignee ? { id: assignee.id, username: assignee.username } : undefined,
+      );
       const secret = (await h.registry.params(token)).secret;
       const keyBytes = secret.length;
       secret.fill(0);
       // Post/Redirect/Get: a refresh of the next page does not post the form again.
       flash(
         c,
-        `Token ${token.serialNumber}${token.name !== token.serialNumber ? ` (${token.name})` : ""} is registered and available. Its secret key was read as ` +
+        `Token ${token.serialNumber}${token.name !== token.serialNumber ? ` (${token.name})` : ""} is registered and ${assignee ? `assigned to ${assignee.username}: they confirm it with its code at their next sign-in` : "available"}. Its secret key was read as ` +
           `${encoding === "hex" ? "hex" : "Base32"} (${keyBytes} bytes); it is stored encrypted and will not be shown again.`,
       );
       return c.redirect(`${BASE}?${new URLSearchParams({ q: token.serialNumber })}`, 303);
@@ -253,7 +276,7 @@ export function mfaHardwareRoutes(s: Services) {
       if (err instanceof TokenInputError) {
         // The key is never echoed back.
         const { secretKey: _never, ...shown } = values;
-        return sendPage(c, <RegisterPage {...await common(c)} values={shown} errors={err.errors} />, 422);
+        return sendPage(c, <RegisterPage {...await common(c)} values={shown} errors={err.errors} {...assign} />, 422);
       }
       throw err;
     }

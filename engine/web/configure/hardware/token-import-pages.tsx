@@ -103,6 +103,41 @@ export function ReportSummary({ report }: { report: ImportReport }) {
   );
 }
 
+/** The good rows of a preview: each token's line, serial number, model and whom the file reserves it for. */
+function GoodRows({ report }: { report: ImportReport }) {
+  if (!report.rows.length) return null;
+  return (
+    <>
+      <div class="table-scroll" tabindex={0}>
+        <table id="good-rows">
+          <caption>Tokens to import</caption>
+          <thead>
+            <tr>
+              <th scope="col">Line</th>
+              <th scope="col">Serial number</th>
+              <th scope="col">Model</th>
+              <th scope="col">Reserved for</th>
+            </tr>
+          </thead>
+          <tbody>
+            {report.rows.map((r) => (
+              <tr>
+                <td>{r.line}</td>
+                <td>
+                  <code>{r.serialNumber}</code>
+                </td>
+                <td title={r.model.length > 24 ? r.model : undefined}>{r.model}</td>
+                <td>{r.reservedFor ?? "—"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {report.good > report.rows.length ? <p>… and {plural(report.good - report.rows.length, "more token")}.</p> : null}
+    </>
+  );
+}
+
 /**
  * The preview of a staged token file: the report, and buttons to import (skipping bad rows once
  * confirmed) or cancel.
@@ -118,6 +153,7 @@ export function PreviewPage(props: HardwarePageCommon & { report: ImportReport; 
         </p>
       ) : null}
       <ReportSummary report={report} />
+      <GoodRows report={report} />
       {report.good > 0 ? (
         <form method="post" action={`${BASE}/import/${props.uploadId}`}>
           <CsrfField token={props.csrfToken} />

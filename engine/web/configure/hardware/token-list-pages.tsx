@@ -1,6 +1,7 @@
 import { InputField } from "../../../render/form-field.js";
 import { ResetConfirm } from "../../../render/reset-confirm.js";
 import { plural } from "../../../util/plural.js";
+import { UserLink } from "../../../render/user-link.js";
 import { CsrfField, Layout, type PageUser } from "../../../render/layout.js";
 import type { CodeMatch, HardwareToken, TokenPage } from "../../../mfa/hardware/token-registry.js";
 
@@ -13,6 +14,8 @@ export interface HardwarePageCommon {
   csrfToken: string;
   user: PageUser;
   siteName?: string;
+  /** The site the administrator works on: its users' names link to their records. */
+  activeSiteId?: string;
 }
 
 /** The path under which every MFA Hardware page lives. */
@@ -37,6 +40,28 @@ export function tokenStatus(t: HardwareToken): string {
     default:
       return "available";
   }
+}
+
+/**
+ * tokenStatus with the user's name linked to their record (/configure/users/:id) when the user is on
+ * the site the viewer works on (the users of another site are not visible from it).
+ */
+export function TokenStatus(props: { token: HardwareToken; activeSiteId: string | undefined }) {
+  const st = props.token.state;
+  if (st.kind !== "assigned" && st.kind !== "reserved") return <>{tokenStatus(props.token)}</>;
+  const name =
+    props.activeSiteId && st.siteId === props.activeSiteId ? (
+      <UserLink id={st.userId} username={st.username} />
+    ) : (
+      st.username
+    );
+  return st.kind === "assigned" ? (
+    <>
+      assigned to {name} on {st.siteName}
+    </>
+  ) : (
+    <>available, reserved for {name}</>
+  );
 }
 
 /** The links between the MFA Hardware pages: tokens, register, import, find. */
@@ -73,7 +98,7 @@ function ActionButton(props: { csrfToken: string; action: string; label: string;
 }
 
 /** The table and its paging: the whole page's body, and the fragment active search swaps in. */
-export function TokenTable(props: { csrfToken: string; page: TokenPage; q: string }) {
+export function TokenTable(props: { csrfToken: string; page: TokenPage; q: string; activeSiteId?: string }) {
   const { tokens, nextAfter } = props.page;
   return (
     <div id="token-list">
@@ -96,13 +121,15 @@ export function TokenTable(props: { csrfToken: string; page: TokenPage; q: strin
             <tbody>
               {tokens.map((t) => (
                 <tr id={`token-${t.id}`}>
-                  <td>{t.name}</td>
+                  <td title={t.name.length > 24 ? t.name : undefined}>{t.name}</td>
                   <td>
                     <code>{t.serialNumber}</code>
                   </td>
                   <td>{t.model}</td>
                   <td>{t.periodInSeconds} s</td>
-                  <td class="token-status">{tokenStatus(t)}</td>
+                  <td class="token-status">
+                    <TokenStatus token={t} activeSiteId={props.activeSiteId} />
+                  </td>
                   <td>{t.state.kind === "assigned" ? formatDate(t.state.since) : ""}</td>
                   <td>
                     {t.state.kind === "assigned" ? (
@@ -190,7 +217,7 @@ export function TokenListPage(
           hx-push-url="true"
         />
       </form>
-      <TokenTable csrfToken={props.csrfToken} page={props.page} q={props.q} />
+      <TokenTable csrfToken={props.csrfToken} page={props.page} q={props.q} activeSiteId={props.activeSiteId} />
     </Layout>
   );
 }
@@ -224,7 +251,8 @@ export function FindPage(props: HardwarePageCommon & { code?: string; error?: st
           <ul id="find-result">
             {props.matches.map((m) => (
               <li>
-                <code>{m.token.serialNumber}</code> ({m.token.name}) — {tokenStatus(m.token)}
+                <code>{m.token.serialNumber}</code> ({m.token.name}) —{" "}
+                <TokenStatus token={m.token} activeSiteId={props.activeSiteId} />
                 {m.offsetSteps ? `; its clock is ${plural(m.offsetSteps, "step")} off` : ""}
               </li>
             ))}

@@ -30,7 +30,12 @@ function Choices(props: { values: string[]; selected: string; text?: (v: string)
  * digits, algorithm, time step), with an error beside each field; the secret is never echoed back.
  */
 export function RegisterPage(
-  props: HardwarePageCommon & { values?: TokenInputValues; errors?: Record<string, string> },
+  props: HardwarePageCommon & {
+    values?: TokenInputValues;
+    errors?: Record<string, string>;
+    /** "Register and assign to USER": the username typed or picked (?assignTo=), the field's message. */
+    assignTo?: string;
+  },
 ) {
   const v = props.values ?? {};
   const e = props.errors ?? {};
@@ -108,7 +113,16 @@ export function RegisterPage(
             </select>
           )}
         />
-        <button type="submit">Register token</button>
+        <InputField
+          id="assignTo"
+          name="assignTo"
+          label="Assign to user (optional)"
+          help="A username: the token is reserved for them, and their setup asks only for the code it shows."
+          error={e.assignTo}
+          value={props.assignTo ?? ""}
+          attrs={{ maxlength: 64, autocomplete: "off" }}
+        />
+        <button type="submit">{props.assignTo ? `Register and assign to ${props.assignTo}` : "Register token"}</button>
       </form>
     </Layout>
   );

@@ -22,6 +22,7 @@ import {
   type RolloutFormValues,
 } from "../../forms/mfa-rollout-form.js";
 import { PolicyPage } from "./policy-page.js";
+import { listHref } from "../../forms/list-query.js";
 import { MfaProgressPage, type SiteProgress } from "./mfa-progress-page.js";
 import { RolloutPage } from "./rollout-page.js";
 import { pageFrameOf } from "../../http/page-frame.js";
@@ -103,6 +104,7 @@ export function mfaRolloutRoutes(s: Services): Hono<AppEnv> {
         errors={errors}
         canTargetAll={canTargetAll}
         whereFields={whereFields}
+        activeSiteId={session.activeSiteId}
         preview={preview}
       />
     );
@@ -199,7 +201,8 @@ export function mfaRolloutRoutes(s: Services): Hono<AppEnv> {
         `MFA switched on for ${users(result.enabled)}${moved}; setup required from ` +
           `${minuteIn(result.requiredFrom, site?.timeZone)}. ${users(skipped)} skipped.`,
       );
-      return c.redirect("/configure/mfa", 303);
+      // A rollout started from the users list goes back to it as it was; any other to the progress page.
+      return c.redirect(v.back ? listHref("/configure/users", v.back) : "/configure/mfa", 303);
     } catch (err) {
       if (err instanceof RolloutChangedError)
         return rolloutPage(c, v, { preview: true, changed: err.message, status: 409 });

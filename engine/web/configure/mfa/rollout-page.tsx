@@ -1,3 +1,4 @@
+import { UserLink } from "../../../render/user-link.js";
 /**
  * GET /configure/mfa/rollout: choose who (role, search, a designer field's value, MFA state, rows
  * ticked in the users list, sites) and the delay; with a preview, what Confirm will do and who.
@@ -44,6 +45,7 @@ function RolloutFields({
       {v.ids.map((id) => (
         <input type="hidden" name="ids" value={id} />
       ))}
+      {v.back ? <input type="hidden" name="back" value={v.back} /> : null}
       {v.ids.length || errors.ids ? (
         <div class="form-field" id="field-ids" tabindex={-1} {...describedBy("ids", { error: errors.ids })}>
           <p>Only the {v.ids.length} user(s) ticked in the users list, if they also match below.</p>
@@ -212,6 +214,7 @@ function ConfirmForm({ v, plan, csrfToken }: { v: RolloutFormValues; plan: Rollo
       {v.ids.map((id) => (
         <input type="hidden" name="ids" value={id} />
       ))}
+      {v.back ? <input type="hidden" name="back" value={v.back} /> : null}
       <input type="hidden" name="expectToEnable" value={String(plan.toEnable)} />
       <input type="hidden" name="expectToMove" value={String(plan.toMove)} />
       <button type="submit">Confirm</button>
@@ -231,6 +234,8 @@ export function RolloutPage(props: {
   /** The designer fields "Field" offers: the users app's searchable ones. */
   /** The searchable designer fields: the name is sent, the label shown. */
   whereFields: { name: string; label: string }[];
+  /** The site the administrator works on: its users' names link to their records. */
+  activeSiteId?: string;
   preview?: {
     plan: RolloutPlan;
     users: RolloutUser[];
@@ -319,7 +324,9 @@ export function RolloutPage(props: {
                 <tbody>
                   {preview.users.map((u) => (
                     <tr>
-                      <td>{u.username}</td>
+                      <td>
+                        <UserLink id={u.id} username={u.username} linked={u.siteId === props.activeSiteId} />
+                      </td>
                       <td>{u.displayName}</td>
                       <td>{u.siteSlug}</td>
                       <td>{u.change === "enable" ? "MFA switched on" : "deadline moved"}</td>
@@ -344,7 +351,9 @@ export function RolloutPage(props: {
                 <tbody>
                   {preview.skipped.map((u) => (
                     <tr>
-                      <td>{u.username}</td>
+                      <td>
+                        <UserLink id={u.id} username={u.username} linked={u.siteId === props.activeSiteId} />
+                      </td>
                       <td>{u.displayName}</td>
                       <td>{u.siteSlug}</td>
                       <td>{u.reason}</td>
