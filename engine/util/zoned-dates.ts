@@ -69,6 +69,17 @@ export function minuteIn(d: Date, zone: string = DEFAULT_TIME_ZONE): string {
   return `${f.day.format(d)}, ${f.minute.format(d)} (${isTimeZone(zone) ? zone : DEFAULT_TIME_ZONE})`;
 }
 
+/** "2026-12-09 17:32": the day and minute of `d` in `zone`, sortable (the audit table's time column). */
+export function isoMinuteIn(d: Date, zone: string = DEFAULT_TIME_ZONE): string {
+  const f = formatsOf(zone);
+  return `${f.ymd.format(d)} ${f.minute.format(d)}`;
+}
+
+/** "2026-12-09 17:32 Europe/Berlin": isoMinuteIn naming the zone (a time in a sentence or a log table). */
+export function isoMinuteWithZone(d: Date, zone: string = DEFAULT_TIME_ZONE): string {
+  return `${isoMinuteIn(d, zone)} ${isTimeZone(zone) ? zone : DEFAULT_TIME_ZONE}`;
+}
+
 /** "2026-12-09": the calendar day of `d` in `zone` as an ISO date (the value of an `<input type="date">`). */
 export function isoDayIn(d: Date, zone: string = DEFAULT_TIME_ZONE): string {
   return formatsOf(zone).ymd.format(d);

@@ -56,7 +56,7 @@ t(
       "root turned MFA on for bob (required from 7 January 2026, 09:00 (UTC))",
       "root turned MFA on for ann (required from 7 January 2026, 09:00 (UTC))",
     ]);
-    assert.match(all.html, /<time datetime="2026-01-05T09:00:02.000Z">2026-01-05 09:00 UTC<\/time>/);
+    assert.match(all.html, /<time datetime="2026-01-05T09:00:02.000Z">2026-01-05 09:00<\/time>/);
     assert.not.match(all.html, /carl/, "another site's entries are not shown");
 
     const ann = await c.get("/configure/audit?user=ANN");
@@ -144,6 +144,44 @@ t("from and to choose whole days (UTC), both included", async ({ env, publicId }
     /href="\/configure\/audit\/export.csv\?action=test.day&amp;from=2026-03-11&amp;to=2026-03-12"/,
   );
 });
+
+t(
+  "in the site's time zone: the times shown, the deadlines worded and the days the filters choose",
+  async ({ env, publicId }) => {
+    const s = env.services;
+    const start = env.clock.now();
+    // 05:30 UTC on 12 March is still 11 March in Honolulu (UTC−10) and already afternoon in Tokyo.
+    env.clock.set("2026-03-12T05:30:00Z");
+    await s.audit.record({ siteId: publicId, actor: { id: null, name: "cli" }, action: "test.zone", details: {} });
+    env.clock.set(start);
+    const c = new TestClient(env.app);
+    await c.signIn("root", PASSWORD);
+    const day = async (q: string) =>
+      [...(await c.get(`/configure/audit?action=test.zone${q}`)).html.matchAll(/<time[^>]*>([^<]*)</g)].map(
+        (m) => m[1],
+      );
+    try {
+      await s.sites.setTimeZone(publicId, "Pacific/Honolulu");
+      const page = await c.get("/configure/audit?action=test.zone");
+      assert.match(page.html, /Times are in the site(?:'|&#39;)s time zone, Pacific\/Honolulu/);
+      assert.equal(await day(""), ["2026-03-11 19:30"]);
+      assert.equal(await day("&from=2026-03-11&to=2026-03-11"), ["2026-03-11 19:30"]);
+      assert.equal(await day("&from=2026-03-12"), [], "the 12th in Honolulu starts after it");
+      const enables = await c.get("/configure/audit?action=mfa.enable");
+      assert.match(enables.html, /required from 6 January 2026, 23:00 \(Pacific\/Honolulu\)/);
+      const csv = await c.get("/configure/audit/export.csv?action=mfa.enable");
+      assert.match(csv.html, /required from 6 January 2026, 23:00 \(Pacific\/Honolulu\)/);
+      assert.match(csv.html, /\r\n2026-01-05T09:00:0\d\.000Z,root,mfa\.enable,/, "the time column stays ISO 8601 (UTC)");
+
+      await s.sites.setTimeZone(publicId, "Asia/Tokyo");
+      assert.equal(await day(""), ["2026-03-12 14:30"]);
+      assert.equal(await day("&from=2026-03-11&to=2026-03-11"), []);
+      assert.equal(await day("&from=2026-03-12&to=2026-03-12"), ["2026-03-12 14:30"]);
+    } finally {
+      await s.sites.setTimeZone(publicId, "UTC");
+    }
+  },
+);
 
 t("paging by keyset", async ({ env, publicId }) => {
   for (let i = 0; i < 60; i++) {

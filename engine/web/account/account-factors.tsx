@@ -3,6 +3,7 @@ import type { OwnCredential } from "../../auth/own-credentials.js";
 import type { RememberedBrowser } from "../../auth/remembered-browsers.js";
 import type { PasskeyInfo } from "../../mfa/passkeys/passkey-store.js";
 import { longDate } from "../../mfa/status.js";
+import { dayIn, minuteIn } from "../../util/zoned-dates.js";
 import { InputField } from "../../render/form-field.js";
 import { CsrfField } from "../../render/layout.js";
 
@@ -131,6 +132,7 @@ function CredentialList(p: {
   kind: "sessions" | "devices";
   what: string;
   empty: string;
+  timeZone: string;
 }) {
   if (!p.items.length) return <p>{p.empty}</p>;
   return (
@@ -138,7 +140,7 @@ function CredentialList(p: {
       {p.items.map((i) => (
         <li>
           <strong>{i.clientLabel ?? p.what}</strong>, from {i.clientAddress ?? "an unknown address"}; signed in{" "}
-          {longDate(new Date(i.createdAt))}, last seen {longDate(new Date(i.lastUsedAt))}
+          {minuteIn(new Date(i.createdAt), p.timeZone)}, last seen {minuteIn(new Date(i.lastUsedAt), p.timeZone)}
           {i.current ? (
             <strong> (this browser)</strong>
           ) : (
@@ -161,14 +163,30 @@ export function SignedInSection(p: {
   sessions: OwnCredential[];
   devices: OwnCredential[];
   remembered: RememberedBrowser[];
+  /** The user's site's IANA time zone: when each was signed in and last seen, to the minute. */
+  timeZone: string;
 }) {
   return (
     <section aria-labelledby="account-signed-in" id="signed-in">
       <h2 id="account-signed-in">Where you are signed in</h2>
       <h3>Browsers</h3>
-      <CredentialList csrfToken={p.csrfToken} items={p.sessions} kind="sessions" what="Browser" empty="None." />
+      <CredentialList
+        csrfToken={p.csrfToken}
+        items={p.sessions}
+        kind="sessions"
+        what="Browser"
+        empty="None."
+        timeZone={p.timeZone}
+      />
       <h3>Devices (apps using the device API)</h3>
-      <CredentialList csrfToken={p.csrfToken} items={p.devices} kind="devices" what="Device" empty="None." />
+      <CredentialList
+        csrfToken={p.csrfToken}
+        items={p.devices}
+        kind="devices"
+        what="Device"
+        empty="None."
+        timeZone={p.timeZone}
+      />
       {p.sessions.some((x) => !x.current) || p.devices.length ? (
         <form method="post" action="/account/sign-out-others" id="sign-out-others">
           <CsrfField token={p.csrfToken} />
@@ -182,8 +200,8 @@ export function SignedInSection(p: {
         <ul class="credential-list" id="own-remembered">
           {p.remembered.map((r) => (
             <li>
-              {r.browser}, added {longDate(new Date(r.createdAt))}, last used {longDate(new Date(r.lastUsedAt))}, until{" "}
-              {longDate(new Date(r.expiresAt))}
+              {r.browser}, added {dayIn(new Date(r.createdAt), p.timeZone)}, last used{" "}
+              {dayIn(new Date(r.lastUsedAt), p.timeZone)}, until {dayIn(new Date(r.expiresAt), p.timeZone)}
               <PostButton
                 csrfToken={p.csrfToken}
                 action={`/account/remembered/${r.id}/forget`}

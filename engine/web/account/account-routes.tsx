@@ -69,7 +69,13 @@ export async function accountPage(
       {...(p.error ? { error: p.error } : {})}
       factors={<FactorsSection csrfToken={c.var.csrfToken} factors={{ totp, passkeys, mfaOn: status.enabled }} />}
       signedIn={
-        <SignedInSection csrfToken={c.var.csrfToken} sessions={sessions} devices={devices} remembered={remembered} />
+        <SignedInSection
+          csrfToken={c.var.csrfToken}
+          sessions={sessions}
+          devices={devices}
+          remembered={remembered}
+          timeZone={status.timeZone ?? "UTC"}
+        />
       }
       recovery={
         a ? (

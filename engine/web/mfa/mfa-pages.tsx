@@ -1,6 +1,6 @@
 import type { Child } from "hono/jsx";
 import type { FactorMethod } from "../../mfa/status.js";
-import { minuteIn } from "../../util/zoned-dates.js";
+import { isoMinuteWithZone, minuteIn } from "../../util/zoned-dates.js";
 import { InputField } from "../../render/form-field.js";
 import { CsrfField, Layout } from "../../render/layout.js";
 
@@ -147,8 +147,8 @@ export function MfaSetupChoicePage(props: {
         {props.pendingKeyUntil && offered.includes("app") ? (
           <p class="notice" id="continue-setup">
             You were shown a key for an authenticator app earlier. If you added it to your app,{" "}
-            <a href="/mfa/setup/app?continue=1">continue with that key</a> (valid until {clock(props.pendingKeyUntil)}{" "}
-            UTC).
+            <a href="/mfa/setup/app?continue=1">continue with that key</a> (valid until{" "}
+            {isoMinuteWithZone(props.pendingKeyUntil, props.timeZone)}).
           </p>
         ) : null}
         <p id="method-choice-heading">

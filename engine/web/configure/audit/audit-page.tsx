@@ -1,5 +1,6 @@
 import type { AuditRow } from "../../../audit/audit-search.js";
 import { changeLines, whatHappened } from "../../../audit/audit-words.js";
+import { isoMinuteIn } from "../../../util/zoned-dates.js";
 import { FormField, InputField } from "../../../render/form-field.js";
 import { Layout, type PageUser } from "../../../render/layout.js";
 
@@ -14,9 +15,6 @@ export interface AuditQuery {
   from: string;
   to: string;
 }
-
-/** "2026-11-30 02:40 UTC": when, in the log's one time zone. */
-const when = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 
 /** A username as a link to the account's dialog while the account exists (`id` non-null), else as text. */
 function UserCell(props: { id: string | null; name: string | null }) {
@@ -40,6 +38,8 @@ export function AuditPage(props: {
   csrfToken: string;
   user: PageUser;
   siteName: string;
+  /** The site's IANA time zone: times, deadlines and the date filters are in it. */
+  timeZone: string;
   query: AuditQuery;
   actions: string[];
   rows: AuditRow[];
@@ -52,7 +52,8 @@ export function AuditPage(props: {
     <Layout title="Audit log" csrfToken={props.csrfToken} user={props.user} siteName={props.siteName}>
       <h1>Audit log</h1>
       <p>
-        Security-relevant changes on <strong>{props.siteName}</strong>, newest first. Times are UTC.
+        Security-relevant changes on <strong>{props.siteName}</strong>, newest first. Times are in the site's time zone,{" "}
+        {props.timeZone}.
       </p>
       <form method="get" action="/configure/audit" class="audit-filters" aria-label="Filter the audit log">
         <InputField
@@ -163,7 +164,7 @@ export function AuditPage(props: {
                 return (
                   <tr data-action={r.action}>
                     <td>
-                      <time datetime={r.at.toISOString()}>{when(r.at)}</time>
+                      <time datetime={r.at.toISOString()}>{isoMinuteIn(r.at, props.timeZone)}</time>
                     </td>
                     <td>
                       <UserCell id={r.actorId} name={r.actorName} />
@@ -175,7 +176,7 @@ export function AuditPage(props: {
                       <UserCell id={r.targetId} name={r.targetName} />
                     </td>
                     <td>
-                      <span class="audit-line">{`${r.actorName} ${whatHappened(r)}`}</span>
+                      <span class="audit-line">{`${r.actorName} ${whatHappened(r, props.timeZone)}`}</span>
                       {where && !/sign_in\./.test(r.action) ? <span class="audit-where"> ({where})</span> : null}
                       {changes.length ? (
                         <ul class="audit-changes">

@@ -6,6 +6,7 @@ import { sendPage } from "../../http/page.js";
 import { csvField } from "../../../apps/csv-export.js";
 import type { AuditFilter } from "../../../audit/audit-search.js";
 import { auditSentence, changeLines } from "../../../audit/audit-words.js";
+import { startOfDayIn } from "../../../util/zoned-dates.js";
 import { compileSchema, describeError, errorPointer } from "../../../schema/ajv.js";
 import type { Services } from "../../../services.js";
 import { AuditPage, type AuditQuery } from "./audit-page.js";
@@ -49,15 +50,19 @@ const MESSAGES: Record<string, string> = {
 
 const DAY_MS = 86_400_000;
 
+/** "2026-12-10" for "2026-12-09" (calendar arithmetic, so in UTC whatever the site's zone). */
+const nextIsoDay = (isoDay: string) => new Date(Date.parse(`${isoDay}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10);
+
 type Read =
   | { ok: true; query: AuditQuery; filter: Omit<AuditFilter, "siteId"> }
   | { ok: false; query: AuditQuery; errors: Record<string, string> };
 
 /**
  * The filters of the audit page and its export from the query string: user, action, from and to
- * (days, UTC, both included), after (paging). A bad value is an error per parameter.
+ * (days in the site's time zone `zone`, both included), after (paging). A bad value is an error per
+ * parameter.
  */
-function readAuditQuery(c: Context<AppEnv>): Read {
+function readAuditQuery(c: Context<AppEnv>, zone: string): Read {
   const raw: Record<string, string> = {};
   for (const [k, v] of Object.entries(queryParams(c))) if (v !== "") raw[k] = v;
   const query: AuditQuery = {
@@ -90,8 +95,9 @@ function readAuditQuery(c: Context<AppEnv>): Read {
       role: query.role || undefined,
       action: raw.action,
       surface: query.surface || undefined,
-      from: raw.from ? new Date(`${raw.from}T00:00:00Z`) : undefined,
-      before: raw.to ? new Date(Date.parse(`${raw.to}T00:00:00Z`) + DAY_MS) : undefined,
+      from: raw.from ? startOfDayIn(raw.from, zone) : undefined,
+      // `to` ends where the next calendar day starts in the zone.
+      before: raw.to ? startOfDayIn(nextIsoDay(raw.to), zone) : undefined,
       afterId: raw.after ? Number(raw.after) : undefined,
     },
   };
@@ -117,12 +123,13 @@ export function auditRoutes(s: Services) {
   app.get(AUDIT_PATH, async (c) => {
     const session = signedIn(c);
     const site = (await s.sites.byId(session.activeSiteId))!;
-    const read = readAuditQuery(c);
+    const read = readAuditQuery(c, site.timeZone);
     const actions = await s.auditSearch.actions(site.id);
     const props = {
       csrfToken: c.var.csrfToken,
       user: session.user,
       siteName: site.name,
+      timeZone: site.timeZone,
       query: read.query,
       actions,
     };
@@ -150,7 +157,8 @@ export function auditRoutes(s: Services) {
 
   app.get(AUDIT_EXPORT_PATH, async (c) => {
     const session = signedIn(c);
-    const read = readAuditQuery(c);
+    const site = (await s.sites.byId(session.activeSiteId))!;
+    const read = readAuditQuery(c, site.timeZone);
     if (!read.ok) return c.text(Object.values(read.errors).join("\n"), 400);
     const lines = ["time,actor,action,user,entry,changes,surface,address"];
     const { afterId: _paging, ...filter } = read.filter;
@@ -161,7 +169,7 @@ export function auditRoutes(s: Services) {
           r.actorName,
           r.action,
           r.targetName ?? "",
-          auditSentence(r),
+          auditSentence(r, site.timeZone),
           changeLines(r.details).join("; "),
           typeof r.details.surface === "string" ? r.details.surface : "",
           typeof r.details.address === "string" ? r.details.address : "",

@@ -7,6 +7,7 @@ import { FormField, InputField } from "../../../render/form-field.js";
 import { CsrfField, Layout } from "../../../render/layout.js";
 import type { MailKind, MailState, OutboxEntry } from "../../../mail/mail-model.js";
 import { NOT_CONFIGURED } from "../../../mail/mail-model.js";
+import { isoMinuteWithZone } from "../../../util/zoned-dates.js";
 import type { MfaFrame } from "../mfa/mfa-frame.js";
 
 /** The words of each state, for the table and the filter. */
@@ -35,11 +36,11 @@ export const KIND_WORDS: Record<MailKind, string> = {
   test: "Test mail",
 };
 
-const when = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
-
 /** Props of NotificationsPage. */
 export interface NotificationsProps {
   frame: MfaFrame;
+  /** The site's IANA time zone: the outbox's times are in it. */
+  timeZone: string;
   configured: boolean;
   reminderDays: string;
   outbox: { entries: OutboxEntry[]; counts: Record<MailState, number> };
@@ -48,12 +49,12 @@ export interface NotificationsProps {
   errors: Record<string, string>;
 }
 
-function Reason({ entry, configured }: { entry: OutboxEntry; configured: boolean }) {
+function Reason({ entry, configured, zone }: { entry: OutboxEntry; configured: boolean; zone: string }) {
   if (entry.state === "queued" && !configured) return <>{NOT_CONFIGURED}</>;
   if (entry.state === "queued" && entry.lastError) {
     return (
       <>
-        try {entry.attempts + 1} at {when(entry.nextAttemptAt)}; last: {entry.lastError}
+        try {entry.attempts + 1} at {isoMinuteWithZone(entry.nextAttemptAt, zone)}; last: {entry.lastError}
       </>
     );
   }
@@ -177,7 +178,7 @@ export function NotificationsPage(p: NotificationsProps) {
               <tbody>
                 {outbox.entries.map((e) => (
                   <tr data-mail={e.id} data-state={e.state}>
-                    <td>{when(e.createdAt)}</td>
+                    <td>{isoMinuteWithZone(e.createdAt, p.timeZone)}</td>
                     <td>{KIND_WORDS[e.kind] ?? e.kind}</td>
                     <td>
                       {e.username ? (
@@ -189,10 +190,10 @@ export function NotificationsPage(p: NotificationsProps) {
                     </td>
                     <td>
                       {STATE_WORDS[e.state]}
-                      {e.sentAt ? ` ${when(e.sentAt)}` : ""}
+                      {e.sentAt ? ` ${isoMinuteWithZone(e.sentAt, p.timeZone)}` : ""}
                     </td>
                     <td>
-                      <Reason entry={e} configured={p.configured} />
+                      <Reason entry={e} configured={p.configured} zone={p.timeZone} />
                     </td>
                   </tr>
                 ))}

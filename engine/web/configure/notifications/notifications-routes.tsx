@@ -19,8 +19,8 @@ import { requireRole, signedIn } from "../../http/guards.js";
 import { sendPage } from "../../http/page.js";
 import { queryParams } from "../../http/query.js";
 import { RemindRegion } from "../../apps/remind-button.js";
+import { DEFAULT_TIME_ZONE, isoMinuteWithZone } from "../../../util/zoned-dates.js";
 
-const when = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 /**
  * The test-mail form, validated at the boundary by its JSON Schema (readForm, the shared Ajv): one
  * address as RFC 5321 allows in practice (something@domain, no spaces or angle brackets), at most
@@ -68,6 +68,7 @@ export function notificationsRoutes(s: Services): Hono<AppEnv> {
     return (
       <NotificationsPage
         frame={{ csrfToken: c.var.csrfToken, user: session.user, siteName: site?.name ?? "" }}
+        timeZone={site?.timeZone ?? DEFAULT_TIME_ZONE}
         configured={s.mail.configured}
         reminderDays={over.reminderDays ?? days.join(", ")}
         outbox={await s.mail.outbox.list(session.activeSiteId, {
@@ -132,7 +133,8 @@ export function notificationsRoutes(s: Services): Hono<AppEnv> {
     const user = await s.users.byId(id);
     if (!user || user.siteId !== session.activeSiteId) throw new HTTPException(404, { message: "No such user." });
     const last = await s.mail.outbox.lastReminderSent(id);
-    const before = last ? ` The last reminder went ${when(last)}.` : " No reminder went before.";
+    const zone = (await s.sites.byId(user.siteId))?.timeZone ?? DEFAULT_TIME_ZONE;
+    const before = last ? ` The last reminder went ${isoMinuteWithZone(last, zone)}.` : " No reminder went before.";
     const status = await s.mfa.statusOf(id);
     if (!status.enabled || status.activation) {
       throw new HTTPException(409, {
