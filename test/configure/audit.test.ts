@@ -171,7 +171,11 @@ t(
       assert.match(enables.html, /required from 6 January 2026, 23:00 \(Pacific\/Honolulu\)/);
       const csv = await c.get("/configure/audit/export.csv?action=mfa.enable");
       assert.match(csv.html, /required from 6 January 2026, 23:00 \(Pacific\/Honolulu\)/);
-      assert.match(csv.html, /\r\n2026-01-05T09:00:0\d\.000Z,root,mfa\.enable,/, "the time column stays ISO 8601 (UTC)");
+      assert.match(
+        csv.html,
+        /\r\n2026-01-05T09:00:0\d\.000Z,root,mfa\.enable,/,
+        "the time column stays ISO 8601 (UTC)",
+      );
 
       await s.sites.setTimeZone(publicId, "Asia/Tokyo");
       assert.equal(await day(""), ["2026-03-12 14:30"]);
