@@ -87,6 +87,8 @@ export type MfaBadgeKind = "off" | "pending" | "overdue" | "active" | "locked";
 export interface MfaBadge {
   kind: MfaBadgeKind;
   text: string;
+  /** The text with the day alone where `text` has a time and zone ("Pending — due 10 December 2026"): lists show it, the full text on hover. */
+  short?: string;
 }
 
 /**
@@ -110,10 +112,20 @@ export function mfaBadges(f: MfaFacts, now: Date, zone = f.timeZone ?? DEFAULT_T
   const out: MfaBadge[] = [];
   if (f.activation) out.push({ kind: "active", text: `Active — ${methodNames(f.activation)}` });
   else if (!f.enabled) out.push({ kind: "off", text: "Off" });
-  else if (isOverdue(f, now)) out.push({ kind: "overdue", text: `Overdue — due ${minuteIn(f.requiredFrom!, zone)}` });
+  else if (isOverdue(f, now))
+    out.push({
+      kind: "overdue",
+      text: `Overdue — due ${minuteIn(f.requiredFrom!, zone)}`,
+      short: `Overdue — due ${dayIn(f.requiredFrom!, zone)}`,
+    });
   else if (!f.requiredFrom || f.requiredFrom.getTime() <= now.getTime())
     out.push({ kind: "pending", text: "Pending — due at next sign-in" });
-  else out.push({ kind: "pending", text: `Pending — due ${minuteIn(f.requiredFrom, zone)}` });
+  else
+    out.push({
+      kind: "pending",
+      text: `Pending — due ${minuteIn(f.requiredFrom, zone)}`,
+      short: `Pending — due ${dayIn(f.requiredFrom, zone)}`,
+    });
   if (f.lockedUntil && f.lockedUntil.getTime() > now.getTime()) out.push({ kind: "locked", text: "Locked" });
   return out;
 }

@@ -5,15 +5,20 @@
 export interface BadgeView {
   kind: string;
   text: string;
+  /** Shorter words for a table cell (the day without the time); the full text is the title. */
+  short?: string;
 }
 
-/** Badges side by side ("Pending — due …" then "Locked"), each a `<span class="badge KIND">`. */
-export function Badges(p: { badges: readonly BadgeView[]; id?: string }) {
+/**
+ * Badges side by side ("Pending — due …" then "Locked"), each a `<span class="badge KIND">`;
+ * `compact` (a list's cell) shows each badge's short words where it has them, the full text on hover.
+ */
+export function Badges(p: { badges: readonly BadgeView[]; id?: string; compact?: boolean }) {
   return (
     <span class="badges" id={p.id}>
       {p.badges.map((b) => (
         <span class={b.kind === "off" ? "badge" : `badge ${b.kind}`} title={b.text}>
-          {b.text}
+          {p.compact ? (b.short ?? b.text) : b.text}
         </span>
       ))}
     </span>

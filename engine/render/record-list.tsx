@@ -189,7 +189,7 @@ export function RecordList(p: RecordListProps) {
                       </th>
                     ) : (
                       <td title={text.length > 24 ? text : undefined}>
-                        {row.badges?.[col.name] ? <Badges badges={row.badges[col.name]!} /> : text}
+                        {row.badges?.[col.name] ? <Badges badges={row.badges[col.name]!} compact /> : text}
                       </td>
                     );
                   })}

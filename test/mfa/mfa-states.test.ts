@@ -125,7 +125,9 @@ t("delay 0: pending in SQL and in words (due at next sign-in), and the sort puts
   assert.is(due.message, "On — required at next sign-in", "the DESIGN.md sentence stays");
   const late = await s.mfa.statusOf(ctx.ids["overdue-late"]!);
   assert.is(isOverdue(late, now), true);
-  assert.equal(mfaBadges(late, now), [{ kind: "overdue", text: "Overdue — due 28 May 2026, 09:00 (UTC)" }]);
+  assert.equal(mfaBadges(late, now), [
+    { kind: "overdue", text: "Overdue — due 28 May 2026, 09:00 (UTC)", short: "Overdue — due 28 May 2026" },
+  ]);
   const { rows } = await ctx.env.db.query<{ username: string; rank: number }>(
     `SELECT u.username, ${mfaStateRank("$2")} AS rank FROM users u ${MFA_STATE_JOINS}
      WHERE u.site_id = $1 AND u.username IN ('due-now', 'overdue-late', 'pending-soon') ORDER BY u.username`,
