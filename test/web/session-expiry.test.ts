@@ -201,6 +201,46 @@ for (const htmx of [false, true]) {
   );
 }
 
+t("a field check posted after the session ended is not kept: the Save beside it is", async ({ env, targetId }) => {
+  const admin = new TestClient(env.app);
+  await admin.signIn("root", PASSWORD);
+  const fields = formOf((await admin.get(`/configure/users/${targetId}`)).html);
+  env.clock.advanceSeconds(IDLE_OVER);
+  const htmx = { "hx-request": "true", "x-csrf-token": admin.csrf };
+  const check = await admin.post(`/configure/users/${targetId}/check`, { ...fields, _field: "displayName" }, htmx);
+  assert.is(check.res.status, 204, "the check answers nothing");
+  const save = await admin.post(`/configure/users/${targetId}`, { ...fields, displayName: "Nora Checked" }, htmx);
+  assert.is(save.res.headers.get("hx-redirect"), "/login?next=%2Fresume");
+  await admin.post("/login", { username: "root", password: PASSWORD, next: "/resume" });
+  const resume = await admin.get("/resume");
+  assert.match(resume.html, new RegExp(`action="/configure/users/${targetId}" id="resume-form"`));
+  assert.match(resume.html, /name="displayName" value="Nora Checked"/);
+});
+
+t(
+  "signed out elsewhere (no session cookie): an htmx save opens the sign-in as a full page, never a 403 in the dialog",
+  async ({ env, targetId }) => {
+    const admin = new TestClient(env.app);
+    await admin.signIn("root", PASSWORD);
+    const fields = formOf((await admin.get(`/configure/users/${targetId}`)).html);
+    const token = admin.csrf;
+    const before = await displayNameOf(env, targetId);
+    admin.cookies.delete("fg_session");
+    const save = await admin.post(
+      `/configure/users/${targetId}`,
+      { ...fields, displayName: "Nora Elsewhere" },
+      { "hx-request": "true", "x-csrf-token": token, "hx-current-url": `http://localhost/configure/users/${targetId}` },
+    );
+    assert.is(save.res.status, 200);
+    assert.match(save.res.headers.get("hx-redirect") ?? "", /^\/login/);
+    assert.is(save.html, "", "nothing is swapped into the dialog");
+    assert.is(await displayNameOf(env, targetId), before, "nothing saved");
+    // Without htmx the refusal stays a 403 page of its own (a whole page, not a fragment).
+    const plain = await admin.post(`/configure/users/${targetId}`, { ...fields }, { "x-csrf-token": token });
+    assert.is(plain.res.status, 403);
+  },
+);
+
 t("a kept post is offered back only to the user who made it", async ({ env, targetId }) => {
   const admin = new TestClient(env.app);
   await admin.signIn("root", PASSWORD);

@@ -19,6 +19,8 @@ export const RESUME_PATH = "/resume";
 const RESUME_COOKIE = "fg_resume";
 /** Paths whose posts are never kept: the sign-in steps themselves, and the device API. */
 const NOT_KEPT = /^\/(login|logout|setup|mfa|api)(\/|$)/;
+/** A form's field check (htmx on change): never kept, or it could stand in for the Save that follows it. */
+const FIELD_CHECK = /\/check$/;
 
 /** What the sign-in page says when it opens for a kept post (GET /login?next=/resume). */
 export const SESSION_ENDED = "Your session ended before this was saved. Sign in again to finish it.";
@@ -32,7 +34,13 @@ export const SESSION_ENDED = "Your session ended before this was saved. Sign in 
  */
 export function keepEndedPost(s: Services, settings: CookieSettings) {
   return async (c: Context<AppEnv>, sentToken: string): Promise<Response | null> => {
-    if (NOT_KEPT.test(c.req.path) || !safeNextPath(c.req.path)) return null;
+    // The check answers nothing (its region swaps nothing): the Save posted with it is the one kept.
+    if (FIELD_CHECK.test(c.req.path) && c.req.header("hx-request") === "true") {
+      // Nor does it clear the ended session cookie: the Save that follows must still carry it to be kept.
+      c.header("Set-Cookie", undefined);
+      return c.body(null, 204);
+    }
+    if (NOT_KEPT.test(c.req.path) || FIELD_CHECK.test(c.req.path) || !safeNextPath(c.req.path)) return null;
     if (!isFormContentType(c.req.header("content-type")) || /multipart/i.test(c.req.header("content-type") ?? "")) {
       return null;
     }

@@ -6,6 +6,7 @@ import { CSRF_COOKIE, readCookie, writeCsrfCookie, type CookieSettings } from ".
 import type { AppEnv } from "./env.js";
 import { postedToken } from "./form-body.js";
 import { CSRF_FIELD } from "../../render/layout.js";
+import { toSignIn } from "./guards.js";
 
 /** Request header in which htmx and scripts send the CSRF token (forms send the `_csrf` field). */
 export const CSRF_HEADER = "x-csrf-token";
@@ -106,6 +107,9 @@ export function csrfProtection(options: CsrfOptions): MiddlewareHandler<AppEnv> 
       const answer = sent && ended ? await ended(c, sent) : null;
       if (answer) return answer;
       c.var.log.info("csrf refused", { reason: sent ? "token" : "no token" });
+      // htmx from a page whose session ended elsewhere (signed out in another tab, cookie gone):
+      // the sign-in opens as a full page rather than a 403 swapped into the dialog. Nothing runs.
+      if (!c.var.session && c.req.header("hx-request") === "true") return toSignIn(c, null);
       throw new HTTPException(403, { message: EXPIRED });
     }
     return next();
