@@ -17,3 +17,21 @@ document.addEventListener("change", (event) => {
   if (!table) return;
   for (const row of table.querySelectorAll("tbody .row-select input[type=checkbox]")) row.checked = box.checked;
 });
+// The "N selected" line follows the ticks as they change (the server words it on each load): the
+// ticks of other pages ride as hidden inputs of the same name, this page's are its checkboxes.
+document.addEventListener("change", (event) => {
+  const box = event.target;
+  if (!(box instanceof HTMLInputElement) || box.type !== "checkbox") return;
+  const list = box.closest("#record-list");
+  const line = list?.querySelector(".selected-count");
+  // The header checkbox has no name: the rows' name is the one that counts.
+  const name = box.name || list?.querySelector("tbody .row-select input[type=checkbox]")?.name;
+  if (!list || !line || !name) return;
+  const boxes = [...list.querySelectorAll(`tbody input[type=checkbox][name="${CSS.escape(name)}"]`)];
+  const onPage = new Set(boxes.map((b) => b.value));
+  const hidden = list.querySelectorAll(`input[type=hidden][name="${CSS.escape(name)}"]`);
+  const elsewhere = new Set([...hidden].map((h) => h.value).filter((v) => !onPage.has(v))).size;
+  const total = elsewhere + boxes.filter((b) => b.checked).length;
+  const rest = line.textContent.replace(/^[^.]*\./, "");
+  line.textContent = `${total ? `${total} selected` : "None selected yet"}${elsewhere ? ` (${elsewhere} on other pages)` : ""}.${rest}`;
+});

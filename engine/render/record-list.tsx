@@ -134,7 +134,7 @@ export function RecordList(p: RecordListProps) {
                 return (
                   <th scope="col" aria-sort={ariaSort}>
                     {p.sortable.includes(col.name) ? (
-                      <a href={href} hx-get={href} hx-push-url="true" {...region}>
+                      <a href={href} hx-get={href} hx-push-url="true" {...region} {...reload}>
                         {col.label}
                         {active ? (p.sort.direction === "asc" ? " ▲" : " ▼") : ""}
                       </a>

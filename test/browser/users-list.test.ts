@@ -56,6 +56,11 @@ for (const js of [true, false]) {
       // The header checkbox ticks the whole page.
       await page.locator('input[data-select-page="true"]').check();
       assert.is(await page.locator("tbody .row-select input:checked").count(), 25);
+      assert.match(
+        (await page.locator(".selected-count").textContent()) ?? "",
+        /^26 selected \(1 on other pages\)/,
+        "the count follows the ticks at once",
+      );
       await shot(page, js, "users-list-paging");
       // Open u50 in the dialog and save: the list comes back on the same page with every tick.
       await page.click('a[aria-label="Edit u50"]');
@@ -70,6 +75,14 @@ for (const js of [true, false]) {
       assert.is((await range.textContent())?.trim(), "37–61 of 61");
       assert.is(await page.locator("tbody .row-select input:checked").count(), 25);
       assert.match((await page.locator(".selected-count").textContent()) ?? "", /26 selected/);
+      // Sorting keeps every tick (this page's and the other pages').
+      await page.locator('th a:has-text("Username")').click();
+      await page.waitForFunction(() =>
+        /^1–25 of 61/.test(document.querySelector(".list-range")?.textContent?.trim() ?? ""),
+      );
+      await page.waitForFunction(() =>
+        document.querySelector(".selected-count")?.textContent?.startsWith("26 selected"),
+      );
     } else {
       // Without JavaScript: open u50, save, and land on the same page of the list.
       await page.click('a[aria-label="Edit u50"]');
