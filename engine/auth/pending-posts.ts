@@ -45,7 +45,10 @@ export class PendingPosts {
   async keep(path: string, fields: [string, string][], csrfToken: string): Promise<string | null> {
     const kept = fields.filter(([name]) => !SECRET_FIELD.test(name));
     const dropped = [
-      ...new Set(fields.filter(([name]) => SECRET_FIELD.test(name) && name !== "_csrf").map(([n]) => n)),
+      // Only secrets that were typed: a blank password field ("keep the current one") is not news.
+      ...new Set(
+        fields.filter(([name, value]) => SECRET_FIELD.test(name) && name !== "_csrf" && value !== "").map(([n]) => n),
+      ),
     ];
     const json = JSON.stringify(kept);
     if (Buffer.byteLength(json) > PENDING_POST_MAX_BYTES || path.length > 2048) return null;
