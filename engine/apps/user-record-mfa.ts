@@ -81,11 +81,12 @@ export class UserRecordMfa {
 
   /**
    * The users CSV export's MFA columns: state (the badge names Off, Pending, Overdue, Active),
-   * required-from date, activation date (UTC days), method and hardware token serial.
+   * required-from and activation instants (ISO 8601 in UTC with its `Z` offset, e.g.
+   * `2026-12-09T20:30:00.000Z`: machine-readable whatever the site's zone), method and token serial.
    */
   exportColumns(app: CompiledApp): ExportColumns | null {
     if (!app.bindings.has("mfa.enabled")) return null;
-    const day = (d: Date | null | undefined) => (d ? d.toISOString().slice(0, 10) : "");
+    const iso = (d: Date | null | undefined) => (d ? d.toISOString() : "");
 
     return {
       labels: ["MFA state", "MFA required from", "MFA activated on", "MFA method", "Token serial"],
@@ -97,8 +98,8 @@ export class UserRecordMfa {
           return [
             // The badge's name (Off, Pending, Overdue, Active), as every page names the state.
             st.badges[0]!.text.split(" — ")[0]!,
-            st.enabled && !st.activation ? day(st.requiredFrom) : "",
-            day(st.activation?.at),
+            st.enabled && !st.activation ? iso(st.requiredFrom) : "",
+            iso(st.activation?.at),
             st.activation?.method ?? "",
             st.activation?.tokenSerial ?? "",
           ];

@@ -93,9 +93,9 @@ t("the same deadline names the local day: 9 December in Honolulu, 10 December in
     whatHappened(entry, "Asia/Tokyo"),
     "turned MFA on for kai (required from 10 December 2026, 05:30 (Asia/Tokyo))",
   );
-  // CSV stays machine-readable: the deadline column is ISO, whatever the zone.
+  // CSV stays machine-readable: the deadline column is ISO 8601 with its offset, whatever the zone.
   const csv = await (await ctx.c.request("/configure/users/export.csv?mfa=pending")).text();
-  assert.match(csv, /,Pending,2026-12-09,/);
+  assert.match(csv, /,Pending,2026-12-09T20:30:00\.000Z,/);
   await s.sites.setTimeZone(ctx.siteId, "UTC");
 });
 
@@ -124,6 +124,12 @@ t("an unknown zone is refused with a message on the field; nothing changes", asy
   const saved = await ctx.c.post("/configure/sites/time-zone", { timeZone: " Europe/Berlin " });
   assert.is(saved.res.status, 303);
   assert.is((await s.sites.byId(ctx.siteId))!.timeZone, "Europe/Berlin");
+  // A zone in another case is stored (and shown) under its canonical name.
+  assert.is((await s.sites.setTimeZone(ctx.siteId, "pacific/honolulu"))!.timeZone, "Pacific/Honolulu");
+  const lower = await ctx.c.post("/configure/sites/time-zone", { timeZone: "utc" });
+  assert.is(lower.res.status, 303);
+  assert.is((await s.sites.byId(ctx.siteId))!.timeZone, "UTC");
+  assert.is((await ctx.c.post("/configure/sites/time-zone", { timeZone: "europe/berlin" })).res.status, 303);
   const page = await ctx.c.get("/configure/sites");
   assert.match(page.html, /now shows dates in Europe\/Berlin/);
   assert.match(page.html, /<td>Europe\/Berlin<\/td>/);

@@ -448,9 +448,9 @@ t(
     const lines = csv.replace(/^\uFEFF/, "").split("\r\n");
     assert.match(lines[0]!, /,MFA state,MFA required from,MFA activated on,MFA method,Token serial$/);
     const line = (name: string) => lines.find((l) => l.split(",")[1] === name)!;
-    // The state as the badges name it (Off, Pending, Overdue, Active); dates stay ISO.
-    assert.match(line("ann"), /,Active,,2026-06-02,app,$/);
-    assert.match(line("bob"), /,Overdue,2026-06-03,,,$/);
+    // The state as the badges name it (Off, Pending, Overdue, Active); instants in ISO 8601 with offset.
+    assert.match(line("ann"), /,Active,,2026-06-02T\d\d:\d\d:\d\d\.\d{3}Z,app,$/);
+    assert.match(line("bob"), /,Overdue,2026-06-03T\d\d:\d\d:\d\d\.\d{3}Z,,,$/);
     assert.match(line("dan"), /,Off,,,,$/);
   },
 );
