@@ -38,15 +38,17 @@ const COLUMNS = "id, slug, name, is_public, time_zone";
 export const SITE_SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /**
- * A validation error about one field of a site (slug or name): 400 with the message beside that
- * field.
+ * A validation error about a site's fields (slug, name, time zone): 400 with each message beside its
+ * field. `field` and `message` name the first; `fields` holds every field's message (by default
+ * just that one).
  */
 export class SiteError extends ValidationError {
   constructor(
     readonly field: "slug" | "name" | "timeZone",
     message: string,
+    fields: Partial<Record<"slug" | "name" | "timeZone", string>> = { [field]: message },
   ) {
-    super(message, { [field]: message });
+    super(message, fields);
   }
 }
 
@@ -91,9 +93,12 @@ export class Sites {
   }
 
   async create(slug: string, name: string): Promise<Site> {
-    if (!SITE_SLUG_PATTERN.test(slug))
-      throw new SiteError("slug", "must be lowercase letters, digits and dashes (up to 63)");
-    if (!name.trim() || name.length > 200) throw new SiteError("name", "must be 1 to 200 characters");
+    // Every bad field at once, so the form shows all its messages in one round.
+    const bad: Partial<Record<"slug" | "name", string>> = {};
+    if (!SITE_SLUG_PATTERN.test(slug)) bad.slug = "must be lowercase letters, digits and dashes (up to 63)";
+    if (!name.trim() || name.length > 200) bad.name = "must be 1 to 200 characters";
+    const first = bad.slug ? "slug" : bad.name ? "name" : null;
+    if (first) throw new SiteError(first, bad[first]!, bad);
     try {
       return await this.db.transaction(async (tx) => {
         // Serialises site creation, so two requests adding "Acme Ltd" at once cannot both pass the check.
@@ -113,14 +118,16 @@ export class Sites {
   }
 
   /**
-   * Sets a site's time zone, an IANA name this runtime's Intl knows ("Europe/Berlin", "UTC"); returns
-   * the site as saved. Throws SiteError on `timeZone` for an unknown zone (nothing changes), and
+   * Sets a site's time zone, an IANA name this runtime's Intl knows ("Europe/Berlin", "UTC"), stored
+   * under its canonical name (ECMA-402 `resolvedOptions().timeZone`: "utc" → "UTC",
+   * "pacific/honolulu" → "Pacific/Honolulu"); returns the site as saved. Throws SiteError on `timeZone` for an unknown zone (nothing changes), and
    * returns null for an unknown site.
    */
   async setTimeZone(siteId: string, timeZone: string): Promise<Site | null> {
-    const zone = timeZone.trim();
-    if (!isTimeZone(zone))
+    const given = timeZone.trim();
+    if (!isTimeZone(given))
       throw new SiteError("timeZone", "must be an IANA time zone such as Europe/Berlin, America/New_York or UTC");
+    const zone = new Intl.DateTimeFormat("en", { timeZone: given }).resolvedOptions().timeZone;
     const { rows } = await this.db.query<SiteRow>(
       `UPDATE sites SET time_zone = $2 WHERE id = $1::uuid RETURNING ${COLUMNS}`,
       [siteId, zone],

@@ -32,6 +32,13 @@ t("a Public Site admin adds a site; bad and duplicate slugs get a message and ad
   assert.is(bad.res.status, 422);
   assert.match(bad.html, /Slug must be lowercase letters, digits and dashes/);
   assert.match(bad.html, /value="Bad Slug!"/, "what the admin typed is kept");
+  // A bad slug and an empty name: both messages in one answer, nothing added.
+  const sites = (await env.services.sites.list()).length;
+  const twoBad = await c.post("/configure/sites", { slug: "Bad Slug", name: "" });
+  assert.is(twoBad.res.status, 422);
+  assert.match(twoBad.html, /id="err-slug"[^>]*>Slug must be lowercase letters, digits and dashes/);
+  assert.match(twoBad.html, /id="err-name"[^>]*>Name must be 1 to 200 characters\./);
+  assert.is((await env.services.sites.list()).length, sites, "nothing added");
   const dup = await c.post("/configure/sites", { slug: "acme", name: "Another Acme" });
   assert.is(dup.res.status, 422);
   assert.match(dup.html, /Slug is already taken/);

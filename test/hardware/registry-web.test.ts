@@ -163,6 +163,20 @@ t(
     assert.is(nobody.res.status, 422);
     assert.match(nobody.html, /There is no user nobody-here/);
     assert.is(await s.hardware.registry.bySerial("ASSIGN-1"), null, "nothing registered");
+    // An unknown user and bad token fields: every field's message in one answer, nothing stored.
+    const all = await admin.post("/configure/mfa-hardware/register", {
+      serialNumber: "ASSIGN-1",
+      secretKey: "xyz",
+      timeInterval: "45",
+      digits: "7",
+      algorithm: "MD5",
+      assignTo: "nosuchuser",
+    });
+    assert.is(all.res.status, 422);
+    assert.match(all.html, /id="err-assignTo"[^>]*>[^<]*There is no user nosuchuser/);
+    for (const field of ["secretKey", "timeInterval", "digits", "algorithm"])
+      assert.match(all.html, new RegExp(`id="err-${field}"[^>]*>[^<]*\\w`), field);
+    assert.is(await s.hardware.registry.bySerial("ASSIGN-1"), null, "nothing registered");
     const done = await admin.post("/configure/mfa-hardware/register", { ...token, assignTo: "nora" });
     const page = await afterRegister(admin, done, "ASSIGN-1");
     assert.match(page.flash, /^Token ASSIGN-1 is registered and assigned to nora/);

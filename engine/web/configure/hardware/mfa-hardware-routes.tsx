@@ -14,7 +14,7 @@ import { plural } from "../../../util/plural.js";
 import { ConflictError, GoneError, NotFoundError } from "../../../errors.js";
 import { MAX_PSKC_PASSWORD_CHARS } from "../../../mfa/hardware/pskc.js";
 import { ImportRefused } from "../../../mfa/hardware/token-import.js";
-import type { TokenInputValues } from "../../../mfa/hardware/token-input.js";
+import { checkTokenInput, type TokenInputValues } from "../../../mfa/hardware/token-input.js";
 import { MAX_CODE_INPUT_LENGTH, normaliseCode } from "../../../mfa/totp.js";
 import { resetConsequences } from "../../../render/reset-confirm.js";
 import { compileSchema } from "../../../schema/ajv.js";
@@ -248,11 +248,16 @@ export function mfaHardwareRoutes(s: Services) {
       const { secretKey: _never, ...shown } = values;
       return sendPage(c, <RegisterPage {...await common(c)} values={shown} errors={errors} {...assign} />, 422);
     }
-    // "Register and assign to USER": the user must exist (usernames are unique across sites).
+    // "Register and assign to USER": the user must exist (usernames are unique across sites). The
+    // token's own field errors are reported with it, all in one round.
     const assignee = assignName && USERNAME_PATTERN.test(assignName) ? await s.users.byUsername(assignName) : null;
     if (assignName && !assignee) {
       const { secretKey: _never, ...shown } = values;
-      const errors = { assignTo: `There is no user ${assignName.slice(0, 64)}: type a username, or leave it empty.` };
+      const checked = checkTokenInput(values, "auto");
+      const errors = {
+        ...(checked.ok ? {} : checked.errors),
+        assignTo: `There is no user ${assignName.slice(0, 64)}: type a username, or leave it empty.`,
+      };
       return sendPage(c, <RegisterPage {...await common(c)} values={shown} errors={errors} {...assign} />, 422);
     }
     try {

@@ -120,12 +120,13 @@ export function sitesRoutes(s: Services, cookieSettings: { secure: boolean }) {
       flash(c, `Added site ${site.name} (${site.slug}).`);
     } catch (err) {
       if (err instanceof SiteError) {
-        const label = err.field === "slug" ? "Slug" : "Name";
-        return sendPage(
-          c,
-          await sitesPage(session, c.var.csrfToken, { errors: { [err.field]: `${label} ${err.message}.` }, newSite }),
-          422,
+        const errors = Object.fromEntries(
+          Object.entries(err.fields).map(([field, message]) => [
+            field,
+            `${field === "slug" ? "Slug" : "Name"} ${message}.`,
+          ]),
         );
+        return sendPage(c, await sitesPage(session, c.var.csrfToken, { errors, newSite }), 422);
       }
       throw err;
     }
