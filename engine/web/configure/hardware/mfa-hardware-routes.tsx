@@ -243,21 +243,17 @@ export function mfaHardwareRoutes(s: Services) {
     };
     const assignName = (f.assignTo ?? "").trim();
     const assign = assignName ? { assignTo: assignName } : {};
+    const { secretKey: _never, ...shown } = values; // what a form with errors shows: never the key
     if (unstorable.length) {
       const errors = Object.fromEntries(unstorable.map((n) => [n in REGISTER_LABELS ? n : "name", textErrors[n]!]));
-      const { secretKey: _never, ...shown } = values;
       return sendPage(c, <RegisterPage {...await common(c)} values={shown} errors={errors} {...assign} />, 422);
     }
-    // "Register and assign to USER": the user must exist (usernames are unique across sites). The
-    // token's own field errors are reported with it, all in one round.
+    // "Assign to USER": the user must exist (usernames are unique); other field errors come with it.
     const assignee = assignName && USERNAME_PATTERN.test(assignName) ? await s.users.byUsername(assignName) : null;
     if (assignName && !assignee) {
-      const { secretKey: _never, ...shown } = values;
       const checked = checkTokenInput(values, "auto");
-      const errors = {
-        ...(checked.ok ? {} : checked.errors),
-        assignTo: `There is no user ${assignName.slice(0, 64)}: type a username, or leave it empty.`,
-      };
+      const assignTo = `There is no user ${assignName.slice(0, 64)}: type a username, or leave it empty.`;
+      const errors = { ...(checked.ok ? {} : checked.errors), assignTo };
       return sendPage(c, <RegisterPage {...await common(c)} values={shown} errors={errors} {...assign} />, 422);
     }
     try {
@@ -279,8 +275,6 @@ export function mfaHardwareRoutes(s: Services) {
       return c.redirect(`${BASE}?${new URLSearchParams({ q: token.serialNumber })}`, 303);
     } catch (err) {
       if (err instanceof TokenInputError) {
-        // The key is never echoed back.
-        const { secretKey: _never, ...shown } = values;
         return sendPage(c, <RegisterPage {...await common(c)} values={shown} errors={err.errors} {...assign} />, 422);
       }
       throw err;
