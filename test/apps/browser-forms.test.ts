@@ -113,7 +113,7 @@ t("Add user: the MFA slider shows the delay, and the list shows the status", asy
   await page.waitForFunction(() => !(document.getElementById("record-dialog") as HTMLDialogElement).open);
   await page
     .locator("#record-list")
-    .getByText(/On — not activated, required from/)
+    .getByText(/Pending — due \d+ \w+ \d{4}/)
     .waitFor();
 });
 

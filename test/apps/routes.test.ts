@@ -65,7 +65,8 @@ const slot = (html: string, path: string) =>
 t("signed-out visitors are sent to sign in", async ({ env }) => {
   const r = await new TestClient(env.app).get(APP);
   assert.is(r.res.status, 303);
-  assert.is(r.res.headers.get("location"), "/login");
+  // …and back to the page they asked for afterwards.
+  assert.is(r.res.headers.get("location"), `/login?next=${encodeURIComponent(APP)}`);
 });
 
 t("an admin creates a record with a plain POST; it is stored typed and listed", async ({ env, admin }) => {

@@ -39,7 +39,10 @@ async function state(db: Db) {
     `SELECT u.username, m.enforcement_delay_days AS delay, m.required_from FROM users u
      JOIN mfa_settings m ON m.user_id = u.id WHERE m.enabled ORDER BY u.username`,
   );
-  const audit = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM audit_log");
+  // Sign-ins are audited too (issue 25); a refused form changes nothing else.
+  const audit = await db.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM audit_log WHERE action NOT LIKE 'sign\\_in.%'",
+  );
   return { enabled: settings.rows, audit: audit.rows[0]!.n };
 }
 
