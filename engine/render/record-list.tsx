@@ -1,5 +1,6 @@
 import type { StoredRecord, SortSpec } from "../apps/record-store-contract.js";
 import { Badges } from "./mfa-badges.js";
+import { SelectedCount, SelectPager, SelectState } from "./list-selection.js";
 import type { FieldNode } from "../schema/field-nodes.js";
 import { displayValue } from "../schema/display-text.js";
 
@@ -106,7 +107,7 @@ export function RecordList(p: RecordListProps) {
   const reload = p.select ? { "hx-include": `#record-list input[name='${p.select.name}']` } : {};
   return (
     <div id="record-list" hx-get={here} hx-trigger="fg-saved from:body" {...region} {...reload}>
-      {p.select ? <SelectState select={p.select} ticked={ticked} onPage={onPage} current={current} /> : null}
+      {p.select ? <SelectState name={p.select.name} ticked={ticked} onPage={onPage} current={current} /> : null}
       <ListSummary {...p} sizeParam={size} />
       <div class="table-scroll" tabindex={0}>
         <table class="striped record-list">
@@ -307,83 +308,6 @@ function BulkActions(props: {
         </button>
       ) : null}
     </div>
-  );
-}
-
-/**
- * What the form around a selectable list needs inside the region (so an htmx swap renews it): the
- * list's own parameters (search, sort, filter) for the page buttons, the ticks of other pages, and
- * how many are ticked so far.
- */
-function SelectState(props: {
-  select: NonNullable<RecordListProps["select"]>;
-  ticked: ReadonlySet<string>;
-  onPage: ReadonlySet<string>;
-  current: string;
-}) {
-  const params = [...new URLSearchParams(props.current.split("?")[1] ?? "").entries()].filter(
-    ([name]) => name !== "size" && name !== "page",
-  );
-  const elsewhere = [...props.ticked].filter((id) => !props.onPage.has(id));
-  return (
-    <>
-      {params.map(([name, value]) => (
-        <input type="hidden" name={name} value={value} />
-      ))}
-      {elsewhere.map((id) => (
-        <input type="hidden" name={props.select.name} value={id} />
-      ))}
-    </>
-  );
-}
-
-/** "3 selected (1 on other pages)", just above the form's button. */
-function SelectedCount(props: { ticked: ReadonlySet<string>; onPage: ReadonlySet<string>; paged: boolean }) {
-  const elsewhere = [...props.ticked].filter((id) => !props.onPage.has(id)).length;
-  return (
-    <p class="selected-count" data-selected={props.ticked.size}>
-      {props.ticked.size ? `${props.ticked.size} selected` : "None selected yet"}
-      {elsewhere ? ` (${elsewhere} on other pages)` : ""}.
-      {props.paged ? " Ticks are kept when you turn the page with these buttons." : ""}
-    </p>
-  );
-}
-
-/** The pages of a selectable list: submit buttons of the form around it, which carry the ticks. */
-function SelectPager(props: { prev: string | null; next: string | null }) {
-  return (
-    <nav class="pager" aria-label="Pages">
-      <ul>
-        {props.prev ? (
-          <li>
-            <button type="submit" name="page" value="first" class="outline">
-              First page
-            </button>
-          </li>
-        ) : null}
-        {props.prev ? (
-          <li>
-            <button type="submit" name="before" value={props.prev} class="outline">
-              Previous
-            </button>
-          </li>
-        ) : null}
-        {props.next ? (
-          <li>
-            <button type="submit" name="after" value={props.next} class="outline">
-              Next
-            </button>
-          </li>
-        ) : null}
-        {props.next ? (
-          <li>
-            <button type="submit" name="page" value="last" class="outline">
-              Last page
-            </button>
-          </li>
-        ) : null}
-      </ul>
-    </nav>
   );
 }
 

@@ -8,7 +8,8 @@ import { isPgError, PgError } from "../../db/db.js";
 import type { SecretBox } from "../secret-box.js";
 import { matchTotpStep, normaliseCode, type TotpParams } from "../totp.js";
 import type { SecretEncoding } from "./secret-encoding.js";
-import { checkTokenInput, type HardwareAlgorithm, type TokenInputValues } from "./token-input.js";
+import { checkTokenInput, type TokenInputValues } from "./token-input.js";
+import { TOKEN_SELECT, toToken, type HardwareToken, type TokenRow } from "./token-rows.js";
 import { ConflictError, NotFoundError, ValidationError } from "../../errors.js";
 
 /**
@@ -27,102 +28,7 @@ export interface Actor {
   name: string;
 }
 
-/**
- * Where a token stands: free in the pool, reserved for one user, assigned to a user (since when),
- * or disabled.
- */
-export type TokenState =
-  | { kind: "available" }
-  | { kind: "reserved"; userId: string; username: string; siteId: string }
-  | { kind: "assigned"; userId: string; username: string; siteId: string; siteName: string; since: Date }
-  | { kind: "disabled" };
-
-/**
- * A registered hardware TOTP token (RFC 6238) without its secret: serial number, label, model,
- * algorithm, 6 or 8 digits, a 30 or 60 second step, and whether it is free, reserved, assigned or
- * disabled.
- */
-export interface HardwareToken {
-  id: string;
-  serialNumber: string;
-  name: string;
-  model: string;
-  manufacturer: string;
-  algorithm: HardwareAlgorithm;
-  digits: 6 | 8;
-  periodInSeconds: 30 | 60;
-  disabled: boolean;
-  reservedForUserId: string | null;
-  createdAt: Date;
-  state: TokenState;
-}
-
-interface TokenRow {
-  id: string;
-  serial_number: string;
-  name: string;
-  model: string;
-  manufacturer: string;
-  algorithm: HardwareAlgorithm;
-  digits: number;
-  period_seconds: number;
-  disabled: boolean;
-  reserved_for_user_id: string | null;
-  reserved_username: string | null;
-  reserved_site_id: string | null;
-  created_at: Date;
-  assigned_user_id: string | null;
-  assigned_username: string | null;
-  assigned_site: string | null;
-  assigned_site_id: string | null;
-  assigned_at: Date | null;
-}
-
-const SELECT = `SELECT t.id, t.serial_number, t.name, t.model, t.manufacturer, t.algorithm, t.digits, t.period_seconds,
-    t.disabled, t.reserved_for_user_id, r.username AS reserved_username, r.site_id AS reserved_site_id, t.created_at,
-    e.user_id AS assigned_user_id, au.username AS assigned_username, s.name AS assigned_site, s.id AS assigned_site_id,
-    e.activated_at AS assigned_at
-  FROM hardware_tokens t
-  LEFT JOIN users r ON r.id = t.reserved_for_user_id
-  LEFT JOIN mfa_enrollments e ON e.token_id = t.id
-  LEFT JOIN users au ON au.id = e.user_id
-  LEFT JOIN sites s ON s.id = au.site_id`;
-
-function toToken(r: TokenRow): HardwareToken {
-  const state: TokenState = r.assigned_user_id
-    ? {
-        kind: "assigned",
-        userId: r.assigned_user_id,
-        username: r.assigned_username ?? "",
-        siteId: r.assigned_site_id ?? "",
-        siteName: r.assigned_site ?? "",
-        since: r.assigned_at!,
-      }
-    : r.disabled
-      ? { kind: "disabled" }
-      : r.reserved_username
-        ? {
-            kind: "reserved",
-            userId: r.reserved_for_user_id!,
-            username: r.reserved_username,
-            siteId: r.reserved_site_id ?? "",
-          }
-        : { kind: "available" };
-  return {
-    id: r.id,
-    serialNumber: r.serial_number,
-    name: r.name,
-    model: r.model,
-    manufacturer: r.manufacturer,
-    algorithm: r.algorithm,
-    digits: r.digits as 6 | 8,
-    periodInSeconds: r.period_seconds as 30 | 60,
-    disabled: r.disabled,
-    reservedForUserId: r.reserved_for_user_id,
-    createdAt: r.created_at,
-    state,
-  };
-}
+export type { HardwareToken, TokenState } from "./token-rows.js";
 
 /**
  * Thrown when a token to register is invalid; `errors` holds one message per input field (a 400
@@ -245,12 +151,14 @@ export class HardwareTokens {
 
   async byId(id: string, db: Db = this.db): Promise<HardwareToken | null> {
     if (!isUuid(id)) return null;
-    const { rows } = await db.query<TokenRow>(`${SELECT} WHERE t.id = $1`, [id]);
+    const { rows } = await db.query<TokenRow>(`${TOKEN_SELECT} WHERE t.id = $1`, [id]);
     return rows[0] ? toToken(rows[0]) : null;
   }
 
   async bySerial(serialNumber: string, db: Db = this.db): Promise<HardwareToken | null> {
-    const { rows } = await db.query<TokenRow>(`${SELECT} WHERE lower(t.serial_number) = lower($1)`, [serialNumber]);
+    const { rows } = await db.query<TokenRow>(`${TOKEN_SELECT} WHERE lower(t.serial_number) = lower($1)`, [
+      serialNumber,
+    ]);
     return rows[0] ? toToken(rows[0]) : null;
   }
 
@@ -272,7 +180,7 @@ export class HardwareTokens {
     }
     params.push(limit + 1);
     const { rows } = await this.db.query<TokenRow>(
-      `${SELECT} ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+      `${TOKEN_SELECT} ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
        ORDER BY lower(t.serial_number) LIMIT $${params.length}`,
       params,
     );
@@ -345,7 +253,7 @@ export class HardwareTokens {
   /** Tokens a user may pick at activation: not disabled, not assigned, not reserved for someone else. */
   async availableFor(userId: string): Promise<HardwareToken[]> {
     const { rows } = await this.db.query<TokenRow>(
-      `${SELECT} WHERE NOT t.disabled AND e.user_id IS NULL
+      `${TOKEN_SELECT} WHERE NOT t.disabled AND e.user_id IS NULL
          AND (t.reserved_for_user_id IS NULL OR t.reserved_for_user_id = $1)
        ORDER BY (t.reserved_for_user_id IS NULL), lower(t.serial_number) LIMIT 500`,
       [userId],
@@ -359,7 +267,7 @@ export class HardwareTokens {
    */
   async reservedFor(userId: string): Promise<HardwareToken | null> {
     const { rows } = await this.db.query<TokenRow>(
-      `${SELECT} WHERE t.reserved_for_user_id = $1 AND NOT t.disabled AND e.user_id IS NULL
+      `${TOKEN_SELECT} WHERE t.reserved_for_user_id = $1 AND NOT t.disabled AND e.user_id IS NULL
        ORDER BY lower(t.serial_number) LIMIT 1`,
       [userId],
     );
@@ -394,7 +302,7 @@ export class HardwareTokens {
     let after = "";
     for (;;) {
       const { rows } = await this.db.query<TokenRow & { secret_sealed: string }>(
-        `${SELECT.replace("SELECT t.id,", "SELECT t.secret_sealed, t.id,")}
+        `${TOKEN_SELECT.replace("SELECT t.id,", "SELECT t.secret_sealed, t.id,")}
          WHERE t.digits = $1 AND lower(t.serial_number) > $2 ORDER BY lower(t.serial_number) LIMIT 1000`,
         [digits.length, after],
       );

@@ -111,8 +111,7 @@ export async function setupAccess(
   const policy = await s.mfaPolicies.get(session.user.siteId);
   // The site's policy closes a method's pages, not only its button on /mfa/setup.
   if (method && !policy.allowedMethods.includes(method)) throw new ForbiddenError(METHOD_NOT_ALLOWED);
-  // A recovery code or pass sign-in (a setup grant), or a user whose every factor the policy no longer
-  // allows (after their second step): the new factor replaces the current one.
+  // A setup grant (recovery code or pass), or no factor the policy allows: the new factor replaces the old.
   if (
     status.enabled &&
     ((await s.recovery.grants.of(session.tokenHash)) ||
