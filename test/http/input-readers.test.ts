@@ -22,7 +22,12 @@ const READERS: { pattern: RegExp; allowed: string[] }[] = [
   { pattern: /\.req\.(query|queries)\(/, allowed: ["engine/web/http/query.ts"] },
   { pattern: /\.req\.(parseBody|formData)\(/, allowed: ["engine/web/http/form-body.ts"] },
   { pattern: /\.req\.(json|text|arrayBuffer|blob)\(/, allowed: ["engine/web/device/body.ts"] },
-  { pattern: /\.req\.(url|raw\.url)\b|new URL\(c\./, allowed: ["engine/web/http/csrf.ts"] }, // its own origin, for the Origin check
+  // csrf.ts: its own origin, for the Origin check; guards.ts: the page asked for, to return to after
+  // signing in, which only ever goes through safeNextPath (a percent-encoded, same-origin path or nothing).
+  {
+    pattern: /\.req\.(url|raw\.url)\b|new URL\(c\./,
+    allowed: ["engine/web/http/csrf.ts", "engine/web/http/guards.ts"],
+  },
 ];
 
 test("the query string and the body are read only by the shared readers", () => {
