@@ -108,8 +108,11 @@ export function csrfProtection(options: CsrfOptions): MiddlewareHandler<AppEnv> 
       if (answer) return answer;
       c.var.log.info("csrf refused", { reason: sent ? "token" : "no token" });
       // htmx from a page whose session ended elsewhere (signed out in another tab, cookie gone):
-      // the sign-in opens as a full page rather than a 403 swapped into the dialog. Nothing runs.
-      if (!c.var.session && c.req.header("hx-request") === "true") return toSignIn(c, null);
+      // still a 403 with nothing in it, but htmx follows HX-Redirect whatever the status, so the
+      // sign-in opens as a full page instead of an error swapped into the dialog. Nothing runs.
+      if (!c.var.session && c.req.header("hx-request") === "true") {
+        return new Response(null, { status: 403, headers: toSignIn(c, null).headers });
+      }
       throw new HTTPException(403, { message: EXPIRED });
     }
     return next();
