@@ -18,6 +18,7 @@ const { codeAt } = await import("../helpers/totp.js");
 const { hashPassword } = await import("../../engine/auth/passwords.js");
 const { median, processCpuMs } = await import("../helpers/server-process.js");
 import type { TotpParams } from "../../engine/mfa/totp.js";
+import { insertActivatedUsers } from "./seed-activated-users.js";
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
@@ -37,20 +38,13 @@ const users: { id: string; username: string; p: TotpParams }[] = Array.from({ le
   p: { secret: randomBytes(20), algorithm: "SHA1", digits: 6, periodInSeconds: 30 },
 }));
 const ids = users.map((u) => u.id);
-await db.query(
-  `INSERT INTO users (id, site_id, username, password_hash, web_access, device_access, created_at, updated_at)
-   SELECT id, $2, username, $3, true, true, $4, $4 FROM unnest($1::uuid[], $5::text[]) AS u(id, username)`,
-  [ids, site, hash, now, users.map((u) => u.username)],
-);
-await db.query(
-  `INSERT INTO mfa_settings (user_id, enabled, enforcement_delay_days, enabled_at, enabled_by_name, required_from, updated_at)
-   SELECT id, true, 0, $2, 'bench', $2, $2 FROM unnest($1::uuid[]) AS id`,
-  [ids, now],
-);
-await db.query(
-  `INSERT INTO mfa_enrollments (user_id, method, secret_sealed, algorithm, digits, period_seconds, activated_at)
-   SELECT id, 'app', sealed, 'SHA1', 6, 30, $3 FROM unnest($1::uuid[], $2::text[]) AS e(id, sealed)`,
-  [ids, users.map((u) => box.seal(Buffer.from(u.p.secret), `mfa-enrollment:${u.id}`)), now],
+await insertActivatedUsers(
+  db,
+  box,
+  site,
+  hash,
+  now,
+  users.map((u) => ({ id: u.id, username: u.username, secret: u.p.secret })),
 );
 await db.query(
   `CREATE TABLE bench_cas (user_id uuid PRIMARY KEY, last_used_step bigint, drift_steps integer NOT NULL DEFAULT 0)`,

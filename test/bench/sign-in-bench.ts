@@ -34,6 +34,7 @@ import { silentLogger } from "../../engine/log.js";
 import { SecretBox } from "../../engine/mfa/secret-box.js";
 import { generateTotp, totpStep, type TotpParams } from "../../engine/mfa/totp.js";
 import { createDatabase } from "../helpers/db.js";
+import { insertActivatedUsers } from "./seed-activated-users.js";
 import { median, processCpuMs, startServer, stopServer } from "../helpers/server-process.js";
 import { existsSync } from "node:fs";
 import { NGINX, startNginx, type Proxy } from "./servers/nginx.js";
@@ -78,23 +79,13 @@ async function makeUsers(db: ReturnType<typeof openPgDb>, prefix: string, count:
   const now = new Date();
   for (let i = 0; i < users.length; i += 1000) {
     const batch = users.slice(i, i + 1000);
-    const ids = batch.map((u) => u.id);
-    await db.query(
-      `INSERT INTO users (id, site_id, username, password_hash, web_access, device_access, created_at, updated_at)
-       SELECT id, $2, username, $3, true, true, $4, $4 FROM unnest($1::uuid[], $5::text[]) AS u(id, username)`,
-      [ids, site, hash, now, batch.map((u) => u.username)],
-    );
-    await db.query(
-      `INSERT INTO mfa_settings (user_id, enabled, enforcement_delay_days, enabled_at, enabled_by_name, required_from, updated_at)
-       SELECT id, true, 0, $2, 'bench', $2, $2 FROM unnest($1::uuid[]) AS id`,
-      [ids, now],
-    );
-    // Sealed as MfaService seals an enrollment (engine/mfa/enrollment-activation.ts, context mfa-enrollment:ID):
-    // if that changes, every code is refused and the benchmark stops with the server's answer.
-    await db.query(
-      `INSERT INTO mfa_enrollments (user_id, method, secret_sealed, algorithm, digits, period_seconds, activated_at)
-       SELECT id, 'app', sealed, 'SHA1', 6, 30, $3 FROM unnest($1::uuid[], $2::text[]) AS e(id, sealed)`,
-      [ids, batch.map((u) => box.seal(Buffer.from(u.totp.secret), `mfa-enrollment:${u.id}`)), now],
+    await insertActivatedUsers(
+      db,
+      box,
+      site,
+      hash,
+      now,
+      batch.map((u) => ({ id: u.id, username: u.username, secret: u.totp.secret })),
     );
   }
   return users;
