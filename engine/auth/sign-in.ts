@@ -12,6 +12,7 @@ import {
   addressKey,
   type Attempt,
   type ClaimColumns,
+  COMMIT_WITHOUT_FLUSH,
   heldUntil,
   Throttle,
 } from "./throttle.js";
@@ -97,7 +98,7 @@ export class PasswordSignIn {
       sql`SELECT ${byAddress ? claimColumns(byAddress, addressKeySql!) : sql`NULL`} AS address,
          ${claimColumns(byAccount, accountKeySql)} AS account,
          ${USER_COLUMNS_OF_U}
-         , u.credential_epoch AS checked_epoch
+         , u.credential_epoch AS checked_epoch, ${COMMIT_WITHOUT_FLUSH} AS commit_without_flush
          ${parts.read ? sql`, ${parts.read.columns}` : sql``}
        FROM (SELECT 1) AS one
        ${byAddress ? sql`LEFT JOIN ${byAddress} ON true` : sql``}
@@ -124,10 +125,13 @@ export class PasswordSignIn {
       user ? this.log.child({ userId: user.id }) : this.log,
     );
     // lockSeconds: this wrong attempt filled the account's count and set its lock (audited as a lock).
-    if (!ok || !user || user.disabled)
+    if (!ok || !user || user.disabled) {
+      // The claims were committed without a flush: durable before the failure is answered.
+      await this.#throttle.makeDurable(account, ...(address ? [address] : []));
       return accountAttempt.lockedNow
         ? { kind: "invalid", lockSeconds: accountAttempt.retryAfterSeconds }
         : { kind: "invalid" };
+    }
     const signedIn = stripHash(user);
     const extra = parts.read ? parts.read.read(r) : (undefined as X);
     const done = new Statement();
@@ -146,6 +150,7 @@ export class PasswordSignIn {
     if (!rows?.[0]?.current) {
       // The user was changed or deleted between the check and now: an ordinary failure.
       this.log.info("sign-in lost to a credential change", { userId: user.id });
+      await this.#throttle.makeDurable(account, ...(address ? [address] : []));
       return { kind: "invalid" };
     }
     return { kind: "ok", user: signedIn, extra, finished };

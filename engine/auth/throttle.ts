@@ -162,6 +162,16 @@ export class Throttle {
     );
   }
 
+  /**
+   * Makes the counted failures of `keys` durable before it is answered, when its claim was committed
+   * without a flush (COMMIT_WITHOUT_FLUSH): a synchronous commit of a write flushes the WAL up to
+   * itself, which includes the claim. The write changes nothing (a new version of the key's row
+   * with the same values); a key whose row is gone (an administrator unlocked it) has nothing to keep.
+   */
+  async makeDurable(...keys: string[]): Promise<void> {
+    await this.db.query("UPDATE throttles SET failures = failures WHERE key = ANY($1::text[])", [keys]);
+  }
+
   /** An administrator lifts a lock. */
   async unlock(key: string): Promise<boolean> {
     return (await this.db.query("DELETE FROM throttles WHERE key = $1", [key])).rowCount > 0;
@@ -172,6 +182,20 @@ export class Throttle {
     return ms > 0 ? Math.ceil(ms / 1000) : 0;
   }
 }
+
+/**
+ * A column for the final query of a statement that claims attempts (claimIn) on the sign-in hot
+ * path: the statement's own transaction commits without waiting for its WAL flush
+ * (`synchronous_commit = off` for that transaction only: set_config's `is_local`; PostgreSQL
+ * manual, "Asynchronous Commit"). The claim is visible to every concurrent attempt at once, so the
+ * lockout is as strict; only its durability is deferred, and every answer the claim can lead to
+ * waits for a flush that covers it: a success's finishing statement commits synchronously, and WAL
+ * is flushed in order, so the claim's commit record goes with it; a failure is answered after
+ * Throttle.makeDurable. Saves one WAL flush (about 0.15 ms of backend CPU and the fsync wait) per
+ * sign-in step. Only for a statement on a top-level connection, never inside a transaction handle
+ * (it would make the whole transaction's commit asynchronous).
+ */
+export const COMMIT_WITHOUT_FLUSH = sql`set_config('synchronous_commit', 'off', true)`;
 
 /** The columns attemptFrom reads: the claimIn CTE's row (null when refused) and the lock as the statement saw it. */
 export interface ClaimColumns {

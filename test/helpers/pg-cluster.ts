@@ -59,8 +59,11 @@ export class Cluster {
     else execFileSync(cmd, args, { stdio: "pipe" });
   }
 
-  start() {
-    const options = `-p ${this.port} -c listen_addresses=127.0.0.1 -k ${this.dir} -c fsync=off`;
+  /** `settings`: more `-c name=value` server settings for this start. */
+  start(settings: string[] = []) {
+    const options = [`-p ${this.port} -c listen_addresses=127.0.0.1 -k ${this.dir} -c fsync=off`]
+      .concat(settings.map((s) => `-c ${s}`))
+      .join(" ");
     this.run("pg_ctl", ["-D", this.data, "-o", options, "-l", join(this.dir, "server.log"), "-w", "start"]);
   }
 
