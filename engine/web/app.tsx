@@ -1,6 +1,5 @@
 import { mayOpen } from "../apps/open-to.js";
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { withLogContext } from "../log.js";
@@ -35,6 +34,7 @@ import { pageExtras } from "./http/page-extras.js";
 import { RETRY_AFTER_SECONDS } from "./http/service-unavailable.js";
 import { errorResponse } from "./http/error-pages.js";
 import { healthRoutes, type ShutdownFlag } from "./ops/health-routes.js";
+import { declaredBodyLimit } from "./http/body-limit.js";
 
 /** Default request body limit; routes that take files raise it for themselves. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -102,13 +102,11 @@ export function createApp(s: Services, shutdown?: ShutdownFlag): Hono<AppEnv> {
   });
   app.route("/", healthRoutes(s, shutdown));
 
-  const defaultBodyLimit = bodyLimit({
-    maxSize: BODY_LIMIT_BYTES,
-    onError: (c) =>
-      c.req.path.startsWith("/api/")
-        ? c.json({ error: { code: "body_too_large", message: "The request is too large." } }, 413)
-        : c.text("The request is too large.", 413),
-  });
+  const defaultBodyLimit = declaredBodyLimit(BODY_LIMIT_BYTES, (c) =>
+    c.req.path.startsWith("/api/")
+      ? c.json({ error: { code: "body_too_large", message: "The request is too large." } }, 413)
+      : c.text("The request is too large.", 413),
+  );
   // Token files are the one upload larger than a form; that route has its own limit.
   app.use((c, next) => (c.req.path === TOKEN_IMPORT_PATH ? tokenImportBodyLimit(c, next) : defaultBodyLimit(c, next)));
 

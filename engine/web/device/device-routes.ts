@@ -1,5 +1,4 @@
 import { Hono, type Context, type MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../http/env.js";
 import type {
   DeviceLoginRequest,
@@ -16,6 +15,7 @@ import { deviceValidator } from "../../device/schemas.js";
 import type { DeviceTokenInfo } from "../../device/device-tokens.js";
 import { APP_ROUTES, deviceAppRoutes } from "./device-apps-routes.js";
 import { DEVICE_RECORD_BODY_LIMIT_BYTES } from "./body.js";
+import { declaredBodyLimit } from "../http/body-limit.js";
 
 type DeviceEnv = { Variables: AppEnv["Variables"] & { deviceToken: DeviceTokenInfo } };
 
@@ -67,11 +67,8 @@ export function deviceRoutes(s: Services) {
     c.header("Cache-Control", "no-store");
   });
   const limit = (maxSize: number): MiddlewareHandler<DeviceEnv> =>
-    bodyLimit({
-      maxSize,
-      onError: (c) => {
-        throw deviceRefusal(c, 413, "body_too_large", `The body is larger than ${maxSize} bytes.`);
-      },
+    declaredBodyLimit(maxSize, (c) => {
+      throw deviceRefusal(c, 413, "body_too_large", `The body is larger than ${maxSize} bytes.`);
     });
   const signInLimit = limit(DEVICE_BODY_LIMIT_BYTES);
   const recordLimit = limit(DEVICE_RECORD_BODY_LIMIT_BYTES);
