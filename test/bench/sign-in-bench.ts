@@ -111,7 +111,9 @@ function makeClient(port: number) {
   ): Promise<Answer> {
     return new Promise<Answer>((resolve, reject) => {
       // A form post carries the Origin a browser sends (the CSRF check compares it with this site's).
-      const sent = method === "POST" ? { origin, ...headers } : headers;
+      const sent: Record<string, string> = method === "POST" ? { origin, ...headers } : { ...headers };
+      // A declared length, as browsers and mobile HTTP clients send a small body (not chunked).
+      if (body !== undefined) sent["content-length"] = String(Buffer.byteLength(body));
       const req = request({ host: "127.0.0.1", port, method, path, agent, headers: sent }, (res) => {
         let data = "";
         res.setEncoding("utf8");

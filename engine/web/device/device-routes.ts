@@ -63,8 +63,9 @@ export function deviceRoutes(s: Services) {
 
   app.use("/api/device/*", async (c, next) => {
     await next();
-    // Answers carry tokens, challenges and keys.
-    c.header("Cache-Control", "no-store");
+    // Answers carry tokens, challenges and keys. Set on the answer's own headers: c.header() after
+    // the answer exists makes @hono/node-server build a full undici Response to copy it.
+    c.res.headers.set("Cache-Control", "no-store");
   });
   const limit = (maxSize: number): MiddlewareHandler<DeviceEnv> =>
     declaredBodyLimit(maxSize, (c) => {
