@@ -21,7 +21,11 @@ function sources(dir: string): string[] {
 const READERS: { pattern: RegExp; allowed: string[] }[] = [
   { pattern: /\.req\.(query|queries)\(/, allowed: ["engine/web/http/query.ts"] },
   { pattern: /\.req\.(parseBody|formData)\(/, allowed: ["engine/web/http/form-body.ts"] },
-  { pattern: /\.req\.(json|text|arrayBuffer|blob)\(/, allowed: ["engine/web/device/body.ts"] },
+  // form-body.ts: a urlencoded form is read as text and split by URLSearchParams.
+  {
+    pattern: /\.req\.(json|text|arrayBuffer|blob)\(/,
+    allowed: ["engine/web/device/body.ts", "engine/web/http/form-body.ts"],
+  },
   // csrf.ts: its own origin, for the Origin check; guards.ts: the page asked for, to return to after
   // signing in, which only ever goes through safeNextPath (a percent-encoded, same-origin path or nothing).
   {

@@ -43,6 +43,23 @@ t("a valid post: every value, the last one per name, and the typed value", async
   assert.equal(json.value, { address: "a@b.org", days: "7" });
 });
 
+t(
+  "urlencoded as browsers send it: + is a space, UTF-8 escapes, repeated names in order, no prototype pollution",
+  async () => {
+    const { json } = await post(
+      { schema: { type: "object" } },
+      "address=J%C3%BCrgen+M%C3%BCller%40b.org&days=3&days=1&days=2&__proto__=x&constructor=y&empty=",
+    );
+    // Compared as text: uvu's deep equality reads an own "constructor" property as the object's class.
+    assert.is(
+      JSON.stringify(json.all),
+      JSON.stringify({ address: ["Jürgen Müller@b.org"], days: ["3", "1", "2"], constructor: ["y"], empty: [""] }),
+    );
+    assert.is(({} as Record<string, unknown>).x, undefined);
+    assert.is(Object.prototype.hasOwnProperty.call(Object.prototype, "0"), false);
+  },
+);
+
 t("the schema's refusal: the form's own message per field, reported or thrown", async () => {
   const reported = await post({ ...ADDRESS_FORM, onInvalid: "report" }, "address=nope");
   assert.equal(reported.json.errors, { address: "Enter an e-mail address such as name@example.org." });

@@ -6,7 +6,7 @@ export type TooLarge<C extends Context> = (c: C) => Response | Promise<Response>
 
 /**
  * hono's bodyLimit (the same limit, `maxSize` in bytes, the same `onError`), without its cost on
- * the common request. hono's middleware starts by reading `c.req.raw.body`, which makes
+ * the common request. hono's middleware starts by asking the raw request for its body, which makes
  * @hono/node-server build a full undici Request (headers, AbortSignal, a web stream over the
  * socket) for every request, a GET included, and the JSON body is then read through that stream
  * instead of the adapter's direct read. Behind Node's HTTP parser (`c.env.incoming` is the

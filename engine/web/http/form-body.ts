@@ -17,6 +17,8 @@ export type PostedForm = Record<string, (string | File)[]>;
 
 const FORM_TYPE = /^\s*(application\/x-www-form-urlencoded|multipart\/form-data)\s*(;|$)/i;
 
+const URLENCODED = /^\s*application\/x-www-form-urlencoded\s*(;|$)/i;
+
 /** True for the two content types an HTML form posts. */
 export function isFormContentType(header: string | undefined): boolean {
   return FORM_TYPE.test(header ?? "");
@@ -29,7 +31,19 @@ export function isFormContentType(header: string | undefined): boolean {
  * first; other failures (the body limit's 413) pass through unchanged.
  */
 async function parseOnce(c: Context): Promise<PostedForm> {
-  if (!isFormContentType(c.req.header("content-type"))) return {};
+  const type = c.req.header("content-type");
+  if (!isFormContentType(type)) return {};
+  // Every sign-in and save posts urlencoded: read as text (the adapter's direct read, cached for the
+  // next reader) and split by URLSearchParams, the WHATWG urlencoded parser undici's formData()
+  // applies too — without the Response and web stream Hono's parseBody builds around it.
+  if (URLENCODED.test(type!)) {
+    const out: PostedForm = {};
+    for (const [name, value] of new URLSearchParams(await c.req.text())) {
+      if (Object.hasOwn(out, name)) out[name]!.push(value);
+      else out[name] = [value];
+    }
+    return out;
+  }
   let body: Record<string, string | File | (string | File)[]>;
   try {
     body = await c.req.parseBody({ all: true });
