@@ -126,8 +126,9 @@ export class PasswordSignIn {
     );
     // lockSeconds: this wrong attempt filled the account's count and set its lock (audited as a lock).
     if (!ok || !user || user.disabled) {
-      // The claims were committed without a flush: durable before the failure is answered.
-      await this.#throttle.makeDurable(account, ...(address ? [address] : []));
+      // The claims were committed without a flush: durable before the failure is answered (one
+      // write flushes both; the account's row, less contended than a shared address's).
+      await this.#throttle.makeDurable(account);
       return accountAttempt.lockedNow
         ? { kind: "invalid", lockSeconds: accountAttempt.retryAfterSeconds }
         : { kind: "invalid" };
@@ -150,7 +151,7 @@ export class PasswordSignIn {
     if (!rows?.[0]?.current) {
       // The user was changed or deleted between the check and now: an ordinary failure.
       this.log.info("sign-in lost to a credential change", { userId: user.id });
-      await this.#throttle.makeDurable(account, ...(address ? [address] : []));
+      await this.#throttle.makeDurable(account);
       return { kind: "invalid" };
     }
     return { kind: "ok", user: signedIn, extra, finished };

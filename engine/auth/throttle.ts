@@ -163,13 +163,17 @@ export class Throttle {
   }
 
   /**
-   * Makes the counted failures of `keys` durable before it is answered, when its claim was committed
-   * without a flush (COMMIT_WITHOUT_FLUSH): a synchronous commit of a write flushes the WAL up to
-   * itself, which includes the claim. The write changes nothing (a new version of the key's row
-   * with the same values); a key whose row is gone (an administrator unlocked it) has nothing to keep.
+   * Makes a counted failure durable before it is answered, when its claim was committed without a
+   * flush (COMMIT_WITHOUT_FLUSH): a synchronous commit of a write flushes the WAL up to itself, which
+   * includes every commit before it — the claim's, whichever rows it wrote. So one row is written,
+   * `key`'s, the one the claim counted (a new version with the same values); a row that is gone was
+   * deleted by a synchronous commit after the claim (a success, an administrator's unlock), whose
+   * flush covered it. One row, never two: a claim takes the address's row and then the account's,
+   * and a write taking both in the table's order waited for such a claim while holding what it
+   * wanted (a deadlock, 40P01: a 500).
    */
-  async makeDurable(...keys: string[]): Promise<void> {
-    await this.db.query("UPDATE throttles SET failures = failures WHERE key = ANY($1::text[])", [keys]);
+  async makeDurable(key: string): Promise<void> {
+    await this.db.query("UPDATE throttles SET failures = failures WHERE key = $1", [key]);
   }
 
   /** An administrator lifts a lock. */
