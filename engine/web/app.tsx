@@ -15,7 +15,7 @@ import { passwordlessRoutes } from "./auth/passwordless-routes.js";
 import { recoveryRoutes } from "./mfa/recovery-routes.js";
 import { accountRoutes } from "./account/account-routes.js";
 import { accountFactorRoutes } from "./account/account-factor-routes.js";
-import { deviceRoutes } from "./device/device-routes.js";
+import { deviceNoStore, deviceRoutes } from "./device/device-routes.js";
 import { Layout, MessagePage } from "../render/layout.js";
 import type { Services } from "../services.js";
 import { appHref } from "../apps/app-registry.js";
@@ -69,6 +69,8 @@ export function createApp(s: Services, shutdown?: ShutdownFlag): Hono<AppEnv> {
     s.metrics.httpRequest(c.req.routePath, c.req.method, c.res.status, ms / 1000);
   });
 
+  // Before every middleware that can answer by itself (device-routes.ts).
+  app.use("/api/device/*", deviceNoStore);
   app.use(refuseUnstorablePath);
 
   app.use(

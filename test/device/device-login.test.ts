@@ -174,12 +174,22 @@ t("a cross-site form cannot sign in: no CSRF token is needed, but only JSON is r
 
 t("oversized bodies are refused with 413 before they are parsed", async ({ env }) => {
   const big = JSON.stringify({ username: "dora", password: "x".repeat(DEVICE_BODY_LIMIT_BYTES) });
-  assertError(await api(env.app, "POST", "/api/device/login", big), 413, "body_too_large");
+  const chunked = await api(env.app, "POST", "/api/device/login", big);
+  assertError(chunked, 413, "body_too_large");
   const withLength = await api(env.app, "POST", "/api/device/login", big, { "content-length": String(big.length) });
   assertError(withLength, 413, "body_too_large");
+  // Over the server's own limit (1 MiB), refused before the device API's routes: no-store all the same.
   const huge = JSON.stringify({ username: "dora", password: "x".repeat(2 * 1024 * 1024) });
-  assertError(await api(env.app, "POST", "/api/device/login", huge), 413, "body_too_large");
+  const overServer = await api(env.app, "POST", "/api/device/login", huge);
+  assertError(overServer, 413, "body_too_large");
+  for (const r of [chunked, withLength, overServer]) assert.is(r.headers.get("cache-control"), "no-store");
   assert.is((await env.db.query("SELECT 1 FROM throttles")).rowCount, 0, "nothing was counted");
+});
+
+t("an address refused before the device API's routes is not stored either", async ({ env }) => {
+  const r = await api(env.app, "GET", "/api/device/me%00");
+  assert.is(r.status, 400);
+  assert.is(r.headers.get("cache-control"), "no-store");
 });
 
 t("invalid bodies get 422 with a message per field and change nothing", async ({ env }) => {

@@ -51,6 +51,17 @@ function requireBearer(s: Services): MiddlewareHandler<DeviceEnv> {
   };
 }
 
+/**
+ * `Cache-Control: no-store` on every answer under /api/device/ (they carry tokens, challenges and
+ * keys), the refusals of the server's own middleware before these routes included (a body over the
+ * server's limit, an address it cannot store): createApp puts it first. Set on the answer's own
+ * headers: c.header() after the answer exists makes @hono/node-server build a full undici Response.
+ */
+export const deviceNoStore: MiddlewareHandler = async (c, next) => {
+  await next();
+  c.res.headers.set("Cache-Control", "no-store");
+};
+
 /** /api/device/* (JSON, bearer tokens) and /api/openapi.json. Every refusal is `{error: {code, message, fields?}}`. */
 export function deviceRoutes(s: Services) {
   const app = new Hono<DeviceEnv>();
@@ -61,12 +72,6 @@ export function deviceRoutes(s: Services) {
     passkeyOptions: deviceValidator<DevicePasskeyOptionsRequest>("passkey-options-request"),
   };
 
-  app.use("/api/device/*", async (c, next) => {
-    await next();
-    // Answers carry tokens, challenges and keys. Set on the answer's own headers: c.header() after
-    // the answer exists makes @hono/node-server build a full undici Response to copy it.
-    c.res.headers.set("Cache-Control", "no-store");
-  });
   const limit = (maxSize: number): MiddlewareHandler<DeviceEnv> =>
     declaredBodyLimit(maxSize, (c) => {
       throw deviceRefusal(c, 413, "body_too_large", `The body is larger than ${maxSize} bytes.`);
