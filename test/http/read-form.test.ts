@@ -97,6 +97,22 @@ t("files: left out, accepted or refused (400); a non-form body: empty, or 415 wi
   assert.is((await post({ formOnly: true }, '{"a":1}', "application/json")).status, 415);
 });
 
+t("a body the client cut off (it went away mid-post) is a 400, urlencoded or multipart", async () => {
+  for (const type of ["application/x-www-form-urlencoded", "multipart/form-data; boundary=x"]) {
+    const app = new Hono();
+    app.post("/", async (c) => c.json(await readForm(c, ADDRESS_FORM)));
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode("address=a%40b"));
+        // What @hono/node-server's body stream does when the socket closes before the body's end.
+        controller.error(new Error("aborted"));
+      },
+    });
+    const init = { method: "POST", body, headers: { "content-type": type }, duplex: "half" };
+    assert.is((await app.request(new Request("http://localhost/", init))).status, 400, type);
+  }
+});
+
 t("a malformed multipart body is a 400", async () => {
   const res = await post({}, "--x\r\nbroken", "multipart/form-data; boundary=x");
   assert.is(res.status, 400);

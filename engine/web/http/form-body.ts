@@ -37,8 +37,16 @@ async function parseOnce(c: Context): Promise<PostedForm> {
   // next reader) and split by URLSearchParams, the WHATWG urlencoded parser undici's formData()
   // applies too — without the Response and web stream Hono's parseBody builds around it.
   if (URLENCODED.test(type!)) {
+    let text: string;
+    try {
+      text = await c.req.text();
+    } catch (err) {
+      // A body cut off (the client went away mid-post) is the client's fault, as parseBody's is below.
+      if (err instanceof HTTPException) throw err;
+      throw new HTTPException(400, { message: "The form could not be read: the request body is malformed." });
+    }
     const out: PostedForm = {};
-    for (const [name, value] of new URLSearchParams(await c.req.text())) {
+    for (const [name, value] of new URLSearchParams(text)) {
       if (Object.hasOwn(out, name)) out[name]!.push(value);
       else out[name] = [value];
     }
