@@ -4,6 +4,8 @@
 // the route whole. Through a real @hono/node-server on a free port: app.request has no parser.
 import { serve, type ServerType } from "@hono/node-server";
 import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { connect } from "node:net";
 import { request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { suite } from "uvu";
@@ -12,10 +14,16 @@ import { declaredBodyLimit } from "../../engine/web/http/body-limit.js";
 
 const LIMIT = 1000;
 const t = suite<{ server: ServerType; port: number }>("the body limit behind Node's HTTP parser");
+/** Resolves with the next error the app's onError sees. */
+let nextError: (err: Error) => void = () => {};
 
 t.before(async (ctx) => {
   const app = new Hono();
   app.use(declaredBodyLimit(LIMIT, (c) => c.text("too large", 413)));
+  app.onError((err, c) => {
+    nextError(err);
+    return c.text("error", err instanceof HTTPException ? err.status : 500);
+  });
   app.get("/", (c) => c.text("no body"));
   app.post("/", async (c) => c.text(`read ${(await c.req.text()).length}`));
   await new Promise<void>((resolve) => {
@@ -59,6 +67,18 @@ t("a chunked body is counted: over the limit a 413, within it read whole", async
 t("a request without a body passes", async ({ port }) => {
   assert.equal(await send(port, "GET", null), { status: 200, text: "no body" });
   assert.equal(await send(port, "POST", null), { status: 200, text: "read 0" });
+});
+
+t("a chunked body cut off on the way is a 400, not an unhandled error", async ({ port }) => {
+  const seen = new Promise<Error>((resolve) => (nextError = resolve));
+  const socket = connect(port, "127.0.0.1", () => {
+    socket.write("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n64\r\n" + "z".repeat(50));
+    // The client goes away in the middle of its first chunk.
+    setImmediate(() => socket.destroy());
+  });
+  const err = await seen;
+  assert.instance(err, HTTPException);
+  assert.is((err as HTTPException).status, 400);
 });
 
 t.run();

@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
 
 /** What a body over the limit is answered with (a 413 in the surface's own format). */
 export type TooLarge<C extends Context> = (c: C) => Response | Promise<Response>;
@@ -14,7 +15,8 @@ export type TooLarge<C extends Context> = (c: C) => Response | Promise<Response>
  * Transfer-Encoding is a request without a body (RFC 9112 §6.3), and a Content-Length is exact —
  * the parser delivers that many bytes and no more — so it is compared with the limit as hono
  * does. Anything else (a chunked body, a request not from Node's parser, as in app.request) goes
- * through hono's bodyLimit, which counts the bytes as they arrive.
+ * through hono's bodyLimit, which counts the bytes as they arrive; a body cut off on the way is a
+ * 400 (HTTPException).
  */
 export function declaredBodyLimit<C extends Context>(maxSize: number, onError: TooLarge<C>): MiddlewareHandler {
   const counted = bodyLimit({ maxSize, onError: onError as TooLarge<Context> });
@@ -25,6 +27,16 @@ export function declaredBodyLimit<C extends Context>(maxSize: number, onError: T
       if (length === undefined) return next();
       return Number.parseInt(length, 10) > maxSize ? Promise.resolve(onError(c as C)) : next();
     }
-    return counted(c, next);
+    // A body that stops arriving (the client went away mid-chunk) fails hono's read with an
+    // "aborted" error: a 400 like any malformed body, not an unhandled error. Errors after the read
+    // (from `next`) are not this middleware's.
+    let reading = true;
+    return counted(c, () => {
+      reading = false;
+      return next();
+    }).catch((err: unknown) => {
+      if (!reading || err instanceof HTTPException) throw err;
+      throw new HTTPException(400, { message: "The request body was cut off or malformed." });
+    });
   };
 }
