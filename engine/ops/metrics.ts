@@ -1,5 +1,9 @@
+import { createRequire } from "node:module";
 import type { PoolStats } from "../db/db.js";
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+
+// prom-client (CommonJS, with @opentelemetry/api: about 100 files) is required when metrics are
+// created, not at import: a server without METRICS_TOKEN never loads it (start-up, issue 26).
+const require = createRequire(import.meta.url);
 
 /** Where a sign-in happened: the web pages or the JSON device API. */
 export type SignInSurface = "web" | "device";
@@ -56,6 +60,8 @@ export function createMetrics(
   /** Mails in the outbox by state (queued, sending, sent, failed, skipped), read at each scrape. */
   outbox: () => Promise<Record<string, number>> = () => Promise.resolve({}),
 ): Metrics {
+  const { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } =
+    require("prom-client") as typeof import("prom-client");
   const register = new Registry();
   collectDefaultMetrics({ register, prefix: "formgate_" });
   // Gauges named like counters, which promtool check metrics rejects; the same figures stay

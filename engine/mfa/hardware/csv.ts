@@ -1,6 +1,5 @@
 import { Readable, pipeline } from "node:stream";
-import { parse, CsvError, type Options } from "csv-parse";
-import { parse as parseWhole } from "csv-parse/sync";
+import type { CsvError, Options } from "csv-parse";
 
 /**
  * Token files as CSV records, read by `csv-parse` (RFC 4180 and what spreadsheets write): UTF-8
@@ -121,14 +120,30 @@ interface RawRecord {
  * the reader runs relaxed so that one bad quote does not swallow the lines after it, and asks
  * again strictly only for records that hold a quote.
  */
-function textAfterClosingQuote(raw: string, strict: Options): boolean {
+function textAfterClosingQuote(csv: CsvParse, raw: string, strict: Options): boolean {
   if (!raw.includes('"')) return false;
   try {
-    parseWhole(raw, strict);
+    csv.parseWhole(raw, strict);
     return false;
   } catch (err) {
-    return err instanceof CsvError && err.code === "CSV_INVALID_CLOSING_QUOTE";
+    return err instanceof csv.CsvError && err.code === "CSV_INVALID_CLOSING_QUOTE";
   }
+}
+
+/** csv-parse, streaming and whole-text. */
+interface CsvParse {
+  parse: typeof import("csv-parse").parse;
+  CsvError: typeof import("csv-parse").CsvError;
+  parseWhole: typeof import("csv-parse/sync").parse;
+}
+
+/** csv-parse is imported by the first file read, not at start (issue 26). */
+async function loadCsvParse(): Promise<CsvParse> {
+  const [{ parse, CsvError }, { parse: parseWhole }] = await Promise.all([
+    import("csv-parse"),
+    import("csv-parse/sync"),
+  ]);
+  return { parse, CsvError, parseWhole };
 }
 
 /**
@@ -142,6 +157,7 @@ export async function* readCsv(
   chunks: AsyncIterable<Uint8Array | string>,
   options: { delimiter?: string } = {},
 ): AsyncGenerator<CsvRecord> {
+  const csv = await loadCsvParse();
   const found = options.delimiter
     ? { delimiter: options.delimiter, text: decodeLines(chunks) }
     : await withDelimiter(decodeLines(chunks));
@@ -163,7 +179,7 @@ export async function* readCsv(
       const line = lastLine + 1;
       lastLine = context.lines; // where this record ends
       if (record.length === 1 && record[0] === "" && !raw.startsWith('"')) return null; // a blank line
-      const error = textAfterClosingQuote(raw, strict) ? "text after a closing quote" : undefined;
+      const error = textAfterClosingQuote(csv, raw, strict) ? "text after a closing quote" : undefined;
       return { line, fields: record, ...(error ? { error } : {}) } satisfies CsvRecord;
     },
     on_skip: (err: CsvError | undefined) => {
@@ -176,7 +192,7 @@ export async function* readCsv(
     },
   };
   // csv-parse types a custom on_record only in its `columns` overloads.
-  const parser = parse(relaxed as unknown as Options);
+  const parser = csv.parse(relaxed as unknown as Options);
   const records = pipeline(Readable.from(found.text), parser, () => {
     // Errors reach the reader through the iteration below.
   });
