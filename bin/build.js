@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Builds the server and the `formgate` command from engine/ into dist/, so they run as plain
 // JavaScript and nothing is transpiled at run time:
-//   1. esbuild bundles each entry (node_modules stay external, resolved at run time);
+//   1. esbuild bundles each entry (node_modules stay external, resolved at run time, except
+//      BUNDLED_PACKAGES);
 //   2. the Ajv validators the engine compiles before its first request are written as standalone
 //      code (dist/validators.cjs, engine/schema/standalone.ts), so a start compiles no schema;
 //   3. (this script only, not ensureBuilt) the PGlite template a new DATA_DIR starts from.
@@ -22,6 +23,45 @@ export const ENTRIES = {
   main: "engine/main.ts",
   cli: "engine/cli/run-cli.ts",
   "build-steps": "engine/build-steps.ts",
+};
+
+/**
+ * Packages bundled into dist/ instead of resolved from node_modules at run time: Hono and otplib
+ * with their dependencies are about 110 small ES modules that every start would otherwise resolve,
+ * read and link one by one (~60 ms of the start-up, issue 26). A package listed here that an
+ * external package also imports runs twice (its own copy in each): list only packages nothing
+ * external imports (@hono/node-server imports hono; otplib its @otplib/* plugins, @noble/hashes
+ * and @scure/base), or stateless ones.
+ */
+const BUNDLED_PACKAGES = new Set([
+  "hono",
+  "@hono/node-server",
+  "otplib",
+  "@otplib/core",
+  "@otplib/hotp",
+  "@otplib/totp",
+  "@otplib/uri",
+  "@otplib/plugin-base32-scure",
+  "@otplib/plugin-crypto-noble",
+  "@noble/hashes",
+  "@scure/base",
+]);
+
+/** The package a bare import names: `hono/jsx` → `hono`, `@hono/node-server/conninfo` → `@hono/node-server`. */
+function packageName(specifier) {
+  const parts = specifier.split("/");
+  return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
+}
+
+/** esbuild's `packages: "external"` except BUNDLED_PACKAGES. */
+const externalPackages = {
+  name: "external-packages",
+  setup(build) {
+    // A bare specifier (not ./, ../ or /): a package or a node: builtin.
+    build.onResolve({ filter: /^[^./]/ }, (args) =>
+      BUNDLED_PACKAGES.has(packageName(args.path)) ? undefined : { path: args.path, external: true },
+    );
+  },
 };
 
 /** What the build is made from: a change to any file under these rebuilds. */
@@ -99,7 +139,7 @@ export async function build() {
     platform: "node",
     format: "esm",
     target: "node20",
-    packages: "external",
+    plugins: [externalPackages],
     jsx: "automatic",
     jsxImportSource: "hono/jsx",
     sourcemap: "linked",
