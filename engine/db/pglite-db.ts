@@ -7,6 +7,15 @@ import type { Logger } from "../log.js";
 import { silentLogger } from "../log.js";
 import { WriteGate } from "./write-gate.js";
 import { isReadOnlySql, spaceGuard, SPACE_RESERVE_BYTES } from "./space-guard.js";
+import { deferWasmTierUp } from "./wasm-tiering.js";
+
+/**
+ * PostgreSQL's buffer pool inside PGlite. PostgreSQL's default, 128 MB, is allocated and cleared
+ * at every start inside the WebAssembly memory: about 0.1 s of the second start for 96 MB that an
+ * embedded database rarely fills (issue 26). Pages beyond it are read from the data directory,
+ * which the operating system caches. A larger database belongs on PostgreSQL (DATABASE_URL).
+ */
+export const PGLITE_SHARED_BUFFERS = "32MB";
 
 function toResult<T>(r: Results<T>): QueryResult<T> {
   return { rows: r.rows, rowCount: r.fields.length > 0 ? r.rows.length : (r.affectedRows ?? 0) };
@@ -31,10 +40,13 @@ export async function openPgliteDb(
     // pg_trgm backs the records search index (migration 002); PostgreSQL ships it as a contrib extension.
     import("@electric-sql/pglite/contrib/pg_trgm"),
   ]);
+  deferWasmTierUp();
   const pglite = await PGlite.create({
     dataDir: options.dataDir,
     loadDataDir: options.loadDataDir,
     extensions: { pg_trgm },
+    // Command-line settings win over the data directory's postgresql.conf.
+    startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
   });
   const runOn =
     (target: { query: PGlite["query"] }) =>

@@ -5,7 +5,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { listMigrations, migrate } from "../../engine/db/migrate.js";
 import { openDb } from "../../engine/db/open.js";
-import { openPgliteDb } from "../../engine/db/pglite-db.js";
+import { openPgliteDb, PGLITE_SHARED_BUFFERS } from "../../engine/db/pglite-db.js";
 import {
   copyPgliteTemplate,
   migrationsKey,
@@ -48,6 +48,9 @@ t("a new DATA_DIR starts migrated and empty from the template; its data is its o
       rows.map((r) => r.slug),
       ["own-a", "public"],
     );
+    // The start's buffer pool, not the 128 MB of the data directory's postgresql.conf (issue 26).
+    const shown = await db.query<{ shared_buffers: string }>("SHOW shared_buffers");
+    assert.is(shown.rows[0]?.shared_buffers, PGLITE_SHARED_BUFFERS);
   } finally {
     await db.close();
   }
