@@ -7,6 +7,7 @@ import type { Logger } from "../log.js";
 import { silentLogger } from "../log.js";
 import { WriteGate } from "./write-gate.js";
 import { isReadOnlySql, spaceGuard, SPACE_RESERVE_BYTES } from "./space-guard.js";
+import { pgliteWasmModule } from "./pglite-wasm.js";
 import { deferWasmTierUp } from "./wasm-tiering.js";
 
 /**
@@ -34,17 +35,19 @@ export async function openPgliteDb(
   options: { dataDir?: string; loadDataDir?: Blob | File; reserveBytes?: number },
   log: Logger = silentLogger,
 ): Promise<Db & { pglite: PGlite }> {
+  deferWasmTierUp();
   // Imported here, not at the top: a server on PostgreSQL never loads PGlite.
-  const [{ PGlite }, { pg_trgm }] = await Promise.all([
+  const [{ PGlite }, { pg_trgm }, wasmModule] = await Promise.all([
     import("@electric-sql/pglite"),
     // pg_trgm backs the records search index (migration 002); PostgreSQL ships it as a contrib extension.
     import("@electric-sql/pglite/contrib/pg_trgm"),
+    pgliteWasmModule(),
   ]);
-  deferWasmTierUp();
   const pglite = await PGlite.create({
     dataDir: options.dataDir,
     loadDataDir: options.loadDataDir,
     extensions: { pg_trgm },
+    pgliteWasmModule: wasmModule,
     // Command-line settings win over the data directory's postgresql.conf.
     startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
   });
