@@ -17,9 +17,10 @@ let deferred = false;
  * threads during the start (on a 2-core machine, time taken from the main thread and from other
  * processes) for functions most of which never run again. With the budget ~500× larger, the start
  * runs on Liftoff code alone and only the functions that keep running once the server serves
- * reach TurboFan: in a loop of statements the rate matches the default's after a few thousand
- * statements (docs/performance.md, start-up, fourth pass). `--liftoff-only` would start as fast
- * but leaves every query ~20% slower for good.
+ * reach TurboFan: in a loop of statements the main thread's CPU per statement matches the
+ * default's after 5,000–9,000 statements, and the process spends less in all (docs/performance.md,
+ * start-up, fourth pass). `--liftoff-only` would start as fast but leaves every statement ~20%
+ * slower for good.
  *
  * The budget is read when an instance is made and when a function's budget runs out, so changing
  * it at run time is safe; it applies to every WebAssembly module of the process (PGlite's are the
