@@ -1,5 +1,5 @@
 import { runGated } from "../auth/credential-gate.js";
-import { ACCOUNT_POLICY, type Attempt, type ClaimColumns, COMMIT_WITHOUT_FLUSH, heldUntil } from "../auth/throttle.js";
+import { ACCOUNT_POLICY, type Attempt, type ClaimColumns, heldUntil } from "../auth/throttle.js";
 import { type PartBuilder, type Sql, Statement, sql } from "../db/statement.js";
 import { isUuid } from "../util/uuid.js";
 import { type CodeCheck, type CodeCheckOutcome, codeThrottleKey } from "./mfa-model.js";
@@ -127,6 +127,11 @@ export class CodeVerification {
          e.period_seconds, e.drift_steps, 'code:user:' || sub.user_id::text AS throttle_key
        FROM ${subject} sub LEFT JOIN mfa_enrollments e ON e.user_id = sub.user_id`,
     );
+    // The claim commits with its flush here, unlike the password step's (COMMIT_WITHOUT_FLUSH):
+    // claims that return within the same instant let the burst's CAS go to whichever granted attempt
+    // Node reads first, and when that is the one whose claim set the lock its success lifts the lock,
+    // so a burst of replays around one good code could end without its lock
+    // (test/mfa/lockout-concurrency.test.ts).
     const claimed = throttle.claimIn(st, sql`throttle_key`, ACCOUNT_POLICY, {
       from: read,
       when: sql`eligible AND enrolled_method IS NOT NULL`,
@@ -136,7 +141,7 @@ export class CodeVerification {
     >(
       db,
       sql`SELECT r.*, c.lock_count AS claimed_lock_count, c.locked_until AS claimed_until,
-         ${heldUntil(sql`r.throttle_key`)} AS held_until, ${COMMIT_WITHOUT_FLUSH} AS commit_without_flush
+         ${heldUntil(sql`r.throttle_key`)} AS held_until
        FROM ${read} r LEFT JOIN ${claimed} c ON true`,
     );
     if (!row || !row.eligible) return { row, outcome: { kind: "ineligible" } };
@@ -166,19 +171,10 @@ export class CodeVerification {
       centreOffset: row.drift_steps,
     });
     if (step === null) {
-      return { row, outcome: { kind: "done", result: await this.#failed(userId, attempt) } };
+      return { row, outcome: { kind: "done", result: await failedAttempt(this.ctx, userId, attempt) } };
     }
     const drift = step - totpStep(now, params.periodInSeconds);
     return { row, outcome: { kind: "matched", userId, step, drift, attempt } };
-  }
-
-  /**
-   * A failure answered: the claim was committed without a flush (COMMIT_WITHOUT_FLUSH), so it is
-   * made durable first — a crash of PostgreSQL just after the answer must not give the attempt back.
-   */
-  async #failed(userId: string, attempt: Attempt & { granted: true }): ReturnType<typeof failedAttempt> {
-    await this.ctx.throttle.makeDurable(codeThrottleKey(userId));
-    return failedAttempt(this.ctx, userId, attempt);
   }
 
   /**
@@ -218,7 +214,7 @@ export class CodeVerification {
     // The statement lost to a credential change (engine/auth/credential-gate.ts): nothing was written.
     if (!rows) return { ok: true, step: m.step, ...(part ? { finished: null } : {}) };
     const row = rows[0];
-    if (!row!.won) return this.#failed(m.userId, m.attempt);
+    if (!row!.won) return failedAttempt(this.ctx, m.userId, m.attempt);
     return { ok: true, step: m.step, ...(part ? { finished: row!.finished ? part.value : null } : {}) };
   }
 }

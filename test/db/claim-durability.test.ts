@@ -1,6 +1,7 @@
-// Issue 26: a sign-in step's claim (the attempt counted before the code is checked) commits without
-// waiting for its WAL flush (COMMIT_WITHOUT_FLUSH, engine/auth/throttle.ts), and every answer it can
-// lead to waits for a flush that covers it. Proven by crashing PostgreSQL (`pg_ctl stop -m
+// Issue 26: the password step's claims (the attempts counted before the password is checked) commit
+// without waiting for their WAL flush (COMMIT_WITHOUT_FLUSH, engine/auth/throttle.ts), and every
+// answer they can lead to waits for a flush that covers them; the TOTP step's claim commits with its
+// flush, and its answers are as durable. Proven by crashing PostgreSQL (`pg_ctl stop -m
 // immediate`: WAL still in the server's buffers is lost, WAL written survives) right after each
 // answer, on a cluster of the test's own whose WAL writer waits 10 s, so nothing but a commit that
 // waits for its flush writes the WAL in between. Without the PostgreSQL server binaries it is
@@ -14,7 +15,7 @@ import type { Db } from "../../engine/db/db.js";
 import { migrate } from "../../engine/db/migrate.js";
 import { openPgDb } from "../../engine/db/pg-db.js";
 import { silentLogger } from "../../engine/log.js";
-import { Statement, sql } from "../../engine/db/statement.js";
+import { sql } from "../../engine/db/statement.js";
 import { codeThrottleKey } from "../../engine/mfa/mfa-model.js";
 import { createServices, type Services } from "../../engine/services.js";
 import { TEST_SECRET_KEY, testConfig } from "../helpers/app.js";
@@ -51,6 +52,15 @@ if (!bin) {
           codeThrottleKey(userId),
         ])
       ).rows[0]?.failures ?? null;
+    /** The failures counted against the account "crash" and against the address 192.0.2.7. */
+    const passwordFailures = async (s: Services) => {
+      const { rows } = await s.db.query<{ key: string; failures: number }>(
+        "SELECT key, failures FROM throttles WHERE key = ANY($1::text[])",
+        [[accountKey("password", "crash"), addressKey("192.0.2.7")]],
+      );
+      const of = (key: string) => rows.find((r) => r.key === key)?.failures ?? null;
+      return [of(accountKey("password", "crash")), of(addressKey("192.0.2.7"))];
+    };
     try {
       cluster.start(["wal_writer_delay=10000"]);
       let s = open();
@@ -75,28 +85,27 @@ if (!bin) {
       assert.is((await s.passwordSignIn.check("crash", "wrong", "192.0.2.7")).kind, "invalid");
       await crash();
       s = open();
-      const kept = await s.db.query<{ key: string; failures: number }>(
-        "SELECT key, failures FROM throttles WHERE key LIKE 'password:%' ORDER BY key",
-      );
-      assert.equal(
-        kept.rows,
-        [
-          { key: accountKey("password", "crash"), failures: 1 },
-          { key: addressKey("192.0.2.7"), failures: 1 },
-        ],
-        "the password failure that was answered is still counted",
-      );
+      assert.equal(await passwordFailures(s), [1, 1], "the password failure that was answered is still counted");
 
-      // A claim alone, not yet answered (the code matched, its finishing statement not sent): lost
-      // in the crash, which shows the claim's commit did not wait for the flush.
-      const st = new Statement();
-      const subject = st.with("code_subject", sql`SELECT ${st.param(u.id, "uuid")} AS user_id`);
-      const started = await s.mfa.codes.startCodeCheck(st, subject, sql`true`, codeAt(clock, p));
-      assert.is(started.outcome.kind, "matched");
-      assert.is(await failures(s, u.id), 2, "the claim is visible at once");
+      // A password step's claims alone, never answered (the password is right, but the step stops
+      // before its finishing statement): lost in the crash, which shows their commit did not wait
+      // for the flush.
+      const stop = {
+        columns: sql`1 AS probe`,
+        joins: sql``,
+        read: (): never => {
+          throw new Error("stopped before the finishing statement");
+        },
+      };
+      const stopped = await s.passwordSignIn.check("crash", "correct horse battery", "192.0.2.7", { read: stop }).then(
+        () => null,
+        (err: Error) => err.message,
+      );
+      assert.is(stopped, "stopped before the finishing statement");
+      assert.equal(await passwordFailures(s), [2, 2], "the claims are visible at once");
       await crash();
       s = open();
-      assert.is(await failures(s, u.id), 1, "the unanswered claim was not flushed");
+      assert.equal(await passwordFailures(s), [1, 1], "the unanswered claims were not flushed");
 
       // A right code answered: the step it spent and the cleared count survive.
       clock.advanceSeconds(60);
