@@ -48,7 +48,7 @@ const USERS = arg("--users", 2000);
 const ROUNDS = arg("--rounds", 3);
 const CLIENTS = arg("--clients", 16);
 // --cpu-prof DIR: the engine processes write a V8 CPU profile there when they stop
-// (summarise with ../shared/tools/cpuprofile-summary.mjs).
+// (open one in the Performance panel of Chromium's DevTools to see where the time went).
 const profileDir = args.includes("--cpu-prof") ? args[args.indexOf("--cpu-prof") + 1] : undefined;
 const profile = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
 /** openDb's pool size for DATABASE_URL (engine/db/pg-db.ts); the bare route gets the same. */
