@@ -2,7 +2,7 @@ import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { isPgError, PgError } from "../db/db.js";
 import { ValidationError } from "../errors.js";
-import { isTimeZone } from "../util/zoned-dates.js";
+import { canonicalTimeZone, isTimeZone } from "../util/zoned-dates.js";
 
 /**
  * One site (tenant): id (UUID), slug used in URLs, display name, and whether it is the Public Site
@@ -127,7 +127,7 @@ export class Sites {
     const given = timeZone.trim();
     if (!isTimeZone(given))
       throw new SiteError("timeZone", "must be an IANA time zone such as Europe/Berlin, America/New_York or UTC");
-    const zone = new Intl.DateTimeFormat("en", { timeZone: given }).resolvedOptions().timeZone;
+    const zone = canonicalTimeZone(given);
     const { rows } = await this.db.query<SiteRow>(
       `UPDATE sites SET time_zone = $2 WHERE id = $1::uuid RETURNING ${COLUMNS}`,
       [siteId, zone],

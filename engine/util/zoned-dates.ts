@@ -80,6 +80,14 @@ export function isoMinuteWithZone(d: Date, zone: string = DEFAULT_TIME_ZONE): st
   return `${isoMinuteIn(d, zone)} ${isTimeZone(zone) ? zone : DEFAULT_TIME_ZONE}`;
 }
 
+/**
+ * The canonical IANA name of a zone this runtime knows (ECMA-402 `resolvedOptions().timeZone`:
+ * "utc" → "UTC", "pacific/honolulu" → "Pacific/Honolulu"); DEFAULT_TIME_ZONE for one it does not.
+ */
+export function canonicalTimeZone(zone: string): string {
+  return formatsOf(zone).ymd.resolvedOptions().timeZone;
+}
+
 /** "2026-12-09": the calendar day of `d` in `zone` as an ISO date (the value of an `<input type="date">`). */
 export function isoDayIn(d: Date, zone: string = DEFAULT_TIME_ZONE): string {
   return formatsOf(zone).ymd.format(d);

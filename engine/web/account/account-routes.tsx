@@ -16,6 +16,7 @@ import { selfActor } from "../mfa/mfa-routes.js";
 import { RecoveryCodesSection } from "./account-recovery.js";
 import { AccountPage, type AccountMfa } from "./account-page.js";
 import { FactorsSection, SignedInSection } from "./account-factors.js";
+import { DEFAULT_TIME_ZONE } from "../../util/zoned-dates.js";
 
 const DAY_MS = 86_400_000;
 
@@ -74,7 +75,7 @@ export async function accountPage(
           sessions={sessions}
           devices={devices}
           remembered={remembered}
-          timeZone={status.timeZone ?? "UTC"}
+          timeZone={status.timeZone ?? DEFAULT_TIME_ZONE}
         />
       }
       recovery={

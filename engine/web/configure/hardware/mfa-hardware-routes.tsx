@@ -1,6 +1,6 @@
 import { USERNAME_PATTERN } from "../../../auth/user-accounts.js";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import { declaredBodyLimit } from "../../http/body-limit.js";
 import { HTTPException } from "hono/http-exception";
 import type { Session } from "../../../auth/sessions.js";
 import type { AppEnv } from "../../http/env.js";
@@ -40,10 +40,9 @@ export const TOKEN_IMPORT_PATH = `${BASE}/import`;
 export const TOKEN_IMPORT_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
 
 /** Mounted by the app in place of the default limit for the import route only. */
-export const tokenImportBodyLimit = bodyLimit({
-  maxSize: TOKEN_IMPORT_BODY_LIMIT_BYTES,
-  onError: (c) => c.text(`The file is too large (at most ${TOKEN_IMPORT_BODY_LIMIT_BYTES >> 20} MiB).`, 413),
-});
+export const tokenImportBodyLimit = declaredBodyLimit(TOKEN_IMPORT_BODY_LIMIT_BYTES, (c) =>
+  c.text(`The file is too large (at most ${TOKEN_IMPORT_BODY_LIMIT_BYTES >> 20} MiB).`, 413),
+);
 
 /**
  * The 403 message for an administrator of another site who opens MFA Hardware: tokens are managed
