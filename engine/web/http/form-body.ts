@@ -33,35 +33,26 @@ export function isFormContentType(header: string | undefined): boolean {
 async function parseOnce(c: Context): Promise<PostedForm> {
   const type = c.req.header("content-type");
   if (!isFormContentType(type)) return {};
-  // Every sign-in and save posts urlencoded: read as text (the adapter's direct read, cached for the
-  // next reader) and split by URLSearchParams, the WHATWG urlencoded parser undici's formData()
-  // applies too — without the Response and web stream Hono's parseBody builds around it.
-  if (URLENCODED.test(type!)) {
-    let text: string;
-    try {
-      text = await c.req.text();
-    } catch (err) {
-      // A body cut off (the client went away mid-post) is the client's fault, as parseBody's is below.
-      if (err instanceof HTTPException) throw err;
-      throw new HTTPException(400, { message: "The form could not be read: the request body is malformed." });
-    }
-    const out: PostedForm = {};
-    for (const [name, value] of new URLSearchParams(text)) {
-      if (Object.hasOwn(out, name)) out[name]!.push(value);
-      else out[name] = [value];
-    }
-    return out;
-  }
-  let body: Record<string, string | File | (string | File)[]>;
+  const out: PostedForm = {};
   try {
-    body = await c.req.parseBody({ all: true });
+    // Every sign-in and save posts urlencoded: read as text (the adapter's direct read, cached for
+    // the next reader) and split by URLSearchParams, the WHATWG urlencoded parser undici's
+    // formData() applies too — without the Response and web stream Hono's parseBody builds around it.
+    if (URLENCODED.test(type!)) {
+      for (const [name, value] of new URLSearchParams(await c.req.text())) {
+        if (Object.hasOwn(out, name)) out[name]!.push(value);
+        else out[name] = [value];
+      }
+      return out;
+    }
+    const body = await c.req.parseBody({ all: true });
+    for (const [name, v] of Object.entries(body)) out[name] = Array.isArray(v) ? v : [v];
+    return out;
   } catch (err) {
+    // A body cut off (the client went away mid-post) or garbled is the client's fault.
     if (err instanceof HTTPException) throw err;
     throw new HTTPException(400, { message: "The form could not be read: the request body is malformed." });
   }
-  const out: PostedForm = {};
-  for (const [name, v] of Object.entries(body)) out[name] = Array.isArray(v) ? v : [v];
-  return out;
 }
 
 /**
