@@ -196,7 +196,8 @@ export class Throttle {
  * waits for a flush that covers it: a success's finishing statement commits synchronously, and WAL
  * is flushed in order, so the claim's commit record goes with it; a failure is answered after
  * Throttle.makeDurable. Saves one WAL flush (about 0.15 ms of backend CPU and the fsync wait) per
- * password step. Not used by the TOTP step (engine/mfa/code-verification.ts says why). Only for a
+ * password step and per TOTP step (engine/mfa/code-verification.ts: its lock setter is made durable
+ * before its code is checked, which keeps a burst's claims in order). Only for a
  * statement on a top-level connection, never inside a transaction handle (it would make the whole
  * transaction's commit asynchronous).
  */

@@ -1,5 +1,5 @@
 import { runGated } from "../auth/credential-gate.js";
-import { ACCOUNT_POLICY, type Attempt, type ClaimColumns, heldUntil } from "../auth/throttle.js";
+import { ACCOUNT_POLICY, type Attempt, type ClaimColumns, COMMIT_WITHOUT_FLUSH, heldUntil } from "../auth/throttle.js";
 import { type PartBuilder, type Sql, Statement, sql } from "../db/statement.js";
 import { isUuid } from "../util/uuid.js";
 import { type CodeCheck, type CodeCheckOutcome, codeThrottleKey } from "./mfa-model.js";
@@ -127,11 +127,8 @@ export class CodeVerification {
          e.period_seconds, e.drift_steps, 'code:user:' || sub.user_id::text AS throttle_key
        FROM ${subject} sub LEFT JOIN mfa_enrollments e ON e.user_id = sub.user_id`,
     );
-    // The claim commits with its flush here, unlike the password step's (COMMIT_WITHOUT_FLUSH):
-    // claims that return within the same instant let the burst's CAS go to whichever granted attempt
-    // Node reads first, and when that is the one whose claim set the lock its success lifts the lock,
-    // so a burst of replays around one good code could end without its lock
-    // (test/mfa/lockout-concurrency.test.ts).
+    // The claim commits without a flush (COMMIT_WITHOUT_FLUSH), as the password step's does: every
+    // answer waits for a flush that covers it (#durable, or the finishing statement's own commit).
     const claimed = throttle.claimIn(st, sql`throttle_key`, ACCOUNT_POLICY, {
       from: read,
       when: sql`eligible AND enrolled_method IS NOT NULL`,
@@ -141,7 +138,7 @@ export class CodeVerification {
     >(
       db,
       sql`SELECT r.*, c.lock_count AS claimed_lock_count, c.locked_until AS claimed_until,
-         ${heldUntil(sql`r.throttle_key`)} AS held_until
+         ${heldUntil(sql`r.throttle_key`)} AS held_until, ${COMMIT_WITHOUT_FLUSH} AS commit_without_flush
        FROM ${read} r LEFT JOIN ${claimed} c ON true`,
     );
     if (!row || !row.eligible) return { row, outcome: { kind: "ineligible" } };
@@ -159,6 +156,12 @@ export class CodeVerification {
         },
       };
     }
+    // The attempt that set the lock is durable before its code is checked. Besides the flush its
+    // failure needs anyway, this keeps the order the claims were counted in: claims on one key queue
+    // on its row, and without their flushes they come back in the same instant, so the lock setter
+    // could win a burst's compare-and-set and its success lift the lock that the burst's replays
+    // earned (test/mfa/lockout-concurrency.test.ts: one good code and its replays, one lock).
+    if (attempt.lockedNow) await throttle.makeDurable(codeThrottleKey(userId));
     const params: TotpParams = {
       secret: box.open(row.secret_sealed, sealContext(userId)),
       algorithm: row.algorithm,
@@ -171,6 +174,7 @@ export class CodeVerification {
       centreOffset: row.drift_steps,
     });
     if (step === null) {
+      await this.#durable(userId, attempt);
       return { row, outcome: { kind: "done", result: await failedAttempt(this.ctx, userId, attempt) } };
     }
     const drift = step - totpStep(now, params.periodInSeconds);
@@ -190,6 +194,14 @@ export class CodeVerification {
     finish?: PartBuilder<F>,
   ): Promise<CodeCheck & { finished?: F | null }> {
     return this.#seen(await this.#finishCodeCheck(m, finish));
+  }
+
+  /**
+   * Makes the attempt's unflushed claim durable before an answer that wrote nothing (and so flushed
+   * nothing) is given; the lock setter's was made durable when it was counted.
+   */
+  async #durable(userId: string, attempt: Attempt & { granted: true }): Promise<void> {
+    if (!attempt.lockedNow) await this.ctx.throttle.makeDurable(codeThrottleKey(userId));
   }
 
   async #finishCodeCheck<F = never>(
@@ -212,9 +224,16 @@ export class CodeVerification {
       sql`SELECT EXISTS (SELECT 1 FROM ${won}) AS won, ${part ? part.done : sql`false`} AS finished`,
     );
     // The statement lost to a credential change (engine/auth/credential-gate.ts): nothing was written.
-    if (!rows) return { ok: true, step: m.step, ...(part ? { finished: null } : {}) };
+    if (!rows) {
+      await this.#durable(m.userId, m.attempt);
+      return { ok: true, step: m.step, ...(part ? { finished: null } : {}) };
+    }
     const row = rows[0];
-    if (!row!.won) return failedAttempt(this.ctx, m.userId, m.attempt);
+    if (!row!.won) {
+      // The compare-and-set lost: the statement wrote nothing, so its commit flushed nothing.
+      await this.#durable(m.userId, m.attempt);
+      return failedAttempt(this.ctx, m.userId, m.attempt);
+    }
     return { ok: true, step: m.step, ...(part ? { finished: row!.finished ? part.value : null } : {}) };
   }
 }

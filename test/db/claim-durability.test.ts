@@ -1,7 +1,6 @@
-// Issue 26: the password step's claims (the attempts counted before the password is checked) commit
-// without waiting for their WAL flush (COMMIT_WITHOUT_FLUSH, engine/auth/throttle.ts), and every
-// answer they can lead to waits for a flush that covers them; the TOTP step's claim commits with its
-// flush, and its answers are as durable. Proven by crashing PostgreSQL (`pg_ctl stop -m
+// Issue 26: the password step's and the TOTP step's claims (the attempts counted before the password
+// or code is checked) commit without waiting for their WAL flush (COMMIT_WITHOUT_FLUSH,
+// engine/auth/throttle.ts), and every answer they can lead to waits for a flush that covers them. Proven by crashing PostgreSQL (`pg_ctl stop -m
 // immediate`: WAL still in the server's buffers is lost, WAL written survives) right after each
 // answer, on a cluster of the test's own whose WAL writer waits 10 s, so nothing but a commit that
 // waits for its flush writes the WAL in between. Without the PostgreSQL server binaries it is
@@ -15,7 +14,7 @@ import type { Db } from "../../engine/db/db.js";
 import { migrate } from "../../engine/db/migrate.js";
 import { openPgDb } from "../../engine/db/pg-db.js";
 import { silentLogger } from "../../engine/log.js";
-import { sql } from "../../engine/db/statement.js";
+import { Statement, sql } from "../../engine/db/statement.js";
 import { codeThrottleKey } from "../../engine/mfa/mfa-model.js";
 import { createServices, type Services } from "../../engine/services.js";
 import { TEST_SECRET_KEY, testConfig } from "../helpers/app.js";
@@ -81,6 +80,17 @@ if (!bin) {
       s = open();
       assert.is(await failures(s, u.id), 1, "the failure that was answered is still counted");
 
+      // A TOTP step's claim alone, never answered (the code is right, but the check stops before the
+      // statement that spends it): lost in the crash, so the claim's commit did not wait for its flush.
+      const st = new Statement();
+      const subject = st.with("code_subject", sql`SELECT ${st.param(u.id, "uuid")} AS user_id`);
+      const started = await s.mfa.codes.startCodeCheck(st, subject, sql`true`, codeAt(clock, p));
+      assert.is(started.outcome.kind, "matched");
+      assert.is(await failures(s, u.id), 2, "the claim is visible at once");
+      await crash();
+      s = open();
+      assert.is(await failures(s, u.id), 1, "the unanswered claim was not flushed");
+
       // A wrong password answered: both its counts (account and address) survive too.
       assert.is((await s.passwordSignIn.check("crash", "wrong", "192.0.2.7")).kind, "invalid");
       await crash();
@@ -119,6 +129,11 @@ if (!bin) {
       );
       assert.ok(spent.rows[0]!.last_used_step !== null, "the step it spent is kept");
       assert.equal((await s.mfa.codes.verifyCode(u.id, codeAt(clock, p))).ok, false, "and cannot be replayed");
+      // The replay lost the compare-and-set, a statement that wrote nothing: its answer still waited
+      // for a flush of its claim.
+      await crash();
+      s = open();
+      assert.is(await failures(s, u.id), 1, "the replay that was answered is still counted");
     } finally {
       await (db as Db | null)?.close().catch(() => {});
       cluster.remove();
