@@ -210,7 +210,10 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
     // "Continue with the key you already added": the code field alone; the key is not shown again.
     if (queryParams(c).continue === "1") {
       const until = await s.mfa.activation.pendingAppSecretUntil(access.session.user.id);
-      if (until) return sendPage(c, <ContinueAppSetupPage csrfToken={c.var.csrfToken} until={until} />);
+      if (until) {
+        const timeZone = (await s.sites.byId(access.session.user.siteId))?.timeZone;
+        return sendPage(c, <ContinueAppSetupPage csrfToken={c.var.csrfToken} until={until} timeZone={timeZone} />);
+      }
     }
     const secret = await s.mfa.activation.startAppSetup(access.session.user.id);
     return appSetupPage(c, access.session, secret);
