@@ -108,6 +108,21 @@ t("Send reminder now: in the dialog of a pending user; queued, audited, named wh
   assert.is(audit.rows.length, 2);
 });
 
+t("Send reminder now: the dialog and the click name when the last one went in the site's zone", async (ctx) => {
+  const { c, env, ids } = ctx;
+  await c.post(`/configure/users/${ids.nora}/remind`, {});
+  await env.db.query("UPDATE mail_outbox SET state = 'sent', sent_at = $1 WHERE kind = 'mfa_reminder_now'", [
+    new Date("2026-01-05T09:00:00Z"),
+  ]);
+  // 09:00 UTC is 18:00 the same day in Tokyo.
+  await env.services.sites.setTimeZone(ctx.siteId, "Asia/Tokyo");
+  const went = /MFA is not set up yet\.\s+The last reminder went 2026-01-05 18:00 Asia\/Tokyo\./;
+  assert.match((await c.get(`/configure/users/${ids.nora}`)).html, went);
+  const again = await c.post(`/configure/users/${ids.nora}/remind`, {}, { "hx-request": "true" });
+  assert.match(again.html, went);
+  assert.match(again.html, "A reminder to nora is queued. The last reminder went 2026-01-05 18:00 Asia/Tokyo.");
+});
+
 t("Remind everyone pending: one reminder per pending user; those without an address counted", async ({ c, env }) => {
   const progress = await c.get("/configure/mfa");
   assert.match(progress.html, "Remind everyone pending");

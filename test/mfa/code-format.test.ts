@@ -1,7 +1,7 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { deviceValidator } from "../../engine/device/schemas.js";
-import { readCode } from "../../engine/web/mfa/mfa-routes.js";
+import { readCode } from "../../engine/web/mfa/mfa-route-helpers.js";
 import { MAX_CODE_INPUT_LENGTH, normaliseCode } from "../../engine/mfa/totp.js";
 
 const t = suite("one reading of codes for every surface");

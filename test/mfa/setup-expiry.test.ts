@@ -51,6 +51,11 @@ t("the sign-in page says the sign-in ran out; after a new sign-in the scanned ke
   assert.is(cont.res.status, 200);
   assert.not.match(cont.html, /totp-key|totp-qr|otpauth:/, "the key is not shown a second time");
   assert.match(cont.html, /Enter the 6-digit code your app shows for the key you added earlier/);
+  assert.match(cont.html, /That key is valid until\s+2026-\d\d-\d\d 10:30 UTC\./, "the day and the site's zone too");
+  // In the site's zone, not UTC: 10:30 UTC is 19:30 the same day in Tokyo.
+  await env.services.sites.setTimeZone((await env.services.sites.publicSite()).id, "Asia/Tokyo");
+  const tokyo = await c.get("/mfa/setup/app?continue=1");
+  assert.match(tokyo.html, /That key is valid until\s+2026-03-02 19:30 Asia\/Tokyo\./);
   env.clock.advanceSeconds(60);
   const done = await c.post("/mfa/setup/app", { code: codeAt(env.clock, appParams(key)) });
   // The first activation ends on the page of recovery codes (issue 21), which leads on to /account.

@@ -14,7 +14,7 @@ import { flash } from "../http/flash.js";
 import { requireSignIn, signedIn } from "../http/guards.js";
 import { sendPage } from "../http/page.js";
 import { readForm } from "../http/form-body.js";
-import { selfActor } from "../mfa/mfa-routes.js";
+import { selfActor } from "../mfa/mfa-route-helpers.js";
 import { accountPage } from "./account-routes.js";
 import { plural } from "../../util/plural.js";
 

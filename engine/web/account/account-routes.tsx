@@ -12,7 +12,7 @@ import { sendPage } from "../http/page.js";
 import { readForm } from "../http/form-body.js";
 import { verifyPassword } from "../../auth/passwords.js";
 import { RecoveryCodesPage } from "../mfa/recovery-pages.js";
-import { selfActor } from "../mfa/mfa-routes.js";
+import { selfActor } from "../mfa/mfa-route-helpers.js";
 import { RecoveryCodesSection } from "./account-recovery.js";
 import { AccountPage, type AccountMfa } from "./account-page.js";
 import { FactorsSection, SignedInSection } from "./account-factors.js";

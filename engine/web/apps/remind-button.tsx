@@ -3,20 +3,23 @@
 // POST /configure/users/:id/remind (formaction); with htmx it posts there itself and swaps this
 // region with the answer (the same region with a status line).
 import type { Services } from "../../services.js";
+import { isoMinuteWithZone } from "../../util/zoned-dates.js";
 
-/** What the region shows: the user, and when their last reminder was sent (null: none yet). */
+/**
+ * What the region shows: the user, and when their last reminder was sent (null: none yet), named in
+ * their site's time zone (IANA name; absent: UTC).
+ */
 export interface RemindState {
   userId: string;
   lastSent: Date | null;
+  timeZone?: string | undefined;
 }
-
-const when = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 
 /** The region's state for user `userId`, or null when their MFA is off or already set up (no button). */
 export async function remindState(s: Services, userId: string): Promise<RemindState | null> {
   const status = await s.mfa.statusOf(userId);
   if (!status.enabled || status.activation) return null;
-  return { userId, lastSent: await s.mail.outbox.lastReminderSent(userId) };
+  return { userId, lastSent: await s.mail.outbox.lastReminderSent(userId), timeZone: status.timeZone };
 }
 
 /** The region: when the last reminder went, the button, and after a click the status line `done`. */
@@ -26,7 +29,9 @@ export function RemindRegion(p: { state: RemindState; done?: string }) {
     <div id="remind-region" class="remind-region">
       <p>
         MFA is not set up yet.{" "}
-        {p.state.lastSent ? `The last reminder went ${when(p.state.lastSent)}.` : "No reminder has been sent yet."}{" "}
+        {p.state.lastSent
+          ? `The last reminder went ${isoMinuteWithZone(p.state.lastSent, p.state.timeZone)}.`
+          : "No reminder has been sent yet."}{" "}
         <button
           type="submit"
           class="secondary"

@@ -14,7 +14,7 @@ import {
   setupChanged,
   TOKEN_CODE_FAILURE,
   TOKEN_MALFORMED_CODE,
-} from "./mfa-routes.js";
+} from "./mfa-route-helpers.js";
 import { HardwareSetupPage } from "./hardware-setup-page.js";
 
 /**
@@ -30,7 +30,7 @@ const serialField = compileSchema<{ serialNumber: string }>({
   required: ["serialNumber"],
 });
 
-/** GET/POST /mfa/setup/hardware: the same access rules as the app setup page (engine/mfa/mfa-routes.tsx). */
+/** GET/POST /mfa/setup/hardware: the same access rules as the app setup page (setupAccess, mfa-route-helpers.tsx). */
 export function hardwareSetupRoutes(s: Services, cookies: CookieSettings) {
   const app = new Hono<AppEnv>();
 

@@ -200,21 +200,18 @@ function MethodChoice(props: { id: string; href: string; title: string; children
   );
 }
 
-/** "10:42" (UTC): when a setup key stops being valid. */
-const clock = (d: Date) => d.toISOString().slice(11, 16);
-
 /**
  * Finishing an authenticator-app setup with the key an earlier page showed (after a sign-in that
  * ran out): the code field alone, since the key is never shown a second time.
  */
-export function ContinueAppSetupPage(props: { csrfToken: string; until: Date }) {
+export function ContinueAppSetupPage(props: { csrfToken: string; until: Date; timeZone?: string | undefined }) {
   return (
     <Layout title="Finish setting up your authenticator app" csrfToken={props.csrfToken}>
       <article class="narrow">
         <h1>Finish setting up your authenticator app</h1>
         <p>
           Enter the 6-digit code your app shows for the key you added earlier. That key is valid until{" "}
-          {clock(props.until)} UTC.
+          {isoMinuteWithZone(props.until, props.timeZone)}.
         </p>
         <form method="post" action="/mfa/setup/app">
           <CsrfField token={props.csrfToken} />

@@ -21,7 +21,7 @@ import {
   mustReplaceFactor,
   selfActor,
   setupChanged,
-} from "./mfa-routes.js";
+} from "./mfa-route-helpers.js";
 import { holdsAllowedFactor } from "../../mfa/site-policy.js";
 import { PasskeyScripts, PasskeySetupPage, PasskeySignInForm } from "./passkey-pages.js";
 import { normaliseCode } from "../../mfa/totp.js";

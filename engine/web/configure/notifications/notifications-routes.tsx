@@ -159,7 +159,7 @@ export function notificationsRoutes(s: Services): Hono<AppEnv> {
       ? `A reminder to ${user.username} is queued.${before}`
       : `${user.username} has no e-mail address: no reminder was sent.${before}`;
     if (c.req.header("hx-request") === "true") {
-      return sendPage(c, <RemindRegion state={{ userId: id, lastSent: last }} done={message} />);
+      return sendPage(c, <RemindRegion state={{ userId: id, lastSent: last, timeZone: zone }} done={message} />);
     }
     flash(c, message);
     return c.redirect(`/configure/users/${id}`, 303);
