@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import type pg from "pg";
 import type { Db, QueryResult } from "./db.js";
@@ -7,6 +6,7 @@ import { logQuery } from "./query-log.js";
 import type { Logger } from "../log.js";
 import { silentLogger } from "../log.js";
 import { classifyDbError, DatabaseUnavailableError } from "./unavailable.js";
+import { isStalePlan, preparedStatementNamer } from "./prepared-statements.js";
 
 let loaded: typeof pg | undefined;
 
@@ -32,38 +32,6 @@ export const PG_CONNECTION_TIMEOUT_MS = 3000;
 export const PG_STATEMENT_TIMEOUT_MS = 5000;
 /** How much longer than statement_timeout the client waits for an answer, in milliseconds. */
 export const PG_ANSWER_GRACE_MS = 1000;
-
-/**
- * How many distinct statement texts get a name (a prepared statement on every connection that runs
- * them); texts beyond are sent unnamed, so a server that builds many texts (ad-hoc filters) keeps a
- * bounded set of prepared statements per connection.
- */
-export const MAX_PREPARED_STATEMENTS = 500;
-
-// Statements worth preparing: the ones that plan (utility statements such as BEGIN gain nothing).
-const PREPARABLE = /^\s*(WITH|SELECT|INSERT|UPDATE|DELETE)\b/i;
-
-/**
- * Names statement texts for node-postgres's `{ name, text }`: the same text always gets the same
- * name (`fg_` and 16 hex digits of its SHA-256), so each connection parses and plans a statement
- * once and then only binds and executes it. Undefined for a text that is not worth preparing, or
- * once MAX_PREPARED_STATEMENTS texts have a name.
- */
-export function preparedStatementNamer(max = MAX_PREPARED_STATEMENTS): (sql: string) => string | undefined {
-  const names = new Map<string, string>();
-  return (sql) => {
-    const known = names.get(sql);
-    if (known !== undefined || names.size >= max || !PREPARABLE.test(sql)) return known;
-    const name = `fg_${createHash("sha256").update(sql).digest("hex").slice(0, 16)}`;
-    names.set(sql, name);
-    return name;
-  };
-}
-
-// PostgreSQL refuses to run a prepared statement whose result columns changed under it (a table
-// altered after a connection prepared `SELECT *`); the statement is then sent unnamed, once.
-const isStalePlan = (err: unknown) =>
-  (err as { code?: unknown }).code === "0A000" && /cached plan must not change result type/.test(String(err));
 
 /**
  * PostgreSQL over node-postgres, for DATABASE_URL and for scaling out. Sessions run in UTC, whatever

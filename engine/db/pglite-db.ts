@@ -9,6 +9,7 @@ import { WriteGate } from "./write-gate.js";
 import { isReadOnlySql, spaceGuard, SPACE_RESERVE_BYTES } from "./space-guard.js";
 import { pgliteWasmModule } from "./pglite-wasm.js";
 import { deferWasmTierUp } from "./wasm-tiering.js";
+import { preparedRunner } from "./pglite-prepared.js";
 
 /**
  * PostgreSQL's buffer pool inside PGlite. PostgreSQL's default, 128 MB, is allocated and cleared
@@ -37,27 +38,27 @@ export async function openPgliteDb(
 ): Promise<Db & { pglite: PGlite }> {
   deferWasmTierUp();
   // Imported here, not at the top: a server on PostgreSQL never loads PGlite.
-  const [{ PGlite }, { pg_trgm }, wasmModule] = await Promise.all([
+  const [lib, { pg_trgm }, wasmModule] = await Promise.all([
     import("@electric-sql/pglite"),
     // pg_trgm backs the records search index (migration 002); PostgreSQL ships it as a contrib extension.
     import("@electric-sql/pglite/contrib/pg_trgm"),
     pgliteWasmModule(),
   ]);
-  const pglite = await PGlite.create({
+  const pglite = await lib.PGlite.create({
     dataDir: options.dataDir,
     loadDataDir: options.loadDataDir,
     extensions: { pg_trgm },
     pgliteWasmModule: wasmModule,
     // Command-line settings win over the data directory's postgresql.conf.
-    startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
+    startParams: [...lib.PGlite.defaultStartParams, "-c", `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
   });
   const runOn =
-    (target: { query: PGlite["query"] }) =>
+    (run: <T>(sql: string, params: readonly unknown[]) => Promise<Results<T>>) =>
     async <T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> => {
       const start = performance.now();
       let r: QueryResult<T>;
       try {
-        r = toResult(await target.query<T>(sql, params as unknown[]));
+        r = toResult(await run<T>(sql, params));
       } catch (err) {
         // A full disk is not a bug of the request: 503 with one clear line, reads go on.
         if (isDiskFull(err)) {
@@ -72,10 +73,13 @@ export async function openPgliteDb(
   const gate = new WriteGate();
   const reserve = options.reserveBytes ?? SPACE_RESERVE_BYTES;
   const checkSpace = options.dataDir && reserve > 0 ? spaceGuard(options.dataDir, log, reserve) : () => {};
-  const query = runOn(pglite);
+  const statements = preparedRunner(pglite, lib);
+  const query = runOn(statements.query);
   const exec = async (sql: string) => void (await pglite.exec(sql));
   const transaction: Db["transaction"] = (fn) =>
-    pglite.transaction((tx) => fn(transactionHandle(runOn(tx), async (sql) => void (await tx.exec(sql)), "pglite")));
+    pglite.transaction((tx) =>
+      fn(transactionHandle(runOn(statements.inTransaction(tx)), async (sql) => void (await tx.exec(sql)), "pglite")),
+    );
   const bypass: Db = { backend: "pglite", query, exec, transaction, close: () => pglite.close() };
   return {
     backend: "pglite",

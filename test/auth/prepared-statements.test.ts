@@ -14,7 +14,7 @@ import { api } from "../device/client.js";
 // a named prepared statement (engine/db/pg-db.ts), so a connection parses and plans it once. Every
 // query node-postgres is asked to run during a step is recorded with the connection that ran it: a
 // planned statement sent without a name fails the test, and each named one must be among that
-// connection's pg_prepared_statements afterwards. (PGlite has no named statements: the suite runs on pg.)
+// connection's pg_prepared_statements afterwards. (On PGlite, test/db/pglite-prepared.test.ts.)
 const PASSWORD = "correct horse battery";
 const ADMIN: MfaActor = { id: null, name: "test admin", siteId: null };
 const FROM = { "x-forwarded-for": "203.0.113.9" };
