@@ -4,6 +4,7 @@ import { AuditLog } from "./audit/audit-log.js";
 import { PasswordSignIn } from "./auth/sign-in.js";
 import { DEFAULT_SESSION_POLICY, Sessions, type SessionPolicy } from "./auth/sessions.js";
 import { Throttle } from "./auth/throttle.js";
+import { PasswordConfirmation } from "./auth/password-confirmation.js";
 import { UserAccounts } from "./auth/user-accounts.js";
 import { FirstAdmin } from "./auth/first-admin.js";
 import { CredentialRevocation } from "./auth/revocation.js";
@@ -57,6 +58,8 @@ export interface Services {
   /** The one path that ends a user's sessions, device tokens and challenges at a credential change. */
   revocation: CredentialRevocation;
   passwordSignIn: PasswordSignIn;
+  /** A signed-in user's current password asked again, counted against the sign-in form's password lock. */
+  passwordConfirmation: PasswordConfirmation;
   throttle: Throttle;
   audit: AuditLog;
   firstAdmin: FirstAdmin;
@@ -164,6 +167,7 @@ export function createServices(
   const mfaPolicy = { ...DEFAULT_MFA_POLICY, windowSteps: config.TOTP_WINDOW_STEPS };
   const mfa = new MfaService(db, clock, secretBox, audit, revocation, mfaPolicy, notices);
   const throttle = new Throttle(db, clock);
+  const passwordConfirmation = new PasswordConfirmation(users, throttle, log.child({ component: "auth" }));
   // PUBLIC_URL is read at each use: the relying party is where users reach this server.
   const mfaContext = { db, clock, box: secretBox, audit, revocation, policy: mfaPolicy, throttle, notices };
   const passkeys = createPasskeyServices(mfaContext, () => relyingParty(config.PUBLIC_URL, config.PORT));
@@ -201,6 +205,7 @@ export function createServices(
     sessions,
     revocation,
     passwordSignIn,
+    passwordConfirmation,
     throttle,
     audit,
     firstAdmin: new FirstAdmin(db, clock),

@@ -4,9 +4,10 @@ import type { Db } from "../db/db.js";
 import { foldSql } from "../db/fold.js";
 import { NO_NOTICES, type Notices } from "../mail/mail-model.js";
 import { isPgError, PgError } from "../db/db.js";
-import { hashPassword, passwordProblem, verifyPassword, type PasswordContext } from "./passwords.js";
+import { hashPassword, passwordProblem, type PasswordContext } from "./passwords.js";
+import { type PasswordConfirmation, tooManyAttempts } from "./password-confirmation.js";
 import type { CredentialRevocation, RevocationSummary } from "./revocation.js";
-import { ValidationError } from "../errors.js";
+import { RateLimitedError, ValidationError } from "../errors.js";
 
 /** An account's role: administrator (everything on its site), designer (apps) or user. */
 export type Role = "admin" | "designer" | "user";
@@ -223,14 +224,17 @@ export class UserAccounts {
 
 /**
  * A user changing their own password (/account): the current password must be
- * right (wrong: UserInputError on "currentPassword"), the new one acceptable
- * (UserInputError on "newPassword"); an empty field is a ValidationError naming each empty one. The change ends every other web session and
+ * right (wrong: UserInputError on "currentPassword"), checked by `confirmation` against the
+ * account's password lock (locked: RateLimitedError with the seconds to wait, nothing checked),
+ * the new one acceptable (UserInputError on "newPassword"); an empty field is a ValidationError
+ * naming each empty one. The change ends every other web session and
  * every device token through the one revocation path, keeping `keep` (the SHA-256
  * hash of the session that made the change) — the caller then gives that session
  * a new token. Returns what ended.
  */
 export async function changeOwnPassword(
   users: UserAccounts,
+  confirmation: PasswordConfirmation,
   userId: string,
   input: { currentPassword: string; newPassword: string },
   keep: Buffer,
@@ -242,9 +246,11 @@ export async function changeOwnPassword(
   if (Object.keys(missing).length) throw new ValidationError(Object.values(missing).join(" "), missing);
   const user = await users.byId(userId);
   if (!user) throw new UserInputError("currentPassword", "This account no longer exists.");
-  if (!(await verifyPassword(user.passwordHash, input.currentPassword))) {
-    throw new UserInputError("currentPassword", "The current password is not correct.");
+  const checked = await confirmation.confirm(userId, input.currentPassword);
+  if (checked.kind === "locked") {
+    throw new RateLimitedError(tooManyAttempts(checked.retryAfterSeconds), checked.retryAfterSeconds);
   }
+  if (checked.kind === "wrong") throw new UserInputError("currentPassword", "The current password is not correct.");
   const problem = passwordProblem(input.newPassword, await users.passwordContext(userId));
   if (problem) throw new UserInputError("newPassword", `The new password ${problem}.`);
   if (input.newPassword === input.currentPassword) {

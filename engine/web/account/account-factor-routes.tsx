@@ -4,7 +4,7 @@
  * is on), end another browser's session or a device token.
  */
 import { Hono, type Context } from "hono";
-import { verifyPassword } from "../../auth/passwords.js";
+import { tooManyAttempts } from "../../auth/password-confirmation.js";
 import type { FactorRef } from "../../mfa/factor-removal.js";
 import { passkeyName } from "../../mfa/passkeys/passkey-store.js";
 import type { Services } from "../../services.js";
@@ -31,7 +31,7 @@ export function accountFactorRoutes(s: Services, cookies: CookieSettings) {
   const app = new Hono<AppEnv>();
   app.use("/account/*", requireSignIn());
 
-  const refuse = async (c: Context<AppEnv>, status: 404 | 409 | 422, error: string) =>
+  const refuse = async (c: Context<AppEnv>, status: 404 | 409 | 422 | 429, error: string) =>
     sendPage(c, await accountPage(s, c, { error }), status);
 
   const remove = async (c: Context<AppEnv>, factor: FactorRef) => {
@@ -39,8 +39,13 @@ export function accountFactorRoutes(s: Services, cookies: CookieSettings) {
     // The current password first: a session alone does not take away what protects the account.
     const password = (await readForm(c)).one.currentPassword ?? "";
     if (!password) return refuse(c, 422, ENTER_PASSWORD);
-    const user = await s.users.byId(session.user.id);
-    if (!user || !(await verifyPassword(user.passwordHash, password))) return refuse(c, 422, WRONG_PASSWORD);
+    // Counted against the account's password lock, the sign-in form's.
+    const checked = await s.passwordConfirmation.confirm(session.user.id, password);
+    if (checked.kind === "locked") {
+      c.header("Retry-After", String(checked.retryAfterSeconds));
+      return refuse(c, 429, `${tooManyAttempts(checked.retryAfterSeconds)} Nothing was removed.`);
+    }
+    if (checked.kind === "wrong") return refuse(c, 422, WRONG_PASSWORD);
     const result = await s.factors.remove(session.user.id, factor, selfActor(session));
     if (!result.ok) {
       return result.reason === "last"

@@ -1,6 +1,6 @@
 import { Hono, type Context } from "hono";
 import { changeOwnPassword } from "../../auth/user-accounts.js";
-import { ValidationError } from "../../errors.js";
+import { RateLimitedError, ValidationError } from "../../errors.js";
 import { factorList, longDate, type MfaStatus } from "../../mfa/status.js";
 import { minuteIn } from "../../util/zoned-dates.js";
 import type { Services } from "../../services.js";
@@ -10,7 +10,7 @@ import { flash } from "../http/flash.js";
 import { requireSignIn, signedIn } from "../http/guards.js";
 import { sendPage } from "../http/page.js";
 import { readForm } from "../http/form-body.js";
-import { verifyPassword } from "../../auth/passwords.js";
+import { tooManyAttempts } from "../../auth/password-confirmation.js";
 import { RecoveryCodesPage } from "../mfa/recovery-pages.js";
 import { selfActor } from "../mfa/mfa-route-helpers.js";
 import { RecoveryCodesSection } from "./account-recovery.js";
@@ -110,8 +110,13 @@ export function accountRoutes(s: Services, cookieSettings: CookieSettings) {
     }
     const input = { currentPassword: f.currentPassword ?? "", newPassword: f.newPassword ?? "" };
     try {
-      await changeOwnPassword(s.users, session.user.id, input, session.tokenHash);
+      await changeOwnPassword(s.users, s.passwordConfirmation, session.user.id, input, session.tokenHash);
     } catch (err) {
+      // The account's password lock (shared with the sign-in form): the words in the field, 429.
+      if (err instanceof RateLimitedError) {
+        c.header("Retry-After", String(err.retryAfterSeconds));
+        return sendPage(c, await page(c, { currentPassword: err.message }), 429);
+      }
       // UserInputError is a ValidationError too: one field, or each empty field, with its message.
       if (err instanceof ValidationError) return sendPage(c, await page(c, { ...err.fields }), 422);
       throw err;
@@ -135,8 +140,13 @@ export function accountRoutes(s: Services, cookieSettings: CookieSettings) {
   app.post("/account/recovery-codes", async (c) => {
     const session = signedIn(c);
     const password = (await readForm(c)).one.currentPassword ?? "";
-    const user = await s.users.byId(session.user.id);
-    if (!user || !password || !(await verifyPassword(user.passwordHash, password))) {
+    const checked = password ? await s.passwordConfirmation.confirm(session.user.id, password) : null;
+    if (checked?.kind === "locked") {
+      c.header("Retry-After", String(checked.retryAfterSeconds));
+      const message = tooManyAttempts(checked.retryAfterSeconds);
+      return sendPage(c, await page(c, { recoveryCurrentPassword: message }), 429);
+    }
+    if (checked?.kind !== "ok") {
       const message = password ? "The current password is not correct." : "Enter your current password.";
       return sendPage(c, await page(c, { recoveryCurrentPassword: message }), 422);
     }

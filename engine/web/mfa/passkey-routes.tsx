@@ -3,7 +3,7 @@
  * another factor when signed in) and POST /login/mfa/passkey (the second step with a passkey).
  */
 import { Hono, type Context } from "hono";
-import { verifyPassword } from "../../auth/passwords.js";
+import { tooManyAttempts } from "../../auth/password-confirmation.js";
 import type { Session } from "../../auth/sessions.js";
 import { decideAfterPassword } from "../../mfa/sign-in-flow.js";
 import type { Services } from "../../services.js";
@@ -108,19 +108,34 @@ async function registerAccess(
   return { session, reauth: session.stage === "full" && status.activation !== null && !granted };
 }
 
+/** Why a re-authentication was refused: the words, the status, and Retry-After for a lock. */
+interface ReauthRefusal {
+  error: string;
+  status: 401 | 422 | 429;
+  retryAfterSeconds?: number;
+}
+
 /**
  * The re-authentication of a signed-in user adding a factor: `code` (a current code of their
  * authenticator, spent like a sign-in code and counted against the code lock) when given, else
- * `currentPassword`. Null when it holds, else the words to show.
+ * `currentPassword` (counted against the account's password lock, the sign-in form's). Null when
+ * it holds, else the refusal.
  */
-async function reauthenticate(s: Services, userId: string, fields: Record<string, string>): Promise<string | null> {
+async function reauthenticate(
+  s: Services,
+  userId: string,
+  fields: Record<string, string>,
+): Promise<ReauthRefusal | null> {
   const code = (fields.code ?? "").trim();
   const password = fields.currentPassword ?? "";
-  if (!code && !password) return REAUTH_NEEDED;
+  if (!code && !password) return { error: REAUTH_NEEDED, status: 422 };
+  const failed = { error: REAUTH_FAILED, status: 401 } as const;
   // Not a code (normaliseCode null) is checked as "", which matches nothing and counts as a failure.
-  if (code) return (await s.mfa.codes.verifyCode(userId, normaliseCode(code) ?? "")).ok ? null : REAUTH_FAILED;
-  const user = await s.users.byId(userId);
-  return user && (await verifyPassword(user.passwordHash, password)) ? null : REAUTH_FAILED;
+  if (code) return (await s.mfa.codes.verifyCode(userId, normaliseCode(code) ?? "")).ok ? null : failed;
+  const checked = await s.passwordConfirmation.confirm(userId, password);
+  if (checked.kind !== "locked") return checked.kind === "ok" ? null : failed;
+  const { retryAfterSeconds } = checked;
+  return { error: `${tooManyAttempts(retryAfterSeconds)} No passkey was added.`, status: 429, retryAfterSeconds };
 }
 
 /** GET/POST /mfa/setup/passkey and POST /login/mfa/passkey. */
@@ -130,7 +145,7 @@ export function passkeyRoutes(s: Services, cookies: CookieSettings) {
   const setupPage = async (
     c: Context<AppEnv>,
     session: Session,
-    status: 200 | 401 | 409 | 422 = 200,
+    status: 200 | 401 | 409 | 422 | 429 = 200,
     p: { name?: string; error?: string; fieldError?: string; reauth?: boolean; reauthError?: string } = {},
   ) => {
     const options = await s.passkeys.registration.options(session.user);
@@ -157,11 +172,8 @@ export function passkeyRoutes(s: Services, cookies: CookieSettings) {
       const refused = await reauthenticate(s, session.user.id, fields);
       if (refused) {
         c.var.log.info("passkey refused", { userId: session.user.id, reason: "reauthentication" });
-        return setupPage(c, session, refused === REAUTH_NEEDED ? 422 : 401, {
-          name,
-          reauth,
-          reauthError: refused,
-        });
+        if (refused.retryAfterSeconds) c.header("Retry-After", String(refused.retryAfterSeconds));
+        return setupPage(c, session, refused.status, { name, reauth, reauthError: refused.error });
       }
     }
     const response = readPasskeyResponse(fields);

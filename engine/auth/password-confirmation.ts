@@ -1,0 +1,58 @@
+import { type Logger, silentLogger } from "../log.js";
+import { verifyPassword } from "./passwords.js";
+import { ACCOUNT_POLICY, accountKey, type Throttle } from "./throttle.js";
+import type { UserAccounts } from "./user-accounts.js";
+
+/**
+ * What PasswordConfirmation.confirm found: `ok` (the password is the user's; the account's count of
+ * failures is cleared), `wrong` (it is not, or the user is gone; the failure is counted), or
+ * `locked` (the account's password lock holds: the password was not checked, whether right or
+ * wrong; `retryAfterSeconds`, whole seconds, until the lock lifts).
+ */
+export type Confirmation = { kind: "ok" } | { kind: "wrong" } | { kind: "locked"; retryAfterSeconds: number };
+
+/**
+ * The words for a locked account wherever its current password is asked, the sign-in form's: "Too
+ * many failed attempts. Try again in N seconds." The same for a right and a wrong password.
+ */
+export const tooManyAttempts = (retryAfterSeconds: number): string =>
+  `Too many failed attempts. Try again in ${retryAfterSeconds} seconds.`;
+
+/**
+ * A signed-in user's current password, asked again before what a session alone may not do (a new
+ * password, removing a factor, new recovery codes, adding a passkey). Each check counts against the
+ * account's password lock of the sign-in form — the one shared by clients the account does not know,
+ * accountKey("password", username) under ACCOUNT_POLICY (NIST SP 800-63B 5.2.2) — so a stolen
+ * session guesses no faster than the sign-in form allows and guesses here and there add up. The
+ * attempt is counted before Argon2 runs (Throttle.claim, a synchronous commit): concurrent guesses
+ * cannot outrun the lock, and a locked account is refused without the password being checked. A
+ * right password clears the count, as a sign-in does (Throttle.succeed).
+ */
+export class PasswordConfirmation {
+  constructor(
+    private readonly users: UserAccounts,
+    private readonly throttle: Throttle,
+    /** Where an unreadable stored hash (see verifyPassword) and a lock set here are reported. */
+    private readonly log: Logger = silentLogger,
+  ) {}
+
+  /**
+   * Checks `password` (as typed; callers ask for an empty one before calling) against user
+   * `userId`'s. Returns a Confirmation; throws only what the database throws (the attempt then
+   * stays counted).
+   */
+  async confirm(userId: string, password: string): Promise<Confirmation> {
+    const user = await this.users.byId(userId);
+    if (!user) return { kind: "wrong" };
+    const key = accountKey("password", user.username);
+    const attempt = await this.throttle.claim(key, ACCOUNT_POLICY);
+    if (!attempt.granted) return { kind: "locked", retryAfterSeconds: attempt.retryAfterSeconds };
+    const log = this.log.child({ userId });
+    if (!(await verifyPassword(user.passwordHash, password, log))) {
+      if (attempt.lockedNow) log.info("current password locked", { lockSeconds: attempt.retryAfterSeconds });
+      return { kind: "wrong" };
+    }
+    await this.throttle.succeed(key, attempt);
+    return { kind: "ok" };
+  }
+}
