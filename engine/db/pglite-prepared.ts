@@ -1,4 +1,4 @@
-import type { PGlite, Results } from "@electric-sql/pglite";
+import type { PGlite, Results, Transaction } from "@electric-sql/pglite";
 import { isStalePlan, preparedStatementNamer } from "./prepared-statements.js";
 
 type PgliteModule = typeof import("@electric-sql/pglite");
@@ -93,8 +93,11 @@ export function preparedRunner(pglite: PGlite, lib: Pick<PgliteModule, "protocol
     },
     /** The query of a transaction the caller holds (PGlite's transaction handle `tx`). */
     inTransaction:
-      (tx: Pick<PGlite, "query">) =>
+      (tx: Pick<Transaction, "query" | "closed">) =>
       <T>(sql: string, params: readonly unknown[] = []): Promise<Results<T>> => {
+        // As PGlite's tx.query: a handle whose transaction has ended would run its statement outside
+        // it, or inside whichever transaction holds PGlite next.
+        if (tx.closed) return Promise.reject(new Error("Transaction is closed"));
         const name = nameOf(sql);
         if (name === undefined) return tx.query<T>(sql, params as unknown[]);
         return pglite._runExclusiveQuery(() => once<T>(sql, name, params, true));
