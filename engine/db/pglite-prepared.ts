@@ -31,11 +31,16 @@ export function preparedRunner(pglite: PGlite, lib: Pick<PgliteModule, "protocol
   const prepared = new Map<string, Prepared>();
   const { serialize } = lib.protocol;
 
+  // Names whose statement went stale (0A000): closed in the same call that parses them again.
+  const stale = new Set<string>();
+
   const prepare = async (name: string, text: string): Promise<Prepared> => {
+    const parse = [serialize.parse({ name, text }), serialize.describe({ type: "S", name }), serialize.sync()];
     const { messages } = await pglite.execProtocol(
-      concat([serialize.parse({ name, text }), serialize.describe({ type: "S", name }), serialize.sync()]),
+      concat(stale.has(name) ? [serialize.close({ type: "S", name }), ...parse] : parse),
       { syncToFs: false },
     );
+    stale.delete(name);
     return { name, paramTypes: lib.parse.parseDescribeStatementResults(messages) };
   };
 
@@ -67,10 +72,12 @@ export function preparedRunner(pglite: PGlite, lib: Pick<PgliteModule, "protocol
     try {
       return await run<T>(st, params);
     } catch (err) {
-      if (inTransaction || !isStalePlan(err)) throw err;
-      // Parsed again under the same name, and run once more.
+      if (!isStalePlan(err)) throw err;
+      // Parsed again at its next run; outside a transaction that is now, inside one the error has
+      // aborted the transaction (its caller sees the error, as on PostgreSQL).
       prepared.delete(sql);
-      await pglite.execProtocol(concat([serialize.close({ type: "S", name }), serialize.sync()]), { syncToFs: false });
+      stale.add(name);
+      if (inTransaction) throw err;
       st = await prepare(name, sql);
       prepared.set(sql, st);
       return run<T>(st, params);
