@@ -167,7 +167,13 @@ export function createServices(
   const mfaPolicy = { ...DEFAULT_MFA_POLICY, windowSteps: config.TOTP_WINDOW_STEPS };
   const mfa = new MfaService(db, clock, secretBox, audit, revocation, mfaPolicy, notices);
   const throttle = new Throttle(db, clock);
-  const passwordConfirmation = new PasswordConfirmation(users, throttle, log.child({ component: "auth" }));
+  const knownClients = new KnownClients(createHmac("sha256", secretKey).update("formgate device cookie v1").digest());
+  const passwordConfirmation = new PasswordConfirmation(
+    users,
+    throttle,
+    knownClients,
+    log.child({ component: "auth" }),
+  );
   // PUBLIC_URL is read at each use: the relying party is where users reach this server.
   const mfaContext = { db, clock, box: secretBox, audit, revocation, policy: mfaPolicy, throttle, notices };
   const passkeys = createPasskeyServices(mfaContext, () => relyingParty(config.PUBLIC_URL, config.PORT));
@@ -211,7 +217,7 @@ export function createServices(
     firstAdmin: new FirstAdmin(db, clock),
     secretBox,
     csrfKey: createHmac("sha256", secretKey).update("formgate csrf token v1").digest(),
-    knownClients: new KnownClients(createHmac("sha256", secretKey).update("formgate device cookie v1").digest()),
+    knownClients,
     mfa,
     mfaStates: new MfaStates(db, clock),
     credentialCounts: new CredentialCounts(db, clock),

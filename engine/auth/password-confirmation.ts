@@ -1,6 +1,7 @@
 import { type Logger, silentLogger } from "../log.js";
 import { verifyPassword } from "./passwords.js";
-import { ACCOUNT_POLICY, accountKey, type Throttle } from "./throttle.js";
+import type { KnownClients } from "./known-clients.js";
+import { ACCOUNT_POLICY, type Throttle } from "./throttle.js";
 import type { UserAccounts } from "./user-accounts.js";
 
 /**
@@ -21,9 +22,11 @@ export const tooManyAttempts = (retryAfterSeconds: number): string =>
 /**
  * A signed-in user's current password, asked again before what a session alone may not do (a new
  * password, removing a factor, new recovery codes, adding a passkey). Each check counts against the
- * account's password lock of the sign-in form — the one shared by clients the account does not know,
- * accountKey("password", username) under ACCOUNT_POLICY (NIST SP 800-63B 5.2.2) — so a stolen
- * session guesses no faster than the sign-in form allows and guesses here and there add up. The
+ * password lock the sign-in form would use for this browser (KnownClients.lockKey, ACCOUNT_POLICY,
+ * NIST SP 800-63B 5.2.2): the browser's own when its device cookie names this user, else the one
+ * shared by clients the account does not know. So a stolen session guesses no faster than the
+ * sign-in form allows, guesses here and there add up, and someone guessing from elsewhere cannot
+ * lock the owner's own browser out of these changes. The
  * attempt is counted before Argon2 runs (Throttle.claim, a synchronous commit): concurrent guesses
  * cannot outrun the lock, and a locked account is refused without the password being checked. A
  * right password clears the count, as a sign-in does (Throttle.succeed).
@@ -32,19 +35,21 @@ export class PasswordConfirmation {
   constructor(
     private readonly users: UserAccounts,
     private readonly throttle: Throttle,
+    private readonly knownClients: KnownClients,
     /** Where an unreadable stored hash (see verifyPassword) and a lock set here are reported. */
     private readonly log: Logger = silentLogger,
   ) {}
 
   /**
    * Checks `password` (as typed; callers ask for an empty one before calling) against user
-   * `userId`'s. Returns a Confirmation; throws only what the database throws (the attempt then
+   * `userId`'s, counted against the lock of the browser whose device cookie (DEVICE_COOKIE, or
+   * undefined) is `deviceCookie`. Returns a Confirmation; throws only what the database throws (the attempt then
    * stays counted).
    */
-  async confirm(userId: string, password: string): Promise<Confirmation> {
+  async confirm(userId: string, password: string, deviceCookie: string | undefined): Promise<Confirmation> {
     const user = await this.users.byId(userId);
     if (!user) return { kind: "wrong" };
-    const key = accountKey("password", user.username);
+    const { key } = this.knownClients.lockKey(user.username, deviceCookie);
     const attempt = await this.throttle.claim(key, ACCOUNT_POLICY);
     if (!attempt.granted) return { kind: "locked", retryAfterSeconds: attempt.retryAfterSeconds };
     const log = this.log.child({ userId });

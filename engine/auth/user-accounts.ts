@@ -238,6 +238,8 @@ export async function changeOwnPassword(
   userId: string,
   input: { currentPassword: string; newPassword: string },
   keep: Buffer,
+  /** The browser's device cookie (KnownClients): whose password lock the check counts against. */
+  deviceCookie: string | undefined,
 ): Promise<RevocationSummary> {
   // Empty fields get a message each, not "not correct" for a password nobody typed.
   const missing: Record<string, string> = {};
@@ -246,7 +248,7 @@ export async function changeOwnPassword(
   if (Object.keys(missing).length) throw new ValidationError(Object.values(missing).join(" "), missing);
   const user = await users.byId(userId);
   if (!user) throw new UserInputError("currentPassword", "This account no longer exists.");
-  const checked = await confirmation.confirm(userId, input.currentPassword);
+  const checked = await confirmation.confirm(userId, input.currentPassword, deviceCookie);
   if (checked.kind === "locked") {
     throw new RateLimitedError(tooManyAttempts(checked.retryAfterSeconds), checked.retryAfterSeconds);
   }

@@ -8,7 +8,7 @@ import { tooManyAttempts } from "../../auth/password-confirmation.js";
 import type { FactorRef } from "../../mfa/factor-removal.js";
 import { passkeyName } from "../../mfa/passkeys/passkey-store.js";
 import type { Services } from "../../services.js";
-import { signedOut, writeSessionCookie, type CookieSettings } from "../http/cookies.js";
+import { DEVICE_COOKIE, readCookie, signedOut, writeSessionCookie, type CookieSettings } from "../http/cookies.js";
 import type { AppEnv } from "../http/env.js";
 import { flash } from "../http/flash.js";
 import { requireSignIn, signedIn } from "../http/guards.js";
@@ -40,7 +40,11 @@ export function accountFactorRoutes(s: Services, cookies: CookieSettings) {
     const password = (await readForm(c)).one.currentPassword ?? "";
     if (!password) return refuse(c, 422, ENTER_PASSWORD);
     // Counted against the account's password lock, the sign-in form's.
-    const checked = await s.passwordConfirmation.confirm(session.user.id, password);
+    const checked = await s.passwordConfirmation.confirm(
+      session.user.id,
+      password,
+      readCookie(c, DEVICE_COOKIE, cookies),
+    );
     if (checked.kind === "locked") {
       c.header("Retry-After", String(checked.retryAfterSeconds));
       return refuse(c, 429, `${tooManyAttempts(checked.retryAfterSeconds)} Nothing was removed.`);
