@@ -7,6 +7,7 @@ import { testBackend } from "../helpers/db.js";
 import { SoftAuthenticator } from "../helpers/soft-authenticator.js";
 import { appParams, codeAt } from "../helpers/totp.js";
 import { hashToken } from "../../engine/util/opaque-tokens.js";
+import { optionsIn } from "../helpers/webauthn-page.js";
 
 // /account's factors (passkeys registered through the web pages with a software authenticator, an
 // authenticator app), never the last one while MFA is on (also two removals at once), rename, and
@@ -23,19 +24,6 @@ t.before(async (ctx) => {
   ctx.rootId = (await s.users.create({ siteId: pub.id, username: "root", password: PASSWORD, role: "admin" })).id;
 });
 t.after(async (ctx) => ctx.env.close());
-
-/** The WebAuthn options a page carries in data-options (HTML attribute, entities undone). */
-export function optionsIn(html: string): { challenge: string; user: { id: string } } {
-  const m = html.match(/data-options="([^"]*)"/);
-  assert.ok(m, "the page carries WebAuthn options");
-  const json = m[1]!
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&amp;/g, "&");
-  return JSON.parse(json);
-}
 
 async function mfaUser(ctx: { env: TestEnv; rootId: string; siteId: string }, username: string) {
   const s = ctx.env.services;

@@ -14,6 +14,7 @@ import { testBackend } from "../helpers/db.js";
 import { loudHook } from "../helpers/loud-hook.js";
 import { SoftAuthenticator } from "../helpers/soft-authenticator.js";
 import { appParams, codeAt } from "../helpers/totp.js";
+import { optionsIn } from "../helpers/webauthn-page.js";
 
 const PASSWORD = "correct horse battery";
 const WRONG = "not the password at all";
@@ -39,17 +40,6 @@ interface SignedIn {
 }
 
 /** The WebAuthn options a page carries in data-options (HTML attribute, entities undone). */
-function optionsIn(html: string): { challenge: string; user: { id: string } } {
-  const m = html.match(/data-options="([^"]*)"/);
-  assert.ok(m, "the page carries WebAuthn options");
-  return JSON.parse(
-    m[1]!
-      .replace(/&quot;/g, '"')
-      .replace(/&#39;/g, "'")
-      .replace(/&amp;/g, "&"),
-  );
-}
-
 /** `username` with MFA on, an authenticator app (and a passkey beside it), signed in with a session made directly. */
 async function signedIn(env: TestEnv, siteId: string, username: string, passkey: boolean): Promise<SignedIn> {
   const s = env.services;

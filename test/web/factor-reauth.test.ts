@@ -11,6 +11,7 @@ import { loudHook } from "../helpers/loud-hook.js";
 import { SoftAuthenticator } from "../helpers/soft-authenticator.js";
 import { appParams, codeAt } from "../helpers/totp.js";
 import { SESSION_COOKIE } from "../../engine/web/http/cookies.js";
+import { optionsIn } from "../helpers/webauthn-page.js";
 
 const PASSWORD = "correct horse battery";
 const t = suite<{ env: TestEnv; siteId: string }>(`adding a factor needs re-authentication [${testBackend}]`);
@@ -24,17 +25,6 @@ t.before(
 t.after(async (ctx) => ctx.env?.close());
 
 /** The WebAuthn options a page carries in data-options (HTML attribute, entities undone). */
-function optionsIn(html: string): { challenge: string; user: { id: string } } {
-  const m = html.match(/data-options="([^"]*)"/);
-  assert.ok(m, "the page carries WebAuthn options");
-  return JSON.parse(
-    m[1]!
-      .replace(/&quot;/g, '"')
-      .replace(/&#39;/g, "'")
-      .replace(/&amp;/g, "&"),
-  );
-}
-
 /** A user with an activated authenticator app and a browser with a full session (made directly). */
 async function signedInWithApp(env: TestEnv, siteId: string, username: string) {
   const s = env.services;
