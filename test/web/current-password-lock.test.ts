@@ -39,7 +39,6 @@ interface SignedIn {
   c: TestClient;
 }
 
-/** The WebAuthn options a page carries in data-options (HTML attribute, entities undone). */
 /** `username` with MFA on, an authenticator app (and a passkey beside it), signed in with a session made directly. */
 async function signedIn(env: TestEnv, siteId: string, username: string, passkey: boolean): Promise<SignedIn> {
   const s = env.services;

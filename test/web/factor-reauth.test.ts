@@ -24,7 +24,6 @@ t.before(
 );
 t.after(async (ctx) => ctx.env?.close());
 
-/** The WebAuthn options a page carries in data-options (HTML attribute, entities undone). */
 /** A user with an activated authenticator app and a browser with a full session (made directly). */
 async function signedInWithApp(env: TestEnv, siteId: string, username: string) {
   const s = env.services;
