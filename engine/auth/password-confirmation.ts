@@ -2,7 +2,7 @@ import { type Logger, silentLogger } from "../log.js";
 import { verifyPassword } from "./passwords.js";
 import type { KnownClients } from "./known-clients.js";
 import { ACCOUNT_POLICY, type Throttle } from "./throttle.js";
-import type { UserAccounts } from "./user-accounts.js";
+import type { UserAccounts, UserWithHash } from "./user-accounts.js";
 
 /**
  * What PasswordConfirmation.confirm found: `ok` (the password is the user's; the account's count of
@@ -41,14 +41,15 @@ export class PasswordConfirmation {
   ) {}
 
   /**
-   * Checks `password` (as typed; callers ask for an empty one before calling) against user
-   * `userId`'s, counted against the lock of the browser whose device cookie (DEVICE_COOKIE, or
+   * Checks `password` (as typed; callers ask for an empty one before calling) against the user's
+   * (`who`: an id, read here, or the account a caller has read already), counted against the lock of the browser whose device cookie (DEVICE_COOKIE, or
    * undefined) is `deviceCookie`. Returns a Confirmation; throws only what the database throws (the attempt then
    * stays counted).
    */
-  async confirm(userId: string, password: string, deviceCookie: string | undefined): Promise<Confirmation> {
-    const user = await this.users.byId(userId);
+  async confirm(who: string | UserWithHash, password: string, deviceCookie: string | undefined): Promise<Confirmation> {
+    const user = typeof who === "string" ? await this.users.byId(who) : who;
     if (!user) return { kind: "wrong" };
+    const userId = user.id;
     const { key } = this.knownClients.lockKey(user.username, deviceCookie);
     const attempt = await this.throttle.claim(key, ACCOUNT_POLICY);
     if (!attempt.granted) return { kind: "locked", retryAfterSeconds: attempt.retryAfterSeconds };

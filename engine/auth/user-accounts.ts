@@ -248,7 +248,7 @@ export async function changeOwnPassword(
   if (Object.keys(missing).length) throw new ValidationError(Object.values(missing).join(" "), missing);
   const user = await users.byId(userId);
   if (!user) throw new UserInputError("currentPassword", "This account no longer exists.");
-  const checked = await confirmation.confirm(userId, input.currentPassword, deviceCookie);
+  const checked = await confirmation.confirm(user, input.currentPassword, deviceCookie);
   if (checked.kind === "locked") {
     throw new RateLimitedError(tooManyAttempts(checked.retryAfterSeconds), checked.retryAfterSeconds);
   }
