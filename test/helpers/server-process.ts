@@ -86,11 +86,10 @@ function statFields(pid: number | string): string[] | null {
 
 /**
  * CPU milliseconds (user + system) used by this process's main thread alone (not its worker
- * threads), from /proc/PID/task/PID/stat.
+ * threads), from /proc/PID/task/PID/schedstat.
  */
 export function mainThreadCpuMs(): number {
-  const f = statFields(`${process.pid}/task/${process.pid}`);
-  return f ? (Number(f[11]) + Number(f[12])) * TICK_MS : 0;
+  return taskCpuMs(`${process.pid}/task/${process.pid}`) ?? 0;
 }
 
 /** The live (not zombie) processes of a process group, from /proc (Linux). */
@@ -104,13 +103,32 @@ function groupMembers(pgid: number): number[] {
   return out;
 }
 
-// Linux reports CPU time in clock ticks of 10 ms (USER_HZ is 100 on every mainstream architecture).
-const TICK_MS = 10;
+/**
+ * CPU milliseconds one thread has run, from /proc/PID/task/TID/schedstat (its first field is the
+ * run time in nanoseconds): /proc/PID/stat counts in clock ticks of 10 ms, too coarse for a
+ * measurement of a few thousand sub-millisecond statements. null when the thread is gone.
+ */
+function taskCpuMs(task: string): number | null {
+  try {
+    return Number(readFileSync(`/proc/${task}/schedstat`, "utf8").split(" ")[0]) / 1e6;
+  } catch {
+    return null;
+  }
+}
 
-/** CPU milliseconds (user + system) used by one process, from /proc/PID/stat. */
+/**
+ * CPU milliseconds (user + system) used by one process: the sum over its live threads (Node's
+ * threads are a fixed pool, so none of the time is lost with a thread that ended; a PostgreSQL
+ * backend has one thread). 0 when the process is gone.
+ */
 export function processCpuMs(pid: number): number {
-  const f = statFields(pid);
-  return f ? (Number(f[11]) + Number(f[12])) * TICK_MS : 0;
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return 0;
+  }
+  return tasks.reduce((sum, tid) => sum + (taskCpuMs(`${pid}/task/${tid}`) ?? 0), 0);
 }
 
 /** CPU milliseconds used by the live processes of a group. */
