@@ -17,6 +17,7 @@ export default defineConfig(
       "public/",
       "engine/schema/types.ts",
       "test/device/typed-client/",
+      "test/bench/*.bundle.mjs",
     ],
   },
   js.configs.recommended,

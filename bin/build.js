@@ -161,6 +161,32 @@ export async function build() {
   return fingerprint;
 }
 
+/**
+ * Bundles a benchmark (a test/bench/*.ts file) the way the server is bundled, into
+ * test/bench/NAME.bundle.mjs beside its source (so paths it takes from import.meta.url still hold),
+ * and returns that file's path. A benchmark then measures the engine's code as `npm start` runs it:
+ * under tsx every function created at run time also goes through a `__name` call (esbuild's
+ * keepNames, which tsx turns on), about 5% of an edit form's rendering.
+ */
+export async function bundleBenchmark(file) {
+  const esbuild = await import("esbuild");
+  const outfile = join(ROOT, file.replace(/\.tsx?$/, ".bundle.mjs"));
+  await esbuild.build({
+    absWorkingDir: ROOT,
+    entryPoints: [join(ROOT, file)],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    plugins: [externalPackages],
+    jsx: "automatic",
+    jsxImportSource: "hono/jsx",
+    logLevel: "warning",
+  });
+  return outfile;
+}
+
 /** Rebuilds dist/ when a source changed since the last build; otherwise returns at once. */
 export async function ensureBuilt() {
   if (!isFresh(sourceFingerprint())) await build();

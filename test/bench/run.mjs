@@ -1,8 +1,12 @@
 // `npm run bench [-- NAME… [--FLAG VALUE…]]`: runs the benchmarks one after another (or those whose file name
-// contains a NAME), each in a process of its own through tsx. They print numbers and assert
-// nothing; most need TEST_DATABASE_URL (a PostgreSQL server they may create databases on).
+// contains a NAME), each in a process of its own, bundled first as the server is (bin/build.js,
+// bundleBenchmark: what they measure of the engine is the code `npm start` runs, not tsx's
+// transform of it). They print numbers and assert nothing; most need TEST_DATABASE_URL (a
+// PostgreSQL server they may create databases on).
 import { spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { bundleBenchmark } from "../../bin/build.js";
 
 const ORDER = [
   "startup-bench.ts",
@@ -30,9 +34,12 @@ if (!chosen.length) {
 }
 for (const file of chosen) {
   console.log(`\n=== test/bench/${file}`);
-  const r = spawnSync(process.execPath, ["--import", "tsx", `test/bench/${file}`, ...passed], {
-    cwd: root,
-    stdio: "inherit",
-  });
-  if (r.status !== 0) process.exit(r.status ?? 1);
+  const bundle = await bundleBenchmark(`test/bench/${file}`);
+  try {
+    const r = spawnSync(process.execPath, [bundle, ...passed], { cwd: root, stdio: "inherit" });
+    if (r.status !== 0) process.exitCode = r.status ?? 1;
+  } finally {
+    rmSync(bundle, { force: true });
+  }
+  if (process.exitCode) process.exit();
 }
