@@ -55,10 +55,17 @@ function mailWords(kind: unknown): string {
 }
 
 /** A sign-in step's entry (engine/audit/sign-in-audit.ts) in words: outcome, surface, client address. */
-function signInWords(step: "password" | "code", d: Record<string, unknown>): string {
+function signInWords(step: "password" | "code" | "passkey", d: Record<string, unknown>): string {
   const where = `${d.surface === "device" ? "device API" : "web"}${d.address ? `, from ${str(d.address)}` : ""}`;
   if (d.outcome === "success") {
-    const next = d.stage === "mfa" ? "; code next" : d.stage === "mfa_setup" ? "; MFA setup next" : "";
+    const next =
+      d.stage === "mfa"
+        ? "; code next"
+        : d.stage === "mfa_setup"
+          ? "; MFA setup next"
+          : d.stage === "passwordless"
+            ? "; without a password"
+            : "";
     return `signed in with the ${step} (${where}${next})`;
   }
   if (d.outcome === "locked") return `was locked after wrong ${step}s (${where}; ${str(d.lockSeconds)} s)`;
@@ -111,7 +118,11 @@ export function whatHappened(r: AuditRow, zone: string = DEFAULT_TIME_ZONE): str
       return `unlocked ${whom || "an account"}`;
     case "sign_in.password":
     case "sign_in.code":
-      return signInWords(r.action === "sign_in.password" ? "password" : "code", d);
+    case "sign_in.passkey":
+      return signInWords(
+        r.action === "sign_in.password" ? "password" : r.action === "sign_in.code" ? "code" : "passkey",
+        d,
+      );
     case "mfa.recovery_codes":
       return `made a new set of ${str(d.count)} recovery codes${whom && whom !== r.actorName ? ` for ${whom}` : ""}`;
     case "mfa.recovery_code_used":

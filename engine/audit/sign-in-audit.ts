@@ -6,11 +6,15 @@ import { type PartBuilder, type Sql, Statement, sql } from "../db/statement.js";
 /** Where a sign-in happened: the web pages or the JSON device API. */
 export type SignInSurface = "web" | "device";
 
-/** Which step of a sign-in an entry is about: the password or the second factor's code. */
-export type SignInFactor = "password" | "code";
+/** Which step of a sign-in an entry is about: the password, the second factor's code, or a passkey (second factor or passwordless). */
+export type SignInFactor = "password" | "code" | "passkey";
 
 /** The audit actions of sign-in steps, one per factor; `details.outcome` says success, failure or locked. */
-export const SIGN_IN_ACTIONS = { password: "sign_in.password", code: "sign_in.code" } as const;
+export const SIGN_IN_ACTIONS = {
+  password: "sign_in.password",
+  code: "sign_in.code",
+  passkey: "sign_in.passkey",
+} as const;
 
 /**
  * Failures are recorded per burst: at most one `failure` entry per user, factor and surface within
@@ -27,7 +31,7 @@ export interface SignInContext {
 }
 
 /**
- * Audit entries for sign-in steps (actions `sign_in.password` and `sign_in.code`, the user both
+ * Audit entries for sign-in steps (actions `sign_in.password`, `sign_in.code` and `sign_in.passkey`, the user both
  * actor and target, with their username as it was). Successes ride in the statement the step runs
  * anyway (a data-modifying CTE, engine/db/statement.ts): no round trip is added. A failure is one
  * INSERT … SELECT, written only for an existing user and at most once per burst
@@ -56,6 +60,20 @@ export class SignInAudit {
     return (st, gate) => {
       const made = part(st, gate);
       this.#insertIn(st, st.param(userId, "uuid"), "code", ctx, made.done);
+      return made;
+    };
+  }
+
+  /**
+   * `part` (a passkey step's finishing writes) with its success entry (`sign_in.passkey`) added to
+   * the same statement, written only when the part's own writes happened. The user is the one the
+   * step's CTE `gate` names (a user_id column: the passkey's counter update), so a passwordless
+   * sign-in, whose user the assertion found, is recorded too; `stage` "passwordless" says so.
+   */
+  withPasskeySuccess<F>(part: PartBuilder<F>, ctx: SignInContext, stage?: "passwordless"): PartBuilder<F> {
+    return (st, gate) => {
+      const made = part(st, gate);
+      this.#insertIn(st, sql`(SELECT user_id FROM ${gate})`, "passkey", ctx, made.done, stage);
       return made;
     };
   }

@@ -8,6 +8,7 @@ import type { RecoverySignIn } from "../mfa/recovery/recovery-sign-in.js";
 import type { DeviceMfaRequest, DevicePasskeyOptions, DeviceTokenGrant } from "../schema/types.js";
 import type { Challenge, DeviceChallenges } from "./device-challenges.js";
 import type { DeviceTokens } from "./device-tokens.js";
+import type { SignInAudit } from "../audit/sign-in-audit.js";
 
 /** The services the second step's other factors need: challenges, tokens, the log, recovery sign-in, passkeys. */
 export interface DeviceFactorDeps {
@@ -16,6 +17,8 @@ export interface DeviceFactorDeps {
   challenges: DeviceChallenges;
   recovery: RecoverySignIn;
   passkeys: { assertion: PasskeyAssertion; store: PasskeyStore };
+  /** A passkey step's success entry (sign_in.passkey), in the statement that issues the token. */
+  signInAudit: Pick<SignInAudit, "withPasskeySuccess">;
 }
 
 /** The challenge ended meanwhile (used by a concurrent request, or revoked by a credential change). */
@@ -110,7 +113,10 @@ export class DeviceFactors {
   ): Promise<DeviceTokenGrant> {
     const result = await this.d.passkeys.assertion.verify("device", response, {
       userId: ch.userId,
-      finish: this.finishPart(ch, clientAddress),
+      finish: this.d.signInAudit.withPasskeySuccess(this.finishPart(ch, clientAddress), {
+        surface: "device",
+        address: clientAddress,
+      }),
     });
     if (!result.ok) {
       this.d.log.info("second factor refused", {

@@ -95,12 +95,22 @@ t("a good assertion signs in: login names the passkey, the options are the user'
   );
   assert.is(Number(row.rows[0]!.sign_count), 1);
   assert.ok(row.rows[0]!.last_used_at, "last used is recorded");
+  // Audited as a passkey step, in the statement that issued the token; the refusal below adds none.
+  const signIns = async () =>
+    (
+      await env.db.query<{ action: string; details: { outcome: string; surface: string } }>(
+        "SELECT action, details FROM audit_log WHERE target_user_id = $1 AND action LIKE 'sign_in.%' ORDER BY id",
+        [u.id],
+      )
+    ).rows.map((r) => `${r.action} ${r.details.outcome} ${r.details.surface}`);
+  assert.equal(await signIns(), ["sign_in.password success device", "sign_in.passkey success device"]);
   // The sign-in challenge is used up: the same request again is over.
   assertError(
     await mfa(env, { challenge: login.json.challenge, passkey: u.soft.assert(options.json) }),
     401,
     "challenge_invalid",
   );
+  assert.equal(await signIns(), ["sign_in.password success device", "sign_in.passkey success device"]);
 });
 
 t("a replayed assertion is refused: its WebAuthn challenge was spent", async (ctx) => {

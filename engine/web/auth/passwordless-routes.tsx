@@ -15,6 +15,7 @@ import { readForm } from "../http/form-body.js";
 import { PasskeyScripts, PasskeySignInForm } from "../mfa/passkey-pages.js";
 import { readPasskeyResponse } from "../mfa/passkey-routes.js";
 import { LoginPage } from "./login-pages.js";
+import { webSignIn } from "../http/client-address.js";
 
 /** The same words for every refused passwordless sign-in. */
 export const PASSWORDLESS_FAILURE = "The passkey did not sign you in. Try again, or sign in with your password.";
@@ -67,20 +68,24 @@ export function passwordlessRoutes(s: Services, cookies: CookieSettings) {
       owner && owner.webAccess && !owner.disabled && (await s.mfaPolicies.get(owner.siteId)).passkeySignIn;
     const result = await s.passkeys.assertion.verify("passwordless", allowed ? response : { id: null }, {
       clientAddress: c.var.clientAddress,
-      finish: (st, won) => {
-        const gate = credentialGate.current(st, sql`(SELECT user_id FROM ${won})`);
-        const made = s.sessions.createIn(
-          st,
-          gate,
-          sql`(SELECT site_id FROM users su WHERE su.id = g.user_id)`,
-          "full",
-          c.var.clientAddress,
-        );
-        return {
-          done: sql`EXISTS (SELECT 1 FROM ${made.cte})`,
-          value: { token: made.token, expiresAt: made.expiresAt },
-        };
-      },
+      finish: s.signInAudit.withPasskeySuccess(
+        (st, won) => {
+          const gate = credentialGate.current(st, sql`(SELECT user_id FROM ${won})`);
+          const made = s.sessions.createIn(
+            st,
+            gate,
+            sql`(SELECT site_id FROM users su WHERE su.id = g.user_id)`,
+            "full",
+            c.var.clientAddress,
+          );
+          return {
+            done: sql`EXISTS (SELECT 1 FROM ${made.cte})`,
+            value: { token: made.token, expiresAt: made.expiresAt },
+          };
+        },
+        webSignIn(c),
+        "passwordless",
+      ),
     });
     if (!result.ok || !result.finished) {
       c.var.log.info("passwordless sign-in refused", { reason: result.ok ? "ended" : result.reason });

@@ -31,6 +31,7 @@ import {
 import { holdsAllowedFactor } from "../../mfa/site-policy.js";
 import { PasskeyScripts, PasskeySetupPage, PasskeySignInForm } from "./passkey-pages.js";
 import { normaliseCode } from "../../mfa/totp.js";
+import { webSignIn } from "../http/client-address.js";
 
 /** The largest WebAuthn answer a form may carry (characters of JSON); real ones are a few kilobytes. */
 const MAX_RESPONSE_CHARS = 32_768;
@@ -229,7 +230,10 @@ export function passkeyRoutes(s: Services, cookies: CookieSettings) {
     const result = response
       ? await s.passkeys.assertion.verify("second_factor", response, {
           userId: session.user.id,
-          finish: s.sessions.rotatePart(session, { stage: forced ? "mfa_setup" : "full" }, c.var.clientAddress),
+          finish: s.signInAudit.withPasskeySuccess(
+            s.sessions.rotatePart(session, { stage: forced ? "mfa_setup" : "full" }, c.var.clientAddress),
+            webSignIn(c),
+          ),
         })
       : null;
     if (!result?.ok) {

@@ -1,0 +1,107 @@
+// @storage
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
+import { testBackend } from "../helpers/db.js";
+import { SoftAuthenticator } from "../helpers/soft-authenticator.js";
+import { optionsIn } from "../helpers/webauthn-page.js";
+
+// A sign-in with a passkey is in the audit log as `sign_in.passkey`, as a code's is as
+// `sign_in.code`: on the web as the second step (POST /login/mfa/passkey) and without a password
+// (POST /login/passkey, where the site allows it), written in the statement that makes the session.
+// A refused passkey writes no success entry.
+
+const PASSWORD = "correct horse battery";
+const t = suite<{ env: TestEnv; rootId: string; siteId: string }>(`passkey sign-ins in the audit log [${testBackend}]`);
+
+t.before(async (ctx) => {
+  ctx.env = await startTestEnv();
+  const s = ctx.env.services;
+  const pub = await s.sites.publicSite();
+  ctx.siteId = pub.id;
+  ctx.rootId = (await s.users.create({ siteId: pub.id, username: "root", password: PASSWORD, role: "admin" })).id;
+});
+t.after(async (ctx) => ctx.env.close());
+
+/** A user with MFA on whose first factor is a passkey registered through /mfa/setup/passkey. */
+async function withPasskey(ctx: { env: TestEnv; rootId: string; siteId: string }, username: string) {
+  const s = ctx.env.services;
+  const u = await s.users.create({ siteId: ctx.siteId, username, password: PASSWORD });
+  const root = { id: ctx.rootId, name: "root", siteId: ctx.siteId };
+  await s.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, root);
+  const c = new TestClient(ctx.env.app);
+  await c.signIn(username, PASSWORD);
+  const page = await c.get("/mfa/setup/passkey");
+  const auth = new SoftAuthenticator("localhost", "http://localhost:3000");
+  const done = await c.post("/mfa/setup/passkey", {
+    name: "Laptop",
+    response: JSON.stringify(auth.register(optionsIn(page.html))),
+  });
+  assert.is(done.res.status, 200, done.html);
+  return { id: u.id, auth };
+}
+
+async function signInEntries(env: TestEnv, userId: string): Promise<string[]> {
+  const { rows } = await env.db.query<{
+    action: string;
+    details: { outcome: string; surface: string; stage?: string };
+  }>("SELECT action, details FROM audit_log WHERE target_user_id = $1 AND action LIKE 'sign_in.%' ORDER BY id", [
+    userId,
+  ]);
+  return rows.map((r) => [r.action, r.details.outcome, r.details.surface, r.details.stage].filter(Boolean).join(" "));
+}
+
+t("a passkey as the second step is audited as sign_in.passkey; a refused one is not", async (ctx) => {
+  const { env } = ctx;
+  const u = await withPasskey(ctx, "pia");
+  const before = await signInEntries(env, u.id);
+  const c = new TestClient(env.app);
+  const signIn = await c.signIn("pia", PASSWORD);
+  assert.is(signIn.res.headers.get("location"), "/login/mfa");
+  const step = await c.get("/login/mfa");
+  const options = optionsIn(step.html);
+  // A signature over other options (a spent or foreign challenge) is refused and adds no success.
+  const refused = await c.post("/login/mfa/passkey", {
+    response: JSON.stringify(u.auth.assert(options, { challenge: "c29tZXRoaW5nIGVsc2U" })),
+  });
+  assert.is(refused.res.status, 401);
+  assert.equal(await signInEntries(env, u.id), [...before, "sign_in.password success web mfa"]);
+  const again = await c.get("/login/mfa");
+  const done = await c.post("/login/mfa/passkey", { response: JSON.stringify(u.auth.assert(optionsIn(again.html))) });
+  assert.is(done.res.status, 303, done.html);
+  assert.equal(await signInEntries(env, u.id), [
+    ...before,
+    "sign_in.password success web mfa",
+    "sign_in.passkey success web",
+  ]);
+  // The audit page words it.
+  const admin = new TestClient(env.app);
+  await admin.signIn("root", PASSWORD);
+  const audit = await admin.get("/configure/audit?user=pia");
+  assert.is(audit.res.status, 200);
+  assert.match(audit.html, /signed in with the passkey \(web/);
+});
+
+t("a passwordless sign-in is audited as sign_in.passkey with stage passwordless", async (ctx) => {
+  const { env } = ctx;
+  const s = env.services;
+  await s.mfaPolicies.set(
+    ctx.siteId,
+    { requiredRoles: [], defaultEnforcementDelayDays: 14, passkeySignIn: true },
+    { id: ctx.rootId, name: "root", siteId: ctx.siteId },
+  );
+  const u = await withPasskey(ctx, "quin");
+  const before = await signInEntries(env, u.id);
+  const c = new TestClient(env.app);
+  const login = await c.get("/login");
+  const done = await c.post("/login/passkey", { response: JSON.stringify(u.auth.assert(optionsIn(login.html))) });
+  assert.is(done.res.status, 303, done.html);
+  assert.is(done.res.headers.get("location"), "/");
+  assert.equal(await signInEntries(env, u.id), [...before, "sign_in.passkey success web passwordless"]);
+  const admin = new TestClient(env.app);
+  await admin.signIn("root", PASSWORD);
+  const audit = await admin.get("/configure/audit?user=quin");
+  assert.match(audit.html, /signed in with the passkey \(web[^)]*; without a password\)/);
+});
+
+t.run();
