@@ -126,22 +126,27 @@ function writeAtomically(path, contents) {
   renameSync(tmp, path);
 }
 
+/** esbuild's options for every bundle: the server's entries and the benchmarks (bundleBenchmark). */
+const BUNDLE_OPTIONS = {
+  absWorkingDir: ROOT,
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  plugins: [externalPackages],
+  jsx: "automatic",
+  jsxImportSource: "hono/jsx",
+};
+
 /** Bundles every entry into dist/ and writes the standalone validators; returns the build's id. */
 export async function build() {
   const fingerprint = sourceFingerprint();
   // esbuild is imported only here: a start that needs no build does not load it.
   const esbuild = await import("esbuild");
   const result = await esbuild.build({
-    absWorkingDir: ROOT,
+    ...BUNDLE_OPTIONS,
     entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([name, file]) => [name, join(ROOT, file)])),
     outdir: OUT_DIR,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    plugins: [externalPackages],
-    jsx: "automatic",
-    jsxImportSource: "hono/jsx",
     sourcemap: "linked",
     // engine/schema/precompiled.ts uses dist/validators.cjs only when it was made by the same build.
     define: { FORMGATE_BUILD: JSON.stringify(fingerprint) },
@@ -171,19 +176,7 @@ export async function build() {
 export async function bundleBenchmark(file) {
   const esbuild = await import("esbuild");
   const outfile = join(ROOT, file.replace(/\.tsx?$/, ".bundle.mjs"));
-  await esbuild.build({
-    absWorkingDir: ROOT,
-    entryPoints: [join(ROOT, file)],
-    outfile,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    plugins: [externalPackages],
-    jsx: "automatic",
-    jsxImportSource: "hono/jsx",
-    logLevel: "warning",
-  });
+  await esbuild.build({ ...BUNDLE_OPTIONS, entryPoints: [join(ROOT, file)], outfile, logLevel: "warning" });
   return outfile;
 }
 
