@@ -172,6 +172,7 @@ export function createServices(
     users,
     throttle,
     knownClients,
+    signInAudit,
     log.child({ component: "auth" }),
   );
   // PUBLIC_URL is read at each use: the relying party is where users reach this server.

@@ -5,7 +5,7 @@ import { foldSql } from "../db/fold.js";
 import { NO_NOTICES, type Notices } from "../mail/mail-model.js";
 import { isPgError, PgError } from "../db/db.js";
 import { hashPassword, passwordProblem, type PasswordContext } from "./passwords.js";
-import { type PasswordConfirmation, tooManyAttempts } from "./password-confirmation.js";
+import { type AskingBrowser, type PasswordConfirmation, tooManyAttempts } from "./password-confirmation.js";
 import type { CredentialRevocation, RevocationSummary } from "./revocation.js";
 import { RateLimitedError, ValidationError } from "../errors.js";
 
@@ -238,8 +238,8 @@ export async function changeOwnPassword(
   userId: string,
   input: { currentPassword: string; newPassword: string },
   keep: Buffer,
-  /** The browser's device cookie (KnownClients): whose password lock the check counts against. */
-  deviceCookie: string | undefined,
+  /** The browser that asks (its device cookie decides whose password lock the check counts against). */
+  browser: AskingBrowser,
 ): Promise<RevocationSummary> {
   // Empty fields get a message each, not "not correct" for a password nobody typed.
   const missing: Record<string, string> = {};
@@ -248,7 +248,7 @@ export async function changeOwnPassword(
   if (Object.keys(missing).length) throw new ValidationError(Object.values(missing).join(" "), missing);
   const user = await users.byId(userId);
   if (!user) throw new UserInputError("currentPassword", "This account no longer exists.");
-  const checked = await confirmation.confirm(user, input.currentPassword, deviceCookie);
+  const checked = await confirmation.confirm(user, input.currentPassword, browser);
   if (checked.kind === "locked") {
     throw new RateLimitedError(tooManyAttempts(checked.retryAfterSeconds), checked.retryAfterSeconds);
   }

@@ -131,6 +131,17 @@ async function failures(env: TestEnv, username: string): Promise<number | null> 
   return rows[0]?.failures ?? null;
 }
 
+/** The user's sign_in.password audit entries, oldest first: outcome, surface and a lock's length. */
+async function passwordEntries(env: TestEnv, userId: string): Promise<string[]> {
+  const { rows } = await env.db.query<{ details: { outcome: string; surface: string; lockSeconds?: number } }>(
+    "SELECT details FROM audit_log WHERE target_user_id = $1 AND action = 'sign_in.password' ORDER BY id",
+    [userId],
+  );
+  return rows.map((r) =>
+    [r.details.outcome, r.details.surface, r.details.lockSeconds].filter((x) => x !== undefined).join(" "),
+  );
+}
+
 /** Tries `password` and expects a wrong-password answer (not a lock). */
 async function wrongOnce(env: TestEnv, place: Place, u: SignedIn, what: string) {
   const r = await place.attempt(env, u, WRONG);
@@ -155,6 +166,8 @@ PLACES.forEach((place, i) => {
     await lockedOnce(env, place, u, PASSWORD, "the right password while locked");
     await lockedOnce(env, place, u, WRONG, "a wrong password while locked");
     assert.not.ok(await place.done(env, u), "nothing was done");
+    // Audited as the sign-in form's failures are: one failure per burst, and the lock with its length.
+    assert.equal(await passwordEntries(env, u.id), ["failure web", "locked web 30"]);
     assert.is(await signInForm(env, u.username, PASSWORD), 429, "the sign-in form is locked as well");
     env.clock.advanceSeconds(31);
     const after = await place.attempt(env, u, PASSWORD);

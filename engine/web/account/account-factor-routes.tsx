@@ -8,7 +8,7 @@ import { tooManyAttempts } from "../../auth/password-confirmation.js";
 import type { FactorRef } from "../../mfa/factor-removal.js";
 import { passkeyName } from "../../mfa/passkeys/passkey-store.js";
 import type { Services } from "../../services.js";
-import { DEVICE_COOKIE, readCookie, signedOut, writeSessionCookie, type CookieSettings } from "../http/cookies.js";
+import { signedOut, writeSessionCookie, type CookieSettings } from "../http/cookies.js";
 import type { AppEnv } from "../http/env.js";
 import { flash } from "../http/flash.js";
 import { requireSignIn, signedIn } from "../http/guards.js";
@@ -17,6 +17,7 @@ import { readForm } from "../http/form-body.js";
 import { selfActor } from "../mfa/mfa-route-helpers.js";
 import { accountPage } from "./account-routes.js";
 import { plural } from "../../util/plural.js";
+import { askingBrowser } from "../http/client-address.js";
 
 /** The words when a removal comes without the current password. */
 export const ENTER_PASSWORD = "Enter your current password to remove a sign-in method.";
@@ -40,11 +41,7 @@ export function accountFactorRoutes(s: Services, cookies: CookieSettings) {
     const password = (await readForm(c)).one.currentPassword ?? "";
     if (!password) return refuse(c, 422, ENTER_PASSWORD);
     // Counted against the account's password lock, the sign-in form's.
-    const checked = await s.passwordConfirmation.confirm(
-      session.user.id,
-      password,
-      readCookie(c, DEVICE_COOKIE, cookies),
-    );
+    const checked = await s.passwordConfirmation.confirm(session.user.id, password, askingBrowser(c, cookies));
     if (checked.kind === "locked") {
       c.header("Retry-After", String(checked.retryAfterSeconds));
       return refuse(c, 429, `${tooManyAttempts(checked.retryAfterSeconds)} Nothing was removed.`);

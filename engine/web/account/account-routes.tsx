@@ -4,7 +4,7 @@ import { RateLimitedError, ValidationError } from "../../errors.js";
 import { factorList, longDate, type MfaStatus } from "../../mfa/status.js";
 import { minuteIn } from "../../util/zoned-dates.js";
 import type { Services } from "../../services.js";
-import { DEVICE_COOKIE, readCookie, signedOut, writeSessionCookie, type CookieSettings } from "../http/cookies.js";
+import { signedOut, writeSessionCookie, type CookieSettings } from "../http/cookies.js";
 import type { AppEnv } from "../http/env.js";
 import { flash } from "../http/flash.js";
 import { requireSignIn, signedIn } from "../http/guards.js";
@@ -17,6 +17,7 @@ import { RecoveryCodesSection } from "./account-recovery.js";
 import { AccountPage, type AccountMfa } from "./account-page.js";
 import { FactorsSection, SignedInSection } from "./account-factors.js";
 import { DEFAULT_TIME_ZONE } from "../../util/zoned-dates.js";
+import { askingBrowser } from "../http/client-address.js";
 
 const DAY_MS = 86_400_000;
 
@@ -110,8 +111,8 @@ export function accountRoutes(s: Services, cookieSettings: CookieSettings) {
     }
     const input = { currentPassword: f.currentPassword ?? "", newPassword: f.newPassword ?? "" };
     try {
-      const device = readCookie(c, DEVICE_COOKIE, cookieSettings);
-      await changeOwnPassword(s.users, s.passwordConfirmation, session.user.id, input, session.tokenHash, device);
+      const browser = askingBrowser(c, cookieSettings);
+      await changeOwnPassword(s.users, s.passwordConfirmation, session.user.id, input, session.tokenHash, browser);
     } catch (err) {
       // The account's password lock (shared with the sign-in form): the words in the field, 429.
       if (err instanceof RateLimitedError) {
@@ -141,8 +142,8 @@ export function accountRoutes(s: Services, cookieSettings: CookieSettings) {
   app.post("/account/recovery-codes", async (c) => {
     const session = signedIn(c);
     const password = (await readForm(c)).one.currentPassword ?? "";
-    const device = readCookie(c, DEVICE_COOKIE, cookieSettings);
-    const checked = password ? await s.passwordConfirmation.confirm(session.user.id, password, device) : null;
+    const browser = askingBrowser(c, cookieSettings);
+    const checked = password ? await s.passwordConfirmation.confirm(session.user.id, password, browser) : null;
     if (checked?.kind === "locked") {
       c.header("Retry-After", String(checked.retryAfterSeconds));
       const message = tooManyAttempts(checked.retryAfterSeconds);

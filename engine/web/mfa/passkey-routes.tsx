@@ -7,13 +7,7 @@ import { tooManyAttempts } from "../../auth/password-confirmation.js";
 import type { Session } from "../../auth/sessions.js";
 import { decideAfterPassword } from "../../mfa/sign-in-flow.js";
 import type { Services } from "../../services.js";
-import {
-  clearSessionCookie,
-  DEVICE_COOKIE,
-  readCookie,
-  writeSessionCookie,
-  type CookieSettings,
-} from "../http/cookies.js";
+import { clearSessionCookie, writeSessionCookie, type CookieSettings } from "../http/cookies.js";
 import type { AppEnv } from "../http/env.js";
 import { flash } from "../http/flash.js";
 import { signInStepPath } from "../http/guards.js";
@@ -32,6 +26,8 @@ import { holdsAllowedFactor } from "../../mfa/site-policy.js";
 import { PasskeyScripts, PasskeySetupPage, PasskeySignInForm } from "./passkey-pages.js";
 import { normaliseCode } from "../../mfa/totp.js";
 import { webSignIn } from "../http/client-address.js";
+import { askingBrowser } from "../http/client-address.js";
+import type { AskingBrowser } from "../../auth/password-confirmation.js";
 
 /** The largest WebAuthn answer a form may carry (characters of JSON); real ones are a few kilobytes. */
 const MAX_RESPONSE_CHARS = 32_768;
@@ -126,14 +122,14 @@ interface ReauthRefusal {
  * The re-authentication of a signed-in user adding a factor: `code` (a current code of their
  * authenticator, spent like a sign-in code and counted against the code lock) when given, else
  * `currentPassword` (counted against the password lock the sign-in form would use for this browser,
- * whose device cookie is `deviceCookie`: PasswordConfirmation). Null when
+ * `browser`: PasswordConfirmation). Null when
  * it holds, else the refusal.
  */
 async function reauthenticate(
   s: Services,
   userId: string,
   fields: Record<string, string>,
-  deviceCookie: string | undefined,
+  browser: AskingBrowser,
 ): Promise<ReauthRefusal | null> {
   const code = (fields.code ?? "").trim();
   const password = fields.currentPassword ?? "";
@@ -141,7 +137,7 @@ async function reauthenticate(
   const failed = { error: REAUTH_FAILED, status: 401 } as const;
   // Not a code (normaliseCode null) is checked as "", which matches nothing and counts as a failure.
   if (code) return (await s.mfa.codes.verifyCode(userId, normaliseCode(code) ?? "")).ok ? null : failed;
-  const checked = await s.passwordConfirmation.confirm(userId, password, deviceCookie);
+  const checked = await s.passwordConfirmation.confirm(userId, password, browser);
   if (checked.kind !== "locked") return checked.kind === "ok" ? null : failed;
   const { retryAfterSeconds } = checked;
   return { error: `${tooManyAttempts(retryAfterSeconds)} No passkey was added.`, status: 429, retryAfterSeconds };
@@ -178,7 +174,7 @@ export function passkeyRoutes(s: Services, cookies: CookieSettings) {
     const fields = (await readForm(c)).one;
     const name = (fields.name ?? "").slice(0, 200);
     if (reauth) {
-      const refused = await reauthenticate(s, session.user.id, fields, readCookie(c, DEVICE_COOKIE, cookies));
+      const refused = await reauthenticate(s, session.user.id, fields, askingBrowser(c, cookies));
       if (refused) {
         c.var.log.info("passkey refused", { userId: session.user.id, reason: "reauthentication" });
         if (refused.retryAfterSeconds) c.header("Retry-After", String(refused.retryAfterSeconds));
