@@ -168,14 +168,15 @@ export async function build() {
 
 /**
  * Bundles a benchmark (a test/bench/*.ts file) the way the server is bundled, into
- * test/bench/NAME.bundle.mjs beside its source (so paths it takes from import.meta.url still hold),
+ * test/bench/NAME.PID.bundle.mjs beside its source (so paths it takes from import.meta.url still
+ * hold; the process id keeps two runs in one checkout apart),
  * and returns that file's path. A benchmark then measures the engine's code as `npm start` runs it:
  * under tsx every function created at run time also goes through a `__name` call (esbuild's
  * keepNames, which tsx turns on), about 5% of an edit form's rendering.
  */
 export async function bundleBenchmark(file) {
   const esbuild = await import("esbuild");
-  const outfile = join(ROOT, file.replace(/\.tsx?$/, ".bundle.mjs"));
+  const outfile = join(ROOT, file.replace(/\.tsx?$/, `.${process.pid}.bundle.mjs`));
   await esbuild.build({ ...BUNDLE_OPTIONS, entryPoints: [join(ROOT, file)], outfile, logLevel: "warning" });
   return outfile;
 }

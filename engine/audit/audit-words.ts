@@ -68,8 +68,10 @@ function signInWords(step: "password" | "code" | "passkey", d: Record<string, un
             : "";
     return `signed in with the ${step} (${where}${next})`;
   }
-  if (d.outcome === "locked") return `was locked after wrong ${step}s (${where}; ${str(d.lockSeconds)} s)`;
-  return `entered a wrong ${step} (${where}; more in the next 15 minutes are not listed)`;
+  // A signed-in user's password asked again (a new password, removing a factor…): not a sign-in form's.
+  const what = d.currentPassword === true ? `current ${step}` : step;
+  if (d.outcome === "locked") return `was locked after wrong ${what}s (${where}; ${str(d.lockSeconds)} s)`;
+  return `entered a wrong ${what} (${where}; more in the next 15 minutes are not listed)`;
 }
 
 /**

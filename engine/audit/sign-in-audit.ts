@@ -68,9 +68,14 @@ export class SignInAudit {
    * `part` (a passkey step's finishing writes) with its success entry (`sign_in.passkey`) added to
    * the same statement, written only when the part's own writes happened. The user is the one the
    * step's CTE `gate` names (a user_id column: the passkey's counter update), so a passwordless
-   * sign-in, whose user the assertion found, is recorded too; `stage` "passwordless" says so.
+   * sign-in, whose user the assertion found, is recorded too; `stage` "passwordless" says so, and
+   * "mfa_setup" that the sign-in goes on to a setup the site's policy asks for.
    */
-  withPasskeySuccess<F>(part: PartBuilder<F>, ctx: SignInContext, stage?: "passwordless"): PartBuilder<F> {
+  withPasskeySuccess<F>(
+    part: PartBuilder<F>,
+    ctx: SignInContext,
+    stage?: "passwordless" | "mfa_setup",
+  ): PartBuilder<F> {
     return (st, gate) => {
       const made = part(st, gate);
       this.#insertIn(st, sql`(SELECT user_id FROM ${gate})`, "passkey", ctx, made.done, stage);
@@ -93,6 +98,9 @@ export class SignInAudit {
    * Records a failed step of the user `who` (by id, or by username as typed, any case): a lock
    * when `lockSeconds` is given (this attempt set the lock; always written), else a failure, written only
    * when the user has no failure entry of this factor and surface in the last FAILURE_BURST_SECONDS.
+   * `currentPassword`: the password was a signed-in user's, asked again (PasswordConfirmation); its
+   * entries say so (`details.currentPassword`) and keep bursts of their own, so a session's guesses
+   * are never hidden behind the sign-in form's.
    * One statement; nothing for an unknown user. Resolves to whether an entry was written.
    */
   async failure(
@@ -100,12 +108,19 @@ export class SignInAudit {
     factor: SignInFactor,
     ctx: SignInContext,
     lockSeconds?: number,
+    currentPassword = false,
   ): Promise<boolean> {
     const now = this.clock.now();
     const st = new Statement();
     const action = st.param(SIGN_IN_ACTIONS[factor], "text");
     const locked = lockSeconds !== undefined;
-    const details = { outcome: locked ? "locked" : "failure", surface: ctx.surface, address: ctx.address, lockSeconds };
+    const details = {
+      outcome: locked ? "locked" : "failure",
+      surface: ctx.surface,
+      address: ctx.address,
+      lockSeconds,
+      ...(currentPassword ? { currentPassword: true } : {}),
+    };
     const match =
       "id" in who
         ? sql`u.id = ${st.param(who.id, "uuid")}`
@@ -119,7 +134,8 @@ export class SignInAudit {
        FROM users u WHERE ${match}
          AND (${st.param(locked, "bool")} OR NOT EXISTS (
            SELECT 1 FROM audit_log a WHERE a.target_user_id = u.id AND a.action = ${action} AND a.at > ${since}
-             AND a.details->>'outcome' = 'failure' AND a.details->>'surface' = ${st.param(ctx.surface, "text")}))
+             AND a.details->>'outcome' = 'failure' AND a.details->>'surface' = ${st.param(ctx.surface, "text")}
+             AND (a.details->>'currentPassword') IS NOT DISTINCT FROM ${st.param(currentPassword ? "true" : null, "text")}))
        RETURNING id`,
     );
     return rows.length > 0;

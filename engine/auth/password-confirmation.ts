@@ -76,6 +76,7 @@ export class PasswordConfirmation {
         "password",
         { surface: "web", address: browser.address },
         lockSeconds,
+        true,
       );
       return { kind: "wrong" };
     }

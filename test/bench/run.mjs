@@ -32,14 +32,18 @@ if (!chosen.length) {
   console.error(`no benchmark matches ${names.join(", ")}; there are ${ORDER.join(", ")}`);
   process.exit(2);
 }
+// Ctrl-C (or a SIGTERM to the process group) ends the benchmark; this process, which ignores the
+// signal meanwhile, removes the bundle and stops with it.
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => {});
 for (const file of chosen) {
   console.log(`\n=== test/bench/${file}`);
   const bundle = await bundleBenchmark(`test/bench/${file}`);
+  let r;
   try {
-    const r = spawnSync(process.execPath, [bundle, ...passed], { cwd: root, stdio: "inherit" });
-    if (r.status !== 0) process.exitCode = r.status ?? 1;
+    r = spawnSync(process.execPath, [bundle, ...passed], { cwd: root, stdio: "inherit" });
   } finally {
     rmSync(bundle, { force: true });
   }
-  if (process.exitCode) process.exit();
+  if (r.signal) process.exit(130);
+  if (r.status !== 0) process.exit(r.status ?? 1);
 }

@@ -6,6 +6,7 @@
 // one before the lock clears the count, and guesses here and on the sign-in form add up.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
+import { whatHappened } from "../../engine/audit/audit-words.js";
 import { verifyPassword } from "../../engine/auth/passwords.js";
 import { accountKey } from "../../engine/auth/throttle.js";
 import { SESSION_COOKIE } from "../../engine/web/http/cookies.js";
@@ -133,12 +134,13 @@ async function failures(env: TestEnv, username: string): Promise<number | null> 
 
 /** The user's sign_in.password audit entries, oldest first: outcome, surface and a lock's length. */
 async function passwordEntries(env: TestEnv, userId: string): Promise<string[]> {
-  const { rows } = await env.db.query<{ details: { outcome: string; surface: string; lockSeconds?: number } }>(
-    "SELECT details FROM audit_log WHERE target_user_id = $1 AND action = 'sign_in.password' ORDER BY id",
-    [userId],
-  );
+  const { rows } = await env.db.query<{
+    details: { outcome: string; surface: string; lockSeconds?: number; currentPassword?: boolean };
+  }>("SELECT details FROM audit_log WHERE target_user_id = $1 AND action = 'sign_in.password' ORDER BY id", [userId]);
   return rows.map((r) =>
-    [r.details.outcome, r.details.surface, r.details.lockSeconds].filter((x) => x !== undefined).join(" "),
+    [r.details.outcome, r.details.surface, r.details.lockSeconds, r.details.currentPassword ? "current" : undefined]
+      .filter((x) => x !== undefined)
+      .join(" "),
   );
 }
 
@@ -166,8 +168,16 @@ PLACES.forEach((place, i) => {
     await lockedOnce(env, place, u, PASSWORD, "the right password while locked");
     await lockedOnce(env, place, u, WRONG, "a wrong password while locked");
     assert.not.ok(await place.done(env, u), "nothing was done");
-    // Audited as the sign-in form's failures are: one failure per burst, and the lock with its length.
-    assert.equal(await passwordEntries(env, u.id), ["failure web", "locked web 30"]);
+    // Audited as the sign-in form's failures are (one failure per burst, the lock with its length),
+    // marked as the current password asked again.
+    assert.equal(await passwordEntries(env, u.id), ["failure web current", "locked web 30 current"]);
+    const words = (await env.services.auditSearch.list({ siteId: ctx.siteId, action: "sign_in.password" })).rows
+      .filter((r) => r.targetId === u.id)
+      .map((r) => whatHappened(r));
+    assert.equal(words.sort(), [
+      "entered a wrong current password (web; more in the next 15 minutes are not listed)",
+      "was locked after wrong current passwords (web; 30 s)",
+    ]);
     assert.is(await signInForm(env, u.username, PASSWORD), 429, "the sign-in form is locked as well");
     env.clock.advanceSeconds(31);
     const after = await place.attempt(env, u, PASSWORD);
@@ -196,6 +206,8 @@ PLACES.forEach((place, i) => {
     assert.is(await signInForm(env, u.username, WRONG), 401);
     await wrongOnce(env, place, u, "wrong password 3 (here)");
     await wrongOnce(env, place, u, "wrong password 4 (here)");
+    // The sign-in form's burst does not hide the session's guesses: each kind has its entry.
+    assert.equal(await passwordEntries(env, u.id), ["failure web", "failure web current"]);
     assert.is(await signInForm(env, u.username, WRONG), 401, "the fifth, on the sign-in form, sets the lock");
     await lockedOnce(env, place, u, PASSWORD, "the right password here after the form's fifth failure");
     assert.not.ok(await place.done(env, u), "nothing was done");

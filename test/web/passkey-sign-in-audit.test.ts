@@ -85,6 +85,15 @@ t("a passkey as the second step is audited as sign_in.passkey; a refused one is 
 t("a passwordless sign-in is audited as sign_in.passkey with stage passwordless", async (ctx) => {
   const { env } = ctx;
   const s = env.services;
+  const early = await withPasskey(ctx, "rory");
+  const beforeEarly = await signInEntries(env, early.id);
+  // While the site does not allow it, a good assertion signs nobody in and writes nothing.
+  const refusedClient = new TestClient(env.app);
+  await refusedClient.get("/login");
+  const options = await s.passkeys.assertion.options("passwordless", null);
+  const refused = await refusedClient.post("/login/passkey", { response: JSON.stringify(early.auth.assert(options)) });
+  assert.is(refused.res.status, 401);
+  assert.equal(await signInEntries(env, early.id), beforeEarly);
   await s.mfaPolicies.set(
     ctx.siteId,
     { requiredRoles: [], defaultEnforcementDelayDays: 14, passkeySignIn: true },

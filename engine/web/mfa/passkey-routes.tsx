@@ -25,8 +25,7 @@ import {
 import { holdsAllowedFactor } from "../../mfa/site-policy.js";
 import { PasskeyScripts, PasskeySetupPage, PasskeySignInForm } from "./passkey-pages.js";
 import { normaliseCode } from "../../mfa/totp.js";
-import { webSignIn } from "../http/client-address.js";
-import { askingBrowser } from "../http/client-address.js";
+import { askingBrowser, webSignIn } from "../http/client-address.js";
 import type { AskingBrowser } from "../../auth/password-confirmation.js";
 
 /** The largest WebAuthn answer a form may carry (characters of JSON); real ones are a few kilobytes. */
@@ -229,6 +228,7 @@ export function passkeyRoutes(s: Services, cookies: CookieSettings) {
           finish: s.signInAudit.withPasskeySuccess(
             s.sessions.rotatePart(session, { stage: forced ? "mfa_setup" : "full" }, c.var.clientAddress),
             webSignIn(c),
+            forced ? "mfa_setup" : undefined,
           ),
         })
       : null;
