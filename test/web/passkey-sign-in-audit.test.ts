@@ -82,6 +82,38 @@ t("a passkey as the second step is audited as sign_in.passkey; a refused one is 
   assert.match(audit.html, /signed in with the passkey \(web/);
 });
 
+t("a passkey step that goes on to a setup the policy asks for says so in its entry", async (ctx) => {
+  const { env } = ctx;
+  const u = await withPasskey(ctx, "sage");
+  const before = await signInEntries(env, u.id);
+  const root = { id: ctx.rootId, name: "root", siteId: ctx.siteId };
+  // The site now allows only an authenticator app: the passkey still signs in, to a setup-only session.
+  await env.services.mfaPolicies.set(
+    ctx.siteId,
+    { requiredRoles: [], defaultEnforcementDelayDays: 14, allowedMethods: ["app"] },
+    root,
+  );
+  try {
+    const c = new TestClient(env.app);
+    await c.signIn("sage", PASSWORD);
+    const step = await c.get("/login/mfa");
+    const done = await c.post("/login/mfa/passkey", { response: JSON.stringify(u.auth.assert(optionsIn(step.html))) });
+    assert.is(done.res.status, 303, done.html);
+    assert.is(done.res.headers.get("location"), "/mfa/setup");
+    assert.equal(await signInEntries(env, u.id), [
+      ...before,
+      "sign_in.password success web mfa",
+      "sign_in.passkey success web mfa_setup",
+    ]);
+  } finally {
+    await env.services.mfaPolicies.set(
+      ctx.siteId,
+      { requiredRoles: [], defaultEnforcementDelayDays: 14, allowedMethods: ["passkey", "app", "hardware"] },
+      root,
+    );
+  }
+});
+
 t("a passwordless sign-in is audited as sign_in.passkey with stage passwordless", async (ctx) => {
   const { env } = ctx;
   const s = env.services;
