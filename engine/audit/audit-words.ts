@@ -54,19 +54,21 @@ function mailWords(kind: unknown): string {
   return MAIL_WORDS[str(kind)] ?? `“${str(kind).replace(/_/g, " ")}”`;
 }
 
-/** A sign-in step's entry (engine/audit/sign-in-audit.ts) in words: outcome, surface, client address. */
-function signInWords(step: "password" | "code" | "passkey", d: Record<string, unknown>): string {
+/** What follows a successful sign-in step, by its `stage` (none: the sign-in is done). */
+const STAGE_WORDS = new Map<unknown, string>([
+  ["mfa", "; code next"],
+  ["mfa_setup", "; MFA setup next"],
+  ["passwordless", "; without a password"],
+]);
+
+/**
+ * A sign-in step's entry (engine/audit/sign-in-audit.ts) in words: outcome, surface, client address.
+ * `step` is the action's factor (sign_in.password: "password").
+ */
+function signInWords(step: string, d: Record<string, unknown>): string {
   const where = `${d.surface === "device" ? "device API" : "web"}${d.address ? `, from ${str(d.address)}` : ""}`;
   if (d.outcome === "success") {
-    const next =
-      d.stage === "mfa"
-        ? "; code next"
-        : d.stage === "mfa_setup"
-          ? "; MFA setup next"
-          : d.stage === "passwordless"
-            ? "; without a password"
-            : "";
-    return `signed in with the ${step} (${where}${next})`;
+    return `signed in with the ${step} (${where}${STAGE_WORDS.get(d.stage) ?? ""})`;
   }
   // A signed-in user's password asked again (a new password, removing a factor…): not a sign-in form's.
   const what = d.currentPassword === true ? `current ${step}` : step;
@@ -121,10 +123,7 @@ export function whatHappened(r: AuditRow, zone: string = DEFAULT_TIME_ZONE): str
     case "sign_in.password":
     case "sign_in.code":
     case "sign_in.passkey":
-      return signInWords(
-        r.action === "sign_in.password" ? "password" : r.action === "sign_in.code" ? "code" : "passkey",
-        d,
-      );
+      return signInWords(r.action.slice("sign_in.".length), d);
     case "mfa.recovery_codes":
       return `made a new set of ${str(d.count)} recovery codes${whom && whom !== r.actorName ? ` for ${whom}` : ""}`;
     case "mfa.recovery_code_used":

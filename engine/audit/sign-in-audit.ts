@@ -53,32 +53,22 @@ export class SignInAudit {
   }
 
   /**
-   * `part` (a step's finishing writes, PartBuilder) with the code step's success entry for
-   * `userId` added to the same statement, written only when the part's own writes happened.
+   * `part` (a second step's finishing writes, PartBuilder: a code's or a passkey's) with its success
+   * entry added to the same statement, written only when the part's own writes happened. The user is
+   * the one the step's CTE `gate` names (its user_id column: the code's compare-and-set, the
+   * passkey's counter update), so a passwordless sign-in, whose user the assertion found, is
+   * recorded too. `stage`: "passwordless", or "mfa_setup" when the sign-in goes on to a setup the
+   * site's policy asks for.
    */
-  withCodeSuccess<F>(part: PartBuilder<F>, userId: string, ctx: SignInContext): PartBuilder<F> {
-    return (st, gate) => {
-      const made = part(st, gate);
-      this.#insertIn(st, st.param(userId, "uuid"), "code", ctx, made.done);
-      return made;
-    };
-  }
-
-  /**
-   * `part` (a passkey step's finishing writes) with its success entry (`sign_in.passkey`) added to
-   * the same statement, written only when the part's own writes happened. The user is the one the
-   * step's CTE `gate` names (a user_id column: the passkey's counter update), so a passwordless
-   * sign-in, whose user the assertion found, is recorded too; `stage` "passwordless" says so, and
-   * "mfa_setup" that the sign-in goes on to a setup the site's policy asks for.
-   */
-  withPasskeySuccess<F>(
+  withSuccess<F>(
+    factor: "code" | "passkey",
     part: PartBuilder<F>,
     ctx: SignInContext,
     stage?: "passwordless" | "mfa_setup",
   ): PartBuilder<F> {
     return (st, gate) => {
       const made = part(st, gate);
-      this.#insertIn(st, sql`(SELECT user_id FROM ${gate})`, "passkey", ctx, made.done, stage);
+      this.#insertIn(st, sql`(SELECT user_id FROM ${gate})`, factor, ctx, made.done, stage);
       return made;
     };
   }

@@ -18,7 +18,7 @@ export interface DeviceFactorDeps {
   recovery: RecoverySignIn;
   passkeys: { assertion: PasskeyAssertion; store: PasskeyStore };
   /** A passkey step's success entry (sign_in.passkey), in the statement that issues the token. */
-  signInAudit: Pick<SignInAudit, "withPasskeySuccess">;
+  signInAudit: Pick<SignInAudit, "withSuccess">;
 }
 
 /** The challenge ended meanwhile (used by a concurrent request, or revoked by a credential change). */
@@ -113,7 +113,7 @@ export class DeviceFactors {
   ): Promise<DeviceTokenGrant> {
     const result = await this.d.passkeys.assertion.verify("device", response, {
       userId: ch.userId,
-      finish: this.d.signInAudit.withPasskeySuccess(this.finishPart(ch, clientAddress), {
+      finish: this.d.signInAudit.withSuccess("passkey", this.finishPart(ch, clientAddress), {
         surface: "device",
         address: clientAddress,
       }),

@@ -185,7 +185,7 @@ export class DeviceSignIn {
       const grant = this.d.tokens.issueIn(st2, credentialGate.continuing(st2, used), clientAddress);
       return { done: sql`EXISTS (SELECT 1 FROM ${grant.cte})`, value: grant };
     };
-    const audited = this.d.signInAudit.withCodeSuccess(issue, ch.userId, { surface: "device", address: clientAddress });
+    const audited = this.d.signInAudit.withSuccess("code", issue, { surface: "device", address: clientAddress });
     const check = await this.d.mfa.codes.finishCodeCheck(outcome, audited);
     if (!check.ok) return this.#refuseCode(ch, check, clientAddress);
     if (!check.finished) throw new UnauthenticatedError(CHALLENGE_GONE, { code: "challenge_invalid" });

@@ -68,7 +68,8 @@ export function passwordlessRoutes(s: Services, cookies: CookieSettings) {
       owner && owner.webAccess && !owner.disabled && (await s.mfaPolicies.get(owner.siteId)).passkeySignIn;
     const result = await s.passkeys.assertion.verify("passwordless", allowed ? response : { id: null }, {
       clientAddress: c.var.clientAddress,
-      finish: s.signInAudit.withPasskeySuccess(
+      finish: s.signInAudit.withSuccess(
+        "passkey",
         (st, won) => {
           const gate = credentialGate.current(st, sql`(SELECT user_id FROM ${won})`);
           const made = s.sessions.createIn(

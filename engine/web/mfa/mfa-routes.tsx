@@ -92,7 +92,7 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
     const setupIf = (_st: Statement, userId: Sql) => lacksAllowedFactorSql(userId);
     const rotate = s.sessions.rotatePart(session, { stage: "full", setupIf }, c.var.clientAddress);
     // The success entry rides in the statement that spends the step (no round trip added).
-    const audited = s.signInAudit.withCodeSuccess(rotate, session.user.id, webSignIn(c));
+    const audited = s.signInAudit.withSuccess("code", rotate, webSignIn(c));
     const result = await s.mfa.codes.verifyCode(session.user.id, code, audited);
     if (!result.ok) {
       s.metrics.signIn("web", "failure");

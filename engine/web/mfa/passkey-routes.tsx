@@ -225,7 +225,8 @@ export function passkeyRoutes(s: Services, cookies: CookieSettings) {
     const result = response
       ? await s.passkeys.assertion.verify("second_factor", response, {
           userId: session.user.id,
-          finish: s.signInAudit.withPasskeySuccess(
+          finish: s.signInAudit.withSuccess(
+            "passkey",
             s.sessions.rotatePart(session, { stage: forced ? "mfa_setup" : "full" }, c.var.clientAddress),
             webSignIn(c),
             forced ? "mfa_setup" : undefined,
