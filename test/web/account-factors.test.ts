@@ -2,12 +2,11 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { randomBytes } from "node:crypto";
-import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
+import { startTestEnv, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
-import { SoftAuthenticator } from "../helpers/soft-authenticator.js";
 import { appParams, codeAt } from "../helpers/totp.js";
 import { hashToken } from "../../engine/util/opaque-tokens.js";
-import { optionsIn } from "../helpers/webauthn-page.js";
+import { passkeyThroughSetup } from "../helpers/webauthn-page.js";
 
 // /account's factors (passkeys registered through the web pages with a software authenticator, an
 // authenticator app), never the last one while MFA is on (also two removals at once), rename, and
@@ -36,30 +35,11 @@ async function mfaUser(ctx: { env: TestEnv; rootId: string; siteId: string }, us
   return u;
 }
 
-/** Signs in (MFA setup pending) and registers a passkey named `name` through /mfa/setup/passkey. */
-async function withPasskey(env: TestEnv, username: string, name: string) {
-  const c = new TestClient(env.app);
-  const signIn = await c.signIn(username, PASSWORD);
-  assert.is(signIn.res.headers.get("location"), "/mfa/setup");
-  const page = await c.get("/mfa/setup/passkey");
-  assert.is(page.res.status, 200);
-  const auth = new SoftAuthenticator("localhost", "http://localhost:3000");
-  const done = await c.post("/mfa/setup/passkey", {
-    name,
-    response: JSON.stringify(auth.register(optionsIn(page.html))),
-  });
-  // The first factor: the recovery codes are shown once, with the way on to the account page.
-  assert.is(done.res.status, 200, done.html);
-  assert.match(done.html, /id="recovery-codes"/);
-  assert.match(done.html, /href="\/account" role="button" id="codes-saved"/);
-  return { c, auth };
-}
-
 t("a factor is removed only with the current password: a session alone removes nothing", async (ctx) => {
   const { env } = ctx;
   const s = env.services;
   const u = await mfaUser(ctx, "rhea");
-  const { c } = await withPasskey(env, "rhea", "Laptop");
+  const { c } = await passkeyThroughSetup(env, "rhea", PASSWORD, "Laptop");
   const p = appParams(randomBytes(20));
   const activated = await s.mfa.activation.activate(u.id, { method: "app", ...p }, codeAt(env.clock, p), {
     id: u.id,
@@ -96,7 +76,7 @@ t("the last factor cannot be removed; with an app beside it the passkey can, the
   const { env } = ctx;
   const s = env.services;
   const u = await mfaUser(ctx, "lena");
-  const { c } = await withPasskey(env, "lena", "Laptop");
+  const { c } = await passkeyThroughSetup(env, "lena", PASSWORD, "Laptop");
   const [pk] = await s.passkeys.store.listOf(u.id);
   assert.match((await s.mfa.statusOf(u.id)).message, /with a passkey \(Laptop\) · Recovery codes: 10 of 10 left$/);
 
@@ -142,7 +122,7 @@ t("the last factor cannot be removed; with an app beside it the passkey can, the
 t("two removals at once leave one factor", async (ctx) => {
   const s = ctx.env.services;
   const u = await mfaUser(ctx, "mira");
-  await withPasskey(ctx.env, "mira", "Phone");
+  await passkeyThroughSetup(ctx.env, "mira", PASSWORD, "Phone");
   const p = appParams(randomBytes(20));
   await s.mfa.activation.activate(u.id, { method: "app", ...p }, codeAt(ctx.env.clock, p), {
     id: u.id,
@@ -163,7 +143,7 @@ t("two removals at once leave one factor", async (ctx) => {
 t("rename a passkey; bad names are refused; end another browser and a device token", async (ctx) => {
   const s = ctx.env.services;
   const u = await mfaUser(ctx, "omar");
-  const { c } = await withPasskey(ctx.env, "omar", "Key");
+  const { c } = await passkeyThroughSetup(ctx.env, "omar", PASSWORD, "Key");
   const [pk] = await s.passkeys.store.listOf(u.id);
   assert.is((await c.post(`/account/passkeys/${pk!.id}/rename`, { name: "YubiKey 5" })).res.status, 303);
   assert.is((await s.passkeys.store.listOf(u.id))[0]!.name, "YubiKey 5");
@@ -190,7 +170,7 @@ t("rename a passkey; bad names are refused; end another browser and a device tok
 t("a user cannot end another user's browser or device by its id; each shows its client", async (ctx) => {
   const s = ctx.env.services;
   const u = await mfaUser(ctx, "tess");
-  const { c } = await withPasskey(ctx.env, "tess", "Key");
+  const { c } = await passkeyThroughSetup(ctx.env, "tess", PASSWORD, "Key");
   const stranger = await s.users.create({
     siteId: ctx.siteId,
     username: "sven2",
@@ -226,7 +206,7 @@ t("a user cannot end another user's browser or device by its id; each shows its 
 t("sign out everywhere else: every other session and device token ends, this browser stays", async (ctx) => {
   const s = ctx.env.services;
   const u = await mfaUser(ctx, "pia");
-  const { c } = await withPasskey(ctx.env, "pia", "Key");
+  const { c } = await passkeyThroughSetup(ctx.env, "pia", PASSWORD, "Key");
   const others = [
     await s.sessions.create(u.id, ctx.siteId, "full", "192.0.2.9"),
     await s.sessions.create(u.id, ctx.siteId, "mfa", "192.0.2.10"),

@@ -3,8 +3,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
-import { SoftAuthenticator } from "../helpers/soft-authenticator.js";
-import { optionsIn } from "../helpers/webauthn-page.js";
+import { optionsIn, passkeyThroughSetup } from "../helpers/webauthn-page.js";
 
 // A sign-in with a passkey is in the audit log as `sign_in.passkey`, as a code's is as
 // `sign_in.code`: on the web as the second step (POST /login/mfa/passkey) and without a password
@@ -29,15 +28,7 @@ async function withPasskey(ctx: { env: TestEnv; rootId: string; siteId: string }
   const u = await s.users.create({ siteId: ctx.siteId, username, password: PASSWORD });
   const root = { id: ctx.rootId, name: "root", siteId: ctx.siteId };
   await s.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, root);
-  const c = new TestClient(ctx.env.app);
-  await c.signIn(username, PASSWORD);
-  const page = await c.get("/mfa/setup/passkey");
-  const auth = new SoftAuthenticator("localhost", "http://localhost:3000");
-  const done = await c.post("/mfa/setup/passkey", {
-    name: "Laptop",
-    response: JSON.stringify(auth.register(optionsIn(page.html))),
-  });
-  assert.is(done.res.status, 200, done.html);
+  const { auth } = await passkeyThroughSetup(ctx.env, username, PASSWORD, "Laptop");
   return { id: u.id, auth };
 }
 
