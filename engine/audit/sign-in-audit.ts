@@ -49,7 +49,14 @@ export class SignInAudit {
    * (full, mfa, mfa_setup).
    */
   successIn(st: Statement, userId: string, factor: SignInFactor, ctx: SignInContext, made: Sql, stage?: string): void {
-    this.#insertIn(st, st.param(userId, "uuid"), factor, ctx, sql`EXISTS (SELECT 1 FROM ${made})`, stage);
+    this.#insertIn(
+      st,
+      st.param(userId, "uuid"),
+      factor,
+      ctx,
+      sql`EXISTS (SELECT 1 FROM ${made})`,
+      stage ? { word: stage } : undefined,
+    );
   }
 
   /**
@@ -57,29 +64,46 @@ export class SignInAudit {
    * entry added to the same statement, written only when the part's own writes happened. The user is
    * the one the step's CTE `gate` names (its user_id column: the code's compare-and-set, the
    * passkey's counter update), so a passwordless sign-in, whose user the assertion found, is
-   * recorded too. `stage`: "passwordless", or "mfa_setup" when the sign-in goes on to a setup the
-   * site's policy asks for.
+   * recorded too. `stage`: "passwordless"; without it, the part's own `stage` (mfa_setup when the
+   * statement sends the sign-in on to a setup the site's policy asks for, decided in SQL).
    */
   withSuccess<F>(
     factor: "code" | "passkey",
     part: PartBuilder<F>,
     ctx: SignInContext,
-    stage?: "passwordless" | "mfa_setup",
+    stage?: "passwordless",
   ): PartBuilder<F> {
     return (st, gate) => {
       const made = part(st, gate);
-      this.#insertIn(st, sql`(SELECT user_id FROM ${gate})`, factor, ctx, made.done, stage);
+      const decided = made.stage ? { decided: made.stage } : undefined;
+      this.#insertIn(st, sql`(SELECT user_id FROM ${gate})`, factor, ctx, made.done, stage ? { word: stage } : decided);
       return made;
     };
   }
 
-  #insertIn(st: Statement, userId: Sql, factor: SignInFactor, ctx: SignInContext, when: Sql, stage?: string): void {
-    const details = { outcome: "success", surface: ctx.surface, address: ctx.address, ...(stage ? { stage } : {}) };
+  /** `stage`: a word, or an SQL expression of the final query (NULL: no stage in the entry). */
+  #insertIn(
+    st: Statement,
+    userId: Sql,
+    factor: SignInFactor,
+    ctx: SignInContext,
+    when: Sql,
+    stage?: { word: string } | { decided: Sql },
+  ): void {
+    const word = stage && "word" in stage ? { stage: stage.word } : {};
+    const fixed = st.param(
+      JSON.stringify({ outcome: "success", surface: ctx.surface, address: ctx.address, ...word }),
+      "jsonb",
+    );
+    const details =
+      stage && "decided" in stage
+        ? sql`${fixed} || jsonb_strip_nulls(jsonb_build_object('stage', ${stage.decided}))`
+        : fixed;
     st.with(
       "sign_in_audit",
       sql`INSERT INTO audit_log (at, site_id, actor_id, actor_name, action, target_user_id, target_name, details)
        SELECT ${st.param(this.clock.now(), "timestamptz")}, u.site_id, u.id, u.username,
-         ${st.param(SIGN_IN_ACTIONS[factor], "text")}, u.id, u.username, ${st.param(JSON.stringify(details), "jsonb")}
+         ${st.param(SIGN_IN_ACTIONS[factor], "text")}, u.id, u.username, ${details}
        FROM users u WHERE u.id = ${userId} AND ${when}`,
     );
   }

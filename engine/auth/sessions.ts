@@ -99,7 +99,8 @@ export class Sessions implements CredentialKind {
    * create as a part of a larger statement: inserts a session for the user of `gate` (the one
    * check every new credential passes, engine/auth/credential-gate.ts) with its credential epoch,
    * in `activeSiteId` (an SQL expression). Returns the new token, valid once the statement ran and
-   * the CTE named `cte` has a row (it has none when the gate refused).
+   * the CTE named `cte` has a row (it has none when the gate refused); its `stage` column is the
+   * session's stage (`setupIf` may have made it mfa_setup).
    */
   createIn(
     st: Statement,
@@ -131,7 +132,7 @@ export class Sessions implements CredentialKind {
          ${at}, ${either(st.param(new Date(now.getTime() + idle * 1000), "timestamptz"))},
          ${either(st.param(expiresAt, "timestamptz"))}, ${st.param(clientAddress, "text")}, g.credential_epoch
        FROM ${gate} g
-       RETURNING 1`,
+       RETURNING stage`,
     );
     return { token, expiresAt, cte };
   }
@@ -238,7 +239,11 @@ export class Sessions implements CredentialKind {
         clientAddress,
         changes.setupIf?.(st, st.param(old.user.id, "uuid")),
       );
-      return { done: sql`EXISTS (SELECT 1 FROM ${made.cte})`, value: { token: made.token, expiresAt: made.expiresAt } };
+      return {
+        done: sql`EXISTS (SELECT 1 FROM ${made.cte})`,
+        value: { token: made.token, expiresAt: made.expiresAt },
+        stage: sql`(SELECT stage FROM ${made.cte} WHERE stage = 'mfa_setup')`,
+      };
     };
   }
 

@@ -76,6 +76,12 @@ export class Statement {
 export interface StatementPart<F> {
   done: Sql;
   value: F;
+  /**
+   * Where a sign-in goes on to when the statement decides it (a setup the site's policy asks for):
+   * an SQL expression of the final query, 'mfa_setup' then and NULL otherwise. Absent: decided by
+   * the caller.
+   */
+  stage?: Sql;
 }
 
 /** Builds a part from the name of a gate CTE whose rows carry `user_id` (empty: the part writes nothing). */

@@ -100,6 +100,8 @@ t("a user whose only factor became disallowed must set up an allowed one after t
   assert.is(code.res.status, 303);
   const token = u.c.cookies.get(SESSION_COOKIE)!;
   assert.is((await s.sessions.validate(token))?.stage, "mfa_setup", "a setup-only session, not a full one");
+  // Its audit entry says the sign-in went on to a setup (decided in the step's statement), not a full one.
+  assert.equal(await codeEntryStages(ctx, u.id), ["mfa_setup"]);
   // Held at the setup: nothing else opens.
   for (const path of ["/", "/account", "/apps"]) {
     const other = await u.c.get(path);
@@ -131,6 +133,17 @@ t("a user whose only factor became disallowed must set up an allowed one after t
   await c2.get("/login/mfa");
   const next = await c2.post("/login/mfa", { code: codeAt(env.clock, u.params) });
   assert.is(next.res.headers.get("location"), "/");
+  assert.equal(await codeEntryStages(ctx, u.id), ["mfa_setup", "(full)"], "a full sign-in names no stage");
 });
+
+/** The `details.stage` of the user's successful code steps in the audit log, "(full)" for none. */
+async function codeEntryStages(ctx: Ctx, userId: string): Promise<string[]> {
+  const { rows } = await ctx.env.db.query<{ stage: string | null }>(
+    `SELECT details->>'stage' AS stage FROM audit_log
+     WHERE target_user_id = $1 AND action = 'sign_in.code' AND details->>'outcome' = 'success' ORDER BY id`,
+    [userId],
+  );
+  return rows.map((r) => r.stage ?? "(full)");
+}
 
 t.run();

@@ -229,7 +229,6 @@ export function passkeyRoutes(s: Services, cookies: CookieSettings) {
             "passkey",
             s.sessions.rotatePart(session, { stage: forced ? "mfa_setup" : "full" }, c.var.clientAddress),
             webSignIn(c),
-            forced ? "mfa_setup" : undefined,
           ),
         })
       : null;
