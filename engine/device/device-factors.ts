@@ -65,7 +65,10 @@ export class DeviceFactors {
     input: string,
     clientAddress: string | null,
   ): Promise<DeviceTokenGrant & { recoveryCodesLeft: number }> {
-    const result = await this.d.recovery.use(ch.userId, input, () => this.finishPart(ch, clientAddress), false);
+    const result = await this.d.recovery.use(ch.userId, input, () => this.finishPart(ch, clientAddress), false, {
+      surface: "device",
+      address: clientAddress,
+    });
     if (!result.ok) {
       if (result.reason === "malformed") {
         throw new ValidationError("Some fields are missing or invalid.", {
@@ -113,6 +116,7 @@ export class DeviceFactors {
   ): Promise<DeviceTokenGrant> {
     const result = await this.d.passkeys.assertion.verify("device", response, {
       userId: ch.userId,
+      where: { surface: "device", address: clientAddress },
       finish: this.d.signInAudit.withSuccess("passkey", this.finishPart(ch, clientAddress), {
         surface: "device",
         address: clientAddress,

@@ -172,7 +172,10 @@ export class DeviceSignIn {
       kind: Challenge["kind"];
       expires_at: Date;
       may_sign_in: boolean;
-    }>(st, found.cte, sql`sub.kind = 'mfa' AND sub.may_sign_in`, normaliseCode(body.code) ?? "");
+    }>(st, found.cte, sql`sub.kind = 'mfa' AND sub.may_sign_in`, normaliseCode(body.code) ?? "", {
+      surface: "device",
+      address: clientAddress,
+    });
     if (!row) throw new UnauthenticatedError(CHALLENGE_GONE, { code: "challenge_invalid" });
     if (row.kind !== "mfa") throw wrongStep("mfa");
     if (!row.may_sign_in || outcome.kind === "ineligible") {

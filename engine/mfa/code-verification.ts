@@ -1,3 +1,4 @@
+import type { SignInContext } from "../audit/sign-in-audit.js";
 import { runGated } from "../auth/credential-gate.js";
 import { ACCOUNT_POLICY, type Attempt, type ClaimColumns, COMMIT_WITHOUT_FLUSH, heldUntil } from "../auth/throttle.js";
 import { type PartBuilder, type Sql, Statement, sql } from "../db/statement.js";
@@ -17,12 +18,14 @@ interface EnrollmentRow {
 
 /**
  * A counted attempt that failed: "invalid", or "locked" with the lock's length
- * in seconds when this attempt set the lock — then audited as mfa.lock.
+ * in seconds when this attempt set the lock — then audited as mfa.lock, with
+ * the surface and client address of the attempt that set it when `where` is given.
  */
 export async function failedAttempt(
   ctx: Pick<MfaContext, "db" | "audit" | "notices">,
   userId: string,
   attempt: Attempt & { granted: true },
+  where?: SignInContext,
 ): Promise<{ ok: false; reason: "invalid" | "locked"; retryAfterSeconds: number }> {
   if (!attempt.lockedNow) return { ok: false, reason: "invalid", retryAfterSeconds: 0 };
   const { rows } = await ctx.db.query<{ site_id: string; username: string }>(
@@ -35,7 +38,11 @@ export async function failedAttempt(
       actor: { id: null, name: "system" },
       action: "mfa.lock",
       target: { id: userId, name: rows[0].username },
-      details: { failures: ACCOUNT_POLICY.maxFailures, lockSeconds: attempt.retryAfterSeconds },
+      details: {
+        failures: ACCOUNT_POLICY.maxFailures,
+        lockSeconds: attempt.retryAfterSeconds,
+        ...(where ? { surface: where.surface, address: where.address } : {}),
+      },
     });
     // The user and the site's administrators with an address: one mail each per lock (this attempt set it).
     await ctx.notices.notify(ctx.db, userId, "mfa_locked", { lockSeconds: attempt.retryAfterSeconds });
@@ -74,17 +81,19 @@ export class CodeVerification {
    * normalised by the caller (see startCodeCheck). Two statements:
    * startCodeCheck and finishCodeCheck; `finish` (a sign-in's new session)
    * joins the second, run only when the compare-and-set wins. An id that is
-   * not a UUID is "not_enrolled"; nothing is thrown for a wrong code.
+   * not a UUID is "not_enrolled"; nothing is thrown for a wrong code. `where`: the
+   * sign-in's surface and address, for the lock's audit entry (failedAttempt).
    */
   async verifyCode<F = never>(
     userId: string,
     code: string,
     finish?: PartBuilder<F>,
+    where?: SignInContext,
   ): Promise<CodeCheck & { finished?: F | null }> {
     if (!isUuid(userId)) return this.#seen({ ok: false, reason: "not_enrolled", retryAfterSeconds: 0 });
     const st = new Statement();
     const subject = st.with("code_subject", sql`SELECT ${st.param(userId, "uuid")} AS user_id`);
-    const { outcome } = await this.startCodeCheck(st, subject, sql`true`, code);
+    const { outcome } = await this.startCodeCheck(st, subject, sql`true`, code, where);
     if (outcome.kind === "ineligible") return this.#seen({ ok: false, reason: "not_enrolled", retryAfterSeconds: 0 });
     if (outcome.kind === "done") return outcome.result;
     return this.finishCodeCheck(outcome, finish);
@@ -101,15 +110,17 @@ export class CodeVerification {
    * `code` is the digits as normaliseCode (totp.ts) returns them: the caller
    * normalises once, where the code arrives (anything else matches nothing).
    * "done" with a refusal; "matched" when the code matches a step, which
-   * finishCodeCheck then spends.
+   * finishCodeCheck then spends. `where` (the sign-in's surface and address) goes
+   * into a lock's audit entry, here or in finishCodeCheck.
    */
   async startCodeCheck<R extends { user_id: string }>(
     st: Statement,
     subject: Sql,
     eligible: Sql,
     code: string,
+    where?: SignInContext,
   ): Promise<{ row: R | undefined; outcome: CodeCheckOutcome }> {
-    const started = await this.#startCodeCheck<R>(st, subject, eligible, code);
+    const started = await this.#startCodeCheck<R>(st, subject, eligible, code, where);
     if (started.outcome.kind === "done") this.#seen(started.outcome.result);
     return started;
   }
@@ -119,6 +130,7 @@ export class CodeVerification {
     subject: Sql,
     eligible: Sql,
     code: string,
+    where: SignInContext | undefined,
   ): Promise<{ row: R | undefined; outcome: CodeCheckOutcome }> {
     const { db, box, clock, policy, throttle } = this.ctx;
     const read = st.with(
@@ -175,10 +187,10 @@ export class CodeVerification {
     });
     if (step === null) {
       await this.#durable(userId, attempt);
-      return { row, outcome: { kind: "done", result: await failedAttempt(this.ctx, userId, attempt) } };
+      return { row, outcome: { kind: "done", result: await failedAttempt(this.ctx, userId, attempt, where) } };
     }
     const drift = step - totpStep(now, params.periodInSeconds);
-    return { row, outcome: { kind: "matched", userId, step, drift, attempt } };
+    return { row, outcome: { kind: "matched", userId, step, drift, attempt, where } };
   }
 
   /**
@@ -232,7 +244,7 @@ export class CodeVerification {
     if (!row!.won) {
       // The compare-and-set lost: the statement wrote nothing, so its commit flushed nothing.
       await this.#durable(m.userId, m.attempt);
-      return failedAttempt(this.ctx, m.userId, m.attempt);
+      return failedAttempt(this.ctx, m.userId, m.attempt, m.where);
     }
     return { ok: true, step: m.step, ...(part ? { finished: row!.finished ? part.value : null } : {}) };
   }

@@ -1,3 +1,4 @@
+import type { SignInContext } from "../audit/sign-in-audit.js";
 import type { Sql } from "../db/statement.js";
 import { NotFoundError, ValidationError } from "../errors.js";
 import type { Attempt } from "../auth/throttle.js";
@@ -67,7 +68,15 @@ export interface MfaSettingsInput {
 export type CodeCheckOutcome =
   | { kind: "ineligible" }
   | { kind: "done"; result: Exclude<CodeCheck, { ok: true }> }
-  | { kind: "matched"; userId: string; step: number; drift: number; attempt: Attempt & { granted: true } };
+  | {
+      kind: "matched";
+      userId: string;
+      step: number;
+      drift: number;
+      attempt: Attempt & { granted: true };
+      /** The sign-in's surface and address, for a lock's audit entry. */
+      where?: SignInContext;
+    };
 
 /**
  * The answer to a code: the accepted TOTP step (RFC 6238 §4 T) or a refusal with

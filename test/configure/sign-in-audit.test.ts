@@ -100,6 +100,57 @@ t("device API: a failed and a successful sign-in, with client address", async ({
 });
 
 t(
+  "a lock set by wrong codes names where the last one came from, on the web and on a device",
+  async ({ env, siteId }) => {
+    const s = env.services;
+    const p = appParams(randomBytes(20));
+    for (const [username, deviceAccess] of [
+      ["lock.web", false],
+      ["lock.dev", true],
+    ] as const) {
+      const u = await s.users.create({ siteId, username, password: PASSWORD, deviceAccess });
+      await s.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, ADMIN);
+      await s.mfa.activation.activate(u.id, { method: "app", ...p }, codeAt(env.clock, p), ADMIN);
+    }
+    env.clock.advanceSeconds(60);
+    const wrong = () => codeAt(env.clock, p, 5);
+    const c = new TestClient(env.app, from("203.0.113.21"));
+    await c.signIn("lock.web", PASSWORD);
+    await c.get("/login/mfa");
+    for (let i = 0; i < 5; i++) assert.is((await c.post("/login/mfa", { code: wrong() })).res.status, 401);
+    const login = await api(
+      env.app,
+      "POST",
+      "/api/device/login",
+      { username: "lock.dev", password: PASSWORD },
+      from("192.0.2.21"),
+    );
+    for (let i = 0; i < 5; i++) {
+      const r = await api(
+        env.app,
+        "POST",
+        "/api/device/mfa",
+        { challenge: login.json.challenge, code: wrong() },
+        from("192.0.2.21"),
+      );
+      assert.is(r.status, 401);
+    }
+    const { rows } = await env.db.query<{ target_name: string; details: Record<string, unknown> }>(
+      "SELECT target_name, details FROM audit_log WHERE action = 'mfa.lock' AND target_name LIKE 'lock.%' ORDER BY id",
+    );
+    assert.equal(
+      rows.map((r) => `${r.target_name} ${String(r.details.surface)} ${String(r.details.address)}`),
+      ["lock.web web 203.0.113.21", "lock.dev device 192.0.2.21"],
+    );
+    const admin = await s.users.create({ siteId, username: "lock.auditor", password: PASSWORD, role: "admin" });
+    const a = new TestClient(env.app, from("203.0.113.98"));
+    await a.signIn(admin.username, PASSWORD);
+    const page = (await a.get("/configure/audit?user=lock.dev")).html;
+    assert.match(page, /locked lock\.dev after 5 failed attempts \(the last: device API, from 192\.0\.2\.21\)/);
+  },
+);
+
+t(
   "a flood of wrong passwords writes one failure per burst and each lock, nothing for unknown names",
   async ({ env, siteId }) => {
     const s = env.services;

@@ -1,3 +1,4 @@
+import type { SignInContext } from "../../audit/sign-in-audit.js";
 import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
 import { webauthnLibrary } from "./webauthn-library.js";
 import { ACCOUNT_POLICY, type Attempt, addressKey, ADDRESS_POLICY } from "../../auth/throttle.js";
@@ -97,12 +98,13 @@ export class PasskeyAssertion {
   /**
    * Verifies `response` (AuthenticationResponseJSON) for `purpose`: bound to `userId` unless
    * passwordless, from `clientAddress` (passwordless throttling). `finish` joins the statement that
-   * moves the counter. Nothing is thrown for a bad answer.
+   * moves the counter; `where` (the sign-in's surface and address) goes into a lock's audit entry.
+   * Nothing is thrown for a bad answer.
    */
   async verify<F = never>(
     purpose: AssertionPurpose,
     response: unknown,
-    opts: { userId?: string; clientAddress?: string | null; finish?: PartBuilder<F> } = {},
+    opts: { userId?: string; clientAddress?: string | null; finish?: PartBuilder<F>; where?: SignInContext } = {},
   ): Promise<AssertionResult<F>> {
     const { throttle } = this.ctx;
     const credentialId = (response as { id?: unknown } | null)?.id;
@@ -127,7 +129,7 @@ export class PasskeyAssertion {
       return { ok: false, reason: "locked", retryAfterSeconds: attempt.retryAfterSeconds, userId: owner };
     }
     const fail = async (detail?: InvalidDetail) => ({
-      ...(await failedAttempt(this.ctx, owner, attempt)),
+      ...(await failedAttempt(this.ctx, owner, attempt, opts.where)),
       userId: owner,
       ...(detail ? { detail } : {}),
     });

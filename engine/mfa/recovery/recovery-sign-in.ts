@@ -1,3 +1,4 @@
+import type { SignInContext } from "../../audit/sign-in-audit.js";
 import type { AuditLog } from "../../audit/audit-log.js";
 import { ACCOUNT_POLICY, type Throttle } from "../../auth/throttle.js";
 import type { Db } from "../../db/db.js";
@@ -41,13 +42,15 @@ export class RecoverySignIn {
   /**
    * Checks `input` (a code or, when `allowPass`, a pass; case, spaces and hyphens ignored) for
    * `userId` and spends it; `finish(kind)` gives the part that joins the spending statement (what
-   * to do may depend on whether a code or a pass was typed). Nothing is thrown for a wrong one.
+   * to do may depend on whether a code or a pass was typed). `where` (the sign-in's surface and
+   * address) goes into a lock's audit entry. Nothing is thrown for a wrong one.
    */
   async use<F>(
     userId: string,
     input: string,
     finish?: (kind: "code" | "pass") => PartBuilder<F>,
     allowPass = true,
+    where?: SignInContext,
   ): Promise<RecoveryResult<F>> {
     const value = normaliseRecoveryInput(input);
     if (!value || !isUuid(userId) || (value.kind === "pass" && !allowPass)) {
@@ -68,7 +71,8 @@ export class RecoverySignIn {
          u.site_id, u.username
        FROM (SELECT 1) one LEFT JOIN users u ON u.id = ${st.param(userId, "uuid")}`,
     );
-    if (!row!.won) return failedAttempt({ db: this.db, audit: this.audit, notices: this.notices }, userId, attempt);
+    if (!row!.won)
+      return failedAttempt({ db: this.db, audit: this.audit, notices: this.notices }, userId, attempt, where);
     // The statement's snapshot predates its own update: the code it spent still counts as unused there.
     const codesLeft = value.kind === "code" ? row!.left - 1 : row!.left;
     await this.audit.record({

@@ -68,6 +68,7 @@ export function passwordlessRoutes(s: Services, cookies: CookieSettings) {
       owner && owner.webAccess && !owner.disabled && (await s.mfaPolicies.get(owner.siteId)).passkeySignIn;
     const result = await s.passkeys.assertion.verify("passwordless", allowed ? response : { id: null }, {
       clientAddress: c.var.clientAddress,
+      where: webSignIn(c),
       finish: s.signInAudit.withSuccess(
         "passkey",
         (st, won) => {

@@ -93,7 +93,7 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
     const rotate = s.sessions.rotatePart(session, { stage: "full", setupIf }, c.var.clientAddress);
     // The success entry rides in the statement that spends the step (no round trip added).
     const audited = s.signInAudit.withSuccess("code", rotate, webSignIn(c));
-    const result = await s.mfa.codes.verifyCode(session.user.id, code, audited);
+    const result = await s.mfa.codes.verifyCode(session.user.id, code, audited, webSignIn(c));
     if (!result.ok) {
       s.metrics.signIn("web", "failure");
       // A wrong code per burst; a lock this attempt set is mfa.lock, written by the code check.

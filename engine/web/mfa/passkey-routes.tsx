@@ -135,7 +135,10 @@ async function reauthenticate(
   if (!code && !password) return { error: REAUTH_NEEDED, status: 422 };
   const failed = { error: REAUTH_FAILED, status: 401 } as const;
   // Not a code (normaliseCode null) is checked as "", which matches nothing and counts as a failure.
-  if (code) return (await s.mfa.codes.verifyCode(userId, normaliseCode(code) ?? "")).ok ? null : failed;
+  if (code) {
+    const where = { surface: "web", address: browser.address } as const;
+    return (await s.mfa.codes.verifyCode(userId, normaliseCode(code) ?? "", undefined, where)).ok ? null : failed;
+  }
   const checked = await s.passwordConfirmation.confirm(userId, password, browser);
   if (checked.kind !== "locked") return checked.kind === "ok" ? null : failed;
   const { retryAfterSeconds } = checked;
@@ -230,6 +233,7 @@ export function passkeyRoutes(s: Services, cookies: CookieSettings) {
             s.sessions.rotatePart(session, { stage: forced ? "mfa_setup" : "full" }, c.var.clientAddress),
             webSignIn(c),
           ),
+          where: webSignIn(c),
         })
       : null;
     if (!result?.ok) {

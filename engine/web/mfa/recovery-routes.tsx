@@ -2,6 +2,7 @@ import { Hono, type Context } from "hono";
 import type { PartBuilder } from "../../db/statement.js";
 import type { Services } from "../../services.js";
 import { clearSessionCookie, writeSessionCookie, type CookieSettings } from "../http/cookies.js";
+import { webSignIn } from "../http/client-address.js";
 import type { AppEnv } from "../http/env.js";
 import { signInStepPath } from "../http/guards.js";
 import { sendPage } from "../http/page.js";
@@ -56,7 +57,7 @@ export function recoveryRoutes(s: Services, cookies: CookieSettings) {
         );
         return part;
       };
-    const result = await s.recovery.signIn.use(session.user.id, input, finish);
+    const result = await s.recovery.signIn.use(session.user.id, input, finish, true, webSignIn(c));
     if (!result.ok) {
       if (result.reason === "malformed") {
         return sendPage(c, <RecoveryPage csrfToken={c.var.csrfToken} fieldError={MALFORMED_RECOVERY} />, 422);
