@@ -78,7 +78,8 @@ function signInWords(step: string, d: Record<string, unknown>): string {
   // A signed-in user's password asked again (a new password, removing a factor…): not a sign-in form's.
   const what = d.currentPassword === true ? `current ${step}` : step;
   if (d.outcome === "locked") return `was locked after wrong ${what}s (${where}; ${str(d.lockSeconds)} s)`;
-  return `entered a wrong ${what} (${where}; more in the next 15 minutes are not listed)`;
+  const wrong = step === "passkey" ? "offered a passkey that was refused" : `entered a wrong ${what}`;
+  return `${wrong} (${where}; more in the next 15 minutes are not listed)`;
 }
 
 /**

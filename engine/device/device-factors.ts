@@ -18,7 +18,7 @@ export interface DeviceFactorDeps {
   recovery: RecoverySignIn;
   passkeys: { assertion: PasskeyAssertion; store: PasskeyStore };
   /** A passkey step's success entry (sign_in.passkey), in the statement that issues the token. */
-  signInAudit: Pick<SignInAudit, "withSuccess">;
+  signInAudit: Pick<SignInAudit, "withSuccess" | "failure">;
 }
 
 /** The challenge ended meanwhile (used by a concurrent request, or revoked by a credential change). */
@@ -130,6 +130,10 @@ export class DeviceFactors {
         ...(result.detail ? { detail: result.detail } : {}),
       });
       await this.d.challenges.recordFailure(ch);
+      // As a wrong code: a failure per burst; a lock this attempt set is mfa.lock (failedAttempt).
+      if (result.reason !== "locked") {
+        await this.d.signInAudit.failure({ id: ch.userId }, "passkey", { surface: "device", address: clientAddress });
+      }
       throw new UnauthenticatedError(PASSKEY_REFUSED, { code: "invalid_passkey" });
     }
     if (!result.finished) throw new UnauthenticatedError(CHALLENGE_GONE, { code: "challenge_invalid" });

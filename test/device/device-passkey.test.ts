@@ -125,6 +125,15 @@ t("a replayed assertion is refused: its WebAuthn challenge was spent", async (ct
   assert.equal(lastRefusal(env), { ...lastRefusal(env), factor: "passkey", reason: "invalid", detail: "challenge" });
   assert.is(await codeFailures(env, u.id), 1, "counted against the code lock");
   assert.is((await env.db.query("SELECT 1 FROM device_tokens WHERE user_id = $1", [u.id])).rowCount, 1);
+  // Audited as a failed passkey step, as a wrong code is.
+  const refused = await env.db.query<{ details: { outcome: string; surface: string } }>(
+    "SELECT details FROM audit_log WHERE target_user_id = $1 AND action = 'sign_in.passkey' ORDER BY id",
+    [u.id],
+  );
+  assert.equal(
+    refused.rows.map((r) => `${r.details.outcome} ${r.details.surface}`),
+    ["success device", "failure device"],
+  );
 });
 
 t("an assertion for another origin or another relying party id is refused for that reason", async (ctx) => {

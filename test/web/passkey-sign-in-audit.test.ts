@@ -8,7 +8,7 @@ import { optionsIn, passkeyThroughSetup } from "../helpers/webauthn-page.js";
 // A sign-in with a passkey is in the audit log as `sign_in.passkey`, as a code's is as
 // `sign_in.code`: on the web as the second step (POST /login/mfa/passkey) and without a password
 // (POST /login/passkey, where the site allows it), written in the statement that makes the session.
-// A refused passkey writes no success entry.
+// A refused passkey writes a failure entry instead (one per burst, as a wrong code), never a success.
 
 const PASSWORD = "correct horse battery";
 const t = suite<{ env: TestEnv; rootId: string; siteId: string }>(`passkey sign-ins in the audit log [${testBackend}]`);
@@ -42,7 +42,7 @@ async function signInEntries(env: TestEnv, userId: string): Promise<string[]> {
   return rows.map((r) => [r.action, r.details.outcome, r.details.surface, r.details.stage].filter(Boolean).join(" "));
 }
 
-t("a passkey as the second step is audited as sign_in.passkey; a refused one is not", async (ctx) => {
+t("a passkey as the second step is audited as sign_in.passkey; a refused one as a failure", async (ctx) => {
   const { env } = ctx;
   const u = await withPasskey(ctx, "pia");
   const before = await signInEntries(env, u.id);
@@ -56,13 +56,18 @@ t("a passkey as the second step is audited as sign_in.passkey; a refused one is 
     response: JSON.stringify(u.auth.assert(options, { challenge: "c29tZXRoaW5nIGVsc2U" })),
   });
   assert.is(refused.res.status, 401);
-  assert.equal(await signInEntries(env, u.id), [...before, "sign_in.password success web mfa"]);
+  assert.equal(await signInEntries(env, u.id), [
+    ...before,
+    "sign_in.password success web mfa",
+    "sign_in.passkey failure web",
+  ]);
   const again = await c.get("/login/mfa");
   const done = await c.post("/login/mfa/passkey", { response: JSON.stringify(u.auth.assert(optionsIn(again.html))) });
   assert.is(done.res.status, 303, done.html);
   assert.equal(await signInEntries(env, u.id), [
     ...before,
     "sign_in.password success web mfa",
+    "sign_in.passkey failure web",
     "sign_in.passkey success web",
   ]);
   // The audit page words it.
@@ -71,6 +76,7 @@ t("a passkey as the second step is audited as sign_in.passkey; a refused one is 
   const audit = await admin.get("/configure/audit?user=pia");
   assert.is(audit.res.status, 200);
   assert.match(audit.html, /signed in with the passkey \(web/);
+  assert.match(audit.html, /offered a passkey that was refused \(web/);
 });
 
 t("a passkey step that goes on to a setup the policy asks for says so in its entry", async (ctx) => {
@@ -125,11 +131,21 @@ t("a passwordless sign-in is audited as sign_in.passkey with stage passwordless"
   const u = await withPasskey(ctx, "quin");
   const before = await signInEntries(env, u.id);
   const c = new TestClient(env.app);
+  // A known user's passkey signed over other options: refused, and a failure entry for its owner.
+  const foreign = await c.get("/login");
+  const bad = await c.post("/login/passkey", {
+    response: JSON.stringify(u.auth.assert(optionsIn(foreign.html), { challenge: "c29tZXRoaW5nIGVsc2U" })),
+  });
+  assert.is(bad.res.status, 401);
   const login = await c.get("/login");
   const done = await c.post("/login/passkey", { response: JSON.stringify(u.auth.assert(optionsIn(login.html))) });
   assert.is(done.res.status, 303, done.html);
   assert.is(done.res.headers.get("location"), "/");
-  assert.equal(await signInEntries(env, u.id), [...before, "sign_in.passkey success web passwordless"]);
+  assert.equal(await signInEntries(env, u.id), [
+    ...before,
+    "sign_in.passkey failure web",
+    "sign_in.passkey success web passwordless",
+  ]);
   const admin = new TestClient(env.app);
   await admin.signIn("root", PASSWORD);
   const audit = await admin.get("/configure/audit?user=quin");

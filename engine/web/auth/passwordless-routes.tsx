@@ -92,6 +92,10 @@ export function passwordlessRoutes(s: Services, cookies: CookieSettings) {
     if (!result.ok || !result.finished) {
       c.var.log.info("passwordless sign-in refused", { reason: result.ok ? "ended" : result.reason });
       if (!result.ok && result.reason === "locked") c.header("Retry-After", String(result.retryAfterSeconds));
+      // A known user's passkey refused (not a lock: that is mfa.lock): a failure per burst, as a wrong password.
+      if (!result.ok && result.reason !== "locked" && result.userId) {
+        await s.signInAudit.failure({ id: result.userId }, "passkey", webSignIn(c));
+      }
       return refuse(c, 401);
     }
     c.var.log.info("signed in", { userId: result.userId, passwordless: true });

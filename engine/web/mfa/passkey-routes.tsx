@@ -239,6 +239,9 @@ export function passkeyRoutes(s: Services, cookies: CookieSettings) {
     if (!result?.ok) {
       s.metrics.signIn("web", "failure");
       c.var.log.info("passkey refused", { userId: session.user.id, reason: result?.reason ?? "malformed" });
+      // As a wrong code: a failure per burst; a lock this attempt set is mfa.lock (failedAttempt).
+      if (result && result.reason !== "locked")
+        await s.signInAudit.failure({ id: session.user.id }, "passkey", webSignIn(c));
       const method = (await s.mfa.statusOf(session.user.id)).activation?.method;
       return sendPage(
         c,
