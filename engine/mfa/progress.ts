@@ -6,9 +6,10 @@ import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { foldSql } from "../db/fold.js";
 import { sql } from "../db/statement.js";
+import { DEFAULT_TIME_ZONE, isoDayIn, startOfDayIn } from "../util/zoned-dates.js";
 import { CAN_SIGN_IN, MFA_STATE_JOINS, mfaStateCondition } from "./mfa-states.js";
 
-/** Activations on one UTC day (YYYY-MM-DD). */
+/** Activations on one calendar day (YYYY-MM-DD) of the chart's time zone. */
 export interface DayCount {
   day: string;
   count: number;
@@ -24,11 +25,12 @@ export interface OverdueUser {
   requiredFrom: Date;
 }
 
-const DAY_MS = 86_400_000;
 /** The chart shows at most this many days (the most recent ones). */
 export const MAX_CHART_DAYS = 90;
 
-const utcDay = (d: Date) => d.toISOString().slice(0, 10);
+/** The ISO day `n` calendar days after `isoDay` (negative: before); calendar days, whatever their length in a zone. */
+const addDays = (isoDay: string, n: number) =>
+  new Date(Date.parse(`${isoDay}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 
 /** Reads for /configure/mfa; every read is scoped to a site, or to all sites with null. */
 export class MfaProgress {
@@ -38,28 +40,25 @@ export class MfaProgress {
   ) {}
 
   /**
-   * Activations per UTC day from `since` to today, zero days included, at most
-   * MAX_CHART_DAYS (the latest). Counts enrollments that exist now (a reset
-   * activation no longer counts).
+   * Activations per calendar day of `zone` (an IANA time zone: the site's, so a bar is the day its
+   * administrators lived) from `since` to today, zero days included, at most MAX_CHART_DAYS (the
+   * latest). Counts enrollments that exist now (a reset activation no longer counts).
    */
-  async activationsPerDay(siteId: string | null, since: Date): Promise<DayCount[]> {
-    const today = new Date(`${utcDay(this.clock.now())}T00:00:00Z`);
-    let start = new Date(`${utcDay(since)}T00:00:00Z`);
-    const earliest = new Date(today.getTime() - (MAX_CHART_DAYS - 1) * DAY_MS);
-    if (start < earliest) start = earliest;
+  async activationsPerDay(siteId: string | null, since: Date, zone: string = DEFAULT_TIME_ZONE): Promise<DayCount[]> {
+    const today = isoDayIn(this.clock.now(), zone);
+    const earliest = addDays(today, -(MAX_CHART_DAYS - 1));
+    const first = isoDayIn(since, zone);
+    const start = first < earliest ? earliest : first;
     const { rows } = await this.db.query<{ day: string; count: number }>(
-      `SELECT to_char(e.activated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, count(*)::int AS count
+      `SELECT to_char(e.activated_at AT TIME ZONE $4, 'YYYY-MM-DD') AS day, count(*)::int AS count
        FROM mfa_enrollments e JOIN users u ON u.id = e.user_id
        WHERE ($1::uuid IS NULL OR u.site_id = $1::uuid) AND e.activated_at >= $2 AND e.activated_at < $3
        GROUP BY 1`,
-      [siteId, start, new Date(today.getTime() + DAY_MS)],
+      [siteId, startOfDayIn(start, zone), startOfDayIn(addDays(today, 1), zone), zone],
     );
     const byDay = new Map(rows.map((r) => [r.day, r.count]));
     const out: DayCount[] = [];
-    for (let t = start.getTime(); t <= today.getTime(); t += DAY_MS) {
-      const day = utcDay(new Date(t));
-      out.push({ day, count: byDay.get(day) ?? 0 });
-    }
+    for (let day = start; day <= today; day = addDays(day, 1)) out.push({ day, count: byDay.get(day) ?? 0 });
     return out;
   }
 

@@ -146,8 +146,8 @@ export function MfaProgressPage(props: {
       <h2>Activations per day</h2>
       <p>
         {props.chartSince
-          ? `Since the first rollout on ${day(props.chartSince, { timeZone: "UTC" })} (UTC days).`
-          : "No rollout yet: the last 30 days."}
+          ? `Since the first rollout on ${day(props.chartSince, frame)} (days in ${frame.timeZone ?? "UTC"}).`
+          : `No rollout yet: the last 30 days (days in ${frame.timeZone ?? "UTC"}).`}
       </p>
       <ActivationsChart days={props.chart} />
       <h2 id="overdue">Overdue ({props.overdue.total})</h2>

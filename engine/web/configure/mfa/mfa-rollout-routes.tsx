@@ -67,13 +67,14 @@ export function mfaRolloutRoutes(s: Services): Hono<AppEnv> {
     }));
     const since = await s.rollouts.firstRolloutAt(scope);
     const chartStart = since ?? new Date(s.clock.now().getTime() - 29 * 86_400_000);
+    const frame = await pageFrameOf(c, s.sites);
     return sendPage(
       c,
       <MfaProgressPage
-        frame={await pageFrameOf(c, s.sites)}
+        frame={frame}
         sites={rows}
         allSites={all}
-        chart={await s.mfaProgress.activationsPerDay(scope, chartStart)}
+        chart={await s.mfaProgress.activationsPerDay(scope, chartStart, frame.timeZone)}
         chartSince={since}
         overdue={await s.mfaProgress.overdue(scope, 100)}
         activeSiteId={session.activeSiteId}
