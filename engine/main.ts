@@ -7,6 +7,7 @@ import type { Server } from "node:http";
 import { installShutdown } from "./ops/shutdown.js";
 import { startAuditRetention } from "./ops/audit-retention.js";
 import { startBackupSchedule } from "./ops/backup-schedule.js";
+import { answerClientErrors } from "./web/http/client-errors.js";
 
 async function main() {
   let config;
@@ -40,6 +41,7 @@ async function main() {
   const server = serve({ fetch: app.fetch, port: config.PORT }, (info) => {
     log.info("listening", { port: info.port, url: `${base}/login`, database: services.db.backend });
   });
+  answerClientErrors(server as Server);
   const purge = setInterval(() => void purgeExpired(services, log), 10 * 60_000);
   purge.unref();
   if (!services.mail.configured) log.warn("e-mail is not configured (SMTP_URL unset): mails are queued, not sent");

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
+import { exchange } from "../helpers/raw-http.js";
 import { startServer, stopServer } from "../helpers/server-process.js";
 
 const t = suite("start-up");
@@ -41,6 +42,11 @@ t("the built server starts on an empty DATA_DIR without compiling a schema, and 
     assert.match(await login.text(), /name="password"/);
     const openapi = await fetch(`http://127.0.0.1:${server.port}/api/openapi.json`);
     assert.is(openapi.status, 200);
+    // What Node's parser refuses carries the app's headers too (engine/web/http/client-errors.ts).
+    const refused = await exchange(server.port, "NOT A REQUEST\r\n\r\n");
+    assert.is(refused.status, 400);
+    assert.is(refused.headers.get("cache-control"), "no-store");
+    assert.is(refused.headers.get("x-content-type-options"), "nosniff");
   } finally {
     await stopServer(server.child);
   }

@@ -1,0 +1,59 @@
+// What Node's HTTP parser refuses before any route sees it (a malformed request, headers over the
+// limit) is answered with the headers every other answer carries — no-store, nosniff, a CSP —
+// not Node's bare "400 Bad Request"; a good request on the same server is answered by the app.
+import { serve } from "@hono/node-server";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { answerClientErrors } from "../../engine/web/http/client-errors.js";
+import { startTestEnv, type TestEnv } from "../helpers/app.js";
+import { exchange } from "../helpers/raw-http.js";
+
+const t = suite<{ env: TestEnv; server: Server; port: number }>("refusals of Node's HTTP parser");
+
+t.before(async (ctx) => {
+  ctx.env = await startTestEnv();
+  await new Promise<void>((resolve) => {
+    ctx.server = serve({ fetch: ctx.env.app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve()) as Server;
+  });
+  answerClientErrors(ctx.server);
+  ctx.port = (ctx.server.address() as AddressInfo).port;
+});
+t.after(async (ctx) => {
+  await new Promise((resolve) => ctx.server.close(resolve));
+  await ctx.env.close();
+});
+
+const SECURE = {
+  "cache-control": "no-store",
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "SAMEORIGIN",
+  "referrer-policy": "same-origin",
+};
+
+t("a malformed request line is 400 with the app's security headers", async ({ port }) => {
+  const r = await exchange(port, "NOT A REQUEST\r\n\r\n");
+  assert.is(r.status, 400);
+  for (const [name, value] of Object.entries(SECURE)) assert.is(r.headers.get(name), value, name);
+  assert.match(r.headers.get("content-security-policy") ?? "", /default-src 'none'/);
+  assert.is(r.headers.get("connection"), "close");
+  assert.is(r.body, "Bad Request.\n");
+  assert.is(Number(r.headers.get("content-length")), Buffer.byteLength(r.body));
+});
+
+t("headers over Node's limit are 431 with the same headers", async ({ port }) => {
+  const r = await exchange(port, `GET /login HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`);
+  assert.is(r.status, 431);
+  for (const [name, value] of Object.entries(SECURE)) assert.is(r.headers.get(name), value, name);
+  assert.is(r.body, "Request Header Fields Too Large.\n");
+});
+
+t("a good request on the same server is the app's answer (control)", async ({ port }) => {
+  const r = await exchange(port, "GET /login HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+  assert.is(r.status, 200);
+  assert.is(r.headers.get("cache-control"), "no-store");
+  assert.match(r.headers.get("content-security-policy") ?? "", /default-src 'self'/);
+});
+
+t.run();
