@@ -25,10 +25,36 @@ export function databaseUrl(name: string): string {
   return u.toString();
 }
 
+/** Whether a process with this id runs now (signal 0 checks without sending anything). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Drops the databases of test processes that are gone (`formgate_test_PID_…` whose PID runs no
+ * more): an interrupted suite or benchmark (Ctrl-C, a timeout's SIGKILL) never reached its own drop.
+ */
+async function dropAbandonedDatabases(admin: pg.Client): Promise<void> {
+  const { rows } = await admin.query<{ datname: string }>(
+    "SELECT datname FROM pg_database WHERE datname ~ '^formgate_test_[0-9]+_[0-9a-f]+$'",
+  );
+  for (const { datname } of rows) {
+    if (isRunning(Number(datname.split("_")[2]))) continue;
+    // Another suite may be dropping the same one at this moment: whoever comes second finds nothing.
+    await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`).catch(() => undefined);
+  }
+}
+
 export async function createDatabase(): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
   const name = `formgate_test_${process.pid}_${randomBytes(4).toString("hex")}`;
   const admin = new pg.Client({ connectionString: adminUrl() });
   await admin.connect();
+  await dropAbandonedDatabases(admin);
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
   return {

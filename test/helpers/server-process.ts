@@ -28,6 +28,39 @@ function healthz(port: number): Promise<number> {
   });
 }
 
+/** Process groups started here and not stopped yet: ended when this process ends, Ctrl-C included. */
+const running = new Set<number>();
+let hooked = false;
+
+/**
+ * Remembers the process group `pgid` until stopServer, and the first time hooks this process's end:
+ * a server spawned in a group of its own gets no Ctrl-C from the terminal, so without this an
+ * interrupted benchmark left its servers (and their PostgreSQL connections) running.
+ */
+export function endWithThisProcess(pgid: number): void {
+  if (!hooked) {
+    hooked = true;
+    process.on("exit", () => {
+      for (const group of running) {
+        try {
+          process.kill(-group, "SIGTERM");
+        } catch {
+          // gone already
+        }
+      }
+    });
+    // A listener replaces Node's own exit on these signals: exit as it would, so "exit" runs.
+    process.once("SIGINT", () => process.exit(130));
+    process.once("SIGTERM", () => process.exit(143));
+  }
+  running.add(pgid);
+}
+
+/** The group `pgid` was stopped by its owner: no longer ended with this process. */
+function forgetGroup(pgid: number): void {
+  running.delete(pgid);
+}
+
 export interface Started {
   child: ChildProcess;
   port: number;
@@ -56,6 +89,7 @@ export async function startServer(
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
+  endWithThisProcess(child.pid!);
   child.stdout.on("data", (d) => (out += d));
   child.stderr.on("data", (d) => (out += d));
   let exited = false;
@@ -142,6 +176,7 @@ function groupCpuMs(pgid: number): number {
  */
 export async function stopServer(child: ChildProcess): Promise<void> {
   const pgid = child.pid!;
+  forgetGroup(pgid);
   try {
     process.kill(-pgid, "SIGTERM");
   } catch {

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, stopServer } from "../../helpers/server-process.js";
+import { endWithThisProcess, freePort, stopServer } from "../../helpers/server-process.js";
 
 export const NGINX = "/usr/sbin/nginx";
 
@@ -51,6 +51,7 @@ http {
   );
   // -e: the compiled-in error log (/var/log/nginx) is not opened before the configuration is read.
   const child = spawn(NGINX, ["-e", `${dir}/error.log`, "-c", conf, "-p", dir], { stdio: "ignore", detached: true });
+  endWithThisProcess(child.pid!);
   const stop = async () => {
     await stopServer(child);
     rmSync(dir, { recursive: true, force: true });
