@@ -24,6 +24,14 @@ function pgModule(): typeof pg {
 export const PG_CONNECTION_TIMEOUT_MS = 3000;
 
 /**
+ * How long an idle pool connection is kept (milliseconds). Each connection holds the statements it
+ * has prepared (planned once, preparedStatementNamer); node-postgres's default of 10 s closed them
+ * whenever a server was quiet for 10 s, so the next requests paid a new backend and planned every
+ * statement again (five custom plans before PostgreSQL settles on a generic one).
+ */
+export const PG_IDLE_TIMEOUT_MS = 5 * 60_000;
+
+/**
  * How long one statement may run (PostgreSQL's statement_timeout, milliseconds). The client gives up
  * on an answer a little later (node-postgres's query_timeout), which is what bounds a request when
  * the server does not answer at all (frozen, or a network black hole): 503 within about
@@ -54,6 +62,7 @@ export function openPgDb(
     connectionString,
     max,
     connectionTimeoutMillis,
+    idleTimeoutMillis: PG_IDLE_TIMEOUT_MS,
     options: `-c TimeZone=UTC -c statement_timeout=${Math.round(statementTimeoutMillis)}`,
     query_timeout: statementTimeoutMillis + PG_ANSWER_GRACE_MS,
   });

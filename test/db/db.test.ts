@@ -4,7 +4,7 @@ import * as assert from "uvu/assert";
 import { rejects } from "../helpers/assert.js";
 import { spawn } from "node:child_process";
 import { listMigrations, migrate } from "../../engine/db/migrate.js";
-import { openPgDb } from "../../engine/db/pg-db.js";
+import { openPgDb, PG_IDLE_TIMEOUT_MS } from "../../engine/db/pg-db.js";
 import { createDatabase, openTestDb, testBackend } from "../helpers/db.js";
 
 const tableSnapshot = async (db: Awaited<ReturnType<typeof openTestDb>>) =>
@@ -87,6 +87,31 @@ test(`a nested transaction rolls back alone; the outer one commits [${testBacken
 });
 
 if (testBackend === "pg") {
+  // node-postgres closes an idle connection after 10 s by default, and with it the statements it
+  // had prepared: a server quiet for 10 s then paid a new backend and planned every statement again
+  // (npm run bench -- sign-in: the TOTP step's PostgreSQL CPU 1.9–2.4 ms with it, 1.1 ms without).
+  test("the pool keeps idle connections, and their prepared statements, for minutes [pg]", async () => {
+    const database = await createDatabase();
+    const db = openPgDb(database.url);
+    try {
+      assert.is(db.pool.options.idleTimeoutMillis, PG_IDLE_TIMEOUT_MS);
+      assert.ok(PG_IDLE_TIMEOUT_MS >= 60_000, `${PG_IDLE_TIMEOUT_MS} ms`);
+      // One connection serves both statements: the second runs the plan the first prepared.
+      const text = "SELECT pg_backend_pid() AS pid, $1::int AS n";
+      const first = await db.query<{ pid: number }>(text, [1]);
+      const second = await db.query<{ pid: number }>(text, [2]);
+      assert.is(second.rows[0]!.pid, first.rows[0]!.pid);
+      const prepared = await db.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement = $1",
+        [text],
+      );
+      assert.is(prepared.rows[0]!.n, 1);
+    } finally {
+      await db.close();
+      await database.drop();
+    }
+  });
+
   test("another connection does not see uncommitted work [pg]", async () => {
     const db = await openTestDb();
     try {

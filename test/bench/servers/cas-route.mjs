@@ -5,7 +5,12 @@ import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import pg from "pg";
 
-const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.POOL_SIZE ?? 10) });
+// The engine's pool settings (engine/db/pg-db.ts): its size, and idle connections kept 5 minutes.
+const pool = new pg.Pool({
+  connectionString: process.env.DATABASE_URL,
+  max: Number(process.env.POOL_SIZE ?? 10),
+  idleTimeoutMillis: 5 * 60_000,
+});
 const app = new Hono();
 app.get("/healthz", (c) => c.json({ status: "ok" }));
 app.post("/cas", async (c) => {
