@@ -8,7 +8,7 @@ import type { Db } from "../db/db.js";
 import { ConflictError, ForbiddenError, RateLimitedError, UnauthenticatedError, ValidationError } from "../errors.js";
 import { type PartBuilder, type Sql, Statement, sql } from "../db/statement.js";
 import type { Logger } from "../log.js";
-import type { ActivationResult, CodeCheck, MfaActor } from "../mfa/mfa-model.js";
+import type { ActivationOptions, ActivationResult, CodeCheck, MfaActor } from "../mfa/mfa-model.js";
 import type { MfaService } from "../mfa/mfa-service.js";
 import { base32, groupsOfFour, otpauthUri, TOTP_ISSUER } from "../mfa/otpauth.js";
 import { decideAfterPassword } from "../mfa/sign-in-flow.js";
@@ -31,7 +31,13 @@ import type { DeviceTokenInfo, DeviceTokens } from "./device-tokens.js";
 
 /** Activates a pre-registered hardware token for a user (the hardware registry provides it). */
 export interface HardwareActivation {
-  activateHardware(userId: string, serialNumber: string, code: string, actor: MfaActor): Promise<ActivationResult>;
+  activateHardware(
+    userId: string,
+    serialNumber: string,
+    code: string,
+    actor: MfaActor,
+    opts?: ActivationOptions,
+  ): Promise<ActivationResult>;
 }
 
 /**
@@ -262,15 +268,16 @@ export class DeviceSignIn {
     }
 
     let result: ActivationResult;
+    const where = { surface: "device", address: clientAddress } as const;
     if (body.method === "app") {
-      result = await this.d.mfa.activation.activatePendingApp(user.id, body.code!, actor);
+      result = await this.d.mfa.activation.activatePendingApp(user.id, body.code!, actor, { where });
     } else {
       if (!this.d.hardware) {
         throw new ValidationError("Hardware tokens are not available.", {
           method: "hardware tokens are not available",
         });
       }
-      result = await this.d.hardware.activateHardware(user.id, body.serialNumber!, body.code!, actor);
+      result = await this.d.hardware.activateHardware(user.id, body.serialNumber!, body.code!, actor, { where });
     }
     if (!result.ok) {
       switch (result.reason) {

@@ -65,7 +65,7 @@ export class EnrollmentActivation {
     const now = clock.now();
     const window = input.method === "hardware" ? policy.hardwareActivationWindowSteps : policy.windowSteps;
     const step = matchTotpStep(params, normaliseCode(code) ?? "", now, { window });
-    if (step === null) return failedAttempt(this.ctx, userId, attempt);
+    if (step === null) return failedAttempt(this.ctx, userId, attempt, opts.where);
     try {
       await db.transaction(async (tx) => {
         const user = await scopedUser(userId, actor, tx);
@@ -143,7 +143,7 @@ export class EnrollmentActivation {
     }
     const attempt = await throttle.claim(codeThrottleKey(userId), ACCOUNT_POLICY);
     if (!attempt.granted) return { ok: false, reason: "locked", retryAfterSeconds: attempt.retryAfterSeconds };
-    return failedAttempt(this.ctx, userId, attempt);
+    return failedAttempt(this.ctx, userId, attempt, opts.where);
   }
 
   /**

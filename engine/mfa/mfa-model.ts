@@ -86,9 +86,14 @@ export type CodeCheckOutcome =
 export type CodeCheck =
   { ok: true; step: number } | { ok: false; reason: "invalid" | "locked" | "not_enrolled"; retryAfterSeconds: number };
 
-/** How an activation may go: `replace` lets an activated user's factor be replaced (see EnrollmentActivation.activate). */
+/**
+ * How an activation may go: `replace` lets an activated user's factor be replaced (see
+ * EnrollmentActivation.activate); `where` is the setup step's surface and client address, for the
+ * audit entry of a lock its wrong code sets.
+ */
 export interface ActivationOptions {
   replace?: boolean;
+  where?: SignInContext;
 }
 
 /** The answer to an activation; retryAfterSeconds is non-zero only for "locked". */

@@ -150,6 +150,44 @@ t(
   },
 );
 
+t("a lock set by wrong codes while setting up MFA names the setup's place too", async ({ env, siteId }) => {
+  const s = env.services;
+  for (const username of ["setup.web", "setup.dev"]) {
+    const u = await s.users.create({ siteId, username, password: PASSWORD, deviceAccess: true });
+    await s.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, ADMIN);
+  }
+  const c = new TestClient(env.app, from("203.0.113.31"));
+  assert.is((await c.signIn("setup.web", PASSWORD)).res.headers.get("location"), "/mfa/setup");
+  await c.get("/mfa/setup/app");
+  for (let i = 0; i < 5; i++) assert.is((await c.post("/mfa/setup/app", { code: "000000" })).res.status, 422);
+  const login = await api(
+    env.app,
+    "POST",
+    "/api/device/login",
+    { username: "setup.dev", password: PASSWORD },
+    from("192.0.2.31"),
+  );
+  const started = await api(
+    env.app,
+    "POST",
+    "/api/device/mfa/setup",
+    { challenge: login.json.challenge, method: "app" },
+    from("192.0.2.31"),
+  );
+  assert.is(started.json.status, "setup_started", JSON.stringify(started.json));
+  for (let i = 0; i < 5; i++) {
+    const body = { challenge: started.json.challenge, method: "app", code: "000000" };
+    assert.is((await api(env.app, "POST", "/api/device/mfa/setup", body, from("192.0.2.31"))).status, 401);
+  }
+  const { rows } = await env.db.query<{ target_name: string; details: Record<string, unknown> }>(
+    "SELECT target_name, details FROM audit_log WHERE action = 'mfa.lock' AND target_name LIKE 'setup.%' ORDER BY id",
+  );
+  assert.equal(
+    rows.map((r) => `${r.target_name} ${String(r.details.surface)} ${String(r.details.address)}`),
+    ["setup.web web 203.0.113.31", "setup.dev device 192.0.2.31"],
+  );
+});
+
 t(
   "a flood of wrong passwords writes one failure per burst and each lock, nothing for unknown names",
   async ({ env, siteId }) => {

@@ -1,6 +1,7 @@
 import { Hono, type Context } from "hono";
 import type { Session } from "../../auth/sessions.js";
 import type { CookieSettings } from "../http/cookies.js";
+import { webSignIn } from "../http/client-address.js";
 import type { AppEnv } from "../http/env.js";
 import { sendPage } from "../http/page.js";
 import { readForm } from "../http/form-body.js";
@@ -87,7 +88,7 @@ export function hardwareSetupRoutes(s: Services, cookies: CookieSettings) {
       input.serialNumber,
       code!,
       selfActor(session),
-      { replace: access.replace },
+      { replace: access.replace, where: webSignIn(c) },
     );
     if (result.ok) {
       c.var.log.info("mfa activated", { userId: session.user.id, method: "hardware" });

@@ -234,6 +234,7 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
     if (code === null) return appSetupPage(c, session, pending, 422, { fieldError: MALFORMED_CODE });
     const result = await s.mfa.activation.activatePendingApp(session.user.id, code, selfActor(session), {
       replace: access.replace,
+      where: webSignIn(c),
     });
     if (result.ok) {
       c.var.log.info("mfa activated", { userId: session.user.id, method: "app" });
