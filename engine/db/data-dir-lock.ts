@@ -34,7 +34,7 @@ export class DataDirInUseError extends Error {
 }
 
 /** True when a process with this PID exists (EPERM: it exists but belongs to another user). */
-function alive(pid: number): boolean {
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -39,6 +39,12 @@ async function entriesOf(env: TestEnv, username: string): Promise<Entry[]> {
 }
 
 const from = (address: string) => ({ "x-forwarded-for": `198.51.100.9, ${address}` });
+/** POST /api/device/login from `address` (behind the trusted proxy). */
+const deviceLogin = (env: TestEnv, username: string, password: string, address: string) =>
+  api(env.app, "POST", "/api/device/login", { username, password }, from(address));
+/** POST /api/device/mfa/setup with `body` from `address`. */
+const deviceSetup = (env: TestEnv, body: Record<string, unknown>, address: string) =>
+  api(env.app, "POST", "/api/device/mfa/setup", body, from(address));
 const brief = (e: Entry) =>
   `${e.action} ${typeof e.details.outcome === "string" ? e.details.outcome : ""} ${String(e.details.surface)} ${String(e.details.address)}`;
 
@@ -77,21 +83,9 @@ t("web: a failed and a successful password and code step, with client address an
 t("device API: a failed and a successful sign-in, with client address", async ({ env, siteId }) => {
   const s = env.services;
   await s.users.create({ siteId, username: "dev.user", password: PASSWORD, deviceAccess: true });
-  const bad = await api(
-    env.app,
-    "POST",
-    "/api/device/login",
-    { username: "DEV.user", password: WRONG },
-    from("192.0.2.44"),
-  );
+  const bad = await deviceLogin(env, "DEV.user", WRONG, "192.0.2.44");
   assert.is(bad.status, 401);
-  const ok = await api(
-    env.app,
-    "POST",
-    "/api/device/login",
-    { username: "dev.user", password: PASSWORD },
-    from("192.0.2.44"),
-  );
+  const ok = await deviceLogin(env, "dev.user", PASSWORD, "192.0.2.44");
   assert.is(ok.json.status, "ok");
   assert.equal((await entriesOf(env, "dev.user")).map(brief), [
     "sign_in.password failure device 192.0.2.44",
@@ -118,13 +112,7 @@ t(
     await c.signIn("lock.web", PASSWORD);
     await c.get("/login/mfa");
     for (let i = 0; i < 5; i++) assert.is((await c.post("/login/mfa", { code: wrong() })).res.status, 401);
-    const login = await api(
-      env.app,
-      "POST",
-      "/api/device/login",
-      { username: "lock.dev", password: PASSWORD },
-      from("192.0.2.21"),
-    );
+    const login = await deviceLogin(env, "lock.dev", PASSWORD, "192.0.2.21");
     for (let i = 0; i < 5; i++) {
       const r = await api(
         env.app,
@@ -160,24 +148,12 @@ t("a lock set by wrong codes while setting up MFA names the setup's place too", 
   assert.is((await c.signIn("setup.web", PASSWORD)).res.headers.get("location"), "/mfa/setup");
   await c.get("/mfa/setup/app");
   for (let i = 0; i < 5; i++) assert.is((await c.post("/mfa/setup/app", { code: "000000" })).res.status, 422);
-  const login = await api(
-    env.app,
-    "POST",
-    "/api/device/login",
-    { username: "setup.dev", password: PASSWORD },
-    from("192.0.2.31"),
-  );
-  const started = await api(
-    env.app,
-    "POST",
-    "/api/device/mfa/setup",
-    { challenge: login.json.challenge, method: "app" },
-    from("192.0.2.31"),
-  );
+  const login = await deviceLogin(env, "setup.dev", PASSWORD, "192.0.2.31");
+  const started = await deviceSetup(env, { challenge: login.json.challenge, method: "app" }, "192.0.2.31");
   assert.is(started.json.status, "setup_started", JSON.stringify(started.json));
   for (let i = 0; i < 5; i++) {
     const body = { challenge: started.json.challenge, method: "app", code: "000000" };
-    assert.is((await api(env.app, "POST", "/api/device/mfa/setup", body, from("192.0.2.31"))).status, 401);
+    assert.is((await deviceSetup(env, body, "192.0.2.31")).status, 401);
   }
   const { rows } = await env.db.query<{ target_name: string; details: Record<string, unknown> }>(
     "SELECT target_name, details FROM audit_log WHERE action = 'mfa.lock' AND target_name LIKE 'setup.%' ORDER BY id",
@@ -198,18 +174,12 @@ t(
     let refused = 0;
     for (let i = 0; i < 40; i++) {
       // Different addresses, so the per-address lock does not stop the flood first; time moves past each lock.
-      const r = await api(
-        env.app,
-        "POST",
-        "/api/device/login",
-        { username: "flooded", password: WRONG },
-        from(`10.0.${i}.1`),
-      );
+      const r = await deviceLogin(env, "flooded", WRONG, `10.0.${i}.1`);
       if (r.status === 429) {
         refused++;
         env.clock.advanceSeconds(Number(r.headers.get("retry-after")));
       }
-      await api(env.app, "POST", "/api/device/login", { username: `nobody${i}`, password: WRONG }, from(`10.1.${i}.1`));
+      await deviceLogin(env, `nobody${i}`, WRONG, `10.1.${i}.1`);
     }
     assert.ok(refused > 0, "the account was locked on the way");
     const entries = await entriesOf(env, "flooded");
@@ -235,21 +205,9 @@ t("remind me later is audited with surface and address, on the web and on a devi
   assert.is((await c.signIn("later.user", PASSWORD)).res.headers.get("location"), "/mfa/setup");
   await c.get("/mfa/setup");
   assert.is((await c.post("/mfa/setup/later", {})).res.status, 303);
-  const login = await api(
-    env.app,
-    "POST",
-    "/api/device/login",
-    { username: "later.user", password: PASSWORD },
-    from("192.0.2.8"),
-  );
+  const login = await deviceLogin(env, "later.user", PASSWORD, "192.0.2.8");
   assert.is(login.json.status, "mfa_setup_required");
-  const later = await api(
-    env.app,
-    "POST",
-    "/api/device/mfa/setup",
-    { challenge: login.json.challenge, method: "later" },
-    from("192.0.2.8"),
-  );
+  const later = await deviceSetup(env, { challenge: login.json.challenge, method: "later" }, "192.0.2.8");
   assert.is(later.json.status, "ok");
   const postponed = (await entriesOf(env, "later.user")).filter((e) => e.action === "mfa.postpone").map(brief);
   assert.equal(postponed, ["mfa.postpone  web 203.0.113.8", "mfa.postpone  device 192.0.2.8"]);
@@ -261,8 +219,8 @@ t(
     const s = env.services;
     await s.users.create({ siteId, username: "zoe.admin", password: PASSWORD, role: "admin" });
     const gone = await s.users.create({ siteId, username: "gone.user", password: PASSWORD, deviceAccess: true });
-    await api(env.app, "POST", "/api/device/login", { username: "gone.user", password: WRONG }, from("192.0.2.77"));
-    await api(env.app, "POST", "/api/device/login", { username: "gone.user", password: PASSWORD }, from("192.0.2.77"));
+    await deviceLogin(env, "gone.user", WRONG, "192.0.2.77");
+    await deviceLogin(env, "gone.user", PASSWORD, "192.0.2.77");
     await env.db.query("DELETE FROM users WHERE id = $1", [gone.id]);
     const admin = new TestClient(env.app, from("203.0.113.1"));
     await admin.signIn("zoe.admin", PASSWORD);

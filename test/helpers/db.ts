@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { alive } from "../../engine/db/data-dir-lock.js";
 import type { Db } from "../../engine/db/db.js";
 import type { Logger } from "../../engine/log.js";
 import { migrate } from "../../engine/db/migrate.js";
@@ -25,16 +26,6 @@ export function databaseUrl(name: string): string {
   return u.toString();
 }
 
-/** Whether a process with this id runs now (signal 0 checks without sending anything). */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /**
  * Drops the databases of test processes that are gone (`formgate_test_PID_…` whose PID runs no
  * more): an interrupted suite or benchmark (Ctrl-C, a timeout's SIGKILL) never reached its own drop.
@@ -44,7 +35,7 @@ async function dropAbandonedDatabases(admin: pg.Client): Promise<void> {
     "SELECT datname FROM pg_database WHERE datname ~ '^formgate_test_[0-9]+_[0-9a-f]+$'",
   );
   for (const { datname } of rows) {
-    if (isRunning(Number(datname.split("_")[2]))) continue;
+    if (alive(Number(datname.split("_")[2]))) continue;
     // Another suite may be dropping the same one at this moment: whoever comes second finds nothing.
     await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`).catch(() => undefined);
   }
