@@ -61,17 +61,12 @@ const STAGE_WORDS = new Map<unknown, string>([
   ["passwordless", "; without a password"],
 ]);
 
-/** Where a sign-in step came from: "device API" or "web", with the client address when known. */
-function whereWords(d: Record<string, unknown>): string {
-  return `${d.surface === "device" ? "device API" : "web"}${d.address ? `, from ${str(d.address)}` : ""}`;
-}
-
 /**
  * A sign-in step's entry (engine/audit/sign-in-audit.ts) in words: outcome, surface, client address.
  * `step` is the action's factor (sign_in.password: "password").
  */
 function signInWords(step: string, d: Record<string, unknown>): string {
-  const where = whereWords(d);
+  const where = `${d.surface === "device" ? "device API" : "web"}${d.address ? `, from ${str(d.address)}` : ""}`;
   if (d.outcome === "success") {
     return `signed in with the ${step} (${where}${STAGE_WORDS.get(d.stage) ?? ""})`;
   }
@@ -121,8 +116,8 @@ export function whatHappened(r: AuditRow, zone: string = DEFAULT_TIME_ZONE): str
     case "mfa.deadline_move":
       return `moved the MFA deadline${forWhom} to ${typeof d.requiredFrom === "string" ? longDate(new Date(d.requiredFrom)) : "a new date"}`;
     case "mfa.lock":
-      // Entries before the lock carried its surface have none: no place is named then.
-      return `locked ${whom || "an account"} after ${str(d.failures)} failed attempts${d.surface ? ` (the last: ${whereWords(d)})` : ""}`;
+      // Where the attempt came from (details.surface, address) is shown beside every entry (audit-page.tsx).
+      return `locked ${whom || "an account"} after ${str(d.failures)} failed attempts`;
     case "mfa.postpone":
       return `put off setting up MFA (${days(d.daysLeft)} left${typeof d.requiredFrom === "string" ? `, required from ${longDate(new Date(d.requiredFrom))}` : ""})`;
     case "mfa.unlock":

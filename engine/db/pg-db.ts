@@ -27,9 +27,14 @@ export const PG_CONNECTION_TIMEOUT_MS = 3000;
  * How long an idle pool connection is kept (milliseconds). Each connection holds the statements it
  * has prepared (planned once, preparedStatementNamer); node-postgres's default of 10 s closed them
  * whenever a server was quiet for 10 s, so the next requests paid a new backend and planned every
- * statement again (five custom plans before PostgreSQL settles on a generic one).
+ * statement again (five custom plans before PostgreSQL settles on a generic one). Not longer: a
+ * connection whose peer vanished without a word (a network cut) is only found out when used — a
+ * request then waits PG_STATEMENT_TIMEOUT_MS + PG_ANSWER_GRACE_MS for its 503 — or by TCP
+ * keep-alive, which the pool switches on after PG_KEEPALIVE_DELAY_MS idle.
  */
-export const PG_IDLE_TIMEOUT_MS = 5 * 60_000;
+export const PG_IDLE_TIMEOUT_MS = 60_000;
+/** Idle time before TCP keep-alive probes start on a pool connection (milliseconds). */
+export const PG_KEEPALIVE_DELAY_MS = 10_000;
 
 /**
  * How long one statement may run (PostgreSQL's statement_timeout, milliseconds). The client gives up
@@ -63,6 +68,8 @@ export function openPgDb(
     max,
     connectionTimeoutMillis,
     idleTimeoutMillis: PG_IDLE_TIMEOUT_MS,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: PG_KEEPALIVE_DELAY_MS,
     options: `-c TimeZone=UTC -c statement_timeout=${Math.round(statementTimeoutMillis)}`,
     query_timeout: statementTimeoutMillis + PG_ANSWER_GRACE_MS,
   });

@@ -90,12 +90,13 @@ if (testBackend === "pg") {
   // node-postgres closes an idle connection after 10 s by default, and with it the statements it
   // had prepared: a server quiet for 10 s then paid a new backend and planned every statement again
   // (npm run bench -- sign-in: the TOTP step's PostgreSQL CPU 1.9–2.4 ms with it, 1.1 ms without).
-  test("the pool keeps idle connections, and their prepared statements, for minutes [pg]", async () => {
+  test("the pool keeps idle connections, and their prepared statements, for a minute [pg]", async () => {
     const database = await createDatabase();
     const db = openPgDb(database.url);
     try {
       assert.is(db.pool.options.idleTimeoutMillis, PG_IDLE_TIMEOUT_MS);
       assert.ok(PG_IDLE_TIMEOUT_MS >= 60_000, `${PG_IDLE_TIMEOUT_MS} ms`);
+      assert.is(db.pool.options.keepAlive, true, "a vanished peer is found out while idle");
       // One connection serves both statements: the second runs the plan the first prepared.
       const text = "SELECT pg_backend_pid() AS pid, $1::int AS n";
       const first = await db.query<{ pid: number }>(text, [1]);

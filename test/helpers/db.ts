@@ -26,23 +26,33 @@ export function databaseUrl(name: string): string {
   return u.toString();
 }
 
+/** A test database left longer than this is old enough to be someone's leftover, not a running suite's. */
+const ABANDONED_AFTER_SECONDS = 3 * 3600;
+
 /**
- * Drops the databases of test processes that are gone (`formgate_test_PID_…` whose PID runs no
- * more): an interrupted suite or benchmark (Ctrl-C, a timeout's SIGKILL) never reached its own drop.
+ * Drops the databases an interrupted suite or benchmark (Ctrl-C, a timeout's SIGKILL) never reached
+ * its own drop for: named `formgate_test_PID_CREATED_…` with no process PID here, made more than
+ * ABANDONED_AFTER_SECONDS ago, and with nobody connected. All three, because a process in another
+ * PID namespace (a container, another machine on the same server) looks gone from here; and
+ * without FORCE, so a connection made meanwhile keeps its database.
  */
 async function dropAbandonedDatabases(admin: pg.Client): Promise<void> {
   const { rows } = await admin.query<{ datname: string }>(
-    "SELECT datname FROM pg_database WHERE datname ~ '^formgate_test_[0-9]+_[0-9a-f]+$'",
+    `SELECT d.datname FROM pg_database d
+     WHERE d.datname ~ '^formgate_test_[0-9]+_[0-9]+_[0-9a-f]+$'
+       AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)`,
   );
+  const now = Math.floor(Date.now() / 1000);
   for (const { datname } of rows) {
-    if (alive(Number(datname.split("_")[2]))) continue;
-    // Another suite may be dropping the same one at this moment: whoever comes second finds nothing.
-    await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`).catch(() => undefined);
+    const [, , pid, created] = datname.split("_");
+    if (alive(Number(pid)) || now - Number(created) < ABANDONED_AFTER_SECONDS) continue;
+    // Someone connected, or another suite dropped it first: it stays, or is gone anyway.
+    await admin.query(`DROP DATABASE IF EXISTS ${datname}`).catch(() => undefined);
   }
 }
 
 export async function createDatabase(): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
-  const name = `formgate_test_${process.pid}_${randomBytes(4).toString("hex")}`;
+  const name = `formgate_test_${process.pid}_${Math.floor(Date.now() / 1000)}_${randomBytes(4).toString("hex")}`;
   const admin = new pg.Client({ connectionString: adminUrl() });
   await admin.connect();
   await dropAbandonedDatabases(admin);

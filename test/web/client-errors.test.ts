@@ -2,8 +2,9 @@
 // limit) is answered with the headers every other answer carries — no-store, nosniff, a CSP —
 // not Node's bare "400 Bad Request"; a good request on the same server is answered by the app.
 import { serve } from "@hono/node-server";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type Server } from "node:http";
+import { once } from "node:events";
+import { connect, type AddressInfo } from "node:net";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { answerClientErrors } from "../../engine/web/http/client-errors.js";
@@ -47,6 +48,36 @@ t("headers over Node's limit are 431 with the same headers", async ({ port }) =>
   assert.is(r.status, 431);
   for (const [name, value] of Object.entries(SECURE)) assert.is(r.headers.get(name), value, name);
   assert.is(r.body, "Request Header Fields Too Large.\n");
+});
+
+t("garbage pipelined behind a request whose answer is streaming never lands inside that answer", async () => {
+  // A streamed answer (as the CSV exports and the backup download are): its first chunk is out when
+  // the garbage arrives. Node's own handler then closes the connection; so must ours.
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { "Content-Type": "text/csv" });
+    res.write("row1\n");
+  });
+  answerClientErrors(server);
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  try {
+    const socket = connect((server.address() as AddressInfo).port, "127.0.0.1");
+    socket.setEncoding("latin1");
+    let text = "";
+    socket.on("data", (chunk: string) => {
+      const first = text === "";
+      text += chunk;
+      if (first) socket.write("NOT A REQUEST\r\n\r\n");
+    });
+    socket.write("GET /export.csv HTTP/1.1\r\nHost: x\r\n\r\n");
+    await once(socket, "close");
+    assert.match(text, /^HTTP\/1\.1 200 OK/);
+    assert.match(text, /row1/);
+    assert.not.match(text, /400 Bad Request/, "no second answer written into the streamed one");
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
 });
 
 t("a good request on the same server is the app's answer (control)", async ({ port }) => {

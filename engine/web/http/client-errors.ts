@@ -32,7 +32,10 @@ const REFUSAL_HEADERS = [
  */
 export function answerClientErrors(server: Server): void {
   server.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => {
-    if (err.code === "ECONNRESET" || !socket.writable) {
+    // As Node's own handler: never write into a response already on its way (a streamed export on
+    // this connection, then garbage pipelined behind its request), which would corrupt it; close.
+    const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (err.code === "ECONNRESET" || !socket.writable || inFlight?.headersSent) {
       socket.destroy();
       return;
     }

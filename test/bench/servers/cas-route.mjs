@@ -5,11 +5,13 @@ import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import pg from "pg";
 
-// The engine's pool settings (engine/db/pg-db.ts): its size, and idle connections kept 5 minutes.
+// The engine's pool settings (engine/db/pg-db.ts): its size, idle connections kept a minute, keep-alive.
 const pool = new pg.Pool({
   connectionString: process.env.DATABASE_URL,
   max: Number(process.env.POOL_SIZE ?? 10),
-  idleTimeoutMillis: 5 * 60_000,
+  idleTimeoutMillis: 60_000,
+  keepAlive: true,
+  keepAliveInitialDelayMillis: 10_000,
 });
 const app = new Hono();
 app.get("/healthz", (c) => c.json({ status: "ok" }));
