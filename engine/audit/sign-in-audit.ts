@@ -30,6 +30,11 @@ export interface SignInContext {
   address: string | null;
 }
 
+/** A device API step's context, from its client address (the web's is webSignIn, engine/web/http/client-address.ts). */
+export function deviceSignIn(address: string | null): SignInContext {
+  return { surface: "device", address };
+}
+
 /**
  * Audit entries for sign-in steps (actions `sign_in.password`, `sign_in.code` and `sign_in.passkey`, the user both
  * actor and target, with their username as it was). Successes ride in the statement the step runs

@@ -8,7 +8,7 @@ import type { RecoverySignIn } from "../mfa/recovery/recovery-sign-in.js";
 import type { DeviceMfaRequest, DevicePasskeyOptions, DeviceTokenGrant } from "../schema/types.js";
 import type { Challenge, DeviceChallenges } from "./device-challenges.js";
 import type { DeviceTokens } from "./device-tokens.js";
-import type { SignInAudit } from "../audit/sign-in-audit.js";
+import { deviceSignIn, type SignInAudit } from "../audit/sign-in-audit.js";
 
 /** The services the second step's other factors need: challenges, tokens, the log, recovery sign-in, passkeys. */
 export interface DeviceFactorDeps {
@@ -65,10 +65,8 @@ export class DeviceFactors {
     input: string,
     clientAddress: string | null,
   ): Promise<DeviceTokenGrant & { recoveryCodesLeft: number }> {
-    const result = await this.d.recovery.use(ch.userId, input, () => this.finishPart(ch, clientAddress), false, {
-      surface: "device",
-      address: clientAddress,
-    });
+    const where = deviceSignIn(clientAddress);
+    const result = await this.d.recovery.use(ch.userId, input, () => this.finishPart(ch, clientAddress), false, where);
     if (!result.ok) {
       if (result.reason === "malformed") {
         throw new ValidationError("Some fields are missing or invalid.", {
@@ -114,13 +112,11 @@ export class DeviceFactors {
     response: NonNullable<DeviceMfaRequest["passkey"]>,
     clientAddress: string | null,
   ): Promise<DeviceTokenGrant> {
+    const where = deviceSignIn(clientAddress);
     const result = await this.d.passkeys.assertion.verify("device", response, {
       userId: ch.userId,
-      where: { surface: "device", address: clientAddress },
-      finish: this.d.signInAudit.withSuccess("passkey", this.finishPart(ch, clientAddress), {
-        surface: "device",
-        address: clientAddress,
-      }),
+      where,
+      finish: this.d.signInAudit.withSuccess("passkey", this.finishPart(ch, clientAddress), where),
     });
     if (!result.ok) {
       this.d.log.info("second factor refused", {
@@ -132,7 +128,7 @@ export class DeviceFactors {
       await this.d.challenges.recordFailure(ch);
       // As a wrong code: a failure per burst; a lock this attempt set is mfa.lock (failedAttempt).
       if (result.reason !== "locked") {
-        await this.d.signInAudit.failure({ id: ch.userId }, "passkey", { surface: "device", address: clientAddress });
+        await this.d.signInAudit.failure({ id: ch.userId }, "passkey", where);
       }
       throw new UnauthenticatedError(PASSKEY_REFUSED, { code: "invalid_passkey" });
     }

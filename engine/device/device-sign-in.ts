@@ -1,7 +1,7 @@
 import { credentialGate, runGated } from "../auth/credential-gate.js";
 import type { PasswordSignIn } from "../auth/sign-in.js";
 import type { AuditLog } from "../audit/audit-log.js";
-import type { SignInAudit } from "../audit/sign-in-audit.js";
+import { deviceSignIn, type SignInAudit } from "../audit/sign-in-audit.js";
 import type { UserAccounts } from "../auth/user-accounts.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
@@ -99,7 +99,7 @@ export class DeviceSignIn {
    */
   async login(body: DeviceLoginRequest, clientAddress: string | null): Promise<DeviceLoginResponse> {
     const now = this.d.clock.now();
-    const ctx = { surface: "device", address: clientAddress } as const;
+    const ctx = deviceSignIn(clientAddress);
     const result = await this.d.passwordSignIn.check(body.username.trim(), body.password, clientAddress, {
       read: this.d.mfa.statusRead,
       finish: (st, user, status, gate) => {
@@ -171,6 +171,7 @@ export class DeviceSignIn {
       return this.#factors.passkey(ch, body.passkey, clientAddress);
     }
     if (body.code === undefined) throw new Error("the schema lets through a second step without a factor");
+    const where = deviceSignIn(clientAddress);
     const st = new Statement();
     const found = this.d.challenges.findIn(st, body.challenge);
     const { row, outcome } = await this.d.mfa.codes.startCodeCheck<{
@@ -178,10 +179,7 @@ export class DeviceSignIn {
       kind: Challenge["kind"];
       expires_at: Date;
       may_sign_in: boolean;
-    }>(st, found.cte, sql`sub.kind = 'mfa' AND sub.may_sign_in`, normaliseCode(body.code) ?? "", {
-      surface: "device",
-      address: clientAddress,
-    });
+    }>(st, found.cte, sql`sub.kind = 'mfa' AND sub.may_sign_in`, normaliseCode(body.code) ?? "", where);
     if (!row) throw new UnauthenticatedError(CHALLENGE_GONE, { code: "challenge_invalid" });
     if (row.kind !== "mfa") throw wrongStep("mfa");
     if (!row.may_sign_in || outcome.kind === "ineligible") {
@@ -194,7 +192,7 @@ export class DeviceSignIn {
       const grant = this.d.tokens.issueIn(st2, credentialGate.continuing(st2, used), clientAddress);
       return { done: sql`EXISTS (SELECT 1 FROM ${grant.cte})`, value: grant };
     };
-    const audited = this.d.signInAudit.withSuccess("code", issue, { surface: "device", address: clientAddress });
+    const audited = this.d.signInAudit.withSuccess("code", issue, where);
     const check = await this.d.mfa.codes.finishCodeCheck(outcome, audited);
     if (!check.ok) return this.#refuseCode(ch, check, clientAddress);
     if (!check.finished) throw new UnauthenticatedError(CHALLENGE_GONE, { code: "challenge_invalid" });
@@ -268,7 +266,7 @@ export class DeviceSignIn {
     }
 
     let result: ActivationResult;
-    const where = { surface: "device", address: clientAddress } as const;
+    const where = deviceSignIn(clientAddress);
     if (body.method === "app") {
       result = await this.d.mfa.activation.activatePendingApp(user.id, body.code!, actor, { where });
     } else {
@@ -371,7 +369,7 @@ export class DeviceSignIn {
     this.d.log.info("second factor refused", { userId: ch.userId, reason: check.reason });
     // A wrong sign-in code, per burst (a lock this attempt set is mfa.lock, written by the code check).
     if (clientAddress !== undefined && check.reason === "invalid") {
-      await this.d.signInAudit.failure({ id: ch.userId }, "code", { surface: "device", address: clientAddress });
+      await this.d.signInAudit.failure({ id: ch.userId }, "code", deviceSignIn(clientAddress));
     }
     await this.d.challenges.recordFailure(ch);
     throw new UnauthenticatedError(WRONG_CODE, { code: "invalid_code" });

@@ -152,4 +152,21 @@ t("a passwordless sign-in is audited as sign_in.passkey with stage passwordless"
   assert.match(audit.html, /signed in with the passkey \(web[^)]*; without a password\)/);
 });
 
+t(
+  "passwordless attempts count against the client address: 50, then that address is locked, not another",
+  async (ctx) => {
+    const { assertion } = ctx.env.services.passkeys;
+    const from = (address: string) => ({ where: { surface: "web", address } as const });
+    const unknown = { id: "bm90LWEtcmVhbC1jcmVkZW50aWFs" };
+    for (let i = 0; i < 50; i++) {
+      const r = await assertion.verify("passwordless", unknown, from("192.0.2.50"));
+      assert.is(r.ok ? "ok" : r.reason, "invalid", `attempt ${i + 1}`);
+    }
+    const locked = await assertion.verify("passwordless", unknown, from("192.0.2.50"));
+    assert.is(locked.ok ? "ok" : locked.reason, "locked");
+    const other = await assertion.verify("passwordless", unknown, from("192.0.2.51"));
+    assert.is(other.ok ? "ok" : other.reason, "invalid", "another address is not locked");
+  },
+);
+
 t.run();

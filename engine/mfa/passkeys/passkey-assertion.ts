@@ -97,14 +97,14 @@ export class PasskeyAssertion {
 
   /**
    * Verifies `response` (AuthenticationResponseJSON) for `purpose`: bound to `userId` unless
-   * passwordless, from `clientAddress` (passwordless throttling). `finish` joins the statement that
-   * moves the counter; `where` (the sign-in's surface and address) goes into a lock's audit entry.
-   * Nothing is thrown for a bad answer.
+   * passwordless. `where` is the sign-in's surface and client address: a passwordless attempt
+   * counts against its address's throttle too, and a lock's audit entry names it. `finish` joins
+   * the statement that moves the counter. Nothing is thrown for a bad answer.
    */
   async verify<F = never>(
     purpose: AssertionPurpose,
     response: unknown,
-    opts: { userId?: string; clientAddress?: string | null; finish?: PartBuilder<F>; where?: SignInContext } = {},
+    opts: { userId?: string; finish?: PartBuilder<F>; where?: SignInContext } = {},
   ): Promise<AssertionResult<F>> {
     const { throttle } = this.ctx;
     const credentialId = (response as { id?: unknown } | null)?.id;
@@ -112,8 +112,9 @@ export class PasskeyAssertion {
     const owner = opts.userId ?? passkey?.userId ?? null;
     // Passwordless: every attempt counts per address too, as a password does.
     let byAddress: (Attempt & { granted: true }) | null = null;
-    if (purpose === "passwordless" && opts.clientAddress) {
-      const a = await throttle.claim(addressKey(opts.clientAddress), ADDRESS_POLICY);
+    const address = opts.where?.address;
+    if (purpose === "passwordless" && address) {
+      const a = await throttle.claim(addressKey(address), ADDRESS_POLICY);
       if (!a.granted) return { ok: false, reason: "locked", retryAfterSeconds: a.retryAfterSeconds, userId: owner };
       byAddress = a;
     }
@@ -151,7 +152,7 @@ export class PasskeyAssertion {
        RETURNING user_id`,
     );
     throttle.succeedIn(st, key, attempt, won);
-    if (byAddress) throttle.refundIn(st, addressKey(opts.clientAddress!), byAddress);
+    if (byAddress && address) throttle.refundIn(st, addressKey(address), byAddress);
     const part = opts.finish?.(st, won);
     const [row] = await st.run<{ won: boolean; finished: boolean }>(
       this.ctx.db,

@@ -66,9 +66,9 @@ export function passwordlessRoutes(s: Services, cookies: CookieSettings) {
     const owner = passkey ? await s.users.byId(passkey.userId) : null;
     const allowed =
       owner && owner.webAccess && !owner.disabled && (await s.mfaPolicies.get(owner.siteId)).passkeySignIn;
+    const where = webSignIn(c);
     const result = await s.passkeys.assertion.verify("passwordless", allowed ? response : { id: null }, {
-      clientAddress: c.var.clientAddress,
-      where: webSignIn(c),
+      where,
       finish: s.signInAudit.withSuccess(
         "passkey",
         (st, won) => {
@@ -85,7 +85,7 @@ export function passwordlessRoutes(s: Services, cookies: CookieSettings) {
             value: { token: made.token, expiresAt: made.expiresAt },
           };
         },
-        webSignIn(c),
+        where,
         "passwordless",
       ),
     });
@@ -94,7 +94,7 @@ export function passwordlessRoutes(s: Services, cookies: CookieSettings) {
       if (!result.ok && result.reason === "locked") c.header("Retry-After", String(result.retryAfterSeconds));
       // A known user's passkey refused (not a lock: that is mfa.lock): a failure per burst, as a wrong password.
       if (!result.ok && result.reason !== "locked" && result.userId) {
-        await s.signInAudit.failure({ id: result.userId }, "passkey", webSignIn(c));
+        await s.signInAudit.failure({ id: result.userId }, "passkey", where);
       }
       return refuse(c, 401);
     }

@@ -92,12 +92,13 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
     const setupIf = (_st: Statement, userId: Sql) => lacksAllowedFactorSql(userId);
     const rotate = s.sessions.rotatePart(session, { stage: "full", setupIf }, c.var.clientAddress);
     // The success entry rides in the statement that spends the step (no round trip added).
-    const audited = s.signInAudit.withSuccess("code", rotate, webSignIn(c));
-    const result = await s.mfa.codes.verifyCode(session.user.id, code, audited, webSignIn(c));
+    const where = webSignIn(c);
+    const audited = s.signInAudit.withSuccess("code", rotate, where);
+    const result = await s.mfa.codes.verifyCode(session.user.id, code, audited, where);
     if (!result.ok) {
       s.metrics.signIn("web", "failure");
       // A wrong code per burst; a lock this attempt set is mfa.lock, written by the code check.
-      if (result.reason === "invalid") await s.signInAudit.failure({ id: session.user.id }, "code", webSignIn(c));
+      if (result.reason === "invalid") await s.signInAudit.failure({ id: session.user.id }, "code", where);
       c.var.log.info("second factor refused", { userId: session.user.id, reason: result.reason });
       // The same words for a wrong code and a lock (test/mfa/lock-disclosure.test.ts), in the method's terms.
       const method = await methodOf(session);

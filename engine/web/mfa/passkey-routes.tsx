@@ -225,23 +225,23 @@ export function passkeyRoutes(s: Services, cookies: CookieSettings) {
     const response = readPasskeyResponse((await readForm(c)).one);
     // A user whose every factor the policy no longer allows gets a setup-only session (as after a code).
     const forced = await mustReplaceFactor(s, session);
+    const where = webSignIn(c);
     const result = response
       ? await s.passkeys.assertion.verify("second_factor", response, {
           userId: session.user.id,
           finish: s.signInAudit.withSuccess(
             "passkey",
             s.sessions.rotatePart(session, { stage: forced ? "mfa_setup" : "full" }, c.var.clientAddress),
-            webSignIn(c),
+            where,
           ),
-          where: webSignIn(c),
+          where,
         })
       : null;
     if (!result?.ok) {
       s.metrics.signIn("web", "failure");
       c.var.log.info("passkey refused", { userId: session.user.id, reason: result?.reason ?? "malformed" });
       // As a wrong code: a failure per burst; a lock this attempt set is mfa.lock (failedAttempt).
-      if (result && result.reason !== "locked")
-        await s.signInAudit.failure({ id: session.user.id }, "passkey", webSignIn(c));
+      if (result && result.reason !== "locked") await s.signInAudit.failure({ id: session.user.id }, "passkey", where);
       const method = (await s.mfa.statusOf(session.user.id)).activation?.method;
       return sendPage(
         c,
