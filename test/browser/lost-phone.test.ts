@@ -11,6 +11,7 @@ import { browserTestEnv, closeBrowserStage, hasChromium, openBrowser } from "../
 import { check, PASSWORD, shot, signIn } from "../helpers/console.js";
 import { skipSuite } from "../helpers/skip.js";
 import { appParams, codeAt, keyBytes } from "../helpers/totp.js";
+import { publicSiteAdmin } from "../helpers/users.js";
 
 interface Ctx {
   env: TestEnv;
@@ -25,8 +26,9 @@ const t = suite<Ctx>("browser: a lost phone, recovered with a recovery code");
 t.before(async (ctx) => {
   ctx.env = await browserTestEnv();
   const s = ctx.env.services;
-  ctx.siteId = (await s.sites.publicSite()).id;
-  ctx.adminId = (await s.users.create({ siteId: ctx.siteId, username: "root", password: PASSWORD, role: "admin" })).id;
+  const admin = await publicSiteAdmin(s, PASSWORD);
+  ctx.siteId = admin.siteId;
+  ctx.adminId = admin.rootId;
   await openBrowser(ctx);
 });
 t.after(closeBrowserStage);

@@ -8,6 +8,7 @@ import { skipSuite } from "../helpers/skip.js";
 import { randomBytes } from "node:crypto";
 import { hashToken } from "../../engine/util/opaque-tokens.js";
 import { appParams, codeAt } from "../helpers/totp.js";
+import { publicSiteAdmin } from "../helpers/users.js";
 
 // Passkeys in Chromium with the DevTools virtual authenticator (CTAP2, internal transport,
 // resident keys, user verification): setup at /mfa/setup/passkey, the second step with "Use a
@@ -27,9 +28,9 @@ const t = suite<Ctx>("browser: passkeys with a virtual authenticator");
 t.before(async (ctx) => {
   ctx.env = await browserTestEnv();
   const s = ctx.env.services;
-  const site = await s.sites.publicSite();
-  ctx.siteId = site.id;
-  ctx.adminId = (await s.users.create({ siteId: site.id, username: "root", password: PASSWORD, role: "admin" })).id;
+  const admin = await publicSiteAdmin(s, PASSWORD);
+  ctx.siteId = admin.siteId;
+  ctx.adminId = admin.rootId;
   await openBrowser(ctx);
   ctx.url = ctx.url.replace("127.0.0.1", "localhost");
   s.config.PUBLIC_URL = ctx.url;

@@ -1,5 +1,6 @@
 import type { Actor } from "../../engine/apps/record-store-contract.js";
 import type { Services } from "../../engine/services.js";
+import type { MfaActor } from "../../engine/mfa/mfa-model.js";
 
 /**
  * Saves fields of a user account the way Configure > Users does (the user-accounts app's store,
@@ -26,4 +27,19 @@ export async function saveUser(
     values: { ...current.values, ...changes },
     fields: Object.keys(changes),
   });
+}
+
+/** The Public Site and its administrator "root", which most suites start from. */
+export interface PublicSiteAdmin {
+  siteId: string;
+  rootId: string;
+  /** root as the actor of MFA changes and policies (MfaActor). */
+  root: MfaActor;
+}
+
+/** Creates the administrator "root" (with `password`) on the Public Site. */
+export async function publicSiteAdmin(s: Services, password: string): Promise<PublicSiteAdmin> {
+  const siteId = (await s.sites.publicSite()).id;
+  const rootId = (await s.users.create({ siteId, username: "root", password, role: "admin" })).id;
+  return { siteId, rootId, root: { id: rootId, name: "root", siteId } };
 }

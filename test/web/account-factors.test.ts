@@ -4,6 +4,7 @@ import * as assert from "uvu/assert";
 import { randomBytes } from "node:crypto";
 import { startTestEnv, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
+import { publicSiteAdmin, type PublicSiteAdmin } from "../helpers/users.js";
 import { appParams, codeAt } from "../helpers/totp.js";
 import { hashToken } from "../../engine/util/opaque-tokens.js";
 import { passkeyThroughSetup } from "../helpers/webauthn-page.js";
@@ -13,25 +14,19 @@ import { passkeyThroughSetup } from "../helpers/webauthn-page.js";
 // the signed-in browsers and devices with their End buttons.
 
 const PASSWORD = "correct horse battery";
-const t = suite<{ env: TestEnv; rootId: string; siteId: string }>(`account factors [${testBackend}]`);
+type Ctx = PublicSiteAdmin & { env: TestEnv };
+const t = suite<Ctx>(`account factors [${testBackend}]`);
 
 t.before(async (ctx) => {
   ctx.env = await startTestEnv();
-  const s = ctx.env.services;
-  const pub = await s.sites.publicSite();
-  ctx.siteId = pub.id;
-  ctx.rootId = (await s.users.create({ siteId: pub.id, username: "root", password: PASSWORD, role: "admin" })).id;
+  Object.assign(ctx, await publicSiteAdmin(ctx.env.services, PASSWORD));
 });
 t.after(async (ctx) => ctx.env.close());
 
-async function mfaUser(ctx: { env: TestEnv; rootId: string; siteId: string }, username: string) {
+async function mfaUser(ctx: Ctx, username: string) {
   const s = ctx.env.services;
   const u = await s.users.create({ siteId: ctx.siteId, username, password: PASSWORD, deviceAccess: true });
-  await s.mfa.settings.applySettings(
-    u.id,
-    { enabled: true, enforcementDelayDays: 0 },
-    { id: ctx.rootId, name: "root", siteId: ctx.siteId },
-  );
+  await s.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, ctx.root);
   return u;
 }
 

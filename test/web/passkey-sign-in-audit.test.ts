@@ -3,6 +3,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
+import { publicSiteAdmin, type PublicSiteAdmin } from "../helpers/users.js";
 import { optionsIn, passkeyThroughSetup } from "../helpers/webauthn-page.js";
 
 // A sign-in with a passkey is in the audit log as `sign_in.passkey`, as a code's is as
@@ -11,26 +12,31 @@ import { optionsIn, passkeyThroughSetup } from "../helpers/webauthn-page.js";
 // A refused passkey writes a failure entry instead (one per burst, as a wrong code), never a success.
 
 const PASSWORD = "correct horse battery";
-const t = suite<{ env: TestEnv; rootId: string; siteId: string }>(`passkey sign-ins in the audit log [${testBackend}]`);
+type Ctx = PublicSiteAdmin & { env: TestEnv };
+const t = suite<Ctx>(`passkey sign-ins in the audit log [${testBackend}]`);
 
 t.before(async (ctx) => {
   ctx.env = await startTestEnv();
-  const s = ctx.env.services;
-  const pub = await s.sites.publicSite();
-  ctx.siteId = pub.id;
-  ctx.rootId = (await s.users.create({ siteId: pub.id, username: "root", password: PASSWORD, role: "admin" })).id;
+  Object.assign(ctx, await publicSiteAdmin(ctx.env.services, PASSWORD));
 });
 t.after(async (ctx) => ctx.env.close());
 
 /** A user with MFA on whose first factor is a passkey registered through /mfa/setup/passkey. */
-async function withPasskey(ctx: { env: TestEnv; rootId: string; siteId: string }, username: string) {
+async function withPasskey(ctx: Ctx, username: string) {
   const s = ctx.env.services;
   const u = await s.users.create({ siteId: ctx.siteId, username, password: PASSWORD });
-  const root = { id: ctx.rootId, name: "root", siteId: ctx.siteId };
-  await s.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, root);
+  await s.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: 0 }, ctx.root);
   const { auth } = await passkeyThroughSetup(ctx.env, username, PASSWORD, "Laptop");
   return { id: u.id, auth };
 }
+
+/** Saves the site's MFA policy: nothing required, a 14-day default delay, and `rest`. */
+const setPolicy = (ctx: Ctx, rest: { allowedMethods?: ("passkey" | "app" | "hardware")[]; passkeySignIn?: boolean }) =>
+  ctx.env.services.mfaPolicies.set(
+    ctx.siteId,
+    { requiredRoles: [], defaultEnforcementDelayDays: 14, ...rest },
+    ctx.root,
+  );
 
 async function signInEntries(env: TestEnv, userId: string): Promise<string[]> {
   const { rows } = await env.db.query<{
@@ -83,13 +89,8 @@ t("a passkey step that goes on to a setup the policy asks for says so in its ent
   const { env } = ctx;
   const u = await withPasskey(ctx, "sage");
   const before = await signInEntries(env, u.id);
-  const root = { id: ctx.rootId, name: "root", siteId: ctx.siteId };
   // The site now allows only an authenticator app: the passkey still signs in, to a setup-only session.
-  await env.services.mfaPolicies.set(
-    ctx.siteId,
-    { requiredRoles: [], defaultEnforcementDelayDays: 14, allowedMethods: ["app"] },
-    root,
-  );
+  await setPolicy(ctx, { allowedMethods: ["app"] });
   try {
     const c = new TestClient(env.app);
     await c.signIn("sage", PASSWORD);
@@ -103,11 +104,7 @@ t("a passkey step that goes on to a setup the policy asks for says so in its ent
       "sign_in.passkey success web mfa_setup",
     ]);
   } finally {
-    await env.services.mfaPolicies.set(
-      ctx.siteId,
-      { requiredRoles: [], defaultEnforcementDelayDays: 14, allowedMethods: ["passkey", "app", "hardware"] },
-      root,
-    );
+    await setPolicy(ctx, { allowedMethods: ["passkey", "app", "hardware"] });
   }
 });
 
@@ -123,11 +120,7 @@ t("a passwordless sign-in is audited as sign_in.passkey with stage passwordless"
   const refused = await refusedClient.post("/login/passkey", { response: JSON.stringify(early.auth.assert(options)) });
   assert.is(refused.res.status, 401);
   assert.equal(await signInEntries(env, early.id), beforeEarly);
-  await s.mfaPolicies.set(
-    ctx.siteId,
-    { requiredRoles: [], defaultEnforcementDelayDays: 14, passkeySignIn: true },
-    { id: ctx.rootId, name: "root", siteId: ctx.siteId },
-  );
+  await setPolicy(ctx, { passkeySignIn: true });
   const u = await withPasskey(ctx, "quin");
   const before = await signInEntries(env, u.id);
   const c = new TestClient(env.app);
