@@ -56,11 +56,6 @@ export function endWithThisProcess(pgid: number): void {
   running.add(pgid);
 }
 
-/** The group `pgid` was stopped by its owner: no longer ended with this process. */
-function forgetGroup(pgid: number): void {
-  running.delete(pgid);
-}
-
 export interface Started {
   child: ChildProcess;
   port: number;
@@ -176,7 +171,7 @@ function groupCpuMs(pgid: number): number {
  */
 export async function stopServer(child: ChildProcess): Promise<void> {
   const pgid = child.pid!;
-  forgetGroup(pgid);
+  running.delete(pgid); // stopped by its owner: no longer ended with this process
   try {
     process.kill(-pgid, "SIGTERM");
   } catch {

@@ -3,6 +3,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
+import { signInEntries } from "../helpers/sign-in-entries.js";
 import { publicSiteAdmin, type PublicSiteAdmin } from "../helpers/users.js";
 import { optionsIn, passkeyThroughSetup } from "../helpers/webauthn-page.js";
 
@@ -37,16 +38,6 @@ const setPolicy = (ctx: Ctx, rest: { allowedMethods?: ("passkey" | "app" | "hard
     { requiredRoles: [], defaultEnforcementDelayDays: 14, ...rest },
     ctx.root,
   );
-
-async function signInEntries(env: TestEnv, userId: string): Promise<string[]> {
-  const { rows } = await env.db.query<{
-    action: string;
-    details: { outcome: string; surface: string; stage?: string };
-  }>("SELECT action, details FROM audit_log WHERE target_user_id = $1 AND action LIKE 'sign_in.%' ORDER BY id", [
-    userId,
-  ]);
-  return rows.map((r) => [r.action, r.details.outcome, r.details.surface, r.details.stage].filter(Boolean).join(" "));
-}
 
 t("a passkey as the second step is audited as sign_in.passkey; a refused one as a failure", async (ctx) => {
   const { env } = ctx;
