@@ -4,7 +4,8 @@
 // the same pool. CPU is the backends' user + system time from /proc (only this benchmark's
 // database), so it is much less sensitive to other work on the machine than a throughput; the
 // rounds are interleaved and the table shows medians. Also prints this process's CPU per step
-// (the app, in-process; for the password step it includes Argon2id, which runs on libuv threads).
+// (the app, in-process; for the password step it includes Argon2id, which runs on libuv threads)
+// and its main thread's alone.
 //
 //   TEST_DATABASE_URL=postgres://… npx tsx test/bench/code-step-bench.ts [--users 200] [--rounds 3]
 import { randomBytes, randomUUID } from "node:crypto";
@@ -16,7 +17,7 @@ const { startTestEnv } = await import("../helpers/app.js");
 const { api } = await import("../device/client.js");
 const { codeAt } = await import("../helpers/totp.js");
 const { hashPassword } = await import("../../engine/auth/passwords.js");
-const { median, processCpuMs } = await import("../helpers/server-process.js");
+const { mainThreadCpuMs, median, processCpuMs } = await import("../helpers/server-process.js");
 import type { TotpParams } from "../../engine/mfa/totp.js";
 import { insertActivatedUsers } from "./seed-activated-users.js";
 
@@ -70,30 +71,46 @@ if (args.includes("--by-statement")) {
   }) as typeof db.query;
 }
 
+/** The client backends of this database (an autovacuum worker names it too, and is not the requests' work). */
 const backends = async () =>
-  (await db.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")).rows.map(
-    (r) => r.pid,
-  );
+  (
+    await db.query<{ pid: number }>(
+      "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'",
+    )
+  ).rows.map((r) => r.pid);
 
-/** Runs `one` for each item in turn: PostgreSQL's and this process's CPU per item, in ms. */
-async function measure<T>(items: T[], one: (item: T) => Promise<void>): Promise<{ pg: number; app: number }> {
+interface Cpu {
+  /** PostgreSQL's client backends. */
+  pg: number;
+  /** This whole process: the app and the requests' client, Argon2id's libuv pool threads included. */
+  app: number;
+  /** This process's main thread: the same without the pool (Argon2id) and V8's helper threads. */
+  main: number;
+}
+
+/** Runs `one` for each item in turn: the CPU per item, in ms. */
+async function measure<T>(items: T[], one: (item: T) => Promise<void>): Promise<Cpu> {
   const pids = await backends();
   const pgBefore = pids.reduce((s, pid) => s + processCpuMs(pid), 0);
   const before = process.cpuUsage();
+  const mainBefore = mainThreadCpuMs();
   for (const item of items) await one(item);
   const spent = process.cpuUsage(before);
+  const main = mainThreadCpuMs() - mainBefore;
   const pgAfter = pids.reduce((s, pid) => s + processCpuMs(pid), 0);
-  return { pg: (pgAfter - pgBefore) / items.length, app: (spent.user + spent.system) / 1000 / items.length };
+  const n = items.length;
+  return { pg: (pgAfter - pgBefore) / n, app: (spent.user + spent.system) / 1000 / n, main: main / n };
 }
 
-const results: Record<"password" | "totp" | "bare", { pg: number[]; app: number[] }> = {
-  password: { pg: [], app: [] },
-  totp: { pg: [], app: [] },
-  bare: { pg: [], app: [] },
+const results: Record<"password" | "totp" | "bare", { pg: number[]; app: number[]; main: number[] }> = {
+  password: { pg: [], app: [], main: [] },
+  totp: { pg: [], app: [], main: [] },
+  bare: { pg: [], app: [], main: [] },
 };
-const keep = (name: keyof typeof results, r: { pg: number; app: number }) => {
+const keep = (name: keyof typeof results, r: Cpu) => {
   results[name].pg.push(r.pg);
   results[name].app.push(r.app);
+  results[name].main.push(r.main);
 };
 process.stderr.write(
   `load average at the start ${loadavg()
@@ -149,9 +166,9 @@ console.log(
     .map((l) => l.toFixed(1))
     .join(" ")}; ${USERS} requests per measurement`,
 );
-console.log("| per request | PostgreSQL CPU (ms) | this process's CPU (ms) |");
-console.log("|---|---|---|");
-for (const [name, r] of Object.entries(results)) console.log(`| ${name} | ${m(r.pg)} | ${m(r.app)} |`);
+console.log("| per request | PostgreSQL CPU (ms) | this process's CPU (ms) | … its main thread (ms) |");
+console.log("|---|---|---|---|");
+for (const [name, r] of Object.entries(results)) console.log(`| ${name} | ${m(r.pg)} | ${m(r.app)} | ${m(r.main)} |`);
 const ratios = results.totp.pg.map((x, i) => x / results.bare.pg[i]!);
 console.log(
   `PostgreSQL CPU, TOTP step / bare compare-and-set: ${(median(results.totp.pg) / median(results.bare.pg)).toFixed(2)}× ` +
