@@ -37,7 +37,14 @@ import { SecretBox } from "../../engine/mfa/secret-box.js";
 import { generateTotp, totpStep, type TotpParams } from "../../engine/mfa/totp.js";
 import { createDatabase } from "../helpers/db.js";
 import { insertActivatedUsers } from "./seed-activated-users.js";
-import { median, processCpuMs, startServer, stopServer, threadPoolCpuMs } from "../helpers/server-process.js";
+import {
+  median,
+  processCpuMs,
+  startServer,
+  stopServer,
+  threadIds,
+  threadPoolCpuMs,
+} from "../helpers/server-process.js";
 import { existsSync } from "node:fs";
 import { NGINX, startNginx, type Proxy } from "./servers/nginx.js";
 
@@ -380,6 +387,9 @@ async function main() {
     }
 
     const startLoad = loadavg()[0]!;
+    // threadPoolCpuMs takes a server's newest threads for its libuv pool: none may start meanwhile.
+    const engines = [engine, second, withMetrics, twin].map((e) => e.child.pid!);
+    const threadsAtStart = engines.map((pid) => threadIds(pid).join());
     for (let r = 0; r < ROUNDS; r++) {
       const set = sets[r]!;
       await measured(rows.device, set.device, (u) => deviceSignIn(toEngine, u));
@@ -509,6 +519,12 @@ async function main() {
       `  Argon2id where it runs (the server's libuv pool threads): ${device.poolCpuMs.toFixed(2)} ms per device sign-in, ` +
         `${m(rows.passwordStep).poolCpuMs.toFixed(2)} ms per password step; ${m(rows.totp).poolCpuMs.toFixed(3)} ms per TOTP step (no Argon2id: the pool's other work)`,
     );
+    const threadsNow = engines.map((pid) => threadIds(pid).join());
+    if (threadsNow.some((t, i) => t !== threadsAtStart[i])) {
+      console.log(
+        "  NOT VALID: a server started or ended a thread during the rounds, so its newest threads may not be its libuv pool",
+      );
+    }
     // ... and, as earlier passes printed it, with one verification timed alone in this process subtracted.
     console.log(
       `  … with Argon2id timed alone subtracted instead: ${(device.cpuMs - argon2Ms + device.pgCpuMs).toFixed(2)} ms ` +

@@ -161,24 +161,45 @@ export function processCpuMs(pid: number): number {
 }
 
 /**
- * CPU milliseconds (user + system) of a Node process's libuv thread pool: its `size` newest threads
- * (UV_THREADPOOL_SIZE, 4 unless set). libuv starts the whole pool at once on the first work queued
- * to it, after V8's platform threads, and a Node server starts no thread after that, so the pool is
+ * The ids of a process's threads, ascending (Linux: /proc/PID/task); empty when it is gone. The
+ * sign-in benchmark compares them before and after its rounds: threadPoolCpuMs holds only while no
+ * thread was started after the libuv pool.
+ */
+export function threadIds(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`)
+      .map(Number)
+      .sort((a, b) => a - b);
+  } catch {
+    return [];
+  }
+}
+
+/** The libuv pool's size of a running process: UV_THREADPOOL_SIZE from its environment, else libuv's 4. */
+function threadPoolSize(pid: number): number {
+  try {
+    const env = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+    const size = Number(env.find((e) => e.startsWith("UV_THREADPOOL_SIZE="))?.slice(19));
+    return Number.isInteger(size) && size > 0 ? size : 4;
+  } catch {
+    return 4;
+  }
+}
+
+/**
+ * CPU milliseconds (user + system) of a Node process's libuv thread pool: its newest threads, as
+ * many as its UV_THREADPOOL_SIZE (4 unless set in that process's environment). libuv starts the
+ * whole pool at once on the first work queued to it, after V8's platform threads, and the engine
+ * starts no thread after that (no worker; the inspector's thread only on SIGUSR1), so the pool is
  * the threads with the highest ids. @node-rs/argon2 verifies there (napi async work), which is how
  * the sign-in benchmark measures Argon2id's CPU where it runs instead of subtracting a verification
- * timed alone: under load one costs more. Thread ids could wrap past pid_max between the threads'
- * starts; the benchmark prints the pool's CPU during the TOTP step (no Argon2id) to show it holds.
+ * timed alone: under load one costs more. A thread started later (a Worker) would be counted as the
+ * pool's, so the benchmark checks threadIds before and after; it also prints the pool's CPU during
+ * the TOTP step (no Argon2id there) to show that the pool does nothing else on these paths.
  */
-export function threadPoolCpuMs(pid: number, size = Number(process.env.UV_THREADPOOL_SIZE ?? 4)): number {
-  let tasks: number[];
-  try {
-    tasks = readdirSync(`/proc/${pid}/task`).map(Number);
-  } catch {
-    return 0;
-  }
-  return tasks
-    .sort((a, b) => a - b)
-    .slice(-size)
+export function threadPoolCpuMs(pid: number): number {
+  return threadIds(pid)
+    .slice(-threadPoolSize(pid))
     .filter((tid) => tid !== pid)
     .reduce((sum, tid) => sum + (taskCpuMs(`${pid}/task/${tid}`) ?? 0), 0);
 }
