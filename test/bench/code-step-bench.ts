@@ -19,6 +19,7 @@ const { codeAt } = await import("../helpers/totp.js");
 const { hashPassword } = await import("../../engine/auth/passwords.js");
 const { mainThreadCpuMs, median, processCpuMs } = await import("../helpers/server-process.js");
 import type { TotpParams } from "../../engine/mfa/totp.js";
+import { clientBackendPids } from "./client-backends.js";
 import { insertActivatedUsers } from "./seed-activated-users.js";
 
 const args = process.argv.slice(2);
@@ -71,14 +72,6 @@ if (args.includes("--by-statement")) {
   }) as typeof db.query;
 }
 
-/** The client backends of this database (an autovacuum worker names it too, and is not the requests' work). */
-const backends = async () =>
-  (
-    await db.query<{ pid: number }>(
-      "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'",
-    )
-  ).rows.map((r) => r.pid);
-
 interface Cpu {
   /** PostgreSQL's client backends. */
   pg: number;
@@ -90,7 +83,7 @@ interface Cpu {
 
 /** Runs `one` for each item in turn: the CPU per item, in ms. */
 async function measure<T>(items: T[], one: (item: T) => Promise<void>): Promise<Cpu> {
-  const pids = await backends();
+  const pids = await clientBackendPids(db);
   const pgBefore = pids.reduce((s, pid) => s + processCpuMs(pid), 0);
   const before = process.cpuUsage();
   const mainBefore = mainThreadCpuMs();

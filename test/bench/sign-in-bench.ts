@@ -36,6 +36,7 @@ import { silentLogger } from "../../engine/log.js";
 import { SecretBox } from "../../engine/mfa/secret-box.js";
 import { generateTotp, totpStep, type TotpParams } from "../../engine/mfa/totp.js";
 import { createDatabase } from "../helpers/db.js";
+import { clientBackendPids } from "./client-backends.js";
 import { insertActivatedUsers } from "./seed-activated-users.js";
 import {
   median,
@@ -335,18 +336,9 @@ async function main() {
       row.pgCpuMs.push(pgCpuMs / r.times.length);
       row.poolCpuMs.push(poolCpuMs / r.times.length);
     };
-    /**
-     * CPU milliseconds of each client backend connected to the benchmark's database now: not the
-     * autovacuum workers, which also name the database and ran into whichever measurement was on
-     * when they started (each round's writes are vacuumed between rounds instead, see below).
-     */
-    const backends = async () => {
-      const { rows: pids } = await db.query<{ pid: number }>(
-        `SELECT pid FROM pg_stat_activity
-         WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`,
-      );
-      return new Map(pids.map(({ pid }) => [pid, processCpuMs(pid)]));
-    };
+    /** CPU milliseconds of each client backend of the benchmark's database now (round's writes: vacuumed between rounds). */
+    const backends = async () =>
+      new Map((await clientBackendPids(db, { exceptThisConnection: true })).map((pid) => [pid, processCpuMs(pid)]));
     const measured = async (
       row: Row,
       items: BenchUser[],
@@ -503,6 +495,13 @@ async function main() {
       `  ratio 2 instances / 1 instance behind nginx (median of the rounds') ${median(scale).toFixed(2)} ` +
         `(rounds: ${scale.map((x) => x.toFixed(2)).join(", ")}; ${cpus().length} cores shared by load, nginx, servers and PostgreSQL)`,
     );
+    // Said before the figures that rest on it (threadPoolCpuMs).
+    const threadsNow = engines.map((pid) => threadIds(pid).join());
+    if (threadsNow.some((t, i) => t !== threadsAtStart[i])) {
+      console.log(
+        "  NOT VALID: a server started or ended a thread during the rounds, so its newest threads may not be its libuv pool",
+      );
+    }
     const nonArgon = (row: Row) => `${(100 - (100 * m(row).poolCpuMs) / m(row).cpuMs).toFixed(0)}%`;
     console.log(
       `  Argon2id verification: ${argon2Ms.toFixed(1)} ms CPU alone (${VERIFIES}× in this process); everything but the libuv pool (Argon2id): ${nonArgon(rows.device)} of a device sign-in's server CPU, ${nonArgon(rows.web)} of a web one`,
@@ -519,12 +518,6 @@ async function main() {
       `  Argon2id where it runs (the server's libuv pool threads): ${device.poolCpuMs.toFixed(2)} ms per device sign-in, ` +
         `${m(rows.passwordStep).poolCpuMs.toFixed(2)} ms per password step; ${m(rows.totp).poolCpuMs.toFixed(3)} ms per TOTP step (no Argon2id: the pool's other work)`,
     );
-    const threadsNow = engines.map((pid) => threadIds(pid).join());
-    if (threadsNow.some((t, i) => t !== threadsAtStart[i])) {
-      console.log(
-        "  NOT VALID: a server started or ended a thread during the rounds, so its newest threads may not be its libuv pool",
-      );
-    }
     // ... and, as earlier passes printed it, with one verification timed alone in this process subtracted.
     console.log(
       `  … with Argon2id timed alone subtracted instead: ${(device.cpuMs - argon2Ms + device.pgCpuMs).toFixed(2)} ms ` +

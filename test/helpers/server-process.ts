@@ -151,13 +151,12 @@ function taskCpuMs(task: string): number | null {
  * backend has one thread). 0 when the process is gone.
  */
 export function processCpuMs(pid: number): number {
-  let tasks: string[];
-  try {
-    tasks = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return 0;
-  }
-  return tasks.reduce((sum, tid) => sum + (taskCpuMs(`${pid}/task/${tid}`) ?? 0), 0);
+  return threadsCpuMs(pid, threadIds(pid));
+}
+
+/** CPU milliseconds of some of a process's threads (a thread gone meanwhile counts 0). */
+function threadsCpuMs(pid: number, tids: number[]): number {
+  return tids.reduce((sum, tid) => sum + (taskCpuMs(`${pid}/task/${tid}`) ?? 0), 0);
 }
 
 /**
@@ -198,10 +197,11 @@ function threadPoolSize(pid: number): number {
  * the TOTP step (no Argon2id there) to show that the pool does nothing else on these paths.
  */
 export function threadPoolCpuMs(pid: number): number {
-  return threadIds(pid)
+  // A process with fewer threads than the pool's size: never its main thread.
+  const pool = threadIds(pid)
     .slice(-threadPoolSize(pid))
-    .filter((tid) => tid !== pid)
-    .reduce((sum, tid) => sum + (taskCpuMs(`${pid}/task/${tid}`) ?? 0), 0);
+    .filter((tid) => tid !== pid);
+  return threadsCpuMs(pid, pool);
 }
 
 /** CPU milliseconds used by the live processes of a group. */
