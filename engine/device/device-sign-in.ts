@@ -1,7 +1,7 @@
 import { credentialGate, runGated } from "../auth/credential-gate.js";
 import type { PasswordSignIn } from "../auth/sign-in.js";
 import type { AuditLog } from "../audit/audit-log.js";
-import { deviceSignIn, type SignInAudit } from "../audit/sign-in-audit.js";
+import { deviceSignIn, type SignInAudit, type SignInContext } from "../audit/sign-in-audit.js";
 import type { UserAccounts } from "../auth/user-accounts.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
@@ -186,7 +186,7 @@ export class DeviceSignIn {
       throw new UnauthenticatedError(CHALLENGE_GONE, { code: "challenge_invalid" });
     }
     const ch: Challenge = { hash: found.hash, userId: row.user_id, kind: row.kind, expiresAt: row.expires_at };
-    if (outcome.kind === "done") return this.#refuseCode(ch, outcome.result, clientAddress);
+    if (outcome.kind === "done") return this.#refuseCode(ch, outcome.result, where);
     const issue: PartBuilder<{ token: string; expiresAt: Date; cte: Sql }> = (st2, gate) => {
       const used = this.d.challenges.consumeIn(st2, ch, gate);
       const grant = this.d.tokens.issueIn(st2, credentialGate.continuing(st2, used), clientAddress);
@@ -194,7 +194,7 @@ export class DeviceSignIn {
     };
     const audited = this.d.signInAudit.withSuccess("code", issue, where);
     const check = await this.d.mfa.codes.finishCodeCheck(outcome, audited);
-    if (!check.ok) return this.#refuseCode(ch, check, clientAddress);
+    if (!check.ok) return this.#refuseCode(ch, check, where);
     if (!check.finished) throw new UnauthenticatedError(CHALLENGE_GONE, { code: "challenge_invalid" });
     this.d.log.info("device signed in", { userId: ch.userId, mfa: true });
     return {
@@ -356,11 +356,12 @@ export class DeviceSignIn {
    * lock, shared). Both get the same answer, as on the web: the signer is not
    * told that the account is locked (only administrators see it), and a locked
    * attempt wears the challenge out like a wrong code, so nothing tells them apart.
+   * `signIn`: the sign-in step's context, whose wrong code is audited; none for a setup's code.
    */
   async #refuseCode(
     ch: Challenge,
     check: Exclude<CodeCheck, { ok: true }> | ActivationResult,
-    clientAddress?: string | null,
+    signIn?: SignInContext,
   ): Promise<never> {
     if (check.ok) throw new Error("unreachable");
     if (check.reason === "not_enrolled") {
@@ -368,8 +369,8 @@ export class DeviceSignIn {
     }
     this.d.log.info("second factor refused", { userId: ch.userId, reason: check.reason });
     // A wrong sign-in code, per burst (a lock this attempt set is mfa.lock, written by the code check).
-    if (clientAddress !== undefined && check.reason === "invalid") {
-      await this.d.signInAudit.failure({ id: ch.userId }, "code", deviceSignIn(clientAddress));
+    if (signIn && check.reason === "invalid") {
+      await this.d.signInAudit.failure({ id: ch.userId }, "code", signIn);
     }
     await this.d.challenges.recordFailure(ch);
     throw new UnauthenticatedError(WRONG_CODE, { code: "invalid_code" });

@@ -111,12 +111,12 @@ export class PasskeyAssertion {
     const passkey = typeof credentialId === "string" ? await this.store.byCredentialId(credentialId) : null;
     const owner = opts.userId ?? passkey?.userId ?? null;
     // Passwordless: every attempt counts per address too, as a password does.
-    let byAddress: (Attempt & { granted: true }) | null = null;
-    const address = opts.where?.address;
-    if (purpose === "passwordless" && address) {
-      const a = await throttle.claim(addressKey(address), ADDRESS_POLICY);
+    let byAddress: { key: string; attempt: Attempt & { granted: true } } | null = null;
+    if (purpose === "passwordless" && opts.where?.address) {
+      const key = addressKey(opts.where.address);
+      const a = await throttle.claim(key, ADDRESS_POLICY);
       if (!a.granted) return { ok: false, reason: "locked", retryAfterSeconds: a.retryAfterSeconds, userId: owner };
-      byAddress = a;
+      byAddress = { key, attempt: a };
     }
     const challenge = clientChallenge(response);
     if (!owner) {
@@ -152,7 +152,7 @@ export class PasskeyAssertion {
        RETURNING user_id`,
     );
     throttle.succeedIn(st, key, attempt, won);
-    if (byAddress && address) throttle.refundIn(st, addressKey(address), byAddress);
+    if (byAddress) throttle.refundIn(st, byAddress.key, byAddress.attempt);
     const part = opts.finish?.(st, won);
     const [row] = await st.run<{ won: boolean; finished: boolean }>(
       this.ctx.db,
