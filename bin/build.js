@@ -13,7 +13,7 @@
 //   node bin/build.js      (npm run build)
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { basename, dirname, join, relative } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -179,6 +179,50 @@ export async function bundleBenchmark(file) {
   const outfile = join(ROOT, file.replace(/\.tsx?$/, `.${process.pid}.bundle.mjs`));
   await esbuild.build({ ...BUNDLE_OPTIONS, entryPoints: [join(ROOT, file)], outfile, logLevel: "warning" });
   return outfile;
+}
+
+/**
+ * Each module sees its own source file as `import.meta.url`, as it does under tsx, wherever the
+ * bundle that holds it is written (test helpers take paths from it: `new URL("../../", …)`).
+ */
+const ownImportMetaUrl = {
+  name: "own-import-meta-url",
+  setup(build) {
+    build.onLoad({ filter: /\.(ts|tsx)$/ }, (args) => {
+      if (args.path.includes(`${"/"}node_modules${"/"}`)) return undefined;
+      const source = readFileSync(args.path, "utf8");
+      if (!source.includes("import.meta.url")) return undefined;
+      const url = JSON.stringify(pathToFileURL(args.path).href);
+      return { contents: source.replaceAll("import.meta.url", url), loader: args.path.endsWith("x") ? "tsx" : "ts" };
+    });
+  },
+};
+
+/**
+ * Bundles test suites (paths relative to the project, or absolute) in one esbuild pass into
+ * OUT_DIR_OF_TESTS/…, one ES module per suite at its path under the project (test/web/x.test.ts →
+ * OUTDIR/test/web/x.test.js) and the code they share in OUTDIR/chunks. Packages stay external as
+ * in the server's bundles; names are kept (tsx keeps them too). Loading a suite's bundle takes
+ * about half the CPU of loading its sources through tsx, whose loader resolves and transforms each
+ * of the few hundred engine modules a suite imports one by one. Returns suite path → bundle path.
+ */
+export async function bundleTests(suites, outdir) {
+  const esbuild = await import("esbuild");
+  await esbuild.build({
+    ...BUNDLE_OPTIONS,
+    plugins: [externalPackages, ownImportMetaUrl],
+    entryPoints: suites,
+    outdir,
+    outbase: ROOT,
+    splitting: true,
+    chunkNames: "chunks/[name]-[hash]",
+    keepNames: true,
+    sourcemap: "linked",
+    logLevel: "warning",
+  });
+  return new Map(
+    suites.map((suite) => [suite, join(outdir, relative(ROOT, resolve(ROOT, suite)).replace(/\.tsx?$/, ".js"))]),
+  );
 }
 
 /** Rebuilds dist/ when a source changed since the last build; otherwise returns at once. */
