@@ -22,7 +22,7 @@ import { openPgliteDb } from "./pglite-db.js";
 // (secret.key lives beside pgdata and is generated per DATA_DIR). initdb costs seconds in PGlite, so
 // it is paid once per set of migrations: the template is a cleanly shut-down data directory in the
 // cache, named by the migrations' key, and a new data directory is a copy of it (the server), or it
-// is loaded from a dumpDataDir("gzip") tarball of it into memory (the tests).
+// is loaded from a dumpDataDir("none") tarball of it into memory (the tests).
 
 const PREFIX = "pglite-template-";
 /** A half-made template of a process that died is removed after this long. */
@@ -47,7 +47,7 @@ export function migrationsKey(migrations: Migration[] = listMigrations()): strin
     .slice(0, 16);
 }
 
-/** The template directory for a set of migrations; its tarball is the same path + ".tar.gz". */
+/** The template directory for a set of migrations; its tarball is the same path + ".tar". */
 export function pgliteTemplatePath(cacheDir = PATHS.cache, migrations: Migration[] = listMigrations()): string {
   return join(cacheDir, `${PREFIX}${migrationsKey(migrations)}`);
 }
@@ -115,24 +115,28 @@ export async function copyPgliteTemplate(target: string, options: TemplateOption
 }
 
 /**
- * The template as the gzip tarball PGlite's dumpDataDir("gzip") writes, for
+ * The template as the tarball PGlite's dumpDataDir("none") writes, for
  * `PGlite.create({ loadDataDir })` into memory (test databases). Made once
- * from a copy of the template directory and kept beside it.
+ * from a copy of the template directory and kept beside it. Not compressed: a
+ * test database opens 0.5–0.6 s sooner (of 1.4–1.6 s) without the gunzip
+ * through web streams, for 42 MB on disk instead of 5 MB.
  */
 export async function pgliteTemplate(options: TemplateOptions = {}): Promise<Blob> {
-  const file = `${await pgliteTemplateDir(options)}.tar.gz`;
+  const file = `${await pgliteTemplateDir(options)}.tar`;
   if (!existsSync(file)) {
     const copy = tmpName(`${file}.pgdata`);
     rmSync(copy, { recursive: true, force: true });
     await copyPgliteTemplate(copy, options);
     const db = await openPgliteDb({ dataDir: copy });
     try {
-      writeFileSync(tmpName(file), Buffer.from(await (await db.pglite.dumpDataDir("gzip")).arrayBuffer()));
+      writeFileSync(tmpName(file), Buffer.from(await (await db.pglite.dumpDataDir("none")).arrayBuffer()));
     } finally {
       await db.close();
       rmSync(copy, { recursive: true, force: true });
     }
     publish(tmpName(file), file);
+    // Earlier versions kept the tarball gzipped under this name + ".gz".
+    rmSync(`${file}.gz`, { force: true });
   }
   return new Blob([readFileSync(file)]);
 }

@@ -64,7 +64,7 @@ t("one template per set of migrations: made once, then copied or loaded; others 
   mkdirSync(cacheDir);
   const stale = join(cacheDir, "pglite-template-0000000000000000");
   mkdirSync(stale);
-  writeFileSync(`${stale}.tar.gz`, "a template of older migrations");
+  writeFileSync(`${stale}.tar`, "a template of older migrations");
   const migrations = [{ id: "001_one", sql: "CREATE TABLE one (v int); INSERT INTO one VALUES (7);" }];
   const dir = await pgliteTemplateDir({ cacheDir, migrations });
   assert.is(dir, pgliteTemplatePath(cacheDir, migrations));
@@ -90,7 +90,7 @@ t("one template per set of migrations: made once, then copied or loaded; others 
     await memory.close();
   }
   assert.is(statSync(join(dir, "PG_VERSION")).mtimeMs, made, "made once, then reused");
-  assert.ok(existsSync(`${dir}.tar.gz`));
+  assert.ok(existsSync(`${dir}.tar`));
   // Other migrations have another key, so this template is never used for them.
   const changed = [{ id: "001_one", sql: `${migrations[0]!.sql} CREATE TABLE two (v int);` }];
   assert.is.not(pgliteTemplatePath(cacheDir, changed), dir);
