@@ -66,6 +66,24 @@ if (!viaTsx && files.length) {
   }
 }
 
+/**
+ * CPU (user + system, seconds) of this process's children that have ended and been waited for:
+ * /proc/self/stat's cutime and cstime, which count a child's own waited-for children too (a
+ * suite's browser, servers and commands; not PostgreSQL's backends). Read when each suite's
+ * process ends, the increase since the last read is that suite's CPU. Null off Linux.
+ */
+function childrenCpuSeconds() {
+  try {
+    const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ");
+    // cutime and cstime are fields 16 and 17 of the file, in clock ticks (100 a second on Linux).
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return null;
+  }
+}
+let childrenCpu = childrenCpuSeconds();
+let cpuTotal = 0;
+
 function runJob(job) {
   return new Promise((resolve) => {
     const started = Date.now();
@@ -82,12 +100,16 @@ function runJob(job) {
     child.on("close", (code) => {
       clearTimeout(timer);
       const name = `${relative(root, job.file)} [${job.backend}]`;
-      const secs = ((Date.now() - started) / 1000).toFixed(1);
+      const cpuNow = childrenCpuSeconds();
+      const cpu = cpuNow === null || childrenCpu === null ? null : cpuNow - childrenCpu;
+      childrenCpu = cpuNow;
+      if (cpu !== null) cpuTotal += cpu;
+      const secs = `${((Date.now() - started) / 1000).toFixed(1)}s${cpu === null ? "" : `, CPU ${cpu.toFixed(1)}s`}`;
       const skip = out.match(SKIPPED_SUITE);
       if (skip && code === 0) {
         skippedSuites.push(name);
         if (ci) failed++;
-        console.log(`${ci ? "FAIL" : "skip"} ${name}: skipped, ${skip[1]} (${secs}s)`);
+        console.log(`${ci ? "FAIL" : "skip"} ${name}: skipped, ${skip[1]} (${secs})`);
         resolve();
         return;
       }
@@ -104,7 +126,7 @@ function runJob(job) {
       failed += bad;
       skippedTests += skipped;
       const counts = `${ok} passed, ${bad} failed${skipped ? `, ${skipped} skipped` : ""}`;
-      console.log(`${bad ? "FAIL" : "ok  "} ${name}: ${counts} (${secs}s)`);
+      console.log(`${bad ? "FAIL" : "ok  "} ${name}: ${counts} (${secs})`);
       if (bad) failures.push({ name, out });
       resolve();
     });
@@ -136,6 +158,7 @@ for (const f of failures) {
 const ran = jobs.length - skippedSuites.length;
 let totals = `\n${jobs.length} suite${jobs.length === 1 ? "" : "s"}: ${ran} ran, ${skippedSuites.length} skipped`;
 if (skippedTests) totals += `; ${skippedTests} tests skipped inside suites`;
+if (childrenCpu !== null) totals += `; the suites' processes used ${Math.round(cpuTotal)} s of CPU`;
 if (skippedSuites.length) {
   totals += ` (${skippedSuites.join(", ")})`;
   if (ci) totals += ": CI=true requires every suite to run, so each skipped suite counts as failed";
