@@ -136,6 +136,9 @@ const BUNDLE_OPTIONS = {
   plugins: [externalPackages],
   jsx: "automatic",
   jsxImportSource: "hono/jsx",
+  // engine/auth/passwords.ts: the suites' cheaper Argon2id cost is undefined here, not looked up at
+  // run time (bundleTests alone defines it).
+  define: { FORMGATE_TEST_ARGON2ID: "undefined" },
 };
 
 /** Bundles every entry into dist/ and writes the standalone validators; returns the build's id. */
@@ -149,7 +152,7 @@ export async function build() {
     outdir: OUT_DIR,
     sourcemap: "linked",
     // engine/schema/precompiled.ts uses dist/validators.cjs only when it was made by the same build.
-    define: { FORMGATE_BUILD: JSON.stringify(fingerprint) },
+    define: { ...BUNDLE_OPTIONS.define, FORMGATE_BUILD: JSON.stringify(fingerprint) },
     write: false,
     logLevel: "warning",
   });
@@ -181,22 +184,36 @@ export async function bundleBenchmark(file) {
   return outfile;
 }
 
+/** What `import.meta.url`, `.dirname` and `.filename` become in the suites' bundles (ownImportMeta). */
+const OWN_IMPORT_META = {
+  "import.meta.url": "__formgate_own_import_meta_url",
+  "import.meta.dirname": "__formgate_own_import_meta_dirname",
+  "import.meta.filename": "__formgate_own_import_meta_filename",
+};
+
 /**
- * Each module sees its own source file as `import.meta.url`, as it does under tsx, wherever the
- * bundle that holds it is written (test helpers take paths from it: `new URL("../../", …)`).
+ * Each module sees its own source file as `import.meta.url` (and `.dirname`, `.filename`), as it
+ * does under tsx, wherever the bundle that holds it is written: test helpers take paths from it
+ * (`new URL("../../", …)`). esbuild's `define` turns the expressions, never text inside strings or
+ * comments, into names that this plugin declares at the start of each module's first line (so
+ * source-map lines stay), with that module's own values.
  */
-const ownImportMetaUrl = {
-  name: "own-import-meta-url",
+const ownImportMeta = {
+  name: "own-import-meta",
   setup(build) {
     build.onLoad({ filter: /\.(ts|tsx|js|mjs)$/ }, (args) => {
-      if (args.path.includes(`${"/"}node_modules${"/"}`)) return undefined;
       const source = readFileSync(args.path, "utf8");
-      // Not where the words stand inside quotes (this file's own mentions of them).
-      const uses = /(?<!["'`])\bimport\.meta\.url\b(?!["'`])/g;
-      if (!uses.test(source)) return undefined;
-      const url = JSON.stringify(pathToFileURL(args.path).href);
+      if (!source.includes("import.meta")) return undefined;
+      const values = {
+        "import.meta.url": pathToFileURL(args.path).href,
+        "import.meta.dirname": dirname(args.path),
+        "import.meta.filename": args.path,
+      };
+      const declared = Object.entries(OWN_IMPORT_META)
+        .map(([expression, name]) => `${name} = ${JSON.stringify(values[expression])}`)
+        .join(", ");
       const loader = args.path.endsWith(".tsx") ? "tsx" : args.path.endsWith(".ts") ? "ts" : "js";
-      return { contents: source.replace(uses, url), loader };
+      return { contents: `const ${declared};${source}`, loader };
     });
   },
 };
@@ -204,8 +221,8 @@ const ownImportMetaUrl = {
 /**
  * Bundles test suites (paths relative to the project, or absolute) in one esbuild pass into
  * OUT_DIR_OF_TESTS/…, one ES module per suite at its path under the project (test/web/x.test.ts →
- * OUTDIR/test/web/x.test.js) and the code they share in OUTDIR/chunks. Packages stay external as
- * in the server's bundles; names are kept (tsx keeps them too). Loading a suite's bundle takes
+ * OUTDIR/test/web/x.test.js) and the code they share in OUTDIR/chunks. Packages are bundled or
+ * left external as in the server's bundles; names are kept (tsx keeps them too). Loading a suite's bundle takes
  * about half the CPU of loading its sources through tsx, whose loader resolves and transforms each
  * of the few hundred engine modules a suite imports one by one. Returns suite path → bundle path.
  */
@@ -213,7 +230,7 @@ export async function bundleTests(suites, outdir) {
   const esbuild = await import("esbuild");
   await esbuild.build({
     ...BUNDLE_OPTIONS,
-    plugins: [externalPackages, ownImportMetaUrl],
+    plugins: [externalPackages, ownImportMeta],
     entryPoints: suites,
     outdir,
     outbase: ROOT,
@@ -223,7 +240,7 @@ export async function bundleTests(suites, outdir) {
     sourcemap: "linked",
     // engine/auth/passwords.ts: Argon2id at 1 MiB and 1 pass in the suites' own processes (tested
     // at its real cost by test/auth/password-cost.test.ts, whose child runs through tsx).
-    define: { FORMGATE_TEST_ARGON2ID: JSON.stringify({ memoryCost: 1024, timeCost: 1 }) },
+    define: { ...OWN_IMPORT_META, FORMGATE_TEST_ARGON2ID: JSON.stringify({ memoryCost: 1024, timeCost: 1 }) },
     logLevel: "warning",
   });
   return new Map(

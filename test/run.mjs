@@ -58,11 +58,40 @@ if (!viaTsx && files.length) {
   bundles = await bundleTests(files, bundleDir);
   console.log(`bundled ${files.length} suite${files.length === 1 ? "" : "s"} in ${Date.now() - started} ms`);
   process.on("exit", removeBundles);
-  for (const signal of ["SIGINT", "SIGTERM"]) {
-    process.on(signal, () => {
-      removeBundles();
-      process.exit(130);
-    });
+}
+// Runs that were killed before they could remove their bundles (SIGKILL, a crash while bundling).
+for (const pid of readdirSafe(join(root, ".cache", "test-bundles"))) {
+  if (pid !== String(process.pid) && !isAlive(Number(pid))) {
+    rmSync(join(root, ".cache", "test-bundles", pid), { recursive: true, force: true });
+  }
+}
+/** The suites' processes now running: stopped with the runner (Ctrl-C, SIGTERM). */
+const running = new Set();
+for (const [signal, code] of [
+  ["SIGINT", 130],
+  ["SIGTERM", 143],
+]) {
+  process.on(signal, () => {
+    for (const child of running) child.kill("SIGKILL");
+    removeBundles();
+    process.exit(code);
+  });
+}
+
+function readdirSafe(dir) {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === "EPERM";
   }
 }
 
@@ -83,6 +112,33 @@ function childrenCpuSeconds() {
 }
 let childrenCpu = childrenCpuSeconds();
 let cpuTotal = 0;
+/** Suites whose processes were reaped in the same turn of the event loop: their CPU is one figure. */
+let reapedTogether = [];
+
+/**
+ * The CPU of a suite's process, read in the turn after it was reaped: `{ seconds, together }`,
+ * `together` > 1 when other suites' processes were reaped in the same turn (libuv reaps every
+ * ended child before it reports any), and then `seconds` is theirs together. Null off Linux.
+ */
+function cpuWhenReaped(child) {
+  return new Promise((resolve) => {
+    // A process that could not start is never reaped: no figure.
+    child.on("error", () => resolve(null));
+    child.on("exit", () => {
+      reapedTogether.push(resolve);
+      if (reapedTogether.length > 1) return;
+      setImmediate(() => {
+        const batch = reapedTogether;
+        reapedTogether = [];
+        const now = childrenCpuSeconds();
+        const seconds = now === null || childrenCpu === null ? null : now - childrenCpu;
+        childrenCpu = now;
+        if (seconds !== null) cpuTotal += seconds;
+        for (const done of batch) done(seconds === null ? null : { seconds, together: batch.length });
+      });
+    });
+  });
+}
 
 function runJob(job) {
   return new Promise((resolve) => {
@@ -93,18 +149,24 @@ function runJob(job) {
       env: { ...process.env, FORMGATE_TEST_BACKEND: job.backend, FORCE_COLOR: "0" },
       stdio: ["ignore", "pipe", "pipe"],
     });
+    running.add(child);
+    const cpuOf = cpuWhenReaped(child);
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));
     const timer = setTimeout(() => child.kill("SIGKILL"), 10 * 60_000);
-    child.on("close", (code) => {
+    child.on("close", async (code) => {
       clearTimeout(timer);
+      running.delete(child);
       const name = `${relative(root, job.file)} [${job.backend}]`;
-      const cpuNow = childrenCpuSeconds();
-      const cpu = cpuNow === null || childrenCpu === null ? null : cpuNow - childrenCpu;
-      childrenCpu = cpuNow;
-      if (cpu !== null) cpuTotal += cpu;
-      const secs = `${((Date.now() - started) / 1000).toFixed(1)}s${cpu === null ? "" : `, CPU ${cpu.toFixed(1)}s`}`;
+      const wall = ((Date.now() - started) / 1000).toFixed(1);
+      const cpu = await cpuOf;
+      const cpuText = !cpu
+        ? ""
+        : cpu.together > 1
+          ? `, CPU ${cpu.seconds.toFixed(1)}s with the ${cpu.together - 1} other suite(s) ending at the same moment`
+          : `, CPU ${cpu.seconds.toFixed(1)}s`;
+      const secs = `${wall}s${cpuText}`;
       const skip = out.match(SKIPPED_SUITE);
       if (skip && code === 0) {
         skippedSuites.push(name);
