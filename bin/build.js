@@ -184,44 +184,41 @@ export async function bundleBenchmark(file) {
   return outfile;
 }
 
-/** What `import.meta.url`, `.dirname` and `.filename` become in the suites' bundles (ownImportMeta). */
-const OWN_IMPORT_META = {
-  "import.meta.url": "__formgate_own_import_meta_url",
-  "import.meta.dirname": "__formgate_own_import_meta_dirname",
-  "import.meta.filename": "__formgate_own_import_meta_filename",
-};
+/**
+ * `import.meta` in the suites' bundles (ownImportMeta): each expression, the name esbuild's
+ * `define` turns it into, and that name's value for a module at `path`.
+ */
+const OWN_IMPORT_META = [
+  ["import.meta.url", "__formgate_own_import_meta_url", (path) => pathToFileURL(path).href],
+  ["import.meta.dirname", "__formgate_own_import_meta_dirname", (path) => dirname(path)],
+  ["import.meta.filename", "__formgate_own_import_meta_filename", (path) => path],
+];
 
 /**
  * Each module sees its own source file as `import.meta.url` (and `.dirname`, `.filename`), as it
  * does under tsx, wherever the bundle that holds it is written: test helpers take paths from it
  * (`new URL("../../", …)`). esbuild's `define` turns the expressions, never text inside strings or
  * comments, into names that this plugin declares at the start of each module's first line (so
- * source-map lines stay), with that module's own values.
+ * source-map lines stay), with that module's own values. It hands esbuild every file it reads, so
+ * no file is read twice.
  */
 const ownImportMeta = {
   name: "own-import-meta",
   setup(build) {
     build.onLoad({ filter: /\.(ts|tsx|js|mjs)$/ }, (args) => {
       const source = readFileSync(args.path, "utf8");
-      if (!source.includes("import.meta")) return undefined;
-      const values = {
-        "import.meta.url": pathToFileURL(args.path).href,
-        "import.meta.dirname": dirname(args.path),
-        "import.meta.filename": args.path,
-      };
-      const declared = Object.entries(OWN_IMPORT_META)
-        .map(([expression, name]) => `${name} = ${JSON.stringify(values[expression])}`)
-        .join(", ");
       const loader = args.path.endsWith(".tsx") ? "tsx" : args.path.endsWith(".ts") ? "ts" : "js";
-      return { contents: `const ${declared};${source}`, loader };
+      if (!source.includes("import.meta")) return { contents: source, loader };
+      const declared = OWN_IMPORT_META.map(([, name, valueAt]) => `${name} = ${JSON.stringify(valueAt(args.path))}`);
+      return { contents: `const ${declared.join(", ")};${source}`, loader };
     });
   },
 };
 
 /**
  * Bundles test suites (paths relative to the project, or absolute) in one esbuild pass into
- * OUT_DIR_OF_TESTS/…, one ES module per suite at its path under the project (test/web/x.test.ts →
- * OUTDIR/test/web/x.test.js) and the code they share in OUTDIR/chunks. Packages are bundled or
+ * `outdir`: one ES module per suite at its path under the project (test/web/x.test.ts →
+ * outdir/test/web/x.test.js) and the code they share in outdir/chunks. Packages are bundled or
  * left external as in the server's bundles; names are kept (tsx keeps them too). Loading a suite's bundle takes
  * about half the CPU of loading its sources through tsx, whose loader resolves and transforms each
  * of the few hundred engine modules a suite imports one by one. Returns suite path → bundle path.
@@ -240,7 +237,10 @@ export async function bundleTests(suites, outdir) {
     sourcemap: "linked",
     // engine/auth/passwords.ts: Argon2id at 1 MiB and 1 pass in the suites' own processes (tested
     // at its real cost by test/auth/password-cost.test.ts, whose child runs through tsx).
-    define: { ...OWN_IMPORT_META, FORMGATE_TEST_ARGON2ID: JSON.stringify({ memoryCost: 1024, timeCost: 1 }) },
+    define: {
+      ...Object.fromEntries(OWN_IMPORT_META.map(([expression, name]) => [expression, name])),
+      FORMGATE_TEST_ARGON2ID: JSON.stringify({ memoryCost: 1024, timeCost: 1 }),
+    },
     logLevel: "warning",
   });
   return new Map(

@@ -1,8 +1,8 @@
 // Runs every uvu suite in its own process, two at a time (the machine has two
 // cores): the suites are bundled first in one esbuild pass (bin/build.js,
 // bundleTests), which halves what each process spends loading the engine's
-// sources; TEST_LOADER=tsx runs the sources through tsx instead. Suites whose first line is `// @storage` run again on
-// PostgreSQL when TEST_DATABASE_URL is set; suites whose first line is
+// sources; TEST_LOADER=tsx runs the sources through tsx instead. Suites whose
+// first line is `// @storage` run again on PostgreSQL when TEST_DATABASE_URL is set; suites whose first line is
 // `// @postgres` run only there. Prints `N passed, N failed` last.
 //
 // A suite that cannot run here (no chromium, no nginx) says so with the line
@@ -10,8 +10,8 @@
 // CI=true a skipped suite counts as failed. A suite that runs no test at all
 // without saying why is a failure.
 import { spawn } from "node:child_process";
-import { readdirSync, readFileSync, rmSync } from "node:fs";
-import { join, relative } from "node:path";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { availableParallelism } from "node:os";
 import { bundleTests } from "../bin/build.js";
@@ -60,9 +60,10 @@ if (!viaTsx && files.length) {
   process.on("exit", removeBundles);
 }
 // Runs that were killed before they could remove their bundles (SIGKILL, a crash while bundling).
-for (const pid of readdirSafe(join(root, ".cache", "test-bundles"))) {
+const bundlesOfRuns = dirname(bundleDir);
+for (const pid of existsSync(bundlesOfRuns) ? readdirSync(bundlesOfRuns) : []) {
   if (pid !== String(process.pid) && !isAlive(Number(pid))) {
-    rmSync(join(root, ".cache", "test-bundles", pid), { recursive: true, force: true });
+    rmSync(join(bundlesOfRuns, pid), { recursive: true, force: true });
   }
 }
 /** The suites' processes now running: stopped with the runner (Ctrl-C, SIGTERM). */
@@ -78,14 +79,7 @@ for (const [signal, code] of [
   });
 }
 
-function readdirSafe(dir) {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
-}
-
+/** engine/db/data-dir-lock.ts's alive(), which this file, run by plain node, cannot import. */
 function isAlive(pid) {
   try {
     process.kill(pid, 0);

@@ -11,7 +11,7 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type { Logger } from "../log.js";
 import { silentLogger } from "../log.js";
 import { PATHS } from "../paths.js";
@@ -25,6 +25,8 @@ import { openPgliteDb } from "./pglite-db.js";
 // is loaded from a dumpDataDir("none") tarball of it into memory (the tests).
 
 const PREFIX = "pglite-template-";
+/** What the template's tarball adds to its directory's name (pgliteTemplate). */
+const TARBALL = ".tar";
 /** A half-made template of a process that died is removed after this long. */
 const STALE_TMP_MS = 3_600_000;
 
@@ -64,10 +66,15 @@ function publish(tmp: string, path: string): void {
   }
 }
 
-/** Removes templates of other migrations, and temporary ones a process left behind. */
+/**
+ * Removes everything in the cache but the template `keep` (a directory name) and its tarball:
+ * templates of other migrations, tarballs of an older format, and temporary ones a process left
+ * behind (a temporary one younger than STALE_TMP_MS may be another process's work in progress).
+ */
 function prune(cacheDir: string, keep: string): void {
+  const kept = new Set([keep, `${keep}${TARBALL}`]);
   for (const name of readdirSync(cacheDir)) {
-    if (!name.startsWith(PREFIX) || name.startsWith(keep)) continue;
+    if (!name.startsWith(PREFIX) || kept.has(name)) continue;
     const path = join(cacheDir, name);
     if (name.endsWith(".tmp") && Date.now() - statSync(path).mtimeMs < STALE_TMP_MS) continue;
     rmSync(path, { recursive: true, force: true });
@@ -122,7 +129,8 @@ export async function copyPgliteTemplate(target: string, options: TemplateOption
  * through web streams, for 42 MB on disk instead of 5 MB.
  */
 export async function pgliteTemplate(options: TemplateOptions = {}): Promise<Blob> {
-  const file = `${await pgliteTemplateDir(options)}.tar`;
+  const dir = await pgliteTemplateDir(options);
+  const file = `${dir}${TARBALL}`;
   if (!existsSync(file)) {
     const copy = tmpName(`${file}.pgdata`);
     rmSync(copy, { recursive: true, force: true });
@@ -135,8 +143,7 @@ export async function pgliteTemplate(options: TemplateOptions = {}): Promise<Blo
       rmSync(copy, { recursive: true, force: true });
     }
     publish(tmpName(file), file);
-    // Earlier versions kept the tarball gzipped under this name + ".gz".
-    rmSync(`${file}.gz`, { force: true });
+    prune(options.cacheDir ?? PATHS.cache, basename(dir));
   }
   return new Blob([readFileSync(file)]);
 }
