@@ -1,6 +1,7 @@
 import { ACCOUNT_POLICY } from "../auth/throttle.js";
 import { isPgError, PgError } from "../db/db.js";
 import { failedAttempt } from "./code-verification.js";
+import { removeReplacedFactor } from "./factor-replacement.js";
 import {
   type ActivationOptions,
   type ActivationResult,
@@ -69,14 +70,8 @@ export class EnrollmentActivation {
     try {
       await db.transaction(async (tx) => {
         const user = await scopedUser(userId, actor, tx);
-        // The lost factor goes only now, with the new one confirmed (a hardware token back to the pool).
-        const replaced = opts.replace
-          ? (
-              await tx.query<{ method: string }>("DELETE FROM mfa_enrollments WHERE user_id = $1 RETURNING method", [
-                userId,
-              ])
-            ).rows[0]
-          : undefined;
+        // The lost factor goes only now, with the new one confirmed (factor-replacement.ts says which).
+        const replaced = opts.replace ? await removeReplacedFactor(tx, userId) : undefined;
         await tx.query(
           `INSERT INTO mfa_enrollments (user_id, method, secret_sealed, algorithm, digits, period_seconds, drift_steps,
              last_used_step, token_id, token_serial, activated_at)
@@ -107,7 +102,7 @@ export class EnrollmentActivation {
             details: {
               method: input.method,
               ...(input.tokenSerial ? { serialNumber: input.tokenSerial } : {}),
-              ...(replaced ? { replaced: replaced.method } : {}),
+              ...(replaced ? { replaced } : {}),
             },
           },
           tx,

@@ -72,7 +72,7 @@ for (const js of [true, false]) {
 
       await page.click("#setup-new");
       await page.waitForURL(`${url}/mfa/setup`);
-      assert.match(await page.locator("#mfa-replacing").innerText(), /replaces your current one/);
+      assert.match(await page.locator("#mfa-replacing").innerText(), /replaces your current app or hardware token/);
       await page.click("#setup-app");
       await page.waitForURL(`${url}/mfa/setup/app`);
       const fresh = appParams(keyBytes(await page.locator("#totp-key").innerText()));

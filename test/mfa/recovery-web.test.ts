@@ -192,7 +192,7 @@ t("the account page warns at 3 codes or fewer", async ({ env, siteId, admin }) =
 async function replaceApp(env: TestEnv, c: TestClient): Promise<{ p: TotpParams; html: string; status: number }> {
   const choice = await c.get("/mfa/setup");
   assert.is(choice.res.status, 200);
-  assert.match(choice.html, /replaces your current one/);
+  assert.match(choice.html, /replaces your current app or hardware token/);
   const page = await c.get("/mfa/setup/app");
   const p = appParams(keyBytes(page.html.match(/id="totp-key">([A-Z2-7 ]+)</)![1]!));
   const done = await c.post("/mfa/setup/app", { code: codeAt(env.clock, p) });

@@ -1,15 +1,20 @@
 import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from "@simplewebauthn/server";
 import { webauthnLibrary } from "./webauthn-library.js";
 import { isPgError, PgError } from "../../db/db.js";
+import { removeReplacedFactor } from "../factor-replacement.js";
 import type { MfaActor } from "../mfa-model.js";
+import type { MfaMethod } from "../status.js";
 import { type MfaContext, readStatus, scopedUser } from "../mfa-rows.js";
 import type { WebAuthnChallenges } from "./webauthn-challenges.js";
 import { type PasskeyStore, passkeyName } from "./passkey-store.js";
 import type { RelyingParty } from "./relying-party.js";
 
-/** The answer to a registration: activated is true when this passkey was the user's first factor. */
+/**
+ * The answer to a registration: activated is true when this passkey was the user's first factor;
+ * replaced names the code factor it replaced (RegistrationOptions.replace), if the user held one.
+ */
 export type RegistrationResult =
-  | { ok: true; passkeyId: string; activated: boolean }
+  | { ok: true; passkeyId: string; activated: boolean; replaced?: MfaMethod }
   | { ok: false; reason: "expired" | "invalid" | "not_enabled" | "duplicate" | "bad_name" };
 
 /** The challenge a client answered (WebAuthn §5.8.1 CollectedClientData.challenge), or null when unreadable. */
@@ -22,6 +27,15 @@ export function clientChallenge(response: unknown): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * How a registration may go: `replace` (a session signed in with a recovery code or an access
+ * pass, or held at setup by the site's policy) makes the new passkey replace the user's lost
+ * factor in the same transaction, exactly as a replacement app or token does (factor-replacement.ts).
+ */
+export interface RegistrationOptions {
+  replace?: boolean;
 }
 
 /** The 16 bytes of a user's UUID: the WebAuthn user handle (§5.4.3 user.id), which names nobody. */
@@ -72,9 +86,17 @@ export class PasskeyRegistration {
    * Verifies and stores the browser's answer (`response`, RegistrationResponseJSON) under
    * `rawName`. Refuses without a live challenge of this user ("expired"), for a bad answer
    * ("invalid"), when MFA is off ("not_enabled"), for a credential already stored ("duplicate")
-   * and a name passkeyName refuses ("bad_name"). Throws MfaAccessError for an unknown user.
+   * and a name passkeyName refuses ("bad_name"). Throws MfaAccessError for an unknown user. With
+   * `opts.replace` the passkey is the replacement factor: audited, notified and revoked as an
+   * activation (mfa.activate with `replaced`), the lost factor removed in the same transaction.
    */
-  async register(userId: string, response: unknown, rawName: string, actor: MfaActor): Promise<RegistrationResult> {
+  async register(
+    userId: string,
+    response: unknown,
+    rawName: string,
+    actor: MfaActor,
+    opts: RegistrationOptions = {},
+  ): Promise<RegistrationResult> {
     const name = passkeyName(rawName);
     if (!name) return { ok: false, reason: "bad_name" };
     const challenge = clientChallenge(response);
@@ -118,22 +140,28 @@ export class PasskeyRegistration {
           tx,
         );
         const activated = !status.activation;
+        // The lost factor goes only now, in the transaction that stores the new one (the app path's rule).
+        const replaced = opts.replace ? await removeReplacedFactor(tx, userId) : undefined;
+        // A replacement is recorded as the app path records one: an activation of the new factor.
+        const asActivation = activated || opts.replace === true;
         // Like a first code: what was signed in with the password alone ends; a further factor is a
         // credential change too (remembered browsers are forgotten). The acting sign-in goes on.
-        await revocation.revoke(userId, activated ? "mfa_activated" : "factor_added", tx, actor);
+        await revocation.revoke(userId, asActivation ? "mfa_activated" : "factor_added", tx, actor);
         await audit.record(
           {
             siteId: user.site_id,
             actor,
-            action: activated ? "mfa.activate" : "mfa.passkey_add",
+            action: asActivation ? "mfa.activate" : "mfa.passkey_add",
             target: { id: userId, name: user.username },
-            details: { method: "passkey", name, backedUp: info.credentialBackedUp },
+            details: { method: "passkey", name, backedUp: info.credentialBackedUp, ...(replaced ? { replaced } : {}) },
           },
           tx,
         );
         // The first factor: "MFA activated"; a further one: "a passkey was added" (issue 22's notices).
-        await this.ctx.notices.notify(tx, userId, activated ? "mfa_activated" : "passkey_added", { method: "passkey" });
-        return { ok: true, passkeyId, activated } as const;
+        await this.ctx.notices.notify(tx, userId, asActivation ? "mfa_activated" : "passkey_added", {
+          method: "passkey",
+        });
+        return { ok: true, passkeyId, activated, ...(replaced ? { replaced } : {}) } as const;
       });
     } catch (err) {
       if (isPgError(err, PgError.uniqueViolation)) return { ok: false, reason: "duplicate" };

@@ -130,8 +130,9 @@ export function MfaSetupChoicePage(props: {
         <ErrorNotice error={props.error} />
         {props.replacing ? (
           <p id="mfa-replacing">
-            The new authenticator replaces your current one as soon as you confirm it with a code; until then nothing
-            changes.
+            The new authenticator replaces your current app or hardware token as soon as it is confirmed (with a code
+            for an app or a token, with your fingerprint, face, PIN or a touch for a passkey); until then nothing
+            changes. Passkeys you already have stay: remove a lost one on your account page.
           </p>
         ) : props.optional ? (
           <p id="mfa-days-left">

@@ -82,7 +82,7 @@ export const REAUTH_FAILED = "The password or code is not correct. No passkey wa
 async function registerAccess(
   s: Services,
   c: Context<AppEnv>,
-): Promise<{ session: Session; reauth: boolean } | { response: Response }> {
+): Promise<{ session: Session; reauth: boolean; replace: boolean } | { response: Response }> {
   const session = c.var.session;
   if (!session || (session.stage !== "mfa_setup" && session.stage !== "full")) {
     return { response: c.redirect(signInStepPath(session), 303) };
@@ -107,7 +107,8 @@ async function registerAccess(
   if (!policy.allowedMethods.includes("passkey")) {
     return { response: c.redirect(session.stage === "full" ? "/account" : "/mfa/setup", 303) };
   }
-  return { session, reauth: session.stage === "full" && status.activation !== null && !granted };
+  // A granted session's passkey replaces the lost factor, as its app or token would (setupAccess's `replace`).
+  return { session, reauth: session.stage === "full" && status.activation !== null && !granted, replace: granted };
 }
 
 /** Why a re-authentication was refused: the words, the status, and Retry-After for a lock. */
@@ -172,7 +173,7 @@ export function passkeyRoutes(s: Services, cookies: CookieSettings) {
   app.post("/mfa/setup/passkey", async (c) => {
     const access = await registerAccess(s, c);
     if ("response" in access) return access.response;
-    const { session, reauth } = access;
+    const { session, reauth, replace } = access;
     const fields = (await readForm(c)).one;
     const name = (fields.name ?? "").slice(0, 200);
     if (reauth) {
@@ -191,7 +192,9 @@ export function passkeyRoutes(s: Services, cookies: CookieSettings) {
         error: "The passkey was not created. Press the button and follow your browser.",
       });
     }
-    const result = await s.passkeys.registration.register(session.user.id, response, name, selfActor(session));
+    const result = await s.passkeys.registration.register(session.user.id, response, name, selfActor(session), {
+      replace,
+    });
     if (!result.ok) {
       c.var.log.info("passkey refused", { userId: session.user.id, reason: result.reason });
       switch (result.reason) {
@@ -209,12 +212,20 @@ export function passkeyRoutes(s: Services, cookies: CookieSettings) {
           });
       }
     }
-    c.var.log.info("passkey added", { userId: session.user.id, activated: result.activated });
+    c.var.log.info("passkey added", {
+      userId: session.user.id,
+      activated: result.activated,
+      replaced: result.replaced,
+    });
     const message = result.activated
       ? "Multi-factor authentication (MFA) is now on: from now on every sign-in asks for your passkey or a code."
-      : "Your passkey was added.";
+      : result.replaced
+        ? `Your passkey replaces your ${result.replaced === "hardware" ? "hardware token" : "authenticator app"}, which no longer signs in.`
+        : "Your passkey was added.";
     // The first factor, or a sign-in without the device: recovery codes are made if none are left.
-    if (result.activated || session.stage === "mfa_setup") return afterActivation(s, c, session, cookies, message);
+    if (result.activated || replace || session.stage === "mfa_setup") {
+      return afterActivation(s, c, session, cookies, message);
+    }
     flash(c, message);
     return finishSignIn(s, c, session, cookies, "/account");
   });

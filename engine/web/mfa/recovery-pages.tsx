@@ -56,8 +56,8 @@ export function RecoverySignedInPage(props: { csrfToken: string; codesLeft: numb
           {n <= 3 ? " Make a new set on your account page soon." : ""}
         </p>
         <p>
-          If your phone or token is lost, set up a new authenticator now: it replaces the lost one as soon as you
-          confirm it with a code.
+          If your phone or token is lost, set up a new authenticator now: an app, a hardware token or a passkey. It
+          replaces the lost app or token as soon as it is confirmed; a lost passkey you remove on your account page.
         </p>
         <p>
           <a href="/mfa/setup" role="button" id="setup-new">
