@@ -1,5 +1,6 @@
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
+import { HOLDS_FACTOR } from "../db/factor-rows.js";
 import { isUuid } from "../util/uuid.js";
 import {
   type Enqueued,
@@ -104,7 +105,7 @@ export class MailOutbox implements Notices {
         -- The deadline as stored (microseconds), matched to the one read (a Date: milliseconds).
         JOIN mfa_settings s ON s.user_id = u.id AND s.enabled AND s.required_from >= r.deadline
           AND s.required_from < r.deadline + interval '1 millisecond'
-      WHERE NOT u.disabled AND NOT EXISTS (SELECT 1 FROM mfa_enrollments e WHERE e.user_id = u.id)`;
+      WHERE NOT u.disabled AND NOT ${HOLDS_FACTOR}`;
     const { rows } = await this.db.query<{ state: MailState }>(
       `${insertFrom(recipients, 4, 5, "ON CONFLICT (user_id, reminder_deadline, reminder_step) WHERE kind = 'mfa_reminder' DO NOTHING")} RETURNING state`,
       [
@@ -149,7 +150,7 @@ export class MailOutbox implements Notices {
         ${USER_FACTS} || jsonb_build_object('step', CASE WHEN s.required_from <= $1 THEN 'overdue' END) AS details,
         NULL::timestamptz AS reminder_deadline, NULL::text AS reminder_step
       FROM users u JOIN sites st ON st.id = u.site_id JOIN mfa_settings s ON s.user_id = u.id AND s.enabled
-      WHERE ${where} AND NOT u.disabled AND NOT EXISTS (SELECT 1 FROM mfa_enrollments e WHERE e.user_id = u.id)`;
+      WHERE ${where} AND NOT u.disabled AND NOT ${HOLDS_FACTOR}`;
     const params: unknown[] = [this.clock.now(), NO_ADDRESS, scope];
     if (rolloutId !== undefined) params.push(rolloutId);
     const { rows } = await db.query<{ state: MailState }>(`${insertFrom(recipients, 1, 2)} RETURNING state`, params);

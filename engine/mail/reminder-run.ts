@@ -1,5 +1,6 @@
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
+import { HOLDS_FACTOR } from "../db/factor-rows.js";
 import type { MailSettings } from "./mail-settings.js";
 import type { Enqueued } from "./mail-model.js";
 import type { MailOutbox } from "./outbox.js";
@@ -32,7 +33,7 @@ export async function scheduleReminders(
                  WHERE o.user_id = u.id AND o.kind = 'mfa_reminder' AND o.reminder_deadline = s.required_from), '{}') AS sent
      FROM mfa_settings s JOIN users u ON u.id = s.user_id
      WHERE s.enabled AND s.required_from <= $1::timestamptz + make_interval(secs => $2 * 86400) AND NOT u.disabled
-       AND NOT EXISTS (SELECT 1 FROM mfa_enrollments e WHERE e.user_id = u.id)
+       AND NOT ${HOLDS_FACTOR}
        AND NOT EXISTS (SELECT 1 FROM mail_outbox o WHERE o.user_id = u.id AND o.kind = 'mfa_reminder'
                        AND o.reminder_deadline = s.required_from AND o.reminder_step = 'overdue')`,
     [now, ahead],

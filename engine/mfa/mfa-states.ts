@@ -13,6 +13,7 @@
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { foldSql } from "../db/fold.js";
+import { HOLDS_FACTOR } from "../db/factor-rows.js";
 import { sql } from "../db/statement.js";
 import { BADGE_NAMES } from "./status.js";
 
@@ -45,8 +46,8 @@ export const MFA_STATE_LABELS: Record<MfaState, string> = {
 
 /** A user `u` holds a passkey (a factor beside the TOTP enrollment `me`). */
 export const HAS_PASSKEY = "EXISTS (SELECT 1 FROM passkeys pk WHERE pk.user_id = u.id)";
-/** A user `u` holds any factor: the TOTP enrollment `me` or a passkey. */
-export const HAS_FACTOR = `(me.user_id IS NOT NULL OR ${HAS_PASSKEY})`;
+/** A user `u` holds any factor, a TOTP enrollment or a passkey: MFA activated (engine/db/factor-rows.ts). */
+export const HAS_FACTOR = HOLDS_FACTOR;
 
 /**
  * SQL over `mfa_settings ms`: a grace period ran out — the deadline has passed and it was later than

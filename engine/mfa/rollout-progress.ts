@@ -176,8 +176,7 @@ export class RolloutProgress {
       `SELECT u.id, u.username, u.site_id AS "siteId"
        FROM mfa_settings ms JOIN users u ON u.id = ms.user_id
        WHERE ms.rollout_id = $1 AND ms.enabled AND ms.required_from < $3
-         AND NOT EXISTS (SELECT 1 FROM mfa_enrollments e WHERE e.user_id = u.id)
-         AND NOT EXISTS (SELECT 1 FROM passkeys pk WHERE pk.user_id = u.id)
+         AND NOT ${HAS_FACTOR}
          AND ($2::uuid IS NULL OR u.site_id = $2::uuid)
        ORDER BY u.id ${lock ? "FOR UPDATE OF ms" : ""}`,
       [id, siteId, requiredFrom],
