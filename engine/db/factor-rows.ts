@@ -10,3 +10,11 @@
 /** SQL over `users u`: the user holds a factor, so their MFA is activated. Needs no join. */
 export const HOLDS_FACTOR = `(EXISTS (SELECT 1 FROM mfa_enrollments fe WHERE fe.user_id = u.id)
   OR EXISTS (SELECT 1 FROM passkeys fp WHERE fp.user_id = u.id))`;
+
+/**
+ * SQL over `users u`: when the user's MFA was activated, as far as the factors they hold tell — the
+ * earliest of their TOTP enrollment's activation and their first passkey (LEAST skips a NULL);
+ * NULL exactly when HOLDS_FACTOR is false. engine/mfa/mfa-rows.ts's activationOf is the same rule.
+ */
+export const FIRST_FACTOR_AT = `LEAST((SELECT fe.activated_at FROM mfa_enrollments fe WHERE fe.user_id = u.id),
+  (SELECT min(fp.created_at) FROM passkeys fp WHERE fp.user_id = u.id))`;

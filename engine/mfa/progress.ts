@@ -4,6 +4,7 @@
  */
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
+import { FIRST_FACTOR_AT, HOLDS_FACTOR } from "../db/factor-rows.js";
 import { foldSql } from "../db/fold.js";
 import { sql } from "../db/statement.js";
 import { DEFAULT_TIME_ZONE, isoDayIn, startOfDayIn } from "../util/zoned-dates.js";
@@ -42,7 +43,8 @@ export class MfaProgress {
   /**
    * Activations per calendar day of `zone` (an IANA time zone: the site's, so a bar is the day its
    * administrators lived) from `since` to today, zero days included, at most MAX_CHART_DAYS (the
-   * latest). Counts enrollments that exist now (a reset activation no longer counts).
+   * latest). A user counts once, on the day of their first factor they still hold, of any kind
+   * (FIRST_FACTOR_AT: an app, a hardware token or a passkey); a reset activation no longer counts.
    */
   async activationsPerDay(siteId: string | null, since: Date, zone: string = DEFAULT_TIME_ZONE): Promise<DayCount[]> {
     const today = isoDayIn(this.clock.now(), zone);
@@ -50,9 +52,10 @@ export class MfaProgress {
     const first = isoDayIn(since, zone);
     const start = first < earliest ? earliest : first;
     const { rows } = await this.db.query<{ day: string; count: number }>(
-      `SELECT to_char(e.activated_at AT TIME ZONE $4, 'YYYY-MM-DD') AS day, count(*)::int AS count
-       FROM mfa_enrollments e JOIN users u ON u.id = e.user_id
-       WHERE ($1::uuid IS NULL OR u.site_id = $1::uuid) AND e.activated_at >= $2 AND e.activated_at < $3
+      `SELECT to_char(a.at AT TIME ZONE $4, 'YYYY-MM-DD') AS day, count(*)::int AS count
+       FROM (SELECT ${FIRST_FACTOR_AT} AS at FROM users u
+             WHERE ($1::uuid IS NULL OR u.site_id = $1::uuid) AND ${HOLDS_FACTOR}) a
+       WHERE a.at >= $2 AND a.at < $3
        GROUP BY 1`,
       [siteId, startOfDayIn(start, zone), startOfDayIn(addDays(today, 1), zone), zone],
     );

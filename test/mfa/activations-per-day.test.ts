@@ -8,6 +8,9 @@ import * as assert from "uvu/assert";
 import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
 import { appParams, codeAt } from "../helpers/totp.js";
+import { optionsIn, passkeyThroughSetup } from "../helpers/webauthn-page.js";
+import { SoftAuthenticator } from "../helpers/soft-authenticator.js";
+import { SESSION_COOKIE } from "../../engine/web/http/cookies.js";
 
 const PASSWORD = "correct horse battery";
 const t = suite<{ env: TestEnv; siteId: string }>(`activations per day in the site's time zone [${testBackend}]`);
@@ -96,6 +99,44 @@ t("days a clock change makes 23 or 25 hours long are one bar each, none missing 
   assert.equal(counted(spring), ["2026-03-29:2"], "the 23-hour day holds its first and last hour");
   const utc = await s.mfaProgress.activationsPerDay(ctx.siteId, new Date("2026-03-27T12:00:00Z"), "UTC");
   assert.equal(counted(utc), ["2026-03-28:1", "2026-03-29:1"], "in UTC the same instants are two days");
+});
+
+t("a passkey activates too: each user counts once, on the day of their first factor of any kind", async (ctx) => {
+  const { env } = ctx;
+  const s = env.services;
+  const admin = { id: null, name: "test admin", siteId: ctx.siteId };
+  env.clock.set("2027-01-10T10:00:00Z");
+  const pia = await s.users.create({ siteId: ctx.siteId, username: "pkonly", password: PASSWORD });
+  await s.mfa.settings.applySettings(pia.id, { enabled: true, enforcementDelayDays: 3 }, admin);
+  await passkeyThroughSetup(env, "pkonly", PASSWORD, "Laptop");
+  // An app on the 11th, then a passkey on the 12th: one activation, on the 11th.
+  env.clock.set("2027-01-11T10:00:00Z");
+  const both = await s.users.create({ siteId: ctx.siteId, username: "appthenkey", password: PASSWORD });
+  await s.mfa.settings.applySettings(both.id, { enabled: true, enforcementDelayDays: 3 }, admin);
+  const p = appParams(randomBytes(20));
+  const self = { id: both.id, name: both.username, siteId: ctx.siteId };
+  assert.ok((await s.mfa.activation.activate(both.id, { method: "app", ...p }, codeAt(env.clock, p), self)).ok);
+  env.clock.set("2027-01-12T10:00:00Z");
+  const made = await s.sessions.create(both.id, ctx.siteId, "full", null);
+  const c = new TestClient(env.app);
+  c.cookies.set(SESSION_COOKIE, made.token);
+  const form = await c.get("/mfa/setup/passkey");
+  const auth = new SoftAuthenticator("localhost", "http://localhost:3000");
+  const added = await c.post("/mfa/setup/passkey", {
+    name: "Desk",
+    currentPassword: PASSWORD,
+    response: JSON.stringify(auth.register(optionsIn(form.html))),
+  });
+  assert.is(added.res.status, 303);
+  env.clock.set("2027-01-13T10:00:00Z");
+  const days = await s.mfaProgress.activationsPerDay(ctx.siteId, new Date("2027-01-09T12:00:00Z"), "UTC");
+  assert.equal(counted(days), ["2027-01-10:1", "2027-01-11:1"]);
+  const root = new TestClient(env.app);
+  await root.signIn("root", PASSWORD);
+  const page = await root.get("/configure/mfa");
+  assert.match(page.html, /<th scope="col">with passkeys only<\/th>/);
+  assert.match(page.html, /data-count="activatedPasskey">1</, "the passkey-only user is in the breakdown");
+  assert.match(page.html, /data-day="2027-01-10" data-count="1"/);
 });
 
 t.run();

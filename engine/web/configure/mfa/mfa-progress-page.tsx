@@ -80,6 +80,7 @@ export function MfaProgressPage(props: {
               <StateHeading state="activated" />
               <th scope="col">with an app</th>
               <th scope="col">with hardware</th>
+              <th scope="col">with passkeys only</th>
               <StateHeading state="pending" />
               <StateHeading state="overdue" />
               <StateHeading state="off" />
@@ -96,6 +97,7 @@ export function MfaProgressPage(props: {
                 </td>
                 <td data-count="activatedApp">{s.counts.activatedApp}</td>
                 <td data-count="activatedHardware">{s.counts.activatedHardware}</td>
+                <td data-count="activatedPasskey">{s.counts.activatedPasskey}</td>
                 <td data-count="pending">
                   {s.counts.pending} ({pct(s.counts.pending, s.counts.users)})
                 </td>
@@ -121,6 +123,7 @@ export function MfaProgressPage(props: {
                 </td>
                 <td>{sum("activatedApp")}</td>
                 <td>{sum("activatedHardware")}</td>
+                <td>{sum("activatedPasskey")}</td>
                 <td>
                   {sum("pending")} ({pct(sum("pending"), sum("users"))})
                 </td>
