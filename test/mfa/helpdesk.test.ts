@@ -211,6 +211,26 @@ t("bad pass requests get a 4xx with the field's message and change nothing", asy
   assert.is(rows.length, 0);
 });
 
+t("a pass for a user who has not set up MFA (pending) is refused with a 409 and its reason", async (ctx) => {
+  const { env, siteId, admin, root } = ctx;
+  const pending = await env.services.users.create({ siteId, username: `pend${++n}`, password: PASSWORD });
+  await env.services.mfa.settings.applySettings(pending.id, { enabled: true, enforcementDelayDays: 7 }, admin);
+  const dialog = await root.get(`/configure/users/${pending.id}`);
+  assert.not.match(dialog.html, /id="access-pass-form"/, "the dialog offers no pass");
+  assert.match(dialog.html, /id="access-pass-state"[^>]*>\s*No temporary access pass is needed/);
+  const r = await root.post(`/configure/users/${pending.id}/access-pass`, { validHours: "8", oneTime: "true" });
+  assert.is(r.res.status, 409);
+  assert.match(r.html, /has not set up MFA yet/);
+  assert.not.match(r.html, /id="access-pass"/, "no pass shown");
+  assert.is(await env.services.recovery.passes.liveOf(pending.id), null, "nothing stored");
+  const side = await env.db.query(
+    `SELECT (SELECT count(*)::int FROM audit_log WHERE action = 'mfa.access_pass' AND target_user_id = $1) AS audits,
+       (SELECT count(*)::int FROM mail_outbox WHERE user_id = $1 AND kind = 'access_pass_issued') AS mails`,
+    [pending.id],
+  );
+  assert.equal(side.rows[0], { audits: 0, mails: 0 }, "neither audited nor mailed");
+});
+
 /** Deletes a user the way Configure > Users does (the users store, through the revocation path). */
 async function deleteUser(env: TestEnv, userId: string) {
   const s = env.services;

@@ -2,6 +2,7 @@ import type { AuditLog } from "../../audit/audit-log.js";
 import type { CredentialKind, RevocationReason } from "../../auth/revocation.js";
 import type { Clock } from "../../clock.js";
 import type { Db } from "../../db/db.js";
+import { HOLDS_FACTOR } from "../../db/factor-rows.js";
 import type { Notices } from "../../mail/mail-model.js";
 import { type Sql, type Statement, sql } from "../../db/statement.js";
 import { ConflictError, ValidationError } from "../../errors.js";
@@ -71,6 +72,17 @@ export class AccessPasses implements CredentialKind {
       );
       if (!rows[0]?.enabled) {
         throw new ConflictError(`MFA is off for ${user.username}: a temporary access pass is only for MFA users.`);
+      }
+      // A pass replaces a lost factor: a user who holds none signs in with the password and is led to
+      // setup anyway, where the pass would lead nowhere else (the one rule of MFA activated).
+      const held = await tx.query<{ activated: boolean }>(
+        `SELECT ${HOLDS_FACTOR} AS activated FROM users u WHERE u.id = $1`,
+        [userId],
+      );
+      if (!held.rows[0]?.activated) {
+        throw new ConflictError(
+          `${user.username} has not set up MFA yet: a temporary access pass replaces a lost factor, and there is none to replace. At the next sign-in with the password they are asked to set up MFA.`,
+        );
       }
       const hash = this.hasher.hash("pass", userId, normaliseRecoveryInput(pass)!.value);
       await tx.query(

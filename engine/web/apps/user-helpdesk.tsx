@@ -67,6 +67,8 @@ function HelpdeskPanel(p: {
   base: string;
   lockedUntil: Date | null;
   mfaOn: boolean;
+  /** MFA is on and a factor held: only then has a pass a lost factor to replace. */
+  activated: boolean;
   pass: LiveAccessPass | null;
   badges: MfaBadge[];
   timeZone: string;
@@ -87,7 +89,13 @@ function HelpdeskPanel(p: {
           </button>
         </form>
       ) : null}
-      {p.mfaOn ? (
+      {p.mfaOn && !p.activated ? (
+        <p id="access-pass-state">
+          No temporary access pass is needed: MFA is not set up yet, and the next sign-in with the password asks for the
+          setup.
+        </p>
+      ) : null}
+      {p.mfaOn && p.activated ? (
         <>
           <p id="access-pass-state">
             {p.pass
@@ -113,6 +121,7 @@ export async function helpdeskPanel(s: Services, c: Context<AppEnv>, r: Resolved
       base={`${r.href}/${record.id}`}
       lockedUntil={lockedUntil}
       mfaOn={status.enabled}
+      activated={status.activation !== null}
       pass={pass}
       badges={status.badges}
       timeZone={status.timeZone ?? DEFAULT_TIME_ZONE}
@@ -123,7 +132,7 @@ export async function helpdeskPanel(s: Services, c: Context<AppEnv>, r: Resolved
 /**
  * POST BASE/:recordId/unlock (lifts the code and password locks, audited as mfa.unlock) and POST
  * BASE/:recordId/access-pass (`validHours`, `oneTime`: the pass shown once in a `<code>` element;
- * 422 with the field's message for bad hours, 409 when MFA is off). Administrators of the user's
+ * 422 with the field's message for bad hours, 409 when MFA is off or not set up). Administrators of the user's
  * site only: 403 for others, 404 for another site's user.
  */
 export function helpdeskRoutes(
