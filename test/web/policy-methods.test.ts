@@ -42,7 +42,7 @@ const allow = (ctx: Ctx, allowedMethods: string[]) =>
   );
 
 /** A browser holding a session of a new user (MFA on, delay 0) at `stage`, made directly (no Argon2). */
-async function browserAt(ctx: Ctx, stage: "mfa_setup" | "mfa", activate = false) {
+async function browserAt(ctx: Ctx, stage: "mfa_setup" | "mfa" | "full", activate = false) {
   const s = ctx.env.services;
   const username = `pol${++n}`;
   const u = await s.users.create({ siteId: ctx.siteId, username, password: PASSWORD });
@@ -87,6 +87,22 @@ t("a method the policy leaves out is refused by its URL, GET and POST, and hands
   assert.is((await env.services.mfa.statusOf(u.id)).activation, null);
 });
 
+t("passkeys left out: /account offers none, and a direct visit says why", async (ctx) => {
+  const u = await browserAt(ctx, "full", true);
+  assert.match((await u.c.get("/account")).html, /id="add-passkey"/, "allowed: offered (control)");
+  await allow(ctx, ["app", "hardware"]);
+  const account = await u.c.get("/account");
+  assert.not.match(account.html, /id="add-passkey"/);
+  const visit = await u.c.get("/mfa/setup/passkey");
+  assert.is(visit.res.status, 303);
+  assert.is(visit.res.headers.get("location"), "/account");
+  const landed = await u.c.get("/account");
+  assert.match(landed.html, /role="status"[^>]*>[^<]*Your site does not allow passkeys/);
+  const posted = await u.c.post("/mfa/setup/passkey", { name: "Laptop", currentPassword: PASSWORD, response: "{}" });
+  assert.is(posted.res.headers.get("location"), "/account");
+  assert.equal((await ctx.env.services.passkeys.store.listOf(u.id)).length, 0);
+});
+
 t("a user whose only factor became disallowed must set up an allowed one after their code", async (ctx) => {
   const { env } = ctx;
   const s = env.services;
@@ -125,15 +141,17 @@ t("a user whose only factor became disallowed must set up an allowed one after t
   assert.is((await s.passkeys.store.listOf(u.id)).length, 1);
   assert.is((await u.c.get("/account")).res.status, 200, "fully signed in once an allowed factor is set up");
 
-  // The next sign-in with the old code goes straight through: an allowed factor is held now.
+  // The passkey replaced the disallowed app, as FACTOR_NOT_ALLOWED says and as a replacement app
+  // would (engine/mfa/factor-replacement.ts): the old code no longer signs in, the passkey does.
+  assert.is((await s.mfa.statusOf(u.id)).activation?.method, "passkey", "the app is gone");
   env.clock.advanceSeconds(30);
   const again = await s.sessions.create(u.id, ctx.siteId, "mfa", null);
   const c2 = new TestClient(env.app);
   c2.cookies.set(SESSION_COOKIE, again.token);
   await c2.get("/login/mfa");
   const next = await c2.post("/login/mfa", { code: codeAt(env.clock, u.params) });
-  assert.is(next.res.headers.get("location"), "/");
-  assert.equal(await codeEntryStages(ctx, u.id), ["mfa_setup", "(full)"], "a full sign-in names no stage");
+  assert.is(next.res.status, 401, "the replaced app's code is refused");
+  assert.equal(await codeEntryStages(ctx, u.id), ["mfa_setup"]);
 });
 
 /** The `details.stage` of the user's successful code steps in the audit log, "(full)" for none. */

@@ -13,6 +13,8 @@ export interface AccountFactors {
   passkeys: PasskeyInfo[];
   /** MFA is on: the last factor cannot be removed, and passkeys can be added. */
   mfaOn: boolean;
+  /** The site's policy allows passkeys (allowedMethods): without it "Add a passkey" is not offered. */
+  passkeysAllowed: boolean;
 }
 
 const when = (d: Date | null) => (d ? longDate(new Date(d)) : "never");
@@ -115,7 +117,7 @@ export function FactorsSection({ csrfToken, factors }: { csrfToken: string; fact
           <small>Your only sign-in method cannot be removed while MFA is on: add another one first.</small>
         </p>
       ) : null}
-      {factors.mfaOn && total > 0 ? (
+      {factors.mfaOn && total > 0 && factors.passkeysAllowed ? (
         <p>
           <a href="/mfa/setup/passkey" id="add-passkey">
             Add a passkey

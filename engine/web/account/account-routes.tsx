@@ -51,13 +51,14 @@ export async function accountPage(
   const recoveryError = p.errors?.recoveryCurrentPassword;
   const session = signedIn(c);
   const userId = session.user.id;
-  const [site, status, passkeys, sessions, devices, remembered] = await Promise.all([
+  const [site, status, passkeys, sessions, devices, remembered, policy] = await Promise.all([
     s.sites.byId(session.activeSiteId),
     s.mfa.statusOf(userId),
     s.passkeys.store.listOf(userId),
     s.ownCredentials.sessions(userId, session.tokenHash),
     s.ownCredentials.deviceTokens(userId),
     s.rememberedBrowsers.listOf(userId),
+    s.mfaPolicies.get(session.user.siteId),
   ]);
   const a = status.activation;
   const totp = a && a.method !== "passkey" ? { method: a.method, serial: a.tokenSerial } : null;
@@ -69,7 +70,17 @@ export async function accountPage(
       mfa={accountMfa(status, s.clock.now())}
       {...(p.errors ? { errors: p.errors } : {})}
       {...(p.error ? { error: p.error } : {})}
-      factors={<FactorsSection csrfToken={c.var.csrfToken} factors={{ totp, passkeys, mfaOn: status.enabled }} />}
+      factors={
+        <FactorsSection
+          csrfToken={c.var.csrfToken}
+          factors={{
+            totp,
+            passkeys,
+            mfaOn: status.enabled,
+            passkeysAllowed: policy.allowedMethods.includes("passkey"),
+          }}
+        />
+      }
       signedIn={
         <SignedInSection
           csrfToken={c.var.csrfToken}

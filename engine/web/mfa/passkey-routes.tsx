@@ -68,6 +68,9 @@ export async function passkeyStepForm(s: Services, c: Context<AppEnv>, userId: s
   );
 }
 
+/** Where a passkey page sends a user whose site's policy does not allow passkeys. */
+export const PASSKEY_NOT_ALLOWED = "Your site does not allow passkeys: no passkey can be added.";
+
 /** Asked of a signed-in user who adds a further passkey without a password or code in the form. */
 export const REAUTH_NEEDED = "Enter your current password, or a code from your authenticator, to add a passkey.";
 /** A wrong password or code: nothing was added (the same words for both). */
@@ -103,8 +106,9 @@ async function registerAccess(
     return { response: c.redirect("/login", 303) };
   }
   if (session.stage === "full" && !status.enabled) return { response: c.redirect("/account", 303) };
-  // The site's policy may leave passkeys out of the methods setup offers.
+  // The site's policy may leave passkeys out of the methods setup offers: say so where the user lands.
   if (!policy.allowedMethods.includes("passkey")) {
+    flash(c, PASSKEY_NOT_ALLOWED);
     return { response: c.redirect(session.stage === "full" ? "/account" : "/mfa/setup", 303) };
   }
   // A granted session's passkey replaces the lost factor, as its app or token would (setupAccess's `replace`).
