@@ -46,12 +46,17 @@ export function readPasskeyResponse(fields: Record<string, string>): unknown {
   }
 }
 
+/** Where the passkey step's "other ways" lead a user who holds no code factor: /login/mfa has no code field for them. */
+export const NO_CODE_OTHERS = { href: "/login/recovery", text: "Use a recovery code or a temporary access pass" };
+
 /**
  * The "Use a passkey" form of /login/mfa for a user who holds passkeys (fresh request options),
- * with the scripts; null for a user without one.
+ * with the scripts; null for a user without one. Its other way (said where JavaScript is off) is
+ * the code field for a user with an app or a token, the recovery page for a passkey-only user.
  */
 export async function passkeyStepForm(s: Services, c: Context<AppEnv>, userId: string) {
   if (!(await s.passkeys.store.descriptorsOf(userId)).length) return null;
+  const holdsCode = ((await s.mfa.statusOf(userId)).activation?.method ?? "passkey") !== "passkey";
   const options = await s.passkeys.assertion.options("second_factor", userId);
   return (
     <>
@@ -61,7 +66,11 @@ export async function passkeyStepForm(s: Services, c: Context<AppEnv>, userId: s
         options={options}
         label="Use a passkey"
         id="passkey-step"
-        others={{ href: "/login/mfa", text: "Enter a code instead, if you have an authenticator" }}
+        others={
+          holdsCode
+            ? { href: "/login/mfa", text: "Enter a code instead, if you have an authenticator" }
+            : NO_CODE_OTHERS
+        }
       />
       <PasskeyScripts />
     </>
