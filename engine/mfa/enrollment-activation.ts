@@ -142,17 +142,35 @@ export class EnrollmentActivation {
   }
 
   /**
-   * A fresh secret for the setup page (raw key bytes, RFC 4226 §4 K), sealed in
-   * the database until activation (each visit replaces it).
+   * The secret for the setup page (raw key bytes, RFC 4226 §4 K), sealed in the database until
+   * activation: the pending one while it is valid (MfaPolicy.pendingSecretSeconds from when it was
+   * made), else a fresh one. A reload or a second tab shows the key already scanned, so its codes
+   * keep working (a new key per visit made them wrong codes that counted towards the lock). One
+   * statement replaces only an expired key, so two pages opened at once cannot end up with two keys.
    */
   async startAppSetup(userId: string): Promise<Buffer> {
-    const secret = newAppSecret();
-    await this.ctx.db.query(
-      `INSERT INTO mfa_pending_secrets (user_id, secret_sealed, created_at) VALUES ($1, $2, $3)
-       ON CONFLICT (user_id) DO UPDATE SET secret_sealed = EXCLUDED.secret_sealed, created_at = EXCLUDED.created_at`,
-      [userId, this.ctx.box.seal(secret, pendingContext(userId)), this.ctx.clock.now()],
-    );
-    return secret;
+    const { db, box, clock, policy } = this.ctx;
+    for (let turn = 0; ; turn++) {
+      const fresh = newAppSecret();
+      const now = clock.now();
+      const { rowCount } = await db.query(
+        `INSERT INTO mfa_pending_secrets (user_id, secret_sealed, created_at) VALUES ($1, $2, $3)
+         ON CONFLICT (user_id) DO UPDATE SET secret_sealed = EXCLUDED.secret_sealed, created_at = EXCLUDED.created_at
+           WHERE mfa_pending_secrets.created_at < $4`,
+        [
+          userId,
+          box.seal(fresh, pendingContext(userId)),
+          now,
+          new Date(now.getTime() - policy.pendingSecretSeconds * 1000),
+        ],
+      );
+      if (rowCount) return fresh;
+      // A valid key is pending: show it (sealed for this user: pendingContext binds the user id).
+      const kept = await this.pendingAppSecret(userId);
+      if (kept) return kept;
+      // It expired between the two statements: the next turn replaces it (once is all it can take).
+      if (turn > 0) throw new Error("pending MFA secret neither kept nor replaced");
+    }
   }
 
   /** Until when the key the last setup page showed stays valid (MfaPolicy.pendingSecretSeconds), or null if none is. */
