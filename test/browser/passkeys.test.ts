@@ -249,5 +249,52 @@ t("without JavaScript the passkey page says it needs it and links the other meth
   await context.close();
 });
 
+t(
+  "a lost phone: an access pass, then a passkey replaces the app; without JavaScript the step links recovery",
+  async (ctx) => {
+    const { url } = ctx;
+    const s = ctx.env.services;
+    const user = await userWithMfa(ctx, "lupe");
+    const lost = appParams(randomBytes(20));
+    const self = { id: user.id, name: "lupe", siteId: null };
+    assert.ok(
+      (await s.mfa.activation.activate(user.id, { method: "app", ...lost }, codeAt(ctx.env.clock, lost), self)).ok,
+    );
+    const root = { id: ctx.adminId, name: "root", siteId: ctx.siteId };
+    const { pass } = await s.recovery.passes.issue(user.id, { validHours: 8, oneTime: true }, root);
+    ctx.env.clock.advanceSeconds(60);
+
+    const { context, page, errors } = await newPage(ctx);
+    await virtualAuthenticator(page);
+    await signIn(page, url, "lupe");
+    await page.waitForURL(`${url}/login/mfa`);
+    await page.goto(`${url}/login/recovery`);
+    await page.fill('input[name="recoveryCode"]', pass);
+    await page.click('form[action="/login/recovery"] button[type="submit"]');
+    await page.waitForURL(`${url}/mfa/setup`);
+    assert.match(await page.locator("#mfa-replacing").innerText(), /passkey/);
+    await setUpPasskey(page, url, "Replacement key");
+    const status = await s.mfa.statusOf(user.id);
+    assert.is(status.activation?.method, "passkey", "the lost app is gone");
+    assert.equal(status.activation?.passkeys, ["Replacement key"]);
+    assert.is(await page.locator("#factor-totp").count(), 0, "/account lists no authenticator app");
+    assert.equal(errors, []);
+    await context.close();
+
+    // The old phone's code has nowhere to go: the code step is the passkey's, and without
+    // JavaScript it says so and links the recovery page (there is no code field to go back to).
+    const nojs = await ctx.browser.newContext({ javaScriptEnabled: false });
+    const p2 = await nojs.newPage();
+    await signIn(p2, url, "lupe");
+    await p2.waitForURL(`${url}/login/mfa`);
+    assert.is(await p2.locator('input[name="code"]').count(), 0);
+    assert.match(await p2.locator("#passkey-needs-js").innerText(), /needs JavaScript/);
+    assert.is(await p2.locator('#passkey-needs-js a[href="/login/recovery"]').count(), 1);
+    assert.is(await p2.locator('#passkey-needs-js a[href="/login/mfa"]').count(), 0);
+    await check(p2, false, "/login/mfa of a passkey-only user without JavaScript");
+    await nojs.close();
+  },
+);
+
 if (hasChromium) t.run();
 else skipSuite("chromium not installed (apt-get install chromium)");
