@@ -2,6 +2,7 @@ import type { MfaState } from "../mfa/mfa-states.js";
 import { isUuid } from "../util/uuid.js";
 import type { CompiledApp } from "./compiled-app.js";
 import type { FieldNode } from "../schema/field-nodes.js";
+import { parseClientJson } from "../util/json-depth.js";
 import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from "../util/storable-text.js";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.js";
 
@@ -268,7 +269,8 @@ export function decodeCursor(raw: string, field: FieldNode): Cursor {
   if (raw.length > 2000 || !/^[A-Za-z0-9_-]+$/.test(raw)) throw new CursorError("it is not a page link of this list");
   let v: unknown;
   try {
-    v = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(raw, "base64url")));
+    // A cursor is `[key, id]`: anything nested deeper is no cursor.
+    v = parseClientJson(new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(raw, "base64url")), 2);
   } catch {
     throw new CursorError("it is not a page link of this list");
   }

@@ -19,6 +19,8 @@ import {
 import type { AppRegistry } from "../apps/app-registry.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
+import type { FieldNode } from "../schema/field-nodes.js";
+import { decidedFields, withoutHiddenFields } from "../schema/hidden-fields.js";
 import { APP_ID, pointerOf } from "../schema/identifiers.js";
 import type { MfaService } from "../mfa/mfa-service.js";
 import type { FieldErrors } from "../schema/record-validation.js";
@@ -40,6 +42,8 @@ export interface OpenedApp {
   store: RecordStore;
   ctx: StoreContext;
   writable: boolean;
+  /** Whether its records can be synced (`changedSince`): those the records store keeps, with their change feed. */
+  syncable: boolean;
 }
 
 /** What a list asks for, read and checked by the routes. */
@@ -65,11 +69,22 @@ export function dataPointer(path: string): string {
   return `/data${pointerOf(path.split("."))}`;
 }
 
-const invalid = (fields: FieldErrors) =>
+/**
+ * A 422 for a record: the rules' messages by dot path (field names, which hold no `.`, `~` or `/`)
+ * and the device API's own problems already by JSON Pointer (`byPointer`, which win).
+ */
+const invalid = (fields: FieldErrors, byPointer: Map<string, string> = new Map()) =>
   new ValidationError(
     "Some fields are missing or invalid.",
-    Object.fromEntries(Object.entries(fields).map(([k, v]) => [dataPointer(k), v])),
+    Object.fromEntries([
+      ...Object.entries(fields)
+        .map(([k, v]) => [dataPointer(k), v] as const)
+        .filter(([k]) => !byPointer.has(k)),
+      ...byPointer,
+    ]),
   );
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** A stored record as the device API sends it. */
 export function deviceRecord(r: StoredRecord): DeviceRecord {
@@ -119,9 +134,11 @@ export class DeviceApps {
     if (!app) throw new NotFoundError("There is no such app on your site.");
     if (!mayOpen(app.openTo, info.user.role))
       throw new ForbiddenError(notOpenMessage(app.openTo), { code: "forbidden" });
+    const store = this.d.apps.storeFor(app);
     return {
       app,
-      store: this.d.apps.storeFor(app),
+      store,
+      syncable: store === this.d.records,
       ctx: {
         siteId: info.user.siteId,
         actor: { id: info.user.id, name: info.user.username, credential: info.tokenHash, surface: "device" },
@@ -167,7 +184,7 @@ export class DeviceApps {
 
   /** The changes since a sync cursor (`changedSince`): 422 for a bad cursor, 410 for one older than the tombstones. */
   async changes(o: OpenedApp, changedSince: string, limit: number): Promise<DeviceRecordChanges> {
-    if (o.store !== this.d.records) {
+    if (!o.syncable) {
       throw new ValidationError("This app's records cannot be synced.", {
         changedSince: "is not available for this app",
       });
@@ -195,15 +212,36 @@ export class DeviceApps {
     if (!o.writable) throw new ForbiddenError("Only administrators can change records.", { code: "forbidden" });
   }
 
-  /** Problems of posted `data` beside the schema's: names that are no field, or fields only the engine fills. */
-  #shapeProblems(app: CompiledApp, data: Record<string, unknown>): FieldErrors {
-    const out: FieldErrors = {};
-    for (const name of Object.keys(data)) {
-      const field = app.fields.find((f) => f.name === name);
-      if (!field) out[name] = "is not a field of this app";
-      else if (field.readOnly) out[name] = "is read-only";
-    }
-    return out;
+  /**
+   * Problems of posted `data` beside the schema's, by JSON Pointer: names that are no field (at any
+   * level: groups and the rows of repeatable groups) or fields only the engine fills; and the data
+   * without those names, for the rules to check the rest. Keys are compared as own names, so a
+   * `__proto__` key is an unknown field like any other. Follows the field tree, so its depth is the
+   * schema's.
+   */
+  #shapeProblems(app: CompiledApp, data: Record<string, unknown>) {
+    const problems = new Map<string, string>();
+    const walk = (nodes: readonly FieldNode[], value: Record<string, unknown>, at: string[], top: boolean) => {
+      // Only field names (FIELD_NAME: never __proto__) are set on it.
+      const known: Record<string, unknown> = {};
+      for (const [name, v] of Object.entries(value)) {
+        const field = nodes.find((f) => f.name === name);
+        const pointer = pointerOf(["data", ...at, name]);
+        if (!field) problems.set(pointer, "is not a field of this app");
+        else if (top && field.readOnly) problems.set(pointer, "is read-only");
+        else if (field.children && field.widget === "fieldset" && isObject(v)) {
+          known[name] = walk(field.children, v, [...at, name], false);
+        } else if (field.children && field.widget === "rows" && Array.isArray(v)) {
+          const rows = v.map((row: unknown, i) =>
+            isObject(row) ? walk(field.children!, row, [...at, name, String(i)], false) : row,
+          );
+          known[name] = rows;
+        } else known[name] = v;
+      }
+      return known;
+    };
+    const known = walk(app.fields, data, [], true);
+    return { problems, known };
   }
 
   /**
@@ -217,15 +255,14 @@ export class DeviceApps {
   ): Promise<{ record: StoredRecord; replayed: boolean }> {
     this.#requireWritable(o);
     const shape = this.#shapeProblems(o.app, data);
-    if (Object.keys(shape).length) {
-      const known = Object.fromEntries(Object.entries(data).filter(([k]) => !(k in shape)));
-      throw invalid({ ...recordProblems(o.app, "create", known), ...shape });
-    }
+    // A field x-visibleWhen hides is not stored, as on the web.
+    const values = withoutHiddenFields(o.app.fields, shape.known);
+    if (shape.problems.size) throw invalid(recordProblems(o.app, "create", values), shape.problems);
     try {
       if (idempotencyKey && o.store === this.d.records) {
-        return await createOnce(this.d.db, this.d.clock, this.d.records, o.app, o.ctx, idempotencyKey, data);
+        return await createOnce(this.d.db, this.d.clock, this.d.records, o.app, o.ctx, idempotencyKey, values);
       }
-      return { record: await o.store.create(o.app, o.ctx, data), replayed: false };
+      return { record: await o.store.create(o.app, o.ctx, values), replayed: false };
     } catch (err) {
       if (err instanceof RecordValidationError) throw invalid(err.fields);
       throw err;
@@ -241,19 +278,23 @@ export class DeviceApps {
     this.#requireWritable(o);
     const shape = this.#shapeProblems(o.app, data);
     const current = await this.get(o, id);
+    this.#requireKnownVersion(current, version);
     const merged: Record<string, unknown> = { ...current.values };
-    for (const [k, v] of Object.entries(data)) {
-      if (k in shape) continue;
+    for (const [k, v] of Object.entries(shape.known)) {
       if (v === null) delete merged[k];
       else merged[k] = v;
     }
+    // After the merge, the web's rule for hidden fields: a field the change hides is dropped.
+    const values = withoutHiddenFields(o.app.fields, merged);
     // A value the record already held stays valid though its option was removed (kept-values.ts).
-    const problems = { ...recordProblems(o.app, "edit", merged, current.values), ...shape };
-    if (Object.keys(problems).length) throw invalid(problems);
-    // Every field but the read-only ones and the passwords not sent (those keep their stored value).
-    const fields = o.app.fields.filter((f) => !f.readOnly && (!f.writeOnly || f.name in data)).map((f) => f.name);
+    const problems = recordProblems(o.app, "edit", values, current.values);
+    if (Object.keys(problems).length || shape.problems.size) throw invalid(problems, shape.problems);
+    // Every field but the read-only ones and the passwords not sent (those keep their stored value),
+    // less one hidden before and after the change (it keeps its stored value, as on the web).
+    const sent = o.app.fields.filter((f) => !f.readOnly && (!f.writeOnly || f.name in data)).map((f) => f.name);
+    const fields = decidedFields(o.app.fields, sent, values, current.values);
     try {
-      return await o.store.update(o.app, o.ctx, id, { expectedVersion: version, values: merged, fields });
+      return await o.store.update(o.app, o.ctx, id, { expectedVersion: version, values, fields });
     } catch (err) {
       if (err instanceof RecordValidationError) throw invalid(err.fields);
       if (!(err instanceof RecordConflictError)) throw err;
@@ -264,7 +305,7 @@ export class DeviceApps {
         {
           code: "conflict",
           details: {
-            changed: conflictFields(o.app.fields, before, saved.values, merged).map((f) => f.name),
+            changed: conflictFields(o.app.fields, before, saved.values, values).map((f) => f.name),
             current: deviceRecord(saved),
           },
         },
@@ -273,28 +314,49 @@ export class DeviceApps {
   }
 
   /**
-   * Deletes a record: at `version` when given (a newer one is a 409 conflict), else whatever version
-   * is saved (a save in between is retried over, a few times).
+   * Deletes a record: at `version` when given (a newer one is a 409 conflict naming the fields
+   * changed since, as a change's conflict does; a version never saved is a 422), else whatever
+   * version is saved (a save in between is retried over, a few times).
    */
   async delete(o: OpenedApp, id: string, version: number | null): Promise<void> {
     this.#requireWritable(o);
     for (let attempt = 1; ; attempt++) {
       const current = await this.get(o, id);
+      if (version !== null) this.#requireKnownVersion(current, version, "version");
       try {
         return await o.store.delete(o.app, o.ctx, id, version ?? current.version);
       } catch (err) {
         if (!(err instanceof RecordConflictError) || version !== null || attempt >= 5) {
-          return this.#deleteRefused(err);
+          return await this.#deleteRefused(o, id, version, err);
         }
       }
     }
   }
 
-  #deleteRefused(err: unknown): never {
+  /**
+   * A client's version ahead of the record's was never saved: a client error naming it (422), not
+   * a conflict. `field` names it: the body's `/version` for a change, the query's `version` for a
+   * delete.
+   */
+  #requireKnownVersion(current: StoredRecord, version: number, field = "/version"): void {
+    if (version <= current.version) return;
+    throw new ValidationError(`The record has no version ${version}: it is at version ${current.version}.`, {
+      [field]: `must be a version the record had (it is at version ${current.version})`,
+    });
+  }
+
+  /**
+   * The 409 of a delete at a stale version: `changed` names the fields changed since that version
+   * (from its kept revision, as a change's conflict does; empty when the store keeps none).
+   */
+  async #deleteRefused(o: OpenedApp, id: string, version: number | null, err: unknown): Promise<never> {
     if (!(err instanceof RecordConflictError)) throw err;
+    const saved = err.current;
+    const before = version !== null && o.store.revision ? await o.store.revision(o.app, o.ctx, id, version) : null;
+    const changed = before ? conflictFields(o.app.fields, before, saved.values, saved.values).map((f) => f.name) : [];
     throw new ConflictError(
-      `The record was changed (now version ${err.current.version}) after that version, so it was not deleted.`,
-      { code: "conflict", details: { changed: [], current: deviceRecord(err.current) } },
+      `The record was changed (now version ${saved.version}) after that version, so it was not deleted.`,
+      { code: "conflict", details: { changed, current: deviceRecord(saved) } },
     );
   }
 }

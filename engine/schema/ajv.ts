@@ -5,6 +5,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { PATHS } from "../paths.js";
 import { ENGINE_KEYWORDS, loadKeywordSchema, registerEngineKeywords } from "./keywords.js";
+import { escapePointer } from "./identifiers.js";
 import { precompiledValidator } from "./precompiled.js";
 
 // Ajv and ajv-formats are CommonJS and are required on first use: a server whose validators were
@@ -134,7 +135,7 @@ export function describeError(e: ErrorObject): string {
     case "enum":
       return `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}`;
     case "type":
-      return `must be ${(e.params as { type: string }).type === "integer" ? "a whole number" : `a ${(e.params as { type: string }).type}`}`;
+      return `must be ${typeWords((e.params as { type: string }).type)}`;
     case "minLength":
       return `must be at least ${(e.params as { limit: number }).limit} characters`;
     case "maxLength":
@@ -154,13 +155,19 @@ export function describeError(e: ErrorObject): string {
   }
 }
 
-/** The JSON Pointer an error is about, pointing at the missing property for `required`. */
+/** "a whole number", "an object", "a string" (Ajv's `type` in words; one type or several joined by commas). */
+function typeWords(type: string): string {
+  if (type === "integer") return "a whole number";
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+/**
+ * The JSON Pointer an error is about, pointing at the missing property for `required` (its name
+ * escaped as RFC 6901 says, like Ajv's instancePath).
+ */
 export function errorPointer(e: ErrorObject): string {
-  if (e.keyword === "required") {
-    return `${e.instancePath}/${(e.params as { missingProperty: string }).missingProperty}`;
-  }
-  if (e.keyword === "dependentRequired") {
-    return `${e.instancePath}/${(e.params as { missingProperty: string }).missingProperty}`;
+  if (e.keyword === "required" || e.keyword === "dependentRequired") {
+    return `${e.instancePath}/${escapePointer((e.params as { missingProperty: string }).missingProperty)}`;
   }
   return e.instancePath;
 }

@@ -6,6 +6,7 @@ import { SYSTEM_BINDINGS } from "./keywords.js";
 import { escapePointer, pointerOf } from "./identifiers.js";
 import { compileRecordValidators } from "./record-validation.js";
 import type { AppDefinition, FieldSchema, SystemBinding } from "./types.js";
+import { JsonTooDeepError, parseClientJson } from "../util/json-depth.js";
 import { UNSTORABLE_TEXT_MESSAGE, unstorablePaths } from "../util/storable-text.js";
 
 export {
@@ -363,8 +364,10 @@ export function checkDefinition(input: unknown): DefinitionCheck {
 export function checkDefinitionText(text: string): DefinitionCheck {
   let input: unknown;
   try {
-    input = JSON.parse(text);
+    // A designer's upload: nested deeper than any definition needs is refused before it is parsed.
+    input = parseClientJson(text);
   } catch (err) {
+    if (err instanceof JsonTooDeepError) return { ok: false, problems: [{ pointer: "", message: err.message }] };
     return { ok: false, problems: [{ pointer: "", message: `not valid JSON: ${(err as Error).message}` }] };
   }
   return checkDefinition(input);

@@ -1,4 +1,5 @@
 import { isVisible, type FieldNode } from "./field-nodes.js";
+import { dropHiddenFields } from "./hidden-fields.js";
 import type { FormMode } from "./record-validation.js";
 
 /** A posted form: every name with all the values sent for it, in order. */
@@ -164,12 +165,14 @@ function parseNodes(nodes: FieldNode[], prefix: string, ctx: Ctx, topLevel: bool
     const v = parseNode(node, prefix + node.name, ctx, topLevel);
     if (v !== undefined) out[node.name] = v;
   }
+  // Hidden fields are not part of the record, whatever the browser sent for them (the rule every
+  // save follows: hidden-fields.ts). x-visibleWhen's control is never itself conditional, so dropping
+  // first changes no other field's visibility.
+  dropHiddenFields(nodes, out);
   for (const node of nodes) {
-    if (!node.visibleWhen) continue;
-    // Hidden fields are not part of the record, whatever the browser sent for them.
-    if (!isVisible(node, out)) delete out[node.name];
     // A field that becomes visible with this post was not on the form the user saw: it takes its default.
-    else if (out[node.name] === undefined && node.schema.default !== undefined && !(prefix + node.name in ctx.body)) {
+    if (!node.visibleWhen || !isVisible(node, out)) continue;
+    if (out[node.name] === undefined && node.schema.default !== undefined && !(prefix + node.name in ctx.body)) {
       out[node.name] = structuredClone(node.schema.default);
     }
   }

@@ -23,27 +23,46 @@ export function withoutUnstorable(s: string): string {
 
 /**
  * Where a JSON value holds a string (a value or an object key) that PostgreSQL cannot store: one list of
- * keys and indices per place, the root being []. A bad key is reported at its own place (shown with
- * U+FFFD) and its value is not looked into. Walks without recursion, so a deeply nested body cannot
- * exhaust the stack, and stops after `limit` places.
+ * keys and indices per place, the root being []. A bad key is reported at the object that holds it (the
+ * key itself is never echoed) and its value is not looked into. Walks without recursion, in time linear
+ * in the value's size: each place links to its parent, and a list of keys is built only for a place
+ * reported (copying the path at every level made a deeply nested value quadratic). Stops after `limit`
+ * places.
  */
 export function unstorablePaths(value: unknown, limit = 20): string[][] {
   const found: string[][] = [];
-  const stack: { v: unknown; path: string[] }[] = [{ v: value, path: [] }];
+  const stack: Place[] = [{ v: value, parent: null, key: "" }];
   while (stack.length && found.length < limit) {
-    const { v, path } = stack.pop()!;
+    const place = stack.pop()!;
+    const v = place.v;
     if (typeof v === "string") {
-      if (!isStorableText(v)) found.push(path);
+      if (!isStorableText(v)) found.push(pathOf(place));
     } else if (Array.isArray(v)) {
-      for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], path: [...path, String(i)] });
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], parent: place, key: String(i) });
     } else if (v !== null && typeof v === "object") {
       const entries: [string, unknown][] = Object.entries(v);
+      let badKey = false;
       for (let i = entries.length - 1; i >= 0; i--) {
         const [k, child] = entries[i]!;
-        if (!isStorableText(k)) found.push([...path, withoutUnstorable(k)]);
-        else stack.push({ v: child, path: [...path, k] });
+        if (!isStorableText(k)) badKey = true;
+        else stack.push({ v: child, parent: place, key: k });
       }
+      if (badKey) found.push(pathOf(place));
     }
   }
   return found;
+}
+
+/** One place of unstorablePaths' walk: its value, the place holding it and its key or index there. */
+interface Place {
+  v: unknown;
+  parent: Place | null;
+  key: string;
+}
+
+/** The keys and indices from the root to `place`. */
+function pathOf(place: Place): string[] {
+  const path: string[] = [];
+  for (let p: Place | null = place; p?.parent; p = p.parent) path.push(p.key);
+  return path.reverse();
 }

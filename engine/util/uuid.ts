@@ -4,6 +4,9 @@
  */
 export const UUID_PATTERN = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 
+/** UUID_PATTERN in either letter case, for a route that takes an id as a client may write it (RFC 9562 §4). */
+export const UUID_PATTERN_ANY_CASE = UUID_PATTERN.replace(/a-f/g, "a-fA-F");
+
 const UUID = new RegExp(`^${UUID_PATTERN}$`, "i");
 
 /**

@@ -33,6 +33,8 @@ const APART: Readonly<Record<string, string>> = {
   CsvEncodingError: "caught in mfa/hardware/token-file.ts and thrown again as ImportFileError (a ValidationError)",
   CsvFileError: "caught in mfa/hardware/token-file.ts and thrown again as ImportFileError (a ValidationError)",
   RowError: "private to mfa/hardware/pskc.ts, caught there and reported as a bad row",
+  JsonTooDeepError:
+    "like JSON.parse's SyntaxError, caught by each reader of client JSON (util/json-depth.ts) and answered as its refusal",
 };
 /** Every class declared under engine/cli/ is a command-line error, reported on stderr with an exit code. */
 const CLI_FOLDER = "cli/";

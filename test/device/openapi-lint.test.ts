@@ -27,7 +27,7 @@ test("/api/openapi.json passes Redocly's recommended lint with no errors", async
 
 test("each app's own document (/api/device/apps/:appId/openapi.json) passes the same lint", async () => {
   const definition = loadBuiltInDefinitions().get("equipment-inspections")!;
-  const opened = { app: compileApp(definition, 0), writable: true } as OpenedApp;
+  const opened = { app: compileApp(definition, 0), writable: true, syncable: true } as OpenedApp;
   const doc = appOpenApiDocument(opened);
   assert.equal(await lint(doc), []);
   assert.ok(doc.paths["/api/device/apps/equipment-inspections/records/{recordId}"].patch);

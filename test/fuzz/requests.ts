@@ -251,9 +251,15 @@ export function arbitraries(world: FuzzWorld) {
     },
     { weight: 1, arbitrary: fc.oneof(fc.string({ maxLength: 10 }), special) },
   );
-  const deep = fc
-    .integer({ min: 1, max: 5000 })
-    .map((n) => ({ kind: "json-raw" as const, text: "[".repeat(n) + "]".repeat(n) }));
+  const deep = fc.oneof(
+    fc.integer({ min: 1, max: 5000 }).map((n) => ({ kind: "json-raw" as const, text: "[".repeat(n) + "]".repeat(n) })),
+    // A record body nesting a value up to 100,000 deep (~200 KB, under the record body limit): a 400
+    // at the boundary, in linear time, whoever sends it (it once took minutes and held the server).
+    fc.integer({ min: 1, max: 100_000 }).map((n) => ({
+      kind: "json-raw" as const,
+      text: `{"version":1,"data":{"equipment":"x","z":${"[".repeat(n)}${"]".repeat(n)}}}`,
+    })),
+  );
   // A record body of the device API: {data, version} with the fields of the inspections app, values valid or not.
   const recordKeys = fc.oneof(
     {

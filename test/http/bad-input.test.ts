@@ -84,10 +84,10 @@ t("POST /api/device/login with a NUL or a lone surrogate is a 422 with a fields 
   // A surrogate pair (an emoji) is ordinary text.
   const pair = await deviceLogin(env, `{"username": "\\ud83d\\ude00", "password": "${PASSWORD}"}`);
   assert.is(pair.status, 401);
-  // A key that cannot be stored is refused at its own place, nested too.
+  // A key that cannot be stored is refused at the object that holds it (the key is never echoed), nested too.
   const nested = await deviceLogin(env, `{"username": "x", "password": "y", "extra": {"a\\u0000": 1}}`);
   assert.is(nested.status, 422);
-  assert.equal(Object.keys(((await nested.json()) as { error: { fields: object } }).error.fields), ["extra.a\uFFFD"]);
+  assert.equal(Object.keys(((await nested.json()) as { error: { fields: object } }).error.fields), ["extra"]);
   const after = await counts(env);
   assert.equal({ ...after, throttles: 0 }, { ...before, throttles: 0 }, "only the emoji's wrong password counted");
 });

@@ -11,7 +11,7 @@ import { USER_ACCOUNTS_APP } from "../../apps/app-registry.js";
 import { RecordForm } from "../../render/record-form.js";
 import { ConflictNotice, RecordFragment, RecordPage } from "../../render/record-pages.js";
 import { applyRowAction, lastValue, parseForm, type FormBody } from "../../schema/form-post.js";
-import { isVisible } from "../../schema/field-nodes.js";
+import { decidedFields } from "../../schema/hidden-fields.js";
 import { DuplicateSubmissionError, SUBMISSION_TOKEN } from "../../apps/submissions.js";
 import { newToken } from "../../util/opaque-tokens.js";
 import {
@@ -223,7 +223,7 @@ export function recordFormHandlers(s: Services, options: RecordRoutesOptions) {
         const updated = await r.store.update(r.app, r.storeCtx, record.id, {
           expectedVersion: parsed.version,
           values: parsed.values,
-          fields: decidedFields(r.app, parsed.fields, parsed.values, record.values),
+          fields: decidedFields(r.app.fields, parsed.fields, parsed.values, record.values),
         });
         c.var.log.info("record updated", { app: r.app.id, recordId: record.id });
         flash(c, (await savedMessage(r, "Saved", updated)) + resetNote);
@@ -290,24 +290,4 @@ export function recordFormHandlers(s: Services, options: RecordRoutesOptions) {
   }
 
   return { renderForm, saved, save, check };
-}
-
-/**
- * The fields an edit decides: those the form posted, less a designer field hidden (x-visibleWhen)
- * both on the record as stored and as posted. The user never saw it, so its stored value is kept,
- * not dropped; a field the user's change hides is dropped as before. System fields (the MFA delay
- * under its switch) keep their own rules.
- */
-function decidedFields(
-  app: CompiledApp,
-  fields: string[],
-  values: Record<string, unknown>,
-  stored: Record<string, unknown>,
-): string[] {
-  const hidden = new Set(
-    app.fields
-      .filter((f) => f.visibleWhen && !f.system && !isVisible(f, values) && !isVisible(f, stored))
-      .map((f) => f.name),
-  );
-  return fields.filter((name) => !hidden.has(name));
 }

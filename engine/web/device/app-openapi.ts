@@ -21,7 +21,31 @@ function patchSchema(properties: Record<string, FieldSchema | undefined>): Json 
   return { type: "object", additionalProperties: false, properties: props };
 }
 
-/** The OpenAPI 3.1 document of the device API for one opened app (its published version). */
+/** The list operation of an app whose records cannot be synced: no changedSince, no sync answers. */
+function withoutSync(op: Json): Json {
+  const responses: Json = {
+    ...op.responses,
+    "200": {
+      description: "A list page.",
+      content: { "application/json": { schema: { $ref: "#/components/schemas/DeviceRecordPage" } } },
+    },
+  };
+  delete responses["410"];
+  return {
+    ...op,
+    summary: "List records",
+    description:
+      "One page of the list as the web shows it (q, sort, after, limit). This app's records cannot be synced.",
+    parameters: (op.parameters as Json[]).filter((p) => p.name !== "changedSince"),
+    responses,
+  };
+}
+
+/**
+ * The OpenAPI 3.1 document of the device API for one opened app (its published version), with only
+ * the operations this user may use on it: no create, change or delete where they may not change its
+ * records, no changedSince where its records cannot be synced.
+ */
 export function appOpenApiDocument(o: OpenedApp): Json {
   const doc = structuredClone<Json>(openApiDocument());
   const { app } = o;
@@ -38,12 +62,10 @@ export function appOpenApiDocument(o: OpenedApp): Json {
     }
     const fixed: Json = {};
     for (const [method, op] of Object.entries(item as Json)) {
-      const id = `${op.operationId}`;
-      fixed[method] = {
-        ...op,
-        operationId: id,
-        parameters: (op.parameters as Json[]).filter((p) => p.name !== "appId"),
-      };
+      // Only what this app allows this user: the refused operations would answer 403 (or 422) always.
+      if (method !== "get" && !o.writable) continue;
+      fixed[method] = { ...op, parameters: (op.parameters as Json[]).filter((p) => p.name !== "appId") };
+      if (op.operationId === "deviceRecords" && !o.syncable) fixed[method] = withoutSync(fixed[method]);
     }
     paths[path.replace("{appId}", app.id)] = fixed;
   }

@@ -1,6 +1,8 @@
 import type { ValidateFunction } from "ajv/dist/2020.js";
 import type { Context } from "hono";
 import { describeError, errorPointer } from "../../schema/ajv.js";
+import { pointerOf, unescapePointer } from "../../schema/identifiers.js";
+import { JsonTooDeepError, parseClientJson } from "../../util/json-depth.js";
 import { ValidationError } from "../../errors.js";
 import { deviceRefusal } from "./device-errors.js";
 import { HTTPException } from "hono/http-exception";
@@ -23,28 +25,50 @@ export function isJsonContentType(header: string | undefined): boolean {
   return params.every((p) => p === "" || p === "charset=utf-8");
 }
 
-/** Reads, parses and validates a JSON body; any problem is a 400 (deviceRefusal) or a ValidationError (422) and nothing else happens. */
-export async function readJsonBody<T>(c: Context, validate: ValidateFunction<T>): Promise<T> {
+/**
+ * How a refusal names the fields of a body: "path" (`username`, `extra.a`: the sign-in routes, as
+ * their clients read them) or "pointer" (JSON Pointers, `/data/serialNumber`: the app routes, as
+ * DESIGN's "Apps over the device API" says).
+ */
+export type FieldNaming = "path" | "pointer";
+
+/**
+ * Reads, parses and validates a JSON body; any problem is a 400 (deviceRefusal) or a ValidationError
+ * (422) and nothing else happens. JSON nested deeper than MAX_JSON_DEPTH is a 400 before it is parsed,
+ * so no walk over the body (the storable-text check, Ajv, the records' rules) sees an unbounded depth.
+ * `naming` says how the 422's `fields` name what they are about.
+ */
+export async function readJsonBody<T>(
+  c: Context,
+  validate: ValidateFunction<T>,
+  naming: FieldNaming = "path",
+): Promise<T> {
   if (!isJsonContentType(c.req.header("content-type"))) {
     throw deviceRefusal(c, 400, "unsupported_media_type", "Send the body as application/json (UTF-8).");
   }
   let value: unknown;
   try {
     const bytes = new Uint8Array(await c.req.arrayBuffer());
-    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+    value = parseClientJson(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
   } catch (err) {
     if (err instanceof HTTPException) throw err;
+    if (err instanceof JsonTooDeepError)
+      throw deviceRefusal(c, 400, "malformed_json", `The body is not accepted: ${err.message}`);
     throw deviceRefusal(c, 400, "malformed_json", "The body is not valid JSON.");
   }
+  const nameOf = (tokens: string[]) => (naming === "pointer" ? pointerOf(tokens) : tokens.join("."));
   // JSON's \u escapes can carry a NUL or an unpaired surrogate, which PostgreSQL cannot store: refused
-  // here, before the schema or anything else looks at the value.
+  // here, before the schema or anything else looks at the value. A bad key is named by its object.
   const unstorable = unstorablePaths(value);
   if (unstorable.length) {
-    const fields = Object.fromEntries(unstorable.map((p) => [p.join(".") || "body", UNSTORABLE_TEXT_MESSAGE]));
+    const fields = Object.fromEntries(unstorable.map((p) => [nameOf(p) || "body", UNSTORABLE_TEXT_MESSAGE]));
     throw new ValidationError(`A value ${UNSTORABLE_TEXT_MESSAGE}.`, fields);
   }
   if (validate(value)) return value;
-  const fields: Record<string, string> = {};
+  const fields = new Map<string, string>();
+  const add = (name: string, message: string) => {
+    if (!fields.has(name)) fields.set(name, message);
+  };
   let general: string | null = null;
   const alternatives = exactlyOneOf(validate.schema);
   for (const e of validate.errors ?? []) {
@@ -56,25 +80,27 @@ export async function readJsonBody<T>(c: Context, validate: ValidateFunction<T>)
       const sent = alternatives.filter((name) => Object.hasOwn(body, name));
       const list = alternatives.join(", ");
       general ??= `Send exactly one of ${list}.`;
-      if (!sent.length) for (const name of alternatives) fields[name] ??= `is required: send exactly one of ${list}`;
+      if (!sent.length)
+        for (const name of alternatives) add(nameOf([name]), `is required: send exactly one of ${list}`);
       for (const name of sent) {
-        fields[name] ??= `cannot be sent together with ${sent.filter((n) => n !== name).join(", ")}`;
+        add(nameOf([name]), `cannot be sent together with ${sent.filter((n) => n !== name).join(", ")}`);
       }
       continue;
     }
-    let field = errorPointer(e).replace(/^\//, "").replace(/\//g, ".");
+    const tokens = errorPointer(e).split("/").slice(1).map(unescapePointer);
     let message = describeError(e);
     if (e.keyword === "additionalProperties") {
-      field = [field, (e.params as { additionalProperty: string }).additionalProperty].filter(Boolean).join(".");
+      tokens.push((e.params as { additionalProperty: string }).additionalProperty);
       message = "is not a known property";
     }
-    if (e.keyword === "pattern") message = patternMessage(field);
+    const field = nameOf(tokens);
+    if (e.keyword === "pattern") message = patternMessage(tokens.join("."));
     if (!field) general ??= `The body ${message}.`;
-    else fields[field] ??= message;
+    else add(field, message);
   }
   throw new ValidationError(
     general ?? "Some fields are missing or invalid.",
-    Object.keys(fields).length ? fields : undefined,
+    fields.size ? Object.fromEntries(fields) : undefined,
   );
 }
 

@@ -8,7 +8,7 @@ import { deviceValidator } from "../../device/schemas.js";
 import type { DeviceTokenInfo } from "../../device/device-tokens.js";
 import type { DeviceRecordCreate, DeviceRecordUpdate } from "../../schema/types.js";
 import type { Services } from "../../services.js";
-import { UUID_PATTERN } from "../../util/uuid.js";
+import { UUID_PATTERN_ANY_CASE } from "../../util/uuid.js";
 import { parseSort } from "../forms/list-query.js";
 import type { AppEnv } from "../http/env.js";
 import { queryParams } from "../http/query.js";
@@ -23,7 +23,7 @@ export const APP_ROUTES: Array<[RegExp, string]> = [
   [/^\/api\/device\/apps\/[^/]+$/, "GET"],
   [/^\/api\/device\/apps\/[^/]+\/openapi\.json$/, "GET"],
   [/^\/api\/device\/apps\/[^/]+\/records$/, "GET, POST"],
-  [new RegExp(`^/api/device/apps/[^/]+/records/${UUID_PATTERN}$`), "GET, PATCH, DELETE"],
+  [new RegExp(`^/api/device/apps/[^/]+/records/${UUID_PATTERN_ANY_CASE}$`), "GET, PATCH, DELETE"],
 ];
 
 /** Default page size of a list or a sync page. */
@@ -79,8 +79,9 @@ export function deviceAppRoutes(app: Hono<DeviceEnv>, s: Services, bearer: Middl
     update: deviceValidator<DeviceRecordUpdate>("record-update-request"),
   };
   const open = (c: Context<DeviceEnv>) => s.deviceApps.open(c.var.deviceToken, c.req.param("appId") ?? "");
-  const recordId = (c: Context<DeviceEnv>) => c.req.param("recordId") ?? "";
-  const RECORD = `/api/device/apps/:appId/records/:recordId{${UUID_PATTERN}}`;
+  // UUIDs are case-insensitive; the stores hold them in lower case, as PostgreSQL prints them.
+  const recordId = (c: Context<DeviceEnv>) => (c.req.param("recordId") ?? "").toLowerCase();
+  const RECORD = `/api/device/apps/:appId/records/:recordId{${UUID_PATTERN_ANY_CASE}}`;
 
   app.get("/api/device/apps", bearer, async (c) => c.json(await s.deviceApps.list(c.var.deviceToken)));
 
@@ -107,7 +108,7 @@ export function deviceAppRoutes(app: Hono<DeviceEnv>, s: Services, bearer: Middl
         "Idempotency-Key": "must be 1 to 200 visible ASCII characters",
       });
     }
-    const body = await readJsonBody(c, validators.create);
+    const body = await readJsonBody(c, validators.create, "pointer");
     const { record, replayed } = await s.deviceApps.create(o, body.data, key);
     if (replayed) c.header("Idempotent-Replayed", "true");
     return c.json(deviceRecord(record), replayed ? 200 : 201);
@@ -120,7 +121,7 @@ export function deviceAppRoutes(app: Hono<DeviceEnv>, s: Services, bearer: Middl
 
   app.patch(RECORD, bearer, async (c) => {
     const o = await open(c);
-    const body = await readJsonBody(c, validators.update);
+    const body = await readJsonBody(c, validators.update, "pointer");
     return c.json(deviceRecord(await s.deviceApps.update(o, recordId(c), body.version, body.data)));
   });
 

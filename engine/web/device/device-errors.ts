@@ -6,6 +6,8 @@ import type { Logger } from "../../log.js";
 import type { DeviceApiError as ErrorBody } from "../../schema/types.js";
 import type { AppEnv } from "../http/env.js";
 import { errorResponse, STATUS_OF_KIND } from "../http/error-pages.js";
+import { unstorableQueryParameter } from "../http/query.js";
+import { UNSTORABLE_TEXT_MESSAGE } from "../../util/storable-text.js";
 
 // The device API's JSON error format (schemas/device-api/error.schema.json), in one place: which
 // status and `error.code` each refusal gets, and the body `{error: {code, message, fields?}}`. The
@@ -89,7 +91,8 @@ export function errorBody(code: DeviceErrorCode, message: string, fields?: Recor
  * A refusal in the device API's terms, or null when the API has no code for the error (a bug,
  * answered as 500 internal). A DomainError keeps its kind's status (STATUS_OF_KIND) and its code when
  * the API names it, else its kind's code; a ValidationError's fields and a conflict's details
- * (`changed`, `current`) go along. Hono's own refusals keep their status where the API names it
+ * (`changed`, `current`) go along. A query parameter holding text that cannot be stored is a 422
+ * naming it. Hono's own refusals keep their status where the API names it
  * (413, 401, 404) and are malformed requests (400) otherwise.
  */
 export function deviceRefusalOf(err: Error): DeviceRefusal | null {
@@ -103,6 +106,12 @@ export function deviceRefusalOf(err: Error): DeviceRefusal | null {
     if (err instanceof RateLimitedError) refusal.retryAfterSeconds = err.retryAfterSeconds;
     if (err.details) refusal.extra = err.details;
     return refusal;
+  }
+  const parameter = unstorableQueryParameter(err);
+  if (parameter !== undefined) {
+    // A bad query parameter is named like the others the API refuses (422, by its name); no JSON is involved.
+    const fields = { [parameter ?? "query"]: UNSTORABLE_TEXT_MESSAGE };
+    return { status: 422, code: "validation_failed", message: err.message, fields };
   }
   if (err instanceof HTTPException) {
     const message = err.message;

@@ -1,5 +1,6 @@
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import type { AppEnv } from "../http/env.js";
+import { bearerCredentials } from "../http/bearer.js";
 import type {
   DeviceLoginRequest,
   DeviceMfaRequest,
@@ -29,19 +30,20 @@ const ROUTES: Record<string, string> = {
   "/api/device/logout": "POST",
 };
 
-const BEARER = /^Bearer ([A-Za-z0-9_-]{43})$/;
+/** A device token as issued: 256 bits in base64url. */
+const DEVICE_TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
 /** Requires `Authorization: Bearer TOKEN` of a live device token (never a cookie). */
 function requireBearer(s: Services): MiddlewareHandler<DeviceEnv> {
   return async (c, next) => {
-    const m = BEARER.exec(c.req.header("authorization") ?? "");
-    if (!m)
+    const token = bearerCredentials(c.req.header("authorization"));
+    if (token === null || !DEVICE_TOKEN.test(token))
       throw new UnauthenticatedError("Send Authorization: Bearer TOKEN from a device sign-in.", {
         code: "invalid_token",
       });
     // eslint-disable-next-line no-control-regex -- control characters are what is taken out of the header
     const agent = (c.req.header("user-agent") ?? "").replace(/[\x00-\x1f\x7f]/g, "").trim();
-    const info = await s.deviceTokens.validate(m[1]!, agent ? agent.slice(0, 80) : "An app (no User-Agent)");
+    const info = await s.deviceTokens.validate(token, agent ? agent.slice(0, 80) : "An app (no User-Agent)");
     if (!info)
       throw new UnauthenticatedError("This token has expired or was revoked. Sign in again.", {
         code: "invalid_token",

@@ -1,5 +1,6 @@
 // The OpenAPI paths of the device API's apps and records (/api/device/apps/…), shared by
 // /api/openapi.json (record bodies generic) and the per-app document (app-openapi.ts).
+import { MAX_JSON_DEPTH } from "../../util/json-depth.js";
 
 type Json = Record<string, unknown>;
 
@@ -41,10 +42,13 @@ export function appPaths(p: OpenApiParts): Json {
     "503": p.unavailable,
   };
   const bodyErrors = {
-    "400": p.error("The body is not JSON, or not sent as application/json."),
+    "400": p.error(
+      `malformed_json (not JSON, or nested more than ${MAX_JSON_DEPTH} levels deep) or unsupported_media_type (not application/json).`,
+    ),
     "413": p.error("The body is larger than 256 KiB."),
     "422": p.error(
-      "validation_failed: `fields` names each problem by JSON Pointer into the body (/data/name), with the web's message.",
+      "validation_failed: `fields` names each problem by JSON Pointer into the body (/data/name), with the web's message " +
+        "(a query parameter by its name; a `version` the record never had is one too).",
     ),
   };
   return {
@@ -199,7 +203,9 @@ export function appPaths(p: OpenApiParts): Json {
         responses: {
           "204": { description: "Deleted." },
           ...common,
-          "409": p.error("conflict: the record has a newer version than the one given."),
+          "409": p.error(
+            "conflict: the record has a newer version than the one given; `changed` names the fields changed since it.",
+          ),
           "422": bodyErrors["422"],
         },
       },

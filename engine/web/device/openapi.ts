@@ -1,3 +1,4 @@
+import { MAX_JSON_DEPTH } from "../../util/json-depth.js";
 import { deviceSchemas, type DeviceSchemaName } from "../../device/schemas.js";
 import { DEVICE_BODY_LIMIT_BYTES } from "./body.js";
 import { appPaths } from "./openapi-app-paths.js";
@@ -53,7 +54,9 @@ export function openApiDocument(): Json {
   const routing = { "404": notFound, "405": methodNotAllowed };
   const common = {
     "503": unavailable,
-    "400": error("The body is not JSON, or not sent as application/json."),
+    "400": error(
+      `The body is not JSON (or is nested more than ${MAX_JSON_DEPTH} levels deep), or not sent as application/json.`,
+    ),
     "413": tooLarge,
     "422": error("A field is missing or invalid; `fields` says which and why."),
     ...routing,

@@ -23,12 +23,30 @@ export function queryValues(c: Context): Record<string, string[]> {
   const all = c.req.queries();
   for (const [name, values] of Object.entries(all)) {
     if (!isStorableText(name) || values.some((v) => !isStorableText(v))) {
+      const cause: UnstorableQueryCause = { unstorableParameter: isStorableText(name) ? name : null };
       throw new HTTPException(400, {
         message: `The query parameter "${withoutUnstorable(name)}" ${UNSTORABLE_TEXT_MESSAGE}.`,
+        cause,
       });
     }
   }
   return all;
+}
+
+/**
+ * The cause of queryValues' 400, for an API that names the parameter (the device API answers a 422
+ * naming it, as it does other bad parameters): its name, or null when the name itself cannot be
+ * stored (it is not echoed).
+ */
+export interface UnstorableQueryCause {
+  unstorableParameter: string | null;
+}
+
+/** The parameter an error of queryValues names (see UnstorableQueryCause), or undefined for any other error. */
+export function unstorableQueryParameter(err: unknown): string | null | undefined {
+  if (!(err instanceof HTTPException)) return undefined;
+  const cause = err.cause as Partial<UnstorableQueryCause> | undefined;
+  return cause && "unstorableParameter" in cause ? cause.unstorableParameter : undefined;
 }
 
 /** One query parameter through queryParams (every parameter is checked, not only this one). */

@@ -25,6 +25,7 @@ import {
 import { holdsAllowedFactor } from "../../mfa/site-policy.js";
 import { PasskeyScripts, PasskeySetupPage, PasskeySignInForm } from "./passkey-pages.js";
 import { normaliseCode } from "../../mfa/totp.js";
+import { parseClientJson } from "../../util/json-depth.js";
 import { askingBrowser, webSignIn } from "../http/client-address.js";
 import type { AskingBrowser } from "../../auth/password-confirmation.js";
 
@@ -34,12 +35,13 @@ const MAX_RESPONSE_CHARS = 32_768;
 /** Same words for every refused passkey, a lock included: a guesser learns nothing. */
 export const PASSKEY_FAILURE = "The passkey was not accepted. Try again, or use another way to sign in.";
 
-/** The `response` field as parsed JSON, or null when it is missing, too long or not JSON. */
+/** The `response` field as parsed JSON, or null when it is missing, too long, too deeply nested or not JSON. */
 export function readPasskeyResponse(fields: Record<string, string>): unknown {
   const raw = fields.response ?? "";
   if (!raw || raw.length > MAX_RESPONSE_CHARS) return null;
   try {
-    const value: unknown = JSON.parse(raw);
+    // Nested deeper than any WebAuthn answer: refused like text that is not JSON.
+    const value: unknown = parseClientJson(raw);
     return value && typeof value === "object" ? value : null;
   } catch {
     return null;

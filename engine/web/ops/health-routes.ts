@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { Hono } from "hono";
 import { listMigrations } from "../../db/migrate.js";
 import type { Services } from "../../services.js";
+import { bearerCredentials } from "../http/bearer.js";
 import type { AppEnv } from "../http/env.js";
 import { RETRY_AFTER_SECONDS } from "../http/service-unavailable.js";
 
@@ -19,8 +20,8 @@ const sha256 = (s: string) => createHash("sha256").update(s).digest();
 
 /** Constant-time: both sides are hashed to 32 bytes first, so not even the length leaks. */
 function tokenMatches(header: string | undefined, token: string): boolean {
-  const m = /^Bearer (.+)$/.exec(header ?? "");
-  return timingSafeEqual(sha256(m ? m[1]! : ""), sha256(token)) && m !== null;
+  const sent = bearerCredentials(header);
+  return timingSafeEqual(sha256(sent ?? ""), sha256(token)) && sent !== null;
 }
 
 /**

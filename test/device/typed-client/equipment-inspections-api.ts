@@ -780,7 +780,7 @@ export interface operations {
           "application/json": components["schemas"]["DeviceLoginResponse"];
         };
       };
-      /** @description The body is not JSON, or not sent as application/json. */
+      /** @description The body is not JSON (or is nested more than 64 levels deep), or not sent as application/json. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -891,7 +891,7 @@ export interface operations {
           "application/json": components["schemas"]["DeviceTokenGrant"];
         };
       };
-      /** @description The body is not JSON, or not sent as application/json. */
+      /** @description The body is not JSON (or is nested more than 64 levels deep), or not sent as application/json. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -991,7 +991,7 @@ export interface operations {
           "application/json": components["schemas"]["DevicePasskeyOptions"];
         };
       };
-      /** @description The body is not JSON, or not sent as application/json. */
+      /** @description The body is not JSON (or is nested more than 64 levels deep), or not sent as application/json. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1091,7 +1091,7 @@ export interface operations {
           "application/json": components["schemas"]["DeviceMfaSetupResponse"];
         };
       };
-      /** @description The body is not JSON, or not sent as application/json. */
+      /** @description The body is not JSON (or is nested more than 64 levels deep), or not sent as application/json. */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1579,7 +1579,7 @@ export interface operations {
           "application/json": components["schemas"]["DeviceApiError"];
         };
       };
-      /** @description validation_failed: `fields` names each problem by JSON Pointer into the body (/data/name), with the web's message. */
+      /** @description validation_failed: `fields` names each problem by JSON Pointer into the body (/data/name), with the web's message (a query parameter by its name; a `version` the record never had is one too). */
       422: {
         headers: {
           [name: string]: unknown;
@@ -1635,7 +1635,7 @@ export interface operations {
           "application/json": components["schemas"]["DeviceRecord"];
         };
       };
-      /** @description The body is not JSON, or not sent as application/json. */
+      /** @description malformed_json (not JSON, or nested more than 64 levels deep) or unsupported_media_type (not application/json). */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1700,7 +1700,7 @@ export interface operations {
           "application/json": components["schemas"]["DeviceApiError"];
         };
       };
-      /** @description validation_failed: `fields` names each problem by JSON Pointer into the body (/data/name), with the web's message. */
+      /** @description validation_failed: `fields` names each problem by JSON Pointer into the body (/data/name), with the web's message (a query parameter by its name; a `version` the record never had is one too). */
       422: {
         headers: {
           [name: string]: unknown;
@@ -1854,7 +1854,7 @@ export interface operations {
           "application/json": components["schemas"]["DeviceApiError"];
         };
       };
-      /** @description conflict: the record has a newer version than the one given. */
+      /** @description conflict: the record has a newer version than the one given; `changed` names the fields changed since it. */
       409: {
         headers: {
           [name: string]: unknown;
@@ -1863,7 +1863,7 @@ export interface operations {
           "application/json": components["schemas"]["DeviceApiError"];
         };
       };
-      /** @description validation_failed: `fields` names each problem by JSON Pointer into the body (/data/name), with the web's message. */
+      /** @description validation_failed: `fields` names each problem by JSON Pointer into the body (/data/name), with the web's message (a query parameter by its name; a `version` the record never had is one too). */
       422: {
         headers: {
           [name: string]: unknown;
@@ -1910,7 +1910,7 @@ export interface operations {
           "application/json": components["schemas"]["DeviceRecord"];
         };
       };
-      /** @description The body is not JSON, or not sent as application/json. */
+      /** @description malformed_json (not JSON, or nested more than 64 levels deep) or unsupported_media_type (not application/json). */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1975,7 +1975,7 @@ export interface operations {
           "application/json": components["schemas"]["DeviceApiError"];
         };
       };
-      /** @description validation_failed: `fields` names each problem by JSON Pointer into the body (/data/name), with the web's message. */
+      /** @description validation_failed: `fields` names each problem by JSON Pointer into the body (/data/name), with the web's message (a query parameter by its name; a `version` the record never had is one too). */
       422: {
         headers: {
           [name: string]: unknown;
