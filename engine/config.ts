@@ -41,6 +41,9 @@ const KNOWN = [
 /** Clearer words than "has an invalid format" for variables an operator writes by hand. */
 const PATTERN_HELP: Record<string, string> = {
   BACKUP_SCHEDULE: 'must be "hourly" or "daily@HH:MM" (UTC, 00:00 to 23:59, e.g. daily@02:00)',
+  // The value is never shown (a secret): the rule has to say all.
+  METRICS_TOKEN:
+    "must be 16 to 256 printable ASCII characters without spaces (e.g. the output of `openssl rand -hex 32`)",
 };
 
 const INTEGERS = new Set(["PORT", "TOTP_WINDOW_STEPS", "MAIL_POLL_SECONDS", "BACKUP_KEEP", "AUDIT_RETENTION_DAYS"]);

@@ -1,4 +1,5 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { makeDataDir } from "./db/data-dir.js";
 import { randomBytes } from "node:crypto";
 import { join, resolve } from "node:path";
 import type { Config } from "./config.js";
@@ -35,7 +36,7 @@ export function loadSecretKey(config: Pick<Config, "FORMGATE_SECRET_KEY" | "DATA
     if (key.length !== 32) throw new Error(`${file} does not hold a 32-byte base64 key`);
     return key;
   }
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  makeDataDir(dir);
   writeFileSync(file, randomBytes(32).toString("base64") + "\n", { mode: 0o600, flag: "wx" });
   chmodSync(file, 0o600);
   return Buffer.from(readFileSync(file, "utf8").trim(), "base64");

@@ -1,9 +1,11 @@
 import { ConfigError, loadConfig } from "../config.js";
 import { listMigrations, migrate } from "../db/migrate.js";
-import { BackupFileError } from "../ops/backup-file.js";
+import { BackupFileError, BackupNotWrittenError } from "../ops/backup-file.js";
 import { backupTo, restoreFrom } from "../ops/backup-restore.js";
 import { openDb } from "../db/open.js";
 import { readSecretKey } from "../secret-key.js";
+import { existsSync, statSync } from "node:fs";
+import { resolve } from "node:path";
 import { createLogger } from "../log.js";
 import { bootServices } from "../start.js";
 import { UserInputError } from "../auth/user-accounts.js";
@@ -19,7 +21,8 @@ const USER_USAGE = `  user create USERNAME [--admin|--role R] [--site SLUG] [--d
   user reset-password USERNAME             set a new password (same sources)`;
 
 const MIGRATE_USAGE = `  migrate                                  apply database migrations`;
-const BACKUP_USAGE = `  backup FILE                              back the embedded database up into FILE (server stopped)
+const BACKUP_USAGE = `  backup FILE [--force]                    back the embedded database up into FILE (server stopped);
+                                           an existing FILE is replaced only with --force
   restore FILE                             replace the embedded database by the backup FILE (server stopped)`;
 
 const USAGE = `Usage: formgate <command> [--option value | --option=value]
@@ -100,7 +103,11 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 
   if (command === "backup" || command === "restore") {
-    const { positionals } = readArgs(args, HELP_OPTION, BACKUP_USAGE);
+    const { values, positionals } = readArgs(
+      args,
+      command === "backup" ? { ...HELP_OPTION, force: { type: "boolean" } } : HELP_OPTION,
+      BACKUP_USAGE,
+    );
     const [file, ...extra] = positionals;
     if (!file || extra.length) throw new CliError(`${command} needs one FILE`, BACKUP_USAGE);
     if (config.DATABASE_URL) {
@@ -112,17 +119,25 @@ export async function runCli(argv: string[]): Promise<number> {
         console.log(`restored ${file}${replacedBy ? `; the replaced data directory is kept as ${replacedBy}` : ""}`);
         return 0;
       }
+      const force = (values as { force?: boolean }).force === true;
+      // Said here, with the option's name, before the database is opened; backupTo checks it again.
+      if (!force && existsSync(file) && !statSync(file).isDirectory()) {
+        throw new CliError(`${file} already exists: --force replaces it; no backup was written`);
+      }
       const db = await openDb(config, log, by);
       try {
         const { sha256, bytes } = await backupTo(db, file, new Date(), {
           madeBy: "cli",
           secretKey: readSecretKey(config),
+          overwrite: force,
+          space: { dataDir: resolve(config.DATA_DIR) },
         });
         console.log(`backed up into ${file} (${bytes} bytes, SHA-256 ${sha256})`);
       } finally {
         await db.close();
       }
     } catch (err) {
+      if (err instanceof BackupNotWrittenError) throw new CliError(`${file}: ${err.message}; no backup was written`);
       if (err instanceof BackupFileError) throw new CliError(`${file}: ${err.message}; nothing was changed`);
       throw err;
     }

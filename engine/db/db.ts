@@ -19,6 +19,12 @@ export interface Db {
    * exactly what the tar holds.
    */
   snapshot?<T>(atSnapshot?: (db: Db) => Promise<T>): Promise<{ tarball: Blob; seen: T | undefined }>;
+  /**
+   * The embedded database on disk only: why writes are refused right now (its file system has less
+   * free space than the write reserve, engine/db/space-guard.ts), or null when they are not. One
+   * statfs(2); /health/ready asks it.
+   */
+  writesRefused?(): string | null;
 }
 
 /** A database's connections: open, idle, and queries waiting for one. */

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, statfsSync } from "node:fs";
+import { existsSync, statfsSync } from "node:fs";
+import { makeDataDir } from "./data-dir.js";
 import { join, resolve } from "node:path";
 import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
@@ -26,7 +27,7 @@ export async function openDb(
   const dbLog = log.child({ component: "db" });
   if (config.DATABASE_URL) return openPgDb(config.DATABASE_URL, dbLog);
   const dir = resolve(config.DATA_DIR);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  makeDataDir(dir);
   warnIfLowOnSpace(dir, dbLog);
   const unlock = lockDataDir(dir, by);
   try {

@@ -15,6 +15,19 @@ import { DatabaseUnavailableError } from "./unavailable.js";
  */
 export const SPACE_RESERVE_BYTES = 24 * 1024 * 1024;
 
+/**
+ * The bytes free for this process (not root's reserved blocks) on the file system of `dir`, one
+ * statfs(2); null when it cannot be read (the caller then does not guard).
+ */
+export function freeBytes(dir: string): number | null {
+  try {
+    const fs = statfsSync(dir);
+    return fs.bavail * fs.bsize;
+  } catch {
+    return null;
+  }
+}
+
 /** SQL that only reads: SELECT/WITH/SHOW/EXPLAIN without a locking clause or a sequence change. */
 export function isReadOnlySql(sql: string): boolean {
   return (
@@ -33,13 +46,8 @@ export function isReadOnlySql(sql: string): boolean {
 export function spaceGuard(dir: string, log: Logger, reserveBytes = SPACE_RESERVE_BYTES): () => void {
   let short = false;
   return () => {
-    let free: number;
-    try {
-      const fs = statfsSync(dir);
-      free = fs.bavail * fs.bsize;
-    } catch {
-      return;
-    }
+    const free = freeBytes(dir);
+    if (free === null) return;
     if (free >= reserveBytes) {
       if (short) log.info("space for the database again", { dir, freeMiB: Math.floor(free / 1048576) });
       short = false;

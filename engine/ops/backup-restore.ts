@@ -8,7 +8,15 @@ import { lockDataDir } from "../db/data-dir-lock.js";
 import { listMigrations } from "../db/migrate.js";
 import { openPgliteDb } from "../db/pglite-db.js";
 import { SecretBox } from "../mfa/secret-box.js";
-import { BackupFileError, decodeBackup, encodeBackup, writeFileAtomically, type BackupMaker } from "./backup-file.js";
+import {
+  BackupFileError,
+  decodeBackup,
+  encodeBackup,
+  writeFileAtomically,
+  type BackupMaker,
+  type WriteFn,
+} from "./backup-file.js";
+import { checkBackupSpace, checkBackupTarget, type SpaceRule } from "./backup-target.js";
 
 const gzipAsync = promisify(gzip) as (data: Buffer, options: ZlibOptions) => Promise<Buffer>;
 /** zlib's output chunk for a backup: 16 MiB, a few thread-pool jobs for a whole backup. */
@@ -27,14 +35,29 @@ export interface BackupMade {
  * renamed when complete. `secretKey` (the server's, 32 bytes) is named in the header by its id only,
  * so that a restore can refuse a server with another key. `atSnapshot` runs at the snapshot's
  * moment, writes paused (tests read the rows the backup holds). Throws when `db` is not embedded.
+ *
+ * Before the snapshot, `file` is checked (checkBackupTarget: not a folder, its folder exists, not
+ * an existing file unless `overwrite`); before writing, the space (checkBackupSpace with `space`:
+ * the file must fit and, beside the database, leave its write reserve). Any of these, and a write
+ * that fails, throws BackupNotWrittenError with nothing left behind. `write` is the fault seam of
+ * writeFileAtomically.
  */
 export async function backupTo(
   db: Db,
   file: string,
   now: Date,
-  options: { madeBy: BackupMaker; secretKey: Buffer | null; atSnapshot?: (db: Db) => Promise<void> },
+  options: {
+    madeBy: BackupMaker;
+    secretKey: Buffer | null;
+    atSnapshot?: (db: Db) => Promise<void>;
+    overwrite?: boolean;
+    space?: SpaceRule;
+    write?: WriteFn;
+  },
 ): Promise<BackupMade> {
   if (!db.snapshot) throw new BackupFileError("only the embedded database is backed up here: use pg_dump");
+  const target = resolve(file);
+  checkBackupTarget(target, { overwrite: options.overwrite ?? false });
   const { tarball, seen } = await db.snapshot(async (raw) => {
     await options.atSnapshot?.(raw);
     return (await raw.query<{ id: string }>("SELECT id FROM schema_migrations ORDER BY id")).rows.map((r) => r.id);
@@ -51,7 +74,8 @@ export async function backupTo(
       ...(options.secretKey ? { secretKeyId: SecretBox.idOf(options.secretKey) } : {}),
     },
   );
-  writeFileAtomically(resolve(file), bytes);
+  if (options.space) checkBackupSpace(target, bytes.length, options.space);
+  writeFileAtomically(target, bytes, options.write);
   return {
     sha256: decodeBackup(bytes).sha256,
     fileSha256: createHash("sha256").update(bytes).digest("hex"),

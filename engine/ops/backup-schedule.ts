@@ -1,6 +1,7 @@
 import type { Clock } from "../clock.js";
 import type { Logger } from "../log.js";
 import type { Services } from "../services.js";
+import { BackupNotWrittenError } from "./backup-file.js";
 import type { Backups } from "./backups.js";
 
 /** BACKUP_SCHEDULE parsed: at the start of every hour, or once a day at hour:minute UTC. */
@@ -84,7 +85,11 @@ export class BackupSchedule {
       return { made, deleted };
     } catch (err) {
       const error = (err as Error).message;
-      this.log.error("scheduled backup failed", { file: made, error, next: this.#next.toISOString() });
+      const fields = { file: made, error, next: this.#next.toISOString() };
+      // Not a bug: the disk or the folder refused the file, which is removed. A warning the
+      // operator acts on (Configure > Backups shows it too); anything else is an error.
+      if (err instanceof BackupNotWrittenError) this.log.warn("scheduled backup failed", fields);
+      else this.log.error("scheduled backup failed", fields);
       return { made, deleted: [], error };
     }
   }

@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
-import { createReadStream, existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { createReadStream, existsSync, lstatSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
-import { readBackupHeader, type BackupMaker } from "./backup-file.js";
+import { inspectBackupFile, type BackupMaker, type WriteFn } from "./backup-file.js";
 import { backupTo } from "./backup-restore.js";
+import type { SpaceRule } from "./backup-target.js";
 
 /** The folder under DATA_DIR that the server's backups go into. */
 export const BACKUPS_FOLDER = "backups";
@@ -25,6 +26,15 @@ export interface BackupEntry {
   sha256: string;
   /** Who made it (the header); null when the header does not say (a file from elsewhere). */
   madeBy: BackupMaker | null;
+  /** Why the file cannot be a whole backup (inspectBackupFile: cut short, …), or null when its shape is right. */
+  damaged: string | null;
+}
+
+/** Test seams of Backups: the free space and the write (a nearly full or a full disk). */
+export interface BackupsIo {
+  freeBytes?: SpaceRule["freeBytes"];
+  reserveBytes?: number;
+  write?: WriteFn;
 }
 
 /**
@@ -36,7 +46,9 @@ export interface BackupEntry {
 export class Backups {
   readonly dir: string;
   readonly available: boolean;
+  private readonly dataDir: string;
   #queue: Promise<unknown> = Promise.resolve();
+  #scheduleFailure: { at: Date; error: string } | null = null;
   /** SHA-256 of files already hashed, by name, valid while size and mtime are unchanged. */
   readonly #hashes = new Map<string, { bytes: number; mtimeMs: number; sha256: string }>();
 
@@ -45,12 +57,17 @@ export class Backups {
     private readonly clock: Clock,
     dataDir: string,
     private readonly secretKey: Buffer | null,
+    private readonly io: BackupsIo = {},
   ) {
-    this.dir = join(resolve(dataDir), BACKUPS_FOLDER);
+    this.dataDir = resolve(dataDir);
+    this.dir = join(this.dataDir, BACKUPS_FOLDER);
     this.available = typeof db.snapshot === "function";
   }
 
-  /** Every backup file in the folder, newest first; none when the folder does not exist yet. */
+  /**
+   * Every backup file in the folder, newest first; none when the folder does not exist yet. Only
+   * regular files: a symbolic link (to a file anywhere) is neither listed nor served.
+   */
   async list(): Promise<BackupEntry[]> {
     if (!existsSync(this.dir)) return [];
     const out: BackupEntry[] = [];
@@ -59,12 +76,12 @@ export class Backups {
       const path = join(this.dir, name);
       let st;
       try {
-        st = statSync(path);
+        st = lstatSync(path);
       } catch {
         continue; // deleted meanwhile
       }
       if (!st.isFile()) continue;
-      const header = readBackupHeader(path);
+      const { header, damaged } = inspectBackupFile(path);
       const createdAt = header ? new Date(header.createdAt) : st.mtime;
       out.push({
         name,
@@ -72,17 +89,21 @@ export class Backups {
         createdAt: Number.isNaN(createdAt.getTime()) ? st.mtime : createdAt,
         sha256: await this.#sha256(name, st.size, st.mtimeMs),
         madeBy: header?.madeBy ?? null,
+        damaged,
       });
     }
     return out.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.name.localeCompare(a.name));
   }
 
-  /** The path of the backup called `name` for a download, or null when there is no such file. */
+  /**
+   * The path of the backup called `name` for a download, or null when there is no such regular file
+   * (a symbolic link is not followed: it could point at any file the server can read).
+   */
   pathOf(name: string): string | null {
     if (!BACKUP_FILE_NAME.test(name)) return null;
     const path = join(this.dir, name);
     try {
-      return statSync(path).isFile() ? path : null;
+      return lstatSync(path).isFile() ? path : null;
     } catch {
       return null;
     }
@@ -95,7 +116,19 @@ export class Backups {
   create(madeBy: "page" | "schedule"): Promise<BackupEntry> {
     const run = this.#queue.then(() => this.#create(madeBy));
     this.#queue = run.catch(() => {});
+    if (madeBy === "schedule") {
+      // Kept for Configure > Backups: a schedule that fails (a full disk) is seen there, not only in the log.
+      run.then(
+        () => (this.#scheduleFailure = null),
+        (err: Error) => (this.#scheduleFailure = { at: this.clock.now(), error: err.message }),
+      );
+    }
     return run;
+  }
+
+  /** The schedule's last run when it failed (when, why); null once a scheduled backup succeeds again. */
+  get scheduleFailure(): { at: Date; error: string } | null {
+    return this.#scheduleFailure;
   }
 
   async #create(madeBy: "page" | "schedule"): Promise<BackupEntry> {
@@ -108,10 +141,15 @@ export class Backups {
     const base = `formgate-${madeBy === "page" ? "manual" : "scheduled"}-${stamp}`;
     let name = `${base}.fgbackup`;
     for (let i = 2; existsSync(join(this.dir, name)); i++) name = `${base}-${i}.fgbackup`;
-    const made = await backupTo(this.db, join(this.dir, name), now, { madeBy, secretKey: this.secretKey });
+    const made = await backupTo(this.db, join(this.dir, name), now, {
+      madeBy,
+      secretKey: this.secretKey,
+      space: { dataDir: this.dataDir, reserveBytes: this.io.reserveBytes, freeBytes: this.io.freeBytes },
+      write: this.io.write,
+    });
     const st = statSync(join(this.dir, name));
     this.#hashes.set(name, { bytes: st.size, mtimeMs: st.mtimeMs, sha256: made.fileSha256 });
-    return { name, bytes: made.bytes, createdAt: now, sha256: made.fileSha256, madeBy };
+    return { name, bytes: made.bytes, createdAt: now, sha256: made.fileSha256, madeBy, damaged: null };
   }
 
   /**

@@ -2,7 +2,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openPgDb } from "../../engine/db/pg-db.js";
@@ -121,6 +121,41 @@ test(`clear errors and non-zero exits for bad use [${testBackend}]`, () => {
   assert.is(badConfig.code, 1);
   assert.match(badConfig.err, /PORT must be a whole number/);
 });
+
+if (testBackend === "pglite") {
+  test("backup: a folder, a missing folder, an existing file are refused in plain words, nothing left", () => {
+    const out = mkdtempSync(join(tmpdir(), "formgate-cli-backup-"));
+    try {
+      const folder = join(out, "folder");
+      mkdirSync(folder);
+      const asFolder = formgate(["backup", folder]);
+      assert.is(asFolder.code, 1);
+      assert.is(
+        asFolder.err.trim(),
+        `formgate: ${folder}: ${folder} is a folder: give the backup's file name, e.g. ${folder}/formgate.fgbackup; no backup was written`,
+      );
+      const missing = formgate(["backup", join(out, "nowhere", "x.fgbackup")]);
+      assert.is(missing.code, 1);
+      assert.match(missing.err, /the folder .*nowhere does not exist; no backup was written/);
+      assert.not.match(missing.err + asFolder.err, /ENOENT|EISDIR|\.partial/);
+      const existing = join(out, "existing.fgbackup");
+      writeFileSync(existing, "keep me");
+      const exists = formgate(["backup", existing]);
+      assert.is(exists.code, 1);
+      assert.match(exists.err, /existing\.fgbackup already exists: --force replaces it; no backup was written/);
+      assert.is(readFileSync(existing, "utf8"), "keep me");
+      assert.equal(readdirSync(out).sort(), ["existing.fgbackup", "folder"], "no .partial anywhere");
+      assert.equal(readdirSync(folder), []);
+      const forced = formgate(["backup", existing, "--force"]);
+      assert.is(forced.code, 0, forced.err);
+      assert.match(forced.out, /^backed up into .*existing\.fgbackup \(\d+ bytes, SHA-256 [0-9a-f]{64}\)/);
+      assert.ok(readFileSync(existing).subarray(0, 17).toString() === "FORMGATE-BACKUP/1");
+      assert.not.ok(existsSync(`${existing}.partial`));
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+}
 
 test(`usage: unknown subcommands named, --help on every command, --option=value [${testBackend}]`, () => {
   const bogus = formgate(["mfa", "bogus"]);

@@ -9,6 +9,10 @@ import { DatabaseUnavailableError } from "../../engine/db/unavailable.js";
 import { createLogger } from "../../engine/log.js";
 import { isReadOnlySql } from "../../engine/db/space-guard.js";
 import { pgliteTemplate } from "../helpers/db.js";
+import { ManualClock } from "../../engine/clock.js";
+import { createServices } from "../../engine/services.js";
+import { createApp } from "../../engine/web/app.js";
+import { TestClient, testConfig, TEST_SECRET_KEY } from "../helpers/app.js";
 
 // Issue 20, fault 3, the unit part: a write the disk refuses is a DatabaseUnavailableError (a 503
 // with Retry-After, as for an unreachable PostgreSQL) with one clear log line, and the server warns
@@ -96,6 +100,59 @@ test("below the reserve, writes are refused before PGlite sees them, and reads g
     assert.is(logged.length, 1, "one line, not one per write");
     const { rows } = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM schema_migrations");
     assert.ok(rows[0]!.n > 0, "reads go on, and nothing was deleted");
+  } finally {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("below the reserve: /health/ready is 503 'disk full', and a refused write's page says the disk is full", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "formgate-reserve-ready-"));
+  const dataDir = join(dir, "pgdata");
+  const lines: string[] = [];
+  const log = createLogger("info", (l) => lines.push(l));
+  // First with room (the usual reserve), to make a user; then again with a reserve no disk has.
+  const roomy = await openPgliteDb({ dataDir, loadDataDir: await pgliteTemplate() });
+  const config = testConfig();
+  const key = Buffer.from(TEST_SECRET_KEY, "base64");
+  await createServices(roomy, new ManualClock(), config, log, key).users.create({
+    siteId: (await roomy.query<{ id: string }>("SELECT id FROM sites WHERE slug = 'public'")).rows[0]!.id,
+    username: "alice",
+    password: "correct horse battery",
+    role: "admin",
+  });
+  const ready = async (app: ReturnType<typeof createApp>) => {
+    const res = await app.request("/health/ready");
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  assert.equal(await ready(createApp(createServices(roomy, new ManualClock(), config, log, key))), {
+    status: 200,
+    body: { status: "ready", database: "pglite" },
+  });
+  await roomy.close();
+  const db = await openPgliteDb({ dataDir, reserveBytes: Number.MAX_SAFE_INTEGER }, log);
+  try {
+    const app = createApp(createServices(db, new ManualClock(), config, log, key));
+    const r = await ready(app);
+    assert.is(r.status, 503);
+    assert.is(r.body.reason, "disk full");
+    assert.match(
+      String(r.body.detail),
+      /^\d+ MiB free, \d+ MiB kept in reserve: writes are refused until space is freed$/,
+    );
+    const login = await new TestClient(app).post("/login", { username: "alice", password: "correct horse battery" });
+    assert.is(login.res.status, 503);
+    assert.match(login.html, /<h1>Disk full<\/h1>/);
+    assert.match(login.html, /The server&#39;s disk is full: changes cannot be saved until space is freed on it\./);
+    assert.not.match(login.html, /a few seconds/);
+    assert.is(login.res.headers.get("retry-after"), "60");
+    const device = await app.request("/api/device/login", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "alice", password: "correct horse battery" }),
+    });
+    assert.is(device.status, 503);
+    assert.match(((await device.json()) as { error: { message: string } }).error.message, /disk is full/);
   } finally {
     await db.close();
     rmSync(dir, { recursive: true, force: true });

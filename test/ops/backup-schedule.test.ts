@@ -6,7 +6,8 @@ import * as assert from "uvu/assert";
 import { decodeBackup } from "../../engine/ops/backup-file.js";
 import { nextBackupAt, parseBackupSchedule, startBackupSchedule } from "../../engine/ops/backup-schedule.js";
 import { readFileSync } from "node:fs";
-import { startTestEnv } from "../helpers/app.js";
+import { Backups } from "../../engine/ops/backups.js";
+import { startTestEnv, TestClient } from "../helpers/app.js";
 
 // BACKUP_SCHEDULE and BACKUP_KEEP (issue 24) acting in the running server, moved by a ManualClock:
 // a backup when the time comes (once, however far the clock jumps), the newest BACKUP_KEEP of the
@@ -80,6 +81,41 @@ t("the schedule fires at its time, keeps BACKUP_KEEP of its own, never deletes a
     assert.is(late?.made, "formgate-scheduled-20260113T120000Z.fgbackup");
     assert.equal(schedule.next, new Date("2026-01-14T02:00:00Z"));
     assert.is(readdirSync(backups).filter((f) => f.startsWith("formgate-scheduled-2026")).length, 2);
+    await stop();
+  } finally {
+    await env.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+t("a scheduled backup on a full disk: a warning, nothing left, the failure on Configure > Backups", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "formgate-schedule-"));
+  const env = await startTestEnv({ DATA_DIR: dir, BACKUP_SCHEDULE: "hourly" });
+  try {
+    const pub = await env.services.sites.publicSite();
+    await env.services.users.create({ siteId: pub.id, username: "root", password: "a long password", role: "admin" });
+    env.clock.set("2026-02-01T09:30:00Z");
+    // The disk is full: every write(2) fails with ENOSPC (the write is injected, no disk is filled).
+    const full = () => {
+      throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+    };
+    env.services.backups = new Backups(env.services.db, env.clock, dir, null, { write: full });
+    const { schedule, stop } = startBackupSchedule(env.services, env.services.log, 3_600_000);
+    env.clock.set("2026-02-01T10:00:00Z");
+    const lines = env.logLines.length;
+    const run = await schedule!.tick();
+    assert.is(run?.made, null);
+    assert.match(run!.error!, /^no space left in .*backups for the backup/);
+    const logged = env.logLines.slice(lines).map((l) => JSON.parse(l) as { msg: string; level: string });
+    assert.ok(logged.some((l) => l.msg === "scheduled backup failed" && l.level === "warn"));
+    assert.equal(readdirSync(join(dir, "backups")), [], "no file, no .partial");
+    const c = new TestClient(env.app);
+    await c.signIn("root", "a long password");
+    const page = await c.get("/configure/backups");
+    assert.match(
+      page.html,
+      /<p class="notice error" role="alert" data-schedule-failure="true">The scheduled backup of 2026-02-01 10:00:00 UTC failed: no space left in /,
+    );
     await stop();
   } finally {
     await env.close();

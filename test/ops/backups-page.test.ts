@@ -1,11 +1,12 @@
 // @storage
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { decodeBackup } from "../../engine/ops/backup-file.js";
+import { Backups } from "../../engine/ops/backups.js";
 import { PG_DUMP_COMMAND } from "../../engine/web/configure/backups/backups-page.js";
 import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
@@ -130,6 +131,80 @@ if (testBackend === "pglite") {
       ]) {
         assert.is((await c.request(path)).status, 404, path);
       }
+    },
+  );
+
+  t(
+    "a full disk: Back up now answers 507 with the page saying why, nothing kept, nothing audited, no unhandled error",
+    async ({ env, dir }) => {
+      env.clock.set("2026-03-06T00:00:00Z");
+      const s = env.services;
+      const real = s.backups;
+      // The disk fills up after 64 KiB: write(2) cuts the write short, then fails with ENOSPC.
+      let room = 65_536;
+      const write = (fd: number, b: Buffer, o: number, l: number) => {
+        if (room === 0) throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+        const n = writeSync(fd, b, o, Math.min(l, room));
+        room -= n;
+        return n;
+      };
+      s.backups = new Backups(s.db, env.clock, dir, null, { write });
+      try {
+        const c = new TestClient(env.app);
+        await c.signIn("root", PASSWORD);
+        const before = filesIn(dir);
+        const lines = env.logLines.length;
+        const full = await c.post("/configure/backups", {});
+        assert.is(full.res.status, 507, full.html.slice(0, 2000));
+        assert.match(
+          full.html,
+          /<p class="notice error" role="alert" id="backup-error">No backup was made: no space left in .*backups for the backup \(\d+ bytes\): free some space, then back up again\.<\/p>/,
+        );
+        assert.equal(filesIn(dir), before, "no file, no .partial");
+        const logged = env.logLines.slice(lines).map((l) => JSON.parse(l) as { msg: string; level: string });
+        assert.not.ok(
+          logged.some((l) => l.msg === "unhandled error"),
+          "not an unhandled error",
+        );
+        assert.ok(logged.some((l) => l.msg === "backup failed" && l.level === "warn"));
+        const { rows } = await env.db.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM audit_log WHERE action = 'backup.create' AND details->>'file' LIKE '%20260306%'",
+        );
+        assert.is(rows[0]!.n, 0, "no backup.create for a backup not made");
+        // Nearly full: room for the file but not for the database's reserve beside it. Refused before writing.
+        s.backups = new Backups(s.db, env.clock, dir, null, { freeBytes: () => 25 * 1024 * 1024 });
+        const near = await c.post("/configure/backups", {});
+        assert.is(near.res.status, 507);
+        assert.match(near.html, /the database keeps 24\.0 MiB free there for its own writes/);
+        assert.equal(filesIn(dir), before);
+      } finally {
+        s.backups = real;
+      }
+    },
+  );
+
+  t(
+    "the list: a symbolic link is neither listed nor served; a backup cut short is marked damaged",
+    async ({ env, dir }) => {
+      env.clock.set("2026-03-07T00:00:00Z");
+      const c = new TestClient(env.app);
+      await c.signIn("root", PASSWORD);
+      assert.is((await c.post("/configure/backups", {})).res.status, 303);
+      const name = "formgate-manual-20260307T000000Z.fgbackup";
+      const whole = readFileSync(join(backupsDir(dir), name));
+      writeFileSync(join(backupsDir(dir), "cut-short.fgbackup"), whole.subarray(0, 3000));
+      const secret = join(dir, "outside.txt");
+      writeFileSync(secret, "a file outside the backups folder");
+      symlinkSync(secret, join(backupsDir(dir), "link.fgbackup"));
+      const page = await c.get("/configure/backups");
+      assert.not.match(page.html, /link\.fgbackup/);
+      assert.is((await c.request("/configure/backups/link.fgbackup")).status, 404);
+      const cut = /<tr data-backup="cut-short\.fgbackup">([\s\S]*?)<\/tr>/.exec(page.html);
+      assert.ok(cut, "the damaged file is listed");
+      assert.match(cut[1]!, new RegExp(`Damaged, cannot be restored: cut short: 3000 of ${whole.length} bytes`));
+      const good = new RegExp(`<tr data-backup="${name.replace(/\./g, "\\.")}">([\\s\\S]*?)</tr>`).exec(page.html);
+      assert.ok(good);
+      assert.not.match(good[1]!, /Damaged/);
     },
   );
 }

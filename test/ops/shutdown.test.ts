@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
+import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { suite } from "uvu";
@@ -96,6 +97,63 @@ t("SIGTERM during 16 slow requests: every one answered, exit 0 within 10 s", asy
     rmSync(p.dir, { recursive: true, force: true });
   }
 });
+
+/** A raw connection: everything the server sends until it closes, and how it closed. */
+function rawConnection(
+  port: number,
+): Promise<{ socket: Socket; received: Promise<{ text: string; error: string | null }> }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1");
+    let text = "";
+    socket.setEncoding("utf8");
+    socket.on("data", (d: string) => (text += d));
+    const received = new Promise<{ text: string; error: string | null }>((done) => {
+      socket.on("error", (err: NodeJS.ErrnoException) => done({ text, error: err.code ?? err.message }));
+      socket.on("close", () => done({ text, error: null }));
+    });
+    socket.once("connect", () => resolve({ socket, received }));
+    socket.once("error", reject);
+  });
+}
+
+t(
+  "SIGTERM with 50 connections accepted whose requests are not read yet: every one answered, Connection: close",
+  async () => {
+    const p = await startSlowServer(200);
+    try {
+      // A keep-alive connection that served one request and waits for the next: closed at once.
+      const idle = await rawConnection(p.port);
+      idle.socket.write("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n");
+      await new Promise<void>((resolve) => idle.socket.once("data", () => resolve()));
+      // One that never sends a request: closed after its second, without holding the exit up.
+      const silent = await rawConnection(p.port);
+      const conns = await Promise.all(Array.from({ length: 50 }, () => rawConnection(p.port)));
+      await p.seen("connection accepted", 52);
+      const signalled = performance.now();
+      p.child.kill("SIGTERM");
+      await p.seen("shutting down");
+      // The requests arrive after the signal: to the server they are connections without a request yet.
+      for (const c of conns) c.socket.write("GET /test/slow HTTP/1.1\r\nHost: x\r\n\r\n");
+      const answers = await Promise.all(conns.map((c) => c.received));
+      for (const [i, a] of answers.entries()) {
+        assert.is(a.error, null, `connection ${i}: ${a.error}`);
+        assert.match(a.text, /^HTTP\/1\.1 200 OK\r\n/, `connection ${i}: ${a.text}`);
+        assert.match(a.text, /\r\nconnection: close\r\n/i, `connection ${i}`);
+        assert.match(a.text, /\r\n\r\ndone$/, `connection ${i}`);
+      }
+      const idleEnd = await idle.received;
+      assert.match(idleEnd.text, /^HTTP\/1\.1 200 OK/, "the idle connection had its one answer, then was closed");
+      assert.equal((await silent.received).text, "");
+      const code = await p.exited;
+      const seconds = (performance.now() - signalled) / 1000;
+      assert.is(code, 0, p.lines.join("\n"));
+      assert.ok(seconds < 5, `exited ${seconds.toFixed(1)} s after SIGTERM`);
+    } finally {
+      p.child.kill("SIGKILL");
+      rmSync(p.dir, { recursive: true, force: true });
+    }
+  },
+);
 
 t("a second signal exits at once, without waiting for the slow requests", async () => {
   const p = await startSlowServer(60_000);

@@ -1,6 +1,7 @@
 // A Formgate server process for test/ops/shutdown.test.ts: the real start-up and shutdown
 // (engine/ops/shutdown.ts) with one extra route, GET /test/slow, that answers after SLOW_MS and
-// prints "slow request started" when a request arrives. Only this test serves it.
+// prints "slow request started" when a request arrives, and "connection accepted" for each
+// connection. Only this test serves it.
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import type { Server } from "node:http";
@@ -23,6 +24,8 @@ outer.get("/test/slow", async (c) => {
 });
 outer.route("/", createApp(services, flag));
 const server = serve({ fetch: outer.fetch, port: config.PORT }, () => console.log("listening"));
+// The shutdown test waits until the server has accepted its connections before it signals.
+server.on("connection", () => console.log("connection accepted"));
 let loopStopped = false;
 installShutdown({
   server: server as Server,

@@ -9,7 +9,13 @@ import { RETRY_AFTER_SECONDS } from "../http/service-unavailable.js";
 /** What /health/ready reports: ready, or why not. */
 export type Readiness =
   | { status: "ready"; database: "pglite" | "pg" }
-  | { status: "not ready"; reason: "database unavailable" | "migrations pending" | "shutting down"; pending?: number };
+  | {
+      status: "not ready";
+      reason: "database unavailable" | "migrations pending" | "shutting down" | "disk full";
+      pending?: number;
+      /** For "disk full": the free space, the reserve, and that writes are refused. */
+      detail?: string;
+    };
 
 /** True once the server has begun to shut down: /health/ready answers 503 from then on. */
 export interface ShutdownFlag {
@@ -26,7 +32,8 @@ function tokenMatches(header: string | undefined, token: string): boolean {
 
 /**
  * Public operations routes: `GET /health/live` (200 while the process runs), `GET /health/ready`
- * (200 when the database answers and every migration is applied, else 503 with the reason), and
+ * (200 when the database answers, every migration is applied and writes are not refused for lack
+ * of disk space, else 503 with the reason), and
  * `GET /metrics` (Prometheus text format; 404 without METRICS_TOKEN, 401 without the right
  * `Authorization: Bearer` token).
  */
@@ -46,6 +53,9 @@ export function healthRoutes(s: Services, shutdown: ShutdownFlag = { shuttingDow
     }
     const pending = expected.filter((id) => !applied.has(id)).length;
     if (pending) return { status: "not ready", reason: "migrations pending", pending };
+    // Reads would still work, but every sign-in and save would answer 503: route elsewhere.
+    const refused = s.db.writesRefused?.() ?? null;
+    if (refused) return { status: "not ready", reason: "disk full", detail: refused };
     return { status: "ready", database: s.db.backend };
   };
 

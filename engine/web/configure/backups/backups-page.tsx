@@ -39,6 +39,10 @@ export interface BackupsProps {
   backups: BackupEntry[];
   /** BACKUP_SCHEDULE as set, the number kept and the next run; null when no schedule is set. */
   schedule: { text: string; keep: number } | null;
+  /** The schedule's last run when it failed (Backups.scheduleFailure). */
+  scheduleFailure?: { at: Date; error: string } | null;
+  /** Why Back up now made no backup, shown above the button. */
+  error?: string | null;
 }
 
 /** GET /configure/backups. */
@@ -83,6 +87,11 @@ function EmbeddedBackups(p: BackupsProps) {
         wait for the few moments the copy takes) and written under a temporary name, renamed when complete. Restore one
         with the server stopped: <code>formgate restore FILE</code>.
       </p>
+      {p.error ? (
+        <p class="notice error" role="alert" id="backup-error">
+          {p.error}
+        </p>
+      ) : null}
       <form method="post" action="/configure/backups">
         <CsrfField token={p.frame.csrfToken} />
         <button type="submit">Back up now</button>
@@ -100,6 +109,11 @@ function EmbeddedBackups(p: BackupsProps) {
             <code>BACKUP_KEEP</code> to how many to keep (7 when unset), then restart the server.
           </p>
         )}
+        {p.scheduleFailure ? (
+          <p class="notice error" role="alert" data-schedule-failure>
+            The scheduled backup of {when(p.scheduleFailure.at)} failed: {p.scheduleFailure.error}.
+          </p>
+        ) : null}
       </section>
       <section aria-labelledby="list-title">
         <h2 id="list-title">Backups kept</h2>
@@ -123,6 +137,12 @@ function EmbeddedBackups(p: BackupsProps) {
                       <a href={`/configure/backups/${encodeURIComponent(b.name)}`} download={b.name}>
                         {b.name}
                       </a>
+                      {b.damaged ? (
+                        <strong class="damaged" data-damaged>
+                          {" "}
+                          Damaged, cannot be restored: {b.damaged}
+                        </strong>
+                      ) : null}
                     </td>
                     <td title={`${b.bytes} bytes`}>{sizeWords(b.bytes)}</td>
                     <td>{b.madeBy ? MADE_BY[b.madeBy] : "Unknown"}</td>

@@ -9,6 +9,7 @@ import { createReadStream, statSync } from "node:fs";
 import { Readable } from "node:stream";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { BackupNotWrittenError } from "../../../ops/backup-file.js";
 import { DEFAULT_BACKUP_KEEP } from "../../../ops/backup-schedule.js";
 import type { Services } from "../../../services.js";
 import type { AppEnv } from "../../http/env.js";
@@ -55,7 +56,8 @@ export function backupsRoutes(s: Services): Hono<AppEnv> {
     });
   };
 
-  app.get(BACKUPS_PATH, async (c) => {
+  /** The page, with `error` when Back up now failed (answered with `status`). */
+  const page = async (c: Context<AppEnv>, error: string | null = null, status: 200 | 500 | 507 = 200) => {
     const session = signedIn(c);
     const site = await s.sites.byId(session.activeSiteId);
     const { BACKUP_SCHEDULE, BACKUP_KEEP } = s.config;
@@ -67,9 +69,14 @@ export function backupsRoutes(s: Services): Hono<AppEnv> {
         dir={s.backups.dir}
         backups={s.backups.available ? await s.backups.list() : []}
         schedule={BACKUP_SCHEDULE ? { text: BACKUP_SCHEDULE, keep: BACKUP_KEEP ?? DEFAULT_BACKUP_KEEP } : null}
+        scheduleFailure={BACKUP_SCHEDULE ? s.backups.scheduleFailure : null}
+        error={error}
       />,
+      status,
     );
-  });
+  };
+
+  app.get(BACKUPS_PATH, (c) => page(c));
 
   app.post(BACKUPS_PATH, async (c) => {
     await readForm(c);
@@ -78,11 +85,11 @@ export function backupsRoutes(s: Services): Hono<AppEnv> {
     try {
       made = await s.backups.create("page");
     } catch (err) {
-      // A full disk is not a bug of the request: 503, nothing listed (the partial file is gone).
-      if ((err as NodeJS.ErrnoException).code === "ENOSPC") {
-        throw new HTTPException(503, { message: "No space left for the backup in DATA_DIR/backups." });
-      }
-      throw err;
+      // Not a bug of the request: the disk or the folder refused the file, and nothing was left
+      // behind. The page again, saying why: 507 Insufficient Storage for space, else 500.
+      if (!(err instanceof BackupNotWrittenError)) throw err;
+      c.var.log.warn("backup failed", { error: err.message });
+      return page(c, `No backup was made: ${err.message}.`, err.noSpace ? 507 : 500);
     }
     await audit(c, "backup.create", made.name, made.bytes);
     flash(c, `Backup ${made.name} made (${sizeWords(made.bytes)}, SHA-256 ${made.sha256.slice(0, 16)}…).`);
