@@ -1,3 +1,4 @@
+import type { AuditAction } from "../audit/audit-log.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import type { Logger } from "../log.js";
@@ -132,7 +133,7 @@ export class MailDelivery {
   }
 
   /** Marks rows and writes one audit entry per mail with a user, in one statement. */
-  async #finish(update: string, params: unknown[], action: string): Promise<void> {
+  async #finish(update: string, params: unknown[], action: AuditAction): Promise<void> {
     const n = params.length + 1;
     await this.db.query(
       `WITH done AS (${update})

@@ -67,6 +67,16 @@ t("the same browser skips the code, another asks, a password change and expiry f
   assert.ok(browser.cookies.get("fg_remember"), "a remembered-browser cookie");
   await browser.post("/logout", {});
   assert.is(await signIn(ctx, browser, false), "/", "the same browser skips the code");
+  // The audit entry says why no code was asked (it read "signed in with the password" alone).
+  const { rows } = await ctx.env.db.query<{ stage: string | null }>(
+    `SELECT details->>'stage' AS stage FROM audit_log WHERE action = 'sign_in.password' AND target_name = 'ada'
+     ORDER BY id DESC LIMIT 1`,
+  );
+  assert.is(rows[0]?.stage, "remembered_browser");
+  const root = new TestClient(ctx.env.app);
+  await root.signIn("root", PASSWORD);
+  const audit = await root.get("/configure/audit?user=ada&action=sign_in.password");
+  assert.match(audit.html, /ada signed in with the password \(web[^)]*; no code asked: a remembered browser\)/);
   const account = await browser.get("/account");
   assert.match(account.html, /Chrome on Linux, added/);
 
