@@ -195,13 +195,8 @@ export function mfaHardwareRoutes(s: Services) {
     const live = await s.credentialCounts.of(userId);
     if (!confirmed && status.state === "active") {
       // The reset ends the user's recovery codes and access pass too: the page says so.
-      const recovery = await s.credentialCounts.recovery(userId);
-      const consequences = resetConsequences({
-        method: "hardware",
-        tokenSerial: token.serialNumber,
-        ...live,
-        ...recovery,
-      });
+      const ends = { ...live, ...(await s.credentialCounts.recovery(userId)) };
+      const consequences = resetConsequences({ method: "hardware", tokenSerial: token.serialNumber, ...ends });
       return sendPage(
         c,
         <UnassignConfirmPage
