@@ -2,13 +2,76 @@ import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 
 /**
+ * Every action the engine writes to the audit log. An entry's action must be one of these (the
+ * type below), and the audit page words each (engine/audit/audit-words.ts; test/configure/audit-words.test.ts
+ * checks that none reads as its raw name), so a new action cannot appear on /configure/audit raw.
+ */
+export const AUDIT_ACTIONS = [
+  "sign_in.password",
+  "sign_in.code",
+  "sign_in.passkey",
+  "mfa.enable",
+  "mfa.disable",
+  "mfa.reset",
+  "mfa.activate",
+  "mfa.delay_change",
+  "mfa.deadline_move",
+  "mfa.lock",
+  "mfa.unlock",
+  "mfa.postpone",
+  "mfa.recovery_codes",
+  "mfa.recovery_code_used",
+  "mfa.access_pass",
+  "mfa.access_pass_used",
+  "mfa.rollout",
+  "mfa.policy",
+  "mfa.factor_remove",
+  "mfa.passkey_add",
+  "mfa.passkey_counter",
+  "hardware_token.register",
+  "hardware_token.import",
+  "hardware_token.disable",
+  "hardware_token.enable",
+  "hardware_token.delete",
+  "hardware_token.assign",
+  "hardware_token.unassign",
+  "user.create",
+  "user.update",
+  "user.delete",
+  "user.sign_out_others",
+  "user.password_change",
+  "user.password_reset",
+  "mail.sent",
+  "mail.failed",
+  "mail.remind",
+  "mail.settings",
+  "site.time_zone",
+  "site.create",
+  "audit.purge",
+  "backup.create",
+  "backup.download",
+  "app.create",
+  "app.duplicate",
+  "app.delete",
+  "app.publish",
+  "app.discard",
+  "app.update",
+  "app.restore",
+  "app.option.keep",
+  "app.option.map",
+] as const;
+
+/** An audit action's name (AUDIT_ACTIONS). */
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/**
  * One audit event to record: the site (null for an engine-wide event), who did it (id null for the
  * CLI or the system), the action name, the account it touched and details as JSON (never a secret).
  */
 export interface AuditEntry {
   siteId: string | null;
   actor: { id: string | null; name: string };
-  action: string;
+  action: AuditAction;
   target?: { id: string; name: string };
   details?: Record<string, unknown>;
 }
@@ -51,7 +114,11 @@ export class AuditLog {
    * own site. Unknown ids get no entry. Returns how many entries were written.
    */
   /** An entry for what a user did to their own account: they are both actor and target. */
-  recordOwn(user: { id: string; username: string; siteId: string }, action: string, details?: Record<string, unknown>) {
+  recordOwn(
+    user: { id: string; username: string; siteId: string },
+    action: AuditAction,
+    details?: Record<string, unknown>,
+  ) {
     const self = { id: user.id, name: user.username };
     return this.record({ siteId: user.siteId, actor: self, action, target: self, details });
   }

@@ -1,4 +1,5 @@
 import type { AuditRow } from "./audit-search.js";
+import { plural } from "../util/plural.js";
 import { DEFAULT_TIME_ZONE, minuteIn } from "../util/zoned-dates.js";
 
 /** Field names whose values are never shown or exported, only that they "changed" (callers store none anyway). */
@@ -31,10 +32,36 @@ export function changeLines(details: Record<string, unknown>): string[] {
   );
 }
 
-function how(method: unknown, serial: unknown): string {
+/** A factor by its method: "an authenticator app", "hardware token HW-1", "the passkey “Laptop”". */
+function how(method: unknown, serial: unknown, name?: unknown): string {
   if (method === "hardware") return serial ? `hardware token ${str(serial)}` : "a hardware token";
   if (method === "totp" || method === "app") return "an authenticator app";
+  if (method === "passkey") return name ? `the passkey ${quoted(name)}` : "a passkey";
   return method ? str(method) : "";
+}
+
+/** A name people gave (a passkey's) in quotes, so it never reads as part of the sentence. */
+const quoted = (v: unknown) => `“${str(v)}”`;
+
+/**
+ * A removed factor as factor-removal.ts stores it ("authenticator app", "hardware token HW-1",
+ * "passkey NAME"), with the passkey's name in quotes.
+ */
+function factorWords(factor: unknown): string {
+  const f = str(factor);
+  if (!f) return "a factor";
+  return f.startsWith("passkey ") ? `the passkey ${quoted(f.slice("passkey ".length))}` : `the ${f}`;
+}
+
+/** The methods a policy allows, in words: "passkeys, authenticator apps and hardware tokens". */
+const METHOD_WORDS: Record<string, string> = {
+  passkey: "passkeys",
+  app: "authenticator apps",
+  hardware: "hardware tokens",
+};
+
+function listWords(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
 }
 
 const MAIL_WORDS: Record<string, string> = {
@@ -59,6 +86,8 @@ const STAGE_WORDS = new Map<unknown, string>([
   ["mfa", "; code next"],
   ["mfa_setup", "; MFA setup next"],
   ["passwordless", "; without a password"],
+  // A browser remembered after a code ("Don't ask again") skipped the code (engine/web/auth/login-routes.tsx).
+  ["remembered_browser", "; no code asked: a remembered browser"],
 ]);
 
 /**
@@ -104,13 +133,26 @@ export function whatHappened(r: AuditRow, zone: string = DEFAULT_TIME_ZONE): str
       return `turned MFA off${forWhom}`;
     case "mfa.reset": {
       const removed =
-        d.method === "hardware" ? " (hardware token back to the pool)" : d.method ? " (authenticator app removed)" : "";
+        d.method === "hardware"
+          ? " (hardware token back to the pool)"
+          : d.method === "passkey"
+            ? " (passkeys removed)"
+            : d.method
+              ? " (authenticator app removed)"
+              : "";
       return `reset MFA${forWhom}${removed}`;
     }
     case "mfa.activate": {
       const own = whom && whom !== r.actorName ? ` for ${whom}` : "";
-      return `activated MFA${own} with ${how(d.method, d.serialNumber)}`;
+      return `activated MFA${own} with ${how(d.method, d.serialNumber, d.name)}`;
     }
+    case "mfa.passkey_add":
+      return `added the passkey ${quoted(d.name)}${whom && whom !== r.actorName ? ` for ${whom}` : ""}`;
+    case "mfa.factor_remove":
+      return `removed ${factorWords(d.factor)}${whom && whom !== r.actorName ? ` of ${whom}` : ""}`;
+    case "mfa.passkey_counter":
+      // The assertion's counter did not go up (passkey-assertion.ts): the sign-in was refused.
+      return `refused a sign-in${forWhom} with the passkey ${quoted(d.passkey)}: its signature counter did not go up (stored ${str(d.storedCounter)}, received ${str(d.receivedCounter)}), so the passkey may have been copied`;
     case "mfa.delay_change":
       return `changed the enforcement delay${forWhom} from ${days(d.from)} to ${days(d.to)}`;
     case "mfa.deadline_move":
@@ -144,8 +186,19 @@ export function whatHappened(r: AuditRow, zone: string = DEFAULT_TIME_ZONE): str
       const total = d.allSites && d.total ? `; in all, ${str(d.sites)} site(s): ${counts(d.total)}` : "";
       return `rolled MFA out${d.allSites ? " on every site" : ""}, required from ${from} (${d.allSites ? "this site: " : ""}${counts(d)}${total})`;
     }
-    case "mfa.policy":
-      return `set the site's MFA policy (required for ${Array.isArray(d.requiredRoles) && d.requiredRoles.length ? d.requiredRoles.join(", ") : "no role"}, ${days(d.defaultEnforcementDelayDays)} to set up)`;
+    case "mfa.policy": {
+      // Entries before the site-wide settings existed hold only the roles and the delay.
+      const methods = Array.isArray(d.allowedMethods)
+        ? `; allowed: ${listWords((d.allowedMethods as unknown[]).map((m) => METHOD_WORDS[str(m)] ?? str(m)))}`
+        : "";
+      const passwordless =
+        typeof d.passkeySignIn === "boolean" ? `; passkey sign-in ${d.passkeySignIn ? "on" : "off"}` : "";
+      const remember =
+        typeof d.rememberBrowserDays === "number"
+          ? `; browsers remembered ${d.rememberBrowserDays ? `for ${days(d.rememberBrowserDays)}` : "never"}`
+          : "";
+      return `set the site's MFA policy (required for ${Array.isArray(d.requiredRoles) && d.requiredRoles.length ? d.requiredRoles.join(", ") : "no role"}, ${days(d.defaultEnforcementDelayDays)} to set up${methods}${passwordless}${remember})`;
+    }
     case "hardware_token.register":
       return `registered hardware token ${str(d.serialNumber)}`;
     case "hardware_token.import":
@@ -192,6 +245,10 @@ export function whatHappened(r: AuditRow, zone: string = DEFAULT_TIME_ZONE): str
       return `made a backup of the database (${str(d.file)})`;
     case "backup.download":
       return `downloaded the backup ${str(d.file)}`;
+    case "app.option.keep":
+      return `kept the removed option ${quoted(d.option)} of field ${str(d.field)} in ${plural(Number(d.records ?? 0), "record")} of app ${str(d.app)}${d.version !== undefined ? ` (version ${str(d.version)})` : ""}`;
+    case "app.option.map":
+      return `changed the removed option ${quoted(d.option)} of field ${str(d.field)} to ${quoted(d.to)} in ${plural(Number(d.records ?? 0), "record")} of app ${str(d.app)}${d.version !== undefined ? ` (version ${str(d.version)})` : ""}`;
     default: {
       if (r.action.startsWith("app.")) {
         const verb = r.action.slice(4).replace(/_/g, " ");

@@ -1,3 +1,4 @@
+import type { AuditAction } from "./audit-log.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import { foldSql } from "../db/fold.js";
@@ -10,11 +11,11 @@ export type SignInSurface = "web" | "device";
 export type SignInFactor = "password" | "code" | "passkey";
 
 /** The audit actions of sign-in steps, one per factor; `details.outcome` says success, failure or locked. */
-export const SIGN_IN_ACTIONS = {
+export const SIGN_IN_ACTIONS: Record<SignInFactor, AuditAction> = {
   password: "sign_in.password",
   code: "sign_in.code",
   passkey: "sign_in.passkey",
-} as const;
+};
 
 /**
  * Failures are recorded per burst: at most one `failure` entry per user, factor and surface within
@@ -51,7 +52,7 @@ export class SignInAudit {
   /**
    * Adds to `st` the success entry of `factor` for the user `userId`, written only when the CTE
    * `made` (the new session, token or challenge) has a row. `stage` is where the sign-in goes on
-   * (full, mfa, mfa_setup).
+   * (full, mfa, mfa_setup), or remembered_browser: full, a remembered browser skipped the code.
    */
   successIn(st: Statement, userId: string, factor: SignInFactor, ctx: SignInContext, made: Sql, stage?: string): void {
     this.#insertIn(

@@ -3,10 +3,15 @@ import type { Db } from "../db/db.js";
 import { hashToken, newToken } from "../util/opaque-tokens.js";
 import type { CredentialKind } from "./revocation.js";
 
-/** A remembered browser as /account lists it: a public id, the browser in words, when added and last used, expiry. */
+/**
+ * A remembered browser as /account lists it: a public id, the browser in words, when added and last
+ * used, expiry, and whether it is the browser asking (its cookie's token).
+ */
 export interface RememberedBrowser {
   id: string;
   browser: string;
+  /** The browser the list is shown in (listOf's `currentToken`): two "Chrome on Linux" tell apart. */
+  current: boolean;
   createdAt: Date;
   lastUsedAt: Date;
   expiresAt: Date;
@@ -79,13 +84,17 @@ export class RememberedBrowsers implements CredentialKind {
     return rows[0]?.user_id ?? null;
   }
 
-  /** The user's live remembered browsers, newest first. */
-  async listOf(userId: string): Promise<RememberedBrowser[]> {
+  /**
+   * The user's live remembered browsers, newest first; the one whose token is `currentToken` (the
+   * asking browser's cookie, when it has one) is marked current.
+   */
+  async listOf(userId: string, currentToken?: string): Promise<RememberedBrowser[]> {
+    const current = currentToken && currentToken.length <= 64 ? hashToken(currentToken) : null;
     const { rows } = await this.db.query<RememberedBrowser>(
       `SELECT ${PUBLIC_ID} AS id, browser, created_at AS "createdAt", last_used_at AS "lastUsedAt",
-         expires_at AS "expiresAt"
+         expires_at AS "expiresAt", coalesce(token_hash = $3, false) AS current
        FROM remembered_browsers WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at DESC LIMIT 100`,
-      [userId, this.clock.now()],
+      [userId, this.clock.now(), current],
     );
     return rows;
   }

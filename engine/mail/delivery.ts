@@ -1,3 +1,4 @@
+import type { AuditAction } from "../audit/audit-log.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import type { Logger } from "../log.js";
@@ -33,7 +34,8 @@ const LEASE_SECONDS = 300;
 
 /**
  * The sender: claims due rows of the outbox (FOR UPDATE SKIP LOCKED, then 'sending' with a lease,
- * so any number of instances never send one mail twice), writes each mail from its facts, sends
+ * so any number of instances never send one mail twice), writes each mail from its facts and the
+ * site's MFA policy as it is when sent (the methods a mail names), sends
  * it, and records the outcome with an audit entry for its user (mail.sent / mail.failed, the kind
  * and the reason, never the body). A temporary failure is retried later with a growing delay
  * (retry.ts); a permanent one or the last try marks the mail failed with the reason.
@@ -77,7 +79,10 @@ export class MailDelivery {
          next_attempt_at = $1::timestamptz + make_interval(secs => $3)
        WHERE o.id IN (SELECT id FROM mail_outbox WHERE state IN ('queued', 'sending') AND next_attempt_at <= $1
                       ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
-       RETURNING o.id::text, o.kind, o.to_address, o.details, o.attempts`,
+       RETURNING o.id::text, o.kind, o.to_address, o.attempts,
+         -- The site's allowed methods and passwordless sign-in as they are now: the mails name them.
+         o.details || coalesce((SELECT jsonb_build_object('allowedMethods', to_jsonb(p.allowed_methods),
+             'passkeySignIn', p.passkey_sign_in) FROM mfa_site_policies p WHERE p.site_id = o.site_id), '{}') AS details`,
       [now, this.options.batchSize ?? 50, LEASE_SECONDS],
     );
     return rows;
@@ -132,7 +137,7 @@ export class MailDelivery {
   }
 
   /** Marks rows and writes one audit entry per mail with a user, in one statement. */
-  async #finish(update: string, params: unknown[], action: string): Promise<void> {
+  async #finish(update: string, params: unknown[], action: AuditAction): Promise<void> {
     const n = params.length + 1;
     await this.db.query(
       `WITH done AS (${update})

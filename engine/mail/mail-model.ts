@@ -45,8 +45,12 @@ export interface MailFacts {
   lockedUser?: string;
   /** mfa_locked, admin_user_locked: the lock's length in seconds. */
   lockSeconds?: number;
-  /** mfa_activated: "app" or "hardware" (or a later method's name). */
+  /** mfa_activated: "app", "hardware" or "passkey". */
   method?: string;
+  /** The site policy's allowed methods ("passkey", "app", "hardware"), added when the mail is sent (MailDelivery). */
+  allowedMethods?: string[];
+  /** Whether the site's policy allows passwordless sign-in with a passkey, added when the mail is sent. */
+  passkeySignIn?: boolean;
   [more: string]: unknown;
 }
 

@@ -53,8 +53,8 @@ export class MailOutbox implements Notices {
    * site name, username, display name and MFA deadline are read by that statement; `details` adds
    * the kind's own facts (never a secret: no code, pass, key or password). A user without an
    * e-mail address gets a row marked skipped ("no e-mail address"), so it is counted. For
-   * `mfa_locked` the administrators of the user's site with an address get an
-   * `admin_user_locked` mail in the same statement. Unknown ids are left out. Returns the counts.
+   * `mfa_locked` each administrator of the user's site gets an `admin_user_locked` mail in the
+   * same statement; one without an address a skipped row, like a user (docs/admin-guide.md). Unknown ids are left out. Returns the counts.
    */
   async notify(
     tx: Db,
@@ -71,12 +71,11 @@ export class MailOutbox implements Notices {
       FROM users u JOIN sites st ON st.id = u.site_id LEFT JOIN mfa_settings s ON s.user_id = u.id AND s.enabled
       WHERE u.id = ANY($1::uuid[])
       UNION ALL
-      SELECT a.site_id, a.id, $4::text, btrim(a.email),
+      SELECT a.site_id, a.id, $4::text, NULLIF(btrim(a.email), ''),
         jsonb_build_object('siteName', st.name, 'username', a.username, 'displayName', a.display_name,
           'lockedUser', u.username) || $3::jsonb, NULL, NULL
       FROM users u JOIN sites st ON st.id = u.site_id
         JOIN users a ON a.site_id = u.site_id AND a.role = 'admin' AND NOT a.disabled AND a.id <> u.id
-          AND NULLIF(btrim(a.email), '') IS NOT NULL
       WHERE $4::text IS NOT NULL AND u.id = ANY($1::uuid[])`;
     const { rows } = await tx.query<{ state: MailState }>(`${insertFrom(recipients, 5, 6)} RETURNING state`, [
       ids,

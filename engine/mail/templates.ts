@@ -1,4 +1,5 @@
 import type { MailFacts, MailKind, RenderedMail } from "./mail-model.js";
+import { plural } from "../util/plural.js";
 import { DEFAULT_TIME_ZONE, minuteIn, weekdayIn } from "../util/zoned-dates.js";
 
 /** What a mail says: its subject (after the site's name) and its paragraphs. */
@@ -17,8 +18,41 @@ export function deadlineInWords(iso: string | null | undefined, zone: string = D
   return `${weekdayIn(d, zone)}, ${minuteIn(d, zone)}`;
 }
 
-const HOW =
-  "Sign in with your username and password; Formgate then shows you how to set up a second step: an authenticator app on your phone (scan the QR code, type the code it shows) or a hardware token your administrator gave you.";
+/** The methods as the mails name them, in the order the policy page lists them. */
+const METHOD_HOW: Record<string, string> = {
+  passkey: "a passkey (your phone, computer or security key confirms it is you)",
+  app: "an authenticator app on your phone (scan the QR code, type the code it shows)",
+  hardware: "a hardware token your administrator gave you",
+};
+
+/**
+ * How to set up MFA, naming the methods the site's policy allows (`allowedMethods`, added when
+ * the mail is sent; every method when absent, as a site without a policy allows).
+ */
+function howToSetUp(f: MailFacts): string {
+  const every = Object.keys(METHOD_HOW);
+  // In METHOD_HOW's order, whatever order the facts hold them in; none known: every method.
+  const allowed = Array.isArray(f.allowedMethods) ? every.filter((m) => f.allowedMethods!.includes(m)) : every;
+  const ways = (allowed.length ? allowed : every).map((m) => METHOD_HOW[m]!);
+  const list = ways.length === 1 ? ways[0]! : `${ways.slice(0, -1).join(", ")} or ${ways[ways.length - 1]!}`;
+  return `Sign in with your username and password; Formgate then shows you how to set up a second step: ${list}.`;
+}
+
+/** How the user signs in from now on with the factor just activated. */
+function signInFrom(f: MailFacts): string {
+  switch (f.method) {
+    case "passkey":
+      return f.passkeySignIn === true
+        ? "From now on you sign in with your password and your passkey, or with your passkey alone where the sign-in page offers it."
+        : "From now on you sign in with your password and your passkey.";
+    case "hardware":
+      return "From now on you sign in with your password and a code from your hardware token.";
+    case "app":
+      return "From now on you sign in with your password and a code from your authenticator app.";
+    default:
+      return "From now on you sign in with your password and a second step.";
+  }
+}
 const NOT_YOU = "If you did not expect this, tell your administrator.";
 
 function words(kind: MailKind, f: MailFacts, login: string): Words {
@@ -33,7 +67,7 @@ function words(kind: MailKind, f: MailFacts, login: string): Words {
           f.deadline && Number(f.delayDays ?? 0) > 0
             ? `Please set it up by ${by}. Until then you may put it off at sign-in; after that you must set it up to sign in.`
             : "You must set it up at your next sign-in.",
-          HOW,
+          howToSetUp(f),
           signIn,
         ],
       };
@@ -48,14 +82,19 @@ function words(kind: MailKind, f: MailFacts, login: string): Words {
           : `Please set it up by ${by}.`;
       return {
         subject: overdue ? "Two-step sign-in is now required" : "Reminder: set up two-step sign-in",
-        paras: [`Two-step sign-in (MFA) is on for your account ${f.username} and not set up yet.`, when, HOW, signIn],
+        paras: [
+          `Two-step sign-in (MFA) is on for your account ${f.username} and not set up yet.`,
+          when,
+          howToSetUp(f),
+          signIn,
+        ],
       };
     }
     case "mfa_activated":
       return {
         subject: "Two-step sign-in is set up",
         paras: [
-          `Two-step sign-in was set up for your account ${f.username}${f.method ? ` (${methodWords(f.method)})` : ""}. From now on you sign in with your password and a code.`,
+          `Two-step sign-in was set up for your account ${f.username}${f.method ? ` (${methodWords(f.method)})` : ""}. ${signInFrom(f)}`,
           NOT_YOU,
         ],
       };
@@ -63,8 +102,8 @@ function words(kind: MailKind, f: MailFacts, login: string): Words {
       return {
         subject: "Your two-step sign-in was reset",
         paras: [
-          `An administrator reset two-step sign-in for your account ${f.username}: your authenticator app or token no longer works for it, and you were signed out everywhere.`,
-          f.deadline ? `Set it up again by ${by}. ${HOW}` : "",
+          `An administrator reset two-step sign-in for your account ${f.username}: your authenticator app, token or passkeys no longer work for it, and you were signed out everywhere.`,
+          f.deadline ? `Set it up again by ${by}. ${howToSetUp(f)}` : "",
           NOT_YOU,
         ].filter(Boolean),
       };
@@ -88,7 +127,7 @@ function words(kind: MailKind, f: MailFacts, login: string): Words {
       return {
         subject: "Your account is locked after wrong codes",
         paras: [
-          `Too many wrong codes were typed for your account ${f.username}, so it is locked for ${minutes(f.lockSeconds)}. Your administrator can unlock it sooner.`,
+          `Too many wrong codes were typed for your account ${f.username}, so it is locked for ${lockWords(f.lockSeconds)}. Your administrator can unlock it sooner.`,
           "If you did not try to sign in, someone may know your password: change it and tell your administrator.",
         ],
       };
@@ -96,7 +135,7 @@ function words(kind: MailKind, f: MailFacts, login: string): Words {
       return {
         subject: `User ${f.lockedUser} locked after wrong codes`,
         paras: [
-          `The account ${f.lockedUser} is locked for ${minutes(f.lockSeconds)} after too many wrong codes.`,
+          `The account ${f.lockedUser} is locked for ${lockWords(f.lockSeconds)} after too many wrong codes.`,
           `You can unlock it in the user's dialog under Configure > Users: ${login.replace(/\/login$/, "/configure/users")}`,
         ],
       };
@@ -138,9 +177,17 @@ function methodWords(method: string): string {
         : method;
 }
 
-function minutes(seconds: number | undefined): string {
-  const m = Math.max(1, Math.round((seconds ?? 0) / 60));
-  return m === 1 ? "one minute" : `${m} minutes`;
+/**
+ * A lock's length as the lock set it (lockSeconds): "30 seconds", "2 minutes", "1 minute and 30
+ * seconds" — never rounded up to a minute the lock does not last. "a short time" when unknown.
+ */
+function lockWords(seconds: number | undefined): string {
+  if (typeof seconds !== "number" || !Number.isFinite(seconds) || seconds <= 0) return "a short time";
+  const whole = Math.ceil(seconds);
+  const m = Math.floor(whole / 60);
+  const sec = whole % 60;
+  const parts = [m ? plural(m, "minute") : "", sec ? plural(sec, "second") : ""].filter(Boolean);
+  return parts.join(" and ");
 }
 
 function escapeHtml(s: string): string {

@@ -44,7 +44,7 @@ export async function failedAttempt(
         ...(where ? { surface: where.surface, address: where.address } : {}),
       },
     });
-    // The user and the site's administrators with an address: one mail each per lock (this attempt set it).
+    // The user and the site's administrators: one mail each per lock (this attempt set it); skipped rows for no address.
     await ctx.notices.notify(ctx.db, userId, "mfa_locked", { lockSeconds: attempt.retryAfterSeconds });
   }
   return { ok: false, reason: "locked", retryAfterSeconds: attempt.retryAfterSeconds };

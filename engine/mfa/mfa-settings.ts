@@ -1,3 +1,4 @@
+import type { AuditAction } from "../audit/audit-log.js";
 import { accountKey } from "../auth/throttle.js";
 import type { Db } from "../db/db.js";
 import { MAX_ENFORCEMENT_DELAY_DAYS, type MfaActor, MfaInputError, type MfaSettingsInput } from "./mfa-model.js";
@@ -51,7 +52,7 @@ export class MfaSettings {
         [userId],
       );
       const before = rows[0]!;
-      const entry = (action: string, details: Record<string, unknown>) =>
+      const entry = (action: AuditAction, details: Record<string, unknown>) =>
         audit.record({ siteId: user.site_id, actor, action, target: { id: userId, name: user.username }, details }, db);
       if (!before.enabled && input.enabled) {
         // A fresh start: whatever was enrolled before is gone (OFF deleted it; this makes sure), and so is a code lock.

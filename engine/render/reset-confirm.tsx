@@ -108,7 +108,10 @@ export function MfaResetWarningRegion(p: { url: string; sliderId: string; childr
   );
 }
 
-/** The consequences in words: "The authenticator app is removed", "2 web sessions and 1 device token end". */
+/**
+ * The consequences in words: "The authenticator app is removed", "2 web sessions and 1 device token
+ * end", and the recovery codes and access pass that end with them.
+ */
 export function resetConsequences(p: {
   method: "app" | "hardware" | "passkey";
   tokenSerial: string | null;
@@ -116,6 +119,9 @@ export function resetConsequences(p: {
   passkeys?: number;
   webSessions: number;
   deviceTokens: number;
+  /** Unused recovery codes and a live temporary access pass: a reset ends them too (0/false when omitted). */
+  recoveryCodes?: number;
+  accessPass?: boolean;
 }): string[] {
   const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
   const passkeys = p.passkeys ?? 0;
@@ -131,5 +137,20 @@ export function resetConsequences(p: {
         ]
       : []),
     `${plural(p.webSessions, "web session", "web sessions")} and ${plural(p.deviceTokens, "device token", "device tokens")} end: the user must sign in again.`,
+    ...recoveryEnds(p.recoveryCodes ?? 0, p.accessPass ?? false),
+  ];
+}
+
+/**
+ * What a reset or an administrator's password change ends of the user's ways back in, in words
+ * (none: nothing): "Their 8 unused recovery codes stop working." and "Their temporary access pass
+ * stops working."
+ */
+export function recoveryEnds(recoveryCodes: number, accessPass: boolean): string[] {
+  return [
+    ...(recoveryCodes
+      ? [`Their ${recoveryCodes} unused recovery ${recoveryCodes === 1 ? "code stops" : "codes stop"} working.`]
+      : []),
+    ...(accessPass ? ["Their temporary access pass stops working."] : []),
   ];
 }

@@ -194,4 +194,62 @@ t("a user without an e-mail address is skipped and counted; security notices rea
   for (const m of ctx.sink.arrived) assert.not.match(m.text, "a long new password");
 });
 
+t(
+  "a lock: the user's notice gives the lock's length; an administrator without an address is skipped and counted",
+  async (ctx) => {
+    const { services: s } = ctx.env;
+    const u = await newUser(ctx);
+    const boss = await s.users.create({ siteId: ctx.siteId, username: `boss${++ctx.n}`, role: "admin", email: null });
+    const before = (await s.mail.outbox.list(ctx.siteId)).counts.skipped;
+    const enqueued = await ctx.env.db.transaction((tx) =>
+      s.mail.outbox.notify(tx, u.id, "mfa_locked", { lockSeconds: 30 }),
+    );
+    // Before: the administrator without an address left no row at all, not even a skipped one.
+    assert.equal(await outboxRows(ctx.env, boss.id), [
+      { kind: "admin_user_locked", state: "skipped", attempts: 0, last_error: "no e-mail address" },
+    ]);
+    assert.ok(enqueued.skipped >= 1);
+    assert.is((await s.mail.outbox.list(ctx.siteId)).counts.skipped, before + enqueued.skipped);
+    await s.mail.runOnce();
+    const mail = ctx.sink.arrived.find((m) => m.to === `${u.username}@example.test`)!;
+    assert.match(mail.text, `so it is locked for 30 seconds.`);
+    assert.not.match(mail.text, "one minute");
+  },
+);
+
+t("the set-up mails name the methods the site's policy allows", async (ctx) => {
+  const { services: s } = ctx.env;
+  const actor = { id: null, name: "test admin", siteId: ctx.siteId };
+  const kept = await s.mfaPolicies.get(ctx.siteId);
+  await s.mfaPolicies.set(
+    ctx.siteId,
+    { requiredRoles: [], defaultEnforcementDelayDays: 14, allowedMethods: ["passkey"], passkeySignIn: true },
+    actor,
+  );
+  const u = await newUser(ctx);
+  await s.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: 10 }, admin);
+  await s.mail.outbox.remindNow([u.id]);
+  await s.mail.runOnce();
+  const mails = ctx.sink.arrived.filter((m) => m.to === `${u.username}@example.test`);
+  assert.is(mails.length, 2, "switched on and a reminder");
+  for (const m of mails) {
+    assert.match(
+      m.text,
+      "how to set up a second step: a passkey (your phone, computer or security key confirms it is you).",
+    );
+    assert.not.match(m.text, "authenticator app");
+    assert.not.match(m.text, "hardware token");
+  }
+  await s.mfaPolicies.set(
+    ctx.siteId,
+    {
+      requiredRoles: kept.requiredRoles,
+      defaultEnforcementDelayDays: kept.defaultEnforcementDelayDays,
+      allowedMethods: kept.allowedMethods,
+      passkeySignIn: kept.passkeySignIn,
+    },
+    actor,
+  );
+});
+
 t.run();

@@ -157,7 +157,11 @@ t(
     const done = await c.post("/mfa/setup/app", { code: codeAt(env.clock, p) });
     assert.is(done.res.status, 200, "no codes were left: a new set is shown");
     assert.match(done.html, /id="recovery-codes"/);
-    assert.is((await c.get("/account")).res.status, 200, "signed in now");
+    const account = await c.get("/account");
+    assert.is(account.res.status, 200, "signed in now");
+    // A replacement says so (it read "MFA is now on: from now on every sign-in asks for a code.").
+    assert.match(account.html, /Your new authenticator app replaced the one you had/);
+    assert.not.match(account.html, /MFA\) is now on/);
 
     const again = await atCodeStep(env, u.id);
     assert.is(

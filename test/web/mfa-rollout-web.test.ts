@@ -478,7 +478,10 @@ t(
     assert.is(ok.res.status, 303);
     assert.is(ok.res.headers.get("location"), "/configure/mfa/policy");
     const shown = await c.get(ok.res.headers.get("location")!);
-    assert.match(shown.html, /role="status" class="flash">\s*The MFA policy for new accounts is saved\./);
+    assert.match(
+      shown.html,
+      /role="status" class="flash">\s*MFA policy saved: new designer and user accounts start with MFA on and 9 days to set it up\./,
+    );
     assert.match(shown.html, /value="user" checked/);
     // The Add User form starts with the slider on and the policy's delay.
     const add = await c.get("/configure/users/new");

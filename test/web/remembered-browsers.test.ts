@@ -67,8 +67,31 @@ t("the same browser skips the code, another asks, a password change and expiry f
   assert.ok(browser.cookies.get("fg_remember"), "a remembered-browser cookie");
   await browser.post("/logout", {});
   assert.is(await signIn(ctx, browser, false), "/", "the same browser skips the code");
+  // The audit entry says why no code was asked (it read "signed in with the password" alone).
+  const { rows } = await ctx.env.db.query<{ stage: string | null }>(
+    `SELECT details->>'stage' AS stage FROM audit_log WHERE action = 'sign_in.password' AND target_name = 'ada'
+     ORDER BY id DESC LIMIT 1`,
+  );
+  assert.is(rows[0]?.stage, "remembered_browser");
+  const root = new TestClient(ctx.env.app);
+  await root.signIn("root", PASSWORD);
+  const audit = await root.get("/configure/audit?user=ada&action=sign_in.password");
+  assert.match(audit.html, /ada signed in with the password \(web[^)]*; no code asked: a remembered browser\)/);
   const account = await browser.get("/account");
   assert.match(account.html, /Chrome on Linux, added/);
+  // A second Chrome on Linux remembered a minute later: the two read apart, this one is marked.
+  const ada = (await s.users.byUsername("ada"))!;
+  ctx.env.clock.advanceSeconds(60);
+  await s.rememberedBrowsers.remember(ada.id, "Chrome on Linux", 30);
+  const two = await browser.get("/account");
+  const listed = [
+    ...two.html.matchAll(
+      /<li>\s*(?:<!--[^>]*-->)?\s*Chrome on Linux, added ([^<]*)(<strong> \(this browser\)<\/strong>)?/g,
+    ),
+  ];
+  assert.is(listed.length, 2, "both listed");
+  assert.is(listed.filter((m) => m[2]).length, 1, "one is this browser");
+  assert.is.not(listed[0]![1], listed[1]![1], "to the minute: the lines differ");
 
   const other = new TestClient(ctx.env.app);
   assert.is(await signIn(ctx, other, false), "/login/mfa", "a new browser asks");
@@ -85,8 +108,7 @@ t("the same browser skips the code, another asks, a password change and expiry f
   assert.is(await signIn(ctx, other, false), "/login/mfa", "the other browser signs in again (31 days on)");
   const changed = await other.post("/account", { currentPassword: PASSWORD, newPassword: next });
   assert.is(changed.res.headers.get("location"), "/account");
-  const ada = await s.users.byUsername("ada");
-  assert.equal(await s.rememberedBrowsers.listOf(ada!.id), []);
+  assert.equal(await s.rememberedBrowsers.listOf(ada.id), []);
   const fresh = new TestClient(ctx.env.app);
   fresh.cookies.set("fg_remember", browser.cookies.get("fg_remember")!);
   assert.is(

@@ -156,7 +156,7 @@ t(
     const list = await admin.get("/configure/users");
     assert.match(
       list.html,
-      /<p role="status" class="flash">Saved nora\. MFA off\. MFA reset \(authenticator removed\); their sessions and device tokens ended\.<\/p>/,
+      /<p role="status" class="flash">Saved nora\. MFA off\. MFA reset \(authenticator app removed\); their sessions and device tokens ended\.<\/p>/,
     );
   },
 );

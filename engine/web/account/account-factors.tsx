@@ -202,8 +202,10 @@ export function SignedInSection(p: {
         <ul class="credential-list" id="own-remembered">
           {p.remembered.map((r) => (
             <li>
-              {r.browser}, added {dayIn(new Date(r.createdAt), p.timeZone)}, last used{" "}
-              {dayIn(new Date(r.lastUsedAt), p.timeZone)}, until {dayIn(new Date(r.expiresAt), p.timeZone)}
+              {/* To the minute, as the signed-in browsers above: two of the same kind read apart. */}
+              {r.browser}, added {minuteIn(new Date(r.createdAt), p.timeZone)}, last used{" "}
+              {minuteIn(new Date(r.lastUsedAt), p.timeZone)}, until {dayIn(new Date(r.expiresAt), p.timeZone)}
+              {r.current ? <strong> (this browser)</strong> : null}
               <PostButton
                 csrfToken={p.csrfToken}
                 action={`/account/remembered/${r.id}/forget`}

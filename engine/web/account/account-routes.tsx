@@ -4,7 +4,7 @@ import { RateLimitedError, ValidationError } from "../../errors.js";
 import { factorList, longDate, type MfaStatus } from "../../mfa/status.js";
 import { minuteIn } from "../../util/zoned-dates.js";
 import type { Services } from "../../services.js";
-import { signedOut, writeSessionCookie, type CookieSettings } from "../http/cookies.js";
+import { readCookie, REMEMBER_COOKIE, signedOut, writeSessionCookie, type CookieSettings } from "../http/cookies.js";
 import type { AppEnv } from "../http/env.js";
 import { flash } from "../http/flash.js";
 import { requireSignIn, signedIn } from "../http/guards.js";
@@ -57,7 +57,8 @@ export async function accountPage(
     s.passkeys.store.listOf(userId),
     s.ownCredentials.sessions(userId, session.tokenHash),
     s.ownCredentials.deviceTokens(userId),
-    s.rememberedBrowsers.listOf(userId),
+    // This browser's cookie marks its own row ("(this browser)").
+    s.rememberedBrowsers.listOf(userId, readCookie(c, REMEMBER_COOKIE)),
     s.mfaPolicies.get(session.user.siteId),
   ]);
   const a = status.activation;

@@ -8,7 +8,9 @@ import { slotId } from "../../render/fields.js";
 import { RecordPage } from "../../render/record-pages.js";
 import { MfaResetWarningRegion, ResetConfirm, ResetWarning, resetConsequences } from "../../render/reset-confirm.js";
 import type { FormBody } from "../../schema/form-post.js";
+import type { LiveRecovery } from "../../auth/credential-counts.js";
 import type { Services } from "../../services.js";
+import { plural } from "../../util/plural.js";
 import type { AppEnv } from "../http/env.js";
 import { sendPage } from "../http/page.js";
 import { queryParam } from "../http/query.js";
@@ -17,7 +19,11 @@ import { recordTitle, type Resolved, type appResolver } from "./resolve.js";
 /** What switching MFA off would reset now: the method and the consequences in words. */
 export interface PendingReset {
   method: "app" | "hardware" | "passkey";
+  /** What the reset removes, for the message after it: "authenticator app removed", "1 passkey removed". */
+  removed: string;
   consequences: string[];
+  /** What else it ends, for that message: "their sessions and device tokens, 8 recovery codes and access pass". */
+  ended: string;
 }
 
 /**
@@ -28,9 +34,52 @@ export interface PendingReset {
 export async function pendingReset(s: Services, userId: string): Promise<PendingReset | null> {
   const status = await s.mfa.statusOf(userId);
   if (status.state !== "active" || !status.activation) return null;
-  const live = await s.credentialCounts.of(userId);
+  const [live, recovery] = await Promise.all([s.credentialCounts.of(userId), s.credentialCounts.recovery(userId)]);
   const { method, tokenSerial, passkeys } = status.activation;
-  return { method, consequences: resetConsequences({ method, tokenSerial, passkeys: passkeys.length, ...live }) };
+  const removed = [
+    method === "hardware" ? `hardware token ${tokenSerial ?? ""} back in the pool`.replace("  ", " ") : "",
+    method === "app" ? "authenticator app removed" : "",
+    passkeys.length ? `${plural(passkeys.length, "passkey")} removed` : "",
+  ].filter(Boolean);
+  return {
+    method,
+    removed: removed.join(", "),
+    consequences: resetConsequences({ method, tokenSerial, passkeys: passkeys.length, ...live, ...recovery }),
+    ended: endedWords(recovery),
+  };
+}
+
+/**
+ * "their sessions and device tokens, their 8 recovery codes and their access pass": what a reset
+ * or an administrator's password change ended besides the factor, for the message after the save.
+ */
+export function endedWords(recovery: LiveRecovery, what = "their sessions and device tokens"): string {
+  const parts = [
+    what,
+    recovery.recoveryCodes ? `their ${plural(recovery.recoveryCodes, "unused recovery code")}` : "",
+    recovery.accessPass ? "their temporary access pass" : "",
+  ].filter(Boolean);
+  return parts.length === 1 ? parts[0]! : `${parts.slice(0, -1).join(", ")} and ${parts[parts.length - 1]}`;
+}
+
+/**
+ * The words after a save that sets a user's password in the users app (its password field filled),
+ * read before the save: what the change ends. For someone else: " The new password ended their
+ * sessions and device tokens, their 8 unused recovery codes and their temporary access pass."
+ * (recovery-kinds.ts: an administrator's change ends them); for the administrator's own account
+ * the codes and pass stay and the saving session goes on. Empty without a new password.
+ */
+export async function passwordChangeNote(
+  s: Services,
+  r: Resolved,
+  c: Context<AppEnv>,
+  userId: string,
+  values: Record<string, unknown>,
+): Promise<string> {
+  const field = r.app.usersApp ? r.app.bindings.get("user.password")?.name : undefined;
+  if (!field || typeof values[field] !== "string" || values[field] === "") return "";
+  if (c.var.session?.user.id === userId) return " The new password ended your other sessions and device tokens.";
+  return ` The new password ended ${endedWords(await s.credentialCounts.recovery(userId))}.`;
 }
 
 /** The name of the field bound to mfa.enabled in a users app, or undefined for any other app. */

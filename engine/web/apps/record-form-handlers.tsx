@@ -29,7 +29,14 @@ import { statusOf } from "../http/error-pages.js";
 import { sendPage } from "../http/page.js";
 import { checkField } from "./field-check.js";
 import { RemindRegion, type RemindState } from "./remind-button.js";
-import { mfaEnabledField, mfaResetRegion, pendingReset, resetConfirmation, type PendingReset } from "./mfa-reset.js";
+import {
+  mfaEnabledField,
+  mfaResetRegion,
+  passwordChangeNote,
+  pendingReset,
+  resetConfirmation,
+  type PendingReset,
+} from "./mfa-reset.js";
 import { recordTitle, type RecordRoutesOptions, type Resolved } from "./resolve.js";
 
 /**
@@ -203,9 +210,10 @@ export function recordFormHandlers(s: Services, options: RecordRoutesOptions) {
       if (lastValue(body.confirm) !== "mfa-reset") {
         return resetConfirmation(c, r, record, body, reset.consequences, dialog, options.listLabel);
       }
-      const what = reset.method === "hardware" ? "hardware token back in the pool" : "authenticator removed";
-      resetNote = ` MFA reset (${what}); their sessions and device tokens ended.`;
+      resetNote = ` MFA reset (${reset.removed}); ${reset.ended} ended.`;
     }
+    // An administrator's new password for someone else ends what a reset ends but the factor: say so.
+    const passwordNote = record ? await passwordChangeNote(s, r, c, record.id, parsed.values) : "";
     try {
       if (!record) {
         const created = await r.store.create(r.app, r.storeCtx, parsed.values, { submission: base.submission });
@@ -226,7 +234,7 @@ export function recordFormHandlers(s: Services, options: RecordRoutesOptions) {
           fields: decidedFields(r.app.fields, parsed.fields, parsed.values, record.values),
         });
         c.var.log.info("record updated", { app: r.app.id, recordId: record.id });
-        flash(c, (await savedMessage(r, "Saved", updated)) + resetNote);
+        flash(c, (await savedMessage(r, "Saved", updated)) + (resetNote || passwordNote));
       }
     } catch (err) {
       if (err instanceof DuplicateSubmissionError) return alreadySent(c, r, err.recordId, dialog, list);

@@ -84,10 +84,19 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
           if (earlier) s.sessions.revokeIn(st, earlier.tokenHash);
           // With MFA the session starts half-signed-in ('mfa' or 'mfa_setup'): it reaches only the MFA pages.
           const decided = stageFor(decideAfterPassword(status!, s.clock.now()));
-          const stage = decided === "mfa" && remembered === user.id ? "full" : decided;
+          const skipsCode = decided === "mfa" && remembered === user.id;
+          const stage = skipsCode ? "full" : decided;
           const session = s.sessions.createIn(st, gate, st.param(user.siteId, "uuid"), stage, c.var.clientAddress);
-          // The audit entry rides in this statement: no round trip added to the password step.
-          s.signInAudit.successIn(st, user.id, "password", audited, session.cte, stage);
+          // The audit entry rides in this statement: no round trip added to the password step. It says
+          // why no code was asked when a remembered browser skipped it (audit-words.ts words it).
+          s.signInAudit.successIn(
+            st,
+            user.id,
+            "password",
+            audited,
+            session.cte,
+            skipsCode ? "remembered_browser" : stage,
+          );
           return { stage, ...session };
         },
       },

@@ -9,6 +9,7 @@ import { compileSchema } from "../../schema/ajv.js";
 import type { Services } from "../../services.js";
 import {
   afterActivation,
+  replacedMessage,
   readCode,
   selfActor,
   setupAccess,
@@ -92,7 +93,7 @@ export function hardwareSetupRoutes(s: Services, cookies: CookieSettings) {
     );
     if (result.ok) {
       c.var.log.info("mfa activated", { userId: session.user.id, method: "hardware" });
-      return afterActivation(s, c, session, cookies);
+      return afterActivation(s, c, session, cookies, access.replace ? replacedMessage("hardware token") : undefined);
     }
     switch (result.reason) {
       case "invalid":

@@ -145,6 +145,15 @@ export async function finishSignIn(
 }
 
 /**
+ * The flash after a factor set up in a recovery-code or access-pass sign-in (setupAccess's
+ * `replace`) took the place of the one the user held: it says so, not that MFA is now on.
+ * `what`: the new factor in words ("authenticator app", "hardware token").
+ */
+export function replacedMessage(what: string): string {
+  return `Your new ${what} replaced the one you had: from now on every sign-in asks for a code from it, and the old one no longer works.`;
+}
+
+/**
  * After an activation the user lands on their account page, which says MFA is now on and how; a
  * user without unused recovery codes (the first activation, or a replacement after a pass) first
  * gets a new set, shown once (RecoveryCodesPage), with the way on to the account page.

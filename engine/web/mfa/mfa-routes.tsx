@@ -22,6 +22,7 @@ import {
 } from "./mfa-pages.js";
 import {
   afterActivation,
+  replacedMessage,
   finishSignIn,
   GENERIC_CODE_FAILURE,
   MALFORMED_CODE,
@@ -239,7 +240,7 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
     });
     if (result.ok) {
       c.var.log.info("mfa activated", { userId: session.user.id, method: "app" });
-      return afterActivation(s, c, session, cookies);
+      return afterActivation(s, c, session, cookies, access.replace ? replacedMessage("authenticator app") : undefined);
     }
     if (result.reason === "invalid" || result.reason === "locked") {
       return appSetupPage(c, session, pending, 422, { error: GENERIC_CODE_FAILURE });

@@ -194,7 +194,9 @@ export function mfaHardwareRoutes(s: Services) {
     const status = await s.mfa.statusOf(userId);
     const live = await s.credentialCounts.of(userId);
     if (!confirmed && status.state === "active") {
-      const consequences = resetConsequences({ method: "hardware", tokenSerial: token.serialNumber, ...live });
+      // The reset ends the user's recovery codes and access pass too: the page says so.
+      const ends = { ...live, ...(await s.credentialCounts.recovery(userId)) };
+      const consequences = resetConsequences({ method: "hardware", tokenSerial: token.serialNumber, ...ends });
       return sendPage(
         c,
         <UnassignConfirmPage

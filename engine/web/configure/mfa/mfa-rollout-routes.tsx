@@ -21,7 +21,7 @@ import {
   ROLLOUT_DEADLINE_FORM,
   type RolloutFormValues,
 } from "../../forms/mfa-rollout-form.js";
-import { PolicyPage } from "./policy-page.js";
+import { PolicyPage, policySavedMessage } from "./policy-page.js";
 import { listHref } from "../../forms/list-query.js";
 import { MfaProgressPage, type SiteProgress } from "./mfa-progress-page.js";
 import { RolloutPage } from "./rollout-page.js";
@@ -247,7 +247,8 @@ export function mfaRolloutRoutes(s: Services): Hono<AppEnv> {
       errors.rememberBrowserDays = "Remember browsers for a whole number of days from 0 to 365.";
     } else {
       try {
-        await s.mfaPolicies.set(
+        const before = await s.mfaPolicies.get(session.activeSiteId);
+        const after = await s.mfaPolicies.set(
           session.activeSiteId,
           {
             requiredRoles: values.requiredRoles,
@@ -262,7 +263,8 @@ export function mfaRolloutRoutes(s: Services): Hono<AppEnv> {
           },
           { id: session.user.id, name: session.user.username, siteId: session.activeSiteId },
         );
-        flash(c, "The MFA policy for new accounts is saved.");
+        // Say what was saved: the site-wide settings apply to every account, not only to new ones.
+        flash(c, policySavedMessage(before, after));
         return c.redirect("/configure/mfa/policy", 303);
       } catch (err) {
         if (!(err instanceof RolloutInputError)) throw err;

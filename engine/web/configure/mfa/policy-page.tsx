@@ -3,6 +3,7 @@ import { ErrorSummary } from "../../../render/error-summary.js";
 import { describedBy, ErrorSlot, InputField } from "../../../render/form-field.js";
 import { CsrfField, Layout } from "../../../render/layout.js";
 import type { SiteMfaPolicy } from "../../../mfa/site-policy.js";
+import { plural } from "../../../util/plural.js";
 import { day, MfaNav, PolicyText, ROLE_LABELS, type MfaFrame } from "./mfa-frame.js";
 
 const METHOD_LABELS: [string, string][] = [
@@ -110,4 +111,48 @@ export function PolicyPage(props: {
       </form>
     </Layout>
   );
+}
+
+const METHODS_IN_WORDS: Record<string, string> = {
+  passkey: "passkeys",
+  app: "authenticator apps",
+  hardware: "hardware tokens",
+};
+
+const andList = (items: readonly string[]) =>
+  items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
+
+/**
+ * The message after a policy save, saying what was saved (only what changed from `before`): the
+ * new accounts' rule (roles, delay) and the site-wide settings that apply to every account now
+ * (allowed methods, passwordless sign-in, remembered browsers). "nothing changed" for the same policy.
+ */
+export function policySavedMessage(before: SiteMfaPolicy, after: SiteMfaPolicy): string {
+  const said: string[] = [];
+  if (
+    before.requiredRoles.join() !== after.requiredRoles.join() ||
+    before.defaultEnforcementDelayDays !== after.defaultEnforcementDelayDays
+  ) {
+    said.push(
+      after.requiredRoles.length
+        ? `new ${andList(after.requiredRoles)} accounts start with MFA on and ${plural(after.defaultEnforcementDelayDays, "day")} to set it up`
+        : `new accounts start with MFA off (delay ${plural(after.defaultEnforcementDelayDays, "day")})`,
+    );
+  }
+  if (before.allowedMethods.join() !== after.allowedMethods.join()) {
+    said.push(
+      `every account on this site may use ${andList(after.allowedMethods.map((m) => METHODS_IN_WORDS[m] ?? m))}`,
+    );
+  }
+  if (before.passkeySignIn !== after.passkeySignIn) {
+    said.push(`sign-in with a passkey alone is ${after.passkeySignIn ? "on" : "off"}`);
+  }
+  if (before.rememberBrowserDays !== after.rememberBrowserDays) {
+    said.push(
+      after.rememberBrowserDays
+        ? `browsers are remembered for ${plural(after.rememberBrowserDays, "day")} after a code`
+        : "browsers are no longer remembered",
+    );
+  }
+  return said.length ? `MFA policy saved: ${said.join("; ")}.` : "MFA policy saved: nothing changed.";
 }
