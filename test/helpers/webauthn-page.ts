@@ -46,3 +46,22 @@ export async function passkeyThroughSetup(
   assert.match(done.html, /href="\/account" role="button" id="codes-saved"/);
   return { c, auth };
 }
+
+/**
+ * A signed-in user adds a passkey named `name` from `/mfa/setup/passkey`, confirming with their
+ * current password (what `/account`'s "Add a passkey" leads to). Returns the POST's answer
+ * unchecked: callers assert the status their case expects.
+ */
+export async function addPasskeyAsSignedIn(
+  c: TestClient,
+  name: string,
+  currentPassword: string,
+): Promise<Awaited<ReturnType<TestClient["post"]>>> {
+  const page = await c.get("/mfa/setup/passkey");
+  const auth = new SoftAuthenticator("localhost", "http://localhost:3000");
+  return c.post("/mfa/setup/passkey", {
+    name,
+    currentPassword,
+    response: JSON.stringify(auth.register(optionsIn(page.html))),
+  });
+}

@@ -8,8 +8,7 @@ import * as assert from "uvu/assert";
 import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
 import { appParams, codeAt } from "../helpers/totp.js";
-import { optionsIn, passkeyThroughSetup } from "../helpers/webauthn-page.js";
-import { SoftAuthenticator } from "../helpers/soft-authenticator.js";
+import { addPasskeyAsSignedIn, passkeyThroughSetup } from "../helpers/webauthn-page.js";
 import { SESSION_COOKIE } from "../../engine/web/http/cookies.js";
 
 const PASSWORD = "correct horse battery";
@@ -120,13 +119,7 @@ t("a passkey activates too: each user counts once, on the day of their first fac
   const made = await s.sessions.create(both.id, ctx.siteId, "full", null);
   const c = new TestClient(env.app);
   c.cookies.set(SESSION_COOKIE, made.token);
-  const form = await c.get("/mfa/setup/passkey");
-  const auth = new SoftAuthenticator("localhost", "http://localhost:3000");
-  const added = await c.post("/mfa/setup/passkey", {
-    name: "Desk",
-    currentPassword: PASSWORD,
-    response: JSON.stringify(auth.register(optionsIn(form.html))),
-  });
+  const added = await addPasskeyAsSignedIn(c, "Desk", PASSWORD);
   assert.is(added.res.status, 303);
   env.clock.set("2027-01-13T10:00:00Z");
   const days = await s.mfaProgress.activationsPerDay(ctx.siteId, new Date("2027-01-09T12:00:00Z"), "UTC");

@@ -9,7 +9,7 @@ import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
 import { appParams, codeAt } from "../helpers/totp.js";
 import { publicSiteAdmin, type PublicSiteAdmin } from "../helpers/users.js";
-import { optionsIn } from "../helpers/webauthn-page.js";
+import { addPasskeyAsSignedIn, optionsIn } from "../helpers/webauthn-page.js";
 import { SoftAuthenticator } from "../helpers/soft-authenticator.js";
 import { SESSION_COOKIE } from "../../engine/web/http/cookies.js";
 import type { TotpParams } from "../../engine/mfa/totp.js";
@@ -116,13 +116,7 @@ t("an access pass, then a passkey: the lost app no longer signs in", async ({ en
 t("a passkey added by an ordinary signed-in session replaces nothing", async ({ env, a }) => {
   const u = await withApp(env, a);
   const c = await clientAt(env, u.id, "full");
-  const page = await c.get("/mfa/setup/passkey");
-  const auth = new SoftAuthenticator("localhost", "http://localhost:3000");
-  const done = await c.post("/mfa/setup/passkey", {
-    name: "Laptop",
-    currentPassword: PASSWORD,
-    response: JSON.stringify(auth.register(optionsIn(page.html))),
-  });
+  const done = await addPasskeyAsSignedIn(c, "Laptop", PASSWORD);
   assert.is(done.res.status, 303);
   const status = await env.services.mfa.statusOf(u.id);
   assert.is(status.activation?.method, "app", "the app stays beside the new passkey");
