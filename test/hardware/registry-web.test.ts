@@ -4,6 +4,7 @@ import * as assert from "uvu/assert";
 import { generateTotp, totpStep } from "../../engine/mfa/totp.js";
 import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
+import { minuteIn } from "../../engine/util/zoned-dates.js";
 import { decodeBase32 } from "../../engine/mfa/hardware/secret-encoding.js";
 import { base32For, hexFor, keyFor, PRIVACYIDEA_FILE, RFC6030_FIGURE_7_HOTP_AND_TOTP } from "./fixtures.js";
 
@@ -52,6 +53,19 @@ async function afterRegister(c: TestClient, r: { res: Response; html: string }, 
   const refreshed = await c.get(location);
   assert.not.ok(refreshed.html.includes('class="flash"'), "the message is shown once");
   return { html: page.html, flash };
+}
+
+/**
+ * A confirmed import answers Post/Redirect/Get: 303 to the token list, which shows the one-time
+ * message (returned) once.
+ */
+async function afterImport(c: TestClient, r: { res: Response; html: string }) {
+  assert.is(r.res.status, 303, r.html.slice(0, 500));
+  assert.is(r.res.headers.get("location"), "/configure/mfa-hardware");
+  const page = await c.get("/configure/mfa-hardware");
+  const flash = page.html.match(/role="status" class="flash">\s*([^<]*)</)?.[1] ?? "";
+  assert.not.ok((await c.get("/configure/mfa-hardware")).html.includes('class="flash"'), "the message is shown once");
+  return flash;
 }
 
 t("only administrators of the Public Site reach the registry; others are told where it is", async ({ env }) => {
@@ -274,12 +288,24 @@ t(
     assert.match(unconfirmed.html, /1 row is bad: nothing was imported/);
     assert.is((await env.services.hardware.registry.counts()).total, 2);
 
+    env.clock.advanceSeconds(60);
     const done = await admin.post(action, { expectedBad: "1", skipBad: "yes" });
-    assert.is(done.res.status, 200);
-    assert.match(done.html, /Imported 5000 tokens from big.csv; skipped 1 bad row\. Their keys are stored encrypted/);
+    assert.match(
+      await afterImport(admin, done),
+      /^Imported 5000 tokens from big.csv; skipped 1 bad row\. Their keys are stored encrypted\.$/,
+    );
+    const doneAt = env.clock.now();
     assert.is((await env.services.hardware.registry.counts()).total, 5_002);
+    // The same confirm sent again (refresh, Back): it says the import was done, and when; nothing more.
+    env.clock.advanceSeconds(600);
     const again = await admin.post(action, { expectedBad: "1", skipBad: "yes" });
-    assert.is(again.res.status, 410, "a preview is used once");
+    assert.is(
+      await afterImport(admin, again),
+      `This import was already done: imported 5000 tokens from big.csv; skipped 1 bad row at ${minuteIn(doneAt)}. Nothing was imported again.`,
+    );
+    assert.is((await env.services.hardware.registry.counts()).total, 5_002);
+    const unknown = await admin.post("/configure/mfa-hardware/import/00000000-0000-4000-8000-000000000000", {});
+    assert.is(unknown.res.status, 410, "a preview never imported is still gone");
 
     const page1 = await admin.get("/configure/mfa-hardware?q=imp-");
     assert.is((page1.html.match(/<tr id="token-/g) ?? []).length, 50);
@@ -317,8 +343,7 @@ t("import: rows of empty cells left by a spreadsheet are skipped, not bad rows t
   assert.not.match(preview.html, /id="bad-rows"|name="skipBad"/);
   const action = preview.html.match(/action="(\/configure\/mfa-hardware\/import\/[0-9a-f-]{36})"/)![1]!;
   const done = await admin.post(action, { expectedBad: "0" });
-  assert.is(done.res.status, 200, done.html.slice(0, 500));
-  assert.match(done.html, /Imported 2 tokens from sheet.csv\./);
+  assert.match(await afterImport(admin, done), /Imported 2 tokens from sheet.csv\./);
   assert.ok(await env.services.hardware.registry.bySerial("EMPTY-2"));
 });
 
@@ -338,8 +363,7 @@ t(
     assert.match(preview.html, /<td>6<\/td><td>PI-5<\/td><td>type HOTP is not supported/);
     const action = preview.html.match(/action="(\/configure\/mfa-hardware\/import\/[0-9a-f-]{36})"/)![1]!;
     const done = await admin.post(action, { expectedBad: "2", skipBad: "yes" });
-    assert.is(done.res.status, 200, done.html.slice(0, 500));
-    assert.match(done.html, /Imported 3 tokens from vendor-privacyidea.csv; skipped 2 bad rows/);
+    assert.match(await afterImport(admin, done), /Imported 3 tokens from vendor-privacyidea.csv; skipped 2 bad rows/);
     const pi1 = (await env.services.hardware.registry.bySerial("PI-1"))!;
     assert.equal([pi1.digits, pi1.periodInSeconds], [8, 30]);
     assert.is((await env.services.hardware.registry.bySerial("PI-2"))!.periodInSeconds, 60);
@@ -390,8 +414,10 @@ t(
     assert.not.ok(row.rows[0]!.content_sealed.includes("qwerty"));
     const action = preview.html.match(/action="(\/configure\/mfa-hardware\/import\/[0-9a-f-]{36})"/)![1]!;
     const done = await admin.post(action, { expectedBad: "1", skipBad: "yes" });
-    assert.is(done.res.status, 200, done.html.slice(0, 500));
-    assert.match(done.html, /Imported 1 token from figure7.pskc; skipped 1 bad row\. Its key is stored encrypted/);
+    assert.match(
+      await afterImport(admin, done),
+      /Imported 1 token from figure7.pskc; skipped 1 bad row\. Its key is stored encrypted/,
+    );
     const token = (await env.services.hardware.registry.bySerial("987654322"))!;
     assert.is(
       Buffer.from((await env.services.hardware.registry.params(token)).secret).toString("ascii"),

@@ -13,7 +13,8 @@ import { NO_SUCH_TOKEN, TokenInputError, TokenStateError } from "../../../mfa/ha
 import { plural } from "../../../util/plural.js";
 import { ConflictError, GoneError, NotFoundError } from "../../../errors.js";
 import { MAX_PSKC_PASSWORD_CHARS } from "../../../mfa/hardware/pskc.js";
-import { ImportRefused } from "../../../mfa/hardware/token-import.js";
+import { type CompletedImport, ImportRefused } from "../../../mfa/hardware/token-import.js";
+import { DEFAULT_TIME_ZONE, minuteIn } from "../../../util/zoned-dates.js";
 import { checkTokenInput, type TokenInputValues } from "../../../mfa/hardware/token-input.js";
 import { MAX_CODE_INPUT_LENGTH, normaliseCode } from "../../../mfa/totp.js";
 import { resetConsequences } from "../../../render/reset-confirm.js";
@@ -29,7 +30,7 @@ import {
   UnassignConfirmPage,
 } from "./token-list-pages.js";
 import { RegisterPage } from "./token-register-page.js";
-import { ImportedPage, ImportPage, PreviewPage } from "./token-import-pages.js";
+import { importedMessage, ImportPage, PreviewPage } from "./token-import-pages.js";
 
 /**
  * Path of the token file import form (`/configure/mfa-hardware/import`); previews and imports hang
@@ -322,12 +323,28 @@ export function mfaHardwareRoutes(s: Services) {
     return sendPage(c, <PreviewPage {...await common(c)} report={report} uploadId={uploadId} />);
   });
 
+  /**
+   * Post/Redirect/Get to the token list with the one-time message of import `done`: a refresh or
+   * Back of the next page sends nothing again. `again` for a confirm sent after the import was done.
+   */
+  const toImported = async (c: Context<AppEnv>, done: CompletedImport, again: boolean) => {
+    const zone = (await s.sites.byId(c.var.session!.activeSiteId))?.timeZone ?? DEFAULT_TIME_ZONE;
+    flash(c, importedMessage(done, again ? minuteIn(done.at, zone) : null));
+    return c.redirect(BASE, 303);
+  };
+
   app.post(`${TOKEN_IMPORT_PATH}/:uploadId`, async (c) => {
     const session = c.var.session!;
     const f = (await readForm(c)).one;
     if (!commitForm(f)) throw new HTTPException(400, { message: "The confirmation form is not valid." });
-    const upload = await h.uploads.take(c.req.param("uploadId"), session.user.id);
+    const uploadId = c.req.param("uploadId");
+    const upload = await h.uploads.take(uploadId, session.user.id);
+    // The same confirm sent again (refresh, Back): the import was done, and the preview with it.
+    const earlier = async () =>
+      /^[0-9a-f-]{36}$/.test(uploadId) ? await h.importer.completed(uploadId, session.user.id) : null;
     if (!upload) {
+      const done = await earlier();
+      if (done) return toImported(c, done, true);
       throw new GoneError("This import preview has expired or was already used. Upload the file again.", {
         code: "import_preview_expired",
       });
@@ -341,11 +358,21 @@ export function mfaHardwareRoutes(s: Services) {
         siteId: await publicSiteId(),
         skipBad: f.skipBad === "yes",
         expectedBad: f.expectedBad !== undefined ? Number(f.expectedBad) : undefined,
+        importId: upload.id,
       });
       await h.uploads.discard(upload.id);
-      return sendPage(c, <ImportedPage {...await common(c)} report={report} />);
+      const done = {
+        at: s.clock.now(),
+        fileName: report.fileName,
+        imported: report.imported,
+        skipped: report.badCount,
+      };
+      return toImported(c, done, false);
     } catch (err) {
       if (err instanceof ImportRefused) {
+        // Two sends at once: the other one imported the file (its serials are now taken).
+        const done = await earlier();
+        if (done) return toImported(c, done, true);
         return sendPage(
           c,
           <PreviewPage {...await common(c)} report={err.report} uploadId={upload.id} message={err.message} />,
