@@ -437,6 +437,17 @@ t("a file that is not a token file is refused with a message and nothing is stag
   assert.is(staged.rows[0]!.n, 0);
 });
 
+t("an empty (0-byte) file is refused as empty; no file chosen asks for one", async ({ admin }) => {
+  await admin.get("/configure/mfa-hardware/import");
+  const empty = await upload(admin, "tokens.csv", "");
+  assert.is(empty.res.status, 422);
+  assert.match(empty.html, /The file tokens.csv is empty \(0 bytes\)/);
+  assert.not.match(empty.html, /Choose a token file/);
+  const none = await upload(admin, "", "");
+  assert.is(none.res.status, 422);
+  assert.match(none.html, /Choose a token file \(CSV or PSKC\)\./);
+});
+
 t("disable, enable and delete an unassigned token; the audit log records each", async ({ env, admin }) => {
   const token = (await env.services.hardware.registry.bySerial("REG-HEX"))!;
   await admin.get("/configure/mfa-hardware?q=REG-HEX");

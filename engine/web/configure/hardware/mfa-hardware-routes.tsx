@@ -291,8 +291,14 @@ export function mfaHardwareRoutes(s: Services) {
     }
     const body = { ...form.one, ...form.files };
     const file = body.file;
-    if (!(file instanceof File) || file.size === 0) {
+    // A browser sends an empty part without a name when no file was chosen; a named one is an empty file.
+    if (!(file instanceof File) || (file.size === 0 && !file.name)) {
       return sendPage(c, <ImportPage {...await common(c)} error="Choose a token file (CSV or PSKC)." />, 422);
+    }
+    if (file.size === 0) {
+      const name = (file.name.split(/[\\/]/).pop() ?? "").slice(0, 200);
+      const error = `The file ${name} is empty (0 bytes): choose the token file from the manufacturer.`;
+      return sendPage(c, <ImportPage {...await common(c)} error={error} />, 422);
     }
     const preSharedKey =
       typeof body.preSharedKey === "string" && body.preSharedKey.trim() ? body.preSharedKey : undefined;
