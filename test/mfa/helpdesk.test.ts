@@ -94,6 +94,31 @@ t("lock → Unlock from the dialog → the next correct code works", async ({ en
   assert.is((await c.post("/login/mfa", { code: codeAt(env.clock, u.p) })).res.headers.get("location"), "/");
 });
 
+t("Unlock of a user who is not locked says so and writes no mfa.unlock entry", async (ctx) => {
+  const { env, siteId, admin, root } = ctx;
+  const u = await activated(env, siteId, admin);
+  const entries = async () =>
+    (await env.db.query("SELECT 1 FROM audit_log WHERE action = 'mfa.unlock' AND target_user_id = $1", [u.id])).rows
+      .length;
+  const flashOf = async (r: { res: Response }) =>
+    (await root.get(r.res.headers.get("location")!)).html.match(/class="flash">\s*([^<]*)</)?.[1] ?? "";
+  // Failures below the lock: cleared, but nothing was locked.
+  const c = await atCodeStep(env, u.id);
+  assert.is((await c.post("/login/mfa", { code: "000000" })).res.status, 401);
+  assert.match(await flashOf(await root.post(`/configure/users/${u.id}/unlock`, {})), /was not locked\./);
+  assert.is(await entries(), 0, "nothing lifted, nothing audited");
+  await lockWithWrongCodes(env, u.id);
+  assert.match(await flashOf(await root.post(`/configure/users/${u.id}/unlock`, {})), /^Unlocked /);
+  assert.is(await entries(), 1);
+  assert.match(await flashOf(await root.post(`/configure/users/${u.id}/unlock`, {})), /was not locked\./);
+  assert.is(await entries(), 1, "the second Unlock writes no entry");
+  // A lock that ran out by itself is no lock to lift.
+  await lockWithWrongCodes(env, u.id);
+  env.clock.advanceSeconds(86_400);
+  assert.not.ok(await env.services.mfa.settings.unlock(u.id, admin));
+  assert.is(await entries(), 1);
+});
+
 t(
   "lock → reset (off + Save, on + Save) → the new authenticator's first correct code works",
   async ({ env, siteId, admin }) => {
