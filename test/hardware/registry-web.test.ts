@@ -134,8 +134,14 @@ t("Register Token says which encoding it detected and never shows the key again"
   });
   assert.is(bad.res.status, 422);
   assert.match(bad.html, /id="err-timeInterval"[^>]*>Time interval must be 30 or 60 seconds \(got 45\)\./);
-  assert.match(bad.html, /id="err-secretKey"[^>]*>Secret key Base32 key of 5 bytes is too short/);
+  assert.match(bad.html, /id="err-secretKey"[^>]*>Secret key: Base32 key of 5 bytes is too short/);
   assert.not.match(bad.html, /GEZDGNBV/, "the key is not echoed");
+  const odd = await admin.post("/configure/mfa-hardware/register", {
+    serialNumber: "reg-odd",
+    timeInterval: "30",
+    secretKey: "3132333435363738393031323334353637383930".slice(1),
+  });
+  assert.match(odd.html, /id="err-secretKey"[^>]*>Secret key: hex key has an odd number of digits \(39\)\./);
   const dup = await admin.post("/configure/mfa-hardware/register", {
     serialNumber: "reg-hex",
     timeInterval: "30",
@@ -247,7 +253,7 @@ t("Register Token reads a key that is hex or Base32 the valid way and says which
   assert.is(tooShort.res.status, 422);
   assert.match(
     tooShort.html,
-    /id="err-secretKey"[^>]*>Secret key the key is too short read either way: 5 bytes as hex, 6 bytes as Base32/,
+    /id="err-secretKey"[^>]*>Secret key: the key is too short read either way: 5 bytes as hex, 6 bytes as Base32/,
   );
   // Leaves the registry as the later tests expect it.
   const actor = { id: null, name: "test" };
@@ -278,7 +284,7 @@ t(
     assert.match(preview.html, /Import 5000 tokens<\/button>/);
     assert.match(
       preview.html,
-      /<td>5002<\/td><td>IMP-BAD<\/td><td>time interval must be 30 or 60 seconds \(got 90\)<\/td>/,
+      /<td>5002<\/td><td>IMP-BAD<\/td><td class="full-text">time interval must be 30 or 60 seconds \(got 90\)<\/td>/,
     );
     assert.is((await env.services.hardware.registry.counts()).total, 2, "a preview stores nothing");
     const action = preview.html.match(/action="(\/configure\/mfa-hardware\/import\/[0-9a-f-]{36})"/)![1]!;
@@ -358,9 +364,9 @@ t(
     assert.match(preview.html, /Skip the 2 bad rows and import\s+the 3 good ones/);
     assert.match(
       preview.html,
-      /<td>3<\/td><td>PI-3<\/td><td>type HOTP is not supported \(only time-based TOTP tokens\)<\/td>/,
+      /<td>3<\/td><td>PI-3<\/td><td class="full-text">type HOTP is not supported \(only time-based TOTP tokens\)<\/td>/,
     );
-    assert.match(preview.html, /<td>6<\/td><td>PI-5<\/td><td>type HOTP is not supported/);
+    assert.match(preview.html, /<td>6<\/td><td>PI-5<\/td><td class="full-text">type HOTP is not supported/);
     const action = preview.html.match(/action="(\/configure\/mfa-hardware\/import\/[0-9a-f-]{36})"/)![1]!;
     const done = await admin.post(action, { expectedBad: "2", skipBad: "yes" });
     assert.match(await afterImport(admin, done), /Imported 3 tokens from vendor-privacyidea.csv; skipped 2 bad rows/);
@@ -405,7 +411,7 @@ t(
     assert.match(preview.html, /Import 1 token<\/button>/);
     assert.match(
       preview.html,
-      /<td>987654321<\/td><td>HOTP keys are not supported \(only time-based TOTP tokens\)<\/td>/,
+      /<td>987654321<\/td><td class="full-text">HOTP keys are not supported \(only time-based TOTP tokens\)<\/td>/,
     );
     assert.not.match(preview.html, /qwerty/);
     // Staged sealed with the file: the password is nowhere in the table in clear.
@@ -436,6 +442,18 @@ t("a file that is not a token file is refused with a message and nothing is stag
   const staged = await env.db.query<{ n: number }>("SELECT count(*)::int AS n FROM hardware_token_uploads");
   assert.is(staged.rows[0]!.n, 0);
 });
+
+t(
+  "import preview: a row without a serial in a file without a name column reports only the serial",
+  async ({ admin }) => {
+    await admin.get("/configure/mfa-hardware/import");
+    const file = ["serial,seed(hex),type,digits,time step", `,${"31".repeat(20)},totp,6,30`, ""].join("\n");
+    const preview = await upload(admin, "noname.csv", file);
+    assert.is(preview.res.status, 200, preview.html.slice(0, 500));
+    assert.match(preview.html, /<td class="full-text">serial number is required<\/td>/);
+    assert.not.match(preview.html, /name is required/);
+  },
+);
 
 t("an empty (0-byte) file is refused as empty; no file chosen asks for one", async ({ admin }) => {
   await admin.get("/configure/mfa-hardware/import");

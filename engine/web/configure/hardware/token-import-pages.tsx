@@ -89,7 +89,7 @@ export function ReportSummary({ report }: { report: ImportReport }) {
                 <tr>
                   <td>{b.line}</td>
                   <td>{b.serialNumber ?? ""}</td>
-                  <td>{b.reason}</td>
+                  <td class="full-text">{b.reason}</td>
                 </tr>
               ))}
             </tbody>

@@ -7,9 +7,15 @@ import { ErrorSummary } from "../../../render/error-summary.js";
 // Configure > MFA Hardware > Register token: the form for one token (a successful register
 // redirects to the token list with a one-time message).
 
-/** A field of the register form: its error slot reads "<label> <message>." (e.g. "Secret key is too short."). */
+/**
+ * A field of the register form's error slot: a predicate reads on from the label ("Serial number
+ * must be …", "Name is required."); any other message follows it after a colon ("Secret key: hex
+ * key has an odd number of digits.").
+ */
 function tokenError(e: Record<string, string>, name: keyof TokenInputValues, label: string): string | undefined {
-  return e[name] ? `${label} ${e[name]}.` : undefined;
+  const message = e[name];
+  if (!message) return undefined;
+  return /^(is|must|has) /.test(message) ? `${label} ${message}.` : `${label}: ${message}.`;
 }
 
 /** The options of a select of the register form, the value (or the default) selected. */
