@@ -199,7 +199,7 @@ t(
     assert.is(await s.hardware.registry.bySerial("ASSIGN-1"), null, "nothing registered");
     const done = await admin.post("/configure/mfa-hardware/register", { ...token, assignTo: "nora" });
     const page = await afterRegister(admin, done, "ASSIGN-1");
-    assert.match(page.flash, /^Token ASSIGN-1 is registered and assigned to nora/);
+    assert.match(page.flash, /^Token ASSIGN-1 is registered and assigned to nora: they confirm it with its code/);
     assert.match(page.html, new RegExp(`reserved for <a href="/configure/users/${nora.id}">nora</a>`));
     const { rows } = await env.db.query<{ action: string; target_name: string | null }>(
       "SELECT action, target_name FROM audit_log WHERE details->>'serialNumber' = 'ASSIGN-1' ORDER BY id",
@@ -220,6 +220,27 @@ t(
     await s.hardware.registry.delete(registered.id, { id: null, name: "t" }, null);
   },
 );
+
+t("a token assigned to a user whose MFA is off: the message says it waits until MFA is on", async ({ env, admin }) => {
+  const s = env.services;
+  await s.users.create({ siteId: (await s.sites.publicSite()).id, username: "olaf", password: PASSWORD });
+  await admin.get("/configure/mfa-hardware/register");
+  const done = await admin.post("/configure/mfa-hardware/register", {
+    serialNumber: "ASSIGN-OFF",
+    timeInterval: "30",
+    secretKey: hexFor(32),
+    assignTo: "olaf",
+  });
+  const page = await afterRegister(admin, done, "ASSIGN-OFF");
+  assert.match(
+    page.flash,
+    /^Token ASSIGN-OFF is registered and assigned to olaf, whose MFA is off: the token waits until MFA is switched on for them/,
+  );
+  assert.not.match(page.flash, /assigned to olaf: they confirm/);
+  const registered = (await s.hardware.registry.bySerial("ASSIGN-OFF"))!;
+  await s.hardware.activation.unassign(registered.id, { id: null, name: "t", siteId: null });
+  await s.hardware.registry.delete(registered.id, { id: null, name: "t" }, null);
+});
 
 t("Register Token reads a key that is hex or Base32 the valid way and says which", async ({ env, admin }) => {
   await admin.get("/configure/mfa-hardware/register");

@@ -266,10 +266,17 @@ export function mfaHardwareRoutes(s: Services) {
       const secret = (await h.registry.params(token)).secret;
       const keyBytes = secret.length;
       secret.fill(0);
+      // An assignee whose MFA is off is never asked for a code: the token waits for MFA to be on.
+      const mfaOn = assignee ? (await s.mfa.statusOf(assignee.id)).enabled : false;
+      const assigned = !assignee
+        ? "available"
+        : mfaOn
+          ? `assigned to ${assignee.username}: they confirm it with its code at their next sign-in`
+          : `assigned to ${assignee.username}, whose MFA is off: the token waits until MFA is switched on for them, then they confirm it with its code at their next sign-in`;
       // Post/Redirect/Get: a refresh of the next page does not post the form again.
       flash(
         c,
-        `Token ${token.serialNumber}${token.name !== token.serialNumber ? ` (${token.name})` : ""} is registered and ${assignee ? `assigned to ${assignee.username}: they confirm it with its code at their next sign-in` : "available"}. Its secret key was read as ` +
+        `Token ${token.serialNumber}${token.name !== token.serialNumber ? ` (${token.name})` : ""} is registered and ${assigned}. Its secret key was read as ` +
           `${encoding === "hex" ? "hex" : "Base32"} (${keyBytes} bytes); it is stored encrypted and will not be shown again.`,
       );
       return c.redirect(`${BASE}?${new URLSearchParams({ q: token.serialNumber })}`, 303);
