@@ -166,7 +166,8 @@ t("changes the JSON editor refuses are refused here on the field they concern", 
     ],
     [`${APP}/fields/new`, { type: "text", title: "x".repeat(201) }, "title", /200/],
     [`${APP}/fields/new`, { type: "choice", title: "Empty" }, "options", /at least one option/],
-    [`${APP}/fields/badgeNumber`, { type: "text" }, "type", /hanges the type of (&quot;|")badgeNumber/],
+    // (The stored record holds a visit date; a field no record holds a value of may change its type.)
+    [`${APP}/fields/visitDate`, { type: "integer" }, "type", /hanges the type of (&quot;|")visitDate/],
     [`${APP}/list`, { columns: "name", sort: "purpose" }, "sort", /not a column/],
     [`${APP}/list`, { columns: ["name", "companions"] as never }, "columns", /rows/],
   ];
