@@ -142,6 +142,11 @@ t("Register Token says which encoding it detected and never shows the key again"
     secretKey: "3132333435363738393031323334353637383930".slice(1),
   });
   assert.match(odd.html, /id="err-secretKey"[^>]*>Secret key: hex key has an odd number of digits \(39\)\./);
+  assert.match(
+    odd.html,
+    /<a href="#secretKey">Secret key: hex key has an odd number of digits \(39\)\.<\/a>/,
+    "the summary too",
+  );
   const dup = await admin.post("/configure/mfa-hardware/register", {
     serialNumber: "reg-hex",
     timeInterval: "30",
