@@ -333,7 +333,7 @@ t(
     const again = await admin.post(action, { expectedBad: "1", skipBad: "yes" });
     assert.is(
       await afterImport(admin, again),
-      `This import was already done: imported 5000 tokens from big.csv; skipped 1 bad row at ${minuteIn(doneAt)}. Nothing was imported again.`,
+      `This import was already done at ${minuteIn(doneAt)}: imported 5000 tokens from big.csv; skipped 1 bad row. Nothing was imported again.`,
     );
     assert.is((await env.services.hardware.registry.counts()).total, 5_002);
     const unknown = await admin.post("/configure/mfa-hardware/import/00000000-0000-4000-8000-000000000000", {});

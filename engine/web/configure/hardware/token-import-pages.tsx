@@ -190,6 +190,6 @@ export function importedMessage(
 ): string {
   const what = `${plural(done.imported, "token")} from ${done.fileName}${done.skipped ? `; skipped ${plural(done.skipped, "bad row")}` : ""}`;
   if (doneAt !== null)
-    return `This import was already done: imported ${what} at ${doneAt}. Nothing was imported again.`;
+    return `This import was already done at ${doneAt}: imported ${what}. Nothing was imported again.`;
   return `Imported ${what}. ${done.imported === 1 ? "Its key is" : "Their keys are"} stored encrypted.`;
 }
