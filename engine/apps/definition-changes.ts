@@ -1,7 +1,7 @@
 import { bindsUsers, REQUIRED_USER_BINDINGS, type DefinitionProblem } from "../schema/app-definition.js";
 import type { AppDefinition, FieldSchema } from "../schema/types.js";
 import { escapePointer } from "../schema/identifiers.js";
-import { jsonTypeOf, type StoredValueTypes } from "./stored-values.js";
+import { jsonTypeOf, recordsHolding, type StoredValueTypes } from "./stored-values.js";
 
 const plural = (n: number) => `${n} stored record${n === 1 ? "" : "s"}`;
 /** "1 stored record holds" / "2 stored records hold": the subject and its verb agree. */
@@ -13,12 +13,16 @@ function typeChanges(
   at: string,
   recordCount: number,
   out: DefinitionProblem[],
+  /** At the top level: what the records hold, so only records with a value count (none: no problem). */
+  stored?: StoredValueTypes,
 ) {
   for (const [name, next] of Object.entries(after)) {
     const prev = before[name];
     if (!prev || !next) continue;
     const pointer = `${at}/properties/${escapePointer(name)}`;
-    compareField(prev, next, pointer, name, recordCount, out);
+    // Nested fields count the records holding their top-level field: at most that many hold them.
+    const held = stored ? recordsHolding(stored, name) : recordCount;
+    if (held > 0) compareField(prev, next, pointer, name, held, out);
   }
 }
 
@@ -84,7 +88,9 @@ export function breakingChanges(
   const out: DefinitionProblem[] = [];
   if (stored) reusedNames(before, after, stored, out);
   if (before.id !== after.id) out.push({ pointer: "/id", message: `an app's id cannot change (it is "${before.id}")` });
-  if (recordCount > 0) typeChanges(before.record.properties, after.record.properties, "/record", recordCount, out);
+  if (recordCount > 0) {
+    typeChanges(before.record.properties, after.record.properties, "/record", recordCount, out, stored);
+  }
   const usersBefore = bindsUsers(before);
   if (recordCount > 0 && usersBefore !== bindsUsers(after)) {
     out.push({

@@ -1,3 +1,4 @@
+import { recordsHolding } from "./stored-values.js";
 import type { AppDefinition, FieldSchema, ListView } from "../schema/types.js";
 import {
   clone,
@@ -290,10 +291,14 @@ export function deleteField(draft: AppDefinition, path: string, ctx: EditContext
       else delete def.list;
     }
   }
+  // Only the records holding a value count (a nested field: those holding its top-level field).
+  const held = ctx.stored ? recordsHolding(ctx.stored, at.parentPath[0] ?? at.name) : ctx.recordCount;
   const kept =
-    ctx.recordCount > 0
-      ? ` Values already stored under "${at.name}" are kept in the ${ctx.recordCount} record${ctx.recordCount === 1 ? "" : "s"}; they are no longer shown.`
-      : " Values stored under its name, if any, are kept in the records.";
+    held > 0
+      ? ` Values already stored under "${at.name}" are kept in the ${held} record${held === 1 ? "" : "s"} that ${at.parentPath.length ? "may " : ""}hold one; they are no longer shown.`
+      : ctx.recordCount > 0
+        ? ` No record holds a value under "${at.name}".`
+        : " Values stored under its name, if any, are kept in the records.";
   const result = finish(def, ctx, `Deleted "${label}".${kept}`);
   if (!result.ok && result.errors._?.includes("/record/properties: must NOT have fewer than 1")) {
     return { ok: false, errors: { _: "An app needs at least one field: add another before deleting this one." } };

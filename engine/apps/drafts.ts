@@ -1,3 +1,4 @@
+import { isoMinuteWithZone } from "../util/zoned-dates.js";
 import { createHash } from "node:crypto";
 import type { Clock } from "../clock.js";
 import { ConflictError } from "../errors.js";
@@ -30,16 +31,23 @@ export function draftStamp(draft: AppDraft | null, publishedVersion: number): st
 }
 
 /**
+ * What a DraftConflict says: who changed the draft `current` and when, to the minute in `zone` (the
+ * site's, for a page; absent: UTC), or that it went.
+ */
+export function draftConflictMessage(current: AppDraft | null, zone?: string): string {
+  return current
+    ? `The draft changed since you opened this page: ${current.updatedBy.name} changed it on ${isoMinuteWithZone(current.updatedAt, zone)}. Nothing was changed; the page shows the draft as it is now, with what you sent. Check it, then send again.`
+    : "The draft was published or discarded since you opened this page. Nothing was changed; the page shows the app as it is now, with what you sent. Check it, then send again.";
+}
+
+/**
  * The draft changed (or appeared, or went) since the designer's page was shown: HTTP 409.
- * `current` is the draft as it is now (null when there is none), for the message and the page.
+ * `current` is the draft as it is now (null when there is none), for the message and the page;
+ * a page says it in the site's zone with draftConflictMessage.
  */
 export class DraftConflict extends ConflictError {
   constructor(readonly current: AppDraft | null) {
-    super(
-      current
-        ? `The draft changed since you opened this page: ${current.updatedBy.name} changed it on ${current.updatedAt.toISOString().replace("T", " ").slice(0, 16)} UTC. Nothing was changed; the page shows the draft as it is now, with what you sent. Check it, then send again.`
-        : "The draft was published or discarded since you opened this page. Nothing was changed; the page shows the app as it is now, with what you sent. Check it, then send again.",
-    );
+    super(draftConflictMessage(current));
   }
 }
 

@@ -8,7 +8,8 @@ import type { CompiledApp } from "./compiled-app.js";
 export type StoredValueTypes = Map<string, Map<string, number>>;
 
 /**
- * The JSON types (string, number, boolean, array, object; JSON null is left out) stored under each
+ * The JSON types (string, number, boolean, array, object; JSON null and the empty string, which
+ * hold nothing, are left out) stored under each
  * top-level key of an app's records on a site: `records.data`, or `users.data` (designer fields)
  * for the user-accounts app. One grouped scan of the app's records.
  */
@@ -19,7 +20,7 @@ export async function storedValueTypes(db: Db, app: CompiledApp, siteId: string)
   const { rows } = await db.query<{ k: string; t: string; n: number }>(
     `SELECT e.key AS k, jsonb_typeof(e.value) AS t, count(*)::int AS n
      FROM (${source.sql}) AS r, jsonb_each(r.data) AS e
-     WHERE jsonb_typeof(e.value) <> 'null' GROUP BY 1, 2`,
+     WHERE jsonb_typeof(e.value) <> 'null' AND e.value <> '""'::jsonb GROUP BY 1, 2`,
     source.params,
   );
   const out: StoredValueTypes = new Map();
@@ -29,6 +30,13 @@ export async function storedValueTypes(db: Db, app: CompiledApp, siteId: string)
     out.set(r.k, m);
   }
   return out;
+}
+
+/** How many records hold a value under top-level key `name` (any type), per storedValueTypes. */
+export function recordsHolding(stored: StoredValueTypes, name: string): number {
+  let n = 0;
+  for (const count of stored.get(name)?.values() ?? []) n += count;
+  return n;
 }
 
 /** The JSON type (jsonb_typeof) a value of a field of JSON Schema type `type` has. */

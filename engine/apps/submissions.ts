@@ -24,15 +24,17 @@ export class DuplicateSubmissionError extends ConflictError {
  * Claims `token` for a record about to be created by `tx` on a site and app. Throws
  * DuplicateSubmissionError naming the record of the earlier post when the token is taken (after
  * waiting for a transaction that holds it in flight). Call noteSubmission with the new id before
- * the transaction commits.
+ * the transaction commits. `at` is the claim's time when the caller must find it again (the access
+ * pass it issued at that instant); the clock's now otherwise.
  */
 export async function claimSubmission(
   tx: Db,
   clock: Clock,
   where: { siteId: string; appId: string },
   token: string,
+  at?: Date,
 ): Promise<void> {
-  const now = clock.now();
+  const now = at ?? clock.now();
   await tx.query("DELETE FROM form_submissions WHERE created_at < $1", [
     new Date(now.getTime() - KEEP_DAYS * 86_400_000),
   ]);

@@ -1,5 +1,6 @@
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
+import { type Sql, type Statement, sql } from "../db/statement.js";
 
 /**
  * Every action the engine writes to the audit log. An entry's action must be one of these (the
@@ -106,6 +107,24 @@ export class AuditLog {
       ],
     );
     this.#observer(e);
+  }
+
+  /**
+   * Adds the entry `e` to statement `st` as a CTE, written only when CTE `gate` of that statement
+   * returns a row: an audit entry of a change that may turn out to change nothing (an unlock of a
+   * user who is not locked) is decided in the change's own statement, so it cannot tell of a
+   * change another request made. Returns the CTE's name (a row when the entry was written).
+   */
+  recordIn(st: Statement, e: AuditEntry, gate: Sql): Sql {
+    return st.with(
+      "audited",
+      sql`INSERT INTO audit_log (at, site_id, actor_id, actor_name, action, target_user_id, target_name, details)
+       SELECT ${st.param(this.clock.now(), "timestamptz")}, ${st.param(e.siteId, "uuid")}, ${st.param(e.actor.id, "uuid")},
+         ${st.param(e.actor.name, "text")}, ${st.param(e.action, "text")}, ${st.param(e.target?.id ?? null, "uuid")},
+         ${st.param(e.target?.name ?? null, "text")}, ${st.param(JSON.stringify(e.details ?? {}), "jsonb")}
+       WHERE EXISTS (SELECT 1 FROM ${gate})
+       RETURNING id`,
+    );
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { AuditAction } from "../audit/audit-log.js";
 import { accountKey } from "../auth/throttle.js";
 import type { Db } from "../db/db.js";
+import { Statement, sql } from "../db/statement.js";
 import { MAX_ENFORCEMENT_DELAY_DAYS, type MfaActor, MfaInputError, type MfaSettingsInput } from "./mfa-model.js";
 import { type MfaContext, readStatus, removeEnrollment, scopedUser } from "./mfa-rows.js";
 import { codeThrottleKey } from "./mfa-model.js";
@@ -145,29 +146,33 @@ export class MfaSettings {
   }
 
   /**
-   * Lifts a lock caused by failed codes (and by failed passwords). Returns
-   * whether anything was locked; throws MfaAccessError like applySettings.
+   * Lifts a lock caused by failed codes (and by failed passwords) and clears their failure counts,
+   * audited as mfa.unlock only when a lock was lifted: the delete and the entry are one statement, so
+   * a second Unlock (or two at once) writes no entry. Returns whether a lock was lifted; throws
+   * MfaAccessError like applySettings.
    */
   async unlock(userId: string, actor: MfaActor): Promise<boolean> {
     return this.ctx.db.transaction(async (tx) => {
       const user = await scopedUser(userId, actor, tx);
       // The password locks too: the shared one and each known client's own (engine/auth/known-clients.ts).
       const passwordKey = accountKey("password", user.username);
-      const { rowCount } = await tx.query("DELETE FROM throttles WHERE key = ANY($1::text[]) OR starts_with(key, $2)", [
-        [codeThrottleKey(userId), passwordKey],
-        `${passwordKey}:client:`,
-      ]);
-      await this.ctx.audit.record(
-        {
-          siteId: user.site_id,
-          actor,
-          action: "mfa.unlock",
-          target: { id: userId, name: user.username },
-          details: { cleared: rowCount },
-        },
-        tx,
+      const st = new Statement();
+      // Every throttle row goes (the failures counted so far too); a lock was lifted when one of them
+      // was locked at this moment.
+      const cleared = st.with(
+        "cleared",
+        sql`DELETE FROM throttles WHERE key = ANY(${st.param([codeThrottleKey(userId), passwordKey], "_text")})
+          OR starts_with(key, ${st.param(`${passwordKey}:client:`, "text")})
+          RETURNING key, locked_until > ${st.param(this.ctx.clock.now(), "timestamptz")} AS locked`,
       );
-      return rowCount > 0;
+      const lifted = st.with("lifted", sql`SELECT key FROM ${cleared} WHERE locked`);
+      const audited = this.ctx.audit.recordIn(
+        st,
+        { siteId: user.site_id, actor, action: "mfa.unlock", target: { id: userId, name: user.username } },
+        lifted,
+      );
+      const rows = await st.run<{ lifted: boolean }>(tx, sql`SELECT EXISTS (SELECT 1 FROM ${audited}) AS lifted`);
+      return rows[0]!.lifted;
     });
   }
 }

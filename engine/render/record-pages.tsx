@@ -1,3 +1,4 @@
+import { isoMinuteWithZone } from "../util/zoned-dates.js";
 import type { Child } from "hono/jsx";
 import { CsrfField, Layout, type PageUser } from "./layout.js";
 import { markupOf, ShellCache, trustedRaw, type SafeHtml } from "./shells.js";
@@ -8,6 +9,8 @@ export interface PageFrame {
   csrfToken: string;
   user: PageUser;
   siteName?: string;
+  /** The site's time zone (IANA name) the page shows times in (pageFrameOf sets it); absent: UTC. */
+  timeZone?: string;
 }
 
 /** The page of an app's list: heading, toolbar (search, new, export), the list region and the edit dialog. */
@@ -141,13 +144,15 @@ export function ConflictNotice(p: {
   version: number;
   changes: FieldChange[];
   showBefore: boolean;
+  /** The site's time zone, in which `at` is shown (absent: UTC). */
+  timeZone?: string | undefined;
 }) {
   return (
     <div class="notice error conflict" role="alert" id="conflict">
       <p>
         <strong>{p.by ?? "Someone else"}</strong> saved this record (version {p.version}) at{" "}
-        {p.at.toISOString().replace("T", " ").slice(0, 16)} UTC, after you opened it. Nothing was saved from your form;
-        your input is kept below.
+        {isoMinuteWithZone(p.at, p.timeZone)}, after you opened it. Nothing was saved from your form; your input is kept
+        below.
       </p>
       {p.changes.length ? (
         <div class="table-scroll" tabindex={0}>

@@ -49,6 +49,11 @@ t(
     const stale = await ctx.dora.post(`${APP}/fields/notes`, { title: "Comments", draftStamp: a });
     assert.is(stale.res.status, 409);
     assert.match(stale.html, /dan changed it on \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+    // In the site's zone, as every time the designer shows.
+    await ctx.env.services.sites.setTimeZone(ctx.siteId, "Europe/Berlin");
+    const zoned = await ctx.dora.post(`${APP}/fields/notes`, { title: "Comments", draftStamp: a });
+    await ctx.env.services.sites.setTimeZone(ctx.siteId, "UTC");
+    assert.match(zoned.html, /dan changed it on \d{4}-\d\d-\d\d \d\d:\d\d Europe\/Berlin\./);
     assert.match(stale.html, /value="Comments"/, "the user's input is kept");
     assert.is(await draftTitle(ctx, "notes"), "Remarks", "nothing changed");
     // htmx save from the stale page: 409 too, the work area with the message.

@@ -3,6 +3,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
+import { isoMinuteWithZone } from "../../engine/util/zoned-dates.js";
 
 const PASSWORD = "correct horse battery";
 const APP = "/apps/equipment-inspections";
@@ -231,6 +232,24 @@ t(
     });
     assert.is(stale.res.status, 409);
     assert.match(stale.html, /<strong>alice<\/strong> saved this record \(version 2\)/);
+    // The time in the site's zone, as every date shown to people.
+    const pub = (await env.services.sites.publicSite()).id;
+    await env.services.sites.setTimeZone(pub, "Europe/Berlin");
+    const saved = (await env.db.query<{ updated_at: Date }>("SELECT updated_at FROM records WHERE id = $1", [id]))
+      .rows[0]!.updated_at;
+    const zoned = await admin.post(`${APP}/${id}`, {
+      ...valid,
+      _version: "1",
+      equipment: "Drill (mine)",
+      hoursInUse: "7",
+    });
+    await env.services.sites.setTimeZone(pub, "UTC");
+    assert.match(
+      zoned.html,
+      new RegExp(
+        `saved this record \\(version 2\\) at ${isoMinuteWithZone(saved, "Europe/Berlin")}, after you opened it`,
+      ),
+    );
     assert.match(
       stale.html,
       /<th scope="row">Equipment<\/th><td>Drill press<\/td><td>Drill \(theirs\)<\/td><td>Drill \(mine\)<\/td>/,

@@ -6,6 +6,7 @@ import { createLogger } from "../../engine/log.js";
 import { createServices } from "../../engine/services.js";
 import { startTestEnv, TestClient, testConfig, TEST_SECRET_KEY, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
+import { isoMinuteWithZone } from "../../engine/util/zoned-dates.js";
 import { APP, buildVisitorLogByPosts, designerTeam } from "../helpers/visitor-log.js";
 
 const PASSWORD = "correct horse battery";
@@ -165,7 +166,8 @@ t("changes the JSON editor refuses are refused here on the field they concern", 
     ],
     [`${APP}/fields/new`, { type: "text", title: "x".repeat(201) }, "title", /200/],
     [`${APP}/fields/new`, { type: "choice", title: "Empty" }, "options", /at least one option/],
-    [`${APP}/fields/badgeNumber`, { type: "text" }, "type", /hanges the type of (&quot;|")badgeNumber/],
+    // (The stored record holds a visit date; a field no record holds a value of may change its type.)
+    [`${APP}/fields/visitDate`, { type: "integer" }, "type", /hanges the type of (&quot;|")visitDate/],
     [`${APP}/list`, { columns: "name", sort: "purpose" }, "sort", /not a column/],
     [`${APP}/list`, { columns: ["name", "companions"] as never }, "columns", /rows/],
   ];
@@ -440,5 +442,30 @@ t(
     assert.is(plain.res.headers.get("location"), A);
   },
 );
+
+t("the designer's times are in the site's time zone: draft bar, Apps list, History", async (ctx) => {
+  const { env, dora, siteId } = ctx;
+  await env.services.sites.setTimeZone(siteId, "Europe/Berlin");
+  try {
+    env.clock.advanceSeconds(60);
+    const add = await dora.post(`${APP}/fields/new`, { type: "text", title: "Zone check" });
+    assert.is(add.res.status, 303);
+    const berlin = isoMinuteWithZone(env.clock.now(), "Europe/Berlin");
+    assert.ok(
+      berlin.endsWith(" Europe/Berlin") &&
+        !berlin.startsWith(env.clock.now().toISOString().slice(0, 16).replace("T", " ")),
+    );
+    const page = await dora.get(APP);
+    assert.match(page.html, new RegExp(`Unpublished changes by dora, ${berlin}`));
+    const list = await dora.get("/configure/apps");
+    // The last published version's time.
+    assert.match(list.html, /<td>\d{4}-\d\d-\d\d \d\d:\d\d Europe\/Berlin<\/td>/);
+    const history = await dora.get(`${APP}/history`);
+    assert.match(history.html, /<td>\d{4}-\d\d-\d\d \d\d:\d\d Europe\/Berlin<\/td>/);
+    for (const html of [page.html, list.html, history.html]) assert.not.match(html, /\d\d:\d\d UTC/);
+  } finally {
+    await env.services.sites.setTimeZone(siteId, "UTC");
+  }
+});
 
 t.run();

@@ -112,6 +112,16 @@ secrets("Base32 and hex are detected and decoded", () => {
     reason: "not a Base32 key (A-Z, 2-7)",
   });
   assert.equal(parseSecretKey("GEZDGN"), { ok: false, reason: "neither Base32 (A-Z, 2-7) nor hex (0-9, A-F)" });
+  // Hex digits with 0, 1, 8 or 9 (not Base32) and one digit short: said as such, not "neither".
+  const hex39 = "3132333435363738393031323334353637383930".slice(1);
+  const odd = { ok: false, reason: "hex key has an odd number of digits (39)" };
+  assert.equal(parseSecretKey(hex39), odd);
+  assert.equal(parseSecretKey(`0x${hex39}`), odd);
+});
+
+secrets("a blank name is the serial number: a row without either reports only the serial", () => {
+  const r = checkTokenInput({ timeInterval: "30", secretKey: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ" });
+  assert.equal(r, { ok: false, errors: { serialNumber: "is required" } });
 });
 
 secrets("a key that reads both ways takes the reading that is valid; hex when both are", () => {

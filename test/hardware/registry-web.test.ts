@@ -4,6 +4,7 @@ import * as assert from "uvu/assert";
 import { generateTotp, totpStep } from "../../engine/mfa/totp.js";
 import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
+import { minuteIn } from "../../engine/util/zoned-dates.js";
 import { decodeBase32 } from "../../engine/mfa/hardware/secret-encoding.js";
 import { base32For, hexFor, keyFor, PRIVACYIDEA_FILE, RFC6030_FIGURE_7_HOTP_AND_TOTP } from "./fixtures.js";
 
@@ -52,6 +53,19 @@ async function afterRegister(c: TestClient, r: { res: Response; html: string }, 
   const refreshed = await c.get(location);
   assert.not.ok(refreshed.html.includes('class="flash"'), "the message is shown once");
   return { html: page.html, flash };
+}
+
+/**
+ * A confirmed import answers Post/Redirect/Get: 303 to the token list, which shows the one-time
+ * message (returned) once.
+ */
+async function afterImport(c: TestClient, r: { res: Response; html: string }) {
+  assert.is(r.res.status, 303, r.html.slice(0, 500));
+  assert.is(r.res.headers.get("location"), "/configure/mfa-hardware");
+  const page = await c.get("/configure/mfa-hardware");
+  const flash = page.html.match(/role="status" class="flash">\s*([^<]*)</)?.[1] ?? "";
+  assert.not.ok((await c.get("/configure/mfa-hardware")).html.includes('class="flash"'), "the message is shown once");
+  return flash;
 }
 
 t("only administrators of the Public Site reach the registry; others are told where it is", async ({ env }) => {
@@ -120,8 +134,19 @@ t("Register Token says which encoding it detected and never shows the key again"
   });
   assert.is(bad.res.status, 422);
   assert.match(bad.html, /id="err-timeInterval"[^>]*>Time interval must be 30 or 60 seconds \(got 45\)\./);
-  assert.match(bad.html, /id="err-secretKey"[^>]*>Secret key Base32 key of 5 bytes is too short/);
+  assert.match(bad.html, /id="err-secretKey"[^>]*>Secret key: Base32 key of 5 bytes is too short/);
   assert.not.match(bad.html, /GEZDGNBV/, "the key is not echoed");
+  const odd = await admin.post("/configure/mfa-hardware/register", {
+    serialNumber: "reg-odd",
+    timeInterval: "30",
+    secretKey: "3132333435363738393031323334353637383930".slice(1),
+  });
+  assert.match(odd.html, /id="err-secretKey"[^>]*>Secret key: hex key has an odd number of digits \(39\)\./);
+  assert.match(
+    odd.html,
+    /<a href="#secretKey">Secret key: hex key has an odd number of digits \(39\)\.<\/a>/,
+    "the summary too",
+  );
   const dup = await admin.post("/configure/mfa-hardware/register", {
     serialNumber: "reg-hex",
     timeInterval: "30",
@@ -179,7 +204,7 @@ t(
     assert.is(await s.hardware.registry.bySerial("ASSIGN-1"), null, "nothing registered");
     const done = await admin.post("/configure/mfa-hardware/register", { ...token, assignTo: "nora" });
     const page = await afterRegister(admin, done, "ASSIGN-1");
-    assert.match(page.flash, /^Token ASSIGN-1 is registered and assigned to nora/);
+    assert.match(page.flash, /^Token ASSIGN-1 is registered and assigned to nora: they confirm it with its code/);
     assert.match(page.html, new RegExp(`reserved for <a href="/configure/users/${nora.id}">nora</a>`));
     const { rows } = await env.db.query<{ action: string; target_name: string | null }>(
       "SELECT action, target_name FROM audit_log WHERE details->>'serialNumber' = 'ASSIGN-1' ORDER BY id",
@@ -200,6 +225,27 @@ t(
     await s.hardware.registry.delete(registered.id, { id: null, name: "t" }, null);
   },
 );
+
+t("a token assigned to a user whose MFA is off: the message says it waits until MFA is on", async ({ env, admin }) => {
+  const s = env.services;
+  await s.users.create({ siteId: (await s.sites.publicSite()).id, username: "olaf", password: PASSWORD });
+  await admin.get("/configure/mfa-hardware/register");
+  const done = await admin.post("/configure/mfa-hardware/register", {
+    serialNumber: "ASSIGN-OFF",
+    timeInterval: "30",
+    secretKey: hexFor(32),
+    assignTo: "olaf",
+  });
+  const page = await afterRegister(admin, done, "ASSIGN-OFF");
+  assert.match(
+    page.flash,
+    /^Token ASSIGN-OFF is registered and assigned to olaf, whose MFA is off: the token waits until MFA is switched on for them/,
+  );
+  assert.not.match(page.flash, /assigned to olaf: they confirm/);
+  const registered = (await s.hardware.registry.bySerial("ASSIGN-OFF"))!;
+  await s.hardware.activation.unassign(registered.id, { id: null, name: "t", siteId: null });
+  await s.hardware.registry.delete(registered.id, { id: null, name: "t" }, null);
+});
 
 t("Register Token reads a key that is hex or Base32 the valid way and says which", async ({ env, admin }) => {
   await admin.get("/configure/mfa-hardware/register");
@@ -233,7 +279,7 @@ t("Register Token reads a key that is hex or Base32 the valid way and says which
   assert.is(tooShort.res.status, 422);
   assert.match(
     tooShort.html,
-    /id="err-secretKey"[^>]*>Secret key the key is too short read either way: 5 bytes as hex, 6 bytes as Base32/,
+    /id="err-secretKey"[^>]*>Secret key: the key is too short read either way: 5 bytes as hex, 6 bytes as Base32/,
   );
   // Leaves the registry as the later tests expect it.
   const actor = { id: null, name: "test" };
@@ -264,7 +310,7 @@ t(
     assert.match(preview.html, /Import 5000 tokens<\/button>/);
     assert.match(
       preview.html,
-      /<td>5002<\/td><td>IMP-BAD<\/td><td>time interval must be 30 or 60 seconds \(got 90\)<\/td>/,
+      /<td>5002<\/td><td>IMP-BAD<\/td><td class="full-text">time interval must be 30 or 60 seconds \(got 90\)<\/td>/,
     );
     assert.is((await env.services.hardware.registry.counts()).total, 2, "a preview stores nothing");
     const action = preview.html.match(/action="(\/configure\/mfa-hardware\/import\/[0-9a-f-]{36})"/)![1]!;
@@ -274,12 +320,24 @@ t(
     assert.match(unconfirmed.html, /1 row is bad: nothing was imported/);
     assert.is((await env.services.hardware.registry.counts()).total, 2);
 
+    env.clock.advanceSeconds(60);
     const done = await admin.post(action, { expectedBad: "1", skipBad: "yes" });
-    assert.is(done.res.status, 200);
-    assert.match(done.html, /Imported 5000 tokens from big.csv; skipped 1 bad row\. Their keys are stored encrypted/);
+    assert.match(
+      await afterImport(admin, done),
+      /^Imported 5000 tokens from big.csv; skipped 1 bad row\. Their keys are stored encrypted\.$/,
+    );
+    const doneAt = env.clock.now();
     assert.is((await env.services.hardware.registry.counts()).total, 5_002);
+    // The same confirm sent again (refresh, Back): it says the import was done, and when; nothing more.
+    env.clock.advanceSeconds(600);
     const again = await admin.post(action, { expectedBad: "1", skipBad: "yes" });
-    assert.is(again.res.status, 410, "a preview is used once");
+    assert.is(
+      await afterImport(admin, again),
+      `This import was already done at ${minuteIn(doneAt)}: imported 5000 tokens from big.csv; skipped 1 bad row. Nothing was imported again.`,
+    );
+    assert.is((await env.services.hardware.registry.counts()).total, 5_002);
+    const unknown = await admin.post("/configure/mfa-hardware/import/00000000-0000-4000-8000-000000000000", {});
+    assert.is(unknown.res.status, 410, "a preview never imported is still gone");
 
     const page1 = await admin.get("/configure/mfa-hardware?q=imp-");
     assert.is((page1.html.match(/<tr id="token-/g) ?? []).length, 50);
@@ -317,8 +375,7 @@ t("import: rows of empty cells left by a spreadsheet are skipped, not bad rows t
   assert.not.match(preview.html, /id="bad-rows"|name="skipBad"/);
   const action = preview.html.match(/action="(\/configure\/mfa-hardware\/import\/[0-9a-f-]{36})"/)![1]!;
   const done = await admin.post(action, { expectedBad: "0" });
-  assert.is(done.res.status, 200, done.html.slice(0, 500));
-  assert.match(done.html, /Imported 2 tokens from sheet.csv\./);
+  assert.match(await afterImport(admin, done), /Imported 2 tokens from sheet.csv\./);
   assert.ok(await env.services.hardware.registry.bySerial("EMPTY-2"));
 });
 
@@ -333,13 +390,12 @@ t(
     assert.match(preview.html, /Skip the 2 bad rows and import\s+the 3 good ones/);
     assert.match(
       preview.html,
-      /<td>3<\/td><td>PI-3<\/td><td>type HOTP is not supported \(only time-based TOTP tokens\)<\/td>/,
+      /<td>3<\/td><td>PI-3<\/td><td class="full-text">type HOTP is not supported \(only time-based TOTP tokens\)<\/td>/,
     );
-    assert.match(preview.html, /<td>6<\/td><td>PI-5<\/td><td>type HOTP is not supported/);
+    assert.match(preview.html, /<td>6<\/td><td>PI-5<\/td><td class="full-text">type HOTP is not supported/);
     const action = preview.html.match(/action="(\/configure\/mfa-hardware\/import\/[0-9a-f-]{36})"/)![1]!;
     const done = await admin.post(action, { expectedBad: "2", skipBad: "yes" });
-    assert.is(done.res.status, 200, done.html.slice(0, 500));
-    assert.match(done.html, /Imported 3 tokens from vendor-privacyidea.csv; skipped 2 bad rows/);
+    assert.match(await afterImport(admin, done), /Imported 3 tokens from vendor-privacyidea.csv; skipped 2 bad rows/);
     const pi1 = (await env.services.hardware.registry.bySerial("PI-1"))!;
     assert.equal([pi1.digits, pi1.periodInSeconds], [8, 30]);
     assert.is((await env.services.hardware.registry.bySerial("PI-2"))!.periodInSeconds, 60);
@@ -381,7 +437,7 @@ t(
     assert.match(preview.html, /Import 1 token<\/button>/);
     assert.match(
       preview.html,
-      /<td>987654321<\/td><td>HOTP keys are not supported \(only time-based TOTP tokens\)<\/td>/,
+      /<td>987654321<\/td><td class="full-text">HOTP keys are not supported \(only time-based TOTP tokens\)<\/td>/,
     );
     assert.not.match(preview.html, /qwerty/);
     // Staged sealed with the file: the password is nowhere in the table in clear.
@@ -390,8 +446,10 @@ t(
     assert.not.ok(row.rows[0]!.content_sealed.includes("qwerty"));
     const action = preview.html.match(/action="(\/configure\/mfa-hardware\/import\/[0-9a-f-]{36})"/)![1]!;
     const done = await admin.post(action, { expectedBad: "1", skipBad: "yes" });
-    assert.is(done.res.status, 200, done.html.slice(0, 500));
-    assert.match(done.html, /Imported 1 token from figure7.pskc; skipped 1 bad row\. Its key is stored encrypted/);
+    assert.match(
+      await afterImport(admin, done),
+      /Imported 1 token from figure7.pskc; skipped 1 bad row\. Its key is stored encrypted/,
+    );
     const token = (await env.services.hardware.registry.bySerial("987654322"))!;
     assert.is(
       Buffer.from((await env.services.hardware.registry.params(token)).secret).toString("ascii"),
@@ -409,6 +467,29 @@ t("a file that is not a token file is refused with a message and nothing is stag
   assert.match(r.html, /nor a privacyIDEA token row without a header/);
   const staged = await env.db.query<{ n: number }>("SELECT count(*)::int AS n FROM hardware_token_uploads");
   assert.is(staged.rows[0]!.n, 0);
+});
+
+t(
+  "import preview: a row without a serial in a file without a name column reports only the serial",
+  async ({ admin }) => {
+    await admin.get("/configure/mfa-hardware/import");
+    const file = ["serial,seed(hex),type,digits,time step", `,${"31".repeat(20)},totp,6,30`, ""].join("\n");
+    const preview = await upload(admin, "noname.csv", file);
+    assert.is(preview.res.status, 200, preview.html.slice(0, 500));
+    assert.match(preview.html, /<td class="full-text">serial number is required<\/td>/);
+    assert.not.match(preview.html, /name is required/);
+  },
+);
+
+t("an empty (0-byte) file is refused as empty; no file chosen asks for one", async ({ admin }) => {
+  await admin.get("/configure/mfa-hardware/import");
+  const empty = await upload(admin, "tokens.csv", "");
+  assert.is(empty.res.status, 422);
+  assert.match(empty.html, /The file tokens.csv is empty \(0 bytes\)/);
+  assert.not.match(empty.html, /Choose a token file/);
+  const none = await upload(admin, "", "");
+  assert.is(none.res.status, 422);
+  assert.match(none.html, /Choose a token file \(CSV or PSKC\)\./);
 });
 
 t("disable, enable and delete an unassigned token; the audit log records each", async ({ env, admin }) => {

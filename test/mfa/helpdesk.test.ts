@@ -94,6 +94,31 @@ t("lock → Unlock from the dialog → the next correct code works", async ({ en
   assert.is((await c.post("/login/mfa", { code: codeAt(env.clock, u.p) })).res.headers.get("location"), "/");
 });
 
+t("Unlock of a user who is not locked says so and writes no mfa.unlock entry", async (ctx) => {
+  const { env, siteId, admin, root } = ctx;
+  const u = await activated(env, siteId, admin);
+  const entries = async () =>
+    (await env.db.query("SELECT 1 FROM audit_log WHERE action = 'mfa.unlock' AND target_user_id = $1", [u.id])).rows
+      .length;
+  const flashOf = async (r: { res: Response }) =>
+    (await root.get(r.res.headers.get("location")!)).html.match(/class="flash">\s*([^<]*)</)?.[1] ?? "";
+  // Failures below the lock: cleared, but nothing was locked.
+  const c = await atCodeStep(env, u.id);
+  assert.is((await c.post("/login/mfa", { code: "000000" })).res.status, 401);
+  assert.match(await flashOf(await root.post(`/configure/users/${u.id}/unlock`, {})), /was not locked\./);
+  assert.is(await entries(), 0, "nothing lifted, nothing audited");
+  await lockWithWrongCodes(env, u.id);
+  assert.match(await flashOf(await root.post(`/configure/users/${u.id}/unlock`, {})), /^Unlocked /);
+  assert.is(await entries(), 1);
+  assert.match(await flashOf(await root.post(`/configure/users/${u.id}/unlock`, {})), /was not locked\./);
+  assert.is(await entries(), 1, "the second Unlock writes no entry");
+  // A lock that ran out by itself is no lock to lift.
+  await lockWithWrongCodes(env, u.id);
+  env.clock.advanceSeconds(86_400);
+  assert.not.ok(await env.services.mfa.settings.unlock(u.id, admin));
+  assert.is(await entries(), 1);
+});
+
 t(
   "lock → reset (off + Save, on + Save) → the new authenticator's first correct code works",
   async ({ env, siteId, admin }) => {
@@ -199,6 +224,44 @@ t("a pass expires (injected clock); a second pass voids the first", async ({ env
     "a pass that is not one-time works until it expires",
   );
 });
+
+t(
+  "a replayed pass form (reload, Back and send again) issues no second pass and says when it issued one",
+  async (ctx) => {
+    const { env, siteId, admin, root } = ctx;
+    const u = await activated(env, siteId, admin);
+    const dialog = await root.get(`/configure/users/${u.id}`);
+    const token = dialog.html.match(/id="access-pass-form"[\s\S]*?name="_submission" value="([^"]+)"/)![1]!;
+    const pass = await issuePass(root, u.id, { _submission: token });
+    env.clock.advanceSeconds(120);
+    const again = await root.post(`/configure/users/${u.id}/access-pass`, {
+      validHours: "8",
+      oneTime: "true",
+      _submission: token,
+    });
+    assert.is(again.res.status, 200);
+    assert.not.match(again.html, /id="access-pass"/, "the pass is not shown again");
+    assert.match(again.html, /id="access-pass-replayed"[^>]*>This form already issued a temporary access pass for/);
+    assert.match(again.html, /It is valid until .*, once\./);
+    const fresh = again.html.match(/name="_submission" value="([^"]+)"/)![1]!;
+    assert.is.not(fresh, token, "the new-pass button is a new form");
+    const audits = await env.db.query(
+      "SELECT 1 FROM audit_log WHERE action = 'mfa.access_pass' AND target_user_id = $1",
+      [u.id],
+    );
+    assert.is(audits.rows.length, 1, "one pass issued, one audit entry");
+    const c = await atCodeStep(env, u.id);
+    assert.is((await c.post("/login/recovery", { recoveryCode: pass })).res.headers.get("location"), "/mfa/setup");
+
+    // The new-pass button issues one that voids the first; the first form's replay then says so.
+    const second = await issuePass(root, u.id, { _submission: fresh });
+    assert.is.not(second, pass);
+    const replaced = await root.post(`/configure/users/${u.id}/access-pass`, { validHours: "8", _submission: token });
+    assert.match(replaced.html, /A newer pass has replaced it since\./);
+    const bad = await root.post(`/configure/users/${u.id}/access-pass`, { validHours: "8", _submission: "x" });
+    assert.is(bad.res.status, 422);
+  },
+);
 
 t("bad pass requests get a 4xx with the field's message and change nothing", async ({ env, siteId, admin, root }) => {
   const u = await activated(env, siteId, admin);

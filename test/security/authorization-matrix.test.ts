@@ -373,7 +373,7 @@ const MATRIX: Array<[route: string, request: string, ...expected: Expect[]]> = [
   ["POST /configure/mfa-hardware/register",   "POST /configure/mfa-hardware/register",                          LOGIN, CODE, 403,  403,     403,       "303 /configure/mfa-hardware"],
   ["GET /configure/mfa-hardware/import",      "GET /configure/mfa-hardware/import",                             LOGIN, CODE, 403,  403,     403,       200],
   ["POST /configure/mfa-hardware/import",     "POST /configure/mfa-hardware/import",                            LOGIN, CODE, 403,  403,     403,       200],
-  ["POST /configure/mfa-hardware/import/:uploadId", "POST /configure/mfa-hardware/import/{upload}",             LOGIN, CODE, 403,  403,     403,       200],
+  ["POST /configure/mfa-hardware/import/:uploadId", "POST /configure/mfa-hardware/import/{upload}",             LOGIN, CODE, 403,  403,     403,       "303 /configure/mfa-hardware"],
   ["POST /configure/mfa-hardware/import/:uploadId/cancel", "POST /configure/mfa-hardware/import/{upload}/cancel", LOGIN, CODE, 403, 403,     403,       "303 /configure/mfa-hardware/import"],
   ["GET /configure/mfa-hardware/find",        "GET /configure/mfa-hardware/find",                               LOGIN, CODE, 403,  403,     403,       200],
 ];

@@ -116,7 +116,13 @@ export function parseSecretKey(input: string, expect: SecretEncoding | "auto" = 
   if (hex?.ok) return hex;
   if (b32?.ok) return b32;
   if (hex && b32) return { ok: false, reason: neitherReading(hexDigits!.length / 2, b32Bytes!.length) };
-  return hex ?? b32 ?? { ok: false, reason: "neither Base32 (A-Z, 2-7) nor hex (0-9, A-F)" };
+  const either = hex ?? b32;
+  if (either) return either;
+  // Hex digits only, 0, 1, 8 or 9 among them (so not Base32), an odd count: one digit too few or many.
+  if (/^(?:0x)?[0-9a-fA-F]+$/i.test(s)) {
+    return { ok: false, reason: `hex key has an odd number of digits (${s.replace(/^0x/i, "").length})` };
+  }
+  return { ok: false, reason: "neither Base32 (A-Z, 2-7) nor hex (0-9, A-F)" };
 }
 
 /** Both readings fail on size; Base32 always gives more bytes than hex, so both are short or both long. */

@@ -94,6 +94,19 @@ export interface CommitOptions extends ImportOptions {
   skipBad: boolean;
   /** The bad-row count the admin saw and confirmed; a different count now refuses the import. */
   expectedBad?: number;
+  /**
+   * The import's id (a uuid: the staged upload's), noted on its tokens and audit entry so that
+   * `completed` finds it when the same confirm is sent again; a new one when absent.
+   */
+  importId?: string;
+}
+
+/** An import that was done: what `completed` answers for a confirm sent again. */
+export interface CompletedImport {
+  at: Date;
+  fileName: string;
+  imported: number;
+  skipped: number;
 }
 
 /** The import did not happen; the report says why (bad rows not confirmed, or changed since the preview). */
@@ -145,9 +158,29 @@ export class TokenImporter {
     return report;
   }
 
+  /**
+   * The import `importId` done by `actorId` (its audit entry, written in the import's transaction),
+   * or null when no such import committed.
+   */
+  async completed(importId: string, actorId: string): Promise<CompletedImport | null> {
+    const { rows } = await this.db.query<{
+      at: Date;
+      details: { fileName: string; imported: number; skipped: number };
+    }>(
+      `SELECT at, details FROM audit_log
+        WHERE action = 'hardware_token.import' AND actor_id = $2 AND details->>'importId' = $1
+        ORDER BY at DESC LIMIT 1`,
+      [importId, actorId],
+    );
+    const r = rows[0];
+    return r
+      ? { at: r.at, fileName: r.details.fileName, imported: r.details.imported, skipped: r.details.skipped }
+      : null;
+  }
+
   /** Imports every good row, or nothing; throws ImportRefused (rolled back) when it may not. */
   async commit(chunks: Chunks, options: CommitOptions): Promise<ImportReport> {
-    const importId = randomUUID();
+    const importId = options.importId ?? randomUUID();
     const report = emptyReport(options.fileName);
     try {
       return await this.db.transaction(async (tx) => {

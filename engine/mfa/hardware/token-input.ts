@@ -99,6 +99,8 @@ export function checkTokenInput(values: TokenInputValues, expect: SecretEncoding
           : "";
       errors[field] = (custom ?? describeError(e)) + got;
     }
+    // A blank name is the serial number: without a serial, "serial number is required" says it all.
+    if (!values.name?.trim() && errors.name && !values.serialNumber?.trim()) delete errors.name;
   }
   let secret: ReturnType<typeof parseSecretKey> | null = null;
   if (!errors.secretKey && typeof input.secretKey === "string") {

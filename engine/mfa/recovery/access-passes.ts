@@ -6,6 +6,7 @@ import { HOLDS_FACTOR } from "../../db/factor-rows.js";
 import type { Notices } from "../../mail/mail-model.js";
 import { type Sql, type Statement, sql } from "../../db/statement.js";
 import { ConflictError, ValidationError } from "../../errors.js";
+import { claimSubmission, noteSubmission } from "../../apps/submissions.js";
 import type { MfaActor } from "../mfa-model.js";
 import { scopedUser } from "../mfa-rows.js";
 import { endsRecoveryCredentials } from "./recovery-kinds.js";
@@ -18,6 +19,19 @@ export const ACCESS_PASS_HOURS = { min: 1, max: 168 } as const;
 export interface AccessPassRequest {
   validHours: number;
   oneTime: boolean;
+}
+
+/**
+ * The one-time form tokens of the access pass form live beside the new-record forms' ones
+ * (form_submissions) under this name, which no app id can take (app ids have no dot).
+ */
+const PASS_FORM = "mfa.access_pass";
+
+/** What an access pass form's earlier post issued, for a replayed post (never the pass itself). */
+export interface FormIssuedPass {
+  issuedAt: Date;
+  /** That pass while it is still the user's pass (a later one replaces it), else null. */
+  current: { expiresAt: Date; oneTime: boolean; usedAt: Date | null } | null;
 }
 
 /** The live pass of a user as the user dialog shows it (never the pass itself). */
@@ -52,9 +66,16 @@ export class AccessPasses implements CredentialKind {
    * Issues a pass for `userId`, replacing any earlier one, audited as mfa.access_pass (by whom,
    * for whom, until when). Throws ValidationError (validHours outside 1–168 or not whole, oneTime
    * not a boolean), MfaAccessError (404: no such user or another site's) and ConflictError (MFA is
-   * off for the user). Returns the pass in display form — shown once — and its expiry.
+   * off for the user). Returns the pass in display form — shown once — and its expiry. `submission`
+   * is the form's one-time token: a second post of the same form issues nothing and throws
+   * DuplicateSubmissionError (a reload must not void the pass just shown; see formIssued).
    */
-  async issue(userId: string, req: AccessPassRequest, actor: MfaActor): Promise<{ pass: string; expiresAt: Date }> {
+  async issue(
+    userId: string,
+    req: AccessPassRequest,
+    actor: MfaActor,
+    submission?: string,
+  ): Promise<{ pass: string; expiresAt: Date }> {
     const h = req.validHours;
     if (!Number.isInteger(h) || h < ACCESS_PASS_HOURS.min || h > ACCESS_PASS_HOURS.max) {
       const message = `Enter whole hours from ${ACCESS_PASS_HOURS.min} to ${ACCESS_PASS_HOURS.max}.`;
@@ -66,6 +87,11 @@ export class AccessPasses implements CredentialKind {
     const expiresAt = new Date(now.getTime() + h * 3600_000);
     await this.db.transaction(async (tx) => {
       const user = await scopedUser(userId, actor, tx);
+      // Claimed at the pass's issued_at, so formIssued finds this very pass again.
+      if (submission !== undefined) {
+        await claimSubmission(tx, this.clock, { siteId: user.site_id, appId: PASS_FORM }, submission, now);
+        await noteSubmission(tx, submission, userId);
+      }
       const { rows } = await tx.query<{ enabled: boolean }>(
         "SELECT enabled FROM mfa_settings WHERE user_id = $1 FOR UPDATE",
         [userId],
@@ -110,6 +136,29 @@ export class AccessPasses implements CredentialKind {
       });
     });
     return { pass, expiresAt };
+  }
+
+  /**
+   * What the access pass form with one-time token `submission` issued for `userId`: when, and that
+   * pass's expiry while it is still the user's pass. Null when the token issued nothing for them.
+   */
+  async formIssued(userId: string, submission: string): Promise<FormIssuedPass | null> {
+    const { rows } = await this.db.query<{
+      created_at: Date;
+      expires_at: Date | null;
+      one_time: boolean | null;
+      used_at: Date | null;
+    }>(
+      `SELECT f.created_at, p.expires_at, p.one_time, p.used_at FROM form_submissions f
+       LEFT JOIN mfa_access_passes p ON p.user_id = f.record_id AND p.issued_at = f.created_at
+       WHERE f.token = $1 AND f.app_id = $2 AND f.record_id = $3`,
+      [submission, PASS_FORM, userId],
+    );
+    const r = rows[0];
+    if (!r) return null;
+    const current =
+      r.expires_at && r.one_time !== null ? { expiresAt: r.expires_at, oneTime: r.one_time, usedAt: r.used_at } : null;
+    return { issuedAt: r.created_at, current };
   }
 
   /** The user's pass while it can still be used (not expired, not a used one-time pass), else null. */

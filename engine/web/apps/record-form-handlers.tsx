@@ -264,6 +264,7 @@ export function recordFormHandlers(s: Services, options: RecordRoutesOptions) {
                 version={current.version}
                 changes={changes}
                 showBefore={before !== null}
+                timeZone={r.frame.timeZone}
               />
             ),
           },

@@ -4,11 +4,13 @@
 import type { Context, Hono } from "hono";
 import type { Child } from "hono/jsx";
 import type { StoredRecord } from "../../apps/record-store-contract.js";
+import { DuplicateSubmissionError, SUBMISSION_TOKEN } from "../../apps/submissions.js";
 import { ValidationError } from "../../errors.js";
 import type { MfaActor } from "../../mfa/mfa-model.js";
 import { ACCESS_PASS_HOURS, type LiveAccessPass } from "../../mfa/recovery/access-passes.js";
 import type { MfaBadge } from "../../mfa/status.js";
 import { Badges } from "../../render/mfa-badges.js";
+import { newToken } from "../../util/opaque-tokens.js";
 import { DEFAULT_TIME_ZONE, minuteIn } from "../../util/zoned-dates.js";
 import { InputField } from "../../render/form-field.js";
 import { CsrfField } from "../../render/layout.js";
@@ -32,11 +34,24 @@ function adminActor(c: Context<AppEnv>): MfaActor {
   };
 }
 
-/** The access pass form: `validHours` (1–168) and `oneTime`, posting to `action`. */
-function AccessPassForm(p: { csrfToken: string; action: string; error?: string; hours?: string; oneTime?: boolean }) {
+/**
+ * The access pass form: `validHours` (1–168) and `oneTime`, posting to `action`, with a one-time
+ * token (`_submission`, a fresh one unless a re-shown form keeps its own) so a reload or a second
+ * post of the same form issues no second pass, which would void the one just shown.
+ */
+function AccessPassForm(p: {
+  csrfToken: string;
+  action: string;
+  error?: string;
+  hours?: string;
+  oneTime?: boolean;
+  submission?: string;
+  submitLabel?: string;
+}) {
   return (
     <form method="post" action={p.action} id="access-pass-form">
       <CsrfField token={p.csrfToken} />
+      <input type="hidden" name="_submission" value={p.submission ?? newToken()} />
       <InputField
         id="validHours"
         name="validHours"
@@ -52,7 +67,7 @@ function AccessPassForm(p: { csrfToken: string; action: string; error?: string; 
         <input type="checkbox" role="switch" name="oneTime" value="true" checked={p.oneTime ?? true} /> Works once
       </label>
       <button type="submit" class="secondary" id="issue-access-pass">
-        Issue a temporary access pass
+        {p.submitLabel ?? "Issue a temporary access pass"}
       </button>
     </form>
   );
@@ -161,6 +176,9 @@ export function helpdeskRoutes(
     const f = (await readForm(c)).one;
     const hours = (f.validHours ?? "").trim();
     const oneTime = f.oneTime === "true" || f.oneTime === "on";
+    // Without a token (an older page, a script) the post issues as before; a malformed one is refused.
+    const submission = f._submission;
+    const action = `${r.href}/${record.id}/access-pass`;
     const page = (body: Child, status: 200 | 422 = 200) =>
       sendPage(
         c,
@@ -174,10 +192,16 @@ export function helpdeskRoutes(
         </RecordPage>,
         status,
       );
+    const zone = (await s.sites.byId(signedIn(c).activeSiteId))?.timeZone ?? DEFAULT_TIME_ZONE;
+    if (submission !== undefined && !SUBMISSION_TOKEN.test(submission)) {
+      return page(
+        <p role="alert">The form's one-time token is not one this server made. Reload the page and try again.</p>,
+        422,
+      );
+    }
     try {
       const validHours = /^\d{1,4}$/.test(hours) ? Number(hours) : NaN;
-      const issued = await s.recovery.passes.issue(record.id, { validHours, oneTime }, adminActor(c));
-      const zone = (await s.sites.byId(signedIn(c).activeSiteId))?.timeZone ?? DEFAULT_TIME_ZONE;
+      const issued = await s.recovery.passes.issue(record.id, { validHours, oneTime }, adminActor(c), submission);
       c.var.log.info("access pass issued", { userId: record.id, validHours, oneTime });
       return page(
         <>
@@ -198,14 +222,43 @@ export function helpdeskRoutes(
         </>,
       );
     } catch (err) {
+      if (err instanceof DuplicateSubmissionError && submission !== undefined) {
+        // A reload or Back-and-send-again: say what this form issued, never the pass again.
+        const earlier = await s.recovery.passes.formIssued(record.id, submission);
+        if (!earlier) throw err;
+        const minute = (d: Date) => minuteIn(d, zone);
+        const now = s.clock.now();
+        const cur = earlier.current;
+        const state = !cur
+          ? "A newer pass has replaced it since."
+          : cur.oneTime && cur.usedAt
+            ? `It was used at ${minute(cur.usedAt)}.`
+            : cur.expiresAt <= now
+              ? `It expired at ${minute(cur.expiresAt)}.`
+              : `It is valid until ${minute(cur.expiresAt)}${cur.oneTime ? ", once" : ""}.`;
+        return page(
+          <>
+            <p role="status" id="access-pass-replayed">
+              This form already issued a temporary access pass for {title} at {minute(earlier.issuedAt)}. {state} The
+              pass is shown only once, so it is not shown again.
+            </p>
+            <p>Lost it before giving it to {title}? Issue a new pass: it voids the earlier one.</p>
+            <AccessPassForm csrfToken={c.var.csrfToken} action={action} submitLabel="Issue a new pass" />
+            <p>
+              <a href={`${r.href}/${record.id}`}>Back to {title}</a>
+            </p>
+          </>,
+        );
+      }
       if (err instanceof ValidationError && err.fields.validHours) {
         return page(
           <AccessPassForm
             csrfToken={c.var.csrfToken}
-            action={`${r.href}/${record.id}/access-pass`}
+            action={action}
             error={err.fields.validHours}
             hours={hours}
             oneTime={oneTime}
+            {...(submission !== undefined ? { submission } : {})}
           />,
           422,
         );

@@ -36,8 +36,13 @@ export interface RolloutFormValues {
   back: string;
 }
 
-/** The delay the form starts with, in days (also the default of a preview without one). */
+/** The delay when the form gives neither days nor a date, in days (the field's placeholder). */
 export const DEFAULT_DELAY_DAYS = "14";
+
+/** The days a form's values stand for when it gives no date: its own, else the default. */
+export function delayDaysOf(v: Pick<RolloutFormValues, "enforcementDelayDays">): string {
+  return v.enforcementDelayDays || DEFAULT_DELAY_DAYS;
+}
 
 /**
  * The deadline fields as JSON Schema, applied by readForm on Confirm and by schemaErrors to the
@@ -70,12 +75,9 @@ export function rolloutFormValues(all: Record<string, string[]>): RolloutFormVal
     whereField: one("whereField"),
     whereValue: one("whereValue"),
     scope: one("scope"),
-    // Without either field the form starts with the default days; with a date alone, no days.
-    enforcementDelayDays: all.enforcementDelayDays
-      ? one("enforcementDelayDays").trim()
-      : one("deadline").trim()
-        ? ""
-        : DEFAULT_DELAY_DAYS,
+    // As the administrator gave them: the days field is not pre-filled (a chosen date alone would
+    // otherwise meet the default days as "both"); deadlineOf takes the default when both are empty.
+    enforcementDelayDays: one("enforcementDelayDays").trim(),
     deadline: one("deadline").trim(),
     moveDeadlines: one("moveDeadlines") === "true",
     includeInactive: one("includeInactive") === "true",
@@ -187,7 +189,8 @@ export function rerunHref(r: UnfinishedRollout): string {
 /**
  * The deadline the form asks for: a number of days, or a date whose start (00:00 in the site's
  * zone) is the deadline and must be in the future; the days are then the whole days to it, rounded
- * up. Exactly one of the two: both or neither is a message on the field, in `errors`.
+ * up. At most one of the two (both is a message on the field, in `errors`); neither is the default
+ * days (DEFAULT_DELAY_DAYS).
  */
 function deadlineOf(
   v: RolloutFormValues,
@@ -206,11 +209,7 @@ function deadlineOf(
     errors.deadline = "Give a deadline date or a number of days, not both: clear one of them.";
     return null;
   }
-  if (!v.enforcementDelayDays && !v.deadline) {
-    errors.enforcementDelayDays = "Give a number of days or a deadline date.";
-    return null;
-  }
-  if (!v.deadline) return { enforcementDelayDays: Number(v.enforcementDelayDays) };
+  if (!v.deadline) return { enforcementDelayDays: Number(delayDaysOf(v)) };
   let requiredFrom: Date;
   try {
     requiredFrom = startOfDayIn(v.deadline, site.timeZone);

@@ -12,6 +12,8 @@ export function AppVersionsTable(props: {
   /** The heading of the date column ("Published", "Saved"). */
   dateLabel: string;
   action: (version: AppVersionInfo) => Child;
+  /** The site's time zone the dates are shown in (the page frame's; absent: UTC). */
+  timeZone: string | undefined;
 }) {
   return (
     <table>
@@ -30,7 +32,7 @@ export function AppVersionsTable(props: {
               {h.version === 0 ? "0 (built-in)" : h.version}
               {h.restoredFrom !== null ? ` (restored from ${h.restoredFrom})` : ""}
             </td>
-            <td>{when(h.createdAt)}</td>
+            <td>{when(h.createdAt, props.timeZone)}</td>
             <td>{h.createdBy ?? ""}</td>
             <td>{props.action(h)}</td>
           </tr>

@@ -62,7 +62,7 @@ export function AppsListPage(p: {
                       ? "built-in"
                       : `${a.version}${a.builtIn ? " (customised)" : ""}`}
                 </td>
-                <td>{when(a.lastChange)}</td>
+                <td>{when(a.lastChange, p.frame.timeZone)}</td>
                 <td>
                   <a href={`/configure/apps/${a.id}/duplicate`}>Duplicate</a>
                   {!a.builtIn && a.records === 0 ? (
@@ -232,6 +232,7 @@ export function AppEditorPage(p: {
           <AppVersionsTable
             history={p.history}
             dateLabel="Saved"
+            timeZone={p.frame.timeZone}
             action={(h) =>
               h.version === p.baseVersion ? (
                 "current"

@@ -1,6 +1,6 @@
 import type { Context, Hono } from "hono";
 import { applyOptionDecisions, removedOptionsInUse, RemovedOptionsInUse } from "../../../apps/choice-remap.js";
-import { DraftConflict, draftStamp } from "../../../apps/drafts.js";
+import { DraftConflict, draftConflictMessage, draftStamp } from "../../../apps/drafts.js";
 import type { Db } from "../../../db/db.js";
 import { DefinitionVersionConflict } from "../../../apps/app-registry.js";
 import { ConflictError } from "../../../errors.js";
@@ -53,6 +53,11 @@ function starterDefinition(id: string, title: string): AppDefinition {
  */
 export function designerAppRoutes(routes: Hono<AppEnv>, s: Services, d: DesignerContext) {
   const { siteOf, actorOf, current, state, formPage, expectedOf } = d;
+  /** A 409 from a page the draft changed under: the app as it is now, who changed it and when (site's zone). */
+  const draftConflictPage = async (c: Context<AppEnv>, err: DraftConflict) => {
+    const now = await state(c);
+    return formPage(c, now, null, 409, draftConflictMessage(err.current, (await pageFrameOf(c, s.sites)).timeZone));
+  };
 
   async function newAppPage(
     c: Context<AppEnv>,
@@ -202,7 +207,7 @@ export function designerAppRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
         );
         return sendPage(c, page, asked ? 409 : 200);
       }
-      if (err instanceof DraftConflict) return formPage(c, await state(c), null, 409, err.message);
+      if (err instanceof DraftConflict) return draftConflictPage(c, err);
       if (!(err instanceof DefinitionVersionConflict)) throw err;
       return formPage(c, await state(c), null, 422, err.message);
     }
@@ -216,7 +221,7 @@ export function designerAppRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
     try {
       discarded = await s.drafts.discard(siteOf(c), app.id, undefined, expected);
     } catch (err) {
-      if (err instanceof DraftConflict) return formPage(c, await state(c), null, 409, err.message);
+      if (err instanceof DraftConflict) return draftConflictPage(c, err);
       throw err;
     }
     if (discarded && st.unpublished) {

@@ -9,7 +9,7 @@ import {
   type FieldInput,
 } from "../../../apps/designer-edits.js";
 import type { DesignerType } from "../../../apps/field-types.js";
-import { DraftConflict, draftStamp, type AppDraft } from "../../../apps/drafts.js";
+import { DraftConflict, draftConflictMessage, draftStamp, type AppDraft } from "../../../apps/drafts.js";
 import { appHref } from "../../../apps/app-registry.js";
 import { NotFoundError } from "../../../errors.js";
 import type { AppDefinition, FieldSchema } from "../../../schema/types.js";
@@ -209,7 +209,13 @@ export function designerContext(s: Services) {
     shownAfter?: (next: AppDefinition) => string | null,
   ): Promise<Response> {
     const expected = await expectedOf(c, st);
-    const conflict = async (err: DraftConflict) => onError({}, { st: await state(c), message: err.message });
+    const conflict = async (err: DraftConflict) => {
+      const now = await state(c);
+      return onError(
+        {},
+        { st: now, message: draftConflictMessage(err.current, (await pageFrameOf(c, s.sites)).timeZone) },
+      );
+    };
     if (!result.ok) {
       // A refused change from a page whose draft has changed: the conflict, not the errors. (A
       // valid change has its stamp checked once, by drafts.save, under the draft's row lock.)

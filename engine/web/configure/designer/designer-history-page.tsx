@@ -132,6 +132,7 @@ export function DesignerHistoryPage(p: DesignerFrame & { history: AppVersionInfo
         <AppVersionsTable
           history={p.history}
           dateLabel="Published"
+          timeZone={p.frame.timeZone}
           action={(h) => (
             <>
               {h.version === p.publishedVersion ? (

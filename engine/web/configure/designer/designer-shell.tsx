@@ -1,9 +1,13 @@
 import { createContext, useContext, type Child } from "hono/jsx";
 import { CsrfField, Layout } from "../../../render/layout.js";
 import type { PageFrame } from "../../../render/record-pages.js";
+import { isoMinuteWithZone } from "../../../util/zoned-dates.js";
 
-/** "2026-11-30 04:05 UTC": a stored time as the designer pages show it (UTC, to the minute); "" for none. */
-export const when = (d: Date | null) => (d ? `${d.toISOString().replace("T", " ").slice(0, 16)} UTC` : "");
+/**
+ * "2026-11-30 05:05 Europe/Berlin": a stored time as the designer pages show it, to the minute in
+ * the site's time zone (`zone`, the page frame's; absent: UTC); "" for none.
+ */
+export const when = (d: Date | null, zone: string | undefined) => (d ? isoMinuteWithZone(d, zone) : "");
 
 /** The tabs of an app's designer; JSON is today's editor, for experts. */
 export type DesignerTab = "form" | "list" | "settings" | "history" | "json";
@@ -112,8 +116,8 @@ export function DraftBar(p: DesignerFrame & { oob?: boolean }) {
     <section class="draft-bar" aria-label="Draft" id="draft-bar" hx-swap-oob={p.oob ? "true" : undefined}>
       {d && !d.mine ? (
         <p class="notice warning" role="alert" id="other-designer">
-          {d.by} is also changing this app: the draft was last changed by {d.by} on {when(d.at)}. Your changes go into
-          the same draft.
+          {d.by} is also changing this app: the draft was last changed by {d.by} on {when(d.at, p.frame.timeZone)}. Your
+          changes go into the same draft.
         </p>
       ) : null}
       {d?.stale ? (
@@ -130,7 +134,7 @@ export function DraftBar(p: DesignerFrame & { oob?: boolean }) {
         · {p.recordCount} record{p.recordCount === 1 ? "" : "s"} ·{" "}
         {d ? (
           <span id="draft-state">
-            Unpublished changes by {d.by}, {when(d.at)}
+            Unpublished changes by {d.by}, {when(d.at, p.frame.timeZone)}
           </span>
         ) : (
           <span id="draft-state">No unpublished changes</span>

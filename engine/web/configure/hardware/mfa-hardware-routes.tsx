@@ -13,7 +13,8 @@ import { NO_SUCH_TOKEN, TokenInputError, TokenStateError } from "../../../mfa/ha
 import { plural } from "../../../util/plural.js";
 import { ConflictError, GoneError, NotFoundError } from "../../../errors.js";
 import { MAX_PSKC_PASSWORD_CHARS } from "../../../mfa/hardware/pskc.js";
-import { ImportRefused } from "../../../mfa/hardware/token-import.js";
+import { type CompletedImport, ImportRefused } from "../../../mfa/hardware/token-import.js";
+import { DEFAULT_TIME_ZONE, minuteIn } from "../../../util/zoned-dates.js";
 import { checkTokenInput, type TokenInputValues } from "../../../mfa/hardware/token-input.js";
 import { MAX_CODE_INPUT_LENGTH, normaliseCode } from "../../../mfa/totp.js";
 import { resetConsequences } from "../../../render/reset-confirm.js";
@@ -29,7 +30,7 @@ import {
   UnassignConfirmPage,
 } from "./token-list-pages.js";
 import { RegisterPage } from "./token-register-page.js";
-import { ImportedPage, ImportPage, PreviewPage } from "./token-import-pages.js";
+import { importedMessage, ImportPage, PreviewPage } from "./token-import-pages.js";
 
 /**
  * Path of the token file import form (`/configure/mfa-hardware/import`); previews and imports hang
@@ -267,10 +268,17 @@ export function mfaHardwareRoutes(s: Services) {
       const secret = (await h.registry.params(token)).secret;
       const keyBytes = secret.length;
       secret.fill(0);
+      // An assignee whose MFA is off is never asked for a code: the token waits for MFA to be on.
+      const mfaOn = assignee ? (await s.mfa.statusOf(assignee.id)).enabled : false;
+      const assigned = !assignee
+        ? "available"
+        : mfaOn
+          ? `assigned to ${assignee.username}: they confirm it with its code at their next sign-in`
+          : `assigned to ${assignee.username}, whose MFA is off: the token waits until MFA is switched on for them, then they confirm it with its code at their next sign-in`;
       // Post/Redirect/Get: a refresh of the next page does not post the form again.
       flash(
         c,
-        `Token ${token.serialNumber}${token.name !== token.serialNumber ? ` (${token.name})` : ""} is registered and ${assignee ? `assigned to ${assignee.username}: they confirm it with its code at their next sign-in` : "available"}. Its secret key was read as ` +
+        `Token ${token.serialNumber}${token.name !== token.serialNumber ? ` (${token.name})` : ""} is registered and ${assigned}. Its secret key was read as ` +
           `${encoding === "hex" ? "hex" : "Base32"} (${keyBytes} bytes); it is stored encrypted and will not be shown again.`,
       );
       return c.redirect(`${BASE}?${new URLSearchParams({ q: token.serialNumber })}`, 303);
@@ -292,8 +300,14 @@ export function mfaHardwareRoutes(s: Services) {
     }
     const body = { ...form.one, ...form.files };
     const file = body.file;
-    if (!(file instanceof File) || file.size === 0) {
+    // A browser sends an empty part without a name when no file was chosen; a named one is an empty file.
+    if (!(file instanceof File) || (file.size === 0 && !file.name)) {
       return sendPage(c, <ImportPage {...await common(c)} error="Choose a token file (CSV or PSKC)." />, 422);
+    }
+    if (file.size === 0) {
+      const name = (file.name.split(/[\\/]/).pop() ?? "").slice(0, 200);
+      const error = `The file ${name} is empty (0 bytes): choose the token file from the manufacturer.`;
+      return sendPage(c, <ImportPage {...await common(c)} error={error} />, 422);
     }
     const preSharedKey =
       typeof body.preSharedKey === "string" && body.preSharedKey.trim() ? body.preSharedKey : undefined;
@@ -324,12 +338,28 @@ export function mfaHardwareRoutes(s: Services) {
     return sendPage(c, <PreviewPage {...await common(c)} report={report} uploadId={uploadId} />);
   });
 
+  /**
+   * Post/Redirect/Get to the token list with the one-time message of import `done`: a refresh or
+   * Back of the next page sends nothing again. `again` for a confirm sent after the import was done.
+   */
+  const toImported = async (c: Context<AppEnv>, done: CompletedImport, again: boolean) => {
+    const zone = (await s.sites.byId(c.var.session!.activeSiteId))?.timeZone ?? DEFAULT_TIME_ZONE;
+    flash(c, importedMessage(done, again ? minuteIn(done.at, zone) : null));
+    return c.redirect(BASE, 303);
+  };
+
   app.post(`${TOKEN_IMPORT_PATH}/:uploadId`, async (c) => {
     const session = c.var.session!;
     const f = (await readForm(c)).one;
     if (!commitForm(f)) throw new HTTPException(400, { message: "The confirmation form is not valid." });
-    const upload = await h.uploads.take(c.req.param("uploadId"), session.user.id);
+    const uploadId = c.req.param("uploadId");
+    const upload = await h.uploads.take(uploadId, session.user.id);
+    // The same confirm sent again (refresh, Back): the import was done, and the preview with it.
+    const earlier = async () =>
+      /^[0-9a-f-]{36}$/.test(uploadId) ? await h.importer.completed(uploadId, session.user.id) : null;
     if (!upload) {
+      const done = await earlier();
+      if (done) return toImported(c, done, true);
       throw new GoneError("This import preview has expired or was already used. Upload the file again.", {
         code: "import_preview_expired",
       });
@@ -343,11 +373,21 @@ export function mfaHardwareRoutes(s: Services) {
         siteId: await publicSiteId(),
         skipBad: f.skipBad === "yes",
         expectedBad: f.expectedBad !== undefined ? Number(f.expectedBad) : undefined,
+        importId: upload.id,
       });
       await h.uploads.discard(upload.id);
-      return sendPage(c, <ImportedPage {...await common(c)} report={report} />);
+      const done = {
+        at: s.clock.now(),
+        fileName: report.fileName,
+        imported: report.imported,
+        skipped: report.badCount,
+      };
+      return toImported(c, done, false);
     } catch (err) {
       if (err instanceof ImportRefused) {
+        // Two sends at once: the other one imported the file (its serials are now taken).
+        const done = await earlier();
+        if (done) return toImported(c, done, true);
         return sendPage(
           c,
           <PreviewPage {...await common(c)} report={err.report} uploadId={upload.id} message={err.message} />,

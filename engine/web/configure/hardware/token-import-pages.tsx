@@ -89,7 +89,7 @@ export function ReportSummary({ report }: { report: ImportReport }) {
                 <tr>
                   <td>{b.line}</td>
                   <td>{b.serialNumber ?? ""}</td>
-                  <td>{b.reason}</td>
+                  <td class="full-text">{b.reason}</td>
                 </tr>
               ))}
             </tbody>
@@ -180,19 +180,16 @@ export function PreviewPage(props: HardwarePageCommon & { report: ImportReport; 
   );
 }
 
-/** The result of an import: how many tokens were stored and how many bad rows skipped. */
-export function ImportedPage(props: HardwarePageCommon & { report: ImportReport }) {
-  return (
-    <Layout title="Tokens imported" csrfToken={props.csrfToken} user={props.user} siteName={props.siteName}>
-      <h1>Tokens imported</h1>
-      <p role="status">
-        Imported {plural(props.report.imported, "token")} from {props.report.fileName}
-        {props.report.badCount ? `; skipped ${plural(props.report.badCount, "bad row")}` : ""}.{" "}
-        {props.report.imported === 1 ? "Its key is" : "Their keys are"} stored encrypted.
-      </p>
-      <p>
-        <a href={BASE}>Back to the tokens</a>
-      </p>
-    </Layout>
-  );
+/**
+ * The one-time message after an import: how many tokens from which file, the bad rows skipped.
+ * `doneAt` (the time in the site's zone) for a confirm sent again after the import was done.
+ */
+export function importedMessage(
+  done: { fileName: string; imported: number; skipped: number },
+  doneAt: string | null,
+): string {
+  const what = `${plural(done.imported, "token")} from ${done.fileName}${done.skipped ? `; skipped ${plural(done.skipped, "bad row")}` : ""}`;
+  if (doneAt !== null)
+    return `This import was already done at ${doneAt}: imported ${what}. Nothing was imported again.`;
+  return `Imported ${what}. ${done.imported === 1 ? "Its key is" : "Their keys are"} stored encrypted.`;
 }

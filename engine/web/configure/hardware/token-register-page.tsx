@@ -1,15 +1,31 @@
 import { FormField, InputField } from "../../../render/form-field.js";
 import { CsrfField, Layout } from "../../../render/layout.js";
-import type { TokenInputValues } from "../../../mfa/hardware/token-input.js";
+import { FIELD_LABELS, type TokenInputValues } from "../../../mfa/hardware/token-input.js";
 import { BASE, SubNav, type HardwarePageCommon } from "./token-list-pages.js";
 import { ErrorSummary } from "../../../render/error-summary.js";
 
 // Configure > MFA Hardware > Register token: the form for one token (a successful register
 // redirects to the token list with a one-time message).
 
-/** A field of the register form: its error slot reads "<label> <message>." (e.g. "Secret key is too short."). */
+/**
+ * A field of the register form's error slot: a predicate reads on from the label ("Serial number
+ * must be …", "Name is required."); any other message follows it after a colon ("Secret key: hex
+ * key has an odd number of digits.").
+ */
 function tokenError(e: Record<string, string>, name: keyof TokenInputValues, label: string): string | undefined {
-  return e[name] ? `${label} ${e[name]}.` : undefined;
+  const message = e[name];
+  if (!message) return undefined;
+  return /^(is|must|has) /.test(message) ? `${label} ${message}.` : `${label}: ${message}.`;
+}
+
+/** The error summary's lines, each naming its field as the field's own slot does. */
+function summaryOf(e: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(e).map(([name, message]) => {
+      const label = name in FIELD_LABELS ? FIELD_LABELS[name as keyof TokenInputValues] : undefined;
+      return [name, label ? tokenError(e, name as keyof TokenInputValues, label)! : message];
+    }),
+  );
 }
 
 /** The options of a select of the register form, the value (or the default) selected. */
@@ -44,7 +60,7 @@ export function RegisterPage(
       <h1>Register token</h1>
       <SubNav />
       <form method="post" action={`${BASE}/register`}>
-        <ErrorSummary errors={e} fallback="name" targetOf={(n) => n} />
+        <ErrorSummary errors={summaryOf(e)} fallback="name" targetOf={(n) => n} />
         <CsrfField token={props.csrfToken} />
         <InputField
           id="name"

@@ -8,7 +8,7 @@ import { describedBy, ErrorSlot, FormField, InputField } from "../../../render/f
 import { CsrfField, Layout } from "../../../render/layout.js";
 import { MFA_STATE_LABELS, MFA_STATES } from "../../../mfa/mfa-states.js";
 import type { RolloutPlan, RolloutUser, SkippedUser } from "../../../mfa/mfa-rollouts.js";
-import type { RolloutFormValues } from "../../forms/mfa-rollout-form.js";
+import { DEFAULT_DELAY_DAYS, delayDaysOf, type RolloutFormValues } from "../../forms/mfa-rollout-form.js";
 import { MfaNav, ROLE_LABELS, when, type MfaFrame } from "./mfa-frame.js";
 import { isoDayIn } from "../../../util/zoned-dates.js";
 
@@ -169,8 +169,8 @@ function RolloutFields({
         type="number"
         value={v.enforcementDelayDays}
         error={errors.enforcementDelayDays}
-        help="Days each user may put off the setup, as the slider's delay. 0: setup is required at the next sign-in."
-        attrs={{ min: 0, max: 3650 }}
+        help={`Days each user may put off the setup, as the slider's delay. 0: setup is required at the next sign-in. Empty, and no date: ${DEFAULT_DELAY_DAYS} days.`}
+        attrs={{ min: 0, max: 3650, placeholder: DEFAULT_DELAY_DAYS }}
       />
       <InputField
         id="field-deadline"
@@ -180,7 +180,7 @@ function RolloutFields({
         type="date"
         value={v.deadline}
         error={errors.deadline}
-        help={`Setup is required from the start (00:00) of this day in the site's time zone, ${timeZone}. Give a date or days, not both: clear the days to use a date.`}
+        help={`Setup is required from the start (00:00) of this day in the site's time zone, ${timeZone}. Give a date or days, not both.`}
       />
       <label>
         <input type="checkbox" role="switch" name="moveDeadlines" value="true" checked={v.moveDeadlines} /> Also move
@@ -307,7 +307,7 @@ export function RolloutPage(props: {
               data-deadline-at={p.requiredFrom.toISOString()}
             >
               {when(p.requiredFrom, frame)}
-              {v.deadline ? "" : ` (${v.enforcementDelayDays} day(s) from now)`}
+              {v.deadline ? "" : ` (${delayDaysOf(v)} day(s) from now)`}
             </dd>
           </dl>
           {preview.users.length ? (
