@@ -17,7 +17,7 @@ import {
   type StoredRecord,
   storedRecord,
 } from "./record-store-contract.js";
-import { claimSubmission, noteSubmission } from "./submissions.js";
+import { claimSubmission, noteSubmission } from "../db/submissions.js";
 import { COLUMNS, REVISION, searchOf, SORT_KEY, writeSortKeys, type RecordRow } from "./record-sql.js";
 
 /** Up to this many matches a search pages through the matching ids; beyond, it filters the sorted walk. */

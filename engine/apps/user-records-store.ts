@@ -24,7 +24,7 @@ import {
   type StoreContext,
   type StoredRecord,
 } from "./record-store-contract.js";
-import { claimSubmission, noteSubmission } from "./submissions.js";
+import { claimSubmission, noteSubmission } from "../db/submissions.js";
 import { assertValidRecord } from "./record-rules.js";
 import {
   designerData,

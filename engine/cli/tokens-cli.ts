@@ -4,7 +4,7 @@ import type { Services } from "../services.js";
 import { plural } from "../util/plural.js";
 import { ImportFileError } from "../mfa/hardware/csv-formats.js";
 import { MAX_PSKC_PASSWORD_CHARS } from "../mfa/hardware/pskc.js";
-import { ImportRefused, type ImportReport } from "../mfa/hardware/token-import.js";
+import { ImportRefused, type ImportReport } from "../mfa/hardware/import-report.js";
 import { CliError, HELP_OPTION, readArgs } from "./cli-args.js";
 
 /** `formgate tokens import FILE`: the web import's checks and all-or-nothing commit, from a shell. */

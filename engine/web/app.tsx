@@ -6,7 +6,7 @@ import { withLogContext } from "../log.js";
 import { loginRoutes } from "./auth/login-routes.js";
 import { recordRoutes, userAccountRoutes } from "./apps/record-routes.js";
 import { appsIndexRoutes } from "./apps/apps-index-routes.js";
-import { TOKEN_IMPORT_PATH, tokenImportBodyLimit } from "./configure/hardware/mfa-hardware-routes.js";
+import { TOKEN_IMPORT_PATH, tokenImportBodyLimit } from "./configure/hardware/token-import-routes.js";
 import { configureRoutes } from "./configure/index.js";
 import { hardwareSetupRoutes } from "./mfa/hardware-setup-routes.js";
 import { mfaRoutes } from "./mfa/mfa-routes.js";

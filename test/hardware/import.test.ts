@@ -2,7 +2,8 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { HardwareTokens, tokenSecretContext } from "../../engine/mfa/hardware/token-registry.js";
-import { ImportRefused, TokenImporter, type ImportReport } from "../../engine/mfa/hardware/token-import.js";
+import { ImportRefused, type ImportReport } from "../../engine/mfa/hardware/import-report.js";
+import { TokenImporter } from "../../engine/mfa/hardware/token-import.js";
 import { startTestEnv, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
 import { rejects } from "../helpers/assert.js";

@@ -6,7 +6,7 @@ import { HOLDS_FACTOR } from "../../db/factor-rows.js";
 import type { Notices } from "../../mail/mail-model.js";
 import { type Sql, type Statement, sql } from "../../db/statement.js";
 import { ConflictError, ValidationError } from "../../errors.js";
-import { claimSubmission, noteSubmission } from "../../apps/submissions.js";
+import { claimSubmission, noteSubmission } from "../../db/submissions.js";
 import type { MfaActor } from "../mfa-model.js";
 import { scopedUser } from "../mfa-rows.js";
 import { endsRecoveryCredentials } from "./recovery-kinds.js";

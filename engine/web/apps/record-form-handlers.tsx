@@ -12,7 +12,7 @@ import { RecordForm } from "../../render/record-form.js";
 import { ConflictNotice, RecordFragment, RecordPage } from "../../render/record-pages.js";
 import { applyRowAction, lastValue, parseForm, type FormBody } from "../../schema/form-post.js";
 import { decidedFields } from "../../schema/hidden-fields.js";
-import { DuplicateSubmissionError, SUBMISSION_TOKEN } from "../../apps/submissions.js";
+import { DuplicateSubmissionError, SUBMISSION_TOKEN } from "../../db/submissions.js";
 import { newToken } from "../../util/opaque-tokens.js";
 import {
   FORM_ERROR,

@@ -4,7 +4,7 @@
 import type { Context, Hono } from "hono";
 import type { Child } from "hono/jsx";
 import type { StoredRecord } from "../../apps/record-store-contract.js";
-import { DuplicateSubmissionError, SUBMISSION_TOKEN } from "../../apps/submissions.js";
+import { DuplicateSubmissionError, SUBMISSION_TOKEN } from "../../db/submissions.js";
 import { ValidationError } from "../../errors.js";
 import type { MfaActor } from "../../mfa/mfa-model.js";
 import { ACCESS_PASS_HOURS, type LiveAccessPass } from "../../mfa/recovery/access-passes.js";

@@ -1,6 +1,5 @@
 import { USERNAME_PATTERN } from "../../../auth/user-accounts.js";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
-import { declaredBodyLimit } from "../../http/body-limit.js";
 import { HTTPException } from "hono/http-exception";
 import type { Session } from "../../../auth/sessions.js";
 import type { AppEnv } from "../../http/env.js";
@@ -8,13 +7,9 @@ import { queryParam, queryParams } from "../../http/query.js";
 import { flash } from "../../http/flash.js";
 import { sendPage } from "../../http/page.js";
 import { readForm } from "../../http/form-body.js";
-import { ImportFileError } from "../../../mfa/hardware/csv-formats.js";
 import { NO_SUCH_TOKEN, TokenInputError, TokenStateError } from "../../../mfa/hardware/token-registry.js";
 import { plural } from "../../../util/plural.js";
-import { ConflictError, GoneError, NotFoundError } from "../../../errors.js";
-import { MAX_PSKC_PASSWORD_CHARS } from "../../../mfa/hardware/pskc.js";
-import { type CompletedImport, ImportRefused } from "../../../mfa/hardware/token-import.js";
-import { DEFAULT_TIME_ZONE, minuteIn } from "../../../util/zoned-dates.js";
+import { ConflictError, NotFoundError } from "../../../errors.js";
 import { checkTokenInput, type TokenInputValues } from "../../../mfa/hardware/token-input.js";
 import { MAX_CODE_INPUT_LENGTH, normaliseCode } from "../../../mfa/totp.js";
 import { resetConsequences } from "../../../render/reset-confirm.js";
@@ -30,20 +25,7 @@ import {
   UnassignConfirmPage,
 } from "./token-list-pages.js";
 import { RegisterPage } from "./token-register-page.js";
-import { importedMessage, ImportPage, PreviewPage } from "./token-import-pages.js";
-
-/**
- * Path of the token file import form (`/configure/mfa-hardware/import`); previews and imports hang
- * under it.
- */
-export const TOKEN_IMPORT_PATH = `${BASE}/import`;
-/** Token files are larger than forms: 100,000 tokens of CSV are about 10 MiB. */
-export const TOKEN_IMPORT_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
-
-/** Mounted by the app in place of the default limit for the import route only. */
-export const tokenImportBodyLimit = declaredBodyLimit(TOKEN_IMPORT_BODY_LIMIT_BYTES, (c) =>
-  c.text(`The file is too large (at most ${TOKEN_IMPORT_BODY_LIMIT_BYTES >> 20} MiB).`, 413),
-);
+import { tokenImportRoutes } from "./token-import-routes.js";
 
 /**
  * The 403 message for an administrator of another site who opens MFA Hardware: tokens are managed
@@ -59,15 +41,6 @@ const listQuery = compileSchema<{ q?: string; after?: string; done?: string }>({
     q: { type: "string", maxLength: 100 },
     after: { type: "string", maxLength: 64 },
     done: { type: "string", maxLength: 100 },
-  },
-  additionalProperties: true,
-});
-
-const commitForm = compileSchema<{ skipBad?: "yes"; expectedBad?: string }>({
-  type: "object",
-  properties: {
-    skipBad: { const: "yes" },
-    expectedBad: { type: "string", pattern: "^[0-9]{1,9}$" },
   },
   additionalProperties: true,
 });
@@ -92,7 +65,7 @@ const REGISTER_LABELS: Record<string, string> = {
 const actorOf = (session: Session) => ({ id: session.user.id, name: session.user.username });
 
 /**
- * Routes of Configure > MFA Hardware (list, register, import with preview, find by code, disable,
+ * Routes of Configure > MFA Hardware (list, register, import with preview (tokenImportRoutes), find by code, disable,
  * enable, delete, unassign), for administrators of the Public Site only (403 otherwise); an id that
  * names no token is a 404 (NotFoundError) and a token in the wrong state a 409 (TokenStateError),
  * through the one error mapping. Delete deletes only with confirm=delete-token; without it, it
@@ -290,126 +263,7 @@ export function mfaHardwareRoutes(s: Services) {
     }
   });
 
-  app.get(TOKEN_IMPORT_PATH, async (c) => sendPage(c, <ImportPage {...await common(c)} />));
-
-  app.post(TOKEN_IMPORT_PATH, async (c) => {
-    const session = c.var.session!;
-    const form = await readForm(c, { files: "accept", onInvalid: "report", labels: { file: "The file name" } });
-    if (form.unstorable.length) {
-      return sendPage(c, <ImportPage {...await common(c)} error={form.errors[form.unstorable[0]!]} />, 422);
-    }
-    const body = { ...form.one, ...form.files };
-    const file = body.file;
-    // A browser sends an empty part without a name when no file was chosen; a named one is an empty file.
-    if (!(file instanceof File) || (file.size === 0 && !file.name)) {
-      return sendPage(c, <ImportPage {...await common(c)} error="Choose a token file (CSV or PSKC)." />, 422);
-    }
-    if (file.size === 0) {
-      const name = (file.name.split(/[\\/]/).pop() ?? "").slice(0, 200);
-      const error = `The file ${name} is empty (0 bytes): choose the token file from the manufacturer.`;
-      return sendPage(c, <ImportPage {...await common(c)} error={error} />, 422);
-    }
-    const preSharedKey =
-      typeof body.preSharedKey === "string" && body.preSharedKey.trim() ? body.preSharedKey : undefined;
-    if (preSharedKey && preSharedKey.length > 100) {
-      return sendPage(c, <ImportPage {...await common(c)} error="The pre-shared key is too long." />, 422);
-    }
-    // Taken as typed: spaces may be part of a password.
-    const password = typeof body.password === "string" && body.password !== "" ? body.password : undefined;
-    if (password && password.length > MAX_PSKC_PASSWORD_CHARS) {
-      return sendPage(c, <ImportPage {...await common(c)} error="The password is too long." />, 422);
-    }
-    const fileName = (file.name.split(/[\\/]/).pop() || "upload").slice(0, 200);
-    const content = Buffer.from(await file.arrayBuffer());
-    let report;
-    try {
-      report = await h.importer.preview(once(content), { fileName, preSharedKey, password });
-    } catch (err) {
-      if (err instanceof ImportFileError) {
-        return sendPage(
-          c,
-          <ImportPage {...await common(c)} error={`This file cannot be imported: ${err.message}.`} />,
-          422,
-        );
-      }
-      throw err;
-    }
-    const uploadId = await h.uploads.stage(session.user.id, fileName, content, { preSharedKey, password });
-    return sendPage(c, <PreviewPage {...await common(c)} report={report} uploadId={uploadId} />);
-  });
-
-  /**
-   * Post/Redirect/Get to the token list with the one-time message of import `done`: a refresh or
-   * Back of the next page sends nothing again. `again` for a confirm sent after the import was done.
-   */
-  const toImported = async (c: Context<AppEnv>, done: CompletedImport, again: boolean) => {
-    const zone = (await s.sites.byId(c.var.session!.activeSiteId))?.timeZone ?? DEFAULT_TIME_ZONE;
-    flash(c, importedMessage(done, again ? minuteIn(done.at, zone) : null));
-    return c.redirect(BASE, 303);
-  };
-
-  app.post(`${TOKEN_IMPORT_PATH}/:uploadId`, async (c) => {
-    const session = c.var.session!;
-    const f = (await readForm(c)).one;
-    if (!commitForm(f)) throw new HTTPException(400, { message: "The confirmation form is not valid." });
-    const uploadId = c.req.param("uploadId");
-    const upload = await h.uploads.take(uploadId, session.user.id);
-    // The same confirm sent again (refresh, Back): the import was done, and the preview with it.
-    const earlier = async () =>
-      /^[0-9a-f-]{36}$/.test(uploadId) ? await h.importer.completed(uploadId, session.user.id) : null;
-    if (!upload) {
-      const done = await earlier();
-      if (done) return toImported(c, done, true);
-      throw new GoneError("This import preview has expired or was already used. Upload the file again.", {
-        code: "import_preview_expired",
-      });
-    }
-    try {
-      const report = await h.importer.commit(once(upload.content), {
-        fileName: upload.fileName,
-        preSharedKey: upload.preSharedKey,
-        password: upload.password,
-        actor: actorOf(session),
-        siteId: await publicSiteId(),
-        skipBad: f.skipBad === "yes",
-        expectedBad: f.expectedBad !== undefined ? Number(f.expectedBad) : undefined,
-        importId: upload.id,
-      });
-      await h.uploads.discard(upload.id);
-      const done = {
-        at: s.clock.now(),
-        fileName: report.fileName,
-        imported: report.imported,
-        skipped: report.badCount,
-      };
-      return toImported(c, done, false);
-    } catch (err) {
-      if (err instanceof ImportRefused) {
-        // Two sends at once: the other one imported the file (its serials are now taken).
-        const done = await earlier();
-        if (done) return toImported(c, done, true);
-        return sendPage(
-          c,
-          <PreviewPage {...await common(c)} report={err.report} uploadId={upload.id} message={err.message} />,
-          422,
-        );
-      }
-      if (err instanceof ImportFileError) {
-        return sendPage(
-          c,
-          <ImportPage {...await common(c)} error={`This file cannot be imported: ${err.message}.`} />,
-          422,
-        );
-      }
-      throw err;
-    }
-  });
-
-  app.post(`${TOKEN_IMPORT_PATH}/:uploadId/cancel`, async (c) => {
-    const upload = await h.uploads.take(c.req.param("uploadId"), c.var.session!.user.id);
-    if (upload) await h.uploads.discard(upload.id);
-    return c.redirect(TOKEN_IMPORT_PATH, 303);
-  });
+  tokenImportRoutes(app, s, { common, actorOf, publicSiteId });
 
   app.get(`${BASE}/find`, async (c) => {
     const raw = queryParam(c, "code");
@@ -431,10 +285,4 @@ export function mfaHardwareRoutes(s: Services) {
   });
 
   return app;
-}
-
-// eslint-disable-next-line @typescript-eslint/require-await -- the file is in memory; the reader takes a stream
-async function* once(content: Buffer): AsyncGenerator<Buffer> {
-  // In slices, so the CSV reader decodes and parses the way it does a stream.
-  for (let i = 0; i < content.length; i += 64 * 1024) yield content.subarray(i, i + 64 * 1024);
 }

@@ -2,7 +2,7 @@ import { InputField } from "../../../render/form-field.js";
 import { plural } from "../../../util/plural.js";
 import { CsrfField, Layout } from "../../../render/layout.js";
 import { MAX_PSKC_PASSWORD_CHARS } from "../../../mfa/hardware/pskc.js";
-import type { ImportReport } from "../../../mfa/hardware/token-import.js";
+import type { ImportReport } from "../../../mfa/hardware/import-report.js";
 import { BASE, SubNav, type HardwarePageCommon } from "./token-list-pages.js";
 
 // Configure > MFA Hardware > Import tokens: the upload form, the preview of a staged file and the
