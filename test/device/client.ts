@@ -101,3 +101,25 @@ export const signInChallenge = async (ctx: DeviceCtx, userId: string) =>
 /** POST /api/device/mfa with `body`. */
 export const postDeviceMfa = (env: TestEnv, body: Record<string, unknown>) =>
   api(env.app, "POST", "/api/device/mfa", body);
+
+/** What the device-apps suites keep: the environment and a bearer token per username. */
+export interface DeviceAppsCtx {
+  env: TestEnv;
+  tokens: Record<string, string>;
+}
+
+/** A device API call as `who` (a username of `ctx.tokens`), with their bearer token. */
+export const callAs = (
+  ctx: DeviceAppsCtx,
+  who: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) => api(ctx.env.app, method, path, body, { ...bearer(ctx.tokens[who]!), ...headers });
+
+/** Before each test of a records suite: no records, and the clock a second on (each test's writes are later). */
+export async function freshRecords(ctx: DeviceAppsCtx): Promise<void> {
+  await ctx.env.db.query("DELETE FROM records");
+  ctx.env.clock.advanceSeconds(1);
+}

@@ -2,9 +2,9 @@
 import { randomBytes } from "node:crypto";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { startTestEnv, type TestEnv } from "../helpers/app.js";
+import { startTestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
-import { api, assertError, assertSchema, bearer, codeFor } from "./client.js";
+import { api, assertError, assertSchema, bearer, callAs, codeFor, type DeviceAppsCtx, freshRecords } from "./client.js";
 
 const APP = "equipment-inspections";
 const BASE = `/api/device/apps/${APP}`;
@@ -18,11 +18,9 @@ const inspection = (n: number, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-interface Ctx {
-  env: TestEnv;
+interface Ctx extends DeviceAppsCtx {
   siteId: string;
   otherSiteId: string;
-  tokens: Record<string, string>;
 }
 const t = suite<Ctx>(`device API apps and records [${testBackend}]`);
 
@@ -42,13 +40,9 @@ t.before(async (ctx) => {
   await make("nora", "admin", ctx.otherSiteId);
 });
 t.after(async (ctx) => ctx.env.close());
-t.before.each(async (ctx) => {
-  await ctx.env.db.query("DELETE FROM records");
-  ctx.env.clock.advanceSeconds(1);
-});
+t.before.each(freshRecords);
 
-const call = (ctx: Ctx, who: string, method: string, path: string, body?: unknown, headers = {}) =>
-  api(ctx.env.app, method, path, body, { ...bearer(ctx.tokens[who]!), ...headers });
+const call = callAs;
 
 t("GET apps lists what the role may open; GET app gives the published definition", async (ctx) => {
   const r = await call(ctx, "uma", "GET", "/api/device/apps");

@@ -4,9 +4,9 @@
 // allows, query and version errors with fitting codes, and the Authorization scheme in any case.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { startTestEnv, type TestEnv } from "../helpers/app.js";
+import { startTestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
-import { api, assertError, bearer } from "./client.js";
+import { api, assertError, callAs, type DeviceAppsCtx, freshRecords } from "./client.js";
 
 const APP = "equipment-inspections";
 const BASE = `/api/device/apps/${APP}`;
@@ -20,10 +20,7 @@ const inspection = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-interface Ctx {
-  env: TestEnv;
-  tokens: Record<string, string>;
-}
+type Ctx = DeviceAppsCtx;
 const t = suite<Ctx>(`device API input [${testBackend}]`);
 
 t.before(async (ctx) => {
@@ -40,13 +37,9 @@ t.before(async (ctx) => {
   }
 });
 t.after(async (ctx) => ctx.env.close());
-t.before.each(async (ctx) => {
-  await ctx.env.db.query("DELETE FROM records");
-  ctx.env.clock.advanceSeconds(1);
-});
+t.before.each(freshRecords);
 
-const call = (ctx: Ctx, who: string, method: string, path: string, body?: unknown, headers = {}) =>
-  api(ctx.env.app, method, path, body, { ...bearer(ctx.tokens[who]!), ...headers });
+const call = callAs;
 
 const nested = (depth: number) => `{"data":{"equipment":"x","z":${"[".repeat(depth)}${"]".repeat(depth)}}}`;
 
