@@ -46,8 +46,6 @@ export const MFA_STATE_LABELS: Record<MfaState, string> = {
 
 /** A user `u` holds a passkey (a factor beside the TOTP enrollment `me`). */
 export const HAS_PASSKEY = "EXISTS (SELECT 1 FROM passkeys pk WHERE pk.user_id = u.id)";
-/** A user `u` holds any factor, a TOTP enrollment or a passkey: MFA activated (engine/db/factor-rows.ts). */
-export const HAS_FACTOR = HOLDS_FACTOR;
 
 /**
  * SQL over `mfa_settings ms`: a grace period ran out — the deadline has passed and it was later than
@@ -76,13 +74,13 @@ export function mfaStateCondition(state: MfaState, now: string): string {
   const typed = `${now}::timestamptz IS NOT NULL`;
   switch (state) {
     case "off":
-      return `(NOT COALESCE(ms.enabled, false) AND NOT ${HAS_FACTOR} AND ${typed})`;
+      return `(NOT COALESCE(ms.enabled, false) AND NOT ${HOLDS_FACTOR} AND ${typed})`;
     case "pending":
-      return `(ms.enabled AND NOT ${HAS_FACTOR} AND NOT ${PAST_GRACE(now)})`;
+      return `(ms.enabled AND NOT ${HOLDS_FACTOR} AND NOT ${PAST_GRACE(now)})`;
     case "overdue":
-      return `(ms.enabled AND NOT ${HAS_FACTOR} AND ${PAST_GRACE(now)})`;
+      return `(ms.enabled AND NOT ${HOLDS_FACTOR} AND ${PAST_GRACE(now)})`;
     case "activated":
-      return `(${HAS_FACTOR} AND ${typed})`;
+      return `(${HOLDS_FACTOR} AND ${typed})`;
     case "locked":
       return `EXISTS (SELECT 1 FROM throttles th
         WHERE th.key IN ('code:user:' || u.id::text, 'password:account:' || ${foldSql(sql`u.username`)})
@@ -102,7 +100,7 @@ export const CAN_SIGN_IN = "(NOT u.disabled AND (u.web_access OR u.device_access
  */
 export function mfaStateRank(now: string): string {
   assertPlaceholder(now);
-  return `(CASE WHEN ${HAS_FACTOR} THEN 3
+  return `(CASE WHEN ${HOLDS_FACTOR} THEN 3
     WHEN COALESCE(ms.enabled, false) AND ${PAST_GRACE(now)} THEN 2
     WHEN COALESCE(ms.enabled, false) THEN 1 ELSE 0 END)`;
 }

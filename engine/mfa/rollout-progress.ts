@@ -11,7 +11,8 @@ import { ConflictError } from "../errors.js";
 import { isUuid } from "../util/uuid.js";
 import type { Notices } from "../mail/mail-model.js";
 import { MAX_ENFORCEMENT_DELAY_DAYS, type MfaActor } from "./mfa-model.js";
-import { HAS_FACTOR, PAST_GRACE } from "./mfa-states.js";
+import { HOLDS_FACTOR } from "../db/factor-rows.js";
+import { PAST_GRACE } from "./mfa-states.js";
 import { type BatchUser, moveBatch } from "./rollout-batch.js";
 import { RolloutInputError } from "./rollout-model.js";
 import { enforcementDeadline } from "./sign-in-flow.js";
@@ -103,7 +104,7 @@ export class RolloutProgress {
          ms.required_from AS "requiredFrom", count(*) OVER ()::int AS total
        FROM mfa_settings ms JOIN users u ON u.id = ms.user_id
        LEFT JOIN mfa_enrollments me ON me.user_id = u.id
-       WHERE ms.rollout_id = $1 AND ms.enabled AND NOT ${HAS_FACTOR} AND ($2::uuid IS NULL OR u.site_id = $2::uuid)
+       WHERE ms.rollout_id = $1 AND ms.enabled AND NOT ${HOLDS_FACTOR} AND ($2::uuid IS NULL OR u.site_id = $2::uuid)
        ORDER BY ms.required_from, u.username LIMIT $3`,
       [id, siteId, n],
     );
@@ -176,7 +177,7 @@ export class RolloutProgress {
       `SELECT u.id, u.username, u.site_id AS "siteId"
        FROM mfa_settings ms JOIN users u ON u.id = ms.user_id
        WHERE ms.rollout_id = $1 AND ms.enabled AND ms.required_from < $3
-         AND NOT ${HAS_FACTOR}
+         AND NOT ${HOLDS_FACTOR}
          AND ($2::uuid IS NULL OR u.site_id = $2::uuid)
        ORDER BY u.id ${lock ? "FOR UPDATE OF ms" : ""}`,
       [id, siteId, requiredFrom],
@@ -193,9 +194,9 @@ export class RolloutProgress {
          COALESCE(p.activated, 0) AS activated, COALESCE(p.pending, 0) AS pending, COALESCE(p.overdue, 0) AS overdue
        FROM mfa_rollouts r
        LEFT JOIN LATERAL (
-         SELECT count(*) FILTER (WHERE ${HAS_FACTOR})::int AS activated,
-           count(*) FILTER (WHERE NOT ${HAS_FACTOR} AND ms.enabled AND NOT ${PAST_GRACE(now)})::int AS pending,
-           count(*) FILTER (WHERE NOT ${HAS_FACTOR} AND ms.enabled AND ${PAST_GRACE(now)})::int AS overdue
+         SELECT count(*) FILTER (WHERE ${HOLDS_FACTOR})::int AS activated,
+           count(*) FILTER (WHERE NOT ${HOLDS_FACTOR} AND ms.enabled AND NOT ${PAST_GRACE(now)})::int AS pending,
+           count(*) FILTER (WHERE NOT ${HOLDS_FACTOR} AND ms.enabled AND ${PAST_GRACE(now)})::int AS overdue
          FROM mfa_settings ms JOIN users u ON u.id = ms.user_id
          LEFT JOIN mfa_enrollments me ON me.user_id = u.id
          WHERE ms.rollout_id = r.id AND ($1::uuid IS NULL OR u.site_id = $1::uuid)

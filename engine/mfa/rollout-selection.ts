@@ -5,15 +5,16 @@
  * parameters too) shape the text.
  */
 import { searchPatterns } from "../db/like.js";
-import { HAS_FACTOR, mfaStateCondition } from "./mfa-states.js";
+import { HOLDS_FACTOR } from "../db/factor-rows.js";
+import { mfaStateCondition } from "./mfa-states.js";
 import type { RolloutSelection } from "./rollout-model.js";
 
 /** MFA off now (no settings row, or enabled false): Confirm switches it on. */
 export const IS_OFF = "NOT COALESCE(ms.enabled, false)";
 /** MFA on, not activated: Confirm keeps the deadline, or moves it with moveDeadlines. */
-export const IS_WAITING = `(ms.enabled AND NOT ${HAS_FACTOR})`;
+export const IS_WAITING = `(ms.enabled AND NOT ${HOLDS_FACTOR})`;
 /** Activated already: nothing to do. */
-export const IS_ACTIVATED = HAS_FACTOR;
+export const IS_ACTIVATED = HOLDS_FACTOR;
 
 /**
  * The MFA state joins (mfa-states' MFA_STATE_JOINS) with a lower bound on the user id in each
