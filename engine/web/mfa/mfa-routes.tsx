@@ -57,12 +57,13 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
   app.get("/login/mfa", async (c) => {
     const { session, response } = codeStage(c);
     if (response) return response;
+    const method = await methodOf(session);
     return sendPage(
       c,
       <MfaCodePage
         csrfToken={c.var.csrfToken}
-        method={await methodOf(session)}
-        passkey={await passkeyStepForm(s, c, session.user.id)}
+        method={method}
+        passkey={await passkeyStepForm(s, c, session.user.id, method)}
         extraFields={await rememberField(session)}
       />,
     );
@@ -82,7 +83,7 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
           csrfToken={c.var.csrfToken}
           method={method}
           fieldError={fieldError}
-          passkey={await passkeyStepForm(s, c, session.user.id)}
+          passkey={await passkeyStepForm(s, c, session.user.id, method)}
         />,
         422,
       );
@@ -110,7 +111,7 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
           csrfToken={c.var.csrfToken}
           method={method}
           error={error}
-          passkey={await passkeyStepForm(s, c, session.user.id)}
+          passkey={await passkeyStepForm(s, c, session.user.id, method)}
         />,
         401,
       );

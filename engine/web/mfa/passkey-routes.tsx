@@ -28,6 +28,7 @@ import { normaliseCode } from "../../mfa/totp.js";
 import { parseClientJson } from "../../util/json-depth.js";
 import { askingBrowser, webSignIn } from "../http/client-address.js";
 import type { AskingBrowser } from "../../auth/password-confirmation.js";
+import type { FactorMethod } from "../../mfa/status.js";
 
 /** The largest WebAuthn answer a form may carry (characters of JSON); real ones are a few kilobytes. */
 const MAX_RESPONSE_CHARS = 32_768;
@@ -55,10 +56,16 @@ export const NO_CODE_OTHERS = { href: "/login/recovery", text: "Use a recovery c
  * The "Use a passkey" form of /login/mfa for a user who holds passkeys (fresh request options),
  * with the scripts; null for a user without one. Its other way (said where JavaScript is off) is
  * the code field for a user with an app or a token, the recovery page for a passkey-only user.
+ * `method`: the user's activation method, which the page read already (undefined when none).
  */
-export async function passkeyStepForm(s: Services, c: Context<AppEnv>, userId: string) {
+export async function passkeyStepForm(
+  s: Services,
+  c: Context<AppEnv>,
+  userId: string,
+  method: FactorMethod | undefined,
+) {
   if (!(await s.passkeys.store.descriptorsOf(userId)).length) return null;
-  const holdsCode = ((await s.mfa.statusOf(userId)).activation?.method ?? "passkey") !== "passkey";
+  const holdsCode = (method ?? "passkey") !== "passkey";
   const options = await s.passkeys.assertion.options("second_factor", userId);
   return (
     <>
@@ -275,7 +282,7 @@ export function passkeyRoutes(s: Services, cookies: CookieSettings) {
           csrfToken={c.var.csrfToken}
           method={method}
           error={PASSKEY_FAILURE}
-          passkey={await passkeyStepForm(s, c, session.user.id)}
+          passkey={await passkeyStepForm(s, c, session.user.id, method)}
         />,
         response ? 401 : 422,
       );
