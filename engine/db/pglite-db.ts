@@ -6,7 +6,7 @@ import { DatabaseUnavailableError, isDiskFull } from "./unavailable.js";
 import type { Logger } from "../log.js";
 import { silentLogger } from "../log.js";
 import { WriteGate } from "./write-gate.js";
-import { freeBytes, isReadOnlySql, spaceGuard, SPACE_RESERVE_BYTES } from "./space-guard.js";
+import { isReadOnlySql, spaceGuard, spaceShortfall, SPACE_RESERVE_BYTES } from "./space-guard.js";
 import { pgliteWasmModule } from "./pglite-wasm.js";
 import { deferWasmTierUp } from "./wasm-tiering.js";
 import { preparedRunner } from "./pglite-prepared.js";
@@ -74,14 +74,7 @@ export async function openPgliteDb(
   const reserve = options.reserveBytes ?? SPACE_RESERVE_BYTES;
   const checkSpace = options.dataDir && reserve > 0 ? spaceGuard(options.dataDir, log, reserve) : () => {};
   const dataDir = options.dataDir;
-  // The same rule as checkSpace, asked without a write (for /health/ready): the words of the refusal.
-  const writesRefused = (): string | null => {
-    if (!dataDir || reserve <= 0) return null;
-    const free = freeBytes(dataDir);
-    if (free === null || free >= reserve) return null;
-    const mib = (b: number) => Math.floor(b / 1048576);
-    return `${mib(free)} MiB free, ${mib(reserve)} MiB kept in reserve: writes are refused until space is freed`;
-  };
+  const writesRefused = (): string | null => (dataDir ? (spaceShortfall(dataDir, reserve)?.words ?? null) : null);
   const statements = preparedRunner(pglite, lib);
   const query = runOn(statements.query);
   const exec = async (sql: string) => void (await pglite.exec(sql));

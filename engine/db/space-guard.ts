@@ -36,6 +36,26 @@ export function isReadOnlySql(sql: string): boolean {
   );
 }
 
+const mib = (bytes: number) => Math.floor(bytes / 1048576);
+
+/**
+ * The rule spaceGuard applies before each write, asked without a write (for /health/ready): null
+ * while `reserveBytes` are free in `dir` (or its free space cannot be read, or no reserve is kept),
+ * else the free bytes and the refusal in words ("N MiB free, M MiB kept in reserve: …").
+ */
+export function spaceShortfall(
+  dir: string,
+  reserveBytes = SPACE_RESERVE_BYTES,
+): { free: number; words: string } | null {
+  if (reserveBytes <= 0) return null;
+  const free = freeBytes(dir);
+  if (free === null || free >= reserveBytes) return null;
+  return {
+    free,
+    words: `${mib(free)} MiB free, ${mib(reserveBytes)} MiB kept in reserve: writes are refused until space is freed`,
+  };
+}
+
 /**
  * A check to run before each write to the database in `dir`: throws DatabaseUnavailableError (a 503
  * with Retry-After) while the file system has less than `reserveBytes` free for this process, and
@@ -46,18 +66,18 @@ export function isReadOnlySql(sql: string): boolean {
 export function spaceGuard(dir: string, log: Logger, reserveBytes = SPACE_RESERVE_BYTES): () => void {
   let short = false;
   return () => {
-    const free = freeBytes(dir);
-    if (free === null) return;
-    if (free >= reserveBytes) {
-      if (short) log.info("space for the database again", { dir, freeMiB: Math.floor(free / 1048576) });
+    const shortfall = spaceShortfall(dir, reserveBytes);
+    if (!shortfall) {
+      if (short) log.info("space for the database again", { dir, freeMiB: mib(freeBytes(dir) ?? 0) });
       short = false;
       return;
     }
+    const { free } = shortfall;
     if (!short) {
       log.error("no space left on device", {
         dir,
-        freeMiB: Math.floor(free / 1048576),
-        reserveMiB: Math.floor(reserveBytes / 1048576),
+        freeMiB: mib(free),
+        reserveMiB: mib(reserveBytes),
         writes: "refused until space is freed",
       });
     }
