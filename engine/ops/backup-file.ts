@@ -168,8 +168,15 @@ export class BackupNotWrittenError extends BackupFileError {
 /** writeSync's shape: writes up to `length` bytes of `buffer` from `offset`, returns how many it wrote. */
 export type WriteFn = (fd: number, buffer: Buffer, offset: number, length: number) => number;
 
-/** A system error's words for a person: what failed and where, without the syscall's jargon. */
-function notWritten(path: string, err: NodeJS.ErrnoException, bytes: number): BackupNotWrittenError {
+/**
+ * A system error's words for a person: what failed and where, without the syscall's jargon.
+ * checkBackupTarget asks it for the words of a target found wrong before writing (`bytes` 0).
+ */
+export function notWritten(
+  path: string,
+  err: Pick<NodeJS.ErrnoException, "code" | "message">,
+  bytes: number,
+): BackupNotWrittenError {
   const dir = dirname(path);
   switch (err.code) {
     case "ENOSPC":

@@ -1,7 +1,7 @@
 import { lstatSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { freeBytes as statfsFreeBytes, SPACE_RESERVE_BYTES } from "../db/space-guard.js";
-import { BackupNotWrittenError } from "./backup-file.js";
+import { BackupNotWrittenError, notWritten } from "./backup-file.js";
 
 /**
  * Checks, before a backup is taken, that `path` can receive it: not a folder, in a folder that
@@ -16,7 +16,7 @@ export function checkBackupTarget(path: string, options: { overwrite: boolean })
     st = null;
   }
   if (st?.isDirectory()) {
-    throw new BackupNotWrittenError(`${path} is a folder: give the backup's file name, e.g. ${path}/formgate.fgbackup`);
+    throw notWritten(path, { code: "EISDIR", message: "" }, 0);
   }
   if (st && !options.overwrite) throw new BackupNotWrittenError(`${path} already exists`);
   const dir = dirname(path);
@@ -24,9 +24,9 @@ export function checkBackupTarget(path: string, options: { overwrite: boolean })
   try {
     folder = statSync(dir);
   } catch {
-    throw new BackupNotWrittenError(`the folder ${dir} does not exist`);
+    throw notWritten(path, { code: "ENOENT", message: "" }, 0);
   }
-  if (!folder.isDirectory()) throw new BackupNotWrittenError(`${dir} is not a folder`);
+  if (!folder.isDirectory()) throw notWritten(path, { code: "ENOTDIR", message: "" }, 0);
 }
 
 /** Where the embedded database lives and what it keeps free, for checkBackupSpace. */
