@@ -20,7 +20,7 @@ import type { AppRegistry } from "../apps/app-registry.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
 import type { FieldNode } from "../schema/field-nodes.js";
-import { decidedFields, withoutHiddenFields } from "../schema/hidden-fields.js";
+import { decidedFields, isObject, withoutHiddenFields } from "../schema/hidden-fields.js";
 import { APP_ID, pointerOf } from "../schema/identifiers.js";
 import type { MfaService } from "../mfa/mfa-service.js";
 import type { FieldErrors } from "../schema/record-validation.js";
@@ -83,8 +83,6 @@ const invalid = (fields: FieldErrors, byPointer: Map<string, string> = new Map()
       ...byPointer,
     ]),
   );
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** A stored record as the device API sends it. */
 export function deviceRecord(r: StoredRecord): DeviceRecord {

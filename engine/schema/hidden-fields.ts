@@ -37,7 +37,9 @@ export function withoutHiddenFields(
   return out;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+/** A JSON object (not null, not an array): what a fieldset's value or a row of a repeatable group is. */
+export const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 
 /**
  * The top-level fields an edit decides, of those it would (`fields`): less a designer field hidden
