@@ -1,6 +1,7 @@
 import { lstatSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { freeBytes as statfsFreeBytes, SPACE_RESERVE_BYTES } from "../db/space-guard.js";
+import { plural } from "../util/plural.js";
 import { BackupNotWrittenError, notWritten } from "./backup-file.js";
 
 /**
@@ -39,7 +40,17 @@ export interface SpaceRule {
   freeBytes?: (dir: string) => number | null;
 }
 
-const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
+/**
+ * How a refusal writes its sizes: in MiB with one decimal, or two or three where that is what tells
+ * two different sizes of `pairs` apart, else in bytes; one precision for the whole message.
+ */
+function sizesApart(pairs: readonly (readonly [number, number])[]): (bytes: number) => string {
+  for (const decimals of [1, 2, 3]) {
+    const mib = (bytes: number) => `${(bytes / 1048576).toFixed(decimals)} MiB`;
+    if (pairs.every(([a, b]) => a === b || mib(a) !== mib(b))) return mib;
+  }
+  return (bytes) => plural(bytes, "byte");
+}
 
 /**
  * Checks that a backup of `bytes` fits in the folder of `path` before a byte of it is written. On
@@ -53,9 +64,17 @@ export function checkBackupSpace(path: string, bytes: number, rule: SpaceRule): 
   if (free === null) return;
   const reserve = sameFileSystem(dir, rule.dataDir) ? (rule.reserveBytes ?? SPACE_RESERVE_BYTES) : 0;
   if (free - bytes >= reserve) return;
-  const kept = reserve ? ` and the database keeps ${mib(reserve)} free there for its own writes` : "";
+  // What is short is the backup and the reserve together: that sum and the free space never read
+  // alike, nor do the backup's size and the free space unless they are the same (refused for the reserve).
+  const size = sizesApart([
+    [bytes + reserve, free],
+    [bytes, free],
+  ]);
+  const needed = reserve
+    ? `${size(bytes)} and the database keeps ${size(reserve)} free there for its own writes, ${size(bytes + reserve)} in all,`
+    : size(bytes);
   throw new BackupNotWrittenError(
-    `not enough space in ${dir} for the backup: it takes ${mib(bytes)}, ${mib(free)} are free${kept}; ` +
+    `not enough space in ${dir} for the backup: it takes ${needed} but only ${size(free)} ${free === 1 ? "is" : "are"} free; ` +
       `free some space (delete old backups), then back up again`,
     true,
   );

@@ -54,6 +54,8 @@ export interface RecordListProps {
   rowAction?: string;
   /** The text of an empty list when a filter is applied. */
   emptyFiltered?: string;
+  /** Why the search was refused (the list is then not searched): an alert above the table, #search-refused. */
+  refused?: string;
   /**
    * A checkbox at the start of each row named `name` with the row's id as value, for a form
    * around the list (the users list's "Roll out MFA to selected").
@@ -108,6 +110,11 @@ export function RecordList(p: RecordListProps) {
   return (
     <div id="record-list" hx-get={here} hx-trigger="fg-saved from:body" {...region} {...reload}>
       {p.select ? <SelectState name={p.select.name} ticked={ticked} onPage={onPage} current={current} /> : null}
+      {p.refused ? (
+        <p class="notice error" role="alert" id="search-refused">
+          {p.refused}
+        </p>
+      ) : null}
       <ListSummary {...p} sizeParam={size} />
       <div class="table-scroll" tabindex={0}>
         <table class="striped record-list">
@@ -334,6 +341,8 @@ export function ListSearch(p: {
   label: string;
   /** Other parameters the search keeps (a filter such as ?mfa=). */
   keep?: Record<string, string>;
+  /** The search was refused: the box is marked invalid and names the list's #search-refused alert. */
+  refused?: boolean;
 }) {
   return (
     <form method="get" action={p.action} role="search" class="list-search">
@@ -348,6 +357,8 @@ export function ListSearch(p: {
         maxlength={100}
         placeholder={p.label}
         aria-label={p.label}
+        aria-invalid={p.refused ? "true" : undefined}
+        aria-describedby={p.refused ? "search-refused" : undefined}
         hx-get={p.action}
         hx-trigger="input changed delay:300ms, search"
         hx-include="closest form"

@@ -322,6 +322,45 @@ t("search, sort and keyset paging over the users of the site", async ({ env, adm
   assert.is(names(desc.html)[0], "member29");
 });
 
+t("a search of more than 100 characters is refused with a 400 and a message; the page still works", async (ctx) => {
+  const { admin } = ctx;
+  const long = "x".repeat(3000);
+  const names = (html: string) => [...html.matchAll(/<th scope="row"><a [^>]*>([^<]+)<\/a>/g)].map((m) => m[1]);
+  const page = await admin.get(`${USERS}?q=${long}`);
+  assert.is(page.res.status, 400);
+  assert.match(
+    page.html,
+    /<p class="notice error" role="alert" id="search-refused">Search is at most 100 characters\./,
+  );
+  // The list as it opens, the search box holding what fits, tied to the message; the long text not echoed.
+  assert.match(page.html, /<input type="search" name="q" value="x{100}"[^>]*aria-invalid="true"/);
+  assert.match(page.html, /aria-describedby="search-refused"/);
+  assert.not.match(page.html, /x{101}/);
+  assert.ok(names(page.html).includes("alice"), "the list is shown, not searched");
+  assert.match(
+    page.html,
+    /<form method="get" action="\/configure\/users" role="search"/,
+    "a plain GET form to search again",
+  );
+  // The rollout's search refuses the same length with the same words.
+  const rollout = await admin.get(`/configure/mfa/rollout?preview=1&q=${"x".repeat(101)}`);
+  assert.match(rollout.html, /Search is at most 100 characters\./);
+  // 100 characters are a search; the export and the list region (htmx) refuse more with a 400 too.
+  assert.is((await admin.get(`${USERS}?q=${"x".repeat(100)}`)).res.status, 200);
+  assert.is((await admin.request(`${USERS}/export.csv?q=${long}`)).status, 400);
+  const region = await admin.request(`${USERS}?q=${long}`, {
+    headers: { "hx-request": "true", "hx-target": "#record-list" },
+  });
+  assert.is(region.status, 400);
+  const fragment = await region.text();
+  assert.match(fragment, /^<div id="record-list"/);
+  assert.match(fragment, /role="alert" id="search-refused">Search is at most 100 characters\./);
+  // "Roll out MFA to all N matching" with such a search goes nowhere: the list again, nothing to preview.
+  const bulk = await admin.get(`${USERS}?q=${long}&rollout=matching`);
+  assert.is(bulk.res.status, 400);
+  assert.is(bulk.res.headers.get("location"), null);
+});
+
 t(
   "sites are separate: an admin of another site can neither see nor change this site's users",
   async ({ env, admin, north }) => {

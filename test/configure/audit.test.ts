@@ -1,13 +1,16 @@
 // @storage
 import { suite } from "uvu";
-import type { AuditAction } from "../../engine/audit/audit-log.js";
+import { AUDIT_ACTIONS, type AuditAction } from "../../engine/audit/audit-log.js";
 import * as assert from "uvu/assert";
 import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
 import { appParams, codeAt } from "../helpers/totp.js";
 
 const PASSWORD = "correct horse battery";
-/** An action of this suite's own (no engine code writes it), so a filter by action finds only the suite's entries. */
+/**
+ * An action of this suite's own (no engine code writes it). Its entries are found by their actor, a
+ * name only this suite uses: a filter by an action the engine does not write is refused (400).
+ */
 const testAction = (name: `test.${string}`) => name as AuditAction;
 const t = suite<{ env: TestEnv; publicId: string; otherId: string }>(`audit log page [${testBackend}]`);
 
@@ -124,28 +127,28 @@ t("from and to choose whole days (UTC), both included", async ({ env, publicId }
   env.clock.set("2026-03-10T23:59:59Z");
   await s.audit.record({
     siteId: publicId,
-    actor: { id: null, name: "cli" },
+    actor: { id: null, name: "day-check" },
     action: testAction("test.day"),
     details: { n: 10 },
   });
   env.clock.set("2026-03-11T00:00:00Z");
   await s.audit.record({
     siteId: publicId,
-    actor: { id: null, name: "cli" },
+    actor: { id: null, name: "day-check" },
     action: testAction("test.day"),
     details: { n: 11 },
   });
   env.clock.set("2026-03-12T23:59:59Z");
   await s.audit.record({
     siteId: publicId,
-    actor: { id: null, name: "cli" },
+    actor: { id: null, name: "day-check" },
     action: testAction("test.day"),
     details: { n: 12 },
   });
   env.clock.set("2026-03-13T00:00:00Z");
   await s.audit.record({
     siteId: publicId,
-    actor: { id: null, name: "cli" },
+    actor: { id: null, name: "day-check" },
     action: testAction("test.day"),
     details: { n: 13 },
   });
@@ -153,18 +156,18 @@ t("from and to choose whole days (UTC), both included", async ({ env, publicId }
   const c = new TestClient(env.app);
   await c.signIn("root", PASSWORD);
   const days = async (q: string) =>
-    [...(await c.get(`/configure/audit?action=test.day${q}`)).html.matchAll(/datetime="2026-03-(\d\d)/g)].map(
+    [...(await c.get(`/configure/audit?user=day-check${q}`)).html.matchAll(/datetime="2026-03-(\d\d)/g)].map(
       (m) => m[1],
     );
   assert.equal(await days("&from=2026-03-11&to=2026-03-12"), ["12", "11"]);
   assert.equal(await days("&from=2026-03-12"), ["13", "12"]);
   assert.equal(await days("&to=2026-03-10"), ["10"]);
   assert.equal(await days("&from=2026-03-11&to=2026-03-11"), ["11"]);
-  const page = await c.get("/configure/audit?action=test.day&from=2026-03-11&to=2026-03-12");
+  const page = await c.get("/configure/audit?user=day-check&from=2026-03-11&to=2026-03-12");
   assert.match(page.html, /name="from" value="2026-03-11"/);
   assert.match(
     page.html,
-    /href="\/configure\/audit\/export.csv\?action=test.day&amp;from=2026-03-11&amp;to=2026-03-12"/,
+    /href="\/configure\/audit\/export.csv\?user=day-check&amp;from=2026-03-11&amp;to=2026-03-12"/,
   );
 });
 
@@ -177,7 +180,7 @@ t(
     env.clock.set("2026-03-12T05:30:00Z");
     await s.audit.record({
       siteId: publicId,
-      actor: { id: null, name: "cli" },
+      actor: { id: null, name: "zone-check" },
       action: testAction("test.zone"),
       details: {},
     });
@@ -185,12 +188,10 @@ t(
     const c = new TestClient(env.app);
     await c.signIn("root", PASSWORD);
     const day = async (q: string) =>
-      [...(await c.get(`/configure/audit?action=test.zone${q}`)).html.matchAll(/<time[^>]*>([^<]*)</g)].map(
-        (m) => m[1],
-      );
+      [...(await c.get(`/configure/audit?user=zone-check${q}`)).html.matchAll(/<time[^>]*>([^<]*)</g)].map((m) => m[1]);
     try {
       await s.sites.setTimeZone(publicId, "Pacific/Honolulu");
-      const page = await c.get("/configure/audit?action=test.zone");
+      const page = await c.get("/configure/audit?user=zone-check");
       assert.match(page.html, /Times are in the site(?:'|&#39;)s time zone, Pacific\/Honolulu/);
       assert.equal(await day(""), ["2026-03-11 19:30"]);
       assert.equal(await day("&from=2026-03-11&to=2026-03-11"), ["2026-03-11 19:30"]);
@@ -219,16 +220,16 @@ t("paging by keyset", async ({ env, publicId }) => {
   for (let i = 0; i < 60; i++) {
     await env.services.audit.record({
       siteId: publicId,
-      actor: { id: null, name: "cli" },
+      actor: { id: null, name: "bulk-check" },
       action: testAction("test.bulk"),
     });
   }
   const c = new TestClient(env.app);
   await c.signIn("root", PASSWORD);
-  const first = await c.get("/configure/audit?action=test.bulk");
+  const first = await c.get("/configure/audit?user=bulk-check");
   assert.is(rowsOf(first.html).length, 50);
   const next = first.html.match(/href="(\/configure\/audit\?[^"]+)" rel="next"/)![1]!.replace(/&amp;/g, "&");
-  assert.match(next, /action=test.bulk&after=\d+/);
+  assert.match(next, /user=bulk-check&after=\d+/);
   const second = await c.get(next);
   assert.is(rowsOf(second.html).length, 10);
   assert.not.match(second.html, /rel="next"/);
@@ -256,6 +257,31 @@ t("bad filters get a 400 with a message per field, on the page and the export", 
   const csv = await c.get("/configure/audit/export.csv?from=13/03/2026");
   assert.is(csv.res.status, 400);
   assert.match(csv.html, /From must be a date \(YYYY-MM-DD\)/);
+});
+
+t("an action the audit log does not know is a 400 that says so, on the page and the export", async ({ env }) => {
+  const c = new TestClient(env.app);
+  await c.signIn("root", PASSWORD);
+  const bogus = await c.get("/configure/audit?action=bogus");
+  assert.is(bogus.res.status, 400);
+  assert.match(
+    bogus.html,
+    /id="err-action"[^>]*>The audit log has no action &quot;bogus&quot;: choose one from the list\./,
+  );
+  assert.is(rowsOf(bogus.html).length, 0);
+  // With another bad filter: a message for each.
+  const both = await c.get("/configure/audit?action=mfa.enabled&from=2026-02-30");
+  assert.is(both.res.status, 400);
+  assert.match(both.html, /id="err-action"[^>]*>The audit log has no action &quot;mfa\.enabled&quot;/);
+  assert.match(both.html, /id="err-from"[^>]*>From must be a date/);
+  const csv = await c.get("/configure/audit/export.csv?action=bogus");
+  assert.is(csv.res.status, 400);
+  assert.match(csv.html, /The audit log has no action "bogus"/);
+  // An action the engine writes is a filter, entries or none.
+  for (const action of AUDIT_ACTIONS) {
+    assert.is((await c.get(`/configure/audit?action=${action}`)).res.status, 200, action);
+  }
+  assert.is((await c.get("/configure/audit/export.csv?action=app.restore")).res.status, 200);
 });
 
 t("the CSV export: every matching entry, the page's filters, no secret, no formula", async ({ env, publicId }) => {
@@ -287,7 +313,7 @@ t("the CSV export: every matching entry, the page's filters, no secret, no formu
   );
   assert.not.match(res.html, /x1|y2/);
 
-  const all = await c.get("/configure/audit/export.csv?action=test.bulk");
+  const all = await c.get("/configure/audit/export.csv?user=bulk-check");
   assert.is(all.html.trimEnd().split("\r\n").length, 61, "every page, not only the first 50");
 });
 

@@ -4,9 +4,10 @@ import * as assert from "uvu/assert";
 import { generateTotp, totpStep } from "../../engine/mfa/totp.js";
 import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
-import { minuteIn } from "../../engine/util/zoned-dates.js";
+import { isoMinuteWithZone, minuteIn } from "../../engine/util/zoned-dates.js";
 import { decodeBase32 } from "../../engine/mfa/hardware/secret-encoding.js";
 import { base32For, hexFor, keyFor, PRIVACYIDEA_FILE, RFC6030_FIGURE_7_HOTP_AND_TOTP } from "./fixtures.js";
+import { codeAt } from "../helpers/totp.js";
 
 const PASSWORD = "correct horse battery";
 interface Ctx {
@@ -558,6 +559,44 @@ t("find token by code names the token that shows it", async ({ env, admin }) => 
   assert.match(none.html, /No registered token shows this code now/);
   const bad = await admin.get("/configure/mfa-hardware/find?code=12ab");
   assert.is(bad.res.status, 422);
+});
+
+t("the token list shows when a token was assigned in the site's time zone, named as elsewhere", async ({ env }) => {
+  // Last of the suite: it moves the clock on and leaves an assigned token behind.
+  const s = env.services;
+  const pub = (await s.sites.publicSite()).id;
+  // 20:30 UTC on 1 December is 05:30 on 2 December in Tokyo.
+  env.clock.set("2026-12-01T20:30:00Z");
+  const token = (
+    await s.hardware.registry.register(
+      { serialNumber: "ZONE-1", timeInterval: "30", secretKey: hexFor(41) },
+      { id: null, name: "t" },
+      null,
+    )
+  ).token;
+  const zoe = await s.users.create({ siteId: pub, username: "zoe", password: PASSWORD });
+  const actor = { id: null, name: "t", siteId: null };
+  await s.mfa.settings.applySettings(zoe.id, { enabled: true, enforcementDelayDays: 0 }, actor);
+  const code = codeAt(env.clock, await s.hardware.registry.params(token));
+  assert.ok((await s.hardware.activation.activateHardware(zoe.id, "ZONE-1", code, actor)).ok);
+  const c = new TestClient(env.app);
+  await c.signIn("root", PASSWORD);
+  const since = async () => {
+    const row = new RegExp(`<tr id="token-${token.id}">([\\s\\S]*?)</tr>`).exec(
+      (await c.get("/configure/mfa-hardware?q=ZONE-1")).html,
+    );
+    assert.ok(row, "the token is listed");
+    return row[1]!.match(/<td><time datetime="2026-12-01T20:30:00\.000Z">(\d{4}-[^<]*)<\/time><\/td>/)?.[1];
+  };
+  assert.is(await since(), "2026-12-01 20:30 UTC");
+  await s.sites.setTimeZone(pub, "Asia/Tokyo");
+  try {
+    assert.is(await since(), "2026-12-02 05:30 Asia/Tokyo");
+    // The same way the designer and the users' dialogs name it.
+    assert.is(await since(), isoMinuteWithZone(new Date("2026-12-01T20:30:00Z"), "Asia/Tokyo"));
+  } finally {
+    await s.sites.setTimeZone(pub, "UTC");
+  }
 });
 
 t.run();

@@ -263,6 +263,38 @@ t(
   },
 );
 
+t("a replayed pass form offers the new pass with the replayed pass's hours and once/until it expires", async (ctx) => {
+  const { env, siteId, admin, root } = ctx;
+  const u = await activated(env, siteId, admin);
+  const tokenOf = (html: string) => html.match(/id="access-pass-form"[\s\S]*?name="_submission" value="([^"]+)"/)![1]!;
+  const token = tokenOf((await root.get(`/configure/users/${u.id}`)).html);
+  // A pass for 24 hours that works until it expires (not once).
+  await issuePass(root, u.id, { validHours: "24", oneTime: "", _submission: token });
+  env.clock.advanceSeconds(120);
+  const form = (html: string) => {
+    assert.match(html, /id="access-pass-replayed"/);
+    const f = html.match(/<form[^>]*id="access-pass-form"[\s\S]*?<\/form>/)![0];
+    return {
+      hours: f.match(/<input[^>]*name="validHours"[^>]*value="([^"]*)"/)?.[1],
+      once: /<input[^>]*name="oneTime"[^>]*checked/.test(f),
+    };
+  };
+  const reload = await root.post(`/configure/users/${u.id}/access-pass`, { validHours: "24", _submission: token });
+  assert.equal(form(reload.html), { hours: "24", once: false }, "a reload: the pass's 24 hours, not the default 8");
+  // Back, other values, sent again: the form still offers what the replayed pass was.
+  const edited = await root.post(`/configure/users/${u.id}/access-pass`, {
+    validHours: "48",
+    oneTime: "true",
+    _submission: token,
+  });
+  assert.equal(form(edited.html), { hours: "24", once: false }, "the replayed pass's values, not the edited ones");
+  // Once a newer pass has replaced it, the replayed form's own values are what is left of it.
+  await issuePass(root, u.id, { validHours: "2", _submission: tokenOf(reload.html) });
+  const replaced = await root.post(`/configure/users/${u.id}/access-pass`, { validHours: "24", _submission: token });
+  assert.match(replaced.html, /A newer pass has replaced it since\./);
+  assert.equal(form(replaced.html), { hours: "24", once: false });
+});
+
 t("bad pass requests get a 4xx with the field's message and change nothing", async ({ env, siteId, admin, root }) => {
   const u = await activated(env, siteId, admin);
   for (const validHours of ["0", "169", "1.5", "", "abc"]) {

@@ -114,7 +114,13 @@ t("a scheduled backup on a full disk: a warning, nothing left, the failure on Co
     const page = await c.get("/configure/backups");
     assert.match(
       page.html,
-      /<p class="notice error" role="alert" data-schedule-failure="true">The scheduled backup of 2026-02-01 10:00:00 UTC failed: no space left in /,
+      /<p class="notice error" role="alert" data-schedule-failure="true">The scheduled backup of <time datetime="2026-02-01T10:00:00\.000Z">2026-02-01 10:00 UTC<\/time> failed: no space left in /,
+    );
+    // In the site's time zone, as the rest of the console.
+    await env.services.sites.setTimeZone(pub.id, "Asia/Tokyo");
+    assert.match(
+      (await c.get("/configure/backups")).html,
+      /The scheduled backup of <time[^>]*>2026-02-01 19:00 Asia\/Tokyo<\/time> failed/,
     );
     await stop();
   } finally {

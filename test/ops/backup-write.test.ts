@@ -24,6 +24,8 @@ import {
   type WriteFn,
 } from "../../engine/ops/backup-file.js";
 import { backupTo } from "../../engine/ops/backup-restore.js";
+import { checkBackupSpace } from "../../engine/ops/backup-target.js";
+import fc from "fast-check";
 import { pgliteTemplate } from "../helpers/db.js";
 
 // Writing a backup file (review of the operations side, findings 1, 3 and 5): a write(2) that
@@ -117,8 +119,10 @@ t("no room beside the database's write reserve: refused before a byte is written
     }),
   );
   assert.ok(err.noSpace);
-  assert.match(err.message, /not enough space in .* for the backup: it takes [\d.]+ MiB, 24\.0 MiB are free/);
-  assert.match(err.message, /the database keeps 24\.0 MiB free there for its own writes/);
+  assert.match(
+    err.message,
+    /not enough space in .* for the backup: it takes [\d.]+ MiB and the database keeps 24\.0 MiB free there for its own writes, [\d.]+ MiB in all, but only 24\.0 MiB are free/,
+  );
   assert.is(written, 0, "nothing written");
   assert.not.ok(existsSync(file));
   assert.not.ok(existsSync(`${file}.partial`));
@@ -129,6 +133,65 @@ t("no room beside the database's write reserve: refused before a byte is written
     space: { dataDir, reserveBytes: reserve, freeBytes: () => 200 * 1024 * 1024 },
   });
   assert.is(readFileSync(file).length, made.bytes);
+});
+
+/** The refusal of a backup of `bytes` with `free` bytes free and `reserve` kept (0: another file system). */
+function refusal(dir: string, bytes: number, free: number, reserve: number): string {
+  try {
+    checkBackupSpace(join(dir, "x.fgbackup"), bytes, { dataDir: dir, reserveBytes: reserve, freeBytes: () => free });
+  } catch (err) {
+    assert.instance(err, BackupNotWrittenError);
+    return (err as Error).message;
+  }
+  throw new Error(`not refused: ${bytes} bytes, ${free} free, ${reserve} kept`);
+}
+
+/** A refusal's figures: what the backup takes, what is needed in all (with a reserve) and what is free. */
+function figures(message: string) {
+  const m =
+    /it takes ([\d.]+ (?:MiB|bytes?))(?: and the database keeps ([\d.]+ (?:MiB|bytes?)) free there for its own writes, ([\d.]+ (?:MiB|bytes?)) in all,)? but only ([\d.]+ (?:MiB|bytes?)) (?:is|are) free;/.exec(
+      message,
+    );
+  assert.ok(m, message);
+  return { takes: m[1]!, reserve: m[2], needed: m[3] ?? m[1]!, free: m[4]! };
+}
+
+t("a refusal for space never reads as if the backup fitted: the figures differ, the reserve named", ({ dir }) => {
+  const MiB = 1048576;
+  const size = Math.round(5.1 * MiB);
+  // 5.1000 and 5.0981 MiB round alike to one and two decimals: the third tells them apart.
+  const close = refusal(dir, size, size - 2000, 0);
+  assert.equal(
+    figures(close),
+    { takes: "5.100 MiB", reserve: undefined, needed: "5.100 MiB", free: "5.098 MiB" },
+    close,
+  );
+  // One byte short: the exact bytes.
+  const byte = figures(refusal(dir, size, size - 1, 0));
+  assert.equal([byte.takes, byte.free], [`${size} bytes`, `${size - 1} bytes`]);
+  // On the database's file system: the reserve is named and counted, and the sum is what is short.
+  const reserve = 24 * MiB;
+  const kept = refusal(dir, size, size + reserve - 3000, reserve);
+  assert.equal(
+    figures(kept),
+    { takes: "5.100 MiB", reserve: "24.000 MiB", needed: "29.100 MiB", free: "29.097 MiB" },
+    kept,
+  );
+  // Whatever the sizes, a refusal's figures that stand for different byte counts read differently.
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 4 * 1024 * MiB }),
+      fc.integer({ min: 1, max: 4 * 1024 * MiB }),
+      fc.constantFrom(0, reserve),
+      (bytes, short, r) => {
+        const free = Math.max(0, bytes + r - short);
+        const f = figures(refusal(dir, bytes, free, r));
+        assert.is.not(f.needed, f.free);
+        if (bytes !== free) assert.is.not(f.takes, f.free);
+      },
+    ),
+    { seed: 20261209, numRuns: 500 },
+  );
 });
 
 t("a folder, a missing folder, an existing file: refused before the snapshot, nothing left", async ({ dir, db }) => {

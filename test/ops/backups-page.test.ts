@@ -81,7 +81,7 @@ if (testBackend === "pglite") {
       assert.match(page.html, /<p role="status" class="flash">Backup formgate-manual-20260304T050607Z\.fgbackup made/);
       const row = new RegExp(`<tr data-backup="${files[0]!.replace(/\./g, "\\.")}">([\\s\\S]*?)</tr>`).exec(page.html);
       assert.ok(row, "the backup is listed");
-      assert.match(row[1]!, /2026-03-04 05:06:07 UTC/);
+      assert.match(row[1]!, /<time datetime="2026-03-04T05:06:07\.000Z">2026-03-04 05:06 UTC<\/time>/);
       assert.match(row[1]!, new RegExp(`title="${bytes.length} bytes"`));
       assert.match(row[1]!, new RegExp(`<code class="checksum">${sha256(bytes)}</code>`));
       assert.match(row[1]!, /By hand/);
@@ -106,6 +106,30 @@ if (testBackend === "pglite") {
       );
     },
   );
+
+  t("the times are in the site's time zone, named as elsewhere in the console", async ({ env, dir }) => {
+    const s = env.services;
+    const pub = (await s.sites.publicSite()).id;
+    // 20:30 UTC on 20 March is 05:30 on 21 March in Tokyo.
+    env.clock.set("2026-03-20T20:30:00Z");
+    const c = new TestClient(env.app);
+    await c.signIn("root", PASSWORD);
+    assert.is((await c.post("/configure/backups", {})).res.status, 303);
+    const name = filesIn(dir).find((f) => f.includes("20260320T203000Z"))!;
+    await s.sites.setTimeZone(pub, "Asia/Tokyo");
+    try {
+      const page = await c.get("/configure/backups");
+      const row = new RegExp(`<tr data-backup="${name.replace(/\./g, "\\.")}">([\\s\\S]*?)</tr>`).exec(page.html);
+      assert.ok(row, "the backup is listed");
+      assert.match(
+        row[1]!,
+        /<td><time datetime="2026-03-20T20:30:00\.000Z">2026-03-21 05:30 Asia\/Tokyo<\/time><\/td>/,
+      );
+      assert.not.match(row[1]!, /UTC/);
+    } finally {
+      await s.sites.setTimeZone(pub, "UTC");
+    }
+  });
 
   t(
     "two at the same second get two names; a file from elsewhere is listed as Unknown; no such file is 404",

@@ -30,8 +30,11 @@ const PASS_FORM = "mfa.access_pass";
 /** What an access pass form's earlier post issued, for a replayed post (never the pass itself). */
 export interface FormIssuedPass {
   issuedAt: Date;
-  /** That pass while it is still the user's pass (a later one replaces it), else null. */
-  current: { expiresAt: Date; oneTime: boolean; usedAt: Date | null } | null;
+  /**
+   * That pass while it is still the user's pass (a later one replaces it), else null; `validHours`
+   * is what it was issued for (its expiry less its issue, in whole hours).
+   */
+  current: { expiresAt: Date; oneTime: boolean; usedAt: Date | null; validHours: number } | null;
 }
 
 /** The live pass of a user as the user dialog shows it (never the pass itself). */
@@ -157,7 +160,14 @@ export class AccessPasses implements CredentialKind {
     const r = rows[0];
     if (!r) return null;
     const current =
-      r.expires_at && r.one_time !== null ? { expiresAt: r.expires_at, oneTime: r.one_time, usedAt: r.used_at } : null;
+      r.expires_at && r.one_time !== null
+        ? {
+            expiresAt: r.expires_at,
+            oneTime: r.one_time,
+            usedAt: r.used_at,
+            validHours: Math.round((r.expires_at.getTime() - r.created_at.getTime()) / 3600_000),
+          }
+        : null;
     return { issuedAt: r.created_at, current };
   }
 

@@ -6,7 +6,15 @@ import { exportCsv, textStream } from "../../apps/csv-export.js";
 import { encodeCursor } from "../../apps/record-store-contract.js";
 import { ListSearch, RecordList } from "../../render/record-list.js";
 import { AppListPage } from "../../render/record-pages.js";
-import { listState, listUrl, MAX_CARRIED_TICKS, pageSizes, readListQuery, readMfaFilter } from "../forms/list-query.js";
+import {
+  listState,
+  listUrl,
+  MAX_CARRIED_TICKS,
+  pageSizes,
+  readListQuery,
+  readMfaFilter,
+  SEARCH_TOO_LONG,
+} from "../forms/list-query.js";
 import { MFA_STATE_LABELS } from "../../mfa/mfa-states.js";
 import { MfaFilterBar } from "./mfa-filter.js";
 import type { AppEnv } from "../http/env.js";
@@ -60,7 +68,10 @@ export function listRoutes(
 
   routes.get(base, async (c) => {
     const r = await resolve(c);
-    const { sortable, q, sort, after, before, last, size } = listQuery(c, r);
+    const { sortable, q, refusedQ, sort, after, before, last, size } = listQuery(c, r);
+    // A search over the limit is not run: the list as it opens, with why, answered 400.
+    const refused = refusedQ === undefined ? undefined : `${SEARCH_TOO_LONG} Shorten it and search again.`;
+    const status = refused ? 400 : 200;
     const mfa = readMfaFilter(c, Boolean(r.app.usersApp));
     const query = queryParams(c);
     // Administrators tick users in the users list to roll MFA out to them.
@@ -86,7 +97,7 @@ export function listRoutes(
       return p.toString();
     };
     const rollout = query.rollout;
-    if (selectable && rollout !== undefined && rollout !== "") {
+    if (selectable && rollout !== undefined && rollout !== "" && !refused) {
       // The list as it was (search, filter, sort, size, ticks), for the rollout's Confirm to come back to.
       const back = listState(state({ ids: ticked.slice(0, MAX_CARRIED_TICKS) }));
       const to = new URLSearchParams({ preview: "1" });
@@ -150,9 +161,10 @@ export function listRoutes(
         rowAction={r.canEdit ? "Edit" : undefined}
         emptyFiltered={mfa ? `No users are in this state: ${MFA_STATE_LABELS[mfa]}.` : undefined}
         select={selectable ? { name: "ids", ticked, actions: ROLLOUT_ACTIONS } : undefined}
+        refused={refused}
       />
     );
-    if (wantsRegion(c, "record-list")) return sendPage(c, list);
+    if (wantsRegion(c, "record-list")) return sendPage(c, list, status);
     const exportParams = new URLSearchParams({ sort: sort.direction === "desc" ? `-${sort.field}` : sort.field });
     if (q) exportParams.set("q", q);
     if (mfa) exportParams.set("mfa", mfa);
@@ -168,10 +180,11 @@ export function listRoutes(
         search={
           <ListSearch
             action={r.href}
-            q={q}
+            q={refusedQ ?? q}
             sort={sort}
             label={`Search ${r.app.title}`}
             keep={Object.keys(keep).length ? keep : undefined}
+            refused={Boolean(refused)}
           />
         }
         filters={r.app.usersApp ? <MfaFilterBar href={r.href} current={mfa} q={q} /> : undefined}
@@ -180,12 +193,14 @@ export function listRoutes(
         newLabel={options.newLabel}
         exportUrl={`${r.href}/export.csv?${exportParams}`}
       />,
+      status,
     );
   });
 
   routes.get(`${base}/export.csv`, async (c) => {
     const r = await resolve(c);
-    const { q, sort } = listQuery(c, r);
+    const { q, refusedQ, sort } = listQuery(c, r);
+    if (refusedQ !== undefined) throw new HTTPException(400, { message: SEARCH_TOO_LONG });
     const mfa = readMfaFilter(c, Boolean(r.app.usersApp));
     c.var.log.info("records exported", { app: r.app.id });
     return new Response(textStream(exportCsv(r.app, r.store, r.storeCtx, { q, sort, ...(mfa ? { mfa } : {}) })), {

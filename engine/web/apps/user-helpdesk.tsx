@@ -74,6 +74,22 @@ function AccessPassForm(p: {
 }
 
 /**
+ * What the "Issue a new pass" form of a replayed pass form starts with: the replayed pass's hours
+ * and once/until-expiry while it is still the user's pass, else what the replayed form posted (a
+ * reload posts what issued it); the form's defaults for posted hours that are not whole hours in range.
+ */
+function replayedValues(
+  current: { validHours: number; oneTime: boolean } | null,
+  postedHours: string,
+  postedOneTime: boolean,
+): { hours?: string; oneTime: boolean } {
+  if (current) return { hours: String(current.validHours), oneTime: current.oneTime };
+  const h = /^\d{1,4}$/.test(postedHours) ? Number(postedHours) : NaN;
+  const valid = h >= ACCESS_PASS_HOURS.min && h <= ACCESS_PASS_HOURS.max;
+  return valid ? { hours: String(h), oneTime: postedOneTime } : { oneTime: postedOneTime };
+}
+
+/**
  * What the dialog shows under the form: the MFA status badges, the lock and Unlock, the live pass
  * and the pass form; times in the site's zone.
  */
@@ -243,7 +259,12 @@ export function helpdeskRoutes(
               pass is shown only once, so it is not shown again.
             </p>
             <p>Lost it before giving it to {title}? Issue a new pass: it voids the earlier one.</p>
-            <AccessPassForm csrfToken={c.var.csrfToken} action={action} submitLabel="Issue a new pass" />
+            <AccessPassForm
+              csrfToken={c.var.csrfToken}
+              action={action}
+              submitLabel="Issue a new pass"
+              {...replayedValues(cur, hours, oneTime)}
+            />
             <p>
               <a href={`${r.href}/${record.id}`}>Back to {title}</a>
             </p>

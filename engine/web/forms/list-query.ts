@@ -23,10 +23,20 @@ export function parseSort(raw: string | undefined, sortable: string[], fallback:
   return sortable.includes(fallback.field) ? fallback : { field: sortable[0] ?? "", direction: "asc" };
 }
 
+/** The longest search a list (and the MFA rollout's selection) takes, in characters. */
+export const SEARCH_MAX_LENGTH = 100;
+/** What a list and the MFA rollout say to a longer search. */
+export const SEARCH_TOO_LONG = `Search is at most ${SEARCH_MAX_LENGTH} characters.`;
+
 /** What a list request asks for; `before` is dropped when `after` is given, `last` when either is. */
 export interface ListQuery {
-  /** Search text, at most 100 characters. */
+  /** Search text, at most SEARCH_MAX_LENGTH characters ("" when a longer one was refused). */
   q: string;
+  /**
+   * A longer search, refused: its first SEARCH_MAX_LENGTH characters, for the search box (the list
+   * answers 400 with SEARCH_TOO_LONG and is not searched). Absent when the search was taken.
+   */
+  refusedQ?: string;
   sort: SortSpec;
   after: Cursor | undefined;
   before: Cursor | undefined;
@@ -68,7 +78,9 @@ export function readListQuery(
     throw new HTTPException(400, { message: `The page size (?size=) must be one of ${sizes.join(", ")}.` });
   }
   const size = rawSize === "" ? defaultSize : Number(rawSize);
-  const q = (query.q ?? "").slice(0, 100);
+  const typed = query.q ?? "";
+  const refused = typed.length > SEARCH_MAX_LENGTH;
+  const q = refused ? "" : typed;
   const sort = parseSort(query.sort, sortable, defaultSort);
   const column = fields.find((f) => f.name === sort.field);
   const cursor = (name: "after" | "before") => {
@@ -85,7 +97,15 @@ export function readListQuery(
   };
   const after = cursor("after");
   const before = cursor("before");
-  return { q, sort, after, before: after ? undefined : before, last: !after && !before && page === "last", size };
+  return {
+    q,
+    ...(refused ? { refusedQ: typed.slice(0, SEARCH_MAX_LENGTH) } : {}),
+    sort,
+    after,
+    before: after ? undefined : before,
+    last: !after && !before && page === "last",
+    size,
+  };
 }
 
 /**
@@ -149,7 +169,7 @@ export function listState(raw: string | undefined): string {
     if (v === undefined || v === "") continue;
     const ok =
       name === "q"
-        ? v.length <= 100 && isStorableText(v)
+        ? v.length <= SEARCH_MAX_LENGTH && isStorableText(v)
         : name === "sort"
           ? SORT_KEY.test(v)
           : name === "mfa"

@@ -4,7 +4,7 @@ import type { Session } from "../../auth/sessions.js";
 import { isMfaState } from "../../mfa/mfa-states.js";
 import { schemaErrors, type FormSpec } from "../http/form-body.js";
 import { isoDayIn, startOfDayIn } from "../../util/zoned-dates.js";
-import { listState } from "./list-query.js";
+import { listState, SEARCH_MAX_LENGTH, SEARCH_TOO_LONG } from "./list-query.js";
 import {
   ROLES,
   type RolloutOptions,
@@ -109,7 +109,7 @@ export function rolloutSelection(
   else if (v.scope === "all" && !canTargetAll) {
     errors.scope = "Only administrators of the Public Site may roll out to every site.";
   }
-  if (v.q.length > 100) errors.q = "Search is at most 100 characters.";
+  if (v.q.length > SEARCH_MAX_LENGTH) errors.q = SEARCH_TOO_LONG;
   if (v.whereField !== "" && !whereFields.includes(v.whereField)) {
     errors.whereField = `Choose a field from the list (${whereFields.join(", ") || "this site has none"}).`;
   } else if (v.whereField !== "" && v.whereValue.trim() === "") {

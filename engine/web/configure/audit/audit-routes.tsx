@@ -4,6 +4,7 @@ import { queryParams } from "../../http/query.js";
 import { requireRole, signedIn } from "../../http/guards.js";
 import { sendPage } from "../../http/page.js";
 import { csvField } from "../../../apps/csv-export.js";
+import { AUDIT_ACTIONS } from "../../../audit/audit-log.js";
 import type { AuditFilter } from "../../../audit/audit-search.js";
 import { auditSentence, changeLines } from "../../../audit/audit-words.js";
 import { startOfDayIn } from "../../../util/zoned-dates.js";
@@ -48,6 +49,9 @@ const MESSAGES: Record<string, string> = {
   after: "Page must be a link from this page.",
 };
 
+/** The actions a filter may name: those the engine writes (an entry's action is always one). */
+const KNOWN_ACTIONS: ReadonlySet<string> = new Set(AUDIT_ACTIONS);
+
 const DAY_MS = 86_400_000;
 
 /** "2026-12-10" for "2026-12-09" (calendar arithmetic, so in UTC whatever the site's zone). */
@@ -85,6 +89,10 @@ function readAuditQuery(c: Context<AppEnv>, zone: string): Read {
     }
   } else if (raw.from && raw.to && raw.from > raw.to) {
     errors.to = "To must be the same day as From or later.";
+  }
+  // An action of the right shape that the engine never writes would find nothing: say so instead.
+  if (!errors.action && raw.action && !KNOWN_ACTIONS.has(raw.action)) {
+    errors.action = `The audit log has no action "${raw.action}": choose one from the list.`;
   }
   if (Object.keys(errors).length) return { ok: false, query, errors };
   return {

@@ -6,6 +6,7 @@ import { CsrfField, Layout } from "../../../render/layout.js";
 import type { BackupMaker } from "../../../ops/backup-file.js";
 import type { BackupEntry } from "../../../ops/backups.js";
 import type { MfaFrame } from "../mfa/mfa-frame.js";
+import { isoMinuteWithZone } from "../../../util/zoned-dates.js";
 
 /** The pg_dump command the page shows with DATABASE_URL (never the URL itself: it holds a password). */
 export const PG_DUMP_COMMAND =
@@ -19,7 +20,10 @@ const MADE_BY: Record<BackupMaker, string> = {
   cli: "formgate backup",
 };
 
-const when = (d: Date) => `${d.toISOString().slice(0, 19).replace("T", " ")} UTC`;
+/** "2026-12-09 17:32 Europe/Berlin": a time in the site's zone, named, as the rest of the console shows one. */
+function When(p: { at: Date; frame: MfaFrame }) {
+  return <time datetime={p.at.toISOString()}>{isoMinuteWithZone(p.at, p.frame.timeZone)}</time>;
+}
 
 /** "1.4 MiB": a size for people (the exact bytes go in the title). */
 export function sizeWords(bytes: number): string {
@@ -111,7 +115,8 @@ function EmbeddedBackups(p: BackupsProps) {
         )}
         {p.scheduleFailure ? (
           <p class="notice error" role="alert" data-schedule-failure>
-            The scheduled backup of {when(p.scheduleFailure.at)} failed: {p.scheduleFailure.error}.
+            The scheduled backup of <When at={p.scheduleFailure.at} frame={p.frame} /> failed: {p.scheduleFailure.error}
+            .
           </p>
         ) : null}
       </section>
@@ -132,7 +137,9 @@ function EmbeddedBackups(p: BackupsProps) {
               <tbody>
                 {p.backups.map((b) => (
                   <tr data-backup={b.name}>
-                    <td>{when(b.createdAt)}</td>
+                    <td>
+                      <When at={b.createdAt} frame={p.frame} />
+                    </td>
                     <td>
                       <a href={`/configure/backups/${encodeURIComponent(b.name)}`} download={b.name}>
                         {b.name}

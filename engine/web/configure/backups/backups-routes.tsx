@@ -17,6 +17,7 @@ import { flash } from "../../http/flash.js";
 import { readForm } from "../../http/form-body.js";
 import { signedIn, signInStepPath } from "../../http/guards.js";
 import { sendPage } from "../../http/page.js";
+import { pageFrameOf } from "../../http/page-frame.js";
 import { BackupsPage, sizeWords } from "./backups-page.js";
 
 /** Where Configure > Backups lives. */
@@ -58,13 +59,11 @@ export function backupsRoutes(s: Services): Hono<AppEnv> {
 
   /** The page, with `error` when Back up now failed (answered with `status`). */
   const page = async (c: Context<AppEnv>, error: string | null = null, status: 200 | 500 | 507 = 200) => {
-    const session = signedIn(c);
-    const site = await s.sites.byId(session.activeSiteId);
     const { BACKUP_SCHEDULE, BACKUP_KEEP } = s.config;
     return sendPage(
       c,
       <BackupsPage
-        frame={{ csrfToken: c.var.csrfToken, user: session.user, siteName: site?.name ?? "" }}
+        frame={await pageFrameOf(c, s.sites)}
         available={s.backups.available}
         dir={s.backups.dir}
         backups={s.backups.available ? await s.backups.list() : []}

@@ -9,6 +9,7 @@ import { sendPage } from "../../http/page.js";
 import { readForm } from "../../http/form-body.js";
 import { NO_SUCH_TOKEN, TokenInputError, TokenStateError } from "../../../mfa/hardware/token-registry.js";
 import { plural } from "../../../util/plural.js";
+import { DEFAULT_TIME_ZONE } from "../../../util/zoned-dates.js";
 import { ConflictError, NotFoundError } from "../../../errors.js";
 import { checkTokenInput, type TokenInputValues } from "../../../mfa/hardware/token-input.js";
 import { MAX_CODE_INPUT_LENGTH, normaliseCode } from "../../../mfa/totp.js";
@@ -88,7 +89,13 @@ export function mfaHardwareRoutes(s: Services) {
   const common = async (c: Context<AppEnv>) => {
     const session = c.var.session!;
     const site = await s.sites.byId(session.activeSiteId);
-    return { csrfToken: c.var.csrfToken, user: session.user, siteName: site?.name, activeSiteId: session.activeSiteId };
+    return {
+      csrfToken: c.var.csrfToken,
+      user: session.user,
+      siteName: site?.name,
+      activeSiteId: session.activeSiteId,
+      timeZone: site?.timeZone ?? DEFAULT_TIME_ZONE,
+    };
   };
   const publicSiteId = async () => (await s.sites.publicSite()).id;
 
@@ -97,18 +104,25 @@ export function mfaHardwareRoutes(s: Services) {
     if (!listQuery(query)) throw new HTTPException(400, { message: "The search is too long." });
     const q = query.q?.trim() ?? "";
     const page = await h.registry.list({ q, after: query.after });
+    const frame = await common(c);
     // Active search swaps just the table.
     if ((c.req.header("hx-target") ?? "").endsWith("token-list")) {
       return sendPage(
         c,
-        <TokenTable csrfToken={c.var.csrfToken} page={page} q={q} activeSiteId={c.var.session!.activeSiteId} />,
+        <TokenTable
+          csrfToken={c.var.csrfToken}
+          page={page}
+          q={q}
+          activeSiteId={frame.activeSiteId}
+          timeZone={frame.timeZone}
+        />,
       );
     }
     const [action, ...serial] = (query.done ?? "").split(":");
     const notice = DONE[action ?? ""]?.replace("{}", serial.join(":"));
     return sendPage(
       c,
-      <TokenListPage {...await common(c)} page={page} q={q} counts={await h.registry.counts()} notice={notice} />,
+      <TokenListPage {...frame} page={page} q={q} counts={await h.registry.counts()} notice={notice} />,
     );
   });
 

@@ -49,6 +49,8 @@ export interface ImportRouteContext {
     user: Session["user"];
     siteName: string | undefined;
     activeSiteId: string;
+    /** The active site's time zone, in which the pages show times. */
+    timeZone: string;
   }>;
   actorOf: (session: Session) => { id: string; name: string };
   publicSiteId: () => Promise<string>;

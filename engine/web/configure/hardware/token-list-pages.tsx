@@ -1,6 +1,7 @@
 import { InputField } from "../../../render/form-field.js";
 import { ResetConfirm } from "../../../render/reset-confirm.js";
 import { plural } from "../../../util/plural.js";
+import { isoMinuteWithZone } from "../../../util/zoned-dates.js";
 import { UserLink } from "../../../render/user-link.js";
 import { CsrfField, Layout, type PageUser } from "../../../render/layout.js";
 import type { CodeMatch, HardwareToken, TokenPage } from "../../../mfa/hardware/token-registry.js";
@@ -16,13 +17,16 @@ export interface HardwarePageCommon {
   siteName?: string;
   /** The site the administrator works on: its users' names link to their records. */
   activeSiteId?: string;
+  /** That site's time zone (IANA name), in which the pages show times; absent: UTC. */
+  timeZone?: string;
 }
 
 /** The path under which every MFA Hardware page lives. */
 export const BASE = "/configure/mfa-hardware";
 
-function formatDate(d: Date): string {
-  return d.toISOString().slice(0, 16).replace("T", " ") + " UTC";
+/** "2026-12-09 17:32 Europe/Berlin": a time in the site's zone, named, as the rest of the console shows one. */
+function When(props: { at: Date; timeZone: string | undefined }) {
+  return <time datetime={props.at.toISOString()}>{isoMinuteWithZone(props.at, props.timeZone)}</time>;
 }
 
 /**
@@ -98,7 +102,14 @@ function ActionButton(props: { csrfToken: string; action: string; label: string;
 }
 
 /** The table and its paging: the whole page's body, and the fragment active search swaps in. */
-export function TokenTable(props: { csrfToken: string; page: TokenPage; q: string; activeSiteId?: string }) {
+export function TokenTable(props: {
+  csrfToken: string;
+  page: TokenPage;
+  q: string;
+  activeSiteId?: string;
+  /** The site's time zone, in which "Assigned since" is shown (absent: UTC). */
+  timeZone?: string;
+}) {
   const { tokens, nextAfter } = props.page;
   return (
     <div id="token-list">
@@ -130,7 +141,7 @@ export function TokenTable(props: { csrfToken: string; page: TokenPage; q: strin
                   <td class="token-status">
                     <TokenStatus token={t} activeSiteId={props.activeSiteId} />
                   </td>
-                  <td>{t.state.kind === "assigned" ? formatDate(t.state.since) : ""}</td>
+                  <td>{t.state.kind === "assigned" ? <When at={t.state.since} timeZone={props.timeZone} /> : ""}</td>
                   <td>
                     {t.state.kind === "assigned" ? (
                       <ActionButton
@@ -217,7 +228,13 @@ export function TokenListPage(
           hx-push-url="true"
         />
       </form>
-      <TokenTable csrfToken={props.csrfToken} page={props.page} q={props.q} activeSiteId={props.activeSiteId} />
+      <TokenTable
+        csrfToken={props.csrfToken}
+        page={props.page}
+        q={props.q}
+        activeSiteId={props.activeSiteId}
+        timeZone={props.timeZone}
+      />
     </Layout>
   );
 }
