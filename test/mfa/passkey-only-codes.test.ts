@@ -164,6 +164,37 @@ t("a burst of codes at once: five counted, one lock, as for an app user", async 
   assert.is((await locks(env, u.id)).length, 1);
 });
 
+t("the password step says a passkey is next, and the second step's page speaks of the passkey", async (ctx) => {
+  const { env } = ctx;
+  const u = await passkeyOnly(ctx, true);
+  const c = new TestClient(env.app);
+  assert.is((await c.signIn(u.username, PASSWORD)).res.headers.get("location"), "/login/mfa");
+  const step = await c.get("/login/mfa");
+  assert.match(step.html, /<title>Use your passkey · Formgate<\/title>/);
+  const wrong = await c.post("/login/mfa", { code: "123456" });
+  assert.is(wrong.res.status, 401);
+  const notice = wrong.html.match(/<p class="notice error" role="alert" id="mfa-error">([\s\S]*?)<\/p>/)?.[1] ?? "";
+  assert.match(notice, /passkey/);
+  assert.not.match(notice, /authenticator/i);
+  const login = await api(env.app, "POST", "/api/device/login", { username: u.username, password: PASSWORD });
+  assert.is(login.json.method, "passkey");
+  const { rows } = await env.db.query<{ details: { stage?: string; next?: string } }>(
+    "SELECT details FROM audit_log WHERE target_user_id = $1 AND action = 'sign_in.password' ORDER BY id",
+    [u.id],
+  );
+  // The first is the setup's sign-in (passkeyThroughSetup): MFA setup next.
+  assert.equal(
+    rows.map((r) => `${r.details.stage} ${r.details.next ?? "-"}`),
+    ["mfa_setup -", "mfa passkey", "mfa passkey"],
+  );
+  const admin = new TestClient(env.app);
+  await admin.signIn("root", PASSWORD);
+  const audit = (await admin.get(`/configure/audit?user=${u.username}`)).html;
+  assert.match(audit, new RegExp(`${u.username} signed in with the password \\(web; passkey next\\)`));
+  assert.match(audit, new RegExp(`${u.username} signed in with the password \\(device API; passkey next\\)`));
+  assert.not.match(audit, /code next/);
+});
+
 t("a user with no factor (MFA on, not set up) keeps today's answer: nothing counted, nothing audited", async (ctx) => {
   const { env, a } = ctx;
   const s = env.services;
