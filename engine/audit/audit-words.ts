@@ -83,6 +83,7 @@ function mailWords(kind: unknown): string {
 
 /** What follows a successful sign-in step, by its `stage` (none: the sign-in is done). */
 const STAGE_WORDS = new Map<unknown, string>([
+  // "mfa" of a passkey-only user (details.next "passkey") reads "; passkey next" instead (signInWords).
   ["mfa", "; code next"],
   ["mfa_setup", "; MFA setup next"],
   ["passwordless", "; without a password"],
@@ -97,7 +98,8 @@ const STAGE_WORDS = new Map<unknown, string>([
 function signInWords(step: string, d: Record<string, unknown>): string {
   const where = `${d.surface === "device" ? "device API" : "web"}${d.address ? `, from ${str(d.address)}` : ""}`;
   if (d.outcome === "success") {
-    return `signed in with the ${step} (${where}${STAGE_WORDS.get(d.stage) ?? ""})`;
+    const next = d.stage === "mfa" && d.next === "passkey" ? "; passkey next" : (STAGE_WORDS.get(d.stage) ?? "");
+    return `signed in with the ${step} (${where}${next})`;
   }
   // A signed-in user's password asked again (a new password, removing a factor…): not a sign-in form's.
   const what = d.currentPassword === true ? `current ${step}` : step;

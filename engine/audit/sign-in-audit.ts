@@ -53,15 +53,25 @@ export class SignInAudit {
    * Adds to `st` the success entry of `factor` for the user `userId`, written only when the CTE
    * `made` (the new session, token or challenge) has a row. `stage` is where the sign-in goes on
    * (full, mfa, mfa_setup), or remembered_browser: full, a remembered browser skipped the code.
+   * `next`: "passkey" when the second step asks for a passkey, not a code (details.next; see
+   * passkeyNext, engine/mfa/sign-in-flow.ts).
    */
-  successIn(st: Statement, userId: string, factor: SignInFactor, ctx: SignInContext, made: Sql, stage?: string): void {
+  successIn(
+    st: Statement,
+    userId: string,
+    factor: SignInFactor,
+    ctx: SignInContext,
+    made: Sql,
+    stage?: string,
+    next?: "passkey",
+  ): void {
     this.#insertIn(
       st,
       st.param(userId, "uuid"),
       factor,
       ctx,
       sql`EXISTS (SELECT 1 FROM ${made})`,
-      stage ? { word: stage } : undefined,
+      stage ? { word: stage, next } : undefined,
     );
   }
 
@@ -94,9 +104,9 @@ export class SignInAudit {
     factor: SignInFactor,
     ctx: SignInContext,
     when: Sql,
-    stage?: { word: string } | { decided: Sql },
+    stage?: { word: string; next?: "passkey" | undefined } | { decided: Sql },
   ): void {
-    const word = stage && "word" in stage ? { stage: stage.word } : {};
+    const word = stage && "word" in stage ? { stage: stage.word, ...(stage.next ? { next: stage.next } : {}) } : {};
     const fixed = st.param(
       JSON.stringify({ outcome: "success", surface: ctx.surface, address: ctx.address, ...word }),
       "jsonb",

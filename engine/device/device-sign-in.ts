@@ -11,7 +11,7 @@ import type { Logger } from "../log.js";
 import type { ActivationOptions, ActivationResult, CodeCheck, MfaActor } from "../mfa/mfa-model.js";
 import type { MfaService } from "../mfa/mfa-service.js";
 import { base32, groupsOfFour, otpauthUri, TOTP_ISSUER } from "../mfa/otpauth.js";
-import { decideAfterPassword } from "../mfa/sign-in-flow.js";
+import { decideAfterPassword, passkeyNext } from "../mfa/sign-in-flow.js";
 import { normaliseCode } from "../mfa/totp.js";
 import type {
   DeviceLoginRequest,
@@ -110,7 +110,9 @@ export class DeviceSignIn {
         const grant = ok ? this.d.tokens.issueIn(st, gate, clientAddress) : undefined;
         const challenge = ok ? undefined : this.d.challenges.issueIn(st, gate, kind, clientAddress);
         // The entry rides in this statement (no round trip), written only if the credential was.
-        this.d.signInAudit.successIn(st, user.id, "password", ctx, (grant ?? challenge)!.cte, ok ? "full" : kind);
+        const stage = ok ? "full" : kind;
+        const next = passkeyNext(stage, status!.activation);
+        this.d.signInAudit.successIn(st, user.id, "password", ctx, (grant ?? challenge)!.cte, stage, next);
         return { decision, grant, challenge };
       },
     });

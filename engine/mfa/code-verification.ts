@@ -81,7 +81,9 @@ export class CodeVerification {
    * normalised by the caller (see startCodeCheck). Two statements:
    * startCodeCheck and finishCodeCheck; `finish` (a sign-in's new session)
    * joins the second, run only when the compare-and-set wins. An id that is
-   * not a UUID is "not_enrolled"; nothing is thrown for a wrong code. `where`: the
+   * not a UUID, or a user with no factor, is "not_enrolled" (nothing counted); a
+   * passkey-only user's code is counted and "invalid" (or "locked"), never
+   * accepted. Nothing is thrown for a wrong code. `where`: the
    * sign-in's surface and address, for the lock's audit entry (failedAttempt).
    */
   async verifyCode<F = never>(
@@ -109,7 +111,9 @@ export class CodeVerification {
    * "ineligible" when the subject is missing or not eligible (nothing counted);
    * `code` is the digits as normaliseCode (totp.ts) returns them: the caller
    * normalises once, where the code arrives (anything else matches nothing).
-   * "done" with a refusal; "matched" when the code matches a step, which
+   * "done" with a refusal ("not_enrolled", uncounted, for a user with no factor;
+   * a passkey-only user's code is counted and refused like a wrong one: they
+   * hold no code); "matched" when the code matches a step, which
    * finishCodeCheck then spends. `where` (the sign-in's surface and address) goes
    * into a lock's audit entry, here or in finishCodeCheck.
    */
@@ -133,20 +137,25 @@ export class CodeVerification {
     where: SignInContext | undefined,
   ): Promise<{ row: R | undefined; outcome: CodeCheckOutcome }> {
     const { db, box, clock, policy, throttle } = this.ctx;
+    // passkey_only: no TOTP enrollment but a passkey. Its codes are wrong codes (counted, never
+    // matched); the passkeys are looked up only without an enrollment (CASE), so the TOTP step of an
+    // app or token user reads what it read before.
     const read = st.with(
       "code_enrollment",
       sql`SELECT sub.*, (${eligible}) AS eligible, e.method AS enrolled_method, e.secret_sealed, e.algorithm, e.digits,
-         e.period_seconds, e.drift_steps, 'code:user:' || sub.user_id::text AS throttle_key
+         e.period_seconds, e.drift_steps, 'code:user:' || sub.user_id::text AS throttle_key,
+         CASE WHEN e.user_id IS NULL THEN EXISTS (SELECT 1 FROM passkeys pk WHERE pk.user_id = sub.user_id)
+           ELSE false END AS passkey_only
        FROM ${subject} sub LEFT JOIN mfa_enrollments e ON e.user_id = sub.user_id`,
     );
     // The claim commits without a flush (COMMIT_WITHOUT_FLUSH), as the password step's does: every
     // answer waits for a flush that covers it (#durable, or the finishing statement's own commit).
     const claimed = throttle.claimIn(st, sql`throttle_key`, ACCOUNT_POLICY, {
       from: read,
-      when: sql`eligible AND enrolled_method IS NOT NULL`,
+      when: sql`eligible AND (enrolled_method IS NOT NULL OR passkey_only)`,
     });
     const [row] = await st.run<
-      R & EnrollmentRow & ClaimColumns & { eligible: boolean; enrolled_method: string | null }
+      R & EnrollmentRow & ClaimColumns & { eligible: boolean; enrolled_method: string | null; passkey_only: boolean }
     >(
       db,
       sql`SELECT r.*, c.lock_count AS claimed_lock_count, c.locked_until AS claimed_until,
@@ -155,7 +164,8 @@ export class CodeVerification {
     );
     if (!row || !row.eligible) return { row, outcome: { kind: "ineligible" } };
     const userId = row.user_id;
-    if (row.enrolled_method === null) {
+    // No factor at all (MFA off, or on and not set up): nothing to guess, nothing counted.
+    if (row.enrolled_method === null && !row.passkey_only) {
       return { row, outcome: { kind: "done", result: { ok: false, reason: "not_enrolled", retryAfterSeconds: 0 } } };
     }
     const attempt = await throttle.attemptFrom(codeThrottleKey(userId), row);
@@ -174,18 +184,19 @@ export class CodeVerification {
     // could win a burst's compare-and-set and its success lift the lock that the burst's replays
     // earned (test/mfa/lockout-concurrency.test.ts: one good code and its replays, one lock).
     if (attempt.lockedNow) await throttle.makeDurable(codeThrottleKey(userId));
-    const params: TotpParams = {
-      secret: box.open(row.secret_sealed, sealContext(userId)),
-      algorithm: row.algorithm,
-      digits: row.digits as 6 | 8,
-      periodInSeconds: row.period_seconds,
-    };
+    // A passkey-only user holds no code: theirs match nothing, and fail like an app user's wrong code.
+    const params: TotpParams | null = row.passkey_only
+      ? null
+      : {
+          secret: box.open(row.secret_sealed, sealContext(userId)),
+          algorithm: row.algorithm,
+          digits: row.digits as 6 | 8,
+          periodInSeconds: row.period_seconds,
+        };
     const now = clock.now();
-    const step = matchTotpStep(params, code, now, {
-      window: policy.windowSteps,
-      centreOffset: row.drift_steps,
-    });
-    if (step === null) {
+    const step =
+      params && matchTotpStep(params, code, now, { window: policy.windowSteps, centreOffset: row.drift_steps });
+    if (params === null || step === null) {
       await this.#durable(userId, attempt);
       return { row, outcome: { kind: "done", result: await failedAttempt(this.ctx, userId, attempt, where) } };
     }

@@ -52,6 +52,15 @@ export function decideAfterPassword(state: SignInMfaState, now: Date): SignInDec
   };
 }
 
+/**
+ * "passkey" when a sign-in at `stage` "mfa" asks for a passkey and not a code: the user's factors
+ * are passkeys only (`activation.method`, engine/mfa/status.ts), no authenticator app or hardware
+ * token. The password step's audit entry says so (SignInAudit.successIn's `next`).
+ */
+export function passkeyNext(stage: string, activation: { method: string } | null | undefined): "passkey" | undefined {
+  return stage === "mfa" && activation?.method === "passkey" ? "passkey" : undefined;
+}
+
 /** The session stage a decision leads to: only "full" reaches more than the MFA pages. */
 export function stageFor(decision: SignInDecision): "full" | "mfa" | "mfa_setup" {
   if (decision.status === "ok") return "full";

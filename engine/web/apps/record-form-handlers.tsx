@@ -28,6 +28,7 @@ import type { AppEnv } from "../http/env.js";
 import { statusOf } from "../http/error-pages.js";
 import { sendPage } from "../http/page.js";
 import { checkField } from "./field-check.js";
+import { withAllowedMethods } from "./mfa-methods-help.js";
 import { RemindRegion, type RemindState } from "./remind-button.js";
 import {
   mfaEnabledField,
@@ -84,15 +85,26 @@ export function recordFormHandlers(s: Services, options: RecordRoutesOptions) {
   // Only the users app at its own path has the live MFA reset warning (its route hangs there).
   const liveResetWarning = options.appId === USER_ACCOUNTS_APP;
 
+  /**
+   * The form's sections; a users app's MFA section names the ways to set MFA up that the site's
+   * policy allows (withAllowedMethods).
+   */
+  async function sectionsOf(r: Resolved) {
+    const enabledField = mfaEnabledField(r);
+    if (!enabledField) return r.app.sections;
+    const { allowedMethods } = await s.mfaPolicies.get(r.storeCtx.siteId);
+    return withAllowedMethods(r.app.sections, enabledField, allowedMethods);
+  }
+
   /** The form as a page, or as a fragment for the dialog. */
-  function renderForm(c: Context<AppEnv>, r: Resolved, st: FormState, status: ContentfulStatusCode = 200) {
+  async function renderForm(c: Context<AppEnv>, r: Resolved, st: FormState, status: ContentfulStatusCode = 200) {
     const action = st.record ? `${r.href}/${st.record.id}` : `${r.href}/new`;
     // Read-only fields (computed by the store) keep the stored values while the user's input is re-shown.
     const values = st.record ? { ...readOnlyValues(r.app, st.record.values), ...st.values } : st.values;
     const title = st.record ? recordTitle(r.app, st.record.values) : (options.newLabel ?? `New: ${r.app.title}`);
     const form = (
       <RecordForm
-        sections={r.app.sections}
+        sections={await sectionsOf(r)}
         values={values}
         errors={st.errors}
         mode={st.mode}

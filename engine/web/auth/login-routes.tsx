@@ -20,7 +20,7 @@ import { passwordlessForm } from "./passwordless-routes.js";
 import { SetupLinkError } from "../../auth/first-admin.js";
 import { UserInputError } from "../../auth/user-accounts.js";
 import { ValidationError } from "../../errors.js";
-import { decideAfterPassword, stageFor } from "../../mfa/sign-in-flow.js";
+import { decideAfterPassword, passkeyNext, stageFor } from "../../mfa/sign-in-flow.js";
 
 const GENERIC_FAILURE = "The username or password is incorrect.";
 /** The sign-in and first-administrator forms' labels, for the message of a field holding text that cannot be stored. */
@@ -96,6 +96,7 @@ export function loginRoutes(s: Services, cookieSettings: { secure: boolean }) {
             audited,
             session.cte,
             skipsCode ? "remembered_browser" : stage,
+            passkeyNext(stage, status!.activation),
           );
           return { stage, ...session };
         },

@@ -66,7 +66,7 @@ export function MfaCodePage(props: {
 }) {
   const codes = props.method !== "passkey";
   return (
-    <Layout title="Enter your code" csrfToken={props.csrfToken}>
+    <Layout title={codes ? "Enter your code" : "Use your passkey"} csrfToken={props.csrfToken}>
       <article class="narrow">
         <h1>Multi-factor authentication (MFA)</h1>
         <p>

@@ -9,7 +9,7 @@ import type { Session } from "../../auth/sessions.js";
 import { DEFAULT_MFA_POLICY, type MfaActor } from "../../mfa/mfa-model.js";
 import { holdsAllowedFactor } from "../../mfa/site-policy.js";
 import { decideAfterPassword, type SignInDecision } from "../../mfa/sign-in-flow.js";
-import type { MfaMethod } from "../../mfa/status.js";
+import type { FactorMethod, MfaMethod } from "../../mfa/status.js";
 import { normaliseCode } from "../../mfa/totp.js";
 import type { Services } from "../../services.js";
 import { signedOut, writeSessionCookie, type CookieSettings } from "../http/cookies.js";
@@ -26,6 +26,17 @@ export const GENERIC_CODE_FAILURE =
 /** GENERIC_CODE_FAILURE for a user with a hardware token: the same for a wrong code and a lock. */
 export const TOKEN_CODE_FAILURE =
   "The code is not valid. Check the code your hardware token shows and try again. After several wrong codes the account is locked for a while; an administrator can unlock it.";
+/**
+ * GENERIC_CODE_FAILURE for a user whose only factors are passkeys: they hold no code, so no code is
+ * accepted, and each one posted counts like a wrong code. The same for a wrong code and a lock.
+ */
+export const PASSKEY_ONLY_CODE_FAILURE =
+  "This account signs in with a passkey, not a code: use your passkey, or a recovery code. After several wrong codes the account is locked for a while; an administrator can unlock it.";
+/** The refusal of a sign-in code in the terms of the user's `method` (the same for a wrong code and a lock). */
+export function codeFailureFor(method: FactorMethod | undefined): string {
+  if (method === "hardware") return TOKEN_CODE_FAILURE;
+  return method === "passkey" ? PASSKEY_ONLY_CODE_FAILURE : GENERIC_CODE_FAILURE;
+}
 /** What a code field that holds no code says (not counted as a try). */
 export const MALFORMED_CODE = "Enter the code your authenticator shows (6 or 8 digits).";
 /** MALFORMED_CODE for a user with a hardware token (also the hardware setup page's field message). */

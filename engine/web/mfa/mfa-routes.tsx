@@ -22,6 +22,7 @@ import {
 } from "./mfa-pages.js";
 import {
   afterActivation,
+  codeFailureFor,
   replacedMessage,
   finishSignIn,
   GENERIC_CODE_FAILURE,
@@ -30,7 +31,6 @@ import {
   selfActor,
   setupAccess,
   setupChanged,
-  TOKEN_CODE_FAILURE,
   TOKEN_MALFORMED_CODE,
 } from "./mfa-route-helpers.js";
 import { passkeyStepForm } from "./passkey-routes.js";
@@ -104,13 +104,12 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
       c.var.log.info("second factor refused", { userId: session.user.id, reason: result.reason });
       // The same words for a wrong code and a lock (test/mfa/lock-disclosure.test.ts), in the method's terms.
       const method = await methodOf(session);
-      const error = method === "hardware" ? TOKEN_CODE_FAILURE : GENERIC_CODE_FAILURE;
       return sendPage(
         c,
         <MfaCodePage
           csrfToken={c.var.csrfToken}
           method={method}
-          error={error}
+          error={codeFailureFor(method)}
           passkey={await passkeyStepForm(s, c, session.user.id, method)}
         />,
         401,
