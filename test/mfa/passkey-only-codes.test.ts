@@ -176,6 +176,12 @@ t("the password step says a passkey is next, and the second step's page speaks o
   const notice = wrong.html.match(/<p class="notice error" role="alert" id="mfa-error">([\s\S]*?)<\/p>/)?.[1] ?? "";
   assert.match(notice, /passkey/);
   assert.not.match(notice, /authenticator/i);
+  assert.match(step.html, /Lost your passkey, or it does not work\?/);
+  assert.not.match(step.html, /Lost your phone or token/);
+  // No code field to put it under: a malformed code's message is the page's notice.
+  const malformed = await c.post("/login/mfa", { code: "12ab" });
+  assert.is(malformed.res.status, 422);
+  assert.match(malformed.html, /<p class="notice error" role="alert" id="mfa-error">[^<]*\S/);
   const login = await api(env.app, "POST", "/api/device/login", { username: u.username, password: PASSWORD });
   assert.is(login.json.method, "passkey");
   const { rows } = await env.db.query<{ details: { stage?: string; next?: string } }>(

@@ -78,7 +78,8 @@ export function MfaCodePage(props: {
                 ? "Use your passkey to finish signing in."
                 : "Enter the current code from your authenticator app or hardware token."}
         </p>
-        <ErrorNotice error={props.error} />
+        {/* Without a code field a malformed code's message has nowhere else to show. */}
+        <ErrorNotice error={props.error ?? (codes ? undefined : props.fieldError)} />
         {codes ? (
           <form method="post" action="/login/mfa">
             <CsrfField token={props.csrfToken} />
@@ -89,7 +90,7 @@ export function MfaCodePage(props: {
         ) : null}
         {props.passkey}
         <p id="lost-device">
-          Lost your phone or token, or it does not work?{" "}
+          {codes ? "Lost your phone or token, or it does not work?" : "Lost your passkey, or it does not work?"}{" "}
           <a href="/login/recovery" id="use-recovery">
             Use a recovery code or a temporary access pass
           </a>
