@@ -11,7 +11,7 @@ import { loudHook } from "../helpers/loud-hook.js";
 import { SoftAuthenticator } from "../helpers/soft-authenticator.js";
 import { appParams, codeAt } from "../helpers/totp.js";
 import { SESSION_COOKIE } from "../../engine/web/http/cookies.js";
-import { optionsIn } from "../helpers/webauthn-page.js";
+import { optionsIn, passkeyThroughSetup } from "../helpers/webauthn-page.js";
 
 const PASSWORD = "correct horse battery";
 const t = suite<{ env: TestEnv; siteId: string }>(`adding a factor needs re-authentication [${testBackend}]`);
@@ -97,6 +97,39 @@ t("an app or a hardware token cannot be added from an ordinary signed-in session
   assert.is((await s.mfa.activation.pendingAppSecret(u.id)) ?? null, null, "no new key was handed out");
   const status = await s.mfa.statusOf(u.id);
   assert.is(status.activation?.method, "app");
+});
+
+t("a passkey-only user is asked for the password alone: no code field, no code in the message", async (ctx) => {
+  const { env, siteId } = ctx;
+  const s = env.services;
+  const u = await s.users.create({ siteId, username: "piet", password: PASSWORD });
+  await s.mfa.settings.applySettings(
+    u.id,
+    { enabled: true, enforcementDelayDays: 0 },
+    { id: u.id, name: "piet", siteId },
+  );
+  await passkeyThroughSetup(env, "piet", PASSWORD, "Laptop");
+  assert.is((await s.mfa.statusOf(u.id)).activation?.method, "passkey", "passkeys only (control)");
+  const c = new TestClient(env.app);
+  c.cookies.set(SESSION_COOKIE, (await s.sessions.create(u.id, siteId, "full", null)).token);
+  const page = await c.get("/mfa/setup/passkey");
+  assert.is(page.res.status, 200);
+  assert.match(page.html, /name="currentPassword"/);
+  assert.not.match(page.html, /name="code"/);
+  assert.not.match(page.html, /code from your authenticator/);
+  // A page per attempt: an attempt spends the registration challenge it was shown.
+  const post = async (fields: Record<string, string>) => {
+    const options = optionsIn((await c.get("/mfa/setup/passkey")).html);
+    const response = JSON.stringify(new SoftAuthenticator("localhost", "http://localhost:3000").register(options));
+    return c.post("/mfa/setup/passkey", { name: "Phone", response, ...fields });
+  };
+  const bare = await post({});
+  assert.is(bare.res.status, 422);
+  assert.match(bare.html, /Enter your current password to add a passkey\./);
+  assert.not.match(bare.html, /code from your authenticator/);
+  const added = await post({ currentPassword: PASSWORD });
+  assert.is(added.res.status, 303, added.html);
+  assert.is((await s.passkeys.store.listOf(u.id)).length, 2);
 });
 
 t.run();

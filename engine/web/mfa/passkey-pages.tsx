@@ -57,6 +57,13 @@ export function PasskeySignInForm(props: {
   );
 }
 
+/**
+ * How a signed-in user adding a further passkey proves it is still them: the current password, or
+ * that or a current code when they hold an authenticator app or token; false when they need not
+ * (setting up their first factor, or a session a recovery code or pass granted).
+ */
+export type Reauth = false | "password" | "password-or-code";
+
 /** /mfa/setup/passkey: a name for the passkey and the button that creates it (WebAuthn registration). */
 export function PasskeySetupPage(props: {
   csrfToken: string;
@@ -66,8 +73,8 @@ export function PasskeySetupPage(props: {
   fieldError?: string;
   /** Where "other methods" leads: the setup choice while setting up, the account page when adding one. */
   back: { href: string; text: string };
-  /** A signed-in user adding a further passkey: the current password or a code goes with it. */
-  reauth?: boolean;
+  /** A signed-in user adding a further passkey: the current password (or a code, for a user who holds one) goes with it. */
+  reauth?: Reauth;
   reauthError?: string;
 }) {
   return (
@@ -109,17 +116,23 @@ export function PasskeySetupPage(props: {
                 name="currentPassword"
                 type="password"
                 label="Your current password"
-                help="Or leave it empty and enter a code from your authenticator below."
+                help={
+                  props.reauth === "password-or-code"
+                    ? "Or leave it empty and enter a code from your authenticator below."
+                    : undefined
+                }
                 autocomplete="current-password"
                 error={props.reauthError}
               />
-              <InputField
-                id="code"
-                name="code"
-                label="Or a code from your authenticator"
-                autocomplete="one-time-code"
-                attrs={{ inputmode: "numeric", maxlength: 32 }}
-              />
+              {props.reauth === "password-or-code" ? (
+                <InputField
+                  id="code"
+                  name="code"
+                  label="Or a code from your authenticator"
+                  autocomplete="one-time-code"
+                  attrs={{ inputmode: "numeric", maxlength: 32 }}
+                />
+              ) : null}
             </fieldset>
           ) : null}
           <button type="button" data-passkey-start hidden id="create-passkey">

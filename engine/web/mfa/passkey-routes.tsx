@@ -23,7 +23,7 @@ import {
   setupChanged,
 } from "./mfa-route-helpers.js";
 import { holdsAllowedFactor } from "../../mfa/site-policy.js";
-import { PasskeyScripts, PasskeySetupPage, PasskeySignInForm } from "./passkey-pages.js";
+import { PasskeyScripts, PasskeySetupPage, PasskeySignInForm, type Reauth } from "./passkey-pages.js";
 import { normaliseCode } from "../../mfa/totp.js";
 import { parseClientJson } from "../../util/json-depth.js";
 import { askingBrowser, webSignIn } from "../http/client-address.js";
@@ -91,6 +91,8 @@ export const PASSKEY_NOT_ALLOWED = "Your site does not allow passkeys: no passke
 
 /** Asked of a signed-in user who adds a further passkey without a password or code in the form. */
 export const REAUTH_NEEDED = "Enter your current password, or a code from your authenticator, to add a passkey.";
+/** REAUTH_NEEDED for a user whose factors are passkeys only: there is no code to offer. */
+export const REAUTH_PASSWORD_NEEDED = "Enter your current password to add a passkey.";
 /** A wrong password or code: nothing was added (the same words for both). */
 export const REAUTH_FAILED = "The password or code is not correct. No passkey was added.";
 
@@ -103,7 +105,7 @@ export const REAUTH_FAILED = "The password or code is not correct. No passkey wa
 async function registerAccess(
   s: Services,
   c: Context<AppEnv>,
-): Promise<{ session: Session; reauth: boolean; replace: boolean } | { response: Response }> {
+): Promise<{ session: Session; reauth: Reauth; replace: boolean } | { response: Response }> {
   const session = c.var.session;
   if (!session || (session.stage !== "mfa_setup" && session.stage !== "full")) {
     return { response: c.redirect(signInStepPath(session), 303) };
@@ -130,7 +132,13 @@ async function registerAccess(
     return { response: c.redirect(session.stage === "full" ? "/account" : "/mfa/setup", 303) };
   }
   // A granted session's passkey replaces the lost factor, as its app or token would (setupAccess's `replace`).
-  return { session, reauth: session.stage === "full" && status.activation !== null && !granted, replace: granted };
+  const reauth: Reauth =
+    session.stage !== "full" || status.activation === null || granted
+      ? false
+      : status.activation.method === "passkey"
+        ? "password"
+        : "password-or-code";
+  return { session, reauth, replace: granted };
 }
 
 /** Why a re-authentication was refused: the words, the status, and Retry-After for a lock. */
@@ -152,10 +160,11 @@ async function reauthenticate(
   userId: string,
   fields: Record<string, string>,
   browser: AskingBrowser,
+  reauth: Reauth,
 ): Promise<ReauthRefusal | null> {
   const code = (fields.code ?? "").trim();
   const password = fields.currentPassword ?? "";
-  if (!code && !password) return { error: REAUTH_NEEDED, status: 422 };
+  if (!code && !password) return { error: reauth === "password" ? REAUTH_PASSWORD_NEEDED : REAUTH_NEEDED, status: 422 };
   const failed = { error: REAUTH_FAILED, status: 401 } as const;
   // Not a code (normaliseCode null) is checked as "", which matches nothing and counts as a failure.
   if (code) {
@@ -176,7 +185,7 @@ export function passkeyRoutes(s: Services, cookies: CookieSettings) {
     c: Context<AppEnv>,
     session: Session,
     status: 200 | 401 | 409 | 422 | 429 = 200,
-    p: { name?: string; error?: string; fieldError?: string; reauth?: boolean; reauthError?: string } = {},
+    p: { name?: string; error?: string; fieldError?: string; reauth?: Reauth; reauthError?: string } = {},
   ) => {
     const options = await s.passkeys.registration.options(session.user);
     const back =
@@ -199,7 +208,7 @@ export function passkeyRoutes(s: Services, cookies: CookieSettings) {
     const fields = (await readForm(c)).one;
     const name = (fields.name ?? "").slice(0, 200);
     if (reauth) {
-      const refused = await reauthenticate(s, session.user.id, fields, askingBrowser(c, cookies));
+      const refused = await reauthenticate(s, session.user.id, fields, askingBrowser(c, cookies), reauth);
       if (refused) {
         c.var.log.info("passkey refused", { userId: session.user.id, reason: "reauthentication" });
         if (refused.retryAfterSeconds) c.header("Retry-After", String(refused.retryAfterSeconds));
