@@ -40,7 +40,7 @@ export function recordProblems(
   const validate = app.validators[mode];
   if (validate(values)) return {};
   const errors = stored ? withoutKeptChoices(validate.errors ?? [], values, stored) : validate.errors;
-  return fieldErrors(errors, app.fields);
+  return fieldErrors(errors, app.fields, values);
 }
 
 /**

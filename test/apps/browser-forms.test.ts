@@ -58,7 +58,10 @@ t(
       .catch(() => {
         throw new Error("no inline message for the serial number");
       });
-    assert.is(await page.locator("#err-serialNumber").innerText(), "Serial number does not have the expected format.");
+    assert.is(
+      await page.locator("#err-serialNumber").innerText(),
+      "Serial number does not have the expected format: Capital letters, digits and dashes, as printed on the rating plate.",
+    );
 
     await dialog.locator('input[name="equipment"]').fill("Band saw");
     await dialog.locator('input[name="serialNumber"]').fill("BS-1");

@@ -33,7 +33,7 @@ function roundTrip(schema: FieldSchema, body: FormBody, mode: "create" | "edit" 
   const fields = fieldTree(record);
   const parsed = parseForm(fields, body, mode);
   const validate = compileRecordValidators(record)[mode];
-  const errors = validate(parsed.values) ? {} : fieldErrors(validate.errors, fields);
+  const errors = validate(parsed.values) ? {} : fieldErrors(validate.errors, fields, parsed.values);
   return { value: parsed.values.f, parsed, errors };
 }
 
@@ -106,6 +106,11 @@ t("integer and number: number inputs with bounds and step; strings become number
   assert.is(roundTrip({ type: "number" }, { f: ["12a"] }).errors.f, "F must be a number.");
   assert.is(roundTrip({ type: "integer", minimum: 1 }, { f: ["0"] }).errors.f, "F must be at least 1.");
   assert.is(roundTrip({ type: "integer", maximum: 9 }, { f: ["10"] }).errors.f, "F must be at most 9.");
+  // Whole numbers are exact up to 2^53 - 1, 16 digits too; beyond, the typed digits stay and are too large.
+  assert.is(roundTrip({ type: "integer" }, { f: ["9007199254740991"] }).value, 9007199254740991);
+  const huge = roundTrip({ type: "integer" }, { f: ["9007199254740993"] });
+  assert.is(huge.value, "9007199254740993", "what the user typed is kept");
+  assert.is(huge.errors.f, "F is too large: a whole number is stored exactly only up to 9,007,199,254,740,991.");
 });
 
 t("select from enum and from oneOf const/title; the choice comes back typed", () => {
