@@ -304,6 +304,45 @@ t(
   },
 );
 
+t(
+  "fields in no section: the outline says so, and the preview, the form and the record page show them after the sections under “Other fields”",
+  async (ctx) => {
+    const d = ctx.dora;
+    const A = "/configure/apps/parts";
+    assert.is((await d.post("/configure/apps/new", { title: "Parts", id: "parts" })).res.status, 303);
+    assert.is((await d.post(`${A}/fields/new`, { type: "text", title: "Code" })).res.status, 303);
+    assert.is(
+      (await d.post(`${A}/fields/new`, { type: "section", title: "Main part", fields: "name" })).res.status,
+      303,
+    );
+    /** The headings and fields of a rendered form, in order: "h:Main part", "f:name"… */
+    const layout = (html: string, within: RegExp) =>
+      [...(within.exec(html)?.[0] ?? "").matchAll(/<h2>([^<]*)<\/h2>|<div class="field[^"]*" id="field-(\w+)"/g)].map(
+        (m) => (m[1] !== undefined ? `h:${m[1]}` : `f:${m[2]}`),
+      );
+    const expected = ["h:Main part", "f:name", "h:Other fields", "f:code"];
+    const page = await d.get(A);
+    assert.match(page.html, /<h3>Not in a section<\/h3>/);
+    assert.match(page.html, /The form shows these after the sections, under “Other fields”\./);
+    assert.equal(layout(page.html, /<div class="record-form preview"[\s\S]*/), expected, "the preview");
+    assert.is((await d.post(`${A}/publish`, {})).res.status, 303);
+    const form = await ctx.admin.get("/apps/parts/new");
+    assert.equal(layout(form.html, /<form method="post" action="\/apps\/parts\/new"[\s\S]*<\/form>/), expected);
+    const created = await ctx.admin.post("/apps/parts/new", { name: "Bolt", code: "B-1" });
+    assert.is(created.res.status, 303);
+    const { rows } = await ctx.env.db.query<{ id: string }>("SELECT id FROM records WHERE data->>'code' = 'B-1'");
+    const view = await d.get(`/apps/parts/${rows[0]!.id}`);
+    assert.match(view.html, /class="record-view"/, "a designer reads the record");
+    assert.equal(layout(view.html, /<div class="record-view"[\s\S]*/), expected, "the record page");
+    // With no titled section there is nothing to tell apart: no heading.
+    assert.is((await d.post(`${A}/sections/1/delete`, {})).res.status, 422);
+    assert.is((await d.post(`${A}/fields/name/move`, { section: "0" })).res.status, 303);
+    const plain = await d.get(A);
+    assert.equal(layout(plain.html, /<div class="record-form preview"[\s\S]*/), ["f:code", "f:name"]);
+    assert.not.match(plain.html, /Other fields/, "nor a hint about it in the outline");
+  },
+);
+
 t("placeholder: edited in the properties panel of text-like types, shown by the form's input", async (ctx) => {
   const d = ctx.dora;
   const A = "/configure/apps/desks";

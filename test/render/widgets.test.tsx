@@ -399,6 +399,8 @@ t("the form: sections with titles, descriptions and help texts from `form`; CSRF
   assert.match(h, /<div class="notice error" id="err-form" role="alert">Something is off\.<\/div>/);
   assert.match(h, /<h2>First<\/h2><p class="section-description">Intro<\/p><div class="field" id="field-b"/);
   assert.ok(h.indexOf('id="field-b"') < h.indexOf('id="field-a"'), "section fields first, the rest after");
+  // …under a heading of their own, so they do not read as part of "First".
+  assert.match(h, /<section class="form-section"><h2>Other fields<\/h2><div class="field" id="field-a"/);
   assert.match(h, /<small class="field-help" id="help-a">From the layout<\/small>/);
   assert.match(h, /Store<\/button>/);
   const dialog = String(

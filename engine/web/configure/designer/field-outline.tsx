@@ -1,5 +1,6 @@
 import { designerTypeOf, FIELD_TYPES, fieldTypeInfo } from "../../../apps/field-types.js";
 import type { AppDefinition, FieldSchema } from "../../../schema/types.js";
+import { OTHER_FIELDS_TITLE } from "../../../schema/field-nodes.js";
 import { CsrfField } from "../../../render/layout.js";
 import { InputField } from "../../../render/form-field.js";
 import { ButtonForm, DraftStampField } from "./designer-shell.js";
@@ -168,6 +169,8 @@ export function FieldOutline(p: {
   const sections = def.form?.sections ?? [];
   const placed = new Set(sections.flatMap((s) => s.fields));
   const rest = Object.keys(def.record.properties).filter((n) => !placed.has(n));
+  // The form shows them under a heading of their own when a titled section is shown before them.
+  const headed = sections.some((s) => s.title && s.fields.some((n) => Object.hasOwn(def.record.properties, n)));
   const items = (names: string[], section: number) => (
     <FieldItems
       appId={p.appId}
@@ -204,6 +207,7 @@ export function FieldOutline(p: {
       {rest.length || !sections.length ? (
         <section class="designer-section">
           {sections.length ? <h3>Not in a section</h3> : null}
+          {headed ? <p class="hint">The form shows these after the sections, under “{OTHER_FIELDS_TITLE}”.</p> : null}
           {items(rest, -1)}
         </section>
       ) : null}
