@@ -343,6 +343,49 @@ t(
   },
 );
 
+t(
+  "Up and Down only where a field can move; the drag handles and their hint are marked for scripted pages",
+  async (ctx) => {
+    const d = ctx.dora;
+    const A = "/configure/apps/moves";
+    assert.is((await d.post("/configure/apps/new", { title: "Moves", id: "moves" })).res.status, 303);
+    for (const f of [
+      { type: "text", title: "Second" },
+      { type: "group", title: "Box" },
+      { type: "text", title: "Inner one", parent: "box" },
+      { type: "text", title: "Inner two", parent: "box" },
+      { type: "text", title: "Last" },
+    ]) {
+      assert.is((await d.post(`${A}/fields/new`, f)).res.status, 303, f.title);
+    }
+    const sections = [{ title: "One", fields: ["name", "second"] }, { title: "Two" }];
+    for (const section of sections) {
+      assert.is((await d.post(`${A}/fields/new`, { type: "section", ...section })).res.status, 303);
+    }
+    const page = await d.get(A);
+    const buttons = [...page.html.matchAll(/aria-label="Move ([\w.]+) (up|down)"/g)].map((m) => `${m[1]} ${m[2]}`);
+    assert.equal(buttons, [
+      "name down", // the first field has no Up
+      "second up",
+      "second down",
+      "box up", // the first of section Two moves up into section One
+      "box down",
+      "box.name down", // in a group (it starts with a Name field): first and last of the group
+      "box.innerOne up",
+      "box.innerOne down",
+      "box.innerTwo up",
+      "last up", // the last field has no Down
+    ]);
+    // Down on the last field would change nothing: the server refuses it, and the outline offers no button for it.
+    const moved = await d.post(`${A}/fields/last/move`, { direction: "down" });
+    assert.is(moved.res.status, 422, "Down on the last field is refused: there is no button for it");
+    // Dragging needs designer.js: its handles and hint are hidden until it marks the page (.can-drag).
+    assert.match(page.html, /<span class="drag-handle drag-only" aria-hidden="true">/);
+    assert.match(page.html, /<p class="hint drag-only">Drag a field by its handle/);
+    assert.match(page.html, /<p class="hint no-drag">Use Up and Down to move a field/);
+  },
+);
+
 t("placeholder: edited in the properties panel of text-like types, shown by the form's input", async (ctx) => {
   const d = ctx.dora;
   const A = "/configure/apps/desks";

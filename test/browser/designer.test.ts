@@ -279,6 +279,36 @@ t("the same app built through plain POSTs, without JavaScript, has the same defi
 });
 
 t(
+  "drag handles and their hint only where dragging works (JavaScript); Up and Down always, where they move",
+  async (ctx) => {
+    for (const js of [true, false]) {
+      const context = await ctx.browser.newContext({ javaScriptEnabled: js, viewport: { width: 1280, height: 900 } });
+      const page = await context.newPage();
+      try {
+        await signIn(page, ctx.url, "dora");
+        await page.goto(`${ctx.url}/configure/apps/visitor-log`);
+        const outline = page.locator("#field-outline");
+        assert.is(await outline.locator(".drag-handle").first().isVisible(), js, `a handle, JavaScript ${js}`);
+        assert.is(
+          await page.getByText("Drag a field by its handle").isVisible(),
+          js,
+          `the drag hint, JavaScript ${js}`,
+        );
+        assert.is(await page.getByText("Use Up and Down to move a field").isVisible(), !js);
+        // The first field has no Up, the last no Down; the other button keeps its place.
+        assert.is(await outline.locator('button[aria-label="Move name up"]').count(), 0);
+        assert.is(await outline.locator('button[aria-label="Move companions down"]').count(), 0);
+        const down = (name: string) => outline.locator(`button[aria-label="Move ${name} down"]`).boundingBox();
+        assert.is((await down("name"))!.x, (await down("email"))!.x, "Down stands where it stands in every row");
+        await check(page, js, `the designer's outline, JavaScript ${js}`);
+      } finally {
+        await context.close();
+      }
+    }
+  },
+);
+
+t(
   "at 390 px the Form tab stacks: Add a field and the properties panel stay usable, headings do not break mid-word",
   async (ctx) => {
     const page = await ctx.browser.newPage({ viewport: { width: 390, height: 844 } });
