@@ -339,4 +339,42 @@ t(
   },
 );
 
+t("a removed option records hold: Publish's question reads in full at 1280 and 390 px", async (ctx) => {
+  const page = await ctx.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  try {
+    await signIn(page, ctx.url, "dora");
+    // Vera Visitor's purpose is Meeting (the administrator's test): take that option away.
+    await page.goto(`${ctx.url}/configure/apps/visitor-log/fields/purpose`);
+    await page.locator('#field-form textarea[name="options"]').fill("delivery|Delivery\ninterview|Interview");
+    await submitPanel(page, "Save field");
+    await page.click(".draft-actions >> text=Publish");
+    await page.locator("#removed-options").waitFor();
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      // Each option's words fit the select's box (its padding holds the arrow): none is cut.
+      const cut = await page.locator("#removed-options select").evaluateAll((selects) => {
+        const ctx2d = document.createElement("canvas").getContext("2d")!;
+        return selects.flatMap((s) => {
+          const style = getComputedStyle(s);
+          ctx2d.font = style.font;
+          const room = s.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+          return [...(s as HTMLSelectElement).options]
+            .filter((o) => ctx2d.measureText(o.text).width > room)
+            .map((o) => `${o.text} (${Math.round(ctx2d.measureText(o.text).width)} px in ${room} px)`);
+        });
+      });
+      assert.equal(cut, [], `choices cut at ${width} px`);
+      const label = page.getByText("Purpose: 1 record with “Meeting”");
+      const shown = ((await label.boundingBox())?.width ?? 0) > 1; // visually hidden: 1 px, for screen readers
+      assert.is(shown, width === 390, "the label says what the row says: shown where the row is not");
+      await page.screenshot({ path: join(SHOTS, `designer-publish-options-${width}.png`), fullPage: true });
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await check(page, true, "Publish's question about removed options");
+  } finally {
+    await page.close();
+    await ctx.env.services.drafts.discard(ctx.siteId, "visitor-log");
+  }
+});
+
 t.run();
