@@ -349,16 +349,18 @@ t(
     const d = ctx.dora;
     const A = "/configure/apps/moves";
     assert.is((await d.post("/configure/apps/new", { title: "Moves", id: "moves" })).res.status, 303);
-    for (const f of [
+    const fields: Record<string, string>[] = [
       { type: "text", title: "Second" },
       { type: "group", title: "Box" },
       { type: "text", title: "Inner one", parent: "box" },
       { type: "text", title: "Inner two", parent: "box" },
       { type: "text", title: "Last" },
-    ]) {
-      assert.is((await d.post(`${A}/fields/new`, f)).res.status, 303, f.title);
-    }
-    const sections = [{ title: "One", fields: ["name", "second"] }, { title: "Two" }];
+    ];
+    for (const f of fields) assert.is((await d.post(`${A}/fields/new`, f)).res.status, 303, f.title);
+    const sections: Record<string, string | string[]>[] = [
+      { title: "One", fields: ["name", "second"] },
+      { title: "Two" },
+    ];
     for (const section of sections) {
       assert.is((await d.post(`${A}/fields/new`, { type: "section", ...section })).res.status, 303);
     }

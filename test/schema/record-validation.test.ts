@@ -99,7 +99,7 @@ t("a number too large to store exactly is too large, with the limit, not 'must b
     real: "Real is too large: a number can be at most 1.7976931348623157e+308.",
   });
   // Through JSON (the device API) 9007199254740993 arrives as 9007199254740992: a number, and refused.
-  assert.equal(errorsOf({ ...base, whole: 9007199254740993, big: -9007199254740992 }), {
+  assert.equal(errorsOf({ ...base, whole: 2 ** 53 + 1, big: -(2 ** 53) }), {
     whole: "Whole is too large: a whole number is stored exactly only up to 9,007,199,254,740,991.",
     big: "Big is too small: a whole number is stored exactly only down to -9,007,199,254,740,991.",
   });
