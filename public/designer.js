@@ -37,6 +37,8 @@
   function initSortable() {
     const outline = document.getElementById("field-outline");
     if (!outline || typeof Sortable === "undefined") return;
+    // Dragging works from here on: show the handles and the hint about them (public/forms.css).
+    document.documentElement.classList.add("can-drag");
     outline.querySelectorAll("ol.designer-fields:not([data-sortable])").forEach((list) => {
       list.dataset.sortable = "on";
       // Top-level lists share one group (fields move between sections); nested lists stay within their group.

@@ -199,7 +199,16 @@ export interface FormSectionView {
   fields: FieldNode[];
 }
 
-/** The form's sections; fields no section names follow in a last, untitled one. */
+/**
+ * The heading of the fields no section names, shown after titled sections so that those fields do
+ * not read as part of the last one (the designer's outline lists them as "Not in a section").
+ */
+export const OTHER_FIELDS_TITLE = "Other fields";
+
+/**
+ * The form's sections; fields no section names follow in a last one, titled OTHER_FIELDS_TITLE when
+ * a section before it has a title (untitled when none has: there is nothing to tell them apart from).
+ */
 export function formSections(definition: AppDefinition, fields: FieldNode[]): FormSectionView[] {
   const byName = new Map(fields.map((f) => [f.name, f]));
   const placed = new Set<string>();
@@ -218,7 +227,8 @@ export function formSections(definition: AppDefinition, fields: FieldNode[]): Fo
     sections.push(view);
   }
   const rest = fields.filter((f) => !placed.has(f.name));
-  if (rest.length) sections.push({ fields: rest });
+  if (rest.length)
+    sections.push(sections.some((s) => s.title) ? { title: OTHER_FIELDS_TITLE, fields: rest } : { fields: rest });
   return sections;
 }
 

@@ -54,7 +54,7 @@ export interface ParsedForm {
   version: number | null;
 }
 
-const INTEGER = /^[+-]?\d{1,15}$/;
+const INTEGER = /^[+-]?\d{1,400}$/;
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,3})?$/;
 const LOCAL_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/;
 
@@ -78,7 +78,8 @@ function convertScalar(node: FieldNode, raw: string): unknown {
   }
   switch (node.scalarType) {
     case "integer":
-      return INTEGER.test(raw) ? Number(raw) : raw;
+      // Digits beyond what a number holds exactly stay text: validation calls them too large.
+      return INTEGER.test(raw) && Number.isSafeInteger(Number(raw)) ? Number(raw) : raw;
     case "number":
       return NUMBER.test(raw) && Number.isFinite(Number(raw)) ? Number(raw) : raw;
     case "boolean":

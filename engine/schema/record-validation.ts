@@ -4,6 +4,7 @@ import { findField, type FieldNode } from "./field-nodes.js";
 import { unescapePointer } from "./identifiers.js";
 import type { FieldSchema, RecordSchema } from "./types.js";
 import { UNSTORABLE_TEXT_MESSAGE } from "../util/storable-text.js";
+import { patternInWords } from "./pattern-words.js";
 
 /** Strings without a maxLength are bounded all the same, so no field can take megabytes. */
 export const DEFAULT_MAX_STRING = 10_000;
@@ -12,6 +13,11 @@ export const DEFAULT_MAX_STRING = 10_000;
  * cannot grow a record without bound.
  */
 export const DEFAULT_MAX_ITEMS = 200;
+/**
+ * Whole numbers are bounded by what a JavaScript number holds exactly (2^53 - 1) when their schema
+ * sets no bound: beyond it 9007199254740993 would be stored as 9007199254740992.
+ */
+export const WHOLE_NUMBER_LIMIT = Number.MAX_SAFE_INTEGER;
 
 /** Whether a record form creates a record or edits one: required fields and writeOnly fields differ. */
 export type FormMode = "create" | "edit";
@@ -72,6 +78,10 @@ function transformField(f: FieldSchema, mode: FormMode): Json {
     out.enum = f.oneOf.map((o) => o.const);
   }
   if (f.type === "string" && f.maxLength === undefined) out.maxLength = DEFAULT_MAX_STRING;
+  if (f.type === "integer") {
+    if (f.maximum === undefined && f.exclusiveMaximum === undefined) out.maximum = WHOLE_NUMBER_LIMIT;
+    if (f.minimum === undefined && f.exclusiveMinimum === undefined) out.minimum = -WHOLE_NUMBER_LIMIT;
+  }
   if (f.type === "array") {
     if (f.maxItems === undefined) out.maxItems = DEFAULT_MAX_ITEMS;
     if (f.items) out.items = transformField(f.items, mode);
@@ -153,10 +163,9 @@ function describeForField(e: ErrorObject): string {
 }
 
 /**
- * A number of the wrong type names the field's range when it has one: a value too long to read as
- * a number ("99999999999999999999" stays text, see form-post.ts) gets "must be a whole number from
- * 0 to 3650" ("a number more than 0 and less than 1" for exclusive bounds), not a bare "must be a
- * whole number" that the digits seem to satisfy.
+ * A number of the wrong type names the field's range when it has one: "12a" or "3.5" for a whole
+ * number from 0 to 3650 gets "must be a whole number from 0 to 3650" ("a number more than 0 and
+ * less than 1" for exclusive bounds), not a bare "must be a whole number".
  */
 function withRange(message: string, e: ErrorObject, schema: FieldSchema): string {
   const type = (e.params as { type?: unknown }).type;
@@ -179,8 +188,85 @@ function withRange(message: string, e: ErrorObject, schema: FieldSchema): string
   return range ? `${message} ${range}` : message;
 }
 
-/** Maps Ajv errors to one plain message per field slot; what belongs to no field goes to FORM_ERROR. */
-export function fieldErrors(errors: readonly ErrorObject[] | null | undefined, fields: FieldNode[]): FieldErrors {
+/** 9007199254740991 as "9,007,199,254,740,991". */
+const grouped = (n: number) => n.toLocaleString("en-US", { maximumFractionDigits: 0 });
+
+/**
+ * The message of a number beyond what is stored (or beyond the field's own bound): a bound the
+ * engine set (WHOLE_NUMBER_LIMIT) says so, and posted digits too long to read as a number (they stay
+ * text, see form-post.ts) are too large, not "not a whole number". Undefined for any other error.
+ */
+function beyondRange(e: ErrorObject, schema: FieldSchema, data: unknown): string | undefined {
+  const limit = (e.params as { limit?: unknown }).limit;
+  const tooLarge = `is too large: a whole number is stored exactly only up to ${grouped(WHOLE_NUMBER_LIMIT)}`;
+  const tooSmall = `is too small: a whole number is stored exactly only down to ${grouped(-WHOLE_NUMBER_LIMIT)}`;
+  if (e.keyword === "maximum" && limit === WHOLE_NUMBER_LIMIT) return tooLarge;
+  if (e.keyword === "minimum" && limit === -WHOLE_NUMBER_LIMIT) return tooSmall;
+  const type = (e.params as { type?: unknown }).type;
+  if (e.keyword !== "type" || typeof data !== "string") return undefined;
+  const n = Number(data);
+  const beyond =
+    type === "integer"
+      ? /^[+-]?\d+$/.test(data) && !Number.isSafeInteger(n)
+      : type === "number" && /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(data) && !Number.isFinite(n);
+  if (!beyond) return undefined;
+  const b = schema as { minimum?: number; maximum?: number; exclusiveMinimum?: number; exclusiveMaximum?: number };
+  if (data.startsWith("-")) {
+    if (b.minimum !== undefined) return `must be at least ${b.minimum}`;
+    if (b.exclusiveMinimum !== undefined) return `must be more than ${b.exclusiveMinimum}`;
+    return type === "integer" ? tooSmall : `is too small: a number can be at least ${-Number.MAX_VALUE}`;
+  }
+  if (b.maximum !== undefined) return `must be at most ${b.maximum}`;
+  if (b.exclusiveMaximum !== undefined) return `must be less than ${b.exclusiveMaximum}`;
+  return type === "integer" ? tooLarge : `is too large: a number can be at most ${Number.MAX_VALUE}`;
+}
+
+/**
+ * What a value that does not match the field's pattern should look like: the field's help (a
+ * system field's help also says what the field means to the engine: not used), else its
+ * placeholder as an example, else the pattern in plain words (pattern-words.ts), else the pattern.
+ */
+function patternMessage(node: FieldNode, pattern: string): string {
+  const help = node.system ? undefined : node.help?.trim().replace(/\.+$/, "");
+  if (help) return `does not have the expected format: ${help}`;
+  const example = node.placeholder?.trim().replace(/^(e\.g\.|for example|example)[:,]?\s*/i, "");
+  if (example) return `does not have the expected format, such as “${example}”`;
+  const words = patternInWords(pattern);
+  if (words) return `does not have the expected format: ${words}`;
+  return `does not have the expected format (it must match the pattern ${pattern})`;
+}
+
+/** The value at a JSON Pointer (an error's instancePath) of the validated values, or undefined. */
+function dataAt(values: unknown, pointer: string): unknown {
+  let cur = values;
+  for (const part of pointer.split("/").slice(1).map(unescapePointer)) {
+    if (cur === null || typeof cur !== "object" || !Object.hasOwn(cur, part)) return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+/** The message of one error about `node` (after its label); `data`: the value it is about. */
+function messageFor(e: ErrorObject, node: FieldNode, data: unknown): string {
+  // An item of an array (a row of single values) has the bounds of the array's items.
+  const item = /\/\d+$/.test(e.instancePath) && node.schema.type === "array" ? node.schema.items : undefined;
+  const schema = item ?? node.schema;
+  const beyond = beyondRange(e, schema, data);
+  if (beyond) return beyond;
+  if (e.keyword === "pattern") return patternMessage(node, (e.params as { pattern: string }).pattern);
+  return withRange(describeForField(e), e, schema);
+}
+
+/**
+ * Maps Ajv errors to one plain message per field slot; what belongs to no field goes to FORM_ERROR.
+ * `values`, the values validated, lets a message depend on the value (digits too long to be a
+ * number are too large, not "not a whole number").
+ */
+export function fieldErrors(
+  errors: readonly ErrorObject[] | null | undefined,
+  fields: FieldNode[],
+  values?: Record<string, unknown>,
+): FieldErrors {
   const out: FieldErrors = {};
   for (const e of errors ?? []) {
     if (e.keyword === "if") continue; // the then-branch's own error says which field
@@ -198,7 +284,7 @@ export function fieldErrors(errors: readonly ErrorObject[] | null | undefined, f
       out[FORM_ERROR] ??= `${pointer || "The record"} ${describeForField(e)}.`;
       continue;
     }
-    out[path] ??= `${node.label} ${withRange(describeForField(e), e, node.schema)}.`;
+    out[path] ??= `${node.label} ${messageFor(e, node, dataAt(values, pointer))}.`;
   }
   return out;
 }

@@ -58,7 +58,10 @@ t(
       .catch(() => {
         throw new Error("no inline message for the serial number");
       });
-    assert.is(await page.locator("#err-serialNumber").innerText(), "Serial number does not have the expected format.");
+    assert.is(
+      await page.locator("#err-serialNumber").innerText(),
+      "Serial number does not have the expected format: Capital letters, digits and dashes, as printed on the rating plate.",
+    );
 
     await dialog.locator('input[name="equipment"]').fill("Band saw");
     await dialog.locator('input[name="serialNumber"]').fill("BS-1");
@@ -116,6 +119,34 @@ t("Add user: the MFA slider shows the delay, and the list shows the status", asy
     .getByText(/Pending — due \d+ \w+ \d{4}/)
     .waitFor();
 });
+
+t(
+  "the dialog's sticky Create bar is its bottom edge: nothing of the form shows below it (1280 and 390 px)",
+  async (ctx) => {
+    const { page, url } = ctx;
+    for (const [width, height] of [
+      [1280, 900],
+      [390, 844],
+    ] as const) {
+      await page.setViewportSize({ width, height });
+      await page.goto(`${url}/apps/equipment-inspections`);
+      await page.click("text=New record");
+      const dialog = page.locator("#record-dialog");
+      await dialog.locator('input[name="equipment"]').waitFor();
+      const gap = await dialog.evaluate((d) => {
+        const article = d.querySelector("article")!;
+        const bar = article.querySelector(".form-actions")!.getBoundingClientRect();
+        const box = article.getBoundingClientRect();
+        const inner = box.bottom - parseFloat(getComputedStyle(article).borderBottomWidth);
+        return { scrolls: article.scrollHeight > article.clientHeight, below: inner - bar.bottom };
+      });
+      assert.ok(gap.scrolls, `the form is longer than the dialog at ${width} px`);
+      assert.ok(gap.below <= 0.5, `${gap.below} px of the form show below the action bar at ${width} px`);
+      await page.keyboard.press("Escape");
+    }
+    await page.setViewportSize({ width: 1280, height: 720 });
+  },
+);
 
 t("no script errors or CSP violations along the way", ({ problems }) => {
   assert.equal(problems, [], problems.join("; "));

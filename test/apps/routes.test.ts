@@ -116,7 +116,10 @@ t(
       "checklist.0.item": "",
     });
     assert.is(r.res.status, 422);
-    assert.is(slot(r.html, "serialNumber"), "Serial number does not have the expected format.");
+    assert.is(
+      slot(r.html, "serialNumber"),
+      "Serial number does not have the expected format: Capital letters, digits and dashes, as printed on the rating plate.",
+    );
     assert.is(slot(r.html, "inspectedOn"), "Inspected on must be a date (YYYY-MM-DD).");
     assert.is(slot(r.html, "result"), "Result must be one of the options.");
     assert.is(slot(r.html, "hoursInUse"), "Hours in use must be a whole number from 0 to 1000000.");
@@ -191,7 +194,10 @@ t("inline validation answers with the field's message in its slot", async ({ adm
     { _field: "serialNumber", serialNumber: "bad" },
     { "hx-request": "true" },
   );
-  assert.match(r.html, /id="err-serialNumber" aria-live="polite">Serial number does not have the expected format\.</);
+  assert.match(
+    r.html,
+    /id="err-serialNumber" aria-live="polite">Serial number does not have the expected format: Capital letters, digits and dashes, as printed on the rating plate\.</,
+  );
   assert.not.match(r.html, /Equipment is required/, "only the changed field is reported");
 });
 

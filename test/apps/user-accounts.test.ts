@@ -137,7 +137,10 @@ t("bad input is refused per field and changes nothing", async ({ env, admin }) =
   assert.is(taken.res.status, 422);
   assert.is(slot(taken.html, "username"), "Username is already taken.");
   const bad = await admin.post(`${USERS}/new`, newUser("carol smith", { role: "root", email: "nope" }));
-  assert.is(slot(bad.html, "username"), "Username does not have the expected format.");
+  assert.is(
+    slot(bad.html, "username"),
+    "Username does not have the expected format: 1 to 64 letters, digits, dots, underscores, at signs and dashes.",
+  );
   assert.is(slot(bad.html, "role"), "Role must be one of the options.");
   assert.is(slot(bad.html, "email"), "Email must be an email address.");
   const missing = await admin.post(`${USERS}/new`, { username: "carol" });
@@ -171,8 +174,14 @@ t(
     });
     assert.is(negative.res.status, 422);
     assert.is(slot(negative.html, "mfaEnforcementDelayDays"), "Enforcement delay (days) must be at least 0.");
-    // Too many digits to read as a number: the message names the allowed range, not just "a whole number".
-    for (const huge of ["99999999999999999999", "-99999999999999999999", "1e400", "3.5"]) {
+    // Too many digits to read as a number: the bound it passes; not whole: the allowed range.
+    const expected: Record<string, string> = {
+      "99999999999999999999": "Enforcement delay (days) must be at most 3650.",
+      "-99999999999999999999": "Enforcement delay (days) must be at least 0.",
+      "1e400": "Enforcement delay (days) must be a whole number from 0 to 3650.",
+      "3.5": "Enforcement delay (days) must be a whole number from 0 to 3650.",
+    };
+    for (const [huge, message] of Object.entries(expected)) {
       const tooLarge = await admin.post(`${USERS}/${id}`, {
         ...newUser("dave", { password: "" }),
         _version: await versionOf(env, id),
@@ -180,11 +189,7 @@ t(
         mfaEnforcementDelayDays: huge,
       });
       assert.is(tooLarge.res.status, 422, huge);
-      assert.is(
-        slot(tooLarge.html, "mfaEnforcementDelayDays"),
-        "Enforcement delay (days) must be a whole number from 0 to 3650.",
-        huge,
-      );
+      assert.is(slot(tooLarge.html, "mfaEnforcementDelayDays"), message, huge);
     }
     const on = await admin.post(`${USERS}/${id}`, {
       ...newUser("dave", { password: "" }),
@@ -451,7 +456,10 @@ t(
     );
     assert.equal(rows[0]!.data, { department: "Finance", phone: "+41 44 000" });
     const badPhone = await admin.post(`${USERS}/new`, newUser("liam", { phone: "call me" }));
-    assert.is(slot(badPhone.html, "phone"), "Phone does not have the expected format.");
+    assert.is(
+      slot(badPhone.html, "phone"),
+      "Phone does not have the expected format: 5 to 20 digits, spaces, plus signs, brackets and dashes.",
+    );
     const found = await admin.get(`${USERS}?q=finance`);
     assert.match(found.html, />kate<\/a>/);
     assert.match(found.html, /<td>Finance<\/td>/);

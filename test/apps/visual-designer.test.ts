@@ -304,6 +304,90 @@ t(
   },
 );
 
+t(
+  "fields in no section: the outline says so, and the preview, the form and the record page show them after the sections under “Other fields”",
+  async (ctx) => {
+    const d = ctx.dora;
+    const A = "/configure/apps/parts";
+    assert.is((await d.post("/configure/apps/new", { title: "Parts", id: "parts" })).res.status, 303);
+    assert.is((await d.post(`${A}/fields/new`, { type: "text", title: "Code" })).res.status, 303);
+    assert.is(
+      (await d.post(`${A}/fields/new`, { type: "section", title: "Main part", fields: "name" })).res.status,
+      303,
+    );
+    /** The headings and fields of a rendered form, in order: "h:Main part", "f:name"… */
+    const layout = (html: string, within: RegExp) =>
+      [...(within.exec(html)?.[0] ?? "").matchAll(/<h2>([^<]*)<\/h2>|<div class="field[^"]*" id="field-(\w+)"/g)].map(
+        (m) => (m[1] !== undefined ? `h:${m[1]}` : `f:${m[2]}`),
+      );
+    const expected = ["h:Main part", "f:name", "h:Other fields", "f:code"];
+    const page = await d.get(A);
+    assert.match(page.html, /<h3>Not in a section<\/h3>/);
+    assert.match(page.html, /The form shows these after the sections, under “Other fields”\./);
+    assert.equal(layout(page.html, /<div class="record-form preview"[\s\S]*/), expected, "the preview");
+    assert.is((await d.post(`${A}/publish`, {})).res.status, 303);
+    const form = await ctx.admin.get("/apps/parts/new");
+    assert.equal(layout(form.html, /<form method="post" action="\/apps\/parts\/new"[\s\S]*<\/form>/), expected);
+    const created = await ctx.admin.post("/apps/parts/new", { name: "Bolt", code: "B-1" });
+    assert.is(created.res.status, 303);
+    const { rows } = await ctx.env.db.query<{ id: string }>("SELECT id FROM records WHERE data->>'code' = 'B-1'");
+    const view = await d.get(`/apps/parts/${rows[0]!.id}`);
+    assert.match(view.html, /class="record-view"/, "a designer reads the record");
+    assert.equal(layout(view.html, /<div class="record-view"[\s\S]*/), expected, "the record page");
+    // With no titled section there is nothing to tell apart: no heading.
+    assert.is((await d.post(`${A}/sections/1/delete`, {})).res.status, 422);
+    assert.is((await d.post(`${A}/fields/name/move`, { section: "0" })).res.status, 303);
+    const plain = await d.get(A);
+    assert.equal(layout(plain.html, /<div class="record-form preview"[\s\S]*/), ["f:code", "f:name"]);
+    assert.not.match(plain.html, /Other fields/, "nor a hint about it in the outline");
+  },
+);
+
+t(
+  "Up and Down only where a field can move; the drag handles and their hint are marked for scripted pages",
+  async (ctx) => {
+    const d = ctx.dora;
+    const A = "/configure/apps/moves";
+    assert.is((await d.post("/configure/apps/new", { title: "Moves", id: "moves" })).res.status, 303);
+    const fields: Record<string, string>[] = [
+      { type: "text", title: "Second" },
+      { type: "group", title: "Box" },
+      { type: "text", title: "Inner one", parent: "box" },
+      { type: "text", title: "Inner two", parent: "box" },
+      { type: "text", title: "Last" },
+    ];
+    for (const f of fields) assert.is((await d.post(`${A}/fields/new`, f)).res.status, 303, f.title);
+    const sections: Record<string, string | string[]>[] = [
+      { title: "One", fields: ["name", "second"] },
+      { title: "Two" },
+    ];
+    for (const section of sections) {
+      assert.is((await d.post(`${A}/fields/new`, { type: "section", ...section })).res.status, 303);
+    }
+    const page = await d.get(A);
+    const buttons = [...page.html.matchAll(/aria-label="Move ([\w.]+) (up|down)"/g)].map((m) => `${m[1]} ${m[2]}`);
+    assert.equal(buttons, [
+      "name down", // the first field has no Up
+      "second up",
+      "second down",
+      "box up", // the first of section Two moves up into section One
+      "box down",
+      "box.name down", // in a group (it starts with a Name field): first and last of the group
+      "box.innerOne up",
+      "box.innerOne down",
+      "box.innerTwo up",
+      "last up", // the last field has no Down
+    ]);
+    // Down on the last field would change nothing: the server refuses it, and the outline offers no button for it.
+    const moved = await d.post(`${A}/fields/last/move`, { direction: "down" });
+    assert.is(moved.res.status, 422, "Down on the last field is refused: there is no button for it");
+    // Dragging needs designer.js: its handles and hint are hidden until it marks the page (.can-drag).
+    assert.match(page.html, /<span class="drag-handle drag-only" aria-hidden="true">/);
+    assert.match(page.html, /<p class="hint drag-only">Drag a field by its handle/);
+    assert.match(page.html, /<p class="hint no-drag">Use Up and Down to move a field/);
+  },
+);
+
 t("placeholder: edited in the properties panel of text-like types, shown by the form's input", async (ctx) => {
   const d = ctx.dora;
   const A = "/configure/apps/desks";

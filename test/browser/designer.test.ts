@@ -279,6 +279,36 @@ t("the same app built through plain POSTs, without JavaScript, has the same defi
 });
 
 t(
+  "drag handles and their hint only where dragging works (JavaScript); Up and Down always, where they move",
+  async (ctx) => {
+    for (const js of [true, false]) {
+      const context = await ctx.browser.newContext({ javaScriptEnabled: js, viewport: { width: 1280, height: 900 } });
+      const page = await context.newPage();
+      try {
+        await signIn(page, ctx.url, "dora");
+        await page.goto(`${ctx.url}/configure/apps/visitor-log`);
+        const outline = page.locator("#field-outline");
+        assert.is(await outline.locator(".drag-handle").first().isVisible(), js, `a handle, JavaScript ${js}`);
+        assert.is(
+          await page.getByText("Drag a field by its handle").isVisible(),
+          js,
+          `the drag hint, JavaScript ${js}`,
+        );
+        assert.is(await page.getByText("Use Up and Down to move a field").isVisible(), !js);
+        // The first field has no Up, the last no Down; the other button keeps its place.
+        assert.is(await outline.locator('button[aria-label="Move name up"]').count(), 0);
+        assert.is(await outline.locator('button[aria-label="Move companions down"]').count(), 0);
+        const down = (name: string) => outline.locator(`button[aria-label="Move ${name} down"]`).boundingBox();
+        assert.is((await down("name"))!.x, (await down("email"))!.x, "Down stands where it stands in every row");
+        await check(page, js, `the designer's outline, JavaScript ${js}`);
+      } finally {
+        await context.close();
+      }
+    }
+  },
+);
+
+t(
   "at 390 px the Form tab stacks: Add a field and the properties panel stay usable, headings do not break mid-word",
   async (ctx) => {
     const page = await ctx.browser.newPage({ viewport: { width: 390, height: 844 } });
@@ -308,5 +338,43 @@ t(
     }
   },
 );
+
+t("a removed option records hold: Publish's question reads in full at 1280 and 390 px", async (ctx) => {
+  const page = await ctx.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  try {
+    await signIn(page, ctx.url, "dora");
+    // Vera Visitor's purpose is Meeting (the administrator's test): take that option away.
+    await page.goto(`${ctx.url}/configure/apps/visitor-log/fields/purpose`);
+    await page.locator('#field-form textarea[name="options"]').fill("delivery|Delivery\ninterview|Interview");
+    await submitPanel(page, "Save field");
+    await page.click(".draft-actions >> text=Publish");
+    await page.locator("#removed-options").waitFor();
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      // Each option's words fit the select's box (its padding holds the arrow): none is cut.
+      const cut = await page.locator("#removed-options select").evaluateAll((selects) => {
+        const ctx2d = document.createElement("canvas").getContext("2d")!;
+        return selects.flatMap((s) => {
+          const style = getComputedStyle(s);
+          ctx2d.font = style.font;
+          const room = s.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+          return [...(s as HTMLSelectElement).options]
+            .filter((o) => ctx2d.measureText(o.text).width > room)
+            .map((o) => `${o.text} (${Math.round(ctx2d.measureText(o.text).width)} px in ${room} px)`);
+        });
+      });
+      assert.equal(cut, [], `choices cut at ${width} px`);
+      const label = page.getByText("Purpose: 1 record with “Meeting”");
+      const shown = ((await label.boundingBox())?.width ?? 0) > 1; // visually hidden: 1 px, for screen readers
+      assert.is(shown, width === 390, "the label says what the row says: shown where the row is not");
+      await page.screenshot({ path: join(SHOTS, `designer-publish-options-${width}.png`), fullPage: true });
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await check(page, true, "Publish's question about removed options");
+  } finally {
+    await page.close();
+    await ctx.env.services.drafts.discard(ctx.siteId, "visitor-log");
+  }
+});
 
 t.run();

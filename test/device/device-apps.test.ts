@@ -107,6 +107,23 @@ t("create, read, list, update, conflict, validation and delete follow the web's 
   assert.is(missing.json.error.fields["/data/result"], "Result is required.");
   const nul = await call(ctx, "ada", "POST", `${BASE}/records`, { data: inspection(3, { equipment: "a\u0000b" }) });
   assertError(nul, 422, "validation_failed");
+  // Other control characters as on the web: per field; tab and line breaks only in long text.
+  const control = await call(ctx, "ada", "POST", `${BASE}/records`, {
+    data: inspection(3, { equipment: "a\u0001b", location: "Yard", result: "fail", failureReason: "x\u007f\u0002" }),
+  });
+  assertError(control, 422, "validation_failed");
+  assert.equal(control.json.error.fields, {
+    "/data/equipment": "Equipment contains a control character (U+0001): remove it.",
+    "/data/failureReason": "Reason for failure contains a control character (U+0002): remove it.",
+  });
+  const newline = await call(ctx, "ada", "POST", `${BASE}/records`, { data: inspection(3, { equipment: "a\nb" }) });
+  assertError(newline, 422, "validation_failed");
+  assert.is(
+    newline.json.error.fields["/data/equipment"],
+    "Equipment is a single line: remove the line break (U+000A).",
+  );
+  const huge = await call(ctx, "ada", "POST", `${BASE}/records`, { data: inspection(3, { hoursInUse: 2 ** 53 + 1 }) });
+  assert.is(huge.json.error.fields["/data/hoursInUse"], "Hours in use must be at most 1000000.");
   assert.is((await ctx.env.db.query("SELECT 1 FROM records")).rowCount, 1);
 
   // PATCH merges, validates the result, bumps the version; the revision says it came from a device.

@@ -126,6 +126,59 @@ t("a record field with a NUL: 422 in its slot; a nested row field in its own slo
   assert.equal(await counts(env), before);
 });
 
+t(
+  "a control character in a record's text: 422 in its field's slot; tab and line breaks only in long text",
+  async (ctx) => {
+    const { env, admin } = ctx;
+    await admin.get(`${APP}/new`);
+    const before = await counts(env);
+    const fields = { serialNumber: "L-1", inspectedOn: "2026-01-02", result: "fail", failureReason: "Worn" };
+    const r = await admin.post(`${APP}/new`, {
+      ...fields,
+      equipment: "Lathe\u0001",
+      "checklist.0._row": "1",
+      "checklist.0.item": "Guard\u001b[31m",
+    });
+    assert.is(r.res.status, 422);
+    assert.is(slot(r.html, "equipment"), "Equipment contains a control character (U+0001): remove it.");
+    assert.is(slot(r.html, "checklist-0-item"), "Item contains a control character (U+001B): remove it.");
+    // A one-line field takes no tab or line break (a browser's text input sends none); long text does.
+    const oneLine = await admin.post(`${APP}/new`, { ...fields, equipment: "Lathe\tbig" });
+    assert.is(oneLine.res.status, 422);
+    assert.is(slot(oneLine.html, "equipment"), "Equipment is a single line: remove the tab (U+0009).");
+    const lines = await admin.post(`${APP}/new`, { ...fields, equipment: "Lathe", failureReason: "Worn\u000b" });
+    assert.is(
+      slot(lines.html, "failureReason"),
+      "Reason for failure contains a control character (U+000B): remove it.",
+    );
+    // The inline check says so too.
+    const check = await admin.post(
+      `${APP}/new/check`,
+      { _field: "equipment", equipment: "Lathe\u0007" },
+      { "hx-request": "true" },
+    );
+    assert.match(
+      check.html,
+      /id="err-equipment" aria-live="polite">Equipment contains a control character \(U\+0007\)/,
+    );
+    assert.equal(await counts(env), before, "nothing stored");
+    const ok = await admin.post(`${APP}/new`, {
+      ...fields,
+      equipment: "Lathe",
+      failureReason: "Worn:\r\n\tguard loose",
+    });
+    assert.is(ok.res.status, 303);
+    const { rows } = await env.db.query<{ data: { failureReason: string } }>(
+      "SELECT data FROM records WHERE data->>'equipment' = 'Lathe'",
+    );
+    assert.is(rows[0]!.data.failureReason, "Worn:\r\n\tguard loose", "long text keeps its tab and line break");
+    await env.db.query(
+      "DELETE FROM record_revisions WHERE record_id IN (SELECT id FROM records WHERE data->>'equipment' = 'Lathe')",
+    );
+    await env.db.query("DELETE FROM records WHERE data->>'equipment' = 'Lathe'");
+  },
+);
+
 t("editing a record with a NUL changes nothing and keeps the version", async ({ env, admin, recordId }) => {
   const page = await admin.get(`${APP}/${recordId}`);
   const version = page.html.match(/name="_version" value="(\d+)"/)![1]!;

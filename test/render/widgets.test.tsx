@@ -33,7 +33,7 @@ function roundTrip(schema: FieldSchema, body: FormBody, mode: "create" | "edit" 
   const fields = fieldTree(record);
   const parsed = parseForm(fields, body, mode);
   const validate = compileRecordValidators(record)[mode];
-  const errors = validate(parsed.values) ? {} : fieldErrors(validate.errors, fields);
+  const errors = validate(parsed.values) ? {} : fieldErrors(validate.errors, fields, parsed.values);
   return { value: parsed.values.f, parsed, errors };
 }
 
@@ -106,6 +106,11 @@ t("integer and number: number inputs with bounds and step; strings become number
   assert.is(roundTrip({ type: "number" }, { f: ["12a"] }).errors.f, "F must be a number.");
   assert.is(roundTrip({ type: "integer", minimum: 1 }, { f: ["0"] }).errors.f, "F must be at least 1.");
   assert.is(roundTrip({ type: "integer", maximum: 9 }, { f: ["10"] }).errors.f, "F must be at most 9.");
+  // Whole numbers are exact up to 2^53 - 1, 16 digits too; beyond, the typed digits stay and are too large.
+  assert.is(roundTrip({ type: "integer" }, { f: ["9007199254740991"] }).value, 9007199254740991);
+  const huge = roundTrip({ type: "integer" }, { f: ["9007199254740993"] });
+  assert.is(huge.value, "9007199254740993", "what the user typed is kept");
+  assert.is(huge.errors.f, "F is too large: a whole number is stored exactly only up to 9,007,199,254,740,991.");
 });
 
 t("select from enum and from oneOf const/title; the choice comes back typed", () => {
@@ -394,6 +399,8 @@ t("the form: sections with titles, descriptions and help texts from `form`; CSRF
   assert.match(h, /<div class="notice error" id="err-form" role="alert">Something is off\.<\/div>/);
   assert.match(h, /<h2>First<\/h2><p class="section-description">Intro<\/p><div class="field" id="field-b"/);
   assert.ok(h.indexOf('id="field-b"') < h.indexOf('id="field-a"'), "section fields first, the rest after");
+  // …under a heading of their own, so they do not read as part of "First".
+  assert.match(h, /<section class="form-section"><h2>Other fields<\/h2><div class="field" id="field-a"/);
   assert.match(h, /<small class="field-help" id="help-a">From the layout<\/small>/);
   assert.match(h, /Store<\/button>/);
   const dialog = String(

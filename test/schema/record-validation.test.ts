@@ -25,6 +25,9 @@ const record: RecordSchema = {
     day: { type: "string", format: "date" },
     at: { type: "string", format: "date-time" },
     count: { type: "integer", minimum: 1, maximum: 9 },
+    whole: { type: "integer" },
+    big: { type: "integer" },
+    real: { type: "number" },
     ratio: { type: "number", exclusiveMinimum: 0, exclusiveMaximum: 1 },
     step: { type: "number", multipleOf: 0.5 },
     pick: { type: "string", oneOf: [{ const: "a", title: "A" }] },
@@ -42,7 +45,7 @@ const v = compileRecordValidators(record);
 
 function errorsOf(values: Record<string, unknown>, mode: "create" | "edit" = "create") {
   const validate = v[mode];
-  return validate(values) ? {} : fieldErrors(validate.errors, fields);
+  return validate(values) ? {} : fieldErrors(validate.errors, fields, values);
 }
 
 const base = { name: "Ann", secret: "x", flag: false };
@@ -64,7 +67,7 @@ t("every keyword has a plain message in its field's slot", () => {
   });
   assert.equal(e, {
     name: "Name must be at least 2 characters.",
-    code: "Code does not have the expected format.",
+    code: "Code does not have the expected format: capital letters only.",
     mail: "Mail must be an email address.",
     web: "Web must be a full web address (https://…).",
     day: "Day must be a date (YYYY-MM-DD).",
@@ -82,10 +85,51 @@ t("every keyword has a plain message in its field's slot", () => {
     tags: "Tags takes at most 2 entries.",
   });
   assert.equal(errorsOf({ ...base, tags: ["a", "a"] }), { tags: "Tags must not list the same entry twice." });
-  // A number of the wrong type (a value too long to read stays text) names the range it must be in.
+});
+
+t("a number too large to store exactly is too large, with the limit, not 'must be a whole number'", () => {
+  // Posted digits beyond the exact range stay text (form-post.ts); the field's own bound comes first.
   assert.equal(errorsOf({ ...base, count: "99999999999999999999", ratio: "1e400" }), {
-    count: "Count must be a whole number from 1 to 9.",
-    ratio: "Ratio must be a number more than 0 and less than 1.",
+    count: "Count must be at most 9.",
+    ratio: "Ratio must be less than 1.",
+  });
+  assert.equal(errorsOf({ ...base, whole: "9007199254740993", big: "-99999999999999999999", real: "1e400" }), {
+    whole: "Whole is too large: a whole number is stored exactly only up to 9,007,199,254,740,991.",
+    big: "Big is too small: a whole number is stored exactly only down to -9,007,199,254,740,991.",
+    real: "Real is too large: a number can be at most 1.7976931348623157e+308.",
+  });
+  // Through JSON (the device API) 9007199254740993 arrives as 9007199254740992: a number, and refused.
+  assert.equal(errorsOf({ ...base, whole: 2 ** 53 + 1, big: -(2 ** 53) }), {
+    whole: "Whole is too large: a whole number is stored exactly only up to 9,007,199,254,740,991.",
+    big: "Big is too small: a whole number is stored exactly only down to -9,007,199,254,740,991.",
+  });
+  assert.equal(errorsOf({ ...base, whole: 9007199254740991, big: -9007199254740991 }), {}, "the largest exact ones");
+  assert.equal(errorsOf({ ...base, whole: "12a" }), { whole: "Whole must be a whole number." });
+});
+
+t("a pattern failure names the format: the help, else the placeholder, else the pattern in words", () => {
+  const r: RecordSchema = {
+    type: "object",
+    properties: {
+      serial: { type: "string", title: "Serial", pattern: "^[A-Z0-9\\-]{3,32}$", description: "As on the plate." },
+      code: { type: "string", title: "Code", pattern: "^[A-Z]{2}-[0-9]{4}$", "x-placeholder": "e.g. AB-1234" },
+      plain: { type: "string", title: "Plain", pattern: "^[A-Z]{2}-\\d{4}$" },
+      caps: { type: "string", title: "Caps", pattern: "^[A-Z]+$" },
+      user: { type: "string", title: "User", pattern: "^[A-Za-z0-9._@\\-]{1,64}$" },
+      odd: { type: "string", title: "Odd", pattern: "^(ab|cd)+$" },
+    },
+  };
+  const nodes = fieldTree(r);
+  const validate = compileRecordValidators(r).create;
+  const values = { serial: "x", code: "x", plain: "x", caps: "x", user: "a b", odd: "x" };
+  assert.not.ok(validate(values));
+  assert.equal(fieldErrors(validate.errors, nodes, values), {
+    serial: "Serial does not have the expected format: As on the plate.",
+    code: "Code does not have the expected format, such as “AB-1234”.",
+    plain: "Plain does not have the expected format: 2 capital letters, “-”, then 4 digits.",
+    caps: "Caps does not have the expected format: capital letters only.",
+    user: "User does not have the expected format: 1 to 64 letters, digits, dots, underscores, at signs and dashes.",
+    odd: "Odd does not have the expected format (it must match the pattern ^(ab|cd)+$).",
   });
 });
 

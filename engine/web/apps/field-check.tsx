@@ -7,7 +7,8 @@ import { Field, slotId } from "../../render/fields.js";
 import { ErrorSlot } from "../../render/form-field.js";
 import type { FieldNode } from "../../schema/field-nodes.js";
 import { lastValue, parseForm, type FormBody } from "../../schema/form-post.js";
-import { fieldErrors, type FieldErrors, type FormMode } from "../../schema/record-validation.js";
+import { type FieldErrors, type FormMode } from "../../schema/record-validation.js";
+import { recordProblems } from "../../apps/record-rules.js";
 
 function containerOf(values: Record<string, unknown>, path: string[]): Record<string, unknown> | undefined {
   let cur: unknown = values;
@@ -36,8 +37,8 @@ export function checkField(app: CompiledApp, mode: FormMode, body: FormBody, tex
   const field = lastValue(body._field) ?? "";
   if (!/^[A-Za-z0-9_.]{1,300}$/.test(field)) throw new HTTPException(400, { message: "No field to check." });
   const parsed = parseForm(app.fields, body, mode);
-  const validate = app.validators[mode];
-  const errors = { ...(validate(parsed.values) ? {} : fieldErrors(validate.errors, app.fields)), ...textErrors };
+  // The store's rules, as a save applies them (engine/apps/record-rules.ts).
+  const errors = { ...recordProblems(app, mode, parsed.values), ...textErrors };
   const path = field.split(".");
   const parentPath = path.slice(0, -1);
   const name = path[path.length - 1]!;

@@ -14,13 +14,7 @@ import { applyRowAction, lastValue, parseForm, type FormBody } from "../../schem
 import { decidedFields } from "../../schema/hidden-fields.js";
 import { DuplicateSubmissionError, SUBMISSION_TOKEN } from "../../db/submissions.js";
 import { newToken } from "../../util/opaque-tokens.js";
-import {
-  FORM_ERROR,
-  fieldErrors,
-  unstorableTextErrors,
-  type FieldErrors,
-  type FormMode,
-} from "../../schema/record-validation.js";
+import { FORM_ERROR, unstorableTextErrors, type FieldErrors, type FormMode } from "../../schema/record-validation.js";
 import type { Services } from "../../services.js";
 import { readForm, type FormSpec } from "../http/form-body.js";
 import { listHref, listState } from "../forms/list-query.js";
@@ -195,8 +189,7 @@ export function recordFormHandlers(s: Services, options: RecordRoutesOptions) {
       return renderForm(c, r, { ...base, errors: { [FORM_ERROR]: message } }, 422);
     }
     if (Object.keys(textErrors).length) {
-      const validate = r.app.validators[mode];
-      const errors = validate(parsed.values) ? {} : fieldErrors(validate.errors, r.app.fields);
+      const errors = recordProblems(r.app, mode, parsed.values, record?.values);
       return renderForm(c, r, { ...base, errors: { ...errors, ...textErrors } }, 422);
     }
 

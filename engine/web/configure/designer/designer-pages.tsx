@@ -39,7 +39,13 @@ export function DesignerWork(p: DesignerWorkProps) {
       <div class="designer-grid visual" id="designer-work">
         <div>
           <h2>Fields</h2>
-          <p class="hint">Drag a field by its handle to move it (also between sections), or use Up and Down.</p>
+          {/* Dragging needs designer.js and SortableJS, which mark the page .can-drag (public/forms.css). */}
+          <p class="hint drag-only">
+            Drag a field by its handle (⠿) to move it, also into another section, or use Up and Down.
+          </p>
+          <p class="hint no-drag">
+            Use Up and Down to move a field; at the edge of a section they move it into the next one.
+          </p>
           <FieldOutline
             appId={p.appId}
             csrf={csrf}

@@ -1,5 +1,6 @@
 import { designerTypeOf, FIELD_TYPES, fieldTypeInfo } from "../../../apps/field-types.js";
 import type { AppDefinition, FieldSchema } from "../../../schema/types.js";
+import { OTHER_FIELDS_TITLE } from "../../../schema/field-nodes.js";
 import { CsrfField } from "../../../render/layout.js";
 import { InputField } from "../../../render/form-field.js";
 import { ButtonForm, DraftStampField } from "./designer-shell.js";
@@ -43,21 +44,29 @@ function Flags({
   );
 }
 
-function MoveButtons({ appId, path, csrf }: { appId: string; path: string; csrf: string }) {
-  const action = `/configure/apps/${appId}/fields/${path}/move`;
+/**
+ * Up and Down, each only where it moves the field (the first field has no Up, the last no Down:
+ * the server would refuse them); a gap keeps the other button where it stands in every row.
+ */
+function MoveButtons(p: { appId: string; path: string; csrf: string; up: boolean; down: boolean }) {
+  const action = `/configure/apps/${p.appId}/fields/${p.path}/move`;
   return (
     <span class="move-buttons">
-      {(["up", "down"] as const).map((direction) => (
-        <ButtonForm
-          action={action}
-          csrf={csrf}
-          name="direction"
-          value={direction}
-          class="secondary outline small"
-          ariaLabel={`Move ${path} ${direction}`}
-          label={direction === "up" ? "Up" : "Down"}
-        />
-      ))}
+      {(["up", "down"] as const).map((direction) =>
+        p[direction] ? (
+          <ButtonForm
+            action={action}
+            csrf={p.csrf}
+            name="direction"
+            value={direction}
+            class="secondary outline small"
+            ariaLabel={`Move ${p.path} ${direction}`}
+            label={direction === "up" ? "Up" : "Down"}
+          />
+        ) : (
+          <span class="move-gap" />
+        ),
+      )}
     </span>
   );
 }
@@ -70,21 +79,24 @@ function FieldItems(p: {
   parent: string[];
   selected?: string;
   section?: number;
+  /** Whether the list's first field can move up (into the section before) and its last down. */
+  firstUp?: boolean;
+  lastDown?: boolean;
 }) {
+  const names = p.names.filter((n) => p.holder.properties?.[n]);
   return (
     <ol
       class="designer-fields"
       data-section={p.section === undefined ? undefined : String(p.section + 1)}
       data-parent={p.parent.join(".") || undefined}
     >
-      {p.names.map((name) => {
-        const f = p.holder.properties?.[name];
-        if (!f) return null;
+      {names.map((name, i) => {
+        const f = p.holder.properties![name]!;
         const path = [...p.parent, name].join(".");
         const nested = f.type === "object" ? f : f.type === "array" && f.items?.type === "object" ? f.items : null;
         return (
           <li data-name={path} class={p.selected === path ? "selected" : undefined} id={`outline-${path}`}>
-            <span class="drag-handle" aria-hidden="true">
+            <span class="drag-handle drag-only" aria-hidden="true">
               ⠿
             </span>
             <a href={`/configure/apps/${p.appId}/fields/${path}`} class="field-label">
@@ -94,7 +106,13 @@ function FieldItems(p: {
               {typeLabel(f)} · <code>{name}</code>
             </small>{" "}
             <Flags f={f} required={(p.holder.required ?? []).includes(name)} siblings={p.holder.properties ?? {}} />
-            <MoveButtons appId={p.appId} path={path} csrf={p.csrf} />
+            <MoveButtons
+              appId={p.appId}
+              path={path}
+              csrf={p.csrf}
+              up={i > 0 || p.firstUp === true}
+              down={i < names.length - 1 || p.lastDown === true}
+            />
             {nested ? (
               <div class="nested">
                 <FieldItems
@@ -168,6 +186,11 @@ export function FieldOutline(p: {
   const sections = def.form?.sections ?? [];
   const placed = new Set(sections.flatMap((s) => s.fields));
   const rest = Object.keys(def.record.properties).filter((n) => !placed.has(n));
+  // The form shows them under a heading of their own when a titled section is shown before them.
+  const headed = sections.some((s) => s.title && s.fields.some((n) => Object.hasOwn(def.record.properties, n)));
+  // Up and Down cross into the neighbouring group (designer-layout-edits.ts moveField): the
+  // sections in order, then the fields in no section; only the very first and last fields stay.
+  const lastSection = sections.length - 1;
   const items = (names: string[], section: number) => (
     <FieldItems
       appId={p.appId}
@@ -177,6 +200,8 @@ export function FieldOutline(p: {
       parent={[]}
       selected={p.selected}
       section={section}
+      firstUp={section > 0 || (section === -1 && sections.length > 0)}
+      lastDown={section !== -1 && (section < lastSection || rest.length > 0)}
     />
   );
   return (
@@ -204,6 +229,7 @@ export function FieldOutline(p: {
       {rest.length || !sections.length ? (
         <section class="designer-section">
           {sections.length ? <h3>Not in a section</h3> : null}
+          {headed ? <p class="hint">The form shows these after the sections, under “{OTHER_FIELDS_TITLE}”.</p> : null}
           {items(rest, -1)}
         </section>
       ) : null}
