@@ -5,6 +5,7 @@ import { optionsOf, RESERVED_FIELD_NAMES } from "./field-nodes.js";
 import { SYSTEM_BINDINGS } from "./keywords.js";
 import { escapePointer, pointerOf } from "./identifiers.js";
 import { compileRecordValidators } from "./record-validation.js";
+import { missingOptionProblem } from "./visible-when-options.js";
 import type { AppDefinition, FieldSchema, SystemBinding } from "./types.js";
 import { JsonTooDeepError, parseClientJson } from "../util/json-depth.js";
 import { UNSTORABLE_TEXT_MESSAGE, unstorablePaths } from "../util/storable-text.js";
@@ -236,6 +237,9 @@ function semanticProblems(def: AppDefinition): DefinitionProblem[] {
         const values = "equals" in rule ? [rule.equals] : (rule.in ?? []);
         if (values.some((v) => !matchesType(v, control.type))) {
           add(`${at}/x-visibleWhen`, `compares "${rule.field}" with a value that is not ${typeName(control.type)}`);
+        } else {
+          const missing = missingOptionProblem(at, name, f, rule.field, control, values);
+          if (missing) problems.push(missing);
         }
       }
     }

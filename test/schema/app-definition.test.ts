@@ -218,6 +218,33 @@ t("x-visibleWhen must name a sibling with a value of the right type", () => {
   refusedAt(d, "/record/properties/note/x-visibleWhen/field", /readOnly/);
 });
 
+t("x-visibleWhen must compare with one of the controlling choice's options (said on those options)", () => {
+  const a = base();
+  a.record.properties.kind = { type: "string", title: "Kind", oneOf: [{ const: "a", title: "A" }] };
+  a.record.properties.note = { type: "string", title: "Note", "x-visibleWhen": { field: "kind", equals: "b" } };
+  const at = problems(a).filter((p) => p.pointer === "/record/properties/kind/oneOf");
+  assert.equal(
+    at.map((p) => p.message),
+    ["Note is shown when Kind is b, which is not one of Kind's options: change Note's Visible when first."],
+  );
+  const b = base();
+  b.record.properties.note!["x-visibleWhen"] = { field: "kind", in: ["a", "c", "d"] };
+  refusedAt(b, "/record/properties/kind/enum", /^note is shown when kind is a or c or d, and c and d are not among/);
+  // Nested: the rule's field is a sibling in the group.
+  const c = base();
+  c.record.properties.address = {
+    type: "object",
+    properties: {
+      kind: { type: "string", enum: ["x"] },
+      street: { type: "string", "x-visibleWhen": { field: "kind", equals: "y" } },
+    },
+  };
+  refusedAt(c, "/record/properties/address/properties/kind/enum", /street is shown when kind is y, which is not/);
+  const ok = base();
+  ok.record.properties.note!["x-visibleWhen"] = { field: "kind", in: ["a", "b"] };
+  assert.equal(problems(ok), []);
+});
+
 t("keywords that do not fit the type, bad choices and bad defaults are refused", () => {
   const a = base();
   a.record.properties.size = { type: "integer", maxLength: 3 };
