@@ -1,11 +1,37 @@
 import { bindsUsers, REQUIRED_USER_BINDINGS, type DefinitionProblem } from "../schema/app-definition.js";
 import type { AppDefinition, FieldSchema } from "../schema/types.js";
 import { escapePointer } from "../schema/identifiers.js";
+import { designerTypeOf, fieldTypeInfo } from "./field-types.js";
 import { jsonTypeOf, recordsHolding, type StoredValueTypes } from "./stored-values.js";
 
-const plural = (n: number) => `${n} stored record${n === 1 ? "" : "s"}`;
+/** "1 stored record" / "2 stored records". */
+export const storedRecords = (n: number) => `${n} stored record${n === 1 ? "" : "s"}`;
 /** "1 stored record holds" / "2 stored records hold": the subject and its verb agree. */
-const hold = (n: number) => `${plural(n)} ${n === 1 ? "holds" : "hold"}`;
+export const hold = (n: number) => `${storedRecords(n)} ${n === 1 ? "holds" : "hold"}`;
+
+/** What a field's values are, for two field types the designer calls alike (a Choice of text or of numbers). */
+const VALUE_KINDS: Record<FieldSchema["type"], string> = {
+  string: "text",
+  integer: "whole numbers",
+  number: "numbers",
+  boolean: "yes/no",
+  array: "lists",
+  object: "groups",
+};
+
+/** "a Whole number", "an Email": the designer's name of a field's type with its article. */
+export function aTypeName(f: FieldSchema): string {
+  const label = fieldTypeInfo(designerTypeOf(f)).label;
+  return `${/^[AEIOU]/.test(label) ? "an" : "a"} ${label}`;
+}
+
+/** "from Text to Whole number": the designer's names of the two types (DESIGNER_TYPES' labels). */
+function typeChange(prev: FieldSchema, next: FieldSchema): string {
+  const [a, b] = [prev, next].map((f) => fieldTypeInfo(designerTypeOf(f)).label);
+  return a === b
+    ? `from ${a} of ${VALUE_KINDS[prev.type]} to ${b} of ${VALUE_KINDS[next.type]}`
+    : `from ${a!} to ${b!}`;
+}
 
 function typeChanges(
   before: Record<string, FieldSchema | undefined>,
@@ -37,7 +63,7 @@ function compareField(
   if (prev.type !== next.type) {
     out.push({
       pointer: `${pointer}/type`,
-      message: `changes the type of "${name}" from ${prev.type} to ${next.type}, and ${hold(recordCount)} the old type. Add a new field instead, or move the data first.`,
+      message: `changes the type of "${name}" ${typeChange(prev, next)}, and ${hold(recordCount)} the old type. Add a new field instead, or move the data first.`,
     });
     return;
   }
@@ -64,7 +90,7 @@ function reusedNames(before: AppDefinition, after: AppDefinition, stored: Stored
       .join(" and ");
     out.push({
       pointer: `/record/properties/${escapePointer(name)}/type`,
-      message: `"${name}" was the name of an earlier field: ${hold(n)} ${kinds} under it, which a ${next.type} field cannot show. Choose another name for the new field.`,
+      message: `"${name}" was the name of an earlier field: ${hold(n)} ${kinds} under it, which ${aTypeName(next)} field cannot show. Choose another name for the new field.`,
     });
   }
 }
@@ -96,8 +122,8 @@ export function breakingChanges(
     out.push({
       pointer: "/record",
       message: usersBefore
-        ? `removes every system field, which would turn ${plural(recordCount)} of user accounts into ordinary records`
-        : `adds system fields, which would move ${plural(recordCount)} into user accounts`,
+        ? `removes every system field, which would turn ${storedRecords(recordCount)} of user accounts into ordinary records`
+        : `adds system fields, which would move ${storedRecords(recordCount)} into user accounts`,
     });
   }
   const boundAfter = new Set(Object.values(after.record.properties).map((f) => f?.["x-system"]));

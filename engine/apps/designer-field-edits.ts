@@ -1,4 +1,5 @@
 import { recordsHolding } from "./stored-values.js";
+import { hold, storedRecords } from "./definition-changes.js";
 import type { AppDefinition, FieldSchema, ListView } from "../schema/types.js";
 import {
   clone,
@@ -106,6 +107,19 @@ function buildSchema(
   if (wrongDefault) errors.default = wrongDefault;
   return f;
 }
+/**
+ * Why a field keeps its name: "1 stored record holds a value under "notes"" (only the records
+ * holding a value count; a nested field: those holding its top-level field, which may hold one), or
+ * that the app has records, when none holds a value under it.
+ */
+function nameKeeper(ctx: EditContext, at: Located): string {
+  const path = [...at.parentPath, at.name].join(".");
+  const held = ctx.stored ? recordsHolding(ctx.stored, at.parentPath[0] ?? at.name) : ctx.recordCount;
+  if (held === 0) return `The app has ${storedRecords(ctx.recordCount)} (none with a value under "${path}")`;
+  if (at.parentPath.length) return `${storedRecords(held)} may hold a value under "${path}"`;
+  return `${hold(held)} a value under "${path}"`;
+}
+
 /** Makes a name unique among siblings: visitDate, visitDate2, … */
 function uniqueName(base: string, taken: Record<string, unknown>): string {
   const free = (n: string) => !Object.hasOwn(taken, n) && !RESERVED_NAMES.has(n);
@@ -210,7 +224,7 @@ export function updateField(draft: AppDefinition, path: string, posted: FieldInp
   if (!isDesignerType(type) || type === "section") return { ok: false, errors: { type: "Pick a field type." } };
   if (newName !== at.name) {
     if (ctx.recordCount > 0 && locate(ctx.published, path)) {
-      errors.name = `${ctx.recordCount} stored record${ctx.recordCount === 1 ? " holds its value" : "s hold their values"} under "${at.name}", so the name cannot change once records exist. Change the label instead.`;
+      errors.name = `${nameKeeper(ctx, at)}, so the name cannot change once records exist. Change the label instead.`;
     } else if (!FIELD_NAME.test(newName))
       errors.name = "A name starts with a letter: letters, digits and _ (at most 64).";
     else if (RESERVED_NAMES.has(newName)) errors.name = reservedNameMessage(newName);
@@ -293,9 +307,10 @@ export function deleteField(draft: AppDefinition, path: string, ctx: EditContext
   }
   // Only the records holding a value count (a nested field: those holding its top-level field).
   const held = ctx.stored ? recordsHolding(ctx.stored, at.parentPath[0] ?? at.name) : ctx.recordCount;
+  const may = at.parentPath.length ? "may hold" : held === 1 ? "holds" : "hold";
   const kept =
     held > 0
-      ? ` Values already stored under "${at.name}" are kept in the ${held} record${held === 1 ? "" : "s"} that ${at.parentPath.length ? "may " : ""}hold one; they are no longer shown.`
+      ? ` Values already stored under "${at.name}" are kept in the ${held} record${held === 1 ? "" : "s"} that ${may} one; they are no longer shown.`
       : ctx.recordCount > 0
         ? ` No record holds a value under "${at.name}".`
         : " Values stored under its name, if any, are kept in the records.";

@@ -156,7 +156,7 @@ t(
     assert.match(refused.html, /This change would break stored records/);
     assert.match(
       refused.html,
-      /<code>\/record\/properties\/department\/type<\/code>: changes the type of &quot;department&quot; from string to integer, and 1 stored record holds the old type/,
+      /<code>\/record\/properties\/department\/type<\/code>: changes the type of &quot;department&quot; from Text to Whole number, and 1 stored record holds the old type/,
     );
 
     const without = JSON.parse(JSON.stringify(current.definition)) as AppDefinition;
@@ -256,6 +256,14 @@ t("breaking-change rules: ids, types inside arrays, store moves and required sys
   assert.is(breakingChanges(users, itemType, 3)[0]!.pointer, "/record/properties/tags/items/type");
   assert.match(breakingChanges(users, itemType, 1)[0]!.message, /and 1 stored record holds the old type\./);
   assert.match(breakingChanges(users, itemType, 3)[0]!.message, /and 3 stored records hold the old type\./);
+  const choiceOfNumbers = structuredClone(users);
+  choiceOfNumbers.record.properties.tags = { type: "array", items: { type: "string", enum: ["a"] } };
+  const numbers = structuredClone(users);
+  numbers.record.properties.tags = { type: "array", items: { type: "integer", enum: [1] } };
+  assert.match(
+    breakingChanges(choiceOfNumbers, numbers, 1)[0]!.message,
+    /changes the type of "tags\[\]" from Choice of text to Choice of whole numbers, and/,
+  );
   const plain: AppDefinition = {
     ...structuredClone(users),
     record: { type: "object", properties: { username: { type: "string" } } },

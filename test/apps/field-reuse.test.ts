@@ -6,7 +6,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { breakingChanges } from "../../engine/apps/definition-changes.js";
 import { addField, deleteField, updateField } from "../../engine/apps/designer-field-edits.js";
-import { storedValueTypes } from "../../engine/apps/stored-values.js";
+import { storedValueTypes, type StoredValueTypes } from "../../engine/apps/stored-values.js";
 import type { AppDefinition } from "../../engine/schema/types.js";
 import { startTestEnv, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
@@ -97,45 +97,67 @@ t("a designer field of the users app is checked against users.data", async ({ en
   );
 });
 
-t('delete and type change count only the records holding a value (blank is none, "" too)', async ({ env, siteId }) => {
-  const s = env.services;
-  const def = await publish(env, siteId, (d) => {
-    d.record.properties.price = { type: "number", title: "Price" };
-    d.record.properties.due = { type: "string", format: "date", title: "Due" };
-    d.form!.sections![0]!.fields.push("price", "due");
-  });
-  const app = (await s.apps.get(siteId, APP))!;
-  const ctx = { siteId, actor };
-  const base = { equipment: "Lathe", inspectedOn: "2026-01-02", result: "pass" };
-  for (let i = 1; i <= 5; i++) {
-    const values: Record<string, unknown> = { ...base, serialNumber: `LA-${i}` };
-    if (i <= 2) values.price = 10 * i;
-    if (i === 1) values.due = "2026-03-01";
-    await s.apps.storeFor(app).create(app, ctx, values);
-  }
-  // A blank value written as "" by some older path holds nothing either.
-  await env.db.query(
-    `UPDATE records SET data = data || '{"due": ""}'::jsonb WHERE app_id = $1 AND data->>'serialNumber' = 'LA-3'`,
-    [APP],
-  );
-  const recordCount = await s.apps.storeFor(app).count(app, siteId);
-  const stored = await storedValueTypes(s.db, app, siteId);
-  const editCtx = { published: def, recordCount, stored };
-  assert.ok(recordCount >= 5);
+/** The edit context of `stored` as if no record held a value under "due". */
+function empty(published: AppDefinition, recordCount: number, stored: StoredValueTypes) {
+  const without = new Map(stored);
+  without.delete("due");
+  return { published, recordCount, stored: without };
+}
 
-  const deleted = deleteField(def, "price", editCtx);
-  assert.ok(deleted.ok);
-  assert.match(deleted.ok ? deleted.message : "", /kept in the 2 records that hold one/);
-  const retyped = updateField(def, "due", { type: "number" }, editCtx);
-  assert.is(retyped.ok, false);
-  const message = Object.values((retyped as { errors: Record<string, string> }).errors).join(" ");
-  assert.match(message, /and 1 stored record holds the old type/);
-  // A field no record holds a value of: nothing to keep, and its type may change.
-  const empty = { published: def, recordCount, stored: new Map(stored) };
-  empty.stored.delete("due");
-  assert.ok(updateField(def, "due", { type: "number" }, empty).ok);
-  const none = deleteField(def, "due", empty);
-  assert.match(none.ok ? none.message : "", /No record holds a value under "due"\./);
-});
+t(
+  'delete, type change and rename count only the records holding a value (blank is none, "" too)',
+  async ({ env, siteId }) => {
+    const s = env.services;
+    const def = await publish(env, siteId, (d) => {
+      d.record.properties.price = { type: "number", title: "Price" };
+      d.record.properties.due = { type: "string", format: "date", title: "Due" };
+      d.form!.sections![0]!.fields.push("price", "due");
+    });
+    const app = (await s.apps.get(siteId, APP))!;
+    const ctx = { siteId, actor };
+    const base = { equipment: "Lathe", inspectedOn: "2026-01-02", result: "pass" };
+    for (let i = 1; i <= 5; i++) {
+      const values: Record<string, unknown> = { ...base, serialNumber: `LA-${i}` };
+      if (i <= 2) values.price = 10 * i;
+      if (i === 1) values.due = "2026-03-01";
+      await s.apps.storeFor(app).create(app, ctx, values);
+    }
+    // A blank value written as "" by some older path holds nothing either.
+    await env.db.query(
+      `UPDATE records SET data = data || '{"due": ""}'::jsonb WHERE app_id = $1 AND data->>'serialNumber' = 'LA-3'`,
+      [APP],
+    );
+    const recordCount = await s.apps.storeFor(app).count(app, siteId);
+    const stored = await storedValueTypes(s.db, app, siteId);
+    const editCtx = { published: def, recordCount, stored };
+    assert.ok(recordCount >= 5);
+
+    const deleted = deleteField(def, "price", editCtx);
+    assert.ok(deleted.ok);
+    assert.match(deleted.ok ? deleted.message : "", /kept in the 2 records that hold one/);
+    const one = deleteField(def, "due", editCtx);
+    assert.match(one.ok ? one.message : "", /kept in the 1 record that holds one;/, "the verb agrees");
+    const retyped = updateField(def, "due", { type: "number" }, editCtx);
+    assert.is(retyped.ok, false);
+    const message = Object.values((retyped as { errors: Record<string, string> }).errors).join(" ");
+    // The designer's names of the types, not JSON Schema's ("from string to number").
+    assert.match(message, /Changes the type of "due" from Date to Number, and 1 stored record holds the old type/);
+    // A rename counts the records holding a value too (5 or more records, 2 with a price).
+    const renamed = updateField(def, "price", { name: "cost" }, editCtx);
+    assert.is(
+      (renamed as { errors: Record<string, string> }).errors.name,
+      '2 stored records hold a value under "price", so the name cannot change once records exist. Change the label instead.',
+    );
+    const unheld = updateField(def, "due", { name: "dueOn" }, empty(def, recordCount, stored));
+    assert.match(
+      (unheld as { errors: Record<string, string> }).errors.name!,
+      /^The app has \d+ stored records \(none with a value under "due"\), so/,
+    );
+    // A field no record holds a value of: nothing to keep, and its type may change.
+    assert.ok(updateField(def, "due", { type: "number" }, empty(def, recordCount, stored)).ok);
+    const none = deleteField(def, "due", empty(def, recordCount, stored));
+    assert.match(none.ok ? none.message : "", /No record holds a value under "due"\./);
+  },
+);
 
 t.run();

@@ -137,7 +137,7 @@ t("renaming a field that has stored values is refused with the reason", async (c
   assert.is(r.res.status, 422);
   assert.match(
     slot(r.html, "name"),
-    /1 stored record holds its value under &quot;company&quot;|1 stored record holds its value under "company"/,
+    /1 stored record holds a value under &quot;company&quot;|1 stored record holds a value under "company"/,
   );
   assert.is(await ctx.env.services.drafts.get(ctx.siteId, "visitor-log"), null, "nothing saved");
 });
