@@ -17,6 +17,7 @@ import {
 } from "./choice-changes.js";
 import type { CompiledApp } from "./compiled-app.js";
 import { nextChangeSeq } from "./record-feed.js";
+import { recordSource } from "./stored-values.js";
 import { REVISION, searchOf, writeSortKeys } from "./record-sql.js";
 import type { Actor } from "./record-store-contract.js";
 import type { AppDefinition } from "../schema/types.js";
@@ -38,13 +39,6 @@ export class RemovedOptionsInUse extends ConflictError {
   }
 }
 
-/** The records the app's rows live in on a site, and the data column to search: records.data or users.data. */
-function source(app: CompiledApp, siteId: string) {
-  return app.usersApp
-    ? { table: "users", where: "site_id = $1", params: [siteId] as unknown[] }
-    : { table: "records", where: "site_id = $1 AND app_id = $2", params: [siteId, app.id] as unknown[] };
-}
-
 /**
  * The options `after` removes from the published definition `before` that records of `app` on a
  * site still hold, with their counts (one indexed scan per option); options no record holds are
@@ -58,7 +52,7 @@ export async function removedOptionsInUse(
   after: AppDefinition,
 ): Promise<RemovedOptionInUse[]> {
   const out: RemovedOptionInUse[] = [];
-  const src = source(app, siteId);
+  const src = recordSource(app, siteId);
   for (const r of removedOptions(before, after)) {
     const params = [...src.params, jsonPathOf(r), JSON.stringify({ v: r.value })];
     const { rows } = await db.query<{ n: number }>(
@@ -116,7 +110,7 @@ export async function applyOptionDecisions(
 }
 
 async function mapOption(tx: Db, app: CompiledApp, r: RemovedOption, to: AppScalar, ctx: RemapContext) {
-  const src = source(app, ctx.siteId);
+  const src = recordSource(app, ctx.siteId);
   const params = [...src.params, jsonPathOf(r), JSON.stringify({ v: r.value })];
   const { rows } = await tx.query<{ id: string; data: Record<string, unknown> }>(
     `SELECT id, data FROM ${src.table} WHERE ${src.where}

@@ -26,7 +26,14 @@ export interface EditContext {
 
 /** A change's outcome: the next draft and a sentence saying what happened, or messages by form field ("_": the form). */
 export type EditResult =
-  { ok: true; definition: AppDefinition; message: string } | { ok: false; errors: Record<string, string> };
+  | {
+      ok: true;
+      definition: AppDefinition;
+      message: string;
+      /** The field the change was made on, as it is in the result: where a later refusal is shown. */
+      field?: { pointer: string; name: string };
+    }
+  | { ok: false; errors: Record<string, string> };
 
 /** The posted properties of a field (strings as posted; absent = not sent). */
 export interface FieldInput {
@@ -175,7 +182,11 @@ function atPointer(root: unknown, pointer: string): unknown {
   return v;
 }
 
-function problemsToErrors(
+/**
+ * Messages by form field for problems of a change (`fieldPointer`, `fieldName`: the field it was made
+ * on, as it is in the result; `def`: the result, to name a repeated item).
+ */
+export function problemsToErrors(
   problems: DefinitionProblem[],
   fieldPointer: string | null,
   fieldName: string | null,
@@ -207,7 +218,9 @@ export function finish(
   if (!check.ok) return { ok: false, errors: problemsToErrors(check.problems, fieldPointer, fieldName, next) };
   const breaking = breakingChanges(ctx.published, next, ctx.recordCount, ctx.stored);
   if (breaking.length) return { ok: false, errors: problemsToErrors(breaking, fieldPointer, fieldName) };
-  return { ok: true, definition: next, message };
+  const result: EditResult = { ok: true, definition: next, message };
+  if (fieldPointer && fieldName) result.field = { pointer: fieldPointer, name: fieldName };
+  return result;
 }
 
 /** The edit form's values for an existing field. */

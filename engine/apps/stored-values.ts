@@ -4,6 +4,26 @@
 import type { Db } from "../db/db.js";
 import type { CompiledApp } from "./compiled-app.js";
 
+/**
+ * Where an app's records live on a site, for a query: the table, the condition (parameters $1 and,
+ * for `records`, $2) and its parameters. `users.data` holds the designer fields of user accounts.
+ */
+export function recordSource(app: CompiledApp, siteId: string) {
+  return app.usersApp
+    ? { table: "users", where: "site_id = $1", params: [siteId] as unknown[] }
+    : { table: "records", where: "site_id = $1 AND app_id = $2", params: [siteId, app.id] as unknown[] };
+}
+
+/** How many records an app has on a site (user accounts: the site's users), read with `db` (a transaction's). */
+export async function recordCount(db: Db, app: CompiledApp, siteId: string): Promise<number> {
+  const src = recordSource(app, siteId);
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM ${src.table} WHERE ${src.where}`,
+    src.params,
+  );
+  return rows[0]!.n;
+}
+
 /** Per top-level key of the stored data: how many records hold a value of each JSON type (jsonb_typeof). */
 export type StoredValueTypes = Map<string, Map<string, number>>;
 
@@ -14,14 +34,12 @@ export type StoredValueTypes = Map<string, Map<string, number>>;
  * for the user-accounts app. One grouped scan of the app's records.
  */
 export async function storedValueTypes(db: Db, app: CompiledApp, siteId: string): Promise<StoredValueTypes> {
-  const source = app.usersApp
-    ? { sql: "SELECT data FROM users WHERE site_id = $1", params: [siteId] }
-    : { sql: "SELECT data FROM records WHERE site_id = $1 AND app_id = $2", params: [siteId, app.id] };
+  const src = recordSource(app, siteId);
   const { rows } = await db.query<{ k: string; t: string; n: number }>(
     `SELECT e.key AS k, jsonb_typeof(e.value) AS t, count(*)::int AS n
-     FROM (${source.sql}) AS r, jsonb_each(r.data) AS e
+     FROM (SELECT data FROM ${src.table} WHERE ${src.where}) AS r, jsonb_each(r.data) AS e
      WHERE jsonb_typeof(e.value) <> 'null' AND e.value <> '""'::jsonb GROUP BY 1, 2`,
-    source.params,
+    src.params,
   );
   const out: StoredValueTypes = new Map();
   for (const r of rows) {

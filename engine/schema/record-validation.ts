@@ -107,7 +107,8 @@ export function compileRecordValidators(record: RecordSchema): RecordValidators 
   return { create: compile("create"), edit: compile("edit") };
 }
 
-function formatName(format: string): string {
+/** What a value of a string format is, in words: "an email address", "a date (YYYY-MM-DD)". */
+export function formatName(format: string): string {
   switch (format) {
     case "email":
       return "an email address";

@@ -2,8 +2,7 @@ import { Hono, type Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { compileApp, type CompiledApp } from "../../../apps/compiled-app.js";
 import { removedOptionsInUse } from "../../../apps/choice-remap.js";
-import { breakingChanges } from "../../../apps/definition-changes.js";
-import { storedValueTypes } from "../../../apps/stored-values.js";
+import { changeProblems } from "../../../apps/stored-value-checks.js";
 import { appHref, DefinitionVersionConflict } from "../../../apps/app-registry.js";
 import type { AppEnv } from "../../http/env.js";
 import { queryParams } from "../../http/query.js";
@@ -52,11 +51,9 @@ export function appsDesignerRoutes(s: Services): Hono<AppEnv> {
   async function review(siteId: string, now: CompiledApp, input: unknown) {
     const check = checkDefinition(input);
     if (!check.ok) return { problems: check.problems, breaking: [] as DefinitionProblem[], definition: null };
-    const count = await s.apps.storeFor(now).count(now, siteId);
-    const stored = count > 0 ? await storedValueTypes(s.db, now, siteId) : undefined;
-    const breaking = breakingChanges(now.definition, check.definition, count, stored);
+    const breaking = await changeProblems(s.db, now, siteId, now.definition, check.definition);
     // Options records hold are taken away only through the designer's Publish, which asks what happens to them.
-    const inUse = count > 0 ? await removedOptionsInUse(s.db, now, siteId, now.definition, check.definition) : [];
+    const inUse = await removedOptionsInUse(s.db, now, siteId, now.definition, check.definition);
     for (const o of inUse) {
       const pointer = o.steps.map((st) => `/properties/${st.name}${st.rows ? "/items" : ""}`).join("");
       breaking.push({

@@ -3,6 +3,8 @@ import { applyOptionDecisions, removedOptionsInUse, RemovedOptionsInUse } from "
 import { DraftConflict, draftConflictMessage, draftStamp } from "../../../apps/drafts.js";
 import type { Db } from "../../../db/db.js";
 import { DefinitionVersionConflict } from "../../../apps/app-registry.js";
+import { changeProblems, DefinitionRefused } from "../../../apps/stored-value-checks.js";
+import { checkDefinition } from "../../../schema/app-definition.js";
 import { ConflictError } from "../../../errors.js";
 import type { AppDefinition } from "../../../schema/types.js";
 import type { Services } from "../../../services.js";
@@ -174,9 +176,14 @@ export function designerAppRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
     const decisions = postedDecisions((await readForm(c)).one);
     const siteId = siteOf(c);
     const actor = actorOf(c);
-    // Options the draft removes that records hold: asked first, then kept or mapped in the publish's transaction.
+    // In the publish's transaction: what the draft would break now (records stored since it was
+    // saved count too) refuses it; options it removes that records hold are asked first, then kept
+    // or mapped.
     const options = async (tx: Db, published: AppDefinition | null, draft: AppDefinition, version: number) => {
       if (!published) return;
+      const check = checkDefinition(draft);
+      const problems = check.ok ? await changeProblems(tx, app, siteId, published, draft) : check.problems;
+      if (problems.length) throw new DefinitionRefused(problems);
       const inUse = await removedOptionsInUse(tx, app, siteId, published, draft);
       if (!inUse.length) return;
       await applyOptionDecisions(tx, app, inUse, decisions, { siteId, actor, clock: s.clock, audit: s.audit, version });
@@ -208,7 +215,7 @@ export function designerAppRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
         return sendPage(c, page, asked ? 409 : 200);
       }
       if (err instanceof DraftConflict) return draftConflictPage(c, err);
-      if (!(err instanceof DefinitionVersionConflict)) throw err;
+      if (!(err instanceof DefinitionVersionConflict) && !(err instanceof DefinitionRefused)) throw err;
       return formPage(c, await state(c), null, 422, err.message);
     }
   });

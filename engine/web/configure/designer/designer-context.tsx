@@ -1,9 +1,11 @@
 import type { Context } from "hono";
 import { storedValueTypes } from "../../../apps/stored-values.js";
+import { storedValueProblems } from "../../../apps/stored-value-checks.js";
 import { compileApp, type CompiledApp } from "../../../apps/compiled-app.js";
 import {
   fieldInputOf,
   locate,
+  problemsToErrors,
   type EditContext,
   type EditResult,
   type FieldInput,
@@ -193,6 +195,20 @@ export function designerContext(s: Services) {
   }
 
   /**
+   * A valid change, or its refusal when the fields it changes would refuse values the app's records
+   * hold (stored-value-checks.ts): only the fields whose rules this change makes differ from the
+   * draft's and the published version's are read. Shown on the field the change was made on.
+   */
+  async function againstStoredValues(c: Context<AppEnv>, st: DesignerState, result: EditResult): Promise<EditResult> {
+    if (!result.ok || st.unpublished || st.ctx.recordCount === 0) return result;
+    const opts = { since: st.working, ...(st.ctx.stored ? { stored: st.ctx.stored } : {}) };
+    const problems = await storedValueProblems(s.db, st.app, siteOf(c), st.ctx.published, result.definition, opts);
+    if (!problems.length) return result;
+    const field = result.field;
+    return { ok: false, errors: problemsToErrors(problems, field?.pointer ?? null, field?.name ?? null) };
+  }
+
+  /**
    * Saves a change's result as the draft and goes back to the tab (`back`,
    * "" for Form) with the change's message; or shows the errors. A change
    * posted from a page whose draft has since changed (another designer, another
@@ -216,6 +232,7 @@ export function designerContext(s: Services) {
         { st: now, message: draftConflictMessage(err.current, (await pageFrameOf(c, s.sites)).timeZone) },
       );
     };
+    if (result.ok) result = await againstStoredValues(c, st, result);
     if (!result.ok) {
       // A refused change from a page whose draft has changed: the conflict, not the errors. (A
       // valid change has its stamp checked once, by drafts.save, under the draft's row lock.)
