@@ -128,15 +128,21 @@ function changedFields(before: AppDefinition, after: AppDefinition, opts: Stored
 /** The stored values of `names` (top-level keys) as objects, each distinct one once with how many records hold it. */
 async function storedValues(db: Db, app: CompiledApp, siteId: string, names: string[]) {
   const src = recordSource(app, siteId);
-  const keys = names.map((_, i) => `$${src.params.length + i + 1}::text`);
-  const { rows } = await db.query<{ v: Json; n: number }>(
-    `SELECT jsonb_build_object(${keys.map((k) => `${k}, data -> ${k}`).join(", ")}) AS v, count(*)::int AS n
-     FROM ${src.table} WHERE ${src.where} GROUP BY 1`,
+  const columns = names.map((_, i) => `data -> $${src.params.length + i + 1}::text AS k${i}`);
+  const { rows } = await db.query<Record<string, unknown> & { n: number }>(
+    `SELECT ${columns.join(", ")}, count(*)::int AS n FROM ${src.table} WHERE ${src.where}
+     GROUP BY ${names.map((_, i) => i + 1).join(", ")}`,
     [...src.params, ...names],
   );
-  // A JSON null and the empty string hold nothing (as storedValueTypes counts them): a form sends neither.
-  for (const r of rows) for (const k of names) if (r.v[k] === null || r.v[k] === "") delete r.v[k];
-  return rows;
+  return rows.map((r) => {
+    const v: Json = {};
+    // A JSON null and the empty string hold nothing (as storedValueTypes counts them): a form sends neither.
+    names.forEach((name, i) => {
+      const x = r[`k${i}`];
+      if (x !== null && x !== undefined && x !== "") v[name] = x;
+    });
+    return { v, n: r.n };
+  });
 }
 
 const IGNORED = new Set([

@@ -20,6 +20,7 @@ const ORDER = [
   "token-import-bench.ts",
   "rollout-bench.ts",
   "mail-bench.ts",
+  "designer-check-bench.ts",
 ];
 // Names first; from the first `--flag` on, the arguments go to each benchmark (`-- sign-in --users 600`).
 const argv = process.argv.slice(2);
