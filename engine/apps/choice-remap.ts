@@ -32,7 +32,11 @@ export type RemovedOptionInUse = RemovedOption & { records: number };
  * when it is an answer to a stale page; the route shows the question itself with 200.
  */
 export class RemovedOptionsInUse extends ConflictError {
-  constructor(readonly options: RemovedOptionInUse[]) {
+  constructor(
+    readonly options: RemovedOptionInUse[],
+    /** The records holding an option are not as many as the answered page said (`options` has the counts now). */
+    readonly countsChanged = false,
+  ) {
     super(
       `Publishing removes ${options.length === 1 ? "an option" : "options"} that records hold. Say for each whether the records keep the value or change to another option.`,
     );
@@ -80,7 +84,9 @@ export interface RemapContext {
  * caller's transaction `tx`: a mapping rewrites every record holding the value, a keep changes
  * nothing; each is audited (`app.option.map`, `app.option.keep`, with the field, the value and the
  * number of records). Throws RemovedOptionsInUse when an option has no decision or a mapping
- * names no remaining option. Returns the number of records changed.
+ * names no remaining option, and (countsChanged) when `shown`, the counts by decisionKey the
+ * answered page showed, differ from the records holding an option now or changed by its mapping.
+ * Returns the number of records changed.
  */
 export async function applyOptionDecisions(
   tx: Db,
@@ -88,10 +94,13 @@ export async function applyOptionDecisions(
   inUse: RemovedOptionInUse[],
   decisions: Map<string, OptionDecision>,
   ctx: RemapContext,
+  shown: Map<string, number> = new Map(),
 ): Promise<number> {
   const plan = inUse.map((r) => ({ r, d: decisions.get(decisionKey(r)) }));
   const bad = plan.some(({ r, d }) => !d || ("to" in d && !r.remaining.some((o) => o.value === d.to)));
   if (bad) throw new RemovedOptionsInUse(inUse);
+  const other = (r: RemovedOptionInUse, n: number) => shown.has(decisionKey(r)) && shown.get(decisionKey(r)) !== n;
+  if (inUse.some((r) => other(r, r.records))) throw new RemovedOptionsInUse(inUse, true);
   let changed = 0;
   for (const { r, d } of plan) {
     const details = { app: app.id, version: ctx.version, field: r.path, option: r.value, records: r.records };
@@ -100,6 +109,12 @@ export async function applyOptionDecisions(
       continue;
     }
     const n = await mapOption(tx, app, r, d.to, ctx);
+    // A record stored between the count and the mapping: not what the designer was shown (rolled back).
+    if (other(r, n))
+      throw new RemovedOptionsInUse(
+        inUse.map((o) => (o === r ? { ...o, records: n } : o)),
+        true,
+      );
     changed += n;
     await ctx.audit.record(
       { siteId: ctx.siteId, actor: ctx.actor, action: "app.option.map", details: { ...details, to: d.to, records: n } },

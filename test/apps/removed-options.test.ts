@@ -340,4 +340,74 @@ t("the JSON editor does not take an option records hold: it names the count and 
   assert.equal(await records(ctx.env, ctx.siteId), before);
 });
 
+t(
+  "the counts the page showed go with the answer: changed meanwhile, the page is asked again with the new ones",
+  async (ctx) => {
+    const s = ctx.env.services;
+    await s.drafts.discard(ctx.siteId, APP);
+    const stamp = await draft(ctx, (d) => withoutOption(d, "hazards", "noise"));
+    const asked = await ctx.dora.post(`/configure/apps/${APP}/publish`, { draftStamp: stamp });
+    assert.is(asked.res.status, 200);
+    assert.match(asked.html, /<td class="count">2 records<\/td>/);
+    assert.match(
+      asked.html,
+      /<input type="hidden" name="option-count-0" value="2"\/?>/,
+      "the form carries the count shown",
+    );
+    // Someone stores a third record with the option before the designer confirms.
+    const app = (await s.apps.get(ctx.siteId, APP))!;
+    await s.apps.storeFor(app).create(app, { siteId: ctx.siteId, actor }, inspection(8, { hazards: ["noise"] }));
+    const before = await records(ctx.env, ctx.siteId);
+    const answer = { draftStamp: stamp, "option-0": 'to:"mechanical"', "option-key-0": 'hazards="noise"' };
+    const again = await ctx.dora.post(`/configure/apps/${APP}/publish`, { ...answer, "option-count-0": "2" });
+    assert.is(again.res.status, 409);
+    assert.match(again.html, /<td class="count">3 records<\/td>/);
+    assert.match(again.html, /The number of records holding a removed option changed since the page was shown/);
+    assert.equal(await records(ctx.env, ctx.siteId), before, "nothing changed");
+    assert.is((await s.apps.get(ctx.siteId, APP))!.version, app.version, "nothing published");
+    const done = await ctx.dora.post(`/configure/apps/${APP}/publish`, { ...answer, "option-count-0": "3" });
+    assert.is(done.res.status, 303);
+    const after = await records(ctx.env, ctx.siteId);
+    assert.is(after.filter((r) => (r.data.hazards as string[] | undefined)?.includes("noise")).length, 0);
+    assert.is(after.filter((r) => (r.data.hazards as string[] | undefined)?.includes("mechanical")).length, 3);
+  },
+);
+
+t("Restore of a version without an option records hold asks the same keep/change question", async (ctx) => {
+  const s = ctx.env.services;
+  const live = (await s.apps.get(ctx.siteId, APP))!;
+  const withDepot = structuredClone<AppDefinition>(live.definition);
+  withDepot.record.properties.location!.enum = [...withDepot.record.properties.location!.enum!, "Depot"] as never;
+  const v = await s.apps.save(ctx.siteId, withDepot, actor, live.version);
+  await s.apps.storeFor(v).create(v, { siteId: ctx.siteId, actor }, inspection(9, { location: "Depot" }));
+  const restore = { version: String(live.version), _version: String(v.version) };
+  const asked = await ctx.dora.post(`/configure/apps/${APP}/restore`, restore);
+  assert.is(asked.res.status, 200);
+  assert.match(asked.html, new RegExp(`<h1>Restore version ${live.version} of [^<]*: removed options in use</h1>`));
+  assert.match(asked.html, /<form method="post" action="\/configure\/apps\/equipment-inspections\/restore">/);
+  assert.match(asked.html, new RegExp(`<input type="hidden" name="version" value="${live.version}"/?>`));
+  assert.match(asked.html, /data-option="location=&quot;Depot&quot;"[\s\S]*?<td class="count">1 record<\/td>/);
+  assert.not.match(asked.html, /Make the change in the designer/);
+  assert.is((await s.apps.get(ctx.siteId, APP))!.version, v.version, "nothing restored yet");
+  const done = await ctx.dora.post(`/configure/apps/${APP}/restore`, {
+    ...restore,
+    "option-0": 'to:"Workshop A"',
+    "option-key-0": 'location="Depot"',
+    "option-count-0": "1",
+  });
+  assert.is(done.res.status, 303);
+  const now = (await s.apps.get(ctx.siteId, APP))!;
+  assert.is(now.version, v.version + 1);
+  assert.equal(now.definition, live.definition, "the old version, restored");
+  const pr9 = (await records(ctx.env, ctx.siteId)).find((r) => r.data.serialNumber === "PR-9")!;
+  assert.is(pr9.data.location, "Workshop A");
+  const { rows: audit } = await s.db.query<{ action: string; details: Record<string, unknown> }>(
+    "SELECT action, details FROM audit_log WHERE action IN ('app.option.map', 'app.restore') ORDER BY id DESC LIMIT 2",
+  );
+  assert.equal(audit.map((a) => [a.action, a.details.version]).sort(), [
+    ["app.option.map", now.version],
+    ["app.restore", now.version],
+  ]);
+});
+
 t.run();

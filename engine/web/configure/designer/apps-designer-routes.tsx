@@ -1,7 +1,12 @@
 import { Hono, type Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { compileApp, type CompiledApp } from "../../../apps/compiled-app.js";
-import { removedOptionsInUse } from "../../../apps/choice-remap.js";
+import {
+  applyOptionDecisions,
+  removedOptionsInUse,
+  RemovedOptionsInUse,
+  type RemovedOptionInUse,
+} from "../../../apps/choice-remap.js";
 import { changeProblems } from "../../../apps/stored-value-checks.js";
 import { appHref, DefinitionVersionConflict } from "../../../apps/app-registry.js";
 import type { AppEnv } from "../../http/env.js";
@@ -15,6 +20,7 @@ import type { Services } from "../../../services.js";
 import { UNSTORABLE_TEXT_MESSAGE } from "../../../util/storable-text.js";
 import { AppEditorPage, AppsListPage, DesignerFeedback } from "./apps-designer-pages.js";
 import { visualDesignerRoutes } from "./visual-designer-routes.js";
+import { askedAgainBecause, postedCounts, postedDecisions, RemovedOptionsPage } from "./removed-options-page.js";
 import { pageFrameOf } from "../../http/page-frame.js";
 import { APP_ID } from "../../../schema/identifiers.js";
 
@@ -47,21 +53,33 @@ export function appsDesignerRoutes(s: Services): Hono<AppEnv> {
     return app;
   }
 
-  /** Problems that stop a save: the definition's own, then what it would break. */
+  /**
+   * Problems that stop a save: the definition's own, then what it would break; and the options it
+   * takes away that records hold (`inUse`), which Restore asks about as Publish does.
+   */
   async function review(siteId: string, now: CompiledApp, input: unknown) {
     const check = checkDefinition(input);
-    if (!check.ok) return { problems: check.problems, breaking: [] as DefinitionProblem[], definition: null };
+    if (!check.ok)
+      return { problems: check.problems, breaking: [] as DefinitionProblem[], inUse: [], definition: null };
     const breaking = await changeProblems(s.db, now, siteId, now.definition, check.definition);
-    // Options records hold are taken away only through the designer's Publish, which asks what happens to them.
     const inUse = await removedOptionsInUse(s.db, now, siteId, now.definition, check.definition);
-    for (const o of inUse) {
+    return { problems: [] as DefinitionProblem[], breaking, inUse, definition: check.definition };
+  }
+
+  /**
+   * The JSON editor's review: options records hold are taken away only through the designer's
+   * Publish (or a Restore), which asks what happens to them; here they are breaking changes.
+   */
+  async function reviewEdit(siteId: string, now: CompiledApp, input: unknown) {
+    const r = await review(siteId, now, input);
+    for (const o of r.inUse) {
       const pointer = o.steps.map((st) => `/properties/${st.name}${st.rows ? "/items" : ""}`).join("");
-      breaking.push({
+      r.breaking.push({
         pointer: `/record${pointer}`,
         message: `removes the option "${o.optionLabel}" of "${o.label}", which ${o.records} stored record${o.records === 1 ? " holds" : "s hold"}. Make the change in the designer and publish it there: Publish asks whether those records keep the value or change to another option.`,
       });
     }
-    return { problems: [] as DefinitionProblem[], breaking, definition: check.definition };
+    return r;
   }
 
   async function editor(
@@ -163,7 +181,7 @@ export function appsDesignerRoutes(s: Services): Hono<AppEnv> {
         <DesignerFeedback problems={problems} breaking={[]} preview={null} csrfToken={c.var.csrfToken} />,
       );
     }
-    const r = await review(signedIn(c).activeSiteId, app, parsed.definition);
+    const r = await reviewEdit(signedIn(c).activeSiteId, app, parsed.definition);
     const preview = r.definition && !r.breaking.length ? compileApp(r.definition, app.version + 1) : null;
     return sendPage(
       c,
@@ -198,7 +216,7 @@ export function appsDesignerRoutes(s: Services): Hono<AppEnv> {
         422,
       );
     }
-    const r = await review(session.activeSiteId, app, parsed.definition);
+    const r = await reviewEdit(session.activeSiteId, app, parsed.definition);
     if (r.breaking.length) return editor(c, app, { text, breaking: r.breaking, preview: null }, 422);
     try {
       const saved = await s.apps.save(session.activeSiteId, parsed.definition, actorOf(c), base);
@@ -219,28 +237,56 @@ export function appsDesignerRoutes(s: Services): Hono<AppEnv> {
 
   routes.post("/configure/apps/:appId/restore", async (c) => {
     const session = signedIn(c);
+    const siteId = session.activeSiteId;
     const app = await current(c, c.req.param("appId"));
     const f = (await readForm(c)).one;
     const version = /^\d{1,9}$/.test(f.version ?? "") ? Number(f.version) : -1;
     const base = /^\d{1,9}$/.test(f._version ?? "") ? Number(f._version) : -1;
-    const definition = version >= 0 ? await s.apps.definitionAt(session.activeSiteId, app.id, version) : null;
+    const definition = version >= 0 ? await s.apps.definitionAt(siteId, app.id, version) : null;
     if (!definition) throw new HTTPException(404, { message: "There is no such version of this app." });
-    const r = await review(session.activeSiteId, app, definition);
+    const r = await review(siteId, app, definition);
     const text = JSON.stringify(definition, null, 2);
     if (r.problems.length || r.breaking.length) {
       return editor(c, app, { text, viewing: version, problems: r.problems, breaking: r.breaking, preview: null }, 422);
     }
+    // Options the version does not offer that records hold: asked first, as Publish asks, then
+    // kept or mapped in the restore's transaction.
+    const decisions = postedDecisions(f);
+    const ask = async (options: RemovedOptionInUse[], problem?: string) => {
+      const purpose = { kind: "restore" as const, version, base };
+      const frame = await pageFrameOf(c, s.sites);
+      const page = (
+        <RemovedOptionsPage
+          frame={frame}
+          appId={app.id}
+          title={app.title}
+          purpose={purpose}
+          options={options}
+          {...(problem ? { problem } : {})}
+        />
+      );
+      return sendPage(c, page, problem ? 409 : 200);
+    };
+    if (r.inUse.length && !decisions.size) return ask(r.inUse);
     try {
-      const saved = await s.apps.save(session.activeSiteId, r.definition!, actorOf(c), base, version);
+      const actor = actorOf(c);
+      const { saved, changed } = await s.db.transaction(async (tx) => {
+        const inUse = await removedOptionsInUse(tx, app, siteId, app.definition, r.definition!);
+        const ctx = { siteId, actor, clock: s.clock, audit: s.audit, version: base + 1 };
+        const changed = inUse.length ? await applyOptionDecisions(tx, app, inUse, decisions, ctx, postedCounts(f)) : 0;
+        return { saved: await s.apps.save(siteId, r.definition!, actor, base, version, tx), changed };
+      });
       await s.audit.record({
-        siteId: session.activeSiteId,
-        actor: actorOf(c),
+        siteId,
+        actor,
         action: "app.restore",
         details: { app: app.id, version: saved.version, restoredFrom: version },
       });
-      flash(c, `Restored version ${version} as version ${saved.version}. It applies now.`);
+      const mapped = changed ? ` ${changed} record${changed === 1 ? "" : "s"} changed to another option.` : "";
+      flash(c, `Restored version ${version} as version ${saved.version}. It applies now.${mapped}`);
       return c.redirect(`/configure/apps/${app.id}/history`, 303);
     } catch (err) {
+      if (err instanceof RemovedOptionsInUse) return ask(err.options, askedAgainBecause(err, true));
       if (err instanceof DefinitionVersionConflict) {
         return editor(
           c,

@@ -15,7 +15,7 @@ import { sendPage } from "../../http/page.js";
 import { type DesignerContext } from "./designer-context.js";
 import { APP_ID } from "../../../schema/identifiers.js";
 import { DeleteAppPage, NewAppPage } from "./designer-pages.js";
-import { postedDecisions, RemovedOptionsPage } from "./removed-options-page.js";
+import { askedAgainBecause, postedCounts, postedDecisions, RemovedOptionsPage } from "./removed-options-page.js";
 import { pageFrameOf } from "../../http/page-frame.js";
 
 /** Ids the designer's own addresses use (/configure/apps/new). */
@@ -173,7 +173,8 @@ export function designerAppRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
     const app = await current(c);
     const st = await state(c);
     const expected = await expectedOf(c, st);
-    const decisions = postedDecisions((await readForm(c)).one);
+    const posted = (await readForm(c)).one;
+    const decisions = postedDecisions(posted);
     const siteId = siteOf(c);
     const actor = actorOf(c);
     // In the publish's transaction: what the draft would break now (records stored since it was
@@ -186,7 +187,8 @@ export function designerAppRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
       if (problems.length) throw new DefinitionRefused(problems);
       const inUse = await removedOptionsInUse(tx, app, siteId, published, draft);
       if (!inUse.length) return;
-      await applyOptionDecisions(tx, app, inUse, decisions, { siteId, actor, clock: s.clock, audit: s.audit, version });
+      const ctx = { siteId, actor, clock: s.clock, audit: s.audit, version };
+      await applyOptionDecisions(tx, app, inUse, decisions, ctx, postedCounts(posted));
     };
     try {
       const version = await s.drafts.publish(siteId, app.id, actor, expected, options);
@@ -201,18 +203,18 @@ export function designerAppRoutes(routes: Hono<AppEnv>, s: Services, d: Designer
       return c.redirect(`/configure/apps/${app.id}`, 303);
     } catch (err) {
       if (err instanceof RemovedOptionsInUse) {
-        const asked = decisions.size > 0;
+        const problem = askedAgainBecause(err, decisions.size > 0);
         const page = (
           <RemovedOptionsPage
             frame={await pageFrameOf(c, s.sites)}
             appId={app.id}
             title={st.working.title}
-            stamp={draftStamp(st.draft, st.app.version)}
+            purpose={{ kind: "publish", stamp: draftStamp(st.draft, st.app.version) }}
             options={err.options}
-            {...(asked ? { problem: "The removed options changed since the page was shown: check them again." } : {})}
+            {...(problem ? { problem } : {})}
           />
         );
-        return sendPage(c, page, asked ? 409 : 200);
+        return sendPage(c, page, problem ? 409 : 200);
       }
       if (err instanceof DraftConflict) return draftConflictPage(c, err);
       if (!(err instanceof DefinitionVersionConflict) && !(err instanceof DefinitionRefused)) throw err;
