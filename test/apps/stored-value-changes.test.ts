@@ -276,6 +276,17 @@ t("removing an option that another field's Visible when names is refused, naming
   assert.not.match(check.html, /The definition is valid/);
   assert.match(decode(check.html), /Reason is shown when Status is hold, which is not one of Status's options/);
   assert.is((await ctx.dora.post(PAGE, body)).res.status, 422);
+  // A draft saved before the rule (written here as it was, unchecked) is not published either.
+  await ctx.env.db.query(
+    `INSERT INTO app_drafts (site_id, app_id, definition, base_version, updated_at, updated_by, updated_by_name)
+     VALUES ($1, $2, $3, $4, $5, NULL, 'old')`,
+    [ctx.siteId, APP, JSON.stringify(d), live.version, ctx.env.clock.now()],
+  );
+  const refused = await ctx.dora.post(`${PAGE}/publish`, {});
+  assert.is(refused.res.status, 422);
+  assert.match(decode(refused.html), /Nothing was published: Reason is shown when Status is hold/);
+  assert.is((await published(ctx)).version, live.version);
+  await ctx.env.services.drafts.discard(ctx.siteId, APP);
 });
 
 t("taking away an option records hold still goes to Publish's keep/change page", async (ctx) => {
