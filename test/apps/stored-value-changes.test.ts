@@ -163,6 +163,14 @@ t("a field save whose rules stored values would fail is refused per field, in th
     assert.is(slot(r.html, key), message, `${field} ${JSON.stringify(body)}`);
     assert.is(await ctx.env.services.drafts.get(ctx.siteId, APP), null, "nothing saved");
   }
+  // A new field added as required: no record has a value for it yet.
+  const added = await d.post(`${PAGE}/fields/new`, { type: "text", title: "Owner", required: "on" });
+  assert.is(added.res.status, 422);
+  assert.is(
+    slot(added.html, "required"),
+    '"Owner": 3 stored records have no value, and a required field needs one. Add the field as optional first, fill it in, then make it required.',
+  );
+  assert.is(await ctx.env.services.drafts.get(ctx.siteId, APP), null, "nothing saved");
 });
 
 t("what stored values still pass is saved: limits they meet, a condition-bound required field", async (ctx) => {
