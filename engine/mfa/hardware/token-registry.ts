@@ -6,7 +6,7 @@ import type { Clock } from "../../clock.js";
 import type { Db } from "../../db/db.js";
 import { isPgError, PgError } from "../../db/db.js";
 import type { SecretBox } from "../secret-box.js";
-import { matchTotpStep, normaliseCode, type TotpParams } from "../totp.js";
+import { matchTotpStep, normaliseCode, totpStep, type TotpParams } from "../totp.js";
 import type { SecretEncoding } from "./secret-encoding.js";
 import { checkTokenInput, type TokenInputValues } from "./token-input.js";
 import { TOKEN_SELECT, toToken, type HardwareToken, type TokenRow } from "./token-rows.js";
@@ -46,6 +46,28 @@ export class TokenStateError extends ConflictError {}
 /** The message of the NotFoundError (404) for an id that names no token. */
 export const NO_SUCH_TOKEN = "There is no such token.";
 
+/**
+ * The longest synchronous stretch of findByCode, in milliseconds: it opens keys and computes codes
+ * for this long, then lets other requests run (20,000 tokens are about 5 s of work in all).
+ */
+export const FIND_SLICE_MS = 10;
+
+/** Tokens findByCode reads per query (on PGlite a query runs on the event loop too: keep it short). */
+const FIND_BATCH = 100;
+
+/** What findByCode reads of a token to check a code. */
+interface KeyRow {
+  id: string;
+  serial_number: string;
+  secret_sealed: string;
+  algorithm: TotpParams["algorithm"];
+  digits: number;
+  period_seconds: number;
+}
+
+/** Lets pending I/O and timers run (setImmediate runs after the poll phase), then resumes. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Tokens per page of the token list when the caller names no limit (callers may ask for 1 to 500). */
 export const PAGE_SIZE = 50;
 
@@ -77,6 +99,11 @@ export class HardwareTokens {
     private readonly clock: Clock,
     private readonly box: SecretBox,
     private readonly audit: AuditLog,
+    /**
+     * Milliseconds on a monotonic clock (performance.now), by which findByCode measures its slices;
+     * tests inject their own to count slices instead of timing them.
+     */
+    private readonly elapsedMs: () => number = () => performance.now(),
   ) {}
 
   /**
@@ -291,23 +318,32 @@ export class HardwareTokens {
 
   /**
    * privacyIDEA's "Get Serial": which registered tokens show this code now,
-   * within ±window steps. Every key is opened, so this is an admin tool for
-   * a registry of thousands, not a sign-in path.
+   * within ±window steps, the exact matches (the code of the current step) first, then by how far
+   * the token's clock is off. Every key is opened (and up to 2·window+1 HMACs computed), so this is
+   * an admin tool for a registry of thousands, not a sign-in path; it works in slices of at most
+   * FIND_SLICE_MS and lets the event loop run between them, so other requests are answered while a
+   * find runs.
    */
   async findByCode(code: string, window = 2): Promise<CodeMatch[]> {
     const digits = normaliseCode(code);
     if (digits === null) return [];
     const now = this.clock.now();
-    const matches: CodeMatch[] = [];
+    const found: { id: string; offsetSteps: number }[] = [];
     let after = "";
+    let sliceStart = this.elapsedMs();
     for (;;) {
-      const { rows } = await this.db.query<TokenRow & { secret_sealed: string }>(
-        `${TOKEN_SELECT.replace("SELECT t.id,", "SELECT t.secret_sealed, t.id,")}
-         WHERE t.digits = $1 AND lower(t.serial_number) > $2 ORDER BY lower(t.serial_number) LIMIT 1000`,
+      // Only what a code check needs, without the joins: the few matches are read whole at the end.
+      const { rows } = await this.db.query<KeyRow>(
+        `SELECT id, serial_number, secret_sealed, algorithm, digits, period_seconds FROM hardware_tokens
+         WHERE digits = $1 AND lower(serial_number) > $2 ORDER BY lower(serial_number) LIMIT ${FIND_BATCH}`,
         [digits.length, after],
       );
-      if (rows.length === 0) break;
+      sliceStart = this.elapsedMs();
       for (const r of rows) {
+        if (this.elapsedMs() - sliceStart >= FIND_SLICE_MS) {
+          await yieldToEventLoop();
+          sliceStart = this.elapsedMs();
+        }
         const secret = this.box.open(r.secret_sealed, tokenSecretContext(r.id));
         const params: TotpParams = {
           secret,
@@ -317,14 +353,21 @@ export class HardwareTokens {
         };
         const step = matchTotpStep(params, digits, now, { window });
         secret.fill(0);
-        if (step !== null) {
-          const token = toToken(r);
-          matches.push({ token, offsetSteps: step - Math.floor(now.getTime() / 1000 / r.period_seconds) });
-        }
+        if (step !== null) found.push({ id: r.id, offsetSteps: step - totpStep(now, r.period_seconds) });
       }
+      if (rows.length < FIND_BATCH) break;
       after = rows.at(-1)!.serial_number.toLowerCase();
+      await yieldToEventLoop();
     }
-    return matches;
+    const matches: CodeMatch[] = [];
+    for (const { id, offsetSteps } of found) {
+      const token = await this.byId(id);
+      if (token) matches.push({ token, offsetSteps });
+    }
+    // Stable: within the same offset the serial-number order stays.
+    return matches.sort(
+      (a, b) => Math.abs(a.offsetSteps) - Math.abs(b.offsetSteps) || a.offsetSteps - b.offsetSteps,
+    );
   }
 
   async siteOfUser(userId: string): Promise<string | null> {
