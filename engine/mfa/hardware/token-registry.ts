@@ -6,9 +6,10 @@ import type { Clock } from "../../clock.js";
 import type { Db } from "../../db/db.js";
 import { isPgError, PgError } from "../../db/db.js";
 import type { SecretBox } from "../secret-box.js";
-import { matchTotpStep, normaliseCode, totpStep, type TotpParams } from "../totp.js";
+import type { TotpParams } from "../totp.js";
 import type { SecretEncoding } from "./secret-encoding.js";
 import { checkTokenInput, type TokenInputValues } from "./token-input.js";
+import { findByCode } from "./token-find.js";
 import { TOKEN_SELECT, toToken, type HardwareToken, type TokenRow } from "./token-rows.js";
 import { ConflictError, NotFoundError, ValidationError } from "../../errors.js";
 
@@ -43,30 +44,12 @@ export class TokenInputError extends ValidationError {
 /** The action is not possible in the token's state (message for the admin). */
 export class TokenStateError extends ConflictError {}
 
+/** Why a token cannot be reserved for a disabled user (the register form's "Assign to user" field). */
+export const reserveDisabledMessage = (username: string) =>
+  `${username} is disabled and cannot sign in to activate a token: enable the user first, or leave it empty.`;
+
 /** The message of the NotFoundError (404) for an id that names no token. */
 export const NO_SUCH_TOKEN = "There is no such token.";
-
-/**
- * The longest synchronous stretch of findByCode, in milliseconds: it opens keys and computes codes
- * for this long, then lets other requests run (20,000 tokens are about 5 s of work in all).
- */
-export const FIND_SLICE_MS = 10;
-
-/** Tokens findByCode reads per query (on PGlite a query runs on the event loop too: keep it short). */
-const FIND_BATCH = 100;
-
-/** What findByCode reads of a token to check a code. */
-interface KeyRow {
-  id: string;
-  serial_number: string;
-  secret_sealed: string;
-  algorithm: TotpParams["algorithm"];
-  digits: number;
-  period_seconds: number;
-}
-
-/** Lets pending I/O and timers run (setImmediate runs after the poll phase), then resumes. */
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Tokens per page of the token list when the caller names no limit (callers may ask for 1 to 500). */
 export const PAGE_SIZE = 50;
@@ -119,7 +102,14 @@ export class HardwareTokens {
     assignTo?: { id: string; username: string },
   ): Promise<{ token: HardwareToken; encoding: SecretEncoding }> {
     const checked = checkTokenInput(values, "auto");
-    if (!checked.ok) throw new TokenInputError(checked.errors);
+    const disabledAssignee =
+      assignTo && (await this.#isDisabled(assignTo.id)) ? reserveDisabledMessage(assignTo.username) : null;
+    if (!checked.ok || disabledAssignee) {
+      throw new TokenInputError({
+        ...(checked.ok ? {} : checked.errors),
+        ...(disabledAssignee ? { assignTo: disabledAssignee } : {}),
+      });
+    }
     const t = checked.token;
     const id = randomUUID();
     try {
@@ -252,6 +242,38 @@ export class HardwareTokens {
     });
   }
 
+  /**
+   * Releases a token's reservation: the token is available to everyone again (audited as
+   * hardware_token.release with the user it was reserved for). An assigned token is unassigned
+   * instead; a token reserved for nobody is a TokenStateError.
+   */
+  async release(id: string, actor: Actor, siteId: string | null): Promise<HardwareToken & { releasedFrom: string }> {
+    return this.db.transaction(async (tx) => {
+      const token = await this.#lock(id, tx);
+      if (token.state.kind === "assigned") {
+        throw new TokenStateError(
+          `Token ${token.serialNumber} is assigned to ${token.state.username}: unassign it to return it to the pool.`,
+        );
+      }
+      if (!token.reservedForUserId) {
+        throw new TokenStateError(`Token ${token.serialNumber} is not reserved for anyone.`);
+      }
+      const username = await this.usernameOf(token.reservedForUserId, tx);
+      await tx.query("UPDATE hardware_tokens SET reserved_for_user_id = NULL WHERE id = $1", [id]);
+      await this.audit.record(
+        {
+          siteId,
+          actor,
+          action: "hardware_token.release",
+          target: { id: token.reservedForUserId, name: username },
+          details: { serialNumber: token.serialNumber },
+        },
+        tx,
+      );
+      return { ...(await this.byId(id, tx))!, releasedFrom: username };
+    });
+  }
+
   /** Deletes a token that is not assigned; its key goes with it. */
   async delete(id: string, actor: Actor, siteId: string | null): Promise<HardwareToken> {
     try {
@@ -325,48 +347,16 @@ export class HardwareTokens {
    * find runs.
    */
   async findByCode(code: string, window = 2): Promise<CodeMatch[]> {
-    const digits = normaliseCode(code);
-    if (digits === null) return [];
-    const now = this.clock.now();
-    const found: { id: string; offsetSteps: number }[] = [];
-    let after = "";
-    let sliceStart = this.elapsedMs();
-    for (;;) {
-      // Only what a code check needs, without the joins: the few matches are read whole at the end.
-      const { rows } = await this.db.query<KeyRow>(
-        `SELECT id, serial_number, secret_sealed, algorithm, digits, period_seconds FROM hardware_tokens
-         WHERE digits = $1 AND lower(serial_number) > $2 ORDER BY lower(serial_number) LIMIT ${FIND_BATCH}`,
-        [digits.length, after],
-      );
-      sliceStart = this.elapsedMs();
-      for (const r of rows) {
-        if (this.elapsedMs() - sliceStart >= FIND_SLICE_MS) {
-          await yieldToEventLoop();
-          sliceStart = this.elapsedMs();
-        }
-        const secret = this.box.open(r.secret_sealed, tokenSecretContext(r.id));
-        const params: TotpParams = {
-          secret,
-          algorithm: r.algorithm,
-          digits: r.digits as 6 | 8,
-          periodInSeconds: r.period_seconds,
-        };
-        const step = matchTotpStep(params, digits, now, { window });
-        secret.fill(0);
-        if (step !== null) found.push({ id: r.id, offsetSteps: step - totpStep(now, r.period_seconds) });
-      }
-      if (rows.length < FIND_BATCH) break;
-      after = rows.at(-1)!.serial_number.toLowerCase();
-      await yieldToEventLoop();
-    }
-    const matches: CodeMatch[] = [];
-    for (const { id, offsetSteps } of found) {
-      const token = await this.byId(id);
-      if (token) matches.push({ token, offsetSteps });
-    }
-    // Stable: within the same offset the serial-number order stays.
-    return matches.sort(
-      (a, b) => Math.abs(a.offsetSteps) - Math.abs(b.offsetSteps) || a.offsetSteps - b.offsetSteps,
+    return findByCode(
+      {
+        db: this.db,
+        openKey: (sealed, tokenId) => this.box.open(sealed, tokenSecretContext(tokenId)),
+        now: this.clock.now(),
+        elapsedMs: this.elapsedMs,
+      },
+      code,
+      window,
+      (id) => this.byId(id),
     );
   }
 
@@ -375,9 +365,14 @@ export class HardwareTokens {
     return rows[0]?.site_id ?? null;
   }
 
-  async usernameOf(userId: string): Promise<string> {
-    const { rows } = await this.db.query<{ username: string }>("SELECT username FROM users WHERE id = $1", [userId]);
+  async usernameOf(userId: string, db: Db = this.db): Promise<string> {
+    const { rows } = await db.query<{ username: string }>("SELECT username FROM users WHERE id = $1", [userId]);
     return rows[0]?.username ?? "";
+  }
+
+  async #isDisabled(userId: string): Promise<boolean> {
+    const { rows } = await this.db.query<{ disabled: boolean }>("SELECT disabled FROM users WHERE id = $1", [userId]);
+    return rows[0]?.disabled ?? false;
   }
 
   async #lock(id: string, tx: Db): Promise<HardwareToken> {

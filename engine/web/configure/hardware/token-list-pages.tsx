@@ -161,6 +161,13 @@ export function TokenTable(props: {
                             label="Disable"
                           />
                         )}
+                        {t.reservedForUserId ? (
+                          <ActionButton
+                            csrfToken={props.csrfToken}
+                            action={`${BASE}/${t.id}/release`}
+                            label="Release…"
+                          />
+                        ) : null}
                         <ActionButton
                           csrfToken={props.csrfToken}
                           action={`${BASE}/${t.id}/delete`}
