@@ -544,6 +544,97 @@ t("disable, enable and delete an unassigned token; the audit log records each", 
   }
 });
 
+t(
+  "Release… ends a token's reservation after a confirmation, audited; a token reserved for nobody is a 409",
+  async ({ env, admin }) => {
+    const s = env.services;
+    const pub = (await s.sites.publicSite()).id;
+    const rita = await s.users.create({ siteId: pub, username: "rita", password: PASSWORD });
+    const { token } = await s.hardware.registry.register(
+      { serialNumber: "KEEP-1", timeInterval: "30", secretKey: hexFor(61) },
+      { id: null, name: "t" },
+      pub,
+      { id: rita.id, username: "rita" },
+    );
+    const list = await admin.get("/configure/mfa-hardware?q=KEEP-1");
+    assert.match(list.html, /reserved for <a href="\/configure\/users\/[^"]+">rita<\/a>/);
+    assert.match(list.html, new RegExp(`action="/configure/mfa-hardware/${token.id}/release"`));
+    // The first press asks, and changes nothing.
+    const ask = await admin.post(`/configure/mfa-hardware/${token.id}/release`, {});
+    assert.is(ask.res.status, 200);
+    assert.match(ask.html, /<h1>Release token KEEP-1\?<\/h1>/);
+    assert.match(ask.html, /no longer reserved for rita/);
+    assert.match(ask.html, /name="confirm" value="release-reservation"/);
+    assert.is((await s.hardware.registry.bySerial("KEEP-1"))!.state.kind, "reserved");
+    const done = await admin.post(`/configure/mfa-hardware/${token.id}/release`, { confirm: "release-reservation" });
+    assert.is(done.res.status, 303);
+    const after = await admin.get(done.res.headers.get("location")!);
+    assert.match(after.html, /Token KEEP-1 is no longer reserved: any user may activate it\./);
+    assert.match(after.html, /<td class="token-status">available<\/td>/);
+    assert.not.match(after.html, /\/release"/, "no Release… on a token reserved for nobody");
+    const released = (await s.hardware.registry.bySerial("KEEP-1"))!;
+    assert.is(released.reservedForUserId, null);
+    const { rows } = await env.db.query<{ action: string; target_name: string | null }>(
+      "SELECT action, target_name FROM audit_log WHERE details->>'serialNumber' = 'KEEP-1' ORDER BY id",
+    );
+    assert.equal(rows.at(-1), { action: "hardware_token.release", target_name: "rita" });
+    for (const form of [{}, { confirm: "release-reservation" }] as Record<string, string>[]) {
+      const again = await admin.post(`/configure/mfa-hardware/${token.id}/release`, form);
+      assert.is(again.res.status, 409);
+      assert.match(again.html, /Token KEEP-1 is not reserved for anyone\./);
+    }
+    // The tests after this one count the registry's tokens.
+    await s.hardware.registry.delete(token.id, { id: null, name: "t" }, null);
+  },
+);
+
+t("a token is not reserved for a disabled user: the register form and an import say so", async ({ env, admin }) => {
+  const s = env.services;
+  const pub = (await s.sites.publicSite()).id;
+  const dora = await s.users.create({ siteId: pub, username: "dora", password: PASSWORD });
+  await env.db.query("UPDATE users SET disabled = true WHERE id = $1", [dora.id]);
+  const before = (await s.hardware.registry.counts()).total;
+  const form = await admin.post("/configure/mfa-hardware/register", {
+    serialNumber: "DORA-1",
+    timeInterval: "30",
+    secretKey: hexFor(62),
+    assignTo: "dora",
+  });
+  assert.is(form.res.status, 422);
+  assert.match(
+    form.html,
+    /id="err-assignTo"[^>]*>[^<]*dora is disabled and cannot sign in to activate a token: enable the user first, or leave it empty\./,
+  );
+  const imported = await upload(
+    admin,
+    "dora.csv",
+    `upn,serial number,secret key,time interval\ndora,DORA-2,${base32For(63)},30\n`,
+  );
+  assert.match(imported.html, /user dora is disabled: a token cannot be reserved for them/);
+  assert.is((await s.hardware.registry.counts()).total, before, "nothing registered");
+});
+
+t(
+  "a file over 32 MiB is answered with the import page and the message on the file field, a 413",
+  async ({ env, admin }) => {
+    const before = (await env.services.hardware.registry.counts()).total;
+    const big = await upload(admin, "huge.csv", "x".repeat(32 * 1024 * 1024 + 1));
+    assert.is(big.res.status, 413);
+    assert.match(big.res.headers.get("content-type") ?? "", /^text\/html/);
+    assert.match(big.html, /<h1>Import tokens<\/h1>/);
+    assert.match(big.html, /id="err-file"[^>]*>[^<]*The file is too large \(at most 32 MiB\)/);
+    assert.match(big.html, /<a href="\/configure\/mfa-hardware">Tokens<\/a>/, "the way back");
+    // The form on it works: the next upload is taken.
+    const next = await upload(admin, "one.csv", `serial number,secret key,time interval\nBIG-1,${base32For(64)},30\n`);
+    assert.is(next.res.status, 200, next.html.slice(0, 300));
+    assert.is((await env.services.hardware.registry.counts()).total, before, "nothing registered");
+    // Signed out it stays the bare message: the page is for the registry's administrators.
+    const anonymous = await upload(new TestClient(env.app), "huge.csv", "x".repeat(32 * 1024 * 1024 + 1));
+    assert.is(anonymous.res.status, 413);
+    assert.not.match(anonymous.html, /Import tokens/);
+  },
+);
+
 t("find token by code names the token that shows it", async ({ env, admin }) => {
   const token = (await env.services.hardware.registry.bySerial("REG-B32"))!;
   const now = env.clock.now();
