@@ -390,15 +390,26 @@ pskc(
   },
 );
 
+pskc(
+  "a file that is not well-formed XML says so, with the line and column, without the parser's internals",
+  async () => {
+    const err = await rejects(parsePskc(`<?xml version="1.0"?>\n<KeyContainer Version="1.0">\n  <KeyPackage>`));
+    assert.instance(err, ImportFileError);
+    assert.is((err as Error).message, "the file is not well-formed XML (line 3, column 3)");
+    const mismatch = await rejects(parsePskc("<KeyContainer>\n<a></b></KeyContainer>"));
+    assert.match((mismatch as Error).message, /^the file is not well-formed XML \(line 2, column \d+\)$/);
+  },
+);
+
 pskc("a password-protected file without its password, or with a wrong one, is refused as a whole", async () => {
   await rejects(
     parsePskc(RFC6030_FIGURE_7_TOTP),
-    /^the keys in this file are protected by the password "My Password 1": enter that password$/,
+    /^the keys in this file are protected by a password \(the file calls its key "My Password 1"\): enter the password the manufacturer sent separately$/,
   );
   // A pre-shared key is no password.
   await rejects(
     parsePskc(RFC6030_FIGURE_7_TOTP, { preSharedKey: "651e63cd57008476af1ff6422cd02e41" }),
-    /protected by the password "My Password 1"/,
+    /protected by a password \(the file calls its key "My Password 1"\)/,
   );
   for (const password of ["qwertz", "Qwerty", "qwerty ", "", "p\u00e4ssw\u00f6rd"]) {
     const err = await rejects(parsePskc(RFC6030_FIGURE_7_TOTP, { password }));
@@ -406,8 +417,8 @@ pskc("a password-protected file without its password, or with a wrong one, is re
     assert.match(
       (err as Error).message,
       password
-        ? /^wrong password "My Password 1": the MAC check fails, so no key was decrypted$/
-        : /enter that password/,
+        ? /^wrong password for the key the file calls "My Password 1": the MAC check fails, so no key was decrypted$/
+        : /enter the password the manufacturer sent separately/,
       JSON.stringify(password),
     );
   }
@@ -415,7 +426,10 @@ pskc("a password-protected file without its password, or with a wrong one, is re
   // chance); then no MAC in the file matches, which refuses the file the same way. Simulated with
   // the right password and the file's only value MAC spoiled.
   const spoiled = RFC6030_FIGURE_7_TOTP.replace("LP6xMvjtypbfT9PdkJhBZ+D6O4w=", "AP6xMvjtypbfT9PdkJhBZ+D6O4w=");
-  await rejects(parsePskc(spoiled, { password: RFC6030_FIGURE_7_PASSWORD }), /^wrong password "My Password 1"/);
+  await rejects(
+    parsePskc(spoiled, { password: RFC6030_FIGURE_7_PASSWORD }),
+    /^wrong password for the key the file calls "My Password 1"/,
+  );
 });
 
 pskc("PBKDF2 parameters outside what the file may ask are refused", async () => {
