@@ -234,8 +234,8 @@ formats("privacyIDEA's OATH CSV is recognised by the shape of its first row", ()
 formats("privacyIDEA rows: TOTP with its digits and time step, HOTP refused, the hash by seed length", () => {
   const row = (line: number, fields: string[]) => rowFromRecord(PRIVACYIDEA_LAYOUT, { line, fields });
   const seed20 = "3132333435363738393031323334353637383930";
-  const seed32 = Buffer.alloc(32, 7).toString("hex");
-  const seed64 = Buffer.alloc(64, 9).toString("hex");
+  const seed32 = Buffer.from("formgate-token-00007-32-byte-key").toString("hex");
+  const seed64 = Buffer.concat([Buffer.from(seed32, "hex"), Buffer.from(seed32, "hex")]).toString("hex");
   const ok = (r: ReturnType<typeof row>) => {
     assert.ok(r.ok, JSON.stringify(r));
     return r.ok ? [r.token.serialNumber, r.token.algorithm, r.token.digits, r.token.periodInSeconds] : [];
@@ -248,7 +248,7 @@ formats("privacyIDEA rows: TOTP with its digits and time step, HOTP refused, the
   const reasons = [
     row(6, ["PI-6", seed20, "HOTP", "6", "12"]),
     row(7, ["PI-7", seed20]),
-    row(8, ["PI-8", Buffer.alloc(28, 1).toString("hex"), "totp", "6"]),
+    row(8, ["PI-8", Buffer.from("formgate-token-0008-28-bytes").toString("hex"), "totp", "6"]),
     row(9, ["PI-9", seed20, "totp", "6", "45"]),
     row(10, ["PI-10"]),
     row(11, ["PI-11", seed20, "totp", "6", "30", "x"]),

@@ -96,7 +96,10 @@ t("only administrators of the Public Site reach the registry; others are told wh
 });
 
 t("Register Token says which encoding it detected and never shows the key again", async ({ env, admin }) => {
-  await admin.get("/configure/mfa-hardware/register");
+  const form = await admin.get("/configure/mfa-hardware/register");
+  // Users never see a list of tokens: the name is the administrators' label.
+  assert.not.match(form.html, /Shown to the user/);
+  assert.match(form.html, /A label for administrators, shown in the token list/);
   const hex = await admin.post("/configure/mfa-hardware/register", {
     name: "Desk token",
     serialNumber: "REG-HEX",
@@ -282,6 +285,45 @@ t("Register Token reads a key that is hex or Base32 the valid way and says which
     tooShort.html,
     /id="err-secretKey"[^>]*>Secret key: the key is too short read either way: 5 bytes as hex, 6 bytes as Base32/,
   );
+  // All zeros, or any one byte over and over, is no token's key.
+  for (const [secretKey, byte] of [
+    ["00".repeat(20), "00"],
+    ["A".repeat(32), "aa"],
+    ["ff".repeat(32), "ff"],
+  ] as const) {
+    const placeholder = await admin.post("/configure/mfa-hardware/register", {
+      serialNumber: "REG-ZERO",
+      timeInterval: "30",
+      secretKey,
+    });
+    assert.is(placeholder.res.status, 422, secretKey);
+    assert.match(
+      placeholder.html,
+      new RegExp(
+        `id="err-secretKey"[^>]*>Secret key: the key is one byte repeated \\(0x${byte} throughout\\), which is no real token&#39;s key: copy the key from the manufacturer&#39;s file`,
+      ),
+    );
+  }
+  assert.is(await env.services.hardware.registry.bySerial("REG-ZERO"), null);
+  // A taken serial number and a bad key: both in one answer, not the serial after the key is fixed.
+  const both2 = await admin.post("/configure/mfa-hardware/register", {
+    serialNumber: "reg-sample",
+    timeInterval: "30",
+    secretKey: "xyz",
+  });
+  assert.is(both2.res.status, 422);
+  assert.match(both2.html, /id="err-serialNumber"[^>]*>[^<]*is already registered/);
+  assert.match(both2.html, /id="err-secretKey"[^>]*>[^<]*\w/);
+  // ... and with an unknown user to assign to.
+  const three = await admin.post("/configure/mfa-hardware/register", {
+    serialNumber: "REG-SAMPLE",
+    timeInterval: "30",
+    secretKey: "00".repeat(20),
+    assignTo: "nosuchuser",
+  });
+  assert.is(three.res.status, 422);
+  for (const field of ["serialNumber", "secretKey", "assignTo"])
+    assert.match(three.html, new RegExp(`id="err-${field}"[^>]*>[^<]*\\w`), field);
   // Leaves the registry as the later tests expect it.
   const actor = { id: null, name: "test" };
   await env.services.hardware.registry.delete(stored.id, actor, null);
@@ -417,11 +459,14 @@ t(
     assert.is(none.res.status, 422);
     assert.match(
       none.html,
-      /This file cannot be imported: the keys in this file are protected by the password &quot;My Password 1&quot;: enter that password\./,
+      /This file cannot be imported: the keys in this file are protected by a password \(the file calls its key &quot;My Password 1&quot;\): enter the password the manufacturer sent separately\./,
     );
     const wrong = await upload(admin, "figure7.pskc", doc, { password: "hunter2-wrong" });
     assert.is(wrong.res.status, 422);
-    assert.match(wrong.html, /wrong password &quot;My Password 1&quot;: the MAC check fails, so no key was decrypted/);
+    assert.match(
+      wrong.html,
+      /wrong password for the key the file calls &quot;My Password 1&quot;: the MAC check fails, so no key was decrypted/,
+    );
     assert.not.ok(wrong.html.includes("hunter2-wrong"), "the password is not echoed");
     const tooLong = await upload(admin, "figure7.pskc", doc, { password: "x".repeat(201) });
     assert.is(tooLong.res.status, 422);
@@ -474,7 +519,7 @@ t(
   "import preview: a row without a serial in a file without a name column reports only the serial",
   async ({ admin }) => {
     await admin.get("/configure/mfa-hardware/import");
-    const file = ["serial,seed(hex),type,digits,time step", `,${"31".repeat(20)},totp,6,30`, ""].join("\n");
+    const file = ["serial,seed(hex),type,digits,time step", `,${hexFor(71)},totp,6,30`, ""].join("\n");
     const preview = await upload(admin, "noname.csv", file);
     assert.is(preview.res.status, 200, preview.html.slice(0, 500));
     assert.match(preview.html, /<td class="full-text">serial number is required<\/td>/);

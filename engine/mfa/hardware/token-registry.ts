@@ -102,11 +102,14 @@ export class HardwareTokens {
     assignTo?: { id: string; username: string },
   ): Promise<{ token: HardwareToken; encoding: SecretEncoding }> {
     const checked = checkTokenInput(values, "auto");
+    const duplicate = await this.duplicateSerialError(values, checked.ok ? {} : checked.errors);
     const disabledAssignee =
       assignTo && (await this.#isDisabled(assignTo.id)) ? reserveDisabledMessage(assignTo.username) : null;
-    if (!checked.ok || disabledAssignee) {
+    if (!checked.ok || disabledAssignee || duplicate) {
+      if (checked.ok) checked.token.secret.fill(0);
       throw new TokenInputError({
         ...(checked.ok ? {} : checked.errors),
+        ...duplicate,
         ...(disabledAssignee ? { assignTo: disabledAssignee } : {}),
       });
     }
@@ -164,6 +167,19 @@ export class HardwareTokens {
       t.secret.fill(0);
     }
     return { token: (await this.byId(id))!, encoding: t.encoding };
+  }
+
+  /**
+   * { serialNumber: "is already registered" } when the serial number (case aside) is taken and
+   * `errors` has nothing to say about it yet; null otherwise. So one submit reports every field.
+   */
+  async duplicateSerialError(
+    values: TokenInputValues,
+    errors: Partial<Record<keyof TokenInputValues, string>>,
+  ): Promise<{ serialNumber: string } | null> {
+    const serial = values.serialNumber?.trim();
+    if (!serial || errors.serialNumber || serial.length > 200) return null;
+    return (await this.bySerial(serial)) ? { serialNumber: "is already registered" } : null;
   }
 
   async byId(id: string, db: Db = this.db): Promise<HardwareToken | null> {

@@ -268,8 +268,11 @@ export function mfaHardwareRoutes(s: Services) {
     const assignee = assignName && USERNAME_PATTERN.test(assignName) ? await s.users.byUsername(assignName) : null;
     if (assignName && !assignee) {
       const checked = checkTokenInput(values, "auto");
+      const fieldErrors = checked.ok ? {} : checked.errors;
+      if (checked.ok) checked.token.secret.fill(0);
+      const duplicate = await h.registry.duplicateSerialError(values, fieldErrors);
       const assignTo = `There is no user ${assignName.slice(0, 64)}: type a username, or leave it empty.`;
-      const errors = { ...(checked.ok ? {} : checked.errors), assignTo };
+      const errors = { ...fieldErrors, ...duplicate, assignTo };
       return sendPage(c, <RegisterPage {...await common(c)} values={shown} errors={errors} {...assign} />, 422);
     }
     try {
