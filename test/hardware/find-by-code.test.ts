@@ -75,24 +75,27 @@ t("another request is answered while a find opens the keys of many tokens", asyn
   assert.ok(Array.isArray(matches));
 });
 
-t("the exact match is listed before a token whose clock is off, whatever their serial numbers", async ({ env, siteId }) => {
-  const s = env.services;
-  // 90 s after the epoch: step 3 of a 30-second token, step 1 of a 60-second one. The same key under
-  // both shows HOTP(key, 3) now on the 30-second token and 2 steps ahead on the 60-second one.
-  const clock = new ManualClock("1970-01-01T00:01:30Z");
-  const registry = new HardwareTokens(s.db, clock, s.secretBox, s.audit);
-  for (const [serial, timeInterval] of [
-    ["AAA-AHEAD", "60"],
-    ["ZZZ-EXACT", "30"],
-  ] as const) {
-    await registry.register({ serialNumber: serial, timeInterval, secretKey: base32For(5000) }, actor, siteId);
-  }
-  const code = generateHotp(keyFor(5000), 3, "SHA1", 6);
-  const found = (await registry.findByCode(code)).map((m) => [m.token.serialNumber, m.offsetSteps]);
-  assert.equal(found, [
-    ["ZZZ-EXACT", 0],
-    ["AAA-AHEAD", 2],
-  ]);
-});
+t(
+  "the exact match is listed before a token whose clock is off, whatever their serial numbers",
+  async ({ env, siteId }) => {
+    const s = env.services;
+    // 90 s after the epoch: step 3 of a 30-second token, step 1 of a 60-second one. The same key under
+    // both shows HOTP(key, 3) now on the 30-second token and 2 steps ahead on the 60-second one.
+    const clock = new ManualClock("1970-01-01T00:01:30Z");
+    const registry = new HardwareTokens(s.db, clock, s.secretBox, s.audit);
+    for (const [serial, timeInterval] of [
+      ["AAA-AHEAD", "60"],
+      ["ZZZ-EXACT", "30"],
+    ] as const) {
+      await registry.register({ serialNumber: serial, timeInterval, secretKey: base32For(5000) }, actor, siteId);
+    }
+    const code = generateHotp(keyFor(5000), 3, "SHA1", 6);
+    const found = (await registry.findByCode(code)).map((m) => [m.token.serialNumber, m.offsetSteps]);
+    assert.equal(found, [
+      ["ZZZ-EXACT", 0],
+      ["AAA-AHEAD", 2],
+    ]);
+  },
+);
 
 t.run();
