@@ -680,6 +680,25 @@ t(
   },
 );
 
+t("a page past the end of the token list says so and links to the first page", async ({ env, admin }) => {
+  assert.ok((await env.services.hardware.registry.counts()).total > 0);
+  for (const [path, first] of [
+    ["/configure/mfa-hardware?after=zzz", "/configure/mfa-hardware"],
+    ["/configure/mfa-hardware?q=REG&after=zzz", "/configure/mfa-hardware?q=REG"],
+  ] as const) {
+    const page = await admin.get(path);
+    assert.is(page.res.status, 200);
+    assert.not.match(page.html, /No tokens are registered yet/, path);
+    assert.match(page.html, /comes after &quot;zzz&quot;: that is past the end of\s+the list\./, path);
+    assert.match(page.html, new RegExp(`<a href="${first.replace("?", "\\?")}">Go to the first page</a>`), path);
+    // The same in the fragment active search swaps in.
+    const fragment = await admin.request(path, { headers: { "hx-request": "true", "hx-target": "#token-list" } });
+    const html = await fragment.text();
+    assert.match(html, /^<div id="token-list">/, path);
+    assert.match(html, /past the end of\s+the list/, path);
+  }
+});
+
 t("find token by code names the token that shows it", async ({ env, admin }) => {
   const token = (await env.services.hardware.registry.bySerial("REG-B32"))!;
   const now = env.clock.now();

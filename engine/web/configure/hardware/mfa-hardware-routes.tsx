@@ -115,6 +115,7 @@ export function mfaHardwareRoutes(s: Services) {
           csrfToken={c.var.csrfToken}
           page={page}
           q={q}
+          {...(query.after ? { after: query.after } : {})}
           activeSiteId={frame.activeSiteId}
           timeZone={frame.timeZone}
         />,
@@ -124,7 +125,14 @@ export function mfaHardwareRoutes(s: Services) {
     const notice = DONE[action ?? ""]?.replace("{}", serial.join(":"));
     return sendPage(
       c,
-      <TokenListPage {...frame} page={page} q={q} counts={await h.registry.counts()} notice={notice} />,
+      <TokenListPage
+        {...frame}
+        page={page}
+        q={q}
+        {...(query.after ? { after: query.after } : {})}
+        counts={await h.registry.counts()}
+        notice={notice}
+      />,
     );
   });
 

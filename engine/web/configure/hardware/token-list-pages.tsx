@@ -106,6 +106,8 @@ export function TokenTable(props: {
   csrfToken: string;
   page: TokenPage;
   q: string;
+  /** The ?after= cursor this page was asked for: an empty page after it is past the end of the list. */
+  after?: string;
   activeSiteId?: string;
   /** The site's time zone, in which "Assigned since" is shown (absent: UTC). */
   timeZone?: string;
@@ -113,7 +115,12 @@ export function TokenTable(props: {
   const { tokens, nextAfter } = props.page;
   return (
     <div id="token-list">
-      {tokens.length === 0 ? (
+      {tokens.length === 0 && props.after ? (
+        <p>
+          No {props.q ? `token matching "${props.q}"` : "token"} comes after "{props.after}": that is past the end of
+          the list. <a href={props.q ? `${BASE}?${new URLSearchParams({ q: props.q })}` : BASE}>Go to the first page</a>
+        </p>
+      ) : tokens.length === 0 ? (
         <p>{props.q ? `No token matches "${props.q}".` : "No tokens are registered yet."}</p>
       ) : (
         <div class="table-scroll" tabindex={0}>
@@ -205,6 +212,8 @@ export function TokenListPage(
   props: HardwarePageCommon & {
     page: TokenPage;
     q: string;
+    /** The ?after= cursor the page was asked for. */
+    after?: string;
     counts: { total: number; assigned: number; disabled: number };
     notice?: string;
   },
@@ -239,6 +248,7 @@ export function TokenListPage(
         csrfToken={props.csrfToken}
         page={props.page}
         q={props.q}
+        {...(props.after ? { after: props.after } : {})}
         activeSiteId={props.activeSiteId}
         timeZone={props.timeZone}
       />
