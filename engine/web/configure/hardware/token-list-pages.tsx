@@ -124,7 +124,7 @@ export function TokenTable(props: {
         <p>{props.q ? `No token matches "${props.q}".` : "No tokens are registered yet."}</p>
       ) : (
         <div class="table-scroll" tabindex={0}>
-          <table>
+          <table class="token-table">
             <thead>
               <tr>
                 <th scope="col">Name</th>
@@ -143,13 +143,13 @@ export function TokenTable(props: {
                   <td>
                     <code>{t.serialNumber}</code>
                   </td>
-                  <td>{t.model}</td>
+                  <td title={t.model.length > 16 ? t.model : undefined}>{t.model}</td>
                   <td>{t.periodInSeconds} s</td>
                   <td class="token-status">
                     <TokenStatus token={t} activeSiteId={props.activeSiteId} />
                   </td>
                   <td>{t.state.kind === "assigned" ? <When at={t.state.since} timeZone={props.timeZone} /> : ""}</td>
-                  <td>
+                  <td class="token-actions">
                     {t.state.kind === "assigned" ? (
                       <ActionButton
                         csrfToken={props.csrfToken}
