@@ -77,14 +77,14 @@ for (const js of [true, false]) {
         }));
       const dir = screenshotDir();
       if (js) await page.screenshot({ path: join(dir, "hardware-token-list-1280.png"), fullPage: true });
-    const wide = await widths();
+      const wide = await widths();
       assert.ok(wide.scroll <= wide.client, `at 1280 px the table is ${wide.scroll} px in a ${wide.client} px box`);
       for (const label of ["Delete…", "Release…", "Unassign", "Enable"]) {
         const button = page.getByRole("button", { name: label }).first();
         const b = (await button.boundingBox())!;
         assert.ok(b.x + b.width <= 1280, `${label} ends at ${b.x + b.width} px`);
       }
-        await page.setViewportSize({ width: 390, height: 800 });
+      await page.setViewportSize({ width: 390, height: 800 });
       const narrow = await widths();
       assert.ok(narrow.page <= 390, `at 390 px the page is ${narrow.page} px wide`);
       if (js) await page.screenshot({ path: join(dir, "hardware-token-list-390.png"), fullPage: true });
