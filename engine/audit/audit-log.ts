@@ -36,6 +36,7 @@ export const AUDIT_ACTIONS = [
   "hardware_token.delete",
   "hardware_token.assign",
   "hardware_token.unassign",
+  "hardware_token.release",
   "user.create",
   "user.update",
   "user.delete",

@@ -213,6 +213,8 @@ export function whatHappened(r: AuditRow, zone: string = DEFAULT_TIME_ZONE): str
       return `assigned hardware token ${str(d.serialNumber)} to ${whom}`;
     case "hardware_token.unassign":
       return `unassigned hardware token ${str(d.serialNumber)} from ${whom}`;
+    case "hardware_token.release":
+      return `released hardware token ${str(d.serialNumber)} reserved for ${whom}`;
     case "user.create":
       return `created user ${whom}${d.role ? ` (${str(d.role)})` : ""}`;
     case "user.update": {

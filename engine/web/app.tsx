@@ -110,7 +110,8 @@ export function createApp(s: Services, shutdown?: ShutdownFlag): Hono<AppEnv> {
       : c.text("The request is too large.", 413),
   );
   // Token files are the one upload larger than a form; that route has its own limit.
-  app.use((c, next) => (c.req.path === TOKEN_IMPORT_PATH ? tokenImportBodyLimit(c, next) : defaultBodyLimit(c, next)));
+  const importBodyLimit = tokenImportBodyLimit(app);
+  app.use((c, next) => (c.req.path === TOKEN_IMPORT_PATH ? importBodyLimit(c, next) : defaultBodyLimit(c, next)));
 
   app.use(async (c, next) => {
     const token = readCookie(c, SESSION_COOKIE, cookieSettings);

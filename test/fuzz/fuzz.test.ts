@@ -244,6 +244,8 @@ t.before(async (ctx) => {
       "yes",
       // The confirmation value of a hardware token's Delete (the confirm page is a POST answer, never scraped).
       "delete-token",
+      // ... and of its Release… (a reservation).
+      "release-reservation",
       "1",
       "2026-01-02",
       "2026-01-02T10:00",

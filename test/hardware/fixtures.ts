@@ -12,7 +12,7 @@ export const PRIVACYIDEA_FILE = [
   `PI-2, ${hexFor(42)}, TOTP, 6, 60`,
   `PI-3, ${hexFor(43)}, hotp, 6, 0`,
   ",,,,",
-  `PI-4, ${Buffer.alloc(32, 44).toString("hex")}, totp, 6, 30`,
+  `PI-4, ${Buffer.from("formgate-token-00044-32-byte-key").toString("hex")}, totp, 6, 30`,
   `PI-5, ${hexFor(45)}, HOTP, 8`,
   "",
 ].join("\n");

@@ -367,12 +367,12 @@ t(
     const doc = RFC6030_FIGURE_7_HOTP_AND_TOTP;
     await rejects(
       ctx.importer.preview(chunksOf(doc), { fileName: "f7.pskc" }),
-      /protected by the password "My Password 1": enter that password/,
+      /protected by a password \(the file calls its key "My Password 1"\): enter the password the manufacturer sent separately/,
     );
     for (const password of ["qwertz", "QWERTY"]) {
       await rejects(
         ctx.importer.commit(chunksOf(doc), { fileName: "f7.pskc", password, actor, siteId: ctx.siteId, skipBad: true }),
-        /^wrong password "My Password 1": the MAC check fails, so no key was decrypted$/,
+        /^wrong password for the key the file calls "My Password 1": the MAC check fails, so no key was decrypted$/,
       );
     }
     assert.is(await count(ctx.env), before, "a wrong password stores nothing");

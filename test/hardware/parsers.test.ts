@@ -234,8 +234,8 @@ formats("privacyIDEA's OATH CSV is recognised by the shape of its first row", ()
 formats("privacyIDEA rows: TOTP with its digits and time step, HOTP refused, the hash by seed length", () => {
   const row = (line: number, fields: string[]) => rowFromRecord(PRIVACYIDEA_LAYOUT, { line, fields });
   const seed20 = "3132333435363738393031323334353637383930";
-  const seed32 = Buffer.alloc(32, 7).toString("hex");
-  const seed64 = Buffer.alloc(64, 9).toString("hex");
+  const seed32 = Buffer.from("formgate-token-00007-32-byte-key").toString("hex");
+  const seed64 = Buffer.concat([Buffer.from(seed32, "hex"), Buffer.from(seed32, "hex")]).toString("hex");
   const ok = (r: ReturnType<typeof row>) => {
     assert.ok(r.ok, JSON.stringify(r));
     return r.ok ? [r.token.serialNumber, r.token.algorithm, r.token.digits, r.token.periodInSeconds] : [];
@@ -248,7 +248,7 @@ formats("privacyIDEA rows: TOTP with its digits and time step, HOTP refused, the
   const reasons = [
     row(6, ["PI-6", seed20, "HOTP", "6", "12"]),
     row(7, ["PI-7", seed20]),
-    row(8, ["PI-8", Buffer.alloc(28, 1).toString("hex"), "totp", "6"]),
+    row(8, ["PI-8", Buffer.from("formgate-token-0008-28-bytes").toString("hex"), "totp", "6"]),
     row(9, ["PI-9", seed20, "totp", "6", "45"]),
     row(10, ["PI-10"]),
     row(11, ["PI-11", seed20, "totp", "6", "30", "x"]),
@@ -390,15 +390,26 @@ pskc(
   },
 );
 
+pskc(
+  "a file that is not well-formed XML says so, with the line and column, without the parser's internals",
+  async () => {
+    const err = await rejects(parsePskc(`<?xml version="1.0"?>\n<KeyContainer Version="1.0">\n  <KeyPackage>`));
+    assert.instance(err, ImportFileError);
+    assert.is((err as Error).message, "the file is not well-formed XML (line 3, column 3)");
+    const mismatch = await rejects(parsePskc("<KeyContainer>\n<a></b></KeyContainer>"));
+    assert.match((mismatch as Error).message, /^the file is not well-formed XML \(line 2, column \d+\)$/);
+  },
+);
+
 pskc("a password-protected file without its password, or with a wrong one, is refused as a whole", async () => {
   await rejects(
     parsePskc(RFC6030_FIGURE_7_TOTP),
-    /^the keys in this file are protected by the password "My Password 1": enter that password$/,
+    /^the keys in this file are protected by a password \(the file calls its key "My Password 1"\): enter the password the manufacturer sent separately$/,
   );
   // A pre-shared key is no password.
   await rejects(
     parsePskc(RFC6030_FIGURE_7_TOTP, { preSharedKey: "651e63cd57008476af1ff6422cd02e41" }),
-    /protected by the password "My Password 1"/,
+    /protected by a password \(the file calls its key "My Password 1"\)/,
   );
   for (const password of ["qwertz", "Qwerty", "qwerty ", "", "p\u00e4ssw\u00f6rd"]) {
     const err = await rejects(parsePskc(RFC6030_FIGURE_7_TOTP, { password }));
@@ -406,8 +417,8 @@ pskc("a password-protected file without its password, or with a wrong one, is re
     assert.match(
       (err as Error).message,
       password
-        ? /^wrong password "My Password 1": the MAC check fails, so no key was decrypted$/
-        : /enter that password/,
+        ? /^wrong password for the key the file calls "My Password 1": the MAC check fails, so no key was decrypted$/
+        : /enter the password the manufacturer sent separately/,
       JSON.stringify(password),
     );
   }
@@ -415,7 +426,10 @@ pskc("a password-protected file without its password, or with a wrong one, is re
   // chance); then no MAC in the file matches, which refuses the file the same way. Simulated with
   // the right password and the file's only value MAC spoiled.
   const spoiled = RFC6030_FIGURE_7_TOTP.replace("LP6xMvjtypbfT9PdkJhBZ+D6O4w=", "AP6xMvjtypbfT9PdkJhBZ+D6O4w=");
-  await rejects(parsePskc(spoiled, { password: RFC6030_FIGURE_7_PASSWORD }), /^wrong password "My Password 1"/);
+  await rejects(
+    parsePskc(spoiled, { password: RFC6030_FIGURE_7_PASSWORD }),
+    /^wrong password for the key the file calls "My Password 1"/,
+  );
 });
 
 pskc("PBKDF2 parameters outside what the file may ask are refused", async () => {

@@ -96,7 +96,10 @@ t("only administrators of the Public Site reach the registry; others are told wh
 });
 
 t("Register Token says which encoding it detected and never shows the key again", async ({ env, admin }) => {
-  await admin.get("/configure/mfa-hardware/register");
+  const form = await admin.get("/configure/mfa-hardware/register");
+  // Users never see a list of tokens: the name is the administrators' label.
+  assert.not.match(form.html, /Shown to the user/);
+  assert.match(form.html, /A label for administrators, shown in the token list/);
   const hex = await admin.post("/configure/mfa-hardware/register", {
     name: "Desk token",
     serialNumber: "REG-HEX",
@@ -282,6 +285,45 @@ t("Register Token reads a key that is hex or Base32 the valid way and says which
     tooShort.html,
     /id="err-secretKey"[^>]*>Secret key: the key is too short read either way: 5 bytes as hex, 6 bytes as Base32/,
   );
+  // All zeros, or any one byte over and over, is no token's key.
+  for (const [secretKey, byte] of [
+    ["00".repeat(20), "00"],
+    ["A".repeat(32), "aa"],
+    ["ff".repeat(32), "ff"],
+  ] as const) {
+    const placeholder = await admin.post("/configure/mfa-hardware/register", {
+      serialNumber: "REG-ZERO",
+      timeInterval: "30",
+      secretKey,
+    });
+    assert.is(placeholder.res.status, 422, secretKey);
+    assert.match(
+      placeholder.html,
+      new RegExp(
+        `id="err-secretKey"[^>]*>Secret key: the key is one byte repeated \\(0x${byte} throughout\\), which is no real token&#39;s key: copy the key from the manufacturer&#39;s file`,
+      ),
+    );
+  }
+  assert.is(await env.services.hardware.registry.bySerial("REG-ZERO"), null);
+  // A taken serial number and a bad key: both in one answer, not the serial after the key is fixed.
+  const both2 = await admin.post("/configure/mfa-hardware/register", {
+    serialNumber: "reg-sample",
+    timeInterval: "30",
+    secretKey: "xyz",
+  });
+  assert.is(both2.res.status, 422);
+  assert.match(both2.html, /id="err-serialNumber"[^>]*>[^<]*is already registered/);
+  assert.match(both2.html, /id="err-secretKey"[^>]*>[^<]*\w/);
+  // ... and with an unknown user to assign to.
+  const three = await admin.post("/configure/mfa-hardware/register", {
+    serialNumber: "REG-SAMPLE",
+    timeInterval: "30",
+    secretKey: "00".repeat(20),
+    assignTo: "nosuchuser",
+  });
+  assert.is(three.res.status, 422);
+  for (const field of ["serialNumber", "secretKey", "assignTo"])
+    assert.match(three.html, new RegExp(`id="err-${field}"[^>]*>[^<]*\\w`), field);
   // Leaves the registry as the later tests expect it.
   const actor = { id: null, name: "test" };
   await env.services.hardware.registry.delete(stored.id, actor, null);
@@ -417,11 +459,14 @@ t(
     assert.is(none.res.status, 422);
     assert.match(
       none.html,
-      /This file cannot be imported: the keys in this file are protected by the password &quot;My Password 1&quot;: enter that password\./,
+      /This file cannot be imported: the keys in this file are protected by a password \(the file calls its key &quot;My Password 1&quot;\): enter the password the manufacturer sent separately\./,
     );
     const wrong = await upload(admin, "figure7.pskc", doc, { password: "hunter2-wrong" });
     assert.is(wrong.res.status, 422);
-    assert.match(wrong.html, /wrong password &quot;My Password 1&quot;: the MAC check fails, so no key was decrypted/);
+    assert.match(
+      wrong.html,
+      /wrong password for the key the file calls &quot;My Password 1&quot;: the MAC check fails, so no key was decrypted/,
+    );
     assert.not.ok(wrong.html.includes("hunter2-wrong"), "the password is not echoed");
     const tooLong = await upload(admin, "figure7.pskc", doc, { password: "x".repeat(201) });
     assert.is(tooLong.res.status, 422);
@@ -474,7 +519,7 @@ t(
   "import preview: a row without a serial in a file without a name column reports only the serial",
   async ({ admin }) => {
     await admin.get("/configure/mfa-hardware/import");
-    const file = ["serial,seed(hex),type,digits,time step", `,${"31".repeat(20)},totp,6,30`, ""].join("\n");
+    const file = ["serial,seed(hex),type,digits,time step", `,${hexFor(71)},totp,6,30`, ""].join("\n");
     const preview = await upload(admin, "noname.csv", file);
     assert.is(preview.res.status, 200, preview.html.slice(0, 500));
     assert.match(preview.html, /<td class="full-text">serial number is required<\/td>/);
@@ -541,6 +586,116 @@ t("disable, enable and delete an unassigned token; the audit log records each", 
         assert.match(missing.html, /There is no such token\./);
       }
     }
+  }
+});
+
+t(
+  "Release… ends a token's reservation after a confirmation, audited; a token reserved for nobody is a 409",
+  async ({ env, admin }) => {
+    const s = env.services;
+    const pub = (await s.sites.publicSite()).id;
+    const rita = await s.users.create({ siteId: pub, username: "rita", password: PASSWORD });
+    const { token } = await s.hardware.registry.register(
+      { serialNumber: "KEEP-1", timeInterval: "30", secretKey: hexFor(61) },
+      { id: null, name: "t" },
+      pub,
+      { id: rita.id, username: "rita" },
+    );
+    const list = await admin.get("/configure/mfa-hardware?q=KEEP-1");
+    assert.match(list.html, /reserved for <a href="\/configure\/users\/[^"]+">rita<\/a>/);
+    assert.match(list.html, new RegExp(`action="/configure/mfa-hardware/${token.id}/release"`));
+    // The first press asks, and changes nothing.
+    const ask = await admin.post(`/configure/mfa-hardware/${token.id}/release`, {});
+    assert.is(ask.res.status, 200);
+    assert.match(ask.html, /<h1>Release token KEEP-1\?<\/h1>/);
+    assert.match(ask.html, /no longer reserved for rita/);
+    assert.match(ask.html, /name="confirm" value="release-reservation"/);
+    assert.is((await s.hardware.registry.bySerial("KEEP-1"))!.state.kind, "reserved");
+    const done = await admin.post(`/configure/mfa-hardware/${token.id}/release`, { confirm: "release-reservation" });
+    assert.is(done.res.status, 303);
+    const after = await admin.get(done.res.headers.get("location")!);
+    assert.match(after.html, /Token KEEP-1 is no longer reserved: any user may activate it\./);
+    assert.match(after.html, /<td class="token-status">available<\/td>/);
+    assert.not.match(after.html, /\/release"/, "no Release… on a token reserved for nobody");
+    const released = (await s.hardware.registry.bySerial("KEEP-1"))!;
+    assert.is(released.reservedForUserId, null);
+    const { rows } = await env.db.query<{ action: string; target_name: string | null }>(
+      "SELECT action, target_name FROM audit_log WHERE details->>'serialNumber' = 'KEEP-1' ORDER BY id",
+    );
+    assert.equal(rows.at(-1), { action: "hardware_token.release", target_name: "rita" });
+    for (const form of [{}, { confirm: "release-reservation" }] as Record<string, string>[]) {
+      const again = await admin.post(`/configure/mfa-hardware/${token.id}/release`, form);
+      assert.is(again.res.status, 409);
+      assert.match(again.html, /Token KEEP-1 is not reserved for anyone\./);
+    }
+    // The tests after this one count the registry's tokens.
+    await s.hardware.registry.delete(token.id, { id: null, name: "t" }, null);
+  },
+);
+
+t("a token is not reserved for a disabled user: the register form and an import say so", async ({ env, admin }) => {
+  const s = env.services;
+  const pub = (await s.sites.publicSite()).id;
+  const dora = await s.users.create({ siteId: pub, username: "dora", password: PASSWORD });
+  await env.db.query("UPDATE users SET disabled = true WHERE id = $1", [dora.id]);
+  const before = (await s.hardware.registry.counts()).total;
+  const form = await admin.post("/configure/mfa-hardware/register", {
+    serialNumber: "DORA-1",
+    timeInterval: "30",
+    secretKey: hexFor(62),
+    assignTo: "dora",
+  });
+  assert.is(form.res.status, 422);
+  assert.match(
+    form.html,
+    /id="err-assignTo"[^>]*>[^<]*dora is disabled and cannot sign in to activate a token: enable the user first, or leave it empty\./,
+  );
+  const imported = await upload(
+    admin,
+    "dora.csv",
+    `upn,serial number,secret key,time interval\ndora,DORA-2,${base32For(63)},30\n`,
+  );
+  assert.match(imported.html, /user dora is disabled: a token cannot be reserved for them/);
+  assert.is((await s.hardware.registry.counts()).total, before, "nothing registered");
+});
+
+t(
+  "a file over 32 MiB is answered with the import page and the message on the file field, a 413",
+  async ({ env, admin }) => {
+    const before = (await env.services.hardware.registry.counts()).total;
+    const big = await upload(admin, "huge.csv", "x".repeat(32 * 1024 * 1024 + 1));
+    assert.is(big.res.status, 413);
+    assert.match(big.res.headers.get("content-type") ?? "", /^text\/html/);
+    assert.match(big.html, /<h1>Import tokens<\/h1>/);
+    assert.match(big.html, /id="err-file"[^>]*>[^<]*The file is too large \(at most 32 MiB\)/);
+    assert.match(big.html, /<a href="\/configure\/mfa-hardware">Tokens<\/a>/, "the way back");
+    // The form on it works: the next upload is taken.
+    const next = await upload(admin, "one.csv", `serial number,secret key,time interval\nBIG-1,${base32For(64)},30\n`);
+    assert.is(next.res.status, 200, next.html.slice(0, 300));
+    assert.is((await env.services.hardware.registry.counts()).total, before, "nothing registered");
+    // Signed out it stays the bare message: the page is for the registry's administrators.
+    const anonymous = await upload(new TestClient(env.app), "huge.csv", "x".repeat(32 * 1024 * 1024 + 1));
+    assert.is(anonymous.res.status, 413);
+    assert.not.match(anonymous.html, /Import tokens/);
+  },
+);
+
+t("a page past the end of the token list says so and links to the first page", async ({ env, admin }) => {
+  assert.ok((await env.services.hardware.registry.counts()).total > 0);
+  for (const [path, first] of [
+    ["/configure/mfa-hardware?after=zzz", "/configure/mfa-hardware"],
+    ["/configure/mfa-hardware?q=REG&after=zzz", "/configure/mfa-hardware?q=REG"],
+  ] as const) {
+    const page = await admin.get(path);
+    assert.is(page.res.status, 200);
+    assert.not.match(page.html, /No tokens are registered yet/, path);
+    assert.match(page.html, /comes after &quot;zzz&quot;: that is past the end of\s+the list\./, path);
+    assert.match(page.html, new RegExp(`<a href="${first.replace("?", "\\?")}">Go to the first page</a>`), path);
+    // The same in the fragment active search swaps in.
+    const fragment = await admin.request(path, { headers: { "hx-request": "true", "hx-target": "#token-list" } });
+    const html = await fragment.text();
+    assert.match(html, /^<div id="token-list">/, path);
+    assert.match(html, /past the end of\s+the list/, path);
   }
 });
 

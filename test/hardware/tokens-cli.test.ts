@@ -87,7 +87,10 @@ test(`tokens import: a privacyIDEA file without a header, and a password-protect
   writeFileSync(pskc, RFC6030_FIGURE_7_HOTP_AND_TOTP);
   const wrong = formgate(["tokens", "import", pskc, "--skip-bad", "--password", "qwertz"]);
   assert.is(wrong.code, 1, wrong.out);
-  assert.match(wrong.err, /figure7.pskc cannot be imported: wrong password "My Password 1": the MAC check fails/);
+  assert.match(
+    wrong.err,
+    /figure7.pskc cannot be imported: wrong password for the key the file calls "My Password 1": the MAC check fails/,
+  );
   const done = formgate(["tokens", "import", pskc, "--skip-bad"], { FORMGATE_PSKC_PASSWORD: "qwerty" });
   assert.is(done.code, 0, done.err);
   assert.match(done.out, /keys encrypted with a key derived from a password/);

@@ -160,6 +160,7 @@ const BODIES: Record<string, BodyFor> = {
   "POST /configure/mfa-hardware/:id/unassign": () => ({ form: { confirm: "mfa-reset" } }),
   // Without the confirmation field Delete only asks (a 200 page); the row checks the real delete.
   "POST /configure/mfa-hardware/:id/delete": () => ({ form: { confirm: "delete-token" } }),
+  "POST /configure/mfa-hardware/:id/release": () => ({ form: { confirm: "release-reservation" } }),
   // Every site (only the Public Site's administrators may), matching nobody: a real Confirm that changes no user.
   "POST /configure/mfa/rollout": () => ({
     form: { q: "no-such-person-xyz", scope: "all", enforcementDelayDays: "14", expectToEnable: "0", expectToMove: "0" },
@@ -368,6 +369,7 @@ const MATRIX: Array<[route: string, request: string, ...expected: Expect[]]> = [
   ["POST /configure/mfa-hardware/:id/disable","POST /configure/mfa-hardware/{tokenAvailable}/disable",          LOGIN, CODE, 403,  403,     403,       "303 /configure/mfa-hardware"],
   ["POST /configure/mfa-hardware/:id/enable", "POST /configure/mfa-hardware/{tokenDisabled}/enable",            LOGIN, CODE, 403,  403,     403,       "303 /configure/mfa-hardware"],
   ["POST /configure/mfa-hardware/:id/delete", "POST /configure/mfa-hardware/{tokenToDelete}/delete",            LOGIN, CODE, 403,  403,     403,       "303 /configure/mfa-hardware"],
+  ["POST /configure/mfa-hardware/:id/release","POST /configure/mfa-hardware/{tokenReserved}/release",           LOGIN, CODE, 403,  403,     403,       "303 /configure/mfa-hardware"],
   ["POST /configure/mfa-hardware/:id/unassign","POST /configure/mfa-hardware/{tokenAssigned}/unassign",         LOGIN, CODE, 403,  403,     403,       "303 /configure/mfa-hardware"],
   ["GET /configure/mfa-hardware/register",    "GET /configure/mfa-hardware/register",                           LOGIN, CODE, 403,  403,     403,       200],
   ["POST /configure/mfa-hardware/register",   "POST /configure/mfa-hardware/register",                          LOGIN, CODE, 403,  403,     403,       "303 /configure/mfa-hardware"],
@@ -523,6 +525,7 @@ t("every principal gets the expected answer on every route; no site's data reach
   assert.is.not((await digests())[0], publicAtStart);
   const s = env.services;
   assert.is(await s.hardware.registry.byId(fx.ids.tokenToDelete!), null);
+  assert.is((await s.hardware.registry.byId(fx.ids.tokenReserved!))!.reservedForUserId, null);
   assert.is((await s.users.byId(fx.ids.userToDelete!)) ?? null, null);
   assert.is((await env.db.query("SELECT 1 FROM records WHERE id = $1", [fx.ids.recordToDelete])).rowCount, 0);
   assert.is((await env.db.query("SELECT 1 FROM records WHERE id = $1", [fx.ids.deviceRecordToDelete])).rowCount, 0);

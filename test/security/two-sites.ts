@@ -150,6 +150,14 @@ export async function buildTwoSites(s: Services): Promise<TwoSites> {
   await s.hardware.registry.setDisabled(tokenDisabled, true, { id: null, name: "fixture" }, pub);
   const tokenToDelete = await register(3, "PUBMARK-3");
   const tokenAssigned = await register(4, "PUBMARK-4");
+  const tokenReserved = (
+    await s.hardware.registry.register(
+      { name: `Token ${PUBLIC_MARK}`, serialNumber: "PUBMARK-5", timeInterval: "30", secretKey: base32For(5) },
+      { id: null, name: "fixture" },
+      pub,
+      { id: hal.id, username: hal.username },
+    )
+  ).token.id;
   await s.mfa.settings.applySettings(hal.id, { enabled: true, enforcementDelayDays: 0 }, actor(pub));
   const params = await s.hardware.registry.params((await s.hardware.registry.byId(tokenAssigned))!);
   const assigned = await s.hardware.activation.activateHardware(
@@ -195,6 +203,7 @@ export async function buildTwoSites(s: Services): Promise<TwoSites> {
       tokenDisabled,
       tokenToDelete,
       tokenAssigned,
+      tokenReserved,
     },
     async credentials(p) {
       if (p === "anonymous") return {};

@@ -182,7 +182,7 @@ async function keyEncryptionKey(
     if (!credentials.password) {
       throw new ImportFileError(
         name
-          ? `the keys in this file are protected by the password "${name}": enter that password`
+          ? `the keys in this file are protected by a password (the file calls its key "${name}"): enter the password the manufacturer sent separately`
           : "the keys in this file are protected by a password: enter the password the manufacturer sent separately",
       );
     }
@@ -203,9 +203,18 @@ async function keyEncryptionKey(
   return { key: psk, source: { kind: "psk", name } };
 }
 
-/** The whole file's key is wrong: no MAC in it matches. */
+/** " (line 3, column 15)", " (line 3)" or "": where the XML parser stopped, as far as it says. */
+function whereInXml(at: { line?: number; column?: number } | null): string {
+  if (!at?.line) return "";
+  return at.column ? ` (line ${at.line}, column ${at.column})` : ` (line ${at.line})`;
+}
+
+/**
+ * The whole file's key is wrong: no MAC in it matches. The name is the one the file gives its
+ * encryption key (never the password or the key itself), and is worded as such.
+ */
 function wrongKey(source: KeySource): ImportFileError {
-  const named = source.name ? ` "${source.name}"` : "";
+  const named = source.name ? ` for the key the file calls "${source.name}"` : "";
   return new ImportFileError(
     source.kind === "password"
       ? `wrong password${named}: the MAC check fails, so no key was decrypted`
@@ -235,14 +244,19 @@ export async function parsePskc(xml: string, credentials: PskcCredentials = {}):
   // Imported on the first PSKC file, not at start.
   const { DOMParser } = await import("@xmldom/xmldom");
   let doc;
+  // Where the parser stopped; its own words (and how it reports them) are not the admin's concern.
+  let at: { line?: number; column?: number } | null = null;
   try {
     doc = new DOMParser({
-      onError: (level, msg) => {
-        if (level !== "warning") throw new Error(msg);
+      onError: (level, msg, context) => {
+        if (level === "warning") return;
+        const locator = (context as { locator?: { lineNumber?: number; columnNumber?: number } } | undefined)?.locator;
+        at = { line: locator?.lineNumber, column: locator?.columnNumber };
+        throw new Error(msg);
       },
     }).parseFromString(xml, "text/xml");
-  } catch (err) {
-    throw new ImportFileError(`the XML cannot be read: ${(err as Error).message.split("\n")[0]}`);
+  } catch {
+    throw new ImportFileError(`the file is not well-formed XML${whereInXml(at)}`);
   }
   const root = doc.documentElement;
   if (!root || root.localName !== "KeyContainer" || root.namespaceURI !== NS.pskc) {

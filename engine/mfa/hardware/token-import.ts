@@ -274,19 +274,22 @@ export class TokenImporter {
     const out = new Map<string, { id: string } | { problem: string }>();
     if (upns.length === 0) return out;
     const wanted = [...new Set(upns.map((u) => u.toLowerCase()))];
-    const { rows } = await db.query<{ id: string; u: string; e: string | null }>(
-      `SELECT id, ${foldSql(sql`username`)} AS u, lower(email) AS e FROM users
+    const { rows } = await db.query<{ id: string; u: string; e: string | null; username: string; disabled: boolean }>(
+      `SELECT id, username, disabled, ${foldSql(sql`username`)} AS u, lower(email) AS e FROM users
         WHERE ${foldSql(sql`username`)} = ANY($1::text[]) OR lower(email) = ANY($1::text[])`,
       [wanted],
     );
     for (const w of wanted) {
       const byName = rows.find((r) => r.u === w);
+      // A disabled user cannot sign in to activate a token: reserving one for them is refused.
+      const usable = (r: { id: string; username: string; disabled: boolean }) =>
+        r.disabled ? { problem: `user ${r.username} is disabled: a token cannot be reserved for them` } : { id: r.id };
       if (byName) {
-        out.set(w, { id: byName.id });
+        out.set(w, usable(byName));
         continue;
       }
       const byEmail = rows.filter((r) => r.e === w);
-      if (byEmail.length === 1) out.set(w, { id: byEmail[0]!.id });
+      if (byEmail.length === 1) out.set(w, usable(byEmail[0]!));
       else if (byEmail.length > 1)
         out.set(w, { problem: `user ${w} is ambiguous: ${byEmail.length} accounts have this e-mail` });
     }

@@ -106,6 +106,12 @@ export function checkTokenInput(values: TokenInputValues, expect: SecretEncoding
   if (!errors.secretKey && typeof input.secretKey === "string") {
     secret = parseSecretKey(input.secretKey, expect);
     if (!secret.ok) errors.secretKey = secret.reason;
+    // All zeros (or one byte over and over) is a placeholder or a test value, never a token's key.
+    else if (secret.bytes.every((byte, _, all) => byte === all[0])) {
+      const byte = secret.bytes[0]!.toString(16).padStart(2, "0");
+      errors.secretKey = `the key is one byte repeated (0x${byte} throughout), which is no real token's key: copy the key from the manufacturer's file`;
+      secret.bytes.fill(0);
+    }
   }
   if (Object.keys(errors).length || !secret?.ok) return { ok: false, errors };
   return {

@@ -6,9 +6,10 @@ import type { Clock } from "../../clock.js";
 import type { Db } from "../../db/db.js";
 import { isPgError, PgError } from "../../db/db.js";
 import type { SecretBox } from "../secret-box.js";
-import { matchTotpStep, normaliseCode, type TotpParams } from "../totp.js";
+import type { TotpParams } from "../totp.js";
 import type { SecretEncoding } from "./secret-encoding.js";
 import { checkTokenInput, type TokenInputValues } from "./token-input.js";
+import { findByCode } from "./token-find.js";
 import { TOKEN_SELECT, toToken, type HardwareToken, type TokenRow } from "./token-rows.js";
 import { ConflictError, NotFoundError, ValidationError } from "../../errors.js";
 
@@ -42,6 +43,10 @@ export class TokenInputError extends ValidationError {
 
 /** The action is not possible in the token's state (message for the admin). */
 export class TokenStateError extends ConflictError {}
+
+/** Why a token cannot be reserved for a disabled user (the register form's "Assign to user" field). */
+export const reserveDisabledMessage = (username: string) =>
+  `${username} is disabled and cannot sign in to activate a token: enable the user first, or leave it empty.`;
 
 /** The message of the NotFoundError (404) for an id that names no token. */
 export const NO_SUCH_TOKEN = "There is no such token.";
@@ -77,6 +82,11 @@ export class HardwareTokens {
     private readonly clock: Clock,
     private readonly box: SecretBox,
     private readonly audit: AuditLog,
+    /**
+     * Milliseconds on a monotonic clock (performance.now), by which findByCode measures its slices;
+     * tests inject their own to count slices instead of timing them.
+     */
+    private readonly elapsedMs: () => number = () => performance.now(),
   ) {}
 
   /**
@@ -92,7 +102,17 @@ export class HardwareTokens {
     assignTo?: { id: string; username: string },
   ): Promise<{ token: HardwareToken; encoding: SecretEncoding }> {
     const checked = checkTokenInput(values, "auto");
-    if (!checked.ok) throw new TokenInputError(checked.errors);
+    const duplicate = await this.duplicateSerialError(values, checked.ok ? {} : checked.errors);
+    const disabledAssignee =
+      assignTo && (await this.#isDisabled(assignTo.id)) ? reserveDisabledMessage(assignTo.username) : null;
+    if (!checked.ok || disabledAssignee || duplicate) {
+      if (checked.ok) checked.token.secret.fill(0);
+      throw new TokenInputError({
+        ...(checked.ok ? {} : checked.errors),
+        ...duplicate,
+        ...(disabledAssignee ? { assignTo: disabledAssignee } : {}),
+      });
+    }
     const t = checked.token;
     const id = randomUUID();
     try {
@@ -147,6 +167,19 @@ export class HardwareTokens {
       t.secret.fill(0);
     }
     return { token: (await this.byId(id))!, encoding: t.encoding };
+  }
+
+  /**
+   * { serialNumber: "is already registered" } when the serial number (case aside) is taken and
+   * `errors` has nothing to say about it yet; null otherwise. So one submit reports every field.
+   */
+  async duplicateSerialError(
+    values: TokenInputValues,
+    errors: Partial<Record<keyof TokenInputValues, string>>,
+  ): Promise<{ serialNumber: string } | null> {
+    const serial = values.serialNumber?.trim();
+    if (!serial || errors.serialNumber || serial.length > 200) return null;
+    return (await this.bySerial(serial)) ? { serialNumber: "is already registered" } : null;
   }
 
   async byId(id: string, db: Db = this.db): Promise<HardwareToken | null> {
@@ -225,6 +258,38 @@ export class HardwareTokens {
     });
   }
 
+  /**
+   * Releases a token's reservation: the token is available to everyone again (audited as
+   * hardware_token.release with the user it was reserved for). An assigned token is unassigned
+   * instead; a token reserved for nobody is a TokenStateError.
+   */
+  async release(id: string, actor: Actor, siteId: string | null): Promise<HardwareToken & { releasedFrom: string }> {
+    return this.db.transaction(async (tx) => {
+      const token = await this.#lock(id, tx);
+      if (token.state.kind === "assigned") {
+        throw new TokenStateError(
+          `Token ${token.serialNumber} is assigned to ${token.state.username}: unassign it to return it to the pool.`,
+        );
+      }
+      if (!token.reservedForUserId) {
+        throw new TokenStateError(`Token ${token.serialNumber} is not reserved for anyone.`);
+      }
+      const username = await this.usernameOf(token.reservedForUserId, tx);
+      await tx.query("UPDATE hardware_tokens SET reserved_for_user_id = NULL WHERE id = $1", [id]);
+      await this.audit.record(
+        {
+          siteId,
+          actor,
+          action: "hardware_token.release",
+          target: { id: token.reservedForUserId, name: username },
+          details: { serialNumber: token.serialNumber },
+        },
+        tx,
+      );
+      return { ...(await this.byId(id, tx))!, releasedFrom: username };
+    });
+  }
+
   /** Deletes a token that is not assigned; its key goes with it. */
   async delete(id: string, actor: Actor, siteId: string | null): Promise<HardwareToken> {
     try {
@@ -291,40 +356,24 @@ export class HardwareTokens {
 
   /**
    * privacyIDEA's "Get Serial": which registered tokens show this code now,
-   * within ±window steps. Every key is opened, so this is an admin tool for
-   * a registry of thousands, not a sign-in path.
+   * within ±window steps, the exact matches (the code of the current step) first, then by how far
+   * the token's clock is off. Every key is opened (and up to 2·window+1 HMACs computed), so this is
+   * an admin tool for a registry of thousands, not a sign-in path; it works in slices of at most
+   * FIND_SLICE_MS and lets the event loop run between them, so other requests are answered while a
+   * find runs.
    */
   async findByCode(code: string, window = 2): Promise<CodeMatch[]> {
-    const digits = normaliseCode(code);
-    if (digits === null) return [];
-    const now = this.clock.now();
-    const matches: CodeMatch[] = [];
-    let after = "";
-    for (;;) {
-      const { rows } = await this.db.query<TokenRow & { secret_sealed: string }>(
-        `${TOKEN_SELECT.replace("SELECT t.id,", "SELECT t.secret_sealed, t.id,")}
-         WHERE t.digits = $1 AND lower(t.serial_number) > $2 ORDER BY lower(t.serial_number) LIMIT 1000`,
-        [digits.length, after],
-      );
-      if (rows.length === 0) break;
-      for (const r of rows) {
-        const secret = this.box.open(r.secret_sealed, tokenSecretContext(r.id));
-        const params: TotpParams = {
-          secret,
-          algorithm: r.algorithm,
-          digits: r.digits as 6 | 8,
-          periodInSeconds: r.period_seconds,
-        };
-        const step = matchTotpStep(params, digits, now, { window });
-        secret.fill(0);
-        if (step !== null) {
-          const token = toToken(r);
-          matches.push({ token, offsetSteps: step - Math.floor(now.getTime() / 1000 / r.period_seconds) });
-        }
-      }
-      after = rows.at(-1)!.serial_number.toLowerCase();
-    }
-    return matches;
+    return findByCode(
+      {
+        db: this.db,
+        openKey: (sealed, tokenId) => this.box.open(sealed, tokenSecretContext(tokenId)),
+        now: this.clock.now(),
+        elapsedMs: this.elapsedMs,
+      },
+      code,
+      window,
+      (id) => this.byId(id),
+    );
   }
 
   async siteOfUser(userId: string): Promise<string | null> {
@@ -332,9 +381,14 @@ export class HardwareTokens {
     return rows[0]?.site_id ?? null;
   }
 
-  async usernameOf(userId: string): Promise<string> {
-    const { rows } = await this.db.query<{ username: string }>("SELECT username FROM users WHERE id = $1", [userId]);
+  async usernameOf(userId: string, db: Db = this.db): Promise<string> {
+    const { rows } = await db.query<{ username: string }>("SELECT username FROM users WHERE id = $1", [userId]);
     return rows[0]?.username ?? "";
+  }
+
+  async #isDisabled(userId: string): Promise<boolean> {
+    const { rows } = await this.db.query<{ disabled: boolean }>("SELECT disabled FROM users WHERE id = $1", [userId]);
+    return rows[0]?.disabled ?? false;
   }
 
   async #lock(id: string, tx: Db): Promise<HardwareToken> {

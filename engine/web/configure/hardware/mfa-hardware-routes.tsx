@@ -26,6 +26,7 @@ import {
   UnassignConfirmPage,
 } from "./token-list-pages.js";
 import { RegisterPage } from "./token-register-page.js";
+import { RELEASE_CONFIRM, ReleaseConfirmPage } from "./token-release-page.js";
 import { tokenImportRoutes } from "./token-import-routes.js";
 
 /**
@@ -50,6 +51,7 @@ const DONE: Record<string, string> = {
   disabled: "Token {} is disabled: nobody can activate it.",
   enabled: "Token {} is enabled and back in the pool.",
   deleted: "Token {} and its key are deleted.",
+  released: "Token {} is no longer reserved: any user may activate it.",
 };
 
 const REGISTER_LABELS: Record<string, string> = {
@@ -67,7 +69,7 @@ const actorOf = (session: Session) => ({ id: session.user.id, name: session.user
 
 /**
  * Routes of Configure > MFA Hardware (list, register, import with preview (tokenImportRoutes), find by code, disable,
- * enable, delete, unassign), for administrators of the Public Site only (403 otherwise); an id that
+ * enable, delete, release a reservation, unassign), for administrators of the Public Site only (403 otherwise); an id that
  * names no token is a 404 (NotFoundError) and a token in the wrong state a 409 (TokenStateError),
  * through the one error mapping. Delete deletes only with confirm=delete-token; without it, it
  * answers the confirmation page.
@@ -113,6 +115,7 @@ export function mfaHardwareRoutes(s: Services) {
           csrfToken={c.var.csrfToken}
           page={page}
           q={q}
+          {...(query.after ? { after: query.after } : {})}
           activeSiteId={frame.activeSiteId}
           timeZone={frame.timeZone}
         />,
@@ -122,7 +125,14 @@ export function mfaHardwareRoutes(s: Services) {
     const notice = DONE[action ?? ""]?.replace("{}", serial.join(":"));
     return sendPage(
       c,
-      <TokenListPage {...frame} page={page} q={q} counts={await h.registry.counts()} notice={notice} />,
+      <TokenListPage
+        {...frame}
+        page={page}
+        q={q}
+        {...(query.after ? { after: query.after } : {})}
+        counts={await h.registry.counts()}
+        notice={notice}
+      />,
     );
   });
 
@@ -167,6 +177,31 @@ export function mfaHardwareRoutes(s: Services) {
     }
     const { serialNumber } = await h.registry.delete(token.id, actorOf(session), await publicSiteId());
     return c.redirect(`${BASE}?${new URLSearchParams({ q: serialNumber, done: `deleted:${serialNumber}` })}`, 303);
+  });
+  // Release… ends a reservation (the token stays, available to all): the first press answers whose
+  // reservation ends; only Confirm (confirm=release-reservation) releases.
+  app.post(`${BASE}/:id/release`, async (c) => {
+    const session = c.var.session!;
+    const confirmed = (await readForm(c)).one.confirm === RELEASE_CONFIRM;
+    const token = await h.registry.byId(c.req.param("id"));
+    if (!token) throw new NotFoundError(NO_SUCH_TOKEN);
+    if (!confirmed) {
+      if (token.state.kind === "assigned" || !token.reservedForUserId) {
+        // The registry's own refusal (409), before asking anything.
+        await h.registry.release(token.id, actorOf(session), await publicSiteId());
+      }
+      return sendPage(
+        c,
+        <ReleaseConfirmPage
+          {...await common(c)}
+          token={token}
+          username={await h.registry.usernameOf(token.reservedForUserId!)}
+          action={`${BASE}/${token.id}/release`}
+        />,
+      );
+    }
+    const { serialNumber } = await h.registry.release(token.id, actorOf(session), await publicSiteId());
+    return c.redirect(`${BASE}?${new URLSearchParams({ q: serialNumber, done: `released:${serialNumber}` })}`, 303);
   });
   // Unassign resets the user's MFA: the first press answers what that ends; only Confirm unassigns.
   app.post(`${BASE}/:id/unassign`, async (c) => {
@@ -241,8 +276,11 @@ export function mfaHardwareRoutes(s: Services) {
     const assignee = assignName && USERNAME_PATTERN.test(assignName) ? await s.users.byUsername(assignName) : null;
     if (assignName && !assignee) {
       const checked = checkTokenInput(values, "auto");
+      const fieldErrors = checked.ok ? {} : checked.errors;
+      if (checked.ok) checked.token.secret.fill(0);
+      const duplicate = await h.registry.duplicateSerialError(values, fieldErrors);
       const assignTo = `There is no user ${assignName.slice(0, 64)}: type a username, or leave it empty.`;
-      const errors = { ...(checked.ok ? {} : checked.errors), assignTo };
+      const errors = { ...fieldErrors, ...duplicate, assignTo };
       return sendPage(c, <RegisterPage {...await common(c)} values={shown} errors={errors} {...assign} />, 422);
     }
     try {

@@ -1,7 +1,7 @@
 // The token file import of Configure > MFA Hardware: upload and preview, the import itself (all or
 // nothing, answered with a redirect so a refresh sends nothing again) and its cancel. Mounted by
 // mfaHardwareRoutes behind its Public Site administrators' guard.
-import type { Context, Hono } from "hono";
+import type { Context, Hono, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { Session } from "../../../auth/sessions.js";
 import { GoneError } from "../../../errors.js";
@@ -27,10 +27,36 @@ export const TOKEN_IMPORT_PATH = `${BASE}/import`;
 /** Token files are larger than forms: 100,000 tokens of CSV are about 10 MiB. */
 export const TOKEN_IMPORT_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
 
-/** Mounted by the app in place of the default limit for the import route only. */
-export const tokenImportBodyLimit = declaredBodyLimit(TOKEN_IMPORT_BODY_LIMIT_BYTES, (c) =>
-  c.text(`The file is too large (at most ${TOKEN_IMPORT_BODY_LIMIT_BYTES >> 20} MiB).`, 413),
-);
+/** The import page's message under the file field for a file over the limit. */
+export const FILE_TOO_LARGE = `The file is too large (at most ${TOKEN_IMPORT_BODY_LIMIT_BYTES >> 20} MiB): split it and import the parts one after another.`;
+
+/**
+ * The GETs of the import page the limit below makes for an upload over it (this module's own
+ * Request objects: a client cannot send one).
+ */
+const tooLargeUploads = new WeakSet<Request>();
+
+/**
+ * Mounted by the app in place of the default limit for the import route only. A file over the limit
+ * is answered with the import page and the message on the file field, still a 413: the body is
+ * never read, so the page is the app's own GET of the import page with the same cookies (session,
+ * CSRF token, the administrators' guard), marked as the answer to a file that was too large;
+ * whoever may not open that page gets the message as text.
+ */
+export const tokenImportBodyLimit = (app: {
+  fetch: (request: Request, env?: unknown) => Response | Promise<Response>;
+}): MiddlewareHandler =>
+  declaredBodyLimit(TOKEN_IMPORT_BODY_LIMIT_BYTES, async (c) => {
+    const headers = new Headers(c.req.raw.headers);
+    for (const name of ["content-length", "content-type", "transfer-encoding", "hx-request", "hx-target"])
+      headers.delete(name);
+    const page = new Request(new URL(TOKEN_IMPORT_PATH, c.req.url), { headers });
+    tooLargeUploads.add(page);
+    const answer = await app.fetch(page, c.env);
+    // Someone who may not open the page (signed out, not a Public Site administrator) gets the bare 413.
+    if (!answer.ok) return c.text(FILE_TOO_LARGE, 413);
+    return new Response(answer.body, { status: 413, headers: answer.headers });
+  });
 
 const commitForm = compileSchema<{ skipBad?: "yes"; expectedBad?: string }>({
   type: "object",
@@ -65,7 +91,12 @@ export function tokenImportRoutes(app: Hono<AppEnv>, s: Services, x: ImportRoute
   const h = s.hardware;
   const { common, actorOf, publicSiteId } = x;
 
-  app.get(TOKEN_IMPORT_PATH, async (c) => sendPage(c, <ImportPage {...await common(c)} />));
+  app.get(TOKEN_IMPORT_PATH, async (c) =>
+    sendPage(
+      c,
+      <ImportPage {...await common(c)} {...(tooLargeUploads.has(c.req.raw) ? { error: FILE_TOO_LARGE } : {})} />,
+    ),
+  );
 
   app.post(TOKEN_IMPORT_PATH, async (c) => {
     const session = c.var.session!;

@@ -106,6 +106,8 @@ export function TokenTable(props: {
   csrfToken: string;
   page: TokenPage;
   q: string;
+  /** The ?after= cursor this page was asked for: an empty page after it is past the end of the list. */
+  after?: string;
   activeSiteId?: string;
   /** The site's time zone, in which "Assigned since" is shown (absent: UTC). */
   timeZone?: string;
@@ -113,11 +115,16 @@ export function TokenTable(props: {
   const { tokens, nextAfter } = props.page;
   return (
     <div id="token-list">
-      {tokens.length === 0 ? (
+      {tokens.length === 0 && props.after ? (
+        <p>
+          No {props.q ? `token matching "${props.q}"` : "token"} comes after "{props.after}": that is past the end of
+          the list. <a href={props.q ? `${BASE}?${new URLSearchParams({ q: props.q })}` : BASE}>Go to the first page</a>
+        </p>
+      ) : tokens.length === 0 ? (
         <p>{props.q ? `No token matches "${props.q}".` : "No tokens are registered yet."}</p>
       ) : (
         <div class="table-scroll" tabindex={0}>
-          <table>
+          <table class="token-table">
             <thead>
               <tr>
                 <th scope="col">Name</th>
@@ -136,13 +143,13 @@ export function TokenTable(props: {
                   <td>
                     <code>{t.serialNumber}</code>
                   </td>
-                  <td>{t.model}</td>
+                  <td title={t.model.length > 16 ? t.model : undefined}>{t.model}</td>
                   <td>{t.periodInSeconds} s</td>
                   <td class="token-status">
                     <TokenStatus token={t} activeSiteId={props.activeSiteId} />
                   </td>
                   <td>{t.state.kind === "assigned" ? <When at={t.state.since} timeZone={props.timeZone} /> : ""}</td>
-                  <td>
+                  <td class="token-actions">
                     {t.state.kind === "assigned" ? (
                       <ActionButton
                         csrfToken={props.csrfToken}
@@ -161,6 +168,13 @@ export function TokenTable(props: {
                             label="Disable"
                           />
                         )}
+                        {t.reservedForUserId ? (
+                          <ActionButton
+                            csrfToken={props.csrfToken}
+                            action={`${BASE}/${t.id}/release`}
+                            label="Release…"
+                          />
+                        ) : null}
                         <ActionButton
                           csrfToken={props.csrfToken}
                           action={`${BASE}/${t.id}/delete`}
@@ -198,6 +212,8 @@ export function TokenListPage(
   props: HardwarePageCommon & {
     page: TokenPage;
     q: string;
+    /** The ?after= cursor the page was asked for. */
+    after?: string;
     counts: { total: number; assigned: number; disabled: number };
     notice?: string;
   },
@@ -232,6 +248,7 @@ export function TokenListPage(
         csrfToken={props.csrfToken}
         page={props.page}
         q={props.q}
+        {...(props.after ? { after: props.after } : {})}
         activeSiteId={props.activeSiteId}
         timeZone={props.timeZone}
       />

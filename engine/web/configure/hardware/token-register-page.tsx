@@ -66,7 +66,7 @@ export function RegisterPage(
           id="name"
           name="name"
           label="Name"
-          help="Shown to the user when they pick a token; the serial number if empty."
+          help="A label for administrators, shown in the token list and when a token is found by its code; the serial number if empty."
           error={tokenError(e, "name", "Name")}
           value={v.name ?? ""}
           attrs={{ maxlength: 200 }}
