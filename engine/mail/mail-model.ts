@@ -49,6 +49,8 @@ export interface MailFacts {
   method?: string;
   /** The site policy's allowed methods ("passkey", "app", "hardware"), added when the mail is sent (MailDelivery). */
   allowedMethods?: string[];
+  /** When the mail is written (ISO 8601), added when it is sent: a deadline not after it has passed. */
+  writtenAt?: string;
   /** Whether the site's policy allows passwordless sign-in with a passkey, added when the mail is sent. */
   passkeySignIn?: boolean;
   [more: string]: unknown;

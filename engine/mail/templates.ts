@@ -55,6 +55,16 @@ function signInFrom(f: MailFacts): string {
 }
 const NOT_YOU = "If you did not expect this, tell your administrator.";
 
+/**
+ * Whether the mail's deadline is still ahead when the mail is written (`writtenAt`, added when it
+ * is sent; absent: the enforcement delay, 0 meaning the deadline is the moment MFA was set).
+ */
+function deadlineAhead(f: MailFacts): boolean {
+  if (!f.deadline) return false;
+  if (typeof f.writtenAt === "string") return Date.parse(f.deadline) > Date.parse(f.writtenAt);
+  return Number(f.delayDays ?? 0) > 0;
+}
+
 function words(kind: MailKind, f: MailFacts, login: string): Words {
   const by = deadlineInWords(f.deadline, f.timeZone ?? DEFAULT_TIME_ZONE);
   const signIn = `Sign in: ${login}`;
@@ -103,8 +113,11 @@ function words(kind: MailKind, f: MailFacts, login: string): Words {
         subject: "Your two-step sign-in was reset",
         paras: [
           `An administrator reset two-step sign-in for your account ${f.username}: your authenticator app, token or passkeys no longer work for it, and you were signed out everywhere.`,
-          f.deadline ? `Set it up again by ${by}. ${howToSetUp(f)}` : "",
+          f.deadline
+            ? `${deadlineAhead(f) ? `Set it up again by ${by}.` : "Set it up again at your next sign-in."} ${howToSetUp(f)}`
+            : "",
           NOT_YOU,
+          signIn,
         ].filter(Boolean),
       };
     case "mfa_disabled":
