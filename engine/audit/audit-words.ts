@@ -171,7 +171,8 @@ export function whatHappened(r: AuditRow, zone: string = DEFAULT_TIME_ZONE): str
     case "sign_in.passkey":
       return signInWords(r.action.slice("sign_in.".length), d);
     case "mfa.recovery_codes":
-      return `made a new set of ${str(d.count)} recovery codes${whom && whom !== r.actorName ? ` for ${whom}` : ""}`;
+      // replaced 0: the user's first set (older entries lack the count: a new set, as they said).
+      return `made ${d.replaced === 0 ? "a first" : "a new"} set of ${str(d.count)} recovery codes${whom && whom !== r.actorName ? ` for ${whom}` : ""}`;
     case "mfa.recovery_code_used":
       return `signed in with a recovery code (${str(d.left)} left)`;
     case "mfa.access_pass":
