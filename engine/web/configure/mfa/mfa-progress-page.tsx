@@ -12,6 +12,7 @@ import type { SiteMfaPolicy } from "../../../mfa/site-policy.js";
 import { RolloutList } from "./rollout-detail-page.js";
 import { day, MfaNav, pct, PolicyText, ROLE_LABELS, when, type MfaFrame } from "./mfa-frame.js";
 import { Badges } from "../../../render/mfa-badges.js";
+import { plural } from "../../../util/plural.js";
 import { MFA_STATE_LABELS, type MfaState } from "../../../mfa/mfa-states.js";
 
 /** A column heading that is the state's badge (the same name and colour as in the users list). */
@@ -45,6 +46,8 @@ export function MfaProgressPage(props: {
   unfinished: { rollout: UnfinishedRollout; siteName: string; href: string }[];
   /** The newest rollouts with their own progress. */
   rollouts: RolloutSummary[];
+  /** How many users of the active site "Remind everyone pending" reaches (MailOutbox.pendingCount). */
+  remindable: number;
 }) {
   const { frame } = props;
   const sum = (k: keyof MfaCounts) => props.sites.reduce((n, s) => n + s.counts[k], 0);
@@ -57,12 +60,12 @@ export function MfaProgressPage(props: {
           Roll out MFA
         </a>
       </p>
-      {sum("pending") + sum("overdue") ? (
+      {props.remindable ? (
         <form method="post" action="/configure/mfa/remind" aria-label="Remind everyone pending">
           <CsrfField token={frame.csrfToken} />
-          <p>
-            {sum("pending") + sum("overdue")} user(s) {props.allSites ? "" : `of ${frame.siteName} `}have MFA on and not
-            set up yet. Reminders also go out by themselves on the days set under{" "}
+          <p data-count="remindable">
+            {plural(props.remindable, "user")} of {frame.siteName} {props.remindable === 1 ? "has" : "have"} MFA on and
+            not set up yet. Reminders also go out by themselves on the days set under{" "}
             <a href="/configure/notifications">Notifications</a>.{" "}
             <button type="submit" class="secondary">
               Remind everyone pending

@@ -80,6 +80,7 @@ export function mfaRolloutRoutes(s: Services): Hono<AppEnv> {
         activeSiteId={session.activeSiteId}
         unfinished={unfinished}
         rollouts={await s.rolloutProgress.list(scope)}
+        remindable={await s.mail.outbox.pendingCount(session.activeSiteId)}
       />,
     );
   });
