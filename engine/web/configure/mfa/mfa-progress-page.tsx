@@ -15,6 +15,9 @@ import { Badges } from "../../../render/mfa-badges.js";
 import { plural } from "../../../util/plural.js";
 import { MFA_STATE_LABELS, type MfaState } from "../../../mfa/mfa-states.js";
 
+/** The users list filtered to `state` (every user without one), as the Overview's figures link. */
+const usersHref = (state?: MfaState) => (state ? `/configure/users?mfa=${state}` : "/configure/users");
+
 /** A column heading that is the state's badge (the same name and colour as in the users list). */
 const StateHeading = ({ state }: { state: MfaState }) => (
   <th scope="col">
@@ -91,30 +94,36 @@ export function MfaProgressPage(props: {
             </tr>
           </thead>
           <tbody>
-            {props.sites.map((s) => (
-              <tr data-site={s.slug}>
-                <th scope="row">{s.name}</th>
-                <td data-count="users">{s.counts.users}</td>
-                <td data-count="activated">
-                  {s.counts.activated} ({pct(s.counts.activated, s.counts.users)})
-                </td>
-                <td data-count="activatedApp">{s.counts.activatedApp}</td>
-                <td data-count="activatedHardware">{s.counts.activatedHardware}</td>
-                <td data-count="activatedPasskey">{s.counts.activatedPasskey}</td>
-                <td data-count="pending">
-                  {s.counts.pending} ({pct(s.counts.pending, s.counts.users)})
-                </td>
-                <td data-count="overdue">
-                  {s.counts.overdue} ({pct(s.counts.overdue, s.counts.users)})
-                </td>
-                <td data-count="off">
-                  {s.counts.off} ({pct(s.counts.off, s.counts.users)})
-                </td>
-                <td>
-                  <PolicyText policy={s.policy} />
-                </td>
-              </tr>
-            ))}
+            {props.sites.map((s) => {
+              // The active site's figures link to the users list filtered to them (as on the
+              // Overview); the list shows the active site, so another site's figures are plain.
+              const link = (n: number, state?: MfaState) =>
+                s.siteId === props.activeSiteId ? <a href={usersHref(state)}>{n}</a> : n;
+              return (
+                <tr data-site={s.slug}>
+                  <th scope="row">{s.name}</th>
+                  <td data-count="users">{link(s.counts.users)}</td>
+                  <td data-count="activated">
+                    {link(s.counts.activated, "activated")} ({pct(s.counts.activated, s.counts.users)})
+                  </td>
+                  <td data-count="activatedApp">{s.counts.activatedApp}</td>
+                  <td data-count="activatedHardware">{s.counts.activatedHardware}</td>
+                  <td data-count="activatedPasskey">{s.counts.activatedPasskey}</td>
+                  <td data-count="pending">
+                    {link(s.counts.pending, "pending")} ({pct(s.counts.pending, s.counts.users)})
+                  </td>
+                  <td data-count="overdue">
+                    {link(s.counts.overdue, "overdue")} ({pct(s.counts.overdue, s.counts.users)})
+                  </td>
+                  <td data-count="off">
+                    {link(s.counts.off, "off")} ({pct(s.counts.off, s.counts.users)})
+                  </td>
+                  <td>
+                    <PolicyText policy={s.policy} />
+                  </td>
+                </tr>
+              );
+            })}
           </tbody>
           {props.sites.length > 1 ? (
             <tfoot>
@@ -142,11 +151,15 @@ export function MfaProgressPage(props: {
           ) : null}
         </table>
       </div>
-      {sum("cannotSignIn") ? (
-        <p data-count="cannotSignIn">
-          Not counted: {sum("cannotSignIn")} user(s) who cannot sign in (disabled, or without web and device access).
-        </p>
-      ) : null}
+      <p>
+        Every account is counted, as in the users list{sum("cannotSignIn") ? "" : "."}
+        {sum("cannotSignIn") ? (
+          <span data-count="cannotSignIn">
+            ; {sum("cannotSignIn")} of them cannot sign in (disabled, or without web and device access): rollouts and
+            reminders leave them out.
+          </span>
+        ) : null}
+      </p>
       <UnfinishedRollouts rows={props.unfinished} timeZone={frame} />
       <RolloutList rows={props.rollouts} frame={frame} />
       <h2>Activations per day</h2>
@@ -183,7 +196,10 @@ export function MfaProgressPage(props: {
                         u.username
                       )}
                     </td>
-                    <td>{u.displayName}</td>
+                    <td>
+                      {u.displayName}
+                      {u.canSignIn ? "" : " (cannot sign in)"}
+                    </td>
                     {props.allSites ? <td>{u.siteSlug}</td> : null}
                     <td>
                       <Badges badges={[{ kind: "overdue", text: `Overdue — due ${when(u.requiredFrom, frame)}` }]} />

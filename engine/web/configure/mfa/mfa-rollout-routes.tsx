@@ -54,7 +54,7 @@ export function mfaRolloutRoutes(s: Services): Hono<AppEnv> {
         siteId: site.id,
         slug: site.slug,
         name: site.name,
-        counts: await s.mfaStates.counts(site.id, true),
+        counts: await s.mfaStates.counts(site.id),
         policy: await s.mfaPolicies.get(site.id),
       });
     }
