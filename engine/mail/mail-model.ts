@@ -8,6 +8,7 @@ import type { Db } from "../db/db.js";
 /** Security notices to the user whose account changed (see MailOutbox.notify). */
 export const NOTICE_KINDS = [
   "mfa_enabled",
+  "mfa_deadline_moved",
   "mfa_activated",
   "mfa_reset",
   "mfa_disabled",

@@ -81,6 +81,18 @@ function words(kind: MailKind, f: MailFacts, login: string): Words {
           signIn,
         ],
       };
+    case "mfa_deadline_moved":
+      return {
+        subject: "New date to set up two-step sign-in",
+        paras: [
+          `Your administrator gave your account ${f.username} a new date to set up two-step sign-in (MFA).`,
+          deadlineAhead(f)
+            ? `Please set it up by ${by}. Until then you may put it off at sign-in; after that you must set it up to sign in.`
+            : "You must set it up at your next sign-in.",
+          howToSetUp(f),
+          signIn,
+        ],
+      };
     case "mfa_reminder":
     case "mfa_reminder_now": {
       const overdue = f.step === "overdue";

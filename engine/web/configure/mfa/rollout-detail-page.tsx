@@ -8,6 +8,7 @@ import { CsrfField, Layout } from "../../../render/layout.js";
 import { InputField } from "../../../render/form-field.js";
 import type { ExtensionPlan, RolloutSummary, RolloutWaitingUser } from "../../../mfa/rollout-progress.js";
 import { day, MfaNav, pct, when, type MfaFrame } from "./mfa-frame.js";
+import { plural } from "../../../util/plural.js";
 
 const href = (r: { id: string }) => `/configure/mfa/rollouts/${r.id}`;
 
@@ -145,19 +146,23 @@ export function RolloutDetailPage(props: {
               Preview
             </button>
           </form>
-          {props.extension ? (
+          {props.extension && props.extension.toExtend ? (
             <form method="post" action={action} aria-label="Confirm the new deadline">
               <CsrfField token={frame.csrfToken} />
               <input type="hidden" name="days" value={props.days} />
               <input type="hidden" name="expect" value={String(props.extension.toExtend)} />
               <p data-count="toExtend">
-                {props.extension.toExtend} user(s) get the deadline {when(props.extension.requiredFrom, props.frame)};
-                reminders count down to it.
+                {plural(props.extension.toExtend, "user")} {props.extension.toExtend === 1 ? "gets" : "get"} the
+                deadline {when(props.extension.requiredFrom, props.frame)}; each is mailed the new date, and reminders
+                count down to it.
               </p>
-              <button type="submit" disabled={!props.extension.toExtend}>
-                Confirm
-              </button>
+              <button type="submit">Confirm</button>
             </form>
+          ) : props.extension ? (
+            <p data-count="toExtend" class="notice" role="status">
+              Nobody gets a new deadline: every user of this rollout not set up yet already has{" "}
+              {when(props.extension.requiredFrom, props.frame)} or later. There is nothing to confirm.
+            </p>
           ) : null}
         </>
       ) : (
