@@ -10,7 +10,8 @@ import { MFA_STATE_LABELS, MFA_STATES } from "../../../mfa/mfa-states.js";
 import type { RolloutPlan, RolloutUser, SkippedUser } from "../../../mfa/mfa-rollouts.js";
 import { DEFAULT_DELAY_DAYS, delayDaysOf, type RolloutFormValues } from "../../forms/mfa-rollout-form.js";
 import { MfaNav, ROLE_LABELS, when, type MfaFrame } from "./mfa-frame.js";
-import { isoDayIn } from "../../../util/zoned-dates.js";
+import { isoDayIn, minuteIn } from "../../../util/zoned-dates.js";
+import { plural } from "../../../util/plural.js";
 
 const ROLLOUT_LABELS: Record<string, string> = {
   role: "Role",
@@ -180,7 +181,11 @@ function RolloutFields({
         type="date"
         value={v.deadline}
         error={errors.deadline}
-        help={`Setup is required from the start (00:00) of this day in the site's time zone, ${timeZone}. Give a date or days, not both.`}
+        help={
+          canTargetAll
+            ? `Setup is required from the start (00:00) of this day in this site's time zone, ${timeZone}; with Every site, from that same moment on every site (the preview shows it in each site's zone). Give a date or days, not both.`
+            : `Setup is required from the start (00:00) of this day in the site's time zone, ${timeZone}. Give a date or days, not both.`
+        }
       />
       <label>
         <input type="checkbox" role="switch" name="moveDeadlines" value="true" checked={v.moveDeadlines} /> Also move
@@ -236,6 +241,11 @@ export function RolloutPage(props: {
   whereFields: { name: string; label: string }[];
   /** The site the administrator works on: its users' names link to their records. */
   activeSiteId?: string;
+  /**
+   * An every-site rollout: the other time zones its sites keep (with their names), in which the
+   * preview shows the same deadline too (one moment for every site, stored as one instant).
+   */
+  siteZones?: { timeZone: string; names: string[] }[];
   preview?: {
     plan: RolloutPlan;
     users: RolloutUser[];
@@ -307,7 +317,16 @@ export function RolloutPage(props: {
               data-deadline-at={p.requiredFrom.toISOString()}
             >
               {when(p.requiredFrom, frame)}
-              {v.deadline ? "" : ` (${delayDaysOf(v)} day(s) from now)`}
+              {v.deadline ? "" : ` (${plural(Number(delayDaysOf(v)), "day")} from now)`}
+              {props.siteZones?.length ? (
+                <ul class="site-deadlines">
+                  {props.siteZones.map((z) => (
+                    <li data-site-zone={z.timeZone}>
+                      {z.names.join(", ")}: {minuteIn(p.requiredFrom, z.timeZone)}
+                    </li>
+                  ))}
+                </ul>
+              ) : null}
             </dd>
           </dl>
           {preview.users.length ? (
