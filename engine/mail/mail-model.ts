@@ -38,6 +38,8 @@ export interface MailFacts {
   deadline?: string | null;
   /** The site's time zone (IANA name) the mail shows dates in; absent (mails queued before): UTC. */
   timeZone?: string;
+  /** The serial number of a hardware token reserved for the user (not yet assigned), or null. */
+  reservedToken?: string | null;
   /** The user's enforcement delay in whole days (0: MFA is required at once). */
   delayDays?: number;
   /** mfa_reminder: the step, "7" (days before) … or "overdue". */

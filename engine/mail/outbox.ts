@@ -18,10 +18,13 @@ const ADMIN_COPY: Partial<Record<NoticeKind, MailKind>> = { mfa_locked: "admin_u
 
 /**
  * The facts every mail to a user carries, read in the enqueueing statement itself from `users u`,
- * `sites st` and the user's MFA settings `s` (NULL when MFA is off).
+ * `sites st` and the user's MFA settings `s` (NULL when MFA is off); `reservedToken` is the serial
+ * number of a hardware token reserved for the user and not yet assigned (NULL without one).
  */
 const USER_FACTS = `jsonb_build_object('siteName', st.name, 'username', u.username, 'displayName', u.display_name,
-  'deadline', s.required_from, 'delayDays', s.enforcement_delay_days, 'timeZone', st.time_zone)`;
+  'deadline', s.required_from, 'delayDays', s.enforcement_delay_days, 'timeZone', st.time_zone,
+  'reservedToken', (SELECT t.serial_number FROM hardware_tokens t WHERE t.reserved_for_user_id = u.id AND NOT t.disabled
+    AND NOT EXISTS (SELECT 1 FROM mfa_enrollments e WHERE e.token_id = t.id) ORDER BY t.serial_number LIMIT 1))`;
 
 /**
  * FROM and WHERE of the users a reminder by hand reaches: MFA on (`s`), not set up, not disabled;

@@ -38,6 +38,16 @@ function howToSetUp(f: MailFacts): string {
   return `Sign in with your username and password; Formgate then shows you how to set up a second step: ${list}.`;
 }
 
+/**
+ * The hardware token reserved for the user ("HW-0042"), when there is one and the site's policy
+ * allows hardware tokens; "" otherwise.
+ */
+function reservedTokenWords(f: MailFacts): string {
+  const serial = typeof f.reservedToken === "string" ? f.reservedToken : "";
+  if (!serial || (Array.isArray(f.allowedMethods) && !f.allowedMethods.includes("hardware"))) return "";
+  return `A hardware token is reserved for you: serial number ${serial}. Get it from your administrator if you do not have it yet, and choose the hardware token when you set up.`;
+}
+
 /** How the user signs in from now on with the factor just activated. */
 function signInFrom(f: MailFacts): string {
   switch (f.method) {
@@ -78,8 +88,9 @@ function words(kind: MailKind, f: MailFacts, login: string): Words {
             ? `Please set it up by ${by}. Until then you may put it off at sign-in; after that you must set it up to sign in.`
             : "You must set it up at your next sign-in.",
           howToSetUp(f),
+          reservedTokenWords(f),
           signIn,
-        ],
+        ].filter(Boolean),
       };
     case "mfa_deadline_moved":
       return {

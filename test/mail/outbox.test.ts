@@ -81,6 +81,25 @@ t("MFA switched on: one mail to that user with the deadline, the site's name and
   assert.not.ok(JSON.stringify(rows[0]!.details).includes("Set up"));
 });
 
+t("MFA switched on: a hardware token reserved for the user is named by its serial number", async (ctx) => {
+  const { services: s } = ctx.env;
+  const holder = await newUser(ctx);
+  const other = await newUser(ctx);
+  await s.hardware.registry.register(
+    { name: "Key", serialNumber: "HW-0042", timeInterval: "30", secretKey: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP" },
+    { id: null, name: "test" },
+    ctx.siteId,
+    { id: holder.id, username: holder.username },
+  );
+  for (const u of [holder, other]) {
+    await s.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: 10 }, admin);
+  }
+  await s.mail.runOnce();
+  const text = (u: { username: string }) => ctx.sink.arrived.find((m) => m.to === `${u.username}@example.test`)!.text;
+  assert.match(text(holder), "A hardware token is reserved for you: serial number HW-0042.");
+  assert.not.match(text(other), "reserved");
+});
+
 t("a change that rolls back sends nothing", async (ctx) => {
   const { services: s, db } = ctx.env;
   const u = await newUser(ctx);
