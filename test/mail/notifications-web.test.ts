@@ -132,7 +132,7 @@ t("Remind everyone pending: one reminder per pending user; those without an addr
   assert.is(await count(env, "kind = 'mfa_reminder_now' AND state = 'queued'"), 1);
   assert.is(await count(env, "kind = 'mfa_reminder_now' AND state = 'skipped'"), 1);
   const after = await c.get("/configure/mfa");
-  assert.match(after.html, "Reminders to 1 pending user(s) are queued. 1 without an e-mail address were skipped.");
+  assert.match(after.html, "A reminder to 1 pending user is queued. 1 user without an e-mail address was skipped.");
 });
 
 t("Remind everyone pending is for the site the console shows, and its count is what it queues", async (ctx) => {

@@ -140,7 +140,7 @@ t(
       expectToMove: "0",
     });
     assert.is(r.res.status, 409);
-    assert.match(r.html, /The selection changed since the preview: 4 user\(s\)/);
+    assert.match(r.html, /The selection changed since the preview: 4 users to switch on and 0 deadlines to move now\./);
     assert.equal(await state(env.db), before);
   },
 );
@@ -342,7 +342,7 @@ t("bad Field = Value and ticked users of another site are a 422 naming the field
   const ann = (await env.services.users.byUsername("ann"))!;
   const foreign = await c.get(`/configure/mfa/rollout?ids=${ann.id}&ids=${eve.id}&preview=1`);
   assert.is(foreign.res.status, 422);
-  assert.match(foreign.html, /id="err-ids"[^>]*>1 ticked user\(s\) is not users of this site/);
+  assert.match(foreign.html, /id="err-ids"[^>]*>1 ticked user is not a user of this site/);
   assert.match(foreign.html, /<a href="#field-ids">/);
   const confirm = await c.post("/configure/mfa/rollout", { ids: [eve.id], expectToEnable: "1", expectToMove: "0" });
   assert.is(confirm.res.status, 422);
@@ -351,7 +351,7 @@ t("bad Field = Value and ticked users of another site are a 422 naming the field
   await b.signIn("branchadmin", PASSWORD);
   const theirs = await b.get(`/configure/mfa/rollout?ids=${ann.id}&preview=1`);
   assert.is(theirs.res.status, 422);
-  assert.match(theirs.html, /id="err-ids"[^>]*>1 ticked user\(s\) is not users of this site/);
+  assert.match(theirs.html, /id="err-ids"[^>]*>1 ticked user is not a user of this site/);
   assert.not.match(theirs.html, />ann</);
   const theirConfirm = await b.post("/configure/mfa/rollout", {
     ids: [ann.id],
@@ -399,7 +399,7 @@ t("the users list: a checkbox per row and a form that sends the ticked ids to th
   const preview = await c.get(sent.res.headers.get("location")!);
   assert.is(preview.res.status, 200);
   assert.is(count(preview.html, "toEnable"), 2);
-  assert.match(preview.html, /Only the 2 user\(s\) ticked in the users list/);
+  assert.match(preview.html, /Only the 2 users ticked in the users list, if they also match/);
   assert.match(preview.html, new RegExp(`<input type="hidden" name="ids" value="${bob.id}"`));
   const done = await c.post("/configure/mfa/rollout", {
     ids: [ann.id, bob.id],
@@ -517,9 +517,21 @@ t(
     const shown = await c.get(ok.res.headers.get("location")!);
     assert.match(
       shown.html,
-      /role="status" class="flash">\s*MFA policy saved: new designer and user accounts start with MFA on and 9 days to set it up\./,
+      /role="status" class="flash">\s*MFA policy saved: new accounts with the roles App designer and User start with MFA on and 9 days to set it up\./,
     );
     assert.match(shown.html, /value="user" checked/);
+    // The progress table says the policy in the same words: role names, the days in their number.
+    const progress = await c.get("/configure/mfa");
+    assert.match(
+      progress.html,
+      /new accounts with the roles App designer and User start with MFA on,\s+9 days to set up/,
+    );
+    await c.post("/configure/mfa/policy", { requiredRoles: ["user"], defaultEnforcementDelayDays: "1" });
+    assert.match(
+      (await c.get("/configure/mfa")).html,
+      /new accounts with the role User start with MFA on,\s+1 day to set up/,
+    );
+    await c.post("/configure/mfa/policy", { requiredRoles: ["user", "designer"], defaultEnforcementDelayDays: "9" });
     // The Add User form starts with the slider on and the policy's delay.
     const add = await c.get("/configure/users/new");
     assert.match(add.html, /name="mfaEnabled"[^>]*checked/);

@@ -128,7 +128,7 @@ t(
     });
     const stale = await c.post(`${path}/extend`, { days: "20", expect: "3" });
     assert.is(stale.res.status, 409);
-    assert.match(stale.html, /changed since the preview: 2 deadline\(s\) to extend now/);
+    assert.match(stale.html, /changed since the preview: 2 deadlines to extend now/);
     assert.equal(await deadlines(), before);
 
     const done = await c.post(`${path}/extend`, { days: "20", expect: "2" });

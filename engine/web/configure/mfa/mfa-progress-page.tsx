@@ -231,7 +231,7 @@ function selectionText(r: UnfinishedRollout): string {
   if (s.q) parts.push(`search “${s.q}”`);
   if (s.where) parts.push(`${s.where.field} = “${s.where.value}”`);
   if (s.mfa) parts.push(`MFA state ${MFA_STATE_LABELS[s.mfa] ?? s.mfa}`);
-  if (Array.isArray(s.ids)) parts.push(`${s.ids.length} ticked user(s)`);
+  if (Array.isArray(s.ids)) parts.push(plural(s.ids.length, "ticked user"));
   return parts.length ? parts.join(", ") : "every user";
 }
 
@@ -277,10 +277,10 @@ function UnfinishedRollouts({
                 <td>{r.actorName}</td>
                 <td>{siteName}</td>
                 <td>
-                  {selectionText(r)}; {r.enforcementDelayDays} day(s)
+                  {selectionText(r)}; {plural(r.enforcementDelayDays, "day")}
                 </td>
                 <td data-count="done">
-                  {r.enabledCount} switched on{r.movedCount ? `, ${r.movedCount} deadline(s) moved` : ""}
+                  {r.enabledCount} switched on{r.movedCount ? `, ${plural(r.movedCount, "deadline")} moved` : ""}
                 </td>
                 <td>
                   <a href={href} role="button" class="secondary">

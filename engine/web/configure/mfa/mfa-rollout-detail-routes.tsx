@@ -16,6 +16,7 @@ import { flash } from "../../http/flash.js";
 import { requireRole, signedIn } from "../../http/guards.js";
 import { sendPage } from "../../http/page.js";
 import { RolloutDetailPage } from "./rollout-detail-page.js";
+import { remindersQueuedText } from "../../apps/remind-button.js";
 
 /** The days the "Extend the deadline" field starts with. */
 const DEFAULT_EXTENSION_DAYS = "7";
@@ -82,8 +83,7 @@ export function mfaRolloutDetailRoutes(s: Services): Hono<AppEnv> {
       );
       return n;
     });
-    const skipped = done.skipped ? ` ${done.skipped} without an e-mail address were skipped.` : "";
-    flash(c, `Reminders to ${done.queued} pending user(s) of ${rollout.name} are queued.${skipped}`);
+    flash(c, remindersQueuedText(done, rollout.name));
     return c.redirect(`/configure/mfa/rollouts/${rollout.id}`, 303);
   });
 

@@ -94,9 +94,9 @@ export function RolloutDetailPage(props: {
       <MfaNav current="progress" />
       <p>
         Started {day(r.startedAt, props.frame)} by {r.actorName}
-        {r.finishedAt ? "" : " (stopped before its last batch)"}: {r.enabledCount} user(s) switched on
-        {r.movedCount ? `, ${r.movedCount} deadline(s) moved` : ""}, setup required from{" "}
-        {when(r.requiredFrom, props.frame)} ({r.enforcementDelayDays} day(s)).
+        {r.finishedAt ? "" : " (stopped before its last batch)"}: {plural(r.enabledCount, "user")} switched on
+        {r.movedCount ? `, ${plural(r.movedCount, "deadline")} moved` : ""}, setup required from{" "}
+        {when(r.requiredFrom, props.frame)} ({plural(r.enforcementDelayDays, "day")}).
       </p>
       <div class="table-scroll">
         <table class="rollout-progress">
@@ -119,7 +119,8 @@ export function RolloutDetailPage(props: {
           <form method="post" action={`${href(r)}/remind`} aria-label="Remind everyone pending of this rollout">
             <CsrfField token={frame.csrfToken} />
             <p>
-              {r.pending + r.overdue} user(s) of this rollout have not set up MFA yet.{" "}
+              {plural(r.pending + r.overdue, "user")} of this rollout {r.pending + r.overdue === 1 ? "has" : "have"} not
+              set up MFA yet.{" "}
               <button type="submit" class="secondary">
                 Remind everyone pending
               </button>

@@ -49,7 +49,10 @@ function RolloutFields({
       {v.back ? <input type="hidden" name="back" value={v.back} /> : null}
       {v.ids.length || errors.ids ? (
         <div class="form-field" id="field-ids" tabindex={-1} {...describedBy("ids", { error: errors.ids })}>
-          <p>Only the {v.ids.length} user(s) ticked in the users list, if they also match below.</p>
+          <p>
+            Only the {plural(v.ids.length, "user")} ticked in the users list, if{" "}
+            {v.ids.length === 1 ? "it also matches" : "they also match"} below.
+          </p>
           <ErrorSlot sid="ids" message={errors.ids} />
         </div>
       ) : null}

@@ -18,7 +18,7 @@ import { readForm, type FormSpec } from "../../http/form-body.js";
 import { requireRole, signedIn } from "../../http/guards.js";
 import { sendPage } from "../../http/page.js";
 import { queryParams } from "../../http/query.js";
-import { RemindRegion } from "../../apps/remind-button.js";
+import { RemindRegion, remindersQueuedText } from "../../apps/remind-button.js";
 import { DEFAULT_TIME_ZONE, isoMinuteWithZone } from "../../../util/zoned-dates.js";
 
 /**
@@ -103,7 +103,9 @@ export function notificationsRoutes(s: Services): Hono<AppEnv> {
     });
     flash(
       c,
-      days.length ? `Reminders go ${days.join(", ")} day(s) before the deadline.` : "No reminders before the deadline.",
+      days.length
+        ? `Reminders go ${days.join(", ")} ${days.length === 1 && days[0] === 1 ? "day" : "days"} before the deadline.`
+        : "No reminders before the deadline.",
     );
     return c.redirect("/configure/notifications", 303);
   });
@@ -179,8 +181,7 @@ export function notificationsRoutes(s: Services): Hono<AppEnv> {
       );
       return n;
     });
-    const skipped = done.skipped ? ` ${done.skipped} without an e-mail address were skipped.` : "";
-    flash(c, `Reminders to ${done.queued} pending user(s) are queued.${skipped}`);
+    flash(c, remindersQueuedText(done));
     return c.redirect("/configure/mfa", 303);
   });
 
