@@ -14,6 +14,18 @@ export type MfaFrame = SitePageFrame;
  * 00:00 (Asia/Tokyo)" (engine/util/zoned-dates.ts).
  */
 export const when = (d: Date, frame: { timeZone?: string }) => minuteIn(d, frame.timeZone ?? DEFAULT_TIME_ZONE);
+/** One deadline in other sites' zones (an every-site rollout): "Tokyo Office: 20 December 2026, 09:00 (Asia/Tokyo)". */
+export function SiteDeadlines({ at, zones }: { at: Date; zones?: { timeZone: string; names: string[] }[] }) {
+  return zones?.length ? (
+    <ul class="site-deadlines">
+      {zones.map((z) => (
+        <li data-site-zone={z.timeZone}>
+          {z.names.join(", ")}: {minuteIn(at, z.timeZone)}
+        </li>
+      ))}
+    </ul>
+  ) : null;
+}
 /** A calendar day in the site's zone: "13 December 2026". */
 export const day = (d: Date, frame: { timeZone?: string }) => dayIn(d, frame.timeZone ?? DEFAULT_TIME_ZONE);
 

@@ -9,8 +9,8 @@ import { CsrfField, Layout } from "../../../render/layout.js";
 import { MFA_STATE_LABELS, MFA_STATES } from "../../../mfa/mfa-states.js";
 import type { RolloutPlan, RolloutUser, SkippedUser } from "../../../mfa/mfa-rollouts.js";
 import { DEFAULT_DELAY_DAYS, delayDaysOf, type RolloutFormValues } from "../../forms/mfa-rollout-form.js";
-import { MfaNav, ROLE_LABELS, when, type MfaFrame } from "./mfa-frame.js";
-import { isoDayIn, minuteIn } from "../../../util/zoned-dates.js";
+import { MfaNav, ROLE_LABELS, SiteDeadlines, when, type MfaFrame } from "./mfa-frame.js";
+import { isoDayIn } from "../../../util/zoned-dates.js";
 import { plural } from "../../../util/plural.js";
 
 const ROLLOUT_LABELS: Record<string, string> = {
@@ -321,15 +321,7 @@ export function RolloutPage(props: {
             >
               {when(p.requiredFrom, frame)}
               {v.deadline ? "" : ` (${plural(Number(delayDaysOf(v)), "day")} from now)`}
-              {props.siteZones?.length ? (
-                <ul class="site-deadlines">
-                  {props.siteZones.map((z) => (
-                    <li data-site-zone={z.timeZone}>
-                      {z.names.join(", ")}: {minuteIn(p.requiredFrom, z.timeZone)}
-                    </li>
-                  ))}
-                </ul>
-              ) : null}
+              <SiteDeadlines at={p.requiredFrom} zones={props.siteZones} />
             </dd>
           </dl>
           {preview.users.length ? (
