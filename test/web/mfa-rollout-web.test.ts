@@ -104,27 +104,6 @@ t("preview lists the users and changes nothing; Confirm changes exactly them and
   assert.is(count(progress.html, "pending"), 3);
 });
 
-t("nobody matches: the preview offers no Confirm, and a posted Confirm for nobody changes nothing", async ({ env }) => {
-  const c = new TestClient(env.app);
-  await c.signIn("root", PASSWORD);
-  const preview = await c.get("/configure/mfa/rollout?q=nobody-is-called-this&enforcementDelayDays=14&preview=1");
-  assert.is(count(preview.html, "toEnable"), 0);
-  assert.match(preview.html, "Nothing to change for this selection.");
-  assert.not.match(preview.html, /<button type="submit">Confirm<\/button>/);
-  const rollouts = async () =>
-    (await env.db.query<{ n: number }>("SELECT count(*)::int AS n FROM mfa_rollouts")).rows[0]!.n;
-  const before = await rollouts();
-  const posted = await c.post("/configure/mfa/rollout", {
-    q: "nobody-is-called-this",
-    enforcementDelayDays: "14",
-    expectToEnable: "0",
-    expectToMove: "0",
-  });
-  assert.is(posted.res.status, 422);
-  assert.match(posted.html, "Nothing to change for this selection.");
-  assert.is(await rollouts(), before, "no empty rollout is recorded");
-});
-
 t(
   "a Confirm for a selection that changed since the preview shows the new preview (409) and changes nothing",
   async ({ env }) => {

@@ -193,10 +193,6 @@ export function mfaRolloutRoutes(s: Services): Hono<AppEnv> {
       // A Confirm without the preview's counts: show the preview to confirm from.
       return rolloutPage(c, v, { preview: true, changed: "Check the preview, then confirm.", status: 409 });
     }
-    if (expect.toEnable + expect.toMove === 0) {
-      // The preview offers no Confirm for nobody ("Nothing to change"); a posted one changes nothing.
-      return rolloutPage(c, v, { preview: true, status: 422 });
-    }
     try {
       const result = await s.rollouts.apply(
         parsed.selection,
