@@ -116,7 +116,10 @@ for (const js of [true, false]) {
     await shot(page, js, "mfa-rollout-extend");
     await page.click('form[aria-label="Confirm the new deadline"] button[type="submit"]');
     await page.waitForURL(`${ctx.url}/configure/mfa/rollouts/${rolloutId}`);
-    assert.match(await flashText(page), new RegExp(`^3 user\\(s\\) of Warehouse ${tag} now have until `));
+    assert.match(
+      await flashText(page),
+      new RegExp(`^3 users of Warehouse ${tag} now have until .*; a mail tells each of them the new date\\.$`),
+    );
     const { rows } = await ctx.env.db.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM mfa_settings WHERE rollout_id = $1 AND required_from > $2",
       [rolloutId, new Date(ctx.env.clock.now().getTime() + 29 * 86_400_000)],
