@@ -84,7 +84,7 @@ function words(kind: MailKind, f: MailFacts, login: string): Words {
         subject: "Set up two-step sign-in",
         paras: [
           `Your administrator switched on two-step sign-in (MFA) for your account ${f.username}.`,
-          f.deadline && Number(f.delayDays ?? 0) > 0
+          deadlineAhead(f)
             ? `Please set it up by ${by}. Until then you may put it off at sign-in; after that you must set it up to sign in.`
             : "You must set it up at your next sign-in.",
           howToSetUp(f),

@@ -50,6 +50,18 @@ t("MFA switched on names a reserved hardware token, unless the policy allows no 
   assert.not.match(text({ reservedToken: "HW-0042", allowedMethods: ["app", "passkey"] }), "HW-0042");
 });
 
+t("MFA switched on, written only after its deadline (SMTP was down): at the next sign-in, no past date", () => {
+  const text = (writtenAt: string) =>
+    renderMail(
+      "mfa_enabled",
+      { ...base, deadline: "2026-06-03T09:00:00Z", delayDays: 2, writtenAt },
+      "https://forms.example.test",
+    ).text;
+  assert.match(text("2026-06-01T09:00:00Z"), "Please set it up by Wednesday, 3 June 2026, 09:00 (UTC).");
+  assert.match(text("2026-06-04T09:00:00Z"), "You must set it up at your next sign-in.");
+  assert.not.match(text("2026-06-04T09:00:00Z"), "3 June");
+});
+
 t("a moved deadline: the new date, or the next sign-in when it is already reached", () => {
   const text = (facts: Record<string, unknown>) =>
     renderMail("mfa_deadline_moved", { ...base, ...facts }, "https://forms.example.test").text;
