@@ -9,6 +9,8 @@ const DAY_MS = 86_400_000;
 
 const str = (v: unknown) => (typeof v === "string" ? v : v === undefined || v === null ? "" : JSON.stringify(v));
 const days = (n: unknown) => `${str(n)} ${n === 1 ? "day" : "days"}`;
+/** A stored count with its noun in the right number ("1 site", "2 sites"). */
+const counted = (n: unknown, one: string, many = `${one}s`) => `${str(n)} ${n === 1 ? one : many}`;
 
 /** Whether a detail or a changed field may hold a secret: its value is then only ever "changed". */
 export function isSecretField(name: string): boolean {
@@ -171,7 +173,8 @@ export function whatHappened(r: AuditRow, zone: string = DEFAULT_TIME_ZONE): str
     case "sign_in.passkey":
       return signInWords(r.action.slice("sign_in.".length), d);
     case "mfa.recovery_codes":
-      return `made a new set of ${str(d.count)} recovery codes${whom && whom !== r.actorName ? ` for ${whom}` : ""}`;
+      // replaced 0: the user's first set (older entries lack the count: a new set, as they said).
+      return `made ${d.replaced === 0 ? "a first" : "a new"} set of ${str(d.count)} recovery codes${whom && whom !== r.actorName ? ` for ${whom}` : ""}`;
     case "mfa.recovery_code_used":
       return `signed in with a recovery code (${str(d.left)} left)`;
     case "mfa.access_pass":
@@ -182,10 +185,10 @@ export function whatHappened(r: AuditRow, zone: string = DEFAULT_TIME_ZONE): str
       const from = typeof d.requiredFrom === "string" ? longDate(new Date(d.requiredFrom)) : "?";
       const counts = (c: unknown) => {
         const n = (c ?? {}) as Record<string, unknown>;
-        const moved = typeof n.moved === "number" && n.moved ? `, ${n.moved} deadline(s) moved` : "";
+        const moved = typeof n.moved === "number" && n.moved ? `, ${counted(n.moved, "deadline")} moved` : "";
         return `${str(n.enabled ?? 0)} switched on${moved}, ${str(n.skipped ?? 0)} left as they were`;
       };
-      const total = d.allSites && d.total ? `; in all, ${str(d.sites)} site(s): ${counts(d.total)}` : "";
+      const total = d.allSites && d.total ? `; in all, ${counted(d.sites, "site")}: ${counts(d.total)}` : "";
       return `rolled MFA out${d.allSites ? " on every site" : ""}, required from ${from} (${d.allSites ? "this site: " : ""}${counts(d)}${total})`;
     }
     case "mfa.policy": {
@@ -236,7 +239,7 @@ export function whatHappened(r: AuditRow, zone: string = DEFAULT_TIME_ZONE): str
     case "mail.failed":
       return `could not send the ${mailWords(d.kind)} mail${whom ? ` to ${whom}` : ""}: ${str(d.reason)}`;
     case "mail.remind":
-      return `sent ${whom ? whom : `${str(d.queued)} pending user(s)`} a reminder to set up MFA`;
+      return `sent ${whom ? whom : counted(d.queued, "pending user")} a reminder to set up MFA`;
     case "mail.settings":
       return `set the reminder days to ${Array.isArray(d.reminderDays) && d.reminderDays.length ? d.reminderDays.join(", ") : "none"}`;
     case "site.time_zone":

@@ -81,8 +81,10 @@ export class MailDelivery {
                       ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
        RETURNING o.id::text, o.kind, o.to_address, o.attempts,
          -- The site's allowed methods and passwordless sign-in as they are now: the mails name them.
+         -- When it is written: a deadline not after it is worded as passed.
          o.details || coalesce((SELECT jsonb_build_object('allowedMethods', to_jsonb(p.allowed_methods),
-             'passkeySignIn', p.passkey_sign_in) FROM mfa_site_policies p WHERE p.site_id = o.site_id), '{}') AS details`,
+             'passkeySignIn', p.passkey_sign_in) FROM mfa_site_policies p WHERE p.site_id = o.site_id), '{}')
+           || jsonb_build_object('writtenAt', $1::timestamptz) AS details`,
       [now, this.options.batchSize ?? 50, LEASE_SECONDS],
     );
     return rows;

@@ -8,6 +8,7 @@ import type { Db } from "../db/db.js";
 /** Security notices to the user whose account changed (see MailOutbox.notify). */
 export const NOTICE_KINDS = [
   "mfa_enabled",
+  "mfa_deadline_moved",
   "mfa_activated",
   "mfa_reset",
   "mfa_disabled",
@@ -37,6 +38,8 @@ export interface MailFacts {
   deadline?: string | null;
   /** The site's time zone (IANA name) the mail shows dates in; absent (mails queued before): UTC. */
   timeZone?: string;
+  /** The serial number of a hardware token reserved for the user (not yet assigned), or null. */
+  reservedToken?: string | null;
   /** The user's enforcement delay in whole days (0: MFA is required at once). */
   delayDays?: number;
   /** mfa_reminder: the step, "7" (days before) … or "overdue". */
@@ -49,6 +52,8 @@ export interface MailFacts {
   method?: string;
   /** The site policy's allowed methods ("passkey", "app", "hardware"), added when the mail is sent (MailDelivery). */
   allowedMethods?: string[];
+  /** When the mail is written (ISO 8601), added when it is sent: a deadline not after it has passed. */
+  writtenAt?: string;
   /** Whether the site's policy allows passwordless sign-in with a passkey, added when the mail is sent. */
   passkeySignIn?: boolean;
   [more: string]: unknown;

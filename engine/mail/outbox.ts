@@ -18,10 +18,20 @@ const ADMIN_COPY: Partial<Record<NoticeKind, MailKind>> = { mfa_locked: "admin_u
 
 /**
  * The facts every mail to a user carries, read in the enqueueing statement itself from `users u`,
- * `sites st` and the user's MFA settings `s` (NULL when MFA is off).
+ * `sites st` and the user's MFA settings `s` (NULL when MFA is off); `reservedToken` is the serial
+ * number of a hardware token reserved for the user and not yet assigned (NULL without one).
  */
 const USER_FACTS = `jsonb_build_object('siteName', st.name, 'username', u.username, 'displayName', u.display_name,
-  'deadline', s.required_from, 'delayDays', s.enforcement_delay_days, 'timeZone', st.time_zone)`;
+  'deadline', s.required_from, 'delayDays', s.enforcement_delay_days, 'timeZone', st.time_zone,
+  'reservedToken', (SELECT t.serial_number FROM hardware_tokens t WHERE t.reserved_for_user_id = u.id AND NOT t.disabled
+    AND NOT EXISTS (SELECT 1 FROM mfa_enrollments e WHERE e.token_id = t.id) ORDER BY t.serial_number LIMIT 1))`;
+
+/**
+ * FROM and WHERE of the users a reminder by hand reaches: MFA on (`s`), not set up, not disabled;
+ * callers add their own conditions with AND.
+ */
+const REMINDABLE = `FROM users u JOIN sites st ON st.id = u.site_id JOIN mfa_settings s ON s.user_id = u.id AND s.enabled
+  WHERE NOT u.disabled AND NOT ${HOLDS_FACTOR}`;
 
 /**
  * The one INSERT of every enqueue: `recipients` is a query with the columns site_id, user_id, kind,
@@ -129,9 +139,10 @@ export class MailOutbox implements Notices {
   }
 
   /**
-   * "Remind everyone pending": a reminder to every user of the site (null: of every site) whose
-   * MFA is on and not activated, or to those of them who belong to a rollout (`rolloutId`:
-   * mfa_settings.rollout_id), in one statement. Returns the counts.
+   * "Remind everyone pending": a reminder to every user of the site (null: of every site: a
+   * rollout on every site) whose MFA is on and not activated and who is not disabled, or to those
+   * of them who belong to a rollout (`rolloutId`: mfa_settings.rollout_id), in one statement.
+   * Returns the counts; pendingCount says beforehand how many it reaches.
    */
   async remindPending(siteId: string | null, rolloutId: string | null = null, db: Db = this.db): Promise<Enqueued> {
     if (rolloutId !== null && !isUuid(rolloutId)) return { queued: 0, skipped: 0 };
@@ -143,13 +154,23 @@ export class MailOutbox implements Notices {
     );
   }
 
+  /**
+   * How many users "Remind everyone pending" of the site `siteId` reaches (those it queues a mail
+   * for and those it skips for want of an address): the same rows as remindPending, for the button's count.
+   */
+  async pendingCount(siteId: string, db: Db = this.db): Promise<number> {
+    const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n ${REMINDABLE} AND u.site_id = $1`, [
+      siteId,
+    ]);
+    return rows[0]!.n;
+  }
+
   async #remind(where: string, scope: unknown, db: Db, rolloutId?: string | null): Promise<Enqueued> {
     const recipients = `
       SELECT u.site_id, u.id AS user_id, 'mfa_reminder_now' AS kind, NULLIF(btrim(u.email), '') AS email,
         ${USER_FACTS} || jsonb_build_object('step', CASE WHEN s.required_from <= $1 THEN 'overdue' END) AS details,
         NULL::timestamptz AS reminder_deadline, NULL::text AS reminder_step
-      FROM users u JOIN sites st ON st.id = u.site_id JOIN mfa_settings s ON s.user_id = u.id AND s.enabled
-      WHERE ${where} AND NOT u.disabled AND NOT ${HOLDS_FACTOR}`;
+      ${REMINDABLE} AND ${where}`;
     const params: unknown[] = [this.clock.now(), NO_ADDRESS, scope];
     if (rolloutId !== undefined) params.push(rolloutId);
     const { rows } = await db.query<{ state: MailState }>(`${insertFrom(recipients, 1, 2)} RETURNING state`, params);

@@ -38,6 +38,16 @@ function howToSetUp(f: MailFacts): string {
   return `Sign in with your username and password; Formgate then shows you how to set up a second step: ${list}.`;
 }
 
+/**
+ * The hardware token reserved for the user ("HW-0042"), when there is one and the site's policy
+ * allows hardware tokens; "" otherwise.
+ */
+function reservedTokenWords(f: MailFacts): string {
+  const serial = typeof f.reservedToken === "string" ? f.reservedToken : "";
+  if (!serial || (Array.isArray(f.allowedMethods) && !f.allowedMethods.includes("hardware"))) return "";
+  return `A hardware token is reserved for you: serial number ${serial}. Get it from your administrator if you do not have it yet, and choose the hardware token when you set up.`;
+}
+
 /** How the user signs in from now on with the factor just activated. */
 function signInFrom(f: MailFacts): string {
   switch (f.method) {
@@ -55,6 +65,16 @@ function signInFrom(f: MailFacts): string {
 }
 const NOT_YOU = "If you did not expect this, tell your administrator.";
 
+/**
+ * Whether the mail's deadline is still ahead when the mail is written (`writtenAt`, added when it
+ * is sent; absent: the enforcement delay, 0 meaning the deadline is the moment MFA was set).
+ */
+function deadlineAhead(f: MailFacts): boolean {
+  if (!f.deadline) return false;
+  if (typeof f.writtenAt === "string") return Date.parse(f.deadline) > Date.parse(f.writtenAt);
+  return Number(f.delayDays ?? 0) > 0;
+}
+
 function words(kind: MailKind, f: MailFacts, login: string): Words {
   const by = deadlineInWords(f.deadline, f.timeZone ?? DEFAULT_TIME_ZONE);
   const signIn = `Sign in: ${login}`;
@@ -64,7 +84,20 @@ function words(kind: MailKind, f: MailFacts, login: string): Words {
         subject: "Set up two-step sign-in",
         paras: [
           `Your administrator switched on two-step sign-in (MFA) for your account ${f.username}.`,
-          f.deadline && Number(f.delayDays ?? 0) > 0
+          deadlineAhead(f)
+            ? `Please set it up by ${by}. Until then you may put it off at sign-in; after that you must set it up to sign in.`
+            : "You must set it up at your next sign-in.",
+          howToSetUp(f),
+          reservedTokenWords(f),
+          signIn,
+        ].filter(Boolean),
+      };
+    case "mfa_deadline_moved":
+      return {
+        subject: "New date to set up two-step sign-in",
+        paras: [
+          `Your administrator gave your account ${f.username} a new date to set up two-step sign-in (MFA).`,
+          deadlineAhead(f)
             ? `Please set it up by ${by}. Until then you may put it off at sign-in; after that you must set it up to sign in.`
             : "You must set it up at your next sign-in.",
           howToSetUp(f),
@@ -103,8 +136,11 @@ function words(kind: MailKind, f: MailFacts, login: string): Words {
         subject: "Your two-step sign-in was reset",
         paras: [
           `An administrator reset two-step sign-in for your account ${f.username}: your authenticator app, token or passkeys no longer work for it, and you were signed out everywhere.`,
-          f.deadline ? `Set it up again by ${by}. ${howToSetUp(f)}` : "",
+          f.deadline
+            ? `${deadlineAhead(f) ? `Set it up again by ${by}.` : "Set it up again at your next sign-in."} ${howToSetUp(f)}`
+            : "",
           NOT_YOU,
+          signIn,
         ].filter(Boolean),
       };
     case "mfa_disabled":

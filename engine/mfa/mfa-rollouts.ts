@@ -11,6 +11,7 @@
  * deadline) and marks the interrupted run as resumed.
  */
 import type { AuditLog } from "../audit/audit-log.js";
+import { plural } from "../util/plural.js";
 import type { CredentialRevocation } from "../auth/revocation.js";
 import { NO_NOTICES, type Notices } from "../mail/mail-model.js";
 import type { Clock } from "../clock.js";
@@ -114,7 +115,7 @@ export class MfaRollouts {
       if (n) {
         throw new RolloutInputError(
           "ids",
-          `${n} ticked user(s) ${n === 1 ? "is" : "are"} not ${sel.siteId === null ? "a user" : "users of this site"}: ` +
+          `${plural(n, "ticked user")} ${n === 1 ? "is not a user" : "are not users"}${sel.siteId === null ? "" : " of this site"}: ` +
             "tick users in this site's users list again.",
         );
       }

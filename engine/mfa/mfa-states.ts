@@ -90,7 +90,7 @@ export function mfaStateCondition(state: MfaState, now: string): string {
 
 /**
  * SQL over `users u`: the user can sign in somewhere (not disabled, and web or device access).
- * Rollouts skip the others by default and the progress page does not count them.
+ * Rollouts and reminders skip the others by default; the counts count them like everyone (MfaCounts.cannotSignIn).
  */
 export const CAN_SIGN_IN = "(NOT u.disabled AND (u.web_access OR u.device_access))";
 
@@ -122,7 +122,7 @@ export interface MfaCounts {
   /** Activated with passkeys and no TOTP factor. */
   activatedPasskey: number;
   locked: number;
-  /** Users left out of every other count (only with `signInOnly`): disabled, or no web or device access. */
+  /** Of `users`, those who cannot sign in: disabled, or no web or device access (counted in the states too). */
   cannotSignIn: number;
 }
 
@@ -142,15 +142,15 @@ export class MfaStates {
   ) {}
 
   /**
-   * A site's users by MFA state. With `signInOnly` (the MFA progress page) only users who can sign
-   * in are counted; the others are the `cannotSignIn` count.
+   * A site's users by MFA state: every account, disabled or not, as the users list's `?mfa=` filters
+   * count them (the Overview, the progress page). `cannotSignIn` says how many of them cannot sign
+   * in (disabled, or neither web nor device access): rollouts and reminders skip those.
    */
-  async counts(siteId: string, signInOnly = false): Promise<MfaCounts> {
+  async counts(siteId: string): Promise<MfaCounts> {
     const now = "$2";
-    const counted = signInOnly ? CAN_SIGN_IN : "true";
-    const n = (condition: string) => `count(*) FILTER (WHERE ${counted} AND ${condition})::int`;
+    const n = (condition: string) => `count(*) FILTER (WHERE ${condition})::int`;
     const { rows } = await this.db.query<MfaCounts>(
-      `SELECT count(*) FILTER (WHERE NOT ${counted})::int AS "cannotSignIn",
+      `SELECT count(*) FILTER (WHERE NOT ${CAN_SIGN_IN})::int AS "cannotSignIn",
          ${n("true")} AS users,
          ${n(mfaStateCondition("off", now))} AS off,
          ${n(mfaStateCondition("pending", now))} AS pending,

@@ -24,6 +24,8 @@ export interface OverdueUser {
   siteId: string;
   siteSlug: string;
   requiredFrom: Date;
+  /** False for a disabled user or one with neither web nor device access (counted all the same). */
+  canSignIn: boolean;
 }
 
 /** The chart shows at most this many days (the most recent ones). */
@@ -65,14 +67,17 @@ export class MfaProgress {
     return out;
   }
 
-  /** Overdue users who can sign in (CAN_SIGN_IN), longest overdue first; at most `limit` (1–500) and the total. */
+  /**
+   * Overdue users (every account, as `?mfa=overdue` and the counts), longest overdue first, each
+   * with whether they can sign in (CAN_SIGN_IN); at most `limit` (1–500) and the total.
+   */
   async overdue(siteId: string | null, limit = 100): Promise<{ users: OverdueUser[]; total: number }> {
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new RangeError("limit must be 1–500");
     const { rows } = await this.db.query<OverdueUser & { total: number }>(
       `SELECT u.id, u.username, u.display_name AS "displayName", u.site_id AS "siteId", s.slug AS "siteSlug",
-         ms.required_from AS "requiredFrom", count(*) OVER ()::int AS total
+         ms.required_from AS "requiredFrom", ${CAN_SIGN_IN} AS "canSignIn", count(*) OVER ()::int AS total
        FROM users u JOIN sites s ON s.id = u.site_id ${MFA_STATE_JOINS}
-       WHERE ($1::uuid IS NULL OR u.site_id = $1::uuid) AND ${mfaStateCondition("overdue", "$2")} AND ${CAN_SIGN_IN}
+       WHERE ($1::uuid IS NULL OR u.site_id = $1::uuid) AND ${mfaStateCondition("overdue", "$2")}
        ORDER BY ms.required_from, ${foldSql(sql`u.username`)} LIMIT $3`,
       [siteId, this.clock.now(), limit],
     );

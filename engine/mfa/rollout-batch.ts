@@ -86,7 +86,8 @@ export async function enableBatch(tx: Db, users: readonly BatchUser[], c: BatchC
  * Gives users who have MFA on but not activated the rollout's deadline: their grace period starts
  * again now with the rollout's delay (so a later delay change still counts from enabled_at), with
  * an `mfa.deadline_move` entry each, and they belong to the rollout from then on (its progress,
- * its reminders). Also "Extend the deadline" of a rollout. Returns the ids moved.
+ * its reminders) and a mail with the new date (mfa_deadline_moved). Also "Extend the deadline" of a
+ * rollout. Returns the ids moved.
  */
 export async function moveBatch(tx: Db, users: readonly BatchUser[], c: BatchContext): Promise<string[]> {
   if (!users.length) return [];
@@ -116,6 +117,8 @@ export async function moveBatch(tx: Db, users: readonly BatchUser[], c: BatchCon
     targets(users, moved),
     tx,
   );
+  // Their last mail named the old date: each is told the new one (the site's zone), as a start does.
+  await c.notices.notify(tx, moved, "mfa_deadline_moved");
   return moved;
 }
 

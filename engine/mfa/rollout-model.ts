@@ -4,6 +4,7 @@
  * shared by the web form, the CLI and the service.
  */
 import { ConflictError, ValidationError } from "../errors.js";
+import { plural } from "../util/plural.js";
 import { isUuid } from "../util/uuid.js";
 import { isMfaState, type MfaState } from "./mfa-states.js";
 import { MAX_ENFORCEMENT_DELAY_DAYS } from "./mfa-model.js";
@@ -117,8 +118,8 @@ export class RolloutInputError extends ValidationError {
 export class RolloutChangedError extends ConflictError {
   constructor(readonly plan: RolloutPlan) {
     super(
-      `The selection changed since the preview: ${plan.toEnable} user(s) to switch on and ${plan.toMove} deadline(s) ` +
-        "to move now. Check the preview again.",
+      `The selection changed since the preview: ${plural(plan.toEnable, "user")} to switch on and ` +
+        `${plural(plan.toMove, "deadline")} to move now. Check the preview again.`,
       { code: "rollout_changed" },
     );
   }

@@ -4,6 +4,7 @@
  * deadline" for those of them not set up yet, previewed and then confirmed like a rollout.
  */
 import type { AuditLog } from "../audit/audit-log.js";
+import { plural } from "../util/plural.js";
 import type { CredentialRevocation } from "../auth/revocation.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/db.js";
@@ -56,9 +57,12 @@ export interface ExtensionPlan {
 /** Confirm found another number of users to extend than the preview showed; nothing changed (409, code "extension_changed"). */
 export class ExtensionChangedError extends ConflictError {
   constructor(readonly plan: ExtensionPlan) {
-    super(`The rollout's users changed since the preview: ${plan.toExtend} deadline(s) to extend now. Check again.`, {
-      code: "extension_changed",
-    });
+    super(
+      `The rollout's users changed since the preview: ${plural(plan.toExtend, "deadline")} to extend now. Check again.`,
+      {
+        code: "extension_changed",
+      },
+    );
   }
 }
 

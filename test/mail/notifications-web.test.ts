@@ -4,6 +4,7 @@ import * as assert from "uvu/assert";
 import type { MfaActor } from "../../engine/mfa/mfa-model.js";
 import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
+import { saveUser } from "../helpers/users.js";
 
 const PASSWORD = "correct horse battery";
 const t = suite<{ env: TestEnv; c: TestClient; siteId: string; ids: Record<string, string> }>(
@@ -131,7 +132,26 @@ t("Remind everyone pending: one reminder per pending user; those without an addr
   assert.is(await count(env, "kind = 'mfa_reminder_now' AND state = 'queued'"), 1);
   assert.is(await count(env, "kind = 'mfa_reminder_now' AND state = 'skipped'"), 1);
   const after = await c.get("/configure/mfa");
-  assert.match(after.html, "Reminders to 1 pending user(s) are queued. 1 without an e-mail address were skipped.");
+  assert.match(after.html, "A reminder to 1 pending user is queued. 1 user without an e-mail address was skipped.");
+});
+
+t("Remind everyone pending is for the site the console shows, and its count is what it queues", async (ctx) => {
+  const { c, env } = ctx;
+  const s = env.services;
+  // A pending user of another site, and a disabled pending user here: neither is reminded.
+  const acme = await s.sites.create("acme", "Acme Ltd");
+  const far = await s.users.create({ siteId: acme.id, username: "far", email: "far@example.test" });
+  await s.mfa.settings.applySettings(far.id, { enabled: true, enforcementDelayDays: 10 }, admin);
+  const gone = await s.users.create({ siteId: ctx.siteId, username: "gone", email: "gone@example.test" });
+  await s.mfa.settings.applySettings(gone.id, { enabled: true, enforcementDelayDays: 10 }, admin);
+  await saveUser(s, gone.id, { disabled: true });
+  const progress = await c.get("/configure/mfa");
+  assert.match(progress.html, /data-count="remindable">\s*2 users of Public Site have MFA on and\s+not set up yet\./);
+  assert.is((await c.post("/configure/mfa/remind", {})).res.status, 303);
+  const reminded = await env.db.query<{ user_id: string }>(
+    "SELECT user_id::text FROM mail_outbox WHERE kind = 'mfa_reminder_now' ORDER BY user_id",
+  );
+  assert.equal(reminded.rows.map((r) => r.user_id).sort(), [ctx.ids.nora!, ctx.ids.omar!].sort());
 });
 
 t.run();

@@ -81,6 +81,25 @@ t("MFA switched on: one mail to that user with the deadline, the site's name and
   assert.not.ok(JSON.stringify(rows[0]!.details).includes("Set up"));
 });
 
+t("MFA switched on: a hardware token reserved for the user is named by its serial number", async (ctx) => {
+  const { services: s } = ctx.env;
+  const holder = await newUser(ctx);
+  const other = await newUser(ctx);
+  await s.hardware.registry.register(
+    { name: "Key", serialNumber: "HW-0042", timeInterval: "30", secretKey: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP" },
+    { id: null, name: "test" },
+    ctx.siteId,
+    { id: holder.id, username: holder.username },
+  );
+  for (const u of [holder, other]) {
+    await s.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: 10 }, admin);
+  }
+  await s.mail.runOnce();
+  const text = (u: { username: string }) => ctx.sink.arrived.find((m) => m.to === `${u.username}@example.test`)!.text;
+  assert.match(text(holder), "A hardware token is reserved for you: serial number HW-0042.");
+  assert.not.match(text(other), "reserved");
+});
+
 t("a change that rolls back sends nothing", async (ctx) => {
   const { services: s, db } = ctx.env;
   const u = await newUser(ctx);
@@ -192,6 +211,35 @@ t("a user without an e-mail address is skipped and counted; security notices rea
     ].sort(),
   );
   for (const m of ctx.sink.arrived) assert.not.match(m.text, "a long new password");
+});
+
+t("MFA reset: a deadline already reached reads 'at your next sign-in'; the mail links to sign in", async (ctx) => {
+  const { services: s, clock } = ctx.env;
+  const resetMail = (u: { username: string }) => {
+    const mails = ctx.sink.arrived.filter((m) => m.to === `${u.username}@example.test` && /was reset/.test(m.subject));
+    assert.is(mails.length, 1, u.username);
+    return mails[0]!.text;
+  };
+  const resetWith = async (enforcementDelayDays: number) => {
+    const u = await newUser(ctx);
+    await s.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays }, admin);
+    await s.mfa.settings.reset(u.id, admin);
+    return u;
+  };
+  // Delay 0 (as unassigning a hardware token resets): the deadline is the reset itself.
+  const now = await resetWith(0);
+  const ahead = await resetWith(3);
+  await s.mail.runOnce();
+  assert.match(resetMail(now), "Set it up again at your next sign-in.");
+  assert.not.match(resetMail(now), "Set it up again by");
+  assert.match(resetMail(ahead), /Set it up again by \w+day, \d+ \w+ \d{4}, \d\d:\d\d \(UTC\)\./);
+  for (const u of [now, ahead]) assert.match(resetMail(u), "Sign in: https://forms.example.test/login");
+  // Delay 1, written only after that day is over (SMTP was down): passed by then.
+  ctx.sink.arrived.length = 0;
+  const late = await resetWith(1);
+  clock.advanceSeconds(2 * 86_400);
+  await s.mail.runOnce();
+  assert.match(resetMail(late), "Set it up again at your next sign-in.");
 });
 
 t(

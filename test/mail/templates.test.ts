@@ -43,6 +43,35 @@ t("set-up mails name the allowed methods; every method without a policy", () => 
   }
 });
 
+t("MFA switched on names a reserved hardware token, unless the policy allows no hardware tokens", () => {
+  const text = (facts: Record<string, unknown>) => renderMail("mfa_enabled", { ...base, ...facts }, undefined).text;
+  assert.match(text({ reservedToken: "HW-0042" }), "A hardware token is reserved for you: serial number HW-0042.");
+  assert.not.match(text({ reservedToken: null }), "reserved");
+  assert.not.match(text({ reservedToken: "HW-0042", allowedMethods: ["app", "passkey"] }), "HW-0042");
+});
+
+t("MFA switched on, written only after its deadline (SMTP was down): at the next sign-in, no past date", () => {
+  const text = (writtenAt: string) =>
+    renderMail(
+      "mfa_enabled",
+      { ...base, deadline: "2026-06-03T09:00:00Z", delayDays: 2, writtenAt },
+      "https://forms.example.test",
+    ).text;
+  assert.match(text("2026-06-01T09:00:00Z"), "Please set it up by Wednesday, 3 June 2026, 09:00 (UTC).");
+  assert.match(text("2026-06-04T09:00:00Z"), "You must set it up at your next sign-in.");
+  assert.not.match(text("2026-06-04T09:00:00Z"), "3 June");
+});
+
+t("a moved deadline: the new date, or the next sign-in when it is already reached", () => {
+  const text = (facts: Record<string, unknown>) =>
+    renderMail("mfa_deadline_moved", { ...base, ...facts }, "https://forms.example.test").text;
+  const ahead = text({ deadline: "2026-06-22T09:00:00Z", writtenAt: "2026-06-02T09:00:00Z", delayDays: 20 });
+  assert.match(ahead, "Please set it up by Monday, 22 June 2026, 09:00 (UTC).");
+  assert.match(ahead, "Sign in: https://forms.example.test/login");
+  const passed = text({ deadline: "2026-06-22T09:00:00Z", writtenAt: "2026-06-22T09:00:00Z", delayDays: 20 });
+  assert.match(passed, "You must set it up at your next sign-in.");
+});
+
 t("no code, pass, key or password: the facts hold none, and the words add none", () => {
   const text = renderMail("mfa_activated", { ...base, method: "passkey" }, undefined).text;
   assert.not.match(text, /[A-Z0-9]{5}-[A-Z0-9]{5}/);

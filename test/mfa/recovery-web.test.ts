@@ -7,6 +7,7 @@ import * as assert from "uvu/assert";
 import type { MfaActor } from "../../engine/mfa/mfa-model.js";
 import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
+import { whatHappened } from "../../engine/audit/audit-words.js";
 import { SESSION_COOKIE } from "../../engine/web/http/cookies.js";
 import { appParams, codeAt, keyBytes } from "../helpers/totp.js";
 import type { TotpParams } from "../../engine/mfa/totp.js";
@@ -175,6 +176,28 @@ t("a new set on /account (after the current password) voids the old one", async 
   assert.is((await c.post("/login/recovery", { recoveryCode: u.codes[4]! })).res.status, 401, "old set void");
   assert.is((await c.post("/login/recovery", { recoveryCode: fresh[0]! })).res.status, 200, "new set works");
 });
+
+t(
+  "the first set mails no 'new recovery codes' notice and is audited as a first set; a new set is both",
+  async (ctx) => {
+    const { env, siteId, admin } = ctx;
+    const u = await activatedUser(env, siteId, admin);
+    const mails = async () =>
+      (
+        await env.db.query<{ kind: string }>("SELECT kind FROM mail_outbox WHERE user_id = $1 ORDER BY id", [u.id])
+      ).rows.map((r) => r.kind);
+    const said = async () =>
+      (await env.services.auditSearch.list({ siteId, action: "mfa.recovery_codes" })).rows
+        .filter((r) => r.targetId === u.id)
+        .map((r) => whatHappened(r))
+        .reverse();
+    assert.equal(await mails(), ["mfa_enabled", "mfa_activated"], "no old codes to void: no notice");
+    assert.equal(await said(), ["made a first set of 10 recovery codes"]);
+    assert.is((await u.client.post("/account/recovery-codes", { currentPassword: PASSWORD })).res.status, 200);
+    assert.equal(await mails(), ["mfa_enabled", "mfa_activated", "recovery_codes_new"]);
+    assert.equal(await said(), ["made a first set of 10 recovery codes", "made a new set of 10 recovery codes"]);
+  },
+);
 
 t("the account page warns at 3 codes or fewer", async ({ env, siteId, admin }) => {
   const u = await activatedUser(env, siteId, admin);

@@ -1,7 +1,7 @@
 // @storage
 // Issue 20, fault 13: a rollout skips disabled users and users with neither web nor device access
 // by default (the preview lists them with why; a tick box or --include-inactive includes them),
-// and the progress page counts only users who can sign in.
+// while the progress page counts every account, as the Overview and the users list's filters do.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { runMfaEnable } from "../../engine/cli/mfa-rollout-cli.js";
@@ -70,25 +70,44 @@ t("by default the preview counts and lists the skipped with why, and Confirm lea
   assert.is(r.enabled, 2);
   assert.equal(await enabled(env), ["deviceonly", "webonly"]);
 
-  // Progress: only users who can sign in are counted; the overdue list leaves the others out too.
+  // Progress counts every account, as the Overview and the users list's filters do (one definition):
   // noaccess gets a day of grace that runs out too (with delay 0 it would be pending, not overdue).
   await s.mfa.settings.applySettings(ctx.ids.noaccess!, { enabled: true, enforcementDelayDays: 1 }, admin);
   env.clock.advanceSeconds(8 * 86_400);
-  const counts = await s.mfaStates.counts(siteId, true);
-  assert.is(counts.users, 3, "root, webonly, deviceonly");
-  assert.is(counts.overdue, 2);
-  assert.is(counts.cannotSignIn, 2);
-  assert.is((await s.mfaStates.counts(siteId)).overdue, 3, "the overview still counts every account");
+  const counts = await s.mfaStates.counts(siteId);
+  assert.equal([counts.users, counts.off, counts.overdue, counts.cannotSignIn], [5, 2, 3, 2], "root and gone are off");
   const overdue = await s.mfaProgress.overdue(siteId);
   assert.equal(
-    overdue.users.map((u) => u.username),
-    ["deviceonly", "webonly"],
+    overdue.users.map((u) => [u.username, u.canSignIn]),
+    [
+      ["noaccess", false],
+      ["deviceonly", true],
+      ["webonly", true],
+    ],
   );
   const c = new TestClient(env.app);
   await c.signIn("root", PASSWORD);
   const page = await c.get("/configure/mfa");
-  assert.match(page.html, /<td data-count="overdue">\s*2 \(/);
-  assert.match(page.html, /Not counted: 2 user\(s\) who cannot sign in/);
+  const listed = async (href: string) =>
+    [...(await c.get(href)).html.matchAll(/<th scope="row"><a href="\/configure\/users\/[^"]+"[^>]*>([^<]+)<\/a>/g)]
+      .length;
+  // Each figure is a link to the users list filtered to it, and that list holds as many.
+  for (const [state, n] of [
+    ["off", 2],
+    ["pending", 0],
+    ["overdue", 3],
+    ["activated", 0],
+  ] as const) {
+    const href = `/configure/users?mfa=${state}`;
+    assert.match(
+      page.html,
+      new RegExp(`<td data-count="${state}">\\s*<a href="${href.replace("?", "\\?")}">${n}</a> \\(`),
+    );
+    assert.is(await listed(href), n, state);
+  }
+  assert.match(page.html, /<td data-count="users"><a href="\/configure\/users">5<\/a><\/td>/);
+  assert.match(page.html, /<h2 id="overdue">Overdue \(3\)<\/h2>/);
+  assert.match(page.html, /2 of them cannot sign in \(disabled, or without web and device access\)/);
 });
 
 t("the tick box (web) and --include-inactive (CLI) include them", async ({ env }) => {

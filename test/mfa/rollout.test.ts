@@ -151,7 +151,7 @@ t("an every-site rollout leaves its summary in each touched site's audit log, wi
   const [entry] = (await s.auditSearch.list({ siteId: ctx.otherSiteId, action: "mfa.rollout" })).rows;
   assert.match(
     whatHappened(entry!),
-    /^rolled MFA out on every site, required from 8 June 2026, \d\d:\d\d \(UTC\) \(this site: 1 switched on, 0 left as they were; in all, 2 site\(s\): 3 switched on, 1 left as they were\)$/,
+    /^rolled MFA out on every site, required from 8 June 2026, \d\d:\d\d \(UTC\) \(this site: 1 switched on, 0 left as they were; in all, 2 sites: 3 switched on, 1 left as they were\)$/,
   );
   // No summary without a site, which no audit page shows.
   const { rows: orphans } = await ctx.env.db.query(
@@ -226,7 +226,10 @@ t("ticked users must be users of the selection's site: another site's are refuse
   const [ann, eve] = [await id(s, "ann"), await id(s, "eve")];
   await rejects(
     s.rollouts.plan({ siteId: ctx.siteId, ids: [ann, eve] }, opts),
-    (e) => e instanceof RolloutInputError && e.field === "ids" && /1 ticked user\(s\) is not/.test(e.message),
+    (e) =>
+      e instanceof RolloutInputError &&
+      e.field === "ids" &&
+      /^1 ticked user is not a user of this site: /.test(e.message),
   );
   await rejects(
     s.rollouts.apply({ siteId: ctx.siteId, ids: [eve] }, opts, ctx.admin),

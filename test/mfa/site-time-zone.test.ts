@@ -99,6 +99,25 @@ t("the same deadline names the local day: 9 December in Honolulu, 10 December in
   await s.sites.setTimeZone(ctx.siteId, "UTC");
 });
 
+t("an every-site rollout by date: one moment, shown in each site's own zone (and the zone named)", async (ctx) => {
+  const s = ctx.env.services;
+  const tokyo = await s.sites.create("tokyo", "Tokyo Office");
+  await s.sites.setTimeZone(tokyo.id, "Asia/Tokyo");
+  await s.users.create({ siteId: tokyo.id, username: "yui" });
+  const preview = await ctx.c.get("/configure/mfa/rollout?scope=all&deadline=2026-12-20&preview=1");
+  assert.is(preview.res.status, 200);
+  // The Public Site (UTC) is where the date starts; Tokyo keeps its own zone for the same moment.
+  assert.match(preview.html, /data-deadline-at="2026-12-20T00:00:00.000Z">\s*20 December 2026, 00:00 \(UTC\)/);
+  assert.match(
+    preview.html,
+    /<li data-site-zone="Asia\/Tokyo">Tokyo Office: 20 December 2026, 09:00 \(Asia\/Tokyo\)<\/li>/,
+  );
+  assert.match(preview.html, /with Every site, from that same moment on every site/);
+  // One site's rollout names no other zone.
+  const one = await ctx.c.get("/configure/mfa/rollout?deadline=2026-12-20&preview=1");
+  assert.not.match(one.html, /data-site-zone/);
+});
+
 t("an unknown zone is refused with a message on the field; nothing changes", async (ctx) => {
   const s = ctx.env.services;
   for (const bad of ["Mars/Olympus_Mons", "+02:00", "", "Europe/Berlin; DROP TABLE sites"]) {

@@ -46,7 +46,9 @@ async function state(db: Db) {
   return { enabled: settings.rows, audit: audit.rows[0]!.n };
 }
 
-const count = (html: string, name: string) => Number(new RegExp(`data-count="${name}">(\\d+)[ <]`).exec(html)?.[1]);
+/** A progress figure (the active site's are links to the users list). */
+const count = (html: string, name: string) =>
+  Number(new RegExp(`data-count="${name}">\\s*(?:<a href="[^"]*">)?(\\d+)(?:</a>)?[ <]`).exec(html)?.[1]);
 
 t("preview lists the users and changes nothing; Confirm changes exactly them and says so once", async ({ env }) => {
   const c = new TestClient(env.app);
@@ -117,7 +119,7 @@ t(
       expectToMove: "0",
     });
     assert.is(r.res.status, 409);
-    assert.match(r.html, /The selection changed since the preview: 4 user\(s\)/);
+    assert.match(r.html, /The selection changed since the preview: 4 users to switch on and 0 deadlines to move now\./);
     assert.equal(await state(env.db), before);
   },
 );
@@ -162,7 +164,7 @@ t(
     assert.is(dated.res.status, 200, dated.html.match(/id="err-[^<]*/)?.[0]);
     const neither = await c.get("/configure/mfa/rollout?q=sales&enforcementDelayDays=&deadline=&preview=1");
     assert.is(neither.res.status, 200);
-    assert.match(neither.html, /\(14 day\(s\) from now\)/);
+    assert.match(neither.html, /\(14 days from now\)/);
   },
 );
 
@@ -180,7 +182,7 @@ t(
       preview.html,
       /data-deadline="2026-12-13" data-deadline-at="2026-12-12T15:00:00.000Z">\s*13 December 2026, 00:00 \(Asia\/Tokyo\)/,
     );
-    assert.not.match(preview.html, /day\(s\) from now/);
+    assert.not.match(preview.html, /days? from now/);
     assert.match(preview.html, /<input type="hidden" name="deadline" value="2026-12-13"\/>/);
 
     const refusals: [string, RegExp][] = [
@@ -229,7 +231,7 @@ t(
     assert.match(progress.html, /setup required from 13 December 2026, 00:00 \(Asia\/Tokyo\)\./);
     // The days form still works beside it.
     const days = await c.get("/configure/mfa/rollout?q=finance&enforcementDelayDays=2&preview=1");
-    assert.match(days.html, /3 June 2026, 18:00 \(Asia\/Tokyo\) \(2 day\(s\) from now\)/);
+    assert.match(days.html, /3 June 2026, 18:00 \(Asia\/Tokyo\) \(2 days from now\)/);
   },
 );
 
@@ -319,7 +321,7 @@ t("bad Field = Value and ticked users of another site are a 422 naming the field
   const ann = (await env.services.users.byUsername("ann"))!;
   const foreign = await c.get(`/configure/mfa/rollout?ids=${ann.id}&ids=${eve.id}&preview=1`);
   assert.is(foreign.res.status, 422);
-  assert.match(foreign.html, /id="err-ids"[^>]*>1 ticked user\(s\) is not users of this site/);
+  assert.match(foreign.html, /id="err-ids"[^>]*>1 ticked user is not a user of this site/);
   assert.match(foreign.html, /<a href="#field-ids">/);
   const confirm = await c.post("/configure/mfa/rollout", { ids: [eve.id], expectToEnable: "1", expectToMove: "0" });
   assert.is(confirm.res.status, 422);
@@ -328,7 +330,7 @@ t("bad Field = Value and ticked users of another site are a 422 naming the field
   await b.signIn("branchadmin", PASSWORD);
   const theirs = await b.get(`/configure/mfa/rollout?ids=${ann.id}&preview=1`);
   assert.is(theirs.res.status, 422);
-  assert.match(theirs.html, /id="err-ids"[^>]*>1 ticked user\(s\) is not users of this site/);
+  assert.match(theirs.html, /id="err-ids"[^>]*>1 ticked user is not a user of this site/);
   assert.not.match(theirs.html, />ann</);
   const theirConfirm = await b.post("/configure/mfa/rollout", {
     ids: [ann.id],
@@ -376,7 +378,7 @@ t("the users list: a checkbox per row and a form that sends the ticked ids to th
   const preview = await c.get(sent.res.headers.get("location")!);
   assert.is(preview.res.status, 200);
   assert.is(count(preview.html, "toEnable"), 2);
-  assert.match(preview.html, /Only the 2 user\(s\) ticked in the users list/);
+  assert.match(preview.html, /Only the 2 users ticked in the users list, if they also match/);
   assert.match(preview.html, new RegExp(`<input type="hidden" name="ids" value="${bob.id}"`));
   const done = await c.post("/configure/mfa/rollout", {
     ids: [ann.id, bob.id],
@@ -451,9 +453,9 @@ t(
     await c.signIn("root", PASSWORD);
     const page = await c.get("/configure/mfa");
     const row = /<tr data-site="public">([\s\S]*?)<\/tr>/.exec(page.html)![1]!;
-    assert.match(row, /data-count="users">6</);
-    assert.match(row, /data-count="activated">1 \(16.7%\)/);
-    assert.match(row, /data-count="overdue">2 \(33.3%\)/);
+    assert.match(row, /data-count="users"><a href="\/configure\/users">6<\/a></);
+    assert.match(row, /data-count="activated">\s*<a href="\/configure\/users\?mfa=activated">1<\/a> \(16.7%\)/);
+    assert.match(row, /data-count="overdue">\s*<a href="\/configure\/users\?mfa=overdue">2<\/a> \(33.3%\)/);
     assert.match(page.html, /<svg class="activations-chart" role="img"/);
     assert.match(page.html, /data-day="2026-06-02" data-count="1"/);
     assert.match(page.html, /data-day="2026-06-01" data-count="0"/);
@@ -494,9 +496,21 @@ t(
     const shown = await c.get(ok.res.headers.get("location")!);
     assert.match(
       shown.html,
-      /role="status" class="flash">\s*MFA policy saved: new designer and user accounts start with MFA on and 9 days to set it up\./,
+      /role="status" class="flash">\s*MFA policy saved: new accounts with the roles App designer and User start with MFA on and 9 days to set it up\./,
     );
     assert.match(shown.html, /value="user" checked/);
+    // The progress table says the policy in the same words: role names, the days in their number.
+    const progress = await c.get("/configure/mfa");
+    assert.match(
+      progress.html,
+      /new accounts with the roles App designer and User start with MFA on,\s+9 days to set up/,
+    );
+    await c.post("/configure/mfa/policy", { requiredRoles: ["user"], defaultEnforcementDelayDays: "1" });
+    assert.match(
+      (await c.get("/configure/mfa")).html,
+      /new accounts with the role User start with MFA on,\s+1 day to set up/,
+    );
+    await c.post("/configure/mfa/policy", { requiredRoles: ["user", "designer"], defaultEnforcementDelayDays: "9" });
     // The Add User form starts with the slider on and the policy's delay.
     const add = await c.get("/configure/users/new");
     assert.match(add.html, /name="mfaEnabled"[^>]*checked/);

@@ -39,7 +39,7 @@ t("site-wide settings are named as saved for every account; an unchanged save sa
   );
   assert.is(
     await save(c, { requiredRoles: ["admin"], allowedMethods: all, rememberBrowserDays: "0" }),
-    "MFA policy saved: new admin accounts start with MFA on and 14 days to set it up; every account on this site may use passkeys, authenticator apps and hardware tokens; sign-in with a passkey alone is off; browsers are no longer remembered.",
+    "MFA policy saved: new accounts with the role Administrator start with MFA on and 14 days to set it up; every account on this site may use passkeys, authenticator apps and hardware tokens; sign-in with a passkey alone is off; browsers are no longer remembered.",
   );
 });
 

@@ -8,6 +8,7 @@ import * as assert from "uvu/assert";
 import { startTestEnv, TestClient, type TestEnv } from "../helpers/app.js";
 import { testBackend } from "../helpers/db.js";
 import { addDepartments } from "../helpers/rollout.js";
+import { renderMail } from "../../engine/mail/templates.js";
 import { appParams, codeAt } from "../helpers/totp.js";
 
 const PASSWORD = "correct horse battery";
@@ -117,7 +118,7 @@ t(
     const preview = await c.post(`${path}/extend`, { days: "20" });
     assert.is(preview.res.status, 200);
     assert.is(count(preview.html, "toExtend"), 3);
-    assert.match(preview.html, /get the deadline 22 June 2026, \d\d:\d\d \(UTC\)/);
+    assert.match(preview.html, /3 users get the deadline 22 June 2026, \d\d:\d\d \(UTC\); each is mailed the new date/);
     assert.equal(await deadlines(), before, "the preview changes nothing");
 
     // ann activates after the preview: Confirm with the old count is refused and changes nothing.
@@ -127,7 +128,7 @@ t(
     });
     const stale = await c.post(`${path}/extend`, { days: "20", expect: "3" });
     assert.is(stale.res.status, 409);
-    assert.match(stale.html, /changed since the preview: 2 deadline\(s\) to extend now/);
+    assert.match(stale.html, /changed since the preview: 2 deadlines to extend now/);
     assert.equal(await deadlines(), before);
 
     const done = await c.post(`${path}/extend`, { days: "20", expect: "2" });
@@ -142,9 +143,25 @@ t(
       [path.split("/").at(-1)],
     );
     assert.is(rows[0]!.n, 2);
-    // A shorter deadline moves nobody: a deadline is never shortened.
+    // Each of them is mailed the new date (their last mail held the old one), as a rollout's start mails.
+    const mails = await env.db.query<{ username: string; details: Record<string, unknown> }>(
+      `SELECT u.username, o.details FROM mail_outbox o JOIN users u ON u.id = o.user_id
+       WHERE o.kind = 'mfa_deadline_moved' ORDER BY u.username`,
+    );
+    assert.equal(
+      mails.rows.map((r) => r.username),
+      ["bob", "cat"],
+    );
+    const text = renderMail("mfa_deadline_moved", mails.rows[0]!.details, "https://forms.example.test").text;
+    assert.match(text, /a new date to set up two-step sign-in \(MFA\)\.\n\nPlease set it up by Monday, 22 June 2026, /);
+    assert.match(text, "Sign in: https://forms.example.test/login");
+    // A shorter deadline moves nobody: a deadline is never shortened, and no Confirm is offered for nobody.
     const shorter = await c.post(`${path}/extend`, { days: "5" });
-    assert.is(count(shorter.html, "toExtend"), 0);
+    assert.match(shorter.html, /data-count="toExtend"[^>]*>\s*Nobody gets a new deadline/);
+    assert.not.match(shorter.html, /aria-label="Confirm the new deadline"/);
+    const none = await c.post(`${path}/extend`, { days: "5", expect: "0" });
+    assert.is(none.res.status, 422);
+    assert.match(none.html, /There is nothing to confirm\./);
   },
 );
 

@@ -44,7 +44,8 @@ export class RecoveryCodes implements CredentialKind {
 
   /**
    * A new set of RECOVERY_CODES_PER_SET codes for `userId`, replacing any earlier set (those codes
-   * die), audited as mfa.recovery_codes; in `db` when given (the caller's transaction). Returns the
+   * die), audited as mfa.recovery_codes with how many codes it `replaced` (0: a first set) and, when it
+   * replaced a set, mailed to the user (recovery_codes_new); in `db` when given (the caller's transaction). Returns the
    * codes in display form (`XXXXX-XXXXX`): the only time they exist outside the user's hands.
    */
   async createSet(userId: string, actor: MfaActor, db?: Db): Promise<string[]> {
@@ -73,8 +74,9 @@ export class RecoveryCodes implements CredentialKind {
         },
         tx,
       );
-      // The user hears of it by e-mail (never the codes themselves), in this transaction.
-      await this.notices.notify(tx, userId, "recovery_codes_new", { count: codes.length });
+      // The user hears of a replaced set by e-mail (never the codes themselves), in this transaction;
+      // a first set (at activation) replaces nothing, and the activation has its own notice.
+      if (replaced) await this.notices.notify(tx, userId, "recovery_codes_new", { count: codes.length });
     };
     await (db ? run(db) : this.db.transaction(run));
     return codes;

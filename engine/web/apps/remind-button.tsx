@@ -4,6 +4,20 @@
 // region with the answer (the same region with a status line).
 import type { Services } from "../../services.js";
 import { isoMinuteWithZone } from "../../util/zoned-dates.js";
+import { plural } from "../../util/plural.js";
+import type { Enqueued } from "../../mail/mail-model.js";
+
+/**
+ * What "Remind everyone pending" says it did: "Reminders to 3 pending users of Sales are queued.
+ * 1 user without an e-mail address was skipped." (`of`: the rollout's name, when it was one's).
+ */
+export function remindersQueuedText(done: Enqueued, of?: string): string {
+  const who = done.queued === 1 ? "A reminder to 1 pending user" : `Reminders to ${done.queued} pending users`;
+  const skipped = done.skipped
+    ? ` ${plural(done.skipped, "user")} without an e-mail address ${done.skipped === 1 ? "was" : "were"} skipped.`
+    : "";
+  return `${who}${of ? ` of ${of}` : ""} ${done.queued === 1 ? "is" : "are"} queued.${skipped}`;
+}
 
 /**
  * What the region shows: the user, and when their last reminder was sent (null: none yet), named in

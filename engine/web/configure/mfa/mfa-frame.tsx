@@ -4,6 +4,7 @@
 import type { SiteMfaPolicy } from "../../../mfa/site-policy.js";
 import type { SitePageFrame } from "../../http/page-frame.js";
 import { dayIn, DEFAULT_TIME_ZONE, minuteIn } from "../../../util/zoned-dates.js";
+import { plural } from "../../../util/plural.js";
 
 /** What every page of this area gets from its route (pageFrameOf). */
 export type MfaFrame = SitePageFrame;
@@ -13,6 +14,18 @@ export type MfaFrame = SitePageFrame;
  * 00:00 (Asia/Tokyo)" (engine/util/zoned-dates.ts).
  */
 export const when = (d: Date, frame: { timeZone?: string }) => minuteIn(d, frame.timeZone ?? DEFAULT_TIME_ZONE);
+/** One deadline in other sites' zones (an every-site rollout): "Tokyo Office: 20 December 2026, 09:00 (Asia/Tokyo)". */
+export function SiteDeadlines({ at, zones }: { at: Date; zones?: { timeZone: string; names: string[] }[] }) {
+  return zones?.length ? (
+    <ul class="site-deadlines">
+      {zones.map((z) => (
+        <li data-site-zone={z.timeZone}>
+          {z.names.join(", ")}: {minuteIn(at, z.timeZone)}
+        </li>
+      ))}
+    </ul>
+  ) : null;
+}
 /** A calendar day in the site's zone: "13 December 2026". */
 export const day = (d: Date, frame: { timeZone?: string }) => dayIn(d, frame.timeZone ?? DEFAULT_TIME_ZONE);
 
@@ -42,12 +55,20 @@ export function MfaNav({ current }: { current: "progress" | "rollout" | "policy"
   );
 }
 
+/** "a, b and c"; "a" alone; "" for none. */
+export const andList = (items: readonly string[]) =>
+  items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
+
+/** Roles by their names on the pages: "the role User", "the roles App designer and User". */
+export const rolesInWords = (roles: readonly string[]) =>
+  `the ${roles.length === 1 ? "role" : "roles"} ${andList(roles.map((r) => ROLE_LABELS[r] ?? r))}`;
+
 /** A site's policy in words ("none" without required roles). */
 export function PolicyText({ policy }: { policy: SiteMfaPolicy }) {
   return policy.requiredRoles.length ? (
     <>
-      new accounts in {policy.requiredRoles.join(", ")} start with MFA on, {policy.defaultEnforcementDelayDays} day(s)
-      to set up
+      new accounts with {rolesInWords(policy.requiredRoles)} start with MFA on,{" "}
+      {plural(policy.defaultEnforcementDelayDays, "day")} to set up
     </>
   ) : (
     <>none</>

@@ -12,7 +12,11 @@ import type { SiteMfaPolicy } from "../../../mfa/site-policy.js";
 import { RolloutList } from "./rollout-detail-page.js";
 import { day, MfaNav, pct, PolicyText, ROLE_LABELS, when, type MfaFrame } from "./mfa-frame.js";
 import { Badges } from "../../../render/mfa-badges.js";
+import { plural } from "../../../util/plural.js";
 import { MFA_STATE_LABELS, type MfaState } from "../../../mfa/mfa-states.js";
+
+/** The users list filtered to `state` (every user without one), as the Overview's figures link. */
+const usersHref = (state?: MfaState) => (state ? `/configure/users?mfa=${state}` : "/configure/users");
 
 /** A column heading that is the state's badge (the same name and colour as in the users list). */
 const StateHeading = ({ state }: { state: MfaState }) => (
@@ -45,6 +49,8 @@ export function MfaProgressPage(props: {
   unfinished: { rollout: UnfinishedRollout; siteName: string; href: string }[];
   /** The newest rollouts with their own progress. */
   rollouts: RolloutSummary[];
+  /** How many users of the active site "Remind everyone pending" reaches (MailOutbox.pendingCount). */
+  remindable: number;
 }) {
   const { frame } = props;
   const sum = (k: keyof MfaCounts) => props.sites.reduce((n, s) => n + s.counts[k], 0);
@@ -57,12 +63,12 @@ export function MfaProgressPage(props: {
           Roll out MFA
         </a>
       </p>
-      {sum("pending") + sum("overdue") ? (
+      {props.remindable ? (
         <form method="post" action="/configure/mfa/remind" aria-label="Remind everyone pending">
           <CsrfField token={frame.csrfToken} />
-          <p>
-            {sum("pending") + sum("overdue")} user(s) {props.allSites ? "" : `of ${frame.siteName} `}have MFA on and not
-            set up yet. Reminders also go out by themselves on the days set under{" "}
+          <p data-count="remindable">
+            {plural(props.remindable, "user")} of {frame.siteName} {props.remindable === 1 ? "has" : "have"} MFA on and
+            not set up yet. Reminders also go out by themselves on the days set under{" "}
             <a href="/configure/notifications">Notifications</a>.{" "}
             <button type="submit" class="secondary">
               Remind everyone pending
@@ -88,30 +94,36 @@ export function MfaProgressPage(props: {
             </tr>
           </thead>
           <tbody>
-            {props.sites.map((s) => (
-              <tr data-site={s.slug}>
-                <th scope="row">{s.name}</th>
-                <td data-count="users">{s.counts.users}</td>
-                <td data-count="activated">
-                  {s.counts.activated} ({pct(s.counts.activated, s.counts.users)})
-                </td>
-                <td data-count="activatedApp">{s.counts.activatedApp}</td>
-                <td data-count="activatedHardware">{s.counts.activatedHardware}</td>
-                <td data-count="activatedPasskey">{s.counts.activatedPasskey}</td>
-                <td data-count="pending">
-                  {s.counts.pending} ({pct(s.counts.pending, s.counts.users)})
-                </td>
-                <td data-count="overdue">
-                  {s.counts.overdue} ({pct(s.counts.overdue, s.counts.users)})
-                </td>
-                <td data-count="off">
-                  {s.counts.off} ({pct(s.counts.off, s.counts.users)})
-                </td>
-                <td>
-                  <PolicyText policy={s.policy} />
-                </td>
-              </tr>
-            ))}
+            {props.sites.map((s) => {
+              // The active site's figures link to the users list filtered to them (as on the
+              // Overview); the list shows the active site, so another site's figures are plain.
+              const link = (n: number, state?: MfaState) =>
+                s.siteId === props.activeSiteId ? <a href={usersHref(state)}>{n}</a> : n;
+              return (
+                <tr data-site={s.slug}>
+                  <th scope="row">{s.name}</th>
+                  <td data-count="users">{link(s.counts.users)}</td>
+                  <td data-count="activated">
+                    {link(s.counts.activated, "activated")} ({pct(s.counts.activated, s.counts.users)})
+                  </td>
+                  <td data-count="activatedApp">{s.counts.activatedApp}</td>
+                  <td data-count="activatedHardware">{s.counts.activatedHardware}</td>
+                  <td data-count="activatedPasskey">{s.counts.activatedPasskey}</td>
+                  <td data-count="pending">
+                    {link(s.counts.pending, "pending")} ({pct(s.counts.pending, s.counts.users)})
+                  </td>
+                  <td data-count="overdue">
+                    {link(s.counts.overdue, "overdue")} ({pct(s.counts.overdue, s.counts.users)})
+                  </td>
+                  <td data-count="off">
+                    {link(s.counts.off, "off")} ({pct(s.counts.off, s.counts.users)})
+                  </td>
+                  <td>
+                    <PolicyText policy={s.policy} />
+                  </td>
+                </tr>
+              );
+            })}
           </tbody>
           {props.sites.length > 1 ? (
             <tfoot>
@@ -139,11 +151,15 @@ export function MfaProgressPage(props: {
           ) : null}
         </table>
       </div>
-      {sum("cannotSignIn") ? (
-        <p data-count="cannotSignIn">
-          Not counted: {sum("cannotSignIn")} user(s) who cannot sign in (disabled, or without web and device access).
-        </p>
-      ) : null}
+      <p>
+        Every account is counted, as in the users list{sum("cannotSignIn") ? "" : "."}
+        {sum("cannotSignIn") ? (
+          <span data-count="cannotSignIn">
+            ; {sum("cannotSignIn")} of them cannot sign in (disabled, or without web and device access): rollouts and
+            reminders leave them out.
+          </span>
+        ) : null}
+      </p>
       <UnfinishedRollouts rows={props.unfinished} timeZone={frame} />
       <RolloutList rows={props.rollouts} frame={frame} />
       <h2>Activations per day</h2>
@@ -180,7 +196,10 @@ export function MfaProgressPage(props: {
                         u.username
                       )}
                     </td>
-                    <td>{u.displayName}</td>
+                    <td>
+                      {u.displayName}
+                      {u.canSignIn ? "" : " (cannot sign in)"}
+                    </td>
                     {props.allSites ? <td>{u.siteSlug}</td> : null}
                     <td>
                       <Badges badges={[{ kind: "overdue", text: `Overdue — due ${when(u.requiredFrom, frame)}` }]} />
@@ -212,7 +231,7 @@ function selectionText(r: UnfinishedRollout): string {
   if (s.q) parts.push(`search “${s.q}”`);
   if (s.where) parts.push(`${s.where.field} = “${s.where.value}”`);
   if (s.mfa) parts.push(`MFA state ${MFA_STATE_LABELS[s.mfa] ?? s.mfa}`);
-  if (Array.isArray(s.ids)) parts.push(`${s.ids.length} ticked user(s)`);
+  if (Array.isArray(s.ids)) parts.push(plural(s.ids.length, "ticked user"));
   return parts.length ? parts.join(", ") : "every user";
 }
 
@@ -258,10 +277,10 @@ function UnfinishedRollouts({
                 <td>{r.actorName}</td>
                 <td>{siteName}</td>
                 <td>
-                  {selectionText(r)}; {r.enforcementDelayDays} day(s)
+                  {selectionText(r)}; {plural(r.enforcementDelayDays, "day")}
                 </td>
                 <td data-count="done">
-                  {r.enabledCount} switched on{r.movedCount ? `, ${r.movedCount} deadline(s) moved` : ""}
+                  {r.enabledCount} switched on{r.movedCount ? `, ${plural(r.movedCount, "deadline")} moved` : ""}
                 </td>
                 <td>
                   <a href={href} role="button" class="secondary">

@@ -5,6 +5,7 @@
  * Public Site administrator every rollout.
  */
 import { minuteIn } from "../../../util/zoned-dates.js";
+import { plural } from "../../../util/plural.js";
 import { Hono, type Context } from "hono";
 import { ExtensionChangedError, type ExtensionPlan } from "../../../mfa/rollout-progress.js";
 import { RolloutInputError } from "../../../mfa/mfa-rollouts.js";
@@ -15,6 +16,7 @@ import { flash } from "../../http/flash.js";
 import { requireRole, signedIn } from "../../http/guards.js";
 import { sendPage } from "../../http/page.js";
 import { RolloutDetailPage } from "./rollout-detail-page.js";
+import { remindersQueuedText } from "../../apps/remind-button.js";
 
 /** The days the "Extend the deadline" field starts with. */
 const DEFAULT_EXTENSION_DAYS = "7";
@@ -42,7 +44,12 @@ export function mfaRolloutDetailRoutes(s: Services): Hono<AppEnv> {
     return sendPage(
       c,
       <RolloutDetailPage
-        frame={{ csrfToken: c.var.csrfToken, user: session.user, siteName: site?.name ?? "" }}
+        frame={{
+          csrfToken: c.var.csrfToken,
+          user: session.user,
+          siteName: site?.name ?? "",
+          ...(site?.timeZone ? { timeZone: site.timeZone } : {}),
+        }}
         rollout={rollout}
         waiting={await s.rolloutProgress.waiting(rollout.id, scope)}
         activeSiteId={session.activeSiteId}
@@ -76,8 +83,7 @@ export function mfaRolloutDetailRoutes(s: Services): Hono<AppEnv> {
       );
       return n;
     });
-    const skipped = done.skipped ? ` ${done.skipped} without an e-mail address were skipped.` : "";
-    flash(c, `Reminders to ${done.queued} pending user(s) of ${rollout.name} are queued.${skipped}`);
+    flash(c, remindersQueuedText(done, rollout.name));
     return c.redirect(`/configure/mfa/rollouts/${rollout.id}`, 303);
   });
 
@@ -96,6 +102,11 @@ export function mfaRolloutDetailRoutes(s: Services): Hono<AppEnv> {
       if (expectText === undefined || !/^\d{1,9}$/.test(expectText)) {
         return page(c, { days, extension: await s.rolloutProgress.planExtension(rollout.id, scope, Number(days)) });
       }
+      if (Number(expectText) === 0) {
+        // Nobody to extend: the preview said so and offered no Confirm; a posted one changes nothing.
+        const plan = await s.rolloutProgress.planExtension(rollout.id, scope, Number(days));
+        return page(c, { days, extension: plan }, 422);
+      }
       const done = await s.rolloutProgress.extend(
         rollout.id,
         scope,
@@ -111,8 +122,9 @@ export function mfaRolloutDetailRoutes(s: Services): Hono<AppEnv> {
       c.var.log.info("mfa rollout extended", { rolloutId: rollout.id, extended: done.toExtend });
       flash(
         c,
-        `${done.toExtend} user(s) of ${rollout.name} now have until ` +
-          `${minuteIn(done.requiredFrom, (await s.sites.byId(session.activeSiteId))?.timeZone)}.`,
+        `${plural(done.toExtend, "user")} of ${rollout.name} now ${done.toExtend === 1 ? "has" : "have"} until ` +
+          `${minuteIn(done.requiredFrom, (await s.sites.byId(session.activeSiteId))?.timeZone)}; ` +
+          `${done.toExtend === 1 ? "a mail tells them" : "a mail tells each of them"} the new date.`,
       );
       return c.redirect(`/configure/mfa/rollouts/${rollout.id}`, 303);
     } catch (err) {

@@ -54,7 +54,7 @@ export function mfaRolloutRoutes(s: Services): Hono<AppEnv> {
         siteId: site.id,
         slug: site.slug,
         name: site.name,
-        counts: await s.mfaStates.counts(site.id, true),
+        counts: await s.mfaStates.counts(site.id),
         policy: await s.mfaPolicies.get(site.id),
       });
     }
@@ -80,6 +80,7 @@ export function mfaRolloutRoutes(s: Services): Hono<AppEnv> {
         activeSiteId={session.activeSiteId}
         unfinished={unfinished}
         rollouts={await s.rolloutProgress.list(scope)}
+        remindable={await s.mail.outbox.pendingCount(session.activeSiteId)}
       />,
     );
   });
@@ -98,6 +99,15 @@ export function mfaRolloutRoutes(s: Services): Hono<AppEnv> {
     const whereFields = await s.rollouts.searchableFields(
       v.scope === "all" && canTargetAll ? null : session.activeSiteId,
     );
+    // Every site: the deadline is one moment, shown too in each other zone the sites keep.
+    const zones = new Map<string, string[]>();
+    if (v.scope === "all" && canTargetAll) {
+      for (const site of await s.sites.list()) {
+        if (site.timeZone === (frame.timeZone ?? DEFAULT_TIME_ZONE)) continue;
+        zones.set(site.timeZone, [...(zones.get(site.timeZone) ?? []), site.name]);
+      }
+    }
+    const siteZones = [...zones].map(([timeZone, names]) => ({ timeZone, names }));
     const page = (errors: Record<string, string>, preview?: Parameters<typeof RolloutPage>[0]["preview"]) => (
       <RolloutPage
         frame={frame}
@@ -105,6 +115,7 @@ export function mfaRolloutRoutes(s: Services): Hono<AppEnv> {
         errors={errors}
         canTargetAll={canTargetAll}
         whereFields={whereFields}
+        siteZones={siteZones}
         activeSiteId={session.activeSiteId}
         preview={preview}
       />

@@ -4,7 +4,7 @@ import { describedBy, ErrorSlot, InputField } from "../../../render/form-field.j
 import { CsrfField, Layout } from "../../../render/layout.js";
 import type { SiteMfaPolicy } from "../../../mfa/site-policy.js";
 import { plural } from "../../../util/plural.js";
-import { day, MfaNav, PolicyText, ROLE_LABELS, type MfaFrame } from "./mfa-frame.js";
+import { andList, day, MfaNav, PolicyText, ROLE_LABELS, rolesInWords, type MfaFrame } from "./mfa-frame.js";
 
 const METHOD_LABELS: [string, string][] = [
   ["passkey", "Passkey"],
@@ -119,9 +119,6 @@ const METHODS_IN_WORDS: Record<string, string> = {
   hardware: "hardware tokens",
 };
 
-const andList = (items: readonly string[]) =>
-  items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
-
 /**
  * The message after a policy save, saying what was saved (only what changed from `before`): the
  * new accounts' rule (roles, delay) and the site-wide settings that apply to every account now
@@ -135,7 +132,7 @@ export function policySavedMessage(before: SiteMfaPolicy, after: SiteMfaPolicy):
   ) {
     said.push(
       after.requiredRoles.length
-        ? `new ${andList(after.requiredRoles)} accounts start with MFA on and ${plural(after.defaultEnforcementDelayDays, "day")} to set it up`
+        ? `new accounts with ${rolesInWords(after.requiredRoles)} start with MFA on and ${plural(after.defaultEnforcementDelayDays, "day")} to set it up`
         : `new accounts start with MFA off (delay ${plural(after.defaultEnforcementDelayDays, "day")})`,
     );
   }

@@ -8,6 +8,7 @@ import { CsrfField, Layout } from "../../../render/layout.js";
 import { InputField } from "../../../render/form-field.js";
 import type { ExtensionPlan, RolloutSummary, RolloutWaitingUser } from "../../../mfa/rollout-progress.js";
 import { day, MfaNav, pct, when, type MfaFrame } from "./mfa-frame.js";
+import { plural } from "../../../util/plural.js";
 
 const href = (r: { id: string }) => `/configure/mfa/rollouts/${r.id}`;
 
@@ -93,9 +94,9 @@ export function RolloutDetailPage(props: {
       <MfaNav current="progress" />
       <p>
         Started {day(r.startedAt, props.frame)} by {r.actorName}
-        {r.finishedAt ? "" : " (stopped before its last batch)"}: {r.enabledCount} user(s) switched on
-        {r.movedCount ? `, ${r.movedCount} deadline(s) moved` : ""}, setup required from{" "}
-        {when(r.requiredFrom, props.frame)} ({r.enforcementDelayDays} day(s)).
+        {r.finishedAt ? "" : " (stopped before its last batch)"}: {plural(r.enabledCount, "user")} switched on
+        {r.movedCount ? `, ${plural(r.movedCount, "deadline")} moved` : ""}, setup required from{" "}
+        {when(r.requiredFrom, props.frame)} ({plural(r.enforcementDelayDays, "day")}).
       </p>
       <div class="table-scroll">
         <table class="rollout-progress">
@@ -118,7 +119,8 @@ export function RolloutDetailPage(props: {
           <form method="post" action={`${href(r)}/remind`} aria-label="Remind everyone pending of this rollout">
             <CsrfField token={frame.csrfToken} />
             <p>
-              {r.pending + r.overdue} user(s) of this rollout have not set up MFA yet.{" "}
+              {plural(r.pending + r.overdue, "user")} of this rollout {r.pending + r.overdue === 1 ? "has" : "have"} not
+              set up MFA yet.{" "}
               <button type="submit" class="secondary">
                 Remind everyone pending
               </button>
@@ -145,19 +147,23 @@ export function RolloutDetailPage(props: {
               Preview
             </button>
           </form>
-          {props.extension ? (
+          {props.extension && props.extension.toExtend ? (
             <form method="post" action={action} aria-label="Confirm the new deadline">
               <CsrfField token={frame.csrfToken} />
               <input type="hidden" name="days" value={props.days} />
               <input type="hidden" name="expect" value={String(props.extension.toExtend)} />
               <p data-count="toExtend">
-                {props.extension.toExtend} user(s) get the deadline {when(props.extension.requiredFrom, props.frame)};
-                reminders count down to it.
+                {plural(props.extension.toExtend, "user")} {props.extension.toExtend === 1 ? "gets" : "get"} the
+                deadline {when(props.extension.requiredFrom, props.frame)}; each is mailed the new date, and reminders
+                count down to it.
               </p>
-              <button type="submit" disabled={!props.extension.toExtend}>
-                Confirm
-              </button>
+              <button type="submit">Confirm</button>
             </form>
+          ) : props.extension ? (
+            <p data-count="toExtend" class="notice" role="status">
+              Nobody gets a new deadline: every user of this rollout not set up yet already has{" "}
+              {when(props.extension.requiredFrom, props.frame)} or later. There is nothing to confirm.
+            </p>
           ) : null}
         </>
       ) : (

@@ -9,8 +9,9 @@ import { CsrfField, Layout } from "../../../render/layout.js";
 import { MFA_STATE_LABELS, MFA_STATES } from "../../../mfa/mfa-states.js";
 import type { RolloutPlan, RolloutUser, SkippedUser } from "../../../mfa/mfa-rollouts.js";
 import { DEFAULT_DELAY_DAYS, delayDaysOf, type RolloutFormValues } from "../../forms/mfa-rollout-form.js";
-import { MfaNav, ROLE_LABELS, when, type MfaFrame } from "./mfa-frame.js";
+import { MfaNav, ROLE_LABELS, SiteDeadlines, when, type MfaFrame } from "./mfa-frame.js";
 import { isoDayIn } from "../../../util/zoned-dates.js";
+import { plural } from "../../../util/plural.js";
 
 const ROLLOUT_LABELS: Record<string, string> = {
   role: "Role",
@@ -48,7 +49,10 @@ function RolloutFields({
       {v.back ? <input type="hidden" name="back" value={v.back} /> : null}
       {v.ids.length || errors.ids ? (
         <div class="form-field" id="field-ids" tabindex={-1} {...describedBy("ids", { error: errors.ids })}>
-          <p>Only the {v.ids.length} user(s) ticked in the users list, if they also match below.</p>
+          <p>
+            Only the {plural(v.ids.length, "user")} ticked in the users list, if{" "}
+            {v.ids.length === 1 ? "it also matches" : "they also match"} below.
+          </p>
           <ErrorSlot sid="ids" message={errors.ids} />
         </div>
       ) : null}
@@ -180,7 +184,11 @@ function RolloutFields({
         type="date"
         value={v.deadline}
         error={errors.deadline}
-        help={`Setup is required from the start (00:00) of this day in the site's time zone, ${timeZone}. Give a date or days, not both.`}
+        help={
+          canTargetAll
+            ? `Setup is required from the start (00:00) of this day in this site's time zone, ${timeZone}; with Every site, from that same moment on every site (the preview shows it in each site's zone). Give a date or days, not both.`
+            : `Setup is required from the start (00:00) of this day in the site's time zone, ${timeZone}. Give a date or days, not both.`
+        }
       />
       <label>
         <input type="checkbox" role="switch" name="moveDeadlines" value="true" checked={v.moveDeadlines} /> Also move
@@ -236,6 +244,11 @@ export function RolloutPage(props: {
   whereFields: { name: string; label: string }[];
   /** The site the administrator works on: its users' names link to their records. */
   activeSiteId?: string;
+  /**
+   * An every-site rollout: the other time zones its sites keep (with their names), in which the
+   * preview shows the same deadline too (one moment for every site, stored as one instant).
+   */
+  siteZones?: { timeZone: string; names: string[] }[];
   preview?: {
     plan: RolloutPlan;
     users: RolloutUser[];
@@ -307,7 +320,8 @@ export function RolloutPage(props: {
               data-deadline-at={p.requiredFrom.toISOString()}
             >
               {when(p.requiredFrom, frame)}
-              {v.deadline ? "" : ` (${delayDaysOf(v)} day(s) from now)`}
+              {v.deadline ? "" : ` (${plural(Number(delayDaysOf(v)), "day")} from now)`}
+              <SiteDeadlines at={p.requiredFrom} zones={props.siteZones} />
             </dd>
           </dl>
           {preview.users.length ? (

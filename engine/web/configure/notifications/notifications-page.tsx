@@ -21,6 +21,7 @@ export const STATE_WORDS: Record<MailState, string> = {
 /** The words of each kind of mail, for the table and the filter. */
 export const KIND_WORDS: Record<MailKind, string> = {
   mfa_enabled: "MFA switched on",
+  mfa_deadline_moved: "MFA deadline moved",
   mfa_reminder: "Reminder",
   mfa_reminder_now: "Reminder (sent by hand)",
   mfa_activated: "MFA activated",
