@@ -161,6 +161,8 @@ t("a field save whose rules stored values would fail is refused per field, in th
     const r = await d.post(`${PAGE}/fields/${field}`, { ...body, draftStamp: stampOf(page.html) });
     assert.is(r.res.status, 422, `${field} ${JSON.stringify(body)}`);
     assert.is(slot(r.html, key), message, `${field} ${JSON.stringify(body)}`);
+    // "The definition is valid." would speak of the unchanged draft, right under the refusal.
+    assert.not.match(r.html, /id="definition-ok"/, `${field}: no "valid" notice beside a refusal`);
     assert.is(await ctx.env.services.drafts.get(ctx.siteId, APP), null, "nothing saved");
   }
   // A new field added as required: no record has a value for it yet.

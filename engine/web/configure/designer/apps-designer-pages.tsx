@@ -108,6 +108,8 @@ export function DesignerFeedback(p: {
   breaking: DefinitionProblem[];
   preview: CompiledApp | null;
   csrfToken: string;
+  /** The properties panel's change was just refused: "valid" would speak of the unchanged draft. */
+  refused?: boolean;
 }) {
   return (
     <div id="designer-feedback" aria-live="polite">
@@ -115,7 +117,7 @@ export function DesignerFeedback(p: {
       {!p.problems.length && p.breaking.length ? (
         <Problems problems={p.breaking} heading="This change would break stored records:" />
       ) : null}
-      {!p.problems.length && !p.breaking.length ? (
+      {!p.problems.length && !p.breaking.length && !p.refused ? (
         <p class="notice" id="definition-ok">
           The definition is valid.
         </p>

@@ -64,7 +64,13 @@ export function DesignerWork(p: DesignerWorkProps) {
               ) : null}
             </article>
           ) : null}
-          <DesignerFeedback problems={[]} breaking={[]} preview={p.preview} csrfToken={csrf} />
+          <DesignerFeedback
+            problems={[]}
+            breaking={[]}
+            preview={p.preview}
+            csrfToken={csrf}
+            refused={p.panel !== null && Object.keys(p.panel.errors).length > 0}
+          />
         </div>
       </div>
     </>
