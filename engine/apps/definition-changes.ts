@@ -63,7 +63,7 @@ function compareField(
   if (prev.type !== next.type) {
     out.push({
       pointer: `${pointer}/type`,
-      message: `changes the type of "${name}" ${typeChange(prev, next)}, and ${hold(recordCount)} the old type. Add a new field instead, or move the data first.`,
+      message: `changes the type of "${next.title ?? name}" ${typeChange(prev, next)}, and ${hold(recordCount)} the old type. Add a new field instead, or move the data first.`,
     });
     return;
   }

@@ -140,8 +140,8 @@ t(
     const retyped = updateField(def, "due", { type: "number" }, editCtx);
     assert.is(retyped.ok, false);
     const message = Object.values((retyped as { errors: Record<string, string> }).errors).join(" ");
-    // The designer's names of the types, not JSON Schema's ("from string to number").
-    assert.match(message, /Changes the type of "due" from Date to Number, and 1 stored record holds the old type/);
+    // The field's label and the designer's names of the types, not JSON Schema's ("from string to number").
+    assert.match(message, /Changes the type of "Due" from Date to Number, and 1 stored record holds the old type/);
     // A rename counts the records holding a value too (5 or more records, 2 with a price).
     const renamed = updateField(def, "price", { name: "cost" }, editCtx);
     assert.is(
