@@ -13,8 +13,8 @@ export function RecoveryCodesSection(p: { csrfToken: string; count: RecoveryCode
       <h2 id="account-recovery">Recovery codes</h2>
       <p id="recovery-count">
         {total === 0
-          ? "You have no recovery codes. Make a set, in case you lose your phone or token."
-          : `${left} of ${total} recovery codes left. Each one signs you in once without your phone or token.`}
+          ? "You have no recovery codes. Make a set, in case you lose your phone, token or passkey."
+          : `${left} of ${total} recovery codes left. Each one signs you in once without your phone, token or passkey.`}
       </p>
       {total > 0 && left <= LOW_RECOVERY_CODES ? (
         <p class="notice warning" id="recovery-low" role="note">

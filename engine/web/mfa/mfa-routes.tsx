@@ -76,7 +76,9 @@ export function mfaRoutes(s: Services, cookies: CookieSettings) {
     const code = readCode(fields);
     if (code === null) {
       const method = await methodOf(session);
-      const fieldError = method === "hardware" ? TOKEN_MALFORMED_CODE : MALFORMED_CODE;
+      // A passkey-only user has no code to type: the passkey words (shown as the page's notice).
+      const fieldError =
+        method === "hardware" ? TOKEN_MALFORMED_CODE : method === "passkey" ? codeFailureFor(method) : MALFORMED_CODE;
       return sendPage(
         c,
         <MfaCodePage

@@ -83,8 +83,8 @@ export function RecoveryCodesPage(props: { csrfToken: string; codes: string[]; h
       <article class="narrow">
         <h1>{props.heading}</h1>
         <p>
-          Save these 10 recovery codes somewhere safe (a password manager, or printed). If you lose your phone or token,
-          each one lets you sign in once. <strong>They are shown only now.</strong>
+          Save these 10 recovery codes somewhere safe (a password manager, or printed). If you lose your phone, token or
+          passkey, each one lets you sign in once. <strong>They are shown only now.</strong>
         </p>
         <ol id="recovery-codes" class="recovery-codes">
           {props.codes.map((code) => (
