@@ -119,15 +119,19 @@ export class Sites {
 
   /**
    * Sets a site's time zone, an IANA name this runtime's Intl knows ("Europe/Berlin", "UTC"), stored
-   * under its canonical name (ECMA-402 `resolvedOptions().timeZone`: "utc" → "UTC",
-   * "pacific/honolulu" → "Pacific/Honolulu"); returns the site as saved. Throws SiteError on `timeZone` for an unknown zone (nothing changes), and
+   * in the canonical letter case (ECMA-402 `resolvedOptions().timeZone`: "utc" → "UTC",
+   * "pacific/honolulu" → "Pacific/Honolulu") and under the name given when the runtime knows it by
+   * an alias ("Asia/Kolkata" stays, not ICU's "Asia/Calcutta"); returns the site as saved. Throws SiteError on `timeZone` for an unknown zone (nothing changes), and
    * returns null for an unknown site.
    */
   async setTimeZone(siteId: string, timeZone: string): Promise<Site | null> {
     const given = timeZone.trim();
     if (!isTimeZone(given))
       throw new SiteError("timeZone", "must be an IANA time zone such as Europe/Berlin, America/New_York or UTC");
-    const zone = canonicalTimeZone(given);
+    // Only the letter case is taken from the runtime: its ICU names some zones by their old aliases
+    // ("Asia/Kolkata" resolves to "Asia/Calcutta"), and the administrator's name is the current one.
+    const canonical = canonicalTimeZone(given);
+    const zone = canonical.toLowerCase() === given.toLowerCase() ? canonical : given;
     const { rows } = await this.db.query<SiteRow>(
       `UPDATE sites SET time_zone = $2 WHERE id = $1::uuid RETURNING ${COLUMNS}`,
       [siteId, zone],
