@@ -2,6 +2,7 @@ import type { Services } from "../services.js";
 import type { MfaActor } from "../mfa/mfa-model.js";
 import { factorList, type MfaStatus } from "../mfa/status.js";
 import { CliError, readArgs } from "./cli-args.js";
+import { plural } from "../util/plural.js";
 
 /** `formgate mfa status|reset|unlock USER`: what an operator needs when a user is stuck. */
 
@@ -21,7 +22,7 @@ export function describeStatus(username: string, siteSlug: string, s: MfaStatus)
   const lines = [`user:     ${username} (site ${siteSlug})`, `status:   ${s.message}`];
   if (s.enabled) {
     lines.push(
-      `enabled:  ${iso(s.enabledAt)} by ${s.enabledBy ?? "-"}, delay ${s.enforcementDelayDays} day(s), required from ${iso(s.requiredFrom)}`,
+      `enabled:  ${iso(s.enabledAt)} by ${s.enabledBy ?? "-"}, delay ${plural(s.enforcementDelayDays, "day")}, required from ${iso(s.requiredFrom)}`,
     );
   } else if (s.disabledAt) {
     lines.push(`disabled: ${iso(s.disabledAt)} by ${s.disabledBy ?? "-"}`);

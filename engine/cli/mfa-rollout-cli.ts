@@ -15,6 +15,7 @@ import {
 } from "../mfa/mfa-rollouts.js";
 import type { Services } from "../services.js";
 import { CliError, readArgs } from "./cli-args.js";
+import { plural } from "../util/plural.js";
 
 /** Usage lines of `mfa enable` (bulk rollout) and `mfa policy`, part of the CLI help. */
 export const MFA_ROLLOUT_USAGE = `  mfa enable [--role R] [--site SLUG] [--where FIELD=VALUE] [--q TEXT]
@@ -130,7 +131,7 @@ export async function runMfaEnable(s: Services, args: readonly string[]): Promis
       const users = await s.rollouts.previewUsers(selection, options, { limit: USERNAMES_SHOWN });
       const n = plan.toEnable + plan.toMove;
       return (
-        `dry run: would switch on ${plan.toEnable} user(s) and move ${plan.toMove} deadline(s)${tail}; nothing changed` +
+        `dry run: would switch on ${plural(plan.toEnable, "user")} and move ${plural(plan.toMove, "deadline")}${tail}; nothing changed` +
         listNames(
           users.map((u) => u.username),
           n,
@@ -139,7 +140,7 @@ export async function runMfaEnable(s: Services, args: readonly string[]): Promis
     }
     const r = await s.rollouts.apply(selection, options, CLI_ACTOR);
     return (
-      `switched on ${r.enabled} user(s) and moved ${r.moved} deadline(s)${tail}` +
+      `switched on ${plural(r.enabled, "user")} and moved ${plural(r.moved, "deadline")}${tail}` +
       listNames(r.usernames, r.enabled + r.moved)
     );
   } catch (err) {
@@ -156,8 +157,8 @@ export async function runMfaPolicy(s: Services, args: readonly string[]): Promis
   if (!site) throw new CliError(`no site "${slug}"`);
   const describe = (p: { requiredRoles: string[]; defaultEnforcementDelayDays: number }) =>
     p.requiredRoles.length
-      ? `MFA policy of ${site.slug}: new accounts in ${p.requiredRoles.join(", ")} start with MFA on, ` +
-        `${p.defaultEnforcementDelayDays} day(s) to set up`
+      ? `MFA policy of ${site.slug}: new accounts with the ${p.requiredRoles.length === 1 ? "role" : "roles"} ${p.requiredRoles.join(", ")} ` +
+        `start with MFA on, ${plural(p.defaultEnforcementDelayDays, "day")} to set up`
       : `MFA policy of ${site.slug}: none (no role requires MFA for new accounts)`;
   const current = await s.mfaPolicies.get(site.id);
   if (o.roles === undefined && o.delay === undefined) return describe(current);
@@ -177,7 +178,7 @@ export async function runMfaPolicy(s: Services, args: readonly string[]): Promis
     delay = days(o.delay, "--delay");
   } else {
     kept.push(
-      `delay kept: ${delay} day(s), ${current.updatedAt ? "the site's current delay" : "the default offered while no policy is saved"} (--delay DAYS changes it)`,
+      `delay kept: ${plural(delay, "day")}, ${current.updatedAt ? "the site's current delay" : "the default offered while no policy is saved"} (--delay DAYS changes it)`,
     );
   }
   try {

@@ -14,6 +14,7 @@ import { readPassword } from "./password-prompt.js";
 import { runTokensCommand, TOKENS_USAGE } from "./tokens-cli.js";
 import { MFA_USAGE, runMfaCommand } from "./mfa-cli.js";
 import { MFA_ROLLOUT_USAGE, runMfaEnable, runMfaPolicy } from "./mfa-rollout-cli.js";
+import { plural } from "../util/plural.js";
 
 const USER_USAGE = `  user create USERNAME [--admin|--role R] [--site SLUG] [--display-name NAME]
                                            create a user; the password is read from
@@ -190,7 +191,7 @@ export async function runCli(argv: string[]): Promise<number> {
           );
         }
         console.log(
-          `created ${role} ${user.username} on ${site.slug}${delay !== null ? `; MFA on (site policy), ${delay} day(s) to set up` : ""}`,
+          `created ${role} ${user.username} on ${site.slug}${delay !== null ? `; MFA on (site policy), ${plural(delay, "day")} to set up` : ""}`,
         );
       } else {
         const user = await s.users.byUsername(username);
@@ -204,8 +205,8 @@ export async function runCli(argv: string[]): Promise<number> {
           details: { revoked },
         });
         console.log(
-          `password of ${user.username} changed; signed out everywhere: ${revoked.webSessions ?? 0} web session(s), ` +
-            `${revoked.deviceTokens ?? 0} device token(s)`,
+          `password of ${user.username} changed; signed out everywhere: ${plural(revoked.webSessions ?? 0, "web session")}, ` +
+            `${plural(revoked.deviceTokens ?? 0, "device token")}`,
         );
       }
     } finally {

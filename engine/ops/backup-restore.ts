@@ -17,6 +17,7 @@ import {
   type WriteFn,
 } from "./backup-file.js";
 import { checkBackupSpace, checkBackupTarget, type SpaceRule } from "./backup-target.js";
+import { plural } from "../util/plural.js";
 
 const gzipAsync = promisify(gzip) as (data: Buffer, options: ZlibOptions) => Promise<Buffer>;
 /** zlib's output chunk for a backup: 16 MiB, a few thread-pool jobs for a whole backup. */
@@ -99,7 +100,7 @@ function refuseForeignKey(backupKeyIds: string[], key: Buffer | null, sealedCoun
   const foreign = ids.filter((id) => id !== ours);
   if (!foreign.length) return;
   const what =
-    `TOTP and hardware-token secrets${sealedCount === null ? "" : ` (${sealedCount} sealed value(s))`} would not open, every user with MFA ` +
+    `TOTP and hardware-token secrets${sealedCount === null ? "" : ` (${plural(sealedCount, "sealed value")})`} would not open, every user with MFA ` +
     `would be locked out, and recovery codes would not match`;
   throw new BackupFileError(
     ours

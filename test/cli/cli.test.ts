@@ -99,7 +99,7 @@ test(`user reset-password ends the user's web sessions and device tokens [${test
 
   const reset = formgate(["user", "reset-password", "root"], "", { FORMGATE_PASSWORD: "a third long password" });
   assert.is(reset.code, 0, reset.err);
-  assert.match(reset.out, /password of root changed; signed out everywhere: 1 web session\(s\), 1 device token\(s\)/);
+  assert.match(reset.out, /password of root changed; signed out everywhere: 1 web session, 1 device token/);
 
   ({ db, s } = await open());
   assert.is(await s.sessions.validate(session.token), null);

@@ -43,7 +43,7 @@ t("status shows the state, never the secret", async ({ env, secret }) => {
   const out = await run(env, "status", "ALICE");
   assert.match(out, /^user: +alice \(site public\)$/m);
   assert.match(out, /^status: +Activated on 4 May 2026 with an authenticator app$/m);
-  assert.match(out, /^enabled: +2026-05-04T08:00:00Z by root, delay 3 day\(s\), required from 2026-05-07T08:00:00Z$/m);
+  assert.match(out, /^enabled: +2026-05-04T08:00:00Z by root, delay 3 days, required from 2026-05-07T08:00:00Z$/m);
   assert.match(out, /^locked: +no$/m);
   for (const form of [secret.toString("hex"), secret.toString("base64")]) assert.not.ok(out.includes(form));
   assert.match(await run(env, "status", "plain"), /^status: +Off$/m);

@@ -162,7 +162,7 @@ t("a backup made with another secret key is refused, saying which keys and what 
     assert.match(
       sealed as string,
       new RegExp(
-        `made with secret key ${idA} and this server's key is ${idB}: its TOTP and hardware-token secrets \\(1 sealed value\\(s\\)\\)`,
+        `made with secret key ${idA} and this server's key is ${idB}: its TOTP and hardware-token secrets \\(1 sealed value\\)`,
       ),
     );
     delete process.env.FORMGATE_SECRET_KEY;
