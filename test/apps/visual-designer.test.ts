@@ -115,6 +115,9 @@ t("a second designer is told whose draft it is; the draft survives a restart", a
   const other = await ctx.dan.get(APP);
   assert.match(other.html, /id="other-designer"/);
   assert.match(other.html, /dora is also changing this app/);
+  // The JSON tab edits the published version: it says a draft waits, which its save would strand.
+  const json = await ctx.dan.get(`${APP}?tab=json`);
+  assert.match(json.html, /id="json-draft-pending"[^>]*>\s*Unpublished changes by dora, /);
   // A restart: a new server over the same database still has the draft, and the live app is unchanged.
   const services = createServices(
     ctx.env.db,
@@ -130,6 +133,7 @@ t("a second designer is told whose draft it is; the draft survives a restart", a
   assert.is((await services.apps.get(ctx.siteId, "visitor-log"))!.definition.record.properties.notes!.title, "Notes");
   assert.is((await again.post(`${APP}/publish`, {})).res.status, 303);
   assert.is((await services.apps.get(ctx.siteId, "visitor-log"))!.definition.record.properties.notes!.title, "Remarks");
+  assert.not.match((await again.get(`${APP}?tab=json`)).html, /id="json-draft-pending"/, "no draft, no notice");
 });
 
 t("renaming a field that has stored values is refused with the reason", async (ctx) => {
@@ -167,7 +171,7 @@ t("changes the JSON editor refuses are refused here on the field they concern", 
     [`${APP}/fields/new`, { type: "text", title: "x".repeat(201) }, "title", /200/],
     [`${APP}/fields/new`, { type: "choice", title: "Empty" }, "options", /at least one option/],
     // (The stored record holds a visit date; a field no record holds a value of may change its type.)
-    [`${APP}/fields/visitDate`, { type: "integer" }, "type", /hanges the type of (&quot;|")visitDate/],
+    [`${APP}/fields/visitDate`, { type: "integer" }, "type", /hanges the type of (&quot;|")Visit date/],
     [`${APP}/list`, { columns: "name", sort: "purpose" }, "sort", /not a column/],
     [`${APP}/list`, { columns: ["name", "companions"] as never }, "columns", /rows/],
   ];

@@ -156,6 +156,8 @@ export function AppEditorPage(p: {
   feedback: ReturnType<typeof DesignerFeedback>;
   savedVersion?: number;
   listHref: string;
+  /** Unpublished changes waiting in the designer: this page edits the published version, not them. */
+  draft?: { by: string; at: Date } | null;
 }) {
   const checkUrl = `/configure/apps/${p.appId}/check`;
   return (
@@ -178,6 +180,13 @@ export function AppEditorPage(p: {
       <p>
         <a href={p.listHref}>Open the app</a>. The JSON editor is for experts: saving here publishes at once.
       </p>
+      {p.draft ? (
+        <p class="notice" id="json-draft-pending">
+          Unpublished changes by {p.draft.by}, {when(p.draft.at, p.frame.timeZone)}, wait in the{" "}
+          <a href={`/configure/apps/${p.appId}`}>Form tab</a>: this editor shows the published version without them.
+          Saving here publishes it as the next version, and that draft can then no longer be published.
+        </p>
+      ) : null}
       {p.savedVersion !== undefined ? (
         <p class="notice" role="status">
           Saved as version {p.savedVersion}. It applies now.

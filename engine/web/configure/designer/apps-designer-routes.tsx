@@ -115,9 +115,16 @@ export function appsDesignerRoutes(s: Services): Hono<AppEnv> {
         }
         savedVersion={opts.saved}
         listHref={appHref(app.id)}
+        draft={await pendingDraft(siteId, app.id)}
       />
     );
     return sendPage(c, page, status);
+  }
+
+  /** Who last changed the designer's draft of the app, and when; null without one. */
+  async function pendingDraft(siteId: string, appId: string) {
+    const draft = await s.drafts.get(siteId, appId);
+    return draft ? { by: draft.updatedBy.name, at: draft.updatedAt } : null;
   }
 
   async function appRows(siteId: string) {
