@@ -293,4 +293,31 @@ t("two users activating one token at once: exactly one gets it", async ({ env, s
   assert.equal(both.map((r) => (r.ok ? "ok" : r.reason)).sort(), ["ok", "token_taken"]);
 });
 
+t("unassigning a token reserved for its user says it stays reserved (a reset ends no reservation)", async (ctx) => {
+  const { env, siteId } = ctx;
+  const token = await register(env, "KEEP-1", 41);
+  const u = await userWithMfa(env, siteId, "keeper");
+  await env.db.query("UPDATE hardware_tokens SET reserved_for_user_id = $1 WHERE id = $2", [u.id, token.id]);
+  const p: TotpParams = { secret: keyFor(41), algorithm: "SHA1", digits: 6, periodInSeconds: 30 };
+  const activated = await env.services.hardware.activation.activateHardware(
+    u.id,
+    "KEEP-1",
+    codeAt(env.clock, p),
+    ADMIN,
+  );
+  assert.ok(activated.ok, JSON.stringify(activated));
+  await env.services.users.create({ siteId, username: "root2", password: PASSWORD, role: "admin" });
+  const admin = new TestClient(env.app);
+  await admin.signIn("root2", PASSWORD);
+  const r = await admin.post(`/configure/mfa-hardware/${token.id}/unassign`, { confirm: "mfa-reset" });
+  assert.is(r.res.status, 303);
+  const list = await admin.get(r.res.headers.get("location")!);
+  assert.match(
+    list.html,
+    /Unassigned token KEEP-1 from keeper: the token stays reserved for keeper \(Release… ends that\)/,
+  );
+  assert.not.match(list.html, /KEEP-1 from keeper: the token is back in the pool/);
+  assert.is((await env.services.hardware.registry.byId(token.id))!.reservedForUserId, u.id);
+});
+
 t.run();

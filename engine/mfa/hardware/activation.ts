@@ -63,8 +63,14 @@ export class HardwareActivation {
     }
   }
 
-  /** Takes a token back from its user: resets that user's MFA (enrollment deleted, sessions revoked). */
-  async unassign(tokenId: string, actor: MfaActor): Promise<{ serialNumber: string; username: string } | null> {
+  /**
+   * Takes a token back from its user: resets that user's MFA (enrollment deleted, sessions revoked).
+   * `reserved`: the token was reserved for the user and stays so (a reset ends no reservation).
+   */
+  async unassign(
+    tokenId: string,
+    actor: MfaActor,
+  ): Promise<{ serialNumber: string; username: string; reserved: boolean } | null> {
     const token = await this.registry.byId(tokenId);
     if (!token || token.state.kind !== "assigned") return null;
     const { userId, username } = token.state;
@@ -76,6 +82,6 @@ export class HardwareActivation {
       target: { id: userId, name: username },
       details: { serialNumber: token.serialNumber },
     });
-    return { serialNumber: token.serialNumber, username };
+    return { serialNumber: token.serialNumber, username, reserved: token.reservedForUserId === userId };
   }
 }

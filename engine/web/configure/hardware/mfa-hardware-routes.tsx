@@ -238,7 +238,11 @@ export function mfaHardwareRoutes(s: Services) {
     const ended = `${plural(live.webSessions, "web session")} and ${plural(live.deviceTokens, "device token")}`;
     flash(
       c,
-      `Unassigned token ${done.serialNumber} from ${done.username}: the token is back in the pool, ${done.username}'s MFA was reset and ${ended} ended.`,
+      `Unassigned token ${done.serialNumber} from ${done.username}: ${
+        done.reserved
+          ? `the token stays reserved for ${done.username} (Release… ends that)`
+          : "the token is back in the pool"
+      }, ${done.username}'s MFA was reset and ${ended} ended.`,
     );
     return c.redirect(`${BASE}?${new URLSearchParams({ q: done.serialNumber })}`, 303);
   });
