@@ -27,10 +27,16 @@ const READERS: { pattern: RegExp; allowed: string[] }[] = [
     allowed: ["engine/web/device/body.ts", "engine/web/http/form-body.ts"],
   },
   // csrf.ts: its own origin, for the Origin check; guards.ts: the page asked for, to return to after
-  // signing in, which only ever goes through safeNextPath (a percent-encoded, same-origin path or nothing).
+  // signing in, which only ever goes through safeNextPath (a percent-encoded, same-origin path or nothing);
+  // token-import-routes.tsx: the origin only, for the app's own GET of the import page (a fixed path)
+  // that answers an upload over the limit.
   {
     pattern: /\.req\.(url|raw\.url)\b|new URL\(c\./,
-    allowed: ["engine/web/http/csrf.ts", "engine/web/http/guards.ts"],
+    allowed: [
+      "engine/web/http/csrf.ts",
+      "engine/web/http/guards.ts",
+      "engine/web/configure/hardware/token-import-routes.tsx",
+    ],
   },
 ];
 
