@@ -138,7 +138,7 @@ export function whatHappened(r: AuditRow, zone: string = DEFAULT_TIME_ZONE): str
     case "mfa.reset": {
       const removed =
         d.method === "hardware"
-          ? " (hardware token back to the pool)"
+          ? " (hardware token unassigned)"
           : d.method === "passkey"
             ? " (passkeys removed)"
             : d.method

@@ -115,6 +115,8 @@ export function MfaResetWarningRegion(p: { url: string; sliderId: string; childr
 export function resetConsequences(p: {
   method: "app" | "hardware" | "passkey";
   tokenSerial: string | null;
+  /** The hardware token was reserved for this user: it stays so after the reset (a reset ends no reservation). */
+  tokenReserved?: boolean;
   /** How many passkeys the user holds (0 when omitted). */
   passkeys?: number;
   webSessions: number;
@@ -127,7 +129,12 @@ export function resetConsequences(p: {
   const passkeys = p.passkeys ?? 0;
   return [
     ...(p.method === "hardware"
-      ? [`Hardware token ${p.tokenSerial ?? ""} goes back to the pool of available tokens.`.replace("  ", " ")]
+      ? [
+          (p.tokenReserved
+            ? `Hardware token ${p.tokenSerial ?? ""} is taken back and stays reserved for this user (Release… on MFA Hardware ends that).`
+            : `Hardware token ${p.tokenSerial ?? ""} goes back to the pool of available tokens.`
+          ).replace("  ", " "),
+        ]
       : p.method === "app"
         ? ["The authenticator app enrollment is removed; the user must set up MFA again if it is switched back on."]
         : []),

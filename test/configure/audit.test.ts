@@ -114,7 +114,7 @@ t("MFA events read as plain words", async ({ env, publicId }) => {
     "root unlocked nora",
     "system locked nora after 5 failed attempts",
     "root turned MFA off for nora",
-    "root reset MFA for nora (hardware token back to the pool)",
+    "root reset MFA for nora (hardware token unassigned)",
     "root reset MFA for nora (authenticator app removed)",
     "nora activated MFA with hardware token HW-77",
     "nora activated MFA with an authenticator app",

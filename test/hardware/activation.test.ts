@@ -309,9 +309,14 @@ t("unassigning a token reserved for its user says it stays reserved (a reset end
   await env.services.users.create({ siteId, username: "root2", password: PASSWORD, role: "admin" });
   const admin = new TestClient(env.app);
   await admin.signIn("root2", PASSWORD);
+  const ask = await admin.post(`/configure/mfa-hardware/${token.id}/unassign`, {});
+  assert.match(ask.html, /Hardware token KEEP-1 is taken back and stays reserved for this user/);
+  assert.not.match(ask.html, /KEEP-1 goes back to the pool/);
   const r = await admin.post(`/configure/mfa-hardware/${token.id}/unassign`, { confirm: "mfa-reset" });
   assert.is(r.res.status, 303);
   const list = await admin.get(r.res.headers.get("location")!);
+  const audit = await admin.get("/configure/audit?user=keeper");
+  assert.match(audit.html, /reset MFA for keeper \(hardware token unassigned\)/);
   assert.match(
     list.html,
     /Unassigned token KEEP-1 from keeper: the token stays reserved for keeper \(Release… ends that\)/,

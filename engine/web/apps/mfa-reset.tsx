@@ -36,15 +36,30 @@ export async function pendingReset(s: Services, userId: string): Promise<Pending
   if (status.state !== "active" || !status.activation) return null;
   const [live, recovery] = await Promise.all([s.credentialCounts.of(userId), s.credentialCounts.recovery(userId)]);
   const { method, tokenSerial, passkeys } = status.activation;
+  // A token reserved for the user stays reserved after the reset: "back in the pool" would be untrue.
+  const token = method === "hardware" && tokenSerial ? await s.hardware.registry.bySerial(tokenSerial) : null;
+  const tokenReserved = token?.reservedForUserId === userId;
   const removed = [
-    method === "hardware" ? `hardware token ${tokenSerial ?? ""} back in the pool`.replace("  ", " ") : "",
+    method === "hardware"
+      ? `hardware token ${tokenSerial ?? ""} ${tokenReserved ? "unassigned, still reserved for them" : "back in the pool"}`.replace(
+          "  ",
+          " ",
+        )
+      : "",
     method === "app" ? "authenticator app removed" : "",
     passkeys.length ? `${plural(passkeys.length, "passkey")} removed` : "",
   ].filter(Boolean);
   return {
     method,
     removed: removed.join(", "),
-    consequences: resetConsequences({ method, tokenSerial, passkeys: passkeys.length, ...live, ...recovery }),
+    consequences: resetConsequences({
+      method,
+      tokenSerial,
+      tokenReserved,
+      passkeys: passkeys.length,
+      ...live,
+      ...recovery,
+    }),
     ended: endedWords(recovery),
   };
 }

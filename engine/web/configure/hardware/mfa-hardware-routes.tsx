@@ -219,7 +219,12 @@ export function mfaHardwareRoutes(s: Services) {
     if (!confirmed && status.state === "active") {
       // The reset ends the user's recovery codes and access pass too: the page says so.
       const ends = { ...live, ...(await s.credentialCounts.recovery(userId)) };
-      const consequences = resetConsequences({ method: "hardware", tokenSerial: token.serialNumber, ...ends });
+      const consequences = resetConsequences({
+        method: "hardware",
+        tokenSerial: token.serialNumber,
+        tokenReserved: token.reservedForUserId === userId,
+        ...ends,
+      });
       return sendPage(
         c,
         <UnassignConfirmPage
