@@ -122,7 +122,9 @@ export async function runMfaEnable(s: Services, args: readonly string[]): Promis
   const { selection, options, dryRun } = await parseEnable(s, args);
   try {
     const plan = await s.rollouts.plan(selection, options);
-    const kept = options.moveDeadlines ? "" : `, ${plan.keptDeadline} already on keep their deadline`;
+    const kept = options.moveDeadlines
+      ? ""
+      : `, ${plan.keptDeadline} already on ${plan.keptDeadline === 1 ? "keeps" : "keep"} their deadline`;
     const inactive = options.includeInactive
       ? ""
       : `, ${plan.skippedInactive} skipped as they cannot sign in (disabled, or no web or device access; --include-inactive includes them)`;
