@@ -3,9 +3,10 @@ import type { AppDefinition, FieldSchema } from "../schema/types.js";
 import { escapePointer } from "../schema/identifiers.js";
 import { designerTypeOf, fieldTypeInfo } from "./field-types.js";
 import { jsonTypeOf, recordsHolding, type StoredValueTypes } from "./stored-values.js";
+import { plural } from "../util/plural.js";
 
 /** "1 stored record" / "2 stored records". */
-export const storedRecords = (n: number) => `${n} stored record${n === 1 ? "" : "s"}`;
+export const storedRecords = (n: number) => plural(n, "stored record");
 /** "1 stored record holds" / "2 stored records hold": the subject and its verb agree. */
 export const hold = (n: number) => `${storedRecords(n)} ${n === 1 ? "holds" : "hold"}`;
 

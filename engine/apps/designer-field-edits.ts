@@ -30,6 +30,7 @@ import {
 import { RESERVED_FIELD_NAMES as RESERVED_NAMES } from "../schema/field-nodes.js";
 import { escapePointer, FIELD_NAME } from "../schema/identifiers.js";
 import { defaultProblem, reservedNameMessage, unknownValues, visibleValueProblem } from "./designer-field-checks.js";
+import { plural } from "../util/plural.js";
 
 // The visual designer's changes to one field: add, change (rename, retype), delete. Pure
 // functions from the draft to the next draft, checked by finish() like every change.
@@ -310,7 +311,7 @@ export function deleteField(draft: AppDefinition, path: string, ctx: EditContext
   const may = at.parentPath.length ? "may hold" : held === 1 ? "holds" : "hold";
   const kept =
     held > 0
-      ? ` Values already stored under "${at.name}" are kept in the ${held} record${held === 1 ? "" : "s"} that ${may} one; they are no longer shown.`
+      ? ` Values already stored under "${at.name}" are kept in the ${plural(held, "record")} that ${may} one; they are no longer shown.`
       : ctx.recordCount > 0
         ? ` No record holds a value under "${at.name}".`
         : " Values stored under its name, if any, are kept in the records.";

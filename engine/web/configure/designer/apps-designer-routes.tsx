@@ -23,6 +23,7 @@ import { visualDesignerRoutes } from "./visual-designer-routes.js";
 import { askedAgainBecause, postedCounts, postedDecisions, RemovedOptionsPage } from "./removed-options-page.js";
 import { pageFrameOf } from "../../http/page-frame.js";
 import { APP_ID } from "../../../schema/identifiers.js";
+import { plural } from "../../../util/plural.js";
 
 /** A definition's JSON text is bounded like any other input. */
 const MAX_DEFINITION_CHARS = 200_000;
@@ -289,7 +290,7 @@ export function appsDesignerRoutes(s: Services): Hono<AppEnv> {
         action: "app.restore",
         details: { app: app.id, version: saved.version, restoredFrom: version },
       });
-      const mapped = changed ? ` ${changed} record${changed === 1 ? "" : "s"} changed to another option.` : "";
+      const mapped = changed ? ` ${plural(changed, "record")} changed to another option.` : "";
       flash(c, `Restored version ${version} as version ${saved.version}. It applies now.${mapped}`);
       return c.redirect(`/configure/apps/${app.id}/history`, 303);
     } catch (err) {
