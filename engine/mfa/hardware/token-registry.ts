@@ -11,7 +11,8 @@ import type { SecretEncoding } from "./secret-encoding.js";
 import { checkTokenInput, type TokenInputValues } from "./token-input.js";
 import { findByCode } from "./token-find.js";
 import { TOKEN_SELECT, toToken, type HardwareToken, type TokenRow } from "./token-rows.js";
-import { ConflictError, NotFoundError, ValidationError } from "../../errors.js";
+import { releaseRefusal, TokenStateError } from "./token-states.js";
+import { NotFoundError, ValidationError } from "../../errors.js";
 
 /**
  * The hardware-token registry: tokens an administrator registered or
@@ -41,8 +42,7 @@ export class TokenInputError extends ValidationError {
   }
 }
 
-/** The action is not possible in the token's state (message for the admin). */
-export class TokenStateError extends ConflictError {}
+export { releaseRefusal, TokenStateError } from "./token-states.js";
 
 /** Why a token cannot be reserved for a disabled user (the register form's "Assign to user" field). */
 export const reserveDisabledMessage = (username: string) =>
@@ -266,22 +266,17 @@ export class HardwareTokens {
   async release(id: string, actor: Actor, siteId: string | null): Promise<HardwareToken & { releasedFrom: string }> {
     return this.db.transaction(async (tx) => {
       const token = await this.#lock(id, tx);
-      if (token.state.kind === "assigned") {
-        throw new TokenStateError(
-          `Token ${token.serialNumber} is assigned to ${token.state.username}: unassign it to return it to the pool.`,
-        );
-      }
-      if (!token.reservedForUserId) {
-        throw new TokenStateError(`Token ${token.serialNumber} is not reserved for anyone.`);
-      }
-      const username = await this.usernameOf(token.reservedForUserId, tx);
+      const refusal = releaseRefusal(token);
+      if (refusal) throw refusal;
+      const reservedFor = token.reservedForUserId!;
+      const username = await this.usernameOf(reservedFor, tx);
       await tx.query("UPDATE hardware_tokens SET reserved_for_user_id = NULL WHERE id = $1", [id]);
       await this.audit.record(
         {
           siteId,
           actor,
           action: "hardware_token.release",
-          target: { id: token.reservedForUserId, name: username },
+          target: { id: reservedFor, name: username },
           details: { serialNumber: token.serialNumber },
         },
         tx,

@@ -7,7 +7,12 @@ import { queryParam, queryParams } from "../../http/query.js";
 import { flash } from "../../http/flash.js";
 import { sendPage } from "../../http/page.js";
 import { readForm } from "../../http/form-body.js";
-import { NO_SUCH_TOKEN, TokenInputError, TokenStateError } from "../../../mfa/hardware/token-registry.js";
+import {
+  NO_SUCH_TOKEN,
+  releaseRefusal,
+  TokenInputError,
+  TokenStateError,
+} from "../../../mfa/hardware/token-registry.js";
 import { plural } from "../../../util/plural.js";
 import { DEFAULT_TIME_ZONE } from "../../../util/zoned-dates.js";
 import { ConflictError, NotFoundError } from "../../../errors.js";
@@ -186,10 +191,9 @@ export function mfaHardwareRoutes(s: Services) {
     const token = await h.registry.byId(c.req.param("id"));
     if (!token) throw new NotFoundError(NO_SUCH_TOKEN);
     if (!confirmed) {
-      if (token.state.kind === "assigned" || !token.reservedForUserId) {
-        // The registry's own refusal (409), before asking anything.
-        await h.registry.release(token.id, actorOf(session), await publicSiteId());
-      }
+      // The registry's own refusal (409), before asking anything; nothing is changed on this press.
+      const refusal = releaseRefusal(token);
+      if (refusal) throw refusal;
       return sendPage(
         c,
         <ReleaseConfirmPage
