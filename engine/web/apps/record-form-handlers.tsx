@@ -217,8 +217,9 @@ export function recordFormHandlers(s: Services, options: RecordRoutesOptions) {
       }
       resetNote = ` MFA reset (${reset.removed}); ${reset.ended} ended.`;
     }
-    // An administrator's new password for someone else ends what a reset ends but the factor: say so.
-    const passwordNote = record ? await passwordChangeNote(s, r, c, record.id, parsed.values) : "";
+    // An administrator's new password for someone else ends what a reset ends but the factor: say so
+    // (not read when a reset's note, which says all of that, is shown instead).
+    const passwordNote = record && !resetNote ? await passwordChangeNote(s, r, c, record.id, parsed.values) : "";
     try {
       if (!record) {
         const created = await r.store.create(r.app, r.storeCtx, parsed.values, { submission: base.submission });
