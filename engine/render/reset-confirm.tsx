@@ -153,7 +153,7 @@ export function resetConsequences(p: {
  * (none: nothing): "Their 8 unused recovery codes stop working." and "Their temporary access pass
  * stops working."
  */
-export function recoveryEnds(recoveryCodes: number, accessPass: boolean): string[] {
+function recoveryEnds(recoveryCodes: number, accessPass: boolean): string[] {
   return [
     ...(recoveryCodes
       ? [`Their ${recoveryCodes} unused recovery ${recoveryCodes === 1 ? "code stops" : "codes stop"} working.`]

@@ -8,7 +8,7 @@ const METHOD_WORDS: Record<FactorMethod, string> = {
 };
 
 /** "The site's MFA policy allows a passkey, an authenticator app or a hardware token." */
-export function allowedMethodsSentence(methods: readonly FactorMethod[]): string {
+function allowedMethodsSentence(methods: readonly FactorMethod[]): string {
   const words = methods.map((m) => METHOD_WORDS[m]);
   const list = words.length <= 1 ? (words[0] ?? "") : `${words.slice(0, -1).join(", ")} or ${words.at(-1)}`;
   return `The site's MFA policy allows ${list}.`;

@@ -68,7 +68,7 @@ export async function pendingReset(s: Services, userId: string): Promise<Pending
  * "their sessions and device tokens, their 8 recovery codes and their access pass": what a reset
  * or an administrator's password change ended besides the factor, for the message after the save.
  */
-export function endedWords(recovery: LiveRecovery, what = "their sessions and device tokens"): string {
+function endedWords(recovery: LiveRecovery, what = "their sessions and device tokens"): string {
   const parts = [
     what,
     recovery.recoveryCodes ? `their ${plural(recovery.recoveryCodes, "unused recovery code")}` : "",
