@@ -1,6 +1,6 @@
 import { checkDefinition, type DefinitionProblem } from "../schema/app-definition.js";
 import type { AppDefinition, FieldSchema } from "../schema/types.js";
-import { escapePointer, FIELD_NAME } from "../schema/identifiers.js";
+import { atPointer, escapePointer, FIELD_NAME } from "../schema/identifiers.js";
 import { breakingChanges } from "./definition-changes.js";
 import type { StoredValueTypes } from "./stored-values.js";
 import { plainMessage } from "./designer-field-checks.js";
@@ -169,17 +169,6 @@ function formFieldOf(pointer: string, fieldPointer: string | null, fieldName: st
   if (pointer === "/description") return "description";
   if (fieldPointer && /\/x-visibleWhen(\/|$)/.test(pointer)) return "_";
   return "_";
-}
-
-/** What a JSON Pointer (RFC 6901) names in a value; undefined when nothing. */
-function atPointer(root: unknown, pointer: string): unknown {
-  let v = root;
-  for (const raw of pointer.split("/").slice(1)) {
-    const k = raw.replace(/~1/g, "/").replace(/~0/g, "~");
-    if (v === null || typeof v !== "object" || !Object.hasOwn(v, k)) return undefined;
-    v = (v as Record<string, unknown>)[k];
-  }
-  return v;
 }
 
 /**

@@ -13,7 +13,7 @@ import { ValidationError } from "../errors.js";
 import { compileSchema, errorPointer } from "../schema/ajv.js";
 import type { DefinitionProblem } from "../schema/app-definition.js";
 import { optionsOf } from "../schema/field-nodes.js";
-import { escapePointer, unescapePointer } from "../schema/identifiers.js";
+import { atPointer, escapePointer, unescapePointer } from "../schema/identifiers.js";
 import { formatName, validationSchema } from "../schema/record-validation.js";
 import type { AppDefinition, AppFieldMap, FieldSchema } from "../schema/types.js";
 import type { CompiledApp } from "./compiled-app.js";
@@ -167,12 +167,6 @@ const fieldPath = (pointer: string) =>
     .filter((t) => !/^\d+$/.test(t))
     .join(".");
 
-function valueAt(root: unknown, pointer: string): unknown {
-  let v = root;
-  for (const t of tokens(pointer)) v = v !== null && typeof v === "object" ? (v as Json)[t] : undefined;
-  return v;
-}
-
 const CHOICE_KEYWORDS = new Set(["enum", "const"]);
 /** Whether the field at `path` offers options (a Choice, or a Multiple choice's items). */
 function isChoice(def: AppDefinition, path: string): boolean {
@@ -214,7 +208,7 @@ function findings(c: Checked, before: AppDefinition, rows: { v: Json; n: number 
       if (!f) found.set(key, (f = { path, keyword: e.keyword, records: 0, params: e.params, values: [] }));
       if (!counted.has(f)) f.records += row.n;
       counted.add(f);
-      note(f, valueAt(row.v, pointer));
+      note(f, atPointer(row.v, pointer));
     }
   }
   return [...found.values()];

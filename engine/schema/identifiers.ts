@@ -27,5 +27,15 @@ export const escapePointer = (token: string): string => token.replace(/~/g, "~0"
 /** Undoes escapePointer for one reference token (RFC 6901 §4: `~1` first, then `~0`). */
 export const unescapePointer = (token: string): string => token.replace(/~1/g, "/").replace(/~0/g, "~");
 
+/** What a JSON Pointer (RFC 6901 §4) names in a value, by own properties only; undefined when nothing. */
+export function atPointer(root: unknown, pointer: string): unknown {
+  let v = root;
+  for (const k of pointer.split("/").slice(1).map(unescapePointer)) {
+    if (v === null || typeof v !== "object" || !Object.hasOwn(v, k)) return undefined;
+    v = (v as Record<string, unknown>)[k];
+  }
+  return v;
+}
+
 /** A JSON Pointer (RFC 6901) from its unescaped tokens: `["a/b", "c"]` → `/a~1b/c`; `[]` → `""`. */
 export const pointerOf = (tokens: readonly string[]): string => tokens.map((t) => `/${escapePointer(t)}`).join("");

@@ -1,7 +1,7 @@
 import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import { compileSchema, describeError, errorPointer } from "./ajv.js";
 import { findField, type FieldNode } from "./field-nodes.js";
-import { unescapePointer } from "./identifiers.js";
+import { atPointer, unescapePointer } from "./identifiers.js";
 import type { FieldSchema, RecordSchema } from "./types.js";
 import { UNSTORABLE_TEXT_MESSAGE } from "../util/storable-text.js";
 import { patternInWords } from "./pattern-words.js";
@@ -237,16 +237,6 @@ function patternMessage(node: FieldNode, pattern: string): string {
   return `does not have the expected format (it must match the pattern ${pattern})`;
 }
 
-/** The value at a JSON Pointer (an error's instancePath) of the validated values, or undefined. */
-function dataAt(values: unknown, pointer: string): unknown {
-  let cur = values;
-  for (const part of pointer.split("/").slice(1).map(unescapePointer)) {
-    if (cur === null || typeof cur !== "object" || !Object.hasOwn(cur, part)) return undefined;
-    cur = (cur as Record<string, unknown>)[part];
-  }
-  return cur;
-}
-
 /** The message of one error about `node` (after its label); `data`: the value it is about. */
 function messageFor(e: ErrorObject, node: FieldNode, data: unknown): string {
   // An item of an array (a row of single values) has the bounds of the array's items.
@@ -285,7 +275,7 @@ export function fieldErrors(
       out[FORM_ERROR] ??= `${pointer || "The record"} ${describeForField(e)}.`;
       continue;
     }
-    out[path] ??= `${node.label} ${messageFor(e, node, dataAt(values, pointer))}.`;
+    out[path] ??= `${node.label} ${messageFor(e, node, atPointer(values, pointer))}.`;
   }
   return out;
 }
