@@ -1,5 +1,5 @@
 import type { AuditRow } from "./audit-search.js";
-import { plural } from "../util/plural.js";
+import { listWords, plural } from "../util/plural.js";
 import { DEFAULT_TIME_ZONE, minuteIn } from "../util/zoned-dates.js";
 
 /** Field names whose values are never shown or exported, only that they "changed" (callers store none anyway). */
@@ -61,10 +61,6 @@ const METHOD_WORDS: Record<string, string> = {
   app: "authenticator apps",
   hardware: "hardware tokens",
 };
-
-function listWords(items: readonly string[]): string {
-  return items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
-}
 
 const MAIL_WORDS: Record<string, string> = {
   mfa_enabled: "“MFA switched on”",

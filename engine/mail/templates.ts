@@ -1,6 +1,7 @@
 import type { MailFacts, MailKind, RenderedMail } from "./mail-model.js";
 import { plural } from "../util/plural.js";
 import { DEFAULT_TIME_ZONE, minuteIn, weekdayIn } from "../util/zoned-dates.js";
+import { listWords } from "../util/plural.js";
 
 /** What a mail says: its subject (after the site's name) and its paragraphs. */
 interface Words {
@@ -34,8 +35,7 @@ function howToSetUp(f: MailFacts): string {
   // In METHOD_HOW's order, whatever order the facts hold them in; none known: every method.
   const allowed = Array.isArray(f.allowedMethods) ? every.filter((m) => f.allowedMethods!.includes(m)) : every;
   const ways = (allowed.length ? allowed : every).map((m) => METHOD_HOW[m]!);
-  const list = ways.length === 1 ? ways[0]! : `${ways.slice(0, -1).join(", ")} or ${ways[ways.length - 1]!}`;
-  return `Sign in with your username and password; Formgate then shows you how to set up a second step: ${list}.`;
+  return `Sign in with your username and password; Formgate then shows you how to set up a second step: ${listWords(ways, "or")}.`;
 }
 
 /**

@@ -4,6 +4,7 @@
 // literal characters, each with an optional quantifier. Anything else (alternatives, groups,
 // negated classes, lookarounds) has no description: null, and the message names the pattern.
 
+import { listWords } from "../util/plural.js";
 /** What a class holds, in the words of a list: singular and plural forms. */
 interface Kind {
   one: string;
@@ -128,10 +129,6 @@ function tidy(kinds: Kind[]): Kind[] {
   return out.filter((k) => !seen.has(k.many) && seen.add(k.many));
 }
 
-function list(words: string[], last: "and" | "or"): string {
-  return words.length < 2 ? (words[0] ?? "") : `${words.slice(0, -1).join(", ")} ${last} ${words.at(-1)!}`;
-}
-
 function describeStep(s: Step, alone: boolean): string {
   if (s.literal !== undefined) {
     const text = `“${s.literal}”`;
@@ -139,11 +136,11 @@ function describeStep(s: Step, alone: boolean): string {
     return s.min === 0 && s.max === 1 ? `an optional ${text}` : `${text} repeated`;
   }
   const kinds = tidy(s.kinds);
-  const many = list(
+  const many = listWords(
     kinds.map((k) => k.many),
     "and",
   );
-  const one = list(
+  const one = listWords(
     kinds.map((k) => k.one),
     "or",
   );

@@ -6,3 +6,11 @@
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${Math.abs(n) === 1 ? one : many}`;
 }
+
+/**
+ * Items as a list people read (English): listWords(["a", "b", "c"]) is "a, b and c",
+ * listWords(["a", "b"], "or") is "a or b"; one item alone, "" for none.
+ */
+export function listWords(items: readonly string[], last: "and" | "or" = "and"): string {
+  return items.length < 2 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} ${last} ${items.at(-1)!}`;
+}

@@ -1,5 +1,6 @@
 import type { FactorMethod } from "../../mfa/status.js";
 import type { FormSectionView } from "../../schema/field-nodes.js";
+import { listWords } from "../../util/plural.js";
 
 const METHOD_WORDS: Record<FactorMethod, string> = {
   passkey: "a passkey",
@@ -9,9 +10,10 @@ const METHOD_WORDS: Record<FactorMethod, string> = {
 
 /** "The site's MFA policy allows a passkey, an authenticator app or a hardware token." */
 function allowedMethodsSentence(methods: readonly FactorMethod[]): string {
-  const words = methods.map((m) => METHOD_WORDS[m]);
-  const list = words.length <= 1 ? (words[0] ?? "") : `${words.slice(0, -1).join(", ")} or ${words.at(-1)}`;
-  return `The site's MFA policy allows ${list}.`;
+  return `The site's MFA policy allows ${listWords(
+    methods.map((m) => METHOD_WORDS[m]),
+    "or",
+  )}.`;
 }
 
 /** Copies per sections array (one per app version) and method list: the form's frame cache keys on the array. */

@@ -4,7 +4,7 @@
 import type { SiteMfaPolicy } from "../../../mfa/site-policy.js";
 import type { SitePageFrame } from "../../http/page-frame.js";
 import { dayIn, DEFAULT_TIME_ZONE, minuteIn } from "../../../util/zoned-dates.js";
-import { plural } from "../../../util/plural.js";
+import { listWords, plural } from "../../../util/plural.js";
 
 /** What every page of this area gets from its route (pageFrameOf). */
 export type MfaFrame = SitePageFrame;
@@ -55,13 +55,9 @@ export function MfaNav({ current }: { current: "progress" | "rollout" | "policy"
   );
 }
 
-/** "a, b and c"; "a" alone; "" for none. */
-export const andList = (items: readonly string[]) =>
-  items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
-
 /** Roles by their names on the pages: "the role User", "the roles App designer and User". */
 export const rolesInWords = (roles: readonly string[]) =>
-  `the ${roles.length === 1 ? "role" : "roles"} ${andList(roles.map((r) => ROLE_LABELS[r] ?? r))}`;
+  `the ${roles.length === 1 ? "role" : "roles"} ${listWords(roles.map((r) => ROLE_LABELS[r] ?? r))}`;
 
 /** A site's policy in words ("none" without required roles). */
 export function PolicyText({ policy }: { policy: SiteMfaPolicy }) {

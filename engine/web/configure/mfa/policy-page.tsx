@@ -3,8 +3,8 @@ import { ErrorSummary } from "../../../render/error-summary.js";
 import { describedBy, ErrorSlot, InputField } from "../../../render/form-field.js";
 import { CsrfField, Layout } from "../../../render/layout.js";
 import type { SiteMfaPolicy } from "../../../mfa/site-policy.js";
-import { plural } from "../../../util/plural.js";
-import { andList, day, MfaNav, PolicyText, ROLE_LABELS, rolesInWords, type MfaFrame } from "./mfa-frame.js";
+import { listWords, plural } from "../../../util/plural.js";
+import { day, MfaNav, PolicyText, ROLE_LABELS, rolesInWords, type MfaFrame } from "./mfa-frame.js";
 
 const METHOD_LABELS: [string, string][] = [
   ["passkey", "Passkey"],
@@ -138,7 +138,7 @@ export function policySavedMessage(before: SiteMfaPolicy, after: SiteMfaPolicy):
   }
   if (before.allowedMethods.join() !== after.allowedMethods.join()) {
     said.push(
-      `every account on this site may use ${andList(after.allowedMethods.map((m) => METHODS_IN_WORDS[m] ?? m))}`,
+      `every account on this site may use ${listWords(after.allowedMethods.map((m) => METHODS_IN_WORDS[m] ?? m))}`,
     );
   }
   if (before.passkeySignIn !== after.passkeySignIn) {
