@@ -14,9 +14,7 @@ import { day, MfaNav, pct, PolicyText, ROLE_LABELS, when, type MfaFrame } from "
 import { Badges } from "../../../render/mfa-badges.js";
 import { plural } from "../../../util/plural.js";
 import { MFA_STATE_LABELS, type MfaState } from "../../../mfa/mfa-states.js";
-
-/** The users list filtered to `state` (every user without one), as the Overview's figures link. */
-const usersHref = (state?: MfaState) => (state ? `/configure/users?mfa=${state}` : "/configure/users");
+import { usersListHref } from "../overview/overview-page.js";
 
 /** A column heading that is the state's badge (the same name and colour as in the users list). */
 const StateHeading = ({ state }: { state: MfaState }) => (
@@ -98,7 +96,7 @@ export function MfaProgressPage(props: {
               // The active site's figures link to the users list filtered to them (as on the
               // Overview); the list shows the active site, so another site's figures are plain.
               const link = (n: number, state?: MfaState) =>
-                s.siteId === props.activeSiteId ? <a href={usersHref(state)}>{n}</a> : n;
+                s.siteId === props.activeSiteId ? <a href={usersListHref(state)}>{n}</a> : n;
               return (
                 <tr data-site={s.slug}>
                   <th scope="row">{s.name}</th>

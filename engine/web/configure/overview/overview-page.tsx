@@ -23,7 +23,8 @@ function Figure(p: { count: number; label: string; href: string; detail?: string
   );
 }
 
-const users = (mfa?: MfaState) => (mfa ? `/configure/users?mfa=${mfa}` : "/configure/users");
+/** The users list filtered to `mfa` (every user without one): where every MFA figure of the console links. */
+export const usersListHref = (mfa?: MfaState) => (mfa ? `/configure/users?mfa=${mfa}` : "/configure/users");
 
 /**
  * Configure > Overview for administrators: the site's MFA at a glance. Every
@@ -51,18 +52,18 @@ export function OverviewPage(p: {
       <section aria-labelledby="mfa-figures">
         <h2 id="mfa-figures">Users and MFA</h2>
         <ul class="figures">
-          <Figure count={c.users} label={c.users === 1 ? "user" : "users"} href={users()} />
-          <Figure count={c.off} state="off" label={MFA_STATE_LABELS.off} href={users("off")} />
-          <Figure count={c.pending} state="pending" label={MFA_STATE_LABELS.pending} href={users("pending")} />
-          <Figure count={c.overdue} state="overdue" label={MFA_STATE_LABELS.overdue} href={users("overdue")} />
+          <Figure count={c.users} label={c.users === 1 ? "user" : "users"} href={usersListHref()} />
+          <Figure count={c.off} state="off" label={MFA_STATE_LABELS.off} href={usersListHref("off")} />
+          <Figure count={c.pending} state="pending" label={MFA_STATE_LABELS.pending} href={usersListHref("pending")} />
+          <Figure count={c.overdue} state="overdue" label={MFA_STATE_LABELS.overdue} href={usersListHref("overdue")} />
           <Figure
             count={c.activated}
             state="activated"
             label={MFA_STATE_LABELS.activated}
-            href={users("activated")}
+            href={usersListHref("activated")}
             detail={`${c.activatedApp} with an authenticator app, ${c.activatedHardware} with a hardware token, ${c.activatedPasskey} with passkeys only`}
           />
-          <Figure count={c.locked} state="locked" label={MFA_STATE_LABELS.locked} href={users("locked")} />
+          <Figure count={c.locked} state="locked" label={MFA_STATE_LABELS.locked} href={usersListHref("locked")} />
         </ul>
       </section>
       <section aria-labelledby="deadlines">
