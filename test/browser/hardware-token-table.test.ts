@@ -32,7 +32,12 @@ t.before(async (ctx) => {
     password: PASSWORD,
   });
   const held = await s.users.create({ siteId: pub, username: "bartholomew.featherstonehaugh", password: PASSWORD });
-  const register = (n: number, serialNumber: string, name: string, assignTo?: { id: string; username: string }) =>
+  const register = (
+    n: number,
+    serialNumber: string,
+    name: string,
+    assignTo?: { id: string; username: string; disabled: boolean },
+  ) =>
     s.hardware.registry.register(
       {
         name,
@@ -46,7 +51,7 @@ t.before(async (ctx) => {
       assignTo,
     );
   await register(1, "TW-2026-000001", "Front desk token with a long label");
-  await register(2, "TW-2026-000002", "Reserved", { id: long.id, username: long.username });
+  await register(2, "TW-2026-000002", "Reserved", { id: long.id, username: long.username, disabled: false });
   const disabled = await register(3, "TW-2026-000003", "Broken");
   await s.hardware.registry.setDisabled(disabled.token.id, true, actor, pub);
   const assigned = await register(4, "TW-2026-000004", "Warehouse");

@@ -599,7 +599,7 @@ t(
       { serialNumber: "KEEP-1", timeInterval: "30", secretKey: hexFor(61) },
       { id: null, name: "t" },
       pub,
-      { id: rita.id, username: "rita" },
+      { id: rita.id, username: "rita", disabled: false },
     );
     const list = await admin.get("/configure/mfa-hardware?q=KEEP-1");
     assert.match(list.html, /reserved for <a href="\/configure\/users\/[^"]+">rita<\/a>/);

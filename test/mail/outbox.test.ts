@@ -89,7 +89,7 @@ t("MFA switched on: a hardware token reserved for the user is named by its seria
     { name: "Key", serialNumber: "HW-0042", timeInterval: "30", secretKey: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP" },
     { id: null, name: "test" },
     ctx.siteId,
-    { id: holder.id, username: holder.username },
+    { id: holder.id, username: holder.username, disabled: false },
   );
   for (const u of [holder, other]) {
     await s.mfa.settings.applySettings(u.id, { enabled: true, enforcementDelayDays: 10 }, admin);

@@ -155,7 +155,7 @@ export async function buildTwoSites(s: Services): Promise<TwoSites> {
       { name: `Token ${PUBLIC_MARK}`, serialNumber: "PUBMARK-5", timeInterval: "30", secretKey: base32For(5) },
       { id: null, name: "fixture" },
       pub,
-      { id: hal.id, username: hal.username },
+      { id: hal.id, username: hal.username, disabled: false },
     )
   ).token.id;
   await s.mfa.settings.applySettings(hal.id, { enabled: true, enforcementDelayDays: 0 }, actor(pub));

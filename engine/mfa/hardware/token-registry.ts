@@ -93,18 +93,18 @@ export class HardwareTokens {
    * Registers one token; throws TokenInputError with a message per field. With `assignTo` ("Register
    * and assign to USER") the token is reserved for that user in the same transaction — only they may
    * activate it, and their setup page fills its serial in — and audited as a registration and an
-   * assignment (hardware_token.register, then hardware_token.assign with `reserved: true`).
+   * assignment (hardware_token.register, then hardware_token.assign with `reserved: true`); a
+   * `disabled` user is refused (TokenInputError on assignTo).
    */
   async register(
     values: TokenInputValues,
     actor: Actor,
     siteId: string | null,
-    assignTo?: { id: string; username: string },
+    assignTo?: { id: string; username: string; disabled: boolean },
   ): Promise<{ token: HardwareToken; encoding: SecretEncoding }> {
     const checked = checkTokenInput(values, "auto");
     const duplicate = await this.duplicateSerialError(values, checked.ok ? {} : checked.errors);
-    const disabledAssignee =
-      assignTo && (await this.#isDisabled(assignTo.id)) ? reserveDisabledMessage(assignTo.username) : null;
+    const disabledAssignee = assignTo?.disabled ? reserveDisabledMessage(assignTo.username) : null;
     if (!checked.ok || disabledAssignee || duplicate) {
       if (checked.ok) checked.token.secret.fill(0);
       throw new TokenInputError({
@@ -379,11 +379,6 @@ export class HardwareTokens {
   async usernameOf(userId: string, db: Db = this.db): Promise<string> {
     const { rows } = await db.query<{ username: string }>("SELECT username FROM users WHERE id = $1", [userId]);
     return rows[0]?.username ?? "";
-  }
-
-  async #isDisabled(userId: string): Promise<boolean> {
-    const { rows } = await this.db.query<{ disabled: boolean }>("SELECT disabled FROM users WHERE id = $1", [userId]);
-    return rows[0]?.disabled ?? false;
   }
 
   async #lock(id: string, tx: Db): Promise<HardwareToken> {

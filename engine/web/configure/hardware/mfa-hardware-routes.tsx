@@ -301,7 +301,7 @@ export function mfaHardwareRoutes(s: Services) {
         values,
         actorOf(session),
         await publicSiteId(),
-        assignee ? { id: assignee.id, username: assignee.username } : undefined,
+        assignee ? { id: assignee.id, username: assignee.username, disabled: assignee.disabled } : undefined,
       );
       const secret = (await h.registry.params(token)).secret;
       const keyBytes = secret.length;
